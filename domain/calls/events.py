@@ -1,0 +1,92 @@
+"""Call events: the one vocabulary every PBX and line connector speaks.
+
+An AMI session, an SMDR reader or a caller-ID box turns what its device says
+into these events; the call state machine (CALL-07, -08, -12, -15) folds them
+into one call record per PBX call, whatever order they arrive in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+
+class Direction(enum.Enum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class EventKind(enum.Enum):
+    """What happened on the call.
+
+    RING: an extension (or queue member) is alerted; for inbound calls the
+    external party is known. DIAL: an extension starts an outbound call.
+    ANSWER: the call is connected to ``extension``. QUEUE_JOIN / QUEUE_LEAVE:
+    the caller waits in / leaves ``queue`` (CALL-05). TRANSFER: the call moved
+    to ``extension``. HANGUP: the call ended, with ``cause``. STATE: an
+    extension's device state changed (dashboard, CALL-30), not tied to a call.
+    """
+
+    RING = "ring"
+    DIAL = "dial"
+    ANSWER = "answer"
+    QUEUE_JOIN = "queue_join"
+    QUEUE_LEAVE = "queue_leave"
+    TRANSFER = "transfer"
+    HANGUP = "hangup"
+    STATE = "state"
+
+
+class HangupCause(enum.Enum):
+    NORMAL = "normal"
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class ExtensionState(enum.Enum):
+    IDLE = "idle"
+    RINGING = "ringing"
+    TALKING = "talking"
+    ON_HOLD = "on_hold"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One normalised event from a telephony system.
+
+    ``call_id`` identifies the whole call on its PBX (Asterisk ``linkedid``,
+    the first channel's ``uniqueid`` on 1.8 / 11, a synthetic id built from an
+    SMDR record); ``system`` is the telephony system's key. ``at`` is an aware
+    datetime. ``external_number`` is the other party's number exactly as the
+    device reported it (normalisation happens later, with the system's country
+    and city codes). ``line`` is the DID / trunk / CO line that carried the call
+    (CALL-12).
+    """
+
+    kind: EventKind
+    system: str
+    call_id: str
+    at: datetime
+    direction: Direction | None = None
+    external_number: str | None = None
+    external_name: str | None = None
+    extension: str | None = None
+    line: str | None = None
+    queue: str | None = None
+    cause: HangupCause | None = None
+    extension_state: ExtensionState | None = None
+    talk_seconds: int | None = None
+    ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("CallEvent.at must be timezone-aware")
+        if not self.call_id and self.kind is not EventKind.STATE:
+            raise ValueError("CallEvent.call_id is required")
