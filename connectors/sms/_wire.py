@@ -1,0 +1,165 @@
+"""Shared plumbing for SMS provider connectors: one place that turns transport failures into our errors.
+
+Each provider's ``_call`` goes through :class:`Wire` (HTTP) or
+:meth:`Wire.translating` (zeep), then maps its own envelope and codes. The
+split matters (SMS-10, DESIGN principle 2): a failure before the request left
+this host is ``NotSentError`` (resend freely); anything after is
+``OutcomeUnknownError`` (reconcile first). Exceptions whose text carries a
+secret (Kavenegar's key lives in the URL path) are chained through a scrubbed
+copy so no traceback prints the key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import requests
+import urllib3.exceptions
+
+from connectors.errors import (
+    BadReplyError,
+    ConnectorError,
+    NotSentError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    UnavailableError,
+)
+
+_NEVER_CONNECTED = (
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ConnectTimeoutError,
+    urllib3.exceptions.NameResolutionError,
+)
+
+
+class ScrubbedCause(Exception):
+    """Stands in for a lower-level exception whose text carried a secret."""
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One provider's HTTP seam: session, ``(connect, read)`` timeout, error context and secrets to hide."""
+
+    session: requests.Session
+    system: str
+    timeout: tuple[float, float]
+    secrets: tuple[str, ...] = ()
+
+    def request(self, method: str, url: str, *, operation: str, key: str | None = None, **kwargs: Any) -> requests.Response:
+        """Send one request; transport failures and 429 / 5xx become connector errors."""
+        with self.translating(operation, key):
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        raise_for_transport_status(response, self.system, operation, key)
+        return response
+
+    @contextmanager
+    def translating(self, operation: str, key: str | None = None) -> Iterator[None]:
+        """Map ``requests`` failures raised inside the block (also through zeep) onto our errors."""
+        context = {"system": self.system, "operation": operation, "key": key}
+        try:
+            yield
+        except ConnectorError:
+            raise
+        except requests.exceptions.ConnectTimeout as exc:
+            self.fail(NotSentError("connect timed out; nothing was sent", **context), exc)
+        except requests.exceptions.ReadTimeout as exc:
+            self.fail(OutcomeUnknownError("no answer in time; the request may have been processed", **context), exc)
+        except requests.exceptions.ConnectionError as exc:
+            if _never_connected(exc):
+                self.fail(NotSentError("could not connect; nothing was sent", **context), exc)
+            self.fail(OutcomeUnknownError("connection broke after sending; outcome unknown", **context), exc)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
+            self.fail(NotSentError("the configured endpoint address is not a usable URL", **context), exc)
+        except requests.exceptions.RequestException as exc:
+            self.fail(OutcomeUnknownError(f"transport failure ({type(exc).__name__})", **context), exc)
+
+    def fail(self, error: ConnectorError, cause: BaseException) -> NoReturn:
+        """Raise ``error`` chained to ``cause``, or to a scrubbed copy if ``cause`` shows a secret."""
+        text = f"{type(cause).__name__}: {cause}"
+        if any(secret and secret in text for secret in self.secrets):
+            raise error from ScrubbedCause(self.scrub(text))
+        raise error from cause
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def bad_reply(self, message: str, raw: bytes | str | None, operation: str, key: str | None = None) -> BadReplyError:
+        """A ``BadReplyError`` whose kept copy of the reply has our secrets masked."""
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="replace")
+        return BadReplyError(message, raw=self.scrub(raw) if raw else raw, system=self.system, operation=operation, key=key)
+
+    def json(self, response: requests.Response, operation: str, key: str | None = None) -> Any:
+        """The reply body as JSON, or ``BadReplyError``."""
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self.bad_reply("reply is not JSON", response.content, operation, key) from exc
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, _NEVER_CONNECTED)
+
+
+def raise_for_transport_status(response: requests.Response, system: str, operation: str, key: str | None) -> None:
+    """429 → ``RateLimitedError`` (with ``Retry-After``), 5xx → ``UnavailableError``; others pass."""
+    context = {"system": system, "operation": operation, "key": key}
+    if response.status_code == 429:
+        raise RateLimitedError("provider asks us to slow down (HTTP 429)", retry_after_s=retry_after_s(response.headers), **context)
+    if response.status_code >= 500:
+        raise UnavailableError(f"provider unavailable (HTTP {response.status_code})", **context)
+
+
+def retry_after_s(headers: Mapping[str, str]) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds; ``None`` if absent or a date."""
+    value = headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def national_ir(e164: str) -> str:
+    """``+989121234567`` → ``09121234567``; a foreign number → ``00`` + digits, as Iranian panels expect."""
+    digits = e164.lstrip("+")
+    return "0" + digits[2:] if digits.startswith("98") else "00" + digits
+
+
+def e164_from_ir(number: str) -> str:
+    """A number as an Iranian panel reports it (``0912…``, ``98912…``, ``+98…``, ``0098…``) → E.164 when recognisable.
+
+    Anything else (short codes, alphanumerics) is returned unchanged.
+    """
+    n = number.strip().replace(" ", "").replace("-", "")
+    if n.startswith("+"):
+        return n
+    if n.startswith("00") and n[2:].isdigit():
+        return "+" + n[2:]
+    if n.startswith("98") and len(n) == 12 and n.isdigit():
+        return "+" + n
+    if n.startswith("09") and len(n) == 11 and n.isdigit():
+        return "+98" + n[1:]
+    if n.startswith("9") and len(n) == 10 and n.isdigit():
+        return "+98" + n
+    return n
+
+
+def ci_get(mapping: Mapping[str, Any], name: str, default: Any = None) -> Any:
+    """Look a key up ignoring case (Ghasedak's and Parsgreen's casing differs between docs and live)."""
+    if name in mapping:
+        return mapping[name]
+    lowered = name.lower()
+    for k, v in mapping.items():
+        if isinstance(k, str) and k.lower() == lowered:
+            return v
+    return default

@@ -1,0 +1,113 @@
+"""The one interface every SMS provider connector implements (SMS-13, -17, -18, -20, -21, -14).
+
+A provider connector is built from its frozen settings model and a
+``requests.Session`` the entry point owns; it is synchronous (the bridge calls
+it through ``asyncio.to_thread``). It raises only ``connectors.errors``:
+``NotSentError`` (safe to resend), ``OutcomeUnknownError`` (call
+``find_by_our_id`` or ``fetch_reports`` before resending), ``RateLimitedError``,
+``UnavailableError``, ``RejectedError`` (never resend; ``reason`` goes on the
+record), ``AuthError`` and ``BadReplyError``. It never retries or sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.errors import RejectedError
+from domain.sms import Credit, DeliveryReport, InboundSms, OutgoingSms, SendReceipt
+
+WebhookItem = DeliveryReport | InboundSms
+
+
+class ProviderSettings(BaseModel):
+    """Settings every provider shares; each provider extends this with its credentials.
+
+    ``base_url`` is the provider's endpoint (admins override it when a provider
+    moves hosts); ``default_sender`` is the line used when a message names
+    none (SMS-17). Timeouts are seconds, split as requests does.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base_url: str
+    default_sender: str | None = Field(default=None, min_length=1)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    read_timeout_s: float = Field(default=30.0, gt=0, le=300)
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout_s, self.read_timeout_s)
+
+
+@runtime_checkable
+class SmsProvider(Protocol):
+    """A provider account: send, track, receive and read credit.
+
+    Class attributes: ``kind`` is the registry key; ``settings_model`` the
+    settings class it is built from; ``max_batch`` the most messages one
+    ``send_many`` call takes; ``accepts_our_id`` says whether the provider
+    keeps our id, so ``find_by_our_id`` can reconcile a send whose outcome is
+    unknown (DESIGN principle 2).
+    """
+
+    kind: ClassVar[str]
+    settings_model: ClassVar[type[ProviderSettings]]
+    max_batch: ClassVar[int]
+    accepts_our_id: ClassVar[bool]
+
+    def send(self, sms: OutgoingSms) -> SendReceipt:
+        """Send one message; a refused recipient raises ``RejectedError``."""
+        ...
+
+    def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
+        """Send up to ``max_batch`` messages, each with its own text, in one call where possible.
+
+        Receipts come back in the order of ``batch``; a recipient the provider
+        refused inside an accepted call gets a FAILED or BLOCKED receipt.
+        """
+        ...
+
+    def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
+        """Current delivery status of messages by the provider's ids (SMS-20)."""
+        ...
+
+    def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
+        """Reports for messages the provider knows under our ids; ids it never saw are absent.
+
+        Raises ``RejectedError`` (code ``unsupported``) when the provider keeps no client id.
+        """
+        ...
+
+    def fetch_inbound(self) -> list[InboundSms]:
+        """New inbound messages on the account's lines (SMS-02, -21)."""
+        ...
+
+    def balance(self) -> Credit:
+        """Remaining credit (SMS-14)."""
+        ...
+
+    def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
+        """Turn a pushed delivery report or inbound message into values; junk raises ``BadReplyError``."""
+        ...
+
+
+def unsupported(system: str, operation: str, what: str) -> RejectedError:
+    """The error for an operation a provider's API does not offer (never retry)."""
+    return RejectedError(
+        f"{system} does not offer {what}", code="unsupported", reason=f"{system} does not offer {what}",
+        system=system, operation=operation,
+    )
+
+
+def check_batch(batch: Sequence[OutgoingSms], max_batch: int) -> None:
+    """Refuse an empty batch or one over the provider's limit (a caller bug, not a provider error)."""
+    if not batch:
+        raise ValueError("send_many needs at least one message")
+    if len(batch) > max_batch:
+        raise ValueError(f"send_many takes at most {max_batch} messages per call, got {len(batch)}")
+
+
+__all__ = ["ProviderSettings", "SmsProvider", "WebhookItem", "check_batch", "unsupported"]
