@@ -9,6 +9,7 @@ writes it, and the suite's own columns on it carry the publisher prefix.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -71,6 +72,11 @@ class DateTimeFormat(enum.Enum):
 class Ownership(enum.Enum):
     USER = "UserOwned"
     ORGANIZATION = "OrganizationOwned"
+    TEAM = "TeamOwned"
+    #: Standard tables only (systemuser, team): owned by a business unit.
+    BUSINESS = "BusinessOwned"
+    #: Standard tables only (activityparty, listmember): no owner of their own.
+    NONE = "None"
 
 
 class Cascade(enum.Enum):
@@ -236,14 +242,58 @@ class Table:
 
     @property
     def custom_columns(self) -> tuple[Column, ...]:
-        """The columns the suite adds: all of them on its own tables."""
-        if self.is_custom:
-            return self.columns
+        """The columns the suite adds: those with the publisher prefix.
+
+        The suite's own tables also list the columns Dataverse creates with
+        every table (owner, state, status, created on, and on activity tables
+        the inherited ``subject``, ``regardingobjectid``, ``from`` / ``to``, ...)
+        so readers see the whole table; those are never created by the suite.
+        """
         return tuple(c for c in self.columns if c.is_custom)
+
+    @property
+    def primary_name_column(self) -> Column:
+        return self.column(self.primary_name)
+
+    def extended(self, extension: TableExtension) -> Table:
+        """This table with an area's extra columns, keys and relationships added."""
+        if extension.table != self.logical_name:
+            raise ValueError(f"extension for {extension.table} applied to {self.logical_name}")
+        return dataclasses.replace(
+            self,
+            columns=self.columns + extension.columns,
+            keys=self.keys + extension.keys,
+            relationships=self.relationships + extension.relationships,
+        )
 
     @property
     def lookups(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.is_lookup)
+
+
+@dataclass(frozen=True)
+class TableExtension:
+    """What an area adds to a table defined by another module.
+
+    The suite's columns on the standard ``phonecall`` and ``fax`` activities are
+    written next to the rest of their area and merged into the one standard
+    ``Table`` by the registry, so every reader still sees a single table.
+    """
+
+    table: str
+    columns: tuple[Column, ...] = ()
+    keys: tuple[AlternateKey, ...] = ()
+    relationships: tuple[Relationship, ...] = ()
+
+
+@dataclass(frozen=True)
+class Area:
+    """One module of the schema (standard, telephony, sms, fax, later bss)."""
+
+    name: str
+    tables: tuple[Table, ...] = ()
+    extensions: tuple[TableExtension, ...] = ()
+    option_sets: tuple[OptionSet, ...] = ()
 
 
 def option_value(offset: int) -> int:

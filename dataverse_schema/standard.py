@@ -1,0 +1,293 @@
+"""The standard Dynamics 365 tables the suite reads or writes, as far as it uses them.
+
+Names follow Microsoft's entity reference (logical names, entity set names,
+primary id and name, lengths). The suite never creates these tables; its own
+columns on ``phonecall`` and ``fax`` are declared in ``telephony.py`` and
+``fax.py`` and merged in by the registry.
+"""
+
+from __future__ import annotations
+
+from dataverse_schema.columns import (
+    PRIORITIES,
+    REQUIRED,
+    activity_columns,
+    audit_columns,
+    boolean,
+    choice,
+    email,
+    integer,
+    lookup,
+    memo,
+    owner,
+    phone,
+    reference,
+    state,
+    status,
+    text,
+    unique_id,
+)
+from dataverse_schema.model import Area, Column, ColumnType, Option, OptionSet, Ownership, Table
+
+#: Contact types (CALL-01, SMS-01, FAX-01): the tables whose phone numbers are matched.
+CONTACT_TYPES = ("contact", "account", "lead", "systemuser")
+REGARDING_TARGETS = ("account", "contact", "lead", "incident", "campaign", "systemuser", "queue")
+PARTY_TARGETS = ("account", "contact", "lead", "systemuser", "queue")
+
+DIRECTION = OptionSet((Option(0, "Incoming", "ورودی"), Option(1, "Outgoing", "خروجی")))
+
+
+def _table(
+    schema_name: str, entity_set: str, display: str, plural: str, primary_id: str, primary_name: str,
+    columns: tuple[Column, ...], *, activity: bool = False, ownership: Ownership = Ownership.USER,
+    fa: str | None = None,
+) -> Table:
+    return Table(
+        logical_name=schema_name.lower(), schema_name=schema_name,
+        entity_set_name=entity_set, display_name=display, plural_display_name=plural,
+        primary_id=primary_id, primary_name=primary_name, columns=columns, is_custom=False,
+        is_activity=activity, ownership=ownership, has_notes=True, display_name_fa=fa, area="standard",
+    )
+
+
+def _phones(*schema_names: tuple[str, str], length: int = 50) -> tuple[Column, ...]:
+    return tuple(phone(name, label, length=length) for name, label in schema_names)
+
+
+def _do_not(*channels: str) -> tuple[Column, ...]:
+    allow = OptionSet((Option(0, "Allow"), Option(1, "Do Not Allow")))
+    return tuple(boolean(f"DoNot{c}", f"Do not allow {c}", labels=allow) for c in channels)
+
+
+CONTACT = _table("Contact", "contacts", "Contact", "Contacts", "contactid", "fullname", (
+    unique_id("ContactId", "Contact"),
+    text("FullName", "Full Name", length=160, fa="نام کامل"),
+    text("FirstName", "First Name", length=50, fa="نام"),
+    text("LastName", "Last Name", length=50, required=REQUIRED, fa="نام خانوادگی"),
+    text("JobTitle", "Job Title", length=100, fa="سمت"),
+    *_phones(("Telephone1", "Business Phone"), ("Telephone2", "Home Phone"), ("Telephone3", "Telephone 3"),
+             ("MobilePhone", "Mobile Phone"), ("Fax", "Fax"), ("Business2", "Business Phone 2"),
+             ("Home2", "Home Phone 2"), ("Callback", "Callback Number"), ("AssistantPhone", "Assistant Phone"),
+             ("ManagerPhone", "Manager Phone"), ("Pager", "Pager"), ("Company", "Company Phone"),
+             ("Address1_Telephone1", "Address 1: Phone")),
+    email("EMailAddress1", "Email"),
+    reference("ParentCustomerId", "Company Name", ColumnType.CUSTOMER, ("account", "contact")),
+    *_do_not("Phone", "Fax", "BulkEMail"),
+    owner(), state(), status(), *audit_columns(),
+), fa="مخاطب")
+
+ACCOUNT = _table("Account", "accounts", "Account", "Accounts", "accountid", "name", (
+    unique_id("AccountId", "Account"),
+    text("Name", "Account Name", length=160, required=REQUIRED, fa="نام حساب"),
+    text("AccountNumber", "Account Number", length=20),
+    *_phones(("Telephone1", "Main Phone"), ("Telephone2", "Other Phone"), ("Telephone3", "Telephone 3"),
+             ("Fax", "Fax"), ("Address1_Telephone1", "Address 1: Phone")),
+    email("EMailAddress1", "Email"),
+    lookup("PrimaryContactId", "Primary Contact", "contact"),
+    lookup("ParentAccountId", "Parent Account", "account"),
+    *_do_not("Phone", "Fax", "BulkEMail"),
+    owner(), state(), status(), *audit_columns(),
+), fa="حساب")
+
+LEAD = _table("Lead", "leads", "Lead", "Leads", "leadid", "fullname", (
+    unique_id("LeadId", "Lead"),
+    text("FullName", "Name", length=160),
+    text("Subject", "Topic", length=300, required=REQUIRED),
+    text("FirstName", "First Name", length=50),
+    text("LastName", "Last Name", length=50, required=REQUIRED),
+    text("CompanyName", "Company Name", length=100),
+    text("JobTitle", "Job Title", length=100),
+    *_phones(("Telephone1", "Business Phone"), ("Telephone2", "Home Phone"), ("Telephone3", "Other Phone"),
+             ("Fax", "Fax"), ("Address1_Telephone1", "Address 1: Phone")),
+    phone("MobilePhone", "Mobile Phone", length=20),
+    email("EMailAddress1", "Email"),
+    lookup("ParentAccountId", "Parent Account for lead", "account"),
+    lookup("ParentContactId", "Parent Contact for lead", "contact"),
+    memo("Description", "Description"),
+    *_do_not("Phone", "Fax", "BulkEMail"),
+    owner(), state(OptionSet((Option(0, "Open"), Option(1, "Qualified"), Option(2, "Disqualified")), default=0)),
+    status(OptionSet((Option(1, "New"), Option(2, "Contacted"), Option(3, "Qualified"), Option(4, "Lost"),
+                      Option(5, "Cannot Contact"), Option(6, "No Longer Interested"), Option(7, "Canceled")),
+                     default=1)),
+    *audit_columns(),
+), fa="سرنخ")
+
+SYSTEMUSER = _table("SystemUser", "systemusers", "User", "Users", "systemuserid", "fullname", (
+    unique_id("SystemUserId", "User"),
+    text("FullName", "Full Name", length=200),
+    text("FirstName", "First Name", length=64),
+    text("LastName", "Last Name", length=64),
+    text("DomainName", "User Name", length=1024),
+    email("InternalEMailAddress", "Primary Email"),
+    phone("MobilePhone", "Mobile Phone", length=64),
+    phone("Address1_Telephone1", "Main Phone", length=64),
+    phone("HomePhone", "Home Phone"),
+    boolean("IsDisabled", "Status", labels=OptionSet((Option(0, "Enabled"), Option(1, "Disabled")))),
+    unique_id("AzureActiveDirectoryObjectId", "Azure AD Object ID"),
+    unique_id("ApplicationId", "Application ID"),
+    lookup("BusinessUnitId", "Business Unit", "businessunit", required=REQUIRED),
+    *audit_columns(),
+), ownership=Ownership.BUSINESS, fa="کاربر")
+
+TEAM = _table("Team", "teams", "Team", "Teams", "teamid", "name", (
+    unique_id("TeamId", "Team"),
+    text("Name", "Team Name", length=160, required=REQUIRED),
+    choice("TeamType", "Team Type", OptionSet((Option(0, "Owner"), Option(1, "Access"),
+                                                Option(2, "Security Group"), Option(3, "Office Group")))),
+    boolean("IsDefault", "Is Default"),
+    unique_id("AzureActiveDirectoryObjectId", "Object Id for a group"),
+    lookup("BusinessUnitId", "Business Unit", "businessunit", required=REQUIRED),
+    lookup("AdministratorId", "Administrator", "systemuser", required=REQUIRED),
+    *audit_columns(),
+), ownership=Ownership.BUSINESS, fa="تیم")
+
+BUSINESSUNIT = _table("BusinessUnit", "businessunits", "Business Unit", "Business Units", "businessunitid",
+                      "name", (
+    unique_id("BusinessUnitId", "Business Unit"),
+    text("Name", "Name", length=160, required=REQUIRED),
+    lookup("ParentBusinessUnitId", "Parent Business", "businessunit"),
+    boolean("IsDisabled", "Is Disabled"),
+    *audit_columns(),
+), ownership=Ownership.NONE)
+
+PHONECALL = _table("PhoneCall", "phonecalls", "Phone Call", "Phone Calls", "activityid", "subject", (
+    *activity_columns(
+        regarding=REGARDING_TARGETS, parties=("account", "contact", "lead", "systemuser"),
+        statuses=OptionSet((Option(1, "Open"), Option(2, "Made"), Option(3, "Canceled"), Option(4, "Received")),
+                           default=1),
+    ),
+    phone("PhoneNumber", "Phone Number", length=200, fa="شماره تلفن"),
+    boolean("DirectionCode", "Direction", default=True, labels=DIRECTION, fa="جهت"),
+    boolean("LeftVoiceMail", "Left Voice Mail"),
+    text("Category", "Category", length=250),
+    text("Subcategory", "Sub-Category", length=250),
+), activity=True, fa="تماس تلفنی")
+
+FAX = _table("Fax", "faxes", "Fax", "Faxes", "activityid", "subject", (
+    *activity_columns(
+        regarding=REGARDING_TARGETS, parties=("account", "contact", "lead", "systemuser", "queue"),
+        statuses=OptionSet((Option(1, "Open"), Option(2, "Completed"), Option(3, "Sent"), Option(4, "Received"),
+                            Option(5, "Canceled")), default=1),
+    ),
+    phone("FaxNumber", "Fax Number", length=200, fa="شماره فکس"),
+    integer("NumberOfPages", "Number of Pages", maximum=1_000_000_000, fa="تعداد صفحات"),
+    text("CoverPageName", "Cover Page Name", length=100),
+    text("BillingCode", "Billing Code", length=50),
+    text("Tsid", "Transmitting Subscriber ID", length=20),
+    boolean("DirectionCode", "Direction", default=True, labels=DIRECTION, fa="جهت"),
+), activity=True, fa="فکس")
+
+ANNOTATION = _table("Annotation", "annotations", "Note", "Notes", "annotationid", "subject", (
+    unique_id("AnnotationId", "Note"),
+    text("Subject", "Title", length=500),
+    memo("NoteText", "Description", length=100_000),
+    text("FileName", "File Name", length=255),
+    text("MimeType", "Mime Type", length=256),
+    memo("DocumentBody", "Document", "The attached file, base64-encoded.", length=1_073_741_823),
+    integer("FileSize", "File Size (Bytes)"),
+    boolean("IsDocument", "Is Document"),
+    reference("ObjectId", "Regarding", ColumnType.LOOKUP,
+              ("account", "contact", "lead", "incident", "phonecall", "fax", "comms_sms", "comms_callrecording")),
+    text("ObjectTypeCode", "Object Type", "Logical name of the table the note belongs to.", length=64),
+    owner(), *audit_columns(),
+), fa="یادداشت")
+
+APPNOTIFICATION = _table("appnotification", "appnotifications", "Notification", "Notifications",
+                         "appnotificationid", "title", (
+    unique_id("AppNotificationId", "Notification"),
+    text("Title", "Title", length=200),
+    memo("Body", "Body", "Markdown subset: bold, italic, lists, links.", length=5000),
+    choice("IconType", "Icon Type", OptionSet(tuple(
+        Option(100_000_000 + i, label) for i, label in
+        enumerate(("Info", "Success", "Failure", "Warning", "Mention", "Custom"))), default=100_000_000)),
+    choice("ToastType", "Toast Type", OptionSet((Option(200_000_000, "Timed"), Option(200_000_001, "Hidden")),
+                                                default=200_000_000)),
+    choice("Priority", "Priority", OptionSet((Option(200_000_000, "Normal"), Option(200_000_001, "High")),
+                                             default=200_000_000)),
+    integer("TtlInSeconds", "Expiry (seconds)"),
+    memo("Data", "Data", "JSON string: actions (open a record) and an optional rich body.", length=5000),
+    boolean("IsRead", "Read"),
+    owner(), *audit_columns(),
+))
+
+INCIDENT = _table("Incident", "incidents", "Case", "Cases", "incidentid", "title", (
+    unique_id("IncidentId", "Case"),
+    text("Title", "Case Title", length=200, required=REQUIRED, fa="عنوان"),
+    text("TicketNumber", "Case Number", length=100),
+    memo("Description", "Description", length=2000),
+    reference("CustomerId", "Customer", ColumnType.CUSTOMER, ("account", "contact"), required=REQUIRED),
+    choice("CaseOriginCode", "Origin", OptionSet((Option(1, "Phone"), Option(2, "Email"), Option(3, "Web"),
+                                                  Option(2483, "Facebook"), Option(3986, "Twitter")))),
+    choice("PriorityCode", "Priority", OptionSet((Option(1, "High"), Option(2, "Normal"), Option(3, "Low")),
+                                                 default=2)),
+    owner(),
+    state(OptionSet((Option(0, "Active"), Option(1, "Resolved"), Option(2, "Cancelled")), default=0)),
+    status(OptionSet((Option(1, "In Progress"), Option(2, "On Hold"), Option(3, "Waiting for Details"),
+                      Option(4, "Researching"), Option(5, "Problem Solved"), Option(6, "Cancelled")), default=1)),
+    *audit_columns(),
+), fa="پرونده")
+
+ACTIVITYPARTY = _table("ActivityParty", "activityparties", "Activity Party", "Activity Parties",
+                       "activitypartyid", "partyidname", (
+    unique_id("ActivityPartyId", "Activity Party"),
+    reference("ActivityId", "Activity", ColumnType.LOOKUP, ("phonecall", "fax", "comms_sms")),
+    reference("PartyId", "Party", ColumnType.LOOKUP, PARTY_TARGETS),
+    text("PartyIdName", "Party Name", length=4000),
+    choice("ParticipationTypeMask", "Participation Type", OptionSet(tuple(
+        Option(value, label) for value, label in enumerate(
+            ("Sender", "To Recipient", "CC Recipient", "BCC Recipient", "Required attendee", "Optional attendee",
+             "Organizer", "Regarding", "Owner", "Resource", "Customer", "Chat Participant", "Related"), start=1)))),
+    text("AddressUsed", "Address", "The phone number, fax number or e-mail address used for this party.",
+         length=320),
+), ownership=Ownership.NONE)
+
+LIST = _table("List", "lists", "Marketing List", "Marketing Lists", "listid", "listname", (
+    unique_id("ListId", "Marketing List"),
+    text("ListName", "Name", length=128, required=REQUIRED, fa="فهرست بازاریابی"),
+    choice("CreatedFromCode", "Member Type", OptionSet((Option(1, "Account"), Option(2, "Contact"),
+                                                        Option(4, "Lead")))),
+    boolean("Type", "Type", labels=OptionSet((Option(0, "Static"), Option(1, "Dynamic")))),
+    memo("Query", "Query", "FetchXML of a dynamic list.", length=1_048_576),
+    integer("MemberCount", "Member Count"),
+    owner(), state(), status(), *audit_columns(),
+))
+
+LISTMEMBER = _table("ListMember", "listmembers", "Marketing List Member", "Marketing List Members",
+                    "listmemberid", "entityidname", (
+    unique_id("ListMemberId", "Marketing List Member"),
+    lookup("ListId", "List", "list"),
+    reference("EntityId", "Member", ColumnType.LOOKUP, ("account", "contact", "lead")),
+    text("EntityIdName", "Member Name", length=4000),
+    *audit_columns(),
+), ownership=Ownership.NONE)
+
+CAMPAIGN = _table("Campaign", "campaigns", "Campaign", "Campaigns", "campaignid", "name", (
+    unique_id("CampaignId", "Campaign"),
+    text("Name", "Name", length=128, required=REQUIRED, fa="کمپین"),
+    text("CodeName", "Campaign Code", length=32),
+    memo("Description", "Description"),
+    owner(), state(), status(), *audit_columns(),
+))
+
+CAMPAIGNITEM = _table("CampaignItem", "campaignitems", "Campaign Item", "Campaign Items", "campaignitemid",
+                      "entityidname", (
+    unique_id("CampaignItemId", "Campaign Item"),
+    lookup("CampaignId", "Campaign", "campaign"),
+    reference("EntityId", "Item", ColumnType.LOOKUP, ("list",)),
+    text("EntityIdName", "Item Name", length=4000),
+    integer("EntityType", "Item Type", "Object type code of the item (4300 for a marketing list)."),
+), ownership=Ownership.NONE)
+
+QUEUE = _table("Queue", "queues", "Queue", "Queues", "queueid", "name", (
+    unique_id("QueueId", "Queue"),
+    text("Name", "Queue Name", length=400, required=REQUIRED, fa="صف"),
+    email("EMailAddress", "Incoming Email"),
+    choice("PriorityCode", "Priority", PRIORITIES),
+    owner(), state(), status(), *audit_columns(),
+), fa="صف")
+
+AREA = Area(
+    name="standard",
+    tables=(CONTACT, ACCOUNT, LEAD, SYSTEMUSER, TEAM, BUSINESSUNIT, PHONECALL, FAX, ANNOTATION, APPNOTIFICATION,
+            INCIDENT, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE),
+)
