@@ -1,0 +1,175 @@
+"""The ``multipart/mixed`` framing of ``$batch`` requests and responses.
+
+Follows reference/dataverse.md §1.11: request boundaries may be quoted or not, lines may
+end in CRLF or a bare LF, change sets nest one level inside the batch, and each operation
+is an ``application/http`` part holding a whole HTTP request. Responses use
+``batchresponse_<guid>`` and ``changesetresponse_<guid>`` boundaries, CRLF line ends, and an
+unquoted change-set boundary, as the real service writes them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from emulator.errors import ODataError
+from emulator.server.wire import ApiResponse, Headers
+
+BAD_BATCH_CODE = "0x80060888"
+_BOUNDARY = re.compile(r"""boundary\s*=\s*(?:"([^"]{1,70})"|([^;\s"]{1,70}))""", re.IGNORECASE)
+_REQUEST_LINE = re.compile(r"^([A-Z]+) (\S+)(?: HTTP/1\.[01])?$")
+
+
+@dataclass
+class BatchOperation:
+    """One request inside a batch: the request line, its headers and its body."""
+
+    method: str
+    url: str
+    headers: Headers
+    body: bytes
+    content_id: str | None = None
+
+
+@dataclass
+class ChangeSet:
+    """Operations that succeed or fail together."""
+
+    operations: list[BatchOperation] = field(default_factory=list)
+
+
+BatchItem = BatchOperation | ChangeSet
+
+
+def boundary_of(content_type: str) -> str:
+    """The boundary parameter of a multipart Content-Type header."""
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "multipart/mixed":
+        raise ODataError(415, BAD_BATCH_CODE, f"A $batch request must be multipart/mixed, not {media_type or '(none)'!r}.")
+    match = _BOUNDARY.search(content_type)
+    if not match:
+        raise ODataError(400, BAD_BATCH_CODE, "The multipart/mixed Content-Type has no boundary parameter.")
+    return match.group(1) or match.group(2)
+
+
+def parse_batch(content_type: str, body: bytes) -> list[BatchItem]:
+    """Parse a ``$batch`` body into operations and change sets, in request order."""
+    items: list[BatchItem] = []
+    for headers, content in _split_parts(body, boundary_of(content_type)):
+        part_type = headers.get("Content-Type", "")
+        if part_type.lower().startswith("multipart/mixed"):
+            items.append(_parse_changeset(part_type, content))
+        else:
+            items.append(_parse_operation(headers, content))
+    return items
+
+
+def _parse_changeset(content_type: str, body: bytes) -> ChangeSet:
+    changeset = ChangeSet()
+    for headers, content in _split_parts(body, boundary_of(content_type)):
+        if headers.get("Content-Type", "").lower().startswith("multipart/"):
+            raise ODataError(400, BAD_BATCH_CODE, "A change set cannot contain another change set or batch.")
+        changeset.operations.append(_parse_operation(headers, content))
+    if not changeset.operations:
+        raise ODataError(400, BAD_BATCH_CODE, "A change set must contain at least one operation.")
+    return changeset
+
+
+def _parse_operation(part_headers: Headers, content: bytes) -> BatchOperation:
+    part_type = part_headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if part_type != "application/http":
+        raise ODataError(400, BAD_BATCH_CODE, f"Each batch part must be application/http, not {part_type or '(none)'!r}.")
+    head, body = _split_head(content)
+    lines = head.split("\n")
+    request_line = lines[0].strip()
+    match = _REQUEST_LINE.match(request_line)
+    if not match:
+        raise ODataError(400, BAD_BATCH_CODE, f"The batch part's request line {request_line[:200]!r} is not 'METHOD URL HTTP/1.1'.")
+    return BatchOperation(
+        method=match.group(1),
+        url=match.group(2),
+        headers=_parse_headers(lines[1:]),
+        body=body.rstrip(b"\r\n"),
+        content_id=part_headers.get("Content-ID"),
+    )
+
+
+def _split_parts(body: bytes, boundary: str) -> list[tuple[Headers, bytes]]:
+    """Cut a multipart body at its delimiter lines; return each part's headers and content."""
+    delimiter = re.compile(rb"(?:^|\r?\n)--" + re.escape(boundary.encode("ascii")) + rb"(--)?[ \t]*(?:\r?\n|$)")
+    matches = list(delimiter.finditer(body))
+    if not matches:
+        raise ODataError(400, BAD_BATCH_CODE, f"The multipart body has no delimiter for boundary '{boundary}'.")
+    if not matches[-1].group(1):
+        raise ODataError(400, BAD_BATCH_CODE, f"The multipart body for boundary '{boundary}' has no closing delimiter.")
+    parts = []
+    for opening, closing in zip(matches, matches[1:], strict=False):
+        if opening.group(1):
+            raise ODataError(400, BAD_BATCH_CODE, f"Content follows the closing delimiter of boundary '{boundary}'.")
+        head, content = _split_head(body[opening.end() : closing.start()])
+        parts.append((_parse_headers(head.split("\n")), content))
+    return parts
+
+
+def _split_head(content: bytes) -> tuple[str, bytes]:
+    """Split at the first blank line; a part without one has headers only."""
+    match = re.search(rb"\r?\n\r?\n", content)
+    if match is None:
+        head, body = content, b""
+    else:
+        head, body = content[: match.start()], content[match.end() :]
+    try:
+        return head.decode("utf-8"), body
+    except UnicodeDecodeError as exc:
+        raise ODataError(400, BAD_BATCH_CODE, "A batch part's headers are not valid UTF-8.") from exc
+
+
+def _parse_headers(lines: list[str]) -> Headers:
+    pairs = []
+    for line in lines:
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip() or name != name.strip():
+            raise ODataError(400, BAD_BATCH_CODE, f"The batch header line {line[:200]!r} is not 'Name: value'.")
+        pairs.append((name, value.strip()))
+    return Headers(pairs)
+
+
+@dataclass
+class PartResponse:
+    """The response to one batch operation, with the Content-ID it was sent with."""
+
+    response: ApiResponse
+    content_id: str | None = None
+
+
+def write_batch(items: list[PartResponse | list[PartResponse]]) -> tuple[str, bytes]:
+    """Frame responses as a batch response; a list is one change set. Returns (Content-Type, body)."""
+    boundary = f"batchresponse_{uuid.uuid4()}"
+    out = bytearray()
+    for item in items:
+        out += f"--{boundary}\r\n".encode()
+        if isinstance(item, list):
+            inner = f"changesetresponse_{uuid.uuid4()}"
+            out += f"Content-Type: multipart/mixed; boundary={inner}\r\n\r\n".encode()
+            for part in item:
+                out += f"--{inner}\r\n".encode() + _http_part(part)
+            out += f"--{inner}--\r\n".encode()
+        else:
+            out += _http_part(item)
+    out += f"--{boundary}--\r\n".encode()
+    return f"multipart/mixed; boundary={boundary}", bytes(out)
+
+
+def _http_part(part: PartResponse) -> bytes:
+    lines = ["Content-Type: application/http", "Content-Transfer-Encoding: binary"]
+    if part.content_id is not None:
+        lines.append(f"Content-ID: {part.content_id}")
+    response = part.response
+    lines += ["", f"HTTP/1.1 {response.status} {response.reason}"]
+    lines += [f"{name}: {value}" for name, value in response.headers]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+    return head + response.body + b"\r\n"
