@@ -14,8 +14,11 @@ from typing import Any
 import requests
 
 from connectors.sms.base import ProviderSettings, SmsProvider
+from connectors.sms.kavenegar import KavenegarProvider
 
-PROVIDERS: dict[str, type[SmsProvider]] = {}
+PROVIDERS: dict[str, type[SmsProvider]] = {
+    "kavenegar": KavenegarProvider,
+}
 
 
 def build_provider(kind: str, settings: Mapping[str, Any] | ProviderSettings, *, session: requests.Session) -> SmsProvider:

@@ -49,11 +49,18 @@ class Wire:
     timeout: tuple[float, float]
     secrets: tuple[str, ...] = ()
 
-    def request(self, method: str, url: str, *, operation: str, key: str | None = None, **kwargs: Any) -> requests.Response:
-        """Send one request; transport failures and 429 / 5xx become connector errors."""
+    def request(
+        self, method: str, url: str, *, operation: str, key: str | None = None, check_status: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        """Send one request; transport failures (and, with ``check_status``, 429 / 5xx) become connector errors.
+
+        Providers whose error envelopes ride on 4xx / 5xx replies pass ``check_status=False``
+        and read the envelope before looking at the HTTP status.
+        """
         with self.translating(operation, key):
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        raise_for_transport_status(response, self.system, operation, key)
+        if check_status:
+            raise_for_transport_status(response, self.system, operation, key)
         return response
 
     @contextmanager

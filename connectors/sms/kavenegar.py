@@ -1,0 +1,290 @@
+"""Kavenegar REST connector (SMS-13, -14, -17, -20, -21).
+
+Wire format: reference/sms.md §1 (https://kavenegar.com/rest.html). Every call
+is ``POST https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.json`` with a
+form body; replies are ``{"return": {"status", "message"}, "entries": ...}``
+and errors arrive with the same envelope on a non-200 HTTP status, so the
+envelope is read before the HTTP status.
+
+Quirks:
+- The API key is a path segment: the URL is never logged and never put into
+  an error; transport exceptions are chained through a scrubbed copy.
+- Accepts our id: ``localid`` on ``sms/send`` and ``localmessageids`` on
+  ``sms/sendarray``; a repeated localid is not sent again. ``find_by_our_id``
+  uses ``sms/statuslocalmessageid`` (ids from the last ~12 hours only).
+- ≤200 receptors per send (414), ≤500 ids per status query; statuses older
+  than 48 hours come back as 100 (unknown), not as a failure.
+- Inbound polling (``sms/receive`` with ``isread=0``) is read-once: callers
+  must store what this returns before processing it. Credit is in Rial.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+import requests
+from pydantic import Field
+
+from connectors.errors import (
+    AuthError,
+    BadReplyError,
+    ConnectorError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+)
+from connectors.settings import Secret
+from connectors.sms._wire import Wire, e164_from_ir, national_ir, raise_for_transport_status
+from connectors.sms.base import ProviderSettings, WebhookItem, check_batch
+from domain.sms import (
+    Credit,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundSms,
+    OutgoingSms,
+    SendReceipt,
+    count_segments,
+)
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "kavenegar"
+
+#: ``return.status`` codes (reference/sms.md §1.5), in plain words for the record.
+STATUS_REASONS: dict[int, str] = {
+    400: "parameters are incomplete",
+    401: "the account is disabled",
+    402: "the operation failed",
+    403: "the API key is not valid",
+    404: "unknown method",
+    405: "wrong HTTP method (GET/POST)",
+    406: "required parameters were empty",
+    407: "no access to the requested data",
+    409: "the server cannot answer now; try later",
+    411: "the recipient number is not valid",
+    412: "the sender line is not valid",
+    413: "the message is empty or longer than 900 characters",
+    414: "too many records in one request (200 per send, 500 per status query)",
+    415: "the start index is beyond the total",
+    416: "the calling IP does not match the account's settings",
+    417: "the send date is wrong or badly formatted",
+    418: "not enough credit",
+    419: "the text, recipient and sender arrays differ in length",
+    420: "links in the message text are restricted for this account",
+    422: "the data contains characters that cannot be processed",
+    424: "the template was not found",
+    426: "this method needs the advanced service",
+    427: "this line needs an access level to be set up",
+    428: "the code cannot be sent by voice call",
+    429: "the IP is restricted",
+    431: "the code's structure is wrong",
+    432: "the code parameter was not found in the text",
+    451: "too many calls from this IP in the time window",
+    501: "the account can only send test messages to its owner's number",
+    607: "the tag name is not valid",
+}
+AUTH_CODES = frozenset({401, 403, 407, 416})
+THROTTLE_CODES = frozenset({429, 451})
+DOWN_CODES = frozenset({402, 409})
+
+#: Delivery status codes (kavenegar-dotnet MessageStatus, reference/sms.md §1.3).
+DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
+    1: DeliveryStatus.QUEUED,
+    2: DeliveryStatus.QUEUED,
+    4: DeliveryStatus.SENT_TO_OPERATOR,
+    5: DeliveryStatus.SENT_TO_OPERATOR,
+    6: DeliveryStatus.FAILED,
+    10: DeliveryStatus.DELIVERED,
+    11: DeliveryStatus.FAILED,
+    13: DeliveryStatus.FAILED,
+    14: DeliveryStatus.BLOCKED,
+    100: DeliveryStatus.UNKNOWN,
+}
+
+
+class KavenegarSettings(ProviderSettings):
+    """One Kavenegar account. ``inbound_lines`` are the lines polled for inbound SMS."""
+
+    base_url: str = "https://api.kavenegar.com/v1"
+    api_key: Secret
+    inbound_lines: tuple[str, ...] = Field(default=())
+
+
+class KavenegarProvider:
+    """SMS through one Kavenegar account; see the module docstring for the wire quirks."""
+
+    kind: ClassVar[str] = "kavenegar"
+    settings_model: ClassVar[type[ProviderSettings]] = KavenegarSettings
+    max_batch: ClassVar[int] = 200
+    accepts_our_id: ClassVar[bool] = True
+
+    def __init__(self, settings: KavenegarSettings, *, session: requests.Session):
+        self._settings = settings
+        self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.api_key.reveal(),))
+
+    def send(self, sms: OutgoingSms) -> SendReceipt:
+        return self.send_many([sms])[0]
+
+    def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
+        check_batch(batch, self.max_batch)
+        key = batch[0].our_id if len(batch) == 1 else None
+        texts = {sms.text for sms in batch}
+        senders = {self._sender(sms) for sms in batch}
+        if len(texts) == 1 and len(senders) == 1:
+            form = {
+                "receptor": ",".join(national_ir(sms.to) for sms in batch),
+                "message": batch[0].text,
+                "localid": ",".join(sms.our_id for sms in batch),
+            }
+            (sender,) = senders
+            if sender:
+                form["sender"] = sender
+            entries = self._call("sms/send", form, key=key)
+        else:
+            form = {
+                "receptor": json.dumps([national_ir(sms.to) for sms in batch]),
+                "sender": json.dumps([self._sender(sms) or "" for sms in batch]),
+                "message": json.dumps([sms.text for sms in batch], ensure_ascii=False),
+                "localmessageids": ",".join(sms.our_id for sms in batch),
+            }
+            entries = self._call("sms/sendarray", form, key=key)
+        return self._receipts(batch, entries)
+
+    def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
+        entries = self._call("sms/status", {"messageid": ",".join(provider_ids)})
+        return self._rows("sms/status", entries, _report)
+
+    def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
+        entries = self._call("sms/statuslocalmessageid", {"localid": ",".join(our_ids)})
+        # An unknown localid comes back without a message id: it was never accepted.
+        reports = self._rows("sms/statuslocalmessageid", entries, _report)
+        return [r for r in reports if r.provider_id not in ("0", "None", "")]
+
+    def fetch_inbound(self) -> list[InboundSms]:
+        """Unread inbound SMS, ≤100 per line per call (SMS-21).
+
+        ``sms/receive`` marks what it returns as read, so once one line has
+        yielded messages a failure on a later line is logged and left for the
+        next poll instead of raising and losing what was already fetched.
+        """
+        found: list[InboundSms] = []
+        for line in self._settings.inbound_lines:
+            try:
+                entries = self._call("sms/receive", {"linenumber": line, "isread": "0"})
+            except ConnectorError as exc:
+                if not found:
+                    raise
+                log.warning("kavenegar inbound poll of a line failed (%s); retried next poll", type(exc).__name__,
+                            extra={"system": SYSTEM, "operation": "sms/receive"})
+                break
+            found.extend(self._rows("sms/receive", entries, _inbound))
+        return found
+
+    def balance(self) -> Credit:
+        entries = self._call("account/info", {})
+        return self._rows("account/info", entries, lambda e: Credit(_decimal(e["remaincredit"]), "IRR"))[0]
+
+    def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
+        return parse_inbound_push(body)
+
+    def _sender(self, sms: OutgoingSms) -> str | None:
+        return sms.sender or self._settings.default_sender
+
+    def _receipts(self, batch: Sequence[OutgoingSms], entries: Any) -> list[SendReceipt]:
+        reports = self._rows("send", entries, lambda row: (_report(row), row.get("cost")))
+        if len(reports) != len(batch):
+            raise self._wire.bad_reply(f"{len(reports)} entries for {len(batch)} messages", json.dumps(entries), "send")
+        return [
+            SendReceipt(sms.our_id, report.provider_id, report.status, count_segments(sms.text).parts,
+                        cost=None if cost is None else _decimal(cost), code=report.code)
+            for sms, (report, cost) in zip(batch, reports, strict=True)
+        ]
+
+    def _rows(self, operation: str, entries: Any, parse: Callable[[Mapping[str, Any]], Any]) -> list[Any]:
+        """Apply ``parse`` to each entry; a missing or malformed field is a ``BadReplyError``."""
+        # verify/lookup and account/info document an object where send documents an array.
+        rows = [entries] if isinstance(entries, Mapping) else entries
+        try:
+            if not isinstance(rows, list):
+                raise TypeError("entries is not a list")
+            return [parse(row) for row in rows]
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise self._wire.bad_reply(f"unexpected entries ({exc})", json.dumps(entries, ensure_ascii=False),
+                                       operation) from exc
+
+    def _call(self, method: str, form: Mapping[str, str], *, key: str | None = None) -> Any:
+        """The translation boundary: one POST, envelope first, then HTTP status."""
+        url = f"{self._settings.base_url.rstrip('/')}/{self._settings.api_key.reveal()}/{method}.json"
+        response = self._wire.request(
+            "POST", url, operation=method, key=key, check_status=False, data=dict(form),
+            headers={"Accept": "application/json"},
+        )
+        try:
+            body = json.loads(response.content)
+            code = int(body["return"]["status"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise_for_transport_status(response, SYSTEM, method, key)
+            raise self._wire.bad_reply("reply is not a Kavenegar envelope", response.content, method, key) from exc
+        if code != 200:
+            self._raise_for(code, method, key)
+        log.debug("kavenegar %s ok", method, extra={"system": SYSTEM, "operation": method, "key": key})
+        return body.get("entries")
+
+    def _raise_for(self, code: int, method: str, key: str | None) -> None:
+        reason = STATUS_REASONS.get(code, f"undocumented Kavenegar status {code}")
+        context = {"system": SYSTEM, "operation": method, "key": key}
+        message = f"Kavenegar {code}: {reason}"
+        if code in AUTH_CODES:
+            raise AuthError(message, **context)
+        if code in THROTTLE_CODES:
+            raise RateLimitedError(message, **context)
+        if code in DOWN_CODES:
+            raise UnavailableError(message, **context)
+        raise RejectedError(message, code=str(code), reason=reason, **context)
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+
+
+def _report(entry: Mapping[str, Any]) -> DeliveryReport:
+    code = int(entry["status"])
+    local = entry.get("localid")
+    return DeliveryReport(
+        provider_id=str(int(entry["messageid"])), status=DELIVERY_STATUSES.get(code, DeliveryStatus.UNKNOWN),
+        code=str(code), reason=entry.get("statustext"), our_id=str(local) if local else None,
+    )
+
+
+def _inbound(entry: Mapping[str, Any]) -> InboundSms:
+    stamp = entry.get("date")
+    return InboundSms(
+        provider_id=str(entry["messageid"]), sender=e164_from_ir(str(entry["sender"])),
+        line=str(entry["receptor"]), text=str(entry.get("message", "")),
+        received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp is not None else None,
+    )
+
+
+def parse_inbound_push(body: bytes) -> list[WebhookItem]:
+    """Parse the form POST Kavenegar's "realtime receive URL" sends for one inbound SMS.
+
+    Fields ``from``, ``to``, ``message`` and ``messageid`` (reference/sms.md §1.4; only
+    ``from`` and ``message`` are confirmed). Raises ``BadReplyError`` on anything else.
+    """
+    try:
+        fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), strict_parsing=True).items()}
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadReplyError("push is not a UTF-8 form body", raw=body, system=SYSTEM, operation="webhook") from exc
+    if not fields.get("from") or "message" not in fields:
+        raise BadReplyError("push lacks 'from' or 'message'", raw=body, system=SYSTEM, operation="webhook")
+    provider_id = fields.get("messageid") or f"{fields['from']}:{fields.get('to', '')}:{fields['message']}"
+    return [InboundSms(provider_id, e164_from_ir(fields["from"]), fields.get("to", ""), fields["message"])]

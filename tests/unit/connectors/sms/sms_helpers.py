@@ -1,0 +1,52 @@
+"""Helpers shared by the SMS provider tests: fixture files, sample messages, transport faults, the canary."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import requests
+import urllib3.exceptions
+
+from domain.sms import OutgoingSms
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sms"
+CANARY = "CANARY-7f3a"
+
+
+def fixture_bytes(provider: str, name: str) -> bytes:
+    return (FIXTURES / provider / name).read_bytes()
+
+
+def outgoing(our_id: str = "act-1-r1", to: str = "+989121234567", text: str = "خدمات پیام کوتاه", **kw) -> OutgoingSms:
+    return OutgoingSms(our_id=our_id, to=to, text=text, **kw)
+
+
+def refused_connection() -> requests.ConnectionError:
+    """What requests raises when the TCP connect is refused (nothing was sent)."""
+    reason = urllib3.exceptions.NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
+
+
+def reset_after_send() -> requests.ConnectionError:
+    """What requests raises when the connection drops while waiting for the reply."""
+    return requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError()))
+
+
+def assert_canary_hidden(caplog: pytest.LogCaptureFixture, run: Callable[[], None], secret: str = CANARY) -> None:
+    """Run a send and a failure at DEBUG; the secret must not reach logs, error text or tracebacks."""
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+    try:
+        run()
+    except Exception as exc:  # the failure half of the scenario
+        errors.append(exc)
+    assert errors, "the canary scenario must end in a failure"
+    assert secret not in caplog.text
+    for exc in errors:
+        assert secret not in str(exc)
+        assert secret not in "".join(traceback.format_exception(exc))
+        assert secret not in repr(getattr(exc, "raw", ""))
