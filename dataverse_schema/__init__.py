@@ -12,10 +12,10 @@ whole model once at import, and answers look-ups::
 
 from __future__ import annotations
 
-from dataverse_schema import standard
+from dataverse_schema import fax, sms, standard, telephony
 from dataverse_schema.model import Area, OptionSet, Relationship, Table
 
-AREAS: tuple[Area, ...] = (standard.AREA,)
+AREAS: tuple[Area, ...] = (standard.AREA, telephony.AREA, sms.AREA, fax.AREA)
 
 
 def _build(areas: tuple[Area, ...]) -> dict[str, Table]:

@@ -297,3 +297,29 @@ def activity_columns(
         integer("ActualDurationMinutes", "Duration", "Actual duration in minutes."),
         choice("PriorityCode", "Priority", PRIORITIES, "Priority of the activity."),
     ) + audit_columns()
+
+
+def activity_table(
+    schema_name: str,
+    display: str,
+    plural: str,
+    description: str,
+    *,
+    columns: tuple[Column, ...],
+    regarding: tuple[str, ...],
+    parties: tuple[str, ...],
+    fa: str | None = None,
+    area: str,
+    keys: tuple[AlternateKey, ...] = (),
+    cascades: dict[str, Cascade] | None = None,
+) -> Table:
+    """One of the suite's own activity tables (reference §4.5): primary id ``activityid``,
+    primary name ``subject``, the activity columns and parties inherited from ``activitypointer``."""
+    logical = schema_name.lower()
+    return Table(
+        logical_name=logical, schema_name=schema_name, entity_set_name=entity_set_name(logical),
+        display_name=display, plural_display_name=plural, primary_id="activityid", primary_name="subject",
+        columns=activity_columns(regarding=regarding, parties=parties) + columns, description=description,
+        is_custom=True, is_activity=True, ownership=Ownership.USER, has_notes=True, has_activities=False,
+        keys=keys, relationships=relationships_of(logical, columns, cascades), display_name_fa=fa, area=area,
+    )

@@ -1,0 +1,310 @@
+"""SMS tables: the SMS activity, bulk sends, templates, provider accounts, numbers, attempts,
+keyword rules and the opt-out list.
+
+Serves SMS-01..23. Users and flows send a text by creating an SMS activity with
+status *Pending*; the cloud side sends it, records each attempt in an SMS
+process row, and writes delivery reports back. Provider accounts carry a short
+account key that scopes the provider's message ids: the SMS activity's
+alternate key is (account key, provider message id), so an inbound message or
+a delivery report replayed by the provider never duplicates a row.
+"""
+
+from __future__ import annotations
+
+from dataverse_schema.columns import (
+    REQUIRED,
+    activity_table,
+    boolean,
+    choice,
+    custom_table,
+    decimal,
+    integer,
+    key,
+    lookup,
+    memo,
+    phone,
+    text,
+    url,
+    when,
+)
+from dataverse_schema.model import Area, Cascade, Ownership, choices
+
+AREA_NAME = "sms"
+
+DIRECTIONS = choices(("Outgoing", "ارسالی"), ("Incoming", "دریافتی"), default=0)
+SMS_STATUS = choices(
+    ("Draft", "پیش‌نویس"),
+    ("Pending", "در صف ارسال"),
+    ("Queued at provider", "در صف سرویس‌دهنده"),
+    ("Sent to operator", "ارسال به اپراتور"),
+    ("Delivered", "تحویل شده"),
+    ("Failed", "ناموفق"),
+    ("Received", "دریافت شده"),
+    ("Cancelled", "لغو شده"),
+    default=0,
+)
+ATTEMPT_STATUS = choices(
+    ("Sending", "در حال ارسال"),
+    ("Accepted by provider", "پذیرفته شده"),
+    ("Sent to operator", "ارسال به اپراتور"),
+    ("Delivered", "تحویل شده"),
+    ("Failed", "ناموفق"),
+    ("Outcome unknown", "نامشخص"),
+    default=0,
+)
+BULK_STATE = choices(
+    ("Draft", "پیش‌نویس"),
+    ("Queued", "در صف"),
+    ("Running", "در حال ارسال"),
+    ("Paused", "متوقف"),
+    ("Completed", "تکمیل شده"),
+    ("Completed with errors", "تکمیل با خطا"),
+    ("Cancelled", "لغو شده"),
+    default=0,
+)
+CALENDARS = choices(("Gregorian", "میلادی"), ("Persian (Jalali)", "شمسی"), default=1)
+PROVIDER_STATUS = choices(
+    ("Unknown", "نامشخص"),
+    ("Working", "فعال"),
+    ("Authentication failed", "خطای احراز هویت"),
+    ("Unreachable", "در دسترس نیست"),
+    ("Out of credit", "اعتبار کافی نیست"),
+    default=0,
+)
+RULE_ACTIONS = choices(
+    ("Auto-reply", "پاسخ خودکار"),
+    ("Create case", "ایجاد پرونده"),
+    ("Update record", "به‌روزرسانی رکورد"),
+    ("Start flow", "اجرای گردش کار"),
+    ("Opt out", "لغو عضویت"),
+    ("Opt back in", "عضویت دوباره"),
+)
+REPLY_CHANNELS = choices(("SMS", "پیامک"), ("Email", "ایمیل"), ("Fax", "فکس"), default=0)
+MATCH_MODES = choices(("First word", "کلمه اول"), ("Any word", "هر کلمه"), ("Whole text", "کل متن"), default=0)
+OPT_OUT_SOURCES = choices(
+    ("Keyword SMS", "پیامک کلیدواژه"), ("Manual", "دستی"), ("Import", "ورود داده"),
+    ("Provider report", "گزارش سرویس‌دهنده"), default=1,
+)
+
+ACCOUNT_KEY_HELP = "Short stable key of the provider account; scopes provider message ids and names the " \
+    "account in webhook URLs."
+
+SMS_PROVIDER = custom_table(
+    "comms_SmsProvider", "SMS Provider Account", "SMS Provider Accounts",
+    "An account with an SMS provider: which connector to use, where its secret is kept, the default flag "
+    "and the last credit read (SMS-13, SMS-14, SMS-18).",
+    fa="حساب سرویس پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
+    keys=(key("comms_smsprovider_accountkey", "Account key", "comms_accountkey"),),
+    columns=(
+        text("comms_AccountKey", "Account Key", ACCOUNT_KEY_HELP, length=50, required=REQUIRED, fa="کلید حساب"),
+        text("comms_ProviderKind", "Provider Kind", "Connector kind as registered in the suite, e.g. kavenegar, "
+             "smsir, magfa, twilio.", length=50, required=REQUIRED, fa="نوع سرویس‌دهنده"),
+        boolean("comms_IsDefault", "Default", "Messages without a chosen account go out through the default "
+                "(SMS-13).", fa="پیش‌فرض"),
+        url("comms_BaseUrl", "API Address", "Override of the provider's API address; empty uses the "
+            "connector's."),
+        text("comms_UserName", "User Name", "Account user name where the provider needs one (not secret).",
+             length=200),
+        text("comms_CredentialReference", "Credential Reference", "Where the API key or password is kept: a "
+             "Key Vault secret URI or an app-setting name. Never the secret itself.", length=500),
+        memo("comms_Settings", "Other Settings", "Provider-specific settings as JSON (no secrets).",
+             length=4000),
+        decimal("comms_Balance", "Credit", "Remaining credit as the provider last reported it (SMS-14).",
+                fa="اعتبار"),
+        text("comms_BalanceUnit", "Credit Unit", "Unit of the credit, e.g. IRR, messages, USD.", length=20),
+        when("comms_BalanceReadOn", "Credit Read On", "When the credit was last read.", fa="زمان خواندن اعتبار"),
+        decimal("comms_LowBalanceThreshold", "Low-Credit Warning", "Warn administrators below this credit."),
+        integer("comms_PollIntervalSeconds", "Polling Interval (seconds)", "How often inbound messages and "
+                "delivery reports are polled; 0 when the provider pushes them (SMS-21).", maximum=86_400),
+        integer("comms_MaxAttempts", "Send Attempts", "Attempts before a message is marked failed (SMS-22, "
+                "SMS-23).", minimum=1, maximum=20),
+        integer("comms_RetryIntervalSeconds", "Retry Interval (seconds)", "Wait between send attempts.",
+                maximum=86_400),
+        choice("comms_ProviderStatus", "Provider Status", PROVIDER_STATUS, "Result of the last call to the "
+               "provider.", fa="وضعیت"),
+        text("comms_StatusDetail", "Status Detail", "Plain-words detail of the last problem.", length=500),
+    ),
+)
+
+SMS_NUMBER = custom_table(
+    "comms_SmsNumber", "SMS Number", "SMS Numbers",
+    "A sender number of a provider account, optionally dedicated to one user: recipients see it, and "
+    "inbound messages to it belong to that user (SMS-04, SMS-17).",
+    fa="شماره پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
+    keys=(key("comms_smsnumber_number", "Number", "comms_number"),),
+    columns=(
+        phone("comms_Number", "Number", "The number as the provider expects it, e.g. 3000123456 or +14155550100.",
+              required=REQUIRED, fa="شماره"),
+        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account this number is "
+               "rented from.", required=REQUIRED, fa="حساب سرویس"),
+        lookup("comms_SystemUserId", "User", "systemuser", "User this number is dedicated to (SMS-04).",
+               fa="کاربر"),
+        boolean("comms_CanSend", "Can Send", "Messages may be sent from this number.", default=True),
+        boolean("comms_CanReceive", "Can Receive", "Inbound messages arrive on this number.", default=True),
+        boolean("comms_IsDefault", "Default for Account", "Used when a message names the account but no number."),
+    ),
+)
+
+SMS_TEMPLATE = custom_table(
+    "comms_SmsTemplate", "SMS Template", "SMS Templates",
+    "Reusable text with placeholders such as {firstname} or {parentcustomerid.comms_debt} (SMS-01, SMS-09, "
+    "SMS-11, SMS-12).",
+    fa="قالب پیامک", area=AREA_NAME,
+    primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
+    columns=(
+        memo("comms_Body", "Text", "Message text; {column} and {lookup.column} placeholders are filled from "
+             "the recipient record.", length=4000, required=REQUIRED, fa="متن"),
+        text("comms_TargetTable", "Record Table", "Logical name of the table whose columns the placeholders "
+             "name; empty for any.", length=100),
+        choice("comms_Calendar", "Date Calendar", CALENDARS, "Calendar used for dates filled into the text.",
+               fa="تقویم"),
+    ),
+)
+
+SMS_BULK = custom_table(
+    "comms_SmsBulk", "SMS Bulk Send", "SMS Bulk Sends",
+    "One send to every member of a marketing list or campaign, with progress counters; an interrupted run "
+    "resumes from its cursor with no duplicate and no gap (SMS-08, SMS-10).",
+    fa="ارسال گروهی پیامک", area=AREA_NAME, has_activities=True,
+    primary_name=text("comms_Name", "Name", "Name shown to users.", length=200, required=REQUIRED, fa="نام"),
+    columns=(
+        lookup("comms_ListId", "Marketing List", "list", "List whose members receive the text.",
+               fa="فهرست بازاریابی"),
+        lookup("comms_CampaignId", "Campaign", "campaign", "Campaign whose lists receive the text.", fa="کمپین"),
+        lookup("comms_SmsTemplateId", "Template", "comms_smstemplate", "Template filled per recipient.",
+               fa="قالب"),
+        memo("comms_Message", "Text", "Text sent when no template is chosen.", length=4000, fa="متن"),
+        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account to send through; empty "
+               "means the default."),
+        lookup("comms_SmsNumberId", "Sender Number", "comms_smsnumber", "Number recipients see."),
+        text("comms_RecipientColumns", "Phone Columns", "Phone columns tried in order for each member, e.g. "
+             "mobilephone,telephone2.", length=500),
+        boolean("comms_CreateActivities", "Create SMS Activities", "Create an SMS activity per recipient.",
+                default=True),
+        when("comms_SendAfter", "Send After", "Do not start before this time."),
+        choice("comms_BulkState", "Progress", BULK_STATE, "Where the send stands.", fa="وضعیت"),
+        integer("comms_TotalCount", "Recipients", "Members found when the run started.", fa="تعداد گیرندگان"),
+        integer("comms_SentCount", "Sent", "Messages accepted by the provider.", fa="ارسال شده"),
+        integer("comms_DeliveredCount", "Delivered", "Messages confirmed delivered.", fa="تحویل شده"),
+        integer("comms_FailedCount", "Failed", "Messages that failed after all attempts.", fa="ناموفق"),
+        integer("comms_SkippedCount", "Skipped", "Members skipped: no number or opted out.", fa="رد شده"),
+        text("comms_Cursor", "Resume Point", "Id of the last member handled; a resumed run starts after it.",
+             length=200),
+        when("comms_StartedOn", "Started On", "When the run started."),
+        when("comms_CompletedOn", "Completed On", "When the run finished."),
+        memo("comms_LastError", "Last Error", "The last problem met, in plain words."),
+    ),
+)
+
+SMS = activity_table(
+    "comms_Sms", "SMS", "SMS Messages",
+    "A text message sent or received, on the timeline of the record it concerns (SMS-01..SMS-06, SMS-20).",
+    fa="پیامک", area=AREA_NAME,
+    regarding=("account", "contact", "lead", "incident", "campaign", "comms_smsbulk"),
+    parties=("account", "contact", "lead", "systemuser"),
+    keys=(key("comms_sms_providermessage", "Provider message", "comms_provideraccountkey",
+              "comms_providermessageid"),),
+    columns=(
+        choice("comms_Direction", "Direction", DIRECTIONS, "Sent by us or received.", fa="جهت"),
+        choice("comms_SmsStatus", "SMS Status", SMS_STATUS, "Where the message stands: pending → queued → sent "
+               "to operator → delivered, or failed (SMS-20).", fa="وضعیت پیامک"),
+        phone("comms_PhoneNumber", "Phone Number", "The other party's number, normalised.", required=REQUIRED,
+              fa="شماره تلفن"),
+        phone("comms_SenderNumber", "Our Number", "Our number the message was sent from or to."),
+        memo("comms_Message", "Text", "The message text exactly as sent or received.", length=4000, fa="متن"),
+        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account used; empty means the "
+               "default.", fa="حساب سرویس"),
+        lookup("comms_SmsNumberId", "Sender Number", "comms_smsnumber", "Our number, when registered."),
+        lookup("comms_SmsTemplateId", "Template", "comms_smstemplate", "Template the text came from."),
+        lookup("comms_SmsBulkId", "Bulk Send", "comms_smsbulk", "Bulk send this message belongs to."),
+        text("comms_ProviderAccountKey", "Provider Account Key", ACCOUNT_KEY_HELP, length=50),
+        text("comms_ProviderMessageId", "Provider Message Id", "The provider's id of the message; with the "
+             "account key it is the idempotency key."),
+        integer("comms_Segments", "Parts", "Number of SMS parts the text needs.", maximum=255),
+        integer("comms_Attempts", "Attempts", "Send attempts so far (SMS-22).", maximum=1000),
+        when("comms_SentOn", "Sent On", "When the provider accepted the message."),
+        when("comms_DeliveredOn", "Delivered On", "When delivery to the handset was confirmed."),
+        when("comms_ReceivedOn", "Received On", "When an inbound message reached the provider."),
+        memo("comms_Error", "Error", "Why the message failed, in plain words.", fa="خطا"),
+    ),
+)
+
+SMS_PROCESS = custom_table(
+    "comms_SmsProcess", "SMS Process", "SMS Processes",
+    "One attempt to send an SMS: our id sent to the provider, the provider's message id, status, error and "
+    "timestamps (SMS-20, SMS-22).",
+    fa="فرآیند ارسال پیامک", area=AREA_NAME,
+    primary_name=text("comms_Name", "Name", "Generated: message and attempt number.", length=200),
+    keys=(key("comms_smsprocess_attemptkey", "Attempt key", "comms_attemptkey"),),
+    cascades={"comms_smsid": Cascade.CASCADE},
+    columns=(
+        lookup("comms_SmsId", "SMS", "comms_sms", "The message this attempt sends.", required=REQUIRED,
+               fa="پیامک"),
+        integer("comms_Attempt", "Attempt", "1 for the first attempt.", minimum=1, maximum=1000),
+        text("comms_AttemptKey", "Attempt Key", "Our own id of the attempt, sent to the provider where it "
+             "accepts one, so a retry after a crash never texts twice.", length=100, required=REQUIRED),
+        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account used."),
+        text("comms_ProviderMessageId", "Provider Message Id", "The provider's id of the message."),
+        choice("comms_AttemptStatus", "Attempt Status", ATTEMPT_STATUS, "Outcome of the attempt.", fa="وضعیت"),
+        text("comms_ErrorCode", "Provider Code", "The provider's status or error code.", length=50),
+        memo("comms_Error", "Error", "Provider's reason in plain words."),
+        when("comms_RequestedOn", "Requested On", "When the request was sent to the provider."),
+        when("comms_AcceptedOn", "Accepted On", "When the provider accepted it."),
+        when("comms_DeliveredOn", "Delivered On", "When delivery was confirmed."),
+        when("comms_StatusCheckedOn", "Status Checked On", "When the status was last read."),
+    ),
+)
+
+KEYWORD_RULE = custom_table(
+    "comms_KeywordRule", "SMS Keyword Rule", "SMS Keyword Rules",
+    "What to do when an inbound text contains a keyword: reply, open a case, update a record, start a flow or "
+    "opt the sender out (SMS-02, SMS-07, SMS-15, SMS-16).",
+    fa="قانون کلیدواژه", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
+    columns=(
+        text("comms_Keywords", "Keywords", "Keywords that trigger the rule, comma-separated; matched without "
+             "regard to case or Persian/Arabic letter variants.", length=500, required=REQUIRED, fa="کلیدواژه‌ها"),
+        text("comms_Separators", "Separators", "Characters that split the text into words; empty means space, "
+             "comma, Persian comma and semicolon.", length=50),
+        choice("comms_MatchMode", "Match", MATCH_MODES, "Which words of the text are compared."),
+        integer("comms_Order", "Order", "Rules are tried in ascending order; the first match wins.",
+                maximum=100_000),
+        choice("comms_Action", "Action", RULE_ACTIONS, "What the rule does.", required=REQUIRED, fa="عملیات"),
+        lookup("comms_ReplyTemplateId", "Reply Template", "comms_smstemplate", "Text of the automatic answer.",
+               fa="قالب پاسخ"),
+        choice("comms_ReplyChannel", "Reply By", REPLY_CHANNELS, "How the answer is sent (SMS-07)."),
+        lookup("comms_TeamId", "Target Team", "team", "Team that owns the case created."),
+        lookup("comms_QueueId", "Target Queue", "queue", "Queue the created case is routed to."),
+        text("comms_CaseTitle", "Case Title", "Title of the created case; the rest of the text becomes its "
+             "description.", length=200),
+        text("comms_TargetTable", "Table to Update", "Logical name of the table an update rule changes.",
+             length=100),
+        text("comms_TargetColumn", "Column to Update", "Logical name of the column an update rule sets.",
+             length=100),
+        url("comms_FlowUrl", "Flow Address", "HTTP trigger of the flow a start-flow rule calls.", length=1000),
+        lookup("comms_SmsNumberId", "Only for Number", "comms_smsnumber", "Applies only to texts to this "
+               "number; empty for all."),
+    ),
+)
+
+SMS_OPT_OUT = custom_table(
+    "comms_SmsOptOut", "SMS Opt-Out", "SMS Opt-Outs",
+    "A number that asked not to receive SMS; active rows are never sent to (SMS-15).",
+    fa="لغو دریافت پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    primary_name=text("comms_PhoneNumber", "Phone Number", "The opted-out number, normalised.", length=50,
+                      required=REQUIRED, fa="شماره تلفن"),
+    keys=(key("comms_smsoptout_phonenumber", "Phone number", "comms_phonenumber"),),
+    columns=(
+        when("comms_OptedOutOn", "Opted Out On", "When the opt-out was received.", fa="زمان لغو"),
+        choice("comms_Source", "Source", OPT_OUT_SOURCES, "How the opt-out arrived."),
+        text("comms_Keyword", "Keyword", "Keyword the customer texted.", length=100),
+        lookup("comms_SmsId", "Inbound SMS", "comms_sms", "The message that asked for the opt-out."),
+    ),
+)
+
+AREA = Area(
+    name=AREA_NAME,
+    tables=(SMS_PROVIDER, SMS_NUMBER, SMS_TEMPLATE, SMS_BULK, SMS, SMS_PROCESS, KEYWORD_RULE, SMS_OPT_OUT),
+)
