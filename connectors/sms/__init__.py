@@ -15,9 +15,11 @@ import requests
 
 from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.kavenegar import KavenegarProvider
+from connectors.sms.smsir import SmsIrProvider
 
 PROVIDERS: dict[str, type[SmsProvider]] = {
     "kavenegar": KavenegarProvider,
+    "smsir": SmsIrProvider,
 }
 
 

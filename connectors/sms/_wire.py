@@ -12,10 +12,11 @@ copy so no traceback prints the key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn, TypeVar
 
 import requests
 import urllib3.exceptions
@@ -28,6 +29,8 @@ from connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
+
+T = TypeVar("T")
 
 _NEVER_CONNECTED = (
     urllib3.exceptions.NewConnectionError,
@@ -103,6 +106,14 @@ class Wire:
             raw = raw.decode("utf-8", errors="replace")
         return BadReplyError(message, raw=self.scrub(raw) if raw else raw, system=self.system, operation=operation, key=key)
 
+    def parse(self, operation: str, payload: Any, parse: Callable[[Any], T], key: str | None = None) -> T:
+        """Run a parser over a decoded reply; a missing or mistyped field becomes ``BadReplyError``."""
+        try:
+            return parse(payload)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError, InvalidOperation) as exc:
+            raw = payload if isinstance(payload, (bytes, str)) else json.dumps(payload, ensure_ascii=False, default=str)
+            raise self.bad_reply(f"unexpected reply ({type(exc).__name__}: {exc})", raw, operation, key) from exc
+
     def json(self, response: requests.Response, operation: str, key: str | None = None) -> Any:
         """The reply body as JSON, or ``BadReplyError``."""
         try:
@@ -170,3 +181,18 @@ def ci_get(mapping: Mapping[str, Any], name: str, default: Any = None) -> Any:
         if isinstance(k, str) and k.lower() == lowered:
             return v
     return default
+
+
+def rows(payload: Any) -> list[Mapping[str, Any]]:
+    """``payload`` as a list of objects (a lone object counts as one); ``TypeError`` otherwise."""
+    items = [payload] if isinstance(payload, Mapping) else payload
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise TypeError("expected a list of objects")
+    return items
+
+
+def decimal(value: Any) -> Decimal:
+    """A money or credit amount as ``Decimal`` (never float); ``InvalidOperation`` on junk."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"not an amount: {value!r}")
+    return Decimal(str(value))

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
@@ -40,7 +40,7 @@ from connectors.errors import (
     UnavailableError,
 )
 from connectors.settings import Secret
-from connectors.sms._wire import Wire, e164_from_ir, national_ir, raise_for_transport_status
+from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
 from connectors.sms.base import ProviderSettings, WebhookItem, check_batch
 from domain.sms import (
     Credit,
@@ -158,12 +158,12 @@ class KavenegarProvider:
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         entries = self._call("sms/status", {"messageid": ",".join(provider_ids)})
-        return self._rows("sms/status", entries, _report)
+        return self._wire.parse("sms/status", entries, lambda e: [_report(r) for r in rows(e)])
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         entries = self._call("sms/statuslocalmessageid", {"localid": ",".join(our_ids)})
         # An unknown localid comes back without a message id: it was never accepted.
-        reports = self._rows("sms/statuslocalmessageid", entries, _report)
+        reports = self._wire.parse("sms/statuslocalmessageid", entries, lambda e: [_report(r) for r in rows(e)])
         return [r for r in reports if r.provider_id not in ("0", "None", "")]
 
     def fetch_inbound(self) -> list[InboundSms]:
@@ -183,12 +183,12 @@ class KavenegarProvider:
                 log.warning("kavenegar inbound poll of a line failed (%s); retried next poll", type(exc).__name__,
                             extra={"system": SYSTEM, "operation": "sms/receive"})
                 break
-            found.extend(self._rows("sms/receive", entries, _inbound))
+            found.extend(self._wire.parse("sms/receive", entries, lambda e: [_inbound(r) for r in rows(e)]))
         return found
 
     def balance(self) -> Credit:
         entries = self._call("account/info", {})
-        return self._rows("account/info", entries, lambda e: Credit(_decimal(e["remaincredit"]), "IRR"))[0]
+        return self._wire.parse("account/info", entries, lambda e: Credit(decimal(e["remaincredit"]), "IRR"))
 
     def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
         return parse_inbound_push(body)
@@ -197,26 +197,14 @@ class KavenegarProvider:
         return sms.sender or self._settings.default_sender
 
     def _receipts(self, batch: Sequence[OutgoingSms], entries: Any) -> list[SendReceipt]:
-        reports = self._rows("send", entries, lambda row: (_report(row), row.get("cost")))
+        reports = self._wire.parse("send", entries, lambda e: [(_report(r), _cost(r)) for r in rows(e)])
         if len(reports) != len(batch):
             raise self._wire.bad_reply(f"{len(reports)} entries for {len(batch)} messages", json.dumps(entries), "send")
         return [
             SendReceipt(sms.our_id, report.provider_id, report.status, count_segments(sms.text).parts,
-                        cost=None if cost is None else _decimal(cost), code=report.code)
+                        cost=cost, code=report.code)
             for sms, (report, cost) in zip(batch, reports, strict=True)
         ]
-
-    def _rows(self, operation: str, entries: Any, parse: Callable[[Mapping[str, Any]], Any]) -> list[Any]:
-        """Apply ``parse`` to each entry; a missing or malformed field is a ``BadReplyError``."""
-        # verify/lookup and account/info document an object where send documents an array.
-        rows = [entries] if isinstance(entries, Mapping) else entries
-        try:
-            if not isinstance(rows, list):
-                raise TypeError("entries is not a list")
-            return [parse(row) for row in rows]
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise self._wire.bad_reply(f"unexpected entries ({exc})", json.dumps(entries, ensure_ascii=False),
-                                       operation) from exc
 
     def _call(self, method: str, form: Mapping[str, str], *, key: str | None = None) -> Any:
         """The translation boundary: one POST, envelope first, then HTTP status."""
@@ -249,11 +237,8 @@ class KavenegarProvider:
         raise RejectedError(message, code=str(code), reason=reason, **context)
 
 
-def _decimal(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValueError(f"not a number: {value!r}") from exc
+def _cost(entry: Mapping[str, Any]) -> Decimal | None:
+    return None if entry.get("cost") is None else decimal(entry["cost"])
 
 
 def _report(entry: Mapping[str, Any]) -> DeliveryReport:
