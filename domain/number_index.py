@@ -24,8 +24,8 @@ import uuid
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from domain.numbers import NumberPlan, PhoneNumber, normalise
 
@@ -139,7 +139,9 @@ class NumberIndex:
         key_list = tuple(keys)
         self._keys_of[slot] = key_list[0] if len(key_list) == 1 else key_list
 
-    def load(self, table: str, rows: Iterable[tuple[str, Mapping[str, str | None], str | None, datetime]]) -> None:
+    def load(
+        self, table: str, rows: Iterable[tuple[str, Mapping[str, str | None], str | None, datetime]]
+    ) -> None:
         """Bulk ``upsert`` of ``(record_id, values, owner_id, modified_on)`` rows."""
         for record_id, values, owner_id, modified_on in rows:
             self.upsert(table, record_id, values, owner_id=owner_id, modified_on=modified_on)
@@ -213,7 +215,9 @@ class NumberIndex:
                 keys.setdefault(number.key, self._column_index[column])
         return keys
 
-    def _new_slot(self, table_idx: int, id_key: int | str, owner_id: str | None, modified_on: datetime) -> int:
+    def _new_slot(
+        self, table_idx: int, id_key: int | str, owner_id: str | None, modified_on: datetime
+    ) -> int:
         owner_idx = self._owner_index.get(owner_id)
         if owner_idx is None:
             owner_idx = self._owner_index[owner_id] = len(self._owners)
@@ -246,7 +250,9 @@ class NumberIndex:
         current = self._numbers.get(key)
         if current is None:
             return
-        kept = tuple(e for e in (current if isinstance(current, tuple) else (current,)) if e >> _COLUMN_BITS != slot)
+        kept = tuple(
+            e for e in (current if isinstance(current, tuple) else (current,)) if e >> _COLUMN_BITS != slot
+        )
         if not kept:
             del self._numbers[key]
         else:

@@ -220,7 +220,11 @@ def _readings(digits: str, plan: NumberPlan) -> list[str]:
         if as_international and len(digits) - len(country) >= 9:
             readings = [as_international, *readings, *([local] if local else [])]
         else:
-            readings = [*([local] if local else []), *readings, *([as_international] if as_international else [])]
+            readings = [
+                *([local] if local else []),
+                *readings,
+                *([as_international] if as_international else []),
+            ]
     return readings
 
 

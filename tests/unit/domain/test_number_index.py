@@ -60,7 +60,9 @@ def test_every_configured_column_is_indexed_and_others_ignored(index):
 
 
 def test_internal_and_garbage_values_are_not_indexed(index):
-    index.upsert("contact", GUID_A, {"telephone1": "101", "mobilephone": "n/a"}, owner_id=None, modified_on=at(1))
+    index.upsert(
+        "contact", GUID_A, {"telephone1": "101", "mobilephone": "n/a"}, owner_id=None, modified_on=at(1)
+    )
     assert len(index) == 0 and index.record_count == 0
 
 
@@ -83,7 +85,11 @@ def test_remove_drops_the_record_and_reuses_its_slot(index):
 
 def test_same_number_on_two_columns_of_one_record_is_one_match(index):
     index.upsert(
-        "contact", GUID_A, {"telephone1": "09121234567", "mobilephone": "+989121234567"}, owner_id=None, modified_on=at(1)
+        "contact",
+        GUID_A,
+        {"telephone1": "09121234567", "mobilephone": "+989121234567"},
+        owner_id=None,
+        modified_on=at(1),
     )
     match = index.lookup("+989121234567")
     assert match.best.column == "telephone1" and match.also_matched == ()
@@ -99,13 +105,23 @@ def _shared(index):
 def test_tie_break_owner_first(index):
     _shared(index)
     match = index.lookup("+982188881234", owner_id=BOB)
-    assert [r.record_id for r in (match.best, *match.also_matched)] == ["con-old", "acc-old", "lead-new", "con-new"]
+    assert [r.record_id for r in (match.best, *match.also_matched)] == [
+        "con-old",
+        "acc-old",
+        "lead-new",
+        "con-new",
+    ]
 
 
 def test_tie_break_table_order_then_most_recent(index):
     _shared(index)
     match = index.lookup("+982188881234")
-    assert [r.record_id for r in (match.best, *match.also_matched)] == ["con-new", "con-old", "acc-old", "lead-new"]
+    assert [r.record_id for r in (match.best, *match.also_matched)] == [
+        "con-new",
+        "con-old",
+        "acc-old",
+        "lead-new",
+    ]
     assert match.is_ambiguous
 
 
@@ -137,7 +153,12 @@ def test_unknown_table_and_naive_time_are_refused(index):
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["contact", "account", "lead"]), st.integers(0, 5), st.integers(0, 3), st.booleans()),
+        st.tuples(
+            st.sampled_from(["contact", "account", "lead"]),
+            st.integers(0, 5),
+            st.integers(0, 3),
+            st.booleans(),
+        ),
         max_size=40,
     )
 )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.numbers import NumberKind, NumberPlan, PhoneNumber, digits_only, dial_string, normalise
+from domain.numbers import NumberKind, NumberPlan, PhoneNumber, dial_string, digits_only, normalise
 
 TEHRAN = NumberPlan(country_code=98, city_code="21", line_release_prefix="9", min_digits=5)
 TEHRAN_FIXED = PhoneNumber("+982188881234", NumberKind.FIXED)
@@ -42,7 +42,15 @@ def test_every_spelling_of_a_tehran_number_is_one_number(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["09121234567", "9121234567", "+989121234567", "989121234567", "00989121234567", "۰۹۱۲۱۲۳۴۵۶۷", "0912-123-4567"],
+    [
+        "09121234567",
+        "9121234567",
+        "+989121234567",
+        "989121234567",
+        "00989121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "0912-123-4567",
+    ],
 )
 def test_mobile_spellings(raw):
     assert normalise(raw, TEHRAN) == MOBILE
@@ -85,7 +93,20 @@ def test_min_digits_is_configurable():
 
 @pytest.mark.parametrize(
     "raw",
-    [None, "", "   ", "+", "hello", "ABC COMPANY", "123..........", "123456XX", "\x00\xff", "9" * 40, "+98 21 ☎ 8888", 42],
+    [
+        None,
+        "",
+        "   ",
+        "+",
+        "hello",
+        "ABC COMPANY",
+        "123..........",
+        "123456XX",
+        "\x00\xff",
+        "9" * 40,
+        "+98 21 ☎ 8888",
+        42,
+    ],
 )
 def test_garbage_is_none_not_an_exception(raw):
     assert normalise(raw, TEHRAN) is None
