@@ -14,10 +14,12 @@ from typing import Any
 import requests
 
 from connectors.sms.base import ProviderSettings, SmsProvider
+from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
 from connectors.sms.smsir import SmsIrProvider
 
 PROVIDERS: dict[str, type[SmsProvider]] = {
+    "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
     "smsir": SmsIrProvider,
 }

@@ -196,3 +196,11 @@ def decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise TypeError(f"not an amount: {value!r}")
     return Decimal(str(value))
+
+
+def ci_require(mapping: Mapping[str, Any], name: str) -> Any:
+    """Like :func:`ci_get`, but a missing or null field is a ``KeyError`` (a malformed reply)."""
+    value = ci_get(mapping, name)
+    if value is None:
+        raise KeyError(name)
+    return value

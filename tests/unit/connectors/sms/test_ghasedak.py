@@ -1,0 +1,141 @@
+"""Ghasedak connector at the wire (reference/sms.md §2.1)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import requests
+from pydantic import ValidationError
+from responses import matchers
+from sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
+
+from connectors.errors import (
+    AuthError,
+    BadReplyError,
+    NotSentError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+)
+from connectors.sms.ghasedak import GhasedakProvider, GhasedakSettings
+from domain.sms import DeliveryStatus
+
+BASE = "https://gateway.ghasedak.me/rest/api/v1/WebService"
+KEY = "ghasedak-key"
+HEADERS = matchers.header_matcher({"ApiKey": KEY})
+
+
+def body(name: str) -> bytes:
+    return fixture_bytes("ghasedak", name)
+
+
+@pytest.fixture
+def ghasedak(session: requests.Session) -> GhasedakProvider:
+    settings = GhasedakSettings(api_key=KEY, default_sender="210002100", inbound_lines=("210002100",))
+    return GhasedakProvider(settings, session=session)
+
+
+@pytest.mark.parametrize("values, ok", [({"api_key": "k"}, True), ({}, False), ({"api_key": "k", "apiKey": "k"}, False)])
+def test_settings_accepted_or_refused(values, ok):
+    if ok:
+        GhasedakSettings(**values)
+    else:
+        with pytest.raises(ValidationError):
+            GhasedakSettings(**values)
+
+
+def test_send_single_carries_client_reference(ghasedak, wire):
+    wire.post(f"{BASE}/SendSingleSMS", body=body("send_single_ok.json"), match=[HEADERS, matchers.json_params_matcher({
+        "lineNumber": "210002100", "receptor": "09121234567", "message": "خدمات پیام کوتاه",
+        "clientReferenceId": "act-1-r1", "udh": False})])
+    receipt = ghasedak.send(outgoing())
+    assert (receipt.provider_id, receipt.status, receipt.cost) == ("2366799", DeliveryStatus.QUEUED, Decimal(1890))
+
+
+def test_batch_uses_pair_to_pair_and_matches_by_reference(ghasedak, wire):
+    wire.post(f"{BASE}/SendPairToPairSMS", body=body("send_pair_ok.json"), match=[matchers.json_params_matcher({"items": [
+        {"lineNumber": "210002100", "receptor": "09120000000", "message": "سلام علی", "clientReferenceId": "a"},
+        {"lineNumber": "210002100", "receptor": "09190000000", "message": "سلام مریم", "clientReferenceId": "b"},
+    ], "udh": False})])
+    receipts = ghasedak.send_many([outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")])
+    assert [(r.our_id, r.provider_id) for r in receipts] == [("a", "2366800"), ("b", "2366801")]
+
+
+@pytest.mark.parametrize(
+    "status, payload, error",
+    [
+        (400, body("error_insufficient_credit.json"), RejectedError),
+        (200, b'{"isSuccess":false,"statusCode":401,"message":"x"}', AuthError),
+        (401, b"", AuthError),
+        (429, b"", RateLimitedError),
+        (200, b'{"isSuccess":false,"statusCode":503,"message":"x"}', UnavailableError),
+        (502, b"<html/>", UnavailableError),
+        (200, b"<html/>", BadReplyError),
+        (200, b'{"isSuccess":"yes"}', BadReplyError),
+        (200, b'{"isSuccess":true,"data":null}', BadReplyError),
+        (200, b'{"isSuccess":true,"data":{"clientReferenceId":"act-1-r1"}}', BadReplyError),
+        (200, b'{"isSuccess":true,"data":{"clientReferenceId":"other","messageId":1}}', BadReplyError),
+    ],
+)
+def test_failures_map_to_errors(ghasedak, wire, status, payload, error):
+    wire.post(f"{BASE}/SendSingleSMS", status=status, body=payload)
+    with pytest.raises(error):
+        ghasedak.send(outgoing())
+
+
+def test_refusal_reason_is_ghasedaks_words(ghasedak, wire):
+    wire.post(f"{BASE}/SendSingleSMS", status=400, body=body("error_insufficient_credit.json"))
+    with pytest.raises(RejectedError) as caught:
+        ghasedak.send(outgoing())
+    assert (caught.value.code, caught.value.reason) == ("400", "اعتبار حساب کاربری کافی نمی باشد")
+
+
+@pytest.mark.parametrize(
+    "fault, error", [(requests.ConnectTimeout(), NotSentError), (refused_connection(), NotSentError),
+                     (requests.ReadTimeout(), OutcomeUnknownError)],
+)
+def test_transport_faults(ghasedak, wire, fault, error):
+    wire.post(f"{BASE}/SendSingleSMS", body=fault)
+    with pytest.raises(error):
+        ghasedak.send(outgoing())
+
+
+def test_fetch_reports_by_message_id(ghasedak, wire):
+    wire.get(f"{BASE}/CheckSmsStatus", body=body("check_status.json"),
+             match=[HEADERS, matchers.query_param_matcher({"Ids": "2366799,2366800", "Type": "1"})])
+    reports = ghasedak.fetch_reports(["2366799", "2366800"])
+    assert [(r.provider_id, r.status, r.our_id) for r in reports] == [
+        ("2366799", DeliveryStatus.DELIVERED, "act-1-r1"), ("2366800", DeliveryStatus.BLOCKED, "a")]
+
+
+def test_find_by_our_id_uses_client_reference_type(ghasedak, wire):
+    wire.get(f"{BASE}/CheckSmsStatus", body=body("check_status.json"),
+             match=[matchers.query_param_matcher({"Ids": "act-1-r1,a", "Type": "2"})])
+    assert len(ghasedak.find_by_our_id(["act-1-r1", "a"])) == 2
+
+
+def test_fetch_inbound(ghasedak, wire):
+    wire.get(f"{BASE}/GetReceivedSmses", body=body("received.json"),
+             match=[matchers.query_param_matcher({"LineNumber": "210002100", "IsRead": "false"})])
+    (message,) = ghasedak.fetch_inbound()
+    assert (message.provider_id, message.sender, message.text) == ("88123", "+989121234567", "انصراف")
+    assert message.received_at is not None and message.received_at.utcoffset().total_seconds() == 12600
+
+
+def test_balance_reads_pascal_case(ghasedak, wire):
+    wire.get(f"{BASE}/GetAccountInformation", body=body("account_information.json"))
+    assert ghasedak.balance().amount == Decimal(9135538)
+
+
+def test_canary_key_never_leaks(session, wire, caplog):
+    provider = GhasedakProvider(GhasedakSettings(api_key=CANARY, default_sender="3000"), session=session)
+    wire.post(f"{BASE}/SendSingleSMS", body=body("send_single_ok.json"))
+    wire.post(f"{BASE}/SendSingleSMS", status=200, body=f"<html>{CANARY}</html>")
+
+    def scenario():
+        provider.send(outgoing())
+        provider.send(outgoing())
+
+    assert_canary_hidden(caplog, scenario)
