@@ -17,7 +17,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from dataverse_schema.model import (
     ENGLISH,
@@ -121,6 +121,7 @@ def build_customizations(
     sections: Mapping[str, Sequence[ET.Element]] | None = None,
     entity_parts: Mapping[str, Sequence[ET.Element]] | None = None,
     reference_tables: Sequence[Table] = (),
+    secured_columns: Collection[tuple[str, str]] = (),
     introduced_version: str = INTRODUCED_VERSION,
 ) -> ET.Element:
     """The ``ImportExportXml`` root for ``tables`` plus any extra ``sections`` / ``entity_parts``.
@@ -128,7 +129,8 @@ def build_customizations(
     ``sections`` maps a root section name (``Roles``, ``WebResources``, ...) to the children
     to put in it; ``entity_parts`` maps a table's logical name to extra children of its
     ``Entity`` element (``FormXml``, ``SavedQueries``, ...). ``reference_tables`` are
-    tables outside the solution that relationships may point at (for their cased names).
+    tables outside the solution that relationships may point at (for their cased names);
+    ``secured_columns`` lists ``(table, column)`` pairs under column security.
     """
     sections = dict(sections or {})
     refused = sorted(set(sections) - set(SECTION_ORDER) | set(sections) & _GENERATED_SECTIONS)
@@ -139,7 +141,11 @@ def build_customizations(
     if set(parts) - known:
         raise ValueError(f"entity parts for tables not in the solution: {sorted(set(parts) - known)}")
 
-    ctx = _Context(tables, reference_tables, introduced_version)
+    by_name = {t.logical_name: t for t in tables}
+    unknown_columns = sorted(f"{t}.{c}" for t, c in secured_columns if t not in by_name or not by_name[t].has_column(c))
+    if unknown_columns:
+        raise ValueError(f"secured columns not in the solution: {unknown_columns}")
+    ctx = _Context(tables, reference_tables, introduced_version, frozenset(secured_columns))
     generated = {
         "Entities": [ctx.entity(t, parts.get(t.logical_name, ())) for t in sorted(tables, key=_by_logical_name)],
         "EntityRelationships": [ctx.relationship(r) for r in sorted(relationships, key=lambda r: r.schema_name)],
@@ -188,7 +194,9 @@ def implied_relationships(tables: Sequence[Table], declared: Iterable[Relationsh
 class _Context:
     """What the element builders need to know about the whole solution."""
 
-    def __init__(self, tables: Sequence[Table], references: Sequence[Table], introduced_version: str) -> None:
+    def __init__(self, tables: Sequence[Table], references: Sequence[Table], introduced_version: str,
+                 secured: frozenset[tuple[str, str]]) -> None:
+        self.secured = secured
         self.tables = {t.logical_name: t for t in tables}
         self.references = {t.logical_name: t for t in references}
         self.version = introduced_version
@@ -266,6 +274,7 @@ class _Context:
             "RequiredLevel": _REQUIRED[column.required], "DisplayMask": _display_mask(table, column),
             "ValidForUpdateApi": int(not is_primary_id), "IsCustomField": int(column.is_custom and not is_primary_id),
             "IntroducedVersion": self.version, "CanModifyRequirementLevelSettings": int(not is_primary_id),
+            "IsSecured": int((table.logical_name, column.logical_name) in self.secured),
         }
         element.extend(_text(k, str(v)) for k, v in flags.items())
         if not is_primary_id:
