@@ -17,11 +17,13 @@ from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
 from connectors.sms.smsir import SmsIrProvider
+from connectors.sms.twilio import TwilioProvider
 
 PROVIDERS: dict[str, type[SmsProvider]] = {
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
     "smsir": SmsIrProvider,
+    "twilio": TwilioProvider,
 }
 
 
