@@ -67,7 +67,9 @@ class CallEvent:
     datetime. ``external_number`` is the other party's number exactly as the
     device reported it (normalisation happens later, with the system's country
     and city codes). ``line`` is the DID / trunk / CO line that carried the call
-    (CALL-12).
+    (CALL-12). ``talk_seconds`` and ``ring_seconds`` on a HANGUP are the
+    device's own totals when it reports them (SMDR's Duration and Ring columns,
+    a caller-ID box's hang-up timer); they win over times derived from events.
     """
 
     kind: EventKind
@@ -83,6 +85,7 @@ class CallEvent:
     cause: HangupCause | None = None
     extension_state: ExtensionState | None = None
     talk_seconds: int | None = None
+    ring_seconds: int | None = None
     ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

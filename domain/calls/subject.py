@@ -1,0 +1,60 @@
+"""Subjects of phone-call activities, in English or Persian (CALL-07, CALL-08, CALL-15, X-05)."""
+
+from __future__ import annotations
+
+from domain.calls.events import Direction
+from domain.calls.record import CallOutcome, CallRecord
+
+_SUBJECTS = {
+    "en": {
+        "incoming": "Incoming call from {who}",
+        "missed": "Missed call from {who}",
+        "rejected": "Rejected call from {who}",
+        "busy_in": "Busy: call from {who}",
+        "outgoing": "Call to {who}",
+        "unanswered_out": "Unanswered call to {who}",
+        "internal": "Internal call with {who}",
+        "unknown": "unknown number",
+    },
+    "fa": {
+        "incoming": "تماس ورودی از {who}",
+        "missed": "تماس بی‌پاسخ از {who}",
+        "rejected": "تماس ردشده از {who}",
+        "busy_in": "تماس از {who} (اشغال)",
+        "outgoing": "تماس با {who}",
+        "unanswered_out": "تماس بی‌پاسخ با {who}",
+        "internal": "تماس داخلی با {who}",
+        "unknown": "شماره ناشناس",
+    },
+}
+_UNANSWERED = (CallOutcome.MISSED, CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
+# Keeps a Latin-digit number or name upright inside Persian (RTL) text.
+_ISOLATE = "\u2068{}\u2069"
+
+
+def call_subject(record: CallRecord, matched_name: str | None, *, language: str = "en") -> str:
+    """The activity subject: "Incoming call from …", "Missed call from …", "Call to …".
+
+    ``who`` is the matched record's name, else the caller's name from the
+    network, else the number, else "unknown number". ``language`` is the
+    organisation's language: ``"fa"`` gives Persian, anything else English.
+    """
+    texts = _SUBJECTS["fa" if language.lower().startswith("fa") else "en"]
+    who = (matched_name or record.external_name or record.external_number or "").strip()
+    if not who:
+        who = texts["unknown"]
+    elif texts is _SUBJECTS["fa"]:
+        who = _ISOLATE.format(who)
+    return texts[_template(record)].format(who=who)
+
+
+def _template(record: CallRecord) -> str:
+    if record.direction is Direction.INTERNAL:
+        return "internal"
+    if record.direction is Direction.OUTBOUND:
+        return "unanswered_out" if record.outcome in (*_UNANSWERED, CallOutcome.REJECTED) else "outgoing"
+    if record.outcome is CallOutcome.REJECTED:
+        return "rejected"
+    if record.outcome is CallOutcome.BUSY:
+        return "busy_in"
+    return "missed" if record.outcome in _UNANSWERED else "incoming"
