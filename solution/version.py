@@ -10,7 +10,8 @@ import re
 from importlib import metadata
 
 _MAX_PART = 2_147_483_647
-_RELEASE = re.compile(r"^(\d+(?:\.\d+)*)")
+#: A normalised PEP 440 version: the numeric release, then optional pre, post, dev and local parts.
+_VERSION = re.compile(r"(\d+(?:\.\d+)*)(?:(?:a|b|rc)\d+)?(?:\.post\d+)?(?:\.dev\d+)?(?:\+[A-Za-z0-9.]+)?")
 
 
 def solution_version(text: str) -> str:
@@ -19,9 +20,9 @@ def solution_version(text: str) -> str:
     Pre-release and local parts (``rc1``, ``.dev3``, ``+abc``) are dropped: Dataverse
     versions are numbers only.
     """
-    match = _RELEASE.match(text.strip())
+    match = _VERSION.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"version {text!r} does not start with a number")
+        raise ValueError(f"version {text!r} is not a version such as 1.2.0 or 1.2.0.0")
     parts = [int(p) for p in match.group(1).split(".")]
     if not 1 <= len(parts) <= 4:
         raise ValueError(f"version {text!r} has {len(parts)} numeric parts; a solution version has at most 4")

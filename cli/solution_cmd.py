@@ -1,0 +1,40 @@
+"""``commsuite solution build``: write the importable Dataverse solution zip(s) (X-01)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("solution", help="build the Dataverse solution")
+    actions = parser.add_subparsers(dest="solution_command", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="write CommSuite_<version>.zip (unmanaged) and/or _managed.zip")
+    build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.add_argument("--version", help="solution version, e.g. 1.2.0.0 (default: the package version)")
+    kinds = build.add_mutually_exclusive_group()
+    kinds.add_argument("--managed", dest="kinds", action="store_const", const=(True,), help="managed only")
+    kinds.add_argument("--unmanaged", dest="kinds", action="store_const", const=(False,), help="unmanaged only")
+    kinds.add_argument("--both", dest="kinds", action="store_const", const=(False, True),
+                       help="unmanaged and managed (the default)")
+    build.set_defaults(func=run_build, kinds=(False, True))
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from solution.builder import build_package, write_package
+    from solution.schema_components import solution_schema
+    from solution.version import package_version, solution_version
+
+    try:
+        version = solution_version(args.version or package_version())
+    except ValueError as exc:
+        log.error("cannot build the solution: %s", exc)
+        return 2
+    schema = solution_schema()
+    for managed in args.kinds:
+        path = write_package(build_package(schema, version=version, managed=managed), args.out)
+        log.info("wrote %s (%s, version %s)", path, "managed" if managed else "unmanaged", version)
+    return 0
