@@ -1,0 +1,224 @@
+"""Calls in progress, as the AMI translators see them (CALL-01, -07, -08, -12, -15, -22).
+
+Pure bookkeeping shared by both dialects: which live channels belong to which
+call, who the external party is, which line carried it, who answered, and the
+``CallEvent`` to emit at each step. It deduplicates (a queue agent is reported
+ringing by both ``AgentCalled`` and ``DialBegin``; only one RING goes out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, hangup_cause
+from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState
+
+
+@dataclass
+class Channel:
+    uniqueid: str
+    name: str
+    call_id: str
+    role: Role
+    context: str = ""
+    exten: str = ""
+    caller_number: str = ""
+    caller_name: str = ""
+
+
+@dataclass
+class Call:
+    call_id: str
+    channels: set[str] = field(default_factory=set)
+    origin: str = ""  # uniqueid of the first channel
+    direction: Direction | None = None
+    external_number: str | None = None
+    external_name: str | None = None
+    line: str | None = None
+    queue: str | None = None
+    answered_at: datetime | None = None
+    rung: set[str] = field(default_factory=set)
+    answered_by: set[str] = field(default_factory=set)
+    dial_status: str = ""
+    origin_cause: int | None = None
+    ivr: dict[str, str] = field(default_factory=dict)
+    announced: bool = False
+
+
+class CallBook:
+    """Live channels and calls of one PBX, and the events they produce."""
+
+    def __init__(self, system: str, classifier: ChannelClassifier):
+        self.system = system
+        self.classifier = classifier
+        self.channels: dict[str, Channel] = {}
+        self.calls: dict[str, Call] = {}
+        self._aliases: dict[str, str] = {}
+
+    # -- channels and calls ---------------------------------------------------------------
+
+    def resolve(self, call_id: str) -> str:
+        while call_id in self._aliases:
+            call_id = self._aliases[call_id]
+        return call_id
+
+    def add_channel(self, uniqueid: str, name: str, call_id: str, *, context: str = "", exten: str = "",
+                    caller_number: str = "", caller_name: str = "") -> Channel:
+        call_id = self.resolve(call_id or uniqueid)
+        role = self.classifier.role(name, context)
+        channel = Channel(uniqueid, name, call_id, role, context, exten, caller_number, caller_name)
+        self.channels[uniqueid] = channel
+        call = self.calls.get(call_id)
+        if call is None:
+            call = self.calls[call_id] = Call(call_id, origin=uniqueid)
+            self._describe_origin(call, channel)
+        call.channels.add(uniqueid)
+        return channel
+
+    def _describe_origin(self, call: Call, channel: Channel) -> None:
+        if channel.role is Role.TRUNK:
+            call.direction = Direction.INBOUND
+            call.external_number = channel.caller_number or None
+            call.external_name = _known(channel.caller_name)
+            call.line = call.line or (channel.exten if channel.exten not in ("", "s") else None)
+
+    def call_of(self, uniqueid: str) -> Call | None:
+        channel = self.channels.get(uniqueid)
+        return None if channel is None else self.calls.get(self.resolve(channel.call_id))
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        return next((c for c in self.channels.values() if c.name == name), None)
+
+    def merge(self, keep_id: str, gone_id: str) -> Call | None:
+        """Fold call ``gone_id`` into ``keep_id`` (linked channels, transfers); returns the kept call."""
+        keep_id, gone_id = self.resolve(keep_id), self.resolve(gone_id)
+        keep = self.calls.get(keep_id)
+        if keep is None or keep_id == gone_id:
+            return keep
+        gone = self.calls.pop(gone_id, None)
+        self._aliases[gone_id] = keep_id
+        if gone is not None:
+            for uniqueid in gone.channels:
+                self.channels[uniqueid].call_id = keep_id
+            keep.channels |= gone.channels
+            keep.ivr = {**gone.ivr, **keep.ivr}
+            keep.line = keep.line or gone.line
+            if keep.direction is None:
+                keep.direction, keep.external_number = gone.direction, gone.external_number
+                keep.external_name = gone.external_name
+        return keep
+
+    # -- what happened --------------------------------------------------------------------
+
+    def ring(self, call: Call, extension: str, at: datetime) -> list[CallEvent]:
+        if extension in call.rung or extension in call.answered_by:
+            return []
+        call.rung.add(extension)
+        if call.direction is None:
+            call.direction = Direction.INTERNAL
+            origin = self.channels.get(call.origin)
+            call.external_number = origin.caller_number if origin else None
+        return [self.event(call, EventKind.RING, at, extension=extension)]
+
+    def dial_out(self, call: Call, extension: str, number: str, at: datetime) -> list[CallEvent]:
+        if call.direction is Direction.OUTBOUND:
+            return []
+        call.direction = Direction.OUTBOUND
+        call.external_number = number or None
+        call.external_name = None
+        return [self.event(call, EventKind.DIAL, at, extension=extension)]
+
+    def answer(self, call: Call, extension: str | None, at: datetime) -> list[CallEvent]:
+        key = extension or ""
+        if key in call.answered_by:
+            return []
+        call.answered_by.add(key)
+        call.answered_at = call.answered_at or at
+        return [self.event(call, EventKind.ANSWER, at, extension=extension)]
+
+    def transfer(self, call: Call, extension: str, at: datetime) -> list[CallEvent]:
+        call.rung.discard(extension)
+        call.answered_by.discard(extension)
+        return [self.event(call, EventKind.TRANSFER, at, extension=extension)]
+
+    def queue_join(self, call: Call, queue: str, at: datetime) -> list[CallEvent]:
+        if call.queue == queue:
+            return []
+        call.queue = queue
+        return [self.event(call, EventKind.QUEUE_JOIN, at)]
+
+    def queue_leave(self, call: Call, at: datetime) -> list[CallEvent]:
+        if call.queue is None:
+            return []
+        events = [self.event(call, EventKind.QUEUE_LEAVE, at)]
+        call.queue = None
+        return events
+
+    def set_variable(self, uniqueid: str, name: str, value: str) -> None:
+        call = self.call_of(uniqueid)
+        if call is None or not value:
+            return
+        if self.classifier.is_did_variable(name) and call.direction is Direction.INBOUND:
+            call.line = value
+        key = self.classifier.ivr_key(name)
+        if key is not None:
+            call.ivr[key] = value
+
+    def hangup(self, uniqueid: str, cause: int | None, at: datetime) -> list[CallEvent]:
+        channel = self.channels.pop(uniqueid, None)
+        if channel is None:
+            return []
+        call = self.calls.get(self.resolve(channel.call_id))
+        if call is None:
+            return []
+        call.channels.discard(uniqueid)
+        if uniqueid == call.origin or call.origin_cause is None:
+            call.origin_cause = cause  # the first channel's cause says most about the outcome
+        if call.channels:
+            return []
+        return self.finish(call, at)
+
+    def finish(self, call: Call, at: datetime, *, cause_known: bool = True) -> list[CallEvent]:
+        """End ``call``: one HANGUP, if anything about it was worth reporting."""
+        self.calls.pop(call.call_id, None)
+        for uniqueid in call.channels:
+            self.channels.pop(uniqueid, None)
+        if not (call.announced or call.direction is Direction.INBOUND):
+            return []
+        answered = call.answered_at is not None
+        cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)
+        talk = max(0, round((at - call.answered_at).total_seconds())) if call.answered_at else None
+        return [self.event(call, EventKind.HANGUP, at, cause=cause if cause_known else None, talk_seconds=talk)]
+
+    def state(self, extension: str, state: ExtensionState, at: datetime) -> list[CallEvent]:
+        return [CallEvent(EventKind.STATE, self.system, "", at, extension=extension, extension_state=state)]
+
+    def event(self, call: Call, kind: EventKind, at: datetime, **fields) -> CallEvent:
+        call.announced = True
+        return CallEvent(
+            kind, self.system, call.call_id, at,
+            direction=call.direction, external_number=call.external_number,
+            external_name=call.external_name, line=call.line, queue=call.queue,
+            ivr_data=MappingProxyType(dict(call.ivr)), **fields,
+        )
+
+    def open_calls(self) -> Iterable[Call]:
+        return list(self.calls.values())
+
+    def extension_of(self, uniqueid_or_name: str) -> str | None:
+        channel = self.channels.get(uniqueid_or_name)
+        name = channel.name if channel else uniqueid_or_name
+        if channel is not None and channel.role is not Role.EXTENSION:
+            return None
+        return self.classifier.extension_of(name)
+
+    def device_of(self, uniqueid: str) -> str:
+        channel = self.channels.get(uniqueid)
+        return ChannelName.parse(channel.name).device if channel else ""
+
+
+def _known(value: str) -> str | None:
+    return None if value in ("", "<unknown>", "unknown") else value

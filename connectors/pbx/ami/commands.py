@@ -1,0 +1,112 @@
+"""Build AMI command actions and read their replies (CALL-29 click-to-call, CALL-31 spy, settings screens).
+
+Pure: fields in, fields out. Originates are always ``Async: true`` so the PBX
+answers at once, and carry our id both as ActionID and as a channel variable
+(``COMMS_REQUEST_ID``) so a reconciler can find the call in the CDR later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from connectors.errors import BadReplyError, RejectedError
+from connectors.pbx.ami.message import AmiMessage
+from connectors.pbx.base import CommandOutput, OriginateResult
+
+REQUEST_VARIABLE = "COMMS_REQUEST_ID"
+_EXTENSION = re.compile(r"^[0-9A-Za-z_]{1,32}$")
+_NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_CHANNEL = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@;\-]+$")
+_CONTEXT = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
+#: OriginateResponse ``Reason`` codes (Asterisk control frames) in words for the CRM record.
+ORIGINATE_REASONS = {
+    "0": "the extension could not be reached",
+    "1": "the extension hung up",
+    "3": "nobody answered the extension",
+    "5": "the extension is busy",
+    "8": "the PBX reported congestion",
+}
+
+
+def originate_fields(*, technology: str, extension: str, number: str, context: str, caller_id: str | None,
+                     variables: Mapping[str, str] | None, timeout_s: float, action_id: str) -> dict:
+    """Fields of the click-to-call Originate: ring ``technology/extension``, then dial ``number``."""
+    _check(_EXTENSION, extension, "extension")
+    _check(_NUMBER, number, "number")
+    _check(_CONTEXT, context, "context")
+    pairs = {REQUEST_VARIABLE: action_id, **(variables or {})}
+    for name in pairs:
+        _check(_VARIABLE, name, "variable name")
+    fields: dict[str, str | list[str]] = {
+        "Action": "Originate", "Channel": f"{technology}/{extension}", "Context": context, "Exten": number,
+        "Priority": "1", "Timeout": str(int(timeout_s * 1000)), "Async": "true",
+        "Variable": [f"{name}={value}" for name, value in pairs.items()],
+    }
+    if caller_id:
+        fields["CallerID"] = caller_id
+    return fields
+
+
+def spy_fields(*, technology: str, supervisor_extension: str, target_channel: str, whisper: bool,
+               action_id: str) -> dict:
+    """Fields of a ChanSpy Originate: the supervisor's phone rings, then listens or whispers.
+
+    A device name such as ``PJSIP/101`` gets a trailing ``-`` so ChanSpy's prefix
+    match cannot pick ``PJSIP/1010`` (reference/telephony.md 2.7).
+    """
+    _check(_EXTENSION, supervisor_extension, "supervisor extension")
+    _check(_CHANNEL, target_channel, "target channel")
+    target = target_channel if re.search(r"-[0-9a-fA-F]+(;\d)?$", target_channel) else f"{target_channel}-"
+    mode = "w" if whisper else ""
+    return {
+        "Action": "Originate", "Channel": f"{technology}/{supervisor_extension}", "Application": "ChanSpy",
+        "Data": f"{target},qEb{mode}", "CallerID": f"\"{'Whisper' if whisper else 'Listen'}\" <{supervisor_extension}>",
+        "Async": "true", "Variable": [f"{REQUEST_VARIABLE}={action_id}"],
+    }
+
+
+def originate_outcome(reply: AmiMessage | Sequence[AmiMessage], *, action_id: str, system: str) -> OriginateResult:
+    """Read the Originate reply: the ``Response`` and, for async originates, ``OriginateResponse``."""
+    replies = [reply] if isinstance(reply, AmiMessage) else list(reply)
+    if not replies:
+        raise BadReplyError("empty Originate reply", system=system, operation="originate", key=action_id)
+    first = replies[0]
+    if first.name.lower() != "success":
+        message = first.get("Message") or first.name
+        raise RejectedError(f"PBX refused the call: {message}", code=message, reason=_plain(message),
+                            system=system, operation="originate", key=action_id)
+    final = next((m for m in replies if m.name.lower() == "originateresponse"), None)
+    if final is None:
+        return OriginateResult(action_id)
+    if final.get("Response").lower() != "success":
+        code = final.get("Reason")
+        reason = ORIGINATE_REASONS.get(code, f"the call failed (reason {code or 'unknown'})")
+        raise RejectedError(f"originate failed: {reason}", code=code, reason=reason, system=system,
+                            operation="originate", key=action_id)
+    return OriginateResult(action_id, channel=final.get("Channel"), uniqueid=final.get("Uniqueid"))
+
+
+def command_output(reply: AmiMessage, *, command: str, system: str) -> CommandOutput:
+    """Output of ``Action: Command`` in either format: ``Output:`` lines (13+) or a Follows body (1.8 / 11)."""
+    status = reply.name.lower()
+    if status == "follows":
+        return CommandOutput(command, reply.body)
+    if status == "success":
+        return CommandOutput(command, tuple(reply.get_all("Output")))
+    message = reply.get("Message") or reply.name
+    raise RejectedError(f"command refused: {message}", code=message, reason=_plain(message), system=system,
+                        operation="command")
+
+
+def _plain(message: str) -> str:
+    if "permission denied" in message.lower():
+        return "the AMI user lacks the rights for this (see docs/asterisk.md: write = originate, command)"
+    return message
+
+
+def _check(pattern: re.Pattern[str], value: str, what: str) -> None:
+    if not pattern.match(value or ""):
+        raise RejectedError(f"invalid {what}", code="invalid-input", reason=f"invalid {what}: {value!r}",
+                            operation="validate")

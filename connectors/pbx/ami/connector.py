@@ -1,0 +1,191 @@
+"""The Asterisk AMI connector: one session, a dialect translator, commands (CALL-21, -29, -30, -31).
+
+``AmiConnector`` implements :class:`connectors.pbx.base.PbxConnector`. Events
+read from the session are translated at once (so PBX order is kept) and queued
+for :meth:`events`. After every login it resyncs: CoreShowChannels closes
+calls that ended while the link was down, QueueStatus brings back waiting
+callers, ExtensionStateList / DeviceStateList (Asterisk 13+) refresh the
+dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from connectors.errors import ConnectorError
+from connectors.pbx.ami.commands import command_output, originate_fields, originate_outcome, spy_fields
+from connectors.pbx.ami.dialect_legacy import LegacyTranslator
+from connectors.pbx.ami.dialect_modern import ModernTranslator
+from connectors.pbx.ami.message import AmiMessage, BadFrame
+from connectors.pbx.ami.session import AmiSession, LinkState
+from connectors.pbx.ami.settings import AmiSettings, Dialect
+from connectors.pbx.ami.translator import AmiTranslator, Snapshot
+from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult
+from domain.calls.events import CallEvent
+
+log = logging.getLogger(__name__)
+
+_STATES = {
+    LinkState.STOPPED: ConnectionState.STOPPED, LinkState.CONNECTING: ConnectionState.CONNECTING,
+    LinkState.CONNECTED: ConnectionState.CONNECTED, LinkState.BACKING_OFF: ConnectionState.BACKING_OFF,
+    LinkState.AUTH_FAILED: ConnectionState.AUTH_FAILED,
+}
+
+
+def make_translator(settings: AmiSettings, *, modern: bool) -> AmiTranslator:
+    """The translator for the configured dialect, or for the banner's when the dialect is AUTO."""
+    if settings.dialect is Dialect.LEGACY or (settings.dialect is Dialect.AUTO and not modern):
+        return LegacyTranslator(settings.system, settings.channels)
+    return ModernTranslator(settings.system, settings.channels)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_action_id() -> str:
+    return uuid.uuid4().hex
+
+
+class AmiConnector:
+    """Asterisk over AMI. Build one per telephony system; call :meth:`run` in one supervised task."""
+
+    kind: ClassVar[str] = "asterisk-ami"
+
+    def __init__(self, settings: AmiSettings, *, clock: Callable[[], datetime] = _utc_now,
+                 ids: Callable[[], str] = _new_action_id, rng: random.Random | None = None,
+                 on_bad_frame: Callable[[BadFrame], None] | None = None, kept_bad_frames: int = 100):
+        self.settings = settings
+        self.system = settings.system
+        self._clock, self._ids = clock, ids
+        self._queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self._translator: AmiTranslator | None = None
+        self.bad_frames: deque[BadFrame] = deque(maxlen=kept_bad_frames)
+        self._bad_frame_hook = on_bad_frame
+        self._session = AmiSession(settings, clock=clock, ids=ids, rng=rng or random.Random(),
+                                   on_event=self._on_event, on_bad_frame=self._on_bad_frame,
+                                   on_ready=self._resync)
+
+    @property
+    def state(self) -> ConnectionState:
+        return _STATES[self._session.state]
+
+    async def run(self) -> None:
+        """Keep the AMI session up until :meth:`stop`; raises ``AuthError`` on refused credentials."""
+        await self._session.run()
+
+    async def stop(self) -> None:
+        await self._session.stop()
+
+    async def events(self) -> AsyncIterator[CallEvent]:
+        """Every CallEvent, in PBX order, for as long as the caller keeps iterating."""
+        while True:
+            yield await self._queue.get()
+
+    # -- incoming -------------------------------------------------------------------------
+
+    def _translator_for_link(self) -> AmiTranslator:
+        # The dialect is fixed by the first banner; the calls in progress survive reconnects.
+        if self._translator is None:
+            banner = self._session.banner
+            self._translator = make_translator(self.settings, modern=bool(banner and banner.is_modern))
+        return self._translator
+
+    def _on_event(self, message: AmiMessage, received_at: datetime) -> None:
+        translator = self._translator_for_link()
+        try:
+            events = translator.translate(message, received_at)
+        except (ValueError, KeyError, TypeError) as exc:
+            self._on_bad_frame(BadFrame(message.raw, f"event not understood ({type(exc).__name__}: {exc})"))
+            return
+        for event in events:
+            self._queue.put_nowait(event)
+
+    def _on_bad_frame(self, frame: BadFrame) -> None:
+        self.bad_frames.append(frame)
+        if self._bad_frame_hook is not None:
+            self._bad_frame_hook(frame)
+
+    async def _resync(self, session: AmiSession) -> None:
+        modern = bool(session.banner and session.banner.is_modern)
+        translator = self._translator_for_link()
+        # Calls open now were open when the link dropped; calls that start during the resync are not
+        # candidates, so the snapshot taken before they began cannot end them.
+        candidates = translator.open_call_ids()
+        snapshot = Snapshot(
+            channels=await self._list("CoreShowChannels", "CoreShowChannel"),
+            queue_entries=await self._list("QueueStatus", "QueueEntry"),
+            extension_states=await self._list("ExtensionStateList", "ExtensionStatus") if modern else (),
+            device_states=await self._list("DeviceStateList", "DeviceStateChange") if modern else (),
+        )
+        for event in translator.reconcile(snapshot, self._clock(), candidates):
+            self._queue.put_nowait(event)
+
+    async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
+        replies = await self._session.send({"Action": action}, as_list=None)
+        replies = replies if isinstance(replies, list) else [replies]
+        return tuple(m for m in replies if m.name.lower() == item.lower())
+
+    # -- commands -------------------------------------------------------------------------
+
+    async def originate(self, extension: str, number: str, *, technology: str | None = None,
+                        context: str | None = None, caller_id: str | None = None,
+                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
+                        action_id: str) -> OriginateResult:
+        """Click-to-call (CALL-29): ring ``extension``, then dial ``number`` in ``context``.
+
+        Sent once. ``NotSentError``: the link was down, nothing happened, safe to
+        retry. ``OutcomeUnknownError``: the link dropped or the PBX did not answer
+        in time; the phone may be ringing, so never retry blindly.
+        ``RejectedError``: the PBX refused or nobody answered (``.reason``).
+        """
+        fields = originate_fields(
+            technology=technology or self.settings.technology.value, extension=extension, number=number,
+            context=context or self.settings.context, caller_id=caller_id, variables=variables,
+            timeout_s=timeout_s, action_id=action_id)
+        return await self._originate(fields, action_id, timeout_s)
+
+    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
+                  action_id: str) -> OriginateResult:
+        """Supervisor listen or whisper (CALL-31) through a ChanSpy Originate; errors as :meth:`originate`."""
+        fields = spy_fields(technology=self.settings.technology.value, supervisor_extension=supervisor_extension,
+                            target_channel=target_channel, whisper=whisper, action_id=action_id)
+        return await self._originate(fields, action_id, 30.0)
+
+    async def _originate(self, fields: dict, action_id: str, timeout_s: float) -> OriginateResult:
+        try:
+            reply = await self._session.send({**fields, "ActionID": action_id},
+                                             timeout_s=timeout_s + self.settings.action_timeout_s, as_list=None)
+        except ConnectorError as exc:
+            exc.key = action_id
+            raise
+        return originate_outcome(reply, action_id=action_id, system=self.system)
+
+    async def run_command(self, command: str) -> CommandOutput:
+        """Run a CLI command (``core show version``) as the settings screen does; needs ``command`` rights."""
+        reply = await self._session.send({"Action": "Command", "Command": command})
+        if isinstance(reply, list):
+            reply = reply[0]
+        return command_output(reply, command=command, system=self.system)
+
+    async def test_connection(self) -> ConnectionReport:
+        """Open a separate short session (events off, so nothing doubles), log in, ping, read the version.
+
+        Raises ``AuthError`` for wrong credentials and ``NotSentError`` when the
+        PBX cannot be reached, with the same words the settings screen shows.
+        """
+        return await probe(self.settings, ids=self._ids)
+
+
+async def probe(settings: AmiSettings, *, ids: Callable[[], str] = _new_action_id) -> ConnectionReport:
+    """"Test connection" for a telephony-system record: log in with events off, Ping, CoreSettings, Logoff."""
+    probe_session = AmiSession(settings, clock=_utc_now, ids=ids, rng=random.Random(),
+                               on_event=lambda message, at: None, on_bad_frame=lambda frame: None)
+    return await probe_session.probe()

@@ -1,0 +1,110 @@
+"""AMI 2.x translator: Asterisk 12, 13 and newer, FreePBX with PJSIP (CALL-21).
+
+Every channel of a call carries the same ``Linkedid`` (reference/telephony.md
+2.3), so the call id is the Linkedid. Ringing comes from ``DialBegin`` (and
+``AgentCalled`` in queues), answering from ``DialEnd`` with ``DialStatus:
+ANSWER`` (and ``AgentConnect``), queues from ``QueueCallerJoin`` /
+``QueueCallerLeave`` (2.4), transfers from ``BlindTransfer`` /
+``AttendedTransfer``. An attended transfer joins the consultation call
+(its own Linkedid) into the customer's call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from connectors.pbx.ami.message import AmiMessage
+from connectors.pbx.ami.translator import AmiTranslator, Handler
+from domain.calls.events import CallEvent
+
+
+class ModernTranslator(AmiTranslator):
+    """Translates Asterisk 12+ events; see the module docstring for the mapping."""
+
+    def _dialect_handlers(self) -> dict[str, Handler]:
+        return {
+            "Newchannel": self._on_newchannel,
+            "DialBegin": self._on_dial_begin,
+            "DialEnd": self._on_dial_end,
+            "QueueCallerJoin": self._on_queue_join,
+            "QueueCallerLeave": self._on_queue_leave,
+            "AgentCalled": self._on_agent_called,
+            "AgentConnect": self._on_agent_connect,
+            "BlindTransfer": self._on_blind_transfer,
+            "AttendedTransfer": self._on_attended_transfer,
+        }
+
+    def _on_newchannel(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        self.book.add_channel(
+            message.get("Uniqueid"), message.get("Channel"), message.get("Linkedid"),
+            context=message.get("Context"), exten=message.get("Exten"),
+            caller_number=message.get("CallerIDNum"), caller_name=message.get("CallerIDName"),
+        )
+        return []
+
+    def _ensure_dest(self, message: AmiMessage) -> str:
+        dest = message.get("DestUniqueid")
+        if dest and dest not in self.book.channels:
+            self.book.add_channel(dest, message.get("DestChannel"), message.get("DestLinkedid"),
+                                  context=message.get("DestContext"))
+        return dest
+
+    def _on_dial_begin(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        caller, dest = message.get("Uniqueid"), self._ensure_dest(message)
+        call = self.book.call_of(caller)
+        # An Originate's first leg has no caller channel: that ring is our own click-to-call.
+        if call is None or not dest:
+            return []
+        return self._dial_begun(call, caller, dest, message.get("DialString"), at)
+
+    def _on_dial_end(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        caller, dest = message.get("Uniqueid"), message.get("DestUniqueid")
+        call = self.book.call_of(caller)
+        if call is None:
+            return []
+        status = message.get("DialStatus").upper()
+        if status == "ANSWER":
+            return self._answered(call, caller, dest, at)
+        if call.answered_at is None and status:
+            call.dial_status = status
+        return []
+
+    def _on_queue_join(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call = self.book.call_of(message.get("Uniqueid"))
+        return [] if call is None else self.book.queue_join(call, message.get("Queue"), at)
+
+    def _on_queue_leave(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call = self.book.call_of(message.get("Uniqueid"))
+        return [] if call is None else self.book.queue_leave(call, at)
+
+    def _agent_extension(self, message: AmiMessage) -> str | None:
+        for key in ("Interface", "DestChannel", "MemberName"):
+            extension = self.book.classifier.extension_of(message.get(key))
+            if extension:
+                return extension
+        return None
+
+    def _on_agent_called(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
+        return self.book.ring(call, extension, at) if call and extension else []
+
+    def _on_agent_connect(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
+        return self.book.answer(call, extension, at) if call and extension else []
+
+    def _on_blind_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call = self.book.call_of(message.get("TransfereeUniqueid")) or self.book.call_of(
+            message.get("TransfererUniqueid"))
+        target = message.get("Extension")
+        return self.book.transfer(call, target, at) if call and target else []
+
+    def _on_attended_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        first = self.book.call_of(message.get("OrigTransfererUniqueid"))
+        second = self.book.call_of(message.get("SecondTransfererUniqueid"))
+        if first is None:
+            return []
+        if second is not None:
+            self.book.merge(first.call_id, second.call_id)
+        target = (self.book.classifier.extension_of(message.get("TransferTargetChannel"))
+                  or message.get("SecondTransfererConnectedLineNum"))
+        return self.book.transfer(first, target, at) if target else []

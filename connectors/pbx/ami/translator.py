@@ -1,0 +1,161 @@
+"""From AMI events to domain ``CallEvent``s: what both dialects share (CALL-01..-12, -22, -30).
+
+A translator is pure: it is fed one parsed message and the time it was read,
+and returns the call events it implies. ``make_translator`` picks the dialect
+(:mod:`dialect_legacy` for Asterisk 1.8 / 11, :mod:`dialect_modern` for 12+).
+After a reconnect, :meth:`AmiTranslator.reconcile` folds in the snapshots
+(CoreShowChannels, QueueStatus, ExtensionStateList / DeviceStateList), so calls
+that ended while the link was down are closed and waiting callers pop up again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from connectors.pbx.ami.callbook import Call, CallBook
+from connectors.pbx.ami.classify import (
+    ChannelClassifier,
+    Role,
+    device_state,
+    event_time,
+    extension_state,
+    parse_cause,
+)
+from connectors.pbx.ami.message import AmiMessage, MessageKind
+from connectors.pbx.ami.settings import ChannelRules
+from domain.calls.events import CallEvent
+
+Handler = Callable[[AmiMessage, datetime], list[CallEvent]]
+_DIALLED = re.compile(r"^\+?[0-9*#]+$")
+#: UserEvent headers that are protocol bookkeeping, never IVR data.
+_USEREVENT_FIXED = {"event", "privilege", "userevent", "uniqueid", "linkedid", "channel", "timestamp"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Replies to the resync actions run after every (re)connect."""
+
+    channels: tuple[AmiMessage, ...] = ()  # CoreShowChannel items
+    queue_entries: tuple[AmiMessage, ...] = ()  # QueueEntry items of QueueStatus
+    extension_states: tuple[AmiMessage, ...] = ()  # ExtensionStatus items of ExtensionStateList
+    device_states: tuple[AmiMessage, ...] = ()  # DeviceStateChange items of DeviceStateList
+
+
+class AmiTranslator:
+    """Shared handlers; a dialect subclass adds its own in ``_dialect_handlers``."""
+
+    def __init__(self, system: str, rules: ChannelRules):
+        self.book = CallBook(system, ChannelClassifier(rules))
+        self._handlers: dict[str, Handler] = {
+            "varset": self._on_varset,
+            "userevent": self._on_userevent,
+            "hangup": self._on_hangup,
+            "extensionstatus": self._on_extension_status,
+            "devicestatechange": self._on_device_state,
+        }
+        self._handlers.update({name.lower(): h for name, h in self._dialect_handlers().items()})
+
+    def _dialect_handlers(self) -> dict[str, Handler]:
+        return {}
+
+    def translate(self, message: AmiMessage, received_at: datetime) -> list[CallEvent]:
+        """The call events one AMI message implies; ``[]`` for events we do not need."""
+        if message.kind is not MessageKind.EVENT:
+            return []
+        handler = self._handlers.get(message.name.lower())
+        if handler is None:
+            return []
+        return handler(message, event_time(message.get("Timestamp"), received_at))
+
+    def open_call_ids(self) -> frozenset[str]:
+        return frozenset(call.call_id for call in self.book.open_calls())
+
+    def reconcile(self, snapshot: Snapshot, at: datetime, candidates: frozenset[str]) -> list[CallEvent]:
+        """Fold post-reconnect snapshots in. ``candidates`` are the calls open when the link dropped."""
+        events: list[CallEvent] = []
+        live: set[str] = set()
+        for item in snapshot.channels:
+            uniqueid = item.get("Uniqueid")
+            if uniqueid and uniqueid not in self.book.channels:
+                self._add_snapshot_channel(item)
+            call = self.book.call_of(uniqueid)
+            if call is not None:
+                live.add(call.call_id)
+        for call in self.book.open_calls():
+            if call.call_id in candidates and call.call_id not in live:
+                events += self.book.finish(call, at, cause_known=False)
+        for entry in snapshot.queue_entries:
+            call = self.book.call_of(entry.get("Uniqueid"))
+            if call is not None:
+                events += self.book.queue_join(call, entry.get("Queue"), at)
+        for item in snapshot.extension_states:
+            events += self._on_extension_status(item, at)
+        for item in snapshot.device_states:
+            events += self._on_device_state(item, at)
+        return events
+
+    def _add_snapshot_channel(self, item: AmiMessage) -> None:
+        self.book.add_channel(
+            item.get("Uniqueid"), item.get("Channel"), item.get("Linkedid") or item.get("Uniqueid"),
+            context=item.get("Context"), exten=item.get("Exten") or item.get("Extension"),
+            caller_number=item.get("CallerIDNum"), caller_name=item.get("CallerIDName"),
+        )
+
+    # -- shared handlers ------------------------------------------------------------------
+
+    def _on_varset(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        self.book.set_variable(message.get("Uniqueid"), message.get("Variable"), message.get("Value"))
+        return []
+
+    def _on_userevent(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        uniqueid = message.get("Uniqueid")
+        for key, value in message.headers:
+            if key.lower() not in _USEREVENT_FIXED:
+                self.book.set_variable(uniqueid, key, value)
+        return []
+
+    def _on_hangup(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        return self.book.hangup(message.get("Uniqueid"), parse_cause(message.get("Cause")), at)
+
+    def _on_extension_status(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        state = extension_state(message.get("Status"))
+        exten = message.get("Exten")
+        return self.book.state(exten, state, at) if state and exten else []
+
+    def _on_device_state(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        device = message.get("Device")
+        state = device_state(message.get("State"))
+        extension = self.book.classifier.extension_of(device) if "/" in device else None
+        return self.book.state(extension, state, at) if state and extension else []
+
+    # -- helpers for the dialects ---------------------------------------------------------
+
+    def _dial_begun(self, call: Call, caller: str, dest: str, dial_string: str, at: datetime) -> list[CallEvent]:
+        """A dial from channel ``caller`` to channel ``dest`` (both uniqueids) started."""
+        book = self.book
+        dest_channel, caller_channel = book.channels.get(dest), book.channels.get(caller)
+        if dest_channel is None or caller_channel is None:
+            return []
+        if dest_channel.role is Role.EXTENSION:
+            extension = book.classifier.extension_of(dest_channel.name)
+            return book.ring(call, extension, at) if extension else []
+        if dest_channel.role is Role.TRUNK and caller_channel.role is Role.EXTENSION:
+            number = dialled_number(dial_string) or caller_channel.exten
+            return book.dial_out(call, book.classifier.extension_of(caller_channel.name) or "", number, at)
+        return []
+
+    def _answered(self, call: Call, caller: str, dest: str, at: datetime) -> list[CallEvent]:
+        """The dial from ``caller`` to ``dest`` was answered: report the extension on our side."""
+        extension = self.book.extension_of(dest) or self.book.extension_of(caller)
+        return self.book.answer(call, extension, at)
+
+
+def dialled_number(dial_string: str) -> str:
+    """The number inside a Dial string: ``trunk/sip:0912…@host``, ``0912…@trunk``, ``provider/0912…``."""
+    last = dial_string.rsplit("/", 1)[-1]
+    last = last.split(":", 1)[-1] if last.lower().startswith(("sip:", "tel:")) else last
+    number = last.split("@", 1)[0]
+    return number if _DIALLED.match(number) else ""

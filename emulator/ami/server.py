@@ -1,0 +1,303 @@
+"""An Asterisk Manager Interface server for tests and the demo: real framing on a real TCP port.
+
+``AmiServer(dialect="modern"|"legacy")`` greets with the banner of that
+Asterisk generation, answers Login / Ping / Logoff / Command / Originate /
+CoreShowChannels / QueueStatus / ExtensionStateList / DeviceStateList /
+CoreSettings, and plays scripted calls (:mod:`emulator.ami.playbook`) to every
+client logged in with events on. Tests can make it drop every connection,
+go silent (stop answering, as a half-open link looks), hold Originate replies,
+or send raw bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emulator.ami import playbook
+from emulator.ami.scenarios import Headers, Script, Step
+
+BANNERS = {"modern": "Asterisk Call Manager/5.0.4", "legacy": "Asterisk Call Manager/1.3"}
+VERSIONS = {"modern": "18.20.0", "legacy": "11.25.3"}
+_FRAME_END = re.compile(rb"\r?\n\r?\n")
+
+
+@dataclass
+class _Client:
+    writer: asyncio.StreamWriter
+    events: bool = False
+    logged_in: bool = False
+
+
+@dataclass
+class AmiServer:
+    """Start with ``await start()``; ``port`` is then the bound port (ask for 0 to get a free one)."""
+
+    dialect: str = "modern"
+    username: str = "crm"
+    secret: str = "crm-secret"
+    host: str = "127.0.0.1"
+    port: int = 0
+    speed: float = 1.0
+    timestamps: bool = True
+    silent: bool = False
+    hold_originate: bool = False
+    actions: list[dict[str, str]] = field(default_factory=list)
+    _clients: list[_Client] = field(default_factory=list)
+    _server: asyncio.base_events.Server | None = None
+    _tasks: set[asyncio.Task] = field(default_factory=set)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(40))
+    _channel_ids: itertools.count = field(default_factory=lambda: itertools.count(0x1A))
+    _live: dict[str, Headers] = field(default_factory=dict)
+    _queue: dict[str, Headers] = field(default_factory=dict)
+
+    @property
+    def modern(self) -> bool:
+        return self.dialect == "modern"
+
+    async def start(self) -> AmiServer:
+        if self.dialect not in BANNERS:
+            raise ValueError(f"unknown dialect {self.dialect!r}; use 'modern' or 'legacy'")
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        self.drop_connections()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def drop_connections(self) -> None:
+        """Close every client connection at once, as a PBX restart or a cable pull would."""
+        for client in list(self._clients):
+            client.writer.close()
+        self._clients.clear()
+
+    def count(self, action: str) -> int:
+        return sum(1 for seen in self.actions if seen.get("action", "").lower() == action.lower())
+
+    @property
+    def connected_clients(self) -> int:
+        return len(self._clients)
+
+    # -- scenarios ------------------------------------------------------------------------
+
+    def play(self, name: str, **options: object) -> asyncio.Task:
+        """Play a scenario from :data:`playbook.SCENARIOS` to every listening client."""
+        builder = functools.partial(playbook.SCENARIOS[name], **options)
+        return self._spawn(self._play(self._script(builder)))
+
+    def _script(self, builder: Callable[[Script], None]) -> list[Step]:
+        script = Script(self.modern, int(time.time()), self._ids, self._channel_ids)
+        builder(script)
+        return script.steps
+
+    async def _play(self, steps: list[Step]) -> None:
+        for step in steps:
+            if step.delay_s:
+                await asyncio.sleep(step.delay_s / self.speed)
+            self._track(step.headers)
+            headers = [*step.headers, ("Timestamp", f"{time.time():.6f}")] if self.timestamps else step.headers
+            self.broadcast(headers)
+
+    def _track(self, headers: Headers) -> None:
+        fields = dict(headers)
+        event, uniqueid = fields["Event"], fields.get("Uniqueid", "")
+        if event == "Newchannel":
+            self._live[uniqueid] = headers
+        elif event == "Hangup":
+            self._live.pop(uniqueid, None)
+        elif event in ("QueueCallerJoin", "Join"):
+            self._queue[uniqueid] = headers
+        elif event in ("QueueCallerLeave", "Leave"):
+            self._queue.pop(uniqueid, None)
+
+    def broadcast(self, headers: Headers) -> None:
+        for client in list(self._clients):
+            if client.events and not self.silent:
+                self._write(client, headers)
+
+    def send_raw(self, data: bytes) -> None:
+        for client in list(self._clients):
+            client.writer.write(data)
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- connection -----------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        client = _Client(writer)
+        self._clients.append(client)
+        writer.write(BANNERS[self.dialect].encode() + b"\r\n")
+        buffer = b""
+        try:
+            while not writer.is_closing():
+                chunk = await reader.read(4096)
+                if not chunk:
+                    break
+                buffer += chunk
+                while (match := _FRAME_END.search(buffer)) is not None:
+                    frame, buffer = buffer[: match.start()], buffer[match.end() :]
+                    if not self.silent:
+                        self._handle(client, _parse(frame))
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            if client in self._clients:
+                self._clients.remove(client)
+            writer.close()
+
+    def _handle(self, client: _Client, action: dict[str, str]) -> None:
+        self.actions.append(action)
+        name = action.get("action", "").lower()
+        reply = {"actionid": action.get("actionid", "")}
+        if name == "login":
+            self._login(client, action, reply)
+        elif not client.logged_in:
+            self._reply(client, reply, "Error", "Missing action in request" if not name else "Permission denied")
+        elif name == "ping":
+            self._write(client, [("Response", "Success"), ("ActionID", reply["actionid"]), ("Ping", "Pong"),
+                                 ("Timestamp", f"{time.time():.6f}")])
+        elif name == "logoff":
+            self._reply(client, reply, "Goodbye", "Thanks for all the fish.")
+            client.writer.close()
+        elif name in _LISTS:
+            _LISTS[name](self, client, reply["actionid"])
+        elif name == "command":
+            self._command(client, action.get("command", ""), reply["actionid"])
+        elif name == "originate":
+            self._originate(client, action, reply)
+        elif name == "coresettings":
+            self._write(client, [("Response", "Success"), ("ActionID", reply["actionid"]),
+                                 ("AMIversion", BANNERS[self.dialect].rsplit("/", 1)[1]),
+                                 ("AsteriskVersion", VERSIONS[self.dialect]), ("SystemName", "pbx-emulator")])
+        else:
+            self._reply(client, reply, "Error", "Invalid/unknown command: "
+                        f"{action.get('action', '')}. Use Action: ListCommands to show available commands.")
+
+    def _login(self, client: _Client, action: dict[str, str], reply: dict[str, str]) -> None:
+        if action.get("username") != self.username or action.get("secret") != self.secret:
+            self._reply(client, reply, "Error", "Authentication failed")
+            client.writer.close()
+            return
+        client.logged_in = True
+        client.events = action.get("events", "on").lower() != "off"
+        self._reply(client, reply, "Success", "Authentication accepted")
+        if client.events:
+            self._write(client, [("Event", "FullyBooted"), ("Privilege", "system,all"), ("Status", "Fully Booted")])
+
+    def _originate(self, client: _Client, action: dict[str, str], reply: dict[str, str]) -> None:
+        if self.hold_originate:
+            return  # the reply never comes: the test decides what happens to the link
+        channel = action.get("channel", "")
+        technology, _, extension = channel.partition("/")
+        if not extension.isdigit() or action.get("exten", "") == "":
+            if action.get("application", "").lower() == "chanspy":
+                self._reply(client, reply, "Success", "Originate successfully queued")
+                return
+            self._reply(client, reply, "Error", "Originate failed")
+            return
+        self._reply(client, reply, "Success", "Originate successfully queued")
+        builder = functools.partial(playbook.originate, extension=extension, number=action["exten"],
+                                    action_id=reply["actionid"], technology=technology)
+        self._spawn(self._play(self._script(builder)))
+
+    def _command(self, client: _Client, command: str, action_id: str) -> None:
+        output = _COMMANDS.get(command.strip().lower(), [f"No such command '{command}' (type 'core show help "
+                                                         f"{command}' for other possible commands)"])
+        output = [line.replace("{version}", VERSIONS[self.dialect]) for line in output]
+        if self.modern:
+            self._write(client, [("Response", "Success"), ("ActionID", action_id),
+                                 ("Message", "Command output follows"), *[("Output", line) for line in output]])
+        else:
+            body = "\n".join(output)
+            client.writer.write(f"Response: Follows\r\nPrivilege: Command\r\nActionID: {action_id}\r\n"
+                                f"{body}\n--END COMMAND--\r\n\r\n".encode())
+
+    def _reply(self, client: _Client, reply: dict[str, str], status: str, message: str) -> None:
+        self._write(client, [("Response", status), ("ActionID", reply["actionid"]), ("Message", message)])
+
+    def _write(self, client: _Client, headers: Headers) -> None:
+        text = "".join(f"{key}: {value}\r\n" for key, value in headers if key != "ActionID" or value)
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            client.writer.write((text + "\r\n").encode("utf-8"))
+
+    # -- snapshots ------------------------------------------------------------------------
+
+    def _list(self, client: _Client, action_id: str, message: str, items: list[Headers], complete: str) -> None:
+        self._write(client, [("Response", "Success"), ("ActionID", action_id), ("EventList", "start"),
+                             ("Message", message)])
+        for item in items:
+            self._write(client, [*item, ("ActionID", action_id)])
+        self._write(client, [("Event", complete), ("ActionID", action_id), ("EventList", "Complete"),
+                             ("ListItems", str(len(items)))])
+
+    def _core_show_channels(self, client: _Client, action_id: str) -> None:
+        items = [[("Event", "CoreShowChannel"), *[(k, v) for k, v in h if k not in ("Event", "Privilege")],
+                  ("Duration", "00:00:01")] for h in self._live.values()]
+        self._list(client, action_id, "Channels will follow", items, "CoreShowChannelsComplete")
+
+    def _queue_status(self, client: _Client, action_id: str) -> None:
+        items: list[Headers] = [[("Event", "QueueParams"), ("Queue", "support"), ("Max", "0"),
+                                 ("Calls", str(len(self._queue)))]]
+        for position, headers in enumerate(self._queue.values(), start=1):
+            fields = dict(headers)
+            items.append([("Event", "QueueEntry"), ("Queue", "support"), ("Position", str(position)),
+                          ("Channel", fields["Channel"]), ("Uniqueid", fields["Uniqueid"]),
+                          ("CallerIDNum", fields.get("CallerIDNum", "")), ("Wait", "3")])
+        self._list(client, action_id, "Queue status will follow", items, "QueueStatusComplete")
+
+    def _extension_states(self, client: _Client, action_id: str) -> None:
+        if not self.modern:
+            self._reply(client, {"actionid": action_id}, "Error", "Invalid/unknown command: ExtensionStateList. "
+                        "Use Action: ListCommands to show available commands.")
+            return
+        items = [[("Event", "ExtensionStatus"), ("Exten", ext), ("Context", "ext-local"),
+                  ("Hint", f"PJSIP/{ext}"), ("Status", "0"), ("StatusText", "Idle")] for ext in ("101", "102", "103")]
+        self._list(client, action_id, "Extension Statuses will follow", items, "ExtensionStateListComplete")
+
+    def _device_states(self, client: _Client, action_id: str) -> None:
+        if not self.modern:
+            self._reply(client, {"actionid": action_id}, "Error", "Invalid/unknown command: DeviceStateList. "
+                        "Use Action: ListCommands to show available commands.")
+            return
+        items = [[("Event", "DeviceStateChange"), ("Device", f"PJSIP/{ext}"), ("State", "NOT_INUSE")]
+                 for ext in ("101", "102", "103")]
+        self._list(client, action_id, "Device State Changes will follow", items, "DeviceStateListComplete")
+
+
+_LISTS = {
+    "coreshowchannels": AmiServer._core_show_channels,
+    "queuestatus": AmiServer._queue_status,
+    "extensionstatelist": AmiServer._extension_states,
+    "devicestatelist": AmiServer._device_states,
+}
+_COMMANDS = {
+    "core show version": ["Asterisk {version} built by root @ pbx on a x86_64 running Linux"],
+    "core show uptime": ["System uptime: 3 days, 4 hours, 12 minutes, 5 seconds",
+                         "Last reload: 2 hours, 1 minute, 40 seconds"],
+    "core show channels": ["Channel              Location             State   Application(Data)", "",
+                           "0 active channels", "0 active calls"],
+}
+
+
+def _parse(frame: bytes) -> dict[str, str]:
+    action: dict[str, str] = {}
+    for line in frame.decode("utf-8", errors="replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            action.setdefault(key.strip().lower(), value.strip())
+    return action
