@@ -1,0 +1,133 @@
+"""``EmulatorServer``: the local Dataverse Web API emulator as an object tests and the demo start.
+
+    with EmulatorServer("demo.db", tls=True) as server:
+        requests.get(server.url + "WhoAmI", headers={"Authorization": "Bearer x"}, verify=server.ca_file)
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+from dataverse_schema.model import Table
+from emulator.server.catalog import MetadataCatalog
+from emulator.server.context import Service
+from emulator.server.faults import FaultInjector, FaultPlan
+from emulator.server.httpd import EmulatorHttpServer
+from emulator.server.router import WebApi
+from emulator.server.tables import tables_for
+from emulator.server.tls import ensure_tls_files
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+API_PATH = "/api/data/v9.2/"
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class EmulatorServer:
+    """A Dataverse Web API emulator over a SQLite file (or ``":memory:"``), served on loopback.
+
+    ``port=0`` lets the OS choose; ``tables`` defaults to every table of the schema registry;
+    ``token`` (optional) is the only bearer token accepted; ``faults`` defaults to the real
+    service-protection limits with no latency or outage.
+    """
+
+    def __init__(self, db_path: str | Path, *, port: int = 0, tls: bool = False, faults: FaultPlan | None = None,
+                 tables: Iterable[Table] | None = None, token: str | None = None,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, key_activation_s: float = 1.0,
+                 tls_dir: Path | None = None) -> None:
+        self.db_path = str(db_path)
+        self.token = token
+        self.max_body_bytes = max_body_bytes
+        self._requested_port = port
+        self._tables = tuple(tables) if tables is not None else tables_for("installed")
+        self._tls = tls
+        self._tls_dir = tls_dir
+        self._key_activation_s = key_activation_s
+        self.faults = FaultInjector(faults if faults is not None else FaultPlan())
+        self.ca_file: Path | None = None
+        self._httpd: EmulatorHttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self.store = None
+        self.catalog: MetadataCatalog | None = None
+
+    @property
+    def origin(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("the emulator is not started")
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://{LOOPBACK}:{self._httpd.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """The service root, ending in ``/api/data/v9.2/``."""
+        return self.origin + API_PATH
+
+    @property
+    def port(self) -> int:
+        return int(self.origin.rsplit(":", 1)[1])
+
+    def start(self) -> EmulatorServer:
+        from emulator.store import Store
+
+        if self._httpd is not None:
+            raise RuntimeError("the emulator is already started")
+        self.store = Store(self.db_path, self._tables)
+        journal = None if self.db_path == ":memory:" else Path(self.db_path + ".metadata.jsonl")
+        self.catalog = MetadataCatalog(self.store, journal, key_activation_s=self._key_activation_s)
+        context = None
+        if self._tls:
+            files = ensure_tls_files(self._tls_directory())
+            self.ca_file = files.ca_file
+            context = files.server_context()
+        webapi = WebApi(Service(self.store, self.catalog))
+        self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="dataverse-emulator", daemon=True)
+        self._thread.start()
+        log.info("Dataverse emulator serving %s (database %s)", self.url, self.db_path)
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+        self._httpd = None
+        self._thread = None
+        log.info("Dataverse emulator stopped")
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (the CLI's foreground mode)."""
+        if self._thread is None:
+            self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        finally:
+            self.stop()
+
+    def _tls_directory(self) -> Path:
+        if self._tls_dir is not None:
+            return self._tls_dir
+        if self.db_path == ":memory:":
+            self._tls_dir = Path(tempfile.mkdtemp(prefix="commsuite-emulator-tls-"))
+            return self._tls_dir
+        return Path(self.db_path).resolve().parent
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,260 @@
+"""Table definitions changed over the Web API, applied to the store and kept across restarts.
+
+Each metadata change (``POST EntityDefinitions``, ``.../Attributes``, ``.../Keys``,
+``RelationshipDefinitions``, ``GlobalOptionSetDefinitions``, ``PUT``) is checked, applied
+to the store with ``Store.install`` and appended to a JSON-lines journal beside the
+database; on start the journal is replayed through the same code. A new alternate key is
+``Pending`` until it has been reported ``Pending`` once or ``key_activation_s`` has passed
+(reference/dataverse.md §4.4); only then is it installed, so upserts by it fail before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dataverse_schema.model import AlternateKey, Column, ColumnType, OptionSet, Relationship, Table
+from emulator import metadata
+from emulator.errors import DUPLICATE, ODataError
+from emulator.server.metadata_query import metadata_ref
+from emulator.server.metadata_render import metadata_id
+
+if TYPE_CHECKING:
+    from emulator.store import Store
+
+log = logging.getLogger(__name__)
+_KEYABLE = {ColumnType.STRING, ColumnType.INTEGER, ColumnType.BIGINT, ColumnType.DECIMAL, ColumnType.DATETIME,
+            ColumnType.LOOKUP, ColumnType.PICKLIST, ColumnType.UNIQUEIDENTIFIER}
+
+_JOURNALLED = {"create_table", "update_table", "add_column", "update_column", "create_relationship", "create_option_set"}
+
+
+@dataclass
+class _PendingKey:
+    table: str
+    key: AlternateKey
+    created_at: float
+    reported: bool = False
+
+
+def not_found(kind: str, name: str) -> ODataError:
+    return ODataError(404, "0x80040217", f"Could not find {kind} '{name}'.")
+
+
+class MetadataCatalog:
+    def __init__(self, store: Store, journal: Path | None, *, key_activation_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._journal = journal
+        self._activation_s = key_activation_s
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._option_sets: dict[str, OptionSet] = {}
+        self._pending: dict[tuple[str, str], _PendingKey] = {}
+        self.publish_count = 0
+        self._replay()
+
+    # --- reads ---------------------------------------------------------------------------------
+    def tables(self) -> list[Table]:
+        return sorted(self._store.tables.values(), key=lambda t: t.logical_name)
+
+    def table(self, ref_text: str) -> Table:
+        prop, value = metadata_ref(ref_text, "LogicalName")
+        for table in self._store.tables.values():
+            if (table.logical_name if prop == "LogicalName" else metadata_id("entity", table.logical_name)) == value:
+                return table
+        raise not_found("an entity with LogicalName", value)
+
+    def keys(self, table: Table) -> list[tuple[AlternateKey, str]]:
+        """Every key of ``table`` with its index status; reporting a Pending key moves it along."""
+        with self._lock:
+            self.activate_due_keys()
+            found = [(key, "Active") for key in table.keys]
+            for pending in self._pending.values():
+                if pending.table == table.logical_name:
+                    found.append((pending.key, "Pending"))
+                    pending.reported = True
+            return found
+
+    def option_sets(self) -> list[OptionSet]:
+        return sorted(self._option_sets.values(), key=lambda s: s.name or "")
+
+    def option_set(self, bind: str) -> OptionSet:
+        """A global option set from ``/GlobalOptionSetDefinitions(<id>)`` or ``(Name='x')``."""
+        inner = bind.strip().rsplit("GlobalOptionSetDefinitions(", 1)[-1].rstrip(")")
+        prop, value = metadata_ref(inner, "Name")
+        for option_set in self._option_sets.values():
+            if (option_set.name if prop == "Name" else metadata_id("optionset", option_set.name or "")) == value:
+                return option_set
+        raise not_found("a global option set with " + prop, value)
+
+    def relationships(self) -> list[Relationship]:
+        return [rel for table in self.tables() for rel in table.relationships]
+
+    # --- changes -------------------------------------------------------------------------------
+    def create_table(self, body: dict[str, Any]) -> Table:
+        with self._lock:
+            table = metadata.table_from_metadata(body, self.option_set)
+            if table.logical_name in self._store.tables:
+                raise ODataError(400, DUPLICATE, f"A table with the name '{table.logical_name}' already exists.")
+            if any(t.entity_set_name == table.entity_set_name for t in self._store.tables.values()):
+                raise ODataError(400, DUPLICATE, f"The entity set name '{table.entity_set_name}' is already in use.")
+            self._install(table)
+            self._record("create_table", body=body)
+            return table
+
+    def update_table(self, ref_text: str, body: dict[str, Any]) -> Table:
+        with self._lock:
+            table = metadata.updated_table(self.table(ref_text), body)
+            self._install(table)
+            self._record("update_table", ref=ref_text, body=body)
+            return table
+
+    def add_column(self, table_ref: str, body: dict[str, Any]) -> tuple[Table, Column]:
+        with self._lock:
+            table = self.table(table_ref)
+            column = metadata.column_from_metadata(body, self.option_set)
+            if column.is_lookup:
+                raise metadata.invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
+            if table.has_column(column.logical_name):
+                raise ODataError(400, DUPLICATE, f"An attribute named '{column.logical_name}' already exists on "
+                                                 f"'{table.logical_name}'.")
+            self._install(replace(table, columns=(*table.columns, column)))
+            self._record("add_column", table=table_ref, body=body)
+            return self.table(table_ref), column
+
+    def update_column(self, table_ref: str, column_ref: str, body: dict[str, Any]) -> Column:
+        with self._lock:
+            table = self.table(table_ref)
+            old = self.column(table, column_ref)
+            new = metadata.column_from_metadata({**body, "SchemaName": body.get("SchemaName", old.schema_name)},
+                                                self.option_set)
+            if new.logical_name != old.logical_name or new.type is not old.type:
+                raise metadata.invalid("A column's SchemaName and type cannot be changed.")
+            if old.is_lookup:
+                new = replace(new, targets=old.targets)
+            self._install(replace(table, columns=tuple(new if c is old else c for c in table.columns)))
+            self._record("update_column", table=table_ref, column=column_ref, body=body)
+            return new
+
+    def column(self, table: Table, ref_text: str) -> Column:
+        prop, value = metadata_ref(ref_text, "LogicalName")
+        for column in table.columns:
+            if value == (column.logical_name if prop == "LogicalName"
+                         else metadata_id("attribute", table.logical_name, column.logical_name)):
+                return column
+        raise not_found(f"an attribute of {table.logical_name} with {prop}", value)
+
+    def create_relationship(self, body: dict[str, Any]) -> Relationship:
+        with self._lock:
+            relationship, lookup = metadata.relationship_from_metadata(body, self.option_set)
+            referencing = self.table(f"LogicalName='{relationship.referencing}'")
+            self.table(f"LogicalName='{relationship.referenced}'")
+            if any(r.schema_name == relationship.schema_name for r in self.relationships()):
+                raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
+            if referencing.has_column(lookup.logical_name):
+                raise ODataError(400, DUPLICATE, f"An attribute named '{lookup.logical_name}' already exists on "
+                                                 f"'{referencing.logical_name}'.")
+            self._install(replace(referencing, columns=(*referencing.columns, lookup),
+                                  relationships=(*referencing.relationships, relationship)))
+            self._record("create_relationship", body=body)
+            return relationship
+
+    def add_key(self, table_ref: str, body: dict[str, Any], *, replaying: bool = False) -> AlternateKey:
+        with self._lock:
+            table = self.table(table_ref)
+            key = metadata.key_from_metadata(body)
+            for name in key.columns:
+                if not table.has_column(name):
+                    raise metadata.invalid(f"Key column '{name}' does not exist on '{table.logical_name}'.")
+                if table.column(name).type not in _KEYABLE:
+                    raise metadata.invalid(f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key.")
+            taken = {k.logical_name for k in table.keys} | {p.key.logical_name for p in self._pending.values()
+                                                           if p.table == table.logical_name}
+            if key.logical_name in taken:
+                raise ODataError(400, DUPLICATE, f"A key named '{key.schema_name}' already exists on '{table.logical_name}'.")
+            if len(taken) >= 10:
+                raise metadata.invalid(f"'{table.logical_name}' already has the maximum of 10 alternate keys.")
+            if replaying:
+                self._install(replace(table, keys=(*table.keys, key)))
+            else:
+                self._pending[(table.logical_name, key.logical_name)] = _PendingKey(table.logical_name, key, self._clock())
+                self._record("add_key", table=table_ref, body=body)
+            return key
+
+    def activate_due_keys(self) -> None:
+        if not self._pending:
+            return
+        with self._lock:
+            now = self._clock()
+            for name, pending in list(self._pending.items()):
+                if pending.reported or now - pending.created_at >= self._activation_s:
+                    table = self._store.tables[pending.table]
+                    self._install(replace(table, keys=(*table.keys, pending.key)))
+                    del self._pending[name]
+
+    def create_option_set(self, body: dict[str, Any]) -> OptionSet:
+        with self._lock:
+            name = body.get("Name")
+            if not isinstance(name, str) or not name:
+                raise metadata.invalid("A global OptionSetMetadata needs a 'Name'.")
+            if name in self._option_sets:
+                raise ODataError(400, DUPLICATE, f"A global option set named '{name}' already exists.")
+            option_set = metadata.option_set_from_metadata(body, name=name)
+            self._option_sets[name] = option_set
+            self._record("create_option_set", body=body)
+            return option_set
+
+    def publish(self) -> None:
+        with self._lock:
+            self.activate_due_keys()
+            self.publish_count += 1
+
+    # --- persistence ---------------------------------------------------------------------------
+    def _install(self, table: Table) -> None:
+        try:
+            self._store.install(table)
+        except ValueError as exc:
+            raise metadata.invalid(str(exc)) from exc
+
+    def _record(self, operation: str, **arguments: Any) -> None:
+        if self._journal is None:
+            return
+        line = json.dumps({"op": operation, **arguments}, ensure_ascii=False)
+        with open(self._journal, "a", encoding="utf-8") as journal:
+            journal.write(line + "\n")
+            journal.flush()
+            os.fsync(journal.fileno())
+
+    def _replay(self) -> None:
+        if self._journal is None or not self._journal.exists():
+            return
+        saved, self._journal = self._journal, None  # replayed changes are already in the journal
+        try:
+            for number, line in enumerate(saved.read_text(encoding="utf-8").splitlines(), start=1):
+                self._replay_line(saved, number, line)
+        finally:
+            self._journal = saved
+
+    def _replay_line(self, journal: Path, number: int, line: str) -> None:
+        try:
+            entry = json.loads(line)
+            operation = entry.pop("op")
+            if operation == "add_key":
+                self.add_key(entry["table"], entry["body"], replaying=True)
+            elif operation in _JOURNALLED:
+                getattr(self, operation)(**entry)
+            else:
+                raise ValueError(f"unknown operation {operation!r}")
+        except ODataError as error:
+            # Typically a table that the start-up schema already has; the change is in place.
+            log.info("metadata journal %s line %d not re-applied: %s", journal.name, number, error.message)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.warning("metadata journal %s line %d is unreadable and was skipped: %s", journal.name, number, exc)

@@ -1,0 +1,16 @@
+"""What every route handler works with: the record store and the metadata catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emulator.server.catalog import MetadataCatalog
+    from emulator.store import Store
+
+
+@dataclass
+class Service:
+    store: Store
+    catalog: MetadataCatalog

@@ -1,0 +1,184 @@
+"""Record routes: ``<set>`` GET/POST, ``<set>(<ref>)`` GET/PATCH/DELETE, ``<set>(<ref>)/<property>`` GET.
+
+Shapes follow reference/dataverse.md §1.3-§1.8: 204 with ``OData-EntityId`` (and
+``Location``) on create, 201/200 with a body under ``Prefer: return=representation``,
+``@odata.nextLink`` with an opaque ``$skiptoken`` under ``Prefer: odata.maxpagesize``,
+``@odata.deltaLink`` with ``$deltatoken`` under ``Prefer: odata.track-changes``; ``$skip``
+is refused as Dataverse refuses it.
+"""
+
+from __future__ import annotations
+
+from emulator.errors import VERSION_MISMATCH, ODataError, bad_request, not_supported
+from emulator.odata import parse_query_options, parse_record_ref
+from emulator.server import bulk
+from emulator.server.context import Service
+from emulator.server.links import context_url, entity_url, query_link
+from emulator.server.prefer import Preferences, applied, parse_prefer
+from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response, not_found_segment
+
+#: Options that make no sense on one record; Dataverse refuses them there too.
+_COLLECTION_ONLY = ("$filter", "$orderby", "$top", "$count", "$skiptoken", "$deltatoken")
+#: The only query option change tracking accepts beside the tokens.
+_DELTA_OPTIONS = {"$select"}
+
+
+def route(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:
+    entity_set = segments[0].name
+    table = service.store.table_for_set(entity_set)
+    if segments[0].ref is None:
+        if len(segments) == 1:
+            return _collection(service, request, entity_set)
+        if len(segments) == 2 and segments[1].ref is None and segments[1].name.startswith("Microsoft.Dynamics.CRM."):
+            return bulk.route(service, request, table, entity_set, segments[1].name.removeprefix("Microsoft.Dynamics.CRM."))
+        raise not_found_segment(str(segments[1]))
+    if len(segments) == 1:
+        return _single(service, request, entity_set, segments[0].ref)
+    if len(segments) == 2 and segments[1].ref is None:
+        return _property(service, request, entity_set, segments[0].ref, segments[1].name)
+    raise not_found_segment(str(segments[2] if len(segments) > 2 else segments[1]))
+
+
+def method_not_allowed(request: ApiRequest, allowed: str) -> ODataError:
+    return ODataError(405, "0x80060888", f"The HTTP method '{request.method}' is not allowed on this resource; use {allowed}.")
+
+
+def _collection(service: Service, request: ApiRequest, entity_set: str) -> ApiResponse:
+    prefs = parse_prefer(request.headers.get("Prefer"))
+    if request.method == "GET":
+        params = request.params()
+        if "$skip" in params:
+            raise bad_request("The query parameter $skip is not supported; follow @odata.nextLink with Prefer: odata.maxpagesize.")
+        if "$deltatoken" in params or prefs.track_changes:
+            return _changes(service, request, entity_set, params, prefs)
+        return _query(service, request, entity_set, params, prefs)
+    if request.method == "POST":
+        return _create(service, request, entity_set, prefs)
+    raise method_not_allowed(request, "GET or POST")
+
+
+def _query(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
+           prefs: Preferences) -> ApiResponse:
+    skiptoken = params.pop("$skiptoken", None)
+    options = parse_query_options(params)
+    page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken)
+    payload: dict[str, object] = {"@odata.context": context_url(request.service_root, entity_set, options.select)}
+    if page.count is not None:
+        payload["@odata.count"] = page.count
+    payload["value"] = page.rows
+    if page.next_skiptoken:
+        payload["@odata.nextLink"] = query_link(request.service_root, entity_set, params, skiptoken=page.next_skiptoken)
+    return json_response(200, payload, applied(prefs, paging=True))
+
+
+def _changes(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
+             prefs: Preferences) -> ApiResponse:
+    token = params.pop("$deltatoken", None)
+    unsupported = sorted(set(params) - _DELTA_OPTIONS)
+    if unsupported:
+        raise bad_request(f"Change tracking supports only $select; remove {', '.join(unsupported)}.")
+    select = parse_query_options(params).select
+    page = service.store.changes(entity_set, select, token)
+    deleted_context = f"{request.service_root}$metadata#{entity_set}/$deletedEntity"
+    value = [*page.rows, *({"@odata.context": deleted_context, "id": record_id, "reason": "deleted"}
+                           for record_id in page.deleted_ids)]
+    payload = {
+        "@odata.context": context_url(request.service_root, entity_set, select, "/$delta" if token else ""),
+        "value": value,
+        "@odata.deltaLink": query_link(request.service_root, entity_set, params, deltatoken=page.token),
+    }
+    return json_response(200, payload, applied(prefs, tracking=True))
+
+
+def _create(service: Service, request: ApiRequest, entity_set: str, prefs: Preferences) -> ApiResponse:
+    body = request.json_object()
+    record_id = service.store.create(entity_set, body)
+    if prefs.return_representation:
+        return _representation(service, request, entity_set, record_id, 201, prefs)
+    return created(request.service_root, entity_set, record_id)
+
+
+def created(service_root: str, entity_set: str, record_id: str) -> ApiResponse:
+    """204 with the new record's address, as Dataverse answers a create or an upsert."""
+    url = entity_url(service_root, entity_set, record_id)
+    return ApiResponse(204, [("Location", url), ("OData-EntityId", url)])
+
+
+def _single(service: Service, request: ApiRequest, entity_set: str, ref_text: str) -> ApiResponse:
+    ref = parse_record_ref(ref_text)
+    prefs = parse_prefer(request.headers.get("Prefer"))
+    if request.method == "GET":
+        return _retrieve(service, request, entity_set, ref)
+    if request.method == "PATCH":
+        record_id, was_created = service.store.upsert(
+            entity_set, ref, request.json_object(),
+            if_match=request.header("If-Match"), if_none_match=request.header("If-None-Match"))
+        if prefs.return_representation:
+            return _representation(service, request, entity_set, record_id, 201 if was_created else 200, prefs)
+        url = entity_url(request.service_root, entity_set, record_id)
+        return ApiResponse(204, [("OData-EntityId", url)])
+    if request.method == "DELETE":
+        _delete(service, request, entity_set, ref)
+        return ApiResponse(204)
+    raise method_not_allowed(request, "GET, PATCH or DELETE")
+
+
+def _retrieve(service: Service, request: ApiRequest, entity_set: str, ref: object) -> ApiResponse:
+    params = request.params()
+    misplaced = [name for name in _COLLECTION_ONLY if name in params]
+    if misplaced:
+        raise bad_request(f"The query option {misplaced[0]} is not valid when retrieving a single record.")
+    options = parse_query_options(params)
+    row = service.store.retrieve(entity_set, ref, options)
+    etag = row.get("@odata.etag")
+    if etag and not options.expand and request.header("If-None-Match") == etag:
+        return ApiResponse(304, [("ETag", etag)])
+    payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
+    return json_response(200, payload, [("ETag", etag)] if etag else [])
+
+
+def _representation(service: Service, request: ApiRequest, entity_set: str, record_id: str, status: int,
+                    prefs: Preferences) -> ApiResponse:
+    options = parse_query_options(request.params())
+    row = service.store.retrieve(entity_set, parse_record_ref(record_id), options)
+    payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
+    headers = applied(prefs, representation=True)
+    if row.get("@odata.etag"):
+        headers.append(("ETag", row["@odata.etag"]))
+    return json_response(status, payload, headers)
+
+
+def _delete(service: Service, request: ApiRequest, entity_set: str, ref: object) -> None:
+    if_match = request.header("If-Match")
+    with service.store.transaction():
+        if if_match and if_match != "*":
+            current = service.store.retrieve(entity_set, ref, parse_query_options({}))
+            if current.get("@odata.etag") != if_match:
+                raise ODataError(412, VERSION_MISMATCH,
+                                 "The version of the existing record doesn't match the RowVersion property provided.")
+        service.store.delete(entity_set, ref)
+
+
+def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: str, name: str) -> ApiResponse:
+    table = service.store.table_for_set(entity_set)
+    column_name = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
+    if not table.has_column(column_name):
+        if _is_collection_navigation(service, table.logical_name, name):
+            raise not_supported(f"collection-valued navigation properties such as '{name}'; query the related "
+                                "set with $filter on its lookup instead")
+        raise not_found_segment(name)
+    if request.method != "GET":
+        raise method_not_allowed(request, "GET")
+    ref = parse_record_ref(ref_text)
+    row = service.store.retrieve(entity_set, ref, parse_query_options({"$select": column_name}))
+    value = row.get(table.column(column_name).value_property)
+    if value is None:
+        return ApiResponse(204)
+    record_id = row.get(table.primary_id, ref_text)
+    return json_response(200, {"@odata.context": f"{request.service_root}$metadata#{entity_set}({record_id})/{name}",
+                               "value": value})
+
+
+def _is_collection_navigation(service: Service, logical_name: str, name: str) -> bool:
+    return any(rel.schema_name == name and rel.referenced == logical_name
+               for table in service.store.tables.values() for rel in table.relationships)

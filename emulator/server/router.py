@@ -1,0 +1,104 @@
+"""The Web API dispatcher: one :class:`ApiRequest` in, one :class:`ApiResponse` out.
+
+Socket-free, so the HTTP handler and ``$batch`` share it. Every response leaves with
+``OData-Version: 4.0`` and a ``REQ_ID``; any :class:`ODataError` becomes Dataverse's JSON
+error body, and anything unexpected a logged 500 with Dataverse's generic code.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from emulator.errors import ODataError, not_supported
+from emulator.server import batch, metadata_routes, records
+from emulator.server.context import Service
+from emulator.server.wire import (
+    UNEXPECTED_CODE,
+    ApiRequest,
+    ApiResponse,
+    Segment,
+    error_response,
+    json_response,
+    split_path,
+)
+
+log = logging.getLogger(__name__)
+
+_METADATA_SETS = {"EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions"}
+_PUBLISH_ACTIONS = {"PublishXml", "PublishAllXml"}
+
+
+class WebApi:
+    """Routes requests below ``/api/data/v9.2/`` to the record, metadata and batch handlers."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        try:
+            response = self._route(request)
+        except ODataError as error:
+            response = error_response(error)
+        except Exception:
+            log.exception("unexpected failure handling %s %s", request.method, request.path.split("(")[0])
+            response = error_response(ODataError(500, UNEXPECTED_CODE, "An unexpected error occurred."))
+        return finish(response)
+
+    def _route(self, request: ApiRequest) -> ApiResponse:
+        segments = split_path(request.path)
+        if not segments:
+            return self._service_document(request)
+        first = segments[0]
+        if first.name == "$batch" and len(segments) == 1:
+            return batch.execute(self.service, request, self.handle)
+        if first.name == "$metadata":
+            raise not_supported("the CSDL $metadata document; read table definitions from EntityDefinitions")
+        if first.name == "WhoAmI" and len(segments) == 1:
+            return self._whoami(request, first)
+        if first.name in _METADATA_SETS:
+            return metadata_routes.route(self.service, request, segments)
+        if first.name in _PUBLISH_ACTIONS and first.ref is None and len(segments) == 1:
+            return self._publish(request, first.name)
+        return records.route(self.service, request, segments)
+
+    def _service_document(self, request: ApiRequest) -> ApiResponse:
+        if request.method != "GET":
+            raise records.method_not_allowed(request, "GET")
+        sets = sorted(t.entity_set_name for t in self.service.store.tables.values())
+        return json_response(200, {
+            "@odata.context": f"{request.service_root}$metadata",
+            "value": [{"name": name, "kind": "EntitySet", "url": name} for name in sets],
+        })
+
+    def _whoami(self, request: ApiRequest, segment: Segment) -> ApiResponse:
+        if request.method != "GET":
+            raise records.method_not_allowed(request, "GET")
+        if segment.ref not in (None, ""):
+            raise ODataError(400, "0x80060888", "WhoAmI takes no parameters.")
+        return json_response(200, {
+            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+            **self.service.store.whoami(),
+        })
+
+    def _publish(self, request: ApiRequest, action: str) -> ApiResponse:
+        if request.method != "POST":
+            raise records.method_not_allowed(request, "POST")
+        if action == "PublishXml":
+            body = request.json_object()
+            if not isinstance(body.get("ParameterXml"), str) or "<importexportxml" not in body["ParameterXml"].lower():
+                raise ODataError(400, "0x80040203", "PublishXml needs a 'ParameterXml' string holding <importexportxml>.")
+        elif request.body:
+            request.json_body()
+        self.service.catalog.publish()
+        return ApiResponse(204)
+
+
+def finish(response: ApiResponse) -> ApiResponse:
+    """Add the headers every Dataverse response carries."""
+    names = {name.lower() for name, _ in response.headers}
+    if "odata-version" not in names:
+        response.headers.append(("OData-Version", "4.0"))
+    if "req_id" not in names:
+        response.headers.append(("REQ_ID", str(uuid.uuid4())))
+    return response

@@ -1,0 +1,64 @@
+"""Which tables an emulator starts with.
+
+``installed``: every table of the schema registry, as after ``schema apply``.
+``standard``: only the standard Dynamics tables, without the suite's ``comms_`` columns,
+keys and relationships, so the demo can run ``schema apply`` against it. Both add the
+``publisher`` and ``solution`` tables that ``schema apply`` ensures records in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import dataverse_schema
+from dataverse_schema.columns import text, unique_id
+from dataverse_schema.model import AlternateKey, Column, ColumnType, Ownership, Table
+
+SCHEMAS = ("installed", "standard")
+
+
+def _system_table(logical: str, entity_set: str, display: str, columns: tuple[Column, ...]) -> Table:
+    return Table(
+        logical_name=logical, schema_name=display.replace(" ", ""), entity_set_name=entity_set, display_name=display,
+        plural_display_name=display + "s", primary_id=f"{logical}id", primary_name="friendlyname",
+        columns=(unique_id(f"{display.replace(' ', '')}Id", display), text("FriendlyName", "Display Name", length=256),
+                 text("UniqueName", "Name", length=256), *columns),
+        is_custom=False, ownership=Ownership.ORGANIZATION, change_tracking=False,
+        keys=(AlternateKey(f"{logical}_uniquename", ("uniquename",), "Unique name"),),
+    )
+
+
+PUBLISHER = _system_table("publisher", "publishers", "Publisher", (
+    text("CustomizationPrefix", "Prefix", length=8),
+    Column("customizationoptionvalueprefix", "CustomizationOptionValuePrefix", ColumnType.INTEGER,
+           "Option Value Prefix", min_value=10000, max_value=99999),
+    text("Description", "Description", length=2000),
+))
+SOLUTION = _system_table("solution", "solutions", "Solution", (
+    text("Version", "Version", length=256),
+    text("Description", "Description", length=2000),
+    Column("publisherid", "PublisherId", ColumnType.LOOKUP, "Publisher", targets=("publisher",)),
+    Column("ismanaged", "IsManaged", ColumnType.BOOLEAN, "Package Type"),
+))
+SYSTEM_TABLES = (PUBLISHER, SOLUTION)
+
+
+def tables_for(schema: str) -> tuple[Table, ...]:
+    """The start-up tables for ``--schema installed`` or ``--schema standard``."""
+    if schema == "installed":
+        return (*SYSTEM_TABLES, *dataverse_schema.TABLES.values())
+    if schema == "standard":
+        return (*SYSTEM_TABLES, *(without_suite_columns(t) for t in dataverse_schema.standard_tables()))
+    raise ValueError(f"unknown schema {schema!r}; expected one of {', '.join(SCHEMAS)}")
+
+
+def without_suite_columns(table: Table) -> Table:
+    """A standard table as a fresh organisation has it: no ``comms_`` columns, keys or relationships."""
+    columns = tuple(c for c in table.columns if not c.is_custom)
+    names = {c.logical_name for c in columns}
+    return replace(
+        table,
+        columns=columns,
+        keys=tuple(k for k in table.keys if set(k.columns) <= names),
+        relationships=tuple(r for r in table.relationships if r.lookup in names and not r.schema_name.startswith("comms_")),
+    )
