@@ -22,6 +22,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataverse_schema.model import (
     ENGLISH,
     PERSIAN,
+    PUBLISHER_PREFIX,
+    AlternateKey,
     Cascade,
     Column,
     ColumnType,
@@ -221,9 +223,10 @@ class _Context:
         attributes = ET.SubElement(info, "attributes")
         for column in sorted(self.columns_of(table), key=_by_logical_name):
             attributes.append(self.attribute(table, column))
+        keys = [k for k in table.keys if table.is_custom or k.schema_name.startswith(PUBLISHER_PREFIX + "_")]
+        if keys:
+            info.append(self.entity_keys(keys))
         if table.is_custom:
-            if table.keys:
-                info.append(self.entity_keys(table))
             info.extend(self.entity_settings(table))
             entity.append(_empty_entity_ribbon())
         entity.extend(extra_parts)
@@ -247,10 +250,10 @@ class _Context:
         }
         return [_text(name, str(value)) for name, value in values.items()]
 
-    def entity_keys(self, table: Table) -> ET.Element:
-        keys = ET.Element("EntityKeys")
-        for key in table.keys:
-            element = ET.SubElement(keys, "EntityKey")
+    def entity_keys(self, keys: Sequence[AlternateKey]) -> ET.Element:
+        container = ET.Element("EntityKeys")
+        for key in keys:
+            element = ET.SubElement(container, "EntityKey")
             element.append(_text("Name", key.schema_name))
             element.append(_text("LogicalName", key.logical_name))
             element.append(_text("IntroducedVersion", self.version))
@@ -258,7 +261,7 @@ class _Context:
             _labels(element, "displaynames", "displayname", (key.display_name, None))
             attributes = ET.SubElement(element, "EntityKeyAttributes")
             attributes.extend(_text("AttributeName", name) for name in key.columns)
-        return keys
+        return container
 
     # -- columns --------------------------------------------------------------------------------
 
