@@ -16,12 +16,14 @@ import requests
 from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
+from connectors.sms.parsgreen import ParsgreenProvider
 from connectors.sms.smsir import SmsIrProvider
 from connectors.sms.twilio import TwilioProvider
 
 PROVIDERS: dict[str, type[SmsProvider]] = {
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
+    "parsgreen": ParsgreenProvider,
     "smsir": SmsIrProvider,
     "twilio": TwilioProvider,
 }

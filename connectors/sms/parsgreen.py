@@ -1,0 +1,153 @@
+"""Parsgreen SOAP connector (SMS-13, -14, -17, -20).
+
+Wire format: reference/sms.md §5. ASMX services ``Api/SendSMS.asmx``
+(``SendGroupSMS``, ``GetDelivery``) and ``Api/ProfileService.asmx``
+(``GetCredit``), authenticated by the account's ``signature`` GUID inside
+every call. The WSDL is a minimal one vendored in ``wsdl/parsgreen.wsdl``
+(Parsgreen's own is not public in a form we could vendor); both endpoint
+addresses come from settings.
+
+Quirks (see docs/sms-providers.md for what is UNCONFIRMED):
+- ``SendGroupSMSResult`` 1 means accepted; ``retStr`` carries one entry per
+  recipient as ``number;status;reference`` (the URL service's format).
+- Does NOT accept our id: ``find_by_our_id`` refuses; check the panel before
+  resending a send whose outcome is unknown.
+- No inbound poll or webhook is wired yet (``MsgService.GetMessage``'s reply
+  shape is not documented where we could read it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import requests
+
+from connectors.errors import AuthError, RejectedError
+from connectors.settings import Secret
+from connectors.sms._soap import build_client, translating_soap
+from connectors.sms._wire import Wire, decimal, national_ir
+from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.sms import (
+    Credit,
+    DeliveryReport,
+    DeliveryStatus,
+    InboundSms,
+    OutgoingSms,
+    SendReceipt,
+    count_segments,
+)
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "parsgreen"
+NAMESPACE = "{http://tempuri.org/}"
+
+#: Delivery codes of the payamak-panel family that Parsgreen's GetDelivery shares (UNCONFIRMED for Parsgreen).
+DELIVERY_CODES: dict[int, DeliveryStatus] = {
+    0: DeliveryStatus.QUEUED,
+    1: DeliveryStatus.DELIVERED,
+    2: DeliveryStatus.FAILED,
+    8: DeliveryStatus.SENT_TO_OPERATOR,
+    16: DeliveryStatus.FAILED,
+}
+
+
+class ParsgreenSettings(ProviderSettings):
+    """One Parsgreen account: the ``signature`` key and the two ASMX endpoint addresses."""
+
+    base_url: str = "https://login.parsgreen.com/Api/SendSMS.asmx"
+    profile_url: str = "https://login.parsgreen.com/Api/ProfileService.asmx"
+    signature: Secret
+
+
+class ParsgreenProvider:
+    """SMS through one Parsgreen account; see the module docstring for the wire quirks."""
+
+    kind: ClassVar[str] = "parsgreen"
+    settings_model: ClassVar[type[ProviderSettings]] = ParsgreenSettings
+    max_batch: ClassVar[int] = 100
+    accepts_our_id: ClassVar[bool] = False
+
+    def __init__(self, settings: ParsgreenSettings, *, session: requests.Session):
+        self._settings = settings
+        self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.signature.reveal(),))
+        client = build_client("parsgreen.wsdl", session, settings.timeout)
+        self._array_of_string = client.get_type(f"{NAMESPACE}ArrayOfString")
+        self._send_service = client.create_service(f"{NAMESPACE}SendSMSSoap", settings.base_url)
+        self._profile_service = client.create_service(f"{NAMESPACE}ProfileServiceSoap", settings.profile_url)
+
+    def send(self, sms: OutgoingSms) -> SendReceipt:
+        (receipt,) = self.send_many([sms])
+        if not receipt.is_accepted:
+            raise RejectedError(f"Parsgreen refused the recipient: {receipt.reason}", code=receipt.code,
+                                reason=receipt.reason, system=SYSTEM, operation="SendGroupSMS", key=sms.our_id)
+        return receipt
+
+    def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
+        """One ``SendGroupSMS`` per call: the whole batch must share one text and one line."""
+        check_batch(batch, self.max_batch)
+        if len({(sms.text, sms.sender, sms.flash) for sms in batch}) != 1:
+            raise ValueError("Parsgreen sends one text from one line per call; split the batch by text")
+        first = batch[0]
+        key = first.our_id if len(batch) == 1 else None
+        sender = first.sender or self._settings.default_sender or ""
+        recipients = self._array_of_string([national_ir(sms.to) for sms in batch])
+        reply = self._call("SendGroupSMS", self._send_service.SendGroupSMS, key, signature=self._signature(),
+                           **{"from": sender}, to=recipients, text=first.text, isFlash=first.flash, udh="",
+                           success=0, retStr=self._array_of_string([]))
+        result = self._wire.parse("SendGroupSMS", reply, lambda r: int(r["SendGroupSMSResult"]), key)
+        if result != 1:
+            self._refuse(result, key)
+        entries = self._wire.parse("SendGroupSMS", reply, lambda r: list(r["retStr"]["string"] or []), key)
+        if len(entries) != len(batch):
+            raise self._wire.bad_reply(f"{len(entries)} results for {len(batch)} recipients", str(entries), "SendGroupSMS", key)
+        return [_receipt(sms, str(entry)) for sms, entry in zip(batch, entries, strict=True)]
+
+    def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
+        reports = []
+        for provider_id in provider_ids:
+            code = self._call("GetDelivery", self._send_service.GetDelivery, None, signature=self._signature(),
+                              recId=int(provider_id))
+            code = self._wire.parse("GetDelivery", code, int)
+            reports.append(DeliveryReport(provider_id, DELIVERY_CODES.get(code, DeliveryStatus.UNKNOWN), code=str(code)))
+        return reports
+
+    def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
+        raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
+
+    def fetch_inbound(self) -> list[InboundSms]:
+        raise unsupported(SYSTEM, "fetch_inbound", "a documented inbound poll")
+
+    def balance(self) -> Credit:
+        amount = self._call("GetCredit", self._profile_service.GetCredit, None, signature=self._signature())
+        return self._wire.parse("GetCredit", amount, lambda a: Credit(decimal(a), "IRR"))
+
+    def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
+        raise unsupported(SYSTEM, "parse_webhook", "webhooks (poll delivery instead)")
+
+    def _signature(self) -> str:
+        return self._settings.signature.reveal()
+
+    def _call(self, operation: str, method: Any, key: str | None, **arguments: Any) -> Any:
+        """The translation boundary: one SOAP call through zeep."""
+        with translating_soap(self._wire, operation, key):
+            return method(**arguments)
+
+    def _refuse(self, result: int, key: str | None) -> None:
+        context = {"system": SYSTEM, "operation": "SendGroupSMS", "key": key}
+        if result == -1:
+            raise AuthError("Parsgreen refused the signature", **context)
+        reason = f"Parsgreen refused the send (result {result})"
+        raise RejectedError(reason, code=str(result), reason=reason, **context)
+
+
+def _receipt(sms: OutgoingSms, entry: str) -> SendReceipt:
+    parts = count_segments(sms.text).parts
+    fields = entry.split(";")
+    if len(fields) == 3 and fields[1].strip() == "1" and fields[2].strip().isdigit():
+        return SendReceipt(sms.our_id, fields[2].strip(), DeliveryStatus.QUEUED, parts)
+    code = fields[1].strip() if len(fields) == 3 else entry
+    return SendReceipt(sms.our_id, None, DeliveryStatus.FAILED, parts, code=code,
+                       reason=f"Parsgreen did not accept this recipient (status {code})")
