@@ -1,0 +1,140 @@
+"""Request bodies for create / update / upsert, checked against the table.
+
+Plain columns go by logical name; lookups only as
+``<NavigationProperty>@odata.bind: "/<set>(<id or key>)"`` (reference §1.4),
+activity parties as ``<activity>_activity_parties: [...]`` (§4.6). Anything
+else is refused in Dataverse's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emulator.errors import bad_request, not_supported
+from emulator.odata.refs import RecordRef, parse_entity_url
+from emulator.store.builtin import PARTICIPATION_TYPES
+from emulator.store.schema import READ_ONLY, Layout, resolve_navigation, type_column
+from emulator.store.values import to_storage
+
+#: Resolves a bound record: (entity set, reference) -> (target logical name, record id); raises 404.
+FindTarget = Callable[[str, RecordRef], tuple[str, str]]
+_BIND = "@odata.bind"
+
+
+@dataclass
+class Changes:
+    """What a body asks to write: SQLite column -> storage value, and the activity's parties if given."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    parties: list[dict[str, object]] | None = None
+
+
+def parse_body(layout: Layout, body: object, find_target: FindTarget) -> Changes:
+    """Check ``body`` against the table and turn it into storage values.
+
+    Raises ODataError 400 for unknown or read-only properties, wrong types
+    and bad references, 404 when a bound record does not exist, 501 for deep
+    inserts and collection binds.
+    """
+    table = layout.table
+    if not isinstance(body, dict):
+        raise bad_request("The request body must be a JSON object.")
+    changes = Changes()
+    for name, value in body.items():
+        if name == "@odata.type":
+            _check_type(layout, value)
+        elif name.endswith(_BIND):
+            _bind(layout, name[: -len(_BIND)], value, changes, find_target)
+        elif name.startswith("@") or "@" in name:
+            continue  # instance annotations (an echoed @odata.etag, formatted values) carry no data
+        elif table.is_activity and name == f"{table.logical_name}_activity_parties":
+            changes.parties = _parties(layout, value, find_target)
+        elif name in READ_ONLY:
+            raise bad_request(f"The property '{name}' is maintained by Dataverse and cannot be set.")
+        elif resolve_navigation(layout, name) is not None:
+            raise not_supported(f"deep insert through the navigation property '{name}'; use {name}@odata.bind")
+        elif table.has_column(name) and _is_stored_plain(layout, name):
+            changes.values[name] = to_storage(table, table.column(name), value)
+        else:
+            raise bad_request(
+                f"The property '{name}' does not exist on type 'Microsoft.Dynamics.CRM.{table.logical_name}'. "
+                "Make sure to only use property names that are defined by the type."
+            )
+    return changes
+
+
+def _is_stored_plain(layout: Layout, name: str) -> bool:
+    return any(c.logical_name == name and not c.is_lookup for c in layout.stored)
+
+
+def _check_type(layout: Layout, value: object) -> None:
+    expected = f"Microsoft.Dynamics.CRM.{layout.table.logical_name}"
+    if value not in (expected, "#" + expected):
+        raise bad_request(f"The @odata.type '{value}' does not match the entity set's type '{expected}'.")
+
+
+def _bind(layout: Layout, navigation: str, value: object, changes: Changes, find_target: FindTarget) -> None:
+    found = resolve_navigation(layout, navigation)
+    if found is None:
+        raise bad_request(
+            f"An undeclared property '{navigation}' which only has property annotations in the payload "
+            "but no property value was found in the payload."
+        )
+    column, fixed_target = found
+    if value is None:
+        changes.values[column.logical_name] = None
+        changes.values[type_column(column)] = None
+        return
+    if not isinstance(value, str):
+        raise not_supported(f"binding '{navigation}' to anything but one record reference")
+    entity_set, ref = parse_entity_url(value)
+    target, record_id = find_target(entity_set, ref)
+    allowed = (fixed_target,) if fixed_target else column.targets
+    if allowed and target not in allowed:
+        raise bad_request(
+            f"The navigation property '{navigation}' cannot refer to a '{target}' record; "
+            f"it accepts {', '.join(allowed)}."
+        )
+    changes.values[column.logical_name] = record_id
+    changes.values[type_column(column)] = target
+
+
+def _parties(layout: Layout, value: object, find_target: FindTarget) -> list[dict[str, object]]:
+    if not isinstance(value, list):
+        raise bad_request(f"'{layout.table.logical_name}_activity_parties' must be a JSON array of parties.")
+    rows = []
+    for party in value:
+        if not isinstance(party, dict):
+            raise bad_request("Each activity party must be a JSON object.")
+        rows.append(_party(party, find_target))
+    return rows
+
+
+def _party(party: dict, find_target: FindTarget) -> dict[str, object]:
+    mask = party.get("participationtypemask")
+    if isinstance(mask, bool) or mask not in {o.value for o in PARTICIPATION_TYPES.options}:
+        raise bad_request(f"An activity party needs a valid participationtypemask; got {mask!r}.")
+    row: dict[str, object] = {"participationtypemask": mask, "partyid": None, "partyid$type": None,
+                              "addressused": None}
+    for name, value in party.items():
+        if name == "participationtypemask":
+            continue
+        if name == "addressused":
+            if not isinstance(value, str) or len(value) > 320:
+                raise bad_request("An activity party's addressused must be a string of at most 320 characters.")
+            row["addressused"] = value
+        elif name.startswith("partyid_") and name.endswith(_BIND) and isinstance(value, str):
+            wanted = name[len("partyid_"): -len(_BIND)]
+            target, record_id = find_target(*parse_entity_url(value))
+            if target != wanted:
+                raise bad_request(f"The navigation property '{name[: -len(_BIND)]}' cannot refer to a '{target}'.")
+            row["partyid"], row["partyid$type"] = record_id, target
+        else:
+            raise bad_request(
+                f"The property '{name}' does not exist on type 'Microsoft.Dynamics.CRM.activityparty'. "
+                "Make sure to only use property names that are defined by the type."
+            )
+    if row["partyid"] is None and row["addressused"] is None:
+        raise bad_request("An activity party needs a partyid_<table>@odata.bind or an addressused.")
+    return row

@@ -1,0 +1,303 @@
+"""The emulator's record store: Dataverse record semantics over SQLite.
+
+Create, retrieve, update, upsert (reference §1.5: PATCH creates when missing,
+``If-Match: *`` forbids create, ``If-None-Match: *`` forbids update), delete,
+alternate keys (§1.6), ``@odata.bind`` (§1.4), activity parties (§4.6). Reads
+and change tracking live in :mod:`emulator.store.queries`. Thread-safe: see
+:mod:`emulator.store.database`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from types import MappingProxyType
+
+from dataverse_schema.model import Table
+from emulator.errors import (
+    DUPLICATE,
+    DUPLICATE_KEY,
+    INVALID_ARGUMENT,
+    VERSION_MISMATCH,
+    ODataError,
+    bad_request,
+    not_found,
+    not_found_by_key,
+    segment_not_found,
+)
+from emulator.odata.options import QueryOptions
+from emulator.odata.refs import RecordRef
+from emulator.odata.sql import quote
+from emulator.store import builtin, queries
+from emulator.store.body import Changes, parse_body
+from emulator.store.database import Database
+from emulator.store.keys import key_values, ref_where
+from emulator.store.records import fetch_by_id
+from emulator.store.schema import Layout, build_layout, install_layout, merge_tables
+
+Clock = Callable[[], dt.datetime]
+
+
+class Store:
+    """Dataverse tables in one SQLite database (``":memory:"`` allowed), safe to share between threads."""
+
+    def __init__(self, path: str | os.PathLike, tables: Iterable[Table] = (), *, clock: Clock | None = None):
+        self._db = Database(path)
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._layouts: dict[str, Layout] = {}
+        self._by_set: dict[str, Layout] = {}
+        for table in builtin.builtin_tables():
+            self.install(table)
+        with self._db.transaction() as connection:
+            for logical, values in builtin.seed_rows().items():
+                if fetch_by_id(connection, self._layouts[logical], str(values[f"{logical}id"])) is None:
+                    self._insert(self._layouts[logical], Changes(dict(values)), None)
+        for table in tables:
+            self.install(table)
+
+    # --- schema ------------------------------------------------------------------------------
+    @property
+    def tables(self) -> Mapping[str, Table]:
+        """Installed tables by logical name, including the columns Dataverse maintains."""
+        return MappingProxyType({name: layout.table for name, layout in self._layouts.items()})
+
+    def install(self, table: Table) -> None:
+        """Create ``table`` or extend it with new columns and keys. Idempotent."""
+        with self._db.transaction() as connection:
+            layout = build_layout(merge_tables(self._existing(table.logical_name), table))
+            install_layout(connection, layout)
+            old = self._layouts.get(table.logical_name)
+            if old is not None:
+                self._by_set.pop(old.table.entity_set_name, None)
+            self._layouts[table.logical_name] = layout
+            self._by_set[table.entity_set_name] = layout
+
+    def _existing(self, logical_name: str) -> Table | None:
+        layout = self._layouts.get(logical_name)
+        return layout.table if layout else None
+
+    def table_for_set(self, entity_set: str) -> Table:
+        """The table behind an entity set; ODataError 404 "Resource not found for the segment" if none."""
+        return self._layout(entity_set).table
+
+    def _layout(self, entity_set: str) -> Layout:
+        layout = self._by_set.get(entity_set)
+        if layout is None:
+            raise segment_not_found(entity_set)
+        return layout
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """An atomic group of operations (a ``$batch`` change set); nested calls join it."""
+        with self._db.transaction():
+            yield
+
+    def whoami(self) -> dict:
+        """The emulator's application user, as the WhoAmI function reports it (reference §1.10)."""
+        return {"BusinessUnitId": builtin.BUSINESS_UNIT_ID, "UserId": builtin.APP_USER_ID,
+                "OrganizationId": builtin.ORGANIZATION_ID}
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    # --- writes ------------------------------------------------------------------------------
+    def create(self, entity_set: str, body: dict) -> str:
+        """Create a record and return its id (the body's primary id if given, else a new uuid4).
+
+        Raises ODataError 400 for a bad body, 404 for a bound record that does
+        not exist, 412 for a duplicate id or alternate key.
+        """
+        layout = self._layout(entity_set)
+        with self._db.transaction():
+            return self._insert(layout, self._parse(layout, body), None)
+
+    def update(self, entity_set: str, ref: RecordRef, body: dict, *, must_exist: bool) -> str:
+        """PATCH a record; creates it (upsert) unless ``must_exist``. Returns the record id."""
+        return self.upsert(entity_set, ref, body, if_match="*" if must_exist else None, if_none_match=None)[0]
+
+    def upsert(self, entity_set: str, ref: RecordRef, body: dict, *, if_match: str | None,
+               if_none_match: str | None) -> tuple[str, bool]:
+        """Update the record ``ref`` addresses or create it; returns ``(id, created)``.
+
+        ``If-Match: *`` (or an etag) forbids create: 404 when missing; an etag
+        that differs gives 412 "0x80060882". ``If-None-Match: *`` forbids
+        update: 412 "A record with matching key values already exists.".
+        """
+        layout = self._layout(entity_set)
+        with self._db.transaction() as connection:
+            where, params = ref_where(layout, ref)
+            row = connection.execute(f"SELECT * FROM {layout.sql_name} WHERE {where}", params).fetchone()
+            changes = self._parse(layout, body)
+            pinned = key_values(layout, ref)
+            if row is None:
+                if if_match is not None:
+                    raise self._missing(layout, ref)
+                for name, value in pinned.items():
+                    changes.values.setdefault(name, value)
+                self._check_pinned(layout, changes, pinned)
+                return self._insert(layout, changes, ref.id), True
+            self._check_preconditions(row, if_match, if_none_match)
+            self._check_pinned(layout, changes, pinned)
+            record_id = str(row[layout.table.primary_id])
+            self._update(layout, record_id, changes)
+            return record_id, False
+
+    def delete(self, entity_set: str, ref: RecordRef, *, if_match: str | None = None) -> None:
+        """Delete a record (and, for an activity, its parties); 404 when it does not exist."""
+        layout = self._layout(entity_set)
+        table = layout.table
+        with self._db.transaction() as connection:
+            where, params = ref_where(layout, ref)
+            row = connection.execute(f"SELECT * FROM {layout.sql_name} WHERE {where}", params).fetchone()
+            if row is None:
+                raise self._missing(layout, ref)
+            self._check_preconditions(row, if_match, None)
+            record_id = str(row[table.primary_id])
+            connection.execute(f"DELETE FROM {layout.sql_name} WHERE {quote(table.primary_id)} = ?", (record_id,))
+            if table.is_activity:
+                connection.execute("DELETE FROM _activities WHERE activityid = ?", (record_id,))
+                self._replace_parties(layout, record_id, [])
+            self._db.record_change(table.logical_name, record_id, deleted=True)
+
+    # --- reads -------------------------------------------------------------------------------
+    def retrieve(self, entity_set: str, ref: RecordRef, options: QueryOptions) -> dict:
+        """One record as Web API JSON with ``$select``/``$expand`` applied; 404 when missing."""
+        layout = self._layout(entity_set)
+        with self._db.lock:
+            record = queries.retrieve(self._db.connection, layout, self._layouts, ref, options)
+        if record is None:
+            raise self._missing(layout, ref)
+        return record
+
+    def query(self, entity_set: str, options: QueryOptions, *, page_size: int,
+              skiptoken: str | None) -> queries.QueryPage:
+        """One page of matching records (at most ``page_size``, capped at 5,000) and the next page's token."""
+        layout = self._layout(entity_set)
+        with self._db.lock:
+            return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken)
+
+    def changes(self, entity_set: str, select: tuple[str, ...] | None, token: str | None) -> queries.ChangePage:
+        """Rows changed and ids deleted since ``token`` (None: every row); the page carries the next token."""
+        layout = self._layout(entity_set)
+        with self._db.lock:
+            return queries.changes(self._db, layout, select, token, self._clock())
+
+    # --- internals ---------------------------------------------------------------------------
+    def _parse(self, layout: Layout, body: dict) -> Changes:
+        return parse_body(layout, body, self._find_target)
+
+    def _find_target(self, entity_set: str, ref: RecordRef) -> tuple[str, str]:
+        layout = self._layout(entity_set)
+        where, params = ref_where(layout, ref)
+        row = self._db.connection.execute(
+            f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}", params
+        ).fetchone()
+        if row is None:
+            raise self._missing(layout, ref)
+        return layout.table.logical_name, str(row[0])
+
+    def _now(self) -> str:
+        return self._clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _insert(self, layout: Layout, changes: Changes, record_id: str | None) -> str:
+        table, values = layout.table, changes.values
+        body_id = values.pop(table.primary_id, None)
+        if body_id is not None and record_id is not None and body_id != record_id:
+            raise bad_request(f"The {table.primary_id} in the body does not match the id in the URL.")
+        record_id = record_id or body_id or str(uuid.uuid4())
+        now = self._now()
+        row = dict(layout.defaults)
+        row.update(values)
+        row.update({table.primary_id: record_id, "createdon": row.get("overriddencreatedon") or now,
+                    "modifiedon": now, **_user_lookup("createdby"), **_user_lookup("modifiedby")})
+        if "ownerid" in row and row["ownerid"] is None:
+            row.update(_user_lookup("ownerid"))
+        connection = self._db.connection
+        try:
+            if table.is_activity:
+                connection.execute("INSERT INTO _activities VALUES (?, ?)", (record_id, table.logical_name))
+            row["versionnumber"] = self._db.record_change(table.logical_name, record_id)
+            connection.execute(layout.insert_sql, [row[name] for name in layout.sql_columns()])
+        except sqlite3.IntegrityError:
+            raise self._duplicate(layout, row) from None
+        if changes.parties is not None:
+            self._replace_parties(layout, record_id, changes.parties)
+        return record_id
+
+    def _update(self, layout: Layout, record_id: str, changes: Changes) -> None:
+        table, values = layout.table, changes.values
+        body_id = values.pop(table.primary_id, record_id)
+        if body_id != record_id:
+            raise bad_request(f"The {table.primary_id} in the body does not match the record being updated.")
+        values.update({"modifiedon": self._now(), **_user_lookup("modifiedby")})
+        values["versionnumber"] = self._db.record_change(table.logical_name, record_id)
+        assignments = ", ".join(f"{quote(name)} = ?" for name in values)
+        try:
+            self._db.connection.execute(
+                f"UPDATE {layout.sql_name} SET {assignments} WHERE {quote(table.primary_id)} = ?",
+                [*values.values(), record_id],
+            )
+        except sqlite3.IntegrityError:
+            raise self._duplicate(layout, {**values, table.primary_id: record_id}) from None
+        if changes.parties is not None:
+            self._replace_parties(layout, record_id, changes.parties)
+
+    def _replace_parties(self, layout: Layout, activity_id: str, parties: list[dict[str, object]]) -> None:
+        party_layout = self._layouts["activityparty"]
+        connection = self._db.connection
+        old = connection.execute(f"SELECT activitypartyid FROM {party_layout.sql_name} WHERE activityid = ?",
+                                 (activity_id,)).fetchall()
+        for (party_id,) in old:
+            connection.execute(f"DELETE FROM {party_layout.sql_name} WHERE activitypartyid = ?", (party_id,))
+            self._db.record_change("activityparty", party_id, deleted=True)
+        for party in parties:
+            values = {**party, "activityid": activity_id, "activityid$type": layout.table.logical_name}
+            self._insert(party_layout, Changes(values), None)
+
+    def _check_preconditions(self, row: sqlite3.Row, if_match: str | None, if_none_match: str | None) -> None:
+        etag = f'W/"{row["versionnumber"]}"'
+        if if_none_match is not None and if_none_match.strip() in ("*", etag):
+            raise ODataError(412, DUPLICATE, "A record with matching key values already exists.")
+        if if_match is not None and if_match.strip() not in ("*", etag, etag[2:]):
+            raise ODataError(412, VERSION_MISMATCH,
+                             "The version of the existing record doesn't match the RowVersion property provided.")
+
+    def _check_pinned(self, layout: Layout, changes: Changes, pinned: dict[str, object]) -> None:
+        for name, value in pinned.items():
+            given = changes.values.get(name, value)
+            same = given.casefold() == value.casefold() if isinstance(given, str) and isinstance(value, str) \
+                else given == value
+            if not same:
+                raise ODataError(400, INVALID_ARGUMENT,
+                                 f"The value of '{name}' in the request body does not match the key in the URL.")
+
+    def _missing(self, layout: Layout, ref: RecordRef) -> ODataError:
+        if ref.id is not None:
+            return not_found(layout.table.logical_name, ref.id)
+        if ref.key is not None and set(ref.key) == {layout.table.primary_id}:
+            return not_found(layout.table.logical_name, str(ref.key[layout.table.primary_id]))
+        return not_found_by_key(layout.table.logical_name)
+
+    def _duplicate(self, layout: Layout, row: Mapping[str, object]) -> ODataError:
+        table = layout.table
+        connection = self._db.connection
+        for key in table.keys:
+            if all(name in row for name in key.columns):
+                where = " AND ".join(f"{quote(name)} = ?" for name in key.columns)
+                clash = connection.execute(
+                    f"SELECT 1 FROM {layout.sql_name} WHERE {where} AND {quote(table.primary_id)} <> ?",
+                    [*(row[name] for name in key.columns), row[table.primary_id]],
+                ).fetchone()
+                if clash is not None:
+                    return ODataError(412, DUPLICATE_KEY, f"Entity Key {key.schema_name} violated. A record with "
+                                      f"the same value for {', '.join(key.columns)} already exists.")
+        return ODataError(412, DUPLICATE, "Cannot insert duplicate key.")
+
+
+def _user_lookup(column: str) -> dict[str, object]:
+    return {column: builtin.APP_USER_ID, f"{column}$type": "systemuser"}
