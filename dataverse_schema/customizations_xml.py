@@ -135,18 +135,8 @@ def build_customizations(
     ``secured_columns`` lists ``(table, column)`` pairs under column security.
     """
     sections = dict(sections or {})
-    refused = sorted(set(sections) - set(SECTION_ORDER) | set(sections) & _GENERATED_SECTIONS)
-    if refused:
-        raise ValueError(f"sections that cannot be handed in: {refused}")
     parts = dict(entity_parts or {})
-    known = {t.logical_name for t in tables}
-    if set(parts) - known:
-        raise ValueError(f"entity parts for tables not in the solution: {sorted(set(parts) - known)}")
-
-    by_name = {t.logical_name: t for t in tables}
-    unknown_columns = sorted(f"{t}.{c}" for t, c in secured_columns if t not in by_name or not by_name[t].has_column(c))
-    if unknown_columns:
-        raise ValueError(f"secured columns not in the solution: {unknown_columns}")
+    _check_contributions(tables, sections, parts, secured_columns)
     ctx = _Context(tables, reference_tables, introduced_version, frozenset(secured_columns))
     generated = {
         "Entities": [ctx.entity(t, parts.get(t.logical_name, ())) for t in sorted(tables, key=_by_logical_name)],
@@ -160,6 +150,23 @@ def build_customizations(
         if children or name in ALWAYS_WRITTEN:
             ET.SubElement(root, name).extend(children)
     return root
+
+
+def _check_contributions(
+    tables: Sequence[Table],
+    sections: Mapping[str, Sequence[ET.Element]],
+    parts: Mapping[str, Sequence[ET.Element]],
+    secured_columns: Collection[tuple[str, str]],
+) -> None:
+    refused = sorted(set(sections) - set(SECTION_ORDER) | set(sections) & _GENERATED_SECTIONS)
+    if refused:
+        raise ValueError(f"sections that cannot be handed in: {refused}")
+    by_name = {t.logical_name: t for t in tables}
+    if set(parts) - set(by_name):
+        raise ValueError(f"entity parts for tables not in the solution: {sorted(set(parts) - set(by_name))}")
+    unknown = sorted(f"{t}.{c}" for t, c in secured_columns if t not in by_name or not by_name[t].has_column(c))
+    if unknown:
+        raise ValueError(f"secured columns not in the solution: {unknown}")
 
 
 def serialise(root: ET.Element) -> bytes:
@@ -226,9 +233,13 @@ class _Context:
         keys = [k for k in table.keys if table.is_custom or k.schema_name.startswith(PUBLISHER_PREFIX + "_")]
         if keys:
             info.append(self.entity_keys(keys))
+        tags = [part.tag for part in extra_parts]
+        if len(set(tags)) != len(tags) or {"Name", "EntityInfo"} & set(tags):
+            raise ValueError(f"{table.logical_name}: entity parts must be distinct extra elements, got {tags}")
         if table.is_custom:
             info.extend(self.entity_settings(table))
-            entity.append(_empty_entity_ribbon())
+            if "RibbonDiffXml" not in tags:
+                entity.append(_empty_entity_ribbon())
         entity.extend(extra_parts)
         return entity
 

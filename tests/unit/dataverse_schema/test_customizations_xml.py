@@ -233,6 +233,12 @@ def test_handed_in_sections_and_entity_parts_land_in_place() -> None:
     assert names.index("WebResources") < names.index("CustomControls")
 
 
+def test_a_ribbon_part_replaces_the_empty_default_ribbon() -> None:
+    ribbon = ET.Element("RibbonDiffXml", {"marker": "ours"})
+    entity = build(entity_parts={"comms_sms": [ribbon]}).find("./Entities/Entity[Name='comms_Sms']")
+    assert [r.get("marker") for r in entity.findall("RibbonDiffXml")] == ["ours"]
+
+
 def test_secured_columns_are_flagged() -> None:
     root = build(secured_columns={("comms_sms", "comms_credentialreference")})
     assert attribute(root, "comms_Sms", "comms_credentialreference").findtext("IsSecured") == "1"
@@ -243,6 +249,7 @@ def test_secured_columns_are_flagged() -> None:
     ({"sections": {"Entities": []}}, "cannot be handed in"),
     ({"sections": {"NoSuchSection": []}}, "cannot be handed in"),
     ({"entity_parts": {"comms_nothing": []}}, "not in the solution"),
+    ({"entity_parts": {"comms_sms": [ET.Element("FormXml"), ET.Element("FormXml")]}}, "distinct"),
     ({"secured_columns": {("comms_sms", "comms_nothing")}}, "secured columns"),
 ])
 def test_misplaced_contributions_are_refused(kwargs, message) -> None:
