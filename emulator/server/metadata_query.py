@@ -44,6 +44,7 @@ def metadata_ref(text: str, name_property: str) -> tuple[str, str]:
 
 
 def select(row: Row, params: Mapping[str, str]) -> Row:
+    """``row`` cut down to ``$select``; ``$expand``-ed properties always stay."""
     chosen = params.get("$select")
     if not chosen:
         return row
@@ -51,7 +52,7 @@ def select(row: Row, params: Mapping[str, str]) -> Row:
     unknown = [n for n in names if n not in row]
     if unknown:
         raise bad_request(f"Could not find a property named '{unknown[0]}' on this metadata type.")
-    keep = {"@odata.type", "MetadataId", *names}
+    keep = {"@odata.type", "MetadataId", *names, *expansions(params, set(row))}
     return {name: value for name, value in row.items() if name in keep}
 
 

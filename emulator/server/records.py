@@ -9,7 +9,7 @@ is refused as Dataverse refuses it.
 
 from __future__ import annotations
 
-from emulator.errors import VERSION_MISMATCH, ODataError, bad_request, not_supported
+from emulator.errors import ODataError, bad_request, not_supported
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.server import bulk
 from emulator.server.context import Service
@@ -150,13 +150,7 @@ def _representation(service: Service, request: ApiRequest, entity_set: str, reco
 
 def _delete(service: Service, request: ApiRequest, entity_set: str, ref: object) -> None:
     if_match = request.header("If-Match")
-    with service.store.transaction():
-        if if_match and if_match != "*":
-            current = service.store.retrieve(entity_set, ref, parse_query_options({}))
-            if current.get("@odata.etag") != if_match:
-                raise ODataError(412, VERSION_MISMATCH,
-                                 "The version of the existing record doesn't match the RowVersion property provided.")
-        service.store.delete(entity_set, ref)
+    service.store.delete(entity_set, ref, if_match=None if if_match == "*" else if_match)
 
 
 def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: str, name: str) -> ApiResponse:
