@@ -1,0 +1,72 @@
+"""The Dataverse Web API client (features DV-01 … DV-07); see ``docs/dataverse-client.md``.
+
+Import everything from here; the sub-modules are implementation detail.
+"""
+
+from connectors.dataverse import odata
+from connectors.dataverse.auth import (
+    BearerAuth,
+    Certificate,
+    ClientSecret,
+    MsalTokenProvider,
+    StaticToken,
+    TokenProvider,
+)
+from connectors.dataverse.batch import Batch, BatchResult, ChangeSet
+from connectors.dataverse.client import DataverseClient, prefer
+from connectors.dataverse.delta import DeltaPage
+from connectors.dataverse.errors import (
+    BadResponseError,
+    ConnectFailedError,
+    DataverseAuthError,
+    DataverseError,
+    DuplicateKeyError,
+    NotFoundError,
+    PreconditionFailedError,
+    PrivilegeError,
+    ResponseLostError,
+    ServerError,
+    ThrottledError,
+    ValidationError,
+)
+from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, bind, deterministic_id
+from connectors.dataverse.retry import RequestStats, RetryPolicy
+from connectors.dataverse.settings import DataverseSettings, make_client
+
+__all__ = [
+    "AlternateKey",
+    "BadResponseError",
+    "Batch",
+    "BatchResult",
+    "BearerAuth",
+    "Certificate",
+    "ChangeSet",
+    "ClientSecret",
+    "ConnectFailedError",
+    "DataverseAuthError",
+    "DataverseClient",
+    "DataverseError",
+    "DataverseSettings",
+    "DeltaPage",
+    "DuplicateKeyError",
+    "MsalTokenProvider",
+    "NotFoundError",
+    "PreconditionFailedError",
+    "PrivilegeError",
+    "RecordId",
+    "RecordRef",
+    "RequestStats",
+    "ResponseLostError",
+    "RetryPolicy",
+    "ServerError",
+    "StaticToken",
+    "ThrottledError",
+    "TokenProvider",
+    "UpsertMode",
+    "ValidationError",
+    "bind",
+    "deterministic_id",
+    "make_client",
+    "odata",
+    "prefer",
+]

@@ -1,0 +1,374 @@
+"""The Dataverse Web API client every part of CommSuite uses (features DV-01 … DV-07).
+
+One object on an injected ``requests.Session``: default OData headers, ``Prefer``
+composition, CRUD and upsert by primary or alternate key, paged queries that
+follow ``@odata.nextLink`` verbatim, change tracking, ``$batch`` and the bulk
+messages. Network, retries and error translation live in
+:mod:`connectors.dataverse.transport`; see ``docs/dataverse-client.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import ipaddress
+import json
+import logging
+import re
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal, overload
+from urllib.parse import urlsplit
+
+import requests
+
+from connectors.dataverse import bulk, odata
+from connectors.dataverse.auth import BearerAuth, TokenProvider
+from connectors.dataverse.batch import Batch, BatchResult, encode_batch, is_idempotent, parse_batch_response
+from connectors.dataverse.delta import DeltaPage, split_entries
+from connectors.dataverse.errors import (
+    BadResponseError,
+    DuplicateKeyError,
+    NotFoundError,
+    PreconditionFailedError,
+)
+from connectors.dataverse.refs import RecordRef, UpsertMode, entity_id_from_url, entity_path
+from connectors.dataverse.retry import RequestStats, RetryPolicy
+from connectors.dataverse.transport import Transport
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
+                   "If-None-Match": "null"}
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+MAX_PAGE_SIZE = 5000  # Dataverse's default and maximum page (reference §1.8)
+_DEFAULT_RETRY = RetryPolicy()
+
+
+def prefer(*preferences: str | None) -> str:
+    """Compose one ``Prefer`` header value (RFC 7240: comma-joined), skipping empties."""
+    return ",".join(p for p in preferences if p)
+
+
+class DataverseClient:
+    """A Dataverse Web API client.
+
+    ``base_url`` is the environment URL (``https://org.crm4.dynamics.com``; plain
+    ``http`` only for a loopback emulator). ``timeout`` is ``(connect_s, read_s)``.
+    ``retry=None`` turns retries off. All methods raise
+    :class:`~connectors.dataverse.errors.DataverseError` subclasses.
+    """
+
+    def __init__(self, *, base_url: str, session: requests.Session, token_provider: TokenProvider,
+                 timeout: tuple[float, float] = (5.0, 60.0), retry: RetryPolicy | None = _DEFAULT_RETRY,
+                 api_version: str = "v9.2", max_batch_operations: int = 1000, bulk_chunk_size: int = 1000):
+        self.base_url = _checked_base_url(base_url)
+        if not re.fullmatch(r"v\d+\.\d+", api_version):
+            raise ValueError(f"api_version looks like 'v9.2', not {api_version!r}")
+        self.api_url = f"{self.base_url}/api/data/{api_version}/"
+        self.stats = RequestStats()
+        if not 1 <= max_batch_operations <= 1000:
+            raise ValueError("max_batch_operations must be between 1 and 1000")
+        self.max_batch_operations = max_batch_operations
+        self.bulk_chunk_size = bulk_chunk_size
+        self._transport = Transport(session=session, auth=BearerAuth(token_provider), timeout=timeout,
+                                    retry=retry or RetryPolicy.off(), stats=self.stats, api_url=self.api_url)
+        self._bulk_unsupported: set[tuple[str, str]] = set()
+
+    def __repr__(self) -> str:
+        return f"DataverseClient(api_url={self.api_url!r})"
+
+    # -- low level ---------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
+                json: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
+                content: bytes | None = None, operation: str | None = None) -> requests.Response:
+        """Send one request; ``path`` is relative to :attr:`api_url` (or an absolute link
+        on the same host). Returns the 2xx response; raises the typed errors otherwise.
+        ``idempotent`` defaults to True for every method but POST."""
+        method = method.upper()
+        body = content
+        merged = dict(DEFAULT_HEADERS)
+        if json is not None:
+            body = _encode_json(json)
+            merged["Content-Type"] = JSON_CONTENT_TYPE
+        merged.update(headers or {})
+        if idempotent is None:
+            idempotent = method != "POST"
+        return self._transport.send(method, self._url(path, params), headers=merged, body=body,
+                                    idempotent=idempotent, operation=operation or method.lower(),
+                                    multipart_ok=merged.get("Content-Type", "").startswith("multipart/"))
+
+    def _url(self, path: str, params: Mapping[str, str] | None) -> str:
+        if path.startswith(("http://", "https://")):
+            if not _same_origin(path, self.base_url):
+                raise BadResponseError("refusing to follow a link to another host", raw=path)
+            url = path
+        else:
+            url = self.api_url + path.lstrip("/")
+        if params:
+            url += ("&" if "?" in url else "?") + odata.encode_query(params)
+        return url
+
+    def _json(self, response: requests.Response, operation: str) -> dict[str, Any]:
+        try:
+            document = response.json()
+        except ValueError:
+            raise BadResponseError("the reply is not JSON", raw=response.content, operation=operation) from None
+        if not isinstance(document, dict):
+            raise BadResponseError("the reply is not a JSON object", raw=response.content, operation=operation)
+        return document
+
+    # -- records -----------------------------------------------------------------------------
+
+    @overload
+    def create(self, entity_set: str, body: Mapping[str, Any], *, return_representation: Literal[False] = False,
+               idempotent: bool = False) -> str: ...
+
+    @overload
+    def create(self, entity_set: str, body: Mapping[str, Any], *, return_representation: Literal[True],
+               idempotent: bool = False) -> dict[str, Any]: ...
+
+    def create(self, entity_set: str, body: Mapping[str, Any], *, return_representation: bool = False,
+               idempotent: bool = False) -> str | dict[str, Any]:
+        """POST a new record; returns its GUID (from ``OData-EntityId``, else ``Location``),
+        or the created record when ``return_representation``.
+
+        A create is not resent after a lost reply unless ``idempotent=True``, which
+        the caller may pass when ``body`` sets the primary key (e.g. a
+        :func:`~connectors.dataverse.refs.deterministic_id`): a resend can then only
+        end in ``DuplicateKeyError``.
+        """
+        headers = {"Prefer": "return=representation"} if return_representation else {}
+        response = self.request("POST", odata.identifier(entity_set, "entity set name"), json=dict(body),
+                                headers=headers, idempotent=idempotent, operation="create")
+        if return_representation:
+            return self._json(response, "create")
+        entity_id = (entity_id_from_url(response.headers.get("OData-EntityId"))
+                     or entity_id_from_url(response.headers.get("Location")))
+        if entity_id is None:
+            raise BadResponseError("create reply names no record (no OData-EntityId or Location)",
+                                   raw=str(dict(response.headers)), operation="create")
+        return entity_id
+
+    def retrieve(self, entity_set: str, ref: RecordRef | str, select: Sequence[str] | None = None,
+                 expand: Sequence[str] | None = None) -> dict[str, Any]:
+        """GET one record by primary or alternate key. ``NotFoundError`` when it is missing."""
+        response = self.request("GET", entity_path(entity_set, ref), params=_options(select=select, expand=expand),
+                                operation="retrieve")
+        return self._json(response, "retrieve")
+
+    def update(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any]) -> None:
+        """PATCH an existing record (``If-Match: *``); ``NotFoundError`` if it is missing."""
+        self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
+
+    def upsert(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any],
+               mode: UpsertMode = UpsertMode.UPSERT) -> None:
+        """PATCH by key: create or update (``UPSERT``), create only (``CREATE_ONLY``:
+        ``DuplicateKeyError`` if it exists) or update only (``UPDATE_ONLY``)."""
+        headers = {UpsertMode.CREATE_ONLY: {"If-None-Match": "*"}, UpsertMode.UPDATE_ONLY: {"If-Match": "*"},
+                   UpsertMode.UPSERT: {}}[mode]
+        operation = "update" if mode is UpsertMode.UPDATE_ONLY else "upsert"
+        try:
+            self.request("PATCH", entity_path(entity_set, ref), json=dict(body), headers=headers,
+                         idempotent=True, operation=operation)
+        except PreconditionFailedError as exc:
+            if mode is not UpsertMode.CREATE_ONLY:
+                raise
+            raise DuplicateKeyError(exc.message, status=exc.status, code=exc.code, operation=operation) from exc
+
+    def delete(self, entity_set: str, ref: RecordRef | str, *, missing_ok: bool = False) -> None:
+        """DELETE a record. With ``missing_ok`` a record already gone is not an error
+        (useful because a resent DELETE can find its own earlier success)."""
+        try:
+            self.request("DELETE", entity_path(entity_set, ref), operation="delete")
+        except NotFoundError:
+            if not missing_ok:
+                raise
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def query(self, entity_set: str, *, select: Sequence[str] | None = None, filter: str | None = None,
+              orderby: Sequence[str] | None = None, top: int | None = None, expand: Sequence[str] | None = None,
+              page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Yield matching records page by page, following ``@odata.nextLink`` verbatim.
+
+        Build ``filter`` with :mod:`connectors.dataverse.odata`. ``top`` limits the
+        total (sent as ``$top``, without a page-size preference, which would override it).
+        """
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if top is not None and top < 1:
+            raise ValueError("top must be positive")
+        params = _options(select=select, filter=filter, orderby=orderby, expand=expand)
+        headers = {}
+        if top is not None:
+            params["$top"] = str(top)
+        else:
+            headers["Prefer"] = prefer(f"odata.maxpagesize={page_size}")
+        url: str | None = odata.identifier(entity_set, "entity set name")
+        yielded = 0
+        while url is not None:
+            page = self._json(self.request("GET", url, params=params, headers=headers, operation="query"), "query")
+            for record in _page_values(page, "query"):
+                yield record
+                yielded += 1
+                if top is not None and yielded >= top:
+                    return
+            url, params = _next_link(page), None
+
+    def count(self, entity_set: str, filter: str | None = None) -> int:
+        """The number of matching records. Dataverse caps ``@odata.count`` at 5,000, so a
+        capped count is completed by paging through the rest."""
+        params = _options(filter=filter)
+        params["$count"] = "true"
+        page = self._json(self.request("GET", odata.identifier(entity_set, "entity set name"), params=params,
+                                       headers={"Prefer": prefer("odata.maxpagesize=1")}, operation="count"),
+                          "count")
+        total = page.get("@odata.count")
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise BadResponseError("count reply has no @odata.count", raw=json.dumps(page)[:500], operation="count")
+        if total < MAX_PAGE_SIZE and not page.get("@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"):
+            return total
+        return sum(1 for _ in self.query(entity_set, filter=filter))
+
+    def changes(self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None,
+                page_size: int = MAX_PAGE_SIZE) -> DeltaPage:
+        """Records changed and deleted since ``delta_link`` (everything, on the first call).
+
+        Store the returned ``delta_link`` and pass it next time (DV-06).
+        """
+        headers = {"Prefer": prefer("odata.track-changes", f"odata.maxpagesize={page_size}")}
+        url: str | None = delta_link or odata.identifier(entity_set, "entity set name")
+        params = None if delta_link else _options(select=select)
+        records: list[dict[str, Any]] = []
+        deleted: list[str] = []
+        while url is not None:
+            page = self._json(self.request("GET", url, params=params, headers=headers, operation="changes"),
+                              "changes")
+            changed, gone = split_entries(_page_values(page, "changes"))
+            records += changed
+            deleted += gone
+            next_delta = page.get("@odata.deltaLink")
+            url, params = _next_link(page), None
+            if url is None:
+                if not isinstance(next_delta, str) or not next_delta:
+                    raise BadResponseError("change-tracking reply has no @odata.deltaLink",
+                                           raw=json.dumps(page)[:500], operation="changes")
+                return DeltaPage(records, deleted, next_delta)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
+
+    def whoami(self) -> dict[str, Any]:
+        """``WhoAmI``: ``UserId``, ``BusinessUnitId``, ``OrganizationId`` (a cheap health probe)."""
+        return self._json(self.request("GET", "WhoAmI", operation="whoami"), "whoami")
+
+    # -- batch and bulk ----------------------------------------------------------------------
+
+    def batch(self) -> Batch:
+        """A new, empty :class:`Batch` for :meth:`execute`."""
+        return Batch()
+
+    def execute(self, batch: Batch, *, continue_on_error: bool = False) -> list[BatchResult]:
+        """Send ``batch`` as one or more ``$batch`` requests of at most 1,000 operations.
+
+        Returns one :class:`BatchResult` per reply part, in order. Operation
+        failures are results (``.ok``, ``.error()``), not exceptions. Without
+        ``continue_on_error`` Dataverse stops at the first failure, the list ends
+        with it and later chunks are not sent.
+        """
+        results: list[BatchResult] = []
+        api_path = urlsplit(self.api_url).path
+        for chunk in batch.chunks(self.max_batch_operations):
+            body, content_type = encode_batch(chunk, api_path)
+            headers = {"Content-Type": content_type}
+            if continue_on_error:
+                headers["Prefer"] = prefer("odata.continue-on-error")
+            response = self.request("POST", "$batch", content=body, headers=headers,
+                                    idempotent=is_idempotent(chunk), operation="batch")
+            part_results = parse_batch_response(response.headers.get("Content-Type", ""), response.content)
+            results += part_results
+            if not continue_on_error and any(not result.ok for result in part_results):
+                break
+        return results
+
+    def upsert_multiple(self, entity_set: str, logical_name: str,
+                        records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None:
+        """Upsert many records with ``UpsertMultiple`` (falls back to ``$batch``); see :mod:`bulk`."""
+        bulk.upsert_multiple(self, entity_set, logical_name, records)
+
+    def create_multiple(self, entity_set: str, logical_name: str,
+                        records: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Create many records with ``CreateMultiple`` (falls back to ``$batch``); returns their ids."""
+        return bulk.create_multiple(self, entity_set, logical_name, records)
+
+
+def _options(*, select: Sequence[str] | None = None, filter: str | None = None,
+             orderby: Sequence[str] | None = None, expand: Sequence[str] | None = None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if select:
+        params["$select"] = odata.select_list(select)
+    if filter:
+        params["$filter"] = str(filter)
+    if orderby:
+        params["$orderby"] = odata.orderby_list(orderby)
+    if expand:
+        params["$expand"] = odata.expand_list(expand)
+    return params
+
+
+def _page_values(page: Mapping[str, Any], operation: str) -> list[Any]:
+    values = page.get("value")
+    if not isinstance(values, list):
+        raise BadResponseError("a collection reply has no 'value' array", raw=json.dumps(page)[:500],
+                               operation=operation)
+    return values
+
+
+def _next_link(page: Mapping[str, Any]) -> str | None:
+    link = page.get("@odata.nextLink")
+    if link is None:
+        return None
+    if not isinstance(link, str) or not link:
+        raise BadResponseError("@odata.nextLink is not a URL", raw=repr(link))
+    return link
+
+
+def _encode_json(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode("utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("datetimes sent to Dataverse must be timezone-aware")
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"cannot send values of type {type(value).__name__} to Dataverse")
+
+
+def _checked_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("base_url must be an http(s) URL such as https://org.crm4.dynamics.com")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError("base_url must use https (plain http only for a local emulator)")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _same_origin(url: str, base_url: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base_url)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())

@@ -1,0 +1,131 @@
+"""Dataverse connection settings, read once at an entry point, and the client factory.
+
+Environment (app settings in Azure Functions, the bridge's environment on-prem):
+
+=================================  =====================================================
+``COMMS_DATAVERSE_URL``            environment URL, ``https://org.crm4.dynamics.com``
+``COMMS_TENANT_ID``                Entra tenant (GUID or domain)
+``COMMS_CLIENT_ID``                app registration (application) id
+``COMMS_CLIENT_SECRET``            client secret, or …
+``COMMS_CLIENT_CERT_PATH``         … a PEM (key + certificate) or ``.pfx`` file
+``COMMS_CLIENT_CERT_THUMBPRINT``   SHA-1 thumbprint, when the PEM holds no certificate
+``COMMS_CLIENT_CERT_PASSPHRASE``   passphrase of an encrypted PEM key or a PFX
+``COMMS_DATAVERSE_STATIC_TOKEN``   a fixed bearer token: the local emulator only
+``COMMS_DATAVERSE_TIMEOUT_S``      read timeout in seconds (default 60; connect is 5)
+``COMMS_DATAVERSE_MAX_ATTEMPTS``   tries per request including the first (default 5)
+=================================  =====================================================
+
+Feature DV-05. Secrets are :class:`~connectors.settings.Secret`; the model's repr
+and its validation errors never show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from connectors.dataverse.auth import Certificate, ClientSecret, MsalTokenProvider, StaticToken, TokenProvider
+from connectors.dataverse.client import DataverseClient
+from connectors.dataverse.retry import RetryPolicy
+from connectors.settings import Secret
+
+_ENV_FIELDS = {
+    "COMMS_DATAVERSE_URL": "url",
+    "COMMS_TENANT_ID": "tenant_id",
+    "COMMS_CLIENT_ID": "client_id",
+    "COMMS_CLIENT_SECRET": "client_secret",
+    "COMMS_CLIENT_CERT_PATH": "client_cert_path",
+    "COMMS_CLIENT_CERT_THUMBPRINT": "client_cert_thumbprint",
+    "COMMS_CLIENT_CERT_PASSPHRASE": "client_cert_passphrase",
+    "COMMS_DATAVERSE_STATIC_TOKEN": "static_token",
+    "COMMS_DATAVERSE_TIMEOUT_S": "read_timeout_s",
+    "COMMS_DATAVERSE_MAX_ATTEMPTS": "max_attempts",
+}
+_SECRET_FIELDS = {"client_secret", "client_cert_passphrase", "static_token"}
+
+
+class DataverseSettings(BaseModel):
+    """How to reach and authenticate to one Dataverse environment.
+
+    Exactly one credential: a static token (emulator), or tenant + client id with
+    either a client secret or a certificate file.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    url: str = Field(min_length=1)
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    client_cert_path: Path | None = None
+    client_cert_thumbprint: str | None = None
+    client_cert_passphrase: Secret | None = None
+    static_token: Secret | None = None
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    read_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    api_version: str = Field(default="v9.2", pattern=r"^v\d+\.\d+$")
+    authority_host: str = "https://login.microsoftonline.com"
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> DataverseSettings:
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError("COMMS_DATAVERSE_URL must be the environment URL, e.g. https://org.crm4.dynamics.com")
+        if self.static_token:
+            if self.client_secret or self.client_cert_path:
+                raise ValueError("give a static token (emulator) or app credentials, not both")
+            return self
+        missing = [name for name, value in (("COMMS_TENANT_ID", self.tenant_id), ("COMMS_CLIENT_ID", self.client_id))
+                   if not value]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)} (or COMMS_DATAVERSE_STATIC_TOKEN for the emulator)")
+        if bool(self.client_secret) == bool(self.client_cert_path):
+            raise ValueError("give exactly one of COMMS_CLIENT_SECRET and COMMS_CLIENT_CERT_PATH")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> DataverseSettings:
+        """Build from ``COMMS_*`` variables; raises ``pydantic.ValidationError`` (a
+        ``ValueError``) listing every problem, without echoing any value."""
+        values: dict[str, Any] = {}
+        for variable, field_name in _ENV_FIELDS.items():
+            raw = environ.get(variable, "").strip()
+            if raw:
+                values[field_name] = Secret(raw) if field_name in _SECRET_FIELDS else raw
+        values.setdefault("url", "")
+        return cls.model_validate(values)
+
+    def token_provider(self) -> TokenProvider:
+        """The token provider these settings describe (reads a certificate file, no network).
+
+        MSAL keeps its own HTTP session so its token requests carry a timeout.
+        """
+        if self.static_token:
+            return StaticToken(self.static_token)
+        return MsalTokenProvider(tenant_id=str(self.tenant_id), client_id=str(self.client_id),
+                                 credential=self._credential(), resource_url=self.url.rstrip("/"),
+                                 authority_host=self.authority_host,
+                                 timeout_s=self.read_timeout_s)
+
+    def _credential(self) -> ClientSecret | Certificate:
+        if self.client_secret:
+            return ClientSecret(self.client_secret)
+        path = Path(str(self.client_cert_path))
+        if path.suffix.lower() in (".pfx", ".p12"):
+            return Certificate.from_pfx_file(path, passphrase=self.client_cert_passphrase)
+        return Certificate.from_pem_file(path, thumbprint=self.client_cert_thumbprint,
+                                         passphrase=self.client_cert_passphrase)
+
+
+def make_client(settings: DataverseSettings, session: requests.Session | None = None) -> DataverseClient:
+    """Build a :class:`DataverseClient` (entry points only). One per process: the
+    session's connection pool and MSAL's token cache live inside it."""
+    session = session or requests.Session()
+    return DataverseClient(
+        base_url=settings.url, session=session, token_provider=settings.token_provider(),
+        timeout=(settings.connect_timeout_s, settings.read_timeout_s),
+        retry=RetryPolicy(max_attempts=settings.max_attempts), api_version=settings.api_version)

@@ -1,0 +1,178 @@
+"""The one boundary where the Dataverse client meets the network.
+
+Sends each request on the injected ``requests.Session`` with an explicit
+``(connect, read)`` timeout and the bearer auth, applies the retry policy
+(:mod:`connectors.dataverse.retry`), counts requests, and turns every
+``requests`` exception and every non-2xx reply into a typed
+:mod:`connectors.dataverse.errors` error, chained with ``raise … from``.
+Feature DV-02.
+
+Logging: one DEBUG line per request naming the method and the entity set only;
+no query strings, key values, bodies, headers or tokens at any level.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+
+import requests
+import urllib3.exceptions
+
+from connectors.dataverse.auth import BearerAuth
+from connectors.dataverse.errors import (
+    BadResponseError,
+    ConnectFailedError,
+    DataverseError,
+    ResponseLostError,
+    ThrottledError,
+    ValidationError,
+    error_from_reply,
+)
+from connectors.dataverse.retry import RETRYABLE_STATUSES, RequestStats, RetryPolicy, parse_retry_after
+
+log = logging.getLogger(__name__)
+
+# requests errors raised before anything was written to the socket.
+_NOT_SENT_CAUSES = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+                    urllib3.exceptions.ProxyError, urllib3.exceptions.SSLError)
+_INVALID_REQUEST = (requests.exceptions.URLRequired, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL,
+                    requests.exceptions.InvalidHeader, requests.exceptions.InvalidJSONError,
+                    requests.exceptions.UnrewindableBodyError)
+
+# An absolute URL of printable ASCII with no spaces can go on the wire exactly as written.
+_VERBATIM_URL = re.compile(r"https?://[\x21-\x7e]+")
+
+
+def translate_exception(exc: requests.RequestException, operation: str) -> DataverseError:
+    """Map a ``requests`` exception to the typed error that says whether a resend is safe."""
+    name = type(exc).__name__
+    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.ProxyError
+                  | requests.exceptions.SSLError):
+        return ConnectFailedError(f"could not connect ({name})", operation=operation)
+    if isinstance(exc, requests.exceptions.ConnectionError) and _caused_before_sending(exc):
+        return ConnectFailedError(f"could not connect ({name})", operation=operation)
+    if isinstance(exc, _INVALID_REQUEST):
+        return ValidationError(f"the request could not be built ({name})", operation=operation)
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return BadResponseError(f"unexpected redirects ({name})", operation=operation)
+    return ResponseLostError(f"no usable answer ({name})", operation=operation)
+
+
+def _caused_before_sending(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _NOT_SENT_CAUSES):
+            return True
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
+
+
+def loggable_target(url: str, api_url: str) -> str:
+    """The entity set or function name of ``url``: no key values, no query."""
+    path = url[len(api_url):] if url.startswith(api_url) else url.rsplit("/", 1)[-1]
+    for stop in ("(", "?", "/"):
+        path = path.split(stop, 1)[0]
+    return path or "/"
+
+
+class Transport:
+    """Sends one logical request, retrying per policy; the client's only I/O path."""
+
+    def __init__(self, *, session: requests.Session, auth: BearerAuth, timeout: tuple[float, float],
+                 retry: RetryPolicy, stats: RequestStats, api_url: str):
+        self.session = session
+        self.auth = auth
+        self.timeout = timeout
+        self.retry = retry
+        self.stats = stats
+        self.api_url = api_url
+
+    def send(self, method: str, url: str, *, headers: Mapping[str, str], body: bytes | None,
+             idempotent: bool, operation: str, multipart_ok: bool = False) -> requests.Response:
+        """Send and return a 2xx response (or a multipart one when ``multipart_ok``).
+
+        Raises a typed ``DataverseError``; see :mod:`connectors.dataverse.retry` for
+        what is retried.
+        """
+        target = loggable_target(url, self.api_url)
+        attempt = 1
+        while True:
+            try:
+                response = self._send_once(method, url, headers, body, target)
+            except requests.RequestException as exc:
+                error = translate_exception(exc, operation)
+                if self._may_retry_failure(error, idempotent, attempt):
+                    self._wait(self.retry.backoff_s(attempt), attempt, target, type(error).__name__)
+                    attempt += 1
+                    continue
+                raise error from exc
+            if response.ok or (multipart_ok and _is_multipart(response)):
+                return response
+            delay = self._retry_delay(response, idempotent, attempt)
+            if delay is None:
+                raise self._reply_error(response, operation)
+            self._wait(delay, attempt, target, f"HTTP {response.status_code}")
+            attempt += 1
+
+    def _send_once(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+                   target: str) -> requests.Response:
+        started = time.monotonic()
+        try:
+            prepared = self.session.prepare_request(
+                requests.Request(method, url, headers=dict(headers), data=body, auth=self.auth))
+            if _VERBATIM_URL.fullmatch(url):
+                # requests re-quotes URLs (``%2f`` → ``%2F``); paging and delta links are sent as given.
+                prepared.url = url
+            options = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
+            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False, **options)
+        except requests.RequestException:
+            self.stats.add(requests=1)
+            raise
+        self.stats.add(requests=1 + len(response.history),
+                       throttled=int(response.status_code == 429) + sum(r.status_code == 429 for r in response.history))
+        log.debug("dataverse %s %s -> %d in %.0f ms", method, target, response.status_code,
+                  (time.monotonic() - started) * 1000)
+        return response
+
+    def _may_retry_failure(self, error: DataverseError, idempotent: bool, attempt: int) -> bool:
+        if attempt >= self.retry.max_attempts:
+            return False
+        return isinstance(error, ConnectFailedError) or (isinstance(error, ResponseLostError) and idempotent)
+
+    def _retry_delay(self, response: requests.Response, idempotent: bool, attempt: int) -> float | None:
+        if attempt >= self.retry.max_attempts:
+            return None
+        if response.status_code == 429:
+            return self.retry.throttle_delay_s(parse_retry_after(response.headers.get("Retry-After")), attempt)
+        if response.status_code in RETRYABLE_STATUSES and idempotent:
+            return self.retry.backoff_s(attempt)
+        return None
+
+    def _reply_error(self, response: requests.Response, operation: str) -> DataverseError:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        error = error_from_reply(response.status_code, response.content, retry_after_s=retry_after,
+                                 operation=operation)
+        if isinstance(error, ThrottledError):
+            log.warning("dataverse throttled (%s) on %s; giving up after the retry policy", error.code or 429,
+                        operation)
+        return error
+
+    def _wait(self, delay_s: float, attempt: int, target: str, why: str) -> None:
+        log.warning("dataverse %s on %s; retry %d/%d in %.2f s", why, target, attempt,
+                    self.retry.max_attempts - 1, delay_s)
+        self.stats.add(retries=1, waited_s=delay_s)
+        self.retry.sleep(delay_s)
+
+
+def _is_multipart(response: requests.Response) -> bool:
+    return response.headers.get("Content-Type", "").lower().startswith("multipart/mixed")

@@ -1,0 +1,40 @@
+"""Shared fixtures for the Dataverse client tests: a wire mock and a client on it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from connectors.dataverse import DataverseClient, RetryPolicy, StaticToken
+
+ORG = "https://org.crm4.dynamics.com"
+API = f"{ORG}/api/data/v9.2/"
+
+
+class FakeSleep:
+    """Records the waits a retry policy asks for instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def wire():
+    with responses.RequestsMock(assert_all_requests_are_fired=True,
+                                registry=responses.registries.OrderedRegistry) as mock:
+        yield mock
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+@pytest.fixture
+def client(sleep: FakeSleep) -> DataverseClient:
+    return DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken("tok-1"),
+                           timeout=(5, 60), retry=RetryPolicy(sleep=sleep, rng=lambda: 0.5))
