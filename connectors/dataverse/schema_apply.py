@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import requests
 
 from connectors.dataverse import schema_diff as diff
-from connectors.dataverse.errors import BadResponseError, DuplicateKeyError, NotFoundError
+from connectors.dataverse.errors import BadResponseError, DuplicateKeyError, NotFoundError, ValidationError
 from dataverse_schema import global_option_sets
 from dataverse_schema.model import (
     OPTION_VALUE_PREFIX,
@@ -245,6 +245,8 @@ class _Applier:
             if is_creatable(table, c) and c.type is ColumnType.PICKLIST and c.logical_name in current.attributes
         ]
         options = self._read_options(table) if existing_choices else {}
+        if options is None:
+            existing_choices = []
         for column in table.columns:
             if not is_creatable(table, column):
                 continue
@@ -257,12 +259,16 @@ class _Applier:
                     wanted = attribute_metadata(column)["OptionSet"]["Options"]
                     self._sync_options(table, column, wanted, options.get(column.logical_name, []))
 
-    def _read_options(self, table: Table) -> dict[str, list[Mapping[str, Any]]]:
-        """Every local choice column's values, in one read per table."""
-        response = self.client.request(
-            "GET", f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes"
-                   "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
-            params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"}, headers=READ_HEADERS)
+    def _read_options(self, table: Table) -> dict[str, list[Mapping[str, Any]]] | None:
+        """Every local choice column's values, in one read per table; None when refused."""
+        try:
+            response = self.client.request(
+                "GET", f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes"
+                       "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+                params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"}, headers=READ_HEADERS)
+        except (ValidationError, NotFoundError) as exc:
+            self.report.warnings.append(f"choice values of {table.logical_name} not compared: {exc.message}")
+            return None
         return {
             a["LogicalName"]: (a.get("OptionSet") or {}).get("Options") or []
             for a in _json(response).get("value") or () if "LogicalName" in a

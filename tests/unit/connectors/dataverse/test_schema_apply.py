@@ -307,3 +307,15 @@ def test_component_created_meanwhile_counts_as_done(env, client):
                   "A record with the same value already exists")
     report = apply_schema(client, TELEPHONY)
     assert any(line.startswith("key phonecall.") for line in report.created)
+
+
+def test_environment_refusing_the_choice_read_gets_a_warning_not_a_failure(env, client):
+    apply_schema(client, TELEPHONY)
+    env.fail_once("GET", "EntityDefinitions(LogicalName='comms_telephonysystem')/Attributes"
+                         "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+                  400, "0x80060888", "The query option $expand is not valid on this metadata resource.")
+    before = len(env.writes)
+    report = apply_schema(client, TELEPHONY)
+    assert len(env.writes) == before and not report.changed
+    assert report.warnings == ["choice values of comms_telephonysystem not compared: The query option $expand "
+                               "is not valid on this metadata resource."]
