@@ -5,21 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
+from dataverse_support import ORG, FakeSleep
 
 from connectors.dataverse import DataverseClient, RetryPolicy, StaticToken
-
-ORG = "https://org.crm4.dynamics.com"
-API = f"{ORG}/api/data/v9.2/"
-
-
-class FakeSleep:
-    """Records the waits a retry policy asks for instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @pytest.fixture
