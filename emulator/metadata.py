@@ -19,6 +19,7 @@ from dataverse_schema import columns as build
 from dataverse_schema import standard
 from dataverse_schema.model import (
     ENGLISH,
+    OPTION_VALUE_BASE,
     PERSIAN,
     AlternateKey,
     Cascade,
@@ -36,6 +37,8 @@ from dataverse_schema.model import (
 from emulator.errors import ODataError
 
 INVALID_METADATA = "0x80040203"
+__all__ = ["OPTION_VALUE_BASE", "PERSIAN", "column_from_metadata", "invalid", "key_from_metadata", "label_text",
+           "option_set_from_metadata", "relationship_from_metadata", "table_from_metadata", "updated_table"]
 
 #: ``@odata.type`` suffix → column type; AttributeType alone is ambiguous for "Virtual" and "Lookup".
 TYPE_BY_ODATA = {

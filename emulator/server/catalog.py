@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dataverse_schema.model import AlternateKey, Column, ColumnType, OptionSet, Relationship, Table
+from dataverse_schema.model import AlternateKey, Column, ColumnType, Option, OptionSet, Relationship, Table
 from emulator import metadata
 from emulator.errors import DUPLICATE, ODataError
+from emulator.server import metadata_render as render
 from emulator.server.metadata_query import metadata_ref
 from emulator.server.metadata_render import metadata_id
 
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 _KEYABLE = {ColumnType.STRING, ColumnType.INTEGER, ColumnType.BIGINT, ColumnType.DECIMAL, ColumnType.DATETIME,
             ColumnType.LOOKUP, ColumnType.PICKLIST, ColumnType.UNIQUEIDENTIFIER}
 
-_JOURNALLED = {"create_table", "update_table", "add_column", "update_column", "create_relationship", "create_option_set"}
+_JOURNALLED = {"create_table", "update_table", "add_column", "update_column", "create_relationship",
+               "create_option_set", "change_option_value"}
 
 
 @dataclass
@@ -114,7 +116,7 @@ class MetadataCatalog:
         with self._lock:
             table = metadata.updated_table(self.table(ref_text), body)
             self._install(table)
-            self._record("update_table", ref=ref_text, body=body)
+            self._record("update_table", ref_text=ref_text, body=body)
             return table
 
     def add_column(self, table_ref: str, body: dict[str, Any]) -> tuple[Table, Column]:
@@ -127,21 +129,28 @@ class MetadataCatalog:
                 raise ODataError(400, DUPLICATE, f"An attribute named '{column.logical_name}' already exists on "
                                                  f"'{table.logical_name}'.")
             self._install(replace(table, columns=(*table.columns, column)))
-            self._record("add_column", table=table_ref, body=body)
+            self._record("add_column", table_ref=table_ref, body=body)
             return self.table(table_ref), column
 
     def update_column(self, table_ref: str, column_ref: str, body: dict[str, Any]) -> Column:
         with self._lock:
             table = self.table(table_ref)
             old = self.column(table, column_ref)
-            new = metadata.column_from_metadata({**body, "SchemaName": body.get("SchemaName", old.schema_name)},
-                                                self.option_set)
+            merged = {**body, "SchemaName": body.get("SchemaName", old.schema_name)}
+            keeps_options = old.options is not None and not any(
+                name in body for name in ("OptionSet", "GlobalOptionSet", "GlobalOptionSet@odata.bind"))
+            if keeps_options:  # choice values change through InsertOptionValue / UpdateOptionValue
+                merged["OptionSet"] = {"Options": [{"Value": o.value, "Label": render.label(o.label, o.label_fa)}
+                                                   for o in old.options.options]}
+            new = metadata.column_from_metadata(merged, self.option_set)
+            if keeps_options:
+                new = replace(new, options=old.options)
             if new.logical_name != old.logical_name or new.type is not old.type:
                 raise metadata.invalid("A column's SchemaName and type cannot be changed.")
             if old.is_lookup:
                 new = replace(new, targets=old.targets)
             self._install(replace(table, columns=tuple(new if c is old else c for c in table.columns)))
-            self._record("update_column", table=table_ref, column=column_ref, body=body)
+            self._record("update_column", table_ref=table_ref, column_ref=column_ref, body=body)
             return new
 
     def column(self, table: Table, ref_text: str) -> Column:
@@ -186,7 +195,7 @@ class MetadataCatalog:
                 self._install(replace(table, keys=(*table.keys, key)))
             else:
                 self._pending[(table.logical_name, key.logical_name)] = _PendingKey(table.logical_name, key, self._clock())
-                self._record("add_key", table=table_ref, body=body)
+                self._record("add_key", table_ref=table_ref, body=body)
             return key
 
     def activate_due_keys(self) -> None:
@@ -211,6 +220,56 @@ class MetadataCatalog:
             self._option_sets[name] = option_set
             self._record("create_option_set", body=body)
             return option_set
+
+    def change_option_value(self, action: str, body: dict[str, Any]) -> int:
+        """``InsertOptionValue`` / ``UpdateOptionValue`` on a local or global choice; returns the value."""
+        with self._lock:
+            value, text = body.get("Value"), metadata.label_text(body.get("Label"))
+            if text is None:
+                raise metadata.invalid(f"{action} needs a 'Label' with an English (1033) LocalizedLabel.")
+            persian = metadata.label_text(body.get("Label"), metadata.PERSIAN)
+            current = self._choice_options(body)
+            values = [o.value for o in current.options]
+            if action == "InsertOptionValue":
+                if value is None:
+                    value = max(values, default=metadata.OPTION_VALUE_BASE - 1) + 1
+                if not isinstance(value, int) or isinstance(value, bool) or value in values:
+                    raise ODataError(400, DUPLICATE, f"The option value {value!r} is not an unused integer.")
+                options = (*current.options, Option(value, text, persian))
+            else:
+                if value not in values:
+                    raise not_found("an option with value", str(value))
+                options = tuple(Option(o.value, text, persian or o.label_fa) if o.value == value else o
+                                for o in current.options)
+            self._replace_options(current, replace(current, options=options), body)
+            self._record("change_option_value", action=action, body=body)
+            return int(value)
+
+    def _choice_options(self, body: dict[str, Any]) -> OptionSet:
+        name = body.get("OptionSetName")
+        if isinstance(name, str):
+            return self.option_set(f"Name='{name}'")
+        table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
+        column = self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
+        if column.options is None or column.type not in (ColumnType.PICKLIST, ColumnType.MULTI_PICKLIST,
+                                                         ColumnType.STATE, ColumnType.STATUS):
+            raise metadata.invalid(f"'{column.logical_name}' is not a choice column.")
+        if column.options.is_global:
+            raise metadata.invalid(f"'{column.logical_name}' uses the global choice '{column.options.name}'; "
+                                   "change it with OptionSetName.")
+        return column.options
+
+    def _replace_options(self, old: OptionSet, new: OptionSet, body: dict[str, Any]) -> None:
+        if old.is_global:
+            self._option_sets[old.name or ""] = new
+            targets = [(t, c) for t in self.tables() for c in t.columns if c.options is not None and c.options.name == old.name]
+        else:
+            table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
+            targets = [(table, self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'"))]
+        for table, column in targets:
+            current = self._store.tables[table.logical_name]
+            self._install(replace(current, columns=tuple(replace(c, options=new) if c.logical_name == column.logical_name
+                                                         else c for c in current.columns)))
 
     def publish(self) -> None:
         with self._lock:
@@ -248,7 +307,7 @@ class MetadataCatalog:
             entry = json.loads(line)
             operation = entry.pop("op")
             if operation == "add_key":
-                self.add_key(entry["table"], entry["body"], replaying=True)
+                self.add_key(entry["table_ref"], entry["body"], replaying=True)
             elif operation in _JOURNALLED:
                 getattr(self, operation)(**entry)
             else:

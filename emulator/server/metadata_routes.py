@@ -20,6 +20,7 @@ from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response
 
 _CRM = "Microsoft.Dynamics.CRM."
 _TABLE_EXPANDS = {"Attributes", "Keys", "ManyToOneRelationships", "OneToManyRelationships"}
+_ATTRIBUTE_EXPANDS = {"OptionSet", "GlobalOptionSet"}
 
 
 def route(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:
@@ -123,9 +124,26 @@ def _attributes(service: Service, request: ApiRequest, table_ref: str, table: Ta
         return ApiResponse(204)
     if request.method != "GET":
         raise method_not_allowed(request, "GET, POST (collection) or PUT (one attribute)")
+    params = request.params()
+    check_options(params, {"$select", "$filter", "$expand"} if ref is None else {"$select", "$expand"})
+    nested = expansions(params, _ATTRIBUTE_EXPANDS)
+    rows = [_expand_attribute(row, nested, params) for row in rows]
     if ref is not None:
-        return _one(request, _item(ref, "LogicalName", rows))
-    return _list_of(request, rows)
+        row = _item(ref, "LogicalName", rows)
+        return json_response(200, {"@odata.context": f"{request.service_root}$metadata#{request.path}/$entity", **row})
+    wanted = matcher(params)
+    return _listing(request, request.path, [row for row in rows if wanted(row)])
+
+
+def _expand_attribute(row: dict[str, Any], nested: dict[str, dict[str, str]], params: dict[str, str]) -> dict[str, Any]:
+    """Option sets are navigation properties: present only when ``$expand``-ed."""
+    options = row.pop("OptionSet", None)
+    expanded = dict(row)
+    global_set = options if isinstance(options, dict) and options.get("IsGlobal") else None
+    for name, value in (("OptionSet", options), ("GlobalOptionSet", global_set)):
+        if name in nested:
+            expanded[name] = select(value, nested[name]) if isinstance(value, dict) else value
+    return select(expanded, params)
 
 
 def _relationships(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _METADATA_SETS = {"EntityDefinitions", "RelationshipDefinitions", "GlobalOptionSetDefinitions"}
 _PUBLISH_ACTIONS = {"PublishXml", "PublishAllXml"}
+_OPTION_ACTIONS = {"InsertOptionValue", "UpdateOptionValue"}
 
 
 class WebApi:
@@ -60,6 +61,8 @@ class WebApi:
             return metadata_routes.route(self.service, request, segments)
         if first.name in _PUBLISH_ACTIONS and first.ref is None and len(segments) == 1:
             return self._publish(request, first.name)
+        if first.name in _OPTION_ACTIONS and first.ref is None and len(segments) == 1:
+            return self._option_value(request, first.name)
         return records.route(self.service, request, segments)
 
     def _service_document(self, request: ApiRequest) -> ApiResponse:
@@ -92,6 +95,18 @@ class WebApi:
             request.json_body()
         self.service.catalog.publish()
         return ApiResponse(204)
+
+
+    def _option_value(self, request: ApiRequest, action: str) -> ApiResponse:
+        if request.method != "POST":
+            raise records.method_not_allowed(request, "POST")
+        value = self.service.catalog.change_option_value(action, request.json_object())
+        if action == "UpdateOptionValue":
+            return ApiResponse(204)
+        return json_response(200, {
+            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse",
+            "NewOptionValue": value,
+        })
 
 
 def finish(response: ApiResponse) -> ApiResponse:
