@@ -151,8 +151,10 @@ class AmiServer:
                 buffer += chunk
                 while (match := _FRAME_END.search(buffer)) is not None:
                     frame, buffer = buffer[: match.start()], buffer[match.end() :]
+                    action = _parse(frame)
+                    self.actions.append(action)
                     if not self.silent:
-                        self._handle(client, _parse(frame))
+                        self._handle(client, action)
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
@@ -161,7 +163,6 @@ class AmiServer:
             writer.close()
 
     def _handle(self, client: _Client, action: dict[str, str]) -> None:
-        self.actions.append(action)
         name = action.get("action", "").lower()
         reply = {"actionid": action.get("actionid", "")}
         if name == "login":
@@ -207,6 +208,10 @@ class AmiServer:
         if not extension.isdigit() or action.get("exten", "") == "":
             if action.get("application", "").lower() == "chanspy":
                 self._reply(client, reply, "Success", "Originate successfully queued")
+                self._spawn(self._play([Step(0.2, [
+                    ("Event", "OriginateResponse"), ("Privilege", "call,all"), ("ActionID", reply["actionid"]),
+                    ("Response", "Success"), ("Channel", f"{channel}-0000ffff"), ("Application", "ChanSpy"),
+                    ("Data", action.get("data", "")), ("Reason", "4"), ("Uniqueid", f"{int(time.time())}.999")])]))
                 return
             self._reply(client, reply, "Error", "Originate failed")
             return

@@ -85,6 +85,7 @@ class AmiSession:
         self.state = LinkState.STOPPED
         self.banner: Banner | None = None
         self.connects = 0
+        self._running = False
 
     @property
     def system(self) -> str:
@@ -93,7 +94,20 @@ class AmiSession:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Keep the link up until :meth:`stop`. Raises :class:`AuthError` on a refused login."""
+        """Keep the link up until :meth:`stop`. Raises :class:`AuthError` on a refused login.
+
+        Raises ``RuntimeError`` if this session is already running: a second
+        link to the same PBX would double every event.
+        """
+        if self._running:
+            raise RuntimeError(f"AMI session {self.system!r} is already running")
+        self._running = True
+        try:
+            await self._run()
+        finally:
+            self._running = False
+
+    async def _run(self) -> None:
         self._stopping.clear()
         while not self._stopping.is_set():
             started = asyncio.get_running_loop().time()
