@@ -1,0 +1,183 @@
+"""The foundation part of ``commsuite demo``: schema, seed data, and the Web API client at work.
+
+Each step talks to the emulator over HTTP through the same client the bridge and
+the Functions app use, so what the demo shows is what runs against a real
+Dataverse environment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dataverse_schema
+from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
+from connectors.dataverse.schema_apply import apply_schema
+from domain.number_index import IndexedTable, NumberIndex
+from domain.numbers import NumberPlan, normalise
+from emulator.seed import seed
+from emulator.server import EmulatorServer
+from emulator.server.faults import FaultPlan, ServiceProtection
+
+DEMO_SYSTEM_KEY = "tehran-hq"
+TELEPHONY_SYSTEM_LOOKUP = dataverse_schema.table("comms_extension").column("comms_telephonysystemid").schema_name
+MATCHED_TABLES = (
+    IndexedTable("contact", ("telephone1", "telephone2", "mobilephone")),
+    IndexedTable("account", ("telephone1", "telephone2")),
+    IndexedTable("lead", ("telephone1", "mobilephone")),
+)
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@dataclass
+class Outcome:
+    """What the foundation steps did, for the demo's summary."""
+
+    lines: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, what: str, result: str) -> None:
+        self.lines.append((what, result))
+
+
+Say = Callable[[str], None]
+
+
+def run_foundation(server: EmulatorServer, client: DataverseClient, out_dir: Path, say: Say) -> Outcome:
+    outcome = Outcome()
+    who = client.whoami()
+    say(f"WhoAmI: user {who['UserId']}")
+    _apply_schema(client, outcome, say)
+    _seed(server, outcome, say)
+    _build_solution(out_dir, outcome, say)
+    _configure_telephony(client, outcome, say)
+    index = _match_numbers(client, outcome, say)
+    _bulk_extensions(client, outcome, say)
+    _idempotent_call(client, index, outcome, say)
+    _throttled_burst(server, client, outcome, say)
+    return outcome
+
+
+def _apply_schema(client: DataverseClient, outcome: Outcome, say: Say) -> None:
+    tables = list(dataverse_schema.TABLES.values())
+    first = apply_schema(client, tables)
+    say(f"schema apply: created {len(first.created)} components, updated {len(first.updated)}")
+    second = apply_schema(client, tables)
+    say(f"schema apply again: {'no changes' if not second.changed else f'{len(second.created)} created!'}")
+    outcome.add("schema apply", f"{len(first.created)} components created; second run changed nothing"
+                if not second.changed else "second run changed something (not idempotent)")
+
+
+def _seed(server: EmulatorServer, outcome: Outcome, say: Say) -> None:
+    report = seed(server.store)
+    total = sum(report.created.values()) + sum(report.existing.values())
+    say("seed: " + ", ".join(f"{n} {t}" for t, n in sorted({**report.existing, **report.created}.items())))
+    outcome.add("seed data", f"{total} records (contacts, accounts, leads, users, teams)")
+
+
+def _build_solution(out_dir: Path, outcome: Outcome, say: Say) -> None:
+    from solution.builder import build_package, write_package
+    from solution.schema_components import solution_schema
+    from solution.version import package_version, solution_version
+
+    version = solution_version(package_version())
+    paths = [write_package(build_package(solution_schema(), version=version, managed=m), out_dir / "dist")
+             for m in (False, True)]
+    for path in paths:
+        say(f"solution: {path} ({path.stat().st_size // 1024} KiB)")
+    outcome.add("solution zip", ", ".join(p.name for p in paths))
+
+
+def _configure_telephony(client: DataverseClient, outcome: Outcome, say: Say) -> None:
+    body = {"comms_name": "Tehran head office", "comms_countrycode": "98", "comms_citycode": "21",
+            "comms_linereleaseprefix": "9", "comms_minimumdigits": 5}
+    key = AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY})
+    client.upsert("comms_telephonysystems", key, body)
+    client.upsert("comms_telephonysystems", key, body)
+    count = client.count("comms_telephonysystems", odata.eq("comms_systemkey", DEMO_SYSTEM_KEY))
+    say(f"telephony system '{DEMO_SYSTEM_KEY}' upserted twice by its key: {count} record")
+    outcome.add("upsert by alternate key", f"2 upserts -> {count} record")
+
+
+def _match_numbers(client: DataverseClient, outcome: Outcome, say: Say) -> NumberIndex:
+    plan = NumberPlan(country_code=98, city_code="21", line_release_prefix="9")
+    index = NumberIndex(MATCHED_TABLES, plan)
+    before = client.stats.requests
+    for table in MATCHED_TABLES:
+        meta = dataverse_schema.table(table.name)
+        select = [meta.primary_id, *table.columns, "_ownerid_value", "modifiedon"]
+        page = client.changes(meta.entity_set_name, select=select)
+        index.load(table.name, ((r[meta.primary_id], r, r.get("_ownerid_value"), _when(r["modifiedon"]))
+                                for r in page.records))
+    say(f"number index: {len(index)} numbers from {index.record_count} records "
+        f"in {client.stats.requests - before} requests")
+    samples = list(client.query("contacts", select=["fullname", "mobilephone"],
+                                filter=odata.startswith("mobilephone", "09"), top=3))
+    matched = 0
+    for contact in samples:
+        typed = _as_a_caller_id_box_would(contact["mobilephone"])
+        number = normalise(typed, plan)
+        match = index.lookup(number) if number else None
+        found = bool(match and match.best and match.best.record_id == contact["contactid"])
+        matched += found
+        say(f"  caller {typed!r} -> {contact['fullname']} ({'matched' if found else 'NOT matched'})")
+    outcome.add("number matching", f"{len(index)} numbers indexed; {matched}/{len(samples)} sample callers "
+                                   "matched without a query")
+    return index
+
+
+def _as_a_caller_id_box_would(number: str) -> str:
+    digits = "".join(ch for ch in number.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")) if ch.isdigit())
+    national = "0" + digits[-10:]
+    return national.translate(PERSIAN_DIGITS)
+
+
+def _bulk_extensions(client: DataverseClient, outcome: Outcome, say: Say) -> None:
+    system = client.retrieve("comms_telephonysystems", AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY}),
+                             select=["comms_telephonysystemid"])
+    system_bind = bind(TELEPHONY_SYSTEM_LOOKUP, "comms_telephonysystems", system["comms_telephonysystemid"])
+    rows = [(RecordId(deterministic_id("comms_extension", DEMO_SYSTEM_KEY, str(n))),
+             {"comms_name": f"Extension {n}", "comms_number": str(n), "comms_systemkey": DEMO_SYSTEM_KEY,
+              **system_bind})
+            for n in range(200, 700)]
+    before = client.stats.requests
+    client.upsert_multiple("comms_extensions", "comms_extension", rows)
+    requests_used = client.stats.requests - before
+    count = client.count("comms_extensions")
+    say(f"bulk: {len(rows)} extensions upserted in {requests_used} request(s); table holds {count}")
+    outcome.add("bulk upsert", f"{len(rows)} records in {requests_used} request(s)")
+
+
+def _idempotent_call(client: DataverseClient, index: NumberIndex, outcome: Outcome, say: Say) -> None:
+    contact = next(client.query("contacts", select=["fullname", "mobilephone"], top=1))
+    key = AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY, "comms_pbxcallid": "1732251600.42"})
+    body = {"subject": f"Incoming call from {contact['fullname']}", "directioncode": False,
+            "phonenumber": contact["mobilephone"], "comms_answered": True, "comms_talkseconds": 95,
+            **bind("regardingobjectid_contact_phonecall", "contacts", contact["contactid"])}
+    for _ in range(3):
+        client.upsert("phonecalls", key, body)
+    count = client.count("phonecalls", odata.eq("comms_pbxcallid", "1732251600.42"))
+    say(f"phone call upserted 3 times by its PBX call id: {count} activity")
+    outcome.add("idempotent activity", f"3 replays -> {count} phone call")
+
+
+def _throttled_burst(server: EmulatorServer, client: DataverseClient, outcome: Outcome, say: Say) -> None:
+    server.faults.replace_plan(FaultPlan(limits=ServiceProtection(requests_per_window=40, window_s=2.0)))
+    say("service protection: 40 requests per 2 s; sending 100 writes one by one")
+    before_throttled = client.stats.throttled
+    started = time.monotonic()
+    for n in range(100):
+        client.upsert("comms_phonelines", AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY, "comms_lineid": f"L{n}"}),
+                      {"comms_name": f"Line {n}", "comms_number": f"+98218888{n:04d}"})
+    server.faults.replace_plan(FaultPlan())
+    throttled = client.stats.throttled - before_throttled
+    count = client.count("comms_phonelines")
+    say(f"  {throttled} answers were 429; the client waited Retry-After and resent: {count}/100 stored "
+        f"in {time.monotonic() - started:.1f} s")
+    outcome.add("429 storm", f"{throttled} throttled replies, {count}/100 records stored, none lost")
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
