@@ -21,7 +21,7 @@ from connectors.dataverse.client import DataverseClient
 from connectors.dataverse.errors import BadResponseError, PrivilegeError, ThrottledError
 from connectors.dataverse.retry import RetryPolicy
 from connectors.dataverse.schema_apply import apply_schema
-from dataverse_schema.model import PUBLISHER_PREFIX
+from dataverse_schema.model import PUBLISHER_PREFIX, choices
 
 BASE = "https://org.crm4.dynamics.com"
 API = BASE + "/api/data/v9.2/"
@@ -319,3 +319,35 @@ def test_environment_refusing_the_choice_read_gets_a_warning_not_a_failure(env, 
     assert len(env.writes) == before and not report.changed
     assert report.warnings == ["choice values of comms_telephonysystem not compared: The query option $expand "
                                "is not valid on this metadata resource."]
+
+
+def test_changed_table_label_is_put_without_its_attributes(env, client):
+    apply_schema(client, TELEPHONY)
+    env.tables["comms_phoneline"]["DisplayCollectionName"]["LocalizedLabels"][0]["Label"] = "Lines"
+    before = len(env.writes)
+    report = apply_schema(client, TELEPHONY)
+    (method, path, body, headers), publish = env.writes[before:]
+    assert (method, path) == ("PUT", "EntityDefinitions(LogicalName='comms_phoneline')")
+    assert "Attributes" not in body and body["MetadataId"] == "md-comms_phoneline"
+    assert headers["MSCRM.MergeLabels"] == "true"
+    assert report.updated == ["table comms_phoneline (DisplayCollectionName)"]
+    assert publish[1] == "PublishXml"
+
+
+def test_missing_global_choice_is_created_and_published(wire, client):
+    shared = choices("On", "Off", name="comms_switch")
+    wire.add(responses.GET, re.compile(re.escape(API) + r"publishers\?.*"), json={"value": [
+        {"publisherid": "11111111-1111-1111-1111-111111111111", "customizationprefix": "comms"}]})
+    wire.add(responses.GET, re.compile(re.escape(API) + r"solutions\?.*"), json={"value": [
+        {"solutionid": "22222222-2222-2222-2222-222222222222"}]})
+    wire.add(responses.POST, API + "PublishXml", status=204)
+    wire.add(responses.GET, API + "GlobalOptionSetDefinitions(Name='comms_switch')", status=404,
+             json={"error": {"code": "0x80040217", "message": "Could not find optionset"}})
+    wire.add(responses.POST, API + "GlobalOptionSetDefinitions", status=204)
+    report = apply_schema(client, [], option_sets=[shared])
+    assert "choice comms_switch" in report.created
+    (created,) = [c for c in wire.calls if c.request.method == "POST" and "GlobalOptionSet" in c.request.url]
+    assert json.loads(created.request.body)["Name"] == "comms_switch"
+    assert created.request.headers["MSCRM.SolutionUniqueName"] == "CommSuite"
+    (publish,) = [c for c in wire.calls if c.request.url.endswith("PublishXml")]
+    assert "<optionset>comms_switch</optionset>" in json.loads(publish.request.body)["ParameterXml"]
