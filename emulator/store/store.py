@@ -37,7 +37,7 @@ from emulator.store.body import Changes, parse_body
 from emulator.store.database import Database
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
-from emulator.store.schema import Layout, build_layout, install_layout, merge_tables
+from emulator.store.schema import Layout, build_layout, install_layout, merge_tables, type_column
 
 Clock = Callable[[], dt.datetime]
 
@@ -148,7 +148,7 @@ class Store:
             return record_id, False
 
     def delete(self, entity_set: str, ref: RecordRef, *, if_match: str | None = None) -> None:
-        """Delete a record (and, for an activity, its parties); 404 when it does not exist."""
+        """Delete a record (and, for an activity, its parties); lookups to it are cleared. 404 when missing."""
         layout = self._layout(entity_set)
         table = layout.table
         with self._db.transaction() as connection:
@@ -163,6 +163,7 @@ class Store:
                 connection.execute("DELETE FROM _activities WHERE activityid = ?", (record_id,))
                 self._replace_parties(layout, record_id, [])
             self._db.record_change(table.logical_name, record_id, deleted=True)
+            self._remove_links(table.logical_name, record_id)
 
     # --- reads -------------------------------------------------------------------------------
     def retrieve(self, entity_set: str, ref: RecordRef, options: QueryOptions) -> dict:
@@ -258,6 +259,19 @@ class Store:
         for party in parties:
             values = {**party, "activityid": activity_id, "activityid$type": layout.table.logical_name}
             self._insert(party_layout, Changes(values), None)
+
+    def _remove_links(self, target: str, record_id: str) -> None:
+        """Clear lookups that pointed at a deleted record (Dataverse's default RemoveLink cascade)."""
+        for layout in self._layouts.values():
+            for column in layout.lookups:
+                rows = self._db.connection.execute(
+                    f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} "
+                    f"WHERE {quote(column.logical_name)} = ? AND {quote(type_column(column))} = ?",
+                    (record_id, target),
+                ).fetchall()
+                for (referencing_id,) in rows:
+                    cleared = {column.logical_name: None, type_column(column): None}
+                    self._update(layout, str(referencing_id), Changes(cleared))
 
     def _check_preconditions(self, row: sqlite3.Row, if_match: str | None, if_none_match: str | None) -> None:
         etag = f'W/"{row["versionnumber"]}"'

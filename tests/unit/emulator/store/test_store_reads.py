@@ -6,6 +6,8 @@ import dataclasses
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from store_tables import account, all_tables, contact, guid
 
 from dataverse_schema.model import AlternateKey, Column, ColumnType
@@ -240,3 +242,24 @@ def test_contact_table_round_trip_types(store):
     record = store.retrieve("contacts", parse_record_ref(record_id), NONE)
     assert (record["numberofchildren"], record["donotphone"], record["_parentcustomerid_value"]) == (3, True, None)
     assert contact().logical_name in store.tables
+
+
+FILTER_PIECES = st.sampled_from(
+    ["fullname", "numberofchildren", "_parentcustomerid_value", "birthdate", "donotphone", " eq ", " ne ", " gt ",
+     " and ", " or ", "not ", "(", ")", "'a'", "1", "null", "true", "2024-01-01T00:00:00Z", guid(1),
+     "contains(fullname,'a')", "Microsoft.Dynamics.CRM.In(PropertyName='fullname',PropertyValues=['a','b'])"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(FILTER_PIECES, min_size=1, max_size=12).map("".join))
+def test_any_filter_runs_or_is_refused_with_an_odata_error(text):
+    store = Store(":memory:", all_tables())
+    store.create("contacts", {"fullname": "a", "numberofchildren": 1})
+    try:
+        query = parse_query_options({"$filter": text})
+        store.query("contacts", query, page_size=5, skiptoken=None)
+    except ODataError as error:
+        assert error.status in (400, 501)
+    finally:
+        store.close()

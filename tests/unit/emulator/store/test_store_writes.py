@@ -161,6 +161,15 @@ def test_delete_then_missing(store):
     assert (error.status, error.code) == (404, "0x80040217")
 
 
+def test_deleting_a_record_clears_lookups_to_it(store):
+    parent = store.create("contacts", {"fullname": "P"})
+    child = store.create("contacts", {"fullname": "C", "parentcustomerid_contact@odata.bind": f"/contacts({parent})"})
+    version = get(store, "contacts", child)["versionnumber"]
+    store.delete("contacts", ref(parent))
+    record = get(store, "contacts", child)
+    assert record["_parentcustomerid_value"] is None and record["versionnumber"] > version
+
+
 def test_binds_resolve_by_id_and_by_key(store):
     account = store.create("accounts", {"name": "A", "accountnumber": "K"})
     contact = store.create("contacts", {"fullname": "C"})
