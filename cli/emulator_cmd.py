@@ -1,0 +1,95 @@
+"""``commsuite emulator``: serve the local Dataverse Web API emulator on loopback.
+
+    commsuite emulator --port 8800 --db demo.db --seed --schema standard
+    commsuite emulator --port 8443 --db demo.db --tls --latency-ms 40 --throttle 600/60 --outage 30+10
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_THROTTLE = re.compile(r"^(\d+)/(\d+(?:\.\d+)?)$")
+_OUTAGE = re.compile(r"^(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)$")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("emulator", help="serve the local Dataverse Web API emulator")
+    parser.add_argument("--port", type=int, default=8800, help="loopback port (0 = any free port; default 8800)")
+    parser.add_argument("--db", type=Path, default=Path("dataverse-emulator.db"), help="SQLite database file")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve https with a generated certificate; prints the CA file clients must trust")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
+    parser.add_argument("--throttle", default="default", metavar="REQUESTS/SECONDS|default|off",
+                        help="service-protection request limit (default: the real 6000/300, 52 concurrent)")
+    parser.add_argument("--outage", action="append", default=[], metavar="START+SECONDS",
+                        help="answer 503 from START seconds after start-up for SECONDS (repeatable)")
+    parser.add_argument("--seed", action="store_true", help="add the demo contacts, accounts, leads and users")
+    parser.add_argument("--schema", choices=("installed", "standard"), default="installed",
+                        help="start with every suite table (installed) or only the standard ones (standard)")
+    parser.add_argument("--token", help="accept only this bearer token (default: any)")
+    parser.set_defaults(func=run)
+
+
+def fault_plan(latency_ms: int, throttle: str, outages: list[str], now: float):
+    """The FaultPlan the command-line options describe; ValueError names the bad option."""
+    from emulator.server.faults import FaultPlan, Outage, ServiceProtection
+
+    if latency_ms < 0:
+        raise ValueError("--latency-ms must not be negative")
+    if throttle == "off":
+        limits = None
+    elif throttle == "default":
+        limits = ServiceProtection()
+    else:
+        match = _THROTTLE.match(throttle)
+        if not match or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
+            raise ValueError(f"--throttle {throttle!r}: expected REQUESTS/SECONDS such as 6000/300, 'default' or 'off'")
+        limits = ServiceProtection(requests_per_window=int(match.group(1)), window_s=float(match.group(2)))
+    windows = []
+    for text in outages:
+        match = _OUTAGE.match(text)
+        if not match or float(match.group(2)) <= 0:
+            raise ValueError(f"--outage {text!r}: expected START+SECONDS such as 30+10")
+        start = now + float(match.group(1))
+        windows.append(Outage(start, start + float(match.group(2))))
+    return FaultPlan(latency_ms=latency_ms, limits=limits, outages=tuple(windows))
+
+
+def run(args: argparse.Namespace) -> int:
+    from emulator.seed import seed
+    from emulator.server import EmulatorServer
+    from emulator.server.tables import tables_for
+
+    try:
+        plan = fault_plan(args.latency_ms, args.throttle, args.outage, time.monotonic())
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    server = EmulatorServer(args.db, port=args.port, tls=args.tls, faults=plan, tables=tables_for(args.schema),
+                            token=args.token)
+    try:
+        server.start()
+    except OSError as exc:
+        log.error("cannot listen on 127.0.0.1:%d: %s", args.port, exc)
+        return 1
+    if args.seed:
+        report = seed(server.store)
+        log.info("seed data: %d records created, %d already present",
+                 sum(report.created.values()), sum(report.existing.values()))
+    print(f"Dataverse emulator: {server.url}", flush=True)
+    if server.ca_file is not None:
+        print(f"Trust this CA file: {server.ca_file}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        server.stop()
+    return 0
