@@ -201,7 +201,7 @@ class MsalTokenProvider:
     @staticmethod
     def _drop_cached_tokens(app: Any) -> None:
         cache = app.token_cache
-        for item in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+        for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
             cache.remove_at(item)
 
     def _refusal(self, result: dict[str, Any]) -> DataverseAuthError:

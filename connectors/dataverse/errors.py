@@ -85,7 +85,10 @@ class ServerError(DataverseError, UnavailableError):
 
 class DataverseAuthError(DataverseError, AuthError):
     """No token could be obtained, or Dataverse refused it. ``code`` carries the AAD
-    error code (``invalid_client``, ``AADSTS7000215``) or Dataverse's. Not retry-safe."""
+    error code (``invalid_client``) or Dataverse's, and ``aadsts_code`` AAD's numbered
+    reason (``AADSTS7000215``: wrong secret) when there is one. Not retry-safe."""
+
+    aadsts_code: str | None = None
 
 
 class ConnectFailedError(DataverseError, NotSentError):
