@@ -95,8 +95,9 @@ class Certificate:
     def from_pfx_file(cls, path: Path, *, passphrase: Secret | None = None) -> Certificate:
         """Load a PKCS#12 (``.pfx``) file; the key is kept as unencrypted PEM in memory only."""
         password = passphrase.reveal().encode() if passphrase else None
+        data = _read_credential_file(path)
         try:
-            key, certificate, _ = pkcs12.load_key_and_certificates(_read_credential_file(path), password)
+            key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
         except ValueError:
             raise ValueError(f"{path} is not a PKCS#12 file or the passphrase is wrong") from None
         if key is None or certificate is None:
