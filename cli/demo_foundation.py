@@ -23,7 +23,8 @@ from emulator.server import EmulatorServer
 from emulator.server.faults import FaultPlan, ServiceProtection
 
 DEMO_SYSTEM_KEY = "tehran-hq"
-TELEPHONY_SYSTEM_LOOKUP = dataverse_schema.table("comms_extension").column("comms_telephonysystemid").schema_name
+TELEPHONY_SYSTEM_LOOKUP = next(r.referencing_navigation for r in dataverse_schema.table("comms_extension").relationships
+                               if r.lookup == "comms_telephonysystemid")
 MATCHED_TABLES = (
     IndexedTable("contact", ("telephone1", "telephone2", "mobilephone")),
     IndexedTable("account", ("telephone1", "telephone2")),

@@ -184,11 +184,17 @@ class Relationship:
     lookup: str
     cascade_delete: Cascade = Cascade.REMOVE_LINK
     cascade_assign: Cascade = Cascade.NO_CASCADE
+    navigation: str | None = None
 
     @property
     def referencing_navigation(self) -> str:
-        """Single-valued navigation property used with ``@odata.bind``."""
-        return self.lookup
+        """Single-valued navigation property used with ``@odata.bind``.
+
+        The suite names it explicitly (``ReferencingEntityNavigationPropertyName``)
+        after the lookup's logical name; a relationship read back from an
+        environment carries whatever name the environment reports.
+        """
+        return self.navigation or self.lookup
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def _navigation_for(layout: Layout, column: Column, target: str | None) -> str:
             return name
     if column.logical_name == "regardingobjectid" and target:
         return f"regardingobjectid_{target}_{layout.table.logical_name}"
-    return navigation_name(column)
+    return navigation_name(column, layout.table)
 
 
 def plan_expand(layout: Layout, options: tuple[ExpandOption, ...]) -> list[ExpandPlan]:

@@ -100,8 +100,17 @@ def type_column(column: Column) -> str:
     return f"{column.logical_name}$type"
 
 
-def navigation_name(column: Column) -> str:
-    """A lookup's single-valued navigation property: schema name for custom lookups, else logical name."""
+def navigation_name(column: Column, table: Table | None = None) -> str:
+    """A lookup's single-valued navigation property.
+
+    The name its relationship declares (``ReferencingEntityNavigationPropertyName``);
+    without one, Dataverse's default: the schema name for custom lookups, else the
+    logical name.
+    """
+    if table is not None:
+        for relationship in table.relationships:
+            if relationship.lookup == column.logical_name and relationship.navigation is not None:
+                return relationship.navigation
     return column.schema_name if column.is_custom else column.logical_name
 
 
@@ -110,7 +119,7 @@ def build_layout(table: Table) -> Layout:
     stored = tuple(c for c in table.columns if c.type not in UNSTORED_TYPES)
     layout = Layout(table, quote("t_" + table.logical_name), stored)
     for column in layout.lookups:
-        base = navigation_name(column)
+        base = navigation_name(column, table)
         if column.logical_name == "regardingobjectid":
             for target in column.targets:
                 layout.navigations[f"regardingobjectid_{target}_{table.logical_name}"] = (column, target)
