@@ -11,6 +11,7 @@ read shapes back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -219,10 +220,21 @@ def relationship_from_metadata(body: Mapping[str, Any], resolve_option_set: Opti
     relationship = Relationship(
         schema_name=_name(body, "SchemaName"), referenced=referenced.lower(), referencing=referencing.lower(),
         lookup=lookup.logical_name,
+        navigation=_navigation_name(body, lookup),
         cascade_delete=_enum(Cascade, cascade.get("Delete", "RemoveLink"), "CascadeConfiguration.Delete"),
         cascade_assign=_enum(Cascade, cascade.get("Assign", "NoCascade"), "CascadeConfiguration.Assign"),
     )
     return relationship, lookup
+
+
+def _navigation_name(body: Mapping[str, Any], lookup: Column) -> str:
+    """The navigation property the relationship declares; Dataverse's default is the lookup's schema name."""
+    declared = body.get("ReferencingEntityNavigationPropertyName")
+    if declared is None:
+        return lookup.schema_name
+    if not isinstance(declared, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", declared):
+        raise invalid("'ReferencingEntityNavigationPropertyName' must be a valid property name.")
+    return declared
 
 
 def key_from_metadata(body: Mapping[str, Any]) -> AlternateKey:

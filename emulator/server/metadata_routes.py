@@ -167,8 +167,12 @@ def _relationship_row(service: Service, rel: Any) -> dict[str, Any]:
     tables = service.store.tables
     referenced = tables[rel.referenced].primary_id if rel.referenced in tables else f"{rel.referenced}id"
     referencing = tables.get(rel.referencing)
-    navigation = referencing.column(rel.lookup).schema_name if referencing and referencing.has_column(rel.lookup) \
-        else rel.lookup
+    if rel.navigation is not None:
+        navigation = rel.navigation
+    elif referencing is not None and referencing.has_column(rel.lookup):
+        navigation = referencing.column(rel.lookup).schema_name
+    else:
+        navigation = rel.lookup
     return render.relationship(rel, referenced, navigation)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 import requests
 
 import dataverse_schema
+from connectors.dataverse import DataverseClient, StaticToken
+from connectors.dataverse.errors import ValidationError
 from connectors.dataverse.schema_apply import apply_schema
 from emulator.server import EmulatorServer, FaultPlan
 from emulator.server.tables import tables_for
@@ -18,25 +19,9 @@ AUTH = {"Authorization": "Bearer apply", "Accept": "application/json"}
 pytestmark = pytest.mark.integration
 
 
-class PlainClient:
-    """The one method apply needs, over plain requests (not the suite's Dataverse client)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.session = requests.Session()
-        self.session.headers.update(AUTH)
-
-    def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None, json: Any = None,
-                headers: Mapping[str, str] | None = None, idempotent: bool | None = None) -> requests.Response:
-        response = self.session.request(method, self.base_url + path, params=params, json=json,
-                                        headers=dict(headers or {}), timeout=10)
-        if response.status_code == 404 and method == "GET":
-            from connectors.dataverse.errors import NotFoundError
-
-            raise NotFoundError(response.json()["error"]["message"], status=404,
-                                code=response.json()["error"]["code"], operation="schema.apply")
-        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text[:500]}"
-        return response
+def plain_client(server: EmulatorServer) -> DataverseClient:
+    """The suite's own client, as `commsuite schema apply` builds it."""
+    return DataverseClient(base_url=server.origin, session=requests.Session(), token_provider=StaticToken("apply"))
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +32,7 @@ def standard_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emul
 
 
 def test_apply_creates_everything_then_changes_nothing(standard_emulator: EmulatorServer) -> None:
-    client = PlainClient(standard_emulator.url)
+    client = plain_client(standard_emulator)
     first = apply_schema(client, dataverse_schema.TABLES.values())
     assert first.created and not first.warnings
     second = apply_schema(client, dataverse_schema.TABLES.values())
@@ -64,6 +49,19 @@ def test_applied_tables_hold_records(standard_emulator: EmulatorServer) -> None:
     assert response.status_code == 204, response.text
 
 
+def test_lookups_bind_by_the_navigation_name_apply_declared(standard_emulator: EmulatorServer) -> None:
+    client = plain_client(standard_emulator)
+    system = client.create("comms_telephonysystems", {"comms_name": "HQ", "comms_systemkey": "hq"})
+    client.create("comms_extensions", {"comms_name": "101", "comms_number": "101", "comms_systemkey": "hq",
+                                       "comms_telephonysystemid@odata.bind": f"/comms_telephonysystems({system})"})
+    with pytest.raises(ValidationError):
+        client.create("comms_extensions", {"comms_name": "102", "comms_number": "102", "comms_systemkey": "hq",
+                                           "comms_TelephonySystemId@odata.bind": f"/comms_telephonysystems({system})"})
+    row = next(client.query("RelationshipDefinitions", select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
+                            filter="SchemaName eq 'comms_telephonysystem_extension'"))
+    assert row["ReferencingEntityNavigationPropertyName"] == "comms_telephonysystemid"
+
+
 def test_applied_schema_survives_a_restart(standard_emulator: EmulatorServer) -> None:
     with EmulatorServer(standard_emulator.db_path + ".copy", faults=FaultPlan.none(),
                         tables=tables_for("standard")) as fresh:
@@ -73,5 +71,5 @@ def test_applied_schema_survives_a_restart(standard_emulator: EmulatorServer) ->
     with EmulatorServer(db, faults=FaultPlan.none(), tables=tables_for("standard")) as restarted:
         assert "comms_sms" in restarted.store.tables
         assert restarted.store.tables["comms_sms"].keys
-        second = apply_schema(PlainClient(restarted.url), dataverse_schema.TABLES.values())
+        second = apply_schema(plain_client(restarted), dataverse_schema.TABLES.values())
         assert (second.created, second.updated) == ([], [])
