@@ -21,6 +21,7 @@ from emulator.server.httpd import EmulatorHttpServer
 from emulator.server.router import WebApi
 from emulator.server.tables import tables_for
 from emulator.server.tls import ensure_tls_files
+from emulator.server.traffic import Traffic
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class EmulatorServer:
         self._tls_dir = tls_dir
         self._key_activation_s = key_activation_s
         self.faults = FaultInjector(faults if faults is not None else FaultPlan())
+        self.traffic = Traffic()
         self.ca_file: Path | None = None
         self._httpd: EmulatorHttpServer | None = None
         self._thread: threading.Thread | None = None

@@ -103,6 +103,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             response = finish(error_response(error, [("Retry-After", str(error.retry_after_s))]))
         except ODataError as error:
             response = finish(error_response(error, self._challenge(error)))
+        self.server.emulator.traffic.record(response.status)
         self._send(response)
 
     def _bearer_token(self) -> str:
@@ -176,6 +177,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         faults = self.server.faults
         if raw_path.rstrip("/") == "/_emulator/health":
             return json_response(200, {"status": "ok"})
+        if raw_path.rstrip("/") == "/_emulator/traffic":
+            return self._traffic()
         if raw_path.rstrip("/") != "/_emulator/faults":
             return error_response(ODataError(404, "0x8006088a", f"Resource not found for the segment '{raw_path}'."))
         if self.command == "POST":
@@ -188,6 +191,14 @@ class RequestHandler(BaseHTTPRequestHandler):
         elif self.command != "GET":
             return error_response(ODataError(405, "0x80060888", "Use GET or POST on /_emulator/faults."))
         return json_response(200, faults.plan.to_json(faults.now()))
+
+    def _traffic(self) -> ApiResponse:
+        traffic = self.server.emulator.traffic
+        if self.command == "DELETE":
+            traffic.reset()
+        elif self.command != "GET":
+            return error_response(ODataError(405, "0x80060888", "Use GET or DELETE on /_emulator/traffic."))
+        return json_response(200, traffic.snapshot())
 
     def _send(self, response: ApiResponse) -> None:
         self.send_response(response.status, response.reason)
