@@ -1,4 +1,4 @@
-"""The Dataverse Web API client (features DV-01 … DV-07); see ``docs/dataverse-client.md``.
+"""The Dataverse Web API client (X-03: service protection obeyed, nothing lost; X-04: no secrets logged); see ``docs/dataverse-client.md``.
 
 Import everything from here; the sub-modules are implementation detail.
 """

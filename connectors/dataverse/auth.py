@@ -10,7 +10,7 @@
   401, refreshes it once and resends.
 
 Token failures raise :class:`~connectors.dataverse.errors.DataverseAuthError`
-carrying AAD's error code; secrets never appear in messages or logs. Feature DV-05.
+carrying AAD's error code; secrets never appear in messages or logs. Feature X-04.
 """
 
 from __future__ import annotations

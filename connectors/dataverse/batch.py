@@ -6,7 +6,7 @@ change sets under ``changeset_<id>``, each operation a part with
 ``Content-ID`` inside change sets (referenced later as ``$n``), CRLF line ends.
 Replies use ``batchresponse_`` / ``changesetresponse_`` boundaries, quoted or not.
 At most 1,000 operations go in one request; :meth:`Batch.chunks` splits larger
-work without ever splitting a change set. Feature DV-07 (backlog drain).
+work without ever splitting a change set. Features CALL-14 and X-03 (backlog drain).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple`` with ``{"Targets": [...]}``,
 every target carrying ``@odata.type`` (reference/dataverse.md §1.12). Each bulk
 request counts as one request toward the service-protection limit, which is why
-the outbox drains backlogs this way (DESIGN principle 3; feature DV-07).
+the outbox drains backlogs this way (DESIGN principle 3; features CALL-14, X-03).
 
 Not every table supports the bulk messages. When the action answers 404 or a
 400 that is not a record-level validation error, the client remembers that for

@@ -1,4 +1,4 @@
-"""The Dataverse Web API client every part of CommSuite uses (features DV-01 … DV-07).
+"""The Dataverse Web API client every part of CommSuite uses (X-03: service protection obeyed, nothing lost; X-04: no secrets logged).
 
 One object on an injected ``requests.Session``: default OData headers, ``Prefer``
 composition, CRUD and upsert by primary or alternate key, paged queries that
@@ -236,7 +236,7 @@ class DataverseClient:
                 page_size: int = MAX_PAGE_SIZE) -> DeltaPage:
         """Records changed and deleted since ``delta_link`` (everything, on the first call).
 
-        Store the returned ``delta_link`` and pass it next time (DV-06).
+        Store the returned ``delta_link`` and pass it next time (CALL-02, CALL-04: the number index stays fresh).
         """
         headers = {"Prefer": prefer("odata.track-changes", f"odata.maxpagesize={page_size}")}
         url: str | None = delta_link or odata.identifier(entity_set, "entity set name")

@@ -3,7 +3,7 @@
 A change-tracking query (``Prefer: odata.track-changes``) returns changed records
 plus deleted entities shaped ``{"@odata.context": "...$metadata#accounts/$deletedEntity",
 "id": "<guid>", "reason": "deleted"}`` and, on the last page, ``@odata.deltaLink``.
-Feature DV-06 (incremental sync of the local phone-number index).
+Features CALL-02 and CALL-04 (incremental sync of the local phone-number index).
 """
 
 from __future__ import annotations

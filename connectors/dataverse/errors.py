@@ -16,7 +16,7 @@ Every error is a :class:`DataverseError` *and* a member of the connector tree in
     ├── ResponseLostError      OutcomeUnknownError  sent, no answer: reconcile first
     └── BadResponseError       BadReplyError  a reply we cannot parse; .raw kept
 
-Feature: DV-01 (Web API client). Codes: reference/dataverse.md §1.7 and §2.
+Feature X-03 (errors say whether a retry is safe). Codes: reference/dataverse.md §1.7 and §2.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every value goes through :func:`literal`, which quotes and escapes it, and every
 property name must match :data:`PROPERTY_PATTERN`, so a phone number or a caller
 name containing ``'``, ``%``, ``#``, ``&``, ``+``, Persian text or a newline can
-neither break a query nor inject into it (feature DV-03; reference/dataverse.md
+neither break a query nor inject into it (X-05: Persian text and any quote survive; reference/dataverse.md
 §1.6, §1.9).
 
 Expressions are :class:`Filter` values (a ``str`` subclass). The combinators

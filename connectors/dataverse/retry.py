@@ -3,7 +3,7 @@
 Dataverse asks every caller to wait ``Retry-After`` seconds after a 429 and send
 again (reference/dataverse.md §2), so unlike other connectors this client carries
 a retry policy. It is injected, and ``RetryPolicy.off()`` turns it off where an
-outbox already retries. Feature DV-02.
+outbox already retries. Feature X-03.
 
 What is retried, and when:
 

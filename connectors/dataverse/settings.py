@@ -15,7 +15,7 @@ Environment (app settings in Azure Functions, the bridge's environment on-prem):
 ``COMMS_DATAVERSE_MAX_ATTEMPTS``   tries per request including the first (default 5)
 =================================  =====================================================
 
-Feature DV-05. Secrets are :class:`~connectors.settings.Secret`; the model's repr
+Feature X-04. Secrets are :class:`~connectors.settings.Secret`; the model's repr
 and its validation errors never show them.
 """
 

@@ -5,7 +5,7 @@ Sends each request on the injected ``requests.Session`` with an explicit
 (:mod:`connectors.dataverse.retry`), counts requests, and turns every
 ``requests`` exception and every non-2xx reply into a typed
 :mod:`connectors.dataverse.errors` error, chained with ``raise … from``.
-Feature DV-02.
+Feature X-03.
 
 Logging: one DEBUG line per request naming the method and the entity set only;
 no query strings, key values, bodies, headers or tokens at any level.
