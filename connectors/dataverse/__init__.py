@@ -31,7 +31,7 @@ from connectors.dataverse.errors import (
 )
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, bind, deterministic_id
 from connectors.dataverse.retry import RequestStats, RetryPolicy
-from connectors.dataverse.settings import DataverseSettings, make_client
+from connectors.dataverse.settings import DataverseSettings, SettingsError, make_client
 
 __all__ = [
     "AlternateKey",
@@ -59,6 +59,7 @@ __all__ = [
     "ResponseLostError",
     "RetryPolicy",
     "ServerError",
+    "SettingsError",
     "StaticToken",
     "ThrottledError",
     "TokenProvider",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from connectors.dataverse.auth import Certificate, ClientSecret, MsalTokenProvider, StaticToken, TokenProvider
 from connectors.dataverse.client import DataverseClient
@@ -89,15 +89,23 @@ class DataverseSettings(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> DataverseSettings:
-        """Build from ``COMMS_*`` variables; raises ``pydantic.ValidationError`` (a
-        ``ValueError``) listing every problem, without echoing any value."""
+        """Build from ``COMMS_*`` variables.
+
+        Raises :class:`SettingsError` (a ``ValueError``) naming every problem by its
+        variable, in words an admin can act on, without echoing any value.
+        """
         values: dict[str, Any] = {}
         for variable, field_name in _ENV_FIELDS.items():
             raw = environ.get(variable, "").strip()
             if raw:
                 values[field_name] = Secret(raw) if field_name in _SECRET_FIELDS else raw
-        values.setdefault("url", "")
-        return cls.model_validate(values)
+        if "url" not in values:
+            raise SettingsError(["COMMS_DATAVERSE_URL is not set: give the environment URL, "
+                                 "e.g. https://contoso.crm4.dynamics.com"])
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise SettingsError([_describe(error) for error in exc.errors()]) from None
 
     def token_provider(self) -> TokenProvider:
         """The token provider these settings describe (reads a certificate file, no network).
@@ -119,6 +127,25 @@ class DataverseSettings(BaseModel):
             return Certificate.from_pfx_file(path, passphrase=self.client_cert_passphrase)
         return Certificate.from_pem_file(path, thumbprint=self.client_cert_thumbprint,
                                          passphrase=self.client_cert_passphrase)
+
+
+class SettingsError(ValueError):
+    """The Dataverse settings are incomplete or wrong; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Dataverse settings: " + "; ".join(problems))
+
+
+_VARIABLE_OF = {field_name: variable for variable, field_name in _ENV_FIELDS.items()}
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    if not location:
+        return message
+    return f"{_VARIABLE_OF.get(location[0], location[0])}: {message}"
 
 
 def make_client(settings: DataverseSettings, session: requests.Session | None = None) -> DataverseClient:
