@@ -152,8 +152,10 @@ class RequestHandler(BaseHTTPRequestHandler):
                 self._send(finish(error_response(ODataError(400, "0x80060888", "The chunked body is malformed."))))
                 return None
             if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailer fields carry nothing the emulator uses
+                # Trailer fields carry nothing the emulator uses: read up to the blank line.
+                trailer = self.rfile.readline(1024)
+                while trailer not in (b"\r\n", b"\n", b""):
+                    trailer = self.rfile.readline(1024)
                 return bytes(body)
             if len(body) + size > limit:
                 self._refuse_oversize(len(body) + size, limit)
