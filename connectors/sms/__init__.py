@@ -16,6 +16,7 @@ import requests
 from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
+from connectors.sms.melipayamak import MelipayamakProvider
 from connectors.sms.parsgreen import ParsgreenProvider
 from connectors.sms.smsir import SmsIrProvider
 from connectors.sms.twilio import TwilioProvider
@@ -23,6 +24,7 @@ from connectors.sms.twilio import TwilioProvider
 PROVIDERS: dict[str, type[SmsProvider]] = {
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
+    "melipayamak": MelipayamakProvider,
     "parsgreen": ParsgreenProvider,
     "smsir": SmsIrProvider,
     "twilio": TwilioProvider,
