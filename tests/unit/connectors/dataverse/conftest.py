@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-from dataverse_support import ORG, FakeSleep
+from .dataverse_support import ORG, FakeSleep
 
 from connectors.dataverse import DataverseClient, RetryPolicy, StaticToken
 

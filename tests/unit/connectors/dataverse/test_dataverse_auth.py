@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from dataverse_support import (
+from .dataverse_support import (
     API,
     CANARY,
     INSTANCE_DISCOVERY_URL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from dataverse_support import API
+from .dataverse_support import API
 from responses import matchers
 
 from connectors.dataverse import BadResponseError, Batch, ServerError, ValidationError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dataverse_support import API
+from .dataverse_support import API
 from responses import matchers
 
 from connectors.dataverse import AlternateKey, DuplicateKeyError, ResponseLostError, ValidationError

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import requests
-from dataverse_support import API, ORG
+from .dataverse_support import API, ORG
 from responses import matchers
 
 from connectors.dataverse import (

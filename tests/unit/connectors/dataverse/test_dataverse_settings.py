@@ -5,7 +5,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 import requests
-from dataverse_support import API, CANARY, ORG, TENANT
+from .dataverse_support import API, CANARY, ORG, TENANT
 from responses import matchers
 
 from connectors.dataverse import DataverseSettings, MsalTokenProvider, SettingsError, StaticToken, make_client

@@ -8,7 +8,7 @@ import logging
 import pytest
 import requests
 import urllib3.exceptions
-from dataverse_support import API, ORG, FakeSleep
+from .dataverse_support import API, ORG, FakeSleep
 
 from connectors import errors as tree
 from connectors.dataverse import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from odata_tables import contact_table
+from .odata_tables import contact_table
 
 from dataverse_schema.model import Table
 

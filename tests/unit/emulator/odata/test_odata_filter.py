@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from odata_tables import contact_table
+from .odata_tables import contact_table
 
 from emulator.errors import ODataError
 from emulator.odata import compile_filter, parse_filter

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from store_tables import all_tables
+from .store_tables import all_tables
 
 from emulator.store import Store
 

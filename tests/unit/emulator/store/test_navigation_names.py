@@ -11,7 +11,7 @@ from emulator.errors import ODataError
 from emulator.odata import parse_record_ref
 from emulator.store import Store
 
-from store_tables import account, contact, guid, sms
+from .store_tables import account, contact, guid, sms
 
 
 def _store(relationship: Relationship | None) -> Store:

@@ -8,7 +8,7 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from store_tables import account, all_tables, contact, guid
+from .store_tables import account, all_tables, contact, guid
 
 from dataverse_schema.model import AlternateKey, Column, ColumnType
 from emulator.errors import ODataError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from store_tables import SMS_STATUS, all_tables, guid
+from .store_tables import SMS_STATUS, all_tables, guid
 
 from emulator.errors import ODataError
 from emulator.odata import QueryOptions, parse_query_options, parse_record_ref
