@@ -16,6 +16,7 @@ import requests
 from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
+from connectors.sms.magfa import MagfaProvider
 from connectors.sms.melipayamak import MelipayamakProvider
 from connectors.sms.parsgreen import ParsgreenProvider
 from connectors.sms.smsir import SmsIrProvider
@@ -24,6 +25,7 @@ from connectors.sms.twilio import TwilioProvider
 PROVIDERS: dict[str, type[SmsProvider]] = {
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
+    "magfa": MagfaProvider,
     "melipayamak": MelipayamakProvider,
     "parsgreen": ParsgreenProvider,
     "smsir": SmsIrProvider,
