@@ -18,6 +18,7 @@ from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
 from connectors.sms.magfa import MagfaProvider
 from connectors.sms.melipayamak import MelipayamakProvider
+from connectors.sms.melipayamak_soap import MelipayamakSoapProvider
 from connectors.sms.parsgreen import ParsgreenProvider
 from connectors.sms.smsir import SmsIrProvider
 from connectors.sms.twilio import TwilioProvider
@@ -27,6 +28,7 @@ PROVIDERS: dict[str, type[SmsProvider]] = {
     "kavenegar": KavenegarProvider,
     "magfa": MagfaProvider,
     "melipayamak": MelipayamakProvider,
+    "melipayamak_soap": MelipayamakSoapProvider,
     "parsgreen": ParsgreenProvider,
     "smsir": SmsIrProvider,
     "twilio": TwilioProvider,
