@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from connectors.sms.asanak import AsanakProvider
 from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
@@ -24,6 +25,7 @@ from connectors.sms.smsir import SmsIrProvider
 from connectors.sms.twilio import TwilioProvider
 
 PROVIDERS: dict[str, type[SmsProvider]] = {
+    "asanak": AsanakProvider,
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
     "magfa": MagfaProvider,
