@@ -21,6 +21,7 @@ from connectors.sms.magfa import MagfaProvider
 from connectors.sms.melipayamak import MelipayamakProvider
 from connectors.sms.melipayamak_soap import MelipayamakSoapProvider
 from connectors.sms.parsgreen import ParsgreenProvider
+from connectors.sms.rahyab import RahyabProvider
 from connectors.sms.smsir import SmsIrProvider
 from connectors.sms.twilio import TwilioProvider
 
@@ -32,6 +33,7 @@ PROVIDERS: dict[str, type[SmsProvider]] = {
     "melipayamak": MelipayamakProvider,
     "melipayamak_soap": MelipayamakSoapProvider,
     "parsgreen": ParsgreenProvider,
+    "rahyab": RahyabProvider,
     "smsir": SmsIrProvider,
     "twilio": TwilioProvider,
 }
