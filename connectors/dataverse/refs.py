@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,6 +92,9 @@ class AlternateKey:
 RecordRef = RecordId | AlternateKey
 
 
+_CONTENT_ID_REFERENCE = re.compile(r"\$[1-9][0-9]{0,3}")
+
+
 def as_ref(ref: RecordRef | str | uuid.UUID) -> RecordRef:
     """Accept a :class:`RecordId`, :class:`AlternateKey`, or a GUID as ``str``/``UUID``."""
     if isinstance(ref, RecordId | AlternateKey):
@@ -107,10 +111,15 @@ def bind(navigation_property: str, entity_set: str, ref: RecordRef | str | uuid.
     """A lookup assignment for a create/update body.
 
     ``bind("parentcustomerid_account", "accounts", guid)`` →
-    ``{"parentcustomerid_account@odata.bind": "/accounts(<guid>)"}``. The
-    navigation property is case-sensitive (SchemaName casing for custom lookups).
+    ``{"parentcustomerid_account@odata.bind": "/accounts(<guid>)"}``. Inside a
+    ``$batch`` change set, ``ref`` may be the ``$n`` reference
+    :meth:`ChangeSet.add` returned, which binds to the record that operation
+    creates. The navigation property is case-sensitive: use the name the
+    relationship declares.
     """
     odata.identifier(navigation_property, "navigation property")
+    if isinstance(ref, str) and _CONTENT_ID_REFERENCE.fullmatch(ref):
+        return {f"{navigation_property}@odata.bind": ref}
     return {f"{navigation_property}@odata.bind": "/" + entity_path(entity_set, ref)}
 
 

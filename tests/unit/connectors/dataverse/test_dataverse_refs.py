@@ -70,6 +70,17 @@ def test_bind():
         bind("nav@odata.bind", "accounts", GUID)
 
 
+@pytest.mark.parametrize("reference", ["$1", "$42", "$1000"])
+def test_bind_to_a_change_set_reference(reference):
+    assert bind("parentcustomerid_account", "accounts", reference) == {"parentcustomerid_account@odata.bind": reference}
+
+
+@pytest.mark.parametrize("not_a_reference", ["$0", "$", "$1x", "$12345", "1", "$-1"])
+def test_anything_else_must_be_a_guid(not_a_reference):
+    with pytest.raises(ValueError):
+        bind("parentcustomerid_account", "accounts", not_a_reference)
+
+
 def test_deterministic_id_is_stable_and_unambiguous():
     first = deterministic_id("phonecall", "pbx-key", "1700000.12")
     assert first == deterministic_id("phonecall", "pbx-key", "1700000.12")
