@@ -1,0 +1,88 @@
+"""Persian / Arabic text normalisation for matching and display (X-05, SMS-15, SMS-16).
+
+Customers type the same word many ways: Arabic yeh and kaf (``ي``, ``ك``)
+instead of the Persian ones (``ی``, ``ک``), Persian or Arabic-Indic digits,
+zero-width non-joiners, tatweel, vowel marks, bidi marks pasted from other
+apps, Latin in any case. :func:`fold` maps all of these to one form so that a
+keyword compares equal however it was typed (reference/sms.md §13 "Persian/
+Arabic normalization"). It is for *comparing* only; text shown to people or
+stored on a record is never replaced by its folded form.
+
+Pure: no I/O. Every function here is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+
+_TO_ASCII_DIGITS = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN_DIGITS = str.maketrans("0123456789" + ARABIC_INDIC_DIGITS, PERSIAN_DIGITS * 2)
+
+# Arabic letter variants that Persian keyboards and old phones produce.
+_LETTERS = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC LETTER YEH -> FARSI YEH
+        "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
+        "\u0643": "\u06a9",  # ARABIC LETTER KAF -> KEHEH
+        "\u0629": "\u0647",  # TEH MARBUTA -> HEH
+        "\u06c0": "\u0647",  # HEH WITH YEH ABOVE -> HEH
+    }
+)
+# Invisible or decorative characters: ZWNJ/ZWJ/ZWSP, bidi marks and isolates,
+# BOM, soft hyphen, tatweel, and the Arabic vowel marks (harakat, superscript alef).
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u0640\u064b-\u065f\u0670\u06d6-\u06ed]"
+)
+_SPACES = re.compile(r"\s+")
+_MAX_ROUNDS = 4
+
+
+def to_ascii_digits(text: str) -> str:
+    """Replace Persian and Arabic-Indic digits with ASCII ``0-9``; nothing else changes."""
+    return text.translate(_TO_ASCII_DIGITS)
+
+
+def to_persian_digits(text: str) -> str:
+    """Replace ASCII and Arabic-Indic digits with Persian digits (``۰-۹``).
+
+    The decimal point and thousands separator of a formatted number become the
+    Arabic decimal and thousands separators (``٫`` and ``٬``) only between
+    digits, so punctuation in ordinary text is left alone.
+    """
+    text = re.sub(r"(?<=[0-9٠-٩]),(?=[0-9٠-٩])", "\u066c", text)
+    text = re.sub(r"(?<=[0-9٠-٩])\.(?=[0-9٠-٩])", "\u066b", text)
+    return text.translate(_TO_PERSIAN_DIGITS)
+
+
+def unify_letters(text: str) -> str:
+    """Persian letter forms for Arabic ones (``ي``→``ی``, ``ك``→``ک``), ASCII digits.
+
+    Suitable for stored text (it keeps ZWNJ, case and spacing), unlike :func:`fold`.
+    """
+    return to_ascii_digits(text.translate(_LETTERS))
+
+
+def fold(text: str) -> str:
+    """The comparison form of ``text``: the same for every way of typing one word.
+
+    NFKC (Arabic presentation forms, full-width Latin and digits), Persian
+    letters for Arabic ones, ASCII digits, invisible marks and vowel marks
+    removed, whitespace collapsed to single spaces and trimmed, Latin case
+    folded. ``fold(fold(x)) == fold(x)`` for every string.
+    """
+    for _ in range(_MAX_ROUNDS):
+        folded = _fold_once(text)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _fold_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text.casefold())
+    text = _INVISIBLE.sub("", unify_letters(text))
+    return _SPACES.sub(" ", text).strip()
