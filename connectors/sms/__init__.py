@@ -17,6 +17,7 @@ from connectors.sms.asanak import AsanakProvider
 from connectors.sms.base import ProviderSettings, SmsProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
+from connectors.sms.kavenegar_soap import KavenegarSoapProvider
 from connectors.sms.magfa import MagfaProvider
 from connectors.sms.melipayamak import MelipayamakProvider
 from connectors.sms.melipayamak_soap import MelipayamakSoapProvider
@@ -29,6 +30,7 @@ PROVIDERS: dict[str, type[SmsProvider]] = {
     "asanak": AsanakProvider,
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
+    "kavenegar_soap": KavenegarSoapProvider,
     "magfa": MagfaProvider,
     "melipayamak": MelipayamakProvider,
     "melipayamak_soap": MelipayamakSoapProvider,
