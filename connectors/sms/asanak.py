@@ -131,7 +131,8 @@ class AsanakProvider:
         if len(ids) != len(batch):
             raise self._wire.bad_reply(f"{len(ids)} message ids for {len(batch)} messages", str(data), "sendsms", key)
         parts = count_segments(batch[0].text).parts
-        return [SendReceipt(sms.our_id, message_id, DeliveryStatus.QUEUED, parts) for sms, message_id in zip(batch, ids, strict=True)]
+        return [SendReceipt(sms.our_id, message_id, DeliveryStatus.QUEUED, parts)
+                for sms, message_id in zip(batch, ids, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         data = self._call("msgstatus", {"msgid": ",".join(str(int(i)) for i in provider_ids)})
@@ -213,6 +214,7 @@ def _stamp(value: Any) -> datetime | None:
 
 def _report(row: Mapping[str, Any]) -> DeliveryReport:
     code = int(ci_require(row, "Status"))
-    status, reason = DELIVERY_STATUSES.get(code, (DeliveryStatus.UNKNOWN, f"Asanak status {code} (meaning unconfirmed)"))
+    unknown = (DeliveryStatus.UNKNOWN, f"Asanak status {code} (meaning unconfirmed)")
+    status, reason = DELIVERY_STATUSES.get(code, unknown)
     at = _stamp(ci_get(row, "DeliverTime")) if status is DeliveryStatus.DELIVERED else None
     return DeliveryReport(str(int(ci_require(row, "MsgId"))), status, code=str(code), reason=reason, at=at)

@@ -99,9 +99,10 @@ class KavenegarSoapProvider:
                            sender=self._strings(senders), message=self._strings([sms.text for sms in batch]),
                            receptor=self._strings([national_ir(sms.to) for sms in batch]), unixdate=0,
                            msgmode=self._ints([FLASH if sms.flash else NORMAL for sms in batch]))
-        ids = self._wire.parse("SendArrayByApikey", reply, lambda r: [int(i) for i in _array(r, "SendArrayByApikeyResult", "long")], key)
+        ids = self._wire.parse("SendArrayByApikey", reply, lambda r: _ints(r, "SendArrayByApikeyResult", "long"), key)
         if len(ids) != len(batch):
-            raise self._wire.bad_reply(f"{len(ids)} message ids for {len(batch)} messages", str(ids), "SendArrayByApikey", key)
+            raise self._wire.bad_reply(f"{len(ids)} message ids for {len(batch)} messages", str(ids),
+                                       "SendArrayByApikey", key)
         return [_receipt(sms, message_id) for sms, message_id in zip(batch, ids, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
@@ -109,9 +110,10 @@ class KavenegarSoapProvider:
         for start in range(0, len(provider_ids), STATUS_CHUNK):
             ids = [int(i) for i in provider_ids[start:start + STATUS_CHUNK]]
             reply = self._call("GetStatusByApikey", self._service.GetStatusByApikey, None, messageid=self._longs(ids))
-            codes = self._wire.parse("GetStatusByApikey", reply, lambda r: [int(c) for c in _array(r, "GetStatusByApikeyResult", "int")])
+            codes = self._wire.parse("GetStatusByApikey", reply, lambda r: _ints(r, "GetStatusByApikeyResult", "int"))
             if len(codes) != len(ids):
-                raise self._wire.bad_reply(f"{len(codes)} statuses for {len(ids)} ids", str(codes), "GetStatusByApikey")
+                raise self._wire.bad_reply(f"{len(codes)} statuses for {len(ids)} ids", str(codes),
+                                           "GetStatusByApikey")
             reports.extend(
                 DeliveryReport(str(i), DELIVERY_STATUSES.get(code, DeliveryStatus.UNKNOWN), code=str(code))
                 for i, code in zip(ids, codes, strict=True)
@@ -130,11 +132,10 @@ class KavenegarSoapProvider:
             except ConnectorError as exc:
                 if not found:
                     raise
-                log.warning("kavenegar soap inbound poll of a line failed (%s); retried next poll", type(exc).__name__,
-                            extra={"system": SYSTEM, "operation": "ReceiveByApikey"})
+                log.warning("kavenegar soap inbound poll of a line failed (%s); retried next poll",
+                            type(exc).__name__, extra={"system": SYSTEM, "operation": "ReceiveByApikey"})
                 break
-            found.extend(self._wire.parse("ReceiveByApikey", reply,
-                                          lambda r: [_inbound(m) for m in _array(r, "ReceiveByApikeyResult", "ApiReceive")]))
+            found.extend(self._wire.parse("ReceiveByApikey", reply, _inbound_rows))
         return found
 
     def balance(self) -> Credit:
@@ -160,6 +161,14 @@ def _array(reply: Any, result: str, item: str) -> list[Any]:
     # A missing or empty result array means "no items"; zeep yields None for both.
     wrapper = reply[result]
     return [] if wrapper is None else list(wrapper[item] or [])
+
+
+def _ints(reply: Any, result: str, item: str) -> list[int]:
+    return [int(value) for value in _array(reply, result, item)]
+
+
+def _inbound_rows(reply: Any) -> list[InboundSms]:
+    return [_inbound(row) for row in _array(reply, "ReceiveByApikeyResult", "ApiReceive")]
 
 
 def _error_for(code: int, operation: str, key: str | None) -> ConnectorError:

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._wire import (
     Wire,
@@ -165,14 +165,15 @@ class MagfaProvider:
         items = self._wire.parse("send", body, lambda b: rows(ci_require(b, "messages")), key)
         if len(items) != len(batch):
             raise self._wire.bad_reply(f"{len(items)} results for {len(batch)} messages", str(body), "send", key)
-        return [self._wire.parse("send", item, lambda i, s=sms: _receipt(s, i), key) for sms, item in zip(batch, items, strict=True)]
+        return [self._wire.parse("send", item, lambda i, s=sms: _receipt(s, i), key)
+                for sms, item in zip(batch, items, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []
         for start in range(0, len(provider_ids), STATUS_CHUNK):
             chunk = [str(int(i)) for i in provider_ids[start:start + STATUS_CHUNK]]
             body = self._call("GET", f"statuses/{','.join(chunk)}")
-            reports.extend(self._wire.parse("statuses", body, lambda b: [_report(r) for r in rows(ci_require(b, "dlrs"))]))
+            reports.extend(self._wire.parse("statuses", body, _reports))
         return reports
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
@@ -186,7 +187,8 @@ class MagfaProvider:
         if not found:
             return []
         reports = self.fetch_reports(list(found))
-        return [DeliveryReport(r.provider_id, r.status, r.code, r.reason, found.get(r.provider_id), r.at) for r in reports]
+        return [DeliveryReport(r.provider_id, r.status, r.code, r.reason, found.get(r.provider_id), r.at)
+                for r in reports]
 
     def fetch_inbound(self) -> list[InboundSms]:
         """Up to 100 new inbound messages; store them before acting (the poll is treated as read-once)."""
@@ -228,7 +230,7 @@ def _status_of(body: Any) -> int:
     return int(status)
 
 
-def _error_for(code: int, operation: str, key: str | None) -> AuthError | RateLimitedError | UnavailableError | RejectedError:
+def _error_for(code: int, operation: str, key: str | None) -> ConnectorError:
     reason = STATUS_REASONS.get(code, f"undocumented Magfa status {code}")
     context = {"system": SYSTEM, "operation": operation, "key": key}
     message = f"Magfa {code}: {reason}"
@@ -260,10 +262,15 @@ def _stamp(value: Any) -> datetime | None:
     return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=TEHRAN) if value else None
 
 
+def _reports(body: Mapping[str, Any]) -> list[DeliveryReport]:
+    return [_report(r) for r in rows(ci_require(body, "dlrs"))]
+
+
 def _report(row: Mapping[str, Any]) -> DeliveryReport:
     code = int(ci_require(row, "status"))
     status, reason = DELIVERY_STATUSES.get(code, (DeliveryStatus.UNKNOWN, f"undocumented delivery status {code}"))
-    return DeliveryReport(str(int(ci_require(row, "mid"))), status, code=str(code), reason=reason, at=_stamp(ci_get(row, "date")))
+    provider_id = str(int(ci_require(row, "mid")))
+    return DeliveryReport(provider_id, status, code=str(code), reason=reason, at=_stamp(ci_get(row, "date")))
 
 
 def _inbound(row: Mapping[str, Any]) -> InboundSms:

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, ci_get, decimal, national_ir, raise_for_transport_status
 from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
@@ -103,7 +103,7 @@ def delivery_report(provider_id: str, code: int) -> DeliveryReport:
     return DeliveryReport(provider_id, status, code=str(code), reason=reason)
 
 
-def send_refusal(code: int, operation: str, key: str | None) -> AuthError | RateLimitedError | UnavailableError | RejectedError:
+def send_refusal(code: int, operation: str, key: str | None) -> ConnectorError:
     """The error for a payamak-panel send return code (shared with the SOAP kind)."""
     reason = SEND_REASONS.get(code, f"undocumented Melipayamak return value {code}")
     context = {"system": SYSTEM, "operation": operation, "key": key}
@@ -146,7 +146,8 @@ class MelipayamakProvider:
         sender = sms.sender or self._settings.default_sender
         if not sender:
             raise ValueError("Melipayamak needs a line number: set default_sender or the message's sender")
-        form = {"to": national_ir(sms.to), "from": sender, "text": sms.text, "isFlash": "true" if sms.flash else "false"}
+        flash = "true" if sms.flash else "false"
+        form = {"to": national_ir(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
         value = self._call("SendSMS", form, key=sms.our_id)
         rec_id = self._wire.parse("SendSMS", value, int, sms.our_id)
         if rec_id in SEND_REASONS:
@@ -181,7 +182,7 @@ class MelipayamakProvider:
         raise unsupported(SYSTEM, "parse_webhook", "webhooks (poll delivery instead)")
 
     def _call(self, operation: str, form: Mapping[str, str], *, key: str | None = None) -> Any:
-        """The translation boundary: one form POST, then HTTP status and the ``RetStatus`` envelope; returns ``Value``."""
+        """The translation boundary: one form POST, HTTP status, then ``RetStatus``; returns ``Value``."""
         url = f"{self._settings.base_url.rstrip('/')}/{operation}"
         credentials = {"username": self._settings.username, "password": self._settings.password.reveal()}
         response = self._wire.request("POST", url, operation=operation, key=key, check_status=False,

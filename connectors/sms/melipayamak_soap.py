@@ -101,7 +101,8 @@ class MelipayamakSoapProvider:
         values = self._wire.parse("SendSimpleSMS", reply, lambda r: [int(v) for v in _listed(r)], key)
         self._raise_for_call_failure(values, len(batch), key)
         if len(values) != len(batch):
-            raise self._wire.bad_reply(f"{len(values)} results for {len(batch)} recipients", str(values), "SendSimpleSMS", key)
+            raise self._wire.bad_reply(f"{len(values)} results for {len(batch)} recipients", str(values),
+                                       "SendSimpleSMS", key)
         return [self._receipt(sms, value, key) for sms, value in zip(batch, values, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:

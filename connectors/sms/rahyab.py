@@ -106,7 +106,8 @@ class RahyabProvider:
             return SendReceipt(sms.our_id, batch_id, DeliveryStatus.QUEUED, count_segments(sms.text).parts)
         reason = (_first_text(reply, "message") or outcome or "").strip()
         if not reason:
-            raise self._wire.bad_reply("send reply has neither <ok> nor <message>", etree.tostring(reply), "smsBatch", sms.our_id)
+            raise self._wire.bad_reply("send reply has neither <ok> nor <message>", etree.tostring(reply),
+                                       "smsBatch", sms.our_id)
         reason = self._wire.scrub(reason)
         raise RejectedError(f"Rahyab refused the message: {reason}", code="refused", reason=reason,
                             system=SYSTEM, operation="smsBatch", key=sms.our_id)
@@ -152,7 +153,8 @@ class RahyabProvider:
 
     def _call(self, operation: str, document: etree._Element, *, key: str | None = None) -> etree._Element:
         """The translation boundary: one XML POST with Basic auth; returns the parsed reply."""
-        body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE.format(root=document.tag))
+        doctype = DOCTYPE.format(root=document.tag)
+        body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", doctype=doctype)
         response = self._wire.request(
             "POST", self._settings.base_url, operation=operation, key=key, check_status=False, data=body,
             auth=(self._settings.username, self._settings.password.reveal()),
@@ -196,7 +198,8 @@ def parse_status(reply: etree._Element, batch_id: str, our_id: str | None = None
         return None
     text = (batch.findtext(".//status") or "").strip()
     if not text:
-        raise BadReplyError("batch without a status", raw=etree.tostring(batch), system=SYSTEM, operation="smsStatusPoll")
+        raise BadReplyError("batch without a status", raw=etree.tostring(batch), system=SYSTEM,
+                            operation="smsStatusPoll")
     status, reason = DELIVERY_STATUSES.get(text.upper(), (DeliveryStatus.UNKNOWN, f"Rahyab status {text}"))
     return DeliveryReport(batch_id, status, code=text, reason=reason, our_id=our_id)
 
