@@ -1,0 +1,371 @@
+"""The bridge's durable outbox: every write bound for Dataverse, kept in SQLite until Dataverse accepts it.
+
+CALL-14 and X-03, DESIGN principles 1 and 2. An item is an upsert: a target
+environment, an entity set, a record reference (primary key or alternate key)
+and a body. :meth:`Outbox.put` returns only after the row is committed to a
+WAL journal with ``synchronous=FULL`` (fsync'd), so a caller may acknowledge
+its upstream (the PBX event, the pop-up request) as soon as ``put`` returns.
+
+Rows leave the queue only through :meth:`Outbox.ack` (Dataverse accepted the
+write) or :meth:`Outbox.dead_letter` (Dataverse refused it for good; the row is
+kept with the reason for inspection and can be requeued).
+
+Coalescing keeps replays and bursts cheap without changing what Dataverse ends
+up holding. A ``put`` for a record that already waits unsent merges its body
+into the waiting row (later values win) and keeps that row's place in the
+queue, so a record that others refer to (a call before its recording) is still
+written first. A row being sent is never merged into: the new change gets its
+own row, and :meth:`lease` hands out only the oldest row of each record, so
+changes to one record reach Dataverse in the order they were made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from connectors.dataverse import AlternateKey, RecordId, RecordRef
+from connectors.dataverse.refs import entity_path
+
+DEFAULT_LEASE_S = 300.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment TEXT NOT NULL,
+    entity_set TEXT NOT NULL,
+    target TEXT NOT NULL,
+    target_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    leased_until REAL NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (environment, not_before, id);
+CREATE INDEX IF NOT EXISTS outbox_record ON outbox (environment, entity_set, target_key, id);
+CREATE TABLE IF NOT EXISTS dead_letter (
+    id INTEGER PRIMARY KEY,
+    environment TEXT NOT NULL,
+    entity_set TEXT NOT NULL,
+    target TEXT NOT NULL,
+    target_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL,
+    failed_at REAL NOT NULL,
+    reason TEXT NOT NULL,
+    code TEXT NOT NULL DEFAULT '',
+    status INTEGER
+);
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxItem:
+    """One upsert bound for Dataverse: ``PATCH <entity_set>(<ref>)`` with ``body`` in ``environment``."""
+
+    environment: str
+    entity_set: str
+    ref: RecordRef
+    body: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        if not self.environment or not self.entity_set:
+            raise ValueError("an outbox item needs an environment and an entity set")
+        if not isinstance(self.ref, RecordId | AlternateKey):
+            raise TypeError("an outbox item's ref is a RecordId or an AlternateKey")
+        entity_path(self.entity_set, self.ref)  # refuse an unaddressable target now, not in the drainer
+
+
+@dataclasses.dataclass(frozen=True)
+class QueuedItem:
+    """An item as stored: its queue ``id``, send ``attempts`` so far and first-enqueue time (epoch seconds)."""
+
+    id: int
+    item: OutboxItem
+    attempts: int
+    created_at: float
+    last_error: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DeadLetter:
+    """An item Dataverse refused for good, with Dataverse's reason."""
+
+    id: int
+    item: OutboxItem
+    attempts: int
+    created_at: float
+    failed_at: float
+    reason: str
+    code: str
+    status: int | None
+
+
+class Outbox:
+    """A SQLite outbox file shared by every drainer of one bridge process; thread-safe.
+
+    ``clock`` returns epoch seconds (it is persisted, so it must survive restarts).
+    Opening the file releases every lease: only one bridge process owns it, so a
+    lease found at start-up belongs to a process that died mid-send.
+    """
+
+    def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time,
+                 lease_s: float = DEFAULT_LEASE_S) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self.lease_s = lease_s
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal" and self.path != ":memory:":
+            raise RuntimeError(f"the outbox {self.path} cannot use a WAL journal (got {mode!r})")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        with self._transaction():
+            self._db.execute("UPDATE outbox SET leased_until = 0 WHERE leased_until != 0")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def put(self, item: OutboxItem) -> int:
+        """Store ``item`` durably (committed and fsync'd before returning); returns its queue id.
+
+        A waiting, unleased row for the same record absorbs the new body instead.
+        """
+        target, target_key = _encode_ref(item.ref)
+        body = _encode_body(item.body)
+        now = self.clock()
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT id, body FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
+                "AND leased_until = 0 ORDER BY id DESC LIMIT 1",
+                (item.environment, item.entity_set, target_key)).fetchone()
+            if row is not None:
+                merged = _encode_body({**json.loads(row[1]), **json.loads(body)})
+                self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", (merged, now, row[0]))
+                return int(row[0])
+            cursor = self._db.execute(
+                "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (item.environment, item.entity_set, target, target_key, body, now, now))
+            return int(cursor.lastrowid or 0)
+
+    # -- draining ----------------------------------------------------------------------------
+
+    def lease(self, environment: str, limit: int) -> list[QueuedItem]:
+        """Take up to ``limit`` due rows of ``environment`` in queue order, at most one per record.
+
+        Leased rows are not merged into and not leased again until acked, failed or
+        the lease (``lease_s``) runs out.
+        """
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        now = self.clock()
+        with self._transaction():
+            rows = self._db.execute(
+                "SELECT i.id, i.environment, i.entity_set, i.target, i.body, i.attempts, i.created_at, i.last_error "
+                "FROM outbox i WHERE i.environment = ? AND i.not_before <= ? AND i.leased_until <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.environment = i.environment "
+                "AND o.entity_set = i.entity_set AND o.target_key = i.target_key AND o.id < i.id) "
+                "ORDER BY i.id LIMIT ?", (environment, now, now, limit)).fetchall()
+            self._db.executemany("UPDATE outbox SET leased_until = ? WHERE id = ?",
+                                 [(now + self.lease_s, row[0]) for row in rows])
+        return [_queued(row) for row in rows]
+
+    def ack(self, ids: Iterable[int]) -> None:
+        """Dataverse accepted these rows: delete them."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def fail(self, ids: Iterable[int], error: str, retry_at: float) -> None:
+        """A transient failure: count the attempt, keep the rows, send them again from ``retry_at``.
+
+        A newer row for the same record (queued while this one was being sent) is
+        folded into this one, which keeps its earlier place in the queue.
+        """
+        with self._transaction():
+            for row_id in ids:
+                self._db.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, not_before = ?, leased_until = 0, last_error = ? "
+                    "WHERE id = ?", (retry_at, error[:1000], row_id))
+                self._fold_newer(row_id)
+
+    def dead_letter(self, row_id: int, reason: str, *, code: str = "", status: int | None = None) -> None:
+        """Dataverse refused this row for good: move it to the dead-letter table with the reason."""
+        now = self.clock()
+        with self._transaction():
+            moved = self._db.execute(
+                "INSERT INTO dead_letter (id, environment, entity_set, target, target_key, body, created_at, "
+                "attempts, failed_at, reason, code, status) SELECT id, environment, entity_set, target, "
+                "target_key, body, created_at, attempts + 1, ?, ?, ?, ? FROM outbox WHERE id = ?",
+                (now, reason[:2000], code, status, row_id)).rowcount
+            if moved:
+                self._db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
+
+    def requeue(self, dead_id: int) -> int:
+        """Put a dead letter back at the end of the queue (after the cause was fixed); returns its new id."""
+        with self._transaction():
+            row = self._db.execute("SELECT environment, entity_set, target, target_key, body, created_at "
+                                   "FROM dead_letter WHERE id = ?", (dead_id,)).fetchone()
+            if row is None:
+                raise KeyError(f"no dead letter {dead_id}")
+            now = self.clock()
+            cursor = self._db.execute(
+                "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", (*row, now))
+            self._db.execute("DELETE FROM dead_letter WHERE id = ?", (dead_id,))
+            return int(cursor.lastrowid or 0)
+
+    # -- looking -----------------------------------------------------------------------------
+
+    def depth(self, environment: str | None = None) -> int:
+        """Rows waiting (leased ones included), for one environment or all."""
+        return int(self._scalar("SELECT COUNT(*) FROM outbox", environment) or 0)
+
+    def oldest_age_s(self, environment: str | None = None) -> float:
+        """Seconds since the oldest waiting row was first queued; 0 when empty."""
+        oldest = self._scalar("SELECT MIN(created_at) FROM outbox", environment)
+        return 0.0 if oldest is None else max(0.0, self.clock() - float(oldest))
+
+    def next_due_at(self, environment: str) -> float | None:
+        """When the earliest row not yet due becomes due (epoch seconds), ``None`` if nothing waits."""
+        return self._scalar("SELECT MIN(MAX(not_before, leased_until)) FROM outbox", environment)
+
+    def dead_letters(self, environment: str | None = None) -> list[DeadLetter]:
+        """Every dead letter, oldest first."""
+        sql = ("SELECT id, environment, entity_set, target, body, attempts, created_at, failed_at, reason, code, "
+               "status FROM dead_letter")
+        params: tuple[str, ...] = ()
+        if environment is not None:
+            sql, params = sql + " WHERE environment = ?", (environment,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+        return [DeadLetter(r[0], OutboxItem(r[1], r[2], _decode_ref(r[3]), json.loads(r[4])), r[5], r[6], r[7],
+                           r[8], r[9], r[10]) for r in rows]
+
+    def pending(self, environment: str | None = None) -> list[QueuedItem]:
+        """Every waiting row in queue order (for inspection and tests)."""
+        sql = "SELECT id, environment, entity_set, target, body, attempts, created_at, last_error FROM outbox"
+        params: tuple[str, ...] = ()
+        if environment is not None:
+            sql, params = sql + " WHERE environment = ?", (environment,)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+        return [_queued(row) for row in rows]
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _fold_newer(self, row_id: int) -> None:
+        newer = self._db.execute(
+            "SELECT n.id, n.body, o.body FROM outbox o JOIN outbox n ON n.environment = o.environment "
+            "AND n.entity_set = o.entity_set AND n.target_key = o.target_key AND n.id > o.id "
+            "WHERE o.id = ? ORDER BY n.id", (row_id,)).fetchall()
+        if not newer:
+            return
+        body = json.loads(newer[0][2])
+        for _, newer_body, _ in newer:
+            body.update(json.loads(newer_body))
+        self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?",
+                         (_encode_body(body), self.clock(), row_id))
+        self._db.executemany("DELETE FROM outbox WHERE id = ?", [(n[0],) for n in newer])
+
+    def _scalar(self, sql: str, environment: str | None) -> Any:
+        params: tuple[str, ...] = ()
+        if environment is not None:
+            sql, params = sql + " WHERE environment = ?", (environment,)
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()[0]
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._lock, self._db)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` under the outbox lock; rolled back on any error."""
+
+    def __init__(self, lock: threading.Lock, db: sqlite3.Connection) -> None:
+        self._lock = lock
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        try:
+            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _queued(row: Sequence[Any]) -> QueuedItem:
+    item = OutboxItem(row[1], row[2], _decode_ref(row[3]), json.loads(row[4]))
+    return QueuedItem(int(row[0]), item, int(row[5]), float(row[6]), row[7])
+
+
+def _encode_ref(ref: RecordRef) -> tuple[str, str]:
+    """The stored reference (column order kept) and the coalescing key (columns sorted)."""
+    if isinstance(ref, RecordId):
+        stored = json.dumps({"id": ref.value})
+        return stored, stored
+    columns = [[name, _key_value(name, value)] for name, value in ref.columns.items()]
+    return json.dumps({"key": columns}, ensure_ascii=False), json.dumps({"key": sorted(columns)}, ensure_ascii=False)
+
+
+def _key_value(name: str, value: Any) -> str | int | float | bool:
+    if isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"alternate-key column {name} must be text, a number or a boolean to be queued")
+
+
+def _decode_ref(stored: str) -> RecordRef:
+    document = json.loads(stored)
+    if "id" in document:
+        return RecordId(document["id"])
+    return AlternateKey({name: value for name, value in document["key"]})
+
+
+def _encode_body(body: Mapping[str, Any]) -> str:
+    return json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("datetimes queued for Dataverse must be timezone-aware")
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"cannot queue values of type {type(value).__name__} for Dataverse")
