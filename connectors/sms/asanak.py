@@ -20,6 +20,7 @@ Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
 - Only two delivery statuses are known (6 delivered, 20 held by Asanak);
   every other status is reported as UNKNOWN with its raw code kept.
 - Credit (``getcredit``) counts messages, not Rial. No inbound poll or webhook.
+- Asanak's send has no flash option: a flash message goes out as a normal one.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
   raised as ``RateLimitedError`` so the outbox sends it later.
 - Inbound (``messages/{count}``) returns no message id; one is derived from
   the message's fields. Treat the poll as read-once: store before acting.
+- Flash is not offered here (Magfa's message class parameter is not
+  documented where we could read it): a flash message goes out as a normal one.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ AUTH_CODES = frozenset({16, 17, 18, 19, 22, 29})
 THROTTLE_CODES = frozenset({8})
 DOWN_CODES = frozenset({15, 23})
 BLOCKED_CODES = frozenset({27, 28, 33})
+UNKNOWN_ID = 24
 
 #: ``statuses`` values (reference/sms.md §6; community client movahhedi/magfa-api).
 DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
@@ -180,7 +183,12 @@ class MagfaProvider:
         """Reports for the messages Magfa knows under our ids (``mid/{uid}``, then ``statuses``)."""
         found: dict[str, str] = {}
         for our_id in our_ids:
-            body = self._call("GET", f"mid/{magfa_uid(our_id)}", key=our_id)
+            try:
+                body = self._call("GET", f"mid/{magfa_uid(our_id)}", key=our_id)
+            except RejectedError as exc:
+                if exc.code == str(UNKNOWN_ID):
+                    continue  # Magfa never saw this uid (or forgot it): the message was not accepted
+                raise
             mid = self._wire.parse("mid", body, lambda b: int(ci_get(b, "mid") or 0), our_id)
             if mid > 0:
                 found[str(mid)] = our_id

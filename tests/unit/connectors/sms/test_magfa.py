@@ -219,6 +219,14 @@ def test_find_by_our_id_maps_uids_to_mids(magfa, wire):
     assert (report.our_id, report.provider_id, report.status) == ("act-1-r1", "4120394471", DeliveryStatus.DELIVERED)
 
 
+def test_find_by_our_id_skips_ids_magfa_does_not_know(magfa, wire):
+    wire.get(f"{BASE}/mid/{magfa_uid('gone')}", body=b'{"status":24}')
+    wire.get(f"{BASE}/mid/{magfa_uid('bad-login')}", body=b'{"status":18}')
+    assert magfa.find_by_our_id(["gone"]) == []
+    with pytest.raises(AuthError):
+        magfa.find_by_our_id(["bad-login"])
+
+
 def test_find_by_our_id_none_known(magfa, wire):
     wire.get(f"{BASE}/mid/{magfa_uid('x')}", body=b'{"status":0,"mid":0}')
     assert magfa.find_by_our_id(["x"]) == []
