@@ -1,0 +1,125 @@
+"""Panasonic SMDR as a :class:`~connectors.pbx.base.PbxConnector`, fed by a serial port or the KX-NS TCP console.
+
+(CALL-01, -14, -21.) Each line goes to ``on_frame`` with its receive time
+*before* it is parsed: KX-TES / TEM / TA clear their SMDR buffer once printed,
+so the bridge persists the raw line first (outbox / quarantine) and a crash
+after that loses nothing. A hook that raises stops :meth:`SmdrConnector.run`
+before the line is parsed. Lines the parser cannot read are kept in
+``bad_frames``, handed to ``on_bad_frame`` and logged with the system key;
+they are never fatal. SMDR only reports, so the commands raise
+:class:`RejectedError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from connectors.errors import RejectedError
+from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult
+from connectors.pbx.smdr.calls import SmdrCallAssembler
+from connectors.pbx.smdr.framer import BadFrame, Frame, LineFramer
+from connectors.pbx.smdr.parser import SmdrRecord, parse_line
+from connectors.pbx.smdr.profile import SmdrProfile
+from connectors.pbx.transport.serial_link import ByteSink
+from domain.calls.events import CallEvent
+
+log = logging.getLogger(__name__)
+
+FrameHook = Callable[[Frame, datetime], Awaitable[None] | None]
+BadFrameHook = Callable[[BadFrame, datetime], Awaitable[None] | None]
+
+
+class ByteSource(Protocol):
+    """A transport: :class:`~connectors.pbx.transport.SerialLink` or :class:`~connectors.pbx.smdr.tcp.SmdrTcpLink`."""
+
+    state: ConnectionState
+
+    async def run(self, sink: ByteSink) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def probe(self) -> ConnectionReport: ...
+
+
+class SmdrConnector:
+    """One Panasonic PBX's SMDR. Build one per telephony system; call :meth:`run` in one supervised task.
+
+    ``strip_telnet`` should be True for the TCP console. ``encoding`` is what
+    the PBX prints names in (``utf-8`` unless the site says otherwise).
+    """
+
+    kind: ClassVar[str] = "panasonic-smdr"
+
+    def __init__(self, system: str, source: ByteSource, profile: SmdrProfile, *,
+                 on_frame: FrameHook | None = None, on_bad_frame: BadFrameHook | None = None,
+                 strip_telnet: bool = False, encoding: str = "utf-8", kept_bad_frames: int = 100):
+        self.system = system
+        self._source = source
+        self._profile = profile
+        self._framer = LineFramer(encoding=encoding, strip_telnet=strip_telnet)
+        self._assembler = SmdrCallAssembler(system, profile)
+        self._on_frame, self._on_bad_frame = on_frame, on_bad_frame
+        self._queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self.bad_frames: deque[BadFrame] = deque(maxlen=kept_bad_frames)
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._source.state
+
+    async def run(self) -> None:
+        """Read until :meth:`stop`; ``AuthError`` when the TCP console refuses the password."""
+        await self._source.run(self._receive)
+
+    async def stop(self) -> None:
+        await self._source.stop()
+
+    async def events(self) -> AsyncIterator[CallEvent]:
+        """Every CallEvent, in the order the PBX printed its records."""
+        while True:
+            yield await self._queue.get()
+
+    async def test_connection(self) -> ConnectionReport:
+        return await self._source.probe()
+
+    async def _receive(self, data: bytes, received_at: datetime) -> None:
+        for frame in self._framer.feed(data):
+            await _call(self._on_frame, frame, received_at)
+            parsed = parse_line(frame.text, self._profile)
+            if isinstance(parsed, BadFrame):
+                self.bad_frames.append(parsed)
+                log.warning("SMDR line not understood: %s", parsed.reason,
+                            extra={"system": self.system, "operation": "parse"})
+                await _call(self._on_bad_frame, parsed, received_at)
+            elif isinstance(parsed, SmdrRecord):
+                for event in self._assembler.feed(parsed):
+                    self._queue.put_nowait(event)
+
+    async def originate(self, extension: str, number: str, *, caller_id: str | None = None,
+                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
+                        action_id: str) -> OriginateResult:
+        raise self._cannot("originate", action_id)
+
+    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
+                  action_id: str) -> OriginateResult:
+        raise self._cannot("spy", action_id)
+
+    async def run_command(self, command: str) -> CommandOutput:
+        raise self._cannot("command", None)
+
+    def _cannot(self, operation: str, key: str | None) -> RejectedError:
+        return RejectedError("SMDR only reports calls; this PBX cannot be controlled through it",
+                             code="unsupported", reason="not supported over SMDR",
+                             system=self.system, operation=operation, key=key)
+
+
+async def _call(hook: Callable[..., Awaitable[None] | None] | None, *args: object) -> None:
+    if hook is not None:
+        result = hook(*args)
+        if inspect.isawaitable(result):
+            await result
