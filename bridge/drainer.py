@@ -115,10 +115,19 @@ class Drainer:
         self._sleep = sleep
         self._rng = rng
         self._failures_in_a_row = 0
+        self._paused_until = 0.0
 
     def drain_once(self) -> DrainReport:
         """Lease what is due, send it, ack / retry / dead-letter each item. Never raises a
-        :class:`ConnectorError`; the report says how long to wait before calling again."""
+        :class:`ConnectorError`; the report says how long to wait before calling again.
+
+        After a failed send nothing at all goes to this environment until the
+        backoff (or ``Retry-After``) is over: continuing to send extends a
+        service-protection penalty and only adds load to a failing service.
+        """
+        paused_s = self._paused_until - self.outbox.clock()
+        if paused_s > 0:
+            return DrainReport(0, 0, 0, 0, paused_s)
         items = self.outbox.lease(self.environment, self.batch_size)
         if not items:
             return DrainReport(0, 0, 0, 0, self._idle_wait_s())
@@ -227,8 +236,8 @@ class Drainer:
         if outcome.retrying:
             wait_s = self._retry_wait_s(outcome.retrying)
             error_text = _describe(outcome.retrying[0][1])
-            self.outbox.fail([queued.id for queued, _ in outcome.retrying], error_text,
-                             self.outbox.clock() + wait_s)
+            self._paused_until = self.outbox.clock() + wait_s
+            self.outbox.fail([queued.id for queued, _ in outcome.retrying], error_text, self._paused_until)
             self.stats.failed_sends += 1
             log.warning("dataverse did not take %d of %d outbox items (%s); retrying in %.1f s",
                         len(outcome.retrying), len(items), error_text, wait_s,
