@@ -8,7 +8,7 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 from connectors.errors import (
     AuthError,

@@ -10,7 +10,7 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from sms_helpers import (
+from .sms_helpers import (
     CANARY,
     assert_canary_hidden,
     fixture_bytes,

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from responses import matchers
-from sms_helpers import (
+from .sms_helpers import (
     CANARY,
     assert_canary_hidden,
     fixture_bytes,

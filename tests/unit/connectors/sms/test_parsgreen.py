@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 from pydantic import ValidationError
-from sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 from connectors.errors import (
     AuthError,

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 from pydantic import ValidationError
-from sms_helpers import (
+from .sms_helpers import (
     CANARY,
     assert_canary_hidden,
     fixture_bytes,
