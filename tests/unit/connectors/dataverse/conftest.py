@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import requests
 import responses
-from .dataverse_support import ORG, FakeSleep
 
 from connectors.dataverse import DataverseClient, RetryPolicy, StaticToken
+
+from .dataverse_support import ORG, FakeSleep
 
 
 @pytest.fixture

@@ -18,16 +18,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from .dataverse_support import (
-    API,
-    CANARY,
-    INSTANCE_DISCOVERY_URL,
-    LOGIN,
-    ORG,
-    TENANT,
-    instance_discovery,
-    openid_configuration,
-)
 
 from connectors import errors as tree
 from connectors.dataverse import (
@@ -40,6 +30,17 @@ from connectors.dataverse import (
     StaticToken,
 )
 from connectors.settings import Secret
+
+from .dataverse_support import (
+    API,
+    CANARY,
+    INSTANCE_DISCOVERY_URL,
+    LOGIN,
+    ORG,
+    TENANT,
+    instance_discovery,
+    openid_configuration,
+)
 
 CLIENT_ID = "6731de76-14a6-49ae-97bc-6eba6914391e"
 TOKEN_URL = f"{LOGIN}/oauth2/v2.0/token"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from .dataverse_support import API
 from responses import matchers
 
 from connectors.dataverse import BadResponseError, Batch, ServerError, ValidationError
 from connectors.dataverse.batch import encode_batch, is_idempotent, parse_batch_response
+
+from .dataverse_support import API
 
 ACCOUNT = "00000000-0000-0000-0000-000000000001"
 TASK = "e73ffc82-e292-ed11-aad1-000d3a9933c9"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from .dataverse_support import API
 from responses import matchers
 
 from connectors.dataverse import AlternateKey, DuplicateKeyError, ResponseLostError, ValidationError
+
+from .dataverse_support import API
 
 IDS = ["8f4c0a1e-0000-0000-0000-000000000001", "904c0a1e-0000-0000-0000-000000000002"]
 UPSERT = API + "phonecalls/Microsoft.Dynamics.CRM.UpsertMultiple"

@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 import requests
-from .dataverse_support import API, ORG
 from responses import matchers
 
 from connectors.dataverse import (
@@ -23,6 +22,8 @@ from connectors.dataverse import (
     ValidationError,
     odata,
 )
+
+from .dataverse_support import API, ORG
 
 GUID = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
 BASE_HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pydantic
 import pytest
 import requests
-from .dataverse_support import API, CANARY, ORG, TENANT
 from responses import matchers
 
 from connectors.dataverse import DataverseSettings, MsalTokenProvider, SettingsError, StaticToken, make_client
 from connectors.settings import Secret
+
+from .dataverse_support import API, CANARY, ORG, TENANT
 
 BASE = {"COMMS_DATAVERSE_URL": ORG, "COMMS_TENANT_ID": TENANT, "COMMS_CLIENT_ID": "app-id"}
 

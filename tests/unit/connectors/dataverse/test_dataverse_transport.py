@@ -8,7 +8,6 @@ import logging
 import pytest
 import requests
 import urllib3.exceptions
-from .dataverse_support import API, ORG, FakeSleep
 
 from connectors import errors as tree
 from connectors.dataverse import (
@@ -24,6 +23,8 @@ from connectors.dataverse import (
 )
 from connectors.dataverse.retry import parse_retry_after
 from connectors.dataverse.transport import loggable_target, translate_exception
+
+from .dataverse_support import API, ORG, FakeSleep
 
 GUID = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
 THROTTLE_BODY = {"error": {"code": "0x80072322",

@@ -11,14 +11,6 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import (
-    CANARY,
-    assert_canary_hidden,
-    fixture_bytes,
-    outgoing,
-    refused_connection,
-    reset_after_send,
-)
 
 from connectors.errors import (
     AuthError,
@@ -31,6 +23,15 @@ from connectors.errors import (
 )
 from connectors.sms.asanak import AsanakProvider, AsanakSettings
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import (
+    CANARY,
+    assert_canary_hidden,
+    fixture_bytes,
+    outgoing,
+    refused_connection,
+    reset_after_send,
+)
 
 BASE = "https://sms.asanak.ir/webservice/v2rest"
 SEND = f"{BASE}/sendsms"

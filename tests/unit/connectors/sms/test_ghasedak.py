@@ -8,7 +8,6 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 from connectors.errors import (
     AuthError,
@@ -21,6 +20,8 @@ from connectors.errors import (
 )
 from connectors.sms.ghasedak import GhasedakProvider, GhasedakSettings
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 BASE = "https://gateway.ghasedak.me/rest/api/v1/WebService"
 KEY = "ghasedak-key"

@@ -10,14 +10,6 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import (
-    CANARY,
-    assert_canary_hidden,
-    fixture_bytes,
-    outgoing,
-    refused_connection,
-    reset_after_send,
-)
 
 from connectors.errors import (
     AuthError,
@@ -30,6 +22,15 @@ from connectors.errors import (
 )
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, parse_inbound_push
 from domain.sms import DeliveryStatus, InboundSms
+
+from .sms_helpers import (
+    CANARY,
+    assert_canary_hidden,
+    fixture_bytes,
+    outgoing,
+    refused_connection,
+    reset_after_send,
+)
 
 KEY = "TESTKEY-123"
 BASE = f"https://api.kavenegar.com/v1/{KEY}"

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 from pydantic import ValidationError
-from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 from connectors.errors import (
     AuthError,
@@ -21,6 +20,8 @@ from connectors.errors import (
 )
 from connectors.sms.kavenegar_soap import KavenegarSoapProvider, KavenegarSoapSettings
 from domain.sms import DeliveryStatus, InboundSms
+
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 KEY = "kave-soap-key-1"
 NS = {"k": "http://api.kavenegar.com/"}

@@ -14,14 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import (
-    CANARY,
-    assert_canary_hidden,
-    fixture_bytes,
-    outgoing,
-    refused_connection,
-    reset_after_send,
-)
 
 from connectors.errors import (
     AuthError,
@@ -34,6 +26,15 @@ from connectors.errors import (
 )
 from connectors.sms.magfa import MagfaProvider, MagfaSettings, magfa_uid
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import (
+    CANARY,
+    assert_canary_hidden,
+    fixture_bytes,
+    outgoing,
+    refused_connection,
+    reset_after_send,
+)
 
 BASE = "https://sms.magfa.com/api/http/sms/v2"
 SEND = f"{BASE}/send"

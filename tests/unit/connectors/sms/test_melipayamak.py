@@ -10,14 +10,6 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import (
-    CANARY,
-    assert_canary_hidden,
-    fixture_bytes,
-    outgoing,
-    refused_connection,
-    reset_after_send,
-)
 
 from connectors.errors import (
     AuthError,
@@ -30,6 +22,15 @@ from connectors.errors import (
 )
 from connectors.sms.melipayamak import DELIVERY_CODES, MelipayamakProvider, MelipayamakSettings
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import (
+    CANARY,
+    assert_canary_hidden,
+    fixture_bytes,
+    outgoing,
+    refused_connection,
+    reset_after_send,
+)
 
 BASE = "https://rest.payamak-panel.com/api/SendSMS"
 SEND = f"{BASE}/SendSMS"

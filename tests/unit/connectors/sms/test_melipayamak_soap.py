@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 from pydantic import ValidationError
-from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 from connectors.errors import (
     AuthError,
@@ -21,6 +20,8 @@ from connectors.errors import (
 )
 from connectors.sms.melipayamak_soap import MelipayamakSoapProvider, MelipayamakSoapSettings
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 USER, PASSWORD = "09120000000", "meli-pass-1"
 NS = {"t": "http://tempuri.org/"}

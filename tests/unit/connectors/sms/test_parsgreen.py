@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 from pydantic import ValidationError
-from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 from connectors.errors import (
     AuthError,
@@ -21,6 +20,8 @@ from connectors.errors import (
 )
 from connectors.sms.parsgreen import ParsgreenProvider, ParsgreenSettings
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing
 
 SIGNATURE = "0f8a3c52-DFCA-42BB-8233-7BDA20D6D1EB"
 NS = {"t": "http://tempuri.org/", "s": "http://schemas.xmlsoap.org/soap/envelope/"}

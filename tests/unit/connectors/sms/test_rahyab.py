@@ -13,14 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 from pydantic import ValidationError
-from .sms_helpers import (
-    CANARY,
-    assert_canary_hidden,
-    fixture_bytes,
-    outgoing,
-    refused_connection,
-    reset_after_send,
-)
 
 from connectors.errors import (
     AuthError,
@@ -40,6 +32,15 @@ from connectors.sms.rahyab import (
     parse_status,
 )
 from domain.sms import DeliveryStatus
+
+from .sms_helpers import (
+    CANARY,
+    assert_canary_hidden,
+    fixture_bytes,
+    outgoing,
+    refused_connection,
+    reset_after_send,
+)
 
 URL = "http://193.104.22.14:2055/CPSMSService/Access"
 USER, PASSWORD, COMPANY = "acme", "rahyab-pass-1", "ACME"

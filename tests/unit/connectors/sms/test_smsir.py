@@ -8,7 +8,6 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 from connectors.errors import (
     AuthError,
@@ -21,6 +20,8 @@ from connectors.errors import (
 )
 from connectors.sms.smsir import SmsIrProvider, SmsIrSettings
 from domain.sms import DeliveryStatus, InboundSms
+
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 BASE = "https://api.sms.ir/v1"
 KEY = "smsir-key-1"

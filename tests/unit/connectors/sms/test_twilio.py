@@ -11,7 +11,6 @@ import pytest
 import requests
 from pydantic import ValidationError
 from responses import matchers
-from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 from connectors.errors import (
     AuthError,
@@ -24,6 +23,8 @@ from connectors.errors import (
 )
 from connectors.sms.twilio import TwilioProvider, TwilioSettings, parse_webhook
 from domain.sms import DeliveryReport, DeliveryStatus, InboundSms
+
+from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
 
 SID = "AC" + "a" * 32
 TOKEN = "twilio-token"

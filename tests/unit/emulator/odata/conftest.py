@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from .odata_tables import contact_table
 
 from dataverse_schema.model import Table
+
+from .odata_tables import contact_table
 
 
 @pytest.fixture()

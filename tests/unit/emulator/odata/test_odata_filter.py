@@ -7,11 +7,12 @@ import sqlite3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .odata_tables import contact_table
 
 from emulator.errors import ODataError
 from emulator.odata import compile_filter, parse_filter
 from emulator.odata.ast import Comparison, Literal, Logical, Not, Property
+
+from .odata_tables import contact_table
 
 ROWS = [
     # id, fullname, lastname, children, credit, donotphone, birthdate, lastcalledon, gender, parent

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from .store_tables import all_tables
 
 from emulator.store import Store
+
+from .store_tables import all_tables
 
 NOW = dt.datetime(2024, 5, 1, 12, 30, 15, tzinfo=dt.UTC)
 

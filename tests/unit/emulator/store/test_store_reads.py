@@ -8,12 +8,13 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .store_tables import account, all_tables, contact, guid
 
 from dataverse_schema.model import AlternateKey, Column, ColumnType
 from emulator.errors import ODataError
 from emulator.odata import QueryOptions, parse_query_options, parse_record_ref
 from emulator.store import APP_USER_ID, BUSINESS_UNIT_ID, Store
+
+from .store_tables import account, all_tables, contact, guid
 
 NONE = QueryOptions()
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .store_tables import SMS_STATUS, all_tables, guid
 
 from emulator.errors import ODataError
 from emulator.odata import QueryOptions, parse_query_options, parse_record_ref
 from emulator.store import APP_USER_ID, Store
+
+from .store_tables import SMS_STATUS, all_tables, guid
 
 NONE = QueryOptions()
 PENDING, SENT = SMS_STATUS.options[0].value, SMS_STATUS.options[1].value
