@@ -34,7 +34,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from bridge.outbox import Outbox, QueuedItem
-from connectors.dataverse import Batch, BatchResult, NotFoundError, RecordId, RecordRef, RequestStats
+from connectors.dataverse import (
+    Batch,
+    BatchResult,
+    NotFoundError,
+    RecordId,
+    RecordRef,
+    RequestStats,
+    ServerError,
+)
 from connectors.dataverse.refs import entity_path
 from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError
 
@@ -258,7 +266,7 @@ class Drainer:
                       self.environment, self.auth_pause_s, extra={"environment": self.environment})
             return self.auth_pause_s
         retry_after = [exc.retry_after_s for exc in errors
-                       if isinstance(exc, RateLimitedError) and exc.retry_after_s is not None]
+                       if isinstance(exc, RateLimitedError | ServerError) and exc.retry_after_s is not None]
         if retry_after:
             return max(retry_after)
         ceiling = min(self.max_backoff_s, self.base_backoff_s * 2 ** (self._failures_in_a_row - 1))

@@ -80,7 +80,15 @@ class ThrottledError(DataverseError, RateLimitedError):
 
 
 class ServerError(DataverseError, UnavailableError):
-    """Dataverse failed or is unavailable (5xx): retry with backoff."""
+    """Dataverse failed or is unavailable (5xx): retry with backoff.
+
+    ``retry_after_s`` is the server's ``Retry-After`` when it sent one (a 503 in
+    maintenance usually does), so a caller that retries later can wait that long.
+    """
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **context: Any):
+        super().__init__(message, **context)
+        self.retry_after_s = retry_after_s
 
 
 class DataverseAuthError(DataverseError, AuthError):
@@ -192,6 +200,6 @@ def error_from_reply(
     code, message = parse_error_body(body)
     message = message or f"HTTP {status}"
     cls = error_class_for(status, code)
-    if issubclass(cls, ThrottledError):
+    if issubclass(cls, ThrottledError | ServerError):
         return cls(message, status=status, code=code, operation=operation, key=key, retry_after_s=retry_after_s)
     return cls(message, status=status, code=code, operation=operation, key=key)

@@ -39,6 +39,7 @@ from connectors.pbx.ami.message import AmiMessage, BadFrame, Banner
 from connectors.pbx.ami.protocol import AmiWire, CorrelatedMessage
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.base import ConnectionReport
+from connectors.pbx.transport.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +52,6 @@ class LinkState(enum.Enum):
     CONNECTED = "connected"
     BACKING_OFF = "backing_off"
     AUTH_FAILED = "auth_failed"
-
-
-class Backoff:
-    """Capped exponential backoff with full jitter: attempt n waits uniform(min, min(max, min * 2**n))."""
-
-    def __init__(self, min_s: float, max_s: float, rng: random.Random):
-        self._min_s, self._max_s, self._rng = min_s, max_s, rng
-        self.attempt = 0
-
-    def next_delay_s(self) -> float:
-        ceiling = min(self._max_s, self._min_s * (2 ** min(self.attempt, 32)))
-        self.attempt += 1
-        return self._rng.uniform(self._min_s, ceiling)
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 class AmiSession:

@@ -217,6 +217,13 @@ def test_throttle_waits_exactly_retry_after(outbox: Outbox, client: FakeClient, 
     assert drainer.drain_once().acked == 2
 
 
+def test_an_outage_waits_the_retry_after_dataverse_sent(outbox: Outbox, client: FakeClient, drainer: Drainer) -> None:
+    outbox.put(call(1))
+    client.fail_next = [ServerError("Service Unavailable", status=503, retry_after_s=120)]
+    report = drainer.drain_once()
+    assert report.wait_s == 120 and outbox.depth() == 1
+
+
 def test_auth_failure_pauses_the_environment(outbox: Outbox, client: FakeClient, drainer: Drainer,
                                              caplog: pytest.LogCaptureFixture) -> None:
     outbox.put(call(1))

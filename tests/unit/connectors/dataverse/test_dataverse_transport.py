@@ -112,6 +112,13 @@ def test_a_create_is_not_resent_after_a_503(client, wire, sleep):
     assert sleep.waits == [] and client.stats.requests == 1
 
 
+def test_a_503_carries_its_retry_after_for_the_caller(client, wire, sleep):
+    wire.post(API + "accounts", status=503, json=UNAVAILABLE, headers={"Retry-After": "42"})
+    with pytest.raises(ServerError) as caught:
+        client.create("accounts", {"name": "x"})
+    assert caught.value.retry_after_s == 42
+
+
 def test_a_create_read_timeout_is_outcome_unknown_and_not_resent(client, wire, sleep):
     wire.post(API + "accounts", body=requests.ReadTimeout("read timed out"))
     with pytest.raises(ResponseLostError) as caught:

@@ -9,7 +9,7 @@ import pytest
 from connectors.errors import RejectedError
 from connectors.pbx.ami.commands import command_output, originate_fields, originate_outcome, spy_fields
 from connectors.pbx.ami.message import AmiMessage, parse_frame
-from connectors.pbx.ami.session import Backoff
+from connectors.pbx.transport import Backoff
 
 
 def _msg(raw: bytes) -> AmiMessage:
