@@ -23,18 +23,11 @@ from dataverse_schema.columns import (
     when,
 )
 from dataverse_schema.model import Area, Cascade, Ownership, TableExtension, choices
+from dataverse_schema.telephony import LINK_STATUS
 
 AREA_NAME = "fax"
 
 SERVER_KINDS = choices(("HylaFAX", "HylaFAX"), ("Windows Fax Server", "فکس سرور ویندوز"), ("MyFax", "MyFax"))
-SERVER_STATUS = choices(
-    ("Unknown", "نامشخص"),
-    ("Connected", "متصل"),
-    ("Disconnected", "قطع"),
-    ("Login failed", "خطای ورود"),
-    ("Error", "خطا"),
-    default=0,
-)
 FAX_STATUS = choices(
     ("Draft", "پیش‌نویس"),
     ("Pending", "در صف ارسال"),
@@ -83,7 +76,7 @@ FAX_SERVER = custom_table(
                 default=True),
         text("comms_CredentialReference", "Credential Reference", "For MyFax: Key Vault secret URI or "
              "app-setting name of the account key. Never the secret itself.", length=500),
-        choice("comms_LinkStatus", "Link Status", SERVER_STATUS, "The last report on the link to the server."),
+        choice("comms_LinkStatus", "Link Status", LINK_STATUS, "The last report on the link to the server."),
         text("comms_LinkDetail", "Link Detail", "Plain-words detail of the last link problem.", length=500),
         when("comms_LastSeenOn", "Last Seen On", "When the server was last reached."),
     ),
