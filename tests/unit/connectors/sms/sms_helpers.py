@@ -11,6 +11,7 @@ import pytest
 import requests
 import urllib3.exceptions
 
+from connectors.errors import NotSentError, OutcomeUnknownError
 from domain.sms import OutgoingSms
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sms"
@@ -34,6 +35,17 @@ def refused_connection() -> requests.ConnectionError:
 def reset_after_send() -> requests.ConnectionError:
     """What requests raises when the connection drops while waiting for the reply."""
     return requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError()))
+
+
+def transport_faults() -> list[tuple[Exception, type[Exception]]]:
+    """Each way the HTTP exchange can fail, with the error a provider must raise for it:
+    nothing sent (safe to retry) versus sent with no usable answer (reconcile first)."""
+    return [
+        (requests.ConnectTimeout(), NotSentError),
+        (refused_connection(), NotSentError),
+        (requests.ReadTimeout(), OutcomeUnknownError),
+        (reset_after_send(), OutcomeUnknownError),
+    ]
 
 
 def assert_canary_hidden(caplog: pytest.LogCaptureFixture, run: Callable[[], None], secret: str = CANARY) -> None:

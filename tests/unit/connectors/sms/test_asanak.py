@@ -15,7 +15,6 @@ from responses import matchers
 from connectors.errors import (
     AuthError,
     BadReplyError,
-    NotSentError,
     OutcomeUnknownError,
     RateLimitedError,
     RejectedError,
@@ -29,8 +28,7 @@ from .sms_helpers import (
     assert_canary_hidden,
     fixture_bytes,
     outgoing,
-    refused_connection,
-    reset_after_send,
+    transport_faults,
 )
 
 BASE = "https://sms.asanak.ir/webservice/v2rest"
@@ -158,15 +156,7 @@ def test_http_failures_and_junk(asanak, wire, status, payload, error):
         asanak.send(outgoing())
 
 
-@pytest.mark.parametrize(
-    "fault, error",
-    [
-        (requests.ConnectTimeout(), NotSentError),
-        (refused_connection(), NotSentError),
-        (requests.ReadTimeout(), OutcomeUnknownError),
-        (reset_after_send(), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("fault, error", transport_faults())
 def test_transport_faults(asanak, wire, fault, error):
     wire.post(SEND, body=fault)
     with pytest.raises(error):

@@ -18,7 +18,6 @@ from responses import matchers
 from connectors.errors import (
     AuthError,
     BadReplyError,
-    NotSentError,
     OutcomeUnknownError,
     RateLimitedError,
     RejectedError,
@@ -32,8 +31,7 @@ from .sms_helpers import (
     assert_canary_hidden,
     fixture_bytes,
     outgoing,
-    refused_connection,
-    reset_after_send,
+    transport_faults,
 )
 
 BASE = "https://sms.magfa.com/api/http/sms/v2"
@@ -163,15 +161,7 @@ def test_http_failures_and_junk(magfa, wire, status, payload, error):
         magfa.send(outgoing())
 
 
-@pytest.mark.parametrize(
-    "fault, error",
-    [
-        (requests.ConnectTimeout(), NotSentError),
-        (refused_connection(), NotSentError),
-        (requests.ReadTimeout(), OutcomeUnknownError),
-        (reset_after_send(), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("fault, error", transport_faults())
 def test_transport_faults(magfa, wire, fault, error):
     wire.post(SEND, body=fault)
     with pytest.raises(error):

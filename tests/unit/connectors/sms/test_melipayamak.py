@@ -14,7 +14,6 @@ from responses import matchers
 from connectors.errors import (
     AuthError,
     BadReplyError,
-    NotSentError,
     OutcomeUnknownError,
     RateLimitedError,
     RejectedError,
@@ -28,8 +27,7 @@ from .sms_helpers import (
     assert_canary_hidden,
     fixture_bytes,
     outgoing,
-    refused_connection,
-    reset_after_send,
+    transport_faults,
 )
 
 BASE = "https://rest.payamak-panel.com/api/SendSMS"
@@ -169,15 +167,7 @@ def test_envelope_is_read_case_insensitively(melipayamak, wire):
     assert melipayamak.send(outgoing()).provider_id == "3741437414"
 
 
-@pytest.mark.parametrize(
-    "fault, error",
-    [
-        (requests.ConnectTimeout(), NotSentError),
-        (refused_connection(), NotSentError),
-        (requests.ReadTimeout(), OutcomeUnknownError),
-        (reset_after_send(), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("fault, error", transport_faults())
 def test_transport_faults(melipayamak, wire, fault, error):
     wire.post(SEND, body=fault)
     with pytest.raises(error):

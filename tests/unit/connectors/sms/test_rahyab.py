@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from connectors.errors import (
     AuthError,
     BadReplyError,
-    NotSentError,
     OutcomeUnknownError,
     RateLimitedError,
     RejectedError,
@@ -38,8 +37,7 @@ from .sms_helpers import (
     assert_canary_hidden,
     fixture_bytes,
     outgoing,
-    refused_connection,
-    reset_after_send,
+    transport_faults,
 )
 
 URL = "http://193.104.22.14:2055/CPSMSService/Access"
@@ -165,15 +163,7 @@ def test_refusal_carries_rahyabs_text(rahyab, wire):
     assert (caught.value.code, caught.value.reason) == ("refused", "Not enough credit")
 
 
-@pytest.mark.parametrize(
-    "fault, error",
-    [
-        (requests.ConnectTimeout(), NotSentError),
-        (refused_connection(), NotSentError),
-        (requests.ReadTimeout(), OutcomeUnknownError),
-        (reset_after_send(), OutcomeUnknownError),
-    ],
-)
+@pytest.mark.parametrize("fault, error", transport_faults())
 def test_transport_faults(rahyab, wire, fault, error):
     wire.post(URL, body=fault)
     with pytest.raises(error):
