@@ -22,8 +22,6 @@ changes to one record reach Dataverse in the order they were made.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import decimal
 import json
 import sqlite3
 import threading
@@ -33,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from connectors.dataverse import AlternateKey, RecordId, RecordRef
+from connectors.dataverse import AlternateKey, RecordId, RecordRef, jsonbody
 from connectors.dataverse.refs import entity_path
 
 DEFAULT_LEASE_S = 300.0
@@ -354,18 +352,4 @@ def _decode_ref(stored: str) -> RecordRef:
 
 
 def _encode_body(body: Mapping[str, Any]) -> str:
-    return json.dumps(dict(body), ensure_ascii=False, separators=(",", ":"), default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("datetimes queued for Dataverse must be timezone-aware")
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    raise TypeError(f"cannot queue values of type {type(value).__name__} for Dataverse")
+    return jsonbody.dumps(dict(body))

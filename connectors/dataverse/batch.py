@@ -21,6 +21,7 @@ from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
+from connectors.dataverse import jsonbody
 from connectors.dataverse.errors import BadResponseError, DataverseError, error_from_reply
 from connectors.dataverse.refs import entity_id_from_url
 
@@ -157,7 +158,7 @@ def _operation_lines(operation: Operation, api_path: str) -> list[str]:
     lines += [f"{name}: {value}" for name, value in operation.headers]
     if operation.body is None:
         return lines + ["", ""]
-    body = json.dumps(operation.body, ensure_ascii=False, separators=(",", ":"))
+    body = jsonbody.dumps(operation.body)
     return lines + ["Content-Type: application/json; type=entry", "", body]
 
 

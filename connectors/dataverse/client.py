@@ -9,20 +9,17 @@ messages. Network, retries and error translation live in
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import ipaddress
 import json
 import logging
 import re
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 import requests
 
-from connectors.dataverse import bulk, odata
+from connectors.dataverse import bulk, jsonbody, odata
 from connectors.dataverse.auth import BearerAuth, TokenProvider
 from connectors.dataverse.batch import Batch, BatchResult, encode_batch, is_idempotent, parse_batch_response
 from connectors.dataverse.delta import DeltaPage, split_entries
@@ -334,21 +331,7 @@ def _next_link(page: Mapping[str, Any]) -> str | None:
 
 
 def _encode_json(document: Any) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_json_default).encode("utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise ValueError("datetimes sent to Dataverse must be timezone-aware")
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    raise TypeError(f"cannot send values of type {type(value).__name__} to Dataverse")
+    return jsonbody.dumps(document).encode("utf-8")
 
 
 def _checked_base_url(base_url: str) -> str:
