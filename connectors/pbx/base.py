@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import ClassVar, Protocol
 
 from domain.calls.events import CallEvent
@@ -93,3 +94,8 @@ class PbxConnector(Protocol):
     async def test_connection(self) -> ConnectionReport: ...
 
     async def run_command(self, command: str) -> CommandOutput: ...
+
+
+def utc_now() -> datetime:
+    """The default clock of PBX links: an aware UTC now. Tests inject their own."""
+    return datetime.now(UTC)

@@ -16,7 +16,7 @@ import random
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from connectors.errors import ConnectorError
@@ -27,7 +27,7 @@ from connectors.pbx.ami.message import AmiMessage, BadFrame
 from connectors.pbx.ami.session import AmiSession, LinkState
 from connectors.pbx.ami.settings import AmiSettings, Dialect
 from connectors.pbx.ami.translator import AmiTranslator, Snapshot
-from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult
+from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult, utc_now
 from domain.calls.events import CallEvent
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,6 @@ def make_translator(settings: AmiSettings, *, modern: bool) -> AmiTranslator:
     return ModernTranslator(settings.system, settings.channels)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _new_action_id() -> str:
     return uuid.uuid4().hex
 
@@ -59,7 +55,7 @@ class AmiConnector:
 
     kind: ClassVar[str] = "asterisk-ami"
 
-    def __init__(self, settings: AmiSettings, *, clock: Callable[[], datetime] = _utc_now,
+    def __init__(self, settings: AmiSettings, *, clock: Callable[[], datetime] = utc_now,
                  ids: Callable[[], str] = _new_action_id, rng: random.Random | None = None,
                  on_bad_frame: Callable[[BadFrame], None] | None = None, kept_bad_frames: int = 100):
         self.settings = settings
@@ -186,6 +182,6 @@ class AmiConnector:
 
 async def probe(settings: AmiSettings, *, ids: Callable[[], str] = _new_action_id) -> ConnectionReport:
     """"Test connection" for a telephony-system record: log in with events off, Ping, CoreSettings, Logoff."""
-    probe_session = AmiSession(settings, clock=_utc_now, ids=ids, rng=random.Random(),
+    probe_session = AmiSession(settings, clock=utc_now, ids=ids, rng=random.Random(),
                                on_event=lambda message, at: None, on_bad_frame=lambda frame: None)
     return await probe_session.probe()

@@ -22,6 +22,8 @@ from domain.calls.events import CallEvent
 class LegacyTranslator(AmiTranslator):
     """Translates Asterisk 1.8 / 11 events; see the module docstring for the mapping."""
 
+    agent_keys = ("AgentCalled", "Member", "Interface", "DestinationChannel", "MemberName")
+
     def _dialect_handlers(self) -> dict[str, Handler]:
         return {
             "Newchannel": self._on_newchannel,
@@ -98,21 +100,6 @@ class LegacyTranslator(AmiTranslator):
     def _on_leave(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         call = self.book.call_of(message.get("Uniqueid"))
         return [] if call is None else self.book.queue_leave(call, at)
-
-    def _agent_extension(self, message: AmiMessage) -> str | None:
-        for key in ("AgentCalled", "Member", "Interface", "DestinationChannel", "MemberName"):
-            extension = self.book.classifier.extension_of(message.get(key))
-            if extension:
-                return extension
-        return None
-
-    def _on_agent_called(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
-        return self.book.ring(call, extension, at) if call and extension else []
-
-    def _on_agent_connect(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
-        return self.book.answer(call, extension, at) if call and extension else []
 
     def _on_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         transferer, target = message.get("Uniqueid"), message.get("TargetUniqueid")

@@ -21,6 +21,8 @@ from domain.calls.events import CallEvent
 class ModernTranslator(AmiTranslator):
     """Translates Asterisk 12+ events; see the module docstring for the mapping."""
 
+    agent_keys = ("Interface", "DestChannel", "MemberName")
+
     def _dialect_handlers(self) -> dict[str, Handler]:
         return {
             "Newchannel": self._on_newchannel,
@@ -76,21 +78,6 @@ class ModernTranslator(AmiTranslator):
     def _on_queue_leave(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         call = self.book.call_of(message.get("Uniqueid"))
         return [] if call is None else self.book.queue_leave(call, at)
-
-    def _agent_extension(self, message: AmiMessage) -> str | None:
-        for key in ("Interface", "DestChannel", "MemberName"):
-            extension = self.book.classifier.extension_of(message.get(key))
-            if extension:
-                return extension
-        return None
-
-    def _on_agent_called(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
-        return self.book.ring(call, extension, at) if call and extension else []
-
-    def _on_agent_connect(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
-        return self.book.answer(call, extension, at) if call and extension else []
 
     def _on_blind_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         call = self.book.call_of(message.get("TransfereeUniqueid")) or self.book.call_of(

@@ -45,7 +45,13 @@ class Snapshot:
 
 
 class AmiTranslator:
-    """Shared handlers; a dialect subclass adds its own in ``_dialect_handlers``."""
+    """Shared handlers; a dialect subclass adds its own in ``_dialect_handlers``.
+
+    ``agent_keys`` are the headers, in order of preference, that name the queue
+    member an ``AgentCalled`` / ``AgentConnect`` event is about; they differ by dialect.
+    """
+
+    agent_keys: tuple[str, ...] = ()
 
     def __init__(self, system: str, rules: ChannelRules):
         self.book = CallBook(system, ChannelClassifier(rules))
@@ -60,6 +66,21 @@ class AmiTranslator:
 
     def _dialect_handlers(self) -> dict[str, Handler]:
         return {}
+
+    def _agent_extension(self, message: AmiMessage) -> str | None:
+        for key in self.agent_keys:
+            extension = self.book.classifier.extension_of(message.get(key))
+            if extension:
+                return extension
+        return None
+
+    def _on_agent_called(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
+        return self.book.ring(call, extension, at) if call and extension else []
+
+    def _on_agent_connect(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        call, extension = self.book.call_of(message.get("Uniqueid")), self._agent_extension(message)
+        return self.book.answer(call, extension, at) if call and extension else []
 
     def translate(self, message: AmiMessage, received_at: datetime) -> list[CallEvent]:
         """The call events one AMI message implies; ``[]`` for events we do not need."""

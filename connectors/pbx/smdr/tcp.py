@@ -27,12 +27,12 @@ import re
 import socket
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.errors import AuthError, NotSentError
-from connectors.pbx.base import ConnectionReport, ConnectionState
+from connectors.pbx.base import ConnectionReport, ConnectionState, utc_now
 from connectors.pbx.transport.backoff import Backoff
 from connectors.pbx.transport.serial_link import ByteSink
 from connectors.settings import Secret
@@ -76,14 +76,10 @@ class LinkLostError(Exception):
     """The TCP link closed or went silent; the caller logs in again after a backoff."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SmdrTcpLink:
     """Logs in to the SMDR console and pumps the record bytes into a sink until :meth:`stop`."""
 
-    def __init__(self, settings: SmdrTcpSettings, *, system: str, clock: Callable[[], datetime] = _utc_now,
+    def __init__(self, settings: SmdrTcpSettings, *, system: str, clock: Callable[[], datetime] = utc_now,
                  rng: random.Random | None = None):
         self.settings = settings
         self.system = system

@@ -29,14 +29,14 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 import serial
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.errors import NotSentError
-from connectors.pbx.base import ConnectionReport, ConnectionState
+from connectors.pbx.base import ConnectionReport, ConnectionState, utc_now
 from connectors.pbx.transport.backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,10 @@ class SerialSettings(BaseModel):
         return self
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class SerialLink:
     """Keeps one port open and pumps what it reads into a sink until :meth:`stop`."""
 
-    def __init__(self, settings: SerialSettings, *, system: str, clock: Callable[[], datetime] = _utc_now,
+    def __init__(self, settings: SerialSettings, *, system: str, clock: Callable[[], datetime] = utc_now,
                  rng: random.Random | None = None):
         self.settings = settings
         self.system = system
