@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.pbx.ami.framing import AmiFramer
 from connectors.pbx.ami.message import AmiMessage, Banner, parse_frame
+from connectors.pbx.ami.settings import ChannelRules
 from connectors.pbx.callerid import PARSERS, CallerIdStream
 from connectors.pbx.smdr import BadFrame, Calendar, DateOrder, SmdrProfile, SmdrStream
 from domain.calls.events import CallEvent, Direction
@@ -55,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.add_argument("--calendar", choices=[c.value for c in Calendar], default="gregorian")
     replay.add_argument("--timezone", default="UTC", help="the PBX's zone for SMDR times, e.g. Asia/Tehran")
     replay.add_argument("--dialect", choices=("auto", "legacy", "modern"), default="auto", help="AMI dialect")
+    replay.add_argument("--trunk", action="append", default=[], metavar="PATTERN",
+                        help="AMI trunk channel pattern, e.g. 'PJSIP/provider*' (repeatable; replaces the "
+                             "defaults DAHDI/* and IAX2/*)")
+    replay.add_argument("--inbound-context", action="append", default=[], metavar="CONTEXT",
+                        help="dialplan context that marks an AMI channel as a trunk (repeatable; adds to the "
+                             "FreePBX defaults)")
     replay.add_argument("--device", choices=sorted(PARSERS), default="segal", help="caller-ID box format")
     replay.add_argument("--country", type=int, default=98, help="country calling code (default 98)")
     replay.add_argument("--city", default="21", help="city code local numbers belong to (default 21)")
@@ -81,7 +88,12 @@ def run_replay(args: argparse.Namespace) -> int:
         profile = SmdrProfile(args.model, DateOrder(args.date_order), Calendar(args.calendar), zone)
         events = smdr_events(data, args.system, profile, problems)
     elif args.format == "ami":
-        events = ami_events(data, args.system, args.dialect, problems)
+        try:
+            rules = channel_rules(args.trunk, args.inbound_context)
+        except ValueError as exc:
+            print(f"commsuite calls replay: {exc}", file=sys.stderr)
+            return 2
+        events = ami_events(data, args.system, args.dialect, problems, rules)
     else:
         events = cid_events(data, args.system, args.device, problems)
     hidden = {args.system: [e.strip() for e in args.hidden.split(",") if e.strip()]}
@@ -104,10 +116,22 @@ def smdr_events(data: bytes, system: str, profile: SmdrProfile, problems: list[R
     return events
 
 
-def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProblem]) -> list[CallEvent]:
+def channel_rules(trunks: list[str], inbound_contexts: list[str]) -> ChannelRules:
+    """The AMI channel rules for a replay: the defaults, with the site's trunks and inbound contexts."""
+    defaults = ChannelRules()
+    for value in [*trunks, *inbound_contexts]:
+        if not value.strip() or any(ch.isspace() for ch in value):
+            raise ValueError(f"channel pattern or context {value!r} is empty or has spaces")
+    return ChannelRules(
+        trunk_channels=tuple(trunks) or defaults.trunk_channels,
+        inbound_contexts=(*defaults.inbound_contexts, *inbound_contexts),
+    )
+
+
+def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProblem],
+               rules: ChannelRules | None = None) -> list[CallEvent]:
     from connectors.pbx.ami.dialect_legacy import LegacyTranslator
     from connectors.pbx.ami.dialect_modern import ModernTranslator
-    from connectors.pbx.ami.settings import ChannelRules
 
     frames = AmiFramer().feed(data.rstrip(b"\r\n") + b"\r\n\r\n")
     modern = dialect == "modern" or (dialect == "auto" and b"Linkedid:" in data)
@@ -115,7 +139,7 @@ def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProb
         parsed = parse_frame(frame)
         if isinstance(parsed, Banner) and dialect == "auto":
             modern = parsed.is_modern
-    translator = (ModernTranslator if modern else LegacyTranslator)(system, ChannelRules())
+    translator = (ModernTranslator if modern else LegacyTranslator)(system, rules or ChannelRules())
     received_at, events = _EPOCH, []
     for number, frame in enumerate(frames, start=1):
         if frame.lstrip().lower().startswith(b"action:"):

@@ -76,6 +76,7 @@ class CallBook:
             call = self.calls[call_id] = Call(call_id, origin=uniqueid)
             self._describe_origin(call, channel)
         call.channels.add(uniqueid)
+        self._name_outbound_trunk(call)
         return channel
 
     def _describe_origin(self, call: Call, channel: Channel) -> None:
@@ -84,6 +85,16 @@ class CallBook:
             call.external_number = channel.caller_number or None
             call.external_name = _known(channel.caller_name)
             call.line = call.line or (channel.exten if channel.exten not in ("", "s") else None)
+
+    def _name_outbound_trunk(self, call: Call) -> None:
+        """A call with no line yet takes the name of a trunk it reached after its origin (CALL-12)."""
+        if call.line is not None:
+            return
+        for uniqueid in sorted(call.channels - {call.origin}):
+            channel = self.channels[uniqueid]
+            if channel.role is Role.TRUNK:
+                call.line = ChannelName.parse(channel.name).device
+                return
 
     def call_of(self, uniqueid: str) -> Call | None:
         channel = self.channels.get(uniqueid)
@@ -106,6 +117,7 @@ class CallBook:
             keep.channels |= gone.channels
             keep.ivr = {**gone.ivr, **keep.ivr}
             keep.line = keep.line or gone.line
+            self._name_outbound_trunk(keep)
             if keep.direction is None:
                 keep.direction, keep.external_number = gone.direction, gone.external_number
                 keep.external_name = gone.external_name

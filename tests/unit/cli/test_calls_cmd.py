@@ -27,11 +27,11 @@ def pick(calls: list[dict]) -> list[tuple]:
 @pytest.mark.parametrize("capture", ["ami_modern_lf.txt", "ami_modern_crlf.txt", "ami_legacy_lf.txt",
                                      "ami_legacy_crlf.txt"])
 def test_ami_dumps_of_both_dialects_and_line_ends_give_the_same_calls(capsys, capture):
-    calls, problems = replay(capsys, str(CAPTURES / capture), "--format", "ami")
+    calls, problems = replay(capsys, str(CAPTURES / capture), "--format", "ami", "--trunk", "*/provider*")
     assert problems == []
     assert pick(calls) == [
         ("inbound", "answered", "+989121234567", "101", "02191002000", "2024-04-25T07:26:40.080000+00:00", 0, 1),
-        ("outbound", "answered", "+989121234567", "101", None, "2024-04-25T07:30:00.020000+00:00", 0, 1),
+        ("outbound", "answered", "+989121234567", "101", "provider", "2024-04-25T07:30:00.020000+00:00", 0, 1),
     ]
     assert calls[0]["name"] == "رضا احمدی"
 
@@ -71,6 +71,18 @@ def test_hostile_bytes_are_reported_never_fatal(capsys, tmp_path):
     assert calls == [] and problems
 
 
+def test_a_trunk_named_like_an_extension_needs_the_trunk_option(capsys, tmp_path):
+    dump = tmp_path / "numeric_trunk.txt"
+    dump.write_text((CAPTURES / "ami_modern_lf.txt").read_text(encoding="utf-8").replace("provider", "5000"),
+                    encoding="utf-8")
+    without_option, _ = replay(capsys, str(dump), "--format", "ami")
+    with_option, _ = replay(capsys, str(dump), "--format", "ami", "--trunk", "PJSIP/5000")
+    assert [c["direction"] for c in without_option] == ["inbound"]  # 101 → "extension" 5000 looks internal
+    assert [(c["direction"], c["line"], c["extension"]) for c in with_option] == [
+        ("inbound", "02191002000", "101"), ("outbound", "5000", "101")]
+
+
 def test_bad_settings_and_missing_files_exit_2(capsys, tmp_path):
     assert main(["calls", "replay", str(tmp_path / "none.log"), "--format", "smdr"]) == 2
+    assert main(["calls", "replay", str(CAPTURES / "ami_modern_lf.txt"), "--format", "ami", "--trunk", " "]) == 2
     assert main(["calls", "replay", str(CAPTURES / "cid_segal.log"), "--format", "cid", "--country", "999"]) == 2

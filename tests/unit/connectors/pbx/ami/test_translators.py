@@ -81,7 +81,8 @@ def test_inbound_call_carries_did_caller_name_ivr_data_and_event_times(dialect: 
 @pytest.mark.parametrize("dialect", ["modern", "legacy"])
 def test_outbound_call_reports_the_dialled_number(dialect: str) -> None:
     dial = _play(dialect, "outbound")[0]
-    assert dial.direction is Direction.OUTBOUND and dial.external_number == CUSTOMER and dial.line is None
+    assert dial.direction is Direction.OUTBOUND and dial.external_number == CUSTOMER
+    assert dial.line == "provider"  # the trunk it left on
 
 
 def test_queue_events_name_the_queue() -> None:
