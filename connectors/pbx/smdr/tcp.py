@@ -76,6 +76,10 @@ class LinkLostError(Exception):
     """The TCP link closed or went silent; the caller logs in again after a backoff."""
 
 
+class QuietLinkError(LinkLostError):
+    """No output for ``idle_timeout_s``: a quiet night, or a dead link; logging in again tells which."""
+
+
 class SmdrTcpLink:
     """Logs in to the SMDR console and pumps the record bytes into a sink until :meth:`stop`."""
 
@@ -102,6 +106,9 @@ class SmdrTcpLink:
                     log.error("SMDR login refused by %s:%s", self.settings.host, self.settings.port,
                               extra={"system": self.system, "operation": "login"})
                     raise
+                except QuietLinkError as exc:
+                    log.info("No SMDR output from %s (%s); logging in again to check the link",
+                             self.settings.host, exc, extra={"system": self.system})
                 except (OSError, TimeoutError, LinkLostError) as exc:
                     if not self._stopping.is_set():
                         log.warning("SMDR link to %s lost: %s", self.settings.host, exc or type(exc).__name__,
@@ -201,7 +208,7 @@ class SmdrTcpLink:
                 async with asyncio.timeout(self.settings.idle_timeout_s):
                     chunk = await reader.read(_READ_CHUNK)
             except TimeoutError as exc:
-                raise LinkLostError(f"silent for {self.settings.idle_timeout_s:g} s") from exc
+                raise QuietLinkError(f"silent for {self.settings.idle_timeout_s:g} s") from exc
             if not chunk:
                 raise LinkLostError("closed by the PBX")
             await sink(chunk, self._clock())

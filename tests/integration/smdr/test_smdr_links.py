@@ -112,8 +112,16 @@ async def test_drop_logs_in_again_and_keeps_streaming():
         await server.stop()
 
 
+def test_silent_link_is_dropped_and_logged_in_again_without_a_warning(caplog):
+    caplog.set_level(logging.INFO, logger="connectors.pbx.smdr")
+    _logs_in_again_when_silent()
+    quiet = [r for r in caplog.records if "No SMDR output" in r.getMessage()]
+    assert quiet and all(r.levelno == logging.INFO for r in quiet)
+    assert not [r for r in caplog.records if r.name.startswith("connectors") and r.levelno >= logging.WARNING]
+
+
 @run_async
-async def test_silent_link_is_dropped_and_logged_in_again():
+async def _logs_in_again_when_silent():
     server = await SmdrServer().start()
     connector = tcp_connector(server.port, [], idle_timeout_s=0.2)
     task = asyncio.create_task(connector.run())
