@@ -41,6 +41,8 @@ SMS_STATUS = choices(
     ("Failed", "ناموفق"),
     ("Received", "دریافت شده"),
     ("Cancelled", "لغو شده"),
+    ("Sending", "در حال ارسال"),
+    ("Outcome unknown", "نیازمند بررسی"),
     default=0,
 )
 ATTEMPT_STATUS = choices(
@@ -115,6 +117,8 @@ SMS_PROVIDER = custom_table(
         text("comms_BalanceUnit", "Credit Unit", "Unit of the credit, e.g. IRR, messages, USD.", length=20),
         when("comms_BalanceReadOn", "Credit Read On", "When the credit was last read.", fa="زمان خواندن اعتبار"),
         decimal("comms_LowBalanceThreshold", "Low-Credit Warning", "Warn administrators below this credit."),
+        boolean("comms_IsLowBalance", "Credit Low", "Set when the last credit read was at or below the "
+                "low-credit warning (SMS-14).", fa="اعتبار کم"),
         integer("comms_PollIntervalSeconds", "Polling Interval (seconds)", "How often inbound messages and "
                 "delivery reports are polled; 0 when the provider pushes them (SMS-21).", maximum=86_400),
         integer("comms_MaxAttempts", "Send Attempts", "Attempts before a message is marked failed (SMS-22, "
@@ -228,6 +232,13 @@ SMS = activity_table(
         when("comms_DeliveredOn", "Delivered On", "When delivery to the handset was confirmed."),
         when("comms_ReceivedOn", "Received On", "When an inbound message reached the provider."),
         memo("comms_Error", "Error", "Why the message failed, in plain words.", fa="خطا"),
+        when("comms_OperatorOn", "Sent to Operator On", "When the provider handed the message to the mobile "
+             "operator (SMS-20)."),
+        when("comms_FailedOn", "Failed On", "When the message was given up as failed (SMS-20, SMS-22)."),
+        when("comms_NextAttemptOn", "Next Attempt On", "When a failed send is tried again (SMS-22); empty "
+             "means as soon as possible."),
+        when("comms_ClaimedOn", "Send Claimed On", "When a sender took the message; a claim older than a few "
+             "minutes belongs to a sender that stopped and is taken over."),
     ),
 )
 
@@ -254,6 +265,8 @@ SMS_PROCESS = custom_table(
         when("comms_AcceptedOn", "Accepted On", "When the provider accepted it."),
         when("comms_DeliveredOn", "Delivered On", "When delivery was confirmed."),
         when("comms_StatusCheckedOn", "Status Checked On", "When the status was last read."),
+        when("comms_ReconciledOn", "Reconciled On", "When an attempt whose outcome was unknown was looked up "
+             "at the provider by our id."),
     ),
 )
 
