@@ -5,7 +5,8 @@ and returns the call events it implies. ``make_translator`` picks the dialect
 (:mod:`dialect_legacy` for Asterisk 1.8 / 11, :mod:`dialect_modern` for 12+).
 After a reconnect, :meth:`AmiTranslator.reconcile` folds in the snapshots
 (CoreShowChannels, QueueStatus, ExtensionStateList / DeviceStateList), so calls
-that ended while the link was down are closed and waiting callers pop up again.
+that ended while the link was down are closed, calls already under way are
+adopted (:mod:`snapshot`) and waiting callers pop up again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from connectors.pbx.ami.classify import (
 )
 from connectors.pbx.ami.message import AmiMessage, MessageKind
 from connectors.pbx.ami.settings import ChannelRules
+from connectors.pbx.ami.snapshot import adopt
 from domain.calls.events import CallEvent
 
 Handler = Callable[[AmiMessage, datetime], list[CallEvent]]
@@ -98,11 +100,9 @@ class AmiTranslator:
         """Fold post-reconnect snapshots in. ``candidates`` are the calls open when the link dropped."""
         events: list[CallEvent] = []
         live: set[str] = set()
+        events += adopt(self.book, snapshot.channels, at)
         for item in snapshot.channels:
-            uniqueid = item.get("Uniqueid")
-            if uniqueid and uniqueid not in self.book.channels:
-                self._add_snapshot_channel(item)
-            call = self.book.call_of(uniqueid)
+            call = self.book.call_of(item.get("Uniqueid"))
             if call is not None:
                 live.add(call.call_id)
         for call in self.book.open_calls():
@@ -117,13 +117,6 @@ class AmiTranslator:
         for item in snapshot.device_states:
             events += self._on_device_state(item, at)
         return events
-
-    def _add_snapshot_channel(self, item: AmiMessage) -> None:
-        self.book.add_channel(
-            item.get("Uniqueid"), item.get("Channel"), item.get("Linkedid") or item.get("Uniqueid"),
-            context=item.get("Context"), exten=item.get("Exten") or item.get("Extension"),
-            caller_number=item.get("CallerIDNum"), caller_name=item.get("CallerIDName"),
-        )
 
     # -- shared handlers ------------------------------------------------------------------
 

@@ -1,0 +1,116 @@
+"""Calls already under way when we log in: adopted from a CoreShowChannels snapshot (CALL-03, -07).
+
+A bridge that starts (or reconnects) in the middle of a call saw none of its
+Newchannel / Dial / Bridge events. The snapshot still lists every live
+channel with its state, age and linked call, which is enough to say who is
+ringing, who is talking and, for a call an extension placed, which number it
+dialled; so the call pops up and is logged like any other.
+
+Times are estimates: a call is taken to have started ``Duration`` before the
+snapshot (its oldest channel's age), and an extension to have answered when
+its own channel was created, so a talk time may include a few ring seconds.
+Asterisk 1.8 / 11 list no ``Linkedid``; their two legs are joined through
+``BridgedUniqueid``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from connectors.pbx.ami.callbook import Call, CallBook
+from connectors.pbx.ami.classify import Role
+from connectors.pbx.ami.message import AmiMessage
+from domain.calls.events import CallEvent
+
+_UP = "6"  # Asterisk channel state: connected
+_LONGEST_CALL_S = 7 * 24 * 3600  # anything older is a garbled Duration, not a call
+_DIGITS = re.compile(r"^\+?[0-9*#]{3,}$")
+
+
+def channel_age(item: AmiMessage) -> timedelta:
+    """``Duration`` as ``HH:MM:SS`` (or plain seconds); zero when absent, unreadable or absurd."""
+    text = item.get("Duration").strip()
+    try:
+        parts = [int(p) for p in text.split(":")] if text else []
+    except ValueError:
+        return timedelta(0)
+    if not parts or len(parts) > 3 or any(p < 0 for p in parts):
+        return timedelta(0)
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return timedelta(seconds=seconds) if seconds <= _LONGEST_CALL_S else timedelta(0)
+
+
+def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[CallEvent]:
+    """Add the snapshot's unknown channels to ``book``; the events of the calls they reveal."""
+    items = list(items)
+    states = {item.get("Uniqueid"): item.get("ChannelState").strip() for item in items}
+    new = [item for item in items if item.get("Uniqueid") and item.get("Uniqueid") not in book.channels]
+    new.sort(key=lambda item: _origin_first(book, item))
+    for item in new:
+        book.add_channel(
+            item.get("Uniqueid"), item.get("Channel"), item.get("Linkedid") or item.get("Uniqueid"),
+            context=item.get("Context"), exten=item.get("Exten") or item.get("Extension"),
+            caller_number=item.get("CallerIDNum"), caller_name=item.get("CallerIDName"),
+        )
+    for item in new:
+        _join_bridged_legs(book, item)
+    ages = {item.get("Uniqueid"): channel_age(item) for item in new}
+    events: list[CallEvent] = []
+    for item in new:
+        events += _extension_leg(book, item, at, ages, states)
+    return events
+
+
+def _origin_first(book: CallBook, item: AmiMessage) -> tuple[bool, bool, float]:
+    uniqueid = item.get("Uniqueid")
+    is_origin = (item.get("Linkedid") or uniqueid) == uniqueid
+    is_trunk = book.classifier.role(item.get("Channel"), item.get("Context")) is Role.TRUNK
+    return (not is_origin, not is_trunk, -channel_age(item).total_seconds())
+
+
+def _join_bridged_legs(book: CallBook, item: AmiMessage) -> None:
+    other = item.get("BridgedUniqueid")
+    mine, theirs = book.call_of(item.get("Uniqueid")), book.call_of(other) if other else None
+    if mine is None or theirs is None or mine is theirs:
+        return
+    keep, gone = (theirs, mine) if _has_trunk_origin(book, theirs) else (mine, theirs)
+    book.merge(keep.call_id, gone.call_id)
+
+
+def _has_trunk_origin(book: CallBook, call: Call) -> bool:
+    origin = book.channels.get(call.origin)
+    return origin is not None and origin.role is Role.TRUNK
+
+
+def _extension_leg(book: CallBook, item: AmiMessage, at: datetime, ages: dict[str, timedelta],
+                   states: dict[str, str]) -> list[CallEvent]:
+    uniqueid = item.get("Uniqueid")
+    extension = book.classifier.extension_of(item.get("Channel"))
+    call = book.call_of(uniqueid)
+    if extension is None or call is None:
+        return []
+    started = at - max(ages.get(u, timedelta(0)) for u in call.channels)
+    rung_at = at - ages.get(uniqueid, timedelta(0))
+    if uniqueid == call.origin:
+        number = _dialled(item)
+        reached_trunk = any(book.channels[u].role is Role.TRUNK for u in call.channels if u in book.channels)
+        if not number or not reached_trunk:
+            return []
+        events = book.dial_out(call, extension, number, started)
+        trunk_up = any(book.channels[u].role is Role.TRUNK and states.get(u) == _UP
+                       for u in call.channels if u in book.channels)
+        return events + (book.answer(call, extension, rung_at) if trunk_up else [])
+    events = book.ring(call, extension, started)
+    return events + (book.answer(call, extension, rung_at) if states.get(uniqueid) == _UP else [])
+
+
+def _dialled(item: AmiMessage) -> str:
+    for candidate in (item.get("Exten") or item.get("Extension"), item.get("ConnectedLineNum")):
+        if _DIGITS.match(candidate.strip()):
+            return candidate.strip()
+    return ""
+
