@@ -18,6 +18,8 @@ from dataverse_schema.customizations_xml import build_customizations, serialise
 from dataverse_schema.model import SOLUTION_UNIQUE_NAME
 from solution.components import ComponentProvider, Contribution, SolutionSchema
 from solution.manifest import content_types_xml, solution_xml
+from solution.reports import ViewsAndCharts
+from solution.ribbon import RibbonCommands
 from solution.schema_components import SchemaComponents
 from solution.security import SecurityRoles
 
@@ -56,8 +58,8 @@ class SolutionPackage:
 
 
 def default_providers() -> tuple[ComponentProvider, ...]:
-    """The parts of today's solution; forms, views, ribbons and web resources join here."""
-    return (SchemaComponents(), SecurityRoles())
+    """The parts of the solution: schema, security, views and charts, ribbon buttons and web resources."""
+    return (SchemaComponents(), SecurityRoles(), ViewsAndCharts(), RibbonCommands())
 
 
 def build_package(

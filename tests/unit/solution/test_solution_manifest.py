@@ -9,6 +9,8 @@ import pytest
 from dataverse_schema.model import OPTION_VALUE_PREFIX
 from solution.components import Behaviour, ComponentType, RootComponent
 from solution.manifest import ADDRESS_FIELDS, content_types_xml, solution_xml
+from solution.reports import ViewsAndCharts
+from solution.ribbon import WEB_RESOURCES, RibbonCommands
 from solution.roles import ROLES, SECURED_COLUMNS
 
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
@@ -32,9 +34,13 @@ def manifest(unmanaged) -> ET.Element:
     return ET.fromstring(unmanaged.files["solution.xml"])
 
 
-def test_content_types_are_exactly_the_reference_bytes(unmanaged) -> None:
-    assert unmanaged.files["[Content_Types].xml"] == REFERENCE_CONTENT_TYPES
+def test_content_types_are_exactly_the_reference_bytes() -> None:
+    assert content_types_xml() == REFERENCE_CONTENT_TYPES
     assert b"\n" not in REFERENCE_CONTENT_TYPES
+
+
+def test_the_package_declares_its_web_resource_extensions(unmanaged) -> None:
+    assert unmanaged.files["[Content_Types].xml"] == content_types_xml(["js", "html"])
 
 
 def test_content_types_list_other_extensions_once_each() -> None:
@@ -90,7 +96,16 @@ def test_root_components_cover_tables_choices_roles_and_profiles(schema, manifes
         assert (20, "{" + role.id + "}", "0") in found
     for profile in SECURED_COLUMNS:
         assert (70, "{" + profile.id + "}", "0") in found
-    assert len(found) == len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS)
+    for view in ViewsAndCharts().views:
+        assert (26, "{" + view.id + "}", "0") in found
+    for chart in ViewsAndCharts().charts:
+        assert (59, "{" + chart.id + "}", "0") in found
+    for resource in WEB_RESOURCES:
+        assert (61, "{" + resource.id + "}", "0") in found
+    assert (50, ":RibbonDiffXml", "0") in found
+    provided = ViewsAndCharts().contribute(schema).root_components + RibbonCommands().contribute(schema).root_components
+    assert len(found) == (len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS)
+                          + len(provided))
 
 
 def test_root_components_are_sorted_and_deduplicated() -> None:

@@ -58,10 +58,12 @@ def test_every_global_choice_and_key_is_carried(schema, unmanaged) -> None:
     assert keys == {k.logical_name for t in schema.tables for k in t.keys}
 
 
-def test_the_zip_holds_the_three_files_at_its_root_deflated_with_fixed_timestamps(unmanaged) -> None:
+def test_the_zip_holds_the_manifests_at_its_root_and_web_resources_in_their_folder(unmanaged) -> None:
     with zipfile.ZipFile(io.BytesIO(unmanaged.zip_bytes())) as archive:
         infos = archive.infolist()
-        assert [i.filename for i in infos] == ["solution.xml", "customizations.xml", "[Content_Types].xml"]
+        assert [i.filename for i in infos] == [
+            "solution.xml", "customizations.xml", "WebResources/comms_clicktocall.html",
+            "WebResources/comms_commands.js", "[Content_Types].xml"]
         assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert archive.read("solution.xml") == unmanaged.files["solution.xml"]
