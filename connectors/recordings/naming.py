@@ -1,0 +1,291 @@
+"""Recording file names and folders, and which file belongs to which call (CALL-28). Pure: no I/O.
+
+FreePBX, Issabel and Elastix record a call as
+``<type>-<a>-<b>-YYYYMMDD-HHMMSS-<uniqueid>.<fmt>`` under
+``/var/spool/asterisk/monitor/YYYY/MM/DD/`` (reference/telephony.md §2.8):
+``in-<DID>-<caller>-…``, ``out-<dialled>-<ext>-…``, ``q-<queue>-<caller>-…``,
+``rg-…``, ``exten-…``, ``force-…``, ``ondemand-…``, ``internal-…``. ``wav49``
+is written with the extension ``WAV``. The date and time are the PBX's local
+wall clock. The unique id is the Asterisk ``UNIQUEID`` of the channel that
+started recording, which for an ordinary call is its ``Linkedid``.
+
+The finder prefers a file whose name carries the call's id as a whole token;
+failing that, a file stamped within a window around the call that names the
+call's number or extension. Recorder boxes and older systems that use other
+layouts are matched the same way, from whatever id, date-time and numbers
+their names carry.
+
+Names come from a remote listing and are hostile until proven otherwise:
+anything that is not a plain file name (separators, ``..``, control
+characters, over :data:`MAX_NAME_LENGTH`) is never a candidate, and
+:func:`join_inside` refuses any path that would leave the store's root.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from connectors.recordings.base import RecordingFile, UnsafePathError
+from domain.calls.record import CallRecord
+
+#: The Dataverse file-name column (``comms_filename``, part of the recording's alternate key) holds 200.
+MAX_NAME_LENGTH = 200
+
+#: MIME type by file extension as Asterisk writes it. ``WAV`` is wav49: GSM 6.10 in a WAV container.
+MIME_TYPES = {
+    "wav": "audio/wav",
+    "wav49": "audio/wav",
+    "gsm": "audio/x-gsm",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+}
+
+DEFAULT_WINDOW_S = 120.0
+
+_FREEPBX = re.compile(
+    r"^(?P<kind>[A-Za-z]+)-(?P<a>[^-]*)-(?P<b>[^-]*)-(?P<date>\d{8})-(?P<time>\d{6})-(?P<uid>\d+\.\d+)$"
+)
+_STAMP = re.compile(r"(?<!\d)(?P<date>\d{8})-(?P<time>\d{6})(?!\d)")
+_DIGIT_RUN = re.compile(r"\d{3,}")
+_PLACEHOLDER_RUN = re.compile(r"(?<![A-Za-z])((?:YYYY|MM|DD)+)(?![A-Za-z])")
+_PLACEHOLDER = re.compile(r"YYYY|MM|DD")
+_NUMBER_TAIL_DIGITS = 9
+_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
+@dataclass(frozen=True)
+class RecordingName:
+    """What a file name says. ``kind`` (``in``, ``out``, ``q``, …) is set only for the FreePBX layout;
+    ``recorded_at`` is the PBX's naive local wall time, ``None`` when the name has no valid stamp."""
+
+    name: str
+    extension: str
+    mime_type: str
+    kind: str | None = None
+    recorded_at: datetime | None = None
+    unique_id: str | None = None
+    numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordingMatch:
+    """The file picked for a call and why (``"unique id"`` or ``"time and number"``)."""
+
+    file: RecordingFile
+    parsed: RecordingName
+    reason: str
+
+
+# -- names ---------------------------------------------------------------------------------
+
+
+def is_safe_name(name: object) -> bool:
+    """True for a plain file name: text, no separators, not ``.``/``..``, no control characters,
+    at most :data:`MAX_NAME_LENGTH` characters."""
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
+        return False
+    if name in (".", "..") or "/" in name or "\\" in name:
+        return False
+    return all(ch.isprintable() for ch in name)
+
+
+def mime_type_of(name: str) -> str | None:
+    """The MIME type of a recording file name, ``None`` when it is not a recording format we read."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        return None
+    if extension == "WAV":
+        return MIME_TYPES["wav49"]
+    return MIME_TYPES.get(extension.lower())
+
+
+def parse_recording_name(name: str) -> RecordingName | None:
+    """Read a recording's name; ``None`` when it is unsafe or not an audio format we attach."""
+    if not is_safe_name(name):
+        return None
+    mime_type = mime_type_of(name)
+    if mime_type is None:
+        return None
+    stem, _, extension = name.rpartition(".")
+    found = _FREEPBX.match(stem)
+    if found:
+        return RecordingName(
+            name, extension, mime_type, kind=found["kind"].lower(),
+            recorded_at=_stamp(found["date"], found["time"]), unique_id=found["uid"],
+            numbers=tuple(part for part in (found["a"], found["b"]) if part),
+        )
+    stamp = _STAMP.search(stem)
+    recorded_at = _stamp(stamp["date"], stamp["time"]) if stamp else None
+    numbers = tuple(run for run in _DIGIT_RUN.findall(_without(stem, stamp)))
+    return RecordingName(name, extension, mime_type, recorded_at=recorded_at, numbers=numbers)
+
+
+def _without(stem: str, stamp: re.Match[str] | None) -> str:
+    return stem if stamp is None else stem[: stamp.start()] + "-" + stem[stamp.end():]
+
+
+def _stamp(day: str, time: str) -> datetime | None:
+    try:
+        return datetime.strptime(day + time, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None  # 20251399-250000 and the like: a name, not a time
+
+
+def has_unique_id(name: str, unique_id: str) -> bool:
+    """True when ``unique_id`` appears in ``name`` as a whole token (``1700.1`` is not in ``1700.12``)."""
+    if not unique_id:
+        return False
+    stem = name.rpartition(".")[0] or name
+    return re.search(rf"(?<![\d.]){re.escape(unique_id)}(?![\d.])", stem) is not None
+
+
+# -- folders -------------------------------------------------------------------------------
+
+
+def check_folder_pattern(pattern: str) -> str:
+    """``pattern`` normalised (``/`` separators, no trailing slash); :class:`UnsafePathError` when
+    it is empty, relative or climbs with ``..``. Windows paths (``D:\\Rec``, ``\\\\nas\\rec``) are accepted."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise UnsafePathError("no recording folder is set", code="unsafe_path")
+    cleaned = pattern.strip().replace("\\", "/")
+    if not _is_absolute(cleaned):
+        raise UnsafePathError(f"the recording folder {pattern!r} must be an absolute path", code="unsafe_path")
+    if ".." in cleaned.split("/") or not all(ch.isprintable() for ch in cleaned):
+        raise UnsafePathError(f"the recording folder {pattern!r} may not contain '..' or control characters",
+                              code="unsafe_path")
+    return posixpath.normpath(cleaned)
+
+
+def _is_absolute(path: str) -> bool:
+    """``/…``, ``//server/share/…`` or a Windows drive (``D:/…``), separators already made ``/``."""
+    return path.startswith("/") or _DRIVE.match(path) is not None
+
+
+def pattern_root(pattern: str) -> str:
+    """The fixed part of a folder pattern, before the first folder holding a placeholder."""
+    kept: list[str] = []
+    for part in check_folder_pattern(pattern).split("/"):
+        if _PLACEHOLDER_RUN.search(part):
+            break
+        kept.append(part)
+    return "/".join(kept) or "/"
+
+
+def folder_for_day(pattern: str, day: date) -> str:
+    """The folder ``pattern`` names on ``day``: ``YYYY``, ``MM`` and ``DD`` (alone or run together,
+    as in ``YYYYMMDD``) replaced; letters around them (``COMMS``) are left alone."""
+    values = {"YYYY": f"{day.year:04d}", "MM": f"{day.month:02d}", "DD": f"{day.day:02d}"}
+    folder = _PLACEHOLDER_RUN.sub(lambda run: _PLACEHOLDER.sub(lambda t: values[t[0]], run[0]),
+                                  check_folder_pattern(pattern))
+    return folder
+
+
+def candidate_days(record: CallRecord, pbx_tz: tzinfo | None = None) -> list[date]:
+    """The PBX-local days whose folders may hold the call's file: the start day, the end day, then
+    the day before and the day after (a call over midnight, a PBX clock slightly off)."""
+    start = _wall(record.started_at, pbx_tz)
+    end = _wall(record.ended_at, pbx_tz) if record.ended_at else start
+    ordered = [start.date(), end.date(), start.date() - timedelta(days=1), end.date() + timedelta(days=1)]
+    return list(dict.fromkeys(ordered))
+
+
+def candidate_folders(pattern: str, record: CallRecord, pbx_tz: tzinfo | None = None) -> list[str]:
+    """Folders to list for the call, most likely first; the flat root last when the pattern has
+    placeholders (old Elastix / FreePBX 2.x wrote every recording into ``monitor/`` itself)."""
+    folders = [folder_for_day(pattern, day) for day in candidate_days(record, pbx_tz)]
+    root = pattern_root(pattern)
+    if root != check_folder_pattern(pattern):
+        folders.append(root)
+    return list(dict.fromkeys(folders))
+
+
+def join_inside(root: str, folder: str, name: str) -> str:
+    """``folder/name`` as a POSIX path, refused with :class:`UnsafePathError` unless ``name`` is a
+    plain file name and the result stays inside ``root``."""
+    if not is_safe_name(name):
+        raise UnsafePathError(f"{name!r} is not a plain file name", code="unsafe_path")
+    path = posixpath.normpath(posixpath.join(folder.replace("\\", "/"), name))
+    ensure_inside(root, path)
+    return path
+
+
+def ensure_inside(root: str, path: str) -> str:
+    """``path`` normalised, or :class:`UnsafePathError` when it is not ``root`` or below it."""
+    base = posixpath.normpath(root.replace("\\", "/"))
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    if not _is_absolute(base) or not _is_absolute(normal):
+        raise UnsafePathError(f"{path!r} is not an absolute path", code="unsafe_path")
+    if normal != base and not normal.startswith(base.rstrip("/") + "/"):
+        raise UnsafePathError(f"{path!r} is outside the recordings folder {base!r}", code="unsafe_path")
+    return normal
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+def find_recording(record: CallRecord, files: Iterable[RecordingFile], *, window_s: float = DEFAULT_WINDOW_S,
+                   pbx_tz: tzinfo | None = None) -> RecordingMatch | None:
+    """The call's recording among ``files``, or ``None``.
+
+    First a file carrying ``record.call_id`` as a whole token (the largest, if
+    a call was recorded in several formats); otherwise the file stamped closest
+    to the call's start, within ``window_s`` seconds before the start and after
+    the end, that names the call's external number (compared on the last nine
+    digits) or, for a call with no external number, its extension.
+    """
+    parsed = [(file, name) for file in files if (name := parse_recording_name(file.name)) is not None]
+    by_id = [(f, n) for f, n in parsed if n.unique_id == record.call_id or has_unique_id(f.name, record.call_id)]
+    if by_id:
+        file, name = max(by_id, key=lambda pair: (pair[0].size_bytes, pair[0].name))
+        return RecordingMatch(file, name, "unique id")
+    start = _wall(record.started_at, pbx_tz)
+    end = _wall(record.ended_at, pbx_tz) if record.ended_at else start
+    earliest, latest = start - timedelta(seconds=window_s), end + timedelta(seconds=window_s)
+    near = [(abs((n.recorded_at - start).total_seconds()), f.name, f, n) for f, n in parsed
+            if n.recorded_at is not None and earliest <= n.recorded_at <= latest and _names_party(n, record)]
+    if not near:
+        return None
+    _, _, file, name = min(near, key=lambda row: (row[0], row[1]))
+    return RecordingMatch(file, name, "time and number")
+
+
+def _names_party(name: RecordingName, record: CallRecord) -> bool:
+    if record.external_number:
+        return any(same_number(part, record.external_number) for part in name.numbers)
+    extension = _digits(record.extension or "")
+    return bool(extension) and any(_digits(part) == extension for part in name.numbers)
+
+
+def same_number(a: str, b: str) -> bool:
+    """True when two renderings of a number are the same line: equal when either is short, else the
+    same last nine digits (``+989121234567`` and ``09121234567``)."""
+    da, db = _digits(a), _digits(b)
+    if not da or not db:
+        return False
+    if min(len(da), len(db)) < 7:
+        return da == db
+    tail = min(_NUMBER_TAIL_DIGITS, len(da), len(db))
+    return da[-tail:] == db[-tail:]
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
+def _wall(moment: datetime, pbx_tz: tzinfo | None) -> datetime:
+    """The PBX's naive wall-clock time of ``moment`` (the clock recording names are stamped with)."""
+    if pbx_tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(pbx_tz)
+    return moment.replace(tzinfo=None)
+
+
+def describe_search(record: CallRecord, folders: Sequence[str], window_s: float) -> str:
+    """Plain words for what was looked for, for a "not found" on the recording row."""
+    party = (f"the number {record.external_number}" if record.external_number
+             else f"extension {record.extension or '(none)'}")
+    return (f"looked for a file named with the call id {record.call_id}, or one stamped within "
+            f"{window_s:g} seconds of the call naming {party}, in {', '.join(folders)}")
