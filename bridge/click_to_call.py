@@ -30,7 +30,7 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -282,19 +282,26 @@ async def _originate(connector: PbxConnector, plan: DialPlan, action_id: str,
     """Send the Originate once and say what became of it. Never retried here."""
     extra = {name: value for name, value in (("technology", plan.technology), ("context", plan.context))
              if name in inspect.signature(connector.originate).parameters}
+    outcome, reason, _ = await _sent_once(connector.originate(
+        plan.device, plan.dial_string, caller_id=plan.caller_id, variables=dict(plan.variables),
+        timeout_s=timeout_s, action_id=action_id, **extra))
+    return outcome, reason
+
+
+async def _sent_once(command: Awaitable[OriginateResult]
+                     ) -> tuple[OriginateOutcome, str | None, OriginateResult | None]:
+    """Await one Originate or spy and classify the connector's answer; never retried."""
     try:
-        await connector.originate(plan.device, plan.dial_string, caller_id=plan.caller_id,
-                                  variables=dict(plan.variables), timeout_s=timeout_s, action_id=action_id,
-                                  **extra)
+        result = await command
     except AuthError:
-        return OriginateOutcome.NOT_PERMITTED, None
+        return OriginateOutcome.NOT_PERMITTED, None, None
     except RejectedError as exc:
-        return OriginateOutcome.REFUSED, exc.reason
+        return OriginateOutcome.REFUSED, exc.reason, None
     except (NotSentError, UnavailableError, RateLimitedError):
-        return OriginateOutcome.NOT_SENT, None
+        return OriginateOutcome.NOT_SENT, None, None
     except ConnectorError:  # OutcomeUnknownError, BadReplyError: a phone may be ringing
-        return OriginateOutcome.UNCONFIRMED, None
-    return OriginateOutcome.PLACED, None
+        return OriginateOutcome.UNCONFIRMED, None, None
+    return OriginateOutcome.PLACED, None, result
 
 
 def _dialling_defaults(connector: PbxConnector | None) -> tuple[str, str]:
@@ -336,17 +343,10 @@ async def spy(*, supervisor_user_id: str, target: str, system: TelephonySystemSe
         return SpyOutcome(False, plan.reason)
     if connector is None:
         return SpyOutcome(False, NO_LINK_ERROR)
-    action_id = f"spy-{uuid.uuid4().hex}"
-    try:
-        result = await connector.spy(plan.extension, plan.target_channel, whisper=whisper, action_id=action_id)
-    except AuthError:
-        return SpyOutcome(False, outcome_update(OriginateOutcome.NOT_PERMITTED).error or "")
-    except RejectedError as exc:
-        return SpyOutcome(False, outcome_update(OriginateOutcome.REFUSED, exc.reason).error or "")
-    except (NotSentError, UnavailableError, RateLimitedError):
-        return SpyOutcome(False, outcome_update(OriginateOutcome.NOT_SENT).error or "")
-    except ConnectorError:
-        return SpyOutcome(False, outcome_update(OriginateOutcome.UNCONFIRMED).error or "")
+    outcome, reason, result = await _sent_once(connector.spy(
+        plan.extension, plan.target_channel, whisper=whisper, action_id=f"spy-{uuid.uuid4().hex}"))
+    if outcome is not OriginateOutcome.PLACED:
+        return SpyOutcome(False, outcome_update(outcome, reason).error or "")
     return SpyOutcome(True, result=result)
 
 
@@ -371,10 +371,6 @@ def request_id_from_message(body: bytes) -> str:
         return str(uuid.UUID(str(candidate).strip("{}\"")))
     except ValueError:
         raise ValueError(f"queue message carries no request id ({text[:60]!r})") from None
-
-
-class ReceivedMessage(Protocol):
-    body: bytes
 
 
 class MessageReceiver(Protocol):
