@@ -1,0 +1,154 @@
+"""Just enough HTTP/1.1 for the console: read one bounded request, write one response.
+
+Every request is read under a deadline with capped header and body sizes;
+anything malformed becomes an :class:`HttpError` with a 4xx status, never an
+unhandled exception. Responses always close the connection (except the
+event stream, which the server keeps open itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MAX_HEADER_BYTES = 16_384
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_BASE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class HttpError(Exception):
+    """A request we answer with ``status`` and a short plain ``message``."""
+
+    def __init__(self, status: int, message: str = ""):
+        super().__init__(message or HTTPStatus(status).phrase)
+        self.status = status
+        self.message = message or HTTPStatus(status).phrase
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes = b""
+    cookies: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object; :class:`HttpError` 415 / 400 otherwise."""
+        if self.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            raise HttpError(415, "send application/json")
+        try:
+            document = json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise HttpError(400, "the body is not valid JSON") from None
+        if not isinstance(document, dict):
+            raise HttpError(400, "the body must be a JSON object")
+        return document
+
+
+async def read_request(reader: asyncio.StreamReader, *, max_body: int, timeout_s: float = 10.0) -> Request | None:
+    """Read one request; ``None`` when the client went away before sending one."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            head = await reader.readuntil(b"\r\n\r\n")
+            method, target, headers = _parse_head(head)
+            body = await _read_body(reader, headers, max_body)
+    except asyncio.IncompleteReadError:
+        return None
+    except asyncio.LimitOverrunError:
+        raise HttpError(431, "request headers too large") from None
+    except TimeoutError:
+        raise HttpError(408, "request not received in time") from None
+    parts = urlsplit(target)
+    if not parts.path.startswith("/") or parts.scheme or parts.netloc:
+        raise HttpError(400, "bad request target")
+    try:
+        query = {k: v[0] for k, v in parse_qs(parts.query, max_num_fields=20, strict_parsing=False).items()}
+    except ValueError:
+        raise HttpError(400, "bad query string") from None
+    return Request(method, parts.path, query, headers, body, _cookies(headers.get("cookie", "")))
+
+
+def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    try:
+        text = head.decode("latin-1")
+    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+        raise HttpError(400) from None
+    lines = text[:-4].split("\r\n")
+    request_line = lines[0].split(" ")
+    if len(request_line) != 3 or not request_line[2].startswith("HTTP/1."):
+        raise HttpError(400, "bad request line")
+    method, target, _ = request_line
+    if not method or not set(method) <= _TOKEN_CHARS or len(target) > 4096:
+        raise HttpError(400, "bad request line")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep or not name or not set(name) <= _TOKEN_CHARS:
+            raise HttpError(400, "bad header line")
+        key = name.lower()
+        if key in headers and key in ("content-length", "host"):
+            raise HttpError(400, f"repeated {key} header")
+        headers[key] = value.strip()
+    return method, target, headers
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: Mapping[str, str], max_body: int) -> bytes:
+    if "transfer-encoding" in headers:
+        raise HttpError(501, "chunked bodies are not accepted; send Content-Length")
+    length_text = headers.get("content-length", "0")
+    if not length_text.isdigit() or len(length_text) > 12:
+        raise HttpError(400, "bad Content-Length")
+    length = int(length_text)
+    if length > max_body:
+        raise HttpError(413, f"body larger than {max_body} bytes")
+    return await reader.readexactly(length) if length else b""
+
+
+def _cookies(header: str) -> dict[str, str]:
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def response(
+    status: int,
+    body: bytes | str = b"",
+    *,
+    content_type: str = "text/plain; charset=utf-8",
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """A complete response that closes the connection."""
+    payload = body.encode("utf-8") if isinstance(body, str) else body
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
+    merged = {**_BASE_HEADERS, "Content-Type": content_type, "Content-Length": str(len(payload)),
+              "Connection": "close", **(headers or {})}
+    lines += [f"{name}: {value}" for name, value in merged.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
+
+
+def json_response(status: int, document: Any, *, headers: Mapping[str, str] | None = None) -> bytes:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return response(status, body, content_type="application/json; charset=utf-8", headers=headers)
+
+
+def stream_head(headers: Mapping[str, str] | None = None) -> bytes:
+    """The head of a ``text/event-stream`` response (no length; the connection stays open)."""
+    merged = {**_BASE_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", "Connection": "close",
+              "X-Accel-Buffering": "no", **(headers or {})}
+    lines = ["HTTP/1.1 200 OK", *(f"{k}: {v}" for k, v in merged.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
