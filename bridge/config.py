@@ -1,0 +1,339 @@
+"""The bridge's local file (``bridge.toml``): only what must stay on-prem (CALL-14, CALL-26, CALL-27).
+
+Per telephony system: its key (the key of its telephony-system record in the
+CRM), its kind (``ami``, ``smdr-serial``, ``smdr-tcp``, ``callerid-serial``),
+the device's address / port / serial settings and credentials, and the
+Dataverse environments it writes to. Per environment: its URL and
+credentials. Everything an admin changes day to day (numbering, extensions,
+users, lines) lives in the CRM; the ``plan`` here is only the fallback used
+until the CRM's settings are read. See ``deploy/bridge.example.toml``.
+
+:func:`load_config` reports every problem at once, each as
+``<file>: <key path>: <what is wrong>``, and never echoes a secret.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bridge.config_kinds import build_kind
+from bridge.config_refs import describe_validation, take_secret, type_name
+from connectors.dataverse import DataverseSettings
+from connectors.pbx.ami.settings import AmiSettings
+from connectors.pbx.smdr.profile import SmdrProfile
+from connectors.pbx.smdr.tcp import SmdrTcpSettings
+from connectors.pbx.transport.serial_link import SerialSettings
+from connectors.settings import Secret
+from domain.numbers import NumberPlan
+
+MAX_CONFIG_BYTES = 1024 * 1024
+KINDS = ("ami", "smdr-serial", "smdr-tcp", "callerid-serial")
+#: Listener factories loaded when ``[bridge] listeners`` is not given (the lead's wiring fills this).
+DEFAULT_LISTENERS: tuple[str, ...] = ()
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+class ConfigError(ValueError):
+    """``bridge.toml`` cannot be used; ``problems`` lists every reason, each naming its key path."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"{path}: {count}:\n" + "\n".join(f"  - {path}: {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class ListenAddress:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_listen(text: str) -> ListenAddress:
+    """``"127.0.0.1:9108"`` or ``"[::1]:9108"`` → a :class:`ListenAddress`; ``ValueError`` otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([A-Za-z0-9.-]+):(\d{1,5})", text.strip())
+    if not match:
+        raise ValueError(f"expected host:port such as 127.0.0.1:9108, got {text!r}")
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if port > 65535:
+        raise ValueError(f"port {port} is outside 0-65535 (0 picks any free port)")
+    return ListenAddress(host, port)
+
+
+class BridgeSection(BaseModel):
+    """``[bridge]``: the process itself. Times in seconds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outbox: Path = Path("/var/lib/commsuite/outbox.db")
+    health_listen: str = "127.0.0.1:9108"
+    console_listen: str = "127.0.0.1:9109"
+    settings_refresh_s: float = Field(default=300.0, ge=1, le=86400)
+    sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    shutdown_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    listeners: tuple[str, ...] = DEFAULT_LISTENERS
+    settings_source: str = ""
+
+    @field_validator("health_listen", "console_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+    @field_validator("listeners")
+    @classmethod
+    def _factories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [spec for spec in value if not _FACTORY.match(spec)]
+        if bad:
+            raise ValueError(f"each listener is 'package.module:factory'; not understood: {', '.join(bad)}")
+        return value
+
+    @field_validator("settings_source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        if value and not _FACTORY.match(value):
+            raise ValueError("settings_source is 'package.module:factory'")
+        return value
+
+    @property
+    def health_address(self) -> ListenAddress:
+        return parse_listen(self.health_listen)
+
+    @property
+    def console_address(self) -> ListenAddress:
+        return parse_listen(self.console_listen)
+
+
+class EnvironmentConfig(BaseModel):
+    """``[environments.<name>]``: one Dataverse environment and how to sign in to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    client_cert_path: Path | None = None
+    client_cert_thumbprint: str | None = None
+    client_cert_passphrase: Secret | None = None
+    static_token: Secret | None = None
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    read_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    batch_size: int = Field(default=100, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> EnvironmentConfig:
+        if self.static_token:
+            if self.client_secret or self.client_cert_path:
+                raise ValueError("give static_token (emulator only) or app credentials, not both")
+            return self
+        missing = [name for name in ("tenant_id", "client_id") if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"missing {' and '.join(missing)} (or static_token_env for the local emulator)")
+        if bool(self.client_secret) == bool(self.client_cert_path):
+            raise ValueError("give exactly one of client_secret_env / client_secret_file and client_cert_path")
+        return self
+
+    def dataverse_settings(self) -> DataverseSettings:
+        """The client settings; the bridge's outbox retries, so ``max_attempts`` is irrelevant here."""
+        fields = self.model_dump(exclude={"batch_size"}, exclude_none=True)
+        for name in ("client_secret", "client_cert_passphrase", "static_token"):
+            if getattr(self, name) is not None:
+                fields[name] = getattr(self, name)
+        return DataverseSettings.model_validate(fields)
+
+
+class _PlanTable(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    country_code: int = 98
+    city_code: str = "21"
+    line_release_prefix: str = ""
+    min_digits: int = 5
+
+
+class _SystemTable(BaseModel):
+    """The keys every ``[systems.<key>]`` table may have; kind-specific tables are checked afterwards."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    kind: Literal["ami", "smdr-serial", "smdr-tcp", "callerid-serial"]
+    name: str = ""
+    environments: tuple[str, ...] = Field(min_length=1)
+    host: str | None = Field(default=None, min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    username: str | None = Field(default=None, min_length=1)
+    password: Secret | None = None
+    hidden_extensions: tuple[str, ...] = ()
+    plan: _PlanTable = _PlanTable()
+    ami: dict[str, Any] = {}
+    serial: dict[str, Any] | None = None
+    smdr: dict[str, Any] = {}
+    callerid: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """One telephony system as the bridge runs it; its repr is safe to log (secrets print as ``'***'``)."""
+
+    key: str
+    kind: str
+    environments: tuple[str, ...]
+    name: str = ""
+    plan: NumberPlan = field(default_factory=NumberPlan)
+    hidden_extensions: frozenset[str] = frozenset()
+    ami: AmiSettings | None = None
+    serial: SerialSettings | None = None
+    smdr_tcp: SmdrTcpSettings | None = None
+    smdr_profile: SmdrProfile | None = None
+    encoding: str = "utf-8"
+    callerid: Any = None  # connectors.pbx.callerid.connector.CallerIdSettings, imported only when used
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    path: str
+    bridge: BridgeSection
+    environments: Mapping[str, EnvironmentConfig]
+    systems: Mapping[str, SystemConfig]
+
+
+def load_config(path: str | Path, environ: Mapping[str, str]) -> BridgeConfig:
+    """Read and validate ``path``; ``environ`` resolves ``*_env`` references. Raises :class:`ConfigError`."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(name, [f"cannot read the file ({exc.strerror or exc})"]) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(name, [f"the file is larger than {MAX_CONFIG_BYTES // 1024} KiB; is it the right file?"])
+    return parse_config(data, name, environ)
+
+
+def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeConfig:
+    """Validate the bytes of a ``bridge.toml`` (``name`` is used in messages)."""
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(name, ["the file is not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, [f"not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    unknown = sorted(set(document) - {"bridge", "environments", "systems"})
+    if unknown:
+        problems.append(f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
+                        "[systems.<key>]")
+    bridge = _bridge_section(document.get("bridge", {}), problems)
+    environments = _environments(document.get("environments", {}), environ, problems)
+    systems = _systems(document.get("systems", {}), environ, problems)
+    declared = set(document["environments"]) if isinstance(document.get("environments"), dict) else set()
+    for system in systems.values():
+        for env in system.environments:
+            if env not in declared:
+                problems.append(f"systems.{system.key}.environments: no [environments.{env}] table is defined")
+    if problems or bridge is None:
+        raise ConfigError(name, problems)
+    return BridgeConfig(name, bridge, environments, systems)
+
+
+def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    problems.append(f"{where}: expected a table, got {type_name(value)}")
+    return None
+
+
+def _bridge_section(raw: object, problems: list[str]) -> BridgeSection | None:
+    table = _table(raw, "bridge", problems)
+    if table is None:
+        return None
+    try:
+        return BridgeSection.model_validate(table)
+    except ValidationError as exc:
+        problems.extend(describe_validation(exc, "bridge", allowed=tuple(BridgeSection.model_fields)))
+        return None
+
+
+def _environments(raw: object, environ: Mapping[str, str], problems: list[str]) -> dict[str, EnvironmentConfig]:
+    tables = _table(raw, "environments", problems) or {}
+    found = {}
+    for env_name, value in tables.items():
+        where = f"environments.{env_name}"
+        table = _table(value, where, problems)
+        if table is None:
+            continue
+        if not _KEY.match(env_name):
+            problems.append(f"{where}: a name is letters, digits, '.', '_' or '-' (at most 100)")
+        table = dict(table)
+        for secret in ("client_secret", "client_cert_passphrase", "static_token"):
+            take_secret(table, secret, where, environ, problems)
+        try:
+            found[env_name] = EnvironmentConfig.model_validate(table)
+        except ValidationError as exc:
+            allowed = [*EnvironmentConfig.model_fields, "client_secret_env", "client_secret_file",
+                       "static_token_env", "static_token_file", "client_cert_passphrase_env"]
+            problems.extend(describe_validation(exc, where, allowed=allowed))
+    return found
+
+
+def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> dict[str, SystemConfig]:
+    tables = _table(raw, "systems", problems) or {}
+    if not tables:
+        problems.append("systems: no telephony system is configured; add a [systems.<key>] table")
+    found = {}
+    for key, value in tables.items():
+        where = f"systems.{key}"
+        table = _table(value, where, problems)
+        if table is None:
+            continue
+        if not _KEY.match(key):
+            problems.append(f"{where}: a system key is letters, digits, '.', '_' or '-' (at most 100), "
+                            "as on its telephony-system record")
+            continue
+        table = dict(table)
+        take_secret(table, "password", where, environ, problems)
+        try:
+            common = _SystemTable.model_validate(table)
+        except ValidationError as exc:
+            allowed = [*_SystemTable.model_fields, "password_env", "password_file"]
+            problems.extend(describe_validation(exc, where, allowed=allowed))
+            continue
+        built = _build_system(key, common, where, problems)
+        if built is not None:
+            found[key] = built
+    return found
+
+
+def _build_system(key: str, table: _SystemTable, where: str, problems: list[str]) -> SystemConfig | None:
+    before = len(problems)
+    plan = _plan(table, where, problems)
+    options = build_kind(key, table, where, problems)
+    if len(problems) > before or plan is None or options is None:
+        return None
+    return SystemConfig(key=key, kind=table.kind, environments=table.environments, name=table.name or key,
+                        plan=plan, hidden_extensions=frozenset(table.hidden_extensions), **options)
+
+
+def _plan(table: _SystemTable, where: str, problems: list[str]) -> NumberPlan | None:
+    try:
+        return NumberPlan(**table.plan.model_dump())
+    except ValueError as exc:
+        problems.append(f"{where}.plan: {exc}")
+        return None
+
+
+__all__ = ["KINDS", "BridgeConfig", "BridgeSection", "ConfigError", "EnvironmentConfig", "ListenAddress",
+           "SystemConfig", "load_config", "parse_config", "parse_listen"]

@@ -1,0 +1,241 @@
+"""The on-prem bridge process: every telephony system, every Dataverse environment, one outbox (CALL-14, CALL-26).
+
+:class:`Bridge` assembles the parts from a :class:`~bridge.config.BridgeConfig`:
+one SQLite :class:`~bridge.outbox.Outbox`, one drainer thread per environment,
+one :class:`~bridge.workers.SystemWorker` per telephony system feeding the
+shared :class:`~bridge.workers.CallPipeline`, the settings source, the health
+endpoint and whatever the plug-in factories named in ``[bridge]`` register
+(listeners, background tasks, shutdown hooks).
+
+Stopping (SIGTERM, SIGINT, a service stop) loses nothing: the connectors stop,
+the events already received reach the listeners (which write to the outbox),
+background tasks end, shutdown hooks run, each drainer finishes the request in
+flight and the outbox is closed; what was not sent yet is sent after the next
+start. A second signal exits at once, which is safe for the same reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bridge.config import BridgeConfig, EnvironmentConfig, SystemConfig
+from bridge.draining import DrainerThread, outbox_drainer
+from bridge.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
+from bridge.listeners import CallListener
+from bridge.outbox import Outbox, OutboxItem
+from bridge.service import install_stop_signals, load_factory, notify_systemd
+from bridge.settings_source import SettingsSource, StaticSettings
+from bridge.workers import CallPipeline, SystemWorker, build_connector
+from connectors.dataverse import DataverseClient
+from connectors.pbx.base import PbxConnector, utc_now
+from domain.calls.tracker import CallTracker
+
+log = logging.getLogger(__name__)
+
+ConnectorFactory = Callable[[SystemConfig], PbxConnector]
+ClientFactory = Callable[[str, EnvironmentConfig], DataverseClient]
+ShutdownHook = Callable[[], Awaitable[None] | None]
+
+
+class Bridge:
+    """The daemon. Build it, let plug-ins register (:meth:`load_plugins`), then ``await run()``.
+
+    Plug-in factories (``[bridge] listeners`` and ``settings_source``) are
+    called with the bridge and may use :attr:`outbox`, :meth:`enqueue`,
+    :attr:`settings`, :meth:`connector`, :meth:`add_listener`,
+    :meth:`add_task` and :meth:`on_shutdown`.
+    """
+
+    def __init__(self, config: BridgeConfig, *, connector_factory: ConnectorFactory = build_connector,
+                 client_factory: ClientFactory | None = None, clock: Callable[[], datetime] = utc_now):
+        self.config = config
+        self._clock = clock
+        self.outbox = Outbox(config.bridge.outbox)
+        self.settings: SettingsSource = StaticSettings(config.systems.values())
+        self.tracker = CallTracker(hidden_extensions={k: s.hidden_extensions for k, s in config.systems.items()})
+        self.pipeline = CallPipeline(self.tracker, lambda: self.settings)
+        self.connectors: dict[str, PbxConnector] = {}
+        self.workers: dict[str, SystemWorker] = {}
+        for key, system in config.systems.items():
+            self.connectors[key] = connector_factory(system)
+            self.workers[key] = SystemWorker(system, self.connectors[key], self.pipeline)
+        self.drainers: dict[str, DrainerThread] = {
+            name: outbox_drainer(self.outbox, name, env, client_factory(name, env) if client_factory else None)
+            for name, env in config.environments.items()}
+        self.health: HealthServer | None = None
+        self._services: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._shutdown_hooks: list[tuple[str, ShutdownHook]] = []
+        self._stop_requested = asyncio.Event()
+        self._started_at = time.monotonic()
+        self._is_stopping = False
+
+    # -- what plug-ins use ------------------------------------------------------------------
+
+    def add_listener(self, listener: CallListener, name: str | None = None) -> None:
+        """Hand every call update and extension-state event to ``listener`` (inline; must not block)."""
+        self.pipeline.add_listener(listener, name)
+
+    def add_task(self, name: str, factory: Callable[[], Awaitable[None]]) -> None:
+        """Run ``factory()`` as a background task while the bridge runs (cancelled at stop; crashes logged)."""
+        self._services.append((name, factory))
+
+    def on_shutdown(self, hook: ShutdownHook, name: str | None = None) -> None:
+        """Call ``hook`` at stop, after the last events reached the listeners and before the drainers stop."""
+        self._shutdown_hooks.append((name or getattr(hook, "__qualname__", "hook"), hook))
+
+    def use_settings(self, source: SettingsSource) -> None:
+        """Read telephony-system settings from ``source`` (the CRM) instead of the local file's fallback."""
+        self.settings = source
+
+    def connector(self, system_key: str) -> PbxConnector:
+        """The running connector of ``system_key`` (click-to-call, spy, test connection)."""
+        try:
+            return self.connectors[system_key]
+        except KeyError:
+            raise KeyError(f"no telephony system {system_key!r} in {self.config.path}") from None
+
+    def environments_of(self, system_key: str) -> tuple[str, ...]:
+        """The Dataverse environments ``system_key`` writes to, as named in the config."""
+        return self.config.systems[system_key].environments
+
+    def enqueue(self, item: OutboxItem) -> int:
+        """Store ``item`` durably and wake its environment's drainer; returns the queue id."""
+        drainer = self.drainers.get(item.environment)
+        if drainer is None:
+            raise ValueError(f"no environment {item.environment!r} in {self.config.path}")
+        row_id = self.outbox.put(item)
+        drainer.wake()
+        return row_id
+
+    def load_plugins(self) -> None:
+        """Call the configured settings-source and listener factories with this bridge."""
+        if self.config.bridge.settings_source:
+            self.use_settings(load_factory(self.config.bridge.settings_source)(self))
+        for spec in self.config.bridge.listeners:
+            listener = load_factory(spec)(self)
+            if listener is not None:
+                self.add_listener(listener, spec)
+        log.info("%d listener(s) registered", len(self.pipeline.listeners))
+
+    # -- running ----------------------------------------------------------------------------
+
+    def request_stop(self, reason: str = "requested") -> None:
+        if not self._stop_requested.is_set():
+            log.info("stopping (%s)", reason, extra={"operation": "stop"})
+            self._stop_requested.set()
+
+    async def run(self, *, install_signals: bool = True) -> None:
+        """Run until a stop is requested, then shut down cleanly."""
+        loop = asyncio.get_running_loop()
+        restore = install_stop_signals(loop, self.request_stop) if install_signals else (lambda: None)
+        tasks: list[asyncio.Task] = []
+        try:
+            await self._refresh_settings()
+            self.health = HealthServer(self.config.bridge.health_address, self.snapshot)
+            await self.health.start()
+            for drainer in self.drainers.values():
+                drainer.start()
+            worker_tasks = [_supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
+            tasks = [_supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
+                     _supervised("settings", self._every(self.config.bridge.settings_refresh_s,
+                                                         self._refresh_settings)),
+                     *(_supervised(name, factory()) for name, factory in self._services)]
+            log.info("bridge running: %d system(s), %d environment(s)", len(self.workers), len(self.drainers),
+                     extra={"operation": "start"})
+            notify_systemd("READY=1")
+            await self._stop_requested.wait()
+            notify_systemd("STOPPING=1")
+            await self._stop_workers(worker_tasks)
+        finally:
+            await self._shut_down(tasks)
+            restore()
+
+    async def _stop_workers(self, worker_tasks: list[asyncio.Task]) -> None:
+        self._is_stopping = True
+        await asyncio.gather(*(worker.stop() for worker in self.workers.values()), return_exceptions=True)
+        done, pending = await asyncio.wait(worker_tasks, timeout=self.config.bridge.shutdown_timeout_s / 2) \
+            if worker_tasks else (set(), set())
+        for task in pending:
+            log.warning("%s did not stop in time; cancelled", task.get_name())
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _shut_down(self, tasks: list[asyncio.Task]) -> None:
+        self._is_stopping = True
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for name, hook in self._shutdown_hooks:
+            try:
+                result = hook()
+                if inspect.isawaitable(result):
+                    await asyncio.wait_for(result, self.config.bridge.shutdown_timeout_s / 4)
+            except Exception:
+                log.exception("shutdown hook %s failed", name)
+        timeout_s = self.config.bridge.shutdown_timeout_s / 2
+        stopped = await asyncio.gather(*(asyncio.to_thread(d.stop, timeout_s) for d in self.drainers.values()))
+        if self.health is not None:
+            await self.health.stop()
+        if all(stopped):
+            self.outbox.close()
+        else:  # a request still in flight: leave the file to process exit, its rows are only acked after a reply
+            log.warning("a drainer is still waiting for Dataverse; unsent writes stay in the outbox")
+        log.info("bridge stopped; %d write(s) wait in the outbox", self._depth_or_zero(),
+                 extra={"operation": "stop"})
+
+    def _depth_or_zero(self) -> int:
+        with contextlib.suppress(Exception):
+            return self.outbox.depth()
+        return 0
+
+    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            await action()
+
+    async def _sweep(self) -> None:
+        ended = self.pipeline.sweep(self._clock())
+        if ended:
+            log.info("%d call(s) ended by the sweep (hang-up never came)", ended)
+
+    async def _refresh_settings(self) -> None:
+        try:
+            await self.settings.refresh()
+        except Exception:
+            log.exception("telephony settings could not be refreshed; keeping the previous ones")
+
+    async def snapshot(self) -> HealthSnapshot:
+        """What ``/healthz`` and ``/metrics`` report."""
+        systems = tuple(
+            SystemHealth(key, worker.system.kind, worker.state.value, self.pipeline.events[key],
+                         self.pipeline.updates[key], worker.restarts)
+            for key, worker in self.workers.items())
+        environments = []
+        for name, drainer in self.drainers.items():
+            depth, age = await asyncio.to_thread(self._outbox_figures, name)
+            stats = drainer.drainer.stats
+            environments.append(EnvironmentHealth(name, depth, age, stats.acked, stats.dead_lettered,
+                                                  stats.requests, stats.failed_sends, drainer.is_alive))
+        return HealthSnapshot(time.monotonic() - self._started_at, systems, tuple(environments),
+                              len(self.tracker.live_calls()), self.pipeline.listener_errors, self._is_stopping)
+
+    def _outbox_figures(self, environment: str) -> tuple[int, float]:
+        return self.outbox.depth(environment), self.outbox.oldest_age_s(environment)
+
+
+def _supervised(name: str, coroutine: Awaitable[None]) -> asyncio.Task:
+    task = asyncio.ensure_future(coroutine)
+    task.set_name(name)
+    task.add_done_callback(_log_crash)
+    return task
+
+
+def _log_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s crashed", task.get_name(), exc_info=task.exception())

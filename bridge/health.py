@@ -1,0 +1,239 @@
+"""The bridge's local health endpoint: ``/healthz`` (JSON) and ``/metrics`` (Prometheus 0.0.4).
+
+CALL-14, CALL-26. A tiny HTTP/1.1 server on the event loop, meant for
+loopback (a monitoring agent, systemd checks, an admin's ``curl``). It answers
+GET and HEAD on two paths and nothing else; every request is read under a
+deadline and size limits, so a slow or hostile client gets a 4xx (or is
+dropped) and never stalls or crashes the bridge. Always ``Connection: close``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass, field
+
+from bridge.config import ListenAddress
+from bridge.metrics import CONTENT_TYPE, Metric, render
+from connectors.pbx.base import ConnectionState
+
+log = logging.getLogger(__name__)
+
+MAX_LINE_BYTES = 8 * 1024
+MAX_HEADER_LINES = 100
+MAX_HEADER_BYTES = 32 * 1024
+READ_DEADLINE_S = 5.0
+MAX_CONNECTIONS = 32
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+            414: "URI Too Long", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
+            503: "Service Unavailable", 505: "HTTP Version Not Supported"}
+
+
+@dataclass(frozen=True)
+class SystemHealth:
+    key: str
+    kind: str
+    state: str
+    events: int = 0
+    call_updates: int = 0
+    restarts: int = 0
+
+
+@dataclass(frozen=True)
+class EnvironmentHealth:
+    name: str
+    outbox_depth: int
+    oldest_age_s: float
+    acked: int = 0
+    dead_lettered: int = 0
+    requests: int = 0
+    failed_sends: int = 0
+    drainer_running: bool = True
+
+
+@dataclass(frozen=True)
+class HealthSnapshot:
+    uptime_s: float
+    systems: tuple[SystemHealth, ...]
+    environments: tuple[EnvironmentHealth, ...]
+    live_calls: int = 0
+    listener_errors: Mapping[str, int] = field(default_factory=dict)
+    stopping: bool = False
+
+    @property
+    def status(self) -> str:
+        """``ok`` when every link is up and every drainer runs; ``degraded`` otherwise (still alive)."""
+        links_up = all(s.state == ConnectionState.CONNECTED.value for s in self.systems)
+        drainers_up = all(e.drainer_running for e in self.environments)
+        return "ok" if links_up and drainers_up and not self.stopping else "degraded"
+
+    def as_json(self) -> bytes:
+        body = {"status": self.status, "uptime_s": round(self.uptime_s, 1), "live_calls": self.live_calls,
+                "stopping": self.stopping, "systems": [asdict(s) for s in self.systems],
+                "environments": [asdict(e) for e in self.environments],
+                "listener_errors": dict(self.listener_errors)}
+        return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def metrics_of(snapshot: HealthSnapshot) -> str:
+    """The Prometheus exposition text of ``snapshot``."""
+    states = [state.value for state in ConnectionState]
+    link = Metric("commsuite_bridge_link_state", "gauge", "1 for the state each telephony link is in, 0 otherwise.")
+    events = Metric("commsuite_bridge_events_total", "counter", "Call events received per telephony system.")
+    updates = Metric("commsuite_bridge_call_updates_total", "counter", "Call record changes per telephony system.")
+    restarts = Metric("commsuite_bridge_connector_restarts_total", "counter",
+                      "Connectors restarted after an unexpected error.")
+    for s in snapshot.systems:
+        for state in states:
+            link.add(1 if s.state == state else 0, system=s.key, kind=s.kind, state=state)
+        events.add(s.events, system=s.key)
+        updates.add(s.call_updates, system=s.key)
+        restarts.add(s.restarts, system=s.key)
+    per_env = {
+        "outbox_depth": ("gauge", "Writes waiting in the outbox."),
+        "outbox_oldest_age_seconds": ("gauge", "Age of the oldest waiting write."),
+        "outbox_acked_total": ("counter", "Writes Dataverse accepted."),
+        "outbox_dead_lettered_total": ("counter", "Writes Dataverse refused for good (see the dead letters)."),
+        "dataverse_requests_total": ("counter", "Dataverse requests sent by the drainer, retries included."),
+        "dataverse_failed_sends_total": ("counter", "Drainer sends that failed and will be retried."),
+        "drainer_running": ("gauge", "1 while the environment's drainer thread runs."),
+    }
+    env_metrics = {name: Metric(f"commsuite_bridge_{name}", kind, text) for name, (kind, text) in per_env.items()}
+    for e in snapshot.environments:
+        values = (e.outbox_depth, e.oldest_age_s, e.acked, e.dead_lettered, e.requests, e.failed_sends,
+                  1 if e.drainer_running else 0)
+        for metric, value in zip(env_metrics.values(), values, strict=True):
+            metric.add(value, environment=e.name)
+    errors = Metric("commsuite_bridge_listener_errors_total", "counter", "Listener calls that raised (skipped).")
+    for name, count in snapshot.listener_errors.items():
+        errors.add(count, listener=name)
+    return render([
+        Metric("commsuite_bridge_up", "gauge", "1 while the bridge runs.").add(0 if snapshot.stopping else 1),
+        Metric("commsuite_bridge_uptime_seconds", "gauge", "Seconds since the bridge started.").add(
+            round(snapshot.uptime_s, 3)),
+        Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
+        link, events, updates, restarts, *env_metrics.values(), errors,
+    ])
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, allow: bool = False):
+        self.status, self.allow = status, allow
+
+
+class HealthServer:
+    """Serves ``/healthz`` and ``/metrics`` from ``snapshot()``; ``port`` is the bound port after :meth:`start`."""
+
+    def __init__(self, address: ListenAddress, snapshot: Callable[[], Awaitable[HealthSnapshot]]):
+        self.address = address
+        self.port = address.port
+        self._snapshot = snapshot
+        self._server: asyncio.base_events.Server | None = None
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.address.host, self.address.port,
+                                                  limit=MAX_LINE_BYTES)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("health endpoint on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._slots.locked():
+            writer.close()
+            return
+        async with self._slots:
+            try:
+                await self._answer(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            except Exception:
+                log.exception("health request failed")
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(READ_DEADLINE_S):
+                method, path = await _read_request(reader)
+        except _BadRequest as bad:
+            _respond(writer, bad.status, b"", "text/plain", allow=bad.allow)
+            return
+        except TimeoutError:
+            _respond(writer, 408, b"", "text/plain")
+            return
+        status, body, content_type = await self._route(path)
+        _respond(writer, status, b"" if method == "HEAD" else body, content_type, length=len(body))
+        await writer.drain()
+
+    async def _route(self, path: str) -> tuple[int, bytes, str]:
+        if path not in ("/healthz", "/metrics"):
+            return 404, b"not found: try /healthz or /metrics\n", "text/plain; charset=utf-8"
+        try:
+            snapshot = await self._snapshot()
+        except Exception:
+            log.exception("health snapshot failed")
+            return 500, b"health snapshot failed; see the bridge log\n", "text/plain; charset=utf-8"
+        if path == "/healthz":
+            return 200, snapshot.as_json(), "application/json"
+        return 200, metrics_of(snapshot).encode("utf-8"), CONTENT_TYPE
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
+    line = await _read_line(reader, 414)
+    parts = line.split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        raise _BadRequest(400)
+    method, target, version = parts
+    if version not in ("HTTP/1.0", "HTTP/1.1"):
+        raise _BadRequest(505)
+    total = 0
+    for _ in range(MAX_HEADER_LINES + 1):
+        header = await _read_line(reader, 431)
+        if not header:
+            break
+        total += len(header)
+        if total > MAX_HEADER_BYTES or ":" not in header:
+            raise _BadRequest(431 if total > MAX_HEADER_BYTES else 400)
+    else:
+        raise _BadRequest(431)
+    if method not in ("GET", "HEAD"):
+        raise _BadRequest(405, allow=True)
+    if not target.startswith("/"):
+        raise _BadRequest(400)
+    return method, target.split("?", 1)[0]
+
+
+async def _read_line(reader: asyncio.StreamReader, too_long: int) -> str:
+    try:
+        raw = await reader.readuntil(b"\n")
+    except asyncio.LimitOverrunError:
+        raise _BadRequest(too_long) from None
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise
+        raise _BadRequest(400) from None
+    try:
+        return raw.decode("ascii").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise _BadRequest(400) from None
+
+
+def _respond(writer: asyncio.StreamWriter, status: int, body: bytes, content_type: str, *, allow: bool = False,
+             length: int | None = None) -> None:
+    head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", f"Content-Type: {content_type}",
+            f"Content-Length: {len(body) if length is None else length}", "Connection: close",
+            "Cache-Control: no-store"]
+    if allow:
+        head.append("Allow: GET, HEAD")
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body)

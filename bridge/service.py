@@ -1,0 +1,93 @@
+"""The bridge as an operating-system service: signals, systemd readiness, importable plug-in factories.
+
+* :func:`install_stop_signals`: SIGTERM / SIGINT (and SIGBREAK on Windows) ask
+  for a clean stop; a second signal exits at once (the outbox is durable, so
+  even that loses nothing that was acknowledged).
+* :func:`notify_systemd`: ``READY=1`` / ``STOPPING=1`` for ``Type=notify``
+  units, sent only when systemd gave a ``NOTIFY_SOCKET``.
+* :func:`load_factory`: ``"package.module:factory"`` → the callable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Exit status after a second stop signal: the conventional 128 + SIGTERM.
+FORCED_EXIT_STATUS = 143
+
+
+class FactoryError(ValueError):
+    """A ``module:factory`` reference cannot be loaded; the message says which and why."""
+
+
+def load_factory(spec: str) -> Callable[..., Any]:
+    """Import ``module`` and return its attribute ``factory``; :class:`FactoryError` otherwise."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise FactoryError(f"{spec!r} is not 'package.module:factory'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise FactoryError(f"{spec}: module {module_name} cannot be imported ({exc})") from exc
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        raise FactoryError(f"{spec}: {module_name} has no callable {attribute}")
+    return factory
+
+
+def install_stop_signals(loop: asyncio.AbstractEventLoop, request_stop: Callable[[str], None],
+                         exit_now: Callable[[int], None] = os._exit) -> Callable[[], None]:
+    """Route stop signals to ``request_stop(signal name)``; returns a function that restores the defaults."""
+    received: list[str] = []
+
+    def on_signal(signum: int) -> None:
+        name = signal.Signals(signum).name
+        if received:
+            log.warning("second %s: exiting now; queued writes stay in the outbox", name)
+            exit_now(FORCED_EXIT_STATUS)
+            return
+        received.append(name)
+        request_stop(name)
+
+    wanted = [signal.SIGTERM, signal.SIGINT, *([signal.SIGBREAK] if hasattr(signal, "SIGBREAK") else [])]
+    installed: list[int] = []
+    for signum in wanted:
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+        except (NotImplementedError, RuntimeError):  # Windows' proactor loop: fall back to signal.signal
+            signal.signal(signum, lambda number, frame: loop.call_soon_threadsafe(on_signal, number))
+        installed.append(signum)
+
+    def restore() -> None:
+        for signum in installed:
+            try:
+                loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError):
+                signal.signal(signum, signal.SIG_DFL)
+
+    return restore
+
+
+def notify_systemd(state: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Send ``state`` (``READY=1``, ``STOPPING=1``, ``STATUS=...``) to systemd; False when not under systemd."""
+    address = (environ if environ is not None else os.environ).get("NOTIFY_SOCKET", "")
+    if not address or not hasattr(socket, "AF_UNIX"):
+        return False
+    if address.startswith("@"):  # an abstract socket
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.sendto(state.encode("utf-8"), address)
+    except OSError as exc:
+        log.warning("systemd notification failed: %s", exc)
+        return False
+    return True

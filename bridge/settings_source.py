@@ -1,0 +1,45 @@
+"""Where the bridge gets each telephony system's settings (CALL-27): the CRM, or the local file's fallback.
+
+:class:`SettingsSource` is what the workers and listeners read; the CRM-backed
+implementation reads the telephony-system, line and extension rows and
+refreshes them periodically. :class:`StaticSettings` is the on-prem fallback
+built from ``bridge.toml`` (numbering plan and hidden extensions only), used
+when no CRM source is configured and, by the CRM source, until its first read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from bridge.config import SystemConfig
+from domain.calls.system_settings import TelephonySystemSettings
+
+
+@runtime_checkable
+class SettingsSource(Protocol):
+    def settings_for(self, system_key: str) -> TelephonySystemSettings:
+        """The current settings of ``system_key`` (never blocks; refreshed by :meth:`refresh`)."""
+        ...
+
+    async def refresh(self) -> None:
+        """Re-read the settings; raise on failure (the bridge logs it and keeps the previous ones)."""
+        ...
+
+
+class StaticSettings:
+    """Settings from the local file alone: key, name, numbering plan and hidden extensions per system."""
+
+    def __init__(self, systems: Iterable[SystemConfig]):
+        self._settings = {
+            system.key: TelephonySystemSettings(key=system.key, name=system.name or system.key, plan=system.plan,
+                                                hidden_extensions=system.hidden_extensions)
+            for system in systems
+        }
+
+    def settings_for(self, system_key: str) -> TelephonySystemSettings:
+        found = self._settings.get(system_key)
+        return found if found is not None else TelephonySystemSettings(key=system_key, name=system_key)
+
+    async def refresh(self) -> None:
+        """Nothing to re-read: the file is read once at start."""

@@ -1,0 +1,88 @@
+"""``commsuite bridge``: run the on-prem bridge daemon, or check every connection its config describes.
+
+    commsuite bridge run --config /etc/commsuite/bridge.toml
+    commsuite bridge check --config /etc/commsuite/bridge.toml
+
+Exit codes: 0 clean stop / every check passed; 1 a check failed or the bridge
+stopped on an error; 2 the config file is unusable (every problem is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = Path("/etc/commsuite/bridge.toml")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bridge", help="the on-prem bridge: PBX events to Dataverse")
+    commands = parser.add_subparsers(dest="bridge_command", metavar="ACTION", required=True)
+    run_parser = commands.add_parser("run", help="run the bridge until SIGTERM / Ctrl+C")
+    run_parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"default {DEFAULT_CONFIG}")
+    run_parser.set_defaults(func=run)
+    check_parser = commands.add_parser("check", help="test every device and Dataverse connection, then exit")
+    check_parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"default {DEFAULT_CONFIG}")
+    check_parser.add_argument("--timeout", type=float, default=15.0, help="seconds per check (default 15)")
+    check_parser.set_defaults(func=check)
+
+
+def _load(path: Path):
+    from bridge.config import ConfigError, load_config
+
+    try:
+        return load_config(path, os.environ)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def _use_context_formatter() -> None:
+    from bridge.logfmt import ContextFormatter
+
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(ContextFormatter())
+
+
+def run(args: argparse.Namespace) -> int:
+    from bridge.daemon import Bridge
+    from bridge.service import FactoryError
+    from bridge.workers import ConnectorUnavailableError
+
+    _use_context_formatter()
+    config = _load(args.config)
+    if config is None:
+        return 2
+    try:
+        bridge = Bridge(config)
+        bridge.load_plugins()
+    except (FactoryError, ConnectorUnavailableError, OSError, ValueError) as exc:
+        log.error("the bridge cannot start: %s", exc)
+        return 2
+    try:
+        asyncio.run(bridge.run())
+    except OSError as exc:  # e.g. the health port is taken
+        log.error("the bridge stopped: %s", exc)
+        return 1
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from bridge.check import run_checks
+
+    config = _load(args.config)
+    if config is None:
+        return 2
+    print(f"config {config.path}: OK ({len(config.systems)} system(s), {len(config.environments)} environment(s))")
+    results = asyncio.run(run_checks(config, timeout_s=args.timeout))
+    for result in results:
+        print(result.line())
+    failed = sum(1 for result in results if not result.ok)
+    print("all checks passed" if not failed else f"{failed} check(s) failed")
+    return 1 if failed else 0
