@@ -13,6 +13,7 @@ import logging
 import sys
 
 COMMAND_MODULES = (
+    "cli.bridge_cmd",
     "cli.calls_cmd",
     "cli.demo_cmd",
     "cli.emulator_cmd",
