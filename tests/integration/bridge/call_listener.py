@@ -2,7 +2,7 @@
 
 Loaded by the daemon from ``[bridge] listeners = ["tests.integration.bridge.call_listener:from_bridge"]``
 (H2's call logger takes this place in the product). When ``BRIDGE_TEST_SEEN_FILE`` is set, each
-update is also appended there as ``<call id> <revision> <ended>`` after the outbox accepted it, so a
+update is also appended there as ``<call id> <revision> <state>`` after the outbox accepted it, so a
 test knows exactly what the bridge acknowledged before it was stopped or killed.
 """
 
@@ -33,7 +33,7 @@ class PhoneCallUpserts:
             self._bridge.enqueue(OutboxItem(environment, "phonecalls", AlternateKey(
                 {"comms_systemkey": system.key, "comms_pbxcallid": record.call_id}), body))
         if self._seen is not None:
-            self._seen.write(f"{record.call_id} {record.revision} {int(record.is_ended)}\n")
+            self._seen.write(f"{record.call_id} {record.revision} {state}\n")
             self._seen.flush()
 
     def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
