@@ -1,0 +1,148 @@
+"""The bulk sender's reads and writes in Dataverse, batched to stay far under the request budget (SMS-08, -10).
+
+Per step of up to one provider batch the sender makes four requests: one or
+two reads of the members' columns, one ``UpsertMultiple`` writing the rows as
+*Sending* before the provider is called, and one ``$batch`` change set that
+records every row's outcome together with the bulk's counters and cursor, so
+the cursor never runs ahead of (or behind) the rows it covers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connectors.dataverse import DataverseClient, RecordId, odata
+from domain.sms.templates import Calendar, Template, parse_template
+from functions.sms_bulk import rows
+
+
+@dataclass(frozen=True)
+class BulkRecord:
+    """The bulk send's row, as the sender needs it."""
+
+    bulk_id: str
+    name: str
+    state: str
+    list_id: str | None
+    campaign_id: str | None
+    template_id: str | None
+    message: str | None
+    account_id: str | None
+    number_id: str | None
+    phone_columns: tuple[str, ...]
+    regarding_member: bool
+    send_after: datetime | None
+    skipped: int
+    cursor: str | None
+    started_on: datetime | None
+
+
+@dataclass(frozen=True)
+class ExistingRows:
+    """What earlier runs left: finished row ids, numbers texted, rows caught mid-send, outcome counts."""
+
+    finished: frozenset[str]
+    numbers: frozenset[str]
+    in_flight: tuple[str, ...]
+    sent: int
+    failed: int
+
+
+class BulkStore:
+    """Dataverse access for one worker's bulk sends."""
+
+    def __init__(self, client: DataverseClient):
+        self._client = client
+
+    @property
+    def client(self) -> DataverseClient:
+        return self._client
+
+    def bulk(self, bulk_id: str) -> BulkRecord:
+        row = self._client.retrieve(rows.BULK_SET, bulk_id, select=rows.BULK_COLUMNS)
+        state_by_value = {v: k for k, v in rows.BULK_STATE.items()}
+        columns = tuple(c.strip() for c in (row.get("comms_recipientcolumns") or "").split(",") if c.strip())
+        return BulkRecord(
+            bulk_id=bulk_id.lower(), name=row.get("comms_name") or "SMS", state=state_by_value.get(
+                row.get("comms_bulkstate"), "Draft"),
+            list_id=rows.lookup_id(row, "comms_listid"), campaign_id=rows.lookup_id(row, "comms_campaignid"),
+            template_id=rows.lookup_id(row, "comms_smstemplateid"), message=row.get("comms_message"),
+            account_id=rows.lookup_id(row, "comms_smsproviderid"), number_id=rows.lookup_id(row, "comms_smsnumberid"),
+            phone_columns=columns or ("mobilephone",), regarding_member=row.get("comms_createactivities") is not False,
+            send_after=_when(row.get("comms_sendafter")), skipped=int(row.get("comms_skippedcount") or 0),
+            cursor=row.get("comms_cursor") or None, started_on=_when(row.get("comms_startedon")),
+        )
+
+    def runnable_bulks(self) -> list[str]:
+        """Bulk sends queued or running, oldest first."""
+        states = [rows.BULK_STATE["Queued"], rows.BULK_STATE["Running"]]
+        return [str(r["comms_smsbulkid"]) for r in self._client.query(
+            rows.BULK_SET, select=["comms_smsbulkid"], filter=odata.in_("comms_bulkstate", states),
+            orderby=["createdon asc"])]
+
+    def template(self, template_id: str) -> tuple[Template, Calendar]:
+        """The template's parsed text; ``TemplateSyntaxError`` lists what is wrong with it."""
+        row = self._client.retrieve(rows.TEMPLATE_SET, template_id, select=rows.TEMPLATE_COLUMNS)
+        calendar = Calendar.JALALI if row.get("comms_calendar") in (None, rows.JALALI) else Calendar.GREGORIAN
+        return parse_template(row.get("comms_body") or ""), calendar
+
+    def sender_number(self, number_id: str | None) -> str | None:
+        if number_id is None:
+            return None
+        return self._client.retrieve(rows.NUMBER_SET, number_id, select=["comms_number"]).get("comms_number")
+
+    def opted_out(self) -> frozenset[str]:
+        """Every active opt-out number (E.164), read once per run."""
+        return frozenset(str(r[rows.OPT_OUT_NUMBER]) for r in self._client.query(
+            rows.OPT_OUT_SET, select=[rows.OPT_OUT_NUMBER], filter=odata.eq("statecode", 0)) if r.get(rows.OPT_OUT_NUMBER))
+
+    def existing_rows(self, bulk_id: str) -> ExistingRows:
+        finished, numbers, in_flight, sent, failed = set(), set(), [], 0, 0
+        for row in self._client.query(rows.SMS_SET, select=rows.BULK_ROW_COLUMNS,
+                                      filter=odata.eq("_comms_smsbulkid_value", uuid.UUID(bulk_id))):
+            status, row_id = row.get("comms_smsstatus"), str(row[rows.SMS_ID]).lower()
+            if status in rows.FINAL_OUTCOMES and row.get("comms_phonenumber"):
+                numbers.add(row["comms_phonenumber"])
+            if status == rows.STATUS["Sending"]:
+                in_flight.append(row_id)
+            elif status in rows.FINAL_OUTCOMES:
+                finished.add(row_id)
+                sent += status in rows.SENT_STATUSES
+                failed += status not in rows.SENT_STATUSES
+        return ExistingRows(frozenset(finished), frozenset(numbers), tuple(in_flight), sent, failed)
+
+    def write_sending(self, bodies: Mapping[str, Mapping[str, Any]]) -> None:
+        """Rows written *before* the provider call: the proof that a send may have happened."""
+        self._client.upsert_multiple(rows.SMS_SET, rows.SMS_LOGICAL,
+                                     [(RecordId(our_id), body) for our_id, body in bodies.items()])
+
+    def commit(self, outcomes: Mapping[str, Mapping[str, Any]], bulk_id: str | None = None,
+               progress: Mapping[str, Any] | None = None) -> None:
+        """Row outcomes and the bulk's progress in one atomic change set (one request)."""
+        batch = self._client.batch()
+        with batch.changeset() as changeset:
+            for our_id, body in outcomes.items():
+                changeset.add("PATCH", f"{rows.SMS_SET}({our_id})", dict(body))
+            if bulk_id is not None and progress is not None:
+                changeset.add("PATCH", f"{rows.BULK_SET}({bulk_id})", dict(progress), headers={"If-Match": "*"})
+        if len(batch) == 0:
+            return
+        for result in self._client.execute(batch):
+            result.raise_for_status("bulk_commit")
+
+    def update_bulk(self, bulk_id: str, body: Mapping[str, Any]) -> None:
+        self._client.update(rows.BULK_SET, bulk_id, body)
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
