@@ -201,7 +201,7 @@ class RecordingFetcher:
                 last_error = exc
                 log.warning("recording store unavailable: %s", exc, extra=_context(job))
             if self._clock() >= deadline:
-                return [self._give_up(job, folders, last_error)]
+                return [self._give_up(job, folders, last_error, seen)]
             await self._sleep(min(delay, max(0.0, deadline - self._clock())))
             delay = min(delay * 2, policy.retry_max_s)
 
@@ -246,9 +246,13 @@ class RecordingFetcher:
         return [note, recording_item(env, record, system, file, STATUS_ATTACHED, None, note_id=note.ref.value,
                                      size_bytes=len(content))]
 
-    def _give_up(self, job: _Job, folders: list[str], last_error: ConnectorError | None) -> OutboxItem:
+    def _give_up(self, job: _Job, folders: list[str], last_error: ConnectorError | None,
+                 seen: tuple[str, int] | None) -> OutboxItem:
         minutes = f"{self.policy.give_up_after_s / 60:g} minutes"
-        if last_error is not None:
+        if seen is not None:
+            reason = f"The recording {seen[0]} was still empty {minutes} after the call ended."
+            status = STATUS_FAILED
+        elif last_error is not None:
             reason = f"The recordings could not be read for {minutes} after the call: {_plain(last_error)}"
             status = STATUS_FAILED
         else:

@@ -38,6 +38,7 @@ from connectors.recordings.base import (
     FolderMissingError,
     RecordingFile,
     UnknownHostKeyError,
+    UnsafePathError,
 )
 from connectors.recordings.naming import check_folder_pattern, ensure_inside, is_safe_name
 from connectors.settings import Secret
@@ -79,7 +80,10 @@ class SftpSettings(BaseModel):
             raise ValueError("give the private key as text or as a file, not both")
         if not (self.password or self.private_key or self.private_key_path):
             raise ValueError("a password, a private key or a private key file is needed to log in")
-        check_folder_pattern(self.root)
+        try:
+            check_folder_pattern(self.root)
+        except UnsafePathError as exc:
+            raise ValueError(exc.message) from None
         return self
 
 

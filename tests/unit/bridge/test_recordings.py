@@ -273,3 +273,11 @@ def test_policy_refuses_nonsense() -> None:
         RecordingPolicy(first_delay_s=-1)
     with pytest.raises(ValueError):
         RecordingPolicy(retry_base_s=10, retry_max_s=5)
+
+
+def test_a_file_that_stays_empty_is_reported(outbox: Outbox) -> None:
+    store = FakeStore()
+    store.folders[DAY] = {NAME: b""}
+    run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST), (ended(), system()))
+    (row,) = queued(outbox)
+    assert row.body["comms_status"] == STATUS_FAILED and "still empty" in row.body["comms_error"]
