@@ -40,7 +40,13 @@ from bridge.outbox import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, RecordId
 from connectors.dataverse.refs import bind, deterministic_id
 from connectors.errors import AuthError, ConnectorError
-from connectors.recordings.base import FileTooLargeError, FolderMissingError, RecordingFile, RecordingStore
+from connectors.recordings.base import (
+    FileMissingError,
+    FileTooLargeError,
+    FolderMissingError,
+    RecordingFile,
+    RecordingStore,
+)
 from connectors.recordings.naming import candidate_folders, describe_search, find_recording, mime_type_of
 from dataverse_schema.telephony import RECORDING_STATUS
 from domain.calls.events import CallEvent
@@ -195,6 +201,8 @@ class RecordingFetcher:
                     if self._clock() < deadline:
                         await self._sleep(policy.stable_wait_s)
                         continue
+            except FileMissingError:
+                seen = None  # renamed between listing and reading (e.g. converted to MP3): look again
             except ConnectorError as exc:
                 if not exc.retry_safe:
                     return [self._failed(job, exc)]

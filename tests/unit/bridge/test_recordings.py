@@ -25,7 +25,7 @@ from bridge.recordings import (
 )
 from connectors.dataverse import AlternateKey, RecordId
 from connectors.errors import AuthError, NotSentError
-from connectors.recordings import FolderMissingError, RecordingFile
+from connectors.recordings import FileMissingError, FolderMissingError, RecordingFile
 from domain.calls.events import Direction
 from domain.calls.record import CallChange, CallOutcome, CallRecord, CallStatus, CallUpdate
 from domain.calls.system_settings import RecordingSettings, RecordingSource, TelephonySystemSettings
@@ -281,3 +281,22 @@ def test_a_file_that_stays_empty_is_reported(outbox: Outbox) -> None:
     run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST), (ended(), system()))
     (row,) = queued(outbox)
     assert row.body["comms_status"] == STATUS_FAILED and "still empty" in row.body["comms_error"]
+
+
+def test_a_file_renamed_before_it_is_read_is_looked_for_again(outbox: Outbox) -> None:
+    store = FakeStore()
+    mp3 = NAME.replace(".wav", ".mp3")
+    store.folders[DAY] = {NAME: b"wav"}
+    original = store.read_bytes
+
+    def converted(path: str, *, limit_bytes: int) -> bytes:
+        if path.endswith(".wav"):
+            store.folders[DAY] = {mp3: b"mp3!"}
+            raise FileMissingError(f"{path} does not exist", code="missing")
+        return original(path, limit_bytes=limit_bytes)
+
+    store.read_bytes = converted  # type: ignore[method-assign]
+    run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST), (ended(), system()))
+    note, row = queued(outbox)
+    assert note.body["filename"] == mp3 and note.body["mimetype"] == "audio/mpeg"
+    assert row.body["comms_status"] == STATUS_ATTACHED
