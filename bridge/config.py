@@ -231,6 +231,8 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
         raise ConfigError(name, ["the file is not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(name, [f"not valid TOML: {exc}"]) from None
+    except RecursionError:  # tomllib recurses once per nesting level of arrays and inline tables
+        raise ConfigError(name, ["arrays or inline tables are nested too deeply"]) from None
     problems: list[str] = []
     unknown = sorted(set(document) - {"bridge", "environments", "systems"})
     if unknown:
