@@ -69,6 +69,10 @@
     $("lang-toggle").textContent = lang === "fa" ? "English" : "فارسی";
     $("dial-number").placeholder = lang === "fa" ? "۰۹۱۲ ..." : "0912 ...";
     renderAll();
+    document.querySelectorAll(".popup").forEach((card) => {
+      const call = state.calls.get(card.dataset.key) || state.history.find((c) => c.key === card.dataset.key);
+      if (call) fillPopup(card, Object.assign({}, call, { popup: card.dataset.reason }));
+    });
   }
 
   function now() { return Date.now() + state.skewMs; }
@@ -291,7 +295,9 @@
       number.appendChild(ltr(call.number));
       row.appendChild(number);
       row.appendChild(el("td", "", call.extension || ""));
-      row.appendChild(el("td", "ltr", call.talk_seconds != null ? clock(call.talk_seconds) : ""));
+      const length = el("td");
+      if (call.talk_seconds != null) length.appendChild(ltr(clock(call.talk_seconds)));
+      row.appendChild(length);
       const result = el("td");
       if (call.outcome) result.appendChild(el("span", "badge " + call.outcome, t(call.outcome, "outcome")));
       row.appendChild(result);
