@@ -135,6 +135,14 @@ TELEPHONY_SYSTEM = custom_table(
              "Folder pattern, e.g. /var/spool/asterisk/monitor/YYYY/MM/DD.", length=500),
         boolean("comms_AttachRecordings", "Attach Recordings",
                 "Attach the recording file to the phone call as a note, not only a reference.", default=True),
+        boolean("comms_NotifyMissedCalls", "Notify Missed Calls",
+                "Send the extension's user an in-app notification for each missed call (CALL-03).",
+                default=True),
+        boolean("comms_NotifyWaitingCalls", "Notify Waiting Callers",
+                "Send the extension's user an in-app notification when a caller waits in a queue (CALL-05).",
+                default=False),
+        text("comms_Language", "Subject Language", "Language of the phone-call subjects the bridge writes: "
+             "en or fa.", length=10),
         choice("comms_LinkStatus", "Link Status", LINK_STATUS, "The bridge's last report on its link to the "
                "PBX.", fa="وضعیت اتصال"),
         text("comms_LinkDetail", "Link Detail", "Plain-words detail of the last link problem.", length=500),
@@ -287,3 +295,19 @@ AREA = Area(
     tables=(TELEPHONY_SYSTEM, PHONE_LINE, EXTENSION, CLICK_TO_CALL, CALL_RECORDING),
     extensions=(PHONECALL_EXTENSION,),
 )
+
+
+# Logical names the bridge writes and reads (bridge/call_logger.py, bridge/crm_settings.py,
+# domain/calls/activity.py): kept here so no other layer spells a Dataverse name itself.
+PHONECALL_KEY_COLUMNS = ("comms_systemkey", "comms_pbxcallid")
+PHONECALL_PARTIES = "phonecall_activity_parties"
+#: Tables an activity party may point at (reference/dataverse.md §4.6); others are kept by address only.
+PHONECALL_PARTY_TABLES = ("account", "contact", "lead", "systemuser")
+PARTY_SENDER = 1
+PARTY_TO_RECIPIENT = 2
+PHONECALL_STATE_COMPLETED = 1
+PHONECALL_STATUS_MADE = 2
+PHONECALL_STATUS_RECEIVED = 4
+SYSTEM_KEY_COLUMNS = ("comms_systemkey",)
+LINE_KEY_COLUMNS = ("comms_systemkey", "comms_lineid")
+EXTENSION_KEY_COLUMNS = ("comms_systemkey", "comms_number")

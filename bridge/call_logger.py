@@ -1,0 +1,178 @@
+"""The call logger: every call change that matters becomes one phone-call upsert in the outbox (CALL-01, -07, -08,
+-14, -15, -18, -26).
+
+A :class:`~bridge.listeners.CallListener`. For a new call with a known number,
+an answer, a transfer, the hang-up and later details, it matches the number in
+the environment's local index, maps the call with :mod:`domain.calls.activity`
+and queues one upsert per CRM environment the system feeds (CALL-26), keyed by
+the system key and the PBX call id. The outbox folds newer versions of a call
+still waiting to be sent, so a backlog costs one write per call, and a replay
+updates the same activity instead of duplicating it.
+
+It never waits on the network: matching is a dictionary lookup and the outbox
+write is a local SQLite commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bridge.crm_settings import SystemOptions
+from bridge.outbox import Outbox, OutboxItem
+from connectors.dataverse import AlternateKey, RecordId, deterministic_id
+from domain.calls.activity import (
+    external_number,
+    phone_call_activity,
+    phone_call_body,
+    phone_call_key,
+    skip_reason,
+)
+from domain.calls.events import CallEvent
+from domain.calls.record import CallChange, CallRecord, CallUpdate
+from domain.calls.system_settings import TelephonySystemSettings
+from domain.number_index import Match, RecordRef
+from domain.numbers import PhoneNumber
+
+log = logging.getLogger(__name__)
+
+PHONECALLS = "phonecalls"
+LOGGED_CHANGES = frozenset({CallChange.NEW, CallChange.ANSWERED, CallChange.TRANSFERRED, CallChange.ENDED,
+                            CallChange.DETAILS})
+REMEMBERED_CALLS = 20_000
+
+
+class SettingsSource(Protocol):
+    """Per-system settings read from one CRM (see :class:`bridge.crm_settings.CrmSettings`)."""
+
+    def settings_for(self, system_key: str) -> TelephonySystemSettings | None: ...
+
+    def options_for(self, system_key: str) -> SystemOptions: ...
+
+
+class NumberSource(Protocol):
+    """One CRM's number index (see :class:`bridge.number_sync.NumberSync`)."""
+
+    is_ready: bool
+
+    @property
+    def entity_sets(self) -> dict[str, str]: ...
+
+    def lookup(self, number: PhoneNumber | str, *, owner_id: str | None = None) -> Match: ...
+
+    def name_of(self, ref: RecordRef) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class CrmEnvironment:
+    """What the call listeners know of one Dataverse environment: its settings and its numbers.
+
+    Either may be ``None`` (not loaded / not configured): calls are still
+    logged, with the bridge's own view of the system and no match.
+    """
+
+    name: str
+    settings: SettingsSource | None = None
+    numbers: NumberSource | None = None
+
+    def system(self, fallback: TelephonySystemSettings) -> TelephonySystemSettings:
+        """This CRM's settings of ``fallback.key`` (its user and row ids), else ``fallback``."""
+        found = self.settings.settings_for(fallback.key) if self.settings else None
+        return found or fallback
+
+    def options(self, system_key: str) -> SystemOptions:
+        return self.settings.options_for(system_key) if self.settings else SystemOptions()
+
+    def match(self, record: CallRecord, system: TelephonySystemSettings) -> Match | None:
+        """The index's answer for the call's number, preferring the extension user's records; ``None``
+        when there is no number or no loaded index."""
+        number = external_number(record, system)
+        if number is None or self.numbers is None or not self.numbers.is_ready:
+            return None
+        return self.numbers.lookup(number, owner_id=system.user_of(record.extension))
+
+
+def phone_call_id(record: CallRecord) -> str:
+    """The activity id every upsert of ``record`` carries: the same on every host and replay, so a
+    notification or a recording can link to the call before Dataverse answered."""
+    return deterministic_id("phonecall", record.system, record.call_id)
+
+
+@dataclass
+class LoggerStats:
+    queued: int = 0
+    skipped: int = 0
+    failed: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+
+
+class CallLogger:
+    """Queues phone-call upserts for every environment each system feeds.
+
+    ``environments`` maps a system key to the names of the environments it
+    feeds; ``crms`` maps an environment name to its :class:`CrmEnvironment`.
+    """
+
+    def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
+                 crms: Mapping[str, CrmEnvironment]) -> None:
+        unknown = {env for envs in environments.values() for env in envs} - set(crms)
+        if unknown:
+            raise ValueError(f"no CRM environment configured for {sorted(unknown)}")
+        self.outbox = outbox
+        self.environments = {key: tuple(envs) for key, envs in environments.items()}
+        self.crms = dict(crms)
+        self.stats = LoggerStats()
+        self._described: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
+        if not self.matters(update):
+            return
+        for environment in self.environments.get(update.record.system, ()):
+            try:
+                self.log_call(update.record, system, self.crms[environment])
+            except (ValueError, TypeError) as exc:
+                self.stats.failed += 1
+                log.error("call %s could not be queued for %s: %s", update.record.key, environment, exc,
+                          extra={"environment": environment, "call": update.record.key})
+
+    def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
+        """Extension states are not logged."""
+
+    @staticmethod
+    def matters(update: CallUpdate) -> bool:
+        """A change the activity shows: a new call with a number, an answer, a transfer, the end, details."""
+        changes = update.changes & LOGGED_CHANGES
+        if changes == {CallChange.NEW} and not update.record.external_number:
+            return False
+        return bool(changes)
+
+    def log_call(self, record: CallRecord, system: TelephonySystemSettings, crm: CrmEnvironment) -> bool:
+        """Queue the activity of ``record`` for ``crm``; ``False`` when the call is never logged."""
+        settings = crm.system(system)
+        reason = skip_reason(record, settings)
+        if reason is not None:
+            self.stats.skipped += 1
+            self.stats.skip_reasons[reason] = self.stats.skip_reasons.get(reason, 0) + 1
+            log.debug("call %s not logged: %s", record.key, reason, extra={"environment": crm.name})
+            return False
+        numbers = crm.numbers
+        activity = phone_call_activity(record, settings, crm.match(record, settings),
+                                       name_of=numbers.name_of if numbers else lambda ref: None,
+                                       language=crm.options(record.system).language)
+        body = phone_call_body(activity, entity_sets=numbers.entity_sets if numbers else None,
+                               include_description=(crm.name, record.key) not in self._described)
+        if "description" in body:
+            self._remember_described(crm.name, record.key)
+        body["activityid"] = RecordId(phone_call_id(record)).value
+        self.outbox.put(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body))
+        self.stats.queued += 1
+        return True
+
+    def _remember_described(self, environment: str, call_key: str) -> None:
+        """The description (other matches) is written once per call, so agents' notes are not overwritten."""
+        self._described[(environment, call_key)] = None
+        if len(self._described) > REMEMBERED_CALLS:
+            self._described.popitem(last=False)

@@ -1,0 +1,210 @@
+"""Keeps the local number index in step with the CRM (CALL-02, CALL-04; DESIGN principle 3).
+
+The first load reads every configured table once (one change-tracking query
+per table, paged), which also returns a delta link; each later refresh asks
+only for what changed since (``Prefer: odata.track-changes``): changed rows are
+re-indexed, deleted rows dropped. A delta link Dataverse no longer honours
+(expired, change tracking turned off) rebuilds the whole index in the
+background and swaps it in, so lookups never see a half-built index. Tables
+without change tracking are re-read in full on every refresh.
+
+Lookups and display names are answered from memory in microseconds: the call
+logger and pop-ups never query Dataverse for a ringing number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from connectors.dataverse import DeltaPage
+from connectors.errors import RejectedError
+from domain.number_index import NO_MATCH, IndexedTable, Match, NumberIndex, RecordRef
+from domain.numbers import NumberPlan, PhoneNumber
+
+log = logging.getLogger(__name__)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class MatchedTable:
+    """A table whose phone columns are matched (CALL-02), in priority order when listed.
+
+    ``name_column`` is shown in subjects and pop-ups; ``owner_column`` is the
+    lookup value of the owner (``None`` for organisation-owned tables such as
+    ``systemuser``); ``track_changes`` is off for tables without change tracking.
+    """
+
+    name: str
+    entity_set: str
+    primary_id: str
+    columns: tuple[str, ...]
+    name_column: str | None = None
+    owner_column: str | None = "_ownerid_value"
+    track_changes: bool = True
+
+    def select(self) -> list[str]:
+        wanted = [self.primary_id, *self.columns, self.name_column, self.owner_column, "modifiedon"]
+        return list(dict.fromkeys(c for c in wanted if c))
+
+
+#: Contact types and their phone columns (CALL-01, CALL-04): contacts win ties over accounts, then leads, users.
+DEFAULT_TABLES = (
+    MatchedTable("contact", "contacts", "contactid", ("mobilephone", "telephone1", "telephone2", "telephone3"),
+                 "fullname"),
+    MatchedTable("account", "accounts", "accountid", ("telephone1", "telephone2", "telephone3"), "name"),
+    MatchedTable("lead", "leads", "leadid", ("mobilephone", "telephone1", "telephone2", "telephone3"), "fullname"),
+    MatchedTable("systemuser", "systemusers", "systemuserid", ("mobilephone", "address1_telephone1"), "fullname",
+                 owner_column=None),
+)
+
+
+class ChangesClient(Protocol):
+    """What the sync needs of :class:`connectors.dataverse.DataverseClient`."""
+
+    def changes(self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None) -> DeltaPage: ...
+
+
+@dataclass
+class SyncReport:
+    """One load or refresh: rows re-indexed and removed per table, full reloads, requests' worth of pages."""
+
+    indexed: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    reloaded: list[str] = field(default_factory=list)
+
+
+class NumberSync:
+    """The number index of one Dataverse ``environment`` and its delta links.
+
+    ``plan`` normalises the CRM's stored numbers (the country and city the CRM's
+    local numbers belong to). ``keep_names`` keeps each record's display name for
+    subjects and pop-ups (about 100 bytes a record).
+    """
+
+    def __init__(self, client: ChangesClient, environment: str, plan: NumberPlan,
+                 tables: Sequence[MatchedTable] = DEFAULT_TABLES, *, keep_names: bool = True) -> None:
+        if not tables:
+            raise ValueError("at least one table must be matched")
+        self.client = client
+        self.environment = environment
+        self.plan = plan
+        self.tables = tuple(tables)
+        self.keep_names = keep_names
+        self._lock = threading.Lock()
+        self._index = NumberIndex([IndexedTable(t.name, t.columns) for t in self.tables], plan)
+        self._names: dict[str, dict[int | str, str]] = {t.name: {} for t in self.tables}
+        self._delta_links: dict[str, str] = {}
+        self.is_ready = False
+
+    @property
+    def index(self) -> NumberIndex:
+        return self._index
+
+    @property
+    def entity_sets(self) -> dict[str, str]:
+        return {t.name: t.entity_set for t in self.tables}
+
+    def lookup(self, number: PhoneNumber | str, *, owner_id: str | None = None) -> Match:
+        """The records carrying ``number`` (see :meth:`NumberIndex.lookup`); no match before the first load."""
+        return self._index.lookup(number, owner_id=owner_id) if self.is_ready else NO_MATCH
+
+    def name_of(self, ref: RecordRef) -> str | None:
+        """The display name of a matched record, when kept."""
+        return self._names.get(ref.table, {}).get(_id_key(ref.record_id))
+
+    async def refresh(self) -> SyncReport:
+        """Load (first time) or apply the changes since the last delta link, in a worker thread."""
+        return await asyncio.to_thread(self.refresh_now)
+
+    def refresh_now(self) -> SyncReport:
+        """Synchronous :meth:`refresh`; connector errors other than a refused delta link propagate."""
+        with self._lock:
+            if not self.is_ready:
+                return self._load_all()
+            report = SyncReport()
+            for table in self.tables:
+                try:
+                    self._refresh_table(table, report)
+                except RejectedError as exc:
+                    log.warning("delta link of %s refused (%s); rebuilding the number index", table.name, exc,
+                                extra={"environment": self.environment})
+                    full = self._load_all()
+                    full.reloaded.append(table.name)
+                    return full
+            return report
+
+    def _load_all(self) -> SyncReport:
+        index = NumberIndex([IndexedTable(t.name, t.columns) for t in self.tables], self.plan)
+        names: dict[str, dict[int | str, str]] = {t.name: {} for t in self.tables}
+        links: dict[str, str] = {}
+        report = SyncReport()
+        for table in self.tables:
+            page = self.client.changes(table.entity_set, select=table.select())
+            report.indexed[table.name] = self._apply(index, names, table, page.records)
+            links[table.name] = page.delta_link
+        self._index, self._names, self._delta_links = index, names, links
+        self.is_ready = True
+        log.info("number index of %s loaded: %d numbers from %d records", self.environment, len(index),
+                 index.record_count, extra={"environment": self.environment})
+        return report
+
+    def _refresh_table(self, table: MatchedTable, report: SyncReport) -> None:
+        link = self._delta_links.get(table.name) if table.track_changes else None
+        page = self.client.changes(table.entity_set, select=table.select(), delta_link=link)
+        if not table.track_changes:
+            self._forget_table(table)
+        report.indexed[table.name] = self._apply(self._index, self._names, table, page.records)
+        removed = 0
+        for record_id in page.deleted_ids:
+            removed += self._index.remove(table.name, record_id)
+            self._names[table.name].pop(_id_key(record_id), None)
+        report.removed[table.name] = removed
+        self._delta_links[table.name] = page.delta_link
+
+    def _forget_table(self, table: MatchedTable) -> None:
+        for id_key in list(self._names[table.name]):
+            self._index.remove(table.name, str(uuid.UUID(int=id_key)) if isinstance(id_key, int) else id_key)
+        self._names[table.name].clear()
+
+    def _apply(self, index: NumberIndex, names: dict[str, dict[int | str, str]], table: MatchedTable,
+               rows: Iterable[Mapping[str, Any]]) -> int:
+        count = 0
+        for row in rows:
+            record_id = row.get(table.primary_id)
+            if not isinstance(record_id, str) or not record_id:
+                log.warning("a %s row without its id was skipped", table.name,
+                            extra={"environment": self.environment})
+                continue
+            owner = row.get(table.owner_column) if table.owner_column else None
+            index.upsert(table.name, record_id, row, owner_id=owner.lower() if isinstance(owner, str) else None,
+                         modified_on=_when(row.get("modifiedon")))
+            name = row.get(table.name_column) if table.name_column else None
+            if self.keep_names or not table.track_changes:
+                names[table.name][_id_key(record_id)] = name if isinstance(name, str) else ""
+            count += 1
+        return count
+
+
+def _when(value: Any) -> datetime:
+    if not isinstance(value, str):
+        return _EPOCH
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return _EPOCH
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _id_key(record_id: str) -> int | str:
+    try:
+        return uuid.UUID(record_id).int
+    except (ValueError, AttributeError, TypeError):
+        return record_id
