@@ -49,6 +49,8 @@ from connectors.errors import AuthError, ConnectorError, RateLimitedError, Rejec
 log = logging.getLogger(__name__)
 
 MAX_BATCH_SIZE = 1000  # Dataverse's limit on operations in one $batch (reference/dataverse.md §1.11)
+#: Bodies per request, together: a backlog of recording notes (megabytes each) goes out a few at a time.
+DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 class WriteClient(Protocol):
@@ -101,10 +103,13 @@ class Drainer:
 
     ``logical_names`` maps entity sets to table logical names (``{"phonecalls":
     "phonecall"}``) for the tables whose backlogs may use ``UpsertMultiple``.
+    ``max_request_bytes`` caps the bodies sent in one request (one item is
+    always sent, however large).
     ``sleep`` and ``rng`` are injectable; times come from the outbox's clock.
     """
 
     def __init__(self, outbox: Outbox, client: WriteClient, environment: str, *, batch_size: int = 100,
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
                  logical_names: Mapping[str, str] | None = None, base_backoff_s: float = 1.0,
                  max_backoff_s: float = 60.0, auth_pause_s: float = 300.0, idle_wait_s: float = 5.0,
                  sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random) -> None:
@@ -114,6 +119,7 @@ class Drainer:
         self.client = client
         self.environment = environment
         self.batch_size = batch_size
+        self.max_request_bytes = max_request_bytes
         self.logical_names = dict(logical_names or {})
         self.base_backoff_s = base_backoff_s
         self.max_backoff_s = max_backoff_s
@@ -136,7 +142,7 @@ class Drainer:
         paused_s = self._paused_until - self.outbox.clock()
         if paused_s > 0:
             return DrainReport(0, 0, 0, 0, paused_s)
-        items = self.outbox.lease(self.environment, self.batch_size)
+        items = self.outbox.lease(self.environment, self.batch_size, max_bytes=self.max_request_bytes)
         if not items:
             return DrainReport(0, 0, 0, 0, self._idle_wait_s())
         before = self.client.stats.requests

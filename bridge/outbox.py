@@ -172,11 +172,13 @@ class Outbox:
 
     # -- draining ----------------------------------------------------------------------------
 
-    def lease(self, environment: str, limit: int) -> list[QueuedItem]:
+    def lease(self, environment: str, limit: int, *, max_bytes: int | None = None) -> list[QueuedItem]:
         """Take up to ``limit`` due rows of ``environment`` in queue order, at most one per record.
 
-        Leased rows are not merged into and not leased again until acked, failed or
-        the lease (``lease_s``) runs out.
+        ``max_bytes`` caps the rows' encoded bodies together (recording notes are
+        megabytes each), though the first row is always taken. Leased rows are
+        not merged into and not leased again until acked, failed or the lease
+        (``lease_s``) runs out.
         """
         if limit < 1:
             raise ValueError("limit must be positive")
@@ -188,6 +190,7 @@ class Outbox:
                 "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.environment = i.environment "
                 "AND o.entity_set = i.entity_set AND o.target_key = i.target_key AND o.id < i.id) "
                 "ORDER BY i.id LIMIT ?", (environment, now, now, limit)).fetchall()
+            rows = _within_bytes(rows, max_bytes)
             self._db.executemany("UPDATE outbox SET leased_until = ? WHERE id = ?",
                                  [(now + self.lease_s, row[0]) for row in rows])
         return [_queued(row) for row in rows]
@@ -320,6 +323,18 @@ class _Transaction:
             self._db.execute("COMMIT" if kind is None else "ROLLBACK")
         finally:
             self._lock.release()
+
+
+def _within_bytes(rows: list[Sequence[Any]], max_bytes: int | None) -> list[Sequence[Any]]:
+    if max_bytes is None:
+        return rows
+    kept, total = [], 0
+    for row in rows:
+        total += len(row[4])
+        if kept and total > max_bytes:
+            break
+        kept.append(row)
+    return kept
 
 
 def _queued(row: Sequence[Any]) -> QueuedItem:

@@ -183,3 +183,11 @@ def test_unsendable_bodies_are_refused_and_nothing_is_stored(outbox: Outbox, bod
 def test_lease_limit_must_be_positive(outbox: Outbox) -> None:
     with pytest.raises(ValueError):
         outbox.lease(ENV, 0)
+
+
+def test_lease_caps_the_bodies_it_takes_but_always_takes_one(outbox: Outbox) -> None:
+    for number in range(3):
+        outbox.put(call(f"c{number}", documentbody="x" * 700))
+    assert len(outbox.lease(ENV, 10, max_bytes=1500)) == 2
+    assert len(outbox.lease(ENV, 10, max_bytes=10)) == 1  # larger than the cap alone: still sent
+    assert outbox.lease(ENV, 10, max_bytes=10) == []  # everything is leased now
