@@ -1,0 +1,159 @@
+"""Lasting notices in the CRM: a missed call, a caller waiting in a queue (CALL-03, CALL-05, CALL-34).
+
+A :class:`~bridge.listeners.CallListener`. Pop-ups disappear when the browser
+is closed; an in-app notification (``appnotification``, reference/dataverse.md
+§6.1) stays in the user's notification centre. For a missed inbound call the
+extension's user gets one, titled with the caller's name or number, with
+actions that open the matched record and the phone call; when the system says
+so, the users whose extensions a queue rings get one for a waiting caller.
+Only users allowed to see the call (:mod:`domain.calls.visibility`) are told.
+
+Each notice has a deterministic id (call, user, kind) and is upserted through
+the outbox, so a replayed call never notifies twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bridge.call_logger import CrmEnvironment, phone_call_id
+from bridge.outbox import Outbox, OutboxItem
+from connectors.dataverse import RecordId, bind, deterministic_id
+from domain.calls.activity import external_number, skip_reason
+from domain.calls.events import CallEvent, Direction
+from domain.calls.record import CallChange, CallOutcome, CallRecord, CallUpdate
+from domain.calls.system_settings import CallVisibility, TelephonySystemSettings
+from domain.calls.visibility import audience_of, recipients
+from domain.number_index import Match
+
+log = logging.getLogger(__name__)
+
+APPNOTIFICATIONS = "appnotifications"
+ICON_INFO, ICON_WARNING = 100_000_000, 100_000_003
+TOAST_TIMED = 200_000_000
+MISSED_TTL_S = 7 * 24 * 3600
+WAITING_TTL_S = 15 * 60
+DATA_MAX = 5000
+_MARKDOWN = re.compile(r"([\\`*_\[\]()#>!|])")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification for one user, before it becomes a request body."""
+
+    kind: str
+    user_id: str
+    title: str
+    body: str
+    icon: int
+    ttl_s: int
+    actions: tuple[tuple[str, str], ...]  # (title, relative app URL)
+
+
+class CallNotifier:
+    """Queues ``appnotification`` upserts for missed calls and, where enabled, waiting callers."""
+
+    def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
+                 crms: Mapping[str, CrmEnvironment]) -> None:
+        self.outbox = outbox
+        self.environments = {key: tuple(envs) for key, envs in environments.items()}
+        self.crms = dict(crms)
+        self.queued = 0
+
+    def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
+        record = update.record
+        missed = CallChange.ENDED in update.changes and _is_missed(record)
+        waiting = CallChange.QUEUED in update.changes
+        if not (missed or waiting) or record.direction is not Direction.INBOUND:
+            return
+        for environment in self.environments.get(record.system, ()):
+            crm = self.crms.get(environment)
+            if crm is None:
+                continue
+            options = crm.options(record.system)
+            if (missed and options.notify_missed_calls) or (waiting and options.notify_waiting_calls):
+                self.notify(crm, record, crm.system(system), missed=missed)
+
+    def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
+        """Device states carry no notice."""
+
+    def notify(self, crm: CrmEnvironment, record: CallRecord, settings: TelephonySystemSettings, *,
+               missed: bool) -> int:
+        """Queue the notices of ``record`` for ``crm``; returns how many."""
+        if skip_reason(record, settings) is not None:
+            return 0
+        match = crm.match(record, settings)
+        owner = match.best.owner_id if match and match.best else None
+        audience = audience_of(record, settings, owner)
+        if missed:
+            candidates = [settings.user_of(record.extension)]
+            if settings.visibility is CallVisibility.RECORD_OWNER:
+                candidates.append(owner)
+        else:
+            candidates = [settings.user_of(ext) for ext in record.ringing_extensions]
+        users = recipients(audience, settings.visibility, [u for u in candidates if u])
+        for user in users:
+            notice = build_notice(record, user, match, crm, settings, missed=missed)
+            self.outbox.put(OutboxItem(crm.name, APPNOTIFICATIONS, RecordId(notice_id(record, notice)),
+                                       notice_body(notice)))
+            self.queued += 1
+        return len(users)
+
+
+def build_notice(record: CallRecord, user_id: str, match: Match | None, crm: CrmEnvironment,
+                 settings: TelephonySystemSettings, *, missed: bool) -> Notice:
+    """The notice for ``user_id``: who called, on which extension, with links to the record and the call."""
+    number = external_number(record, settings)
+    shown_number = number.e164 if number else (record.external_number or "unknown number")
+    best = match.best if match else None
+    name = crm.numbers.name_of(best) if best and crm.numbers else None
+    who = name or record.external_name or shown_number
+    actions: list[tuple[str, str]] = []
+    if best is not None:
+        actions.append((f"Open {who}"[:100], _record_url(best.table, best.record_id)))
+    actions.append(("Open call", _record_url("phonecall", phone_call_id(record))))
+    if missed:
+        title = f"Missed call from {who}"
+        where = f" on extension {record.extension}" if record.extension else ""
+        body = f"**{_escape(who)}** ({_escape(shown_number)}) called{where} and was not answered."
+        return Notice("missed", user_id, title[:200], body, ICON_WARNING, MISSED_TTL_S, tuple(actions))
+    title = f"Caller waiting in {record.queue or 'a queue'}: {who}"
+    body = f"**{_escape(who)}** ({_escape(shown_number)}) is waiting in queue {_escape(record.queue or '?')}."
+    return Notice("waiting", user_id, title[:200], body, ICON_INFO, WAITING_TTL_S, tuple(actions))
+
+
+def notice_id(record: CallRecord, notice: Notice) -> str:
+    """The same id on every replay: one notice per call, user and kind."""
+    parts = [notice.kind, record.system, record.call_id, notice.user_id]
+    if notice.kind == "waiting" and record.queue:
+        parts.append(record.queue)  # a caller moved to another queue is a new wait
+    return deterministic_id("appnotification", *parts)
+
+
+def notice_body(notice: Notice) -> dict[str, object]:
+    """The Web API body of an ``appnotification`` (``data`` is a JSON string of at most 5,000 characters)."""
+    actions = [{"title": title, "data": {"url": url, "navigationTarget": "newWindow"}}
+               for title, url in notice.actions]
+    data = json.dumps({"actions": actions}, ensure_ascii=False)
+    if len(data) > DATA_MAX:
+        data = json.dumps({"actions": actions[-1:]}, ensure_ascii=False)
+    return {
+        "title": notice.title, "body": notice.body, "icontype": notice.icon, "toasttype": TOAST_TIMED,
+        "ttlinseconds": notice.ttl_s, "data": data, **bind("ownerid", "systemusers", notice.user_id),
+    }
+
+
+def _is_missed(record: CallRecord) -> bool:
+    return not record.is_answered and record.outcome is not CallOutcome.ANSWERED
+
+
+def _record_url(table: str, record_id: str) -> str:
+    return f"?pagetype=entityrecord&etn={table}&id={record_id}"
+
+
+def _escape(text: str) -> str:
+    return _MARKDOWN.sub(r"\\\1", text)
