@@ -1,6 +1,7 @@
 """The console in headless Chromium: a ringing call pops up, the dialer reaches the CommandPort, CIF hooks fire.
 
-Also saves the screenshot shown in docs/console.md (docs/images/console.png).
+Also takes the screenshot shown in docs/console.md: into the test's temporary folder, and into
+docs/images/console.png when COMMS_UPDATE_SCREENSHOTS=1 (so a test run never edits the checkout).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .harness import RunningConsole
 pytestmark = pytest.mark.integration
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "images" / "console.png"
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "images" / "console.png"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 FAKE_CIF_LIBRARY = """
@@ -105,7 +106,7 @@ def seed(console: RunningConsole) -> None:
         live.on_call(update(rec), pbx)
 
 
-def test_console_pops_up_a_ringing_call_and_dials(browser):
+def test_console_pops_up_a_ringing_call_and_dials(browser, tmp_path):
     with RunningConsole(matcher=matcher, card_source=lambda t, i: {"company": "پارس‌نگار", "owner": "Sara Ahmadi",
                                                                     "open_cases": [{"title": "Invoice query",
                                                                                     "number": "CAS-0142"}],
@@ -135,8 +136,10 @@ def test_console_pops_up_a_ringing_call_and_dials(browser):
 
         page.click("#lang-toggle")
         page.wait_for_selector("html[dir='rtl']")
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT))
+        shot = DOCS_SCREENSHOT if os.environ.get("COMMS_UPDATE_SCREENSHOTS") == "1" else tmp_path / "console.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000  # a rendered page, not a blank
         page.close()
 
 
