@@ -1,51 +1,110 @@
-"""An emulator per module, a client per test, and Kavenegar mocked at its wire format."""
+"""An emulator per test, the SMS runtime wired to it, and provider HTTP mocked with ``responses``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 import responses
 
-from connectors.dataverse import DataverseClient, RetryPolicy, StaticToken
+from connectors.dataverse import DataverseClient, StaticToken, bind
 from emulator.server import EmulatorServer, FaultPlan
+from functions.sms import SmsRuntime, build_sms_runtime
+from functions.sms.rows import SmsStatus
 
-from .fake_kavenegar import FakeKavenegar
-
-TOKEN = "sms-test"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    db = tmp_path_factory.mktemp("sms") / "dataverse.sqlite"
-    with EmulatorServer(db, faults=FaultPlan.none(), token=TOKEN, key_activation_s=0) as emulator:
-        yield emulator
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "sms"
+KAVENEGAR_KEY = "CANARY-7f3a"
+KAVENEGAR = f"https://api.kavenegar.com/v1/{KAVENEGAR_KEY}"
+TWILIO_SID = "AC" + "a" * 32
+TWILIO = f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}"
+ENVIRON = {"KN_KEY": KAVENEGAR_KEY, "TW_TOKEN": "twilio-token", "COMMS_SMS_WEBHOOK_KEY": "hook-key"}
 
 
-@pytest.fixture
-def session() -> Iterator[requests.Session]:
-    with requests.Session() as http:
-        yield http
+class Clock:
+    """Real time plus an offset the test moves forward."""
 
+    def __init__(self) -> None:
+        self.offset = timedelta()
 
-@pytest.fixture
-def client(server: EmulatorServer, session: requests.Session) -> Iterator[DataverseClient]:
-    server.faults.replace_plan(FaultPlan.none())
-    policy = RetryPolicy(max_attempts=2, base_s=0.01, cap_s=0.02)
-    yield DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(TOKEN), retry=policy)
-    server.faults.replace_plan(FaultPlan.none())
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
 
 
 @pytest.fixture
-def wire(server: EmulatorServer) -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_passthru(server.origin)
+def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
+    with EmulatorServer(tmp_path / "dataverse.db", faults=FaultPlan.none(), key_activation_s=0) as server:
+        yield server
+
+
+@pytest.fixture
+def client(emulator: EmulatorServer) -> DataverseClient:
+    return DataverseClient(base_url=emulator.origin, session=requests.Session(), token_provider=StaticToken("t"),
+                           retry=None)
+
+
+@pytest.fixture
+def wire(emulator: EmulatorServer) -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.add_passthru(emulator.origin)
         yield mock
 
 
 @pytest.fixture
-def kavenegar(wire: responses.RequestsMock) -> FakeKavenegar:
-    fake = FakeKavenegar()
-    fake.install(wire)
-    return fake
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def runtime(client: DataverseClient, clock: Clock) -> SmsRuntime:
+    return build_sms_runtime(client, requests.Session(), ENVIRON, clock)
+
+
+def fixture(kind: str, name: str) -> Any:
+    return json.loads((FIXTURES / kind / name).read_text(encoding="utf-8"))
+
+
+def kavenegar_reply(entries: Any) -> dict[str, Any]:
+    """Kavenegar's envelope (reference/sms.md §1.1) around ``entries``."""
+    return {"return": {"status": 200, "message": "تایید شد"}, "entries": entries}
+
+
+def add_provider(client: DataverseClient, key: str = "kn-main", kind: str = "kavenegar", *, default: bool = True,
+                 reference: str = "KN_KEY", settings: dict[str, Any] | None = None, **columns: Any) -> str:
+    body = {"comms_name": key, "comms_accountkey": key, "comms_providerkind": kind, "comms_isdefault": default,
+            "comms_credentialreference": reference, "comms_maxattempts": 3, "comms_retryintervalseconds": 60,
+            "comms_settings": json.dumps(settings or {"default_sender": "10004346"}), **columns}
+    return client.create("comms_smsproviders", body)
+
+
+def add_contact(client: DataverseClient, mobile: str = "09121234567", first: str = "Ali", **columns: Any) -> str:
+    return client.create("contacts", {"firstname": first, "lastname": "Rezaei", "mobilephone": mobile, **columns})
+
+
+def add_sms(client: DataverseClient, contact_id: str | None, text: str = "سلام {firstname}", *, phone: str = "",
+            status: SmsStatus = SmsStatus.PENDING, **columns: Any) -> str:
+    body: dict[str, Any] = {"subject": "test", "comms_message": text, "comms_phonenumber": phone,
+                            "comms_smsstatus": status.value_code, **columns}
+    if contact_id:
+        body["comms_sms_activity_parties"] = [{**bind("partyid_contact", "contacts", contact_id),
+                                               "participationtypemask": 2}]
+    return client.create("comms_smses", body)
+
+
+def sms(client: DataverseClient, sms_id: str) -> dict[str, Any]:
+    return client.retrieve("comms_smses", sms_id)
+
+
+def attempts(client: DataverseClient, sms_id: str) -> list[dict[str, Any]]:
+    import uuid
+
+    from connectors.dataverse import odata
+    return list(client.query("comms_smsprocesses", filter=odata.eq("_comms_smsid_value", uuid.UUID(sms_id)),
+                             orderby=["comms_attempt asc"]))

@@ -1,0 +1,265 @@
+"""The sender against the Dataverse emulator, with provider HTTP mocked at its real wire format.
+
+Proves: a pending SMS is sent once; a crash between the provider's acceptance and the outcome write,
+then a rerun, sends nothing again (found by our id); an unknown outcome at a provider without
+look-ups is never resent; opted-out, numberless and badly filled messages never leave; retries follow
+the account's policy; two workers never both claim one SMS.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from connectors.dataverse import DataverseClient
+from functions.sms import SendResult, SmsRuntime, attempt_key
+from functions.sms.rows import AttemptStatus, SmsStatus
+from functions.sms.sender import SmsSender
+from functions.sms.sweep import sweep
+
+from .conftest import (
+    KAVENEGAR,
+    KAVENEGAR_KEY,
+    TWILIO,
+    TWILIO_SID,
+    Clock,
+    add_contact,
+    add_provider,
+    add_sms,
+    attempts,
+    fixture,
+    kavenegar_reply,
+    sms,
+)
+
+SEND = f"{KAVENEGAR}/sms/send.json"
+LOOKUP = f"{KAVENEGAR}/sms/statuslocalmessageid.json"
+
+
+def accepted(message_id: int, local_id: str) -> dict:
+    entry = {**fixture("kavenegar", "send_one_queued.json")["entries"][0], "messageid": message_id, "localid": local_id}
+    return kavenegar_reply([entry])
+
+
+def test_a_pending_sms_is_sent_once_with_our_id_and_the_filled_text(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+    add_provider(client)
+    sms_id = add_sms(client, add_contact(client))
+    key = attempt_key(sms_id, 1)
+    send = wire.post(SEND, json=accepted(8792343, key), match=[matchers.urlencoded_params_matcher(
+        {"receptor": "09121234567", "message": "سلام Ali", "localid": key, "sender": "10004346"})])
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+    assert runtime.sender.send(sms_id).result is SendResult.SKIPPED
+
+    assert send.call_count == 1
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.QUEUED.value_code
+    assert (row["comms_providermessageid"], row["comms_provideraccountkey"]) == ("8792343", "kn-main")
+    assert (row["comms_message"], row["comms_phonenumber"], row["comms_segments"]) == ("سلام Ali", "+989121234567", 1)
+    assert row["comms_senton"] and row["comms_attempts"] == 1 and row["comms_sendernumber"] == "10004346"
+    (attempt,) = attempts(client, sms_id)
+    assert attempt["comms_attemptkey"] == key
+    assert attempt["comms_attemptstatus"] == AttemptStatus.ACCEPTED.value_code
+    assert attempt["comms_providermessageid"] == "8792343" and attempt["comms_requestedon"]
+
+
+def test_a_crash_after_the_provider_accepted_is_reconciled_by_our_id_not_resent(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    add_provider(client)
+    sms_id = add_sms(client, add_contact(client))
+    key = attempt_key(sms_id, 1)
+    send = wire.post(SEND, json=accepted(8792343, key))
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("worker killed between the provider's answer and our write")
+
+    monkeypatch.setattr(SmsSender, "_record_receipt", crash)
+    with pytest.raises(RuntimeError):
+        runtime.sender.send(sms_id)
+    monkeypatch.undo()
+    assert sms(client, sms_id)["comms_smsstatus"] == SmsStatus.SENDING.value_code
+    assert runtime.sender.send(sms_id).result is SendResult.SKIPPED  # the claim is still fresh
+
+    lookup = wire.post(LOOKUP, match=[matchers.urlencoded_params_matcher({"localid": key})], json=kavenegar_reply(
+        [{"messageid": 8792343, "localid": key, "status": 4, "statustext": "ارسال به مخابرات"}]))
+    clock.advance(301)
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+
+    assert send.call_count == 1 and lookup.call_count == 1
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
+    assert row["comms_providermessageid"] == "8792343" and row["comms_operatoron"]
+    (attempt,) = attempts(client, sms_id)
+    assert attempt["comms_attemptstatus"] == AttemptStatus.SENT_TO_OPERATOR.value_code and attempt["comms_reconciledon"]
+
+
+def test_a_crashed_attempt_the_provider_never_saw_is_sent_again_as_a_new_attempt(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    add_provider(client)
+    sms_id = add_sms(client, add_contact(client))
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("killed before the request left")
+
+    monkeypatch.setattr(type(runtime.registry.default().provider), "send", crash)
+    with pytest.raises(RuntimeError):
+        runtime.sender.send(sms_id)
+    monkeypatch.undo()
+    wire.post(LOOKUP, json=kavenegar_reply([{"messageid": 0, "localid": attempt_key(sms_id, 1), "status": 100,
+                                              "statustext": "شناسه پیامک نامعتبر است"}]))
+    second = attempt_key(sms_id, 2)
+    wire.post(SEND, json=accepted(8792399, second), match=[matchers.urlencoded_params_matcher(
+        {"localid": second}, allow_blank=False, strict_match=False)])
+    clock.advance(301)
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+    first, again = attempts(client, sms_id)
+    assert first["comms_attemptstatus"] == AttemptStatus.FAILED.value_code and "never sent" in first["comms_error"]
+    assert again["comms_attemptkey"] == second and again["comms_providermessageid"] == "8792399"
+
+
+def test_an_unknown_outcome_at_a_provider_without_look_ups_is_left_for_a_person_and_never_resent(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+    add_provider(client, "tw-intl", "twilio", reference="TW_TOKEN",
+                 settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"})
+    sms_id = add_sms(client, add_contact(client))
+    send = wire.post(f"{TWILIO}/Messages.json", body=requests.exceptions.ReadTimeout("no answer"))
+
+    outcome = runtime.sender.send(sms_id)
+    clock.advance(3600)
+    summary = sweep(runtime.store, runtime.sender, clock=clock)
+
+    assert outcome.result is SendResult.NEEDS_CHECK and summary.found == 0
+    assert send.call_count == 1
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.OUTCOME_UNKNOWN.value_code and "check its panel" in row["comms_error"]
+    (attempt,) = attempts(client, sms_id)
+    assert attempt["comms_attemptstatus"] == AttemptStatus.OUTCOME_UNKNOWN.value_code
+
+
+def test_an_opted_out_recipient_is_never_sent_to(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+    add_provider(client)
+    client.create("comms_smsoptouts", {"comms_phonenumber": "+989121234567", "comms_keyword": "لغو11"})
+    sms_id = add_sms(client, add_contact(client))
+
+    assert runtime.sender.send(sms_id).result is SendResult.FAILED
+
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.FAILED.value_code and "opted out" in row["comms_error"]
+    assert attempts(client, sms_id) == [] and len(wire.calls) == 0
+
+
+@pytest.mark.parametrize("contact, text, expected", [
+    ({"mobile": ""}, "hi", "no mobile number"),
+    ({"mobile": "02188776655"}, "hi", "not a mobile number"),
+    ({}, "Dear {jobtitle}", "jobtitle has no value"),
+    ({}, "Dear {firstname", "never closed"),
+])
+def test_user_mistakes_fail_the_sms_in_plain_words_and_send_nothing(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, contact: dict, text: str,
+        expected: str) -> None:
+    add_provider(client)
+    sms_id = add_sms(client, add_contact(client, **contact), text)
+
+    assert runtime.sender.send(sms_id).result is SendResult.FAILED
+    assert expected in sms(client, sms_id)["comms_error"] and len(wire.calls) == 0
+
+
+def test_field_values_that_look_like_placeholders_are_sent_as_typed(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+    add_provider(client)
+    hostile = "{lastname} {{x}} %s {0.__class__} ${env:KEY}"
+    sms_id = add_sms(client, add_contact(client, first=hostile), "Hi {firstname}!")
+    wire.post(SEND, json=accepted(1, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
+        {"message": f"Hi {hostile}!"}, strict_match=False)])
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+    assert sms(client, sms_id)["comms_message"] == f"Hi {hostile}!"
+
+
+def test_a_failed_send_is_retried_on_schedule_and_a_refusal_never(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+    add_provider(client)
+    sms_id = add_sms(client, add_contact(client))
+    busy = wire.post(SEND, status=200, json={"return": {"status": 409, "message": "busy"}, "entries": None})
+
+    assert runtime.sender.send(sms_id).result is SendResult.RETRY_LATER
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.PENDING.value_code and row["comms_nextattempton"]
+    assert sweep(runtime.store, runtime.sender, clock=clock).found == 0  # not due yet
+
+    wire.remove(busy)
+    wire.post(SEND, status=200, json=fixture("kavenegar", "error_418_no_credit.json"))
+    clock.advance(61)
+    assert sweep(runtime.store, runtime.sender, clock=clock).results == {"failed": 1}
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.FAILED.value_code and "credit" in row["comms_error"]
+    assert [a["comms_attempt"] for a in attempts(client, sms_id)] == [1, 2]
+
+
+def test_attempts_stop_at_the_accounts_configured_count(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+    add_provider(client, comms_maxattempts=2, comms_retryintervalseconds=10)
+    sms_id = add_sms(client, add_contact(client))
+    wire.post(SEND, status=503, body="Service Unavailable")
+
+    assert runtime.sender.send(sms_id).result is SendResult.RETRY_LATER
+    clock.advance(11)
+    assert runtime.sender.send(sms_id).result is SendResult.FAILED
+    assert "all 2 send attempts failed" in sms(client, sms_id)["comms_error"]
+
+
+def test_two_workers_reading_the_same_pending_sms_claim_it_once(
+        client: DataverseClient, runtime: SmsRuntime, clock: Clock) -> None:
+    sms_id = add_sms(client, add_contact(client))
+    first, second = runtime.store.get_sms(sms_id), runtime.store.get_sms(sms_id)
+
+    assert runtime.store.claim(first, clock()) is True
+    assert runtime.store.claim(second, clock()) is False
+
+
+def test_the_owners_dedicated_number_is_the_sender(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+    provider_id = add_provider(client)
+    user_id = client.whoami()["UserId"]
+    client.create("comms_smsnumbers", {"comms_name": "Sara's line", "comms_number": "30004505",
+                                       "comms_smsproviderid@odata.bind": f"/comms_smsproviders({provider_id})",
+                                       "comms_systemuserid@odata.bind": f"/systemusers({user_id})"})
+    sms_id = add_sms(client, add_contact(client))
+    wire.post(SEND, json=accepted(5, attempt_key(sms_id, 1)),
+              match=[matchers.urlencoded_params_matcher({"sender": "30004505"}, strict_match=False)])
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+    assert sms(client, sms_id)["comms_sendernumber"] == "30004505"
+
+
+def test_the_default_flag_picks_the_account_and_a_broken_account_says_why(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+    add_provider(client, "kn-old", default=False)
+    add_provider(client, "broken", default=True, reference="NOT_SET")
+    sms_id = add_sms(client, add_contact(client))
+
+    assert runtime.sender.send(sms_id).result is SendResult.FAILED
+    assert "app setting NOT_SET" in sms(client, sms_id)["comms_error"] and len(wire.calls) == 0
+
+
+def test_the_provider_key_never_reaches_logs_or_records(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    add_provider(client)
+    sms_id = add_sms(client, add_contact(client))
+    wire.post(SEND, body=requests.exceptions.ConnectionError(f"refused {KAVENEGAR}"))
+
+    runtime.sender.send(sms_id)
+
+    assert KAVENEGAR_KEY not in caplog.text
+    assert KAVENEGAR_KEY not in str(sms(client, sms_id)) and KAVENEGAR_KEY not in str(attempts(client, sms_id))
