@@ -110,10 +110,10 @@ class BulkRunner:
     """Runs bulk sends; built once per worker with the Dataverse client and the provider accounts."""
 
     def __init__(self, store: BulkStore, accounts: AccountDirectory, *, plan: NumberPlan,
-                 clock: Callable[[], datetime], options: BulkOptions = BulkOptions(),
+                 clock: Callable[[], datetime], options: BulkOptions | None = None,
                  sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
         self._store, self._accounts, self._plan = store, accounts, plan
-        self._clock, self._options, self._sleep, self._monotonic = clock, options, sleep, monotonic
+        self._clock, self._options, self._sleep, self._monotonic = clock, options or BulkOptions(), sleep, monotonic
         self._last_send_at: float | None = None
 
     def start(self, bulk_id: str) -> str:

@@ -1,0 +1,216 @@
+"""Inbound SMS: polled or pushed, stored once as an incoming SMS activity, and acted on (SMS-02, -07, -16, -21).
+
+Each message becomes an incoming SMS activity keyed by (account key,
+provider message id) with a deterministic id; the activity and its rule's
+writes go to Dataverse in one change set, so a message fetched twice, pushed
+twice or replayed after a crash is stored and acted on exactly once.
+Polling keeps a high-water mark: the newest receive time stored for the
+account, read from Dataverse, so only messages at or before it are checked
+for an existing key before writing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.dataverse import DataverseClient, odata
+from connectors.errors import ConnectorError
+from domain.number_index import NumberIndex
+from domain.numbers import NumberPlan, normalise
+from domain.sms import InboundSms
+from domain.sms.inbound import HighWaterMark, InboundDecision, InboundError, LineOwner, interpret
+from domain.sms.keywords import ActionKind, DryRun, KeywordLookupError, KeywordRule, LookupRequest, dry_run
+from domain.sms.templates import RenderOptions, TemplateError, flatten_fields, parse_template, render
+from domain.sms.text import unify_letters
+from functions.sms_bulk import rows
+from functions.sms_bulk.accounts import AccountDirectory, ProviderAccount
+from functions.sms_inbound.actions import PlannedWrites, plan_writes
+from functions.sms_inbound.keyword_services import KeywordServiceRegistry
+from functions.sms_inbound.rules import load_rules
+
+log = logging.getLogger(__name__)
+
+_REPLYING = (ActionKind.AUTO_REPLY, ActionKind.SERVICE_REPLY, ActionKind.OPT_OUT, ActionKind.OPT_IN)
+
+
+@dataclass
+class InboundReport:
+    """What one delivery of messages did: stored, already stored, refused (with reasons)."""
+
+    stored: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+class InboundService:
+    """Stores and acts on inbound SMS; built once per worker."""
+
+    def __init__(self, client: DataverseClient, accounts: AccountDirectory, *, plan: NumberPlan,
+                 index: Callable[[], NumberIndex | None], services: KeywordServiceRegistry,
+                 clock: Callable[[], datetime], render_options: RenderOptions | None = None):
+        self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
+        self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
+        self._last_poll: dict[str, datetime] = {}
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def account(self, account_key: str) -> ProviderAccount | None:
+        return self._accounts.get(account_key)
+
+    def receive(self, account_key: str, messages: Sequence[InboundSms], *,
+                mark: HighWaterMark | None = None) -> InboundReport:
+        """Store and act on ``messages`` received on ``account_key``'s account; each at most once."""
+        account = self._accounts.get(account_key)
+        if account is None:
+            raise KeyError(f"no SMS provider account {account_key!r}")
+        unique = list({m.provider_id.strip(): m for m in messages if m.provider_id.strip()}.values())
+        known = self._existing(account_key, [m.provider_id.strip() for m in unique if mark is None or not mark.is_certainly_new(m)])
+        lines, rules = self._lines(), load_rules(self._client, self._line_of)
+        report = InboundReport()
+        report.refused += [("", "the message has no provider id") for m in messages if not m.provider_id.strip()]
+        for sms in unique:
+            if sms.provider_id.strip() in known:
+                report.duplicates.append(sms.provider_id)
+                continue
+            try:
+                decision = interpret(sms, account_key=account_key, plan=self._plan, index=self._index(),
+                                     lines=lines, rules=rules)
+            except InboundError as exc:
+                log.warning("inbound SMS refused: %s", exc, extra={"operation": "inbound", "key": sms.provider_id})
+                report.refused.append((sms.provider_id, str(exc)))
+                continue
+            self._store(account, decision)
+            report.stored.append(decision.provider_id)
+        return report
+
+    def poll(self, account: ProviderAccount) -> InboundReport:
+        """Fetch new messages from the provider and :meth:`receive` them (SMS-21)."""
+        mark = self.high_water_mark(account.account_key)
+        messages = account.provider.fetch_inbound()
+        self._last_poll[account.account_key] = self._clock()
+        try:
+            return self.receive(account.account_key, messages, mark=mark)
+        except ConnectorError:
+            # The provider marked these read: name them so a person can recover them from its panel.
+            log.error("inbound SMS fetched but not stored (account %s, provider ids %s)", account.account_key,
+                      ",".join(m.provider_id for m in messages)[:500], extra={"operation": "inbound_poll"})
+            raise
+
+    def poll_due(self) -> dict[str, InboundReport]:
+        """Poll every account whose polling interval has passed (0 = the provider pushes; never polled)."""
+        now, reports = self._clock(), {}
+        for account in self._accounts.all():
+            last = self._last_poll.get(account.account_key)
+            if account.poll_interval_s <= 0 or (last and (now - last).total_seconds() < account.poll_interval_s):
+                continue
+            try:
+                reports[account.account_key] = self.poll(account)
+            except ConnectorError as exc:
+                log.warning("inbound poll of %s failed: %s", account.account_key, type(exc).__name__,
+                            extra={"operation": "inbound_poll"})
+        return reports
+
+    def dry_run(self, text: str, line: str | None = None) -> DryRun:
+        """Which rule would act on ``text`` sent to our ``line``, and why (the rule form's test button)."""
+        rules = load_rules(self._client, self._line_of)
+        number = normalise(line, self._plan) if line else None
+        return dry_run(rules, unify_letters(text), line=number.e164 if number else line)
+
+    def high_water_mark(self, account_key: str) -> HighWaterMark:
+        newest = list(self._client.query(rows.SMS_SET, select=["comms_receivedon"], top=1,
+                                         orderby=["comms_receivedon desc"], filter=odata.and_(
+            odata.eq("comms_provideraccountkey", account_key), odata.eq("comms_direction", rows.INCOMING))))
+        stamp = newest[0].get("comms_receivedon") if newest else None
+        return HighWaterMark(datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _existing(self, account_key: str, provider_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(provider_ids), 100):
+            chunk = provider_ids[start : start + 100]
+            found.update(str(r["comms_providermessageid"]) for r in self._client.query(
+                rows.SMS_SET, select=["comms_providermessageid"], filter=odata.and_(
+                    odata.eq("comms_provideraccountkey", account_key), odata.in_("comms_providermessageid", chunk))))
+        return found
+
+    def _lines(self) -> Mapping[str, LineOwner]:
+        owners = {}
+        for row in self._client.query(rows.NUMBER_SET, select=rows.NUMBER_COLUMNS):
+            number = normalise(row.get("comms_number") or "", self._plan)
+            key = number.e164 if number else str(row.get("comms_number") or "")
+            owners[key] = LineOwner(key, str(row["comms_smsnumberid"]), rows.lookup_id(row, "comms_systemuserid"))
+        return owners
+
+    def _line_of(self, number_id: str) -> str | None:
+        row = self._client.retrieve(rows.NUMBER_SET, number_id, select=["comms_number"])
+        number = normalise(row.get("comms_number") or "", self._plan)
+        return number.e164 if number else row.get("comms_number")
+
+    def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
+        reply, note = self._reply_text(decision)
+        planned = plan_writes(decision, account_id=account.record_id, now=self._clock(), reply_text=reply, note=note)
+        self._commit(planned)
+        log.info("inbound SMS stored (rule %s)", decision.rules.decision.rule_name if decision.rules.decision
+                 else "none", extra={"operation": "inbound", "key": decision.provider_id})
+
+    def _commit(self, planned: PlannedWrites) -> None:
+        batch = self._client.batch()
+        with batch.changeset() as changeset:
+            for write in planned.writes:
+                changeset.add("PATCH", f"{write.entity_set}{write.key}", dict(write.body))
+        for result in self._client.execute(batch):
+            result.raise_for_status("inbound_commit")
+
+    def _reply_text(self, decision: InboundDecision) -> tuple[str | None, str | None]:
+        action = decision.rules.decision
+        if action is None or action.kind not in _REPLYING or not action.parameters.reply_template_id:
+            return None, None
+        fields: dict[str, object] = {}
+        try:
+            if action.kind is ActionKind.SERVICE_REPLY:
+                request = LookupRequest(action.parameters.service or "", decision.sender, action.remaining_text)
+                fields.update(self._services.lookup(request, decision.match.best))
+            template = self._client.retrieve(rows.TEMPLATE_SET, action.parameters.reply_template_id,
+                                             select=["comms_body"]).get("comms_body") or ""
+            parsed = parse_template(template)
+            fields.update(self._record_fields(decision, parsed.fields))
+            return render(parsed, fields, self._render).text, None
+        except KeywordLookupError as exc:
+            return None, f"no reply: the keyword service could not answer ({exc})"
+        except TemplateError as exc:
+            return None, f"no reply: the reply template cannot be filled ({exc})"
+
+    def _record_fields(self, decision: InboundDecision, paths: Iterable[str]) -> dict[str, object]:
+        record = decision.match.best
+        wanted = {p.split(".")[1] if p.startswith(f"{record.table}.") else p for p in paths} if record else set()
+        columns = [c for c in wanted if record and "." not in c and rows.TABLES[record.table].has_column(c)]
+        if record is None or not columns:
+            return {}
+        row = self._client.retrieve(rows.entity_set(record.table), record.record_id, select=columns)
+        return {**flatten_fields(row), **flatten_fields({record.table: row})}
+
+
+def load_number_index(client: DataverseClient, plan: NumberPlan,
+                      tables: Sequence[tuple[str, tuple[str, ...]]] = (
+                          ("contact", ("mobilephone", "telephone1", "telephone2")),
+                          ("account", ("telephone1", "telephone2")), ("lead", ("mobilephone", "telephone1")))
+                      ) -> NumberIndex:
+    """A matching index of the tables' phone columns, read once (refresh it on the worker's schedule)."""
+    from domain.number_index import IndexedTable
+
+    index = NumberIndex([IndexedTable(t, c) for t, c in tables], plan)
+    for table, columns in tables:
+        id_column = rows.primary_id(table)
+        for row in client.query(rows.entity_set(table), select=[id_column, *columns, "_ownerid_value", "modifiedon"]):
+            modified = datetime.fromisoformat(str(row.get("modifiedon") or "2000-01-01T00:00:00Z").replace("Z", "+00:00"))
+            index.upsert(table, str(uuid.UUID(str(row[id_column]))), row, owner_id=rows.lookup_id(row, "ownerid"),
+                         modified_on=modified)
+    return index
+
+
+__all__ = ["InboundReport", "InboundService", "KeywordRule", "load_number_index"]

@@ -1,0 +1,43 @@
+"""Inbound SMS: the provider push webhook and the polling timer (SMS-02, -21)."""
+
+from __future__ import annotations
+
+import logging
+
+import azure.functions as func
+
+from connectors.errors import ConnectorError
+from functions.sms_inbound.webhook import WebhookRefused, is_authentic, read_push
+from functions.sms_inbound.wiring import workers
+
+log = logging.getLogger(__name__)
+
+bp = func.Blueprint()
+
+
+@bp.function_name("sms_inbound_webhook")
+@bp.route(route="sms/inbound/{account_key}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def sms_inbound_webhook(req: func.HttpRequest) -> func.HttpResponse:
+    svc, key = workers(), req.route_params.get("account_key", "")
+    if not is_authentic(key, svc.inbound_secrets, dict(req.headers), dict(req.params)):
+        return func.HttpResponse(status_code=401)
+    account = svc.inbound.account(key)
+    if account is None:
+        return func.HttpResponse(status_code=401)
+    try:
+        messages = read_push(account.provider, req.get_body(), req.headers.get("Content-Type", ""))
+    except WebhookRefused as exc:
+        log.warning("inbound push refused: %s", exc, extra={"operation": "inbound_webhook", "key": key})
+        return func.HttpResponse(str(exc), status_code=400)
+    try:
+        svc.inbound.receive(key, messages)
+    except ConnectorError as exc:
+        log.warning("inbound push not stored: %s", type(exc).__name__, extra={"operation": "inbound_webhook"})
+        return func.HttpResponse(status_code=503)  # the provider pushes again
+    return func.HttpResponse(status_code=200)
+
+
+@bp.function_name("sms_inbound_poll")
+@bp.timer_trigger(schedule="%COMMS_SMS_INBOUND_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False)
+def sms_inbound_poll(timer: func.TimerRequest) -> None:
+    workers().inbound.poll_due()

@@ -1,0 +1,68 @@
+"""Records for the SMS integration tests and the benchmark: a provider account, contacts, a list, a bulk."""
+
+from __future__ import annotations
+
+import uuid
+
+from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id
+from dataverse_schema import sms as schema
+
+
+def provider_account(client: DataverseClient, key: str) -> str:
+    account_id = deterministic_id("test-provider", key)
+    client.upsert("comms_smsproviders", RecordId(account_id), {
+        "comms_name": f"Kavenegar {key}", "comms_accountkey": key, "comms_providerkind": "kavenegar",
+        "comms_isdefault": True})
+    return account_id
+
+
+def contacts(client: DataverseClient, tag: str, count: int, *, mobile: callable = None) -> list[str]:
+    """``count`` contacts with distinct mobiles (override with ``mobile(n)``; ``None`` for no mobile)."""
+    ids, rows = [], []
+    for n in range(count):
+        contact_id = deterministic_id("test-contact", tag, str(n))
+        number = mobile(n) if mobile else f"0912{n:07d}"
+        body = {"firstname": f"نام{n}", "lastname": tag, "mobilephone": number}
+        rows.append((RecordId(contact_id), body))
+        ids.append(contact_id)
+    client.upsert_multiple("contacts", "contact", rows)
+    return ids
+
+
+def static_list(client: DataverseClient, tag: str, member_ids: list[str]) -> str:
+    list_id = deterministic_id("test-list", tag)
+    client.upsert("lists", RecordId(list_id), {"listname": tag, "createdfromcode": 2, "type": False})
+    client.upsert_multiple("listmembers", "listmember", [
+        (RecordId(deterministic_id("test-member", tag, m)), {**bind("listid", "lists", list_id),
+                                                             **bind("entityid_contact", "contacts", m)})
+        for m in member_ids])
+    return list_id
+
+
+def bulk(client: DataverseClient, tag: str, *, account_id: str, list_id: str | None = None,
+         campaign_id: str | None = None, message: str | None = None, template_id: str | None = None) -> str:
+    bulk_id = str(uuid.uuid4())
+    body: dict = {"comms_name": f"Bulk {tag}", "comms_bulkstate": schema.BULK_STATE.value_of("Queued"),
+                  **bind("comms_smsproviderid", "comms_smsproviders", account_id)}
+    if list_id:
+        body.update(bind("comms_listid", "lists", list_id))
+    if campaign_id:
+        body.update(bind("comms_campaignid", "campaigns", campaign_id))
+    if message:
+        body["comms_message"] = message
+    if template_id:
+        body.update(bind("comms_smstemplateid", "comms_smstemplates", template_id))
+    client.upsert("comms_smsbulks", RecordId(bulk_id), body)
+    return bulk_id
+
+
+def template(client: DataverseClient, tag: str, text: str) -> str:
+    template_id = deterministic_id("test-template", tag)
+    client.upsert("comms_smstemplates", RecordId(template_id), {"comms_name": tag, "comms_body": text})
+    return template_id
+
+
+def bulk_rows(client: DataverseClient, bulk_id: str) -> list[dict]:
+    return list(client.query("comms_smses", select=["activityid", "comms_phonenumber", "comms_smsstatus",
+                                                     "comms_message", "comms_providermessageid", "comms_error"],
+                             filter=f"_comms_smsbulkid_value eq {bulk_id}"))

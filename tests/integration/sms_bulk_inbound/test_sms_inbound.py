@@ -1,0 +1,142 @@
+"""Inbound SMS against the emulator: exactly once, keyword cases, opt-out, replies, the webhook's refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import azure.functions as func
+import pytest
+
+from connectors.dataverse import RecordId, deterministic_id, odata
+from connectors.settings import Secret
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
+from dataverse_schema import sms as schema
+from domain.numbers import NumberPlan
+from domain.sms import InboundSms
+from functions import sms_inbound_bp
+from functions.sms_bulk import BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory
+from functions.sms_inbound import InboundService, KeywordServiceRegistry, load_number_index
+from functions.sms_inbound.wiring import SmsWorkers
+
+from . import seed
+from .fake_kavenegar import KEY, FakeKavenegar
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
+SECRET = "s3cret-inbound"
+
+
+@pytest.fixture
+def inbound(client, session, wire):
+    account_id = seed.provider_account(client, "kv-in")
+    provider = KavenegarProvider(KavenegarSettings(api_key=KEY, inbound_lines=("3000202030",)), session=session)
+    accounts = StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider, poll_interval_s=60)])
+    contact_id = deterministic_id("inbound-contact", "sara")
+    client.upsert("contacts", RecordId(contact_id), {"firstname": "سارا", "lastname": "کریمی",
+                                                     "mobilephone": "0912 765 4321"})
+    plan = NumberPlan()
+    index = load_number_index(client, plan)
+    service = InboundService(client, accounts, plan=plan, index=lambda: index, services=KeywordServiceRegistry(),
+                             clock=lambda: NOW)
+    service.contact_id = contact_id  # type: ignore[attr-defined]
+    service.accounts = accounts  # type: ignore[attr-defined]
+    return service
+
+
+def rule(client, name: str, keywords: str, action: str, **extra) -> None:
+    client.upsert(schema.KEYWORD_RULE.entity_set_name, RecordId(deterministic_id("rule", name)), {
+        "comms_name": name, "comms_keywords": keywords, "comms_action": schema.RULE_ACTIONS.value_of(action),
+        "comms_order": 10, **extra})
+
+
+def activities(client, provider_id: str) -> list[dict]:
+    return list(client.query("comms_smses", select=["activityid", "comms_message", "comms_error", "subject"],
+                             filter=odata.and_(odata.eq("comms_provideraccountkey", "kv-in"),
+                                               odata.eq("comms_providermessageid", provider_id))))
+
+
+def sms(provider_id: str, text: str, sender: str = "09127654321") -> InboundSms:
+    return InboundSms(provider_id, sender, "3000202030", text, NOW)
+
+
+def test_the_same_message_twice_is_stored_once(client, inbound) -> None:
+    first = inbound.receive("kv-in", [sms("m-1", "سلام"), sms("m-1", "سلام")])
+    second = inbound.receive("kv-in", [sms("m-1", "سلام")])
+    assert (first.stored, second.duplicates) == (["m-1"], ["m-1"])
+    assert len(activities(client, "m-1")) == 1
+
+
+def test_polled_messages_are_stored_once_even_when_returned_again(client, inbound, kavenegar: FakeKavenegar) -> None:
+    entry = {"messageid": 35850015, "message": "hello", "sender": "09127654321", "receptor": "3000202030",
+             "date": 1777624200}
+    kavenegar.inbox = [entry]
+    account = inbound.accounts.get("kv-in")
+    assert inbound.poll(account).stored == ["35850015"]
+    kavenegar.inbox = [entry]
+    assert inbound.poll(account).duplicates == ["35850015"]
+    assert len(activities(client, "35850015")) == 1
+
+
+def test_critical_keyword_opens_a_case_with_the_rest_as_description(client, inbound) -> None:
+    team_id = deterministic_id("team", "24/7")
+    client.upsert("teams", RecordId(team_id), {"name": "پشتیبانی ۲۴/۷"})
+    extra = {"comms_casetitle": "Critical problem", "comms_teamid@odata.bind": f"/teams({team_id})"}
+    rule(client, "critical", "critical,بحرانی", "Create case", **extra)
+    inbound.receive("kv-in", [sms("m-case", "Critical: forms not saving")])
+    case = client.retrieve("incidents", deterministic_id("sms-case", "kv-in", "m-case"),
+                           select=["title", "description", "_customerid_value"])
+    assert case["title"] == "Critical problem" and case["description"] == "forms not saving"
+    assert case["_customerid_value"] == inbound.contact_id
+
+
+def test_opt_out_in_persian_digits_then_opt_in(client, inbound) -> None:
+    inbound.receive("kv-in", [sms("m-out", "لغو ۱۱")])
+    row = client.retrieve("comms_smsoptouts", RecordId(_optout_id(client)), select=["statecode", "comms_keyword"])
+    assert row["statecode"] == 0
+    inbound.receive("kv-in", [sms("m-in", "START")])
+    assert client.retrieve("comms_smsoptouts", RecordId(_optout_id(client)), select=["statecode"])["statecode"] == 1
+
+
+def _optout_id(client) -> str:
+    rows = list(client.query("comms_smsoptouts", select=["comms_smsoptoutid"],
+                             filter=odata.eq("comms_phonenumber", "+989127654321")))
+    assert len(rows) == 1
+    return rows[0]["comms_smsoptoutid"]
+
+
+def test_auto_reply_is_a_pending_sms_with_the_rendered_template(client, inbound) -> None:
+    template_id = seed.template(client, "reply", "سلام {firstname}، پیام شما رسید")
+    rule(client, "hours", "ساعت", "Auto-reply", **{"comms_replytemplateid@odata.bind":
+                                                   f"/comms_smstemplates({template_id})"})
+    inbound.receive("kv-in", [sms("m-reply", "ساعت كاري")])  # Arabic kaf and yeh in the text
+    reply = client.retrieve("comms_smses", deterministic_id("sms-reply", "kv-in", "m-reply"),
+                            select=["comms_message", "comms_smsstatus", "comms_phonenumber"])
+    assert reply["comms_message"] == "سلام سارا، پیام شما رسید"
+    assert reply["comms_smsstatus"] == schema.SMS_STATUS.value_of("Pending")
+
+
+def _request(key: str, body: bytes, *, secret: str | None) -> func.HttpRequest:
+    params = {"secret": secret} if secret else {}
+    return func.HttpRequest("POST", f"/api/sms/inbound/{key}", body=body, params=params,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            route_params={"account_key": key})
+
+
+@pytest.mark.parametrize("secret, body, status", [
+    (None, b"from=09127654321&to=3000202030&message=hi&messageid=w-1", 401),
+    ("wrong", b"from=09127654321&to=3000202030&message=hi&messageid=w-1", 401),
+    (SECRET, b"\xff\xfe junk", 400),
+    (SECRET, b"message=" + b"x" * 70_000, 400),
+    (SECRET, b"from=09127654321&to=3000202030&message=hi&messageid=w-ok", 200),
+])
+def test_webhook(client, inbound, monkeypatch, secret, body, status) -> None:
+    workers = SmsWorkers(bulk=BulkRunner(BulkStore(client), inbound.accounts, plan=NumberPlan(), clock=lambda: NOW),
+                         inbound=inbound, inbound_secrets={"KV_IN": Secret(SECRET)})
+    monkeypatch.setattr(sms_inbound_bp, "workers", lambda: workers)
+    before = len(list(client.query("comms_smses", select=["activityid"],
+                                   filter=odata.eq("comms_provideraccountkey", "kv-in"))))
+    response = sms_inbound_bp.sms_inbound_webhook.build().get_user_function()(_request("kv-in", body, secret=secret))
+    assert response.status_code == status
+    after = len(list(client.query("comms_smses", select=["activityid"],
+                                  filter=odata.eq("comms_provideraccountkey", "kv-in"))))
+    assert after - before == (1 if status == 200 else 0)
