@@ -57,9 +57,10 @@ class Bridge:
         self.config = config
         self._clock = clock
         self.outbox = Outbox(config.bridge.outbox)
-        self.settings: SettingsSource = StaticSettings(config.systems.values())
+        self.fallback_settings = StaticSettings(config.systems.values())
+        self.settings: SettingsSource = self.fallback_settings
         self.tracker = CallTracker(hidden_extensions={k: s.hidden_extensions for k, s in config.systems.items()})
-        self.pipeline = CallPipeline(self.tracker, lambda: self.settings)
+        self.pipeline = CallPipeline(self.tracker, lambda: self.settings, fallback=self.fallback_settings)
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():

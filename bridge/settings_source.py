@@ -18,11 +18,11 @@ from domain.calls.system_settings import TelephonySystemSettings
 
 @runtime_checkable
 class SettingsSource(Protocol):
-    def settings_for(self, system_key: str) -> TelephonySystemSettings:
-        """The current settings of ``system_key`` (never blocks; refreshed by :meth:`refresh`)."""
+    def settings_for(self, system_key: str) -> TelephonySystemSettings | None:
+        """The current settings of ``system_key``, ``None`` when unknown (never blocks; see :meth:`refresh`)."""
         ...
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> object:
         """Re-read the settings; raise on failure (the bridge logs it and keeps the previous ones)."""
         ...
 

@@ -78,9 +78,10 @@ class CallPipeline:
     """Events of every system → the shared tracker → every listener, inline on the event loop."""
 
     def __init__(self, tracker: CallTracker, settings: Callable[[], SettingsSource],
-                 perf_clock: Callable[[], float] = time.perf_counter):
+                 perf_clock: Callable[[], float] = time.perf_counter, fallback: SettingsSource | None = None):
         self.tracker = tracker
         self._settings = settings
+        self._fallback = fallback
         self._perf_clock = perf_clock
         self._listeners: list[_Registered] = []
         self.events = Counter[str]()
@@ -142,11 +143,15 @@ class CallPipeline:
                         registered.name, elapsed_s * 1000, method, extra={"listener": registered.name})
 
     def _system(self, key: str) -> TelephonySystemSettings:
+        """The source's settings; the file's fallback while the source has none (not read yet, no CRM row)."""
         try:
-            return self._settings().settings_for(key)
+            found = self._settings().settings_for(key)
         except Exception:
-            log.exception("settings of %s could not be read; using defaults", key, extra={"system": key})
-            return TelephonySystemSettings(key=key, name=key)
+            log.exception("settings of %s could not be read; using the fallback", key, extra={"system": key})
+            found = None
+        if found is None and self._fallback is not None:
+            found = self._fallback.settings_for(key)
+        return found if found is not None else TelephonySystemSettings(key=key, name=key)
 
 
 class SystemWorker:

@@ -196,3 +196,18 @@ device = "modem"
     config = parse_config(text, "bridge.toml", {})
     kinds = {key: type(build_connector(system)).__name__ for key, system in config.systems.items()}
     assert kinds == {"a": "AmiConnector", "t": "SmdrConnector", "s": "SmdrConnector", "c": "CallerIdConnector"}
+
+
+def test_a_source_without_settings_for_a_system_falls_back_to_the_file() -> None:
+    class Empty:
+        def settings_for(self, key):
+            return None
+
+        async def refresh(self):
+            return None
+
+    recorder = Recorder()
+    pipe = CallPipeline(CallTracker(), lambda: Empty(), fallback=StaticSettings([SYSTEM]))
+    pipe.add_listener(recorder)
+    pipe.feed(ring())
+    assert recorder.calls[0][1].plan.city_code == "31"
