@@ -8,23 +8,33 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 
 from connectors.dataverse import DataverseClient, DataverseSettings, make_client
+from functions.sms.runtime import SmsRuntime, build_sms_runtime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class Services:
     dataverse: DataverseClient
+    sms: SmsRuntime | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)
 
 
 def build_services(environ: Mapping[str, str], session: requests.Session | None = None) -> Services:
-    """Build every service from app settings (``COMMS_*``)."""
+    """Build every service from app settings (``COMMS_*``); provider calls get their own session."""
     settings = DataverseSettings.from_env(environ)
-    return Services(dataverse=make_client(settings, session=session))
+    client = make_client(settings, session=session)
+    sms = build_sms_runtime(client, requests.Session(), environ, utc_now)
+    return Services(dataverse=client, sms=sms, clock=utc_now)
 
 
 @functools.cache
