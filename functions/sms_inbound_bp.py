@@ -7,7 +7,8 @@ import logging
 import azure.functions as func
 
 from connectors.errors import ConnectorError
-from functions.sms_inbound.webhook import WebhookRefused, is_authentic, read_push
+from functions.sms.webhook_auth import is_authentic
+from functions.sms_inbound.webhook import WebhookRefused, read_push
 from functions.sms_inbound.wiring import workers
 
 log = logging.getLogger(__name__)
@@ -19,10 +20,9 @@ bp = func.Blueprint()
 @bp.route(route="sms/inbound/{account_key}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def sms_inbound_webhook(req: func.HttpRequest) -> func.HttpResponse:
     svc, key = workers(), req.route_params.get("account_key", "")
-    if not is_authentic(key, svc.inbound_secrets, dict(req.headers), dict(req.params)):
-        return func.HttpResponse(status_code=401)
     account = svc.inbound.account(key)
-    if account is None:
+    if account is None or not is_authentic(account.provider, key, svc.webhook_key, url=req.url,
+                                           params=dict(req.params), headers=dict(req.headers), body=req.get_body()):
         return func.HttpResponse(status_code=401)
     try:
         messages = read_push(account.provider, req.get_body(), req.headers.get("Content-Type", ""))

@@ -24,7 +24,6 @@ from functions.services import services
 from functions.sms_bulk import BulkOptions, BulkRunner, BulkStore, CrmAccountDirectory
 from functions.sms_inbound.keyword_services import KeywordServiceRegistry, RecordColumnService
 from functions.sms_inbound.service import InboundService, load_number_index
-from functions.sms_inbound.webhook import secrets_from
 
 INDEX_TTL_S = 600.0
 
@@ -33,7 +32,7 @@ INDEX_TTL_S = 600.0
 class SmsWorkers:
     bulk: BulkRunner
     inbound: InboundService
-    inbound_secrets: Mapping[str, Secret]
+    webhook_key: Secret | None
 
 
 class _CachedIndex:
@@ -64,7 +63,8 @@ def build_workers(client: DataverseClient, environ: Mapping[str, str], session: 
     bulk = BulkRunner(BulkStore(client), accounts, plan=plan, clock=clock, options=BulkOptions(max_messages_per_s=rate))
     inbound = InboundService(client, accounts, plan=plan, index=_CachedIndex(client, plan), services=registry,
                              clock=clock)
-    return SmsWorkers(bulk, inbound, secrets_from(environ))
+    key = environ.get("COMMS_SMS_WEBHOOK_KEY")
+    return SmsWorkers(bulk, inbound, Secret(key) if key else None)
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from domain.sms import InboundSms
 from functions import sms_inbound_bp
+from functions.sms.webhook_auth import webhook_token
 from functions.sms_bulk import BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory
 from functions.sms_inbound import InboundService, KeywordServiceRegistry, load_number_index
 from functions.sms_inbound.wiring import SmsWorkers
@@ -116,7 +117,7 @@ def test_auto_reply_is_a_pending_sms_with_the_rendered_template(client, inbound)
 
 
 def _request(key: str, body: bytes, *, secret: str | None) -> func.HttpRequest:
-    params = {"secret": secret} if secret else {}
+    params = {"token": webhook_token(Secret(secret), key) if secret != "wrong" else "wrong"} if secret else {}
     return func.HttpRequest("POST", f"/api/sms/inbound/{key}", body=body, params=params,
                             headers={"Content-Type": "application/x-www-form-urlencoded"},
                             route_params={"account_key": key})
@@ -131,7 +132,7 @@ def _request(key: str, body: bytes, *, secret: str | None) -> func.HttpRequest:
 ])
 def test_webhook(client, inbound, monkeypatch, secret, body, status) -> None:
     workers = SmsWorkers(bulk=BulkRunner(BulkStore(client), inbound.accounts, plan=NumberPlan(), clock=lambda: NOW),
-                         inbound=inbound, inbound_secrets={"KV_IN": Secret(SECRET)})
+                         inbound=inbound, webhook_key=Secret(SECRET))
     monkeypatch.setattr(sms_inbound_bp, "workers", lambda: workers)
     before = len(list(client.query("comms_smses", select=["activityid"],
                                    filter=odata.eq("comms_provideraccountkey", "kv-in"))))
