@@ -69,6 +69,10 @@ class CallTracker:
         )
         return CallUpdate(record, previous, changes_between(previous, record))
 
+    def set_hidden_extensions(self, system: str, extensions: Collection[str]) -> None:
+        """Replace ``system``'s hidden extensions (the CRM changed them); later folds use the new set."""
+        self._hidden[system] = frozenset(extensions)
+
     def get(self, system: str, call_id: str) -> CallRecord | None:
         call = self._calls.get((system, call_id))
         return call.record if call else None

@@ -62,6 +62,14 @@ def test_hidden_extensions_are_per_system():
     assert tracker.get("shiraz", "c-1").ringing_extensions == ("600",)
 
 
+def test_hidden_extensions_changed_in_the_crm_apply_to_later_events():
+    tracker = CallTracker()
+    tracker.apply(ev(K.RING, 0, extension="600"))
+    tracker.set_hidden_extensions("tehran", ["600"])
+    tracker.apply(ev(K.RING, 1, extension="601"))
+    assert tracker.get("tehran", "c-1").ringing_extensions == ("601",)
+
+
 def test_sweep_ends_stale_calls_and_forgets_ended_ones():
     tracker = CallTracker(stale_after=timedelta(hours=1), retain_ended=timedelta(minutes=10))
     tracker.apply(ev(K.RING, 0, call_id="lost", direction=Direction.INBOUND))
