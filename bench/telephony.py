@@ -1,0 +1,156 @@
+"""Benchmark: call logging from PBX events to Dataverse (CALL-07, CALL-14; DESIGN principle 3).
+
+Prints:
+
+1. events per second through the call tracker, the call logger and the durable
+   outbox (real SQLite file, fsync'd), and the ring-to-listener time inside the
+   bridge (event folded + logger returned), p50 / p99 (target p99 < 10 ms);
+2. Dataverse requests per queued upsert and per logged call in steady state, the
+   drainer sending each change as it comes (target ≤ 1.0 per upsert), against
+   the emulator;
+3. requests per logged call while a backlog of calls queued during an outage
+   drains (target ≤ 0.01), with the existing drainer;
+4. number-index lookup time and memory for 1,000,000 numbers (bench/number_index.py).
+
+    python bench/telephony.py [--calls 2000] [--steady 200] [--backlog 10000] [--numbers 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bridge.call_logger import CallLogger, CrmEnvironment  # noqa: E402
+from bridge.drainer import Drainer  # noqa: E402
+from bridge.outbox import Outbox  # noqa: E402
+from connectors.dataverse import DataverseClient, StaticToken  # noqa: E402
+from domain.calls.events import CallEvent, Direction, EventKind, HangupCause  # noqa: E402
+from domain.calls.system_settings import TelephonySystemSettings  # noqa: E402
+from domain.calls.tracker import CallTracker  # noqa: E402
+from domain.numbers import NumberPlan  # noqa: E402
+from emulator.server import EmulatorServer, FaultPlan  # noqa: E402
+
+ENV = "bench"
+SYSTEM = TelephonySystemSettings(key="bench-pbx", plan=NumberPlan(98, "21"))
+T0 = datetime(2024, 4, 25, 8, 0, tzinfo=UTC)
+
+
+def call_events(n: int, prefix: str = "c") -> Iterator[CallEvent]:
+    """One answered inbound call: ring, answer, hang-up."""
+    at = T0 + timedelta(seconds=n)
+    call_id, number = f"{prefix}{n}", f"0912{n % 10_000_000:07d}"
+    yield CallEvent(EventKind.RING, SYSTEM.key, call_id, at, direction=Direction.INBOUND, external_number=number,
+                    extension="101", line="trunk-1")
+    yield CallEvent(EventKind.ANSWER, SYSTEM.key, call_id, at + timedelta(seconds=5), extension="101")
+    yield CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=65), cause=HangupCause.NORMAL)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def bench_pipeline(calls: int, folder: Path) -> None:
+    with Outbox(folder / "pipeline.db") as outbox:
+        logger = CallLogger(outbox, {SYSTEM.key: [ENV]}, {ENV: CrmEnvironment(ENV)})
+        tracker = CallTracker()
+        latencies_ms, events = [], 0
+        started = time.perf_counter()
+        for n in range(calls):
+            for event in call_events(n):
+                t0 = time.perf_counter()
+                update = tracker.apply(event)
+                if update is not None:
+                    logger.on_call(update, SYSTEM)
+                latencies_ms.append((time.perf_counter() - t0) * 1000)
+                events += 1
+        wall_s = time.perf_counter() - started
+        print(f"pipeline        : {events:,} events in {wall_s:.2f} s = {events / wall_s:,.0f} events/s "
+              f"({logger.stats.queued:,} upserts queued, outbox depth {outbox.depth():,})")
+        print(f"ring→listener   : p50 {percentile(latencies_ms, 0.5):.3f} ms, "
+              f"p99 {percentile(latencies_ms, 0.99):.3f} ms (target p99 < 10 ms; "
+              f"ratio to target {percentile(latencies_ms, 0.99) / 10:.3f})")
+
+
+def make_client(server: EmulatorServer) -> DataverseClient:
+    return DataverseClient(base_url=server.origin, session=requests.Session(), token_provider=StaticToken("bench"),
+                           timeout=(5.0, 120.0), retry=None)
+
+
+def bench_steady(server: EmulatorServer, calls: int, folder: Path) -> None:
+    client = make_client(server)
+    with Outbox(folder / "steady.db") as outbox:
+        logger = CallLogger(outbox, {SYSTEM.key: [ENV]}, {ENV: CrmEnvironment(ENV)})
+        drainer = Drainer(outbox, client, ENV, batch_size=100)
+        tracker = CallTracker()
+        before = client.stats.requests
+        for n in range(calls):
+            for event in call_events(n, "s"):
+                update = tracker.apply(event)
+                if update is not None:
+                    logger.on_call(update, SYSTEM)
+                    drainer.drain_once()  # the drainer wakes on every put in the bridge
+        used = client.stats.requests - before
+    print(f"steady state    : {calls:,} calls, {logger.stats.queued:,} upserts, {used:,} requests = "
+          f"{used / logger.stats.queued:.3f} per upsert (target ≤ 1.0), {used / calls:.3f} per call")
+
+
+def bench_backlog(server: EmulatorServer, calls: int, folder: Path) -> None:
+    client = make_client(server)
+    with Outbox(folder / "backlog.db") as outbox:
+        logger = CallLogger(outbox, {SYSTEM.key: [ENV]}, {ENV: CrmEnvironment(ENV)})
+        tracker = CallTracker()
+        for n in range(calls):  # Dataverse unreachable: everything waits in the outbox, folded per call
+            for event in call_events(n, "b"):
+                update = tracker.apply(event)
+                if update is not None:
+                    logger.on_call(update, SYSTEM)
+        depth = outbox.depth()
+        drainer = Drainer(outbox, client, ENV, batch_size=1000)
+        before = client.stats.requests
+        started = time.perf_counter()
+        drained = drainer.drain_until_empty(timeout_s=1800)
+        used, wall_s = client.stats.requests - before, time.perf_counter() - started
+    print(f"backlog         : {calls:,} calls ({logger.stats.queued:,} upserts folded into {depth:,} rows), "
+          f"{used:,} requests = {used / calls:.4f} per call (target ≤ 0.01), drained in {wall_s:.1f} s"
+          f"{'' if drained else ' (NOT fully drained)'}")
+
+
+def bench_index(numbers: int) -> None:
+    print(f"number index    : {numbers:,} numbers (bench/number_index.py)")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "number_index.py"), str(numbers)], check=True,
+                   cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000, help="calls through the in-process pipeline")
+    parser.add_argument("--steady", type=int, default=200, help="calls sent one change at a time")
+    parser.add_argument("--backlog", type=int, default=10_000, help="calls queued while Dataverse is away")
+    parser.add_argument("--numbers", type=int, default=1_000_000, help="numbers in the index benchmark")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        bench_pipeline(args.calls, folder)
+        with EmulatorServer(folder / "dataverse.db", faults=FaultPlan.none(), key_activation_s=0.0) as server:
+            bench_steady(server, args.steady, folder)
+            bench_backlog(server, args.backlog, folder)
+    if args.numbers:
+        bench_index(args.numbers)
+
+
+if __name__ == "__main__":
+    main()
