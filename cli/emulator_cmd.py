@@ -2,6 +2,7 @@
 
     commsuite emulator --port 8800 --db demo.db --seed --schema standard
     commsuite emulator --port 8443 --db demo.db --tls --latency-ms 40 --throttle 600/60 --outage 30+10
+    commsuite emulator --sms-port 8810 --sms-key demo-key      # and a fake SMS provider (Kavenegar REST + SOAP)
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--schema", choices=("installed", "standard"), default="installed",
                         help="start with every suite table (installed) or only the standard ones (standard)")
     parser.add_argument("--token", help="accept only this bearer token (default: any)")
+    parser.add_argument("--sms-port", type=int, metavar="PORT",
+                        help="also serve the fake SMS provider (Kavenegar's REST and SOAP formats) on this port")
+    parser.add_argument("--sms-key", default="demo-key", help="API key the fake SMS provider accepts")
     parser.set_defaults(func=run)
 
 
@@ -87,9 +91,27 @@ def run(args: argparse.Namespace) -> int:
     if server.ca_file is not None:
         print(f"Trust this CA file: {server.ca_file}", flush=True)
     try:
+        sms = _start_sms_provider(args.sms_port, args.sms_key) if args.sms_port is not None else None
+    except OSError as exc:
+        log.error("cannot serve the fake SMS provider on 127.0.0.1:%d: %s", args.sms_port, exc)
+        server.stop()
+        return 1
+    try:
         server.serve_forever()
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
+        if sms is not None:
+            sms.stop()
         server.stop()
     return 0
+
+
+def _start_sms_provider(port: int, api_key: str):
+    from emulator.sms_provider import FakeSmsProviderServer
+
+    provider = FakeSmsProviderServer(api_key=api_key, port=port)
+    provider.start()
+    print(f"Fake SMS provider (Kavenegar REST): {provider.base_url}", flush=True)
+    print(f"Fake SMS provider (Kavenegar SOAP): {provider.soap_url}", flush=True)
+    return provider
