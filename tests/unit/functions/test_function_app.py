@@ -21,7 +21,15 @@ def test_app_registers_exactly_our_functions_and_routes() -> None:
     for function in function_app.app.get_functions():
         trigger = next(b for b in function.get_bindings() if b.type.endswith("Trigger"))
         registered[function.get_function_name()] = (trigger.type, getattr(trigger, "route", None))
-    assert registered == {"health": ("httpTrigger", "health")}
+    assert registered == {
+        "health": ("httpTrigger", "health"),
+        "sms_push_queue": ("serviceBusTrigger", None), "sms_push_webhook": ("httpTrigger", "sms/push"),
+        "sms_delivery_report": ("httpTrigger", "sms/dlr/{account_key}"), "sms_sweep": ("timerTrigger", None),
+        "sms_poll_status": ("timerTrigger", None), "sms_read_credit": ("timerTrigger", None),
+        "sms_bulk_start": ("httpTrigger", "sms/bulk/{bulk_id}/start"), "sms_bulk_start_queue": ("queueTrigger", None),
+        "sms_bulk_continue": ("timerTrigger", None),
+        "sms_inbound_webhook": ("httpTrigger", "sms/inbound/{account_key}"), "sms_inbound_poll": ("timerTrigger", None),
+    }
 
 
 def _request() -> func.HttpRequest:
