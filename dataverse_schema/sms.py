@@ -80,6 +80,7 @@ RULE_ACTIONS = choices(
     ("Start flow", "اجرای گردش کار"),
     ("Opt out", "لغو عضویت"),
     ("Opt back in", "عضویت دوباره"),
+    ("Keyword service", "سرویس کلیدواژه"),
 )
 REPLY_CHANNELS = choices(("SMS", "پیامک"), ("Email", "ایمیل"), ("Fax", "فکس"), default=0)
 MATCH_MODES = choices(("First word", "کلمه اول"), ("Any word", "هر کلمه"), ("Whole text", "کل متن"), default=0)
@@ -187,6 +188,9 @@ SMS_BULK = custom_table(
              "mobilephone,telephone2.", length=500),
         boolean("comms_CreateActivities", "Create SMS Activities", "Create an SMS activity per recipient.",
                 default=True),
+        boolean("comms_IsTransactional", "Transactional", "A service message (bill, outage notice): sent at "
+                "any hour and without the opt-out notice. Marketing sends wait for the sending window "
+                "(SMS-10).", fa="اطلاع‌رسانی خدماتی"),
         when("comms_SendAfter", "Send After", "Do not start before this time."),
         choice("comms_BulkState", "Progress", BULK_STATE, "Where the send stands.", fa="وضعیت"),
         integer("comms_TotalCount", "Recipients", "Members found when the run started.", fa="تعداد گیرندگان"),
@@ -297,6 +301,10 @@ KEYWORD_RULE = custom_table(
         text("comms_TargetColumn", "Column to Update", "Logical name of the column an update rule sets.",
              length=100),
         url("comms_FlowUrl", "Flow Address", "HTTP trigger of the flow a start-flow rule calls.", length=1000),
+        text("comms_Service", "Keyword Service", "Name of the lookup a keyword-service rule calls, e.g. "
+             "balance or usage (SMS-07).", length=100),
+        text("comms_Value", "Value to Set", "Value an update rule writes, or the argument passed to the "
+             "keyword service.", length=500),
         lookup("comms_SmsNumberId", "Only for Number", "comms_smsnumber", "Applies only to texts to this "
                "number; empty for all."),
     ),

@@ -184,13 +184,16 @@ class BulkRunner:
         return _Run(bulk, account, content, audience, self._store.sender_number(bulk.number_id), counters,
                     finished, set(existing.numbers), members)
 
+    def _kind(self, bulk: BulkRecord) -> MessageKind:
+        return MessageKind.TRANSACTIONAL if bulk.is_transactional else self._options.kind
+
     def _content(self, bulk: BulkRecord) -> BulkContent:
         try:
             if bulk.template_id:
                 template, calendar = self._store.template(bulk.template_id)
                 options = replace(self._options.render, calendar=calendar)
-                return BulkContent(template, kind=self._options.kind, options=options)
-            return BulkContent(None, bulk.message, kind=self._options.kind)
+                return BulkContent(template, kind=self._kind(bulk), options=options)
+            return BulkContent(None, bulk.message, kind=self._kind(bulk))
         except TemplateError as exc:
             raise _StopRun(f"the bulk's template cannot be used: {exc}", "Paused") from exc
         except ValueError as exc:
@@ -198,7 +201,7 @@ class BulkRunner:
 
     def _wait_until(self, run: _Run) -> datetime | None:
         now = self._clock()
-        starts = sending_starts_at(now, self._options.kind, self._options.window, run.bulk.send_after)
+        starts = sending_starts_at(now, self._kind(run.bulk), self._options.window, run.bulk.send_after)
         if starts <= now:
             return None
         note = f"waiting for the sending window; resumes at {starts.isoformat(timespec='minutes')}"

@@ -39,6 +39,7 @@ class BulkRecord:
     skipped: int
     cursor: str | None
     started_on: datetime | None
+    is_transactional: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class BulkStore:
             phone_columns=columns or ("mobilephone",), regarding_member=row.get("comms_createactivities") is not False,
             send_after=_when(row.get("comms_sendafter")), skipped=int(row.get("comms_skippedcount") or 0),
             cursor=row.get("comms_cursor") or None, started_on=_when(row.get("comms_startedon")),
+            is_transactional=row.get("comms_istransactional") is True,
         )
 
     def runnable_bulks(self) -> list[str]:

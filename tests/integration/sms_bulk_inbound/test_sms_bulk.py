@@ -167,6 +167,17 @@ def test_quiet_hours_defer_marketing(client, session, kavenegar: FakeKavenegar) 
     assert len(kavenegar.sent) == 3
 
 
+def test_a_transactional_bulk_goes_out_at_night_without_the_opt_out_notice(client, session,
+                                                                            kavenegar: FakeKavenegar) -> None:
+    account_id, list_id, _ = audience(client, "service-notice", 3)
+    bulk_id = seed.bulk(client, "service-notice", account_id=account_id, list_id=list_id, message="Outage in your area")
+    client.update("comms_smsbulks", bulk_id, {"comms_istransactional": True})
+    report = runner(client, session, account_id, now=MIDNIGHT_TEHRAN).run(bulk_id, budget_s=60)
+    assert report.state == "Completed" and report.resumes_at is None
+    outage = [(r, text) for r, _, text, _ in kavenegar.sent if text.startswith("Outage")]
+    assert [text for _, text in outage] == ["Outage in your area"] * 3
+
+
 def test_provider_without_our_ids_marks_unknown_for_a_person(client, session, kavenegar: FakeKavenegar) -> None:
     class NoOurIds(SmallBatches):
         accepts_our_id = False

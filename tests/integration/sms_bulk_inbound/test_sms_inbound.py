@@ -16,7 +16,12 @@ from domain.sms import InboundSms
 from functions import sms_inbound_bp
 from functions.sms.webhook_auth import webhook_token
 from functions.sms_bulk import BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory
-from functions.sms_inbound import InboundService, KeywordServiceRegistry, load_number_index
+from functions.sms_inbound import (
+    InboundService,
+    KeywordServiceRegistry,
+    RecordColumnService,
+    load_number_index,
+)
 from functions.sms_inbound.wiring import SmsWorkers
 
 from . import seed
@@ -114,6 +119,17 @@ def test_auto_reply_is_a_pending_sms_with_the_rendered_template(client, inbound)
                             select=["comms_message", "comms_smsstatus", "comms_phonenumber"])
     assert reply["comms_message"] == "سلام سارا، پیام شما رسید"
     assert reply["comms_smsstatus"] == schema.SMS_STATUS.value_of("Pending")
+
+
+def test_keyword_service_rule_stored_in_the_crm_answers_from_the_senders_record(client, inbound) -> None:
+    inbound._services.register("surname", RecordColumnService(client, "surname", "lastname", ("contact",)))
+    template_id = seed.template(client, "service", "{firstname}: {service.surname}")
+    rule(client, "whoami", "نام", "Keyword service", comms_service="surname",
+         **{"comms_replytemplateid@odata.bind": f"/comms_smstemplates({template_id})"})
+    inbound.receive("kv-in", [sms("m-service", "نام")])
+    reply = client.retrieve("comms_smses", deterministic_id("sms-reply", "kv-in", "m-service"),
+                            select=["comms_message"])
+    assert reply["comms_message"] == "سارا: کریمی"
 
 
 def _request(key: str, body: bytes, *, secret: str | None) -> func.HttpRequest:
