@@ -46,7 +46,6 @@ from connectors.dataverse import (
     RecordId,
     odata,
 )
-from connectors.dataverse.refs import entity_path
 from connectors.errors import (
     AuthError,
     ConnectorError,
@@ -210,13 +209,19 @@ class ClickToCallIntake:
         return next((s for s in systems if s.extension_of_user(row.request.user_id)), None)
 
     async def _claim(self, row: _Row) -> bool:
-        path = entity_path(ENTITY_SET, RecordId(row.request.request_id))
+        if not row.etag:
+            log.warning("click-to-call request %s came without an etag, so it cannot be claimed safely",
+                        row.request.request_id)
+            return False
         body = {_STATUS: int(ClickToCallStatus.RINGING_EXTENSION)}
         try:
-            await asyncio.to_thread(self._client.request, "PATCH", path, json=body,
-                                    headers={"If-Match": row.etag}, idempotent=False, operation="claim")
+            await asyncio.to_thread(self._client.update, ENTITY_SET, RecordId(row.request.request_id), body,
+                                    if_match=row.etag)
         except (PreconditionFailedError, NotFoundError):
             log.info("click-to-call request %s was claimed elsewhere or changed", row.request.request_id)
+            return False
+        except ValueError as exc:  # an etag we cannot send back: never claim without the condition
+            log.warning("click-to-call request %s not claimed: %s", row.request.request_id, exc)
             return False
         return True
 
@@ -316,7 +321,7 @@ def _parse_row(record: Mapping[str, Any]) -> _Row:
     request = ClickToCallRequest(request_id=str(record[_ID]), user_id=str(record.get(_USER) or ""),
                                  number=str(record.get(_NUMBER) or ""), line=record.get(_LINE),
                                  extension=record.get(_EXTENSION))
-    return _Row(request, record.get(_STATUS), record.get(_SYSTEM), str(record.get("@odata.etag") or "*"))
+    return _Row(request, record.get(_STATUS), record.get(_SYSTEM), str(record.get("@odata.etag") or ""))
 
 
 @dataclass(frozen=True)

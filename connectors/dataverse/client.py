@@ -155,9 +155,25 @@ class DataverseClient:
                                 operation="retrieve")
         return self._json(response, "retrieve")
 
-    def update(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any]) -> None:
-        """PATCH an existing record (``If-Match: *``); ``NotFoundError`` if it is missing."""
-        self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
+    def update(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any], *,
+               if_match: str | None = None) -> None:
+        """PATCH an existing record; ``NotFoundError`` if it is missing.
+
+        Without ``if_match`` the PATCH carries ``If-Match: *`` (update, never
+        create). With an etag (``W/"470867"``, as read from ``@odata.etag``) it
+        is an optimistic-concurrency update: when the record changed since it
+        was read Dataverse answers 412 and this raises ``PreconditionFailedError``
+        (reference §1.5). Such a PATCH is not resent after a lost reply, since a
+        resend of an update that did apply would itself fail with 412 and read
+        as someone else's change; the caller gets ``ResponseLostError`` and
+        reconciles by reading the record back.
+        """
+        if if_match is None:
+            self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
+            return
+        self.request("PATCH", entity_path(entity_set, ref), json=dict(body),
+                     headers={"If-Match": _checked_etag(if_match)}, idempotent=if_match.strip() == "*",
+                     operation="update")
 
     def upsert(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any],
                mode: UpsertMode = UpsertMode.UPSERT) -> None:
@@ -328,6 +344,18 @@ def _next_link(page: Mapping[str, Any]) -> str | None:
     if not isinstance(link, str) or not link:
         raise BadResponseError("@odata.nextLink is not a URL", raw=repr(link))
     return link
+
+
+_ETAG = re.compile(r'\*|(W/)?"[\x21\x23-\x7e]{1,200}"')
+
+
+def _checked_etag(etag: str) -> str:
+    """An ``If-Match`` value: ``*`` or one (weak) entity tag, e.g. ``W/"470867"``; ``ValueError`` otherwise,
+    so a damaged value can neither inject a header nor silently match nothing."""
+    value = etag.strip()
+    if not _ETAG.fullmatch(value):
+        raise ValueError(f"if_match must be '*' or an etag such as W/\"470867\", not {etag[:60]!r}")
+    return value
 
 
 def _encode_json(document: Any) -> bytes:
