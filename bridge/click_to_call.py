@@ -20,6 +20,12 @@ An Originate is sent at most once: the claim took the row out of *Pending*,
 and an unconfirmed Originate (``OutcomeUnknownError``) ends the request as
 Failed with "the PBX did not confirm; check before calling again".
 
+A request left in *Ringing extension* for ``stale_claim_after_s`` (the bridge
+stopped between the claim and the final write, or the claim's reply was
+lost) is ended Failed by the stale-claim sweep, conditionally on its etag so
+a late real outcome is never overwritten. It is never dialled again: the
+phone may have rung.
+
 The queue lives in :mod:`bridge.click_to_call_queue`, the PBX commands in
 :mod:`bridge.click_to_call_dial` and the row's columns in
 :mod:`bridge.click_to_call_rows`; their public names are importable from here.
@@ -32,10 +38,10 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bridge.click_to_call_dial import (
     NO_LINK_ERROR,
@@ -61,6 +67,7 @@ from bridge.click_to_call_rows import (
     final_body,
     parse_row,
     pending_filter,
+    stale_claim_filter,
 )
 from bridge.outbox import Outbox, OutboxItem
 from connectors.dataverse import DataverseClient, NotFoundError, PreconditionFailedError, RecordId
@@ -78,17 +85,25 @@ from domain.calls.click_to_call import (
 from domain.calls.system_settings import TelephonySystemSettings
 
 __all__ = [
-    "ENTITY_SET", "NO_LINK_ERROR", "NO_SYSTEM_ERROR", "ClickToCallIntake", "ClickToCallSettings", "MessageReceiver",
+    "ENTITY_SET", "NO_LINK_ERROR", "NO_SYSTEM_ERROR", "STALE_CLAIM_ERROR", "ClickToCallIntake", "ClickToCallSettings", "MessageReceiver",
     "ServiceBusReceiver", "ServiceBusSettings", "SpyOutcome", "action_id_for", "request_id_from_message", "spy",
 ]
 
 log = logging.getLogger(__name__)
 
 NO_SYSTEM_ERROR = "you have no extension on any telephony system; ask an administrator to assign one"
+STALE_CLAIM_ERROR = "the bridge stopped before it could confirm the call; check before calling again"
+#: How far past the ring timeout a claim must be before the sweep may call it stale.
+STALE_MARGIN_S = 30.0
 
 
 class ClickToCallSettings(BaseModel):
-    """Intake timers and the optional queue. ``environment`` names the outbox target."""
+    """Intake timers and the optional queue. ``environment`` names the outbox target.
+
+    ``stale_claim_after_s`` is how long a request may stay *Ringing extension*
+    before the sweep ends it Failed; it must be well past ``ring_timeout_s``
+    (by at least ``STALE_MARGIN_S``), because a call in progress looks the same.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -97,8 +112,16 @@ class ClickToCallSettings(BaseModel):
     sweep_interval_s: float = Field(default=60.0, gt=0, le=3600)
     requests_per_poll: int = Field(default=20, ge=1, le=500)
     ring_timeout_s: float = Field(default=30.0, ge=1, le=120)
+    stale_claim_after_s: float = Field(default=120.0, gt=0, le=86400)
     fail_unroutable: bool = True
     service_bus: ServiceBusSettings | None = None
+
+    @model_validator(mode="after")
+    def _stale_after_ring(self) -> ClickToCallSettings:
+        if self.stale_claim_after_s < self.ring_timeout_s + STALE_MARGIN_S:
+            raise ValueError(f"stale_claim_after_s must be at least ring_timeout_s + {STALE_MARGIN_S:g} s "
+                             f"({self.ring_timeout_s + STALE_MARGIN_S:g} s), or calls still ringing would be ended")
+        return self
 
 
 class ClickToCallIntake:
@@ -119,6 +142,9 @@ class ClickToCallIntake:
         self._receiver = receiver
         self._stopping = asyncio.Event()
         self.dialled: deque[str] = deque(maxlen=100)  # action ids sent, newest last
+        # Requests this intake claimed: in progress, or their outcome is in the outbox. The sweep leaves them.
+        self._claimed_here: deque[str] = deque(maxlen=1000)
+        self._last_sweep: float | None = None
 
     async def run(self) -> None:
         """Poll (and listen to the queue, when configured) until :meth:`stop`."""
@@ -130,6 +156,8 @@ class ClickToCallIntake:
                 group.create_task(self._listen())
             while not self._stopping.is_set():
                 await self._guarded(self.poll_once())
+                if self._sweep_due():
+                    await self._guarded(self.sweep_stale_once())
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), interval)
 
@@ -146,6 +174,38 @@ class ClickToCallIntake:
             if await self._take(parse_row(record)):
                 claimed.append(record[ID])
         return claimed
+
+    async def sweep_stale_once(self) -> list[str]:
+        """End Failed every request of a served system left *Ringing extension* too long; returns their ids.
+
+        Each write is conditional on the etag read, so a row whose real outcome
+        arrives meanwhile keeps it. Nothing is dialled.
+        """
+        self._last_sweep = asyncio.get_running_loop().time()
+        now = self._clock()
+        cutoff = now - timedelta(seconds=self.settings.stale_claim_after_s)
+        rows = await asyncio.to_thread(lambda: list(self._client.query(
+            ENTITY_SET, select=SELECT, filter=stale_claim_filter(cutoff), orderby=["modifiedon"],
+            top=self.settings.requests_per_poll)))
+        ended = []
+        for row in map(parse_row, rows):
+            if row.request.request_id in self._claimed_here or not self._serves(row) or not row.etag:
+                continue
+            body = final_body(RequestUpdate(ClickToCallStatus.FAILED, STALE_CLAIM_ERROR), None, now)
+            try:
+                await asyncio.to_thread(self._client.update, ENTITY_SET, RecordId(row.request.request_id), body,
+                                        if_match=row.etag)
+            except (PreconditionFailedError, NotFoundError, ValueError):
+                continue  # it moved on (its outcome arrived) or is gone: nothing to end
+            log.warning("click-to-call request %s was left ringing by a stopped bridge; ended as failed",
+                        row.request.request_id, extra={"operation": "stale-claim", "key": row.request.request_id})
+            ended.append(row.request.request_id)
+        return ended
+
+    def _sweep_due(self) -> bool:
+        if self._last_sweep is None:
+            return True
+        return asyncio.get_running_loop().time() - self._last_sweep >= self.settings.sweep_interval_s
 
     async def handle(self, request_id: str) -> bool:
         """Read one request by id (a queue message) and carry it out if still pending; True if claimed."""
@@ -199,6 +259,7 @@ class ClickToCallIntake:
         except ValueError as exc:  # an etag we cannot send back: never claim without the condition
             log.warning("click-to-call request %s not claimed: %s", row.request.request_id, exc)
             return False
+        self._claimed_here.append(row.request.request_id)
         return True
 
     async def _carry_out(self, row: RequestRow, system: TelephonySystemSettings) -> None:
