@@ -4,9 +4,9 @@ Segal and Danjeh boxes and caller-ID modems sit on direct analog lines and
 talk over RS-232 or a USB serial adapter (reference/telephony.md section 4).
 The connector keeps the port open through :class:`SerialLink` (reopened with
 capped, jittered backoff when the adapter vanishes), sends the device's
-initialisation strings each time the port opens (``AT+VCID=1`` or
-``AT#CID=1`` for modems), feeds every chunk to a :class:`CallerIdStream` and
-calls its ``tick`` on a timer so that a call that rang and was never picked
+initialisation strings each time the port opens (the link's ``on_open``
+hook, :class:`DeviceInitialiser`: ``AT+VCID=1`` or ``AT#CID=1`` for modems),
+feeds every chunk to a :class:`CallerIdStream` and calls its ``tick`` on a timer so that a call that rang and was never picked
 up ends as missed on time rather than at the next message.
 
 Each frame goes to ``on_frame`` with its receive time before its events are
@@ -97,35 +97,32 @@ class CallerIdSettings(BaseModel):
         return self.init if self.init is not None else DEFAULT_INIT.get(self.device, ())
 
 
-class InitialisingSerialLink(SerialLink):
-    """A :class:`SerialLink` that writes the box's init strings each time it opens the port.
+class DeviceInitialiser:
+    """The serial link's ``on_open`` hook: writes the box's init strings each time the port opens.
 
-    Runs in the link's worker thread, right after the open, so a modem
-    unplugged and plugged back in is switched to caller-ID mode again. Bytes
-    the modem answers with are its dialogue (echo, ``OK``) and are discarded.
+    So a modem unplugged and plugged back in is switched to caller-ID mode
+    again. The writes run in a worker thread; bytes the modem answers with are
+    its dialogue (echo, ``OK``) and are discarded. A port error propagates, so
+    the link counts the open as failed and tries again after its backoff.
     """
 
-    def __init__(self, settings: CallerIdSettings, *, system: str, clock: Callable[[], datetime] = utc_now,
-                 rng: random.Random | None = None):
-        super().__init__(settings.serial, system=system, clock=clock, rng=rng)
-        self._commands = settings.init_commands
+    def __init__(self, settings: CallerIdSettings, *, system: str):
+        self.system = system
+        self.commands = settings.init_commands
         self._await_reply = settings.device == "modem"
         self._reply_timeout_s = settings.init_reply_timeout_s
 
-    def _open(self) -> serial.SerialBase:
-        port = super()._open()
-        try:
-            for command in self._commands:
-                port.write(command.encode("latin-1") + b"\r")
-                port.flush()
-                if self._await_reply and not _await_modem_reply(port, self._reply_timeout_s):
-                    log.warning("caller-ID modem did not accept %r (try AT#CID=1 or AT+VCID=1)", command,
-                                extra={"system": self.system, "operation": "init"})
-        except BaseException:
-            with contextlib.suppress(serial.SerialException, OSError):
-                port.close()
-            raise
-        return port
+    async def __call__(self, port: serial.SerialBase) -> None:
+        if self.commands:
+            await asyncio.to_thread(self._write_all, port)
+
+    def _write_all(self, port: serial.SerialBase) -> None:
+        for command in self.commands:
+            port.write(command.encode("latin-1") + b"\r")
+            port.flush()
+            if self._await_reply and not _await_modem_reply(port, self._reply_timeout_s):
+                log.warning("caller-ID modem did not accept %r (try AT#CID=1 or AT+VCID=1)", command,
+                            extra={"system": self.system, "operation": "init"})
 
 
 def _await_modem_reply(port: serial.SerialBase, timeout_s: float) -> bool:
@@ -152,7 +149,8 @@ class CallerIdConnector:
         self.system = system
         self.settings = settings
         self._clock = clock
-        self._link = link or InitialisingSerialLink(settings, system=system, clock=clock, rng=rng)
+        self._link = link or SerialLink(settings.serial, system=system, clock=clock, rng=rng,
+                                        on_open=DeviceInitialiser(settings, system=system))
         lines = CallerIdLines(system, line_extensions=settings.line_extensions,
                               ring_timeout=timedelta(seconds=settings.ring_timeout_s))
         self._stream = CallerIdStream(system, settings.device, lines=lines, encoding=settings.encoding)

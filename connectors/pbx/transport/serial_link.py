@@ -15,6 +15,10 @@ vanishes (USB adapter unplugged, read error) the link closes it and reopens it
 after a capped exponential backoff with full jitter; the backoff resets once
 the port has stayed open for ``stable_after_s``.
 
+An ``on_open`` hook runs after every open, before the first read (a
+caller-ID modem is switched to caller-ID mode there each time it comes
+back); a hook that fails with a port error counts as a failed open.
+
 Every chunk goes to the caller's sink with the time it was read; framing and
 parsing happen above (TES / TEM / TA clear their buffer once printed, so the
 sink must persist before anything can fail).
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: Receives each chunk read and its receive time (aware).
 ByteSink = Callable[[bytes, datetime], Awaitable[None]]
+#: Runs on the port just opened, before anything is read. Blocking port I/O belongs in ``asyncio.to_thread``.
+OpenHook = Callable[[serial.SerialBase], Awaitable[None]]
 _READ_CHUNK = 4096
 
 
@@ -96,12 +102,19 @@ class SerialSettings(BaseModel):
 
 
 class SerialLink:
-    """Keeps one port open and pumps what it reads into a sink until :meth:`stop`."""
+    """Keeps one port open and pumps what it reads into a sink until :meth:`stop`.
+
+    ``on_open`` is awaited with the port after every open (and by :meth:`probe`)
+    before anything is read; if it raises ``SerialException`` / ``OSError`` the
+    port is closed and the open counts as failed (backoff, then reopen). Any
+    other error from it closes the port and propagates.
+    """
 
     def __init__(self, settings: SerialSettings, *, system: str, clock: Callable[[], datetime] = utc_now,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, on_open: OpenHook | None = None):
         self.settings = settings
         self.system = system
+        self._on_open = on_open
         self._clock = clock
         self._backoff = Backoff(settings.backoff_min_s, settings.backoff_max_s, rng)
         self._stopping = asyncio.Event()
@@ -127,7 +140,7 @@ class SerialLink:
         """"Test connection": open the port and close it again; ``NotSentError`` when it cannot be opened."""
         started = time.monotonic()
         try:
-            port = await asyncio.to_thread(self._open)
+            port = await self._open_ready()
         except (serial.SerialException, OSError) as exc:
             raise NotSentError(f"cannot open serial port {self.settings.port}: {exc}",
                                system=self.system, operation="open") from exc
@@ -137,7 +150,7 @@ class SerialLink:
     async def _open_and_pump(self, sink: ByteSink) -> None:
         self.state = ConnectionState.CONNECTING
         try:
-            port = await asyncio.to_thread(self._open)
+            port = await self._open_ready()
         except (serial.SerialException, OSError) as exc:
             log.warning("serial port %s cannot be opened: %s", self.settings.port, exc,
                         extra={"system": self.system, "operation": "open"})
@@ -159,6 +172,19 @@ class SerialLink:
         finally:
             with contextlib.suppress(serial.SerialException, OSError):
                 port.close()
+
+    async def _open_ready(self) -> serial.SerialBase:
+        """Open the port and run the ``on_open`` hook on it; the port is closed again if the hook fails."""
+        port = await asyncio.to_thread(self._open)
+        if self._on_open is None:
+            return port
+        try:
+            await self._on_open(port)
+        except BaseException:
+            with contextlib.suppress(serial.SerialException, OSError):
+                port.close()
+            raise
+        return port
 
     def _open(self) -> serial.SerialBase:
         s = self.settings
