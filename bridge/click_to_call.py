@@ -275,7 +275,9 @@ class ClickToCallIntake:
             return
         action_id = action_id_for(row.request.request_id)
         self.dialled.append(action_id)
-        outcome, reason = await originate_once(connector, plan, action_id, self.settings.ring_timeout_s)
+        extension = system.extensions.get(plan.extension)
+        outcome, reason = await originate_once(connector, plan, action_id, self.settings.ring_timeout_s,
+                                               named_channel=bool(extension and extension.channel.strip()))
         log.info("click-to-call %s on %s: %s", action_id, system.key, outcome.value,
                  extra={"system": system.key, "operation": "originate", "key": action_id})
         await self._finish(row, outcome_update(outcome, reason), plan)

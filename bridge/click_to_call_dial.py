@@ -32,14 +32,23 @@ def action_id_for(request_id: str) -> str:
     return f"c2c-{request_id}"
 
 
-async def originate_once(connector: PbxConnector, plan: DialPlan, action_id: str,
-                         timeout_s: float) -> tuple[OriginateOutcome, str | None]:
-    """Send the Originate once and say what became of it (with the PBX's refusal in words)."""
+async def originate_once(connector: PbxConnector, plan: DialPlan, action_id: str, timeout_s: float, *,
+                         named_channel: bool = False) -> tuple[OriginateOutcome, str | None]:
+    """Send the Originate once and say what became of it (with the PBX's refusal in words).
+
+    ``named_channel``: the extension's CRM row names its device, so the full
+    ``plan.channel`` is passed (``channel=``) to a connector that takes one,
+    with the extension's number; otherwise the connector builds the device
+    from technology and the device part of the plan's channel.
+    """
     accepted = inspect.signature(connector.originate).parameters
-    extra = {name: value for name, value in (("technology", plan.technology), ("context", plan.context))
-             if name in accepted}
+    options = [("technology", plan.technology), ("context", plan.context)]
+    if named_channel:
+        options.append(("channel", plan.channel))
+    extra = {name: value for name, value in options if name in accepted}
+    ringing = plan.extension if named_channel else plan.device
     outcome, reason, _ = await sent_once(connector.originate(
-        plan.device, plan.dial_string, caller_id=plan.caller_id, variables=dict(plan.variables),
+        ringing, plan.dial_string, caller_id=plan.caller_id, variables=dict(plan.variables),
         timeout_s=timeout_s, action_id=action_id, **extra))
     return outcome, reason
 

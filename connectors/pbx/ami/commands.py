@@ -20,6 +20,11 @@ _NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _CHANNEL = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@;\-]+$")
 _CONTEXT = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
+#: A device to ring, as an extension's CRM row may name it: ``PJSIP/201``, ``SIP/trunk/201``,
+#: ``Local/201@from-internal`` (optionally ``/n``). Driver, then a resource of a sane charset; no spaces,
+#: commas, ampersands or control characters, so it can neither inject a header nor fork a Dial.
+_DEVICE_CHANNEL = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}/[A-Za-z0-9][A-Za-z0-9_.@+\-]*(/[A-Za-z0-9_.@+\-]+)*")
+MAX_CHANNEL_LENGTH = 96
 #: OriginateResponse ``Reason`` codes (Asterisk control frames) in words for the CRM record.
 ORIGINATE_REASONS = {
     "0": "the extension could not be reached",
@@ -31,22 +36,34 @@ ORIGINATE_REASONS = {
 
 
 def originate_fields(*, technology: str, extension: str, number: str, context: str, caller_id: str | None,
-                     variables: Mapping[str, str] | None, timeout_s: float, action_id: str) -> dict:
-    """Fields of the click-to-call Originate: ring ``technology/extension``, then dial ``number``."""
+                     variables: Mapping[str, str] | None, timeout_s: float, action_id: str,
+                     channel: str | None = None) -> dict:
+    """Fields of the click-to-call Originate: ring ``technology/extension`` (or ``channel``, the full
+    device the extension's CRM row names), then dial ``number``. ``RejectedError`` for any value that
+    is not what it should be, before anything is sent."""
     _check(_EXTENSION, extension, "extension")
     _check(_NUMBER, number, "number")
     _check(_CONTEXT, context, "context")
+    device = device_channel(channel if channel is not None else f"{technology}/{extension}")
     pairs = {REQUEST_VARIABLE: action_id, **(variables or {})}
     for name in pairs:
         _check(_VARIABLE, name, "variable name")
     fields: dict[str, str | list[str]] = {
-        "Action": "Originate", "Channel": f"{technology}/{extension}", "Context": context, "Exten": number,
+        "Action": "Originate", "Channel": device, "Context": context, "Exten": number,
         "Priority": "1", "Timeout": str(int(timeout_s * 1000)), "Async": "true",
         "Variable": [f"{name}={value}" for name, value in pairs.items()],
     }
     if caller_id:
         fields["CallerID"] = caller_id
     return fields
+
+
+def device_channel(channel: str) -> str:
+    """``channel`` if it is a device such as ``PJSIP/201`` or ``Local/201@from-internal``; else ``RejectedError``."""
+    if not isinstance(channel, str) or len(channel) > MAX_CHANNEL_LENGTH:
+        raise _invalid("channel", str(channel)[:MAX_CHANNEL_LENGTH] + "…")
+    _check(_DEVICE_CHANNEL, channel, "channel")
+    return channel
 
 
 def spy_fields(*, technology: str, supervisor_extension: str, target_channel: str, whisper: bool,
@@ -107,6 +124,11 @@ def _plain(message: str) -> str:
 
 
 def _check(pattern: re.Pattern[str], value: str, what: str) -> None:
-    if not pattern.match(value or ""):
-        raise RejectedError(f"invalid {what}", code="invalid-input", reason=f"invalid {what}: {value!r}",
-                            operation="validate")
+    # fullmatch: a pattern's "$" would also accept a value ending in a newline
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise _invalid(what, value)
+
+
+def _invalid(what: str, value: object) -> RejectedError:
+    return RejectedError(f"invalid {what}", code="invalid-input", reason=f"invalid {what}: {value!r}",
+                         operation="validate")

@@ -132,10 +132,15 @@ class AmiConnector:
     # -- commands -------------------------------------------------------------------------
 
     async def originate(self, extension: str, number: str, *, technology: str | None = None,
-                        context: str | None = None, caller_id: str | None = None,
+                        context: str | None = None, channel: str | None = None, caller_id: str | None = None,
                         variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
                         action_id: str) -> OriginateResult:
         """Click-to-call (CALL-29): ring ``extension``, then dial ``number`` in ``context``.
+
+        The device rung is ``technology/extension`` unless ``channel`` names it in
+        full (``PJSIP/201``, ``SIP/trunk/201``, ``Local/201@from-internal``), as an
+        extension's CRM row may; it is checked strictly and a bad one is a
+        ``RejectedError`` before anything is sent.
 
         Sent once. ``NotSentError``: the link was down, nothing happened, safe to
         retry. ``OutcomeUnknownError``: the link dropped or the PBX did not answer
@@ -145,7 +150,7 @@ class AmiConnector:
         fields = originate_fields(
             technology=technology or self.settings.technology.value, extension=extension, number=number,
             context=context or self.settings.context, caller_id=caller_id, variables=variables,
-            timeout_s=timeout_s, action_id=action_id)
+            timeout_s=timeout_s, action_id=action_id, channel=channel)
         return await self._originate(fields, action_id, timeout_s)
 
     async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
