@@ -14,6 +14,7 @@ until the CRM's settings are read. See ``deploy/bridge.example.toml``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -24,19 +25,42 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bridge.config_kinds import build_kind
+from bridge.config_parts import (
+    ClickToCallSection,
+    FolderRecordings,
+    MatchingSection,
+    click_to_call_section,
+    console_section,
+    matching_section,
+    recordings_section,
+)
 from bridge.config_refs import describe_validation, take_secret, type_name
+from bridge.console.settings import ConsoleSettings
 from connectors.dataverse import DataverseSettings
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.smdr.profile import SmdrProfile
 from connectors.pbx.smdr.tcp import SmdrTcpSettings
 from connectors.pbx.transport.serial_link import SerialSettings
+from connectors.recordings.sftp import SftpSettings
 from connectors.settings import Secret
 from domain.numbers import NumberPlan
 
 MAX_CONFIG_BYTES = 1024 * 1024
 KINDS = ("ami", "smdr-serial", "smdr-tcp", "callerid-serial")
-#: Listener factories loaded when ``[bridge] listeners`` is not given (the lead's wiring fills this).
-DEFAULT_LISTENERS: tuple[str, ...] = ()
+#: Listener factories loaded when ``[bridge] listeners`` is not given: every part of the bridge. A part
+#: whose table is absent from the file stays off (each says so at INFO).
+DEFAULT_LISTENERS: tuple[str, ...] = (
+    "bridge.plugins.numbers:from_bridge",
+    "bridge.plugins.call_logging:from_bridge",
+    "bridge.plugins.notices:from_bridge",
+    "bridge.plugins.recordings:from_bridge",
+    "bridge.plugins.console:from_bridge",
+    "bridge.plugins.click_to_call:from_bridge",
+)
+#: The settings source used when ``[bridge] settings_source`` is not given: the CRM, with the file as fallback.
+DEFAULT_SETTINGS_SOURCE = "bridge.plugins.crm_settings:from_bridge"
+#: Raw SMDR / caller-ID frames are kept this many days by default (``[bridge] raw_journal_days``).
+DEFAULT_RAW_JOURNAL_DAYS = 30
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -84,7 +108,9 @@ class BridgeSection(BaseModel):
     sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
     shutdown_timeout_s: float = Field(default=20.0, gt=0, le=600)
     listeners: tuple[str, ...] = DEFAULT_LISTENERS
-    settings_source: str = ""
+    settings_source: str = DEFAULT_SETTINGS_SOURCE
+    raw_journal: Path | None = None
+    raw_journal_days: float = Field(default=DEFAULT_RAW_JOURNAL_DAYS, gt=0, le=3650)
 
     @field_validator("health_listen", "console_listen")
     @classmethod
@@ -106,6 +132,11 @@ class BridgeSection(BaseModel):
         if value and not _FACTORY.match(value):
             raise ValueError("settings_source is 'package.module:factory'")
         return value
+
+    @property
+    def raw_journal_path(self) -> Path:
+        """Where raw frames are journalled: ``raw_journal``, else ``raw-frames.db`` beside the outbox."""
+        return self.raw_journal or Path(self.outbox).with_name("raw-frames.db")
 
     @property
     def health_address(self) -> ListenAddress:
@@ -182,6 +213,7 @@ class _SystemTable(BaseModel):
     serial: dict[str, Any] | None = None
     smdr: dict[str, Any] = {}
     callerid: dict[str, Any] = {}
+    recordings: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +232,9 @@ class SystemConfig:
     smdr_profile: SmdrProfile | None = None
     encoding: str = "utf-8"
     callerid: Any = None  # connectors.pbx.callerid.connector.CallerIdSettings, imported only when used
+    recordings: SftpSettings | FolderRecordings | None = None
+    raw_journal: Path | None = None
+    raw_journal_days: float = DEFAULT_RAW_JOURNAL_DAYS
 
 
 @dataclass(frozen=True)
@@ -208,6 +243,9 @@ class BridgeConfig:
     bridge: BridgeSection
     environments: Mapping[str, EnvironmentConfig]
     systems: Mapping[str, SystemConfig]
+    console: ConsoleSettings | None = None
+    click_to_call: ClickToCallSection | None = None
+    matching: MatchingSection = field(default_factory=MatchingSection)
 
 
 def load_config(path: str | Path, environ: Mapping[str, str]) -> BridgeConfig:
@@ -234,21 +272,36 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     except RecursionError:  # tomllib recurses once per nesting level of arrays and inline tables
         raise ConfigError(name, ["arrays or inline tables are nested too deeply"]) from None
     problems: list[str] = []
-    unknown = sorted(set(document) - {"bridge", "environments", "systems"})
+    unknown = sorted(set(document) - {"bridge", "environments", "systems", *_PARTS})
     if unknown:
         problems.append(f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
-                        "[systems.<key>]")
+                        "[systems.<key>], [console], [click_to_call], [matching]")
     bridge = _bridge_section(document.get("bridge", {}), problems)
     environments = _environments(document.get("environments", {}), environ, problems)
     systems = _systems(document.get("systems", {}), environ, problems)
     declared = set(document["environments"]) if isinstance(document.get("environments"), dict) else set()
+    parts = _parts(document, bridge, declared, environ, problems)
     for system in systems.values():
         for env in system.environments:
             if env not in declared:
                 problems.append(f"systems.{system.key}.environments: no [environments.{env}] table is defined")
     if problems or bridge is None:
         raise ConfigError(name, problems)
-    return BridgeConfig(name, bridge, environments, systems)
+    journal = {"raw_journal": bridge.raw_journal_path, "raw_journal_days": bridge.raw_journal_days}
+    systems = {key: dataclasses.replace(system, **journal) for key, system in systems.items()}
+    return BridgeConfig(name, bridge, environments, systems, **parts)
+
+
+_PARTS = ("console", "click_to_call", "matching")
+
+
+def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environments: set[str],
+           environ: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    listen = bridge.console_address if bridge is not None else None
+    return {"console": console_section(document.get("console"), listen and (listen.host, listen.port),
+                                       environ, problems),
+            "click_to_call": click_to_call_section(document.get("click_to_call"), environments, environ, problems),
+            "matching": matching_section(document.get("matching"), problems) or MatchingSection()}
 
 
 def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | None:
@@ -307,6 +360,7 @@ def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> di
             continue
         table = dict(table)
         take_secret(table, "password", where, environ, problems)
+        recordings = recordings_section(key, table.pop("recordings", None), environ, problems)
         try:
             common = _SystemTable.model_validate(table)
         except ValidationError as exc:
@@ -315,7 +369,7 @@ def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> di
             continue
         built = _build_system(key, common, where, problems)
         if built is not None:
-            found[key] = built
+            found[key] = dataclasses.replace(built, recordings=recordings)
     return found
 
 

@@ -18,9 +18,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bridge.config import SystemConfig
 from bridge.listeners import CallListener
+from bridge.raw_journal import frame_hooks, shared_journal
 from bridge.settings_source import SettingsSource
 from connectors.errors import AuthError
 from connectors.pbx.base import ConnectionState, PbxConnector
@@ -54,7 +56,8 @@ def build_connector(system: SystemConfig) -> PbxConnector:
         is_tcp = system.kind == "smdr-tcp"
         source = (SmdrTcpLink(system.smdr_tcp, system=system.key) if is_tcp
                   else SerialLink(system.serial, system=system.key))
-        return SmdrConnector(system.key, source, system.smdr_profile, strip_telnet=is_tcp, encoding=system.encoding)
+        return SmdrConnector(system.key, source, system.smdr_profile, strip_telnet=is_tcp, encoding=system.encoding,
+                             **_journal_hooks(system))
     if system.kind == "callerid-serial":
         try:
             from connectors.pbx.callerid.connector import CallerIdConnector
@@ -62,8 +65,17 @@ def build_connector(system: SystemConfig) -> PbxConnector:
             raise ConnectorUnavailableError(
                 f"systems.{system.key}: kind 'callerid-serial' needs connectors.pbx.callerid.connector ({exc})"
             ) from exc
-        return CallerIdConnector(system.key, system.callerid)
+        return CallerIdConnector(system.key, system.callerid, **_journal_hooks(system))
     raise ConnectorUnavailableError(f"systems.{system.key}: unknown kind {system.kind!r}")
+
+
+def _journal_hooks(system: SystemConfig) -> dict[str, Any]:
+    """``on_frame`` / ``on_bad_frame`` writing every raw line to the journal before it is parsed
+    (devices that print a line once and forget it); none when the config names no journal."""
+    if system.raw_journal is None:
+        return {}
+    on_frame, on_bad_frame = frame_hooks(shared_journal(system.raw_journal, system.raw_journal_days), system.key)
+    return {"on_frame": on_frame, "on_bad_frame": on_bad_frame}
 
 
 @dataclass

@@ -1,0 +1,258 @@
+"""The optional parts of ``bridge.toml``: console, recordings, click-to-call and number matching.
+
+CALL-02, CALL-03, CALL-16, CALL-28, CALL-29. Each table is validated like the
+rest of the file (every problem at once, with its key path; secrets as
+``<name>_env`` / ``<name>_file`` references, never echoed) and turned into the
+settings object its part already defines:
+
+* ``[console]`` → :class:`bridge.console.ConsoleSettings` (host and port from
+  ``[bridge] console_listen`` unless given here; ``[[console.users]]`` with
+  ``token_env`` / ``token_file``);
+* ``[systems.<key>.recordings]`` → :class:`connectors.recordings.sftp.SftpSettings`
+  (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``);
+* ``[click_to_call]`` → :class:`ClickToCallSection`, one
+  :class:`bridge.click_to_call.ClickToCallSettings` per environment;
+* ``[matching]`` → :class:`MatchingSection`, the tables and phone columns the
+  number index holds (default: contact, account, lead, systemuser).
+
+A part whose table is absent is off (recordings, console, click-to-call); the
+number index is on unless ``[matching] enabled = false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bridge.click_to_call import ClickToCallSettings
+from bridge.click_to_call_queue import ServiceBusSettings
+from bridge.config_refs import describe_validation, take_secret, type_name
+from bridge.console.settings import ConsoleSettings
+from bridge.number_sync import DEFAULT_TABLES, MatchedTable
+from connectors.recordings.sftp import SftpSettings
+
+_SFTP_SECRETS = ("password", "private_key", "passphrase")
+
+
+@dataclass(frozen=True)
+class FolderRecordings:
+    """Recordings read from a folder the bridge host sees (a mount or a local spool)."""
+
+    root: Path
+
+
+class ClickToCallSection(BaseModel):
+    """``[click_to_call]``: the intake's timers, the environments it serves and the optional queue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    environments: tuple[str, ...] = ()
+    poll_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    sweep_interval_s: float = Field(default=60.0, gt=0, le=3600)
+    requests_per_poll: int = Field(default=20, ge=1, le=500)
+    ring_timeout_s: float = Field(default=30.0, ge=1, le=120)
+    stale_claim_after_s: float = Field(default=120.0, gt=0, le=86400)
+    fail_unroutable: bool = True
+    service_bus: ServiceBusSettings | None = None
+
+    def settings_for(self, environment: str) -> ClickToCallSettings:
+        """The intake settings of one environment."""
+        fields = self.model_dump(exclude={"enabled", "environments", "service_bus"})
+        return ClickToCallSettings(environment=environment, service_bus=self.service_bus, **fields)
+
+
+class _MatchingTableRow(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]{0,99}$")
+    columns: tuple[str, ...] = ()
+    entity_set: str | None = None
+    primary_id: str | None = None
+    name_column: str | None = None
+    owner_column: str | None = None
+    organisation_owned: bool = False
+    track_changes: bool = True
+
+
+class _MatchingTable(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    refresh_s: float = Field(default=60.0, ge=5, le=86400)
+    tables: tuple[_MatchingTableRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchingSection:
+    """``[matching]``: whether the number index runs, how often it asks for changes, and what it indexes."""
+
+    enabled: bool = True
+    refresh_s: float = 60.0
+    tables: tuple[MatchedTable, ...] = DEFAULT_TABLES
+
+
+def console_section(raw: object, console_listen: tuple[str, int] | None, environ: Mapping[str, str],
+                    problems: list[str]) -> ConsoleSettings | None:
+    """``[console]`` as :class:`ConsoleSettings`; ``None`` when absent or invalid (problems added)."""
+    if raw is None:
+        return None
+    table = _table(raw, "console", problems)
+    if table is None:
+        return None
+    table = dict(table)
+    if console_listen is not None:
+        table.setdefault("host", console_listen[0])
+        table.setdefault("port", console_listen[1])
+    users = table.get("users", [])
+    if not isinstance(users, list):
+        problems.append(f"console.users: expected an array of tables ([[console.users]]), got {type_name(users)}")
+        return None
+    resolved = []
+    for n, user in enumerate(users):
+        user_table = _table(user, f"console.users.{n}", problems)
+        if user_table is not None:
+            user_table = dict(user_table)
+            take_secret(user_table, "token", f"console.users.{n}", environ, problems)
+            resolved.append(user_table)
+    table["users"] = resolved
+    return _validate(ConsoleSettings, table, "console", problems,
+                     allowed=[*ConsoleSettings.model_fields, "users[].token_env", "users[].token_file"])
+
+
+def recordings_section(system_key: str, raw: object, environ: Mapping[str, str],
+                       problems: list[str]) -> SftpSettings | FolderRecordings | None:
+    """``[systems.<key>.recordings]``: an SFTP server or a folder; ``None`` when absent or invalid."""
+    where = f"systems.{system_key}.recordings"
+    if raw is None:
+        return None
+    table = _table(raw, where, problems)
+    if table is None:
+        return None
+    table = dict(table)
+    kind = table.pop("kind", None)
+    if kind == "folder":
+        extra = sorted(set(table) - {"root"})
+        if extra:
+            problems.append(f"{where}: unknown key {', '.join(extra)} (a folder store takes only root)")
+        root = table.get("root")
+        if not isinstance(root, str) or not root:
+            problems.append(f"{where}.root: required for kind 'folder' (the mounted folder's path)")
+            return None
+        return None if extra else FolderRecordings(Path(root))
+    if kind != "sftp":
+        problems.append(f"{where}.kind: required; 'sftp' (the PBX's recordings over SSH) or 'folder'")
+        return None
+    for secret in _SFTP_SECRETS:
+        take_secret(table, secret, where, environ, problems)
+    allowed = [f for f in SftpSettings.model_fields if f not in ("system", *_SFTP_SECRETS)]
+    return _validate(SftpSettings, {"system": system_key, **table}, where, problems,
+                     allowed=[*allowed, "kind", *(f"{s}_env" for s in _SFTP_SECRETS),
+                              *(f"{s}_file" for s in _SFTP_SECRETS)])
+
+
+def click_to_call_section(raw: object, environments: set[str], environ: Mapping[str, str],
+                          problems: list[str]) -> ClickToCallSection | None:
+    """``[click_to_call]``; ``None`` when absent or invalid. Environments default to every declared one."""
+    if raw is None:
+        return None
+    table = _table(raw, "click_to_call", problems)
+    if table is None:
+        return None
+    table = dict(table)
+    bus = table.get("service_bus")
+    if bus is not None:
+        bus_table = _table(bus, "click_to_call.service_bus", problems)
+        if bus_table is None:
+            return None
+        bus_table = dict(bus_table)
+        take_secret(bus_table, "connection_string", "click_to_call.service_bus", environ, problems)
+        table["service_bus"] = bus_table
+    section = _validate(ClickToCallSection, table, "click_to_call", problems,
+                        allowed=[*ClickToCallSection.model_fields, "service_bus.connection_string_env",
+                                 "service_bus.connection_string_file"])
+    if section is None:
+        return None
+    unknown = [env for env in section.environments if env not in environments]
+    if unknown:
+        problems.append(f"click_to_call.environments: no [environments.<name>] table for {', '.join(unknown)}")
+        return None
+    served = section.environments or tuple(sorted(environments))
+    if section.service_bus is not None and len(served) != 1:
+        problems.append("click_to_call.service_bus: a queue belongs to one Dataverse environment; list exactly "
+                        "that one in click_to_call.environments")
+        return None
+    try:
+        for env in served:
+            section.settings_for(env)
+    except ValidationError as exc:
+        problems.extend(describe_validation(exc, "click_to_call"))
+        return None
+    return section.model_copy(update={"environments": served})
+
+
+def matching_section(raw: object, problems: list[str]) -> MatchingSection | None:
+    """``[matching]``: defaults when absent; a table named in ``[[matching.tables]]`` fills what it omits
+    from the default of the same name or the schema."""
+    if raw is None:
+        return MatchingSection()
+    table = _table(raw, "matching", problems)
+    parsed = _validate(_MatchingTable, table, "matching", problems,
+                       allowed=[*_MatchingTable.model_fields]) if table is not None else None
+    if parsed is None:
+        return None
+    before = len(problems)
+    tables = tuple(_matched(row, f"matching.tables.{n}", problems) for n, row in enumerate(parsed.tables))
+    names = [t.name for t in tables if t is not None]
+    if len(set(names)) != len(names):
+        problems.append("matching.tables: each table may be listed once")
+    if len(problems) > before:
+        return None
+    return MatchingSection(parsed.enabled, parsed.refresh_s, tuple(t for t in tables if t) or DEFAULT_TABLES)
+
+
+def _matched(row: _MatchingTableRow, where: str, problems: list[str]) -> MatchedTable | None:
+    default = next((t for t in DEFAULT_TABLES if t.name == row.name), None)
+    schema = _schema_table(row.name)
+    entity_set = row.entity_set or (default.entity_set if default else schema and schema.entity_set_name)
+    primary_id = row.primary_id or (default.primary_id if default else schema and schema.primary_id)
+    columns = row.columns or (default.columns if default else ())
+    if not entity_set or not primary_id:
+        problems.append(f"{where}: table {row.name!r} is not known; give entity_set and primary_id")
+        return None
+    if not columns:
+        problems.append(f"{where}.columns: name the phone columns to index")
+        return None
+    name_column = row.name_column or (default.name_column if default else schema and schema.primary_name_column)
+    owner = None if row.organisation_owned else (row.owner_column or (default.owner_column if default
+                                                                      else "_ownerid_value"))
+    return MatchedTable(row.name, entity_set, primary_id, columns, name_column or None, owner, row.track_changes)
+
+
+def _schema_table(name: str) -> Any:
+    import dataverse_schema
+
+    try:
+        return dataverse_schema.table(name)
+    except (KeyError, LookupError, ValueError):
+        return None
+
+
+def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    problems.append(f"{where}: expected a table, got {type_name(value)}")
+    return None
+
+
+def _validate(model: type[BaseModel], fields: Mapping[str, Any], where: str, problems: list[str], *,
+              allowed: list[str]) -> Any:
+    try:
+        return model.model_validate(dict(fields))
+    except ValidationError as exc:
+        problems.extend(describe_validation(exc, where, allowed=allowed))
+        return None
