@@ -136,25 +136,37 @@ class RawJournal:
             self._db.close()
 
 
-def frame_hooks(journal: RawJournal, system: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def frame_hooks(journal: RawJournal | Callable[[], RawJournal],
+                system: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``(on_frame, on_bad_frame)`` for a connector of ``system``: journal each frame, then mark the bad ones.
 
-    The connectors call ``on_bad_frame`` for the frame just handed to ``on_frame``,
-    so the row to mark is the last one journalled for this system.
+    ``journal`` may be a function opening it, called at the first frame (so
+    building a connector, as ``bridge check`` does, creates no file). If the
+    journal cannot be written the hook raises and the connector stops before
+    parsing: a line is never acted on unless it is on disk. The connectors call
+    ``on_bad_frame`` for the frame just handed to ``on_frame``, so the row to
+    mark is the last one journalled for this system.
     """
     last: dict[str, int] = {}
+    opened: list[RawJournal] = [journal] if isinstance(journal, RawJournal) else []
+
+    def target() -> RawJournal:
+        if not opened:
+            opened.append(journal())  # type: ignore[operator]
+        return opened[0]
 
     async def on_frame(frame: Any, received_at: datetime) -> None:
         raw = getattr(frame, "raw", b"")
         text = getattr(frame, "text", None)
         text = text if isinstance(text, str) else _decoded(raw)
-        last["id"] = await asyncio.to_thread(journal.record, system, raw, text, received_at,
-                                             is_truncated=bool(getattr(frame, "is_truncated", False)))
+        truncated = bool(getattr(frame, "is_truncated", False))
+        last["id"] = await asyncio.to_thread(lambda: target().record(system, raw, text, received_at,
+                                                                     is_truncated=truncated))
 
     async def on_bad_frame(bad: Any, received_at: datetime) -> None:
         row_id = last.pop("id", None)
         if row_id is not None:
-            await asyncio.to_thread(journal.mark_unparsed, row_id, str(getattr(bad, "reason", "not understood")))
+            await asyncio.to_thread(target().mark_unparsed, row_id, str(getattr(bad, "reason", "not understood")))
 
     return on_frame, on_bad_frame
 

@@ -74,7 +74,8 @@ def _journal_hooks(system: SystemConfig) -> dict[str, Any]:
     (devices that print a line once and forget it); none when the config names no journal."""
     if system.raw_journal is None:
         return {}
-    on_frame, on_bad_frame = frame_hooks(shared_journal(system.raw_journal, system.raw_journal_days), system.key)
+    path, days = system.raw_journal, system.raw_journal_days
+    on_frame, on_bad_frame = frame_hooks(lambda: shared_journal(path, days), system.key)
     return {"on_frame": on_frame, "on_bad_frame": on_bad_frame}
 
 

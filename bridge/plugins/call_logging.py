@@ -1,0 +1,14 @@
+"""Call logging plug-in: every call change that matters becomes a phone-call upsert in each environment
+the system writes to (CALL-01, -07, -08, -14, -15, -18, -26); see :mod:`bridge.call_logger`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridge.call_logger import CallLogger
+from bridge.plugins.crm import crm_context
+
+
+def from_bridge(bridge: Any) -> CallLogger:
+    context = crm_context(bridge)
+    return CallLogger(bridge.outbox, context.environments, context.crms)

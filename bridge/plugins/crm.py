@@ -1,0 +1,78 @@
+"""What the parts share per bridge: a read client, the CRM's telephony settings and the number index
+for each Dataverse environment (CALL-02, CALL-26, CALL-27).
+
+Built once per :class:`~bridge.daemon.Bridge` by :func:`crm_context` and kept
+beside it, so the settings source, the call logger, the notifier, the console
+and click-to-call all read the same :class:`~bridge.crm_settings.CrmSettings`
+and :class:`~bridge.number_sync.NumberSync` objects.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from bridge.call_logger import CrmEnvironment
+from bridge.config import BridgeConfig, EnvironmentConfig
+from bridge.crm_settings import CrmSettings
+from bridge.number_sync import NumberSync
+from bridge.outbox import Outbox
+from connectors.dataverse import DataverseClient
+from domain.calls.system_settings import TelephonySystemSettings
+
+_CONTEXTS: weakref.WeakKeyDictionary[Any, CrmContext] = weakref.WeakKeyDictionary()
+
+
+def read_client(environment: EnvironmentConfig, *, retry: bool = True) -> DataverseClient:
+    """A client for reads (settings, numbers, cards): the client's own retry policy unless ``retry`` is off."""
+    settings = environment.dataverse_settings()
+    options: dict[str, Any] = {} if retry else {"retry": None}
+    return DataverseClient(base_url=settings.url, session=requests.Session(),
+                           token_provider=settings.token_provider(),
+                           timeout=(settings.connect_timeout_s, settings.read_timeout_s),
+                           api_version=settings.api_version, **options)
+
+
+class CrmContext:
+    """Per environment: a read client, the settings of the systems writing to it, and its number index."""
+
+    def __init__(self, config: BridgeConfig, outbox: Outbox):
+        self.config = config
+        self.clients = {name: read_client(env) for name, env in config.environments.items()}
+        served = {name: [k for k, s in config.systems.items() if name in s.environments]
+                  for name in config.environments}
+        self.settings = {name: CrmSettings(self.clients[name], name, keys, outbox=outbox)
+                         for name, keys in served.items() if keys}
+        matching = config.matching
+        self.numbers: dict[str, NumberSync] = {}
+        if matching.enabled:
+            for name, keys in served.items():
+                if keys:
+                    plan = config.systems[keys[0]].plan
+                    self.numbers[name] = NumberSync(self.clients[name], name, plan, matching.tables)
+        self.crms = {name: CrmEnvironment(name, self.settings.get(name), self.numbers.get(name))
+                     for name in config.environments}
+
+    @property
+    def environments(self) -> Mapping[str, tuple[str, ...]]:
+        """System key → the environments it writes to."""
+        return {key: system.environments for key, system in self.config.systems.items()}
+
+    def home(self, system_key: str) -> str:
+        """The system's first environment: where its settings and its callers' records are read."""
+        return self.config.systems[system_key].environments[0]
+
+    def settings_in(self, environment: str, fallback: TelephonySystemSettings) -> TelephonySystemSettings:
+        """``fallback.key``'s settings as ``environment``'s CRM has them (its record and user ids)."""
+        return self.crms[environment].system(fallback)
+
+
+def crm_context(bridge: Any) -> CrmContext:
+    """The bridge's shared context, built at the first call."""
+    context = _CONTEXTS.get(bridge)
+    if context is None:
+        context = _CONTEXTS[bridge] = CrmContext(bridge.config, bridge.outbox)
+    return context

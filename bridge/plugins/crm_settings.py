@@ -1,0 +1,61 @@
+"""Settings source plug-in: each system's settings from the CRM (its first environment), the file as
+fallback (CALL-27, CALL-13).
+
+``[bridge] settings_source`` defaults to :func:`from_bridge`. The daemon calls
+:meth:`CrmSettingsSource.refresh` at start and every ``settings_refresh_s``;
+each environment's :class:`~bridge.crm_settings.CrmSettings` is re-read, and
+the hidden extensions the CRM names are handed to the call tracker, so a
+change made in the CRM applies from the next call on. An environment that
+cannot be read keeps its last good settings; until a system's row was read
+once, the file's settings are used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bridge.plugins.crm import CrmContext, crm_context
+from bridge.raw_journal import close_shared_journal
+from domain.calls.system_settings import TelephonySystemSettings
+from domain.calls.tracker import CallTracker
+
+log = logging.getLogger(__name__)
+
+
+class CrmSettingsSource:
+    """A :class:`~bridge.settings_source.SettingsSource` over every environment's CRM settings."""
+
+    def __init__(self, context: CrmContext, tracker: CallTracker):
+        self._context = context
+        self._tracker = tracker
+
+    def settings_for(self, system_key: str) -> TelephonySystemSettings | None:
+        if system_key not in self._context.config.systems:
+            return None
+        home = self._context.settings.get(self._context.home(system_key))
+        return home.settings_for(system_key) if home else None
+
+    async def refresh(self) -> None:
+        """Re-read every environment; raises only when none could be read (the daemon logs it)."""
+        names = list(self._context.settings)
+        results = await asyncio.gather(*(self._context.settings[n].refresh() for n in names), return_exceptions=True)
+        failed = [(name, result) for name, result in zip(names, results, strict=True)
+                  if isinstance(result, BaseException)]
+        for name, error in failed:
+            log.warning("telephony settings of %s not read (%s); keeping the last good ones", name, error,
+                        extra={"environment": name})
+        for key in self._context.config.systems:
+            settings = self.settings_for(key)
+            if settings is not None:
+                self._tracker.set_hidden_extensions(key, settings.hidden_extensions)
+        if failed and len(failed) == len(names):
+            raise failed[0][1]
+
+
+def from_bridge(bridge: Any) -> CrmSettingsSource:
+    """The default ``settings_source``; also closes the raw-frame journal at stop."""
+    journal = bridge.config.bridge.raw_journal_path
+    bridge.on_shutdown(lambda: close_shared_journal(journal), "raw journal")
+    return CrmSettingsSource(crm_context(bridge), bridge.tracker)
