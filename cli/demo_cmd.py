@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from cli.demo_foundation import run_foundation
+    from cli.demo_telephony import run_telephony
     from connectors.dataverse import DataverseClient, StaticToken
     from emulator.server import EmulatorServer
     from emulator.server.tables import tables_for
@@ -47,6 +48,8 @@ def run_demo(args: argparse.Namespace) -> int:
         _say(f"Dataverse emulator at {server.url}")
         client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(DEMO_TOKEN))
         outcome = run_foundation(server, client, data_dir, _say)
+        telephony = run_telephony(server, client, data_dir, DEMO_TOKEN, _say)
+        outcome.lines.extend(telephony.lines())
         _print_summary(outcome.lines, client.stats.requests, time.monotonic() - started)
         if args.serve:
             _say(f"serving {server.url} (bearer token {DEMO_TOKEN!r}); Ctrl+C stops")

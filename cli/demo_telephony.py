@@ -1,0 +1,288 @@
+"""The telephony part of ``commsuite demo``: the bridge daemon with every plug-in, in-process.
+
+An AMI emulator plays an answered, a missed, a queued, a transferred and an
+outbound call; an NS500 SMDR console (TCP, ``SMDR`` login) prints three
+records and one line it cannot parse; a click-to-call row is created in the
+CRM. The bridge reads its settings and numbers from the running Dataverse
+emulator, logs every call matched to the seeded contact, raises app
+notifications for the missed calls, attaches a FreePBX-named recording and
+dials the click-to-call request, then stops cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bridge.config import parse_config
+from bridge.daemon import Bridge
+from bridge.raw_journal import RawJournal
+from bridge.recordings import STATUS_ATTACHED, STATUS_FOUND
+from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
+from connectors.pbx.base import ConnectionState
+from dataverse_schema.model import OPTION_VALUE_BASE
+from domain.calls.click_to_call import ClickToCallStatus
+from domain.calls.events import CallEvent, Direction
+from domain.calls.record import CallChange, CallUpdate
+from domain.calls.system_settings import TelephonySystemSettings
+from emulator.ami import AmiServer
+from emulator.ami.scenarios import CUSTOMER, DID
+from emulator.server import EmulatorServer
+from emulator.smdr import SmdrServer
+
+AMI_KEY, SMDR_KEY = "hq-asterisk", "branch-ns500"
+AMI_SECRET, SMDR_PASSWORD = "demo-ami-secret", "PCCSMDR"
+SCENARIOS = ("inbound_answered", "inbound_missed", "queue", "transfer", "outbound")
+SMDR_LINES = [
+    "01/02/24 10:03AM   101 01 09121234567               0'00 00:01'05",
+    "01/02/24  9:03AM       01 <I>09121234567            0'00                     RC",
+    "01/02/24  9:05AM   102 01 <I>09121234567            0'12 00:01'30",
+    "01/02/24 11:20AM   104 01 <I>09121234567            0'25 00:00'00            NA",
+    "\x07\x00 paper jam ### ",
+]
+TIMEOUT_S = 30.0
+Say = Callable[[str], None]
+
+
+@dataclass
+class TelephonyResult:
+    calls: Counter[str] = field(default_factory=Counter)  # "inbound answered" -> count
+    matched: dict[str, int] = field(default_factory=dict)  # contact name -> calls
+    notifications: int = 0
+    recording_status: str = ""
+    click_to_call: str = ""
+    journalled: int = 0
+    unparsed: int = 0
+
+    def lines(self) -> list[tuple[str, str]]:
+        calls = ", ".join(f"{n} {what}" for what, n in sorted(self.calls.items()))
+        names = ", ".join(f"{name} ({n})" for name, n in sorted(self.matched.items()))
+        return [("bridge: phone calls", f"{sum(self.calls.values())}: {calls}"),
+                ("bridge: matched calls", names or "none"),
+                ("bridge: missed-call notices", f"{self.notifications} appnotification(s)"),
+                ("bridge: recording", self.recording_status),
+                ("bridge: click-to-call", self.click_to_call),
+                ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood")]
+
+
+def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str,
+                  say: Say) -> TelephonyResult:
+    """Seed the telephony rows, run the bridge against the emulators, and read back what it wrote."""
+    work = out_dir / "telephony"
+    work.mkdir(parents=True, exist_ok=True)
+    user = _seed(client, say)
+    asyncio.run(_run_bridge(server, client, work, token, user, say))
+    return _summary(client, work, say)
+
+
+def _seed(client: DataverseClient, say: Say) -> str:
+    users = [u["systemuserid"] for u in client.query("systemusers", select=["systemuserid"], top=4)]
+    for key, name in ((AMI_KEY, "Head office Asterisk"), (SMDR_KEY, "Branch KX-NS500")):
+        client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": key}),
+                      {"comms_name": name, "comms_countrycode": "98", "comms_citycode": "21",
+                       "comms_minimumdigits": 5, "comms_hiddenextensions": "600"})
+    system_id = client.retrieve("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
+                                select=["comms_telephonysystemid"])["comms_telephonysystemid"]
+    for number, user in zip(("101", "102", "103"), users[1:], strict=True):
+        client.upsert("comms_extensions", AlternateKey({"comms_systemkey": AMI_KEY, "comms_number": number}),
+                      {"comms_name": f"Extension {number}",
+                       **bind("comms_telephonysystemid", "comms_telephonysystems", system_id),
+                       **bind("comms_systemuserid", "systemusers", user)})
+    for other in client.query("contacts", select=["contactid"], filter=odata.eq("mobilephone", CUSTOMER)):
+        client.update("contacts", other["contactid"], {"mobilephone": None})
+    contact = next(client.query("contacts", select=["contactid", "fullname"], filter=odata.ne("mobilephone", None),
+                                top=1))
+    client.update("contacts", contact["contactid"], {"mobilephone": CUSTOMER})
+    say(f"telephony: systems {AMI_KEY} (AMI) and {SMDR_KEY} (SMDR); {CUSTOMER} is {contact['fullname']}")
+    return users[1]
+
+
+def _config(server: EmulatorServer, work: Path, ami: AmiServer, smdr: SmdrServer) -> str:
+    return f"""
+[bridge]
+outbox = "{work / 'outbox.db'}"
+health_listen = "127.0.0.1:0"
+console_listen = "127.0.0.1:0"
+sweep_interval_s = 1
+shutdown_timeout_s = 10
+
+[environments.demo]
+url = "{server.origin}"
+static_token_env = "COMMS_DEMO_TOKEN"
+read_timeout_s = 10
+
+[systems.{AMI_KEY}]
+kind = "ami"
+environments = ["demo"]
+host = "127.0.0.1"
+port = {ami.port}
+username = "crm"
+password_env = "COMMS_DEMO_AMI_SECRET"
+
+[systems.{AMI_KEY}.ami]
+ping_interval_s = 5
+backoff_min_s = 0.05
+backoff_max_s = 0.5
+
+[systems.{AMI_KEY}.recordings]
+kind = "folder"
+root = "{work / 'monitor'}"
+
+[systems.{SMDR_KEY}]
+kind = "smdr-tcp"
+environments = ["demo"]
+host = "127.0.0.1"
+port = {smdr.port}
+username = "SMDR"
+password_env = "COMMS_DEMO_SMDR_PASSWORD"
+
+[systems.{SMDR_KEY}.smdr]
+model = "KX-NS500"
+date_order = "mdy"
+timezone = "UTC"
+backoff_min_s = 0.05
+backoff_max_s = 0.5
+
+[click_to_call]
+poll_interval_s = 0.3
+
+[matching]
+refresh_s = 30
+"""
+
+
+class RecorderBox:
+    """Writes a small WAV, named as FreePBX names it, when the first answered inbound call hangs up
+    (what MixMonitor does on a real PBX)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.written: str | None = None
+
+    def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
+        record = update.record
+        if (self.written or record.system != AMI_KEY or CallChange.ENDED not in update.changes
+                or not record.is_answered or record.direction is not Direction.INBOUND):
+            return
+        stamp = record.started_at.strftime("%Y%m%d-%H%M%S")
+        folder = self.root / record.started_at.strftime("%Y/%m/%d")
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"in-{DID}-{CUSTOMER}-{stamp}-{record.call_id}.wav"
+        (folder / name).write_bytes(_wav(seconds=0.25))
+        self.written = name
+
+    def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
+        """Device states make no recordings."""
+
+
+def _wav(seconds: float, rate: int = 8000) -> bytes:
+    samples = bytes(int(seconds * rate) * 2)
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(samples), b"WAVE", b"fmt ", 16, 1, 1, rate,
+                         rate * 2, 2, 16, b"data", len(samples))
+    return header + samples
+
+
+async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, token: str, user: str,
+                      say: Say) -> None:
+    ami = await AmiServer(dialect="modern", secret=AMI_SECRET, speed=4).start()
+    smdr = await SmdrServer(password=SMDR_PASSWORD).start()
+    environ = {"COMMS_DEMO_TOKEN": token, "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
+               "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD}
+    (work / "bridge.toml").write_text(_config(server, work, ami, smdr), encoding="utf-8")
+    config = parse_config((work / "bridge.toml").read_bytes(), str(work / "bridge.toml"), environ)
+    _point_recordings(client, work / "monitor")
+    bridge = Bridge(config)
+    recorder = RecorderBox(work / "monitor")
+    bridge.add_listener(recorder, "demo recorder box")
+    bridge.load_plugins()
+    running = asyncio.create_task(bridge.run(install_signals=False))
+    started = time.monotonic()
+    try:
+        await _until(lambda: all(w.state is ConnectionState.CONNECTED for w in bridge.workers.values()),
+                     "both PBX links up")
+        await _until(lambda: bridge.settings.settings_for(AMI_KEY) is not None, "settings read from the CRM")
+        await _until(lambda: _index_ready(bridge), "the number index loaded")
+        say(f"bridge running: {len(bridge.pipeline.listeners)} listeners, links up in "
+            f"{time.monotonic() - started:.1f} s")
+        await smdr.send_lines(SMDR_LINES)
+        for name in SCENARIOS:
+            await ami.play(name)
+        say(f"AMI emulator played {', '.join(SCENARIOS)}; SMDR printed {len(SMDR_LINES)} lines")
+        request = await asyncio.to_thread(client.create, "comms_clicktocalls", {
+            "comms_number": CUSTOMER, "comms_status": int(ClickToCallStatus.PENDING),
+            **bind("comms_systemuserid", "systemusers", user)})
+        say(f"click-to-call request {request} created for extension 101's user")
+        await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
+        await _until(lambda: _recording_written(client), "the recording row")
+        await _until(lambda: bridge.outbox.depth() == 0, "an empty outbox")
+    finally:
+        bridge.request_stop("demo over")
+        await asyncio.wait_for(running, 20)
+        await ami.stop()
+        await smdr.stop()
+    say(f"bridge stopped cleanly after {time.monotonic() - started:.1f} s; outbox empty")
+
+
+def _point_recordings(client: DataverseClient, root: Path) -> None:
+    client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
+                  {"comms_recordingsource": OPTION_VALUE_BASE + 2, "comms_recordingpath": f"{root}/YYYY/MM/DD",
+                   "comms_attachrecordings": True})
+
+
+def _index_ready(bridge: Bridge) -> bool:
+    from bridge.plugins.crm import crm_context
+
+    return all(sync.is_ready for sync in crm_context(bridge).numbers.values())
+
+
+def _click_to_call_done(client: DataverseClient, request: str) -> bool:
+    row = client.retrieve("comms_clicktocalls", request, select=["comms_status"])
+    return row["comms_status"] not in (int(ClickToCallStatus.PENDING), int(ClickToCallStatus.RINGING_EXTENSION))
+
+
+def _recording_written(client: DataverseClient) -> bool:
+    return client.count("comms_callrecordings", odata.eq("comms_systemkey", AMI_KEY)) > 0
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while not await asyncio.to_thread(condition):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the telephony demo timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def _summary(client: DataverseClient, work: Path, say: Say) -> TelephonyResult:
+    result = TelephonyResult()
+    keys = odata.in_("comms_systemkey", [AMI_KEY, SMDR_KEY])
+    calls = list(client.query("phonecalls", select=["directioncode", "comms_answered", "_regardingobjectid_value",
+                                                    "comms_systemkey"], filter=keys))
+    names = {c["contactid"]: c["fullname"] for c in client.query("contacts", select=["contactid", "fullname"],
+                                                                 filter=odata.eq("mobilephone", CUSTOMER))}
+    for call in calls:
+        direction = "outbound" if call["directioncode"] else "inbound"
+        result.calls[f"{direction} {'answered' if call['comms_answered'] else 'missed'}"] += 1
+        name = names.get(call.get("_regardingobjectid_value"))
+        if name:
+            result.matched[name] = result.matched.get(name, 0) + 1
+    result.notifications = client.count("appnotifications")
+    recording = next(client.query("comms_callrecordings", select=["comms_filename", "comms_status"],
+                                  filter=odata.eq("comms_systemkey", AMI_KEY), top=1))
+    status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording["comms_status"],
+                                                                                  "not attached")
+    notes = client.count("annotations", odata.eq("filename", recording["comms_filename"]))
+    result.recording_status = f"{recording['comms_filename']}: {status}, {notes} note attached"
+    row = next(client.query("comms_clicktocalls", select=["comms_status", "comms_diallednumber"], top=1))
+    result.click_to_call = f"{ClickToCallStatus(row['comms_status']).name.lower()}, dialled {row['comms_diallednumber']}"
+    journal = RawJournal(work / "raw-frames.db")
+    result.journalled = len(journal.frames(SMDR_KEY))
+    result.unparsed = len(journal.frames(SMDR_KEY, unparsed_only=True))
+    journal.close()
+    for what, text in result.lines():
+        say(f"{what}: {text}")
+    return result
