@@ -1,0 +1,87 @@
+"""The optional tables of bridge.toml: console, recordings, click-to-call, matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.config import ConfigError, parse_config
+from bridge.config_parts import FolderRecordings
+
+BASE = """
+[environments.prod]
+url = "https://contoso.crm4.dynamics.com"
+static_token = "t"
+[environments.branch]
+url = "https://branch.crm4.dynamics.com"
+static_token = "t"
+[systems.hq]
+kind = "ami"
+environments = ["prod"]
+host = "10.0.0.5"
+username = "crm"
+password = "x"
+"""
+ENV = {"TOKEN": "a-console-token-long-enough", "SB": "Endpoint=sb://x/;SharedAccessKey=secret-value"}
+
+
+def parse(extra: str):
+    return parse_config((BASE + extra).encode(), "bridge.toml", ENV)
+
+
+def test_absent_parts_are_off_and_matching_defaults() -> None:
+    config = parse("")
+    assert config.console is None and config.click_to_call is None
+    assert [t.name for t in config.matching.tables] == ["contact", "account", "lead", "systemuser"]
+    assert config.systems["hq"].recordings is None
+    assert config.systems["hq"].raw_journal.name == "raw-frames.db"
+
+
+def test_every_part_parses() -> None:
+    config = parse("""
+[systems.hq.recordings]
+kind = "folder"
+root = "/mnt/rec"
+[console]
+org_url = "https://contoso.crm4.dynamics.com"
+[[console.users]]
+user_id = "ABC"
+token_env = "TOKEN"
+[click_to_call]
+environments = ["prod"]
+poll_interval_s = 1
+[click_to_call.service_bus]
+connection_string_env = "SB"
+[matching]
+refresh_s = 30
+[[matching.tables]]
+name = "contact"
+columns = ["mobilephone"]
+""")
+    assert config.systems["hq"].recordings == FolderRecordings(root=__import__("pathlib").Path("/mnt/rec"))
+    assert config.console.users[0].user_id == "abc" and config.console.host == "127.0.0.1"
+    assert config.click_to_call.settings_for("prod").service_bus.connection_string.reveal().startswith("Endpoint")
+    assert config.matching.tables[0].columns == ("mobilephone",) and config.matching.refresh_s == 30
+
+
+def test_mistakes_are_named_and_secrets_never_echoed() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse("""
+[systems.hq.recordings]
+kind = "ftp"
+[console]
+users = "everyone"
+[click_to_call]
+environments = ["nowhere"]
+[matching]
+tables = [{ name = "custom_table" }]
+""")
+    text = str(caught.value)
+    assert "systems.hq.recordings.kind" in text and "console.users" in text
+    assert "click_to_call.environments" in text and "matching.tables.0" in text
+    with pytest.raises(ConfigError) as caught:
+        parse('[click_to_call]\n[click_to_call.service_bus]\nconnection_string_env = "SB"\n')
+    assert "exactly" in str(caught.value) and "secret-value" not in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        parse('[systems.hq.recordings]\nkind = "sftp"\nhost = "h"\nusername = "u"\nknown_hosts = "/k"\n'
+              'password = "hunter2-secret"\nport = 70000\n')
+    assert "systems.hq.recordings.port" in str(caught.value) and "hunter2" not in str(caught.value)
