@@ -73,11 +73,11 @@ class TelephonyResult:
 def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str,
                   say: Say) -> TelephonyResult:
     """Seed the telephony rows, run the bridge against the emulators, and read back what it wrote."""
-    work = out_dir / "telephony"
+    work = (out_dir / "telephony").resolve()  # the CRM names recording folders by absolute path
     work.mkdir(parents=True, exist_ok=True)
     user = _seed(client, say)
-    asyncio.run(_run_bridge(server, client, work, token, user, say))
-    return _summary(client, work, say)
+    recording = asyncio.run(_run_bridge(server, client, work, token, user, say))
+    return _summary(client, work, recording, say)
 
 
 def _seed(client: DataverseClient, say: Say) -> str:
@@ -188,7 +188,7 @@ def _wav(seconds: float, rate: int = 8000) -> bytes:
 
 
 async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, token: str, user: str,
-                      say: Say) -> None:
+                      say: Say) -> str:
     ami = await AmiServer(dialect="modern", secret=AMI_SECRET, speed=4).start()
     smdr = await SmdrServer(password=SMDR_PASSWORD).start()
     environ = {"COMMS_DEMO_TOKEN": token, "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
@@ -218,7 +218,8 @@ async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Pat
             **bind("comms_systemuserid", "systemusers", user)})
         say(f"click-to-call request {request} created for extension 101's user")
         await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
-        await _until(lambda: _recording_written(client), "the recording row")
+        await _until(lambda: recorder.written is not None and _recording_written(client, recorder.written),
+                     "the recording row")
         await _until(lambda: bridge.outbox.depth() == 0, "an empty outbox")
     finally:
         bridge.request_stop("demo over")
@@ -226,6 +227,7 @@ async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Pat
         await ami.stop()
         await smdr.stop()
     say(f"bridge stopped cleanly after {time.monotonic() - started:.1f} s; outbox empty")
+    return recorder.written or ""
 
 
 def _point_recordings(client: DataverseClient, root: Path) -> None:
@@ -245,8 +247,8 @@ def _click_to_call_done(client: DataverseClient, request: str) -> bool:
     return row["comms_status"] not in (int(ClickToCallStatus.PENDING), int(ClickToCallStatus.RINGING_EXTENSION))
 
 
-def _recording_written(client: DataverseClient) -> bool:
-    return client.count("comms_callrecordings", odata.eq("comms_systemkey", AMI_KEY)) > 0
+def _recording_written(client: DataverseClient, file_name: str) -> bool:
+    return client.count("comms_callrecordings", odata.eq("comms_filename", file_name)) > 0
 
 
 async def _until(condition: Callable[[], bool], what: str) -> None:
@@ -257,7 +259,7 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
         await asyncio.sleep(0.1)
 
 
-def _summary(client: DataverseClient, work: Path, say: Say) -> TelephonyResult:
+def _summary(client: DataverseClient, work: Path, file_name: str, say: Say) -> TelephonyResult:
     result = TelephonyResult()
     keys = odata.in_("comms_systemkey", [AMI_KEY, SMDR_KEY])
     calls = list(client.query("phonecalls", select=["directioncode", "comms_answered", "_regardingobjectid_value",
@@ -272,7 +274,7 @@ def _summary(client: DataverseClient, work: Path, say: Say) -> TelephonyResult:
             result.matched[name] = result.matched.get(name, 0) + 1
     result.notifications = client.count("appnotifications")
     recording = next(client.query("comms_callrecordings", select=["comms_filename", "comms_status"],
-                                  filter=odata.eq("comms_systemkey", AMI_KEY), top=1))
+                                  filter=odata.eq("comms_filename", file_name), top=1))
     status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording["comms_status"],
                                                                                   "not attached")
     notes = client.count("annotations", odata.eq("filename", recording["comms_filename"]))
