@@ -21,11 +21,13 @@ The contract:
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Mapping
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, Protocol
 
+from connectors.errors import RejectedError
 from domain.calls.events import CallEvent
 
 
@@ -99,3 +101,38 @@ class PbxConnector(Protocol):
 def utc_now() -> datetime:
     """The default clock of PBX links: an aware UTC now. Tests inject their own."""
     return datetime.now(UTC)
+
+
+class ReportOnlyCommands:
+    """The commands of a link that only reports calls (SMDR, caller-ID boxes): each is refused.
+
+    Subclasses name the refusal in ``unsupported_message`` / ``unsupported_reason`` and carry ``system``.
+    """
+
+    system: str
+    unsupported_message: ClassVar[str]
+    unsupported_reason: ClassVar[str]
+
+    async def originate(self, extension: str, number: str, *, caller_id: str | None = None,
+                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
+                        action_id: str) -> OriginateResult:
+        raise self._cannot("originate", action_id)
+
+    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
+                  action_id: str) -> OriginateResult:
+        raise self._cannot("spy", action_id)
+
+    async def run_command(self, command: str) -> CommandOutput:
+        raise self._cannot("command", None)
+
+    def _cannot(self, operation: str, key: str | None) -> RejectedError:
+        return RejectedError(self.unsupported_message, code="unsupported", reason=self.unsupported_reason,
+                             system=self.system, operation=operation, key=key)
+
+
+async def call_hook(hook: Callable[..., Awaitable[None] | None] | None, *args: object) -> None:
+    """Call an optional hook that may be a plain function or a coroutine function."""
+    if hook is not None:
+        result = hook(*args)
+        if inspect.isawaitable(result):
+            await result

@@ -20,20 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import random
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import ClassVar
 
 import serial
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.errors import RejectedError
-from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult, utc_now
+from connectors.pbx.base import (
+    ConnectionReport,
+    ConnectionState,
+    ReportOnlyCommands,
+    call_hook,
+    utc_now,
+)
 from connectors.pbx.callerid.lines import DEFAULT_RING_TIMEOUT, CallerIdLines
 from connectors.pbx.callerid.messages import PARSERS
 from connectors.pbx.callerid.stream import CallerIdStream
@@ -137,8 +141,11 @@ def _await_modem_reply(port: serial.SerialBase, timeout_s: float) -> bool:
     return False
 
 
-class CallerIdConnector:
+class CallerIdConnector(ReportOnlyCommands):
     """One caller-ID box. Build one per telephony system; call :meth:`run` in one supervised task."""
+
+    unsupported_message = "a caller-ID box only reports calls; it cannot dial or listen"
+    unsupported_reason = "not supported by a caller-ID box"
 
     kind: ClassVar[str] = "callerid-box"
 
@@ -189,12 +196,12 @@ class CallerIdConnector:
 
     async def _receive(self, data: bytes, received_at: datetime) -> None:
         for output in self._stream.feed(data, received_at):
-            await _call(self._on_frame, output.frame, received_at)
+            await call_hook(self._on_frame, output.frame, received_at)
             if isinstance(output.parsed, BadFrame):
                 self.bad_frames.append(output.parsed)
                 log.warning("caller-ID message not understood: %s", output.parsed.reason,
                             extra={"system": self.system, "operation": "parse"})
-                await _call(self._on_bad_frame, output.parsed, received_at)
+                await call_hook(self._on_bad_frame, output.parsed, received_at)
             for event in output.events:
                 self._queue.put_nowait(event)
 
@@ -204,27 +211,3 @@ class CallerIdConnector:
                 await asyncio.wait_for(self._stopping.wait(), self.settings.tick_interval_s)
             for event in self._stream.tick(self._clock()):
                 self._queue.put_nowait(event)
-
-    async def originate(self, extension: str, number: str, *, caller_id: str | None = None,
-                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
-                        action_id: str) -> OriginateResult:
-        raise self._cannot("originate", action_id)
-
-    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
-                  action_id: str) -> OriginateResult:
-        raise self._cannot("spy", action_id)
-
-    async def run_command(self, command: str) -> CommandOutput:
-        raise self._cannot("command", None)
-
-    def _cannot(self, operation: str, key: str | None) -> RejectedError:
-        return RejectedError("a caller-ID box only reports calls; it cannot dial or listen",
-                             code="unsupported", reason="not supported by a caller-ID box",
-                             system=self.system, operation=operation, key=key)
-
-
-async def _call(hook: Callable[..., Awaitable[None] | None] | None, *args: object) -> None:
-    if hook is not None:
-        result = hook(*args)
-        if inspect.isawaitable(result):
-            await result

@@ -13,15 +13,18 @@ they are never fatal. SMDR only reports, so the commands raise
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import ClassVar, Protocol
 
-from connectors.errors import RejectedError
-from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult
+from connectors.pbx.base import (
+    ConnectionReport,
+    ConnectionState,
+    ReportOnlyCommands,
+    call_hook,
+)
 from connectors.pbx.smdr.calls import SmdrCallAssembler
 from connectors.pbx.smdr.framer import BadFrame, Frame, LineFramer
 from connectors.pbx.smdr.parser import SmdrRecord, parse_line
@@ -47,12 +50,15 @@ class ByteSource(Protocol):
     async def probe(self) -> ConnectionReport: ...
 
 
-class SmdrConnector:
+class SmdrConnector(ReportOnlyCommands):
     """One Panasonic PBX's SMDR. Build one per telephony system; call :meth:`run` in one supervised task.
 
     ``strip_telnet`` should be True for the TCP console. ``encoding`` is what
     the PBX prints names in (``utf-8`` unless the site says otherwise).
     """
+
+    unsupported_message = "SMDR only reports calls; this PBX cannot be controlled through it"
+    unsupported_reason = "not supported over SMDR"
 
     kind: ClassVar[str] = "panasonic-smdr"
 
@@ -89,37 +95,13 @@ class SmdrConnector:
 
     async def _receive(self, data: bytes, received_at: datetime) -> None:
         for frame in self._framer.feed(data):
-            await _call(self._on_frame, frame, received_at)
+            await call_hook(self._on_frame, frame, received_at)
             parsed = parse_line(frame.text, self._profile)
             if isinstance(parsed, BadFrame):
                 self.bad_frames.append(parsed)
                 log.warning("SMDR line not understood: %s", parsed.reason,
                             extra={"system": self.system, "operation": "parse"})
-                await _call(self._on_bad_frame, parsed, received_at)
+                await call_hook(self._on_bad_frame, parsed, received_at)
             elif isinstance(parsed, SmdrRecord):
                 for event in self._assembler.feed(parsed):
                     self._queue.put_nowait(event)
-
-    async def originate(self, extension: str, number: str, *, caller_id: str | None = None,
-                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
-                        action_id: str) -> OriginateResult:
-        raise self._cannot("originate", action_id)
-
-    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
-                  action_id: str) -> OriginateResult:
-        raise self._cannot("spy", action_id)
-
-    async def run_command(self, command: str) -> CommandOutput:
-        raise self._cannot("command", None)
-
-    def _cannot(self, operation: str, key: str | None) -> RejectedError:
-        return RejectedError("SMDR only reports calls; this PBX cannot be controlled through it",
-                             code="unsupported", reason="not supported over SMDR",
-                             system=self.system, operation=operation, key=key)
-
-
-async def _call(hook: Callable[..., Awaitable[None] | None] | None, *args: object) -> None:
-    if hook is not None:
-        result = hook(*args)
-        if inspect.isawaitable(result):
-            await result
