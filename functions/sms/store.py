@@ -147,7 +147,8 @@ class SmsStore:
         not_final = odata.in_("comms_attemptstatus", [AttemptStatus.ACCEPTED.value_code,
                                                       AttemptStatus.SENT_TO_OPERATOR.value_code])
         unchecked = odata.or_(odata.eq("comms_statuscheckedon", None), odata.le("comms_statuscheckedon", checked_before))
-        rows = self._client.query(ATTEMPT_SET, select=ATTEMPT_COLUMNS, top=top, orderby=["comms_acceptedon asc"],
+        rows = self._client.query(ATTEMPT_SET, select=ATTEMPT_COLUMNS, top=top,
+                                  orderby=["comms_acceptedon asc", "comms_providermessageid asc"],
                                   filter=odata.and_(odata.eq("_comms_smsproviderid_value", uuid.UUID(account_id)),
                                                     not_final, unchecked, odata.ge("comms_acceptedon", sent_after),
                                                     odata.ne("comms_providermessageid", None)))
