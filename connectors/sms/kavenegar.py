@@ -191,6 +191,9 @@ class KavenegarProvider:
         return self._wire.parse("account/info", entries, lambda e: Credit(decimal(e["remaincredit"]), "IRR"))
 
     def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
+        """An inbound push (has ``from``) or a status callback (``messageid`` and ``status``, no ``from``)."""
+        if is_status_push(body):
+            return parse_status_push(body)
         return parse_inbound_push(body)
 
     def _sender(self, sms: OutgoingSms) -> str | None:
@@ -257,6 +260,31 @@ def _inbound(entry: Mapping[str, Any]) -> InboundSms:
         line=str(entry["receptor"]), text=str(entry.get("message", "")),
         received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp is not None else None,
     )
+
+
+def is_status_push(body: bytes) -> bool:
+    """True for a form body with ``messageid`` and ``status`` and no ``from``: a status callback, not a text."""
+    try:
+        fields = parse_qs(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return "from" not in fields and "messageid" in fields and "status" in fields
+
+
+def parse_status_push(body: bytes) -> list[WebhookItem]:
+    """Parse the per-line "status callback URL" form POST into one delivery report (SMS-20).
+
+    Its payload is not documented (reference/sms.md §1.4); we read the fields of
+    ``sms/status`` entries: ``messageid``, ``status``, optional ``localid`` and
+    ``statustext``, as the fake provider sends them. ``BadReplyError`` on anything else.
+    """
+    try:
+        fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), strict_parsing=True).items()}
+        report = _report(fields)
+    except (UnicodeDecodeError, ValueError, KeyError) as exc:
+        raise BadReplyError("status push is not a form with a numeric messageid and status", raw=body,
+                            system=SYSTEM, operation="webhook") from exc
+    return [report]
 
 
 def parse_inbound_push(body: bytes) -> list[WebhookItem]:

@@ -1,0 +1,55 @@
+"""Kavenegar's webhook body: a status callback becomes a delivery report, an inbound push stays a text (SMS-20)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from connectors.errors import BadReplyError
+from connectors.settings import Secret
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, parse_status_push
+from domain.sms import DeliveryReport, DeliveryStatus, InboundSms
+
+FORM = "application/x-www-form-urlencoded"
+DELIVERED = (b"messageid=8792343&localid=sms-1f2e-1&receptor=09121234567&status=10&"
+             b"statustext=%D8%B1%D8%B3%DB%8C%D8%AF%D9%87")
+
+
+@pytest.fixture
+def kavenegar(session: requests.Session) -> KavenegarProvider:
+    return KavenegarProvider(KavenegarSettings(api_key=Secret("k")), session=session)
+
+
+def test_a_status_callback_is_a_delivery_report(kavenegar: KavenegarProvider) -> None:
+    [report] = kavenegar.parse_webhook(DELIVERED, FORM)
+
+    assert report == DeliveryReport(provider_id="8792343", status=DeliveryStatus.DELIVERED, code="10",
+                                    reason="رسیده", our_id="sms-1f2e-1")
+
+
+@pytest.mark.parametrize("status, expected", [("4", DeliveryStatus.SENT_TO_OPERATOR), ("11", DeliveryStatus.FAILED),
+                                              ("14", DeliveryStatus.BLOCKED), ("77", DeliveryStatus.UNKNOWN)])
+def test_status_codes_map_as_the_status_method_does(status: str, expected: DeliveryStatus) -> None:
+    [report] = parse_status_push(f"messageid=5&status={status}".encode())
+
+    assert report.status is expected and report.our_id is None
+
+
+def test_an_inbound_push_is_still_a_text(kavenegar: KavenegarProvider) -> None:
+    [item] = kavenegar.parse_webhook(b"from=09121234567&to=3000202030&message=status&messageid=9", FORM)
+
+    assert isinstance(item, InboundSms) and item.text == "status"
+
+
+@pytest.mark.parametrize("body", [b"messageid=abc&status=10", b"messageid=5&status=delivered",
+                                  b"messageid=5&status=", b"messageid=&status=10", b"messageid=5&status=10&&=",
+                                  b"messageid=1e9&status=10"])
+def test_malformed_status_callbacks_are_refused(kavenegar: KavenegarProvider, body: bytes) -> None:
+    with pytest.raises(BadReplyError):
+        kavenegar.parse_webhook(body, FORM)
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe", b"status=10", b"messageid=5", b"", b"<xml/>"])
+def test_bodies_that_are_neither_are_refused(kavenegar: KavenegarProvider, body: bytes) -> None:
+    with pytest.raises(BadReplyError):
+        kavenegar.parse_webhook(body, FORM)
