@@ -1,4 +1,4 @@
-"""The adapter every PBX connector implements (CALL-21): events out, commands in.
+"""The adapter every PBX connector implements (CALL-06, CALL-21): events out, commands in.
 
 Asterisk AMI is the first implementation (:mod:`connectors.pbx.ami`); TAPI,
 CSTA or Avaya AES connectors plug in by implementing :class:`PbxConnector`.
@@ -93,6 +93,10 @@ class PbxConnector(Protocol):
         """Ring the supervisor, then listen to (or whisper into) ``target_channel`` (CALL-31)."""
         ...
 
+    async def answer(self, extension: str, *, channel: str | None = None, action_id: str) -> None:
+        """Make the phone ringing at ``extension`` (device ``channel`` if given) pick up (CALL-06). Sent once."""
+        ...
+
     async def test_connection(self) -> ConnectionReport: ...
 
     async def run_command(self, command: str) -> CommandOutput: ...
@@ -122,11 +126,15 @@ class ReportOnlyCommands:
                   action_id: str) -> OriginateResult:
         raise self._cannot("spy", action_id)
 
+    async def answer(self, extension: str, *, channel: str | None = None, action_id: str) -> None:
+        raise self._cannot("answer", action_id, reason=f"{self.unsupported_reason}: answering a ringing phone "
+                           "from the CRM needs a PBX link that can command phones (Asterisk AMI, SIP phones)")
+
     async def run_command(self, command: str) -> CommandOutput:
         raise self._cannot("command", None)
 
-    def _cannot(self, operation: str, key: str | None) -> RejectedError:
-        return RejectedError(self.unsupported_message, code="unsupported", reason=self.unsupported_reason,
+    def _cannot(self, operation: str, key: str | None, *, reason: str | None = None) -> RejectedError:
+        return RejectedError(self.unsupported_message, code="unsupported", reason=reason or self.unsupported_reason,
                              system=self.system, operation=operation, key=key)
 
 

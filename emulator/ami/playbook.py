@@ -44,6 +44,31 @@ def inbound_answered(s: Script) -> None:
     s.extension_status("101", 0, "Idle")
 
 
+def ring_inbound(s: Script, *, extension: str = "101") -> tuple[Leg, Leg]:
+    """An inbound call that rings ``extension`` and goes on ringing: the server answers it or gives up (CALL-06)."""
+    trunk = _inbound_leg(s, code="40025")
+    ext = s.leg(extension, context="from-internal", exten="", cid_num=extension, linked_to=trunk)
+    s.extension_status(extension, 8, "Ringing")
+    s.dial(trunk, ext, f"PJSIP/{extension}" if s.modern else extension)
+    return trunk, ext
+
+
+def answer_ringing(s: Script, trunk: Leg, ext: Leg, *, extension: str, talk_s: float) -> None:
+    """The phone went off-hook (a ``talk`` NOTIFY): up, bridged, a short talk, hang-up."""
+    s.answer(trunk, ext, ring_s=0.05)
+    s.extension_status(extension, 1, "InUse")
+    _talk_and_hang_up(s, ext, trunk, talk_s=talk_s)
+    s.extension_status(extension, 0, "Idle")
+
+
+def give_up_ringing(s: Script, trunk: Leg, ext: Leg, *, extension: str) -> None:
+    """Nobody picked up before the ring time ran out."""
+    s.dial_end(trunk, ext, "NOANSWER", 0.0)
+    s.hangup(ext, 19)
+    s.hangup(trunk, 16)
+    s.extension_status(extension, 0, "Idle")
+
+
 def inbound_missed(s: Script) -> None:
     trunk = _inbound_leg(s, code="40022")
     ext = s.leg("102", context="from-internal", exten="", cid_num="102", linked_to=trunk)

@@ -3,10 +3,12 @@
 ``AmiServer(dialect="modern"|"legacy")`` greets with the banner of that
 Asterisk generation, answers Login / Ping / Logoff / Command / Originate /
 CoreShowChannels / QueueStatus / ExtensionStateList / DeviceStateList /
-CoreSettings, and plays scripted calls (:mod:`emulator.ami.playbook`) to every
-client logged in with events on. Tests can make it drop every connection,
-go silent (stop answering, as a half-open link looks), hold Originate replies,
-or send raw bytes.
+CoreSettings / PJSIPNotify (Asterisk 18) / SIPnotify (Asterisk 11), and plays
+scripted calls (:mod:`emulator.ami.playbook`) to every client logged in with
+events on. :meth:`AmiServer.ring` rings an extension until a ``talk`` NOTIFY
+answers it (CALL-06) or the ring time runs out. Tests can make it drop every
+connection, go silent (stop answering, as a half-open link looks), hold
+Originate replies, or send raw bytes.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulator.ami import playbook
-from emulator.ami.scenarios import Headers, Script, Step
+from emulator.ami import notify, playbook
+from emulator.ami.scenarios import Headers, Leg, Script, Step
 
 BANNERS = {"modern": "Asterisk Call Manager/5.0.4", "legacy": "Asterisk Call Manager/1.3"}
 VERSIONS = {"modern": "18.20.0", "legacy": "11.25.3"}
@@ -33,6 +35,15 @@ class _Client:
     writer: asyncio.StreamWriter
     events: bool = False
     logged_in: bool = False
+
+
+@dataclass
+class _Ringing:
+    """A call ringing at one device, waiting for a ``talk`` NOTIFY."""
+
+    trunk: Leg
+    ext: Leg
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -56,6 +67,7 @@ class AmiServer:
     _channel_ids: itertools.count = field(default_factory=lambda: itertools.count(0x1A))
     _live: dict[str, Headers] = field(default_factory=dict)
     _queue: dict[str, Headers] = field(default_factory=dict)
+    _ringing: dict[str, _Ringing] = field(default_factory=dict)
 
     @property
     def modern(self) -> bool:
@@ -95,6 +107,40 @@ class AmiServer:
         """Play a scenario from :data:`playbook.SCENARIOS` to every listening client."""
         builder = functools.partial(playbook.SCENARIOS[name], **options)
         return self._spawn(self._play(self._script(builder)))
+
+    def ring(self, extension: str = "101", *, ring_s: float = 30.0, talk_s: float = 1.0) -> asyncio.Task:
+        """Ring ``extension`` with an inbound call; a ``talk`` NOTIFY to its device answers it, else it is missed.
+
+        The task ends after the hang-up; ``ring_s`` and ``talk_s`` are scaled by ``speed``.
+        """
+        legs: list[Leg] = []
+        steps = self._script(lambda s: legs.extend(playbook.ring_inbound(s, extension=extension)))
+        device = f"{'PJSIP' if self.modern else 'SIP'}/{extension}"
+        return self._spawn(self._ring(steps, device, extension, legs, ring_s, talk_s))
+
+    def is_ringing(self, device: str) -> bool:
+        """Whether a call rings at ``device`` (``PJSIP/101``, ``SIP/101``) waiting to be answered."""
+        return device in self._ringing
+
+    async def _ring(self, steps: list[Step], device: str, extension: str, legs: list[Leg], ring_s: float,
+                    talk_s: float) -> None:
+        trunk, ext = legs
+        await self._play(steps)
+        ringing = self._ringing[device] = _Ringing(trunk, ext)
+        try:
+            async with asyncio.timeout(ring_s / self.speed):
+                await ringing.answered.wait()
+        except TimeoutError:
+            pass
+        finally:
+            if self._ringing.get(device) is ringing:
+                del self._ringing[device]
+        if ringing.answered.is_set():
+            after = functools.partial(playbook.answer_ringing, trunk=trunk, ext=ext, extension=extension,
+                                      talk_s=talk_s)
+        else:
+            after = functools.partial(playbook.give_up_ringing, trunk=trunk, ext=ext, extension=extension)
+        await self._play(self._script(after))
 
     def _script(self, builder: Callable[[Script], None]) -> list[Step]:
         script = Script(self.modern, int(time.time()), self._ids, self._channel_ids)
@@ -154,7 +200,7 @@ class AmiServer:
                     action = _parse(frame)
                     self.actions.append(action)
                     if not self.silent:
-                        self._handle(client, action)
+                        self._handle(client, action, _values(frame, "variable"))
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
@@ -162,7 +208,7 @@ class AmiServer:
                 self._clients.remove(client)
             writer.close()
 
-    def _handle(self, client: _Client, action: dict[str, str]) -> None:
+    def _handle(self, client: _Client, action: dict[str, str], variables: list[str]) -> None:
         name = action.get("action", "").lower()
         reply = {"actionid": action.get("actionid", "")}
         if name == "login":
@@ -181,6 +227,8 @@ class AmiServer:
             self._command(client, action.get("command", ""), reply["actionid"])
         elif name == "originate":
             self._originate(client, action, reply)
+        elif name in ("pjsipnotify", "sipnotify"):
+            self._notify(client, action, variables, reply)
         elif name == "coresettings":
             self._write(client, [("Response", "Success"), ("ActionID", reply["actionid"]),
                                  ("AMIversion", BANNERS[self.dialect].rsplit("/", 1)[1]),
@@ -219,6 +267,19 @@ class AmiServer:
         builder = functools.partial(playbook.originate, extension=extension, number=action["exten"],
                                     action_id=reply["actionid"], technology=technology)
         self._spawn(self._play(self._script(builder)))
+
+    def _notify(self, client: _Client, action: dict[str, str], variables: list[str], reply: dict[str, str]) -> None:
+        name = action.get("action", "")
+        if (name.lower() == "pjsipnotify") != self.modern:
+            outcome = notify.unknown_command(name)
+        elif self.modern:
+            outcome = notify.pjsip_notify(action, variables)
+        else:
+            outcome = notify.sip_notify(action, variables)
+        self._reply(client, reply, outcome.status, outcome.message)
+        ringing = self._ringing.pop(outcome.device, None) if outcome.device else None
+        if ringing is not None:
+            ringing.answered.set()
 
     def _command(self, client: _Client, command: str, action_id: str) -> None:
         output = _COMMANDS.get(command.strip().lower(), [f"No such command '{command}' (type 'core show help "
@@ -297,6 +358,16 @@ _COMMANDS = {
     "core show channels": ["Channel              Location             State   Application(Data)", "",
                            "0 active channels", "0 active calls"],
 }
+
+
+def _values(frame: bytes, header: str) -> list[str]:
+    """Every value of a header that may repeat (``Variable``), in order."""
+    found = []
+    for line in frame.decode("utf-8", errors="replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == header:
+            found.append(value.strip())
+    return found
 
 
 def _parse(frame: bytes) -> dict[str, str]:

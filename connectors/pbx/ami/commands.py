@@ -1,8 +1,11 @@
-"""Build AMI command actions and read their replies (CALL-29 click-to-call, CALL-31 spy, settings screens).
+"""Build AMI command actions and read their replies (CALL-06 answer, CALL-29 click-to-call, CALL-31 spy, settings).
 
 Pure: fields in, fields out. Originates are always ``Async: true`` so the PBX
 answers at once, and carry our id both as ActionID and as a channel variable
 (``COMMS_REQUEST_ID``) so a reconciler can find the call in the CDR later.
+Answering by click tells the ringing SIP phone to go off-hook with a NOTIFY
+carrying ``Event: talk``: ``PJSIPNotify`` (``Endpoint:``) for chan_pjsip,
+``SIPnotify`` (``Channel:``) for chan_sip; see docs/asterisk.md section 8.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ ORIGINATE_REASONS = {
     "5": "the extension is busy",
     "8": "the PBX reported congestion",
 }
+#: The SIP endpoint or peer name a NOTIFY goes to: no ``/``, ``@`` or ``;``, so it names one device.
+_SIP_ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+\-]{0,63}")
+#: Channel drivers whose phones can be told to pick up, and the AMI action that tells them.
+ANSWER_ACTIONS = {"PJSIP": "PJSIPNotify", "SIP": "SIPnotify"}
+TALK_EVENT = "Event=talk"
 
 
 def originate_fields(*, technology: str, extension: str, number: str, context: str, caller_id: str | None,
@@ -82,6 +90,53 @@ def spy_fields(*, technology: str, supervisor_extension: str, target_channel: st
         "Data": f"{target},qEb{mode}", "CallerID": f"\"{'Whisper' if whisper else 'Listen'}\" <{supervisor_extension}>",
         "Async": "true", "Variable": [f"{REQUEST_VARIABLE}={action_id}"],
     }
+
+
+def answer_fields(*, device: str, action_id: str) -> dict:
+    """Fields of the NOTIFY that makes the SIP phone ringing as ``device`` pick up (CALL-06).
+
+    ``PJSIP/201`` becomes ``Action: PJSIPNotify`` with ``Endpoint: 201``; ``SIP/201`` becomes
+    ``Action: SIPnotify`` with ``Channel: SIP/201``; both carry ``Variable: Event=talk``.
+    ``RejectedError`` before anything is sent for a malformed device (code ``invalid-input``) or a
+    driver whose phones cannot be answered remotely: IAX2, DAHDI, Local, trunks (code ``unsupported``).
+    """
+    device = device_channel(device)
+    driver, _, endpoint = device.partition("/")
+    action = next((name for tech, name in ANSWER_ACTIONS.items() if tech.lower() == driver.lower()), None)
+    if action is None:
+        reason = (f"{driver} phones cannot be answered from the CRM; only SIP phones (PJSIP or chan_sip) "
+                  "can be told to pick up")
+        raise RejectedError(f"cannot answer {device}", code="unsupported", reason=reason, operation="answer",
+                            key=action_id)
+    _check(_SIP_ENDPOINT, endpoint, "SIP endpoint")
+    if action == "PJSIPNotify":
+        return {"Action": action, "Endpoint": endpoint, "Variable": TALK_EVENT}
+    return {"Action": action, "Channel": f"SIP/{endpoint}", "Variable": TALK_EVENT}
+
+
+def answer_outcome(reply: AmiMessage | Sequence[AmiMessage], *, action_id: str, system: str) -> None:
+    """Read the reply to an answer NOTIFY: ``Response: Success`` or ``RejectedError`` in plain words."""
+    replies = [reply] if isinstance(reply, AmiMessage) else list(reply)
+    if not replies:
+        raise BadReplyError("empty NOTIFY reply", system=system, operation="answer", key=action_id)
+    first = replies[0]
+    if first.name.lower() == "success":
+        return
+    message = first.get("Message") or first.name
+    raise RejectedError(f"PBX refused to answer: {message}", code=message, reason=_plain_answer(message),
+                        system=system, operation="answer", key=action_id)
+
+
+def _plain_answer(message: str) -> str:
+    lowered = message.lower()
+    if "permission denied" in lowered:
+        return "the AMI user lacks the rights for this (see docs/asterisk.md: write = system)"
+    if lowered.startswith("invalid/unknown command"):
+        return ("this Asterisk cannot send that NOTIFY (res_pjsip_notify or chan_sip is not loaded); "
+                "check the channel technology on the telephony-system record")
+    if lowered.startswith("unable to retrieve endpoint") or lowered.startswith("could not create address"):
+        return "the PBX does not know this phone, or it is not registered right now"
+    return message
 
 
 def originate_outcome(reply: AmiMessage | Sequence[AmiMessage], *, action_id: str, system: str) -> OriginateResult:

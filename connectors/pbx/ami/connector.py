@@ -1,4 +1,4 @@
-"""The Asterisk AMI connector: one session, a dialect translator, commands (CALL-21, -29, -30, -31).
+"""The Asterisk AMI connector: one session, a dialect translator, commands (CALL-06, -21, -29, -30, -31).
 
 ``AmiConnector`` implements :class:`connectors.pbx.base.PbxConnector`. Events
 read from the session are translated at once (so PBX order is kept) and queued
@@ -20,7 +20,14 @@ from datetime import datetime
 from typing import ClassVar
 
 from connectors.errors import ConnectorError
-from connectors.pbx.ami.commands import command_output, originate_fields, originate_outcome, spy_fields
+from connectors.pbx.ami.commands import (
+    answer_fields,
+    answer_outcome,
+    command_output,
+    originate_fields,
+    originate_outcome,
+    spy_fields,
+)
 from connectors.pbx.ami.dialect_legacy import LegacyTranslator
 from connectors.pbx.ami.dialect_modern import ModernTranslator
 from connectors.pbx.ami.message import AmiMessage, BadFrame
@@ -159,6 +166,24 @@ class AmiConnector:
         fields = spy_fields(technology=self.settings.technology.value, supervisor_extension=supervisor_extension,
                             target_channel=target_channel, whisper=whisper, action_id=action_id)
         return await self._originate(fields, action_id, 30.0)
+
+    async def answer(self, extension: str, *, channel: str | None = None, action_id: str) -> None:
+        """Answer by click (CALL-06): tell the SIP phone ringing as ``extension`` to pick up.
+
+        The phone is ``technology/extension`` unless ``channel`` names the device in full, as the
+        extension's CRM row may. Sent once, never replayed after a reconnect. ``RejectedError``
+        for a device that cannot be answered remotely or a PBX that refused (``.reason``);
+        ``NotSentError``: the link was down; ``OutcomeUnknownError``: no reply, the phone may
+        have picked up, so look before trying again.
+        """
+        device = channel if channel else f"{self.settings.technology.value}/{extension}"
+        fields = answer_fields(device=device, action_id=action_id)
+        try:
+            reply = await self._session.send({**fields, "ActionID": action_id})
+        except ConnectorError as exc:
+            exc.key = action_id
+            raise
+        answer_outcome(reply, action_id=action_id, system=self.system)
 
     async def _originate(self, fields: dict, action_id: str, timeout_s: float) -> OriginateResult:
         try:
