@@ -1,35 +1,33 @@
-"""Fetch each answered call's recording and attach it to the phone call (CALL-28).
+"""Fetch each answered call's recording once and attach it to the phone call in every environment (CALL-28).
 
 A :class:`RecordingFetcher` is a :class:`~bridge.listeners.CallListener`. When
-an answered call of a system with recordings ends, ``on_call`` starts a task
-and returns. The task waits ``first_delay_s`` (Asterisk closes the file at
-hang-up), then looks for the file in the folders the system's pattern names
-for the call's days, retrying with capped exponential backoff while the file
-has not appeared, up to ``give_up_after_s``. A file is read only once two
-looks ``stable_wait_s`` apart see the same size, so a file still being written
-(or converted to MP3) is not attached half-done.
+an answered call of a system with recordings ends, :meth:`~RecordingFetcher.fetch_for`
+stores a :class:`~bridge.recording_jobs.RecordingJob` (durably, before it
+returns), starts a task and returns. The task waits ``first_delay_s`` (Asterisk
+closes the file at hang-up), then looks for the file in the folders the
+system's pattern names for the call's days, retrying with capped exponential
+backoff while the file has not appeared, up to ``give_up_after_s``. A file is
+read only once two looks ``stable_wait_s`` apart see the same size, so a file
+still being written (or converted to MP3) is not attached half-done.
 
-What it writes goes through the outbox, after the phone call the call logger
-queued earlier, so the call exists when these land:
-
-* a ``comms_callrecording`` row, upserted by its alternate key (system key, PBX
-  call id, file name), bound to the phone call by the phone call's own alternate
-  key, with status, size, MIME type, path and, when something went wrong, the
-  reason in plain words;
-* when the system attaches recordings, a note on the phone call holding the
-  file (base64 ``documentbody``). Notes have no alternate key, so the note's id
-  is derived from the same three values and the note is upserted by that id.
+One search and at most one download serve every Dataverse environment that
+logs the call: the outcome is turned into each environment's own rows
+(:func:`bridge.recording_rows.items_for`) and written to the outbox, after the
+phone call the call logger queued earlier, so the call exists when these land.
+Only then is the job removed; a job found at start-up (:meth:`~RecordingFetcher.resume`)
+carries on with its original deadline, and one already past it is written as
+not found at once. Rewriting an outcome after a crash is harmless: every row
+is an upsert by a deterministic key.
 
 A file bigger than Dataverse's attachment limit is recorded as found, with the
 reason it was not attached. A file never found is recorded as not found with
 where it was looked for; since that row has no file, its file name is
-:data:`NOT_FOUND_FILE_NAME`.
+:data:`~bridge.recording_rows.NOT_FOUND_FILE_NAME`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import logging
 import time
@@ -37,8 +35,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bridge.outbox import Outbox, OutboxItem
-from connectors.dataverse import AlternateKey, RecordId
-from connectors.dataverse.refs import bind, deterministic_id
+from bridge.recording_jobs import RecordingJob, RecordingJobs
+from bridge.recording_rows import (
+    NOT_FOUND_FILE_NAME,
+    STATUS_ATTACHED,
+    STATUS_FAILED,
+    STATUS_FOUND,
+    STATUS_NOT_FOUND,
+    FetchOutcome,
+    items_for,
+    note_id,
+    note_item,
+    phonecall_key,
+    recording_item,
+    too_large_reason,
+)
 from connectors.errors import AuthError, ConnectorError
 from connectors.recordings.base import (
     FileMissingError,
@@ -47,23 +58,16 @@ from connectors.recordings.base import (
     RecordingFile,
     RecordingStore,
 )
-from connectors.recordings.naming import candidate_folders, describe_search, find_recording, mime_type_of
-from dataverse_schema.telephony import RECORDING_STATUS
+from connectors.recordings.naming import candidate_folders, describe_search, find_recording
 from domain.calls.events import CallEvent
-from domain.calls.record import CallChange, CallRecord, CallUpdate
+from domain.calls.record import CallChange, CallUpdate
 from domain.calls.system_settings import RecordingSource, TelephonySystemSettings
 
 log = logging.getLogger(__name__)
 
-RECORDINGS_SET = "comms_callrecordings"
-NOTES_SET = "annotations"
-PHONECALLS_SET = "phonecalls"
-SYSTEMS_SET = "comms_telephonysystems"
-NOT_FOUND_FILE_NAME = "(no file)"
-STATUS_FOUND = RECORDING_STATUS.value_of("Found")
-STATUS_ATTACHED = RECORDING_STATUS.value_of("Attached")
-STATUS_NOT_FOUND = RECORDING_STATUS.value_of("Not found")
-STATUS_FAILED = RECORDING_STATUS.value_of("Failed")
+NO_STORE_REASON = ("This system's recordings are set to be fetched, but the bridge has no recording store for it: "
+                   "add its SFTP login or folder to the bridge's configuration.")
+Accepts = Callable[[Any, TelephonySystemSettings], bool]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,54 +97,81 @@ class RecordingPolicy:
             raise ValueError("retry_max_s must be at least retry_base_s; limits must be positive")
 
 
-@dataclasses.dataclass(frozen=True)
-class _Job:
-    record: CallRecord
-    system: TelephonySystemSettings
-    store: RecordingStore
-
-
 class RecordingFetcher:
-    """The CALL-28 listener. Build once per bridge; ``stores`` maps a system key to its store and
-    may be changed as systems come and go. ``accepts`` (optional) says whether a call is logged as
-    a phone call at all; calls it refuses are not fetched, since there is nothing to attach to."""
+    """The CALL-28 listener, one per bridge for every system and environment.
 
-    def __init__(self, *, outbox: Outbox, environment: str, stores: Mapping[str, RecordingStore],
-                 policy: RecordingPolicy = RecordingPolicy(),
-                 accepts: Callable[[CallRecord, TelephonySystemSettings], bool] | None = None,
+    ``stores`` maps a system key to its store and may be changed as systems come
+    and go; ``policies`` a system key to its timings (others use ``policy``).
+    ``jobs`` keeps pending fetches across restarts (without it they live in
+    memory only). ``environment`` is the one environment :meth:`on_call` writes
+    to; with several, call :meth:`fetch_for`. ``accepts`` (optional) says
+    whether a call is logged as a phone call in an environment at all; calls it
+    refuses are not fetched for it, since there is nothing to attach to.
+    ``clock`` returns epoch seconds (deadlines are stored).
+    """
+
+    def __init__(self, *, outbox: Outbox, stores: Mapping[str, RecordingStore], environment: str | None = None,
+                 jobs: RecordingJobs | None = None, policy: RecordingPolicy = RecordingPolicy(),
+                 policies: Mapping[str, RecordingPolicy] | None = None, accepts: Accepts | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self.outbox = outbox
         self.environment = environment
         self.stores = stores
+        self.jobs = jobs
         self.policy = policy
+        self.policies = dict(policies or {})
         self._accepts = accepts
         self._sleep = sleep
         self._clock = clock
         self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
     # -- CallListener ----------------------------------------------------------------------
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
-        record = update.record
-        if CallChange.ENDED not in update.changes or not record.is_answered:
-            return
-        if system.recording.source is RecordingSource.NONE:
-            return
-        if self._accepts is not None and not self._accepts(record, system):
-            return
-        key = (system.key, record.call_id)
-        if key in self._tasks:
-            return
-        task = asyncio.get_running_loop().create_task(self._run(record, system), name=f"recording {key}")
-        self._tasks[key] = task
-        task.add_done_callback(lambda done: self._finished(key, done))
+        if self.environment is None:
+            raise RuntimeError("this fetcher serves several environments; hand it calls through fetch_for")
+        self.fetch_for(update, {self.environment: system})
 
     def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
         """Extension states say nothing about recordings."""
 
+    def fetch_for(self, update: CallUpdate, settings: Mapping[str, TelephonySystemSettings]) -> None:
+        """Fetch the call's recording once for every environment in ``settings`` (environment → that CRM's
+        settings of the system) that records and logs it; returns once the job is stored."""
+        record = update.record
+        if CallChange.ENDED not in update.changes or not record.is_answered:
+            return
+        wanted = {env: system for env, system in settings.items()
+                  if system.recording.source is not RecordingSource.NONE
+                  and (self._accepts is None or self._accepts(record, system))}
+        if not wanted or (record.system, record.call_id) in self._tasks:
+            return
+        policy = self.policy_of(record.system)
+        first_look_at = self._clock() + policy.first_delay_s
+        job = RecordingJob(record, wanted, first_look_at, first_look_at + policy.give_up_after_s)
+        if self.jobs is not None:
+            self.jobs.add(job)
+        self._start(job, is_overdue=False)
+
+    def policy_of(self, system_key: str) -> RecordingPolicy:
+        """The timings of ``system_key``'s fetches."""
+        return self.policies.get(system_key, self.policy)
+
     # -- lifecycle -------------------------------------------------------------------------
+
+    async def resume(self) -> int:
+        """Carry on with every stored job not running yet (at start-up); how many were resumed."""
+        if self.jobs is None:
+            return 0
+        stored = [job for job in await asyncio.to_thread(self.jobs.pending) if job.key not in self._tasks]
+        now = self._clock()
+        for job in stored:
+            self._start(job, is_overdue=now >= job.give_up_at)
+        if stored:
+            log.info("%d recording fetch(es) resumed", len(stored), extra={"operation": "recording"})
+        return len(stored)
 
     @property
     def pending(self) -> int:
@@ -153,12 +184,20 @@ class RecordingFetcher:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def aclose(self) -> None:
-        """Cancel the fetches in progress and close the stores."""
+        """Cancel the fetches in progress (their jobs stay stored) and close the stores and the jobs file."""
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for store in list(self.stores.values()):
             await asyncio.to_thread(store.close)
+        if self.jobs is not None:
+            await asyncio.to_thread(self.jobs.close)
+
+    def _start(self, job: RecordingJob, *, is_overdue: bool) -> None:
+        key = job.key
+        task = asyncio.get_running_loop().create_task(self._run(job, is_overdue), name=f"recording {key}")
+        self._tasks[key] = task
+        task.add_done_callback(lambda done: self._finished(key, done))
 
     def _finished(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
         self._tasks.pop(key, None)
@@ -168,35 +207,38 @@ class RecordingFetcher:
 
     # -- one call --------------------------------------------------------------------------
 
-    async def _run(self, record: CallRecord, system: TelephonySystemSettings) -> None:
-        await self._sleep(self.policy.first_delay_s)
-        store = self.stores.get(system.key)
-        if store is None:
-            reason = ("This system's recordings are set to be fetched, but the bridge has no recording store for "
-                      "it: add its SFTP login or folder to the bridge's configuration.")
-            await self._write(recording_item(self.environment, record, system, None, STATUS_FAILED, reason))
-            log.error("no recording store configured", extra={"system": system.key, "operation": "recording"})
-            return
-        items = await self._fetch(_Job(record, system, store))
-        for item in items:
-            await self._write(item)
+    async def _run(self, job: RecordingJob, is_overdue: bool) -> None:
+        if not is_overdue:
+            await self._sleep(max(0.0, job.first_look_at - self._clock()))
+        outcome = await self._outcome(job, is_overdue)
+        items = [item for env, system in job.settings.items() for item in items_for(env, job.record, system, outcome)]
+        await asyncio.to_thread(self._write, job, items)
 
-    async def _fetch(self, job: _Job) -> list[OutboxItem]:
-        """Look until the file is found and stable, or time runs out; the outbox items to write."""
-        policy = self.policy
+    async def _outcome(self, job: RecordingJob, is_overdue: bool) -> FetchOutcome:
+        store = self.stores.get(job.record.system)
+        if store is None:
+            log.error("no recording store configured", extra=_context(job))
+            return FetchOutcome(status=STATUS_FAILED, reason=NO_STORE_REASON)
         try:
-            folders = candidate_folders(job.system.recording.path, job.record)
+            # One search serves every environment; the home (first) environment's CRM names the folders.
+            folders = candidate_folders(_search_settings(job).recording.path, job.record)
         except ConnectorError as exc:
-            return [self._failed(job, exc)]
-        deadline = self._clock() + policy.give_up_after_s
+            return self._failed(job, exc)
+        if is_overdue:
+            return self._give_up(job, folders, None, None)
+        return await self._fetch(job, store, folders)
+
+    async def _fetch(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> FetchOutcome:
+        """Look until the file is found and stable, or time runs out."""
+        policy, deadline = self.policy_of(job.record.system), job.give_up_at
         delay, seen, last_error = policy.retry_base_s, None, None
         while True:
             try:
-                found = await self._guarded(self._look, job, folders)
+                found = await self._guarded(job, self._look, job, store, folders)
                 if found is not None:
                     is_stable = (found.name, found.size_bytes) == seen
                     if (is_stable or self._clock() >= deadline) and found.size_bytes > 0:
-                        return await self._guarded(self._take, job, found)
+                        return await self._guarded(job, self._take, job, store, found)
                     seen = (found.name, found.size_bytes)
                     if self._clock() < deadline:
                         await self._sleep(policy.stable_wait_s)
@@ -205,139 +247,88 @@ class RecordingFetcher:
                 seen = None  # renamed between listing and reading (e.g. converted to MP3): look again
             except ConnectorError as exc:
                 if not exc.retry_safe:
-                    return [self._failed(job, exc)]
+                    return self._failed(job, exc)
                 last_error = exc
                 log.warning("recording store unavailable: %s", exc, extra=_context(job))
             if self._clock() >= deadline:
-                return [self._give_up(job, folders, last_error, seen)]
+                return self._give_up(job, folders, last_error, seen)
             await self._sleep(min(delay, max(0.0, deadline - self._clock())))
             delay = min(delay * 2, policy.retry_max_s)
 
-    def _failed(self, job: _Job, exc: ConnectorError) -> OutboxItem:
+    def _failed(self, job: RecordingJob, exc: ConnectorError) -> FetchOutcome:
         level = logging.ERROR if isinstance(exc, AuthError) else logging.WARNING
         log.log(level, "recording fetch failed: %s", exc, extra=_context(job))
-        return recording_item(self.environment, job.record, job.system, None, STATUS_FAILED, _plain(exc))
+        return FetchOutcome(status=STATUS_FAILED, reason=_plain(exc))
 
-    async def _guarded(self, work: Callable[..., Any], *args: Any) -> Any:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.policy.max_parallel)
-        async with self._slots:
+    async def _guarded(self, job: RecordingJob, work: Callable[..., Any], *args: Any) -> Any:
+        slots = self._slots.get(job.record.system)
+        if slots is None:
+            slots = self._slots[job.record.system] = asyncio.Semaphore(self.policy_of(job.record.system).max_parallel)
+        async with slots:
             return await asyncio.to_thread(work, *args)
 
-    def _look(self, job: _Job, folders: list[str]) -> RecordingFile | None:
+    def _look(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> RecordingFile | None:
+        window_s = self.policy_of(job.record.system).match_window_s
         files: list[RecordingFile] = []
         for folder in folders:
             try:
-                files.extend(job.store.list_folder(folder))
+                files.extend(store.list_folder(folder))
             except FolderMissingError:
                 continue  # the day's folder appears with its first recording
-            match = find_recording(job.record, files, window_s=self.policy.match_window_s)
+            match = find_recording(job.record, files, window_s=window_s)
             if match is not None and match.reason == "unique id":
                 return match.file
-        match = find_recording(job.record, files, window_s=self.policy.match_window_s)
+        match = find_recording(job.record, files, window_s=window_s)
         return match.file if match else None
 
-    def _take(self, job: _Job, file: RecordingFile) -> list[OutboxItem]:
-        """Read the file when it is to be attached; the note (if any) and the recording row."""
-        env, record, system, limit = self.environment, job.record, job.system, self.policy.attach_limit_bytes
-        if not system.recording.attach:
-            return [recording_item(env, record, system, file, STATUS_FOUND, None)]
+    def _take(self, job: RecordingJob, store: RecordingStore, file: RecordingFile) -> FetchOutcome:
+        """Read the file once when some environment attaches it."""
+        limit = self.policy_of(job.record.system).attach_limit_bytes
+        if not any(system.recording.attach for system in job.settings.values()):
+            return FetchOutcome(file)
         if file.size_bytes > limit:
-            return [recording_item(env, record, system, file, STATUS_FOUND, _too_large(file.size_bytes, limit))]
+            return FetchOutcome(file, reason=too_large_reason(file.size_bytes, limit))
         try:
-            content = job.store.read_bytes(file.path, limit_bytes=limit)
+            content = store.read_bytes(file.path, limit_bytes=limit)
         except FileTooLargeError as exc:
-            size = exc.size_bytes or file.size_bytes
-            return [recording_item(env, record, system, file, STATUS_FOUND, _too_large(size, limit))]
-        note = note_item(env, record, system, file, content)
-        log.info("recording attached", extra={**_context(job), "file_name": file.name})
-        return [note, recording_item(env, record, system, file, STATUS_ATTACHED, None, note_id=note.ref.value,
-                                     size_bytes=len(content))]
+            return FetchOutcome(file, reason=too_large_reason(exc.size_bytes or file.size_bytes, limit))
+        log.info("recording fetched", extra={**_context(job), "file_name": file.name,
+                                             "environments": ",".join(job.settings)})
+        return FetchOutcome(file, content=content)
 
-    def _give_up(self, job: _Job, folders: list[str], last_error: ConnectorError | None,
-                 seen: tuple[str, int] | None) -> OutboxItem:
-        minutes = f"{self.policy.give_up_after_s / 60:g} minutes"
+    def _give_up(self, job: RecordingJob, folders: list[str], last_error: ConnectorError | None,
+                 seen: tuple[str, int] | None) -> FetchOutcome:
+        policy = self.policy_of(job.record.system)
+        minutes = f"{policy.give_up_after_s / 60:g} minutes"
         if seen is not None:
-            reason = f"The recording {seen[0]} was still empty {minutes} after the call ended."
-            status = STATUS_FAILED
-        elif last_error is not None:
-            reason = f"The recordings could not be read for {minutes} after the call: {_plain(last_error)}"
-            status = STATUS_FAILED
-        else:
-            reason = (f"No recording was found within {minutes} after the call ended; "
-                      f"{describe_search(job.record, folders, self.policy.match_window_s)}.")
-            status = STATUS_NOT_FOUND
+            return FetchOutcome(status=STATUS_FAILED,
+                                reason=f"The recording {seen[0]} was still empty {minutes} after the call ended.")
+        if last_error is not None:
+            return FetchOutcome(status=STATUS_FAILED, reason=f"The recordings could not be read for {minutes} "
+                                                             f"after the call: {_plain(last_error)}")
         log.warning("recording not found", extra=_context(job))
-        return recording_item(self.environment, job.record, job.system, None, status, reason)
+        return FetchOutcome(reason=f"No recording was found within {minutes} after the call ended; "
+                                   f"{describe_search(job.record, folders, policy.match_window_s)}.")
 
-    async def _write(self, item: OutboxItem) -> None:
-        await asyncio.to_thread(self.outbox.put, item)
-
-
-# -- outbox items -----------------------------------------------------------------------------
-
-
-def phonecall_key(record: CallRecord) -> AlternateKey:
-    """The phone call's alternate key (system key, PBX call id), as the call logger writes it."""
-    return AlternateKey({"comms_systemkey": record.system, "comms_pbxcallid": record.call_id})
+    def _write(self, job: RecordingJob, items: list[OutboxItem]) -> None:
+        """Queue every environment's rows, then forget the job (a crash in between only repeats upserts)."""
+        for item in items:
+            self.outbox.put(item)
+        if self.jobs is not None:
+            self.jobs.remove(job.key)
 
 
-def note_id(record: CallRecord, file_name: str) -> str:
-    """The deterministic id of the note holding ``file_name`` of the call (replays update it)."""
-    return deterministic_id("annotation", "call-recording", record.system, record.call_id, file_name)
-
-
-def note_item(environment: str, record: CallRecord, system: TelephonySystemSettings, file: RecordingFile,
-              content: bytes) -> OutboxItem:
-    """The note on the phone call that holds the recording file."""
-    body = {
-        "subject": f"Call recording {file.name}"[:500],
-        "notetext": f"Recording of the call, fetched from {system.name or system.key}: {file.path}",
-        "filename": file.name,
-        "mimetype": _mime(file.name),
-        "documentbody": base64.b64encode(content).decode("ascii"),
-        **bind("objectid_phonecall", PHONECALLS_SET, phonecall_key(record)),
-    }
-    return OutboxItem(environment, NOTES_SET, RecordId(note_id(record, file.name)), body)
-
-
-def recording_item(environment: str, record: CallRecord, system: TelephonySystemSettings,
-                   file: RecordingFile | None, status: int, error: str | None, *, note_id: str | None = None,
-                   size_bytes: int | None = None) -> OutboxItem:
-    """The ``comms_callrecording`` row for the call's file (or for its absence when ``file`` is ``None``)."""
-    name = file.name if file is not None else NOT_FOUND_FILE_NAME
-    key = AlternateKey({"comms_systemkey": record.system, "comms_pbxcallid": record.call_id, "comms_filename": name})
-    body: dict[str, Any] = {
-        "comms_name": name,
-        "comms_status": status,
-        "comms_error": error,
-        "comms_recordedon": record.answered_at or record.started_at,
-        **bind("comms_phonecallid", PHONECALLS_SET, phonecall_key(record)),
-    }
-    if system.record_id:
-        body.update(bind("comms_telephonysystemid", SYSTEMS_SET, system.record_id))
-    if record.talk_seconds is not None:
-        body["comms_durationseconds"] = record.talk_seconds
-    if file is not None:
-        body.update({"comms_sourcepath": file.path[:1000], "comms_mimetype": _mime(file.name),
-                     "comms_sizebytes": size_bytes if size_bytes is not None else file.size_bytes})
-    if note_id is not None:
-        body["comms_noteid"] = note_id
-    return OutboxItem(environment, RECORDINGS_SET, key, body)
-
-
-def _mime(name: str) -> str:
-    return mime_type_of(name) or "application/octet-stream"
-
-
-def _too_large(size_bytes: int, limit_bytes: int) -> str:
-    return (f"The recording is {size_bytes / 1_048_576:.1f} MB, over the {limit_bytes / 1_048_576:.1f} MB "
-            "attachment limit, so it was not attached; it stays on the recorder at the source path.")
+def _search_settings(job: RecordingJob) -> TelephonySystemSettings:
+    return next(iter(job.settings.values()))
 
 
 def _plain(exc: ConnectorError) -> str:
     return exc.message if exc.message.endswith(".") else exc.message + "."
 
 
-def _context(job: _Job) -> dict[str, str]:
-    return {"system": job.system.key, "call_id": job.record.call_id, "operation": "recording"}
+def _context(job: RecordingJob) -> dict[str, str]:
+    return {"system": job.record.system, "call_id": job.record.call_id, "operation": "recording"}
+
+
+__all__ = ["NOT_FOUND_FILE_NAME", "STATUS_ATTACHED", "STATUS_FAILED", "STATUS_FOUND", "STATUS_NOT_FOUND",
+           "RecordingFetcher", "RecordingPolicy", "note_id", "note_item", "phonecall_key", "recording_item"]

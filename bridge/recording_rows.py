@@ -1,0 +1,130 @@
+"""What a recording fetch writes to Dataverse, through the outbox (CALL-28).
+
+* a ``comms_callrecording`` row, upserted by its alternate key (system key, PBX
+  call id, file name), bound to the phone call by the phone call's own alternate
+  key, with status, size, MIME type, path and, when something went wrong, the
+  reason in plain words;
+* when the system attaches recordings, a note on the phone call holding the
+  file (base64 ``documentbody``). Notes have no alternate key, so the note's id
+  is derived from the same three values and the note is upserted by that id:
+  every environment that logs the call gets the same, deterministic note id in
+  its own Dataverse, and a replay updates the note instead of adding one.
+
+A search has one :class:`FetchOutcome` per call; :func:`items_for` turns it into
+the rows of one environment, with that environment's settings (its record ids,
+whether it attaches files).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from typing import Any
+
+from bridge.outbox import OutboxItem
+from connectors.dataverse import AlternateKey, RecordId
+from connectors.dataverse.refs import bind, deterministic_id
+from connectors.recordings.base import RecordingFile
+from connectors.recordings.naming import mime_type_of
+from dataverse_schema.telephony import RECORDING_STATUS
+from domain.calls.record import CallRecord
+from domain.calls.system_settings import TelephonySystemSettings
+
+RECORDINGS_SET = "comms_callrecordings"
+NOTES_SET = "annotations"
+PHONECALLS_SET = "phonecalls"
+SYSTEMS_SET = "comms_telephonysystems"
+NOT_FOUND_FILE_NAME = "(no file)"
+STATUS_FOUND = RECORDING_STATUS.value_of("Found")
+STATUS_ATTACHED = RECORDING_STATUS.value_of("Attached")
+STATUS_NOT_FOUND = RECORDING_STATUS.value_of("Not found")
+STATUS_FAILED = RECORDING_STATUS.value_of("Failed")
+
+
+@dataclasses.dataclass(frozen=True)
+class FetchOutcome:
+    """What the search for one call's recording ended with, the same for every environment.
+
+    Without a ``file``: ``status`` is not found or failed and ``reason`` says why. With one:
+    ``content`` holds the file when some environment attaches it, else ``reason`` may say why it was
+    not read (too large).
+    """
+
+    file: RecordingFile | None = None
+    status: int = STATUS_NOT_FOUND
+    reason: str | None = None
+    content: bytes | None = None
+
+
+def items_for(environment: str, record: CallRecord, system: TelephonySystemSettings,
+              outcome: FetchOutcome) -> list[OutboxItem]:
+    """The outbox items of one environment for ``outcome``: the note (if attached) first, then the row."""
+    file = outcome.file
+    if file is None:
+        return [recording_item(environment, record, system, None, outcome.status, outcome.reason)]
+    if not system.recording.attach:
+        return [recording_item(environment, record, system, file, STATUS_FOUND, None)]
+    if outcome.content is None:
+        return [recording_item(environment, record, system, file, STATUS_FOUND, outcome.reason)]
+    note = note_item(environment, record, system, file, outcome.content)
+    return [note, recording_item(environment, record, system, file, STATUS_ATTACHED, None, note_id=note.ref.value,
+                                 size_bytes=len(outcome.content))]
+
+
+def phonecall_key(record: CallRecord) -> AlternateKey:
+    """The phone call's alternate key (system key, PBX call id), as the call logger writes it."""
+    return AlternateKey({"comms_systemkey": record.system, "comms_pbxcallid": record.call_id})
+
+
+def note_id(record: CallRecord, file_name: str) -> str:
+    """The deterministic id of the note holding ``file_name`` of the call (replays update it)."""
+    return deterministic_id("annotation", "call-recording", record.system, record.call_id, file_name)
+
+
+def note_item(environment: str, record: CallRecord, system: TelephonySystemSettings, file: RecordingFile,
+              content: bytes) -> OutboxItem:
+    """The note on the phone call that holds the recording file."""
+    body = {
+        "subject": f"Call recording {file.name}"[:500],
+        "notetext": f"Recording of the call, fetched from {system.name or system.key}: {file.path}",
+        "filename": file.name,
+        "mimetype": _mime(file.name),
+        "documentbody": base64.b64encode(content).decode("ascii"),
+        **bind("objectid_phonecall", PHONECALLS_SET, phonecall_key(record)),
+    }
+    return OutboxItem(environment, NOTES_SET, RecordId(note_id(record, file.name)), body)
+
+
+def recording_item(environment: str, record: CallRecord, system: TelephonySystemSettings,
+                   file: RecordingFile | None, status: int, error: str | None, *, note_id: str | None = None,
+                   size_bytes: int | None = None) -> OutboxItem:
+    """The ``comms_callrecording`` row for the call's file (or for its absence when ``file`` is ``None``)."""
+    name = file.name if file is not None else NOT_FOUND_FILE_NAME
+    key = AlternateKey({"comms_systemkey": record.system, "comms_pbxcallid": record.call_id, "comms_filename": name})
+    body: dict[str, Any] = {
+        "comms_name": name,
+        "comms_status": status,
+        "comms_error": error,
+        "comms_recordedon": record.answered_at or record.started_at,
+        **bind("comms_phonecallid", PHONECALLS_SET, phonecall_key(record)),
+    }
+    if system.record_id:
+        body.update(bind("comms_telephonysystemid", SYSTEMS_SET, system.record_id))
+    if record.talk_seconds is not None:
+        body["comms_durationseconds"] = record.talk_seconds
+    if file is not None:
+        body.update({"comms_sourcepath": file.path[:1000], "comms_mimetype": _mime(file.name),
+                     "comms_sizebytes": size_bytes if size_bytes is not None else file.size_bytes})
+    if note_id is not None:
+        body["comms_noteid"] = note_id
+    return OutboxItem(environment, RECORDINGS_SET, key, body)
+
+
+def _mime(name: str) -> str:
+    return mime_type_of(name) or "application/octet-stream"
+
+
+def too_large_reason(size_bytes: int, limit_bytes: int) -> str:
+    """Why a file over the attachment limit was recorded but not attached."""
+    return (f"The recording is {size_bytes / 1_048_576:.1f} MB, over the {limit_bytes / 1_048_576:.1f} MB "
+            "attachment limit, so it was not attached; it stays on the recorder at the source path.")
