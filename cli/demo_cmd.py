@@ -2,8 +2,9 @@
 
 Starts the local Dataverse emulator on a SQLite file with only the standard
 tables a fresh organisation has, applies the CommSuite schema to it over the
-Web API, seeds customers and users, and runs the suite's parts against it,
-printing progress and a summary. ``--serve`` keeps the emulator running.
+Web API, seeds customers and users, and runs the suite's parts against it
+(foundation, the telephony bridge, the SMS functions), printing progress and a
+summary. ``--serve`` keeps the emulator running.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from cli.demo_foundation import run_foundation
+    from cli.demo_sms import run_sms
     from cli.demo_telephony import run_telephony
     from connectors.dataverse import DataverseClient, StaticToken
     from emulator.server import EmulatorServer
@@ -50,6 +52,8 @@ def run_demo(args: argparse.Namespace) -> int:
         outcome = run_foundation(server, client, data_dir, _say)
         telephony = run_telephony(server, client, data_dir, DEMO_TOKEN, _say)
         outcome.lines.extend(telephony.lines())
+        sms = run_sms(server, client, data_dir, DEMO_TOKEN, _say)
+        outcome.lines.extend(sms.lines())
         _print_summary(outcome.lines, client.stats.requests, time.monotonic() - started)
         if args.serve:
             _say(f"serving {server.url} (bearer token {DEMO_TOKEN!r}); Ctrl+C stops")
