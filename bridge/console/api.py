@@ -1,4 +1,4 @@
-"""The console's JSON API: sign-in, snapshot, caller cards and commands, with origin and CSRF checks."""
+"""The console's JSON API: sign-in, snapshot, caller cards and commands (dial, answer, spy), with origin and CSRF checks."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ class Api:
             "/api/card": {"GET": self._card},
             "/api/dial": {"POST": self._dial},
             "/api/spy": {"POST": self._spy},
+            "/api/answer": {"POST": self._answer},
         }
 
     async def handle(self, request: Request) -> bytes:
@@ -147,6 +148,20 @@ class Api:
             raise HttpError(exc.status, exc.message) from None
         return json_response(202, {"message": message})
 
+    async def _answer(self, request: Request) -> bytes:
+        session = self._posted_by(request)
+        body = request.json()
+        call, extension = body.get("call", ""), body.get("extension", "")
+        if not isinstance(call, str) or not call or len(call) > 200 or not isinstance(extension, str) \
+                or len(extension) > 32:
+            raise HttpError(400, "send {call: key, extension?: number}")
+        desk = self._require_desk()
+        try:
+            message = await desk.answer(session.viewer, call, extension=extension)
+        except CommandRefusedError as exc:
+            raise HttpError(exc.status, exc.message) from None
+        return json_response(202, {"message": message})
+
     def _require_desk(self) -> CommandDesk:
         if self._desk is None:
             raise HttpError(404, "calling from the console is not configured on this bridge")
@@ -165,6 +180,7 @@ class Api:
             "is_supervisor": viewer.is_supervisor,
             "csrf": session.csrf,
             "can_dial": self._desk is not None,
+            "can_answer": self._desk is not None and self._desk.can_answer,
             "has_cards": self._cards is not None,
             "org_url": self._settings.org_url,
             "language": self._settings.language,

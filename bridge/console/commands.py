@@ -1,10 +1,11 @@
-"""Dial, listen and whisper from the console (CALL-09, CALL-31, CALL-33), with permission checks.
+"""Dial, answer, listen and whisper from the console (CALL-06, CALL-09, CALL-31, CALL-33), with permission checks.
 
 The console never speaks to a PBX itself: it calls a :class:`CommandPort`
 the bridge supplies (click-to-call and ChanSpy originates live there).
 :class:`CommandDesk` decides who may do what: anyone signed in dials from an
-extension they answer that may originate; supervisors may dial from any
-extension and listen to or whisper into a connected call.
+extension they answer that may originate and answers a call ringing at an
+extension they answer; supervisors may dial from and answer at any extension
+and listen to or whisper into a connected call.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ class CommandPort(Protocol):
 
     async def spy(self, system_key: str, supervisor_extension: str, target_channel: str, whisper: bool) -> None:
         """Ring ``supervisor_extension`` and, when it answers, listen to (or whisper into) ``target_channel``."""
+        ...
+
+    async def answer(self, system_key: str, extension: str, channel: str) -> None:
+        """Make the phone ringing at ``extension`` pick up; ``channel`` is its CRM device (``PJSIP/101``) or "".
+
+        Optional: a port without it leaves the Answer button hidden.
+        """
         ...
 
 
@@ -97,6 +105,38 @@ class CommandDesk:
         await self._run(self._port.spy(system.key, mine.number, channel, whisper))
         action = "whisper into" if whisper else "listen to"
         return f"Extension {mine.number} will ring; answer it to {action} extension {record.extension}."
+
+    @property
+    def can_answer(self) -> bool:
+        """Whether the bridge's port can answer ringing phones at all (CALL-06)."""
+        return callable(getattr(self._port, "answer", None))
+
+    async def answer(self, viewer: Viewer, call_key: str, *, extension: str = "") -> str:
+        """Answer a call ringing at ``extension`` (default: the viewer's own ringing one) by click (CALL-06)."""
+        if not self.can_answer:
+            raise CommandRefusedError(404, "Answering from the console is not available on this bridge.")
+        found = self._live.live_call(call_key)
+        if found is None:
+            raise CommandRefusedError(404, "That call is no longer live.")
+        record, system = found
+        if record.status not in (CallStatus.RINGING, CallStatus.QUEUED):
+            raise CommandRefusedError(409, "That call is no longer ringing.")
+        own = own_extensions(system, viewer.user_id)
+        ringing = [e for e in record.ringing_extensions if e not in system.hidden_extensions]
+        if not extension:
+            mine = [e for e in ringing if e in own]
+            extension = mine[0] if mine else (ringing[0] if viewer.is_supervisor and len(ringing) == 1 else "")
+            if not extension:
+                raise CommandRefusedError(403, "That call is not ringing at an extension you answer.")
+        if extension not in own and not viewer.is_supervisor:
+            raise CommandRefusedError(403, "You may answer only calls ringing at your own extension.")
+        if extension not in ringing:
+            raise CommandRefusedError(409, f"That call is not ringing at extension {extension} any more.")
+        settings = system.extensions.get(extension)
+        if settings is None:
+            raise CommandRefusedError(404, f"Extension {extension} is not configured.")
+        await self._run(self._port.answer(system.key, extension, settings.channel))
+        return f"Extension {extension} is picking up; speak when you hear the caller."
 
     def _system_for(self, viewer: Viewer, system_key: str) -> TelephonySystemSettings:
         if system_key:

@@ -1,4 +1,5 @@
-/* CommSuite phone console: live calls, pop-ups, extensions, history and the dialer (CALL-03, -05, -09, -30, -31, -33).
+/* CommSuite phone console: live calls, pop-ups, extensions, history, the dialer and answer by click
+   (CALL-03, -05, -06, -09, -30, -31, -33).
    Everything from the server is written with textContent, never as HTML. */
 (function () {
   "use strict";
@@ -6,7 +7,7 @@
   const TEXT = {
     fa: {
       title: "کنسول تلفن CommSuite", live_calls: "تماس‌های جاری", extensions: "داخلی‌ها", dialer: "شماره‌گیر",
-      history: "تماس‌های اخیر", dial: "تماس", listen: "شنود", whisper: "نجوا", open_record: "باز کردن پرونده",
+      history: "تماس‌های اخیر", dial: "تماس", answer: "پاسخ", listen: "شنود", whisper: "نجوا", open_record: "باز کردن پرونده",
       create_contact: "ایجاد مخاطب", details: "جزئیات", unknown_caller: "تماس‌گیرنده ناشناس",
       incoming_call: "تماس ورودی", queued_call: "تماس‌گیرنده در صف", ended_call: "تماس پایان‌یافته",
       signin_title: "ورود به کنسول", signin_help: "کلید کاربری‌ای را که مدیر پل ارتباطی به شما داده است وارد کنید.",
@@ -24,7 +25,7 @@
     },
     en: {
       title: "CommSuite phone console", live_calls: "Live calls", extensions: "Extensions", dialer: "Dialer",
-      history: "Recent calls", dial: "Call", listen: "Listen", whisper: "Whisper", open_record: "Open record",
+      history: "Recent calls", dial: "Call", answer: "Answer", listen: "Listen", whisper: "Whisper", open_record: "Open record",
       create_contact: "Create contact", details: "Details", unknown_caller: "Unknown caller",
       incoming_call: "Incoming call", queued_call: "Caller waiting in queue", ended_call: "Call ended",
       signin_title: "Sign in to the console", signin_help: "Enter the user key your bridge administrator gave you.",
@@ -241,12 +242,34 @@
     const side = el("div", "side");
     side.appendChild(el("span", "badge " + call.status, t(call.status, "status")));
     side.appendChild(timer(call.answered_at || call.started_at));
+    answerButtons(call).forEach((button) => side.appendChild(button));
     if (state.profile.is_supervisor && state.profile.can_dial && call.status === "talking") {
       side.appendChild(spyButton(call, false));
       side.appendChild(spyButton(call, true));
     }
     row.appendChild(side);
     return row;
+  }
+
+  // Answer by click (CALL-06): one button per ringing extension this user may answer (their own; any for supervisors).
+  function answerable(call) {
+    const p = state.profile;
+    if (!p.can_answer || (call.status !== "ringing" && call.status !== "queued")) return [];
+    const system = (p.systems || []).find((s) => s.key === call.system);
+    const own = system ? system.own_extensions : [];
+    return (call.ringing || []).filter((ext) => p.is_supervisor || own.includes(ext));
+  }
+
+  function answerButtons(call) {
+    const exts = answerable(call);
+    return exts.map((ext) => {
+      const button = el("button", "small answer", t("answer") + (exts.length > 1 ? " " + ext : ""));
+      button.type = "button";
+      button.dataset.action = "answer";
+      button.dataset.extension = ext;
+      button.addEventListener("click", () => command("/api/answer", { call: call.key, extension: ext }));
+      return button;
+    });
   }
 
   function spyButton(call, whisper) {
@@ -376,6 +399,7 @@
     if (call.caller && call.caller.also_matched) facts.appendChild(el("span", "", "+" + call.caller.also_matched + " " + t("also_matched")));
     card.appendChild(facts);
     const actions = el("div", "actions");
+    answerButtons(call).forEach((button) => actions.appendChild(button));
     if (call.caller && call.caller.url) actions.appendChild(link(call.caller.url, t("open_record"), "button", call.caller));
     if (!call.caller && call.create_url) actions.appendChild(link(call.create_url, t("create_contact"), "button secondary"));
     if (call.caller && state.profile.has_cards) {

@@ -1,4 +1,4 @@
-"""The console's HTTP server on loopback: pages, JSON API and the live event stream (CALL-03, -05, -09, -30, -31, -33).
+"""The console's HTTP server on loopback: pages, JSON API and the live event stream (CALL-03, -05, -06, -09, -30, -31, -33).
 
 Routes::
 
@@ -11,6 +11,7 @@ Routes::
     GET  /events         Server-Sent Events: snapshot, call, extension, health
     POST /api/dial       {number, system?, extension?}
     POST /api/spy        {call, whisper}
+    POST /api/answer     {call, extension?}         answer a call ringing at the user's extension (CALL-06)
 
 POSTs must come from the console's own origin (``Origin`` checked) and carry
 the session's ``X-CSRF-Token``; the ``Host`` header must name the console, so
@@ -45,7 +46,7 @@ _WRITE_TIMEOUT_S = 10.0
 class ConsoleServer:
     """The console's web server. ``await start()`` binds; ``await stop()`` closes every connection.
 
-    ``commands`` carries out dial / listen / whisper (buttons are hidden without
+    ``commands`` carries out dial / answer / listen / whisper (buttons are hidden without
     it); ``cards`` enriches pop-ups from Dataverse; ``health_snapshot`` is the
     bridge's health (connections, outbox depth), pushed every
     ``health_interval_s`` seconds.

@@ -166,3 +166,63 @@ def test_a_half_sent_request_is_timed_out_without_harm(console):
     with socket.create_connection(("127.0.0.1", console.server.port), timeout=5) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\n")
         assert requests.get(f"{console.url}/", timeout=5).status_code == 200
+
+
+def _ringing_at(console: RunningConsole, *extensions: str) -> None:
+    console.call(lambda: console.live.on_call(update(record(ringing=extensions)), console.live.system("pbx1")))
+
+
+def test_answer_reaches_the_port_for_the_extensions_user_or_a_supervisor(console):
+    session, csrf = signed_in(console)
+    assert session.get(f"{console.url}/api/session", timeout=5).json()["can_answer"] is True
+    _ringing_at(console, "101", "102")
+    reply = post(session, console, "/api/answer", {"call": "pbx1:c1"}, csrf)
+    assert reply.status_code == 202, reply.text
+    assert "101" in reply.json()["message"]
+    other, other_csrf = signed_in(console, AGENT_B)
+    assert post(other, console, "/api/answer", {"call": "pbx1:c1", "extension": "101"}, other_csrf).status_code == 403
+    boss, boss_csrf = signed_in(console, SUPERVISOR)
+    assert post(boss, console, "/api/answer", {"call": "pbx1:c1", "extension": "102"}, boss_csrf).status_code == 202
+    assert console.port_calls.answers == [("pbx1", "101", "PJSIP/101"), ("pbx1", "102", "PJSIP/102")]
+
+
+def test_a_call_no_longer_ringing_there_is_not_answered(console):
+    session, csrf = signed_in(console)
+    talking = record(CallStatus.TALKING, revision=2, ringing=(), extension="101")
+    _ringing_at(console, "101")
+    console.call(lambda: console.live.on_call(update(talking), console.live.system("pbx1")))
+    assert post(session, console, "/api/answer", {"call": "pbx1:c1"}, csrf).status_code == 409
+    assert post(session, console, "/api/answer", {"call": "pbx1:gone"}, csrf).status_code == 404
+    assert console.port_calls.answers == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"}, {"Origin": None}, {"X-CSRF-Token": "forged"}, {"X-CSRF-Token": None},
+    {"Sec-Fetch-Site": "cross-site"}, {"Cookie": "commsuite_console=stolen"},
+])
+def test_cross_site_forged_or_sessionless_answers_are_refused(console, headers):
+    session, csrf = signed_in(console)
+    _ringing_at(console, "101")
+    merged = {"Origin": console.url, "X-CSRF-Token": csrf, **headers}
+    if "Cookie" in headers:
+        session = requests.Session()
+    reply = session.post(f"{console.url}/api/answer", json={"call": "pbx1:c1"},
+                         headers={k: v for k, v in merged.items() if v is not None}, timeout=5)
+    assert reply.status_code in (401, 403)
+    assert console.port_calls.answers == []
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"call": ""}, {"call": 7}, {"call": ["pbx1:c1"]}, {"call": "pbx1:c1", "extension": 101},
+    {"call": "pbx1:c1", "extension": "1" * 40}, {"call": "x" * 500}, {"call": None},
+])
+def test_malformed_answer_bodies_get_400(console, body):
+    session, csrf = signed_in(console)
+    _ringing_at(console, "101")
+    assert post(session, console, "/api/answer", body, csrf).status_code == 400
+    assert console.port_calls.answers == []
+
+
+def test_answer_only_by_post(console):
+    session, _ = signed_in(console)
+    assert session.get(f"{console.url}/api/answer", timeout=5).status_code == 405

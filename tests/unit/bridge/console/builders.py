@@ -93,6 +93,7 @@ class FakePort:
     def __init__(self, error: Exception | None = None):
         self.dials: list[tuple[str, str, str]] = []
         self.spies: list[tuple[str, str, str, bool]] = []
+        self.answers: list[tuple[str, str, str]] = []
         self.error = error
 
     async def dial(self, system_key: str, extension: str, number: str) -> None:
@@ -104,3 +105,16 @@ class FakePort:
         if self.error:
             raise self.error
         self.spies.append((system_key, supervisor_extension, target_channel, whisper))
+
+    async def answer(self, system_key: str, extension: str, channel: str) -> None:
+        if self.error:
+            raise self.error
+        self.answers.append((system_key, extension, channel))
+
+
+class DialOnlyPort:
+    """A CommandPort from before answer by click: dial and spy only."""
+
+    async def dial(self, system_key: str, extension: str, number: str) -> None: ...
+
+    async def spy(self, system_key: str, supervisor_extension: str, target_channel: str, whisper: bool) -> None: ...
