@@ -36,6 +36,7 @@ from bridge.config_parts import (
 )
 from bridge.config_refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
+from bridge.recordings import RecordingPolicy
 from connectors.dataverse import DataverseSettings
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.smdr.profile import SmdrProfile
@@ -233,6 +234,7 @@ class SystemConfig:
     encoding: str = "utf-8"
     callerid: Any = None  # connectors.pbx.callerid.connector.CallerIdSettings, imported only when used
     recordings: SftpSettings | FolderRecordings | None = None
+    recording_policy: RecordingPolicy = field(default_factory=RecordingPolicy)
     raw_journal: Path | None = None
     raw_journal_days: float = DEFAULT_RAW_JOURNAL_DAYS
 
@@ -360,7 +362,7 @@ def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> di
             continue
         table = dict(table)
         take_secret(table, "password", where, environ, problems)
-        recordings = recordings_section(key, table.pop("recordings", None), environ, problems)
+        recordings, recording_policy = recordings_section(key, table.pop("recordings", None), environ, problems)
         try:
             common = _SystemTable.model_validate(table)
         except ValidationError as exc:
@@ -369,7 +371,7 @@ def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> di
             continue
         built = _build_system(key, common, where, problems)
         if built is not None:
-            found[key] = dataclasses.replace(built, recordings=recordings)
+            found[key] = dataclasses.replace(built, recordings=recordings, recording_policy=recording_policy)
     return found
 
 

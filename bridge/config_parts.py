@@ -9,7 +9,8 @@ settings object its part already defines:
   ``[bridge] console_listen`` unless given here; ``[[console.users]]`` with
   ``token_env`` / ``token_file``);
 * ``[systems.<key>.recordings]`` → :class:`connectors.recordings.sftp.SftpSettings`
-  (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``);
+  (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``), plus the
+  fetch timings as a :class:`bridge.recordings.RecordingPolicy` (defaults for those not given);
 * ``[click_to_call]`` → :class:`ClickToCallSection`, one
   :class:`bridge.click_to_call.ClickToCallSettings` per environment;
 * ``[matching]`` → :class:`MatchingSection`, the tables and phone columns the
@@ -26,16 +27,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bridge.click_to_call import ClickToCallSettings
 from bridge.click_to_call_queue import ServiceBusSettings
 from bridge.config_refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
 from bridge.number_sync import DEFAULT_TABLES, MatchedTable
+from bridge.recordings import RecordingPolicy
 from connectors.recordings.sftp import SftpSettings
 
 _SFTP_SECRETS = ("password", "private_key", "passphrase")
+_POLICY = RecordingPolicy()
+#: Dataverse's largest attachment (128 MB, when an admin raises the 5 MB default).
+MAX_ATTACH_LIMIT_BYTES = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,28 @@ class FolderRecordings:
     """Recordings read from a folder the bridge host sees (a mount or a local spool)."""
 
     root: Path
+
+
+class _RecordingTimings(BaseModel):
+    """The fetch timings of ``[systems.<key>.recordings]``: seconds, bytes and a count; strict numbers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    first_delay_s: float = Field(default=_POLICY.first_delay_s, ge=0, le=3600)
+    retry_base_s: float = Field(default=_POLICY.retry_base_s, gt=0, le=3600)
+    retry_max_s: float = Field(default=_POLICY.retry_max_s, gt=0, le=3600)
+    give_up_after_s: float = Field(default=_POLICY.give_up_after_s, gt=0, le=7 * 86400)
+    stable_wait_s: float = Field(default=_POLICY.stable_wait_s, ge=0, le=600)
+    attach_limit_bytes: int = Field(default=_POLICY.attach_limit_bytes, ge=1, le=MAX_ATTACH_LIMIT_BYTES)
+    match_window_s: float = Field(default=_POLICY.match_window_s, gt=0, le=86400)
+    max_parallel: int = Field(default=_POLICY.max_parallel, ge=1, le=32)
+
+    @model_validator(mode="after")
+    def _backoff_grows(self) -> _RecordingTimings:
+        if self.retry_max_s < self.retry_base_s:
+            raise ValueError(f"retry_max_s ({self.retry_max_s:g}) must be at least retry_base_s "
+                             f"({self.retry_base_s:g}): the wait between looks doubles up to retry_max_s")
+        return self
 
 
 class ClickToCallSection(BaseModel):
@@ -125,20 +152,35 @@ def console_section(raw: object, console_listen: tuple[str, int] | None, environ
 
 
 def recordings_section(system_key: str, raw: object, environ: Mapping[str, str],
-                       problems: list[str]) -> SftpSettings | FolderRecordings | None:
-    """``[systems.<key>.recordings]``: an SFTP server or a folder; ``None`` when absent or invalid."""
+                       problems: list[str]) -> tuple[SftpSettings | FolderRecordings | None, RecordingPolicy]:
+    """``[systems.<key>.recordings]``: an SFTP server or a folder (``None`` when absent or invalid) and the
+    fetch timings (the defaults when absent or invalid; problems added)."""
     where = f"systems.{system_key}.recordings"
     if raw is None:
-        return None
+        return None, _POLICY
     table = _table(raw, where, problems)
     if table is None:
-        return None
+        return None, _POLICY
     table = dict(table)
+    timings = {name: table.pop(name) for name in list(table) if name in _RecordingTimings.model_fields}
+    policy = _recording_policy(timings, where, problems)
+    return _recording_store(system_key, table, where, environ, problems), policy
+
+
+def _recording_policy(timings: Mapping[str, Any], where: str, problems: list[str]) -> RecordingPolicy:
+    parsed = _validate(_RecordingTimings, timings, where, problems, allowed=[*_RecordingTimings.model_fields])
+    return _POLICY if parsed is None else RecordingPolicy(**parsed.model_dump())
+
+
+def _recording_store(system_key: str, table: dict[str, Any], where: str, environ: Mapping[str, str],
+                     problems: list[str]) -> SftpSettings | FolderRecordings | None:
+    timings = list(_RecordingTimings.model_fields)
     kind = table.pop("kind", None)
     if kind == "folder":
         extra = sorted(set(table) - {"root"})
         if extra:
-            problems.append(f"{where}: unknown key {', '.join(extra)} (a folder store takes only root)")
+            problems.append(f"{where}: unknown key {', '.join(extra)} (a folder store takes root and the timings "
+                            f"{', '.join(timings)})")
         root = table.get("root")
         if not isinstance(root, str) or not root:
             problems.append(f"{where}.root: required for kind 'folder' (the mounted folder's path)")
@@ -151,7 +193,7 @@ def recordings_section(system_key: str, raw: object, environ: Mapping[str, str],
         take_secret(table, secret, where, environ, problems)
     allowed = [f for f in SftpSettings.model_fields if f not in ("system", *_SFTP_SECRETS)]
     return _validate(SftpSettings, {"system": system_key, **table}, where, problems,
-                     allowed=[*allowed, "kind", *(f"{s}_env" for s in _SFTP_SECRETS),
+                     allowed=[*allowed, "kind", *timings, *(f"{s}_env" for s in _SFTP_SECRETS),
                               *(f"{s}_file" for s in _SFTP_SECRETS)])
 
 

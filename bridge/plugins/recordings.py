@@ -1,8 +1,11 @@
 """Recordings plug-in: fetch each answered call's recording from the store ``[systems.<key>.recordings]``
 names and attach it to the phone call in every environment the system writes to (CALL-28).
 
-One :class:`~bridge.recordings.RecordingFetcher` per environment, each with its
-own store connections, fed the settings that environment's CRM holds. The
+One :class:`~bridge.recordings.RecordingFetcher` for the bridge, with one store
+per system and the system's timings from the same table. :class:`_InEnvironments`
+hands it each call with the settings every environment's CRM holds for the
+system, so one fetch serves them all. Pending fetches are kept in
+``recording-jobs.db`` beside the outbox and resumed when the bridge starts. The
 ``recordings`` check of ``commsuite bridge check`` is registered when this
 module is imported (the check imports every configured plug-in first).
 """
@@ -11,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bridge.check import CheckResult, register_check
 from bridge.config import BridgeConfig, SystemConfig
 from bridge.config_parts import FolderRecordings
 from bridge.plugins.crm import crm_context
+from bridge.recording_jobs import RecordingJobs, jobs_path_beside
 from bridge.recordings import RecordingFetcher
 from connectors.errors import ConnectorError
 from connectors.recordings.base import RecordingStore
@@ -61,15 +66,24 @@ async def check_recordings(config: BridgeConfig) -> list[CheckResult]:
 register_check("recordings", check_recordings)
 
 
-class _InEnvironment:
-    """Hands a fetcher the settings of its own environment's CRM (record ids differ between CRMs)."""
+SettingsIn = Callable[[str, TelephonySystemSettings], TelephonySystemSettings]
 
-    def __init__(self, fetcher: RecordingFetcher, settings_in: Any):
+
+class _InEnvironments:
+    """Hands the fetcher each call with the settings of every environment its system writes to (record ids
+    differ between CRMs). ``environments`` maps a system key with a store to those environments; calls of
+    other systems are not recorded."""
+
+    def __init__(self, fetcher: RecordingFetcher, environments: Mapping[str, Sequence[str]],
+                 settings_in: SettingsIn):
         self.fetcher = fetcher
+        self.environments = environments
         self._settings_in = settings_in
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
-        self.fetcher.on_call(update, self._settings_in(self.fetcher.environment, system))
+        environments = self.environments.get(system.key, ())
+        if environments:
+            self.fetcher.fetch_for(update, {env: self._settings_in(env, system) for env in environments})
 
     def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
         """Extension states say nothing about recordings."""
@@ -79,17 +93,23 @@ def _logged(record: CallRecord, system: TelephonySystemSettings) -> bool:
     return skip_reason(record, system) is None
 
 
+def build_fetcher(config: BridgeConfig, outbox: Any) -> RecordingFetcher:
+    """The bridge's fetcher: a store and the timings of each system with a recordings table, its pending
+    fetches in ``recording-jobs.db`` beside the outbox."""
+    with_store = [s for s in config.systems.values() if s.recordings is not None]
+    return RecordingFetcher(outbox=outbox, stores={s.key: build_store(s) for s in with_store},
+                            jobs=RecordingJobs(jobs_path_beside(config.bridge.outbox)),
+                            policies={s.key: s.recording_policy for s in with_store}, accepts=_logged)
+
+
 def from_bridge(bridge: Any) -> None:
     config: BridgeConfig = bridge.config
-    with_store = [s for s in config.systems.values() if s.recordings is not None]
+    with_store = {s.key: s.environments for s in config.systems.values() if s.recordings is not None}
     if not with_store:
         log.info("recordings are off: no [systems.<key>.recordings] table")
         return
-    context = crm_context(bridge)
-    environments = dict.fromkeys(env for s in with_store for env in s.environments)
-    for environment in environments:
-        stores = {s.key: build_store(s) for s in with_store if environment in s.environments}
-        fetcher = RecordingFetcher(outbox=bridge.outbox, environment=environment, stores=stores, accepts=_logged)
-        bridge.add_listener(_InEnvironment(fetcher, context.settings_in), f"recordings-{environment}")
-        bridge.on_shutdown(fetcher.aclose, f"recordings-{environment}")
-    log.info("recordings fetched for %s", ", ".join(s.key for s in with_store))
+    fetcher = build_fetcher(config, bridge.outbox)
+    bridge.add_listener(_InEnvironments(fetcher, with_store, crm_context(bridge).settings_in), "recordings")
+    bridge.add_task("recordings-resume", fetcher.resume)
+    bridge.on_shutdown(fetcher.aclose, "recordings")
+    log.info("recordings fetched for %s", ", ".join(with_store))
