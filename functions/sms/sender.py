@@ -65,6 +65,11 @@ def attempt_key(sms_id: str, attempt: int) -> str:
     return f"sms-{sms_id.lower()}-{attempt}"
 
 
+def attempt_id(sms_id: str, attempt: int) -> str:
+    """The SMS process row id of attempt ``attempt`` of an SMS: the same for the single and the bulk sender."""
+    return deterministic_id("comms_smsprocess", sms_id, str(attempt))
+
+
 class SmsSender:
     """Sends SMS activities; build once per worker. ``clock`` returns aware UTC datetimes."""
 
@@ -125,7 +130,7 @@ class SmsSender:
     def _attempt(self, sms: SmsRow, route: Route, composed: Composed, number: int) -> SendOutcome:
         account = route.account
         key = attempt_key(sms.sms_id, number)
-        attempt = AttemptRow(deterministic_id("comms_smsprocess", sms.sms_id, str(number)), sms.sms_id, number, key,
+        attempt = AttemptRow(attempt_id(sms.sms_id, number), sms.sms_id, number, key,
                              AttemptStatus.SENDING, account.account_id)
         message = {"attempts": number, "phone": composed.to, "segments": composed.segments.parts,
                    "account": account.account_id, "account_key": account.account_key, "error": None}

@@ -9,6 +9,7 @@ from functions.sms_bulk.accounts import (
     AccountDirectory,
     CrmAccountDirectory,
     ProviderAccount,
+    RegistryAccountDirectory,
     StaticAccountDirectory,
 )
 from functions.sms_bulk.runner import BulkOptions, BulkRunner, RunReport
@@ -21,6 +22,7 @@ __all__ = [
     "BulkStore",
     "CrmAccountDirectory",
     "ProviderAccount",
+    "RegistryAccountDirectory",
     "RunReport",
     "StaticAccountDirectory",
 ]

@@ -1,41 +1,42 @@
-"""Provider accounts as the bulk sender and the inbound service see them: account key → connector.
+"""Provider accounts as the bulk sender and the inbound service see them: a view over the sender's registry.
 
-The CRM's SMS Provider Account rows (SMS-13, -18) name a connector kind, its
-non-secret settings (JSON) and a credential reference: the name of the app
-setting (or Key Vault reference resolved into one) that holds the secret.
-:class:`CrmAccountDirectory` reads the rows once per worker and builds each
-connector with the shared session; the secret goes into the one field of the
-kind's settings model typed :class:`~connectors.settings.Secret`.
+There is one provider-account directory, :class:`functions.sms.accounts.ProviderRegistry`
+(SMS-13, -18, -22, -23): it reads the CRM's SMS Provider rows, builds each
+connector once and keeps a plain-words problem for a row that cannot be used.
+The bulk sender and the inbound service need a narrower view: only usable
+accounts, each with its connector, polling interval and send-attempt limit.
+:class:`RegistryAccountDirectory` gives that view over a registry;
+:class:`StaticAccountDirectory` holds a fixed set (tests, the benchmark).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Protocol
 
 import requests
 
-from connectors.dataverse import DataverseClient, odata
-from connectors.settings import Secret
-from connectors.sms import PROVIDERS, build_provider
+from connectors.dataverse import DataverseClient
 from connectors.sms.base import SmsProvider
-from functions.sms_bulk import rows
-
-log = logging.getLogger(__name__)
+from domain.sms.policy import RetryPolicy
+from functions.sms import accounts as registry_accounts
+from functions.sms.accounts import ProviderRegistry
+from functions.sms.store import SmsStore
 
 
 @dataclass(frozen=True)
 class ProviderAccount:
-    """One provider account: its key, CRM record id, connector and polling interval (0 = pushed)."""
+    """One usable provider account: its key, CRM record id, connector, polling interval (0 = pushed) and
+    the attempts a message gets before it is given up (SMS-22, -23)."""
 
     account_key: str
     record_id: str
     provider: SmsProvider
     is_default: bool = False
     poll_interval_s: int = 0
+    max_attempts: int = RetryPolicy.max_attempts
 
 
 class AccountDirectory(Protocol):
@@ -68,46 +69,49 @@ class StaticAccountDirectory:
         return next((a for a in self._accounts if a.record_id.lower() == record_id.lower()), None)
 
 
-class CrmAccountDirectory(StaticAccountDirectory):
-    """Accounts read from the CRM's provider rows; rows that cannot be built are logged and left out."""
+class RegistryAccountDirectory:
+    """The sender's registry seen as an :class:`AccountDirectory`; accounts that cannot be built are left out
+    (the registry has logged why, and the sender writes it on the SMS)."""
 
-    def __init__(self, client: DataverseClient, environ: Mapping[str, str], session: requests.Session):
-        accounts = []
-        for row in client.query(rows.PROVIDER_SET, select=rows.PROVIDER_COLUMNS, filter=odata.eq("statecode", 0)):
-            try:
-                accounts.append(account_from_row(row, environ, session))
-            except (KeyError, ValueError) as exc:
-                log.error("SMS provider account %s cannot be used: %s", row.get(rows.ACCOUNT_KEY),
-                          exc, extra={"operation": "load_accounts"})
-        super().__init__(accounts)
+    def __init__(self, registry: ProviderRegistry):
+        self._registry = registry
+
+    @property
+    def registry(self) -> ProviderRegistry:
+        return self._registry
+
+    def all(self) -> Sequence[ProviderAccount]:
+        return tuple(view for view in map(_view, self._registry.accounts()) if view is not None)
+
+    def get(self, account_key: str) -> ProviderAccount | None:
+        found = self._registry.by_key(account_key)
+        return _view(found) if found is not None else None
+
+    def by_record_id(self, record_id: str | None) -> ProviderAccount | None:
+        if record_id is not None:
+            found = self._registry.by_id(record_id)
+            return _view(found) if found is not None else None
+        default = self._registry.default()
+        view = _view(default) if default is not None else None
+        if view is not None:
+            return view
+        usable = self.all()
+        return usable[0] if usable else None
 
 
-def account_from_row(row: Mapping[str, Any], environ: Mapping[str, str], session: requests.Session) -> ProviderAccount:
-    """Build one account from its CRM row; ``ValueError`` names what is wrong (never the secret)."""
-    kind = str(row.get(rows.PROVIDER_KIND) or "")
-    if kind not in PROVIDERS:
-        raise ValueError(f"unknown provider kind {kind!r}")
-    settings: dict[str, Any] = json.loads(row.get(rows.PROVIDER_SETTINGS) or "{}")
-    if not isinstance(settings, dict):
-        raise ValueError("Other Settings must be a JSON object")
-    if row.get(rows.PROVIDER_BASE_URL):
-        settings["base_url"] = row[rows.PROVIDER_BASE_URL]
-    reference = row.get(rows.PROVIDER_CREDENTIAL)
-    secret_field = _secret_field(kind)
-    if secret_field is not None:
-        if not reference or reference not in environ:
-            raise ValueError(f"the credential reference {reference!r} names no app setting")
-        settings[secret_field] = Secret(environ[reference])
-    provider = build_provider(kind, settings, session=session)
+class CrmAccountDirectory(RegistryAccountDirectory):
+    """The directory a Functions worker builds from its Dataverse client, app settings (secrets) and session."""
+
+    def __init__(self, client: DataverseClient, environ: Mapping[str, str], session: requests.Session, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        super().__init__(ProviderRegistry(SmsStore(client), session=session, secrets=environ, clock=clock))
+
+
+def _view(account: registry_accounts.ProviderAccount) -> ProviderAccount | None:
+    if account.provider is None:
+        return None
     return ProviderAccount(
-        account_key=str(row[rows.ACCOUNT_KEY]), record_id=str(row[rows.PROVIDER_ID]), provider=provider,
-        is_default=bool(row.get(rows.PROVIDER_IS_DEFAULT)), poll_interval_s=int(row.get(rows.POLL_INTERVAL) or 0),
+        account_key=account.account_key, record_id=account.account_id, provider=account.provider,
+        is_default=account.row.is_default, poll_interval_s=account.row.poll_interval_s or 0,
+        max_attempts=account.retry_policy().max_attempts,
     )
-
-
-def _secret_field(kind: str) -> str | None:
-    model = PROVIDERS[kind].settings_model
-    for name, info in model.model_fields.items():
-        if info.annotation is Secret:
-            return name
-    return None

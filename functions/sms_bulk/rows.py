@@ -16,18 +16,8 @@ from dataverse_schema import sms as schema
 from dataverse_schema import standard
 from domain.sms.keywords import ActionKind, MatchMode
 
-# -- provider accounts ----------------------------------------------------------------------
+# -- provider accounts (read through functions.sms.accounts; named here for lookups) ----------
 PROVIDER_SET = schema.SMS_PROVIDER.entity_set_name
-PROVIDER_ID = schema.SMS_PROVIDER.primary_id
-ACCOUNT_KEY = "comms_accountkey"
-PROVIDER_KIND = "comms_providerkind"
-PROVIDER_SETTINGS = "comms_settings"
-PROVIDER_BASE_URL = "comms_baseurl"
-PROVIDER_CREDENTIAL = "comms_credentialreference"
-PROVIDER_IS_DEFAULT = "comms_isdefault"
-POLL_INTERVAL = "comms_pollintervalseconds"
-PROVIDER_COLUMNS = [PROVIDER_ID, ACCOUNT_KEY, PROVIDER_KIND, PROVIDER_SETTINGS, PROVIDER_BASE_URL,
-                    PROVIDER_CREDENTIAL, PROVIDER_IS_DEFAULT, POLL_INTERVAL]
 
 # -- numbers, templates, opt-outs -----------------------------------------------------------
 NUMBER_SET = schema.SMS_NUMBER.entity_set_name
@@ -63,6 +53,11 @@ STATUS = {label: schema.SMS_STATUS.value_of(label) for label in (
 SENT_STATUSES = frozenset(STATUS[s] for s in ("Queued at provider", "Sent to operator", "Delivered"))
 FINAL_OUTCOMES = SENT_STATUSES | {STATUS["Failed"], STATUS["Outcome unknown"]}
 BULK_ROW_COLUMNS = [SMS_ID, "comms_phonenumber", "comms_smsstatus", "comms_attempts"]
+
+# -- SMS process rows: one per provider call per message (SMS-20, -22) ----------------------
+ATTEMPT_SET = schema.SMS_PROCESS.entity_set_name
+ATTEMPT_STATUS = {label: schema.ATTEMPT_STATUS.value_of(label) for label in (
+    "Sending", "Accepted by provider", "Sent to operator", "Delivered", "Failed", "Outcome unknown")}
 MAX_ERROR_CHARS = 2_000
 
 # -- standard tables ------------------------------------------------------------------------
@@ -139,6 +134,31 @@ def outcome_body(status: str, *, now: datetime, account_key: str | None = None, 
         body["comms_error"] = clip(error)
     if attempts is not None:
         body["comms_attempts"] = attempts
+    return body
+
+
+def attempt_sending_body(*, sms_id: str, attempt: int, attempt_key: str, account_id: str,
+                         now: datetime) -> dict[str, Any]:
+    """A new SMS process row, written with the SMS row just before the provider call."""
+    return {
+        "comms_name": attempt_key, "comms_attempt": attempt, "comms_attemptkey": attempt_key,
+        "comms_attemptstatus": ATTEMPT_STATUS["Sending"], "comms_requestedon": now,
+        **bind("comms_smsid", SMS_SET, sms_id), **bind("comms_smsproviderid", PROVIDER_SET, account_id),
+    }
+
+
+def attempt_outcome_body(status: str, *, now: datetime, provider_id: str | None = None, code: str | None = None,
+                         error: str | None = None, reconciled: bool = False) -> dict[str, Any]:
+    """The columns that record one attempt's outcome; ``reconciled`` when it was looked up by our id."""
+    body: dict[str, Any] = {"comms_attemptstatus": ATTEMPT_STATUS[status]}
+    if provider_id:
+        body.update({"comms_providermessageid": provider_id, "comms_acceptedon": now})
+    if code is not None:
+        body["comms_errorcode"] = clip(code, 50)
+    if error is not None:
+        body["comms_error"] = clip(error)
+    if reconciled:
+        body["comms_reconciledon"] = now
     return body
 
 

@@ -1,12 +1,16 @@
-"""Running a bulk SMS send to the end, resumably, texting every member exactly once (SMS-08, -09, -10).
+"""Running a bulk SMS send to the end, resumably, texting every member exactly once (SMS-08, -09, -10, -20, -22, -23).
 
 One run walks the members after the bulk's cursor in steps of one provider
 batch. Each step:
 
 1. reads the members' columns and plans their texts (:func:`domain.sms.bulk.plan_step`);
-2. writes their SMS rows as *Sending* (ids = our deterministic message ids);
+2. writes their SMS rows as *Sending* (ids = our deterministic message ids) and, in the same
+   change set, one SMS process row per message for this attempt, keyed by the id the provider gets;
 3. calls the provider once with every message and its own text;
-4. records every row's outcome with the bulk's counters and cursor in one change set.
+4. records every row's and every attempt's outcome with the bulk's counters and cursor in one change set.
+
+A message the provider did not take is sent again by a later run as its next attempt, until the
+account's Send Attempts are used up (SMS-22, -23); then it is marked failed.
 
 A run that stops anywhere (killed, provider 5xx, Dataverse 503) leaves at
 most one step's rows *Sending*. The next run first reconciles them with the
@@ -52,10 +56,11 @@ from domain.sms.bulk import (
 )
 from domain.sms.policy import MessageKind, SendingWindow
 from domain.sms.templates import RenderOptions, TemplateError
+from functions.sms.sender import attempt_id, attempt_key
 from functions.sms_bulk import rows
 from functions.sms_bulk.accounts import AccountDirectory, ProviderAccount
 from functions.sms_bulk.reconcile import reconcile
-from functions.sms_bulk.store import BulkRecord, BulkStore
+from functions.sms_bulk.store import MAX_STEP_MESSAGES, BulkRecord, BulkStore
 from functions.sms_bulk.targets import TargetError, fetch_members, member_keys
 
 log = logging.getLogger(__name__)
@@ -103,6 +108,7 @@ class _Run:
     finished: set[str]
     numbers: set[str]
     members: list[Member] = field(default_factory=list)
+    attempts: dict[str, int] = field(default_factory=dict)
     steps: int = 0
 
 
@@ -175,14 +181,15 @@ class BulkRunner:
         except TargetError as exc:
             raise _StopRun(str(exc), "Paused") from exc
         existing = self._store.existing_rows(bulk.bulk_id)
-        reconciled = reconcile(self._store, account, existing.in_flight, self._clock())
+        reconciled = reconcile(self._store, account, existing.in_flight, existing.attempts, self._clock())
         finished = set(existing.finished) | set(reconciled.finished)
+        attempts = {i: n for i, n in {**existing.attempts, **reconciled.resend}.items() if i not in finished}
         counters = BulkCounters(len(keys), existing.sent + reconciled.sent, existing.failed + reconciled.failed,
                                 bulk.skipped)
         members = members_after([Member(t, i, {}) for t, i in keys], bulk.cursor)
         audience = Audience(self._plan, self._store.opted_out(), bulk.phone_columns)
         return _Run(bulk, account, content, audience, self._store.sender_number(bulk.number_id), counters,
-                    finished, set(existing.numbers), members)
+                    finished, set(existing.numbers), members, attempts)
 
     def _kind(self, bulk: BulkRecord) -> MessageKind:
         return MessageKind.TRANSACTIONAL if bulk.is_transactional else self._options.kind
@@ -212,7 +219,7 @@ class BulkRunner:
 
     def _walk(self, run: _Run, deadline: float) -> RunReport:
         members = run.members
-        size = run.account.provider.max_batch
+        size = min(run.account.provider.max_batch, MAX_STEP_MESSAGES)
         state = "Running"
         if run.bulk.state == "Queued" or run.bulk.started_on is None:
             self._store.update_bulk(run.bulk.bulk_id, rows.progress_body(
@@ -247,11 +254,22 @@ class BulkRunner:
     def _step(self, run: _Run, plan: StepPlan, *, last: bool) -> None:
         now = self._clock()
         outcomes: dict[str, dict[str, Any]] = {}
+        attempts: dict[str, dict[str, Any]] = {}
         for failed in plan.failed:
             outcomes[failed.our_id] = self._row(run, failed.member, failed.to, "", 0, "Failed", 0, failed.error)
             run.numbers.add(failed.to)
-        if plan.messages:
-            outcomes.update(self._send(run, plan.messages, now))
+        to_send = []
+        for message in plan.messages:
+            made = run.attempts.get(message.our_id, 0)
+            if made >= run.account.max_attempts:
+                outcomes[message.our_id] = rows.outcome_body(
+                    "Failed", now=now, error=f"all {made} send attempts failed; see the SMS process rows")
+                run.numbers.add(message.to)
+            else:
+                to_send.append(message)
+        if to_send:
+            sent_outcomes, attempts = self._send(run, tuple(to_send), now)
+            outcomes.update(sent_outcomes)
         skipped = sum(1 for s in plan.skipped if s.reason is not SkipReason.ALREADY_HANDLED)
         sent = sum(1 for body in outcomes.values() if body["comms_smsstatus"] in rows.SENT_STATUSES)
         counters = run.counters.plus(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
@@ -259,35 +277,60 @@ class BulkRunner:
         progress = rows.progress_body(state=state, total=counters.total, sent=counters.sent, failed=counters.failed,
                                       skipped=counters.skipped, cursor=plan.cursor, last_error=None,
                                       completed_on=self._clock() if last else None)
-        self._store.commit(outcomes, run.bulk.bulk_id, progress)
+        self._store.commit(outcomes, attempts, run.bulk.bulk_id, progress)
         run.counters = counters
         run.finished.update(outcomes)
         run.steps += 1
 
-    def _send(self, run: _Run, messages: tuple[BulkMessage, ...], now: datetime) -> dict[str, dict[str, Any]]:
-        sending = {m.our_id: self._row(run, m.member, m.to, m.text, m.segments, "Sending", 1) for m in messages}
+    def _send(self, run: _Run, messages: tuple[BulkMessage, ...],
+              now: datetime) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """One provider call for ``messages``; returns the SMS rows' and the SMS process rows' outcomes."""
+        numbers = {m.our_id: run.attempts.get(m.our_id, 0) + 1 for m in messages}
+        keys = {m.our_id: attempt_key(m.our_id, numbers[m.our_id]) for m in messages}
+        ids = {m.our_id: attempt_id(m.our_id, numbers[m.our_id]) for m in messages}
+        sending = {m.our_id: self._row(run, m.member, m.to, m.text, m.segments, "Sending", numbers[m.our_id])
+                   for m in messages}
+        opened = {ids[i]: rows.attempt_sending_body(sms_id=i, attempt=numbers[i], attempt_key=keys[i],
+                                                    account_id=run.account.record_id, now=now) for i in sending}
         run.numbers.update(m.to for m in messages)
-        self._store.write_sending(sending)
+        self._store.write_sending(sending, opened)
         self._pace(len(messages))
-        batch = [OutgoingSms(m.our_id, m.to, m.text, run.sender) for m in messages]
+        batch = [OutgoingSms(keys[m.our_id], m.to, m.text, run.sender) for m in messages]
         try:
             receipts = run.account.provider.send_many(batch)
         except (NotSentError, RateLimitedError, UnavailableError) as exc:
-            self._store.commit({i: {"comms_smsstatus": rows.STATUS["Draft"], "comms_attempts": 0} for i in sending})
+            self._not_taken(sending, numbers, ids, exc, now)
             raise _StopRun(f"the provider did not take the messages ({_plain(exc)}); the next run sends them") from exc
         except (OutcomeUnknownError, BadReplyError) as exc:
             raise _StopRun(f"the provider's answer was lost ({_plain(exc)}); the next run checks what it sent") from exc
         except (RejectedError, AuthError) as exc:
-            self._store.commit({i: {"comms_smsstatus": rows.STATUS["Draft"], "comms_attempts": 0} for i in sending})
+            self._not_taken(sending, numbers, ids, exc, now)
             raise _StopRun(f"the provider refused the send: {_plain(exc)}", "Paused") from exc
-        return {r.our_id: self._outcome(run, r, now) for r in receipts}
+        by_key = {key: our_id for our_id, key in keys.items()}
+        outcomes: dict[str, dict[str, Any]] = {}
+        attempts: dict[str, dict[str, Any]] = {}
+        for receipt in receipts:
+            our_id = by_key.get(receipt.our_id, receipt.our_id)
+            outcomes[our_id], attempts[ids[our_id]] = self._outcome(run, receipt, now)
+        return outcomes, attempts
 
-    def _outcome(self, run: _Run, receipt: SendReceipt, now: datetime) -> dict[str, Any]:
+    def _not_taken(self, sending: dict[str, Any], numbers: dict[str, int], ids: dict[str, str],
+                   exc: ConnectorError, now: datetime) -> None:
+        """The provider took none of the messages: rows back to *Draft*, each attempt closed as failed."""
+        failed = rows.attempt_outcome_body("Failed", now=now, code=type(exc).__name__, error=_plain(exc))
+        self._store.commit({i: {"comms_smsstatus": rows.STATUS["Draft"], "comms_attempts": numbers[i]} for i in sending},
+                           {ids[i]: failed for i in sending})
+
+    def _outcome(self, run: _Run, receipt: SendReceipt, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
         if receipt.is_accepted:
-            return rows.outcome_body(_STATUS_OF.get(receipt.status, "Queued at provider"), now=now,
-                                     account_key=run.account.account_key, provider_id=receipt.provider_id)
+            status = _STATUS_OF.get(receipt.status, "Queued at provider")
+            attempt = "Sent to operator" if status == "Sent to operator" else "Accepted by provider"
+            return (rows.outcome_body(status, now=now, account_key=run.account.account_key,
+                                      provider_id=receipt.provider_id),
+                    rows.attempt_outcome_body(attempt, now=now, provider_id=receipt.provider_id))
         reason = receipt.reason or f"refused by the provider (code {receipt.code})"
-        return rows.outcome_body("Failed", now=now, error=reason)
+        return (rows.outcome_body("Failed", now=now, error=reason),
+                rows.attempt_outcome_body("Failed", now=now, code=receipt.code, error=reason))
 
     def _row(self, run: _Run, member: Member, to: str, text: str, segments: int, status: str, attempts: int,
              error: str | None = None) -> dict[str, Any]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.dataverse import DataverseClient, RecordId, odata
+from connectors.dataverse import Batch, DataverseClient, odata
+from connectors.dataverse.batch import MAX_OPERATIONS
 from domain.sms.templates import Calendar, Template, parse_template
 from functions.sms_bulk import rows
 
@@ -44,13 +45,20 @@ class BulkRecord:
 
 @dataclass(frozen=True)
 class ExistingRows:
-    """What earlier runs left: finished row ids, numbers texted, rows caught mid-send, outcome counts."""
+    """What earlier runs left: finished row ids, numbers texted, rows caught mid-send, outcome counts, and the
+    provider calls made so far for each row not finished (its SMS process rows, SMS-22)."""
 
     finished: frozenset[str]
     numbers: frozenset[str]
     in_flight: tuple[str, ...]
     sent: int
     failed: int
+    attempts: Mapping[str, int] = field(default_factory=dict)
+
+
+#: Messages per step: a step's change sets hold two operations per message (its SMS row and its SMS process
+#: row) plus the bulk's progress, and a ``$batch`` request holds at most 1,000 (reference/dataverse.md §1.11).
+MAX_STEP_MESSAGES = (MAX_OPERATIONS - 1) // 2
 
 
 class BulkStore:
@@ -104,37 +112,52 @@ class BulkStore:
 
     def existing_rows(self, bulk_id: str) -> ExistingRows:
         finished, numbers, in_flight, sent, failed = set(), set(), [], 0, 0
+        attempts: dict[str, int] = {}
         for row in self._client.query(rows.SMS_SET, select=rows.BULK_ROW_COLUMNS,
                                       filter=odata.eq("_comms_smsbulkid_value", uuid.UUID(bulk_id))):
             status, row_id = row.get("comms_smsstatus"), str(row[rows.SMS_ID]).lower()
             if status in rows.FINAL_OUTCOMES and row.get("comms_phonenumber"):
                 numbers.add(row["comms_phonenumber"])
+            if status not in rows.FINAL_OUTCOMES and row.get("comms_attempts"):
+                attempts[row_id] = int(row["comms_attempts"])
             if status == rows.STATUS["Sending"]:
                 in_flight.append(row_id)
             elif status in rows.FINAL_OUTCOMES:
                 finished.add(row_id)
                 sent += status in rows.SENT_STATUSES
                 failed += status not in rows.SENT_STATUSES
-        return ExistingRows(frozenset(finished), frozenset(numbers), tuple(in_flight), sent, failed)
+        return ExistingRows(frozenset(finished), frozenset(numbers), tuple(in_flight), sent, failed, attempts)
 
-    def write_sending(self, bodies: Mapping[str, Mapping[str, Any]]) -> None:
-        """Rows written *before* the provider call: the proof that a send may have happened."""
-        self._client.upsert_multiple(rows.SMS_SET, rows.SMS_LOGICAL,
-                                     [(RecordId(our_id), body) for our_id, body in bodies.items()])
+    def write_sending(self, bodies: Mapping[str, Mapping[str, Any]],
+                      attempts: Mapping[str, Mapping[str, Any]]) -> None:
+        """SMS rows and their new SMS process rows, written together *before* the provider call (one change
+        set, one request): the proof that a send may have happened, and under which of our ids."""
+        batch = self._client.batch()
+        with batch.changeset() as changeset:
+            for our_id, body in bodies.items():
+                changeset.add("PATCH", f"{rows.SMS_SET}({our_id})", dict(body))
+            for attempt_id, body in attempts.items():
+                changeset.add("PATCH", f"{rows.ATTEMPT_SET}({attempt_id})", dict(body))
+        self._execute(batch, "bulk_write_sending")
 
-    def commit(self, outcomes: Mapping[str, Mapping[str, Any]], bulk_id: str | None = None,
-               progress: Mapping[str, Any] | None = None) -> None:
-        """Row outcomes and the bulk's progress in one atomic change set (one request)."""
+    def commit(self, outcomes: Mapping[str, Mapping[str, Any]], attempts: Mapping[str, Mapping[str, Any]] | None = None,
+               bulk_id: str | None = None, progress: Mapping[str, Any] | None = None) -> None:
+        """Row outcomes, their attempts' outcomes and the bulk's progress in one atomic change set (one request)."""
         batch = self._client.batch()
         with batch.changeset() as changeset:
             for our_id, body in outcomes.items():
                 changeset.add("PATCH", f"{rows.SMS_SET}({our_id})", dict(body))
+            for attempt_id, body in (attempts or {}).items():
+                changeset.add("PATCH", f"{rows.ATTEMPT_SET}({attempt_id})", dict(body), headers={"If-Match": "*"})
             if bulk_id is not None and progress is not None:
                 changeset.add("PATCH", f"{rows.BULK_SET}({bulk_id})", dict(progress), headers={"If-Match": "*"})
+        self._execute(batch, "bulk_commit")
+
+    def _execute(self, batch: Batch, operation: str) -> None:
         if len(batch) == 0:
             return
         for result in self._client.execute(batch):
-            result.raise_for_status("bulk_commit")
+            result.raise_for_status(operation)
 
     def update_bulk(self, bulk_id: str, body: Mapping[str, Any]) -> None:
         self._client.update(rows.BULK_SET, bulk_id, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id
+from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
 from dataverse_schema import sms as schema
 
 
@@ -66,3 +66,16 @@ def bulk_rows(client: DataverseClient, bulk_id: str) -> list[dict]:
     return list(client.query("comms_smses", select=["activityid", "comms_phonenumber", "comms_smsstatus",
                                                      "comms_message", "comms_providermessageid", "comms_error"],
                              filter=f"_comms_smsbulkid_value eq {bulk_id}"))
+
+
+def attempt_rows(client: DataverseClient, sms_ids: list[str]) -> list[dict]:
+    """The SMS process rows of ``sms_ids``, first attempt first."""
+    found: list[dict] = []
+    for start in range(0, len(sms_ids), 50):
+        chunk = [uuid.UUID(i) for i in sms_ids[start : start + 50]]
+        found += client.query("comms_smsprocesses", select=[
+            "comms_smsprocessid", "_comms_smsid_value", "comms_attempt", "comms_attemptkey", "comms_attemptstatus",
+            "comms_providermessageid", "comms_errorcode", "comms_error", "comms_requestedon", "comms_acceptedon",
+            "comms_reconciledon", "_comms_smsproviderid_value"],
+            filter=odata.in_("_comms_smsid_value", chunk), orderby=["comms_attempt asc"])
+    return found

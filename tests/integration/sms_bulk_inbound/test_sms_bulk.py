@@ -72,6 +72,8 @@ def test_uninterrupted_bulk_texts_every_member_once(client, session, kavenegar: 
     assert record["comms_bulkstate"] == schema.BULK_STATE.value_of("Completed")
     rows = seed.bulk_rows(client, bulk_id)
     assert len(rows) == 35 and all(r["comms_providermessageid"] for r in rows)
+    assert_one_accepted_attempt_per_message(client, bulk_id, kavenegar, account_id)
+    assert sorted(local for local, _, _, _ in kavenegar.sent) == sorted(f"sms-{r['activityid']}-1" for r in rows)
 
 
 def test_template_per_recipient_and_skips(client, session, kavenegar: FakeKavenegar) -> None:
@@ -123,6 +125,27 @@ def test_interrupted_bulk_resumes_without_duplicate_or_gap(client, session, kave
     assert Counter(kavenegar.receptors()) == expected_receptors(47)
     record = state_of(client, bulk_id)
     assert (record["comms_sentcount"], record["comms_failedcount"]) == (47, 0)
+    assert_one_accepted_attempt_per_message(client, bulk_id, kavenegar, account_id)
+
+
+ACCEPTED = schema.ATTEMPT_STATUS.value_of("Accepted by provider")
+
+
+def assert_one_accepted_attempt_per_message(client, bulk_id: str, fake: FakeKavenegar, account_id: str) -> None:
+    """Every message the provider took has exactly one accepted SMS process row, under the id the provider got,
+    with the provider's message id; every id the provider was given has its row; none is left open."""
+    sms_rows = {r["activityid"]: r for r in seed.bulk_rows(client, bulk_id)}
+    attempts = seed.attempt_rows(client, list(sms_rows))
+    accepted = [a for a in attempts if a["comms_attemptstatus"] == ACCEPTED]
+    assert Counter(a["_comms_smsid_value"] for a in accepted) == Counter({i: 1 for i in sms_rows})
+    taken = {local: message_id for local, _, _, message_id in fake.sent}
+    for attempt in accepted:
+        assert attempt["comms_providermessageid"] == str(taken[attempt["comms_attemptkey"]])
+        assert attempt["comms_providermessageid"] == sms_rows[attempt["_comms_smsid_value"]]["comms_providermessageid"]
+        assert attempt["_comms_smsproviderid_value"] == account_id and attempt["comms_requestedon"]
+    keys = {a["comms_attemptkey"] for a in attempts}
+    assert set(taken) <= keys
+    assert not [a for a in attempts if a["comms_attemptstatus"] == schema.ATTEMPT_STATUS.value_of("Sending")]
 
 
 def _run_with_fault(client, session, account_id, bulk_id, fake: FakeKavenegar, arm):
