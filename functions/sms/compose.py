@@ -11,20 +11,31 @@ whose words go onto the record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from connectors.dataverse import ValidationError
+from connectors.dataverse import NotFoundError, ValidationError
 from domain.numbers import NumberPlan, normalise
 from domain.sms.recipients import Recipient, RecipientError, resolve_recipient
+from domain.sms.related import (
+    MAX_HOPS,
+    Known,
+    Resolved,
+    Root,
+    TableShape,
+    first_hops,
+    lookup_target,
+    resolve_paths,
+)
 from domain.sms.segments import SegmentCount, count_segments
 from domain.sms.templates import (
     Calendar,
     RenderOptions,
+    Template,
     TemplateError,
-    flatten_fields,
+    TemplateRenderError,
     parse_template,
     render,
 )
@@ -76,19 +87,25 @@ class Composer:
     def compose(self, sms: SmsRow) -> Composed:
         """Resolve the recipient and fill the text; raises :class:`ComposeError`."""
         record_link = self._recipient_link(sms)
-        record = self._store.record(record_link) if record_link else {}
+        is_filled = sms.segments is not None and bool(sms.message)
+        template, is_jalali, syntax = (None, True, None) if is_filled else self._parsed(sms)
+        known = Known()
+        record = self._read(record_link, self._hops(template, sms, record_link, is_recipient=True),
+                            known.records) if record_link else {}
         recipient = self._resolve(sms, record_link, record)
-        if sms.segments is not None and sms.message:
+        if is_filled:
             # Parts already counted: the text was filled before (an earlier attempt or a bulk send) and is sent
             # as written; filling it again would parse customer data as placeholders.
-            return Composed(recipient.mobile, sms.message, count_segments(sms.message), False)
-        text, is_jalali = self._source_text(sms)
-        fields = self._fields(sms, record_link, record)
+            return Composed(recipient.mobile, str(sms.message), count_segments(str(sms.message)), False)
+        if template is None:
+            raise ComposeError(f"the text cannot be filled: {syntax} | {syntax.message_fa}") if syntax else \
+                ComposeError("the SMS has no text")
+        fields = self._fields(sms, template, record_link, record, known)
         options = RenderOptions(calendar=Calendar.JALALI if is_jalali else Calendar.GREGORIAN, tz=self._tz)
         try:
-            rendered = render(parse_template(text), fields, options)
+            rendered = render(template, fields, options)
         except TemplateError as exc:
-            raise ComposeError(f"the text cannot be filled: {exc} | {exc.message_fa}") from None
+            raise _fill_error(exc) from None
         return Composed(recipient.mobile, rendered.text, rendered.segments, True)
 
     def route(self, sms: SmsRow) -> Route:
@@ -137,6 +154,14 @@ class Composer:
             raise ComposeError(f"{resolved.reason} | {resolved.reason_fa}")
         return resolved
 
+    def _parsed(self, sms: SmsRow) -> tuple[Template | None, bool, TemplateError | None]:
+        """The template to fill; a syntax error is kept so recipient problems are reported first."""
+        text, is_jalali = self._source_text(sms)
+        try:
+            return parse_template(text), is_jalali, None
+        except TemplateError as exc:
+            return None, is_jalali, exc
+
     def _source_text(self, sms: SmsRow) -> tuple[str, bool]:
         if sms.template_id:
             template = self._store.template(sms.template_id)
@@ -145,21 +170,91 @@ class Composer:
             raise ComposeError("the SMS has no text and no template | پیامک متن یا قالب ندارد")
         return sms.message, True
 
-    def _fields(self, sms: SmsRow, link: RecordLink | None, record: Mapping[str, Any]) -> dict[str, object]:
-        records: dict[str, Any] = {key: field_value(value) for key, value in record.items()}
-        if link is not None:
-            records[link.table] = dict(records)
-            records["recipient"] = dict(records)
+    def _read(self, link: RecordLink, lookups: Iterable[str], known: dict[tuple[str, str], Mapping[str, Any]]
+              ) -> dict[str, Any]:
+        """One read of a record, expanding the lookups the template follows first (SMS-12)."""
+        shape = self._store.table_shape(link.table) if lookups else None
+        expand = {nav for lookup in lookups if shape for nav in shape.navigations(lookup)}
+        try:
+            record = self._store.record(link, expand)
+        except ValidationError:
+            if not expand:
+                raise
+            # a relationship with a navigation name of its own: read plainly, follow the lookups by id
+            record = self._store.record(link)
+        for lookup in lookups:
+            target = lookup_target(record, lookup, shape) if shape else None
+            nested = record.get(shape.lookups.get(lookup, {}).get(target[0], "")) if shape and target else None
+            if target and isinstance(nested, Mapping):
+                known[target] = nested
+        return record
+
+    @staticmethod
+    def _hops(template: Template | None, sms: SmsRow, link: RecordLink | None, *, is_recipient: bool) -> set[str]:
+        """The lookups the template follows first from the recipient (or the regarding) record."""
+        if template is None:
+            return set()
+        roots = _roots(sms, link, {}, {})
+        start = roots.get("recipient" if is_recipient else "regarding")
+        by_root = first_hops(template, roots, "recipient" if link else None)
+        return {hop for name, hops in by_root.items() if roots[name] is start for hop in hops}
+
+    def _fields(self, sms: SmsRow, template: Template, link: RecordLink | None,
+                record: Mapping[str, Any], known: Known) -> dict[str, object]:
+        """Placeholder values from the recipient, the regarding record and records related to them."""
+        regarding: Mapping[str, Any] = {}
         if sms.regarding is not None and sms.regarding != link:
             try:
-                regarding = self._store.record(sms.regarding)
+                regarding = self._read(sms.regarding, self._hops(template, sms, link, is_recipient=False),
+                                       known.records)
             except ValidationError as exc:
                 raise ComposeError(f"the regarding record cannot be read: {exc}") from None
-            records["regarding"] = {key: field_value(value) for key, value in regarding.items()}
-            records.setdefault(sms.regarding.table, records["regarding"])
-        elif link is not None:
-            records["regarding"] = records[link.table]
-        return flatten_fields(records)
+        roots = _roots(sms, link, record, regarding)
+        resolved = self._resolve_paths(template, roots, known, "recipient" if link else None)
+        if resolved.problems:
+            raise _fill_error(TemplateRenderError(resolved.problems))
+        return {path: field_value(value) for path, value in resolved.fields.items()}
+
+    def _resolve_paths(self, template: Template, roots: Mapping[str, Root], known: Known,
+                       recipient: str | None) -> Resolved:
+        """Read shapes and related records until every path is resolved; each record at most once."""
+        for _ in range(2 * MAX_HOPS + 2):
+            resolved = resolve_paths(template, roots, known, recipient)
+            if not resolved.needs:
+                return resolved
+            for table in resolved.needs.shapes:
+                known.shapes[table] = self._table_shape(table)
+            for table, record_id in resolved.needs.records:
+                known.records[(table, record_id)] = self._related(table, record_id)
+        raise ComposeError("the template's related fields could not be resolved")
+
+    def _table_shape(self, table: str) -> TableShape:
+        try:
+            return self._store.table_shape(table)
+        except NotFoundError:
+            raise ComposeError(f"the table {table} does not exist in Dataverse") from None
+
+    def _related(self, table: str, record_id: str) -> Mapping[str, Any]:
+        try:
+            return self._store.record(RecordLink(table, record_id))
+        except NotFoundError:
+            raise ComposeError(f"a related {table} record ({record_id}) no longer exists") from None
+
+
+def _roots(sms: SmsRow, link: RecordLink | None, record: Mapping[str, Any],
+           regarding: Mapping[str, Any]) -> dict[str, Root]:
+    """Root names a placeholder path may start with: the recipient's table, ``recipient``, ``regarding``."""
+    roots: dict[str, Root] = {}
+    if link is not None:
+        roots[link.table] = roots["recipient"] = roots["regarding"] = Root(link.table, record)
+    if sms.regarding is not None and sms.regarding != link:
+        roots["regarding"] = Root(sms.regarding.table, regarding)
+        roots.setdefault(sms.regarding.table, roots["regarding"])
+    return roots
+
+
+def _fill_error(exc: TemplateError) -> ComposeError:
+    return ComposeError(f"the text cannot be filled: {exc} | {exc.message_fa}")
 
 
 def _same(left: str | None, right: str | None) -> bool:

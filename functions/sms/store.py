@@ -18,6 +18,7 @@ from typing import Any
 
 import dataverse_schema
 from connectors.dataverse import DataverseClient, PreconditionFailedError, RecordId, UpsertMode, bind, odata
+from domain.sms.related import TableShape
 from functions.sms.rows import (
     OUTGOING,
     AttemptRow,
@@ -30,6 +31,7 @@ from functions.sms.rows import (
     parse_when,
     when_text,
 )
+from functions.sms.shapes import read_table_shape
 
 SMS_SET = "comms_smses"
 ATTEMPT_SET = "comms_smsprocesses"
@@ -56,6 +58,7 @@ class SmsStore:
     def __init__(self, client: DataverseClient) -> None:
         self._client = client
         self._entity_sets: dict[str, str] = {}
+        self._shapes: dict[str, TableShape] = {}
 
     # -- the SMS activity ----------------------------------------------------------------------
 
@@ -195,6 +198,12 @@ class SmsStore:
         """Every column of a recipient or regarding record, with the named lookups expanded."""
         return self._client.retrieve(self.entity_set(link.table), RecordId(link.record_id),
                                      expand=sorted(expand) or None)
+
+    def table_shape(self, table: str) -> TableShape:
+        """A table's columns and lookup navigations for template placeholders (SMS-12), read once per worker."""
+        if table not in self._shapes:
+            self._shapes[table] = read_table_shape(self._client, table)
+        return self._shapes[table]
 
     def entity_set(self, table: str) -> str:
         """The entity set of any table, from the schema registry or (for customised tables) the metadata."""

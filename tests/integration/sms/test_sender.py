@@ -9,19 +9,24 @@ the account's policy; two workers never both claim one SMS.
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
+from urllib.parse import parse_qs, unquote
 
 import pytest
 import requests
 import responses
 from responses import matchers
 
-from connectors.dataverse import DataverseClient
-from functions.sms import SendResult, SmsRuntime, attempt_key
+from connectors.dataverse import DataverseClient, StaticToken
+from emulator.server import EmulatorServer
+from functions.sms import SendResult, SmsRuntime, attempt_key, build_sms_runtime
 from functions.sms.rows import AttemptStatus, SmsStatus
 from functions.sms.sender import SmsSender
 from functions.sms.sweep import sweep
 
 from .conftest import (
+    ENVIRON,
     KAVENEGAR,
     KAVENEGAR_KEY,
     TWILIO,
@@ -263,3 +268,95 @@ def test_the_provider_key_never_reaches_logs_or_records(
 
     assert KAVENEGAR_KEY not in caplog.text
     assert KAVENEGAR_KEY not in str(sms(client, sms_id)) and KAVENEGAR_KEY not in str(attempts(client, sms_id))
+
+
+class CountingSession(requests.Session):
+    """A real session that notes every GET's path, to count the reads a message costs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gets: list[str] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if request.method == "GET":
+            self.gets.append(unquote(str(request.path_url)))
+        return super().send(request, **kwargs)
+
+
+def related_runtime(emulator: EmulatorServer, clock: Clock) -> tuple[SmsRuntime, CountingSession]:
+    session = CountingSession()
+    client = DataverseClient(base_url=emulator.origin, session=session, token_provider=StaticToken("t"), retry=None)
+    return build_sms_runtime(client, requests.Session(), ENVIRON, clock), session
+
+
+def add_account_with_contact(client: DataverseClient, **account: Any) -> tuple[str, str]:
+    boss = add_contact(client, "09120000001", first="Sara")
+    account_id = client.create("accounts", {"name": "Acme Trading", "primarycontactid@odata.bind":
+                                            f"/contacts({boss})", **account})
+    contact_id = add_contact(client, **{"parentcustomerid_account@odata.bind": f"/accounts({account_id})"})
+    return account_id, contact_id
+
+
+def test_placeholders_reach_through_lookups_with_one_read_per_record(
+        client: DataverseClient, emulator: EmulatorServer, clock: Clock, wire: responses.RequestsMock) -> None:
+    add_provider(client)
+    account_id, contact_id = add_account_with_contact(client)
+    text = "{firstname} of {contact.parentcustomerid.name}, ask {contact.parentcustomerid.primarycontactid.firstname}"
+    sms_id = add_sms(client, contact_id, text)
+    wire.post(SEND, json=accepted(9, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
+        {"message": "Ali of Acme Trading, ask Sara"}, strict_match=False)])
+    runtime, session = related_runtime(emulator, clock)
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+    record_reads = [p for p in session.gets if "/contacts(" in p or "/accounts(" in p]
+    # the contact (its account expanded in the same read), then the account's primary contact by id
+    assert len([p for p in record_reads if contact_id in p]) == 1
+    assert not [p for p in record_reads if account_id in p] and len(record_reads) == 2
+
+
+def test_a_related_date_through_the_regarding_record_is_written_in_the_jalali_calendar(
+        client: DataverseClient, emulator: EmulatorServer, clock: Clock, wire: responses.RequestsMock) -> None:
+    add_provider(client)
+    account_id, contact_id = add_account_with_contact(client)
+    case_id = client.create("incidents", {"title": "Renewal", "customerid_account@odata.bind": f"/accounts({account_id})"})
+    sms_id = add_sms(client, contact_id, "{regarding.title}: {regarding.customerid.createdon|jalali}",
+                     **{"regardingobjectid_incident_comms_sms@odata.bind": f"/incidents({case_id})"})
+    sent: list[str] = []
+
+    def jalali_text(request: requests.PreparedRequest) -> tuple[bool, str]:
+        sent.append(parse_qs(str(request.body))["message"][0])
+        return bool(re.fullmatch(r"Renewal: 14\d\d/\d\d/\d\d", sent[-1])), sent[-1]
+    wire.post(SEND, json=accepted(4, attempt_key(sms_id, 1)), match=[jalali_text])
+    runtime, _ = related_runtime(emulator, clock)
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT, sent
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("{contact.parentcustomerid.nmae}", "{contact.parentcustomerid.nmae}: account has no column nmae"),
+    ("{contact.firstname.x}", "firstname on contact is not a lookup"),
+    ("{contact.parentcustomerid}", "parentcustomerid on contact is a lookup"),
+    ("{contact.parentcustomerid.parentaccountid.name}", "parentaccountid is empty on the account"),
+    ("{a.b.c.d.e}", "at most 3 lookups"),
+])
+def test_a_wrong_or_empty_related_field_fails_the_sms_in_plain_words(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, text: str, expected: str) -> None:
+    add_provider(client)
+    _, contact_id = add_account_with_contact(client)
+    sms_id = add_sms(client, contact_id, text)
+
+    assert runtime.sender.send(sms_id).result is SendResult.FAILED
+    assert expected in sms(client, sms_id)["comms_error"] and len(wire.calls) == 0
+
+
+def test_an_empty_lookup_takes_the_placeholders_default_and_hostile_values_stay_text(
+        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+    add_provider(client)
+    hostile = "{contact.mobilephone} {{x}} {0.__class__}"
+    _, contact_id = add_account_with_contact(client, name=hostile)
+    sms_id = add_sms(client, contact_id, "{contact.parentcustomerid.name} / "
+                                         '{contact.parentcustomerid.parentaccountid.name|default:"no group"}')
+    wire.post(SEND, json=accepted(3, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
+        {"message": f"{hostile} / no group"}, strict_match=False)])
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT

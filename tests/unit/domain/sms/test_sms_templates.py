@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.sms.dates import format_date
+from domain.sms.related import Known, Needs, Root, TableShape, first_hops, resolve_paths
 from domain.sms.templates import (
     Calendar,
     RenderOptions,
@@ -191,3 +192,84 @@ def test_hostile_templates_only_ever_raise_template_errors(source: str, value: o
 def test_values_are_never_re_expanded(value: str) -> None:
     rendered = render(parse_template("[{a.b}]"), {"a.b": value, "a.c": "SECRET"}).text if value.strip() else None
     assert rendered is None or rendered == f"[{value}]"
+
+
+# -- placeholders through lookups (SMS-12) --------------------------------------------------------
+
+
+CONTACT = TableShape("contact", frozenset({"firstname", "parentcustomerid"}),
+                     {"parentcustomerid": {"account": "parentcustomerid_account", "contact": "parentcustomerid_contact"}})
+ACCOUNT = TableShape("account", frozenset({"name", "primarycontactid", "createdon"}),
+                     {"primarycontactid": {"contact": "primarycontactid"}})
+ACME = {"accountid": "a1", "name": "Acme", "_primarycontactid_value": None, "createdon": date(2024, 3, 20)}
+
+
+def contact_row(**extra: object) -> dict[str, object]:
+    return {"firstname": "Ali", "_parentcustomerid_value": "a1",
+            "_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account", **extra}
+
+
+def walk(source: str, row: dict[str, object], known: Known | None = None):  # noqa: ANN201
+    roots = {"contact": Root("contact", row), "recipient": Root("contact", row)}
+    known = known or Known({"contact": CONTACT, "account": ACCOUNT}, {("account", "a1"): ACME})
+    return resolve_paths(parse_template(source), roots, known, "recipient")
+
+
+def test_a_path_through_a_lookup_reads_the_related_records_column() -> None:
+    resolved = walk("{contact.parentcustomerid.name} {firstname} {recipient.parentcustomerid.createdon}", contact_row())
+    assert resolved.fields == {"contact.parentcustomerid.name": "Acme", "firstname": "Ali",
+                               "recipient.parentcustomerid.createdon": date(2024, 3, 20)}
+    assert not resolved.problems and not resolved.needs
+
+
+def test_what_is_not_yet_read_is_asked_for_not_guessed() -> None:
+    resolved = walk("{contact.parentcustomerid.name}", contact_row(), Known())
+    assert resolved.needs == Needs(shapes=frozenset({"contact"})) and not resolved.fields
+    resolved = walk("{contact.parentcustomerid.name}", contact_row(), Known({"contact": CONTACT}))
+    assert resolved.needs == Needs(records=frozenset({("account", "a1")})) and not resolved.fields
+    resolved = walk("{contact.parentcustomerid.name}", contact_row(), Known({"contact": CONTACT}, {("account", "a1"): ACME}))
+    assert resolved.needs == Needs(shapes=frozenset({"account"})) and not resolved.fields
+
+
+def test_an_expanded_lookup_names_its_table_without_the_annotation() -> None:
+    row = {"_parentcustomerid_value": "a1", "parentcustomerid_account": {"name": "Acme"}, "parentcustomerid_contact": None}
+    assert walk("{contact.parentcustomerid.name}", row).fields == {"contact.parentcustomerid.name": "Acme"}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{contact.parentcustomerid.nmae}", "{contact.parentcustomerid.nmae}: account has no column nmae"),
+    ("{contact.lastname}", "contact has no column lastname"),
+    ("{contact.firstname.name}", "firstname on contact is not a lookup"),
+    ("{contact.parentcustomerid}", "parentcustomerid on contact is a lookup"),
+    ("{contact.parentcustomerid.primarycontactid.firstname}", "primarycontactid is empty on the account"),
+    ("{parentcustomerid.primarycontactid.parentcustomerid.primarycontactid.x}", "at most 3 lookups"),
+    ("{__class__.x}", "is not a field path"),
+])
+def test_wrong_names_and_empty_lookups_are_plain_errors(source: str, expected: str) -> None:
+    try:
+        resolved = walk(source, contact_row())
+    except TemplateSyntaxError as exc:
+        assert expected in str(exc)
+        return
+    assert expected in "; ".join(p.message for p in resolved.problems) and not resolved.fields
+
+
+def test_an_empty_lookup_takes_the_default_and_a_hostile_value_stays_text() -> None:
+    hostile = {**ACME, "name": "{contact.firstname} {0.__class__} %s"}
+    known = Known({"contact": CONTACT, "account": ACCOUNT}, {("account", "a1"): hostile})
+    source = '{contact.parentcustomerid.name} {contact.parentcustomerid.primarycontactid.firstname|default:"-"}'
+    resolved = walk(source, contact_row(), known)
+    assert not resolved.problems and not resolved.needs
+    assert render(parse_template(source), resolved.fields).text == "{contact.firstname} {0.__class__} %s -"
+
+
+def test_without_a_recipient_a_bare_path_says_there_is_nothing_to_read() -> None:
+    resolved = resolve_paths(parse_template("{firstname}"), {}, Known(), None)
+    assert "no recipient or regarding record" in resolved.problems[0].message
+
+
+def test_first_hops_are_the_lookups_to_expand_on_each_roots_one_read() -> None:
+    template = parse_template("{contact.parentcustomerid.name} {parentcustomerid.x.y} {firstname} {regarding.a.b}")
+    roots = {"contact": Root("contact", {}), "recipient": Root("contact", {}), "regarding": Root("incident", {})}
+    assert first_hops(template, roots, "recipient") == {"contact": {"parentcustomerid"}, "recipient": {"parentcustomerid"},
+                                                        "regarding": {"a"}}

@@ -1,0 +1,50 @@
+"""A table's columns and lookup navigations, read from the Dataverse metadata (SMS-12).
+
+Template placeholders are checked against these names, and lookups are
+followed through the navigation property each target table has. Two metadata
+reads per table, kept for the life of the worker (the schema changes only on a
+solution import, after which the Functions host restarts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.dataverse import DataverseClient, odata
+from domain.sms.related import TableShape
+
+_LOOKUPS = "Microsoft.Dynamics.CRM.LookupAttributeMetadata"
+
+
+def read_table_shape(client: DataverseClient, table: str) -> TableShape:
+    """Read ``table``'s column names and lookup targets; raises the client's errors (``NotFoundError``: no table)."""
+    base = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})/Attributes"
+    columns = _rows(client, base, "LogicalName")
+    lookups = _rows(client, f"{base}/{_LOOKUPS}", "LogicalName,SchemaName,AttributeType,IsCustomAttribute,Targets")
+    return TableShape(table, frozenset(str(row["LogicalName"]) for row in columns),
+                      {str(row["LogicalName"]): _navigations(table, row) for row in lookups})
+
+
+def _rows(client: DataverseClient, path: str, select: str) -> list[Mapping[str, Any]]:
+    body = client.request("GET", path, params={"$select": select}, operation="metadata").json()
+    return [row for row in body.get("value", []) if isinstance(row, Mapping) and "LogicalName" in row]
+
+
+def _navigations(table: str, row: Mapping[str, Any]) -> dict[str, str]:
+    """Target table → navigation property, by Dataverse's naming of lookup navigations.
+
+    A customer or other many-table lookup has one property per target
+    (``parentcustomerid_account``); ``regardingobjectid`` is named after the
+    activity too; any other lookup has one property, its logical name (its
+    schema name when custom).
+    """
+    name = str(row["LogicalName"])
+    targets = [str(t) for t in row.get("Targets") or [] if isinstance(t, str)]
+    kind = row.get("AttributeType")
+    if name == "regardingobjectid":
+        return {t: f"regardingobjectid_{t}_{table}" for t in targets}
+    if kind == "Customer" or (len(targets) > 1 and kind != "Owner"):
+        return {t: f"{name}_{t}" for t in targets}
+    base = str(row.get("SchemaName") or name) if row.get("IsCustomAttribute") else name
+    return {t: base for t in targets}
