@@ -1,5 +1,6 @@
 """SFTP recordings against a real OpenSSH server on loopback, and the fetched file landing in the
-Dataverse emulator through the outbox and the drainer (CALL-28)."""
+Dataverse emulator through the outbox and the drainer, once, even across a restart and with two
+environments (CALL-28)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import base64
 import logging
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,8 +18,9 @@ import requests
 
 from bridge.drainer import Drainer
 from bridge.outbox import Outbox, OutboxItem
+from bridge.recording_jobs import RecordingJobs
 from bridge.recordings import STATUS_ATTACHED, RecordingFetcher, RecordingPolicy, note_id, phonecall_key
-from connectors.dataverse import AlternateKey, DataverseClient, RecordId, StaticToken
+from connectors.dataverse import AlternateKey, DataverseClient, RecordId, StaticToken, odata
 from connectors.errors import AuthError, NotSentError
 from connectors.recordings import (
     FileTooLargeError,
@@ -201,3 +204,58 @@ def test_a_late_recording_is_attached_to_the_phone_call_in_dataverse(
     assert row["comms_sourcepath"] == f"{sshd.folder}/2025/02/11/{name}"
     assert row["_comms_phonecallid_value"] == call["activityid"]
     assert row["comms_noteid"] == note_id(update.record, name)
+
+
+# -- a restart mid-wait, and one download for two environments ---------------------------------
+
+
+def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(
+        sshd: SshServer, tmp_path: Path) -> None:
+    start = datetime(2025, 2, 12, 9, 0, 1, tzinfo=TEHRAN)
+    update = ended_call("1739338201.55", start)
+    name = "in-02188776655-3201-20250212-090001-1739338201.55.wav"
+    content = b"RIFF" + bytes(range(256)) * 32
+    system = TelephonySystemSettings("tehran-sftp", name="Tehran", recording=RecordingSettings(
+        RecordingSource.SFTP, sshd.host, sshd.port, f"{sshd.folder}/YYYY/MM/DD", attach=True))
+    environments = {"prod": system, "branch": system}
+    policy = RecordingPolicy(first_delay_s=0.3, retry_base_s=0.1, retry_max_s=0.2, give_up_after_s=20,
+                             stable_wait_s=0.05)
+    with (EmulatorServer(tmp_path / "prod.db", faults=FaultPlan.none(), key_activation_s=0.0) as prod,
+          EmulatorServer(tmp_path / "branch.db", faults=FaultPlan.none(), key_activation_s=0.0) as branch,
+          Outbox(tmp_path / "outbox.db") as outbox):
+        for env in environments:
+            outbox.put(OutboxItem(env, "phonecalls", phonecall_key(update.record), {"subject": "Call"}))
+
+        def fetcher() -> RecordingFetcher:
+            return RecordingFetcher(outbox=outbox, stores={"tehran-sftp": SftpRecordingStore(settings(sshd))},
+                                    jobs=RecordingJobs(tmp_path / "recording-jobs.db"), policy=policy)
+
+        async def stopped_mid_wait() -> None:
+            first = fetcher()
+            first.fetch_for(update, environments)
+            await asyncio.sleep(0.1)
+            await first.aclose()
+
+        async def restarted() -> int:
+            second = fetcher()
+            count = await second.resume()
+            await second.wait_idle()
+            await second.aclose()
+            return count
+
+        asyncio.run(stopped_mid_wait())
+        recording(sshd, "2025/02/12", name, content)
+        assert asyncio.run(restarted()) == 1 and asyncio.run(restarted()) == 0
+        clients = {}
+        for env, server in (("prod", prod), ("branch", branch)):
+            clients[env] = DataverseClient(base_url=server.origin, session=requests.Session(),
+                                           token_provider=StaticToken("bridge"), timeout=(2.0, 10.0), retry=None)
+            assert Drainer(outbox, clients[env], env, base_backoff_s=0.05).drain_until_empty(timeout_s=10)
+        assert outbox.dead_letters() == []
+        for client in clients.values():
+            call = client.retrieve("phonecalls", phonecall_key(update.record), select=["activityid"])
+            notes = list(client.query("annotations", select=["annotationid", "documentbody"],
+                                      filter=odata.eq("_objectid_value", uuid.UUID(call["activityid"]))))
+            assert [n["annotationid"] for n in notes] == [note_id(update.record, name)]
+            assert base64.b64decode(notes[0]["documentbody"]) == content
+            assert client.count("comms_callrecordings", odata.eq("comms_pbxcallid", "1739338201.55")) == 1
