@@ -1,4 +1,5 @@
-"""The console in headless Chromium: a ringing call pops up, the dialer reaches the CommandPort, CIF hooks fire.
+"""The console in headless Chromium: a ringing call pops up and is answered by click, the dialer reaches the
+CommandPort, CIF hooks fire.
 
 Also takes the screenshot shown in docs/console.md: into the test's temporary folder, and into
 docs/images/console.png when COMMS_UPDATE_SCREENSHOTS=1 (so a test run never edits the checkout).
@@ -34,6 +35,8 @@ pytestmark = pytest.mark.integration
 
 CHROMIUM = "/usr/bin/chromium"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "images" / "console.png"
+# Read at import: the autouse fixture in tests/conftest.py clears COMMS_* variables before each test runs.
+UPDATE_SCREENSHOTS = os.environ.get("COMMS_UPDATE_SCREENSHOTS") == "1"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 FAKE_CIF_LIBRARY = """
@@ -126,8 +129,13 @@ def test_console_pops_up_a_ringing_call_and_dials(browser, tmp_path):
         assert "علی رضایی" in popup.inner_text()
         assert page.locator(".popup[data-key='pbx1:r1'] a.button").get_attribute("href").endswith(
             "pagetype=entityrecord")
-        page.click(".popup[data-key='pbx1:r1'] button.small")
+        page.click(".popup[data-key='pbx1:r1'] button.small:not(.answer)")
         page.wait_for_selector(".popup .card h4")
+        assert page.locator(".call[data-key='pbx1:r1'] button.answer").count() == 1  # in the live list too
+
+        page.click(".popup[data-key='pbx1:r1'] button.answer")  # answer by click (CALL-06)
+        page.locator("#dial-status", has_text="picking up").wait_for()
+        assert console.port_calls.answers == [("pbx1", "200", "PJSIP/200")]
 
         page.fill("#dial-number", "09121234567")
         page.click("#dial-button")
@@ -136,7 +144,7 @@ def test_console_pops_up_a_ringing_call_and_dials(browser, tmp_path):
 
         page.click("#lang-toggle")
         page.wait_for_selector("html[dir='rtl']")
-        shot = DOCS_SCREENSHOT if os.environ.get("COMMS_UPDATE_SCREENSHOTS") == "1" else tmp_path / "console.png"
+        shot = DOCS_SCREENSHOT if UPDATE_SCREENSHOTS else tmp_path / "console.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000  # a rendered page, not a blank
