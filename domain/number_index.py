@@ -13,9 +13,16 @@ Tie-break when several records carry a number, in this order:
 4. the record id, so the answer is deterministic.
 The winner is ``best``; the others are ``also_matched``.
 
+Speed (CALL-03: a pop-up while the phone rings): rules 2-4 do not depend on
+the call, so each number's records are kept already in that order, sorted
+when a record is added; a lookup only moves the extension user's records to
+the front (rule 1). Each record's id text and modification time are kept as
+the objects a lookup returns, so a lookup formats and converts nothing.
+
 Memory: numbers are int keys of one dict whose values are packed ints
-(record slot and column); record attributes live in flat arrays, owners and
-column names are interned. Pure: data in, answers out, no I/O.
+(record slot and column), or a tuple of them in rank order; record
+attributes live in flat per-slot lists and arrays, owners and column names
+are interned. Pure: data in, answers out, no I/O.
 """
 
 from __future__ import annotations
@@ -24,14 +31,16 @@ import uuid
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
-from domain.numbers import NumberPlan, PhoneNumber, normalise
+from domain.numbers import MAX_DIGITS, NumberPlan, PhoneNumber, normalise
 
 _COLUMN_BITS = 8
 _COLUMN_MASK = (1 << _COLUMN_BITS) - 1
 _FREE = -1
+#: Builds a named tuple from its fields without the generated ``__new__`` frame (the lookup's hot path).
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,12 @@ class RecordRef(NamedTuple):
     modified_on: datetime
 
 
-@dataclass(frozen=True)
-class Match:
-    """The result of a lookup: the chosen record and the others that share the number."""
+class Match(NamedTuple):
+    """The result of a lookup: the chosen record and the others that share the number (CALL-02, CALL-03).
+
+    A named tuple for the same reason as :class:`RecordRef`: a frozen
+    dataclass costs about a microsecond to build.
+    """
 
     best: RecordRef | None
     also_matched: tuple[RecordRef, ...] = ()
@@ -87,6 +99,7 @@ class NumberIndex:
             raise ValueError(f"duplicate table in {names}")
         self._plan = plan
         self._tables = tuple(tables)
+        self._table_names = tuple(names)
         self._table_rank = {t.name: i for i, t in enumerate(tables)}
         self._columns: list[str] = []
         self._column_index: dict[str, int] = {}
@@ -96,11 +109,11 @@ class NumberIndex:
         self._owners: list[str | None] = [None]
         self._owner_index: dict[str | None, int] = {None: 0}
         self._numbers: dict[int, int | tuple[int, ...]] = {}
-        self._slot_by_id: list[dict[int | str, int]] = [{} for _ in tables]
-        self._ids: list[int | str] = []
+        self._slot_by_id: list[dict[str, int]] = [{} for _ in tables]
+        self._ids: list[str] = []
+        self._modified: list[datetime | None] = []
         self._table_of = array("b")
         self._owner_of = array("I")
-        self._modified_of = array("q")
         self._keys_of: list[int | tuple[int, ...]] = []
         self._free_slots: list[int] = []
 
@@ -133,7 +146,7 @@ class NumberIndex:
         keys = self._keys_for(table, values)
         if not keys:
             return
-        slot = self._new_slot(table_idx, _id_key(record_id), owner_id, modified_on)
+        slot = self._new_slot(table_idx, _id_text(record_id), owner_id, modified_on)
         for key, column_idx in keys.items():
             self._add_number(key, slot << _COLUMN_BITS | column_idx)
         key_list = tuple(keys)
@@ -148,7 +161,7 @@ class NumberIndex:
 
     def remove(self, table: str, record_id: str) -> bool:
         """Drop a record's numbers; ``False`` when it was not indexed."""
-        slot = self._slot_by_id[self._table_idx(table)].pop(_id_key(record_id), None)
+        slot = self._slot_by_id[self._table_idx(table)].pop(_id_text(record_id), None)
         if slot is None:
             return False
         keys = self._keys_of[slot]
@@ -156,6 +169,7 @@ class NumberIndex:
             self._drop_number(key, slot)
         self._keys_of[slot] = _FREE
         self._ids[slot] = ""
+        self._modified[slot] = None
         self._free_slots.append(slot)
         return True
 
@@ -165,33 +179,33 @@ class NumberIndex:
         ``owner_id`` is the user of the extension the call is on: their
         records win ties (CALL-03, CALL-34).
         """
-        entries = self._numbers.get(_number_key(number))
+        entries = self._numbers.get(number if type(number) is int else _number_key(number))
         if entries is None:
             return NO_MATCH
-        if isinstance(entries, int):
-            return Match(self._ref(entries))
-        refs = sorted((self._ref(e) for e in _unique_records(entries)), key=self._rank_key(owner_id))
-        return Match(refs[0], tuple(refs[1:]))
+        if type(entries) is int:
+            return _new_tuple(Match, (self._ref(entries), ()))
+        owner_idx = self._owner_index.get(owner_id) if owner_id is not None else None
+        if owner_idx is not None:
+            entries = self._owners_first(entries, owner_idx)
+        ref = self._ref
+        return _new_tuple(Match, (ref(entries[0]), tuple([ref(e) for e in entries[1:]])))
 
-    def _rank_key(self, owner_id: str | None):
-        rank = self._table_rank
-
-        def key(ref: RecordRef) -> tuple[bool, int, float, str]:
-            is_other_owner = owner_id is None or ref.owner_id != owner_id
-            return is_other_owner, rank[ref.table], -ref.modified_on.timestamp(), ref.record_id
-
-        return key
+    def _owners_first(self, entries: tuple[int, ...], owner_idx: int) -> tuple[int, ...] | list[int]:
+        owner_of = self._owner_of
+        mine = [e for e in entries if owner_of[e >> _COLUMN_BITS] == owner_idx]
+        if not mine or len(mine) == len(entries):
+            return entries
+        return mine + [e for e in entries if owner_of[e >> _COLUMN_BITS] != owner_idx]
 
     def _ref(self, packed: int) -> RecordRef:
         slot = packed >> _COLUMN_BITS
-        record_id = self._ids[slot]
-        return RecordRef(
-            table=self._tables[self._table_of[slot]].name,
-            record_id=_guid_text(record_id) if isinstance(record_id, int) else record_id,
-            column=self._columns[packed & _COLUMN_MASK],
-            owner_id=self._owners[self._owner_of[slot]],
-            modified_on=datetime.fromtimestamp(self._modified_of[slot], UTC),
-        )
+        return _new_tuple(RecordRef, (
+            self._table_names[self._table_of[slot]],
+            self._ids[slot],
+            self._columns[packed & _COLUMN_MASK],
+            self._owners[self._owner_of[slot]],
+            self._modified[slot],
+        ))
 
     def _table_idx(self, table: str) -> int:
         try:
@@ -208,6 +222,7 @@ class NumberIndex:
         return self._column_index[column]
 
     def _keys_for(self, table: str, values: Mapping[str, str | None]) -> dict[int, int]:
+        """Number key → the first configured column carrying it: a record is listed once per number."""
         keys: dict[int, int] = {}
         for column in self._tables[self._table_rank[table]].columns:
             number = normalise(values.get(column), self._plan)
@@ -215,36 +230,38 @@ class NumberIndex:
                 keys.setdefault(number.key, self._column_index[column])
         return keys
 
-    def _new_slot(
-        self, table_idx: int, id_key: int | str, owner_id: str | None, modified_on: datetime
-    ) -> int:
+    def _new_slot(self, table_idx: int, record_id: str, owner_id: str | None, modified_on: datetime) -> int:
         owner_idx = self._owner_index.get(owner_id)
         if owner_idx is None:
             owner_idx = self._owner_index[owner_id] = len(self._owners)
             self._owners.append(owner_id)
-        modified_s = int(modified_on.timestamp())
         if self._free_slots:
             slot = self._free_slots.pop()
-            self._ids[slot], self._table_of[slot] = id_key, table_idx
-            self._owner_of[slot], self._modified_of[slot] = owner_idx, modified_s
+            self._ids[slot], self._modified[slot] = record_id, modified_on
+            self._table_of[slot], self._owner_of[slot] = table_idx, owner_idx
         else:
             slot = len(self._ids)
-            self._ids.append(id_key)
+            self._ids.append(record_id)
+            self._modified.append(modified_on)
             self._table_of.append(table_idx)
             self._owner_of.append(owner_idx)
-            self._modified_of.append(modified_s)
             self._keys_of.append(_FREE)
-        self._slot_by_id[table_idx][id_key] = slot
+        self._slot_by_id[table_idx][record_id] = slot
         return slot
+
+    def _rank_of(self, packed: int) -> tuple[int, float, str]:
+        """Rules 2-4: table order, most recent first, record id."""
+        slot = packed >> _COLUMN_BITS
+        modified = self._modified[slot]
+        return self._table_of[slot], -modified.timestamp() if modified else 0.0, self._ids[slot]
 
     def _add_number(self, key: int, packed: int) -> None:
         current = self._numbers.get(key)
         if current is None:
             self._numbers[key] = packed
-        elif isinstance(current, int):
-            self._numbers[key] = (current, packed)
         else:
-            self._numbers[key] = (*current, packed)
+            entries = (current, packed) if isinstance(current, int) else (*current, packed)
+            self._numbers[key] = tuple(sorted(entries, key=self._rank_of))
 
     def _drop_number(self, key: int, slot: int) -> None:
         current = self._numbers.get(key)
@@ -259,27 +276,13 @@ class NumberIndex:
             self._numbers[key] = kept[0] if len(kept) == 1 else kept
 
 
-def _unique_records(entries: tuple[int, ...]) -> list[int]:
-    """One entry per record (its first column), when a record carries a number twice."""
-    seen: dict[int, int] = {}
-    for packed in entries:
-        seen.setdefault(packed >> _COLUMN_BITS, packed)
-    return list(seen.values())
-
-
-def _id_key(record_id: str) -> int | str:
-    """Dataverse ids are GUIDs: keep them as one int instead of a 36-character string."""
+def _id_text(record_id: str) -> str:
+    """Dataverse ids are GUIDs, compared and returned in lower case; other ids are kept as given."""
     try:
-        parsed = uuid.UUID(record_id)
+        lowered = record_id.lower()
+        return lowered if str(uuid.UUID(lowered)) == lowered else record_id
     except (ValueError, AttributeError, TypeError):
         return record_id
-    return parsed.int if str(parsed) == record_id.lower() else record_id
-
-
-def _guid_text(value: int) -> str:
-    """``uuid.UUID(int=value)`` as text, without building the UUID object (twice as fast)."""
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _number_key(number: PhoneNumber | str | int) -> int:
@@ -288,4 +291,4 @@ def _number_key(number: PhoneNumber | str | int) -> int:
     if isinstance(number, PhoneNumber):
         return number.key
     digits = number.lstrip("+")
-    return int(digits) if digits.isdigit() else -1
+    return int(digits) if digits.isdecimal() and len(digits) <= MAX_DIGITS else -1
