@@ -191,7 +191,12 @@ class KavenegarProvider:
         return self._wire.parse("account/info", entries, lambda e: Credit(decimal(e["remaincredit"]), "IRR"))
 
     def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
-        """An inbound push (has ``from``) or a status callback (``messageid`` and ``status``, no ``from``)."""
+        """An inbound push (has ``from``) or a status callback (``messageid`` and ``status``, no ``from``).
+
+        A status callback may be a form or JSON (one object or a list); ``BadReplyError`` on anything else.
+        """
+        if _is_json(body, content_type):
+            return parse_status_push_json(body)
         if is_status_push(body):
             return parse_status_push(body)
         return parse_inbound_push(body)
@@ -274,17 +279,55 @@ def is_status_push(body: bytes) -> bool:
 def parse_status_push(body: bytes) -> list[WebhookItem]:
     """Parse the per-line "status callback URL" form POST into one delivery report (SMS-20).
 
-    Its payload is not documented (reference/sms.md §1.4); we read the fields of
-    ``sms/status`` entries: ``messageid``, ``status``, optional ``localid`` and
-    ``statustext``, as the fake provider sends them. ``BadReplyError`` on anything else.
+    Its payload is not documented (reference/sms.md §1.4, docs/sms-providers.md);
+    we read the fields of ``sms/status`` entries: ``messageid``, ``status``,
+    optional ``localid`` and ``statustext``. ``BadReplyError`` on anything else.
     """
     try:
         fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), strict_parsing=True).items()}
-        report = _report(fields)
-    except (UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise BadReplyError("status push is not a form with a numeric messageid and status", raw=body,
-                            system=SYSTEM, operation="webhook") from exc
-    return [report]
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad_status(body) from exc
+    return [_status_report(fields, body)]
+
+
+def parse_status_push_json(body: bytes) -> list[WebhookItem]:
+    """The same status callback as JSON: one ``sms/status``-shaped object, or a list of them (SMS-20)."""
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _bad_status(body) from exc
+    if isinstance(document, Mapping) and isinstance(document.get("entries"), list):
+        document = document["entries"]  # the REST envelope, should a push ever carry it
+    entries = document if isinstance(document, list) else [document]
+    if not entries or len(entries) > MAX_PUSHED_REPORTS:
+        raise _bad_status(body)
+    return [_status_report(entry, body) for entry in entries]
+
+
+MAX_PUSHED_REPORTS = 500  # sms/status answers at most 500 ids a call (reference/sms.md §1.5, code 414)
+
+
+def _status_report(entry: object, body: bytes) -> DeliveryReport:
+    if not isinstance(entry, Mapping):
+        raise _bad_status(body)
+    message_id, status = str(entry.get("messageid", "")), str(entry.get("status", ""))
+    local, text = entry.get("localid"), entry.get("statustext")
+    if not (message_id.isascii() and message_id.isdigit() and len(message_id) <= 20 and int(message_id) > 0
+            and status.isascii() and status.isdigit() and len(status) <= 4):
+        raise _bad_status(body)
+    if local is not None and not isinstance(local, str | int) or text is not None and not isinstance(text, str):
+        raise _bad_status(body)
+    return _report({"messageid": message_id, "status": status, "localid": local and str(local)[:100],
+                    "statustext": text[:200] if text else None})
+
+
+def _bad_status(body: bytes) -> BadReplyError:
+    return BadReplyError("status push is not a form or JSON with a numeric messageid and status", raw=body,
+                         system=SYSTEM, operation="webhook")
+
+
+def _is_json(body: bytes, content_type: str) -> bool:
+    return "json" in content_type.lower() or body.lstrip()[:1] in (b"{", b"[")
 
 
 def parse_inbound_push(body: bytes) -> list[WebhookItem]:

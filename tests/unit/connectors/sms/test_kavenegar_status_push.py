@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 
@@ -53,3 +55,46 @@ def test_malformed_status_callbacks_are_refused(kavenegar: KavenegarProvider, bo
 def test_bodies_that_are_neither_are_refused(kavenegar: KavenegarProvider, body: bytes) -> None:
     with pytest.raises(BadReplyError):
         kavenegar.parse_webhook(body, FORM)
+
+
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "sms" / "kavenegar"
+
+
+def test_the_form_fixture_is_one_delivered_report(kavenegar: KavenegarProvider) -> None:
+    [report] = kavenegar.parse_webhook((FIXTURES / "status_push_delivered.form").read_bytes(), FORM)
+
+    assert (report.provider_id, report.status, report.our_id) == ("8792343", DeliveryStatus.DELIVERED, "sms-1f2e-1")
+    assert report.reason == "رسیده به گیرنده"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8", "text/plain"])
+def test_a_json_status_callback_may_carry_several_reports(kavenegar: KavenegarProvider, content_type: str) -> None:
+    reports = kavenegar.parse_webhook((FIXTURES / "status_push_two.json").read_bytes(), content_type)
+
+    assert [(r.provider_id, r.status, r.our_id) for r in reports] == [
+        ("85463238", DeliveryStatus.DELIVERED, "sms-1f2e-1"), ("85463239", DeliveryStatus.FAILED, None)]
+
+
+def test_a_json_object_and_the_rest_envelope_are_read_too(kavenegar: KavenegarProvider) -> None:
+    [one] = kavenegar.parse_webhook(b'{"messageid": "7", "status": "4"}', "application/json")
+    [two] = kavenegar.parse_webhook(b'{"return": {"status": 200}, "entries": [{"messageid": 8, "status": 13}]}',
+                                    "application/json")
+
+    assert (one.status, two.status) == (DeliveryStatus.SENT_TO_OPERATOR, DeliveryStatus.FAILED)
+
+
+@pytest.mark.parametrize("body", [
+    b"{", b"[]", b"null", b"42", b'"x"', b"[1, 2]", b'{"messageid": 5}', b'{"status": 10}',
+    b'{"messageid": -5, "status": 10}', b'{"messageid": 0, "status": 10}', b'{"messageid": 5.5, "status": 10}',
+    b'{"messageid": true, "status": 10}', b'{"messageid": "\\u0661\\u0662", "status": 10}',
+    b'{"messageid": "' + b"9" * 5000 + b'", "status": 10}', b'{"messageid": 5, "status": "10; drop"}',
+    b'{"messageid": 5, "status": 10, "localid": {"$ne": 1}}', b'{"messageid": 5, "status": 10, "statustext": [1]}',
+    b"[" * 100_000, b"[" + b'{"messageid": 1, "status": 10},' * 500 + b'{"messageid": 1, "status": 10}]',
+    b'\xef\xbb\xbf{"messageid": 5, "status": 10}', b'{"messageid": "5", "status": "10"}\xff',
+    b"messageid=-5&status=10", b"messageid=%D9%A1&status=10",
+])
+def test_hostile_status_callbacks_are_refused(kavenegar: KavenegarProvider, body: bytes) -> None:
+    with pytest.raises(BadReplyError) as caught:
+        kavenegar.parse_webhook(body, "application/json" if body[:1] in b"[{" else FORM)
+
+    assert caught.value.raw and caught.value.raw in body.decode("utf-8", errors="replace")
