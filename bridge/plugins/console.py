@@ -1,5 +1,5 @@
 """Console plug-in: live calls and pop-ups for the browsers (LiveView listener + ConsoleServer task), with
-dial and listen / whisper carried out on the PBX (CALL-03, -05, -09, -29, -30, -31, -33, -34).
+dial, answer and listen / whisper carried out on the PBX (CALL-03, -05, -06, -09, -29, -30, -31, -33, -34).
 
 On when ``[console]`` is in the file. Callers are matched with the number index
 of each system's first environment; cards are read from that environment.
@@ -49,6 +49,14 @@ class BridgeCommands:
         await self._connector(system_key).originate(
             extension, dial_string(parsed.e164, plan), timeout_s=self._ring_timeout_s,
             action_id=f"console-{uuid.uuid4().hex}")
+
+    async def answer(self, system_key: str, extension: str, channel: str) -> None:
+        """Tell the phone ringing as ``extension`` (device ``channel`` when its CRM row names one) to pick up.
+
+        Report-only links (SMDR, caller-ID boxes) refuse in plain words; the AMI link sends it once.
+        """
+        await self._connector(system_key).answer(extension, channel=channel or None,
+                                                 action_id=f"console-answer-{uuid.uuid4().hex}")
 
     async def spy(self, system_key: str, supervisor_extension: str, target_channel: str, whisper: bool) -> None:
         """Ring the supervisor's extension, then listen to (or whisper into) ``target_channel``."""

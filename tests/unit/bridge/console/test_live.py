@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -193,14 +192,20 @@ def test_index_matcher_prefers_the_ringing_users_record():
     assert match(record(system_key="other"), replace(system(), key="other")).best is None
 
 
-def test_on_call_is_fast_with_many_browsers():
-    view = live(max_subscribers=200)
+def test_each_call_is_matched_once_however_many_browsers_listen():
+    # The ring-to-pop-up time with many browsers is a figure of bench/telephony.py; what keeps it flat is
+    # that a call's match and view are worked out once, not once per browser.
+    looked_up = []
+
+    def counting_matcher(record, system):
+        looked_up.append(record.call_id)
+        return contact_match()
+
+    view = LiveView(org_url=ORG, matcher=counting_matcher, user_names={AGENT_A: "Sara"}, max_subscribers=200)
     subs = [view.subscribe(Viewer(f"user-{n}")) for n in range(100)]
     pbx = system(CallVisibility.OWN_EXTENSION)
-    view.on_call(update(record(call_id="warm")), pbx)
-    started = time.perf_counter()
     for n in range(50):
         view.on_call(update(record(call_id=f"p{n}", revision=1)), pbx)
-    per_call_ms = (time.perf_counter() - started) * 1000 / 50
-    assert per_call_ms < 1.0, per_call_ms
+        view.on_call(update(record(call_id=f"p{n}", revision=2)), pbx)
+    assert looked_up == [f"p{n}" for n in range(50)]
     assert len(subs) == 100
