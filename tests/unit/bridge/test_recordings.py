@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -147,16 +146,14 @@ def test_on_call_returns_at_once_and_fetches_each_call_once(outbox: Outbox) -> N
     fetcher = RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store},
                                policy=RecordingPolicy(first_delay_s=0.05, stable_wait_s=0.001))
 
-    async def main() -> float:
-        began = time.perf_counter()
+    async def main() -> None:
         fetcher.on_call(ended(), system())
         fetcher.on_call(ended(), system())  # a replayed hang-up
-        spent = time.perf_counter() - began
+        # Returned before looking: the wait and the SFTP work happen in the fetch task, off the caller.
         assert fetcher.pending == 1 and store.looks == 0
         await fetcher.wait_idle()
-        return spent
 
-    assert asyncio.run(main()) < 0.005
+    asyncio.run(main())
     assert [i.entity_set for i in queued(outbox)] == ["annotations", "comms_callrecordings"]
 
 
