@@ -34,6 +34,7 @@ from functions.sms_inbound.rules import load_rules
 
 log = logging.getLogger(__name__)
 
+STORE_ATTEMPTS = 3
 _REPLYING = (ActionKind.AUTO_REPLY, ActionKind.SERVICE_REPLY, ActionKind.OPT_OUT, ActionKind.OPT_IN)
 
 
@@ -55,6 +56,7 @@ class InboundService:
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
         self._last_poll: dict[str, datetime] = {}
+        self._unstored: dict[str, list[InboundSms]] = {}
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -88,17 +90,39 @@ class InboundService:
         return report
 
     def poll(self, account: ProviderAccount) -> InboundReport:
-        """Fetch new messages from the provider and :meth:`receive` them (SMS-21)."""
-        mark = self.high_water_mark(account.account_key)
-        messages = account.provider.fetch_inbound()
-        self._last_poll[account.account_key] = self._clock()
+        """Fetch new messages from the provider and :meth:`receive` them, losing none (SMS-21).
+
+        Providers such as Kavenegar ``sms/receive`` hand out each message only
+        once, so: Dataverse is read (the high-water mark) before the provider is
+        asked; storing is retried within the call, and with the existence check
+        for every message (a failed attempt may have stored some); what still
+        could not be stored is kept and replayed first on the next poll. Storing
+        is keyed by (account, provider id), so a replay never duplicates.
+        """
+        key = account.account_key
+        mark = self.high_water_mark(key)  # also proves Dataverse answers before a read-once fetch
+        pending = self._unstored.pop(key, [])
         try:
-            return self.receive(account.account_key, messages, mark=mark)
+            messages = pending + list(account.provider.fetch_inbound())
         except ConnectorError:
-            # The provider marked these read: name them so a person can recover them from its panel.
-            log.error("inbound SMS fetched but not stored (account %s, provider ids %s)", account.account_key,
-                      ",".join(m.provider_id for m in messages)[:500], extra={"operation": "inbound_poll"})
+            if pending:
+                self._unstored[key] = pending
             raise
+        self._last_poll[key] = self._clock()
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                return self.receive(key, messages, mark=mark if attempt == 1 and not pending else None)
+            except ConnectorError as exc:
+                failure = exc
+        self._unstored[key] = messages
+        # Kept in this worker and replayed next poll; named here so a person can recover them should it stop.
+        log.error("inbound SMS fetched but not stored yet (account %s, provider ids %s); replayed next poll", key,
+                  ",".join(m.provider_id for m in messages)[:500], extra={"operation": "inbound_poll"})
+        raise failure
+
+    def unstored(self, account_key: str) -> list[InboundSms]:
+        """Messages fetched from a read-once source and not yet stored (replayed by the next :meth:`poll`)."""
+        return list(self._unstored.get(account_key, []))
 
     def poll_due(self) -> dict[str, InboundReport]:
         """Poll every account whose polling interval has passed (0 = the provider pushes; never polled)."""
