@@ -64,6 +64,7 @@ BULK_STATE = choices(
     ("Cancelled", "لغو شده"),
     default=0,
 )
+VIEW_KINDS = choices(("System view", "نمای سیستمی"), ("Personal view", "نمای شخصی"))
 CALENDARS = choices(("Gregorian", "میلادی"), ("Persian (Jalali)", "شمسی"), default=1)
 PROVIDER_STATUS = choices(
     ("Unknown", "نامشخص"),
@@ -170,14 +171,23 @@ SMS_TEMPLATE = custom_table(
 
 SMS_BULK = custom_table(
     "comms_SmsBulk", "SMS Bulk Send", "SMS Bulk Sends",
-    "One send to every member of a marketing list or campaign, with progress counters; an interrupted run "
-    "resumes from its cursor with no duplicate and no gap (SMS-08, SMS-10).",
+    "One send to every member of a marketing list, a campaign, a saved view or a FetchXML query, with "
+    "progress counters; an interrupted run resumes from its cursor with no duplicate and no gap (SMS-08, "
+    "SMS-10).",
     fa="ارسال گروهی پیامک", area=AREA_NAME, has_activities=True,
     primary_name=text("comms_Name", "Name", "Name shown to users.", length=200, required=REQUIRED, fa="نام"),
     columns=(
         lookup("comms_ListId", "Marketing List", "list", "List whose members receive the text.",
                fa="فهرست بازاریابی"),
         lookup("comms_CampaignId", "Campaign", "campaign", "Campaign whose lists receive the text.", fa="کمپین"),
+        text("comms_SavedViewId", "Saved View Id", "Id (GUID) of the system or personal view whose contacts, "
+             "accounts or leads receive the text; set instead of a list, a campaign or a query.", length=38,
+             fa="شناسه نما"),
+        choice("comms_SavedViewKind", "Saved View Kind", VIEW_KINDS, "Whether the saved view id names a system "
+               "view (savedquery) or a personal view (userquery).", fa="نوع نما"),
+        memo("comms_FetchXml", "Audience Query (FetchXML)", "FetchXML selecting the contacts, accounts or leads "
+             "that receive the text, one table and its filters; set instead of a list, a campaign or a view.",
+             length=100_000, fa="پرس‌وجوی گیرندگان"),
         lookup("comms_SmsTemplateId", "Template", "comms_smstemplate", "Template filled per recipient.",
                fa="قالب"),
         memo("comms_Message", "Text", "Text sent when no template is chosen.", length=4000, fa="متن"),

@@ -286,8 +286,30 @@ QUEUE = _table("Queue", "queues", "Queue", "Queues", "queueid", "name", (
     owner(), state(), status(), *audit_columns(),
 ), fa="صف")
 
+#: Saved views: the bulk sender reads a view's FetchXML as its audience (SMS-08). System views are
+#: organisation-owned ``savedquery`` rows, personal views user-owned ``userquery`` rows.
+SAVEDQUERY = _table("SavedQuery", "savedqueries", "View", "Views", "savedqueryid", "name", (
+    unique_id("SavedQueryId", "View"),
+    text("Name", "Name", length=200, required=REQUIRED),
+    text("ReturnedTypeCode", "Table", "Logical name of the table the view returns.", length=64),
+    memo("FetchXml", "Query", "The view's FetchXML.", length=1_048_576),
+    integer("QueryType", "Query Type", "0 for an ordinary public view."),
+    memo("Description", "Description"),
+    state(), status(), *audit_columns(),
+), ownership=Ownership.ORGANIZATION)
+
+USERQUERY = _table("UserQuery", "userqueries", "Saved View", "Saved Views", "userqueryid", "name", (
+    unique_id("UserQueryId", "Saved View"),
+    text("Name", "Name", length=200, required=REQUIRED),
+    text("ReturnedTypeCode", "Table", "Logical name of the table the view returns.", length=64),
+    memo("FetchXml", "Query", "The view's FetchXML.", length=1_048_576),
+    integer("QueryType", "Query Type", "0 for an ordinary personal view."),
+    memo("Description", "Description"),
+    owner(), state(), status(), *audit_columns(),
+))
+
 AREA = Area(
     name="standard",
     tables=(CONTACT, ACCOUNT, LEAD, SYSTEMUSER, TEAM, BUSINESSUNIT, PHONECALL, FAX, ANNOTATION, APPNOTIFICATION,
-            INCIDENT, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE),
+            INCIDENT, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, SAVEDQUERY, USERQUERY),
 )

@@ -1,18 +1,21 @@
-"""A dynamic marketing list's FetchXML, translated to a Web API ``$filter`` (SMS-08).
+"""An audience's FetchXML (a dynamic list's, a saved view's or the bulk's own), as a Web API ``$filter`` (SMS-08).
 
-Dynamic lists keep their audience as FetchXML. The Web API can run FetchXML
+Dynamic lists and saved views keep their rows as FetchXML. The Web API can run FetchXML
 itself, but its paging (paging cookies) differs from the OData paging every
 other read uses and the local emulator does not run it, so the bulk sender
 translates the common subset instead: one ``<entity>``, nested ``<filter>``
 (``and`` / ``or``) of ``<condition>`` with eq, ne, gt, ge, lt, le, null,
 not-null, like, not-like, begins-with, ends-with, in and not-in. Anything else
-(``<link-entity>``, aggregates, other operators) is refused with the reason
-in plain words; nothing is silently dropped, because a dropped condition would
-text people outside the list.
+(``<link-entity>``, aggregates, a ``top`` row limit, other operators) is
+refused with the reason in plain words; nothing is silently dropped, because a
+dropped condition would text people outside the audience. Hostile input is
+refused before it is read: a document type declaration (entities, external
+entities), more than 200 kB, nesting past the parser's limit.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -21,18 +24,19 @@ from connectors.dataverse import odata
 from dataverse_schema.model import ColumnType, Table
 
 MAX_FETCHXML_BYTES = 200_000
+_DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _NUMERIC = {ColumnType.INTEGER, ColumnType.PICKLIST, ColumnType.STATE, ColumnType.STATUS, ColumnType.DECIMAL,
             ColumnType.BOOLEAN}
 _COMPARE = {"eq": odata.eq, "ne": odata.ne, "gt": odata.gt, "ge": odata.ge, "lt": odata.lt, "le": odata.le}
 
 
 class FetchXmlError(ValueError):
-    """The list's query cannot be translated; the reason names the part."""
+    """The query cannot be translated; the reason names the part."""
 
 
 @dataclass(frozen=True)
 class ListQuery:
-    """The table a dynamic list selects from and the equivalent ``$filter`` (``None``: every row)."""
+    """The table a query selects from and the equivalent ``$filter`` (``None``: every row)."""
 
     table: str
     filter: str | None
@@ -41,29 +45,34 @@ class ListQuery:
 def translate(fetchxml: str, tables: dict[str, Table]) -> ListQuery:
     """Translate ``fetchxml`` for tables in ``tables``; raises :class:`FetchXmlError`."""
     if len(fetchxml.encode("utf-8")) > MAX_FETCHXML_BYTES:
-        raise FetchXmlError("the list's query is too long")
+        raise FetchXmlError("the query is too long")
+    if _DECLARATION.search(fetchxml):
+        # Refused before parsing: entity expansion and external entities are the classic XML attacks.
+        raise FetchXmlError("the query declares a document type (DTD or entities), which FetchXML never needs")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(fetchxml.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
-        raise FetchXmlError(f"the list's query is not well-formed XML ({exc.msg})") from exc
+        raise FetchXmlError(f"the query is not well-formed XML ({exc.msg})") from exc
     if root.tag != "fetch":
-        raise FetchXmlError("the list's query does not start with <fetch>")
+        raise FetchXmlError("the query does not start with <fetch>")
     if root.get("aggregate") == "true":
-        raise FetchXmlError("aggregate queries cannot select list members")
+        raise FetchXmlError("aggregate queries cannot select recipients")
+    if root.get("top") is not None:
+        raise FetchXmlError("a query with a top row limit cannot be sent to in full; remove top")
     entities = root.findall("entity")
     if len(entities) != 1:
-        raise FetchXmlError("the list's query must name exactly one <entity>")
+        raise FetchXmlError("the query must name exactly one <entity>")
     entity = entities[0]
     table = tables.get(entity.get("name") or "")
     if table is None:
-        raise FetchXmlError(f"the list's query selects from {entity.get('name')!r}, which is not a member table")
+        raise FetchXmlError(f"the query selects from {entity.get('name')!r}, which is not one of {', '.join(sorted(tables))}")
     parts = []
     for child in entity:
         if not isinstance(child.tag, str) or child.tag in ("attribute", "all-attributes", "order"):
             continue
         if child.tag != "filter":
-            raise FetchXmlError(f"<{child.tag}> in the list's query is not supported by the bulk sender")
+            raise FetchXmlError(f"<{child.tag}> in the query is not supported by the bulk sender")
         parts.append(_filter(child, table))
     parts = [p for p in parts if p is not None]
     return ListQuery(table.logical_name, str(odata.and_(*parts)) if parts else None)
@@ -96,7 +105,7 @@ def _condition(node: etree._Element, table: Table) -> odata.Filter:
     name, operator, raw = node.get("attribute") or "", node.get("operator") or "", node.get("value")
     column = next((c for c in table.columns if c.logical_name == name), None)
     if column is None:
-        raise FetchXmlError(f"the list's query filters on {name!r}, which {table.logical_name} does not have")
+        raise FetchXmlError(f"the query filters on {name!r}, which {table.logical_name} does not have")
     if operator == "null":
         return odata.eq(name, None)
     if operator == "not-null":

@@ -36,8 +36,11 @@ BULK_COLUMNS = [
     "comms_message", "_comms_smsproviderid_value", "_comms_smsnumberid_value", "comms_recipientcolumns",
     "comms_createactivities", "comms_sendafter", "comms_bulkstate", "comms_totalcount", "comms_sentcount",
     "comms_failedcount", "comms_skippedcount", "comms_cursor", "comms_startedon", "_ownerid_value",
-    "comms_istransactional",
+    "comms_istransactional", "comms_savedviewid", "comms_savedviewkind", "comms_fetchxml",
 ]
+VIEW_SETS = {schema.VIEW_KINDS.value_of("System view"): standard.SAVEDQUERY.entity_set_name,
+             schema.VIEW_KINDS.value_of("Personal view"): standard.USERQUERY.entity_set_name}
+VIEW_COLUMNS = ["name", "returnedtypecode", "fetchxml"]
 BULK_STATE = {label: schema.BULK_STATE.value_of(label) for label in (
     "Draft", "Queued", "Running", "Paused", "Completed", "Completed with errors", "Cancelled")}
 

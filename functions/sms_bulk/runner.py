@@ -61,7 +61,7 @@ from functions.sms_bulk import rows
 from functions.sms_bulk.accounts import AccountDirectory, ProviderAccount
 from functions.sms_bulk.reconcile import reconcile
 from functions.sms_bulk.store import MAX_STEP_MESSAGES, BulkRecord, BulkStore
-from functions.sms_bulk.targets import TargetError, fetch_members, member_keys
+from functions.sms_bulk.targets import TargetError, audience_keys, fetch_members
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class BulkRunner:
             raise _StopRun("the bulk's provider account is not configured or cannot be used", "Paused")
         content = self._content(bulk)
         try:
-            keys = member_keys(self._store.client, bulk.list_id, bulk.campaign_id)
+            keys = audience_keys(self._store.client, bulk)
         except TargetError as exc:
             raise _StopRun(str(exc), "Paused") from exc
         existing = self._store.existing_rows(bulk.bulk_id)

@@ -41,6 +41,9 @@ class BulkRecord:
     cursor: str | None
     started_on: datetime | None
     is_transactional: bool = False
+    saved_view_id: str | None = None
+    saved_view_set: str | None = None
+    fetchxml: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ class BulkStore:
             send_after=_when(row.get("comms_sendafter")), skipped=int(row.get("comms_skippedcount") or 0),
             cursor=row.get("comms_cursor") or None, started_on=_when(row.get("comms_startedon")),
             is_transactional=row.get("comms_istransactional") is True,
+            saved_view_id=(row.get("comms_savedviewid") or "").strip() or None,
+            saved_view_set=rows.VIEW_SETS.get(row.get("comms_savedviewkind")),
+            fetchxml=row.get("comms_fetchxml") if (row.get("comms_fetchxml") or "").strip() else None,
         )
 
     def runnable_bulks(self) -> list[str]:

@@ -1,7 +1,11 @@
-"""Who a bulk send texts: a marketing list's members, a campaign's lists, a dynamic list's query (SMS-08).
+"""Who a bulk send texts: a marketing list's members, a campaign's lists, a saved view's rows, a FetchXML query (SMS-08).
 
-Static lists are read from their List Member rows; dynamic lists run their
-FetchXML translated to a ``$filter`` (:mod:`functions.sms_bulk.fetchxml`); a
+A bulk names exactly one audience: a marketing list and/or a campaign, or a
+saved view (a system view ``savedquery`` or a personal view ``userquery``, by
+id), or its own FetchXML; none, or more than one, is an error in plain words
+on the record. Static lists are read from their List Member rows; dynamic
+lists, saved views and FetchXML run their query translated to a ``$filter``
+(:mod:`functions.sms_bulk.fetchxml`), which refuses what it cannot express; a
 campaign contributes every marketing list attached to it as a campaign item.
 Only ids are read for the whole audience (5,000 per request); the columns a
 message needs are fetched per step for the members about to be texted, so a
@@ -13,10 +17,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from connectors.dataverse import DataverseClient, odata
+from connectors.dataverse import DataverseClient, NotFoundError, odata
 from domain.sms.bulk import Member
 from functions.sms_bulk import rows
-from functions.sms_bulk.fetchxml import translate
+from functions.sms_bulk.fetchxml import FetchXmlError, translate
+from functions.sms_bulk.store import BulkRecord
 
 #: Ids per ``in`` filter: keeps the request line well under the Web API's URL limit.
 FETCH_CHUNK = 100
@@ -25,6 +30,25 @@ MEMBER_TABLES = tuple(rows.MEMBER_TYPES.values())
 
 class TargetError(ValueError):
     """The bulk's audience cannot be resolved (no list, an untranslatable query); plain words for the record."""
+
+
+def audience_keys(client: DataverseClient, bulk: BulkRecord) -> list[tuple[str, str]]:
+    """``(table, record id)`` of everyone the bulk's one audience selects, each once; :class:`TargetError` says
+    what is wrong with the audience."""
+    chosen = [name for name, is_set in (
+        ("a marketing list or campaign", bool(bulk.list_id or bulk.campaign_id)),
+        ("a saved view", bool(bulk.saved_view_id or bulk.saved_view_set)),
+        ("a FetchXML query", bulk.fetchxml is not None)) if is_set]
+    if not chosen:
+        raise TargetError("the bulk send names no audience: choose a marketing list, a campaign or a saved view, "
+                          "or enter a FetchXML query")
+    if len(chosen) > 1:
+        raise TargetError(f"the bulk send names {' and '.join(chosen)}; keep one audience and clear the others")
+    if bulk.fetchxml is not None:
+        return sorted(set(_query_members(client, bulk.fetchxml, "the bulk's FetchXML query")))
+    if bulk.saved_view_id or bulk.saved_view_set:
+        return sorted(set(_view_members(client, bulk.saved_view_id, bulk.saved_view_set)))
+    return member_keys(client, bulk.list_id, bulk.campaign_id)
 
 
 def member_keys(client: DataverseClient, list_id: str | None, campaign_id: str | None) -> list[tuple[str, str]]:
@@ -55,15 +79,42 @@ def _list_members(client: DataverseClient, list_id: str) -> Iterable[tuple[str, 
         query = marketing_list.get("query") or ""
         if not query.strip():
             raise TargetError("the dynamic marketing list has no query")
-        translated = translate(query, {t: rows.TABLES[t] for t in MEMBER_TABLES})
-        id_column = rows.primary_id(translated.table)
-        for record in client.query(rows.entity_set(translated.table), select=[id_column], filter=translated.filter):
-            yield translated.table, str(record[id_column]).lower()
+        yield from _query_members(client, query, "the dynamic marketing list")
         return
     for member in client.query(rows.LIST_MEMBER_SET, select=["_entityid_value"],
                                filter=odata.eq("_listid_value", uuid.UUID(list_id))):
         if member.get("_entityid_value"):
             yield table, str(member["_entityid_value"]).lower()
+
+
+def _view_members(client: DataverseClient, view_id: str | None, view_set: str | None) -> Iterable[tuple[str, str]]:
+    if not view_id:
+        raise TargetError("the bulk send has a saved view kind but no saved view id")
+    if view_set is None:
+        raise TargetError("the bulk send has a saved view id: choose whether it is a system or a personal view")
+    try:
+        guid = uuid.UUID(view_id)
+    except ValueError:
+        raise TargetError(f"the saved view id {view_id[:60]!r} is not a GUID such as "
+                          "3f2504e0-4f89-11d3-9a0c-0305e82c3301") from None
+    try:
+        view = client.retrieve(view_set, str(guid), select=rows.VIEW_COLUMNS)
+    except NotFoundError:
+        raise TargetError(f"the saved view {guid} does not exist, or the sender may not read it") from None
+    query = view.get("fetchxml") or ""
+    if not query.strip():
+        raise TargetError(f"the saved view {view.get('name')!r} has no query")
+    yield from _query_members(client, query, f"the saved view {view.get('name')!r}")
+
+
+def _query_members(client: DataverseClient, fetchxml: str, source: str) -> Iterable[tuple[str, str]]:
+    try:
+        translated = translate(fetchxml, {t: rows.TABLES[t] for t in MEMBER_TABLES})
+    except FetchXmlError as exc:
+        raise TargetError(f"{source} cannot be used: {exc}") from exc
+    id_column = rows.primary_id(translated.table)
+    for record in client.query(rows.entity_set(translated.table), select=[id_column], filter=translated.filter):
+        yield translated.table, str(record[id_column]).lower()
 
 
 def fetch_members(client: DataverseClient, keys: Sequence[tuple[str, str]], columns: Iterable[str]) -> list[Member]:
