@@ -9,15 +9,19 @@ the system key and the PBX call id. The outbox folds newer versions of a call
 still waiting to be sent, so a backlog costs one write per call, and a replay
 updates the same activity instead of duplicating it.
 
-It never waits on the network: matching is a dictionary lookup and the outbox
-write is a local SQLite commit.
+It never waits on the network nor on the disk: matching is a dictionary
+lookup and the upsert is handed to the outbox's writer thread
+(:meth:`~bridge.outbox.Outbox.submit`), which commits it durably in the order
+the changes came; a write that fails there is logged and counted.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -167,9 +171,18 @@ class CallLogger:
         if "description" in body:
             self._remember_described(crm.name, record.key)
         body["activityid"] = RecordId(phone_call_id(record)).value
-        self.outbox.put(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body))
+        written = self.outbox.submit(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body))
+        written.add_done_callback(functools.partial(self._check_written, crm.name, record.key))
         self.stats.queued += 1
         return True
+
+    def _check_written(self, environment: str, call_key: str, written: Future[int]) -> None:
+        """On the outbox's writer thread: a commit that failed is counted and logged, never silent."""
+        error = written.exception()
+        if error is not None:
+            self.stats.failed += 1
+            log.error("call %s could not be stored for %s: %s", call_key, environment, error,
+                      extra={"environment": environment, "call": call_key})
 
     def _remember_described(self, environment: str, call_key: str) -> None:
         """The description (other matches) is written once per call, so agents' notes are not overwritten."""

@@ -4,7 +4,12 @@ CALL-14 and X-03, DESIGN principles 1 and 2. An item is an upsert: a target
 environment, an entity set, a record reference (primary key or alternate key)
 and a body. :meth:`Outbox.put` returns only after the row is committed to a
 WAL journal with ``synchronous=FULL`` (fsync'd), so a caller may acknowledge
-its upstream (the PBX event, the pop-up request) as soon as ``put`` returns.
+its upstream (the pop-up request, the seen PBX event) as soon as ``put`` returns.
+The commit itself runs on one writer thread (:mod:`bridge.outbox_writer`):
+:meth:`Outbox.submit` hands an item over without waiting and returns a future,
+:meth:`Outbox.put_async` awaits durability without blocking the event loop, and
+``put`` waits for it. Every way in goes through the same thread in submission
+order, so changes to one record are stored in the order they were made.
 
 Rows leave the queue only through :meth:`Outbox.ack` (Dataverse accepted the
 write) or :meth:`Outbox.dead_letter` (Dataverse refused it for good; the row is
@@ -21,18 +26,24 @@ changes to one record reach Dataverse in the order they were made.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+import logging
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from connectors.dataverse import AlternateKey, RecordId, RecordRef, jsonbody
+from bridge.outbox_codec import decode_ref, encode_body, encode_ref
+from bridge.outbox_writer import BatchWriter
+from connectors.dataverse import AlternateKey, RecordId, RecordRef
 from connectors.dataverse.refs import entity_path
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_S = 300.0
 
@@ -134,8 +145,12 @@ class Outbox:
         self._db.executescript(_SCHEMA)
         with self._transaction():
             self._db.execute("UPDATE outbox SET leased_until = 0 WHERE leased_until != 0")
+        self._writer = BatchWriter(self._commit_puts)
+        self._commit_hooks: list[Callable[[frozenset[str]], None]] = []
 
     def close(self) -> None:
+        """Commit every submitted item, then close the file."""
+        self._writer.close()
         with self._lock:
             self._db.close()
 
@@ -150,25 +165,59 @@ class Outbox:
     def put(self, item: OutboxItem) -> int:
         """Store ``item`` durably (committed and fsync'd before returning); returns its queue id.
 
-        A waiting, unleased row for the same record absorbs the new body instead.
+        A waiting, unleased row for the same record absorbs the new body instead
+        (the id returned is that row's). Blocks the calling thread; on the event
+        loop use :meth:`put_async` or :meth:`submit`.
         """
-        target, target_key = _encode_ref(item.ref)
-        body = _encode_body(item.body)
-        now = self.clock()
+        return self.submit(item).result()
+
+    async def put_async(self, item: OutboxItem) -> int:
+        """:meth:`put` for coroutines: returns once the item is durable, the loop free meanwhile."""
+        return await asyncio.wrap_future(self.submit(item))
+
+    def submit(self, item: OutboxItem) -> Future[int]:
+        """Hand ``item`` to the writer thread at once; the future gives its queue id once it is durable.
+
+        An item that cannot be stored (a body that is not JSON, an odd key
+        value) raises ``TypeError`` / ``ValueError`` here, not in the future.
+        """
+        target, target_key = encode_ref(item.ref)
+        return self._writer.submit((item.environment, item.entity_set, target, target_key,
+                                    encode_body(item.body), self.clock()))
+
+    def flush(self) -> None:
+        """Wait until everything submitted so far is durable (reads do this first, so they see it)."""
+        if self._writer.outstanding:
+            self._writer.submit(None).result()
+
+    def on_commit(self, hook: Callable[[frozenset[str]], None]) -> None:
+        """Call ``hook(environments)`` on the writer thread after each commit of new items (wake a drainer)."""
+        self._commit_hooks.append(hook)
+
+    def _commit_puts(self, rows: Sequence[tuple[str, str, str, str, str, float] | None]) -> list[int | None]:
         with self._transaction():
-            row = self._db.execute(
-                "SELECT id, body FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
-                "AND leased_until = 0 ORDER BY id DESC LIMIT 1",
-                (item.environment, item.entity_set, target_key)).fetchone()
-            if row is not None:
-                merged = _encode_body({**json.loads(row[1]), **json.loads(body)})
-                self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", (merged, now, row[0]))
-                return int(row[0])
-            cursor = self._db.execute(
-                "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (item.environment, item.entity_set, target, target_key, body, now, now))
-            return int(cursor.lastrowid or 0)
+            ids = [None if row is None else self._store(*row) for row in rows]
+        written = frozenset(row[0] for row in rows if row is not None)
+        for hook in self._commit_hooks if written else ():
+            try:
+                hook(written)
+            except Exception:
+                log.exception("outbox commit hook failed")
+        return ids
+
+    def _store(self, environment: str, entity_set: str, target: str, target_key: str, body: str,
+               now: float) -> int:
+        row = self._db.execute(
+            "SELECT id, body FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
+            "AND leased_until = 0 ORDER BY id DESC LIMIT 1", (environment, entity_set, target_key)).fetchone()
+        if row is not None:
+            merged = encode_body({**json.loads(row[1]), **json.loads(body)})
+            self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", (merged, now, row[0]))
+            return int(row[0])
+        cursor = self._db.execute(
+            "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (environment, entity_set, target, target_key, body, now, now))
+        return int(cursor.lastrowid or 0)
 
     # -- draining ----------------------------------------------------------------------------
 
@@ -180,6 +229,7 @@ class Outbox:
         not merged into and not leased again until acked, failed or the lease
         (``lease_s``) runs out.
         """
+        self.flush()
         if limit < 1:
             raise ValueError("limit must be positive")
         now = self.clock()
@@ -256,6 +306,7 @@ class Outbox:
 
     def dead_letters(self, environment: str | None = None) -> list[DeadLetter]:
         """Every dead letter, oldest first."""
+        self.flush()
         sql = ("SELECT id, environment, entity_set, target, body, attempts, created_at, failed_at, reason, code, "
                "status FROM dead_letter")
         params: tuple[str, ...] = ()
@@ -263,11 +314,12 @@ class Outbox:
             sql, params = sql + " WHERE environment = ?", (environment,)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
-        return [DeadLetter(r[0], OutboxItem(r[1], r[2], _decode_ref(r[3]), json.loads(r[4])), r[5], r[6], r[7],
+        return [DeadLetter(r[0], OutboxItem(r[1], r[2], decode_ref(r[3]), json.loads(r[4])), r[5], r[6], r[7],
                            r[8], r[9], r[10]) for r in rows]
 
     def pending(self, environment: str | None = None) -> list[QueuedItem]:
         """Every waiting row in queue order (for inspection and tests)."""
+        self.flush()
         sql = "SELECT id, environment, entity_set, target, body, attempts, created_at, last_error FROM outbox"
         params: tuple[str, ...] = ()
         if environment is not None:
@@ -289,10 +341,11 @@ class Outbox:
         for _, newer_body, _ in newer:
             body.update(json.loads(newer_body))
         self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?",
-                         (_encode_body(body), self.clock(), row_id))
+                         (encode_body(body), self.clock(), row_id))
         self._db.executemany("DELETE FROM outbox WHERE id = ?", [(n[0],) for n in newer])
 
     def _scalar(self, sql: str, environment: str | None) -> Any:
+        self.flush()
         params: tuple[str, ...] = ()
         if environment is not None:
             sql, params = sql + " WHERE environment = ?", (environment,)
@@ -338,33 +391,5 @@ def _within_bytes(rows: list[Sequence[Any]], max_bytes: int | None) -> list[Sequ
 
 
 def _queued(row: Sequence[Any]) -> QueuedItem:
-    item = OutboxItem(row[1], row[2], _decode_ref(row[3]), json.loads(row[4]))
+    item = OutboxItem(row[1], row[2], decode_ref(row[3]), json.loads(row[4]))
     return QueuedItem(int(row[0]), item, int(row[5]), float(row[6]), row[7])
-
-
-def _encode_ref(ref: RecordRef) -> tuple[str, str]:
-    """The stored reference (column order kept) and the coalescing key (columns sorted)."""
-    if isinstance(ref, RecordId):
-        stored = json.dumps({"id": ref.value})
-        return stored, stored
-    columns = [[name, _key_value(name, value)] for name, value in ref.columns.items()]
-    return json.dumps({"key": columns}, ensure_ascii=False), json.dumps({"key": sorted(columns)}, ensure_ascii=False)
-
-
-def _key_value(name: str, value: Any) -> str | int | float | bool:
-    if isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"alternate-key column {name} must be text, a number or a boolean to be queued")
-
-
-def _decode_ref(stored: str) -> RecordRef:
-    document = json.loads(stored)
-    if "id" in document:
-        return RecordId(document["id"])
-    return AlternateKey({name: value for name, value in document["key"]})
-
-
-def _encode_body(body: Mapping[str, Any]) -> str:
-    return jsonbody.dumps(dict(body))
