@@ -70,6 +70,9 @@ class CallEvent:
     (CALL-12). ``talk_seconds`` and ``ring_seconds`` on a HANGUP are the
     device's own totals when it reports them (SMDR's Duration and Ring columns,
     a caller-ID box's hang-up timer); they win over times derived from events.
+    ``is_inferred`` marks a HANGUP the bridge supplied because the device's
+    never came (a lost hang-up, a call open while the bridge was down, CALL-14);
+    any hang-up the device reports wins over it.
     """
 
     kind: EventKind
@@ -87,6 +90,7 @@ class CallEvent:
     talk_seconds: int | None = None
     ring_seconds: int | None = None
     ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    is_inferred: bool = False
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:

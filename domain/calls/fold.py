@@ -62,6 +62,7 @@ def fingerprint(event: CallEvent) -> tuple:
         event.talk_seconds if event.talk_seconds is not None else -1,
         event.ring_seconds if event.ring_seconds is not None else -1,
         tuple(sorted(event.ivr_data.items())),
+        event.is_inferred,
     )
 
 
@@ -89,6 +90,7 @@ class _Fold:
     transfers: list[str] = field(default_factory=list)
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    inferred_end: datetime | None = None
     cause: HangupCause | None = None
     talk_seconds: int | None = None
     ring_seconds: int | None = None
@@ -138,6 +140,9 @@ class _Fold:
     def _on_hangup(self, event: CallEvent, extension: str | None) -> None:
         self.ringing.clear()
         self.is_queued = False
+        if event.is_inferred:  # the device's own hang-up, whenever it comes, replaces this one
+            self.inferred_end = event.at if self.inferred_end is None else max(self.inferred_end, event.at)
+            return
         self.ended_at = event.at if self.ended_at is None else max(self.ended_at, event.at)
         if _CAUSE_WEIGHT[event.cause] > _CAUSE_WEIGHT[self.cause]:
             self.cause = event.cause
@@ -174,6 +179,8 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
     state = _Fold(hidden=hidden_extensions)
     for event in ordered:
         state.take(event)
+    is_end_inferred = state.ended_at is None and state.inferred_end is not None
+    state.ended_at = state.ended_at or state.inferred_end
     first = ordered[0]
     has_ring = any(e.kind in (EventKind.RING, EventKind.QUEUE_JOIN) for e in ordered)
     status = state.status(has_ring)
@@ -198,6 +205,7 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
         talk_seconds=_talk_seconds(state),
         transferred_to=tuple(state.transfers),
         ivr_data=MappingProxyType(dict(state.ivr)),
+        is_end_inferred=is_end_inferred,
     )
 
 

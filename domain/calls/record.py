@@ -48,6 +48,9 @@ class CallRecord:
     ``line`` is the DID / trunk (CALL-12); ``queue`` the queue the caller waits
     or waited in (CALL-05). Times are aware datetimes from the device's clock;
     ``ring_seconds`` and ``talk_seconds`` are whole seconds.
+    ``is_end_inferred``: the call is ended, but by the bridge's inference (its
+    hang-up was never reported; CALL-14), so ``ended_at`` is the last moment the
+    call was known to be up.
     """
 
     system: str
@@ -69,6 +72,7 @@ class CallRecord:
     talk_seconds: int | None = None
     transferred_to: tuple[str, ...] = ()
     ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    is_end_inferred: bool = False
 
     @property
     def key(self) -> str:
@@ -155,4 +159,5 @@ def _details(record: CallRecord) -> tuple:
         record.ring_seconds,
         record.talk_seconds,
         tuple(sorted(record.ivr_data.items())),
+        record.is_end_inferred,
     )

@@ -15,6 +15,7 @@ _SUBJECTS = {
         "unanswered_out": "Unanswered call to {who}",
         "internal": "Internal call with {who}",
         "unknown": "unknown number",
+        "end_inferred": " (end time estimated)",
     },
     "fa": {
         "incoming": "تماس ورودی از {who}",
@@ -25,6 +26,7 @@ _SUBJECTS = {
         "unanswered_out": "تماس بی‌پاسخ با {who}",
         "internal": "تماس داخلی با {who}",
         "unknown": "شماره ناشناس",
+        "end_inferred": " (زمان پایان تخمینی)",
     },
 }
 _UNANSWERED = (CallOutcome.MISSED, CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
@@ -38,6 +40,7 @@ def call_subject(record: CallRecord, matched_name: str | None, *, language: str 
     ``who`` is the matched record's name, else the caller's name from the
     network, else the number, else "unknown number". ``language`` is the
     organisation's language: ``"fa"`` gives Persian, anything else English.
+    A call whose end the bridge inferred (CALL-14) says so: "… (end time estimated)".
     """
     texts = _SUBJECTS["fa" if language.lower().startswith("fa") else "en"]
     who = (matched_name or record.external_name or record.external_number or "").strip()
@@ -45,7 +48,8 @@ def call_subject(record: CallRecord, matched_name: str | None, *, language: str 
         who = texts["unknown"]
     elif texts is _SUBJECTS["fa"]:
         who = _ISOLATE.format(who)
-    return texts[_template(record)].format(who=who)
+    suffix = texts["end_inferred"] if record.is_end_inferred else ""
+    return texts[_template(record)].format(who=who) + suffix
 
 
 def _template(record: CallRecord) -> str:

@@ -10,7 +10,7 @@ once late duplicates can no longer arrive. Pure: the caller passes ``now``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,6 +69,22 @@ class CallTracker:
         )
         return CallUpdate(record, previous, changes_between(previous, record))
 
+    def restore(self, events: Sequence[CallEvent]) -> CallRecord:
+        """Take back a call the bridge had open before a restart (CALL-14): its events are folded as
+        they were, with no update (its activity was already written). Raises ``ValueError`` when the
+        events hold no call or mix calls; a call already tracked is left as it is."""
+        record = fold(events, hidden_extensions=self._hidden.get(events[0].system, ()) if events else ())
+        key = (record.system, record.call_id)
+        if key not in self._calls:
+            ordered = canonical_order(events)
+            self._calls[key] = _Call(ordered, {fingerprint(e) for e in ordered}, record, max(e.at for e in ordered))
+        return self._calls[key].record
+
+    def events_of(self, system: str, call_id: str) -> tuple[CallEvent, ...]:
+        """The distinct events of a tracked call in canonical order; empty when it is not tracked."""
+        call = self._calls.get((system, call_id))
+        return tuple(call.events) if call else ()
+
     def set_hidden_extensions(self, system: str, extensions: Collection[str]) -> None:
         """Replace ``system``'s hidden extensions (the CRM changed them); later folds use the new set."""
         self._hidden[system] = frozenset(extensions)
@@ -85,9 +101,9 @@ class CallTracker:
     def sweep(self, now: datetime) -> list[CallUpdate]:
         """End stale calls and forget old ended ones; returns the updates for ended calls.
 
-        A stale call is ended by a hang-up at its last event's time, with no
-        cause: answered calls keep their talk time up to then, unanswered ones
-        become missed / no answer.
+        A stale call is ended by an inferred hang-up at its last event's time,
+        with no cause: answered calls keep their talk time up to then,
+        unanswered ones become missed / no answer.
         """
         updates = []
         for key, call in list(self._calls.items()):
@@ -95,7 +111,7 @@ class CallTracker:
                 if call.last_event_at + self._retain_ended <= now:
                     del self._calls[key]
             elif call.last_event_at + self._stale_after <= now:
-                lost_hangup = CallEvent(EventKind.HANGUP, key[0], key[1], at=call.last_event_at)
+                lost_hangup = CallEvent(EventKind.HANGUP, key[0], key[1], at=call.last_event_at, is_inferred=True)
                 update = self.apply(lost_hangup)
                 if update is not None:
                     updates.append(update)
