@@ -12,6 +12,14 @@ the events already received reach the listeners (which write to the outbox),
 background tasks end, shutdown hooks run, each drainer finishes the request in
 flight and the outbox is closed; what was not sent yet is sent after the next
 start. A second signal exits at once, which is safe for the same reason.
+
+Calls under way survive a stop too (CALL-14): their events are kept in
+``open-calls.db`` beside the outbox (:mod:`bridge.open_calls`). At the next
+start they are taken back; an AMI system's login snapshot then tells which the
+PBX still has (adopted: same call id, same activity) and which ended meanwhile
+(ended with an inferred hang-up at the bridge's last sign of life); for SMDR and
+caller-ID systems they are ended so after ``restart_grace``, unless the device's
+own record settled them first.
 """
 
 from __future__ import annotations
@@ -22,18 +30,20 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bridge.config import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.draining import DrainerThread, outbox_drainer
 from bridge.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
 from bridge.listeners import CallListener
+from bridge.open_calls import CallRecovery, OpenCallStore, open_calls_path
 from bridge.outbox import Outbox, OutboxItem
 from bridge.service import install_stop_signals, load_factory, notify_systemd
 from bridge.settings_source import SettingsSource, StaticSettings
 from bridge.workers import CallPipeline, SystemWorker, build_connector
 from connectors.dataverse import DataverseClient
 from connectors.pbx.base import PbxConnector, utc_now
+from domain.calls.recovery import DEFAULT_GRACE
 from domain.calls.tracker import CallTracker
 
 log = logging.getLogger(__name__)
@@ -53,14 +63,19 @@ class Bridge:
     """
 
     def __init__(self, config: BridgeConfig, *, connector_factory: ConnectorFactory = build_connector,
-                 client_factory: ClientFactory | None = None, clock: Callable[[], datetime] = utc_now):
+                 client_factory: ClientFactory | None = None, clock: Callable[[], datetime] = utc_now,
+                 restart_grace: timedelta = DEFAULT_GRACE):
         self.config = config
         self._clock = clock
         self.outbox = Outbox(config.bridge.outbox)
+        self.outbox.on_commit(self._wake_drainers)
         self.fallback_settings = StaticSettings(config.systems.values())
         self.settings: SettingsSource = self.fallback_settings
         self.tracker = CallTracker(hidden_extensions={k: s.hidden_extensions for k, s in config.systems.items()})
         self.pipeline = CallPipeline(self.tracker, lambda: self.settings, fallback=self.fallback_settings)
+        self.open_calls = OpenCallStore(open_calls_path(config.bridge.outbox))
+        self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
+        self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():
@@ -137,6 +152,7 @@ class Bridge:
         restore = install_stop_signals(loop, self.request_stop) if install_signals else (lambda: None)
         tasks: list[asyncio.Task] = []
         try:
+            self.recovery.restore(self._clock())
             await self._refresh_settings()
             self.health = HealthServer(self.config.bridge.health_address, self.snapshot)
             await self.health.start()
@@ -179,6 +195,9 @@ class Bridge:
                     await asyncio.wait_for(result, self.config.bridge.shutdown_timeout_s / 4)
             except Exception:
                 log.exception("shutdown hook %s failed", name)
+        await asyncio.to_thread(self.outbox.flush)
+        self.open_calls.mark_alive(self._clock())
+        self.open_calls.close()
         timeout_s = self.config.bridge.shutdown_timeout_s / 2
         stopped = await asyncio.gather(*(asyncio.to_thread(d.stop, timeout_s) for d in self.drainers.values()))
         if self.health is not None:
@@ -201,9 +220,27 @@ class Bridge:
             await action()
 
     async def _sweep(self) -> None:
-        ended = self.pipeline.sweep(self._clock())
+        now = self._clock()
+        for hangup in self.recovery.resolve(now, self._lists_calls, self._live_call_ids):
+            self.pipeline.feed(hangup)
+        ended = self.pipeline.sweep(now)
         if ended:
             log.info("%d call(s) ended by the sweep (hang-up never came)", ended)
+        self.open_calls.mark_alive(now)
+
+    def _lists_calls(self, system_key: str) -> bool:
+        """Whether the system's connector reports the calls under way at login (AMI's CoreShowChannels)."""
+        return hasattr(self.connectors.get(system_key), "snapshot_call_ids")
+
+    def _live_call_ids(self, system_key: str) -> frozenset[str] | None:
+        return getattr(self.connectors.get(system_key), "snapshot_call_ids", None)
+
+    def _wake_drainers(self, environments: frozenset[str]) -> None:
+        """On the outbox's writer thread, after a commit: the drainers of those environments look now."""
+        for environment in environments:
+            drainer = self.drainers.get(environment) if hasattr(self, "drainers") else None
+            if drainer is not None:
+                drainer.wake()
 
     async def _refresh_settings(self) -> None:
         try:

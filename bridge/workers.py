@@ -97,6 +97,8 @@ class CallPipeline:
         self._fallback = fallback
         self._perf_clock = perf_clock
         self._listeners: list[_Registered] = []
+        #: Told of every update before the listeners (the open-call file, CALL-14); a failure is logged.
+        self.journal: Callable[[CallUpdate], None] | None = None
         self.events = Counter[str]()
         self.updates = Counter[str]()
 
@@ -136,6 +138,11 @@ class CallPipeline:
 
     def dispatch(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         self.updates[update.record.system] += 1
+        if self.journal is not None:
+            try:
+                self.journal(update)
+            except Exception:  # the call still reaches the listeners; only its restart safety is lost
+                log.exception("open call could not be journalled", extra={"key": update.record.key})
         for registered in self._listeners:
             self._guarded(registered, "on_call", update, system, update.record.key)
 

@@ -72,6 +72,8 @@ class AmiConnector:
         self._translator: AmiTranslator | None = None
         self.bad_frames: deque[BadFrame] = deque(maxlen=kept_bad_frames)
         self._bad_frame_hook = on_bad_frame
+        #: Call ids under way at the last login's CoreShowChannels; ``None`` before the first (CALL-14).
+        self.snapshot_call_ids: frozenset[str] | None = None
         self._session = AmiSession(settings, clock=clock, ids=ids, rng=rng or random.Random(),
                                    on_event=self._on_event, on_bad_frame=self._on_bad_frame,
                                    on_ready=self._resync)
@@ -130,6 +132,7 @@ class AmiConnector:
         )
         for event in translator.reconcile(snapshot, self._clock(), candidates):
             self._queue.put_nowait(event)
+        self.snapshot_call_ids = translator.open_call_ids()
 
     async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
         replies = await self._session.send({"Action": action}, as_list=None)
