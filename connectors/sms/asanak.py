@@ -45,7 +45,7 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -104,6 +104,7 @@ class AsanakProvider:
     settings_model: ClassVar[type[ProviderSettings]] = AsanakSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: AsanakSettings, *, session: requests.Session):
         self._settings = settings
@@ -142,7 +143,7 @@ class AsanakProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         raise unsupported(SYSTEM, "fetch_inbound", "a documented inbound poll")
 
     def balance(self) -> Credit:

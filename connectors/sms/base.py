@@ -12,6 +12,8 @@ record), ``AuthError`` and ``BadReplyError``. It never retries or sleeps.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +22,21 @@ from connectors.errors import RejectedError
 from domain.sms import Credit, DeliveryReport, InboundSms, OutgoingSms, SendReceipt
 
 WebhookItem = DeliveryReport | InboundSms
+
+
+@dataclass(frozen=True)
+class InboundWindow:
+    """The messages a repeatable inbound listing is asked for (SMS-21).
+
+    ``since`` is the newest receive time already stored for the account (the
+    high-water mark; ``None`` before the first message), ``until`` the time of
+    the poll. A listing returns what was received at or after ``since`` (the
+    boundary is included: the caller checks keys for anything at the mark), so
+    a poll whose storing failed is simply asked again with the same window.
+    """
+
+    since: datetime | None
+    until: datetime
 
 
 class ProviderSettings(BaseModel):
@@ -50,13 +67,17 @@ class SmsProvider(Protocol):
     settings class it is built from; ``max_batch`` the most messages one
     ``send_many`` call takes; ``accepts_our_id`` says whether the provider
     keeps our id, so ``find_by_our_id`` can reconcile a send whose outcome is
-    unknown (DESIGN principle 2).
+    unknown (DESIGN principle 2); ``inbound_is_repeatable`` says whether
+    ``fetch_inbound`` reads a listing that can be asked again for a window
+    (True) or a read-once queue that hands out each message only once (False:
+    the caller must hold what it fetched until it is stored).
     """
 
     kind: ClassVar[str]
     settings_model: ClassVar[type[ProviderSettings]]
     max_batch: ClassVar[int]
     accepts_our_id: ClassVar[bool]
+    inbound_is_repeatable: ClassVar[bool]
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         """Send one message; a refused recipient raises ``RejectedError``."""
@@ -81,8 +102,13 @@ class SmsProvider(Protocol):
         """
         ...
 
-    def fetch_inbound(self) -> list[InboundSms]:
-        """New inbound messages on the account's lines (SMS-02, -21)."""
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
+        """Inbound messages on the account's lines (SMS-02, -21).
+
+        A repeatable listing returns those received in ``window`` (a recent
+        default span when it is ``None``); a read-once queue ignores ``window``
+        and returns what it has not handed out before.
+        """
         ...
 
     def balance(self) -> Credit:
@@ -110,4 +136,4 @@ def check_batch(batch: Sequence[OutgoingSms], max_batch: int) -> None:
         raise ValueError(f"send_many takes at most {max_batch} messages per call, got {len(batch)}")
 
 
-__all__ = ["ProviderSettings", "SmsProvider", "WebhookItem", "check_batch", "unsupported"]
+__all__ = ["InboundWindow", "ProviderSettings", "SmsProvider", "WebhookItem", "check_batch", "unsupported"]

@@ -15,16 +15,20 @@ Quirks:
 - The new gateway's error table is not published in a form we could read
   (UNCONFIRMED): refusals carry Ghasedak's own ``message`` as the reason and
   ``statusCode`` as the code; 401 is auth, 429 throttling, 5xx provider down.
-- Inbound is polled per line (``GetReceivedSmses``, ``IsRead=false``). Credit
-  is in Rial. No webhooks.
+- Inbound is read per line from the repeatable ``GetReceivedSmsesPaging``
+  (``StartDate``/``EndDate`` in Tehran time, no ``IsRead`` filter), not from
+  ``GetReceivedSmses`` with ``IsRead=false``, so a poll whose storing failed is
+  asked again with the same window (SMS-21). Credit is in Rial. No webhooks.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import requests
 from pydantic import Field
@@ -41,7 +45,7 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -52,7 +56,15 @@ from domain.sms import (
     count_segments,
 )
 
+log = logging.getLogger(__name__)
+
 SYSTEM = "ghasedak"
+TEHRAN = ZoneInfo("Asia/Tehran")
+INBOUND_PAGE_SIZE = 100
+#: At most this many pages per line and poll, whatever ``hasNextPage`` says.
+MAX_INBOUND_PAGES = 20
+#: How far back a listing reaches when nothing is stored yet (or no window is given).
+FIRST_POLL_LOOKBACK = timedelta(days=1)
 
 #: Message ``status`` values (ghasedak_sms_python SendStatus enum, reference/sms.md §2.1).
 DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
@@ -93,6 +105,7 @@ class GhasedakProvider:
     settings_model: ClassVar[type[ProviderSettings]] = GhasedakSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = True
+    inbound_is_repeatable: ClassVar[bool] = True
 
     def __init__(self, settings: GhasedakSettings, *, session: requests.Session):
         self._settings = settings
@@ -130,13 +143,36 @@ class GhasedakProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         return self._status(our_ids, BY_CLIENT_REFERENCE)
 
-    def fetch_inbound(self) -> list[InboundSms]:
-        """Unread inbound SMS on each configured line (SMS-21)."""
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
+        """Inbound SMS on each configured line received in ``window``; repeatable (SMS-21).
+
+        Without a window (or a mark) the listing reaches back a day; with no
+        window the end is the newest the provider has.
+        """
+        since = window.since if window and window.since else None
         found: list[InboundSms] = []
         for line in self._settings.inbound_lines:
-            data = self._call("GET", "GetReceivedSmses", params={"LineNumber": line, "IsRead": "false"})
-            found.extend(self._wire.parse("GetReceivedSmses", data, lambda d: [_inbound(r) for r in rows(ci_require(d, "items"))]))
-        return found
+            found.extend(self._received(line, window))
+        return [m for m in found if since is None or m.received_at is None or m.received_at >= since]
+
+    def _received(self, line: str, window: InboundWindow | None) -> list[InboundSms]:
+        """Every page of ``GetReceivedSmsesPaging`` for one line, up to the page cap."""
+        until = window.until if window else None
+        start = window.since if window and window.since else (until or datetime.now(TEHRAN)) - FIRST_POLL_LOOKBACK
+        params: dict[str, Any] = {"LineNumber": line, "StartDate": _tehran(start), "PageSize": INBOUND_PAGE_SIZE}
+        if until is not None:
+            params["EndDate"] = _tehran(until)
+        found: dict[str, InboundSms] = {}
+        for index in range(MAX_INBOUND_PAGES):
+            data = self._call("GET", "GetReceivedSmsesPaging", params={**params, "PageIndex": index})
+            page, more = self._wire.parse("GetReceivedSmsesPaging", data, _inbound_page)
+            fresh = [m for m in page if m.provider_id not in found]
+            found.update((m.provider_id, m) for m in fresh)
+            if not more or not fresh:
+                return list(found.values())
+        log.warning("Ghasedak inbound listing still had pages after %d; the rest is read on the next poll",
+                    MAX_INBOUND_PAGES, extra={"system": SYSTEM, "operation": "GetReceivedSmsesPaging"})
+        return list(found.values())
 
     def balance(self) -> Credit:
         data = self._call("GET", "GetAccountInformation")
@@ -199,10 +235,26 @@ def _report(row: Mapping[str, Any]) -> DeliveryReport:
     )
 
 
+def _tehran(moment: datetime) -> str:
+    """A query time as the SDKs send it: ``yyyy-MM-ddTHH:mm:ss``, here in Tehran time (UNCONFIRMED zone)."""
+    return moment.astimezone(TEHRAN).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _inbound_page(data: Any) -> tuple[list[InboundSms], bool]:
+    """The messages of one ``GetReceivedSmsesPaging`` page and whether ``hasNextPage`` says more follow."""
+    if not isinstance(data, Mapping):
+        raise TypeError("page is not an object")
+    more = ci_get(data, "hasNextPage", False)
+    if not isinstance(more, bool):
+        raise TypeError("hasNextPage is not a boolean")
+    return [_inbound(r) for r in rows(ci_require(data, "items"))], more
+
+
 def _inbound(row: Mapping[str, Any]) -> InboundSms:
     received = ci_get(row, "receiveDate")
+    stamp = datetime.fromisoformat(received) if received else None
     return InboundSms(
         provider_id=str(ci_require(row, "id")), sender=e164_from_ir(str(ci_require(row, "sender"))),
         line=str(ci_require(row, "lineNumber")), text=str(ci_require(row, "message")),
-        received_at=datetime.fromisoformat(received) if received else None,
+        received_at=stamp.replace(tzinfo=TEHRAN) if stamp and stamp.tzinfo is None else stamp,
     )

@@ -41,7 +41,7 @@ from connectors.errors import (
 )
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -123,6 +123,7 @@ class KavenegarProvider:
     settings_model: ClassVar[type[ProviderSettings]] = KavenegarSettings
     max_batch: ClassVar[int] = 200
     accepts_our_id: ClassVar[bool] = True
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: KavenegarSettings, *, session: requests.Session):
         self._settings = settings
@@ -166,7 +167,7 @@ class KavenegarProvider:
         reports = self._wire.parse("sms/statuslocalmessageid", entries, lambda e: [_report(r) for r in rows(e)])
         return [r for r in reports if r.provider_id not in ("0", "None", "")]
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """Unread inbound SMS, ≤100 per line per call (SMS-21).
 
         ``sms/receive`` marks what it returns as read, so once one line has

@@ -36,7 +36,7 @@ from connectors.errors import AuthError, ConnectorError, RateLimitedError, Rejec
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from connectors.sms.kavenegar import AUTH_CODES, DELIVERY_STATUSES, DOWN_CODES, STATUS_REASONS, THROTTLE_CODES
 from domain.sms import (
     Credit,
@@ -71,6 +71,7 @@ class KavenegarSoapProvider:
     settings_model: ClassVar[type[ProviderSettings]] = KavenegarSoapSettings
     max_batch: ClassVar[int] = 200
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: KavenegarSoapSettings, *, session: requests.Session):
         self._settings = settings
@@ -123,7 +124,7 @@ class KavenegarSoapProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id over SOAP")
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """Unread inbound SMS per configured line (read-once); a failure after some lines keeps what was fetched."""
         found: list[InboundSms] = []
         for line in self._settings.inbound_lines:

@@ -46,7 +46,7 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -140,6 +140,7 @@ class MagfaProvider:
     settings_model: ClassVar[type[ProviderSettings]] = MagfaSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = True
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: MagfaSettings, *, session: requests.Session):
         self._settings = settings
@@ -198,7 +199,7 @@ class MagfaProvider:
         return [DeliveryReport(r.provider_id, r.status, r.code, r.reason, found.get(r.provider_id), r.at)
                 for r in reports]
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """Up to 100 new inbound messages; store them before acting (the poll is treated as read-once)."""
         body = self._call("GET", "messages/100")
         return self._wire.parse("messages", body, lambda b: [_inbound(m) for m in rows(ci_get(b, "messages") or [])])

@@ -36,7 +36,7 @@ import requests
 from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, ci_get, decimal, national_ir, raise_for_transport_status
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -137,6 +137,7 @@ class MelipayamakProvider:
     settings_model: ClassVar[type[ProviderSettings]] = MelipayamakSettings
     max_batch: ClassVar[int] = 1
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: MelipayamakSettings, *, session: requests.Session):
         self._settings = settings
@@ -171,7 +172,7 @@ class MelipayamakProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         raise unsupported(SYSTEM, "fetch_inbound", "a documented inbound reply over REST")
 
     def balance(self) -> Credit:

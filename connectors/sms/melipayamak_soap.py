@@ -31,7 +31,7 @@ from connectors.errors import AuthError, RateLimitedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal, national_ir
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from connectors.sms.melipayamak import (
     BLOCKED_CODES,
     SEND_REASONS,
@@ -70,6 +70,7 @@ class MelipayamakSoapProvider:
     settings_model: ClassVar[type[ProviderSettings]] = MelipayamakSoapSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: MelipayamakSoapSettings, *, session: requests.Session):
         self._settings = settings
@@ -117,7 +118,7 @@ class MelipayamakSoapProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         raise unsupported(SYSTEM, "fetch_inbound", "an inbound poll in this connector")
 
     def balance(self) -> Credit:

@@ -28,7 +28,7 @@ from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal, national_ir
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -69,6 +69,7 @@ class ParsgreenProvider:
     settings_model: ClassVar[type[ProviderSettings]] = ParsgreenSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: ParsgreenSettings, *, session: requests.Session):
         self._settings = settings
@@ -117,7 +118,7 @@ class ParsgreenProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         raise unsupported(SYSTEM, "fetch_inbound", "a documented inbound poll")
 
     def balance(self) -> Credit:

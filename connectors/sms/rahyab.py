@@ -39,7 +39,7 @@ from lxml import etree
 from connectors.errors import AuthError, BadReplyError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, decimal, e164_from_ir, raise_for_transport_status
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -85,6 +85,7 @@ class RahyabProvider:
     settings_model: ClassVar[type[ProviderSettings]] = RahyabSettings
     max_batch: ClassVar[int] = 1
     accepts_our_id: ClassVar[bool] = True
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: RahyabSettings, *, session: requests.Session):
         self._settings = settings
@@ -130,7 +131,7 @@ class RahyabProvider:
         found = (self._poll_status(self._batch_id(our_id), our_id) for our_id in our_ids)
         return [report for report in found if report is not None]
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """New inbound messages (``smsPoll``); store them before acting (treated as read-once)."""
         reply = self._call("smsPoll", etree.Element("smsPoll", company=self._settings.company))
         return parse_inbound(reply)

@@ -13,8 +13,11 @@ Quirks:
 - ≤100 mobiles per call. ``send/bulk`` for one text, ``send/likeToLike`` for
   a text per recipient. ``data.messageIds`` is positional; an element of 0
   means the number is blacklisted, ``null`` that the number or text was bad.
-- Delivery is polled per message (``GET send/{messageId}``); inbound is polled
-  from ``receive/latest``, which returns each message only once (store first).
+- Delivery is polled per message (``GET send/{messageId}``). Inbound is read
+  from the repeatable listings, not from ``receive/latest`` (which hands out
+  each message only once): ``receive/live`` (today, newest first) and, when
+  the window starts before today in Tehran, ``receive/archive``; a poll whose
+  storing failed is asked again with the same window (SMS-21).
 - Credit is SMS.ir's own credit unit. No webhooks.
 """
 
@@ -22,15 +25,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import requests
 
 from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -44,6 +48,10 @@ from domain.sms import (
 log = logging.getLogger(__name__)
 
 SYSTEM = "smsir"
+TEHRAN = ZoneInfo("Asia/Tehran")
+INBOUND_PAGE_SIZE = 100
+#: At most this many pages per listing and poll; a provider that keeps saying "more" cannot loop us forever.
+MAX_INBOUND_PAGES = 20
 
 #: Application ``status`` codes (reference/sms.md §3).
 STATUS_REASONS: dict[int, str] = {
@@ -105,6 +113,7 @@ class SmsIrProvider:
     settings_model: ClassVar[type[ProviderSettings]] = SmsIrSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = True
 
     def __init__(self, settings: SmsIrSettings, *, session: requests.Session):
         self._settings = settings
@@ -147,10 +156,35 @@ class SmsIrProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
-    def fetch_inbound(self) -> list[InboundSms]:
-        """Up to 100 new inbound messages; each is returned only once, so store before processing."""
-        data = self._call("GET", "receive/latest", params={"count": 100})
-        return self._wire.parse("receive/latest", data, lambda d: [_inbound(r) for r in rows(d or [])])
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
+        """Inbound messages received in ``window`` (today's when ``None``); repeatable (SMS-21).
+
+        ``receive/live`` is paged newest first until a page reaches
+        ``window.since``; ``receive/archive`` is asked as well when the window
+        starts before today in Tehran. Messages before ``since`` are left out.
+        """
+        since = window.since if window else None
+        found = {m.provider_id: m for m in self._pages("receive/live", {"sortByNewest": "true"}, since)}
+        if window is not None and since is not None and since < datetime.combine(
+                window.until.astimezone(TEHRAN).date(), time(), TEHRAN):
+            span = {"fromDate": int(since.timestamp()), "toDate": int(window.until.timestamp())}
+            found.update((m.provider_id, m) for m in self._pages("receive/archive", span, None))
+        return [m for m in found.values() if since is None or m.received_at is None or m.received_at >= since]
+
+    def _pages(self, path: str, params: Mapping[str, Any], stop_before: datetime | None) -> list[InboundSms]:
+        """Every page of one inbound listing, until a short page, a page older than ``stop_before`` or the cap."""
+        found: dict[str, InboundSms] = {}
+        for number in range(1, MAX_INBOUND_PAGES + 1):
+            data = self._call("GET", path, params={**params, "pageSize": INBOUND_PAGE_SIZE, "pageNumber": number})
+            page = self._wire.parse(path, data, lambda d: [_inbound(r) for r in rows(d or [])])
+            fresh = [m for m in page if m.provider_id not in found]
+            found.update((m.provider_id, m) for m in fresh)
+            older = stop_before is not None and any(m.received_at and m.received_at < stop_before for m in page)
+            if len(page) < INBOUND_PAGE_SIZE or not fresh or older:
+                return list(found.values())
+        log.warning("SMS.ir %s still had pages after %d; the rest is read on the next poll", path, MAX_INBOUND_PAGES,
+                    extra={"system": SYSTEM, "operation": path})
+        return list(found.values())
 
     def balance(self) -> Credit:
         data = self._call("GET", "credit")
@@ -203,7 +237,12 @@ def _receipt(sms: OutgoingSms, message_id: Any) -> SendReceipt:
 
 
 def _stamp(value: Any) -> datetime | None:
-    return None if value in (None, 0) else datetime.fromtimestamp(int(value), UTC)
+    if value in (None, 0):
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"time {value!r} is out of range") from exc
 
 
 def _report(data: Mapping[str, Any]) -> DeliveryReport:
@@ -216,8 +255,13 @@ def _report(data: Mapping[str, Any]) -> DeliveryReport:
 
 
 def _inbound(row: Mapping[str, Any]) -> InboundSms:
+    provider_id = row["receiveReturnId"]
+    if isinstance(provider_id, bool) or not isinstance(provider_id, (int, str)) or not str(provider_id).isdigit():
+        raise ValueError("receiveReturnId is not a number")
+    if not isinstance(row["messageText"], str):
+        raise TypeError("messageText is not text")
     return InboundSms(
-        provider_id=str(row["receiveReturnId"]), sender=e164_from_ir(str(row["mobile"])), line=str(row["number"]),
+        provider_id=str(int(provider_id)), sender=e164_from_ir(str(row["mobile"])), line=str(row["number"]),
         text=str(row["messageText"]), received_at=_stamp(row.get("receivedDateTime")),
     )
 

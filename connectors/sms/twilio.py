@@ -33,7 +33,7 @@ from pydantic import Field
 from connectors.errors import AuthError, BadReplyError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, decimal, raise_for_transport_status, retry_after_s
-from connectors.sms.base import ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import Credit, DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendReceipt
 
 SYSTEM = "twilio"
@@ -87,6 +87,7 @@ class TwilioProvider:
     settings_model: ClassVar[type[ProviderSettings]] = TwilioSettings
     max_batch: ClassVar[int] = 1
     accepts_our_id: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = False
 
     def __init__(self, settings: TwilioSettings, *, session: requests.Session):
         self._settings = settings
@@ -124,7 +125,7 @@ class TwilioProvider:
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
-    def fetch_inbound(self) -> list[InboundSms]:
+    def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         raise unsupported(SYSTEM, "fetch_inbound", "inbound polling (it pushes inbound SMS to the webhook)")
 
     def balance(self) -> Credit:

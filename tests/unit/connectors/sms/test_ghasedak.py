@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,7 +20,8 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
-from connectors.sms.ghasedak import GhasedakProvider, GhasedakSettings
+from connectors.sms.base import InboundWindow
+from connectors.sms.ghasedak import MAX_INBOUND_PAGES, GhasedakProvider, GhasedakSettings
 from domain.sms import DeliveryStatus
 
 from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
@@ -117,12 +120,81 @@ def test_find_by_our_id_uses_client_reference_type(ghasedak, wire):
     assert len(ghasedak.find_by_our_id(["act-1-r1", "a"])) == 2
 
 
-def test_fetch_inbound(ghasedak, wire):
-    wire.get(f"{BASE}/GetReceivedSmses", body=body("received.json"),
-             match=[matchers.query_param_matcher({"LineNumber": "210002100", "IsRead": "false"})])
-    (message,) = ghasedak.fetch_inbound()
-    assert (message.provider_id, message.sender, message.text) == ("88123", "+989121234567", "انصراف")
-    assert message.received_at is not None and message.received_at.utcoffset().total_seconds() == 12600
+PAGING = f"{BASE}/GetReceivedSmsesPaging"
+SINCE = datetime(2024, 7, 12, 5, 45, tzinfo=UTC)  # 09:15 in Tehran
+UNTIL = datetime(2024, 7, 12, 6, 0, tzinfo=UTC)
+
+
+def paging_query(index: int, start: str = "2024-07-12T09:15:00"):
+    return matchers.query_param_matcher({"LineNumber": "210002100", "StartDate": start, "EndDate": "2024-07-12T09:30:00",
+                                         "PageSize": "100", "PageIndex": str(index)})
+
+
+def test_fetch_inbound_lists_the_window_in_tehran_time(ghasedak, wire):
+    wire.get(PAGING, body=body("received_paging.json"), match=[paging_query(0)])
+    first, second = ghasedak.fetch_inbound(InboundWindow(SINCE, UNTIL))
+    assert (first.provider_id, first.sender, first.text) == ("88124", "+989351234567", "موجودی")
+    assert (second.provider_id, second.text) == ("88123", "انصراف")
+    assert second.received_at is not None and second.received_at.utcoffset().total_seconds() == 12600
+
+
+def test_fetch_inbound_can_be_asked_again(ghasedak, wire):
+    wire.get(PAGING, body=body("received_paging.json"), match=[paging_query(0)])
+    wire.get(PAGING, body=body("received_paging.json"), match=[paging_query(0)])
+    window = InboundWindow(SINCE, UNTIL)
+    assert ghasedak.fetch_inbound(window) == ghasedak.fetch_inbound(window)
+
+
+def test_fetch_inbound_leaves_out_messages_before_the_mark(ghasedak, wire):
+    wire.get(PAGING, body=body("received_paging.json"))
+    later = InboundWindow(datetime(2024, 7, 12, 5, 48, tzinfo=UTC), UNTIL)
+    assert [m.provider_id for m in ghasedak.fetch_inbound(later)] == ["88124"]
+
+
+def test_fetch_inbound_reaches_back_a_day_before_anything_is_stored(ghasedak, wire):
+    wire.get(PAGING, body=body("received_paging.json"), match=[paging_query(0, start="2024-07-11T09:30:00")])
+    assert len(ghasedak.fetch_inbound(InboundWindow(None, UNTIL))) == 2
+
+
+def test_fetch_inbound_follows_has_next_page(ghasedak, wire):
+    wire.get(PAGING, body=body("received_paging_more.json"), match=[paging_query(0)])
+    wire.get(PAGING, body=body("received_paging.json"), match=[paging_query(1)])
+    assert [m.provider_id for m in ghasedak.fetch_inbound(InboundWindow(SINCE, UNTIL))] == ["90001", "88124", "88123"]
+
+
+def test_fetch_inbound_stops_when_a_page_repeats_itself(ghasedak, wire):
+    wire.get(PAGING, body=body("received_paging_more.json"))
+    assert len(ghasedak.fetch_inbound(InboundWindow(SINCE, UNTIL))) == 1
+    assert len(wire.calls) == 2
+
+
+def test_fetch_inbound_caps_a_listing_that_never_ends(ghasedak, wire, caplog):
+    pages = iter(range(1, 100))
+
+    def page(request):
+        item = {"id": next(pages), "message": "x", "sender": "09121234567", "lineNumber": "210002100",
+                "receiveDate": "2024-07-12T09:20:00+03:30"}
+        return 200, {}, json.dumps({"isSuccess": True, "data": {"hasNextPage": True, "items": [item]}})
+
+    wire.add_callback("GET", PAGING, callback=page)
+    assert len(ghasedak.fetch_inbound(InboundWindow(SINCE, UNTIL))) == MAX_INBOUND_PAGES
+    assert "still had pages" in caplog.text
+
+
+@pytest.mark.parametrize("reply", [
+    b'{"isSuccess":true,"data":{"hasNextPage":false}}',
+    b'{"isSuccess":true,"data":[]}',
+    b'{"isSuccess":true,"data":{"hasNextPage":"yes","items":[]}}',
+    b'{"isSuccess":true,"data":{"items":[{"id":null,"message":"x","sender":"0912","lineNumber":"1"}]}}',
+    b'{"isSuccess":true,"data":{"items":[{"id":1,"message":"x","sender":"0912","lineNumber":"1","receiveDate":"yesterday"}]}}',
+    b'{"isSuccess":true,"data":{"items":[{"id":1,"message":"x","sender":"0912","lineNumber":"1","receiveDate":7}]}}',
+    b'{"isSuccess":true,"data":{"items":"none"}}',
+    b"\xff\xfe not json",
+])
+def test_fetch_inbound_refuses_hostile_pages(ghasedak, wire, reply):
+    wire.get(PAGING, body=reply)
+    with pytest.raises(BadReplyError):
+        ghasedak.fetch_inbound(InboundWindow(SINCE, UNTIL))
 
 
 def test_balance_reads_pascal_case(ghasedak, wire):

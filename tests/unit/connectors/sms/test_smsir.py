@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,7 +20,8 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
-from connectors.sms.smsir import SmsIrProvider, SmsIrSettings
+from connectors.sms.base import InboundWindow
+from connectors.sms.smsir import MAX_INBOUND_PAGES, SmsIrProvider, SmsIrSettings
 from domain.sms import DeliveryStatus, InboundSms
 
 from .sms_helpers import CANARY, assert_canary_hidden, fixture_bytes, outgoing, refused_connection
@@ -134,11 +137,100 @@ def test_find_by_our_id_is_unsupported(smsir):
     assert caught.value.code == "unsupported"
 
 
-def test_fetch_inbound(smsir, wire):
-    wire.get(f"{BASE}/receive/latest", body=body("receive_latest.json"), match=[matchers.query_param_matcher({"count": "100"})])
-    (message,) = smsir.fetch_inbound()
-    assert (message.provider_id, message.sender, message.line, message.text) == ("5521", "+989120000000", "300000000000", "لغو")
-    assert isinstance(message, InboundSms)
+LIVE = f"{BASE}/receive/live"
+ARCHIVE = f"{BASE}/receive/archive"
+UNTIL = datetime(2024, 1, 1, 0, 10, tzinfo=UTC)  # 03:40 on 1 January in Tehran
+
+
+def live_query(page: int):
+    return matchers.query_param_matcher({"sortByNewest": "true", "pageSize": "100", "pageNumber": str(page)})
+
+
+def inbound_rows(first_id: int, count: int, stamp: int) -> bytes:
+    data = [{"receiveReturnId": first_id + i, "messageText": "سلام", "number": "3000", "mobile": "9121234567",
+             "receivedDateTime": stamp - i} for i in range(count)]
+    return json.dumps({"status": 1, "message": "موفق", "data": data}).encode()
+
+
+def test_fetch_inbound_lists_today_from_the_mark(smsir, wire):
+    wire.get(LIVE, body=body("receive_live.json"), match=[HEADERS, live_query(1)])
+    since = datetime.fromtimestamp(1704067400, UTC)
+    messages = smsir.fetch_inbound(InboundWindow(since, UNTIL))
+    assert [(m.provider_id, m.sender, m.text) for m in messages] == [
+        ("5523", "+989121234567", "موجودی"), ("5522", "+989351234567", "سلام")]
+    assert all(isinstance(m, InboundSms) for m in messages)
+
+
+def test_fetch_inbound_can_be_asked_again(smsir, wire):
+    wire.get(LIVE, body=body("receive_live.json"))
+    wire.get(LIVE, body=body("receive_live.json"))
+    window = InboundWindow(datetime.fromtimestamp(1704067300, UTC), UNTIL)
+    first = smsir.fetch_inbound(window)
+    assert len(first) == 3 and smsir.fetch_inbound(window) == first
+
+
+def test_fetch_inbound_without_a_window_reads_today(smsir, wire):
+    wire.get(LIVE, body=body("receive_live.json"), match=[live_query(1)])
+    assert [m.provider_id for m in smsir.fetch_inbound()] == ["5523", "5522", "5521"]
+
+
+def test_fetch_inbound_reads_the_archive_when_the_mark_is_before_today(smsir, wire):
+    since = datetime(2023, 12, 30, 20, 0, tzinfo=UTC)
+    wire.get(LIVE, body=body("receive_live.json"), match=[live_query(1)])
+    wire.get(ARCHIVE, body=body("receive_archive.json"), match=[HEADERS, matchers.query_param_matcher(
+        {"fromDate": str(int(since.timestamp())), "toDate": str(int(UNTIL.timestamp())), "pageSize": "100",
+         "pageNumber": "1"})])
+    ids = sorted(m.provider_id for m in smsir.fetch_inbound(InboundWindow(since, UNTIL)))
+    assert ids == ["5400", "5521", "5522", "5523"]
+
+
+def test_fetch_inbound_pages_until_a_short_page(smsir, wire):
+    wire.get(LIVE, body=inbound_rows(10_000, 100, 1704067900), match=[live_query(1)])
+    wire.get(LIVE, body=inbound_rows(20_000, 3, 1704067700), match=[live_query(2)])
+    assert len(smsir.fetch_inbound(InboundWindow(datetime.fromtimestamp(1704067000, UTC), UNTIL))) == 103
+
+
+def test_fetch_inbound_stops_at_a_page_older_than_the_mark(smsir, wire):
+    wire.get(LIVE, body=inbound_rows(10_000, 100, 1704067900), match=[live_query(1)])
+    messages = smsir.fetch_inbound(InboundWindow(datetime.fromtimestamp(1704067850, UTC), UNTIL))
+    assert len(wire.calls) == 1 and len(messages) == 51
+
+
+def test_fetch_inbound_stops_when_a_page_repeats_itself(smsir, wire):
+    wire.get(LIVE, body=inbound_rows(10_000, 100, 1704067900))
+    assert len(smsir.fetch_inbound(InboundWindow(None, UNTIL))) == 100
+    assert len(wire.calls) == 2
+
+
+def test_fetch_inbound_caps_the_pages_of_a_listing_that_never_ends(smsir, wire, caplog):
+    pages = iter(range(1, 100))
+    wire.add_callback("GET", LIVE, callback=lambda request: (200, {}, inbound_rows(next(pages) * 1000, 100, 1704067900)))
+    assert len(smsir.fetch_inbound(InboundWindow(None, UNTIL))) == 100 * MAX_INBOUND_PAGES
+    assert len(wire.calls) == MAX_INBOUND_PAGES and "still had pages" in caplog.text
+
+
+@pytest.mark.parametrize("reply", [
+    b'{"status":1,"data":{"receiveReturnId":1}}',
+    b'{"status":1,"data":"none"}',
+    b'{"status":1,"data":[{"receiveReturnId":null,"messageText":"x","number":"1","mobile":"912","receivedDateTime":1}]}',
+    b'{"status":1,"data":[{"receiveReturnId":"../1","messageText":"x","number":"1","mobile":"912"}]}',
+    b'{"status":1,"data":[{"receiveReturnId":true,"messageText":"x","number":"1","mobile":"912"}]}',
+    b'{"status":1,"data":[{"receiveReturnId":7,"messageText":null,"number":"1","mobile":"912"}]}',
+    b'{"status":1,"data":[{"receiveReturnId":7,"messageText":"x","number":"1","mobile":"912","receivedDateTime":1e300}]}',
+    b'{"status":1,"data":[{"receiveReturnId":7,"messageText":"x","number":"1","mobile":"912","receivedDateTime":99999999999999999}]}',
+    b'{"status":1,"data":[["not", "an", "object"]]}',
+    b"<html>maintenance</html>",
+])
+def test_fetch_inbound_refuses_hostile_pages(smsir, wire, reply):
+    wire.get(LIVE, body=reply)
+    with pytest.raises(BadReplyError):
+        smsir.fetch_inbound(InboundWindow(None, UNTIL))
+
+
+def test_fetch_inbound_maps_a_refusal(smsir, wire):
+    wire.get(LIVE, status=400, body=body("error_10_bad_key.json"))
+    with pytest.raises(AuthError):
+        smsir.fetch_inbound()
 
 
 def test_balance(smsir, wire):
