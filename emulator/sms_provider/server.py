@@ -19,6 +19,7 @@ as Kavenegar's realtime receive URL sends; delivery fields ``messageid``, ``loca
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -162,9 +163,14 @@ class FakeSmsProviderServer:
                  credit: int = 1_500_000, sent_after_s: float = 0.5, delivered_after_s: float = 2.0,
                  failing_receptors: Iterable[str] = (), inbound_url: str | None = None,
                  delivery_url: str | None = None, timeout_hold_s: float = 5.0,
-                 max_body_bytes: int = 1 << 20, push_interval_s: float = 0.05) -> None:
+                 max_body_bytes: int = 1 << 20, push_interval_s: float = 0.05,
+                 first_message_id: int = 100_000_001) -> None:
+        # first_message_id: a restarted fake serving a CRM that kept the last run's rows must not reuse ids.
+        if first_message_id < 1:
+            raise ValueError("first_message_id must be positive")
         self.state = ProviderState(api_key, credit=credit, sent_after_s=sent_after_s,
-                                   delivered_after_s=delivered_after_s, failing_receptors=set(failing_receptors))
+                                   delivered_after_s=delivered_after_s, failing_receptors=set(failing_receptors),
+                                   _ids=itertools.count(first_message_id))
         self.latency_s = latency_s
         self.timeout_hold_s = timeout_hold_s
         self.max_body_bytes = max_body_bytes
