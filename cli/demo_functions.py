@@ -11,12 +11,15 @@ caches are emptied on the way in and out so nothing leaks into later code.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -102,6 +105,27 @@ class LocalFunctionsHost:
                 self.invocations.append((route.template, response.status_code))
                 return response
         return func.HttpResponse("no function at this route", status_code=404)
+
+
+def load_function_app() -> func.FunctionApp:
+    """``function_app.app``, from the folder that holds ``functions/`` when the root is not on ``sys.path``.
+
+    The installed ``commsuite`` command sees only the packages; the Functions host (and pytest) import
+    ``function_app`` from the project root, and so does this, from the same file.
+    """
+    try:
+        import function_app
+    except ModuleNotFoundError:
+        import functions
+
+        path = Path(functions.__file__).resolve().parents[1] / "function_app.py"
+        spec = importlib.util.spec_from_file_location("function_app", path)
+        if spec is None or spec.loader is None:
+            raise
+        function_app = importlib.util.module_from_spec(spec)
+        sys.modules["function_app"] = function_app
+        spec.loader.exec_module(function_app)
+    return function_app.app
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from typing import Any
 import azure.functions as func
 import requests
 
-from cli.demo_functions import LocalFunctionsHost, app_settings
+from cli.demo_functions import LocalFunctionsHost, app_settings, load_function_app
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.settings import Secret
 from dataverse_schema import sms as schema
@@ -41,6 +41,7 @@ BULK_TEXT = "{contact.firstname} عزیز، شعبه مرکزی فردا تعط�
 CASE_TITLE = "Critical problem reported by SMS"
 CRITICAL_TEXT, OPT_OUT_TEXT = "بحرانی: فرم سفارش ذخیره نمی‌شود", "لغو"
 BULK_MEMBERS = 4
+FIRST_MESSAGE_ID = 100_000_001
 TIMEOUT_S = 15.0
 Say = Callable[[str], None]
 
@@ -82,15 +83,13 @@ class _Crm:
 
 def run_sms(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str, say: Say) -> SmsResult:
     """Configure SMS in the CRM, drive the Functions app through every SMS path, and read back what it wrote."""
-    import function_app
-
     settings = {"COMMS_DATAVERSE_URL": server.origin, "COMMS_DATAVERSE_STATIC_TOKEN": token,
                 "COMMS_DATAVERSE_TIMEOUT_S": "10", "COMMS_SMS_WEBHOOK_KEY": WEBHOOK_KEY, API_KEY_SETTING: API_KEY}
     started = time.monotonic()
-    with app_settings(settings), LocalFunctionsHost(function_app.app) as host:
+    with app_settings(settings), LocalFunctionsHost(load_function_app()) as host:
         hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY)
         provider = FakeSmsProviderServer(
-            api_key=API_KEY, sent_after_s=0.1, delivered_after_s=0.3,
+            api_key=API_KEY, sent_after_s=0.1, delivered_after_s=0.3, first_message_id=_first_free_id(client),
             delivery_url=f"{host.origin}/api/sms/dlr/{ACCOUNT_KEY}?token={hook}",
             inbound_url=f"{host.origin}/api/sms/inbound/{ACCOUNT_KEY}?token={hook}")
         with provider:
@@ -209,6 +208,11 @@ def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say:
     for what, text in result.lines():
         say(f"{what}: {text}")
     return result
+
+
+def _first_free_id(client: DataverseClient) -> int:
+    """Past every id an earlier run's fake handed out (``--keep``): each id it gave became at most one row."""
+    return FIRST_MESSAGE_ID + client.count("comms_smses", odata.eq("comms_provideraccountkey", ACCOUNT_KEY))
 
 
 def _status(client: DataverseClient, sms_id: str) -> int:
