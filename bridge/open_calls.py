@@ -3,9 +3,12 @@
 :class:`OpenCallStore` is a small SQLite file (``open-calls.db`` beside the
 outbox): one row per open call holding its events, rewritten on every change
 and deleted when the call ends, plus the bridge's last sign of life. It is a
-WAL file with ``synchronous=NORMAL``: a commit reaches the operating system
-before the call goes on (so ``kill -9`` loses nothing) without an fsync per
-event; a power cut may lose the last few changes, never the file's sense.
+WAL file with ``synchronous=NORMAL`` written on a writer thread of its own
+(:class:`~bridge.outbox_writer.BatchWriter`, changes in order, grouped): the
+event loop never waits for it, a commit reaches the operating system within
+moments (so ``kill -9`` loses at most the changes of those moments) and there
+is no fsync per event; a power cut may lose the last few changes, never the
+file's sense.
 
 :class:`CallRecovery` ties it to the tracker: :meth:`~CallRecovery.note` keeps
 the file in step with each call update, :meth:`~CallRecovery.restore` takes the
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bridge.outbox_writer import BatchWriter
 from domain.calls.event_codec import event_from_dict, event_to_dict
 from domain.calls.events import CallEvent
 from domain.calls.record import CallUpdate
@@ -56,19 +60,45 @@ class OpenCallStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._writer = BatchWriter(self._commit, name="open-calls-writer")
 
     def save(self, system: str, call_id: str, events: tuple[CallEvent, ...]) -> None:
-        text = json.dumps([event_to_dict(e) for e in events], ensure_ascii=False, separators=(",", ":"))
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO open_call (system, call_id, events) VALUES (?, ?, ?)",
-                             (system, call_id, text))
+        """Store the open call's events (on the writer thread; the caller does not wait)."""
+        self._writer.submit((system, call_id, events))
 
     def forget(self, system: str, call_id: str) -> None:
+        """The call ended: remove it (on the writer thread, after its earlier saves)."""
+        self._writer.submit((system, call_id, None))
+
+    def flush(self) -> None:
+        """Wait until every save and forget so far is committed."""
+        if self._writer.outstanding:
+            self._writer.submit(None).result()
+
+    def _commit(self, changes) -> list[None]:
         with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for change in changes:
+                    if change is not None:
+                        self._apply(*change)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return [None] * len(changes)
+
+    def _apply(self, system: str, call_id: str, events: tuple[CallEvent, ...] | None) -> None:
+        if events is None:
             self._db.execute("DELETE FROM open_call WHERE system = ? AND call_id = ?", (system, call_id))
+            return
+        text = json.dumps([event_to_dict(e) for e in events], ensure_ascii=False, separators=(",", ":"))
+        self._db.execute("INSERT OR REPLACE INTO open_call (system, call_id, events) VALUES (?, ?, ?)",
+                         (system, call_id, text))
 
     def load(self) -> list[tuple[CallEvent, ...]]:
         """Every stored call's events; unreadable rows are moved to ``unreadable_call`` and logged."""
+        self.flush()
         with self._lock:
             rows = self._db.execute("SELECT system, call_id, events FROM open_call ORDER BY rowid").fetchall()
         calls = []
@@ -83,6 +113,7 @@ class OpenCallStore:
 
     def mark_alive(self, at: datetime) -> None:
         """Note ``at`` as the bridge's last sign of life (the sweep and a clean stop call this)."""
+        self.flush()
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO life (id, alive_at) VALUES (1, ?)", (at.isoformat(),))
 
@@ -102,6 +133,8 @@ class OpenCallStore:
             return self._db.execute("SELECT system, call_id, reason FROM unreadable_call").fetchall()
 
     def close(self) -> None:
+        """Commit what was saved, then close the file."""
+        self._writer.close()
         with self._lock:
             self._db.close()
 
