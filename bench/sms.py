@@ -12,7 +12,8 @@ bulk through the real bulk runner twice:
 Printed per run: messages per second, provider requests per message,
 Dataverse requests per message (target <= 0.05), and duplicates and gaps as
 the provider saw them (target 0 and 0), plus ids we submitted more than once
-(the provider's localid de-duplication would hide a resend; this does not).
+(the provider's localid de-duplication would hide a resend; this does not),
+and accepted SMS process rows per message (target exactly 1, SMS-20/-22).
 
     python bench/sms.py [--recipients 10000] [--latency-ms 50]
 """
@@ -23,6 +24,7 @@ import argparse
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +34,15 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.dataverse import DataverseClient, RecordId, RetryPolicy, StaticToken, bind, deterministic_id  # noqa: E402
+from connectors.dataverse import (  # noqa: E402
+    DataverseClient,
+    RecordId,
+    RetryPolicy,
+    StaticToken,
+    bind,
+    deterministic_id,
+    odata,
+)
 from connectors.settings import Secret  # noqa: E402
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings  # noqa: E402
 from dataverse_schema import sms as schema  # noqa: E402
@@ -60,6 +70,7 @@ class Result:
     gaps: int
     resubmitted: int
     runs: int
+    accepted_attempts: int
 
 
 class CountingProvider(KavenegarProvider):
@@ -145,20 +156,24 @@ def run_bulk(name: str, count: int, server: EmulatorServer, provider_server: Fak
     dataverse_requests = server.traffic.count()
     counts = Counter({r: provider_server.sent_count(r) for r in receptors})
     resubmitted = sum(n - 1 for n in CountingProvider.submitted.values() if n > 1)
+    accepted = sum(1 for _ in client.query("comms_smsprocesses", select=["comms_smsprocessid"], filter=odata.and_(
+        odata.eq("_comms_smsproviderid_value", uuid.UUID(account_id)),
+        odata.eq("comms_attemptstatus", schema.ATTEMPT_STATUS.value_of("Accepted by provider")))))
     return Result(name, count, wall, CountingProvider.calls, dataverse_requests,
                   sum(n - 1 for n in counts.values() if n > 1), sum(1 for n in counts.values() if n == 0),
-                  resubmitted, runs)
+                  resubmitted, runs, accepted)
 
 
 def print_table(results: list[Result]) -> None:
     print(f"\n{'run':12} {'msgs':>6} {'runs':>5} {'wall s':>8} {'msg/s':>8} {'prov req/msg':>13} "
-          f"{'DV req/msg':>11} {'dupes':>6} {'gaps':>5} {'ids resent':>11}")
+          f"{'DV req/msg':>11} {'dupes':>6} {'gaps':>5} {'ids resent':>11} {'attempts/msg':>13}")
     for r in results:
         print(f"{r.name:12} {r.messages:6d} {r.runs:5d} {r.wall_s:8.1f} {r.messages / r.wall_s:8.1f} "
               f"{r.provider_requests / r.messages:13.4f} {r.dataverse_requests / r.messages:11.4f} "
-              f"{r.duplicates:6d} {r.gaps:5d} {r.resubmitted:11d}")
-    print("\nids resent counts ids sent again after a batch the provider refused (503) or whose fate was unknown;"
-          " the provider's localid check makes them no-ops, and dupes counts what recipients actually got.")
+              f"{r.duplicates:6d} {r.gaps:5d} {r.resubmitted:11d} {r.accepted_attempts / r.messages:13.4f}")
+    print("\nids resent counts our ids submitted twice (each attempt has its own id, so a resend after a 503 is a new"
+          " attempt, not a resent id); dupes counts what recipients actually got; attempts/msg counts accepted SMS"
+          " process rows.")
 
 
 def main() -> None:
