@@ -6,7 +6,10 @@ writes go to Dataverse in one change set, so a message fetched twice, pushed
 twice or replayed after a crash is stored and acted on exactly once.
 Polling keeps a high-water mark: the newest receive time stored for the
 account, read from Dataverse, so only messages at or before it are checked
-for an existing key before writing.
+for an existing key before writing. A provider with a repeatable listing is
+asked for the window from the mark, so a poll whose storing failed is simply
+asked again; a read-once source's unstored messages go to the inbound hold
+(Service Bus) when one is configured, else stay in this worker's memory.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import datetime
 
 from connectors.dataverse import DataverseClient, odata
 from connectors.errors import ConnectorError
+from connectors.sms.base import InboundWindow
 from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from domain.sms import InboundSms
@@ -29,6 +33,7 @@ from domain.sms.text import unify_letters
 from functions.sms_bulk import rows
 from functions.sms_bulk.accounts import AccountDirectory, ProviderAccount
 from functions.sms_inbound.actions import PlannedWrites, plan_writes
+from functions.sms_inbound.hold import InboundHold
 from functions.sms_inbound.keyword_services import KeywordServiceRegistry
 from functions.sms_inbound.rules import load_rules
 
@@ -52,9 +57,11 @@ class InboundService:
 
     def __init__(self, client: DataverseClient, accounts: AccountDirectory, *, plan: NumberPlan,
                  index: Callable[[], NumberIndex | None], services: KeywordServiceRegistry,
-                 clock: Callable[[], datetime], render_options: RenderOptions | None = None):
+                 clock: Callable[[], datetime], render_options: RenderOptions | None = None,
+                 hold: InboundHold | None = None):
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
+        self._hold = hold
         self._last_poll: dict[str, datetime] = {}
         self._unstored: dict[str, list[InboundSms]] = {}
 
@@ -92,15 +99,19 @@ class InboundService:
     def poll(self, account: ProviderAccount) -> InboundReport:
         """Fetch new messages from the provider and :meth:`receive` them, losing none (SMS-21).
 
-        Providers such as Kavenegar ``sms/receive`` hand out each message only
-        once, so: Dataverse is read (the high-water mark) before the provider is
-        asked; storing is retried within the call, and with the existence check
-        for every message (a failed attempt may have stored some); what still
-        could not be stored is kept and replayed first on the next poll. Storing
-        is keyed by (account, provider id), so a replay never duplicates.
+        Dataverse is read (the high-water mark) before the provider is asked,
+        and storing is retried within the call. A repeatable listing is asked
+        for the window from the mark, so what could not be stored is listed
+        again next poll. A read-once source (Kavenegar ``sms/receive``) hands
+        each message out once: what still could not be stored goes to the
+        inbound hold when one is configured, else is kept in this worker and
+        replayed first on the next poll. Storing is keyed by (account,
+        provider id), so a replay never duplicates.
         """
         key = account.account_key
         mark = self.high_water_mark(key)  # also proves Dataverse answers before a read-once fetch
+        if account.provider.inbound_is_repeatable:
+            return self._poll_listing(account, mark)
         pending = self._unstored.pop(key, [])
         try:
             messages = pending + list(account.provider.fetch_inbound())
@@ -109,16 +120,53 @@ class InboundService:
                 self._unstored[key] = pending
             raise
         self._last_poll[key] = self._clock()
+        try:
+            return self._store_with_retries(key, messages, mark if not pending else None)
+        except ConnectorError:
+            self._hold_unstored(key, messages)
+            raise
+
+    def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark) -> InboundReport:
+        key, now = account.account_key, self._clock()
+        messages = list(account.provider.fetch_inbound(InboundWindow(mark.received_at, now)))
+        self._last_poll[key] = now
+        # Oldest first: should storing stop halfway, the mark has not passed a message left unstored.
+        messages.sort(key=lambda m: m.received_at or now)
+        try:
+            return self._store_with_retries(key, messages, mark)
+        except ConnectorError as exc:
+            log.warning("inbound SMS listed but not stored (account %s, %d messages, %s); listed again next poll",
+                        key, len(messages), type(exc).__name__, extra={"operation": "inbound_poll"})
+            raise
+
+    def _store_with_retries(self, key: str, messages: list[InboundSms], mark: HighWaterMark | None) -> InboundReport:
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
-                return self.receive(key, messages, mark=mark if attempt == 1 and not pending else None)
+                return self.receive(key, messages, mark=mark if attempt == 1 else None)
             except ConnectorError as exc:
                 failure = exc
-        self._unstored[key] = messages
-        # Kept in this worker and replayed next poll; named here so a person can recover them should it stop.
-        log.error("inbound SMS fetched but not stored yet (account %s, provider ids %s); replayed next poll", key,
-                  ",".join(m.provider_id for m in messages)[:500], extra={"operation": "inbound_poll"})
         raise failure
+
+    def _hold_unstored(self, key: str, messages: list[InboundSms]) -> None:
+        """Keep read-once messages that could not be stored: in the hold queue, else in this worker."""
+        ids = ",".join(m.provider_id for m in messages)[:500]
+        context = {"operation": "inbound_poll"}
+        if self._hold is not None:
+            try:
+                self._hold.keep(key, messages)
+            except ConnectorError as exc:
+                reason = f"the inbound hold queue refused them ({type(exc).__name__})"
+            else:
+                log.warning("inbound SMS fetched but not stored yet (account %s, provider ids %s); sent to the "
+                            "inbound hold queue, stored from there", key, ids, extra=context)
+                return
+        else:
+            reason = "no inbound hold queue is configured (COMMS_SERVICEBUS, COMMS_SMS_INBOUND_HOLD_QUEUE)"
+        self._unstored[key] = messages
+        # Named here so a person can recover them should this worker stop before the next poll.
+        log.error("inbound SMS fetched but not stored yet (account %s, provider ids %s); %s: kept in this "
+                  "worker's memory only and replayed next poll, lost if the worker recycles first", key, ids,
+                  reason, extra=context)
 
     def unstored(self, account_key: str) -> list[InboundSms]:
         """Messages fetched from a read-once source and not yet stored (replayed by the next :meth:`poll`)."""

@@ -2,7 +2,9 @@
 
 Settings: ``COMMS_SMS_BALANCE_COLUMN`` names the account column the built-in
 "balance" keyword service reads (default ``comms_balance``; empty turns it
-off); ``COMMS_SMS_BULK_RATE`` caps provider calls in messages per second.
+off); ``COMMS_SMS_BULK_RATE`` caps provider calls in messages per second;
+``COMMS_SMS_INBOUND_HOLD_QUEUE`` (with ``COMMS_SERVICEBUS``) names the queue
+read-once inbound messages wait on when they could not be stored (SMS-21).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan
 from functions.services import services
 from functions.sms_bulk import BulkOptions, BulkRunner, BulkStore, CrmAccountDirectory
+from functions.sms_inbound.hold import InboundHold, ServiceBusHold
 from functions.sms_inbound.keyword_services import KeywordServiceRegistry, RecordColumnService
 from functions.sms_inbound.service import InboundService, load_number_index
 
@@ -62,9 +65,19 @@ def build_workers(client: DataverseClient, environ: Mapping[str, str], session: 
         return datetime.now(UTC)
     bulk = BulkRunner(BulkStore(client), accounts, plan=plan, clock=clock, options=BulkOptions(max_messages_per_s=rate))
     inbound = InboundService(client, accounts, plan=plan, index=_CachedIndex(client, plan), services=registry,
-                             clock=clock)
+                             clock=clock, hold=build_hold(environ))
     key = environ.get("COMMS_SMS_WEBHOOK_KEY")
     return SmsWorkers(bulk, inbound, Secret(key) if key else None)
+
+
+def build_hold(environ: Mapping[str, str]) -> InboundHold | None:
+    """The Service Bus inbound hold when both settings are there; ``None`` keeps unstored messages in memory."""
+    connection, queue = environ.get("COMMS_SERVICEBUS"), environ.get("COMMS_SMS_INBOUND_HOLD_QUEUE")
+    if not connection or not queue:
+        return None
+    from azure.servicebus import ServiceBusClient  # only apps with a hold queue need the SDK loaded
+
+    return ServiceBusHold(ServiceBusClient.from_connection_string(connection).get_queue_sender(queue))
 
 
 @functools.cache
