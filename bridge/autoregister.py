@@ -14,11 +14,12 @@ its system, and an admin who switched auto-registration off must be obeyed.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 
 from bridge.call_logger import CrmEnvironment
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import AlternateKey, bind
 from dataverse_schema import telephony as schema
 from domain.calls.events import CallEvent
@@ -77,7 +78,7 @@ class AutoRegistrar:
         if number is not None and number.is_external:
             body["comms_number"] = number.e164
         key = AlternateKey(dict(zip(schema.LINE_KEY_COLUMNS, (settings.key, line), strict=True)))
-        self.outbox.put(OutboxItem(environment, LINES, key, body))
+        self._submit(OutboxItem(environment, LINES, key, body), "an auto-registered line")
         log.info("new line %s on %s registered in %s", line, settings.key, environment,
                  extra={"environment": environment, "system": settings.key})
 
@@ -87,9 +88,13 @@ class AutoRegistrar:
         body = {"comms_name": f"Extension {extension}", "comms_autoregistered": True,
                 **self._system_bind(settings)}
         key = AlternateKey(dict(zip(schema.EXTENSION_KEY_COLUMNS, (settings.key, extension), strict=True)))
-        self.outbox.put(OutboxItem(environment, EXTENSIONS, key, body))
+        self._submit(OutboxItem(environment, EXTENSIONS, key, body), "an auto-registered extension")
         log.info("new extension %s on %s registered in %s", extension, settings.key, environment,
                  extra={"environment": environment, "system": settings.key})
+
+    def _submit(self, item: OutboxItem, what: str) -> None:
+        """Hand the row to the outbox's writer without waiting on the event loop for its fsync."""
+        self.outbox.submit(item).add_done_callback(functools.partial(log_if_not_stored, what, item.environment))
 
     def _first_time(self, environment: str, system_key: str, kind: str, name: str) -> bool:
         marker = (environment, system_key, kind, name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, odata
 from dataverse_schema.model import OPTION_VALUE_BASE
 from domain.calls.system_settings import (
@@ -300,5 +301,6 @@ class CrmSettings:
             return False
         body = {"comms_linkstatus": OPTION_VALUE_BASE + status.value, "comms_linkdetail": detail[:500],
                 "comms_lastseenon": now}
-        self.outbox.put(OutboxItem(self.environment, SYSTEMS, RecordId(settings.record_id), body))
+        written = self.outbox.submit(OutboxItem(self.environment, SYSTEMS, RecordId(settings.record_id), body))
+        written.add_done_callback(functools.partial(log_if_not_stored, "a link status", self.environment))
         return True

@@ -14,6 +14,7 @@ the outbox, so a replayed call never notifies twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -21,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bridge.call_logger import CrmEnvironment, phone_call_id
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, bind, deterministic_id
 from domain.calls.activity import external_number, skip_reason
 from domain.calls.events import CallEvent, Direction
@@ -98,8 +99,9 @@ class CallNotifier:
         users = recipients(audience, settings.visibility, [u for u in candidates if u])
         for user in users:
             notice = build_notice(record, user, match, crm, settings, missed=missed)
-            self.outbox.put(OutboxItem(crm.name, APPNOTIFICATIONS, RecordId(notice_id(record, notice)),
-                                       notice_body(notice)))
+            written = self.outbox.submit(OutboxItem(crm.name, APPNOTIFICATIONS,
+                                                    RecordId(notice_id(record, notice)), notice_body(notice)))
+            written.add_done_callback(functools.partial(log_if_not_stored, "a call notice", crm.name))
             self.queued += 1
         return len(users)
 

@@ -393,3 +393,13 @@ def _within_bytes(rows: list[Sequence[Any]], max_bytes: int | None) -> list[Sequ
 def _queued(row: Sequence[Any]) -> QueuedItem:
     item = OutboxItem(row[1], row[2], decode_ref(row[3]), json.loads(row[4]))
     return QueuedItem(int(row[0]), item, int(row[5]), float(row[6]), row[7])
+
+
+def log_if_not_stored(what: str, environment: str, written: Future[int]) -> None:
+    """Done-callback for :meth:`Outbox.submit`: a write that failed is logged at ERROR, never silent.
+
+    Runs on the outbox's writer thread; ``what`` names the row in plain words (no numbers, no text).
+    """
+    error = written.exception()
+    if error is not None:
+        log.error("%s could not be stored for %s: %s", what, environment, error, extra={"environment": environment})
