@@ -50,17 +50,20 @@ def run_demo(args: argparse.Namespace) -> int:
         _say(f"Dataverse emulator at {server.url}")
         client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(DEMO_TOKEN))
         outcome = run_foundation(server, client, data_dir, _say)
-        telephony = run_telephony(server, client, data_dir, DEMO_TOKEN, _say)
+        telephony = run_telephony(server, client, data_dir, DEMO_TOKEN, _say, serve=args.serve)
         outcome.lines.extend(telephony.lines())
         sms = run_sms(server, client, data_dir, DEMO_TOKEN, _say)
         outcome.lines.extend(sms.lines())
         _print_summary(outcome.lines, client.stats.requests, time.monotonic() - started)
         if args.serve:
             _say(f"serving {server.url} (bearer token {DEMO_TOKEN!r}); Ctrl+C stops")
+            _say(telephony.console.serve_hint())
             try:
                 server.serve_forever()
             except KeyboardInterrupt:
                 _say("stopped")
+            finally:
+                telephony.stop()
     return 0
 
 

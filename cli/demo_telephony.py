@@ -6,7 +6,10 @@ records and one line it cannot parse; a click-to-call row is created in the
 CRM. The bridge reads its settings and numbers from the running Dataverse
 emulator, logs every call matched to the seeded contact, raises app
 notifications for the missed calls, attaches a FreePBX-named recording and
-dials the click-to-call request, then stops cleanly.
+dials the click-to-call request, then stops cleanly. Its console runs on
+loopback with one browser-like subscriber per extension user, which sees the
+ringing calls pop up (CALL-03) and times ring to pop-up; with ``--serve`` the
+bridge and its console keep running after the summary.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bridge.config import parse_config
 from bridge.daemon import Bridge
 from bridge.raw_journal import RawJournal
 from bridge.recordings import STATUS_ATTACHED, STATUS_FOUND
+from cli.demo_console import ConsoleDemo, HeldBridge
 from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
 from connectors.pbx.base import ConnectionState
 from dataverse_schema.model import OPTION_VALUE_BASE
@@ -58,6 +62,8 @@ class TelephonyResult:
     click_to_call: str = ""
     journalled: int = 0
     unparsed: int = 0
+    console: ConsoleDemo | None = None
+    stop: Callable[[], None] = lambda: None  # stops the bridge ``--serve`` kept running
 
     def lines(self) -> list[tuple[str, str]]:
         calls = ", ".join(f"{n} {what}" for what, n in sorted(self.calls.items()))
@@ -67,17 +73,27 @@ class TelephonyResult:
                 ("bridge: missed-call notices", f"{self.notifications} appnotification(s)"),
                 ("bridge: recording", self.recording_status),
                 ("bridge: click-to-call", self.click_to_call),
-                ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood")]
+                ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood"),
+                ("bridge: console pop-ups", self.console.summary() if self.console else "console not started")]
 
 
 def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str,
-                  say: Say) -> TelephonyResult:
-    """Seed the telephony rows, run the bridge against the emulators, and read back what it wrote."""
+                  say: Say, *, serve: bool = False) -> TelephonyResult:
+    """Seed the telephony rows, run the bridge against the emulators, and read back what it wrote.
+
+    With ``serve`` the bridge goes on running after the demo; the result's ``stop()`` ends it.
+    """
     work = (out_dir / "telephony").resolve()  # the CRM names recording folders by absolute path
     work.mkdir(parents=True, exist_ok=True)
-    user = _seed(client, say)
-    recording = asyncio.run(_run_bridge(server, client, work, token, user, say))
-    return _summary(client, work, recording, say)
+    users = _seed(client, say)
+    console = ConsoleDemo(users)
+    held = HeldBridge() if serve else None
+    run = lambda: _run_bridge(server, client, work, token, console, say, held)  # noqa: E731
+    recording = held.run(run) if held else asyncio.run(run())
+    result = _summary(client, work, recording, say, console)
+    if held:
+        result.stop = held.release
+    return result
 
 
 def _seed(client: DataverseClient, say: Say) -> str:
@@ -99,10 +115,10 @@ def _seed(client: DataverseClient, say: Say) -> str:
                                 top=1))
     client.update("contacts", contact["contactid"], {"mobilephone": CUSTOMER})
     say(f"telephony: systems {AMI_KEY} (AMI) and {SMDR_KEY} (SMDR); {CUSTOMER} is {contact['fullname']}")
-    return users[1]
+    return dict(zip(("101", "102", "103"), users[1:], strict=True))
 
 
-def _config(server: EmulatorServer, work: Path, ami: AmiServer, smdr: SmdrServer) -> str:
+def _config(server: EmulatorServer, work: Path, ami: AmiServer, smdr: SmdrServer, console: ConsoleDemo) -> str:
     return f"""
 [bridge]
 outbox = "{work / 'outbox.db'}"
@@ -153,7 +169,8 @@ poll_interval_s = 0.3
 
 [matching]
 refresh_s = 30
-"""
+
+""" + console.toml()
 
 
 class RecorderBox:
@@ -187,13 +204,13 @@ def _wav(seconds: float, rate: int = 8000) -> bytes:
     return header + samples
 
 
-async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, token: str, user: str,
-                      say: Say) -> str:
+async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, token: str,
+                      console: ConsoleDemo, say: Say, held: HeldBridge | None) -> str:
     ami = await AmiServer(dialect="modern", secret=AMI_SECRET, speed=4).start()
     smdr = await SmdrServer(password=SMDR_PASSWORD).start()
     environ = {"COMMS_DEMO_TOKEN": token, "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
-               "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD}
-    (work / "bridge.toml").write_text(_config(server, work, ami, smdr), encoding="utf-8")
+               "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD, **console.environ}
+    (work / "bridge.toml").write_text(_config(server, work, ami, smdr, console), encoding="utf-8")
     config = parse_config((work / "bridge.toml").read_bytes(), str(work / "bridge.toml"), environ)
     _point_recordings(client, work / "monitor")
     bridge = Bridge(config)
@@ -207,27 +224,38 @@ async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Pat
                      "both PBX links up")
         await _until(lambda: bridge.settings.settings_for(AMI_KEY) is not None, "settings read from the CRM")
         await _until(lambda: _index_ready(bridge), "the number index loaded")
+        await asyncio.to_thread(console.open)
         say(f"bridge running: {len(bridge.pipeline.listeners)} listeners, links up in "
-            f"{time.monotonic() - started:.1f} s")
-        await smdr.send_lines(SMDR_LINES)
-        for name in SCENARIOS:
-            await ami.play(name)
-        say(f"AMI emulator played {', '.join(SCENARIOS)}; SMDR printed {len(SMDR_LINES)} lines")
-        request = await asyncio.to_thread(client.create, "comms_clicktocalls", {
-            "comms_number": CUSTOMER, "comms_status": int(ClickToCallStatus.PENDING),
-            **bind("comms_systemuserid", "systemusers", user)})
-        say(f"click-to-call request {request} created for extension 101's user")
-        await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
-        await _until(lambda: recorder.written is not None and _recording_written(client, recorder.written),
-                     "the recording row")
-        await _until(lambda: bridge.outbox.depth() == 0, "an empty outbox")
+            f"{time.monotonic() - started:.1f} s; console at {console.url}, {console.browsers} browser(s) signed in")
+        await _play_calls(bridge, client, ami, smdr, recorder, console.users["101"], say)
+        await asyncio.to_thread(console.close)
+        if held is not None:
+            await held.hold(recorder.written or "")
     finally:
+        await asyncio.to_thread(console.close)
         bridge.request_stop("demo over")
         await asyncio.wait_for(running, 20)
         await ami.stop()
         await smdr.stop()
     say(f"bridge stopped cleanly after {time.monotonic() - started:.1f} s; outbox empty")
     return recorder.written or ""
+
+
+async def _play_calls(bridge: Bridge, client: DataverseClient, ami: AmiServer, smdr: SmdrServer,
+                      recorder: RecorderBox, user: str, say: Say) -> None:
+    """The PBXs' calls and a click-to-call request; returns when everything reached the CRM."""
+    await smdr.send_lines(SMDR_LINES)
+    for name in SCENARIOS:
+        await ami.play(name)
+    say(f"AMI emulator played {', '.join(SCENARIOS)}; SMDR printed {len(SMDR_LINES)} lines")
+    request = await asyncio.to_thread(client.create, "comms_clicktocalls", {
+        "comms_number": CUSTOMER, "comms_status": int(ClickToCallStatus.PENDING),
+        **bind("comms_systemuserid", "systemusers", user)})
+    say(f"click-to-call request {request} created for extension 101's user")
+    await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
+    await _until(lambda: recorder.written is not None and _recording_written(client, recorder.written),
+                 "the recording row")
+    await _until(lambda: bridge.outbox.depth() == 0, "an empty outbox")
 
 
 def _point_recordings(client: DataverseClient, root: Path) -> None:
@@ -259,8 +287,9 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
         await asyncio.sleep(0.1)
 
 
-def _summary(client: DataverseClient, work: Path, file_name: str, say: Say) -> TelephonyResult:
-    result = TelephonyResult()
+def _summary(client: DataverseClient, work: Path, file_name: str, say: Say,
+             console: ConsoleDemo) -> TelephonyResult:
+    result = TelephonyResult(console=console)
     keys = odata.in_("comms_systemkey", [AMI_KEY, SMDR_KEY])
     calls = list(client.query("phonecalls", select=["directioncode", "comms_answered", "_regardingobjectid_value",
                                                     "comms_systemkey"], filter=keys))

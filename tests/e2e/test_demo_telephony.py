@@ -34,3 +34,17 @@ def test_telephony_demo_summary(tmp_path: Path) -> None:
     assert result.click_to_call == "connected, dialled 09121234567"
     assert (result.journalled, result.unparsed) == (8, 1)
     assert any("stopped cleanly" in line and "outbox empty" in line for line in lines)
+    _check_console_popups(result, lines)
+
+
+def _check_console_popups(result, lines: list[str]) -> None:
+    """The console ran with one browser per extension user; each inbound call rang one of them and popped up."""
+    console = result.console
+    assert console.browsers == 3
+    popped = {popup.extension for popup in console.popups}
+    assert {"101", "102"} <= popped  # the answered call rang 101, the missed one 102
+    assert len({popup.call_key for popup in console.popups}) >= 3  # answered, missed, transferred (+ queue)
+    assert all(popup.ring_to_popup_ms is not None and popup.ring_to_popup_ms >= 0 for popup in console.popups)
+    assert any(line.startswith("bridge running:") and console.url in line for line in lines)
+    summary = dict(result.lines())["bridge: console pop-ups"]
+    assert "ringing call(s) popped up" in summary and "ring-to-pop-up at the browser" in summary
