@@ -1,6 +1,7 @@
 """Benchmark the matching index: lookup latency and memory for 1,000,000 numbers (CALL-02, CALL-03, CALL-04).
 
-Run: ``.venv/bin/python bench/number_index.py [numbers] [numbers-per-record] [--rounds N] [--lookups N]``.
+Run: ``.venv/bin/python bench/number_index.py [numbers] [numbers-per-record] [--rounds N] [--lookups N]
+[--no-memory]``.
 
 Builds the index from CRM-shaped rows through the real normalisation: contacts
 with ``numbers-per-record`` phone numbers each, every record with its own
@@ -101,17 +102,18 @@ class Dataset:
         return self._key(rng.randrange(self.records * len(self.columns))), owner
 
 
-def build(module, data: Dataset):
-    """The index of ``module`` loaded with ``data``; returns it, the MiB it holds and the load time."""
+def build(module, data: Dataset, *, trace: bool = True):
+    """The index of ``module`` loaded with ``data``; returns it, the MiB it holds (0 untraced) and the load time."""
     gc.collect()
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     started = time.perf_counter()
     index = module.NumberIndex(TABLES, NumberPlan())
     index.load("contact", data.contacts())
     index.load("account", data.accounts())
     load_s = time.perf_counter() - started
     gc.collect()
-    held, _peak = tracemalloc.get_traced_memory()
+    held = tracemalloc.get_traced_memory()[0] if trace else 0
     tracemalloc.stop()
     return index, held / 2**20, load_s
 
@@ -150,14 +152,16 @@ def main() -> None:
     parser.add_argument("per_record", type=int, nargs="?", default=2, choices=(1, 2, 3))
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds per implementation")
     parser.add_argument("--lookups", type=int, default=200_000, help="lookups per round")
+    parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (loads about 2x faster)")
     args = parser.parse_args()
     data = Dataset(args.numbers, args.per_record, args.lookups)
     built = {}
     for name, module in (("before", number_index_before), ("after", number_index)):
-        built[name] = build(module, data)
+        built[name] = build(module, data, trace=not args.no_memory)
         index, mib, load_s = built[name]
-        print(f"{name:6} : {len(index):,} numbers in {index.record_count:,} records, "
-              f"{mib:.1f} MiB ({mib * 2**20 / 1e6:.0f} MB) held, load {load_s:.1f} s", flush=True)
+        held = f"{mib:.1f} MiB ({mib * 2**20 / 1e6:.0f} MB) held" if mib else "memory not traced"
+        print(f"{name:6} : {len(index):,} numbers in {index.record_count:,} records, {held}, load {load_s:.1f} s",
+              flush=True)
     ambiguous = check_same_answers(built["before"][0], built["after"][0], data.queries)
     print(f"answers : identical for {len(data.queries):,} lookups ({ambiguous:,} ambiguous, "
           f"{UNKNOWN_SHARE:.0%} unknown callers)")
@@ -173,7 +177,8 @@ def main() -> None:
         columns = list(zip(*figures[name], strict=True))
         spread = "  ".join(f"{label} {min(c):.2f}–{max(c):.2f}" for label, c in zip(("p50", "p99", "p99.9"),
                                                                                      columns, strict=False))
-        print(f"  {name:6} {spread} µs; memory {built[name][1]:.1f} MiB")
+        memory = f"{built[name][1]:.1f} MiB" if built[name][1] else "not traced"
+        print(f"  {name:6} {spread} µs; memory {memory}")
 
 
 if __name__ == "__main__":
