@@ -17,7 +17,8 @@ Speed (CALL-03: a pop-up while the phone rings): rules 2-4 do not depend on
 the call, so each number's records are kept already in that order, sorted
 when a record is added; a lookup only moves the extension user's records to
 the front (rule 1). Each record's id text and modification time are kept as
-the objects a lookup returns, so a lookup formats and converts nothing.
+the objects a lookup returns, so a lookup formats and converts nothing; for
+the few numbers several records share, the ranked results are kept built.
 
 Memory: numbers are int keys of one dict whose values are packed ints
 (record slot and column), or a tuple of them in rank order; record
@@ -109,6 +110,7 @@ class NumberIndex:
         self._owners: list[str | None] = [None]
         self._owner_index: dict[str | None, int] = {None: 0}
         self._numbers: dict[int, int | tuple[int, ...]] = {}
+        self._shared: dict[int, tuple[RecordRef, ...]] = {}
         self._slot_by_id: list[dict[str, int]] = [{} for _ in tables]
         self._ids: list[str] = []
         self._modified: list[datetime | None] = []
@@ -179,23 +181,18 @@ class NumberIndex:
         ``owner_id`` is the user of the extension the call is on: their
         records win ties (CALL-03, CALL-34).
         """
-        entries = self._numbers.get(number if type(number) is int else _number_key(number))
+        key = number if type(number) is int else _number_key(number)
+        entries = self._numbers.get(key)
         if entries is None:
             return NO_MATCH
         if type(entries) is int:
             return _new_tuple(Match, (self._ref(entries), ()))
-        owner_idx = self._owner_index.get(owner_id) if owner_id is not None else None
-        if owner_idx is not None:
-            entries = self._owners_first(entries, owner_idx)
-        ref = self._ref
-        return _new_tuple(Match, (ref(entries[0]), tuple([ref(e) for e in entries[1:]])))
-
-    def _owners_first(self, entries: tuple[int, ...], owner_idx: int) -> tuple[int, ...] | list[int]:
-        owner_of = self._owner_of
-        mine = [e for e in entries if owner_of[e >> _COLUMN_BITS] == owner_idx]
-        if not mine or len(mine) == len(entries):
-            return entries
-        return mine + [e for e in entries if owner_of[e >> _COLUMN_BITS] != owner_idx]
+        refs = self._shared[key]
+        if owner_id is not None:
+            mine = [r for r in refs if r.owner_id == owner_id]
+            if mine and len(mine) < len(refs):
+                refs = (*mine, *[r for r in refs if r.owner_id != owner_id])
+        return _new_tuple(Match, (refs[0], refs[1:]))
 
     def _ref(self, packed: int) -> RecordRef:
         slot = packed >> _COLUMN_BITS
@@ -261,7 +258,7 @@ class NumberIndex:
             self._numbers[key] = packed
         else:
             entries = (current, packed) if isinstance(current, int) else (*current, packed)
-            self._numbers[key] = tuple(sorted(entries, key=self._rank_of))
+            self._set_shared(key, tuple(sorted(entries, key=self._rank_of)))
 
     def _drop_number(self, key: int, slot: int) -> None:
         current = self._numbers.get(key)
@@ -270,10 +267,19 @@ class NumberIndex:
         kept = tuple(
             e for e in (current if isinstance(current, tuple) else (current,)) if e >> _COLUMN_BITS != slot
         )
-        if not kept:
-            del self._numbers[key]
+        if len(kept) > 1:
+            self._set_shared(key, kept)
+            return
+        self._shared.pop(key, None)
+        if kept:
+            self._numbers[key] = kept[0]
         else:
-            self._numbers[key] = kept[0] if len(kept) == 1 else kept
+            del self._numbers[key]
+
+    def _set_shared(self, key: int, entries: tuple[int, ...]) -> None:
+        """A number several records carry: its ranked entries and their built results (a few % of numbers)."""
+        self._numbers[key] = entries
+        self._shared[key] = tuple(self._ref(e) for e in entries)
 
 
 def _id_text(record_id: str) -> str:
