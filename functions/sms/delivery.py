@@ -4,13 +4,17 @@ Reports arrive two ways: pushed to the delivery webhook (parsed by the
 connector's ``parse_webhook``) or fetched by :meth:`DeliveryTracker.poll`,
 which asks each account, in batches, about attempts accepted but not final.
 A report never moves an attempt backwards (a late "sent" after "delivered"
-changes nothing), and each stage's time is written on the SMS.
+changes nothing), and each stage's time is written on the SMS. The SMS ids of
+final reports (delivered, failed, even ones already applied, so a webhook
+retried after a failure repairs what it missed) go to ``recount_bulks`` once
+per webhook call or poll, which recounts the bulk records they belong to
+(``functions.sms_bulk.tally``, SMS-08).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +41,7 @@ _ATTEMPT_STATUS = {
 }
 _RANK = {AttemptStatus.SENDING: 0, AttemptStatus.OUTCOME_UNKNOWN: 0, AttemptStatus.ACCEPTED: 1,
          AttemptStatus.SENT_TO_OPERATOR: 2, AttemptStatus.DELIVERED: 3, AttemptStatus.FAILED: 3}
+_FINAL = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED, DeliveryStatus.BLOCKED})
 _FAILURE_WORDS = {DeliveryStatus.FAILED: "not delivered", DeliveryStatus.EXPIRED: "expired before delivery",
                   DeliveryStatus.BLOCKED: "blocked: the recipient refuses texts from this line (opted out)"}
 
@@ -64,8 +69,10 @@ class DeliveryTracker:
     """Writes delivery reports onto attempts and SMS rows; polls providers that do not push."""
 
     def __init__(self, store: SmsStore, accounts: Callable[[], Sequence], *, clock: Callable[[], datetime],
-                 batch_size: int = POLL_BATCH, max_per_account: int = 1000) -> None:
+                 batch_size: int = POLL_BATCH, max_per_account: int = 1000,
+                 recount_bulks: Callable[[Collection[str]], object] | None = None) -> None:
         self._store = store
+        self._recount_bulks = recount_bulks
         self._accounts = accounts
         self._clock = clock
         self._batch_size = batch_size
@@ -73,7 +80,16 @@ class DeliveryTracker:
 
     def apply(self, account_id: str, reports: Sequence[DeliveryReport],
               known: Mapping[str, AttemptRow] | None = None) -> ApplyResult:
-        """Apply reports of one account; ``known`` maps provider ids to attempts already read (the poller's)."""
+        """Apply reports of one account, then recount the bulks of their final ones; ``known`` maps provider
+        ids to attempts already read (the poller's)."""
+        finished: set[str] = set()
+        result = self._apply_all(account_id, reports, known, finished)
+        self._recount(finished)
+        return result
+
+    def _apply_all(self, account_id: str, reports: Sequence[DeliveryReport], known: Mapping[str, AttemptRow] | None,
+                   finished: set[str]) -> ApplyResult:
+        """Apply the reports; adds the SMS id of each matched final report to ``finished``."""
         applied = unchanged = unmatched = 0
         for report in reports:
             attempt = (known or {}).get(report.provider_id) or self._find(account_id, report)
@@ -81,7 +97,10 @@ class DeliveryTracker:
                 unmatched += 1
                 log.warning("delivery report for an unknown message", extra={
                     "operation": "delivery", "provider_id": report.provider_id, "account": account_id})
-            elif self._apply_one(attempt, report):
+                continue
+            if report.status in _FINAL:
+                finished.add(attempt.sms_id)
+            if self._apply_one(attempt, report):
                 applied += 1
             else:
                 unchanged += 1
@@ -91,6 +110,7 @@ class DeliveryTracker:
         """Ask every polling account about its unfinished attempts, ``batch_size`` ids per request."""
         asked = applied = 0
         failed: list[str] = []
+        finished: set[str] = set()
         now = self._clock()
         for account in self._accounts():
             interval = account.row.poll_interval_s
@@ -114,9 +134,14 @@ class DeliveryTracker:
                     failed.append(account.account_key)
                     break
                 asked += len(chunk)
-                applied += self.apply(account.account_id, reports, chunk).applied
+                applied += self._apply_all(account.account_id, reports, chunk, finished).applied
                 self._mark_checked([a for pid, a in chunk.items() if pid not in {r.provider_id for r in reports}])
+        self._recount(finished)
         return PollSummary(asked, applied, tuple(failed))
+
+    def _recount(self, sms_ids: Collection[str]) -> None:
+        if sms_ids and self._recount_bulks is not None:
+            self._recount_bulks(sms_ids)
 
     def _find(self, account_id: str, report: DeliveryReport) -> AttemptRow | None:
         if report.our_id:

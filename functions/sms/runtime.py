@@ -27,6 +27,7 @@ from functions.sms.delivery import DeliveryTracker
 from functions.sms.sender import DEFAULT_CLAIM_LEASE_S, SmsSender
 from functions.sms.store import SmsStore
 from functions.sms.sweep import DEFAULT_MISSED_AFTER_S
+from functions.sms_bulk.tally import BulkTally
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def build_sms_runtime(client: DataverseClient, session: requests.Session, enviro
     sender = SmsSender(store, registry, composer, clock=clock, claim_lease_s=lease_s, jitter=random.random)
     key = environ.get("COMMS_SMS_WEBHOOK_KEY")
     return SmsRuntime(store=store, registry=registry, sender=sender,
-                      tracker=DeliveryTracker(store, registry.accounts, clock=clock), clock=clock,
+                      tracker=DeliveryTracker(store, registry.accounts, clock=clock,
+                                              recount_bulks=BulkTally(client).recount_for), clock=clock,
                       webhook_key=Secret(key) if key else None,
                       missed_after_s=_int(environ, "COMMS_SMS_MISSED_AFTER_S", DEFAULT_MISSED_AFTER_S),
                       claim_lease_s=lease_s)

@@ -9,6 +9,9 @@ batch. Each step:
 3. calls the provider once with every message and its own text;
 4. records every row's and every attempt's outcome with the bulk's counters and cursor in one change set.
 
+The last step also recounts Sent, Delivered and Failed from the rows (:mod:`functions.sms_bulk.tally`), so
+delivery reports that arrived while the run was going are counted; later reports recount it again.
+
 A message the provider did not take is sent again by a later run as its next attempt, until the
 account's Send Attempts are used up (SMS-22, -23); then it is marked failed.
 
@@ -61,6 +64,7 @@ from functions.sms_bulk import rows
 from functions.sms_bulk.accounts import AccountDirectory, ProviderAccount
 from functions.sms_bulk.reconcile import reconcile
 from functions.sms_bulk.store import MAX_STEP_MESSAGES, BulkRecord, BulkStore
+from functions.sms_bulk.tally import BulkTally
 from functions.sms_bulk.targets import TargetError, audience_keys, fetch_members
 
 log = logging.getLogger(__name__)
@@ -121,6 +125,7 @@ class BulkRunner:
         self._store, self._accounts, self._plan = store, accounts, plan
         self._clock, self._options, self._sleep, self._monotonic = clock, options or BulkOptions(), sleep, monotonic
         self._last_send_at: float | None = None
+        self._tally = BulkTally(store.client)
 
     def start(self, bulk_id: str) -> str:
         """Queue a bulk for the timer (the "send" button); returns its state. Finished bulks are not restarted."""
@@ -278,6 +283,8 @@ class BulkRunner:
                                       skipped=counters.skipped, cursor=plan.cursor, last_error=None,
                                       completed_on=self._clock() if last else None)
         self._store.commit(outcomes, attempts, run.bulk.bulk_id, progress)
+        if last:
+            self._tally.recount(run.bulk.bulk_id)  # reports that arrived during the run (SMS-20)
         run.counters = counters
         run.finished.update(outcomes)
         run.steps += 1
