@@ -3,10 +3,11 @@
 :class:`ConsoleWatcher` signs in as one console user (token → session cookie
 and CSRF token, ``Origin`` set as a browser sets it), opens the live event
 stream (``GET /events``, Server-Sent Events) on its own thread and notes every
-ringing pop-up with its ring-to-pop-up time: from the moment the PBX stamped
-the extension's *ringing* state (the tile's ``since``) to the moment the pop-up
-arrived here. Both clocks are this machine's, as the demo runs everything on
-loopback. :class:`ConsoleDemo` sets the console up for the demo's bridge
+ringing pop-up with its ring-to-pop-up time: from the latest moment the PBX
+stamped as ringing (the extension tile's *ringing* ``since``, or the call's
+``started_at`` when later, e.g. the Dial after the device state) to the
+moment the pop-up arrived here. Both clocks are this machine's, as the demo
+runs everything on loopback. :class:`ConsoleDemo` sets the console up for the demo's bridge
 (port, users, tokens) and :class:`HeldBridge` keeps that bridge running for
 ``commsuite demo --serve``.
 """
@@ -68,7 +69,7 @@ def parse_sse(lines: Iterable[str]) -> Iterator[SseEvent]:
 
 @dataclass(frozen=True)
 class Popup:
-    """A ringing pop-up seen by the subscriber; ``ring_to_popup_ms`` is ``None`` without a ringing tile."""
+    """A ringing pop-up seen by the subscriber; ``ring_to_popup_ms`` is ``None`` with no ring moment known."""
 
     call_key: str
     extension: str
@@ -165,9 +166,13 @@ class ConsoleWatcher:
                 self._note_popup(payload, received_at)
 
     def _note_tile(self, tile: dict[str, Any]) -> None:
+        """Keep when each tile started ringing, only while it rings (a later call must not use an old ring)."""
+        place = (str(tile.get("system")), str(tile.get("extension")))
         since = _epoch(tile.get("since"))
         if tile.get("state") == "ringing" and since is not None:
-            self._seen.ringing_since[(str(tile.get("system")), str(tile.get("extension")))] = since
+            self._seen.ringing_since[place] = since
+        else:
+            self._seen.ringing_since.pop(place, None)
 
     def _note_popup(self, call: dict[str, Any], received_at: float) -> None:
         key = str(call.get("key"))
@@ -175,8 +180,9 @@ class ConsoleWatcher:
             return
         ringing = [str(e) for e in call.get("ringing") or ()]
         extension = ringing[0] if ringing else ""
-        since = self._seen.ringing_since.get((str(call.get("system")), extension))
-        latency = (received_at - since) * 1000 if since is not None else None
+        known = [t for t in (self._seen.ringing_since.get((str(call.get("system")), extension)),
+                             _epoch(call.get("started_at"))) if t is not None]
+        latency = (received_at - max(known)) * 1000 if known else None
         self._seen.popups[key] = Popup(key, extension, latency)
 
 
@@ -267,7 +273,8 @@ class ConsoleDemo:
         if not timed:
             return f"{calls} ringing call(s) popped up in {self.browsers} browser(s)"
         return (f"{calls} ringing call(s) popped up at {where} in {self.browsers} browser(s); "
-                f"ring-to-pop-up at the browser median {timed[len(timed) // 2]:.0f} ms, max {timed[-1]:.0f} ms")
+                f"ring-to-pop-up at the browser ({len(timed)} timed) median {timed[len(timed) // 2]:.0f} ms, "
+                f"max {timed[-1]:.0f} ms")
 
 
 class HeldBridge:

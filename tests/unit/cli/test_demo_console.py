@@ -68,13 +68,26 @@ def test_malformed_event_data_is_counted_not_raised(payload: str) -> None:
     assert w.malformed == 1 and w.popups == []
 
 
+def test_a_tile_that_stopped_ringing_times_nothing_and_a_later_call_start_wins() -> None:
+    w = watcher()
+    ring = {"system": "hq", "extension": "101", "state": "ringing", "since": "2024-05-01T09:00:00+00:00"}
+    feed(w, "extension", ring, 0)
+    feed(w, "extension", {**ring, "state": "idle"}, 0)
+    feed(w, "call", {"key": "hq:c1", "system": "hq", "ringing": ["101"], "popup": "ringing"}, 1714554001.0)
+    feed(w, "extension", ring, 0)
+    feed(w, "call", {"key": "hq:c2", "system": "hq", "ringing": ["101"], "popup": "ringing",
+                     "started_at": "2024-05-01T09:00:00.200+00:00"}, 1714554000.25)
+    popups = {p.call_key: p.ring_to_popup_ms for p in w.popups}
+    assert popups["hq:c1"] is None and popups["hq:c2"] == pytest.approx(50.0, abs=0.01)
+
+
 def test_calls_that_are_not_ringing_popups_and_odd_tiles_are_ignored() -> None:
     w = watcher()
     feed(w, "extension", {"system": "hq", "extension": "101", "state": "ringing", "since": "yesterday"}, 0)
     feed(w, "extension", {"system": "hq", "extension": "102", "state": "ringing", "since": "2024-05-01T09:00:00"}, 0)
     feed(w, "call", {"key": "hq:c1", "system": "hq", "ringing": ["101"], "popup": None}, 1)
     feed(w, "call", {"key": "hq:c2", "system": "hq", "ringing": ["101"], "popup": "queued"}, 1)
-    feed(w, "call", {"key": "hq:c3", "system": "hq", "ringing": None, "popup": "ringing"}, 1)
+    feed(w, "call", {"key": "hq:c3", "system": "hq", "ringing": None, "popup": "ringing", "started_at": "soon"}, 1)
     assert [(p.call_key, p.ring_to_popup_ms) for p in w.popups] == [("hq:c3", None)]
 
 
