@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -118,10 +118,14 @@ class CallLogger:
 
     ``environments`` maps a system key to the names of the environments it
     feeds; ``crms`` maps an environment name to its :class:`CrmEnvironment`.
+    ``logged_before_restart(system, call_id)`` names the calls the bridge's
+    earlier life already wrote (restored from the open-call file), whose
+    description is not written again.
     """
 
     def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
-                 crms: Mapping[str, CrmEnvironment]) -> None:
+                 crms: Mapping[str, CrmEnvironment], *,
+                 logged_before_restart: Callable[[str, str], bool] = lambda system, call_id: False) -> None:
         unknown = {env for envs in environments.values() for env in envs} - set(crms)
         if unknown:
             raise ValueError(f"no CRM environment configured for {sorted(unknown)}")
@@ -130,6 +134,7 @@ class CallLogger:
         self.crms = dict(crms)
         self.stats = LoggerStats()
         self._described: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._logged_before_restart = logged_before_restart
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         if not self.matters(update):
@@ -167,7 +172,7 @@ class CallLogger:
                                        name_of=numbers.name_of if numbers else lambda ref: None,
                                        language=crm.options(record.system).language)
         body = phone_call_body(activity, entity_sets=numbers.entity_sets if numbers else None,
-                               include_description=(crm.name, record.key) not in self._described)
+                               include_description=self._describes(crm.name, record))
         if "description" in body:
             self._remember_described(crm.name, record.key)
         body["activityid"] = RecordId(phone_call_id(record)).value
@@ -183,6 +188,13 @@ class CallLogger:
             self.stats.failed += 1
             log.error("call %s could not be stored for %s: %s", call_key, environment, error,
                       extra={"environment": environment, "call": call_key})
+
+    def _describes(self, environment: str, record: CallRecord) -> bool:
+        """The first write of a call carries the description; a call the bridge's earlier life logged has had
+        its first write, and agents may have written notes on it since (CALL-18)."""
+        if (environment, record.key) in self._described:
+            return False
+        return not self._logged_before_restart(record.system, record.call_id)
 
     def _remember_described(self, environment: str, call_key: str) -> None:
         """The description (other matches) is written once per call, so agents' notes are not overwritten."""

@@ -178,6 +178,7 @@ class CallRecovery:
         self.tracker = tracker
         self.grace = grace
         self._waiting: set[tuple[str, str]] = set()
+        self._restored: set[tuple[str, str]] = set()
         self._last_seen_at: datetime | None = None
         self._restarted_at: datetime | None = None
 
@@ -200,6 +201,7 @@ class CallRecovery:
                 log.warning("stored open call could not be restored: %s", exc)
                 continue
             self._waiting.add((record.system, record.call_id))
+            self._restored.add((record.system, record.call_id))
         if self._waiting:
             log.info("%d call(s) were under way when the bridge stopped", len(self._waiting),
                      extra={"operation": "restore"})
@@ -223,6 +225,10 @@ class CallRecovery:
                 hangups.append(inferred_hangup(self.tracker.events_of(*key), self._last_seen_at))
             log.info("call open at the last stop: %s", verdict.value, extra={"system": key[0], "call": key[1]})
         return hangups
+
+    def was_restored(self, system: str, call_id: str) -> bool:
+        """Whether the call was under way at the last stop, so it was logged by the bridge's earlier life."""
+        return (system, call_id) in self._restored
 
     @property
     def waiting(self) -> frozenset[tuple[str, str]]:

@@ -11,4 +11,6 @@ from bridge.plugins.crm import crm_context
 
 def from_bridge(bridge: Any) -> CallLogger:
     context = crm_context(bridge)
-    return CallLogger(bridge.outbox, context.environments, context.crms)
+    recovery = getattr(bridge, "recovery", None)
+    return CallLogger(bridge.outbox, context.environments, context.crms,
+                      logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False)

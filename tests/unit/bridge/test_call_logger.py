@@ -178,3 +178,31 @@ def test_stale_clock_free(outbox: Outbox) -> None:
     logger = CallLogger(outbox, {"hq": ["prod"]}, crm())
     logger.on_call(ended(ended_at=T0 + timedelta(days=400)), SYSTEM)
     assert outbox.pending()[0].item.body["actualend"] == "2025-05-30T08:00:00Z"
+
+
+class SharedNumber(Numbers):
+    """Two contacts share the caller's number: the first write carries the other one in the description."""
+
+    def lookup(self, number, *, owner_id=None) -> Match:
+        other = RecordRef("contact", "eeeeeeee-0000-0000-0000-000000000005", "telephone1", AGENT, T0)
+        return Match(RecordRef("contact", CONTACT, "mobilephone", OWNER, T0), (other,))
+
+
+def test_description_written_once_and_not_again_for_a_call_logged_before_a_restart(outbox: Outbox) -> None:
+    answered = update({CallChange.ANSWERED}, status=CallStatus.TALKING, answered_at=T0)
+    first_life = CallLogger(outbox, {"hq": ["prod"]}, crm(numbers=SharedNumber()))
+    first_life.on_call(answered, SYSTEM)
+    first_life.on_call(ended(), SYSTEM)
+    (written,) = outbox.pending("prod")
+    assert "description" in written.item.body  # absorbed into one waiting row, description kept
+    outbox.ack([written.id])  # Dataverse accepted it; then the bridge stopped with the call open
+
+    restored = {("hq", "c1")}
+    after_restart = CallLogger(outbox, {"hq": ["prod"]}, crm(numbers=SharedNumber()),
+                               logged_before_restart=lambda system, call_id: (system, call_id) in restored)
+    fresh = CallLogger(outbox, {"hq": ["prod"]}, crm(numbers=SharedNumber()))
+    after_restart.on_call(ended(), SYSTEM)
+    fresh.on_call(replace(ended(), record=replace(ended().record, call_id="c2")), SYSTEM)
+    bodies = {row.item.ref.columns["comms_pbxcallid"]: row.item.body for row in outbox.pending("prod")}
+    assert "description" not in bodies["c1"]  # the agent's notes on it stay
+    assert "description" in bodies["c2"]

@@ -105,3 +105,13 @@ def test_an_unreadable_sign_of_life_is_ignored(tmp_path: Path) -> None:
     db.close()
     with OpenCallStore(path) as store:
         assert store.alive_at() is None
+
+
+def test_restored_calls_are_known_as_logged_before_the_restart(tmp_path: Path) -> None:
+    path = tmp_path / "open-calls.db"
+    run_calls(path, ev(EventKind.RING, 0, direction=Direction.INBOUND, extension="101"))
+    with OpenCallStore(path) as store:
+        recovery = CallRecovery(store, CallTracker())
+        assert not recovery.was_restored("pbx", "c1")
+        recovery.restore(T0 + timedelta(minutes=1))
+        assert recovery.was_restored("pbx", "c1") and not recovery.was_restored("pbx", "c2")
