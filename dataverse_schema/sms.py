@@ -95,8 +95,8 @@ ACCOUNT_KEY_HELP = "Short stable key of the provider account; scopes provider me
 
 SMS_PROVIDER = custom_table(
     "comms_SmsProvider", "SMS Provider Account", "SMS Provider Accounts",
-    "An account with an SMS provider: which connector to use, where its secret is kept, the default flag "
-    "and the last credit read (SMS-13, SMS-14, SMS-18).",
+    "An account with an SMS provider: which connector to use, where its secret is kept, the default flag, "
+    "the last credit read and the price per part (SMS-13, SMS-14, SMS-18).",
     fa="حساب سرویس پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
     primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
     keys=(key("comms_smsprovider_accountkey", "Account key", "comms_accountkey"),),
@@ -117,6 +117,9 @@ SMS_PROVIDER = custom_table(
         decimal("comms_Balance", "Credit", "Remaining credit as the provider last reported it (SMS-14).",
                 fa="اعتبار"),
         text("comms_BalanceUnit", "Credit Unit", "Unit of the credit, e.g. IRR, messages, USD.", length=20),
+        decimal("comms_PricePerPart", "Price per Part", "What one SMS part costs, in the credit unit. The SMS "
+                "form shows a text's cost before it is sent; empty shows its parts only (SMS-06, issue 4).",
+                minimum=0, fa="بهای هر بخش"),
         when("comms_BalanceReadOn", "Credit Read On", "When the credit was last read.", fa="زمان خواندن اعتبار"),
         decimal("comms_LowBalanceThreshold", "Low-Credit Warning", "Warn administrators below this credit."),
         boolean("comms_IsLowBalance", "Credit Low", "Set when the last credit read was at or below the "
