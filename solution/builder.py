@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from dataverse_schema.customizations_xml import build_customizations, serialise
 from dataverse_schema.model import SOLUTION_UNIQUE_NAME
 from solution.components import ComponentProvider, Contribution, SolutionSchema
+from solution.forms import MainForms
 from solution.manifest import content_types_xml, solution_xml
 from solution.reports import ViewsAndCharts
 from solution.ribbon import RibbonCommands
@@ -58,8 +59,8 @@ class SolutionPackage:
 
 
 def default_providers() -> tuple[ComponentProvider, ...]:
-    """The parts of the solution: schema, security, views and charts, ribbon buttons and web resources."""
-    return (SchemaComponents(), SecurityRoles(), ViewsAndCharts(), RibbonCommands())
+    """The parts of the solution: schema, security, views and charts, forms, ribbon buttons and web resources."""
+    return (SchemaComponents(), SecurityRoles(), ViewsAndCharts(), MainForms(), RibbonCommands())
 
 
 def build_package(

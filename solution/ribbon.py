@@ -48,23 +48,32 @@ GRID_LOCATION = "Mscrm.HomepageGrid.{!EntityLogicalName}.MainTab.Management.Cont
 
 @dataclass(frozen=True)
 class WebResource:
-    """A file of the solution shown to the browser: its unique name, kind and bytes."""
+    """A file of the solution shown to the browser: its unique name, kind and bytes.
+
+    ``source`` is the file in ``solution/webresources`` (and under ``WebResources/`` in the
+    zip) when the name has folders in it, such as ``comms_/sms/form.js``.
+    """
 
     name: str
     display_name: str
     kind: int
     description: str
+    source: str | None = None
 
     @property
     def id(self) -> str:
         return str(uuid.uuid5(WEB_RESOURCE_NAMESPACE, self.name))
 
     @property
+    def file_name(self) -> str:
+        return self.source or self.name
+
+    @property
     def path(self) -> str:
-        return f"WebResources/{self.name}"
+        return f"WebResources/{self.file_name}"
 
     def content(self) -> bytes:
-        return resources.files("solution.webresources").joinpath(self.name).read_bytes()
+        return resources.files("solution.webresources").joinpath(self.file_name).read_bytes()
 
     def element(self) -> ET.Element:
         resource = ET.Element("WebResource")

@@ -8,6 +8,7 @@ import pytest
 
 from dataverse_schema.model import OPTION_VALUE_PREFIX
 from solution.components import Behaviour, ComponentType, RootComponent
+from solution.forms import FORMS, MainForms
 from solution.manifest import ADDRESS_FIELDS, content_types_xml, solution_xml
 from solution.reports import ViewsAndCharts
 from solution.ribbon import WEB_RESOURCES, RibbonCommands
@@ -103,7 +104,10 @@ def test_root_components_cover_tables_choices_roles_and_profiles(schema, manifes
     for resource in WEB_RESOURCES:
         assert (61, "{" + resource.id + "}", "0") in found
     assert (50, ":RibbonDiffXml", "0") in found
-    provided = ViewsAndCharts().contribute(schema).root_components + RibbonCommands().contribute(schema).root_components
+    for form in FORMS:
+        assert (60, form.id, "0") in found
+        assert (61, "{" + form.script.id + "}", "0") in found
+    provided = [c for p in (ViewsAndCharts(), MainForms(), RibbonCommands()) for c in p.contribute(schema).root_components]
     assert len(found) == (len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS)
                           + len(provided))
 

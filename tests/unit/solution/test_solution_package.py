@@ -21,6 +21,10 @@ def test_customizations_validate_against_the_official_schema(customization_schem
     path = tmp_path / "customizations.xml"
     path.write_bytes(unmanaged.files["customizations.xml"])
     customization_schema.validate(str(path))
+    sms = next(e for e in customizations(unmanaged).iter("Entity") if e.findtext("Name") == "comms_Sms")
+    forms = sms.findall("./FormXml/forms[@type='main']/systemform")
+    assert [f.find("LocalizedNames/LocalizedName[@languagecode='1033']").get("description") for f in forms] == ["SMS"]
+    assert forms[0].find("form/formLibraries/Library").get("name") == "comms_/sms/form.js"
 
 
 def test_every_table_and_column_of_the_schema_is_in_the_solution(schema, unmanaged) -> None:
@@ -63,7 +67,7 @@ def test_the_zip_holds_the_manifests_at_its_root_and_web_resources_in_their_fold
         infos = archive.infolist()
         assert [i.filename for i in infos] == [
             "solution.xml", "customizations.xml", "WebResources/comms_clicktocall.html",
-            "WebResources/comms_commands.js", "[Content_Types].xml"]
+            "WebResources/comms_commands.js", "WebResources/comms_sms_form.js", "[Content_Types].xml"]
         assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert archive.read("solution.xml") == unmanaged.files["solution.xml"]
