@@ -15,7 +15,8 @@
  * are filled greedily and never split an escape or a surrogate pair.
  *
  * The cost is parts × the provider account's Price per Part (the SMS's account, else the
- * account flagged Default, the one changed last), read once per account per form load.
+ * sender number's, else the account flagged Default, the one changed last: the sender's
+ * order), read once per account per form load.
  * Strings write non-ASCII characters as \u escapes, so the script reads the same whatever
  * charset it is served with.
  */
@@ -38,8 +39,11 @@ CommSuite.Sms = (function () {
     var PARTS = "comms_segments";
     var ACCOUNT = "comms_smsproviderid";
     var TEMPLATE = "comms_smstemplateid";
+    var NUMBER = "comms_smsnumberid";
     var PROVIDER_TABLE = "comms_smsprovider";
     var PRICE_COLUMNS = "?$select=comms_priceperpart,comms_balanceunit";
+    var NUMBER_TABLE = "comms_smsnumber";
+    var NUMBER_ACCOUNT = "?$select=comms_number&$expand=comms_SmsProviderId($select=comms_priceperpart,comms_balanceunit)";
     var DEFAULT_ACCOUNT = PRICE_COLUMNS +
         "&$filter=comms_isdefault eq true and statecode eq 0&$orderby=modifiedon desc&$top=1";
     var NOTICE_ID = "comms.sms.length";
@@ -190,24 +194,39 @@ CommSuite.Sms = (function () {
         return value && value.length ? cleanId(value[0].id) : "";
     }
 
-    function fetchPricing(accountId) {
+    function fetchPricing(key) {
         var api = xrm().WebApi;
-        var read = accountId ? api.retrieveRecord(PROVIDER_TABLE, accountId, PRICE_COLUMNS)
-            : api.retrieveMultipleRecords(PROVIDER_TABLE, DEFAULT_ACCOUNT).then(function (result) {
+        var read;
+        if (key.indexOf("account:") === 0) {
+            read = api.retrieveRecord(PROVIDER_TABLE, key.slice(8), PRICE_COLUMNS);
+        } else if (key.indexOf("number:") === 0) {
+            read = api.retrieveRecord(NUMBER_TABLE, key.slice(7), NUMBER_ACCOUNT).then(function (row) {
+                return row.comms_SmsProviderId || null;
+            });
+        } else {
+            read = api.retrieveMultipleRecords(PROVIDER_TABLE, DEFAULT_ACCOUNT).then(function (result) {
                 return (result.entities || [])[0] || null;
             });
+        }
         // Without read rights or a price the notification simply shows the parts.
         return read.then(pricingOf, function () { return null; });
     }
 
+    /** Which account prices the SMS: "account:<id>", "number:<id>" (the number's account) or "default". */
+    function pricingKey(form) {
+        var accountId = lookupId(form.getAttribute(ACCOUNT));
+        var numberId = lookupId(form.getAttribute(NUMBER));
+        return accountId ? "account:" + accountId : numberId ? "number:" + numberId : "default";
+    }
+
     /** Reads the account's price once per account and form load; resolves when state.pricing is current. */
     function loadPricing(state) {
-        var accountId = lookupId(state.form.getAttribute(ACCOUNT));
-        if (!Object.prototype.hasOwnProperty.call(state.accounts, accountId)) {
-            state.accounts[accountId] = fetchPricing(accountId);
+        var key = pricingKey(state.form);
+        if (!Object.prototype.hasOwnProperty.call(state.accounts, key)) {
+            state.accounts[key] = fetchPricing(key);
         }
-        return state.accounts[accountId].then(function (pricing) {
-            if (lookupId(state.form.getAttribute(ACCOUNT)) === accountId) {
+        return state.accounts[key].then(function (pricing) {
+            if (pricingKey(state.form) === key) {
                 state.pricing = pricing;
             }
         });
@@ -267,7 +286,7 @@ CommSuite.Sms = (function () {
             state.text = textAttribute.getValue() || "";
             refresh(state, true);
         });
-        [ACCOUNT, TEMPLATE].forEach(function (name) {
+        [ACCOUNT, NUMBER, TEMPLATE].forEach(function (name) {
             var attribute = form.getAttribute(name);
             if (attribute) {
                 attribute.addOnChange(function () {

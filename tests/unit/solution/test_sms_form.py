@@ -119,7 +119,9 @@ def test_the_columns_the_script_reads_exist_in_the_schema() -> None:
     for column in ("comms_priceperpart", "comms_balanceunit", "comms_isdefault", "statecode", "modifiedon"):
         assert column in code and provider.column(column)
     sms = registry.table("comms_sms")
-    for column in ("comms_message", "comms_segments", "comms_smsproviderid", "comms_smstemplateid"):
+    assert registry.table("comms_smsnumber").column("comms_smsproviderid").schema_name in code
+    for column in ("comms_message", "comms_segments", "comms_smsproviderid", "comms_smstemplateid",
+                   "comms_smsnumberid"):
         assert f'"{column}"' in code and sms.column(column)
     assert f"MAX_CHARACTERS = {sms.column('comms_message').max_length};" in code
     assert provider.column("comms_priceperpart").display_name_fa

@@ -25,7 +25,7 @@ function fakeXrm(overrides, languageId = 1033) {
     };
 }
 
-function fakeForm({ text = null, parts = null, account = null, template = null } = {}) {
+function fakeForm({ text = null, parts = null, account = null, template = null, number = null } = {}) {
     const changeHandlers = {};
     const keyHandlers = [];
     const attribute = (name, value) => ({
@@ -38,6 +38,7 @@ function fakeForm({ text = null, parts = null, account = null, template = null }
         comms_message: attribute("comms_message", text), comms_segments: attribute("comms_segments", parts),
         comms_smsproviderid: attribute("comms_smsproviderid", account),
         comms_smstemplateid: attribute("comms_smstemplateid", template),
+        comms_smsnumberid: attribute("comms_smsnumberid", number),
     };
     const control = { typed: text, getValue() { return this.typed; }, addOnKeyPress(handler) { keyHandlers.push(handler); } };
     const notices = new Map();
@@ -142,6 +143,15 @@ test("the chosen account's price is read once per account and form load", async 
     assert.deepEqual(sms.xrm.calls.map((c) => c.slice(0, 3)),
                      [["retrieveRecord", "comms_smsprovider", "abc-1"], ["retrieveRecord", "comms_smsprovider", "def-2"]]);
     assert.equal(sms.xrm.calls[0][3], "?$select=comms_priceperpart,comms_balanceunit");
+});
+
+test("without an account on the SMS the sender number's account prices it", async () => {
+    sms.xrm = fakeXrm({ retrieveRecord: () => Promise.resolve({ comms_number: "3000", comms_SmsProviderId: { comms_priceperpart: 800, comms_balanceunit: "IRR" } }) });
+    const form = fakeForm({ text: "Hi", number: [{ id: "{N-1}", entityType: "comms_smsnumber" }] });
+    await sms.onLoad(form.context);
+    assert.equal(form.notice(), "2 characters · 1 part (GSM-7: 160 per part) · about 800 IRR");
+    assert.deepEqual(sms.xrm.calls[0].slice(0, 3), ["retrieveRecord", "comms_smsnumber", "n-1"]);
+    assert.match(sms.xrm.calls[0][3], /\$expand=comms_SmsProviderId\(\$select=comms_priceperpart,comms_balanceunit\)/);
 });
 
 test("with no price, no default account or a failed read only the parts show", async () => {
