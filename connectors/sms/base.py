@@ -33,10 +33,14 @@ class InboundWindow:
     the poll. A listing returns what was received at or after ``since`` (the
     boundary is included: the caller checks keys for anything at the mark), so
     a poll whose storing failed is simply asked again with the same window.
+    ``after_id`` is the provider id of that newest stored message, for a
+    listing whose cursor is the message id (Melipayamak): it returns what
+    came after that id, so what a failed store left behind is listed again.
     """
 
     since: datetime | None
     until: datetime
+    after_id: str | None = None
 
 
 class ProviderSettings(BaseModel):

@@ -16,7 +16,10 @@ Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
 - Does NOT accept our id: ``find_by_our_id`` refuses; check the panel before
   resending a send whose outcome is unknown.
 - Delivery is polled in one call per batch of ids (``GetDeliveries``).
-  Inbound is not wired. Credit is the panel's own credit figure.
+  Credit is the panel's own credit figure.
+- Inbound (SMS-21) is repeatable: ``Receive.asmx`` ``GetMessagesAfterID`` from
+  the newest stored id (``receive_url``; :class:`~connectors.sms.melipayamak.MelipayamakInbox`,
+  shared with the REST kind).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import requests
+from pydantic import Field
 
 from connectors.errors import AuthError, RateLimitedError, UnavailableError
 from connectors.settings import Secret
@@ -34,7 +38,9 @@ from connectors.sms._wire import Wire, decimal, national_ir
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from connectors.sms.melipayamak import (
     BLOCKED_CODES,
+    RECEIVE_URL,
     SEND_REASONS,
+    MelipayamakInbox,
     delivery_report,
     is_return_code,
     send_refusal,
@@ -61,6 +67,8 @@ class MelipayamakSoapSettings(ProviderSettings):
     base_url: str = "https://api.payamak-panel.com/post/send.asmx"
     username: str
     password: Secret
+    receive_url: str = RECEIVE_URL
+    inbound_start_id: int = Field(default=0, ge=0)
 
 
 class MelipayamakSoapProvider:
@@ -70,7 +78,7 @@ class MelipayamakSoapProvider:
     settings_model: ClassVar[type[ProviderSettings]] = MelipayamakSoapSettings
     max_batch: ClassVar[int] = 100
     accepts_our_id: ClassVar[bool] = False
-    inbound_is_repeatable: ClassVar[bool] = False
+    inbound_is_repeatable: ClassVar[bool] = True
 
     def __init__(self, settings: MelipayamakSoapSettings, *, session: requests.Session):
         self._settings = settings
@@ -79,6 +87,8 @@ class MelipayamakSoapProvider:
         self._array_of_string = client.get_type(f"{NAMESPACE}ArrayOfString")
         self._array_of_long = client.get_type(f"{NAMESPACE}ArrayOfLong")
         self._service = client.create_service(f"{NAMESPACE}SendSoap", settings.base_url)
+        self._inbox = MelipayamakInbox(self._wire, settings.receive_url, settings.username, settings.password,
+                                       start_id=settings.inbound_start_id)
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
@@ -119,7 +129,8 @@ class MelipayamakSoapProvider:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
 
     def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
-        raise unsupported(SYSTEM, "fetch_inbound", "an inbound poll in this connector")
+        """Inbox messages after the window's id mark (``GetMessagesAfterID``); repeatable (SMS-21)."""
+        return self._inbox.fetch(window)
 
     def balance(self) -> Credit:
         amount = self._call("GetCredit", self._service.GetCredit, None, **self._credentials())

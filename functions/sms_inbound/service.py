@@ -109,9 +109,9 @@ class InboundService:
         provider id), so a replay never duplicates.
         """
         key = account.account_key
-        mark = self.high_water_mark(key)  # also proves Dataverse answers before a read-once fetch
+        mark, newest_id = self._newest_stored(key)  # also proves Dataverse answers before a read-once fetch
         if account.provider.inbound_is_repeatable:
-            return self._poll_listing(account, mark)
+            return self._poll_listing(account, mark, newest_id)
         pending = self._unstored.pop(key, [])
         try:
             messages = pending + list(account.provider.fetch_inbound())
@@ -126,9 +126,9 @@ class InboundService:
             self._hold_unstored(key, messages)
             raise
 
-    def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark) -> InboundReport:
+    def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark, newest_id: str | None) -> InboundReport:
         key, now = account.account_key, self._clock()
-        messages = list(account.provider.fetch_inbound(InboundWindow(mark.received_at, now)))
+        messages = list(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)))
         self._last_poll[key] = now
         # Oldest first: should storing stop halfway, the mark has not passed a message left unstored.
         messages.sort(key=lambda m: m.received_at or now)
@@ -193,11 +193,17 @@ class InboundService:
         return dry_run(rules, unify_letters(text), line=number.e164 if number else line)
 
     def high_water_mark(self, account_key: str) -> HighWaterMark:
-        newest = list(self._client.query(rows.SMS_SET, select=["comms_receivedon"], top=1,
+        return self._newest_stored(account_key)[0]
+
+    def _newest_stored(self, account_key: str) -> tuple[HighWaterMark, str | None]:
+        """The mark and the provider id of the message it came from (the cursor of listings by id)."""
+        newest = list(self._client.query(rows.SMS_SET, select=["comms_receivedon", "comms_providermessageid"], top=1,
                                          orderby=["comms_receivedon desc"], filter=odata.and_(
             odata.eq("comms_provideraccountkey", account_key), odata.eq("comms_direction", rows.INCOMING))))
-        stamp = newest[0].get("comms_receivedon") if newest else None
-        return HighWaterMark(datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
+        row = newest[0] if newest else {}
+        stamp, newest_id = row.get("comms_receivedon"), row.get("comms_providermessageid")
+        mark = HighWaterMark(datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
+        return mark, str(newest_id) if newest_id else None
 
     # -- internals ---------------------------------------------------------------------------
 

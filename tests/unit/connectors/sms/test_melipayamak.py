@@ -216,9 +216,9 @@ def test_balance_bad_credentials(melipayamak, wire):
         melipayamak.balance()
 
 
-@pytest.mark.parametrize("call", ["find_by_our_id", "fetch_inbound", "parse_webhook"])
+@pytest.mark.parametrize("call", ["find_by_our_id", "parse_webhook"])
 def test_unsupported_operations_refuse(melipayamak, call):
-    arguments = {"find_by_our_id": (["a"],), "fetch_inbound": (), "parse_webhook": (b"", "text/plain")}[call]
+    arguments = {"find_by_our_id": (["a"],), "parse_webhook": (b"", "text/plain")}[call]
     with pytest.raises(RejectedError) as caught:
         getattr(melipayamak, call)(*arguments)
     assert caught.value.code == "unsupported"

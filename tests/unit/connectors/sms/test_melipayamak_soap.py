@@ -199,9 +199,9 @@ def test_balance(meli, soap_endpoint):
     assert (credit.amount, credit.unit) == (Decimal("182.5"), "credit")
 
 
-@pytest.mark.parametrize("call", ["find_by_our_id", "fetch_inbound", "parse_webhook"])
+@pytest.mark.parametrize("call", ["find_by_our_id", "parse_webhook"])
 def test_unsupported_operations_refuse(meli, call):
-    arguments = {"find_by_our_id": (["a"],), "fetch_inbound": (), "parse_webhook": (b"", "text/plain")}[call]
+    arguments = {"find_by_our_id": (["a"],), "parse_webhook": (b"", "text/plain")}[call]
     with pytest.raises(RejectedError) as caught:
         getattr(meli, call)(*arguments)
     assert caught.value.code == "unsupported"
