@@ -10,11 +10,9 @@ caches are emptied on the way in and out so nothing leaks into later code.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,7 +58,7 @@ class LocalFunctionsHost:
     """Serves the app's HTTP functions on loopback and calls the others by name; one invocation at a time."""
 
     def __init__(self, app: func.FunctionApp):
-        indexed = _index(app)
+        indexed = tuple(app.get_functions())  # once per app, as the host does
         self._functions = {f.get_function_name(): f.get_user_function() for f in indexed}
         self._routes = [_Route(route, f.get_user_function()) for f in indexed for route in _http_routes(f)]
         self._lock = threading.Lock()
@@ -108,30 +106,21 @@ class LocalFunctionsHost:
 
 
 def load_function_app() -> func.FunctionApp:
-    """``function_app.app``, from the folder that holds ``functions/`` when the root is not on ``sys.path``.
+    """A fresh ``function_app.app``, built from the project root's ``function_app.py`` as the host builds it.
 
-    The installed ``commsuite`` command sees only the packages; the Functions host (and pytest) import
-    ``function_app`` from the project root, and so does this, from the same file.
+    The installed ``commsuite`` command sees only the packages, so the file is found beside ``functions/``.
+    It is run under a private module name and kept out of ``sys.modules``: an app can be indexed only once,
+    and the demo's indexing must not use up the one a host or a test in the same process imports.
     """
-    try:
-        import function_app
-    except ModuleNotFoundError:
-        import functions
+    import functions
 
-        path = Path(functions.__file__).resolve().parents[1] / "function_app.py"
-        spec = importlib.util.spec_from_file_location("function_app", path)
-        if spec is None or spec.loader is None:
-            raise
-        function_app = importlib.util.module_from_spec(spec)
-        sys.modules["function_app"] = function_app
-        spec.loader.exec_module(function_app)
-    return function_app.app
-
-
-@functools.cache
-def _index(app: func.FunctionApp) -> tuple[Any, ...]:
-    """The app's functions; indexed once per process, as the host does (a second indexing refuses every name)."""
-    return tuple(app.get_functions())
+    path = Path(functions.__file__).resolve().parents[1] / "function_app.py"
+    spec = importlib.util.spec_from_file_location("commsuite_demo_function_app", path)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"no function_app.py beside {Path(functions.__file__).parent}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.app
 
 
 def _http_routes(function: Any) -> list[str]:

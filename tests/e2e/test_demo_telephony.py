@@ -5,27 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 
-from cli.demo_foundation import Outcome, _apply_schema, _seed
 from cli.demo_telephony import run_telephony
-from connectors.dataverse import DataverseClient, StaticToken
-from emulator.server import EmulatorServer
-from emulator.server.tables import tables_for
+
+from .demo_world import DEMO_TOKEN, SeededEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
-TOKEN = "commsuite-demo"
 
 
-def test_telephony_demo_summary(tmp_path: Path) -> None:
-    server = EmulatorServer(tmp_path / "dataverse.sqlite", tables=tables_for("standard"), token=TOKEN,
-                            key_activation_s=0.0)
-    lines: list[str] = []
-    with server, requests.Session() as session:
-        client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(TOKEN))
-        _apply_schema(client, Outcome(), lines.append)
-        _seed(server, Outcome(), lines.append)
-        result = run_telephony(server, client, tmp_path, TOKEN, lines.append)
+def test_telephony_demo_summary(seeded: SeededEmulator, tmp_path: Path) -> None:
+    lines = seeded.lines
+    result = run_telephony(seeded.server, seeded.client, tmp_path, DEMO_TOKEN, lines.append)
     assert result.calls == {"inbound answered": 4, "inbound missed": 2, "outbound answered": 3}
     assert list(result.matched.values()) == [9]  # every call matched to the seeded contact, by name
     assert result.notifications == 1  # the AMI missed call rang a user's extension; the SMDR one rang none
