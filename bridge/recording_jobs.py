@@ -7,6 +7,11 @@ up (epoch seconds, so they keep their meaning across a restart). The fetcher
 stores a job before ``on_call`` returns and removes it only once the outcome is
 in the outbox; at start-up it resumes every job still stored.
 
+The same file remembers which recording file each call took (system key and
+file path → call id, :meth:`RecordingJobs.claim`), so that a file is given to
+one call only, across restarts too; entries older than the fetcher's longest
+give-up window plus a margin are pruned (:meth:`RecordingJobs.prune_taken`).
+
 The file is ``recording-jobs.db`` beside the outbox (same state directory),
 with a WAL journal and ``synchronous=FULL`` like the outbox. A row that cannot
 be read back (a hand-edited or damaged file) is not dropped: it is marked with
@@ -47,6 +52,15 @@ CREATE TABLE IF NOT EXISTS recording_jobs (
     problem TEXT,
     PRIMARY KEY (system, call_id)
 );
+CREATE TABLE IF NOT EXISTS taken_files (
+    system TEXT NOT NULL,
+    path TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    taken_at REAL NOT NULL,
+    PRIMARY KEY (system, path)
+);
+CREATE INDEX IF NOT EXISTS taken_files_by_call ON taken_files (system, call_id);
+CREATE INDEX IF NOT EXISTS taken_files_by_age ON taken_files (taken_at);
 """
 _ENUMS: dict[str, type[enum.Enum]] = {"status": CallStatus, "direction": Direction, "outcome": CallOutcome}
 _MOMENTS = ("started_at", "answered_at", "ended_at")
@@ -130,6 +144,38 @@ class RecordingJobs:
             return self._db.execute("SELECT system, call_id, problem FROM recording_jobs"
                                     " WHERE problem IS NOT NULL ORDER BY system, call_id").fetchall()
 
+    def call_ids(self, system: str) -> set[str]:
+        """The call id of every job stored for ``system``, readable or not."""
+        with self._lock:
+            rows = self._db.execute("SELECT call_id FROM recording_jobs WHERE system = ?", (system,)).fetchall()
+        return {str(row[0]) for row in rows}
+
+    # -- taken files ---------------------------------------------------------------------------
+
+    def claim(self, system: str, path: str, call_id: str, at: float) -> str:
+        """Give the file at ``path`` to ``call_id`` unless another call has it; the file's owner afterwards.
+        A call holds one file: claiming a new one releases the call's earlier claim."""
+        with self._lock, _immediate(self._db):
+            row = self._db.execute("SELECT call_id FROM taken_files WHERE system = ? AND path = ?",
+                                   (system, path)).fetchone()
+            if row is not None:
+                return str(row[0])
+            self._db.execute("DELETE FROM taken_files WHERE system = ? AND call_id = ?", (system, call_id))
+            self._db.execute("INSERT INTO taken_files (system, path, call_id, taken_at) VALUES (?, ?, ?, ?)",
+                             (system, path, call_id, at))
+            return call_id
+
+    def taken(self, system: str) -> dict[str, str]:
+        """Every file of ``system`` some call took: path → call id."""
+        with self._lock:
+            rows = self._db.execute("SELECT path, call_id FROM taken_files WHERE system = ?", (system,)).fetchall()
+        return {str(path): str(call_id) for path, call_id in rows}
+
+    def prune_taken(self, before: float) -> int:
+        """Forget files taken before ``before`` (epoch seconds); how many were forgotten."""
+        with self._lock:
+            return self._db.execute("DELETE FROM taken_files WHERE taken_at < ?", (before,)).rowcount
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -138,6 +184,19 @@ class RecordingJobs:
         with self._lock:
             self._db.execute("UPDATE recording_jobs SET problem = ? WHERE system = ? AND call_id = ?",
                              (problem[:1000], *key))
+
+
+class _immediate:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 # -- the stored form ---------------------------------------------------------------------------

@@ -19,6 +19,16 @@ carries on with its original deadline, and one already past it is written as
 not found at once. Rewriting an outcome after a crash is harmless: every row
 is an upsert by a deterministic key.
 
+A file belongs to one call. Whichever call picks a file first claims it in
+the jobs file (system key + path → call id), before reading it; the
+time-and-number guess skips files claimed by other calls and files carrying
+the id of another call the fetcher knows (a stored or running job), so two
+calls from one number within the window never share a recording. A call whose
+own-id file was already guessed onto another call does not take it back (the
+outbox only upserts, so the other call's note could not be withdrawn): it ends
+as not found, with the other call's id in the reason. Claims older than the
+longest give-up window plus :data:`TAKEN_MARGIN_S` are pruned.
+
 A file bigger than Dataverse's attachment limit is recorded as found, with the
 reason it was not attached. A file never found is recorded as not found with
 where it was looked for; since that row has no file, its file name is
@@ -58,9 +68,9 @@ from connectors.recordings.base import (
     RecordingFile,
     RecordingStore,
 )
-from connectors.recordings.naming import candidate_folders, describe_search, find_recording
+from connectors.recordings.naming import candidate_folders, carried_call, describe_search, find_recording
 from domain.calls.events import CallEvent
-from domain.calls.record import CallChange, CallUpdate
+from domain.calls.record import CallChange, CallRecord, CallUpdate
 from domain.calls.system_settings import RecordingSource, TelephonySystemSettings
 
 log = logging.getLogger(__name__)
@@ -68,6 +78,19 @@ log = logging.getLogger(__name__)
 NO_STORE_REASON = ("This system's recordings are set to be fetched, but the bridge has no recording store for it: "
                    "add its SFTP login or folder to the bridge's configuration.")
 Accepts = Callable[[Any, TelephonySystemSettings], bool]
+#: How long past the longest give-up window a taken file is remembered: a call may last hours, and its
+#: time-and-number window runs from its start to its end.
+TAKEN_MARGIN_S = 24 * 3600.0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Look:
+    """One look's result: the call's ``file``; else ``skipped`` (file name, owning call) when the guess left a
+    file alone for another call, or ``owned_elsewhere`` when the call's own-id file belongs to another call."""
+
+    file: RecordingFile | None = None
+    skipped: tuple[str, str] | None = None
+    owned_elsewhere: tuple[str, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,8 +125,8 @@ class RecordingFetcher:
 
     ``stores`` maps a system key to its store and may be changed as systems come
     and go; ``policies`` a system key to its timings (others use ``policy``).
-    ``jobs`` keeps pending fetches across restarts (without it they live in
-    memory only). ``environment`` is the one environment :meth:`on_call` writes
+    ``jobs`` keeps pending fetches and taken files across restarts (without
+    it both live in memory only). ``environment`` is the one environment :meth:`on_call` writes
     to; with several, call :meth:`fetch_for`. ``accepts`` (optional) says
     whether a call is logged as a phone call in an environment at all; calls it
     refuses are not fetched for it, since there is nothing to attach to.
@@ -119,6 +142,7 @@ class RecordingFetcher:
         self.environment = environment
         self.stores = stores
         self.jobs = jobs
+        self._claims = jobs if jobs is not None else RecordingJobs(":memory:")
         self.policy = policy
         self.policies = dict(policies or {})
         self._accepts = accepts
@@ -167,6 +191,7 @@ class RecordingFetcher:
             return 0
         stored = [job for job in await asyncio.to_thread(self.jobs.pending) if job.key not in self._tasks]
         now = self._clock()
+        await asyncio.to_thread(self._claims.prune_taken, now - self._taken_horizon_s())
         for job in stored:
             self._start(job, is_overdue=now >= job.give_up_at)
         if stored:
@@ -190,8 +215,7 @@ class RecordingFetcher:
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         for store in list(self.stores.values()):
             await asyncio.to_thread(store.close)
-        if self.jobs is not None:
-            await asyncio.to_thread(self.jobs.close)
+        await asyncio.to_thread(self._claims.close)
 
     def _start(self, job: RecordingJob, *, is_overdue: bool) -> None:
         key = job.key
@@ -225,16 +249,19 @@ class RecordingFetcher:
         except ConnectorError as exc:
             return self._failed(job, exc)
         if is_overdue:
-            return self._give_up(job, folders, None, None)
+            return self._give_up(job, folders, None, None, None)
         return await self._fetch(job, store, folders)
 
     async def _fetch(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> FetchOutcome:
         """Look until the file is found and stable, or time runs out."""
         policy, deadline = self.policy_of(job.record.system), job.give_up_at
-        delay, seen, last_error = policy.retry_base_s, None, None
+        delay, seen, last_error, skipped = policy.retry_base_s, None, None, None
         while True:
             try:
-                found = await self._guarded(job, self._look, job, store, folders)
+                look = await self._guarded(job, self._look, job, store, folders, self._running(job))
+                if look.owned_elsewhere is not None:
+                    return self._owned_elsewhere(job, *look.owned_elsewhere)
+                skipped, found = look.skipped or skipped, look.file
                 if found is not None:
                     is_stable = (found.name, found.size_bytes) == seen
                     if (is_stable or self._clock() >= deadline) and found.size_bytes > 0:
@@ -251,7 +278,7 @@ class RecordingFetcher:
                 last_error = exc
                 log.warning("recording store unavailable: %s", exc, extra=_context(job))
             if self._clock() >= deadline:
-                return self._give_up(job, folders, last_error, seen)
+                return self._give_up(job, folders, last_error, seen, skipped)
             await self._sleep(min(delay, max(0.0, deadline - self._clock())))
             delay = min(delay * 2, policy.retry_max_s)
 
@@ -267,7 +294,16 @@ class RecordingFetcher:
         async with slots:
             return await asyncio.to_thread(work, *args)
 
-    def _look(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> RecordingFile | None:
+    def _running(self, job: RecordingJob) -> frozenset[str]:
+        """The ids of the other calls of the job's system being fetched now (read on the event loop)."""
+        system, own = job.key
+        return frozenset(call_id for key_system, call_id in self._tasks if key_system == system and call_id != own)
+
+    def _look(self, job: RecordingJob, store: RecordingStore, folders: list[str], running: frozenset[str]) -> _Look:
+        return self._choose(job, self._list(job, store, folders), running)
+
+    def _list(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> list[RecordingFile]:
+        """The files of ``folders``, stopping early at the folder holding the call's own-id file."""
         window_s = self.policy_of(job.record.system).match_window_s
         files: list[RecordingFile] = []
         for folder in folders:
@@ -277,9 +313,24 @@ class RecordingFetcher:
                 continue  # the day's folder appears with its first recording
             match = find_recording(job.record, files, window_s=window_s)
             if match is not None and match.reason == "unique id":
-                return match.file
-        match = find_recording(job.record, files, window_s=window_s)
-        return match.file if match else None
+                break
+        return files
+
+    def _choose(self, job: RecordingJob, files: list[RecordingFile], running: frozenset[str]) -> _Look:
+        """The call's file among ``files``, claimed for it; files of other calls are left alone."""
+        record, window_s = job.record, self.policy_of(job.record.system).match_window_s
+        others = (self._claims.call_ids(record.system) | running) - {record.call_id}
+        taken = {path: owner for path, owner in self._claims.taken(record.system).items() if owner != record.call_id}
+        while True:
+            match = find_recording(record, files, window_s=window_s, taken=taken.keys(), other_calls=others)
+            if match is None:
+                return _Look(skipped=_skipped(record, files, window_s, taken, others))
+            owner = self._claims.claim(record.system, match.file.path, record.call_id, self._clock())
+            if owner == record.call_id:
+                return _Look(match.file)
+            if match.reason == "unique id":
+                return _Look(owned_elsewhere=(match.file.name, owner))
+            taken[match.file.path] = owner  # another call claimed it since the taken files were read
 
     def _take(self, job: RecordingJob, store: RecordingStore, file: RecordingFile) -> FetchOutcome:
         """Read the file once when some environment attaches it."""
@@ -296,8 +347,14 @@ class RecordingFetcher:
                                              "environments": ",".join(job.settings)})
         return FetchOutcome(file, content=content)
 
+    def _owned_elsewhere(self, job: RecordingJob, file_name: str, owner: str) -> FetchOutcome:
+        log.warning("the call's recording was already given to another call", extra=_context(job))
+        return FetchOutcome(reason=f"The recording {file_name} carries this call's id, but it was already given to "
+                                   f"call {owner} (matched there by time and number, before this call's id was "
+                                   f"known); it stays on that call so that one file is attached to one call.")
+
     def _give_up(self, job: RecordingJob, folders: list[str], last_error: ConnectorError | None,
-                 seen: tuple[str, int] | None) -> FetchOutcome:
+                 seen: tuple[str, int] | None, skipped: tuple[str, str] | None) -> FetchOutcome:
         policy = self.policy_of(job.record.system)
         minutes = f"{policy.give_up_after_s / 60:g} minutes"
         if seen is not None:
@@ -307,8 +364,9 @@ class RecordingFetcher:
             return FetchOutcome(status=STATUS_FAILED, reason=f"The recordings could not be read for {minutes} "
                                                              f"after the call: {_plain(last_error)}")
         log.warning("recording not found", extra=_context(job))
+        left_alone = f" {skipped[0]} was left alone: it belongs to call {skipped[1]}." if skipped else ""
         return FetchOutcome(reason=f"No recording was found within {minutes} after the call ended; "
-                                   f"{describe_search(job.record, folders, policy.match_window_s)}.")
+                                   f"{describe_search(job.record, folders, policy.match_window_s)}.{left_alone}")
 
     def _write(self, job: RecordingJob, items: list[OutboxItem]) -> None:
         """Queue every environment's rows, then forget the job (a crash in between only repeats upserts)."""
@@ -316,6 +374,22 @@ class RecordingFetcher:
             self.outbox.put(item)
         if self.jobs is not None:
             self.jobs.remove(job.key)
+        self._claims.prune_taken(self._clock() - self._taken_horizon_s())
+
+    def _taken_horizon_s(self) -> float:
+        """How long a taken file is remembered: the longest look of any system, plus :data:`TAKEN_MARGIN_S`."""
+        policies = [self.policy, *self.policies.values()]
+        return max(p.first_delay_s + p.give_up_after_s + p.match_window_s for p in policies) + TAKEN_MARGIN_S
+
+
+def _skipped(record: CallRecord, files: list[RecordingFile], window_s: float, taken: Mapping[str, str],
+             others: frozenset[str]) -> tuple[str, str] | None:
+    """The file the guess would have taken but for the other calls, with the call it was left to."""
+    match = find_recording(record, files, window_s=window_s)
+    if match is None or match.reason != "time and number":
+        return None
+    owner = taken.get(match.file.path) or carried_call(match.file, match.parsed, others)
+    return (match.file.name, owner) if owner else None
 
 
 def _search_settings(job: RecordingJob) -> TelephonySystemSettings:
@@ -331,4 +405,4 @@ def _context(job: RecordingJob) -> dict[str, str]:
 
 
 __all__ = ["NOT_FOUND_FILE_NAME", "STATUS_ATTACHED", "STATUS_FAILED", "STATUS_FOUND", "STATUS_NOT_FOUND",
-           "RecordingFetcher", "RecordingPolicy", "note_id", "note_item", "phonecall_key", "recording_item"]
+           "TAKEN_MARGIN_S", "RecordingFetcher", "RecordingPolicy", "note_id", "note_item", "phonecall_key", "recording_item"]

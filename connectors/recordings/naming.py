@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -228,7 +228,8 @@ def ensure_inside(root: str, path: str) -> str:
 
 
 def find_recording(record: CallRecord, files: Iterable[RecordingFile], *, window_s: float = DEFAULT_WINDOW_S,
-                   pbx_tz: tzinfo | None = None) -> RecordingMatch | None:
+                   pbx_tz: tzinfo | None = None, taken: Collection[str] = frozenset(),
+                   other_calls: Collection[str] = frozenset()) -> RecordingMatch | None:
     """The call's recording among ``files``, or ``None``.
 
     First a file carrying ``record.call_id`` as a whole token (the largest, if
@@ -236,6 +237,13 @@ def find_recording(record: CallRecord, files: Iterable[RecordingFile], *, window
     to the call's start, within ``window_s`` seconds before the start and after
     the end, that names the call's external number (compared on the last nine
     digits) or, for a call with no external number, its extension.
+
+    The time-and-number guess skips every file whose path is in ``taken``
+    (already given to another call) and every file carrying one of
+    ``other_calls`` (ids of other calls the caller knows) as its unique id, so
+    one file is never guessed onto a second call. A match by the call's own id
+    ignores both: whether a taken file may still go to its rightful call is the
+    caller's decision.
     """
     parsed = [(file, name) for file in files if (name := parse_recording_name(file.name)) is not None]
     by_id = [(f, n) for f, n in parsed if n.unique_id == record.call_id or has_unique_id(f.name, record.call_id)]
@@ -245,12 +253,21 @@ def find_recording(record: CallRecord, files: Iterable[RecordingFile], *, window
     start = _wall(record.started_at, pbx_tz)
     end = _wall(record.ended_at, pbx_tz) if record.ended_at else start
     earliest, latest = start - timedelta(seconds=window_s), end + timedelta(seconds=window_s)
-    near = [(abs((n.recorded_at - start).total_seconds()), f.name, f, n) for f, n in parsed
+    free = [(f, n) for f, n in parsed if f.path not in taken and carried_call(f, n, other_calls) is None]
+    near = [(abs((n.recorded_at - start).total_seconds()), f.name, f, n) for f, n in free
             if n.recorded_at is not None and earliest <= n.recorded_at <= latest and _names_party(n, record)]
     if not near:
         return None
     _, _, file, name = min(near, key=lambda row: (row[0], row[1]))
     return RecordingMatch(file, name, "time and number")
+
+
+def carried_call(file: RecordingFile, name: RecordingName, call_ids: Collection[str]) -> str | None:
+    """The one of ``call_ids`` that ``file`` carries as its unique id (FreePBX layout) or as a whole token
+    of its name (other layouts), ``None`` when it carries none of them."""
+    if name.unique_id is not None and name.unique_id in call_ids:
+        return name.unique_id
+    return next((call_id for call_id in sorted(call_ids) if has_unique_id(file.name, call_id)), None)
 
 
 def _names_party(name: RecordingName, record: CallRecord) -> bool:

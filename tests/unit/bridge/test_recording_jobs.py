@@ -137,3 +137,27 @@ def test_decoders_refuse_what_is_not_an_object() -> None:
 def test_a_row_with_an_unreadable_record_id_is_refused() -> None:
     with pytest.raises(JobFormatError):
         decode_settings({**encode_settings(SYSTEM), "record_id": {"$ne": None}})
+
+
+def test_a_file_is_claimed_by_one_call_and_a_call_holds_one_file(tmp_path: Path) -> None:
+    jobs = RecordingJobs(tmp_path / "recording-jobs.db")
+    try:
+        assert jobs.claim("tehran", "/mon/a.wav", "1.1", 10.0) == "1.1"
+        assert jobs.claim("tehran", "/mon/a.wav", "2.2", 11.0) == "1.1"  # taken: the owner stays
+        assert jobs.claim("other-pbx", "/mon/a.wav", "2.2", 11.0) == "2.2"  # another system's file of that path
+        assert jobs.claim("tehran", "/mon/b.wav", "1.1", 12.0) == "1.1"  # a closer file: the first is released
+        assert jobs.taken("tehran") == {"/mon/b.wav": "1.1"}
+    finally:
+        jobs.close()
+    reopened = RecordingJobs(tmp_path / "recording-jobs.db")
+    try:
+        assert reopened.taken("other-pbx") == {"/mon/a.wav": "2.2"}
+        assert reopened.prune_taken(before=12.0) == 1 and reopened.taken("other-pbx") == {}
+        assert reopened.taken("tehran") == {"/mon/b.wav": "1.1"}
+    finally:
+        reopened.close()
+
+
+def test_call_ids_lists_every_stored_job_of_the_system(jobs: RecordingJobs) -> None:
+    jobs.add(JOB)
+    assert jobs.call_ids("tehran") == {RECORD.call_id} and jobs.call_ids("other-pbx") == set()

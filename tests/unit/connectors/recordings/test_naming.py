@@ -207,6 +207,50 @@ def test_internal_calls_match_by_extension() -> None:
     assert find_recording(call(call_id="x.1", number=None, extension="3999"), files) is None
 
 
+NEAR = "in-02100000000-02188776655-20250327-092520-1743042401.5.wav"
+NEXT = "in-02100000000-02188776655-20250327-092530-1743042402.5.wav"
+
+
+def test_the_guess_skips_taken_files_and_takes_the_next_closest() -> None:
+    files = [file(NEAR), file(NEXT)]
+    match = find_recording(call(call_id="unknown.1"), files, taken={f"{DAY}/{NEAR}"})
+    assert match is not None and match.file.name == NEXT and match.reason == "time and number"
+    assert find_recording(call(call_id="unknown.1"), files, taken={f"{DAY}/{NEAR}", f"{DAY}/{NEXT}"}) is None
+
+
+def test_the_guess_skips_a_file_carrying_another_known_call_id() -> None:
+    files = [file(NEAR), file(NEXT)]
+    match = find_recording(call(call_id="unknown.1"), files, other_calls={"1743042401.5"})
+    assert match is not None and match.file.name == NEXT
+    box = [file("rec_20250327-092520_02188776655_1743042401.5.wav")]  # a recorder box's own layout
+    assert find_recording(call(call_id="unknown.1"), box, other_calls={"1743042401.5"}) is None
+    assert find_recording(call(call_id="unknown.1"), box, other_calls={"1743042401"}) is not None  # not a whole token
+
+
+def test_exclusions_never_hide_the_call_s_own_file() -> None:
+    own = f"in-02100000000-02188776655-20250327-092520-{call().call_id}.wav"
+    match = find_recording(call(), [file(own)], taken={f"{DAY}/{own}"}, other_calls={call().call_id, "9.9"})
+    assert match is not None and match.reason == "unique id"
+
+
+@pytest.mark.parametrize("name, guessed", [
+    ("in-02100000000-02188776655-20250327-092520-1743042401.5.wav\n", False),  # a control character: unsafe
+    ("in-..-02188776655-20250327-092520-1743042401.5/x.wav", False),  # a separator: unsafe
+    ("in-02100000000-02188776655-20250327-092520-1743042401.5 .wav", False),  # the known id, then a space
+    ("1743042401.5-02188776655-20250327-092520.wav", False),  # the known id first, then a stamp and the number
+    ("in-02188776655-x-20250327-092520-1743042401.5.1743042401.5.wav", True),  # glued: not the id as a token
+    ("in-02188776655-x-20250327-092520-11743042401.5.wav", True),  # a longer id that ends like the known one
+])
+def test_hostile_names_carrying_a_known_id(name: str, guessed: bool) -> None:
+    match = find_recording(call(call_id="unknown.1"), [file(name)], other_calls={"1743042401.5"})
+    assert (match is not None) is guessed
+
+
+def test_a_taken_path_is_compared_exactly_not_by_name() -> None:
+    files = [file(NEAR)]
+    assert find_recording(call(call_id="unknown.1"), files, taken={NEAR, f"{DAY}/x/../{NEAR}"}) is not None
+
+
 def test_nothing_matches_among_hostile_names() -> None:
     files = [file("../../etc/passwd"), file("1743042317.12206"), file("in-..-..-20250327-092517-1743042317.12206")]
     assert find_recording(call(), files) is None
