@@ -56,7 +56,7 @@ STANDARD_PRIVILEGE_NAMES = {
 
 @dataclass(frozen=True)
 class Grant:
-    """The rights one role has on one table, and why."""
+    """The rights one role has on one table, and why; no rights at all is a considered entry too."""
 
     table: str
     rights: tuple[tuple[Access, Depth], ...]
@@ -88,6 +88,11 @@ class SecurityRole:
 
     def privileges(self, schema: SolutionSchema) -> dict[str, Depth]:
         """Privilege name → depth, merged across tables that share privileges."""
+        tables = [grant.table for grant in self.grants]
+        twice = sorted({table for table in tables if tables.count(table) > 1})
+        if twice:
+            # grant_for() would read only the first entry, so the role would say one thing and grant another
+            raise ValueError(f"{self.name} has more than one entry for {', '.join(twice)}")
         merged: dict[str, Depth] = {}
         for grant in self.grants:
             table = schema.table(grant.table)
