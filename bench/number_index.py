@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import statistics
 import sys
 import time
 import tracemalloc
@@ -91,6 +92,10 @@ class Dataset:
         column = self.columns[n % len(self.columns)]
         return f"0912{n:07d}" if column == "mobilephone" else f"021{30000000 + n:08d}"
 
+    def number_keys(self):
+        """Every number key the records carry."""
+        return (self._key(n) for n in range(self.records * len(self.columns)))
+
     def _key(self, n: int) -> int:
         column = self.columns[n % len(self.columns)]
         return 98912_000_0000 + n if column == "mobilephone" else 98213_000_0000 + n
@@ -135,6 +140,20 @@ def percentiles(timings: list[int]) -> tuple[float, float, float, float]:
     return tuple(timings[min(n - 1, int(n * q))] / 1000 for q in (0.50, 0.99, 0.999)) + (timings[-1] / 1000,)
 
 
+class BareDict:
+    """The floor under any index: one ``dict.get`` on a dict holding the same number keys, timed the same way.
+
+    On a machine whose memory is slow, a random probe of a million-entry dict is itself microseconds;
+    the index's figures are read against this one.
+    """
+
+    def __init__(self, data: Dataset):
+        self._entries = dict.fromkeys(data.number_keys())
+
+    def lookup(self, key: int, *, owner_id: str | None = None) -> None:
+        return self._entries.get(key)
+
+
 def check_same_answers(before, after, queries: list[tuple[int, str | None]]) -> int:
     """Both implementations must answer every lookup alike; returns how many were ambiguous."""
     ambiguous = 0
@@ -165,20 +184,27 @@ def main() -> None:
     ambiguous = check_same_answers(built["before"][0], built["after"][0], data.queries)
     print(f"answers : identical for {len(data.queries):,} lookups ({ambiguous:,} ambiguous, "
           f"{UNKNOWN_SHARE:.0%} unknown callers)")
-    figures: dict[str, list[tuple[float, float, float, float]]] = {"before": [], "after": []}
+    built["dict.get"] = (BareDict(data), 0.0, 0.0)
+    names = ("before", "after", "dict.get")
+    figures: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in names}
     print("round  impl     p50 µs   p99 µs  p99.9 µs   max µs")
     for round_no in range(1, args.rounds + 1):
-        for name in ("before", "after"):
+        for name in names:
             figures[name].append(percentiles(time_round(built[name][0], data.queries)))
             p50, p99, p999, worst = figures[name][-1]
             print(f"{round_no:5}  {name:6} {p50:8.2f} {p99:8.2f} {p999:9.2f} {worst:8.1f}", flush=True)
     print("spread over rounds (min–max):")
-    for name in ("before", "after"):
+    for name in names:
         columns = list(zip(*figures[name], strict=True))
         spread = "  ".join(f"{label} {min(c):.2f}–{max(c):.2f}" for label, c in zip(("p50", "p99", "p99.9"),
                                                                                      columns, strict=False))
         memory = f"{built[name][1]:.1f} MiB" if built[name][1] else "not traced"
-        print(f"  {name:6} {spread} µs; memory {memory}")
+        print(f"  {name:8} {spread} µs; memory {memory}")
+    print("ratios of medians over rounds (p50, p99):")
+    for name, base in (("after", "before"), ("after", "dict.get")):
+        ratios = [statistics.median(f[i] for f in figures[name]) / statistics.median(f[i] for f in figures[base])
+                  for i in (0, 1)]
+        print(f"  {name} / {base}: {ratios[0]:.2f}x, {ratios[1]:.2f}x")
 
 
 if __name__ == "__main__":
