@@ -41,7 +41,7 @@ TEMPLATE_SET = "comms_smstemplates"
 OPT_OUT_SET = "comms_smsoptouts"
 TO_RECIPIENT = 2  # activity party ParticipationTypeMask (reference/dataverse.md §4.6)
 LOOKUP_TABLES = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'}
-_TABLE_ANNOTATION = "@Microsoft.Dynamics.CRM.lookuplogicalname"
+TABLE_ANNOTATION = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ def _navigation(table: str, lookup: str) -> str:
 
 
 def _link(row: Mapping[str, Any], column: str) -> RecordLink | None:
-    value, table = row.get(column), row.get(column + _TABLE_ANNOTATION)
+    value, table = row.get(column), row.get(column + TABLE_ANNOTATION)
     return RecordLink(str(table), str(value)) if value and table else None
 
 

@@ -97,6 +97,10 @@ def entity_set(table: str) -> str:
         raise ValueError(f"table {table!r} is not one the SMS services read") from None
 
 
+#: Who may own a row, and the entity set its ``ownerid`` binds to.
+OWNER_SETS = {"systemuser": "systemusers", "team": "teams"}
+
+
 def primary_id(table: str) -> str:
     return TABLES[table].primary_id if table in TABLES else f"{table}id"
 
@@ -107,8 +111,9 @@ def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
 
 def bulk_row_body(*, bulk_id: str, bulk_name: str, table: str, record_id: str, to: str, text: str, segments: int,
                   status: str, attempts: int, sender: str | None, account_id: str, regarding_member: bool,
-                  error: str | None = None) -> dict[str, Any]:
-    """An outgoing SMS row of a bulk send, before the provider's answer."""
+                  error: str | None = None, owner: tuple[str, str] | None = None) -> dict[str, Any]:
+    """An outgoing SMS row of a bulk send, before the provider's answer; owned by the bulk's ``owner``
+    (table, id) when known, so each message counts for the employee who sent the bulk (SMS-06, SMS-19)."""
     regarding = (bind(f"regardingobjectid_{table}_{SMS_LOGICAL}", entity_set(table), record_id) if regarding_member
                  else bind(f"regardingobjectid_comms_smsbulk_{SMS_LOGICAL}", BULK_SET, bulk_id))
     body: dict[str, Any] = {
@@ -121,6 +126,8 @@ def bulk_row_body(*, bulk_id: str, bulk_name: str, table: str, record_id: str, t
         body["comms_sendernumber"] = sender
     if error is not None:
         body["comms_error"] = clip(error)
+    if owner is not None:
+        body.update(bind("ownerid", OWNER_SETS[owner[0]], owner[1]))
     return body
 
 

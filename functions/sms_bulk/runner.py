@@ -344,7 +344,8 @@ class BulkRunner:
         return rows.bulk_row_body(
             bulk_id=run.bulk.bulk_id, bulk_name=run.bulk.name, table=member.table, record_id=member.record_id,
             to=to, text=text or "-", segments=segments, status=status, attempts=attempts, sender=run.sender,
-            account_id=run.account.record_id, regarding_member=run.bulk.regarding_member, error=error)
+            account_id=run.account.record_id, regarding_member=run.bulk.regarding_member, error=error,
+            owner=run.bulk.owner)
 
     def _pace(self, count: int) -> None:
         rate = self._options.max_messages_per_s

@@ -18,6 +18,7 @@ from typing import Any
 from connectors.dataverse import Batch, DataverseClient, odata
 from connectors.dataverse.batch import MAX_OPERATIONS
 from domain.sms.templates import Calendar, Template, parse_template
+from functions.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
 from functions.sms_bulk import rows
 
 
@@ -44,6 +45,9 @@ class BulkRecord:
     saved_view_id: str | None = None
     saved_view_set: str | None = None
     fetchxml: str | None = None
+    #: Who owns the bulk send ("systemuser" or "team", id): its messages are theirs, so reports per
+    #: employee (SMS-06) and own-records rights (SMS-19) see them. ``None`` when Dataverse did not say.
+    owner: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class BulkStore:
         return self._client
 
     def bulk(self, bulk_id: str) -> BulkRecord:
-        row = self._client.retrieve(rows.BULK_SET, bulk_id, select=rows.BULK_COLUMNS)
+        row = self._client.request("GET", f"{rows.BULK_SET}({uuid.UUID(bulk_id)})", headers=LOOKUP_TABLES,
+                                   params={"$select": ",".join(rows.BULK_COLUMNS)}, operation="retrieve").json()
         state_by_value = {v: k for k, v in rows.BULK_STATE.items()}
         columns = tuple(c.strip() for c in (row.get("comms_recipientcolumns") or "").split(",") if c.strip())
         return BulkRecord(
@@ -91,6 +96,7 @@ class BulkStore:
             saved_view_id=(row.get("comms_savedviewid") or "").strip() or None,
             saved_view_set=rows.VIEW_SETS.get(row.get("comms_savedviewkind")),
             fetchxml=row.get("comms_fetchxml") if (row.get("comms_fetchxml") or "").strip() else None,
+            owner=_owner(row),
         )
 
     def runnable_bulks(self) -> list[str]:
@@ -167,6 +173,11 @@ class BulkStore:
 
     def update_bulk(self, bulk_id: str, body: Mapping[str, Any]) -> None:
         self._client.update(rows.BULK_SET, bulk_id, body)
+
+
+def _owner(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    owner_id, table = row.get("_ownerid_value"), row.get(f"_ownerid_value{TABLE_ANNOTATION}")
+    return (table, str(owner_id)) if owner_id and table in rows.OWNER_SETS else None
 
 
 def _when(value: object) -> datetime | None:

@@ -231,3 +231,17 @@ def test_start_queues_a_draft_and_refuses_nothing_silently(client, session, kave
     assert bulk_runner.run_due(budget_s=60)
     assert len(kavenegar.sent) == 2
     assert odata  # filters in seed use raw strings; the module is imported for AlternateKey users
+
+
+def test_bulk_messages_belong_to_the_bulks_owner(client, session, kavenegar: FakeKavenegar) -> None:
+    # Reports per employee (SMS-06) and own-records rights (SMS-19) see a bulk's messages as its sender's,
+    # not as the Functions app's, whose identity writes them.
+    sender = client.create("systemusers", {"firstname": "Maryam", "lastname": "Karimi",
+                                           "internalemailaddress": "maryam@contoso.example"})
+    account_id, list_id, _ = audience(client, "owned", 3)
+    bulk_id = seed.bulk(client, "owned", account_id=account_id, list_id=list_id, message="اطلاعیه")
+    client.update("comms_smsbulks", bulk_id, {"ownerid@odata.bind": f"/systemusers({sender})"})
+    assert runner(client, session, account_id).run(bulk_id, budget_s=60).state == "Completed"
+    owners = {row["_ownerid_value"] for row in client.query(
+        "comms_smses", select=["_ownerid_value"], filter=f"_comms_smsbulkid_value eq {bulk_id}")}
+    assert owners == {sender}
