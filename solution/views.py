@@ -5,7 +5,14 @@ names the grid's columns); a :class:`Chart` becomes a ``savedqueryvisualization`
 ``datadescription`` (aggregate FetchXML plus its measures) and ``presentationdescription``
 (the chart's look) are stored as escaped XML text, as Dataverse exports write them. Both
 go into the table's ``Entity`` element of ``customizations.xml``. Ids are name-based
-UUIDs of a stable key, so an upgrade updates each view in place.
+UUIDs of a stable key, so an upgrade updates each view in place. Names are written in
+English and, where given, Persian.
+
+A chart groups by one column (the *category*, optionally by day, month, ... of a date
+column), may split every category by a second column of its table (the *series*: one
+colour per value, drawn stacked or as 100% shares), and may take its category from a
+table reached through a lookup (a ``link-entity``), e.g. the category of the account an
+SMS is regarding.
 
 Choice values are looked up by label in ``dataverse_schema`` rather than copied, so a
 renumbered choice cannot leave a view filtering on a value that no longer exists.
@@ -18,7 +25,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import dataverse_schema as registry
-from dataverse_schema.model import ENGLISH
+from dataverse_schema.model import ENGLISH, PERSIAN
 
 #: Namespace of the name-based ids of CommSuite's views and charts; never change it.
 ID_NAMESPACE = uuid.UUID("8c1f7a52-4b0e-5d3a-9a55-2f6f0c8e4d11")
@@ -68,6 +75,7 @@ class View:
     columns: tuple[tuple[str, int], ...]
     conditions: tuple[Condition, ...] = ()
     order: tuple[str, bool] = ("createdon", True)
+    persian_name: str | None = None
 
     @property
     def id(self) -> str:
@@ -89,7 +97,7 @@ class View:
         _text(query, "IntroducedVersion", INTRODUCED_VERSION)
         if self.table in OBJECT_TYPE_CODES:
             _text(query, "returnedtypecode", str(OBJECT_TYPE_CODES[self.table]))
-        _localised(query, "LocalizedNames", "LocalizedName", self.name)
+        _localised(query, "LocalizedNames", "LocalizedName", self.name, self.persian_name)
         _localised(query, "Descriptions", "Description", self.description)
         return query
 
@@ -118,11 +126,33 @@ class View:
 
 
 @dataclass(frozen=True)
+class Link:
+    """An inner join from the chart's table to ``table``: ``table.from_column = <chart table>.to_column``.
+
+    ``to_column`` may be a polymorphic lookup (``regardingobjectid``); the join then keeps
+    only the rows whose lookup points at ``table``.
+    """
+
+    table: str
+    from_column: str
+    to_column: str
+    alias: str
+
+    def element(self) -> ET.Element:
+        return ET.Element("link-entity", {"name": self.table, "from": self.from_column, "to": self.to_column,
+                                          "link-type": "inner", "alias": self.alias})
+
+
+@dataclass(frozen=True)
 class Chart:
     """A system chart: ``aggregate`` of ``measure`` grouped by ``group_by`` over the rows ``conditions`` pick.
 
-    ``date_grouping`` (day, week, month, ...) groups a date column; ``chart_type`` is a
-    Microsoft chart control type (Column, Bar, Pie, Line).
+    ``date_grouping`` (day, week, month, ...) groups a date column, in time order;
+    ``chart_type`` is a Microsoft chart control type (Column, Bar, Pie, Line, and for a
+    chart with a ``series`` StackedColumn, StackedBar, StackedColumn100, StackedBar100).
+    ``series`` is a second group-by column of the chart's table: each category is split
+    into one part per value (a comparison chart; the legend names the values). ``link``
+    takes ``group_by`` from the linked table instead of the chart's own.
     """
 
     key: str
@@ -135,10 +165,18 @@ class Chart:
     chart_type: str = "Column"
     conditions: tuple[Condition, ...] = ()
     date_grouping: str | None = None
+    series: str | None = None
+    link: Link | None = None
+    persian_name: str | None = None
 
     @property
     def id(self) -> str:
         return stable_id("chart", self.table, self.key)
+
+    @property
+    def category_table(self) -> str:
+        """The table whose column ``group_by`` is."""
+        return self.link.table if self.link else self.table
 
     def element(self) -> ET.Element:
         chart = ET.Element("visualization")
@@ -149,7 +187,7 @@ class Chart:
         _text(chart, "IsCustomizable", "1")
         _text(chart, "IntroducedVersion", INTRODUCED_VERSION)
         _text(chart, "CanBeDeleted", "1")
-        _localised(chart, "LocalizedNames", "LocalizedName", self.name)
+        _localised(chart, "LocalizedNames", "LocalizedName", self.name, self.persian_name)
         _localised(chart, "Descriptions", "Description", self.description)
         return chart
 
@@ -162,7 +200,17 @@ class Chart:
         group = {"name": self.group_by, "groupby": "true", "alias": "category"}
         if self.date_grouping:
             group["dategrouping"] = self.date_grouping
-        ET.SubElement(entity, "attribute", group)
+        if self.link:
+            linked = self.link.element()
+            ET.SubElement(linked, "attribute", group)
+            entity.append(linked)
+        else:
+            ET.SubElement(entity, "attribute", group)
+        if self.series:
+            ET.SubElement(entity, "attribute", {"name": self.series, "groupby": "true", "alias": "series"})
+        if self.date_grouping:
+            # Grouped rows come in no promised order; a time axis must run oldest to newest.
+            ET.SubElement(entity, "order", {"alias": "category", "descending": "false"})
         if self.conditions:
             conditions = ET.SubElement(entity, "filter", {"type": "and"})
             conditions.extend(c.element() for c in self.conditions)
@@ -184,6 +232,11 @@ class Chart:
         ET.SubElement(area, "AxisX", {"LabelAutoFitMinFontSize": "8", "TitleForeColor": "59, 59, 59"})
         ET.SubElement(ET.SubElement(chart, "Titles"), "Title", {"Alignment": "TopLeft", "DockingOffset": "-3",
                                                                  "Font": "{0}, 13px", "ForeColor": "59, 59, 59"})
+        if self.series:
+            ET.SubElement(ET.SubElement(chart, "Legends"), "Legend", {
+                "Alignment": "Center", "LegendStyle": "Table", "Docking": "Bottom", "IsEquallySpacedItems": "True",
+                "Font": "{0}, 11px", "ShadowColor": "0, 0, 0, 0", "ForeColor": "59, 59, 59",
+            })
         return chart
 
 
@@ -195,5 +248,8 @@ def _text(parent: ET.Element, tag: str, text: str) -> None:
     ET.SubElement(parent, tag).text = text
 
 
-def _localised(parent: ET.Element, container: str, item: str, text: str) -> None:
-    ET.SubElement(ET.SubElement(parent, container), item, {"description": text, "languagecode": str(ENGLISH)})
+def _localised(parent: ET.Element, container: str, item: str, text: str, persian: str | None = None) -> None:
+    holder = ET.SubElement(parent, container)
+    ET.SubElement(holder, item, {"description": text, "languagecode": str(ENGLISH)})
+    if persian:
+        ET.SubElement(holder, item, {"description": persian, "languagecode": str(PERSIAN)})
