@@ -74,7 +74,7 @@ def test_a_record_that_drops_the_number_leaves_it(index):
     assert order(index.lookup("+982177776666")) == ["c2"]
 
 
-def test_a_reused_slot_carries_the_new_records_rank(index):
+def test_a_record_added_after_a_remove_carries_its_own_rank(index):
     index.upsert("contact", "c-old", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(9))
     index.upsert("contact", "c-mid", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(5))
     index.remove("contact", "c-old")
@@ -155,4 +155,142 @@ def test_rank_order_agrees_with_sorting_from_scratch(operations, owner):
     for number in range(3):
         match = index.lookup(f"+9821888800{number:02d}", owner_id=owner)
         assert order(match) == _model_order(model, number, owner)
+    assert index.record_count == len(model)
+
+
+# Updates and deletes: each number keeps the refs a lookup returns, so every change must rebuild them.
+
+OTHER = "+989121234567"
+
+
+def refs(match: Match) -> list[RecordRef]:
+    return [r for r in (match.best, *match.also_matched) if r is not None]
+
+
+def test_updating_a_single_number_record_returns_its_new_values(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(1))
+    index.upsert("contact", "c1", {"mobilephone": "02188881234"}, owner_id="bob", modified_on=at(2))
+    assert index.lookup(SHARED) == Match(RecordRef("contact", "c1", "mobilephone", "bob", at(2)))
+    assert (len(index), index.record_count) == (1, 1)
+
+
+def test_updating_a_shared_number_record_rebuilds_its_ref_and_rank(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(5))
+    index.upsert("contact", "c2", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(3))
+    index.upsert("contact", "c2", {"mobilephone": "02188881234"}, owner_id="bob", modified_on=at(7))
+    assert refs(index.lookup(SHARED)) == [RecordRef("contact", "c2", "mobilephone", "bob", at(7)),
+                                          RecordRef("contact", "c1", "telephone1", "ann", at(5))]
+    assert (len(index), index.record_count) == (1, 2)
+
+
+def test_an_owner_moving_changes_who_wins_the_tie(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(5))
+    index.upsert("contact", "c2", {"telephone1": "02188881234"}, owner_id="bob", modified_on=at(3))
+    assert order(index.lookup(SHARED, owner_id="bob")) == ["c2", "c1"]
+    index.upsert("contact", "c2", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(3))
+    index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id="bob", modified_on=at(5))
+    assert order(index.lookup(SHARED, owner_id="bob")) == ["c1", "c2"]
+    assert order(index.lookup(SHARED, owner_id="ann")) == ["c2", "c1"]
+    assert [r.owner_id for r in refs(index.lookup(SHARED))] == ["bob", "ann"]
+
+
+def test_an_owner_moving_on_a_single_number_record(index):
+    index.upsert("lead", "l1", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(1))
+    index.upsert("lead", "l1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(2))
+    assert index.lookup(SHARED, owner_id="ann") == Match(RecordRef("lead", "l1", "telephone1", None, at(2)))
+
+
+def test_a_record_losing_one_of_two_numbers_keeps_the_other(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None,
+                 modified_on=at(1))
+    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": None}, owner_id=None,
+                 modified_on=at(2))
+    assert index.lookup(OTHER) is NO_MATCH
+    assert index.lookup(SHARED) == Match(RecordRef("contact", "c1", "telephone1", None, at(2)))
+    assert (len(index), index.record_count) == (1, 1)
+
+
+def test_a_record_losing_a_shared_number_leaves_the_other_record_alone(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None,
+                 modified_on=at(1))
+    index.upsert("account", "a1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(2))
+    index.upsert("contact", "c1", {"mobilephone": "09121234567"}, owner_id=None, modified_on=at(3))
+    assert index.lookup(SHARED) == Match(RecordRef("account", "a1", "telephone1", None, at(2)))
+    assert index.lookup(OTHER) == Match(RecordRef("contact", "c1", "mobilephone", None, at(3)))
+
+
+def test_removing_a_record_with_a_shared_and_an_own_number(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None,
+                 modified_on=at(1))
+    index.upsert("account", "a1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(2))
+    index.upsert("lead", "l1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(3))
+    assert index.remove("contact", "c1")
+    assert index.lookup(OTHER) is NO_MATCH
+    assert order(index.lookup(SHARED)) == ["a1", "l1"]
+    assert index.remove("lead", "l1")
+    assert index.lookup(SHARED) == Match(RecordRef("account", "a1", "telephone1", None, at(2)))
+    assert (len(index), index.record_count) == (1, 1)
+
+
+def test_an_upsert_without_numbers_removes_the_record(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(1))
+    index.upsert("contact", "c1", {"telephone1": "101"}, owner_id=None, modified_on=at(2))
+    assert index.lookup(SHARED) is NO_MATCH
+    assert (len(index), index.record_count) == (0, 0)
+    assert not index.remove("contact", "c1")
+
+
+def test_the_same_id_in_two_tables_is_two_records(index):
+    index.upsert("contact", GUID, {"telephone1": "02188881234"}, owner_id=None, modified_on=at(1))
+    index.upsert("account", GUID, {"telephone1": "02188881234"}, owner_id=None, modified_on=at(2))
+    assert [r.table for r in refs(index.lookup(SHARED))] == ["contact", "account"]
+    assert index.remove("contact", GUID.upper())
+    assert index.lookup(SHARED) == Match(RecordRef("account", GUID, "telephone1", None, at(2)))
+    assert not index.remove("lead", GUID)
+
+
+def test_a_lookup_returns_the_kept_objects_and_owners_are_shared(index):
+    index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id="".join(["a", "nn"]), modified_on=at(1))
+    index.upsert("contact", "c2", {"mobilephone": "09121234567"}, owner_id="".join(["an", "n"]), modified_on=at(1))
+    first, again, other = index.lookup(SHARED).best, index.lookup(SHARED).best, index.lookup(OTHER).best
+    assert first is again
+    assert first.owner_id is other.owner_id
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["contact", "account", "lead"]), st.integers(0, 4),
+                          st.sampled_from([None, 0, 1, 2]), st.sampled_from([None, 0, 1, 2]),
+                          st.sampled_from([None, "ann", "bob"]), st.integers(0, 4), st.booleans()), max_size=60),
+       st.sampled_from([None, "ann", "bob"]))
+def test_two_column_records_agree_with_a_model(operations, owner):
+    """Records with up to two numbers, changed, moved between owners and removed: every ref as a model builds it."""
+    index = NumberIndex(TABLES, PLAN)
+    model: dict[tuple[str, str], dict[str, RecordRef]] = {}
+    columns = {t.name: t.columns for t in TABLES}
+    for table, record, first, second, owner_id, hours, is_remove in operations:
+        record_id = f"r{record}"
+        if is_remove:
+            assert index.remove(table, record_id) == ((table, record_id) in model)
+            model.pop((table, record_id), None)
+            continue
+        modified = at(1) + timedelta(hours=hours)
+        values = {"telephone1": first, "mobilephone": second}
+        index.upsert(table, record_id, {c: None if n is None else f"021888800{n:02d}" for c, n in values.items()},
+                     owner_id=owner_id, modified_on=modified)
+        carried: dict[str, RecordRef] = {}
+        for column in columns[table]:
+            if values[column] is not None:
+                carried.setdefault(f"+9821888800{values[column]:02d}",
+                                   RecordRef(table, record_id, column, owner_id, modified))
+        model.pop((table, record_id), None)
+        if carried:
+            model[(table, record_id)] = carried
+    rank = {t.name: i for i, t in enumerate(TABLES)}
+    for n in range(3):
+        number = f"+9821888800{n:02d}"
+        expected = sorted((carried[number] for carried in model.values() if number in carried),
+                          key=lambda r: (owner is None or r.owner_id != owner, rank[r.table],
+                                         -r.modified_on.timestamp(), r.record_id))
+        assert refs(index.lookup(number, owner_id=owner)) == expected
+    assert len(index) == len({number for carried in model.values() for number in carried})
     assert index.record_count == len(model)

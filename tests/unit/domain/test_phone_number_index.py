@@ -74,7 +74,7 @@ def test_upsert_replaces_a_records_numbers(index):
     assert index.record_count == 1
 
 
-def test_remove_drops_the_record_and_reuses_its_slot(index):
+def test_remove_drops_the_record_and_frees_its_number(index):
     index.upsert("contact", GUID_A, {"telephone1": "02188881234"}, owner_id=None, modified_on=at(1))
     assert index.remove("contact", GUID_A)
     assert not index.remove("contact", GUID_A)
