@@ -1,0 +1,111 @@
+"""The generated name constants match the model, and no runtime code types a Dataverse name."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import dataverse_schema
+from dataverse_schema import names, names_source
+
+ROOT = Path(__file__).resolve().parents[3]
+#: Where no Dataverse table, column or navigation name may be typed: everything that runs against a CRM.
+CHECKED = ("services", "functions", "bridge", "domain", "connectors", "cli", "function_app.py")
+#: Column names that are also ordinary words: a literal equal to one of these is not taken for a
+#: Dataverse name (the code still takes them from ``names`` where it means the column).
+ORDINARY_WORDS = frozenset({
+    "name", "subject", "description", "title", "from", "to", "type", "body", "data", "query", "fax",
+    "address", "account", "contact", "lead", "team", "queue", "list", "campaign", "priority", "status",
+    "message", "number", "direction", "duration", "error", "attempts", "key", "kind", "text", "state",
+})
+_CUSTOM = re.compile(r"\bcomms_[a-z0-9_]+")
+_BIND = re.compile(r"^([a-z0-9_]+)@odata\.bind$")
+
+
+def _model_names() -> frozenset[str]:
+    found: set[str] = set()
+    for t in dataverse_schema.TABLES.values():
+        found |= {t.logical_name, t.entity_set_name, t.primary_id}
+        for column in t.columns:
+            found |= {column.logical_name, column.value_property}
+    return frozenset(found - ORDINARY_WORDS)
+
+
+def dataverse_names_in(text: str, model_names: frozenset[str]) -> list[str]:
+    """The Dataverse names a string literal spells out (empty for ordinary text)."""
+    hits = _CUSTOM.findall(text)
+    stripped = text.strip()
+    bind = _BIND.match(stripped)
+    bound = bind.group(1).split("_")[0] if bind else None
+    is_name = stripped in model_names or bound in model_names | {"partyid", "regardingobjectid", "ownerid"}
+    if is_name and stripped not in hits:
+        hits.append(stripped)
+    return hits
+
+
+def _literals(tree: ast.AST):
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node
+
+
+def offenders(paths: tuple[str, ...] = CHECKED) -> list[str]:
+    """``file:line: name`` for every Dataverse name typed as a literal under ``paths``."""
+    model_names = _model_names()
+    found = []
+    for entry in paths:
+        files = [ROOT / entry] if entry.endswith(".py") else sorted((ROOT / entry).rglob("*.py"))
+        for path in files:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in _literals(tree):
+                for hit in dataverse_names_in(node.value, model_names):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {hit}")
+    return found
+
+
+def test_the_checked_in_names_module_is_generated_from_the_current_model() -> None:
+    assert Path(names.__file__).read_text(encoding="utf-8") == names_source.render(), (
+        "dataverse_schema/names.py is stale: run python -m dataverse_schema.names_source"
+    )
+
+
+@pytest.mark.parametrize("t", list(dataverse_schema.TABLES.values()), ids=lambda t: t.logical_name)
+def test_each_table_class_names_its_table_columns_and_lookups(t) -> None:
+    cls = getattr(names, names_source.class_name(t))
+    assert (t.logical_name, t.entity_set_name, t.primary_id) == (cls.TABLE, cls.SET, cls.ID)
+    for column in t.columns:
+        constant = names_source.constant_name(column.logical_name)
+        assert getattr(cls, constant) == column.logical_name
+        if column.is_lookup:
+            assert getattr(cls, constant + "_VALUE") == f"_{column.logical_name}_value"
+
+
+def test_a_declared_lookup_binds_by_its_relationship_navigation_name() -> None:
+    for relationship in dataverse_schema.relationships():
+        cls = getattr(names, names_source.class_name(dataverse_schema.table(relationship.referencing)))
+        nav = getattr(cls, names_source.constant_name(relationship.lookup) + "_NAV")
+        assert nav == relationship.referencing_navigation
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("comms_pbxcallid", ["comms_pbxcallid"]),
+    ("comms_systemkey eq 'pbx-1'", ["comms_systemkey"]),
+    ("mobilephone", ["mobilephone"]),
+    ("_ownerid_value", ["_ownerid_value"]),
+    ("phonecalls", ["phonecalls"]),
+    ("partyid_contact@odata.bind", ["partyid_contact@odata.bind"]),
+    ("name", []),
+    ("the caller hung up", []),
+    ("Incoming call from %s", []),
+])
+def test_the_checker_tells_dataverse_names_from_ordinary_text(text, expected) -> None:
+    assert dataverse_names_in(text, _model_names()) == expected
