@@ -12,7 +12,8 @@ extension whose user owns records, as the call logger asks), and 10 % unknown
 callers. Each lookup is timed on its own with the garbage collector running,
 as in the bridge.
 
-The previous implementation (``bench/number_index_before.py``) is built from
+The previous implementation (``domain/number_index.py`` as it was at commit
+``7d6c60b``, or at ``--before REV``, read from git history) is built from
 the same rows and timed in alternating rounds, so both see the same noise
 from other work on the machine. Prints per round p50 / p99 / p99.9 / max, the
 spread over rounds, and the memory each index holds (tracemalloc).
@@ -25,17 +26,17 @@ import argparse
 import gc
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import number_index_before  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from domain import number_index  # noqa: E402
 from domain.numbers import NumberPlan  # noqa: E402
@@ -46,6 +47,8 @@ TABLES = (
     number_index.IndexedTable("lead", ("telephone1", "mobilephone")),
 )
 EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+#: The index before its lookup was made cheaper (issue 3); ``--before`` names another revision.
+PREVIOUS_REVISION = "7d6c60b"
 SHARED_SHARE = 0.02
 UNKNOWN_SHARE = 0.10
 
@@ -154,6 +157,20 @@ class BareDict:
         return self._entries.get(key)
 
 
+def load_previous(revision: str) -> ModuleType:
+    """``domain/number_index.py`` as it was at ``revision``, read from git history and loaded as a module."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:domain/number_index.py"],
+                            capture_output=True, text=True, check=False)
+    if source.returncode != 0:
+        raise SystemExit(f"cannot read domain/number_index.py at {revision}: {source.stderr.strip()} "
+                         "(the bench needs the repository's history: a full clone)")
+    module = ModuleType("number_index_before")
+    module.__file__ = f"{revision}:domain/number_index.py"
+    sys.modules[module.__name__] = module  # dataclasses look their module up while the class is built
+    exec(compile(source.stdout, module.__file__, "exec"), module.__dict__)
+    return module
+
+
 def check_same_answers(before, after, queries: list[tuple[int, str | None]]) -> int:
     """Both implementations must answer every lookup alike; returns how many were ambiguous."""
     ambiguous = 0
@@ -172,7 +189,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds per implementation")
     parser.add_argument("--lookups", type=int, default=200_000, help="lookups per round")
     parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (loads about 2x faster)")
+    parser.add_argument("--before", default=PREVIOUS_REVISION, metavar="REV",
+                        help=f"git revision of the index to compare with (default {PREVIOUS_REVISION})")
     args = parser.parse_args()
+    number_index_before = load_previous(args.before)
     data = Dataset(args.numbers, args.per_record, args.lookups)
     built = {}
     for name, module in (("before", number_index_before), ("after", number_index)):
