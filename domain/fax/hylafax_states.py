@@ -29,6 +29,7 @@ _NAMES = ("UNDEFINED", "SUSPENDED", "PENDING", "SLEEPING", "BLOCKED", "READY", "
 
 #: Status text prefixes (case-insensitive) → reason, most specific first.
 _REASON_PREFIXES: tuple[tuple[str, FailureReason], ...] = (
+    ("blocked by concurrent", FailureReason.NONE),  # waiting behind a call to the same number, not a failure
     ("busy signal", FailureReason.BUSY),
     ("no answer", FailureReason.NO_ANSWER),
     ("ringback detected", FailureReason.NO_ANSWER),

@@ -108,6 +108,7 @@ def test_every_hylafax_state_spelling_maps_alike() -> None:
     [
         ("", FailureReason.NONE),
         ("Busy signal detected", FailureReason.BUSY),
+        ("Blocked by concurrent calls", FailureReason.NONE),
         ("No answer from remote", FailureReason.NO_ANSWER),
         ("Ringback detected, no answer without CED", FailureReason.NO_ANSWER),
         ("No carrier detected", FailureReason.NO_CARRIER),
