@@ -1,0 +1,51 @@
+"""A real HylaFAX (Debian ``hylafax-server``) for the fax integration tests.
+
+Started once per session with ``/etc/init.d/hylafax start`` (faxq and hfaxd;
+no systemd needed, no modem needed: jobs then wait in state ``W``). The
+fixture waits for port 4559 by polling ``connect`` within a bounded number of
+attempts. Tests are skipped where the package is not installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.fax.hylafax import HylaFaxServer, HylaFaxSettings
+
+SPOOL = Path("/var/spool/hylafax")
+PORT = 4559
+
+
+def _port_open() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def hylafax() -> Iterator[Path]:
+    """The spool directory of a running hfaxd on localhost:4559."""
+    if shutil.which("faxq") is None or not Path("/etc/init.d/hylafax").exists():
+        pytest.skip("hylafax-server is not installed (apt-get install hylafax-server)")
+    if not _port_open():
+        subprocess.run(["/etc/init.d/hylafax", "start"], check=True, capture_output=True, timeout=60)
+        for _ in range(200):  # each failed connect waits up to 0.5 s: bounded at about 100 s
+            if _port_open():
+                break
+        else:
+            pytest.fail("hfaxd did not open port 4559")
+    yield SPOOL
+
+
+@pytest.fixture
+def server(hylafax: Path) -> HylaFaxServer:
+    """Our connector, logged in as a plain user (``localhost`` needs no password per hosts.hfaxd)."""
+    return HylaFaxServer(HylaFaxSettings(host="localhost", user="bridge", read_timeout_s=20))
