@@ -3,7 +3,7 @@
 Started once per session with ``/etc/init.d/hylafax start`` (faxq and hfaxd;
 no systemd needed, no modem needed: jobs then wait in state ``W``). The
 fixture waits for port 4559 by polling ``connect`` within a bounded number of
-attempts. Tests are skipped where the package is not installed.
+attempts. ``./dev test`` installs the package; without it the tests fail saying so.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,15 +36,20 @@ def _port_open() -> bool:
 def hylafax() -> Iterator[Path]:
     """The spool directory of a running hfaxd on localhost:4559."""
     if shutil.which("faxq") is None or not Path("/etc/init.d/hylafax").exists():
-        pytest.skip("hylafax-server is not installed (apt-get install hylafax-server)")
+        pytest.fail("hylafax-server is not installed: ./dev test installs it (apt-get install hylafax-server)")
     if not _port_open():
         subprocess.run(["/etc/init.d/hylafax", "start"], check=True, capture_output=True, timeout=60)
-        for _ in range(200):  # each failed connect waits up to 0.5 s: bounded at about 100 s
-            if _port_open():
-                break
-        else:
-            pytest.fail("hfaxd did not open port 4559")
+        _wait_for_port(deadline_s=90.0)
     yield SPOOL
+
+
+def _wait_for_port(deadline_s: float) -> None:
+    """Poll until hfaxd listens; a refused connect returns at once, so each try waits a moment first."""
+    pause, give_up = threading.Event(), time.monotonic() + deadline_s
+    while not _port_open():
+        if time.monotonic() > give_up:
+            pytest.fail(f"hfaxd did not open port {PORT} within {deadline_s:.0f} s of /etc/init.d/hylafax start")
+        pause.wait(0.2)
 
 
 @pytest.fixture
