@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from connectors.settings import Secret
-from services.settings import AppSettings, SettingsError
+from services.settings import AppSettings, SettingsError, variable
 
 DATAVERSE = {"COMMS_DATAVERSE_URL": "https://contoso.crm4.dynamics.com", "COMMS_DATAVERSE_STATIC_TOKEN": "t"}
 
@@ -67,3 +70,14 @@ def test_the_process_environment_is_read_by_the_plain_constructor(monkeypatch: p
 def test_a_mapping_does_not_pick_up_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMMS_SMS_COUNTRY_CODE", "44")
     assert AppSettings.from_env(DATAVERSE).sms_country_code == 98
+
+
+def test_the_docs_and_the_local_settings_example_list_every_setting() -> None:
+    root = Path(__file__).resolve().parents[3]
+    docs = (root / "docs" / "functions.md").read_text(encoding="utf-8")
+    example = json.loads((root / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
+    names = {variable(name) for name in AppSettings.model_fields if name != "dataverse"}
+    names |= {"COMMS_DATAVERSE_URL", "COMMS_TENANT_ID", "COMMS_CLIENT_ID", "COMMS_CLIENT_SECRET",
+              "COMMS_DATAVERSE_STATIC_TOKEN", "COMMS_DATAVERSE_TIMEOUT_S", "COMMS_DATAVERSE_MAX_ATTEMPTS"}
+    assert sorted(n for n in names if f"`{n}`" not in docs) == []
+    assert sorted(names - set(example)) == []
