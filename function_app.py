@@ -3,8 +3,8 @@
 import azure.functions as func
 
 from functions.health import bp as health_bp
-from functions.sms_bulk_bp import bp as sms_bulk_bp
-from functions.sms_inbound_bp import bp as sms_inbound_bp
+from functions.sms_bulk import bp as sms_bulk_bp
+from functions.sms_inbound import bp as sms_inbound_bp
 from functions.sms_push import bp as sms_push_bp
 from functions.sms_timers import bp as sms_timers_bp
 from functions.sms_webhooks import bp as sms_webhooks_bp

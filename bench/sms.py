@@ -49,7 +49,8 @@ from dataverse_schema import sms as schema  # noqa: E402
 from domain.numbers import NumberPlan  # noqa: E402
 from emulator.server import EmulatorServer, FaultPlan, Outage  # noqa: E402
 from emulator.sms_provider import FakeSmsProviderServer  # noqa: E402
-from functions.sms_bulk import BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory  # noqa: E402
+from services.sms.bulk import BulkRunner, BulkStore  # noqa: E402
+from services.sms.directory import ProviderAccount, StaticAccountDirectory  # noqa: E402
 
 TOKEN = "bench-token"
 NOON_TEHRAN = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)

@@ -5,7 +5,9 @@ It runs the real ``function_app.app``: HTTP-triggered functions answer on
 reports and inbound texts to them), and queue / timer functions are called by
 name with the trigger objects the host would build. App settings are put into
 ``os.environ`` for the duration, as the host does, and the per-worker service
-caches are emptied on the way in and out so nothing leaks into later code.
+cache is emptied on the way in and out so nothing leaks into later code. The
+app builds its services as every host does: ``services.factory.build_services``
+from ``services.settings.AppSettings``.
 """
 
 from __future__ import annotations
@@ -29,13 +31,11 @@ MAX_BODY_BYTES = 1 << 20
 @contextmanager
 def app_settings(settings: Mapping[str, str]) -> Iterator[None]:
     """Set ``settings`` as environment variables (the host's app settings) and restore them afterwards."""
-    from functions.services import services
-    from functions.sms_inbound.wiring import workers
+    from functions.app_services import services
 
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     services.cache_clear()
-    workers.cache_clear()
     try:
         yield
     finally:
@@ -45,7 +45,6 @@ def app_settings(settings: Mapping[str, str]) -> Iterator[None]:
             else:
                 os.environ[name] = value
         services.cache_clear()
-        workers.cache_clear()
 
 
 class _Route:

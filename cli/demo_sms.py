@@ -31,8 +31,8 @@ from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan, normalise
 from emulator.server import EmulatorServer
 from emulator.sms_provider import FakeSmsProviderServer
-from functions.sms.rows import SmsStatus
-from functions.sms.webhook_auth import webhook_token
+from services.sms.rows import SmsStatus
+from services.sms.webhook_auth import webhook_token
 
 ACCOUNT_KEY, LINE = "demo-kavenegar", "3000202030"
 API_KEY, API_KEY_SETTING, WEBHOOK_KEY = "demo-kavenegar-api-key", "COMMS_DEMO_KAVENEGAR_KEY", "demo-webhook-key"

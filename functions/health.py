@@ -8,7 +8,7 @@ import logging
 import azure.functions as func
 
 from connectors.errors import ConnectorError
-from functions.services import services
+from functions.app_services import services
 
 log = logging.getLogger(__name__)
 

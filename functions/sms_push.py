@@ -14,8 +14,8 @@ import logging
 import azure.functions as func
 
 from connectors.errors import ConnectorError
-from functions.services import services
-from functions.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
+from functions.app_services import services
+from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,7 @@ def sms_push_queue(msg: func.ServiceBusMessage) -> None:
     if pushed.entity != SMS_TABLE:
         log.warning("push for table %s ignored; register the step on comms_sms only", pushed.entity)
         return
-    sms = services().sms
-    assert sms is not None
-    outcome = sms.sender.send(pushed.record_id)  # Dataverse errors propagate: the queue redelivers
+    outcome = services().sms.sender.send(pushed.record_id)  # Dataverse errors propagate: the queue redelivers
     log.info("SMS push handled: %s", outcome.result.value, extra={"operation": "sms_push", "key": pushed.record_id})
 
 
@@ -54,10 +52,8 @@ def sms_push_webhook(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(str(exc), status_code=400)
     if pushed.entity != SMS_TABLE:
         return func.HttpResponse(f"table {pushed.entity} is not handled here", status_code=400)
-    sms = services().sms
-    assert sms is not None
     try:
-        outcome = sms.sender.send(pushed.record_id)
+        outcome = services().sms.sender.send(pushed.record_id)
     except ConnectorError as exc:
         log.warning("SMS push could not be handled now: %s", type(exc).__name__, extra={"operation": "sms_push"})
         return func.HttpResponse("Dataverse unavailable; retry", status_code=503)

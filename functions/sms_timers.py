@@ -6,9 +6,7 @@ import logging
 
 import azure.functions as func
 
-from functions.services import services
-from functions.sms.credit import read_balances
-from functions.sms.sweep import sweep
+from functions.app_services import services
 
 log = logging.getLogger(__name__)
 
@@ -18,26 +16,19 @@ bp = func.Blueprint()
 @bp.function_name("sms_sweep")
 @bp.timer_trigger(arg_name="timer", schedule="0 */1 * * * *")
 def sms_sweep(timer: func.TimerRequest) -> None:
-    sms = services().sms
-    assert sms is not None
-    summary = sweep(sms.store, sms.sender, clock=sms.clock, missed_after_s=sms.missed_after_s,
-                    claim_lease_s=sms.claim_lease_s)
+    summary = services().sms.sweep()
     log.info("SMS sweep: %d found %s", summary.found, summary.results, extra={"operation": "sms_sweep"})
 
 
 @bp.function_name("sms_poll_status")
 @bp.timer_trigger(arg_name="timer", schedule="30 */5 * * * *")
 def sms_poll_status(timer: func.TimerRequest) -> None:
-    sms = services().sms
-    assert sms is not None
-    summary = sms.tracker.poll()
+    summary = services().sms.tracker.poll()
     log.info("SMS status poll: %d asked, %d changed", summary.asked, summary.applied, extra={"operation": "sms_poll"})
 
 
 @bp.function_name("sms_read_credit")
 @bp.timer_trigger(arg_name="timer", schedule="0 7 * * * *")
 def sms_read_credit(timer: func.TimerRequest) -> None:
-    sms = services().sms
-    assert sms is not None
-    readings = read_balances(sms.store, sms.registry.accounts(), clock=sms.clock)
+    readings = services().sms.read_credit()
     log.info("SMS credit read for %d accounts", len(readings), extra={"operation": "sms_credit"})

@@ -24,7 +24,7 @@ tell SMS apart from calls. The bulk send is an ordinary user-owned table with it
 privileges, which is what keeps bulk sending apart.
 
 Messages of a bulk send and every send attempt are created, and owned, by the Functions
-app's application user (``functions/sms_bulk/rows.py`` sets no owner). A user-depth read
+app's application user (``services/sms/tables.py`` sets no owner). A user-depth read
 therefore never shows them; whoever must see them needs business-unit read, with the app
 user in the same business unit.
 

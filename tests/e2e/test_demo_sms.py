@@ -10,8 +10,8 @@ import pytest
 from cli.demo_sms import ACCOUNT_KEY, API_KEY_SETTING, CASE_TITLE, LINE, run_sms
 from connectors.dataverse import odata
 from dataverse_schema import sms as schema
-from functions.services import services
-from functions.sms.rows import SmsStatus
+from functions.app_services import services
+from services.sms.rows import SmsStatus
 
 from .demo_world import DEMO_TOKEN, SeededEmulator
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"dataverse_schema", "domain", "connectors", "functions", "bridge", "emulator", "solution", "cli"}
+OURS = {"dataverse_schema", "domain", "connectors", "services", "functions", "bridge", "emulator", "solution", "cli"}
 
 ALLOWED_OURS = {
     "dataverse_schema": {"dataverse_schema"},
     "domain": {"domain", "dataverse_schema"},
     "connectors": {"connectors", "domain", "dataverse_schema"},
+    "services": {"services", "connectors", "domain", "dataverse_schema"},
     "emulator": {"emulator", "dataverse_schema"},
     "solution": {"solution", "dataverse_schema"},
 }
@@ -72,3 +73,20 @@ def test_domain_does_no_io_and_reads_no_clock() -> None:
 def test_the_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     tree = ast.parse("import requests\nfrom connectors.errors import ConnectorError\n")
     assert _imported_roots(tree) == {"requests", "connectors"}
+
+
+def test_services_never_import_the_functions_host() -> None:
+    offenders = [str(path.relative_to(ROOT)) for path in _python_files("services")
+                 if any(name == "azure.functions" or name.startswith("azure.functions.")
+                        for name in _imported_modules(ast.parse(path.read_text(encoding="utf-8"))))]
+    assert offenders == []
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names

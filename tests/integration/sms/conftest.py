@@ -1,4 +1,4 @@
-"""An emulator per test, the SMS runtime wired to it, and provider HTTP mocked with ``responses``."""
+"""An emulator per test, the SMS services built by the factory on it, and provider HTTP mocked with ``responses``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import responses
 
 from connectors.dataverse import DataverseClient, StaticToken, bind
 from emulator.server import EmulatorServer, FaultPlan
-from functions.sms import SmsRuntime, build_sms_runtime
-from functions.sms.rows import SmsStatus
+from services.factory import SmsServices, build_sms
+from services.settings import AppSettings
+from services.sms.rows import SmsStatus
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "sms"
 KAVENEGAR_KEY = "CANARY-7f3a"
@@ -26,16 +27,16 @@ ENVIRON = {"KN_KEY": KAVENEGAR_KEY, "TW_TOKEN": "twilio-token", "COMMS_SMS_WEBHO
 
 
 class Clock:
-    """Real time plus an offset the test moves forward."""
+    """Time that stands still until the test moves it forward (starting at the moment the test began)."""
 
     def __init__(self) -> None:
-        self.offset = timedelta()
+        self.now = datetime.now(UTC)
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.now
 
     def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
+        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -63,8 +64,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def runtime(client: DataverseClient, clock: Clock) -> SmsRuntime:
-    return build_sms_runtime(client, requests.Session(), ENVIRON, clock)
+def settings(emulator: EmulatorServer) -> AppSettings:
+    return AppSettings.from_env({"COMMS_DATAVERSE_URL": emulator.origin, "COMMS_DATAVERSE_STATIC_TOKEN": "t",
+                                 "COMMS_SMS_WEBHOOK_KEY": ENVIRON["COMMS_SMS_WEBHOOK_KEY"]})
+
+
+@pytest.fixture
+def runtime(settings: AppSettings, client: DataverseClient, clock: Clock) -> SmsServices:
+    """The SMS services as the factory builds them; retries are not spread (no jitter), so waits are exact."""
+    return build_sms(settings, client, session=requests.Session(), clock=clock, secrets=ENVIRON, jitter=lambda: 0.0)
 
 
 def fixture(kind: str, name: str) -> Any:

@@ -21,10 +21,12 @@ from responses import matchers
 from connectors.dataverse import DataverseClient
 from connectors.settings import Secret
 from functions import sms_push, sms_timers, sms_webhooks
-from functions.services import Services
-from functions.sms import PushError, SmsRuntime, attempt_key
-from functions.sms.rows import SmsStatus
-from functions.sms.webhook_auth import webhook_token
+from services.factory import Services, SmsServices
+from services.settings import AppSettings
+from services.sms.push import PushError
+from services.sms.rows import SmsStatus
+from services.sms.sender import attempt_key
+from services.sms.webhook_auth import webhook_token
 
 from .conftest import (
     KAVENEGAR,
@@ -44,8 +46,9 @@ DLR_URL = "https://commsuite.example/api/sms/dlr/tw-intl"
 
 
 @pytest.fixture(autouse=True)
-def installed(client: DataverseClient, runtime: SmsRuntime, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
-    wired = Services(dataverse=client, sms=runtime, clock=clock)
+def installed(settings: AppSettings, client: DataverseClient, runtime: SmsServices, clock: Clock,
+              monkeypatch: pytest.MonkeyPatch) -> None:
+    wired = Services(settings=settings, dataverse=client, sms=runtime, clock=clock)
     for module in (sms_push, sms_webhooks, sms_timers):
         monkeypatch.setattr(module, "services", lambda: wired)
 
@@ -108,7 +111,7 @@ def test_hostile_pushes_get_400_and_send_nothing(body: bytes, wire: responses.Re
 
 
 @pytest.fixture
-def twilio_sms(client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> str:
+def twilio_sms(client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> str:
     add_provider(client, "tw-intl", "twilio", reference="TW_TOKEN",
                  settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"})
     sms_id = add_sms(client, add_contact(client))
@@ -193,7 +196,7 @@ def test_the_sweep_timer_sends_a_pending_sms_a_push_missed(
 
 
 def test_the_poll_timer_asks_status_in_a_batch_and_moves_each_sms(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
     add_provider(client, comms_pollintervalseconds=60)
     first, second = (add_sms(client, add_contact(client, mobile=m)) for m in ("09121234567", "09351234567"))
     accept(wire, first, 85463238)

@@ -20,10 +20,11 @@ from responses import matchers
 
 from connectors.dataverse import DataverseClient, StaticToken
 from emulator.server import EmulatorServer
-from functions.sms import SendResult, SmsRuntime, attempt_key, build_sms_runtime
-from functions.sms.rows import AttemptStatus, SmsStatus
-from functions.sms.sender import SmsSender
-from functions.sms.sweep import sweep
+from services.factory import SmsServices, build_sms
+from services.settings import AppSettings
+from services.sms.rows import AttemptStatus, SmsStatus
+from services.sms.sender import SendResult, SmsSender, attempt_key
+from services.sms.sweep import sweep
 
 from .conftest import (
     ENVIRON,
@@ -51,7 +52,7 @@ def accepted(message_id: int, local_id: str) -> dict:
 
 
 def test_a_pending_sms_is_sent_once_with_our_id_and_the_filled_text(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     key = attempt_key(sms_id, 1)
@@ -74,7 +75,7 @@ def test_a_pending_sms_is_sent_once_with_our_id_and_the_filled_text(
 
 
 def test_a_crash_after_the_provider_accepted_is_reconciled_by_our_id_not_resent(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock,
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
@@ -105,7 +106,7 @@ def test_a_crash_after_the_provider_accepted_is_reconciled_by_our_id_not_resent(
 
 
 def test_a_crashed_attempt_the_provider_never_saw_is_sent_again_as_a_new_attempt(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock,
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock,
         monkeypatch: pytest.MonkeyPatch) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
@@ -131,7 +132,7 @@ def test_a_crashed_attempt_the_provider_never_saw_is_sent_again_as_a_new_attempt
 
 
 def test_an_unknown_outcome_at_a_provider_without_look_ups_is_left_for_a_person_and_never_resent(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
     add_provider(client, "tw-intl", "twilio", reference="TW_TOKEN",
                  settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"})
     sms_id = add_sms(client, add_contact(client))
@@ -150,7 +151,7 @@ def test_an_unknown_outcome_at_a_provider_without_look_ups_is_left_for_a_person_
 
 
 def test_an_opted_out_recipient_is_never_sent_to(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
     add_provider(client)
     client.create("comms_smsoptouts", {"comms_phonenumber": "+989121234567", "comms_keyword": "لغو11"})
     sms_id = add_sms(client, add_contact(client))
@@ -169,7 +170,7 @@ def test_an_opted_out_recipient_is_never_sent_to(
     ({}, "Dear {firstname", "never closed"),
 ])
 def test_user_mistakes_fail_the_sms_in_plain_words_and_send_nothing(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, contact: dict, text: str,
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, contact: dict, text: str,
         expected: str) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client, **contact), text)
@@ -179,7 +180,7 @@ def test_user_mistakes_fail_the_sms_in_plain_words_and_send_nothing(
 
 
 def test_field_values_that_look_like_placeholders_are_sent_as_typed(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
     add_provider(client)
     hostile = "{lastname} {{x}} %s {0.__class__} ${env:KEY}"
     sms_id = add_sms(client, add_contact(client, first=hostile), "Hi {firstname}!")
@@ -191,7 +192,7 @@ def test_field_values_that_look_like_placeholders_are_sent_as_typed(
 
 
 def test_a_failed_send_is_retried_on_schedule_and_a_refusal_never(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     busy = wire.post(SEND, status=200, json={"return": {"status": 409, "message": "busy"}, "entries": None})
@@ -211,7 +212,7 @@ def test_a_failed_send_is_retried_on_schedule_and_a_refusal_never(
 
 
 def test_attempts_stop_at_the_accounts_configured_count(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, clock: Clock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
     add_provider(client, comms_maxattempts=2, comms_retryintervalseconds=10)
     sms_id = add_sms(client, add_contact(client))
     wire.post(SEND, status=503, body="Service Unavailable")
@@ -223,7 +224,7 @@ def test_attempts_stop_at_the_accounts_configured_count(
 
 
 def test_two_workers_reading_the_same_pending_sms_claim_it_once(
-        client: DataverseClient, runtime: SmsRuntime, clock: Clock) -> None:
+        client: DataverseClient, runtime: SmsServices, clock: Clock) -> None:
     sms_id = add_sms(client, add_contact(client))
     first, second = runtime.store.get_sms(sms_id), runtime.store.get_sms(sms_id)
 
@@ -232,7 +233,7 @@ def test_two_workers_reading_the_same_pending_sms_claim_it_once(
 
 
 def test_the_owners_dedicated_number_is_the_sender(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
     provider_id = add_provider(client)
     user_id = client.whoami()["UserId"]
     client.create("comms_smsnumbers", {"comms_name": "Sara's line", "comms_number": "30004505",
@@ -247,7 +248,7 @@ def test_the_owners_dedicated_number_is_the_sender(
 
 
 def test_the_default_flag_picks_the_account_and_a_broken_account_says_why(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
     add_provider(client, "kn-old", default=False)
     add_provider(client, "broken", default=True, reference="NOT_SET")
     sms_id = add_sms(client, add_contact(client))
@@ -257,7 +258,7 @@ def test_the_default_flag_picks_the_account_and_a_broken_account_says_why(
 
 
 def test_the_provider_key_never_reaches_logs_or_records(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock,
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     add_provider(client)
@@ -283,10 +284,10 @@ class CountingSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-def related_runtime(emulator: EmulatorServer, clock: Clock) -> tuple[SmsRuntime, CountingSession]:
+def related_runtime(emulator: EmulatorServer, settings: AppSettings, clock: Clock) -> tuple[SmsServices, CountingSession]:
     session = CountingSession()
     client = DataverseClient(base_url=emulator.origin, session=session, token_provider=StaticToken("t"), retry=None)
-    return build_sms_runtime(client, requests.Session(), ENVIRON, clock), session
+    return build_sms(settings, client, session=requests.Session(), clock=clock, secrets=ENVIRON), session
 
 
 def add_account_with_contact(client: DataverseClient, **account: Any) -> tuple[str, str]:
@@ -298,14 +299,15 @@ def add_account_with_contact(client: DataverseClient, **account: Any) -> tuple[s
 
 
 def test_placeholders_reach_through_lookups_with_one_read_per_record(
-        client: DataverseClient, emulator: EmulatorServer, clock: Clock, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock,
+        wire: responses.RequestsMock) -> None:
     add_provider(client)
     account_id, contact_id = add_account_with_contact(client)
     text = "{firstname} of {contact.parentcustomerid.name}, ask {contact.parentcustomerid.primarycontactid.firstname}"
     sms_id = add_sms(client, contact_id, text)
     wire.post(SEND, json=accepted(9, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
         {"message": "Ali of Acme Trading, ask Sara"}, strict_match=False)])
-    runtime, session = related_runtime(emulator, clock)
+    runtime, session = related_runtime(emulator, settings, clock)
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
     record_reads = [p for p in session.gets if "/contacts(" in p or "/accounts(" in p]
@@ -315,7 +317,8 @@ def test_placeholders_reach_through_lookups_with_one_read_per_record(
 
 
 def test_a_related_date_through_the_regarding_record_is_written_in_the_jalali_calendar(
-        client: DataverseClient, emulator: EmulatorServer, clock: Clock, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock,
+        wire: responses.RequestsMock) -> None:
     add_provider(client)
     account_id, contact_id = add_account_with_contact(client)
     case_id = client.create("incidents", {"title": "Renewal", "customerid_account@odata.bind": f"/accounts({account_id})"})
@@ -327,7 +330,7 @@ def test_a_related_date_through_the_regarding_record_is_written_in_the_jalali_ca
         sent.append(parse_qs(str(request.body))["message"][0])
         return bool(re.fullmatch(r"Renewal: 14\d\d/\d\d/\d\d", sent[-1])), sent[-1]
     wire.post(SEND, json=accepted(4, attempt_key(sms_id, 1)), match=[jalali_text])
-    runtime, _ = related_runtime(emulator, clock)
+    runtime, _ = related_runtime(emulator, settings, clock)
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT, sent
 
@@ -340,7 +343,7 @@ def test_a_related_date_through_the_regarding_record_is_written_in_the_jalali_ca
     ("{a.b.c.d.e}", "at most 3 lookups"),
 ])
 def test_a_wrong_or_empty_related_field_fails_the_sms_in_plain_words(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock, text: str, expected: str) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, text: str, expected: str) -> None:
     add_provider(client)
     _, contact_id = add_account_with_contact(client)
     sms_id = add_sms(client, contact_id, text)
@@ -350,7 +353,7 @@ def test_a_wrong_or_empty_related_field_fails_the_sms_in_plain_words(
 
 
 def test_an_empty_lookup_takes_the_placeholders_default_and_hostile_values_stay_text(
-        client: DataverseClient, runtime: SmsRuntime, wire: responses.RequestsMock) -> None:
+        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
     add_provider(client)
     hostile = "{contact.mobilephone} {{x}} {0.__class__}"
     _, contact_id = add_account_with_contact(client, name=hostile)

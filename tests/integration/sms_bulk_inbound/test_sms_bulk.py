@@ -13,7 +13,8 @@ from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from emulator.server import EmulatorServer, FaultPlan, Outage
-from functions.sms_bulk import BulkOptions, BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory
+from services.sms.bulk import BulkOptions, BulkRunner, BulkStore
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
 
 from . import seed
 from .fake_kavenegar import KEY, FakeKavenegar, Killed

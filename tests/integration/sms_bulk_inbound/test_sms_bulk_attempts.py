@@ -11,14 +11,10 @@ from connectors.dataverse import RecordId, deterministic_id
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
-from functions.sms_bulk import (
-    BulkOptions,
-    BulkRunner,
-    BulkStore,
-    CrmAccountDirectory,
-    ProviderAccount,
-    StaticAccountDirectory,
-)
+from services.sms.accounts import ProviderRegistry
+from services.sms.bulk import BulkOptions, BulkRunner, BulkStore
+from services.sms.directory import ProviderAccount, RegistryAccountDirectory, StaticAccountDirectory
+from services.sms.store import SmsStore
 
 from . import seed
 from .fake_kavenegar import KEY, FakeKavenegar
@@ -122,7 +118,9 @@ def test_the_crm_directory_is_the_senders_registry_seen_by_the_bulk(client, sess
                          comms_isdefault=True, comms_settings='{"default_sender": "10004346"}')
     _provider_row(client, "dir-bad-kind", comms_providerkind="no-such-provider")
     _provider_row(client, "dir-no-secret", comms_credentialreference="UNSET_SETTING")
-    directory = CrmAccountDirectory(client, {"KV_DIRECTORY_KEY": KEY}, session, clock=lambda: NOON_TEHRAN)
+    registry = ProviderRegistry(SmsStore(client), session=session, secrets={"KV_DIRECTORY_KEY": KEY},
+                                clock=lambda: NOON_TEHRAN)
+    directory = RegistryAccountDirectory(registry)
     keys = {a.account_key for a in directory.all()}
     assert "dir-good" in keys and not keys & {"dir-bad-kind", "dir-no-secret"}
     account = directory.get("dir-good")

@@ -17,12 +17,13 @@ from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from domain.numbers import NumberPlan
 from emulator.sms_provider import FakeSmsProviderServer
 from emulator.sms_provider.state import STATUS_TEXTS
-from functions.sms.accounts import ProviderAccount as TrackedAccount
-from functions.sms.delivery import DeliveryTracker
-from functions.sms.rows import ProviderRow
-from functions.sms.store import SmsStore
-from functions.sms_bulk import BulkOptions, BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory
-from functions.sms_bulk.tally import BulkTally
+from services.sms.accounts import ProviderAccount as TrackedAccount
+from services.sms.bulk import BulkOptions, BulkRunner, BulkStore
+from services.sms.bulk.tally import BulkTally
+from services.sms.delivery import DeliveryTracker
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.rows import ProviderRow
+from services.sms.store import SmsStore
 
 from . import seed
 from .test_sms_bulk import NOON_TEHRAN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import azure.functions as func
 import pytest
@@ -13,16 +14,16 @@ from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from domain.sms import InboundSms
-from functions import sms_inbound_bp
-from functions.sms.webhook_auth import webhook_token
-from functions.sms_bulk import BulkRunner, BulkStore, ProviderAccount, StaticAccountDirectory
-from functions.sms_inbound import (
+from functions import sms_inbound as sms_inbound_functions
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.inbound import (
     InboundService,
     KeywordServiceRegistry,
     RecordColumnService,
     load_number_index,
 )
-from functions.sms_inbound.wiring import SmsWorkers
+from services.sms.webhook_auth import webhook_token
+from services.sms.webhooks import SmsWebhooks
 
 from . import seed
 from .fake_kavenegar import KEY, FakeKavenegar
@@ -147,12 +148,12 @@ def _request(key: str, body: bytes, *, secret: str | None) -> func.HttpRequest:
     (SECRET, b"from=09127654321&to=3000202030&message=hi&messageid=w-ok", 200),
 ])
 def test_webhook(client, inbound, monkeypatch, secret, body, status) -> None:
-    workers = SmsWorkers(bulk=BulkRunner(BulkStore(client), inbound.accounts, plan=NumberPlan(), clock=lambda: NOW),
-                         inbound=inbound, webhook_key=Secret(SECRET))
-    monkeypatch.setattr(sms_inbound_bp, "workers", lambda: workers)
+    webhooks = SmsWebhooks(None, None, inbound, Secret(SECRET))  # type: ignore[arg-type] - inbound pushes only
+    wired = SimpleNamespace(sms=SimpleNamespace(inbound=inbound, webhooks=webhooks))
+    monkeypatch.setattr(sms_inbound_functions, "services", lambda: wired)
     before = len(list(client.query("comms_smses", select=["activityid"],
                                    filter=odata.eq("comms_provideraccountkey", "kv-in"))))
-    response = sms_inbound_bp.sms_inbound_webhook.build().get_user_function()(_request("kv-in", body, secret=secret))
+    response = sms_inbound_functions.sms_inbound_webhook.build().get_user_function()(_request("kv-in", body, secret=secret))
     assert response.status_code == status
     after = len(list(client.query("comms_smses", select=["activityid"],
                                   filter=odata.eq("comms_provideraccountkey", "kv-in"))))

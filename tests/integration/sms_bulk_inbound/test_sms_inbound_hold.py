@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import azure.functions as func
 import pytest
@@ -26,11 +27,10 @@ from connectors.sms.smsir import SmsIrProvider, SmsIrSettings
 from domain.numbers import NumberPlan
 from emulator.server import FaultPlan
 from emulator.server.faults import Outage
-from functions import sms_inbound_bp
-from functions.sms_bulk import ProviderAccount, StaticAccountDirectory
-from functions.sms_inbound import InboundService, KeywordServiceRegistry
-from functions.sms_inbound.hold import HoldError, ServiceBusHold
-from functions.sms_inbound.wiring import SmsWorkers
+from functions import sms_inbound as sms_inbound_functions
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.inbound import InboundService, KeywordServiceRegistry
+from services.sms.inbound.hold import HoldError, ServiceBusHold
 
 from . import seed
 from .fake_kavenegar import BASE, KEY
@@ -88,8 +88,8 @@ def kavenegar(session) -> KavenegarProvider:
 
 
 def deliver(monkeypatch, inbound: InboundService, message: func.ServiceBusMessage) -> None:
-    monkeypatch.setattr(sms_inbound_bp, "workers", lambda: SmsWorkers(None, inbound, None))
-    sms_inbound_bp.sms_inbound_hold(message)
+    monkeypatch.setattr(sms_inbound_functions, "services", lambda: SimpleNamespace(sms=SimpleNamespace(inbound=inbound)))
+    sms_inbound_functions.sms_inbound_hold(message)
 
 
 def test_unstored_read_once_messages_go_to_the_hold_and_are_stored_from_it_once(

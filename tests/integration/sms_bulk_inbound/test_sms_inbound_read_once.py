@@ -20,8 +20,8 @@ from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from domain.numbers import NumberPlan
 from emulator.server import FaultPlan
 from emulator.server.faults import Outage
-from functions.sms_bulk import ProviderAccount, StaticAccountDirectory
-from functions.sms_inbound import InboundService, KeywordServiceRegistry, load_number_index
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.inbound import InboundService, KeywordServiceRegistry, load_number_index
 
 from . import seed
 from .fake_kavenegar import BASE, KEY

@@ -11,7 +11,8 @@ import responses
 
 import function_app
 from functions import health as health_module
-from functions.services import Services, build_services
+from services.factory import Services, build_services
+from services.settings import AppSettings
 
 ORG = "https://contoso.crm4.dynamics.com"
 
@@ -39,8 +40,8 @@ def _request() -> func.HttpRequest:
 
 @pytest.fixture
 def dataverse_services(monkeypatch: pytest.MonkeyPatch) -> Services:
-    services = build_services({"COMMS_DATAVERSE_URL": ORG, "COMMS_DATAVERSE_STATIC_TOKEN": "t"},
-                              session=requests.Session())
+    settings = AppSettings.from_env({"COMMS_DATAVERSE_URL": ORG, "COMMS_DATAVERSE_STATIC_TOKEN": "t"})
+    services = build_services(settings, session=requests.Session())
     monkeypatch.setattr(health_module, "services", lambda: services)
     return services
 
@@ -67,7 +68,7 @@ def test_health_is_503_with_the_reason_when_dataverse_refuses(dataverse_services
 
 def test_health_is_503_when_settings_are_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     def unconfigured() -> Services:
-        return build_services({})
+        return build_services(AppSettings.from_env({}))
 
     monkeypatch.setattr(health_module, "services", unconfigured)
     response = health_module.health(_request())

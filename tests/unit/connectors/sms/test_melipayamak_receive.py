@@ -28,8 +28,8 @@ from connectors.sms.melipayamak_soap import MelipayamakSoapProvider, Melipayamak
 from domain.numbers import NumberPlan
 from emulator.server import EmulatorServer, FaultPlan
 from emulator.server.faults import Outage
-from functions.sms_bulk import ProviderAccount, StaticAccountDirectory
-from functions.sms_inbound import InboundService, KeywordServiceRegistry
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.inbound import InboundService, KeywordServiceRegistry
 
 from .sms_helpers import CANARY, fixture_bytes, transport_faults
 

@@ -1,0 +1,190 @@
+"""The bulk sender's reads and writes in Dataverse, batched to stay far under the request budget (SMS-08, -10).
+
+Per step of up to one provider batch the sender makes four requests: one or
+two reads of the members' columns, one ``UpsertMultiple`` writing the rows as
+*Sending* before the provider is called, and one ``$batch`` change set that
+records every row's outcome together with the bulk's counters and cursor, so
+the cursor never runs ahead of (or behind) the rows it covers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from connectors.dataverse import Batch, DataverseClient, odata
+from connectors.dataverse.batch import MAX_OPERATIONS
+from domain.sms.templates import Calendar, Template, parse_template
+from services.sms import tables
+from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
+
+
+@dataclass(frozen=True)
+class BulkRecord:
+    """The bulk send's row, as the sender needs it."""
+
+    bulk_id: str
+    name: str
+    state: str
+    list_id: str | None
+    campaign_id: str | None
+    template_id: str | None
+    message: str | None
+    account_id: str | None
+    number_id: str | None
+    phone_columns: tuple[str, ...]
+    regarding_member: bool
+    send_after: datetime | None
+    skipped: int
+    cursor: str | None
+    started_on: datetime | None
+    is_transactional: bool = False
+    saved_view_id: str | None = None
+    saved_view_set: str | None = None
+    fetchxml: str | None = None
+    #: Who owns the bulk send ("systemuser" or "team", id): its messages are theirs, so reports per
+    #: employee (SMS-06) and own-records rights (SMS-19) see them. ``None`` when Dataverse did not say.
+    owner: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ExistingRows:
+    """What earlier runs left: finished row ids, numbers texted, rows caught mid-send, outcome counts, and the
+    provider calls made so far for each row not finished (its SMS process rows, SMS-22)."""
+
+    finished: frozenset[str]
+    numbers: frozenset[str]
+    in_flight: tuple[str, ...]
+    sent: int
+    failed: int
+    attempts: Mapping[str, int] = field(default_factory=dict)
+
+
+#: Messages per step: a step's change sets hold two operations per message (its SMS row and its SMS process
+#: row) plus the bulk's progress, and a ``$batch`` request holds at most 1,000 (reference/dataverse.md §1.11).
+MAX_STEP_MESSAGES = (MAX_OPERATIONS - 1) // 2
+
+
+class BulkStore:
+    """Dataverse access for one worker's bulk sends."""
+
+    def __init__(self, client: DataverseClient):
+        self._client = client
+
+    @property
+    def client(self) -> DataverseClient:
+        return self._client
+
+    def bulk(self, bulk_id: str) -> BulkRecord:
+        row = self._client.request("GET", f"{tables.BULK_SET}({uuid.UUID(bulk_id)})", headers=LOOKUP_TABLES,
+                                   params={"$select": ",".join(tables.BULK_COLUMNS)}, operation="retrieve").json()
+        state_by_value = {v: k for k, v in tables.BULK_STATE.items()}
+        columns = tuple(c.strip() for c in (row.get("comms_recipientcolumns") or "").split(",") if c.strip())
+        return BulkRecord(
+            bulk_id=bulk_id.lower(), name=row.get("comms_name") or "SMS", state=state_by_value.get(
+                row.get("comms_bulkstate"), "Draft"),
+            list_id=tables.lookup_id(row, "comms_listid"), campaign_id=tables.lookup_id(row, "comms_campaignid"),
+            template_id=tables.lookup_id(row, "comms_smstemplateid"), message=row.get("comms_message"),
+            account_id=tables.lookup_id(row, "comms_smsproviderid"), number_id=tables.lookup_id(row, "comms_smsnumberid"),
+            phone_columns=columns or ("mobilephone",), regarding_member=row.get("comms_createactivities") is not False,
+            send_after=_when(row.get("comms_sendafter")), skipped=int(row.get("comms_skippedcount") or 0),
+            cursor=row.get("comms_cursor") or None, started_on=_when(row.get("comms_startedon")),
+            is_transactional=row.get("comms_istransactional") is True,
+            saved_view_id=(row.get("comms_savedviewid") or "").strip() or None,
+            saved_view_set=tables.VIEW_SETS.get(row.get("comms_savedviewkind")),
+            fetchxml=row.get("comms_fetchxml") if (row.get("comms_fetchxml") or "").strip() else None,
+            owner=_owner(row),
+        )
+
+    def runnable_bulks(self) -> list[str]:
+        """Bulk sends queued or running, oldest first."""
+        states = [tables.BULK_STATE["Queued"], tables.BULK_STATE["Running"]]
+        return [str(r["comms_smsbulkid"]) for r in self._client.query(
+            tables.BULK_SET, select=["comms_smsbulkid"], filter=odata.in_("comms_bulkstate", states),
+            orderby=["createdon asc"])]
+
+    def template(self, template_id: str) -> tuple[Template, Calendar]:
+        """The template's parsed text; ``TemplateSyntaxError`` lists what is wrong with it."""
+        row = self._client.retrieve(tables.TEMPLATE_SET, template_id, select=tables.TEMPLATE_COLUMNS)
+        calendar = Calendar.JALALI if row.get("comms_calendar") in (None, tables.JALALI) else Calendar.GREGORIAN
+        return parse_template(row.get("comms_body") or ""), calendar
+
+    def sender_number(self, number_id: str | None) -> str | None:
+        if number_id is None:
+            return None
+        return self._client.retrieve(tables.NUMBER_SET, number_id, select=["comms_number"]).get("comms_number")
+
+    def opted_out(self) -> frozenset[str]:
+        """Every active opt-out number (E.164), read once per run."""
+        return frozenset(str(r[tables.OPT_OUT_NUMBER]) for r in self._client.query(
+            tables.OPT_OUT_SET, select=[tables.OPT_OUT_NUMBER], filter=odata.eq("statecode", 0)) if r.get(tables.OPT_OUT_NUMBER))
+
+    def existing_rows(self, bulk_id: str) -> ExistingRows:
+        finished, numbers, in_flight, sent, failed = set(), set(), [], 0, 0
+        attempts: dict[str, int] = {}
+        for row in self._client.query(tables.SMS_SET, select=tables.BULK_ROW_COLUMNS,
+                                      filter=odata.eq("_comms_smsbulkid_value", uuid.UUID(bulk_id))):
+            status, row_id = row.get("comms_smsstatus"), str(row[tables.SMS_ID]).lower()
+            if status in tables.FINAL_OUTCOMES and row.get("comms_phonenumber"):
+                numbers.add(row["comms_phonenumber"])
+            if status not in tables.FINAL_OUTCOMES and row.get("comms_attempts"):
+                attempts[row_id] = int(row["comms_attempts"])
+            if status == tables.STATUS["Sending"]:
+                in_flight.append(row_id)
+            elif status in tables.FINAL_OUTCOMES:
+                finished.add(row_id)
+                sent += status in tables.SENT_STATUSES
+                failed += status not in tables.SENT_STATUSES
+        return ExistingRows(frozenset(finished), frozenset(numbers), tuple(in_flight), sent, failed, attempts)
+
+    def write_sending(self, bodies: Mapping[str, Mapping[str, Any]],
+                      attempts: Mapping[str, Mapping[str, Any]]) -> None:
+        """SMS rows and their new SMS process rows, written together *before* the provider call (one change
+        set, one request): the proof that a send may have happened, and under which of our ids."""
+        batch = self._client.batch()
+        with batch.changeset() as changeset:
+            for our_id, body in bodies.items():
+                changeset.add("PATCH", f"{tables.SMS_SET}({our_id})", dict(body))
+            for attempt_id, body in attempts.items():
+                changeset.add("PATCH", f"{tables.ATTEMPT_SET}({attempt_id})", dict(body))
+        self._execute(batch, "bulk_write_sending")
+
+    def commit(self, outcomes: Mapping[str, Mapping[str, Any]], attempts: Mapping[str, Mapping[str, Any]] | None = None,
+               bulk_id: str | None = None, progress: Mapping[str, Any] | None = None) -> None:
+        """Row outcomes, their attempts' outcomes and the bulk's progress in one atomic change set (one request)."""
+        batch = self._client.batch()
+        with batch.changeset() as changeset:
+            for our_id, body in outcomes.items():
+                changeset.add("PATCH", f"{tables.SMS_SET}({our_id})", dict(body))
+            for attempt_id, body in (attempts or {}).items():
+                changeset.add("PATCH", f"{tables.ATTEMPT_SET}({attempt_id})", dict(body), headers={"If-Match": "*"})
+            if bulk_id is not None and progress is not None:
+                changeset.add("PATCH", f"{tables.BULK_SET}({bulk_id})", dict(progress), headers={"If-Match": "*"})
+        self._execute(batch, "bulk_commit")
+
+    def _execute(self, batch: Batch, operation: str) -> None:
+        if len(batch) == 0:
+            return
+        for result in self._client.execute(batch):
+            result.raise_for_status(operation)
+
+    def update_bulk(self, bulk_id: str, body: Mapping[str, Any]) -> None:
+        self._client.update(tables.BULK_SET, bulk_id, body)
+
+
+def _owner(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    owner_id, table = row.get("_ownerid_value"), row.get(f"_ownerid_value{TABLE_ANNOTATION}")
+    return (table, str(owner_id)) if owner_id and table in tables.OWNER_SETS else None
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def chunked(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,301 @@
+"""Inbound SMS: polled or pushed, stored once as an incoming SMS activity, and acted on (SMS-02, -07, -16, -21).
+
+Each message becomes an incoming SMS activity keyed by (account key,
+provider message id) with a deterministic id; the activity and its rule's
+writes go to Dataverse in one change set, so a message fetched twice, pushed
+twice or replayed after a crash is stored and acted on exactly once.
+Polling keeps a high-water mark: the newest receive time stored for the
+account, read from Dataverse, so only messages at or before it are checked
+for an existing key before writing. A provider with a repeatable listing is
+asked for the window from the mark, so a poll whose storing failed is simply
+asked again; a read-once source's unstored messages go to the inbound hold
+(Service Bus) when one is configured, else stay in this worker's memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.dataverse import DataverseClient, odata
+from connectors.errors import ConnectorError
+from connectors.sms.base import InboundWindow
+from domain.number_index import NumberIndex
+from domain.numbers import NumberPlan, normalise
+from domain.sms import InboundSms
+from domain.sms.inbound import HighWaterMark, InboundDecision, InboundError, LineOwner, interpret
+from domain.sms.keywords import ActionKind, DryRun, KeywordLookupError, KeywordRule, LookupRequest, dry_run
+from domain.sms.templates import RenderOptions, TemplateError, flatten_fields, parse_template, render
+from domain.sms.text import unify_letters
+from services.sms import tables
+from services.sms.directory import AccountDirectory, ProviderAccount
+from services.sms.inbound.actions import PlannedWrites, plan_writes
+from services.sms.inbound.hold import HoldError, InboundHold, decode_held
+from services.sms.inbound.keyword_services import KeywordServiceRegistry
+from services.sms.inbound.rules import load_rules
+
+log = logging.getLogger(__name__)
+
+STORE_ATTEMPTS = 3
+_REPLYING = (ActionKind.AUTO_REPLY, ActionKind.SERVICE_REPLY, ActionKind.OPT_OUT, ActionKind.OPT_IN)
+
+
+@dataclass
+class InboundReport:
+    """What one delivery of messages did: stored, already stored, refused (with reasons)."""
+
+    stored: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+class InboundService:
+    """Stores and acts on inbound SMS; built once per worker."""
+
+    def __init__(self, client: DataverseClient, accounts: AccountDirectory, *, plan: NumberPlan,
+                 index: Callable[[], NumberIndex | None], services: KeywordServiceRegistry,
+                 clock: Callable[[], datetime], render_options: RenderOptions | None = None,
+                 hold: InboundHold | None = None):
+        self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
+        self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
+        self._hold = hold
+        self._last_poll: dict[str, datetime] = {}
+        self._unstored: dict[str, list[InboundSms]] = {}
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def account(self, account_key: str) -> ProviderAccount | None:
+        return self._accounts.get(account_key)
+
+    def receive_held(self, body: bytes) -> InboundReport:
+        """Store one message the inbound hold kept; :class:`HoldError` for a body to dead-letter."""
+        account_key, sms = decode_held(body)
+        if self._accounts.get(account_key) is None:
+            raise HoldError("the held message names no provider account")
+        return self.receive(account_key, [sms])
+
+    def receive(self, account_key: str, messages: Sequence[InboundSms], *,
+                mark: HighWaterMark | None = None) -> InboundReport:
+        """Store and act on ``messages`` received on ``account_key``'s account; each at most once."""
+        account = self._accounts.get(account_key)
+        if account is None:
+            raise KeyError(f"no SMS provider account {account_key!r}")
+        unique = list({m.provider_id.strip(): m for m in messages if m.provider_id.strip()}.values())
+        known = self._existing(account_key, [m.provider_id.strip() for m in unique if mark is None or not mark.is_certainly_new(m)])
+        lines, rules = self._lines(), load_rules(self._client, self._line_of)
+        report = InboundReport()
+        report.refused += [("", "the message has no provider id") for m in messages if not m.provider_id.strip()]
+        for sms in unique:
+            if sms.provider_id.strip() in known:
+                report.duplicates.append(sms.provider_id)
+                continue
+            try:
+                decision = interpret(sms, account_key=account_key, plan=self._plan, index=self._index(),
+                                     lines=lines, rules=rules)
+            except InboundError as exc:
+                log.warning("inbound SMS refused: %s", exc, extra={"operation": "inbound", "key": sms.provider_id})
+                report.refused.append((sms.provider_id, str(exc)))
+                continue
+            self._store(account, decision)
+            report.stored.append(decision.provider_id)
+        return report
+
+    def poll(self, account: ProviderAccount) -> InboundReport:
+        """Fetch new messages from the provider and :meth:`receive` them, losing none (SMS-21).
+
+        Dataverse is read (the high-water mark) before the provider is asked,
+        and storing is retried within the call. A repeatable listing is asked
+        for the window from the mark, so what could not be stored is listed
+        again next poll. A read-once source (Kavenegar ``sms/receive``) hands
+        each message out once: what still could not be stored goes to the
+        inbound hold when one is configured, else is kept in this worker and
+        replayed first on the next poll. Storing is keyed by (account,
+        provider id), so a replay never duplicates.
+        """
+        key = account.account_key
+        mark, newest_id = self._newest_stored(key)  # also proves Dataverse answers before a read-once fetch
+        if account.provider.inbound_is_repeatable:
+            return self._poll_listing(account, mark, newest_id)
+        pending = self._unstored.pop(key, [])
+        try:
+            messages = pending + list(account.provider.fetch_inbound())
+        except ConnectorError:
+            if pending:
+                self._unstored[key] = pending
+            raise
+        self._last_poll[key] = self._clock()
+        try:
+            return self._store_with_retries(key, messages, mark if not pending else None)
+        except ConnectorError:
+            self._hold_unstored(key, messages)
+            raise
+
+    def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark, newest_id: str | None) -> InboundReport:
+        key, now = account.account_key, self._clock()
+        messages = list(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)))
+        self._last_poll[key] = now
+        # Oldest first: should storing stop halfway, the mark has not passed a message left unstored.
+        messages.sort(key=lambda m: m.received_at or now)
+        try:
+            return self._store_with_retries(key, messages, mark)
+        except ConnectorError as exc:
+            log.warning("inbound SMS listed but not stored (account %s, %d messages, %s); listed again next poll",
+                        key, len(messages), type(exc).__name__, extra={"operation": "inbound_poll"})
+            raise
+
+    def _store_with_retries(self, key: str, messages: list[InboundSms], mark: HighWaterMark | None) -> InboundReport:
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                return self.receive(key, messages, mark=mark if attempt == 1 else None)
+            except ConnectorError as exc:
+                failure = exc
+        raise failure
+
+    def _hold_unstored(self, key: str, messages: list[InboundSms]) -> None:
+        """Keep read-once messages that could not be stored: in the hold queue, else in this worker."""
+        ids = ",".join(m.provider_id for m in messages)[:500]
+        context = {"operation": "inbound_poll"}
+        if self._hold is not None:
+            try:
+                self._hold.keep(key, messages)
+            except ConnectorError as exc:
+                reason = f"the inbound hold queue refused them ({type(exc).__name__})"
+            else:
+                log.warning("inbound SMS fetched but not stored yet (account %s, provider ids %s); sent to the "
+                            "inbound hold queue, stored from there", key, ids, extra=context)
+                return
+        else:
+            reason = "no inbound hold queue is configured (COMMS_SERVICEBUS, COMMS_SMS_INBOUND_HOLD_QUEUE)"
+        self._unstored[key] = messages
+        # Named here so a person can recover them should this worker stop before the next poll.
+        log.error("inbound SMS fetched but not stored yet (account %s, provider ids %s); %s: kept in this "
+                  "worker's memory only and replayed next poll, lost if the worker recycles first", key, ids,
+                  reason, extra=context)
+
+    def unstored(self, account_key: str) -> list[InboundSms]:
+        """Messages fetched from a read-once source and not yet stored (replayed by the next :meth:`poll`)."""
+        return list(self._unstored.get(account_key, []))
+
+    def poll_due(self) -> dict[str, InboundReport]:
+        """Poll every account whose polling interval has passed (0 = the provider pushes; never polled)."""
+        now, reports = self._clock(), {}
+        for account in self._accounts.all():
+            last = self._last_poll.get(account.account_key)
+            if account.poll_interval_s <= 0 or (last and (now - last).total_seconds() < account.poll_interval_s):
+                continue
+            try:
+                reports[account.account_key] = self.poll(account)
+            except ConnectorError as exc:
+                log.warning("inbound poll of %s failed: %s", account.account_key, type(exc).__name__,
+                            extra={"operation": "inbound_poll"})
+        return reports
+
+    def dry_run(self, text: str, line: str | None = None) -> DryRun:
+        """Which rule would act on ``text`` sent to our ``line``, and why (the rule form's test button)."""
+        rules = load_rules(self._client, self._line_of)
+        number = normalise(line, self._plan) if line else None
+        return dry_run(rules, unify_letters(text), line=number.e164 if number else line)
+
+    def high_water_mark(self, account_key: str) -> HighWaterMark:
+        return self._newest_stored(account_key)[0]
+
+    def _newest_stored(self, account_key: str) -> tuple[HighWaterMark, str | None]:
+        """The mark and the provider id of the message it came from (the cursor of listings by id)."""
+        newest = list(self._client.query(tables.SMS_SET, select=["comms_receivedon", "comms_providermessageid"], top=1,
+                                         orderby=["comms_receivedon desc"], filter=odata.and_(
+            odata.eq("comms_provideraccountkey", account_key), odata.eq("comms_direction", tables.INCOMING))))
+        row = newest[0] if newest else {}
+        stamp, newest_id = row.get("comms_receivedon"), row.get("comms_providermessageid")
+        mark = HighWaterMark(datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
+        return mark, str(newest_id) if newest_id else None
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _existing(self, account_key: str, provider_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(provider_ids), 100):
+            chunk = provider_ids[start : start + 100]
+            found.update(str(r["comms_providermessageid"]) for r in self._client.query(
+                tables.SMS_SET, select=["comms_providermessageid"], filter=odata.and_(
+                    odata.eq("comms_provideraccountkey", account_key), odata.in_("comms_providermessageid", chunk))))
+        return found
+
+    def _lines(self) -> Mapping[str, LineOwner]:
+        owners = {}
+        for row in self._client.query(tables.NUMBER_SET, select=tables.NUMBER_COLUMNS):
+            number = normalise(row.get("comms_number") or "", self._plan)
+            key = number.e164 if number else str(row.get("comms_number") or "")
+            owners[key] = LineOwner(key, str(row["comms_smsnumberid"]), tables.lookup_id(row, "comms_systemuserid"))
+        return owners
+
+    def _line_of(self, number_id: str) -> str | None:
+        row = self._client.retrieve(tables.NUMBER_SET, number_id, select=["comms_number"])
+        number = normalise(row.get("comms_number") or "", self._plan)
+        return number.e164 if number else row.get("comms_number")
+
+    def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
+        reply, note = self._reply_text(decision)
+        planned = plan_writes(decision, account_id=account.record_id, now=self._clock(), reply_text=reply, note=note)
+        self._commit(planned)
+        log.info("inbound SMS stored (rule %s)", decision.rules.decision.rule_name if decision.rules.decision
+                 else "none", extra={"operation": "inbound", "key": decision.provider_id})
+
+    def _commit(self, planned: PlannedWrites) -> None:
+        batch = self._client.batch()
+        with batch.changeset() as changeset:
+            for write in planned.writes:
+                changeset.add("PATCH", f"{write.entity_set}{write.key}", dict(write.body))
+        for result in self._client.execute(batch):
+            result.raise_for_status("inbound_commit")
+
+    def _reply_text(self, decision: InboundDecision) -> tuple[str | None, str | None]:
+        action = decision.rules.decision
+        if action is None or action.kind not in _REPLYING or not action.parameters.reply_template_id:
+            return None, None
+        fields: dict[str, object] = {}
+        try:
+            if action.kind is ActionKind.SERVICE_REPLY:
+                request = LookupRequest(action.parameters.service or "", decision.sender, action.remaining_text)
+                fields.update(self._services.lookup(request, decision.match.best))
+            template = self._client.retrieve(tables.TEMPLATE_SET, action.parameters.reply_template_id,
+                                             select=["comms_body"]).get("comms_body") or ""
+            parsed = parse_template(template)
+            fields.update(self._record_fields(decision, parsed.fields))
+            return render(parsed, fields, self._render).text, None
+        except KeywordLookupError as exc:
+            return None, f"no reply: the keyword service could not answer ({exc})"
+        except TemplateError as exc:
+            return None, f"no reply: the reply template cannot be filled ({exc})"
+
+    def _record_fields(self, decision: InboundDecision, paths: Iterable[str]) -> dict[str, object]:
+        record = decision.match.best
+        wanted = {p.split(".")[1] if p.startswith(f"{record.table}.") else p for p in paths} if record else set()
+        columns = [c for c in wanted if record and "." not in c and tables.TABLES[record.table].has_column(c)]
+        if record is None or not columns:
+            return {}
+        row = self._client.retrieve(tables.entity_set(record.table), record.record_id, select=columns)
+        return {**flatten_fields(row), **flatten_fields({record.table: row})}
+
+
+def load_number_index(client: DataverseClient, plan: NumberPlan,
+                      phone_columns: Sequence[tuple[str, tuple[str, ...]]] = (
+                          ("contact", ("mobilephone", "telephone1", "telephone2")),
+                          ("account", ("telephone1", "telephone2")), ("lead", ("mobilephone", "telephone1")))
+                      ) -> NumberIndex:
+    """A matching index of the tables' phone columns, read once (refresh it on the worker's schedule)."""
+    from domain.number_index import IndexedTable
+
+    index = NumberIndex([IndexedTable(t, c) for t, c in phone_columns], plan)
+    for table, columns in phone_columns:
+        id_column = tables.primary_id(table)
+        for row in client.query(tables.entity_set(table), select=[id_column, *columns, "_ownerid_value", "modifiedon"]):
+            modified = datetime.fromisoformat(str(row.get("modifiedon") or "2000-01-01T00:00:00Z").replace("Z", "+00:00"))
+            index.upsert(table, str(uuid.UUID(str(row[id_column]))), row, owner_id=tables.lookup_id(row, "ownerid"),
+                         modified_on=modified)
+    return index
+
+
+__all__ = ["InboundReport", "InboundService", "KeywordRule", "load_number_index"]

@@ -1,0 +1,83 @@
+"""Pure pieces of the SMS functions: the push parser, webhook tokens, provider settings from rows, the app."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import azure.functions as func
+import pytest
+import requests
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connectors.settings import Secret
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
+from functions import sms_push, sms_timers, sms_webhooks
+from services.sms.accounts import provider_settings
+from services.sms.push import PushError, parse_remote_context
+from services.sms.rows import ProviderRow
+from services.sms.webhook_auth import is_authentic, webhook_token
+
+ID = "6d81597f-0f9f-e711-8122-000d3aa2331c"
+ROW = ProviderRow("a", "kn-main", "kavenegar", "Kavenegar", True, None, None, "KN_KEY", '{"default_sender": "1000"}',
+                  None, None, None, None, None)
+
+
+def test_the_documented_context_parses() -> None:
+    body = json.dumps({"MessageName": "Create", "PrimaryEntityName": "comms_sms", "PrimaryEntityId": ID.upper(),
+                       "Depth": 1, "InputParameters": [{"key": "Target", "value": {}}]}).encode("utf-8-sig")
+    pushed = parse_remote_context(body)
+    assert (pushed.entity, pushed.record_id, pushed.message) == ("comms_sms", ID, "Create")
+
+
+@given(st.binary(max_size=300))
+def test_random_bytes_give_a_push_error_or_a_record(body: bytes) -> None:
+    try:
+        pushed = parse_remote_context(body)
+    except PushError as exc:
+        assert str(exc)
+    else:
+        assert pushed.entity and pushed.record_id
+
+
+def test_tokens_are_per_account_and_compare_safely() -> None:
+    key = Secret("k")
+    provider = KavenegarProvider(KavenegarSettings(api_key="x"), session=requests.Session())
+    token = webhook_token(key, "kn-main")
+    assert token != webhook_token(key, "kn-other") and len(token) == 43
+    assert is_authentic(provider, "kn-main", key, url="u", params={"token": token}, headers={}, body=b"")
+    assert not is_authentic(provider, "kn-other", key, url="u", params={"token": token}, headers={}, body=b"")
+    assert not is_authentic(provider, "kn-main", None, url="u", params={"token": token}, headers={}, body=b"")
+
+
+@pytest.mark.parametrize("row, words", [
+    (replace(ROW, credential_reference=None), "Credential Reference is empty"),
+    (replace(ROW, credential_reference="https://vault/secrets/x"), "name of an app setting"),
+    (replace(ROW, credential_reference="MISSING"), "MISSING"),
+    (replace(ROW, settings_json="{not json"), "not valid JSON"),
+    (replace(ROW, settings_json="[1]"), "JSON object"),
+])
+def test_bad_provider_rows_are_refused_in_words(row: ProviderRow, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        provider_settings(row, {"KN_KEY": "secret"})
+
+
+def test_a_good_row_fills_the_secret_field_from_the_named_setting() -> None:
+    settings = provider_settings(replace(ROW, base_url="https://kn.example/v1"), {"KN_KEY": "secret"})
+    assert settings == {"default_sender": "1000", "base_url": "https://kn.example/v1", "api_key": "secret"}
+
+
+def test_the_sms_blueprints_register_these_functions_and_routes() -> None:
+    app = func.FunctionApp()
+    for blueprint in (sms_push.bp, sms_webhooks.bp, sms_timers.bp):
+        app.register_functions(blueprint)
+    found = {}
+    for function in app.get_functions():
+        trigger = next(b for b in function.get_bindings() if b.type.endswith("Trigger"))
+        found[function.get_function_name()] = (trigger.type, getattr(trigger, "route", None))
+    assert found == {
+        "sms_push_queue": ("serviceBusTrigger", None), "sms_push_webhook": ("httpTrigger", "sms/push"),
+        "sms_delivery_report": ("httpTrigger", "sms/dlr/{account_key}"), "sms_sweep": ("timerTrigger", None),
+        "sms_poll_status": ("timerTrigger", None), "sms_read_credit": ("timerTrigger", None),
+    }
