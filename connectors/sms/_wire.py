@@ -4,7 +4,8 @@ Each provider's ``_call`` goes through :class:`Wire` (HTTP) or
 :meth:`Wire.translating` (zeep), then maps its own envelope and codes. The
 split matters (SMS-10, DESIGN principle 2): a failure before the request left
 this host is ``NotSentError`` (resend freely); anything after is
-``OutcomeUnknownError`` (reconcile first). Exceptions whose text carries a
+``OutcomeUnknownError`` (reconcile first). Which is which is decided by the one
+map every HTTP connector shares, :mod:`connectors.http_errors`. Exceptions whose text carries a
 secret (Kavenegar's key lives in the URL path) are chained through a scrubbed
 copy so no traceback prints the key.
 """
@@ -19,24 +20,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, TypeVar
 
 import requests
-import urllib3.exceptions
 
-from connectors.errors import (
-    BadReplyError,
-    ConnectorError,
-    NotSentError,
-    OutcomeUnknownError,
-    RateLimitedError,
-    UnavailableError,
-)
+from connectors.errors import BadReplyError, ConnectorError, RateLimitedError, UnavailableError
+from connectors.http_errors import ERROR_CLASSES, TRANSPORT_FAILURES, transport_error
 
 T = TypeVar("T")
-
-_NEVER_CONNECTED = (
-    urllib3.exceptions.NewConnectionError,
-    urllib3.exceptions.ConnectTimeoutError,
-    urllib3.exceptions.NameResolutionError,
-)
 
 
 class ScrubbedCause(Exception):
@@ -74,18 +62,8 @@ class Wire:
             yield
         except ConnectorError:
             raise
-        except requests.exceptions.ConnectTimeout as exc:
-            self.fail(NotSentError("connect timed out; nothing was sent", **context), exc)
-        except requests.exceptions.ReadTimeout as exc:
-            self.fail(OutcomeUnknownError("no answer in time; the request may have been processed", **context), exc)
-        except requests.exceptions.ConnectionError as exc:
-            if _never_connected(exc):
-                self.fail(NotSentError("could not connect; nothing was sent", **context), exc)
-            self.fail(OutcomeUnknownError("connection broke after sending; outcome unknown", **context), exc)
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
-            self.fail(NotSentError("the configured endpoint address is not a usable URL", **context), exc)
-        except requests.exceptions.RequestException as exc:
-            self.fail(OutcomeUnknownError(f"transport failure ({type(exc).__name__})", **context), exc)
+        except TRANSPORT_FAILURES as exc:
+            self.fail(transport_error(exc, classes=ERROR_CLASSES, **context), exc)
 
     def fail(self, error: ConnectorError, cause: BaseException) -> NoReturn:
         """Raise ``error`` chained to ``cause``, or to a scrubbed copy if ``cause`` shows a secret."""
@@ -120,13 +98,6 @@ class Wire:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise self.bad_reply("reply is not JSON", response.content, operation, key) from exc
-
-
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, _NEVER_CONNECTED)
 
 
 def raise_for_transport_status(response: requests.Response, system: str, operation: str, key: str | None) -> None:
