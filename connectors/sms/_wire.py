@@ -13,7 +13,7 @@ copy so no traceback prints the key.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,7 +21,14 @@ from typing import Any, NoReturn, TypeVar
 
 import requests
 
-from connectors.errors import BadReplyError, ConnectorError, RateLimitedError, UnavailableError
+from connectors.errors import (
+    AuthError,
+    BadReplyError,
+    ConnectorError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+)
 from connectors.http_errors import ERROR_CLASSES, TRANSPORT_FAILURES, transport_error
 
 T = TypeVar("T")
@@ -98,6 +105,41 @@ class Wire:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise self.bad_reply("reply is not JSON", response.content, operation, key) from exc
+
+
+@dataclass(frozen=True)
+class StatusCodes:
+    """One provider's documented application status codes: plain-language reasons and what each kind means.
+
+    ``auth`` codes stop the account (``AuthError``), ``throttle`` codes slow it down
+    (``RateLimitedError``), ``down`` codes mean try later (``UnavailableError``); any
+    other code is a refusal (``RejectedError`` carrying the code and the reason).
+    """
+
+    provider: str
+    reasons: Mapping[int, str]
+    auth: Container[int] = frozenset()
+    throttle: Container[int] = frozenset()
+    down: Container[int] = frozenset()
+    undocumented: str = "status"
+
+    def reason(self, code: int) -> str:
+        """The documented reason for ``code``, or a sentence saying it is undocumented."""
+        return self.reasons.get(code, f"undocumented {self.provider} {self.undocumented} {code}")
+
+    def error(self, code: int, *, system: str, operation: str, key: str | None, reason: str | None = None,
+              retry_after_s: float | None = None) -> ConnectorError:
+        """The error for a failed call that returned ``code``; ``reason`` overrides the table's words."""
+        reason = reason or self.reason(code)
+        message = f"{self.provider} {code}: {reason}"
+        context = {"system": system, "operation": operation, "key": key}
+        if code in self.auth:
+            return AuthError(message, **context)
+        if code in self.throttle:
+            return RateLimitedError(message, retry_after_s=retry_after_s, **context)
+        if code in self.down:
+            return UnavailableError(message, **context)
+        return RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def raise_for_transport_status(response: requests.Response, system: str, operation: str, key: str | None) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -33,9 +34,10 @@ from zoneinfo import ZoneInfo
 import requests
 from pydantic import Field
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError
 from connectors.settings import Secret
 from connectors.sms._wire import (
+    StatusCodes,
     Wire,
     ci_get,
     ci_require,
@@ -88,6 +90,9 @@ DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
     17: (DeliveryStatus.QUEUED, "processing"),
 }
 BY_MESSAGE_ID, BY_CLIENT_REFERENCE = 1, 2
+#: ``statusCode`` follows HTTP; Ghasedak's ``message`` gives the reason, so no table of words.
+STATUS_CODES = StatusCodes("Ghasedak", {}, auth=frozenset({401, 403}), throttle=frozenset({429}),
+                           down=range(500, sys.maxsize))
 
 
 class GhasedakSettings(ProviderSettings):
@@ -204,13 +209,7 @@ class GhasedakProvider:
         ok, code, message = self._wire.parse(operation, body, _envelope, key)
         if not ok:
             reason = message or f"Ghasedak refused the request (status {code})"
-            if code in (401, 403):
-                raise AuthError(f"Ghasedak {code}: {reason}", **context)
-            if code == 429:
-                raise RateLimitedError(f"Ghasedak {code}: {reason}", **context)
-            if code >= 500:
-                raise UnavailableError(f"Ghasedak {code}: {reason}", **context)
-            raise RejectedError(f"Ghasedak {code}: {reason}", code=str(code), reason=reason, **context)
+            raise STATUS_CODES.error(code, system=SYSTEM, operation=operation, key=key, reason=reason)
         data = ci_get(body, "data")
         if data is None:
             raise self._wire.bad_reply("successful reply without data", response.content, operation, key)

@@ -32,15 +32,19 @@ import requests
 from pydantic import Field
 
 from connectors.errors import (
-    AuthError,
     BadReplyError,
     ConnectorError,
-    RateLimitedError,
-    RejectedError,
-    UnavailableError,
 )
 from connectors.settings import Secret
-from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
+from connectors.sms._wire import (
+    StatusCodes,
+    Wire,
+    decimal,
+    e164_from_ir,
+    national_ir,
+    raise_for_transport_status,
+    rows,
+)
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch
 from domain.sms import (
     Credit,
@@ -89,9 +93,8 @@ STATUS_REASONS: dict[int, str] = {
     501: "the account can only send test messages to its owner's number",
     607: "the tag name is not valid",
 }
-AUTH_CODES = frozenset({401, 403, 407, 416})
-THROTTLE_CODES = frozenset({429, 451})
-DOWN_CODES = frozenset({402, 409})
+STATUS_CODES = StatusCodes("Kavenegar", STATUS_REASONS, auth=frozenset({401, 403, 407, 416}),
+                           throttle=frozenset({429, 451}), down=frozenset({402, 409}))
 
 #: Delivery status codes (kavenegar-dotnet MessageStatus, reference/sms.md §1.3).
 DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
@@ -229,21 +232,9 @@ class KavenegarProvider:
             raise_for_transport_status(response, SYSTEM, method, key)
             raise self._wire.bad_reply("reply is not a Kavenegar envelope", response.content, method, key) from exc
         if code != 200:
-            self._raise_for(code, method, key)
+            raise STATUS_CODES.error(code, system=SYSTEM, operation=method, key=key)
         log.debug("kavenegar %s ok", method, extra={"system": SYSTEM, "operation": method, "key": key})
         return body.get("entries")
-
-    def _raise_for(self, code: int, method: str, key: str | None) -> None:
-        reason = STATUS_REASONS.get(code, f"undocumented Kavenegar status {code}")
-        context = {"system": SYSTEM, "operation": method, "key": key}
-        message = f"Kavenegar {code}: {reason}"
-        if code in AUTH_CODES:
-            raise AuthError(message, **context)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, **context)
-        if code in DOWN_CODES:
-            raise UnavailableError(message, **context)
-        raise RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def _cost(entry: Mapping[str, Any]) -> Decimal | None:

@@ -32,12 +32,12 @@ from typing import Any, ClassVar
 import requests
 from pydantic import Field
 
-from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
-from connectors.sms.kavenegar import AUTH_CODES, DELIVERY_STATUSES, DOWN_CODES, STATUS_REASONS, THROTTLE_CODES
+from connectors.sms.kavenegar import DELIVERY_STATUSES, STATUS_CODES
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -153,7 +153,7 @@ class KavenegarSoapProvider:
             reply = method(apikey=self._settings.api_key.reveal(), status=0, statusmessage="", **arguments)
         status = self._wire.parse(operation, reply, lambda r: int(r["status"]), key)
         if status != 200:
-            raise _error_for(status, operation, key)
+            raise STATUS_CODES.error(status, system=SYSTEM, operation=operation, key=key)
         log.debug("kavenegar soap %s ok", operation, extra={"system": SYSTEM, "operation": operation, "key": key})
         return reply
 
@@ -170,19 +170,6 @@ def _ints(reply: Any, result: str, item: str) -> list[int]:
 
 def _inbound_rows(reply: Any) -> list[InboundSms]:
     return [_inbound(row) for row in _array(reply, "ReceiveByApikeyResult", "ApiReceive")]
-
-
-def _error_for(code: int, operation: str, key: str | None) -> ConnectorError:
-    reason = STATUS_REASONS.get(code, f"undocumented Kavenegar status {code}")
-    context = {"system": SYSTEM, "operation": operation, "key": key}
-    message = f"Kavenegar {code}: {reason}"
-    if code in AUTH_CODES:
-        return AuthError(message, **context)
-    if code in THROTTLE_CODES:
-        return RateLimitedError(message, **context)
-    if code in DOWN_CODES:
-        return UnavailableError(message, **context)
-    return RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def _receipt(sms: OutgoingSms, message_id: int) -> SendReceipt:

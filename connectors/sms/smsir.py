@@ -31,9 +31,17 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
-from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
+from connectors.sms._wire import (
+    StatusCodes,
+    Wire,
+    decimal,
+    e164_from_ir,
+    national_ir,
+    raise_for_transport_status,
+    rows,
+)
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from domain.sms import (
     Credit,
@@ -83,9 +91,8 @@ STATUS_REASONS: dict[int, str] = {
     119: "the account's plan must be upgraded",
     123: "the line needs to be activated",
 }
-AUTH_CODES = frozenset({10, 11, 12, 13, 14})
-THROTTLE_CODES = frozenset({20})
-DOWN_CODES = frozenset({0})
+STATUS_CODES = StatusCodes("SMS.ir", STATUS_REASONS, auth=frozenset({10, 11, 12, 13, 14}), throttle=frozenset({20}),
+                           down=frozenset({0}))
 
 #: ``deliveryState`` values (reference/sms.md §3).
 DELIVERY_STATES: dict[int, DeliveryStatus] = {
@@ -204,20 +211,8 @@ class SmsIrProvider:
         body = self._wire.json(response, path, key)
         status = self._wire.parse(path, body, lambda b: int(b["status"]), key)
         if status != 1:
-            self._raise_for(status, path, key)
+            raise STATUS_CODES.error(status, system=SYSTEM, operation=path, key=key)
         return body.get("data")
-
-    def _raise_for(self, code: int, operation: str, key: str | None) -> None:
-        reason = STATUS_REASONS.get(code, f"undocumented SMS.ir status {code}")
-        context = {"system": SYSTEM, "operation": operation, "key": key}
-        message = f"SMS.ir {code}: {reason}"
-        if code in AUTH_CODES:
-            raise AuthError(message, **context)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, **context)
-        if code in DOWN_CODES:
-            raise UnavailableError(message, **context)
-        raise RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def _line(line: str) -> int | str:
