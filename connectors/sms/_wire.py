@@ -160,31 +160,6 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def national_ir(e164: str) -> str:
-    """``+989121234567`` → ``09121234567``; a foreign number → ``00`` + digits, as Iranian panels expect."""
-    digits = e164.lstrip("+")
-    return "0" + digits[2:] if digits.startswith("98") else "00" + digits
-
-
-def e164_from_ir(number: str) -> str:
-    """A number as an Iranian panel reports it (``0912…``, ``98912…``, ``+98…``, ``0098…``) → E.164 when recognisable.
-
-    Anything else (short codes, alphanumerics) is returned unchanged.
-    """
-    n = number.strip().replace(" ", "").replace("-", "")
-    if n.startswith("+"):
-        return n
-    if n.startswith("00") and n[2:].isdigit():
-        return "+" + n[2:]
-    if n.startswith("98") and len(n) == 12 and n.isdigit():
-        return "+" + n
-    if n.startswith("09") and len(n) == 11 and n.isdigit():
-        return "+98" + n[1:]
-    if n.startswith("9") and len(n) == 10 and n.isdigit():
-        return "+98" + n
-    return n
-
-
 def ci_get(mapping: Mapping[str, Any], name: str, default: Any = None) -> Any:
     """Look a key up ignoring case (Ghasedak's and Parsgreen's casing differs between docs and live)."""
     if name in mapping:

@@ -42,11 +42,11 @@ from connectors.sms._wire import (
     ci_get,
     ci_require,
     decimal,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -124,7 +124,7 @@ class AsanakProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "source": source,
-            "destination": ",".join(national_ir(sms.to) for sms in batch),
+            "destination": ",".join(iran_panel_number(sms.to) for sms in batch),
             "message": batch[0].text,
             "send_to_blacklist": int(self._settings.send_to_blacklist),
         }

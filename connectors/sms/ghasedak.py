@@ -42,12 +42,11 @@ from connectors.sms._wire import (
     ci_get,
     ci_require,
     decimal,
-    e164_from_ir,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -190,7 +189,7 @@ class GhasedakProvider:
         line = sms.sender or self._settings.default_sender
         if not line:
             raise ValueError("Ghasedak needs a line number: set default_sender or the message's sender")
-        return {"lineNumber": line, "receptor": national_ir(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
+        return {"lineNumber": line, "receptor": iran_panel_number(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
 
     def _status(self, ids: Sequence[str], id_type: int) -> list[DeliveryReport]:
         data = self._call("GET", "CheckSmsStatus", params={"Ids": ",".join(ids), "Type": id_type})
@@ -253,7 +252,7 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     received = ci_get(row, "receiveDate")
     stamp = datetime.fromisoformat(received) if received else None
     return InboundSms(
-        provider_id=str(ci_require(row, "id")), sender=e164_from_ir(str(ci_require(row, "sender"))),
+        provider_id=str(ci_require(row, "id")), sender=e164_from_iran_panel(str(ci_require(row, "sender"))),
         line=str(ci_require(row, "lineNumber")), text=str(ci_require(row, "message")),
         received_at=stamp.replace(tzinfo=TEHRAN) if stamp and stamp.tzinfo is None else stamp,
     )

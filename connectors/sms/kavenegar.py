@@ -40,12 +40,11 @@ from connectors.sms._wire import (
     StatusCodes,
     Wire,
     decimal,
-    e164_from_ir,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -142,7 +141,7 @@ class KavenegarProvider:
         senders = {self._sender(sms) for sms in batch}
         if len(texts) == 1 and len(senders) == 1:
             form = {
-                "receptor": ",".join(national_ir(sms.to) for sms in batch),
+                "receptor": ",".join(iran_panel_number(sms.to) for sms in batch),
                 "message": batch[0].text,
                 "localid": ",".join(sms.our_id for sms in batch),
             }
@@ -152,7 +151,7 @@ class KavenegarProvider:
             entries = self._call("sms/send", form, key=key)
         else:
             form = {
-                "receptor": json.dumps([national_ir(sms.to) for sms in batch]),
+                "receptor": json.dumps([iran_panel_number(sms.to) for sms in batch]),
                 "sender": json.dumps([self._sender(sms) or "" for sms in batch]),
                 "message": json.dumps([sms.text for sms in batch], ensure_ascii=False),
                 "localmessageids": ",".join(sms.our_id for sms in batch),
@@ -253,7 +252,7 @@ def _report(entry: Mapping[str, Any]) -> DeliveryReport:
 def _inbound(entry: Mapping[str, Any]) -> InboundSms:
     stamp = entry.get("date")
     return InboundSms(
-        provider_id=str(entry["messageid"]), sender=e164_from_ir(str(entry["sender"])),
+        provider_id=str(entry["messageid"]), sender=e164_from_iran_panel(str(entry["sender"])),
         line=str(entry["receptor"]), text=str(entry.get("message", "")),
         received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp is not None else None,
     )
@@ -335,4 +334,4 @@ def parse_inbound_push(body: bytes) -> list[WebhookItem]:
     if not fields.get("from") or "message" not in fields:
         raise BadReplyError("push lacks 'from' or 'message'", raw=body, system=SYSTEM, operation="webhook")
     provider_id = fields.get("messageid") or f"{fields['from']}:{fields.get('to', '')}:{fields['message']}"
-    return [InboundSms(provider_id, e164_from_ir(fields["from"]), fields.get("to", ""), fields["message"])]
+    return [InboundSms(provider_id, e164_from_iran_panel(fields["from"]), fields.get("to", ""), fields["message"])]

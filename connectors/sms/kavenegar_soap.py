@@ -35,9 +35,10 @@ from pydantic import Field
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir
+from connectors.sms._wire import Wire, decimal
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from connectors.sms.kavenegar import DELIVERY_STATUSES, STATUS_CODES
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -98,7 +99,7 @@ class KavenegarSoapProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         reply = self._call("SendArrayByApikey", self._service.SendArrayByApikey, key,
                            sender=self._strings(senders), message=self._strings([sms.text for sms in batch]),
-                           receptor=self._strings([national_ir(sms.to) for sms in batch]), unixdate=0,
+                           receptor=self._strings([iran_panel_number(sms.to) for sms in batch]), unixdate=0,
                            msgmode=self._ints([FLASH if sms.flash else NORMAL for sms in batch]))
         ids = self._wire.parse("SendArrayByApikey", reply, lambda r: _ints(r, "SendArrayByApikeyResult", "long"), key)
         if len(ids) != len(batch):
@@ -185,6 +186,6 @@ def _inbound(row: Any) -> InboundSms:
     if not sender or not line:
         raise KeyError("sender or receptor")
     return InboundSms(
-        provider_id=str(int(row["messageid"])), sender=e164_from_ir(str(sender)), line=str(line),
+        provider_id=str(int(row["messageid"])), sender=e164_from_iran_panel(str(sender)), line=str(line),
         text=str(row["message"] or ""), received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp else None,
     )

@@ -42,12 +42,11 @@ from connectors.sms._wire import (
     ci_get,
     ci_require,
     decimal,
-    e164_from_ir,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -161,7 +160,7 @@ class MagfaProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "senders": senders,
-            "recipients": [national_ir(sms.to) for sms in batch],
+            "recipients": [iran_panel_number(sms.to) for sms in batch],
             "messages": [sms.text for sms in batch],
             "uids": [magfa_uid(sms.our_id) for sms in batch],
         }
@@ -276,4 +275,4 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     date = ci_get(row, "date")
     # The reply has no message id: derive a stable one so a message fetched twice is recognised.
     fingerprint = hashlib.sha256(f"{sender}\x1f{line}\x1f{date}\x1f{text}".encode()).hexdigest()[:24]
-    return InboundSms(f"magfa-{fingerprint}", e164_from_ir(sender), line, text, _stamp(date))
+    return InboundSms(f"magfa-{fingerprint}", e164_from_iran_panel(sender), line, text, _stamp(date))

@@ -45,8 +45,9 @@ from zeep.helpers import serialize_object
 from connectors.errors import AuthError, ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import StatusCodes, Wire, ci_get, decimal, national_ir, raise_for_transport_status
+from connectors.sms._wire import StatusCodes, Wire, ci_get, decimal, raise_for_transport_status
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -164,7 +165,7 @@ class MelipayamakProvider:
         if not sender:
             raise ValueError("Melipayamak needs a line number: set default_sender or the message's sender")
         flash = "true" if sms.flash else "false"
-        form = {"to": national_ir(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
+        form = {"to": iran_panel_number(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
         value = self._call("SendSMS", form, key=sms.our_id)
         rec_id = self._wire.parse("SendSMS", value, int, sms.our_id)
         if rec_id in SEND_REASONS:

@@ -37,12 +37,11 @@ from connectors.sms._wire import (
     StatusCodes,
     Wire,
     decimal,
-    e164_from_ir,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -140,7 +139,7 @@ class SmsIrProvider:
         if len(lines) != 1 or None in lines:
             raise ValueError("SMS.ir sends one batch from one line; set default_sender or the same sender on each")
         (line,) = lines
-        mobiles = [national_ir(sms.to) for sms in batch]
+        mobiles = [iran_panel_number(sms.to) for sms in batch]
         texts = [sms.text for sms in batch]
         if len(set(texts)) == 1:
             payload = {"lineNumber": _line(line), "messageText": texts[0], "mobiles": mobiles, "sendDateTime": None}
@@ -256,7 +255,7 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     if not isinstance(row["messageText"], str):
         raise TypeError("messageText is not text")
     return InboundSms(
-        provider_id=str(int(provider_id)), sender=e164_from_ir(str(row["mobile"])), line=str(row["number"]),
+        provider_id=str(int(provider_id)), sender=e164_from_iran_panel(str(row["mobile"])), line=str(row["number"]),
         text=str(row["messageText"]), received_at=_stamp(row.get("receivedDateTime")),
     )
 
