@@ -27,14 +27,9 @@ from typing import Protocol
 
 from bridge.crm_settings import SystemOptions
 from bridge.outbox import Outbox, OutboxItem
+from connectors.crm.phone_call import phone_call_body, phone_call_key
 from connectors.dataverse import AlternateKey, RecordId, deterministic_id
-from domain.calls.activity import (
-    external_number,
-    phone_call_activity,
-    phone_call_body,
-    phone_call_key,
-    skip_reason,
-)
+from domain.calls.activity import external_number, phone_call_activity, skip_reason
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallUpdate
 from domain.calls.system_settings import TelephonySystemSettings

@@ -2,7 +2,19 @@
 
 Each error says whether a retry is safe; the outbox and the queues decide what
 to do from the class alone. Every error carries the outside ``system`` it came
-from, the ``operation`` that failed and our own record ``key`` when there is one.
+from, the ``operation`` that failed and our own record ``key`` when there is one::
+
+    ConnectorError
+    ├── NotSentError          never left this host: safe to retry
+    ├── OutcomeUnknownError   sent, no usable answer: reconcile before retrying
+    ├── RateLimitedError      throttled; .retry_after_s
+    ├── UnavailableError      5xx or maintenance: retry with backoff
+    ├── RejectedError         refused for good; .code, .reason
+    ├── AuthError             bad key or token: stop, alert an admin
+    ├── InvalidRequestError   could not be built (bad endpoint setting): fix, then resend
+    └── BadReplyError         a reply we cannot parse; .raw
+
+HTTP transport failures reach this tree through :mod:`connectors.http_errors` only.
 """
 
 from __future__ import annotations
@@ -68,6 +80,12 @@ class RejectedError(ConnectorError):
 
 class AuthError(ConnectorError):
     """Bad key, password or token: stop this connector and alert an admin. Not retry-safe."""
+
+
+class InvalidRequestError(ConnectorError):
+    """The request could not be built or addressed (an endpoint setting that is not a usable URL,
+    a header that cannot go on the wire). Nothing was sent, and a resend fails the same way until
+    an admin fixes the settings or the code is fixed. Not retry-safe."""
 
 
 class BadReplyError(ConnectorError):

@@ -298,7 +298,7 @@ AREA = Area(
 
 
 # Logical names the bridge writes and reads (bridge/call_logger.py, bridge/crm_settings.py,
-# domain/calls/activity.py): kept here so no other layer spells a Dataverse name itself.
+# connectors/crm/phone_call.py): kept here so no other layer spells a Dataverse name itself.
 PHONECALL_KEY_COLUMNS = ("comms_systemkey", "comms_pbxcallid")
 PHONECALL_PARTIES = "phonecall_activity_parties"
 #: Tables an activity party may point at (reference/dataverse.md §4.6); others are kept by address only.

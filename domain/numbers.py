@@ -275,3 +275,26 @@ def _international_prefix(plan: NumberPlan) -> str:
     prefix = metadata.preferred_international_prefix or metadata.international_prefix if metadata else None
     # Some regions list a pattern ("0(?:0|11)"); "00" is the ITU-recommended default.
     return prefix if prefix and prefix.isdigit() else "00"
+
+
+def iran_panel_number(e164: str) -> str:
+    """``+989121234567`` → ``09121234567``; a foreign number → ``00`` + digits, as Iranian SMS panels expect."""
+    digits = e164.lstrip("+")
+    return "0" + digits[2:] if digits.startswith("98") else "00" + digits
+
+
+def e164_from_iran_panel(number: str) -> str:
+    """A number as an Iranian SMS panel reports it (``0912…``, ``98912…``, ``+98…``, ``0098…``, ``912…``)
+    → E.164 when recognisable. Anything else (short codes, alphanumerics) is returned unchanged."""
+    n = number.strip().replace(" ", "").replace("-", "")
+    if n.startswith("+"):
+        return n
+    if n.startswith("00") and n[2:].isdigit():
+        return "+" + n[2:]
+    if n.startswith("98") and len(n) == 12 and n.isdigit():
+        return "+" + n
+    if n.startswith("09") and len(n) == 11 and n.isdigit():
+        return "+98" + n[1:]
+    if n.startswith("9") and len(n) == 10 and n.isdigit():
+        return "+98" + n
+    return n

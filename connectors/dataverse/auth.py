@@ -179,6 +179,8 @@ class MsalTokenProvider:
                     self._drop_cached_tokens(app)
                 result = app.acquire_token_for_client(scopes=self.scopes)
             except requests.RequestException as exc:
+                # Not the shared map (connectors.http_errors): a token request changes nothing on the
+                # server, so whatever the failure, asking again is safe; "not sent" is the class that says so.
                 raise ConnectFailedError(f"cannot reach the token endpoint: {type(exc).__name__}",
                                          operation="token") from None
             except ValueError as exc:

@@ -14,6 +14,7 @@ Every error is a :class:`DataverseError` *and* a member of the connector tree in
     ├── DataverseAuthError     AuthError      token refused (401) or not obtainable
     ├── ConnectFailedError     NotSentError   never left this host: safe to retry
     ├── ResponseLostError      OutcomeUnknownError  sent, no answer: reconcile first
+    ├── RequestNotBuiltError   InvalidRequestError  could not be built (bad URL setting): never sent
     └── BadResponseError       BadReplyError  a reply we cannot parse; .raw kept
 
 Feature X-03 (errors say whether a retry is safe). Codes: reference/dataverse.md §1.7 and §2.
@@ -29,6 +30,7 @@ from connectors.errors import (
     AuthError,
     BadReplyError,
     ConnectorError,
+    InvalidRequestError,
     NotSentError,
     OutcomeUnknownError,
     RateLimitedError,
@@ -108,6 +110,11 @@ class ResponseLostError(DataverseError, OutcomeUnknownError):
 
     Reconcile (read the record back) before resending a non-idempotent request.
     """
+
+
+class RequestNotBuiltError(DataverseError, InvalidRequestError):
+    """The request could not be built (a URL or header requests refuses): nothing was sent,
+    and resending fails the same way. Fix the settings or the code."""
 
 
 class BadResponseError(DataverseError, BadReplyError):

@@ -3,8 +3,9 @@
 Sends each request on the injected ``requests.Session`` with an explicit
 ``(connect, read)`` timeout and the bearer auth, applies the retry policy
 (:mod:`connectors.dataverse.retry`), counts requests, and turns every
-``requests`` exception and every non-2xx reply into a typed
-:mod:`connectors.dataverse.errors` error, chained with ``raise … from``.
+``requests`` exception (through the shared map, :mod:`connectors.http_errors`)
+and every non-2xx reply into a typed :mod:`connectors.dataverse.errors` error,
+chained with ``raise … from``.
 Feature X-03.
 
 Logging: one DEBUG line per request naming the method and the entity set only;
@@ -19,62 +20,38 @@ import time
 from collections.abc import Mapping
 
 import requests
-import urllib3.exceptions
 
 from connectors.dataverse.auth import BearerAuth
 from connectors.dataverse.errors import (
     BadResponseError,
     ConnectFailedError,
     DataverseError,
+    RequestNotBuiltError,
     ResponseLostError,
     ThrottledError,
-    ValidationError,
     error_from_reply,
 )
 from connectors.dataverse.retry import RETRYABLE_STATUSES, RequestStats, RetryPolicy, parse_retry_after
+from connectors.http_errors import TRANSPORT_FAILURES, Fate, transport_error
 
 log = logging.getLogger(__name__)
-
-# requests errors raised before anything was written to the socket.
-_NOT_SENT_CAUSES = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
-                    urllib3.exceptions.ProxyError, urllib3.exceptions.SSLError)
-_INVALID_REQUEST = (requests.exceptions.URLRequired, requests.exceptions.MissingSchema,
-                    requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL,
-                    requests.exceptions.InvalidHeader, requests.exceptions.InvalidJSONError,
-                    requests.exceptions.UnrewindableBodyError)
 
 # An absolute URL of printable ASCII with no spaces can go on the wire exactly as written.
 _VERBATIM_URL = re.compile(r"https?://[\x21-\x7e]+")
 
 
-def translate_exception(exc: requests.RequestException, operation: str) -> DataverseError:
-    """Map a ``requests`` exception to the typed error that says whether a resend is safe."""
-    name = type(exc).__name__
-    if isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.ProxyError
-                  | requests.exceptions.SSLError):
-        return ConnectFailedError(f"could not connect ({name})", operation=operation)
-    if isinstance(exc, requests.exceptions.ConnectionError) and _caused_before_sending(exc):
-        return ConnectFailedError(f"could not connect ({name})", operation=operation)
-    if isinstance(exc, _INVALID_REQUEST):
-        return ValidationError(f"the request could not be built ({name})", operation=operation)
-    if isinstance(exc, requests.exceptions.TooManyRedirects):
-        return BadResponseError(f"unexpected redirects ({name})", operation=operation)
-    return ResponseLostError(f"no usable answer ({name})", operation=operation)
+#: The Dataverse subclass for each fate of the shared map (:mod:`connectors.http_errors`).
+ERROR_CLASSES: dict[Fate, type[DataverseError]] = {
+    Fate.NOT_SENT: ConnectFailedError,
+    Fate.UNKNOWN: ResponseLostError,
+    Fate.UNBUILDABLE: RequestNotBuiltError,
+    Fate.BAD_REPLY: BadResponseError,
+}
 
 
-def _caused_before_sending(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, _NOT_SENT_CAUSES):
-            return True
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return False
+def translate_exception(exc: BaseException, operation: str) -> DataverseError:
+    """Map a transport failure to the typed error that says whether a resend is safe."""
+    return transport_error(exc, classes=ERROR_CLASSES, operation=operation)
 
 
 def loggable_target(url: str, api_url: str) -> str:
@@ -109,7 +86,7 @@ class Transport:
         while True:
             try:
                 response = self._send_once(method, url, headers, body, target)
-            except requests.RequestException as exc:
+            except TRANSPORT_FAILURES as exc:
                 error = translate_exception(exc, operation)
                 if self._may_retry_failure(error, idempotent, attempt):
                     self._wait(self.retry.backoff_s(attempt), attempt, target, type(error).__name__)
@@ -135,7 +112,7 @@ class Transport:
                 prepared.url = url
             options = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
             response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False, **options)
-        except requests.RequestException:
+        except TRANSPORT_FAILURES:
             self.stats.add(requests=1)
             raise
         self.stats.add(requests=1 + len(response.history),

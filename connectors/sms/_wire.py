@@ -4,7 +4,8 @@ Each provider's ``_call`` goes through :class:`Wire` (HTTP) or
 :meth:`Wire.translating` (zeep), then maps its own envelope and codes. The
 split matters (SMS-10, DESIGN principle 2): a failure before the request left
 this host is ``NotSentError`` (resend freely); anything after is
-``OutcomeUnknownError`` (reconcile first). Exceptions whose text carries a
+``OutcomeUnknownError`` (reconcile first). Which is which is decided by the one
+map every HTTP connector shares, :mod:`connectors.http_errors`. Exceptions whose text carries a
 secret (Kavenegar's key lives in the URL path) are chained through a scrubbed
 copy so no traceback prints the key.
 """
@@ -12,31 +13,25 @@ copy so no traceback prints the key.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, TypeVar
 
 import requests
-import urllib3.exceptions
 
 from connectors.errors import (
+    AuthError,
     BadReplyError,
     ConnectorError,
-    NotSentError,
-    OutcomeUnknownError,
     RateLimitedError,
+    RejectedError,
     UnavailableError,
 )
+from connectors.http_errors import ERROR_CLASSES, TRANSPORT_FAILURES, transport_error
 
 T = TypeVar("T")
-
-_NEVER_CONNECTED = (
-    urllib3.exceptions.NewConnectionError,
-    urllib3.exceptions.ConnectTimeoutError,
-    urllib3.exceptions.NameResolutionError,
-)
 
 
 class ScrubbedCause(Exception):
@@ -74,18 +69,8 @@ class Wire:
             yield
         except ConnectorError:
             raise
-        except requests.exceptions.ConnectTimeout as exc:
-            self.fail(NotSentError("connect timed out; nothing was sent", **context), exc)
-        except requests.exceptions.ReadTimeout as exc:
-            self.fail(OutcomeUnknownError("no answer in time; the request may have been processed", **context), exc)
-        except requests.exceptions.ConnectionError as exc:
-            if _never_connected(exc):
-                self.fail(NotSentError("could not connect; nothing was sent", **context), exc)
-            self.fail(OutcomeUnknownError("connection broke after sending; outcome unknown", **context), exc)
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
-            self.fail(NotSentError("the configured endpoint address is not a usable URL", **context), exc)
-        except requests.exceptions.RequestException as exc:
-            self.fail(OutcomeUnknownError(f"transport failure ({type(exc).__name__})", **context), exc)
+        except TRANSPORT_FAILURES as exc:
+            self.fail(transport_error(exc, classes=ERROR_CLASSES, **context), exc)
 
     def fail(self, error: ConnectorError, cause: BaseException) -> NoReturn:
         """Raise ``error`` chained to ``cause``, or to a scrubbed copy if ``cause`` shows a secret."""
@@ -122,11 +107,39 @@ class Wire:
             raise self.bad_reply("reply is not JSON", response.content, operation, key) from exc
 
 
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, _NEVER_CONNECTED)
+@dataclass(frozen=True)
+class StatusCodes:
+    """One provider's documented application status codes: plain-language reasons and what each kind means.
+
+    ``auth`` codes stop the account (``AuthError``), ``throttle`` codes slow it down
+    (``RateLimitedError``), ``down`` codes mean try later (``UnavailableError``); any
+    other code is a refusal (``RejectedError`` carrying the code and the reason).
+    """
+
+    provider: str
+    reasons: Mapping[int, str]
+    auth: Container[int] = frozenset()
+    throttle: Container[int] = frozenset()
+    down: Container[int] = frozenset()
+    undocumented: str = "status"
+
+    def reason(self, code: int) -> str:
+        """The documented reason for ``code``, or a sentence saying it is undocumented."""
+        return self.reasons.get(code, f"undocumented {self.provider} {self.undocumented} {code}")
+
+    def error(self, code: int, *, system: str, operation: str, key: str | None, reason: str | None = None,
+              retry_after_s: float | None = None) -> ConnectorError:
+        """The error for a failed call that returned ``code``; ``reason`` overrides the table's words."""
+        reason = reason or self.reason(code)
+        message = f"{self.provider} {code}: {reason}"
+        context = {"system": system, "operation": operation, "key": key}
+        if code in self.auth:
+            return AuthError(message, **context)
+        if code in self.throttle:
+            return RateLimitedError(message, retry_after_s=retry_after_s, **context)
+        if code in self.down:
+            return UnavailableError(message, **context)
+        return RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def raise_for_transport_status(response: requests.Response, system: str, operation: str, key: str | None) -> None:
@@ -145,31 +158,6 @@ def retry_after_s(headers: Mapping[str, str]) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def national_ir(e164: str) -> str:
-    """``+989121234567`` → ``09121234567``; a foreign number → ``00`` + digits, as Iranian panels expect."""
-    digits = e164.lstrip("+")
-    return "0" + digits[2:] if digits.startswith("98") else "00" + digits
-
-
-def e164_from_ir(number: str) -> str:
-    """A number as an Iranian panel reports it (``0912…``, ``98912…``, ``+98…``, ``0098…``) → E.164 when recognisable.
-
-    Anything else (short codes, alphanumerics) is returned unchanged.
-    """
-    n = number.strip().replace(" ", "").replace("-", "")
-    if n.startswith("+"):
-        return n
-    if n.startswith("00") and n[2:].isdigit():
-        return "+" + n[2:]
-    if n.startswith("98") and len(n) == 12 and n.isdigit():
-        return "+" + n
-    if n.startswith("09") and len(n) == 11 and n.isdigit():
-        return "+98" + n[1:]
-    if n.startswith("9") and len(n) == 10 and n.isdigit():
-        return "+98" + n
-    return n
 
 
 def ci_get(mapping: Mapping[str, Any], name: str, default: Any = None) -> Any:

@@ -34,18 +34,19 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError
 from connectors.settings import Secret
 from connectors.sms._wire import (
+    StatusCodes,
     Wire,
     ci_get,
     ci_require,
     decimal,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -77,9 +78,8 @@ STATUS_REASONS: dict[int, str] = {
     1014: "this sender line may not send links",
     1015: "the web-service password has expired",
 }
-AUTH_CODES = frozenset({1015})
-THROTTLE_CODES = frozenset({429, 1009, 1013})
-DOWN_CODES = frozenset({1004})
+STATUS_CODES = StatusCodes("Asanak", STATUS_REASONS, auth=frozenset({1015}), throttle=frozenset({429, 1009, 1013}),
+                           down=frozenset({1004, *range(500, 600)}))
 
 #: ``msgstatus`` values we can name; Asanak's table also has -1, 1, 2, 4, 5, 7-13 (meanings UNCONFIRMED).
 DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
@@ -124,7 +124,7 @@ class AsanakProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "source": source,
-            "destination": ",".join(national_ir(sms.to) for sms in batch),
+            "destination": ",".join(iran_panel_number(sms.to) for sms in batch),
             "message": batch[0].text,
             "send_to_blacklist": int(self._settings.send_to_blacklist),
         }
@@ -172,21 +172,9 @@ class AsanakProvider:
             # 1008 on a 401 is Asanak's answer to a wrong username or password.
             if response.status_code == 401:
                 raise AuthError(f"Asanak {code}: the username or password is not valid", **context)
-            self._raise_for(code, method, key)
+            raise STATUS_CODES.error(code, system=SYSTEM, operation=method, key=key)
         log.debug("asanak %s ok", method, extra=context)
         return body.get("data")
-
-    def _raise_for(self, code: int, method: str, key: str | None) -> None:
-        reason = STATUS_REASONS.get(code, f"undocumented Asanak status {code}")
-        context = {"system": SYSTEM, "operation": method, "key": key}
-        message = f"Asanak {code}: {reason}"
-        if code in AUTH_CODES:
-            raise AuthError(message, **context)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, **context)
-        if code in DOWN_CODES or 500 <= code < 600:
-            raise UnavailableError(message, **context)
-        raise RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def _meta_status(body: Any) -> int:

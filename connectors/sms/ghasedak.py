@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -33,19 +34,19 @@ from zoneinfo import ZoneInfo
 import requests
 from pydantic import Field
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError
 from connectors.settings import Secret
 from connectors.sms._wire import (
+    StatusCodes,
     Wire,
     ci_get,
     ci_require,
     decimal,
-    e164_from_ir,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -88,6 +89,9 @@ DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
     17: (DeliveryStatus.QUEUED, "processing"),
 }
 BY_MESSAGE_ID, BY_CLIENT_REFERENCE = 1, 2
+#: ``statusCode`` follows HTTP; Ghasedak's ``message`` gives the reason, so no table of words.
+STATUS_CODES = StatusCodes("Ghasedak", {}, auth=frozenset({401, 403}), throttle=frozenset({429}),
+                           down=range(500, sys.maxsize))
 
 
 class GhasedakSettings(ProviderSettings):
@@ -185,7 +189,7 @@ class GhasedakProvider:
         line = sms.sender or self._settings.default_sender
         if not line:
             raise ValueError("Ghasedak needs a line number: set default_sender or the message's sender")
-        return {"lineNumber": line, "receptor": national_ir(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
+        return {"lineNumber": line, "receptor": iran_panel_number(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
 
     def _status(self, ids: Sequence[str], id_type: int) -> list[DeliveryReport]:
         data = self._call("GET", "CheckSmsStatus", params={"Ids": ",".join(ids), "Type": id_type})
@@ -204,13 +208,7 @@ class GhasedakProvider:
         ok, code, message = self._wire.parse(operation, body, _envelope, key)
         if not ok:
             reason = message or f"Ghasedak refused the request (status {code})"
-            if code in (401, 403):
-                raise AuthError(f"Ghasedak {code}: {reason}", **context)
-            if code == 429:
-                raise RateLimitedError(f"Ghasedak {code}: {reason}", **context)
-            if code >= 500:
-                raise UnavailableError(f"Ghasedak {code}: {reason}", **context)
-            raise RejectedError(f"Ghasedak {code}: {reason}", code=str(code), reason=reason, **context)
+            raise STATUS_CODES.error(code, system=SYSTEM, operation=operation, key=key, reason=reason)
         data = ci_get(body, "data")
         if data is None:
             raise self._wire.bad_reply("successful reply without data", response.content, operation, key)
@@ -254,7 +252,7 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     received = ci_get(row, "receiveDate")
     stamp = datetime.fromisoformat(received) if received else None
     return InboundSms(
-        provider_id=str(ci_require(row, "id")), sender=e164_from_ir(str(ci_require(row, "sender"))),
+        provider_id=str(ci_require(row, "id")), sender=e164_from_iran_panel(str(ci_require(row, "sender"))),
         line=str(ci_require(row, "lineNumber")), text=str(ci_require(row, "message")),
         received_at=stamp.replace(tzinfo=TEHRAN) if stamp and stamp.tzinfo is None else stamp,
     )

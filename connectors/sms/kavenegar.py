@@ -32,16 +32,19 @@ import requests
 from pydantic import Field
 
 from connectors.errors import (
-    AuthError,
     BadReplyError,
     ConnectorError,
-    RateLimitedError,
-    RejectedError,
-    UnavailableError,
 )
 from connectors.settings import Secret
-from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
+from connectors.sms._wire import (
+    StatusCodes,
+    Wire,
+    decimal,
+    raise_for_transport_status,
+    rows,
+)
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -89,9 +92,8 @@ STATUS_REASONS: dict[int, str] = {
     501: "the account can only send test messages to its owner's number",
     607: "the tag name is not valid",
 }
-AUTH_CODES = frozenset({401, 403, 407, 416})
-THROTTLE_CODES = frozenset({429, 451})
-DOWN_CODES = frozenset({402, 409})
+STATUS_CODES = StatusCodes("Kavenegar", STATUS_REASONS, auth=frozenset({401, 403, 407, 416}),
+                           throttle=frozenset({429, 451}), down=frozenset({402, 409}))
 
 #: Delivery status codes (kavenegar-dotnet MessageStatus, reference/sms.md §1.3).
 DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
@@ -139,7 +141,7 @@ class KavenegarProvider:
         senders = {self._sender(sms) for sms in batch}
         if len(texts) == 1 and len(senders) == 1:
             form = {
-                "receptor": ",".join(national_ir(sms.to) for sms in batch),
+                "receptor": ",".join(iran_panel_number(sms.to) for sms in batch),
                 "message": batch[0].text,
                 "localid": ",".join(sms.our_id for sms in batch),
             }
@@ -149,7 +151,7 @@ class KavenegarProvider:
             entries = self._call("sms/send", form, key=key)
         else:
             form = {
-                "receptor": json.dumps([national_ir(sms.to) for sms in batch]),
+                "receptor": json.dumps([iran_panel_number(sms.to) for sms in batch]),
                 "sender": json.dumps([self._sender(sms) or "" for sms in batch]),
                 "message": json.dumps([sms.text for sms in batch], ensure_ascii=False),
                 "localmessageids": ",".join(sms.our_id for sms in batch),
@@ -229,21 +231,9 @@ class KavenegarProvider:
             raise_for_transport_status(response, SYSTEM, method, key)
             raise self._wire.bad_reply("reply is not a Kavenegar envelope", response.content, method, key) from exc
         if code != 200:
-            self._raise_for(code, method, key)
+            raise STATUS_CODES.error(code, system=SYSTEM, operation=method, key=key)
         log.debug("kavenegar %s ok", method, extra={"system": SYSTEM, "operation": method, "key": key})
         return body.get("entries")
-
-    def _raise_for(self, code: int, method: str, key: str | None) -> None:
-        reason = STATUS_REASONS.get(code, f"undocumented Kavenegar status {code}")
-        context = {"system": SYSTEM, "operation": method, "key": key}
-        message = f"Kavenegar {code}: {reason}"
-        if code in AUTH_CODES:
-            raise AuthError(message, **context)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, **context)
-        if code in DOWN_CODES:
-            raise UnavailableError(message, **context)
-        raise RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def _cost(entry: Mapping[str, Any]) -> Decimal | None:
@@ -262,7 +252,7 @@ def _report(entry: Mapping[str, Any]) -> DeliveryReport:
 def _inbound(entry: Mapping[str, Any]) -> InboundSms:
     stamp = entry.get("date")
     return InboundSms(
-        provider_id=str(entry["messageid"]), sender=e164_from_ir(str(entry["sender"])),
+        provider_id=str(entry["messageid"]), sender=e164_from_iran_panel(str(entry["sender"])),
         line=str(entry["receptor"]), text=str(entry.get("message", "")),
         received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp is not None else None,
     )
@@ -344,4 +334,4 @@ def parse_inbound_push(body: bytes) -> list[WebhookItem]:
     if not fields.get("from") or "message" not in fields:
         raise BadReplyError("push lacks 'from' or 'message'", raw=body, system=SYSTEM, operation="webhook")
     provider_id = fields.get("messageid") or f"{fields['from']}:{fields.get('to', '')}:{fields['message']}"
-    return [InboundSms(provider_id, e164_from_ir(fields["from"]), fields.get("to", ""), fields["message"])]
+    return [InboundSms(provider_id, e164_from_iran_panel(fields["from"]), fields.get("to", ""), fields["message"])]

@@ -32,12 +32,13 @@ from typing import Any, ClassVar
 import requests
 from pydantic import Field
 
-from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir
+from connectors.sms._wire import Wire, decimal
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
-from connectors.sms.kavenegar import AUTH_CODES, DELIVERY_STATUSES, DOWN_CODES, STATUS_REASONS, THROTTLE_CODES
+from connectors.sms.kavenegar import DELIVERY_STATUSES, STATUS_CODES
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -98,7 +99,7 @@ class KavenegarSoapProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         reply = self._call("SendArrayByApikey", self._service.SendArrayByApikey, key,
                            sender=self._strings(senders), message=self._strings([sms.text for sms in batch]),
-                           receptor=self._strings([national_ir(sms.to) for sms in batch]), unixdate=0,
+                           receptor=self._strings([iran_panel_number(sms.to) for sms in batch]), unixdate=0,
                            msgmode=self._ints([FLASH if sms.flash else NORMAL for sms in batch]))
         ids = self._wire.parse("SendArrayByApikey", reply, lambda r: _ints(r, "SendArrayByApikeyResult", "long"), key)
         if len(ids) != len(batch):
@@ -153,7 +154,7 @@ class KavenegarSoapProvider:
             reply = method(apikey=self._settings.api_key.reveal(), status=0, statusmessage="", **arguments)
         status = self._wire.parse(operation, reply, lambda r: int(r["status"]), key)
         if status != 200:
-            raise _error_for(status, operation, key)
+            raise STATUS_CODES.error(status, system=SYSTEM, operation=operation, key=key)
         log.debug("kavenegar soap %s ok", operation, extra={"system": SYSTEM, "operation": operation, "key": key})
         return reply
 
@@ -172,19 +173,6 @@ def _inbound_rows(reply: Any) -> list[InboundSms]:
     return [_inbound(row) for row in _array(reply, "ReceiveByApikeyResult", "ApiReceive")]
 
 
-def _error_for(code: int, operation: str, key: str | None) -> ConnectorError:
-    reason = STATUS_REASONS.get(code, f"undocumented Kavenegar status {code}")
-    context = {"system": SYSTEM, "operation": operation, "key": key}
-    message = f"Kavenegar {code}: {reason}"
-    if code in AUTH_CODES:
-        return AuthError(message, **context)
-    if code in THROTTLE_CODES:
-        return RateLimitedError(message, **context)
-    if code in DOWN_CODES:
-        return UnavailableError(message, **context)
-    return RejectedError(message, code=str(code), reason=reason, **context)
-
-
 def _receipt(sms: OutgoingSms, message_id: int) -> SendReceipt:
     parts = count_segments(sms.text).parts
     if message_id <= 0:
@@ -198,6 +186,6 @@ def _inbound(row: Any) -> InboundSms:
     if not sender or not line:
         raise KeyError("sender or receptor")
     return InboundSms(
-        provider_id=str(int(row["messageid"])), sender=e164_from_ir(str(sender)), line=str(line),
+        provider_id=str(int(row["messageid"])), sender=e164_from_iran_panel(str(sender)), line=str(line),
         text=str(row["message"] or ""), received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp else None,
     )

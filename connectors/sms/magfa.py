@@ -34,19 +34,19 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._wire import (
+    StatusCodes,
     Wire,
     ci_get,
     ci_require,
     decimal,
-    e164_from_ir,
-    national_ir,
     raise_for_transport_status,
     rows,
 )
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -101,9 +101,8 @@ STATUS_REASONS: dict[int, str] = {
     109: "the encodings array differs in length from the recipients",
     110: "the checking ids array differs in length from the recipients",
 }
-AUTH_CODES = frozenset({16, 17, 18, 19, 22, 29})
-THROTTLE_CODES = frozenset({8})
-DOWN_CODES = frozenset({15, 23})
+STATUS_CODES = StatusCodes("Magfa", STATUS_REASONS, auth=frozenset({16, 17, 18, 19, 22, 29}), throttle=frozenset({8}),
+                           down=frozenset({15, 23}))
 BLOCKED_CODES = frozenset({27, 28, 33})
 UNKNOWN_ID = 24
 
@@ -149,7 +148,7 @@ class MagfaProvider:
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
         if not receipt.is_accepted:
-            raise _error_for(int(receipt.code or 0), "send", sms.our_id)
+            raise STATUS_CODES.error(int(receipt.code or 0), system=SYSTEM, operation="send", key=sms.our_id)
         return receipt
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
@@ -161,7 +160,7 @@ class MagfaProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "senders": senders,
-            "recipients": [national_ir(sms.to) for sms in batch],
+            "recipients": [iran_panel_number(sms.to) for sms in batch],
             "messages": [sms.text for sms in batch],
             "uids": [magfa_uid(sms.our_id) for sms in batch],
         }
@@ -225,7 +224,7 @@ class MagfaProvider:
         body = self._wire.json(response, operation, key)
         status = self._wire.parse(operation, body, _status_of, key)
         if status != 0:
-            raise _error_for(status, operation, key)
+            raise STATUS_CODES.error(status, system=SYSTEM, operation=operation, key=key)
         log.debug("magfa %s ok", operation, extra={"system": SYSTEM, "operation": operation, "key": key})
         return body
 
@@ -239,24 +238,11 @@ def _status_of(body: Any) -> int:
     return int(status)
 
 
-def _error_for(code: int, operation: str, key: str | None) -> ConnectorError:
-    reason = STATUS_REASONS.get(code, f"undocumented Magfa status {code}")
-    context = {"system": SYSTEM, "operation": operation, "key": key}
-    message = f"Magfa {code}: {reason}"
-    if code in AUTH_CODES:
-        return AuthError(message, **context)
-    if code in THROTTLE_CODES:
-        return RateLimitedError(message, **context)
-    if code in DOWN_CODES:
-        return UnavailableError(message, **context)
-    return RejectedError(message, code=str(code), reason=reason, **context)
-
-
 def _receipt(sms: OutgoingSms, item: Mapping[str, Any]) -> SendReceipt:
     code = _status_of(item)
     if code != 0:
         status = DeliveryStatus.BLOCKED if code in BLOCKED_CODES else DeliveryStatus.FAILED
-        reason = STATUS_REASONS.get(code, f"undocumented Magfa status {code}")
+        reason = STATUS_CODES.reason(code)
         return SendReceipt(sms.our_id, None, status, count_segments(sms.text).parts, code=str(code), reason=reason)
     parts = ci_get(item, "parts")
     tariff = ci_get(item, "tariff")
@@ -289,4 +275,4 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     date = ci_get(row, "date")
     # The reply has no message id: derive a stable one so a message fetched twice is recognised.
     fingerprint = hashlib.sha256(f"{sender}\x1f{line}\x1f{date}\x1f{text}".encode()).hexdigest()[:24]
-    return InboundSms(f"magfa-{fingerprint}", e164_from_ir(sender), line, text, _stamp(date))
+    return InboundSms(f"magfa-{fingerprint}", e164_from_iran_panel(sender), line, text, _stamp(date))

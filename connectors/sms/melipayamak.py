@@ -42,11 +42,12 @@ import requests
 from pydantic import Field
 from zeep.helpers import serialize_object
 
-from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError, ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import Wire, ci_get, decimal, national_ir, raise_for_transport_status
+from connectors.sms._wire import StatusCodes, Wire, ci_get, decimal, raise_for_transport_status
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -82,9 +83,8 @@ SEND_REASONS: dict[int, str] = {
     35: "the recipient is on the telecom blacklist",
     -10: "the template variables contain a link",
 }
-AUTH_CODES = frozenset({0, 10, 12})
-THROTTLE_CODES = frozenset({3, 4})
-DOWN_CODES = frozenset({6})
+SEND_CODES = StatusCodes("Melipayamak", SEND_REASONS, auth=frozenset({0, 10, 12}), throttle=frozenset({3, 4}),
+                         down=frozenset({6}), undocumented="return value")
 BLOCKED_CODES = frozenset({35})
 #: A recId is a large positive number; anything at or below this is a return code.
 MAX_RETURN_CODE = 100
@@ -127,16 +127,7 @@ def delivery_report(provider_id: str, code: int) -> DeliveryReport:
 
 def send_refusal(code: int, operation: str, key: str | None) -> ConnectorError:
     """The error for a payamak-panel send return code (shared with the SOAP kind)."""
-    reason = SEND_REASONS.get(code, f"undocumented Melipayamak return value {code}")
-    context = {"system": SYSTEM, "operation": operation, "key": key}
-    message = f"Melipayamak {code}: {reason}"
-    if code in AUTH_CODES:
-        return AuthError(message, **context)
-    if code in THROTTLE_CODES:
-        return RateLimitedError(message, **context)
-    if code in DOWN_CODES:
-        return UnavailableError(message, **context)
-    return RejectedError(message, code=str(code), reason=reason, **context)
+    return SEND_CODES.error(code, system=SYSTEM, operation=operation, key=key)
 
 
 def is_return_code(value: int) -> bool:
@@ -174,7 +165,7 @@ class MelipayamakProvider:
         if not sender:
             raise ValueError("Melipayamak needs a line number: set default_sender or the message's sender")
         flash = "true" if sms.flash else "false"
-        form = {"to": national_ir(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
+        form = {"to": iran_panel_number(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
         value = self._call("SendSMS", form, key=sms.our_id)
         rec_id = self._wire.parse("SendSMS", value, int, sms.our_id)
         if rec_id in SEND_REASONS:

@@ -34,7 +34,7 @@ from pydantic import Field
 from connectors.errors import AuthError, RateLimitedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import Wire, decimal, national_ir
+from connectors.sms._wire import Wire, decimal
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
 from connectors.sms.melipayamak import (
     BLOCKED_CODES,
@@ -45,6 +45,7 @@ from connectors.sms.melipayamak import (
     is_return_code,
     send_refusal,
 )
+from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -107,7 +108,7 @@ class MelipayamakSoapProvider:
             raise ValueError("Melipayamak needs a line number: set default_sender or the message's sender")
         key = first.our_id if len(batch) == 1 else None
         reply = self._call("SendSimpleSMS", self._service.SendSimpleSMS, key, **self._credentials(),
-                           to=self._array_of_string([national_ir(sms.to) for sms in batch]),
+                           to=self._array_of_string([iran_panel_number(sms.to) for sms in batch]),
                            **{"from": sender}, text=first.text, isflash=first.flash)
         values = self._wire.parse("SendSimpleSMS", reply, lambda r: [int(v) for v in _listed(r)], key)
         self._raise_for_call_failure(values, len(batch), key)

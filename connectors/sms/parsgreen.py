@@ -27,8 +27,9 @@ import requests
 from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import Wire, decimal, national_ir
+from connectors.sms._wire import Wire, decimal
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -94,7 +95,7 @@ class ParsgreenProvider:
         first = batch[0]
         key = first.our_id if len(batch) == 1 else None
         sender = first.sender or self._settings.default_sender or ""
-        recipients = self._array_of_string([national_ir(sms.to) for sms in batch])
+        recipients = self._array_of_string([iran_panel_number(sms.to) for sms in batch])
         reply = self._call("SendGroupSMS", self._send_service.SendGroupSMS, key, signature=self._signature(),
                            **{"from": sender}, to=recipients, text=first.text, isFlash=first.flash, udh="",
                            success=0, retStr=self._array_of_string([]))

@@ -38,8 +38,9 @@ from lxml import etree
 
 from connectors.errors import AuthError, BadReplyError, RejectedError
 from connectors.settings import Secret
-from connectors.sms._wire import Wire, decimal, e164_from_ir, raise_for_transport_status
+from connectors.sms._wire import Wire, decimal, raise_for_transport_status
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -229,7 +230,7 @@ def _inbound(batch: etree._Element) -> InboundSms:
     if not provider_id or not sender or text is None:
         raise KeyError("batchID, origAddr or message")
     return InboundSms(
-        provider_id, e164_from_ir(sender), (batch.findtext(".//destNumber") or "").strip(),
+        provider_id, e164_from_iran_panel(sender), (batch.findtext(".//destNumber") or "").strip(),
         decode_text(text, batch.findtext(".//dcs")), _stamp(batch.findtext(".//time")),
     )
 

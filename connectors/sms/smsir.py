@@ -31,10 +31,17 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.errors import AuthError, RateLimitedError, RejectedError, UnavailableError
+from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
-from connectors.sms._wire import Wire, decimal, e164_from_ir, national_ir, raise_for_transport_status, rows
+from connectors.sms._wire import (
+    StatusCodes,
+    Wire,
+    decimal,
+    raise_for_transport_status,
+    rows,
+)
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
     DeliveryReport,
@@ -83,9 +90,8 @@ STATUS_REASONS: dict[int, str] = {
     119: "the account's plan must be upgraded",
     123: "the line needs to be activated",
 }
-AUTH_CODES = frozenset({10, 11, 12, 13, 14})
-THROTTLE_CODES = frozenset({20})
-DOWN_CODES = frozenset({0})
+STATUS_CODES = StatusCodes("SMS.ir", STATUS_REASONS, auth=frozenset({10, 11, 12, 13, 14}), throttle=frozenset({20}),
+                           down=frozenset({0}))
 
 #: ``deliveryState`` values (reference/sms.md §3).
 DELIVERY_STATES: dict[int, DeliveryStatus] = {
@@ -133,7 +139,7 @@ class SmsIrProvider:
         if len(lines) != 1 or None in lines:
             raise ValueError("SMS.ir sends one batch from one line; set default_sender or the same sender on each")
         (line,) = lines
-        mobiles = [national_ir(sms.to) for sms in batch]
+        mobiles = [iran_panel_number(sms.to) for sms in batch]
         texts = [sms.text for sms in batch]
         if len(set(texts)) == 1:
             payload = {"lineNumber": _line(line), "messageText": texts[0], "mobiles": mobiles, "sendDateTime": None}
@@ -204,20 +210,8 @@ class SmsIrProvider:
         body = self._wire.json(response, path, key)
         status = self._wire.parse(path, body, lambda b: int(b["status"]), key)
         if status != 1:
-            self._raise_for(status, path, key)
+            raise STATUS_CODES.error(status, system=SYSTEM, operation=path, key=key)
         return body.get("data")
-
-    def _raise_for(self, code: int, operation: str, key: str | None) -> None:
-        reason = STATUS_REASONS.get(code, f"undocumented SMS.ir status {code}")
-        context = {"system": SYSTEM, "operation": operation, "key": key}
-        message = f"SMS.ir {code}: {reason}"
-        if code in AUTH_CODES:
-            raise AuthError(message, **context)
-        if code in THROTTLE_CODES:
-            raise RateLimitedError(message, **context)
-        if code in DOWN_CODES:
-            raise UnavailableError(message, **context)
-        raise RejectedError(message, code=str(code), reason=reason, **context)
 
 
 def _line(line: str) -> int | str:
@@ -261,7 +255,7 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     if not isinstance(row["messageText"], str):
         raise TypeError("messageText is not text")
     return InboundSms(
-        provider_id=str(int(provider_id)), sender=e164_from_ir(str(row["mobile"])), line=str(row["number"]),
+        provider_id=str(int(provider_id)), sender=e164_from_iran_panel(str(row["mobile"])), line=str(row["number"]),
         text=str(row["messageText"]), received_at=_stamp(row.get("receivedDateTime")),
     )
 

@@ -1,14 +1,12 @@
 """A call record as a phone-call activity: what the bridge upserts into Dataverse (CALL-01, -02, -04, -07, -08, -11,
 -12, -13, -15, -18, -27).
 
-Two pure steps. :func:`phone_call_activity` decides what the activity says:
-the subject, the direction, the normalised number, who the other party is
-(the record the number matched, or only the number so an agent can convert it
-later, CALL-11), who took the call (the extension's user, also the owner), the
-line / extension / system rows, the outcome and times. :func:`phone_call_body`
-renders it as the Web API upsert body (reference/dataverse.md §1.4, §4.6), sent
-by the alternate key :func:`phone_call_key` (system key + PBX call id), so a
-replayed call updates its activity instead of duplicating it.
+:func:`phone_call_activity` decides what the activity says: the subject, the
+direction, the normalised number, who the other party is (the record the
+number matched, or only the number so an agent can convert it later, CALL-11),
+who took the call (the extension's user, also the owner), the line / extension
+/ system rows, the outcome and times. Rendering it as a Dataverse row is the
+adapter's job (:mod:`connectors.crm.phone_call`).
 
 :func:`skip_reason` says why a call is never logged: an internal call, a
 number shorter than the plan's minimum (CALL-13), a hidden extension (CALL-27).
@@ -24,11 +22,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-import dataverse_schema
-from dataverse_schema import telephony as names
-from dataverse_schema.model import option_value
 from domain.calls.events import Direction
 from domain.calls.record import CallOutcome, CallRecord
 from domain.calls.subject import call_subject
@@ -36,10 +30,8 @@ from domain.calls.system_settings import TelephonySystemSettings
 from domain.number_index import Match, RecordRef
 from domain.numbers import NumberKind, PhoneNumber, normalise
 
-DESCRIPTION_MAX = 2000
 IVR_DATA_MAX = 500
 RAW_NUMBER_MAX = 100
-PARTY_ADDRESS_MAX = 320
 
 
 class MatchResult(enum.Enum):
@@ -82,7 +74,7 @@ class MatchedRecord:
 
 @dataclass(frozen=True)
 class PhoneCallActivity:
-    """Everything the phone-call activity of one call says, before it becomes a request body.
+    """Everything the phone-call activity of one call says, before an adapter renders it.
 
     ``number`` is E.164 (or the raw number when it could not be normalised);
     ``user_id`` is the systemuser answering the extension: the internal party
@@ -181,140 +173,6 @@ def phone_call_activity(
     )
 
 
-def phone_call_key(record: CallRecord) -> dict[str, str]:
-    """The alternate-key columns and values the activity is upserted by (DESIGN principle 2)."""
-    return dict(zip(names.PHONECALL_KEY_COLUMNS, (record.system, record.call_id), strict=True))
-
-
-def phone_call_body(
-    activity: PhoneCallActivity,
-    *,
-    entity_sets: Mapping[str, str] | None = None,
-    include_description: bool = True,
-) -> dict[str, Any]:
-    """The Web API upsert body of ``activity``.
-
-    ``entity_sets`` maps matched tables to their entity sets (custom matched
-    tables must be listed; the suite's known tables are found in the schema
-    registry). A record in a table with no known entity set is named in the
-    description but not bound. ``include_description``: the description is
-    where agents type notes during a call (CALL-18), so it is written only with
-    a call's first upsert.
-    """
-    body: dict[str, Any] = {
-        "subject": activity.subject,
-        "directioncode": activity.is_outgoing,
-        "phonenumber": activity.number,
-        "comms_rawnumber": activity.raw_number,
-        "comms_linenumber": activity.line,
-        "comms_extensionnumber": activity.extension,
-        "comms_answered": activity.answered,
-        "comms_matchresult": _choice(activity.match_result),
-        "comms_ringseconds": activity.ring_seconds,
-        "comms_talkseconds": activity.talk_seconds,
-        "comms_queue": activity.queue,
-        "comms_ivrdata": activity.ivr_data,
-        "scheduledstart": activity.started_at,
-        "actualstart": activity.answered_at or activity.started_at,
-    }
-    if activity.answered_at is not None:
-        body["comms_answeredon"] = activity.answered_at
-    parties = _parties(activity, entity_sets or {})
-    if parties:
-        body[names.PHONECALL_PARTIES] = parties
-    body.update(_binds(activity, entity_sets or {}))
-    if include_description and activity.also_matched:
-        body["description"] = _description(activity)
-    if activity.is_completed:
-        body.update(_completion(activity))
-    return body
-
-
-def _completion(activity: PhoneCallActivity) -> dict[str, Any]:
-    status = names.PHONECALL_STATUS_MADE if activity.is_outgoing else names.PHONECALL_STATUS_RECEIVED
-    completion: dict[str, Any] = {
-        "actualend": activity.ended_at,
-        "scheduledend": activity.ended_at,
-        "actualdurationminutes": activity.duration_minutes,
-        "statecode": names.PHONECALL_STATE_COMPLETED,
-        "statuscode": status,
-    }
-    if activity.result is not None:
-        completion["comms_callresult"] = _choice(activity.result)
-    return completion
-
-
-def _parties(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> list[dict[str, Any]]:
-    external = _external_party(activity, entity_sets)
-    internal = _user_party(activity.user_id)
-    sender, recipient = (internal, external) if activity.is_outgoing else (external, internal)
-    parties = []
-    if sender is not None:
-        parties.append({**sender, "participationtypemask": names.PARTY_SENDER})
-    if recipient is not None:
-        parties.append({**recipient, "participationtypemask": names.PARTY_TO_RECIPIENT})
-    return parties
-
-
-def _external_party(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> dict[str, Any] | None:
-    matched = activity.matched
-    if matched is not None and matched.ref.table in names.PHONECALL_PARTY_TABLES:
-        entity_set = _entity_set(matched.ref.table, entity_sets)
-        if entity_set is not None:
-            party = {f"partyid_{matched.ref.table}@odata.bind": f"/{entity_set}({matched.ref.record_id})"}
-            if activity.number:
-                party["addressused"] = activity.number[:PARTY_ADDRESS_MAX]
-            return party
-    if activity.number:
-        # An unknown caller is kept by number alone, so an agent can convert the call later (CALL-11).
-        return {"addressused": activity.number[:PARTY_ADDRESS_MAX]}
-    return None
-
-
-def _user_party(user_id: str | None) -> dict[str, Any] | None:
-    if not user_id:
-        return None
-    return {"partyid_systemuser@odata.bind": f"/{_entity_set('systemuser', {})}({user_id})"}
-
-
-def _binds(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> dict[str, str]:
-    binds: dict[str, str] = {}
-    matched = activity.matched
-    if matched is not None:
-        entity_set = _entity_set(matched.ref.table, entity_sets)
-        if entity_set is not None:
-            binds[f"regardingobjectid_{matched.ref.table}_phonecall@odata.bind"] = (
-                f"/{entity_set}({matched.ref.record_id})")
-    if activity.user_id:
-        binds["ownerid@odata.bind"] = f"/{_entity_set('systemuser', {})}({activity.user_id})"
-    for lookup, table, record_id in (
-        ("comms_telephonysystemid", "comms_telephonysystem", activity.system_record_id),
-        ("comms_phonelineid", "comms_phoneline", activity.line_record_id),
-        ("comms_extensionid", "comms_extension", activity.extension_record_id),
-    ):
-        if record_id:
-            binds[f"{lookup}@odata.bind"] = f"/{_entity_set(table, {})}({record_id})"
-    return binds
-
-
-def _entity_set(table: str, entity_sets: Mapping[str, str]) -> str | None:
-    if table in entity_sets:
-        return entity_sets[table]
-    try:
-        return dataverse_schema.table(table).entity_set_name
-    except KeyError:
-        return None
-
-
-def _description(activity: PhoneCallActivity) -> str:
-    lines = ["The number also matches:"]
-    for other in activity.also_matched:
-        label = f"{other.name} " if other.name else ""
-        lines.append(f"- {label}({other.ref.table} {other.ref.record_id}, {other.ref.column})")
-    text = "\n".join(lines)
-    return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 1] + "…"
-
-
 def _matched(ref: RecordRef, name_of: Callable[[RecordRef], str | None]) -> MatchedRecord:
     name = name_of(ref)
     return MatchedRecord(ref, name.strip() if isinstance(name, str) and name.strip() else None)
@@ -339,6 +197,3 @@ def _ivr_text(ivr_data: Mapping[str, str], variable: str) -> str | None:
 def _clip(text: str | None, limit: int) -> str | None:
     return text[:limit] if text else None
 
-
-def _choice(value: MatchResult | CallResult) -> int:
-    return option_value(value.value)

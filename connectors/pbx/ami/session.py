@@ -29,14 +29,13 @@ from panoramisk.actions import Action
 
 from connectors.errors import (
     AuthError,
-    BadReplyError,
     ConnectorError,
     NotSentError,
     OutcomeUnknownError,
     RejectedError,
 )
 from connectors.pbx.ami.message import AmiMessage, BadFrame, Banner
-from connectors.pbx.ami.protocol import AmiWire, CorrelatedMessage
+from connectors.pbx.ami.protocol import AmiWire
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.base import ConnectionReport
 from connectors.pbx.transport.backoff import Backoff
@@ -243,16 +242,13 @@ class AmiSession:
                        as_list: bool | None = False) -> AmiMessage | list[AmiMessage]:
         _refuse_line_breaks(fields, self.system)
         action = Action({**fields, "ActionID": str(fields.get("ActionID") or self._ids())}, as_list=as_list)
-        future = wire.send(action, as_list=as_list)
+        future = wire.send(action)
         try:
             async with asyncio.timeout(timeout_s):
-                reply = await asyncio.shield(future)
+                return await asyncio.shield(future)
         except TimeoutError:
             raise OutcomeUnknownError(f"no reply within {timeout_s:g} s", system=self.system,
                                       operation=str(fields["Action"])) from None
-        if isinstance(reply, list):
-            return [_typed(item, self.system) for item in reply]
-        return _typed(reply, self.system)
 
     def _report_bad_frame(self, frame: BadFrame) -> None:
         log.warning("AMI frame kept for inspection: %s (%d bytes)", frame.reason, len(frame.raw),
@@ -268,8 +264,3 @@ def _refuse_line_breaks(fields: Fields, system: str) -> None:
             raise RejectedError(f"{key} contains a line break", system=system, operation=str(fields.get("Action")),
                                 code="line-break")
 
-
-def _typed(message: object, system: str) -> AmiMessage:
-    if isinstance(message, CorrelatedMessage):
-        return message.source
-    raise BadReplyError("unexpected reply object", system=system, operation="send")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 
 import pytest
@@ -14,13 +13,13 @@ from connectors.dataverse import (
     ConnectFailedError,
     DataverseAuthError,
     DataverseClient,
-    DataverseError,
     ResponseLostError,
     RetryPolicy,
     ServerError,
     StaticToken,
     ThrottledError,
 )
+from connectors.dataverse.errors import BadResponseError, RequestNotBuiltError
 from connectors.dataverse.retry import parse_retry_after
 from connectors.dataverse.transport import loggable_target, translate_exception
 
@@ -204,29 +203,17 @@ def test_retry_policy_validation():
         RetryPolicy(base_s=-1)
 
 
-# --- the translation boundary is complete (httpx's mapping test, for requests) ---
+# --- each fate of the shared map (connectors/http_errors.py, tested there) has its Dataverse subclass ---
 
-EXPECTED = {
-    "ConnectTimeout": ConnectFailedError, "ProxyError": ConnectFailedError, "SSLError": ConnectFailedError,
-    "ReadTimeout": ResponseLostError, "Timeout": ResponseLostError, "ConnectionError": ResponseLostError,
-    "ChunkedEncodingError": ResponseLostError, "ContentDecodingError": ResponseLostError,
-}
-
-
-def all_requests_exceptions():
-    return [cls for _, cls in inspect.getmembers(requests.exceptions, inspect.isclass)
-            if issubclass(cls, requests.RequestException)]
-
-
-@pytest.mark.parametrize("cls", all_requests_exceptions(), ids=lambda c: c.__name__)
-def test_every_requests_exception_maps_to_a_typed_error(cls):
-    instance = cls("boom", "{", 0) if cls is requests.exceptions.JSONDecodeError else cls("boom")
-    error = translate_exception(instance, "op")
-    assert isinstance(error, DataverseError)
-    assert any(issubclass(type(error), parent) for parent in
-               (tree.NotSentError, tree.OutcomeUnknownError, tree.RejectedError, tree.BadReplyError))
-    if cls.__name__ in EXPECTED:
-        assert type(error) is EXPECTED[cls.__name__]
+@pytest.mark.parametrize("failure, expected", [
+    (requests.ConnectTimeout("x"), ConnectFailedError),
+    (requests.ReadTimeout("x"), ResponseLostError),
+    (requests.exceptions.InvalidURL("x"), RequestNotBuiltError),
+    (requests.TooManyRedirects("x"), BadResponseError),
+], ids=lambda v: type(v).__name__ if isinstance(v, Exception) else v.__name__)
+def test_each_fate_has_its_dataverse_subclass(failure, expected):
+    error = translate_exception(failure, "op")
+    assert type(error) is expected and error.operation == "op" and error.system == "dataverse"
 
 
 def test_a_refused_connection_is_not_sent_but_a_reset_is_unknown():
