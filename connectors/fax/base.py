@@ -63,6 +63,14 @@ class FaxServer(Protocol):
         ...
 
 
+class ProcessedMarks(Protocol):
+    """Where we remember received faxes already stored in the CRM (the bridge keeps it durably)."""
+
+    def __contains__(self, server_id: object) -> bool: ...
+
+    def add(self, server_id: str) -> None: ...
+
+
 def unsupported(system: str, operation: str, what: str) -> RejectedError:
     """The error for an operation a server kind does not offer (never retry)."""
     return RejectedError(
@@ -74,4 +82,4 @@ def unsupported(system: str, operation: str, what: str) -> RejectedError:
     )
 
 
-__all__ = ["FaxServer", "unsupported"]
+__all__ = ["FaxServer", "ProcessedMarks", "unsupported"]

@@ -21,11 +21,12 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.errors import BadReplyError, NotSentError, OutcomeUnknownError, RejectedError
+from connectors.fax.base import ProcessedMarks
 from connectors.fax.hylafax.replies import (
     JOB_FORMAT,
     RECV_FORMAT,
@@ -69,14 +70,6 @@ class HylaFaxSettings(BaseModel):
     admin_password: Secret | None = Field(
         default=None, description="needed for DELE in recvq (delete_processed)"
     )
-
-
-class ProcessedMarks(Protocol):
-    """Where we remember received faxes already stored in the CRM (the bridge keeps it durably)."""
-
-    def __contains__(self, server_id: object) -> bool: ...
-
-    def add(self, server_id: str) -> None: ...
 
 
 def tag_line(header: str) -> str:
@@ -279,4 +272,4 @@ def _recv_name(server_id: str) -> str:
     return server_id
 
 
-__all__ = ["DEFAULT_LASTTIME", "HylaFaxServer", "HylaFaxSettings", "ProcessedMarks", "tag_line"]
+__all__ = ["DEFAULT_LASTTIME", "HylaFaxServer", "HylaFaxSettings", "tag_line"]
