@@ -1,4 +1,4 @@
-"""Click-to-call plug-in: one :class:`~bridge.click_to_call.ClickToCallIntake` per environment, as a
+"""Click-to-call plug-in: one :class:`~bridge.click_to_call.intake.ClickToCallIntake` per environment, as a
 background task (CALL-16, -17, -29, -31). On when ``[click_to_call]`` is in the file."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bridge.click_to_call import ClickToCallIntake
+from bridge.click_to_call.intake import ClickToCallIntake
 from bridge.plugins.crm import crm_context, read_client
 
 log = logging.getLogger(__name__)

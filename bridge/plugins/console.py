@@ -12,8 +12,10 @@ import logging
 import uuid
 from typing import Any
 
-from bridge.click_to_call import NO_LINK_ERROR, spy
-from bridge.console import CardService, ConsoleServer, LiveView, dataverse_card_source, index_matcher
+from bridge.click_to_call.dial import NO_LINK_ERROR, spy
+from bridge.console.cards import CardService, dataverse_card_source
+from bridge.console.live import LiveView, index_matcher
+from bridge.console.server import ConsoleServer
 from bridge.plugins.crm import CrmContext, crm_context
 from connectors.errors import RejectedError
 from domain.calls.system_settings import TelephonySystemSettings

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.autoregister import AutoRegistrar
-from bridge.notifications import CallNotifier
+from bridge.calls.autoregister import AutoRegistrar
+from bridge.calls.notifications import CallNotifier
 from bridge.plugins.crm import crm_context
 
 

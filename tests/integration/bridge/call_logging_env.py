@@ -9,11 +9,11 @@ from pathlib import Path
 
 import requests
 
-from bridge.call_logger import CrmEnvironment
-from bridge.crm_settings import CrmSettings
-from bridge.drainer import Drainer
-from bridge.number_sync import NumberSync
-from bridge.outbox import Outbox
+from bridge.calls.logger import CrmEnvironment
+from bridge.crm.number_sync import NumberSync
+from bridge.crm.settings import CrmSettings
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox
 from cli.calls_cmd import ami_events
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken, bind, odata
 from domain.calls.events import CallEvent

@@ -12,8 +12,8 @@ import sys
 
 import requests
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken
 
 ENVIRONMENT = "emulator"

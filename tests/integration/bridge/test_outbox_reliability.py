@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken, odata
 from emulator.server import EmulatorServer, FaultPlan, Outage
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.call_logger import CallLogger
-from bridge.console import LiveView
+from bridge.calls.logger import CallLogger
+from bridge.console.live import LiveView
 from bridge.plugins import call_logging, click_to_call, console, notices, numbers
 from bridge.plugins.crm import crm_context
 from domain.calls.events import CallEvent, Direction, EventKind

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
-from bridge.recording_jobs import RecordingJobs
-from bridge.recordings import STATUS_ATTACHED, RecordingFetcher, RecordingPolicy, note_id, phonecall_key
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.jobs import RecordingJobs
+from bridge.recordings.rows import STATUS_ATTACHED, note_id, phonecall_key
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, StaticToken, odata
 from connectors.errors import AuthError, NotSentError
 from connectors.recordings import (

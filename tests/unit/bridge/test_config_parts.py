@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.config import ConfigError, parse_config
-from bridge.config_parts import FolderRecordings
+from bridge.config.loader import ConfigError, parse_config
+from bridge.config.parts import FolderRecordings
 
 BASE = """
 [environments.prod]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import (
     AlternateKey,
     Batch,

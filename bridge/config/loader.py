@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bridge.config_kinds import build_kind
-from bridge.config_parts import (
+from bridge.config.kinds import build_kind
+from bridge.config.parts import (
     ClickToCallSection,
     FolderRecordings,
     MatchingSection,
@@ -34,9 +34,9 @@ from bridge.config_parts import (
     matching_section,
     recordings_section,
 )
-from bridge.config_refs import describe_validation, take_secret, type_name
+from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
-from bridge.recordings import RecordingPolicy
+from bridge.recordings.fetcher import RecordingPolicy
 from connectors.dataverse import DataverseSettings
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.smdr.profile import SmdrProfile

@@ -13,9 +13,9 @@ import threading
 
 import requests
 
-from bridge.config import EnvironmentConfig
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox
+from bridge.config.loader import EnvironmentConfig
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient
 
 log = logging.getLogger(__name__)

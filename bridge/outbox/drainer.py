@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from bridge.outbox import Outbox, QueuedItem
+from bridge.outbox.store import Outbox, QueuedItem
 from connectors.dataverse import (
     Batch,
     BatchResult,

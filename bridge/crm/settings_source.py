@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from bridge.config import SystemConfig
+from bridge.config.loader import SystemConfig
 from domain.calls.system_settings import TelephonySystemSettings
 
 

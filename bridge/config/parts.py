@@ -10,9 +10,9 @@ settings object its part already defines:
   ``token_env`` / ``token_file``);
 * ``[systems.<key>.recordings]`` → :class:`connectors.recordings.sftp.SftpSettings`
   (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``), plus the
-  fetch timings as a :class:`bridge.recordings.RecordingPolicy` (defaults for those not given);
+  fetch timings as a :class:`bridge.recordings.fetcher.RecordingPolicy` (defaults for those not given);
 * ``[click_to_call]`` → :class:`ClickToCallSection`, one
-  :class:`bridge.click_to_call.ClickToCallSettings` per environment;
+  :class:`bridge.click_to_call.intake.ClickToCallSettings` per environment;
 * ``[matching]`` → :class:`MatchingSection`, the tables and phone columns the
   number index holds (default: contact, account, lead, systemuser).
 
@@ -29,12 +29,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bridge.click_to_call import ClickToCallSettings
-from bridge.click_to_call_queue import ServiceBusSettings
-from bridge.config_refs import describe_validation, take_secret, type_name
+from bridge.click_to_call.intake import ClickToCallSettings
+from bridge.click_to_call.queue import ServiceBusSettings
+from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
-from bridge.number_sync import DEFAULT_TABLES, MatchedTable
-from bridge.recordings import RecordingPolicy
+from bridge.crm.number_sync import DEFAULT_TABLES, MatchedTable
+from bridge.recordings.fetcher import RecordingPolicy
 from connectors.recordings.sftp import SftpSettings
 
 _SFTP_SECRETS = ("password", "private_key", "passphrase")
