@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.kinds import build_kind
 from bridge.config.parts import (
-    ClickToCallSection,
     FolderRecordings,
     MatchingSection,
     click_to_call_section,
@@ -36,6 +36,7 @@ from bridge.config.parts import (
 )
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
+from bridge.outbox.drainer import MAX_BATCH_SIZE
 from bridge.recordings.fetcher import RecordingPolicy
 from connectors.dataverse import DataverseSettings
 from connectors.pbx.ami.settings import AmiSettings
@@ -62,6 +63,13 @@ DEFAULT_LISTENERS: tuple[str, ...] = (
 DEFAULT_SETTINGS_SOURCE = "bridge.plugins.crm_settings:from_bridge"
 #: Raw SMDR / caller-ID frames are kept this many days by default (``[bridge] raw_journal_days``).
 DEFAULT_RAW_JOURNAL_DAYS = 30
+#: Upserts per ``$batch`` a drainer sends by default (``[environments.<name>] batch_size``).
+DEFAULT_BATCH_SIZE = 100
+_DATAVERSE_SECRETS = ("client_secret", "client_cert_passphrase", "static_token")
+_FILE_KEY_OF = {"COMMS_DATAVERSE_URL": "url", "COMMS_TENANT_ID": "tenant_id", "COMMS_CLIENT_ID": "client_id",
+                "COMMS_CLIENT_SECRET": "client_secret_env / client_secret_file",
+                "COMMS_CLIENT_CERT_PATH": "client_cert_path", "COMMS_DATAVERSE_STATIC_TOKEN": "static_token_env"}
+_COMMS_VARIABLE = re.compile("|".join(sorted(_FILE_KEY_OF, key=len, reverse=True)))
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -148,43 +156,16 @@ class BridgeSection(BaseModel):
         return parse_listen(self.console_listen)
 
 
-class EnvironmentConfig(BaseModel):
-    """``[environments.<name>]``: one Dataverse environment and how to sign in to it."""
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """``[environments.<name>]``: how to reach one Dataverse environment, and the drainer's batch size.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    The table's keys are those of :class:`~connectors.dataverse.DataverseSettings` (secrets as
+    ``<name>_env`` / ``<name>_file``) plus ``batch_size``.
+    """
 
-    url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
-    tenant_id: str | None = None
-    client_id: str | None = None
-    client_secret: Secret | None = None
-    client_cert_path: Path | None = None
-    client_cert_thumbprint: str | None = None
-    client_cert_passphrase: Secret | None = None
-    static_token: Secret | None = None
-    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
-    read_timeout_s: float = Field(default=60.0, gt=0, le=600)
-    batch_size: int = Field(default=100, ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _one_credential(self) -> EnvironmentConfig:
-        if self.static_token:
-            if self.client_secret or self.client_cert_path:
-                raise ValueError("give static_token (emulator only) or app credentials, not both")
-            return self
-        missing = [name for name in ("tenant_id", "client_id") if not getattr(self, name)]
-        if missing:
-            raise ValueError(f"missing {' and '.join(missing)} (or static_token_env for the local emulator)")
-        if bool(self.client_secret) == bool(self.client_cert_path):
-            raise ValueError("give exactly one of client_secret_env / client_secret_file and client_cert_path")
-        return self
-
-    def dataverse_settings(self) -> DataverseSettings:
-        """The client settings; the bridge's outbox retries, so ``max_attempts`` is irrelevant here."""
-        fields = self.model_dump(exclude={"batch_size"}, exclude_none=True)
-        for name in ("client_secret", "client_cert_passphrase", "static_token"):
-            if getattr(self, name) is not None:
-                fields[name] = getattr(self, name)
-        return DataverseSettings.model_validate(fields)
+    dataverse: DataverseSettings
+    batch_size: int = DEFAULT_BATCH_SIZE
 
 
 class _PlanTable(BaseModel):
@@ -246,7 +227,7 @@ class BridgeConfig:
     environments: Mapping[str, EnvironmentConfig]
     systems: Mapping[str, SystemConfig]
     console: ConsoleSettings | None = None
-    click_to_call: ClickToCallSection | None = None
+    click_to_call: tuple[ClickToCallSettings, ...] = ()
     matching: MatchingSection = field(default_factory=MatchingSection)
 
 
@@ -335,15 +316,31 @@ def _environments(raw: object, environ: Mapping[str, str], problems: list[str]) 
         if not _KEY.match(env_name):
             problems.append(f"{where}: a name is letters, digits, '.', '_' or '-' (at most 100)")
         table = dict(table)
-        for secret in ("client_secret", "client_cert_passphrase", "static_token"):
+        batch_size = _batch_size(table.pop("batch_size", DEFAULT_BATCH_SIZE), where, problems)
+        for secret in _DATAVERSE_SECRETS:
             take_secret(table, secret, where, environ, problems)
         try:
-            found[env_name] = EnvironmentConfig.model_validate(table)
+            settings = DataverseSettings.model_validate(table)
         except ValidationError as exc:
-            allowed = [*EnvironmentConfig.model_fields, "client_secret_env", "client_secret_file",
-                       "static_token_env", "static_token_file", "client_cert_passphrase_env"]
-            problems.extend(describe_validation(exc, where, allowed=allowed))
+            allowed = [*DataverseSettings.model_fields, "batch_size",
+                       *(f"{name}_{way}" for name in _DATAVERSE_SECRETS for way in ("env", "file"))]
+            problems.extend(_in_file_words(line) for line in describe_validation(exc, where, allowed=allowed))
+            continue
+        if batch_size is not None:
+            found[env_name] = EnvironmentConfig(settings, batch_size)
     return found
+
+
+def _batch_size(value: object, where: str, problems: list[str]) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_BATCH_SIZE:
+        return value
+    problems.append(f"{where}.batch_size: a whole number from 1 to {MAX_BATCH_SIZE} (upserts per $batch)")
+    return None
+
+
+def _in_file_words(line: str) -> str:
+    """:class:`DataverseSettings` names its settings by their ``COMMS_*`` variables; the file has keys."""
+    return _COMMS_VARIABLE.sub(lambda match: _FILE_KEY_OF[match.group(0)], line)
 
 
 def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> dict[str, SystemConfig]:

@@ -96,7 +96,7 @@ def from_bridge(bridge: Any) -> LiveView | None:
         return None
     context = crm_context(bridge)
     first_env = next(iter(bridge.config.environments))
-    org_url = settings.org_url or bridge.config.environments[first_env].url
+    org_url = settings.org_url or bridge.config.environments[first_env].dataverse.url
     live = LiveView(org_url=org_url, matcher=index_matcher(_index_for(context)),
                     user_names={u.user_id: u.name for u in settings.users if u.name},
                     history_size=settings.history_size, queue_size=settings.subscriber_queue_size,

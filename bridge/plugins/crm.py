@@ -28,7 +28,7 @@ _CONTEXTS: weakref.WeakKeyDictionary[Any, CrmContext] = weakref.WeakKeyDictionar
 
 def read_client(environment: EnvironmentConfig, *, retry: bool = True) -> DataverseClient:
     """A client for reads (settings, numbers, cards): the client's own retry policy unless ``retry`` is off."""
-    settings = environment.dataverse_settings()
+    settings = environment.dataverse
     options: dict[str, Any] = {} if retry else {"retry": None}
     return DataverseClient(base_url=settings.url, session=requests.Session(),
                            token_provider=settings.token_provider(),

@@ -123,7 +123,7 @@ async def _check_system(system: SystemConfig, connector_factory: Callable[[Syste
 async def _check_environment(name: str, environment: EnvironmentConfig,
                              client_factory: Callable[[EnvironmentConfig], DataverseClient],
                              timeout_s: float) -> CheckResult:
-    label = f"environment {name} ({environment.url})"
+    label = f"environment {name} ({environment.dataverse.url})"
     try:
         client = client_factory(environment)
         identity = await asyncio.wait_for(asyncio.to_thread(client.whoami), timeout_s)

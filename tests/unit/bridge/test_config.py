@@ -50,7 +50,7 @@ def test_the_shipped_example_parses(tmp_path: Path) -> None:
     assert config.systems["reception-cid"].callerid.device == "segal"
     assert config.systems["hq-pbx"].plan.line_release_prefix == "9"
     assert str(config.bridge.health_address) == "127.0.0.1:9108"
-    assert config.environments["prod"].dataverse_settings().client_secret.reveal() == CANARY
+    assert config.environments["prod"].dataverse.client_secret.reveal() == CANARY
 
 
 def test_minimal_file_takes_the_defaults() -> None:
@@ -82,7 +82,7 @@ def test_secrets_never_reach_reprs_or_problems(caplog: pytest.LogCaptureFixture)
     (('password_env = "COMMS_HQ_AMI_SECRET"', 'password_env = "UNSET_VAR"'), "variable UNSET_VAR is not set"),
     (('password_env = "COMMS_HQ_AMI_SECRET"', 'password_file = "/no/such/file"'), "cannot read /no/such/file"),
     (('client_secret_env = "COMMS_PROD_CLIENT_SECRET"', ""), "environments.prod: give exactly one"),
-    (('url = "https://contoso.crm4.dynamics.com"', 'url = "contoso"'), "environments.prod.url: String should match"),
+    (('url = "https://contoso.crm4.dynamics.com"', 'url = "contoso"'), "environments.prod.url: must be the environment URL"),
     (("[systems.hq]", "[systems.\"hq pbx\"]"), "systems.hq pbx: a system key is letters"),
     (("[systems.hq]", "[systems.hq.serial]\nport = \"/dev/ttyS0\"\n[systems.hq]"), "[systems.hq.serial]: not used"),
     (("[systems.hq]", "[systems.hq.ami]\ndialect = \"klingon\"\n[systems.hq]"), "systems.hq.ami.dialect: Input"),
