@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bridge.crm.settings import SystemOptions
+from bridge.crm.settings_source import SettingsSource
 from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, RecordId, deterministic_id
 from domain.calls.activity import (
@@ -47,14 +48,6 @@ PHONECALLS = "phonecalls"
 LOGGED_CHANGES = frozenset({CallChange.NEW, CallChange.ANSWERED, CallChange.TRANSFERRED, CallChange.ENDED,
                             CallChange.DETAILS})
 REMEMBERED_CALLS = 20_000
-
-
-class SettingsSource(Protocol):
-    """Per-system settings read from one CRM (see :class:`bridge.crm.settings.CrmSettings`)."""
-
-    def settings_for(self, system_key: str) -> TelephonySystemSettings | None: ...
-
-    def options_for(self, system_key: str) -> SystemOptions: ...
 
 
 class NumberSource(Protocol):

@@ -16,6 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
+from bridge.crm.settings import SystemOptions
 from bridge.plugins.crm import CrmContext, crm_context
 from bridge.runtime.raw_journal import close_shared_journal
 from domain.calls.system_settings import TelephonySystemSettings
@@ -36,6 +37,10 @@ class CrmSettingsSource:
             return None
         home = self._context.settings.get(self._context.home(system_key))
         return home.settings_for(system_key) if home else None
+
+    def options_for(self, system_key: str) -> SystemOptions:
+        home = self._context.settings.get(self._context.home(system_key))
+        return home.options_for(system_key) if home else SystemOptions()
 
     async def refresh(self) -> None:
         """Re-read every environment; raises only when none could be read (the daemon logs it)."""

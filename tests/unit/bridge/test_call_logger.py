@@ -39,6 +39,9 @@ class Settings:
     def options_for(self, key: str) -> SystemOptions:
         return self.options
 
+    async def refresh(self) -> None:
+        """Nothing to re-read."""
+
 
 class Numbers:
     is_ready = True
