@@ -54,11 +54,17 @@ KINDS = ("ami", "smdr-serial", "smdr-tcp", "callerid-serial")
 DEFAULT_LISTENERS: tuple[str, ...] = (
     "bridge.plugins.numbers:from_bridge",
     "bridge.plugins.call_logging:from_bridge",
-    "bridge.plugins.notices:from_bridge",
+    "bridge.plugins.notifications:from_bridge",
+    "bridge.plugins.autoregister:from_bridge",
     "bridge.plugins.recordings:from_bridge",
     "bridge.plugins.console:from_bridge",
     "bridge.plugins.click_to_call:from_bridge",
 )
+#: Listener factories that no longer exist, and what replaced them (named in the error a stale file gets).
+RENAMED_LISTENERS: dict[str, tuple[str, ...]] = {
+    "bridge.plugins.notices:from_bridge": ("bridge.plugins.notifications:from_bridge",
+                                           "bridge.plugins.autoregister:from_bridge"),
+}
 #: The settings source used when ``[bridge] settings_source`` is not given: the CRM, with the file as fallback.
 DEFAULT_SETTINGS_SOURCE = "bridge.plugins.crm_settings:from_bridge"
 #: Raw SMDR / caller-ID frames are kept this many days by default (``[bridge] raw_journal_days``).
@@ -133,6 +139,10 @@ class BridgeSection(BaseModel):
         bad = [spec for spec in value if not _FACTORY.match(spec)]
         if bad:
             raise ValueError(f"each listener is 'package.module:factory'; not understood: {', '.join(bad)}")
+        renamed = [f"{spec} was split into {' and '.join(RENAMED_LISTENERS[spec])}; list those instead"
+                   for spec in value if spec in RENAMED_LISTENERS]
+        if renamed:
+            raise ValueError("; ".join(renamed))
         return value
 
     @field_validator("settings_source")

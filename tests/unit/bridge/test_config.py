@@ -90,6 +90,9 @@ def test_secrets_never_reach_reprs_or_problems(caplog: pytest.LogCaptureFixture)
      "bridge.health_listen: expected host:port"),
     (("[environments.prod]", "[bridge]\nlisteners = [\"no-colon\"]\n[environments.prod]"),
      "bridge.listeners: each listener is"),
+    (("[environments.prod]", "[bridge]\nlisteners = [\"bridge.plugins.notices:from_bridge\"]\n[environments.prod]"),
+     "bridge.listeners: bridge.plugins.notices:from_bridge was split into bridge.plugins.notifications:from_bridge "
+     "and bridge.plugins.autoregister:from_bridge; list those instead"),
     (("[environments.prod]", "[bridge]\nsettings_refresh_s = 0\n[environments.prod]"),
      "bridge.settings_refresh_s: Input should be greater than or equal to 1"),
     (("[environments.prod]", "colour = 1\n[environments.prod]"), "colour: unknown top-level key"),
