@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: Path):
-    from bridge.config.loader import ConfigError, load_config
+    from bridge.config.loader import load_config
+    from bridge.config.model import ConfigError
 
     try:
         return load_config(path, os.environ)

@@ -31,7 +31,7 @@ _NETWORK_KEYS = ("host", "port", "username", "password")
 
 
 def build_kind(key: str, table: _SystemTable, where: str, problems: list[str]) -> dict[str, Any] | None:
-    """The kind-specific fields of :class:`~bridge.config.loader.SystemConfig`, or ``None`` after adding problems."""
+    """The kind-specific fields of :class:`~bridge.config.model.SystemConfig`, or ``None`` after adding problems."""
     before = len(problems)
     builder = {"ami": _ami, "smdr-tcp": _smdr_tcp, "smdr-serial": _smdr_serial,
                "callerid-serial": _callerid_serial}[table.kind]

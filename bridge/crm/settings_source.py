@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from bridge.config.loader import SystemConfig
+from bridge.config.model import SystemConfig
 from bridge.crm.settings import SystemOptions
 from domain.calls.system_settings import TelephonySystemSettings
 

@@ -13,7 +13,7 @@ import threading
 
 import requests
 
-from bridge.config.loader import EnvironmentConfig
+from bridge.config.model import EnvironmentConfig
 from bridge.outbox.drainer import Drainer
 from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from bridge.calls.logger import CrmEnvironment
-from bridge.config.loader import BridgeConfig, EnvironmentConfig
+from bridge.config.model import BridgeConfig, EnvironmentConfig
 from bridge.crm.number_sync import NumberSync
 from bridge.crm.settings import CrmSettings
 from bridge.outbox.store import Outbox

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bridge.config.loader import BridgeConfig, SystemConfig
+from bridge.config.model import BridgeConfig, SystemConfig
 from bridge.config.parts import FolderRecordings
 from bridge.plugins.crm import crm_context
 from bridge.recordings.fetcher import RecordingFetcher

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.config.loader import BridgeConfig, EnvironmentConfig, SystemConfig
+from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.outbox.drain_thread import make_write_client
 from bridge.runtime.service import FactoryError, load_factory
 from bridge.runtime.workers import ConnectorUnavailableError, build_connector

@@ -1,6 +1,6 @@
 """The on-prem bridge process: every telephony system, every Dataverse environment, one outbox (CALL-14, CALL-26).
 
-:class:`Bridge` assembles the parts from a :class:`~bridge.config.loader.BridgeConfig`:
+:class:`Bridge` assembles the parts from a :class:`~bridge.config.model.BridgeConfig`:
 one SQLite :class:`~bridge.outbox.store.Outbox`, one drainer thread per environment,
 one :class:`~bridge.runtime.workers.SystemWorker` per telephony system feeding the
 shared :class:`~bridge.runtime.workers.CallPipeline`, the settings source, the health
@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 
 from bridge.calls.listeners import CallListener
 from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
-from bridge.config.loader import BridgeConfig, EnvironmentConfig, SystemConfig
+from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem

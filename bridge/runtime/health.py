@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from bridge.config.loader import ListenAddress
+from bridge.config.model import ListenAddress
 from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
 from connectors.pbx.base import ConnectionState
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from bridge.calls.listeners import CallListener
-from bridge.config.loader import SystemConfig
+from bridge.config.model import SystemConfig
 from bridge.crm.settings_source import SettingsSource
 from bridge.runtime.raw_journal import frame_hooks, shared_journal
 from connectors.errors import AuthError

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.loader import MAX_CONFIG_BYTES, ConfigError, load_config, parse_config, parse_listen
+from bridge.config.loader import MAX_CONFIG_BYTES, load_config, parse_config
+from bridge.config.model import ConfigError, parse_listen
 
 ROOT = Path(__file__).resolve().parents[3]
 CANARY = "CANARY-7f3a"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.config.loader import ConfigError, parse_config
+from bridge.config.loader import parse_config
+from bridge.config.model import ConfigError
 from bridge.config.parts import FolderRecordings
 
 BASE = """

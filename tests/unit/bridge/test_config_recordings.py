@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.loader import ConfigError, parse_config
+from bridge.config.loader import parse_config
+from bridge.config.model import ConfigError
 from bridge.config.parts import FolderRecordings
 from bridge.recordings.fetcher import RecordingPolicy
 

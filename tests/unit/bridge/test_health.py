@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bridge.config.loader import parse_listen
+from bridge.config.model import parse_listen
 from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
 from bridge.runtime.metrics import Metric, escape_label, render
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bridge.config.loader import BridgeConfig, parse_config
+from bridge.config.loader import parse_config
+from bridge.config.model import BridgeConfig
 from bridge.outbox.store import Outbox
 from bridge.plugins.recordings import _InEnvironments, build_fetcher, check_recordings, from_bridge
 from bridge.recordings.fetcher import RecordingPolicy

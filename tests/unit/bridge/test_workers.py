@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bridge.config.loader import SystemConfig
+from bridge.config.model import SystemConfig
 from bridge.crm.settings_source import StaticSettings
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
 from connectors.errors import AuthError
