@@ -192,8 +192,8 @@ def click_to_call_section(raw: object, environments: set[str], environ: Mapping[
     if table is None:
         return ()
     table = dict(table)
-    where_keys = {name: table.pop(name) for name in list(table) if name in _ClickToCallServed.model_fields}
-    served = _validate(_ClickToCallServed, where_keys, "click_to_call", problems, allowed=[])
+    served_keys = {name: table.pop(name) for name in list(table) if name in _ClickToCallServed.model_fields}
+    served = _validate(_ClickToCallServed, served_keys, "click_to_call", problems, allowed=[])
     if not _service_bus_secret(table, environ, problems) or served is None:
         return ()
     unknown = [env for env in served.environments if env not in environments]
