@@ -34,10 +34,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bridge.call_logger import CallLogger, CrmEnvironment  # noqa: E402
-from bridge.drainer import Drainer  # noqa: E402
-from bridge.open_calls import CallRecovery, OpenCallStore  # noqa: E402
-from bridge.outbox import Outbox  # noqa: E402
+from bridge.calls.logger import CallLogger, CrmEnvironment  # noqa: E402
+from bridge.calls.open_calls import CallRecovery, OpenCallStore  # noqa: E402
+from bridge.outbox.drainer import Drainer  # noqa: E402
+from bridge.outbox.store import Outbox  # noqa: E402
 from connectors.dataverse import DataverseClient, StaticToken  # noqa: E402
 from domain.calls.events import CallEvent, Direction, EventKind, HangupCause  # noqa: E402
 from domain.calls.system_settings import TelephonySystemSettings  # noqa: E402

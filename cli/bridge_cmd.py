@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: Path):
-    from bridge.config import ConfigError, load_config
+    from bridge.config.loader import load_config
+    from bridge.config.model import ConfigError
 
     try:
         return load_config(path, os.environ)
@@ -44,16 +45,16 @@ def _load(path: Path):
 
 
 def _use_context_formatter() -> None:
-    from bridge.logfmt import ContextFormatter
+    from bridge.runtime.logfmt import ContextFormatter
 
     for handler in logging.getLogger().handlers:
         handler.setFormatter(ContextFormatter())
 
 
 def run(args: argparse.Namespace) -> int:
-    from bridge.daemon import Bridge
-    from bridge.service import FactoryError
-    from bridge.workers import ConnectorUnavailableError
+    from bridge.runtime.daemon import Bridge
+    from bridge.runtime.service import FactoryError
+    from bridge.runtime.workers import ConnectorUnavailableError
 
     _use_context_formatter()
     config = _load(args.config)
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    from bridge.check import run_checks
+    from bridge.runtime.check import run_checks
 
     config = _load(args.config)
     if config is None:

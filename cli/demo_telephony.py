@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bridge.config import parse_config
-from bridge.daemon import Bridge
-from bridge.raw_journal import RawJournal
-from bridge.recordings import STATUS_ATTACHED, STATUS_FOUND
+from bridge.config.loader import parse_config
+from bridge.recordings.rows import STATUS_ATTACHED, STATUS_FOUND
+from bridge.runtime.daemon import Bridge
+from bridge.runtime.raw_journal import RawJournal
 from cli.demo_console import ConsoleDemo, HeldBridge
 from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
 from connectors.pbx.base import ConnectionState

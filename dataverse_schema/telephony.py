@@ -297,7 +297,7 @@ AREA = Area(
 )
 
 
-# Logical names the bridge writes and reads (bridge/call_logger.py, bridge/crm_settings.py,
+# Logical names the bridge writes and reads (bridge/calls/logger.py, bridge/crm/settings.py,
 # connectors/crm/phone_call.py): kept here so no other layer spells a Dataverse name itself.
 PHONECALL_KEY_COLUMNS = ("comms_systemkey", "comms_pbxcallid")
 PHONECALL_PARTIES = "phonecall_activity_parties"

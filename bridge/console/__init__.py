@@ -8,24 +8,3 @@ Wiring, in the bridge daemon::
                            health_snapshot=health.snapshot)
     await server.start()  ...  await server.stop()
 """
-
-from bridge.console.cards import CardService, dataverse_card_source
-from bridge.console.commands import CommandPort, CommandRefusedError
-from bridge.console.live import CallerMatcher, LiveView, index_matcher
-from bridge.console.server import ConsoleServer
-from bridge.console.settings import ConsoleSettings, ConsoleUser
-from bridge.console.visibility import Viewer
-
-__all__ = [
-    "CallerMatcher",
-    "CardService",
-    "CommandPort",
-    "CommandRefusedError",
-    "ConsoleServer",
-    "ConsoleSettings",
-    "ConsoleUser",
-    "LiveView",
-    "Viewer",
-    "dataverse_card_source",
-    "index_matcher",
-]

@@ -1,11 +1,11 @@
 """Call logging plug-in: every call change that matters becomes a phone-call upsert in each environment
-the system writes to (CALL-01, -07, -08, -14, -15, -18, -26); see :mod:`bridge.call_logger`."""
+the system writes to (CALL-01, -07, -08, -14, -15, -18, -26); see :mod:`bridge.calls.logger`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bridge.call_logger import CallLogger
+from bridge.calls.logger import CallLogger
 from bridge.plugins.crm import crm_context
 
 

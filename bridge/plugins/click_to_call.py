@@ -1,4 +1,4 @@
-"""Click-to-call plug-in: one :class:`~bridge.click_to_call.ClickToCallIntake` per environment, as a
+"""Click-to-call plug-in: one :class:`~bridge.click_to_call.intake.ClickToCallIntake` per environment, as a
 background task (CALL-16, -17, -29, -31). On when ``[click_to_call]`` is in the file."""
 
 from __future__ import annotations
@@ -6,19 +6,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bridge.click_to_call import ClickToCallIntake
+from bridge.click_to_call.intake import ClickToCallIntake
 from bridge.plugins.crm import crm_context, read_client
 
 log = logging.getLogger(__name__)
 
 
 def from_bridge(bridge: Any) -> None:
-    section = bridge.config.click_to_call
-    if section is None or not section.enabled:
+    if not bridge.config.click_to_call:
         log.info("click-to-call is off: no [click_to_call] table (or enabled = false)")
         return
     context = crm_context(bridge)
-    for environment in section.environments:
+    for settings in bridge.config.click_to_call:
+        environment = settings.environment
         served = [key for key, s in bridge.config.systems.items() if environment in s.environments]
 
         def systems(environment: str = environment, served: list[str] = served) -> list[Any]:
@@ -26,7 +26,7 @@ def from_bridge(bridge: Any) -> None:
 
         # No client-side retry: a claim or an originate must never be sent twice behind the intake's back.
         client = read_client(bridge.config.environments[environment], retry=False)
-        intake = ClickToCallIntake(section.settings_for(environment), client=client, outbox=bridge.outbox,
+        intake = ClickToCallIntake(settings, client=client, outbox=bridge.outbox,
                                    systems=systems, connector_for=bridge.connectors.get)
         bridge.add_task(f"click-to-call-{environment}", intake.run)
         log.info("click-to-call requests taken from %s", environment, extra={"environment": environment})

@@ -12,8 +12,10 @@ import logging
 import uuid
 from typing import Any
 
-from bridge.click_to_call import NO_LINK_ERROR, spy
-from bridge.console import CardService, ConsoleServer, LiveView, dataverse_card_source, index_matcher
+from bridge.click_to_call.dial import NO_LINK_ERROR, spy
+from bridge.console.cards import CardService, dataverse_card_source
+from bridge.console.live import LiveView, index_matcher
+from bridge.console.server import ConsoleServer
 from bridge.plugins.crm import CrmContext, crm_context
 from connectors.errors import RejectedError
 from domain.calls.system_settings import TelephonySystemSettings
@@ -94,7 +96,7 @@ def from_bridge(bridge: Any) -> LiveView | None:
         return None
     context = crm_context(bridge)
     first_env = next(iter(bridge.config.environments))
-    org_url = settings.org_url or bridge.config.environments[first_env].url
+    org_url = settings.org_url or bridge.config.environments[first_env].dataverse.url
     live = LiveView(org_url=org_url, matcher=index_matcher(_index_for(context)),
                     user_names={u.user_id: u.name for u in settings.users if u.name},
                     history_size=settings.history_size, queue_size=settings.subscriber_queue_size,

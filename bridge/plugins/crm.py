@@ -1,10 +1,10 @@
 """What the parts share per bridge: a read client, the CRM's telephony settings and the number index
 for each Dataverse environment (CALL-02, CALL-26, CALL-27).
 
-Built once per :class:`~bridge.daemon.Bridge` by :func:`crm_context` and kept
+Built once per :class:`~bridge.runtime.daemon.Bridge` by :func:`crm_context` and kept
 beside it, so the settings source, the call logger, the notifier, the console
-and click-to-call all read the same :class:`~bridge.crm_settings.CrmSettings`
-and :class:`~bridge.number_sync.NumberSync` objects.
+and click-to-call all read the same :class:`~bridge.crm.settings.CrmSettings`
+and :class:`~bridge.crm.number_sync.NumberSync` objects.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 
 import requests
 
-from bridge.call_logger import CrmEnvironment
-from bridge.config import BridgeConfig, EnvironmentConfig
-from bridge.crm_settings import CrmSettings
-from bridge.number_sync import NumberSync
-from bridge.outbox import Outbox
+from bridge.calls.logger import CrmEnvironment
+from bridge.config.model import BridgeConfig, EnvironmentConfig
+from bridge.crm.number_sync import NumberSync
+from bridge.crm.settings import CrmSettings
+from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient
 from domain.calls.system_settings import TelephonySystemSettings
 
@@ -28,7 +28,7 @@ _CONTEXTS: weakref.WeakKeyDictionary[Any, CrmContext] = weakref.WeakKeyDictionar
 
 def read_client(environment: EnvironmentConfig, *, retry: bool = True) -> DataverseClient:
     """A client for reads (settings, numbers, cards): the client's own retry policy unless ``retry`` is off."""
-    settings = environment.dataverse_settings()
+    settings = environment.dataverse
     options: dict[str, Any] = {} if retry else {"retry": None}
     return DataverseClient(base_url=settings.url, session=requests.Session(),
                            token_provider=settings.token_provider(),

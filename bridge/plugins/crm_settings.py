@@ -3,7 +3,7 @@ fallback (CALL-27, CALL-13).
 
 ``[bridge] settings_source`` defaults to :func:`from_bridge`. The daemon calls
 :meth:`CrmSettingsSource.refresh` at start and every ``settings_refresh_s``;
-each environment's :class:`~bridge.crm_settings.CrmSettings` is re-read, and
+each environment's :class:`~bridge.crm.settings.CrmSettings` is re-read, and
 the hidden extensions the CRM names are handed to the call tracker, so a
 change made in the CRM applies from the next call on. An environment that
 cannot be read keeps its last good settings; until a system's row was read
@@ -16,8 +16,9 @@ import asyncio
 import logging
 from typing import Any
 
+from bridge.crm.settings import SystemOptions
 from bridge.plugins.crm import CrmContext, crm_context
-from bridge.raw_journal import close_shared_journal
+from bridge.runtime.raw_journal import close_shared_journal
 from domain.calls.system_settings import TelephonySystemSettings
 from domain.calls.tracker import CallTracker
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class CrmSettingsSource:
-    """A :class:`~bridge.settings_source.SettingsSource` over every environment's CRM settings."""
+    """A :class:`~bridge.crm.settings_source.SettingsSource` over every environment's CRM settings."""
 
     def __init__(self, context: CrmContext, tracker: CallTracker):
         self._context = context
@@ -36,6 +37,10 @@ class CrmSettingsSource:
             return None
         home = self._context.settings.get(self._context.home(system_key))
         return home.settings_for(system_key) if home else None
+
+    def options_for(self, system_key: str) -> SystemOptions:
+        home = self._context.settings.get(self._context.home(system_key))
+        return home.options_for(system_key) if home else SystemOptions()
 
     async def refresh(self) -> None:
         """Re-read every environment; raises only when none could be read (the daemon logs it)."""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from bridge.number_sync import NumberSync
+from bridge.crm.number_sync import NumberSync
 from bridge.plugins.crm import crm_context
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Recordings plug-in: fetch each answered call's recording from the store ``[systems.<key>.recordings]``
 names and attach it to the phone call in every environment the system writes to (CALL-28).
 
-One :class:`~bridge.recordings.RecordingFetcher` for the bridge, with one store
+One :class:`~bridge.recordings.fetcher.RecordingFetcher` for the bridge, with one store
 per system and the system's timings from the same table. :class:`_InEnvironments`
 hands it each call with the settings every environment's CRM holds for the
 system, so one fetch serves them all. Pending fetches are kept in
@@ -17,12 +17,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bridge.check import CheckResult, register_check
-from bridge.config import BridgeConfig, SystemConfig
-from bridge.config_parts import FolderRecordings
+from bridge.config.model import BridgeConfig, SystemConfig
+from bridge.config.parts import FolderRecordings
 from bridge.plugins.crm import crm_context
-from bridge.recording_jobs import RecordingJobs, jobs_path_beside
-from bridge.recordings import RecordingFetcher
+from bridge.recordings.fetcher import RecordingFetcher
+from bridge.recordings.jobs import RecordingJobs, jobs_path_beside
+from bridge.runtime.check import CheckResult, register_check
 from connectors.errors import ConnectorError
 from connectors.recordings.base import RecordingStore
 from connectors.recordings.check import check_recording_store

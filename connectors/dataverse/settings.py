@@ -21,12 +21,13 @@ and its validation errors never show them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from connectors.dataverse.auth import Certificate, ClientSecret, MsalTokenProvider, StaticToken, TokenProvider
 from connectors.dataverse.client import DataverseClient
@@ -46,6 +47,7 @@ _ENV_FIELDS = {
     "COMMS_DATAVERSE_MAX_ATTEMPTS": "max_attempts",
 }
 _SECRET_FIELDS = {"client_secret", "client_cert_passphrase", "static_token"}
+_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 
 
 class DataverseSettings(BaseModel):
@@ -71,10 +73,15 @@ class DataverseSettings(BaseModel):
     api_version: str = Field(default="v9.2", pattern=r"^v\d+\.\d+$")
     authority_host: str = "https://login.microsoftonline.com"
 
+    @field_validator("url")
+    @classmethod
+    def _environment_url(cls, url: str) -> str:
+        if not _URL.match(url):
+            raise ValueError("must be the environment URL, e.g. https://org.crm4.dynamics.com")
+        return url
+
     @model_validator(mode="after")
     def _one_credential(self) -> DataverseSettings:
-        if not self.url.startswith(("https://", "http://")):
-            raise ValueError("COMMS_DATAVERSE_URL must be the environment URL, e.g. https://org.crm4.dynamics.com")
         if self.static_token:
             if self.client_secret or self.client_cert_path:
                 raise ValueError("give a static token (emulator) or app credentials, not both")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from bridge.outbox import OutboxItem
+from bridge.outbox.store import OutboxItem
 from connectors.dataverse import AlternateKey
 from domain.calls.events import CallEvent
 from domain.calls.record import CallUpdate

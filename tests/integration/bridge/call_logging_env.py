@@ -9,13 +9,14 @@ from pathlib import Path
 
 import requests
 
-from bridge.call_logger import CrmEnvironment
-from bridge.crm_settings import CrmSettings
-from bridge.drainer import Drainer
-from bridge.number_sync import NumberSync
-from bridge.outbox import Outbox
+from bridge.calls.logger import CrmEnvironment
+from bridge.crm.number_sync import NumberSync
+from bridge.crm.settings import CrmSettings
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox
 from cli.calls_cmd import ami_events
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken, bind, odata
+from connectors.pbx.transport.backoff import Backoff
 from domain.calls.events import CallEvent
 from domain.calls.record import CallUpdate
 from domain.calls.tracker import CallTracker
@@ -74,7 +75,7 @@ def build_world(server: EmulatorServer, tmp_path: Path, **system_columns: object
     numbers.refresh_now()
     outbox = Outbox(tmp_path / "outbox.db")
     settings.outbox = outbox
-    drainer = Drainer(outbox, client, ENV, batch_size=100, base_backoff_s=0.05, max_backoff_s=0.2)
+    drainer = Drainer(outbox, client, ENV, batch_size=100, backoff=Backoff(0.05, 0.2))
     crm = CrmEnvironment(ENV, settings, numbers)
     return World(client, settings, numbers, crm, outbox, drainer, contact["contactid"],
                  contact["_ownerid_value"], contact["fullname"], extensions)

@@ -3,7 +3,7 @@ whose subject reads ``<call id>: <state>[ inferred]`` and whose talk time is the
 
 from __future__ import annotations
 
-from bridge.outbox import OutboxItem
+from bridge.outbox.store import OutboxItem
 from connectors.dataverse import AlternateKey
 from domain.calls.events import CallEvent
 from domain.calls.record import CallUpdate

@@ -12,9 +12,10 @@ import sys
 
 import requests
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken
+from connectors.pbx.transport.backoff import Backoff
 
 ENVIRONMENT = "emulator"
 SYSTEM_KEY = "pbx-kill"
@@ -30,7 +31,7 @@ def main(db_path: str, origin: str, start: int, count: int) -> int:
     client = DataverseClient(base_url=origin, session=requests.Session(), token_provider=StaticToken("bridge"),
                              timeout=(2.0, 10.0), retry=None)
     with Outbox(db_path) as outbox:
-        drainer = Drainer(outbox, client, ENVIRONMENT, batch_size=25, base_backoff_s=0.05, max_backoff_s=0.5)
+        drainer = Drainer(outbox, client, ENVIRONMENT, batch_size=25, backoff=Backoff(0.05, 0.5))
         for n in range(start, count):
             outbox.put(call_item(n))
             print(f"queued {n}", flush=True)

@@ -8,8 +8,8 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.config import parse_config
-from bridge.daemon import Bridge
+from bridge.config.loader import parse_config
+from bridge.runtime.daemon import Bridge
 from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
 from emulator.seed import seed
 from emulator.server import EmulatorServer

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.call_logger import CallLogger, phone_call_id
+from bridge.calls.logger import CallLogger, phone_call_id
 from connectors.dataverse import odata
 from domain.calls.record import CallRecord, CallStatus
 from emulator.server import EmulatorServer, FaultPlan

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bridge.autoregister import AutoRegistrar
-from bridge.call_logger import CallLogger
-from bridge.notifications import CallNotifier
+from bridge.calls.autoregister import AutoRegistrar
+from bridge.calls.logger import CallLogger
+from bridge.calls.notifications import CallNotifier
 from connectors.dataverse import odata
 from emulator.server import EmulatorServer, FaultPlan
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.check import EXTRA_CHECKS, CheckResult, register_check, run_checks
-from bridge.config import parse_config
+from bridge.config.loader import parse_config
+from bridge.runtime.check import EXTRA_CHECKS, CheckResult, register_check, run_checks
 from cli.main import main as commsuite
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan
@@ -26,7 +26,7 @@ def _closed_port() -> int:
 
 
 def test_checks_pass_and_fail_in_plain_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bridge.check.EXTRA_CHECKS", {})
+    monkeypatch.setattr("bridge.runtime.check.EXTRA_CHECKS", {})
     with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
         async def main() -> list[CheckResult]:
             ami = await AmiServer(dialect="modern").start()
@@ -56,7 +56,7 @@ def test_checks_pass_and_fail_in_plain_words(tmp_path: Path, monkeypatch: pytest
 
 def test_registered_checks_run_and_the_command_exits_non_zero_on_failure(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("bridge.check.EXTRA_CHECKS", dict(EXTRA_CHECKS))
+    monkeypatch.setattr("bridge.runtime.check.EXTRA_CHECKS", dict(EXTRA_CHECKS))
 
     async def sftp_check(config) -> list[CheckResult]:
         return [CheckResult("recordings (SFTP) hq-pbx", False, "host key does not match; fix known_hosts")]

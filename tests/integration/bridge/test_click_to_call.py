@@ -13,16 +13,12 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from bridge.click_to_call import (
-    ENTITY_SET,
-    ClickToCallIntake,
-    ClickToCallSettings,
-    action_id_for,
-    request_id_from_message,
-    spy,
-)
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox
+from bridge.click_to_call.dial import action_id_for, spy
+from bridge.click_to_call.intake import ClickToCallIntake, ClickToCallSettings
+from bridge.click_to_call.queue import request_id_from_message
+from bridge.click_to_call.rows import ENTITY_SET
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient, RecordId, StaticToken
 from connectors.pbx.ami import AmiConnector, AmiSettings
 from connectors.pbx.base import ConnectionState

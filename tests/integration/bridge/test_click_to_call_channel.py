@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bridge.click_to_call import ClickToCallIntake, ClickToCallSettings
+from bridge.click_to_call.intake import ClickToCallIntake, ClickToCallSettings
 from domain.calls.click_to_call import ClickToCallStatus
 from domain.calls.system_settings import ExtensionSettings
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bridge.click_to_call import STALE_CLAIM_ERROR, ClickToCallIntake, ClickToCallSettings
-from bridge.outbox import Outbox
+from bridge.click_to_call.intake import STALE_CLAIM_ERROR, ClickToCallIntake, ClickToCallSettings
+from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient, RecordId
 from connectors.pbx.base import ConnectionState
 from domain.calls.click_to_call import ClickToCallStatus

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import parse_config
-from bridge.daemon import Bridge
+from bridge.config.loader import parse_config
+from bridge.runtime.daemon import Bridge
 from connectors.pbx.base import ConnectionState
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.open_calls import OpenCallStore
+from bridge.calls.open_calls import OpenCallStore
 from emulator.server import EmulatorServer, FaultPlan
 
 from .ami_thread import AmiInThread

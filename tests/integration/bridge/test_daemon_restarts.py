@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.outbox import Outbox
+from bridge.outbox.store import Outbox
 from emulator.server import EmulatorServer, FaultPlan
 
 from .ami_thread import AmiInThread

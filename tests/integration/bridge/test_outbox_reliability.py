@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken, odata
+from connectors.pbx.transport.backoff import Backoff
 from emulator.server import EmulatorServer, FaultPlan, Outage
 
 pytestmark = pytest.mark.integration
@@ -56,7 +57,7 @@ def call(n: int, **extra: object) -> OutboxItem:
 def test_outage_loses_nothing_and_backlog_drains_in_batches(emulator: EmulatorServer, tmp_path: Path) -> None:
     client = make_client(emulator)
     with Outbox(tmp_path / "outbox.db") as outbox:
-        drainer = Drainer(outbox, client, ENV, batch_size=100, base_backoff_s=0.05, max_backoff_s=0.2)
+        drainer = Drainer(outbox, client, ENV, batch_size=100, backoff=Backoff(0.05, 0.2))
         outbox.put(call(0))
         assert drainer.drain_once().acked == 1  # steady state: one upsert
         now = time.monotonic()
@@ -87,7 +88,7 @@ def test_throttled_backlog_obeys_retry_after(emulator: EmulatorServer, tmp_path:
     emulator.faults.replace_plan(FaultPlan(limits=ServiceProtection(requests_per_window=2, window_s=1.0)))
     client = make_client(emulator)
     with Outbox(tmp_path / "outbox.db") as outbox:
-        drainer = Drainer(outbox, client, ENV, batch_size=5, base_backoff_s=0.05)
+        drainer = Drainer(outbox, client, ENV, batch_size=5, backoff=Backoff(0.05, 60.0))
         for n in range(20):
             outbox.put(call(n))
         assert drainer.drain_until_empty(timeout_s=15)

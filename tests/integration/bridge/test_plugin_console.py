@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bridge.click_to_call import NO_LINK_ERROR
+from bridge.click_to_call.dial import NO_LINK_ERROR
 from bridge.plugins.console import BridgeCommands
 from connectors.errors import RejectedError
 from connectors.pbx.base import ConnectionState

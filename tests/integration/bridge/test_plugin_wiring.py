@@ -1,4 +1,4 @@
-"""How each plug-in wires its part into a real bridge (bridge/plugins/: crm, call_logging, notices,
+"""How each plug-in wires its part into a real bridge (bridge/plugins/: crm, call_logging, notifications, autoregister,
 numbers, click_to_call, console; CALL-02, -05, -07, -16, -17, -26, -27).
 
 A part whose table is absent (or ``enabled = false``) stays off with one INFO
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bridge.call_logger import CallLogger
-from bridge.console import LiveView
-from bridge.plugins import call_logging, click_to_call, console, notices, numbers
+from bridge.calls.logger import CallLogger
+from bridge.console.live import LiveView
+from bridge.plugins import autoregister, call_logging, click_to_call, console, notifications, numbers
 from bridge.plugins.crm import crm_context
 from domain.calls.events import CallEvent, Direction, EventKind
 from domain.calls.tracker import CallTracker
@@ -89,9 +89,11 @@ def test_the_parts_share_one_crm_context_per_bridge(tmp_path: Path) -> None:
     assert context.home(AMI_KEY) == "crm"
 
 
-def test_notices_register_the_notifier_and_the_auto_registrar(tmp_path: Path) -> None:
+def test_notifications_and_auto_registration_each_register_their_listener(tmp_path: Path) -> None:
     bridge = make_bridge(bridge_config(tmp_path, crm_url=CRM_URL))
-    notices.from_bridge(bridge)
+    notifications.from_bridge(bridge)
+    assert list(bridge.pipeline.listener_errors) == ["notifications"]
+    autoregister.from_bridge(bridge)
     assert list(bridge.pipeline.listener_errors) == ["notifications", "auto-register"]
 
 

@@ -7,7 +7,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bridge.console import CardService, ConsoleServer, LiveView
+from bridge.console.cards import CardService
+from bridge.console.live import LiveView
+from bridge.console.server import ConsoleServer
 
 from ...unit.bridge.console.builders import (
     AGENT_A,

@@ -16,7 +16,9 @@ from dataclasses import replace
 import pytest
 import requests
 
-from bridge.console import ConsoleServer, LiveView, Viewer
+from bridge.console.live import LiveView
+from bridge.console.server import ConsoleServer
+from bridge.console.visibility import Viewer
 from connectors.pbx.ami import AmiConnector, AmiSettings
 from connectors.pbx.base import ConnectionState
 from domain.calls.record import CallOutcome, CallRecord, CallStatus

@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
-from bridge.recording_jobs import RecordingJobs
-from bridge.recordings import STATUS_ATTACHED, RecordingFetcher, RecordingPolicy, note_id, phonecall_key
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.jobs import RecordingJobs
+from bridge.recordings.rows import STATUS_ATTACHED, note_id, phonecall_key
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, StaticToken, odata
 from connectors.errors import AuthError, NotSentError
+from connectors.pbx.transport.backoff import Backoff
 from connectors.recordings import (
     FileTooLargeError,
     FolderMissingError,
@@ -190,7 +192,7 @@ def test_a_late_recording_is_attached_to_the_phone_call_in_dataverse(
 
         asyncio.run(main())
         late.join()
-        assert Drainer(outbox, client, ENV, base_backoff_s=0.05).drain_until_empty(timeout_s=10)
+        assert Drainer(outbox, client, ENV, backoff=Backoff(0.05, 60.0)).drain_until_empty(timeout_s=10)
         assert outbox.dead_letters() == []
     call = client.retrieve("phonecalls", phonecall_key(update.record), select=["activityid"])
     note = client.retrieve("annotations", RecordId(note_id(update.record, name)),
@@ -250,7 +252,7 @@ def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(
         for env, server in (("prod", prod), ("branch", branch)):
             clients[env] = DataverseClient(base_url=server.origin, session=requests.Session(),
                                            token_provider=StaticToken("bridge"), timeout=(2.0, 10.0), retry=None)
-            assert Drainer(outbox, clients[env], env, base_backoff_s=0.05).drain_until_empty(timeout_s=10)
+            assert Drainer(outbox, clients[env], env, backoff=Backoff(0.05, 60.0)).drain_until_empty(timeout_s=10)
         assert outbox.dead_letters() == []
         for client in clients.values():
             call = client.retrieve("phonecalls", phonecall_key(update.record), select=["activityid"])

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bridge.autoregister import AutoRegistrar
-from bridge.call_logger import CallLogger, CrmEnvironment, phone_call_id
-from bridge.crm_settings import SystemOptions
-from bridge.notifications import CallNotifier
-from bridge.outbox import Outbox
+from bridge.calls.autoregister import AutoRegistrar
+from bridge.calls.logger import CallLogger, CrmEnvironment, phone_call_id
+from bridge.calls.notifications import CallNotifier
+from bridge.crm.settings import SystemOptions
+from bridge.outbox.store import Outbox
 from connectors.dataverse import AlternateKey
 from domain.calls.events import CallEvent, Direction, EventKind
 from domain.calls.record import CallChange, CallOutcome, CallRecord, CallStatus, CallUpdate
@@ -38,6 +38,9 @@ class Settings:
 
     def options_for(self, key: str) -> SystemOptions:
         return self.options
+
+    async def refresh(self) -> None:
+        """Nothing to re-read."""
 
 
 class Numbers:

@@ -8,7 +8,8 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from bridge.click_to_call import ClickToCallSettings, ServiceBusReceiver
+from bridge.click_to_call.intake import ClickToCallSettings
+from bridge.click_to_call.queue import ServiceBusReceiver
 
 CANARY = "CANARY-7f3a"
 CONNECTION = f"Endpoint=sb://commsuite-test.invalid/;SharedAccessKeyName=listen;SharedAccessKey={CANARY}"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import MAX_CONFIG_BYTES, ConfigError, load_config, parse_config, parse_listen
+from bridge.config.loader import MAX_CONFIG_BYTES, load_config, parse_config
+from bridge.config.model import ConfigError, parse_listen
 
 ROOT = Path(__file__).resolve().parents[3]
 CANARY = "CANARY-7f3a"
@@ -50,7 +51,7 @@ def test_the_shipped_example_parses(tmp_path: Path) -> None:
     assert config.systems["reception-cid"].callerid.device == "segal"
     assert config.systems["hq-pbx"].plan.line_release_prefix == "9"
     assert str(config.bridge.health_address) == "127.0.0.1:9108"
-    assert config.environments["prod"].dataverse_settings().client_secret.reveal() == CANARY
+    assert config.environments["prod"].dataverse.client_secret.reveal() == CANARY
 
 
 def test_minimal_file_takes_the_defaults() -> None:
@@ -82,7 +83,7 @@ def test_secrets_never_reach_reprs_or_problems(caplog: pytest.LogCaptureFixture)
     (('password_env = "COMMS_HQ_AMI_SECRET"', 'password_env = "UNSET_VAR"'), "variable UNSET_VAR is not set"),
     (('password_env = "COMMS_HQ_AMI_SECRET"', 'password_file = "/no/such/file"'), "cannot read /no/such/file"),
     (('client_secret_env = "COMMS_PROD_CLIENT_SECRET"', ""), "environments.prod: give exactly one"),
-    (('url = "https://contoso.crm4.dynamics.com"', 'url = "contoso"'), "environments.prod.url: String should match"),
+    (('url = "https://contoso.crm4.dynamics.com"', 'url = "contoso"'), "environments.prod.url: must be the environment URL"),
     (("[systems.hq]", "[systems.\"hq pbx\"]"), "systems.hq pbx: a system key is letters"),
     (("[systems.hq]", "[systems.hq.serial]\nport = \"/dev/ttyS0\"\n[systems.hq]"), "[systems.hq.serial]: not used"),
     (("[systems.hq]", "[systems.hq.ami]\ndialect = \"klingon\"\n[systems.hq]"), "systems.hq.ami.dialect: Input"),
@@ -90,6 +91,9 @@ def test_secrets_never_reach_reprs_or_problems(caplog: pytest.LogCaptureFixture)
      "bridge.health_listen: expected host:port"),
     (("[environments.prod]", "[bridge]\nlisteners = [\"no-colon\"]\n[environments.prod]"),
      "bridge.listeners: each listener is"),
+    (("[environments.prod]", "[bridge]\nlisteners = [\"bridge.plugins.notices:from_bridge\"]\n[environments.prod]"),
+     "bridge.listeners: bridge.plugins.notices:from_bridge was split into bridge.plugins.notifications:from_bridge "
+     "and bridge.plugins.autoregister:from_bridge; list those instead"),
     (("[environments.prod]", "[bridge]\nsettings_refresh_s = 0\n[environments.prod]"),
      "bridge.settings_refresh_s: Input should be greater than or equal to 1"),
     (("[environments.prod]", "colour = 1\n[environments.prod]"), "colour: unknown top-level key"),

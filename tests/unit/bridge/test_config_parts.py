@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.config import ConfigError, parse_config
-from bridge.config_parts import FolderRecordings
+from bridge.config.loader import parse_config
+from bridge.config.model import ConfigError
+from bridge.config.parts import FolderRecordings
 
 BASE = """
 [environments.prod]
@@ -30,7 +31,7 @@ def parse(extra: str):
 
 def test_absent_parts_are_off_and_matching_defaults() -> None:
     config = parse("")
-    assert config.console is None and config.click_to_call is None
+    assert config.console is None and config.click_to_call == ()
     assert [t.name for t in config.matching.tables] == ["contact", "account", "lead", "systemuser"]
     assert config.systems["hq"].recordings is None
     assert config.systems["hq"].raw_journal.name == "raw-frames.db"
@@ -59,7 +60,8 @@ columns = ["mobilephone"]
 """)
     assert config.systems["hq"].recordings == FolderRecordings(root=__import__("pathlib").Path("/mnt/rec"))
     assert config.console.users[0].user_id == "abc" and config.console.host == "127.0.0.1"
-    assert config.click_to_call.settings_for("prod").service_bus.connection_string.reveal().startswith("Endpoint")
+    assert config.click_to_call[0].environment == "prod"
+    assert config.click_to_call[0].service_bus.connection_string.reveal().startswith("Endpoint")
     assert config.matching.tables[0].columns == ("mobilephone",) and config.matching.refresh_s == 30
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config import ConfigError, parse_config
-from bridge.config_parts import FolderRecordings
-from bridge.recordings import RecordingPolicy
+from bridge.config.loader import parse_config
+from bridge.config.model import ConfigError
+from bridge.config.parts import FolderRecordings
+from bridge.recordings.fetcher import RecordingPolicy
 
 BASE = """
 [environments.prod]

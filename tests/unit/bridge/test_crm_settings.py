@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bridge.crm_settings import CrmSettings, LinkStatus, SettingsProblem, parse_settings
-from bridge.outbox import Outbox
+from bridge.crm.settings import CrmSettings, LinkStatus, SettingsProblem, parse_settings
+from bridge.outbox.store import Outbox
 from connectors.dataverse import RecordId
 from domain.calls.system_settings import CallVisibility, RecordingSource
 

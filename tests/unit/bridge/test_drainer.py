@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import (
     AlternateKey,
     Batch,
@@ -26,6 +27,7 @@ from connectors.dataverse import (
     deterministic_id,
 )
 from connectors.dataverse.refs import entity_path
+from connectors.pbx.transport.backoff import Backoff
 
 ENV = "prod"
 
@@ -99,6 +101,17 @@ def outbox(tmp_path: Path, clock: Clock) -> Outbox:
         yield box
 
 
+class _Longest(random.Random):
+    """Full jitter that always picks the longest wait, so the tests see the ceiling."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def longest(min_s: float = 1.0, max_s: float = 60.0) -> Backoff:
+    return Backoff(min_s, max_s, rng=_Longest())
+
+
 @pytest.fixture
 def client() -> FakeClient:
     return FakeClient()
@@ -106,7 +119,7 @@ def client() -> FakeClient:
 
 @pytest.fixture
 def drainer(outbox: Outbox, client: FakeClient) -> Drainer:
-    return Drainer(outbox, client, ENV, batch_size=3, rng=lambda: 1.0, sleep=pytest.fail)
+    return Drainer(outbox, client, ENV, batch_size=3, backoff=longest(), sleep=pytest.fail)
 
 
 def test_one_item_goes_as_one_upsert(outbox: Outbox, client: FakeClient, drainer: Drainer) -> None:
@@ -163,7 +176,7 @@ def test_failed_parts_are_retried_and_not_found_behind_them_is_not_poison(outbox
     client.part_status[path(1)] = (404, {"error": {"code": "0x80060891", "message": "no such call"}})
     report = drainer.drain_once()
     assert (report.acked, report.dead_lettered, report.retrying) == (1, 0, 2)
-    assert report.wait_s == drainer.base_backoff_s
+    assert report.wait_s == 1.0  # the backoff's first wait
     assert [q.attempts for q in outbox.pending()] == [1, 1]
     client.part_status.clear()
     clock.now += report.wait_s
@@ -195,7 +208,7 @@ def test_transient_failures_keep_everything_and_back_off_exponentially(outbox: O
 
 
 def test_backoff_is_capped(outbox: Outbox, client: FakeClient, clock: Clock) -> None:
-    drainer = Drainer(outbox, client, ENV, max_backoff_s=5, rng=lambda: 1.0)
+    drainer = Drainer(outbox, client, ENV, backoff=longest(max_s=5))
     outbox.put(call(1))
     client.fail_next = [ServerError("x", status=500)] * 6
     for _ in range(6):
@@ -276,7 +289,7 @@ def test_drain_until_empty_gives_up_at_the_deadline(outbox: Outbox, client: Fake
         slept.append(seconds)
         clock.now += seconds
 
-    drainer = Drainer(outbox, client, ENV, sleep=sleep, rng=lambda: 1.0)
+    drainer = Drainer(outbox, client, ENV, sleep=sleep, backoff=longest())
     outbox.put(call(1))
     client.fail_next = [ServerError("down", status=503)] * 100
     assert drainer.drain_until_empty(timeout_s=10) is False

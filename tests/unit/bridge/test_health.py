@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from bridge.config import parse_listen
-from bridge.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
-from bridge.metrics import Metric, escape_label, render
+from bridge.config.model import parse_listen
+from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
+from bridge.runtime.metrics import Metric, escape_label, render
 
 SNAPSHOT = HealthSnapshot(
     uptime_s=12.5,
@@ -126,7 +126,7 @@ def test_hostile_requests_get_4xx_and_the_server_keeps_serving(raw: bytes, statu
 
 
 def test_a_client_that_never_finishes_its_request_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bridge.health.READ_DEADLINE_S", 0.2)
+    monkeypatch.setattr("bridge.runtime.health.READ_DEADLINE_S", 0.2)
 
     async def scenario(port: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)

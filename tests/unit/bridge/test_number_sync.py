@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.number_sync import MatchedTable, NumberSync
+from bridge.crm.number_sync import MatchedTable, NumberSync
 from connectors.dataverse import DeltaPage, ValidationError
 from domain.numbers import NumberPlan
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.open_calls import CallRecovery, OpenCallStore, open_calls_path
+from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
 from domain.calls.events import CallEvent, Direction, EventKind, HangupCause
 from domain.calls.tracker import CallTracker
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import AlternateKey, RecordId
 
 ENV = "prod"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.outbox import Outbox, OutboxItem
-from bridge.outbox_writer import BatchWriter, WriterClosedError
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.outbox.writer import BatchWriter, WriterClosedError
 from connectors.dataverse import AlternateKey
 
 ENV = "prod"

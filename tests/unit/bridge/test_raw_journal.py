@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.raw_journal import MAX_FRAME_BYTES, RawJournal, frame_hooks
+from bridge.runtime.raw_journal import MAX_FRAME_BYTES, RawJournal, frame_hooks
 from connectors.pbx.smdr.connector import SmdrConnector
 from connectors.pbx.smdr.framer import BadFrame, Frame
 from connectors.pbx.smdr.profile import SmdrProfile

@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.outbox import Outbox, OutboxItem
-from bridge.recording_jobs import RecordingJob, RecordingJobs
-from bridge.recordings import (
-    NOT_FOUND_FILE_NAME,
-    STATUS_ATTACHED,
-    STATUS_NOT_FOUND,
-    TAKEN_MARGIN_S,
-    RecordingFetcher,
-)
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings.fetcher import TAKEN_MARGIN_S, RecordingFetcher
+from bridge.recordings.jobs import RecordingJob, RecordingJobs
+from bridge.recordings.rows import NOT_FOUND_FILE_NAME, STATUS_ATTACHED, STATUS_NOT_FOUND
 from domain.calls.events import Direction
 from domain.calls.record import CallUpdate
 

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import pytest
 
-from bridge.recording_jobs import (
+from bridge.recordings.jobs import (
     JobFormatError,
     RecordingJob,
     RecordingJobs,

@@ -10,15 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bridge.outbox import Outbox, OutboxItem
-from bridge.recording_jobs import RecordingJobs
-from bridge.recordings import (
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.jobs import RecordingJobs
+from bridge.recordings.rows import (
     NOT_FOUND_FILE_NAME,
     STATUS_ATTACHED,
     STATUS_FOUND,
     STATUS_NOT_FOUND,
-    RecordingFetcher,
-    RecordingPolicy,
     note_id,
 )
 from domain.calls.system_settings import RecordingSettings, RecordingSource

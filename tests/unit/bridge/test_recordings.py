@@ -11,15 +11,14 @@ from typing import BinaryIO
 
 import pytest
 
-from bridge.outbox import Outbox, OutboxItem
-from bridge.recordings import (
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.rows import (
     NOT_FOUND_FILE_NAME,
     STATUS_ATTACHED,
     STATUS_FAILED,
     STATUS_FOUND,
     STATUS_NOT_FOUND,
-    RecordingFetcher,
-    RecordingPolicy,
     note_id,
 )
 from connectors.dataverse import AlternateKey, RecordId

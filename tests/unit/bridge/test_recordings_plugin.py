@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from bridge.check import EXTRA_CHECKS
-from bridge.config import BridgeConfig, parse_config
-from bridge.outbox import Outbox
+from bridge.config.loader import parse_config
+from bridge.config.model import BridgeConfig
+from bridge.outbox.store import Outbox
 from bridge.plugins.recordings import _InEnvironments, build_fetcher, check_recordings, from_bridge
-from bridge.recording_jobs import RecordingJob, RecordingJobs
-from bridge.recordings import STATUS_ATTACHED, RecordingPolicy
+from bridge.recordings.fetcher import RecordingPolicy
+from bridge.recordings.jobs import RecordingJob, RecordingJobs
+from bridge.recordings.rows import STATUS_ATTACHED
+from bridge.runtime.check import EXTRA_CHECKS
 from domain.calls.events import CallEvent, EventKind
 from domain.calls.record import CallUpdate
 from domain.calls.system_settings import TelephonySystemSettings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.service import (
+from bridge.runtime.service import (
     FORCED_EXIT_STATUS,
     FactoryError,
     install_stop_signals,
@@ -50,10 +50,10 @@ def test_systemd_readiness_goes_to_the_notify_socket(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("spec, message", [
     ("no.such.module:f", "cannot be imported"),
-    ("bridge.service:nothing_here", "has no callable nothing_here"),
-    ("bridge.service", "is not 'package.module:factory'"),
+    ("bridge.runtime.service:nothing_here", "has no callable nothing_here"),
+    ("bridge.runtime.service", "is not 'package.module:factory'"),
 ])
 def test_plug_in_factories_fail_with_a_clear_message(spec: str, message: str) -> None:
     with pytest.raises(FactoryError, match=message):
         load_factory(spec)
-    assert load_factory("bridge.service:load_factory") is load_factory
+    assert load_factory("bridge.runtime.service:load_factory") is load_factory

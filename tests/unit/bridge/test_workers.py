@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bridge.config import SystemConfig
-from bridge.settings_source import StaticSettings
-from bridge.workers import CallPipeline, SystemWorker, build_connector
+from bridge.config.model import SystemConfig
+from bridge.crm.settings_source import StaticSettings
+from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
 from connectors.errors import AuthError
 from connectors.pbx.base import ConnectionState
 from connectors.pbx.transport.backoff import Backoff
@@ -164,7 +164,7 @@ def test_an_unexpected_crash_restarts_the_connector() -> None:
 
 
 def test_connectors_are_built_for_each_kind() -> None:
-    from bridge.config import parse_config
+    from bridge.config.loader import parse_config
 
     text = b"""
 [environments.e]

@@ -4,7 +4,7 @@
 outbox): one row per open call holding its events, rewritten on every change
 and deleted when the call ends, plus the bridge's last sign of life. It is a
 WAL file with ``synchronous=NORMAL`` written on a writer thread of its own
-(:class:`~bridge.outbox_writer.BatchWriter`, changes in order, grouped): the
+(:class:`~bridge.outbox.writer.BatchWriter`, changes in order, grouped): the
 event loop never waits for it, a commit reaches the operating system within
 moments (so ``kill -9`` loses at most the changes of those moments) and there
 is no fsync per event; a power cut may lose the last few changes, never the
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bridge.outbox_writer import BatchWriter
+from bridge.outbox.writer import BatchWriter
 from domain.calls.event_codec import event_from_dict, event_to_dict
 from domain.calls.events import CallEvent
 from domain.calls.record import CallUpdate

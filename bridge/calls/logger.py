@@ -1,7 +1,7 @@
 """The call logger: every call change that matters becomes one phone-call upsert in the outbox (CALL-01, -07, -08,
 -14, -15, -18, -26).
 
-A :class:`~bridge.listeners.CallListener`. For a new call with a known number,
+A :class:`~bridge.calls.listeners.CallListener`. For a new call with a known number,
 an answer, a transfer, the hang-up and later details, it matches the number in
 the environment's local index, maps the call with :mod:`domain.calls.activity`
 and queues one upsert per CRM environment the system feeds (CALL-26), keyed by
@@ -11,7 +11,7 @@ updates the same activity instead of duplicating it.
 
 It never waits on the network nor on the disk: matching is a dictionary
 lookup and the upsert is handed to the outbox's writer thread
-(:meth:`~bridge.outbox.Outbox.submit`), which commits it durably in the order
+(:meth:`~bridge.outbox.store.Outbox.submit`), which commits it durably in the order
 the changes came; a write that fails there is logged and counted.
 """
 
@@ -25,8 +25,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bridge.crm_settings import SystemOptions
-from bridge.outbox import Outbox, OutboxItem
+from bridge.crm.settings import SystemOptions
+from bridge.crm.settings_source import SettingsSource
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.crm.phone_call import phone_call_body, phone_call_key
 from connectors.dataverse import AlternateKey, RecordId, deterministic_id
 from domain.calls.activity import external_number, phone_call_activity, skip_reason
@@ -44,16 +45,8 @@ LOGGED_CHANGES = frozenset({CallChange.NEW, CallChange.ANSWERED, CallChange.TRAN
 REMEMBERED_CALLS = 20_000
 
 
-class SettingsSource(Protocol):
-    """Per-system settings read from one CRM (see :class:`bridge.crm_settings.CrmSettings`)."""
-
-    def settings_for(self, system_key: str) -> TelephonySystemSettings | None: ...
-
-    def options_for(self, system_key: str) -> SystemOptions: ...
-
-
 class NumberSource(Protocol):
-    """One CRM's number index (see :class:`bridge.number_sync.NumberSync`)."""
+    """One CRM's number index (see :class:`bridge.crm.number_sync.NumberSync`)."""
 
     is_ready: bool
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from bridge.config_refs import describe_validation
+from bridge.config.refs import describe_validation
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.callerid.messages import PARSERS
 from connectors.pbx.smdr.profile import Calendar, DateOrder, SmdrProfile
@@ -24,14 +24,14 @@ from connectors.pbx.smdr.tcp import SmdrTcpSettings
 from connectors.pbx.transport.serial_link import SerialSettings
 
 if TYPE_CHECKING:
-    from bridge.config import _SystemTable
+    from bridge.config.loader import _SystemTable
 
 PROFILE_KEYS = ("model", "date_order", "calendar", "timezone", "encoding")
 _NETWORK_KEYS = ("host", "port", "username", "password")
 
 
 def build_kind(key: str, table: _SystemTable, where: str, problems: list[str]) -> dict[str, Any] | None:
-    """The kind-specific fields of :class:`~bridge.config.SystemConfig`, or ``None`` after adding problems."""
+    """The kind-specific fields of :class:`~bridge.config.model.SystemConfig`, or ``None`` after adding problems."""
     before = len(problems)
     builder = {"ami": _ami, "smdr-tcp": _smdr_tcp, "smdr-serial": _smdr_serial,
                "callerid-serial": _callerid_serial}[table.kind]

@@ -3,7 +3,7 @@
 CALL-14, CALL-21, CALL-26. :func:`build_connector` makes the connector a
 system's kind asks for; :class:`CallPipeline` is shared by every worker (one
 :class:`~domain.calls.tracker.CallTracker` for all systems) and calls each
-:class:`~bridge.listeners.CallListener` inline, guarding each one so a failing
+:class:`~bridge.calls.listeners.CallListener` inline, guarding each one so a failing
 listener is logged, counted and skipped; :class:`SystemWorker` keeps one
 connector running under the daemon's supervisor.
 """
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bridge.config import SystemConfig
-from bridge.listeners import CallListener
-from bridge.raw_journal import frame_hooks, shared_journal
-from bridge.settings_source import SettingsSource
+from bridge.calls.listeners import CallListener
+from bridge.config.model import SystemConfig
+from bridge.crm.settings_source import SettingsSource
+from bridge.runtime.raw_journal import frame_hooks, shared_journal
 from connectors.errors import AuthError
 from connectors.pbx.base import ConnectionState, PbxConnector
 from connectors.pbx.transport.backoff import Backoff

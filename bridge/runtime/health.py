@@ -16,8 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from bridge.config import ListenAddress
-from bridge.metrics import CONTENT_TYPE, Metric, render
+from bridge.config.model import ListenAddress
+from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
 from connectors.pbx.base import ConnectionState
 
 log = logging.getLogger(__name__)

@@ -26,9 +26,9 @@ lost) is ended Failed by the stale-claim sweep, conditionally on its etag so
 a late real outcome is never overwritten. It is never dialled again: the
 phone may have rung.
 
-The queue lives in :mod:`bridge.click_to_call_queue`, the PBX commands in
-:mod:`bridge.click_to_call_dial` and the row's columns in
-:mod:`bridge.click_to_call_rows`; their public names are importable from here.
+The queue lives in :mod:`bridge.click_to_call.queue`, the PBX commands in
+:mod:`bridge.click_to_call.dial` and the row's columns in
+:mod:`bridge.click_to_call.rows`.
 """
 
 from __future__ import annotations
@@ -43,22 +43,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bridge.click_to_call_dial import (
+from bridge.click_to_call.dial import (
     NO_LINK_ERROR,
-    SpyOutcome,
     action_id_for,
     dialling_defaults,
     originate_once,
-    spy,
 )
-from bridge.click_to_call_queue import (
+from bridge.click_to_call.queue import (
     MessageReceiver,
     ServiceBusReceiver,
     ServiceBusSettings,
     drain_once,
-    request_id_from_message,
 )
-from bridge.click_to_call_rows import (
+from bridge.click_to_call.rows import (
     ENTITY_SET,
     ID,
     SELECT,
@@ -69,7 +66,7 @@ from bridge.click_to_call_rows import (
     pending_filter,
     stale_claim_filter,
 )
-from bridge.outbox import Outbox, OutboxItem
+from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import DataverseClient, NotFoundError, PreconditionFailedError, RecordId
 from connectors.errors import ConnectorError
 from connectors.pbx.base import PbxConnector, utc_now
@@ -84,10 +81,7 @@ from domain.calls.click_to_call import (
 )
 from domain.calls.system_settings import TelephonySystemSettings
 
-__all__ = [
-    "ENTITY_SET", "NO_LINK_ERROR", "NO_SYSTEM_ERROR", "STALE_CLAIM_ERROR", "ClickToCallIntake", "ClickToCallSettings", "MessageReceiver",
-    "ServiceBusReceiver", "ServiceBusSettings", "SpyOutcome", "action_id_for", "request_id_from_message", "spy",
-]
+__all__ = ["NO_SYSTEM_ERROR", "STALE_CLAIM_ERROR", "ClickToCallIntake", "ClickToCallSettings"]
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Fetch each answered call's recording once and attach it to the phone call in every environment (CALL-28).
 
-A :class:`RecordingFetcher` is a :class:`~bridge.listeners.CallListener`. When
+A :class:`RecordingFetcher` is a :class:`~bridge.calls.listeners.CallListener`. When
 an answered call of a system with recordings ends, :meth:`~RecordingFetcher.fetch_for`
-stores a :class:`~bridge.recording_jobs.RecordingJob` (durably, before it
+stores a :class:`~bridge.recordings.jobs.RecordingJob` (durably, before it
 returns), starts a task and returns. The task waits ``first_delay_s`` (Asterisk
 closes the file at hang-up), then looks for the file in the folders the
 system's pattern names for the call's days, retrying with capped exponential
@@ -12,7 +12,7 @@ still being written (or converted to MP3) is not attached half-done.
 
 One search and at most one download serve every Dataverse environment that
 logs the call: the outcome is turned into each environment's own rows
-(:func:`bridge.recording_rows.items_for`) and written to the outbox, after the
+(:func:`bridge.recordings.rows.items_for`) and written to the outbox, after the
 phone call the call logger queued earlier, so the call exists when these land.
 Only then is the job removed; a job found at start-up (:meth:`~RecordingFetcher.resume`)
 carries on with its original deadline, and one already past it is written as
@@ -32,7 +32,7 @@ longest give-up window plus :data:`TAKEN_MARGIN_S` are pruned.
 A file bigger than Dataverse's attachment limit is recorded as found, with the
 reason it was not attached. A file never found is recorded as not found with
 where it was looked for; since that row has no file, its file name is
-:data:`~bridge.recording_rows.NOT_FOUND_FILE_NAME`.
+:data:`~bridge.recordings.rows.NOT_FOUND_FILE_NAME`.
 """
 
 from __future__ import annotations
@@ -44,20 +44,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bridge.outbox import Outbox, OutboxItem
-from bridge.recording_jobs import RecordingJob, RecordingJobs
-from bridge.recording_rows import (
-    NOT_FOUND_FILE_NAME,
-    STATUS_ATTACHED,
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings.jobs import RecordingJob, RecordingJobs
+from bridge.recordings.rows import (
     STATUS_FAILED,
-    STATUS_FOUND,
-    STATUS_NOT_FOUND,
     FetchOutcome,
     items_for,
-    note_id,
-    note_item,
-    phonecall_key,
-    recording_item,
     too_large_reason,
 )
 from connectors.errors import AuthError, ConnectorError
@@ -404,5 +396,4 @@ def _context(job: RecordingJob) -> dict[str, str]:
     return {"system": job.record.system, "call_id": job.record.call_id, "operation": "recording"}
 
 
-__all__ = ["NOT_FOUND_FILE_NAME", "STATUS_ATTACHED", "STATUS_FAILED", "STATUS_FOUND", "STATUS_NOT_FOUND",
-           "TAKEN_MARGIN_S", "RecordingFetcher", "RecordingPolicy", "note_id", "note_item", "phonecall_key", "recording_item"]
+__all__ = ["TAKEN_MARGIN_S", "RecordingFetcher", "RecordingPolicy"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bridge.outbox import Outbox, OutboxItem, log_if_not_stored
+from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, odata
 from dataverse_schema.model import OPTION_VALUE_BASE
 from domain.calls.system_settings import (

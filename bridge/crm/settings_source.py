@@ -12,14 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from bridge.config import SystemConfig
+from bridge.config.model import SystemConfig
+from bridge.crm.settings import SystemOptions
 from domain.calls.system_settings import TelephonySystemSettings
 
 
 @runtime_checkable
 class SettingsSource(Protocol):
+    """Each telephony system's settings as the workers and the call listeners read them."""
+
     def settings_for(self, system_key: str) -> TelephonySystemSettings | None:
         """The current settings of ``system_key``, ``None`` when unknown (never blocks; see :meth:`refresh`)."""
+        ...
+
+    def options_for(self, system_key: str) -> SystemOptions:
+        """The system row's options the settings contract does not carry (notices, language)."""
         ...
 
     async def refresh(self) -> object:
@@ -40,6 +47,10 @@ class StaticSettings:
     def settings_for(self, system_key: str) -> TelephonySystemSettings:
         found = self._settings.get(system_key)
         return found if found is not None else TelephonySystemSettings(key=system_key, name=system_key)
+
+    def options_for(self, system_key: str) -> SystemOptions:
+        """The file has no options: the defaults."""
+        return SystemOptions()
 
     async def refresh(self) -> None:
         """Nothing to re-read: the file is read once at start."""

@@ -21,7 +21,7 @@ import base64
 import dataclasses
 from typing import Any
 
-from bridge.outbox import OutboxItem
+from bridge.outbox.store import OutboxItem
 from connectors.dataverse import AlternateKey, RecordId
 from connectors.dataverse.refs import bind, deterministic_id
 from connectors.recordings.base import RecordingFile

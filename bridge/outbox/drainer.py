@@ -12,7 +12,8 @@ returned delay (or until a ``put`` wakes it).
   back to ``$batch`` so the bad item is found and the rest still go).
 * Throttled (429): nothing more is sent before ``Retry-After``.
 * Unavailable, not sent, answer lost, unreadable answer: the items stay and are
-  retried with capped exponential backoff and full jitter. Upserts are
+  retried with capped exponential backoff and full jitter (the shared
+  :class:`~connectors.pbx.transport.backoff.Backoff`, reset by a send that went through). Upserts are
   idempotent, so resending after a lost answer cannot duplicate.
 * Refused (a ``RejectedError``: validation, privilege, missing record): the item
   goes to the dead-letter table with Dataverse's reason and the queue moves on.
@@ -28,12 +29,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from bridge.outbox import Outbox, QueuedItem
+from bridge.outbox.store import Outbox, QueuedItem
 from connectors.dataverse import (
     Batch,
     BatchResult,
@@ -45,12 +45,15 @@ from connectors.dataverse import (
 )
 from connectors.dataverse.refs import entity_path
 from connectors.errors import AuthError, ConnectorError, RateLimitedError, RejectedError
+from connectors.pbx.transport.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH_SIZE = 1000  # Dataverse's limit on operations in one $batch (reference/dataverse.md §1.11)
 #: Bodies per request, together: a backlog of recording notes (megabytes each) goes out a few at a time.
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+#: Retry spacing after a failed send: the first wait, and the most any wait may be (seconds).
+DEFAULT_BACKOFF_MIN_S, DEFAULT_BACKOFF_MAX_S = 1.0, 60.0
 
 
 class WriteClient(Protocol):
@@ -105,14 +108,15 @@ class Drainer:
     "phonecall"}``) for the tables whose backlogs may use ``UpsertMultiple``.
     ``max_request_bytes`` caps the bodies sent in one request (one item is
     always sent, however large).
-    ``sleep`` and ``rng`` are injectable; times come from the outbox's clock.
+    ``backoff`` spaces retries after failed sends (default: 1 s doubling up to 60 s, full jitter).
+    ``sleep`` is injectable; times come from the outbox's clock.
     """
 
     def __init__(self, outbox: Outbox, client: WriteClient, environment: str, *, batch_size: int = 100,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 logical_names: Mapping[str, str] | None = None, base_backoff_s: float = 1.0,
-                 max_backoff_s: float = 60.0, auth_pause_s: float = 300.0, idle_wait_s: float = 5.0,
-                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random) -> None:
+                 logical_names: Mapping[str, str] | None = None, backoff: Backoff | None = None,
+                 auth_pause_s: float = 300.0, idle_wait_s: float = 5.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
         self.outbox = outbox
@@ -121,14 +125,11 @@ class Drainer:
         self.batch_size = batch_size
         self.max_request_bytes = max_request_bytes
         self.logical_names = dict(logical_names or {})
-        self.base_backoff_s = base_backoff_s
-        self.max_backoff_s = max_backoff_s
+        self.backoff = backoff or Backoff(DEFAULT_BACKOFF_MIN_S, DEFAULT_BACKOFF_MAX_S)
         self.auth_pause_s = auth_pause_s
         self.idle_wait_s = idle_wait_s
         self.stats = DrainStats()
         self._sleep = sleep
-        self._rng = rng
-        self._failures_in_a_row = 0
         self._paused_until = 0.0
 
     def drain_once(self) -> DrainReport:
@@ -257,7 +258,7 @@ class Drainer:
                         len(outcome.retrying), len(items), error_text, wait_s,
                         extra={"environment": self.environment})
         else:
-            self._failures_in_a_row = 0
+            self.backoff.reset()
         self.stats.acked += len(outcome.accepted)
         self.stats.dead_lettered += len(outcome.rejected)
         if not wait_s and not self.outbox.depth(self.environment):
@@ -265,7 +266,7 @@ class Drainer:
         return DrainReport(len(items), len(outcome.accepted), len(outcome.rejected), len(outcome.retrying), wait_s)
 
     def _retry_wait_s(self, retrying: list[tuple[QueuedItem, ConnectorError]]) -> float:
-        self._failures_in_a_row += 1
+        delay_s = self.backoff.next_delay_s()  # the streak grows whatever the answer said
         errors = [exc for _, exc in retrying]
         if any(isinstance(exc, AuthError) for exc in errors):
             log.error("dataverse refused the bridge's credentials; the outbox for %s waits %.0f s",
@@ -275,9 +276,7 @@ class Drainer:
                        if isinstance(exc, RateLimitedError | ServerError) and exc.retry_after_s is not None]
         if retry_after:
             return max(retry_after)
-        ceiling = min(self.max_backoff_s, self.base_backoff_s * 2 ** (self._failures_in_a_row - 1))
-        # Full jitter, but never a busy loop: at least a tenth of the ceiling.
-        return max(ceiling / 10, self._rng() * ceiling)
+        return delay_s
 
     def _idle_wait_s(self) -> float:
         due = self.outbox.next_due_at(self.environment)

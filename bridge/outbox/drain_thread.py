@@ -13,9 +13,9 @@ import threading
 
 import requests
 
-from bridge.config import EnvironmentConfig
-from bridge.drainer import Drainer
-from bridge.outbox import Outbox
+from bridge.config.model import EnvironmentConfig
+from bridge.outbox.drainer import Drainer
+from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ ERROR_WAIT_S = 5.0
 
 def make_write_client(environment: EnvironmentConfig, session: requests.Session | None = None) -> DataverseClient:
     """A Dataverse client for the drainer: no retry policy (the outbox retries), the file's timeouts."""
-    settings = environment.dataverse_settings()
+    settings = environment.dataverse
     return DataverseClient(base_url=settings.url, session=session or requests.Session(),
                            token_provider=settings.token_provider(),
                            timeout=(settings.connect_timeout_s, settings.read_timeout_s), retry=None,

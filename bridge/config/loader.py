@@ -1,4 +1,5 @@
-"""The bridge's local file (``bridge.toml``): only what must stay on-prem (CALL-14, CALL-26, CALL-27).
+"""Reads the bridge's local file (``bridge.toml``) into a :class:`~bridge.config.model.BridgeConfig`: only what
+must stay on-prem (CALL-14, CALL-26, CALL-27).
 
 Per telephony system: its key (the key of its telephony-system record in the
 CRM), its kind (``ami``, ``smdr-serial``, ``smdr-tcp``, ``callerid-serial``),
@@ -11,180 +12,46 @@ until the CRM's settings are read. See ``deploy/bridge.example.toml``.
 :func:`load_config` reports every problem at once, each as
 ``<file>: <key path>: <what is wrong>``, and never echoes a secret.
 """
-
 from __future__ import annotations
 
 import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bridge.config_kinds import build_kind
-from bridge.config_parts import (
-    ClickToCallSection,
-    FolderRecordings,
+from bridge.config.kinds import build_kind
+from bridge.config.model import (
+    DEFAULT_BATCH_SIZE,
+    BridgeConfig,
+    BridgeSection,
+    ConfigError,
+    EnvironmentConfig,
+    SystemConfig,
+)
+from bridge.config.parts import (
     MatchingSection,
     click_to_call_section,
     console_section,
     matching_section,
     recordings_section,
 )
-from bridge.config_refs import describe_validation, take_secret, type_name
-from bridge.console.settings import ConsoleSettings
-from bridge.recordings import RecordingPolicy
+from bridge.config.refs import describe_validation, take_secret, type_name
+from bridge.outbox.drainer import MAX_BATCH_SIZE
 from connectors.dataverse import DataverseSettings
-from connectors.pbx.ami.settings import AmiSettings
-from connectors.pbx.smdr.profile import SmdrProfile
-from connectors.pbx.smdr.tcp import SmdrTcpSettings
-from connectors.pbx.transport.serial_link import SerialSettings
-from connectors.recordings.sftp import SftpSettings
 from connectors.settings import Secret
 from domain.numbers import NumberPlan
 
 MAX_CONFIG_BYTES = 1024 * 1024
-KINDS = ("ami", "smdr-serial", "smdr-tcp", "callerid-serial")
-#: Listener factories loaded when ``[bridge] listeners`` is not given: every part of the bridge. A part
-#: whose table is absent from the file stays off (each says so at INFO).
-DEFAULT_LISTENERS: tuple[str, ...] = (
-    "bridge.plugins.numbers:from_bridge",
-    "bridge.plugins.call_logging:from_bridge",
-    "bridge.plugins.notices:from_bridge",
-    "bridge.plugins.recordings:from_bridge",
-    "bridge.plugins.console:from_bridge",
-    "bridge.plugins.click_to_call:from_bridge",
-)
-#: The settings source used when ``[bridge] settings_source`` is not given: the CRM, with the file as fallback.
-DEFAULT_SETTINGS_SOURCE = "bridge.plugins.crm_settings:from_bridge"
-#: Raw SMDR / caller-ID frames are kept this many days by default (``[bridge] raw_journal_days``).
-DEFAULT_RAW_JOURNAL_DAYS = 30
+_DATAVERSE_SECRETS = ("client_secret", "client_cert_passphrase", "static_token")
+_FILE_KEY_OF = {"COMMS_DATAVERSE_URL": "url", "COMMS_TENANT_ID": "tenant_id", "COMMS_CLIENT_ID": "client_id",
+                "COMMS_CLIENT_SECRET": "client_secret_env / client_secret_file",
+                "COMMS_CLIENT_CERT_PATH": "client_cert_path", "COMMS_DATAVERSE_STATIC_TOKEN": "static_token_env"}
+_COMMS_VARIABLE = re.compile("|".join(sorted(_FILE_KEY_OF, key=len, reverse=True)))
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-_FACTORY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-
-
-class ConfigError(ValueError):
-    """``bridge.toml`` cannot be used; ``problems`` lists every reason, each naming its key path."""
-
-    def __init__(self, path: str, problems: list[str]):
-        self.path = path
-        self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{path}: {count}:\n" + "\n".join(f"  - {path}: {p}" for p in problems))
-
-
-@dataclass(frozen=True)
-class ListenAddress:
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-def parse_listen(text: str) -> ListenAddress:
-    """``"127.0.0.1:9108"`` or ``"[::1]:9108"`` → a :class:`ListenAddress`; ``ValueError`` otherwise."""
-    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([A-Za-z0-9.-]+):(\d{1,5})", text.strip())
-    if not match:
-        raise ValueError(f"expected host:port such as 127.0.0.1:9108, got {text!r}")
-    host = match.group(1) or match.group(3)
-    port = int(match.group(2) or match.group(4))
-    if port > 65535:
-        raise ValueError(f"port {port} is outside 0-65535 (0 picks any free port)")
-    return ListenAddress(host, port)
-
-
-class BridgeSection(BaseModel):
-    """``[bridge]``: the process itself. Times in seconds."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    outbox: Path = Path("/var/lib/commsuite/outbox.db")
-    health_listen: str = "127.0.0.1:9108"
-    console_listen: str = "127.0.0.1:9109"
-    settings_refresh_s: float = Field(default=300.0, ge=1, le=86400)
-    sweep_interval_s: float = Field(default=30.0, gt=0, le=3600)
-    shutdown_timeout_s: float = Field(default=20.0, gt=0, le=600)
-    listeners: tuple[str, ...] = DEFAULT_LISTENERS
-    settings_source: str = DEFAULT_SETTINGS_SOURCE
-    raw_journal: Path | None = None
-    raw_journal_days: float = Field(default=DEFAULT_RAW_JOURNAL_DAYS, gt=0, le=3650)
-
-    @field_validator("health_listen", "console_listen")
-    @classmethod
-    def _listen(cls, value: str) -> str:
-        parse_listen(value)
-        return value
-
-    @field_validator("listeners")
-    @classmethod
-    def _factories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [spec for spec in value if not _FACTORY.match(spec)]
-        if bad:
-            raise ValueError(f"each listener is 'package.module:factory'; not understood: {', '.join(bad)}")
-        return value
-
-    @field_validator("settings_source")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        if value and not _FACTORY.match(value):
-            raise ValueError("settings_source is 'package.module:factory'")
-        return value
-
-    @property
-    def raw_journal_path(self) -> Path:
-        """Where raw frames are journalled: ``raw_journal``, else ``raw-frames.db`` beside the outbox."""
-        return self.raw_journal or Path(self.outbox).with_name("raw-frames.db")
-
-    @property
-    def health_address(self) -> ListenAddress:
-        return parse_listen(self.health_listen)
-
-    @property
-    def console_address(self) -> ListenAddress:
-        return parse_listen(self.console_listen)
-
-
-class EnvironmentConfig(BaseModel):
-    """``[environments.<name>]``: one Dataverse environment and how to sign in to it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
-    tenant_id: str | None = None
-    client_id: str | None = None
-    client_secret: Secret | None = None
-    client_cert_path: Path | None = None
-    client_cert_thumbprint: str | None = None
-    client_cert_passphrase: Secret | None = None
-    static_token: Secret | None = None
-    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
-    read_timeout_s: float = Field(default=60.0, gt=0, le=600)
-    batch_size: int = Field(default=100, ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _one_credential(self) -> EnvironmentConfig:
-        if self.static_token:
-            if self.client_secret or self.client_cert_path:
-                raise ValueError("give static_token (emulator only) or app credentials, not both")
-            return self
-        missing = [name for name in ("tenant_id", "client_id") if not getattr(self, name)]
-        if missing:
-            raise ValueError(f"missing {' and '.join(missing)} (or static_token_env for the local emulator)")
-        if bool(self.client_secret) == bool(self.client_cert_path):
-            raise ValueError("give exactly one of client_secret_env / client_secret_file and client_cert_path")
-        return self
-
-    def dataverse_settings(self) -> DataverseSettings:
-        """The client settings; the bridge's outbox retries, so ``max_attempts`` is irrelevant here."""
-        fields = self.model_dump(exclude={"batch_size"}, exclude_none=True)
-        for name in ("client_secret", "client_cert_passphrase", "static_token"):
-            if getattr(self, name) is not None:
-                fields[name] = getattr(self, name)
-        return DataverseSettings.model_validate(fields)
 
 
 class _PlanTable(BaseModel):
@@ -216,38 +83,6 @@ class _SystemTable(BaseModel):
     callerid: dict[str, Any] = {}
     recordings: dict[str, Any] | None = None
 
-
-@dataclass(frozen=True)
-class SystemConfig:
-    """One telephony system as the bridge runs it; its repr is safe to log (secrets print as ``'***'``)."""
-
-    key: str
-    kind: str
-    environments: tuple[str, ...]
-    name: str = ""
-    plan: NumberPlan = field(default_factory=NumberPlan)
-    hidden_extensions: frozenset[str] = frozenset()
-    ami: AmiSettings | None = None
-    serial: SerialSettings | None = None
-    smdr_tcp: SmdrTcpSettings | None = None
-    smdr_profile: SmdrProfile | None = None
-    encoding: str = "utf-8"
-    callerid: Any = None  # connectors.pbx.callerid.connector.CallerIdSettings, imported only when used
-    recordings: SftpSettings | FolderRecordings | None = None
-    recording_policy: RecordingPolicy = field(default_factory=RecordingPolicy)
-    raw_journal: Path | None = None
-    raw_journal_days: float = DEFAULT_RAW_JOURNAL_DAYS
-
-
-@dataclass(frozen=True)
-class BridgeConfig:
-    path: str
-    bridge: BridgeSection
-    environments: Mapping[str, EnvironmentConfig]
-    systems: Mapping[str, SystemConfig]
-    console: ConsoleSettings | None = None
-    click_to_call: ClickToCallSection | None = None
-    matching: MatchingSection = field(default_factory=MatchingSection)
 
 
 def load_config(path: str | Path, environ: Mapping[str, str]) -> BridgeConfig:
@@ -335,15 +170,31 @@ def _environments(raw: object, environ: Mapping[str, str], problems: list[str]) 
         if not _KEY.match(env_name):
             problems.append(f"{where}: a name is letters, digits, '.', '_' or '-' (at most 100)")
         table = dict(table)
-        for secret in ("client_secret", "client_cert_passphrase", "static_token"):
+        batch_size = _batch_size(table.pop("batch_size", DEFAULT_BATCH_SIZE), where, problems)
+        for secret in _DATAVERSE_SECRETS:
             take_secret(table, secret, where, environ, problems)
         try:
-            found[env_name] = EnvironmentConfig.model_validate(table)
+            settings = DataverseSettings.model_validate(table)
         except ValidationError as exc:
-            allowed = [*EnvironmentConfig.model_fields, "client_secret_env", "client_secret_file",
-                       "static_token_env", "static_token_file", "client_cert_passphrase_env"]
-            problems.extend(describe_validation(exc, where, allowed=allowed))
+            allowed = [*DataverseSettings.model_fields, "batch_size",
+                       *(f"{name}_{way}" for name in _DATAVERSE_SECRETS for way in ("env", "file"))]
+            problems.extend(_in_file_words(line) for line in describe_validation(exc, where, allowed=allowed))
+            continue
+        if batch_size is not None:
+            found[env_name] = EnvironmentConfig(settings, batch_size)
     return found
+
+
+def _batch_size(value: object, where: str, problems: list[str]) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_BATCH_SIZE:
+        return value
+    problems.append(f"{where}.batch_size: a whole number from 1 to {MAX_BATCH_SIZE} (upserts per $batch)")
+    return None
+
+
+def _in_file_words(line: str) -> str:
+    """:class:`DataverseSettings` names its settings by their ``COMMS_*`` variables; the file has keys."""
+    return _COMMS_VARIABLE.sub(lambda match: _FILE_KEY_OF[match.group(0)], line)
 
 
 def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> dict[str, SystemConfig]:
@@ -391,7 +242,3 @@ def _plan(table: _SystemTable, where: str, problems: list[str]) -> NumberPlan | 
     except ValueError as exc:
         problems.append(f"{where}.plan: {exc}")
         return None
-
-
-__all__ = ["KINDS", "BridgeConfig", "BridgeSection", "ConfigError", "EnvironmentConfig", "ListenAddress",
-           "SystemConfig", "load_config", "parse_config", "parse_listen"]

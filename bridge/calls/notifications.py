@@ -1,6 +1,6 @@
 """Lasting notices in the CRM: a missed call, a caller waiting in a queue (CALL-03, CALL-05, CALL-34).
 
-A :class:`~bridge.listeners.CallListener`. Pop-ups disappear when the browser
+A :class:`~bridge.calls.listeners.CallListener`. Pop-ups disappear when the browser
 is closed; an in-app notification (``appnotification``, reference/dataverse.md
 §6.1) stays in the user's notification centre. For a missed inbound call the
 extension's user gets one, titled with the caller's name or number, with
@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bridge.call_logger import CrmEnvironment, phone_call_id
-from bridge.outbox import Outbox, OutboxItem, log_if_not_stored
+from bridge.calls.logger import CrmEnvironment, phone_call_id
+from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, bind, deterministic_id
 from domain.calls.activity import external_number, skip_reason
 from domain.calls.events import CallEvent, Direction

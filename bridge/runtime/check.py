@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridge.config import BridgeConfig, EnvironmentConfig, SystemConfig
-from bridge.draining import make_write_client
-from bridge.service import FactoryError, load_factory
-from bridge.workers import ConnectorUnavailableError, build_connector
+from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
+from bridge.outbox.drain_thread import make_write_client
+from bridge.runtime.service import FactoryError, load_factory
+from bridge.runtime.workers import ConnectorUnavailableError, build_connector
 from connectors.dataverse import DataverseClient
 from connectors.errors import AuthError, ConnectorError, NotSentError
 from connectors.pbx.base import PbxConnector
@@ -123,7 +123,7 @@ async def _check_system(system: SystemConfig, connector_factory: Callable[[Syste
 async def _check_environment(name: str, environment: EnvironmentConfig,
                              client_factory: Callable[[EnvironmentConfig], DataverseClient],
                              timeout_s: float) -> CheckResult:
-    label = f"environment {name} ({environment.url})"
+    label = f"environment {name} ({environment.dataverse.url})"
     try:
         client = client_factory(environment)
         identity = await asyncio.wait_for(asyncio.to_thread(client.whoami), timeout_s)

@@ -10,9 +10,9 @@ settings object its part already defines:
   ``token_env`` / ``token_file``);
 * ``[systems.<key>.recordings]`` → :class:`connectors.recordings.sftp.SftpSettings`
   (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``), plus the
-  fetch timings as a :class:`bridge.recordings.RecordingPolicy` (defaults for those not given);
-* ``[click_to_call]`` → :class:`ClickToCallSection`, one
-  :class:`bridge.click_to_call.ClickToCallSettings` per environment;
+  fetch timings as a :class:`bridge.recordings.fetcher.RecordingPolicy` (defaults for those not given);
+* ``[click_to_call]`` → one :class:`bridge.click_to_call.intake.ClickToCallSettings` per environment
+  served;
 * ``[matching]`` → :class:`MatchingSection`, the tables and phone columns the
   number index holds (default: contact, account, lead, systemuser).
 
@@ -29,12 +29,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bridge.click_to_call import ClickToCallSettings
-from bridge.click_to_call_queue import ServiceBusSettings
-from bridge.config_refs import describe_validation, take_secret, type_name
+from bridge.click_to_call.intake import ClickToCallSettings
+from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
-from bridge.number_sync import DEFAULT_TABLES, MatchedTable
-from bridge.recordings import RecordingPolicy
+from bridge.crm.number_sync import DEFAULT_TABLES, MatchedTable
+from bridge.recordings.fetcher import RecordingPolicy
 from connectors.recordings.sftp import SftpSettings
 
 _SFTP_SECRETS = ("password", "private_key", "passphrase")
@@ -72,25 +71,13 @@ class _RecordingTimings(BaseModel):
         return self
 
 
-class ClickToCallSection(BaseModel):
-    """``[click_to_call]``: the intake's timers, the environments it serves and the optional queue."""
+class _ClickToCallServed(BaseModel):
+    """The keys of ``[click_to_call]`` that say where the intake runs; the rest are :class:`ClickToCallSettings`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
     environments: tuple[str, ...] = ()
-    poll_interval_s: float = Field(default=5.0, gt=0, le=3600)
-    sweep_interval_s: float = Field(default=60.0, gt=0, le=3600)
-    requests_per_poll: int = Field(default=20, ge=1, le=500)
-    ring_timeout_s: float = Field(default=30.0, ge=1, le=120)
-    stale_claim_after_s: float = Field(default=120.0, gt=0, le=86400)
-    fail_unroutable: bool = True
-    service_bus: ServiceBusSettings | None = None
-
-    def settings_for(self, environment: str) -> ClickToCallSettings:
-        """The intake settings of one environment."""
-        fields = self.model_dump(exclude={"enabled", "environments", "service_bus"})
-        return ClickToCallSettings(environment=environment, service_bus=self.service_bus, **fields)
 
 
 class _MatchingTableRow(BaseModel):
@@ -198,43 +185,51 @@ def _recording_store(system_key: str, table: dict[str, Any], where: str, environ
 
 
 def click_to_call_section(raw: object, environments: set[str], environ: Mapping[str, str],
-                          problems: list[str]) -> ClickToCallSection | None:
-    """``[click_to_call]``; ``None`` when absent or invalid. Environments default to every declared one."""
-    if raw is None:
-        return None
-    table = _table(raw, "click_to_call", problems)
+                          problems: list[str]) -> tuple[ClickToCallSettings, ...]:
+    """``[click_to_call]``: one :class:`ClickToCallSettings` per environment served (every declared one unless
+    ``environments`` names some); empty when absent, turned off or invalid (problems added)."""
+    table = _table(raw, "click_to_call", problems) if raw is not None else None
     if table is None:
-        return None
+        return ()
     table = dict(table)
-    bus = table.get("service_bus")
-    if bus is not None:
-        bus_table = _table(bus, "click_to_call.service_bus", problems)
-        if bus_table is None:
-            return None
-        bus_table = dict(bus_table)
-        take_secret(bus_table, "connection_string", "click_to_call.service_bus", environ, problems)
-        table["service_bus"] = bus_table
-    section = _validate(ClickToCallSection, table, "click_to_call", problems,
-                        allowed=[*ClickToCallSection.model_fields, "service_bus.connection_string_env",
-                                 "service_bus.connection_string_file"])
-    if section is None:
-        return None
-    unknown = [env for env in section.environments if env not in environments]
+    served_keys = {name: table.pop(name) for name in list(table) if name in _ClickToCallServed.model_fields}
+    served = _validate(_ClickToCallServed, served_keys, "click_to_call", problems, allowed=[])
+    if not _service_bus_secret(table, environ, problems) or served is None:
+        return ()
+    unknown = [env for env in served.environments if env not in environments]
     if unknown:
         problems.append(f"click_to_call.environments: no [environments.<name>] table for {', '.join(unknown)}")
-        return None
-    served = section.environments or tuple(sorted(environments))
-    if section.service_bus is not None and len(served) != 1:
+        return ()
+    names = served.environments or tuple(sorted(environments))
+    if table.get("service_bus") is not None and len(names) != 1:
         problems.append("click_to_call.service_bus: a queue belongs to one Dataverse environment; list exactly "
                         "that one in click_to_call.environments")
-        return None
-    try:
-        for env in served:
-            section.settings_for(env)
-    except ValidationError as exc:
-        problems.extend(describe_validation(exc, "click_to_call"))
-        return None
-    return section.model_copy(update={"environments": served})
+        return ()
+    if "environment" in table:
+        problems.append("click_to_call.environment: unknown key; the environments served are listed in "
+                        "click_to_call.environments")
+        return ()
+    allowed = [*(f for f in ClickToCallSettings.model_fields if f != "environment"), *_ClickToCallServed.model_fields,
+               "service_bus.connection_string_env", "service_bus.connection_string_file"]
+    first = _validate(ClickToCallSettings, {**table, "environment": names[0]}, "click_to_call", problems,
+                      allowed=allowed) if names else None
+    if first is None or not served.enabled:
+        return ()
+    return (first, *(first.model_copy(update={"environment": env}) for env in names[1:]))
+
+
+def _service_bus_secret(table: dict[str, Any], environ: Mapping[str, str], problems: list[str]) -> bool:
+    """Resolve ``[click_to_call.service_bus]``'s connection string in place; False when the table is not one."""
+    bus = table.get("service_bus")
+    if bus is None:
+        return True
+    bus_table = _table(bus, "click_to_call.service_bus", problems)
+    if bus_table is None:
+        return False
+    bus_table = dict(bus_table)
+    take_secret(bus_table, "connection_string", "click_to_call.service_bus", environ, problems)
+    table["service_bus"] = bus_table
+    return True
 
 
 def matching_section(raw: object, problems: list[str]) -> MatchingSection | None:

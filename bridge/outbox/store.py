@@ -5,7 +5,7 @@ environment, an entity set, a record reference (primary key or alternate key)
 and a body. :meth:`Outbox.put` returns only after the row is committed to a
 WAL journal with ``synchronous=FULL`` (fsync'd), so a caller may acknowledge
 its upstream (the pop-up request, the seen PBX event) as soon as ``put`` returns.
-The commit itself runs on one writer thread (:mod:`bridge.outbox_writer`):
+The commit itself runs on one writer thread (:mod:`bridge.outbox.writer`):
 :meth:`Outbox.submit` hands an item over without waiting and returns a future,
 :meth:`Outbox.put_async` awaits durability without blocking the event loop, and
 ``put`` waits for it. Every way in goes through the same thread in submission
@@ -38,8 +38,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from bridge.outbox_codec import decode_ref, encode_body, encode_ref
-from bridge.outbox_writer import BatchWriter
+from bridge.outbox.codec import decode_ref, encode_body, encode_ref
+from bridge.outbox.writer import BatchWriter
 from connectors.dataverse import AlternateKey, RecordId, RecordRef
 from connectors.dataverse.refs import entity_path
 

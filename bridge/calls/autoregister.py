@@ -1,6 +1,6 @@
 """Auto-registration of lines and extensions seen in PBX traffic (CALL-35).
 
-A :class:`~bridge.listeners.CallListener`. When a call or a device-state event
+A :class:`~bridge.calls.listeners.CallListener`. When a call or a device-state event
 names a line (trunk / DID) or an extension that the CRM's settings do not list,
 and the telephony system allows auto-registration, it queues an upsert of a
 line or extension row by its alternate key (system key + line id / number),
@@ -18,8 +18,8 @@ import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 
-from bridge.call_logger import CrmEnvironment
-from bridge.outbox import Outbox, OutboxItem, log_if_not_stored
+from bridge.calls.logger import CrmEnvironment
+from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import AlternateKey, bind
 from dataverse_schema import telephony as schema
 from domain.calls.events import CallEvent

@@ -1,9 +1,9 @@
 """The on-prem bridge process: every telephony system, every Dataverse environment, one outbox (CALL-14, CALL-26).
 
-:class:`Bridge` assembles the parts from a :class:`~bridge.config.BridgeConfig`:
-one SQLite :class:`~bridge.outbox.Outbox`, one drainer thread per environment,
-one :class:`~bridge.workers.SystemWorker` per telephony system feeding the
-shared :class:`~bridge.workers.CallPipeline`, the settings source, the health
+:class:`Bridge` assembles the parts from a :class:`~bridge.config.model.BridgeConfig`:
+one SQLite :class:`~bridge.outbox.store.Outbox`, one drainer thread per environment,
+one :class:`~bridge.runtime.workers.SystemWorker` per telephony system feeding the
+shared :class:`~bridge.runtime.workers.CallPipeline`, the settings source, the health
 endpoint and whatever the plug-in factories named in ``[bridge]`` register
 (listeners, background tasks, shutdown hooks).
 
@@ -14,7 +14,7 @@ flight and the outbox is closed; what was not sent yet is sent after the next
 start. A second signal exits at once, which is safe for the same reason.
 
 Calls under way survive a stop too (CALL-14): their events are kept in
-``open-calls.db`` beside the outbox (:mod:`bridge.open_calls`). At the next
+``open-calls.db`` beside the outbox (:mod:`bridge.calls.open_calls`). At the next
 start they are taken back; an AMI system's login snapshot then tells which the
 PBX still has (adopted: same call id, same activity) and which ended meanwhile
 (ended with an inferred hang-up at the bridge's last sign of life); for SMDR and
@@ -32,15 +32,15 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bridge.config import BridgeConfig, EnvironmentConfig, SystemConfig
-from bridge.draining import DrainerThread, outbox_drainer
-from bridge.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
-from bridge.listeners import CallListener
-from bridge.open_calls import CallRecovery, OpenCallStore, open_calls_path
-from bridge.outbox import Outbox, OutboxItem
-from bridge.service import install_stop_signals, load_factory, notify_systemd
-from bridge.settings_source import SettingsSource, StaticSettings
-from bridge.workers import CallPipeline, SystemWorker, build_connector
+from bridge.calls.listeners import CallListener
+from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
+from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
+from bridge.crm.settings_source import SettingsSource, StaticSettings
+from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
+from bridge.outbox.store import Outbox, OutboxItem
+from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
+from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
+from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
 from connectors.dataverse import DataverseClient
 from connectors.pbx.base import PbxConnector, utc_now
 from domain.calls.recovery import DEFAULT_GRACE
