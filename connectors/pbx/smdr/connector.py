@@ -78,6 +78,11 @@ class SmdrConnector(ReportOnlyCommands):
     def state(self) -> ConnectionState:
         return self._source.state
 
+    @property
+    def telnet_resyncs(self) -> int:
+        """Telnet sub-negotiations given up on this link so far (a metric for the bridge)."""
+        return self._framer.telnet_resyncs
+
     async def run(self) -> None:
         """Read until :meth:`stop`; ``AuthError`` when the TCP console refuses the password."""
         await self._source.run(self._receive)
