@@ -46,6 +46,8 @@ class Call:
     origin_cause: int | None = None
     ivr: dict[str, str] = field(default_factory=dict)
     announced: bool = False
+    originated: bool = False  # began on a Local channel nothing dialled: an Originate / call file
+    agent: str | None = None  # the extension an originated call rang first (click-to-call)
 
 
 class CallBook:
@@ -74,6 +76,7 @@ class CallBook:
         call = self.calls.get(call_id)
         if call is None:
             call = self.calls[call_id] = Call(call_id, origin=uniqueid)
+            call.originated = channel.role is Role.OTHER and ChannelName.parse(name).is_local
             self._describe_origin(call, channel)
         call.channels.add(uniqueid)
         self._name_outbound_trunk(call)
@@ -118,6 +121,7 @@ class CallBook:
             keep.ivr = {**gone.ivr, **keep.ivr}
             keep.line = keep.line or gone.line
             self._name_outbound_trunk(keep)
+            keep.agent = keep.agent or gone.agent
             if keep.direction is None:
                 keep.direction, keep.external_number = gone.direction, gone.external_number
                 keep.external_name = gone.external_name
