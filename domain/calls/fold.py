@@ -22,12 +22,13 @@ from domain.calls.record import CallOutcome, CallRecord, CallStatus
 _KIND_RANK = {
     EventKind.DIAL: 0,
     EventKind.RING: 1,
-    EventKind.QUEUE_JOIN: 2,
-    EventKind.QUEUE_LEAVE: 3,
-    EventKind.ANSWER: 4,
-    EventKind.TRANSFER: 5,
-    EventKind.HANGUP: 6,
-    EventKind.STATE: 7,
+    EventKind.CALLER_ID: 2,
+    EventKind.QUEUE_JOIN: 3,
+    EventKind.QUEUE_LEAVE: 4,
+    EventKind.ANSWER: 5,
+    EventKind.TRANSFER: 6,
+    EventKind.HANGUP: 7,
+    EventKind.STATE: 8,
 }
 # When legs end with different causes, the most telling one describes the call.
 _CAUSE_WEIGHT = {
@@ -116,6 +117,10 @@ class _Fold:
         if extension and extension not in self.ringing:
             self.ringing.append(extension)
         self.first_rung = self.first_rung or extension
+
+    def _on_caller_id(self, event: CallEvent, extension: str | None) -> None:
+        self.number = event.external_number or self.number
+        self.name = event.external_name or self.name
 
     def _on_queue_join(self, event: CallEvent, extension: str | None) -> None:
         self.queue = event.queue or self.queue

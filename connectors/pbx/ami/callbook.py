@@ -85,7 +85,7 @@ class CallBook:
     def _describe_origin(self, call: Call, channel: Channel) -> None:
         if channel.role is Role.TRUNK:
             call.direction = Direction.INBOUND
-            call.external_number = channel.caller_number or None
+            call.external_number = _known(channel.caller_number)
             call.external_name = _known(channel.caller_name)
             call.line = call.line or (channel.exten if channel.exten not in ("", "s") else None)
 
@@ -136,7 +136,7 @@ class CallBook:
         if call.direction is None:
             call.direction = Direction.INTERNAL
             origin = self.channels.get(call.origin)
-            call.external_number = origin.caller_number if origin else None
+            call.external_number = _known(origin.caller_number) if origin else None
         return [self.event(call, EventKind.RING, at, extension=extension)]
 
     def dial_out(self, call: Call, extension: str, number: str, at: datetime) -> list[CallEvent]:
@@ -172,6 +172,22 @@ class CallBook:
         events = [self.event(call, EventKind.QUEUE_LEAVE, at)]
         call.queue = None
         return events
+
+    def caller_id(self, call: Call, number: str, name: str, at: datetime, *, only_if_missing: bool = False
+                  ) -> list[CallEvent]:
+        """The other party's number / name arrived or changed after set-up; one CALLER_ID event if the
+        call was already reported and anything changed. ``only_if_missing``: fill gaps, change nothing."""
+        number, name = _known(number) or "", _known(name) or ""
+        if only_if_missing:
+            number = "" if call.external_number else number
+            name = "" if call.external_name else name
+        new_number = number if number and number != call.external_number else None
+        new_name = name if name and name != call.external_name else None
+        if new_number is None and new_name is None:
+            return []
+        call.external_number = new_number or call.external_number
+        call.external_name = new_name or call.external_name
+        return [self.event(call, EventKind.CALLER_ID, at)] if call.announced else []
 
     def set_variable(self, uniqueid: str, name: str, value: str) -> None:
         call = self.call_of(uniqueid)

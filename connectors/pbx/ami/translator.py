@@ -62,6 +62,8 @@ class AmiTranslator:
             "varset": self._on_varset,
             "userevent": self._on_userevent,
             "hangup": self._on_hangup,
+            "newcallerid": self._on_new_caller_id,
+            "newconnectedline": self._on_new_connected_line,
             "extensionstatus": self._on_extension_status,
             "devicestatechange": self._on_device_state,
         }
@@ -131,6 +133,30 @@ class AmiTranslator:
             if key.lower() not in _USEREVENT_FIXED:
                 self.book.set_variable(uniqueid, key, value)
         return []
+
+    def _on_new_caller_id(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """The caller ID of a channel changed (analogue CLI after the first ring, a dialplan lookup)."""
+        uniqueid = message.get("Uniqueid")
+        channel, call = self.book.channels.get(uniqueid), self.book.call_of(uniqueid)
+        if channel is None or call is None:
+            return []
+        channel.caller_number = message.get("CallerIDNum") or channel.caller_number
+        channel.caller_name = message.get("CallerIDName") or channel.caller_name
+        is_caller = uniqueid == call.origin and call.direction in (Direction.INBOUND, Direction.INTERNAL)
+        if not (is_caller or (channel.role is Role.TRUNK and call.direction is Direction.INBOUND)):
+            return []
+        return self.book.caller_id(call, message.get("CallerIDNum"), message.get("CallerIDName"), at)
+
+    def _on_new_connected_line(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """An extension's channel learnt who it is connected to: fills a number the call still lacks."""
+        uniqueid = message.get("Uniqueid")
+        channel, call = self.book.channels.get(uniqueid), self.book.call_of(uniqueid)
+        if channel is None or call is None or channel.role is not Role.EXTENSION:
+            return []
+        if call.direction not in (Direction.INBOUND, Direction.OUTBOUND):
+            return []
+        return self.book.caller_id(call, message.get("ConnectedLineNum"), message.get("ConnectedLineName"), at,
+                                   only_if_missing=True)
 
     def _on_hangup(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         return self.book.hangup(message.get("Uniqueid"), parse_cause(message.get("Cause")), at)
