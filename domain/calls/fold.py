@@ -189,7 +189,7 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
     first = ordered[0]
     has_ring = any(e.kind in (EventKind.RING, EventKind.QUEUE_JOIN) for e in ordered)
     status = state.status(has_ring)
-    direction = state.direction or (Direction.INBOUND if has_ring else None)
+    direction = state.direction  # never guessed: a call nobody classified stays unclassified
     return CallRecord(
         system=first.system,
         call_id=first.call_id,
@@ -227,9 +227,7 @@ def _outcome(state: _Fold, direction: Direction | None) -> CallOutcome | None:
         return CallOutcome.ANSWERED
     if state.cause in _OUTCOME_BY_CAUSE:
         return _OUTCOME_BY_CAUSE[state.cause]
-    return (
-        CallOutcome.NO_ANSWER if direction in (Direction.OUTBOUND, Direction.INTERNAL) else CallOutcome.MISSED
-    )
+    return CallOutcome.MISSED if direction is Direction.INBOUND else CallOutcome.NO_ANSWER
 
 
 def _ring_seconds(state: _Fold, started_at: datetime) -> int | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, hangup_cause
+from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, UnclassifiedCalls, hangup_cause
 from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState
 
 
@@ -46,12 +46,17 @@ class Call:
     origin_cause: int | None = None
     ivr: dict[str, str] = field(default_factory=dict)
     announced: bool = False
+    origin_name: str = ""
+    origin_context: str = ""
     originated: bool = False  # began on a Local channel nothing dialled: an Originate / call file
     agent: str | None = None  # the extension an originated call rang first (click-to-call)
 
 
 class CallBook:
-    """Live channels and calls of one PBX, and the events they produce."""
+    """Live channels and calls of one PBX, and the events they produce.
+
+    ``unclassified`` counts the calls that ended with no direction (and warns once per channel pattern).
+    """
 
     def __init__(self, system: str, classifier: ChannelClassifier):
         self.system = system
@@ -59,6 +64,7 @@ class CallBook:
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, Call] = {}
         self._aliases: dict[str, str] = {}
+        self.unclassified = UnclassifiedCalls(system)
 
     # -- channels and calls ---------------------------------------------------------------
 
@@ -75,7 +81,7 @@ class CallBook:
         self.channels[uniqueid] = channel
         call = self.calls.get(call_id)
         if call is None:
-            call = self.calls[call_id] = Call(call_id, origin=uniqueid)
+            call = self.calls[call_id] = Call(call_id, origin=uniqueid, origin_name=name, origin_context=context)
             call.originated = channel.role is Role.OTHER and ChannelName.parse(name).is_local
             self._describe_origin(call, channel)
         call.channels.add(uniqueid)
@@ -218,7 +224,9 @@ class CallBook:
         self.calls.pop(call.call_id, None)
         for uniqueid in call.channels:
             self.channels.pop(uniqueid, None)
-        if not (call.announced or call.direction is Direction.INBOUND):
+        if call.direction is None and (call.announced or call.agent):
+            self.unclassified.note(call.origin_name, call.origin_context)
+        elif not (call.announced or call.direction is Direction.INBOUND):
             return []
         answered = call.answered_at is not None
         cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from connectors.pbx.ami.settings import ChannelRules
 from domain.calls.events import ExtensionState, HangupCause
+
+log = logging.getLogger(__name__)
 
 #: The unique suffix each channel driver appends to a channel's name (Asterisk's
 #: ``ast_channel_alloc`` calls: chan_iax2 ``IAX2/<peer>-<call number>``, chan_dahdi
@@ -109,6 +112,45 @@ class ChannelClassifier:
     def ivr_key(self, name: str) -> str | None:
         bare = name.lstrip("_")
         return bare if bare in {v.lstrip("_") for v in self._rules.ivr_variables} else None
+
+
+@dataclass(frozen=True)
+class UnclassifiedAdvice:
+    """For a call the rules could not classify: the channel pattern it stands for and what to set."""
+
+    pattern: str
+    message: str
+
+
+def unclassified_advice(channel: str, context: str) -> UnclassifiedAdvice:
+    """Pure: the pattern of ``channel`` and the setting that would classify calls like it."""
+    name = ChannelName.parse(channel)
+    pattern = f"{name.technology}/*@{name.context}" if name.is_local else f"{name.technology}/{name.device}"
+    contexts = " or ".join(repr(c) for c in dict.fromkeys(c for c in (context, name.context) if c)) or "none"
+    message = (f"call on channel {channel!r} (context {context or 'none'!r}) could not be classified as inbound "
+               f"or outbound; if such calls come from or go to the outside, add {pattern + '*'!r} to "
+               f"trunk_channels, or the context {contexts} to inbound_contexts")
+    return UnclassifiedAdvice(pattern, message)
+
+
+class UnclassifiedCalls:
+    """Counts calls the rules could not classify and logs one WARNING per channel pattern.
+
+    ``count`` is the total so far (a metric for the bridge); ``patterns`` the patterns warned about.
+    """
+
+    def __init__(self, system: str):
+        self.system = system
+        self.count = 0
+        self.patterns: set[str] = set()
+
+    def note(self, channel: str, context: str) -> UnclassifiedAdvice:
+        advice = unclassified_advice(channel, context)
+        self.count += 1
+        if advice.pattern not in self.patterns:
+            self.patterns.add(advice.pattern)
+            log.warning("Unclassified %s", advice.message, extra={"system": self.system, "operation": "classify"})
+        return advice
 
 
 #: Q.850 cause codes seen in AMI ``Hangup`` events, for calls that were never answered.

@@ -182,8 +182,9 @@ class AmiTranslator:
             return []
         if dest_channel.role is Role.EXTENSION:
             extension = book.classifier.extension_of(dest_channel.name)
-            if extension and _is_local(caller_channel) and call.originated and call.direction is None:
-                call.agent = call.agent or extension  # a click-to-call rings its agent first
+            if extension and _is_local(caller_channel) and call.originated and call.agent is None \
+                    and call.direction is None:
+                call.agent = extension  # a click-to-call rings its agent first
                 return []
             return book.ring(call, extension, at) if extension else []
         if dest_channel.role is not Role.TRUNK:

@@ -168,3 +168,28 @@ def test_queue_member_reached_through_a_local_channel_still_rings_and_follow_me_
     ])
     assert [(e.kind, e.direction, e.extension) for e in events] == [
         (EventKind.RING, Direction.INBOUND, "101"), (EventKind.HANGUP, Direction.INBOUND, None)]
+
+
+def _unclassified_call(n: int) -> list[AmiMessage]:
+    local = f"Local/s@custom-callback-0000003{n};2"
+    return [
+        new(local, f"7.{n}0", f"7.{n}0", context="custom-callback", exten="s"),
+        new("PJSIP/101-00000040", f"7.{n}1", f"7.{n}0"),
+        msg("DialBegin", Channel=local, Uniqueid=f"7.{n}0", DestChannel="PJSIP/101-00000040",
+            DestUniqueid=f"7.{n}1", DialString="101"),
+        msg("DialEnd", Uniqueid=f"7.{n}0", DestUniqueid=f"7.{n}1", DialStatus="ANSWER"),
+        msg("Hangup", Uniqueid=f"7.{n}1", Cause="16"),
+        msg("Hangup", Uniqueid=f"7.{n}0", Cause="16"),
+    ]
+
+
+def test_a_call_the_rules_cannot_classify_stays_unclassified_is_counted_and_warned_about_once(caplog):
+    translator = ModernTranslator("pbx1", ChannelRules())
+    with caplog.at_level("WARNING", logger="connectors.pbx.ami.classify"):
+        events = play(translator, _unclassified_call(1) + _unclassified_call(2))
+    assert {e.direction for e in events} == {None} and len({e.call_id for e in events}) == 2
+    assert translator.book.unclassified.count == 2
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "Local/s@custom-callback-00000031;2" in warnings[0] and "'custom-callback'" in warnings[0]
+    assert "trunk_channels" in warnings[0] and "inbound_contexts" in warnings[0]
