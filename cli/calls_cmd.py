@@ -8,6 +8,10 @@ cannot be read are reported on stderr and never stop the replay.
 
 A caller-ID box prints no times, so its log carries the receive time the
 bridge stores with each raw message: ``2024-01-02T09:03:00+03:30 L1R01@``.
+AMI times come from each event's ``Timestamp`` header (``timestampevents =
+yes`` in manager.conf); a call with an event that carries none is printed
+with empty times (``start``, ``ring_seconds``, ``talk_seconds`` null), never
+with made-up ones.
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ def run_replay(args: argparse.Namespace) -> int:
         print(f"commsuite calls replay: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     problems: list[ReplayProblem] = []
+    untimed: set[str] = set()
     if args.format == "smdr":
         profile = SmdrProfile(args.model, DateOrder(args.date_order), Calendar(args.calendar), zone)
         events = smdr_events(data, args.system, profile, problems)
@@ -93,12 +98,12 @@ def run_replay(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"commsuite calls replay: {exc}", file=sys.stderr)
             return 2
-        events = ami_events(data, args.system, args.dialect, problems, rules)
+        events = ami_events(data, args.system, args.dialect, problems, rules, untimed=untimed)
     else:
         events = cid_events(data, args.system, args.device, problems)
     hidden = {args.system: [e.strip() for e in args.hidden.split(",") if e.strip()]}
     for record in logged_calls(events, hidden):
-        line = call_json(record, plan)
+        line = call_json(record, plan, is_untimed=record.call_id in untimed)
         if line is not None:
             print(line)
     for problem in problems:
@@ -129,7 +134,9 @@ def channel_rules(trunks: list[str], inbound_contexts: list[str]) -> ChannelRule
 
 
 def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProblem],
-               rules: ChannelRules | None = None) -> list[CallEvent]:
+               rules: ChannelRules | None = None, *, untimed: set[str] | None = None) -> list[CallEvent]:
+    """The call events of an AMI dump; the ids of calls with an event lacking ``Timestamp`` go into
+    ``untimed`` (their times are only the order the events came in)."""
     from connectors.pbx.ami.dialect_legacy import LegacyTranslator
     from connectors.pbx.ami.dialect_modern import ModernTranslator
 
@@ -157,6 +164,8 @@ def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProb
                                           frame.decode("utf-8", "replace")))
             continue
         received_at = max([received_at, *(e.at for e in new)])
+        if untimed is not None and not parsed.get("Timestamp").strip():
+            untimed.update(e.call_id for e in new if e.call_id)
         events += new
     return events
 
@@ -202,8 +211,10 @@ def logged_calls(events: Iterable[CallEvent], hidden: dict[str, list[str]]) -> l
     return sorted(finals.values(), key=lambda r: (r.started_at, r.key))
 
 
-def call_json(record: CallRecord, plan: NumberPlan) -> str | None:
-    """One JSON line, or ``None`` for a call the bridge does not log (internal, short number: CALL-13)."""
+def call_json(record: CallRecord, plan: NumberPlan, *, is_untimed: bool = False) -> str | None:
+    """One JSON line, or ``None`` for a call the bridge does not log (internal, short number: CALL-13).
+
+    ``is_untimed``: the capture gave no times for this call, so they are printed empty."""
     if record.direction is Direction.INTERNAL:
         return None
     number = normalise(record.external_number, plan, dialled=record.direction is Direction.OUTBOUND)
@@ -218,7 +229,7 @@ def call_json(record: CallRecord, plan: NumberPlan) -> str | None:
         "name": record.external_name,
         "extension": record.extension,
         "line": record.line,
-        "start": record.started_at.isoformat(),
-        "ring_seconds": record.ring_seconds,
-        "talk_seconds": record.talk_seconds,
+        "start": None if is_untimed else record.started_at.isoformat(),
+        "ring_seconds": None if is_untimed else record.ring_seconds,
+        "talk_seconds": None if is_untimed else record.talk_seconds,
     }, ensure_ascii=False)

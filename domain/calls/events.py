@@ -29,6 +29,9 @@ class EventKind(enum.Enum):
     the caller waits in / leaves ``queue`` (CALL-05). TRANSFER: the call moved
     to ``extension``. HANGUP: the call ended, with ``cause``. STATE: an
     extension's device state changed (dashboard, CALL-30), not tied to a call.
+    CALLER_ID: the other party's number or name became known or changed after
+    set-up (AMI ``NewCallerid`` / ``NewConnectedLine``); it wins over the
+    number earlier events carried.
     """
 
     RING = "ring"
@@ -39,6 +42,7 @@ class EventKind(enum.Enum):
     TRANSFER = "transfer"
     HANGUP = "hangup"
     STATE = "state"
+    CALLER_ID = "caller_id"
 
 
 class HangupCause(enum.Enum):

@@ -22,12 +22,13 @@ from domain.calls.record import CallOutcome, CallRecord, CallStatus
 _KIND_RANK = {
     EventKind.DIAL: 0,
     EventKind.RING: 1,
-    EventKind.QUEUE_JOIN: 2,
-    EventKind.QUEUE_LEAVE: 3,
-    EventKind.ANSWER: 4,
-    EventKind.TRANSFER: 5,
-    EventKind.HANGUP: 6,
-    EventKind.STATE: 7,
+    EventKind.CALLER_ID: 2,
+    EventKind.QUEUE_JOIN: 3,
+    EventKind.QUEUE_LEAVE: 4,
+    EventKind.ANSWER: 5,
+    EventKind.TRANSFER: 6,
+    EventKind.HANGUP: 7,
+    EventKind.STATE: 8,
 }
 # When legs end with different causes, the most telling one describes the call.
 _CAUSE_WEIGHT = {
@@ -117,6 +118,10 @@ class _Fold:
             self.ringing.append(extension)
         self.first_rung = self.first_rung or extension
 
+    def _on_caller_id(self, event: CallEvent, extension: str | None) -> None:
+        self.number = event.external_number or self.number
+        self.name = event.external_name or self.name
+
     def _on_queue_join(self, event: CallEvent, extension: str | None) -> None:
         self.queue = event.queue or self.queue
         self.is_queued = self.answered_at is None
@@ -184,7 +189,7 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
     first = ordered[0]
     has_ring = any(e.kind in (EventKind.RING, EventKind.QUEUE_JOIN) for e in ordered)
     status = state.status(has_ring)
-    direction = state.direction or (Direction.INBOUND if has_ring else None)
+    direction = state.direction  # never guessed: a call nobody classified stays unclassified
     return CallRecord(
         system=first.system,
         call_id=first.call_id,
@@ -222,9 +227,7 @@ def _outcome(state: _Fold, direction: Direction | None) -> CallOutcome | None:
         return CallOutcome.ANSWERED
     if state.cause in _OUTCOME_BY_CAUSE:
         return _OUTCOME_BY_CAUSE[state.cause]
-    return (
-        CallOutcome.NO_ANSWER if direction in (Direction.OUTBOUND, Direction.INTERNAL) else CallOutcome.MISSED
-    )
+    return CallOutcome.MISSED if direction is Direction.INBOUND else CallOutcome.NO_ANSWER
 
 
 def _ring_seconds(state: _Fold, started_at: datetime) -> int | None:

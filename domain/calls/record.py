@@ -50,7 +50,8 @@ class CallRecord:
     ``ring_seconds`` and ``talk_seconds`` are whole seconds.
     ``is_end_inferred``: the call is ended, but by the bridge's inference (its
     hang-up was never reported; CALL-14), so ``ended_at`` is the last moment the
-    call was known to be up.
+    call was known to be up. ``direction`` is ``None`` when the connector could
+    not tell it (:attr:`is_unclassified`); it is never guessed.
     """
 
     system: str
@@ -78,6 +79,11 @@ class CallRecord:
     def key(self) -> str:
         """The deterministic identity the activity is upserted by (DESIGN principle 2)."""
         return f"{self.system}:{self.call_id}"
+
+    @property
+    def is_unclassified(self) -> bool:
+        """Nobody could tell whether the call came in or went out (see :mod:`domain.calls.unclassified`)."""
+        return self.direction is None
 
     @property
     def is_answered(self) -> bool:

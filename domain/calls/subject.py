@@ -14,6 +14,7 @@ _SUBJECTS = {
         "outgoing": "Call to {who}",
         "unanswered_out": "Unanswered call to {who}",
         "internal": "Internal call with {who}",
+        "unclassified": "Unclassified call with {who}",
         "unknown": "unknown number",
         "end_inferred": " (end time estimated)",
     },
@@ -25,6 +26,7 @@ _SUBJECTS = {
         "outgoing": "تماس با {who}",
         "unanswered_out": "تماس بی‌پاسخ با {who}",
         "internal": "تماس داخلی با {who}",
+        "unclassified": "تماس نامشخص با {who}",
         "unknown": "شماره ناشناس",
         "end_inferred": " (زمان پایان تخمینی)",
     },
@@ -53,6 +55,8 @@ def call_subject(record: CallRecord, matched_name: str | None, *, language: str 
 
 
 def _template(record: CallRecord) -> str:
+    if record.direction is None:
+        return "unclassified"
     if record.direction is Direction.INTERNAL:
         return "internal"
     if record.direction is Direction.OUTBOUND:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, hangup_cause
+from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, UnclassifiedCalls, hangup_cause
 from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState
 
 
@@ -46,10 +46,17 @@ class Call:
     origin_cause: int | None = None
     ivr: dict[str, str] = field(default_factory=dict)
     announced: bool = False
+    origin_name: str = ""
+    origin_context: str = ""
+    originated: bool = False  # began on a Local channel nothing dialled: an Originate / call file
+    agent: str | None = None  # the extension an originated call rang first (click-to-call)
 
 
 class CallBook:
-    """Live channels and calls of one PBX, and the events they produce."""
+    """Live channels and calls of one PBX, and the events they produce.
+
+    ``unclassified`` counts the calls that ended with no direction (and warns once per channel pattern).
+    """
 
     def __init__(self, system: str, classifier: ChannelClassifier):
         self.system = system
@@ -57,6 +64,7 @@ class CallBook:
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, Call] = {}
         self._aliases: dict[str, str] = {}
+        self.unclassified = UnclassifiedCalls(system)
 
     # -- channels and calls ---------------------------------------------------------------
 
@@ -73,7 +81,8 @@ class CallBook:
         self.channels[uniqueid] = channel
         call = self.calls.get(call_id)
         if call is None:
-            call = self.calls[call_id] = Call(call_id, origin=uniqueid)
+            call = self.calls[call_id] = Call(call_id, origin=uniqueid, origin_name=name, origin_context=context)
+            call.originated = channel.role is Role.OTHER and ChannelName.parse(name).is_local
             self._describe_origin(call, channel)
         call.channels.add(uniqueid)
         self._name_outbound_trunk(call)
@@ -82,7 +91,7 @@ class CallBook:
     def _describe_origin(self, call: Call, channel: Channel) -> None:
         if channel.role is Role.TRUNK:
             call.direction = Direction.INBOUND
-            call.external_number = channel.caller_number or None
+            call.external_number = _known(channel.caller_number)
             call.external_name = _known(channel.caller_name)
             call.line = call.line or (channel.exten if channel.exten not in ("", "s") else None)
 
@@ -118,6 +127,7 @@ class CallBook:
             keep.ivr = {**gone.ivr, **keep.ivr}
             keep.line = keep.line or gone.line
             self._name_outbound_trunk(keep)
+            keep.agent = keep.agent or gone.agent
             if keep.direction is None:
                 keep.direction, keep.external_number = gone.direction, gone.external_number
                 keep.external_name = gone.external_name
@@ -132,7 +142,7 @@ class CallBook:
         if call.direction is None:
             call.direction = Direction.INTERNAL
             origin = self.channels.get(call.origin)
-            call.external_number = origin.caller_number if origin else None
+            call.external_number = _known(origin.caller_number) if origin else None
         return [self.event(call, EventKind.RING, at, extension=extension)]
 
     def dial_out(self, call: Call, extension: str, number: str, at: datetime) -> list[CallEvent]:
@@ -169,6 +179,22 @@ class CallBook:
         call.queue = None
         return events
 
+    def caller_id(self, call: Call, number: str, name: str, at: datetime, *, only_if_missing: bool = False
+                  ) -> list[CallEvent]:
+        """The other party's number / name arrived or changed after set-up; one CALLER_ID event if the
+        call was already reported and anything changed. ``only_if_missing``: fill gaps, change nothing."""
+        number, name = _known(number) or "", _known(name) or ""
+        if only_if_missing:
+            number = "" if call.external_number else number
+            name = "" if call.external_name else name
+        new_number = number if number and number != call.external_number else None
+        new_name = name if name and name != call.external_name else None
+        if new_number is None and new_name is None:
+            return []
+        call.external_number = new_number or call.external_number
+        call.external_name = new_name or call.external_name
+        return [self.event(call, EventKind.CALLER_ID, at)] if call.announced else []
+
     def set_variable(self, uniqueid: str, name: str, value: str) -> None:
         call = self.call_of(uniqueid)
         if call is None or not value:
@@ -198,7 +224,9 @@ class CallBook:
         self.calls.pop(call.call_id, None)
         for uniqueid in call.channels:
             self.channels.pop(uniqueid, None)
-        if not (call.announced or call.direction is Direction.INBOUND):
+        if call.direction is None and (call.announced or call.agent):
+            self.unclassified.note(call.origin_name, call.origin_context)
+        elif not (call.announced or call.direction is Direction.INBOUND):
             return []
         answered = call.answered_at is not None
         cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)

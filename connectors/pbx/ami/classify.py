@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,35 +15,73 @@ from datetime import UTC, datetime
 from connectors.pbx.ami.settings import ChannelRules
 from domain.calls.events import ExtensionState, HangupCause
 
-_SUFFIX = re.compile(r"-[0-9a-fA-F]{6,}(?:;\d)?$")
+log = logging.getLogger(__name__)
+
+#: The unique suffix each channel driver appends to a channel's name (Asterisk's
+#: ``ast_channel_alloc`` calls: chan_iax2 ``IAX2/<peer>-<call number>``, chan_dahdi
+#: ``DAHDI/<channel>-<sequence>``, core_local ``Local/<exten>@<context>-<8 hex>;<1|2>``,
+#: chan_motif ``Motif/<jid>-<hex>``; SIP, PJSIP, SCCP and the rest ``<device>-<8 hex>``).
+_SUFFIXES = {
+    "iax2": re.compile(r"-\d+$"),
+    "dahdi": re.compile(r"-\d+$"),
+    "zap": re.compile(r"-\d+$"),
+    "local": re.compile(r"-[0-9a-fA-F]+[;,][12]$"),
+    "motif": re.compile(r"-[0-9a-fA-F]+$"),
+}
+_HEX_SUFFIX = re.compile(r"-[0-9a-fA-F]{6,}(?:;\d)?$")
+#: Technologies whose resource is not ``device[@host]``: a Motif resource is a Jabber id.
+_WHOLE_RESOURCE = frozenset({"motif"})
 
 
 class Role(enum.Enum):
     TRUNK = "trunk"
     EXTENSION = "extension"
-    OTHER = "other"  # Local channels, parked calls, anything we cannot name
+    OTHER = "other"  # Local channels the rules do not name, parked calls, anything we cannot name
 
 
 @dataclass(frozen=True)
 class ChannelName:
-    """``PJSIP/101-0000001a`` split into technology ``PJSIP`` and device ``101``."""
+    """A channel name split per technology: ``IAX2/101-11090`` → ``IAX2``, ``101``.
+
+    ``context`` is set for Local channels only (``Local/101@from-queue-0000001f;1``
+    → device ``101``, context ``from-queue``). A device name without a suffix
+    (``SIP/777`` in a DeviceStateChange) parses the same way.
+    """
 
     technology: str
     device: str
+    context: str = ""
 
     @classmethod
     def parse(cls, channel: str) -> ChannelName:
-        base = _SUFFIX.sub("", channel.split("<", 1)[0].strip())
-        technology, _, resource = base.partition("/")
-        return cls(technology, resource.split("@", 1)[0])
+        name = channel.split("<", 1)[0].strip()
+        technology, _, resource = name.partition("/")
+        tech = technology.lower()
+        resource = _SUFFIXES.get(tech, _HEX_SUFFIX).sub("", resource)
+        if tech in _WHOLE_RESOURCE:
+            return cls(technology, resource)
+        device, _, at = resource.partition("@")
+        return cls(technology, device, at.split("/", 1)[0] if tech == "local" else "")
+
+    @property
+    def is_local(self) -> bool:
+        return self.technology.lower() == "local"
 
     @property
     def base(self) -> str:
-        return f"{self.technology}/{self.device}"
+        """What ``trunk_channels`` patterns match: ``PJSIP/101``, ``Local/0912…@from-internal``."""
+        where = f"@{self.context}" if self.context else ""
+        return f"{self.technology}/{self.device}{where}"
 
 
 class ChannelClassifier:
-    """Decides whether a channel is a trunk, an extension or neither, from :class:`ChannelRules`."""
+    """Decides whether a channel is a trunk, an extension or neither, from :class:`ChannelRules`.
+
+    The rules apply to every technology, Local channels included: a Local
+    channel matching ``trunk_channels``, or whose context (the event's or its
+    own ``@context``) is in ``inbound_contexts``, is a trunk; any other Local
+    channel is dialplan plumbing (:attr:`Role.OTHER`), never an extension.
+    """
 
     def __init__(self, rules: ChannelRules):
         self._rules = rules
@@ -50,12 +89,14 @@ class ChannelClassifier:
 
     def role(self, channel: str, context: str = "") -> Role:
         name = ChannelName.parse(channel)
-        if name.technology.lower() == "local" or not name.device:
+        if not name.device:
             return Role.OTHER
         if any(fnmatch.fnmatchcase(name.base, pattern) for pattern in self._rules.trunk_channels):
             return Role.TRUNK
-        if context and context in self._rules.inbound_contexts:
+        if {context, name.context} & set(self._rules.inbound_contexts) - {""}:
             return Role.TRUNK
+        if name.is_local:
+            return Role.OTHER
         if self._extension.match(name.device):
             return Role.EXTENSION
         return Role.TRUNK
@@ -71,6 +112,45 @@ class ChannelClassifier:
     def ivr_key(self, name: str) -> str | None:
         bare = name.lstrip("_")
         return bare if bare in {v.lstrip("_") for v in self._rules.ivr_variables} else None
+
+
+@dataclass(frozen=True)
+class UnclassifiedAdvice:
+    """For a call the rules could not classify: the channel pattern it stands for and what to set."""
+
+    pattern: str
+    message: str
+
+
+def unclassified_advice(channel: str, context: str) -> UnclassifiedAdvice:
+    """Pure: the pattern of ``channel`` and the setting that would classify calls like it."""
+    name = ChannelName.parse(channel)
+    pattern = f"{name.technology}/*@{name.context}" if name.is_local else f"{name.technology}/{name.device}"
+    contexts = " or ".join(repr(c) for c in dict.fromkeys(c for c in (context, name.context) if c)) or "none"
+    message = (f"call on channel {channel!r} (context {context or 'none'!r}) could not be classified as inbound "
+               f"or outbound; if such calls come from or go to the outside, add {pattern + '*'!r} to "
+               f"trunk_channels, or the context {contexts} to inbound_contexts")
+    return UnclassifiedAdvice(pattern, message)
+
+
+class UnclassifiedCalls:
+    """Counts calls the rules could not classify and logs one WARNING per channel pattern.
+
+    ``count`` is the total so far (a metric for the bridge); ``patterns`` the patterns warned about.
+    """
+
+    def __init__(self, system: str):
+        self.system = system
+        self.count = 0
+        self.patterns: set[str] = set()
+
+    def note(self, channel: str, context: str) -> UnclassifiedAdvice:
+        advice = unclassified_advice(channel, context)
+        self.count += 1
+        if advice.pattern not in self.patterns:
+            self.patterns.add(advice.pattern)
+            log.warning("Unclassified %s", advice.message, extra={"system": self.system, "operation": "classify"})
+        return advice
 
 
 #: Q.850 cause codes seen in AMI ``Hangup`` events, for calls that were never answered.

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from connectors.pbx.ami.callbook import Call, CallBook
+from connectors.pbx.ami.callbook import Call, CallBook, Channel
 from connectors.pbx.ami.classify import (
     ChannelClassifier,
+    ChannelName,
     Role,
     device_state,
     event_time,
@@ -28,7 +29,7 @@ from connectors.pbx.ami.classify import (
 from connectors.pbx.ami.message import AmiMessage, MessageKind
 from connectors.pbx.ami.settings import ChannelRules
 from connectors.pbx.ami.snapshot import adopt
-from domain.calls.events import CallEvent
+from domain.calls.events import CallEvent, Direction
 
 Handler = Callable[[AmiMessage, datetime], list[CallEvent]]
 _DIALLED = re.compile(r"^\+?[0-9*#]+$")
@@ -61,6 +62,8 @@ class AmiTranslator:
             "varset": self._on_varset,
             "userevent": self._on_userevent,
             "hangup": self._on_hangup,
+            "newcallerid": self._on_new_caller_id,
+            "newconnectedline": self._on_new_connected_line,
             "extensionstatus": self._on_extension_status,
             "devicestatechange": self._on_device_state,
         }
@@ -131,6 +134,30 @@ class AmiTranslator:
                 self.book.set_variable(uniqueid, key, value)
         return []
 
+    def _on_new_caller_id(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """The caller ID of a channel changed (analogue CLI after the first ring, a dialplan lookup)."""
+        uniqueid = message.get("Uniqueid")
+        channel, call = self.book.channels.get(uniqueid), self.book.call_of(uniqueid)
+        if channel is None or call is None:
+            return []
+        channel.caller_number = message.get("CallerIDNum") or channel.caller_number
+        channel.caller_name = message.get("CallerIDName") or channel.caller_name
+        is_caller = uniqueid == call.origin and call.direction in (Direction.INBOUND, Direction.INTERNAL)
+        if not (is_caller or (channel.role is Role.TRUNK and call.direction is Direction.INBOUND)):
+            return []
+        return self.book.caller_id(call, message.get("CallerIDNum"), message.get("CallerIDName"), at)
+
+    def _on_new_connected_line(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """An extension's channel learnt who it is connected to: fills a number the call still lacks."""
+        uniqueid = message.get("Uniqueid")
+        channel, call = self.book.channels.get(uniqueid), self.book.call_of(uniqueid)
+        if channel is None or call is None or channel.role is not Role.EXTENSION:
+            return []
+        if call.direction not in (Direction.INBOUND, Direction.OUTBOUND):
+            return []
+        return self.book.caller_id(call, message.get("ConnectedLineNum"), message.get("ConnectedLineName"), at,
+                                   only_if_missing=True)
+
     def _on_hangup(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         return self.book.hangup(message.get("Uniqueid"), parse_cause(message.get("Cause")), at)
 
@@ -155,16 +182,44 @@ class AmiTranslator:
             return []
         if dest_channel.role is Role.EXTENSION:
             extension = book.classifier.extension_of(dest_channel.name)
+            if extension and _is_local(caller_channel) and call.originated and call.agent is None \
+                    and call.direction is None:
+                call.agent = extension  # a click-to-call rings its agent first
+                return []
             return book.ring(call, extension, at) if extension else []
-        if dest_channel.role is Role.TRUNK and caller_channel.role is Role.EXTENSION:
-            number = dialled_number(dial_string) or caller_channel.exten
+        if dest_channel.role is not Role.TRUNK:
+            return []
+        number = dialled_number(dial_string) or caller_channel.exten
+        if caller_channel.role is Role.EXTENSION:
             return book.dial_out(call, book.classifier.extension_of(caller_channel.name) or "", number, at)
+        if _is_local(caller_channel) and (call.direction is None or call.originated):
+            return book.dial_out(call, self._dialler_behind_local(call, caller_channel), number, at)
         return []
 
+    def _dialler_behind_local(self, call: Call, local: Channel) -> str:
+        """Who dials out through a Local channel: the click-to-call's agent, the extension that began the
+        call, or the extension the Local channel is named after (``Local/101@from-internal``)."""
+        origin = self.book.channels.get(call.origin)
+        from_origin = self.book.classifier.extension_of(origin.name) if origin and origin.role is Role.EXTENSION \
+            else None
+        return call.agent or from_origin or self.book.classifier.extension_of(local.name) or ""
+
     def _answered(self, call: Call, caller: str, dest: str, at: datetime) -> list[CallEvent]:
-        """The dial from ``caller`` to ``dest`` was answered: report the extension on our side."""
+        """The dial from ``caller`` to ``dest`` was answered: report the extension on our side.
+
+        The agent of a click-to-call picking up is not the call's answer: that comes when the
+        number dialled for them answers.
+        """
+        if call.agent is not None and call.direction is None:
+            return []
         extension = self.book.extension_of(dest) or self.book.extension_of(caller)
+        if extension is None and call.direction is Direction.OUTBOUND:
+            extension = call.agent
         return self.book.answer(call, extension, at)
+
+
+def _is_local(channel: Channel) -> bool:
+    return ChannelName.parse(channel.name).is_local
 
 
 def dialled_number(dial_string: str) -> str:

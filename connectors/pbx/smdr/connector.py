@@ -8,6 +8,13 @@ before the line is parsed. Lines the parser cannot read are kept in
 ``bad_frames``, handed to ``on_bad_frame`` and logged with the system key;
 they are never fatal. SMDR only reports, so the commands raise
 :class:`RejectedError`.
+
+When the TCP console logs in again (its ``logins`` count grows), the PBX may
+print its buffer again: the assembler is told (``link_restarted``) so the
+re-sent records are dropped, and a line the old session left unfinished is
+framed on its own. :meth:`SmdrConnector.pairing_snapshot` /
+:meth:`SmdrConnector.restore_pairing` carry the pairing of inbound records
+across a bridge restart.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from connectors.pbx.base import (
     ConnectionReport,
@@ -73,10 +80,25 @@ class SmdrConnector(ReportOnlyCommands):
         self._on_frame, self._on_bad_frame = on_frame, on_bad_frame
         self._queue: asyncio.Queue[CallEvent] = asyncio.Queue()
         self.bad_frames: deque[BadFrame] = deque(maxlen=kept_bad_frames)
+        self._logins_seen: int | None = None
 
     @property
     def state(self) -> ConnectionState:
         return self._source.state
+
+    @property
+    def telnet_resyncs(self) -> int:
+        """Telnet sub-negotiations given up on this link so far (a metric for the bridge)."""
+        return self._framer.telnet_resyncs
+
+    def pairing_snapshot(self) -> dict[str, Any]:
+        """Open inbound calls and recent records, JSON-ready: persist it and :meth:`restore_pairing` it
+        after a restart, so a call whose records span the restart is logged once."""
+        return self._assembler.snapshot()
+
+    def restore_pairing(self, snapshot: Any) -> None:
+        """Before :meth:`run`: take over a saved :meth:`pairing_snapshot`; ``ValueError`` if unreadable."""
+        self._assembler.restore(snapshot)
 
     async def run(self) -> None:
         """Read until :meth:`stop`; ``AuthError`` when the TCP console refuses the password."""
@@ -94,14 +116,27 @@ class SmdrConnector(ReportOnlyCommands):
         return await self._source.probe()
 
     async def _receive(self, data: bytes, received_at: datetime) -> None:
+        if self._is_new_login():
+            for frame in self._framer.flush():  # the old session's unfinished line stands alone
+                await self._handle(frame, received_at)
+            self._assembler.link_restarted()
         for frame in self._framer.feed(data):
-            await call_hook(self._on_frame, frame, received_at)
-            parsed = parse_line(frame.text, self._profile)
-            if isinstance(parsed, BadFrame):
-                self.bad_frames.append(parsed)
-                log.warning("SMDR line not understood: %s", parsed.reason,
-                            extra={"system": self.system, "operation": "parse"})
-                await call_hook(self._on_bad_frame, parsed, received_at)
-            elif isinstance(parsed, SmdrRecord):
-                for event in self._assembler.feed(parsed):
-                    self._queue.put_nowait(event)
+            await self._handle(frame, received_at)
+
+    def _is_new_login(self) -> bool:
+        logins = getattr(self._source, "logins", None)  # only the TCP console logs in
+        is_new = self._logins_seen is not None and logins != self._logins_seen
+        self._logins_seen = logins
+        return is_new
+
+    async def _handle(self, frame: Frame, received_at: datetime) -> None:
+        await call_hook(self._on_frame, frame, received_at)
+        parsed = parse_line(frame.text, self._profile)
+        if isinstance(parsed, BadFrame):
+            self.bad_frames.append(parsed)
+            log.warning("SMDR line not understood: %s", parsed.reason,
+                        extra={"system": self.system, "operation": "parse"})
+            await call_hook(self._on_bad_frame, parsed, received_at)
+        elif isinstance(parsed, SmdrRecord):
+            for event in self._assembler.feed(parsed):
+                self._queue.put_nowait(event)

@@ -5,7 +5,11 @@ UTF-8 character (a Persian caller name) between two chunks. The framer keeps
 the bytes until a terminator (CR, LF or CR+LF; caller-ID boxes also end
 messages with ``@``), decodes each *whole* line with ``errors="replace"`` and
 never drops input: a line longer than the limit is emitted in pieces marked
-``is_truncated``. Telnet IAC negotiation (KX-NS over TCP) can be stripped.
+``is_truncated``. Telnet IAC negotiation (KX-NS over TCP) can be stripped; a
+sub-negotiation (``IAC SB``) whose ``IAC SE`` has not come within
+``MAX_SUBNEGOTIATION_BYTES`` is given up: the rest of its line is dropped, the
+framer resynchronises on the next line, logs a warning and counts it in
+``telnet_resyncs``, so one stray ``IAC SB`` costs one line, not the capture.
 
 The parsers return :class:`BadFrame` (the raw line and a reason) or
 :class:`Ignored` (headers, prompts, status records) instead of raising.
@@ -13,12 +17,18 @@ The parsers return :class:`BadFrame` (the raw line and a reason) or
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 IAC = 0xFF
 _IAC_OPTION_VERBS = range(0xFB, 0xFF)  # WILL, WONT, DO, DONT carry one option byte
 _SB, _SE = 0xFA, 0xF0
+_LINE_END = re.compile(b"[\r\n]")
+#: Longest telnet sub-negotiation payload waited for; real ones (TTYPE, NAWS) are a few bytes.
+MAX_SUBNEGOTIATION_BYTES = 256
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,8 @@ class LineFramer:
     ``terminators``: extra single-byte message ends besides CR and LF (``b"@"``
     for Segal / Danjeh caller-ID boxes). ``max_line_bytes``: a longer line is
     emitted in pieces. ``strip_telnet``: drop telnet IAC commands (KX-NS TCP).
-    Empty lines are skipped.
+    Empty lines are skipped. ``telnet_resyncs`` counts the sub-negotiations
+    given up (see the module docstring), for the bridge's metrics.
     """
 
     def __init__(
@@ -73,6 +84,8 @@ class LineFramer:
         self._buffer = bytearray()
         self._telnet_tail = b""
         self._skip_lf = False
+        self.telnet_resyncs = 0
+        self._drop_to_line_end = False
 
     def feed(self, data: bytes) -> list[Frame]:
         """Add ``data``; return every line it completed."""
@@ -101,8 +114,11 @@ class LineFramer:
         return frames
 
     def flush(self) -> list[Frame]:
-        """At end of stream: whatever is left, as a last line."""
+        """At end of stream: whatever is left, as a last line (a pending sub-negotiation is given up)."""
         frames: list[Frame] = []
+        if self._telnet_tail:
+            tail, self._telnet_tail = self._telnet_tail, b""
+            frames += self.feed(self._without_telnet(tail, final=True))
         self._emit(bytes(self._buffer), frames)
         self._buffer.clear()
         return frames
@@ -113,32 +129,55 @@ class LineFramer:
             return
         frames.append(Frame(line, line.decode(self._encoding, errors="replace"), truncated))
 
-    def _without_telnet(self, data: bytes) -> bytes:
+    def _without_telnet(self, data: bytes, *, final: bool = False) -> bytes:
         out = bytearray()
         i = 0
         self._telnet_tail = b""
+        if self._drop_to_line_end:
+            line_end = _LINE_END.search(data)
+            self._drop_to_line_end = line_end is None
+            i = line_end.start() if line_end else len(data)
         while i < len(data):
             byte = data[i]
             if byte != IAC:
                 out.append(byte)
                 i += 1
                 continue
-            if i + 1 >= len(data) or (data[i + 1] in _IAC_OPTION_VERBS and i + 2 >= len(data)):
+            if not final and (i + 1 >= len(data) or (data[i + 1] in _IAC_OPTION_VERBS and i + 2 >= len(data))):
                 self._telnet_tail = bytes(data[i:])  # command split across reads
                 break
-            verb = data[i + 1]
+            verb = data[i + 1] if i + 1 < len(data) else None
             if verb == IAC:
                 out.append(IAC)
                 i += 2
             elif verb == _SB:
-                end = data.find(bytes([IAC, _SE]), i + 2)
-                if end < 0:
+                end = self._subnegotiation_end(data, i, final)
+                if end is None:
                     self._telnet_tail = bytes(data[i:])
                     break
-                i = end + 2
+                i = end
             else:
                 i += 3 if verb in _IAC_OPTION_VERBS else 2
         return bytes(out)
+
+    def _subnegotiation_end(self, data: bytes, start: int, final: bool) -> int | None:
+        """Where the ``IAC SB`` at ``start`` ends; ``None`` to wait for more bytes.
+
+        Without its ``IAC SE`` within the limit (or at end of stream) it is given
+        up: the index returned is the next line end, where framing resumes.
+        """
+        window = start + 2 + MAX_SUBNEGOTIATION_BYTES + 2
+        end = data.find(bytes([IAC, _SE]), start + 2, window)
+        if end >= 0:
+            return end + 2
+        if len(data) < window and not final:
+            return None
+        self.telnet_resyncs += 1
+        log.warning("Telnet sub-negotiation without IAC SE within %d bytes: dropped the rest of its line "
+                    "and resynchronised on the next one", MAX_SUBNEGOTIATION_BYTES)
+        line_end = _LINE_END.search(data, start + 2)
+        self._drop_to_line_end = line_end is None
+        return line_end.start() if line_end else len(data)
 
 
 def _char_boundary(buffer: bytearray, limit: int) -> int:

@@ -86,3 +86,15 @@ def test_bad_settings_and_missing_files_exit_2(capsys, tmp_path):
     assert main(["calls", "replay", str(tmp_path / "none.log"), "--format", "smdr"]) == 2
     assert main(["calls", "replay", str(CAPTURES / "ami_modern_lf.txt"), "--format", "ami", "--trunk", " "]) == 2
     assert main(["calls", "replay", str(CAPTURES / "cid_segal.log"), "--format", "cid", "--country", "999"]) == 2
+
+
+@pytest.mark.parametrize("capture", ["ami_modern_lf.txt", "ami_legacy_crlf.txt"])
+def test_ami_events_without_timestamps_give_empty_times_not_1970(capsys, tmp_path, capture):
+    text = (CAPTURES / capture).read_bytes()
+    dump = tmp_path / "untimed.txt"
+    dump.write_bytes(b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"Timestamp:")))
+    calls, problems = replay(capsys, str(dump), "--format", "ami", "--trunk", "*/provider*")
+    assert problems == []
+    assert [(c["direction"], c["outcome"], c["extension"]) for c in calls] == [
+        ("inbound", "answered", "101"), ("outbound", "answered", "101")]
+    assert {(c["start"], c["ring_seconds"], c["talk_seconds"]) for c in calls} == {(None, None, None)}
