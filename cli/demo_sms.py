@@ -27,7 +27,23 @@ import requests
 from cli.demo_functions import LocalFunctionsHost, app_settings, load_function_app
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.settings import Secret
+from dataverse_schema import navigation
 from dataverse_schema import sms as schema
+from dataverse_schema.names import (
+    ActivityParty,
+    Contact,
+    Incident,
+    KeywordRule,
+    List,
+    ListMember,
+    Sms,
+    SmsBulk,
+    SmsNumber,
+    SmsOptOut,
+    SmsProvider,
+    SmsTemplate,
+    Team,
+)
 from domain.numbers import NumberPlan, normalise
 from emulator.server import EmulatorServer
 from emulator.sms_provider import FakeSmsProviderServer
@@ -103,31 +119,33 @@ def run_sms(server: EmulatorServer, client: DataverseClient, out_dir: Path, toke
 
 
 def _configure(client: DataverseClient, provider: FakeSmsProviderServer, say: Say) -> _Crm:
-    account_key = AlternateKey({"comms_accountkey": ACCOUNT_KEY})
-    client.upsert("comms_smsproviders", account_key, {
-        "comms_name": "Kavenegar (demo)", "comms_accountkey": ACCOUNT_KEY, "comms_providerkind": "kavenegar",
-        "comms_baseurl": provider.base_url, "comms_credentialreference": API_KEY_SETTING,
-        "comms_settings": json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
-        "comms_pollintervalseconds": 0, "comms_maxattempts": 3, "comms_retryintervalseconds": 60,
-        "comms_isdefault": False})
-    account_id = client.retrieve("comms_smsproviders", account_key, select=["comms_smsproviderid"])["comms_smsproviderid"]
-    for other in client.query("comms_smsproviders", select=["comms_smsproviderid"], filter=odata.eq("comms_isdefault", True)):
-        client.update("comms_smsproviders", other["comms_smsproviderid"], {"comms_isdefault": False})
-    client.update("comms_smsproviders", account_id, {"comms_isdefault": True})  # the "make default" button (SMS-13)
-    client.upsert("comms_smsnumbers", AlternateKey({"comms_number": LINE}), {
-        "comms_name": f"Line {LINE}", "comms_cansend": True, "comms_canreceive": True, "comms_isdefault": True,
-        **bind("comms_smsproviderid", "comms_smsproviders", account_id)})
+    account_key = AlternateKey({SmsProvider.ACCOUNTKEY: ACCOUNT_KEY})
+    client.upsert(SmsProvider.SET, account_key, {
+        SmsProvider.NAME: "Kavenegar (demo)", SmsProvider.ACCOUNTKEY: ACCOUNT_KEY,
+        SmsProvider.PROVIDERKIND: "kavenegar", SmsProvider.BASEURL: provider.base_url,
+        SmsProvider.CREDENTIALREFERENCE: API_KEY_SETTING,
+        SmsProvider.SETTINGS: json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
+        SmsProvider.POLLINTERVALSECONDS: 0, SmsProvider.MAXATTEMPTS: 3, SmsProvider.RETRYINTERVALSECONDS: 60,
+        SmsProvider.ISDEFAULT: False})
+    account_id = client.retrieve(SmsProvider.SET, account_key, select=[SmsProvider.ID])[SmsProvider.ID]
+    for other in client.query(SmsProvider.SET, select=[SmsProvider.ID], filter=odata.eq(SmsProvider.ISDEFAULT, True)):
+        client.update(SmsProvider.SET, other[SmsProvider.ID], {SmsProvider.ISDEFAULT: False})
+    client.update(SmsProvider.SET, account_id, {SmsProvider.ISDEFAULT: True})  # the "make default" button (SMS-13)
+    client.upsert(SmsNumber.SET, AlternateKey({SmsNumber.NUMBER: LINE}), {
+        SmsNumber.NAME: f"Line {LINE}", SmsNumber.CANSEND: True, SmsNumber.CANRECEIVE: True,
+        SmsNumber.ISDEFAULT: True, **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id)})
     template_id = deterministic_id("demo-sms-template", "welcome")
-    client.upsert("comms_smstemplates", RecordId(template_id), {
-        "comms_name": "Welcome (Jalali date)", "comms_body": TEMPLATE_TEXT, "comms_targettable": "contact",
-        "comms_calendar": schema.CALENDARS.value_of("Persian (Jalali)")})
-    team = next(client.query("teams", select=["teamid"], orderby=["name asc"], top=1))
-    client.upsert(schema.KEYWORD_RULE.entity_set_name, RecordId(deterministic_id("demo-sms-rule", "critical")), {
-        "comms_name": "Critical problem → case", "comms_keywords": "critical,بحرانی", "comms_order": 10,
-        "comms_action": schema.RULE_ACTIONS.value_of("Create case"), "comms_casetitle": CASE_TITLE,
-        **bind("comms_teamid", "teams", team["teamid"])})
-    people = list(client.query("contacts", select=["contactid", "firstname", "fullname", "mobilephone"],
-                               filter=odata.ne("mobilephone", None), orderby=["contactid asc"],
+    client.upsert(SmsTemplate.SET, RecordId(template_id), {
+        SmsTemplate.NAME: "Welcome (Jalali date)", SmsTemplate.BODY: TEMPLATE_TEXT,
+        SmsTemplate.TARGETTABLE: Contact.TABLE, SmsTemplate.CALENDAR: schema.CALENDARS.value_of("Persian (Jalali)")})
+    team = next(client.query(Team.SET, select=[Team.ID], orderby=[f"{Team.NAME} asc"], top=1))
+    client.upsert(KeywordRule.SET, RecordId(deterministic_id("demo-sms-rule", "critical")), {
+        KeywordRule.NAME: "Critical problem → case", KeywordRule.KEYWORDS: "critical,بحرانی", KeywordRule.ORDER: 10,
+        KeywordRule.ACTION: schema.RULE_ACTIONS.value_of("Create case"), KeywordRule.CASETITLE: CASE_TITLE,
+        **bind(KeywordRule.TEAMID_NAV, Team.SET, team[Team.ID])})
+    people = list(client.query(Contact.SET, select=[Contact.ID, Contact.FIRSTNAME, Contact.FULLNAME,
+                                                    Contact.MOBILEPHONE],
+                               filter=odata.ne(Contact.MOBILEPHONE, None), orderby=[f"{Contact.ID} asc"],
                                top=BULK_MEMBERS + 1))
     if len(people) < BULK_MEMBERS + 1:
         raise RuntimeError("the SMS demo needs at least five seeded contacts with a mobile number")
@@ -137,37 +155,40 @@ def _configure(client: DataverseClient, provider: FakeSmsProviderServer, say: Sa
 
 
 def _send_single(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say: Say) -> str:
-    sms_id = client.create("comms_smses", {
-        "subject": "Welcome", "comms_phonenumber": "", "comms_smsstatus": SmsStatus.PENDING.value_code,
-        **bind("comms_smstemplateid", "comms_smstemplates", crm.template_id),
-        "comms_sms_activity_parties": [{**bind("partyid_contact", "contacts", crm.contact["contactid"]),
-                                        "participationtypemask": 2}]})
-    context = {"MessageName": "Create", "PrimaryEntityName": "comms_sms", "PrimaryEntityId": sms_id,
+    sms_id = client.create(Sms.SET, {
+        Sms.SUBJECT: "Welcome", Sms.PHONENUMBER: "", Sms.SMSSTATUS: SmsStatus.PENDING.value_code,
+        **bind(Sms.SMSTEMPLATEID_NAV, SmsTemplate.SET, crm.template_id),
+        navigation.activity_parties(Sms.TABLE): [{
+            **bind(navigation.party(Contact.TABLE), Contact.SET, crm.contact[Contact.ID]),
+            ActivityParty.PARTICIPATIONTYPEMASK: 2}]})
+    context = {"MessageName": "Create", "PrimaryEntityName": Sms.TABLE, "PrimaryEntityId": sms_id,
                "InputParameters": [], "PostEntityImages": [], "Stage": 40, "Mode": 1}
     host.call("sms_push_queue", func.ServiceBusMessage(body=json.dumps(context).encode(),
                                                        content_type="application/json"))
-    say(f"sms: pending SMS to {crm.contact['fullname']} pushed through Service Bus; waiting for the delivery report")
+    say(f"sms: pending SMS to {crm.contact[Contact.FULLNAME]} pushed through Service Bus; waiting for the delivery "
+        "report")
     _until(lambda: _status(client, sms_id) == SmsStatus.DELIVERED.value_code, "the SMS to be delivered")
     return sms_id
 
 
 def _send_bulk(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say: Say) -> str:
     list_id = deterministic_id("demo-sms-list", "service-notice")
-    client.upsert("lists", RecordId(list_id), {"listname": "SMS demo: branch closure", "createdfromcode": 2,
-                                               "type": False})
-    client.upsert_multiple("listmembers", "listmember", [
-        (RecordId(deterministic_id("demo-sms-member", m["contactid"])),
-         {**bind("listid", "lists", list_id), **bind("entityid_contact", "contacts", m["contactid"])})
+    client.upsert(List.SET, RecordId(list_id), {List.LISTNAME: "SMS demo: branch closure", List.CREATEDFROMCODE: 2,
+                                                List.TYPE: False})
+    client.upsert_multiple(ListMember.SET, ListMember.TABLE, [
+        (RecordId(deterministic_id("demo-sms-member", m[Contact.ID])),
+         {**bind(ListMember.LISTID, List.SET, list_id),  # a standard lookup: navigation named as the column
+          **bind(navigation.list_member(Contact.TABLE), Contact.SET, m[Contact.ID])})
         for m in crm.members])
-    opted_out = normalise(crm.members[-1]["mobilephone"], NumberPlan())
+    opted_out = normalise(crm.members[-1][Contact.MOBILEPHONE], NumberPlan())
     assert opted_out is not None  # seeded mobiles are valid
-    client.upsert("comms_smsoptouts", AlternateKey({"comms_phonenumber": opted_out.e164}), {
-        "comms_source": schema.OPT_OUT_SOURCES.value_of("Manual")})
+    client.upsert(SmsOptOut.SET, AlternateKey({SmsOptOut.PHONENUMBER: opted_out.e164}), {
+        SmsOptOut.SOURCE: schema.OPT_OUT_SOURCES.value_of("Manual")})
     bulk_id = str(uuid.uuid4())
-    client.upsert("comms_smsbulks", RecordId(bulk_id), {
-        "comms_name": "Branch closure notice", "comms_message": BULK_TEXT, "comms_istransactional": True,
-        "comms_bulkstate": schema.BULK_STATE.value_of("Draft"), **bind("comms_listid", "lists", list_id),
-        **bind("comms_smsproviderid", "comms_smsproviders", crm.account_id)})
+    client.upsert(SmsBulk.SET, RecordId(bulk_id), {
+        SmsBulk.NAME: "Branch closure notice", SmsBulk.MESSAGE: BULK_TEXT, SmsBulk.ISTRANSACTIONAL: True,
+        SmsBulk.BULKSTATE: schema.BULK_STATE.value_of("Draft"), **bind(SmsBulk.LISTID_NAV, List.SET, list_id),
+        **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, crm.account_id)})
     started = requests.post(f"{host.origin}/api/sms/bulk/{bulk_id}/start", timeout=10)
     started.raise_for_status()
     host.call("sms_bulk_continue", None)
@@ -177,33 +198,33 @@ def _send_bulk(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say
 
 
 def _receive(client: DataverseClient, provider: FakeSmsProviderServer, crm: _Crm, say: Say) -> None:
-    provider.inject_inbound(crm.contact["mobilephone"], LINE, CRITICAL_TEXT)
-    provider.inject_inbound(crm.members[0]["mobilephone"], LINE, OPT_OUT_TEXT)
+    provider.inject_inbound(crm.contact[Contact.MOBILEPHONE], LINE, CRITICAL_TEXT)
+    provider.inject_inbound(crm.members[0][Contact.MOBILEPHONE], LINE, OPT_OUT_TEXT)
     _until(lambda: _incoming(client) >= 2, "two inbound SMS stored")
-    say(f"sms: {crm.contact['fullname']} texted «{CRITICAL_TEXT}», {crm.members[0]['fullname']} texted "
+    say(f"sms: {crm.contact[Contact.FULLNAME]} texted «{CRITICAL_TEXT}», {crm.members[0][Contact.FULLNAME]} texted "
         f"«{OPT_OUT_TEXT}»; both pushed to the inbound webhook")
 
 
 def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say: Say) -> SmsResult:
     result = SmsResult()
-    single = client.retrieve("comms_smses", sms_id, select=["comms_smsstatus", "comms_message", "comms_senton"])
-    result.single_text = single["comms_message"]
-    result.sent = int(single["comms_senton"] is not None)
-    result.delivered = int(single["comms_smsstatus"] == SmsStatus.DELIVERED.value_code)
-    bulk = client.retrieve("comms_smsbulks", bulk_id, select=[
-        "comms_bulkstate", "comms_totalcount", "comms_sentcount", "comms_skippedcount", "comms_failedcount"])
-    result.bulk_state = schema.BULK_STATE.label_of(bulk["comms_bulkstate"])
-    result.bulk_total, result.bulk_sent = bulk["comms_totalcount"] or 0, bulk["comms_sentcount"] or 0
-    result.bulk_skipped, result.bulk_failed = bulk["comms_skippedcount"] or 0, bulk["comms_failedcount"] or 0
-    incoming = list(client.query("comms_smses", select=["_regardingobjectid_value"], filter=_incoming_filter()))
-    contacts = {crm.contact["contactid"], *(m["contactid"] for m in crm.members)}
+    single = client.retrieve(Sms.SET, sms_id, select=[Sms.SMSSTATUS, Sms.MESSAGE, Sms.SENTON])
+    result.single_text = single[Sms.MESSAGE]
+    result.sent = int(single[Sms.SENTON] is not None)
+    result.delivered = int(single[Sms.SMSSTATUS] == SmsStatus.DELIVERED.value_code)
+    bulk = client.retrieve(SmsBulk.SET, bulk_id, select=[
+        SmsBulk.BULKSTATE, SmsBulk.TOTALCOUNT, SmsBulk.SENTCOUNT, SmsBulk.SKIPPEDCOUNT, SmsBulk.FAILEDCOUNT])
+    result.bulk_state = schema.BULK_STATE.label_of(bulk[SmsBulk.BULKSTATE])
+    result.bulk_total, result.bulk_sent = bulk[SmsBulk.TOTALCOUNT] or 0, bulk[SmsBulk.SENTCOUNT] or 0
+    result.bulk_skipped, result.bulk_failed = bulk[SmsBulk.SKIPPEDCOUNT] or 0, bulk[SmsBulk.FAILEDCOUNT] or 0
+    incoming = list(client.query(Sms.SET, select=[Sms.REGARDINGOBJECTID_VALUE], filter=_incoming_filter()))
+    contacts = {crm.contact[Contact.ID], *(m[Contact.ID] for m in crm.members)}
     result.inbound = len(incoming)
-    result.inbound_matched = sum(row.get("_regardingobjectid_value") in contacts for row in incoming)
-    result.cases = client.count("incidents", odata.eq("title", CASE_TITLE))
-    result.opted_out = client.count("comms_smsoptouts", odata.eq("comms_source",
-                                                                 schema.OPT_OUT_SOURCES.value_of("Keyword SMS")))
-    account = client.retrieve("comms_smsproviders", crm.account_id, select=["comms_balance", "comms_balanceunit"])
-    result.credit = f"{ACCOUNT_KEY}: {account['comms_balance']:,.0f} {account['comms_balanceunit']}"
+    result.inbound_matched = sum(row.get(Sms.REGARDINGOBJECTID_VALUE) in contacts for row in incoming)
+    result.cases = client.count(Incident.SET, odata.eq(Incident.TITLE, CASE_TITLE))
+    result.opted_out = client.count(SmsOptOut.SET, odata.eq(SmsOptOut.SOURCE,
+                                                            schema.OPT_OUT_SOURCES.value_of("Keyword SMS")))
+    account = client.retrieve(SmsProvider.SET, crm.account_id, select=[SmsProvider.BALANCE, SmsProvider.BALANCEUNIT])
+    result.credit = f"{ACCOUNT_KEY}: {account[SmsProvider.BALANCE]:,.0f} {account[SmsProvider.BALANCEUNIT]}"
     say(f"sms: the text sent was «{result.single_text}»")
     for what, text in result.lines():
         say(f"{what}: {text}")
@@ -212,20 +233,20 @@ def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say:
 
 def _first_free_id(client: DataverseClient) -> int:
     """Past every id an earlier run's fake handed out (``--keep``): each id it gave became at most one row."""
-    return FIRST_MESSAGE_ID + client.count("comms_smses", odata.eq("comms_provideraccountkey", ACCOUNT_KEY))
+    return FIRST_MESSAGE_ID + client.count(Sms.SET, odata.eq(Sms.PROVIDERACCOUNTKEY, ACCOUNT_KEY))
 
 
 def _status(client: DataverseClient, sms_id: str) -> int:
-    return client.retrieve("comms_smses", sms_id, select=["comms_smsstatus"])["comms_smsstatus"]
+    return client.retrieve(Sms.SET, sms_id, select=[Sms.SMSSTATUS])[Sms.SMSSTATUS]
 
 
 def _incoming_filter() -> str:
-    return odata.and_(odata.eq("comms_provideraccountkey", ACCOUNT_KEY),
-                      odata.eq("comms_direction", schema.DIRECTIONS.value_of("Incoming")))
+    return odata.and_(odata.eq(Sms.PROVIDERACCOUNTKEY, ACCOUNT_KEY),
+                      odata.eq(Sms.DIRECTION, schema.DIRECTIONS.value_of("Incoming")))
 
 
 def _incoming(client: DataverseClient) -> int:
-    return client.count("comms_smses", _incoming_filter())
+    return client.count(Sms.SET, _incoming_filter())
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:

@@ -7,7 +7,11 @@ lookups name one navigation property per target table, by a fixed pattern:
 - an activity party's ``partyid`` → ``partyid_<target>``;
 - an activity's ``regardingobjectid`` → ``regardingobjectid_<target>_<activity>``;
 - a customer lookup (``customerid``, ``parentcustomerid``) → ``<lookup>_<target>``;
+- a marketing list member's ``entityid`` → ``entityid_<target>``;
 - ``ownerid`` is one navigation property whatever the owner's table.
+
+An activity's parties are created with it through its collection-valued
+navigation property ``<activity>_activity_parties``.
 """
 
 from __future__ import annotations
@@ -28,3 +32,13 @@ def regarding(target_table: str, activity_table: str) -> str:
 def customer(lookup: str, target_table: str) -> str:
     """``parentcustomerid_account``: a customer lookup pointing at an account or a contact."""
     return f"{lookup}_{target_table}"
+
+
+def list_member(target_table: str) -> str:
+    """``entityid_contact``: a marketing list member that is an account, a contact or a lead."""
+    return f"entityid_{target_table}"
+
+
+def activity_parties(activity_table: str) -> str:
+    """``comms_sms_activity_parties``: the parties of an activity, written in the body that creates it."""
+    return f"{activity_table}_activity_parties"

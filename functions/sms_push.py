@@ -14,13 +14,13 @@ import logging
 import azure.functions as func
 
 from connectors.errors import ConnectorError
+from dataverse_schema.names import Sms
 from functions.app_services import services
 from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
 
 log = logging.getLogger(__name__)
 
 bp = func.Blueprint()
-SMS_TABLE = "comms_sms"
 
 
 @bp.function_name("sms_push_queue")
@@ -32,8 +32,8 @@ def sms_push_queue(msg: func.ServiceBusMessage) -> None:
         log.error("SMS push message refused (%s); it goes to the dead-letter queue", exc,
                   extra={"operation": "sms_push", "key": msg.message_id})
         raise
-    if pushed.entity != SMS_TABLE:
-        log.warning("push for table %s ignored; register the step on comms_sms only", pushed.entity)
+    if pushed.entity != Sms.TABLE:
+        log.warning("push for table %s ignored; register the step on %s only", pushed.entity, Sms.TABLE)
         return
     outcome = services().sms.sender.send(pushed.record_id)  # Dataverse errors propagate: the queue redelivers
     log.info("SMS push handled: %s", outcome.result.value, extra={"operation": "sms_push", "key": pushed.record_id})
@@ -50,7 +50,7 @@ def sms_push_webhook(req: func.HttpRequest) -> func.HttpResponse:
     except PushError as exc:
         log.warning("SMS webhook push refused: %s", exc, extra={"operation": "sms_push"})
         return func.HttpResponse(str(exc), status_code=400)
-    if pushed.entity != SMS_TABLE:
+    if pushed.entity != Sms.TABLE:
         return func.HttpResponse(f"table {pushed.entity} is not handled here", status_code=400)
     try:
         outcome = services().sms.sender.send(pushed.record_id)

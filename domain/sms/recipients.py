@@ -14,9 +14,11 @@ import enum
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from dataverse_schema.names import Contact
 from domain.numbers import NumberKind, NumberPlan, normalise
 
-DEFAULT_COLUMNS = ("mobilephone",)
+#: Tried when no phone columns are named: the mobile phone (named alike on contacts, leads and users).
+DEFAULT_COLUMNS = (Contact.MOBILEPHONE,)
 
 
 class RecipientProblem(enum.Enum):

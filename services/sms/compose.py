@@ -17,6 +17,7 @@ from datetime import tzinfo
 from typing import Any
 
 from connectors.dataverse import NotFoundError, ValidationError
+from dataverse_schema.names import Account, Contact, Lead, Sms, SystemUser
 from domain.numbers import NumberPlan, normalise
 from domain.sms.recipients import Recipient, RecipientError, resolve_recipient
 from domain.sms.related import (
@@ -45,11 +46,12 @@ from services.sms.store import SmsStore
 
 #: Phone columns tried, in order, on each kind of recipient record.
 RECIPIENT_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "contact": ("mobilephone",), "lead": ("mobilephone",), "systemuser": ("mobilephone",),
-    "account": ("telephone1", "telephone2", "telephone3"),
+    Contact.TABLE: (Contact.MOBILEPHONE,), Lead.TABLE: (Lead.MOBILEPHONE,), SystemUser.TABLE: (SystemUser.MOBILEPHONE,),
+    Account.TABLE: (Account.TELEPHONE1, Account.TELEPHONE2, Account.TELEPHONE3),
 }
-FALLBACK_COLUMNS = ("mobilephone", "telephone1")
-TYPED_NUMBER = "comms_phonenumber"
+#: Tried on any other table (a customised one): the usual names of the standard phone columns.
+FALLBACK_COLUMNS = (Contact.MOBILEPHONE, Contact.TELEPHONE1)
+TYPED_NUMBER = Sms.PHONENUMBER
 
 
 class ComposeError(Exception):

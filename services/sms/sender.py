@@ -33,6 +33,7 @@ from connectors.errors import (
     RateLimitedError,
     RejectedError,
 )
+from dataverse_schema.names import SmsProcess
 from domain.sms import DeliveryStatus, OutgoingSms, SendReceipt
 from services.sms.accounts import ProviderAccount, ProviderRegistry
 from services.sms.compose import Composed, ComposeError, Composer, Route
@@ -67,7 +68,7 @@ def attempt_key(sms_id: str, attempt: int) -> str:
 
 def attempt_id(sms_id: str, attempt: int) -> str:
     """The SMS process row id of attempt ``attempt`` of an SMS: the same for the single and the bulk sender."""
-    return deterministic_id("comms_smsprocess", sms_id, str(attempt))
+    return deterministic_id(SmsProcess.TABLE, sms_id, str(attempt))
 
 
 class SmsSender:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.dataverse import DataverseClient, odata
+from dataverse_schema import navigation
+from dataverse_schema.names import Sms
 from domain.sms.related import TableShape
 
 _LOOKUPS = "Microsoft.Dynamics.CRM.LookupAttributeMetadata"
@@ -42,9 +44,9 @@ def _navigations(table: str, row: Mapping[str, Any]) -> dict[str, str]:
     name = str(row["LogicalName"])
     targets = [str(t) for t in row.get("Targets") or [] if isinstance(t, str)]
     kind = row.get("AttributeType")
-    if name == "regardingobjectid":
-        return {t: f"regardingobjectid_{t}_{table}" for t in targets}
+    if name == Sms.REGARDINGOBJECTID:  # named alike on every activity table
+        return {t: navigation.regarding(t, table) for t in targets}
     if kind == "Customer" or (len(targets) > 1 and kind != "Owner"):
-        return {t: f"{name}_{t}" for t in targets}
+        return {t: navigation.customer(name, t) for t in targets}
     base = str(row.get("SchemaName") or name) if row.get("IsCustomAttribute") else name
     return {t: base for t in targets}

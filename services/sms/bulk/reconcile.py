@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dataverse_schema.names import Sms
 from domain.sms import DeliveryReport, DeliveryStatus
 from services.sms import tables
 from services.sms.bulk.store import BulkStore, chunked
@@ -68,10 +69,10 @@ def reconcile(store: BulkStore, account: ProviderAccount, in_flight: Sequence[st
             attempt_changes[attempt_id(our_id, attempts.get(our_id, 1))] = tables.attempt_outcome_body(
                 "Outcome unknown", now=now, error=UNKNOWN_NOTE)
     store.commit(outcomes, attempt_changes)
-    sent = sum(1 for body in outcomes.values() if body["comms_smsstatus"] in tables.SENT_STATUSES)
-    failed = sum(1 for body in outcomes.values() if body["comms_smsstatus"] in
+    sent = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in tables.SENT_STATUSES)
+    failed = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in
                  (tables.STATUS["Failed"], tables.STATUS["Outcome unknown"]))
-    finished = frozenset(i for i, body in outcomes.items() if body["comms_smsstatus"] != tables.STATUS["Draft"])
+    finished = frozenset(i for i, body in outcomes.items() if body[Sms.SMSSTATUS] != tables.STATUS["Draft"])
     resend = {i: attempts.get(i, 1) for i in in_flight if i not in finished}
     log.info("bulk reconciliation: %d rows found sent, %d failed or unknown, %d to resend", sent, failed,
              len(resend), extra={"operation": "bulk_reconcile"})
@@ -90,7 +91,7 @@ def _settle(account: ProviderAccount, report: DeliveryReport | None, number: int
             now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
     """The SMS row's and the attempt's outcome for one in-flight row, from what the provider says."""
     if report is None:
-        return ({"comms_smsstatus": tables.STATUS["Draft"], "comms_attempts": number},
+        return ({Sms.SMSSTATUS: tables.STATUS["Draft"], Sms.ATTEMPTS: number},
                 tables.attempt_outcome_body("Failed", now=now, reconciled=True, error=NEVER_SENT_NOTE))
     if report.status in _SENT:
         at_operator = report.status is DeliveryStatus.SENT_TO_OPERATOR

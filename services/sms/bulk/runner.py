@@ -42,6 +42,7 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
+from dataverse_schema.names import Sms, SmsBulk
 from domain.numbers import NumberPlan
 from domain.sms import DeliveryStatus, OutgoingSms, SendReceipt
 from domain.sms.bulk import (
@@ -131,8 +132,8 @@ class BulkRunner:
         """Queue a bulk for the timer (the "send" button); returns its state. Finished bulks are not restarted."""
         bulk = self._store.bulk(bulk_id)
         if bulk.state in ("Draft", "Paused"):
-            self._store.update_bulk(bulk.bulk_id, {"comms_bulkstate": tables.BULK_STATE["Queued"],
-                                                   "comms_lasterror": None})
+            self._store.update_bulk(bulk.bulk_id, {SmsBulk.BULKSTATE: tables.BULK_STATE["Queued"],
+                                                   SmsBulk.LASTERROR: None})
             return "Queued"
         return bulk.state
 
@@ -168,8 +169,8 @@ class BulkRunner:
     def _stopped(self, bulk_id: str, reason: str, state: str) -> RunReport:
         log.warning("bulk %s stopped: %s", bulk_id, reason, extra={"operation": "bulk_run"})
         try:
-            self._store.update_bulk(bulk_id, {"comms_bulkstate": tables.BULK_STATE[state],
-                                              "comms_lasterror": tables.clip(reason)})
+            self._store.update_bulk(bulk_id, {SmsBulk.BULKSTATE: tables.BULK_STATE[state],
+                                              SmsBulk.LASTERROR: tables.clip(reason)})
         except ConnectorError:
             log.warning("bulk %s: the stop reason could not be written", bulk_id, extra={"operation": "bulk_run"})
         return RunReport(bulk_id, state, BulkCounters(), stopped=reason)
@@ -217,7 +218,7 @@ class BulkRunner:
         if starts <= now:
             return None
         note = f"waiting for the sending window; resumes at {starts.isoformat(timespec='minutes')}"
-        self._store.update_bulk(run.bulk.bulk_id, {"comms_lasterror": note})
+        self._store.update_bulk(run.bulk.bulk_id, {SmsBulk.LASTERROR: note})
         return starts
 
     # -- the steps ---------------------------------------------------------------------------
@@ -276,7 +277,7 @@ class BulkRunner:
             sent_outcomes, attempts = self._send(run, tuple(to_send), now)
             outcomes.update(sent_outcomes)
         skipped = sum(1 for s in plan.skipped if s.reason is not SkipReason.ALREADY_HANDLED)
-        sent = sum(1 for body in outcomes.values() if body["comms_smsstatus"] in tables.SENT_STATUSES)
+        sent = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in tables.SENT_STATUSES)
         counters = run.counters.plus(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
         state = ("Completed with errors" if counters.failed else "Completed") if last else "Running"
         progress = tables.progress_body(state=state, total=counters.total, sent=counters.sent, failed=counters.failed,
@@ -325,7 +326,7 @@ class BulkRunner:
                    exc: ConnectorError, now: datetime) -> None:
         """The provider took none of the messages: rows back to *Draft*, each attempt closed as failed."""
         failed = tables.attempt_outcome_body("Failed", now=now, code=type(exc).__name__, error=_plain(exc))
-        self._store.commit({i: {"comms_smsstatus": tables.STATUS["Draft"], "comms_attempts": numbers[i]} for i in sending},
+        self._store.commit({i: {Sms.SMSSTATUS: tables.STATUS["Draft"], Sms.ATTEMPTS: numbers[i]} for i in sending},
                            {ids[i]: failed for i in sending})
 
     def _outcome(self, run: _Run, receipt: SendReceipt, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from connectors.dataverse import Batch, DataverseClient, odata
 from connectors.dataverse.batch import MAX_OPERATIONS
+from dataverse_schema.names import Contact, Sms, SmsBulk, SmsNumber, SmsOptOut, SmsProcess, SmsTemplate
 from domain.sms.templates import Calendar, Template, parse_template
 from services.sms import tables
 from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
@@ -79,59 +80,64 @@ class BulkStore:
         return self._client
 
     def bulk(self, bulk_id: str) -> BulkRecord:
-        row = self._client.request("GET", f"{tables.BULK_SET}({uuid.UUID(bulk_id)})", headers=LOOKUP_TABLES,
+        row = self._client.request("GET", f"{SmsBulk.SET}({uuid.UUID(bulk_id)})", headers=LOOKUP_TABLES,
                                    params={"$select": ",".join(tables.BULK_COLUMNS)}, operation="retrieve").json()
         state_by_value = {v: k for k, v in tables.BULK_STATE.items()}
-        columns = tuple(c.strip() for c in (row.get("comms_recipientcolumns") or "").split(",") if c.strip())
+        columns = tuple(c.strip() for c in (row.get(SmsBulk.RECIPIENTCOLUMNS) or "").split(",") if c.strip())
+        fetchxml = row.get(SmsBulk.FETCHXML)
         return BulkRecord(
-            bulk_id=bulk_id.lower(), name=row.get("comms_name") or "SMS", state=state_by_value.get(
-                row.get("comms_bulkstate"), "Draft"),
-            list_id=tables.lookup_id(row, "comms_listid"), campaign_id=tables.lookup_id(row, "comms_campaignid"),
-            template_id=tables.lookup_id(row, "comms_smstemplateid"), message=row.get("comms_message"),
-            account_id=tables.lookup_id(row, "comms_smsproviderid"), number_id=tables.lookup_id(row, "comms_smsnumberid"),
-            phone_columns=columns or ("mobilephone",), regarding_member=row.get("comms_createactivities") is not False,
-            send_after=_when(row.get("comms_sendafter")), skipped=int(row.get("comms_skippedcount") or 0),
-            cursor=row.get("comms_cursor") or None, started_on=_when(row.get("comms_startedon")),
-            is_transactional=row.get("comms_istransactional") is True,
-            saved_view_id=(row.get("comms_savedviewid") or "").strip() or None,
-            saved_view_set=tables.VIEW_SETS.get(row.get("comms_savedviewkind")),
-            fetchxml=row.get("comms_fetchxml") if (row.get("comms_fetchxml") or "").strip() else None,
+            bulk_id=bulk_id.lower(), name=row.get(SmsBulk.NAME) or "SMS", state=state_by_value.get(
+                row.get(SmsBulk.BULKSTATE), "Draft"),
+            list_id=tables.lookup_id(row, SmsBulk.LISTID_VALUE),
+            campaign_id=tables.lookup_id(row, SmsBulk.CAMPAIGNID_VALUE),
+            template_id=tables.lookup_id(row, SmsBulk.SMSTEMPLATEID_VALUE), message=row.get(SmsBulk.MESSAGE),
+            account_id=tables.lookup_id(row, SmsBulk.SMSPROVIDERID_VALUE),
+            number_id=tables.lookup_id(row, SmsBulk.SMSNUMBERID_VALUE),
+            phone_columns=columns or (Contact.MOBILEPHONE,),
+            regarding_member=row.get(SmsBulk.CREATEACTIVITIES) is not False,
+            send_after=_when(row.get(SmsBulk.SENDAFTER)), skipped=int(row.get(SmsBulk.SKIPPEDCOUNT) or 0),
+            cursor=row.get(SmsBulk.CURSOR) or None, started_on=_when(row.get(SmsBulk.STARTEDON)),
+            is_transactional=row.get(SmsBulk.ISTRANSACTIONAL) is True,
+            saved_view_id=(row.get(SmsBulk.SAVEDVIEWID) or "").strip() or None,
+            saved_view_set=tables.VIEW_SETS.get(row.get(SmsBulk.SAVEDVIEWKIND)),
+            fetchxml=fetchxml if (fetchxml or "").strip() else None,
             owner=_owner(row),
         )
 
     def runnable_bulks(self) -> list[str]:
         """Bulk sends queued or running, oldest first."""
         states = [tables.BULK_STATE["Queued"], tables.BULK_STATE["Running"]]
-        return [str(r["comms_smsbulkid"]) for r in self._client.query(
-            tables.BULK_SET, select=["comms_smsbulkid"], filter=odata.in_("comms_bulkstate", states),
-            orderby=["createdon asc"])]
+        return [str(r[SmsBulk.ID]) for r in self._client.query(
+            SmsBulk.SET, select=[SmsBulk.ID], filter=odata.in_(SmsBulk.BULKSTATE, states),
+            orderby=[f"{SmsBulk.CREATEDON} asc"])]
 
     def template(self, template_id: str) -> tuple[Template, Calendar]:
         """The template's parsed text; ``TemplateSyntaxError`` lists what is wrong with it."""
-        row = self._client.retrieve(tables.TEMPLATE_SET, template_id, select=tables.TEMPLATE_COLUMNS)
-        calendar = Calendar.JALALI if row.get("comms_calendar") in (None, tables.JALALI) else Calendar.GREGORIAN
-        return parse_template(row.get("comms_body") or ""), calendar
+        row = self._client.retrieve(SmsTemplate.SET, template_id, select=tables.TEMPLATE_COLUMNS)
+        calendar = Calendar.JALALI if row.get(SmsTemplate.CALENDAR) in (None, tables.JALALI) else Calendar.GREGORIAN
+        return parse_template(row.get(SmsTemplate.BODY) or ""), calendar
 
     def sender_number(self, number_id: str | None) -> str | None:
         if number_id is None:
             return None
-        return self._client.retrieve(tables.NUMBER_SET, number_id, select=["comms_number"]).get("comms_number")
+        return self._client.retrieve(SmsNumber.SET, number_id, select=[SmsNumber.NUMBER]).get(SmsNumber.NUMBER)
 
     def opted_out(self) -> frozenset[str]:
         """Every active opt-out number (E.164), read once per run."""
-        return frozenset(str(r[tables.OPT_OUT_NUMBER]) for r in self._client.query(
-            tables.OPT_OUT_SET, select=[tables.OPT_OUT_NUMBER], filter=odata.eq("statecode", 0)) if r.get(tables.OPT_OUT_NUMBER))
+        return frozenset(str(r[SmsOptOut.PHONENUMBER]) for r in self._client.query(
+            SmsOptOut.SET, select=[SmsOptOut.PHONENUMBER], filter=odata.eq(SmsOptOut.STATECODE, 0))
+            if r.get(SmsOptOut.PHONENUMBER))
 
     def existing_rows(self, bulk_id: str) -> ExistingRows:
         finished, numbers, in_flight, sent, failed = set(), set(), [], 0, 0
         attempts: dict[str, int] = {}
-        for row in self._client.query(tables.SMS_SET, select=tables.BULK_ROW_COLUMNS,
-                                      filter=odata.eq("_comms_smsbulkid_value", uuid.UUID(bulk_id))):
-            status, row_id = row.get("comms_smsstatus"), str(row[tables.SMS_ID]).lower()
-            if status in tables.FINAL_OUTCOMES and row.get("comms_phonenumber"):
-                numbers.add(row["comms_phonenumber"])
-            if status not in tables.FINAL_OUTCOMES and row.get("comms_attempts"):
-                attempts[row_id] = int(row["comms_attempts"])
+        for row in self._client.query(Sms.SET, select=tables.BULK_ROW_COLUMNS,
+                                      filter=odata.eq(Sms.SMSBULKID_VALUE, uuid.UUID(bulk_id))):
+            status, row_id = row.get(Sms.SMSSTATUS), str(row[Sms.ID]).lower()
+            if status in tables.FINAL_OUTCOMES and row.get(Sms.PHONENUMBER):
+                numbers.add(row[Sms.PHONENUMBER])
+            if status not in tables.FINAL_OUTCOMES and row.get(Sms.ATTEMPTS):
+                attempts[row_id] = int(row[Sms.ATTEMPTS])
             if status == tables.STATUS["Sending"]:
                 in_flight.append(row_id)
             elif status in tables.FINAL_OUTCOMES:
@@ -147,9 +153,9 @@ class BulkStore:
         batch = self._client.batch()
         with batch.changeset() as changeset:
             for our_id, body in bodies.items():
-                changeset.add("PATCH", f"{tables.SMS_SET}({our_id})", dict(body))
+                changeset.add("PATCH", f"{Sms.SET}({our_id})", dict(body))
             for attempt_id, body in attempts.items():
-                changeset.add("PATCH", f"{tables.ATTEMPT_SET}({attempt_id})", dict(body))
+                changeset.add("PATCH", f"{SmsProcess.SET}({attempt_id})", dict(body))
         self._execute(batch, "bulk_write_sending")
 
     def commit(self, outcomes: Mapping[str, Mapping[str, Any]], attempts: Mapping[str, Mapping[str, Any]] | None = None,
@@ -158,11 +164,11 @@ class BulkStore:
         batch = self._client.batch()
         with batch.changeset() as changeset:
             for our_id, body in outcomes.items():
-                changeset.add("PATCH", f"{tables.SMS_SET}({our_id})", dict(body))
+                changeset.add("PATCH", f"{Sms.SET}({our_id})", dict(body))
             for attempt_id, body in (attempts or {}).items():
-                changeset.add("PATCH", f"{tables.ATTEMPT_SET}({attempt_id})", dict(body), headers={"If-Match": "*"})
+                changeset.add("PATCH", f"{SmsProcess.SET}({attempt_id})", dict(body), headers={"If-Match": "*"})
             if bulk_id is not None and progress is not None:
-                changeset.add("PATCH", f"{tables.BULK_SET}({bulk_id})", dict(progress), headers={"If-Match": "*"})
+                changeset.add("PATCH", f"{SmsBulk.SET}({bulk_id})", dict(progress), headers={"If-Match": "*"})
         self._execute(batch, "bulk_commit")
 
     def _execute(self, batch: Batch, operation: str) -> None:
@@ -172,11 +178,11 @@ class BulkStore:
             result.raise_for_status(operation)
 
     def update_bulk(self, bulk_id: str, body: Mapping[str, Any]) -> None:
-        self._client.update(tables.BULK_SET, bulk_id, body)
+        self._client.update(SmsBulk.SET, bulk_id, body)
 
 
 def _owner(row: Mapping[str, Any]) -> tuple[str, str] | None:
-    owner_id, table = row.get("_ownerid_value"), row.get(f"_ownerid_value{TABLE_ANNOTATION}")
+    owner_id, table = row.get(SmsBulk.OWNERID_VALUE), row.get(SmsBulk.OWNERID_VALUE + TABLE_ANNOTATION)
     return (table, str(owner_id)) if owner_id and table in tables.OWNER_SETS else None
 
 

@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connectors.dataverse import DataverseClient, odata
+from dataverse_schema.names import Sms, SmsBulk
 from services.sms import tables
 from services.sms.bulk.store import chunked
 
 #: SMS ids per read of their bulks: about 4 KB of filter, well inside a URL.
 IDS_PER_READ = 100
-_BULK = "_comms_smsbulkid_value"
 _FAILED = (tables.STATUS["Failed"], tables.STATUS["Outcome unknown"])
 
 
@@ -36,8 +36,8 @@ class BulkOutcomes:
     failed: int
 
     def body(self) -> dict[str, int]:
-        return {"comms_sentcount": self.sent, "comms_deliveredcount": self.delivered,
-                "comms_failedcount": self.failed}
+        return {SmsBulk.SENTCOUNT: self.sent, SmsBulk.DELIVEREDCOUNT: self.delivered,
+                SmsBulk.FAILEDCOUNT: self.failed}
 
 
 class BulkTally:
@@ -58,8 +58,9 @@ class BulkTally:
         wanted = sorted({str(i).lower() for i in sms_ids})
         found: set[str] = set()
         for chunk in chunked(wanted, IDS_PER_READ):
-            where = odata.and_(odata.in_(tables.SMS_ID, [uuid.UUID(i) for i in chunk]), odata.ne(_BULK, None))
-            found.update(str(r[_BULK]).lower() for r in self._client.query(tables.SMS_SET, select=[_BULK], filter=where))
+            where = odata.and_(odata.in_(Sms.ID, [uuid.UUID(i) for i in chunk]), odata.ne(Sms.SMSBULKID_VALUE, None))
+            found.update(str(r[Sms.SMSBULKID_VALUE]).lower()
+                         for r in self._client.query(Sms.SET, select=[Sms.SMSBULKID_VALUE], filter=where))
         return found
 
     def recount(self, bulk_id: str) -> BulkOutcomes:
@@ -68,9 +69,9 @@ class BulkTally:
             sent=self._count(bulk_id, tables.SENT_STATUSES),
             delivered=self._count(bulk_id, (tables.STATUS["Delivered"],)),
             failed=self._count(bulk_id, _FAILED))
-        self._client.update(tables.BULK_SET, bulk_id, outcomes.body())
+        self._client.update(SmsBulk.SET, bulk_id, outcomes.body())
         return outcomes
 
     def _count(self, bulk_id: str, statuses: Iterable[int]) -> int:
-        return self._client.count(tables.SMS_SET, odata.and_(
-            odata.eq(_BULK, uuid.UUID(bulk_id)), odata.in_("comms_smsstatus", sorted(statuses))))
+        return self._client.count(Sms.SET, odata.and_(
+            odata.eq(Sms.SMSBULKID_VALUE, uuid.UUID(bulk_id)), odata.in_(Sms.SMSSTATUS, sorted(statuses))))

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from connectors.dataverse import DataverseClient, NotFoundError, odata
+from dataverse_schema.names import CampaignItem, List, ListMember, SavedQuery
 from domain.sms.bulk import Member
 from services.sms import tables
 from services.sms.bulk.fetchxml import FetchXmlError, translate
@@ -56,11 +57,11 @@ def member_keys(client: DataverseClient, list_id: str | None, campaign_id: str |
     list_ids = [list_id] if list_id else []
     if campaign_id:
         list_ids += [
-            str(item["_entityid_value"]) for item in client.query(
-                tables.CAMPAIGN_ITEM_SET, select=["_entityid_value"],
-                filter=odata.and_(odata.eq("_campaignid_value", uuid.UUID(campaign_id)),
-                                  odata.eq("entitytype", tables.MARKETING_LIST_TYPE_CODE)))
-            if item.get("_entityid_value")
+            str(item[CampaignItem.ENTITYID_VALUE]) for item in client.query(
+                CampaignItem.SET, select=[CampaignItem.ENTITYID_VALUE],
+                filter=odata.and_(odata.eq(CampaignItem.CAMPAIGNID_VALUE, uuid.UUID(campaign_id)),
+                                  odata.eq(CampaignItem.ENTITYTYPE, tables.MARKETING_LIST_TYPE_CODE)))
+            if item.get(CampaignItem.ENTITYID_VALUE)
         ]
     if not list_ids:
         raise TargetError("the bulk send names no marketing list or campaign with lists")
@@ -71,20 +72,20 @@ def member_keys(client: DataverseClient, list_id: str | None, campaign_id: str |
 
 
 def _list_members(client: DataverseClient, list_id: str) -> Iterable[tuple[str, str]]:
-    marketing_list = client.retrieve(tables.LIST_SET, list_id, select=["createdfromcode", "type", "query"])
-    table = tables.MEMBER_TYPES.get(marketing_list.get("createdfromcode"))
+    marketing_list = client.retrieve(List.SET, list_id, select=[List.CREATEDFROMCODE, List.TYPE, List.QUERY])
+    table = tables.MEMBER_TYPES.get(marketing_list.get(List.CREATEDFROMCODE))
     if table is None:
         raise TargetError("the marketing list's member type is not account, contact or lead")
-    if marketing_list.get("type"):
-        query = marketing_list.get("query") or ""
+    if marketing_list.get(List.TYPE):
+        query = marketing_list.get(List.QUERY) or ""
         if not query.strip():
             raise TargetError("the dynamic marketing list has no query")
         yield from _query_members(client, query, "the dynamic marketing list")
         return
-    for member in client.query(tables.LIST_MEMBER_SET, select=["_entityid_value"],
-                               filter=odata.eq("_listid_value", uuid.UUID(list_id))):
-        if member.get("_entityid_value"):
-            yield table, str(member["_entityid_value"]).lower()
+    for member in client.query(ListMember.SET, select=[ListMember.ENTITYID_VALUE],
+                               filter=odata.eq(ListMember.LISTID_VALUE, uuid.UUID(list_id))):
+        if member.get(ListMember.ENTITYID_VALUE):
+            yield table, str(member[ListMember.ENTITYID_VALUE]).lower()
 
 
 def _view_members(client: DataverseClient, view_id: str | None, view_set: str | None) -> Iterable[tuple[str, str]]:
@@ -101,10 +102,11 @@ def _view_members(client: DataverseClient, view_id: str | None, view_set: str | 
         view = client.retrieve(view_set, str(guid), select=tables.VIEW_COLUMNS)
     except NotFoundError:
         raise TargetError(f"the saved view {guid} does not exist, or the sender may not read it") from None
-    query = view.get("fetchxml") or ""
+    # savedquery and userquery name these columns alike
+    query, name = view.get(SavedQuery.FETCHXML) or "", view.get(SavedQuery.NAME)
     if not query.strip():
-        raise TargetError(f"the saved view {view.get('name')!r} has no query")
-    yield from _query_members(client, query, f"the saved view {view.get('name')!r}")
+        raise TargetError(f"the saved view {name!r} has no query")
+    yield from _query_members(client, query, f"the saved view {name!r}")
 
 
 def _query_members(client: DataverseClient, fetchxml: str, source: str) -> Iterable[tuple[str, str]]:

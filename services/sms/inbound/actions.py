@@ -16,8 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import dataverse_schema
 from connectors.dataverse import AlternateKey, bind, deterministic_id
+from dataverse_schema import navigation
+from dataverse_schema.names import (
+    Account,
+    Contact,
+    Incident,
+    Lead,
+    Sms,
+    SmsNumber,
+    SmsOptOut,
+    SmsProvider,
+    SmsTemplate,
+    SystemUser,
+    Team,
+)
 from domain.sms.inbound import InboundDecision
 from domain.sms.keywords import Action, ActionKind
 from services.sms import tables
@@ -72,53 +85,50 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
             value = action.parameters.value or action.remaining_text
             planned.writes.append(Write(tables.entity_set(table), f"({record.record_id})", {column: value}))
     elif kind in (ActionKind.OPT_OUT, ActionKind.OPT_IN):
-        body: dict[str, Any] = {"comms_phonenumber": decision.sender, "comms_keyword": action.keyword[:100]}
+        body: dict[str, Any] = {SmsOptOut.PHONENUMBER: decision.sender, SmsOptOut.KEYWORD: action.keyword[:100]}
         if kind is ActionKind.OPT_OUT:
-            body.update({"comms_optedouton": now, "comms_source": tables.OPT_OUT_BY_KEYWORD, "statecode": 0,
-                         "statuscode": 1, **bind("comms_smsid", tables.SMS_SET, planned.activity_id)})
+            body.update({SmsOptOut.OPTEDOUTON: now, SmsOptOut.SOURCE: tables.OPT_OUT_BY_KEYWORD,
+                         SmsOptOut.STATECODE: 0, SmsOptOut.STATUSCODE: 1,
+                         **bind(SmsOptOut.SMSID_NAV, Sms.SET, planned.activity_id)})
         else:
-            body.update({"statecode": 1, "statuscode": 2})
-        key = AlternateKey({"comms_phonenumber": decision.sender}).segment()
-        planned.writes.append(Write(tables.OPT_OUT_SET, key, body))
+            body.update({SmsOptOut.STATECODE: 1, SmsOptOut.STATUSCODE: 2})
+        key = AlternateKey({SmsOptOut.PHONENUMBER: decision.sender}).segment()
+        planned.writes.append(Write(SmsOptOut.SET, key, body))
 
 
 def _case(planned: PlannedWrites, decision: InboundDecision, action: Action) -> None:
     record = decision.match.best
-    if record is None or record.table not in ("contact", "account"):
+    if record is None or record.table not in (Contact.TABLE, Account.TABLE):
         planned.notes.append("no case opened: a case needs a customer and the sender matches no contact or account")
         return
     case_id = deterministic_id("sms-case", *decision.key)
     body: dict[str, Any] = {
-        "title": (action.parameters.case_title or action.keyword)[:200],
-        "description": action.remaining_text[:2000] or decision.text[:2000], "caseorigincode": 1,
-        **bind(f"customerid_{record.table}", tables.entity_set(record.table), record.record_id),
+        Incident.TITLE: (action.parameters.case_title or action.keyword)[:200],
+        Incident.DESCRIPTION: action.remaining_text[:2000] or decision.text[:2000], Incident.CASEORIGINCODE: 1,
+        **bind(navigation.customer(Incident.CUSTOMERID, record.table), tables.entity_set(record.table),
+               record.record_id),
     }
     if action.parameters.team_id:
-        body.update(bind("ownerid", "teams", action.parameters.team_id))
-    planned.writes.append(Write("incidents", f"({case_id})", body))
+        body.update(bind(navigation.OWNER, Team.SET, action.parameters.team_id))
+    planned.writes.append(Write(Incident.SET, f"({case_id})", body))
     if action.parameters.queue_id:
-        if "queueitem" in dataverse_schema.TABLES:
-            planned.writes.append(Write("queueitems", f"({deterministic_id('sms-case-queue', case_id)})", {
-                **bind("queueid", "queues", action.parameters.queue_id),
-                **bind("objectid_incident", "incidents", case_id)}))
-        else:
-            planned.notes.append("the case was not put in the queue: the Queue Item table is not in the schema")
+        planned.notes.append("the case was not put in the queue: the Queue Item table is not in the schema")
 
 
 def _reply(planned: PlannedWrites, decision: InboundDecision, account_id: str, text: str,
            action: Action | None) -> Write:
     reply_id = deterministic_id("sms-reply", *decision.key)
     body: dict[str, Any] = {
-        "subject": f"Reply to {decision.sender}"[:200], "comms_direction": tables.OUTGOING,
-        "comms_smsstatus": tables.STATUS["Pending"], "comms_phonenumber": decision.sender, "comms_message": text,
-        "comms_sendernumber": decision.line, **bind("comms_smsproviderid", tables.PROVIDER_SET, account_id),
+        Sms.SUBJECT: f"Reply to {decision.sender}"[:200], Sms.DIRECTION: tables.OUTGOING,
+        Sms.SMSSTATUS: tables.STATUS["Pending"], Sms.PHONENUMBER: decision.sender, Sms.MESSAGE: text,
+        Sms.SENDERNUMBER: decision.line, **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
         **_regarding(decision),
     }
     if action is not None and action.parameters.reply_template_id:
-        body.update(bind("comms_smstemplateid", tables.TEMPLATE_SET, action.parameters.reply_template_id))
+        body.update(bind(Sms.SMSTEMPLATEID_NAV, SmsTemplate.SET, action.parameters.reply_template_id))
     if decision.owner_id:
-        body.update(bind("ownerid", "systemusers", decision.owner_id))
-    return Write(tables.SMS_SET, f"({reply_id})", body)
+        body.update(bind(navigation.OWNER, SystemUser.SET, decision.owner_id))
+    return Write(Sms.SET, f"({reply_id})", body)
 
 
 def _activity(planned: PlannedWrites, decision: InboundDecision, account_id: str, now: datetime,
@@ -127,24 +137,23 @@ def _activity(planned: PlannedWrites, decision: InboundDecision, account_id: str
     if action is not None:
         subject += f" [{action.rule_name}]"  # the tag flows filter on (SMS-16 start flow)
     body: dict[str, Any] = {
-        "subject": subject[:200], "comms_direction": tables.INCOMING, "comms_smsstatus": tables.STATUS["Received"],
-        "comms_phonenumber": decision.sender, "comms_sendernumber": decision.line, "comms_message": decision.text,
-        "comms_provideraccountkey": decision.account_key, "comms_providermessageid": decision.provider_id,
-        "comms_receivedon": decision.received_at or now, "description": decision.rules.explain()[:2000],
-        **bind("comms_smsproviderid", tables.PROVIDER_SET, account_id), **_regarding(decision),
+        Sms.SUBJECT: subject[:200], Sms.DIRECTION: tables.INCOMING, Sms.SMSSTATUS: tables.STATUS["Received"],
+        Sms.PHONENUMBER: decision.sender, Sms.SENDERNUMBER: decision.line, Sms.MESSAGE: decision.text,
+        Sms.PROVIDERACCOUNTKEY: decision.account_key, Sms.PROVIDERMESSAGEID: decision.provider_id,
+        Sms.RECEIVEDON: decision.received_at or now, Sms.DESCRIPTION: decision.rules.explain()[:2000],
+        **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id), **_regarding(decision),
     }
     if decision.line_record_id:
-        body.update(bind("comms_smsnumberid", tables.NUMBER_SET, decision.line_record_id))
+        body.update(bind(Sms.SMSNUMBERID_NAV, SmsNumber.SET, decision.line_record_id))
     if decision.owner_id:
-        body.update(bind("ownerid", "systemusers", decision.owner_id))
+        body.update(bind(navigation.OWNER, SystemUser.SET, decision.owner_id))
     if planned.notes:
-        body["comms_error"] = tables.clip("; ".join(planned.notes))
-    return Write(tables.SMS_SET, f"({planned.activity_id})", body)
+        body[Sms.ERROR] = tables.clip("; ".join(planned.notes))
+    return Write(Sms.SET, f"({planned.activity_id})", body)
 
 
 def _regarding(decision: InboundDecision) -> dict[str, str]:
     record = decision.match.best
-    if record is None or record.table not in ("account", "contact", "lead"):
+    if record is None or record.table not in (Account.TABLE, Contact.TABLE, Lead.TABLE):
         return {}
-    return bind(f"regardingobjectid_{record.table}_{tables.SMS_LOGICAL}", tables.entity_set(record.table),
-                record.record_id)
+    return bind(navigation.regarding(record.table, Sms.TABLE), tables.entity_set(record.table), record.record_id)

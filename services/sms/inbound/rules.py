@@ -14,44 +14,46 @@ from typing import Any
 
 from connectors.dataverse import DataverseClient, odata
 from dataverse_schema import sms as schema
+from dataverse_schema.names import KeywordRule as Rule
 from domain.sms.keywords import DEFAULT_SEPARATORS, ActionKind, ActionParameters, KeywordRule, default_rules
 from services.sms import tables
 
 log = logging.getLogger(__name__)
 
-RULE_COLUMNS = ["comms_name", "comms_keywords", "comms_separators", "comms_matchmode", "comms_order", "comms_action",
-                "_comms_replytemplateid_value", "_comms_teamid_value", "_comms_queueid_value", "comms_casetitle",
-                "comms_targettable", "comms_targetcolumn", "comms_flowurl", "_comms_smsnumberid_value"]
+RULE_COLUMNS = [Rule.NAME, Rule.KEYWORDS, Rule.SEPARATORS, Rule.MATCHMODE, Rule.ORDER, Rule.ACTION,
+                Rule.REPLYTEMPLATEID_VALUE, Rule.TEAMID_VALUE, Rule.QUEUEID_VALUE, Rule.CASETITLE,
+                Rule.TARGETTABLE, Rule.TARGETCOLUMN, Rule.FLOWURL, Rule.SMSNUMBERID_VALUE]
 #: Columns the schema may gain for the keyword-service action (read when present).
-OPTIONAL_COLUMNS = ("comms_service", "comms_value")
+OPTIONAL_COLUMNS = (Rule.SERVICE, Rule.VALUE)
 
 
 def load_rules(client: DataverseClient, line_of: Callable[[str], str | None]) -> tuple[KeywordRule, ...]:
     """Active rules, opt-out/opt-in first; ``line_of`` maps an SMS Number id to its E.164 number."""
     select = RULE_COLUMNS + [c for c in OPTIONAL_COLUMNS if schema.KEYWORD_RULE.has_column(c)]
     rules = list(default_rules())
-    for row in client.query(tables.RULE_SET, select=select, filter=odata.eq("statecode", 0)):
+    for row in client.query(Rule.SET, select=select, filter=odata.eq(Rule.STATECODE, 0)):
         try:
             rules.append(rule_from_row(row, line_of))
         except (ValueError, KeyError) as exc:
-            log.warning("keyword rule %r left out: %s", row.get("comms_name"), exc, extra={"operation": "rules"})
+            log.warning("keyword rule %r left out: %s", row.get(Rule.NAME), exc, extra={"operation": "rules"})
     return tuple(rules)
 
 
 def rule_from_row(row: Mapping[str, Any], line_of: Callable[[str], str | None]) -> KeywordRule:
-    action = _action(row.get("comms_action"))
+    action = _action(row.get(Rule.ACTION))
     parameters = ActionParameters(
-        reply_template_id=tables.lookup_id(row, "comms_replytemplateid"), team_id=tables.lookup_id(row, "comms_teamid"),
-        queue_id=tables.lookup_id(row, "comms_queueid"), case_title=row.get("comms_casetitle"),
-        target_table=row.get("comms_targettable"), target_column=row.get("comms_targetcolumn"),
-        value=row.get("comms_value"), flow_url=row.get("comms_flowurl"), service=row.get("comms_service"),
+        reply_template_id=tables.lookup_id(row, Rule.REPLYTEMPLATEID_VALUE),
+        team_id=tables.lookup_id(row, Rule.TEAMID_VALUE),
+        queue_id=tables.lookup_id(row, Rule.QUEUEID_VALUE), case_title=row.get(Rule.CASETITLE),
+        target_table=row.get(Rule.TARGETTABLE), target_column=row.get(Rule.TARGETCOLUMN),
+        value=row.get(Rule.VALUE), flow_url=row.get(Rule.FLOWURL), service=row.get(Rule.SERVICE),
     )
-    number_id = tables.lookup_id(row, "comms_smsnumberid")
-    keywords = tuple(k.strip() for k in (row.get("comms_keywords") or "").split(",") if k.strip())
+    number_id = tables.lookup_id(row, Rule.SMSNUMBERID_VALUE)
+    keywords = tuple(k.strip() for k in (row.get(Rule.KEYWORDS) or "").split(",") if k.strip())
     return KeywordRule(
-        name=row.get("comms_name") or "(unnamed rule)", keywords=keywords, action=action, parameters=parameters,
-        match_mode=tables.MATCH_MODES.get(row.get("comms_matchmode"), tables.MATCH_MODES[min(tables.MATCH_MODES)]),
-        separators=row.get("comms_separators") or DEFAULT_SEPARATORS, order=int(row.get("comms_order") or 0),
+        name=row.get(Rule.NAME) or "(unnamed rule)", keywords=keywords, action=action, parameters=parameters,
+        match_mode=tables.MATCH_MODES.get(row.get(Rule.MATCHMODE), tables.MATCH_MODES[min(tables.MATCH_MODES)]),
+        separators=row.get(Rule.SEPARATORS) or DEFAULT_SEPARATORS, order=int(row.get(Rule.ORDER) or 0),
         only_for_line=line_of(number_id) if number_id else None,
     )
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from connectors.dataverse import DataverseClient, odata
 from connectors.errors import ConnectorError
 from connectors.sms.base import InboundWindow
+from dataverse_schema.names import Account, Contact, Lead, Sms, SmsNumber, SmsTemplate
 from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from domain.sms import InboundSms
@@ -204,11 +205,11 @@ class InboundService:
 
     def _newest_stored(self, account_key: str) -> tuple[HighWaterMark, str | None]:
         """The mark and the provider id of the message it came from (the cursor of listings by id)."""
-        newest = list(self._client.query(tables.SMS_SET, select=["comms_receivedon", "comms_providermessageid"], top=1,
-                                         orderby=["comms_receivedon desc"], filter=odata.and_(
-            odata.eq("comms_provideraccountkey", account_key), odata.eq("comms_direction", tables.INCOMING))))
+        newest = list(self._client.query(Sms.SET, select=[Sms.RECEIVEDON, Sms.PROVIDERMESSAGEID], top=1,
+                                         orderby=[f"{Sms.RECEIVEDON} desc"], filter=odata.and_(
+            odata.eq(Sms.PROVIDERACCOUNTKEY, account_key), odata.eq(Sms.DIRECTION, tables.INCOMING))))
         row = newest[0] if newest else {}
-        stamp, newest_id = row.get("comms_receivedon"), row.get("comms_providermessageid")
+        stamp, newest_id = row.get(Sms.RECEIVEDON), row.get(Sms.PROVIDERMESSAGEID)
         mark = HighWaterMark(datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
         return mark, str(newest_id) if newest_id else None
 
@@ -218,23 +219,23 @@ class InboundService:
         found: set[str] = set()
         for start in range(0, len(provider_ids), 100):
             chunk = provider_ids[start : start + 100]
-            found.update(str(r["comms_providermessageid"]) for r in self._client.query(
-                tables.SMS_SET, select=["comms_providermessageid"], filter=odata.and_(
-                    odata.eq("comms_provideraccountkey", account_key), odata.in_("comms_providermessageid", chunk))))
+            found.update(str(r[Sms.PROVIDERMESSAGEID]) for r in self._client.query(
+                Sms.SET, select=[Sms.PROVIDERMESSAGEID], filter=odata.and_(
+                    odata.eq(Sms.PROVIDERACCOUNTKEY, account_key), odata.in_(Sms.PROVIDERMESSAGEID, chunk))))
         return found
 
     def _lines(self) -> Mapping[str, LineOwner]:
         owners = {}
-        for row in self._client.query(tables.NUMBER_SET, select=tables.NUMBER_COLUMNS):
-            number = normalise(row.get("comms_number") or "", self._plan)
-            key = number.e164 if number else str(row.get("comms_number") or "")
-            owners[key] = LineOwner(key, str(row["comms_smsnumberid"]), tables.lookup_id(row, "comms_systemuserid"))
+        for row in self._client.query(SmsNumber.SET, select=tables.NUMBER_COLUMNS):
+            number = normalise(row.get(SmsNumber.NUMBER) or "", self._plan)
+            key = number.e164 if number else str(row.get(SmsNumber.NUMBER) or "")
+            owners[key] = LineOwner(key, str(row[SmsNumber.ID]), tables.lookup_id(row, SmsNumber.SYSTEMUSERID_VALUE))
         return owners
 
     def _line_of(self, number_id: str) -> str | None:
-        row = self._client.retrieve(tables.NUMBER_SET, number_id, select=["comms_number"])
-        number = normalise(row.get("comms_number") or "", self._plan)
-        return number.e164 if number else row.get("comms_number")
+        row = self._client.retrieve(SmsNumber.SET, number_id, select=[SmsNumber.NUMBER])
+        number = normalise(row.get(SmsNumber.NUMBER) or "", self._plan)
+        return number.e164 if number else row.get(SmsNumber.NUMBER)
 
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
         reply, note = self._reply_text(decision)
@@ -260,8 +261,8 @@ class InboundService:
             if action.kind is ActionKind.SERVICE_REPLY:
                 request = LookupRequest(action.parameters.service or "", decision.sender, action.remaining_text)
                 fields.update(self._services.lookup(request, decision.match.best))
-            template = self._client.retrieve(tables.TEMPLATE_SET, action.parameters.reply_template_id,
-                                             select=["comms_body"]).get("comms_body") or ""
+            template = self._client.retrieve(SmsTemplate.SET, action.parameters.reply_template_id,
+                                             select=[SmsTemplate.BODY]).get(SmsTemplate.BODY) or ""
             parsed = parse_template(template)
             fields.update(self._record_fields(decision, parsed.fields))
             return render(parsed, fields, self._render).text, None
@@ -282,18 +283,20 @@ class InboundService:
 
 def load_number_index(client: DataverseClient, plan: NumberPlan,
                       phone_columns: Sequence[tuple[str, tuple[str, ...]]] = (
-                          ("contact", ("mobilephone", "telephone1", "telephone2")),
-                          ("account", ("telephone1", "telephone2")), ("lead", ("mobilephone", "telephone1")))
+                          (Contact.TABLE, (Contact.MOBILEPHONE, Contact.TELEPHONE1, Contact.TELEPHONE2)),
+                          (Account.TABLE, (Account.TELEPHONE1, Account.TELEPHONE2)),
+                          (Lead.TABLE, (Lead.MOBILEPHONE, Lead.TELEPHONE1)))
                       ) -> NumberIndex:
     """A matching index of the tables' phone columns, read once (refresh it on the worker's schedule)."""
     from domain.number_index import IndexedTable
 
     index = NumberIndex([IndexedTable(t, c) for t, c in phone_columns], plan)
+    owner, modified_on = Contact.OWNERID_VALUE, Contact.MODIFIEDON  # named alike on every table matched
     for table, columns in phone_columns:
         id_column = tables.primary_id(table)
-        for row in client.query(tables.entity_set(table), select=[id_column, *columns, "_ownerid_value", "modifiedon"]):
-            modified = datetime.fromisoformat(str(row.get("modifiedon") or "2000-01-01T00:00:00Z").replace("Z", "+00:00"))
-            index.upsert(table, str(uuid.UUID(str(row[id_column]))), row, owner_id=tables.lookup_id(row, "ownerid"),
+        for row in client.query(tables.entity_set(table), select=[id_column, *columns, owner, modified_on]):
+            modified = datetime.fromisoformat(str(row.get(modified_on) or "2000-01-01T00:00:00Z").replace("Z", "+00:00"))
+            index.upsert(table, str(uuid.UUID(str(row[id_column]))), row, owner_id=tables.lookup_id(row, owner),
                          modified_on=modified)
     return index
 
