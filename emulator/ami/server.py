@@ -68,6 +68,7 @@ class AmiServer:
     _live: dict[str, Headers] = field(default_factory=dict)
     _queue: dict[str, Headers] = field(default_factory=dict)
     _ringing: dict[str, _Ringing] = field(default_factory=dict)
+    _handled: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def modern(self) -> bool:
@@ -96,6 +97,15 @@ class AmiServer:
 
     def count(self, action: str) -> int:
         return sum(1 for seen in self.actions if seen.get("action", "").lower() == action.lower())
+
+    async def handled(self, action: str, count: int = 1) -> None:
+        """Return once ``count`` actions named ``action`` have arrived and been answered (unless silent).
+
+        The reply, if any, is already written when this returns, so tests can wait on the
+        server instead of polling or sleeping.
+        """
+        while self.count(action) < count:
+            await self._handled.wait()
 
     @property
     def connected_clients(self) -> int:
@@ -201,6 +211,8 @@ class AmiServer:
                     self.actions.append(action)
                     if not self.silent:
                         self._handle(client, action, _values(frame, "variable"))
+                    self._handled.set()
+                    self._handled = asyncio.Event()  # waiters woken above; later ones wait for the next action
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:

@@ -18,6 +18,8 @@ from emulator.ami import AmiServer
 
 pytestmark = pytest.mark.integration
 CANARY = "CANARY-7f3a"
+#: A queue wait (scenario seconds) no test outlives: the emulator is stopped long before.
+QUEUED_FOR_GOOD = 3600.0 * 20
 
 
 def _settings(port: int, secret: str = CANARY, **overrides) -> AmiSettings:
@@ -116,15 +118,18 @@ def test_silent_server_is_detected_by_ping_timeout_and_reconnected() -> None:
 
 @pytest.mark.parametrize("dialect", ["modern", "legacy"])
 def test_dropped_connection_reconnects_and_resyncs(dialect: str) -> None:
+    # The resync's last action: its reply is on the wire before anything played afterwards.
+    last = "DeviceStateList" if dialect == "modern" else "QueueStatus"
+
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         await _started(connector)
+        await server.handled(last)  # the login resync is over before the call starts
         stream = connector.events()
-        server.play("queue", wait_s=40.0)  # the caller waits in the queue for a long time
+        server.play("queue", wait_s=QUEUED_FOR_GOOD)  # the caller waits in the queue past the test's end
         joined = await _until(stream, EventKind.QUEUE_JOIN)
         server.drop_connections()
-        while connector.state is ConnectionState.CONNECTED:
-            await asyncio.sleep(0.01)
-        await _connected(connector)
+        await server.handled(last, 2)  # reconnected, logged in again and resynced
+        assert server.count("login") == 2
         assert server.count("coreshowchannels") == 2 and server.count("queuestatus") == 2
         server.play("inbound_missed")
         after = [e for e in await _until(stream, EventKind.HANGUP) if e.kind is not EventKind.STATE]
@@ -132,7 +137,8 @@ def test_dropped_connection_reconnects_and_resyncs(dialect: str) -> None:
         assert {e.call_id for e in after} != {joined[-1].call_id}
         assert all(e.call_id != joined[-1].call_id for e in after if e.kind is EventKind.HANGUP)
 
-    _run(check, dialect=dialect)
+    # Pings only every minute: a loaded machine's slow Pong must not add a reconnect of its own.
+    _run(check, dialect=dialect, ping_interval_s=60.0)
 
 
 def test_originate_in_flight_during_a_drop_is_outcome_unknown_and_never_resent() -> None:
@@ -140,14 +146,14 @@ def test_originate_in_flight_during_a_drop_is_outcome_unknown_and_never_resent()
         await _started(connector)
         server.hold_originate = True
         pending = asyncio.ensure_future(connector.originate("101", "09121234567", action_id="req-42"))
-        while server.count("originate") == 0:
-            await asyncio.sleep(0.01)
+        await server.handled("originate")
         server.drop_connections()
         with pytest.raises(OutcomeUnknownError) as caught:
             await pending
         assert caught.value.key == "req-42"
+        await server.handled("login", 2)
         await _connected(connector)
-        await asyncio.sleep(0.3)
+        await connector.run_command("core show version")  # whatever was sent before it has arrived
         assert server.count("originate") == 1
 
     _run(check)
@@ -236,10 +242,11 @@ def test_password_never_appears_in_logs_or_errors(caplog: pytest.LogCaptureFixtu
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         await _started(connector)
         server.drop_connections()
+        await server.handled("login", 2)
         await _connected(connector)
         server.hold_originate = True
         pending = asyncio.ensure_future(connector.originate("101", "09121234567", action_id="req-1"))
-        await asyncio.sleep(0.1)
+        await server.handled("originate")
         server.drop_connections()
         try:
             await pending

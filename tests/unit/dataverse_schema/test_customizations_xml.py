@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 import xmlschema
@@ -30,15 +29,12 @@ from dataverse_schema.model import (
     Table,
     choices,
 )
-
-XSD_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "xsd"
+from tests import xsd
 
 
 @pytest.fixture(scope="session")
 def customization_schema() -> xmlschema.XMLSchema:
-    entry = XSD_DIR / "CustomizationsSolution.xsd"
-    assert entry.is_file(), f"the customization XSDs are expected in {XSD_DIR} (see its README)"
-    return xmlschema.XMLSchema(str(entry))
+    return xsd.customization_schema()
 
 
 STATUS = choices(("Pending", "در انتظار"), "Sent", "Delivered", name="comms_smsstatus", default=0)

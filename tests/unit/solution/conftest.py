@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import xmlschema
 
 from solution.builder import SolutionPackage, build_package
 from solution.components import SolutionSchema
 from solution.schema_components import solution_schema
-
-XSD_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "reference" / "xsd"
+from tests import xsd
 
 
 @pytest.fixture(scope="session")
 def customization_schema() -> xmlschema.XMLSchema:
     """Loaded once per session: parsing the XSD set takes about a second."""
-    entry = XSD_DIR / "CustomizationsSolution.xsd"
-    assert entry.is_file(), f"the customization XSDs are expected in {XSD_DIR} (see its README)"
-    return xmlschema.XMLSchema(str(entry))
+    return xsd.customization_schema()
 
 
 @pytest.fixture(scope="session")

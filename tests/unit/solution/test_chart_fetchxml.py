@@ -16,8 +16,7 @@ import xmlschema
 from dataverse_schema.model import ENGLISH, PERSIAN
 from solution.reports import call_charts, call_views, sms_charts, sms_views
 from solution.views import Chart, Condition, choice_value
-
-from .conftest import XSD_DIR
+from tests.xsd import xsd_path
 
 OUT = str(choice_value("comms_sms", "comms_direction", "Outgoing"))
 FAILED = str(choice_value("comms_sms", "comms_smsstatus", "Failed"))
@@ -101,7 +100,7 @@ def test_each_charts_fetch_groups_aggregates_and_filters_as_listed(key) -> None:
 
 @pytest.fixture(scope="module")
 def fetch_schema() -> xmlschema.XMLSchema:
-    return xmlschema.XMLSchema(str(XSD_DIR / "Fetch.xsd"))
+    return xmlschema.XMLSchema(str(xsd_path("Fetch.xsd")))
 
 
 @pytest.mark.parametrize("chart", list(CHARTS.values()), ids=lambda c: f"{c.table}:{c.key}")

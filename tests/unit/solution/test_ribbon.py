@@ -13,8 +13,7 @@ import pytest
 import xmlschema
 
 from solution.ribbon import COMMANDS, COMMANDS_JS, LABELS, WEB_RESOURCES, ribbon_diff
-
-from .conftest import XSD_DIR
+from tests.xsd import xsd_path
 
 JS_TEST = Path(__file__).parent / "js" / "commands.test.js"
 
@@ -28,7 +27,7 @@ def script() -> str:
 
 
 def test_the_ribbon_validates_against_the_ribbon_schema() -> None:
-    xmlschema.XMLSchema(str(XSD_DIR / "RibbonCore.xsd")).validate(ET.tostring(ribbon_diff(), encoding="unicode"))
+    xmlschema.XMLSchema(str(xsd_path("RibbonCore.xsd"))).validate(ET.tostring(ribbon_diff(), encoding="unicode"))
 
 
 def test_every_function_the_ribbon_calls_is_exported_by_the_script(unmanaged) -> None:

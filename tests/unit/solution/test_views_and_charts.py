@@ -10,8 +10,7 @@ import xmlschema
 import dataverse_schema as registry
 from solution.reports import STANDARD_COLUMNS, ViewsAndCharts, call_charts, call_views, sms_charts, sms_views
 from solution.views import Chart, Condition, View, choice_value, stable_id
-
-from .conftest import XSD_DIR
+from tests.xsd import xsd_path
 
 ALL_VIEWS = call_views() + sms_views()
 ALL_CHARTS = call_charts() + sms_charts()
@@ -45,7 +44,7 @@ def test_every_chart_names_real_columns_and_validates_as_a_data_description(char
     assert chart.link is None or (table.has_column(chart.link.to_column)
                                   and _known(chart.link.table, chart.link.from_column))
     assert all(table.has_column(c.column) for c in chart.conditions)
-    description = xmlschema.XMLSchema(str(XSD_DIR / "VisualizationDataDescription.xsd"))
+    description = xmlschema.XMLSchema(str(xsd_path("VisualizationDataDescription.xsd")))
     description.validate(ET.tostring(chart.data_description(), encoding="unicode"))
 
 
