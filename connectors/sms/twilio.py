@@ -20,9 +20,6 @@ Quirks:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -34,6 +31,7 @@ from connectors.errors import AuthError, BadReplyError, RateLimitedError, Reject
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, decimal, raise_for_transport_status, retry_after_s
 from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.twilio_signature import is_valid_twilio_signature
 from domain.sms import Credit, DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendReceipt
 
 SYSTEM = "twilio"
@@ -136,14 +134,8 @@ class TwilioProvider:
         return parse_webhook(body)
 
     def is_valid_signature(self, url: str, body: bytes, signature: str) -> bool:
-        """Check ``X-Twilio-Signature``: HMAC-SHA1 over the full URL plus the sorted form fields, base64."""
-        try:
-            fields = sorted(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError:
-            return False
-        payload = url + "".join(k + v for k, v in fields)
-        digest = hmac.new(self._settings.auth_token.reveal().encode(), payload.encode("utf-8"), hashlib.sha1).digest()
-        return hmac.compare_digest(base64.b64encode(digest).decode(), signature)
+        """Check ``X-Twilio-Signature`` by Twilio's documented rules (:mod:`connectors.sms.twilio_signature`)."""
+        return is_valid_twilio_signature(self._settings.auth_token.reveal(), url, body, signature)
 
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
         """The translation boundary: one request; Twilio's error body decides the error type."""
