@@ -13,8 +13,10 @@ Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
   answers with one message id per destination, in order; a batch therefore
   shares one text and one line. Destinations must be ``09…`` (``+98…`` is
   refused with 1010).
-- ``send_to_blacklist`` decides whether numbers on the operators' blacklist
-  (subscribers who sent «لغو۱۱») are texted; we default to 0, Asanak to 1.
+- ``send_to_black_list`` (spelled as Asanak's official Python and PHP SDKs
+  send it; our setting is ``send_to_blacklist``) decides whether numbers on
+  the operators' blacklist (subscribers who sent «لغو۱۱») are texted; we
+  default to 0, Asanak to 1.
 - Does NOT accept our id: ``find_by_our_id`` refuses; check the panel before
   resending a send whose outcome is unknown.
 - Only two delivery statuses are known (6 delivered, 20 held by Asanak);
@@ -126,7 +128,7 @@ class AsanakProvider:
             "source": source,
             "destination": ",".join(iran_panel_number(sms.to) for sms in batch),
             "message": batch[0].text,
-            "send_to_blacklist": int(self._settings.send_to_blacklist),
+            "send_to_black_list": int(self._settings.send_to_blacklist),
         }
         data = self._call("sendsms", payload, key=key)
         ids = self._wire.parse("sendsms", data, _message_ids, key)
