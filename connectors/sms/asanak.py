@@ -47,7 +47,15 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
@@ -113,7 +121,7 @@ class AsanakProvider:
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.password.reveal(),))
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        return self.send_many([sms])[0]
+        return accepted_or_refused(self.send_many([sms])[0], SYSTEM, "sendsms")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         """One ``sendsms`` call: the whole batch must share one text and one line."""
@@ -122,7 +130,8 @@ class AsanakProvider:
             raise ValueError("Asanak sends one text from one line per call; split the batch by text")
         source = batch[0].sender or self._settings.default_sender
         if not source:
-            raise ValueError("Asanak needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "sendsms", "a line number (default_sender or the message's sender)",
+                                  batch[0].our_id)
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "source": source,

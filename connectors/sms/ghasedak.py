@@ -47,7 +47,15 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
@@ -118,7 +126,7 @@ class GhasedakProvider:
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.api_key.reveal(),))
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        return self.send_many([sms])[0]
+        return accepted_or_refused(self.send_many([sms])[0], SYSTEM, "SendSingleSMS")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
@@ -189,7 +197,7 @@ class GhasedakProvider:
     def _item(self, sms: OutgoingSms) -> dict[str, Any]:
         line = sms.sender or self._settings.default_sender
         if not line:
-            raise ValueError("Ghasedak needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", sms.our_id)
         return {"lineNumber": line, "receptor": iran_panel_number(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
 
     def _status(self, ids: Sequence[str], id_type: int) -> list[DeliveryReport]:

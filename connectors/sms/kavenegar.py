@@ -46,7 +46,7 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, accepted_or_refused, check_batch
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
@@ -113,6 +113,7 @@ DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
 }
 
 
+REFUSED = (DeliveryStatus.FAILED, DeliveryStatus.BLOCKED)
 #: ``type`` values (the official .NET SDK's ``MessageType``: Flash 0, MobileMemory 1, its default).
 FLASH, MOBILE_MEMORY = 0, 1
 
@@ -150,7 +151,7 @@ class KavenegarProvider:
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.api_key.reveal(),))
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        return self.send_many([sms])[0]
+        return accepted_or_refused(self.send_many([sms])[0], SYSTEM, "sms/send")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
@@ -236,7 +237,8 @@ class KavenegarProvider:
             raise self._wire.bad_reply(f"{len(reports)} entries for {len(batch)} messages", json.dumps(entries), "send")
         return [
             SendReceipt(sms.our_id, report.provider_id, report.status, count_segments(sms.text).parts,
-                        cost=cost, code=report.code)
+                        cost=cost, code=report.code,
+                        reason=None if report.status not in REFUSED else report.reason or f"Kavenegar status {report.code}")
             for sms, (report, cost) in zip(batch, reports, strict=True)
         ]
 

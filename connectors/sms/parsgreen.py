@@ -35,7 +35,14 @@ from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import StatusCodes, Wire, decimal
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    unsupported,
+)
 from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
@@ -90,10 +97,7 @@ class ParsgreenProvider:
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
-        if not receipt.is_accepted:
-            raise RejectedError(f"Parsgreen refused the recipient: {receipt.reason}", code=receipt.code,
-                                reason=receipt.reason, system=SYSTEM, operation="SendGroupSMS", key=sms.our_id)
-        return receipt
+        return accepted_or_refused(receipt, SYSTEM, "SendGroupSMS")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         """One ``SendGroupSMS`` per call: the whole batch must share one text and one line."""

@@ -29,9 +29,17 @@ from pydantic import Field
 
 from connectors.errors import AuthError, BadReplyError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
+from connectors.sms._twilio_signature import is_valid_twilio_signature
 from connectors.sms._wire import Wire, decimal, raise_for_transport_status, retry_after_s
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
-from connectors.sms.twilio_signature import is_valid_twilio_signature
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.sms import Credit, DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendReceipt
 
 SYSTEM = "twilio"
@@ -93,6 +101,9 @@ class TwilioProvider:
         self._account = f"{settings.base_url.rstrip('/')}/Accounts/{settings.account_sid}"
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
+        return accepted_or_refused(self._send(sms), SYSTEM, "Messages.json")
+
+    def _send(self, sms: OutgoingSms) -> SendReceipt:
         form = {"To": sms.to, "Body": sms.text}
         sender = sms.sender or self._settings.default_sender
         if sender:
@@ -100,7 +111,7 @@ class TwilioProvider:
         elif self._settings.messaging_service_sid:
             form["MessagingServiceSid"] = self._settings.messaging_service_sid
         else:
-            raise ValueError("Twilio needs a sender number or a messaging service SID")
+            raise missing_setting(SYSTEM, "Messages.json", "a sender number or a messaging service SID", sms.our_id)
         if self._settings.status_callback_url:
             form["StatusCallback"] = self._settings.status_callback_url
         message = self._call("POST", "Messages.json", key=sms.our_id, data=form)
@@ -111,7 +122,7 @@ class TwilioProvider:
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
-        return [self.send(batch[0])]
+        return [self._send(batch[0])]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports = []
@@ -134,7 +145,7 @@ class TwilioProvider:
         return parse_webhook(body)
 
     def is_valid_signature(self, url: str, body: bytes, signature: str) -> bool:
-        """Check ``X-Twilio-Signature`` by Twilio's documented rules (:mod:`connectors.sms.twilio_signature`)."""
+        """Check ``X-Twilio-Signature`` by Twilio's documented rules (:mod:`connectors.sms._twilio_signature`)."""
         return is_valid_twilio_signature(self._settings.auth_token.reveal(), url, body, signature)
 
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:

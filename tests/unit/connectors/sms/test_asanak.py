@@ -91,11 +91,6 @@ def test_batch_must_share_text_and_line(asanak, wire):
         asanak.send_many([outgoing("a", text="x"), outgoing("b", text="y")])
 
 
-def test_send_needs_a_line(session):
-    with pytest.raises(ValueError, match="line"):
-        AsanakProvider(AsanakSettings(username=USER, password=PASSWORD), session=session).send(outgoing())
-
-
 @pytest.mark.parametrize(
     "http, fixture_or_code, error, code",
     [

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
+from connectors.sms._twilio_signature import body_sha256, is_valid_twilio_signature
 from connectors.sms.twilio import TwilioProvider, TwilioSettings
-from connectors.sms.twilio_signature import body_sha256, is_valid_twilio_signature
 
 TOKEN = "12345"
 URI = "https://mycompany.com/myapp.php?foo=1&bar=2"
