@@ -13,8 +13,10 @@ Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
   answers with one message id per destination, in order; a batch therefore
   shares one text and one line. Destinations must be ``09…`` (``+98…`` is
   refused with 1010).
-- ``send_to_blacklist`` decides whether numbers on the operators' blacklist
-  (subscribers who sent «لغو۱۱») are texted; we default to 0, Asanak to 1.
+- ``send_to_black_list`` (spelled as Asanak's official Python and PHP SDKs
+  send it; our setting is ``send_to_blacklist``) decides whether numbers on
+  the operators' blacklist (subscribers who sent «لغو۱۱») are texted; we
+  default to 0, Asanak to 1.
 - Does NOT accept our id: ``find_by_our_id`` refuses; check the panel before
   resending a send whose outcome is unknown.
 - Only two delivery statuses are known (6 delivered, 20 held by Asanak);
@@ -45,7 +47,15 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
@@ -111,7 +121,7 @@ class AsanakProvider:
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.password.reveal(),))
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        return self.send_many([sms])[0]
+        return accepted_or_refused(self.send_many([sms])[0], SYSTEM, "sendsms")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         """One ``sendsms`` call: the whole batch must share one text and one line."""
@@ -120,13 +130,14 @@ class AsanakProvider:
             raise ValueError("Asanak sends one text from one line per call; split the batch by text")
         source = batch[0].sender or self._settings.default_sender
         if not source:
-            raise ValueError("Asanak needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "sendsms", "a line number (default_sender or the message's sender)",
+                                  batch[0].our_id)
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "source": source,
             "destination": ",".join(iran_panel_number(sms.to) for sms in batch),
             "message": batch[0].text,
-            "send_to_blacklist": int(self._settings.send_to_blacklist),
+            "send_to_black_list": int(self._settings.send_to_blacklist),
         }
         data = self._call("sendsms", payload, key=key)
         ids = self._wire.parse("sendsms", data, _message_ids, key)

@@ -7,6 +7,23 @@ it through ``asyncio.to_thread``). It raises only ``connectors.errors``:
 ``find_by_our_id`` or ``fetch_reports`` before resending), ``RateLimitedError``,
 ``UnavailableError``, ``RejectedError`` (never resend; ``reason`` goes on the
 record), ``AuthError`` and ``BadReplyError``. It never retries or sleeps.
+
+One rule for a refused recipient, the same in every provider:
+
+- ``send(sms)`` returns an accepted receipt or raises. A recipient the
+  provider refuses (invalid, blacklisted, opted out) raises ``RejectedError``
+  with the provider's ``code`` and a plain ``reason``; ``send`` never returns a
+  FAILED or BLOCKED receipt (:func:`accepted_or_refused`).
+- ``send_many(batch)`` returns one receipt per message, in order. A recipient
+  refused inside a call the provider took gets a FAILED or BLOCKED receipt
+  with ``code`` and ``reason``; a call the provider refused as a whole raises,
+  as ``send`` does.
+- A message our own settings cannot send (no sender line configured) raises
+  ``RejectedError`` with code ``settings`` before anything goes on the wire
+  (:func:`missing_setting`): an admin must act, a resend cannot help.
+- ``ValueError`` is only for a caller's bug that no setting fixes: an empty
+  or oversized batch, or a batch mixing texts or lines for a provider that
+  sends one text per call.
 """
 
 from __future__ import annotations
@@ -84,7 +101,7 @@ class SmsProvider(Protocol):
     inbound_is_repeatable: ClassVar[bool]
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        """Send one message; a refused recipient raises ``RejectedError``."""
+        """Send one message: an accepted receipt, or ``RejectedError`` for a refused recipient (never a failed receipt)."""
         ...
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
@@ -132,6 +149,21 @@ def unsupported(system: str, operation: str, what: str) -> RejectedError:
     )
 
 
+def accepted_or_refused(receipt: SendReceipt, system: str, operation: str) -> SendReceipt:
+    """``receipt`` if the provider took the message; otherwise the ``RejectedError`` ``send`` raises."""
+    if receipt.is_accepted:
+        return receipt
+    reason = receipt.reason or f"{system} refused the recipient (code {receipt.code})"
+    raise RejectedError(f"{system} refused the recipient: {reason}", code=receipt.code or "refused", reason=reason,
+                        system=system, operation=operation, key=receipt.our_id)
+
+
+def missing_setting(system: str, operation: str, what: str, key: str | None = None) -> RejectedError:
+    """The error for a message our settings cannot send (never resend until an admin acts)."""
+    reason = f"{system} needs {what}: set it on the provider account"
+    return RejectedError(reason, code="settings", reason=reason, system=system, operation=operation, key=key)
+
+
 def check_batch(batch: Sequence[OutgoingSms], max_batch: int) -> None:
     """Refuse an empty batch or one over the provider's limit (a caller bug, not a provider error)."""
     if not batch:
@@ -140,4 +172,7 @@ def check_batch(batch: Sequence[OutgoingSms], max_batch: int) -> None:
         raise ValueError(f"send_many takes at most {max_batch} messages per call, got {len(batch)}")
 
 
-__all__ = ["InboundWindow", "ProviderSettings", "SmsProvider", "WebhookItem", "check_batch", "unsupported"]
+__all__ = [
+    "InboundWindow", "ProviderSettings", "SmsProvider", "WebhookItem", "accepted_or_refused", "check_batch",
+    "missing_setting", "unsupported",
+]

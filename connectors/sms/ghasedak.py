@@ -11,7 +11,9 @@ Quirks:
 - Accepts our id as ``clientReferenceId``. Batches go through
   ``SendPairToPairSMS`` (one reference per recipient) rather than
   ``SendBulkSMS`` (one reference for the whole batch).
-  ``find_by_our_id`` uses ``CheckSmsStatus`` with ``Type=2``.
+  ``find_by_our_id`` uses ``CheckSmsStatus`` with ``Type=2``. A reply row
+  without the ``clientReferenceId`` echo (the official Python SDK never sends
+  one) is matched by position, checked against the row's ``receptor``.
 - The new gateway's error table is not published in a form we could read
   (UNCONFIRMED): refusals carry Ghasedak's own ``message`` as the reason and
   ``statusCode`` as the code; 401 is auth, 429 throttling, 5xx provider down.
@@ -45,7 +47,15 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
@@ -116,7 +126,7 @@ class GhasedakProvider:
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.api_key.reveal(),))
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        return self.send_many([sms])[0]
+        return accepted_or_refused(self.send_many([sms])[0], SYSTEM, "SendSingleSMS")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
@@ -127,10 +137,9 @@ class GhasedakProvider:
         else:
             data = self._call("POST", "SendPairToPairSMS", json={"items": items, "udh": False})
             sent = self._wire.parse("SendPairToPairSMS", data, lambda d: rows(ci_require(d, "items")))
-        by_reference = {str(ci_get(row, "clientReferenceId")): row for row in sent}
+        rows_in_order = self._wire.parse("send", sent, lambda r: _match_rows(batch, r))
         receipts = []
-        for sms in batch:
-            row = by_reference.get(sms.our_id)
+        for sms, row in zip(batch, rows_in_order, strict=True):
             if row is None:
                 raise self._wire.bad_reply(f"no result for one of {len(batch)} messages", json.dumps(data), "send")
             message_id = self._wire.parse("send", row, lambda r: str(int(ci_require(r, "messageId"))))
@@ -188,7 +197,7 @@ class GhasedakProvider:
     def _item(self, sms: OutgoingSms) -> dict[str, Any]:
         line = sms.sender or self._settings.default_sender
         if not line:
-            raise ValueError("Ghasedak needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", sms.our_id)
         return {"lineNumber": line, "receptor": iran_panel_number(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
 
     def _status(self, ids: Sequence[str], id_type: int) -> list[DeliveryReport]:
@@ -213,6 +222,26 @@ class GhasedakProvider:
         if data is None:
             raise self._wire.bad_reply("successful reply without data", response.content, operation, key)
         return data
+
+
+def _match_rows(batch: Sequence[OutgoingSms], sent: list[Mapping[str, Any]]) -> list[Mapping[str, Any] | None]:
+    """The reply row for each message: by the ``clientReferenceId`` echo, else by position.
+
+    The official Python SDK never sends ``clientReferenceId`` (ghasedakapi/ghasedak_sms_python),
+    so a reply need not echo it; a row without the echo is matched to the message at its
+    position, provided the reply has one row per message and the row names that message's number.
+    """
+    by_reference = {str(ref): row for row in sent if (ref := ci_get(row, "clientReferenceId"))}
+    matched: list[Mapping[str, Any] | None] = [by_reference.get(sms.our_id) for sms in batch]
+    if len(sent) != len(batch):
+        return matched
+    for index, (sms, row) in enumerate(zip(batch, sent, strict=True)):
+        if matched[index] is None and not ci_get(row, "clientReferenceId"):
+            receptor = ci_get(row, "receptor")
+            if receptor is not None and str(receptor) != iran_panel_number(sms.to):
+                raise ValueError(f"the reply's row {index} is for another number")
+            matched[index] = row
+    return matched
 
 
 def _envelope(body: Mapping[str, Any]) -> tuple[bool, int, str | None]:

@@ -10,7 +10,8 @@ Quirks:
 - The API key is a path segment: the URL is never logged and never put into
   an error; transport exceptions are chained through a scrubbed copy.
 - Accepts our id: ``localid`` on ``sms/send`` and ``localmessageids`` on
-  ``sms/sendarray``; a repeated localid is not sent again. ``find_by_our_id``
+  ``sms/sendarray``, as the number :func:`local_id` derives from it; a
+  repeated localid is not sent again. A flash message carries ``type`` 0. ``find_by_our_id``
   uses ``sms/statuslocalmessageid`` (ids from the last ~12 hours only).
 - ≤200 receptors per send (414), ≤500 ids per status query; statuses older
   than 48 hours come back as 100 (unknown), not as a failure.
@@ -20,9 +21,11 @@ Quirks:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -43,7 +46,7 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch
+from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, accepted_or_refused, check_batch
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
@@ -110,6 +113,22 @@ DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
 }
 
 
+REFUSED = (DeliveryStatus.FAILED, DeliveryStatus.BLOCKED)
+#: ``type`` values (the official .NET SDK's ``MessageType``: Flash 0, MobileMemory 1, its default).
+FLASH, MOBILE_MEMORY = 0, 1
+
+
+def local_id(our_id: str) -> str:
+    """Our id as the number Kavenegar keeps as ``localid``: the same every time, 1 ≤ n < 2**63.
+
+    The official .NET SDK has typed ``localid`` as a ``long``
+    (kavenegar/kavenegar-dotnet:Kavenegar/Models/StatusLocalMessageIdResult.cs),
+    so a text id may be refused or mangled; a stable number keeps the duplicate
+    check and ``statuslocalmessageid`` working. SHA-256, first 63 bits.
+    """
+    return str(int.from_bytes(hashlib.sha256(our_id.encode("utf-8")).digest()[:8], "big") >> 1 or 1)
+
+
 class KavenegarSettings(ProviderSettings):
     """One Kavenegar account. ``inbound_lines`` are the lines polled for inbound SMS."""
 
@@ -132,30 +151,33 @@ class KavenegarProvider:
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.api_key.reveal(),))
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        return self.send_many([sms])[0]
+        return accepted_or_refused(self.send_many([sms])[0], SYSTEM, "sms/send")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
         key = batch[0].our_id if len(batch) == 1 else None
-        texts = {sms.text for sms in batch}
-        senders = {self._sender(sms) for sms in batch}
-        if len(texts) == 1 and len(senders) == 1:
+        if len({(sms.text, self._sender(sms), sms.flash) for sms in batch}) == 1:
+            first = batch[0]
             form = {
                 "receptor": ",".join(iran_panel_number(sms.to) for sms in batch),
-                "message": batch[0].text,
-                "localid": ",".join(sms.our_id for sms in batch),
+                "message": first.text,
+                "localid": ",".join(local_id(sms.our_id) for sms in batch),
             }
-            (sender,) = senders
+            sender = self._sender(first)
             if sender:
                 form["sender"] = sender
+            if first.flash:
+                form["type"] = str(FLASH)
             entries = self._call("sms/send", form, key=key)
         else:
             form = {
                 "receptor": json.dumps([iran_panel_number(sms.to) for sms in batch]),
                 "sender": json.dumps([self._sender(sms) or "" for sms in batch]),
                 "message": json.dumps([sms.text for sms in batch], ensure_ascii=False),
-                "localmessageids": ",".join(sms.our_id for sms in batch),
+                "localmessageids": ",".join(local_id(sms.our_id) for sms in batch),
             }
+            if any(sms.flash for sms in batch):
+                form["type"] = json.dumps([FLASH if sms.flash else MOBILE_MEMORY for sms in batch])
             entries = self._call("sms/sendarray", form, key=key)
         return self._receipts(batch, entries)
 
@@ -164,10 +186,12 @@ class KavenegarProvider:
         return self._wire.parse("sms/status", entries, lambda e: [_report(r) for r in rows(e)])
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
-        entries = self._call("sms/statuslocalmessageid", {"localid": ",".join(our_ids)})
+        ours = {local_id(our_id): our_id for our_id in our_ids}
+        entries = self._call("sms/statuslocalmessageid", {"localid": ",".join(ours)})
         # An unknown localid comes back without a message id: it was never accepted.
         reports = self._wire.parse("sms/statuslocalmessageid", entries, lambda e: [_report(r) for r in rows(e)])
-        return [r for r in reports if r.provider_id not in ("0", "None", "")]
+        return [replace(r, our_id=ours.get(r.our_id or "")) for r in reports
+                if r.provider_id not in ("0", "None", "") and r.our_id in ours]
 
     def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """Unread inbound SMS, ≤100 per line per call (SMS-21).
@@ -213,7 +237,8 @@ class KavenegarProvider:
             raise self._wire.bad_reply(f"{len(reports)} entries for {len(batch)} messages", json.dumps(entries), "send")
         return [
             SendReceipt(sms.our_id, report.provider_id, report.status, count_segments(sms.text).parts,
-                        cost=cost, code=report.code)
+                        cost=cost, code=report.code,
+                        reason=None if report.status not in REFUSED else report.reason or f"Kavenegar status {report.code}")
             for sms, (report, cost) in zip(batch, reports, strict=True)
         ]
 

@@ -32,11 +32,19 @@ from typing import Any, ClassVar
 import requests
 from pydantic import Field
 
-from connectors.errors import ConnectorError, RejectedError
+from connectors.errors import ConnectorError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from connectors.sms.kavenegar import DELIVERY_STATUSES, STATUS_CODES
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
@@ -85,17 +93,14 @@ class KavenegarSoapProvider:
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
-        if not receipt.is_accepted:
-            raise RejectedError(f"Kavenegar refused the recipient: {receipt.reason}", code=receipt.code,
-                                reason=receipt.reason, system=SYSTEM, operation="SendArrayByApikey", key=sms.our_id)
-        return receipt
+        return accepted_or_refused(receipt, SYSTEM, "SendArrayByApikey")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         """One ``SendArrayByApikey`` call; each message keeps its own text, line and flash flag."""
         check_batch(batch, self.max_batch)
         senders = [sms.sender or self._settings.default_sender for sms in batch]
         if not all(senders):
-            raise ValueError("Kavenegar SOAP needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "SendArrayByApikey", "a line number (default_sender or the message's sender)", batch[0].our_id)
         key = batch[0].our_id if len(batch) == 1 else None
         reply = self._call("SendArrayByApikey", self._service.SendArrayByApikey, key,
                            sender=self._strings(senders), message=self._strings([sms.text for sms in batch]),

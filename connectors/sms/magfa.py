@@ -45,7 +45,14 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
@@ -156,7 +163,7 @@ class MagfaProvider:
         check_batch(batch, self.max_batch)
         senders = [sms.sender or self._settings.default_sender for sms in batch]
         if not all(senders):
-            raise ValueError("Magfa needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", batch[0].our_id)
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "senders": senders,

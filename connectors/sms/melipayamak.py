@@ -46,7 +46,14 @@ from connectors.errors import AuthError, ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import StatusCodes, Wire, ci_get, decimal, raise_for_transport_status
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
@@ -163,7 +170,7 @@ class MelipayamakProvider:
     def send(self, sms: OutgoingSms) -> SendReceipt:
         sender = sms.sender or self._settings.default_sender
         if not sender:
-            raise ValueError("Melipayamak needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "SendSMS", "a line number (default_sender or the message's sender)", sms.our_id)
         flash = "true" if sms.flash else "false"
         form = {"to": iran_panel_number(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
         value = self._call("SendSMS", form, key=sms.our_id)

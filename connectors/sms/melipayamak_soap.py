@@ -35,7 +35,14 @@ from connectors.errors import AuthError, RateLimitedError, UnavailableError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from connectors.sms.melipayamak import (
     BLOCKED_CODES,
     RECEIVE_URL,
@@ -105,7 +112,7 @@ class MelipayamakSoapProvider:
         first = batch[0]
         sender = first.sender or self._settings.default_sender
         if not sender:
-            raise ValueError("Melipayamak needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "SendSimpleSMS", "a line number (default_sender or the message's sender)", first.our_id)
         key = first.our_id if len(batch) == 1 else None
         reply = self._call("SendSimpleSMS", self._service.SendSimpleSMS, key, **self._credentials(),
                            to=self._array_of_string([iran_panel_number(sms.to) for sms in batch]),

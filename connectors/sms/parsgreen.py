@@ -7,9 +7,16 @@ every call. The WSDL is a minimal one vendored in ``wsdl/parsgreen.wsdl``
 (Parsgreen's own is not public in a form we could vendor); both endpoint
 addresses come from settings.
 
-Quirks (see docs/sms-providers.md for what is UNCONFIRMED):
-- ``SendGroupSMSResult`` 1 means accepted; ``retStr`` carries one entry per
-  recipient as ``number;status;reference`` (the URL service's format).
+Facts and where they come from (docs/sms-providers.md has the table):
+- ``SendGroupSMSResult`` 1 means the call was taken (wp-sms/wp-sms's Parsgreen
+  gateway); ``retStr`` carries one entry per recipient as
+  ``mobile;sendstatus;reportId``, and Parsgreen's own PHP sample treats
+  ``sendstatus`` 0 as sent; ``reportId`` is the id ``GetDelivery`` takes.
+- ``GetDelivery`` takes ``RecID`` (the vendor samples' spelling) and answers
+  -1 or 40-47: 41 delivered, 42 not delivered; the others are kept raw as
+  UNKNOWN (their meanings are not in the samples).
+- ``GetCredit`` answers a negative number for an error (-64 in the samples),
+  never a negative balance.
 - Does NOT accept our id: ``find_by_our_id`` refuses; check the panel before
   resending a send whose outcome is unknown.
 - No inbound poll or webhook is wired yet (``MsgService.GetMessage``'s reply
@@ -27,8 +34,15 @@ import requests
 from connectors.errors import AuthError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._soap import build_client, translating_soap
-from connectors.sms._wire import Wire, decimal
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms._wire import StatusCodes, Wire, decimal
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    unsupported,
+)
 from domain.numbers import iran_panel_number
 from domain.sms import (
     Credit,
@@ -45,14 +59,15 @@ log = logging.getLogger(__name__)
 SYSTEM = "parsgreen"
 NAMESPACE = "{http://tempuri.org/}"
 
-#: Delivery codes of the payamak-panel family that Parsgreen's GetDelivery shares (UNCONFIRMED for Parsgreen).
-DELIVERY_CODES: dict[int, DeliveryStatus] = {
-    0: DeliveryStatus.QUEUED,
-    1: DeliveryStatus.DELIVERED,
-    2: DeliveryStatus.FAILED,
-    8: DeliveryStatus.SENT_TO_OPERATOR,
-    16: DeliveryStatus.FAILED,
+#: ``sendstatus`` of a recipient Parsgreen took (its PHP sample's success branch).
+SENT = "0"
+#: ``GetDelivery`` results the vendor samples name; -1 and 40, 43-47 are read but not explained there.
+DELIVERY_CODES: dict[int, tuple[DeliveryStatus, str]] = {
+    41: (DeliveryStatus.DELIVERED, "delivered to the handset"),
+    42: (DeliveryStatus.FAILED, "not delivered to the handset"),
 }
+#: ``GetCredit`` error codes (negative results); the samples show -64 without words for it.
+CREDIT_CODES = StatusCodes("Parsgreen", {}, undocumented="credit error")
 
 
 class ParsgreenSettings(ProviderSettings):
@@ -82,10 +97,7 @@ class ParsgreenProvider:
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
-        if not receipt.is_accepted:
-            raise RejectedError(f"Parsgreen refused the recipient: {receipt.reason}", code=receipt.code,
-                                reason=receipt.reason, system=SYSTEM, operation="SendGroupSMS", key=sms.our_id)
-        return receipt
+        return accepted_or_refused(receipt, SYSTEM, "SendGroupSMS")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         """One ``SendGroupSMS`` per call: the whole batch must share one text and one line."""
@@ -111,9 +123,11 @@ class ParsgreenProvider:
         reports = []
         for provider_id in provider_ids:
             code = self._call("GetDelivery", self._send_service.GetDelivery, None, signature=self._signature(),
-                              recId=int(provider_id))
+                              RecID=int(provider_id))
             code = self._wire.parse("GetDelivery", code, int)
-            reports.append(DeliveryReport(provider_id, DELIVERY_CODES.get(code, DeliveryStatus.UNKNOWN), code=str(code)))
+            status, reason = DELIVERY_CODES.get(code, (DeliveryStatus.UNKNOWN, f"Parsgreen delivery code {code} "
+                                                       "(meaning not in the vendor's samples)"))
+            reports.append(DeliveryReport(provider_id, status, code=str(code), reason=reason))
         return reports
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
@@ -124,7 +138,10 @@ class ParsgreenProvider:
 
     def balance(self) -> Credit:
         amount = self._call("GetCredit", self._profile_service.GetCredit, None, signature=self._signature())
-        return self._wire.parse("GetCredit", amount, lambda a: Credit(decimal(a), "IRR"))
+        credit = self._wire.parse("GetCredit", amount, decimal)
+        if credit < 0:
+            raise CREDIT_CODES.error(int(credit), system=SYSTEM, operation="GetCredit", key=None)
+        return Credit(credit, "IRR")
 
     def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
         raise unsupported(SYSTEM, "parse_webhook", "webhooks (poll delivery instead)")
@@ -146,10 +163,11 @@ class ParsgreenProvider:
 
 
 def _receipt(sms: OutgoingSms, entry: str) -> SendReceipt:
+    """One ``retStr`` entry, ``mobile;sendstatus;reportId``: sent when ``sendstatus`` is 0 with a report id."""
     parts = count_segments(sms.text).parts
-    fields = entry.split(";")
-    if len(fields) == 3 and fields[1].strip() == "1" and fields[2].strip().isdigit():
-        return SendReceipt(sms.our_id, fields[2].strip(), DeliveryStatus.QUEUED, parts)
-    code = fields[1].strip() if len(fields) == 3 else entry
+    fields = [f.strip() for f in entry.split(";")]
+    if len(fields) == 3 and fields[1] == SENT and fields[2].isascii() and fields[2].isdigit() and int(fields[2]) > 0:
+        return SendReceipt(sms.our_id, str(int(fields[2])), DeliveryStatus.QUEUED, parts)
+    code = fields[1] if len(fields) == 3 else entry
     return SendReceipt(sms.our_id, None, DeliveryStatus.FAILED, parts, code=code,
-                       reason=f"Parsgreen did not accept this recipient (status {code})")
+                       reason=f"Parsgreen did not accept this recipient (sendstatus {code})")

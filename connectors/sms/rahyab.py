@@ -39,7 +39,14 @@ from lxml import etree
 from connectors.errors import AuthError, BadReplyError, RejectedError
 from connectors.settings import Secret
 from connectors.sms._wire import Wire, decimal, raise_for_transport_status
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import e164_from_iran_panel
 from domain.sms import (
     Credit,
@@ -95,7 +102,7 @@ class RahyabProvider:
     def send(self, sms: OutgoingSms) -> SendReceipt:
         sender = sms.sender or self._settings.default_sender
         if not sender:
-            raise ValueError("Rahyab needs a line number: set default_sender or the message's sender")
+            raise missing_setting(SYSTEM, "smsBatch", "a line number (default_sender or the message's sender)", sms.our_id)
         batch_id = self._batch_id(sms.our_id)
         root = etree.Element("smsBatch", company=self._settings.company, batchID=batch_id)
         binary, dcs, payload = encode_text(sms.text)

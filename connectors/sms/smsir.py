@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.errors import AuthError, RejectedError
+from connectors.errors import AuthError
 from connectors.settings import Secret
 from connectors.sms._wire import (
     StatusCodes,
@@ -40,7 +40,15 @@ from connectors.sms._wire import (
     raise_for_transport_status,
     rows,
 )
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,
@@ -127,17 +135,16 @@ class SmsIrProvider:
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
-        if not receipt.is_accepted:
-            raise RejectedError(f"SMS.ir refused the recipient: {receipt.reason}", code=receipt.code,
-                                reason=receipt.reason, system=SYSTEM, operation="send", key=sms.our_id)
-        return receipt
+        return accepted_or_refused(receipt, SYSTEM, "send")
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
         key = batch[0].our_id if len(batch) == 1 else None
         lines = {sms.sender or self._settings.default_sender for sms in batch}
-        if len(lines) != 1 or None in lines:
-            raise ValueError("SMS.ir sends one batch from one line; set default_sender or the same sender on each")
+        if None in lines:
+            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", batch[0].our_id)
+        if len(lines) != 1:
+            raise ValueError("SMS.ir sends one batch from one line; give every message the same sender")
         (line,) = lines
         mobiles = [iran_panel_number(sms.to) for sms in batch]
         texts = [sms.text for sms in batch]

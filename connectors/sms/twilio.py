@@ -20,9 +20,6 @@ Quirks:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -32,8 +29,17 @@ from pydantic import Field
 
 from connectors.errors import AuthError, BadReplyError, RateLimitedError, RejectedError, UnavailableError
 from connectors.settings import Secret
+from connectors.sms._twilio_signature import is_valid_twilio_signature
 from connectors.sms._wire import Wire, decimal, raise_for_transport_status, retry_after_s
-from connectors.sms.base import InboundWindow, ProviderSettings, WebhookItem, check_batch, unsupported
+from connectors.sms.base import (
+    InboundWindow,
+    ProviderSettings,
+    WebhookItem,
+    accepted_or_refused,
+    check_batch,
+    missing_setting,
+    unsupported,
+)
 from domain.sms import Credit, DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendReceipt
 
 SYSTEM = "twilio"
@@ -95,6 +101,9 @@ class TwilioProvider:
         self._account = f"{settings.base_url.rstrip('/')}/Accounts/{settings.account_sid}"
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
+        return accepted_or_refused(self._send(sms), SYSTEM, "Messages.json")
+
+    def _send(self, sms: OutgoingSms) -> SendReceipt:
         form = {"To": sms.to, "Body": sms.text}
         sender = sms.sender or self._settings.default_sender
         if sender:
@@ -102,7 +111,7 @@ class TwilioProvider:
         elif self._settings.messaging_service_sid:
             form["MessagingServiceSid"] = self._settings.messaging_service_sid
         else:
-            raise ValueError("Twilio needs a sender number or a messaging service SID")
+            raise missing_setting(SYSTEM, "Messages.json", "a sender number or a messaging service SID", sms.our_id)
         if self._settings.status_callback_url:
             form["StatusCallback"] = self._settings.status_callback_url
         message = self._call("POST", "Messages.json", key=sms.our_id, data=form)
@@ -113,7 +122,7 @@ class TwilioProvider:
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
-        return [self.send(batch[0])]
+        return [self._send(batch[0])]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports = []
@@ -136,14 +145,8 @@ class TwilioProvider:
         return parse_webhook(body)
 
     def is_valid_signature(self, url: str, body: bytes, signature: str) -> bool:
-        """Check ``X-Twilio-Signature``: HMAC-SHA1 over the full URL plus the sorted form fields, base64."""
-        try:
-            fields = sorted(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-        except UnicodeDecodeError:
-            return False
-        payload = url + "".join(k + v for k, v in fields)
-        digest = hmac.new(self._settings.auth_token.reveal().encode(), payload.encode("utf-8"), hashlib.sha1).digest()
-        return hmac.compare_digest(base64.b64encode(digest).decode(), signature)
+        """Check ``X-Twilio-Signature`` by Twilio's documented rules (:mod:`connectors.sms._twilio_signature`)."""
+        return is_valid_twilio_signature(self._settings.auth_token.reveal(), url, body, signature)
 
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
         """The translation boundary: one request; Twilio's error body decides the error type."""

@@ -28,9 +28,10 @@ import urllib.request
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from emulator.sms_provider import rest, soap
+from emulator.sms_provider.form import parse_form
 from emulator.sms_provider.state import STATUS_TEXTS, Fault, ProviderState
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(403, rest.envelope(403))
             return
         try:
-            params = dict(parse_qsl(query, keep_blank_values=True))
-            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body)))
+            params = dict(parse_form(query))
+            params.update(parse_form(body.decode("utf-8")))
         except (UnicodeDecodeError, ValueError):
             self._record("rest", method, 422)
             self._json(422, rest.envelope(422))
@@ -120,13 +121,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _soap(self, body: bytes, forced: int | None) -> None:
         try:
-            reply = soap.answer(self.server.owner.state, body, forced)
+            reply, content_type = soap.answer(self.server.owner.state, body, forced)
         except soap.SoapFault as fault:
             self._record("soap", fault.code, 500)
-            self._reply(500, soap.fault_envelope(fault.code, fault.reason), "text/xml; charset=utf-8")
+            self._reply(500, soap.fault_envelope(fault.code, fault.reason, fault.version), soap.CONTENT_TYPES[fault.version])
             return
-        self._record("soap", self.headers.get("SOAPAction", "").strip('"'), 200)
-        self._reply(200, reply, "text/xml; charset=utf-8")
+        self._record("soap", _soap_action(self.headers), 200)
+        self._reply(200, reply, content_type)
 
     def _record(self, front: str, operation: str, status: int) -> None:
         with self.server.owner.lock:
@@ -143,6 +144,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
+
+
+def _soap_action(headers: Any) -> str:
+    """The SOAPAction header (SOAP 1.1) or the ``action`` parameter of the content type (SOAP 1.2)."""
+    action = headers.get("SOAPAction")
+    if action is None:
+        _, _, action = (headers.get("Content-Type") or "").partition('action=')
+    return action.split(";")[0].strip().strip('"')
 
 
 class _HttpServer(ThreadingHTTPServer):

@@ -16,7 +16,7 @@ from connectors.errors import (
     UnavailableError,
 )
 from connectors.settings import Secret
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, local_id
 from domain.sms import DeliveryStatus, OutgoingSms
 
 from .conftest import LINE
@@ -33,7 +33,7 @@ def test_send_then_status_moves_from_queued_to_delivered(server, kavenegar) -> N
     receipt = kavenegar.send(sms())
     assert receipt.status is DeliveryStatus.QUEUED and receipt.cost == Decimal(120)
     assert server.sent == [{"messageid": int(receipt.provider_id), "receptor": NATIONAL,
-                            "message": "سلام، قبض شما صادر شد", "sender": "10004346", "localid": "act-1"}]
+                            "message": "سلام، قبض شما صادر شد", "sender": "10004346", "localid": local_id("act-1")}]
     assert [r.status for r in kavenegar.fetch_reports([receipt.provider_id])] == [DeliveryStatus.QUEUED]
     server.set_delivery_delays(0.0, 0.0)
     assert [r.status for r in kavenegar.fetch_reports([receipt.provider_id])] == [DeliveryStatus.DELIVERED]
@@ -53,7 +53,7 @@ def test_a_batch_with_different_texts_goes_through_sendarray(server, kavenegar) 
     receipts = kavenegar.send_many(batch)
     assert len({r.provider_id for r in receipts}) == 2
     assert [(m["receptor"], m["message"], m["localid"]) for m in server.sent] == [
-        ("09121111111", "one", "b-1"), ("09122222222", "two", "b-2")]
+        ("09121111111", "one", local_id("b-1")), ("09122222222", "two", local_id("b-2"))]
     assert any(r["operation"] == "sms/sendarray" for r in server.requests)
 
 

@@ -67,6 +67,35 @@ def test_batch_uses_pair_to_pair_and_matches_by_reference(ghasedak, wire):
     assert [(r.our_id, r.provider_id) for r in receipts] == [("a", "2366800"), ("b", "2366801")]
 
 
+def test_single_send_without_the_reference_echo_is_matched_by_position(ghasedak, wire):
+    """The official Python SDK never sends ``clientReferenceId``; a reply without the echo is still an accepted send."""
+    reply = json.loads(body("send_single_ok.json"))
+    del reply["data"]["clientReferenceId"]
+    wire.post(f"{BASE}/SendSingleSMS", json=reply)
+    receipt = ghasedak.send(outgoing())
+    assert (receipt.our_id, receipt.provider_id, receipt.status) == ("act-1-r1", "2366799", DeliveryStatus.QUEUED)
+
+
+def test_batch_without_reference_echoes_is_matched_by_position(ghasedak, wire):
+    reply = json.loads(body("send_pair_ok.json"))
+    items = reply["data"]["items"]
+    for item in items:
+        del item["clientReferenceId"]
+    reply["data"]["items"] = [items[1], items[0]]  # in request order now
+    wire.post(f"{BASE}/SendPairToPairSMS", json=reply)
+    receipts = ghasedak.send_many([outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")])
+    assert [(r.our_id, r.provider_id) for r in receipts] == [("a", "2366800"), ("b", "2366801")]
+
+
+def test_positional_match_refuses_a_row_for_another_number(ghasedak, wire):
+    reply = json.loads(body("send_single_ok.json"))
+    del reply["data"]["clientReferenceId"]
+    reply["data"]["receptor"] = "09190000000"
+    wire.post(f"{BASE}/SendSingleSMS", json=reply)
+    with pytest.raises(BadReplyError):
+        ghasedak.send(outgoing())
+
+
 @pytest.mark.parametrize(
     "status, payload, error",
     [

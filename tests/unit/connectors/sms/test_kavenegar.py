@@ -20,7 +20,7 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, parse_inbound_push
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, local_id, parse_inbound_push
 from domain.sms import DeliveryStatus, InboundSms
 
 from .sms_helpers import (
@@ -68,7 +68,7 @@ def test_settings_accepted_or_refused(values, ok):
 
 def test_send_posts_form_with_localid_and_national_number(kavenegar, wire):
     wire.post(SEND, body=body("send_one_queued.json"), match=[matchers.urlencoded_params_matcher(
-        {"receptor": "09123456789", "message": "خدمات پیام کوتاه", "sender": "10004346", "localid": "act-1-r1"})])
+        {"receptor": "09123456789", "message": "خدمات پیام کوتاه", "sender": "10004346", "localid": local_id("act-1-r1")})])
     receipt = kavenegar.send(outgoing(to="+989123456789"))
     assert (receipt.our_id, receipt.provider_id, receipt.status) == ("act-1-r1", "8792343", DeliveryStatus.QUEUED)
     assert receipt.cost == Decimal(120)
@@ -77,7 +77,7 @@ def test_send_posts_form_with_localid_and_national_number(kavenegar, wire):
 
 def test_same_text_batch_goes_to_send_with_csv(kavenegar, wire):
     wire.post(SEND, body=body("send_two_queued.json"), match=[matchers.urlencoded_params_matcher(
-        {"receptor": "09123456789,09367891011", "message": "سلام", "sender": "2000", "localid": "a,b"})])
+        {"receptor": "09123456789,09367891011", "message": "سلام", "sender": "2000", "localid": f"{local_id('a')},{local_id('b')}"})])
     receipts = kavenegar.send_many([
         outgoing("a", "+989123456789", "سلام", sender="2000"), outgoing("b", "+989367891011", "سلام", sender="2000"),
     ])
@@ -89,7 +89,7 @@ def test_per_recipient_text_goes_to_sendarray_as_json_arrays(kavenegar, wire):
         "receptor": json.dumps(["09123456789", "09367891011"]),
         "sender": json.dumps(["10004346", "10004346"]),
         "message": json.dumps(["سلام علی", "سلام مریم"], ensure_ascii=False),
-        "localmessageids": "a,b",
+        "localmessageids": f"{local_id('a')},{local_id('b')}",
     })])
     receipts = kavenegar.send_many([outgoing("a", "+989123456789", "سلام علی"), outgoing("b", "+989367891011", "سلام مریم")])
     assert [r.our_id for r in receipts] == ["a", "b"]
@@ -169,9 +169,33 @@ def test_fetch_reports(kavenegar, wire):
     assert reports[0].reason == "رسیده به گیرنده"
 
 
+def test_localid_is_a_deterministic_positive_long():
+    """The official .NET SDK has typed ``localid`` as a ``long``; Kavenegar's duplicate check needs the same id every time."""
+    assert local_id("sms-1f2e-1") == local_id("sms-1f2e-1") != local_id("sms-1f2e-2")
+    assert all(0 < int(local_id(k)) < 2**63 and local_id(k).isdigit() for k in ("a", "sms-x-1", "", "ی"))
+
+
+def test_flash_message_is_sent_as_type_0(kavenegar, wire):
+    """``type`` 0 is Flash in the official .NET SDK's MessageType; without it the text lands in the inbox."""
+    wire.post(SEND, body=body("send_one_queued.json"), match=[matchers.urlencoded_params_matcher(
+        {"receptor": "09123456789", "message": "کد", "sender": "10004346", "localid": local_id("act-1-r1"), "type": "0"})])
+    kavenegar.send(outgoing(to="+989123456789", text="کد", flash=True))
+
+
+def test_flash_in_a_mixed_batch_goes_to_sendarray_with_types(kavenegar, wire):
+    wire.post(f"{BASE}/sms/sendarray.json", body=body("send_two_queued.json"), match=[matchers.urlencoded_params_matcher({
+        "receptor": json.dumps(["09123456789", "09367891011"]),
+        "sender": json.dumps(["10004346", "10004346"]),
+        "message": json.dumps(["سلام", "سلام"], ensure_ascii=False),
+        "type": json.dumps([0, 1]),
+        "localmessageids": f"{local_id('a')},{local_id('b')}",
+    })])
+    kavenegar.send_many([outgoing("a", "+989123456789", "سلام", flash=True), outgoing("b", "+989367891011", "سلام")])
+
+
 def test_find_by_our_id_skips_ids_never_accepted(kavenegar, wire):
     wire.post(f"{BASE}/sms/statuslocalmessageid.json", body=body("statuslocalmessageid_one_known.json"),
-              match=[matchers.urlencoded_params_matcher({"localid": "act-1-r1,act-1-r2"})])
+              match=[matchers.urlencoded_params_matcher({"localid": f"{local_id('act-1-r1')},{local_id('act-1-r2')}"})])
     reports = kavenegar.find_by_our_id(["act-1-r1", "act-1-r2"])
     assert [(r.our_id, r.provider_id, r.status) for r in reports] == [("act-1-r1", "85463238", DeliveryStatus.BLOCKED)]
 

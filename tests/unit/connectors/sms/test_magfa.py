@@ -97,12 +97,6 @@ def test_single_refused_recipient_raises(magfa, wire):
     assert (caught.value.code, caught.value.reason) == ("1", "the recipient number is not valid")
 
 
-def test_send_needs_a_line(session):
-    provider = MagfaProvider(MagfaSettings(username=USER, domain=DOMAIN, password=PASSWORD), session=session)
-    with pytest.raises(ValueError, match="line"):
-        provider.send(outgoing())
-
-
 @given(st.text(min_size=1, max_size=40))
 def test_uid_is_stable_positive_and_json_safe(our_id):
     uid = magfa_uid(our_id)

@@ -90,12 +90,6 @@ def test_send_many_takes_one(melipayamak, wire):
         melipayamak.send_many([outgoing("a"), outgoing("b")])
 
 
-def test_no_line_is_a_caller_error(session):
-    provider = MelipayamakProvider(MelipayamakSettings(username=USER, password=PASSWORD), session=session)
-    with pytest.raises(ValueError, match="line"):
-        provider.send(outgoing())
-
-
 @pytest.mark.parametrize(
     "value, ret_status, error, code",
     [

@@ -94,7 +94,7 @@ def test_batch_with_different_texts_is_refused_before_sending(parsgreen, soap_en
         (404, b"<html>not found</html>", BadReplyError),
         (200, b"<html>not soap</html>", BadReplyError),
         (200, b"\x00\x01junk", BadReplyError),
-        (200, body("send_group_one.xml").replace(b"<string>09121234567;1;5012345</string>", b""), BadReplyError),
+        (200, body("send_group_one.xml").replace(b"<string>09121234567;0;5012345</string>", b""), BadReplyError),
     ],
 )
 def test_failures_map_to_errors(parsgreen, soap_endpoint, status, reply, error):
@@ -104,7 +104,7 @@ def test_failures_map_to_errors(parsgreen, soap_endpoint, status, reply, error):
 
 
 def test_refused_single_recipient_raises(parsgreen, soap_endpoint):
-    soap_endpoint.reply(SEND, body("send_group_one.xml").replace(b";1;5012345", b";0;0"))
+    soap_endpoint.reply(SEND, body("send_group_one.xml").replace(b";0;5012345", b";4;0"))
     with pytest.raises(RejectedError):
         parsgreen.send(outgoing())
 
@@ -128,11 +128,37 @@ def test_read_timeout_is_outcome_unknown(session):
             ParsgreenProvider(settings, session=session).send(outgoing())
 
 
-def test_fetch_reports(parsgreen, soap_endpoint):
+def test_fetch_reports_sends_RecID_as_the_vendor_samples_do(parsgreen, soap_endpoint):
     soap_endpoint.reply("http://tempuri.org/GetDelivery", body("get_delivery_delivered.xml"))
     (report,) = parsgreen.fetch_reports(["5012345"])
-    assert (report.provider_id, report.status, report.code) == ("5012345", DeliveryStatus.DELIVERED, "1")
-    assert sent(soap_endpoint).findtext(".//t:recId", namespaces=NS) == "5012345"
+    assert (report.provider_id, report.status, report.code) == ("5012345", DeliveryStatus.DELIVERED, "41")
+    assert sent(soap_endpoint).findtext(".//t:RecID", namespaces=NS) == "5012345"
+    assert sent(soap_endpoint).find(".//t:recId", namespaces=NS) is None
+
+
+@pytest.mark.parametrize("code, status", [
+    (41, DeliveryStatus.DELIVERED), (42, DeliveryStatus.FAILED), (40, DeliveryStatus.UNKNOWN),
+    (47, DeliveryStatus.UNKNOWN), (-1, DeliveryStatus.UNKNOWN), (1, DeliveryStatus.UNKNOWN)])
+def test_delivery_codes_of_the_vendor_samples(parsgreen, soap_endpoint, code, status):
+    reply = body("get_delivery_delivered.xml").replace(b">41<", f">{code}<".encode())
+    soap_endpoint.reply("http://tempuri.org/GetDelivery", reply)
+    (report,) = parsgreen.fetch_reports(["5012345"])
+    assert (report.status, report.code) == (status, str(code))
+    assert report.reason
+
+
+def test_success_status_0_keeps_the_report_id(parsgreen, soap_endpoint):
+    """Parsgreen's PHP sample: ``mobile;sendstatus;reportId``, ``0`` in its success branch."""
+    soap_endpoint.reply(SEND, body("send_group_one.xml"))
+    receipt = parsgreen.send(outgoing())
+    assert (receipt.provider_id, receipt.status, receipt.is_accepted) == ("5012345", DeliveryStatus.QUEUED, True)
+
+
+def test_negative_credit_is_an_error_code_not_a_balance(parsgreen, soap_endpoint):
+    soap_endpoint.reply("http://tempuri.org/GetCredit", body("get_credit.xml").replace(b"254300.5", b"-64"))
+    with pytest.raises(RejectedError) as refused:
+        parsgreen.balance()
+    assert refused.value.code == "-64"
 
 
 def test_balance_goes_to_profile_service(parsgreen, soap_endpoint):

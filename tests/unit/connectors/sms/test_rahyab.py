@@ -126,13 +126,6 @@ def test_send_many_takes_one(rahyab, wire):
         rahyab.send_many([outgoing("a"), outgoing("b")])
 
 
-def test_send_needs_a_line(session):
-    provider = RahyabProvider(RahyabSettings(base_url=URL, username=USER, password=PASSWORD, company=COMPANY),
-                              session=session)
-    with pytest.raises(ValueError, match="line"):
-        provider.send(outgoing())
-
-
 @pytest.mark.parametrize(
     "status, payload, error",
     [

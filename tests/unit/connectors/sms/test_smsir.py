@@ -84,8 +84,8 @@ def test_single_send_refused_recipient_raises(smsir, wire):
 
 def test_batch_needs_one_line(session):
     provider = SmsIrProvider(SmsIrSettings(api_key=KEY), session=session)
-    with pytest.raises(ValueError, match="line"):
-        provider.send(outgoing())
+    with pytest.raises(ValueError, match="same sender"):
+        provider.send_many([outgoing("a", sender="3000"), outgoing("b", sender="3001")])
 
 
 @pytest.mark.parametrize(
