@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import azure.functions as func
 import requests
 
-from cli.demo_functions import LocalFunctionsHost, app_settings, load_function_app
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.settings import Secret
 from dataverse_schema import navigation
@@ -47,6 +45,7 @@ from dataverse_schema.names import (
 from domain.numbers import NumberPlan, normalise
 from emulator.server import EmulatorServer
 from emulator.sms_provider import FakeSmsProviderServer
+from functions.local_host import LocalFunctionsHost, app_settings, load_function_app
 from services.sms.rows import SmsStatus
 from services.sms.webhook_auth import webhook_token
 
@@ -163,8 +162,7 @@ def _send_single(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, s
             ActivityParty.PARTICIPATIONTYPEMASK: 2}]})
     context = {"MessageName": "Create", "PrimaryEntityName": Sms.TABLE, "PrimaryEntityId": sms_id,
                "InputParameters": [], "PostEntityImages": [], "Stage": 40, "Mode": 1}
-    host.call("sms_push_queue", func.ServiceBusMessage(body=json.dumps(context).encode(),
-                                                       content_type="application/json"))
+    host.deliver("sms_push_queue", json.dumps(context).encode())
     say(f"sms: pending SMS to {crm.contact[Contact.FULLNAME]} pushed through Service Bus; waiting for the delivery "
         "report")
     _until(lambda: _status(client, sms_id) == SmsStatus.DELIVERED.value_code, "the SMS to be delivered")

@@ -1,4 +1,4 @@
-"""A loopback stand-in for the Azure Functions host, used by the SMS step of ``commsuite demo``.
+"""A loopback stand-in for the Azure Functions host, used by the SMS step of ``commsuite demo`` and its tests.
 
 It runs the real ``function_app.app``: HTTP-triggered functions answer on
 ``127.0.0.1`` at ``/api/<route>`` (so the fake SMS provider can push delivery
@@ -89,6 +89,10 @@ class LocalFunctionsHost:
         """Invoke a non-HTTP function (queue, Service Bus, timer) with the trigger object the host would pass."""
         with self._lock:
             return self._functions[function_name](trigger)
+
+    def deliver(self, function_name: str, body: bytes, content_type: str = "application/json") -> Any:
+        """Invoke a Service Bus-triggered function with one message, as the host would hand it over."""
+        return self.call(function_name, func.ServiceBusMessage(body=body, content_type=content_type))
 
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> func.HttpResponse:
         for route in self._routes:
