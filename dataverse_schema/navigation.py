@@ -7,6 +7,7 @@ lookups name one navigation property per target table, by a fixed pattern:
 - an activity party's ``partyid`` → ``partyid_<target>``;
 - an activity's ``regardingobjectid`` → ``regardingobjectid_<target>_<activity>``;
 - a customer lookup (``customerid``, ``parentcustomerid``) → ``<lookup>_<target>``;
+- a note's ``objectid`` → ``objectid_<target>``;
 - ``ownerid`` is one navigation property whatever the owner's table.
 """
 
@@ -28,3 +29,9 @@ def regarding(target_table: str, activity_table: str) -> str:
 def customer(lookup: str, target_table: str) -> str:
     """``parentcustomerid_account``: a customer lookup pointing at an account or a contact."""
     return f"{lookup}_{target_table}"
+
+
+
+def note_object(target_table: str) -> str:
+    """``objectid_phonecall``: a note (``annotation``) attached to a ``target_table`` record."""
+    return f"objectid_{target_table}"
