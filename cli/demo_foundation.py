@@ -16,6 +16,8 @@ from pathlib import Path
 import dataverse_schema
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.dataverse.schema_apply import apply_schema
+from dataverse_schema import navigation
+from dataverse_schema.names import Account, Contact, Extension, Lead, PhoneCall, PhoneLine, TelephonySystem
 from domain.number_index import IndexedTable, NumberIndex
 from domain.numbers import NumberPlan, normalise
 from emulator.seed import seed
@@ -23,12 +25,10 @@ from emulator.server import EmulatorServer
 from emulator.server.faults import FaultPlan, ServiceProtection
 
 DEMO_SYSTEM_KEY = "tehran-hq"
-TELEPHONY_SYSTEM_LOOKUP = next(r.referencing_navigation for r in dataverse_schema.table("comms_extension").relationships
-                               if r.lookup == "comms_telephonysystemid")
 MATCHED_TABLES = (
-    IndexedTable("contact", ("telephone1", "telephone2", "mobilephone")),
-    IndexedTable("account", ("telephone1", "telephone2")),
-    IndexedTable("lead", ("telephone1", "mobilephone")),
+    IndexedTable(Contact.TABLE, (Contact.TELEPHONE1, Contact.TELEPHONE2, Contact.MOBILEPHONE)),
+    IndexedTable(Account.TABLE, (Account.TELEPHONE1, Account.TELEPHONE2)),
+    IndexedTable(Lead.TABLE, (Lead.TELEPHONE1, Lead.MOBILEPHONE)),
 )
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
@@ -92,12 +92,12 @@ def _build_solution(out_dir: Path, outcome: Outcome, say: Say) -> None:
 
 
 def _configure_telephony(client: DataverseClient, outcome: Outcome, say: Say) -> None:
-    body = {"comms_name": "Tehran head office", "comms_countrycode": "98", "comms_citycode": "21",
-            "comms_linereleaseprefix": "9", "comms_minimumdigits": 5}
-    key = AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY})
-    client.upsert("comms_telephonysystems", key, body)
-    client.upsert("comms_telephonysystems", key, body)
-    count = client.count("comms_telephonysystems", odata.eq("comms_systemkey", DEMO_SYSTEM_KEY))
+    body = {TelephonySystem.NAME: "Tehran head office", TelephonySystem.COUNTRYCODE: "98",
+            TelephonySystem.CITYCODE: "21", TelephonySystem.LINERELEASEPREFIX: "9", TelephonySystem.MINIMUMDIGITS: 5}
+    key = AlternateKey({TelephonySystem.SYSTEMKEY: DEMO_SYSTEM_KEY})
+    client.upsert(TelephonySystem.SET, key, body)
+    client.upsert(TelephonySystem.SET, key, body)
+    count = client.count(TelephonySystem.SET, odata.eq(TelephonySystem.SYSTEMKEY, DEMO_SYSTEM_KEY))
     say(f"telephony system '{DEMO_SYSTEM_KEY}' upserted twice by its key: {count} record")
     outcome.add("upsert by alternate key", f"2 upserts -> {count} record")
 
@@ -108,22 +108,22 @@ def _match_numbers(client: DataverseClient, outcome: Outcome, say: Say) -> Numbe
     before = client.stats.requests
     for table in MATCHED_TABLES:
         meta = dataverse_schema.table(table.name)
-        select = [meta.primary_id, *table.columns, "_ownerid_value", "modifiedon"]
+        select = [meta.primary_id, *table.columns, Contact.OWNERID_VALUE, Contact.MODIFIEDON]
         page = client.changes(meta.entity_set_name, select=select)
-        index.load(table.name, ((r[meta.primary_id], r, r.get("_ownerid_value"), _when(r["modifiedon"]))
-                                for r in page.records))
+        index.load(table.name, ((r[meta.primary_id], r, r.get(Contact.OWNERID_VALUE),
+                                 _when(r[Contact.MODIFIEDON])) for r in page.records))
     say(f"number index: {len(index)} numbers from {index.record_count} records "
         f"in {client.stats.requests - before} requests")
-    samples = list(client.query("contacts", select=["fullname", "mobilephone"],
-                                filter=odata.startswith("mobilephone", "09"), top=3))
+    samples = list(client.query(Contact.SET, select=[Contact.FULLNAME, Contact.MOBILEPHONE],
+                                filter=odata.startswith(Contact.MOBILEPHONE, "09"), top=3))
     matched = 0
     for contact in samples:
-        typed = _as_a_caller_id_box_would(contact["mobilephone"])
+        typed = _as_a_caller_id_box_would(contact[Contact.MOBILEPHONE])
         number = normalise(typed, plan)
         match = index.lookup(number) if number else None
-        found = bool(match and match.best and match.best.record_id == contact["contactid"])
+        found = bool(match and match.best and match.best.record_id == contact[Contact.CONTACTID])
         matched += found
-        say(f"  caller {typed!r} -> {contact['fullname']} ({'matched' if found else 'NOT matched'})")
+        say(f"  caller {typed!r} -> {contact[Contact.FULLNAME]} ({'matched' if found else 'NOT matched'})")
     outcome.add("number matching", f"{len(index)} numbers indexed; {matched}/{len(samples)} sample callers "
                                    "matched without a query")
     return index
@@ -136,30 +136,31 @@ def _as_a_caller_id_box_would(number: str) -> str:
 
 
 def _bulk_extensions(client: DataverseClient, outcome: Outcome, say: Say) -> None:
-    system = client.retrieve("comms_telephonysystems", AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY}),
-                             select=["comms_telephonysystemid"])
-    system_bind = bind(TELEPHONY_SYSTEM_LOOKUP, "comms_telephonysystems", system["comms_telephonysystemid"])
-    rows = [(RecordId(deterministic_id("comms_extension", DEMO_SYSTEM_KEY, str(n))),
-             {"comms_name": f"Extension {n}", "comms_number": str(n), "comms_systemkey": DEMO_SYSTEM_KEY,
+    system = client.retrieve(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: DEMO_SYSTEM_KEY}),
+                             select=[TelephonySystem.TELEPHONYSYSTEMID])
+    system_bind = bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system[TelephonySystem.TELEPHONYSYSTEMID])
+    rows = [(RecordId(deterministic_id(Extension.TABLE, DEMO_SYSTEM_KEY, str(n))),
+             {Extension.NAME: f"Extension {n}", Extension.NUMBER: str(n), Extension.SYSTEMKEY: DEMO_SYSTEM_KEY,
               **system_bind})
             for n in range(200, 700)]
     before = client.stats.requests
-    client.upsert_multiple("comms_extensions", "comms_extension", rows)
+    client.upsert_multiple(Extension.SET, Extension.TABLE, rows)
     requests_used = client.stats.requests - before
-    count = client.count("comms_extensions")
+    count = client.count(Extension.SET)
     say(f"bulk: {len(rows)} extensions upserted in {requests_used} request(s); table holds {count}")
     outcome.add("bulk upsert", f"{len(rows)} records in {requests_used} request(s)")
 
 
 def _idempotent_call(client: DataverseClient, index: NumberIndex, outcome: Outcome, say: Say) -> None:
-    contact = next(client.query("contacts", select=["fullname", "mobilephone"], top=1))
-    key = AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY, "comms_pbxcallid": "1732251600.42"})
-    body = {"subject": f"Incoming call from {contact['fullname']}", "directioncode": False,
-            "phonenumber": contact["mobilephone"], "comms_answered": True, "comms_talkseconds": 95,
-            **bind("regardingobjectid_contact_phonecall", "contacts", contact["contactid"])}
+    contact = next(client.query(Contact.SET, select=[Contact.FULLNAME, Contact.MOBILEPHONE], top=1))
+    key = AlternateKey({PhoneCall.SYSTEMKEY: DEMO_SYSTEM_KEY, PhoneCall.PBXCALLID: "1732251600.42"})
+    body = {PhoneCall.SUBJECT: f"Incoming call from {contact[Contact.FULLNAME]}", PhoneCall.DIRECTIONCODE: False,
+            PhoneCall.PHONENUMBER: contact[Contact.MOBILEPHONE], PhoneCall.ANSWERED: True,
+            PhoneCall.TALKSECONDS: 95,
+            **bind(navigation.regarding(Contact.TABLE, PhoneCall.TABLE), Contact.SET, contact[Contact.CONTACTID])}
     for _ in range(3):
-        client.upsert("phonecalls", key, body)
-    count = client.count("phonecalls", odata.eq("comms_pbxcallid", "1732251600.42"))
+        client.upsert(PhoneCall.SET, key, body)
+    count = client.count(PhoneCall.SET, odata.eq(PhoneCall.PBXCALLID, "1732251600.42"))
     say(f"phone call upserted 3 times by its PBX call id: {count} activity")
     outcome.add("idempotent activity", f"3 replays -> {count} phone call")
 
@@ -170,11 +171,12 @@ def _throttled_burst(server: EmulatorServer, client: DataverseClient, outcome: O
     before_throttled = client.stats.throttled
     started = time.monotonic()
     for n in range(100):
-        client.upsert("comms_phonelines", AlternateKey({"comms_systemkey": DEMO_SYSTEM_KEY, "comms_lineid": f"L{n}"}),
-                      {"comms_name": f"Line {n}", "comms_number": f"+98218888{n:04d}"})
+        key = AlternateKey({PhoneLine.SYSTEMKEY: DEMO_SYSTEM_KEY, PhoneLine.LINEID: f"L{n}"})
+        client.upsert(PhoneLine.SET, key,
+                      {PhoneLine.NAME: f"Line {n}", PhoneLine.NUMBER: f"+98218888{n:04d}"})
     server.faults.replace_plan(FaultPlan())
     throttled = client.stats.throttled - before_throttled
-    count = client.count("comms_phonelines")
+    count = client.count(PhoneLine.SET)
     say(f"  {throttled} answers were 429; the client waited Retry-After and resent: {count}/100 stored "
         f"in {time.monotonic() - started:.1f} s")
     outcome.add("429 storm", f"{throttled} throttled replies, {count}/100 records stored, none lost")

@@ -30,6 +30,17 @@ from cli.demo_console import ConsoleDemo, HeldBridge
 from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
 from connectors.pbx.base import ConnectionState
 from dataverse_schema.model import OPTION_VALUE_BASE
+from dataverse_schema.names import (
+    Annotation,
+    Appnotification,
+    CallRecording,
+    ClickToCall,
+    Contact,
+    Extension,
+    PhoneCall,
+    SystemUser,
+    TelephonySystem,
+)
 from domain.calls.click_to_call import ClickToCallStatus
 from domain.calls.events import CallEvent, Direction
 from domain.calls.record import CallChange, CallUpdate
@@ -97,24 +108,27 @@ def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path
 
 
 def _seed(client: DataverseClient, say: Say) -> str:
-    users = [u["systemuserid"] for u in client.query("systemusers", select=["systemuserid"], top=4)]
+    users = [u[SystemUser.SYSTEMUSERID]
+             for u in client.query(SystemUser.SET, select=[SystemUser.SYSTEMUSERID], top=4)]
     for key, name in ((AMI_KEY, "Head office Asterisk"), (SMDR_KEY, "Branch KX-NS500")):
-        client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": key}),
-                      {"comms_name": name, "comms_countrycode": "98", "comms_citycode": "21",
-                       "comms_minimumdigits": 5, "comms_hiddenextensions": "600"})
-    system_id = client.retrieve("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
-                                select=["comms_telephonysystemid"])["comms_telephonysystemid"]
+        client.upsert(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: key}),
+                      {TelephonySystem.NAME: name, TelephonySystem.COUNTRYCODE: "98",
+                       TelephonySystem.CITYCODE: "21",
+                       TelephonySystem.MINIMUMDIGITS: 5, TelephonySystem.HIDDENEXTENSIONS: "600"})
+    system_id = client.retrieve(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
+                                select=[TelephonySystem.TELEPHONYSYSTEMID])[TelephonySystem.TELEPHONYSYSTEMID]
     for number, user in zip(("101", "102", "103"), users[1:], strict=True):
-        client.upsert("comms_extensions", AlternateKey({"comms_systemkey": AMI_KEY, "comms_number": number}),
-                      {"comms_name": f"Extension {number}",
-                       **bind("comms_telephonysystemid", "comms_telephonysystems", system_id),
-                       **bind("comms_systemuserid", "systemusers", user)})
-    for other in client.query("contacts", select=["contactid"], filter=odata.eq("mobilephone", CUSTOMER)):
-        client.update("contacts", other["contactid"], {"mobilephone": None})
-    contact = next(client.query("contacts", select=["contactid", "fullname"], filter=odata.ne("mobilephone", None),
-                                top=1))
-    client.update("contacts", contact["contactid"], {"mobilephone": CUSTOMER})
-    say(f"telephony: systems {AMI_KEY} (AMI) and {SMDR_KEY} (SMDR); {CUSTOMER} is {contact['fullname']}")
+        client.upsert(Extension.SET, AlternateKey({Extension.SYSTEMKEY: AMI_KEY, Extension.NUMBER: number}),
+                      {Extension.NAME: f"Extension {number}",
+                       **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system_id),
+                       **bind(Extension.SYSTEMUSERID_NAV, SystemUser.SET, user)})
+    has_customer = odata.eq(Contact.MOBILEPHONE, CUSTOMER)
+    for other in client.query(Contact.SET, select=[Contact.CONTACTID], filter=has_customer):
+        client.update(Contact.SET, other[Contact.CONTACTID], {Contact.MOBILEPHONE: None})
+    contact = next(client.query(Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME],
+                                filter=odata.ne(Contact.MOBILEPHONE, None), top=1))
+    client.update(Contact.SET, contact[Contact.CONTACTID], {Contact.MOBILEPHONE: CUSTOMER})
+    say(f"telephony: systems {AMI_KEY} (AMI) and {SMDR_KEY} (SMDR); {CUSTOMER} is {contact[Contact.FULLNAME]}")
     return dict(zip(("101", "102", "103"), users[1:], strict=True))
 
 
@@ -248,9 +262,9 @@ async def _play_calls(bridge: Bridge, client: DataverseClient, ami: AmiServer, s
     for name in SCENARIOS:
         await ami.play(name)
     say(f"AMI emulator played {', '.join(SCENARIOS)}; SMDR printed {len(SMDR_LINES)} lines")
-    request = await asyncio.to_thread(client.create, "comms_clicktocalls", {
-        "comms_number": CUSTOMER, "comms_status": int(ClickToCallStatus.PENDING),
-        **bind("comms_systemuserid", "systemusers", user)})
+    request = await asyncio.to_thread(client.create, ClickToCall.SET, {
+        ClickToCall.NUMBER: CUSTOMER, ClickToCall.STATUS: int(ClickToCallStatus.PENDING),
+        **bind(ClickToCall.SYSTEMUSERID_NAV, SystemUser.SET, user)})
     say(f"click-to-call request {request} created for extension 101's user")
     await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
     await _until(lambda: recorder.written is not None and _recording_written(client, recorder.written),
@@ -259,9 +273,9 @@ async def _play_calls(bridge: Bridge, client: DataverseClient, ami: AmiServer, s
 
 
 def _point_recordings(client: DataverseClient, root: Path) -> None:
-    client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
-                  {"comms_recordingsource": OPTION_VALUE_BASE + 2, "comms_recordingpath": f"{root}/YYYY/MM/DD",
-                   "comms_attachrecordings": True})
+    client.upsert(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
+                  {TelephonySystem.RECORDINGSOURCE: OPTION_VALUE_BASE + 2,
+                   TelephonySystem.RECORDINGPATH: f"{root}/YYYY/MM/DD", TelephonySystem.ATTACHRECORDINGS: True})
 
 
 def _index_ready(bridge: Bridge) -> bool:
@@ -271,12 +285,12 @@ def _index_ready(bridge: Bridge) -> bool:
 
 
 def _click_to_call_done(client: DataverseClient, request: str) -> bool:
-    row = client.retrieve("comms_clicktocalls", request, select=["comms_status"])
-    return row["comms_status"] not in (int(ClickToCallStatus.PENDING), int(ClickToCallStatus.RINGING_EXTENSION))
+    row = client.retrieve(ClickToCall.SET, request, select=[ClickToCall.STATUS])
+    return row[ClickToCall.STATUS] not in (int(ClickToCallStatus.PENDING), int(ClickToCallStatus.RINGING_EXTENSION))
 
 
 def _recording_written(client: DataverseClient, file_name: str) -> bool:
-    return client.count("comms_callrecordings", odata.eq("comms_filename", file_name)) > 0
+    return client.count(CallRecording.SET, odata.eq(CallRecording.FILENAME, file_name)) > 0
 
 
 async def _until(condition: Callable[[], bool], what: str) -> None:
@@ -290,26 +304,29 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
 def _summary(client: DataverseClient, work: Path, file_name: str, say: Say,
              console: ConsoleDemo) -> TelephonyResult:
     result = TelephonyResult(console=console)
-    keys = odata.in_("comms_systemkey", [AMI_KEY, SMDR_KEY])
-    calls = list(client.query("phonecalls", select=["directioncode", "comms_answered", "_regardingobjectid_value",
-                                                    "comms_systemkey"], filter=keys))
-    names = {c["contactid"]: c["fullname"] for c in client.query("contacts", select=["contactid", "fullname"],
-                                                                 filter=odata.eq("mobilephone", CUSTOMER))}
+    keys = odata.in_(PhoneCall.SYSTEMKEY, [AMI_KEY, SMDR_KEY])
+    calls = list(client.query(PhoneCall.SET, select=[PhoneCall.DIRECTIONCODE, PhoneCall.ANSWERED,
+                                                     PhoneCall.REGARDINGOBJECTID_VALUE, PhoneCall.SYSTEMKEY],
+                              filter=keys))
+    names = {c[Contact.CONTACTID]: c[Contact.FULLNAME]
+             for c in client.query(Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME],
+                                   filter=odata.eq(Contact.MOBILEPHONE, CUSTOMER))}
     for call in calls:
-        direction = "outbound" if call["directioncode"] else "inbound"
-        result.calls[f"{direction} {'answered' if call['comms_answered'] else 'missed'}"] += 1
-        name = names.get(call.get("_regardingobjectid_value"))
+        direction = "outbound" if call[PhoneCall.DIRECTIONCODE] else "inbound"
+        result.calls[f"{direction} {'answered' if call[PhoneCall.ANSWERED] else 'missed'}"] += 1
+        name = names.get(call.get(PhoneCall.REGARDINGOBJECTID_VALUE))
         if name:
             result.matched[name] = result.matched.get(name, 0) + 1
-    result.notifications = client.count("appnotifications")
-    recording = next(client.query("comms_callrecordings", select=["comms_filename", "comms_status"],
-                                  filter=odata.eq("comms_filename", file_name), top=1))
-    status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording["comms_status"],
+    result.notifications = client.count(Appnotification.SET)
+    recording = next(client.query(CallRecording.SET, select=[CallRecording.FILENAME, CallRecording.STATUS],
+                                  filter=odata.eq(CallRecording.FILENAME, file_name), top=1))
+    status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording[CallRecording.STATUS],
                                                                                   "not attached")
-    notes = client.count("annotations", odata.eq("filename", recording["comms_filename"]))
-    result.recording_status = f"{recording['comms_filename']}: {status}, {notes} note attached"
-    row = next(client.query("comms_clicktocalls", select=["comms_status", "comms_diallednumber"], top=1))
-    result.click_to_call = f"{ClickToCallStatus(row['comms_status']).name.lower()}, dialled {row['comms_diallednumber']}"
+    notes = client.count(Annotation.SET, odata.eq(Annotation.FILENAME, recording[CallRecording.FILENAME]))
+    result.recording_status = f"{recording[CallRecording.FILENAME]}: {status}, {notes} note attached"
+    row = next(client.query(ClickToCall.SET, select=[ClickToCall.STATUS, ClickToCall.DIALLEDNUMBER], top=1))
+    result.click_to_call = (f"{ClickToCallStatus(row[ClickToCall.STATUS]).name.lower()}, "
+                            f"dialled {row[ClickToCall.DIALLEDNUMBER]}")
     journal = RawJournal(work / "raw-frames.db")
     result.journalled = len(journal.frames(SMDR_KEY))
     result.unparsed = len(journal.frames(SMDR_KEY, unparsed_only=True))

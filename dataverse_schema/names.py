@@ -23,6 +23,7 @@ class Account:
     FAX = "fax"
     ADDRESS1_TELEPHONE1 = "address1_telephone1"
     EMAILADDRESS1 = "emailaddress1"
+    WEBSITEURL = "websiteurl"
     PRIMARYCONTACTID = "primarycontactid"
     PRIMARYCONTACTID_VALUE = "_primarycontactid_value"
     PARENTACCOUNTID = "parentaccountid"
@@ -53,6 +54,26 @@ class ActivityParty:
     PARTYIDNAME = "partyidname"
     PARTICIPATIONTYPEMASK = "participationtypemask"
     ADDRESSUSED = "addressused"
+
+
+class ActivityPointer:
+    """``activitypointer`` (Activity)."""
+
+    TABLE = "activitypointer"
+    SET = "activitypointers"
+    ID = "activityid"
+    PRIMARY_NAME = "subject"
+    ACTIVITYID = "activityid"
+    SUBJECT = "subject"
+    ACTIVITYTYPECODE = "activitytypecode"
+    REGARDINGOBJECTID = "regardingobjectid"
+    REGARDINGOBJECTID_VALUE = "_regardingobjectid_value"
+    OWNERID = "ownerid"
+    OWNERID_VALUE = "_ownerid_value"
+    STATECODE = "statecode"
+    STATUSCODE = "statuscode"
+    CREATEDON = "createdon"
+    MODIFIEDON = "modifiedon"
 
 
 class Annotation:

@@ -26,6 +26,7 @@ from dataverse_schema.columns import (
     status,
     text,
     unique_id,
+    url,
 )
 from dataverse_schema.model import Area, Column, ColumnType, Option, OptionSet, Ownership, Table
 
@@ -83,6 +84,7 @@ ACCOUNT = _table("Account", "accounts", "Account", "Accounts", "accountid", "nam
     *_phones(("Telephone1", "Main Phone"), ("Telephone2", "Other Phone"), ("Telephone3", "Telephone 3"),
              ("Fax", "Fax"), ("Address1_Telephone1", "Address 1: Phone")),
     email("EMailAddress1", "Email"),
+    url("WebSiteURL", "Website", length=200),
     lookup("PrimaryContactId", "Primary Contact", "contact"),
     lookup("ParentAccountId", "Parent Account", "account"),
     *_do_not("Phone", "Fax", "BulkEMail"),
@@ -210,6 +212,15 @@ APPNOTIFICATION = _table("appnotification", "appnotifications", "Notification", 
     owner(), *audit_columns(),
 ))
 
+#: Every activity of every type, read-only (the caller card lists a record's latest activities).
+ACTIVITYPOINTER = _table("ActivityPointer", "activitypointers", "Activity", "Activities", "activityid", "subject", (
+    unique_id("ActivityId", "Activity"),
+    text("Subject", "Subject", length=400),
+    text("ActivityTypeCode", "Activity Type", "Logical name of the activity's table.", length=64),
+    reference("RegardingObjectId", "Regarding", ColumnType.LOOKUP, REGARDING_TARGETS),
+    owner(), state(), status(), *audit_columns(),
+))
+
 INCIDENT = _table("Incident", "incidents", "Case", "Cases", "incidentid", "title", (
     unique_id("IncidentId", "Case"),
     text("Title", "Case Title", length=200, required=REQUIRED, fa="عنوان"),
@@ -311,5 +322,5 @@ USERQUERY = _table("UserQuery", "userqueries", "Saved View", "Saved Views", "use
 AREA = Area(
     name="standard",
     tables=(CONTACT, ACCOUNT, LEAD, SYSTEMUSER, TEAM, BUSINESSUNIT, PHONECALL, FAX, ANNOTATION, APPNOTIFICATION,
-            INCIDENT, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, SAVEDQUERY, USERQUERY),
+            INCIDENT, ACTIVITYPOINTER, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, SAVEDQUERY, USERQUERY),
 )

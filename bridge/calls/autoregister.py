@@ -22,6 +22,7 @@ from bridge.calls.logger import CrmEnvironment
 from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import AlternateKey, bind
 from dataverse_schema import telephony as schema
+from dataverse_schema.names import Extension, PhoneLine, TelephonySystem
 from domain.calls.events import CallEvent
 from domain.calls.record import CallRecord, CallUpdate
 from domain.calls.system_settings import TelephonySystemSettings
@@ -29,7 +30,7 @@ from domain.numbers import normalise
 
 log = logging.getLogger(__name__)
 
-LINES, EXTENSIONS, SYSTEMS = "comms_phonelines", "comms_extensions", "comms_telephonysystems"
+LINES, EXTENSIONS, SYSTEMS = PhoneLine.SET, Extension.SET, TelephonySystem.SET
 MAX_LINE_ID_LENGTH = 100
 MAX_EXTENSION_LENGTH = 20  # the extension number column's length
 
@@ -73,10 +74,11 @@ class AutoRegistrar:
     def _queue_line(self, environment: str, settings: TelephonySystemSettings, line: str) -> None:
         if not self._first_time(environment, settings.key, "line", line):
             return
-        body = {"comms_name": f"Line {line}", "comms_autoregistered": True, **self._system_bind(settings)}
+        body = {PhoneLine.NAME: f"Line {line}", PhoneLine.AUTOREGISTERED: True,
+                **self._system_bind(PhoneLine.TELEPHONYSYSTEMID_NAV, settings)}
         number = normalise(line, settings.plan)
         if number is not None and number.is_external:
-            body["comms_number"] = number.e164
+            body[PhoneLine.NUMBER] = number.e164
         key = AlternateKey(dict(zip(schema.LINE_KEY_COLUMNS, (settings.key, line), strict=True)))
         self._submit(OutboxItem(environment, LINES, key, body), "an auto-registered line")
         log.info("new line %s on %s registered in %s", line, settings.key, environment,
@@ -85,8 +87,8 @@ class AutoRegistrar:
     def _queue_extension(self, environment: str, settings: TelephonySystemSettings, extension: str) -> None:
         if not self._first_time(environment, settings.key, "extension", extension):
             return
-        body = {"comms_name": f"Extension {extension}", "comms_autoregistered": True,
-                **self._system_bind(settings)}
+        body = {Extension.NAME: f"Extension {extension}", Extension.AUTOREGISTERED: True,
+                **self._system_bind(Extension.TELEPHONYSYSTEMID_NAV, settings)}
         key = AlternateKey(dict(zip(schema.EXTENSION_KEY_COLUMNS, (settings.key, extension), strict=True)))
         self._submit(OutboxItem(environment, EXTENSIONS, key, body), "an auto-registered extension")
         log.info("new extension %s on %s registered in %s", extension, settings.key, environment,
@@ -104,8 +106,8 @@ class AutoRegistrar:
         return True
 
     @staticmethod
-    def _system_bind(settings: TelephonySystemSettings) -> dict[str, str]:
-        return bind("comms_telephonysystemid", SYSTEMS, settings.record_id or "")
+    def _system_bind(navigation: str, settings: TelephonySystemSettings) -> dict[str, str]:
+        return bind(navigation, SYSTEMS, settings.record_id or "")
 
 
 def _extensions_of(record: CallRecord) -> list[str | None]:

@@ -30,6 +30,7 @@ from bridge.crm.settings_source import SettingsSource
 from bridge.outbox.store import Outbox, OutboxItem
 from connectors.crm.phone_call import phone_call_body, phone_call_key
 from connectors.dataverse import AlternateKey, RecordId, deterministic_id
+from dataverse_schema.names import PhoneCall
 from domain.calls.activity import external_number, phone_call_activity, skip_reason
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallUpdate
@@ -39,7 +40,7 @@ from domain.numbers import PhoneNumber
 
 log = logging.getLogger(__name__)
 
-PHONECALLS = "phonecalls"
+PHONECALLS = PhoneCall.SET
 LOGGED_CHANGES = frozenset({CallChange.NEW, CallChange.ANSWERED, CallChange.TRANSFERRED, CallChange.ENDED,
                             CallChange.DETAILS})
 REMEMBERED_CALLS = 20_000
@@ -90,7 +91,7 @@ class CrmEnvironment:
 def phone_call_id(record: CallRecord) -> str:
     """The activity id every upsert of ``record`` carries: the same on every host and replay, so a
     notification or a recording can link to the call before Dataverse answered."""
-    return deterministic_id("phonecall", record.system, record.call_id)
+    return deterministic_id(PhoneCall.TABLE, record.system, record.call_id)
 
 
 @dataclass
@@ -161,9 +162,9 @@ class CallLogger:
                                        language=crm.options(record.system).language)
         body = phone_call_body(activity, entity_sets=numbers.entity_sets if numbers else None,
                                include_description=self._describes(crm.name, record))
-        if "description" in body:
+        if PhoneCall.DESCRIPTION in body:
             self._remember_described(crm.name, record.key)
-        body["activityid"] = RecordId(phone_call_id(record)).value
+        body[PhoneCall.ACTIVITYID] = RecordId(phone_call_id(record)).value
         written = self.outbox.submit(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body))
         written.add_done_callback(functools.partial(self._check_written, crm.name, record.key))
         self.stats.queued += 1

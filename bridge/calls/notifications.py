@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from bridge.calls.logger import CrmEnvironment, phone_call_id
 from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, bind, deterministic_id
+from dataverse_schema import navigation
+from dataverse_schema.names import Appnotification, PhoneCall, SystemUser
 from domain.calls.activity import external_number, skip_reason
 from domain.calls.events import CallEvent, Direction
 from domain.calls.record import CallChange, CallOutcome, CallRecord, CallUpdate
@@ -33,7 +35,7 @@ from domain.number_index import Match
 
 log = logging.getLogger(__name__)
 
-APPNOTIFICATIONS = "appnotifications"
+APPNOTIFICATIONS = Appnotification.SET
 ICON_INFO, ICON_WARNING = 100_000_000, 100_000_003
 TOAST_TIMED = 200_000_000
 MISSED_TTL_S = 7 * 24 * 3600
@@ -117,7 +119,7 @@ def build_notice(record: CallRecord, user_id: str, match: Match | None, crm: Crm
     actions: list[tuple[str, str]] = []
     if best is not None:
         actions.append((f"Open {who}"[:100], _record_url(best.table, best.record_id)))
-    actions.append(("Open call", _record_url("phonecall", phone_call_id(record))))
+    actions.append(("Open call", _record_url(PhoneCall.TABLE, phone_call_id(record))))
     if missed:
         title = f"Missed call from {who}"
         where = f" on extension {record.extension}" if record.extension else ""
@@ -133,7 +135,7 @@ def notice_id(record: CallRecord, notice: Notice) -> str:
     parts = [notice.kind, record.system, record.call_id, notice.user_id]
     if notice.kind == "waiting" and record.queue:
         parts.append(record.queue)  # a caller moved to another queue is a new wait
-    return deterministic_id("appnotification", *parts)
+    return deterministic_id(Appnotification.TABLE, *parts)
 
 
 def notice_body(notice: Notice) -> dict[str, object]:
@@ -144,8 +146,10 @@ def notice_body(notice: Notice) -> dict[str, object]:
     if len(data) > DATA_MAX:
         data = json.dumps({"actions": actions[-1:]}, ensure_ascii=False)
     return {
-        "title": notice.title, "body": notice.body, "icontype": notice.icon, "toasttype": TOAST_TIMED,
-        "ttlinseconds": notice.ttl_s, "data": data, **bind("ownerid", "systemusers", notice.user_id),
+        Appnotification.TITLE: notice.title, Appnotification.BODY: notice.body,
+        Appnotification.ICONTYPE: notice.icon, Appnotification.TOASTTYPE: TOAST_TIMED,
+        Appnotification.TTLINSECONDS: notice.ttl_s, Appnotification.DATA: data,
+        **bind(navigation.OWNER, SystemUser.SET, notice.user_id),
     }
 
 

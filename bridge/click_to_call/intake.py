@@ -70,6 +70,7 @@ from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import DataverseClient, NotFoundError, PreconditionFailedError, RecordId
 from connectors.errors import ConnectorError
 from connectors.pbx.base import PbxConnector, utc_now
+from dataverse_schema.names import ClickToCall
 from domain.calls.click_to_call import (
     ClickToCallStatus,
     DialPlan,
@@ -161,7 +162,7 @@ class ClickToCallIntake:
     async def poll_once(self) -> list[str]:
         """One query for pending requests; carries out each. Returns the ids it claimed."""
         rows = await asyncio.to_thread(lambda: list(self._client.query(
-            ENTITY_SET, select=SELECT, filter=pending_filter(), orderby=["createdon"],
+            ENTITY_SET, select=SELECT, filter=pending_filter(), orderby=[ClickToCall.CREATEDON],
             top=self.settings.requests_per_poll)))
         claimed = []
         for record in rows:
@@ -179,7 +180,7 @@ class ClickToCallIntake:
         now = self._clock()
         cutoff = now - timedelta(seconds=self.settings.stale_claim_after_s)
         rows = await asyncio.to_thread(lambda: list(self._client.query(
-            ENTITY_SET, select=SELECT, filter=stale_claim_filter(cutoff), orderby=["modifiedon"],
+            ENTITY_SET, select=SELECT, filter=stale_claim_filter(cutoff), orderby=[ClickToCall.MODIFIEDON],
             top=self.settings.requests_per_poll)))
         ended = []
         for row in map(parse_row, rows):

@@ -14,22 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from connectors.dataverse import odata
-from dataverse_schema.telephony import CLICK_TO_CALL
+from dataverse_schema.names import ClickToCall
 from domain.calls.click_to_call import ClickToCallRequest, ClickToCallStatus, DialPlan, RequestUpdate
 
-ENTITY_SET = CLICK_TO_CALL.entity_set_name
-ID = CLICK_TO_CALL.primary_id
-STATUS = CLICK_TO_CALL.column("comms_status").logical_name
-_NUMBER = CLICK_TO_CALL.column("comms_number").logical_name
-_DIALLED = CLICK_TO_CALL.column("comms_diallednumber").logical_name
-_ERROR = CLICK_TO_CALL.column("comms_error").logical_name
-_COMPLETED = CLICK_TO_CALL.column("comms_completedon").logical_name
-_USER = CLICK_TO_CALL.column("comms_systemuserid").value_property
-_LINE = CLICK_TO_CALL.column("comms_phonelineid").value_property
-_EXTENSION = CLICK_TO_CALL.column("comms_extensionid").value_property
-_SYSTEM = CLICK_TO_CALL.column("comms_telephonysystemid").value_property
-MODIFIED_ON = "modifiedon"
-SELECT = (ID, STATUS, _NUMBER, _USER, _LINE, _EXTENSION, _SYSTEM, MODIFIED_ON)
+ENTITY_SET = ClickToCall.SET
+ID = ClickToCall.ID
+STATUS = ClickToCall.STATUS
+MODIFIED_ON = ClickToCall.MODIFIEDON
+SELECT = (ID, STATUS, ClickToCall.NUMBER, ClickToCall.SYSTEMUSERID_VALUE, ClickToCall.PHONELINEID_VALUE,
+          ClickToCall.EXTENSIONID_VALUE, ClickToCall.TELEPHONYSYSTEMID_VALUE, MODIFIED_ON)
 
 
 @dataclass(frozen=True)
@@ -44,10 +37,13 @@ class RequestRow:
 
 def parse_row(record: Mapping[str, Any]) -> RequestRow:
     """The row's request, status, system and etag; missing optional columns are ``None``."""
-    request = ClickToCallRequest(request_id=str(record[ID]), user_id=str(record.get(_USER) or ""),
-                                 number=str(record.get(_NUMBER) or ""), line=record.get(_LINE),
-                                 extension=record.get(_EXTENSION))
-    return RequestRow(request, record.get(STATUS), record.get(_SYSTEM), str(record.get("@odata.etag") or ""))
+    request = ClickToCallRequest(request_id=str(record[ID]),
+                                 user_id=str(record.get(ClickToCall.SYSTEMUSERID_VALUE) or ""),
+                                 number=str(record.get(ClickToCall.NUMBER) or ""),
+                                 line=record.get(ClickToCall.PHONELINEID_VALUE),
+                                 extension=record.get(ClickToCall.EXTENSIONID_VALUE))
+    return RequestRow(request, record.get(STATUS), record.get(ClickToCall.TELEPHONYSYSTEMID_VALUE),
+                      str(record.get("@odata.etag") or ""))
 
 
 def pending_filter() -> odata.Filter:
@@ -68,7 +64,8 @@ def claim_body() -> dict[str, Any]:
 
 def final_body(update: RequestUpdate, plan: DialPlan | None, completed_on: datetime) -> dict[str, Any]:
     """The final write: status, plain-words error (or none), completion time and the digits dialled."""
-    body: dict[str, Any] = {STATUS: int(update.status), _ERROR: update.error, _COMPLETED: completed_on}
+    body: dict[str, Any] = {STATUS: int(update.status), ClickToCall.ERROR: update.error,
+                            ClickToCall.COMPLETEDON: completed_on}
     if plan is not None:
-        body[_DIALLED] = plan.dial_string
+        body[ClickToCall.DIALLEDNUMBER] = plan.dial_string
     return body

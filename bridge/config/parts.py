@@ -35,6 +35,7 @@ from bridge.console.settings import ConsoleSettings
 from bridge.crm.number_sync import DEFAULT_TABLES, MatchedTable
 from bridge.recordings.fetcher import RecordingPolicy
 from connectors.recordings.sftp import SftpSettings
+from dataverse_schema.names import Contact
 
 _SFTP_SECRETS = ("password", "private_key", "passphrase")
 _POLICY = RecordingPolicy()
@@ -266,7 +267,7 @@ def _matched(row: _MatchingTableRow, where: str, problems: list[str]) -> Matched
         return None
     name_column = row.name_column or (default.name_column if default else schema and schema.primary_name_column)
     owner = None if row.organisation_owned else (row.owner_column or (default.owner_column if default
-                                                                      else "_ownerid_value"))
+                                                                      else Contact.OWNERID_VALUE))
     return MatchedTable(row.name, entity_set, primary_id, columns, name_column or None, owner, row.track_changes)
 
 

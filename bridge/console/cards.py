@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from connectors.dataverse import odata
 from connectors.errors import ConnectorError
+from dataverse_schema import navigation
+from dataverse_schema.names import Account, ActivityPointer, Contact, Incident, Lead, SystemUser
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +42,24 @@ class _Table:
     has_cases: bool
 
 
+_PARENT_ACCOUNT = navigation.customer(Contact.PARENTCUSTOMERID, Account.TABLE)
+_OWNING_USER = "owninguser"  # the owner's navigation property when it is a user (not declared in the model)
+_OWNER_EXPAND = f"{_OWNING_USER}($select={SystemUser.FULLNAME})"
+
 TABLES: dict[str, _Table] = {
-    "contact": _Table(
-        "contacts", "fullname", ("fullname", "jobtitle", "emailaddress1", "telephone1", "mobilephone"),
-        ("parentcustomerid_account($select=name)", "owninguser($select=fullname)"), True,
+    Contact.TABLE: _Table(
+        Contact.SET, Contact.FULLNAME,
+        (Contact.FULLNAME, Contact.JOBTITLE, Contact.EMAILADDRESS1, Contact.TELEPHONE1, Contact.MOBILEPHONE),
+        (f"{_PARENT_ACCOUNT}($select={Account.NAME})", _OWNER_EXPAND), True,
     ),
-    "account": _Table(
-        "accounts", "name", ("name", "telephone1", "emailaddress1", "websiteurl"),
-        ("owninguser($select=fullname)",), True,
+    Account.TABLE: _Table(
+        Account.SET, Account.NAME, (Account.NAME, Account.TELEPHONE1, Account.EMAILADDRESS1, Account.WEBSITEURL),
+        (_OWNER_EXPAND,), True,
     ),
-    "lead": _Table(
-        "leads", "fullname", ("fullname", "companyname", "telephone1", "mobilephone", "emailaddress1"),
-        ("owninguser($select=fullname)",), False,
+    Lead.TABLE: _Table(
+        Lead.SET, Lead.FULLNAME,
+        (Lead.FULLNAME, Lead.COMPANYNAME, Lead.TELEPHONE1, Lead.MOBILEPHONE, Lead.EMAILADDRESS1),
+        (_OWNER_EXPAND,), False,
     ),
 }
 
@@ -68,39 +76,41 @@ def dataverse_card_source(client: _Reader) -> CardSource:
     def read(table: str, record_id: str) -> dict[str, Any]:
         spec = TABLES[table]
         row = client.retrieve(spec.entity_set, record_id, select=list(spec.select), expand=list(spec.expand))
-        company = (row.get("parentcustomerid_account") or {}).get("name") or row.get("companyname") or ""
+        company = (row.get(_PARENT_ACCOUNT) or {}).get(Account.NAME) or row.get(Lead.COMPANYNAME) or ""
         cases: list[dict[str, Any]] = []
         if spec.has_cases:
             cases = [
-                {"title": c.get("title") or "", "number": c.get("ticketnumber") or "", "id": c.get("incidentid")}
+                {"title": c.get(Incident.TITLE) or "", "number": c.get(Incident.TICKETNUMBER) or "",
+                 "id": c.get(Incident.INCIDENTID)}
                 for c in client.query(
-                    "incidents",
-                    select=["title", "ticketnumber", "incidentid"],
-                    filter=odata.and_(odata.eq("_customerid_value", uuid.UUID(record_id)), odata.eq("statecode", 0)),
-                    orderby=["createdon desc"],
+                    Incident.SET,
+                    select=[Incident.TITLE, Incident.TICKETNUMBER, Incident.INCIDENTID],
+                    filter=odata.and_(odata.eq(Incident.CUSTOMERID_VALUE, uuid.UUID(record_id)),
+                                      odata.eq(Incident.STATECODE, 0)),
+                    orderby=[f"{Incident.CREATEDON} desc"],
                     top=20,
                 )
             ]
         activities = [
             {
-                "subject": a.get("subject") or "",
-                "type": a.get("activitytypecode") or "",
-                "created_on": a.get("createdon"),
+                "subject": a.get(ActivityPointer.SUBJECT) or "",
+                "type": a.get(ActivityPointer.ACTIVITYTYPECODE) or "",
+                "created_on": a.get(ActivityPointer.CREATEDON),
             }
             for a in client.query(
-                "activitypointers",
-                select=["subject", "activitytypecode", "createdon"],
-                filter=odata.eq("_regardingobjectid_value", uuid.UUID(record_id)),
-                orderby=["createdon desc"],
+                ActivityPointer.SET,
+                select=[ActivityPointer.SUBJECT, ActivityPointer.ACTIVITYTYPECODE, ActivityPointer.CREATEDON],
+                filter=odata.eq(ActivityPointer.REGARDINGOBJECTID_VALUE, uuid.UUID(record_id)),
+                orderby=[f"{ActivityPointer.CREATEDON} desc"],
                 top=5,
             )
         ]
         return {
             "name": row.get(spec.name) or "",
             "company": company,
-            "job_title": row.get("jobtitle") or "",
-            "email": row.get("emailaddress1") or "",
-            "owner": (row.get("owninguser") or {}).get("fullname") or "",
+            "job_title": row.get(Contact.JOBTITLE) or "",
+            "email": row.get(Contact.EMAILADDRESS1) or "",
+            "owner": (row.get(_OWNING_USER) or {}).get(SystemUser.FULLNAME) or "",
             "open_cases": cases,
             "activities": activities,
         }

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from dataverse_schema.names import Account, Contact, Incident, Lead, SystemUser
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallStatus
 from domain.calls.system_settings import TelephonySystemSettings
@@ -20,7 +21,7 @@ from domain.number_index import Match
 from domain.numbers import normalise
 
 #: The tables a pop-up may link to; anything else the index returns is shown without a link.
-_LINKABLE = frozenset({"contact", "account", "lead", "incident", "opportunity", "systemuser"})
+_LINKABLE = frozenset({Contact.TABLE, Account.TABLE, Lead.TABLE, Incident.TABLE, "opportunity", SystemUser.TABLE})
 
 
 def record_url(org_url: str, table: str, record_id: str) -> str | None:
@@ -34,8 +35,8 @@ def create_contact_url(org_url: str, number: str) -> str | None:
     """The Dynamics address of a new contact form with ``telephone1`` prefilled (CALL-11)."""
     if not org_url or not number:
         return None
-    extra = quote(f"telephone1={number}", safe="")
-    return f"{org_url}/main.aspx?etn=contact&pagetype=entityrecord&extraqs={extra}"
+    extra = quote(f"{Contact.TELEPHONE1}={number}", safe="")
+    return f"{org_url}/main.aspx?etn={Contact.TABLE}&pagetype=entityrecord&extraqs={extra}"
 
 
 def display_number(record: CallRecord, system: TelephonySystemSettings) -> str:

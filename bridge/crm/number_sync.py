@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from connectors.dataverse import DeltaPage
 from connectors.errors import RejectedError
+from dataverse_schema.names import Account, Contact, Lead, SystemUser
 from domain.number_index import NO_MATCH, IndexedTable, Match, NumberIndex, RecordRef
 from domain.numbers import NumberPlan, PhoneNumber
 
@@ -47,22 +48,24 @@ class MatchedTable:
     primary_id: str
     columns: tuple[str, ...]
     name_column: str | None = None
-    owner_column: str | None = "_ownerid_value"
+    owner_column: str | None = Contact.OWNERID_VALUE
     track_changes: bool = True
 
     def select(self) -> list[str]:
-        wanted = [self.primary_id, *self.columns, self.name_column, self.owner_column, "modifiedon"]
+        wanted = [self.primary_id, *self.columns, self.name_column, self.owner_column, Contact.MODIFIEDON]
         return list(dict.fromkeys(c for c in wanted if c))
 
 
 #: Contact types and their phone columns (CALL-01, CALL-04): contacts win ties over accounts, then leads, users.
 DEFAULT_TABLES = (
-    MatchedTable("contact", "contacts", "contactid", ("mobilephone", "telephone1", "telephone2", "telephone3"),
-                 "fullname"),
-    MatchedTable("account", "accounts", "accountid", ("telephone1", "telephone2", "telephone3"), "name"),
-    MatchedTable("lead", "leads", "leadid", ("mobilephone", "telephone1", "telephone2", "telephone3"), "fullname"),
-    MatchedTable("systemuser", "systemusers", "systemuserid", ("mobilephone", "address1_telephone1"), "fullname",
-                 owner_column=None),
+    MatchedTable(Contact.TABLE, Contact.SET, Contact.ID,
+                 (Contact.MOBILEPHONE, Contact.TELEPHONE1, Contact.TELEPHONE2, Contact.TELEPHONE3), Contact.FULLNAME),
+    MatchedTable(Account.TABLE, Account.SET, Account.ID, (Account.TELEPHONE1, Account.TELEPHONE2, Account.TELEPHONE3),
+                 Account.NAME),
+    MatchedTable(Lead.TABLE, Lead.SET, Lead.ID, (Lead.MOBILEPHONE, Lead.TELEPHONE1, Lead.TELEPHONE2, Lead.TELEPHONE3),
+                 Lead.FULLNAME),
+    MatchedTable(SystemUser.TABLE, SystemUser.SET, SystemUser.ID,
+                 (SystemUser.MOBILEPHONE, SystemUser.ADDRESS1_TELEPHONE1), SystemUser.FULLNAME, owner_column=None),
 )
 
 
@@ -185,7 +188,7 @@ class NumberSync:
                 continue
             owner = row.get(table.owner_column) if table.owner_column else None
             index.upsert(table.name, record_id, row, owner_id=owner.lower() if isinstance(owner, str) else None,
-                         modified_on=_when(row.get("modifiedon")))
+                         modified_on=_when(row.get(Contact.MODIFIEDON)))
             name = row.get(table.name_column) if table.name_column else None
             if self.keep_names or not table.track_changes:
                 names[table.name][_id_key(record_id)] = name if isinstance(name, str) else ""

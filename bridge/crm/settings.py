@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, odata
 from dataverse_schema.model import OPTION_VALUE_BASE
+from dataverse_schema.names import Extension, PhoneLine, TelephonySystem
 from domain.calls.system_settings import (
     CallVisibility,
     ExtensionSettings,
@@ -39,18 +40,20 @@ from domain.numbers import NumberPlan
 
 log = logging.getLogger(__name__)
 
-SYSTEMS, LINES, EXTENSIONS = "comms_telephonysystems", "comms_phonelines", "comms_extensions"
+SYSTEMS, LINES, EXTENSIONS = TelephonySystem.SET, PhoneLine.SET, Extension.SET
 SYSTEM_COLUMNS = (
-    "comms_telephonysystemid", "comms_name", "comms_systemkey", "comms_countrycode", "comms_citycode",
-    "comms_linereleaseprefix", "comms_minimumdigits", "comms_hiddenextensions", "comms_autoregisterlines",
-    "comms_autoregisterextensions", "comms_callvisibility", "comms_ivrvariable", "comms_recordingsource",
-    "comms_recordinghost", "comms_recordingport", "comms_recordingpath", "comms_attachrecordings",
-    "comms_notifymissedcalls", "comms_notifywaitingcalls", "comms_language",
+    TelephonySystem.TELEPHONYSYSTEMID, TelephonySystem.NAME, TelephonySystem.SYSTEMKEY,
+    TelephonySystem.COUNTRYCODE, TelephonySystem.CITYCODE, TelephonySystem.LINERELEASEPREFIX,
+    TelephonySystem.MINIMUMDIGITS, TelephonySystem.HIDDENEXTENSIONS, TelephonySystem.AUTOREGISTERLINES,
+    TelephonySystem.AUTOREGISTEREXTENSIONS, TelephonySystem.CALLVISIBILITY, TelephonySystem.IVRVARIABLE,
+    TelephonySystem.RECORDINGSOURCE, TelephonySystem.RECORDINGHOST, TelephonySystem.RECORDINGPORT,
+    TelephonySystem.RECORDINGPATH, TelephonySystem.ATTACHRECORDINGS, TelephonySystem.NOTIFYMISSEDCALLS,
+    TelephonySystem.NOTIFYWAITINGCALLS, TelephonySystem.LANGUAGE,
 )
-LINE_COLUMNS = ("comms_phonelineid", "comms_systemkey", "comms_lineid", "comms_number", "comms_isdefault",
-                "comms_dialprefix")
-EXTENSION_COLUMNS = ("comms_extensionid", "comms_systemkey", "comms_number", "_comms_systemuserid_value",
-                     "comms_channel", "comms_canoriginate")
+LINE_COLUMNS = (PhoneLine.PHONELINEID, PhoneLine.SYSTEMKEY, PhoneLine.LINEID, PhoneLine.NUMBER, PhoneLine.ISDEFAULT,
+                PhoneLine.DIALPREFIX)
+EXTENSION_COLUMNS = (Extension.EXTENSIONID, Extension.SYSTEMKEY, Extension.NUMBER, Extension.SYSTEMUSERID_VALUE,
+                     Extension.CHANNEL, Extension.CANORIGINATE)
 
 
 class SettingsProblem(ValueError):
@@ -113,7 +116,7 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
     Raises :class:`SettingsProblem` when the system row itself is unusable; bad
     line / extension rows are skipped and listed in ``problems``.
     """
-    key = _text(system, "comms_systemkey")
+    key = _text(system, TelephonySystem.SYSTEMKEY)
     if not key:
         raise SettingsProblem("a telephony system row has no system key")
     where = f"telephony system {key!r}"
@@ -122,62 +125,62 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
     parsed_lines = _rows(lines, _line, f"{where}: line", problems)
     parsed_extensions = _rows(extensions, _extension, f"{where}: extension", problems)
     settings = TelephonySystemSettings(
-        key=key, name=_text(system, "comms_name"), record_id=_text(system, "comms_telephonysystemid") or None,
-        plan=plan, hidden_extensions=frozenset(_split_list(_text(system, "comms_hiddenextensions"))),
-        auto_register_lines=_flag(system, "comms_autoregisterlines", True),
-        auto_register_extensions=_flag(system, "comms_autoregisterextensions", True),
-        visibility=_option(system, "comms_callvisibility", CallVisibility, CallVisibility.EVERYONE, where),
-        ivr_variable=_text(system, "comms_ivrvariable"),
+        key=key, name=_text(system, TelephonySystem.NAME), record_id=_text(system, TelephonySystem.TELEPHONYSYSTEMID) or None,
+        plan=plan, hidden_extensions=frozenset(_split_list(_text(system, TelephonySystem.HIDDENEXTENSIONS))),
+        auto_register_lines=_flag(system, TelephonySystem.AUTOREGISTERLINES, True),
+        auto_register_extensions=_flag(system, TelephonySystem.AUTOREGISTEREXTENSIONS, True),
+        visibility=_option(system, TelephonySystem.CALLVISIBILITY, CallVisibility, CallVisibility.EVERYONE, where),
+        ivr_variable=_text(system, TelephonySystem.IVRVARIABLE),
         recording=_recording(system, where),
         extensions={e.number: e for e in parsed_extensions},
         lines={line.line_id: line for line in parsed_lines},
     )
-    language = _text(system, "comms_language").lower() or "en"
-    options = SystemOptions(_flag(system, "comms_notifymissedcalls", True),
-                            _flag(system, "comms_notifywaitingcalls", False),
+    language = _text(system, TelephonySystem.LANGUAGE).lower() or "en"
+    options = SystemOptions(_flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
+                            _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
                             "fa" if language.startswith("fa") else "en")
     return ParsedSystem(settings, options, tuple(problems))
 
 
 def _plan(row: Mapping[str, Any], where: str) -> NumberPlan:
-    country = _text(row, "comms_countrycode").lstrip("+")
+    country = _text(row, TelephonySystem.COUNTRYCODE).lstrip("+")
     if not country.isdigit():
         raise SettingsProblem(f"{where}: country code {country or '(empty)'!r} is not a number, e.g. 98")
-    minimum = row.get("comms_minimumdigits")
+    minimum = row.get(TelephonySystem.MINIMUMDIGITS)
     try:
-        return NumberPlan(country_code=int(country), city_code=_text(row, "comms_citycode"),
-                          line_release_prefix=_text(row, "comms_linereleaseprefix"),
+        return NumberPlan(country_code=int(country), city_code=_text(row, TelephonySystem.CITYCODE),
+                          line_release_prefix=_text(row, TelephonySystem.LINERELEASEPREFIX),
                           min_digits=5 if minimum is None else int(minimum))
     except (TypeError, ValueError) as exc:
         raise SettingsProblem(f"{where}: {exc}") from None
 
 
 def _recording(row: Mapping[str, Any], where: str) -> RecordingSettings:
-    port = row.get("comms_recordingport")
+    port = row.get(TelephonySystem.RECORDINGPORT)
     return RecordingSettings(
-        source=_option(row, "comms_recordingsource", RecordingSource, RecordingSource.NONE, where),
-        host=_text(row, "comms_recordinghost"), port=int(port) if isinstance(port, int) and port > 0 else 22,
-        path=_text(row, "comms_recordingpath"), attach=_flag(row, "comms_attachrecordings", True))
+        source=_option(row, TelephonySystem.RECORDINGSOURCE, RecordingSource, RecordingSource.NONE, where),
+        host=_text(row, TelephonySystem.RECORDINGHOST), port=int(port) if isinstance(port, int) and port > 0 else 22,
+        path=_text(row, TelephonySystem.RECORDINGPATH), attach=_flag(row, TelephonySystem.ATTACHRECORDINGS, True))
 
 
 def _line(row: Mapping[str, Any], where: str) -> LineSettings:
-    line_id = _text(row, "comms_lineid")
+    line_id = _text(row, PhoneLine.LINEID)
     if not line_id:
-        raise SettingsProblem(f"{where} {_text(row, 'comms_phonelineid') or '?'} has no PBX line id")
-    return LineSettings(line_id, record_id=_text(row, "comms_phonelineid") or None,
-                        number=_text(row, "comms_number"), is_default=_flag(row, "comms_isdefault", False),
-                        dial_prefix=_text(row, "comms_dialprefix"))
+        raise SettingsProblem(f"{where} {_text(row, PhoneLine.PHONELINEID) or '?'} has no PBX line id")
+    return LineSettings(line_id, record_id=_text(row, PhoneLine.PHONELINEID) or None,
+                        number=_text(row, PhoneLine.NUMBER), is_default=_flag(row, PhoneLine.ISDEFAULT, False),
+                        dial_prefix=_text(row, PhoneLine.DIALPREFIX))
 
 
 def _extension(row: Mapping[str, Any], where: str) -> ExtensionSettings:
-    number = _text(row, "comms_number")
+    number = _text(row, Extension.NUMBER)
     if not number or not number.replace("*", "").replace("#", "").isdigit():
-        raise SettingsProblem(f"{where} {number or _text(row, 'comms_extensionid') or '?'!r} is not an extension "
+        raise SettingsProblem(f"{where} {number or _text(row, Extension.EXTENSIONID) or '?'!r} is not an extension "
                               "number (digits only)")
-    return ExtensionSettings(number, record_id=_text(row, "comms_extensionid") or None,
-                             user_id=_text(row, "_comms_systemuserid_value").lower() or None,
-                             channel=_text(row, "comms_channel"),
-                             can_originate=_flag(row, "comms_canoriginate", True))
+    return ExtensionSettings(number, record_id=_text(row, Extension.EXTENSIONID) or None,
+                             user_id=_text(row, Extension.SYSTEMUSERID_VALUE).lower() or None,
+                             channel=_text(row, Extension.CHANNEL),
+                             can_originate=_flag(row, Extension.CANORIGINATE, True))
 
 
 def _rows(rows: Iterable[Mapping[str, Any]], parse: Callable[[Mapping[str, Any], str], Any], where: str,
@@ -258,12 +261,12 @@ class CrmSettings:
 
     def refresh_now(self) -> RefreshReport:
         """Read and parse; connector errors propagate and leave the last good settings in place."""
-        keys_filter = odata.in_("comms_systemkey", self.system_keys)
+        keys_filter = odata.in_(TelephonySystem.SYSTEMKEY, self.system_keys)
         systems = list(self.client.query(SYSTEMS, select=SYSTEM_COLUMNS, filter=keys_filter))
         lines = list(self.client.query(LINES, select=LINE_COLUMNS, filter=keys_filter))
         extensions = list(self.client.query(EXTENSIONS, select=EXTENSION_COLUMNS, filter=keys_filter))
         report = RefreshReport(requests=3)
-        by_key = {_text(row, "comms_systemkey"): row for row in systems}
+        by_key = {_text(row, TelephonySystem.SYSTEMKEY): row for row in systems}
         with self._lock:
             for key in self.system_keys:
                 self._refresh_one(key, by_key.get(key), lines, extensions, report)
@@ -279,8 +282,8 @@ class CrmSettings:
             report.problems.append(f"no telephony system row with key {key!r} in {self.environment}")
             return
         try:
-            parsed = parse_settings(row, [r for r in lines if _text(r, "comms_systemkey") == key],
-                                    [r for r in extensions if _text(r, "comms_systemkey") == key])
+            parsed = parse_settings(row, [r for r in lines if _text(r, PhoneLine.SYSTEMKEY) == key],
+                                    [r for r in extensions if _text(r, Extension.SYSTEMKEY) == key])
         except SettingsProblem as exc:
             report.kept.append(key)
             report.problems.append(f"{exc}; the last good settings stay in use")
@@ -299,8 +302,9 @@ class CrmSettings:
             log.info("link status of %s not reported: its CRM row has not been read yet", system_key,
                      extra={"environment": self.environment})
             return False
-        body = {"comms_linkstatus": OPTION_VALUE_BASE + status.value, "comms_linkdetail": detail[:500],
-                "comms_lastseenon": now}
+        body = {TelephonySystem.LINKSTATUS: OPTION_VALUE_BASE + status.value,
+                TelephonySystem.LINKDETAIL: detail[:500],
+                TelephonySystem.LASTSEENON: now}
         written = self.outbox.submit(OutboxItem(self.environment, SYSTEMS, RecordId(settings.record_id), body))
         written.add_done_callback(functools.partial(log_if_not_stored, "a link status", self.environment))
         return True

@@ -26,14 +26,16 @@ from connectors.dataverse import AlternateKey, RecordId
 from connectors.dataverse.refs import bind, deterministic_id
 from connectors.recordings.base import RecordingFile
 from connectors.recordings.naming import mime_type_of
+from dataverse_schema import navigation
+from dataverse_schema.names import Annotation, CallRecording, PhoneCall, TelephonySystem
 from dataverse_schema.telephony import RECORDING_STATUS
 from domain.calls.record import CallRecord
 from domain.calls.system_settings import TelephonySystemSettings
 
-RECORDINGS_SET = "comms_callrecordings"
-NOTES_SET = "annotations"
-PHONECALLS_SET = "phonecalls"
-SYSTEMS_SET = "comms_telephonysystems"
+RECORDINGS_SET = CallRecording.SET
+NOTES_SET = Annotation.SET
+PHONECALLS_SET = PhoneCall.SET
+SYSTEMS_SET = TelephonySystem.SET
 NOT_FOUND_FILE_NAME = "(no file)"
 STATUS_FOUND = RECORDING_STATUS.value_of("Found")
 STATUS_ATTACHED = RECORDING_STATUS.value_of("Attached")
@@ -73,24 +75,24 @@ def items_for(environment: str, record: CallRecord, system: TelephonySystemSetti
 
 def phonecall_key(record: CallRecord) -> AlternateKey:
     """The phone call's alternate key (system key, PBX call id), as the call logger writes it."""
-    return AlternateKey({"comms_systemkey": record.system, "comms_pbxcallid": record.call_id})
+    return AlternateKey({PhoneCall.SYSTEMKEY: record.system, PhoneCall.PBXCALLID: record.call_id})
 
 
 def note_id(record: CallRecord, file_name: str) -> str:
     """The deterministic id of the note holding ``file_name`` of the call (replays update it)."""
-    return deterministic_id("annotation", "call-recording", record.system, record.call_id, file_name)
+    return deterministic_id(Annotation.TABLE, "call-recording", record.system, record.call_id, file_name)
 
 
 def note_item(environment: str, record: CallRecord, system: TelephonySystemSettings, file: RecordingFile,
               content: bytes) -> OutboxItem:
     """The note on the phone call that holds the recording file."""
     body = {
-        "subject": f"Call recording {file.name}"[:500],
-        "notetext": f"Recording of the call, fetched from {system.name or system.key}: {file.path}",
-        "filename": file.name,
-        "mimetype": _mime(file.name),
-        "documentbody": base64.b64encode(content).decode("ascii"),
-        **bind("objectid_phonecall", PHONECALLS_SET, phonecall_key(record)),
+        Annotation.SUBJECT: f"Call recording {file.name}"[:500],
+        Annotation.NOTETEXT: f"Recording of the call, fetched from {system.name or system.key}: {file.path}",
+        Annotation.FILENAME: file.name,
+        Annotation.MIMETYPE: _mime(file.name),
+        Annotation.DOCUMENTBODY: base64.b64encode(content).decode("ascii"),
+        **bind(navigation.note_object(PhoneCall.TABLE), PHONECALLS_SET, phonecall_key(record)),
     }
     return OutboxItem(environment, NOTES_SET, RecordId(note_id(record, file.name)), body)
 
@@ -100,23 +102,24 @@ def recording_item(environment: str, record: CallRecord, system: TelephonySystem
                    size_bytes: int | None = None) -> OutboxItem:
     """The ``comms_callrecording`` row for the call's file (or for its absence when ``file`` is ``None``)."""
     name = file.name if file is not None else NOT_FOUND_FILE_NAME
-    key = AlternateKey({"comms_systemkey": record.system, "comms_pbxcallid": record.call_id, "comms_filename": name})
+    key = AlternateKey({CallRecording.SYSTEMKEY: record.system, CallRecording.PBXCALLID: record.call_id,
+                        CallRecording.FILENAME: name})
     body: dict[str, Any] = {
-        "comms_name": name,
-        "comms_status": status,
-        "comms_error": error,
-        "comms_recordedon": record.answered_at or record.started_at,
-        **bind("comms_phonecallid", PHONECALLS_SET, phonecall_key(record)),
+        CallRecording.NAME: name,
+        CallRecording.STATUS: status,
+        CallRecording.ERROR: error,
+        CallRecording.RECORDEDON: record.answered_at or record.started_at,
+        **bind(CallRecording.PHONECALLID_NAV, PHONECALLS_SET, phonecall_key(record)),
     }
     if system.record_id:
-        body.update(bind("comms_telephonysystemid", SYSTEMS_SET, system.record_id))
+        body.update(bind(CallRecording.TELEPHONYSYSTEMID_NAV, SYSTEMS_SET, system.record_id))
     if record.talk_seconds is not None:
-        body["comms_durationseconds"] = record.talk_seconds
+        body[CallRecording.DURATIONSECONDS] = record.talk_seconds
     if file is not None:
-        body.update({"comms_sourcepath": file.path[:1000], "comms_mimetype": _mime(file.name),
-                     "comms_sizebytes": size_bytes if size_bytes is not None else file.size_bytes})
+        body.update({CallRecording.SOURCEPATH: file.path[:1000], CallRecording.MIMETYPE: _mime(file.name),
+                     CallRecording.SIZEBYTES: size_bytes if size_bytes is not None else file.size_bytes})
     if note_id is not None:
-        body["comms_noteid"] = note_id
+        body[CallRecording.NOTEID] = note_id
     return OutboxItem(environment, RECORDINGS_SET, key, body)
 
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import dataverse_schema
-from dataverse_schema import telephony as names
+from dataverse_schema import navigation, telephony
 from dataverse_schema.model import option_value
+from dataverse_schema.names import ActivityParty, Extension, PhoneCall, PhoneLine, SystemUser, TelephonySystem
 from domain.calls.activity import CallResult, MatchResult, PhoneCallActivity
 from domain.calls.record import CallRecord
 
@@ -25,7 +26,7 @@ PARTY_ADDRESS_MAX = 320
 
 def phone_call_key(record: CallRecord) -> dict[str, str]:
     """The alternate-key columns and values the activity is upserted by (DESIGN principle 2)."""
-    return dict(zip(names.PHONECALL_KEY_COLUMNS, (record.system, record.call_id), strict=True))
+    return dict(zip(telephony.PHONECALL_KEY_COLUMNS, (record.system, record.call_id), strict=True))
 
 
 def phone_call_body(
@@ -44,45 +45,45 @@ def phone_call_body(
     a call's first upsert.
     """
     body: dict[str, Any] = {
-        "subject": activity.subject,
-        "directioncode": activity.is_outgoing,
-        "phonenumber": activity.number,
-        "comms_rawnumber": activity.raw_number,
-        "comms_linenumber": activity.line,
-        "comms_extensionnumber": activity.extension,
-        "comms_answered": activity.answered,
-        "comms_matchresult": _choice(activity.match_result),
-        "comms_ringseconds": activity.ring_seconds,
-        "comms_talkseconds": activity.talk_seconds,
-        "comms_queue": activity.queue,
-        "comms_ivrdata": activity.ivr_data,
-        "scheduledstart": activity.started_at,
-        "actualstart": activity.answered_at or activity.started_at,
+        PhoneCall.SUBJECT: activity.subject,
+        PhoneCall.DIRECTIONCODE: activity.is_outgoing,
+        PhoneCall.PHONENUMBER: activity.number,
+        PhoneCall.RAWNUMBER: activity.raw_number,
+        PhoneCall.LINENUMBER: activity.line,
+        PhoneCall.EXTENSIONNUMBER: activity.extension,
+        PhoneCall.ANSWERED: activity.answered,
+        PhoneCall.MATCHRESULT: _choice(activity.match_result),
+        PhoneCall.RINGSECONDS: activity.ring_seconds,
+        PhoneCall.TALKSECONDS: activity.talk_seconds,
+        PhoneCall.QUEUE: activity.queue,
+        PhoneCall.IVRDATA: activity.ivr_data,
+        PhoneCall.SCHEDULEDSTART: activity.started_at,
+        PhoneCall.ACTUALSTART: activity.answered_at or activity.started_at,
     }
     if activity.answered_at is not None:
-        body["comms_answeredon"] = activity.answered_at
+        body[PhoneCall.ANSWEREDON] = activity.answered_at
     parties = _parties(activity, entity_sets or {})
     if parties:
-        body[names.PHONECALL_PARTIES] = parties
+        body[telephony.PHONECALL_PARTIES] = parties
     body.update(_binds(activity, entity_sets or {}))
     if include_description and activity.also_matched:
-        body["description"] = _description(activity)
+        body[PhoneCall.DESCRIPTION] = _description(activity)
     if activity.is_completed:
         body.update(_completion(activity))
     return body
 
 
 def _completion(activity: PhoneCallActivity) -> dict[str, Any]:
-    status = names.PHONECALL_STATUS_MADE if activity.is_outgoing else names.PHONECALL_STATUS_RECEIVED
+    status = telephony.PHONECALL_STATUS_MADE if activity.is_outgoing else telephony.PHONECALL_STATUS_RECEIVED
     completion: dict[str, Any] = {
-        "actualend": activity.ended_at,
-        "scheduledend": activity.ended_at,
-        "actualdurationminutes": activity.duration_minutes,
-        "statecode": names.PHONECALL_STATE_COMPLETED,
-        "statuscode": status,
+        PhoneCall.ACTUALEND: activity.ended_at,
+        PhoneCall.SCHEDULEDEND: activity.ended_at,
+        PhoneCall.ACTUALDURATIONMINUTES: activity.duration_minutes,
+        PhoneCall.STATECODE: telephony.PHONECALL_STATE_COMPLETED,
+        PhoneCall.STATUSCODE: status,
     }
     if activity.result is not None:
-        completion["comms_callresult"] = _choice(activity.result)
+        completion[PhoneCall.CALLRESULT] = _choice(activity.result)
     return completion
 
 
@@ -92,31 +93,31 @@ def _parties(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> lis
     sender, recipient = (internal, external) if activity.is_outgoing else (external, internal)
     parties = []
     if sender is not None:
-        parties.append({**sender, "participationtypemask": names.PARTY_SENDER})
+        parties.append({**sender, ActivityParty.PARTICIPATIONTYPEMASK: telephony.PARTY_SENDER})
     if recipient is not None:
-        parties.append({**recipient, "participationtypemask": names.PARTY_TO_RECIPIENT})
+        parties.append({**recipient, ActivityParty.PARTICIPATIONTYPEMASK: telephony.PARTY_TO_RECIPIENT})
     return parties
 
 
 def _external_party(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> dict[str, Any] | None:
     matched = activity.matched
-    if matched is not None and matched.ref.table in names.PHONECALL_PARTY_TABLES:
+    if matched is not None and matched.ref.table in telephony.PHONECALL_PARTY_TABLES:
         entity_set = _entity_set(matched.ref.table, entity_sets)
         if entity_set is not None:
-            party = {f"partyid_{matched.ref.table}@odata.bind": f"/{entity_set}({matched.ref.record_id})"}
+            party = {f"{navigation.party(matched.ref.table)}@odata.bind": f"/{entity_set}({matched.ref.record_id})"}
             if activity.number:
-                party["addressused"] = activity.number[:PARTY_ADDRESS_MAX]
+                party[ActivityParty.ADDRESSUSED] = activity.number[:PARTY_ADDRESS_MAX]
             return party
     if activity.number:
         # An unknown caller is kept by number alone, so an agent can convert the call later (CALL-11).
-        return {"addressused": activity.number[:PARTY_ADDRESS_MAX]}
+        return {ActivityParty.ADDRESSUSED: activity.number[:PARTY_ADDRESS_MAX]}
     return None
 
 
 def _user_party(user_id: str | None) -> dict[str, Any] | None:
     if not user_id:
         return None
-    return {"partyid_systemuser@odata.bind": f"/{_entity_set('systemuser', {})}({user_id})"}
+    return {f"{navigation.party(SystemUser.TABLE)}@odata.bind": f"/{SystemUser.SET}({user_id})"}
 
 
 def _binds(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> dict[str, str]:
@@ -125,17 +126,17 @@ def _binds(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> dict[
     if matched is not None:
         entity_set = _entity_set(matched.ref.table, entity_sets)
         if entity_set is not None:
-            binds[f"regardingobjectid_{matched.ref.table}_phonecall@odata.bind"] = (
+            binds[f"{navigation.regarding(matched.ref.table, PhoneCall.TABLE)}@odata.bind"] = (
                 f"/{entity_set}({matched.ref.record_id})")
     if activity.user_id:
-        binds["ownerid@odata.bind"] = f"/{_entity_set('systemuser', {})}({activity.user_id})"
-    for lookup, table, record_id in (
-        ("comms_telephonysystemid", "comms_telephonysystem", activity.system_record_id),
-        ("comms_phonelineid", "comms_phoneline", activity.line_record_id),
-        ("comms_extensionid", "comms_extension", activity.extension_record_id),
+        binds[f"{navigation.OWNER}@odata.bind"] = f"/{SystemUser.SET}({activity.user_id})"
+    for lookup, entity_set, record_id in (
+        (PhoneCall.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, activity.system_record_id),
+        (PhoneCall.PHONELINEID_NAV, PhoneLine.SET, activity.line_record_id),
+        (PhoneCall.EXTENSIONID_NAV, Extension.SET, activity.extension_record_id),
     ):
         if record_id:
-            binds[f"{lookup}@odata.bind"] = f"/{_entity_set(table, {})}({record_id})"
+            binds[f"{lookup}@odata.bind"] = f"/{entity_set}({record_id})"
     return binds
 
 
