@@ -153,7 +153,6 @@ class Bridge:
         tasks: list[asyncio.Task] = []
         try:
             self.recovery.restore(self._clock())
-            await self._refresh_settings()
             self.health = HealthServer(self.config.bridge.health_address, self.snapshot)
             await self.health.start()
             for drainer in self.drainers.values():
@@ -161,7 +160,7 @@ class Bridge:
             worker_tasks = [_supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
             tasks = [_supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
                      _supervised("settings", self._every(self.config.bridge.settings_refresh_s,
-                                                         self._refresh_settings)),
+                                                         self._refresh_settings, at_once=True)),
                      *(_supervised(name, factory()) for name, factory in self._services)]
             log.info("bridge running: %d system(s), %d environment(s)", len(self.workers), len(self.drainers),
                      extra={"operation": "start"})
@@ -214,7 +213,10 @@ class Bridge:
             return self.outbox.depth()
         return 0
 
-    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]]) -> None:
+    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *,
+                     at_once: bool = False) -> None:
+        if at_once:  # in the background: the links and health never wait on a slow or silent CRM
+            await action()
         while True:
             await asyncio.sleep(interval_s)
             await action()
