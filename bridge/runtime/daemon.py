@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 
 from bridge.calls.listeners import CallListener
 from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
+from bridge.calls.pairing import PairingFile, pairing_path
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
@@ -80,7 +81,8 @@ class Bridge:
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():
             self.connectors[key] = connector_factory(system)
-            self.workers[key] = SystemWorker(system, self.connectors[key], self.pipeline)
+            self.workers[key] = SystemWorker(system, self.connectors[key], self.pipeline,
+                                             pairing=PairingFile(pairing_path(config.bridge.outbox, key)))
         self.drainers: dict[str, DrainerThread] = {
             name: outbox_drainer(self.outbox, name, env, client_factory(name, env) if client_factory else None)
             for name, env in config.environments.items()}
