@@ -92,6 +92,7 @@ class Bridge:
         self._stop_requested = asyncio.Event()
         self._started_at = time.monotonic()
         self._is_stopping = False
+        self._telnet_resyncs_seen: dict[str, int] = {}
 
     # -- what plug-ins use ------------------------------------------------------------------
 
@@ -231,6 +232,8 @@ class Bridge:
         if ended:
             log.info("%d call(s) ended by the sweep (hang-up never came)", ended)
         self.open_calls.mark_alive(now)
+        warn_telnet_resyncs({key: getattr(c, "telnet_resyncs", 0) for key, c in self.connectors.items()},
+                            self._telnet_resyncs_seen)
 
     def _lists_calls(self, system_key: str) -> bool:
         """Whether the system's connector reports the calls under way at login (AMI's CoreShowChannels)."""
@@ -256,7 +259,9 @@ class Bridge:
         """What ``/healthz`` and ``/metrics`` report."""
         systems = tuple(
             SystemHealth(key, worker.system.kind, worker.state.value, self.pipeline.events[key],
-                         self.pipeline.updates[key], worker.restarts)
+                         self.pipeline.updates[key], worker.restarts,
+                         getattr(worker.connector, "unclassified_calls", 0),
+                         getattr(worker.connector, "telnet_resyncs", 0))
             for key, worker in self.workers.items())
         environments = []
         for name, drainer in self.drainers.items():
@@ -269,6 +274,17 @@ class Bridge:
 
     def _outbox_figures(self, environment: str) -> tuple[int, float]:
         return self.outbox.depth(environment), self.outbox.oldest_age_s(environment)
+
+
+def warn_telnet_resyncs(counts: dict[str, int], seen: dict[str, int]) -> None:
+    """One WARNING per system whose SMDR link gave up on telnet negotiations since the last look."""
+    for key, count in counts.items():
+        new = count - seen.get(key, 0)
+        seen[key] = count
+        if new > 0:
+            log.warning("the SMDR link gave up on %d telnet negotiation(s) (%d so far); the lines around them "
+                        "may be damaged: check the console's telnet settings", new, count,
+                        extra={"system": key, "operation": "telnet"})
 
 
 def _supervised(name: str, coroutine: Awaitable[None]) -> asyncio.Task:

@@ -40,6 +40,8 @@ class SystemHealth:
     events: int = 0
     call_updates: int = 0
     restarts: int = 0
+    unclassified_calls: int = 0
+    telnet_resyncs: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,13 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     updates = Metric("commsuite_bridge_call_updates_total", "counter", "Call record changes per telephony system.")
     restarts = Metric("commsuite_bridge_connector_restarts_total", "counter",
                       "Connectors restarted after an unexpected error.")
+    unclassified = Metric("commsuite_bridge_unclassified_calls_total", "counter",
+                          "Calls the channel rules could not classify (kept out of the CRM unless marked).")
+    resyncs = Metric("commsuite_bridge_smdr_telnet_resyncs_total", "counter",
+                     "Telnet negotiations the SMDR link gave up on (lines around them may be damaged).")
     for s in snapshot.systems:
+        unclassified.add(s.unclassified_calls, system=s.key)
+        resyncs.add(s.telnet_resyncs, system=s.key)
         for state in states:
             link.add(1 if s.state == state else 0, system=s.key, kind=s.kind, state=state)
         events.add(s.events, system=s.key)
@@ -115,7 +123,7 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
         Metric("commsuite_bridge_uptime_seconds", "gauge", "Seconds since the bridge started.").add(
             round(snapshot.uptime_s, 3)),
         Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
-        link, events, updates, restarts, *env_metrics.values(), errors,
+        link, events, updates, restarts, unclassified, resyncs, *env_metrics.values(), errors,
     ])
 
 
