@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -127,6 +128,13 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     ])
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 class _BadRequest(Exception):
     def __init__(self, status: int, allow: bool = False):
         self.status, self.allow = status, allow
@@ -147,6 +155,11 @@ class HealthServer:
                                                   limit=MAX_LINE_BYTES)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("health endpoint on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
+        if not _is_loopback(self.address.host):
+            log.warning("the health endpoint listens on %s, open to every network that reaches this host "
+                        "(it has no sign-in); set [bridge] health_listen = \"127.0.0.1:%s\" unless a monitor "
+                        "elsewhere needs it, and firewall the port", self.address.host, self.port,
+                        extra={"operation": "listen"})
 
     async def stop(self) -> None:
         if self._server is not None:
