@@ -28,9 +28,11 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bridge.calls.listeners import CallListener
 from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 ConnectorFactory = Callable[[SystemConfig], PbxConnector]
 ClientFactory = Callable[[str, EnvironmentConfig], DataverseClient]
 ShutdownHook = Callable[[], Awaitable[None] | None]
+_State = TypeVar("_State")
 
 
 class Bridge:
@@ -68,13 +71,14 @@ class Bridge:
                  restart_grace: timedelta = DEFAULT_GRACE):
         self.config = config
         self._clock = clock
-        self.outbox = Outbox(config.bridge.outbox)
+        self.outbox = _open_state(lambda: Outbox(config.bridge.outbox), config.bridge.outbox)
         self.outbox.on_commit(self._wake_drainers)
         self.fallback_settings = StaticSettings(config.systems.values())
         self.settings: SettingsSource = self.fallback_settings
         self.tracker = CallTracker(hidden_extensions={k: s.hidden_extensions for k, s in config.systems.items()})
         self.pipeline = CallPipeline(self.tracker, lambda: self.settings, fallback=self.fallback_settings)
-        self.open_calls = OpenCallStore(open_calls_path(config.bridge.outbox))
+        self.open_calls = _open_state(lambda: OpenCallStore(open_calls_path(config.bridge.outbox)),
+                                      open_calls_path(config.bridge.outbox))
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
         self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
@@ -274,6 +278,16 @@ class Bridge:
 
     def _outbox_figures(self, environment: str) -> tuple[int, float]:
         return self.outbox.depth(environment), self.outbox.oldest_age_s(environment)
+
+
+def _open_state(opener: Callable[[], _State], path: object) -> _State:
+    """Open one of the bridge's state files; a location it cannot write is an ``OSError`` in plain words."""
+    try:
+        return opener()
+    except sqlite3.Error as exc:
+        raise OSError(f"{path} cannot be opened for writing ({exc}); the bridge keeps its outbox and call state "
+                      f"there: give its service account write access to that folder, or set [bridge] outbox "
+                      f"to a writable place") from exc
 
 
 def warn_telnet_resyncs(counts: dict[str, int], seen: dict[str, int]) -> None:
