@@ -53,7 +53,7 @@ def _use_context_formatter() -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bridge.runtime.daemon import Bridge
-    from bridge.runtime.service import FactoryError
+    from bridge.runtime.service import FactoryError, run_service
     from bridge.runtime.workers import ConnectorUnavailableError
 
     _use_context_formatter()
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         log.error("the bridge cannot start: %s", exc)
         return 2
     try:
-        asyncio.run(bridge.run())
+        run_service(bridge.run())
     except OSError as exc:  # e.g. the health port is taken
         log.error("the bridge stopped: %s", exc)
         return 1

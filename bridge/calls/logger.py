@@ -35,6 +35,7 @@ from domain.calls.activity import external_number, phone_call_activity, skip_rea
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallUpdate
 from domain.calls.system_settings import TelephonySystemSettings
+from domain.calls.unclassified import UnclassifiedPolicy, unclassified_skip_reason
 from domain.number_index import Match, RecordRef
 from domain.numbers import PhoneNumber
 
@@ -99,6 +100,7 @@ class LoggerStats:
     queued: int = 0
     skipped: int = 0
     failed: int = 0
+    unclassified: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -109,12 +111,14 @@ class CallLogger:
     feeds; ``crms`` maps an environment name to its :class:`CrmEnvironment`.
     ``logged_before_restart(system, call_id)`` names the calls the bridge's
     earlier life already wrote (restored from the open-call file), whose
-    description is not written again.
+    description is not written again. ``unclassified`` maps a system key to what
+    to do with calls its channel rules could not classify (default: keep them out).
     """
 
     def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
                  crms: Mapping[str, CrmEnvironment], *,
-                 logged_before_restart: Callable[[str, str], bool] = lambda system, call_id: False) -> None:
+                 logged_before_restart: Callable[[str, str], bool] = lambda system, call_id: False,
+                 unclassified: Mapping[str, UnclassifiedPolicy] | None = None) -> None:
         unknown = {env for envs in environments.values() for env in envs} - set(crms)
         if unknown:
             raise ValueError(f"no CRM environment configured for {sorted(unknown)}")
@@ -124,10 +128,13 @@ class CallLogger:
         self.stats = LoggerStats()
         self._described: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._logged_before_restart = logged_before_restart
+        self._unclassified = dict(unclassified or {})
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         if not self.matters(update):
             return
+        if update.record.is_unclassified and CallChange.ENDED in update.changes:
+            self.stats.unclassified += 1
         for environment in self.environments.get(update.record.system, ()):
             try:
                 self.log_call(update.record, system, self.crms[environment])
@@ -150,7 +157,8 @@ class CallLogger:
     def log_call(self, record: CallRecord, system: TelephonySystemSettings, crm: CrmEnvironment) -> bool:
         """Queue the activity of ``record`` for ``crm``; ``False`` when the call is never logged."""
         settings = crm.system(system)
-        reason = skip_reason(record, settings)
+        policy = self._unclassified.get(record.system, UnclassifiedPolicy.SKIP)
+        reason = skip_reason(record, settings) or unclassified_skip_reason(record, policy)
         if reason is not None:
             self.stats.skipped += 1
             self.stats.skip_reasons[reason] = self.stats.skip_reasons.get(reason, 0) + 1

@@ -43,6 +43,7 @@ from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.outbox.drainer import MAX_BATCH_SIZE
 from connectors.dataverse import DataverseSettings
 from connectors.settings import Secret
+from domain.calls.unclassified import UnclassifiedPolicy
 from domain.numbers import NumberPlan
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -76,6 +77,7 @@ class _SystemTable(BaseModel):
     username: str | None = Field(default=None, min_length=1)
     password: Secret | None = None
     hidden_extensions: tuple[str, ...] = ()
+    unclassified: UnclassifiedPolicy = UnclassifiedPolicy.SKIP
     plan: _PlanTable = _PlanTable()
     ami: dict[str, Any] = {}
     serial: dict[str, Any] | None = None
@@ -233,7 +235,8 @@ def _build_system(key: str, table: _SystemTable, where: str, problems: list[str]
     if len(problems) > before or plan is None or options is None:
         return None
     return SystemConfig(key=key, kind=table.kind, environments=table.environments, name=table.name or key,
-                        plan=plan, hidden_extensions=frozenset(table.hidden_extensions), **options)
+                        plan=plan, hidden_extensions=frozenset(table.hidden_extensions),
+                        unclassified=table.unclassified, **options)
 
 
 def _plan(table: _SystemTable, where: str, problems: list[str]) -> NumberPlan | None:

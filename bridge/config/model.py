@@ -25,6 +25,7 @@ from connectors.pbx.smdr.profile import SmdrProfile
 from connectors.pbx.smdr.tcp import SmdrTcpSettings
 from connectors.pbx.transport.serial_link import SerialSettings
 from connectors.recordings.sftp import SftpSettings
+from domain.calls.unclassified import UnclassifiedPolicy
 from domain.numbers import NumberPlan
 
 KINDS = ("ami", "smdr-serial", "smdr-tcp", "callerid-serial")
@@ -171,6 +172,8 @@ class SystemConfig:
     recording_policy: RecordingPolicy = field(default_factory=RecordingPolicy)
     raw_journal: Path | None = None
     raw_journal_days: float = DEFAULT_RAW_JOURNAL_DAYS
+    #: Calls the channel rules could not classify: kept out (SKIP) or written marked (MARK); issue 11.
+    unclassified: UnclassifiedPolicy = UnclassifiedPolicy.SKIP
 
 
 @dataclass(frozen=True)

@@ -13,4 +13,5 @@ def from_bridge(bridge: Any) -> CallLogger:
     context = crm_context(bridge)
     recovery = getattr(bridge, "recovery", None)
     return CallLogger(bridge.outbox, context.environments, context.crms,
-                      logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False)
+                      logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False,
+                      unclassified={key: system.unclassified for key, system in bridge.config.systems.items()})

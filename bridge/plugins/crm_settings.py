@@ -8,17 +8,25 @@ the hidden extensions the CRM names are handed to the call tracker, so a
 change made in the CRM applies from the next call on. An environment that
 cannot be read keeps its last good settings; until a system's row was read
 once, the file's settings are used.
+
+It also runs the :class:`~bridge.crm.link_report.LinkReporter`: each link's
+status and last-seen time go onto the system row in every environment the
+system writes to (issue 11, point 1.3).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
-from bridge.crm.settings import SystemOptions
+from bridge.crm.link_report import DEFAULT_SETTLE, LinkReporter
+from bridge.crm.settings import CrmSettings, LinkStatus, SystemOptions
 from bridge.plugins.crm import CrmContext, crm_context
 from bridge.runtime.raw_journal import close_shared_journal
+from connectors.pbx.base import ConnectionState, utc_now
 from domain.calls.system_settings import TelephonySystemSettings
 from domain.calls.tracker import CallTracker
 
@@ -59,8 +67,35 @@ class CrmSettingsSource:
             raise failed[0][1]
 
 
+#: How often the link reporter looks at the links (seconds).
+LINK_LOOK_S = 1.0
+
+
+def link_reporter(states: Callable[[], Mapping[str, ConnectionState]], environments: Mapping[str, tuple[str, ...]],
+                  settings: Mapping[str, CrmSettings], *, settle: timedelta = DEFAULT_SETTLE) -> LinkReporter:
+    """A reporter writing each system's status to its row in every environment it writes to."""
+
+    def report(key: str, status: LinkStatus, detail: str, now: Any) -> bool:
+        rows = [settings[env] for env in environments.get(key, ()) if env in settings]
+        return all([row.report_link(key, status, detail, now) for row in rows])
+
+    return LinkReporter(states, report, settle=settle)
+
+
+async def watch_links(links: LinkReporter, clock: Callable[[], Any] = utc_now) -> None:
+    """Look at the links every :data:`LINK_LOOK_S` until cancelled."""
+    while True:
+        links.observe(clock())
+        await asyncio.sleep(LINK_LOOK_S)
+
+
 def from_bridge(bridge: Any) -> CrmSettingsSource:
-    """The default ``settings_source``; also closes the raw-frame journal at stop."""
+    """The default ``settings_source``; also reports each link's status and closes the raw-frame journal at stop."""
     journal = bridge.config.bridge.raw_journal_path
     bridge.on_shutdown(lambda: close_shared_journal(journal), "raw journal")
-    return CrmSettingsSource(crm_context(bridge), bridge.tracker)
+    context = crm_context(bridge)
+    workers = getattr(bridge, "workers", {})
+    links = link_reporter(lambda: {key: worker.state for key, worker in workers.items()},
+                          context.environments, context.settings)
+    bridge.add_task("link-status", lambda: watch_links(links))
+    return CrmSettingsSource(context, bridge.tracker)

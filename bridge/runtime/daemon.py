@@ -28,12 +28,15 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bridge.calls.listeners import CallListener
 from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
+from bridge.calls.pairing import PairingFile, pairing_path
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
@@ -51,6 +54,7 @@ log = logging.getLogger(__name__)
 ConnectorFactory = Callable[[SystemConfig], PbxConnector]
 ClientFactory = Callable[[str, EnvironmentConfig], DataverseClient]
 ShutdownHook = Callable[[], Awaitable[None] | None]
+_State = TypeVar("_State")
 
 
 class Bridge:
@@ -67,20 +71,22 @@ class Bridge:
                  restart_grace: timedelta = DEFAULT_GRACE):
         self.config = config
         self._clock = clock
-        self.outbox = Outbox(config.bridge.outbox)
+        self.outbox = _open_state(lambda: Outbox(config.bridge.outbox), config.bridge.outbox)
         self.outbox.on_commit(self._wake_drainers)
         self.fallback_settings = StaticSettings(config.systems.values())
         self.settings: SettingsSource = self.fallback_settings
         self.tracker = CallTracker(hidden_extensions={k: s.hidden_extensions for k, s in config.systems.items()})
         self.pipeline = CallPipeline(self.tracker, lambda: self.settings, fallback=self.fallback_settings)
-        self.open_calls = OpenCallStore(open_calls_path(config.bridge.outbox))
+        self.open_calls = _open_state(lambda: OpenCallStore(open_calls_path(config.bridge.outbox)),
+                                      open_calls_path(config.bridge.outbox))
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
         self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():
             self.connectors[key] = connector_factory(system)
-            self.workers[key] = SystemWorker(system, self.connectors[key], self.pipeline)
+            self.workers[key] = SystemWorker(system, self.connectors[key], self.pipeline,
+                                             pairing=PairingFile(pairing_path(config.bridge.outbox, key)))
         self.drainers: dict[str, DrainerThread] = {
             name: outbox_drainer(self.outbox, name, env, client_factory(name, env) if client_factory else None)
             for name, env in config.environments.items()}
@@ -90,6 +96,7 @@ class Bridge:
         self._stop_requested = asyncio.Event()
         self._started_at = time.monotonic()
         self._is_stopping = False
+        self._telnet_resyncs_seen: dict[str, int] = {}
 
     # -- what plug-ins use ------------------------------------------------------------------
 
@@ -153,7 +160,6 @@ class Bridge:
         tasks: list[asyncio.Task] = []
         try:
             self.recovery.restore(self._clock())
-            await self._refresh_settings()
             self.health = HealthServer(self.config.bridge.health_address, self.snapshot)
             await self.health.start()
             for drainer in self.drainers.values():
@@ -161,7 +167,7 @@ class Bridge:
             worker_tasks = [_supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
             tasks = [_supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
                      _supervised("settings", self._every(self.config.bridge.settings_refresh_s,
-                                                         self._refresh_settings)),
+                                                         self._refresh_settings, at_once=True)),
                      *(_supervised(name, factory()) for name, factory in self._services)]
             log.info("bridge running: %d system(s), %d environment(s)", len(self.workers), len(self.drainers),
                      extra={"operation": "start"})
@@ -214,7 +220,10 @@ class Bridge:
             return self.outbox.depth()
         return 0
 
-    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]]) -> None:
+    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *,
+                     at_once: bool = False) -> None:
+        if at_once:  # in the background: the links and health never wait on a slow or silent CRM
+            await action()
         while True:
             await asyncio.sleep(interval_s)
             await action()
@@ -227,6 +236,8 @@ class Bridge:
         if ended:
             log.info("%d call(s) ended by the sweep (hang-up never came)", ended)
         self.open_calls.mark_alive(now)
+        warn_telnet_resyncs({key: getattr(c, "telnet_resyncs", 0) for key, c in self.connectors.items()},
+                            self._telnet_resyncs_seen)
 
     def _lists_calls(self, system_key: str) -> bool:
         """Whether the system's connector reports the calls under way at login (AMI's CoreShowChannels)."""
@@ -252,7 +263,9 @@ class Bridge:
         """What ``/healthz`` and ``/metrics`` report."""
         systems = tuple(
             SystemHealth(key, worker.system.kind, worker.state.value, self.pipeline.events[key],
-                         self.pipeline.updates[key], worker.restarts)
+                         self.pipeline.updates[key], worker.restarts,
+                         getattr(worker.connector, "unclassified_calls", 0),
+                         getattr(worker.connector, "telnet_resyncs", 0))
             for key, worker in self.workers.items())
         environments = []
         for name, drainer in self.drainers.items():
@@ -265,6 +278,27 @@ class Bridge:
 
     def _outbox_figures(self, environment: str) -> tuple[int, float]:
         return self.outbox.depth(environment), self.outbox.oldest_age_s(environment)
+
+
+def _open_state(opener: Callable[[], _State], path: object) -> _State:
+    """Open one of the bridge's state files; a location it cannot write is an ``OSError`` in plain words."""
+    try:
+        return opener()
+    except sqlite3.Error as exc:
+        raise OSError(f"{path} cannot be opened for writing ({exc}); the bridge keeps its outbox and call state "
+                      f"there: give its service account write access to that folder, or set [bridge] outbox "
+                      f"to a writable place") from exc
+
+
+def warn_telnet_resyncs(counts: dict[str, int], seen: dict[str, int]) -> None:
+    """One WARNING per system whose SMDR link gave up on telnet negotiations since the last look."""
+    for key, count in counts.items():
+        new = count - seen.get(key, 0)
+        seen[key] = count
+        if new > 0:
+            log.warning("the SMDR link gave up on %d telnet negotiation(s) (%d so far); the lines around them "
+                        "may be damaged: check the console's telnet settings", new, count,
+                        extra={"system": key, "operation": "telnet"})
 
 
 def _supervised(name: str, coroutine: Awaitable[None]) -> asyncio.Task:

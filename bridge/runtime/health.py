@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -40,6 +41,8 @@ class SystemHealth:
     events: int = 0
     call_updates: int = 0
     restarts: int = 0
+    unclassified_calls: int = 0
+    telnet_resyncs: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,13 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     updates = Metric("commsuite_bridge_call_updates_total", "counter", "Call record changes per telephony system.")
     restarts = Metric("commsuite_bridge_connector_restarts_total", "counter",
                       "Connectors restarted after an unexpected error.")
+    unclassified = Metric("commsuite_bridge_unclassified_calls_total", "counter",
+                          "Calls the channel rules could not classify (kept out of the CRM unless marked).")
+    resyncs = Metric("commsuite_bridge_smdr_telnet_resyncs_total", "counter",
+                     "Telnet negotiations the SMDR link gave up on (lines around them may be damaged).")
     for s in snapshot.systems:
+        unclassified.add(s.unclassified_calls, system=s.key)
+        resyncs.add(s.telnet_resyncs, system=s.key)
         for state in states:
             link.add(1 if s.state == state else 0, system=s.key, kind=s.kind, state=state)
         events.add(s.events, system=s.key)
@@ -115,8 +124,15 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
         Metric("commsuite_bridge_uptime_seconds", "gauge", "Seconds since the bridge started.").add(
             round(snapshot.uptime_s, 3)),
         Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
-        link, events, updates, restarts, *env_metrics.values(), errors,
+        link, events, updates, restarts, unclassified, resyncs, *env_metrics.values(), errors,
     ])
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 class _BadRequest(Exception):
@@ -139,6 +155,11 @@ class HealthServer:
                                                   limit=MAX_LINE_BYTES)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("health endpoint on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
+        if not _is_loopback(self.address.host):
+            log.warning("the health endpoint listens on %s, open to every network that reaches this host "
+                        "(it has no sign-in); set [bridge] health_listen = \"127.0.0.1:%s\" unless a monitor "
+                        "elsewhere needs it, and firewall the port", self.address.host, self.port,
+                        extra={"operation": "listen"})
 
     async def stop(self) -> None:
         if self._server is not None:

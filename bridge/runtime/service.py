@@ -6,6 +6,9 @@
 * :func:`notify_systemd`: ``READY=1`` / ``STOPPING=1`` for ``Type=notify``
   units, sent only when systemd gave a ``NOTIFY_SOCKET``.
 * :func:`load_factory`: ``"package.module:factory"`` → the callable.
+* :func:`run_service`: run the daemon's coroutine and leave at once once it
+  stopped cleanly, even when a Dataverse request is still waiting in a thread
+  (a CRM that accepts and never answers must not hold a service stop).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Callable, Mapping
+import sys
+import threading
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -91,3 +96,29 @@ def notify_systemd(state: str, environ: Mapping[str, str] | None = None) -> bool
         log.warning("systemd notification failed: %s", exc)
         return False
     return True
+
+
+def run_service(main: Coroutine[Any, Any, None], *, exit_now: Callable[[int], None] = os._exit) -> None:
+    """Run ``main`` (the bridge's ``run()``) on a new event loop; raises what it raises.
+
+    ``asyncio.run`` would then wait for every worker thread, and a blocking read
+    that Dataverse never answers holds one for its read timeout (minutes). The
+    bridge's own stop has already made everything durable, so when such threads
+    remain the process exits with status 0 without them (the request is lost,
+    its outbox row is sent again at the next start).
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()  # does not wait for the default executor's threads
+    waiting = [t.name for t in threading.enumerate()
+               if t is not threading.current_thread() and t.is_alive() and not t.daemon]
+    if waiting:
+        log.info("leaving %d thread(s) still waiting on the network: %s", len(waiting), ", ".join(waiting),
+                 extra={"operation": "stop"})
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        exit_now(0)

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from bridge.calls.listeners import CallListener
+from bridge.calls.pairing import PairingFile
 from bridge.config.model import SystemConfig
 from bridge.crm.settings_source import SettingsSource
 from bridge.runtime.raw_journal import frame_hooks, shared_journal
@@ -180,10 +181,13 @@ class SystemWorker:
     The connector reconnects by itself; if its ``run()`` ends with an error
     other than ``AuthError`` (a bug), it is restarted after a capped backoff.
     ``AuthError`` stops this worker only: an admin must fix the credentials.
+    With a ``pairing`` file, a connector that pairs records (SMDR) gets its saved
+    pairing before it reads anything and the file is rewritten after each batch
+    of events and at the end (:mod:`bridge.calls.pairing`).
     """
 
     def __init__(self, system: SystemConfig, connector: PbxConnector, pipeline: CallPipeline, *,
-                 backoff: Backoff | None = None):
+                 backoff: Backoff | None = None, pairing: PairingFile | None = None):
         self.system = system
         self.connector = connector
         self._pipeline = pipeline
@@ -191,6 +195,8 @@ class SystemWorker:
         self._stopping = asyncio.Event()
         self.auth_failed = False
         self.restarts = 0
+        self._pairing = pairing if hasattr(connector, "pairing_snapshot") else None
+        self._save_scheduled = False
 
     @property
     def state(self) -> ConnectionState:
@@ -199,6 +205,7 @@ class SystemWorker:
         return self.connector.state
 
     async def run(self) -> None:
+        self._restore_pairing()
         pump = asyncio.create_task(self._pump(), name=f"events-{self.system.key}")
         try:
             while not self._stopping.is_set():
@@ -206,6 +213,7 @@ class SystemWorker:
                     break
         finally:
             await self._flush(pump)
+            self._save_pairing()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -233,6 +241,27 @@ class SystemWorker:
     async def _pump(self) -> None:
         async for event in self.connector.events():
             self._pipeline.feed(event)
+            if self._pairing is not None and not self._save_scheduled:
+                # once the events queued now were handed on: one write per batch, not per event
+                self._save_scheduled = True
+                asyncio.get_running_loop().call_soon(self._save_pairing)
+
+    def _restore_pairing(self) -> None:
+        if self._pairing is None:
+            return
+        try:
+            saved = self._pairing.load()
+            if saved is not None:
+                self.connector.restore_pairing(saved)  # type: ignore[attr-defined]
+        except ValueError as exc:
+            log.warning("the saved SMDR pairing could not be read (%s); set aside, starting without it", exc,
+                        extra={"system": self.system.key})
+            self._pairing.set_aside()
+
+    def _save_pairing(self) -> None:
+        self._save_scheduled = False
+        if self._pairing is not None:
+            self._pairing.save(self.connector.pairing_snapshot())  # type: ignore[attr-defined]
 
     async def _flush(self, pump: asyncio.Task) -> None:
         # The pump consumes every queued event in one step once it is scheduled (Queue.get does not

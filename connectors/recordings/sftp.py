@@ -135,7 +135,9 @@ class SftpRecordingStore:
     def list_folder(self, folder: str) -> list[RecordingFile]:
         folder = ensure_inside(self.root, folder)
         with self._lock, self._translating("list", folder):
-            entries = self._session().listdir_attr(folder)
+            sftp = self._session()
+            self._refuse_escape(sftp, folder)
+            entries = sftp.listdir_attr(folder)
         files = []
         for entry in entries:
             name = entry.filename
@@ -153,6 +155,8 @@ class SftpRecordingStore:
         path = ensure_inside(self.root, path)
         with self._lock, self._translating("read", path):
             sftp = self._session()
+            self._refuse_link(sftp, path)
+            self._refuse_escape(sftp, posixpath.dirname(path))
             size = sftp.stat(path).st_size or 0
             _refuse_oversize(self.system, path, size, limit_bytes)
             written = 0
@@ -163,6 +167,18 @@ class SftpRecordingStore:
                     _refuse_oversize(self.system, path, written, limit_bytes)
                     sink.write(chunk)
         return written
+
+    def _refuse_escape(self, sftp: paramiko.SFTPClient, folder: str) -> None:
+        """The server's real path of ``folder`` must be inside the real root: a linked folder never leads out."""
+        ensure_inside(sftp.normalize(self.root), sftp.normalize(folder))
+
+    @staticmethod
+    def _refuse_link(sftp: paramiko.SFTPClient, path: str) -> None:
+        """A recording is a plain file: a symbolic link is refused, wherever it points."""
+        mode = sftp.lstat(path).st_mode
+        if mode is not None and stat.S_ISLNK(mode):
+            raise UnsafePathError(f"{path!r} is a link; links in the recordings folder are not followed",
+                                  code="unsafe_path")
 
     def close(self) -> None:
         with self._lock:

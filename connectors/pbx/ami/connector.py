@@ -82,6 +82,11 @@ class AmiConnector:
     def state(self) -> ConnectionState:
         return _STATES[self._session.state]
 
+    @property
+    def unclassified_calls(self) -> int:
+        """Calls so far that the channel rules could not classify (a metric for the bridge)."""
+        return self._translator.book.unclassified.count if self._translator is not None else 0
+
     async def run(self) -> None:
         """Keep the AMI session up until :meth:`stop`; raises ``AuthError`` on refused credentials."""
         await self._session.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 
 import pytest
@@ -78,7 +79,8 @@ def test_healthz_reports_links_and_outboxes() -> None:
         health = json.loads(body)
         assert health["status"] == "degraded"  # one link is backing off
         assert health["systems"][0] == {"key": "hq", "kind": "ami", "state": "connected", "events": 7,
-                                        "call_updates": 3, "restarts": 0}
+                                        "call_updates": 3, "restarts": 0, "unclassified_calls": 0,
+                                        "telnet_resyncs": 0}
         assert health["environments"][0]["outbox_depth"] == 4 and health["listener_errors"] == {"logger": 1}
 
     _with_server(scenario)
@@ -146,3 +148,14 @@ def test_rendering_rules() -> None:
         Metric("bad name", "gauge", "")
     with pytest.raises(ValueError):
         Metric("ok", "gauge", "").add(1, __reserved="x")
+
+
+def test_a_health_endpoint_open_beyond_this_host_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        server = HealthServer(parse_listen("0.0.0.0:0"), lambda: None)  # type: ignore[arg-type,return-value]
+        await server.start()
+        await server.stop()
+
+    with caplog.at_level(logging.WARNING, logger="bridge.runtime.health"):
+        asyncio.run(scenario())
+    assert any("every network" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

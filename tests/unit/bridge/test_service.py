@@ -57,3 +57,25 @@ def test_plug_in_factories_fail_with_a_clear_message(spec: str, message: str) ->
     with pytest.raises(FactoryError, match=message):
         load_factory(spec)
     assert load_factory("bridge.runtime.service:load_factory") is load_factory
+
+
+def test_an_outbox_location_that_cannot_be_written_is_a_clear_error(tmp_path) -> None:
+    from bridge.config.loader import parse_config
+    from bridge.runtime.daemon import Bridge
+
+    (tmp_path / "not-a-folder").write_text("")
+    text = f"""
+[bridge]
+outbox = "{tmp_path / 'not-a-folder' / 'outbox.db'}"
+[environments.prod]
+url = "http://127.0.0.1:1"
+static_token = "t"
+[systems.hq]
+kind = "ami"
+environments = ["prod"]
+host = "127.0.0.1"
+username = "u"
+password = "p"
+"""
+    with pytest.raises(OSError, match="not-a-folder.*cannot be opened for writing"):
+        Bridge(parse_config(text.encode(), "bridge.toml", {}))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,15 @@ class FakeSftp:
 
     def get_channel(self) -> Any:
         return self
+
+    def normalize(self, path: str) -> str:
+        return path
+
+    def lstat(self, path: str) -> Any:
+        return self.stat(path)
+
+    def stat(self, path: str) -> Any:
+        return paramiko.SFTPAttributes()
 
     def settimeout(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
@@ -191,3 +201,48 @@ def test_reads_outside_the_root_are_refused_before_any_connection() -> None:
     store = SftpRecordingStore(settings(), client_factory=lambda: pytest.fail("connected"))  # type: ignore[arg-type]
     with pytest.raises(RejectedError):
         store.read_bytes("/etc/shadow", limit_bytes=10)
+
+
+class LinkedTree(FakeSftp):
+    """A server tree where ``monitor/out`` links to ``/etc`` and ``monitor/shadow.wav`` to ``/etc/shadow``."""
+
+    ROOT = "/var/spool/asterisk/monitor"
+    LINKS = {f"{ROOT}/out": "/etc", f"{ROOT}/shadow.wav": "/etc/shadow"}
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def normalize(self, path: str) -> str:
+        for link, target in self.LINKS.items():
+            if path == link or path.startswith(link + "/"):
+                return target + path[len(link):]
+        return path
+
+    def lstat(self, path: str) -> Any:
+        attributes = paramiko.SFTPAttributes()
+        attributes.st_mode = (stat.S_IFLNK if path in self.LINKS else stat.S_IFREG) | 0o644
+        attributes.st_size = 4
+        return attributes
+
+    def stat(self, path: str) -> Any:
+        return self.lstat(self.normalize(path))
+
+    def open(self, path: str, mode: str) -> Any:
+        pytest.fail(f"{path} was opened")
+
+
+@pytest.mark.parametrize("path", [f"{LinkedTree.ROOT}/out/shadow", f"{LinkedTree.ROOT}/shadow.wav"])
+def test_links_out_of_the_root_are_never_followed(path: str) -> None:
+    client = FakeClient()
+    client.open_sftp = lambda: LinkedTree()  # type: ignore[method-assign]
+    store = SftpRecordingStore(settings(), client_factory=lambda: client)  # type: ignore[arg-type,return-value]
+    with pytest.raises(RejectedError, match="link|outside"):
+        store.read_bytes(path, limit_bytes=10)
+
+
+def test_a_linked_day_folder_out_of_the_root_is_not_listed() -> None:
+    client = FakeClient()
+    client.open_sftp = lambda: LinkedTree()  # type: ignore[method-assign]
+    store = SftpRecordingStore(settings(), client_factory=lambda: client)  # type: ignore[arg-type,return-value]
+    with pytest.raises(RejectedError, match="outside"):
+        store.list_folder(f"{LinkedTree.ROOT}/out")
