@@ -179,7 +179,8 @@ def _send_bulk(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say
           **bind(navigation.list_member(Contact.TABLE), Contact.SET, m[Contact.ID])})
         for m in crm.members])
     opted_out = normalise(crm.members[-1][Contact.MOBILEPHONE], NumberPlan())
-    assert opted_out is not None  # seeded mobiles are valid
+    if opted_out is None:
+        raise RuntimeError("the seeded contact's mobile number does not normalise; the seed data is broken")
     client.upsert(SmsOptOut.SET, AlternateKey({SmsOptOut.PHONENUMBER: opted_out.e164}), {
         SmsOptOut.SOURCE: schema.OPT_OUT_SOURCES.value_of("Manual")})
     bulk_id = str(uuid.uuid4())

@@ -112,10 +112,12 @@ class EmulatorServer:
         """Block until interrupted (the CLI's foreground mode)."""
         if self._thread is None:
             self.start()
-        assert self._thread is not None
+        thread = self._thread
+        if thread is None:
+            raise RuntimeError("the emulator's server thread did not start")
         try:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
+            while thread.is_alive():
+                thread.join(timeout=0.5)
         finally:
             self.stop()
 

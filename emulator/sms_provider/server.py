@@ -8,7 +8,7 @@
         server.fail_next(1, status="timeout")    # hold the request without answering
         server.deliver_all()                     # every message reaches its final status now
         server.inject_inbound("09121234567", "3000202030", "لغو ۱۱")
-        assert server.sent_count("09121234567") == 1
+        server.sent_count("09121234567")         # how many texts that number was sent
 
 REST answers ``{base_url}/{api key}/{scope}/{method}.json``; SOAP answers ``soap_url``.
 Delivery reports and inbound texts are also pushed as form POSTs to ``delivery_url`` /
