@@ -34,6 +34,7 @@ from emulator.odata.refs import RecordRef
 from emulator.odata.sql import quote
 from emulator.store import builtin, queries
 from emulator.store.body import Changes, parse_body
+from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
@@ -181,6 +182,24 @@ class Store:
         layout = self._layout(entity_set)
         with self._db.lock:
             return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken)
+
+    def query_related(self, entity_set: str, ref: RecordRef, navigation: str, options: QueryOptions, *,
+                      page_size: int, skiptoken: str | None) -> tuple[queries.QueryPage, str]:
+        """One page of a record's collection-valued navigation property, and the entity set its rows belong to."""
+        layout = self._layout(entity_set)
+        with self._db.lock:
+            connection = self._db.connection
+            collection = resolve_collection(self._layouts, layout, navigation)
+            if collection is None:
+                raise segment_not_found(navigation)
+            where, params = ref_where(layout, ref)
+            row = connection.execute(f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}",
+                                     params).fetchone()
+            if row is None:
+                raise self._missing(layout, ref)
+            nested = related_options(collection, str(row[0]), options, options.formatted)
+            page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
+        return page, collection.target.table.entity_set_name
 
     def changes(self, entity_set: str, select: tuple[str, ...] | None, token: str | None) -> queries.ChangePage:
         """Rows changed and ids deleted since ``token`` (None: every row); the page carries the next token."""
