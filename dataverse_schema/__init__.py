@@ -13,7 +13,7 @@ whole model once at import, and answers look-ups::
 from __future__ import annotations
 
 from dataverse_schema import fax, sms, standard, telephony
-from dataverse_schema.model import Area, OptionSet, Relationship, Table
+from dataverse_schema.model import PUBLISHER_PREFIX, Area, OptionSet, Relationship, Table
 
 AREAS: tuple[Area, ...] = (standard.AREA, telephony.AREA, sms.AREA, fax.AREA)
 
@@ -73,8 +73,12 @@ def global_option_sets() -> tuple[OptionSet, ...]:
 
 
 def relationships() -> tuple[Relationship, ...]:
-    """Every one-to-many relationship the suite creates (one per ``comms_`` lookup)."""
-    return tuple(r for t in TABLES.values() for r in t.relationships)
+    """Every one-to-many relationship the suite creates (one per ``comms_`` lookup).
+
+    Microsoft's own relationships on standard tables (``contact_customer_accounts``) exist in every
+    environment already, so they are left out.
+    """
+    return tuple(r for t in TABLES.values() for r in t.relationships if r.lookup.startswith(f"{PUBLISHER_PREFIX}_"))
 
 
 __all__ = [

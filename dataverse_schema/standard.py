@@ -28,7 +28,7 @@ from dataverse_schema.columns import (
     unique_id,
     url,
 )
-from dataverse_schema.model import Area, Column, ColumnType, Option, OptionSet, Ownership, Table
+from dataverse_schema.model import Area, Column, ColumnType, Option, OptionSet, Ownership, Relationship, Table
 
 #: Contact types (CALL-01, SMS-01, FAX-01): the tables whose phone numbers are matched.
 CONTACT_TYPES = ("contact", "account", "lead", "systemuser")
@@ -41,13 +41,14 @@ DIRECTION = OptionSet((Option(0, "Incoming", "ورودی"), Option(1, "Outgoing"
 def _table(
     schema_name: str, entity_set: str, display: str, plural: str, primary_id: str, primary_name: str,
     columns: tuple[Column, ...], *, activity: bool = False, ownership: Ownership = Ownership.USER,
-    fa: str | None = None,
+    fa: str | None = None, relationships: tuple[Relationship, ...] = (),
 ) -> Table:
     return Table(
         logical_name=schema_name.lower(), schema_name=schema_name,
         entity_set_name=entity_set, display_name=display, plural_display_name=plural,
         primary_id=primary_id, primary_name=primary_name, columns=columns, is_custom=False,
         is_activity=activity, ownership=ownership, has_notes=True, display_name_fa=fa, area="standard",
+        relationships=relationships,
     )
 
 
@@ -75,7 +76,11 @@ CONTACT = _table("Contact", "contacts", "Contact", "Contacts", "contactid", "ful
     reference("ParentCustomerId", "Company Name", ColumnType.CUSTOMER, ("account", "contact")),
     *_do_not("Phone", "Fax", "BulkEMail"),
     owner(), state(), status(), *audit_columns(),
-), fa="مخاطب")
+), fa="مخاطب", relationships=(
+    # Microsoft's names for the one-to-many relationships behind these lookups; each is also the
+    # collection-valued navigation property of the referenced table (accounts(id)/contact_customer_accounts).
+    Relationship("contact_customer_accounts", "account", "contact", "parentcustomerid"),
+))
 
 ACCOUNT = _table("Account", "accounts", "Account", "Accounts", "accountid", "name", (
     unique_id("AccountId", "Account"),
@@ -87,9 +92,13 @@ ACCOUNT = _table("Account", "accounts", "Account", "Accounts", "accountid", "nam
     url("WebSiteURL", "Website", length=200),
     lookup("PrimaryContactId", "Primary Contact", "contact"),
     lookup("ParentAccountId", "Parent Account", "account"),
+    memo("Description", "Description"),
     *_do_not("Phone", "Fax", "BulkEMail"),
     owner(), state(), status(), *audit_columns(),
-), fa="حساب")
+), fa="حساب", relationships=(
+    Relationship("account_primary_contact", "contact", "account", "primarycontactid"),
+    Relationship("account_parent_account", "account", "account", "parentaccountid"),
+))
 
 LEAD = _table("Lead", "leads", "Lead", "Leads", "leadid", "fullname", (
     unique_id("LeadId", "Lead"),

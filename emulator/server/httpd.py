@@ -1,16 +1,16 @@
 """The socket side: a threading HTTP/1.1 server on loopback that feeds :class:`WebApi`.
 
-Per request: read the body within the size limit (413 beyond it), check the bearer token
-(401 with ``WWW-Authenticate``), pass the fault gate (latency, 503 outages, 429
-throttling with ``Retry-After``), dispatch, write the response. ``/_emulator/faults``
-(GET / POST JSON) changes the fault plan while the server runs; it is outside the Web API
+Per request: check the bearer token before reading a byte of the body (401 with
+``WWW-Authenticate``, and the connection closed), read the body within the size limit (413
+beyond it; a chunked body is bounded too, and a malformed chunk size is a 400), pass the
+fault gate (latency, 503 outages, 429 throttling with ``Retry-After``), dispatch, write the
+response. The ``/_emulator/`` routes (:mod:`emulator.server.admin`) are outside the Web API
 and never faulted or throttled.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import ssl
@@ -18,9 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from emulator.errors import ODataError
-from emulator.server.faults import FaultInjector, ThrottledError, plan_from_json
+from emulator.server import admin
+from emulator.server.admin import bearer_token
+from emulator.server.faults import FaultInjector, ThrottledError
 from emulator.server.router import WebApi, finish
-from emulator.server.wire import ApiRequest, ApiResponse, Headers, decode_path, error_response, json_response
+from emulator.server.wire import ApiRequest, ApiResponse, Headers, decode_path, error_response
 
 if TYPE_CHECKING:
     from emulator.server.app import EmulatorServer
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 _SERVICE_PATH = re.compile(r"^/api/data/(v9\.[0-2])/?(.*)$")
 #: Bodies up to this many bytes past the limit are read and dropped so the 413 reaches the client.
 _DRAIN_LIMIT = 64 * 1024 * 1024
+#: A chunk-size line: hex digits (no sign, at most 15 of them), optional extensions, CRLF.
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,15})[ \t]*(?:;[^\r\n]*)?\r?\n\Z")
 
 
 class EmulatorHttpServer(ThreadingHTTPServer):
@@ -78,11 +82,10 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         raw_path, _, query = self.path.partition("?")
-        body = self._read_body()
-        if body is None:
-            return
         if raw_path.startswith("/_emulator/"):
-            self._send(self._admin(raw_path, body))
+            body = self._read_body()
+            if body is not None:
+                self._send(admin.handle(self.server, self.command, raw_path, Headers(self.headers.items()), body))
             return
         match = _SERVICE_PATH.match(raw_path)
         try:
@@ -92,6 +95,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             if self.command in ("HEAD", "OPTIONS"):
                 raise ODataError(405, "0x80060888", f"The HTTP method '{self.command}' is not supported.")
             token = self._bearer_token()
+            body = self._read_body()
+            if body is None:
+                return
             service_root = f"{self.server.emulator.origin}/api/data/{match.group(1)}/"
             request = ApiRequest(self.command, decode_path(match.group(2)), query, Headers(self.headers.items()),
                                  body, service_root)
@@ -102,39 +108,31 @@ class RequestHandler(BaseHTTPRequestHandler):
         except ThrottledError as error:
             response = finish(error_response(error, [("Retry-After", str(error.retry_after_s))]))
         except ODataError as error:
+            # Refused before its body was read: the connection cannot be reused.
+            self.close_connection = True
             response = finish(error_response(error, self._challenge(error)))
         self.server.emulator.traffic.record(response.status)
         self._send(response)
 
     def _bearer_token(self) -> str:
-        header = self.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ODataError(401, "0x80072560", "The request needs an Authorization: Bearer <token> header.")
-        expected = self.server.emulator.token
-        if expected is not None and token.strip() != expected:
-            raise ODataError(401, "0x80072560", "The bearer token is not valid for this organisation.")
-        return token.strip()
+        return bearer_token(self.headers.get("Authorization", ""), self.server.emulator.token)
 
     def _challenge(self, error: ODataError) -> list[tuple[str, str]]:
         if error.status != 401:
             return []
         origin = self.server.emulator.origin
-        return [("WWW-Authenticate", f'Bearer realm="commsuite-emulator", authorization_uri="{origin}/_emulator/token", '
-                                     f'resource_id="{origin}/"')]
+        return [("WWW-Authenticate", f'Bearer realm="commsuite-emulator", '
+                                     f'authorization_uri="{origin}/_emulator/token", resource_id="{origin}/"')]
 
     def _read_body(self) -> bytes | None:
         """The request body, or None after answering 413 / 400 for it."""
         limit = self.server.emulator.max_body_bytes
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked(limit)
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
+        text = (self.headers.get("Content-Length") or "0").strip()
+        length = int(text) if text.isascii() and text.isdigit() else -1
         if length < 0:
-            self.close_connection = True
-            self._send(finish(error_response(ODataError(400, "0x80060888", "The Content-Length header is not valid."))))
+            self._refuse_malformed("The Content-Length header is not valid.")
             return None
         if length > limit:
             self._refuse_oversize(length, limit)
@@ -144,12 +142,11 @@ class RequestHandler(BaseHTTPRequestHandler):
     def _read_chunked(self, limit: int) -> bytes | None:
         body = bytearray()
         while True:
-            size_line = self.rfile.readline(1024)
-            try:
-                size = int(size_line.split(b";")[0].strip(), 16)
-            except ValueError:
-                self.close_connection = True
-                self._send(finish(error_response(ODataError(400, "0x80060888", "The chunked body is malformed."))))
+            match = _CHUNK_SIZE.match(self.rfile.readline(1024))
+            size = int(match.group(1), 16) if match else -1
+            if size < 0 or (size and not self._read_chunk(body, size, limit)):
+                if size < 0:
+                    self._refuse_malformed("The chunked body is malformed.")
                 return None
             if size == 0:
                 # Trailer fields carry nothing the emulator uses: read up to the blank line.
@@ -157,11 +154,25 @@ class RequestHandler(BaseHTTPRequestHandler):
                 while trailer not in (b"\r\n", b"\n", b""):
                     trailer = self.rfile.readline(1024)
                 return bytes(body)
-            if len(body) + size > limit:
-                self._refuse_oversize(len(body) + size, limit)
-                return None
-            body += self.rfile.read(size)
-            self.rfile.readline(1024)
+
+    def _read_chunk(self, body: bytearray, size: int, limit: int) -> bool:
+        """Append one chunk's data to ``body``; False after answering 413 or 400 for it."""
+        if len(body) + size > limit:
+            self.close_connection = True  # the rest of a chunked body is never drained
+            error = ODataError(413, "0x80040216",
+                               f"The request body of more than {limit} bytes exceeds the limit of {limit} bytes.")
+            self._send(finish(error_response(error)))
+            return False
+        data = self.rfile.read(size)
+        if len(data) != size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+            self._refuse_malformed("The chunked body is malformed.")
+            return False
+        body += data
+        return True
+
+    def _refuse_malformed(self, message: str) -> None:
+        self.close_connection = True
+        self._send(finish(error_response(ODataError(400, "0x80060888", message))))
 
     def _refuse_oversize(self, length: int, limit: int) -> None:
         if length <= _DRAIN_LIMIT:
@@ -174,33 +185,6 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         error = ODataError(413, "0x80040216", f"The request body of {length} bytes exceeds the limit of {limit} bytes.")
         self._send(finish(error_response(error)))
-
-    def _admin(self, raw_path: str, body: bytes) -> ApiResponse:
-        faults = self.server.faults
-        if raw_path.rstrip("/") == "/_emulator/health":
-            return json_response(200, {"status": "ok"})
-        if raw_path.rstrip("/") == "/_emulator/traffic":
-            return self._traffic()
-        if raw_path.rstrip("/") != "/_emulator/faults":
-            return error_response(ODataError(404, "0x8006088a", f"Resource not found for the segment '{raw_path}'."))
-        if self.command == "POST":
-            try:
-                plan = plan_from_json(json.loads(body or b"{}"), faults.plan, faults.now())
-            except (ValueError, UnicodeDecodeError) as exc:
-                return error_response(ODataError(400, "0x80040203", f"Invalid fault plan: {exc}"))
-            faults.replace_plan(plan)
-            log.info("fault plan changed: %s", plan.to_json(faults.now()))
-        elif self.command != "GET":
-            return error_response(ODataError(405, "0x80060888", "Use GET or POST on /_emulator/faults."))
-        return json_response(200, faults.plan.to_json(faults.now()))
-
-    def _traffic(self) -> ApiResponse:
-        traffic = self.server.emulator.traffic
-        if self.command == "DELETE":
-            traffic.reset()
-        elif self.command != "GET":
-            return error_response(ODataError(405, "0x80060888", "Use GET or DELETE on /_emulator/traffic."))
-        return json_response(200, traffic.snapshot())
 
     def _send(self, response: ApiResponse) -> None:
         self.send_response(response.status, response.reason)

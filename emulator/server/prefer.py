@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emulator.errors import ODataError
+from emulator.server.annotations import AnnotationFilter
 from emulator.server.wire import ODATA_REQUEST_CODE
 
 #: Dataverse's default and largest page.
@@ -22,6 +23,11 @@ class Preferences:
     @property
     def page_size(self) -> int:
         return self.max_page_size or MAX_PAGE_SIZE
+
+    @property
+    def annotations(self) -> AnnotationFilter:
+        """The annotations ``odata.include-annotations`` asks for (none when absent)."""
+        return AnnotationFilter.parse(self.include_annotations)
 
 
 def parse_prefer(values: str | None) -> Preferences:
@@ -46,9 +52,12 @@ def parse_prefer(values: str | None) -> Preferences:
 
 
 def applied(prefs: Preferences, *, representation: bool = False, paging: bool = False,
-            tracking: bool = False, continue_on_error: bool = False) -> list[tuple[str, str]]:
+            tracking: bool = False, continue_on_error: bool = False,
+            annotations: bool = False) -> list[tuple[str, str]]:
     """The ``Preference-Applied`` header for the preferences a handler honoured."""
     honoured = []
+    if annotations and prefs.include_annotations:
+        honoured.append(f'odata.include-annotations="{prefs.include_annotations}"')
     if representation and prefs.return_representation:
         honoured.append("return=representation")
     if paging and prefs.max_page_size is not None:

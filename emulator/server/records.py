@@ -9,9 +9,13 @@ is refused as Dataverse refuses it.
 
 from __future__ import annotations
 
-from emulator.errors import ODataError, bad_request, not_supported
+from dataclasses import replace
+
+from emulator.errors import ODataError, bad_request
 from emulator.odata import parse_query_options, parse_record_ref
+from emulator.odata.options import QueryOptions
 from emulator.server import bulk
+from emulator.server.annotations import FORMATTED_VALUE, TOTAL_COUNT_EXCEEDED, TOTAL_RECORD_COUNT
 from emulator.server.context import Service
 from emulator.server.links import context_url, entity_url, query_link
 from emulator.server.prefer import Preferences, applied, parse_prefer
@@ -29,6 +33,8 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
     if segments[0].ref is None:
         if len(segments) == 1:
             return _collection(service, request, entity_set)
+        if len(segments) == 2 and segments[1] == Segment("$count"):
+            return _count(service, request, entity_set)
         if len(segments) == 2 and segments[1].ref is None and segments[1].name.startswith("Microsoft.Dynamics.CRM."):
             return bulk.route(service, request, table, entity_set, segments[1].name.removeprefix("Microsoft.Dynamics.CRM."))
         raise not_found_segment(str(segments[1]))
@@ -58,17 +64,52 @@ def _collection(service: Service, request: ApiRequest, entity_set: str) -> ApiRe
 
 
 def _query(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
-           prefs: Preferences) -> ApiResponse:
+           prefs: Preferences, *, path: str | None = None, related: tuple[str, str] | None = None) -> ApiResponse:
+    """A page of ``entity_set`` (or, with ``related``, of a record's collection-valued navigation property)."""
     skiptoken = params.pop("$skiptoken", None)
-    options = parse_query_options(params)
-    page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken)
-    payload: dict[str, object] = {"@odata.context": context_url(request.service_root, entity_set, options.select)}
+    options = read_options(params, prefs)
+    if related is None:
+        page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken)
+        context = context_url(request.service_root, entity_set, options.select)
+    else:
+        page, target_set = service.store.query_related(entity_set, parse_record_ref(related[0]), related[1], options,
+                                                       page_size=prefs.page_size, skiptoken=skiptoken)
+        context = context_url(request.service_root, target_set, options.select)
+    wanted = prefs.annotations
+    payload: dict[str, object] = {"@odata.context": context}
     if page.count is not None:
         payload["@odata.count"] = page.count
-    payload["value"] = page.rows
+    if wanted.wants(TOTAL_RECORD_COUNT):
+        payload[f"@{TOTAL_RECORD_COUNT}"] = page.count if page.count is not None else -1
+    if wanted.wants(TOTAL_COUNT_EXCEEDED):
+        payload[f"@{TOTAL_COUNT_EXCEEDED}"] = page.count_limit_exceeded
+    payload["value"] = wanted.apply(page.rows)
     if page.next_skiptoken:
-        payload["@odata.nextLink"] = query_link(request.service_root, entity_set, params, skiptoken=page.next_skiptoken)
-    return json_response(200, payload, applied(prefs, paging=True))
+        payload["@odata.nextLink"] = query_link(request.service_root, path or entity_set, params,
+                                                skiptoken=page.next_skiptoken)
+    return json_response(200, payload, applied(prefs, paging=True, annotations=True))
+
+
+def read_options(params: dict[str, str], prefs: Preferences) -> QueryOptions:
+    """The query options, with ``$top`` dropped under ``odata.maxpagesize`` (Learn: the page size wins)."""
+    options = parse_query_options(params)
+    if prefs.max_page_size is not None and options.top is not None:
+        options = replace(options, top=None)
+    return replace(options, formatted=prefs.annotations.wants(FORMATTED_VALUE))
+
+
+def _count(service: Service, request: ApiRequest, entity_set: str) -> ApiResponse:
+    """``GET <set>/$count``: the number of matching records (at most 5,000) as plain text."""
+    if request.method != "GET":
+        raise method_not_allowed(request, "GET")
+    params = request.params()
+    allowed = {"$filter"}
+    for name in params:
+        if name.lower() not in allowed and name.startswith("$"):
+            raise bad_request(f"The query option {name} cannot be used with /$count; only $filter can.")
+    options = replace(parse_query_options(params), count=True)
+    page = service.store.query(entity_set, options, page_size=1, skiptoken=None)
+    return ApiResponse(200, [("Content-Type", "text/plain; charset=utf-8")], str(page.count).encode())
 
 
 def _changes(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
@@ -128,21 +169,24 @@ def _retrieve(service: Service, request: ApiRequest, entity_set: str, ref: objec
     misplaced = [name for name in _COLLECTION_ONLY if name in params]
     if misplaced:
         raise bad_request(f"The query option {misplaced[0]} is not valid when retrieving a single record.")
-    options = parse_query_options(params)
-    row = service.store.retrieve(entity_set, ref, options)
+    prefs = parse_prefer(request.headers.get("Prefer"))
+    options = read_options(params, prefs)
+    row = prefs.annotations.apply(service.store.retrieve(entity_set, ref, options))
     etag = row.get("@odata.etag")
-    if etag and not options.expand and request.header("If-None-Match") == etag:
+    # Never a 304 with $expand or annotations asked for (Learn: "Perform conditional operations").
+    if etag and not options.expand and not prefs.annotations.any and request.header("If-None-Match") == etag:
         return ApiResponse(304, [("ETag", etag)])
     payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
-    return json_response(200, payload, [("ETag", etag)] if etag else [])
+    headers = applied(prefs, annotations=True)
+    return json_response(200, payload, [*headers, ("ETag", etag)] if etag else headers)
 
 
 def _representation(service: Service, request: ApiRequest, entity_set: str, record_id: str, status: int,
                     prefs: Preferences) -> ApiResponse:
-    options = parse_query_options(request.params())
-    row = service.store.retrieve(entity_set, parse_record_ref(record_id), options)
+    options = read_options(request.params(), prefs)
+    row = prefs.annotations.apply(service.store.retrieve(entity_set, parse_record_ref(record_id), options))
     payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
-    headers = applied(prefs, representation=True)
+    headers = applied(prefs, representation=True, annotations=True)
     if row.get("@odata.etag"):
         headers.append(("ETag", row["@odata.etag"]))
     return json_response(status, payload, headers)
@@ -158,8 +202,11 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
     column_name = name[1:-6] if name.startswith("_") and name.endswith("_value") else name
     if not table.has_column(column_name):
         if _is_collection_navigation(service, table.logical_name, name):
-            raise not_supported(f"collection-valued navigation properties such as '{name}'; query the related "
-                                "set with $filter on its lookup instead")
+            if request.method != "GET":
+                raise method_not_allowed(request, "GET")
+            prefs = parse_prefer(request.headers.get("Prefer"))
+            return _query(service, request, entity_set, request.params(), prefs,
+                          path=f"{entity_set}({ref_text})/{name}", related=(ref_text, name))
         raise not_found_segment(name)
     if request.method != "GET":
         raise method_not_allowed(request, "GET")

@@ -25,12 +25,19 @@ BAD_PAYLOAD_CODE = "0x80048d19"
 UNEXPECTED_CODE = "0x80040216"
 
 
+#: Headers whose repeated fields combine into one comma-joined list (RFC 9110 §5.3), e.g. several ``Prefer``.
+_LIST_HEADERS = frozenset({"prefer"})
+
+
 class Headers(Mapping[str, str]):
-    """Case-insensitive header mapping; the last value of a repeated header wins."""
+    """Case-insensitive header mapping; the last value of a repeated header wins, except list headers (joined)."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._items: dict[str, tuple[str, str]] = {}
         for name, value in pairs:
+            earlier = self._items.get(name.lower())
+            if earlier is not None and name.lower() in _LIST_HEADERS:
+                value = f"{earlier[1]},{value}"
             self._items[name.lower()] = (name, value)
 
     def __getitem__(self, name: str) -> str:

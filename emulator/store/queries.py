@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from emulator.errors import bad_request
-from emulator.odata.options import QueryOptions
+from emulator.odata.options import ExpandOption, QueryOptions
 from emulator.odata.refs import RecordRef
 from emulator.odata.sql import compile_filter
+from emulator.store.collections import CollectionNavigation, related_options
 from emulator.store.database import Database
 from emulator.store.keys import ref_where
 from emulator.store.paging import (
@@ -32,6 +33,7 @@ from emulator.store.paging import (
 )
 from emulator.store.records import (
     FindRow,
+    NameOf,
     check_expand_selects,
     expand,
     fetch_by_id,
@@ -71,15 +73,13 @@ def retrieve(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[st
     if options.filter is not None or options.orderby or options.top is not None or options.count:
         raise bad_request("The query options $filter, $orderby, $top and $count apply to collections only.")
     columns = selected_columns(layout.table, options.select)
-    plans = plan_expand(layout, options.expand)
+    plans = plan_expand(layout, options.expand, layouts)
     check_expand_selects(plans, layouts)
     where, params = ref_where(layout, ref)
     row = connection.execute(f"SELECT * FROM {layout.sql_name} WHERE {where}", params).fetchone()
     if row is None:
         return None
-    record = serialise(layout, row, columns)
-    expand(record, row, plans, _row_finder(connection, layouts))
-    return record
+    return _serialise_all(connection, layout, layouts, [row], columns, plans, options.formatted)[0]
 
 
 def query(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout], options: QueryOptions,
@@ -89,7 +89,7 @@ def query(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, 
         raise bad_request("The page size (odata.maxpagesize) must be a positive number.")
     table = layout.table
     columns = selected_columns(table, options.select)
-    plans = plan_expand(layout, options.expand)
+    plans = plan_expand(layout, options.expand, layouts)
     check_expand_selects(plans, layouts)
     order = order_columns(table, options.orderby)
     where, params = compile_filter(options.filter, table) if options.filter is not None else ("1", [])
@@ -118,7 +118,8 @@ def query(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, 
     if has_more and rows:
         values = tuple(rows[-1][name] for name, _ in order)
         token = encode_token(order, PagePosition(values, remaining))
-    return QueryPage(_serialise_all(connection, layout, layouts, rows, columns, plans), token, count, exceeded)
+    records = _serialise_all(connection, layout, layouts, rows, columns, plans, options.formatted)
+    return QueryPage(records, token, count, exceeded)
 
 
 def changes(db: Database, layout: Layout, select: tuple[str, ...] | None, token: str | None,
@@ -152,14 +153,32 @@ def _parse_delta_token(token: str, latest: int) -> int:
 
 
 def _serialise_all(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout],
-                   rows: list[sqlite3.Row], columns: list, plans: list) -> list[dict]:
+                   rows: list[sqlite3.Row], columns: list, plans: list, formatted: bool) -> list[dict]:
     finder = _row_finder(connection, layouts)
+    name_of = _name_finder(connection, layouts) if formatted else None
+
+    def find_related(navigation: CollectionNavigation, record_id: str, option: ExpandOption) -> list[dict]:
+        nested = related_options(navigation, record_id, option, formatted)
+        return query(connection, navigation.target, layouts, nested, MAX_PAGE_SIZE, None).rows
+
     records = []
     for row in rows:
-        record = serialise(layout, row, columns)
-        expand(record, row, plans, finder)
+        record = serialise(layout, row, columns, name_of)
+        expand(record, row, plans, finder, name_of, find_related)
         records.append(record)
     return records
+
+
+def _name_finder(connection: sqlite3.Connection, layouts: Mapping[str, Layout]) -> NameOf:
+    def name_of(logical_name: str, record_id: str) -> str | None:
+        target = layouts.get(logical_name)
+        if target is None or not target.table.has_column(target.table.primary_name):
+            return None
+        row = fetch_by_id(connection, target, record_id)
+        value = row[target.table.primary_name] if row is not None else None
+        return str(value) if value is not None else None
+
+    return name_of
 
 
 def _row_finder(connection: sqlite3.Connection, layouts: Mapping[str, Layout]) -> FindRow:

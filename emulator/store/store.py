@@ -34,6 +34,7 @@ from emulator.odata.refs import RecordRef
 from emulator.odata.sql import quote
 from emulator.store import builtin, queries
 from emulator.store.body import Changes, parse_body
+from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
@@ -182,6 +183,24 @@ class Store:
         with self._db.lock:
             return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken)
 
+    def query_related(self, entity_set: str, ref: RecordRef, navigation: str, options: QueryOptions, *,
+                      page_size: int, skiptoken: str | None) -> tuple[queries.QueryPage, str]:
+        """One page of a record's collection-valued navigation property, and the entity set its rows belong to."""
+        layout = self._layout(entity_set)
+        with self._db.lock:
+            connection = self._db.connection
+            collection = resolve_collection(self._layouts, layout, navigation)
+            if collection is None:
+                raise segment_not_found(navigation)
+            where, params = ref_where(layout, ref)
+            row = connection.execute(f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}",
+                                     params).fetchone()
+            if row is None:
+                raise self._missing(layout, ref)
+            nested = related_options(collection, str(row[0]), options, options.formatted)
+            page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
+        return page, collection.target.table.entity_set_name
+
     def changes(self, entity_set: str, select: tuple[str, ...] | None, token: str | None) -> queries.ChangePage:
         """Rows changed and ids deleted since ``token`` (None: every row); the page carries the next token."""
         layout = self._layout(entity_set)
@@ -214,6 +233,7 @@ class Store:
         now = self._now()
         row = dict(layout.defaults)
         row.update(values)
+        _compute_full_name(table, row, row)
         row.update({table.primary_id: record_id, "createdon": row.get("overriddencreatedon") or now,
                     "modifiedon": now, **_user_lookup("createdby"), **_user_lookup("modifiedby")})
         if "ownerid" in row and row["ownerid"] is None:
@@ -235,6 +255,9 @@ class Store:
         body_id = values.pop(table.primary_id, record_id)
         if body_id != record_id:
             raise bad_request(f"The {table.primary_id} in the body does not match the record being updated.")
+        if table.logical_name in FULL_NAME_TABLES and ({"firstname", "lastname"} & values.keys()):
+            current = fetch_by_id(self._db.connection, layout, record_id)
+            _compute_full_name(table, {**(dict(current) if current is not None else {}), **values}, values)
         values.update({"modifiedon": self._now(), **_user_lookup("modifiedby")})
         values["versionnumber"] = self._db.record_change(table.logical_name, record_id)
         assignments = ", ".join(f"{quote(name)} = ?" for name in values)
@@ -311,6 +334,19 @@ class Store:
                     return ODataError(412, DUPLICATE_KEY, f"Entity Key {key.schema_name} violated. A record with "
                                       f"the same value for {', '.join(key.columns)} already exists.")
         return ODataError(412, DUPLICATE, "Cannot insert duplicate key.")
+
+
+#: Tables whose ``fullname`` Dataverse computes from first and last name ("First Last", the default format).
+FULL_NAME_TABLES = frozenset({"contact", "lead", "systemuser"})
+
+
+def _compute_full_name(table: Table, row: Mapping[str, object], values: dict[str, object]) -> None:
+    """Set ``values["fullname"]`` from the row's first and last name when either is known."""
+    if table.logical_name not in FULL_NAME_TABLES:
+        return
+    parts = [str(row[name]).strip() for name in ("firstname", "lastname") if row.get(name)]
+    if parts or values.get("firstname") is not None or values.get("lastname") is not None:
+        values["fullname"] = " ".join(p for p in parts if p) or None
 
 
 def _user_lookup(column: str) -> dict[str, object]:

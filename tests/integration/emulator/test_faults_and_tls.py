@@ -23,7 +23,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]
 
 
 def set_faults(server: EmulatorServer, plan: dict) -> dict:
-    response = requests.post(server.origin + "/_emulator/faults", json=plan, verify=str(server.ca_file), timeout=5)
+    response = requests.post(server.origin + "/_emulator/faults", json=plan, headers=AUTH, verify=str(server.ca_file),
+                             timeout=5)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -71,6 +72,6 @@ def test_latency_is_added_and_bad_plans_are_refused(faulty: EmulatorServer) -> N
     requests.get(faulty.url + "WhoAmI", headers=AUTH, verify=str(faulty.ca_file), timeout=5)
     assert time.monotonic() - started >= 0.15
     set_faults(faulty, {"latency_ms": 0})
-    refused = requests.post(faulty.origin + "/_emulator/faults", json={"latency_ms": "slow"},
+    refused = requests.post(faulty.origin + "/_emulator/faults", json={"latency_ms": "slow"}, headers=AUTH,
                             verify=str(faulty.ca_file), timeout=5)
     assert refused.status_code == 400 and "latency_ms" in refused.json()["error"]["message"]

@@ -64,8 +64,10 @@ def test_filter_with_aliases_is_parsed():
         ({"$select": "primarycontactid/fullname"}, 501, "$select item"),
         ({"$orderby": "a sideways"}, 400, "property [asc|desc]"),
         ({"$orderby": "a/b desc"}, 501, "navigation path"),
-        ({"$expand": "ownerid($filter=fullname eq 'x')"}, 501, "only $select"),
-        ({"$expand": "ownerid($expand=businessunitid)"}, 501, "only $select"),
+        ({"$expand": "ownerid($count=true)"}, 400, "not allowed inside $expand"),
+        ({"$expand": "ownerid($apply=groupby((a)))"}, 501, "$apply"),
+        ({"$expand": "ownerid($expand=businessunitid)"}, 501, "nested $expand"),
+        ({"$expand": "ownerid($top=1;$top=2)"}, 400, "given twice"),
         ({"$expand": "ownerid($select=a"}, 400, "Unbalanced"),
         ({"$expand": "ownerid)"}, 400, "Unbalanced"),
         ({"$expand": "a b"}, 400, "$expand item"),
@@ -152,3 +154,43 @@ def test_any_ref_text_parses_or_raises_odata_error(text):
         parse_record_ref(text)
     except ODataError as error:
         assert error.status == 400
+
+
+#: Every system query option OData 4.0/4.01 defines, Dataverse's own parameters and common misspellings,
+#: with what the emulator answers: None (applied), or (status, fragment of the message).
+OPTION_TABLE = [
+    ("$select", "name", None), ("$filter", "name eq 'a'", None), ("$orderby", "name", None), ("$top", "3", None),
+    ("$count", "true", None), ("$expand", "ownerid", None), ("$format", "json", None),
+    ("$format", "application/json;odata.metadata=minimal", None), ("$format", "xml", (400, "JSON only")),
+    ("$skip", "1", (400, "$skip is not supported")), ("$apply", "aggregate($count as n)", (501, "$apply")),
+    ("$search", "blue", (501, "$search")), ("$compute", "a as b", (501, "$compute")),
+    ("$levels", "2", (501, "$levels")), ("$index", "1", (501, "$index")),
+    ("$schemaversion", "1", (501, "$schemaversion")), ("$id", "accounts(1)", (501, "$id")),
+    ("sql", "SELECT name FROM account", (501, "sql query parameter")),
+    ("fetchXml", "<fetch/>", (501, "fetchXml")), ("savedQuery", "00000000-0000-0000-0000-000000000001", (501, "savedQuery")),
+    ("userQuery", "00000000-0000-0000-0000-000000000001", (501, "userQuery")),
+    ("partitionId", "p1", (501, "partitionId")), ("tag", "from-test", None),
+    ("$selct", "name", (400, "'$selct' is not supported")), ("$filters", "x", (400, "'$filters' is not supported")),
+    ("$orderBy", "name", None), ("$Top", "1", None), ("$inlinecount", "allpages", (400, "'$inlinecount' is not")),
+    ("$skipToken", "abc", None), ("$expands", "ownerid", (400, "'$expands' is not supported")),
+    ("$", "1", (400, "'$' is not supported")), ("cachebuster", "123", None), ("_", "123", None),
+]
+
+
+@pytest.mark.parametrize("name, value, outcome", OPTION_TABLE, ids=[f"{n}={v}"[:40] for n, v, _ in OPTION_TABLE])
+def test_every_query_option_is_applied_or_refused(name, value, outcome):
+    if outcome is None:
+        parse_query_options({name: value})
+        return
+    with pytest.raises(ODataError) as caught:
+        parse_query_options({name: value})
+    assert (caught.value.status, caught.value.code) == (outcome[0], "0x80060888")
+    assert outcome[1] in caught.value.message
+
+
+def test_nested_expand_options_parse():
+    parsed = parse_query_options({"$expand": "contact_customer_accounts($select=fullname;$filter=lastname eq 'A';"
+                                             "$orderby=fullname desc;$top=2)"})
+    (item,) = parsed.expand
+    assert item.select == ("fullname",) and item.orderby == (("fullname", True),) and item.top == 2
+    assert item.filter is not None and item.has_collection_options
