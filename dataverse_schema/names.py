@@ -866,6 +866,7 @@ class SmsProvider:
     RETRYINTERVALSECONDS = "comms_retryintervalseconds"
     PROVIDERSTATUS = "comms_providerstatus"
     STATUSDETAIL = "comms_statusdetail"
+    WEBHOOKGENERATION = "comms_webhookgeneration"
     STATECODE = "statecode"
     STATUSCODE = "statuscode"
     CREATEDON = "createdon"

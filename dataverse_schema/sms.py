@@ -133,6 +133,9 @@ SMS_PROVIDER = custom_table(
         choice("comms_ProviderStatus", "Provider Status", PROVIDER_STATUS, "Result of the last call to the "
                "provider.", fa="وضعیت"),
         text("comms_StatusDetail", "Status Detail", "Plain-words detail of the last problem.", length=500),
+        integer("comms_WebhookGeneration", "Webhook Key Generation", "Raise by one to rotate this account's "
+                "webhook URL tokens (delivery reports and inbound texts); the old URLs stop working at once. "
+                "Column-secured: administrators only.", maximum=1_000_000),
     ),
 )
 

@@ -147,6 +147,7 @@ class ProviderRow:
     max_attempts: int | None
     retry_interval_s: int | None
     modified_on: datetime | None
+    webhook_generation: int = 0
 
 
 @dataclass(frozen=True)

@@ -311,6 +311,7 @@ def _provider_row(row: Mapping[str, Any]) -> ProviderRow:
         poll_interval_s=row.get(SmsProvider.POLLINTERVALSECONDS), max_attempts=row.get(SmsProvider.MAXATTEMPTS),
         retry_interval_s=row.get(SmsProvider.RETRYINTERVALSECONDS),
         modified_on=parse_when(row.get(SmsProvider.MODIFIEDON)),
+        webhook_generation=int(row.get(SmsProvider.WEBHOOKGENERATION) or 0),
     )
 
 
