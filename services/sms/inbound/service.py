@@ -1,7 +1,9 @@
 """Inbound SMS: polled or pushed, stored once as an incoming SMS activity, and acted on (SMS-02, -07, -16, -21).
 
 Each message becomes an incoming SMS activity keyed by (account key,
-provider message id) with a deterministic id; the activity and its rule's
+provider message id) with a deterministic id (a message without a provider
+id gets one derived from its receipt time, sender, text and position:
+:mod:`services.sms.inbound.identity`); the activity and its rule's
 writes go to Dataverse in one change set, so a message fetched twice, pushed
 twice or replayed after a crash is stored and acted on exactly once.
 Polling keeps a high-water mark: the newest receive time stored for the
@@ -35,6 +37,7 @@ from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
 from services.sms.inbound.actions import PlannedWrites, plan_writes
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
+from services.sms.inbound.identity import with_identity
 from services.sms.inbound.keyword_services import KeywordServiceRegistry
 from services.sms.inbound.rules import load_rules
 
@@ -84,11 +87,11 @@ class InboundService:
         account = self._accounts.get(account_key)
         if account is None:
             raise KeyError(f"no SMS provider account {account_key!r}")
-        unique = list({m.provider_id.strip(): m for m in messages if m.provider_id.strip()}.values())
+        messages = with_identity(messages, received_at=self._clock())
+        unique = list({m.provider_id.strip(): m for m in messages}.values())
         known = self._existing(account_key, [m.provider_id.strip() for m in unique if mark is None or not mark.is_certainly_new(m)])
         lines, rules = self._lines(), load_rules(self._client, self._line_of)
         report = InboundReport()
-        report.refused += [("", "the message has no provider id") for m in messages if not m.provider_id.strip()]
         for sms in unique:
             if sms.provider_id.strip() in known:
                 report.duplicates.append(sms.provider_id)
@@ -122,7 +125,7 @@ class InboundService:
             return self._poll_listing(account, mark, newest_id)
         pending = self._unstored.pop(key, [])
         try:
-            messages = pending + list(account.provider.fetch_inbound())
+            messages = pending + with_identity(account.provider.fetch_inbound(), received_at=self._clock())
         except ConnectorError:
             if pending:
                 self._unstored[key] = pending
@@ -136,7 +139,8 @@ class InboundService:
 
     def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark, newest_id: str | None) -> InboundReport:
         key, now = account.account_key, self._clock()
-        messages = list(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)))
+        messages = with_identity(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)),
+                                 received_at=now)
         self._last_poll[key] = now
         # Oldest first: should storing stop halfway, the mark has not passed a message left unstored.
         messages.sort(key=lambda m: m.received_at or now)

@@ -73,6 +73,23 @@ def test_the_same_message_twice_is_stored_once(client, inbound) -> None:
     assert len(activities(client, "m-1")) == 1
 
 
+def test_identical_texts_without_a_provider_id_are_kept_apart_and_a_replay_is_stored_once(client, inbound) -> None:
+    """Two «بله» with no provider id are two texts; the same listing again stores nothing (issue 12, §2)."""
+    later = datetime(2026, 5, 1, 8, 45, tzinfo=UTC)
+    listing = [InboundSms("", "09127654321", "3000202030", "بله", NOW),
+               InboundSms("", "09127654321", "3000202030", "بله", NOW),
+               InboundSms("", "09127654321", "3000202030", "بله", later)]
+
+    first = inbound.receive("kv-in", listing)
+    again = inbound.receive("kv-in", listing)
+
+    assert len(first.stored) == 3 and first.refused == []
+    assert again.stored == [] and sorted(again.duplicates) == sorted(first.stored)
+    stored = list(client.query("comms_smses", select=["activityid"], filter=odata.and_(
+        odata.eq("comms_provideraccountkey", "kv-in"), odata.eq("comms_message", "بله"))))
+    assert len(stored) == 3
+
+
 def test_polled_messages_are_stored_once_even_when_returned_again(client, inbound, kavenegar: FakeKavenegar) -> None:
     entry = {"messageid": 35850015, "message": "hello", "sender": "09127654321", "receptor": "3000202030",
              "date": 1777624200}
