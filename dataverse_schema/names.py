@@ -885,6 +885,7 @@ class SmsTemplate:
     BODY = "comms_body"
     TARGETTABLE = "comms_targettable"
     CALENDAR = "comms_calendar"
+    ALLOWSECUREDCOLUMNS = "comms_allowsecuredcolumns"
     OWNERID = "ownerid"
     OWNERID_VALUE = "_ownerid_value"
     STATECODE = "statecode"

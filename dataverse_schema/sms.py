@@ -172,6 +172,8 @@ SMS_TEMPLATE = custom_table(
              "name; empty for any.", length=100),
         choice("comms_Calendar", "Date Calendar", CALENDARS, "Calendar used for dates filled into the text.",
                fa="تقویم"),
+        boolean("comms_AllowSecuredColumns", "Allow Secured Columns", "Placeholders may name column-secured "
+                "columns (still read with the sender's rights). Column-secured: administrators only."),
     ),
 )
 

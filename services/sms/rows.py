@@ -113,6 +113,7 @@ class SmsRow:
     claimed_on: datetime | None
     next_attempt_on: datetime | None
     segments: int | None = None
+    owner_table: str | None = None
 
 
 @dataclass(frozen=True)
