@@ -633,6 +633,26 @@ class Queue:
     MODIFIEDON = "modifiedon"
 
 
+class QueueItem:
+    """``queueitem`` (Queue Item)."""
+
+    TABLE = "queueitem"
+    SET = "queueitems"
+    ID = "queueitemid"
+    PRIMARY_NAME = "title"
+    QUEUEITEMID = "queueitemid"
+    TITLE = "title"
+    QUEUEID = "queueid"
+    QUEUEID_VALUE = "_queueid_value"
+    OBJECTID = "objectid"
+    OBJECTID_VALUE = "_objectid_value"
+    WORKERID = "workerid"
+    WORKERID_VALUE = "_workerid_value"
+    STATECODE = "statecode"
+    CREATEDON = "createdon"
+    MODIFIEDON = "modifiedon"
+
+
 class SavedQuery:
     """``savedquery`` (View)."""
 
@@ -702,6 +722,8 @@ class Sms:
     SENTON = "comms_senton"
     DELIVEREDON = "comms_deliveredon"
     RECEIVEDON = "comms_receivedon"
+    ROUTEDUEON = "comms_routedueon"
+    QUEUEDON = "comms_queuedon"
     ERROR = "comms_error"
     OPERATORON = "comms_operatoron"
     FAILEDON = "comms_failedon"
@@ -778,6 +800,12 @@ class SmsNumber:
     CANSEND = "comms_cansend"
     CANRECEIVE = "comms_canreceive"
     ISDEFAULT = "comms_isdefault"
+    INBOUNDROUTE = "comms_inboundroute"
+    RELATEDPERSONCOLUMN = "comms_relatedpersoncolumn"
+    INBOUNDQUEUEID = "comms_inboundqueueid"
+    INBOUNDQUEUEID_VALUE = "_comms_inboundqueueid_value"
+    INBOUNDQUEUEID_NAV = "comms_inboundqueueid"
+    ROUTEWITHINMINUTES = "comms_routewithinminutes"
     STATECODE = "statecode"
     STATUSCODE = "statuscode"
     CREATEDON = "createdon"
@@ -915,6 +943,8 @@ class SystemUser:
     APPLICATIONID = "applicationid"
     BUSINESSUNITID = "businessunitid"
     BUSINESSUNITID_VALUE = "_businessunitid_value"
+    QUEUEID = "queueid"
+    QUEUEID_VALUE = "_queueid_value"
     CREATEDON = "createdon"
     MODIFIEDON = "modifiedon"
 
@@ -935,6 +965,8 @@ class Team:
     BUSINESSUNITID_VALUE = "_businessunitid_value"
     ADMINISTRATORID = "administratorid"
     ADMINISTRATORID_VALUE = "_administratorid_value"
+    QUEUEID = "queueid"
+    QUEUEID_VALUE = "_queueid_value"
     CREATEDON = "createdon"
     MODIFIEDON = "modifiedon"
 

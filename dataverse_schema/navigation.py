@@ -8,6 +8,7 @@ lookups name one navigation property per target table, by a fixed pattern:
 - an activity's ``regardingobjectid`` → ``regardingobjectid_<target>_<activity>``;
 - a customer lookup (``customerid``, ``parentcustomerid``) → ``<lookup>_<target>``;
 - a marketing list member's ``entityid`` → ``entityid_<target>``;
+- a queue item's ``objectid`` → ``objectid_<target>``;
 - ``ownerid`` is one navigation property whatever the owner's table.
 
 An activity's parties are created with it through its collection-valued
@@ -42,3 +43,8 @@ def list_member(target_table: str) -> str:
 def activity_parties(activity_table: str) -> str:
     """``comms_sms_activity_parties``: the parties of an activity, written in the body that creates it."""
     return f"{activity_table}_activity_parties"
+
+
+def queue_item_object(target_table: str) -> str:
+    """``objectid_comms_sms``: a queue item holding a ``target_table`` record."""
+    return f"objectid_{target_table}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from connectors.dataverse import DataverseClient, odata
@@ -39,6 +39,7 @@ from services.sms.inbound.actions import PlannedWrites, plan_writes
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
 from services.sms.inbound.identity import with_identity
 from services.sms.inbound.keyword_services import KeywordServiceRegistry
+from services.sms.inbound.routing import InboundRouter
 from services.sms.inbound.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,10 @@ class InboundService:
     def __init__(self, client: DataverseClient, accounts: AccountDirectory, *, plan: NumberPlan,
                  index: Callable[[], NumberIndex | None], services: KeywordServiceRegistry,
                  clock: Callable[[], datetime], render_options: RenderOptions | None = None,
-                 hold: InboundHold | None = None):
+                 hold: InboundHold | None = None, router: InboundRouter | None = None):
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
-        self._hold = hold
+        self._hold, self._router = hold, router
         self._last_poll: dict[str, datetime] = {}
         self._unstored: dict[str, list[InboundSms]] = {}
 
@@ -243,7 +244,12 @@ class InboundService:
 
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
         reply, note = self._reply_text(decision)
-        planned = plan_writes(decision, account_id=account.record_id, now=self._clock(), reply_text=reply, note=note)
+        now = self._clock()
+        planned = plan_writes(decision, account_id=account.record_id, now=now, reply_text=reply, note=note)
+        due = self._router.due_on(decision.line_record_id, decision.received_at or now) if self._router else None
+        if due is not None:  # the routing timer puts it in a work queue by then (SMS-24)
+            activity = planned.writes[0]
+            planned.writes[0] = replace(activity, body={**activity.body, Sms.ROUTEDUEON: due})
         self._commit(planned)
         log.info("inbound SMS stored (rule %s)", decision.rules.decision.rule_name if decision.rules.decision
                  else "none", extra={"operation": "inbound", "key": decision.provider_id})
