@@ -24,7 +24,7 @@ from typing import Any
 from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
 from dataverse_schema import navigation
 from dataverse_schema import sms as sms_schema
-from dataverse_schema.names import QueueItem, Sms, SmsNumber, SystemUser, Team
+from dataverse_schema.names import Queue, QueueItem, Sms, SmsNumber, SystemUser, Team
 from services.sms import tables
 from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
 
@@ -162,7 +162,7 @@ class InboundRouter:
                                     headers=LOOKUP_TABLES, operation="retrieve").json()
 
     def _queue(self, sms_id: str, subject: str, desk: Desk) -> None:
-        body: dict[str, Any] = {QueueItem.TITLE: subject[:300], **bind(QueueItem.QUEUEID, "queues", desk.queue_id),
+        body: dict[str, Any] = {QueueItem.TITLE: subject[:300], **bind(QueueItem.QUEUEID, Queue.SET, desk.queue_id),
                                 **bind(navigation.queue_item_object(Sms.TABLE), Sms.SET, sms_id)}
         if desk.worker is not None:
             # ``workerid`` names one navigation property per target, like a customer lookup
