@@ -47,7 +47,7 @@ from emulator.server import EmulatorServer
 from emulator.sms_provider import FakeSmsProviderServer
 from functions.local_host import LocalFunctionsHost, app_settings, load_function_app
 from services.sms.rows import SmsStatus
-from services.sms.webhook_auth import webhook_token
+from services.sms.webhook_auth import Endpoint, webhook_token
 
 ACCOUNT_KEY, LINE = "demo-kavenegar", "3000202030"
 API_KEY, API_KEY_SETTING, WEBHOOK_KEY = "demo-kavenegar-api-key", "COMMS_DEMO_KAVENEGAR_KEY", "demo-webhook-key"
@@ -102,11 +102,12 @@ def run_sms(server: EmulatorServer, client: DataverseClient, out_dir: Path, toke
                 "COMMS_DATAVERSE_TIMEOUT_S": "10", "COMMS_SMS_WEBHOOK_KEY": WEBHOOK_KEY, API_KEY_SETTING: API_KEY}
     started = time.monotonic()
     with app_settings(settings), LocalFunctionsHost(load_function_app()) as host:
-        hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY)
+        dlr_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.DELIVERY)
+        inbound_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.INBOUND)
         provider = FakeSmsProviderServer(
             api_key=API_KEY, sent_after_s=0.1, delivered_after_s=0.3, first_message_id=_first_free_id(client),
-            delivery_url=f"{host.origin}/api/sms/dlr/{ACCOUNT_KEY}?token={hook}",
-            inbound_url=f"{host.origin}/api/sms/inbound/{ACCOUNT_KEY}?token={hook}")
+            delivery_url=f"{host.origin}/api/sms/dlr/{ACCOUNT_KEY}?token={dlr_hook}",
+            inbound_url=f"{host.origin}/api/sms/inbound/{ACCOUNT_KEY}?token={inbound_hook}")
         with provider:
             crm = _configure(client, provider, say)
             sms_id = _send_single(client, host, crm, say)

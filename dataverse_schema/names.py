@@ -658,6 +658,26 @@ class Queue:
     MODIFIEDON = "modifiedon"
 
 
+class QueueItem:
+    """``queueitem`` (Queue Item)."""
+
+    TABLE = "queueitem"
+    SET = "queueitems"
+    ID = "queueitemid"
+    PRIMARY_NAME = "title"
+    QUEUEITEMID = "queueitemid"
+    TITLE = "title"
+    QUEUEID = "queueid"
+    QUEUEID_VALUE = "_queueid_value"
+    OBJECTID = "objectid"
+    OBJECTID_VALUE = "_objectid_value"
+    WORKERID = "workerid"
+    WORKERID_VALUE = "_workerid_value"
+    STATECODE = "statecode"
+    CREATEDON = "createdon"
+    MODIFIEDON = "modifiedon"
+
+
 class SavedQuery:
     """``savedquery`` (View)."""
 
@@ -727,6 +747,8 @@ class Sms:
     SENTON = "comms_senton"
     DELIVEREDON = "comms_deliveredon"
     RECEIVEDON = "comms_receivedon"
+    ROUTEDUEON = "comms_routedueon"
+    QUEUEDON = "comms_queuedon"
     ERROR = "comms_error"
     OPERATORON = "comms_operatoron"
     FAILEDON = "comms_failedon"
@@ -803,6 +825,12 @@ class SmsNumber:
     CANSEND = "comms_cansend"
     CANRECEIVE = "comms_canreceive"
     ISDEFAULT = "comms_isdefault"
+    INBOUNDROUTE = "comms_inboundroute"
+    RELATEDPERSONCOLUMN = "comms_relatedpersoncolumn"
+    INBOUNDQUEUEID = "comms_inboundqueueid"
+    INBOUNDQUEUEID_VALUE = "_comms_inboundqueueid_value"
+    INBOUNDQUEUEID_NAV = "comms_inboundqueueid"
+    ROUTEWITHINMINUTES = "comms_routewithinminutes"
     STATECODE = "statecode"
     STATUSCODE = "statuscode"
     CREATEDON = "createdon"
@@ -891,6 +919,7 @@ class SmsProvider:
     RETRYINTERVALSECONDS = "comms_retryintervalseconds"
     PROVIDERSTATUS = "comms_providerstatus"
     STATUSDETAIL = "comms_statusdetail"
+    WEBHOOKGENERATION = "comms_webhookgeneration"
     STATECODE = "statecode"
     STATUSCODE = "statuscode"
     CREATEDON = "createdon"
@@ -909,6 +938,7 @@ class SmsTemplate:
     BODY = "comms_body"
     TARGETTABLE = "comms_targettable"
     CALENDAR = "comms_calendar"
+    ALLOWSECUREDCOLUMNS = "comms_allowsecuredcolumns"
     OWNERID = "ownerid"
     OWNERID_VALUE = "_ownerid_value"
     STATECODE = "statecode"
@@ -938,6 +968,8 @@ class SystemUser:
     APPLICATIONID = "applicationid"
     BUSINESSUNITID = "businessunitid"
     BUSINESSUNITID_VALUE = "_businessunitid_value"
+    QUEUEID = "queueid"
+    QUEUEID_VALUE = "_queueid_value"
     CREATEDON = "createdon"
     MODIFIEDON = "modifiedon"
 
@@ -958,6 +990,8 @@ class Team:
     BUSINESSUNITID_VALUE = "_businessunitid_value"
     ADMINISTRATORID = "administratorid"
     ADMINISTRATORID_VALUE = "_administratorid_value"
+    QUEUEID = "queueid"
+    QUEUEID_VALUE = "_queueid_value"
     CREATEDON = "createdon"
     MODIFIEDON = "modifiedon"
 

@@ -8,7 +8,7 @@ lookups name one navigation property per target table, by a fixed pattern:
 - an activity's ``regardingobjectid`` → ``regardingobjectid_<target>_<activity>``;
 - a customer lookup (``customerid``, ``parentcustomerid``) → ``<lookup>_<target>``;
 - a marketing list member's ``entityid`` → ``entityid_<target>``;
-- a note's ``objectid`` → ``objectid_<target>``;
+- a note's or a queue item's ``objectid`` → ``objectid_<target>``;
 - ``ownerid`` is one navigation property whatever the owner's table.
 
 An activity's parties are created with it through its collection-valued
@@ -45,6 +45,6 @@ def activity_parties(activity_table: str) -> str:
     return f"{activity_table}_activity_parties"
 
 
-def note_object(target_table: str) -> str:
-    """``objectid_phonecall``: a note (``annotation``) attached to a ``target_table`` record."""
+def objectid(target_table: str) -> str:
+    """``objectid_phonecall``: a note (``annotation``) or a queue item holding a ``target_table`` record."""
     return f"objectid_{target_table}"

@@ -85,6 +85,10 @@ RULE_ACTIONS = choices(
 )
 REPLY_CHANNELS = choices(("SMS", "پیامک"), ("Email", "ایمیل"), ("Fax", "فکس"), default=0)
 MATCH_MODES = choices(("First word", "کلمه اول"), ("Any word", "هر کلمه"), ("Whole text", "کل متن"), default=0)
+INBOUND_ROUTES = choices(
+    ("Nobody", "هیچ‌کس"), ("Owner of matched record", "مالک رکورد"), ("Related person", "شخص مرتبط"),
+    ("Queue", "صف"), default=0,
+)
 OPT_OUT_SOURCES = choices(
     ("Keyword SMS", "پیامک کلیدواژه"), ("Manual", "دستی"), ("Import", "ورود داده"),
     ("Provider report", "گزارش سرویس‌دهنده"), default=1,
@@ -133,6 +137,9 @@ SMS_PROVIDER = custom_table(
         choice("comms_ProviderStatus", "Provider Status", PROVIDER_STATUS, "Result of the last call to the "
                "provider.", fa="وضعیت"),
         text("comms_StatusDetail", "Status Detail", "Plain-words detail of the last problem.", length=500),
+        integer("comms_WebhookGeneration", "Webhook Key Generation", "Raise by one to rotate this account's "
+                "webhook URL tokens (delivery reports and inbound texts); the old URLs stop working at once. "
+                "Column-secured: administrators only.", maximum=1_000_000),
     ),
 )
 
@@ -153,6 +160,14 @@ SMS_NUMBER = custom_table(
         boolean("comms_CanSend", "Can Send", "Messages may be sent from this number.", default=True),
         boolean("comms_CanReceive", "Can Receive", "Inbound messages arrive on this number.", default=True),
         boolean("comms_IsDefault", "Default for Account", "Used when a message names the account but no number."),
+        choice("comms_InboundRoute", "Inbound Goes To", INBOUND_ROUTES, "Whose work queue an inbound text lands "
+               "in: the matched record's owner, the person its Related Person Column names, or the Queue "
+               "(SMS-24). The Queue also takes texts no person can be found for.", fa="مقصد پیامک دریافتی"),
+        text("comms_RelatedPersonColumn", "Related Person Column", "Logical name of the matched record's "
+             "lookup to a user or team whose queue receives the text, e.g. comms_accountmanagerid.", length=100),
+        lookup("comms_InboundQueueId", "Inbound Queue", "queue", "Queue for inbound texts (SMS-24)."),
+        integer("comms_RouteWithinMinutes", "Route Within (minutes)", "Longest time between receipt and the "
+                "work queue; empty means 5 (SMS-24).", minimum=1, maximum=1440),
     ),
 )
 
@@ -169,6 +184,8 @@ SMS_TEMPLATE = custom_table(
              "name; empty for any.", length=100),
         choice("comms_Calendar", "Date Calendar", CALENDARS, "Calendar used for dates filled into the text.",
                fa="تقویم"),
+        boolean("comms_AllowSecuredColumns", "Allow Secured Columns", "Placeholders may name column-secured "
+                "columns (still read with the sender's rights). Column-secured: administrators only."),
     ),
 )
 
@@ -248,6 +265,9 @@ SMS = activity_table(
         when("comms_SentOn", "Sent On", "When the provider accepted the message."),
         when("comms_DeliveredOn", "Delivered On", "When delivery to the handset was confirmed."),
         when("comms_ReceivedOn", "Received On", "When an inbound message reached the provider."),
+        when("comms_RouteDueOn", "Route Due On", "Latest time an inbound text is to be in a work queue (SMS-24); "
+             "empty when its line routes nowhere."),
+        when("comms_QueuedOn", "Queued On", "When the inbound text was put in a work queue (SMS-24)."),
         memo("comms_Error", "Error", "Why the message failed, in plain words.", fa="خطا"),
         when("comms_OperatorOn", "Sent to Operator On", "When the provider handed the message to the mobile "
              "operator (SMS-20)."),

@@ -137,6 +137,7 @@ SYSTEMUSER = _table("SystemUser", "systemusers", "User", "Users", "systemuserid"
     unique_id("AzureActiveDirectoryObjectId", "Azure AD Object ID"),
     unique_id("ApplicationId", "Application ID"),
     lookup("BusinessUnitId", "Business Unit", "businessunit", required=REQUIRED),
+    lookup("QueueId", "Default Queue", "queue", "The user's own work queue (inbound SMS routing, SMS-24)."),
     *audit_columns(),
 ), ownership=Ownership.BUSINESS, fa="کاربر")
 
@@ -149,6 +150,7 @@ TEAM = _table("Team", "teams", "Team", "Teams", "teamid", "name", (
     unique_id("AzureActiveDirectoryObjectId", "Object Id for a group"),
     lookup("BusinessUnitId", "Business Unit", "businessunit", required=REQUIRED),
     lookup("AdministratorId", "Administrator", "systemuser", required=REQUIRED),
+    lookup("QueueId", "Default Queue", "queue", "The team's work queue (inbound SMS routing, SMS-24)."),
     *audit_columns(),
 ), ownership=Ownership.BUSINESS, fa="تیم")
 
@@ -306,6 +308,17 @@ QUEUE = _table("Queue", "queues", "Queue", "Queues", "queueid", "name", (
     owner(), state(), status(), *audit_columns(),
 ), fa="صف")
 
+#: Queue items: an inbound SMS put in a user's or a queue's work queue (SMS-24). ``objectid`` names the
+#: queued activity; ``workerid`` the user working it.
+QUEUEITEM = _table("QueueItem", "queueitems", "Queue Item", "Queue Items", "queueitemid", "title", (
+    unique_id("QueueItemId", "Queue Item"),
+    text("Title", "Title", length=300),
+    lookup("QueueId", "Queue", "queue", required=REQUIRED),
+    reference("ObjectId", "Object", ColumnType.LOOKUP, ("comms_sms", "phonecall", "fax", "incident"), required=REQUIRED),
+    reference("WorkerId", "Worked By", ColumnType.LOOKUP, ("systemuser", "team")),
+    state(), *audit_columns(),
+), ownership=Ownership.ORGANIZATION)
+
 #: Saved views: the bulk sender reads a view's FetchXML as its audience (SMS-08). System views are
 #: organisation-owned ``savedquery`` rows, personal views user-owned ``userquery`` rows.
 SAVEDQUERY = _table("SavedQuery", "savedqueries", "View", "Views", "savedqueryid", "name", (
@@ -331,5 +344,6 @@ USERQUERY = _table("UserQuery", "userqueries", "Saved View", "Saved Views", "use
 AREA = Area(
     name="standard",
     tables=(CONTACT, ACCOUNT, LEAD, SYSTEMUSER, TEAM, BUSINESSUNIT, PHONECALL, FAX, ANNOTATION, APPNOTIFICATION,
-            INCIDENT, ACTIVITYPOINTER, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, SAVEDQUERY, USERQUERY),
+            INCIDENT, ACTIVITYPOINTER, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, QUEUEITEM,
+            SAVEDQUERY, USERQUERY),
 )

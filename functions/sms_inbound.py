@@ -1,4 +1,5 @@
-"""Inbound SMS: the provider push webhook, the polling timer and the inbound hold queue (SMS-02, -21)."""
+"""Inbound SMS: the provider push webhook, the polling timer, the inbound hold queue (SMS-02, -21) and the
+routing timer that puts stored texts into work queues (SMS-24)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,20 @@ def sms_inbound_webhook(req: func.HttpRequest) -> func.HttpResponse:
 @bp.timer_trigger(schedule="%COMMS_SMS_INBOUND_POLL_SCHEDULE%", arg_name="timer", run_on_startup=False)
 def sms_inbound_poll(timer: func.TimerRequest) -> None:
     services().sms.inbound.poll_due()
+
+
+@bp.function_name("sms_inbound_route")
+@bp.timer_trigger(schedule="0 */1 * * * *", arg_name="timer", run_on_startup=False)
+def sms_inbound_route(timer: func.TimerRequest) -> None:
+    """Put stored inbound texts into their desk's work queue (SMS-24); Dataverse errors wait for the next tick."""
+    try:
+        report = services().sms.router.route_pending()
+    except ConnectorError as exc:
+        log.warning("inbound routing not done now: %s", type(exc).__name__, extra={"operation": "inbound_route"})
+        return
+    if report.queued or report.unrouted:
+        log.info("inbound SMS routed (%d queued, %d unrouted, %d late)", len(report.queued), len(report.unrouted),
+                 len(report.late), extra={"operation": "inbound_route"})
 
 
 @bp.function_name("sms_inbound_hold")

@@ -36,6 +36,7 @@ from services.sms.delivery import DeliveryTracker
 from services.sms.directory import RegistryAccountDirectory
 from services.sms.inbound.hold import InboundHold, ServiceBusHold
 from services.sms.inbound.keyword_services import KeywordServiceRegistry, RecordColumnService
+from services.sms.inbound.routing import InboundRouter
 from services.sms.inbound.service import InboundService, load_number_index
 from services.sms.sender import SmsSender
 from services.sms.store import SmsStore
@@ -61,6 +62,7 @@ class SmsServices:
     tracker: DeliveryTracker
     bulk: BulkRunner
     inbound: InboundService
+    router: InboundRouter
     webhooks: SmsWebhooks
     plan: NumberPlan
     render: RenderOptions
@@ -124,11 +126,13 @@ def build_sms(settings: AppSettings, client: DataverseClient, *, session: reques
     options = BulkOptions(window=SendingWindow(tz_name=settings.sms_timezone), render=render,
                           max_messages_per_s=settings.sms_bulk_rate)
     bulk = BulkRunner(BulkStore(client), accounts, plan=plan, clock=clock, options=options, monotonic=monotonic)
+    router = InboundRouter(client, clock=clock)
     inbound = InboundService(client, accounts, plan=plan, index=CachedIndex(client, plan, monotonic=monotonic),
                              services=_keyword_services(client, settings.sms_balance_column), clock=clock,
-                             render_options=render, hold=hold if hold is not None else build_hold(settings))
+                             render_options=render, hold=hold if hold is not None else build_hold(settings),
+                             router=router)
     return SmsServices(store=store, registry=registry, accounts=accounts, sender=sender, tracker=tracker, bulk=bulk,
-                       inbound=inbound, webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
+                       inbound=inbound, router=router, webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
                        plan=plan, render=render, webhook_key=settings.sms_webhook_key, clock=clock,
                        missed_after_s=settings.sms_missed_after_s, claim_lease_s=settings.sms_claim_lease_s)
 

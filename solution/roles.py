@@ -213,7 +213,9 @@ ROLES = (AGENT, SMS_SENDER, SMS_BULK_SENDER, SMS_VIEWER, ADMINISTRATOR)
 PROVIDER_CREDENTIALS = SecuredColumns(
     name="CommSuite Provider Credentials",
     id="05408e99-6fca-5382-a305-7deec045f82d",
-    description="Who may see and change where provider and fax-server secrets are kept.",
-    columns=(("comms_faxserver", "comms_credentialreference"), ("comms_smsprovider", "comms_credentialreference")),
+    description="Who may see and change where provider and fax-server secrets are kept, rotate webhook URLs "
+                "and let SMS templates read secured columns.",
+    columns=(("comms_faxserver", "comms_credentialreference"), ("comms_smsprovider", "comms_credentialreference"),
+             ("comms_smsprovider", "comms_webhookgeneration"), ("comms_smstemplate", "comms_allowsecuredcolumns")),
 )
 SECURED_COLUMNS = (PROVIDER_CREDENTIALS,)

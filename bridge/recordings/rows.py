@@ -92,7 +92,7 @@ def note_item(environment: str, record: CallRecord, system: TelephonySystemSetti
         Annotation.FILENAME: file.name,
         Annotation.MIMETYPE: _mime(file.name),
         Annotation.DOCUMENTBODY: base64.b64encode(content).decode("ascii"),
-        **bind(navigation.note_object(PhoneCall.TABLE), PHONECALLS_SET, phonecall_key(record)),
+        **bind(navigation.objectid(PhoneCall.TABLE), PHONECALLS_SET, phonecall_key(record)),
     }
     return OutboxItem(environment, NOTES_SET, RecordId(note_id(record, file.name)), body)
 

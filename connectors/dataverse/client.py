@@ -9,6 +9,7 @@ messages. Network, retries and error translation live in
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 import logging
@@ -29,7 +30,7 @@ from connectors.dataverse.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
-from connectors.dataverse.refs import RecordRef, UpsertMode, entity_id_from_url, entity_path
+from connectors.dataverse.refs import RecordId, RecordRef, UpsertMode, entity_id_from_url, entity_path
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.transport import Transport
 
@@ -71,9 +72,28 @@ class DataverseClient:
         self._transport = Transport(session=session, auth=BearerAuth(token_provider), timeout=timeout,
                                     retry=retry or RetryPolicy.off(), stats=self.stats, api_url=self.api_url)
         self._bulk_unsupported: set[tuple[str, str]] = set()
+        self._caller: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"DataverseClient(api_url={self.api_url!r})"
+
+    def as_caller(self, *, systemuser_id: str | None = None, object_id: str | None = None) -> DataverseClient:
+        """A client that sends every request on behalf of one user (impersonation).
+
+        Dataverse then applies that user's roles, record access and column
+        security (a secured column the user may not read comes back null).
+        ``object_id`` is the user's Entra object id (``CallerObjectId``, online);
+        ``systemuser_id`` their ``systemuserid`` (``MSCRMCallerID``, online and
+        on-premises). The application user needs ``prvActOnBehalfOfAnotherUser``
+        (the *Delegate* role). The derived client shares this one's session,
+        token, retries and request counts.
+        """
+        if (systemuser_id is None) == (object_id is None):
+            raise ValueError("name the user by exactly one of systemuser_id and object_id")
+        header, value = ("MSCRMCallerID", systemuser_id) if systemuser_id else ("CallerObjectId", object_id)
+        derived = copy.copy(self)
+        derived._caller = {header: str(RecordId(str(value)).value)}
+        return derived
 
     # -- low level ---------------------------------------------------------------------------
 
@@ -85,7 +105,7 @@ class DataverseClient:
         ``idempotent`` defaults to True for every method but POST."""
         method = method.upper()
         body = content
-        merged = dict(DEFAULT_HEADERS)
+        merged = {**DEFAULT_HEADERS, **self._caller}
         if json is not None:
             body = _encode_json(json)
             merged["Content-Type"] = JSON_CONTENT_TYPE

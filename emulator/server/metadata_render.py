@@ -120,6 +120,8 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
         "IsPrimaryId": column.logical_name == table.primary_id,
         "IsPrimaryName": column.logical_name == table.primary_name,
         "IsValidForCreate": column.logical_name not in ("statecode", "createdon", "modifiedon"),
+        # The emulator has no column security (no field security profiles): nothing is secured here.
+        "IsSecured": False,
     }
     payload.update(_type_fields(column))
     return payload

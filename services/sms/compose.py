@@ -43,6 +43,8 @@ from domain.sms.templates import (
 from services.sms.accounts import ProviderAccount, ProviderRegistry
 from services.sms.rows import RecordLink, SmsRow, field_value
 from services.sms.store import SmsStore
+from services.sms.store import Template as TemplateRow
+from services.sms.template_access import secured_fields
 
 #: Phone columns tried, in order, on each kind of recipient record.
 RECIPIENT_COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -90,10 +92,10 @@ class Composer:
         """Resolve the recipient and fill the text; raises :class:`ComposeError`."""
         record_link = self._recipient_link(sms)
         is_filled = sms.segments is not None and bool(sms.message)
-        template, is_jalali, syntax = (None, True, None) if is_filled else self._parsed(sms)
+        template, source, syntax = (None, None, None) if is_filled else self._parsed(sms)
         known = Known()
         record = self._read(record_link, self._hops(template, sms, record_link, is_recipient=True),
-                            known.records) if record_link else {}
+                            known.records, sender_of(sms)) if record_link else {}
         recipient = self._resolve(sms, record_link, record)
         if is_filled:
             # Parts already counted: the text was filled before (an earlier attempt or a bulk send) and is sent
@@ -102,7 +104,9 @@ class Composer:
         if template is None:
             raise ComposeError(f"the text cannot be filled: {syntax} | {syntax.message_fa}") if syntax else \
                 ComposeError("the SMS has no text")
-        fields = self._fields(sms, template, record_link, record, known)
+        allows_secured = source is not None and source.allows_secured
+        fields = self._fields(sms, template, record_link, record, known, allows_secured=allows_secured)
+        is_jalali = source is None or source.is_jalali
         options = RenderOptions(calendar=Calendar.JALALI if is_jalali else Calendar.GREGORIAN, tz=self._tz)
         try:
             rendered = render(template, fields, options)
@@ -156,34 +160,37 @@ class Composer:
             raise ComposeError(f"{resolved.reason} | {resolved.reason_fa}")
         return resolved
 
-    def _parsed(self, sms: SmsRow) -> tuple[Template | None, bool, TemplateError | None]:
+    def _parsed(self, sms: SmsRow) -> tuple[Template | None, TemplateRow, TemplateError | None]:
         """The template to fill; a syntax error is kept so recipient problems are reported first."""
-        text, is_jalali = self._source_text(sms)
+        source = self._source_text(sms)
         try:
-            return parse_template(text), is_jalali, None
+            return parse_template(source.body), source, None
         except TemplateError as exc:
-            return None, is_jalali, exc
+            return None, source, exc
 
-    def _source_text(self, sms: SmsRow) -> tuple[str, bool]:
+    def _source_text(self, sms: SmsRow) -> TemplateRow:
+        """The template row, or the typed text as one (Jalali dates; never secured columns)."""
         if sms.template_id:
-            template = self._store.template(sms.template_id)
-            return template.body, template.is_jalali
+            return self._store.template(sms.template_id)
         if not sms.message or not sms.message.strip():
             raise ComposeError("the SMS has no text and no template | پیامک متن یا قالب ندارد")
-        return sms.message, True
+        return TemplateRow(sms.message, True)
 
-    def _read(self, link: RecordLink, lookups: Iterable[str], known: dict[tuple[str, str], Mapping[str, Any]]
-              ) -> dict[str, Any]:
-        """One read of a record, expanding the lookups the template follows first (SMS-12)."""
+    def _read(self, link: RecordLink, lookups: Iterable[str], known: dict[tuple[str, str], Mapping[str, Any]],
+              caller: str | None) -> dict[str, Any]:
+        """One read of a record as the sender, expanding the lookups the template follows first (SMS-12)."""
         shape = self._store.table_shape(link.table) if lookups else None
         expand = {nav for lookup in lookups if shape for nav in shape.navigations(lookup)}
         try:
-            record = self._store.record(link, expand)
+            record = self._store.record(link, expand, caller=caller)
         except ValidationError:
             if not expand:
                 raise
             # a relationship with a navigation name of its own: read plainly, follow the lookups by id
-            record = self._store.record(link)
+            record = self._store.record(link, caller=caller)
+        except NotFoundError:
+            raise ComposeError(f"the {link.table} record cannot be read as the SMS's owner (it is gone or they "
+                               "may not read it)") from None
         for lookup in lookups:
             target = lookup_target(record, lookup, shape) if shape else None
             nested = record.get(shape.lookups.get(lookup, {}).get(target[0], "")) if shape and target else None
@@ -201,24 +208,33 @@ class Composer:
         by_root = first_hops(template, roots, "recipient" if link else None)
         return {hop for name, hops in by_root.items() if roots[name] is start for hop in hops}
 
-    def _fields(self, sms: SmsRow, template: Template, link: RecordLink | None,
-                record: Mapping[str, Any], known: Known) -> dict[str, object]:
-        """Placeholder values from the recipient, the regarding record and records related to them."""
+    def _fields(self, sms: SmsRow, template: Template, link: RecordLink | None, record: Mapping[str, Any],
+                known: Known, *, allows_secured: bool) -> dict[str, object]:
+        """Placeholder values from the recipient, the regarding record and records related to them, read as
+        the SMS's owner; column-secured columns are refused unless the template allows them."""
         regarding: Mapping[str, Any] = {}
         if sms.regarding is not None and sms.regarding != link:
             try:
                 regarding = self._read(sms.regarding, self._hops(template, sms, link, is_recipient=False),
-                                       known.records)
+                                       known.records, sender_of(sms))
             except ValidationError as exc:
                 raise ComposeError(f"the regarding record cannot be read: {exc}") from None
         roots = _roots(sms, link, record, regarding)
-        resolved = self._resolve_paths(template, roots, known, "recipient" if link else None)
+        recipient = "recipient" if link else None
+        resolved = self._resolve_paths(template, roots, known, recipient, sender_of(sms))
         if resolved.problems:
             raise _fill_error(TemplateRenderError(resolved.problems))
+        if not allows_secured:
+            refused = secured_fields(template, roots, known, recipient, self._store.secured_columns)
+            if refused:
+                names = ", ".join(f"{{{field.path}}} ({field.table}.{field.column})" for field in refused)
+                raise ComposeError(f"the text names column-secured columns: {names}; an administrator must set "
+                                   f"Allow Secured Columns on the template | متن ستون‌های محافظت‌شده را نام می‌برد: "
+                                   f"{names}")
         return {path: field_value(value) for path, value in resolved.fields.items()}
 
     def _resolve_paths(self, template: Template, roots: Mapping[str, Root], known: Known,
-                       recipient: str | None) -> Resolved:
+                       recipient: str | None, caller: str | None) -> Resolved:
         """Read shapes and related records until every path is resolved; each record at most once."""
         for _ in range(2 * MAX_HOPS + 2):
             resolved = resolve_paths(template, roots, known, recipient)
@@ -227,7 +243,7 @@ class Composer:
             for table in resolved.needs.shapes:
                 known.shapes[table] = self._table_shape(table)
             for table, record_id in resolved.needs.records:
-                known.records[(table, record_id)] = self._related(table, record_id)
+                known.records[(table, record_id)] = self._related(table, record_id, caller)
         raise ComposeError("the template's related fields could not be resolved")
 
     def _table_shape(self, table: str) -> TableShape:
@@ -236,11 +252,12 @@ class Composer:
         except NotFoundError:
             raise ComposeError(f"the table {table} does not exist in Dataverse") from None
 
-    def _related(self, table: str, record_id: str) -> Mapping[str, Any]:
+    def _related(self, table: str, record_id: str, caller: str | None) -> Mapping[str, Any]:
         try:
-            return self._store.record(RecordLink(table, record_id))
+            return self._store.record(RecordLink(table, record_id), caller=caller)
         except NotFoundError:
-            raise ComposeError(f"a related {table} record ({record_id}) no longer exists") from None
+            raise ComposeError(f"a related {table} record ({record_id}) no longer exists or the SMS's owner may not "
+                               "read it") from None
 
 
 def _roots(sms: SmsRow, link: RecordLink | None, record: Mapping[str, Any],
@@ -253,6 +270,17 @@ def _roots(sms: SmsRow, link: RecordLink | None, record: Mapping[str, Any],
         roots["regarding"] = Root(sms.regarding.table, regarding)
         roots.setdefault(sms.regarding.table, roots["regarding"])
     return roots
+
+
+def sender_of(sms: SmsRow) -> str | None:
+    """The user whose rights placeholders are read with: the SMS's owner when a user owns it.
+
+    A team-owned SMS (only a user allowed to assign to that team can make one) is read with the
+    app's rights; its secured columns are still refused unless the template allows them.
+    """
+    if sms.owner_id and sms.owner_table in (None, SystemUser.TABLE):
+        return sms.owner_id
+    return None
 
 
 def _fill_error(exc: TemplateError) -> ComposeError:

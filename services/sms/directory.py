@@ -24,8 +24,8 @@ from services.sms.accounts import ProviderRegistry
 
 @dataclass(frozen=True)
 class ProviderAccount:
-    """One usable provider account: its key, CRM record id, connector, polling interval (0 = pushed) and
-    the attempts a message gets before it is given up (SMS-22, -23)."""
+    """One usable provider account: its key, CRM record id, connector, polling interval (0 = pushed), the
+    attempts a message gets before it is given up (SMS-22, -23) and its webhook key generation."""
 
     account_key: str
     record_id: str
@@ -33,6 +33,7 @@ class ProviderAccount:
     is_default: bool = False
     poll_interval_s: int = 0
     max_attempts: int = RetryPolicy.max_attempts
+    webhook_generation: int = 0
 
 
 class AccountDirectory(Protocol):
@@ -101,5 +102,5 @@ def _view(account: registry_accounts.ProviderAccount) -> ProviderAccount | None:
     return ProviderAccount(
         account_key=account.account_key, record_id=account.account_id, provider=account.provider,
         is_default=account.row.is_default, poll_interval_s=account.row.poll_interval_s or 0,
-        max_attempts=account.retry_policy().max_attempts,
+        max_attempts=account.retry_policy().max_attempts, webhook_generation=account.row.webhook_generation,
     )

@@ -113,6 +113,7 @@ class SmsRow:
     claimed_on: datetime | None
     next_attempt_on: datetime | None
     segments: int | None = None
+    owner_table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class ProviderRow:
     max_attempts: int | None
     retry_interval_s: int | None
     modified_on: datetime | None
+    webhook_generation: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A table's columns and lookup navigations, read from the Dataverse metadata (SMS-12).
+"""A table's columns, lookup navigations and secured columns, read from the Dataverse metadata (SMS-12).
 
 Template placeholders are checked against these names, and lookups are
 followed through the navigation property each target table has. Two metadata
@@ -19,13 +19,17 @@ from domain.sms.related import TableShape
 _LOOKUPS = "Microsoft.Dynamics.CRM.LookupAttributeMetadata"
 
 
-def read_table_shape(client: DataverseClient, table: str) -> TableShape:
-    """Read ``table``'s column names and lookup targets; raises the client's errors (``NotFoundError``: no table)."""
+def read_table_shape(client: DataverseClient, table: str) -> tuple[TableShape, frozenset[str]]:
+    """``table``'s column names and lookup targets, and its column-secured columns (``IsSecured``).
+
+    Raises the client's errors (``NotFoundError``: no table).
+    """
     base = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})/Attributes"
-    columns = _rows(client, base, "LogicalName")
+    columns = _rows(client, base, "LogicalName,IsSecured")
     lookups = _rows(client, f"{base}/{_LOOKUPS}", "LogicalName,SchemaName,AttributeType,IsCustomAttribute,Targets")
-    return TableShape(table, frozenset(str(row["LogicalName"]) for row in columns),
-                      {str(row["LogicalName"]): _navigations(table, row) for row in lookups})
+    shape = TableShape(table, frozenset(str(row["LogicalName"]) for row in columns),
+                       {str(row["LogicalName"]): _navigations(table, row) for row in lookups})
+    return shape, frozenset(str(row["LogicalName"]) for row in columns if row.get("IsSecured") is True)
 
 
 def _rows(client: DataverseClient, path: str, select: str) -> list[Mapping[str, Any]]:

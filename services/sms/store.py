@@ -49,10 +49,12 @@ TABLE_ANNOTATION = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 @dataclass(frozen=True)
 class Template:
-    """An SMS template row: its text and whether dates are written in the Jalali calendar."""
+    """An SMS template row: its text, whether dates are written in the Jalali calendar, and whether an
+    administrator lets it read column-secured columns."""
 
     body: str
     is_jalali: bool
+    allows_secured: bool = False
 
 
 class SmsStore:
@@ -62,6 +64,7 @@ class SmsStore:
         self._client = client
         self._entity_sets: dict[str, str] = {}
         self._shapes: dict[str, TableShape] = {}
+        self._secured: dict[str, frozenset[str]] = {}
 
     # -- the SMS activity ----------------------------------------------------------------------
 
@@ -185,10 +188,11 @@ class SmsStore:
 
     def template(self, template_id: str) -> Template:
         row = self._client.retrieve(SmsTemplate.SET, RecordId(template_id),
-                                    select=[SmsTemplate.BODY, SmsTemplate.CALENDAR])
+                                    select=[SmsTemplate.BODY, SmsTemplate.CALENDAR, SmsTemplate.ALLOWSECUREDCOLUMNS])
         calendar = row.get(SmsTemplate.CALENDAR)
         jalali = calendar == dataverse_schema.sms.CALENDARS.value_of("Persian (Jalali)")
-        return Template(str(row.get(SmsTemplate.BODY) or ""), jalali or calendar is None)
+        return Template(str(row.get(SmsTemplate.BODY) or ""), jalali or calendar is None,
+                        row.get(SmsTemplate.ALLOWSECUREDCOLUMNS) is True)
 
     def opted_out(self, numbers: Iterable[str]) -> frozenset[str]:
         """Which of ``numbers`` (E.164) have an active opt-out row (SMS-15)."""
@@ -199,16 +203,22 @@ class SmsStore:
             odata.eq(SmsOptOut.STATECODE, 0), odata.in_(SmsOptOut.PHONENUMBER, wanted)))
         return frozenset(str(row[SmsOptOut.PHONENUMBER]) for row in rows)
 
-    def record(self, link: RecordLink, expand: Iterable[str] = ()) -> dict[str, Any]:
-        """Every column of a recipient or regarding record, with the named lookups expanded."""
-        return self._client.retrieve(self.entity_set(link.table), RecordId(link.record_id),
-                                     expand=sorted(expand) or None)
+    def record(self, link: RecordLink, expand: Iterable[str] = (), *, caller: str | None = None) -> dict[str, Any]:
+        """Every column of a recipient or regarding record, with the named lookups expanded; read as the user
+        ``caller`` (a systemuserid) when given, so their record access and column security apply."""
+        client = self._client.as_caller(systemuser_id=caller) if caller else self._client
+        return client.retrieve(self.entity_set(link.table), RecordId(link.record_id), expand=sorted(expand) or None)
 
     def table_shape(self, table: str) -> TableShape:
         """A table's columns and lookup navigations for template placeholders (SMS-12), read once per worker."""
         if table not in self._shapes:
-            self._shapes[table] = read_table_shape(self._client, table)
+            self._shapes[table], self._secured[table] = read_table_shape(self._client, table)
         return self._shapes[table]
+
+    def secured_columns(self, table: str) -> frozenset[str]:
+        """The table's column-secured columns (``IsSecured`` in its metadata), read with its shape."""
+        self.table_shape(table)
+        return self._secured[table]
 
     def entity_set(self, table: str) -> str:
         """The entity set of any table, from the schema registry or (for customised tables) the metadata."""
@@ -280,6 +290,7 @@ def _sms_row(row: Mapping[str, Any], etag: str) -> SmsRow:
         sms_id=str(row[Sms.ID]), etag=etag, status=SmsStatus.from_code(row.get(Sms.SMSSTATUS)),
         is_outgoing=row.get(Sms.DIRECTION) in (None, OUTGOING), phone=row.get(Sms.PHONENUMBER),
         message=row.get(Sms.MESSAGE), owner_id=row.get(Sms.OWNERID_VALUE),
+        owner_table=row.get(Sms.OWNERID_VALUE + TABLE_ANNOTATION),
         regarding=_link(row, Sms.REGARDINGOBJECTID_VALUE), provider_account_id=row.get(Sms.SMSPROVIDERID_VALUE),
         number_id=row.get(Sms.SMSNUMBERID_VALUE), template_id=row.get(Sms.SMSTEMPLATEID_VALUE),
         attempts=int(row.get(Sms.ATTEMPTS) or 0), claimed_on=parse_when(row.get(Sms.CLAIMEDON)),
@@ -311,6 +322,7 @@ def _provider_row(row: Mapping[str, Any]) -> ProviderRow:
         poll_interval_s=row.get(SmsProvider.POLLINTERVALSECONDS), max_attempts=row.get(SmsProvider.MAXATTEMPTS),
         retry_interval_s=row.get(SmsProvider.RETRYINTERVALSECONDS),
         modified_on=parse_when(row.get(SmsProvider.MODIFIEDON)),
+        webhook_generation=int(row.get(SmsProvider.WEBHOOKGENERATION) or 0),
     )
 
 

@@ -18,13 +18,13 @@ from services.sms.accounts import ProviderRegistry
 from services.sms.delivery import DeliveryTracker
 from services.sms.inbound.service import InboundReport, InboundService
 from services.sms.inbound.webhook import WebhookRefused, read_push
-from services.sms.webhook_auth import is_authentic
+from services.sms.webhook_auth import Endpoint, is_authentic
 
 MAX_REPORT_BYTES = 64 * 1024
 
 
 class NotAuthenticated(Exception):
-    """The request carries neither the account's URL token nor a valid provider signature."""
+    """The request carries neither the endpoint's token for the account nor a valid provider signature."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class SmsWebhooks:
     def delivery_reports(self, account_key: str, request: WebhookRequest) -> int:
         """Apply the delivery reports in ``request``; returns how many changed a message."""
         account = self._registry.by_key(account_key)
-        if account is None or account.provider is None or not self._authentic(account.provider, account_key, request):
+        if account is None or account.provider is None or not self._authentic(
+                account.provider, account_key, Endpoint.DELIVERY, account.row.webhook_generation, request):
             raise NotAuthenticated(account_key)
         if len(request.body) > MAX_REPORT_BYTES:
             raise WebhookRefused("body too large")
@@ -67,11 +68,13 @@ class SmsWebhooks:
     def inbound(self, account_key: str, request: WebhookRequest) -> InboundReport:
         """Store and act on the inbound texts in ``request``."""
         account = self._inbound.account(account_key)
-        if account is None or not self._authentic(account.provider, account_key, request):
+        if account is None or not self._authentic(account.provider, account_key, Endpoint.INBOUND,
+                                                  account.webhook_generation, request):
             raise NotAuthenticated(account_key)
         messages = read_push(account.provider, request.body, request.content_type)
         return self._inbound.receive(account_key, messages)
 
-    def _authentic(self, provider: SmsProvider, account_key: str, request: WebhookRequest) -> bool:
-        return is_authentic(provider, account_key, self._key, url=request.url,
-                            params=request.params, headers=request.headers, body=request.body)
+    def _authentic(self, provider: SmsProvider, account_key: str, endpoint: Endpoint, generation: int,
+                   request: WebhookRequest) -> bool:
+        return is_authentic(provider, account_key, self._key, endpoint=endpoint, generation=generation,
+                            url=request.url, params=request.params, headers=request.headers, body=request.body)

@@ -1,7 +1,9 @@
 """Inbound SMS: polled or pushed, stored once as an incoming SMS activity, and acted on (SMS-02, -07, -16, -21).
 
 Each message becomes an incoming SMS activity keyed by (account key,
-provider message id) with a deterministic id; the activity and its rule's
+provider message id) with a deterministic id (a message without a provider
+id gets one derived from its receipt time, sender, text and position:
+:mod:`services.sms.inbound.identity`); the activity and its rule's
 writes go to Dataverse in one change set, so a message fetched twice, pushed
 twice or replayed after a crash is stored and acted on exactly once.
 Polling keeps a high-water mark: the newest receive time stored for the
@@ -17,7 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from connectors.dataverse import DataverseClient, odata
@@ -35,7 +37,9 @@ from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
 from services.sms.inbound.actions import PlannedWrites, plan_writes
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
+from services.sms.inbound.identity import with_identity
 from services.sms.inbound.keyword_services import KeywordServiceRegistry
+from services.sms.inbound.routing import InboundRouter
 from services.sms.inbound.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -59,10 +63,10 @@ class InboundService:
     def __init__(self, client: DataverseClient, accounts: AccountDirectory, *, plan: NumberPlan,
                  index: Callable[[], NumberIndex | None], services: KeywordServiceRegistry,
                  clock: Callable[[], datetime], render_options: RenderOptions | None = None,
-                 hold: InboundHold | None = None):
+                 hold: InboundHold | None = None, router: InboundRouter | None = None):
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
-        self._hold = hold
+        self._hold, self._router = hold, router
         self._last_poll: dict[str, datetime] = {}
         self._unstored: dict[str, list[InboundSms]] = {}
 
@@ -84,11 +88,11 @@ class InboundService:
         account = self._accounts.get(account_key)
         if account is None:
             raise KeyError(f"no SMS provider account {account_key!r}")
-        unique = list({m.provider_id.strip(): m for m in messages if m.provider_id.strip()}.values())
+        messages = with_identity(messages, received_at=self._clock())
+        unique = list({m.provider_id.strip(): m for m in messages}.values())
         known = self._existing(account_key, [m.provider_id.strip() for m in unique if mark is None or not mark.is_certainly_new(m)])
         lines, rules = self._lines(), load_rules(self._client, self._line_of)
         report = InboundReport()
-        report.refused += [("", "the message has no provider id") for m in messages if not m.provider_id.strip()]
         for sms in unique:
             if sms.provider_id.strip() in known:
                 report.duplicates.append(sms.provider_id)
@@ -122,7 +126,7 @@ class InboundService:
             return self._poll_listing(account, mark, newest_id)
         pending = self._unstored.pop(key, [])
         try:
-            messages = pending + list(account.provider.fetch_inbound())
+            messages = pending + with_identity(account.provider.fetch_inbound(), received_at=self._clock())
         except ConnectorError:
             if pending:
                 self._unstored[key] = pending
@@ -136,7 +140,8 @@ class InboundService:
 
     def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark, newest_id: str | None) -> InboundReport:
         key, now = account.account_key, self._clock()
-        messages = list(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)))
+        messages = with_identity(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)),
+                                 received_at=now)
         self._last_poll[key] = now
         # Oldest first: should storing stop halfway, the mark has not passed a message left unstored.
         messages.sort(key=lambda m: m.received_at or now)
@@ -239,7 +244,12 @@ class InboundService:
 
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
         reply, note = self._reply_text(decision)
-        planned = plan_writes(decision, account_id=account.record_id, now=self._clock(), reply_text=reply, note=note)
+        now = self._clock()
+        planned = plan_writes(decision, account_id=account.record_id, now=now, reply_text=reply, note=note)
+        due = self._router.due_on(decision.line_record_id, decision.received_at or now) if self._router else None
+        if due is not None:  # the routing timer puts it in a work queue by then (SMS-24)
+            activity = planned.writes[0]
+            planned.writes[0] = replace(activity, body={**activity.body, Sms.ROUTEDUEON: due})
         self._commit(planned)
         log.info("inbound SMS stored (rule %s)", decision.rules.decision.rule_name if decision.rules.decision
                  else "none", extra={"operation": "inbound", "key": decision.provider_id})

@@ -1,10 +1,10 @@
 """Reading a provider's inbound push (SMS-02, -21), after it is authenticated.
 
-Authentication is the delivery webhook's (``services.sms.webhook_auth``): the
-push URL configured in the provider's panel carries the account's token
-(``/api/sms/inbound/<account key>?token=...``, an HMAC of the account key
-under ``COMMS_SMS_WEBHOOK_KEY``) or a provider signature. Bodies are bounded
-and parsed by the account's own connector; the URL is never logged.
+Authentication is ``services.sms.webhook_auth``: the push URL configured in
+the provider's panel carries the account's *inbound* token
+(``/api/sms/inbound/<account key>?token=...``; a delivery-report token does
+not open it), or the provider signs the request. Bodies are bounded and
+parsed by the account's own connector; the URL is never logged.
 """
 
 from __future__ import annotations

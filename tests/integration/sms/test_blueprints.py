@@ -26,7 +26,7 @@ from services.settings import AppSettings
 from services.sms.push import PushError
 from services.sms.rows import SmsStatus
 from services.sms.sender import attempt_key
-from services.sms.webhook_auth import webhook_token
+from services.sms.webhook_auth import Endpoint, webhook_token
 
 from .conftest import (
     KAVENEGAR,
@@ -124,16 +124,34 @@ def status_callback(status: str = "delivered") -> bytes:
     return urlencode({"MessageSid": "SM" + "a" * 32, "MessageStatus": status, "AccountSid": TWILIO_SID}).encode()
 
 
-def test_a_delivery_report_with_the_accounts_token_moves_the_sms_to_delivered(
-        client: DataverseClient, twilio_sms: str) -> None:
-    assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
-    token = webhook_token(Secret("hook-key"), "tw-intl")
+def twilio_signature(url: str, body: bytes) -> str:
+    """What Twilio puts in ``X-Twilio-Signature``: HMAC-SHA1 of the URL and the sorted form fields."""
+    from urllib.parse import parse_qsl
 
-    response = sms_webhooks.sms_delivery_report(post(f"{DLR_URL}?token={token}", status_callback()))
+    payload = url + "".join(k + v for k, v in sorted(parse_qsl(body.decode(), keep_blank_values=True)))
+    return base64.b64encode(hmac.new(b"twilio-token", payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def test_a_signed_delivery_report_moves_the_sms_to_delivered(client: DataverseClient, twilio_sms: str) -> None:
+    assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
+    body = status_callback()
+
+    response = sms_webhooks.sms_delivery_report(post(DLR_URL, body, **{"X-Twilio-Signature": twilio_signature(
+        DLR_URL, body)}))
 
     assert response.status_code == 200
     row = sms(client, twilio_sms)
     assert row["comms_smsstatus"] == SmsStatus.DELIVERED.value_code and row["comms_deliveredon"]
+
+
+def test_a_twilio_delivery_report_with_only_the_token_is_401(client: DataverseClient, twilio_sms: str) -> None:
+    """Twilio signs its callbacks; the URL token (kept in Other Settings, which senders read) is not enough."""
+    token = webhook_token(Secret("hook-key"), "tw-intl", Endpoint.DELIVERY)
+
+    response = sms_webhooks.sms_delivery_report(post(f"{DLR_URL}?token={token}", status_callback()))
+
+    assert response.status_code == 401
+    assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
 
 
 def test_a_valid_twilio_signature_is_accepted_without_a_token(client: DataverseClient, twilio_sms: str) -> None:
@@ -154,26 +172,27 @@ def test_a_valid_twilio_signature_is_accepted_without_a_token(client: DataverseC
     (f"{DLR_URL}?token=guess", {}),
     (f"{DLR_URL}?token=", {}),
     (DLR_URL, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}),
+    (DLR_URL, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl", "body": "\xff\xfe"}),
     (f"https://commsuite.example/api/sms/dlr/unknown?token={'a' * 43}", {}),
 ])
 def test_a_delivery_report_without_the_secret_is_401_and_writes_nothing(
         client: DataverseClient, twilio_sms: str, url: str, headers: dict) -> None:
     before = sms(client, twilio_sms)
 
-    response = sms_webhooks.sms_delivery_report(post(url, status_callback(), **headers))
+    body = headers.pop("body").encode("latin-1") if "body" in headers else status_callback()
+    response = sms_webhooks.sms_delivery_report(post(url, body, **headers))
 
     assert response.status_code == 401
     assert sms(client, twilio_sms)["modifiedon"] == before["modifiedon"]
     assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
 
 
-@pytest.mark.parametrize("body", [b"\xff\xfe", b"MessageStatus=delivered", b"a=1&&&b", b"x" * 70_000,
+@pytest.mark.parametrize("body", [b"MessageStatus=delivered", b"a=1&&&b", b"x" * 70_000,
                                   urlencode({"MessageSid": "SMx", "Body": ""}).encode()])
 def test_malformed_or_oversized_delivery_reports_are_400(client: DataverseClient, twilio_sms: str,
                                                          body: bytes) -> None:
-    token = webhook_token(Secret("hook-key"), "tw-intl")
-
-    response = sms_webhooks.sms_delivery_report(post(f"{DLR_URL}?token={token}", body))
+    response = sms_webhooks.sms_delivery_report(post(DLR_URL, body, **{"X-Twilio-Signature": twilio_signature(
+        DLR_URL, body)}))
 
     assert response.status_code == 400
     assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code

@@ -22,7 +22,7 @@ from services.sms.inbound import (
     RecordColumnService,
     load_number_index,
 )
-from services.sms.webhook_auth import webhook_token
+from services.sms.webhook_auth import Endpoint, webhook_token
 from services.sms.webhooks import SmsWebhooks
 
 from . import seed
@@ -71,6 +71,23 @@ def test_the_same_message_twice_is_stored_once(client, inbound) -> None:
     second = inbound.receive("kv-in", [sms("m-1", "سلام")])
     assert (first.stored, second.duplicates) == (["m-1"], ["m-1"])
     assert len(activities(client, "m-1")) == 1
+
+
+def test_identical_texts_without_a_provider_id_are_kept_apart_and_a_replay_is_stored_once(client, inbound) -> None:
+    """Two «بله» with no provider id are two texts; the same listing again stores nothing (issue 12, §2)."""
+    later = datetime(2026, 5, 1, 8, 45, tzinfo=UTC)
+    listing = [InboundSms("", "09127654321", "3000202030", "بله", NOW),
+               InboundSms("", "09127654321", "3000202030", "بله", NOW),
+               InboundSms("", "09127654321", "3000202030", "بله", later)]
+
+    first = inbound.receive("kv-in", listing)
+    again = inbound.receive("kv-in", listing)
+
+    assert len(first.stored) == 3 and first.refused == []
+    assert again.stored == [] and sorted(again.duplicates) == sorted(first.stored)
+    stored = list(client.query("comms_smses", select=["activityid"], filter=odata.and_(
+        odata.eq("comms_provideraccountkey", "kv-in"), odata.eq("comms_message", "بله"))))
+    assert len(stored) == 3
 
 
 def test_polled_messages_are_stored_once_even_when_returned_again(client, inbound, kavenegar: FakeKavenegar) -> None:
@@ -133,8 +150,8 @@ def test_keyword_service_rule_stored_in_the_crm_answers_from_the_senders_record(
     assert reply["comms_message"] == "سارا: کریمی"
 
 
-def _request(key: str, body: bytes, *, secret: str | None) -> func.HttpRequest:
-    params = {"token": webhook_token(Secret(secret), key) if secret != "wrong" else "wrong"} if secret else {}
+def _request(key: str, body: bytes, *, secret: str | None, endpoint: Endpoint = Endpoint.INBOUND) -> func.HttpRequest:
+    params = {"token": webhook_token(Secret(secret), key, endpoint) if secret != "wrong" else "wrong"} if secret else {}
     return func.HttpRequest("POST", f"/api/sms/inbound/{key}", body=body, params=params,
                             headers={"Content-Type": "application/x-www-form-urlencoded"},
                             route_params={"account_key": key})
@@ -158,3 +175,17 @@ def test_webhook(client, inbound, monkeypatch, secret, body, status) -> None:
     after = len(list(client.query("comms_smses", select=["activityid"],
                                   filter=odata.eq("comms_provideraccountkey", "kv-in"))))
     assert after - before == (1 if status == 200 else 0)
+
+
+def test_the_delivery_report_token_cannot_post_inbound_texts(client, inbound, monkeypatch) -> None:
+    """A delivery URL's token is seen by senders; it must not forge an inbound text (an opt-out, a case)."""
+    webhooks = SmsWebhooks(None, None, inbound, Secret(SECRET))  # type: ignore[arg-type] - inbound pushes only
+    monkeypatch.setattr(sms_inbound_functions, "services",
+                        lambda: SimpleNamespace(sms=SimpleNamespace(inbound=inbound, webhooks=webhooks)))
+    body = "from=09127654321&to=3000202030&message=لغو&messageid=w-forged".encode()
+
+    response = sms_inbound_functions.sms_inbound_webhook.build().get_user_function()(
+        _request("kv-in", body, secret=SECRET, endpoint=Endpoint.DELIVERY))
+
+    assert response.status_code == 401
+    assert activities(client, "w-forged") == []

@@ -30,6 +30,7 @@ def test_app_registers_exactly_our_functions_and_routes() -> None:
         "sms_bulk_start": ("httpTrigger", "sms/bulk/{bulk_id}/start"), "sms_bulk_start_queue": ("queueTrigger", None),
         "sms_bulk_continue": ("timerTrigger", None),
         "sms_inbound_webhook": ("httpTrigger", "sms/inbound/{account_key}"), "sms_inbound_poll": ("timerTrigger", None),
+        "sms_inbound_route": ("timerTrigger", None),
         "sms_inbound_hold": ("serviceBusTrigger", None),
     }
 

@@ -288,3 +288,14 @@ def test_a_role_with_two_entries_for_one_table_is_refused(schema) -> None:
 def test_a_role_without_an_entry_says_which_table() -> None:
     with pytest.raises(KeyError, match="comms_nothing"):
         AGENT.grant_for("comms_nothing")
+
+
+def test_the_webhook_key_generation_is_column_secured_from_every_sending_role(schema, unmanaged) -> None:
+    """Rotating webhook URLs is an administrator's act: no role reads or changes the generation (issue 12, §2)."""
+    assert ("comms_smsprovider", "comms_webhookgeneration") in PROVIDER_CREDENTIALS.columns
+    root = ET.fromstring(unmanaged.files["customizations.xml"])
+    attribute = root.find("./Entities/Entity/EntityInfo/entity[@Name='comms_SmsProvider']/attributes/"
+                          "attribute[Name='comms_webhookgeneration']")
+    assert attribute.findtext("IsSecured") == "1"
+    for role in root.findall("./Roles/Role"):
+        assert "webhookgeneration" not in ET.tostring(role, encoding="unicode").lower()

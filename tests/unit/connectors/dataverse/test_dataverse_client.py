@@ -293,3 +293,24 @@ def test_sent_body_is_json_with_charset(client, wire):
     client.create("accounts", {"description": "line1\nline2 'q' \u06f1"})
     assert json.loads(sent(wire).body) == {"description": "line1\nline2 'q' \u06f1"}
     assert ORG in sent(wire).url
+
+
+@pytest.mark.parametrize("named, header", [({"systemuser_id": GUID.upper()}, "MSCRMCallerID"),
+                                            ({"object_id": GUID}, "CallerObjectId")])
+def test_a_caller_client_sends_every_request_on_behalf_of_the_user(client, wire, named, header):
+    """Impersonation (Learn: "Impersonate another user using the Web API"): one header, the user's id."""
+    wire.get(API + f"contacts({GUID})", json={"contactid": GUID},
+             match=[matchers.header_matcher({**BASE_HEADERS, header: GUID}, strict_match=False)])
+    wire.get(API + f"accounts({GUID})", json={"accountid": GUID})
+
+    client.as_caller(**named).retrieve("contacts", RecordId(GUID))
+    client.retrieve("accounts", RecordId(GUID))
+
+    assert sent(wire, 0).headers[header] == GUID
+    assert not {"MSCRMCallerID", "CallerObjectId"} & set(sent(wire, 1).headers)
+
+
+@pytest.mark.parametrize("named", [{}, {"systemuser_id": GUID, "object_id": GUID}, {"systemuser_id": "me"}])
+def test_a_caller_is_named_by_exactly_one_guid(client, named):
+    with pytest.raises(ValueError):
+        client.as_caller(**named)

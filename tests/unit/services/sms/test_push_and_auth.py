@@ -17,7 +17,7 @@ from functions import sms_push, sms_timers, sms_webhooks
 from services.sms.accounts import provider_settings
 from services.sms.push import PushError, parse_remote_context
 from services.sms.rows import ProviderRow
-from services.sms.webhook_auth import is_authentic, webhook_token
+from services.sms.webhook_auth import Endpoint, is_authentic, webhook_token
 
 ID = "6d81597f-0f9f-e711-8122-000d3aa2331c"
 ROW = ProviderRow("a", "kn-main", "kavenegar", "Kavenegar", True, None, None, "KN_KEY", '{"default_sender": "1000"}',
@@ -41,14 +41,60 @@ def test_random_bytes_give_a_push_error_or_a_record(body: bytes) -> None:
         assert pushed.entity and pushed.record_id
 
 
+def _authentic(account_key: str, key: Secret | None, token: str, *, endpoint: Endpoint = Endpoint.DELIVERY,
+               generation: int = 0, provider: object | None = None, headers: dict | None = None) -> bool:
+    provider = provider or KavenegarProvider(KavenegarSettings(api_key="x"), session=requests.Session())
+    return is_authentic(provider, account_key, key, endpoint=endpoint, generation=generation, url="u",
+                        params={"token": token}, headers=headers or {}, body=b"")
+
+
 def test_tokens_are_per_account_and_compare_safely() -> None:
     key = Secret("k")
-    provider = KavenegarProvider(KavenegarSettings(api_key="x"), session=requests.Session())
-    token = webhook_token(key, "kn-main")
-    assert token != webhook_token(key, "kn-other") and len(token) == 43
-    assert is_authentic(provider, "kn-main", key, url="u", params={"token": token}, headers={}, body=b"")
-    assert not is_authentic(provider, "kn-other", key, url="u", params={"token": token}, headers={}, body=b"")
-    assert not is_authentic(provider, "kn-main", None, url="u", params={"token": token}, headers={}, body=b"")
+    token = webhook_token(key, "kn-main", Endpoint.DELIVERY)
+    assert token != webhook_token(key, "kn-other", Endpoint.DELIVERY) and len(token) == 43
+    assert _authentic("kn-main", key, token)
+    assert not _authentic("kn-other", key, token)
+    assert not _authentic("kn-main", None, token)
+
+
+def test_a_delivery_report_token_does_not_open_the_inbound_endpoint() -> None:
+    """The delivery URL is shown to senders (Twilio: in Other Settings); it must not forge inbound texts."""
+    key = Secret("k")
+    delivery = webhook_token(key, "kn-main", Endpoint.DELIVERY)
+    inbound = webhook_token(key, "kn-main", Endpoint.INBOUND)
+    assert delivery != inbound
+    assert not _authentic("kn-main", key, delivery, endpoint=Endpoint.INBOUND)
+    assert not _authentic("kn-main", key, inbound, endpoint=Endpoint.DELIVERY)
+    assert _authentic("kn-main", key, inbound, endpoint=Endpoint.INBOUND)
+
+
+def test_the_delivery_token_of_generation_zero_is_the_one_earlier_releases_issued() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    earlier = base64.urlsafe_b64encode(hmac.new(b"k", b"sms-dlr:kn-main", hashlib.sha256).digest()).rstrip(b"=")
+    assert webhook_token(Secret("k"), "kn-main", Endpoint.DELIVERY) == earlier.decode()
+
+
+@pytest.mark.parametrize("endpoint", list(Endpoint))
+def test_raising_the_generation_revokes_the_accounts_urls(endpoint: Endpoint) -> None:
+    key = Secret("k")
+    old, new = (webhook_token(key, "kn-main", endpoint, generation) for generation in (0, 1))
+    assert old != new
+    assert not _authentic("kn-main", key, old, endpoint=endpoint, generation=1)
+    assert _authentic("kn-main", key, new, endpoint=endpoint, generation=1)
+
+
+def test_a_signing_provider_is_not_accepted_on_a_token_alone() -> None:
+    """Twilio signs every request: its token (kept in a column senders read) must not be enough."""
+    from connectors.sms.twilio import TwilioProvider, TwilioSettings
+
+    twilio = TwilioProvider(TwilioSettings(account_sid="AC" + "0" * 32, auth_token="t"), session=requests.Session())
+    key = Secret("k")
+    token = webhook_token(key, "tw", Endpoint.DELIVERY)
+    assert not _authentic("tw", key, token, provider=twilio)
+    assert not _authentic("tw", key, token, provider=twilio, headers={"X-Twilio-Signature": "bm9wZQ=="})
 
 
 @pytest.mark.parametrize("row, words", [
