@@ -76,7 +76,7 @@ _DEFAULT_RANGE = {
     ColumnType.MONEY: (-922337203685477, 922337203685477),
 }
 #: Dataverse's classic state / status pairs: state value → (invariant name, its default status).
-_ACTIVITY_STATES = {0: ("Open", 1), 1: ("Completed", 2), 2: ("Canceled", 3)}
+_ACTIVITY_STATES = {0: ("Open", 1), 1: ("Completed", 2), 2: ("Canceled", 3), 3: ("Scheduled", 4)}
 _RECORD_STATES = {0: ("Active", 1), 1: ("Inactive", 2)}
 
 Labels = tuple[str, str | None]
