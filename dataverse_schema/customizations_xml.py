@@ -33,6 +33,7 @@ from dataverse_schema.model import (
     RequiredLevel,
     Table,
 )
+from dataverse_schema.system_columns import system_columns
 
 #: The children of ``ImportExportXml`` in the order the XSD's ``xs:sequence`` fixes.
 SECTION_ORDER = (
@@ -244,9 +245,10 @@ class _Context:
         return entity
 
     def columns_of(self, table: Table) -> list[Column]:
-        columns = list(table.columns if table.is_custom else table.custom_columns)
+        columns = list(table.columns + system_columns(table) if table.is_custom else table.custom_columns)
         if table.is_custom and not table.has_column(table.primary_id):
-            schema_name = f"{table.schema_name}Id" if table.primary_id == f"{table.logical_name}id" else table.primary_id
+            derived = table.primary_id == f"{table.logical_name}id"
+            schema_name = f"{table.schema_name}Id" if derived else table.primary_id
             columns.append(Column(table.primary_id, schema_name, ColumnType.UNIQUEIDENTIFIER,
                                   table.display_name, required=RequiredLevel.SYSTEM_REQUIRED))
         return columns
