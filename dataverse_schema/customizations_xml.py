@@ -239,9 +239,10 @@ class _Context:
             raise ValueError(f"{table.logical_name}: entity parts must be distinct extra elements, got {tags}")
         if table.is_custom:
             info.extend(self.entity_settings(table))
-            if "RibbonDiffXml" not in tags:
-                entity.append(_empty_entity_ribbon())
-        entity.extend(extra_parts)
+        parts = list(extra_parts)
+        if table.is_custom and "RibbonDiffXml" not in tags:
+            parts.append(_empty_entity_ribbon())
+        entity.extend(sorted(parts, key=_entity_part_rank))
         return entity
 
     def columns_of(self, table: Table) -> list[Column]:
@@ -415,6 +416,14 @@ class _Context:
         element.insert(1, _text("IsGlobal", "1"))
         element.append(_options_element(options))
         return element
+
+
+#: The order of an ``Entity``'s children in exports: Name, EntityInfo, then these (the XSD allows any order).
+ENTITY_PART_ORDER = ("FormXml", "SavedQueries", "Visualizations", "RibbonDiffXml", "CustomControlDefaultConfigs")
+
+
+def _entity_part_rank(part: ET.Element) -> int:
+    return ENTITY_PART_ORDER.index(part.tag) if part.tag in ENTITY_PART_ORDER else len(ENTITY_PART_ORDER)
 
 
 def _state_of_status(table: Table, status_value: int) -> int:

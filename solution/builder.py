@@ -23,6 +23,7 @@ from solution.reports import ViewsAndCharts
 from solution.ribbon import RibbonCommands
 from solution.schema_components import SchemaComponents
 from solution.security import SecurityRoles
+from solution.system_views import SystemViews
 
 SOLUTION_XML = "solution.xml"
 CUSTOMIZATIONS_XML = "customizations.xml"
@@ -59,8 +60,9 @@ class SolutionPackage:
 
 
 def default_providers() -> tuple[ComponentProvider, ...]:
-    """The parts of the solution: schema, security, views and charts, forms, ribbon buttons and web resources."""
-    return (SchemaComponents(), SecurityRoles(), ViewsAndCharts(), MainForms(), RibbonCommands())
+    """The parts of the solution: schema, security, system views, CommSuite views and charts, forms, ribbon
+    buttons and web resources."""
+    return (SchemaComponents(), SecurityRoles(), SystemViews(), ViewsAndCharts(), MainForms(), RibbonCommands())
 
 
 def build_package(
