@@ -102,11 +102,11 @@ def test_root_components_cover_tables_choices_roles_and_profiles(schema, manifes
     for chart in ViewsAndCharts().charts:
         assert (59, "{" + chart.id + "}", "0") in found
     for resource in WEB_RESOURCES:
-        assert (61, "{" + resource.id + "}", "0") in found
+        assert (61, resource.name, "0") in found
     assert (50, ":RibbonDiffXml", "0") in found
     for form in FORMS:
         assert (60, form.id, "0") in found
-        assert (61, "{" + form.script.id + "}", "0") in found
+        assert (61, form.script.name, "0") in found
     provided = [c for p in (ViewsAndCharts(), MainForms(), RibbonCommands()) for c in p.contribute(schema).root_components]
     assert len(found) == (len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS)
                           + len(provided))
