@@ -38,6 +38,7 @@ class ComponentType(enum.IntEnum):
     WEB_RESOURCE = 61
     SITE_MAP = 62
     FIELD_SECURITY_PROFILE = 70
+    APP_MODULE = 80
 
 
 class Behaviour(enum.IntEnum):
