@@ -36,11 +36,16 @@ YES_NO = OptionSet((Option(0, "No", "خیر"), Option(1, "Yes", "بله")))
 
 ACTIVE_STATES = OptionSet((Option(0, "Active", "فعال"), Option(1, "Inactive", "غیرفعال")), default=0)
 ACTIVE_STATUSES = OptionSet((Option(1, "Active", "فعال"), Option(2, "Inactive", "غیرفعال")), default=1)
+#: Every activity's states and default statuses, as ``activitypointer`` has them (Microsoft Learn,
+#: "ActivityPointer (Activity) Entity OptionSet Attribute Metadata", gg328148): Open, Completed,
+#: Canceled, Scheduled.
 ACTIVITY_STATES = OptionSet(
-    (Option(0, "Open", "باز"), Option(1, "Completed", "تکمیل شده"), Option(2, "Canceled", "لغو شده")), default=0
+    (Option(0, "Open", "باز"), Option(1, "Completed", "تکمیل شده"), Option(2, "Canceled", "لغو شده"),
+     Option(3, "Scheduled", "زمان‌بندی شده")), default=0
 )
 ACTIVITY_STATUSES = OptionSet(
-    (Option(1, "Open", "باز"), Option(2, "Completed", "تکمیل شده"), Option(3, "Canceled", "لغو شده")), default=1
+    (Option(1, "Open", "باز"), Option(2, "Completed", "تکمیل شده"), Option(3, "Canceled", "لغو شده"),
+     Option(4, "Scheduled", "زمان‌بندی شده")), default=1
 )
 PRIORITIES = OptionSet((Option(0, "Low", "کم"), Option(1, "Normal", "عادی"), Option(2, "High", "زیاد")), default=1)
 

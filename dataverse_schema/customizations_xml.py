@@ -33,6 +33,7 @@ from dataverse_schema.model import (
     RequiredLevel,
     Table,
 )
+from dataverse_schema.system_columns import system_columns
 
 #: The children of ``ImportExportXml`` in the order the XSD's ``xs:sequence`` fixes.
 SECTION_ORDER = (
@@ -76,7 +77,7 @@ _DEFAULT_RANGE = {
     ColumnType.MONEY: (-922337203685477, 922337203685477),
 }
 #: Dataverse's classic state / status pairs: state value → (invariant name, its default status).
-_ACTIVITY_STATES = {0: ("Open", 1), 1: ("Completed", 2), 2: ("Canceled", 3)}
+_ACTIVITY_STATES = {0: ("Open", 1), 1: ("Completed", 2), 2: ("Canceled", 3), 3: ("Scheduled", 4)}
 _RECORD_STATES = {0: ("Active", 1), 1: ("Inactive", 2)}
 
 Labels = tuple[str, str | None]
@@ -238,15 +239,17 @@ class _Context:
             raise ValueError(f"{table.logical_name}: entity parts must be distinct extra elements, got {tags}")
         if table.is_custom:
             info.extend(self.entity_settings(table))
-            if "RibbonDiffXml" not in tags:
-                entity.append(_empty_entity_ribbon())
-        entity.extend(extra_parts)
+        parts = list(extra_parts)
+        if table.is_custom and "RibbonDiffXml" not in tags:
+            parts.append(_empty_entity_ribbon())
+        entity.extend(sorted(parts, key=_entity_part_rank))
         return entity
 
     def columns_of(self, table: Table) -> list[Column]:
-        columns = list(table.columns if table.is_custom else table.custom_columns)
+        columns = list(table.columns + system_columns(table) if table.is_custom else table.custom_columns)
         if table.is_custom and not table.has_column(table.primary_id):
-            schema_name = f"{table.schema_name}Id" if table.primary_id == f"{table.logical_name}id" else table.primary_id
+            derived = table.primary_id == f"{table.logical_name}id"
+            schema_name = f"{table.schema_name}Id" if derived else table.primary_id
             columns.append(Column(table.primary_id, schema_name, ColumnType.UNIQUEIDENTIFIER,
                                   table.display_name, required=RequiredLevel.SYSTEM_REQUIRED))
         return columns
@@ -413,6 +416,14 @@ class _Context:
         element.insert(1, _text("IsGlobal", "1"))
         element.append(_options_element(options))
         return element
+
+
+#: The order of an ``Entity``'s children in exports: Name, EntityInfo, then these (the XSD allows any order).
+ENTITY_PART_ORDER = ("FormXml", "SavedQueries", "Visualizations", "RibbonDiffXml", "CustomControlDefaultConfigs")
+
+
+def _entity_part_rank(part: ET.Element) -> int:
+    return ENTITY_PART_ORDER.index(part.tag) if part.tag in ENTITY_PART_ORDER else len(ENTITY_PART_ORDER)
 
 
 def _state_of_status(table: Table, status_value: int) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from dataverse_schema.customizations_xml import build_customizations, serialise
 from dataverse_schema.model import SOLUTION_UNIQUE_NAME
+from solution.app import CommSuiteApp
 from solution.components import ComponentProvider, Contribution, SolutionSchema
 from solution.forms import MainForms
 from solution.manifest import content_types_xml, solution_xml
@@ -23,6 +24,7 @@ from solution.reports import ViewsAndCharts
 from solution.ribbon import RibbonCommands
 from solution.schema_components import SchemaComponents
 from solution.security import SecurityRoles
+from solution.system_views import SystemViews
 
 SOLUTION_XML = "solution.xml"
 CUSTOMIZATIONS_XML = "customizations.xml"
@@ -59,8 +61,10 @@ class SolutionPackage:
 
 
 def default_providers() -> tuple[ComponentProvider, ...]:
-    """The parts of the solution: schema, security, views and charts, forms, ribbon buttons and web resources."""
-    return (SchemaComponents(), SecurityRoles(), ViewsAndCharts(), MainForms(), RibbonCommands())
+    """The parts of the solution: schema, security, system views, CommSuite views and charts, forms, ribbon
+    buttons and web resources, the model-driven app."""
+    return (SchemaComponents(), SecurityRoles(), SystemViews(), ViewsAndCharts(), MainForms(), RibbonCommands(),
+            CommSuiteApp())
 
 
 def build_package(

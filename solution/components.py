@@ -38,6 +38,7 @@ class ComponentType(enum.IntEnum):
     WEB_RESOURCE = 61
     SITE_MAP = 62
     FIELD_SECURITY_PROFILE = 70
+    APP_MODULE = 80
 
 
 class Behaviour(enum.IntEnum):
@@ -107,7 +108,10 @@ class Contribution:
     secured_columns: set[tuple[str, str]] = field(default_factory=set)
 
     def merge(self, other: Contribution) -> None:
-        """Add ``other`` to this one; two providers may not write the same file."""
+        """Add ``other`` to this one; two providers may not write the same file.
+
+        Parts of one table with the same tag (``SavedQueries`` from two providers) become one.
+        """
         clash = sorted(set(self.files) & set(other.files))
         if clash:
             raise ValueError(f"two providers write the same files: {clash}")
@@ -115,9 +119,32 @@ class Contribution:
         for name, elements in other.sections.items():
             self.sections.setdefault(name, []).extend(elements)
         for table, elements in other.entity_parts.items():
-            self.entity_parts.setdefault(table, []).extend(elements)
+            parts = self.entity_parts.setdefault(table, [])
+            for element in elements:
+                same = next((part for part in parts if part.tag == element.tag), None)
+                if same is None:
+                    parts.append(element)
+                else:
+                    _merge_part(same, element)
         self.files.update(other.files)
         self.secured_columns |= other.secured_columns
+
+
+#: Parts whose items sit in one wrapper element (``SavedQueries/savedqueries/savedquery``).
+_WRAPPED_PARTS = {"SavedQueries": "savedqueries"}
+
+
+def _merge_part(target: ET.Element, addition: ET.Element) -> None:
+    """Two providers add to one part of a table (system views and CommSuite views): one part."""
+    wrapper = _WRAPPED_PARTS.get(target.tag)
+    if wrapper is None:
+        target.extend(list(addition))
+        return
+    holder = target.find(wrapper)
+    if holder is None:
+        holder = ET.SubElement(target, wrapper)
+    for extra in addition.findall(wrapper):
+        holder.extend(list(extra))
 
 
 class ComponentProvider(Protocol):

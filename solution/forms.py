@@ -196,26 +196,61 @@ SMS_FORM = Form(
     script=SMS_FORM_SCRIPT, on_load="CommSuite.Sms.onLoad",
 )
 FORMS = (SMS_FORM,)
+#: Columns every table has that a generated form leaves to the header or to Dataverse.
+_NOT_ON_FORMS = frozenset({"ownerid", "statecode", "statuscode", "createdon", "modifiedon"})
+
+
+def default_form(table: Table) -> Form:
+    """A main form for a suite table without a designed one: its name, then every column the suite
+    added that a standard control shows, in the model's order; owner and status reason in the header."""
+    columns = tuple(c.logical_name for c in table.columns
+                    if c.logical_name != table.primary_name and c.logical_name not in _NOT_ON_FORMS
+                    and c.is_custom and _shown(c))
+    header = tuple(name for name in ("ownerid", "statuscode") if table.has_column(name))
+    return Form(
+        key=f"{table.logical_name}.main", table=table.logical_name, english=table.display_name,
+        persian=table.display_name_fa or table.display_name,
+        description=f"CommSuite {table.display_name} form: every column of the table (issue 10).",
+        header=header, layout=((Section("general", "General", "عمومی", (table.primary_name, *columns)),),),
+    )
+
+
+def _shown(column: Column) -> bool:
+    try:
+        control_class(column)
+    except KeyError:
+        return False
+    return True
 
 
 class MainForms:
-    """Component provider: the forms above under their tables' ``FormXml``, and their scripts."""
+    """Component provider: the forms above under their tables' ``FormXml``, a generated main form for
+    every other custom table (so nobody has to build one to configure the suite), and their scripts."""
 
     name = "forms"
 
-    def __init__(self, forms: tuple[Form, ...] = FORMS) -> None:
+    def __init__(self, forms: tuple[Form, ...] = FORMS, *, defaults: bool = True) -> None:
         self.forms = forms
+        self.defaults = defaults
+
+    def all_forms(self, schema: SolutionSchema) -> tuple[Form, ...]:
+        """The designed forms, plus a generated one for every custom table without one."""
+        designed = {f.table for f in self.forms}
+        generated = tuple(default_form(t) for t in schema.custom_tables if t.logical_name not in designed)
+        return self.forms + (generated if self.defaults else ())
 
     def contribute(self, schema: SolutionSchema) -> Contribution:
+        forms = self.all_forms(schema)
         parts: dict[str, list[ET.Element]] = {}
-        for table in sorted({f.table for f in self.forms}):
+        for table in sorted({f.table for f in forms}):
             holder = ET.Element("FormXml")
             main = ET.SubElement(holder, "forms", {"type": MAIN_FORM_TYPE})
-            main.extend([f.element(schema.table(table)) for f in self.forms if f.table == table])
+            main.extend([f.element(schema.table(table)) for f in forms if f.table == table])
             parts[table] = [holder]
         scripts = {f.script.name: f.script for f in self.forms if f.script is not None}
+        # Generated forms travel with their table (included whole); designed ones are named as before.
         roots = [RootComponent(ComponentType.SYSTEM_FORM, id=f.id.strip("{}")) for f in self.forms]
-        roots += [RootComponent(ComponentType.WEB_RESOURCE, id=s.id) for s in scripts.values()]
+        roots += [RootComponent(ComponentType.WEB_RESOURCE, schema_name=s.name) for s in scripts.values()]
         return Contribution(
             root_components=roots, entity_parts=parts,
             sections={"WebResources": [s.element() for s in scripts.values()]},

@@ -220,7 +220,7 @@ class RibbonCommands:
         for table in (*CALL_TABLES, *SMS_TABLES, "phonecall", "comms_clicktocall", "comms_smsbulk"):
             schema.table(table)
         roots = [RootComponent(ComponentType.RIBBON_CUSTOMIZATION, schema_name=":RibbonDiffXml")]
-        roots += [RootComponent(ComponentType.WEB_RESOURCE, id=r.id) for r in WEB_RESOURCES]
+        roots += [RootComponent(ComponentType.WEB_RESOURCE, schema_name=r.name) for r in WEB_RESOURCES]
         return Contribution(
             root_components=roots,
             sections={"RibbonDiffXml": list(ribbon_diff()), "WebResources": [r.element() for r in WEB_RESOURCES]},

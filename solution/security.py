@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from dataverse_schema.model import Ownership, Table
 from solution.components import ComponentType, Contribution, RootComponent, SolutionSchema
+from solution.privileges import STANDARD_PRIVILEGE_BASES
 
 
 class Access(enum.Enum):
@@ -47,11 +48,6 @@ class Depth(enum.IntEnum):
 ALL_ACCESS = tuple(Access)
 #: Rights that exist on organisation-owned tables.
 ORGANISATION_ACCESS = (Access.CREATE, Access.READ, Access.WRITE, Access.DELETE, Access.APPEND, Access.APPEND_TO)
-#: Privilege names of the standard tables roles refer to (Dataverse's cased schema names).
-STANDARD_PRIVILEGE_NAMES = {
-    "account": "Account", "campaign": "Campaign", "contact": "Contact", "incident": "Incident", "lead": "Lead",
-    "list": "List", "queue": "Queue", "systemuser": "SystemUser", "team": "Team",
-}
 
 
 @dataclass(frozen=True)
@@ -141,7 +137,7 @@ def privilege_base(table: Table) -> str:
     if table.is_custom:
         return table.schema_name
     try:
-        return STANDARD_PRIVILEGE_NAMES[table.logical_name]
+        return STANDARD_PRIVILEGE_BASES[table.logical_name]
     except KeyError:
         raise ValueError(f"no privilege name known for standard table {table.logical_name}") from None
 

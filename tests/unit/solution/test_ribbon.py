@@ -84,7 +84,7 @@ def test_the_ribbon_and_web_resources_are_root_components(unmanaged) -> None:
     manifest = ET.fromstring(unmanaged.files["solution.xml"])
     found = {(c.get("type"), c.get("schemaName") or c.get("id")) for c in manifest.iter("RootComponent")}
     assert ("50", ":RibbonDiffXml") in found
-    assert {("61", "{" + r.id + "}") for r in WEB_RESOURCES} <= found
+    assert {("61", r.name) for r in WEB_RESOURCES} <= found
 
 
 def test_the_script_passes_its_node_tests() -> None:

@@ -104,8 +104,9 @@ def test_the_script_is_a_web_resource_in_the_zip_and_the_manifest(unmanaged) -> 
     assert resource.findtext("FileName") == "/WebResources/comms_sms_form.js"
     assert unmanaged.files["WebResources/comms_sms_form.js"] == SCRIPT_PATH.read_bytes()
     manifest = ET.fromstring(unmanaged.files["solution.xml"])
-    found = {(c.get("type"), c.get("id")) for c in manifest.iter("RootComponent")}
-    assert {("60", SMS_FORM.id), ("61", "{" + SMS_FORM_SCRIPT.id + "}")} <= found
+    found = {(c.get("type"), c.get("schemaName") or c.get("id")) for c in manifest.iter("RootComponent")}
+    # real solution.xml files name web resources by schemaName
+    assert {("60", SMS_FORM.id), ("61", SMS_FORM_SCRIPT.name)} <= found
 
 
 def test_the_script_is_ascii_so_any_served_charset_reads_it() -> None:

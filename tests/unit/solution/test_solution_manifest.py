@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from dataverse_schema.model import OPTION_VALUE_PREFIX
+from solution.app import APP_UNIQUE_NAME, CommSuiteApp
 from solution.components import Behaviour, ComponentType, RootComponent
 from solution.forms import FORMS, MainForms
 from solution.manifest import ADDRESS_FIELDS, content_types_xml, solution_xml
@@ -102,12 +103,14 @@ def test_root_components_cover_tables_choices_roles_and_profiles(schema, manifes
     for chart in ViewsAndCharts().charts:
         assert (59, "{" + chart.id + "}", "0") in found
     for resource in WEB_RESOURCES:
-        assert (61, "{" + resource.id + "}", "0") in found
+        assert (61, resource.name, "0") in found
     assert (50, ":RibbonDiffXml", "0") in found
     for form in FORMS:
         assert (60, form.id, "0") in found
-        assert (61, "{" + form.script.id + "}", "0") in found
-    provided = [c for p in (ViewsAndCharts(), MainForms(), RibbonCommands()) for c in p.contribute(schema).root_components]
+        assert (61, form.script.name, "0") in found
+    providers = (ViewsAndCharts(), MainForms(), RibbonCommands(), CommSuiteApp())
+    provided = [c for p in providers for c in p.contribute(schema).root_components]
+    assert (80, APP_UNIQUE_NAME, "0") in found and (62, APP_UNIQUE_NAME, "0") in found
     assert len(found) == (len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS)
                           + len(provided))
 

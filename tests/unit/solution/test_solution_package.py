@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from dataverse_schema.model import ColumnType
+from dataverse_schema.system_columns import system_columns
 from solution.builder import build_package, write_package
 from solution.components import ComponentType, Contribution, RootComponent, SolutionSchema
 
@@ -33,7 +34,20 @@ def test_every_table_and_column_of_the_schema_is_in_the_solution(schema, unmanag
         entity = entities[table.schema_name]
         written = {a.findtext("LogicalName") for a in entity.find("attributes")}
         expected = {c.logical_name for c in (table.columns if table.is_custom else table.custom_columns)}
+        expected |= {c.logical_name for c in system_columns(table)}
         assert written == expected | {table.primary_id} if table.is_custom else expected, table.logical_name
+
+
+def test_custom_tables_carry_the_system_columns_real_exports_list(unmanaged) -> None:
+    # Tactec-Inc/dev-powerapps:XML_1_1/customizations.xml, user-owned cr97b_Project
+    exported = {"createdby", "createdon", "createdonbehalfby", "importsequencenumber", "modifiedby", "modifiedon",
+                "modifiedonbehalfby", "overriddencreatedon", "ownerid", "owningbusinessunit", "owningteam",
+                "owninguser", "statecode", "statuscode", "timezoneruleversionnumber", "utcconversiontimezonecode"}
+    entities = {e.get("Name"): e for e in customizations(unmanaged).iter("entity")}
+    written = {a.findtext("LogicalName") for a in entities["comms_SmsBulk"].find("attributes")}
+    assert exported <= written
+    organisation_owned = {a.findtext("LogicalName") for a in entities["comms_SmsProvider"].find("attributes")}
+    assert "organizationid" in organisation_owned and "owninguser" not in organisation_owned
 
 
 def test_every_custom_and_extended_table_is_carried(unmanaged) -> None:

@@ -9,6 +9,7 @@ import xmlschema
 
 import dataverse_schema as registry
 from solution.reports import STANDARD_COLUMNS, ViewsAndCharts, call_charts, call_views, sms_charts, sms_views
+from solution.system_views import SYSTEM_VIEWS
 from solution.views import Chart, Condition, View, choice_value, stable_id
 from tests.xsd import xsd_path
 
@@ -54,7 +55,9 @@ def test_views_and_charts_land_in_their_tables_and_validate(unmanaged) -> None:
              for q in calls.iter("savedquery")}
     assert {"CommSuite: Missed Calls", "CommSuite: All Logged Calls", "CommSuite: Calls by Direction"} <= names
     assert len(calls.findall("./Visualizations/visualization")) == len(call_charts())
-    assert len(entity(unmanaged, "comms_Sms").findall("./SavedQueries/savedqueries/savedquery")) == len(sms_views())
+    sms_queries = entity(unmanaged, "comms_Sms").findall("./SavedQueries/savedqueries/savedquery")
+    assert len(sms_queries) == len(sms_views()) + len(SYSTEM_VIEWS)
+    assert {v.id for v in sms_views()} <= {q.findtext("savedqueryid").strip("{}") for q in sms_queries}
 
 
 def test_missed_calls_are_unanswered_inbound_calls() -> None:
