@@ -15,15 +15,12 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from dataverse_schema.model import Column, ColumnType, Option, OptionSet, Ownership, Table
+from dataverse_schema.columns import ACTIVE_STATES, ACTIVE_STATUSES, ACTIVITY_STATES, ACTIVITY_STATUSES
+from dataverse_schema.model import Column, ColumnType, Ownership, Table
 from emulator.odata.sql import UNSTORED_TYPES, quote
 
 #: Columns Dataverse sets itself; a request body may not write them.
 READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber"})
-_STATES = OptionSet((Option(0, "Active"), Option(1, "Inactive")), default=0)
-_STATUSES = OptionSet((Option(1, "Active"), Option(2, "Inactive")), default=1)
-_ACTIVITY_STATES = OptionSet((Option(0, "Open"), Option(1, "Completed"), Option(2, "Canceled")), default=0)
-_ACTIVITY_STATUSES = OptionSet((Option(1, "Open"), Option(2, "Completed"), Option(3, "Canceled")), default=1)
 _SQL_TYPE = {
     ColumnType.INTEGER: "INTEGER", ColumnType.BIGINT: "INTEGER", ColumnType.PICKLIST: "INTEGER",
     ColumnType.STATE: "INTEGER", ColumnType.STATUS: "INTEGER", ColumnType.BOOLEAN: "INTEGER",
@@ -53,7 +50,7 @@ def system_columns(table: Table) -> tuple[Column, ...]:
     if table.logical_name not in _PLAIN_TABLES:
         if table.ownership is Ownership.USER:
             wanted.append(_column("ownerid", ColumnType.OWNER, targets=("systemuser", "team")))
-        states, statuses = (_ACTIVITY_STATES, _ACTIVITY_STATUSES) if table.is_activity else (_STATES, _STATUSES)
+        states, statuses = (ACTIVITY_STATES, ACTIVITY_STATUSES) if table.is_activity else (ACTIVE_STATES, ACTIVE_STATUSES)
         wanted.append(_column("statecode", ColumnType.STATE, options=states))
         wanted.append(_column("statuscode", ColumnType.STATUS, options=statuses))
     return tuple(c for c in wanted if not table.has_column(c.logical_name))
