@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from connectors.dataverse import bulk, jsonbody, odata
+from connectors.dataverse import bulk, fetchxml, jsonbody, odata
 from connectors.dataverse.auth import BearerAuth, TokenProvider
 from connectors.dataverse.batch import Batch, BatchResult, encode_batch, is_idempotent, parse_batch_response
 from connectors.dataverse.delta import DeltaPage, split_entries
@@ -249,6 +249,27 @@ class DataverseClient:
                 if top is not None and yielded >= top:
                     return
             url, params = _next_link(page), None
+
+    def fetch_xml(self, entity_set: str, query: str, *, page_size: int | None = None) -> Iterator[dict[str, Any]]:
+        """Yield the rows of a FetchXML query on ``entity_set``, page by page with paging cookies.
+
+        ``page_size`` sets the query's ``count`` (None keeps its own, else Dataverse's 5,000).
+        A query with ``top`` is sent once. Raises ValueError for FetchXML that is not well-formed.
+        """
+        if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        path = odata.identifier(entity_set, "entity set name")
+        headers = {"Prefer": prefer(f'odata.include-annotations="{fetchxml.PAGING_ANNOTATIONS}"')}
+        single = fetchxml.pages_itself(query)
+        page, cookie = 1, None
+        while True:
+            text = query if single else fetchxml.page_query(query, page=page, count=page_size, cookie=cookie)
+            reply = self._json(self.request("GET", path, params={"fetchXml": text}, headers=headers,
+                                            operation="fetch_xml"), "fetch_xml")
+            yield from _page_values(reply, "fetch_xml")
+            if single or reply.get(fetchxml.MORE_RECORDS) is not True:
+                return
+            page, cookie = page + 1, fetchxml.next_cookie(reply.get(fetchxml.COOKIE))
 
     def count(self, entity_set: str, filter: str | None = None) -> int:
         """The number of matching records. Dataverse caps ``@odata.count`` at 5,000, so a

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from emulator.errors import ODataError, bad_request
+from emulator.fetchxml import web as fetchxml
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.odata.options import QueryOptions
 from emulator.server import bulk
@@ -53,6 +54,8 @@ def _collection(service: Service, request: ApiRequest, entity_set: str) -> ApiRe
     prefs = parse_prefer(request.headers.get("Prefer"))
     if request.method == "GET":
         params = request.params()
+        if fetchxml.requested(params):
+            return json_response(200, *fetchxml.respond(service, request, entity_set, params, prefs))
         if "$skip" in params:
             raise bad_request("The query parameter $skip is not supported; follow @odata.nextLink with Prefer: odata.maxpagesize.")
         if "$deltatoken" in params or prefs.track_changes:

@@ -201,6 +201,12 @@ class Store:
             page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
         return page, collection.target.table.entity_set_name
 
+    @contextmanager
+    def reading(self) -> Iterator[tuple[sqlite3.Connection, Mapping[str, Layout], dt.datetime]]:
+        """The connection (held under the lock), every table's layout and the clock's now, for a read-only engine."""
+        with self._db.lock:
+            yield self._db.connection, MappingProxyType(self._layouts), self._clock()
+
     def changes(self, entity_set: str, select: tuple[str, ...] | None, token: str | None) -> queries.ChangePage:
         """Rows changed and ids deleted since ``token`` (None: every row); the page carries the next token."""
         layout = self._layout(entity_set)

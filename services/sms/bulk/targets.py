@@ -4,9 +4,10 @@ A bulk names exactly one audience: a marketing list and/or a campaign, or a
 saved view (a system view ``savedquery`` or a personal view ``userquery``, by
 id), or its own FetchXML; none, or more than one, is an error in plain words
 on the record. Static lists are read from their List Member rows; dynamic
-lists, saved views and FetchXML run their query translated to a ``$filter``
-(:mod:`services.sms.bulk.fetchxml`), which refuses what it cannot express; a
-campaign contributes every marketing list attached to it as a campaign item.
+lists, saved views and FetchXML run their FetchXML as Dataverse runs it, paged
+by paging cookie, after :mod:`services.sms.bulk.fetchxml` has refused hostile or
+unusable queries; a query Dataverse refuses pauses the bulk with Dataverse's
+reason. A campaign contributes every marketing list attached to it as a campaign item.
 Only ids are read for the whole audience (5,000 per request); the columns a
 message needs are fetched per step for the members about to be texted, so a
 resumed run never re-reads the part already done.
@@ -17,15 +18,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from connectors.dataverse import DataverseClient, NotFoundError, odata
+from connectors.dataverse import DataverseClient, DataverseError, NotFoundError, odata
 from dataverse_schema.names import CampaignItem, List, ListMember, SavedQuery
 from domain.sms.bulk import Member
 from services.sms import tables
-from services.sms.bulk.fetchxml import FetchXmlError, translate
+from services.sms.bulk.fetchxml import FetchXmlError, audience_query
 from services.sms.bulk.store import BulkRecord
 
 #: Ids per ``in`` filter: keeps the request line well under the Web API's URL limit.
 FETCH_CHUNK = 100
+#: Rows per FetchXML page when reading an audience's ids (Dataverse's largest page).
+AUDIENCE_PAGE = 5000
 MEMBER_TABLES = tuple(tables.MEMBER_TYPES.values())
 
 
@@ -109,14 +112,21 @@ def _view_members(client: DataverseClient, view_id: str | None, view_set: str | 
     yield from _query_members(client, query, f"the saved view {name!r}")
 
 
-def _query_members(client: DataverseClient, fetchxml: str, source: str) -> Iterable[tuple[str, str]]:
+def _query_members(client: DataverseClient, fetchxml: str, source: str,
+                   page_size: int | None = None) -> Iterable[tuple[str, str]]:
     try:
-        translated = translate(fetchxml, {t: tables.TABLES[t] for t in MEMBER_TABLES})
+        query = audience_query(fetchxml, {t: tables.primary_id(t) for t in MEMBER_TABLES})
     except FetchXmlError as exc:
         raise TargetError(f"{source} cannot be used: {exc}") from exc
-    id_column = tables.primary_id(translated.table)
-    for record in client.query(tables.entity_set(translated.table), select=[id_column], filter=translated.filter):
-        yield translated.table, str(record[id_column]).lower()
+    id_column = tables.primary_id(query.table)
+    try:
+        for record in client.fetch_xml(tables.entity_set(query.table), query.fetchxml,
+                                       page_size=page_size or AUDIENCE_PAGE):
+            yield query.table, str(record[id_column]).lower()
+    except DataverseError as exc:
+        if exc.status not in (400, 501):
+            raise
+        raise TargetError(f"{source} cannot be used: Dataverse refused its query ({exc.message})") from exc
 
 
 def fetch_members(client: DataverseClient, keys: Sequence[tuple[str, str]], columns: Iterable[str]) -> list[Member]:

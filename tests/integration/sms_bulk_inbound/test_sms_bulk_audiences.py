@@ -10,6 +10,8 @@ import pytest
 
 from connectors.dataverse import RecordId
 from dataverse_schema import sms as schema
+from services.sms.bulk import targets
+from services.sms.bulk.store import BulkStore
 
 from . import seed
 from .fake_kavenegar import FakeKavenegar
@@ -76,8 +78,9 @@ def _paused_with(client, session, account_id: str, bulk_id: str, words: str, kav
     ({"comms_savedviewid": str(uuid.uuid4())}, "choose whether it is a system or a personal view"),
     ({"comms_savedviewkind": PERSONAL}, "no saved view id"),
     ({"comms_savedviewid": str(uuid.uuid4()), "comms_savedviewkind": SYSTEM}, "does not exist"),
-    ({"comms_fetchxml": '<fetch><entity name="contact"><link-entity name="account" from="accountid" '
-                        'to="parentcustomerid"/></entity></fetch>'}, "<link-entity> in the query is not supported"),
+    ({"comms_fetchxml": '<fetch top="10"><entity name="contact"/></fetch>'}, "top row limit"),
+    ({"comms_fetchxml": '<fetch><entity name="contact"><filter><condition attribute="lastname" operator="under" '
+                        'value="x"/></filter></entity></fetch>'}, "Dataverse refused its query"),
     ({"comms_fetchxml": '<?xml version="1.0"?><!DOCTYPE fetch [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
                         + by_last_name("&x;")}, "declares a document type"),
     ({"comms_fetchxml": "<savedquery/>"}, "does not start with <fetch>"),
@@ -98,10 +101,52 @@ def test_a_list_and_a_saved_view_together_are_refused(client, session, kavenegar
     _paused_with(client, session, account_id, bulk_id, "a marketing list or campaign and a saved view", kavenegar)
 
 
-def test_a_view_with_a_linked_table_is_refused_with_the_views_name(client, session, kavenegar) -> None:
+def test_a_view_naming_a_link_it_lacks_is_refused_with_the_views_name(client, session, kavenegar) -> None:
     account_id = seed.provider_account(client, "kv-bulk")
     view_id = view(client, "userqueries", "Contacts of big accounts", '<fetch><entity name="contact"><filter>'
                    '<condition entityname="acc" attribute="revenue" operator="gt" value="9"/></filter></entity></fetch>')
     bulk_id = bulk_with(client, "linked-view", account_id, comms_savedviewid=view_id, comms_savedviewkind=PERSONAL)
     _paused_with(client, session, account_id, bulk_id,
-                 "the saved view 'Contacts of big accounts' cannot be used: conditions on linked tables", kavenegar)
+                 "the saved view 'Contacts of big accounts' cannot be used: Dataverse refused its query", kavenegar)
+
+
+def _linked(client, tag: str, count: int, linked: int, account_name: str) -> tuple[str, list[str]]:
+    """``count`` contacts tagged ``tag``; the first ``linked`` have an account named ``account_name`` as parent."""
+    account_id, _, contact_ids = audience(client, tag, count)
+    parent = client.create("accounts", {"name": account_name})
+    for contact_id in contact_ids[:linked]:
+        client.update("contacts", contact_id, {"parentcustomerid_account@odata.bind": f"/accounts({parent})"})
+    return account_id, contact_ids
+
+
+def test_an_audience_joined_to_its_account_texts_only_that_accounts_contacts(client, session, kavenegar) -> None:
+    account_id, _ = _linked(client, "linked-inner", 5, 3, "Linked Inner Ltd")
+    query = ('<fetch><entity name="contact"><attribute name="fullname"/><filter><condition attribute="lastname" '
+             'operator="eq" value="linked-inner"/></filter><link-entity name="account" from="accountid" '
+             'to="parentcustomerid" alias="acc"><filter><condition attribute="name" operator="like" '
+             'value="Linked Inner%"/></filter></link-entity></entity></fetch>')
+    bulk_id = bulk_with(client, "linked-inner", account_id, comms_fetchxml=query)
+    assert runner(client, session, account_id).run(bulk_id, budget_s=60).state == "Completed"
+    assert sorted(kavenegar.receptors()) == [f"0912{n:07d}" for n in range(3)]
+
+
+def test_an_outer_join_audience_texts_the_contacts_without_an_account(client, session, kavenegar) -> None:
+    account_id, _ = _linked(client, "linked-outer", 5, 2, "Linked Outer Ltd")
+    query = ('<fetch><entity name="contact"><attribute name="fullname"/><link-entity name="account" '
+             'from="accountid" to="parentcustomerid" link-type="outer" alias="acc"/><filter>'
+             '<condition attribute="lastname" operator="eq" value="linked-outer"/>'
+             '<condition entityname="acc" attribute="accountid" operator="null"/></filter></entity></fetch>')
+    bulk_id = bulk_with(client, "linked-outer", account_id, comms_fetchxml=query)
+    assert runner(client, session, account_id).run(bulk_id, budget_s=60).state == "Completed"
+    assert sorted(kavenegar.receptors()) == [f"0912{n:07d}" for n in range(2, 5)]
+
+
+def test_an_audience_is_read_across_pages_by_paging_cookie(client, monkeypatch) -> None:
+    account_id, contact_ids = _linked(client, "paged", 5, 5, "Paged Ltd")
+    monkeypatch.setattr(targets, "AUDIENCE_PAGE", 2)
+    bulk_id = bulk_with(client, "paged", account_id, comms_fetchxml=by_last_name("paged"))
+    bulk = BulkStore(client).bulk(bulk_id)
+    before = client.stats.requests
+    keys = targets.audience_keys(client, bulk)
+    assert keys == sorted(("contact", i) for i in contact_ids)
+    assert client.stats.requests - before == 3  # pages of 2, 2 and 1
