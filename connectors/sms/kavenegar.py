@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -189,9 +188,9 @@ class KavenegarProvider:
         ours = {local_id(our_id): our_id for our_id in our_ids}
         entries = self._call("sms/statuslocalmessageid", {"localid": ",".join(ours)})
         # An unknown localid comes back without a message id: it was never accepted.
-        reports = self._wire.parse("sms/statuslocalmessageid", entries, lambda e: [_report(r) for r in rows(e)])
-        return [replace(r, our_id=ours.get(r.our_id or "")) for r in reports
-                if r.provider_id not in ("0", "None", "") and r.our_id in ours]
+        reports = self._wire.parse("sms/statuslocalmessageid", entries, lambda e: [
+            _report(r, our_id=ours.get(str(r.get("localid") or ""))) for r in rows(e)])
+        return [r for r in reports if r.provider_id not in ("0", "None", "") and r.our_id is not None]
 
     def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """Unread inbound SMS, ≤100 per line per call (SMS-21).
@@ -265,12 +264,13 @@ def _cost(entry: Mapping[str, Any]) -> Decimal | None:
     return None if entry.get("cost") is None else decimal(entry["cost"])
 
 
-def _report(entry: Mapping[str, Any]) -> DeliveryReport:
+def _report(entry: Mapping[str, Any], our_id: str | None = None) -> DeliveryReport:
+    """A status entry. Its ``localid`` is :func:`local_id` of our id, not our id: only a caller that
+    sent the ids it asks about can name ``our_id``."""
     code = int(entry["status"])
-    local = entry.get("localid")
     return DeliveryReport(
         provider_id=str(int(entry["messageid"])), status=DELIVERY_STATUSES.get(code, DeliveryStatus.UNKNOWN),
-        code=str(code), reason=entry.get("statustext"), our_id=str(local) if local else None,
+        code=str(code), reason=entry.get("statustext"), our_id=our_id,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from connectors.dataverse import DataverseClient, odata
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, local_id
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from emulator.server import EmulatorServer, FaultPlan, Outage
@@ -74,7 +74,8 @@ def test_uninterrupted_bulk_texts_every_member_once(client, session, kavenegar: 
     rows = seed.bulk_rows(client, bulk_id)
     assert len(rows) == 35 and all(r["comms_providermessageid"] for r in rows)
     assert_one_accepted_attempt_per_message(client, bulk_id, kavenegar, account_id)
-    assert sorted(local for local, _, _, _ in kavenegar.sent) == sorted(f"sms-{r['activityid']}-1" for r in rows)
+    assert sorted(local for local, _, _, _ in kavenegar.sent) == sorted(local_id(f"sms-{r['activityid']}-1")
+                                                                        for r in rows)
 
 
 def test_template_per_recipient_and_skips(client, session, kavenegar: FakeKavenegar) -> None:
@@ -139,12 +140,12 @@ def assert_one_accepted_attempt_per_message(client, bulk_id: str, fake: FakeKave
     attempts = seed.attempt_rows(client, list(sms_rows))
     accepted = [a for a in attempts if a["comms_attemptstatus"] == ACCEPTED]
     assert Counter(a["_comms_smsid_value"] for a in accepted) == Counter({i: 1 for i in sms_rows})
-    taken = {local: message_id for local, _, _, message_id in fake.sent}
+    taken = {local: message_id for local, _, _, message_id in fake.sent}  # Kavenegar's localid: local_id(our key)
     for attempt in accepted:
-        assert attempt["comms_providermessageid"] == str(taken[attempt["comms_attemptkey"]])
+        assert attempt["comms_providermessageid"] == str(taken[local_id(attempt["comms_attemptkey"])])
         assert attempt["comms_providermessageid"] == sms_rows[attempt["_comms_smsid_value"]]["comms_providermessageid"]
         assert attempt["_comms_smsproviderid_value"] == account_id and attempt["comms_requestedon"]
-    keys = {a["comms_attemptkey"] for a in attempts}
+    keys = {local_id(a["comms_attemptkey"]) for a in attempts}
     assert set(taken) <= keys
     assert not [a for a in attempts if a["comms_attemptstatus"] == schema.ATTEMPT_STATUS.value_of("Sending")]
 
