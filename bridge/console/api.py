@@ -12,6 +12,7 @@ from bridge.console.http import HttpError, Request, json_response
 from bridge.console.live import LiveView
 from bridge.console.sessions import COOKIE_NAME, Session, Sessions, is_valid_csrf
 from bridge.console.settings import ConsoleSettings
+from bridge.console.throttle import SignInThrottle
 from bridge.console.visibility import own_extensions
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,11 @@ class Api:
         desk: CommandDesk | None,
         cards: CardService | None,
         health: Callable[[], dict[str, Any]],
+        *,
+        throttle: SignInThrottle | None = None,
     ):
         self._settings = settings
+        self._throttle = throttle or SignInThrottle()
         self._live = live
         self._sessions = sessions
         self._desk = desk
@@ -87,10 +91,16 @@ class Api:
         token, user_id = body.get("token", ""), body.get("user_id", "")
         if not isinstance(token, str) or not isinstance(user_id, str) or not (token or user_id):
             raise HttpError(400, "send {token} or {user_id}")
+        wait = self._throttle.retry_after(request.client)
+        if wait is not None:
+            raise HttpError(429, f"too many failed sign-ins; try again in {wait} s",
+                            headers={"Retry-After": str(wait)})
         session = self._sessions.sign_in(token=token[:256], user_id=user_id[:64])
         if session is None:
-            log.warning("console sign-in refused")
+            self._throttle.failed(request.client)
+            log.warning("console sign-in refused", extra={"client": request.client})
             raise HttpError(401, "unknown token or user")
+        self._throttle.succeeded(request.client)
         return json_response(200, self._profile(session), headers={"Set-Cookie": self._sessions.cookie(session)})
 
     async def _sign_out(self, request: Request) -> bytes:

@@ -29,10 +29,11 @@ _BASE_HEADERS = {
 class HttpError(Exception):
     """A request we answer with ``status`` and a short plain ``message``."""
 
-    def __init__(self, status: int, message: str = ""):
+    def __init__(self, status: int, message: str = "", *, headers: Mapping[str, str] | None = None):
         super().__init__(message or HTTPStatus(status).phrase)
         self.status = status
         self.message = message or HTTPStatus(status).phrase
+        self.headers: Mapping[str, str] = dict(headers or {})
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Request:
     headers: Mapping[str, str]
     body: bytes = b""
     cookies: Mapping[str, str] = field(default_factory=dict)
+    client: str = ""  # the peer's address: whom the sign-in throttle counts
 
     def json(self) -> dict[str, Any]:
         """The body as a JSON object; :class:`HttpError` 415 / 400 otherwise."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -35,6 +36,7 @@ from bridge.console.http import HttpError, Request, json_response, read_request,
 from bridge.console.live import LiveView, Subscriber, TooManySubscribersError
 from bridge.console.sessions import Sessions
 from bridge.console.settings import ConsoleSettings
+from bridge.console.throttle import SignInThrottle
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class ConsoleServer:
         cards: CardService | None = None,
         health_snapshot: HealthSnapshot | None = None,
         health_interval_s: float = 5.0,
+        throttle: SignInThrottle | None = None,
     ):
         self.settings = settings
         self.live = live
@@ -68,7 +71,7 @@ class ConsoleServer:
         self._health = health_snapshot or (lambda: {})
         self._health_interval_s = health_interval_s
         desk = CommandDesk(commands, live, timeout_s=settings.command_timeout_s) if commands else None
-        self._api = Api(settings, live, self._sessions, desk, cards, self.health)
+        self._api = Api(settings, live, self._sessions, desk, cards, self.health, throttle=throttle)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._ticker: asyncio.Task | None = None
@@ -140,13 +143,14 @@ class ConsoleServer:
             request = await read_request(reader, max_body=self.settings.max_body_bytes)
             if request is None:
                 return
+            request = dataclasses.replace(request, client=_peer(writer))
             self._check_host(request)
             if request.method == "GET" and request.path == "/events":
                 await self._stream(request, writer)
                 return
             reply = await self._route(request)
         except HttpError as exc:
-            reply = json_response(exc.status, {"error": exc.message})
+            reply = json_response(exc.status, {"error": exc.message}, headers=exc.headers)
         writer.write(reply)
         await writer.drain()
 
@@ -204,6 +208,12 @@ class ConsoleServer:
             await asyncio.sleep(self._health_interval_s)
             if self.live.subscriber_count:
                 self.live.broadcast("health", self.health())
+
+
+def _peer(writer: asyncio.StreamWriter) -> str:
+    """The client's address (without its port), which the sign-in throttle counts by."""
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else "unknown"
 
 
 def _event(kind: str, payload: Mapping[str, Any]) -> bytes:

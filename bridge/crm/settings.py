@@ -22,8 +22,10 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
+from bridge.crm.settings_cache import load_rows, save_rows
 from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, odata
 from dataverse_schema.model import OPTION_VALUE_BASE
@@ -231,11 +233,13 @@ class CrmSettings:
     """The telephony settings of ``system_keys`` in one Dataverse ``environment``.
 
     ``refresh`` reads all three tables (one paged query each); ``settings_for``
-    answers from memory. ``outbox`` carries link-status reports back.
+    answers from memory. ``outbox`` carries link-status reports back. With
+    ``cache``, every successful read is kept in that file and the settings
+    start from it (:mod:`bridge.crm.settings_cache`).
     """
 
     def __init__(self, client: QueryClient, environment: str, system_keys: Iterable[str], *,
-                 outbox: Outbox | None = None) -> None:
+                 outbox: Outbox | None = None, cache: Path | None = None) -> None:
         self.client = client
         self.environment = environment
         self.system_keys = tuple(dict.fromkeys(system_keys))
@@ -245,6 +249,12 @@ class CrmSettings:
         self._lock = threading.Lock()
         self._systems: dict[str, ParsedSystem] = {}
         self.last_report = RefreshReport()
+        self._cache = cache
+        kept = load_rows(cache, environment) if cache is not None else None
+        if kept is not None:
+            self._apply(kept.systems, kept.lines, kept.extensions)
+            log.info("telephony settings of %s start from the copy read at %s", environment, kept.read_at,
+                     extra={"environment": environment})
 
     def settings_for(self, system_key: str) -> TelephonySystemSettings | None:
         """The last good settings of ``system_key``; ``None`` before its row was read."""
@@ -265,6 +275,14 @@ class CrmSettings:
         systems = list(self.client.query(SYSTEMS, select=SYSTEM_COLUMNS, filter=keys_filter))
         lines = list(self.client.query(LINES, select=LINE_COLUMNS, filter=keys_filter))
         extensions = list(self.client.query(EXTENSIONS, select=EXTENSION_COLUMNS, filter=keys_filter))
+        report = self._apply(systems, lines, extensions)
+        if self._cache is not None:
+            save_rows(self._cache, self.environment, systems, lines, extensions)
+        return report
+
+    def _apply(self, systems: list[dict[str, Any]], lines: list[dict[str, Any]],
+               extensions: list[dict[str, Any]]) -> RefreshReport:
+        """Parse the rows read (or kept) into the settings of every system key."""
         report = RefreshReport(requests=3)
         by_key = {_text(row, TelephonySystem.SYSTEMKEY): row for row in systems}
         with self._lock:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -19,6 +20,7 @@ from bridge.calls.logger import CrmEnvironment
 from bridge.config.model import BridgeConfig, EnvironmentConfig
 from bridge.crm.number_sync import NumberSync
 from bridge.crm.settings import CrmSettings
+from bridge.crm.settings_cache import cache_path
 from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient
 from domain.calls.system_settings import TelephonySystemSettings
@@ -44,7 +46,9 @@ class CrmContext:
         self.clients = {name: read_client(env) for name, env in config.environments.items()}
         served = {name: [k for k, s in config.systems.items() if name in s.environments]
                   for name in config.environments}
-        self.settings = {name: CrmSettings(self.clients[name], name, keys, outbox=outbox)
+        kept_in = Path(config.bridge.outbox).parent
+        self.settings = {name: CrmSettings(self.clients[name], name, keys, outbox=outbox,
+                                           cache=cache_path(kept_in, name))
                          for name, keys in served.items() if keys}
         matching = config.matching
         self.numbers: dict[str, NumberSync] = {}

@@ -39,6 +39,7 @@ class CrmSettingsSource:
     def __init__(self, context: CrmContext, tracker: CallTracker):
         self._context = context
         self._tracker = tracker
+        self._hand_hidden_extensions()  # the settings kept from the last read apply from the first call
 
     def settings_for(self, system_key: str) -> TelephonySystemSettings | None:
         if system_key not in self._context.config.systems:
@@ -59,12 +60,16 @@ class CrmSettingsSource:
         for name, error in failed:
             log.warning("telephony settings of %s not read (%s); keeping the last good ones", name, error,
                         extra={"environment": name})
+        self._hand_hidden_extensions()
+        if failed and len(failed) == len(names):
+            raise failed[0][1]
+
+
+    def _hand_hidden_extensions(self) -> None:
         for key in self._context.config.systems:
             settings = self.settings_for(key)
             if settings is not None:
                 self._tracker.set_hidden_extensions(key, settings.hidden_extensions)
-        if failed and len(failed) == len(names):
-            raise failed[0][1]
 
 
 #: How often the link reporter looks at the links (seconds).

@@ -22,7 +22,8 @@ from bridge.config.parts import FolderRecordings
 from bridge.plugins.crm import crm_context
 from bridge.recordings.fetcher import RecordingFetcher
 from bridge.recordings.jobs import RecordingJobs, jobs_path_beside
-from bridge.runtime.check import CheckResult, register_check
+from bridge.runtime.check import register_check
+from bridge.runtime.check_result import CheckResult
 from connectors.errors import ConnectorError
 from connectors.recordings.base import RecordingStore
 from connectors.recordings.check import check_recording_store

@@ -1,8 +1,10 @@
 """``commsuite bridge check``: try every connection the config describes and say, in plain words, what is wrong.
 
 CALL-26, CALL-27. One line per check: the outbox folder, each plug-in
-factory, each telephony device (AMI login, SMDR TCP login, serial port open)
-and each Dataverse environment (WhoAmI). Other parts add their own checks
+factory, each telephony device (AMI login, SMDR TCP login, serial port open),
+each Dataverse environment (WhoAmI), the CRM records each system needs and,
+when the bridge is running, the calls its channel rules could not classify
+(:mod:`bridge.runtime.check_crm`). Other parts add their own checks
 with :func:`register_check` (the SFTP recordings check, for one); a known
 optional check nobody registered is reported as "not configured".
 """
@@ -12,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.outbox.drain_thread import make_write_client
+from bridge.runtime.check_crm import check_crm_records, check_unclassified
+from bridge.runtime.check_result import CheckResult
 from bridge.runtime.service import FactoryError, load_factory
 from bridge.runtime.workers import ConnectorUnavailableError, build_connector
 from connectors.dataverse import DataverseClient
@@ -24,20 +27,6 @@ from connectors.errors import AuthError, ConnectorError, NotSentError
 from connectors.pbx.base import PbxConnector
 
 DEFAULT_TIMEOUT_S = 15.0
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check: ``ok`` or not, and a sentence saying what was found or what to do."""
-
-    name: str
-    ok: bool
-    detail: str
-    is_configured: bool = True
-
-    def line(self) -> str:
-        word = "OK  " if self.ok and self.is_configured else ("--  " if self.ok else "FAIL")
-        return f"{word} {self.name}: {self.detail}"
 
 
 ExtraCheck = Callable[[BridgeConfig], Awaitable[list[CheckResult]]]
@@ -61,6 +50,8 @@ async def run_checks(config: BridgeConfig, *, connector_factory: Callable[[Syste
     environments = [_check_environment(name, env, client_factory, timeout_s)
                     for name, env in config.environments.items()]
     results += await asyncio.gather(*devices, *environments)
+    results += await check_crm_records(config, client_factory=client_factory, timeout_s=timeout_s)
+    results += await check_unclassified(config, timeout_s=timeout_s)
     for name, check in sorted(EXTRA_CHECKS.items()):
         try:
             results += await asyncio.wait_for(check(config), timeout_s)

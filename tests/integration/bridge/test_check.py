@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bridge.config.loader import parse_config
-from bridge.runtime.check import EXTRA_CHECKS, CheckResult, register_check, run_checks
+from bridge.runtime.check import EXTRA_CHECKS, register_check, run_checks
+from bridge.runtime.check_result import CheckResult
 from cli.main import main as commsuite
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan

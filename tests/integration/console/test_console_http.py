@@ -125,6 +125,17 @@ def test_unauthenticated_and_wrong_sign_in(console):
     assert by_id.status_code == 401  # trust_host_user_id is off
 
 
+def test_guessing_tokens_over_http_meets_429_with_retry_after(console):
+    def guess() -> requests.Response:
+        return requests.post(f"{console.url}/api/session", json={"token": "not-a-real-token-at-all"},
+                             headers={"Origin": console.url}, timeout=5)
+
+    statuses = [guess().status_code for _ in range(5)]
+    refused = guess()
+    assert statuses == [401] * 5 and refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1 and "too many" in refused.json()["error"]
+
+
 def raw(console: RunningConsole, payload: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", console.server.port), timeout=5) as sock:
         sock.sendall(payload)
