@@ -53,6 +53,11 @@ EXPECTED = {
     "voicemail": (Direction.INBOUND, CallOutcome.MISSED, "101", "02191002701", 10, 0),
     # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102
     "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14),
+    # click-to-call: AMI Originate on Local/101@from-internal (as the bridge sends it), then on IAX2/101/101
+    "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
+    "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
+    # 101 talks; an Originate on IAX2/103 runs ChanSpy(IAX2/101,qw): the supervisor's leg is no call of its own
+    "spy": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 14),
 }
 
 
