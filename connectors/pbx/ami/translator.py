@@ -215,6 +215,8 @@ class AmiTranslator:
         extension = self.book.extension_of(dest) or self.book.extension_of(caller)
         if extension is None and call.direction is Direction.OUTBOUND:
             extension = call.agent
+        if extension is None and call.answered_by - {""}:
+            return []  # the Local hop of a queue member or ring group, after its extension answered
         return self.book.answer(call, extension, at)
 
 
