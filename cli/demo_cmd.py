@@ -35,9 +35,11 @@ def run_demo(args: argparse.Namespace) -> int:
     from cli.demo_foundation import run_foundation
     from cli.demo_sms import run_sms
     from cli.demo_telephony import run_telephony
-    from connectors.dataverse import DataverseClient, StaticToken
+    from connectors.dataverse import DataverseSettings
+    from connectors.settings import Secret
     from emulator.server import EmulatorServer
     from emulator.server.tables import tables_for
+    from services.factory import dataverse_client
 
     data_dir: Path = args.dir
     if data_dir.exists() and not args.keep:
@@ -48,7 +50,8 @@ def run_demo(args: argparse.Namespace) -> int:
                             token=DEMO_TOKEN, key_activation_s=0.0)
     with server, requests.Session() as session:
         _say(f"Dataverse emulator at {server.url}")
-        client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(DEMO_TOKEN))
+        client = dataverse_client(DataverseSettings(url=server.origin, static_token=Secret(DEMO_TOKEN)),
+                                  session=session)
         outcome = run_foundation(server, client, data_dir, _say)
         telephony = run_telephony(server, client, data_dir, DEMO_TOKEN, _say, serve=args.serve)
         outcome.lines.extend(telephony.lines())

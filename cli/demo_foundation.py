@@ -10,26 +10,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dataverse_schema
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.dataverse.schema_apply import apply_schema
 from dataverse_schema import navigation
-from dataverse_schema.names import Account, Contact, Extension, Lead, PhoneCall, PhoneLine, TelephonySystem
-from domain.number_index import IndexedTable, NumberIndex
+from dataverse_schema.names import Contact, Extension, PhoneCall, PhoneLine, TelephonySystem
+from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from emulator.seed import seed
 from emulator.server import EmulatorServer
 from emulator.server.faults import FaultPlan, ServiceProtection
+from services.matching.sync import NumberSync
 
 DEMO_SYSTEM_KEY = "tehran-hq"
-MATCHED_TABLES = (
-    IndexedTable(Contact.TABLE, (Contact.TELEPHONE1, Contact.TELEPHONE2, Contact.MOBILEPHONE)),
-    IndexedTable(Account.TABLE, (Account.TELEPHONE1, Account.TELEPHONE2)),
-    IndexedTable(Lead.TABLE, (Lead.TELEPHONE1, Lead.MOBILEPHONE)),
-)
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -104,14 +99,10 @@ def _configure_telephony(client: DataverseClient, outcome: Outcome, say: Say) ->
 
 def _match_numbers(client: DataverseClient, outcome: Outcome, say: Say) -> NumberIndex:
     plan = NumberPlan(country_code=98, city_code="21", line_release_prefix="9")
-    index = NumberIndex(MATCHED_TABLES, plan)
+    numbers = NumberSync(client, "demo", plan)  # the declared tables, loaded as the bridge and Functions do
     before = client.stats.requests
-    for table in MATCHED_TABLES:
-        meta = dataverse_schema.table(table.name)
-        select = [meta.primary_id, *table.columns, Contact.OWNERID_VALUE, Contact.MODIFIEDON]
-        page = client.changes(meta.entity_set_name, select=select)
-        index.load(table.name, ((r[meta.primary_id], r, r.get(Contact.OWNERID_VALUE),
-                                 _when(r[Contact.MODIFIEDON])) for r in page.records))
+    numbers.refresh_now()
+    index = numbers.index
     say(f"number index: {len(index)} numbers from {index.record_count} records "
         f"in {client.stats.requests - before} requests")
     samples = list(client.query(Contact.SET, select=[Contact.FULLNAME, Contact.MOBILEPHONE],
@@ -180,7 +171,3 @@ def _throttled_burst(server: EmulatorServer, client: DataverseClient, outcome: O
     say(f"  {throttled} answers were 429; the client waited Retry-After and resent: {count}/100 stored "
         f"in {time.monotonic() - started:.1f} s")
     outcome.add("429 storm", f"{throttled} throttled replies, {count}/100 records stored, none lost")
-
-
-def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.config.loader import parse_config
-from bridge.recordings.rows import STATUS_ATTACHED, STATUS_FOUND
 from bridge.runtime.daemon import Bridge
 from bridge.runtime.raw_journal import RawJournal
 from cli.demo_console import ConsoleDemo, HeldBridge
@@ -49,6 +48,7 @@ from emulator.ami import AmiServer
 from emulator.ami.scenarios import CUSTOMER, DID
 from emulator.server import EmulatorServer
 from emulator.smdr import SmdrServer
+from services.calls.recordings import STATUS_ATTACHED, STATUS_FOUND
 
 AMI_KEY, SMDR_KEY = "hq-asterisk", "branch-ns500"
 AMI_SECRET, SMDR_PASSWORD = "demo-ami-secret", "PCCSMDR"

@@ -64,8 +64,9 @@ def _selected_tables(names: list[str] | None):
 def run_apply(args: argparse.Namespace) -> int:
     from connectors.dataverse.errors import DataverseError
     from connectors.dataverse.schema_apply import apply_schema
-    from connectors.dataverse.settings import DataverseSettings, make_client
+    from connectors.dataverse.settings import DataverseSettings
     from dataverse_schema.model import SOLUTION_UNIQUE_NAME
+    from services.factory import dataverse_client
 
     environ = client_environment(os.environ, args.url)
     if not environ.get("COMMS_DATAVERSE_URL", "").strip():
@@ -77,7 +78,7 @@ def run_apply(args: argparse.Namespace) -> int:
     except (KeyError, ValueError) as exc:
         log.error("cannot apply the schema: %s", exc)
         return 2
-    client = make_client(settings)
+    client = dataverse_client(settings)
     try:
         report = apply_schema(client, tables, solution=args.solution or SOLUTION_UNIQUE_NAME,
                               publish=not args.no_publish, dry_run=args.dry_run)

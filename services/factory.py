@@ -1,12 +1,16 @@
-"""The one composition root: every host (Functions, bridge, CLI, bench) builds its services here.
+"""The one composition root: every host (Functions, bridge, CLI) builds its services here.
 
-``build_services(settings)`` turns one validated :class:`~services.settings.AppSettings`
-into long-lived services: one Dataverse client, one provider-account registry
-and one provider HTTP session for the process, and one numbering plan and time
-zone handed to the single sender, the bulk runner, the inbound service and the
-delivery tracker alike, so a setting means the same thing on every path.
-Hosts keep the result for the life of the process (connection pools and token
-caches must survive between invocations).
+:func:`build_environment` turns one environment's
+:class:`~connectors.dataverse.DataverseSettings` into what every host needs of
+it: its client (:func:`dataverse_client`, the only way a host builds one) and
+its number index over the declared matched tables. The bridge calls it for
+each environment of ``bridge.toml``; :func:`build_services` calls it for the
+one environment of the ``COMMS_*`` settings and adds the SMS services: one
+provider-account registry and one provider HTTP session for the process, and
+one numbering plan and time zone handed to the single sender, the bulk runner,
+the inbound service and the delivery tracker alike, so a setting means the same
+thing on every path. Hosts keep the result for the life of the process
+(connection pools and token caches must survive between invocations).
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import requests
 
-from connectors.dataverse import DataverseClient, make_client
+from connectors.dataverse import DataverseClient, DataverseSettings, make_client
 from connectors.settings import Secret
-from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan
 from domain.sms.policy import SendingWindow
 from domain.sms.templates import RenderOptions
+from services.matching.sync import IndexOnUse, NumberSync
+from services.matching.tables import DEFAULT_TABLES, MatchedTable
 from services.settings import AppSettings, SettingsSource
 from services.sms.accounts import ProviderRegistry
 from services.sms.bulk import BulkOptions, BulkRunner, BulkStore
@@ -37,14 +42,15 @@ from services.sms.directory import RegistryAccountDirectory
 from services.sms.inbound.hold import InboundHold, ServiceBusHold
 from services.sms.inbound.keyword_services import KeywordServiceRegistry, RecordColumnService
 from services.sms.inbound.routing import InboundRouter
-from services.sms.inbound.service import InboundService, load_number_index
+from services.sms.inbound.service import InboundService
 from services.sms.sender import SmsSender
 from services.sms.store import SmsStore
 from services.sms.sweep import SweepSummary, sweep
 from services.sms.webhooks import SmsWebhooks
 
 Clock = Callable[[], datetime]
-INDEX_TTL_S = 600.0
+#: The name a single-environment host (Functions, CLI) gives its environment in logs.
+DEFAULT_ENVIRONMENT = "default"
 
 
 def utc_now() -> datetime:
@@ -82,13 +88,50 @@ class SmsServices:
 
 
 @dataclass(frozen=True)
+class EnvironmentServices:
+    """What every host builds for one Dataverse environment: its client and its number index (if matching)."""
+
+    name: str
+    dataverse: DataverseClient
+    numbers: NumberSync | None
+
+
+@dataclass(frozen=True)
 class Services:
     """The services of one process."""
 
     settings: AppSettings
-    dataverse: DataverseClient
+    environment: EnvironmentServices
     sms: SmsServices
     clock: Clock
+
+    @property
+    def dataverse(self) -> DataverseClient:
+        return self.environment.dataverse
+
+
+def dataverse_client(settings: DataverseSettings, *, session: requests.Session | None = None,
+                     retry: bool = True) -> DataverseClient:
+    """The one way a host builds a Dataverse client: the settings' timeouts, API version and attempts.
+
+    ``retry=False`` where something else retries: the bridge's outbox drainer,
+    the click-to-call intake's next poll.
+    """
+    return make_client(settings, session, retry=retry)
+
+
+def build_environment(name: str, settings: DataverseSettings, *, plan: NumberPlan,
+                      matched: Sequence[MatchedTable] = DEFAULT_TABLES, session: requests.Session | None = None,
+                      retry: bool = True) -> EnvironmentServices:
+    """One environment's client and its number index over ``matched`` (none when ``matched`` is empty).
+
+    ``plan`` normalises the numbers the CRM stores; the index is built empty
+    and loaded by the host (the bridge's background task, a Functions
+    worker's first use).
+    """
+    client = dataverse_client(settings, session=session, retry=retry)
+    numbers = NumberSync(client, name, plan, matched) if matched else None
+    return EnvironmentServices(name, client, numbers)
 
 
 def build_services(settings: AppSettings, *, session: requests.Session | None = None,
@@ -104,17 +147,25 @@ def build_services(settings: AppSettings, *, session: requests.Session | None = 
     process environment); ``hold`` overrides the Service Bus inbound hold;
     ``monotonic`` and ``jitter`` (retry spreading) are injectable for tests.
     """
-    client = make_client(settings.dataverse, session=session)
-    return Services(settings, client, build_sms(settings, client, session=provider_session or requests.Session(),
-                                                clock=clock, secrets=secrets, hold=hold, monotonic=monotonic,
-                                                jitter=jitter), clock)
+    environment = build_environment(DEFAULT_ENVIRONMENT, settings.dataverse, plan=settings.number_plan,
+                                    session=session)
+    sms = build_sms(settings, environment.dataverse, session=provider_session or requests.Session(), clock=clock,
+                    numbers=environment.numbers, secrets=secrets, hold=hold, monotonic=monotonic, jitter=jitter)
+    return Services(settings, environment, sms, clock)
 
 
 def build_sms(settings: AppSettings, client: DataverseClient, *, session: requests.Session, clock: Clock,
-              secrets: SettingsSource | None = None, hold: InboundHold | None = None,
-              monotonic: Callable[[], float] = time.monotonic,
+              numbers: NumberSync | None = None, secrets: SettingsSource | None = None,
+              hold: InboundHold | None = None, monotonic: Callable[[], float] = time.monotonic,
               jitter: Callable[[], float] = random.random) -> SmsServices:
-    """The SMS services over one Dataverse client: one registry, one plan, one time zone for every path."""
+    """The SMS services over one Dataverse client: one registry, one plan, one time zone for every path.
+
+    The inbound service matches senders with ``numbers`` (default: a new
+    index of the declared tables over ``client``), brought up to date by delta
+    at most every ``COMMS_MATCHING_REFRESH_S``.
+    """
+    if numbers is None:
+        numbers = NumberSync(client, DEFAULT_ENVIRONMENT, settings.number_plan, DEFAULT_TABLES)
     plan, render = settings.number_plan, RenderOptions(tz=settings.tz)
     store = SmsStore(client)
     registry = ProviderRegistry(store, session=session, secrets=secrets if secrets is not None else _environ(),
@@ -127,30 +178,16 @@ def build_sms(settings: AppSettings, client: DataverseClient, *, session: reques
                           max_messages_per_s=settings.sms_bulk_rate)
     bulk = BulkRunner(BulkStore(client), accounts, plan=plan, clock=clock, options=options, monotonic=monotonic)
     router = InboundRouter(client, clock=clock)
-    inbound = InboundService(client, accounts, plan=plan, index=CachedIndex(client, plan, monotonic=monotonic),
+    index = IndexOnUse(numbers, max_age_s=settings.matching_refresh_s, monotonic=monotonic)
+    inbound = InboundService(client, accounts, plan=plan, index=index,
                              services=_keyword_services(client, settings.sms_balance_column), clock=clock,
                              render_options=render, hold=hold if hold is not None else build_hold(settings),
                              router=router)
     return SmsServices(store=store, registry=registry, accounts=accounts, sender=sender, tracker=tracker, bulk=bulk,
-                       inbound=inbound, router=router, webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
+                       inbound=inbound, router=router,
+                       webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
                        plan=plan, render=render, webhook_key=settings.sms_webhook_key, clock=clock,
                        missed_after_s=settings.sms_missed_after_s, claim_lease_s=settings.sms_claim_lease_s)
-
-
-class CachedIndex:
-    """The inbound matching index, rebuilt at most every ``ttl_s`` seconds."""
-
-    def __init__(self, client: DataverseClient, plan: NumberPlan, ttl_s: float = INDEX_TTL_S, *,
-                 monotonic: Callable[[], float] = time.monotonic):
-        self._client, self._plan, self._ttl_s, self._monotonic = client, plan, ttl_s, monotonic
-        self._index: NumberIndex | None = None
-        self._built_at = 0.0
-
-    def __call__(self) -> NumberIndex | None:
-        if self._index is None or self._monotonic() - self._built_at > self._ttl_s:
-            self._index = load_number_index(self._client, self._plan)
-            self._built_at = self._monotonic()
-        return self._index
 
 
 def build_hold(settings: AppSettings) -> InboundHold | None:

@@ -99,6 +99,9 @@ class AppSettings(BaseSettings):
     sms_bulk_rate: float | None = Field(default=None, gt=0)
     servicebus: Secret | None = None
     sms_inbound_hold_queue: str | None = None
+    #: At most this often a worker asks Dataverse for the changes to the matched numbers (as the bridge's
+    #: ``[matching] refresh_s``).
+    matching_refresh_s: float = Field(default=60.0, ge=5, le=86400)
     # Read only by the Functions host, in binding expressions (%COMMS_SMS_QUEUE% ...):
     sms_queue: str | None = None
     sms_bulk_queue: str | None = None

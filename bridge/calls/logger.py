@@ -48,7 +48,7 @@ REMEMBERED_CALLS = 20_000
 
 
 class NumberSource(Protocol):
-    """One CRM's number index (see :class:`bridge.crm.number_sync.NumberSync`)."""
+    """One CRM's number index (see :class:`services.matching.sync.NumberSync`)."""
 
     is_ready: bool
 

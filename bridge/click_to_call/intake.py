@@ -28,7 +28,7 @@ phone may have rung.
 
 The queue lives in :mod:`bridge.click_to_call.queue`, the PBX commands in
 :mod:`bridge.click_to_call.dial` and the row's columns in
-:mod:`bridge.click_to_call.rows`.
+:mod:`services.calls.click_to_call`.
 """
 
 from __future__ import annotations
@@ -55,17 +55,6 @@ from bridge.click_to_call.queue import (
     ServiceBusSettings,
     drain_once,
 )
-from bridge.click_to_call.rows import (
-    ENTITY_SET,
-    ID,
-    SELECT,
-    RequestRow,
-    claim_body,
-    final_body,
-    parse_row,
-    pending_filter,
-    stale_claim_filter,
-)
 from bridge.outbox.store import Outbox, OutboxItem
 from connectors.dataverse import DataverseClient, NotFoundError, PreconditionFailedError, RecordId
 from connectors.errors import ConnectorError
@@ -81,6 +70,17 @@ from domain.calls.click_to_call import (
     refusal_update,
 )
 from domain.calls.system_settings import TelephonySystemSettings
+from services.calls.click_to_call import (
+    ENTITY_SET,
+    ID,
+    SELECT,
+    RequestRow,
+    claim_body,
+    final_body,
+    parse_row,
+    pending_filter,
+    stale_claim_filter,
+)
 
 __all__ = ["NO_SYSTEM_ERROR", "STALE_CLAIM_ERROR", "ClickToCallIntake", "ClickToCallSettings"]
 

@@ -14,7 +14,8 @@ settings object its part already defines:
 * ``[click_to_call]`` → one :class:`bridge.click_to_call.intake.ClickToCallSettings` per environment
   served;
 * ``[matching]`` → :class:`MatchingSection`, the tables and phone columns the
-  number index holds (default: contact, account, lead, systemuser).
+  number index holds (default: :data:`services.matching.tables.DEFAULT_TABLES`, every
+  phone column of contact, account, lead and systemuser, as the SMS services match).
 
 A part whose table is absent is off (recordings, console, click-to-call); the
 number index is on unless ``[matching] enabled = false``.
@@ -32,10 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
-from bridge.crm.number_sync import DEFAULT_TABLES, MatchedTable
 from bridge.recordings.fetcher import RecordingPolicy
 from connectors.recordings.sftp import SftpSettings
-from dataverse_schema.names import Contact
+from services.matching.tables import DEFAULT_TABLES, OWNER_COLUMN, MatchedTable, matched_table
 
 _SFTP_SECRETS = ("password", "private_key", "passphrase")
 _POLICY = RecordingPolicy()
@@ -235,7 +235,7 @@ def _service_bus_secret(table: dict[str, Any], environ: Mapping[str, str], probl
 
 def matching_section(raw: object, problems: list[str]) -> MatchingSection | None:
     """``[matching]``: defaults when absent; a table named in ``[[matching.tables]]`` fills what it omits
-    from the default of the same name or the schema."""
+    from the schema (for a table it knows: its ids, name column, owner and every phone column)."""
     if raw is None:
         return MatchingSection()
     table = _table(raw, "matching", problems)
@@ -254,20 +254,20 @@ def matching_section(raw: object, problems: list[str]) -> MatchingSection | None
 
 
 def _matched(row: _MatchingTableRow, where: str, problems: list[str]) -> MatchedTable | None:
-    default = next((t for t in DEFAULT_TABLES if t.name == row.name), None)
     schema = _schema_table(row.name)
-    entity_set = row.entity_set or (default.entity_set if default else schema and schema.entity_set_name)
-    primary_id = row.primary_id or (default.primary_id if default else schema and schema.primary_id)
-    columns = row.columns or (default.columns if default else ())
+    known = matched_table(schema) if schema is not None else None  # what the schema declares, as by default
+    entity_set = row.entity_set or (known.entity_set if known else None)
+    primary_id = row.primary_id or (known.primary_id if known else None)
+    columns = row.columns or (known.columns if known else ())
     if not entity_set or not primary_id:
         problems.append(f"{where}: table {row.name!r} is not known; give entity_set and primary_id")
         return None
     if not columns:
         problems.append(f"{where}.columns: name the phone columns to index")
         return None
-    name_column = row.name_column or (default.name_column if default else schema and schema.primary_name_column)
-    owner = None if row.organisation_owned else (row.owner_column or (default.owner_column if default
-                                                                      else Contact.OWNERID_VALUE))
+    name_column = row.name_column or (known.name_column if known else None)
+    owner = None if row.organisation_owned else (row.owner_column or (known.owner_column if known
+                                                                      else OWNER_COLUMN))
     return MatchedTable(row.name, entity_set, primary_id, columns, name_column or None, owner, row.track_changes)
 
 

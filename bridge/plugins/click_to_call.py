@@ -7,7 +7,8 @@ import logging
 from typing import Any
 
 from bridge.click_to_call.intake import ClickToCallIntake
-from bridge.plugins.crm import crm_context, read_client
+from bridge.plugins.crm import crm_context
+from services.factory import dataverse_client
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def from_bridge(bridge: Any) -> None:
             return [context.settings_in(environment, bridge.fallback_settings.settings_for(key)) for key in served]
 
         # No client-side retry: a claim or an originate must never be sent twice behind the intake's back.
-        client = read_client(bridge.config.environments[environment], retry=False)
+        client = dataverse_client(bridge.config.environments[environment].dataverse, retry=False)
         intake = ClickToCallIntake(settings, client=client, outbox=bridge.outbox,
                                    systems=systems, connector_for=bridge.connectors.get)
         bridge.add_task(f"click-to-call-{environment}", intake.run)

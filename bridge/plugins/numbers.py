@@ -12,8 +12,8 @@ import asyncio
 import logging
 from typing import Any
 
-from bridge.crm.number_sync import NumberSync
 from bridge.plugins.crm import crm_context
+from services.matching.sync import NumberSync
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ async def keep_in_step(syncs: dict[str, NumberSync], interval_s: float) -> None:
     while True:
         for name, sync in syncs.items():
             try:
-                report = await sync.refresh()
+                report = await asyncio.to_thread(sync.refresh_now)
             except Exception as exc:
                 log.warning("number index of %s not refreshed: %s", name, exc, extra={"environment": name})
                 continue

@@ -12,7 +12,7 @@ still being written (or converted to MP3) is not attached half-done.
 
 One search and at most one download serve every Dataverse environment that
 logs the call: the outcome is turned into each environment's own rows
-(:func:`bridge.recordings.rows.items_for`) and written to the outbox, after the
+(:func:`services.calls.recordings.writes_for`) and written to the outbox, after the
 phone call the call logger queued earlier, so the call exists when these land.
 Only then is the job removed; a job found at start-up (:meth:`~RecordingFetcher.resume`)
 carries on with its original deadline, and one already past it is written as
@@ -32,7 +32,7 @@ longest give-up window plus :data:`TAKEN_MARGIN_S` are pruned.
 A file bigger than Dataverse's attachment limit is recorded as found, with the
 reason it was not attached. A file never found is recorded as not found with
 where it was looked for; since that row has no file, its file name is
-:data:`~bridge.recordings.rows.NOT_FOUND_FILE_NAME`.
+:data:`~services.calls.recordings.NOT_FOUND_FILE_NAME`.
 """
 
 from __future__ import annotations
@@ -46,12 +46,6 @@ from typing import Any
 
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.recordings.jobs import RecordingJob, RecordingJobs
-from bridge.recordings.rows import (
-    STATUS_FAILED,
-    FetchOutcome,
-    items_for,
-    too_large_reason,
-)
 from connectors.errors import AuthError, ConnectorError
 from connectors.recordings.base import (
     FileMissingError,
@@ -64,6 +58,12 @@ from connectors.recordings.naming import candidate_folders, carried_call, descri
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallUpdate
 from domain.calls.system_settings import RecordingSource, TelephonySystemSettings
+from services.calls.recordings import (
+    STATUS_FAILED,
+    FetchOutcome,
+    too_large_reason,
+    writes_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,8 @@ class RecordingFetcher:
         if not is_overdue:
             await self._sleep(max(0.0, job.first_look_at - self._clock()))
         outcome = await self._outcome(job, is_overdue)
-        items = [item for env, system in job.settings.items() for item in items_for(env, job.record, system, outcome)]
+        items = [OutboxItem(env, row.entity_set, row.ref, row.body) for env, system in job.settings.items()
+                 for row in writes_for(job.record, system, outcome)]
         await asyncio.to_thread(self._write, job, items)
 
     async def _outcome(self, job: RecordingJob, is_overdue: bool) -> FetchOutcome:

@@ -155,11 +155,13 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{_VARIABLE_OF.get(location[0], location[0])}: {message}"
 
 
-def make_client(settings: DataverseSettings, session: requests.Session | None = None) -> DataverseClient:
+def make_client(settings: DataverseSettings, session: requests.Session | None = None, *,
+                retry: bool = True) -> DataverseClient:
     """Build a :class:`DataverseClient` (entry points only). One per process: the
-    session's connection pool and MSAL's token cache live inside it."""
+    session's connection pool and MSAL's token cache live inside it. ``retry=False``
+    leaves retrying to the caller (an outbox or a poll that comes round again)."""
     session = session or requests.Session()
     return DataverseClient(
         base_url=settings.url, session=session, token_provider=settings.token_provider(),
         timeout=(settings.connect_timeout_s, settings.read_timeout_s),
-        retry=RetryPolicy(max_attempts=settings.max_attempts), api_version=settings.api_version)
+        retry=RetryPolicy(max_attempts=settings.max_attempts) if retry else None, api_version=settings.api_version)

@@ -1,7 +1,7 @@
 """Inbound SMS and keyword actions (SMS-02, -07, -16, -21): polling, webhooks, rules, keyword services."""
 
 from services.sms.inbound.keyword_services import KeywordService, KeywordServiceRegistry, RecordColumnService
-from services.sms.inbound.service import InboundReport, InboundService, load_number_index
+from services.sms.inbound.service import InboundReport, InboundService
 
 __all__ = [
     "InboundReport",
@@ -9,5 +9,4 @@ __all__ = [
     "KeywordService",
     "KeywordServiceRegistry",
     "RecordColumnService",
-    "load_number_index",
 ]

@@ -17,7 +17,6 @@ asked again; a read-once source's unstored messages go to the inbound hold
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -25,7 +24,7 @@ from datetime import datetime
 from connectors.dataverse import DataverseClient, odata
 from connectors.errors import ConnectorError
 from connectors.sms.base import InboundWindow
-from dataverse_schema.names import Account, Contact, Lead, Sms, SmsNumber, SmsTemplate
+from dataverse_schema.names import Sms, SmsNumber, SmsTemplate
 from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from domain.sms import InboundSms
@@ -291,24 +290,4 @@ class InboundService:
         return {**flatten_fields(row), **flatten_fields({record.table: row})}
 
 
-def load_number_index(client: DataverseClient, plan: NumberPlan,
-                      phone_columns: Sequence[tuple[str, tuple[str, ...]]] = (
-                          (Contact.TABLE, (Contact.MOBILEPHONE, Contact.TELEPHONE1, Contact.TELEPHONE2)),
-                          (Account.TABLE, (Account.TELEPHONE1, Account.TELEPHONE2)),
-                          (Lead.TABLE, (Lead.MOBILEPHONE, Lead.TELEPHONE1)))
-                      ) -> NumberIndex:
-    """A matching index of the tables' phone columns, read once (refresh it on the worker's schedule)."""
-    from domain.number_index import IndexedTable
-
-    index = NumberIndex([IndexedTable(t, c) for t, c in phone_columns], plan)
-    owner, modified_on = Contact.OWNERID_VALUE, Contact.MODIFIEDON  # named alike on every table matched
-    for table, columns in phone_columns:
-        id_column = tables.primary_id(table)
-        for row in client.query(tables.entity_set(table), select=[id_column, *columns, owner, modified_on]):
-            modified = datetime.fromisoformat(str(row.get(modified_on) or "2000-01-01T00:00:00Z").replace("Z", "+00:00"))
-            index.upsert(table, str(uuid.UUID(str(row[id_column]))), row, owner_id=tables.lookup_id(row, owner),
-                         modified_on=modified)
-    return index
-
-
-__all__ = ["InboundReport", "InboundService", "KeywordRule", "load_number_index"]
+__all__ = ["InboundReport", "InboundService", "KeywordRule"]

@@ -10,7 +10,6 @@ from pathlib import Path
 import requests
 
 from bridge.calls.logger import CrmEnvironment
-from bridge.crm.number_sync import NumberSync
 from bridge.crm.settings import CrmSettings
 from bridge.outbox.drainer import Drainer
 from bridge.outbox.store import Outbox
@@ -23,6 +22,7 @@ from domain.calls.tracker import CallTracker
 from domain.numbers import NumberPlan
 from emulator.seed import seed
 from emulator.server import EmulatorServer
+from services.matching.sync import NumberSync
 
 ENV = "emulator"
 SYSTEM_KEY = "tehran-hq"

@@ -16,7 +16,6 @@ import requests
 from bridge.click_to_call.dial import action_id_for, spy
 from bridge.click_to_call.intake import ClickToCallIntake, ClickToCallSettings
 from bridge.click_to_call.queue import request_id_from_message
-from bridge.click_to_call.rows import ENTITY_SET
 from bridge.outbox.drainer import Drainer
 from bridge.outbox.store import Outbox
 from connectors.dataverse import DataverseClient, RecordId, StaticToken
@@ -27,6 +26,7 @@ from domain.calls.system_settings import ExtensionSettings, LineSettings, Teleph
 from domain.numbers import NumberPlan
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan
+from services.calls.click_to_call import ENTITY_SET
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 ENV = "emulator"

@@ -20,7 +20,6 @@ from bridge.outbox.drainer import Drainer
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
 from bridge.recordings.jobs import RecordingJobs
-from bridge.recordings.rows import STATUS_ATTACHED, note_id, phonecall_key
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, StaticToken, odata
 from connectors.errors import AuthError, NotSentError
 from connectors.pbx.transport.backoff import Backoff
@@ -38,6 +37,7 @@ from domain.calls.events import Direction
 from domain.calls.record import CallChange, CallOutcome, CallRecord, CallStatus, CallUpdate
 from domain.calls.system_settings import RecordingSettings, RecordingSource, TelephonySystemSettings
 from emulator.server import EmulatorServer, FaultPlan
+from services.calls.recordings import STATUS_ATTACHED, note_id, phonecall_key
 
 from .sshd import SshServer, free_port, keygen, start_sshd
 

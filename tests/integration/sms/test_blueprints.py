@@ -21,7 +21,7 @@ from responses import matchers
 from connectors.dataverse import DataverseClient
 from connectors.settings import Secret
 from functions import sms_push, sms_timers, sms_webhooks
-from services.factory import Services, SmsServices
+from services.factory import EnvironmentServices, Services, SmsServices
 from services.settings import AppSettings
 from services.sms.push import PushError
 from services.sms.rows import SmsStatus
@@ -48,7 +48,8 @@ DLR_URL = "https://commsuite.example/api/sms/dlr/tw-intl"
 @pytest.fixture(autouse=True)
 def installed(settings: AppSettings, client: DataverseClient, runtime: SmsServices, clock: Clock,
               monkeypatch: pytest.MonkeyPatch) -> None:
-    wired = Services(settings=settings, dataverse=client, sms=runtime, clock=clock)
+    wired = Services(settings=settings, environment=EnvironmentServices("default", client, None), sms=runtime,
+                     clock=clock)
     for module in (sms_push, sms_webhooks, sms_timers):
         monkeypatch.setattr(module, "services", lambda: wired)
 

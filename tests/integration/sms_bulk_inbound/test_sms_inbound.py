@@ -15,12 +15,12 @@ from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from domain.sms import InboundSms
 from functions import sms_inbound as sms_inbound_functions
+from services.matching.sync import NumberSync
 from services.sms.directory import ProviderAccount, StaticAccountDirectory
 from services.sms.inbound import (
     InboundService,
     KeywordServiceRegistry,
     RecordColumnService,
-    load_number_index,
 )
 from services.sms.webhook_auth import Endpoint, webhook_token
 from services.sms.webhooks import SmsWebhooks
@@ -42,8 +42,9 @@ def inbound(client, session, wire):
     client.upsert("contacts", RecordId(contact_id), {"firstname": "سارا", "lastname": "کریمی",
                                                      "mobilephone": "0912 765 4321"})
     plan = NumberPlan()
-    index = load_number_index(client, plan)
-    service = InboundService(client, accounts, plan=plan, index=lambda: index, services=KeywordServiceRegistry(),
+    numbers = NumberSync(client, "test", plan)
+    numbers.refresh_now()
+    service = InboundService(client, accounts, plan=plan, index=lambda: numbers.index, services=KeywordServiceRegistry(),
                              clock=lambda: NOW)
     service.contact_id = contact_id  # type: ignore[attr-defined]
     service.accounts = accounts  # type: ignore[attr-defined]

@@ -20,8 +20,9 @@ from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from domain.numbers import NumberPlan
 from emulator.server import FaultPlan
 from emulator.server.faults import Outage
+from services.matching.sync import IndexOnUse, NumberSync
 from services.sms.directory import ProviderAccount, StaticAccountDirectory
-from services.sms.inbound import InboundService, KeywordServiceRegistry, load_number_index
+from services.sms.inbound import InboundService, KeywordServiceRegistry
 
 from . import seed
 from .fake_kavenegar import BASE, KEY
@@ -54,7 +55,7 @@ def test_a_dataverse_outage_right_after_a_read_once_poll_loses_and_duplicates_no
     provider = KavenegarProvider(KavenegarSettings(api_key=KEY, inbound_lines=("3000202030",)), session=session)
     plan = NumberPlan()
     inbound = InboundService(client, StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
-                             plan=plan, index=lambda: load_number_index(client, plan),
+                             plan=plan, index=IndexOnUse(NumberSync(client, "test", plan), max_age_s=0),
                              services=KeywordServiceRegistry(), clock=lambda: NOW)
     account = inbound.account("kv-in")
     assert account is not None and not activities(client, "41") and not activities(client, "42")

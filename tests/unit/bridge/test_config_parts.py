@@ -7,6 +7,7 @@ import pytest
 from bridge.config.loader import parse_config
 from bridge.config.model import ConfigError
 from bridge.config.parts import FolderRecordings
+from services.matching.tables import DEFAULT_TABLES
 
 BASE = """
 [environments.prod]
@@ -33,6 +34,7 @@ def test_absent_parts_are_off_and_matching_defaults() -> None:
     config = parse("")
     assert config.console is None and config.click_to_call == ()
     assert [t.name for t in config.matching.tables] == ["contact", "account", "lead", "systemuser"]
+    assert config.matching.tables == DEFAULT_TABLES  # the one declaration the SMS services match with too
     assert config.systems["hq"].recordings is None
     assert config.systems["hq"].raw_journal.name == "raw-frames.db"
 
@@ -87,3 +89,10 @@ tables = [{ name = "custom_table" }]
         parse('[systems.hq.recordings]\nkind = "sftp"\nhost = "h"\nusername = "u"\nknown_hosts = "/k"\n'
               'password = "hunter2-secret"\nport = 70000\n')
     assert "systems.hq.recordings.port" in str(caught.value) and "hunter2" not in str(caught.value)
+
+
+def test_a_table_the_schema_knows_takes_its_declared_phone_columns() -> None:
+    config = parse('[[matching.tables]]\nname = "lead"\n[[matching.tables]]\nname = "contact"\n'
+                   'columns = ["mobilephone"]\n')
+    lead, contact = config.matching.tables
+    assert lead == DEFAULT_TABLES[2] and contact.columns == ("mobilephone",) and contact.name_column == "fullname"

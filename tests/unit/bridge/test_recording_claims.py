@@ -13,9 +13,9 @@ import pytest
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.recordings.fetcher import TAKEN_MARGIN_S, RecordingFetcher
 from bridge.recordings.jobs import RecordingJob, RecordingJobs
-from bridge.recordings.rows import NOT_FOUND_FILE_NAME, STATUS_ATTACHED, STATUS_NOT_FOUND
 from domain.calls.events import Direction
 from domain.calls.record import CallUpdate
+from services.calls.recordings import NOT_FOUND_FILE_NAME, STATUS_ATTACHED, STATUS_NOT_FOUND
 
 from .test_recordings import DAY, FAST, NAME, UID, FakeStore, ended, system
 

@@ -13,14 +13,14 @@ import pytest
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
 from bridge.recordings.jobs import RecordingJobs
-from bridge.recordings.rows import (
+from domain.calls.system_settings import RecordingSettings, RecordingSource
+from services.calls.recordings import (
     NOT_FOUND_FILE_NAME,
     STATUS_ATTACHED,
     STATUS_FOUND,
     STATUS_NOT_FOUND,
     note_id,
 )
-from domain.calls.system_settings import RecordingSettings, RecordingSource
 
 from .test_recordings import DAY, FAST, NAME, UID, FakeStore, ended, system
 

@@ -13,7 +13,13 @@ import pytest
 
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
-from bridge.recordings.rows import (
+from connectors.dataverse import AlternateKey, RecordId
+from connectors.errors import AuthError, NotSentError
+from connectors.recordings import FileMissingError, FolderMissingError, RecordingFile
+from domain.calls.events import Direction
+from domain.calls.record import CallChange, CallOutcome, CallRecord, CallStatus, CallUpdate
+from domain.calls.system_settings import RecordingSettings, RecordingSource, TelephonySystemSettings
+from services.calls.recordings import (
     NOT_FOUND_FILE_NAME,
     STATUS_ATTACHED,
     STATUS_FAILED,
@@ -21,12 +27,6 @@ from bridge.recordings.rows import (
     STATUS_NOT_FOUND,
     note_id,
 )
-from connectors.dataverse import AlternateKey, RecordId
-from connectors.errors import AuthError, NotSentError
-from connectors.recordings import FileMissingError, FolderMissingError, RecordingFile
-from domain.calls.events import Direction
-from domain.calls.record import CallChange, CallOutcome, CallRecord, CallStatus, CallUpdate
-from domain.calls.system_settings import RecordingSettings, RecordingSource, TelephonySystemSettings
 
 ENV = "test"
 TEHRAN = timezone(timedelta(hours=3, minutes=30))

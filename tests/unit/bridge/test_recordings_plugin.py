@@ -17,11 +17,11 @@ from bridge.outbox.store import Outbox
 from bridge.plugins.recordings import _InEnvironments, build_fetcher, check_recordings, from_bridge
 from bridge.recordings.fetcher import RecordingPolicy
 from bridge.recordings.jobs import RecordingJob, RecordingJobs
-from bridge.recordings.rows import STATUS_ATTACHED
 from bridge.runtime.check import EXTRA_CHECKS
 from domain.calls.events import CallEvent, EventKind
 from domain.calls.record import CallUpdate
 from domain.calls.system_settings import TelephonySystemSettings
+from services.calls.recordings import STATUS_ATTACHED
 
 from .test_recordings import DAY, NAME, ended, system
 

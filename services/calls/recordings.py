@@ -1,4 +1,4 @@
-"""What a recording fetch writes to Dataverse, through the outbox (CALL-28).
+"""What a recording fetch writes to Dataverse (CALL-28); the bridge queues the writes in its outbox.
 
 * a ``comms_callrecording`` row, upserted by its alternate key (system key, PBX
   call id, file name), bound to the phone call by the phone call's own alternate
@@ -10,18 +10,18 @@
   every environment that logs the call gets the same, deterministic note id in
   its own Dataverse, and a replay updates the note instead of adding one.
 
-A search has one :class:`FetchOutcome` per call; :func:`items_for` turns it into
+A search has one :class:`FetchOutcome` per call; :func:`writes_for` turns it into
 the rows of one environment, with that environment's settings (its record ids,
-whether it attaches files).
+whether it attaches files), as :class:`RowWrite` upserts.
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
-from bridge.outbox.store import OutboxItem
 from connectors.dataverse import AlternateKey, RecordId
 from connectors.dataverse.refs import bind, deterministic_id
 from connectors.recordings.base import RecordingFile
@@ -44,6 +44,15 @@ STATUS_FAILED = RECORDING_STATUS.value_of("Failed")
 
 
 @dataclasses.dataclass(frozen=True)
+class RowWrite:
+    """One upsert: ``PATCH <entity_set>(<ref>)`` with ``body``."""
+
+    entity_set: str
+    ref: RecordId | AlternateKey
+    body: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
 class FetchOutcome:
     """What the search for one call's recording ended with, the same for every environment.
 
@@ -58,19 +67,19 @@ class FetchOutcome:
     content: bytes | None = None
 
 
-def items_for(environment: str, record: CallRecord, system: TelephonySystemSettings,
-              outcome: FetchOutcome) -> list[OutboxItem]:
-    """The outbox items of one environment for ``outcome``: the note (if attached) first, then the row."""
+def writes_for(record: CallRecord, system: TelephonySystemSettings, outcome: FetchOutcome) -> list[RowWrite]:
+    """The writes of one environment (``system`` as it has it) for ``outcome``: the note (if attached) first,
+    then the row."""
     file = outcome.file
     if file is None:
-        return [recording_item(environment, record, system, None, outcome.status, outcome.reason)]
+        return [recording_row(record, system, None, outcome.status, outcome.reason)]
     if not system.recording.attach:
-        return [recording_item(environment, record, system, file, STATUS_FOUND, None)]
+        return [recording_row(record, system, file, STATUS_FOUND, None)]
     if outcome.content is None:
-        return [recording_item(environment, record, system, file, STATUS_FOUND, outcome.reason)]
-    note = note_item(environment, record, system, file, outcome.content)
-    return [note, recording_item(environment, record, system, file, STATUS_ATTACHED, None, note_id=note.ref.value,
-                                 size_bytes=len(outcome.content))]
+        return [recording_row(record, system, file, STATUS_FOUND, outcome.reason)]
+    note = note_row(record, system, file, outcome.content)
+    return [note, recording_row(record, system, file, STATUS_ATTACHED, None, note_id=note_id(record, file.name),
+                                size_bytes=len(outcome.content))]
 
 
 def phonecall_key(record: CallRecord) -> AlternateKey:
@@ -83,8 +92,7 @@ def note_id(record: CallRecord, file_name: str) -> str:
     return deterministic_id(Annotation.TABLE, "call-recording", record.system, record.call_id, file_name)
 
 
-def note_item(environment: str, record: CallRecord, system: TelephonySystemSettings, file: RecordingFile,
-              content: bytes) -> OutboxItem:
+def note_row(record: CallRecord, system: TelephonySystemSettings, file: RecordingFile, content: bytes) -> RowWrite:
     """The note on the phone call that holds the recording file."""
     body = {
         Annotation.SUBJECT: f"Call recording {file.name}"[:500],
@@ -94,12 +102,11 @@ def note_item(environment: str, record: CallRecord, system: TelephonySystemSetti
         Annotation.DOCUMENTBODY: base64.b64encode(content).decode("ascii"),
         **bind(navigation.objectid(PhoneCall.TABLE), PHONECALLS_SET, phonecall_key(record)),
     }
-    return OutboxItem(environment, NOTES_SET, RecordId(note_id(record, file.name)), body)
+    return RowWrite(NOTES_SET, RecordId(note_id(record, file.name)), body)
 
 
-def recording_item(environment: str, record: CallRecord, system: TelephonySystemSettings,
-                   file: RecordingFile | None, status: int, error: str | None, *, note_id: str | None = None,
-                   size_bytes: int | None = None) -> OutboxItem:
+def recording_row(record: CallRecord, system: TelephonySystemSettings, file: RecordingFile | None, status: int,
+                  error: str | None, *, note_id: str | None = None, size_bytes: int | None = None) -> RowWrite:
     """The ``comms_callrecording`` row for the call's file (or for its absence when ``file`` is ``None``)."""
     name = file.name if file is not None else NOT_FOUND_FILE_NAME
     key = AlternateKey({CallRecording.SYSTEMKEY: record.system, CallRecording.PBXCALLID: record.call_id,
@@ -120,7 +127,7 @@ def recording_item(environment: str, record: CallRecord, system: TelephonySystem
                      CallRecording.SIZEBYTES: size_bytes if size_bytes is not None else file.size_bytes})
     if note_id is not None:
         body[CallRecording.NOTEID] = note_id
-    return OutboxItem(environment, RECORDINGS_SET, key, body)
+    return RowWrite(RECORDINGS_SET, key, body)
 
 
 def _mime(name: str) -> str:

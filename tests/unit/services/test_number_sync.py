@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.crm.number_sync import MatchedTable, NumberSync
 from connectors.dataverse import DeltaPage, ValidationError
 from domain.numbers import NumberPlan
+from services.matching.sync import NumberSync
+from services.matching.tables import MatchedTable
 
 C1 = "11111111-1111-1111-1111-111111111111"
 C2 = "22222222-2222-2222-2222-222222222222"
@@ -98,3 +99,8 @@ def test_hostile_rows_are_skipped_not_fatal() -> None:
 def test_needs_a_table() -> None:
     with pytest.raises(ValueError):
         NumberSync(FakeClient(), "prod", NumberPlan(), ())
+
+
+def test_the_sync_is_synchronous_for_every_host() -> None:
+    """The bridge runs it in a worker thread; a Functions worker calls it directly: no coroutine anywhere."""
+    assert not hasattr(NumberSync, "refresh")

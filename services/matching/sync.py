@@ -1,4 +1,4 @@
-"""Keeps the local number index in step with the CRM (CALL-02, CALL-04; DESIGN principle 3).
+"""Keeps a local number index in step with the CRM, for every host (CALL-02, CALL-04, SMS-07; DESIGN principle 3).
 
 The first load reads every configured table once (one change-tracking query
 per table, paged), which also returns a delta link; each later refresh asks
@@ -9,64 +9,33 @@ background and swaps it in, so lookups never see a half-built index. Tables
 without change tracking are re-read in full on every refresh.
 
 Lookups and display names are answered from memory in microseconds: the call
-logger and pop-ups never query Dataverse for a ringing number.
+logger and pop-ups never query Dataverse for a ringing number, nor the inbound
+SMS service for a sender. The loader is synchronous on the Dataverse client:
+the bridge runs :meth:`NumberSync.refresh_now` in a worker thread from its
+background task, and a Functions worker keeps one behind an :class:`IndexOnUse`,
+which asks for changes when the index is used, at most every ``max_age_s``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from connectors.dataverse import DeltaPage
-from connectors.errors import RejectedError
-from dataverse_schema.names import Account, Contact, Lead, SystemUser
+from connectors.errors import ConnectorError, RejectedError
 from domain.number_index import NO_MATCH, IndexedTable, Match, NumberIndex, RecordRef
 from domain.numbers import NumberPlan, PhoneNumber
+from services.matching.tables import DEFAULT_TABLES, MODIFIED_ON, MatchedTable
 
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class MatchedTable:
-    """A table whose phone columns are matched (CALL-02), in priority order when listed.
-
-    ``name_column`` is shown in subjects and pop-ups; ``owner_column`` is the
-    lookup value of the owner (``None`` for organisation-owned tables such as
-    ``systemuser``); ``track_changes`` is off for tables without change tracking.
-    """
-
-    name: str
-    entity_set: str
-    primary_id: str
-    columns: tuple[str, ...]
-    name_column: str | None = None
-    owner_column: str | None = Contact.OWNERID_VALUE
-    track_changes: bool = True
-
-    def select(self) -> list[str]:
-        wanted = [self.primary_id, *self.columns, self.name_column, self.owner_column, Contact.MODIFIEDON]
-        return list(dict.fromkeys(c for c in wanted if c))
-
-
-#: Contact types and their phone columns (CALL-01, CALL-04): contacts win ties over accounts, then leads, users.
-DEFAULT_TABLES = (
-    MatchedTable(Contact.TABLE, Contact.SET, Contact.ID,
-                 (Contact.MOBILEPHONE, Contact.TELEPHONE1, Contact.TELEPHONE2, Contact.TELEPHONE3), Contact.FULLNAME),
-    MatchedTable(Account.TABLE, Account.SET, Account.ID, (Account.TELEPHONE1, Account.TELEPHONE2, Account.TELEPHONE3),
-                 Account.NAME),
-    MatchedTable(Lead.TABLE, Lead.SET, Lead.ID, (Lead.MOBILEPHONE, Lead.TELEPHONE1, Lead.TELEPHONE2, Lead.TELEPHONE3),
-                 Lead.FULLNAME),
-    MatchedTable(SystemUser.TABLE, SystemUser.SET, SystemUser.ID,
-                 (SystemUser.MOBILEPHONE, SystemUser.ADDRESS1_TELEPHONE1), SystemUser.FULLNAME, owner_column=None),
-)
 
 
 class ChangesClient(Protocol):
@@ -123,12 +92,12 @@ class NumberSync:
         """The display name of a matched record, when kept."""
         return self._names.get(ref.table, {}).get(_id_key(ref.record_id))
 
-    async def refresh(self) -> SyncReport:
-        """Load (first time) or apply the changes since the last delta link, in a worker thread."""
-        return await asyncio.to_thread(self.refresh_now)
-
     def refresh_now(self) -> SyncReport:
-        """Synchronous :meth:`refresh`; connector errors other than a refused delta link propagate."""
+        """Load (first time) or apply the changes since the last delta link; blocks on Dataverse.
+
+        Connector errors other than a refused delta link propagate; the index
+        in memory stays as it was.
+        """
         with self._lock:
             if not self.is_ready:
                 return self._load_all()
@@ -188,12 +157,47 @@ class NumberSync:
                 continue
             owner = row.get(table.owner_column) if table.owner_column else None
             index.upsert(table.name, record_id, row, owner_id=owner.lower() if isinstance(owner, str) else None,
-                         modified_on=_when(row.get(Contact.MODIFIEDON)))
+                         modified_on=_when(row.get(MODIFIED_ON)))
             name = row.get(table.name_column) if table.name_column else None
             if self.keep_names or not table.track_changes:
                 names[table.name][_id_key(record_id)] = name if isinstance(name, str) else ""
             count += 1
         return count
+
+
+class IndexOnUse:
+    """A :class:`NumberSync` brought up to date when used, at most every ``max_age_s`` (a Functions worker).
+
+    Calling it returns the index: the first call loads it; a later call more
+    than ``max_age_s`` after the last round asks Dataverse for the changes
+    since (one delta request per table), never re-reads everything. A failed
+    first load propagates and is tried again on the next use; a failed
+    refresh is logged and the index in memory is used as it was, tried again
+    ``max_age_s`` later (as the bridge's background task does).
+    """
+
+    def __init__(self, sync: NumberSync, *, max_age_s: float, monotonic: Callable[[], float] = time.monotonic):
+        self.sync, self._max_age_s, self._monotonic = sync, max_age_s, monotonic
+        self._checked_at: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> NumberIndex | None:
+        now = self._monotonic()
+        if self._checked_at is None or now - self._checked_at >= self._max_age_s:
+            with self._lock:  # one worker thread refreshes; the others wait for it, then find it fresh
+                if self._checked_at is None or self._monotonic() - self._checked_at >= self._max_age_s:
+                    self._refresh()
+        return self.sync.index if self.sync.is_ready else None
+
+    def _refresh(self) -> None:
+        try:
+            self.sync.refresh_now()
+        except ConnectorError as exc:
+            if not self.sync.is_ready:
+                raise
+            log.warning("number index of %s not refreshed (%s); matching with the index as it was",
+                        self.sync.environment, type(exc).__name__, extra={"environment": self.sync.environment})
+        self._checked_at = self._monotonic()
 
 
 def _when(value: Any) -> datetime:

@@ -1,4 +1,4 @@
-"""The ``comms_clicktocall`` row as the bridge reads and writes it (CALL-16, -29).
+"""The ``comms_clicktocall`` row as it is read and written (CALL-16, -29), by the bridge's intake today.
 
 Column names come from the schema; a row read from Dataverse becomes a
 :class:`RequestRow` (the request, its status, its system and the etag its

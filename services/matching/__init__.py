@@ -1,0 +1,1 @@
+"""Caller matching for every host: which columns are matched (``tables``) and the index kept fresh (``sync``)."""
