@@ -158,15 +158,12 @@ class SmsSender:
             return self._give_up(sms, exc.reason)
         except ConnectorError as exc:
             return self._failed_attempt(sms, attempt, account, exc)
-        except ValueError as exc:  # the connector refused our settings before sending (e.g. no sender line)
-            self._store.update_attempt(attempt.attempt_id, {"status": AttemptStatus.FAILED, "error": str(exc)})
-            return self._give_up(sms, f"provider account {account.account_key}: {exc}")
         return self._record_receipt(sms, attempt, account, receipt)
 
     def _record_receipt(self, sms: SmsRow, attempt: AttemptRow, account: ProviderAccount,
                         receipt: SendReceipt) -> SendOutcome:
         now = self._clock()
-        if not receipt.is_accepted:
+        if not receipt.is_accepted:  # send() raises RejectedError instead (connectors/sms/base.py); kept as a guard
             reason = receipt.reason or f"the provider refused the message (code {receipt.code})"
             self._store.update_attempt(attempt.attempt_id, {"status": AttemptStatus.FAILED, "code": receipt.code,
                                                             "error": reason})
