@@ -16,7 +16,7 @@ import requests
 from bridge.config.model import EnvironmentConfig
 from bridge.outbox.drainer import Drainer
 from bridge.outbox.store import Outbox
-from connectors.dataverse import DataverseClient
+from connectors.dataverse import DataverseClient, make_client
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,7 @@ ERROR_WAIT_S = 5.0
 
 def make_write_client(environment: EnvironmentConfig, session: requests.Session | None = None) -> DataverseClient:
     """A Dataverse client for the drainer: no retry policy (the outbox retries), the file's timeouts."""
-    settings = environment.dataverse
-    return DataverseClient(base_url=settings.url, session=session or requests.Session(),
-                           token_provider=settings.token_provider(),
-                           timeout=(settings.connect_timeout_s, settings.read_timeout_s), retry=None,
-                           api_version=settings.api_version)
+    return make_client(environment.dataverse, session, retry=False)
 
 
 class DrainerThread:

@@ -14,15 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from bridge.calls.logger import CrmEnvironment
 from bridge.config.model import BridgeConfig, EnvironmentConfig
 from bridge.crm.number_sync import NumberSync
 from bridge.crm.settings import CrmSettings
 from bridge.crm.settings_cache import cache_path
 from bridge.outbox.store import Outbox
-from connectors.dataverse import DataverseClient
+from connectors.dataverse import DataverseClient, make_client
 from domain.calls.system_settings import TelephonySystemSettings
 
 _CONTEXTS: weakref.WeakKeyDictionary[Any, CrmContext] = weakref.WeakKeyDictionary()
@@ -30,12 +28,7 @@ _CONTEXTS: weakref.WeakKeyDictionary[Any, CrmContext] = weakref.WeakKeyDictionar
 
 def read_client(environment: EnvironmentConfig, *, retry: bool = True) -> DataverseClient:
     """A client for reads (settings, numbers, cards): the client's own retry policy unless ``retry`` is off."""
-    settings = environment.dataverse
-    options: dict[str, Any] = {} if retry else {"retry": None}
-    return DataverseClient(base_url=settings.url, session=requests.Session(),
-                           token_provider=settings.token_provider(),
-                           timeout=(settings.connect_timeout_s, settings.read_timeout_s),
-                           api_version=settings.api_version, **options)
+    return make_client(environment.dataverse, retry=retry)
 
 
 class CrmContext:
