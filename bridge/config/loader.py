@@ -47,10 +47,13 @@ from domain.calls.unclassified import UnclassifiedPolicy
 from domain.numbers import NumberPlan
 
 MAX_CONFIG_BYTES = 1024 * 1024
-_DATAVERSE_SECRETS = ("client_secret", "client_cert_passphrase", "static_token")
+_DATAVERSE_SECRETS = ("client_secret", "client_cert_passphrase", "static_token", "password")
 _FILE_KEY_OF = {"COMMS_DATAVERSE_URL": "url", "COMMS_TENANT_ID": "tenant_id", "COMMS_CLIENT_ID": "client_id",
                 "COMMS_CLIENT_SECRET": "client_secret_env / client_secret_file",
-                "COMMS_CLIENT_CERT_PATH": "client_cert_path", "COMMS_DATAVERSE_STATIC_TOKEN": "static_token_env"}
+                "COMMS_CLIENT_CERT_PATH": "client_cert_path", "COMMS_DATAVERSE_STATIC_TOKEN": "static_token_env",
+                "COMMS_DATAVERSE_AUTH": "auth", "COMMS_DATAVERSE_USERNAME": "username",
+                "COMMS_DATAVERSE_PASSWORD": "password_env / password_file",
+                "COMMS_ADFS_TOKEN_URL": "adfs_token_url", "COMMS_ADFS_RESOURCE": "adfs_resource"}
 _COMMS_VARIABLE = re.compile("|".join(sorted(_FILE_KEY_OF, key=len, reverse=True)))
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 

@@ -22,6 +22,7 @@ from connectors.dataverse.errors import (
     DataverseError,
     DuplicateKeyError,
     NotFoundError,
+    NotSupportedError,
     PreconditionFailedError,
     PrivilegeError,
     ResponseLostError,
@@ -32,6 +33,7 @@ from connectors.dataverse.errors import (
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, bind, deterministic_id
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.settings import DataverseSettings, SettingsError, make_client
+from connectors.dataverse.versions import Features, ServerVersion, features_for
 
 __all__ = [
     "AlternateKey",
@@ -49,8 +51,10 @@ __all__ = [
     "DataverseSettings",
     "DeltaPage",
     "DuplicateKeyError",
+    "Features",
     "MsalTokenProvider",
     "NotFoundError",
+    "NotSupportedError",
     "PreconditionFailedError",
     "PrivilegeError",
     "RecordId",
@@ -58,6 +62,7 @@ __all__ = [
     "RequestStats",
     "ResponseLostError",
     "RetryPolicy",
+    "ServerVersion",
     "ServerError",
     "SettingsError",
     "StaticToken",
@@ -67,6 +72,7 @@ __all__ = [
     "ValidationError",
     "bind",
     "deterministic_id",
+    "features_for",
     "make_client",
     "odata",
     "prefer",

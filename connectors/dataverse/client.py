@@ -22,17 +22,29 @@ import requests
 
 from connectors.dataverse import bulk, fetchxml, jsonbody, odata
 from connectors.dataverse.auth import BearerAuth, TokenProvider
-from connectors.dataverse.batch import Batch, BatchResult, encode_batch, is_idempotent, parse_batch_response
+from connectors.dataverse.batch import (
+    Batch,
+    BatchResult,
+    ChangeSet,
+    Operation,
+    encode_batch,
+    is_idempotent,
+    parse_batch_response,
+)
+from connectors.dataverse.batch_continue import continue_after_failures
 from connectors.dataverse.delta import DeltaPage, split_entries
+from connectors.dataverse.discovery import ServerInfo
 from connectors.dataverse.errors import (
     BadResponseError,
     DuplicateKeyError,
     NotFoundError,
+    NotSupportedError,
     PreconditionFailedError,
 )
-from connectors.dataverse.refs import RecordId, RecordRef, UpsertMode, entity_id_from_url, entity_path
+from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, entity_id_from_url, entity_path
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.transport import Transport
+from connectors.dataverse.versions import ChangeTracking, Features
 
 log = logging.getLogger(__name__)
 
@@ -53,29 +65,49 @@ class DataverseClient:
 
     ``base_url`` is the environment URL (``https://org.crm4.dynamics.com``; plain
     ``http`` only for a loopback emulator). ``timeout`` is ``(connect_s, read_s)``.
-    ``retry=None`` turns retries off. All methods raise
+    ``retry=None`` turns retries off. Sign-in is a bearer ``token_provider`` or any
+    ``requests`` ``auth`` (NTLM on-premises). ``api_version=None`` reads the root
+    from the server; ``online`` says the features are online Dataverse's without
+    asking (see :mod:`connectors.dataverse.discovery`). All methods raise
     :class:`~connectors.dataverse.errors.DataverseError` subclasses.
     """
 
-    def __init__(self, *, base_url: str, session: requests.Session, token_provider: TokenProvider,
-                 timeout: tuple[float, float] = (5.0, 60.0), retry: RetryPolicy | None = _DEFAULT_RETRY,
-                 api_version: str = "v9.2", max_batch_operations: int = 1000, bulk_chunk_size: int = 1000):
+    def __init__(self, *, base_url: str, session: requests.Session, token_provider: TokenProvider | None = None,
+                 auth: requests.auth.AuthBase | None = None, timeout: tuple[float, float] = (5.0, 60.0),
+                 retry: RetryPolicy | None = _DEFAULT_RETRY, api_version: str | None = "v9.2",
+                 online: bool | None = None, max_batch_operations: int = 1000, bulk_chunk_size: int = 1000):
         self.base_url = _checked_base_url(base_url)
-        if not re.fullmatch(r"v\d+\.\d+", api_version):
+        if api_version is not None and not re.fullmatch(r"v\d+\.\d+", api_version):
             raise ValueError(f"api_version looks like 'v9.2', not {api_version!r}")
-        self.api_url = f"{self.base_url}/api/data/{api_version}/"
+        if (token_provider is None) == (auth is None):
+            raise ValueError("give exactly one of token_provider and auth")
+        self._server = ServerInfo(self.base_url, api_version, online=online)
         self.stats = RequestStats()
         if not 1 <= max_batch_operations <= 1000:
             raise ValueError("max_batch_operations must be between 1 and 1000")
         self.max_batch_operations = max_batch_operations
         self.bulk_chunk_size = bulk_chunk_size
-        self._transport = Transport(session=session, auth=BearerAuth(token_provider), timeout=timeout,
+        self._transport = Transport(session=session, auth=auth or BearerAuth(token_provider), timeout=timeout,
                                     retry=retry or RetryPolicy.off(), stats=self.stats, api_url=self.api_url)
         self._bulk_unsupported: set[tuple[str, str]] = set()
         self._caller: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"DataverseClient(api_url={self.api_url!r})"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API root, ``<base>/api/data/v9.2/`` (on-premises: fixed by the first request)."""
+        return self._server.api_url
+
+    @property
+    def features(self) -> Features:
+        """What the server's version offers (:mod:`connectors.dataverse.versions`); may read it once."""
+        return self._server.resolve(self._get_version)
+
+    def _get_version(self, url: str) -> requests.Response:
+        return self._transport.send("GET", url, headers={**DEFAULT_HEADERS, **self._caller}, body=None,
+                                    idempotent=True, operation="retrieve_version")
 
     def as_caller(self, *, systemuser_id: str | None = None, object_id: str | None = None) -> DataverseClient:
         """A client that sends every request on behalf of one user (impersonation).
@@ -112,6 +144,9 @@ class DataverseClient:
         merged.update(headers or {})
         if idempotent is None:
             idempotent = method != "POST"
+        if not self._server.is_settled:
+            self.features  # noqa: B018 - the root is read from the server before the first request
+        self._transport.api_url = self.api_url
         return self._transport.send(method, self._url(path, params), headers=merged, body=body,
                                     idempotent=idempotent, operation=operation or method.lower(),
                                     multipart_ok=merged.get("Content-Type", "").startswith("multipart/"))
@@ -126,6 +161,15 @@ class DataverseClient:
         if params:
             url += ("&" if "?" in url else "?") + odata.encode_query(params)
         return url
+
+    def _keyed(self, entity_set: str, ref: RecordRef | str) -> str:
+        """``entity_path``, refusing a key value the server cannot address (``< > * % & : \\`` on-premises)."""
+        if isinstance(ref, AlternateKey) and not self._server.is_online_known:
+            bad = "".join(self.features.unsafe_in_key(str(value)) for value in ref.columns.values())
+            if bad:
+                raise NotSupportedError(f"an alternate-key value with {bad!r} cannot address a record on "
+                                        f"Dynamics {self.features.version}", operation="key")
+        return entity_path(entity_set, ref)
 
     def _json(self, response: requests.Response, operation: str) -> dict[str, Any]:
         try:
@@ -156,6 +200,9 @@ class DataverseClient:
         :func:`~connectors.dataverse.refs.deterministic_id`): a resend can then only
         end in ``DuplicateKeyError``.
         """
+        if return_representation and not self.features.return_representation:
+            # Before 8.2 the server ignores the preference: create, then read the record back.
+            return self.retrieve(entity_set, self.create(entity_set, body, idempotent=idempotent))
         headers = {"Prefer": "return=representation"} if return_representation else {}
         response = self.request("POST", odata.identifier(entity_set, "entity set name"), json=dict(body),
                                 headers=headers, idempotent=idempotent, operation="create")
@@ -171,7 +218,7 @@ class DataverseClient:
     def retrieve(self, entity_set: str, ref: RecordRef | str, select: Sequence[str] | None = None,
                  expand: Sequence[str] | None = None) -> dict[str, Any]:
         """GET one record by primary or alternate key. ``NotFoundError`` when it is missing."""
-        response = self.request("GET", entity_path(entity_set, ref), params=_options(select=select, expand=expand),
+        response = self.request("GET", self._keyed(entity_set, ref), params=_options(select=select, expand=expand),
                                 operation="retrieve")
         return self._json(response, "retrieve")
 
@@ -191,7 +238,7 @@ class DataverseClient:
         if if_match is None:
             self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
             return
-        self.request("PATCH", entity_path(entity_set, ref), json=dict(body),
+        self.request("PATCH", self._keyed(entity_set, ref), json=dict(body),
                      headers={"If-Match": _checked_etag(if_match)}, idempotent=if_match.strip() == "*",
                      operation="update")
 
@@ -203,7 +250,7 @@ class DataverseClient:
                    UpsertMode.UPSERT: {}}[mode]
         operation = "update" if mode is UpsertMode.UPDATE_ONLY else "upsert"
         try:
-            self.request("PATCH", entity_path(entity_set, ref), json=dict(body), headers=headers,
+            self.request("PATCH", self._keyed(entity_set, ref), json=dict(body), headers=headers,
                          idempotent=True, operation=operation)
         except PreconditionFailedError as exc:
             if mode is not UpsertMode.CREATE_ONLY:
@@ -214,7 +261,7 @@ class DataverseClient:
         """DELETE a record. With ``missing_ok`` a record already gone is not an error
         (useful because a resent DELETE can find its own earlier success)."""
         try:
-            self.request("DELETE", entity_path(entity_set, ref), operation="delete")
+            self.request("DELETE", self._keyed(entity_set, ref), operation="delete")
         except NotFoundError:
             if not missing_ok:
                 raise
@@ -291,7 +338,11 @@ class DataverseClient:
         """Records changed and deleted since ``delta_link`` (everything, on the first call).
 
         Store the returned ``delta_link`` and pass it next time (CALL-02, CALL-04: the number index stays fresh).
+        ``NotSupportedError`` before 9.0, which has no ``odata.track-changes``.
         """
+        if self.features.change_tracking is not ChangeTracking.DELTA:
+            raise NotSupportedError(f"change tracking by odata.track-changes needs 9.0; this server is "
+                                    f"{self.features.version}", operation="changes")
         headers = {"Prefer": prefer("odata.track-changes", f"odata.maxpagesize={page_size}")}
         url: str | None = delta_link or odata.identifier(entity_set, "entity set name")
         params = None if delta_link else _options(select=select)
@@ -331,19 +382,25 @@ class DataverseClient:
         with it and later chunks are not sent.
         """
         results: list[BatchResult] = []
-        api_path = urlsplit(self.api_url).path
+        emulate = continue_on_error and not self.features.continue_on_error
         for chunk in batch.chunks(self.max_batch_operations):
-            body, content_type = encode_batch(chunk, api_path)
-            headers = {"Content-Type": content_type}
-            if continue_on_error:
-                headers["Prefer"] = prefer("odata.continue-on-error")
-            response = self.request("POST", "$batch", content=body, headers=headers,
-                                    idempotent=is_idempotent(chunk), operation="batch")
-            part_results = parse_batch_response(response.headers.get("Content-Type", ""), response.content)
+            if emulate:
+                results += continue_after_failures(chunk, self._send_batch)
+                continue
+            part_results = self._send_batch(chunk, continue_on_error)
             results += part_results
             if not continue_on_error and any(not result.ok for result in part_results):
                 break
         return results
+
+    def _send_batch(self, chunk: list[Operation | ChangeSet], continue_on_error: bool = False) -> list[BatchResult]:
+        body, content_type = encode_batch(chunk, urlsplit(self.api_url).path)
+        headers = {"Content-Type": content_type}
+        if continue_on_error:
+            headers["Prefer"] = prefer("odata.continue-on-error")
+        response = self.request("POST", "$batch", content=body, headers=headers,
+                                idempotent=is_idempotent(chunk), operation="batch")
+        return parse_batch_response(response.headers.get("Content-Type", ""), response.content)
 
     def upsert_multiple(self, entity_set: str, logical_name: str,
                         records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None:

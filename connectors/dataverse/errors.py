@@ -15,6 +15,7 @@ Every error is a :class:`DataverseError` *and* a member of the connector tree in
     ├── ConnectFailedError     NotSentError   never left this host: safe to retry
     ├── ResponseLostError      OutcomeUnknownError  sent, no answer: reconcile first
     ├── RequestNotBuiltError   InvalidRequestError  could not be built (bad URL setting): never sent
+    │   └── NotSupportedError      the server's version lacks the feature: never sent
     └── BadResponseError       BadReplyError  a reply we cannot parse; .raw kept
 
 Feature X-03 (errors say whether a retry is safe). Codes: reference/dataverse.md §1.7 and §2.
@@ -99,6 +100,8 @@ class DataverseAuthError(DataverseError, AuthError):
     reason (``AADSTS7000215``: wrong secret) when there is one. Not retry-safe."""
 
     aadsts_code: str | None = None
+    #: AD FS's numbered reason (``MSIS9611``: AD FS 2012 R2 has no password grant), when AD FS refused.
+    adfs_code: str | None = None
 
 
 class ConnectFailedError(DataverseError, NotSentError):
@@ -115,6 +118,12 @@ class ResponseLostError(DataverseError, OutcomeUnknownError):
 class RequestNotBuiltError(DataverseError, InvalidRequestError):
     """The request could not be built (a URL or header requests refuses): nothing was sent,
     and resending fails the same way. Fix the settings or the code."""
+
+
+class NotSupportedError(RequestNotBuiltError):
+    """The server's version lacks what the request needs (e.g. change tracking before 9.0,
+    an alternate-key value with a character on-premises cannot address), so it was not
+    sent. Never retry against the same server (:mod:`connectors.dataverse.versions`)."""
 
 
 class BadResponseError(DataverseError, BadReplyError):
