@@ -60,6 +60,16 @@ def test_ippanel_credit(wire):
     assert ippanel().balance().amount == Decimal("6084722932.705052")
 
 
+def test_ippanel_inbox_listing(wire):
+    listing = [{"messages_inbox_id": 123, "from": "+989122222222", "number": "+981000123", "message": "لغو۱۱",
+                "type": "normal", "time": 1747808125, "seen": "0"}]
+    wire.post(f"{IPPANEL}/api/report/messages-inbox", json={"data": listing, "meta": edge_meta("200-1", True)},
+              match=[matchers.json_params_matcher({"page": 1, "per_page": 100})])
+    (message,) = ippanel().fetch_inbound()
+    assert (message.provider_id, message.sender, message.line, message.text) == (
+        "123", "+989122222222", "+981000123", "لغو۱۱")
+
+
 def test_ippanel_api_address_of_the_row_wins(wire):
     wire.post("https://sms.example.test/v1/api/send",
               json={"data": {"message_outbox_ids": [5]}, "meta": edge_meta("200-1", True)})
