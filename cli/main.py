@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "cli.demo_cmd",
     "cli.emulator_cmd",
     "cli.schema_cmd",
+    "cli.sms_cmd",
     "cli.solution_cmd",
 )
 

@@ -908,6 +908,7 @@ class SmsProvider:
     USERNAME = "comms_username"
     CREDENTIALREFERENCE = "comms_credentialreference"
     SETTINGS = "comms_settings"
+    PANELDESCRIPTION = "comms_paneldescription"
     BALANCE = "comms_balance"
     BALANCEUNIT = "comms_balanceunit"
     PRICEPERPART = "comms_priceperpart"

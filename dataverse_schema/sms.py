@@ -118,6 +118,10 @@ SMS_PROVIDER = custom_table(
              "Key Vault secret URI or an app-setting name. Never the secret itself.", length=500),
         memo("comms_Settings", "Other Settings", "Provider-specific settings as JSON (no secrets).",
              length=4000),
+        memo("comms_PanelDescription", "Panel Description", "For kind configurable: the panel's send, status, "
+             "credit and inbound calls as JSON (see docs/sms-providers.md); checked when the account is built. "
+             "Placeholders such as {password} name the secret; never paste the secret here.", length=65_536,
+             fa="توصیف سامانه پیامک"),
         decimal("comms_Balance", "Credit", "Remaining credit as the provider last reported it (SMS-14).",
                 fa="اعتبار"),
         text("comms_BalanceUnit", "Credit Unit", "Unit of the credit, e.g. IRR, messages, USD.", length=20),

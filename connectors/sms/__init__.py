@@ -15,6 +15,7 @@ import requests
 
 from connectors.sms.asanak import AsanakProvider
 from connectors.sms.base import ProviderSettings, SmsProvider
+from connectors.sms.configurable import ConfigurableProvider
 from connectors.sms.ghasedak import GhasedakProvider
 from connectors.sms.kavenegar import KavenegarProvider
 from connectors.sms.kavenegar_soap import KavenegarSoapProvider
@@ -28,6 +29,7 @@ from connectors.sms.twilio import TwilioProvider
 
 PROVIDERS: dict[str, type[SmsProvider]] = {
     "asanak": AsanakProvider,
+    "configurable": ConfigurableProvider,
     "ghasedak": GhasedakProvider,
     "kavenegar": KavenegarProvider,
     "kavenegar_soap": KavenegarSoapProvider,

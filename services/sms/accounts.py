@@ -152,6 +152,8 @@ def provider_settings(row: ProviderRow, secrets: SettingsSource) -> dict[str, An
         settings["base_url"] = row.base_url
     if row.user_name and "username" in model.model_fields:
         settings["username"] = row.user_name
+    if row.panel_description and "description" in model.model_fields:
+        settings["description"] = row.panel_description
     secret_fields = [name for name, info in model.model_fields.items() if info.annotation is Secret]
     if secret_fields:
         settings[secret_fields[0]] = _secret(row, secrets)

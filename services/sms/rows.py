@@ -149,6 +149,7 @@ class ProviderRow:
     retry_interval_s: int | None
     modified_on: datetime | None
     webhook_generation: int = 0
+    panel_description: str | None = None
 
 
 @dataclass(frozen=True)

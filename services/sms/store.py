@@ -323,6 +323,7 @@ def _provider_row(row: Mapping[str, Any]) -> ProviderRow:
         retry_interval_s=row.get(SmsProvider.RETRYINTERVALSECONDS),
         modified_on=parse_when(row.get(SmsProvider.MODIFIEDON)),
         webhook_generation=int(row.get(SmsProvider.WEBHOOKGENERATION) or 0),
+        panel_description=row.get(SmsProvider.PANELDESCRIPTION) or None,
     )
 
 

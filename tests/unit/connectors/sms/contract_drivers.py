@@ -13,7 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .sms_helpers import fixture_bytes
+from .sms_helpers import fixture_bytes, panel
+
+_IPPANEL_REFUSED = {"data": None, "meta": {"status": False, "message": "شماره گیرنده نامعتبر است",
+                                           "message_code": "400-2"}}
+_IPPANEL_SENT = {"data": {"message_outbox_ids": [1123544244]}, "meta": {"status": True, "message_code": "200-1"}}
 
 HOST = "https://sms.test"
 Reply = tuple[int, bytes]
@@ -55,6 +59,14 @@ DRIVERS: tuple[Driver, ...] = (
         accepted=(200, fixture_bytes("asanak", "send_one.json")),
         refused=(406, fixture_bytes("asanak", "error_1010_bad_destination.json")),
         bad_settings=({"username": "u"}, {"password": "p"}),
+    ),
+    Driver(
+        "configurable", lambda s: {"description": panel("ippanel_edge"), "password": s,
+                                   "default_sender": "+983000505", "base_url": f"{HOST}/v1"},
+        accepted=(200, _json(_IPPANEL_SENT)),
+        refused=(422, _json(_IPPANEL_REFUSED)),
+        bad_settings=({"password": "p"}, {"description": panel("ippanel_edge")},
+                      {"password": "p", "description": {"name": "no send"}}),
     ),
     Driver(
         "ghasedak", lambda s: {"api_key": s, "default_sender": "210002100", "base_url": HOST},

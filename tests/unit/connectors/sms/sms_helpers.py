@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Callable
@@ -16,6 +17,14 @@ from domain.sms import OutgoingSms
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sms"
 CANARY = "CANARY-7f3a"
+
+
+PANELS = Path(__file__).resolve().parents[4] / "connectors" / "sms" / "panels"
+
+
+def panel(name: str) -> dict:
+    """A shipped panel description (connectors/sms/panels/<name>.json), decoded."""
+    return json.loads((PANELS / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def fixture_bytes(provider: str, name: str) -> bytes:
