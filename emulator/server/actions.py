@@ -72,7 +72,7 @@ def _plan(service: Service, query: Any) -> tuple[str, str | None, str]:
     name = query.get("EntityName")
     table = service.store.tables.get(name) if isinstance(name, str) else None
     if table is None:
-        raise ODataError(404, "0x80040217", f"The entity with a name = '{name}' was not found in the MetadataCache.")
+        raise _unknown_table(name)
     if query.get("LinkEntities"):
         raise not_supported("LinkEntities in BulkDelete queries")
     criteria = query.get("Criteria")
@@ -153,7 +153,7 @@ def _total_record_count(service: Service, request: ApiRequest, segment: Segment)
     for name in names:
         table = service.store.tables.get(name)
         if table is None:
-            raise ODataError(404, "0x80040217", f"The entity with a name = '{name}' was not found in the MetadataCache.")
+            raise _unknown_table(name)
         counts.append(_count(service, table.entity_set_name, table.primary_id))
     return json_response(200, {
         "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveTotalRecordCountResponse",
@@ -191,3 +191,7 @@ def _count(service: Service, entity_set: str, primary_id: str) -> int:
         skiptoken = page.next_skiptoken
 
 
+
+
+def _unknown_table(name: object) -> ODataError:
+    return ODataError(404, "0x80040217", f"The entity with a name = '{name}' was not found in the MetadataCache.")

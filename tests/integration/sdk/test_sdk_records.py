@@ -212,3 +212,11 @@ def test_odata_helpers(client: Any) -> None:
     assert any(n.startswith("parentcustomerid") for n in navigations), navigations
     bind = client.query.odata_bind("contact", "account", "00000000-0000-0000-0000-000000000002")
     assert list(bind.values()) == ["/accounts(00000000-0000-0000-0000-000000000002)"]
+
+
+def test_retrieve_total_record_count(ours: OurClient) -> None:
+    """Not an SDK call in 1.1, but one of the messages Dataverse documents beside it."""
+    expected = len(list(ours.query("accounts", select=["accountid"])))
+    reply = ours.request("GET", "RetrieveTotalRecordCount(EntityNames=@p1)", params={"@p1": '["account","team"]'},
+                         operation="count").json()["EntityRecordCountCollection"]
+    assert (reply["Keys"], reply["Values"][0]) == (["account", "team"], expected)

@@ -78,7 +78,8 @@ def test_lookup_and_relationships(client: Any, widget: Any, ours: OurClient) -> 
     account = ours.create("accounts", {"name": "widget owner"})
     bind = client.query.odata_bind("new_sdkwidget", "account", account)
     widget_id = client.records.create("new_sdkwidget", {"new_code": "bound", **bind})
-    assert ours.retrieve("new_sdkwidgets", widget_id, select=["_new_accountid_value"])["_new_accountid_value"] == account
+    row = ours.retrieve("new_sdkwidgets", widget_id, select=["_new_accountid_value"])
+    assert row["_new_accountid_value"] == account
 
 
 @pytest.mark.sdk("tables.create_many_to_many_relationship")
