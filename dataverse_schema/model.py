@@ -35,6 +35,7 @@ class ColumnType(enum.Enum):
     INTEGER = "Integer"
     BIGINT = "BigInt"
     DECIMAL = "Decimal"
+    DOUBLE = "Double"
     MONEY = "Money"
     BOOLEAN = "Boolean"
     DATETIME = "DateTime"

@@ -48,6 +48,7 @@ TYPE_BY_ODATA = {
     "IntegerAttributeMetadata": ColumnType.INTEGER,
     "BigIntAttributeMetadata": ColumnType.BIGINT,
     "DecimalAttributeMetadata": ColumnType.DECIMAL,
+    "DoubleAttributeMetadata": ColumnType.DOUBLE,
     "MoneyAttributeMetadata": ColumnType.MONEY,
     "BooleanAttributeMetadata": ColumnType.BOOLEAN,
     "DateTimeAttributeMetadata": ColumnType.DATETIME,
@@ -61,7 +62,8 @@ TYPE_BY_ODATA = {
 #: AttributeTypeName values → column type (the lookup family is told apart only here).
 TYPE_BY_TYPE_NAME = {
     "StringType": ColumnType.STRING, "MemoType": ColumnType.MEMO, "IntegerType": ColumnType.INTEGER,
-    "BigIntType": ColumnType.BIGINT, "DecimalType": ColumnType.DECIMAL, "MoneyType": ColumnType.MONEY,
+    "BigIntType": ColumnType.BIGINT, "DecimalType": ColumnType.DECIMAL, "DoubleType": ColumnType.DOUBLE,
+    "MoneyType": ColumnType.MONEY,
     "BooleanType": ColumnType.BOOLEAN, "DateTimeType": ColumnType.DATETIME, "PicklistType": ColumnType.PICKLIST,
     "StateType": ColumnType.STATE, "StatusType": ColumnType.STATUS,
     "MultiSelectPicklistType": ColumnType.MULTI_PICKLIST, "LookupType": ColumnType.LOOKUP,
@@ -161,7 +163,7 @@ def column_from_metadata(body: Any, resolve_option_set: OptionSetResolver) -> Co
     if kind in (ColumnType.STRING, ColumnType.MEMO):
         fields["max_length"] = _int(body, "MaxLength", default=100 if kind is ColumnType.STRING else 2000)
         fields["string_format"] = _string_format(body, kind)
-    elif kind in (ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.MONEY):
+    elif kind in (ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.DOUBLE, ColumnType.MONEY):
         fields["min_value"] = _number(body, "MinValue")
         fields["max_value"] = _number(body, "MaxValue")
         if kind is not ColumnType.INTEGER:
@@ -253,7 +255,9 @@ def _column_type(body: Mapping[str, Any]) -> ColumnType:
     type_name = body.get("AttributeTypeName")
     if isinstance(type_name, Mapping) and type_name.get("Value") in TYPE_BY_TYPE_NAME:
         return TYPE_BY_TYPE_NAME[type_name["Value"]]
+    # CreateEntities sends Complex<Type>AttributeMetadata; the fields are those of <Type>AttributeMetadata.
     odata_type = str(body.get("@odata.type", "")).lstrip("#").removeprefix("Microsoft.Dynamics.CRM.")
+    odata_type = odata_type.removeprefix("Complex")
     if odata_type in TYPE_BY_ODATA:
         return TYPE_BY_ODATA[odata_type]
     if odata_type == "LookupAttributeMetadata":

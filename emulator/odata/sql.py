@@ -32,6 +32,7 @@ from emulator.odata.ast import (
 _EDM = {
     ColumnType.UNIQUEIDENTIFIER: "Edm.Guid", ColumnType.STRING: "Edm.String", ColumnType.MEMO: "Edm.String",
     ColumnType.INTEGER: "Edm.Int32", ColumnType.BIGINT: "Edm.Int64", ColumnType.DECIMAL: "Edm.Decimal",
+    ColumnType.DOUBLE: "Edm.Double",
     ColumnType.MONEY: "Edm.Decimal", ColumnType.BOOLEAN: "Edm.Boolean", ColumnType.DATETIME: "Edm.DateTimeOffset",
     ColumnType.PICKLIST: "Edm.Int32", ColumnType.STATE: "Edm.Int32", ColumnType.STATUS: "Edm.Int32",
     ColumnType.MULTI_PICKLIST: "Edm.String", ColumnType.LOOKUP: "Edm.Guid", ColumnType.CUSTOMER: "Edm.Guid",
@@ -43,7 +44,8 @@ _LITERAL_EDM = {
 }
 _ACCEPTS = {
     "Edm.String": {"string"}, "Edm.Guid": {"guid"}, "Edm.Int32": {"int"}, "Edm.Int64": {"int"},
-    "Edm.Decimal": {"int", "decimal"}, "Edm.Boolean": {"bool"}, "Edm.DateTimeOffset": {"datetime", "date"},
+    "Edm.Decimal": {"int", "decimal"}, "Edm.Double": {"int", "decimal"}, "Edm.Boolean": {"bool"},
+    "Edm.DateTimeOffset": {"datetime", "date"},
     "Edm.Date": {"date"},
 }
 #: Column types that are not stored on the row (party lists live in ``activityparty``).

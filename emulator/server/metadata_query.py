@@ -1,8 +1,9 @@
 """The small query language the metadata endpoints accept: ``$select``, ``$filter``, ``$expand``.
 
 Dataverse's metadata endpoints take a restricted OData subset; the emulator takes a smaller
-one and says so. ``$filter`` accepts comparisons ``Property eq 'text'`` / ``eq true`` /
-``eq 5`` joined by ``and`` or ``or`` (not both); anything else is a 501 naming what to use.
+one and says so. ``$filter`` accepts comparisons ``Property eq|ne 'text'`` / ``true`` / ``5`` / ``null`` /
+``Type'Member'`` joined by ``and``, ``or``, ``not`` and parentheses; anything else (functions,
+``gt``/``lt``, lambda operators) is a 501 naming what to use.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from emulator.errors import bad_request, not_supported
 
-_COMPARISON = re.compile(r"^\s*(\w+)\s+eq\s+('(?:[^']|'')*'|true|false|-?\d+)\s*$")
+_LITERAL = r"(?:[\w.]+)?'(?:[^']|'')*'|true|false|null|-?\d+"
+_COMPARISON = re.compile(rf"^(\w+)\s+(eq|ne)\s+({_LITERAL})$")
+_TOKEN = re.compile(rf"\s*(\(|\)|(?:and|or|not)(?=[\s(])|\w+\s+(?:eq|ne)\s+(?:{_LITERAL}))?\s*")
 _NAMED_REF = re.compile(r"^(\w+)='((?:[^']|'')*)'$")
 _KNOWN_OPTIONS = {"$select", "$filter", "$expand"}
 
@@ -61,23 +64,60 @@ def matcher(params: Mapping[str, str]) -> Callable[[Row], bool]:
     text = params.get("$filter")
     if not text:
         return lambda row: True
-    joined_by_or = re.search(r"\sor\s", text) is not None
-    joined_by_and = re.search(r"\sand\s", text) is not None
-    if joined_by_or and joined_by_and:
-        raise not_supported("mixing 'and' with 'or' in a metadata $filter")
-    parts = re.split(r"\s(?:and|or)\s", text)
-    comparisons = []
-    for part in parts:
-        match = _COMPARISON.match(part)
-        if not match:
-            raise not_supported(f"the metadata $filter '{part.strip()}'; use Property eq 'value' joined by and / or")
-        comparisons.append((match.group(1), _literal(match.group(2))))
-
-    def test(row: Row) -> bool:
-        results = (_value(row, name) == value for name, value in comparisons)
-        return any(results) if joined_by_or else all(results)
-
+    tokens = _tokens(text)
+    test, rest = _disjunction(tokens)
+    if rest:
+        raise bad_request(f"The metadata $filter '{text}' has unexpected text at '{rest[0]}'.")
     return test
+
+
+def _tokens(text: str) -> list[str]:
+    tokens, position = [], 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or not match.group(1) and match.end() == position:
+            raise not_supported(f"the metadata $filter '{text[position:].strip()}'; use Property eq / ne value, "
+                                "joined by and / or / not and parentheses")
+        if match.group(1):
+            tokens.append(match.group(1))
+        position = match.end() if match.end() > position else len(text)
+    return tokens
+
+
+def _disjunction(tokens: list[str]) -> tuple[Callable[[Row], bool], list[str]]:
+    left, tokens = _conjunction(tokens)
+    while tokens and tokens[0] == "or":
+        right, tokens = _conjunction(tokens[1:])
+        left = (lambda a, b: lambda row: a(row) or b(row))(left, right)
+    return left, tokens
+
+
+def _conjunction(tokens: list[str]) -> tuple[Callable[[Row], bool], list[str]]:
+    left, tokens = _unary(tokens)
+    while tokens and tokens[0] == "and":
+        right, tokens = _unary(tokens[1:])
+        left = (lambda a, b: lambda row: a(row) and b(row))(left, right)
+    return left, tokens
+
+
+def _unary(tokens: list[str]) -> tuple[Callable[[Row], bool], list[str]]:
+    if not tokens:
+        raise bad_request("The metadata $filter ends where a comparison was expected.")
+    if tokens[0] == "not":
+        inner, rest = _unary(tokens[1:])
+        return (lambda row: not inner(row)), rest
+    if tokens[0] == "(":
+        inner, rest = _disjunction(tokens[1:])
+        if not rest or rest[0] != ")":
+            raise bad_request("The metadata $filter has an unbalanced parenthesis.")
+        return inner, rest[1:]
+    match = _COMPARISON.match(tokens[0])
+    if match is None:
+        raise bad_request(f"The metadata $filter expected a comparison at '{tokens[0]}'.")
+    name, operator, value = match.group(1), match.group(2), _literal(match.group(3))
+    if operator == "eq":
+        return (lambda row: _value(row, name) == value), tokens[1:]
+    return (lambda row: _value(row, name) != value), tokens[1:]
 
 
 def expansions(params: Mapping[str, str], allowed: set[str]) -> dict[str, dict[str, str]]:
@@ -113,8 +153,10 @@ def _value(row: Row, name: str) -> Any:
 
 
 def _literal(text: str) -> Any:
-    if text.startswith("'"):
-        return text[1:-1].replace("''", "'")
+    if text.endswith("'"):  # 'text' or an enum member, Microsoft.Dynamics.CRM.Type'Member'
+        return text[text.index("'") + 1:-1].replace("''", "'")
+    if text == "null":
+        return None
     if text in ("true", "false"):
         return text == "true"
     return int(text)

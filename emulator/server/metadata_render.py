@@ -37,6 +37,7 @@ _ODATA_TYPE = {
     ColumnType.INTEGER: ("IntegerAttributeMetadata", "IntegerType"),
     ColumnType.BIGINT: ("BigIntAttributeMetadata", "BigIntType"),
     ColumnType.DECIMAL: ("DecimalAttributeMetadata", "DecimalType"),
+    ColumnType.DOUBLE: ("DoubleAttributeMetadata", "DoubleType"),
     ColumnType.MONEY: ("MoneyAttributeMetadata", "MoneyType"),
     ColumnType.BOOLEAN: ("BooleanAttributeMetadata", "BooleanType"),
     ColumnType.DATETIME: ("DateTimeAttributeMetadata", "DateTimeType"),
@@ -93,6 +94,9 @@ def entity(table: Table) -> dict[str, Any]:
         "Description": label(table.description or None),
         "IsCustomEntity": table.is_custom,
         "IsActivity": table.is_activity,
+        # Private tables are Dataverse's internal ones; every table the emulator knows is public.
+        "IsPrivate": False,
+        "IsIntersect": False,
         "OwnershipType": table.ownership.value,
         "HasNotes": table.has_notes,
         "HasActivities": table.has_activities,
@@ -112,6 +116,8 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
         "EntityLogicalName": table.logical_name,
         "AttributeType": "Virtual" if column.type in (ColumnType.MULTI_PICKLIST, ColumnType.FILE) else column.type.value,
         "AttributeTypeName": {"Value": type_name},
+        # The column an auxiliary one (a lookup's name or yomi column) belongs to; the emulator has none.
+        "AttributeOf": None,
         "DisplayName": label(column.display_name, column.display_name_fa),
         "Description": label(column.description or None),
         "RequiredLevel": {"Value": column.required.value, "CanBeChanged": True,
@@ -131,7 +137,7 @@ def _type_fields(column: Column) -> dict[str, Any]:
     if column.type in (ColumnType.STRING, ColumnType.MEMO):
         fmt = column.string_format.value if column.string_format else "Text"
         return {"MaxLength": column.max_length, "FormatName": {"Value": fmt}, "Format": fmt}
-    if column.type in (ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.MONEY):
+    if column.type in (ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.DOUBLE, ColumnType.MONEY):
         fields: dict[str, Any] = {"MinValue": column.min_value, "MaxValue": column.max_value}
         if column.type is not ColumnType.INTEGER:
             fields["Precision"] = column.precision

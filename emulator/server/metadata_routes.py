@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dataverse_schema.model import Table
+from emulator.errors import not_supported
 from emulator.server import metadata_render as render
 from emulator.server.context import Service
 from emulator.server.metadata_query import check_options, expansions, matcher, metadata_ref, select
@@ -57,6 +58,8 @@ def _table(service: Service, request: ApiRequest, ref: str) -> ApiResponse:
     if request.method == "PUT":
         service.catalog.update_table(ref, request.json_object())
         return ApiResponse(204)
+    if request.method == "DELETE":
+        raise not_supported("deleting tables (EntityDefinitions); start from a fresh database instead")
     if request.method != "GET":
         raise method_not_allowed(request, "GET or PUT")
     params = request.params()
@@ -93,6 +96,8 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
             path = f"EntityDefinitions(LogicalName='{table.logical_name}')/Keys" \
                    f"({render.metadata_id('key', table.logical_name, key.logical_name)})"
             return _created(request, path)
+        if request.method == "DELETE":
+            raise not_supported("deleting alternate keys (Keys); start from a fresh database instead")
         if request.method != "GET":
             raise method_not_allowed(request, "GET or POST")
         if part.ref is not None:
@@ -103,6 +108,10 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
         if request.method != "GET":
             raise method_not_allowed(request, "GET")
         return _list_of(request, _table_row(service, table, {"$expand": part.name})[part.name])
+    if part.name == "ManyToManyRelationships" and len(rest) == 1 and part.ref is None:
+        if request.method != "GET":
+            raise method_not_allowed(request, "GET")
+        return _list_of(request, [])  # the emulator models no many-to-many relationships (docs/emulator.md)
     raise not_found_segment(str(part))
 
 
@@ -122,6 +131,8 @@ def _attributes(service: Service, request: ApiRequest, table_ref: str, table: Ta
     if ref is not None and request.method == "PUT" and cast is None:
         service.catalog.update_column(table_ref, ref, request.json_object())
         return ApiResponse(204)
+    if request.method == "DELETE":
+        raise not_supported("deleting columns (Attributes); start from a fresh database instead")
     if request.method != "GET":
         raise method_not_allowed(request, "GET, POST (collection) or PUT (one attribute)")
     params = request.params()
@@ -151,7 +162,10 @@ def _relationships(service: Service, request: ApiRequest, segments: list[Segment
     if len(segments) > 2 or (len(segments) == 2 and not segments[1].name.startswith(_CRM)):
         raise not_found_segment(str(segments[-1]))
     if request.method == "POST" and head.ref is None and len(segments) == 1:
-        relationship = service.catalog.create_relationship(request.json_object())
+        body = request.json_object()
+        if str(body.get("@odata.type", "")).endswith("ManyToManyRelationshipMetadata"):
+            raise not_supported("many-to-many relationships (ManyToManyRelationshipMetadata)")
+        relationship = service.catalog.create_relationship(body)
         return _created(request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})")
     if request.method != "GET":
         raise method_not_allowed(request, "GET or POST")

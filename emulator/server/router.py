@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from emulator.errors import ODataError, not_supported
-from emulator.server import batch, metadata_routes, records
+from emulator.server import actions, batch, metadata_routes, records
 from emulator.server.context import Service
 from emulator.server.wire import (
     UNEXPECTED_CODE,
@@ -63,6 +63,8 @@ class WebApi:
             return self._publish(request, first.name)
         if first.name in _OPTION_ACTIONS and first.ref is None and len(segments) == 1:
             return self._option_value(request, first.name)
+        if first.name in actions.NAMES and len(segments) == 1:
+            return actions.route(self.service, request, first)
         return records.route(self.service, request, segments)
 
     def _service_document(self, request: ApiRequest) -> ApiResponse:

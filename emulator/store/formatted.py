@@ -32,7 +32,7 @@ def formatted_value(column: Column, value: object) -> str | None:
         return _date(column, value)
     if column.type in (ColumnType.INTEGER, ColumnType.BIGINT):
         return f"{int(value):,}"  # type: ignore[call-overload]
-    if column.type is ColumnType.DECIMAL:
+    if column.type in (ColumnType.DECIMAL, ColumnType.DOUBLE):
         return f"{float(value):,.{column.precision if column.precision is not None else 2}f}"  # type: ignore[arg-type]
     if column.type is ColumnType.MONEY:
         number = float(value)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "ve
 _SQL_TYPE = {
     ColumnType.INTEGER: "INTEGER", ColumnType.BIGINT: "INTEGER", ColumnType.PICKLIST: "INTEGER",
     ColumnType.STATE: "INTEGER", ColumnType.STATUS: "INTEGER", ColumnType.BOOLEAN: "INTEGER",
-    ColumnType.DECIMAL: "REAL", ColumnType.MONEY: "REAL", ColumnType.DATETIME: "TEXT",
+    ColumnType.DECIMAL: "REAL", ColumnType.DOUBLE: "REAL", ColumnType.MONEY: "REAL", ColumnType.DATETIME: "TEXT",
     ColumnType.UNIQUEIDENTIFIER: "TEXT", ColumnType.LOOKUP: "TEXT", ColumnType.CUSTOMER: "TEXT",
     ColumnType.OWNER: "TEXT", ColumnType.FILE: "TEXT",
 }

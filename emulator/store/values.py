@@ -36,7 +36,7 @@ def to_storage(table: Table, column: Column, value: object) -> object:
         return _string(table, column, value)
     if kind in _INTEGER_TYPES:
         return _integer(table, column, value)
-    if kind in (ColumnType.DECIMAL, ColumnType.MONEY):
+    if kind in (ColumnType.DECIMAL, ColumnType.DOUBLE, ColumnType.MONEY):
         return _decimal(table, column, value)
     if kind is ColumnType.BOOLEAN:
         if not isinstance(value, bool):
@@ -59,7 +59,7 @@ def from_storage(column: Column, value: object) -> object:
         return None
     if column.type is ColumnType.BOOLEAN:
         return bool(value)
-    if column.type in (ColumnType.DECIMAL, ColumnType.MONEY):
+    if column.type in (ColumnType.DECIMAL, ColumnType.DOUBLE, ColumnType.MONEY):
         number = float(value)  # type: ignore[arg-type]
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     return value
