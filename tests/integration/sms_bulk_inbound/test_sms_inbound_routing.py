@@ -16,8 +16,9 @@ from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from domain.sms import InboundSms
+from services.matching.sync import NumberSync
 from services.sms.directory import ProviderAccount, StaticAccountDirectory
-from services.sms.inbound import InboundService, KeywordServiceRegistry, load_number_index
+from services.sms.inbound import InboundService, KeywordServiceRegistry
 from services.sms.inbound.routing import InboundRouter
 
 from . import seed
@@ -53,7 +54,9 @@ def desk(client, session):
     provider = KavenegarProvider(KavenegarSettings(api_key=KEY), session=session)
     clock = Clock()
     plan = NumberPlan()
-    index = load_number_index(client, plan)
+    numbers = NumberSync(client, "test", plan)
+    numbers.refresh_now()
+    index = numbers.index
     router = InboundRouter(client, clock=clock)
     inbound = InboundService(client, StaticAccountDirectory([ProviderAccount("kv-route", account_id, provider)]),
                              plan=plan, index=lambda: index, services=KeywordServiceRegistry(), clock=clock,
