@@ -46,6 +46,7 @@ from connectors.dataverse import (  # noqa: E402
 from connectors.settings import Secret  # noqa: E402
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings  # noqa: E402
 from dataverse_schema import sms as schema  # noqa: E402
+from dataverse_schema.names import List, ListMember, SmsBulk, SmsProvider  # noqa: E402
 from domain.numbers import NumberPlan  # noqa: E402
 from emulator.server import EmulatorServer, FaultPlan, Outage  # noqa: E402
 from emulator.sms_provider import FakeSmsProviderServer  # noqa: E402
@@ -106,15 +107,15 @@ def seed(client: DataverseClient, tag: str, count: int, prefix: str) -> tuple[st
     list_id = deterministic_id("bench-list", tag)
     client.upsert("lists", RecordId(list_id), {"listname": tag, "createdfromcode": 2, "type": False})
     client.upsert_multiple("listmembers", "listmember", [
-        (RecordId(deterministic_id("bench-member", tag, i)), {**bind("listid", "lists", list_id),
+        (RecordId(deterministic_id("bench-member", tag, i)), {**bind(ListMember.LISTID_NAV, List.SET, list_id),
                                                               **bind("entityid_contact", "contacts", i)})
         for i in ids])
     bulk_id = deterministic_id("bench-bulk", tag)
     client.upsert("comms_smsbulks", RecordId(bulk_id), {
         "comms_name": f"Bench {tag}", "comms_message": "حراج بهاره: ۳۰٪ تخفیف",
-        "comms_bulkstate": schema.BULK_STATE.value_of("Queued"), **bind("comms_listid",
+        "comms_bulkstate": schema.BULK_STATE.value_of("Queued"), **bind(SmsBulk.LISTID_NAV,
                                                                          "lists", list_id),
-        **bind("comms_smsproviderid", "comms_smsproviders", account_id)})
+        **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, account_id)})
     return account_id, bulk_id, [f"{prefix}{n:07d}" for n in range(count)]
 
 

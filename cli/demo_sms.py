@@ -176,7 +176,7 @@ def _send_bulk(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say
                                                 List.TYPE: False})
     client.upsert_multiple(ListMember.SET, ListMember.TABLE, [
         (RecordId(deterministic_id("demo-sms-member", m[Contact.ID])),
-         {**bind(ListMember.LISTID, List.SET, list_id),  # a standard lookup: navigation named as the column
+         {**bind(ListMember.LISTID_NAV, List.SET, list_id),
           **bind(navigation.list_member(Contact.TABLE), Contact.SET, m[Contact.ID])})
         for m in crm.members])
     opted_out = normalise(crm.members[-1][Contact.MOBILEPHONE], NumberPlan())

@@ -222,7 +222,7 @@ def relationship_for(referencing: str, column: Column, cascade_delete: Cascade =
         name += "_" + short(column.logical_name)
     return Relationship(
         schema_name=name, referenced=target, referencing=referencing,
-        lookup=column.logical_name, cascade_delete=cascade_delete, navigation=column.logical_name,
+        lookup=column.logical_name, cascade_delete=cascade_delete, navigation=column.schema_name,
     )
 
 

@@ -396,7 +396,8 @@ class _Context:
         roles = ET.SubElement(element, "EntityRelationshipRoles")
         referencing_role = ET.SubElement(roles, "EntityRelationshipRole")
         for name, value in (("NavPaneDisplayOption", "UseCollectionName"), ("NavPaneArea", "Details"),
-                            ("NavPaneOrder", "10000"), ("NavigationPropertyName", lookup_schema),
+                            ("NavPaneOrder", "10000"),
+                            ("NavigationPropertyName", relationship.referencing_navigation),
                             ("RelationshipRoleType", "1")):
             referencing_role.append(_text(name, value))
         referenced_role = ET.SubElement(roles, "EntityRelationshipRole")

@@ -189,11 +189,12 @@ class Relationship:
 
     @property
     def referencing_navigation(self) -> str:
-        """Single-valued navigation property used with ``@odata.bind``.
+        """Single-valued navigation property used with ``@odata.bind`` (case-sensitive).
 
-        The suite names it explicitly (``ReferencingEntityNavigationPropertyName``)
-        after the lookup's logical name; a relationship read back from an
-        environment carries whatever name the environment reports.
+        The suite's relationships name it explicitly (``ReferencingEntityNavigationPropertyName``)
+        after the lookup's *schema* name (``comms_SmsProviderId``), as Dataverse does by default
+        and as the solution zip declares it; Microsoft's standard relationships name it after the
+        lookup's logical name (``primarycontactid``), which is the fallback here.
         """
         return self.navigation or self.lookup
 
@@ -276,6 +277,23 @@ class Table:
     @property
     def lookups(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.is_lookup)
+
+    def navigation(self, lookup: str, target: str | None = None) -> str:
+        """The single-valued navigation property that binds lookup ``lookup`` (to ``target``).
+
+        The name the lookup's relationship declares when the table has one; otherwise
+        Dataverse's default: the schema name of a custom lookup (``comms_QueueId``), the
+        logical name of a standard one (``listid``), and for a multi-target lookup one
+        property per target, ``<lookup>_<target>`` (``parentcustomerid_account``).
+        """
+        column = self.column(lookup)
+        for relationship in self.relationships:
+            if relationship.lookup == lookup and relationship.navigation is not None and (
+                    target is None or relationship.referenced == target):
+                return relationship.navigation
+        if target is not None and (len(column.targets) > 1 or column.type is ColumnType.CUSTOMER):
+            return f"{lookup}_{target}"
+        return column.schema_name if column.is_custom else column.logical_name
 
 
 @dataclass(frozen=True)

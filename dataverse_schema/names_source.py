@@ -14,8 +14,10 @@ Its constants:
 - one per column, the logical name upper-cased without the ``comms_`` prefix
   (``comms_pbxcallid`` → ``PBXCALLID``, ``mobilephone`` → ``MOBILEPHONE``);
 - for a lookup, ``<COLUMN>_VALUE`` (``_<name>_value``, its id in a read) and,
-  where the suite declares the relationship, ``<COLUMN>_NAV``: the
-  single-valued navigation property that ``@odata.bind`` must name exactly.
+  for a single-target lookup, ``<COLUMN>_NAV``: the single-valued navigation
+  property that ``@odata.bind`` must name exactly (``comms_SmsProviderId``,
+  ``listid``; see ``Table.navigation``). Polymorphic lookups (regarding,
+  customer, party) take theirs from ``dataverse_schema.navigation``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sys
 from pathlib import Path
 
 from dataverse_schema import TABLES
-from dataverse_schema.model import PUBLISHER_PREFIX, Column, Table
+from dataverse_schema.model import PUBLISHER_PREFIX, Column, ColumnType, Table
 
 TARGET = Path(__file__).with_name("names.py")
 _PREFIX = PUBLISHER_PREFIX + "_"
@@ -51,10 +53,10 @@ def constant_name(logical_name: str) -> str:
 
 
 def _navigation(t: Table, column: Column) -> str | None:
-    for relationship in t.relationships:
-        if relationship.referencing == t.logical_name and relationship.lookup == column.logical_name:
-            return relationship.referencing_navigation
-    return None
+    """A single-target lookup's navigation property; polymorphic ones live in ``navigation``."""
+    if column.type is not ColumnType.LOOKUP or len(column.targets) != 1:
+        return None
+    return t.navigation(column.logical_name)
 
 
 def table_constants(t: Table) -> list[tuple[str, str]]:

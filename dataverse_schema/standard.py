@@ -79,7 +79,8 @@ CONTACT = _table("Contact", "contacts", "Contact", "Contacts", "contactid", "ful
 ), fa="مخاطب", relationships=(
     # Microsoft's names for the one-to-many relationships behind these lookups; each is also the
     # collection-valued navigation property of the referenced table (accounts(id)/contact_customer_accounts).
-    Relationship("contact_customer_accounts", "account", "contact", "parentcustomerid"),
+    Relationship("contact_customer_accounts", "account", "contact", "parentcustomerid",
+                 navigation="parentcustomerid_account"),
 ))
 
 ACCOUNT = _table("Account", "accounts", "Account", "Accounts", "accountid", "name", (
@@ -96,8 +97,8 @@ ACCOUNT = _table("Account", "accounts", "Account", "Accounts", "accountid", "nam
     *_do_not("Phone", "Fax", "BulkEMail"),
     owner(), state(), status(), *audit_columns(),
 ), fa="حساب", relationships=(
-    Relationship("account_primary_contact", "contact", "account", "primarycontactid"),
-    Relationship("account_parent_account", "account", "account", "parentaccountid"),
+    Relationship("account_primary_contact", "contact", "account", "primarycontactid", navigation="primarycontactid"),
+    Relationship("account_parent_account", "account", "account", "parentaccountid", navigation="parentaccountid"),
 ))
 
 LEAD = _table("Lead", "leads", "Lead", "Leads", "leadid", "fullname", (

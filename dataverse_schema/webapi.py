@@ -233,8 +233,9 @@ def entity_metadata(table: Table) -> Json:
 def relationship_metadata(table: Table, column: Column) -> Json:
     """The ``POST RelationshipDefinitions`` body that creates lookup ``column`` on ``table``.
 
-    The single-valued navigation property is set to the lookup's logical name, so
-    ``<lookup>@odata.bind`` is the bind key (``Relationship.referencing_navigation``).
+    The single-valued navigation property is the lookup's schema name
+    (``Relationship.referencing_navigation``, ``comms_SmsProviderId``), the name the solution
+    zip declares too, so ``comms_SmsProviderId@odata.bind`` binds after either install path.
     """
     relationship = next((r for r in table.relationships if r.lookup == column.logical_name), None)
     if relationship is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from dataverse_schema.model import Table
 from emulator.errors import not_supported
+from emulator.server import csdl
 from emulator.server import metadata_render as render
 from emulator.server.context import Service
 from emulator.server.metadata_query import check_options, expansions, matcher, metadata_ref, select
@@ -38,6 +39,15 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
     if head.name == "RelationshipDefinitions":
         return _relationships(service, request, segments)
     return _option_sets(service, request, segments)
+
+
+def csdl_document(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:
+    """``GET $metadata``: the CSDL (XML) of the installed tables, as OData tools read Dataverse's."""
+    if len(segments) > 1:
+        raise not_found_segment(str(segments[1]))
+    if request.method != "GET":
+        raise method_not_allowed(request, "GET")
+    return ApiResponse(200, [("Content-Type", "application/xml")], csdl.document(service.store.layouts))
 
 
 def _tables(service: Service, request: ApiRequest) -> ApiResponse:

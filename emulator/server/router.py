@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from emulator.errors import ODataError, not_supported
+from emulator.errors import ODataError
 from emulator.server import actions, batch, metadata_routes, records
 from emulator.server.context import Service
 from emulator.server.wire import (
@@ -54,7 +54,7 @@ class WebApi:
         if first.name == "$batch" and len(segments) == 1:
             return batch.execute(self.service, request, self.handle)
         if first.name == "$metadata":
-            raise not_supported("the CSDL $metadata document; read table definitions from EntityDefinitions")
+            return metadata_routes.csdl_document(self.service, request, segments)
         if first.name == "WhoAmI" and len(segments) == 1:
             return self._whoami(request, first)
         if first.name in _METADATA_SETS:

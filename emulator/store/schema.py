@@ -97,18 +97,17 @@ def type_column(column: Column) -> str:
     return f"{column.logical_name}$type"
 
 
-def navigation_name(column: Column, table: Table | None = None) -> str:
-    """A lookup's single-valued navigation property.
+def navigation_name(column: Column, table: Table) -> str:
+    """A lookup's single-valued navigation property, exactly as installed (case-sensitive).
 
     The name its relationship declares (``ReferencingEntityNavigationPropertyName``);
-    without one, Dataverse's default: the schema name for custom lookups, else the
-    logical name.
+    without one, Dataverse's default (see ``Table.navigation``).
     """
-    if table is not None:
-        for relationship in table.relationships:
-            if relationship.lookup == column.logical_name and relationship.navigation is not None:
-                return relationship.navigation
-    return column.schema_name if column.is_custom else column.logical_name
+    return table.navigation(column.logical_name)
+
+
+def _is_polymorphic(column: Column) -> bool:
+    return column.type is ColumnType.CUSTOMER or (len(column.targets) > 1 and column.type is not ColumnType.OWNER)
 
 
 def build_layout(table: Table) -> Layout:
@@ -116,16 +115,16 @@ def build_layout(table: Table) -> Layout:
     stored = tuple(c for c in table.columns if c.type not in UNSTORED_TYPES)
     layout = Layout(table, quote("t_" + table.logical_name), stored)
     for column in layout.lookups:
-        base = navigation_name(column, table)
         if column.logical_name == "regardingobjectid":
             for target in column.targets:
                 layout.navigations[f"regardingobjectid_{target}_{table.logical_name}"] = (column, target)
             layout.regarding_pattern = re.compile(rf"regardingobjectid_([a-z0-9_]+?)_{table.logical_name}\Z")
-        elif column.type is ColumnType.CUSTOMER or len(column.targets) > 1 and column.type is not ColumnType.OWNER:
+        elif _is_polymorphic(column):
             for target in column.targets:
-                layout.navigations[f"{base}_{target}"] = (column, target)
+                layout.navigations[table.navigation(column.logical_name, target)] = (column, target)
         else:
-            layout.navigations[base] = (column, column.targets[0] if len(column.targets) == 1 else None)
+            single = column.targets[0] if len(column.targets) == 1 else None
+            layout.navigations[navigation_name(column, table)] = (column, single)
     names = layout.sql_columns()
     layout.defaults = {name: None for name in names}
     layout.defaults.update({c.logical_name: default_value(c) for c in stored})

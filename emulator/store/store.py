@@ -66,6 +66,11 @@ class Store:
         """Installed tables by logical name, including the columns Dataverse maintains."""
         return MappingProxyType({name: layout.table for name, layout in self._layouts.items()})
 
+    @property
+    def layouts(self) -> Mapping[str, Layout]:
+        """Installed tables' storage and navigation facts by logical name (read-only view)."""
+        return MappingProxyType(self._layouts)
+
     def install(self, table: Table) -> None:
         """Create ``table`` or extend it with new columns and keys. Idempotent."""
         with self._db.transaction() as connection:

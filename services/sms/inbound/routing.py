@@ -162,7 +162,7 @@ class InboundRouter:
                                     headers=LOOKUP_TABLES, operation="retrieve").json()
 
     def _queue(self, sms_id: str, subject: str, desk: Desk) -> None:
-        body: dict[str, Any] = {QueueItem.TITLE: subject[:300], **bind(QueueItem.QUEUEID, Queue.SET, desk.queue_id),
+        body: dict[str, Any] = {QueueItem.TITLE: subject[:300], **bind(QueueItem.QUEUEID_NAV, Queue.SET, desk.queue_id),
                                 **bind(navigation.objectid(Sms.TABLE), Sms.SET, sms_id)}
         if desk.worker is not None:
             # ``workerid`` names one navigation property per target, like a customer lookup

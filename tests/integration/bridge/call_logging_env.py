@@ -64,8 +64,8 @@ def build_world(server: EmulatorServer, tmp_path: Path, **system_columns: object
     for number, user in extensions.items():
         client.upsert("comms_extensions", AlternateKey({"comms_systemkey": SYSTEM_KEY, "comms_number": number}),
                       {"comms_name": f"Extension {number}",
-                       **bind("comms_telephonysystemid", "comms_telephonysystems", system_id),
-                       **bind("comms_systemuserid", "systemusers", user)})
+                       **bind("comms_TelephonySystemId", "comms_telephonysystems", system_id),
+                       **bind("comms_SystemUserId", "systemusers", user)})
     contact = next(client.query("contacts", select=["contactid", "_ownerid_value", "fullname"],
                                 filter=odata.ne("mobilephone", None), top=1))
     client.update("contacts", contact["contactid"], {"mobilephone": CALLER})

@@ -118,8 +118,8 @@ def seed_crm(server: EmulatorServer, *, hidden: str = "600", line_release: str =
     for number, user in extensions.items():
         client.upsert("comms_extensions", AlternateKey({"comms_systemkey": AMI_KEY, "comms_number": number}),
                       {"comms_name": f"Extension {number}",
-                       **bind("comms_telephonysystemid", "comms_telephonysystems", system_id),
-                       **bind("comms_systemuserid", "systemusers", user)})
+                       **bind("comms_TelephonySystemId", "comms_telephonysystems", system_id),
+                       **bind("comms_SystemUserId", "systemusers", user)})
     contact = next(client.query("contacts", select=["contactid"], filter=odata.ne("mobilephone", None), top=1))
     client.update("contacts", contact["contactid"], {"mobilephone": CUSTOMER})
     return Crm(client, extensions, system_id)

@@ -50,7 +50,7 @@ def new_user(client: DataverseClient, name: str) -> str:
 
 def new_request(client: DataverseClient, user: str, number: str) -> str:
     return client.create(ENTITY_SET, {"comms_number": number, "comms_status": int(ClickToCallStatus.PENDING),
-                                      "comms_systemuserid@odata.bind": f"/systemusers({user})"})
+                                      "comms_SystemUserId@odata.bind": f"/systemusers({user})"})
 
 
 def system_for(user: str) -> TelephonySystemSettings:

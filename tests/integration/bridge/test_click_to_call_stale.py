@@ -25,7 +25,7 @@ LATER = timedelta(minutes=3)
 def left_ringing(client: DataverseClient, user: str, number: str = "09121234567") -> str:
     """A request a bridge claimed and then went quiet on."""
     return client.create(ENTITY_SET, {"comms_number": number, "comms_status": int(ClickToCallStatus.RINGING_EXTENSION),
-                                      "comms_systemuserid@odata.bind": f"/systemusers({user})"})
+                                      "comms_SystemUserId@odata.bind": f"/systemusers({user})"})
 
 
 def intake_at(client, tmp_path: Path, user: str, at: datetime, dialled: list) -> ClickToCallIntake:
@@ -74,7 +74,7 @@ def test_requests_of_systems_served_elsewhere_are_left_alone(client, tmp_path):
     user, other = new_user(client, "sara"), new_user(client, "stranger")
     theirs = client.create(ENTITY_SET, {
         "comms_number": "09121234567", "comms_status": int(ClickToCallStatus.RINGING_EXTENSION),
-        "comms_systemuserid@odata.bind": f"/systemusers({other})"})
+        "comms_SystemUserId@odata.bind": f"/systemusers({other})"})
     settings = ClickToCallSettings(environment=ENV, fail_unroutable=False)
     intake = ClickToCallIntake(settings, client=client, outbox=Outbox(tmp_path / "o.db"),
                                systems=lambda: [system_for(user)], connector_for=lambda key: None,
@@ -86,7 +86,7 @@ def test_requests_of_systems_served_elsewhere_are_left_alone(client, tmp_path):
 def test_a_call_this_bridge_is_still_placing_is_not_swept(client, tmp_path):
     user = new_user(client, "sara")
     request_id = client.create(ENTITY_SET, {"comms_number": "09121234567", "comms_status": int(ClickToCallStatus.PENDING),
-                                            "comms_systemuserid@odata.bind": f"/systemusers({user})"})
+                                            "comms_SystemUserId@odata.bind": f"/systemusers({user})"})
 
     async def main() -> dict:
         async with Harness(client, tmp_path, user, hold_originate=True) as h:

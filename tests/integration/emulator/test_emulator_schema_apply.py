@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 import dataverse_schema
-from connectors.dataverse import DataverseClient, StaticToken
+from connectors.dataverse import DataverseClient, StaticToken, bind
 from connectors.dataverse.errors import ValidationError
 from connectors.dataverse.schema_apply import apply_schema
+from dataverse_schema.names import Extension, TelephonySystem
 from emulator.server import EmulatorServer, FaultPlan
 from emulator.server.tables import tables_for
+from solution.builder import build_package
+from solution.schema_components import solution_schema
 
 AUTH = {"Authorization": "Bearer apply", "Accept": "application/json"}
 
@@ -53,13 +57,39 @@ def test_lookups_bind_by_the_navigation_name_apply_declared(standard_emulator: E
     client = plain_client(standard_emulator)
     system = client.create("comms_telephonysystems", {"comms_name": "HQ", "comms_systemkey": "hq"})
     client.create("comms_extensions", {"comms_name": "101", "comms_number": "101", "comms_systemkey": "hq",
-                                       "comms_telephonysystemid@odata.bind": f"/comms_telephonysystems({system})"})
-    with pytest.raises(ValidationError):
+                                       **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system)})
+    with pytest.raises(ValidationError) as refused:
         client.create("comms_extensions", {"comms_name": "102", "comms_number": "102", "comms_systemkey": "hq",
-                                           "comms_TelephonySystemId@odata.bind": f"/comms_telephonysystems({system})"})
-    row = next(client.query("RelationshipDefinitions", select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
-                            filter="SchemaName eq 'comms_telephonysystem_extension'"))
-    assert row["ReferencingEntityNavigationPropertyName"] == "comms_telephonysystemid"
+                                           "comms_telephonysystemid@odata.bind": f"/comms_telephonysystems({system})"})
+    assert refused.value.code == "0x80060888"
+    assert str(refused.value.message).startswith(
+        "An undeclared property 'comms_telephonysystemid' which only has property annotations in the payload")
+    rows = client.query("RelationshipDefinitions", select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
+                        filter="SchemaName eq 'comms_telephonysystem_extension'")
+    assert next(rows)["ReferencingEntityNavigationPropertyName"] == "comms_TelephonySystemId"
+
+
+def test_apply_installs_the_navigation_names_the_solution_zip_declares(standard_emulator: EmulatorServer) -> None:
+    """Both install paths give an environment the same bind keys: schema apply's installed
+    ``ReferencingEntityNavigationPropertyName`` equals customizations.xml's ``NavigationPropertyName``."""
+    client = plain_client(standard_emulator)
+    apply_schema(client, dataverse_schema.TABLES.values())
+    installed = {row["SchemaName"]: row["ReferencingEntityNavigationPropertyName"] for row in client.query(
+        "RelationshipDefinitions", select=["SchemaName", "ReferencingEntityNavigationPropertyName"])}
+    declared = solution_navigation_names()
+    assert declared and all(name.startswith("comms_") for name in declared)
+    assert {name: installed.get(name) for name in declared} == declared
+
+
+def solution_navigation_names() -> dict[str, str]:
+    """Relationship schema name -> the referencing role's NavigationPropertyName in our built customizations.xml."""
+    root = ET.fromstring(build_package(solution_schema(), version="1.0.0.0", managed=False).files["customizations.xml"])
+    names = {}
+    for relationship in root.iter("EntityRelationship"):
+        roles = relationship.findall("./EntityRelationshipRoles/EntityRelationshipRole")
+        referencing = next(r for r in roles if r.findtext("RelationshipRoleType") == "1")
+        names[relationship.get("Name")] = referencing.findtext("NavigationPropertyName")
+    return names
 
 
 def test_applied_schema_survives_a_restart(standard_emulator: EmulatorServer) -> None:

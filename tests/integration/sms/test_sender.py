@@ -239,8 +239,8 @@ def test_the_owners_dedicated_number_is_the_sender(
     provider_id = add_provider(client)
     user_id = client.whoami()["UserId"]
     client.create("comms_smsnumbers", {"comms_name": "Sara's line", "comms_number": "30004505",
-                                       "comms_smsproviderid@odata.bind": f"/comms_smsproviders({provider_id})",
-                                       "comms_systemuserid@odata.bind": f"/systemusers({user_id})"})
+                                       "comms_SmsProviderId@odata.bind": f"/comms_smsproviders({provider_id})",
+                                       "comms_SystemUserId@odata.bind": f"/systemusers({user_id})"})
     sms_id = add_sms(client, add_contact(client))
     wire.post(SEND, json=accepted(5, attempt_key(sms_id, 1)),
               match=[matchers.urlencoded_params_matcher({"sender": "30004505"}, strict_match=False)])

@@ -78,7 +78,7 @@ def test_a_secured_column_in_a_template_fails_the_sms_unless_an_administrator_al
     add_provider(client)
     contact_id = add_contact(client, jobtitle="salary 9,000")
     refused = add_sms(client, contact_id, "", comms_phonenumber="09350000000", **{
-        "comms_smstemplateid@odata.bind": f"/comms_smstemplates({_template(client, '{contact.jobtitle}', allows_secured=False)})"})
+        "comms_SmsTemplateId@odata.bind": f"/comms_smstemplates({_template(client, '{contact.jobtitle}', allows_secured=False)})"})
     runtime = _runtime(emulator, settings, clock, [])
 
     assert runtime.sender.send(refused).result is SendResult.FAILED
@@ -87,7 +87,7 @@ def test_a_secured_column_in_a_template_fails_the_sms_unless_an_administrator_al
     assert "column-secured" in row["comms_error"] and "contact.jobtitle" in row["comms_error"]
 
     allowed = add_sms(client, contact_id, "", comms_phonenumber="09350000000", **{
-        "comms_smstemplateid@odata.bind": f"/comms_smstemplates({_template(client, 'x {contact.jobtitle}', allows_secured=True)})"})
+        "comms_SmsTemplateId@odata.bind": f"/comms_smstemplates({_template(client, 'x {contact.jobtitle}', allows_secured=True)})"})
     wire.post(SEND, json=kavenegar_reply([{**fixture("kavenegar", "send_one_queued.json")["entries"][0],
                                            "localid": attempt_key(allowed, 1)}]),
               match=[matchers.urlencoded_params_matcher({"message": "x salary 9,000"}, strict_match=False)])

@@ -43,15 +43,15 @@ def bulk(client: DataverseClient, tag: str, *, account_id: str, list_id: str | N
          campaign_id: str | None = None, message: str | None = None, template_id: str | None = None) -> str:
     bulk_id = str(uuid.uuid4())
     body: dict = {"comms_name": f"Bulk {tag}", "comms_bulkstate": schema.BULK_STATE.value_of("Queued"),
-                  **bind("comms_smsproviderid", "comms_smsproviders", account_id)}
+                  **bind("comms_SmsProviderId", "comms_smsproviders", account_id)}
     if list_id:
-        body.update(bind("comms_listid", "lists", list_id))
+        body.update(bind("comms_ListId", "lists", list_id))
     if campaign_id:
-        body.update(bind("comms_campaignid", "campaigns", campaign_id))
+        body.update(bind("comms_CampaignId", "campaigns", campaign_id))
     if message:
         body["comms_message"] = message
     if template_id:
-        body.update(bind("comms_smstemplateid", "comms_smstemplates", template_id))
+        body.update(bind("comms_SmsTemplateId", "comms_smstemplates", template_id))
     client.upsert("comms_smsbulks", RecordId(bulk_id), body)
     return bulk_id
 

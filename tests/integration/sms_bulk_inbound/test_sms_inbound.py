@@ -105,7 +105,7 @@ def test_polled_messages_are_stored_once_even_when_returned_again(client, inboun
 def test_critical_keyword_opens_a_case_with_the_rest_as_description(client, inbound) -> None:
     team_id = deterministic_id("team", "24/7")
     client.upsert("teams", RecordId(team_id), {"name": "پشتیبانی ۲۴/۷"})
-    extra = {"comms_casetitle": "Critical problem", "comms_teamid@odata.bind": f"/teams({team_id})"}
+    extra = {"comms_casetitle": "Critical problem", "comms_TeamId@odata.bind": f"/teams({team_id})"}
     rule(client, "critical", "critical,بحرانی", "Create case", **extra)
     inbound.receive("kv-in", [sms("m-case", "Critical: forms not saving")])
     case = client.retrieve("incidents", deterministic_id("sms-case", "kv-in", "m-case"),
@@ -131,7 +131,7 @@ def _optout_id(client) -> str:
 
 def test_auto_reply_is_a_pending_sms_with_the_rendered_template(client, inbound) -> None:
     template_id = seed.template(client, "reply", "سلام {firstname}، پیام شما رسید")
-    rule(client, "hours", "ساعت", "Auto-reply", **{"comms_replytemplateid@odata.bind":
+    rule(client, "hours", "ساعت", "Auto-reply", **{"comms_ReplyTemplateId@odata.bind":
                                                    f"/comms_smstemplates({template_id})"})
     inbound.receive("kv-in", [sms("m-reply", "ساعت كاري")])  # Arabic kaf and yeh in the text
     reply = client.retrieve("comms_smses", deterministic_id("sms-reply", "kv-in", "m-reply"),
@@ -144,7 +144,7 @@ def test_keyword_service_rule_stored_in_the_crm_answers_from_the_senders_record(
     inbound._services.register("surname", RecordColumnService(client, "surname", "lastname", ("contact",)))
     template_id = seed.template(client, "service", "{firstname}: {service.surname}")
     rule(client, "whoami", "نام", "Keyword service", comms_service="surname",
-         **{"comms_replytemplateid@odata.bind": f"/comms_smstemplates({template_id})"})
+         **{"comms_ReplyTemplateId@odata.bind": f"/comms_smstemplates({template_id})"})
     inbound.receive("kv-in", [sms("m-service", "نام")])
     reply = client.retrieve("comms_smses", deterministic_id("sms-reply", "kv-in", "m-service"),
                             select=["comms_message"])

@@ -48,9 +48,9 @@ def desk(client, session):
     account_id = seed.provider_account(client, "kv-route")
     line = deterministic_id("routed-line", LINE)
     client.upsert("comms_smsnumbers", RecordId(line), {
-        "comms_name": "routed line", "comms_number": LINE, **bind("comms_smsproviderid", "comms_smsproviders", account_id),
+        "comms_name": "routed line", "comms_number": LINE, **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
         "comms_inboundroute": schema.INBOUND_ROUTES.value_of("Owner of matched record"),
-        "comms_routewithinminutes": 10, **bind("comms_inboundqueueid", "queues", line_queue)})
+        "comms_routewithinminutes": 10, **bind("comms_InboundQueueId", "queues", line_queue)})
     provider = KavenegarProvider(KavenegarSettings(api_key=KEY), session=session)
     clock = Clock()
     plan = NumberPlan()

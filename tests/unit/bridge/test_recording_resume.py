@@ -182,7 +182,7 @@ def test_one_download_serves_every_environment_each_with_its_own_rows(outbox: Ou
         assert note.ref.value == note_id(ended().record, NAME) and note.environment == environment
         assert base64.b64decode(note.body["documentbody"]) == b"RIFF-shared"
         assert row.body["comms_status"] == STATUS_ATTACHED and row.environment == environment
-        assert row.body["comms_telephonysystemid@odata.bind"].endswith(f"0000000000{system_id})")
+        assert row.body["comms_TelephonySystemId@odata.bind"].endswith(f"0000000000{system_id})")
 
 
 def test_an_environment_that_does_not_attach_gets_only_the_row(outbox: Outbox, tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def test_attaches_the_file_as_a_note_bound_to_the_call_by_its_key(outbox: Outbox
     assert row.ref == AlternateKey({"comms_systemkey": "tehran", "comms_pbxcallid": UID, "comms_filename": NAME})
     assert row.body["comms_status"] == STATUS_ATTACHED and row.body["comms_noteid"] == note.ref.value
     assert row.body["comms_sizebytes"] == 10 and row.body["comms_sourcepath"] == f"{DAY}/{NAME}"
-    assert row.body["comms_telephonysystemid@odata.bind"] == "/comms_telephonysystems(00000000-0000-0000-0000-0000000000aa)"
+    assert row.body["comms_TelephonySystemId@odata.bind"] == "/comms_telephonysystems(00000000-0000-0000-0000-0000000000aa)"
 
 
 @pytest.mark.parametrize("update, settings", [

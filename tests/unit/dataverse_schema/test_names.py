@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import dataverse_schema
-from dataverse_schema import names, names_source
+from dataverse_schema import names, names_source, navigation
 
 ROOT = Path(__file__).resolve().parents[3]
 #: Where no Dataverse table, column or navigation name may be typed: everything that runs against a CRM.
@@ -133,9 +133,24 @@ def test_each_table_class_names_its_table_columns_and_lookups(t) -> None:
 
 def test_a_declared_lookup_binds_by_its_relationship_navigation_name() -> None:
     for relationship in dataverse_schema.relationships():
-        cls = getattr(names, names_source.class_name(dataverse_schema.table(relationship.referencing)))
+        table = dataverse_schema.table(relationship.referencing)
+        lookup = table.column(relationship.lookup)
+        if len(lookup.targets) > 1:
+            assert navigation.customer(lookup.logical_name, relationship.referenced) == relationship.referencing_navigation
+            continue
+        cls = getattr(names, names_source.class_name(table))
         nav = getattr(cls, names_source.constant_name(relationship.lookup) + "_NAV")
         assert nav == relationship.referencing_navigation
+        if lookup.is_custom:
+            assert nav == lookup.schema_name
+
+
+def test_standard_and_custom_lookups_bind_by_the_names_dataverse_gives_them() -> None:
+    assert names.Sms.SMSPROVIDERID_NAV == "comms_SmsProviderId"
+    assert names.ListMember.LISTID_NAV == "listid"
+    assert names.QueueItem.QUEUEID_NAV == "queueid"
+    assert names.Account.PRIMARYCONTACTID_NAV == "primarycontactid"
+    assert not hasattr(names.Contact, "PARENTCUSTOMERID_NAV")  # one per target: navigation.customer()
 
 
 @pytest.mark.parametrize(

@@ -127,14 +127,15 @@ def test_every_custom_table_body_is_json_and_its_primary_name_is_text(table):
     assert body["Attributes"][0]["AttributeType"] == "String"
 
 
-def test_relationship_body_creates_the_lookup_with_a_lower_case_navigation_property():
+def test_relationship_body_names_the_navigation_property_after_the_lookups_schema_name():
     phonecall = schema.table("phonecall")
     body = webapi.relationship_metadata(phonecall, phonecall.column("comms_telephonysystemid"))
     assert body["@odata.type"] == CRM + "OneToManyRelationshipMetadata"
     assert (body["ReferencedEntity"], body["ReferencedAttribute"]) == ("comms_telephonysystem",
                                                                        "comms_telephonysystemid")
     assert body["ReferencingEntity"] == "phonecall"
-    assert body["ReferencingEntityNavigationPropertyName"] == "comms_telephonysystemid"
+    # Dataverse's default and what the solution zip declares: the lookup's SchemaName, case and all.
+    assert body["ReferencingEntityNavigationPropertyName"] == "comms_TelephonySystemId"
     assert body["CascadeConfiguration"]["Delete"] == "RemoveLink"
     lookup = body["Lookup"]
     assert lookup["@odata.type"] == CRM + "LookupAttributeMetadata"

@@ -35,9 +35,9 @@ def test_answered_inbound_call_from_a_known_contact() -> None:
     ]
     assert body["regardingobjectid_contact_phonecall@odata.bind"] == f"/contacts({CONTACT})"
     assert body["ownerid@odata.bind"] == f"/systemusers({USER})"
-    assert body["comms_extensionid@odata.bind"].startswith("/comms_extensions(5555")
-    assert body["comms_phonelineid@odata.bind"].startswith("/comms_phonelines(6666")
-    assert body["comms_telephonysystemid@odata.bind"].startswith("/comms_telephonysystems(4444")
+    assert body["comms_ExtensionId@odata.bind"].startswith("/comms_extensions(5555")
+    assert body["comms_PhoneLineId@odata.bind"].startswith("/comms_phonelines(6666")
+    assert body["comms_TelephonySystemId@odata.bind"].startswith("/comms_telephonysystems(4444")
     assert (body["statecode"], body["statuscode"], body["actualdurationminutes"]) == (1, 4, 2)
     assert activity.result is CallResult.ANSWERED and activity.match_result is MatchResult.MATCHED
     assert "description" not in body
@@ -99,7 +99,7 @@ def test_odd_numbers_never_raise(raw: str | None) -> None:
 def test_unknown_extension_and_missing_settings_log_without_owner() -> None:
     bare = TelephonySystemSettings(key="hq")
     body = phone_call_body(phone_call_activity(call(extension="999", line="?"), bare, None))
-    assert "ownerid@odata.bind" not in body and "comms_extensionid@odata.bind" not in body
+    assert "ownerid@odata.bind" not in body and "comms_ExtensionId@odata.bind" not in body
     assert [p["participationtypemask"] for p in body["phonecall_activity_parties"]] == [1]
 
 
