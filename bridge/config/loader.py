@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bridge.config.fax import fax_section
 from bridge.config.kinds import build_kind
 from bridge.config.model import (
     DEFAULT_BATCH_SIZE,
@@ -117,7 +118,7 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     unknown = sorted(set(document) - {"bridge", "environments", "systems", *_PARTS})
     if unknown:
         problems.append(f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
-                        "[systems.<key>], [console], [click_to_call], [matching]")
+                        "[systems.<key>], [console], [click_to_call], [matching], [fax]")
     bridge = _bridge_section(document.get("bridge", {}), problems)
     environments = _environments(document.get("environments", {}), environ, problems)
     systems = _systems(document.get("systems", {}), environ, problems)
@@ -134,7 +135,7 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     return BridgeConfig(name, bridge, environments, systems, **parts)
 
 
-_PARTS = ("console", "click_to_call", "matching")
+_PARTS = ("console", "click_to_call", "matching", "fax")
 
 
 def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environments: set[str],
@@ -143,7 +144,8 @@ def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environmen
     return {"console": console_section(document.get("console"), listen and (listen.host, listen.port),
                                        environ, problems),
             "click_to_call": click_to_call_section(document.get("click_to_call"), environments, environ, problems),
-            "matching": matching_section(document.get("matching"), problems) or MatchingSection()}
+            "matching": matching_section(document.get("matching"), problems) or MatchingSection(),
+            "fax": fax_section(document.get("fax"), environments, environ, problems)}
 
 
 def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | None:

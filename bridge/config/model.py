@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bridge.click_to_call.intake import ClickToCallSettings
+from bridge.config.fax import FaxSection
 from bridge.config.parts import FolderRecordings, MatchingSection
 from bridge.console.settings import ConsoleSettings
 from bridge.recordings.fetcher import RecordingPolicy
@@ -39,6 +40,7 @@ DEFAULT_LISTENERS: tuple[str, ...] = (
     "bridge.plugins.recordings:from_bridge",
     "bridge.plugins.console:from_bridge",
     "bridge.plugins.click_to_call:from_bridge",
+    "bridge.plugins.fax:from_bridge",
 )
 #: Listener factories that no longer exist, and what replaced them (named in the error a stale file gets).
 RENAMED_LISTENERS: dict[str, tuple[str, ...]] = {
@@ -185,3 +187,4 @@ class BridgeConfig:
     console: ConsoleSettings | None = None
     click_to_call: tuple[ClickToCallSettings, ...] = ()
     matching: MatchingSection = field(default_factory=MatchingSection)
+    fax: FaxSection | None = None

@@ -1,0 +1,101 @@
+"""Fax plug-in: one worker per ``[fax.servers.<key>]`` (FAX-01..19); off, with one INFO line, without ``[fax]``.
+
+Each worker hosts ``services/fax`` for its server: the sender claims pending
+faxes directly (a conditional update) and every other write goes through the
+outbox (``Outbox.put``: durable before the round goes on). The receiver
+matches senders against a fax-number index (``NumberUse.FAX``) of the server's
+environment, refreshed by delta before each receive round. Processed marks
+are kept in ``fax-processed.db`` beside the outbox. The ``fax`` check of
+``commsuite bridge check`` (one line per server: the connector's ``check()``)
+is registered when this module is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bridge.config.fax import FaxServerConfig
+from bridge.config.model import BridgeConfig
+from bridge.fax.marks import ProcessedFile
+from bridge.fax.worker import FaxWorker
+from bridge.outbox.store import OutboxItem
+from bridge.plugins.crm import crm_context
+from bridge.runtime.check import register_check
+from bridge.runtime.check_result import CheckResult
+from connectors.errors import ConnectorError
+from connectors.fax import SERVERS
+from services.fax.convert import tiff2pdf_path
+from services.fax.receiving import FaxReceiver
+from services.fax.sending import FaxSender
+from services.fax.tracking import FaxTracker
+from services.matching.sync import NumberSync
+from services.matching.tables import NumberUse, default_tables
+
+log = logging.getLogger(__name__)
+
+
+def build_server(config: FaxServerConfig, processed: Any = None) -> Any:
+    """The connector ``config.kind`` names, over its settings (and processed marks where it keeps them)."""
+    cls = SERVERS[config.kind]
+    return cls(config.settings, processed=processed) if processed is not None else cls(config.settings)
+
+
+def from_bridge(bridge: Any) -> None:
+    """Start a worker per fax server; nothing (one INFO line) when the file has no ``[fax]``."""
+    section = bridge.config.fax
+    if section is None:
+        log.info("fax: off (no [fax] table in %s)", bridge.config.path)
+        return
+    context = crm_context(bridge)
+    folder = Path(bridge.config.bridge.outbox).parent
+    for config in section.servers.values():
+        worker = _worker(bridge, context, config, folder / "fax-processed.db")
+        bridge.add_task(f"fax-{config.key}", worker.run)
+        bridge.on_shutdown(worker.stop)
+        log.info("fax: serving %s (%s) for environment %s", config.key, config.kind, config.environment)
+
+
+def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path) -> FaxWorker:
+    environment = context.services[config.environment]
+    client = environment.dataverse
+    server = build_server(config, ProcessedFile(marks_path, config.key) if config.kind == "hylafax" else None)
+
+    def sink(entity_set: str, ref: Any, body: Any) -> None:
+        bridge.enqueue(OutboxItem(config.environment, entity_set, ref, body))
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
+    pause = int(getattr(config.settings, "comma_pause_s", 2))
+    sender = FaxSender(client, server, config.key, sink, clock=clock, comma_pause_s=pause)
+    tracker = FaxTracker(client, server, config.key, sink, clock=clock)
+    receiver, refresh = None, None
+    if config.polling.receive:
+        plan = environment.numbers.plan if environment.numbers is not None else None
+        numbers = NumberSync(client, config.environment, plan, default_tables(NumberUse.FAX)) if plan else None
+        refresh = numbers.refresh_now if numbers is not None else None
+        converter = tiff2pdf_path()
+        if converter is None:
+            log.info("fax: no tiff2pdf on this host; received faxes on %s are kept as TIFF only", config.key)
+        receiver = FaxReceiver(client, server, config.key, sink, numbers, tiff2pdf=converter)
+    return FaxWorker(config, client, sender, tracker, receiver, refresh_numbers=refresh)
+
+
+async def check_fax(config: BridgeConfig) -> list[CheckResult]:
+    """``bridge check``: one line per fax server, its connector's ``check()`` (connect and log in)."""
+    results = []
+    for server in (config.fax.servers.values() if config.fax is not None else ()):
+        name = f"fax server {server.key}"
+        try:
+            detail = await asyncio.to_thread(build_server(server).check)
+            results.append(CheckResult(name, True, str(detail)))
+        except ConnectorError as exc:
+            results.append(CheckResult(name, False, str(exc)))
+    return results
+
+
+register_check("fax", check_fax)

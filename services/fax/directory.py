@@ -1,0 +1,120 @@
+"""The fax servers and numbers the CRM holds (FAX-08..10, -20..26), read once per round.
+
+A host serves some servers (by their key, shared with its local set-up); the
+directory says which record each key is, whether it is the default, its dial
+and retry settings, and the numbers faxes are sent from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from connectors.dataverse import odata
+from dataverse_schema.names import FaxNumber, FaxServer
+from domain.fax import RetryPolicy
+
+#: HylaFAX's RETRYTIME and the domain's retry policy stop at 99 minutes.
+MAX_INTERVAL_MINUTES = 99
+
+
+class QueryClient(Protocol):
+    """What the fax services read through (``connectors.dataverse.DataverseClient``)."""
+
+    def query(self, entity_set: str, **options: Any) -> Iterable[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class SendingNumber:
+    """One of our fax numbers: its record, the number and the station id shown to the far end."""
+
+    record_id: str
+    number: str
+    station_id: str = ""
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    """A fax server row and its numbers."""
+
+    record_id: str
+    key: str
+    name: str
+    is_default: bool = False
+    dial_prefix: str = ""
+    extension_wait_s: int = 0
+    retry_count: int | None = None
+    retry_interval_min: int | None = None
+    header: str = ""
+    status_refresh_s: int | None = None
+    receive_enabled: bool = True
+    numbers: tuple[SendingNumber, ...] = field(default=())
+
+    def retry_policy(self) -> RetryPolicy:
+        """Retries are further attempts, so the dials are one more; the interval is capped at 99 minutes."""
+        dials = None if self.retry_count is None else min(self.retry_count + 1, 99)
+        minutes = self.retry_interval_min
+        interval = None if minutes is None else min(minutes, MAX_INTERVAL_MINUTES) * 60
+        return RetryPolicy(max_dials=dials, interval_s=interval)
+
+    def number(self, record_id: str) -> SendingNumber | None:
+        """The fax's chosen number (``record_id``) when it is this server's, else the server's default."""
+        chosen = next((n for n in self.numbers if record_id and n.record_id == record_id), None)
+        return chosen or next((n for n in self.numbers if n.is_default), None)
+
+
+class FaxDirectory:
+    """The fax servers of one Dataverse environment, by key and by record id."""
+
+    def __init__(self, servers: Sequence[ServerEntry]):
+        self.servers = tuple(servers)
+        self._by_key = {s.key: s for s in self.servers}
+
+    def by_key(self, key: str) -> ServerEntry | None:
+        return self._by_key.get(key)
+
+    def serves(self, key: str, server_record_id: str) -> bool:
+        """Whether a fax naming ``server_record_id`` (or none) goes through the server ``key``."""
+        entry = self.by_key(key)
+        if entry is None:
+            return False
+        return entry.record_id == server_record_id if server_record_id else entry.is_default
+
+    @classmethod
+    def load(cls, client: QueryClient, keys: Iterable[str] | None = None) -> FaxDirectory:
+        """Two queries: the active servers (``keys`` only, when given) and their numbers."""
+        wanted = list(keys) if keys is not None else None
+        flt = odata.eq(FaxServer.STATECODE, 0)
+        if wanted:
+            flt = odata.and_(flt, odata.in_(FaxServer.SERVERKEY, wanted))
+        rows = list(client.query(FaxServer.SET, select=_SERVER_SELECT, filter=flt))
+        numbers = list(client.query(FaxNumber.SET, select=_NUMBER_SELECT, filter=odata.and_(
+            odata.eq(FaxNumber.STATECODE, 0), odata.eq(FaxNumber.CANSEND, True)))) if rows else []
+        return cls([_server(row, numbers) for row in rows])
+
+
+_SERVER_SELECT = (FaxServer.ID, FaxServer.SERVERKEY, FaxServer.NAME, FaxServer.ISDEFAULT, FaxServer.DIALPREFIX,
+                  FaxServer.EXTENSIONWAITSECONDS, FaxServer.RETRYCOUNT, FaxServer.RETRYINTERVALMINUTES,
+                  FaxServer.PAGEHEADER, FaxServer.STATUSREFRESHSECONDS, FaxServer.RECEIVEENABLED)
+_NUMBER_SELECT = (FaxNumber.ID, FaxNumber.FAXSERVERID_VALUE, FaxNumber.NUMBER, FaxNumber.STATIONID,
+                  FaxNumber.ISDEFAULT)
+
+
+def _server(row: Mapping[str, Any], numbers: Sequence[Mapping[str, Any]]) -> ServerEntry:
+    record_id = str(row[FaxServer.ID])
+    mine = tuple(SendingNumber(str(n[FaxNumber.ID]), str(n.get(FaxNumber.NUMBER) or ""),
+                               str(n.get(FaxNumber.STATIONID) or ""), bool(n.get(FaxNumber.ISDEFAULT)))
+                 for n in numbers if n.get(FaxNumber.FAXSERVERID_VALUE) == record_id)
+    receive = row.get(FaxServer.RECEIVEENABLED)
+    return ServerEntry(
+        record_id=record_id, key=str(row.get(FaxServer.SERVERKEY) or ""), name=str(row.get(FaxServer.NAME) or ""),
+        is_default=bool(row.get(FaxServer.ISDEFAULT)), dial_prefix=str(row.get(FaxServer.DIALPREFIX) or ""),
+        extension_wait_s=int(row.get(FaxServer.EXTENSIONWAITSECONDS) or 0),
+        retry_count=row.get(FaxServer.RETRYCOUNT), retry_interval_min=row.get(FaxServer.RETRYINTERVALMINUTES),
+        header=str(row.get(FaxServer.PAGEHEADER) or ""), status_refresh_s=row.get(FaxServer.STATUSREFRESHSECONDS),
+        receive_enabled=True if receive is None else bool(receive), numbers=mine)
+
+
+__all__ = ["FaxDirectory", "QueryClient", "SendingNumber", "ServerEntry"]

@@ -1,0 +1,205 @@
+"""Send pending fax activities through one fax server (FAX-01, -04..-13, -25).
+
+One round (:meth:`FaxSender.run_once`) reads, in one query, the pending faxes
+this server takes (its own, and those naming no server when it is the
+default) and the faxes it claimed whose job id was never written. Each is
+claimed by a conditional update on the etag read (so two hosts never submit
+the same fax), checked, built into an :class:`~domain.fax.OutgoingFax` keyed by
+the activity id, and submitted once. A fax whose submit outcome is unknown
+stays claimed; the next round asks the server for it by key
+(``find_by_key``) and records the job it finds, submitting again only when
+there is none. A server that cannot be reached leaves the fax claimed, and
+it goes when the server returns. Outcomes go to the :data:`~services.fax.rows.Sink`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from connectors.dataverse import RecordId
+from connectors.dataverse.errors import NotFoundError, PreconditionFailedError
+from connectors.errors import (
+    AuthError,
+    BadReplyError,
+    NotSentError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+)
+from connectors.fax.base import FaxServer
+from dataverse_schema.names import Fax
+from domain.fax import DialParts, DialStringError, FaxInputError, OutgoingFax, SubmitReceipt, build_dial_string
+from services.fax import rows
+from services.fax.directory import FaxDirectory, QueryClient, ServerEntry
+from services.fax.documents import documents_of
+from services.fax.subject import recipient_of, subject_for
+
+log = logging.getLogger(__name__)
+_WAITING = (NotSentError, UnavailableError, RateLimitedError, AuthError)
+
+
+class FaxClient(QueryClient, Protocol):
+    """The Dataverse calls the sender makes directly: queries, reads and the conditional claim."""
+
+    def retrieve(self, entity_set: str, ref: Any, select: Any = None, expand: Any = None) -> dict[str, Any]: ...
+
+    def update(self, entity_set: str, ref: Any, body: Any, *, if_match: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A fax that will not be sent as it is: the status and the reason written on it."""
+
+    status: int
+    detail: str
+
+
+@dataclass
+class SendReport:
+    """One round: faxes submitted, reconciled (found on the server by key), refused and left waiting."""
+
+    submitted: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+
+
+class FaxSender:
+    """Sends the pending faxes of one server (``server_key``) of one environment."""
+
+    def __init__(self, client: FaxClient, server: FaxServer, server_key: str, sink: rows.Sink, *,
+                 clock: Callable[[], datetime], comma_pause_s: int = 2, per_round: int = 50):
+        self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
+        self.clock, self.comma_pause_s, self.per_round = clock, comma_pause_s, per_round
+        self._submitted: dict[str, str] = {}  # fax id → job id, for faxes whose write may not be drained yet
+        self._waiting_detail: dict[str, str] = {}
+
+    def run_once(self, directory: FaxDirectory) -> SendReport:
+        """One query, then each fax in turn; returns what happened."""
+        report = SendReport()
+        entry = directory.by_key(self.server_key)
+        if entry is None:
+            log.warning("fax server %s has no active row in the CRM; nothing is sent through it", self.server_key)
+            return report
+        flt = rows.to_send_filter(entry.record_id, entry.key, is_default=entry.is_default)
+        for record in list(self.client.query(rows.FAXES, select=rows.SELECT, filter=flt,
+                                             orderby=[Fax.CREATEDON], top=self.per_round)):
+            self._one(rows.parse_fax(record), entry, report)
+        return report
+
+    def _one(self, row: rows.FaxRow, entry: ServerEntry, report: SendReport) -> None:
+        if row.status == rows.PENDING:
+            if not self._claim(row, self._claim_body(row, entry)):
+                return
+        elif self._reconciled(row, report) or not self._claim(row, {Fax.SERVERKEY: self.server_key}):
+            return
+        prepared = self._prepare(row, entry)
+        if isinstance(prepared, Refusal):
+            self._refuse(row, prepared, report)
+            return
+        self._submit(row, prepared, entry, report)
+
+    def _claim_body(self, row: rows.FaxRow, entry: ServerEntry) -> dict[str, Any]:
+        body: dict[str, Any] = {Fax.FAXSTATUS: rows.SENDING, Fax.SERVERKEY: self.server_key, Fax.JOBID: None,
+                                Fax.STATUSDETAIL: f"Handed to the fax server {entry.name or entry.key}."}
+        if not row.subject.strip():
+            body[Fax.SUBJECT] = subject_for(self.client, row)
+        return body
+
+    def _claim(self, row: rows.FaxRow, body: dict[str, Any]) -> bool:
+        if not row.etag:
+            log.warning("fax %s came without an etag, so it cannot be claimed safely", row.fax_id)
+            return False
+        try:
+            self.client.update(rows.FAXES, RecordId(row.fax_id), body, if_match=row.etag)
+        except (PreconditionFailedError, NotFoundError):
+            log.info("fax %s was claimed elsewhere or changed", row.fax_id)
+            return False
+        return True
+
+    def _reconciled(self, row: rows.FaxRow, report: SendReport) -> bool:
+        """A claimed fax without a job: True when its job is known here or found on the server by key."""
+        job_id = self._submitted.get(row.fax_id)
+        if job_id is None:
+            try:
+                found = self.server.find_by_key(row.fax_id)
+            except (*_WAITING, OutcomeUnknownError, BadReplyError, RejectedError) as exc:
+                self._wait(row, f"Waiting: the fax server could not be asked whether it has this fax ({exc}).",
+                           report)
+                return True
+            job_id = found[0].job_id if found else None
+        if job_id is None:
+            return False
+        log.info("fax %s is job %s on %s (found by its key; not submitted again)", row.fax_id, job_id,
+                 self.server_key)
+        self._queued(row, SubmitReceipt(job_id), "")
+        report.reconciled.append(row.fax_id)
+        return True
+
+    def _prepare(self, row: rows.FaxRow, entry: ServerEntry) -> OutgoingFax | Refusal:
+        now = self.clock()
+        if row.give_up_at is not None and row.give_up_at <= now:
+            return Refusal(rows.GAVE_UP, "The give-up time passed before the fax could be sent.")
+        if not row.fax_number.strip():
+            return Refusal(rows.NO_NUMBER, "The fax has no recipient fax number: enter one and set the fax "
+                                           "back to Pending. Nothing was sent.")
+        number = entry.number(row.number_id)
+        try:
+            dial = DialParts(row.fax_number, prefix=entry.dial_prefix, extension=row.extension.strip(),
+                             extension_wait_s=entry.extension_wait_s if row.extension.strip() else 0)
+            return OutgoingFax(
+                key=row.fax_id, documents=documents_of(self.client, row.fax_id), dial=dial,
+                recipient_name=recipient_of(self.client, row)[:100], sending_number=number.number if number else "",
+                header=entry.header, retry=entry.retry_policy(),
+                send_after=row.send_after if row.send_after and row.send_after > now else None,
+                give_up_at=row.give_up_at)
+        except (DialStringError, FaxInputError) as exc:
+            return Refusal(rows.FAILED, str(exc)[:500])
+
+    def _submit(self, row: rows.FaxRow, fax: OutgoingFax, entry: ServerEntry, report: SendReport) -> None:
+        try:
+            receipt = self.server.submit(fax)
+        except (OutcomeUnknownError, BadReplyError) as exc:
+            self._wait(row, "The fax server's answer to the submit was lost; the fax will be looked up on the "
+                            f"server by its key before any resend ({exc}).", report)
+            return
+        except _WAITING as exc:
+            self._wait(row, f"Waiting for the fax server {entry.name or entry.key}: {exc}", report)
+            return
+        except RejectedError as exc:
+            self._refuse(row, Refusal(rows.FAILED, f"The fax server refused the fax: {exc.reason or exc}"), report)
+            return
+        self._submitted[row.fax_id] = receipt.job_id
+        self._queued(row, receipt, build_dial_string(fax.dial, self.server.dial_style, self.comma_pause_s), fax)
+        log.info("fax %s submitted to %s as job %s", row.fax_id, self.server_key, receipt.job_id)
+        report.submitted.append(row.fax_id)
+
+    def _queued(self, row: rows.FaxRow, receipt: SubmitReceipt, dial: str, fax: OutgoingFax | None = None) -> None:
+        body: dict[str, Any] = {Fax.FAXSTATUS: rows.QUEUED, Fax.JOBID: receipt.job_id,
+                                Fax.SERVERKEY: self.server_key,
+                                Fax.STATUSDETAIL: f"Queued on the fax server as job {receipt.job_id}."}
+        if dial:
+            body[Fax.DIALSTRING] = dial
+        if fax is not None and fax.send_after is not None:
+            body[Fax.NEXTATTEMPTON] = fax.send_after
+        self._waiting_detail.pop(row.fax_id, None)
+        self.sink(rows.FAXES, RecordId(row.fax_id), body)
+
+    def _refuse(self, row: rows.FaxRow, refusal: Refusal, report: SendReport) -> None:
+        log.info("fax %s not sent: %s", row.fax_id, refusal.detail)
+        self.sink(rows.FAXES, RecordId(row.fax_id), {Fax.FAXSTATUS: refusal.status, Fax.STATUSDETAIL: refusal.detail})
+        report.refused.append(row.fax_id)
+
+    def _wait(self, row: rows.FaxRow, detail: str, report: SendReport) -> None:
+        """The fax stays claimed; the detail is written once per change, not every round."""
+        detail = detail[:500]
+        if self._waiting_detail.get(row.fax_id) != detail:
+            self._waiting_detail[row.fax_id] = detail
+            log.warning("fax %s waits: %s", row.fax_id, detail)
+            self.sink(rows.FAXES, RecordId(row.fax_id), {Fax.STATUSDETAIL: detail})
+        report.waiting.append(row.fax_id)

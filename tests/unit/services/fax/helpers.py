@@ -1,0 +1,113 @@
+"""A fake FaxServer at the protocol's shape, and the Dataverse emulator with fax servers and numbers."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from connectors.dataverse import DataverseClient, RecordId
+from connectors.errors import NotSentError, OutcomeUnknownError
+from dataverse_schema import navigation
+from dataverse_schema.fax import SERVER_KINDS
+from dataverse_schema.names import Annotation, Fax, FaxNumber, FaxServer
+from domain.fax import DialStyle, FaxJobState, FaxJobStatus, OutgoingFax, ReceivedFax, SubmitReceipt
+from services.fax import rows
+
+NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class FakeFaxServer:
+    """Keeps jobs in memory; ``down`` refuses everything with NotSentError; ``lose_reply`` makes the next
+    submit create the job and then raise OutcomeUnknownError."""
+
+    kind: ClassVar[str] = "fake"
+    dial_style: ClassVar[DialStyle] = DialStyle.MODEM
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[OutgoingFax, FaxJobStatus]] = {}
+        self.calls: list[str] = []
+        self.down = False
+        self.lose_reply = False
+        self.received: dict[str, tuple[ReceivedFax, bytes]] = {}
+        self.processed: set[str] = set()
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        if self.down:
+            raise NotSentError("connection refused", system="fake", operation=name)
+
+    def check(self) -> str:
+        self._call("check")
+        return "fake fax server"
+
+    def submit(self, fax: OutgoingFax) -> SubmitReceipt:
+        self._call("submit")
+        job_id = str(len(self.jobs) + 1)
+        self.jobs[job_id] = (fax, FaxJobStatus(job_id, FaxJobState.READY, key=fax.key))
+        if self.lose_reply:
+            self.lose_reply = False
+            raise OutcomeUnknownError("no reply to JSUBM", system="fake", operation="submit")
+        return SubmitReceipt(job_id)
+
+    def status(self, job_ids: Sequence[str]) -> list[FaxJobStatus]:
+        self._call("status")
+        return [self.jobs[j][1] for j in job_ids if j in self.jobs]
+
+    def find_by_key(self, key: str) -> list[FaxJobStatus]:
+        self._call("find_by_key")
+        return [status for _, status in self.jobs.values() if status.key == key]
+
+    def cancel(self, job_id: str) -> None:
+        self._call("cancel")
+        fax, status = self.jobs[job_id]
+        self.jobs[job_id] = (fax, FaxJobStatus(job_id, FaxJobState.CANCELLED, key=status.key))
+
+    def set_status(self, job_id: str, **changes: Any) -> None:
+        fax, status = self.jobs[job_id]
+        self.jobs[job_id] = (fax, FaxJobStatus(**{**status.__dict__, **changes}))
+
+    def list_received(self) -> list[ReceivedFax]:
+        self._call("list_received")
+        return [fax for server_id, (fax, _) in self.received.items() if server_id not in self.processed]
+
+    def fetch_received(self, server_id: str) -> bytes:
+        self._call("fetch_received")
+        return self.received[server_id][1]
+
+    def mark_processed(self, server_id: str) -> None:
+        self._call("mark_processed")
+        self.processed.add(server_id)
+
+
+def sink_of(client: DataverseClient):
+    def sink(entity_set: str, ref: Any, body: Any) -> None:
+        client.upsert(entity_set, ref, body)
+    return sink
+
+
+def seed_server(client: DataverseClient, key: str = "hq", *, default: bool = True, **columns: Any) -> str:
+    server_id = client.create(FaxServer.SET, {FaxServer.NAME: f"Fax {key}", FaxServer.SERVERKEY: key,
+                                              FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
+                                              FaxServer.ISDEFAULT: default, **columns})
+    client.create(FaxNumber.SET, {FaxNumber.NAME: "Main", FaxNumber.SERVERKEY: key, FaxNumber.NUMBER: "02188881000",
+                                  FaxNumber.ISDEFAULT: True,
+                                  f"{FaxNumber.FAXSERVERID_NAV}@odata.bind": f"/{FaxServer.SET}({server_id})"})
+    return server_id
+
+
+def new_fax(client: DataverseClient, *, number: str = "02112345678", document: bytes | None = PDF,
+            name: str = "offer.pdf", **columns: Any) -> str:
+    fax_id = client.create(Fax.SET, {Fax.SUBJECT: "", Fax.FAXNUMBER: number,
+                                     Fax.FAXSTATUS: rows.PENDING, **columns})
+    if document is not None:
+        client.create(Annotation.SET, {Annotation.SUBJECT: "doc", Annotation.FILENAME: name,
+                                       Annotation.DOCUMENTBODY: base64.b64encode(document).decode(),
+                                       f"{navigation.objectid(Fax.TABLE)}@odata.bind": f"/{Fax.SET}({fax_id})"})
+    return fax_id
+
+
+def read_fax(client: DataverseClient, fax_id: str) -> dict[str, Any]:
+    return client.retrieve(Fax.SET, RecordId(fax_id), select=list(rows.SELECT) + [Fax.DIALSTRING])
