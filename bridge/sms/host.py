@@ -14,6 +14,7 @@ a Functions app running beside it never sends one twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -79,10 +80,12 @@ class SmsHost:
                                    **({"sleep": sleep} if sleep is not None else {}))
         routes = SmsRoutes(self.services.sms, push_key=part.push_key, public_url=part.public_url)
         self.http = SmsHttpServer(part.listen, routes)
+        self.listening = asyncio.Event()
 
     async def serve(self) -> None:
         """Start the endpoint, then run the scheduler until cancelled; the endpoint closes with it."""
         await self.http.start()
+        self.listening.set()
         try:
             await self.scheduler.run()
         finally:

@@ -88,6 +88,7 @@ class SmsHttpServer:
         self._handler = handler
         self._server: asyncio.base_events.Server | None = None
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._handling: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, self.address.host, self.address.port,
@@ -101,8 +102,13 @@ class SmsHttpServer:
                         extra={"operation": "listen"})
 
     async def stop(self) -> None:
+        """Stop listening and end the requests still being read or answered (their callers send again)."""
         if self._server is not None:
             self._server.close()
+        for task in list(self._handling):
+            task.cancel()
+        await asyncio.gather(*self._handling, return_exceptions=True)
+        if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
 
@@ -110,6 +116,10 @@ class SmsHttpServer:
         if self._slots.locked():
             writer.close()
             return
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
         async with self._slots:
             try:
                 await self._answer(reader, writer)
