@@ -1,7 +1,11 @@
-"""``commsuite bridge``: run the on-prem bridge daemon, or check every connection its config describes.
+"""``commsuite bridge``: run the on-prem daemon, or check every connection its config describes.
 
     commsuite bridge run --config /etc/commsuite/bridge.toml
     commsuite bridge check --config /etc/commsuite/bridge.toml
+
+The file says which parts run: ``[systems.<key>]`` tables run the telephony
+part (a PBX's calls into the CRM), an ``[sms]`` table runs the SMS services
+without Azure (docs/bridge.md, "The SMS part"); a site has either or both.
 
 Exit codes: 0 clean stop / every check passed; 1 a check failed or the bridge
 stopped on an error; 2 the config file is unusable (every problem is printed).
@@ -22,9 +26,12 @@ DEFAULT_CONFIG = Path("/etc/commsuite/bridge.toml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bridge", help="the on-prem bridge: PBX events to Dataverse")
+    parser = subparsers.add_parser("bridge", help="the on-prem daemon: PBX events ([systems]) and / or SMS ([sms])")
     commands = parser.add_subparsers(dest="bridge_command", metavar="ACTION", required=True)
-    run_parser = commands.add_parser("run", help="run the bridge until SIGTERM / Ctrl+C")
+    run_parser = commands.add_parser("run", description="Run the parts bridge.toml configures: [systems.<key>] "
+                                     "tables (telephony), an [sms] table (SMS without Azure), or both.",
+                                     help="run the parts bridge.toml configures ([systems.<key>] telephony, "
+                                     "[sms] SMS without Azure) until SIGTERM / Ctrl+C")
     run_parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"default {DEFAULT_CONFIG}")
     run_parser.set_defaults(func=run)
     check_parser = commands.add_parser("check", help="test every device and Dataverse connection, then exit")

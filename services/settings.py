@@ -115,11 +115,15 @@ class AppSettings(BaseSettings):
             raise SettingsError(_problems(exc)) from None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> AppSettings:
-        """Settings from ``environ`` alone (not ``os.environ``); :class:`SettingsError` lists every problem."""
+    def from_env(cls, environ: Mapping[str, str], /, **values: Any) -> AppSettings:
+        """Settings from ``environ`` alone (not ``os.environ``); :class:`SettingsError` lists every problem.
+
+        ``values`` (field names) win over ``environ``: a host with its own file (the bridge's ``[sms]``
+        table) passes what it read there and an empty ``environ``, so no stray ``COMMS_*`` variable applies.
+        """
         token = _ENVIRON.set(environ)
         try:
-            return cls()
+            return cls(**values)
         finally:
             _ENVIRON.reset(token)
 

@@ -41,6 +41,7 @@ from bridge.config.parts import (
     recordings_section,
 )
 from bridge.config.refs import describe_validation, take_secret, type_name
+from bridge.config.sms import sms_section
 from bridge.outbox.drainer import MAX_BATCH_SIZE
 from connectors.dataverse import DataverseSettings
 from connectors.settings import Secret
@@ -118,12 +119,17 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     unknown = sorted(set(document) - {"bridge", "environments", "systems", *_PARTS})
     if unknown:
         problems.append(f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
-                        "[systems.<key>], [console], [click_to_call], [matching], [fax]")
+                        "[systems.<key>], [console], [click_to_call], [matching], [fax], [sms]")
     bridge = _bridge_section(document.get("bridge", {}), problems)
     environments = _environments(document.get("environments", {}), environ, problems)
     systems = _systems(document.get("systems", {}), environ, problems)
     declared = set(document["environments"]) if isinstance(document.get("environments"), dict) else set()
     parts = _parts(document, bridge, declared, environ, problems)
+    parts["sms"] = sms_section(document.get("sms"), {n: e.dataverse for n, e in environments.items()}, environ,
+                               problems)
+    if not document.get("systems") and document.get("sms") is None and document.get("fax") is None:
+        problems.append("systems: no telephony system is configured and no [sms] or [fax] part; add "
+                        "[systems.<key>] tables (a PBX), an [sms] table (SMS without Azure), a [fax] table, or several")
     for system in systems.values():
         for env in system.environments:
             if env not in declared:
@@ -135,7 +141,7 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     return BridgeConfig(name, bridge, environments, systems, **parts)
 
 
-_PARTS = ("console", "click_to_call", "matching", "fax")
+_PARTS = ("console", "click_to_call", "matching", "fax", "sms")
 
 
 def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environments: set[str],
@@ -206,8 +212,6 @@ def _in_file_words(line: str) -> str:
 
 def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> dict[str, SystemConfig]:
     tables = _table(raw, "systems", problems) or {}
-    if not tables:
-        problems.append("systems: no telephony system is configured; add a [systems.<key>] table")
     found = {}
     for key, value in tables.items():
         where = f"systems.{key}"

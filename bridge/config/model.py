@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -29,6 +29,9 @@ from connectors.recordings.sftp import SftpSettings
 from domain.calls.unclassified import UnclassifiedPolicy
 from domain.numbers import NumberPlan
 
+if TYPE_CHECKING:
+    from bridge.config.sms import SmsPart
+
 KINDS = ("ami", "smdr-serial", "smdr-tcp", "callerid-serial")
 #: Listener factories loaded when ``[bridge] listeners`` is not given: every part of the bridge. A part
 #: whose table is absent from the file stays off (each says so at INFO).
@@ -41,6 +44,7 @@ DEFAULT_LISTENERS: tuple[str, ...] = (
     "bridge.plugins.console:from_bridge",
     "bridge.plugins.click_to_call:from_bridge",
     "bridge.plugins.fax:from_bridge",
+    "bridge.plugins.sms:from_bridge",
 )
 #: Listener factories that no longer exist, and what replaced them (named in the error a stale file gets).
 RENAMED_LISTENERS: dict[str, tuple[str, ...]] = {
@@ -188,3 +192,4 @@ class BridgeConfig:
     click_to_call: tuple[ClickToCallSettings, ...] = ()
     matching: MatchingSection = field(default_factory=MatchingSection)
     fax: FaxSection | None = None
+    sms: SmsPart | None = None

@@ -1,0 +1,46 @@
+"""SMS plug-in: the SMS services on a site without Azure, when ``[sms]`` is in the file (issue 14, §4).
+
+Builds the services through :func:`services.factory.build_services` from the
+``[sms]`` table (:mod:`bridge.config.sms`), and runs their timers and webhook
+endpoint as one background task (:class:`bridge.sms.host.SmsHost`). Provider
+rows name their key's setting (*Credential Reference*); the daemon reads it
+from its own environment, as the Functions app reads its app settings. If the
+endpoint cannot listen (the port is taken), the daemon stops with an ERROR.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import Any
+
+from bridge.sms.host import SmsHost
+
+log = logging.getLogger(__name__)
+
+_HOSTS: weakref.WeakKeyDictionary[Any, SmsHost] = weakref.WeakKeyDictionary()
+
+
+def sms_host(bridge: Any) -> SmsHost | None:
+    """The SMS part of ``bridge`` once its plug-ins are loaded; ``None`` without ``[sms]``."""
+    return _HOSTS.get(bridge)
+
+
+def from_bridge(bridge: Any) -> None:
+    part = bridge.config.sms
+    if part is None:
+        log.info("SMS is off: no [sms] table")
+        return
+    host = _HOSTS[bridge] = SmsHost(part)
+
+    async def serve() -> None:
+        try:
+            await host.serve()
+        except OSError as exc:
+            log.error("the SMS endpoint cannot listen on %s: %s", part.listen, exc, extra={"operation": "listen"})
+            bridge.request_stop("the SMS endpoint cannot listen")
+
+    bridge.add_task("sms", serve)
+    log.info("SMS services of %s hosted here: webhooks on %s, push %s", part.environment, part.listen,
+             "on (/sms/push)" if part.push_key else "off (the sweep finds pending SMS)",
+             extra={"environment": part.environment})

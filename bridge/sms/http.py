@@ -1,0 +1,210 @@
+"""The daemon's small HTTP/1.1 server for the SMS webhooks: POST only, read under a deadline and size limits.
+
+It serves what a reverse proxy forwards (``[sms] listen``, loopback by default;
+any other address is logged as a WARNING at start, as the health endpoint's
+is). Every request is read under :data:`READ_DEADLINE_S` with limits on the
+request line, the headers and the body (``Content-Length`` required, at most
+:data:`MAX_BODY_BYTES`; chunked bodies are refused with 411), so a slow or
+hostile client gets a 4xx and never stalls the daemon. The handler gets a
+:class:`Request` and returns a :class:`Response`; it runs on the event loop and
+must hand blocking work to a thread. Always ``Connection: close``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from bridge.config.model import ListenAddress
+
+log = logging.getLogger(__name__)
+
+MAX_LINE_BYTES = 8 * 1024
+MAX_HEADER_LINES = 100
+MAX_HEADER_BYTES = 32 * 1024
+#: Larger than any body a route accepts (Dataverse's push: 512 KB); the routes' own limits answer 400.
+MAX_BODY_BYTES = 1024 * 1024
+READ_DEADLINE_S = 10.0
+MAX_CONNECTIONS = 32
+_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+            405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required", 413: "Content Too Large",
+            414: "URI Too Long", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
+            503: "Service Unavailable", 505: "HTTP Version Not Supported"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the handler sees it: ``target`` is the path with its query, as the client sent it."""
+
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+    @property
+    def params(self) -> dict[str, str]:
+        query = self.target.split("?", 1)[1] if "?" in self.target else ""
+        return dict(parse_qsl(query, keep_blank_values=True))
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class SmsHttpServer:
+    """Serves ``handler`` on ``address``; ``port`` is the bound port after :meth:`start` (port 0 picks one)."""
+
+    def __init__(self, address: ListenAddress, handler: Handler):
+        self.address = address
+        self.port = address.port
+        self._handler = handler
+        self._server: asyncio.base_events.Server | None = None
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._handling: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.address.host, self.address.port,
+                                                  limit=MAX_LINE_BYTES)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("SMS webhooks served on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
+        if not is_loopback(self.address.host):
+            log.warning("the SMS webhook endpoint listens on %s, open to every network that reaches this host; "
+                        "put it behind the reverse proxy and set [sms] listen = \"127.0.0.1:%s\" unless the proxy "
+                        "runs elsewhere, and firewall the port", self.address.host, self.port,
+                        extra={"operation": "listen"})
+
+    async def stop(self) -> None:
+        """Stop listening and end the requests still being read or answered (their callers send again)."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._handling):
+            task.cancel()
+        await asyncio.gather(*self._handling, return_exceptions=True)
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._slots.locked():
+            writer.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
+        async with self._slots:
+            try:
+                await self._answer(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            except Exception:
+                log.exception("SMS webhook request failed")
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(READ_DEADLINE_S):
+                request = await read_request(reader)
+        except _Refused as refused:
+            extra = {"Allow": "POST"} if refused.status == 405 else {}
+            _write(writer, Response(refused.status, headers=extra))
+            return
+        except TimeoutError:
+            _write(writer, Response(408))
+            return
+        try:
+            response = await self._handler(request)
+        except Exception:
+            log.exception("SMS webhook handler failed")
+            response = Response(500, b"failed; see the daemon's log\n")
+        _write(writer, response)
+        await writer.drain()
+
+
+async def read_request(reader: asyncio.StreamReader) -> Request:
+    """Read one request; :class:`_Refused` with the status to answer when it is malformed or too large."""
+    parts = (await _line(reader, 414)).split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        raise _Refused(400)
+    method, target, version = parts
+    if version not in ("HTTP/1.0", "HTTP/1.1"):
+        raise _Refused(505)
+    headers = await _headers(reader)
+    if method != "POST":
+        raise _Refused(405)
+    if not target.startswith("/"):
+        raise _Refused(400)
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        raise _Refused(411)
+    length = headers.get("content-length", "")
+    if not length.isdigit():
+        raise _Refused(411 if not length else 400)
+    if int(length) > MAX_BODY_BYTES:
+        raise _Refused(413)
+    body = await reader.readexactly(int(length))
+    return Request(method, target, headers, body)
+
+
+async def _headers(reader: asyncio.StreamReader) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    total = 0
+    for _ in range(MAX_HEADER_LINES + 1):
+        line = await _line(reader, 431)
+        if not line:
+            return headers
+        total += len(line)
+        name, colon, value = line.partition(":")
+        if total > MAX_HEADER_BYTES or not colon or not name.strip():
+            raise _Refused(431 if total > MAX_HEADER_BYTES else 400)
+        headers[name.strip().lower()] = value.strip()
+    raise _Refused(431)
+
+
+async def _line(reader: asyncio.StreamReader, too_long: int) -> str:
+    try:
+        raw = await reader.readuntil(b"\n")
+    except asyncio.LimitOverrunError:
+        raise _Refused(too_long) from None
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise
+        raise _Refused(400) from None
+    return raw.decode("latin-1").rstrip("\r\n")  # header bytes beyond ASCII are kept, never refused
+
+
+def _write(writer: asyncio.StreamWriter, response: Response) -> None:
+    head = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}",
+            f"Content-Type: {response.content_type}", f"Content-Length: {len(response.body)}",
+            "Connection: close", "Cache-Control: no-store", *(f"{k}: {v}" for k, v in response.headers.items())]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body)

@@ -1,0 +1,123 @@
+"""What the daemon's SMS endpoint answers: the Functions app's HTTP routes, with the same authentication.
+
+* ``POST /sms/push``: a Dataverse webhook step's RemoteExecutionContext; authenticated by ``[sms] push_key``
+  as ``?code=`` (Dataverse's *WebhookKey*) or an ``x-functions-key`` header; ``sender.send``
+  (``functions/sms_push.py``).
+* ``POST /sms/dlr/<account>``, ``POST /sms/inbound/<account>``: provider webhooks; authenticated by the
+  account's delivery / inbound token or the provider's signature; ``webhooks.delivery_reports`` /
+  ``webhooks.inbound`` (``functions/sms_webhooks.py``, ``functions/sms_inbound.py``).
+* ``POST /sms/bulk/<id>/start``: ``push_key`` as above; ``bulk.start`` (``functions/sms_bulk.py``).
+
+Each route is also answered under ``/api`` (``/api/sms/dlr/<account>``), so a
+provider's URL moves from Azure to the daemon by its host alone. Status codes
+and bodies are the Functions handlers': 401 without authentication, 400 for a
+body that cannot be read, 503 when Dataverse is unavailable (the caller sends
+again). Service calls block, so they run in a worker thread. The webhook URL
+handed to the signature check is ``[sms] public_url`` + the path and query the
+daemon received: the URL the provider called through the reverse proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import uuid
+
+from bridge.sms.http import Request, Response
+from connectors.errors import ConnectorError, RejectedError
+from connectors.settings import Secret
+from dataverse_schema.names import Sms
+from services.factory import SmsServices
+from services.sms.inbound.webhook import WebhookRefused
+from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
+from services.sms.webhooks import NotAuthenticated, WebhookRequest
+
+log = logging.getLogger(__name__)
+
+_ACCOUNT_ROUTE = re.compile(r"/sms/(dlr|inbound)/([^/]{1,200})")
+_BULK_ROUTE = re.compile(r"/sms/bulk/([^/]{1,100})/start")
+_JSON = "application/json"
+
+
+class SmsRoutes:
+    """The request handler of :class:`bridge.sms.http.SmsHttpServer` over one process's SMS services."""
+
+    def __init__(self, sms: SmsServices, *, push_key: Secret | None, public_url: str):
+        self._sms, self._push_key, self._public_url = sms, push_key, public_url
+
+    async def __call__(self, request: Request) -> Response:
+        path = request.path.removeprefix("/api")
+        if path == "/sms/push":
+            return await self._keyed(request, self._push)
+        if match := _ACCOUNT_ROUTE.fullmatch(path):
+            return await self._account_webhook(match.group(1), match.group(2), request)
+        if match := _BULK_ROUTE.fullmatch(path):
+            return await self._keyed(request, lambda r: self._bulk_start(match.group(1)))
+        return Response(404, b"not found\n")
+
+    async def _keyed(self, request: Request, handle) -> Response:
+        if self._push_key is None:
+            return Response(404, b"not configured here: set [sms] push_key_env or push_key_file\n")
+        given = request.params.get("code") or request.headers.get("x-functions-key", "")
+        if not hmac.compare_digest(given.encode(), self._push_key.reveal().encode()):
+            log.warning("SMS request refused: no valid key", extra={"operation": "sms_http"})
+            return Response(401)
+        return await handle(request)
+
+    async def _push(self, request: Request) -> Response:
+        if len(request.body) > MAX_PUSH_BYTES:
+            return Response(400, b"body too large")
+        try:
+            pushed = parse_remote_context(request.body)
+        except PushError as exc:
+            log.warning("SMS webhook push refused: %s", exc, extra={"operation": "sms_push"})
+            return Response(400, str(exc).encode())
+        if pushed.entity != Sms.TABLE:
+            return Response(400, f"table {pushed.entity} is not handled here".encode())
+        try:
+            outcome = await asyncio.to_thread(self._sms.sender.send, pushed.record_id)
+        except ConnectorError as exc:
+            log.warning("SMS push could not be handled now: %s", type(exc).__name__, extra={"operation": "sms_push"})
+            return Response(503, b"Dataverse unavailable; retry")
+        body = json.dumps({"sms": outcome.sms_id, "result": outcome.result.value}).encode()
+        return Response(200, body, _JSON)
+
+    async def _bulk_start(self, bulk_id: str) -> Response:
+        try:
+            uuid.UUID(bulk_id)
+        except ValueError:
+            return Response(400, b"the bulk id must be a GUID")
+        try:
+            state = await asyncio.to_thread(self._sms.bulk.start, bulk_id)
+        except RejectedError as exc:
+            return Response(404, str(exc).encode())
+        except ConnectorError as exc:
+            log.warning("bulk start not done now: %s", type(exc).__name__, extra={"operation": "sms_bulk_start"})
+            return Response(503, b"Dataverse unavailable; retry")
+        return Response(202, json.dumps({"state": state}).encode(), _JSON)
+
+    async def _account_webhook(self, endpoint: str, account_key: str, request: Request) -> Response:
+        webhook = WebhookRequest(url=self._url(request), params=request.params, headers=request.headers,
+                                 body=request.body)
+        context = {"operation": "dlr" if endpoint == "dlr" else "inbound_webhook", "account": account_key[:50]}
+        call = self._sms.webhooks.delivery_reports if endpoint == "dlr" else self._sms.webhooks.inbound
+        try:
+            result = await asyncio.to_thread(call, account_key, webhook)
+        except NotAuthenticated:
+            log.warning("%s webhook refused: not authenticated", endpoint, extra=context)
+            return Response(401)
+        except WebhookRefused as exc:
+            log.warning("%s webhook body refused: %s", endpoint, exc, extra=context)
+            return Response(400, str(exc).encode())
+        except ConnectorError as exc:
+            log.warning("%s webhook not written now: %s", endpoint, type(exc).__name__, extra=context)
+            return Response(503, b"Dataverse unavailable; retry" if endpoint == "dlr" else b"")
+        return Response(200, f"applied {result}".encode() if endpoint == "dlr" else b"")
+
+    def _url(self, request: Request) -> str:
+        """The URL the provider called: the proxy's public address and the path and query received here."""
+        origin = self._public_url or f"http://{request.headers.get('host', 'localhost')}"
+        return origin + request.target
