@@ -38,7 +38,7 @@ def test_with_a_push_key_the_sweep_waits_for_pushes_as_in_azure() -> None:
 def test_neither_part_is_a_clear_error() -> None:
     with pytest.raises(ConfigError) as error:
         _parse(b"")
-    assert "no telephony system is configured and no [sms] part" in str(error.value)
+    assert "no telephony system is configured and no [sms] or [fax] part" in str(error.value)
 
 
 def test_sms_mistakes_are_named_by_their_keys_and_never_echo_secrets() -> None:
