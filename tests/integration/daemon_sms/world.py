@@ -24,6 +24,7 @@ from bridge.sms.host import SmsHost
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id
 from connectors.settings import Secret
 from dataverse_schema import sms as schema
+from dataverse_schema.names import KeywordRule, SmsNumber, SmsProvider
 from services.sms.webhook_auth import Endpoint, webhook_token
 
 ACCOUNT_KEY, LINE = "onprem-kavenegar", "3000202030"
@@ -82,13 +83,13 @@ def configure_crm(client: DataverseClient, base_url: str) -> str:
     account_id = client.retrieve("comms_smsproviders", key, select=["comms_smsproviderid"])["comms_smsproviderid"]
     client.upsert("comms_smsnumbers", AlternateKey({"comms_number": LINE}), {
         "comms_name": f"Line {LINE}", "comms_cansend": True, "comms_canreceive": True, "comms_isdefault": True,
-        **bind("comms_smsproviderid", "comms_smsproviders", account_id)})
+        **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id)})
     team_id = deterministic_id("daemon-sms-team", "support")
     client.upsert("teams", RecordId(team_id), {"name": "Support"})
     client.upsert(schema.KEYWORD_RULE.entity_set_name, RecordId(deterministic_id("daemon-sms-rule", "critical")), {
         "comms_name": "critical", "comms_keywords": "critical,بحرانی", "comms_order": 10,
         "comms_action": schema.RULE_ACTIONS.value_of("Create case"), "comms_casetitle": CASE_TITLE,
-        **bind("comms_teamid", "teams", team_id)})
+        **bind(KeywordRule.TEAMID_NAV, "teams", team_id)})
     return account_id
 
 
