@@ -28,6 +28,7 @@ from bridge.runtime.check import register_check
 from bridge.runtime.check_result import CheckResult
 from connectors.errors import ConnectorError
 from connectors.fax import SERVERS
+from domain.numbers import NumberPlan
 from services.fax.convert import tiff2pdf_path
 from services.fax.receiving import FaxReceiver
 from services.fax.sending import FaxSender
@@ -75,9 +76,11 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
     tracker = FaxTracker(client, server, config.key, sink, clock=clock)
     receiver, refresh = None, None
     if config.polling.receive:
-        plan = environment.numbers.plan if environment.numbers is not None else None
-        numbers = NumberSync(client, config.environment, plan, default_tables(NumberUse.FAX)) if plan else None
-        refresh = numbers.refresh_now if numbers is not None else None
+        # a fax-only site has no telephony system, so no phone index and no system plan: numbers are then
+        # compared in the form the CRM stores them (NumberPlan() knows no country or city code)
+        plan = environment.numbers.plan if environment.numbers is not None else NumberPlan()
+        numbers = NumberSync(client, config.environment, plan, default_tables(NumberUse.FAX))
+        refresh = numbers.refresh_now
         converter = tiff2pdf_path()
         if converter is None:
             log.info("fax: no tiff2pdf on this host; received faxes on %s are kept as TIFF only", config.key)

@@ -32,6 +32,7 @@ from dataverse_schema.names import FaxServer as FaxServerTable
 from dataverse_schema.telephony import PARTY_SENDER
 from domain.fax import ReceivedFax
 from domain.number_index import Match, RecordRef
+from domain.numbers import NumberPlan, normalise
 from services.fax import rows
 from services.fax.convert import ConversionError, tiff_to_pdf
 from services.fax.directory import QueryClient, ServerEntry
@@ -47,6 +48,9 @@ class FaxNumbers(Protocol):
 
     @property
     def entity_sets(self) -> dict[str, str]: ...
+
+    @property
+    def plan(self) -> NumberPlan: ...
 
     def lookup(self, number: str) -> Match: ...
 
@@ -149,8 +153,12 @@ class FaxReceiver:
     def _match(self, number: str) -> tuple[RecordRef, str] | None:
         if not number or self.numbers is None:
             return None
+        # a caller id usually arrives in national form (02155550101); the index holds E.164
+        parsed = normalise(number, self.numbers.plan)
+        if parsed is None:
+            return None
         try:
-            best = self.numbers.lookup(number).best
+            best = self.numbers.lookup(parsed).best
         except ValueError:
             return None
         if best is None:

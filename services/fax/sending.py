@@ -129,8 +129,8 @@ class FaxSender:
             try:
                 found = self.server.find_by_key(row.fax_id)
             except (*_WAITING, OutcomeUnknownError, BadReplyError, RejectedError) as exc:
-                self._wait(row, f"Waiting: the fax server could not be asked whether it has this fax ({exc}).",
-                           report)
+                self._wait(row, "Waiting: the fax server could not be asked whether it has this fax "
+                                f"({_described(exc)}).", report)
                 return True
             job_id = found[0].job_id if found else None
         if job_id is None:
@@ -165,8 +165,8 @@ class FaxSender:
         try:
             receipt = self.server.submit(fax)
         except (OutcomeUnknownError, BadReplyError) as exc:
-            self._wait(row, "The fax server's answer to the submit was lost; the fax will be looked up on the "
-                            f"server by its key before any resend ({exc}).", report)
+            self._wait(row, "The fax server's answer to the submit was lost or unreadable; the fax will be looked "
+                            f"up on the server by its key before any resend ({_described(exc)}).", report)
             return
         except _WAITING as exc:
             self._wait(row, f"Waiting for the fax server {entry.name or entry.key}: {exc}", report)
@@ -203,3 +203,9 @@ class FaxSender:
             log.warning("fax %s waits: %s", row.fax_id, detail)
             self.sink(rows.FAXES, RecordId(row.fax_id), {Fax.STATUSDETAIL: detail})
         report.waiting.append(row.fax_id)
+
+
+def _described(exc: Exception) -> str:
+    """The error, with the server's unreadable reply when there was one (a malformed reply is shown as sent)."""
+    raw = getattr(exc, "raw", None) if isinstance(exc, BadReplyError) else None
+    return f"{exc}; the server sent {raw.strip()!r}" if raw else str(exc)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from connectors.dataverse import RecordId, odata
 from connectors.errors import ConnectorError
+from dataverse_schema import navigation
 from dataverse_schema.names import ActivityParty, SystemUser
 from services.fax import rows
 from services.fax.directory import QueryClient
@@ -15,6 +16,9 @@ from services.fax.directory import QueryClient
 log = logging.getLogger(__name__)
 #: ``participationtypemask`` of an activity's To recipient.
 TO_RECIPIENT = 2
+#: The party's record, expanded for its name: the Web API returns no ``partyidname`` for a party
+#: written by binding ``partyid_<table>``, so the name is read from the record itself.
+_PARTY_NAMES = {"contact": "fullname", "account": "name", "lead": "fullname"}
 
 
 class ReadClient(QueryClient, Protocol):
@@ -25,9 +29,13 @@ def recipient_of(client: QueryClient, row: rows.FaxRow) -> str:
     """The To party's name (or the address it used), else the fax number."""
     parties = client.query(ActivityParty.SET, select=(ActivityParty.PARTYIDNAME, ActivityParty.ADDRESSUSED),
                            filter=odata.and_(odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(row.fax_id)),
-                                             odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT)), top=1)
+                                             odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT)),
+                           expand=[f"{navigation.party(t)}($select={c})" for t, c in _PARTY_NAMES.items()], top=1)
     for party in parties:
-        name = party.get(ActivityParty.PARTYIDNAME) or party.get(ActivityParty.ADDRESSUSED)
+        expanded = (party.get(navigation.party(t)) or {} for t in _PARTY_NAMES)
+        names = [record.get(c) for record, c in zip(expanded, _PARTY_NAMES.values(), strict=True)]
+        name = next((n for n in names if n), None) or party.get(ActivityParty.PARTYIDNAME) or \
+            party.get(ActivityParty.ADDRESSUSED)
         if name:
             return str(name)
     return row.fax_number.strip() or "an unknown recipient"
