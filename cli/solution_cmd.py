@@ -1,4 +1,4 @@
-"""``commsuite solution build``: write the importable Dataverse solution zip(s) (X-01)."""
+"""``commsuite solution build``: write the importable Dataverse solution zip(s) for a target version (X-01)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     kinds.add_argument("--unmanaged", dest="kinds", action="store_const", const=(False,), help="unmanaged only")
     kinds.add_argument("--both", dest="kinds", action="store_const", const=(False, True),
                        help="unmanaged and managed (the default)")
+    build.add_argument("--target", choices=("online", "9.0", "8.2"), default="online",
+                       help="the Dynamics version that imports the zip: online (default), 9.0 (on-premises 9.0 "
+                            "and 9.1) or 8.2 (Dynamics 365 December 2016 update, on-premises); see docs/solution.md")
     build.set_defaults(func=run_build, kinds=(False, True))
 
 
@@ -35,6 +38,10 @@ def run_build(args: argparse.Namespace) -> int:
         return 2
     schema = solution_schema()
     for managed in args.kinds:
-        path = write_package(build_package(schema, version=version, managed=managed), args.out)
-        log.info("wrote %s (%s, version %s)", path, "managed" if managed else "unmanaged", version)
+        package = build_package(schema, version=version, managed=managed, target=args.target)
+        path = write_package(package, args.out)
+        log.info("wrote %s (%s, version %s, for %s)", path, "managed" if managed else "unmanaged", version,
+                 args.target)
+        for part in package.left_out:
+            log.info("left out for %s: %s", args.target, part)
     return 0

@@ -291,6 +291,35 @@ class Contact:
     MODIFIEDON = "modifiedon"
 
 
+class Email:
+    """``email`` (Email)."""
+
+    TABLE = "email"
+    SET = "emails"
+    ID = "activityid"
+    PRIMARY_NAME = "subject"
+    ACTIVITYID = "activityid"
+    SUBJECT = "subject"
+    DESCRIPTION = "description"
+    REGARDINGOBJECTID = "regardingobjectid"
+    REGARDINGOBJECTID_VALUE = "_regardingobjectid_value"
+    FROM = "from"
+    TO = "to"
+    OWNERID = "ownerid"
+    OWNERID_VALUE = "_ownerid_value"
+    STATECODE = "statecode"
+    STATUSCODE = "statuscode"
+    SCHEDULEDSTART = "scheduledstart"
+    SCHEDULEDEND = "scheduledend"
+    ACTUALSTART = "actualstart"
+    ACTUALEND = "actualend"
+    ACTUALDURATIONMINUTES = "actualdurationminutes"
+    PRIORITYCODE = "prioritycode"
+    CREATEDON = "createdon"
+    MODIFIEDON = "modifiedon"
+    DIRECTIONCODE = "directioncode"
+
+
 class Extension:
     """``comms_extension`` (Extension)."""
 
@@ -644,6 +673,23 @@ class PhoneLine:
     MODIFIEDON = "modifiedon"
 
 
+class Post:
+    """``post`` (Post)."""
+
+    TABLE = "post"
+    SET = "posts"
+    ID = "postid"
+    PRIMARY_NAME = "text"
+    POSTID = "postid"
+    TEXT = "text"
+    SOURCE = "source"
+    TYPE = "type"
+    REGARDINGOBJECTID = "regardingobjectid"
+    REGARDINGOBJECTID_VALUE = "_regardingobjectid_value"
+    CREATEDON = "createdon"
+    MODIFIEDON = "modifiedon"
+
+
 class Queue:
     """``queue`` (Queue)."""
 
@@ -979,6 +1025,32 @@ class SystemUser:
     QUEUEID = "queueid"
     QUEUEID_VALUE = "_queueid_value"
     QUEUEID_NAV = "queueid"
+    CREATEDON = "createdon"
+    MODIFIEDON = "modifiedon"
+
+
+class Task:
+    """``task`` (Task)."""
+
+    TABLE = "task"
+    SET = "tasks"
+    ID = "activityid"
+    PRIMARY_NAME = "subject"
+    ACTIVITYID = "activityid"
+    SUBJECT = "subject"
+    DESCRIPTION = "description"
+    REGARDINGOBJECTID = "regardingobjectid"
+    REGARDINGOBJECTID_VALUE = "_regardingobjectid_value"
+    OWNERID = "ownerid"
+    OWNERID_VALUE = "_ownerid_value"
+    STATECODE = "statecode"
+    STATUSCODE = "statuscode"
+    SCHEDULEDSTART = "scheduledstart"
+    SCHEDULEDEND = "scheduledend"
+    ACTUALSTART = "actualstart"
+    ACTUALEND = "actualend"
+    ACTUALDURATIONMINUTES = "actualdurationminutes"
+    PRIORITYCODE = "prioritycode"
     CREATEDON = "createdon"
     MODIFIEDON = "modifiedon"
 

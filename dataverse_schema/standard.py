@@ -224,6 +224,29 @@ APPNOTIFICATION = _table("appnotification", "appnotifications", "Notification", 
     owner(), *audit_columns(),
 ))
 
+#: Where ``appnotification`` does not exist (on-premises, reference/dataverse.md §1a), a call notice is a task
+#: assigned to the user, an e-mail to the user, or a post on the caller's record (bridge ``[notices] kind``).
+TASK = _table("Task", "tasks", "Task", "Tasks", "activityid", "subject", tuple(
+    column for column in activity_columns(regarding=REGARDING_TARGETS, parties=PARTY_TARGETS)
+    if column.logical_name not in ("from", "to")
+), activity=True, fa="کار")
+
+EMAIL = _table("Email", "emails", "Email", "Emails", "activityid", "subject", (
+    *activity_columns(regarding=REGARDING_TARGETS, parties=PARTY_TARGETS),
+    boolean("DirectionCode", "Direction", default=True, labels=DIRECTION),
+), activity=True, fa="ایمیل")
+
+#: An activity-feed post; ``Source`` 1 is an automatic post, ``Type`` 7 a status post (post entity reference).
+POST = _table("Post", "posts", "Post", "Posts", "postid", "text", (
+    unique_id("PostId", "Post"),
+    memo("Text", "Text", "The post's text.", length=1000),
+    choice("Source", "Source", OptionSet((Option(1, "Auto Post"), Option(2, "Manual Post")), default=2)),
+    choice("Type", "Type", OptionSet(tuple(Option(i + 1, label) for i, label in enumerate(
+        ("Check-in", "Idea", "News", "Private Message", "Question", "Re-post", "Status"))), default=7)),
+    reference("RegardingObjectId", "Regarding", ColumnType.LOOKUP, ("account", "contact", "lead")),
+    *audit_columns(),
+), ownership=Ownership.NONE)
+
 #: Every activity of every type, read-only (the caller card lists a record's latest activities).
 ACTIVITYPOINTER = _table("ActivityPointer", "activitypointers", "Activity", "Activities", "activityid", "subject", (
     unique_id("ActivityId", "Activity"),
@@ -345,6 +368,6 @@ USERQUERY = _table("UserQuery", "userqueries", "Saved View", "Saved Views", "use
 AREA = Area(
     name="standard",
     tables=(CONTACT, ACCOUNT, LEAD, SYSTEMUSER, TEAM, BUSINESSUNIT, PHONECALL, FAX, ANNOTATION, APPNOTIFICATION,
-            INCIDENT, ACTIVITYPOINTER, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, QUEUEITEM,
+            TASK, EMAIL, POST, INCIDENT, ACTIVITYPOINTER, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, QUEUEITEM,
             SAVEDQUERY, USERQUERY),
 )

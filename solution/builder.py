@@ -25,6 +25,7 @@ from solution.ribbon import RibbonCommands
 from solution.schema_components import SchemaComponents
 from solution.security import SecurityRoles
 from solution.system_views import SystemViews
+from solution.targets import Target, down_level, newer_than_target, profile
 
 SOLUTION_XML = "solution.xml"
 CUSTOMIZATIONS_XML = "customizations.xml"
@@ -41,11 +42,14 @@ class SolutionPackage:
     version: str
     managed: bool
     files: dict[str, bytes]
+    target: Target = Target.ONLINE
+    #: What the target lacks and the build left out (web resources, form handlers, ribbon buttons).
+    left_out: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
         """``CommSuite_0_1_0_0.zip`` / ``CommSuite_0_1_0_0_managed.zip``, as Dataverse names exports."""
-        suffix = "_managed" if self.managed else ""
+        suffix = profile(self.target).file_suffix + ("_managed" if self.managed else "")
         return f"{SOLUTION_UNIQUE_NAME}_{self.version.replace('.', '_')}{suffix}.zip"
 
     def zip_bytes(self) -> bytes:
@@ -73,8 +77,10 @@ def build_package(
     version: str,
     managed: bool,
     providers: Sequence[ComponentProvider] | None = None,
+    target: Target | str = Target.ONLINE,
 ) -> SolutionPackage:
-    """The solution for ``schema`` at ``version`` (four dotted numbers)."""
+    """The solution for ``schema`` at ``version`` (four dotted numbers), importable by ``target``."""
+    target_profile = profile(target)
     contribution = Contribution()
     for provider in default_providers() if providers is None else providers:
         contribution.merge(provider.contribute(schema))
@@ -90,11 +96,19 @@ def build_package(
         reference_tables=schema.reference_tables,
         secured_columns=contribution.secured_columns,
     )
-    files = dict(contribution.files)
-    files[SOLUTION_XML] = solution_xml(version=version, managed=managed, root_components=contribution.root_components)
+    kept = down_level(customizations, contribution.files, contribution.root_components, target_profile)
+    newer = newer_than_target(customizations, target_profile)
+    if newer:
+        raise ValueError(f"the {target_profile.target.value} solution would carry what that version lacks: {newer}")
+    files = dict(kept.files)
+    extensions = [PurePosixPath(n).suffix.lstrip(".") for n in kept.files]
+    files[SOLUTION_XML] = solution_xml(
+        version=version, managed=managed, root_components=kept.root_components,
+        package_version=(target_profile.package_version, target_profile.solution_package_version))
     files[CUSTOMIZATIONS_XML] = serialise(customizations)
-    files[CONTENT_TYPES_XML] = content_types_xml(PurePosixPath(n).suffix.lstrip(".") for n in contribution.files)
-    return SolutionPackage(version=version, managed=managed, files=files)
+    files[CONTENT_TYPES_XML] = content_types_xml(extensions)
+    return SolutionPackage(version=version, managed=managed, files=files, target=target_profile.target,
+                           left_out=kept.left_out)
 
 
 def write_package(package: SolutionPackage, directory: Path) -> Path:

@@ -41,10 +41,15 @@ ADDRESS_FIELDS = (
 CONTENT_TYPES_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
-def solution_xml(*, version: str, managed: bool, root_components: Iterable[RootComponent]) -> bytes:
-    """The bytes of ``solution.xml`` (UTF-8, indented, no declaration, as exports write it)."""
+def solution_xml(*, version: str, managed: bool, root_components: Iterable[RootComponent],
+                 package_version: tuple[str, str] = (PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION)) -> bytes:
+    """The bytes of ``solution.xml`` (UTF-8, indented, no declaration, as exports write it).
+
+    ``package_version`` is the root's ``version`` and ``SolutionPackageVersion``: the target's
+    (:mod:`solution.targets`), by default the 9.0 format.
+    """
     root = ET.Element("ImportExportXml", {
-        "version": PACKAGE_VERSION, "SolutionPackageVersion": SOLUTION_PACKAGE_VERSION,
+        "version": package_version[0], "SolutionPackageVersion": package_version[1],
         "languagecode": str(ENGLISH), "generatedBy": "CrmLive", "xmlns:xsi": XSI,
     })
     manifest = ET.SubElement(root, "SolutionManifest")

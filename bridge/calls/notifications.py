@@ -9,7 +9,9 @@ so, the users whose extensions a queue rings get one for a waiting caller.
 Only users allowed to see the call (:mod:`domain.calls.visibility`) are told.
 
 Each notice has a deterministic id (call, user, kind) and is upserted through
-the outbox, so a replayed call never notifies twice.
+the outbox, so a replayed call never notifies twice. Where ``appnotification``
+does not exist (on-premises), the notice is a task, a post or an e-mail instead
+(:mod:`bridge.calls.notice_kinds`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bridge.calls.logger import CrmEnvironment, phone_call_id
+from bridge.calls.notice_kinds import NoticeKind, fallback_item, post_id
 from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, bind, deterministic_id
 from dataverse_schema import navigation
@@ -55,14 +58,20 @@ class Notice:
     icon: int
     ttl_s: int
     actions: tuple[tuple[str, str], ...]  # (title, relative app URL)
+    #: The body as plain text, for a task, a post or an e-mail.
+    text: str = ""
+    #: The caller's matched record (table, id): what a task or e-mail is regarding, where a post goes.
+    regarding: tuple[str, str] | None = None
 
 
 class CallNotifier:
     """Queues ``appnotification`` upserts for missed calls and, where enabled, waiting callers."""
 
     def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
-                 crms: Mapping[str, CrmEnvironment]) -> None:
+                 crms: Mapping[str, CrmEnvironment],
+                 kind_of: Callable[[str], NoticeKind] = lambda environment: NoticeKind.APPNOTIFICATION) -> None:
         self.outbox = outbox
+        self.kind_of = kind_of
         self.environments = {key: tuple(envs) for key, envs in environments.items()}
         self.crms = dict(crms)
         self.queued = 0
@@ -99,10 +108,16 @@ class CallNotifier:
         else:
             candidates = [settings.user_of(ext) for ext in record.ringing_extensions]
         users = recipients(audience, settings.visibility, [u for u in candidates if u])
+        kind = self.kind_of(crm.name) if users else NoticeKind.APPNOTIFICATION
         for user in users:
             notice = build_notice(record, user, match, crm, settings, missed=missed)
-            written = self.outbox.submit(OutboxItem(crm.name, APPNOTIFICATIONS,
-                                                    RecordId(notice_id(record, notice)), notice_body(notice)))
+            if kind is NoticeKind.APPNOTIFICATION:
+                item = OutboxItem(crm.name, APPNOTIFICATIONS, RecordId(notice_id(record, notice)), notice_body(notice))
+            else:
+                identity = (post_id(notice.kind, record.system, record.call_id)
+                            if kind is NoticeKind.POST and notice.regarding else notice_id(record, notice))
+                item = OutboxItem(crm.name, *fallback_item(kind, notice, identity))
+            written = self.outbox.submit(item)
             written.add_done_callback(functools.partial(log_if_not_stored, "a call notice", crm.name))
             self.queued += 1
         return len(users)
@@ -117,6 +132,7 @@ def build_notice(record: CallRecord, user_id: str, match: Match | None, crm: Crm
     name = crm.numbers.name_of(best) if best and crm.numbers else None
     who = name or record.external_name or shown_number
     actions: list[tuple[str, str]] = []
+    regarding = (best.table, best.record_id) if best is not None else None
     if best is not None:
         actions.append((f"Open {who}"[:100], _record_url(best.table, best.record_id)))
     actions.append(("Open call", _record_url(PhoneCall.TABLE, phone_call_id(record))))
@@ -124,10 +140,13 @@ def build_notice(record: CallRecord, user_id: str, match: Match | None, crm: Crm
         title = f"Missed call from {who}"
         where = f" on extension {record.extension}" if record.extension else ""
         body = f"**{_escape(who)}** ({_escape(shown_number)}) called{where} and was not answered."
-        return Notice("missed", user_id, title[:200], body, ICON_WARNING, MISSED_TTL_S, tuple(actions))
+        text = f"{who} ({shown_number}) called{where} and was not answered."
+        return Notice("missed", user_id, title[:200], body, ICON_WARNING, MISSED_TTL_S, tuple(actions), text,
+                      regarding)
     title = f"Caller waiting in {record.queue or 'a queue'}: {who}"
     body = f"**{_escape(who)}** ({_escape(shown_number)}) is waiting in queue {_escape(record.queue or '?')}."
-    return Notice("waiting", user_id, title[:200], body, ICON_INFO, WAITING_TTL_S, tuple(actions))
+    text = f"{who} ({shown_number}) is waiting in queue {record.queue or '?'}."
+    return Notice("waiting", user_id, title[:200], body, ICON_INFO, WAITING_TTL_S, tuple(actions), text, regarding)
 
 
 def notice_id(record: CallRecord, notice: Notice) -> str:

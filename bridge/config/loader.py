@@ -33,6 +33,7 @@ from bridge.config.model import (
     EnvironmentConfig,
     SystemConfig,
 )
+from bridge.config.notices import notices_section
 from bridge.config.parts import (
     MatchingSection,
     click_to_call_section,
@@ -119,7 +120,7 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     unknown = sorted(set(document) - {"bridge", "environments", "systems", *_PARTS})
     if unknown:
         problems.append(f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
-                        "[systems.<key>], [console], [click_to_call], [matching], [fax], [sms]")
+                        "[systems.<key>], [console], [click_to_call], [matching], [fax], [sms], [notices]")
     bridge = _bridge_section(document.get("bridge", {}), problems)
     environments = _environments(document.get("environments", {}), environ, problems)
     systems = _systems(document.get("systems", {}), environ, problems)
@@ -141,7 +142,7 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     return BridgeConfig(name, bridge, environments, systems, **parts)
 
 
-_PARTS = ("console", "click_to_call", "matching", "fax", "sms")
+_PARTS = ("console", "click_to_call", "matching", "fax", "sms", "notices")
 
 
 def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environments: set[str],
@@ -151,7 +152,8 @@ def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environmen
                                        environ, problems),
             "click_to_call": click_to_call_section(document.get("click_to_call"), environments, environ, problems),
             "matching": matching_section(document.get("matching"), problems) or MatchingSection(),
-            "fax": fax_section(document.get("fax"), environments, environ, problems)}
+            "fax": fax_section(document.get("fax"), environments, environ, problems),
+            "notices": notices_section(document.get("notices"), problems)}
 
 
 def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | None:

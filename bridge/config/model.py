@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.fax import FaxSection
+from bridge.config.notices import NoticesSection
 from bridge.config.parts import FolderRecordings, MatchingSection
 from bridge.console.settings import ConsoleSettings
 from bridge.recordings.fetcher import RecordingPolicy
@@ -193,3 +194,4 @@ class BridgeConfig:
     matching: MatchingSection = field(default_factory=MatchingSection)
     fax: FaxSection | None = None
     sms: SmsPart | None = None
+    notices: NoticesSection = field(default_factory=NoticesSection)

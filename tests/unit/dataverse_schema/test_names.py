@@ -43,6 +43,8 @@ ORDINARY_WORDS = frozenset(
         "number",
         "direction",
         "duration",
+        "email",
+        "source",
         "error",
         "attempts",
         "key",

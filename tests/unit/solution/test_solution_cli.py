@@ -31,3 +31,10 @@ def test_a_bad_version_writes_nothing(tmp_path, caplog) -> None:
     assert run("--out", str(tmp_path / "dist"), "--version", "next") == 2
     assert not (tmp_path / "dist").exists()
     assert "next" in caplog.text
+
+
+def test_build_for_a_target_names_the_zip_after_it(tmp_path) -> None:
+    assert run("--out", str(tmp_path), "--version", "3.1", "--unmanaged", "--target", "8.2") == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["CommSuite_3_1_0_0_target_CRM_8.2.zip"]
+    with zipfile.ZipFile(tmp_path / "CommSuite_3_1_0_0_target_CRM_8.2.zip") as archive:
+        assert b'SolutionPackageVersion="8.2"' in archive.read("solution.xml")
