@@ -1033,6 +1033,7 @@ class TelephonySystem:
     AUTOREGISTERLINES = "comms_autoregisterlines"
     AUTOREGISTEREXTENSIONS = "comms_autoregisterextensions"
     CALLVISIBILITY = "comms_callvisibility"
+    ORIGINATECONTEXT = "comms_originatecontext"
     IVRVARIABLE = "comms_ivrvariable"
     RECORDINGSOURCE = "comms_recordingsource"
     RECORDINGHOST = "comms_recordinghost"

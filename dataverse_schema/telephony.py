@@ -125,6 +125,9 @@ TELEPHONY_SYSTEM = custom_table(
         choice("comms_CallVisibility", "Call Visibility", CALL_VISIBILITY,
                "Who sees which calls: everyone, the user of the extension, or the matched record's owner "
                "(CALL-34).", fa="نمایش تماس‌ها"),
+        text("comms_OriginateContext", "Originate Context",
+             "Dialplan context click-to-call and the console's dialer place calls in; empty means the bridge's "
+             "setting, else from-internal (CALL-40).", length=80),
         text("comms_IvrVariable", "IVR Data Variable",
              "Channel variable that carries what the caller typed in the IVR (CALL-22).", length=100),
         choice("comms_RecordingSource", "Recording Source", RECORDING_SOURCES, "Where recordings are fetched "
