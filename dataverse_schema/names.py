@@ -1042,6 +1042,7 @@ class TelephonySystem:
     ATTACHRECORDINGS = "comms_attachrecordings"
     NOTIFYMISSEDCALLS = "comms_notifymissedcalls"
     NOTIFYWAITINGCALLS = "comms_notifywaitingcalls"
+    UNKNOWNCALLEREVENTS = "comms_unknowncallerevents"
     LANGUAGE = "comms_language"
     LINKSTATUS = "comms_linkstatus"
     LINKDETAIL = "comms_linkdetail"

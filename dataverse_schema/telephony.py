@@ -144,6 +144,9 @@ TELEPHONY_SYSTEM = custom_table(
         boolean("comms_NotifyWaitingCalls", "Notify Waiting Callers",
                 "Send the extension's user an in-app notification when a caller waits in a queue (CALL-05).",
                 default=False),
+        boolean("comms_UnknownCallerEvents", "Events for Unknown Callers",
+                "Send missed-call and waiting-caller notifications also for callers who match no record "
+                "(CALL-43).", default=True),
         text("comms_Language", "Subject Language", "Language of the phone-call subjects the bridge writes: "
              "en or fa.", length=10),
         choice("comms_LinkStatus", "Link Status", LINK_STATUS, "The bridge's last report on its link to the "

@@ -53,6 +53,7 @@ SYSTEM_COLUMNS = (
     TelephonySystem.RECORDINGSOURCE, TelephonySystem.RECORDINGHOST, TelephonySystem.RECORDINGPORT,
     TelephonySystem.RECORDINGPATH, TelephonySystem.ATTACHRECORDINGS, TelephonySystem.NOTIFYMISSEDCALLS,
     TelephonySystem.NOTIFYWAITINGCALLS, TelephonySystem.LANGUAGE, TelephonySystem.ORIGINATECONTEXT,
+    TelephonySystem.UNKNOWNCALLEREVENTS,
 )
 LINE_COLUMNS = (PhoneLine.PHONELINEID, PhoneLine.SYSTEMKEY, PhoneLine.LINEID, PhoneLine.NUMBER, PhoneLine.ISDEFAULT,
                 PhoneLine.DIALPREFIX)
@@ -76,11 +77,12 @@ class LinkStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class SystemOptions:
-    """Settings on the system row that the shared settings contract does not carry (CALL-03, CALL-05)."""
+    """Settings on the system row that the shared settings contract does not carry (CALL-03, CALL-05, CALL-43)."""
 
     notify_missed_calls: bool = True
     notify_waiting_calls: bool = False
     language: str = "en"
+    unknown_caller_events: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
     language = _text(system, TelephonySystem.LANGUAGE).lower() or "en"
     options = SystemOptions(_flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
                             _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
-                            "fa" if language.startswith("fa") else "en")
+                            "fa" if language.startswith("fa") else "en",
+                            _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True))
     return ParsedSystem(settings, options, tuple(problems))
 
 
