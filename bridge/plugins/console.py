@@ -104,7 +104,7 @@ def from_bridge(bridge: Any) -> LiveView | None:
     live = LiveView(org_url=org_url, matcher=index_matcher(_index_for(context)),
                     user_names={u.user_id: u.name for u in settings.users if u.name},
                     history_size=settings.history_size, queue_size=settings.subscriber_queue_size,
-                    max_subscribers=settings.max_subscribers)
+                    max_subscribers=settings.max_subscribers, open_form_on_answer=settings.open_call_form)
     cards = CardService(dataverse_card_source(context.clients[first_env]), ttl_s=settings.card_ttl_s)
     server = ConsoleServer(settings, live, commands=BridgeCommands(bridge), cards=cards,
                            health_snapshot=_health(bridge))
