@@ -125,6 +125,9 @@ TELEPHONY_SYSTEM = custom_table(
         choice("comms_CallVisibility", "Call Visibility", CALL_VISIBILITY,
                "Who sees which calls: everyone, the user of the extension, or the matched record's owner "
                "(CALL-34).", fa="نمایش تماس‌ها"),
+        text("comms_OriginateContext", "Originate Context",
+             "Dialplan context click-to-call and the console's dialer place calls in; empty means the bridge's "
+             "setting, else from-internal (CALL-40).", length=80),
         text("comms_IvrVariable", "IVR Data Variable",
              "Channel variable that carries what the caller typed in the IVR (CALL-22).", length=100),
         choice("comms_RecordingSource", "Recording Source", RECORDING_SOURCES, "Where recordings are fetched "
@@ -141,6 +144,9 @@ TELEPHONY_SYSTEM = custom_table(
         boolean("comms_NotifyWaitingCalls", "Notify Waiting Callers",
                 "Send the extension's user an in-app notification when a caller waits in a queue (CALL-05).",
                 default=False),
+        boolean("comms_UnknownCallerEvents", "Events for Unknown Callers",
+                "Send missed-call and waiting-caller notifications also for callers who match no record "
+                "(CALL-43).", default=True),
         text("comms_Language", "Subject Language", "Language of the phone-call subjects the bridge writes: "
              "en or fa.", length=10),
         choice("comms_LinkStatus", "Link Status", LINK_STATUS, "The bridge's last report on its link to the "

@@ -99,6 +99,8 @@ class CallNotifier:
         if skip_reason(record, settings) is not None:
             return 0
         match = crm.match(record, settings)
+        if match is not None and match.best is None and not crm.options(record.system).unknown_caller_events:
+            return 0  # CALL-43: this system raises no notices for callers who match no record
         owner = match.best.owner_id if match and match.best else None
         audience = audience_of(record, settings, owner)
         if missed:

@@ -21,7 +21,7 @@ from connectors.errors import (
     UnavailableError,
 )
 from connectors.pbx.base import OriginateResult, PbxConnector
-from domain.calls.click_to_call import DialPlan, OriginateOutcome, Refusal, outcome_update, plan_spy
+from domain.calls.click_to_call import DEFAULT_CONTEXT, DialPlan, OriginateOutcome, Refusal, outcome_update, plan_spy
 from domain.calls.system_settings import TelephonySystemSettings
 
 NO_LINK_ERROR = "the bridge has no working link to this telephony system; ask an administrator"
@@ -69,11 +69,17 @@ async def sent_once(command: Awaitable[OriginateResult]
     return OriginateOutcome.PLACED, None, result
 
 
-def dialling_defaults(connector: PbxConnector | None) -> tuple[str, str]:
-    """The channel technology and dialplan context the connector's settings name (AMI), else PJSIP / from-internal."""
+def dialling_defaults(connector: PbxConnector | None,
+                      system: TelephonySystemSettings | None = None) -> tuple[str, str]:
+    """The channel technology and the dialplan context to originate in (CALL-40).
+
+    Technology: the connector's settings (AMI), else PJSIP. Context: the
+    system's CRM row (*Originate Context*) when set, else the connector's
+    ``[systems.<key>.ami] context``, else ``from-internal``.
+    """
     settings = getattr(connector, "settings", None)
     technology = getattr(getattr(settings, "technology", None), "value", None) or "PJSIP"
-    context = getattr(settings, "context", None) or "from-internal"
+    context = (system.originate_context if system else "") or getattr(settings, "context", None) or DEFAULT_CONTEXT
     return str(technology), str(context)
 
 

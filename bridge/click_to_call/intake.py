@@ -259,7 +259,7 @@ class ClickToCallIntake:
 
     async def _carry_out(self, row: RequestRow, system: TelephonySystemSettings) -> None:
         connector = self._connector_for(system.key)
-        technology, context = dialling_defaults(connector)
+        technology, context = dialling_defaults(connector, system)
         plan = plan_click_to_call(row.request, system, technology=technology, context=context)
         if isinstance(plan, Refusal):
             log.info("click-to-call request %s refused: %s", row.request.request_id, plan.code.value)

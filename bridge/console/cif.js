@@ -62,7 +62,15 @@
     openRecord(link.dataset.entity, link.dataset.entityId);
   });
 
+  // The call connected at this agent's extension (CALL-36): open its phone-call form in the app, so notes go
+  // straight in. The id is the one the bridge creates the row with.
+  function onOpenForm(event) {
+    const form = event.detail || {};
+    if (ready && form.table && form.id) openRecord(form.table, form.id);
+  }
+
   window.addEventListener("commsuite:popup", onPopup);
+  window.addEventListener("commsuite:openform", onOpenForm);
   window.addEventListener("CIFInitDone", start);
   window.addEventListener("commsuite:ready", start);
   window.addEventListener("load", start);

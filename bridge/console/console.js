@@ -179,6 +179,7 @@
     source.addEventListener("call", (e) => applyCall(JSON.parse(e.data)));
     source.addEventListener("extension", (e) => { const x = JSON.parse(e.data); state.exts.set(x.key, x); renderExtensions(); });
     source.addEventListener("health", (e) => { state.health = JSON.parse(e.data); renderHealth(); });
+    source.addEventListener("open_form", (e) => openCallForm(JSON.parse(e.data)));
   }
 
   function setStream(isLive) {
@@ -192,6 +193,13 @@
     state.history = snap.history;
     state.exts = new Map(snap.extensions.map((x) => [x.key, x]));
     renderAll();
+  }
+
+  // A call connected at this agent's extension (CALL-36): inside Dynamics cif.js opens the phone-call form;
+  // a console on its own opens it in a new tab (a browser may ask to allow pop-ups once).
+  function openCallForm(form) {
+    window.dispatchEvent(new CustomEvent("commsuite:openform", { detail: form }));
+    if (!document.documentElement.classList.contains("in-cif") && form.url) window.open(form.url, "_blank", "noopener");
   }
 
   function applyCall(call) {

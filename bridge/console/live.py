@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bridge.console.views import call_view, extension_view, popup_reason, state_of
+from bridge.console.views import call_view, extension_view, open_form_reason, popup_reason, state_of
 from bridge.console.visibility import (
     Viewer,
     can_see_call,
@@ -95,6 +95,8 @@ class LiveView:
 
     ``matcher`` finds the caller's CRM record locally (see :func:`index_matcher`);
     ``user_names`` maps Dynamics user ids (lower case) to display names.
+    ``open_form_on_answer``: when a call connects at a viewer's extension, their
+    stream also gets an ``open_form`` message naming the phone call (CALL-36).
     """
 
     def __init__(
@@ -107,8 +109,10 @@ class LiveView:
         queue_size: int = 256,
         max_subscribers: int = 200,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        open_form_on_answer: bool = False,
     ):
         self._org_url = org_url
+        self._open_form_on_answer = open_form_on_answer
         self._matcher = matcher or (lambda record, system: NO_MATCH)
         self._user_names = {k.lower(): v for k, v in (user_names or {}).items()}
         self._queue_size = queue_size
@@ -251,8 +255,12 @@ class LiveView:
         for subscriber in list(self._subscribers):
             if not self._visible(subscriber, call):
                 continue
-            reason = popup_reason(call.record, update.changes, subscriber.own(call.system), True)
+            own = subscriber.own(call.system)
+            reason = popup_reason(call.record, update.changes, own, True)
             self._offer(subscriber, ("call", call.view, reason))
+            form = call.view.get("phone_call")
+            if self._open_form_on_answer and form and open_form_reason(call.record, update.changes, own):
+                self._offer(subscriber, ("open_form", {"key": call.record.key, **form}, None))
 
     def _publish_extension(self, system: TelephonySystemSettings, extension: str) -> None:
         view = self._extension_view(system, extension, self._calls_by_extension(system.key))

@@ -49,7 +49,8 @@ class ConsoleSettings(BaseModel):
     ``Secure; SameSite=None``. ``supervisors`` are user ids allowed to listen,
     whisper and dial from any extension. ``trust_host_user_id`` lets a browser
     sign in by naming its Dynamics user id alone: only safe when the reverse
-    proxy authenticates every request.
+    proxy authenticates every request. ``open_call_form`` opens the phone-call
+    form for the agent when a call connects at their extension (CALL-36).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -63,6 +64,7 @@ class ConsoleSettings(BaseModel):
     users: tuple[ConsoleUser, ...] = ()
     supervisors: frozenset[str] = frozenset()
     trust_host_user_id: bool = False
+    open_call_form: bool = False
     language: str = Field(default="fa", pattern="^(fa|en)$")
     history_size: int = Field(default=200, ge=1, le=10_000)
     subscriber_queue_size: int = Field(default=256, ge=8, le=10_000)

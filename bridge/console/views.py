@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from dataverse_schema.names import Account, Contact, Incident, Lead, SystemUser
+from bridge.calls.logger import phone_call_id
+from dataverse_schema.names import Account, Contact, Incident, Lead, PhoneCall, SystemUser
+from domain.calls.activity import skip_reason
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallStatus
 from domain.calls.system_settings import TelephonySystemSettings
@@ -37,6 +39,27 @@ def create_contact_url(org_url: str, number: str) -> str | None:
         return None
     extra = quote(f"{Contact.TELEPHONE1}={number}", safe="")
     return f"{org_url}/main.aspx?etn={Contact.TABLE}&pagetype=entityrecord&extraqs={extra}"
+
+
+def phone_call_link(record: CallRecord, system: TelephonySystemSettings, org_url: str) -> dict[str, Any] | None:
+    """The phone-call activity the bridge logs for ``record`` (CALL-36), or ``None`` for a call never logged.
+
+    The id is the deterministic one the call logger creates the row with, so
+    it is known before Dataverse has the row.
+    """
+    if skip_reason(record, system) is not None:
+        return None
+    record_id = phone_call_id(record)
+    url = f"{org_url}/main.aspx?etn={PhoneCall.TABLE}&id={record_id}&pagetype=entityrecord" if org_url else None
+    return {"table": PhoneCall.TABLE, "id": record_id, "url": url}
+
+
+def open_form_reason(record: CallRecord, changes: frozenset[CallChange], own_extensions: frozenset[str]) -> bool:
+    """Whether the phone-call form should open for a viewer with ``own_extensions`` (CALL-36).
+
+    When the call connects at one of their extensions, in or out.
+    """
+    return CallChange.ANSWERED in changes and record.extension in own_extensions
 
 
 def display_number(record: CallRecord, system: TelephonySystemSettings) -> str:
@@ -90,6 +113,7 @@ def call_view(
         "talk_seconds": record.talk_seconds,
         "caller": caller,
         "create_url": create_contact_url(org_url, number) if caller is None and number else None,
+        "phone_call": phone_call_link(record, system, org_url),
     }
 
 

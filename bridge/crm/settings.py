@@ -18,6 +18,7 @@ import asyncio
 import enum
 import functools
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from domain.calls.system_settings import (
 from domain.numbers import NumberPlan
 
 log = logging.getLogger(__name__)
+_CONTEXT = re.compile(r"[A-Za-z0-9_\-]{1,80}")
 
 SYSTEMS, LINES, EXTENSIONS = TelephonySystem.SET, PhoneLine.SET, Extension.SET
 SYSTEM_COLUMNS = (
@@ -50,7 +52,8 @@ SYSTEM_COLUMNS = (
     TelephonySystem.AUTOREGISTEREXTENSIONS, TelephonySystem.CALLVISIBILITY, TelephonySystem.IVRVARIABLE,
     TelephonySystem.RECORDINGSOURCE, TelephonySystem.RECORDINGHOST, TelephonySystem.RECORDINGPORT,
     TelephonySystem.RECORDINGPATH, TelephonySystem.ATTACHRECORDINGS, TelephonySystem.NOTIFYMISSEDCALLS,
-    TelephonySystem.NOTIFYWAITINGCALLS, TelephonySystem.LANGUAGE,
+    TelephonySystem.NOTIFYWAITINGCALLS, TelephonySystem.LANGUAGE, TelephonySystem.ORIGINATECONTEXT,
+    TelephonySystem.UNKNOWNCALLEREVENTS,
 )
 LINE_COLUMNS = (PhoneLine.PHONELINEID, PhoneLine.SYSTEMKEY, PhoneLine.LINEID, PhoneLine.NUMBER, PhoneLine.ISDEFAULT,
                 PhoneLine.DIALPREFIX)
@@ -74,11 +77,12 @@ class LinkStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class SystemOptions:
-    """Settings on the system row that the shared settings contract does not carry (CALL-03, CALL-05)."""
+    """Settings on the system row that the shared settings contract does not carry (CALL-03, CALL-05, CALL-43)."""
 
     notify_missed_calls: bool = True
     notify_waiting_calls: bool = False
     language: str = "en"
+    unknown_caller_events: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
         auto_register_extensions=_flag(system, TelephonySystem.AUTOREGISTEREXTENSIONS, True),
         visibility=_option(system, TelephonySystem.CALLVISIBILITY, CallVisibility, CallVisibility.EVERYONE, where),
         ivr_variable=_text(system, TelephonySystem.IVRVARIABLE),
+        originate_context=_context(system, where, problems),
         recording=_recording(system, where),
         extensions={e.number: e for e in parsed_extensions},
         lines={line.line_id: line for line in parsed_lines},
@@ -140,7 +145,8 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
     language = _text(system, TelephonySystem.LANGUAGE).lower() or "en"
     options = SystemOptions(_flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
                             _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
-                            "fa" if language.startswith("fa") else "en")
+                            "fa" if language.startswith("fa") else "en",
+                            _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True))
     return ParsedSystem(settings, options, tuple(problems))
 
 
@@ -155,6 +161,15 @@ def _plan(row: Mapping[str, Any], where: str) -> NumberPlan:
                           min_digits=5 if minimum is None else int(minimum))
     except (TypeError, ValueError) as exc:
         raise SettingsProblem(f"{where}: {exc}") from None
+
+
+def _context(row: Mapping[str, Any], where: str, problems: list[str]) -> str:
+    context = _text(row, TelephonySystem.ORIGINATECONTEXT)
+    if context and not _CONTEXT.fullmatch(context):
+        problems.append(f"{where}: originate context {context!r} is not a dialplan context (letters, digits, "
+                        "_ and -, at most 80); the bridge's own setting is used")
+        return ""
+    return context
 
 
 def _recording(row: Mapping[str, Any], where: str) -> RecordingSettings:

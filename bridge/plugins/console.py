@@ -8,6 +8,7 @@ of each system's first environment; cards are read from that environment.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import uuid
 from typing import Any
@@ -43,14 +44,17 @@ class BridgeCommands:
 
     async def dial(self, system_key: str, extension: str, number: str) -> None:
         """Ring ``extension``, then dial ``number`` as the system's plan says (prefix, national form)."""
-        plan = self._system(system_key).plan
-        parsed = normalise(number, plan, dialled=True)
+        system = self._system(system_key)
+        parsed = normalise(number, system.plan, dialled=True)
         if parsed is None:
             raise RejectedError(f"{number!r} is not a number that can be dialled", system=system_key,
                                 operation="dial")
-        await self._connector(system_key).originate(
-            extension, dial_string(parsed.e164, plan), timeout_s=self._ring_timeout_s,
-            action_id=f"console-{uuid.uuid4().hex}")
+        connector = self._connector(system_key)
+        takes_context = "context" in inspect.signature(connector.originate).parameters
+        extra = {"context": system.originate_context} if system.originate_context and takes_context else {}
+        await connector.originate(
+            extension, dial_string(parsed.e164, system.plan), timeout_s=self._ring_timeout_s,
+            action_id=f"console-{uuid.uuid4().hex}", **extra)
 
     async def answer(self, system_key: str, extension: str, channel: str) -> None:
         """Tell the phone ringing as ``extension`` (device ``channel`` when its CRM row names one) to pick up.
@@ -100,7 +104,7 @@ def from_bridge(bridge: Any) -> LiveView | None:
     live = LiveView(org_url=org_url, matcher=index_matcher(_index_for(context)),
                     user_names={u.user_id: u.name for u in settings.users if u.name},
                     history_size=settings.history_size, queue_size=settings.subscriber_queue_size,
-                    max_subscribers=settings.max_subscribers)
+                    max_subscribers=settings.max_subscribers, open_form_on_answer=settings.open_call_form)
     cards = CardService(dataverse_card_source(context.clients[first_env]), ttl_s=settings.card_ttl_s)
     server = ConsoleServer(settings, live, commands=BridgeCommands(bridge), cards=cards,
                            health_snapshot=_health(bridge))

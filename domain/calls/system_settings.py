@@ -79,7 +79,8 @@ class TelephonySystemSettings:
 
     ``record_id`` is the telephony-system row's id (``None`` until the CRM row
     exists); ``extensions`` and ``lines`` are keyed by extension number and PBX
-    line id.
+    line id. ``originate_context`` is the dialplan context calls are placed in
+    (CALL-40); empty leaves it to the bridge's file, else ``from-internal``.
     """
 
     key: str
@@ -91,6 +92,7 @@ class TelephonySystemSettings:
     auto_register_extensions: bool = True
     visibility: CallVisibility = CallVisibility.EVERYONE
     ivr_variable: str = ""
+    originate_context: str = ""
     recording: RecordingSettings = field(default_factory=RecordingSettings)
     extensions: Mapping[str, ExtensionSettings] = field(default_factory=_empty)
     lines: Mapping[str, LineSettings] = field(default_factory=_empty)

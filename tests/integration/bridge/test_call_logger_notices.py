@@ -3,6 +3,7 @@ replayed (CALL-03, CALL-05, CALL-34, CALL-35)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +92,38 @@ def test_auto_registration_switched_off_registers_nothing(emulator: EmulatorServ
     replay(world, [AutoRegistrar(world.outbox, {SYSTEM_KEY: [ENV]}, {ENV: world.crm})], "transfer.txt")
     assert list(world.client.query("comms_phonelines", select=["comms_lineid"])) == []
     world.outbox.close()
+
+
+def _forget_the_caller(world: World) -> None:
+    """The fixtures' caller matches no record any more (CALL-43)."""
+    world.client.update("contacts", world.contact_id, {"mobilephone": "09350000000"})
+    world.numbers.refresh_now()
+
+
+def test_a_missed_call_from_an_unknown_caller_still_notifies(emulator: EmulatorServer, tmp_path: Path) -> None:
+    world = build_world(emulator, tmp_path)
+    _forget_the_caller(world)
+    replay(world, [CallNotifier(world.outbox, {SYSTEM_KEY: [ENV]}, {ENV: world.crm})], "inbound_missed.txt")
+    (notice,) = notices(world)
+    assert notice["_ownerid_value"] == world.users["102"]
+    assert world.contact_name not in notice["title"] and "+989121234567" in notice["body"]
+    (action,) = json.loads(notice["data"])["actions"]  # no record to open: only the call
+    assert "etn=phonecall" in action["data"]["url"]
+    world.outbox.close()
+
+
+def test_unknown_caller_events_switched_off_notify_only_for_known_callers(emulator: EmulatorServer,
+                                                                          tmp_path: Path) -> None:
+    world = build_world(emulator, tmp_path, comms_unknowncallerevents=False)
+    notifier = CallNotifier(world.outbox, {SYSTEM_KEY: [ENV]}, {ENV: world.crm})
+    replay(world, [notifier], "inbound_missed.txt")
+    assert len(notices(world)) == 1  # a known caller is still notified
+    world.client.delete("appnotifications", notices_ids(world)[0])
+    _forget_the_caller(world)
+    replay(world, [notifier], "inbound_missed.txt")
+    assert notices(world) == []
+    world.outbox.close()
+
+
+def notices_ids(world: World) -> list[str]:
+    return [n["appnotificationid"] for n in world.client.query("appnotifications", select=["appnotificationid"])]

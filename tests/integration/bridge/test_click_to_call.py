@@ -7,6 +7,7 @@ import itertools
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -87,8 +88,9 @@ class Harness:
         await self.server.stop()
         self.outbox.close()
 
-    def intake(self, client: object | None = None, **settings) -> ClickToCallIntake:
-        system = system_for(self.user)
+    def intake(self, client: object | None = None, system: TelephonySystemSettings | None = None,
+               **settings) -> ClickToCallIntake:
+        system = system or system_for(self.user)
         return ClickToCallIntake(ClickToCallSettings(environment=ENV, ring_timeout_s=1, **settings),
                                  client=client or self.client, outbox=self.outbox, systems=lambda: [system],
                                  connector_for=lambda key: self.connector if key == "pbx1" else None)
@@ -117,6 +119,20 @@ def test_a_pending_request_rings_the_extension_and_ends_connected(client, tmp_pa
     assert row["comms_status"] == ClickToCallStatus.CONNECTED
     assert row["comms_diallednumber"] == "909121234567" and row["comms_error"] is None
     assert row["comms_completedon"]
+
+
+def test_the_originate_context_comes_from_the_systems_crm_row(client, tmp_path):
+    user = new_user(client, "reza")
+    request_id = new_request(client, user, "09121234567")
+    system = replace(system_for(user), originate_context="sales-out")  # CALL-40
+
+    async def main() -> None:
+        async with Harness(client, tmp_path, user) as h:
+            assert await h.intake(system=system).poll_once() == [request_id]
+            originate = next(a for a in h.server.actions if a.get("action") == "Originate")
+            assert originate["context"] == "sales-out"
+
+    asyncio.run(main())
 
 
 def test_a_user_without_an_extension_is_told_why_and_nothing_rings(client, tmp_path):
