@@ -23,6 +23,7 @@ import requests
 from connectors.dataverse import bulk, fetchxml, jsonbody, odata
 from connectors.dataverse.auth import BearerAuth, TokenProvider
 from connectors.dataverse.batch import Batch, BatchResult, encode_batch, is_idempotent, parse_batch_response
+from connectors.dataverse.bulk_parallel import BulkTuning
 from connectors.dataverse.delta import DeltaPage, split_entries
 from connectors.dataverse.errors import (
     BadResponseError,
@@ -53,13 +54,15 @@ class DataverseClient:
 
     ``base_url`` is the environment URL (``https://org.crm4.dynamics.com``; plain
     ``http`` only for a loopback emulator). ``timeout`` is ``(connect_s, read_s)``.
-    ``retry=None`` turns retries off. All methods raise
+    ``retry=None`` turns retries off. ``bulk_chunk_size`` caps the records of one bulk
+    request and ``bulk_tuning`` says how bulk writes are spread (``bulk_parallel``). All methods raise
     :class:`~connectors.dataverse.errors.DataverseError` subclasses.
     """
 
     def __init__(self, *, base_url: str, session: requests.Session, token_provider: TokenProvider,
                  timeout: tuple[float, float] = (5.0, 60.0), retry: RetryPolicy | None = _DEFAULT_RETRY,
-                 api_version: str = "v9.2", max_batch_operations: int = 1000, bulk_chunk_size: int = 1000):
+                 api_version: str = "v9.2", max_batch_operations: int = 1000, bulk_chunk_size: int = 1000,
+                 bulk_tuning: BulkTuning | None = None):
         self.base_url = _checked_base_url(base_url)
         if not re.fullmatch(r"v\d+\.\d+", api_version):
             raise ValueError(f"api_version looks like 'v9.2', not {api_version!r}")
@@ -69,6 +72,7 @@ class DataverseClient:
             raise ValueError("max_batch_operations must be between 1 and 1000")
         self.max_batch_operations = max_batch_operations
         self.bulk_chunk_size = bulk_chunk_size
+        self.bulk_tuning = bulk_tuning or BulkTuning()
         self._transport = Transport(session=session, auth=BearerAuth(token_provider), timeout=timeout,
                                     retry=retry or RetryPolicy.off(), stats=self.stats, api_url=self.api_url)
         self._bulk_unsupported: set[tuple[str, str]] = set()
