@@ -15,7 +15,8 @@ So :func:`send_in_chunks`:
 1. sends one small probe chunk and times it, reading ``x-ms-dop-hint`` from the reply;
 2. sizes the remaining chunks so that one takes about ``target_request_s`` of server
    time, well inside the 2-minute timeout, and so that ``dop`` of them in flight use
-   at most a quarter of the execution budget;
+   at most a quarter of the execution budget; then evens them out so that every
+   thread gets the same number of chunks;
 3. sends them from ``min(hint, max_parallel)`` threads;
 4. after a 429 that outlasted the transport's own retries, holds every thread until
    ``Retry-After`` has passed and resends that chunk; a chunk that timed out on the
@@ -26,6 +27,7 @@ So :func:`send_in_chunks`:
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -133,9 +135,18 @@ def send_in_chunks(items: Sequence[T], send: Callable[[Sequence[T]], Sent], *, m
         if run.results:
             dop = max(1, min(tuning.max_parallel, hint or 1))
             size = tuning.chunk_size(tuning.clock() - started, len(probe.items), dop, max_chunk)
+    size = _balanced(size, len(items) - position, dop)
     run.queue.extend(_Chunk(start, items[start:start + size]) for start in range(position, len(items), size))
     run.drain(dop)
     return run.finish()
+
+
+def _balanced(size: int, remaining: int, dop: int) -> int:
+    """At most ``size``, cut so that every thread gets the same number of chunks (even waves)."""
+    if remaining <= 0:
+        return size
+    waves = math.ceil(remaining / (dop * size))
+    return max(1, math.ceil(remaining / (dop * waves)))
 
 
 class _Run(Generic[T]):
