@@ -2,6 +2,7 @@
 
     commsuite emulator --port 8800 --db demo.db --seed --schema standard
     commsuite emulator --port 8443 --db demo.db --tls --latency-ms 40 --throttle 600/60 --outage 30+10
+    commsuite emulator --ms-per-record 25 --dop-hint 4   # slower bulk writes, fewer parallel requests advised
     commsuite emulator --sms-port 8810 --sms-key demo-key      # and a fake SMS provider (Kavenegar REST + SOAP)
 """
 
@@ -28,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
     parser.add_argument("--throttle", default="default", metavar="REQUESTS/SECONDS|default|off",
                         help="service-protection request limit (default: the real 6000/300, 52 concurrent)")
+    parser.add_argument("--ms-per-record", type=float, default=None,
+                        help="modelled server time per record of a bulk message (default 10 ms)")
+    parser.add_argument("--dop-hint", type=int, default=None,
+                        help="the x-ms-dop-hint the emulator recommends (default 8)")
     parser.add_argument("--outage", action="append", default=[], metavar="START+SECONDS",
                         help="answer 503 from START seconds after start-up for SECONDS (repeatable)")
     parser.add_argument("--seed", action="store_true", help="add the demo contacts, accounts, leads and users")
@@ -40,9 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def fault_plan(latency_ms: int, throttle: str, outages: list[str], now: float):
+def fault_plan(latency_ms: int, throttle: str, outages: list[str], now: float, *,
+               ms_per_record: float | None = None, dop_hint: int | None = None):
     """The FaultPlan the command-line options describe; ValueError names the bad option."""
     from emulator.server.faults import FaultPlan, Outage, ServiceProtection
+    from emulator.server.limits import ServerModel, server_model_from_json
 
     if latency_ms < 0:
         raise ValueError("--latency-ms must not be negative")
@@ -62,7 +69,10 @@ def fault_plan(latency_ms: int, throttle: str, outages: list[str], now: float):
             raise ValueError(f"--outage {text!r}: expected START+SECONDS such as 30+10")
         start = now + float(match.group(1))
         windows.append(Outage(start, start + float(match.group(2))))
-    return FaultPlan(latency_ms=latency_ms, limits=limits, outages=tuple(windows))
+    settings = {name: value for name, value in (("ms_per_record", ms_per_record), ("dop_hint", dop_hint))
+                if value is not None}
+    server = server_model_from_json(settings, ServerModel())
+    return FaultPlan(latency_ms=latency_ms, limits=limits, outages=tuple(windows), server=server)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     from emulator.server.tables import tables_for
 
     try:
-        plan = fault_plan(args.latency_ms, args.throttle, args.outage, time.monotonic())
+        plan = fault_plan(args.latency_ms, args.throttle, args.outage, time.monotonic(),
+                          ms_per_record=args.ms_per_record, dop_hint=args.dop_hint)
     except ValueError as exc:
         log.error("%s", exc)
         return 2

@@ -32,6 +32,7 @@ from connectors.dataverse.batch import (
     parse_batch_response,
 )
 from connectors.dataverse.batch_continue import continue_after_failures
+from connectors.dataverse.bulk_parallel import BulkTuning
 from connectors.dataverse.delta import DeltaPage, split_entries
 from connectors.dataverse.discovery import ServerInfo
 from connectors.dataverse.errors import (
@@ -65,7 +66,8 @@ class DataverseClient:
 
     ``base_url`` is the environment URL (``https://org.crm4.dynamics.com``; plain
     ``http`` only for a loopback emulator). ``timeout`` is ``(connect_s, read_s)``.
-    ``retry=None`` turns retries off. Sign-in is a bearer ``token_provider`` or any
+    ``retry=None`` turns retries off. ``bulk_chunk_size`` caps the records of one bulk request
+    and ``bulk_tuning`` says how bulk writes are spread (``bulk_parallel``). Sign-in is a bearer ``token_provider`` or any
     ``requests`` ``auth`` (NTLM on-premises). ``api_version=None`` reads the root
     from the server; ``online`` says the features are online Dataverse's without
     asking (see :mod:`connectors.dataverse.discovery`). All methods raise
@@ -75,7 +77,8 @@ class DataverseClient:
     def __init__(self, *, base_url: str, session: requests.Session, token_provider: TokenProvider | None = None,
                  auth: requests.auth.AuthBase | None = None, timeout: tuple[float, float] = (5.0, 60.0),
                  retry: RetryPolicy | None = _DEFAULT_RETRY, api_version: str | None = "v9.2",
-                 online: bool | None = None, max_batch_operations: int = 1000, bulk_chunk_size: int = 1000):
+                 online: bool | None = None, max_batch_operations: int = 1000, bulk_chunk_size: int = 1000,
+                 bulk_tuning: BulkTuning | None = None):
         self.base_url = _checked_base_url(base_url)
         if api_version is not None and not re.fullmatch(r"v\d+\.\d+", api_version):
             raise ValueError(f"api_version looks like 'v9.2', not {api_version!r}")
@@ -87,6 +90,7 @@ class DataverseClient:
             raise ValueError("max_batch_operations must be between 1 and 1000")
         self.max_batch_operations = max_batch_operations
         self.bulk_chunk_size = bulk_chunk_size
+        self.bulk_tuning = bulk_tuning or BulkTuning()
         self._transport = Transport(session=session, auth=auth or BearerAuth(token_provider), timeout=timeout,
                                     retry=retry or RetryPolicy.off(), stats=self.stats, api_url=self.api_url)
         self._bulk_unsupported: set[tuple[str, str]] = set()

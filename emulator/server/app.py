@@ -87,7 +87,7 @@ class EmulatorServer:
             files = ensure_tls_files(self._tls_directory())
             self.ca_file = files.ca_file
             context = files.server_context()
-        webapi = WebApi(Service(self.store, self.catalog))
+        webapi = WebApi(Service(self.store, self.catalog, self.faults))
         self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="dataverse-emulator", daemon=True)
         self._thread.start()

@@ -4,6 +4,10 @@ reference/dataverse.md §1.12: every target must carry ``@odata.type``; on a sta
 the whole request is one transaction; CreateMultiple answers 200 with ``{"Ids": [...]}``,
 UpdateMultiple and UpsertMultiple answer 204. DeleteMultiple exists only for elastic
 tables, which the emulator does not have.
+
+Each request first spends its modelled server time (:mod:`emulator.server.limits`),
+outside the store's transaction so parallel requests overlap as they do on the service;
+one that would run past the request timeout fails and writes nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ def route(service: Service, request: ApiRequest, table: Table, entity_set: str, 
     if action == "DeleteMultiple":
         raise ODataError(501, "0x80060888", "DeleteMultiple has not yet been implemented.")
     targets = _targets(request.json_object(), table)
+    if service.faults is not None:
+        service.faults.spend_bulk_time(len(targets))
     with service.store.transaction():
         if action == "CreateMultiple":
             ids = [service.store.create(entity_set, target) for target in targets]

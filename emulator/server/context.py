@@ -1,4 +1,4 @@
-"""What every route handler works with: the record store and the metadata catalogue."""
+"""What every route handler works with: the record store, the metadata catalogue and the fault gate."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from emulator.server.catalog import MetadataCatalog
+    from emulator.server.faults import FaultInjector
     from emulator.store import Store
 
 
@@ -14,3 +15,4 @@ if TYPE_CHECKING:
 class Service:
     store: Store
     catalog: MetadataCatalog
+    faults: FaultInjector | None = None

@@ -1,10 +1,13 @@
-"""Fault injection: added latency, service-protection throttling and outages.
+"""Fault injection: added latency, service-protection throttling, outages and modelled server time.
 
 The throttle follows reference/dataverse.md §2: per user (here, per bearer token), a
 sliding 300-second window, at most 6,000 requests and 1,200,000 ms of combined execution
 time, and at most 52 requests in flight. Going over answers ``429 Too Many Requests`` with
 ``Retry-After`` in whole seconds and the real error codes and messages. An outage answers
 ``503 Service Unavailable`` with ``Retry-After`` set to the seconds left in the outage.
+
+Every response carries ``x-ms-dop-hint``; bulk messages spend the modelled server time
+of :mod:`emulator.server.limits`, which counts against the execution-time budget.
 
 Unlike the real service, requests refused with 429 do not themselves count against the
 window, so a client that waits exactly ``Retry-After`` is always let through.
@@ -22,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from emulator.errors import ODataError
+from emulator.server.limits import ServerModel, server_model_from_json, spend_bulk_time
 
 REQUEST_COUNT_CODE = "0x80072322"
 EXECUTION_TIME_CODE = "0x80072321"
@@ -49,22 +53,26 @@ class Outage:
 
 @dataclass(frozen=True)
 class FaultPlan:
-    """What faults the emulator injects. ``limits=None`` turns throttling off."""
+    """What faults the emulator injects. ``limits=None`` turns throttling off; ``server``
+    is the modelled server time of bulk messages (:mod:`emulator.server.limits`)."""
 
     latency_ms: int = 0
     limits: ServiceProtection | None = field(default_factory=ServiceProtection)
     outages: tuple[Outage, ...] = ()
+    server: ServerModel = field(default_factory=ServerModel)
 
     @classmethod
     def none(cls) -> FaultPlan:
-        return cls(latency_ms=0, limits=None, outages=())
+        return cls(latency_ms=0, limits=None, outages=(), server=ServerModel.instant())
 
     def to_json(self, now: float) -> dict[str, Any]:
         return {
             "latency_ms": self.latency_ms,
             "throttle": asdict(self.limits) if self.limits else None,
+            "server": asdict(self.server),
             "outages": [
-                {"starts_in_s": round(o.start - now, 3), "ends_in_s": round(o.end - now, 3), "retry_after_s": o.retry_after_s}
+                {"starts_in_s": round(o.start - now, 3), "ends_in_s": round(o.end - now, 3),
+                 "retry_after_s": o.retry_after_s}
                 for o in self.outages if o.end > now
             ],
         }
@@ -72,11 +80,11 @@ class FaultPlan:
 
 def plan_from_json(payload: Any, current: FaultPlan, now: float) -> FaultPlan:
     """Apply an admin request such as ``{"latency_ms": 20, "throttle": {"requests_per_window": 10},
-    "outage": {"duration_s": 5}}`` to ``current``. Absent keys keep their value; ``"throttle": null``
-    and ``"outages": []`` turn those faults off."""
+    "outage": {"duration_s": 5}, "server": {"ms_per_record": 25}}`` to ``current``. Absent keys keep
+    their value; ``"throttle": null`` and ``"outages": []`` turn those faults off."""
     if not isinstance(payload, dict):
         raise ValueError("the fault plan must be a JSON object")
-    unknown = set(payload) - {"latency_ms", "throttle", "outage", "outages"}
+    unknown = set(payload) - {"latency_ms", "throttle", "outage", "outages", "server"}
     if unknown:
         raise ValueError(f"unknown fault settings {sorted(unknown)}")
     plan = current
@@ -84,6 +92,8 @@ def plan_from_json(payload: Any, current: FaultPlan, now: float) -> FaultPlan:
         plan = replace(plan, latency_ms=_non_negative_int(payload["latency_ms"], "latency_ms"))
     if "throttle" in payload:
         plan = replace(plan, limits=_limits(payload["throttle"]))
+    if "server" in payload:
+        plan = replace(plan, server=server_model_from_json(payload["server"], plan.server))
     if "outages" in payload:
         if payload["outages"] != []:
             raise ValueError("'outages' may only be set to [] (to end every outage); add one with 'outage'")
@@ -176,7 +186,7 @@ class FaultInjector:
             self._sleep(plan.latency_ms / 1000)
         self._refuse_during_outage(plan)
         if plan.limits is None:
-            yield {}
+            yield plan.server.headers()
             return
         with self._lock:
             budget = self._budgets.setdefault(user, _UserBudget())
@@ -185,7 +195,7 @@ class FaultInjector:
             budget.starts.append(started)
             budget.in_flight += 1
         try:
-            yield {"x-ms-ratelimit-burst-remaining-xrm-requests": str(remaining)}
+            yield {**plan.server.headers(), "x-ms-ratelimit-burst-remaining-xrm-requests": str(remaining)}
         finally:
             with self._lock:
                 finished = self._clock()
@@ -194,13 +204,17 @@ class FaultInjector:
                 budget.executions.append((finished, duration_ms))
                 budget.execution_ms += duration_ms
 
+    def spend_bulk_time(self, records: int) -> None:
+        """Spend a bulk request's modelled server time (or time it out); see :mod:`emulator.server.limits`."""
+        spend_bulk_time(self._plan.server, records, self._sleep)
+
     def _refuse_during_outage(self, plan: FaultPlan) -> None:
         now = self._clock()
         for outage in plan.outages:
             if outage.start <= now < outage.end:
                 retry_after = outage.retry_after_s or max(1, math.ceil(outage.end - now))
-                raise ThrottledError(503, "", "The service is temporarily unavailable (emulated outage). Try again later.",
-                                     retry_after)
+                raise ThrottledError(503, "", "The service is temporarily unavailable (emulated outage). "
+                                     "Try again later.", retry_after)
 
     def _check(self, limits: ServiceProtection, budget: _UserBudget, now: float) -> int:
         """Raise 429 if this request breaks a limit; otherwise return the requests left in the window."""

@@ -46,7 +46,7 @@ def test_real_service_numbers_are_the_defaults() -> None:
 
 def test_429_after_n_requests_with_retry_after_until_the_oldest_leaves_the_window() -> None:
     gate, clock = injector(FaultPlan(limits=ServiceProtection(requests_per_window=3, window_s=60)))
-    assert send(gate) == {"x-ms-ratelimit-burst-remaining-xrm-requests": "2"}
+    assert send(gate) == {"x-ms-dop-hint": "8", "x-ms-ratelimit-burst-remaining-xrm-requests": "2"}
     clock.now += 10
     send(gate)
     send(gate)
