@@ -34,7 +34,8 @@ from dataclasses import dataclass, field, replace
 
 from dataverse_schema.model import Table
 from dataverse_schema.versions import ChangeTracking, Features, features_for
-from emulator.errors import BAD_REQUEST, ODataError, segment_not_found
+from emulator.errors import ODataError, segment_not_found
+from emulator.metadata import INVALID_METADATA
 from emulator.server.wire import ApiRequest, Headers, Segment
 
 #: Collection-bound bulk messages on-premises servers do not have.
@@ -93,20 +94,22 @@ class Profile:
         """The tables this version has: no ``appnotification`` where app notifications do not exist."""
         return tuple(t for t in tables if self.features.app_notifications or t.logical_name != "appnotification")
 
-    def admit(self, request: ApiRequest, segments: list[Segment], key_count: int | None = None) -> ApiRequest:
+    def admit(self, request: ApiRequest, segments: list[Segment],
+              table_keys: tuple[str, int] | None = None) -> ApiRequest:
         """``request`` as this version reads it (ignored preferences dropped), or the error it answers.
 
-        ``key_count`` is the number of alternate keys the addressed table already has, for a
-        ``POST EntityDefinitions(...)/Keys``.
+        ``table_keys`` is the addressed table's logical name and how many alternate keys it
+        already has, for a ``POST EntityDefinitions(...)/Keys``.
         """
         features = self.features
         if (not features.bulk_messages and len(segments) == 2 and segments[0].ref is None
                 and segments[1].name.removeprefix("Microsoft.Dynamics.CRM.") in BULK_MESSAGES):
             raise segment_not_found(segments[1].name)
         limit = features.max_alternate_keys
-        if key_count is not None and limit is not None and key_count >= limit:
-            raise ODataError(400, BAD_REQUEST, f"The entity '{segments[0].ref}' already has the maximum number "
-                                               f"of alternate keys ({limit}) allowed on this server.")
+        if table_keys is not None and limit is not None and table_keys[1] >= limit:
+            # The catalogue's own (online) limit answers in the same words.
+            raise ODataError(400, INVALID_METADATA, f"'{table_keys[0]}' already has the maximum of {limit} "
+                                                    "alternate keys.")
         prefer = request.headers.get("Prefer") or ""
         kept = self._kept_preferences(prefer)
         if kept == prefer:

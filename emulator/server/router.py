@@ -57,7 +57,7 @@ class WebApi:
         segments = split_path(request.path)
         if not segments:
             return self._service_document(request)
-        request = self.profile.admit(request, segments, self._key_count(request, segments))
+        request = self.profile.admit(request, segments, self._table_keys(request, segments))
         first = segments[0]
         if first.name == "$batch" and len(segments) == 1:
             return batch.execute(self.service, request, self.handle)
@@ -106,12 +106,15 @@ class WebApi:
             "Version": self.profile.version,
         })
 
-    def _key_count(self, request: ApiRequest, segments: list[Segment]) -> int | None:
-        """How many alternate keys the table of a ``POST EntityDefinitions(...)/Keys`` already has."""
+    def _table_keys(self, request: ApiRequest, segments: list[Segment]) -> tuple[str, int] | None:
+        """The table of a ``POST EntityDefinitions(...)/Keys`` and how many alternate keys it has."""
+        if self.profile.features.max_alternate_keys is None:
+            return None  # no limit to check (online): leave the keys' Pending reporting untouched
         if (request.method != "POST" or len(segments) != 2 or segments[0].name != "EntityDefinitions"
                 or segments[0].ref is None or segments[1] != Segment("Keys")):
             return None
-        return len(self.service.catalog.keys(self.service.catalog.table(segments[0].ref)))
+        table = self.service.catalog.table(segments[0].ref)
+        return table.logical_name, len(self.service.catalog.keys(table))
 
     def _publish(self, request: ApiRequest, action: str) -> ApiResponse:
         if request.method != "POST":
