@@ -113,6 +113,7 @@ class WebApi:
         if (request.method != "POST" or len(segments) != 2 or segments[0].name != "EntityDefinitions"
                 or segments[0].ref is None or segments[1] != Segment("Keys")):
             return None
+        self.service.catalog.activate_due_keys()  # so the table below already holds the keys that activated
         table = self.service.catalog.table(segments[0].ref)
         return table.logical_name, len(self.service.catalog.keys(table))
 

@@ -64,7 +64,8 @@ def test_the_challenge_leg_drains_the_body_sends_a_length_and_keeps_alive():
 def test_a_handshake_step_on_a_new_connection_fails():
     with onprem_server("onprem-9.0") as server:
         initiator = spnego.client(USER, PASSWORD, protocol="ntlm")
-        first, response, _ = _raw(server, headers={"Authorization": "NTLM " + base64.b64encode(initiator.step()).decode()})
+        negotiate = base64.b64encode(initiator.step()).decode()
+        first, response, _ = _raw(server, headers={"Authorization": f"NTLM {negotiate}"})
         challenge = base64.b64decode(response.getheader("WWW-Authenticate").split(" ", 1)[1])
         authenticate = base64.b64encode(initiator.step(challenge)).decode()
         first.close()
@@ -76,7 +77,8 @@ def test_a_handshake_step_on_a_new_connection_fails():
 def test_negotiate_wrapped_ntlm_signs_in_too():
     with onprem_server("onprem-9.1") as server:
         initiator = spnego.client(USER, PASSWORD, protocol="negotiate", options=spnego.NegotiateOptions.use_ntlm)
-        conn, response, _ = _raw(server, headers={"Authorization": "Negotiate " + base64.b64encode(initiator.step()).decode()})
+        negotiate = base64.b64encode(initiator.step()).decode()
+        conn, response, _ = _raw(server, headers={"Authorization": f"Negotiate {negotiate}"})
         assert response.status == 401
         challenge = base64.b64decode(response.getheader("WWW-Authenticate").split(" ", 1)[1])
         _, final, body = _raw(server, headers={
