@@ -4,6 +4,7 @@
     commsuite emulator --port 8443 --db demo.db --tls --latency-ms 40 --throttle 600/60 --outage 30+10
     commsuite emulator --ms-per-record 25 --dop-hint 4   # slower bulk writes, fewer parallel requests advised
     commsuite emulator --sms-port 8810 --sms-key demo-key      # and a fake SMS provider (Kavenegar REST + SOAP)
+    commsuite emulator --profile onprem-9.0                    # Dynamics 365 9.0 on-premises: IIS NTLM sign-in
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+#: ``emulator.server.profiles.NAMES``, spelt out so ``--help`` needs no emulator import.
+PROFILE_NAMES = ("online", "onprem-9.1", "onprem-9.0", "onprem-8.2", "crm-2016")
 _THROTTLE = re.compile(r"^(\d+)/(\d+(?:\.\d+)?)$")
 _OUTAGE = re.compile(r"^(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)$")
 
@@ -38,7 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", action="store_true", help="add the demo contacts, accounts, leads and users")
     parser.add_argument("--schema", choices=("installed", "standard"), default="installed",
                         help="start with every suite table (installed) or only the standard ones (standard)")
-    parser.add_argument("--token", help="accept only this bearer token (default: any)")
+    parser.add_argument("--token", help="accept only this bearer token (default: any; online profile only)")
+    parser.add_argument("--profile", choices=PROFILE_NAMES, default="online",
+                        help="the deployment played: its Web API root, RetrieveVersion(), what it lacks and its "
+                             "sign-in (on-premises: NTLM/Negotiate as IIS, test accounts printed at start-up)")
     parser.add_argument("--sms-port", type=int, metavar="PORT",
                         help="also serve the fake SMS provider (Kavenegar's REST and SOAP formats) on this port")
     parser.add_argument("--sms-key", default="demo-key", help="API key the fake SMS provider accepts")
@@ -78,8 +84,12 @@ def fault_plan(latency_ms: int, throttle: str, outages: list[str], now: float, *
 def run(args: argparse.Namespace) -> int:
     from emulator.seed import seed
     from emulator.server import EmulatorServer
+    from emulator.server.profiles import profile
     from emulator.server.tables import tables_for
 
+    deployment = profile(args.profile)
+    if args.throttle == "default" and not deployment.features.service_protection:
+        args.throttle = "off"  # on-premises servers have no service protection limits
     try:
         plan = fault_plan(args.latency_ms, args.throttle, args.outage, time.monotonic(),
                           ms_per_record=args.ms_per_record, dop_hint=args.dop_hint)
@@ -88,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     args.db.parent.mkdir(parents=True, exist_ok=True)
     server = EmulatorServer(args.db, port=args.port, tls=args.tls, faults=plan, tables=tables_for(args.schema),
-                            token=args.token)
+                            token=args.token, deployment=deployment)
     try:
         server.start()
     except OSError as exc:
@@ -98,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         report = seed(server.store)
         log.info("seed data: %d records created, %d already present",
                  sum(report.created.values()), sum(report.existing.values()))
-    print(f"Dataverse emulator: {server.url}", flush=True)
+    print(f"Dataverse emulator: {server.url} ({deployment.title}, version {deployment.version})", flush=True)
+    for account in deployment.accounts:
+        print(f"Windows sign-in (NTLM): {account.username} / {account.password}", flush=True)
     if server.ca_file is not None:
         print(f"Trust this CA file: {server.ca_file}", flush=True)
     try:

@@ -33,7 +33,7 @@ from connectors.dataverse.errors import (
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, bind, deterministic_id
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.settings import DataverseSettings, SettingsError, make_client
-from connectors.dataverse.versions import Features, ServerVersion, features_for
+from dataverse_schema.versions import Features, ServerVersion, features_for
 
 __all__ = [
     "AlternateKey",

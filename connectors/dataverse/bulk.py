@@ -96,7 +96,7 @@ def _try_bulk(client: DataverseClient, entity_set: str, message: str, targets: l
     ``None`` when the table does not support it (use ``$batch``)."""
     if (entity_set, message) in client._bulk_unsupported:
         return None
-    if not client.features.bulk_messages:  # on-premises has no bulk messages (connectors.dataverse.versions)
+    if not client.features.bulk_messages:  # on-premises has no bulk messages (dataverse_schema.versions)
         return None
     path = f"{odata.identifier(entity_set, 'entity set name')}/Microsoft.Dynamics.CRM.{message}"
     try:

@@ -45,7 +45,7 @@ from connectors.dataverse.errors import (
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, entity_id_from_url, entity_path
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.transport import Transport
-from connectors.dataverse.versions import ChangeTracking, Features
+from dataverse_schema.versions import ChangeTracking, Features
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class DataverseClient:
 
     @property
     def features(self) -> Features:
-        """What the server's version offers (:mod:`connectors.dataverse.versions`); may read it once."""
+        """What the server's version offers (:mod:`dataverse_schema.versions`); may read it once."""
         return self._server.resolve(self._get_version)
 
     def _get_version(self, url: str) -> requests.Response:

@@ -6,7 +6,7 @@ first request: ``GET <root>/RetrieveVersion()`` answers ``{"Version": "8.2.2.112
 on every server from 8.0 (CRM 2016) on. Without a pinned root it asks on
 ``v9.0`` (Dynamics 365 9.x) and, when that root does not exist (an 8.x server),
 on ``v8.0``; then it moves to the newest root the version offers
-(:func:`connectors.dataverse.versions.web_api_root`). Feature X-01.
+(:func:`dataverse_schema.versions.web_api_root`). Feature X-01.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import requests
 
 from connectors.dataverse.errors import BadResponseError, NotFoundError, ValidationError
-from connectors.dataverse.versions import ONLINE, Features, ServerVersion, features_for
+from dataverse_schema.versions import ONLINE, Features, ServerVersion, features_for
 
 log = logging.getLogger(__name__)
 

@@ -2,11 +2,14 @@
 
     with EmulatorServer("demo.db", tls=True) as server:
         requests.get(server.url + "WhoAmI", headers={"Authorization": "Bearer x"}, verify=server.ca_file)
+    with EmulatorServer(":memory:", profile=profile("onprem-9.0")) as server:    # IIS, NTLM, 9.0
+        ...
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -14,10 +17,12 @@ from pathlib import Path
 from types import TracebackType
 
 from dataverse_schema.model import Table
+from emulator.server.auth_ntlm import channel_bindings, register_accounts
 from emulator.server.catalog import MetadataCatalog
 from emulator.server.context import Service
 from emulator.server.faults import FaultInjector, FaultPlan
 from emulator.server.httpd import EmulatorHttpServer
+from emulator.server.profiles import Profile, profile
 from emulator.server.router import WebApi
 from emulator.server.tables import tables_for
 from emulator.server.tls import ensure_tls_files
@@ -26,7 +31,6 @@ from emulator.server.traffic import Traffic
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-API_PATH = "/api/data/v9.2/"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
@@ -35,22 +39,27 @@ class EmulatorServer:
 
     ``port=0`` lets the OS choose; ``tables`` defaults to every table of the schema registry;
     ``token`` (optional) is the only bearer token accepted; ``faults`` defaults to the real
-    service-protection limits with no latency or outage.
+    service-protection limits (online; none on-premises) with no latency or outage.
+    ``deployment`` (default online) is the profile played (:mod:`emulator.server.profiles`):
+    its Web API roots, version, sign-in and refusals.
     """
 
     def __init__(self, db_path: str | Path, *, port: int = 0, tls: bool = False, faults: FaultPlan | None = None,
                  tables: Iterable[Table] | None = None, token: str | None = None,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, key_activation_s: float = 1.0,
-                 tls_dir: Path | None = None) -> None:
+                 tls_dir: Path | None = None, deployment: Profile | None = None) -> None:
+        self.profile = deployment if deployment is not None else profile("online")
         self.db_path = str(db_path)
         self.token = token
         self.max_body_bytes = max_body_bytes
         self._requested_port = port
-        self._tables = tuple(tables) if tables is not None else tables_for("installed")
+        self._tables = self.profile.tables(tables if tables is not None else tables_for("installed"))
         self._tls = tls
         self._tls_dir = tls_dir
         self._key_activation_s = key_activation_s
-        self.faults = FaultInjector(faults if faults is not None else FaultPlan())
+        if faults is None:
+            faults = FaultPlan() if self.profile.features.service_protection else FaultPlan.none()
+        self.faults = FaultInjector(faults)
         self.traffic = Traffic()
         self.ca_file: Path | None = None
         self._httpd: EmulatorHttpServer | None = None
@@ -67,8 +76,8 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        """The service root, ending in ``/api/data/v9.2/``."""
-        return self.origin + API_PATH
+        """The newest service root of the profile, e.g. ending in ``/api/data/v9.2/``."""
+        return f"{self.origin}/api/data/{self.profile.newest_root}/"
 
     @property
     def port(self) -> int:
@@ -82,16 +91,21 @@ class EmulatorServer:
         self.store = Store(self.db_path, self._tables)
         journal = None if self.db_path == ":memory:" else Path(self.db_path + ".metadata.jsonl")
         self.catalog = MetadataCatalog(self.store, journal, key_activation_s=self._key_activation_s)
-        context = None
+        context = bindings = None
         if self._tls:
             files = ensure_tls_files(self._tls_directory())
             self.ca_file = files.ca_file
             context = files.server_context()
-        webapi = WebApi(Service(self.store, self.catalog, self.faults))
-        self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context)
+            if self.profile.is_windows:
+                bindings = channel_bindings(ssl.PEM_cert_to_DER_cert(files.cert_file.read_text(encoding="ascii")))
+        if self.profile.is_windows:
+            register_accounts(self.profile.accounts)
+        webapi = WebApi(Service(self.store, self.catalog, self.faults), self.profile)
+        self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context,
+                                         bindings)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="dataverse-emulator", daemon=True)
         self._thread.start()
-        log.info("Dataverse emulator serving %s (database %s)", self.url, self.db_path)
+        log.info("Dataverse emulator serving %s as %s (database %s)", self.url, self.profile.title, self.db_path)
         return self
 
     def stop(self) -> None:

@@ -104,10 +104,11 @@ def _inner_request(outer: ApiRequest, operation: BatchOperation, content_ids: di
     parts = urlsplit(url)
     path = parts.path
     if parts.scheme or path.startswith("/"):
-        match = _SERVICE_PATH.match(path)
-        if not match:
-            raise bad_request(f"The batch operation URL '{operation.url}' is not under /api/data/v9.2/.")
-        path = path[match.end() :]
+        root = urlsplit(outer.service_root).path  # e.g. /api/data/v8.2/ for an on-premises profile
+        match = _SERVICE_PATH.match(path) if root.startswith("/api/data/v9.") else None
+        if match is None and not path.startswith(root):
+            raise bad_request(f"The batch operation URL '{operation.url}' is not under {root}.")
+        path = path[match.end() if match else len(root):]
     body = _substitute_body(operation.body, content_ids) if content_ids else operation.body
     return ApiRequest(method=operation.method, path=decode_path(path), query=parts.query, headers=operation.headers,
                       body=body, service_root=outer.service_root, in_batch=True)

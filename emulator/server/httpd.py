@@ -1,11 +1,17 @@
 """The socket side: a threading HTTP/1.1 server on loopback that feeds :class:`WebApi`.
 
-Per request: check the bearer token before reading a byte of the body (401 with
-``WWW-Authenticate``, and the connection closed), read the body within the size limit (413
-beyond it; a chunked body is bounded too, and a malformed chunk size is a 400), pass the
-fault gate (latency, 503 outages, 429 throttling with ``Retry-After``), dispatch, write the
-response. The ``/_emulator/`` routes (:mod:`emulator.server.admin`) are outside the Web API
-and never faulted or throttled.
+Per request: sign the caller in before reading a byte of the body, read the body within the
+size limit (413 beyond it; a chunked body is bounded too, and a malformed chunk size is a
+400), pass the fault gate (latency, 503 outages, 429 throttling with ``Retry-After``),
+dispatch, write the response. The ``/_emulator/`` routes (:mod:`emulator.server.admin`) are
+outside the Web API and never faulted or throttled.
+
+Sign-in follows the profile (:mod:`emulator.server.profiles`). Online: a bearer token, and a
+401 with ``WWW-Authenticate: Bearer`` closes the connection. On-premises: IIS's Windows
+integrated authentication (:mod:`emulator.server.auth_ntlm`) on every URL, before the
+Web API root is looked at; the anonymous 401 closes the connection unread, the challenge
+401 drains the body (``requests-ntlm`` resends it on every leg), sends ``Content-Length``
+and keeps the connection, which is then signed in for its lifetime.
 """
 
 from __future__ import annotations
@@ -20,15 +26,20 @@ from typing import TYPE_CHECKING
 from emulator.errors import ODataError
 from emulator.server import admin
 from emulator.server.admin import bearer_token
+from emulator.server.auth_ntlm import CHALLENGES, WindowsSignIn
 from emulator.server.faults import FaultInjector, ThrottledError
 from emulator.server.router import WebApi, finish
 from emulator.server.wire import ApiRequest, ApiResponse, Headers, decode_path, error_response
 
 if TYPE_CHECKING:
+    from spnego.channel_bindings import GssChannelBindings
+
     from emulator.server.app import EmulatorServer
 
 log = logging.getLogger(__name__)
-_SERVICE_PATH = re.compile(r"^/api/data/(v9\.[0-2])/?(.*)$")
+_SERVICE_PATH = re.compile(r"^/api/data/(v\d{1,2}\.\d{1,2})/?(.*)$")
+#: The page IIS sends with a 401 (the client reads the headers, not this).
+_IIS_401 = b"<html><body><h2>401 - Unauthorized: Access is denied due to invalid credentials.</h2></body></html>"
 #: Bodies up to this many bytes past the limit are read and dropped so the 413 reaches the client.
 _DRAIN_LIMIT = 64 * 1024 * 1024
 #: A chunk-size line: hex digits (no sign, at most 15 of them), optional extensions, CRLF.
@@ -40,11 +51,14 @@ class EmulatorHttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], emulator: EmulatorServer, webapi: WebApi,
-                 faults: FaultInjector, tls: ssl.SSLContext | None) -> None:
+                 faults: FaultInjector, tls: ssl.SSLContext | None,
+                 bindings: GssChannelBindings | None = None) -> None:
         super().__init__(address, RequestHandler)
         self.emulator = emulator
         self.webapi = webapi
         self.faults = faults
+        #: Channel bindings the Windows sign-in requires (https on an on-premises profile).
+        self.bindings = bindings
         if tls is not None:
             # The handshake runs in the request thread, so a slow client cannot stall accept().
             self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
@@ -58,6 +72,9 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        profile = self.server.webapi.profile
+        self._sign_in = WindowsSignIn(profile.accounts, self.server.bindings) if profile.is_windows else None
+        self._reply_headers: tuple[tuple[str, str], ...] = ()
         if isinstance(self.connection, ssl.SSLSocket):
             try:
                 self.connection.do_handshake()
@@ -87,24 +104,30 @@ class RequestHandler(BaseHTTPRequestHandler):
             if body is not None:
                 self._send(admin.handle(self.server, self.command, raw_path, Headers(self.headers.items()), body))
             return
+        windows_user = None
+        if self._sign_in is not None:
+            windows_user = self._windows_user()
+            if windows_user is None:
+                return
         match = _SERVICE_PATH.match(raw_path)
         try:
-            if match is None:
-                first = raw_path.strip("/").split("/")[0]
+            if match is None or match.group(1) not in self.server.webapi.profile.roots:
+                first = match.group(1) if match else raw_path.strip("/").split("/")[0]
                 raise ODataError(404, "0x8006088a", f"Resource not found for the segment '{decode_path(first)}'.")
             if self.command in ("HEAD", "OPTIONS"):
                 raise ODataError(405, "0x80060888", f"The HTTP method '{self.command}' is not supported.")
-            token = self._bearer_token()
+            user = windows_user or self._bearer_token()
             body = self._read_body()
             if body is None:
                 return
             service_root = f"{self.server.emulator.origin}/api/data/{match.group(1)}/"
             request = ApiRequest(self.command, decode_path(match.group(2)), query, Headers(self.headers.items()),
                                  body, service_root)
-            user = hashlib.sha256(token.encode()).hexdigest()
-            with self.server.faults.admit(user) as limit_headers:
+            with self.server.faults.admit(hashlib.sha256(user.encode()).hexdigest()) as limit_headers:
                 response = self.server.webapi.handle(request)
             response.headers.extend(limit_headers.items())
+            response.headers.extend(self._reply_headers)
+            self._reply_headers = ()
         except ThrottledError as error:
             response = finish(error_response(error, [("Retry-After", str(error.retry_after_s))]))
         except ODataError as error:
@@ -113,6 +136,37 @@ class RequestHandler(BaseHTTPRequestHandler):
             response = finish(error_response(error, self._challenge(error)))
         self.server.emulator.traffic.record(response.status)
         self._send(response)
+
+    def _windows_user(self) -> str | None:
+        """The signed-in Windows user of this connection, or None after answering 401."""
+        sign_in = self._sign_in
+        header = self.headers.get("Authorization", "")
+        if sign_in is None:
+            return None
+        if not header.strip():
+            if sign_in.user is not None:
+                return sign_in.user
+            self.close_connection = True  # anonymous: refused before its body was read
+            self._send_unauthorised(CHALLENGES)
+            return None
+        step = sign_in.step(header)
+        if step.user is not None:
+            self._reply_headers = step.headers
+            return step.user
+        if step.challenge:
+            # Keep the connection: the next leg must arrive on it. Drain the body first.
+            if self._read_body() is not None:
+                self._send_unauthorised(step.headers)
+            return None
+        log.info("Windows sign-in refused: %s", step.reason)
+        self.close_connection = True
+        self._send_unauthorised(step.headers)
+        return None
+
+    def _send_unauthorised(self, challenges: tuple[tuple[str, str], ...]) -> None:
+        self.server.emulator.traffic.record(401)
+        self._send(ApiResponse(401, [("Content-Type", "text/html"), *challenges],
+                               _IIS_401))
 
     def _bearer_token(self) -> str:
         return bearer_token(self.headers.get("Authorization", ""), self.server.emulator.token)

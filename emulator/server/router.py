@@ -13,6 +13,7 @@ import uuid
 from emulator.errors import ODataError
 from emulator.server import actions, batch, metadata_routes, records
 from emulator.server.context import Service
+from emulator.server.profiles import Profile, profile
 from emulator.server.wire import (
     UNEXPECTED_CODE,
     ApiRequest,
@@ -31,10 +32,16 @@ _OPTION_ACTIONS = {"InsertOptionValue", "UpdateOptionValue"}
 
 
 class WebApi:
-    """Routes requests below ``/api/data/v9.2/`` to the record, metadata and batch handlers."""
+    """Routes requests below ``/api/data/vX.Y/`` to the record, metadata and batch handlers.
 
-    def __init__(self, service: Service) -> None:
+    ``profile`` (default: online) is the deployment played: its version answers
+    ``RetrieveVersion()`` and its :meth:`~emulator.server.profiles.Profile.admit` refuses
+    what that version lacks, inside ``$batch`` too.
+    """
+
+    def __init__(self, service: Service, deployment: Profile | None = None) -> None:
         self.service = service
+        self.profile = deployment if deployment is not None else profile("online")
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         try:
@@ -50,6 +57,7 @@ class WebApi:
         segments = split_path(request.path)
         if not segments:
             return self._service_document(request)
+        request = self.profile.admit(request, segments, self._table_keys(request, segments))
         first = segments[0]
         if first.name == "$batch" and len(segments) == 1:
             return batch.execute(self.service, request, self.handle)
@@ -57,6 +65,8 @@ class WebApi:
             return metadata_routes.csdl_document(self.service, request, segments)
         if first.name == "WhoAmI" and len(segments) == 1:
             return self._whoami(request, first)
+        if first.name == "RetrieveVersion" and len(segments) == 1:
+            return self._version(request, first)
         if first.name in _METADATA_SETS:
             return metadata_routes.route(self.service, request, segments)
         if first.name in _PUBLISH_ACTIONS and first.ref is None and len(segments) == 1:
@@ -85,6 +95,27 @@ class WebApi:
             "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
             **self.service.store.whoami(),
         })
+
+    def _version(self, request: ApiRequest, segment: Segment) -> ApiResponse:
+        if request.method != "GET":
+            raise records.method_not_allowed(request, "GET")
+        if segment.ref not in (None, ""):
+            raise ODataError(400, "0x80060888", "RetrieveVersion takes no parameters.")
+        return json_response(200, {
+            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse",
+            "Version": self.profile.version,
+        })
+
+    def _table_keys(self, request: ApiRequest, segments: list[Segment]) -> tuple[str, int] | None:
+        """The table of a ``POST EntityDefinitions(...)/Keys`` and how many alternate keys it has."""
+        if self.profile.features.max_alternate_keys is None:
+            return None  # no limit to check (online): leave the keys' Pending reporting untouched
+        if (request.method != "POST" or len(segments) != 2 or segments[0].name != "EntityDefinitions"
+                or segments[0].ref is None or segments[1] != Segment("Keys")):
+            return None
+        self.service.catalog.activate_due_keys()  # so the table below already holds the keys that activated
+        table = self.service.catalog.table(segments[0].ref)
+        return table.logical_name, len(self.service.catalog.keys(table))
 
     def _publish(self, request: ApiRequest, action: str) -> ApiResponse:
         if request.method != "POST":

@@ -10,7 +10,7 @@ from connectors.dataverse import DataverseClient, NotSupportedError, StaticToken
 from connectors.dataverse.batch import BatchResult
 from connectors.dataverse.batch_continue import continue_after_failures
 from connectors.dataverse.refs import AlternateKey
-from connectors.dataverse.versions import ChangeTracking, ServerVersion, features_for
+from dataverse_schema.versions import ChangeTracking, ServerVersion, features_for
 
 ONPREM = "https://crm.contoso.com/ORG"
 
