@@ -79,6 +79,12 @@ FAX_SERVER = custom_table(
         choice("comms_LinkStatus", "Link Status", LINK_STATUS, "The last report on the link to the server."),
         text("comms_LinkDetail", "Link Detail", "Plain-words detail of the last link problem.", length=500),
         when("comms_LastSeenOn", "Last Seen On", "When the server was last reached."),
+        when("comms_TestRequestedOn", "Test Requested On", "Set by the form's Test Connection command; the "
+             "bridge serving this server logs in, logs out and writes the result (FAX-20).", fa="درخواست آزمون"),
+        when("comms_TestedOn", "Tested On", "When the bridge answered the last connection test.",
+             fa="زمان آزمون"),
+        text("comms_TestResult", "Test Result", "The last connection test's outcome in plain words: the "
+             "server's greeting, or why it could not be reached.", length=500, fa="نتیجه آزمون"),
     ),
 )
 

@@ -229,7 +229,11 @@ class MainForms:
 
     name = "forms"
 
-    def __init__(self, forms: tuple[Form, ...] = FORMS, *, defaults: bool = True) -> None:
+    def __init__(self, forms: tuple[Form, ...] | None = None, *, defaults: bool = True) -> None:
+        if forms is None:
+            from solution.fax_forms import FAX_FORMS  # it builds on Form, so it cannot be imported above
+
+            forms = FORMS + FAX_FORMS
         self.forms = forms
         self.defaults = defaults
 

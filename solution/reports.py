@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from solution.components import ComponentType, Contribution, RootComponent, SolutionSchema
+from solution.fax_reports import fax_charts, fax_views
 from solution.views import Chart, Condition, Link, View, choice_value
 
 _CALL_COLUMNS = (
@@ -203,8 +204,8 @@ class ViewsAndCharts:
     name = "views"
 
     def __init__(self, views: Sequence[View] | None = None, charts: Sequence[Chart] | None = None) -> None:
-        self.views = tuple(call_views() + sms_views() if views is None else views)
-        self.charts = tuple(call_charts() + sms_charts() if charts is None else charts)
+        self.views = tuple(call_views() + sms_views() + fax_views() if views is None else views)
+        self.charts = tuple(call_charts() + sms_charts() + fax_charts() if charts is None else charts)
 
     def contribute(self, schema: SolutionSchema) -> Contribution:
         parts: dict[str, list[ET.Element]] = {}

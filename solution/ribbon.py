@@ -104,6 +104,7 @@ class Command:
     function: str
     tables: tuple[str, ...]
     parameters: tuple[tuple[str, str], ...] = field(default=(("CrmParameter", "PrimaryControl"),))
+    library: str = LIBRARY
 
     @property
     def display_rule(self) -> str:
@@ -115,7 +116,8 @@ class Command:
         ET.SubElement(ET.SubElement(command, "DisplayRules"), "DisplayRule", {"Id": self.display_rule})
         actions = ET.SubElement(command, "Actions")
         if self.function:
-            call = ET.SubElement(actions, "JavaScriptFunction", {"FunctionName": self.function, "Library": LIBRARY})
+            call = ET.SubElement(actions, "JavaScriptFunction", {"FunctionName": self.function,
+                                                                  "Library": self.library})
             for kind, value in self.parameters:
                 ET.SubElement(call, kind, {"Value": value})
         return command
@@ -155,7 +157,7 @@ LABELS = {
 }
 
 
-def _button(button_id: str, command: str, label: str, tooltip: str | None = None, **extra: str) -> ET.Element:
+def button(button_id: str, command: str, label: str, tooltip: str | None = None, **extra: str) -> ET.Element:
     attributes = {"Id": button_id, "Command": command, "LabelText": f"$LocLabels:{label}",
                   "Alt": f"$LocLabels:{label}", "TemplateAlias": "o1", **extra}
     if tooltip:
@@ -163,7 +165,7 @@ def _button(button_id: str, command: str, label: str, tooltip: str | None = None
     return ET.Element("Button", attributes)
 
 
-def _action(action_id: str, location: str, sequence: int, control: ET.Element) -> ET.Element:
+def custom_action(action_id: str, location: str, sequence: int, control: ET.Element) -> ET.Element:
     action = ET.Element("CustomAction", {"Id": action_id, "Location": location, "Sequence": str(sequence)})
     ET.SubElement(action, "CommandUIDefinition").append(control)
     return action
@@ -179,32 +181,37 @@ def _convert_menu() -> ET.Element:
                                                  "DisplayMode": "Menu16"})
     controls = ET.SubElement(section, "Controls", {"Id": "comms.ConvertCaller.Controls"})
     for sequence, (command, (target, _, _)) in enumerate(zip(CONVERT_COMMANDS, CONVERSIONS, strict=True), 1):
-        controls.append(_button(f"comms.ConvertCaller.{target}.Button", command.id,
+        controls.append(button(f"comms.ConvertCaller.{target}.Button", command.id,
                                 f"comms.ConvertCaller.{target}.Label", Sequence=str(sequence * 10)))
     return anchor
 
 
 def ribbon_diff() -> ET.Element:
-    """The application ribbon's ``RibbonDiffXml``: buttons, commands, display rules and labels."""
+    """The application ribbon's ``RibbonDiffXml``: buttons, commands, display rules and labels, the fax
+    ones (``solution/fax_ribbon.py``, which builds on this module) included."""
+    from solution.fax_ribbon import FAX_COMMANDS, FAX_LABELS, fax_actions
+
+    commands = (*COMMANDS, *FAX_COMMANDS)
     ribbon = ET.Element("RibbonDiffXml")
     actions = ET.SubElement(ribbon, "CustomActions")
-    actions.append(_action("comms.Call.Form.Action", FORM_LOCATION, 900,
-                           _button("comms.Call.Form.Button", CALL_FORM.id, "comms.Call.Label", "comms.Call.ToolTip")))
-    actions.append(_action("comms.Call.Grid.Action", GRID_LOCATION, 900,
-                           _button("comms.Call.Grid.Button", CALL_GRID.id, "comms.Call.Label", "comms.Call.ToolTip")))
-    actions.append(_action("comms.ConvertCaller.Action", FORM_LOCATION, 910, _convert_menu()))
-    actions.append(_action("comms.SendSms.Form.Action", FORM_LOCATION, 920,
-                           _button("comms.SendSms.Form.Button", SEND_SMS.id, "comms.SendSms.Label",
+    actions.append(custom_action("comms.Call.Form.Action", FORM_LOCATION, 900,
+                           button("comms.Call.Form.Button", CALL_FORM.id, "comms.Call.Label", "comms.Call.ToolTip")))
+    actions.append(custom_action("comms.Call.Grid.Action", GRID_LOCATION, 900,
+                           button("comms.Call.Grid.Button", CALL_GRID.id, "comms.Call.Label", "comms.Call.ToolTip")))
+    actions.append(custom_action("comms.ConvertCaller.Action", FORM_LOCATION, 910, _convert_menu()))
+    actions.append(custom_action("comms.SendSms.Form.Action", FORM_LOCATION, 920,
+                           button("comms.SendSms.Form.Button", SEND_SMS.id, "comms.SendSms.Label",
                                    "comms.SendSms.ToolTip")))
+    actions.extend(fax_actions())
     templates = ET.SubElement(ET.SubElement(ribbon, "Templates"), "RibbonTemplates", {"Id": "Mscrm.Templates"})
     templates.text = ""
-    ET.SubElement(ribbon, "CommandDefinitions").extend(c.element() for c in COMMANDS)
+    ET.SubElement(ribbon, "CommandDefinitions").extend(c.element() for c in commands)
     rules = ET.SubElement(ribbon, "RuleDefinitions")
     ET.SubElement(rules, "TabDisplayRules")
-    ET.SubElement(rules, "DisplayRules").extend(c.display_rule_element() for c in COMMANDS)
+    ET.SubElement(rules, "DisplayRules").extend(c.display_rule_element() for c in commands)
     ET.SubElement(rules, "EnableRules")
     labels = ET.SubElement(ribbon, "LocLabels")
-    for label_id, (english, persian) in LABELS.items():
+    for label_id, (english, persian) in {**LABELS, **FAX_LABELS}.items():
         titles = ET.SubElement(ET.SubElement(labels, "LocLabel", {"Id": label_id}), "Titles")
         ET.SubElement(titles, "Title", {"description": english, "languagecode": str(ENGLISH)})
         ET.SubElement(titles, "Title", {"description": persian, "languagecode": str(PERSIAN)})
@@ -217,12 +224,15 @@ class RibbonCommands:
     name = "ribbon"
 
     def contribute(self, schema: SolutionSchema) -> Contribution:
-        for table in (*CALL_TABLES, *SMS_TABLES, "phonecall", "comms_clicktocall", "comms_smsbulk"):
+        from solution.fax_ribbon import FAX_SCRIPT, FAX_TABLES
+
+        for table in (*CALL_TABLES, *SMS_TABLES, *FAX_TABLES, "phonecall", "comms_clicktocall", "comms_smsbulk"):
             schema.table(table)
+        resources = (*WEB_RESOURCES, FAX_SCRIPT)
         roots = [RootComponent(ComponentType.RIBBON_CUSTOMIZATION, schema_name=":RibbonDiffXml")]
-        roots += [RootComponent(ComponentType.WEB_RESOURCE, schema_name=r.name) for r in WEB_RESOURCES]
+        roots += [RootComponent(ComponentType.WEB_RESOURCE, schema_name=r.name) for r in resources]
         return Contribution(
             root_components=roots,
-            sections={"RibbonDiffXml": list(ribbon_diff()), "WebResources": [r.element() for r in WEB_RESOURCES]},
-            files={r.path: r.content() for r in WEB_RESOURCES},
+            sections={"RibbonDiffXml": list(ribbon_diff()), "WebResources": [r.element() for r in resources]},
+            files={r.path: r.content() for r in resources},
         )

@@ -73,7 +73,11 @@ CALL_AND_FAX_ACTIVITIES = (
     Grant("phonecall", rights(D.BASIC, *_OWN_WORK),
           "Agents' calls are logged and annotated as phone-call activities (CALL-07, CALL-18)."),
     Grant("fax", rights(D.BASIC, *_OWN_WORK),
-          "Agents send and receive faxes as fax activities (FAX-01)."),
+          "Agents send and receive faxes as fax activities (FAX-01): create a fax (New Fax), set it Pending "
+          "(Send Fax) and follow its status; the fax servers' settings and Test Connection are admin work."),
+    Grant("annotation", rights(D.BASIC, A.CREATE, A.READ, A.WRITE, A.APPEND),
+          "A fax's document is a note on it: agents attach their own and read them (FAX-01); reading the "
+          "received faxes' notes follows the fax's owner."),
 )
 _NOT_CALLS = tuple(
     _none(grant.table, "Calls and faxes are the CommSuite Agent's; an SMS-only user needs nothing here.")

@@ -30,7 +30,7 @@ from dataverse_schema.model import ENGLISH, PERSIAN
 #: Namespace of the name-based ids of CommSuite's views and charts; never change it.
 ID_NAMESPACE = uuid.UUID("8c1f7a52-4b0e-5d3a-9a55-2f6f0c8e4d11")
 #: Object type codes of the standard tables that carry views; custom tables get theirs at import.
-OBJECT_TYPE_CODES = {"phonecall": 4210}
+OBJECT_TYPE_CODES = {"phonecall": 4210, "fax": 4204}
 PUBLIC_VIEW = 0
 INTRODUCED_VERSION = "1.0.0.0"
 
@@ -51,17 +51,22 @@ def choice_value(table: str, column: str, label: str) -> int:
 
 @dataclass(frozen=True)
 class Condition:
-    """One FetchXML condition: ``column operator value`` (``value`` None for ``null`` tests)."""
+    """One FetchXML condition: ``column operator value`` (``value`` None for ``null`` tests); an ``in``
+    condition takes its ``values`` as ``<value>`` children."""
 
     column: str
     operator: str
     value: str | None = None
+    values: tuple[str, ...] = ()
 
     def element(self) -> ET.Element:
         attributes = {"attribute": self.column, "operator": self.operator}
         if self.value is not None:
             attributes["value"] = self.value
-        return ET.Element("condition", attributes)
+        condition = ET.Element("condition", attributes)
+        for value in self.values:
+            ET.SubElement(condition, "value").text = value
+        return condition
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from bridge.config.fax import FaxServerConfig
 from bridge.config.model import BridgeConfig
+from bridge.fax import connection_test
 from bridge.fax.marks import ProcessedFile
 from bridge.fax.worker import FaxWorker
 from bridge.outbox.store import OutboxItem
@@ -57,6 +58,7 @@ def from_bridge(bridge: Any) -> None:
         worker = _worker(bridge, context, config, folder / "fax-processed.db")
         bridge.add_task(f"fax-{config.key}", worker.run)
         bridge.on_shutdown(worker.stop)
+        connection_test.serve(bridge, context, config)  # the form's Test Connection (FAX-20)
         log.info("fax: serving %s (%s) for environment %s", config.key, config.kind, config.environment)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
+from solution.fax_ribbon import FAX_COMMANDS, FAX_LABELS, FAX_LIBRARY
 from solution.ribbon import COMMANDS, COMMANDS_JS, LABELS, WEB_RESOURCES, ribbon_diff
 from tests.xsd import xsd_path
 
@@ -32,7 +33,8 @@ def test_the_ribbon_validates_against_the_ribbon_schema() -> None:
 
 def test_every_function_the_ribbon_calls_is_exported_by_the_script(unmanaged) -> None:
     exported = set(re.findall(r"^\s{8}(\w+): \w+,?$", script(), flags=re.MULTILINE))
-    called = {f.get("FunctionName") for f in customizations(unmanaged).iter("JavaScriptFunction")}
+    called = {f.get("FunctionName") for f in customizations(unmanaged).iter("JavaScriptFunction")
+              if f.get("Library") == f"$webresource:{COMMANDS_JS}"}
     assert called == {"CommSuite.Commands.callFromForm", "CommSuite.Commands.callFromGrid",
                       "CommSuite.Commands.convertCaller", "CommSuite.Commands.sendBulkSms"}
     assert {name.rsplit(".", 1)[1] for name in called} <= exported
@@ -42,7 +44,7 @@ def test_every_library_the_ribbon_loads_is_a_web_resource_of_the_solution(unmana
     root = customizations(unmanaged)
     shipped = {r.findtext("Name"): r.findtext("FileName") for r in root.iter("WebResource")}
     libraries = {f.get("Library") for f in root.iter("JavaScriptFunction")}
-    assert libraries == {f"$webresource:{COMMANDS_JS}"}
+    assert libraries == {f"$webresource:{COMMANDS_JS}", FAX_LIBRARY}
     for name, file_name in shipped.items():
         assert unmanaged.files[file_name.lstrip("/")], name
 
@@ -61,13 +63,15 @@ def test_every_button_has_a_command_a_display_rule_and_labels(unmanaged) -> None
     labels = {label.get("Id") for label in ribbon.iter("LocLabel")}
     controls = [*ribbon.iter("Button"), *ribbon.iter("FlyoutAnchor")]
     assert controls and all(c.get("Command") in commands for c in controls)
-    assert {c.display_rule for c in COMMANDS} == rules
-    assert {c.get("LabelText").removeprefix("$LocLabels:") for c in controls} <= labels == set(LABELS)
+    assert {c.display_rule for c in (*COMMANDS, *FAX_COMMANDS)} == rules
+    assert {c.get("LabelText").removeprefix("$LocLabels:") for c in controls} <= labels == set(LABELS) | set(FAX_LABELS)
 
 
 @pytest.mark.parametrize("command, tables", [
     ("comms.Call.Form", {"contact", "account", "lead"}), ("comms.SendSms.Form", {"list", "campaign"}),
-    ("comms.ConvertCaller.existing", {"phonecall"}),
+    ("comms.ConvertCaller.existing", {"phonecall"}), ("comms.Fax.Send.Form", {"fax"}),
+    ("comms.Fax.New.Form", {"contact", "account", "lead"}), ("comms.Fax.New.Grid", {"contact", "account", "lead"}),
+    ("comms.Fax.TestConnection.Form", {"comms_faxserver"}),
 ])
 def test_buttons_show_only_on_their_tables(unmanaged, command, tables) -> None:
     rule = customizations(unmanaged).find(f"RibbonDiffXml/RuleDefinitions/DisplayRules/DisplayRule[@Id='{command}.Tables']")

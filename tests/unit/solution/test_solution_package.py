@@ -81,7 +81,8 @@ def test_the_zip_holds_the_manifests_at_its_root_and_web_resources_in_their_fold
         infos = archive.infolist()
         assert [i.filename for i in infos] == [
             "solution.xml", "customizations.xml", "WebResources/comms_clicktocall.html",
-            "WebResources/comms_commands.js", "WebResources/comms_sms_form.js", "[Content_Types].xml"]
+            "WebResources/comms_commands.js", "WebResources/comms_fax_commands.js", "WebResources/comms_sms_form.js",
+            "[Content_Types].xml"]
         assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert archive.read("solution.xml") == unmanaged.files["solution.xml"]

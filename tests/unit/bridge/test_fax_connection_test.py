@@ -1,0 +1,81 @@
+"""The fax server form's Test Connection: the bridge answers each request once, through the outbox (FAX-20)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bridge.fax.connection_test import ConnectionTester
+from connectors.errors import AuthError, NotSentError
+from dataverse_schema.fax import FAX_SERVER
+from dataverse_schema.names import FaxServer
+
+SERVER_ID = "0b6c7e52-8d1f-4c3a-9e27-5a4f3b2c1d10"
+NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+LINK = FAX_SERVER.column(FaxServer.LINKSTATUS).options
+
+
+class Client:
+    def __init__(self, rows):
+        self.rows, self.queries = rows, []
+
+    def query(self, entity_set, **options):
+        self.queries.append((entity_set, options))
+        return list(self.rows)
+
+
+class Server:
+    def __init__(self, outcome):
+        self.outcome, self.checks = outcome, 0
+
+    def check(self):
+        self.checks += 1
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def make_tester(rows, outcome="220 hylafax.local server (HylaFAX (tm) Version 6.0.7) ready."):
+    written = []
+    client, server = Client(rows), Server(outcome)
+    t = ConnectionTester(client, server, "hq", lambda *a: written.append(a), clock=lambda: NOW)
+    return t, client, server, written
+
+
+def row(requested, tested=None):
+    return {FaxServer.ID: SERVER_ID, FaxServer.TESTREQUESTEDON: requested, FaxServer.TESTEDON: tested}
+
+
+def test_a_new_request_is_answered_once_with_the_greeting() -> None:
+    t, client, server, written = make_tester([row("2025-03-01T09:59:30Z")])
+    assert t.run_once() and t.run_once() == []
+    assert server.checks == 1 and len(written) == 1
+    entity_set, ref, body = written[0]
+    assert entity_set == FaxServer.SET and ref.value == SERVER_ID
+    assert body[FaxServer.TESTRESULT].startswith("Connected at 2025-03-01 10:00:00 UTC: 220 hylafax.local")
+    assert body[FaxServer.TESTEDON] == NOW and body[FaxServer.LASTSEENON] == NOW
+    assert body[FaxServer.LINKSTATUS] == LINK.value_of("Connected")
+    assert "comms_serverkey eq 'hq'" in client.queries[0][1]["filter"]
+    assert "comms_testrequestedon ne null" in client.queries[0][1]["filter"]
+
+
+def test_an_answered_request_is_left_alone() -> None:
+    t, _, server, written = make_tester([row("2025-03-01T09:00:00Z", "2025-03-01T09:00:05Z")])
+    assert t.run_once() == [] and server.checks == 0 and written == []
+
+
+def test_a_refused_login_and_an_unreachable_server_say_so() -> None:
+    t, _, _, written = make_tester([row("2025-03-01T09:59:00Z")], AuthError("530 Login incorrect"))
+    t.run_once()
+    body = written[0][2]
+    assert body[FaxServer.LINKSTATUS] == LINK.value_of("Login failed")
+    assert "530 Login incorrect" in body[FaxServer.TESTRESULT] and FaxServer.LASTSEENON not in body
+    t, _, _, written = make_tester([row("2025-03-01T09:59:00Z")], NotSentError("cannot connect to fax:4559"))
+    t.run_once()
+    assert written[0][2][FaxServer.LINKSTATUS] == LINK.value_of("Disconnected")
+
+
+def test_a_request_stamped_by_a_clock_ahead_is_never_answered_earlier_than_asked() -> None:
+    ahead = NOW + timedelta(minutes=2)
+    t, _, _, written = make_tester([row(ahead)])
+    t.run_once()
+    assert written[0][2][FaxServer.TESTEDON] == ahead
