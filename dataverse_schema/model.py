@@ -215,6 +215,8 @@ class ManyToManyRelationship:
     intersect_entity: str
     entity1_navigation: str | None = None
     entity2_navigation: str | None = None
+    #: False for Microsoft's own relationships (``IsCustomRelationship``).
+    is_custom: bool = True
 
     @property
     def navigation1(self) -> str:

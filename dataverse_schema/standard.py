@@ -355,7 +355,8 @@ USERQUERY = _table("UserQuery", "userqueries", "Saved View", "Saved Views", "use
 #: Microsoft's own many-to-many relationship between users and teams: the intersect table
 #: ``teammembership`` holds ``systemuserid`` and ``teamid``; both navigation properties carry the
 #: relationship's name (Web API reference: systemuser and team EntityTypes).
-TEAM_MEMBERSHIP = ManyToManyRelationship("teammembership_association", "systemuser", "team", "teammembership")
+TEAM_MEMBERSHIP = ManyToManyRelationship("teammembership_association", "systemuser", "team", "teammembership",
+                                         is_custom=False)
 
 AREA = Area(
     name="standard",

@@ -139,3 +139,33 @@ def test_single_valued_reference_set_and_cleared(emulator: EmulatorServer, http:
         "_primarycontactid_value"] is None
     assert http.post(f"{url}accounts({account})/primarycontactid/$ref",
                      json={"@odata.id": f"contacts({contact})"}).status_code == 405
+
+
+def test_create_many_to_many_over_metadata_survives_a_restart(tmp_path, http: requests.Session) -> None:
+    body = {"@odata.type": "Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata", "SchemaName": "new_account_lead",
+            "Entity1LogicalName": "account", "Entity2LogicalName": "lead", "IntersectEntityName": "new_account_lead",
+            "Entity2NavigationPropertyName": "new_account_lead_leads"}
+    db = tmp_path / "m2m.db"
+    with EmulatorServer(db) as server:
+        url = server.url
+        response = http.post(url + "RelationshipDefinitions", json=body)
+        assert response.status_code == 204, response.text
+        assert "RelationshipDefinitions(" in response.headers["OData-EntityId"]
+        assert http.post(url + "RelationshipDefinitions", json=body).json()["error"]["code"] == "0x80040237"
+        account = _create(http, url, "accounts", {"name": "Paired Account"})
+        lead = _create(http, url, "leads", {"lastname": "Paired Lead"})
+        assert http.post(f"{url}accounts({account})/new_account_lead/$ref",
+                         json={"@odata.id": f"leads({lead})"}).status_code == 204
+    with EmulatorServer(db) as server:
+        url = server.url
+        row = http.get(f"{url}RelationshipDefinitions(SchemaName='new_account_lead')").json()
+        assert row["@odata.type"] == "#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata"
+        assert (row["Entity1IntersectAttribute"], row["Entity2IntersectAttribute"]) == ("accountid", "leadid")
+        assert (row["Entity1NavigationPropertyName"], row["Entity2NavigationPropertyName"]) == (
+            "new_account_lead", "new_account_lead_leads")
+        listed = http.get(f"{url}EntityDefinitions(LogicalName='lead')/ManyToManyRelationships").json()["value"]
+        assert [r["SchemaName"] for r in listed] == ["new_account_lead"]
+        accounts = http.get(f"{url}leads({lead})/new_account_lead_leads?$select=name").json()["value"]
+        assert [a["name"] for a in accounts] == ["Paired Account"]
+        standard = http.get(f"{url}RelationshipDefinitions(SchemaName='teammembership_association')").json()
+        assert (standard["IntersectEntityName"], standard["IsCustomRelationship"]) == ("teammembership", False)
