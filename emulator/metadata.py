@@ -40,7 +40,8 @@ from emulator.errors import ODataError
 
 INVALID_METADATA = "0x80040203"
 __all__ = ["OPTION_VALUE_BASE", "PERSIAN", "column_from_metadata", "invalid", "key_from_metadata", "label_text",
-           "many_to_many_from_metadata", "option_set_from_metadata", "relationship_from_metadata", "table_from_metadata", "updated_table"]
+           "many_to_many_from_metadata", "option_set_from_metadata", "relationship_from_metadata",
+           "table_from_metadata", "updated_table"]
 
 #: ``@odata.type`` suffix → column type; AttributeType alone is ambiguous for "Virtual" and "Lookup".
 TYPE_BY_ODATA = {

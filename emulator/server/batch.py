@@ -22,7 +22,7 @@ from emulator.server.prefer import applied, parse_prefer
 from emulator.server.wire import ApiRequest, ApiResponse, decode_path, error_response
 
 MAX_OPERATIONS = 1000
-_SERVICE_PATH = re.compile(r"^/api/data/v9\.[0-2]/")
+_SERVICE_PATH = re.compile(r"^/?api/data/v9\.[0-2]/")
 _CONTENT_ID_REF = re.compile(r"^\$([A-Za-z0-9_.-]+)")
 
 Dispatch = Callable[[ApiRequest], ApiResponse]
@@ -103,8 +103,8 @@ def _inner_request(outer: ApiRequest, operation: BatchOperation, content_ids: di
     url = _substitute_url(operation.url, content_ids)
     parts = urlsplit(url)
     path = parts.path
-    if parts.scheme or path.startswith("/"):
-        match = _SERVICE_PATH.match(path)
+    match = _SERVICE_PATH.match(path)
+    if parts.scheme or path.startswith("/") or match:
         if not match:
             raise bad_request(f"The batch operation URL '{operation.url}' is not under /api/data/v9.2/.")
         path = path[match.end() :]
@@ -121,7 +121,7 @@ def _substitute_url(url: str, content_ids: dict[str, str]) -> str:
 
 
 def _substitute_body(body: bytes, content_ids: dict[str, str]) -> bytes:
-    """Replace ``"$n"`` in ``@odata.bind`` values with the address of operation n's record."""
+    """Replace ``"$n"`` in ``@odata.bind`` and ``$ref`` bodies' ``@odata.id`` with operation n's record."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -130,7 +130,7 @@ def _substitute_body(body: bytes, content_ids: dict[str, str]) -> bytes:
         return body
     changed = False
     for name, value in document.items():
-        if name.endswith("@odata.bind") and isinstance(value, str):
+        if (name.endswith("@odata.bind") or name == "@odata.id") and isinstance(value, str):
             match = _CONTENT_ID_REF.match(value)
             if match:
                 address = _address(match.group(1), content_ids) + value[match.end() :]
