@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         report = seed(server.store)
         log.info("seed data: %d records created, %d already present",
                  sum(report.created.values()), sum(report.existing.values()))
-    print(f"Dataverse emulator: {server.url} ({deployment.title}, version {deployment.version})", flush=True)
+    print(f"Dataverse emulator: {server.url}", flush=True)
+    print(f"Deployment: {deployment.title}, version {deployment.version}", flush=True)
     for account in deployment.accounts:
         print(f"Windows sign-in (NTLM): {account.username} / {account.password}", flush=True)
     if server.ca_file is not None:

@@ -200,6 +200,40 @@ class Relationship:
 
 
 @dataclass(frozen=True)
+class ManyToManyRelationship:
+    """A many-to-many relationship: rows of an intersect table pair records of two tables.
+
+    Each side reads the other through a collection-valued navigation property; Dataverse names
+    both after the relationship's schema name unless ``Entity1NavigationPropertyName`` /
+    ``Entity2NavigationPropertyName`` say otherwise. Records are paired with ``$ref``
+    (associate / disassociate), never by writing the intersect table.
+    """
+
+    schema_name: str
+    entity1: str
+    entity2: str
+    intersect_entity: str
+    entity1_navigation: str | None = None
+    entity2_navigation: str | None = None
+    #: False for Microsoft's own relationships (``IsCustomRelationship``).
+    is_custom: bool = True
+
+    @property
+    def navigation1(self) -> str:
+        """The collection-valued navigation property on ``entity1`` (reading ``entity2`` records)."""
+        return self.entity1_navigation or self.schema_name
+
+    @property
+    def navigation2(self) -> str:
+        """The collection-valued navigation property on ``entity2`` (reading ``entity1`` records)."""
+        return self.entity2_navigation or self.schema_name
+
+    @property
+    def is_self_referencing(self) -> bool:
+        return self.entity1 == self.entity2
+
+
+@dataclass(frozen=True)
 class Table:
     """One Dataverse table.
 
@@ -319,6 +353,7 @@ class Area:
     tables: tuple[Table, ...] = ()
     extensions: tuple[TableExtension, ...] = ()
     option_sets: tuple[OptionSet, ...] = ()
+    many_to_many: tuple[ManyToManyRelationship, ...] = ()
 
 
 def option_value(offset: int) -> int:

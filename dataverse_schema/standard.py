@@ -28,7 +28,17 @@ from dataverse_schema.columns import (
     unique_id,
     url,
 )
-from dataverse_schema.model import Area, Column, ColumnType, Option, OptionSet, Ownership, Relationship, Table
+from dataverse_schema.model import (
+    Area,
+    Column,
+    ColumnType,
+    ManyToManyRelationship,
+    Option,
+    OptionSet,
+    Ownership,
+    Relationship,
+    Table,
+)
 
 #: Contact types (CALL-01, SMS-01, FAX-01): the tables whose phone numbers are matched.
 CONTACT_TYPES = ("contact", "account", "lead", "systemuser")
@@ -365,9 +375,16 @@ USERQUERY = _table("UserQuery", "userqueries", "Saved View", "Saved Views", "use
     owner(), state(), status(), *audit_columns(),
 ))
 
+#: Microsoft's own many-to-many relationship between users and teams: the intersect table
+#: ``teammembership`` holds ``systemuserid`` and ``teamid``; both navigation properties carry the
+#: relationship's name (Web API reference: systemuser and team EntityTypes).
+TEAM_MEMBERSHIP = ManyToManyRelationship("teammembership_association", "systemuser", "team", "teammembership",
+                                         is_custom=False)
+
 AREA = Area(
     name="standard",
     tables=(CONTACT, ACCOUNT, LEAD, SYSTEMUSER, TEAM, BUSINESSUNIT, PHONECALL, FAX, ANNOTATION, APPNOTIFICATION,
             TASK, EMAIL, POST, INCIDENT, ACTIVITYPOINTER, ACTIVITYPARTY, LIST, LISTMEMBER, CAMPAIGN, CAMPAIGNITEM, QUEUE, QUEUEITEM,
             SAVEDQUERY, USERQUERY),
+    many_to_many=(TEAM_MEMBERSHIP,),
 )

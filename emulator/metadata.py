@@ -27,6 +27,7 @@ from dataverse_schema.model import (
     Column,
     ColumnType,
     DateTimeFormat,
+    ManyToManyRelationship,
     Option,
     OptionSet,
     Ownership,
@@ -39,7 +40,8 @@ from emulator.errors import ODataError
 
 INVALID_METADATA = "0x80040203"
 __all__ = ["OPTION_VALUE_BASE", "PERSIAN", "column_from_metadata", "invalid", "key_from_metadata", "label_text",
-           "option_set_from_metadata", "relationship_from_metadata", "table_from_metadata", "updated_table"]
+           "many_to_many_from_metadata", "option_set_from_metadata", "relationship_from_metadata",
+           "table_from_metadata", "updated_table"]
 
 #: ``@odata.type`` suffix → column type; AttributeType alone is ambiguous for "Virtual" and "Lookup".
 TYPE_BY_ODATA = {
@@ -209,8 +211,8 @@ def relationship_from_metadata(body: Mapping[str, Any], resolve_option_set: Opti
     """A one-to-many relationship and the lookup column it creates on the referencing table."""
     odata_type = str(body.get("@odata.type", "")).lstrip("#")
     if odata_type and odata_type != "Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata":
-        raise ODataError(501, "0x80060888", f"The Dataverse emulator does not support creating {odata_type}; "
-                                            "only OneToManyRelationshipMetadata.")
+        raise invalid(f"'{odata_type}' is not a relationship type; use OneToManyRelationshipMetadata or "
+                      "ManyToManyRelationshipMetadata.")
     referenced, referencing = _name(body, "ReferencedEntity"), _name(body, "ReferencingEntity")
     lookup_body = body.get("Lookup")
     if not isinstance(lookup_body, Mapping):
@@ -227,6 +229,24 @@ def relationship_from_metadata(body: Mapping[str, Any], resolve_option_set: Opti
         cascade_assign=_enum(Cascade, cascade.get("Assign", "NoCascade"), "CascadeConfiguration.Assign"),
     )
     return relationship, lookup
+
+
+def many_to_many_from_metadata(body: Mapping[str, Any]) -> ManyToManyRelationship:
+    """A many-to-many relationship from a ManyToManyRelationshipMetadata body.
+
+    Dataverse names both navigation properties after the schema name unless the body says otherwise.
+    """
+    schema_name = _name(body, "SchemaName")
+    navigations = []
+    for side in ("Entity1NavigationPropertyName", "Entity2NavigationPropertyName"):
+        declared = body.get(side)
+        if declared is not None and (not isinstance(declared, str)
+                                     or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", declared)):
+            raise invalid(f"'{side}' must be a valid property name.")
+        navigations.append(declared)
+    intersect = _name(body, "IntersectEntityName").lower()
+    return ManyToManyRelationship(schema_name, _name(body, "Entity1LogicalName").lower(),
+                                  _name(body, "Entity2LogicalName").lower(), intersect, *navigations)
 
 
 def _navigation_name(body: Mapping[str, Any], lookup: Column) -> str:

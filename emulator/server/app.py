@@ -24,7 +24,7 @@ from emulator.server.faults import FaultInjector, FaultPlan
 from emulator.server.httpd import EmulatorHttpServer
 from emulator.server.profiles import Profile, profile
 from emulator.server.router import WebApi
-from emulator.server.tables import tables_for
+from emulator.server.tables import many_to_many_for, tables_for
 from emulator.server.tls import ensure_tls_files
 from emulator.server.traffic import Traffic
 
@@ -89,6 +89,8 @@ class EmulatorServer:
         if self._httpd is not None:
             raise RuntimeError("the emulator is already started")
         self.store = Store(self.db_path, self._tables)
+        for relationship in many_to_many_for(self.store.tables):
+            self.store.install_many_to_many(relationship)
         journal = None if self.db_path == ":memory:" else Path(self.db_path + ".metadata.jsonl")
         self.catalog = MetadataCatalog(self.store, journal, key_activation_s=self._key_activation_s)
         context = bindings = None

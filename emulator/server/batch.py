@@ -22,7 +22,7 @@ from emulator.server.prefer import applied, parse_prefer
 from emulator.server.wire import ApiRequest, ApiResponse, decode_path, error_response
 
 MAX_OPERATIONS = 1000
-_SERVICE_PATH = re.compile(r"^/api/data/v9\.[0-2]/")
+_SERVICE_PATH = re.compile(r"^/?api/data/v9\.[0-2]/")
 _CONTENT_ID_REF = re.compile(r"^\$([A-Za-z0-9_.-]+)")
 
 Dispatch = Callable[[ApiRequest], ApiResponse]
@@ -103,12 +103,14 @@ def _inner_request(outer: ApiRequest, operation: BatchOperation, content_ids: di
     url = _substitute_url(operation.url, content_ids)
     parts = urlsplit(url)
     path = parts.path
-    if parts.scheme or path.startswith("/"):
-        root = urlsplit(outer.service_root).path  # e.g. /api/data/v8.2/ for an on-premises profile
-        match = _SERVICE_PATH.match(path) if root.startswith("/api/data/v9.") else None
-        if match is None and not path.startswith(root):
+    root = urlsplit(outer.service_root).path  # e.g. /api/data/v8.2/ for an on-premises profile
+    online = root.startswith("/api/data/v9.")
+    match = _SERVICE_PATH.match(path) if online else None
+    under_root = path.startswith((root, root.lstrip("/")))
+    if parts.scheme or path.startswith("/") or match or under_root:
+        if match is None and not under_root:
             raise bad_request(f"The batch operation URL '{operation.url}' is not under {root}.")
-        path = path[match.end() if match else len(root):]
+        path = path[match.end():] if match else path.removeprefix(root).removeprefix(root.lstrip("/"))
     body = _substitute_body(operation.body, content_ids) if content_ids else operation.body
     return ApiRequest(method=operation.method, path=decode_path(path), query=parts.query, headers=operation.headers,
                       body=body, service_root=outer.service_root, in_batch=True)
@@ -122,7 +124,7 @@ def _substitute_url(url: str, content_ids: dict[str, str]) -> str:
 
 
 def _substitute_body(body: bytes, content_ids: dict[str, str]) -> bytes:
-    """Replace ``"$n"`` in ``@odata.bind`` values with the address of operation n's record."""
+    """Replace ``"$n"`` in ``@odata.bind`` and ``$ref`` bodies' ``@odata.id`` with operation n's record."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -131,7 +133,7 @@ def _substitute_body(body: bytes, content_ids: dict[str, str]) -> bytes:
         return body
     changed = False
     for name, value in document.items():
-        if name.endswith("@odata.bind") and isinstance(value, str):
+        if (name.endswith("@odata.bind") or name == "@odata.id") and isinstance(value, str):
             match = _CONTENT_ID_REF.match(value)
             if match:
                 address = _address(match.group(1), content_ids) + value[match.end() :]

@@ -20,7 +20,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dataverse_schema.model import AlternateKey, Column, ColumnType, Option, OptionSet, Relationship, Table
+from dataverse_schema.model import (
+    AlternateKey,
+    Column,
+    ColumnType,
+    ManyToManyRelationship,
+    Option,
+    OptionSet,
+    Relationship,
+    Table,
+)
 from emulator import metadata
 from emulator.errors import DUPLICATE, ODataError
 from emulator.server import metadata_render as render
@@ -35,6 +44,7 @@ _KEYABLE = {ColumnType.STRING, ColumnType.INTEGER, ColumnType.BIGINT, ColumnType
             ColumnType.LOOKUP, ColumnType.PICKLIST, ColumnType.UNIQUEIDENTIFIER}
 
 _JOURNALLED = {"create_table", "update_table", "add_column", "update_column", "create_relationship",
+               "create_many_to_many",
                "create_option_set", "change_option_value"}
 
 
@@ -166,7 +176,7 @@ class MetadataCatalog:
             relationship, lookup = metadata.relationship_from_metadata(body, self.option_set)
             referencing = self.table(f"LogicalName='{relationship.referencing}'")
             self.table(f"LogicalName='{relationship.referenced}'")
-            if any(r.schema_name == relationship.schema_name for r in self.relationships()):
+            if any(r.schema_name == relationship.schema_name for r in (*self.relationships(), *self.many_to_many())):
                 raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
             if referencing.has_column(lookup.logical_name):
                 raise ODataError(400, DUPLICATE, f"An attribute named '{lookup.logical_name}' already exists on "
@@ -174,6 +184,24 @@ class MetadataCatalog:
             self._install(replace(referencing, columns=(*referencing.columns, lookup),
                                   relationships=(*referencing.relationships, relationship)))
             self._record("create_relationship", body=body)
+            return relationship
+
+    def many_to_many(self) -> list[ManyToManyRelationship]:
+        return list(self._store.many_to_many)
+
+    def create_many_to_many(self, body: dict[str, Any]) -> ManyToManyRelationship:
+        with self._lock:
+            relationship = metadata.many_to_many_from_metadata(body)
+            for name in (relationship.entity1, relationship.entity2):
+                self.table(f"LogicalName='{name}'")
+            names = {r.schema_name for r in self.relationships()} | {r.schema_name for r in self.many_to_many()}
+            if relationship.schema_name in names:
+                raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
+            if relationship.intersect_entity in self._store.tables or any(
+                    r.intersect_entity == relationship.intersect_entity for r in self.many_to_many()):
+                raise ODataError(400, DUPLICATE, f"An entity named '{relationship.intersect_entity}' already exists.")
+            self._store.install_many_to_many(relationship)
+            self._record("create_many_to_many", body=body)
             return relationship
 
     def add_key(self, table_ref: str, body: dict[str, Any], *, replaying: bool = False) -> AlternateKey:

@@ -17,6 +17,7 @@ from dataverse_schema.model import (
     AlternateKey,
     Column,
     ColumnType,
+    ManyToManyRelationship,
     OptionSet,
     Relationship,
     Table,
@@ -202,6 +203,25 @@ def relationship(rel: Relationship, referenced_attribute: str, navigation: str) 
         "ReferencedEntityNavigationPropertyName": rel.schema_name,
         "CascadeConfiguration": {"Delete": rel.cascade_delete.value, "Assign": rel.cascade_assign.value},
         "IsCustomRelationship": True,
+    }
+
+
+def many_to_many(rel: ManyToManyRelationship, attributes: tuple[str, str]) -> dict[str, Any]:
+    """A ManyToManyRelationshipMetadata row; ``attributes`` are the intersect table's two id columns."""
+    return {
+        "@odata.type": f"#{_CRM}ManyToManyRelationshipMetadata",
+        "MetadataId": metadata_id("relationship", rel.schema_name),
+        "SchemaName": rel.schema_name,
+        "RelationshipType": "ManyToManyRelationship",
+        "Entity1LogicalName": rel.entity1,
+        "Entity2LogicalName": rel.entity2,
+        "IntersectEntityName": rel.intersect_entity,
+        "Entity1IntersectAttribute": attributes[0],
+        "Entity2IntersectAttribute": attributes[1],
+        "Entity1NavigationPropertyName": rel.navigation1,
+        "Entity2NavigationPropertyName": rel.navigation2,
+        "IsCustomRelationship": rel.is_custom,
+        "IsManaged": not rel.is_custom,
     }
 
 

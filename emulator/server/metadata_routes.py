@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataverse_schema.model import Table
-from emulator.errors import not_supported
+from dataverse_schema.model import ManyToManyRelationship, Table
+from emulator.errors import ODataError, not_supported
 from emulator.server import csdl
 from emulator.server import metadata_render as render
 from emulator.server.context import Service
 from emulator.server.metadata_query import check_options, expansions, matcher, metadata_ref, select
 from emulator.server.records import method_not_allowed
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response, not_found_segment
+from emulator.store.intersect import intersect_columns
 
 _CRM = "Microsoft.Dynamics.CRM."
-_TABLE_EXPANDS = {"Attributes", "Keys", "ManyToOneRelationships", "OneToManyRelationships"}
+_TABLE_EXPANDS = {"Attributes", "Keys", "ManyToOneRelationships", "OneToManyRelationships", "ManyToManyRelationships"}
 _ATTRIBUTE_EXPANDS = {"OptionSet", "GlobalOptionSet"}
 
 
@@ -85,6 +86,9 @@ def _table_row(service: Service, table: Table, params: dict[str, str]) -> dict[s
             items = [render.attribute(table, column) for column in table.columns]
         elif name == "Keys":
             items = [render.key(table, key, status) for key, status in service.catalog.keys(table)]
+        elif name == "ManyToManyRelationships":
+            items = [_many_to_many_row(service, rel) for rel in service.catalog.many_to_many()
+                     if table.logical_name in (rel.entity1, rel.entity2)]
         elif name == "ManyToOneRelationships":
             items = [_relationship_row(service, rel) for rel in table.relationships]
         else:
@@ -114,14 +118,11 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
             return _one(request, _item(part.ref, "LogicalName", [
                 render.key(table, key, status) for key, status in service.catalog.keys(table)]))
         return _list_of(request, [render.key(table, key, status) for key, status in service.catalog.keys(table)])
-    if part.name in ("ManyToOneRelationships", "OneToManyRelationships") and len(rest) == 1 and part.ref is None:
+    if part.name in ("ManyToOneRelationships", "OneToManyRelationships", "ManyToManyRelationships") \
+            and len(rest) == 1 and part.ref is None:
         if request.method != "GET":
             raise method_not_allowed(request, "GET")
         return _list_of(request, _table_row(service, table, {"$expand": part.name})[part.name])
-    if part.name == "ManyToManyRelationships" and len(rest) == 1 and part.ref is None:
-        if request.method != "GET":
-            raise method_not_allowed(request, "GET")
-        return _list_of(request, [])  # the emulator models no many-to-many relationships (docs/emulator.md)
     raise not_found_segment(str(part))
 
 
@@ -174,17 +175,48 @@ def _relationships(service: Service, request: ApiRequest, segments: list[Segment
     if request.method == "POST" and head.ref is None and len(segments) == 1:
         body = request.json_object()
         if str(body.get("@odata.type", "")).endswith("ManyToManyRelationshipMetadata"):
-            raise not_supported("many-to-many relationships (ManyToManyRelationshipMetadata)")
-        relationship = service.catalog.create_relationship(body)
+            relationship: Any = service.catalog.create_many_to_many(body)
+        else:
+            relationship = service.catalog.create_relationship(body)
         return _created(request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})")
     if request.method != "GET":
         raise method_not_allowed(request, "GET or POST")
     rows = [_relationship_row(service, rel) for rel in service.catalog.relationships()]
+    rows += [_many_to_many_row(service, rel) for rel in service.catalog.many_to_many()]
     if len(segments) == 2:
         rows = [row for row in rows if row["@odata.type"] == f"#{segments[1].name}"]
     if head.ref is not None:
         return _one(request, _item(head.ref, "SchemaName", rows))
-    return _list_of(request, rows)
+    if len(segments) == 2:
+        return _list_of(request, rows)
+    return _mixed_list(request, rows)
+
+
+def _mixed_list(request: ApiRequest, rows: list[dict[str, Any]]) -> ApiResponse:
+    """One-to-many and many-to-many rows together: a ``$select``-ed property one type lacks is left out of
+    that type's rows (an unknown property is still a 400)."""
+    params = request.params()
+    check_options(params, {"$select", "$filter"})
+    names = [n.strip() for n in params.get("$select", "").split(",") if n.strip()]
+    known = {name for row in rows for name in row}
+    wanted = matcher(params)
+    chosen, refusals = [], []
+    for row in rows:
+        try:
+            if not wanted(row):
+                continue
+        except ODataError as error:  # a property of the other relationship type: the row does not match
+            refusals.append(error)
+            continue
+        own = [n for n in names if n in row or n not in known]
+        chosen.append(select(row, {**params, "$select": ",".join(own)} if names else params))
+    if refusals and len(refusals) == len(rows):
+        raise refusals[0]
+    return _listing(request, request.path, chosen)
+
+
+def _many_to_many_row(service: Service, rel: ManyToManyRelationship) -> dict[str, Any]:
+    return render.many_to_many(rel, intersect_columns(rel, service.store.tables))
 
 
 def _relationship_row(service: Service, rel: Any) -> dict[str, Any]:

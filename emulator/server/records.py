@@ -21,6 +21,7 @@ from emulator.server.context import Service
 from emulator.server.links import context_url, entity_url, query_link
 from emulator.server.prefer import Preferences, applied, parse_prefer
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response, not_found_segment
+from emulator.store.collections import resolve_collection
 
 #: Options that make no sense on one record; Dataverse refuses them there too.
 _COLLECTION_ONLY = ("$filter", "$orderby", "$top", "$count", "$skiptoken", "$deltatoken")
@@ -224,5 +225,5 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
 
 
 def _is_collection_navigation(service: Service, logical_name: str, name: str) -> bool:
-    return any(rel.schema_name == name and rel.referenced == logical_name
-               for table in service.store.tables.values() for rel in table.relationships)
+    layouts = service.store.layouts
+    return resolve_collection(layouts, layouts[logical_name], name) is not None

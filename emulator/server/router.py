@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from emulator.errors import ODataError
-from emulator.server import actions, batch, metadata_routes, records
+from emulator.server import actions, batch, metadata_routes, records, refs_routes
 from emulator.server.context import Service
 from emulator.server.profiles import Profile, profile
 from emulator.server.wire import (
@@ -75,6 +75,8 @@ class WebApi:
             return self._option_value(request, first.name)
         if first.name in actions.NAMES and len(segments) == 1:
             return actions.route(self.service, request, first)
+        if refs_routes.is_ref(segments):
+            return refs_routes.route(self.service, request, segments)
         return records.route(self.service, request, segments)
 
     def _service_document(self, request: ApiRequest) -> ApiResponse:

@@ -8,11 +8,12 @@ keys and relationships, so the demo can run ``schema apply`` against it. Both ad
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 import dataverse_schema
 from dataverse_schema.columns import text, unique_id
-from dataverse_schema.model import AlternateKey, Column, ColumnType, Ownership, Table
+from dataverse_schema.model import AlternateKey, Column, ColumnType, ManyToManyRelationship, Ownership, Table
 
 SCHEMAS = ("installed", "standard")
 
@@ -62,3 +63,13 @@ def without_suite_columns(table: Table) -> Table:
         keys=tuple(k for k in table.keys if set(k.columns) <= names),
         relationships=tuple(r for r in table.relationships if r.lookup in names and not r.schema_name.startswith("comms_")),
     )
+
+
+def many_to_many_for(installed: Iterable[str]) -> tuple[ManyToManyRelationship, ...]:
+    """Microsoft's many-to-many relationships the schema declares whose two tables are ``installed``.
+
+    They exist in every environment (``teammembership_association``), so both start-up schemas have them.
+    """
+    names = set(installed)
+    return tuple(r for area in dataverse_schema.AREAS for r in area.many_to_many
+                 if r.entity1 in names and r.entity2 in names)

@@ -158,7 +158,7 @@ def _serialise_all(connection: sqlite3.Connection, layout: Layout, layouts: Mapp
     name_of = _name_finder(connection, layouts) if formatted else None
 
     def find_related(navigation: CollectionNavigation, record_id: str, option: ExpandOption) -> list[dict]:
-        nested = related_options(navigation, record_id, option, formatted)
+        nested = related_options(navigation, record_id, option, formatted, connection)
         return query(connection, navigation.target, layouts, nested, MAX_PAGE_SIZE, None).rows
 
     records = []

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from dataverse_schema.columns import ACTIVE_STATES, ACTIVE_STATUSES, ACTIVITY_STATES, ACTIVITY_STATUSES
 from dataverse_schema.model import Column, ColumnType, Ownership, Table
 from emulator.odata.sql import UNSTORED_TYPES, quote
+from emulator.store.intersect import Association
 
 #: Columns Dataverse sets itself; a request body may not write them.
 READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber"})
@@ -77,6 +78,8 @@ class Layout:
     regarding_pattern: re.Pattern[str] | None = None
     insert_sql: str = ""
     defaults: dict[str, object] = field(default_factory=dict)
+    #: Many-to-many navigation properties by name.
+    associations: dict[str, Association] = field(default_factory=dict)
 
     @property
     def lookups(self) -> tuple[Column, ...]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
 
-from dataverse_schema.model import Table
+from dataverse_schema.model import ManyToManyRelationship, Table
 from emulator.errors import (
     DUPLICATE,
     DUPLICATE_KEY,
@@ -30,11 +30,11 @@ from emulator.errors import (
     segment_not_found,
 )
 from emulator.odata.options import QueryOptions
-from emulator.odata.refs import RecordRef
+from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.odata.sql import quote
-from emulator.store import builtin, queries
+from emulator.store import builtin, intersect, queries
 from emulator.store.body import Changes, parse_body
-from emulator.store.collections import related_options, resolve_collection
+from emulator.store.collections import CollectionNavigation, related_options, resolve_collection
 from emulator.store.database import Database
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
@@ -51,6 +51,7 @@ class Store:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._layouts: dict[str, Layout] = {}
         self._by_set: dict[str, Layout] = {}
+        self._many_to_many: dict[str, ManyToManyRelationship] = {}
         for table in builtin.builtin_tables():
             self.install(table)
         with self._db.transaction() as connection:
@@ -79,8 +80,26 @@ class Store:
             old = self._layouts.get(table.logical_name)
             if old is not None:
                 self._by_set.pop(old.table.entity_set_name, None)
+                layout.associations.update(old.associations)
             self._layouts[table.logical_name] = layout
             self._by_set[table.entity_set_name] = layout
+
+    @property
+    def many_to_many(self) -> tuple[ManyToManyRelationship, ...]:
+        """Installed many-to-many relationships, in installation order."""
+        return tuple(self._many_to_many.values())
+
+    def install_many_to_many(self, relationship: ManyToManyRelationship) -> None:
+        """Create the intersect table and both navigation properties. Idempotent; both tables must exist."""
+        missing = [name for name in (relationship.entity1, relationship.entity2) if name not in self._layouts]
+        if missing:
+            raise ValueError(f"{relationship.schema_name}: no table {missing[0]!r} installed")
+        tables = self.tables
+        with self._db.transaction() as connection:
+            intersect.install(connection, relationship, tables)
+            for logical_name, association in intersect.sides(relationship, tables):
+                self._layouts[logical_name].associations[association.name] = association
+            self._many_to_many[relationship.schema_name] = relationship
 
     def _existing(self, logical_name: str) -> Table | None:
         layout = self._layouts.get(logical_name)
@@ -170,6 +189,47 @@ class Store:
                 self._replace_parties(layout, record_id, [])
             self._db.record_change(table.logical_name, record_id, deleted=True)
             self._remove_links(table.logical_name, record_id)
+            for association in layout.associations.values():
+                intersect.forget(connection, association, record_id)
+
+    def relate(self, entity_set: str, ref: RecordRef, navigation: str, target_url: str, *, remove: bool) -> None:
+        """Associate (or with ``remove`` disassociate) the record at ``target_url`` through a collection-valued
+        navigation property: a pair of a many-to-many relationship, or the other record's lookup of a
+        one-to-many one. 404 for either record missing or, on removal, for a pair that does not exist."""
+        layout = self._layout(entity_set)
+        with self._db.transaction() as connection:
+            record_id = self._find_target(entity_set, ref)[1]
+            target_set, target_ref = parse_entity_url(target_url)
+            target, other_id = self._find_target(target_set, target_ref)
+            association = layout.associations.get(navigation)
+            if association is not None:
+                if target != association.target:
+                    raise bad_request(f"The navigation property '{navigation}' relates '{association.target}' "
+                                      f"records, not '{target}'.")
+                if remove:
+                    if not intersect.disassociate(connection, association, record_id, other_id):
+                        raise not_found(target, other_id)
+                else:
+                    intersect.associate(connection, association, record_id, other_id)
+                return
+            collection = resolve_collection(self._layouts, layout, navigation)
+            if collection is None:
+                raise segment_not_found(navigation)
+            if target != collection.target.table.logical_name:
+                raise bad_request(f"The navigation property '{navigation}' relates "
+                                  f"'{collection.target.table.logical_name}' records, not '{target}'.")
+            self._link(collection, other_id, record_id, layout.table.logical_name, remove)
+
+    def _link(self, collection: CollectionNavigation, other_id: str, record_id: str, table: str, remove: bool) -> None:
+        lookup, target = collection.lookup, collection.target
+        if lookup is None:
+            raise ValueError(f"{collection.name} is not a one-to-many navigation property")
+        if remove:
+            row = fetch_by_id(self._db.connection, target, other_id)
+            if row is None or row[lookup.logical_name] != record_id:
+                raise not_found(target.table.logical_name, other_id)
+        values = {lookup.logical_name: None if remove else record_id, type_column(lookup): None if remove else table}
+        self._update(target, other_id, Changes(values))
 
     # --- reads -------------------------------------------------------------------------------
     def retrieve(self, entity_set: str, ref: RecordRef, options: QueryOptions) -> dict:
@@ -202,7 +262,7 @@ class Store:
                                      params).fetchone()
             if row is None:
                 raise self._missing(layout, ref)
-            nested = related_options(collection, str(row[0]), options, options.formatted)
+            nested = related_options(collection, str(row[0]), options, options.formatted, connection)
             page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
         return page, collection.target.table.entity_set_name
 
