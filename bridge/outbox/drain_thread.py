@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: How long an idle drainer waits before looking at the outbox again (a wake() cuts it short).
 IDLE_WAIT_S = 1.0
+#: How long a due write waits for others to share its request (issue 11 §4; at most drainer.MAX_LINGER_S).
+LINGER_S = 0.1
 #: After an unexpected error (a bug, SQLite trouble) the thread waits this long and goes on.
 ERROR_WAIT_S = 5.0
 
@@ -81,5 +83,5 @@ def outbox_drainer(outbox: Outbox, name: str, environment: EnvironmentConfig,
                    client: DataverseClient | None = None) -> DrainerThread:
     """A drainer thread for environment ``name``; ``client`` replaces the one built from the file (tests)."""
     drainer = Drainer(outbox, client or make_write_client(environment), name, batch_size=environment.batch_size,
-                      idle_wait_s=IDLE_WAIT_S)
+                      idle_wait_s=IDLE_WAIT_S, linger_s=LINGER_S)
     return DrainerThread(drainer)
