@@ -5,8 +5,10 @@ calls :meth:`Drainer.drain_once` through ``asyncio.to_thread`` and waits the
 returned delay (or until a ``put`` wakes it).
 
 * Linger (``linger_s``, at most 100 ms): a round waits until the longest-due row
-  has been due that long (or a batch is full), so the writes of calls ending
-  close together share one request (issue 11 §4).
+  has been sendable that long (due, and the drainer free of its previous
+  request), or a batch is full, so the writes of calls ending close together
+  share one request (issue 11 §4). No row waits more than ``linger_s`` beyond
+  the moment it could first have been sent.
 * Steady state (one item due): one upsert ``PATCH``.
 * Backlog: one ``$batch`` of up to ``batch_size`` upserts with
   ``odata.continue-on-error``, each accepted item acked from its own reply part;
@@ -137,6 +139,7 @@ class Drainer:
         self.auth_pause_s = auth_pause_s
         self.idle_wait_s = idle_wait_s
         self.linger_s = linger_s
+        self._free_since = 0.0  # when the last request ended (outbox clock)
         self.stats = DrainStats()
         self._sleep = sleep
         self._paused_until = 0.0
@@ -166,6 +169,7 @@ class Drainer:
             outcome.fail_all(items, exc)
         finally:
             self.stats.requests += self.client.stats.requests - before
+            self._free_since = self.outbox.clock()
         return self._settle(items, outcome)
 
     def drain(self, should_stop: Callable[[], bool]) -> None:
@@ -297,7 +301,7 @@ class Drainer:
         count, since = self.outbox.due(self.environment)
         if since is None or count >= self.batch_size:
             return 0.0
-        return max(0.0, since + self.linger_s - self.outbox.clock())
+        return max(0.0, max(since, self._free_since) + self.linger_s - self.outbox.clock())
 
     def _idle_wait_s(self) -> float:
         due = self.outbox.next_due_at(self.environment)

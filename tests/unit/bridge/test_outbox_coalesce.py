@@ -150,3 +150,23 @@ def test_a_long_call_is_written_when_its_hold_runs_out(outbox: Outbox, clock: Cl
     assert outbox.lease(ENV, 10) == []
     clock.now += 1
     assert len(outbox.lease(ENV, 10)) == 1
+
+
+
+def test_rows_queued_during_a_send_linger_from_its_end(outbox: Outbox, clock: Clock) -> None:
+    client = FakeClient()
+    drainer = Drainer(outbox, client, ENV, batch_size=10, backoff=longest(), linger_s=0.1, sleep=pytest.fail)
+    real_upsert = client.upsert
+
+    def slow_upsert(*args: object) -> None:  # a 150 ms round trip, call 2 queued half-way
+        real_upsert(*args)
+        clock.now += 0.05
+        outbox.put(call(2))
+        clock.now += 0.1
+
+    client.upsert = slow_upsert  # type: ignore[method-assign]
+    outbox.put(call(1))
+    clock.now += 0.1
+    assert drainer.drain_once().sent == 1
+    report = drainer.drain_once()
+    assert report.sent == 0 and report.wait_s == pytest.approx(0.1)
