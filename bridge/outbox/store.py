@@ -334,6 +334,14 @@ class Outbox:
         """When the earliest row not yet due becomes due (epoch seconds), ``None`` if nothing waits."""
         return self._scalar("SELECT MIN(MAX(not_before, leased_until, hold_until)) FROM outbox", environment)
 
+    def release_holds(self, environment: str) -> int:
+        """Make every held row of ``environment`` due now (a clean stop sends what it acknowledged)."""
+        self.flush()
+        now = self.clock()
+        with self._transaction():
+            return self._db.execute("UPDATE outbox SET hold_until = ? WHERE environment = ? AND hold_until > ?",
+                                    (now, environment, now)).rowcount
+
     def due(self, environment: str) -> tuple[int, float | None]:
         """Rows of ``environment`` that could be leased now, and since when the longest-due one has been
         due (epoch seconds; ``None`` when none is): what a drainer's linger looks at."""

@@ -170,3 +170,14 @@ def test_rows_queued_during_a_send_linger_from_its_end(outbox: Outbox, clock: Cl
     assert drainer.drain_once().sent == 1
     report = drainer.drain_once()
     assert report.sent == 0 and report.wait_s == pytest.approx(0.1)
+
+
+def test_a_clean_stop_sends_the_held_calls(outbox: Outbox, clock: Clock) -> None:
+    from bridge.outbox.drain_thread import DrainerThread
+
+    client = FakeClient()
+    thread = DrainerThread(Drainer(outbox, client, ENV, backoff=longest(), linger_s=0.1, idle_wait_s=3600))
+    outbox.put(call(1, hold_until=clock.now + 300))
+    thread.start()
+    assert thread.stop(10)
+    assert outbox.depth(ENV) == 0 and [kind for kind, _ in client.sent] == ["upsert"]
