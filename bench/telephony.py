@@ -12,22 +12,31 @@ Prints:
    the emulator;
 3. requests per logged call while a backlog of calls queued during an outage
    drains (target ≤ 0.01), with the existing drainer;
-4. number-index lookup time and memory for 1,000,000 numbers (bench/number_index.py).
+4. number-index lookup time and memory for 1,000,000 numbers (bench/number_index.py);
+5. Dataverse requests per call at 1 call/s and at 20 calls/s (issue 11 §4; targets ≤ 1.0 and ≤ 0.2),
+   a call's writes held in the outbox until it ends and the drainer lingering 100 ms to batch across
+   calls, with and without the early write a pop-up needs, and the ring-to-pop-up time (p99 < 10 ms).
+   Time is simulated (an injected clock: calls of 65 s are not waited for); the requests really go
+   to the emulator, and each one advances the clock by ``--latency-ms``, the round trip assumed
+   for Dataverse (the drainer sends one request at a time, so rows queue up meanwhile).
 
     python bench/telephony.py [--calls 2000] [--steady 200] [--backlog 10000] [--numbers 1000000]
+                              [--rate-seconds 300] [--latency-ms 150]
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import logging
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -36,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bridge.calls.logger import CallLogger, CrmEnvironment  # noqa: E402
 from bridge.calls.open_calls import CallRecovery, OpenCallStore  # noqa: E402
+from bridge.outbox.drain_thread import LINGER_S  # noqa: E402
 from bridge.outbox.drainer import Drainer  # noqa: E402
 from bridge.outbox.store import Outbox  # noqa: E402
 from connectors.dataverse import DataverseClient, StaticToken  # noqa: E402
@@ -134,6 +144,91 @@ def bench_backlog(server: EmulatorServer, calls: int, folder: Path) -> None:
           f"{'' if drained else ' (NOT fully drained)'}")
 
 
+class SimClock:
+    """Epoch seconds that move only when the bench says so."""
+
+    def __init__(self) -> None:
+        self.now = T0.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _taking(request: Callable[..., Any], clock: SimClock, latency_s: float) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return request(*args, **kwargs)
+        finally:
+            clock.now += latency_s
+    return timed
+
+
+def rate_events(calls: int, per_s: float, prefix: str) -> list[tuple[float, int, CallEvent]]:
+    """Every event of ``calls`` calls starting ``1 / per_s`` apart, in time order: four in five answered
+    (ring, answer after 5 s, hang-up after 65 s), one in five missed (ring, hang-up after 8 s)."""
+    events: list[tuple[float, int, CallEvent]] = []
+    for n in range(calls):
+        at = T0 + timedelta(seconds=n / per_s)
+        call_id, number = f"{prefix}{n}", f"0912{n % 10_000_000:07d}"
+        ring = CallEvent(EventKind.RING, SYSTEM.key, call_id, at, direction=Direction.INBOUND,
+                         external_number=number, extension="101", line="trunk-1")
+        if n % 5 == 4:
+            rest = [CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=8),
+                              cause=HangupCause.NO_ANSWER)]
+        else:
+            rest = [CallEvent(EventKind.ANSWER, SYSTEM.key, call_id, at + timedelta(seconds=5), extension="101"),
+                    CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=65),
+                              cause=HangupCause.NORMAL)]
+        events += [(event.at.timestamp(), len(events) + i, event) for i, event in enumerate([ring, *rest])]
+    heapq.heapify(events)
+    return [heapq.heappop(events) for _ in range(len(events))]
+
+
+def bench_rate(server: EmulatorServer, calls: int, per_s: float, early: bool, latency_s: float,
+               folder: Path) -> None:
+    """Calls at ``per_s`` through tracker, open-call file, logger, outbox and a lingering drainer."""
+    clock, client = SimClock(), make_client(server)
+    for method in ("upsert", "execute", "upsert_multiple"):  # each request takes the assumed round trip
+        setattr(client, method, _taking(getattr(client, method), clock, latency_s))
+    name = f"rate-{per_s:g}-{'early' if early else 'held'}"
+    with Outbox(folder / f"{name}.db", clock=clock) as outbox, OpenCallStore(folder / f"{name}-open.db") as store:
+        logger = CallLogger(outbox, {SYSTEM.key: [ENV]}, {ENV: CrmEnvironment(ENV)}, early_write={SYSTEM.key: early})
+        drainer = Drainer(outbox, client, ENV, batch_size=100, linger_s=LINGER_S)
+        tracker = CallTracker()
+        recovery = CallRecovery(store, tracker)
+        ring_ms: list[float] = []
+        drain_at = clock.now
+        for at, _, event in rate_events(calls, per_s, name):
+            while drain_at <= at:  # the drainer's rounds that fall before this event
+                clock.now = max(clock.now, drain_at)
+                report = drainer.drain_once()
+                drain_at = clock.now + report.wait_s
+            clock.now = max(clock.now, at)
+            t0 = time.perf_counter()
+            update = tracker.apply(event)
+            if update is not None:
+                recovery.note(update)
+                logger.on_call(update, SYSTEM)
+            if event.kind is EventKind.RING:
+                ring_ms.append((time.perf_counter() - t0) * 1000)
+            drain_at = min(drain_at, clock.now)  # a commit wakes the drainer
+        clock.now += 600  # past every hold: what is left goes out
+        drainer.drain_until_empty(timeout_s=60)
+    mode = "early write at ring" if early else "held to the end    "
+    target = "≤ 1.0" if per_s <= 1 else "≤ 0.2"
+    print(f"{per_s:>4g} call/s, {mode}: {calls:,} calls, {drainer.stats.requests:,} requests = "
+          f"{drainer.stats.requests / calls:.3f} per call (target {target}), {drainer.stats.acked:,} rows; "
+          f"ring→pop-up p50 {percentile(ring_ms, 0.5):.3f} ms, p99 {percentile(ring_ms, 0.99):.3f} ms "
+          f"(target < 10 ms)")
+
+
+def bench_rates(server: EmulatorServer, seconds: int, latency_ms: int, folder: Path) -> None:
+    print(f"requests per call: {LINGER_S * 1000:.0f} ms linger, {latency_ms} ms Dataverse round trip assumed")
+    for per_s in (1.0, 20.0):
+        for early in (False, True):
+            bench_rate(server, int(seconds * per_s), per_s, early, latency_ms / 1000, folder)
+
+
 def bench_index(numbers: int) -> None:
     print(f"number index    : {numbers:,} numbers (bench/number_index.py)")
     subprocess.run([sys.executable, str(ROOT / "bench" / "number_index.py"), str(numbers)], check=True,
@@ -146,14 +241,23 @@ def main() -> None:
     parser.add_argument("--steady", type=int, default=200, help="calls sent one change at a time")
     parser.add_argument("--backlog", type=int, default=10_000, help="calls queued while Dataverse is away")
     parser.add_argument("--numbers", type=int, default=1_000_000, help="numbers in the index benchmark")
+    parser.add_argument("--rate-seconds", type=int, default=300,
+                        help="simulated seconds of calls at each rate (1 and 20 calls/s)")
+    parser.add_argument("--latency-ms", type=int, default=150,
+                        help="Dataverse round trip per request assumed in the rate runs")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_pipeline(args.calls, folder)
+        if args.calls:
+            bench_pipeline(args.calls, folder)
         with EmulatorServer(folder / "dataverse.db", faults=FaultPlan.none(), key_activation_s=0.0) as server:
-            bench_steady(server, args.steady, folder)
-            bench_backlog(server, args.backlog, folder)
+            if args.rate_seconds:
+                bench_rates(server, args.rate_seconds, args.latency_ms, folder)
+            if args.steady:
+                bench_steady(server, args.steady, folder)
+            if args.backlog:
+                bench_backlog(server, args.backlog, folder)
     if args.numbers:
         bench_index(args.numbers)
 

@@ -9,6 +9,12 @@ the system key and the PBX call id. The outbox folds newer versions of a call
 still waiting to be sent, so a backlog costs one write per call, and a replay
 updates the same activity instead of duplicating it.
 
+A call under way is *held* in the outbox (issue 11 §4): its changes fold into
+one row sent when the call ends, or ``hold_max_s`` after its first change if it
+lasts longer, so an answered call costs one write, not three. A system whose
+pop-ups or auto-opened form need the record at once (``early_write``) has the
+new call's first write sent straight away; the rest of the call is held.
+
 It never waits on the network nor on the disk: matching is a dictionary
 lookup and the upsert is handed to the outbox's writer thread
 (:meth:`~bridge.outbox.store.Outbox.submit`), which commits it durably in the order
@@ -33,7 +39,7 @@ from connectors.dataverse import AlternateKey, RecordId, deterministic_id
 from dataverse_schema.names import PhoneCall
 from domain.calls.activity import external_number, phone_call_activity, skip_reason
 from domain.calls.events import CallEvent
-from domain.calls.record import CallChange, CallRecord, CallUpdate
+from domain.calls.record import CallChange, CallRecord, CallStatus, CallUpdate
 from domain.calls.system_settings import TelephonySystemSettings
 from domain.calls.unclassified import UnclassifiedPolicy, unclassified_skip_reason
 from domain.number_index import Match, RecordRef
@@ -45,6 +51,8 @@ PHONECALLS = PhoneCall.SET
 LOGGED_CHANGES = frozenset({CallChange.NEW, CallChange.ANSWERED, CallChange.TRANSFERRED, CallChange.ENDED,
                             CallChange.DETAILS})
 REMEMBERED_CALLS = 20_000
+#: The longest a call under way is kept out of Dataverse (seconds); a longer call is written then, and at its end.
+DEFAULT_HOLD_MAX_S = 300.0
 
 
 class NumberSource(Protocol):
@@ -113,12 +121,17 @@ class CallLogger:
     earlier life already wrote (restored from the open-call file), whose
     description is not written again. ``unclassified`` maps a system key to what
     to do with calls its channel rules could not classify (default: keep them out).
+    ``early_write`` maps a system key to whether a new call is written at once (pop-ups and the
+    auto-opened form need the record); otherwise a call's writes wait for its end, at most ``hold_max_s``.
     """
 
     def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
                  crms: Mapping[str, CrmEnvironment], *,
                  logged_before_restart: Callable[[str, str], bool] = lambda system, call_id: False,
-                 unclassified: Mapping[str, UnclassifiedPolicy] | None = None) -> None:
+                 unclassified: Mapping[str, UnclassifiedPolicy] | None = None,
+                 early_write: Mapping[str, bool] | None = None, hold_max_s: float = DEFAULT_HOLD_MAX_S) -> None:
+        if hold_max_s < 0:
+            raise ValueError("hold_max_s must not be negative")
         unknown = {env for envs in environments.values() for env in envs} - set(crms)
         if unknown:
             raise ValueError(f"no CRM environment configured for {sorted(unknown)}")
@@ -129,6 +142,8 @@ class CallLogger:
         self._described: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._logged_before_restart = logged_before_restart
         self._unclassified = dict(unclassified or {})
+        self._early_write = dict(early_write or {})
+        self.hold_max_s = hold_max_s
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         if not self.matters(update):
@@ -137,7 +152,7 @@ class CallLogger:
             self.stats.unclassified += 1
         for environment in self.environments.get(update.record.system, ()):
             try:
-                self.log_call(update.record, system, self.crms[environment])
+                self.log_call(update.record, system, self.crms[environment], hold=self._holds(update))
             except (ValueError, TypeError) as exc:
                 self.stats.failed += 1
                 log.error("call %s could not be queued for %s: %s", update.record.key, environment, exc,
@@ -154,8 +169,18 @@ class CallLogger:
             return False
         return bool(changes)
 
-    def log_call(self, record: CallRecord, system: TelephonySystemSettings, crm: CrmEnvironment) -> bool:
-        """Queue the activity of ``record`` for ``crm``; ``False`` when the call is never logged."""
+    def _holds(self, update: CallUpdate) -> bool:
+        """Whether this change may wait in the outbox for the call's later ones."""
+        if update.record.status is CallStatus.ENDED:
+            return False
+        return not (CallChange.NEW in update.changes and self._early_write.get(update.record.system, False))
+
+    def log_call(self, record: CallRecord, system: TelephonySystemSettings, crm: CrmEnvironment, *,
+                 hold: bool = False) -> bool:
+        """Queue the activity of ``record`` for ``crm``; ``False`` when the call is never logged.
+
+        ``hold``: the row may wait (``hold_max_s`` at most) for the call's next changes.
+        """
         settings = crm.system(system)
         policy = self._unclassified.get(record.system, UnclassifiedPolicy.SKIP)
         reason = skip_reason(record, settings) or unclassified_skip_reason(record, policy)
@@ -173,7 +198,9 @@ class CallLogger:
         if PhoneCall.DESCRIPTION in body:
             self._remember_described(crm.name, record.key)
         body[PhoneCall.ACTIVITYID] = RecordId(phone_call_id(record)).value
-        written = self.outbox.submit(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body))
+        hold_until = self.outbox.clock() + self.hold_max_s if hold else 0.0
+        written = self.outbox.submit(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body,
+                                                hold_until=hold_until))
         written.add_done_callback(functools.partial(self._check_written, crm.name, record.key))
         self.stats.queued += 1
         return True

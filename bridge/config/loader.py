@@ -84,6 +84,7 @@ class _SystemTable(BaseModel):
     password: Secret | None = None
     hidden_extensions: tuple[str, ...] = ()
     unclassified: UnclassifiedPolicy = UnclassifiedPolicy.SKIP
+    early_write: bool = False
     plan: _PlanTable = _PlanTable()
     ami: dict[str, Any] = {}
     serial: dict[str, Any] | None = None
@@ -247,7 +248,7 @@ def _build_system(key: str, table: _SystemTable, where: str, problems: list[str]
         return None
     return SystemConfig(key=key, kind=table.kind, environments=table.environments, name=table.name or key,
                         plan=plan, hidden_extensions=frozenset(table.hidden_extensions),
-                        unclassified=table.unclassified, **options)
+                        unclassified=table.unclassified, early_write=table.early_write, **options)
 
 
 def _plan(table: _SystemTable, where: str, problems: list[str]) -> NumberPlan | None:

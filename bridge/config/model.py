@@ -181,6 +181,8 @@ class SystemConfig:
     raw_journal_days: float = DEFAULT_RAW_JOURNAL_DAYS
     #: Calls the channel rules could not classify: kept out (SKIP) or written marked (MARK); issue 11.
     unclassified: UnclassifiedPolicy = UnclassifiedPolicy.SKIP
+    #: Write a new call at once (pop-ups / the auto-opened form need the record); else at its end (issue 11 §4).
+    early_write: bool = False
 
 
 @dataclass(frozen=True)

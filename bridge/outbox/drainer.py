@@ -4,6 +4,11 @@ CALL-14 and X-03, DESIGN principles 1–3. A synchronous core; the asyncio bridg
 calls :meth:`Drainer.drain_once` through ``asyncio.to_thread`` and waits the
 returned delay (or until a ``put`` wakes it).
 
+* Linger (``linger_s``, at most 100 ms): a round waits until the longest-due row
+  has been sendable that long (due, and the drainer free of its previous
+  request), or a batch is full, so the writes of calls ending close together
+  share one request (issue 11 §4). No row waits more than ``linger_s`` beyond
+  the moment it could first have been sent.
 * Steady state (one item due): one upsert ``PATCH``.
 * Backlog: one ``$batch`` of up to ``batch_size`` upserts with
   ``odata.continue-on-error``, each accepted item acked from its own reply part;
@@ -54,6 +59,8 @@ MAX_BATCH_SIZE = 1000  # Dataverse's limit on operations in one $batch (referenc
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 #: Retry spacing after a failed send: the first wait, and the most any wait may be (seconds).
 DEFAULT_BACKOFF_MIN_S, DEFAULT_BACKOFF_MAX_S = 1.0, 60.0
+#: The longest a drainer may wait for more rows to batch (seconds): a write is late by at most this.
+MAX_LINGER_S = 0.1
 
 
 class WriteClient(Protocol):
@@ -109,16 +116,19 @@ class Drainer:
     ``max_request_bytes`` caps the bodies sent in one request (one item is
     always sent, however large).
     ``backoff`` spaces retries after failed sends (default: 1 s doubling up to 60 s, full jitter).
+    ``linger_s`` (0 to :data:`MAX_LINGER_S`) is how long a due row may wait for others to share its request.
     ``sleep`` is injectable; times come from the outbox's clock.
     """
 
     def __init__(self, outbox: Outbox, client: WriteClient, environment: str, *, batch_size: int = 100,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
                  logical_names: Mapping[str, str] | None = None, backoff: Backoff | None = None,
-                 auth_pause_s: float = 300.0, idle_wait_s: float = 5.0,
+                 auth_pause_s: float = 300.0, idle_wait_s: float = 5.0, linger_s: float = 0.0,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
+        if not 0 <= linger_s <= MAX_LINGER_S:
+            raise ValueError(f"linger_s must be between 0 and {MAX_LINGER_S}")
         self.outbox = outbox
         self.client = client
         self.environment = environment
@@ -128,6 +138,8 @@ class Drainer:
         self.backoff = backoff or Backoff(DEFAULT_BACKOFF_MIN_S, DEFAULT_BACKOFF_MAX_S)
         self.auth_pause_s = auth_pause_s
         self.idle_wait_s = idle_wait_s
+        self.linger_s = linger_s
+        self._free_since = 0.0  # when the last request ended (outbox clock)
         self.stats = DrainStats()
         self._sleep = sleep
         self._paused_until = 0.0
@@ -143,6 +155,9 @@ class Drainer:
         paused_s = self._paused_until - self.outbox.clock()
         if paused_s > 0:
             return DrainReport(0, 0, 0, 0, paused_s)
+        linger_s = self._linger_wait_s()
+        if linger_s > 0:
+            return DrainReport(0, 0, 0, 0, linger_s)
         items = self.outbox.lease(self.environment, self.batch_size, max_bytes=self.max_request_bytes)
         if not items:
             return DrainReport(0, 0, 0, 0, self._idle_wait_s())
@@ -154,6 +169,7 @@ class Drainer:
             outcome.fail_all(items, exc)
         finally:
             self.stats.requests += self.client.stats.requests - before
+            self._free_since = self.outbox.clock()
         return self._settle(items, outcome)
 
     def drain(self, should_stop: Callable[[], bool]) -> None:
@@ -277,6 +293,15 @@ class Drainer:
         if retry_after:
             return max(retry_after)
         return delay_s
+
+    def _linger_wait_s(self) -> float:
+        """How much longer the longest-due row may wait for company; 0 to send now."""
+        if not self.linger_s:
+            return 0.0
+        count, since = self.outbox.due(self.environment)
+        if since is None or count >= self.batch_size:
+            return 0.0
+        return max(0.0, max(since, self._free_since) + self.linger_s - self.outbox.clock())
 
     def _idle_wait_s(self) -> float:
         due = self.outbox.next_due_at(self.environment)

@@ -22,6 +22,12 @@ queue, so a record that others refer to (a call before its recording) is still
 written first. A row being sent is never merged into: the new change gets its
 own row, and :meth:`lease` hands out only the oldest row of each record, so
 changes to one record reach Dataverse in the order they were made.
+
+A row may be *held* (``OutboxItem.hold_until``): a call still under way waits
+so that its ring, answer and hang-up go as one write (issue 11 §4). A later
+change without a hold releases it, keeping its place in the queue; an item
+that needs a record written first names it in ``OutboxItem.after``, which
+releases that record's waiting row, and being older it is sent first.
 """
 
 from __future__ import annotations
@@ -60,7 +66,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     not_before REAL NOT NULL DEFAULT 0,
     leased_until REAL NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    hold_until REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (environment, not_before, id);
 CREATE INDEX IF NOT EXISTS outbox_record ON outbox (environment, entity_set, target_key, id);
@@ -83,12 +90,21 @@ CREATE TABLE IF NOT EXISTS dead_letter (
 
 @dataclasses.dataclass(frozen=True)
 class OutboxItem:
-    """One upsert bound for Dataverse: ``PATCH <entity_set>(<ref>)`` with ``body`` in ``environment``."""
+    """One upsert bound for Dataverse: ``PATCH <entity_set>(<ref>)`` with ``body`` in ``environment``.
+
+    ``hold_until`` (epoch seconds, the outbox's clock) keeps the row unsent until
+    then, unless a later change of the record without a hold, or an item naming
+    the record in its ``after``, releases it first. ``after`` lists the records
+    (entity set, ref) this item needs in Dataverse before it: their waiting rows
+    are released and, queued earlier, go first.
+    """
 
     environment: str
     entity_set: str
     ref: RecordRef
     body: Mapping[str, Any]
+    hold_until: float = 0.0
+    after: tuple[tuple[str, RecordRef], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.environment or not self.entity_set:
@@ -143,6 +159,9 @@ class Outbox:
             raise RuntimeError(f"the outbox {self.path} cannot use a WAL journal (got {mode!r})")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "hold_until" not in columns:  # a file written before holds existed
+            self._db.execute("ALTER TABLE outbox ADD COLUMN hold_until REAL NOT NULL DEFAULT 0")
         with self._transaction():
             self._db.execute("UPDATE outbox SET leased_until = 0 WHERE leased_until != 0")
         self._writer = BatchWriter(self._commit_puts)
@@ -182,8 +201,9 @@ class Outbox:
         value) raises ``TypeError`` / ``ValueError`` here, not in the future.
         """
         target, target_key = encode_ref(item.ref)
-        return self._writer.submit((item.environment, item.entity_set, target, target_key,
-                                    encode_body(item.body), self.clock()))
+        needs = tuple((entity_set, encode_ref(ref)[1]) for entity_set, ref in item.after)
+        return self._writer.submit(_Row(item.environment, item.entity_set, target, target_key,
+                                        encode_body(item.body), self.clock(), float(item.hold_until), needs))
 
     def flush(self) -> None:
         """Wait until everything submitted so far is durable (reads do this first, so they see it)."""
@@ -194,10 +214,10 @@ class Outbox:
         """Call ``hook(environments)`` on the writer thread after each commit of new items (wake a drainer)."""
         self._commit_hooks.append(hook)
 
-    def _commit_puts(self, rows: Sequence[tuple[str, str, str, str, str, float] | None]) -> list[int | None]:
+    def _commit_puts(self, rows: Sequence[_Row | None]) -> list[int | None]:
         with self._transaction():
-            ids = [None if row is None else self._store(*row) for row in rows]
-        written = frozenset(row[0] for row in rows if row is not None)
+            ids = [None if row is None else self._store(row) for row in rows]
+        written = frozenset(row.environment for row in rows if row is not None)
         for hook in self._commit_hooks if written else ():
             try:
                 hook(written)
@@ -205,18 +225,28 @@ class Outbox:
                 log.exception("outbox commit hook failed")
         return ids
 
-    def _store(self, environment: str, entity_set: str, target: str, target_key: str, body: str,
-               now: float) -> int:
-        row = self._db.execute(
-            "SELECT id, body FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
-            "AND leased_until = 0 ORDER BY id DESC LIMIT 1", (environment, entity_set, target_key)).fetchone()
-        if row is not None:
-            merged = encode_body({**json.loads(row[1]), **json.loads(body)})
-            self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", (merged, now, row[0]))
-            return int(row[0])
+    def _store(self, row: _Row) -> int:
+        for entity_set, target_key in row.after:  # what this item needs goes now, ahead of it
+            self._db.execute("UPDATE outbox SET hold_until = ? WHERE environment = ? AND entity_set = ? "
+                             "AND target_key = ? AND hold_until > ?",
+                             (row.now, row.environment, entity_set, target_key, row.now))
+        waiting = self._db.execute(
+            "SELECT id, body, hold_until FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
+            "AND leased_until = 0 ORDER BY id DESC LIMIT 1",
+            (row.environment, row.entity_set, row.target_key)).fetchone()
+        if waiting is not None:
+            merged = encode_body({**json.loads(waiting[1]), **json.loads(row.body)})
+            hold = min(float(waiting[2]), row.hold_until)
+            if hold < waiting[2] and hold <= row.now:  # released by this change: lingering counts from now
+                hold = row.now
+            self._db.execute("UPDATE outbox SET body = ?, updated_at = ?, hold_until = ? WHERE id = ?",
+                             (merged, row.now, hold, waiting[0]))
+            return int(waiting[0])
         cursor = self._db.execute(
-            "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", (environment, entity_set, target, target_key, body, now, now))
+            "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at, "
+            "hold_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.environment, row.entity_set, row.target, row.target_key, row.body, row.now, row.now,
+             row.hold_until))
         return int(cursor.lastrowid or 0)
 
     # -- draining ----------------------------------------------------------------------------
@@ -237,9 +267,9 @@ class Outbox:
             rows = self._db.execute(
                 "SELECT i.id, i.environment, i.entity_set, i.target, i.body, i.attempts, i.created_at, i.last_error "
                 "FROM outbox i WHERE i.environment = ? AND i.not_before <= ? AND i.leased_until <= ? "
-                "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.environment = i.environment "
+                "AND i.hold_until <= ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.environment = i.environment "
                 "AND o.entity_set = i.entity_set AND o.target_key = i.target_key AND o.id < i.id) "
-                "ORDER BY i.id LIMIT ?", (environment, now, now, limit)).fetchall()
+                "ORDER BY i.id LIMIT ?", (environment, now, now, now, limit)).fetchall()
             rows = _within_bytes(rows, max_bytes)
             self._db.executemany("UPDATE outbox SET leased_until = ? WHERE id = ?",
                                  [(now + self.lease_s, row[0]) for row in rows])
@@ -302,7 +332,27 @@ class Outbox:
 
     def next_due_at(self, environment: str) -> float | None:
         """When the earliest row not yet due becomes due (epoch seconds), ``None`` if nothing waits."""
-        return self._scalar("SELECT MIN(MAX(not_before, leased_until)) FROM outbox", environment)
+        return self._scalar("SELECT MIN(MAX(not_before, leased_until, hold_until)) FROM outbox", environment)
+
+    def release_holds(self, environment: str) -> int:
+        """Make every held row of ``environment`` due now (a clean stop sends what it acknowledged)."""
+        self.flush()
+        now = self.clock()
+        with self._transaction():
+            return self._db.execute("UPDATE outbox SET hold_until = ? WHERE environment = ? AND hold_until > ?",
+                                    (now, environment, now)).rowcount
+
+    def due(self, environment: str) -> tuple[int, float | None]:
+        """Rows of ``environment`` that could be leased now, and since when the longest-due one has been
+        due (epoch seconds; ``None`` when none is): what a drainer's linger looks at."""
+        self.flush()
+        now = self.clock()
+        with self._lock:
+            count, since = self._db.execute(
+                "SELECT COUNT(*), MIN(MAX(created_at, not_before, hold_until)) FROM outbox WHERE environment = ? "
+                "AND not_before <= ? AND leased_until <= ? AND hold_until <= ?",
+                (environment, now, now, now)).fetchone()
+        return int(count), since
 
     def dead_letters(self, environment: str | None = None) -> list[DeadLetter]:
         """Every dead letter, oldest first."""
@@ -354,6 +404,20 @@ class Outbox:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._lock, self._db)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    """An item as handed to the writer thread: encoded, stamped, with the coalescing keys it needs first."""
+
+    environment: str
+    entity_set: str
+    target: str
+    target_key: str
+    body: str
+    now: float
+    hold_until: float
+    after: tuple[tuple[str, str], ...]
 
 
 class _Transaction:

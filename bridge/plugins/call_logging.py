@@ -14,4 +14,5 @@ def from_bridge(bridge: Any) -> CallLogger:
     recovery = getattr(bridge, "recovery", None)
     return CallLogger(bridge.outbox, context.environments, context.crms,
                       logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False,
-                      unclassified={key: system.unclassified for key, system in bridge.config.systems.items()})
+                      unclassified={key: system.unclassified for key, system in bridge.config.systems.items()},
+                      early_write={key: system.early_write for key, system in bridge.config.systems.items()})
