@@ -27,6 +27,9 @@ from emulator.fetchxml.errors import AGGREGATE_LIMIT, malformed
 from emulator.fetchxml.parse import parse
 from emulator.fetchxml.plan import MAX_PAGE, Output, Plan, Planner
 from emulator.fetchxml.rows import plain_plan
+from emulator.store.formatted import formatted_value
+from emulator.store.queries import name_finder
+from emulator.store.records import NameOf
 from emulator.store.schema import Layout
 from emulator.store.values import from_storage
 
@@ -89,7 +92,8 @@ def run(text: str, connection: sqlite3.Connection, layouts: Mapping[str, Layout]
                                     [*plan.params, *plan.order_params, size + 1, offset]).fetchall()
     more = len(found_rows) > size and fetch.top is None
     rows = found_rows[:size]
-    records = [_record(plan, row, annotations) for row in rows]
+    name_of = name_finder(connection, layouts) if annotations.wants(FORMATTED) else None
+    records = [_record(plan, row, annotations, name_of) for row in rows]
     cookie = _cookie(plan, rows, page) if more else None
     return FetchResult(records, more, cookie, total, bool(exceeded))
 
@@ -102,7 +106,7 @@ def _check_aggregate_limit(connection: sqlite3.Connection, plan: Plan, limit: in
         raise ODataError(400, AGGREGATE_LIMIT, "AggregateQueryRecordLimit exceeded. Cannot perform this operation.")
 
 
-def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations) -> dict:
+def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations, name_of: NameOf | None) -> dict:
     record: dict[str, object] = {}
     if plan.etag_label is not None:
         record["@odata.etag"] = f'W/"{row[plan.etag_label]}"'
@@ -117,20 +121,24 @@ def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations) -> dict:
         elif output.measure:
             record[output.key] = int(value) if isinstance(value, float) and value.is_integer() else value
         elif output.type_label is not None:
-            _lookup(record, output, row, annotations)
+            _lookup(record, output, row, annotations, name_of)
         else:
             column = output.column
             record[output.key] = from_storage(column, value)
-            if column.type in _CHOICES and annotations.wants(FORMATTED):
-                label = _label(column, value)
-                if label is not None:
-                    record[f"{output.key}@{FORMATTED}"] = label
+            if annotations.wants(FORMATTED):
+                text = _label(column, value) if column.type in _CHOICES else formatted_value(column, record[output.key])
+                if text is not None:
+                    record[f"{output.key}@{FORMATTED}"] = text
     return record
 
 
-def _lookup(record: dict, output: Output, row: sqlite3.Row, annotations: Annotations) -> None:
+def _lookup(record: dict, output: Output, row: sqlite3.Row, annotations: Annotations,
+            name_of: NameOf | None) -> None:
     value, target = row[output.label], row[output.type_label or output.label]
     record[output.key] = value
+    name = name_of(target, str(value)) if name_of is not None and target else None
+    if name is not None:
+        record[f"{output.key}@{FORMATTED}"] = name
     if target and annotations.wants(LOOKUP_TYPE):
         record[f"{output.key}@{LOOKUP_TYPE}"] = target
     if target and output.source.prefix is None and annotations.wants(NAVIGATION) and output.column is not None:

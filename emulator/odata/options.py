@@ -135,6 +135,22 @@ def refuse_unsupported_option(name: str) -> None:
         raise bad_request(f"The query parameter '{name}' is not supported.")
 
 
+def refuse_options(params: Mapping[str, str], resource: str) -> None:
+    """Refuse every ``$`` option (and Dataverse parameter such as ``sql``) on a resource that takes none:
+    an option the emulator implements elsewhere → 400 naming ``resource``; one it never implements → 501.
+    ``$format=json`` changes nothing on a JSON resource and is accepted."""
+    for raw_name, value in params.items():
+        name = raw_name.lower()
+        if not name.startswith("$"):
+            refuse_unsupported_parameter(raw_name)
+            continue
+        if name == "$format":
+            _check_format(value)
+            continue
+        refuse_unsupported_option(name)
+        raise bad_request(f"The query option {raw_name} is not valid on {resource}.")
+
+
 def _check_format(value: str) -> None:
     if value.split(";")[0].strip().lower() not in ("json", "application/json"):
         raise bad_request(f"The Web API answers JSON only; $format={value} is not supported.")

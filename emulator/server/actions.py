@@ -27,6 +27,7 @@ from urllib.parse import unquote
 
 from emulator.errors import ODataError, bad_request, not_supported
 from emulator.odata import parse_query_options, parse_record_ref
+from emulator.odata.options import refuse_options
 from emulator.server.context import Service
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response
 
@@ -148,6 +149,7 @@ def _create_entities(service: Service, request: ApiRequest) -> ApiResponse:
 
 
 def _total_record_count(service: Service, request: ApiRequest, segment: Segment) -> ApiResponse:
+    refuse_options(request.params(), "the RetrieveTotalRecordCount function")
     names = _entity_names(segment.ref or "", request.params())
     counts = []
     for name in names:

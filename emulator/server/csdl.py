@@ -135,7 +135,7 @@ def entity_type(layout: Layout, layouts: Mapping[str, Layout]) -> ET.Element:
         navigation = _sub(element, "NavigationProperty", **attributes)
         _sub(navigation, "ReferentialConstraint", Property=column.value_property,
              ReferencedProperty=target_table.primary_id)
-    for name, referencing, partner in collection_valued(table, layouts):
+    for name, referencing, partner in collection_valued(layout, layouts):
         attributes = {"Name": name, "Type": f"Collection({ALIAS}.{referencing})"}
         if partner:
             attributes["Partner"] = partner
@@ -156,9 +156,12 @@ def single_valued(layout: Layout, layouts: Mapping[str, Layout]) -> list[tuple[s
     return found
 
 
-def collection_valued(table: Table, layouts: Mapping[str, Layout]) -> list[tuple[str, str, str | None]]:
-    """(navigation property, referencing table, partner) of each one-to-many relationship ``table`` is the
-    referenced side of, named after the relationship (``ReferencedEntityNavigationPropertyName``)."""
+def collection_valued(layout: Layout, layouts: Mapping[str, Layout]) -> list[tuple[str, str, str | None]]:
+    """(navigation property, related table, partner) of each one-to-many relationship the table is the
+    referenced side of, named after the relationship (``ReferencedEntityNavigationPropertyName``), then of
+    each many-to-many relationship it takes part in, partnered with the other side's navigation property
+    (collection-valued on both sides, as Dataverse lists ``teammembership_association``)."""
+    table = layout.table
     found = []
     for other in sorted(layouts.values(), key=lambda item: item.table.logical_name):
         for relationship in other.table.relationships:
@@ -167,6 +170,12 @@ def collection_valued(table: Table, layouts: Mapping[str, Layout]) -> list[tuple
                 found.append((relationship.schema_name, other.table.logical_name, partner))
     if table.is_activity and "activityparty" in layouts:
         found.append((f"{table.logical_name}_activity_parties", "activityparty", None))
+    for name, association in sorted(layout.associations.items()):
+        if association.target in layouts:
+            relationship = association.relationship
+            first_side = relationship.entity1 == table.logical_name and name == relationship.navigation1
+            found.append((name, association.target, relationship.navigation2 if first_side
+                          else relationship.navigation1))
     return found
 
 
@@ -202,7 +211,7 @@ def _container(ordered: list[Layout], layouts: Mapping[str, Layout]) -> ET.Eleme
         entity_set = _sub(container, "EntitySet", Name=table.entity_set_name,
                           EntityType=f"{ALIAS}.{table.logical_name}")
         bindings = [(name, target) for name, target, _ in single_valued(layout, layouts)]
-        bindings += [(name, referencing) for name, referencing, _ in collection_valued(table, layouts)]
+        bindings += [(name, referencing) for name, referencing, _ in collection_valued(layout, layouts)]
         for path, target in bindings:
             _sub(entity_set, "NavigationPropertyBinding", Path=path, Target=layouts[target].table.entity_set_name)
     for name, _, _ in FUNCTIONS:

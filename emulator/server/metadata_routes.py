@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from dataverse_schema.model import ManyToManyRelationship, Table
-from emulator.errors import ODataError, not_supported
+from emulator.errors import ODataError, bad_request, not_supported
+from emulator.odata.options import refuse_options
 from emulator.server import csdl
 from emulator.server import metadata_render as render
 from emulator.server.context import Service
@@ -28,6 +29,8 @@ _ATTRIBUTE_EXPANDS = {"OptionSet", "GlobalOptionSet"}
 
 def route(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:
     service.catalog.activate_due_keys()
+    if request.method != "GET":
+        check_options(request.params(), set())  # writes take no query options
     head = segments[0]
     if head.name == "EntityDefinitions":
         if head.ref is None:
@@ -48,6 +51,10 @@ def csdl_document(service: Service, request: ApiRequest, segments: list[Segment]
         raise not_found_segment(str(segments[1]))
     if request.method != "GET":
         raise method_not_allowed(request, "GET")
+    params = request.params()
+    if params.get("$format", "xml").split(";")[0].strip().lower() not in ("xml", "application/xml"):
+        raise bad_request("$metadata is served as XML only ($format=xml).")
+    refuse_options({name: value for name, value in params.items() if name.lower() != "$format"}, "$metadata")
     return ApiResponse(200, [("Content-Type", "application/xml")], csdl.document(service.store.layouts))
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from emulator.errors import ODataError, bad_request
 from emulator.fetchxml import web as fetchxml
 from emulator.odata import parse_query_options, parse_record_ref
-from emulator.odata.options import QueryOptions
+from emulator.odata.options import QueryOptions, refuse_options
 from emulator.server import bulk
 from emulator.server.annotations import FORMATTED_VALUE, TOTAL_COUNT_EXCEEDED, TOTAL_RECORD_COUNT
 from emulator.server.context import Service
@@ -209,11 +209,14 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
             if request.method != "GET":
                 raise method_not_allowed(request, "GET")
             prefs = parse_prefer(request.headers.get("Prefer"))
+            if "$deltatoken" in request.params() or prefs.track_changes:
+                raise bad_request("Change tracking works on entity sets only, not on a navigation property.")
             return _query(service, request, entity_set, request.params(), prefs,
                           path=f"{entity_set}({ref_text})/{name}", related=(ref_text, name))
         raise not_found_segment(name)
     if request.method != "GET":
         raise method_not_allowed(request, "GET")
+    refuse_options(request.params(), "a single property")
     ref = parse_record_ref(ref_text)
     row = service.store.retrieve(entity_set, ref, parse_query_options({"$select": column_name}))
     value = row.get(table.column(column_name).value_property)

@@ -11,6 +11,7 @@ import logging
 import uuid
 
 from emulator.errors import ODataError
+from emulator.odata.options import refuse_options
 from emulator.server import actions, batch, metadata_routes, records, refs_routes
 from emulator.server.context import Service
 from emulator.server.profiles import Profile, profile
@@ -82,6 +83,7 @@ class WebApi:
     def _service_document(self, request: ApiRequest) -> ApiResponse:
         if request.method != "GET":
             raise records.method_not_allowed(request, "GET")
+        refuse_options(request.params(), "the service document")
         sets = sorted(t.entity_set_name for t in self.service.store.tables.values())
         return json_response(200, {
             "@odata.context": f"{request.service_root}$metadata",
@@ -93,6 +95,7 @@ class WebApi:
             raise records.method_not_allowed(request, "GET")
         if segment.ref not in (None, ""):
             raise ODataError(400, "0x80060888", "WhoAmI takes no parameters.")
+        refuse_options(request.params(), "the WhoAmI function")
         return json_response(200, {
             "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
             **self.service.store.whoami(),
@@ -103,6 +106,7 @@ class WebApi:
             raise records.method_not_allowed(request, "GET")
         if segment.ref not in (None, ""):
             raise ODataError(400, "0x80060888", "RetrieveVersion takes no parameters.")
+        refuse_options(request.params(), "the RetrieveVersion function")
         return json_response(200, {
             "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse",
             "Version": self.profile.version,

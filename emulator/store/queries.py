@@ -155,7 +155,7 @@ def _parse_delta_token(token: str, latest: int) -> int:
 def _serialise_all(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout],
                    rows: list[sqlite3.Row], columns: list, plans: list, formatted: bool) -> list[dict]:
     finder = _row_finder(connection, layouts)
-    name_of = _name_finder(connection, layouts) if formatted else None
+    name_of = name_finder(connection, layouts) if formatted else None
 
     def find_related(navigation: CollectionNavigation, record_id: str, option: ExpandOption) -> list[dict]:
         nested = related_options(navigation, record_id, option, formatted, connection)
@@ -169,7 +169,9 @@ def _serialise_all(connection: sqlite3.Connection, layout: Layout, layouts: Mapp
     return records
 
 
-def _name_finder(connection: sqlite3.Connection, layouts: Mapping[str, Layout]) -> NameOf:
+def name_finder(connection: sqlite3.Connection, layouts: Mapping[str, Layout]) -> NameOf:
+    """Finds a record's primary name (a lookup's formatted value) by table and id; None when it has none."""
+
     def name_of(logical_name: str, record_id: str) -> str | None:
         target = layouts.get(logical_name)
         if target is None or not target.table.has_column(target.table.primary_name):

@@ -32,13 +32,13 @@ from emulator.errors import (
 from emulator.odata.options import QueryOptions
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.odata.sql import quote
-from emulator.store import builtin, intersect, queries
+from emulator.store import builtin, intersect, links, queries
 from emulator.store.body import Changes, parse_body
-from emulator.store.collections import CollectionNavigation, related_options, resolve_collection
+from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
-from emulator.store.schema import Layout, build_layout, install_layout, merge_tables, type_column
+from emulator.store.schema import Layout, build_layout, install_layout, merge_tables
 
 Clock = Callable[[], dt.datetime]
 
@@ -188,7 +188,7 @@ class Store:
                 connection.execute("DELETE FROM _activities WHERE activityid = ?", (record_id,))
                 self._replace_parties(layout, record_id, [])
             self._db.record_change(table.logical_name, record_id, deleted=True)
-            self._remove_links(table.logical_name, record_id)
+            links.remove_links(connection, self._layouts, table.logical_name, record_id, self._update)
             for association in layout.associations.values():
                 intersect.forget(connection, association, record_id)
 
@@ -199,37 +199,9 @@ class Store:
         layout = self._layout(entity_set)
         with self._db.transaction() as connection:
             record_id = self._find_target(entity_set, ref)[1]
-            target_set, target_ref = parse_entity_url(target_url)
-            target, other_id = self._find_target(target_set, target_ref)
-            association = layout.associations.get(navigation)
-            if association is not None:
-                if target != association.target:
-                    raise bad_request(f"The navigation property '{navigation}' relates '{association.target}' "
-                                      f"records, not '{target}'.")
-                if remove:
-                    if not intersect.disassociate(connection, association, record_id, other_id):
-                        raise not_found(target, other_id)
-                else:
-                    intersect.associate(connection, association, record_id, other_id)
-                return
-            collection = resolve_collection(self._layouts, layout, navigation)
-            if collection is None:
-                raise segment_not_found(navigation)
-            if target != collection.target.table.logical_name:
-                raise bad_request(f"The navigation property '{navigation}' relates "
-                                  f"'{collection.target.table.logical_name}' records, not '{target}'.")
-            self._link(collection, other_id, record_id, layout.table.logical_name, remove)
-
-    def _link(self, collection: CollectionNavigation, other_id: str, record_id: str, table: str, remove: bool) -> None:
-        lookup, target = collection.lookup, collection.target
-        if lookup is None:
-            raise ValueError(f"{collection.name} is not a one-to-many navigation property")
-        if remove:
-            row = fetch_by_id(self._db.connection, target, other_id)
-            if row is None or row[lookup.logical_name] != record_id:
-                raise not_found(target.table.logical_name, other_id)
-        values = {lookup.logical_name: None if remove else record_id, type_column(lookup): None if remove else table}
-        self._update(target, other_id, Changes(values))
+            target = self._find_target(*parse_entity_url(target_url))
+            links.relate(connection, self._layouts, layout, record_id, navigation, target, remove=remove,
+                         update=self._update)
 
     # --- reads -------------------------------------------------------------------------------
     def retrieve(self, entity_set: str, ref: RecordRef, options: QueryOptions) -> dict:
@@ -353,19 +325,6 @@ class Store:
         for party in parties:
             values = {**party, "activityid": activity_id, "activityid$type": layout.table.logical_name}
             self._insert(party_layout, Changes(values), None)
-
-    def _remove_links(self, target: str, record_id: str) -> None:
-        """Clear lookups that pointed at a deleted record (Dataverse's default RemoveLink cascade)."""
-        for layout in self._layouts.values():
-            for column in layout.lookups:
-                rows = self._db.connection.execute(
-                    f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} "
-                    f"WHERE {quote(column.logical_name)} = ? AND {quote(type_column(column))} = ?",
-                    (record_id, target),
-                ).fetchall()
-                for (referencing_id,) in rows:
-                    cleared = {column.logical_name: None, type_column(column): None}
-                    self._update(layout, str(referencing_id), Changes(cleared))
 
     def _check_preconditions(self, row: sqlite3.Row, if_match: str | None, if_none_match: str | None) -> None:
         etag = f'W/"{row["versionnumber"]}"'

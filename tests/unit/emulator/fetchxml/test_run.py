@@ -135,3 +135,25 @@ def test_names_are_checked_against_the_tables(store: Store, query: str, words: s
     with pytest.raises(ODataError) as refused:
         rows(store, query)
     assert refused.value.status == 400 and words in refused.value.message
+
+
+def test_formatted_values_of_dates_and_lookups_only_when_asked(store: Store) -> None:
+    text = ("<fetch><entity name='contact'><attribute name='createdon'/><attribute name='parentcustomerid'/>"
+            "<filter><condition attribute='firstname' operator='eq' value='Ali'/></filter></entity></fetch>")
+    (plain,) = rows(store, text)
+    assert not any(key.endswith("FormattedValue") for key in plain)
+    (row,) = rows(store, text, annotations="OData.Community.Display.V1.FormattedValue")
+    assert row["createdon@OData.Community.Display.V1.FormattedValue"] == "5/15/2024 8:00 AM"
+    assert row["_parentcustomerid_value@OData.Community.Display.V1.FormattedValue"] == "Acme"
+
+
+def test_formatted_money_as_the_records_route_gives_it() -> None:
+    from tests.unit.emulator.store.store_tables import account
+
+    money_store = Store(":memory:", [account()], clock=lambda: NOW)
+    money_store.create("accounts", {"name": "Rich", "revenue": 1234.5})
+    (row,) = rows(money_store, "<fetch><entity name='account'><attribute name='revenue'/></entity></fetch>",
+                  table="account", annotations="*")
+    assert row["revenue"] == 1234.5
+    assert row["revenue@OData.Community.Display.V1.FormattedValue"] == "$1,234.50"
+    money_store.close()

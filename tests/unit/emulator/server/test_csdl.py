@@ -9,7 +9,7 @@ import dataverse_schema
 from dataverse_schema import names, names_source
 from dataverse_schema.model import ColumnType
 from emulator.server import csdl
-from emulator.server.tables import tables_for
+from emulator.server.tables import many_to_many_for, tables_for
 from emulator.store import Store
 
 EDMX = {"edmx": csdl.EDMX, "e": csdl.EDM}
@@ -17,8 +17,15 @@ EDMX = {"edmx": csdl.EDMX, "e": csdl.EDM}
 
 @pytest.fixture(scope="module")
 def document() -> etree._Element:
+    return etree.fromstring(csdl.document(_store().layouts))
+
+
+def _store() -> Store:
+    """The tables an emulator starts with, Microsoft's many-to-many relationships among them included."""
     store = Store(":memory:", tables_for("installed"))
-    return etree.fromstring(csdl.document(store.layouts))
+    for relationship in many_to_many_for(store.tables):
+        store.install_many_to_many(relationship)
+    return store
 
 
 def entity_type(document, name: str):
@@ -129,3 +136,32 @@ def test_the_functions_and_actions_the_suite_calls_are_declared(document) -> Non
     imports = {i.get("Name") for i in schema.find("e:EntityContainer", EDMX)
                if i.tag in (f"{{{csdl.EDM}}}FunctionImport", f"{{{csdl.EDM}}}ActionImport")}
     assert {"WhoAmI", "PublishXml", "PublishAllXml", "InsertOptionValue"} <= imports
+
+
+def test_many_to_many_relationships_are_collection_valued_on_both_sides(document) -> None:
+    from dataverse_schema.standard import TEAM_MEMBERSHIP
+
+    first = navigations(document, TEAM_MEMBERSHIP.entity1)[TEAM_MEMBERSHIP.navigation1]
+    second = navigations(document, TEAM_MEMBERSHIP.entity2)[TEAM_MEMBERSHIP.navigation2]
+    assert first.get("Type") == f"Collection(mscrm.{TEAM_MEMBERSHIP.entity2})"
+    assert second.get("Type") == f"Collection(mscrm.{TEAM_MEMBERSHIP.entity1})"
+    assert (first.get("Partner"), second.get("Partner")) == (TEAM_MEMBERSHIP.navigation2, TEAM_MEMBERSHIP.navigation1)
+    assert first.find("e:ReferentialConstraint", EDMX) is None  # no lookup column behind either side
+    teams = document.find(".//e:EntitySet[@Name='teams']", EDMX)
+    bindings = {b.get("Path"): b.get("Target") for b in teams.findall("e:NavigationPropertyBinding", EDMX)}
+    assert bindings[TEAM_MEMBERSHIP.navigation2] == "systemusers"
+
+
+def test_a_self_referencing_many_to_many_partners_its_two_names() -> None:
+    from dataverse_schema.model import ManyToManyRelationship
+    from dataverse_schema.standard import TEAM_MEMBERSHIP
+
+    store = _store()
+    relationship = ManyToManyRelationship("new_account_account", "account", "account", "new_account_account",
+                                          entity1_navigation="new_referencing", entity2_navigation="new_referenced")
+    store.install_many_to_many(relationship)
+    account = navigations(etree.fromstring(csdl.document(store.layouts)), "account")
+    assert account["new_referencing"].get("Partner") == "new_referenced"
+    assert account["new_referenced"].get("Partner") == "new_referencing"
+    assert account["new_referenced"].get("Type") == "Collection(mscrm.account)"
+    assert TEAM_MEMBERSHIP.schema_name not in account
