@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from cli.demo_fax import run_fax
     from cli.demo_foundation import run_foundation
     from cli.demo_sms import run_sms
     from cli.demo_telephony import run_telephony
@@ -57,6 +58,7 @@ def run_demo(args: argparse.Namespace) -> int:
         outcome.lines.extend(telephony.lines())
         sms = run_sms(server, client, data_dir, DEMO_TOKEN, _say)
         outcome.lines.extend(sms.lines())
+        outcome.lines.extend(run_fax(server, client, data_dir, DEMO_TOKEN, _say).lines())
         _print_summary(outcome.lines, client.stats.requests, time.monotonic() - started)
         if args.serve:
             _say(f"serving {server.url} (bearer token {DEMO_TOKEN!r}); Ctrl+C stops")

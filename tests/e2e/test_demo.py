@@ -20,6 +20,7 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "3/3 sample callers matched" in out
     assert "3 replays -> 1 phone call" in out
     assert "100/100 records stored, none lost" in out
+    assert "fax: sent" in out and "fax: received" in out and "matched to account " in out
     zips = sorted((tmp_path / "demo" / "dist").glob("*.zip"))
     assert [z.name for z in zips] == ["CommSuite_0_1_0_0.zip", "CommSuite_0_1_0_0_managed.zip"]
     with zipfile.ZipFile(zips[0]) as package:

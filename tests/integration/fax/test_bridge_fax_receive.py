@@ -20,6 +20,7 @@ import pytest
 
 from connectors.dataverse import RecordId, odata
 from dataverse_schema.names import Annotation, Fax
+from emulator.fax_tiff import received_fax_tiff
 from emulator.server import EmulatorServer
 from services.fax import rows
 from services.fax.convert import tiff2pdf_path
@@ -33,7 +34,6 @@ from tests.integration.fax.bridge_world import (
     running_bridge,
     seed_fax_crm,
 )
-from tests.integration.fax.fax_tiff import received_fax_tiff
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

@@ -14,7 +14,7 @@ from connectors.errors import AuthError, RejectedError
 from connectors.fax.hylafax import HylaFaxServer
 from connectors.fax.hylafax.session import opened
 from domain.fax import DialParts, FailureReason, FaxDocument, FaxJobState, OutgoingFax, RetryPolicy
-from tests.integration.fax.fax_tiff import received_fax_tiff
+from emulator.fax_tiff import received_fax_tiff
 
 POSTSCRIPT = (
     b"%!PS-Adobe-3.0\n/Helvetica findfont 24 scalefont setfont 72 700 moveto (CommSuite) show showpage\n"
