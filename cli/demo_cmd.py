@@ -4,7 +4,10 @@ Starts the local Dataverse emulator on a SQLite file with only the standard
 tables a fresh organisation has, applies the CommSuite schema to it over the
 Web API, seeds customers and users, and runs the suite's parts against it
 (foundation, the telephony bridge, the SMS functions), printing progress and a
-summary. ``--serve`` keeps the emulator running.
+summary. ``--serve`` keeps the emulator running. ``--profile`` picks the
+deployment the emulator plays: on premises (``onprem-9.0`` ...) every part signs
+in with NTLM and the SMS services run in the on-premises daemon, with no Azure
+component (issue 14, §5).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from pathlib import Path
 import requests
 
 DEFAULT_DIR = Path("demo-data")
-DEMO_TOKEN = "commsuite-demo"
+#: ``emulator.server.profiles.NAMES``, spelt out so ``--help`` needs no emulator import.
+PROFILE_NAMES = ("online", "onprem-9.1", "onprem-9.0", "onprem-8.2", "crm-2016")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,16 +32,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=0, help="emulator port (default: any free port)")
     parser.add_argument("--keep", action="store_true", help="reuse the database from an earlier run")
     parser.add_argument("--serve", action="store_true", help="keep the emulator serving after the demo")
+    parser.add_argument("--profile", choices=PROFILE_NAMES, default="online",
+                        help="the deployment the emulator plays; on premises: NTLM sign-in, no Azure "
+                             "(default: online)")
     parser.set_defaults(func=run_demo)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from cli.demo_fax import run_fax
     from cli.demo_foundation import run_foundation
+    from cli.demo_signin import DemoSignIn
     from cli.demo_sms import run_sms
+    from cli.demo_sms_daemon import run_sms_on_daemon
     from cli.demo_telephony import run_telephony
-    from connectors.dataverse import DataverseSettings
-    from connectors.settings import Secret
     from emulator.server import EmulatorServer
     from emulator.server.tables import tables_for
     from services.factory import dataverse_client
@@ -47,21 +54,25 @@ def run_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    sign_in = DemoSignIn.for_profile(args.profile)
     server = EmulatorServer(data_dir / "dataverse.sqlite", port=args.port, tables=tables_for("standard"),
-                            token=DEMO_TOKEN, key_activation_s=0.0)
+                            token=sign_in.emulator_token(), key_activation_s=0.0, deployment=sign_in.deployment())
     with server, requests.Session() as session:
-        _say(f"Dataverse emulator at {server.url}")
-        client = dataverse_client(DataverseSettings(url=server.origin, static_token=Secret(DEMO_TOKEN)),
-                                  session=session)
-        outcome = run_foundation(server, client, data_dir, _say)
-        telephony = run_telephony(server, client, data_dir, DEMO_TOKEN, _say, serve=args.serve)
+        _say(f"Dataverse emulator at {server.url} playing {server.profile.title}")
+        client = dataverse_client(sign_in.settings(server.origin), session=session)
+        outcome = run_foundation(server, client, data_dir, _say, solution_target=sign_in.solution_target)
+        telephony = run_telephony(server, client, data_dir, sign_in, _say, serve=args.serve)
         outcome.lines.extend(telephony.lines())
-        sms = run_sms(server, client, data_dir, DEMO_TOKEN, _say)
+        if sign_in.is_onprem:
+            sms = run_sms_on_daemon(server, client, data_dir, sign_in, _say)
+        else:
+            sms = run_sms(server, client, data_dir, sign_in.token, _say)
         outcome.lines.extend(sms.lines())
-        outcome.lines.extend(run_fax(server, client, data_dir, DEMO_TOKEN, _say).lines())
+        outcome.lines.extend(run_fax(server, client, data_dir, sign_in, _say).lines())
+        outcome.add("deployment", sign_in.describe())
         _print_summary(outcome.lines, client.stats.requests, time.monotonic() - started)
         if args.serve:
-            _say(f"serving {server.url} (bearer token {DEMO_TOKEN!r}); Ctrl+C stops")
+            _say(f"serving {server.url} ({_credentials(sign_in)}); Ctrl+C stops")
             _say(telephony.console.serve_hint())
             try:
                 server.serve_forever()
@@ -70,6 +81,12 @@ def run_demo(args: argparse.Namespace) -> int:
             finally:
                 telephony.stop()
     return 0
+
+
+def _credentials(sign_in) -> str:
+    if sign_in.is_onprem:
+        return f"NTLM as {sign_in.username}, password {sign_in.password!r}: a test account of the emulator"
+    return f"bearer token {sign_in.token!r}"
 
 
 def _say(text: str) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.loader import parse_config
+from cli.demo_signin import DemoSignIn
 from bridge.runtime.daemon import Bridge
 from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.fax.hylafax import HylaFaxServer, HylaFaxSettings
@@ -83,7 +84,8 @@ class FaxResult:
                                   f"{self.received_pages} page(s), matched to account {account}")]
 
 
-def run_fax(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str, say: Say) -> FaxResult:
+def run_fax(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn,
+            say: Say) -> FaxResult:
     """Configure fax in the CRM, send and receive one fax through the bridge, and read back what it wrote."""
     work = out_dir / "fax"
     work.mkdir(parents=True, exist_ok=True)
@@ -92,7 +94,7 @@ def run_fax(server: EmulatorServer, client: DataverseClient, out_dir: Path, toke
         outgoing = pending_fax(client, contact)
         name = place_received(host)
         try:
-            asyncio.run(_run_bridge(_config(server, work, host, token), client, outgoing, name))
+            asyncio.run(_run_bridge(_config(server, work, host, sign_in), sign_in.environ(), client, outgoing, name))
             return _summary(client, host, outgoing, name, contact, say)
         finally:
             _clean_up(client, host, outgoing, name)
@@ -199,7 +201,7 @@ def place_received(host: FaxHost) -> str:
     return path.name
 
 
-def _config(server: EmulatorServer, work: Path, host: FaxHost, token: str) -> str:
+def _config(server: EmulatorServer, work: Path, host: FaxHost, sign_in: DemoSignIn) -> str:
     return f"""
 [bridge]
 outbox = "{work / 'outbox.db'}"
@@ -208,11 +210,7 @@ console_listen = "127.0.0.1:0"
 shutdown_timeout_s = 10
 listeners = ["bridge.plugins.fax:from_bridge"]
 
-[environments.crm]
-url = "{server.origin}"
-static_token = "{token}"
-read_timeout_s = 10
-
+{sign_in.environment_toml("crm", server.origin)}
 [fax.servers.{SERVER_KEY}]
 kind = "hylafax"
 environment = "crm"
@@ -227,8 +225,9 @@ receive_interval_s = 5
 """
 
 
-async def _run_bridge(text: str, client: DataverseClient, outgoing: str, name: str) -> None:
-    bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
+async def _run_bridge(text: str, environ: dict[str, str], client: DataverseClient, outgoing: str,
+                      name: str) -> None:
+    bridge = Bridge(parse_config(text.encode(), "bridge.toml", environ))
     bridge.load_plugins()
     task = asyncio.create_task(bridge.run(install_signals=False))
     try:

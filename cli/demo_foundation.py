@@ -41,18 +41,24 @@ class Outcome:
 Say = Callable[[str], None]
 
 
-def run_foundation(server: EmulatorServer, client: DataverseClient, out_dir: Path, say: Say) -> Outcome:
+def run_foundation(server: EmulatorServer, client: DataverseClient, out_dir: Path, say: Say, *,
+                   solution_target: str = "online") -> Outcome:
+    """The foundation steps; ``solution_target`` is the ``solution build --target`` the profile imports."""
     outcome = Outcome()
     who = client.whoami()
-    say(f"WhoAmI: user {who['UserId']}")
+    say(f"WhoAmI: user {who['UserId']} (server version {client.features.version})")
     _apply_schema(client, outcome, say)
     _seed(server, outcome, say)
-    _build_solution(out_dir, outcome, say)
+    _build_solution(out_dir, outcome, say, solution_target)
     _configure_telephony(client, outcome, say)
     index = _match_numbers(client, outcome, say)
     _bulk_extensions(client, outcome, say)
     _idempotent_call(client, index, outcome, say)
-    _throttled_burst(server, client, outcome, say)
+    if server.profile.features.service_protection:
+        _throttled_burst(server, client, outcome, say)
+    else:
+        say("service protection: none on premises (the limits are Dataverse online's); no 429 storm to show")
+        outcome.add("429 storm", "skipped: on-premises servers have no service protection limits")
     return outcome
 
 
@@ -73,17 +79,18 @@ def _seed(server: EmulatorServer, outcome: Outcome, say: Say) -> None:
     outcome.add("seed data", f"{total} records (contacts, accounts, leads, users, teams)")
 
 
-def _build_solution(out_dir: Path, outcome: Outcome, say: Say) -> None:
+def _build_solution(out_dir: Path, outcome: Outcome, say: Say, target: str) -> None:
     from solution.builder import build_package, write_package
     from solution.schema_components import solution_schema
     from solution.version import package_version, solution_version
 
     version = solution_version(package_version())
-    paths = [write_package(build_package(solution_schema(), version=version, managed=m), out_dir / "dist")
+    paths = [write_package(build_package(solution_schema(), version=version, managed=m, target=target),
+                           out_dir / "dist")
              for m in (False, True)]
     for path in paths:
         say(f"solution: {path} ({path.stat().st_size // 1024} KiB)")
-    outcome.add("solution zip", ", ".join(p.name for p in paths))
+    outcome.add("solution zip", f"{', '.join(p.name for p in paths)} (target {target})")
 
 
 def _configure_telephony(client: DataverseClient, outcome: Outcome, say: Say) -> None:
@@ -138,7 +145,8 @@ def _bulk_extensions(client: DataverseClient, outcome: Outcome, say: Say) -> Non
     client.upsert_multiple(Extension.SET, Extension.TABLE, rows)
     requests_used = client.stats.requests - before
     count = client.count(Extension.SET)
-    say(f"bulk: {len(rows)} extensions upserted in {requests_used} request(s); table holds {count}")
+    how = "UpsertMultiple" if client.features.bulk_messages else "$batch change sets"
+    say(f"bulk: {len(rows)} extensions upserted by {how} in {requests_used} request(s); table holds {count}")
     outcome.add("bulk upsert", f"{len(rows)} records in {requests_used} request(s)")
 
 

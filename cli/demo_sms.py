@@ -9,6 +9,9 @@ token), a bulk send is started over HTTP and finished by the bulk timer, two
 customers text the line (a «بحرانی» problem, which opens a Case, and «لغو»),
 and the credit timer reads the account's balance (SMS-01, -02, -08, -09,
 -12, -13, -14, -15, -16, -20).
+
+:func:`drive_sms` does all of that against any :class:`SmsDemoHost`: the Functions
+app here, the on-premises daemon in :mod:`cli.demo_sms_daemon` (issue 14, §5).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -88,6 +91,50 @@ class SmsResult:
                 ("sms: credit", self.credit)]
 
 
+class SmsDemoHost(Protocol):
+    """What hosts the SMS services in the demo: how the CRM and the provider reach them."""
+
+    #: Where the provider posts reports and inbound texts, e.g. ``http://127.0.0.1:7071/api/sms``.
+    webhook_base: str
+    #: How a new pending SMS reaches the host, for the progress line ("through Service Bus").
+    push_route: str
+
+    def push(self, context: bytes) -> None:
+        """Deliver a Dataverse execution context for a new pending SMS (Service Bus or webhook)."""
+
+    def start_bulk(self, bulk_id: str) -> str:
+        """``POST …/bulk/<id>/start`` with the host's key; returns the bulk's state."""
+
+    def run_timer(self, name: str) -> None:
+        """Run one of the timers (``sms_bulk_continue``, ``sms_read_credit``) now."""
+
+    def describe(self) -> str:
+        """What the host answered, for the progress line."""
+
+
+class _FunctionsHost:
+    """The Functions app in :class:`LocalFunctionsHost`, as Azure runs it."""
+
+    def __init__(self, host: LocalFunctionsHost) -> None:
+        self.host = host
+        self.webhook_base = f"{host.origin}/api/sms"
+        self.push_route = "through Service Bus"
+
+    def push(self, context: bytes) -> None:
+        self.host.deliver("sms_push_queue", context)
+
+    def start_bulk(self, bulk_id: str) -> str:
+        started = requests.post(f"{self.host.origin}/api/sms/bulk/{bulk_id}/start", timeout=10)
+        started.raise_for_status()
+        return started.json()["state"]
+
+    def run_timer(self, name: str) -> None:
+        self.host.call(name, None)
+
+    def describe(self) -> str:
+        return f"functions answered {len(self.host.invocations)} webhook/HTTP calls"
+
+
 @dataclass(frozen=True)
 class _Crm:
     account_id: str
@@ -100,21 +147,29 @@ def run_sms(server: EmulatorServer, client: DataverseClient, out_dir: Path, toke
     """Configure SMS in the CRM, drive the Functions app through every SMS path, and read back what it wrote."""
     settings = {"COMMS_DATAVERSE_URL": server.origin, "COMMS_DATAVERSE_STATIC_TOKEN": token,
                 "COMMS_DATAVERSE_TIMEOUT_S": "10", "COMMS_SMS_WEBHOOK_KEY": WEBHOOK_KEY, API_KEY_SETTING: API_KEY}
-    started = time.monotonic()
     with app_settings(settings), LocalFunctionsHost(load_function_app()) as host:
-        dlr_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.DELIVERY)
-        inbound_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.INBOUND)
-        provider = FakeSmsProviderServer(
-            api_key=API_KEY, sent_after_s=0.1, delivered_after_s=0.3, first_message_id=_first_free_id(client),
-            delivery_url=f"{host.origin}/api/sms/dlr/{ACCOUNT_KEY}?token={dlr_hook}",
-            inbound_url=f"{host.origin}/api/sms/inbound/{ACCOUNT_KEY}?token={inbound_hook}")
-        with provider:
-            crm = _configure(client, provider, say)
-            sms_id = _send_single(client, host, crm, say)
-            bulk_id = _send_bulk(client, host, crm, say)
-            _receive(client, provider, crm, say)
-            host.call("sms_read_credit", None)
-    say(f"sms: functions answered {len(host.invocations)} webhook/HTTP calls in {time.monotonic() - started:.1f} s")
+        return drive_sms(client, _FunctionsHost(host), say)
+
+
+def drive_sms(client: DataverseClient, host: SmsDemoHost, say: Say) -> SmsResult:
+    """The fake Kavenegar pushing to ``host``; every SMS path driven through it and read back from the CRM.
+
+    ``WEBHOOK_KEY`` must be the host's webhook key and ``API_KEY_SETTING`` name ``API_KEY`` in its settings.
+    """
+    started = time.monotonic()
+    dlr_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.DELIVERY)
+    inbound_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.INBOUND)
+    provider = FakeSmsProviderServer(
+        api_key=API_KEY, sent_after_s=0.1, delivered_after_s=0.3, first_message_id=_first_free_id(client),
+        delivery_url=f"{host.webhook_base}/dlr/{ACCOUNT_KEY}?token={dlr_hook}",
+        inbound_url=f"{host.webhook_base}/inbound/{ACCOUNT_KEY}?token={inbound_hook}")
+    with provider:
+        crm = _configure(client, provider, say)
+        sms_id = _send_single(client, host, crm, say)
+        bulk_id = _send_bulk(client, host, crm, say)
+        _receive(client, provider, crm, say)
+        host.run_timer("sms_read_credit")
+    say(f"sms: {host.describe()} in {time.monotonic() - started:.1f} s")
     return _summary(client, crm, sms_id, bulk_id, say)
 
 
@@ -154,7 +209,7 @@ def _configure(client: DataverseClient, provider: FakeSmsProviderServer, say: Sa
     return _Crm(account_id, template_id, people[0], people[1:])
 
 
-def _send_single(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say: Say) -> str:
+def _send_single(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) -> str:
     sms_id = client.create(Sms.SET, {
         Sms.SUBJECT: "Welcome", Sms.PHONENUMBER: "", Sms.SMSSTATUS: SmsStatus.PENDING.value_code,
         **bind(Sms.SMSTEMPLATEID_NAV, SmsTemplate.SET, crm.template_id),
@@ -163,14 +218,14 @@ def _send_single(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, s
             ActivityParty.PARTICIPATIONTYPEMASK: 2}]})
     context = {"MessageName": "Create", "PrimaryEntityName": Sms.TABLE, "PrimaryEntityId": sms_id,
                "InputParameters": [], "PostEntityImages": [], "Stage": 40, "Mode": 1}
-    host.deliver("sms_push_queue", json.dumps(context).encode())
-    say(f"sms: pending SMS to {crm.contact[Contact.FULLNAME]} pushed through Service Bus; waiting for the delivery "
-        "report")
+    host.push(json.dumps(context).encode())
+    say(f"sms: pending SMS to {crm.contact[Contact.FULLNAME]} pushed {host.push_route}; waiting for the "
+        "delivery report")
     _until(lambda: _status(client, sms_id) == SmsStatus.DELIVERED.value_code, "the SMS to be delivered")
     return sms_id
 
 
-def _send_bulk(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say: Say) -> str:
+def _send_bulk(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) -> str:
     list_id = deterministic_id("demo-sms-list", "service-notice")
     client.upsert(List.SET, RecordId(list_id), {List.LISTNAME: "SMS demo: branch closure", List.CREATEDFROMCODE: 2,
                                                 List.TYPE: False})
@@ -189,11 +244,9 @@ def _send_bulk(client: DataverseClient, host: LocalFunctionsHost, crm: _Crm, say
         SmsBulk.NAME: "Branch closure notice", SmsBulk.MESSAGE: BULK_TEXT, SmsBulk.ISTRANSACTIONAL: True,
         SmsBulk.BULKSTATE: schema.BULK_STATE.value_of("Draft"), **bind(SmsBulk.LISTID_NAV, List.SET, list_id),
         **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, crm.account_id)})
-    started = requests.post(f"{host.origin}/api/sms/bulk/{bulk_id}/start", timeout=10)
-    started.raise_for_status()
-    host.call("sms_bulk_continue", None)
-    say(f"sms: bulk to a {len(crm.members)}-member list started over HTTP ({started.json()['state']}) "
-        "and run by the bulk timer")
+    state = host.start_bulk(bulk_id)
+    host.run_timer("sms_bulk_continue")
+    say(f"sms: bulk to a {len(crm.members)}-member list started over HTTP ({state}) and run by the bulk timer")
     return bulk_id
 
 

@@ -5,7 +5,8 @@ outbound call; an NS500 SMDR console (TCP, ``SMDR`` login) prints three
 records and one line it cannot parse; a click-to-call row is created in the
 CRM. The bridge reads its settings and numbers from the running Dataverse
 emulator, logs every call matched to the seeded contact, raises app
-notifications for the missed calls, attaches a FreePBX-named recording and
+notifications for the missed calls (tasks assigned to the user on premises,
+which has no ``appnotification`` table), attaches a FreePBX-named recording and
 dials the click-to-call request, then stops cleanly. Its console runs on
 loopback with one browser-like subscriber per extension user, which sees the
 ringing calls pop up (CALL-03) and times ring to pop-up; with ``--serve`` the
@@ -26,6 +27,7 @@ from bridge.config.loader import parse_config
 from bridge.runtime.daemon import Bridge
 from bridge.runtime.raw_journal import RawJournal
 from cli.demo_console import ConsoleDemo, HeldBridge
+from cli.demo_signin import DemoSignIn
 from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
 from connectors.pbx.base import ConnectionState
 from dataverse_schema.model import OPTION_VALUE_BASE
@@ -38,6 +40,7 @@ from dataverse_schema.names import (
     Extension,
     PhoneCall,
     SystemUser,
+    Task,
     TelephonySystem,
 )
 from domain.calls.click_to_call import ClickToCallStatus
@@ -69,6 +72,7 @@ class TelephonyResult:
     calls: Counter[str] = field(default_factory=Counter)  # "inbound answered" -> count
     matched: dict[str, int] = field(default_factory=dict)  # contact name -> calls
     notifications: int = 0
+    notice_kind: str = "appnotification"  # a task on premises, where the table does not exist
     recording_status: str = ""
     click_to_call: str = ""
     journalled: int = 0
@@ -81,16 +85,18 @@ class TelephonyResult:
         names = ", ".join(f"{name} ({n})" for name, n in sorted(self.matched.items()))
         return [("bridge: phone calls", f"{sum(self.calls.values())}: {calls}"),
                 ("bridge: matched calls", names or "none"),
-                ("bridge: missed-call notices", f"{self.notifications} appnotification(s)"),
+                ("bridge: missed-call notices", f"{self.notifications} {self.notice_kind}(s)"),
                 ("bridge: recording", self.recording_status),
                 ("bridge: click-to-call", self.click_to_call),
                 ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood"),
                 ("bridge: console pop-ups", self.console.summary() if self.console else "console not started")]
 
 
-def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str,
+def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn,
                   say: Say, *, serve: bool = False) -> TelephonyResult:
     """Seed the telephony rows, run the bridge against the emulators, and read back what it wrote.
+
+    The bridge signs in as ``sign_in`` says; on premises its missed-call notices are tasks.
 
     With ``serve`` the bridge goes on running after the demo; the result's ``stop()`` ends it.
     """
@@ -99,7 +105,7 @@ def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path
     users = _seed(client, say)
     console = ConsoleDemo(users)
     held = HeldBridge() if serve else None
-    run = lambda: _run_bridge(server, client, work, token, console, say, held)  # noqa: E731
+    run = lambda: _run_bridge(server, client, work, sign_in, console, say, held)  # noqa: E731
     recording = held.run(run) if held else asyncio.run(run())
     result = _summary(client, work, recording, say, console)
     if held:
@@ -132,7 +138,8 @@ def _seed(client: DataverseClient, say: Say) -> str:
     return dict(zip(("101", "102", "103"), users[1:], strict=True))
 
 
-def _config(server: EmulatorServer, work: Path, ami: AmiServer, smdr: SmdrServer, console: ConsoleDemo) -> str:
+def _config(server: EmulatorServer, sign_in: DemoSignIn, work: Path, ami: AmiServer, smdr: SmdrServer,
+            console: ConsoleDemo) -> str:
     return f"""
 [bridge]
 outbox = "{work / 'outbox.db'}"
@@ -141,11 +148,7 @@ console_listen = "127.0.0.1:0"
 sweep_interval_s = 1
 shutdown_timeout_s = 10
 
-[environments.demo]
-url = "{server.origin}"
-static_token_env = "COMMS_DEMO_TOKEN"
-read_timeout_s = 10
-
+{sign_in.environment_toml("demo", server.origin)}
 [systems.{AMI_KEY}]
 kind = "ami"
 environments = ["demo"]
@@ -218,13 +221,13 @@ def _wav(seconds: float, rate: int = 8000) -> bytes:
     return header + samples
 
 
-async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, token: str,
+async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, sign_in: DemoSignIn,
                       console: ConsoleDemo, say: Say, held: HeldBridge | None) -> str:
     ami = await AmiServer(dialect="modern", secret=AMI_SECRET, speed=4).start()
     smdr = await SmdrServer(password=SMDR_PASSWORD).start()
-    environ = {"COMMS_DEMO_TOKEN": token, "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
+    environ = {**sign_in.environ(), "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
                "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD, **console.environ}
-    (work / "bridge.toml").write_text(_config(server, work, ami, smdr, console), encoding="utf-8")
+    (work / "bridge.toml").write_text(_config(server, sign_in, work, ami, smdr, console), encoding="utf-8")
     config = parse_config((work / "bridge.toml").read_bytes(), str(work / "bridge.toml"), environ)
     _point_recordings(client, work / "monitor")
     bridge = Bridge(config)
@@ -317,7 +320,10 @@ def _summary(client: DataverseClient, work: Path, file_name: str, say: Say,
         name = names.get(call.get(PhoneCall.REGARDINGOBJECTID_VALUE))
         if name:
             result.matched[name] = result.matched.get(name, 0) + 1
-    result.notifications = client.count(Appnotification.SET)
+    if client.features.app_notifications:
+        result.notifications = client.count(Appnotification.SET)
+    else:  # [notices] left out: the bridge writes what the version offers, a task assigned to the user
+        result.notice_kind, result.notifications = "task", client.count(Task.SET)
     recording = next(client.query(CallRecording.SET, select=[CallRecording.FILENAME, CallRecording.STATUS],
                                   filter=odata.eq(CallRecording.FILENAME, file_name), top=1))
     status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording[CallRecording.STATUS],

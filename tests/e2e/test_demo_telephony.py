@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from cli.demo_signin import DemoSignIn
 from cli.demo_telephony import run_telephony
 
-from .demo_world import DEMO_TOKEN, SeededEmulator
+from .demo_world import SeededEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def test_telephony_demo_summary(seeded: SeededEmulator, tmp_path: Path) -> None:
     lines = seeded.lines
-    result = run_telephony(seeded.server, seeded.client, tmp_path, DEMO_TOKEN, lines.append)
+    result = run_telephony(seeded.server, seeded.client, tmp_path, DemoSignIn(), lines.append)
     assert result.calls == {"inbound answered": 4, "inbound missed": 2, "outbound answered": 3}
     assert list(result.matched.values()) == [9]  # every call matched to the seeded contact, by name
     assert result.notifications == 1  # the AMI missed call rang a user's extension; the SMDR one rang none
