@@ -7,6 +7,8 @@
   account's delivery / inbound token or the provider's signature; ``webhooks.delivery_reports`` /
   ``webhooks.inbound`` (``functions/sms_webhooks.py``, ``functions/sms_inbound.py``).
 * ``POST /sms/bulk/<id>/start``: ``push_key`` as above; ``bulk.start`` (``functions/sms_bulk.py``).
+* ``POST /sms/providers/<account>/test-send``: ``push_key`` as above; the provider form's "Test send"
+  (``services.sms.panel_trial.trial_send_account``, ``functions/sms_provider_test.py``).
 
 Each route is also answered under ``/api`` (``/api/sms/dlr/<account>``), so a
 provider's URL moves from Azure to the daemon by its host alone. Status codes
@@ -32,6 +34,7 @@ from connectors.settings import Secret
 from dataverse_schema.names import Sms
 from services.factory import SmsServices
 from services.sms.inbound.webhook import WebhookRefused
+from services.sms.panel_trial import TrialRequestError, parse_trial_request, trial_send_account
 from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
 from services.sms.webhooks import NotAuthenticated, WebhookRequest
 
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 
 _ACCOUNT_ROUTE = re.compile(r"/sms/(dlr|inbound)/([^/]{1,200})")
 _BULK_ROUTE = re.compile(r"/sms/bulk/([^/]{1,100})/start")
+_TEST_SEND_ROUTE = re.compile(r"/sms/providers/([^/]{1,200})/test-send")
 _JSON = "application/json"
 
 
@@ -56,6 +60,8 @@ class SmsRoutes:
             return await self._account_webhook(match.group(1), match.group(2), request)
         if match := _BULK_ROUTE.fullmatch(path):
             return await self._keyed(request, lambda r: self._bulk_start(match.group(1)))
+        if match := _TEST_SEND_ROUTE.fullmatch(path):
+            return await self._keyed(request, lambda r: self._test_send(match.group(1), r))
         return Response(404, b"not found\n")
 
     async def _keyed(self, request: Request, handle) -> Response:
@@ -98,6 +104,20 @@ class SmsRoutes:
             log.warning("bulk start not done now: %s", type(exc).__name__, extra={"operation": "sms_bulk_start"})
             return Response(503, b"Dataverse unavailable; retry")
         return Response(202, json.dumps({"state": state}).encode(), _JSON)
+
+    async def _test_send(self, account_key: str, request: Request) -> Response:
+        try:
+            to, text = parse_trial_request(request.body)
+        except TrialRequestError as exc:
+            return Response(400, str(exc).encode())
+        try:
+            outcome = await asyncio.to_thread(trial_send_account, self._sms.registry, account_key, to=to, text=text)
+        except ConnectorError as exc:
+            log.warning("test send not done now: %s", type(exc).__name__, extra={"operation": "sms_test_send"})
+            return Response(503, b"Dataverse unavailable; retry")
+        if outcome is None:
+            return Response(404, b"no active SMS provider account has that key")
+        return Response(200, json.dumps(outcome.as_dict(), ensure_ascii=False).encode(), _JSON)
 
     async def _account_webhook(self, endpoint: str, account_key: str, request: Request) -> Response:
         webhook = WebhookRequest(url=self._url(request), params=request.params, headers=request.headers,

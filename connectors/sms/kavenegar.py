@@ -350,7 +350,9 @@ def parse_inbound_push(body: bytes) -> list[WebhookItem]:
     """Parse the form POST Kavenegar's "realtime receive URL" sends for one inbound SMS.
 
     Fields ``from``, ``to``, ``message`` and ``messageid`` (reference/sms.md §1.4; only
-    ``from`` and ``message`` are confirmed). Raises ``BadReplyError`` on anything else.
+    ``from`` and ``message`` are confirmed). A push without ``messageid`` gets an empty
+    provider id, which the inbound service replaces with a derived one. Raises
+    ``BadReplyError`` on anything else.
     """
     try:
         fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), strict_parsing=True).items()}
@@ -358,5 +360,7 @@ def parse_inbound_push(body: bytes) -> list[WebhookItem]:
         raise BadReplyError("push is not a UTF-8 form body", raw=body, system=SYSTEM, operation="webhook") from exc
     if not fields.get("from") or "message" not in fields:
         raise BadReplyError("push lacks 'from' or 'message'", raw=body, system=SYSTEM, operation="webhook")
-    provider_id = fields.get("messageid") or f"{fields['from']}:{fields.get('to', '')}:{fields['message']}"
+    # Without a messageid the id stays empty: the inbound service derives one from the receipt
+    # time, sender, line, text and position, so two identical texts stay two (issue 12, §2).
+    provider_id = fields.get("messageid", "").strip()
     return [InboundSms(provider_id, e164_from_iran_panel(fields["from"]), fields.get("to", ""), fields["message"])]

@@ -17,8 +17,9 @@ Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
 - Delivery statuses are kept for about a day (-1 = unknown id or too old).
   Advertising lines may only send 07:00-22:00 Tehran time (code 8): that is
   raised as ``RateLimitedError`` so the outbox sends it later.
-- Inbound (``messages/{count}``) returns no message id; one is derived from
-  the message's fields. Treat the poll as read-once: store before acting.
+- Inbound (``messages/{count}``) returns no message id: the id is left empty
+  and the inbound service derives one (receipt time, sender, line, text,
+  position). Treat the poll as read-once: store before acting.
 - Flash is not offered here (Magfa's message class parameter is not
   documented where we could read it): a flash message goes out as a normal one.
 """
@@ -280,6 +281,6 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     line = str(ci_require(row, "recipientNumber"))
     text = str(ci_require(row, "body"))
     date = ci_get(row, "date")
-    # The reply has no message id: derive a stable one so a message fetched twice is recognised.
-    fingerprint = hashlib.sha256(f"{sender}\x1f{line}\x1f{date}\x1f{text}".encode()).hexdigest()[:24]
-    return InboundSms(f"magfa-{fingerprint}", e164_from_iran_panel(sender), line, text, _stamp(date))
+    # The reply has no message id: leave it empty so the inbound service derives one from the
+    # receipt time, sender, line, text and position; two identical texts stay two (issue 12, §2).
+    return InboundSms("", e164_from_iran_panel(sender), line, text, _stamp(date))

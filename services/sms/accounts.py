@@ -118,6 +118,15 @@ class ProviderRegistry:
     def by_key(self, account_key: str) -> ProviderAccount | None:
         return next((a for a in self.accounts() if a.account_key == account_key), None)
 
+    @property
+    def session(self) -> requests.Session:
+        """The provider session the connectors are built on (it never carries a Dataverse token)."""
+        return self._session
+
+    def settings_of(self, row: ProviderRow) -> dict[str, Any]:
+        """The connector settings ``row`` describes, secret included (:func:`provider_settings`; for a test send)."""
+        return provider_settings(row, self._secrets)
+
     def default(self) -> ProviderAccount | None:
         """The account flagged default (SMS-13); when several are, the one changed last wins."""
         flagged = [a for a in self.accounts() if a.row.is_default]

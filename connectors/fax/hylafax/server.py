@@ -121,8 +121,9 @@ class HylaFaxServer:
         with self._session() as session:
             try:
                 job_id, group_id = self._prepare(session, fax)
-            except OutcomeUnknownError as exc:
+            except (OutcomeUnknownError, BadReplyError) as exc:
                 # Nothing was submitted: a job that was created but never submitted does not get sent.
+                # A malformed reply keeps its raw text on the chained BadReplyError (``__cause__``).
                 raise NotSentError(exc.message, system=SYSTEM, operation="submit", key=fax.key) from exc
             reply = session.command("JSUBM", "submit")
             session.expect(reply, 200, operation="submit")

@@ -10,7 +10,8 @@ import pytest
 
 from connectors.dataverse import RecordId, deterministic_id, odata
 from connectors.settings import Secret
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, parse_inbound_push
+from connectors.sms.magfa import MagfaProvider, MagfaSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from domain.sms import InboundSms
@@ -89,6 +90,27 @@ def test_identical_texts_without_a_provider_id_are_kept_apart_and_a_replay_is_st
     stored = list(client.query("comms_smses", select=["activityid"], filter=odata.and_(
         odata.eq("comms_provideraccountkey", "kv-in"), odata.eq("comms_message", "بله"))))
     assert len(stored) == 3
+
+
+def _magfa_listing(session, wire) -> list[InboundSms]:
+    row = {"senderNumber": "989127654321", "recipientNumber": "3000202030", "body": "آری",
+           "date": "2026-05-01 12:00:00"}
+    wire.get("https://sms.magfa.com/api/http/sms/v2/messages/100", json={"status": 0, "messages": [row, row]})
+    return MagfaProvider(MagfaSettings(username="u", domain="d", password="p"), session=session).fetch_inbound()
+
+
+@pytest.mark.parametrize("source", ["kavenegar-push", "magfa-listing"])
+def test_identical_texts_an_adapter_gives_without_an_id_are_two_records(client, inbound, session, wire, source) -> None:
+    """Kavenegar and Magfa hand over no id of their own: the same words twice are two texts (issue 12, §2)."""
+    messages = (parse_inbound_push("from=09127654321&to=3000202030&message=آره".encode()) * 2
+                if source == "kavenegar-push" else _magfa_listing(session, wire))
+    report = inbound.receive("kv-in", messages)
+    text = messages[0].text
+
+    assert len(report.stored) == 2 and len(set(report.stored)) == 2
+    stored = list(client.query("comms_smses", select=["activityid"], filter=odata.and_(
+        odata.eq("comms_provideraccountkey", "kv-in"), odata.eq("comms_message", text))))
+    assert len(stored) == 2
 
 
 def test_polled_messages_are_stored_once_even_when_returned_again(client, inbound, kavenegar: FakeKavenegar) -> None:

@@ -32,6 +32,7 @@ def test_app_registers_exactly_our_functions_and_routes() -> None:
         "sms_inbound_webhook": ("httpTrigger", "sms/inbound/{account_key}"), "sms_inbound_poll": ("timerTrigger", None),
         "sms_inbound_route": ("timerTrigger", None),
         "sms_inbound_hold": ("serviceBusTrigger", None),
+        "sms_provider_test_send": ("httpTrigger", "sms/providers/{account_key}/test-send"),
     }
 
 

@@ -26,6 +26,7 @@ class ScriptedHfaxd:
         self.data = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.listing = b""
+        self.ended = threading.Event()  # the control connection is over: ``seen`` is complete
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -51,6 +52,7 @@ class ScriptedHfaxd:
                     b"226 Transfer complete (FILE: /tmp/doc1.ps).\r\n" if "STOT" in line else b"226 ok.\r\n"
                 )
         conn.close()
+        self.ended.set()
 
     def pasv(self) -> bytes:
         port = self.data.getsockname()[1]
@@ -97,6 +99,7 @@ def hfaxd() -> Iterator[Callable[..., tuple[HylaFaxServer, ScriptedHfaxd]]]:
 def test_submit_sends_the_parameters_in_order(hfaxd) -> None:
     server, fake = hfaxd()
     assert server.submit(FAX).job_id == "5"
+    assert fake.ended.wait(5)
     jparms = [line for line in fake.seen if line.startswith("JPARM")]
     names = [line.split(" ")[1] for line in jparms]
     assert names.index("SENDTIME") < names.index("LASTTIME")
@@ -134,8 +137,24 @@ def test_bad_login_is_auth_error_and_the_canary_stays_hidden(hfaxd, caplog) -> N
     assert CANARY not in caplog.text and CANARY not in repr(server.settings)
 
 
-def test_junk_reply_is_bad_reply_not_a_hang(hfaxd) -> None:
-    server, _ = hfaxd(JNEW=b"<html>proxy error</html>\r\n")
+@pytest.mark.parametrize("override", [
+    {"STOT": b"<html>proxy error</html>\r\n"},
+    {"JNEW": b"<html>proxy error</html>\r\n"},
+    {"JNEW": b"200 proxy error: no job number here.\r\n"},
+    {"JPARM DIALSTRING": b"<html>proxy error</html>\r\n"},
+    {"JPARM DOCUMENT": b"<html>proxy error</html>\r\n"},
+])
+def test_a_malformed_reply_before_submit_is_not_sent_not_a_hang(hfaxd, override) -> None:
+    """docs/fax.md: anything that fails before ``JSUBM`` is written is "not sent"; the raw reply is kept."""
+    server, fake = hfaxd(**override)
+    with pytest.raises(NotSentError) as caught:
+        server.submit(FAX)
+    assert "JSUBM" not in fake.seen
+    assert isinstance(caught.value.__cause__, BadReplyError) and "proxy error" in caught.value.__cause__.raw
+
+
+def test_a_malformed_reply_after_submit_stays_a_bad_reply(hfaxd) -> None:
+    server, _ = hfaxd(JSUBM=b"<html>proxy error</html>\r\n")
     with pytest.raises(BadReplyError) as caught:
         server.submit(FAX)
     assert "proxy error" in caught.value.raw

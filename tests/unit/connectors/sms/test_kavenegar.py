@@ -226,11 +226,17 @@ def test_balance_in_rial(kavenegar, wire):
     [
         (b"messageid=35850015&from=09121234567&to=3000202030&message=%D9%84%D8%BA%D9%88",
          InboundSms("35850015", "+989121234567", "3000202030", "لغو")),
-        (b"from=09121234567&message=stop", InboundSms("09121234567::stop", "+989121234567", "", "stop")),
+        (b"from=09121234567&message=stop", InboundSms("", "+989121234567", "", "stop")),
     ],
 )
 def test_parse_inbound_push(payload, expected):
     assert parse_inbound_push(payload) == [expected]
+
+
+def test_identical_pushes_without_a_messageid_get_no_id_of_their_own():
+    """Both «stop» reach the service with an empty id, which it derives apart (issue 12, §2)."""
+    pushes = parse_inbound_push(b"from=09121234567&to=3000&message=stop") * 2
+    assert [sms.provider_id for sms in pushes] == ["", ""]
 
 
 @pytest.mark.parametrize("payload", [b"", b"message=hi", b"\xff\xfe", b"from=0912&&&==", b"<xml/>"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from responses import matchers
 from connectors.sms import build_provider
 from connectors.sms.configurable import ConfigurableProvider
 from domain.sms import OutgoingSms
-from services.sms.accounts import provider_settings
-from services.sms.panel_trial import trial_send
+from services.sms.accounts import ProviderRegistry, provider_settings
+from services.sms.panel_trial import TrialRequestError, parse_trial_request, trial_send, trial_send_account
 from services.sms.rows import ProviderRow
 
 PANELS = Path(__file__).resolve().parents[4] / "connectors" / "sms" / "panels"
@@ -81,3 +82,64 @@ def test_trial_send_reports_a_transport_fault(wire):
     outcome = trial_send(IPPANEL, to="+989121234567", text="x", password=KEY, sender="+983000505")
     assert (outcome.ok, outcome.outcome) == (False, "OutcomeUnknownError")
     assert KEY not in outcome.detail
+
+
+class _Rows:
+    """The part of SmsStore the registry reads: the active provider rows."""
+
+    def __init__(self, *rows: ProviderRow):
+        self.rows = list(rows)
+
+    def providers(self) -> list[ProviderRow]:
+        return list(self.rows)
+
+
+def registry(*rows: ProviderRow, secrets: dict[str, str] | None = None) -> ProviderRegistry:
+    secrets = {"IPP_KEY": KEY} if secrets is None else secrets
+    return ProviderRegistry(_Rows(*rows), session=requests.Session(), secrets=secrets,
+                            clock=lambda: datetime(2026, 5, 1, tzinfo=UTC))
+
+
+def test_the_saved_row_sends_once_with_its_own_secret_and_reports_the_raw_reply(wire):
+    wire.post(SEND, json={**SENT, "echo": KEY}, match=[matchers.header_matcher({"Authorization": KEY})])
+    outcome = trial_send_account(registry(row()), "ipp", to="09121234567", text="آزمایش")
+    assert (outcome.ok, outcome.outcome, outcome.message_id, outcome.http_status) == (True, "accepted", "1123544244",
+                                                                                     200)
+    assert KEY not in json.dumps(outcome.as_dict()) and "***" in outcome.raw_reply
+
+
+def test_a_row_saved_after_the_registry_loaded_is_read_again(wire):
+    rows = _Rows()
+    reg = ProviderRegistry(rows, session=requests.Session(), secrets={"IPP_KEY": KEY},
+                           clock=lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    assert reg.accounts() == []
+    rows.rows.append(row())
+    wire.post(SEND, json=SENT)
+    assert trial_send_account(reg, "ipp", to="09121234567", text="x").ok
+
+
+def test_a_panel_refusal_is_an_outcome_not_an_exception(wire):
+    wire.post(SEND, status=401, json={"meta": {"status": False, "message": f"bad key {KEY}"}})
+    outcome = trial_send_account(registry(row()), "ipp", to="09121234567", text="x")
+    assert (outcome.ok, outcome.outcome, outcome.http_status) == (False, "AuthError", 401)
+    assert KEY not in json.dumps(outcome.as_dict())
+
+
+def test_no_such_account_is_none_and_a_bad_row_is_named():
+    assert trial_send_account(registry(row()), "nope", to="09121234567", text="x") is None
+    outcome = trial_send_account(registry(row(), secrets={}), "ipp", to="09121234567", text="x")
+    assert (outcome.ok, outcome.outcome) == (False, "invalid settings") and "IPP_KEY" in outcome.detail
+
+
+@pytest.mark.parametrize("body, ok", [
+    (b'{"to": "09121234567"}', ("09121234567", "CommSuite test")),
+    ('{"to": "+989121234567", "text": "سلام"}'.encode(), ("+989121234567", "سلام")),
+    (b'{"to": "0912; DROP"}', None), (b'{"text": "x"}', None), (b"[1]", None), (b"\xff", None),
+    (b'{"to": "09121234567", "text": ""}', None), (b'{"to": "09121234567", "text": "' + b"x" * 5000 + b'"}', None),
+])
+def test_parse_trial_request(body, ok):
+    if ok is None:
+        with pytest.raises(TrialRequestError):
+            parse_trial_request(body)
+    else:
+        assert parse_trial_request(body) == ok
