@@ -12,7 +12,7 @@ notice becomes what every version offers, chosen by ``[notices] kind`` in ``brid
   It is written as a draft: delivering it (``SendEmail``, server-side sync) is the CRM's.
 
 Without a setting, :class:`NoticeKindResolver` asks each environment's client what its
-server offers (``Features.app_notifications``, :mod:`connectors.dataverse.versions`).
+server offers (``Features.app_notifications``, :mod:`dataverse_schema.versions`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import dataverse_schema
 from connectors.dataverse import RecordId, bind, deterministic_id
-from connectors.dataverse.versions import Features
 from dataverse_schema import navigation
 from dataverse_schema.names import ActivityParty, Appnotification, Email, Post, SystemUser, Task
+from dataverse_schema.versions import Features
 
 if TYPE_CHECKING:
     from bridge.calls.notifications import Notice

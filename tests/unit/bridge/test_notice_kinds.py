@@ -6,7 +6,7 @@ import pytest
 
 from bridge.calls.notice_kinds import NoticeKind, NoticeKindResolver
 from bridge.config.model import ConfigError
-from connectors.dataverse.versions import features_for
+from dataverse_schema.versions import features_for
 
 from .test_config_parts import parse
 
