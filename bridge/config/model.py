@@ -26,6 +26,7 @@ from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.smdr.profile import SmdrProfile
 from connectors.pbx.smdr.tcp import SmdrTcpSettings
 from connectors.pbx.transport.serial_link import SerialSettings
+from connectors.recordings.ftp import FtpSettings
 from connectors.recordings.sftp import SftpSettings
 from domain.calls.unclassified import UnclassifiedPolicy
 from domain.numbers import NumberPlan
@@ -175,7 +176,7 @@ class SystemConfig:
     smdr_profile: SmdrProfile | None = None
     encoding: str = "utf-8"
     callerid: Any = None  # connectors.pbx.callerid.connector.CallerIdSettings, imported only when used
-    recordings: SftpSettings | FolderRecordings | None = None
+    recordings: SftpSettings | FtpSettings | FolderRecordings | None = None
     recording_policy: RecordingPolicy = field(default_factory=RecordingPolicy)
     raw_journal: Path | None = None
     raw_journal_days: float = DEFAULT_RAW_JOURNAL_DAYS

@@ -34,6 +34,7 @@ from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
 from bridge.recordings.fetcher import RecordingPolicy
+from connectors.recordings.ftp import FtpSettings
 from connectors.recordings.sftp import SftpSettings
 from services.matching.tables import DEFAULT_TABLES, OWNER_COLUMN, MatchedTable, matched_table
 
@@ -139,9 +140,10 @@ def console_section(raw: object, console_listen: tuple[str, int] | None, environ
                      allowed=[*ConsoleSettings.model_fields, "users[].token_env", "users[].token_file"])
 
 
-def recordings_section(system_key: str, raw: object, environ: Mapping[str, str],
-                       problems: list[str]) -> tuple[SftpSettings | FolderRecordings | None, RecordingPolicy]:
-    """``[systems.<key>.recordings]``: an SFTP server or a folder (``None`` when absent or invalid) and the
+def recordings_section(
+        system_key: str, raw: object, environ: Mapping[str, str], problems: list[str],
+) -> tuple[SftpSettings | FtpSettings | FolderRecordings | None, RecordingPolicy]:
+    """``[systems.<key>.recordings]``: an SFTP or FTP server or a folder (``None`` when absent or invalid) and the
     fetch timings (the defaults when absent or invalid; problems added)."""
     where = f"systems.{system_key}.recordings"
     if raw is None:
@@ -161,7 +163,7 @@ def _recording_policy(timings: Mapping[str, Any], where: str, problems: list[str
 
 
 def _recording_store(system_key: str, table: dict[str, Any], where: str, environ: Mapping[str, str],
-                     problems: list[str]) -> SftpSettings | FolderRecordings | None:
+                     problems: list[str]) -> SftpSettings | FtpSettings | FolderRecordings | None:
     timings = list(_RecordingTimings.model_fields)
     kind = table.pop("kind", None)
     if kind == "folder":
@@ -174,8 +176,14 @@ def _recording_store(system_key: str, table: dict[str, Any], where: str, environ
             problems.append(f"{where}.root: required for kind 'folder' (the mounted folder's path)")
             return None
         return None if extra else FolderRecordings(Path(root))
+    if kind == "ftp":
+        take_secret(table, "password", where, environ, problems)
+        allowed = [f for f in FtpSettings.model_fields if f not in ("system", "password")]
+        return _validate(FtpSettings, {"system": system_key, **table}, where, problems,
+                         allowed=[*allowed, "kind", *timings, "password_env", "password_file"])
     if kind != "sftp":
-        problems.append(f"{where}.kind: required; 'sftp' (the PBX's recordings over SSH) or 'folder'")
+        problems.append(f"{where}.kind: required; 'sftp' (the PBX's recordings over SSH), 'ftp' (FTP / FTPS) "
+                        "or 'folder'")
         return None
     for secret in _SFTP_SECRETS:
         take_secret(table, secret, where, environ, problems)

@@ -28,6 +28,7 @@ from connectors.errors import ConnectorError
 from connectors.recordings.base import RecordingStore
 from connectors.recordings.check import check_recording_store
 from connectors.recordings.folder import FolderRecordingStore
+from connectors.recordings.ftp import FtpRecordingStore, FtpSettings
 from connectors.recordings.sftp import SftpRecordingStore
 from domain.calls.activity import skip_reason
 from domain.calls.events import CallEvent
@@ -43,6 +44,8 @@ def build_store(system: SystemConfig) -> RecordingStore:
         return FolderRecordingStore(system.recordings.root, system=system.key)
     if system.recordings is None:
         raise ValueError(f"systems.{system.key} has no [systems.{system.key}.recordings] table")
+    if isinstance(system.recordings, FtpSettings):
+        return FtpRecordingStore(system.recordings)
     return SftpRecordingStore(system.recordings)
 
 

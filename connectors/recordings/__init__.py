@@ -2,6 +2,7 @@
 
 :mod:`~connectors.recordings.base` is the store interface and its errors,
 :mod:`~connectors.recordings.sftp` reads an Asterisk monitor folder over SFTP,
+:mod:`~connectors.recordings.ftp` a recorder's folder over FTP / FTPS (CALL-38),
 :mod:`~connectors.recordings.folder` a recorder box's folder on the bridge
 host, :mod:`~connectors.recordings.naming` is the pure finder, and
 :mod:`~connectors.recordings.check` proves a store works.
@@ -18,6 +19,7 @@ from connectors.recordings.base import (
 )
 from connectors.recordings.check import check_recording_store
 from connectors.recordings.folder import FolderRecordingStore
+from connectors.recordings.ftp import FtpRecordingStore, FtpSettings
 from connectors.recordings.naming import RecordingMatch, RecordingName, find_recording, parse_recording_name
 from connectors.recordings.sftp import SftpRecordingStore, SftpSettings
 
@@ -26,6 +28,8 @@ __all__ = [
     "FileTooLargeError",
     "FolderMissingError",
     "FolderRecordingStore",
+    "FtpRecordingStore",
+    "FtpSettings",
     "RecordingFile",
     "RecordingMatch",
     "RecordingName",

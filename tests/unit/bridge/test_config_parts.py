@@ -71,7 +71,7 @@ def test_mistakes_are_named_and_secrets_never_echoed() -> None:
     with pytest.raises(ConfigError) as caught:
         parse("""
 [systems.hq.recordings]
-kind = "ftp"
+kind = "gopher"
 [console]
 users = "everyone"
 [click_to_call]

@@ -106,5 +106,5 @@ def test_a_misspelt_timing_is_an_unknown_key_with_the_allowed_ones() -> None:
 
 
 def test_bad_timings_and_a_bad_store_are_reported_together() -> None:
-    text = problems('[systems.hq.recordings]\nkind = "ftp"\nmax_parallel = -1\n')
+    text = problems('[systems.hq.recordings]\nkind = "gopher"\nmax_parallel = -1\n')
     assert f"{WHERE}.kind: required" in text and f"{WHERE}.max_parallel: " in text

@@ -1,0 +1,182 @@
+"""The live pipeline fed with AMI streams recorded from a real Asterisk 20.20.1 (issue 11, section 3).
+
+The AMI emulator logs the bridge in over a real socket; the recorded events of each scenario
+(tests/fixtures/ami/asterisk-20/, see its README) are then written to that socket byte for byte, minus the
+recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
+emulator; the phone-call rows must show the outcomes the replay tests pin
+(tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from bridge.config.loader import parse_config
+from bridge.plugins.crm import crm_context
+from bridge.runtime.daemon import Bridge
+from connectors.dataverse import DataverseClient, odata
+from connectors.pbx.base import ConnectionState
+from emulator.ami import AmiServer
+from emulator.server import EmulatorServer, FaultPlan
+
+from .plugin_world import AMI_KEY, Crm, seed_crm
+
+pytestmark = pytest.mark.integration
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ami" / "asterisk-20"
+SYSTEM = AMI_KEY  # the system row seed_crm writes, with extensions 101-103 and the customer as a contact
+CUSTOMER = "+989121234567"
+_FRAME_END = re.compile(rb"\r\n\r\n")
+
+# scenario: outgoing, answered, extension, talk seconds (the replay tests' figures)
+EXPECTED = {
+    "inbound_answered": (False, True, "101", 5),
+    "inbound_missed": (False, False, "102", 0),
+    "queue": (False, True, "101", 2),
+    "outbound": (True, True, "101", 4),
+    "originate": (True, True, "101", 7),  # click-to-call as the bridge originates it (Local/101@from-internal)
+}
+
+
+def bridge_file(outbox: Path, crm_url: str, ami_port: int) -> str:
+    """The default plug-ins (no ``listeners`` key); the recordings' phones and trunk are IAX2, so the trunk is
+    named as docs/asterisk.md section 9 says."""
+    return f"""
+[bridge]
+outbox = "{outbox}"
+health_listen = "127.0.0.1:0"
+sweep_interval_s = 0.5
+shutdown_timeout_s = 10
+
+[environments.crm]
+url = "{crm_url}"
+static_token = "bridge"
+read_timeout_s = 10
+
+[systems.{SYSTEM}]
+kind = "ami"
+environments = ["crm"]
+host = "127.0.0.1"
+port = {ami_port}
+username = "crm"
+password = "crm-secret"
+
+[systems.{SYSTEM}.plan]
+country_code = 98
+city_code = "21"
+
+[systems.{SYSTEM}.ami]
+ping_interval_s = 0.5
+ping_timeout_s = 1.0
+backoff_min_s = 0.05
+backoff_max_s = 0.2
+
+[systems.{SYSTEM}.ami.channels]
+trunk_channels = ["IAX2/trunk*"]
+"""
+
+
+def recorded_events(scenario: str) -> bytes:
+    """The PBX's bytes after its banner and login reply, without the closing logoff reply."""
+    data = (FIXTURES / f"{scenario}.bin").read_bytes()
+    _banner, _, rest = data.partition(b"\r\n")
+    frames = [frame for frame in _FRAME_END.split(rest) if frame.strip()]
+    kept = [frame for frame in frames if not frame.startswith(b"Response:")]
+    if len(kept) != len(frames) - 2:
+        raise AssertionError(f"{scenario}: expected exactly a login and a logoff reply besides the events")
+    return b"".join(frame + b"\r\n\r\n" for frame in kept)
+
+
+def phone_calls(client: DataverseClient) -> dict[str, dict]:
+    rows = client.query(
+        "phonecalls",
+        filter=odata.eq("comms_systemkey", SYSTEM),
+        select=[
+            "comms_pbxcallid",
+            "directioncode",
+            "comms_answered",
+            "comms_extensionnumber",
+            "phonenumber",
+            "comms_talkseconds",
+            "statecode",
+            "_ownerid_value",
+            "_regardingobjectid_value",
+        ],
+    )
+    return {row["comms_pbxcallid"]: row for row in rows}
+
+
+async def _eventually(condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await asyncio.to_thread(condition):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def crm_ready(bridge: Bridge) -> bool:
+    """The system's row (its extensions' users) and the number index are read: owners and contacts can be set."""
+    context = crm_context(bridge)
+    return context.settings["crm"].settings_for(SYSTEM) is not None and bool(
+        context.numbers["crm"].lookup(CUSTOMER).best
+    )
+
+
+def _closed_count(client: DataverseClient) -> int:
+    return sum(1 for row in phone_calls(client).values() if row["statecode"] == 1)
+
+
+async def _feed(ami: AmiServer, bridge: Bridge, client: DataverseClient) -> dict[str, dict]:
+    """Send each scenario in turn; return scenario → its phone-call row once the call is closed."""
+    rows: dict[str, dict] = {}
+    for scenario in EXPECTED:
+        known = set(phone_calls(client))
+        ami.send_raw(recorded_events(scenario))
+        expected = len(known) + 1
+        await _eventually(lambda n=expected: _closed_count(client) == n, 15, f"{scenario} logged")
+        (new,) = set(phone_calls(client)) - known
+        rows[scenario] = phone_calls(client)[new]
+    await _eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
+    return rows
+
+
+def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_path: Path) -> None:
+    with EmulatorServer(tmp_path / "crm.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
+        world = seed_crm(crm)
+        client = world.client
+
+        async def main() -> dict[str, dict]:
+            ami = await AmiServer(dialect="modern").start()
+            text = bridge_file(tmp_path / "outbox.db", crm.origin, ami.port)
+            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
+            bridge.load_plugins()
+            running = asyncio.create_task(bridge.run(install_signals=False))
+            try:
+                await _eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
+                await ami.handled("CoreShowChannels")  # the first snapshot is taken before the calls begin
+                await _eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
+                return await _feed(ami, bridge, client)
+            finally:
+                bridge.request_stop("test over")
+                await asyncio.wait_for(running, 15)
+                await ami.stop()
+
+        rows = asyncio.run(main())
+        assert len(phone_calls(client)) == len(EXPECTED)  # nothing doubled, nothing extra
+        for scenario, (outgoing, answered, extension, talk) in EXPECTED.items():
+            row = rows[scenario]
+            seen = (row["directioncode"], row["comms_answered"], row["comms_extensionnumber"], row["comms_talkseconds"])
+            assert seen == (outgoing, answered, extension, talk), scenario
+            assert row["phonenumber"] == CUSTOMER, scenario
+            assert row["_ownerid_value"] == world.users[extension], scenario
+            assert row["_regardingobjectid_value"] == contact_of(world), scenario
+
+
+def contact_of(world: Crm) -> str:
+    (contact,) = world.client.query("contacts", select=["contactid"], filter=odata.eq("mobilephone", "09121234567"))
+    return contact["contactid"]
