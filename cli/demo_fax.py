@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.loader import parse_config
-from cli.demo_signin import DemoSignIn
 from bridge.runtime.daemon import Bridge
+from cli.demo_signin import DemoSignIn
 from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.fax.hylafax import HylaFaxServer, HylaFaxSettings
 from dataverse_schema import navigation
