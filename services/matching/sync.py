@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from connectors.dataverse import DeltaPage
+from connectors.dataverse import DeltaPage, NotSupportedError
 from connectors.errors import ConnectorError, RejectedError
 from domain.number_index import NO_MATCH, IndexedTable, Match, NumberIndex, RecordRef
 from domain.numbers import NumberPlan, PhoneNumber
@@ -39,9 +39,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ChangesClient(Protocol):
-    """What the sync needs of :class:`connectors.dataverse.DataverseClient`."""
+    """What the sync needs of :class:`connectors.dataverse.DataverseClient`: change tracking, and a plain
+    paged read for servers without it (before 9.0)."""
 
     def changes(self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None) -> DeltaPage: ...
+
+    def query(self, entity_set: str, *, select: Sequence[str] | None = None) -> Iterable[dict[str, Any]]: ...
 
 
 @dataclass
@@ -74,6 +77,8 @@ class NumberSync:
         self._index = NumberIndex([IndexedTable(t.name, t.columns) for t in self.tables], plan)
         self._names: dict[str, dict[int | str, str]] = {t.name: {} for t in self.tables}
         self._delta_links: dict[str, str] = {}
+        #: Set once the server refuses change tracking (8.x): every refresh then reads each table in full.
+        self.reads_in_full = False
         self.is_ready = False
 
     @property
@@ -119,7 +124,7 @@ class NumberSync:
         links: dict[str, str] = {}
         report = SyncReport()
         for table in self.tables:
-            page = self.client.changes(table.entity_set, select=table.select())
+            page = self._read(table, None)
             report.indexed[table.name] = self._apply(index, names, table, page.records)
             links[table.name] = page.delta_link
         self._index, self._names, self._delta_links = index, names, links
@@ -130,8 +135,8 @@ class NumberSync:
 
     def _refresh_table(self, table: MatchedTable, report: SyncReport) -> None:
         link = self._delta_links.get(table.name) if table.track_changes else None
-        page = self.client.changes(table.entity_set, select=table.select(), delta_link=link)
-        if not table.track_changes:
+        page = self._read(table, link)
+        if not table.track_changes or self.reads_in_full:
             self._forget_table(table)
         report.indexed[table.name] = self._apply(self._index, self._names, table, page.records)
         removed = 0
@@ -140,6 +145,17 @@ class NumberSync:
             self._names[table.name].pop(_id_key(record_id), None)
         report.removed[table.name] = removed
         self._delta_links[table.name] = page.delta_link
+
+    def _read(self, table: MatchedTable, delta_link: str | None) -> DeltaPage:
+        """The table's changes since ``delta_link``; on a server without change tracking, all of it."""
+        if not self.reads_in_full:
+            try:
+                return self.client.changes(table.entity_set, select=table.select(), delta_link=delta_link)
+            except NotSupportedError:
+                self.reads_in_full = True
+                log.info("the number index of %s is read in full at each refresh: the server has no change "
+                         "tracking before 9.0", self.environment, extra={"environment": self.environment})
+        return DeltaPage(records=list(self.client.query(table.entity_set, select=table.select())), delta_link="")
 
     def _forget_table(self, table: MatchedTable) -> None:
         for id_key in list(self._names[table.name]):
@@ -159,7 +175,7 @@ class NumberSync:
             index.upsert(table.name, record_id, row, owner_id=owner.lower() if isinstance(owner, str) else None,
                          modified_on=_when(row.get(MODIFIED_ON)))
             name = row.get(table.name_column) if table.name_column else None
-            if self.keep_names or not table.track_changes:
+            if self.keep_names or not table.track_changes or self.reads_in_full:
                 names[table.name][_id_key(record_id)] = name if isinstance(name, str) else ""
             count += 1
         return count

@@ -42,12 +42,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 WAIT_S = 20
 
 
-#: The bridge's number index reads changes by ``odata.track-changes`` (9.0 and later) only; on 8.x
-#: it never loads, so the bridge does not log calls there yet (RetrieveEntityChanges or a full reload needed).
-INDEX_NEEDS_9_0 = pytest.mark.xfail(strict=True, raises=TimeoutError,
-                                    reason="the number index needs change tracking by delta link (9.0+), issue 14")
-TELEPHONY_PROFILES = [pytest.param(name, marks=INDEX_NEEDS_9_0) if name in ("onprem-8.2", "crm-2016") else name
-                      for name in ONPREM_PROFILES]
+TELEPHONY_PROFILES = ONPREM_PROFILES
 
 
 @pytest.fixture(params=ONPREM_PROFILES)
@@ -83,8 +78,7 @@ def ntlm_environ(profile_name: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("profile_name", TELEPHONY_PROFILES, indirect=True)
 def test_the_bridge_logs_calls_and_dials_click_to_call(server: EmulatorServer, client: DataverseClient,
-                                                        profile_name: str, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("cli.demo_telephony.TIMEOUT_S", 10.0)  # ample here; an 8.x bridge never gets there
+                                                        profile_name: str, tmp_path: Path) -> None:
     seed(server.store)
     lines: list[str] = []
     result = run_telephony(server, client, tmp_path, DemoSignIn.for_profile(profile_name), lines.append)

@@ -114,3 +114,36 @@ def test_the_functions_inbound_service_matches_with_the_environments_index() -> 
     assert isinstance(index, IndexOnUse) and index.sync is services.environment.numbers
     assert index._max_age_s == 30 and index.sync.tables == DEFAULT_TABLES  # noqa: SLF001
     assert index.sync.client is services.dataverse
+
+
+class OlderServerClient:
+    """A server before 9.0: no change tracking, only plain paged reads (what ``query`` returns is current)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {s: [] for s in SETS}
+        self.reads: list[str] = []
+
+    def changes(self, entity_set, *, select, delta_link=None):
+        from connectors.dataverse import NotSupportedError
+
+        raise NotSupportedError("change tracking by odata.track-changes needs 9.0", operation="changes")
+
+    def query(self, entity_set, *, select=None):
+        self.reads.append(entity_set)
+        return list(self.rows[entity_set])
+
+
+def test_without_change_tracking_the_index_is_read_in_full_and_deletions_are_seen() -> None:
+    client = OlderServerClient()
+    client.rows["contacts"] = [{"contactid": C1, "mobilephone": "09121111111", "fullname": "Sara"},
+                               {"contactid": C2, "mobilephone": "09122222222", "fullname": "Reza"}]
+    sync = NumberSync(client, "crm-2016", NumberPlan(), keep_names=False)
+
+    sync.refresh_now()
+    assert sync.reads_in_full and sync.lookup("+989121111111").best is not None
+    client.rows["contacts"] = [{"contactid": C2, "mobilephone": "09122222222", "fullname": "Reza"}]
+    sync.refresh_now()
+
+    assert sync.lookup("+989121111111").best is None  # the deleted contact is gone from the index
+    assert sync.lookup("+989122222222").best is not None
+    assert client.reads.count("contacts") == 2
