@@ -72,7 +72,7 @@ class TelephonyResult:
     calls: Counter[str] = field(default_factory=Counter)  # "inbound answered" -> count
     matched: dict[str, int] = field(default_factory=dict)  # contact name -> calls
     notifications: int = 0
-    notice_kind: str = "appnotification"  # a task on premises, where the table does not exist
+    notice_kind: str = Appnotification.TABLE  # a task on premises, where the table does not exist
     recording_status: str = ""
     click_to_call: str = ""
     journalled: int = 0
@@ -323,7 +323,7 @@ def _summary(client: DataverseClient, work: Path, file_name: str, say: Say,
     if client.features.app_notifications:
         result.notifications = client.count(Appnotification.SET)
     else:  # [notices] left out: the bridge writes what the version offers, a task assigned to the user
-        result.notice_kind, result.notifications = "task", client.count(Task.SET)
+        result.notice_kind, result.notifications = Task.TABLE, client.count(Task.SET)
     recording = next(client.query(CallRecording.SET, select=[CallRecording.FILENAME, CallRecording.STATUS],
                                   filter=odata.eq(CallRecording.FILENAME, file_name), top=1))
     status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording[CallRecording.STATUS],

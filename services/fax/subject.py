@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from connectors.dataverse import RecordId, odata
 from connectors.errors import ConnectorError
 from dataverse_schema import navigation
-from dataverse_schema.names import ActivityParty, SystemUser
+from dataverse_schema.names import Account, ActivityParty, Contact, Lead, SystemUser
 from services.fax import rows
 from services.fax.directory import QueryClient
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 TO_RECIPIENT = 2
 #: The party's record, expanded for its name: the Web API returns no ``partyidname`` for a party
 #: written by binding ``partyid_<table>``, so the name is read from the record itself.
-_PARTY_NAMES = {"contact": "fullname", "account": "name", "lead": "fullname"}
+_PARTY_NAMES = {Contact.TABLE: Contact.PRIMARY_NAME, Account.TABLE: Account.PRIMARY_NAME, Lead.TABLE: Lead.PRIMARY_NAME}
 
 
 class ReadClient(QueryClient, Protocol):
