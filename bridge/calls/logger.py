@@ -31,7 +31,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bridge.crm.settings import SystemOptions
 from bridge.crm.settings_source import SettingsSource
 from bridge.outbox.store import Outbox, OutboxItem
 from connectors.crm.phone_call import phone_call_body, phone_call_key
@@ -44,6 +43,7 @@ from domain.calls.system_settings import TelephonySystemSettings
 from domain.calls.unclassified import UnclassifiedPolicy, unclassified_skip_reason
 from domain.number_index import Match, RecordRef
 from domain.numbers import PhoneNumber
+from services.calls.telephony_settings import SystemOptions
 
 log = logging.getLogger(__name__)
 

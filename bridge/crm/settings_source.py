@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from bridge.config.model import SystemConfig
-from bridge.crm.settings import SystemOptions
 from domain.calls.system_settings import TelephonySystemSettings
+from services.calls.telephony_settings import SystemOptions
 
 
 @runtime_checkable

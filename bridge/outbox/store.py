@@ -36,7 +36,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.outbox.codec import decode_ref, encode_body, encode_ref
+from bridge.outbox.sqlite_file import Transaction, open_durable
 from bridge.outbox.writer import BatchWriter
 from connectors.dataverse import AlternateKey, RecordId, RecordRef
 from connectors.dataverse.refs import entity_path
@@ -52,40 +52,6 @@ from connectors.dataverse.refs import entity_path
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_S = 300.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    environment TEXT NOT NULL,
-    entity_set TEXT NOT NULL,
-    target TEXT NOT NULL,
-    target_key TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    not_before REAL NOT NULL DEFAULT 0,
-    leased_until REAL NOT NULL DEFAULT 0,
-    last_error TEXT,
-    hold_until REAL NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS outbox_ready ON outbox (environment, not_before, id);
-CREATE INDEX IF NOT EXISTS outbox_record ON outbox (environment, entity_set, target_key, id);
-CREATE TABLE IF NOT EXISTS dead_letter (
-    id INTEGER PRIMARY KEY,
-    environment TEXT NOT NULL,
-    entity_set TEXT NOT NULL,
-    target TEXT NOT NULL,
-    target_key TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    attempts INTEGER NOT NULL,
-    failed_at REAL NOT NULL,
-    reason TEXT NOT NULL,
-    code TEXT NOT NULL DEFAULT '',
-    status INTEGER
-);
-"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,15 +119,7 @@ class Outbox:
         self.clock = clock
         self.lease_s = lease_s
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal" and self.path != ":memory:":
-            raise RuntimeError(f"the outbox {self.path} cannot use a WAL journal (got {mode!r})")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
-        if "hold_until" not in columns:  # a file written before holds existed
-            self._db.execute("ALTER TABLE outbox ADD COLUMN hold_until REAL NOT NULL DEFAULT 0")
+        self._db = open_durable(self.path)
         with self._transaction():
             self._db.execute("UPDATE outbox SET leased_until = 0 WHERE leased_until != 0")
         self._writer = BatchWriter(self._commit_puts)
@@ -402,8 +360,8 @@ class Outbox:
         with self._lock:
             return self._db.execute(sql, params).fetchone()[0]
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._lock, self._db)
+    def _transaction(self) -> Transaction:
+        return Transaction(self._lock, self._db)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -418,28 +376,6 @@ class _Row:
     now: float
     hold_until: float
     after: tuple[tuple[str, str], ...]
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` under the outbox lock; rolled back on any error."""
-
-    def __init__(self, lock: threading.Lock, db: sqlite3.Connection) -> None:
-        self._lock = lock
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._lock.acquire()
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._lock.release()
-            raise
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        try:
-            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
-        finally:
-            self._lock.release()
 
 
 def _within_bytes(rows: list[Sequence[Any]], max_bytes: int | None) -> list[Sequence[Any]]:

@@ -23,12 +23,13 @@ from datetime import timedelta
 from typing import Any
 
 from bridge.crm.link_report import DEFAULT_SETTLE, LinkReporter
-from bridge.crm.settings import CrmSettings, LinkStatus, SystemOptions
+from bridge.crm.settings import CrmSettings, LinkStatus
 from bridge.plugins.crm import CrmContext, crm_context
 from bridge.runtime.raw_journal import close_shared_journal
 from connectors.pbx.base import ConnectionState, utc_now
 from domain.calls.system_settings import TelephonySystemSettings
 from domain.calls.tracker import CallTracker
+from services.calls.telephony_settings import SystemOptions
 
 log = logging.getLogger(__name__)
 

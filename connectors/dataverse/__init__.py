@@ -13,7 +13,7 @@ from connectors.dataverse.auth import (
     TokenProvider,
 )
 from connectors.dataverse.batch import Batch, BatchResult, ChangeSet
-from connectors.dataverse.client import DataverseClient, prefer
+from connectors.dataverse.client import DataverseClient
 from connectors.dataverse.delta import DeltaPage
 from connectors.dataverse.errors import (
     BadResponseError,
@@ -30,6 +30,7 @@ from connectors.dataverse.errors import (
     ThrottledError,
     ValidationError,
 )
+from connectors.dataverse.headers import prefer
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, bind, deterministic_id
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.settings import DataverseSettings, SettingsError, make_client

@@ -1,39 +1,32 @@
-"""The Dataverse Web API client every part of CommSuite uses (X-03: service protection obeyed, nothing lost; X-04: no secrets logged).
+"""The Dataverse Web API client every part of CommSuite uses.
 
-One object on an injected ``requests.Session``: default OData headers, ``Prefer``
-composition, CRUD and upsert by primary or alternate key, paged queries that
-follow ``@odata.nextLink`` verbatim, change tracking, ``$batch`` and the bulk
-messages. Network, retries and error translation live in
+X-03: service protection obeyed, nothing lost; X-04: no secrets logged. One object
+on an injected ``requests.Session``: default OData headers, ``Prefer`` composition,
+CRUD and upsert by primary or alternate key, paged queries that follow
+``@odata.nextLink`` verbatim, change tracking, ``$batch`` and the bulk messages.
+The method groups live in focused modules the client delegates to: reads of many
+records in :mod:`connectors.dataverse.queries`, ``$batch`` in
+:mod:`connectors.dataverse.batch_send`, the bulk messages in
+:mod:`connectors.dataverse.bulk`. Network, retries and error translation live in
 :mod:`connectors.dataverse.transport`; see ``docs/dataverse-client.md``.
 """
 
 from __future__ import annotations
 
 import copy
-import ipaddress
-import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
-from urllib.parse import urlsplit
 
 import requests
 
-from connectors.dataverse import bulk, fetchxml, jsonbody, odata
+from connectors.dataverse import batch_send, bulk, jsonbody, odata, queries
+from connectors.dataverse.addresses import checked_base_url, same_origin
 from connectors.dataverse.auth import BearerAuth, TokenProvider
-from connectors.dataverse.batch import (
-    Batch,
-    BatchResult,
-    ChangeSet,
-    Operation,
-    encode_batch,
-    is_idempotent,
-    parse_batch_response,
-)
-from connectors.dataverse.batch_continue import continue_after_failures
+from connectors.dataverse.batch import Batch, BatchResult
 from connectors.dataverse.bulk_parallel import BulkTuning
-from connectors.dataverse.delta import DeltaPage, split_entries
+from connectors.dataverse.delta import DeltaPage
 from connectors.dataverse.discovery import ServerInfo
 from connectors.dataverse.errors import (
     BadResponseError,
@@ -42,23 +35,17 @@ from connectors.dataverse.errors import (
     NotSupportedError,
     PreconditionFailedError,
 )
+from connectors.dataverse.headers import DEFAULT_HEADERS, JSON_CONTENT_TYPE, checked_etag
+from connectors.dataverse.queries import MAX_PAGE_SIZE
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, entity_id_from_url, entity_path
+from connectors.dataverse.replies import json_object
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.transport import Transport
-from dataverse_schema.versions import ChangeTracking, Features
+from dataverse_schema.versions import Features
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
-                   "If-None-Match": "null"}
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-MAX_PAGE_SIZE = 5000  # Dataverse's default and maximum page (reference §1.8)
 _DEFAULT_RETRY = RetryPolicy()
-
-
-def prefer(*preferences: str | None) -> str:
-    """Compose one ``Prefer`` header value (RFC 7240: comma-joined), skipping empties."""
-    return ",".join(p for p in preferences if p)
 
 
 class DataverseClient:
@@ -67,8 +54,8 @@ class DataverseClient:
     ``base_url`` is the environment URL (``https://org.crm4.dynamics.com``; plain
     ``http`` only for a loopback emulator). ``timeout`` is ``(connect_s, read_s)``.
     ``retry=None`` turns retries off. ``bulk_chunk_size`` caps the records of one bulk request
-    and ``bulk_tuning`` says how bulk writes are spread (``bulk_parallel``). Sign-in is a bearer ``token_provider`` or any
-    ``requests`` ``auth`` (NTLM on-premises). ``api_version=None`` reads the root
+    and ``bulk_tuning`` says how bulk writes are spread (``bulk_parallel``). Sign-in is a bearer
+    ``token_provider`` or any ``requests`` ``auth`` (NTLM on-premises). ``api_version=None`` reads the root
     from the server; ``online`` says the features are online Dataverse's without
     asking (see :mod:`connectors.dataverse.discovery`). All methods raise
     :class:`~connectors.dataverse.errors.DataverseError` subclasses.
@@ -79,7 +66,7 @@ class DataverseClient:
                  retry: RetryPolicy | None = _DEFAULT_RETRY, api_version: str | None = "v9.2",
                  online: bool | None = None, max_batch_operations: int = 1000, bulk_chunk_size: int = 1000,
                  bulk_tuning: BulkTuning | None = None):
-        self.base_url = _checked_base_url(base_url)
+        self.base_url = checked_base_url(base_url)
         if api_version is not None and not re.fullmatch(r"v\d+\.\d+", api_version):
             raise ValueError(f"api_version looks like 'v9.2', not {api_version!r}")
         if (token_provider is None) == (auth is None):
@@ -143,7 +130,7 @@ class DataverseClient:
         body = content
         merged = {**DEFAULT_HEADERS, **self._caller}
         if json is not None:
-            body = _encode_json(json)
+            body = jsonbody.dumps(json).encode("utf-8")
             merged["Content-Type"] = JSON_CONTENT_TYPE
         merged.update(headers or {})
         if idempotent is None:
@@ -157,7 +144,7 @@ class DataverseClient:
 
     def _url(self, path: str, params: Mapping[str, str] | None) -> str:
         if path.startswith(("http://", "https://")):
-            if not _same_origin(path, self.base_url):
+            if not same_origin(path, self.base_url):
                 raise BadResponseError("refusing to follow a link to another host", raw=path)
             url = path
         else:
@@ -176,13 +163,7 @@ class DataverseClient:
         return entity_path(entity_set, ref)
 
     def _json(self, response: requests.Response, operation: str) -> dict[str, Any]:
-        try:
-            document = response.json()
-        except ValueError:
-            raise BadResponseError("the reply is not JSON", raw=response.content, operation=operation) from None
-        if not isinstance(document, dict):
-            raise BadResponseError("the reply is not a JSON object", raw=response.content, operation=operation)
-        return document
+        return json_object(response, operation)
 
     # -- records -----------------------------------------------------------------------------
 
@@ -222,8 +203,8 @@ class DataverseClient:
     def retrieve(self, entity_set: str, ref: RecordRef | str, select: Sequence[str] | None = None,
                  expand: Sequence[str] | None = None) -> dict[str, Any]:
         """GET one record by primary or alternate key. ``NotFoundError`` when it is missing."""
-        response = self.request("GET", self._keyed(entity_set, ref), params=_options(select=select, expand=expand),
-                                operation="retrieve")
+        params = queries.options(select=select, expand=expand)
+        response = self.request("GET", self._keyed(entity_set, ref), params=params, operation="retrieve")
         return self._json(response, "retrieve")
 
     def update(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any], *,
@@ -243,7 +224,7 @@ class DataverseClient:
             self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
             return
         self.request("PATCH", self._keyed(entity_set, ref), json=dict(body),
-                     headers={"If-Match": _checked_etag(if_match)}, idempotent=if_match.strip() == "*",
+                     headers={"If-Match": checked_etag(if_match)}, idempotent=if_match.strip() == "*",
                      operation="update")
 
     def upsert(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any],
@@ -280,26 +261,8 @@ class DataverseClient:
         Build ``filter`` with :mod:`connectors.dataverse.odata`. ``top`` limits the
         total (sent as ``$top``, without a page-size preference, which would override it).
         """
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-        if top is not None and top < 1:
-            raise ValueError("top must be positive")
-        params = _options(select=select, filter=filter, orderby=orderby, expand=expand)
-        headers = {}
-        if top is not None:
-            params["$top"] = str(top)
-        else:
-            headers["Prefer"] = prefer(f"odata.maxpagesize={page_size}")
-        url: str | None = odata.identifier(entity_set, "entity set name")
-        yielded = 0
-        while url is not None:
-            page = self._json(self.request("GET", url, params=params, headers=headers, operation="query"), "query")
-            for record in _page_values(page, "query"):
-                yield record
-                yielded += 1
-                if top is not None and yielded >= top:
-                    return
-            url, params = _next_link(page), None
+        return queries.query(self, entity_set, select=select, filter=filter, orderby=orderby, top=top,
+                             expand=expand, page_size=page_size)
 
     def fetch_xml(self, entity_set: str, query: str, *, page_size: int | None = None) -> Iterator[dict[str, Any]]:
         """Yield the rows of a FetchXML query on ``entity_set``, page by page with paging cookies.
@@ -307,35 +270,12 @@ class DataverseClient:
         ``page_size`` sets the query's ``count`` (None keeps its own, else Dataverse's 5,000).
         A query with ``top`` is sent once. Raises ValueError for FetchXML that is not well-formed.
         """
-        if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-        path = odata.identifier(entity_set, "entity set name")
-        headers = {"Prefer": prefer(f'odata.include-annotations="{fetchxml.PAGING_ANNOTATIONS}"')}
-        single = fetchxml.pages_itself(query)
-        page, cookie = 1, None
-        while True:
-            text = query if single else fetchxml.page_query(query, page=page, count=page_size, cookie=cookie)
-            reply = self._json(self.request("GET", path, params={"fetchXml": text}, headers=headers,
-                                            operation="fetch_xml"), "fetch_xml")
-            yield from _page_values(reply, "fetch_xml")
-            if single or reply.get(fetchxml.MORE_RECORDS) is not True:
-                return
-            page, cookie = page + 1, fetchxml.next_cookie(reply.get(fetchxml.COOKIE))
+        return queries.fetch_xml(self, entity_set, query, page_size=page_size)
 
     def count(self, entity_set: str, filter: str | None = None) -> int:
         """The number of matching records. Dataverse caps ``@odata.count`` at 5,000, so a
         capped count is completed by paging through the rest."""
-        params = _options(filter=filter)
-        params["$count"] = "true"
-        page = self._json(self.request("GET", odata.identifier(entity_set, "entity set name"), params=params,
-                                       headers={"Prefer": prefer("odata.maxpagesize=1")}, operation="count"),
-                          "count")
-        total = page.get("@odata.count")
-        if not isinstance(total, int) or isinstance(total, bool):
-            raise BadResponseError("count reply has no @odata.count", raw=json.dumps(page)[:500], operation="count")
-        if total < MAX_PAGE_SIZE and not page.get("@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"):
-            return total
-        return sum(1 for _ in self.query(entity_set, filter=filter))
+        return queries.count(self, entity_set, filter)
 
     def changes(self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None,
                 page_size: int = MAX_PAGE_SIZE) -> DeltaPage:
@@ -344,28 +284,7 @@ class DataverseClient:
         Store the returned ``delta_link`` and pass it next time (CALL-02, CALL-04: the number index stays fresh).
         ``NotSupportedError`` before 9.0, which has no ``odata.track-changes``.
         """
-        if self.features.change_tracking is not ChangeTracking.DELTA:
-            raise NotSupportedError(f"change tracking by odata.track-changes needs 9.0; this server is "
-                                    f"{self.features.version}", operation="changes")
-        headers = {"Prefer": prefer("odata.track-changes", f"odata.maxpagesize={page_size}")}
-        url: str | None = delta_link or odata.identifier(entity_set, "entity set name")
-        params = None if delta_link else _options(select=select)
-        records: list[dict[str, Any]] = []
-        deleted: list[str] = []
-        while url is not None:
-            page = self._json(self.request("GET", url, params=params, headers=headers, operation="changes"),
-                              "changes")
-            changed, gone = split_entries(_page_values(page, "changes"))
-            records += changed
-            deleted += gone
-            next_delta = page.get("@odata.deltaLink")
-            url, params = _next_link(page), None
-            if url is None:
-                if not isinstance(next_delta, str) or not next_delta:
-                    raise BadResponseError("change-tracking reply has no @odata.deltaLink",
-                                           raw=json.dumps(page)[:500], operation="changes")
-                return DeltaPage(records, deleted, next_delta)
-        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
+        return queries.changes(self, entity_set, select=select, delta_link=delta_link, page_size=page_size)
 
     def whoami(self) -> dict[str, Any]:
         """``WhoAmI``: ``UserId``, ``BusinessUnitId``, ``OrganizationId`` (a cheap health probe)."""
@@ -385,26 +304,7 @@ class DataverseClient:
         ``continue_on_error`` Dataverse stops at the first failure, the list ends
         with it and later chunks are not sent.
         """
-        results: list[BatchResult] = []
-        emulate = continue_on_error and not self.features.continue_on_error
-        for chunk in batch.chunks(self.max_batch_operations):
-            if emulate:
-                results += continue_after_failures(chunk, self._send_batch)
-                continue
-            part_results = self._send_batch(chunk, continue_on_error)
-            results += part_results
-            if not continue_on_error and any(not result.ok for result in part_results):
-                break
-        return results
-
-    def _send_batch(self, chunk: list[Operation | ChangeSet], continue_on_error: bool = False) -> list[BatchResult]:
-        body, content_type = encode_batch(chunk, urlsplit(self.api_url).path)
-        headers = {"Content-Type": content_type}
-        if continue_on_error:
-            headers["Prefer"] = prefer("odata.continue-on-error")
-        response = self.request("POST", "$batch", content=body, headers=headers,
-                                idempotent=is_idempotent(chunk), operation="batch")
-        return parse_batch_response(response.headers.get("Content-Type", ""), response.content)
+        return batch_send.execute(self, batch, continue_on_error=continue_on_error)
 
     def upsert_multiple(self, entity_set: str, logical_name: str,
                         records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None:
@@ -416,72 +316,3 @@ class DataverseClient:
         """Create many records with ``CreateMultiple`` (falls back to ``$batch``); returns their ids."""
         return bulk.create_multiple(self, entity_set, logical_name, records)
 
-
-def _options(*, select: Sequence[str] | None = None, filter: str | None = None,
-             orderby: Sequence[str] | None = None, expand: Sequence[str] | None = None) -> dict[str, str]:
-    params: dict[str, str] = {}
-    if select:
-        params["$select"] = odata.select_list(select)
-    if filter:
-        params["$filter"] = str(filter)
-    if orderby:
-        params["$orderby"] = odata.orderby_list(orderby)
-    if expand:
-        params["$expand"] = odata.expand_list(expand)
-    return params
-
-
-def _page_values(page: Mapping[str, Any], operation: str) -> list[Any]:
-    values = page.get("value")
-    if not isinstance(values, list):
-        raise BadResponseError("a collection reply has no 'value' array", raw=json.dumps(page)[:500],
-                               operation=operation)
-    return values
-
-
-def _next_link(page: Mapping[str, Any]) -> str | None:
-    link = page.get("@odata.nextLink")
-    if link is None:
-        return None
-    if not isinstance(link, str) or not link:
-        raise BadResponseError("@odata.nextLink is not a URL", raw=repr(link))
-    return link
-
-
-_ETAG = re.compile(r'\*|(W/)?"[\x21\x23-\x7e]{1,200}"')
-
-
-def _checked_etag(etag: str) -> str:
-    """An ``If-Match`` value: ``*`` or one (weak) entity tag, e.g. ``W/"470867"``; ``ValueError`` otherwise,
-    so a damaged value can neither inject a header nor silently match nothing."""
-    value = etag.strip()
-    if not _ETAG.fullmatch(value):
-        raise ValueError(f"if_match must be '*' or an etag such as W/\"470867\", not {etag[:60]!r}")
-    return value
-
-
-def _encode_json(document: Any) -> bytes:
-    return jsonbody.dumps(document).encode("utf-8")
-
-
-def _checked_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
-        raise ValueError("base_url must be an http(s) URL such as https://org.crm4.dynamics.com")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError("base_url must use https (plain http only for a local emulator)")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _same_origin(url: str, base_url: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base_url)
-    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())

@@ -12,7 +12,6 @@ import pytest
 from bridge.calls.autoregister import AutoRegistrar
 from bridge.calls.logger import CallLogger, CrmEnvironment, phone_call_id
 from bridge.calls.notifications import CallNotifier
-from bridge.crm.settings import SystemOptions
 from bridge.outbox.store import Outbox
 from connectors.dataverse import AlternateKey
 from domain.calls.events import CallEvent, Direction, EventKind
@@ -20,6 +19,7 @@ from domain.calls.record import CallChange, CallOutcome, CallRecord, CallStatus,
 from domain.calls.system_settings import CallVisibility, ExtensionSettings, TelephonySystemSettings
 from domain.number_index import NO_MATCH, Match, RecordRef
 from domain.numbers import NumberPlan
+from services.calls.telephony_settings import SystemOptions
 
 T0 = datetime(2024, 4, 25, 8, 0, tzinfo=UTC)
 AGENT, OWNER, CONTACT = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002", \

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from bridge.crm.settings import CrmSettings, LinkStatus, SettingsProblem, parse_settings
+from bridge.crm.settings import CrmSettings, LinkStatus
 from bridge.outbox.store import Outbox
 from connectors.dataverse import RecordId
 from domain.calls.system_settings import CallVisibility, RecordingSource
+from services.calls.telephony_settings import SettingsProblem, parse_settings
 
 SYSTEM_ID = "44444444-4444-4444-4444-444444444444"
 USER = "AAAAAAAA-1111-1111-1111-111111111111"

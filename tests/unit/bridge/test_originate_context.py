@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from bridge.click_to_call.dial import dialling_defaults
-from bridge.crm.settings import parse_settings
 from bridge.plugins.console import BridgeCommands
 from connectors.pbx.ami import AmiSettings
 from connectors.pbx.base import OriginateResult
 from dataverse_schema.names import TelephonySystem
 from domain.calls.system_settings import TelephonySystemSettings
 from domain.numbers import NumberPlan
+from services.calls.telephony_settings import parse_settings
 
 
 def system_row(**changes: Any) -> dict[str, Any]:
