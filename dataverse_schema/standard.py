@@ -234,7 +234,7 @@ APPNOTIFICATION = _table("appnotification", "appnotifications", "Notification", 
     owner(), *audit_columns(),
 ))
 
-#: Where ``appnotification`` does not exist (on-premises, reference/dataverse.md §1a), a call notice is a task
+#: Where ``appnotification`` does not exist (on-premises, MicrosoftDocs/dynamics-365-customer-engagement:ce/customerengagement/on-premises/developer/webapi/web-api-versions.md), a call notice is a task
 #: assigned to the user, an e-mail to the user, or a post on the caller's record (bridge ``[notices] kind``).
 TASK = _table("Task", "tasks", "Task", "Tasks", "activityid", "subject", tuple(
     column for column in activity_columns(regarding=REGARDING_TARGETS, parties=PARTY_TARGETS)

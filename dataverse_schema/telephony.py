@@ -307,7 +307,7 @@ AREA = Area(
 # connectors/crm/phone_call.py): kept here so no other layer spells a Dataverse name itself.
 PHONECALL_KEY_COLUMNS = ("comms_systemkey", "comms_pbxcallid")
 PHONECALL_PARTIES = "phonecall_activity_parties"
-#: Tables an activity party may point at (reference/dataverse.md §4.6); others are kept by address only.
+#: Tables an activity party may point at (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md); others are kept by address only.
 PHONECALL_PARTY_TABLES = ("account", "contact", "lead", "systemuser")
 PARTY_SENDER = 1
 PARTY_TO_RECIPIENT = 2

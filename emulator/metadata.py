@@ -1,6 +1,6 @@
 """Web API metadata JSON (EntityMetadata, AttributeMetadata, ...) read into ``dataverse_schema.model``.
 
-What ``schema apply`` sends (reference/dataverse.md §4) becomes a :class:`Table`,
+What ``schema apply`` sends (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md) becomes a :class:`Table`,
 :class:`Column`, :class:`AlternateKey`, :class:`Relationship` or :class:`OptionSet`, so a
 table created over HTTP is an ordinary record table in the store. A new table gets the
 columns Dataverse adds to every table (primary key, owner, status, created/modified on;

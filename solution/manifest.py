@@ -1,7 +1,7 @@
 """``solution.xml`` and ``[Content_Types].xml`` of the CommSuite solution zip (X-01).
 
 No public schema exists for ``solution.xml``; its shape follows real Dataverse exports
-(reference/dataverse.md section 5.2): the ``ImportExportXml`` root with package version
+(Tactec-Inc/dev-powerapps:XML_1_1/solution.xml): the ``ImportExportXml`` root with package version
 attributes, then a ``SolutionManifest`` with the solution's names, version, managed flag,
 publisher (prefix ``comms``, option-value prefix from the schema) and root components.
 """

@@ -1,8 +1,7 @@
 """Which Dynamics version a solution zip is built for, and what is left out for it (X-01, issue 14).
 
 "Solutions that use new capabilities can't be imported into an earlier version
-organization" (Microsoft, *Export a solution for a specific version*; reference/dataverse.md
-§1d). Dynamics does the same when it exports for an older target: it removes or changes the
+organization" (Microsoft, *Export a solution for a specific version*; MicrosoftDocs/powerapps-docs:powerapps-docs/developer/common-data-service/export-solution-specific-version.md). Dynamics does the same when it exports for an older target: it removes or changes the
 components that version lacks and lists them in ``filteredcomponents.xml``. This module does
 that for our own build:
 

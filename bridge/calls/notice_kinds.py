@@ -1,6 +1,6 @@
 """What a call notice becomes in each CRM: an in-app notification, a task, a post or an e-mail (CALL-05, issue 14).
 
-``appnotification`` exists only in Dataverse online (reference/dataverse.md §1a: the
+``appnotification`` exists only in Dataverse online (MicrosoftDocs/dynamics-365-customer-engagement:ce/customerengagement/on-premises/developer/webapi/web-api-versions.md: the
 on-premises 9.x entity reference has none, and 8.x predates it). Where it is missing a
 notice becomes what every version offers, chosen by ``[notices] kind`` in ``bridge.toml``:
 

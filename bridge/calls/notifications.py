@@ -1,8 +1,7 @@
 """Lasting notices in the CRM: a missed call, a caller waiting in a queue (CALL-03, CALL-05, CALL-34).
 
 A :class:`~bridge.calls.listeners.CallListener`. Pop-ups disappear when the browser
-is closed; an in-app notification (``appnotification``, reference/dataverse.md
-§6.1) stays in the user's notification centre. For a missed inbound call the
+is closed; an in-app notification (``appnotification``, MicrosoftDocs/powerapps-docs:powerapps-docs/developer/model-driven-apps/clientapi/send-in-app-notifications.md) stays in the user's notification centre. For a missed inbound call the
 extension's user gets one, titled with the caller's name or number, with
 actions that open the matched record and the phone call; when the system says
 so, the users whose extensions a queue rings get one for a waiting caller.

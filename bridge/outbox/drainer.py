@@ -54,7 +54,7 @@ from connectors.pbx.transport.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH_SIZE = 1000  # Dataverse's limit on operations in one $batch (reference/dataverse.md §1.11)
+MAX_BATCH_SIZE = 1000  # Dataverse's limit on operations in one $batch (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md)
 #: Bodies per request, together: a backlog of recording notes (megabytes each) goes out a few at a time.
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 #: Retry spacing after a failed send: the first wait, and the most any wait may be (seconds).

@@ -2,8 +2,7 @@
 -08, -11, -15, -18).
 
 The domain decides what the activity says (:mod:`domain.calls.activity`); this
-module spells it in the suite's Dataverse names (reference/dataverse.md §1.4,
-§4.6): columns, choice values, party lists and ``@odata.bind`` lookups. The
+module spells it in the suite's Dataverse names (https://github.com/microsoft/PowerPlatform-DataverseClient-Python/pull/137): columns, choice values, party lists and ``@odata.bind`` lookups. The
 activity is upserted by the alternate key :func:`phone_call_key` (system key +
 PBX call id), so a replayed call updates its activity instead of duplicating it.
 """

@@ -3,7 +3,7 @@
 * :class:`MsalTokenProvider`: one ``msal.ConfidentialClientApplication`` per provider
   (build one provider per process), ``acquire_token_for_client`` with the scope
   ``<org>/.default``; MSAL caches the token and this provider drops the cached one
-  when Dataverse refuses it (reference/dataverse.md §3). Credentials are a client
+  when Dataverse refuses it (MSAL for Python, https://learn.microsoft.com/entra/msal/python/). Credentials are a client
   secret or a certificate (PEM private key + thumbprint, or a PFX file).
 * :class:`StaticToken`: a fixed token, for the local emulator.
 * :class:`BearerAuth`: the ``requests`` auth hook that adds the token and, on a

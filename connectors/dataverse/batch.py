@@ -1,6 +1,6 @@
 """``$batch`` for the Dataverse Web API: building multipart/mixed requests and parsing replies.
 
-Framing follows reference/dataverse.md §1.11: a ``batch_<id>`` boundary, atomic
+Framing follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md: a ``batch_<id>`` boundary, atomic
 change sets under ``changeset_<id>``, each operation a part with
 ``Content-Type: application/http`` and ``Content-Transfer-Encoding: binary``,
 ``Content-ID`` inside change sets (referenced later as ``$n``), CRLF line ends.

@@ -1,7 +1,7 @@
 """Bulk writes: ``UpsertMultiple`` / ``CreateMultiple``, with a ``$batch`` fallback.
 
 ``POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple`` with ``{"Targets": [...]}``,
-every target carrying ``@odata.type`` (reference/dataverse.md §1.12). Each bulk
+every target carrying ``@odata.type`` (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md). Each bulk
 request counts as one request toward the service-protection limit, which is why
 the outbox drains backlogs this way (DESIGN principle 3; features CALL-14, X-03).
 

@@ -1,7 +1,7 @@
 """Service-protection retries for the Dataverse client, and request counting.
 
 Dataverse asks every caller to wait ``Retry-After`` seconds after a 429 and send
-again (reference/dataverse.md §2), so unlike other connectors this client carries
+again (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/api-limits.md), so unlike other connectors this client carries
 a retry policy. It is injected, and ``RetryPolicy.off()`` turns it off where an
 outbox already retries. Feature X-03.
 

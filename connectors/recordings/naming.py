@@ -2,7 +2,7 @@
 
 FreePBX, Issabel and Elastix record a call as
 ``<type>-<a>-<b>-YYYYMMDD-HHMMSS-<uniqueid>.<fmt>`` under
-``/var/spool/asterisk/monitor/YYYY/MM/DD/`` (reference/telephony.md §2.8):
+``/var/spool/asterisk/monitor/YYYY/MM/DD/`` (FreePBX/callrecording:functions.inc.php):
 ``in-<DID>-<caller>-…``, ``out-<dialled>-<ext>-…``, ``q-<queue>-<caller>-…``,
 ``rg-…``, ``exten-…``, ``force-…``, ``ondemand-…``, ``internal-…``. ``wav49``
 is written with the extension ``WAV``. The date and time are the PBX's local

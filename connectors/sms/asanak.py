@@ -1,6 +1,6 @@
 """Asanak REST v2 connector (SMS-13, -14, -17, -20).
 
-Wire format: reference/sms.md §7 and Asanak's own SDKs (the ``Asanak\\Sms``
+Wire format: http://panel.asanak.ir/webservice/v1rest/sendsms?username=&password=&source=&destination=a-b-c&message= and Asanak's own SDKs (the ``Asanak\\Sms``
 PHP client and ``AsanakSmsClient`` for Python): JSON POSTs to
 ``https://sms.asanak.ir/webservice/v2rest/{method}`` with ``username`` and
 ``password`` in every body. Replies are ``{"meta": {"status", "message"},

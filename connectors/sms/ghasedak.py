@@ -1,6 +1,6 @@
 """Ghasedak REST connector, the 2024+ gateway (SMS-13, -14, -17, -20, -21).
 
-Wire format: reference/sms.md §2.1 (https://ghasedak.me/docs) and the
+Wire format: https://gateway.ghasedak.me/rest/api/v1/WebService/ (https://ghasedak.me/docs) and the
 official SDK (ghasedakapi/ghasedaksms-php). JSON over
 ``https://gateway.ghasedak.me/rest/api/v1/WebService/{op}`` with the key in
 the ``ApiKey`` header. Replies are ``{"isSuccess", "statusCode", "message",
@@ -77,7 +77,7 @@ MAX_INBOUND_PAGES = 20
 #: How far back a listing reaches when nothing is stored yet (or no window is given).
 FIRST_POLL_LOOKBACK = timedelta(days=1)
 
-#: Message ``status`` values (ghasedak_sms_python SendStatus enum, reference/sms.md §2.1).
+#: Message ``status`` values (ghasedak_sms_python SendStatus enum, https://gateway.ghasedak.me/rest/api/v1/WebService/).
 DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
     0: (DeliveryStatus.QUEUED, "waiting for confirmation"),
     1: (DeliveryStatus.FAILED, "rejected"),

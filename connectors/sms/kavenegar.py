@@ -1,6 +1,6 @@
 """Kavenegar REST connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: reference/sms.md §1 (https://kavenegar.com/rest.html). Every call
+Wire format: https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml} (https://kavenegar.com/rest.html). Every call
 is ``POST https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.json`` with a
 form body; replies are ``{"return": {"status", "message"}, "entries": ...}``
 and errors arrive with the same envelope on a non-200 HTTP status, so the
@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "kavenegar"
 
-#: ``return.status`` codes (reference/sms.md §1.5), in plain words for the record.
+#: ``return.status`` codes (amircloner/kavenegar-node:README.md), in plain words for the record.
 STATUS_REASONS: dict[int, str] = {
     400: "parameters are incomplete",
     401: "the account is disabled",
@@ -97,7 +97,7 @@ STATUS_REASONS: dict[int, str] = {
 STATUS_CODES = StatusCodes("Kavenegar", STATUS_REASONS, auth=frozenset({401, 403, 407, 416}),
                            throttle=frozenset({429, 451}), down=frozenset({402, 409}))
 
-#: Delivery status codes (kavenegar-dotnet MessageStatus, reference/sms.md §1.3).
+#: Delivery status codes (kavenegar-dotnet MessageStatus, kavenegar/kavenegar-dotnet:Kavenegar/Models/Enums/MessageStatus.cs).
 DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
     1: DeliveryStatus.QUEUED,
     2: DeliveryStatus.QUEUED,
@@ -295,7 +295,7 @@ def is_status_push(body: bytes) -> bool:
 def parse_status_push(body: bytes) -> list[WebhookItem]:
     """Parse the per-line "status callback URL" form POST into one delivery report (SMS-20).
 
-    Its payload is not documented (reference/sms.md §1.4, docs/sms-providers.md);
+    Its payload is not documented (amircloner/kavenegar-node:README.md, docs/sms-providers.md);
     we read the fields of ``sms/status`` entries: ``messageid``, ``status``,
     optional ``localid`` and ``statustext``. ``BadReplyError`` on anything else.
     """
@@ -320,7 +320,7 @@ def parse_status_push_json(body: bytes) -> list[WebhookItem]:
     return [_status_report(entry, body) for entry in entries]
 
 
-MAX_PUSHED_REPORTS = 500  # sms/status answers at most 500 ids a call (reference/sms.md §1.5, code 414)
+MAX_PUSHED_REPORTS = 500  # sms/status answers at most 500 ids a call (amircloner/kavenegar-node:README.md, code 414)
 
 
 def _status_report(entry: object, body: bytes) -> DeliveryReport:
@@ -349,7 +349,7 @@ def _is_json(body: bytes, content_type: str) -> bool:
 def parse_inbound_push(body: bytes) -> list[WebhookItem]:
     """Parse the form POST Kavenegar's "realtime receive URL" sends for one inbound SMS.
 
-    Fields ``from``, ``to``, ``message`` and ``messageid`` (reference/sms.md §1.4; only
+    Fields ``from``, ``to``, ``message`` and ``messageid`` (amircloner/kavenegar-node:README.md; only
     ``from`` and ``message`` are confirmed). A push without ``messageid`` gets an empty
     provider id, which the inbound service replaces with a derived one. Raises
     ``BadReplyError`` on anything else.

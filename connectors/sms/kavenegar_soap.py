@@ -1,6 +1,6 @@
 """Kavenegar SOAP connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: reference/sms.md §1.1 (https://kavenegar.com/soap.html). The ASMX
+Wire format: https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml} (https://kavenegar.com/soap.html). The ASMX
 service ``soap/v1.asmx`` in namespace ``http://api.kavenegar.com/``, with the
 API key inside every call (never in the URL). The WSDL is Kavenegar's
 published one, vendored in ``wsdl/kavenegar.wsdl`` and trimmed to the four

@@ -1,6 +1,6 @@
 """Magfa HTTP API v2 connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: reference/sms.md §6 and §18.5
+Wire format: https://messaging.magfa.com/ui/?public/wiki/api/http_v2
 (https://messaging.magfa.com/ui/?public/wiki/api/http_v2). JSON over
 ``https://sms.magfa.com/api/http/sms/v2/{method}`` with HTTP Basic auth whose
 user is ``username/domain``. Every reply carries ``status``; 0 is success, any
@@ -71,7 +71,7 @@ SYSTEM = "magfa"
 TEHRAN = ZoneInfo("Asia/Tehran")
 STATUS_CHUNK = 100
 
-#: Error codes (reference/sms.md §6, Magfa's http_v2 error table), in plain words.
+#: Error codes (https://messaging.magfa.com/ui/?public/wiki/api/http_v2, Magfa's http_v2 error table), in plain words.
 STATUS_REASONS: dict[int, str] = {
     1: "the recipient number is not valid",
     2: "the sender number is not valid",
@@ -114,7 +114,7 @@ STATUS_CODES = StatusCodes("Magfa", STATUS_REASONS, auth=frozenset({16, 17, 18, 
 BLOCKED_CODES = frozenset({27, 28, 33})
 UNKNOWN_ID = 24
 
-#: ``statuses`` values (reference/sms.md §6; community client movahhedi/magfa-api).
+#: ``statuses`` values (https://messaging.magfa.com/ui/?public/wiki/api/http_v2; community client movahhedi/magfa-api).
 DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
     -1: (DeliveryStatus.UNKNOWN, "unknown id, or sent more than a day ago"),
     0: (DeliveryStatus.QUEUED, "no status received yet"),

@@ -1,6 +1,6 @@
 """Melipayamak (payamak-panel platform) REST connector (SMS-13, -14, -17, -20).
 
-Wire format: reference/sms.md §4.1, §4.3 and §18.3
+Wire format: https://rest.payamak-panel.com/api/SendSMS/{op}
 (https://www.melipayamak.com/api/). Form POSTs to
 ``https://rest.payamak-panel.com/api/SendSMS/{op}`` with the account's
 ``username`` and ``password`` in every body; replies are
@@ -69,7 +69,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM = "melipayamak"
 
-#: Send return values other than a recId (reference/sms.md §4.3), in plain words.
+#: Send return values other than a recId (https://www.melipayamak.com/api/sendsimplesms/), in plain words.
 SEND_REASONS: dict[int, str] = {
     0: "the username or password is wrong",
     2: "not enough credit",
@@ -96,7 +96,7 @@ BLOCKED_CODES = frozenset({35})
 #: A recId is a large positive number; anything at or below this is a return code.
 MAX_RETURN_CODE = 100
 
-#: ``GetDelivery`` / ``GetDeliveries`` / ``GetDeliveries2`` codes (reference/sms.md §4.3, §19).
+#: ``GetDelivery`` / ``GetDeliveries`` / ``GetDeliveries2`` codes (https://www.melipayamak.com/api/sendsimplesms/).
 DELIVERY_CODES: dict[int, tuple[DeliveryStatus, str]] = {
     0: (DeliveryStatus.SENT_TO_OPERATOR, "sent to the telecom operator"),
     1: (DeliveryStatus.DELIVERED, "delivered to the handset"),
@@ -113,9 +113,9 @@ DELIVERY_CODES: dict[int, tuple[DeliveryStatus, str]] = {
     500: (DeliveryStatus.FAILED, "not accepted"),
 }
 
-#: ``Receive.asmx`` on the payamak-panel host (reference/sms.md §4.2); resellers set their own.
+#: ``Receive.asmx`` on the payamak-panel host (http://tempuri.org/); resellers set their own.
 RECEIVE_URL = "https://api.payamak-panel.com/post/Receive.asmx"
-#: ``location`` 1 is the inbox (reference/sms.md §4.2, documented for ``GetMessages``).
+#: ``location`` 1 is the inbox (http://tempuri.org/, documented for ``GetMessages``).
 INBOX_LOCATION = 1
 INBOUND_PAGE_SIZE = 100
 #: ``msgId`` is an ``xsd:long``; a larger id could not be asked for as the next cursor.

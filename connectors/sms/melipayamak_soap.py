@@ -1,6 +1,6 @@
 """Melipayamak (payamak-panel platform) SOAP connector (SMS-13, -14, -17, -20).
 
-Wire format: reference/sms.md §4.2-§4.3. The ASMX service ``post/send.asmx``
+Wire format: http://tempuri.org/. The ASMX service ``post/send.asmx``
 (namespace ``http://tempuri.org/``) with ``username`` and ``password`` inside
 every call. The WSDL is a minimal one vendored in ``wsdl/melipayamak.wsdl``,
 written from the documented operations; the endpoint address comes from

@@ -1,6 +1,6 @@
 """Parsgreen SOAP connector (SMS-13, -14, -17, -20).
 
-Wire format: reference/sms.md §5. ASMX services ``Api/SendSMS.asmx``
+Wire format: http://login.parsgreen.com/Api/SendSMS.asmx?WSDL. ASMX services ``Api/SendSMS.asmx``
 (``SendGroupSMS``, ``GetDelivery``) and ``Api/ProfileService.asmx``
 (``GetCredit``), authenticated by the account's ``signature`` GUID inside
 every call. The WSDL is a minimal one vendored in ``wsdl/parsgreen.wsdl``

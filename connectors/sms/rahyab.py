@@ -1,6 +1,6 @@
 """Rahyab "CPAS" XML-over-HTTP connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: reference/sms.md §8, family 1, as two independent clients speak
+Wire format: Yellowen/rahyab:lib/rahyab.rb, family 1, as two independent clients speak
 it (the ``Yellowen/rahyab`` gem and ``mrhmh/sms-rahyab``): XML documents
 POSTed to the account's ``…/CPSMSService/Access`` address with HTTP Basic
 auth. Rahyab runs this gateway per customer, so there is no default address:

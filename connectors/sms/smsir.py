@@ -1,6 +1,6 @@
 """SMS.ir REST v1 connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: reference/sms.md §3 (https://sms.ir/rest-api/). JSON over
+Wire format: https://sms.ir/rest-api/ (https://sms.ir/rest-api/). JSON over
 ``https://api.sms.ir/v1`` with the key in the ``X-API-KEY`` header. Replies
 are ``{"status", "message", "data"}``; HTTP 200 is not enough, ``status`` must
 be 1. HTTP 401 is a bad key, 429 throttling, 400 a logical error whose
@@ -68,7 +68,7 @@ INBOUND_PAGE_SIZE = 100
 #: At most this many pages per listing and poll; a provider that keeps saying "more" cannot loop us forever.
 MAX_INBOUND_PAGES = 20
 
-#: Application ``status`` codes (reference/sms.md §3).
+#: Application ``status`` codes (https://sms.ir/rest-api/).
 STATUS_REASONS: dict[int, str] = {
     0: "SMS.ir reports a system problem",
     10: "the API key is not valid",
@@ -101,7 +101,7 @@ STATUS_REASONS: dict[int, str] = {
 STATUS_CODES = StatusCodes("SMS.ir", STATUS_REASONS, auth=frozenset({10, 11, 12, 13, 14}), throttle=frozenset({20}),
                            down=frozenset({0}))
 
-#: ``deliveryState`` values (reference/sms.md §3).
+#: ``deliveryState`` values (https://sms.ir/rest-api/).
 DELIVERY_STATES: dict[int, DeliveryStatus] = {
     1: DeliveryStatus.DELIVERED,
     2: DeliveryStatus.FAILED,

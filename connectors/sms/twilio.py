@@ -1,6 +1,6 @@
 """Twilio Programmable Messaging connector, for international numbers (SMS-13, -14, -20, -21).
 
-Wire format: reference/sms.md §12 and §18.6. Form POSTs to
+Wire format: https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/Messages.json. Form POSTs to
 ``https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/Messages.json``
 with HTTP Basic auth (Account SID / Auth Token); JSON replies. Errors are
 ``{"code", "message", "more_info", "status"}`` on a 4xx reply.

@@ -7,7 +7,7 @@ ZWNJ, emoji) switches the whole text to UCS-2, where length is counted in
 UTF-16 code units (an emoji is two). Characters of the GSM extension table
 cost two septets (escape + character). Phones and providers never split an
 escape pair or a surrogate pair across two parts, so the parts are filled
-greedily, character by character, the same way. See reference/sms.md §13.
+greedily, character by character, the same way. See https://pub.dev/documentation/message_segment_calculator/1.2.0/sms_segment_calculator/SegmentedMessage/maxCharsPerSegment.html.
 """
 
 from __future__ import annotations

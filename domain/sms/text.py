@@ -4,7 +4,7 @@ Customers type the same word many ways: Arabic yeh and kaf (``ي``, ``ك``)
 instead of the Persian ones (``ی``, ``ک``), Persian or Arabic-Indic digits,
 zero-width non-joiners, tatweel, vowel marks, bidi marks pasted from other
 apps, Latin in any case. :func:`fold` maps all of these to one form so that a
-keyword compares equal however it was typed (reference/sms.md §13 "Persian/
+keyword compares equal however it was typed (https://pub.dev/documentation/message_segment_calculator/1.2.0/sms_segment_calculator/SegmentedMessage/maxCharsPerSegment.html "Persian/
 Arabic normalization"). It is for *comparing* only; text shown to people or
 stored on a record is never replaced by its folded form.
 

@@ -1,6 +1,6 @@
 """``POST $batch``: run each operation through the ordinary dispatcher, change sets atomically.
 
-reference/dataverse.md §1.11: at most 1,000 operations; operations run in order; a change
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md: at most 1,000 operations; operations run in order; a change
 set runs inside one store transaction and is rolled back whole when one of its operations
 fails, its response then being that one error; without ``Prefer: odata.continue-on-error``
 the first failure ends the batch and becomes the batch's own status. ``Content-ID``

@@ -1,6 +1,6 @@
 """Collection-bound bulk actions: ``<set>/Microsoft.Dynamics.CRM.CreateMultiple`` and friends.
 
-reference/dataverse.md §1.12: every target must carry ``@odata.type``; on a standard table
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md: every target must carry ``@odata.type``; on a standard table
 the whole request is one transaction; CreateMultiple answers 200 with ``{"Ids": [...]}``,
 UpdateMultiple and UpsertMultiple answer 204. DeleteMultiple exists only for elastic
 tables, which the emulator does not have.
@@ -81,7 +81,7 @@ def _upsert(service: Service, table: Table, entity_set: str, target: dict[str, A
         ref = parse_record_ref(ref_text)
         if ref.key and set(ref.key) & set(target) and not _exists(service, entity_set, ref):
             # Dataverse fails the create path this way when key columns repeat in the body
-            # (reference/dataverse.md §1.12); emulating it keeps clients honest.
+            # (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md); emulating it keeps clients honest.
             raise ODataError(400, UNEXPECTED_CODE, "An unexpected error occurred.")
     elif isinstance(target.get(table.primary_id), str):
         ref = parse_record_ref(target.pop(table.primary_id))

@@ -5,7 +5,7 @@ Each metadata change (``POST EntityDefinitions``, ``.../Attributes``, ``.../Keys
 to the store with ``Store.install`` and appended to a JSON-lines journal beside the
 database; on start the journal is replayed through the same code. A new alternate key is
 ``Pending`` until it has been reported ``Pending`` once or ``key_activation_s`` has passed
-(reference/dataverse.md §4.4); only then is it installed, so upserts by it fail before.
+(microsoft/PowerPlatform-DataverseClient-Python:src/PowerPlatform/Dataverse/data/_odata.py); only then is it installed, so upserts by it fail before.
 """
 
 from __future__ import annotations

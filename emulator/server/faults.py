@@ -1,6 +1,6 @@
 """Fault injection: added latency, service-protection throttling, outages and modelled server time.
 
-The throttle follows reference/dataverse.md §2: per user (here, per bearer token), a
+The throttle follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/api-limits.md: per user (here, per bearer token), a
 sliding 300-second window, at most 6,000 requests and 1,200,000 ms of combined execution
 time, and at most 52 requests in flight. Going over answers ``429 Too Many Requests`` with
 ``Retry-After`` in whole seconds and the real error codes and messages. An outage answers

@@ -1,6 +1,6 @@
 """``EntityDefinitions``, ``RelationshipDefinitions`` and ``GlobalOptionSetDefinitions``.
 
-Enough of reference/dataverse.md §4 for ``schema apply``: list and read tables (with
+Enough of MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md for ``schema apply``: list and read tables (with
 ``$expand=Attributes,Keys``), create and update them, add and update columns, create
 one-to-many relationships (the lookup column comes with them), add alternate keys and watch
 their ``EntityKeyIndexStatus`` go from Pending to Active, and create global choices.

@@ -1,6 +1,6 @@
 """The ``multipart/mixed`` framing of ``$batch`` requests and responses.
 
-Follows reference/dataverse.md §1.11: request boundaries may be quoted or not, lines may
+Follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md: request boundaries may be quoted or not, lines may
 end in CRLF or a bare LF, change sets nest one level inside the batch, and each operation
 is an ``application/http`` part holding a whole HTTP request. Responses use
 ``batchresponse_<guid>`` and ``changesetresponse_<guid>`` boundaries, CRLF line ends, and an

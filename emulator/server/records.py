@@ -1,6 +1,6 @@
 """Record routes: ``<set>`` GET/POST, ``<set>(<ref>)`` GET/PATCH/DELETE, ``<set>(<ref>)/<property>`` GET.
 
-Shapes follow reference/dataverse.md §1.3-§1.8: 204 with ``OData-EntityId`` (and
+Shapes follow MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-entity-web-api.md: 204 with ``OData-EntityId`` (and
 ``Location``) on create, 201/200 with a body under ``Prefer: return=representation``,
 ``@odata.nextLink`` with an opaque ``$skiptoken`` under ``Prefer: odata.maxpagesize``,
 ``@odata.deltaLink`` with ``$deltatoken`` under ``Prefer: odata.track-changes``; ``$skip``

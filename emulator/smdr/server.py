@@ -1,6 +1,6 @@
 """The KX-NS300/500/700/1000 SMDR console on a real TCP port, for tests and the demo.
 
-Dialogue as reference/telephony.md 1.2 describes it: prompt ``-`` (no
+Dialogue as ivnglkv/smdr_server:smdr_server.py describes it: prompt ``-`` (no
 newline); each typed character is echoed, leading CR / LF / NUL skipped; on
 Enter the command comes back upper-cased and followed by a CR only; ``SMDR``
 (any case) asks ``Enter Password:``; the password is acknowledged with one

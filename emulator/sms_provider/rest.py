@@ -1,4 +1,4 @@
-"""Kavenegar's REST methods over a :class:`ProviderState` (reference/sms.md §1.2-1.5).
+"""Kavenegar's REST methods over a :class:`ProviderState` (kavenegar/kavenegar-python:kavenegar.py).
 
 ``answer(scope_method, params, http_method)`` returns the HTTP status and the JSON
 envelope ``{"return": {"status", "message"}, "entries"}``. Errors carry the same
@@ -19,7 +19,7 @@ from emulator.sms_provider.state import (
     is_valid_receptor,
 )
 
-#: ``return.message`` texts (reference/sms.md §1.5).
+#: ``return.message`` texts (amircloner/kavenegar-node:README.md).
 RETURN_MESSAGES = {
     200: "تایید شد",
     400: "پارامترها ناقص هستند",

@@ -4,7 +4,7 @@ One :class:`ProviderState` is shared by the REST and SOAP front ends and guarded
 lock, so concurrent requests never hand out the same message id or count a send twice.
 Delivery status is derived from the time since the send (queued → sent to operator →
 delivered, or undelivered for numbers told to fail), using Kavenegar's status codes
-(reference/sms.md §1.3). Faults queued with :meth:`ProviderState.take_fault` apply to the
+(kavenegar/kavenegar-dotnet:Kavenegar/Models/Enums/MessageStatus.cs). Faults queued with :meth:`ProviderState.take_fault` apply to the
 next requests of either front end.
 """
 

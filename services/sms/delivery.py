@@ -25,7 +25,7 @@ from services.sms.store import SmsStore
 
 log = logging.getLogger(__name__)
 
-POLL_WINDOW = timedelta(hours=48)  # Kavenegar forgets statuses after 48 h (reference/sms.md §1.2)
+POLL_WINDOW = timedelta(hours=48)  # Kavenegar forgets statuses after 48 h (kavenegar/kavenegar-python:kavenegar.py)
 DEFAULT_POLL_INTERVAL_S = 300
 POLL_BATCH = 100
 

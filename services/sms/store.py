@@ -4,7 +4,7 @@ Table and column names come from :mod:`dataverse_schema.names`, choice values
 from :mod:`services.sms.rows`. Reads that need a polymorphic lookup's table ask
 for the ``lookuplogicalname`` annotation, which real Dataverse only sends on
 request. The claim on an SMS is a PATCH with ``If-Match: <etag>``: of two
-workers that read the same pending row, exactly one wins (reference/dataverse.md §1.5).
+workers that read the same pending row, exactly one wins (MicrosoftDocs/powerapps-docs:.../webapi/update-delete-entities-using-web-api.md).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from services.sms.rows import (
 )
 from services.sms.shapes import read_table_shape
 
-TO_RECIPIENT = 2  # activity party ParticipationTypeMask (reference/dataverse.md §4.6)
+TO_RECIPIENT = 2  # activity party ParticipationTypeMask (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md)
 LOOKUP_TABLES = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'}
 TABLE_ANNOTATION = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 

@@ -189,7 +189,7 @@ def parse_cause(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-#: ExtensionStatus ``Status`` codes (reference/telephony.md 2.5).
+#: ExtensionStatus ``Status`` codes (https://pastebin.com/2zt0RGw6).
 _EXTENSION_STATUS = {
     -2: ExtensionState.UNAVAILABLE,
     -1: ExtensionState.UNAVAILABLE,

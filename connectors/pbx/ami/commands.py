@@ -79,7 +79,7 @@ def spy_fields(*, technology: str, supervisor_extension: str, target_channel: st
     """Fields of a ChanSpy Originate: the supervisor's phone rings, then listens or whispers.
 
     A device name such as ``PJSIP/101`` gets a trailing ``-`` so ChanSpy's prefix
-    match cannot pick ``PJSIP/1010`` (reference/telephony.md 2.7).
+    match cannot pick ``PJSIP/1010`` (https://pastebin.com/YKbwipgi).
     """
     _check(_EXTENSION, supervisor_extension, "supervisor extension")
     _check(_CHANNEL, target_channel, "target channel")

@@ -1,7 +1,7 @@
 """AMI 1.x translator: Asterisk 1.8 and 11 (Elastix, Issabel, old FreePBX) (CALL-21).
 
 There is no Linkedid: channels are grouped into calls by following the links
-the events make (reference/telephony.md 2.2): ``Dial`` Begin joins
+the events make (gawel/panoramisk:tests/fixtures/originate_with_events.yaml): ``Dial`` Begin joins
 ``DestUniqueID`` to ``UniqueID``; ``Bridge`` / ``Link`` and ``LocalBridge``
 join ``Uniqueid1`` and ``Uniqueid2``; ``Masquerade`` joins the clone and the
 original. The call id is the uniqueid of the call's first channel.

@@ -1,7 +1,6 @@
 """AMI 2.x translator: Asterisk 12, 13 and newer, FreePBX with PJSIP (CALL-21).
 
-Every channel of a call carries the same ``Linkedid`` (reference/telephony.md
-2.3), so the call id is the Linkedid. Ringing comes from ``DialBegin`` (and
+Every channel of a call carries the same ``Linkedid`` (sweeney/asterisk-mqtt:testdata/fixtures/answered-outbound.raw), so the call id is the Linkedid. Ringing comes from ``DialBegin`` (and
 ``AgentCalled`` in queues), answering from ``DialEnd`` with ``DialStatus:
 ANSWER`` (and ``AgentConnect``), queues from ``QueueCallerJoin`` /
 ``QueueCallerLeave`` (2.4), transfers from ``BlindTransfer`` /

@@ -8,7 +8,7 @@ its closing event, an async Originate at ``OriginateResponse``);
 panoramisk or touches its private state (docs/asterisk.md §5 says why).
 
 What panoramisk's ``AMIProtocol`` / ``Manager`` do that a 24/7 bridge cannot
-live with, and what we do instead (reference/telephony.md 3):
+live with, and what we do instead (gawel/panoramisk:panoramisk/ami_protocol.py, panoramisk/manager.py):
 - it decodes each TCP chunk with ``errors='ignore'`` and drops frames without
   Event/Response; here bytes go through :class:`AmiFramer` and
   :func:`parse_frame`, whole frames are decoded, and bad frames are reported;

@@ -2,7 +2,7 @@
 
 One telephony-system record gives one ``AmiSettings``; one ``AmiSettings``
 gives exactly one AMI session, because two sessions to the same PBX would
-double every event and so every activity (reference/telephony.md, implication 6).
+double every event and so every activity (asterisk/documentation: the AMI event filtering of manager.conf).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A caller-ID box on a serial port as a :class:`~connectors.pbx.base.PbxConnector` (CALL-01, -08, -14, -21).
 
 Segal and Danjeh boxes and caller-ID modems sit on direct analog lines and
-talk over RS-232 or a USB serial adapter (reference/telephony.md section 4).
+talk over RS-232 or a USB serial adapter (drmasnavi/YasnaSDK:OjSegalSampleData.txt).
 The connector keeps the port open through :class:`SerialLink` (reopened with
 capped, jittered backoff when the adapter vanishes), sends the device's
 initialisation strings each time the port opens (the link's ``on_open``

@@ -1,4 +1,4 @@
-"""Caller-ID box messages, one parser per device format (CALL-21, reference/telephony.md section 4).
+"""Caller-ID box messages, one parser per device format (CALL-21, drmasnavi/YasnaSDK:OjSegalSampleData.txt).
 
 - **Segal** (Oj Segal 2/4-line): ``L1C09191714505`` caller ID, ``L1R01`` ring
   count, ``L1HF`` hook off, ``L1D9`` one dialled digit, ``L1HND:0912… T0257``

@@ -1,6 +1,6 @@
 """Panasonic SMDR records: one printed line → :class:`SmdrRecord`, :class:`Ignored` or :class:`BadFrame`.
 
-Layouts (reference/telephony.md 1.3-1.6): ``Date Time Ext CO Dial-Number
+Layouts (vicriveros/smdr-panasonic:panasonic.php): ``Date Time Ext CO Dial-Number
 [Ring] Duration [Acc-code] [CD]``, 80 columns (KX-TDA/TDE/NS pattern A/B) or
 120 (pattern C), or the KX-TES/TEM/TA form with ``<    incoming    >``.
 Real lines do not keep to the columns (right-aligned times, split dates such

@@ -1,7 +1,7 @@
 """Per-model SMDR settings: date order, calendar, start or end time (CALL-21, CALL-27, X-05).
 
 KX-TDA / TDE / NS / NSX / TD print the call's *end* time and a Ring column;
-KX-TES / TEM / TA print its *start* time (reference/telephony.md 1.3-1.5).
+KX-TES / TEM / TA print its *start* time (vicriveros/smdr-panasonic:panasonic.php).
 The date order is a PBX setting (``MM/DD/YY`` or ``DD/MM/YY``), and some
 Iranian sites set the PBX clock to the Jalali (Shamsi) calendar, so a date
 may be ``03/12/30`` meaning 1403-12-30: it must never be read as Gregorian.

@@ -1,6 +1,6 @@
 """The KX-NS300/500/700/1000 and KX-NSX SMDR console over TCP: log in, stream, re-log in (CALL-14, CALL-21).
 
-The dialogue (reference/telephony.md 1.2): the PBX writes the prompt ``-``
+The dialogue (ivnglkv/smdr_server:smdr_server.py): the PBX writes the prompt ``-``
 (no newline); we send the login name (``SMDR``) and CR; it echoes, writes
 ``Enter Password:``; we send the password (default ``PCCSMDR``) and CR; it
 answers one ``*`` per character, then the header and the records, each ended

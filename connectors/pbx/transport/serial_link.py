@@ -1,8 +1,7 @@
 """One serial port, kept open: RS-232 SMDR printers and caller-ID boxes (CALL-14, CALL-21).
 
 Panasonic KX-TDA / TDE / TES / TA print SMDR on RS-232C, and Segal / Danjeh
-boxes and caller-ID modems talk over a serial port too (reference/telephony.md
-1.1, 4.1-4.3). Baud, parity, data bits and flow control are programmable on
+boxes and caller-ID modems talk over a serial port too (sanaz-shahraeini/lotus-project:Alvand/utils.py, 4.1-4.3). Baud, parity, data bits and flow control are programmable on
 the PBX, so every one is a setting; no factory default is confirmed, 9600 8N1
 is only our default.
 

@@ -65,7 +65,7 @@ class ExistingRows:
 
 
 #: Messages per step: a step's change sets hold two operations per message (its SMS row and its SMS process
-#: row) plus the bulk's progress, and a ``$batch`` request holds at most 1,000 (reference/dataverse.md §1.11).
+#: row) plus the bulk's progress, and a ``$batch`` request holds at most 1,000 (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md).
 MAX_STEP_MESSAGES = (MAX_OPERATIONS - 1) // 2
 
 

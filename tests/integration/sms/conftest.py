@@ -80,7 +80,7 @@ def fixture(kind: str, name: str) -> Any:
 
 
 def kavenegar_reply(entries: Any) -> dict[str, Any]:
-    """Kavenegar's envelope (reference/sms.md §1.1) around ``entries``."""
+    """Kavenegar's envelope (https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml}) around ``entries``."""
     return {"return": {"status": 200, "message": "تایید شد"}, "entries": entries}
 
 

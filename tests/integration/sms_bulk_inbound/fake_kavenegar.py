@@ -1,4 +1,4 @@
-"""Kavenegar's REST API, mocked with ``responses`` at its real wire format (reference/sms.md §1).
+"""Kavenegar's REST API, mocked with ``responses`` at its real wire format (https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml}).
 
 Every send is recorded as it arrives, *without* Kavenegar's own localid
 de-duplication, so a test that finds each recipient exactly once proves our

@@ -1,4 +1,4 @@
-"""Web API metadata bodies, checked against the shapes in reference/dataverse.md §4."""
+"""Web API metadata bodies, checked against the shapes in MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from solution.ribbon import WEB_RESOURCES, RibbonCommands
 from solution.roles import ROLES, SECURED_COLUMNS
 
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
-#: reference/dataverse.md 5.1, verbatim.
+#: http://schemas.openxmlformats.org/package/2006/content-types, verbatim.
 REFERENCE_CONTENT_TYPES = (
     b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
     b'2006/content-types"><Default Extension="xml" ContentType="application/octet-stream" /></Types>'

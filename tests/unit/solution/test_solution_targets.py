@@ -1,6 +1,6 @@
 """``--target online|9.0|8.2``: each zip carries its version's stamp and nothing newer than it (X-01, issue 14).
 
-No public 8.x customization schema was found (reference/dataverse.md §1d), so the 8.2 zip is
+No public 8.x customization schema was found (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/common-data-service/export-solution-specific-version.md), so the 8.2 zip is
 validated against the 9.0 schema *and* checked for the elements known to be newer than 8.2
 (docs/solution.md, "What differs per target", lists them with their sources).
 """

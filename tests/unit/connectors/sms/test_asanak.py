@@ -1,4 +1,4 @@
-"""Asanak REST v2 connector at the wire (reference/sms.md §7)."""
+"""Asanak REST v2 connector at the wire (http://panel.asanak.ir/webservice/v1rest/sendsms?username=&password=&source=&destination=a-b-c&message=)."""
 
 from __future__ import annotations
 

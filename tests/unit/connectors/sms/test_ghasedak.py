@@ -1,4 +1,4 @@
-"""Ghasedak connector at the wire (reference/sms.md §2.1)."""
+"""Ghasedak connector at the wire (https://gateway.ghasedak.me/rest/api/v1/WebService/)."""
 
 from __future__ import annotations
 

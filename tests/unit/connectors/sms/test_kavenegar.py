@@ -1,4 +1,4 @@
-"""Kavenegar connector at the wire (reference/sms.md §1)."""
+"""Kavenegar connector at the wire (https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml})."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Kavenegar SOAP connector against a local ASMX stand-in (reference/sms.md §1.1, §1.3, §1.5)."""
+"""Kavenegar SOAP connector against a local ASMX stand-in (https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml})."""
 
 from __future__ import annotations
 

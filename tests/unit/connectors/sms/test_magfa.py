@@ -1,4 +1,4 @@
-"""Magfa HTTP v2 connector at the wire (reference/sms.md §6, §18.5)."""
+"""Magfa HTTP v2 connector at the wire (https://messaging.magfa.com/ui/?public/wiki/api/http_v2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Melipayamak REST connector at the wire (reference/sms.md §4.1, §4.3, §18.3)."""
+"""Melipayamak REST connector at the wire (https://rest.payamak-panel.com/api/SendSMS/{op})."""
 
 from __future__ import annotations
 

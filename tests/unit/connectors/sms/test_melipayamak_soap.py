@@ -1,4 +1,4 @@
-"""Melipayamak SOAP connector against a local ASMX stand-in (reference/sms.md §4.2-§4.3)."""
+"""Melipayamak SOAP connector against a local ASMX stand-in (http://tempuri.org/)."""
 
 from __future__ import annotations
 

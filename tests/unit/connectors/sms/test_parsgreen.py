@@ -1,4 +1,4 @@
-"""Parsgreen SOAP connector against a local ASMX stand-in (reference/sms.md §5)."""
+"""Parsgreen SOAP connector against a local ASMX stand-in (http://login.parsgreen.com/Api/SendSMS.asmx?WSDL)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rahyab CPAS XML connector at the wire (reference/sms.md §8, family 1)."""
+"""Rahyab CPAS XML connector at the wire (Yellowen/rahyab:lib/rahyab.rb, family 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SMS.ir connector at the wire (reference/sms.md §3)."""
+"""SMS.ir connector at the wire (https://sms.ir/rest-api/)."""
 
 from __future__ import annotations
 

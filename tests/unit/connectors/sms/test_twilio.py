@@ -1,4 +1,4 @@
-"""Twilio connector at the wire (reference/sms.md §12, §18.6)."""
+"""Twilio connector at the wire (https://api.twilio.com/2010-04-01/Accounts/{AccountSid}/Messages.json)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GSM-7 / UCS-2 segment counting (reference/sms.md §13)."""
+"""GSM-7 / UCS-2 segment counting (https://pub.dev/documentation/message_segment_calculator/1.2.0/sms_segment_calculator/SegmentedMessage/maxCharsPerSegment.html)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Persian / Arabic normalisation (reference/sms.md §13)."""
+"""Persian / Arabic normalisation (https://pub.dev/documentation/message_segment_calculator/1.2.0/sms_segment_calculator/SegmentedMessage/maxCharsPerSegment.html)."""
 
 from __future__ import annotations
 

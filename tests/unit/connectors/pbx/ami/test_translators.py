@@ -104,7 +104,7 @@ def test_extension_and_device_states_feed_the_dashboard() -> None:
 
 
 def test_noisy_freepbx_sequence_with_unknown_events_still_gives_one_call() -> None:
-    # Shape of a real FreePBX capture (reference/telephony.md 2.3): internal call 1986 -> 21 with
+    # Shape of a real FreePBX capture (sweeney/asterisk-mqtt:testdata/fixtures/answered-outbound.raw): internal call 1986 -> 21 with
     # NewConnectedLine, DialState, RTCP, HangupRequest and a hang-up UserEvent around the events we use.
     raw = (FIXTURES.parent / "ami" / "modern" / "inbound_answered.txt").read_bytes()
     noise = b"Event: RTCPReceived\r\nChannel: PJSIP/101-0000002b\r\nUniqueid: 1714030000.201\r\n\r\n"

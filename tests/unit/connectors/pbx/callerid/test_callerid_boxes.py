@@ -26,7 +26,7 @@ from domain.calls.tracker import CallTracker
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
-# The first call of drmasnavi/YasnaSDK:OjSegalSampleData.txt (reference/telephony.md 4.1).
+# The first call of drmasnavi/YasnaSDK:OjSegalSampleData.txt (drmasnavi/YasnaSDK:OjSegalSampleData.txt).
 SEGAL_SAMPLE = [
     "L1C09191714505@",
     "L1R01@",
