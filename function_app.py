@@ -11,6 +11,13 @@ from functions.sms_timers import bp as sms_timers_bp
 from functions.sms_webhooks import bp as sms_webhooks_bp
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
-for blueprint in (health_bp, sms_push_bp, sms_webhooks_bp, sms_timers_bp, sms_bulk_bp, sms_inbound_bp,
-                  sms_provider_test_bp):
+for blueprint in (
+    health_bp,
+    sms_push_bp,
+    sms_webhooks_bp,
+    sms_timers_bp,
+    sms_bulk_bp,
+    sms_inbound_bp,
+    sms_provider_test_bp,
+):
     app.register_functions(blueprint)

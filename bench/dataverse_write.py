@@ -92,7 +92,7 @@ def write_with_microsoft_sdk(server: EmulatorServer, tag: str, count: int) -> No
         for start in range(0, count, SDK_CHUNK):
             while True:
                 try:
-                    client.records.create("contact", rows[start:start + SDK_CHUNK])
+                    client.records.create("contact", rows[start : start + SDK_CHUNK])
                     break
                 except HttpError as exc:
                     if exc.status_code != 429:
@@ -104,8 +104,15 @@ def count_tag(client: DataverseClient, tag: str) -> int:
     return client.count("contacts", odata.eq("lastname", tag))
 
 
-def measure(server: EmulatorServer, session: requests.Session, path: str, throttled: bool, count: int,
-            latency_ms: int, model: ServerModel) -> Run:
+def measure(
+    server: EmulatorServer,
+    session: requests.Session,
+    path: str,
+    throttled: bool,
+    count: int,
+    latency_ms: int,
+    model: ServerModel,
+) -> Run:
     tag = f"{path}-{count}-{'429' if throttled else 'ok'}"
     client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(TOKEN))
     limits = THROTTLED if throttled else ServiceProtection()
@@ -132,16 +139,20 @@ def measure(server: EmulatorServer, session: requests.Session, path: str, thrott
 def print_table(runs: list[Run]) -> None:
     print(f"\n{'records':>8} {'run':10} {'path':7} {'requests':>9} {'429s':>6} {'wall s':>9} {'lost':>7}  note")
     for run in runs:
-        print(f"{run.records:8d} {'throttled' if run.throttled else 'calm':10} {run.path:7} {run.requests:9d} "
-              f"{run.replies_429:6d} {run.wall_s:9.1f} {run.lost:7d}  {run.error}")
+        print(
+            f"{run.records:8d} {'throttled' if run.throttled else 'calm':10} {run.path:7} {run.requests:9d} "
+            f"{run.replies_429:6d} {run.wall_s:9.1f} {run.lost:7d}  {run.error}"
+        )
     print("\nwall-time ratio, Microsoft's SDK / ours (higher: ours is faster):")
     for run in runs:
         if run.path != "bulk":
             continue
         for other in runs:
             if (other.path, other.records, other.throttled) == ("ms-sdk", run.records, run.throttled):
-                print(f"  {run.records:7,d} records {'throttled' if run.throttled else 'calm':10} "
-                      f"{other.wall_s / run.wall_s:6.2f}x   (lost: ours {run.lost}, SDK {other.lost})")
+                print(
+                    f"  {run.records:7,d} records {'throttled' if run.throttled else 'calm':10} "
+                    f"{other.wall_s / run.wall_s:6.2f}x   (lost: ours {run.lost}, SDK {other.lost})"
+                )
 
 
 def main() -> int:
@@ -158,21 +169,25 @@ def main() -> int:
     modes = [{"calm": False, "throttled": True}[text] for text in args.runs.split(",")]
     model = ServerModel(ms_per_record=args.ms_per_record)
     with tempfile.TemporaryDirectory(prefix="commsuite-bench-") as workdir:
-        server = EmulatorServer(Path(workdir) / "dataverse.sqlite", tls=True, token=TOKEN,
-                                faults=FaultPlan.none())
+        server = EmulatorServer(Path(workdir) / "dataverse.sqlite", tls=True, token=TOKEN, faults=FaultPlan.none())
         with server, requests.Session() as session:
             session.verify = str(server.ca_file)
             os.environ["REQUESTS_CA_BUNDLE"] = str(server.ca_file)  # for the Microsoft SDK's own requests
-            print(f"emulator {server.url} over TLS; {args.latency_ms} ms latency a request; "
-                  f"{model.ms_per_record:g} ms of server time a bulk record; dop hint {model.dop_hint}")
+            print(
+                f"emulator {server.url} over TLS; {args.latency_ms} ms latency a request; "
+                f"{model.ms_per_record:g} ms of server time a bulk record; dop hint {model.dop_hint}"
+            )
             runs = []
             for count in counts:
                 for throttled in modes:
                     for path in paths:
                         run = measure(server, session, path, throttled, count, args.latency_ms, model)
-                        print(f"  {count:7d} {path:7} {'throttled' if throttled else 'calm':9}: "
-                              f"{run.wall_s:8.1f} s, {run.requests} requests, {run.replies_429} 429s, "
-                              f"{run.lost} lost {run.error}", flush=True)
+                        print(
+                            f"  {count:7d} {path:7} {'throttled' if throttled else 'calm':9}: "
+                            f"{run.wall_s:8.1f} s, {run.requests} requests, {run.replies_429} 429s, "
+                            f"{run.lost} lost {run.error}",
+                            flush=True,
+                        )
                         runs.append(run)
             print_table(runs)
     return 0

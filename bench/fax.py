@@ -137,13 +137,30 @@ def open_jobs(client: DataverseClient, connector: HylaFaxServer, host: FaxHost, 
         job_ids = [str(first + i) for i in range(count)]
     else:
         page = FaxDocument.of("page.tif", received_fax_tiff("", "", "", pages=1))
-        job_ids = [connector.submit(OutgoingFax(key=f"bench-open-{i}", dial=DialParts(number="02112345678"),
-                                                documents=(page,))).job_id for i in range(count)]
-    client.upsert_multiple(Fax.SET, Fax.TABLE, [
-        (RecordId(deterministic_id("bench-open-fax", job)),
-         {Fax.SUBJECT: f"Open job {job}", Fax.FAXNUMBER: "02112345678", Fax.FAXSTATUS: rows.QUEUED,
-          Fax.JOBID: job, Fax.SERVERKEY: SERVER_KEY, Fax.DIRECTIONCODE: True})
-        for job in job_ids])
+        job_ids = [
+            connector.submit(
+                OutgoingFax(key=f"bench-open-{i}", dial=DialParts(number="02112345678"), documents=(page,))
+            ).job_id
+            for i in range(count)
+        ]
+    client.upsert_multiple(
+        Fax.SET,
+        Fax.TABLE,
+        [
+            (
+                RecordId(deterministic_id("bench-open-fax", job)),
+                {
+                    Fax.SUBJECT: f"Open job {job}",
+                    Fax.FAXNUMBER: "02112345678",
+                    Fax.FAXSTATUS: rows.QUEUED,
+                    Fax.JOBID: job,
+                    Fax.SERVERKEY: SERVER_KEY,
+                    Fax.DIRECTIONCODE: True,
+                },
+            )
+            for job in job_ids
+        ],
+    )
     return job_ids
 
 
@@ -154,8 +171,9 @@ def _server(stand_in: bool) -> Iterator[FaxHost]:
             yield host
         return
     with StandInHfaxd() as server:
-        yield FaxHost("127.0.0.1", server.port, f"stand-in hfaxd at 127.0.0.1:{server.port} (--stand-in)",
-                      stand_in=server)
+        yield FaxHost(
+            "127.0.0.1", server.port, f"stand-in hfaxd at 127.0.0.1:{server.port} (--stand-in)", stand_in=server
+        )
 
 
 def main() -> None:
@@ -165,35 +183,46 @@ def main() -> None:
     parser.add_argument("--stand-in", action="store_true", help="use the stand-in hfaxd even if HylaFAX runs")
     args = parser.parse_args()
     counter = HfaxdCounter()
-    with (tempfile.TemporaryDirectory() as tmp, _server(args.stand_in) as host,
-          EmulatorServer(Path(tmp) / "crm.db", token=TOKEN, key_activation_s=0.0) as emulator,
-          requests.Session() as session, counter.installed()):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        _server(args.stand_in) as host,
+        EmulatorServer(Path(tmp) / "crm.db", token=TOKEN, key_activation_s=0.0) as emulator,
+        requests.Session() as session,
+        counter.installed(),
+    ):
         seed(emulator.store)
         client = DataverseClient(base_url=emulator.origin, session=session, token_provider=StaticToken(TOKEN))
-        connector = HylaFaxServer(HylaFaxSettings(host=host.host, port=host.port, user="commsuite-bench",
-                                                  read_timeout_s=60))
+        connector = HylaFaxServer(
+            HylaFaxSettings(host=host.host, port=host.port, user="commsuite-bench", read_timeout_s=60)
+        )
         print(f"fax server: {host.label}")
         per_sent, sent_jobs = bench_sent(client, connector, args.faxes)
         print(f"sent      {per_sent:.1f} Dataverse requests per fax ({args.faxes} faxes, sender + first status round)")
-        print(f"received  {bench_received(client, connector, host, args.faxes):.1f} Dataverse requests per fax "
-              f"({args.faxes} faxes, store round + mark round)")
+        print(
+            f"received  {bench_received(client, connector, host, args.faxes):.1f} Dataverse requests per fax "
+            f"({args.faxes} faxes, store round + mark round)"
+        )
         started = time.monotonic()
         jobs = open_jobs(client, connector, host, args.open_jobs)
         print(f"# {args.open_jobs} open jobs set up in {time.monotonic() - started:.1f} s")
-        tracker = FaxTracker(client, connector, SERVER_KEY, lambda es, ref, body: client.upsert(es, ref, body),
-                             clock=_clock)
+        tracker = FaxTracker(
+            client, connector, SERVER_KEY, lambda es, ref, body: client.upsert(es, ref, body), clock=_clock
+        )
         try:
             for label in ("first round", "steady round"):
                 counter.reset()
                 started = time.monotonic()
                 spent = _requests(client, tracker.run_once)
-                print(f"polling   {len(jobs) + len(sent_jobs)} open jobs, {label}: hfaxd {counter.sessions} "
-                      f"session(s), {counter.commands} commands; Dataverse {spent} requests; "
-                      f"{time.monotonic() - started:.2f} s")
+                print(
+                    f"polling   {len(jobs) + len(sent_jobs)} open jobs, {label}: hfaxd {counter.sessions} "
+                    f"session(s), {counter.commands} commands; Dataverse {spent} requests; "
+                    f"{time.monotonic() - started:.2f} s"
+                )
         finally:
             if host.spool is not None:  # the real server: cancel only the jobs this run submitted
                 for job in [*sent_jobs, *jobs]:
                     connector.cancel(job)
+
 
 if __name__ == "__main__":
     main()

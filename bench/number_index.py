@@ -159,11 +159,17 @@ class BareDict:
 
 def load_previous(revision: str) -> ModuleType:
     """``domain/number_index.py`` as it was at ``revision``, read from git history and loaded as a module."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:domain/number_index.py"],
-                            capture_output=True, text=True, check=False)
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{revision}:domain/number_index.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if source.returncode != 0:
-        raise SystemExit(f"cannot read domain/number_index.py at {revision}: {source.stderr.strip()} "
-                         "(the bench needs the repository's history: a full clone)")
+        raise SystemExit(
+            f"cannot read domain/number_index.py at {revision}: {source.stderr.strip()} "
+            "(the bench needs the repository's history: a full clone)"
+        )
     module = ModuleType("number_index_before")
     module.__file__ = f"{revision}:domain/number_index.py"
     sys.modules[module.__name__] = module  # dataclasses look their module up while the class is built
@@ -189,8 +195,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds per implementation")
     parser.add_argument("--lookups", type=int, default=200_000, help="lookups per round")
     parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (loads about 2x faster)")
-    parser.add_argument("--before", default=PREVIOUS_REVISION, metavar="REV",
-                        help=f"git revision of the index to compare with (default {PREVIOUS_REVISION})")
+    parser.add_argument(
+        "--before",
+        default=PREVIOUS_REVISION,
+        metavar="REV",
+        help=f"git revision of the index to compare with (default {PREVIOUS_REVISION})",
+    )
     args = parser.parse_args()
     number_index_before = load_previous(args.before)
     data = Dataset(args.numbers, args.per_record, args.lookups)
@@ -199,11 +209,15 @@ def main() -> None:
         built[name] = build(module, data, trace=not args.no_memory)
         index, mib, load_s = built[name]
         held = f"{mib:.1f} MiB ({mib * 2**20 / 1e6:.0f} MB) held" if mib else "memory not traced"
-        print(f"{name:6} : {len(index):,} numbers in {index.record_count:,} records, {held}, load {load_s:.1f} s",
-              flush=True)
+        print(
+            f"{name:6} : {len(index):,} numbers in {index.record_count:,} records, {held}, load {load_s:.1f} s",
+            flush=True,
+        )
     ambiguous = check_same_answers(built["before"][0], built["after"][0], data.queries)
-    print(f"answers : identical for {len(data.queries):,} lookups ({ambiguous:,} ambiguous, "
-          f"{UNKNOWN_SHARE:.0%} unknown callers)")
+    print(
+        f"answers : identical for {len(data.queries):,} lookups ({ambiguous:,} ambiguous, "
+        f"{UNKNOWN_SHARE:.0%} unknown callers)"
+    )
     built["dict.get"] = (BareDict(data), 0.0, 0.0)
     names = ("before", "after", "dict.get")
     figures: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in names}
@@ -216,14 +230,17 @@ def main() -> None:
     print("spread over rounds (min–max):")
     for name in names:
         columns = list(zip(*figures[name], strict=True))
-        spread = "  ".join(f"{label} {min(c):.2f}–{max(c):.2f}" for label, c in zip(("p50", "p99", "p99.9"),
-                                                                                     columns, strict=False))
+        spread = "  ".join(
+            f"{label} {min(c):.2f}–{max(c):.2f}" for label, c in zip(("p50", "p99", "p99.9"), columns, strict=False)
+        )
         memory = f"{built[name][1]:.1f} MiB" if built[name][1] else "not traced"
         print(f"  {name:8} {spread} µs; memory {memory}")
     print("ratios of medians over rounds (p50, p99):")
     for name, base in (("after", "before"), ("after", "dict.get")):
-        ratios = [statistics.median(f[i] for f in figures[name]) / statistics.median(f[i] for f in figures[base])
-                  for i in (0, 1)]
+        ratios = [
+            statistics.median(f[i] for f in figures[name]) / statistics.median(f[i] for f in figures[base])
+            for i in (0, 1)
+        ]
         print(f"  {name} / {base}: {ratios[0]:.2f}x, {ratios[1]:.2f}x")
 
 

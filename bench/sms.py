@@ -98,24 +98,45 @@ class CountingProvider(KavenegarProvider):
 
 def seed(client: DataverseClient, tag: str, count: int, prefix: str) -> tuple[str, str, list[str]]:
     account_id = deterministic_id("bench-provider", tag)
-    client.upsert("comms_smsproviders", RecordId(account_id), {
-        "comms_name": "Kavenegar", "comms_accountkey": f"kv-{tag}", "comms_providerkind": "kavenegar"})
+    client.upsert(
+        "comms_smsproviders",
+        RecordId(account_id),
+        {"comms_name": "Kavenegar", "comms_accountkey": f"kv-{tag}", "comms_providerkind": "kavenegar"},
+    )
     ids = [deterministic_id("bench-contact", tag, str(n)) for n in range(count)]
-    client.upsert_multiple("contacts", "contact", [
-        (RecordId(i), {"firstname": f"نام{n}", "lastname": tag, "mobilephone": f"{prefix}{n:07d}"})
-        for n, i in enumerate(ids)])
+    client.upsert_multiple(
+        "contacts",
+        "contact",
+        [
+            (RecordId(i), {"firstname": f"نام{n}", "lastname": tag, "mobilephone": f"{prefix}{n:07d}"})
+            for n, i in enumerate(ids)
+        ],
+    )
     list_id = deterministic_id("bench-list", tag)
     client.upsert("lists", RecordId(list_id), {"listname": tag, "createdfromcode": 2, "type": False})
-    client.upsert_multiple("listmembers", "listmember", [
-        (RecordId(deterministic_id("bench-member", tag, i)), {**bind(ListMember.LISTID_NAV, List.SET, list_id),
-                                                              **bind("entityid_contact", "contacts", i)})
-        for i in ids])
+    client.upsert_multiple(
+        "listmembers",
+        "listmember",
+        [
+            (
+                RecordId(deterministic_id("bench-member", tag, i)),
+                {**bind(ListMember.LISTID_NAV, List.SET, list_id), **bind("entityid_contact", "contacts", i)},
+            )
+            for i in ids
+        ],
+    )
     bulk_id = deterministic_id("bench-bulk", tag)
-    client.upsert("comms_smsbulks", RecordId(bulk_id), {
-        "comms_name": f"Bench {tag}", "comms_message": "حراج بهاره: ۳۰٪ تخفیف",
-        "comms_bulkstate": schema.BULK_STATE.value_of("Queued"), **bind(SmsBulk.LISTID_NAV,
-                                                                         "lists", list_id),
-        **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, account_id)})
+    client.upsert(
+        "comms_smsbulks",
+        RecordId(bulk_id),
+        {
+            "comms_name": f"Bench {tag}",
+            "comms_message": "حراج بهاره: ۳۰٪ تخفیف",
+            "comms_bulkstate": schema.BULK_STATE.value_of("Queued"),
+            **bind(SmsBulk.LISTID_NAV, "lists", list_id),
+            **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        },
+    )
     return account_id, bulk_id, [f"{prefix}{n:07d}" for n in range(count)]
 
 
@@ -126,10 +147,21 @@ def make_runner(client, session, provider_server, account_id, tag) -> BulkRunner
     return BulkRunner(BulkStore(client), accounts, plan=NumberPlan(), clock=lambda: NOON_TEHRAN)
 
 
-def run_bulk(name: str, count: int, server: EmulatorServer, provider_server: FakeSmsProviderServer,
-             session: requests.Session, *, interrupted: bool) -> Result:
-    client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(TOKEN),
-                             retry=RetryPolicy(max_attempts=3, base_s=0.05, cap_s=0.2))
+def run_bulk(
+    name: str,
+    count: int,
+    server: EmulatorServer,
+    provider_server: FakeSmsProviderServer,
+    session: requests.Session,
+    *,
+    interrupted: bool,
+) -> Result:
+    client = DataverseClient(
+        base_url=server.origin,
+        session=session,
+        token_provider=StaticToken(TOKEN),
+        retry=RetryPolicy(max_attempts=3, base_s=0.05, cap_s=0.2),
+    )
     account_id, bulk_id, receptors = seed(client, name, count, "0935" if interrupted else "0912")
     CountingProvider.calls, CountingProvider.submitted = 0, Counter()
     server.traffic.reset()
@@ -158,24 +190,47 @@ def run_bulk(name: str, count: int, server: EmulatorServer, provider_server: Fak
     dataverse_requests = server.traffic.count()
     counts = Counter({r: provider_server.sent_count(r) for r in receptors})
     resubmitted = sum(n - 1 for n in CountingProvider.submitted.values() if n > 1)
-    accepted = sum(1 for _ in client.query("comms_smsprocesses", select=["comms_smsprocessid"], filter=odata.and_(
-        odata.eq("_comms_smsproviderid_value", uuid.UUID(account_id)),
-        odata.eq("comms_attemptstatus", schema.ATTEMPT_STATUS.value_of("Accepted by provider")))))
-    return Result(name, count, wall, CountingProvider.calls, dataverse_requests,
-                  sum(n - 1 for n in counts.values() if n > 1), sum(1 for n in counts.values() if n == 0),
-                  resubmitted, runs, accepted)
+    accepted = sum(
+        1
+        for _ in client.query(
+            "comms_smsprocesses",
+            select=["comms_smsprocessid"],
+            filter=odata.and_(
+                odata.eq("_comms_smsproviderid_value", uuid.UUID(account_id)),
+                odata.eq("comms_attemptstatus", schema.ATTEMPT_STATUS.value_of("Accepted by provider")),
+            ),
+        )
+    )
+    return Result(
+        name,
+        count,
+        wall,
+        CountingProvider.calls,
+        dataverse_requests,
+        sum(n - 1 for n in counts.values() if n > 1),
+        sum(1 for n in counts.values() if n == 0),
+        resubmitted,
+        runs,
+        accepted,
+    )
 
 
 def print_table(results: list[Result]) -> None:
-    print(f"\n{'run':12} {'msgs':>6} {'runs':>5} {'wall s':>8} {'msg/s':>8} {'prov req/msg':>13} "
-          f"{'DV req/msg':>11} {'dupes':>6} {'gaps':>5} {'ids resent':>11} {'attempts/msg':>13}")
+    print(
+        f"\n{'run':12} {'msgs':>6} {'runs':>5} {'wall s':>8} {'msg/s':>8} {'prov req/msg':>13} "
+        f"{'DV req/msg':>11} {'dupes':>6} {'gaps':>5} {'ids resent':>11} {'attempts/msg':>13}"
+    )
     for r in results:
-        print(f"{r.name:12} {r.messages:6d} {r.runs:5d} {r.wall_s:8.1f} {r.messages / r.wall_s:8.1f} "
-              f"{r.provider_requests / r.messages:13.4f} {r.dataverse_requests / r.messages:11.4f} "
-              f"{r.duplicates:6d} {r.gaps:5d} {r.resubmitted:11d} {r.accepted_attempts / r.messages:13.4f}")
-    print("\nids resent counts our ids submitted twice (each attempt has its own id, so a resend after a 503 is a new"
-          " attempt, not a resent id); dupes counts what recipients actually got; attempts/msg counts accepted SMS"
-          " process rows.")
+        print(
+            f"{r.name:12} {r.messages:6d} {r.runs:5d} {r.wall_s:8.1f} {r.messages / r.wall_s:8.1f} "
+            f"{r.provider_requests / r.messages:13.4f} {r.dataverse_requests / r.messages:11.4f} "
+            f"{r.duplicates:6d} {r.gaps:5d} {r.resubmitted:11d} {r.accepted_attempts / r.messages:13.4f}"
+        )
+    print(
+        "\nids resent counts our ids submitted twice (each attempt has its own id, so a resend after a 503 is a new"
+        " attempt, not a resent id); dupes counts what recipients actually got; attempts/msg counts accepted SMS"
+        " process rows."
+    )
 
 
 def main() -> None:
@@ -183,13 +238,18 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=int, default=50)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, requests.Session() as session, \
-            EmulatorServer(Path(folder) / "bench.sqlite", faults=FaultPlan.none(), token=TOKEN,
-                           key_activation_s=0) as server, \
-            FakeSmsProviderServer(api_key="bench-key", latency_s=args.latency_ms / 1000,
-                                  credit=10**12) as provider_server:
-        results = [run_bulk("clean", args.recipients, server, provider_server, session, interrupted=False),
-                   run_bulk("interrupted", args.recipients, server, provider_server, session, interrupted=True)]
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        requests.Session() as session,
+        EmulatorServer(
+            Path(folder) / "bench.sqlite", faults=FaultPlan.none(), token=TOKEN, key_activation_s=0
+        ) as server,
+        FakeSmsProviderServer(api_key="bench-key", latency_s=args.latency_ms / 1000, credit=10**12) as provider_server,
+    ):
+        results = [
+            run_bulk("clean", args.recipients, server, provider_server, session, interrupted=False),
+            run_bulk("interrupted", args.recipients, server, provider_server, session, interrupted=True),
+        ]
     print_table(results)
 
 

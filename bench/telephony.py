@@ -64,8 +64,16 @@ def call_events(n: int, prefix: str = "c") -> Iterator[CallEvent]:
     """One answered inbound call: ring, answer, hang-up."""
     at = T0 + timedelta(seconds=n)
     call_id, number = f"{prefix}{n}", f"0912{n % 10_000_000:07d}"
-    yield CallEvent(EventKind.RING, SYSTEM.key, call_id, at, direction=Direction.INBOUND, external_number=number,
-                    extension="101", line="trunk-1")
+    yield CallEvent(
+        EventKind.RING,
+        SYSTEM.key,
+        call_id,
+        at,
+        direction=Direction.INBOUND,
+        external_number=number,
+        extension="101",
+        line="trunk-1",
+    )
     yield CallEvent(EventKind.ANSWER, SYSTEM.key, call_id, at + timedelta(seconds=5), extension="101")
     yield CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=65), cause=HangupCause.NORMAL)
 
@@ -93,16 +101,25 @@ def bench_pipeline(calls: int, folder: Path) -> None:
                 events += 1
         outbox.flush()
         wall_s = time.perf_counter() - started
-        print(f"pipeline        : {events:,} events in {wall_s:.2f} s = {events / wall_s:,.0f} events/s "
-              f"({logger.stats.queued:,} upserts queued, outbox depth {outbox.depth():,})")
-        print(f"ring→listener   : p50 {percentile(latencies_ms, 0.5):.3f} ms, "
-              f"p99 {percentile(latencies_ms, 0.99):.3f} ms (target p99 < 10 ms; "
-              f"ratio to target {percentile(latencies_ms, 0.99) / 10:.3f})")
+        print(
+            f"pipeline        : {events:,} events in {wall_s:.2f} s = {events / wall_s:,.0f} events/s "
+            f"({logger.stats.queued:,} upserts queued, outbox depth {outbox.depth():,})"
+        )
+        print(
+            f"ring→listener   : p50 {percentile(latencies_ms, 0.5):.3f} ms, "
+            f"p99 {percentile(latencies_ms, 0.99):.3f} ms (target p99 < 10 ms; "
+            f"ratio to target {percentile(latencies_ms, 0.99) / 10:.3f})"
+        )
 
 
 def make_client(server: EmulatorServer) -> DataverseClient:
-    return DataverseClient(base_url=server.origin, session=requests.Session(), token_provider=StaticToken("bench"),
-                           timeout=(5.0, 120.0), retry=None)
+    return DataverseClient(
+        base_url=server.origin,
+        session=requests.Session(),
+        token_provider=StaticToken("bench"),
+        timeout=(5.0, 120.0),
+        retry=None,
+    )
 
 
 def bench_steady(server: EmulatorServer, calls: int, folder: Path) -> None:
@@ -119,8 +136,10 @@ def bench_steady(server: EmulatorServer, calls: int, folder: Path) -> None:
                     logger.on_call(update, SYSTEM)
                     drainer.drain_once()  # the drainer wakes on every put in the bridge
         used = client.stats.requests - before
-    print(f"steady state    : {calls:,} calls, {logger.stats.queued:,} upserts, {used:,} requests = "
-          f"{used / logger.stats.queued:.3f} per upsert (target ≤ 1.0), {used / calls:.3f} per call")
+    print(
+        f"steady state    : {calls:,} calls, {logger.stats.queued:,} upserts, {used:,} requests = "
+        f"{used / logger.stats.queued:.3f} per upsert (target ≤ 1.0), {used / calls:.3f} per call"
+    )
 
 
 def bench_backlog(server: EmulatorServer, calls: int, folder: Path) -> None:
@@ -139,9 +158,11 @@ def bench_backlog(server: EmulatorServer, calls: int, folder: Path) -> None:
         started = time.perf_counter()
         drained = drainer.drain_until_empty(timeout_s=1800)
         used, wall_s = client.stats.requests - before, time.perf_counter() - started
-    print(f"backlog         : {calls:,} calls ({logger.stats.queued:,} upserts folded into {depth:,} rows), "
-          f"{used:,} requests = {used / calls:.4f} per call (target ≤ 0.01), drained in {wall_s:.1f} s"
-          f"{'' if drained else ' (NOT fully drained)'}")
+    print(
+        f"backlog         : {calls:,} calls ({logger.stats.queued:,} upserts folded into {depth:,} rows), "
+        f"{used:,} requests = {used / calls:.4f} per call (target ≤ 0.01), drained in {wall_s:.1f} s"
+        f"{'' if drained else ' (NOT fully drained)'}"
+    )
 
 
 class SimClock:
@@ -160,6 +181,7 @@ def _taking(request: Callable[..., Any], clock: SimClock, latency_s: float) -> C
             return request(*args, **kwargs)
         finally:
             clock.now += latency_s
+
     return timed
 
 
@@ -170,22 +192,31 @@ def rate_events(calls: int, per_s: float, prefix: str) -> list[tuple[float, int,
     for n in range(calls):
         at = T0 + timedelta(seconds=n / per_s)
         call_id, number = f"{prefix}{n}", f"0912{n % 10_000_000:07d}"
-        ring = CallEvent(EventKind.RING, SYSTEM.key, call_id, at, direction=Direction.INBOUND,
-                         external_number=number, extension="101", line="trunk-1")
+        ring = CallEvent(
+            EventKind.RING,
+            SYSTEM.key,
+            call_id,
+            at,
+            direction=Direction.INBOUND,
+            external_number=number,
+            extension="101",
+            line="trunk-1",
+        )
         if n % 5 == 4:
-            rest = [CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=8),
-                              cause=HangupCause.NO_ANSWER)]
+            rest = [
+                CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=8), cause=HangupCause.NO_ANSWER)
+            ]
         else:
-            rest = [CallEvent(EventKind.ANSWER, SYSTEM.key, call_id, at + timedelta(seconds=5), extension="101"),
-                    CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=65),
-                              cause=HangupCause.NORMAL)]
+            rest = [
+                CallEvent(EventKind.ANSWER, SYSTEM.key, call_id, at + timedelta(seconds=5), extension="101"),
+                CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=65), cause=HangupCause.NORMAL),
+            ]
         events += [(event.at.timestamp(), len(events) + i, event) for i, event in enumerate([ring, *rest])]
     heapq.heapify(events)
     return [heapq.heappop(events) for _ in range(len(events))]
 
 
-def bench_rate(server: EmulatorServer, calls: int, per_s: float, early: bool, latency_s: float,
-               folder: Path) -> None:
+def bench_rate(server: EmulatorServer, calls: int, per_s: float, early: bool, latency_s: float, folder: Path) -> None:
     """Calls at ``per_s`` through tracker, open-call file, logger, outbox and a lingering drainer."""
     clock, client = SimClock(), make_client(server)
     for method in ("upsert", "execute", "upsert_multiple"):  # each request takes the assumed round trip
@@ -216,10 +247,12 @@ def bench_rate(server: EmulatorServer, calls: int, per_s: float, early: bool, la
         drainer.drain_until_empty(timeout_s=60)
     mode = "early write at ring" if early else "held to the end    "
     target = "≤ 1.0" if per_s <= 1 else "≤ 0.2"
-    print(f"{per_s:>4g} call/s, {mode}: {calls:,} calls, {drainer.stats.requests:,} requests = "
-          f"{drainer.stats.requests / calls:.3f} per call (target {target}), {drainer.stats.acked:,} rows; "
-          f"ring→pop-up p50 {percentile(ring_ms, 0.5):.3f} ms, p99 {percentile(ring_ms, 0.99):.3f} ms "
-          f"(target < 10 ms)")
+    print(
+        f"{per_s:>4g} call/s, {mode}: {calls:,} calls, {drainer.stats.requests:,} requests = "
+        f"{drainer.stats.requests / calls:.3f} per call (target {target}), {drainer.stats.acked:,} rows; "
+        f"ring→pop-up p50 {percentile(ring_ms, 0.5):.3f} ms, p99 {percentile(ring_ms, 0.99):.3f} ms "
+        f"(target < 10 ms)"
+    )
 
 
 def bench_rates(server: EmulatorServer, seconds: int, latency_ms: int, folder: Path) -> None:
@@ -231,8 +264,12 @@ def bench_rates(server: EmulatorServer, seconds: int, latency_ms: int, folder: P
 
 def bench_index(numbers: int) -> None:
     print(f"number index    : {numbers:,} numbers (bench/number_index.py)")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "number_index.py"), str(numbers)], check=True,
-                   cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "number_index.py"), str(numbers)],
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+    )
 
 
 def main() -> None:
@@ -241,10 +278,12 @@ def main() -> None:
     parser.add_argument("--steady", type=int, default=200, help="calls sent one change at a time")
     parser.add_argument("--backlog", type=int, default=10_000, help="calls queued while Dataverse is away")
     parser.add_argument("--numbers", type=int, default=1_000_000, help="numbers in the index benchmark")
-    parser.add_argument("--rate-seconds", type=int, default=300,
-                        help="simulated seconds of calls at each rate (1 and 20 calls/s)")
-    parser.add_argument("--latency-ms", type=int, default=150,
-                        help="Dataverse round trip per request assumed in the rate runs")
+    parser.add_argument(
+        "--rate-seconds", type=int, default=300, help="simulated seconds of calls at each rate (1 and 20 calls/s)"
+    )
+    parser.add_argument(
+        "--latency-ms", type=int, default=150, help="Dataverse round trip per request assumed in the rate runs"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:

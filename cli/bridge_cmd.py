@@ -28,10 +28,13 @@ DEFAULT_CONFIG = Path("/etc/commsuite/bridge.toml")
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bridge", help="the on-prem daemon: PBX events ([systems]) and / or SMS ([sms])")
     commands = parser.add_subparsers(dest="bridge_command", metavar="ACTION", required=True)
-    run_parser = commands.add_parser("run", description="Run the parts bridge.toml configures: [systems.<key>] "
-                                     "tables (telephony), an [sms] table (SMS without Azure), or both.",
-                                     help="run the parts bridge.toml configures ([systems.<key>] telephony, "
-                                     "[sms] SMS without Azure) until SIGTERM / Ctrl+C")
+    run_parser = commands.add_parser(
+        "run",
+        description="Run the parts bridge.toml configures: [systems.<key>] "
+        "tables (telephony), an [sms] table (SMS without Azure), or both.",
+        help="run the parts bridge.toml configures ([systems.<key>] telephony, "
+        "[sms] SMS without Azure) until SIGTERM / Ctrl+C",
+    )
     run_parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"default {DEFAULT_CONFIG}")
     run_parser.set_defaults(func=run)
     check_parser = commands.add_parser("check", help="test every device and Dataverse connection, then exit")

@@ -60,12 +60,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.add_argument("--calendar", choices=[c.value for c in Calendar], default="gregorian")
     replay.add_argument("--timezone", default="UTC", help="the PBX's zone for SMDR times, e.g. Asia/Tehran")
     replay.add_argument("--dialect", choices=("auto", "legacy", "modern"), default="auto", help="AMI dialect")
-    replay.add_argument("--trunk", action="append", default=[], metavar="PATTERN",
-                        help="AMI trunk channel pattern, e.g. 'PJSIP/provider*' (repeatable; replaces the "
-                             "defaults DAHDI/* and IAX2/*)")
-    replay.add_argument("--inbound-context", action="append", default=[], metavar="CONTEXT",
-                        help="dialplan context that marks an AMI channel as a trunk (repeatable; adds to the "
-                             "FreePBX defaults)")
+    replay.add_argument(
+        "--trunk",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="AMI trunk channel pattern, e.g. 'PJSIP/provider*' (repeatable; replaces the defaults DAHDI/* and IAX2/*)",
+    )
+    replay.add_argument(
+        "--inbound-context",
+        action="append",
+        default=[],
+        metavar="CONTEXT",
+        help="dialplan context that marks an AMI channel as a trunk (repeatable; adds to the FreePBX defaults)",
+    )
     replay.add_argument("--device", choices=sorted(PARSERS), default="segal", help="caller-ID box format")
     replay.add_argument("--country", type=int, default=98, help="country calling code (default 98)")
     replay.add_argument("--city", default="21", help="city code local numbers belong to (default 21)")
@@ -133,8 +141,15 @@ def channel_rules(trunks: list[str], inbound_contexts: list[str]) -> ChannelRule
     )
 
 
-def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProblem],
-               rules: ChannelRules | None = None, *, untimed: set[str] | None = None) -> list[CallEvent]:
+def ami_events(
+    data: bytes,
+    system: str,
+    dialect: str,
+    problems: list[ReplayProblem],
+    rules: ChannelRules | None = None,
+    *,
+    untimed: set[str] | None = None,
+) -> list[CallEvent]:
     """The call events of an AMI dump; the ids of calls with an event lacking ``Timestamp`` go into
     ``untimed`` (their times are only the order the events came in)."""
     from connectors.pbx.ami.dialect_legacy import LegacyTranslator
@@ -160,8 +175,9 @@ def ami_events(data: bytes, system: str, dialect: str, problems: list[ReplayProb
         try:
             new = translator.translate(parsed, received_at)
         except (ValueError, KeyError, TypeError) as exc:
-            problems.append(ReplayProblem(f"frame {number}", f"event not understood ({exc})",
-                                          frame.decode("utf-8", "replace")))
+            problems.append(
+                ReplayProblem(f"frame {number}", f"event not understood ({exc})", frame.decode("utf-8", "replace"))
+            )
             continue
         received_at = max([received_at, *(e.at for e in new)])
         if untimed is not None and not parsed.get("Timestamp").strip():
@@ -183,8 +199,9 @@ def cid_events(data: bytes, system: str, device: str, problems: list[ReplayProbl
             if now.tzinfo is None:
                 raise ValueError("the receive time has no UTC offset")
         except (UnicodeDecodeError, ValueError) as exc:
-            problems.append(ReplayProblem(f"line {number}", f"no receive time: {exc}",
-                                          raw_line.decode("utf-8", "replace")))
+            problems.append(
+                ReplayProblem(f"line {number}", f"no receive time: {exc}", raw_line.decode("utf-8", "replace"))
+            )
             continue
         events += stream.tick(now)
         for output in stream.feed(message + b"\n", now):
@@ -220,16 +237,19 @@ def call_json(record: CallRecord, plan: NumberPlan, *, is_untimed: bool = False)
     number = normalise(record.external_number, plan, dialled=record.direction is Direction.OUTBOUND)
     if number is not None and number.kind is NumberKind.INTERNAL:
         return None
-    return json.dumps({
-        "call_id": record.call_id,
-        "direction": record.direction.value if record.direction else None,
-        "outcome": record.outcome.value if record.outcome else None,
-        "number": number.e164 if number else None,
-        "raw_number": record.external_number,
-        "name": record.external_name,
-        "extension": record.extension,
-        "line": record.line,
-        "start": None if is_untimed else record.started_at.isoformat(),
-        "ring_seconds": None if is_untimed else record.ring_seconds,
-        "talk_seconds": None if is_untimed else record.talk_seconds,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "call_id": record.call_id,
+            "direction": record.direction.value if record.direction else None,
+            "outcome": record.outcome.value if record.outcome else None,
+            "number": number.e164 if number else None,
+            "raw_number": record.external_number,
+            "name": record.external_name,
+            "extension": record.extension,
+            "line": record.line,
+            "start": None if is_untimed else record.started_at.isoformat(),
+            "ring_seconds": None if is_untimed else record.ring_seconds,
+            "talk_seconds": None if is_untimed else record.talk_seconds,
+        },
+        ensure_ascii=False,
+    )

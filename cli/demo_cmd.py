@@ -27,14 +27,21 @@ PROFILE_NAMES = ("online", "onprem-9.1", "onprem-9.0", "onprem-8.2", "crm-2016")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("demo", help="run the end-to-end demo on the local emulator")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR,
-                        help=f"where the demo keeps its database and outputs (default: {DEFAULT_DIR})")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_DIR,
+        help=f"where the demo keeps its database and outputs (default: {DEFAULT_DIR})",
+    )
     parser.add_argument("--port", type=int, default=0, help="emulator port (default: any free port)")
     parser.add_argument("--keep", action="store_true", help="reuse the database from an earlier run")
     parser.add_argument("--serve", action="store_true", help="keep the emulator serving after the demo")
-    parser.add_argument("--profile", choices=PROFILE_NAMES, default="online",
-                        help="the deployment the emulator plays; on premises: NTLM sign-in, no Azure "
-                             "(default: online)")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILE_NAMES,
+        default="online",
+        help="the deployment the emulator plays; on premises: NTLM sign-in, no Azure (default: online)",
+    )
     parser.set_defaults(func=run_demo)
 
 
@@ -55,8 +62,14 @@ def run_demo(args: argparse.Namespace) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     sign_in = DemoSignIn.for_profile(args.profile)
-    server = EmulatorServer(data_dir / "dataverse.sqlite", port=args.port, tables=tables_for("standard"),
-                            token=sign_in.emulator_token(), key_activation_s=0.0, deployment=sign_in.deployment())
+    server = EmulatorServer(
+        data_dir / "dataverse.sqlite",
+        port=args.port,
+        tables=tables_for("standard"),
+        token=sign_in.emulator_token(),
+        key_activation_s=0.0,
+        deployment=sign_in.deployment(),
+    )
     with server, requests.Session() as session:
         _say(f"Dataverse emulator at {server.url} playing {server.profile.title}")
         client = dataverse_client(sign_in.settings(server.origin), session=session)

@@ -104,16 +104,23 @@ class ConsoleWatcher:
     def start(self) -> ConsoleWatcher:
         """Sign in and open the stream; returns once the console answered 200 (raises when it did not)."""
         with requests.Session() as browser:
-            reply = browser.post(f"{self.url}/api/session", json={"token": self._token},
-                                 headers={"Origin": self.url}, timeout=self._timeout_s)
+            reply = browser.post(
+                f"{self.url}/api/session",
+                json={"token": self._token},
+                headers={"Origin": self.url},
+                timeout=self._timeout_s,
+            )
             if reply.status_code != 200:
                 raise RuntimeError(f"console sign-in refused: HTTP {reply.status_code}")
             self.profile = reply.json()
             cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
         host = urlsplit(self.url).netloc
         self._socket = socket.create_connection(_address(self.url), timeout=self._timeout_s)
-        self._socket.sendall(f"GET /events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
-                             f"Cookie: {cookie}\r\n\r\n".encode("latin-1"))
+        self._socket.sendall(
+            f"GET /events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n".encode(
+                "latin-1"
+            )
+        )
         self._socket.settimeout(None)
         lines = _socket_lines(self._socket)
         status = next(lines, "")
@@ -180,8 +187,14 @@ class ConsoleWatcher:
             return
         ringing = [str(e) for e in call.get("ringing") or ()]
         extension = ringing[0] if ringing else ""
-        known = [t for t in (self._seen.ringing_since.get((str(call.get("system")), extension)),
-                             _epoch(call.get("started_at"))) if t is not None]
+        known = [
+            t
+            for t in (
+                self._seen.ringing_since.get((str(call.get("system")), extension)),
+                _epoch(call.get("started_at")),
+            )
+            if t is not None
+        ]
         latency = (received_at - max(known)) * 1000 if known else None
         self._seen.popups[key] = Popup(key, extension, latency)
 
@@ -244,8 +257,11 @@ class ConsoleDemo:
         return {f"COMMS_DEMO_CONSOLE_TOKEN_{extension}": token for extension, token in self.tokens.items()}
 
     def toml(self) -> str:
-        users = "".join(f'\n[[console.users]]\nuser_id = "{user}"\nname = "Extension {extension}"\n'
-                        f'token_env = "COMMS_DEMO_CONSOLE_TOKEN_{extension}"\n' for extension, user in self.users.items())
+        users = "".join(
+            f'\n[[console.users]]\nuser_id = "{user}"\nname = "Extension {extension}"\n'
+            f'token_env = "COMMS_DEMO_CONSOLE_TOKEN_{extension}"\n'
+            for extension, user in self.users.items()
+        )
         return f"[console]\nport = {self.port}\n{users}"
 
     def open(self) -> None:
@@ -263,8 +279,10 @@ class ConsoleDemo:
     def serve_hint(self) -> str:
         """Where a browser opens the console the demo's bridge keeps running, and how it signs in."""
         first = next(iter(self.tokens), "")
-        return (f"bridge console at {self.url}/ (sign in as extension {first}'s user with token "
-                f"{self.tokens.get(first, '')!r})")
+        return (
+            f"bridge console at {self.url}/ (sign in as extension {first}'s user with token "
+            f"{self.tokens.get(first, '')!r})"
+        )
 
     def summary(self) -> str:
         timed = sorted(p.ring_to_popup_ms for p in self.popups if p.ring_to_popup_ms is not None)
@@ -272,9 +290,11 @@ class ConsoleDemo:
         where = ", ".join(sorted({p.extension for p in self.popups}))
         if not timed:
             return f"{calls} ringing call(s) popped up in {self.browsers} browser(s)"
-        return (f"{calls} ringing call(s) popped up at {where} in {self.browsers} browser(s); "
-                f"ring-to-pop-up at the browser ({len(timed)} timed) median {timed[len(timed) // 2]:.0f} ms, "
-                f"max {timed[-1]:.0f} ms")
+        return (
+            f"{calls} ringing call(s) popped up at {where} in {self.browsers} browser(s); "
+            f"ring-to-pop-up at the browser ({len(timed)} timed) median {timed[len(timed) // 2]:.0f} ms, "
+            f"max {timed[-1]:.0f} ms"
+        )
 
 
 class HeldBridge:

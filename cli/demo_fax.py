@@ -78,14 +78,18 @@ class FaxResult:
 
     def lines(self) -> list[tuple[str, str]]:
         account = self.matched_account or "none"
-        return [("fax: server", self.server),
-                ("fax: sent", f"to {self.sent_to}: job {self.job_id or 'none'}; {self.sent_detail}"),
-                ("fax: received", f"«{self.received_subject}» from {self.received_from}, "
-                                  f"{self.received_pages} page(s), matched to account {account}")]
+        return [
+            ("fax: server", self.server),
+            ("fax: sent", f"to {self.sent_to}: job {self.job_id or 'none'}; {self.sent_detail}"),
+            (
+                "fax: received",
+                f"«{self.received_subject}» from {self.received_from}, "
+                f"{self.received_pages} page(s), matched to account {account}",
+            ),
+        ]
 
 
-def run_fax(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn,
-            say: Say) -> FaxResult:
+def run_fax(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn, say: Say) -> FaxResult:
     """Configure fax in the CRM, send and receive one fax through the bridge, and read back what it wrote."""
     work = out_dir / "fax"
     work.mkdir(parents=True, exist_ok=True)
@@ -111,8 +115,9 @@ def fax_host(say: Say) -> Iterator[FaxHost]:
         return
     with StandInHfaxd() as stand_in:
         say(f"fax: {why}; using a local stand-in hfaxd on 127.0.0.1:{stand_in.port} (not HylaFAX)")
-        yield FaxHost("127.0.0.1", stand_in.port, f"stand-in hfaxd at 127.0.0.1:{stand_in.port} ({why})",
-                      stand_in=stand_in)
+        yield FaxHost(
+            "127.0.0.1", stand_in.port, f"stand-in hfaxd at 127.0.0.1:{stand_in.port} ({why})", stand_in=stand_in
+        )
 
 
 def _start_real() -> str | None:
@@ -149,23 +154,44 @@ def configure_crm(client: DataverseClient, say: Say) -> tuple[dict[str, Any], di
     for other in client.query(FaxServer.SET, select=[FaxServer.ID], filter=odata.eq(FaxServer.ISDEFAULT, True)):
         if other[FaxServer.ID] != server_id:
             client.update(FaxServer.SET, other[FaxServer.ID], {FaxServer.ISDEFAULT: False})
-    client.upsert(FaxServer.SET, RecordId(server_id), {
-        FaxServer.NAME: "Head office HylaFAX (demo)", FaxServer.SERVERKEY: SERVER_KEY,
-        FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"), FaxServer.ISDEFAULT: True, FaxServer.DIALPREFIX: "9",
-        FaxServer.EXTENSIONWAITSECONDS: 8, FaxServer.RETRYCOUNT: 3, FaxServer.RETRYINTERVALMINUTES: 10,
-        FaxServer.PAGEHEADER: "CommSuite demo organisation"})
-    client.upsert(FaxNumber.SET, RecordId(deterministic_id("demo-fax-number", LINE)), {
-        FaxNumber.NAME: f"Fax line {LINE}", FaxNumber.SERVERKEY: SERVER_KEY, FaxNumber.NUMBER: LINE,
-        FaxNumber.ISDEFAULT: True, **bind(FaxNumber.FAXSERVERID_NAV, FaxServer.SET, server_id)})
+    client.upsert(
+        FaxServer.SET,
+        RecordId(server_id),
+        {
+            FaxServer.NAME: "Head office HylaFAX (demo)",
+            FaxServer.SERVERKEY: SERVER_KEY,
+            FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
+            FaxServer.ISDEFAULT: True,
+            FaxServer.DIALPREFIX: "9",
+            FaxServer.EXTENSIONWAITSECONDS: 8,
+            FaxServer.RETRYCOUNT: 3,
+            FaxServer.RETRYINTERVALMINUTES: 10,
+            FaxServer.PAGEHEADER: "CommSuite demo organisation",
+        },
+    )
+    client.upsert(
+        FaxNumber.SET,
+        RecordId(deterministic_id("demo-fax-number", LINE)),
+        {
+            FaxNumber.NAME: f"Fax line {LINE}",
+            FaxNumber.SERVERKEY: SERVER_KEY,
+            FaxNumber.NUMBER: LINE,
+            FaxNumber.ISDEFAULT: True,
+            **bind(FaxNumber.FAXSERVERID_NAV, FaxServer.SET, server_id),
+        },
+    )
     contact = _claim_number(client, Contact.SET, Contact.ID, Contact.FULLNAME, Contact.FAX, CONTACT_FAX)
     account = _claim_number(client, Account.SET, Account.ID, Account.NAME, Account.FAX, ACCOUNT_FAX)
-    say(f"fax: server {SERVER_KEY} (default, line {LINE}); {contact['name']} has fax {CONTACT_FAX}, account "
-        f"{account['name']} has fax {ACCOUNT_FAX}")
+    say(
+        f"fax: server {SERVER_KEY} (default, line {LINE}); {contact['name']} has fax {CONTACT_FAX}, account "
+        f"{account['name']} has fax {ACCOUNT_FAX}"
+    )
     return contact, account
 
 
-def _claim_number(client: DataverseClient, entity_set: str, id_column: str, name_column: str, fax_column: str,
-                  number: str) -> dict[str, Any]:
+def _claim_number(
+    client: DataverseClient, entity_set: str, id_column: str, name_column: str, fax_column: str, number: str
+) -> dict[str, Any]:
     """The first seeded record of the set gets ``number`` as its fax; no other record keeps it."""
     for other in client.query(entity_set, select=[id_column], filter=odata.eq(fax_column, number)):
         client.update(entity_set, other[id_column], {fax_column: None})
@@ -176,15 +202,30 @@ def _claim_number(client: DataverseClient, entity_set: str, id_column: str, name
 
 def pending_fax(client: DataverseClient, contact: dict[str, Any]) -> str:
     """A pending fax to the contact (its number copied, as the form does) with a one-page TIFF note."""
-    outgoing = client.create(Fax.SET, {
-        Fax.SUBJECT: "", Fax.FAXNUMBER: CONTACT_FAX, Fax.FAXSTATUS: rows.PENDING,
-        navigation.activity_parties(Fax.TABLE): [
-            {ActivityParty.PARTICIPATIONTYPEMASK: TO_RECIPIENT,
-             **bind(navigation.party(Contact.TABLE), Contact.SET, contact["id"])}]})
+    outgoing = client.create(
+        Fax.SET,
+        {
+            Fax.SUBJECT: "",
+            Fax.FAXNUMBER: CONTACT_FAX,
+            Fax.FAXSTATUS: rows.PENDING,
+            navigation.activity_parties(Fax.TABLE): [
+                {
+                    ActivityParty.PARTICIPATIONTYPEMASK: TO_RECIPIENT,
+                    **bind(navigation.party(Contact.TABLE), Contact.SET, contact["id"]),
+                }
+            ],
+        },
+    )
     page = received_fax_tiff("", "", "CommSuite demo note", pages=1)
-    client.create(Annotation.SET, {Annotation.SUBJECT: "Price list", Annotation.FILENAME: "price-list.tif",
-                                   Annotation.DOCUMENTBODY: base64.b64encode(page).decode(),
-                                   **bind(navigation.objectid(Fax.TABLE), Fax.SET, outgoing)})
+    client.create(
+        Annotation.SET,
+        {
+            Annotation.SUBJECT: "Price list",
+            Annotation.FILENAME: "price-list.tif",
+            Annotation.DOCUMENTBODY: base64.b64encode(page).decode(),
+            **bind(navigation.objectid(Fax.TABLE), Fax.SET, outgoing),
+        },
+    )
     return outgoing
 
 
@@ -204,7 +245,7 @@ def place_received(host: FaxHost) -> str:
 def _config(server: EmulatorServer, work: Path, host: FaxHost, sign_in: DemoSignIn) -> str:
     return f"""
 [bridge]
-outbox = "{work / 'outbox.db'}"
+outbox = "{work / "outbox.db"}"
 health_listen = "127.0.0.1:0"
 console_listen = "127.0.0.1:0"
 shutdown_timeout_s = 10
@@ -225,8 +266,7 @@ receive_interval_s = 5
 """
 
 
-async def _run_bridge(text: str, environ: dict[str, str], client: DataverseClient, outgoing: str,
-                      name: str) -> None:
+async def _run_bridge(text: str, environ: dict[str, str], client: DataverseClient, outgoing: str, name: str) -> None:
     bridge = Bridge(parse_config(text.encode(), "bridge.toml", environ))
     bridge.load_plugins()
     task = asyncio.create_task(bridge.run(install_signals=False))
@@ -247,28 +287,38 @@ async def _until(condition: Callable[[], Any], what: str) -> None:
 
 
 def _read(client: DataverseClient, outgoing: str) -> dict[str, Any]:
-    return client.retrieve(Fax.SET, RecordId(outgoing), select=[Fax.JOBID, Fax.FAXSTATUS, Fax.STATUSDETAIL,
-                                                                Fax.DIALSTRING, Fax.SUBJECT])
+    return client.retrieve(
+        Fax.SET, RecordId(outgoing), select=[Fax.JOBID, Fax.FAXSTATUS, Fax.STATUSDETAIL, Fax.DIALSTRING, Fax.SUBJECT]
+    )
 
 
 def _received(client: DataverseClient, name: str) -> dict[str, Any] | None:
-    found = list(client.query(Fax.SET, select=[Fax.SUBJECT, Fax.FAXNUMBER, Fax.NUMBEROFPAGES,
-                                               Fax.REGARDINGOBJECTID_VALUE],
-                              filter=odata.eq(Fax.ACTIVITYID, uuid.UUID(fax_id(SERVER_KEY, name)))))
+    found = list(
+        client.query(
+            Fax.SET,
+            select=[Fax.SUBJECT, Fax.FAXNUMBER, Fax.NUMBEROFPAGES, Fax.REGARDINGOBJECTID_VALUE],
+            filter=odata.eq(Fax.ACTIVITYID, uuid.UUID(fax_id(SERVER_KEY, name))),
+        )
+    )
     return found[0] if found else None
 
 
-def _summary(client: DataverseClient, host: FaxHost, outgoing: str, name: str, contact: dict[str, Any],
-             say: Say) -> FaxResult:
+def _summary(
+    client: DataverseClient, host: FaxHost, outgoing: str, name: str, contact: dict[str, Any], say: Say
+) -> FaxResult:
     sent, received = _read(client, outgoing), _received(client, name) or {}
     regarding = received.get(Fax.REGARDINGOBJECTID_VALUE)
     account = client.retrieve(Account.SET, RecordId(regarding), select=[Account.NAME]) if regarding else {}
-    result = FaxResult(server=host.label, sent_to=f"{contact['name']} ({CONTACT_FAX}, dialled "
-                                                  f"{sent[Fax.DIALSTRING]})",
-                       job_id=sent[Fax.JOBID] or "", sent_detail=sent[Fax.STATUSDETAIL] or "",
-                       received_from=received.get(Fax.FAXNUMBER) or "", received_subject=received.get(Fax.SUBJECT, ""),
-                       received_pages=received.get(Fax.NUMBEROFPAGES) or 0,
-                       matched_account=account.get(Account.NAME, ""))
+    result = FaxResult(
+        server=host.label,
+        sent_to=f"{contact['name']} ({CONTACT_FAX}, dialled {sent[Fax.DIALSTRING]})",
+        job_id=sent[Fax.JOBID] or "",
+        sent_detail=sent[Fax.STATUSDETAIL] or "",
+        received_from=received.get(Fax.FAXNUMBER) or "",
+        received_subject=received.get(Fax.SUBJECT, ""),
+        received_pages=received.get(Fax.NUMBEROFPAGES) or 0,
+        matched_account=account.get(Account.NAME, ""),
+    )
     say(f"fax: «{sent[Fax.SUBJECT]}» submitted as job {result.job_id}")
     for what, text in result.lines():
         say(f"{what}: {text}")

@@ -41,8 +41,9 @@ class Outcome:
 Say = Callable[[str], None]
 
 
-def run_foundation(server: EmulatorServer, client: DataverseClient, out_dir: Path, say: Say, *,
-                   solution_target: str = "online") -> Outcome:
+def run_foundation(
+    server: EmulatorServer, client: DataverseClient, out_dir: Path, say: Say, *, solution_target: str = "online"
+) -> Outcome:
     """The foundation steps; ``solution_target`` is the ``solution build --target`` the profile imports."""
     outcome = Outcome()
     who = client.whoami()
@@ -68,8 +69,12 @@ def _apply_schema(client: DataverseClient, outcome: Outcome, say: Say) -> None:
     say(f"schema apply: created {len(first.created)} components, updated {len(first.updated)}")
     second = apply_schema(client, tables)
     say(f"schema apply again: {'no changes' if not second.changed else f'{len(second.created)} created!'}")
-    outcome.add("schema apply", f"{len(first.created)} components created; second run changed nothing"
-                if not second.changed else "second run changed something (not idempotent)")
+    outcome.add(
+        "schema apply",
+        f"{len(first.created)} components created; second run changed nothing"
+        if not second.changed
+        else "second run changed something (not idempotent)",
+    )
 
 
 def _seed(server: EmulatorServer, outcome: Outcome, say: Say) -> None:
@@ -85,17 +90,23 @@ def _build_solution(out_dir: Path, outcome: Outcome, say: Say, target: str) -> N
     from solution.version import package_version, solution_version
 
     version = solution_version(package_version())
-    paths = [write_package(build_package(solution_schema(), version=version, managed=m, target=target),
-                           out_dir / "dist")
-             for m in (False, True)]
+    paths = [
+        write_package(build_package(solution_schema(), version=version, managed=m, target=target), out_dir / "dist")
+        for m in (False, True)
+    ]
     for path in paths:
         say(f"solution: {path} ({path.stat().st_size // 1024} KiB)")
     outcome.add("solution zip", f"{', '.join(p.name for p in paths)} (target {target})")
 
 
 def _configure_telephony(client: DataverseClient, outcome: Outcome, say: Say) -> None:
-    body = {TelephonySystem.NAME: "Tehran head office", TelephonySystem.COUNTRYCODE: "98",
-            TelephonySystem.CITYCODE: "21", TelephonySystem.LINERELEASEPREFIX: "9", TelephonySystem.MINIMUMDIGITS: 5}
+    body = {
+        TelephonySystem.NAME: "Tehran head office",
+        TelephonySystem.COUNTRYCODE: "98",
+        TelephonySystem.CITYCODE: "21",
+        TelephonySystem.LINERELEASEPREFIX: "9",
+        TelephonySystem.MINIMUMDIGITS: 5,
+    }
     key = AlternateKey({TelephonySystem.SYSTEMKEY: DEMO_SYSTEM_KEY})
     client.upsert(TelephonySystem.SET, key, body)
     client.upsert(TelephonySystem.SET, key, body)
@@ -110,10 +121,18 @@ def _match_numbers(client: DataverseClient, outcome: Outcome, say: Say) -> Numbe
     before = client.stats.requests
     numbers.refresh_now()
     index = numbers.index
-    say(f"number index: {len(index)} numbers from {index.record_count} records "
-        f"in {client.stats.requests - before} requests")
-    samples = list(client.query(Contact.SET, select=[Contact.FULLNAME, Contact.MOBILEPHONE],
-                                filter=odata.startswith(Contact.MOBILEPHONE, "09"), top=3))
+    say(
+        f"number index: {len(index)} numbers from {index.record_count} records "
+        f"in {client.stats.requests - before} requests"
+    )
+    samples = list(
+        client.query(
+            Contact.SET,
+            select=[Contact.FULLNAME, Contact.MOBILEPHONE],
+            filter=odata.startswith(Contact.MOBILEPHONE, "09"),
+            top=3,
+        )
+    )
     matched = 0
     for contact in samples:
         typed = _as_a_caller_id_box_would(contact[Contact.MOBILEPHONE])
@@ -122,8 +141,10 @@ def _match_numbers(client: DataverseClient, outcome: Outcome, say: Say) -> Numbe
         found = bool(match and match.best and match.best.record_id == contact[Contact.CONTACTID])
         matched += found
         say(f"  caller {typed!r} -> {contact[Contact.FULLNAME]} ({'matched' if found else 'NOT matched'})")
-    outcome.add("number matching", f"{len(index)} numbers indexed; {matched}/{len(samples)} sample callers "
-                                   "matched without a query")
+    outcome.add(
+        "number matching",
+        f"{len(index)} numbers indexed; {matched}/{len(samples)} sample callers matched without a query",
+    )
     return index
 
 
@@ -134,13 +155,24 @@ def _as_a_caller_id_box_would(number: str) -> str:
 
 
 def _bulk_extensions(client: DataverseClient, outcome: Outcome, say: Say) -> None:
-    system = client.retrieve(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: DEMO_SYSTEM_KEY}),
-                             select=[TelephonySystem.TELEPHONYSYSTEMID])
+    system = client.retrieve(
+        TelephonySystem.SET,
+        AlternateKey({TelephonySystem.SYSTEMKEY: DEMO_SYSTEM_KEY}),
+        select=[TelephonySystem.TELEPHONYSYSTEMID],
+    )
     system_bind = bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system[TelephonySystem.TELEPHONYSYSTEMID])
-    rows = [(RecordId(deterministic_id(Extension.TABLE, DEMO_SYSTEM_KEY, str(n))),
-             {Extension.NAME: f"Extension {n}", Extension.NUMBER: str(n), Extension.SYSTEMKEY: DEMO_SYSTEM_KEY,
-              **system_bind})
-            for n in range(200, 700)]
+    rows = [
+        (
+            RecordId(deterministic_id(Extension.TABLE, DEMO_SYSTEM_KEY, str(n))),
+            {
+                Extension.NAME: f"Extension {n}",
+                Extension.NUMBER: str(n),
+                Extension.SYSTEMKEY: DEMO_SYSTEM_KEY,
+                **system_bind,
+            },
+        )
+        for n in range(200, 700)
+    ]
     before = client.stats.requests
     client.upsert_multiple(Extension.SET, Extension.TABLE, rows)
     requests_used = client.stats.requests - before
@@ -153,10 +185,14 @@ def _bulk_extensions(client: DataverseClient, outcome: Outcome, say: Say) -> Non
 def _idempotent_call(client: DataverseClient, index: NumberIndex, outcome: Outcome, say: Say) -> None:
     contact = next(client.query(Contact.SET, select=[Contact.FULLNAME, Contact.MOBILEPHONE], top=1))
     key = AlternateKey({PhoneCall.SYSTEMKEY: DEMO_SYSTEM_KEY, PhoneCall.PBXCALLID: "1732251600.42"})
-    body = {PhoneCall.SUBJECT: f"Incoming call from {contact[Contact.FULLNAME]}", PhoneCall.DIRECTIONCODE: False,
-            PhoneCall.PHONENUMBER: contact[Contact.MOBILEPHONE], PhoneCall.ANSWERED: True,
-            PhoneCall.TALKSECONDS: 95,
-            **bind(navigation.regarding(Contact.TABLE, PhoneCall.TABLE), Contact.SET, contact[Contact.CONTACTID])}
+    body = {
+        PhoneCall.SUBJECT: f"Incoming call from {contact[Contact.FULLNAME]}",
+        PhoneCall.DIRECTIONCODE: False,
+        PhoneCall.PHONENUMBER: contact[Contact.MOBILEPHONE],
+        PhoneCall.ANSWERED: True,
+        PhoneCall.TALKSECONDS: 95,
+        **bind(navigation.regarding(Contact.TABLE, PhoneCall.TABLE), Contact.SET, contact[Contact.CONTACTID]),
+    }
     for _ in range(3):
         client.upsert(PhoneCall.SET, key, body)
     count = client.count(PhoneCall.SET, odata.eq(PhoneCall.PBXCALLID, "1732251600.42"))
@@ -171,11 +207,12 @@ def _throttled_burst(server: EmulatorServer, client: DataverseClient, outcome: O
     started = time.monotonic()
     for n in range(100):
         key = AlternateKey({PhoneLine.SYSTEMKEY: DEMO_SYSTEM_KEY, PhoneLine.LINEID: f"L{n}"})
-        client.upsert(PhoneLine.SET, key,
-                      {PhoneLine.NAME: f"Line {n}", PhoneLine.NUMBER: f"+98218888{n:04d}"})
+        client.upsert(PhoneLine.SET, key, {PhoneLine.NAME: f"Line {n}", PhoneLine.NUMBER: f"+98218888{n:04d}"})
     server.faults.replace_plan(FaultPlan())
     throttled = client.stats.throttled - before_throttled
     count = client.count(PhoneLine.SET)
-    say(f"  {throttled} answers were 429; the client waited Retry-After and resent: {count}/100 stored "
-        f"in {time.monotonic() - started:.1f} s")
+    say(
+        f"  {throttled} answers were 429; the client waited Retry-After and resent: {count}/100 stored "
+        f"in {time.monotonic() - started:.1f} s"
+    )
     outcome.add("429 storm", f"{throttled} throttled replies, {count}/100 records stored, none lost")

@@ -19,8 +19,13 @@ DEMO_TOKEN = "commsuite-demo"
 #: The variable the bridge's ``bridge.toml`` names for the secret (token or password); never written to the file.
 SECRET_ENV = "COMMS_DEMO_CRM_SECRET"
 #: The ``commsuite solution build --target`` each profile imports.
-SOLUTION_TARGETS = {"online": "online", "onprem-9.1": "9.0", "onprem-9.0": "9.0", "onprem-8.2": "8.2",
-                    "crm-2016": "8.2"}
+SOLUTION_TARGETS = {
+    "online": "online",
+    "onprem-9.1": "9.0",
+    "onprem-9.0": "9.0",
+    "onprem-8.2": "8.2",
+    "crm-2016": "8.2",
+}
 
 
 @dataclass(frozen=True)

@@ -83,12 +83,20 @@ class SmsResult:
     credit: str = ""
 
     def lines(self) -> list[tuple[str, str]]:
-        return [("sms: single send", f"{self.sent} sent, {self.delivered} delivered (report by webhook)"),
-                ("sms: bulk send", f"{self.bulk_state}: {self.bulk_total} members, {self.bulk_sent} sent, "
-                                   f"{self.bulk_skipped} skipped, {self.bulk_failed} failed"),
-                ("sms: inbound", f"{self.inbound} received, {self.inbound_matched} matched to contacts; "
-                                 f"{self.cases} case(s) created, {self.opted_out} opt-out(s)"),
-                ("sms: credit", self.credit)]
+        return [
+            ("sms: single send", f"{self.sent} sent, {self.delivered} delivered (report by webhook)"),
+            (
+                "sms: bulk send",
+                f"{self.bulk_state}: {self.bulk_total} members, {self.bulk_sent} sent, "
+                f"{self.bulk_skipped} skipped, {self.bulk_failed} failed",
+            ),
+            (
+                "sms: inbound",
+                f"{self.inbound} received, {self.inbound_matched} matched to contacts; "
+                f"{self.cases} case(s) created, {self.opted_out} opt-out(s)",
+            ),
+            ("sms: credit", self.credit),
+        ]
 
 
 class SmsDemoHost(Protocol):
@@ -145,8 +153,13 @@ class _Crm:
 
 def run_sms(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str, say: Say) -> SmsResult:
     """Configure SMS in the CRM, drive the Functions app through every SMS path, and read back what it wrote."""
-    settings = {"COMMS_DATAVERSE_URL": server.origin, "COMMS_DATAVERSE_STATIC_TOKEN": token,
-                "COMMS_DATAVERSE_TIMEOUT_S": "10", "COMMS_SMS_WEBHOOK_KEY": WEBHOOK_KEY, API_KEY_SETTING: API_KEY}
+    settings = {
+        "COMMS_DATAVERSE_URL": server.origin,
+        "COMMS_DATAVERSE_STATIC_TOKEN": token,
+        "COMMS_DATAVERSE_TIMEOUT_S": "10",
+        "COMMS_SMS_WEBHOOK_KEY": WEBHOOK_KEY,
+        API_KEY_SETTING: API_KEY,
+    }
     with app_settings(settings), LocalFunctionsHost(load_function_app()) as host:
         return drive_sms(client, _FunctionsHost(host), say)
 
@@ -160,9 +173,13 @@ def drive_sms(client: DataverseClient, host: SmsDemoHost, say: Say) -> SmsResult
     dlr_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.DELIVERY)
     inbound_hook = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.INBOUND)
     provider = FakeSmsProviderServer(
-        api_key=API_KEY, sent_after_s=0.1, delivered_after_s=0.3, first_message_id=_first_free_id(client),
+        api_key=API_KEY,
+        sent_after_s=0.1,
+        delivered_after_s=0.3,
+        first_message_id=_first_free_id(client),
         delivery_url=f"{host.webhook_base}/dlr/{ACCOUNT_KEY}?token={dlr_hook}",
-        inbound_url=f"{host.webhook_base}/inbound/{ACCOUNT_KEY}?token={inbound_hook}")
+        inbound_url=f"{host.webhook_base}/inbound/{ACCOUNT_KEY}?token={inbound_hook}",
+    )
     with provider:
         crm = _configure(client, provider, say)
         sms_id = _send_single(client, host, crm, say)
@@ -175,75 +192,154 @@ def drive_sms(client: DataverseClient, host: SmsDemoHost, say: Say) -> SmsResult
 
 def _configure(client: DataverseClient, provider: FakeSmsProviderServer, say: Say) -> _Crm:
     account_key = AlternateKey({SmsProvider.ACCOUNTKEY: ACCOUNT_KEY})
-    client.upsert(SmsProvider.SET, account_key, {
-        SmsProvider.NAME: "Kavenegar (demo)", SmsProvider.ACCOUNTKEY: ACCOUNT_KEY,
-        SmsProvider.PROVIDERKIND: "kavenegar", SmsProvider.BASEURL: provider.base_url,
-        SmsProvider.CREDENTIALREFERENCE: API_KEY_SETTING,
-        SmsProvider.SETTINGS: json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
-        SmsProvider.POLLINTERVALSECONDS: 0, SmsProvider.MAXATTEMPTS: 3, SmsProvider.RETRYINTERVALSECONDS: 60,
-        SmsProvider.ISDEFAULT: False})
+    client.upsert(
+        SmsProvider.SET,
+        account_key,
+        {
+            SmsProvider.NAME: "Kavenegar (demo)",
+            SmsProvider.ACCOUNTKEY: ACCOUNT_KEY,
+            SmsProvider.PROVIDERKIND: "kavenegar",
+            SmsProvider.BASEURL: provider.base_url,
+            SmsProvider.CREDENTIALREFERENCE: API_KEY_SETTING,
+            SmsProvider.SETTINGS: json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
+            SmsProvider.POLLINTERVALSECONDS: 0,
+            SmsProvider.MAXATTEMPTS: 3,
+            SmsProvider.RETRYINTERVALSECONDS: 60,
+            SmsProvider.ISDEFAULT: False,
+        },
+    )
     account_id = client.retrieve(SmsProvider.SET, account_key, select=[SmsProvider.ID])[SmsProvider.ID]
     for other in client.query(SmsProvider.SET, select=[SmsProvider.ID], filter=odata.eq(SmsProvider.ISDEFAULT, True)):
         client.update(SmsProvider.SET, other[SmsProvider.ID], {SmsProvider.ISDEFAULT: False})
     client.update(SmsProvider.SET, account_id, {SmsProvider.ISDEFAULT: True})  # the "make default" button (SMS-13)
-    client.upsert(SmsNumber.SET, AlternateKey({SmsNumber.NUMBER: LINE}), {
-        SmsNumber.NAME: f"Line {LINE}", SmsNumber.CANSEND: True, SmsNumber.CANRECEIVE: True,
-        SmsNumber.ISDEFAULT: True, **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id)})
+    client.upsert(
+        SmsNumber.SET,
+        AlternateKey({SmsNumber.NUMBER: LINE}),
+        {
+            SmsNumber.NAME: f"Line {LINE}",
+            SmsNumber.CANSEND: True,
+            SmsNumber.CANRECEIVE: True,
+            SmsNumber.ISDEFAULT: True,
+            **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        },
+    )
     template_id = deterministic_id("demo-sms-template", "welcome")
-    client.upsert(SmsTemplate.SET, RecordId(template_id), {
-        SmsTemplate.NAME: "Welcome (Jalali date)", SmsTemplate.BODY: TEMPLATE_TEXT,
-        SmsTemplate.TARGETTABLE: Contact.TABLE, SmsTemplate.CALENDAR: schema.CALENDARS.value_of("Persian (Jalali)")})
+    client.upsert(
+        SmsTemplate.SET,
+        RecordId(template_id),
+        {
+            SmsTemplate.NAME: "Welcome (Jalali date)",
+            SmsTemplate.BODY: TEMPLATE_TEXT,
+            SmsTemplate.TARGETTABLE: Contact.TABLE,
+            SmsTemplate.CALENDAR: schema.CALENDARS.value_of("Persian (Jalali)"),
+        },
+    )
     team = next(client.query(Team.SET, select=[Team.ID], orderby=[f"{Team.NAME} asc"], top=1))
-    client.upsert(KeywordRule.SET, RecordId(deterministic_id("demo-sms-rule", "critical")), {
-        KeywordRule.NAME: "Critical problem → case", KeywordRule.KEYWORDS: "critical,بحرانی", KeywordRule.ORDER: 10,
-        KeywordRule.ACTION: schema.RULE_ACTIONS.value_of("Create case"), KeywordRule.CASETITLE: CASE_TITLE,
-        **bind(KeywordRule.TEAMID_NAV, Team.SET, team[Team.ID])})
-    people = list(client.query(Contact.SET, select=[Contact.ID, Contact.FIRSTNAME, Contact.FULLNAME,
-                                                    Contact.MOBILEPHONE],
-                               filter=odata.ne(Contact.MOBILEPHONE, None), orderby=[f"{Contact.ID} asc"],
-                               top=BULK_MEMBERS + 1))
+    client.upsert(
+        KeywordRule.SET,
+        RecordId(deterministic_id("demo-sms-rule", "critical")),
+        {
+            KeywordRule.NAME: "Critical problem → case",
+            KeywordRule.KEYWORDS: "critical,بحرانی",
+            KeywordRule.ORDER: 10,
+            KeywordRule.ACTION: schema.RULE_ACTIONS.value_of("Create case"),
+            KeywordRule.CASETITLE: CASE_TITLE,
+            **bind(KeywordRule.TEAMID_NAV, Team.SET, team[Team.ID]),
+        },
+    )
+    people = list(
+        client.query(
+            Contact.SET,
+            select=[Contact.ID, Contact.FIRSTNAME, Contact.FULLNAME, Contact.MOBILEPHONE],
+            filter=odata.ne(Contact.MOBILEPHONE, None),
+            orderby=[f"{Contact.ID} asc"],
+            top=BULK_MEMBERS + 1,
+        )
+    )
     if len(people) < BULK_MEMBERS + 1:
         raise RuntimeError("the SMS demo needs at least five seeded contacts with a mobile number")
-    say(f"sms: account {ACCOUNT_KEY} (fake Kavenegar at {provider.base_url}) is the default; line {LINE}; "
-        "template and keyword rule stored")
+    say(
+        f"sms: account {ACCOUNT_KEY} (fake Kavenegar at {provider.base_url}) is the default; line {LINE}; "
+        "template and keyword rule stored"
+    )
     return _Crm(account_id, template_id, people[0], people[1:])
 
 
 def _send_single(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) -> str:
-    sms_id = client.create(Sms.SET, {
-        Sms.SUBJECT: "Welcome", Sms.PHONENUMBER: "", Sms.SMSSTATUS: SmsStatus.PENDING.value_code,
-        **bind(Sms.SMSTEMPLATEID_NAV, SmsTemplate.SET, crm.template_id),
-        navigation.activity_parties(Sms.TABLE): [{
-            **bind(navigation.party(Contact.TABLE), Contact.SET, crm.contact[Contact.ID]),
-            ActivityParty.PARTICIPATIONTYPEMASK: 2}]})
-    context = {"MessageName": "Create", "PrimaryEntityName": Sms.TABLE, "PrimaryEntityId": sms_id,
-               "InputParameters": [], "PostEntityImages": [], "Stage": 40, "Mode": 1}
+    sms_id = client.create(
+        Sms.SET,
+        {
+            Sms.SUBJECT: "Welcome",
+            Sms.PHONENUMBER: "",
+            Sms.SMSSTATUS: SmsStatus.PENDING.value_code,
+            **bind(Sms.SMSTEMPLATEID_NAV, SmsTemplate.SET, crm.template_id),
+            navigation.activity_parties(Sms.TABLE): [
+                {
+                    **bind(navigation.party(Contact.TABLE), Contact.SET, crm.contact[Contact.ID]),
+                    ActivityParty.PARTICIPATIONTYPEMASK: 2,
+                }
+            ],
+        },
+    )
+    context = {
+        "MessageName": "Create",
+        "PrimaryEntityName": Sms.TABLE,
+        "PrimaryEntityId": sms_id,
+        "InputParameters": [],
+        "PostEntityImages": [],
+        "Stage": 40,
+        "Mode": 1,
+    }
     host.push(json.dumps(context).encode())
-    say(f"sms: pending SMS to {crm.contact[Contact.FULLNAME]} pushed {host.push_route}; waiting for the "
-        "delivery report")
+    say(
+        f"sms: pending SMS to {crm.contact[Contact.FULLNAME]} pushed {host.push_route}; waiting for the delivery report"
+    )
     _until(lambda: _status(client, sms_id) == SmsStatus.DELIVERED.value_code, "the SMS to be delivered")
     return sms_id
 
 
 def _send_bulk(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) -> str:
     list_id = deterministic_id("demo-sms-list", "service-notice")
-    client.upsert(List.SET, RecordId(list_id), {List.LISTNAME: "SMS demo: branch closure", List.CREATEDFROMCODE: 2,
-                                                List.TYPE: False})
-    client.upsert_multiple(ListMember.SET, ListMember.TABLE, [
-        (RecordId(deterministic_id("demo-sms-member", m[Contact.ID])),
-         {**bind(ListMember.LISTID_NAV, List.SET, list_id),
-          **bind(navigation.list_member(Contact.TABLE), Contact.SET, m[Contact.ID])})
-        for m in crm.members])
+    client.upsert(
+        List.SET,
+        RecordId(list_id),
+        {List.LISTNAME: "SMS demo: branch closure", List.CREATEDFROMCODE: 2, List.TYPE: False},
+    )
+    client.upsert_multiple(
+        ListMember.SET,
+        ListMember.TABLE,
+        [
+            (
+                RecordId(deterministic_id("demo-sms-member", m[Contact.ID])),
+                {
+                    **bind(ListMember.LISTID_NAV, List.SET, list_id),
+                    **bind(navigation.list_member(Contact.TABLE), Contact.SET, m[Contact.ID]),
+                },
+            )
+            for m in crm.members
+        ],
+    )
     opted_out = normalise(crm.members[-1][Contact.MOBILEPHONE], NumberPlan())
     if opted_out is None:
         raise RuntimeError("the seeded contact's mobile number does not normalise; the seed data is broken")
-    client.upsert(SmsOptOut.SET, AlternateKey({SmsOptOut.PHONENUMBER: opted_out.e164}), {
-        SmsOptOut.SOURCE: schema.OPT_OUT_SOURCES.value_of("Manual")})
+    client.upsert(
+        SmsOptOut.SET,
+        AlternateKey({SmsOptOut.PHONENUMBER: opted_out.e164}),
+        {SmsOptOut.SOURCE: schema.OPT_OUT_SOURCES.value_of("Manual")},
+    )
     bulk_id = str(uuid.uuid4())
-    client.upsert(SmsBulk.SET, RecordId(bulk_id), {
-        SmsBulk.NAME: "Branch closure notice", SmsBulk.MESSAGE: BULK_TEXT, SmsBulk.ISTRANSACTIONAL: True,
-        SmsBulk.BULKSTATE: schema.BULK_STATE.value_of("Draft"), **bind(SmsBulk.LISTID_NAV, List.SET, list_id),
-        **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, crm.account_id)})
+    client.upsert(
+        SmsBulk.SET,
+        RecordId(bulk_id),
+        {
+            SmsBulk.NAME: "Branch closure notice",
+            SmsBulk.MESSAGE: BULK_TEXT,
+            SmsBulk.ISTRANSACTIONAL: True,
+            SmsBulk.BULKSTATE: schema.BULK_STATE.value_of("Draft"),
+            **bind(SmsBulk.LISTID_NAV, List.SET, list_id),
+            **bind(SmsBulk.SMSPROVIDERID_NAV, SmsProvider.SET, crm.account_id),
+        },
+    )
     state = host.start_bulk(bulk_id)
     host.run_timer("sms_bulk_continue")
     say(f"sms: bulk to a {len(crm.members)}-member list started over HTTP ({state}) and run by the bulk timer")
@@ -254,8 +350,10 @@ def _receive(client: DataverseClient, provider: FakeSmsProviderServer, crm: _Crm
     provider.inject_inbound(crm.contact[Contact.MOBILEPHONE], LINE, CRITICAL_TEXT)
     provider.inject_inbound(crm.members[0][Contact.MOBILEPHONE], LINE, OPT_OUT_TEXT)
     _until(lambda: _incoming(client) >= 2, "two inbound SMS stored")
-    say(f"sms: {crm.contact[Contact.FULLNAME]} texted «{CRITICAL_TEXT}», {crm.members[0][Contact.FULLNAME]} texted "
-        f"«{OPT_OUT_TEXT}»; both pushed to the inbound webhook")
+    say(
+        f"sms: {crm.contact[Contact.FULLNAME]} texted «{CRITICAL_TEXT}», {crm.members[0][Contact.FULLNAME]} texted "
+        f"«{OPT_OUT_TEXT}»; both pushed to the inbound webhook"
+    )
 
 
 def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say: Say) -> SmsResult:
@@ -264,8 +362,11 @@ def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say:
     result.single_text = single[Sms.MESSAGE]
     result.sent = int(single[Sms.SENTON] is not None)
     result.delivered = int(single[Sms.SMSSTATUS] == SmsStatus.DELIVERED.value_code)
-    bulk = client.retrieve(SmsBulk.SET, bulk_id, select=[
-        SmsBulk.BULKSTATE, SmsBulk.TOTALCOUNT, SmsBulk.SENTCOUNT, SmsBulk.SKIPPEDCOUNT, SmsBulk.FAILEDCOUNT])
+    bulk = client.retrieve(
+        SmsBulk.SET,
+        bulk_id,
+        select=[SmsBulk.BULKSTATE, SmsBulk.TOTALCOUNT, SmsBulk.SENTCOUNT, SmsBulk.SKIPPEDCOUNT, SmsBulk.FAILEDCOUNT],
+    )
     result.bulk_state = schema.BULK_STATE.label_of(bulk[SmsBulk.BULKSTATE])
     result.bulk_total, result.bulk_sent = bulk[SmsBulk.TOTALCOUNT] or 0, bulk[SmsBulk.SENTCOUNT] or 0
     result.bulk_skipped, result.bulk_failed = bulk[SmsBulk.SKIPPEDCOUNT] or 0, bulk[SmsBulk.FAILEDCOUNT] or 0
@@ -274,8 +375,9 @@ def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say:
     result.inbound = len(incoming)
     result.inbound_matched = sum(row.get(Sms.REGARDINGOBJECTID_VALUE) in contacts for row in incoming)
     result.cases = client.count(Incident.SET, odata.eq(Incident.TITLE, CASE_TITLE))
-    result.opted_out = client.count(SmsOptOut.SET, odata.eq(SmsOptOut.SOURCE,
-                                                            schema.OPT_OUT_SOURCES.value_of("Keyword SMS")))
+    result.opted_out = client.count(
+        SmsOptOut.SET, odata.eq(SmsOptOut.SOURCE, schema.OPT_OUT_SOURCES.value_of("Keyword SMS"))
+    )
     account = client.retrieve(SmsProvider.SET, crm.account_id, select=[SmsProvider.BALANCE, SmsProvider.BALANCEUNIT])
     result.credit = f"{ACCOUNT_KEY}: {account[SmsProvider.BALANCE]:,.0f} {account[SmsProvider.BALANCEUNIT]}"
     say(f"sms: the text sent was «{result.single_text}»")
@@ -294,8 +396,9 @@ def _status(client: DataverseClient, sms_id: str) -> int:
 
 
 def _incoming_filter() -> str:
-    return odata.and_(odata.eq(Sms.PROVIDERACCOUNTKEY, ACCOUNT_KEY),
-                      odata.eq(Sms.DIRECTION, schema.DIRECTIONS.value_of("Incoming")))
+    return odata.and_(
+        odata.eq(Sms.PROVIDERACCOUNTKEY, ACCOUNT_KEY), odata.eq(Sms.DIRECTION, schema.DIRECTIONS.value_of("Incoming"))
+    )
 
 
 def _incoming(client: DataverseClient) -> int:

@@ -36,8 +36,9 @@ WEBHOOK_KEY_ENV, PUSH_KEY_ENV = "COMMS_DEMO_SMS_WEBHOOK_KEY", "COMMS_DEMO_SMS_PU
 TIMEOUT_S = 30.0
 
 
-def run_sms_on_daemon(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn,
-                      say: Say) -> SmsResult:
+def run_sms_on_daemon(
+    server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn, say: Say
+) -> SmsResult:
     """Write an SMS-only ``bridge.toml``, run that daemon in a thread, and drive every SMS path through it."""
     work = (out_dir / "sms-daemon").resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -47,15 +48,17 @@ def run_sms_on_daemon(server: EmulatorServer, client: DataverseClient, out_dir: 
     environ = {**sign_in.environ(), WEBHOOK_KEY_ENV: WEBHOOK_KEY, PUSH_KEY_ENV: PUSH_KEY, API_KEY_SETTING: API_KEY}
     # The daemon reads a provider row's credential reference from its own environment, as in production.
     with _environment({API_KEY_SETTING: API_KEY}), _DaemonHost(config, environ, port) as host:
-        say(f"sms: the on-premises daemon hosts the SMS services (no Functions app, no Service Bus); "
-            f"webhooks on {host.webhook_base}")
+        say(
+            f"sms: the on-premises daemon hosts the SMS services (no Functions app, no Service Bus); "
+            f"webhooks on {host.webhook_base}"
+        )
         return drive_sms(client, host, say)
 
 
 def _config(server: EmulatorServer, sign_in: DemoSignIn, work: Path, port: int) -> str:
     return f"""
 [bridge]
-outbox = "{work / 'outbox.db'}"
+outbox = "{work / "outbox.db"}"
 health_listen = "127.0.0.1:0"
 shutdown_timeout_s = 10
 
@@ -85,9 +88,12 @@ class _DaemonHost:
         self.push_route = "to the daemon's /sms/push (a Dataverse webhook step)"
         self.calls = 0
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_until_complete,
-                                        args=(self.bridge.run(install_signals=False),), name="sms-daemon",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete,
+            args=(self.bridge.run(install_signals=False),),
+            name="sms-daemon",
+            daemon=True,
+        )
 
     def __enter__(self) -> _DaemonHost:
         self._thread.start()
@@ -114,8 +120,9 @@ class _DaemonHost:
         return f"the daemon answered {self.calls} webhook/HTTP calls from the demo"
 
     def _post(self, path: str, body: bytes) -> requests.Response:
-        answer = requests.post(f"{self.origin}{path}", data=body, headers={"x-functions-key": PUSH_KEY},
-                               timeout=TIMEOUT_S)
+        answer = requests.post(
+            f"{self.origin}{path}", data=body, headers={"x-functions-key": PUSH_KEY}, timeout=TIMEOUT_S
+        )
         answer.raise_for_status()
         self.calls += 1
         return answer

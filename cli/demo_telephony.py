@@ -83,17 +83,26 @@ class TelephonyResult:
     def lines(self) -> list[tuple[str, str]]:
         calls = ", ".join(f"{n} {what}" for what, n in sorted(self.calls.items()))
         names = ", ".join(f"{name} ({n})" for name, n in sorted(self.matched.items()))
-        return [("bridge: phone calls", f"{sum(self.calls.values())}: {calls}"),
-                ("bridge: matched calls", names or "none"),
-                ("bridge: missed-call notices", f"{self.notifications} {self.notice_kind}(s)"),
-                ("bridge: recording", self.recording_status),
-                ("bridge: click-to-call", self.click_to_call),
-                ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood"),
-                ("bridge: console pop-ups", self.console.summary() if self.console else "console not started")]
+        return [
+            ("bridge: phone calls", f"{sum(self.calls.values())}: {calls}"),
+            ("bridge: matched calls", names or "none"),
+            ("bridge: missed-call notices", f"{self.notifications} {self.notice_kind}(s)"),
+            ("bridge: recording", self.recording_status),
+            ("bridge: click-to-call", self.click_to_call),
+            ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood"),
+            ("bridge: console pop-ups", self.console.summary() if self.console else "console not started"),
+        ]
 
 
-def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign_in: DemoSignIn,
-                  say: Say, *, serve: bool = False) -> TelephonyResult:
+def run_telephony(
+    server: EmulatorServer,
+    client: DataverseClient,
+    out_dir: Path,
+    sign_in: DemoSignIn,
+    say: Say,
+    *,
+    serve: bool = False,
+) -> TelephonyResult:
     """Seed the telephony rows, run the bridge against the emulators, and read back what it wrote.
 
     The bridge signs in as ``sign_in`` says; on premises its missed-call notices are tasks.
@@ -114,35 +123,53 @@ def run_telephony(server: EmulatorServer, client: DataverseClient, out_dir: Path
 
 
 def _seed(client: DataverseClient, say: Say) -> str:
-    users = [u[SystemUser.SYSTEMUSERID]
-             for u in client.query(SystemUser.SET, select=[SystemUser.SYSTEMUSERID], top=4)]
+    users = [u[SystemUser.SYSTEMUSERID] for u in client.query(SystemUser.SET, select=[SystemUser.SYSTEMUSERID], top=4)]
     for key, name in ((AMI_KEY, "Head office Asterisk"), (SMDR_KEY, "Branch KX-NS500")):
-        client.upsert(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: key}),
-                      {TelephonySystem.NAME: name, TelephonySystem.COUNTRYCODE: "98",
-                       TelephonySystem.CITYCODE: "21",
-                       TelephonySystem.MINIMUMDIGITS: 5, TelephonySystem.HIDDENEXTENSIONS: "600"})
-    system_id = client.retrieve(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
-                                select=[TelephonySystem.TELEPHONYSYSTEMID])[TelephonySystem.TELEPHONYSYSTEMID]
+        client.upsert(
+            TelephonySystem.SET,
+            AlternateKey({TelephonySystem.SYSTEMKEY: key}),
+            {
+                TelephonySystem.NAME: name,
+                TelephonySystem.COUNTRYCODE: "98",
+                TelephonySystem.CITYCODE: "21",
+                TelephonySystem.MINIMUMDIGITS: 5,
+                TelephonySystem.HIDDENEXTENSIONS: "600",
+            },
+        )
+    system_id = client.retrieve(
+        TelephonySystem.SET,
+        AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
+        select=[TelephonySystem.TELEPHONYSYSTEMID],
+    )[TelephonySystem.TELEPHONYSYSTEMID]
     for number, user in zip(("101", "102", "103"), users[1:], strict=True):
-        client.upsert(Extension.SET, AlternateKey({Extension.SYSTEMKEY: AMI_KEY, Extension.NUMBER: number}),
-                      {Extension.NAME: f"Extension {number}",
-                       **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system_id),
-                       **bind(Extension.SYSTEMUSERID_NAV, SystemUser.SET, user)})
+        client.upsert(
+            Extension.SET,
+            AlternateKey({Extension.SYSTEMKEY: AMI_KEY, Extension.NUMBER: number}),
+            {
+                Extension.NAME: f"Extension {number}",
+                **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system_id),
+                **bind(Extension.SYSTEMUSERID_NAV, SystemUser.SET, user),
+            },
+        )
     has_customer = odata.eq(Contact.MOBILEPHONE, CUSTOMER)
     for other in client.query(Contact.SET, select=[Contact.CONTACTID], filter=has_customer):
         client.update(Contact.SET, other[Contact.CONTACTID], {Contact.MOBILEPHONE: None})
-    contact = next(client.query(Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME],
-                                filter=odata.ne(Contact.MOBILEPHONE, None), top=1))
+    contact = next(
+        client.query(
+            Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME], filter=odata.ne(Contact.MOBILEPHONE, None), top=1
+        )
+    )
     client.update(Contact.SET, contact[Contact.CONTACTID], {Contact.MOBILEPHONE: CUSTOMER})
     say(f"telephony: systems {AMI_KEY} (AMI) and {SMDR_KEY} (SMDR); {CUSTOMER} is {contact[Contact.FULLNAME]}")
     return dict(zip(("101", "102", "103"), users[1:], strict=True))
 
 
-def _config(server: EmulatorServer, sign_in: DemoSignIn, work: Path, ami: AmiServer, smdr: SmdrServer,
-            console: ConsoleDemo) -> str:
+def _config(
+    server: EmulatorServer, sign_in: DemoSignIn, work: Path, ami: AmiServer, smdr: SmdrServer, console: ConsoleDemo
+) -> str:
     return f"""
 [bridge]
-outbox = "{work / 'outbox.db'}"
+outbox = "{work / "outbox.db"}"
 health_listen = "127.0.0.1:0"
 console_listen = "127.0.0.1:0"
 sweep_interval_s = 1
@@ -164,7 +191,7 @@ backoff_max_s = 0.5
 
 [systems.{AMI_KEY}.recordings]
 kind = "folder"
-root = "{work / 'monitor'}"
+root = "{work / "monitor"}"
 
 [systems.{SMDR_KEY}]
 kind = "smdr-tcp"
@@ -200,8 +227,13 @@ class RecorderBox:
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         record = update.record
-        if (self.written or record.system != AMI_KEY or CallChange.ENDED not in update.changes
-                or not record.is_answered or record.direction is not Direction.INBOUND):
+        if (
+            self.written
+            or record.system != AMI_KEY
+            or CallChange.ENDED not in update.changes
+            or not record.is_answered
+            or record.direction is not Direction.INBOUND
+        ):
             return
         stamp = record.started_at.strftime("%Y%m%d-%H%M%S")
         folder = self.root / record.started_at.strftime("%Y/%m/%d")
@@ -216,17 +248,42 @@ class RecorderBox:
 
 def _wav(seconds: float, rate: int = 8000) -> bytes:
     samples = bytes(int(seconds * rate) * 2)
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(samples), b"WAVE", b"fmt ", 16, 1, 1, rate,
-                         rate * 2, 2, 16, b"data", len(samples))
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + len(samples),
+        b"WAVE",
+        b"fmt ",
+        16,
+        1,
+        1,
+        rate,
+        rate * 2,
+        2,
+        16,
+        b"data",
+        len(samples),
+    )
     return header + samples
 
 
-async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Path, sign_in: DemoSignIn,
-                      console: ConsoleDemo, say: Say, held: HeldBridge | None) -> str:
+async def _run_bridge(
+    server: EmulatorServer,
+    client: DataverseClient,
+    work: Path,
+    sign_in: DemoSignIn,
+    console: ConsoleDemo,
+    say: Say,
+    held: HeldBridge | None,
+) -> str:
     ami = await AmiServer(dialect="modern", secret=AMI_SECRET, speed=4).start()
     smdr = await SmdrServer(password=SMDR_PASSWORD).start()
-    environ = {**sign_in.environ(), "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
-               "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD, **console.environ}
+    environ = {
+        **sign_in.environ(),
+        "COMMS_DEMO_AMI_SECRET": AMI_SECRET,
+        "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD,
+        **console.environ,
+    }
     (work / "bridge.toml").write_text(_config(server, sign_in, work, ami, smdr, console), encoding="utf-8")
     config = parse_config((work / "bridge.toml").read_bytes(), str(work / "bridge.toml"), environ)
     _point_recordings(client, work / "monitor")
@@ -237,13 +294,16 @@ async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Pat
     running = asyncio.create_task(bridge.run(install_signals=False))
     started = time.monotonic()
     try:
-        await _until(lambda: all(w.state is ConnectionState.CONNECTED for w in bridge.workers.values()),
-                     "both PBX links up")
+        await _until(
+            lambda: all(w.state is ConnectionState.CONNECTED for w in bridge.workers.values()), "both PBX links up"
+        )
         await _until(lambda: bridge.settings.settings_for(AMI_KEY) is not None, "settings read from the CRM")
         await _until(lambda: _index_ready(bridge), "the number index loaded")
         await asyncio.to_thread(console.open)
-        say(f"bridge running: {len(bridge.pipeline.listeners)} listeners, links up in "
-            f"{time.monotonic() - started:.1f} s; console at {console.url}, {console.browsers} browser(s) signed in")
+        say(
+            f"bridge running: {len(bridge.pipeline.listeners)} listeners, links up in "
+            f"{time.monotonic() - started:.1f} s; console at {console.url}, {console.browsers} browser(s) signed in"
+        )
         await _play_calls(bridge, client, ami, smdr, recorder, console.users["101"], say)
         await asyncio.to_thread(console.close)
         if held is not None:
@@ -258,27 +318,47 @@ async def _run_bridge(server: EmulatorServer, client: DataverseClient, work: Pat
     return recorder.written or ""
 
 
-async def _play_calls(bridge: Bridge, client: DataverseClient, ami: AmiServer, smdr: SmdrServer,
-                      recorder: RecorderBox, user: str, say: Say) -> None:
+async def _play_calls(
+    bridge: Bridge,
+    client: DataverseClient,
+    ami: AmiServer,
+    smdr: SmdrServer,
+    recorder: RecorderBox,
+    user: str,
+    say: Say,
+) -> None:
     """The PBXs' calls and a click-to-call request; returns when everything reached the CRM."""
     await smdr.send_lines(SMDR_LINES)
     for name in SCENARIOS:
         await ami.play(name)
     say(f"AMI emulator played {', '.join(SCENARIOS)}; SMDR printed {len(SMDR_LINES)} lines")
-    request = await asyncio.to_thread(client.create, ClickToCall.SET, {
-        ClickToCall.NUMBER: CUSTOMER, ClickToCall.STATUS: int(ClickToCallStatus.PENDING),
-        **bind(ClickToCall.SYSTEMUSERID_NAV, SystemUser.SET, user)})
+    request = await asyncio.to_thread(
+        client.create,
+        ClickToCall.SET,
+        {
+            ClickToCall.NUMBER: CUSTOMER,
+            ClickToCall.STATUS: int(ClickToCallStatus.PENDING),
+            **bind(ClickToCall.SYSTEMUSERID_NAV, SystemUser.SET, user),
+        },
+    )
     say(f"click-to-call request {request} created for extension 101's user")
     await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
-    await _until(lambda: recorder.written is not None and _recording_written(client, recorder.written),
-                 "the recording row")
+    await _until(
+        lambda: recorder.written is not None and _recording_written(client, recorder.written), "the recording row"
+    )
     await _until(lambda: bridge.outbox.depth() == 0, "an empty outbox")
 
 
 def _point_recordings(client: DataverseClient, root: Path) -> None:
-    client.upsert(TelephonySystem.SET, AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
-                  {TelephonySystem.RECORDINGSOURCE: OPTION_VALUE_BASE + 2,
-                   TelephonySystem.RECORDINGPATH: f"{root}/YYYY/MM/DD", TelephonySystem.ATTACHRECORDINGS: True})
+    client.upsert(
+        TelephonySystem.SET,
+        AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
+        {
+            TelephonySystem.RECORDINGSOURCE: OPTION_VALUE_BASE + 2,
+            TelephonySystem.RECORDINGPATH: f"{root}/YYYY/MM/DD",
+            TelephonySystem.ATTACHRECORDINGS: True,
+        },
+    )
 
 
 def _index_ready(bridge: Bridge) -> bool:
@@ -304,16 +384,27 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
         await asyncio.sleep(0.1)
 
 
-def _summary(client: DataverseClient, work: Path, file_name: str, say: Say,
-             console: ConsoleDemo) -> TelephonyResult:
+def _summary(client: DataverseClient, work: Path, file_name: str, say: Say, console: ConsoleDemo) -> TelephonyResult:
     result = TelephonyResult(console=console)
     keys = odata.in_(PhoneCall.SYSTEMKEY, [AMI_KEY, SMDR_KEY])
-    calls = list(client.query(PhoneCall.SET, select=[PhoneCall.DIRECTIONCODE, PhoneCall.ANSWERED,
-                                                     PhoneCall.REGARDINGOBJECTID_VALUE, PhoneCall.SYSTEMKEY],
-                              filter=keys))
-    names = {c[Contact.CONTACTID]: c[Contact.FULLNAME]
-             for c in client.query(Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME],
-                                   filter=odata.eq(Contact.MOBILEPHONE, CUSTOMER))}
+    calls = list(
+        client.query(
+            PhoneCall.SET,
+            select=[
+                PhoneCall.DIRECTIONCODE,
+                PhoneCall.ANSWERED,
+                PhoneCall.REGARDINGOBJECTID_VALUE,
+                PhoneCall.SYSTEMKEY,
+            ],
+            filter=keys,
+        )
+    )
+    names = {
+        c[Contact.CONTACTID]: c[Contact.FULLNAME]
+        for c in client.query(
+            Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME], filter=odata.eq(Contact.MOBILEPHONE, CUSTOMER)
+        )
+    }
     for call in calls:
         direction = "outbound" if call[PhoneCall.DIRECTIONCODE] else "inbound"
         result.calls[f"{direction} {'answered' if call[PhoneCall.ANSWERED] else 'missed'}"] += 1
@@ -324,15 +415,23 @@ def _summary(client: DataverseClient, work: Path, file_name: str, say: Say,
         result.notifications = client.count(Appnotification.SET)
     else:  # [notices] left out: the bridge writes what the version offers, a task assigned to the user
         result.notice_kind, result.notifications = Task.TABLE, client.count(Task.SET)
-    recording = next(client.query(CallRecording.SET, select=[CallRecording.FILENAME, CallRecording.STATUS],
-                                  filter=odata.eq(CallRecording.FILENAME, file_name), top=1))
-    status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(recording[CallRecording.STATUS],
-                                                                                  "not attached")
+    recording = next(
+        client.query(
+            CallRecording.SET,
+            select=[CallRecording.FILENAME, CallRecording.STATUS],
+            filter=odata.eq(CallRecording.FILENAME, file_name),
+            top=1,
+        )
+    )
+    status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(
+        recording[CallRecording.STATUS], "not attached"
+    )
     notes = client.count(Annotation.SET, odata.eq(Annotation.FILENAME, recording[CallRecording.FILENAME]))
     result.recording_status = f"{recording[CallRecording.FILENAME]}: {status}, {notes} note attached"
     row = next(client.query(ClickToCall.SET, select=[ClickToCall.STATUS, ClickToCall.DIALLEDNUMBER], top=1))
-    result.click_to_call = (f"{ClickToCallStatus(row[ClickToCall.STATUS]).name.lower()}, "
-                            f"dialled {row[ClickToCall.DIALLEDNUMBER]}")
+    result.click_to_call = (
+        f"{ClickToCallStatus(row[ClickToCall.STATUS]).name.lower()}, dialled {row[ClickToCall.DIALLEDNUMBER]}"
+    )
     journal = RawJournal(work / "raw-frames.db")
     result.journalled = len(journal.frames(SMDR_KEY))
     result.unparsed = len(journal.frames(SMDR_KEY, unparsed_only=True))

@@ -9,7 +9,9 @@ import re
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(authorization:\s*bearer\s+)[^\s,;]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_\.=]{8,}"),
-    re.compile(r"(?i)((?:password|passwd|secret|token|apikey|api_key|client_secret)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;]+"),
+    re.compile(
+        r"(?i)((?:password|passwd|secret|token|apikey|api_key|client_secret)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;]+"
+    ),
     re.compile(r"(?i)(/v1/)[A-Za-z0-9\-]{20,}(/)"),  # keys carried in a provider's URL path
 )
 

@@ -26,12 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="schema_command", metavar="ACTION", required=True)
 
     apply = actions.add_parser("apply", help="create or update the schema in an environment (idempotent)")
-    apply.add_argument("--url", help="environment URL; without app credentials in COMMS_* a static "
-                                     "token is used (the local emulator)")
-    apply.add_argument("--solution", help="unique name of the solution to add components to "
-                                          "(default: CommSuite)")
-    apply.add_argument("--table", action="append", metavar="LOGICAL_NAME",
-                       help="only this table (repeatable); default: every table")
+    apply.add_argument(
+        "--url", help="environment URL; without app credentials in COMMS_* a static token is used (the local emulator)"
+    )
+    apply.add_argument("--solution", help="unique name of the solution to add components to (default: CommSuite)")
+    apply.add_argument(
+        "--table", action="append", metavar="LOGICAL_NAME", help="only this table (repeatable); default: every table"
+    )
     apply.add_argument("--dry-run", action="store_true", help="read only; print what would change")
     apply.add_argument("--no-publish", action="store_true", help="do not publish the changed tables")
     apply.set_defaults(func=run_apply)
@@ -80,8 +81,13 @@ def run_apply(args: argparse.Namespace) -> int:
         return 2
     client = dataverse_client(settings)
     try:
-        report = apply_schema(client, tables, solution=args.solution or SOLUTION_UNIQUE_NAME,
-                              publish=not args.no_publish, dry_run=args.dry_run)
+        report = apply_schema(
+            client,
+            tables,
+            solution=args.solution or SOLUTION_UNIQUE_NAME,
+            publish=not args.no_publish,
+            dry_run=args.dry_run,
+        )
     except DataverseError as exc:
         log.error("schema apply stopped: %s", exc)
         return 1

@@ -28,8 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trial.add_argument("--username", help="panel user name, for {username}")
     trial.add_argument("--sender", help="sender line, for {sender}")
     trial.add_argument("--base-url", help="API address overriding the description's")
-    trial.add_argument("--password-env", default=DEFAULT_PASSWORD_ENV,
-                       help=f"environment variable holding the password or key (default {DEFAULT_PASSWORD_ENV})")
+    trial.add_argument(
+        "--password-env",
+        default=DEFAULT_PASSWORD_ENV,
+        help=f"environment variable holding the password or key (default {DEFAULT_PASSWORD_ENV})",
+    )
     trial.set_defaults(func=run_test_send)
 
 
@@ -45,7 +48,14 @@ def run_test_send(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"cannot read {args.description}: {exc.strerror}", file=sys.stderr)
         return 2
-    outcome = trial_send(description, to=args.to, text=args.text, password=password, username=args.username,
-                         sender=args.sender, base_url=args.base_url)
+    outcome = trial_send(
+        description,
+        to=args.to,
+        text=args.text,
+        password=password,
+        username=args.username,
+        sender=args.sender,
+        base_url=args.base_url,
+    )
     print(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=2))
     return 0 if outcome.ok else 1

@@ -18,11 +18,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     kinds = build.add_mutually_exclusive_group()
     kinds.add_argument("--managed", dest="kinds", action="store_const", const=(True,), help="managed only")
     kinds.add_argument("--unmanaged", dest="kinds", action="store_const", const=(False,), help="unmanaged only")
-    kinds.add_argument("--both", dest="kinds", action="store_const", const=(False, True),
-                       help="unmanaged and managed (the default)")
-    build.add_argument("--target", choices=("online", "9.0", "8.2"), default="online",
-                       help="the Dynamics version that imports the zip: online (default), 9.0 (on-premises 9.0 "
-                            "and 9.1) or 8.2 (Dynamics 365 December 2016 update, on-premises); see docs/solution.md")
+    kinds.add_argument(
+        "--both", dest="kinds", action="store_const", const=(False, True), help="unmanaged and managed (the default)"
+    )
+    build.add_argument(
+        "--target",
+        choices=("online", "9.0", "8.2"),
+        default="online",
+        help="the Dynamics version that imports the zip: online (default), 9.0 (on-premises 9.0 "
+        "and 9.1) or 8.2 (Dynamics 365 December 2016 update, on-premises); see docs/solution.md",
+    )
     build.set_defaults(func=run_build, kinds=(False, True))
 
 
@@ -40,8 +45,7 @@ def run_build(args: argparse.Namespace) -> int:
     for managed in args.kinds:
         package = build_package(schema, version=version, managed=managed, target=args.target)
         path = write_package(package, args.out)
-        log.info("wrote %s (%s, version %s, for %s)", path, "managed" if managed else "unmanaged", version,
-                 args.target)
+        log.info("wrote %s (%s, version %s, for %s)", path, "managed" if managed else "unmanaged", version, args.target)
         for part in package.left_out:
             log.info("left out for %s: %s", args.target, part)
     return 0

@@ -40,12 +40,22 @@ ACTIVE_STATUSES = OptionSet((Option(1, "Active", "فعال"), Option(2, "Inactiv
 #: "ActivityPointer (Activity) Entity OptionSet Attribute Metadata", gg328148): Open, Completed,
 #: Canceled, Scheduled.
 ACTIVITY_STATES = OptionSet(
-    (Option(0, "Open", "باز"), Option(1, "Completed", "تکمیل شده"), Option(2, "Canceled", "لغو شده"),
-     Option(3, "Scheduled", "زمان‌بندی شده")), default=0
+    (
+        Option(0, "Open", "باز"),
+        Option(1, "Completed", "تکمیل شده"),
+        Option(2, "Canceled", "لغو شده"),
+        Option(3, "Scheduled", "زمان‌بندی شده"),
+    ),
+    default=0,
 )
 ACTIVITY_STATUSES = OptionSet(
-    (Option(1, "Open", "باز"), Option(2, "Completed", "تکمیل شده"), Option(3, "Canceled", "لغو شده"),
-     Option(4, "Scheduled", "زمان‌بندی شده")), default=1
+    (
+        Option(1, "Open", "باز"),
+        Option(2, "Completed", "تکمیل شده"),
+        Option(3, "Canceled", "لغو شده"),
+        Option(4, "Scheduled", "زمان‌بندی شده"),
+    ),
+    default=1,
 )
 PRIORITIES = OptionSet((Option(0, "Low", "کم"), Option(1, "Normal", "عادی"), Option(2, "High", "زیاد")), default=1)
 
@@ -72,8 +82,14 @@ def text(
     fa: str | None = None,
 ) -> Column:
     return _column(
-        schema_name, ColumnType.STRING, display, description,
-        max_length=length, string_format=fmt, required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.STRING,
+        display,
+        description,
+        max_length=length,
+        string_format=fmt,
+        required=required,
+        display_name_fa=fa,
     )
 
 
@@ -90,22 +106,45 @@ def url(schema_name: str, display: str, description: str = "", *, length: int = 
 
 
 def memo(
-    schema_name: str, display: str, description: str = "", *, length: int = 2000,
-    required: RequiredLevel = NONE, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    description: str = "",
+    *,
+    length: int = 2000,
+    required: RequiredLevel = NONE,
+    fa: str | None = None,
 ) -> Column:
     return _column(
-        schema_name, ColumnType.MEMO, display, description,
-        max_length=length, string_format=StringFormat.TEXT_AREA, required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.MEMO,
+        display,
+        description,
+        max_length=length,
+        string_format=StringFormat.TEXT_AREA,
+        required=required,
+        display_name_fa=fa,
     )
 
 
 def integer(
-    schema_name: str, display: str, description: str = "", *, minimum: int = 0, maximum: int = INT_MAX,
-    required: RequiredLevel = NONE, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    description: str = "",
+    *,
+    minimum: int = 0,
+    maximum: int = INT_MAX,
+    required: RequiredLevel = NONE,
+    fa: str | None = None,
 ) -> Column:
     return _column(
-        schema_name, ColumnType.INTEGER, display, description,
-        min_value=minimum, max_value=maximum, required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.INTEGER,
+        display,
+        description,
+        min_value=minimum,
+        max_value=maximum,
+        required=required,
+        display_name_fa=fa,
     )
 
 
@@ -114,59 +153,119 @@ def bigint(schema_name: str, display: str, description: str = "", *, fa: str | N
 
 
 def decimal(
-    schema_name: str, display: str, description: str = "", *, precision: int = 2,
-    minimum: float = -DECIMAL_MAX, maximum: float = DECIMAL_MAX, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    description: str = "",
+    *,
+    precision: int = 2,
+    minimum: float = -DECIMAL_MAX,
+    maximum: float = DECIMAL_MAX,
+    fa: str | None = None,
 ) -> Column:
     return _column(
-        schema_name, ColumnType.DECIMAL, display, description,
-        precision=precision, min_value=minimum, max_value=maximum, display_name_fa=fa,
+        schema_name,
+        ColumnType.DECIMAL,
+        display,
+        description,
+        precision=precision,
+        min_value=minimum,
+        max_value=maximum,
+        display_name_fa=fa,
     )
 
 
 def boolean(
-    schema_name: str, display: str, description: str = "", *, default: bool = False,
-    labels: OptionSet = YES_NO, required: RequiredLevel = NONE, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    description: str = "",
+    *,
+    default: bool = False,
+    labels: OptionSet = YES_NO,
+    required: RequiredLevel = NONE,
+    fa: str | None = None,
 ) -> Column:
     """A two-option column; ``labels`` holds the False (0) and True (1) labels."""
     return _column(
-        schema_name, ColumnType.BOOLEAN, display, description,
-        options=labels, default=default, required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.BOOLEAN,
+        display,
+        description,
+        options=labels,
+        default=default,
+        required=required,
+        display_name_fa=fa,
     )
 
 
 def when(
-    schema_name: str, display: str, description: str = "", *, date_only: bool = False,
-    required: RequiredLevel = NONE, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    description: str = "",
+    *,
+    date_only: bool = False,
+    required: RequiredLevel = NONE,
+    fa: str | None = None,
 ) -> Column:
     fmt = DateTimeFormat.DATE_ONLY if date_only else DateTimeFormat.DATE_AND_TIME
     return _column(
-        schema_name, ColumnType.DATETIME, display, description,
-        datetime_format=fmt, required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.DATETIME,
+        display,
+        description,
+        datetime_format=fmt,
+        required=required,
+        display_name_fa=fa,
     )
 
 
 def choice(
-    schema_name: str, display: str, options: OptionSet, description: str = "", *,
-    required: RequiredLevel = NONE, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    options: OptionSet,
+    description: str = "",
+    *,
+    required: RequiredLevel = NONE,
+    fa: str | None = None,
 ) -> Column:
     return _column(
-        schema_name, ColumnType.PICKLIST, display, description,
-        options=options, default=options.default, required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.PICKLIST,
+        display,
+        description,
+        options=options,
+        default=options.default,
+        required=required,
+        display_name_fa=fa,
     )
 
 
 def lookup(
-    schema_name: str, display: str, target: str, description: str = "", *,
-    required: RequiredLevel = NONE, fa: str | None = None,
+    schema_name: str,
+    display: str,
+    target: str,
+    description: str = "",
+    *,
+    required: RequiredLevel = NONE,
+    fa: str | None = None,
 ) -> Column:
     return _column(
-        schema_name, ColumnType.LOOKUP, display, description,
-        targets=(target,), required=required, display_name_fa=fa,
+        schema_name,
+        ColumnType.LOOKUP,
+        display,
+        description,
+        targets=(target,),
+        required=required,
+        display_name_fa=fa,
     )
 
 
 def reference(
-    schema_name: str, display: str, kind: ColumnType, targets: tuple[str, ...], description: str = "", *,
+    schema_name: str,
+    display: str,
+    kind: ColumnType,
+    targets: tuple[str, ...],
+    description: str = "",
+    *,
     required: RequiredLevel = NONE,
 ) -> Column:
     """A standard multi-target reference: Customer, Owner, PartyList or polymorphic Lookup."""
@@ -178,18 +277,32 @@ def unique_id(schema_name: str, display: str, description: str = "") -> Column:
 
 
 def state(options: OptionSet = ACTIVE_STATES) -> Column:
-    return _column("StateCode", ColumnType.STATE, "Status", "Whether the row is active.",
-                   options=options, default=options.default, required=SYSTEM)
+    return _column(
+        "StateCode",
+        ColumnType.STATE,
+        "Status",
+        "Whether the row is active.",
+        options=options,
+        default=options.default,
+        required=SYSTEM,
+    )
 
 
 def status(options: OptionSet = ACTIVE_STATUSES) -> Column:
-    return _column("StatusCode", ColumnType.STATUS, "Status Reason", "Reason for the row's status.",
-                   options=options, default=options.default)
+    return _column(
+        "StatusCode",
+        ColumnType.STATUS,
+        "Status Reason",
+        "Reason for the row's status.",
+        options=options,
+        default=options.default,
+    )
 
 
 def owner() -> Column:
-    return reference("OwnerId", "Owner", ColumnType.OWNER, ("systemuser", "team"),
-                     "User or team that owns the row.", required=SYSTEM)
+    return reference(
+        "OwnerId", "Owner", ColumnType.OWNER, ("systemuser", "team"), "User or team that owns the row.", required=SYSTEM
+    )
 
 
 def audit_columns() -> tuple[Column, ...]:
@@ -211,7 +324,7 @@ def entity_set_name(logical_name: str) -> str:
 def short(logical_name: str) -> str:
     """``comms_telephonysystem`` → ``telephonysystem``; standard names unchanged."""
     prefix = PUBLISHER_PREFIX + "_"
-    return logical_name[len(prefix):] if logical_name.startswith(prefix) else logical_name
+    return logical_name[len(prefix) :] if logical_name.startswith(prefix) else logical_name
 
 
 def relationship_for(referencing: str, column: Column, cascade_delete: Cascade = Cascade.REMOVE_LINK) -> Relationship:
@@ -221,8 +334,12 @@ def relationship_for(referencing: str, column: Column, cascade_delete: Cascade =
     if column.logical_name != f"{PUBLISHER_PREFIX}_{short(target)}id":
         name += "_" + short(column.logical_name)
     return Relationship(
-        schema_name=name, referenced=target, referencing=referencing,
-        lookup=column.logical_name, cascade_delete=cascade_delete, navigation=column.schema_name,
+        schema_name=name,
+        referenced=target,
+        referencing=referencing,
+        lookup=column.logical_name,
+        cascade_delete=cascade_delete,
+        navigation=column.schema_name,
     )
 
 
@@ -262,15 +379,25 @@ def custom_table(
     logical = schema_name.lower()
     primary_id = unique_id(schema_name + "Id", display, f"Unique identifier of the {display.lower()}.")
     ownership_columns = (owner(),) if ownership is Ownership.USER else ()
-    all_columns = (
-        (primary_id, primary_name) + columns + ownership_columns + (state(), status()) + audit_columns()
-    )
+    all_columns = (primary_id, primary_name) + columns + ownership_columns + (state(), status()) + audit_columns()
     return Table(
-        logical_name=logical, schema_name=schema_name, entity_set_name=entity_set_name(logical),
-        display_name=display, plural_display_name=plural, primary_id=primary_id.logical_name,
-        primary_name=primary_name.logical_name, columns=all_columns, description=description,
-        is_custom=True, ownership=ownership, has_notes=has_notes, has_activities=has_activities,
-        keys=keys, relationships=relationships_of(logical, columns, cascades), display_name_fa=fa, area=area,
+        logical_name=logical,
+        schema_name=schema_name,
+        entity_set_name=entity_set_name(logical),
+        display_name=display,
+        plural_display_name=plural,
+        primary_id=primary_id.logical_name,
+        primary_name=primary_name.logical_name,
+        columns=all_columns,
+        description=description,
+        is_custom=True,
+        ownership=ownership,
+        has_notes=has_notes,
+        has_activities=has_activities,
+        keys=keys,
+        relationships=relationships_of(logical, columns, cascades),
+        display_name_fa=fa,
+        area=area,
     )
 
 
@@ -285,11 +412,18 @@ def activity_columns(
     """The columns every activity table has (inherited from ``activitypointer``)."""
     return (
         unique_id("ActivityId", "Activity", "Unique identifier of the activity."),
-        text("Subject", "Subject", "Short description of the activity.", length=subject_length,
-             required=REQUIRED, fa="موضوع"),
+        text(
+            "Subject",
+            "Subject",
+            "Short description of the activity.",
+            length=subject_length,
+            required=REQUIRED,
+            fa="موضوع",
+        ),
         memo("Description", "Description", "Free-text notes on the activity.", fa="توضیحات"),
-        reference("RegardingObjectId", "Regarding", ColumnType.LOOKUP, regarding,
-                  "The record the activity relates to."),
+        reference(
+            "RegardingObjectId", "Regarding", ColumnType.LOOKUP, regarding, "The record the activity relates to."
+        ),
         reference("from", "From", ColumnType.PARTYLIST, parties, "Who sent or made the activity."),
         reference("to", "To", ColumnType.PARTYLIST, parties, "Who received the activity."),
         owner(),
@@ -322,9 +456,22 @@ def activity_table(
     primary name ``subject``, the activity columns and parties inherited from ``activitypointer``."""
     logical = schema_name.lower()
     return Table(
-        logical_name=logical, schema_name=schema_name, entity_set_name=entity_set_name(logical),
-        display_name=display, plural_display_name=plural, primary_id="activityid", primary_name="subject",
-        columns=activity_columns(regarding=regarding, parties=parties) + columns, description=description,
-        is_custom=True, is_activity=True, ownership=Ownership.USER, has_notes=True, has_activities=False,
-        keys=keys, relationships=relationships_of(logical, columns, cascades), display_name_fa=fa, area=area,
+        logical_name=logical,
+        schema_name=schema_name,
+        entity_set_name=entity_set_name(logical),
+        display_name=display,
+        plural_display_name=plural,
+        primary_id="activityid",
+        primary_name="subject",
+        columns=activity_columns(regarding=regarding, parties=parties) + columns,
+        description=description,
+        is_custom=True,
+        is_activity=True,
+        ownership=Ownership.USER,
+        has_notes=True,
+        has_activities=False,
+        keys=keys,
+        relationships=relationships_of(logical, columns, cascades),
+        display_name_fa=fa,
+        area=area,
     )

@@ -28,19 +28,61 @@ from dataverse_schema.model import ENGLISH, PERSIAN, ColumnType, OptionSet, Rela
 
 #: The children of ``ImportExportXml`` in the order the XSD's ``xs:sequence`` fixes.
 SECTION_ORDER = (
-    "Entities", "Roles", "Workflows", "FieldSecurityProfiles", "Templates", "RibbonDiffXml", "IsvConfig",
-    "RelationshipRoles", "ConnectionRoles", "SiteMap", "EntityMaps", "EntityRelationships",
-    "OrganizationSettings", "optionsets", "Reports", "RoutingRules", "ChannelPropertyGroups", "ConvertRules",
-    "MobileOfflineProfiles", "Slas", "ChannelAccessProfiles", "ChannelAccessProfileRules", "Dashboards",
-    "InteractionCentricDashboards", "Dialogs", "WebResources", "CustomControls", "SolutionPluginAssemblies",
-    "SdkMessageProcessingSteps", "ServiceEndpoints", "AppModuleSiteMaps", "AppModules", "EntityDataProviders",
-    "EntityDataSources", "Languages", "GlobalSearchConfigurations", "StoredProcedures",
+    "Entities",
+    "Roles",
+    "Workflows",
+    "FieldSecurityProfiles",
+    "Templates",
+    "RibbonDiffXml",
+    "IsvConfig",
+    "RelationshipRoles",
+    "ConnectionRoles",
+    "SiteMap",
+    "EntityMaps",
+    "EntityRelationships",
+    "OrganizationSettings",
+    "optionsets",
+    "Reports",
+    "RoutingRules",
+    "ChannelPropertyGroups",
+    "ConvertRules",
+    "MobileOfflineProfiles",
+    "Slas",
+    "ChannelAccessProfiles",
+    "ChannelAccessProfileRules",
+    "Dashboards",
+    "InteractionCentricDashboards",
+    "Dialogs",
+    "WebResources",
+    "CustomControls",
+    "SolutionPluginAssemblies",
+    "SdkMessageProcessingSteps",
+    "ServiceEndpoints",
+    "AppModuleSiteMaps",
+    "AppModules",
+    "EntityDataProviders",
+    "EntityDataSources",
+    "Languages",
+    "GlobalSearchConfigurations",
+    "StoredProcedures",
 )
 #: Sections a real export always writes, even when empty.
-ALWAYS_WRITTEN = frozenset({
-    "Entities", "Roles", "Workflows", "FieldSecurityProfiles", "Templates", "EntityMaps", "EntityRelationships",
-    "OrganizationSettings", "optionsets", "CustomControls", "EntityDataProviders", "Languages",
-})
+ALWAYS_WRITTEN = frozenset(
+    {
+        "Entities",
+        "Roles",
+        "Workflows",
+        "FieldSecurityProfiles",
+        "Templates",
+        "EntityMaps",
+        "EntityRelationships",
+        "OrganizationSettings",
+        "optionsets",
+        "CustomControls",
+        "EntityDataProviders",
+        "Languages",
+    }
+)
 #: Sections this module writes from the schema itself.
 _GENERATED_SECTIONS = frozenset({"Entities", "EntityRelationships", "optionsets", "Languages"})
 INTRODUCED_VERSION = "1.0.0.0"
@@ -139,4 +181,5 @@ def _has_persian_options(options: OptionSet | None) -> bool:
 def _has_persian_table(table: Table) -> bool:
     columns = table.columns if table.is_custom else table.custom_columns
     return bool(table.is_custom and table.display_name_fa) or any(
-        c.display_name_fa or _has_persian_options(c.options) for c in columns)
+        c.display_name_fa or _has_persian_options(c.options) for c in columns
+    )

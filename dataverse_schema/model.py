@@ -322,8 +322,11 @@ class Table:
         """
         column = self.column(lookup)
         for relationship in self.relationships:
-            if relationship.lookup == lookup and relationship.navigation is not None and (
-                    target is None or relationship.referenced == target):
+            if (
+                relationship.lookup == lookup
+                and relationship.navigation is not None
+                and (target is None or relationship.referenced == target)
+            ):
                 return relationship.navigation
         if target is not None and (len(column.targets) > 1 or column.type is ColumnType.CUSTOMER):
             return f"{lookup}_{target}"

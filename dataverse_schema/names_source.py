@@ -61,8 +61,12 @@ def _navigation(t: Table, column: Column) -> str | None:
 
 def table_constants(t: Table) -> list[tuple[str, str]]:
     """The (constant, name) pairs of one table's class, in the model's column order."""
-    pairs = [("TABLE", t.logical_name), ("SET", t.entity_set_name), ("ID", t.primary_id),
-             ("PRIMARY_NAME", t.primary_name)]
+    pairs = [
+        ("TABLE", t.logical_name),
+        ("SET", t.entity_set_name),
+        ("ID", t.primary_id),
+        ("PRIMARY_NAME", t.primary_name),
+    ]
     for column in t.columns:
         pairs.append((constant_name(column.logical_name), column.logical_name))
         if column.is_lookup:

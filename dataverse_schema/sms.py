@@ -86,145 +86,280 @@ RULE_ACTIONS = choices(
 REPLY_CHANNELS = choices(("SMS", "پیامک"), ("Email", "ایمیل"), ("Fax", "فکس"), default=0)
 MATCH_MODES = choices(("First word", "کلمه اول"), ("Any word", "هر کلمه"), ("Whole text", "کل متن"), default=0)
 INBOUND_ROUTES = choices(
-    ("Nobody", "هیچ‌کس"), ("Owner of matched record", "مالک رکورد"), ("Related person", "شخص مرتبط"),
-    ("Queue", "صف"), default=0,
+    ("Nobody", "هیچ‌کس"),
+    ("Owner of matched record", "مالک رکورد"),
+    ("Related person", "شخص مرتبط"),
+    ("Queue", "صف"),
+    default=0,
 )
 OPT_OUT_SOURCES = choices(
-    ("Keyword SMS", "پیامک کلیدواژه"), ("Manual", "دستی"), ("Import", "ورود داده"),
-    ("Provider report", "گزارش سرویس‌دهنده"), default=1,
+    ("Keyword SMS", "پیامک کلیدواژه"),
+    ("Manual", "دستی"),
+    ("Import", "ورود داده"),
+    ("Provider report", "گزارش سرویس‌دهنده"),
+    default=1,
 )
 
-ACCOUNT_KEY_HELP = "Short stable key of the provider account; scopes provider message ids and names the " \
-    "account in webhook URLs."
+ACCOUNT_KEY_HELP = (
+    "Short stable key of the provider account; scopes provider message ids and names the account in webhook URLs."
+)
 
 SMS_PROVIDER = custom_table(
-    "comms_SmsProvider", "SMS Provider Account", "SMS Provider Accounts",
+    "comms_SmsProvider",
+    "SMS Provider Account",
+    "SMS Provider Accounts",
     "An account with an SMS provider: which connector to use, where its secret is kept, the default flag, "
     "the last credit read and the price per part (SMS-13, SMS-14, SMS-18).",
-    fa="حساب سرویس پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    fa="حساب سرویس پیامک",
+    area=AREA_NAME,
+    ownership=Ownership.ORGANIZATION,
     primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
     keys=(key("comms_smsprovider_accountkey", "Account key", "comms_accountkey"),),
     columns=(
         text("comms_AccountKey", "Account Key", ACCOUNT_KEY_HELP, length=50, required=REQUIRED, fa="کلید حساب"),
-        text("comms_ProviderKind", "Provider Kind", "Connector kind as registered in the suite, e.g. kavenegar, "
-             "smsir, magfa, twilio.", length=50, required=REQUIRED, fa="نوع سرویس‌دهنده"),
-        boolean("comms_IsDefault", "Default", "Messages without a chosen account go out through the default "
-                "(SMS-13).", fa="پیش‌فرض"),
-        url("comms_BaseUrl", "API Address", "Override of the provider's API address; empty uses the "
-            "connector's."),
-        text("comms_UserName", "User Name", "Account user name where the provider needs one (not secret).",
-             length=200),
-        text("comms_CredentialReference", "Credential Reference", "Where the API key or password is kept: a "
-             "Key Vault secret URI or an app-setting name. Never the secret itself.", length=500),
-        memo("comms_Settings", "Other Settings", "Provider-specific settings as JSON (no secrets).",
-             length=4000),
-        memo("comms_PanelDescription", "Panel Description", "For kind configurable: the panel's send, status, "
-             "credit and inbound calls as JSON (see docs/sms-providers.md); checked when the account is built. "
-             "Placeholders such as {password} name the secret; never paste the secret here.", length=65_536,
-             fa="توصیف سامانه پیامک"),
-        decimal("comms_Balance", "Credit", "Remaining credit as the provider last reported it (SMS-14).",
-                fa="اعتبار"),
+        text(
+            "comms_ProviderKind",
+            "Provider Kind",
+            "Connector kind as registered in the suite, e.g. kavenegar, smsir, magfa, twilio.",
+            length=50,
+            required=REQUIRED,
+            fa="نوع سرویس‌دهنده",
+        ),
+        boolean(
+            "comms_IsDefault",
+            "Default",
+            "Messages without a chosen account go out through the default (SMS-13).",
+            fa="پیش‌فرض",
+        ),
+        url("comms_BaseUrl", "API Address", "Override of the provider's API address; empty uses the connector's."),
+        text("comms_UserName", "User Name", "Account user name where the provider needs one (not secret).", length=200),
+        text(
+            "comms_CredentialReference",
+            "Credential Reference",
+            "Where the API key or password is kept: a "
+            "Key Vault secret URI or an app-setting name. Never the secret itself.",
+            length=500,
+        ),
+        memo("comms_Settings", "Other Settings", "Provider-specific settings as JSON (no secrets).", length=4000),
+        memo(
+            "comms_PanelDescription",
+            "Panel Description",
+            "For kind configurable: the panel's send, status, "
+            "credit and inbound calls as JSON (see docs/sms-providers.md); checked when the account is built. "
+            "Placeholders such as {password} name the secret; never paste the secret here.",
+            length=65_536,
+            fa="توصیف سامانه پیامک",
+        ),
+        decimal("comms_Balance", "Credit", "Remaining credit as the provider last reported it (SMS-14).", fa="اعتبار"),
         text("comms_BalanceUnit", "Credit Unit", "Unit of the credit, e.g. IRR, messages, USD.", length=20),
-        decimal("comms_PricePerPart", "Price per Part", "What one SMS part costs, in the credit unit. The SMS "
-                "form shows a text's cost before it is sent; empty shows its parts only (SMS-06, issue 4).",
-                minimum=0, fa="بهای هر بخش"),
+        decimal(
+            "comms_PricePerPart",
+            "Price per Part",
+            "What one SMS part costs, in the credit unit. The SMS "
+            "form shows a text's cost before it is sent; empty shows its parts only (SMS-06, issue 4).",
+            minimum=0,
+            fa="بهای هر بخش",
+        ),
         when("comms_BalanceReadOn", "Credit Read On", "When the credit was last read.", fa="زمان خواندن اعتبار"),
         decimal("comms_LowBalanceThreshold", "Low-Credit Warning", "Warn administrators below this credit."),
-        boolean("comms_IsLowBalance", "Credit Low", "Set when the last credit read was at or below the "
-                "low-credit warning (SMS-14).", fa="اعتبار کم"),
-        integer("comms_PollIntervalSeconds", "Polling Interval (seconds)", "How often inbound messages and "
-                "delivery reports are polled; 0 when the provider pushes them (SMS-21).", maximum=86_400),
-        integer("comms_MaxAttempts", "Send Attempts", "Attempts before a message is marked failed (SMS-22, "
-                "SMS-23).", minimum=1, maximum=20),
-        integer("comms_RetryIntervalSeconds", "Retry Interval (seconds)", "Wait between send attempts.",
-                maximum=86_400),
-        choice("comms_ProviderStatus", "Provider Status", PROVIDER_STATUS, "Result of the last call to the "
-               "provider.", fa="وضعیت"),
+        boolean(
+            "comms_IsLowBalance",
+            "Credit Low",
+            "Set when the last credit read was at or below the low-credit warning (SMS-14).",
+            fa="اعتبار کم",
+        ),
+        integer(
+            "comms_PollIntervalSeconds",
+            "Polling Interval (seconds)",
+            "How often inbound messages and delivery reports are polled; 0 when the provider pushes them (SMS-21).",
+            maximum=86_400,
+        ),
+        integer(
+            "comms_MaxAttempts",
+            "Send Attempts",
+            "Attempts before a message is marked failed (SMS-22, SMS-23).",
+            minimum=1,
+            maximum=20,
+        ),
+        integer(
+            "comms_RetryIntervalSeconds", "Retry Interval (seconds)", "Wait between send attempts.", maximum=86_400
+        ),
+        choice(
+            "comms_ProviderStatus",
+            "Provider Status",
+            PROVIDER_STATUS,
+            "Result of the last call to the provider.",
+            fa="وضعیت",
+        ),
         text("comms_StatusDetail", "Status Detail", "Plain-words detail of the last problem.", length=500),
-        integer("comms_WebhookGeneration", "Webhook Key Generation", "Raise by one to rotate this account's "
-                "webhook URL tokens (delivery reports and inbound texts); the old URLs stop working at once. "
-                "Column-secured: administrators only.", maximum=1_000_000),
+        integer(
+            "comms_WebhookGeneration",
+            "Webhook Key Generation",
+            "Raise by one to rotate this account's "
+            "webhook URL tokens (delivery reports and inbound texts); the old URLs stop working at once. "
+            "Column-secured: administrators only.",
+            maximum=1_000_000,
+        ),
     ),
 )
 
 SMS_NUMBER = custom_table(
-    "comms_SmsNumber", "SMS Number", "SMS Numbers",
+    "comms_SmsNumber",
+    "SMS Number",
+    "SMS Numbers",
     "A sender number of a provider account, optionally dedicated to one user: recipients see it, and "
     "inbound messages to it belong to that user (SMS-04, SMS-17).",
-    fa="شماره پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    fa="شماره پیامک",
+    area=AREA_NAME,
+    ownership=Ownership.ORGANIZATION,
     primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
     keys=(key("comms_smsnumber_number", "Number", "comms_number"),),
     columns=(
-        phone("comms_Number", "Number", "The number as the provider expects it, e.g. 3000123456 or +14155550100.",
-              required=REQUIRED, fa="شماره"),
-        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account this number is "
-               "rented from.", required=REQUIRED, fa="حساب سرویس"),
-        lookup("comms_SystemUserId", "User", "systemuser", "User this number is dedicated to (SMS-04).",
-               fa="کاربر"),
+        phone(
+            "comms_Number",
+            "Number",
+            "The number as the provider expects it, e.g. 3000123456 or +14155550100.",
+            required=REQUIRED,
+            fa="شماره",
+        ),
+        lookup(
+            "comms_SmsProviderId",
+            "Provider Account",
+            "comms_smsprovider",
+            "Account this number is rented from.",
+            required=REQUIRED,
+            fa="حساب سرویس",
+        ),
+        lookup("comms_SystemUserId", "User", "systemuser", "User this number is dedicated to (SMS-04).", fa="کاربر"),
         boolean("comms_CanSend", "Can Send", "Messages may be sent from this number.", default=True),
         boolean("comms_CanReceive", "Can Receive", "Inbound messages arrive on this number.", default=True),
         boolean("comms_IsDefault", "Default for Account", "Used when a message names the account but no number."),
-        choice("comms_InboundRoute", "Inbound Goes To", INBOUND_ROUTES, "Whose work queue an inbound text lands "
-               "in: the matched record's owner, the person its Related Person Column names, or the Queue "
-               "(SMS-24). The Queue also takes texts no person can be found for.", fa="مقصد پیامک دریافتی"),
-        text("comms_RelatedPersonColumn", "Related Person Column", "Logical name of the matched record's "
-             "lookup to a user or team whose queue receives the text, e.g. comms_accountmanagerid.", length=100),
+        choice(
+            "comms_InboundRoute",
+            "Inbound Goes To",
+            INBOUND_ROUTES,
+            "Whose work queue an inbound text lands "
+            "in: the matched record's owner, the person its Related Person Column names, or the Queue "
+            "(SMS-24). The Queue also takes texts no person can be found for.",
+            fa="مقصد پیامک دریافتی",
+        ),
+        text(
+            "comms_RelatedPersonColumn",
+            "Related Person Column",
+            "Logical name of the matched record's "
+            "lookup to a user or team whose queue receives the text, e.g. comms_accountmanagerid.",
+            length=100,
+        ),
         lookup("comms_InboundQueueId", "Inbound Queue", "queue", "Queue for inbound texts (SMS-24)."),
-        integer("comms_RouteWithinMinutes", "Route Within (minutes)", "Longest time between receipt and the "
-                "work queue; empty means 5 (SMS-24).", minimum=1, maximum=1440),
+        integer(
+            "comms_RouteWithinMinutes",
+            "Route Within (minutes)",
+            "Longest time between receipt and the work queue; empty means 5 (SMS-24).",
+            minimum=1,
+            maximum=1440,
+        ),
     ),
 )
 
 SMS_TEMPLATE = custom_table(
-    "comms_SmsTemplate", "SMS Template", "SMS Templates",
+    "comms_SmsTemplate",
+    "SMS Template",
+    "SMS Templates",
     "Reusable text with placeholders such as {firstname} or {parentcustomerid.comms_debt} (SMS-01, SMS-09, "
     "SMS-11, SMS-12).",
-    fa="قالب پیامک", area=AREA_NAME,
+    fa="قالب پیامک",
+    area=AREA_NAME,
     primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
     columns=(
-        memo("comms_Body", "Text", "Message text; {column} and {lookup.column} placeholders are filled from "
-             "the recipient record.", length=4000, required=REQUIRED, fa="متن"),
-        text("comms_TargetTable", "Record Table", "Logical name of the table whose columns the placeholders "
-             "name; empty for any.", length=100),
-        choice("comms_Calendar", "Date Calendar", CALENDARS, "Calendar used for dates filled into the text.",
-               fa="تقویم"),
-        boolean("comms_AllowSecuredColumns", "Allow Secured Columns", "Placeholders may name column-secured "
-                "columns (still read with the sender's rights). Column-secured: administrators only."),
+        memo(
+            "comms_Body",
+            "Text",
+            "Message text; {column} and {lookup.column} placeholders are filled from the recipient record.",
+            length=4000,
+            required=REQUIRED,
+            fa="متن",
+        ),
+        text(
+            "comms_TargetTable",
+            "Record Table",
+            "Logical name of the table whose columns the placeholders name; empty for any.",
+            length=100,
+        ),
+        choice(
+            "comms_Calendar", "Date Calendar", CALENDARS, "Calendar used for dates filled into the text.", fa="تقویم"
+        ),
+        boolean(
+            "comms_AllowSecuredColumns",
+            "Allow Secured Columns",
+            "Placeholders may name column-secured "
+            "columns (still read with the sender's rights). Column-secured: administrators only.",
+        ),
     ),
 )
 
 SMS_BULK = custom_table(
-    "comms_SmsBulk", "SMS Bulk Send", "SMS Bulk Sends",
+    "comms_SmsBulk",
+    "SMS Bulk Send",
+    "SMS Bulk Sends",
     "One send to every member of a marketing list, a campaign, a saved view or a FetchXML query, with "
     "progress counters; an interrupted run resumes from its cursor with no duplicate and no gap (SMS-08, "
     "SMS-10).",
-    fa="ارسال گروهی پیامک", area=AREA_NAME, has_activities=True,
+    fa="ارسال گروهی پیامک",
+    area=AREA_NAME,
+    has_activities=True,
     primary_name=text("comms_Name", "Name", "Name shown to users.", length=200, required=REQUIRED, fa="نام"),
     columns=(
-        lookup("comms_ListId", "Marketing List", "list", "List whose members receive the text.",
-               fa="فهرست بازاریابی"),
+        lookup("comms_ListId", "Marketing List", "list", "List whose members receive the text.", fa="فهرست بازاریابی"),
         lookup("comms_CampaignId", "Campaign", "campaign", "Campaign whose lists receive the text.", fa="کمپین"),
-        text("comms_SavedViewId", "Saved View Id", "Id (GUID) of the system or personal view whose contacts, "
-             "accounts or leads receive the text; set instead of a list, a campaign or a query.", length=38,
-             fa="شناسه نما"),
-        choice("comms_SavedViewKind", "Saved View Kind", VIEW_KINDS, "Whether the saved view id names a system "
-               "view (savedquery) or a personal view (userquery).", fa="نوع نما"),
-        memo("comms_FetchXml", "Audience Query (FetchXML)", "FetchXML selecting the contacts, accounts or leads "
-             "that receive the text, one table and its filters; set instead of a list, a campaign or a view.",
-             length=100_000, fa="پرس‌وجوی گیرندگان"),
-        lookup("comms_SmsTemplateId", "Template", "comms_smstemplate", "Template filled per recipient.",
-               fa="قالب"),
+        text(
+            "comms_SavedViewId",
+            "Saved View Id",
+            "Id (GUID) of the system or personal view whose contacts, "
+            "accounts or leads receive the text; set instead of a list, a campaign or a query.",
+            length=38,
+            fa="شناسه نما",
+        ),
+        choice(
+            "comms_SavedViewKind",
+            "Saved View Kind",
+            VIEW_KINDS,
+            "Whether the saved view id names a system view (savedquery) or a personal view (userquery).",
+            fa="نوع نما",
+        ),
+        memo(
+            "comms_FetchXml",
+            "Audience Query (FetchXML)",
+            "FetchXML selecting the contacts, accounts or leads "
+            "that receive the text, one table and its filters; set instead of a list, a campaign or a view.",
+            length=100_000,
+            fa="پرس‌وجوی گیرندگان",
+        ),
+        lookup("comms_SmsTemplateId", "Template", "comms_smstemplate", "Template filled per recipient.", fa="قالب"),
         memo("comms_Message", "Text", "Text sent when no template is chosen.", length=4000, fa="متن"),
-        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account to send through; empty "
-               "means the default."),
+        lookup(
+            "comms_SmsProviderId",
+            "Provider Account",
+            "comms_smsprovider",
+            "Account to send through; empty means the default.",
+        ),
         lookup("comms_SmsNumberId", "Sender Number", "comms_smsnumber", "Number recipients see."),
-        text("comms_RecipientColumns", "Phone Columns", "Phone columns tried in order for each member, e.g. "
-             "mobilephone,telephone2.", length=500),
-        boolean("comms_CreateActivities", "Create SMS Activities", "Create an SMS activity per recipient.",
-                default=True),
-        boolean("comms_IsTransactional", "Transactional", "A service message (bill, outage notice): sent at "
-                "any hour and without the opt-out notice. Marketing sends wait for the sending window "
-                "(SMS-10).", fa="اطلاع‌رسانی خدماتی"),
+        text(
+            "comms_RecipientColumns",
+            "Phone Columns",
+            "Phone columns tried in order for each member, e.g. mobilephone,telephone2.",
+            length=500,
+        ),
+        boolean(
+            "comms_CreateActivities", "Create SMS Activities", "Create an SMS activity per recipient.", default=True
+        ),
+        boolean(
+            "comms_IsTransactional",
+            "Transactional",
+            "A service message (bill, outage notice): sent at "
+            "any hour and without the opt-out notice. Marketing sends wait for the sending window "
+            "(SMS-10).",
+            fa="اطلاع‌رسانی خدماتی",
+        ),
         when("comms_SendAfter", "Send After", "Do not start before this time."),
         choice("comms_BulkState", "Progress", BULK_STATE, "Where the send stands.", fa="وضعیت"),
         integer("comms_TotalCount", "Recipients", "Members found when the run started.", fa="تعداد گیرندگان"),
@@ -232,8 +367,9 @@ SMS_BULK = custom_table(
         integer("comms_DeliveredCount", "Delivered", "Messages confirmed delivered.", fa="تحویل شده"),
         integer("comms_FailedCount", "Failed", "Messages that failed after all attempts.", fa="ناموفق"),
         integer("comms_SkippedCount", "Skipped", "Members skipped: no number or opted out.", fa="رد شده"),
-        text("comms_Cursor", "Resume Point", "Id of the last member handled; a resumed run starts after it.",
-             length=200),
+        text(
+            "comms_Cursor", "Resume Point", "Id of the last member handled; a resumed run starts after it.", length=200
+        ),
         when("comms_StartedOn", "Started On", "When the run started."),
         when("comms_CompletedOn", "Completed On", "When the run finished."),
         memo("comms_LastError", "Last Error", "The last problem met, in plain words."),
@@ -241,62 +377,103 @@ SMS_BULK = custom_table(
 )
 
 SMS = activity_table(
-    "comms_Sms", "SMS", "SMS Messages",
+    "comms_Sms",
+    "SMS",
+    "SMS Messages",
     "A text message sent or received, on the timeline of the record it concerns (SMS-01..SMS-06, SMS-20).",
-    fa="پیامک", area=AREA_NAME,
+    fa="پیامک",
+    area=AREA_NAME,
     regarding=("account", "contact", "lead", "incident", "campaign", "comms_smsbulk"),
     parties=("account", "contact", "lead", "systemuser"),
-    keys=(key("comms_sms_providermessage", "Provider message", "comms_provideraccountkey",
-              "comms_providermessageid"),),
+    keys=(key("comms_sms_providermessage", "Provider message", "comms_provideraccountkey", "comms_providermessageid"),),
     columns=(
         choice("comms_Direction", "Direction", DIRECTIONS, "Sent by us or received.", fa="جهت"),
-        choice("comms_SmsStatus", "SMS Status", SMS_STATUS, "Where the message stands: pending → queued → sent "
-               "to operator → delivered, or failed (SMS-20).", fa="وضعیت پیامک"),
-        phone("comms_PhoneNumber", "Phone Number", "The other party's number, normalised.", required=REQUIRED,
-              fa="شماره تلفن"),
+        choice(
+            "comms_SmsStatus",
+            "SMS Status",
+            SMS_STATUS,
+            "Where the message stands: pending → queued → sent to operator → delivered, or failed (SMS-20).",
+            fa="وضعیت پیامک",
+        ),
+        phone(
+            "comms_PhoneNumber",
+            "Phone Number",
+            "The other party's number, normalised.",
+            required=REQUIRED,
+            fa="شماره تلفن",
+        ),
         phone("comms_SenderNumber", "Our Number", "Our number the message was sent from or to."),
         memo("comms_Message", "Text", "The message text exactly as sent or received.", length=4000, fa="متن"),
-        lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account used; empty means the "
-               "default.", fa="حساب سرویس"),
+        lookup(
+            "comms_SmsProviderId",
+            "Provider Account",
+            "comms_smsprovider",
+            "Account used; empty means the default.",
+            fa="حساب سرویس",
+        ),
         lookup("comms_SmsNumberId", "Sender Number", "comms_smsnumber", "Our number, when registered."),
         lookup("comms_SmsTemplateId", "Template", "comms_smstemplate", "Template the text came from."),
         lookup("comms_SmsBulkId", "Bulk Send", "comms_smsbulk", "Bulk send this message belongs to."),
         text("comms_ProviderAccountKey", "Provider Account Key", ACCOUNT_KEY_HELP, length=50),
-        text("comms_ProviderMessageId", "Provider Message Id", "The provider's id of the message; with the "
-             "account key it is the idempotency key."),
+        text(
+            "comms_ProviderMessageId",
+            "Provider Message Id",
+            "The provider's id of the message; with the account key it is the idempotency key.",
+        ),
         integer("comms_Segments", "Parts", "Number of SMS parts the text needs.", maximum=255),
         integer("comms_Attempts", "Attempts", "Send attempts so far (SMS-22).", maximum=1000),
         when("comms_SentOn", "Sent On", "When the provider accepted the message."),
         when("comms_DeliveredOn", "Delivered On", "When delivery to the handset was confirmed."),
         when("comms_ReceivedOn", "Received On", "When an inbound message reached the provider."),
-        when("comms_RouteDueOn", "Route Due On", "Latest time an inbound text is to be in a work queue (SMS-24); "
-             "empty when its line routes nowhere."),
+        when(
+            "comms_RouteDueOn",
+            "Route Due On",
+            "Latest time an inbound text is to be in a work queue (SMS-24); empty when its line routes nowhere.",
+        ),
         when("comms_QueuedOn", "Queued On", "When the inbound text was put in a work queue (SMS-24)."),
         memo("comms_Error", "Error", "Why the message failed, in plain words.", fa="خطا"),
-        when("comms_OperatorOn", "Sent to Operator On", "When the provider handed the message to the mobile "
-             "operator (SMS-20)."),
+        when(
+            "comms_OperatorOn",
+            "Sent to Operator On",
+            "When the provider handed the message to the mobile operator (SMS-20).",
+        ),
         when("comms_FailedOn", "Failed On", "When the message was given up as failed (SMS-20, SMS-22)."),
-        when("comms_NextAttemptOn", "Next Attempt On", "When a failed send is tried again (SMS-22); empty "
-             "means as soon as possible."),
-        when("comms_ClaimedOn", "Send Claimed On", "When a sender took the message; a claim older than a few "
-             "minutes belongs to a sender that stopped and is taken over."),
+        when(
+            "comms_NextAttemptOn",
+            "Next Attempt On",
+            "When a failed send is tried again (SMS-22); empty means as soon as possible.",
+        ),
+        when(
+            "comms_ClaimedOn",
+            "Send Claimed On",
+            "When a sender took the message; a claim older than a few "
+            "minutes belongs to a sender that stopped and is taken over.",
+        ),
     ),
 )
 
 SMS_PROCESS = custom_table(
-    "comms_SmsProcess", "SMS Process", "SMS Processes",
+    "comms_SmsProcess",
+    "SMS Process",
+    "SMS Processes",
     "One attempt to send an SMS: our id sent to the provider, the provider's message id, status, error and "
     "timestamps (SMS-20, SMS-22).",
-    fa="فرآیند ارسال پیامک", area=AREA_NAME,
+    fa="فرآیند ارسال پیامک",
+    area=AREA_NAME,
     primary_name=text("comms_Name", "Name", "Generated: message and attempt number.", length=200),
     keys=(key("comms_smsprocess_attemptkey", "Attempt key", "comms_attemptkey"),),
     cascades={"comms_smsid": Cascade.CASCADE},
     columns=(
-        lookup("comms_SmsId", "SMS", "comms_sms", "The message this attempt sends.", required=REQUIRED,
-               fa="پیامک"),
+        lookup("comms_SmsId", "SMS", "comms_sms", "The message this attempt sends.", required=REQUIRED, fa="پیامک"),
         integer("comms_Attempt", "Attempt", "1 for the first attempt.", minimum=1, maximum=1000),
-        text("comms_AttemptKey", "Attempt Key", "Our own id of the attempt, sent to the provider where it "
-             "accepts one, so a retry after a crash never texts twice.", length=100, required=REQUIRED),
+        text(
+            "comms_AttemptKey",
+            "Attempt Key",
+            "Our own id of the attempt, sent to the provider where it "
+            "accepts one, so a retry after a crash never texts twice.",
+            length=100,
+            required=REQUIRED,
+        ),
         lookup("comms_SmsProviderId", "Provider Account", "comms_smsprovider", "Account used."),
         text("comms_ProviderMessageId", "Provider Message Id", "The provider's id of the message."),
         choice("comms_AttemptStatus", "Attempt Status", ATTEMPT_STATUS, "Outcome of the attempt.", fa="وضعیت"),
@@ -306,53 +483,99 @@ SMS_PROCESS = custom_table(
         when("comms_AcceptedOn", "Accepted On", "When the provider accepted it."),
         when("comms_DeliveredOn", "Delivered On", "When delivery was confirmed."),
         when("comms_StatusCheckedOn", "Status Checked On", "When the status was last read."),
-        when("comms_ReconciledOn", "Reconciled On", "When an attempt whose outcome was unknown was looked up "
-             "at the provider by our id."),
+        when(
+            "comms_ReconciledOn",
+            "Reconciled On",
+            "When an attempt whose outcome was unknown was looked up at the provider by our id.",
+        ),
     ),
 )
 
 KEYWORD_RULE = custom_table(
-    "comms_KeywordRule", "SMS Keyword Rule", "SMS Keyword Rules",
+    "comms_KeywordRule",
+    "SMS Keyword Rule",
+    "SMS Keyword Rules",
     "What to do when an inbound text contains a keyword: reply, open a case, update a record, start a flow or "
     "opt the sender out (SMS-02, SMS-07, SMS-15, SMS-16).",
-    fa="قانون کلیدواژه", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
+    fa="قانون کلیدواژه",
+    area=AREA_NAME,
+    ownership=Ownership.ORGANIZATION,
     primary_name=text("comms_Name", "Name", "Name shown to users.", required=REQUIRED, fa="نام"),
     columns=(
-        text("comms_Keywords", "Keywords", "Keywords that trigger the rule, comma-separated; matched without "
-             "regard to case or Persian/Arabic letter variants.", length=500, required=REQUIRED, fa="کلیدواژه‌ها"),
-        text("comms_Separators", "Separators", "Characters that split the text into words; empty means space, "
-             "comma, Persian comma and semicolon.", length=50),
+        text(
+            "comms_Keywords",
+            "Keywords",
+            "Keywords that trigger the rule, comma-separated; matched without "
+            "regard to case or Persian/Arabic letter variants.",
+            length=500,
+            required=REQUIRED,
+            fa="کلیدواژه‌ها",
+        ),
+        text(
+            "comms_Separators",
+            "Separators",
+            "Characters that split the text into words; empty means space, comma, Persian comma and semicolon.",
+            length=50,
+        ),
         choice("comms_MatchMode", "Match", MATCH_MODES, "Which words of the text are compared."),
-        integer("comms_Order", "Order", "Rules are tried in ascending order; the first match wins.",
-                maximum=100_000),
+        integer("comms_Order", "Order", "Rules are tried in ascending order; the first match wins.", maximum=100_000),
         choice("comms_Action", "Action", RULE_ACTIONS, "What the rule does.", required=REQUIRED, fa="عملیات"),
-        lookup("comms_ReplyTemplateId", "Reply Template", "comms_smstemplate", "Text of the automatic answer.",
-               fa="قالب پاسخ"),
+        lookup(
+            "comms_ReplyTemplateId",
+            "Reply Template",
+            "comms_smstemplate",
+            "Text of the automatic answer.",
+            fa="قالب پاسخ",
+        ),
         choice("comms_ReplyChannel", "Reply By", REPLY_CHANNELS, "How the answer is sent (SMS-07)."),
         lookup("comms_TeamId", "Target Team", "team", "Team that owns the case created."),
         lookup("comms_QueueId", "Target Queue", "queue", "Queue the created case is routed to."),
-        text("comms_CaseTitle", "Case Title", "Title of the created case; the rest of the text becomes its "
-             "description.", length=200),
-        text("comms_TargetTable", "Table to Update", "Logical name of the table an update rule changes.",
-             length=100),
-        text("comms_TargetColumn", "Column to Update", "Logical name of the column an update rule sets.",
-             length=100),
+        text(
+            "comms_CaseTitle",
+            "Case Title",
+            "Title of the created case; the rest of the text becomes its description.",
+            length=200,
+        ),
+        text("comms_TargetTable", "Table to Update", "Logical name of the table an update rule changes.", length=100),
+        text("comms_TargetColumn", "Column to Update", "Logical name of the column an update rule sets.", length=100),
         url("comms_FlowUrl", "Flow Address", "HTTP trigger of the flow a start-flow rule calls.", length=1000),
-        text("comms_Service", "Keyword Service", "Name of the lookup a keyword-service rule calls, e.g. "
-             "balance or usage (SMS-07).", length=100),
-        text("comms_Value", "Value to Set", "Value an update rule writes, or the argument passed to the "
-             "keyword service.", length=500),
-        lookup("comms_SmsNumberId", "Only for Number", "comms_smsnumber", "Applies only to texts to this "
-               "number; empty for all."),
+        text(
+            "comms_Service",
+            "Keyword Service",
+            "Name of the lookup a keyword-service rule calls, e.g. balance or usage (SMS-07).",
+            length=100,
+        ),
+        text(
+            "comms_Value",
+            "Value to Set",
+            "Value an update rule writes, or the argument passed to the keyword service.",
+            length=500,
+        ),
+        lookup(
+            "comms_SmsNumberId",
+            "Only for Number",
+            "comms_smsnumber",
+            "Applies only to texts to this number; empty for all.",
+        ),
     ),
 )
 
 SMS_OPT_OUT = custom_table(
-    "comms_SmsOptOut", "SMS Opt-Out", "SMS Opt-Outs",
+    "comms_SmsOptOut",
+    "SMS Opt-Out",
+    "SMS Opt-Outs",
     "A number that asked not to receive SMS; active rows are never sent to (SMS-15).",
-    fa="لغو دریافت پیامک", area=AREA_NAME, ownership=Ownership.ORGANIZATION,
-    primary_name=text("comms_PhoneNumber", "Phone Number", "The opted-out number, normalised.", length=50,
-                      required=REQUIRED, fa="شماره تلفن"),
+    fa="لغو دریافت پیامک",
+    area=AREA_NAME,
+    ownership=Ownership.ORGANIZATION,
+    primary_name=text(
+        "comms_PhoneNumber",
+        "Phone Number",
+        "The opted-out number, normalised.",
+        length=50,
+        required=REQUIRED,
+        fa="شماره تلفن",
+    ),
     keys=(key("comms_smsoptout_phonenumber", "Phone number", "comms_phonenumber"),),
     columns=(
         when("comms_OptedOutOn", "Opted Out On", "When the opt-out was received.", fa="زمان لغو"),

@@ -19,19 +19,25 @@ from dataverse_schema.model import Column, Ownership, Table
 def _common() -> tuple[Column, ...]:
     return (
         lookup("CreatedBy", "Created By", "systemuser", "User who created the record."),
-        lookup("CreatedOnBehalfBy", "Created By (Delegate)", "systemuser",
-               "Delegate user who created the record."),
+        lookup("CreatedOnBehalfBy", "Created By (Delegate)", "systemuser", "Delegate user who created the record."),
         lookup("ModifiedBy", "Modified By", "systemuser", "User who last changed the record."),
-        lookup("ModifiedOnBehalfBy", "Modified By (Delegate)", "systemuser",
-               "Delegate user who last changed the record."),
-        integer("ImportSequenceNumber", "Import Sequence Number",
-                "Sequence number of the import that created this record.", minimum=-INT_MAX - 1),
-        when("OverriddenCreatedOn", "Record Created On", "Date and time that the record was migrated.",
-             date_only=True),
-        integer("TimeZoneRuleVersionNumber", "Time Zone Rule Version Number",
-                "For internal use only.", minimum=-1),
-        integer("UTCConversionTimeZoneCode", "UTC Conversion Time Zone Code",
-                "Time zone code that was in use when the record was created.", minimum=-1),
+        lookup(
+            "ModifiedOnBehalfBy", "Modified By (Delegate)", "systemuser", "Delegate user who last changed the record."
+        ),
+        integer(
+            "ImportSequenceNumber",
+            "Import Sequence Number",
+            "Sequence number of the import that created this record.",
+            minimum=-INT_MAX - 1,
+        ),
+        when("OverriddenCreatedOn", "Record Created On", "Date and time that the record was migrated.", date_only=True),
+        integer("TimeZoneRuleVersionNumber", "Time Zone Rule Version Number", "For internal use only.", minimum=-1),
+        integer(
+            "UTCConversionTimeZoneCode",
+            "UTC Conversion Time Zone Code",
+            "Time zone code that was in use when the record was created.",
+            minimum=-1,
+        ),
     )
 
 
@@ -39,8 +45,12 @@ def _ownership(ownership: Ownership) -> tuple[Column, ...]:
     if ownership is Ownership.ORGANIZATION:
         return (lookup("OrganizationId", "Organization", "organization", "Unique identifier for the organization."),)
     return (
-        lookup("OwningBusinessUnit", "Owning Business Unit", "businessunit",
-               "Unique identifier for the business unit that owns the record."),
+        lookup(
+            "OwningBusinessUnit",
+            "Owning Business Unit",
+            "businessunit",
+            "Unique identifier for the business unit that owns the record.",
+        ),
         lookup("OwningTeam", "Owning Team", "team", "Unique identifier for the team that owns the record."),
         lookup("OwningUser", "Owning User", "systemuser", "Unique identifier for the user that owns the record."),
     )

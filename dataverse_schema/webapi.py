@@ -35,10 +35,16 @@ CRM = "Microsoft.Dynamics.CRM."
 Json = dict[str, Any]
 
 #: Columns Dataverse creates itself with every table or activity; never sent.
-SYSTEM_TYPES = frozenset({
-    ColumnType.UNIQUEIDENTIFIER, ColumnType.STATE, ColumnType.STATUS, ColumnType.OWNER,
-    ColumnType.PARTYLIST, ColumnType.CUSTOMER,
-})
+SYSTEM_TYPES = frozenset(
+    {
+        ColumnType.UNIQUEIDENTIFIER,
+        ColumnType.STATE,
+        ColumnType.STATUS,
+        ColumnType.OWNER,
+        ColumnType.PARTYLIST,
+        ColumnType.CUSTOMER,
+    }
+)
 
 
 def label(english: str, persian: str | None = None) -> Json:
@@ -50,7 +56,11 @@ def label(english: str, persian: str | None = None) -> Json:
 
 
 def required_level(level: RequiredLevel) -> Json:
-    return {"Value": level.value, "CanBeChanged": True, "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings"}
+    return {
+        "Value": level.value,
+        "CanBeChanged": True,
+        "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
+    }
 
 
 def _common(column: Column, odata_type: str, attribute_type: str, type_name: str) -> Json:
@@ -191,8 +201,9 @@ def attribute_metadata(column: Column) -> Json:
     try:
         build = _BUILDERS[column.type]
     except KeyError:
-        raise ValueError(f"{column.logical_name}: {column.type.value} columns are not created through "
-                         "the Attributes collection") from None
+        raise ValueError(
+            f"{column.logical_name}: {column.type.value} columns are not created through the Attributes collection"
+        ) from None
     return build(column)
 
 
@@ -251,12 +262,19 @@ def relationship_metadata(table: Table, column: Column) -> Json:
         "ReferencingEntityNavigationPropertyName": relationship.referencing_navigation,
         "ReferencedEntityNavigationPropertyName": relationship.schema_name,
         "AssociatedMenuConfiguration": {
-            "Behavior": "UseCollectionName", "Group": "Details",
-            "Label": label(table.plural_display_name), "Order": 10000,
+            "Behavior": "UseCollectionName",
+            "Group": "Details",
+            "Label": label(table.plural_display_name),
+            "Order": 10000,
         },
         "CascadeConfiguration": {
-            "Assign": relationship.cascade_assign.value, "Delete": relationship.cascade_delete.value,
-            "Merge": no, "Reparent": no, "Share": no, "Unshare": no, "RollupView": no,
+            "Assign": relationship.cascade_assign.value,
+            "Delete": relationship.cascade_delete.value,
+            "Merge": no,
+            "Reparent": no,
+            "Share": no,
+            "Unshare": no,
+            "RollupView": no,
         },
         "Lookup": _lookup(column),
     }

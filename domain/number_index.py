@@ -100,9 +100,7 @@ class NumberIndex:
         self._plan = plan
         self._table_rank = {t.name: i for i, t in enumerate(tables)}
         interned: dict[str, str] = {}
-        self._tables = tuple(
-            IndexedTable(t.name, tuple(interned.setdefault(c, c) for c in t.columns)) for t in tables
-        )
+        self._tables = tuple(IndexedTable(t.name, tuple(interned.setdefault(c, c) for c in t.columns)) for t in tables)
         self._owners: dict[str | None, str | None] = {None: None}
         self._numbers: dict[int, _Entry] = {}
         self._keys_by_id: tuple[dict[str, int | tuple[int, ...]], ...] = tuple({} for _ in tables)
@@ -143,9 +141,7 @@ class NumberIndex:
             self._add_ref(key, _new_tuple(RecordRef, (name, record_id, column, owner_id, modified_on)))
         self._keys_by_id[table_idx][record_id] = next(iter(keys)) if len(keys) == 1 else tuple(keys)
 
-    def load(
-        self, table: str, rows: Iterable[tuple[str, Mapping[str, str | None], str | None, datetime]]
-    ) -> None:
+    def load(self, table: str, rows: Iterable[tuple[str, Mapping[str, str | None], str | None, datetime]]) -> None:
         """Bulk ``upsert`` of ``(record_id, values, owner_id, modified_on)`` rows."""
         for record_id, values, owner_id, modified_on in rows:
             self.upsert(table, record_id, values, owner_id=owner_id, modified_on=modified_on)

@@ -2,7 +2,8 @@
 
 The server turns an :class:`ODataError` into the wire shape Dataverse uses
 (``{"error": {"code": "0x8004...", "message": "..."}}``, see
-https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors). The constructors below carry the
+https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors). The
+constructors below carry the
 codes and message shapes the reference documents, so callers never spell a
 hex code twice.
 """

@@ -33,8 +33,19 @@ class _Job:
     def line(self) -> str:
         """The job in the connector's ``JOB_FORMAT`` (%j %a %J %d %x %t %u %p %y %Z %s)."""
         p = self.params
-        fields = (self.job_id, self.state, p.get("JOBINFO", ""), "0", p.get("MAXDIALS", "12"), "0",
-                  p.get("MAXTRIES", "3"), "0", "1", "0", self.status)
+        fields = (
+            self.job_id,
+            self.state,
+            p.get("JOBINFO", ""),
+            "0",
+            p.get("MAXDIALS", "12"),
+            "0",
+            p.get("MAXTRIES", "3"),
+            "0",
+            "1",
+            "0",
+            self.status,
+        )
         return "\t".join(fields)
 
 
@@ -50,8 +61,9 @@ class _Received:
 
     def line(self) -> str:
         """The fax in the connector's ``RECV_FORMAT`` (%f %z %p %Z %j %i %e %s)."""
-        return "\t".join((self.name, " ", str(self.pages), str(self.received_at), self.caller_number,
-                          self.caller_name, "", self.tsi))
+        return "\t".join(
+            (self.name, " ", str(self.pages), str(self.received_at), self.caller_number, self.caller_name, "", self.tsi)
+        )
 
 
 class StandInHfaxd:
@@ -79,8 +91,7 @@ class StandInHfaxd:
         """Stop accepting sessions."""
         self._listener.close()
 
-    def receive(self, data: bytes, *, pages: int, caller_number: str, caller_name: str = "",
-                tsi: str = "") -> str:
+    def receive(self, data: bytes, *, pages: int, caller_number: str, caller_name: str = "", tsi: str = "") -> str:
         """Put a received TIFF in the receive queue; returns its file name (``faxNNNNNNNNN.tif``)."""
         with self._lock:
             name = f"fax{len(self.received) + 1:09d}.tif"
@@ -114,7 +125,7 @@ class StandInHfaxd:
                 if verb == "QUIT":
                     conn.sendall(b"221 Goodbye.\r\n")
                     return
-                conn.sendall(state.handle(verb, command[len(verb):].strip()).encode() + b"\r\n")
+                conn.sendall(state.handle(verb, command[len(verb) :].strip()).encode() + b"\r\n")
 
 
 class _Session:
@@ -126,8 +137,14 @@ class _Session:
         self.data: socket.socket | None = None
 
     def handle(self, verb: str, arg: str) -> str:
-        simple = {"USER": "230 User logged in.", "TZONE": "200 Time zone set.", "TYPE": "200 Type set to I.",
-                  "JOBFMT": "200 Job format set.", "RCVFMT": "200 Receive format set.", "NOOP": "200 NOOP."}
+        simple = {
+            "USER": "230 User logged in.",
+            "TZONE": "200 Time zone set.",
+            "TYPE": "200 Type set to I.",
+            "JOBFMT": "200 Job format set.",
+            "RCVFMT": "200 Receive format set.",
+            "NOOP": "200 NOOP.",
+        }
         if verb in simple:
             return simple[verb]
         handler = getattr(self, f"_{verb.lower()}", None)

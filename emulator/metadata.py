@@ -1,6 +1,8 @@
 """Web API metadata JSON (EntityMetadata, AttributeMetadata, ...) read into ``dataverse_schema.model``.
 
-What ``schema apply`` sends (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md) becomes a :class:`Table`,
+What ``schema apply`` sends
+(MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md)
+becomes a :class:`Table`,
 :class:`Column`, :class:`AlternateKey`, :class:`Relationship` or :class:`OptionSet`, so a
 table created over HTTP is an ordinary record table in the store. A new table gets the
 columns Dataverse adds to every table (primary key, owner, status, created/modified on;
@@ -39,9 +41,19 @@ from dataverse_schema.model import (
 from emulator.errors import ODataError
 
 INVALID_METADATA = "0x80040203"
-__all__ = ["OPTION_VALUE_BASE", "PERSIAN", "column_from_metadata", "invalid", "key_from_metadata", "label_text",
-           "many_to_many_from_metadata", "option_set_from_metadata", "relationship_from_metadata",
-           "table_from_metadata", "updated_table"]
+__all__ = [
+    "OPTION_VALUE_BASE",
+    "PERSIAN",
+    "column_from_metadata",
+    "invalid",
+    "key_from_metadata",
+    "label_text",
+    "many_to_many_from_metadata",
+    "option_set_from_metadata",
+    "relationship_from_metadata",
+    "table_from_metadata",
+    "updated_table",
+]
 
 #: ``@odata.type`` suffix → column type; AttributeType alone is ambiguous for "Virtual" and "Lookup".
 TYPE_BY_ODATA = {
@@ -63,14 +75,25 @@ TYPE_BY_ODATA = {
 }
 #: AttributeTypeName values → column type (the lookup family is told apart only here).
 TYPE_BY_TYPE_NAME = {
-    "StringType": ColumnType.STRING, "MemoType": ColumnType.MEMO, "IntegerType": ColumnType.INTEGER,
-    "BigIntType": ColumnType.BIGINT, "DecimalType": ColumnType.DECIMAL, "DoubleType": ColumnType.DOUBLE,
+    "StringType": ColumnType.STRING,
+    "MemoType": ColumnType.MEMO,
+    "IntegerType": ColumnType.INTEGER,
+    "BigIntType": ColumnType.BIGINT,
+    "DecimalType": ColumnType.DECIMAL,
+    "DoubleType": ColumnType.DOUBLE,
     "MoneyType": ColumnType.MONEY,
-    "BooleanType": ColumnType.BOOLEAN, "DateTimeType": ColumnType.DATETIME, "PicklistType": ColumnType.PICKLIST,
-    "StateType": ColumnType.STATE, "StatusType": ColumnType.STATUS,
-    "MultiSelectPicklistType": ColumnType.MULTI_PICKLIST, "LookupType": ColumnType.LOOKUP,
-    "CustomerType": ColumnType.CUSTOMER, "OwnerType": ColumnType.OWNER, "PartyListType": ColumnType.PARTYLIST,
-    "UniqueidentifierType": ColumnType.UNIQUEIDENTIFIER, "FileType": ColumnType.FILE,
+    "BooleanType": ColumnType.BOOLEAN,
+    "DateTimeType": ColumnType.DATETIME,
+    "PicklistType": ColumnType.PICKLIST,
+    "StateType": ColumnType.STATE,
+    "StatusType": ColumnType.STATUS,
+    "MultiSelectPicklistType": ColumnType.MULTI_PICKLIST,
+    "LookupType": ColumnType.LOOKUP,
+    "CustomerType": ColumnType.CUSTOMER,
+    "OwnerType": ColumnType.OWNER,
+    "PartyListType": ColumnType.PARTYLIST,
+    "UniqueidentifierType": ColumnType.UNIQUEIDENTIFIER,
+    "FileType": ColumnType.FILE,
 }
 CREATABLE_OWNERSHIP = (Ownership.USER, Ownership.TEAM, Ownership.ORGANIZATION)
 
@@ -103,7 +126,9 @@ def table_from_metadata(body: Mapping[str, Any], resolve_option_set: OptionSetRe
         raise invalid("EntityMetadata needs an 'Attributes' array holding the primary name column.")
     primaries = [a for a in attributes if isinstance(a, Mapping) and a.get("IsPrimaryName") is True]
     if len(primaries) != 1:
-        raise invalid(f"EntityMetadata must have exactly one attribute with IsPrimaryName true; found {len(primaries)}.")
+        raise invalid(
+            f"EntityMetadata must have exactly one attribute with IsPrimaryName true; found {len(primaries)}."
+        )
     primary = column_from_metadata(primaries[0], resolve_option_set)
     if primary.type is not ColumnType.STRING:
         raise invalid("The primary name attribute must be a StringAttributeMetadata.")
@@ -111,25 +136,44 @@ def table_from_metadata(body: Mapping[str, Any], resolve_option_set: OptionSetRe
     if is_activity:
         if primary.logical_name != "subject":
             raise invalid("The primary name column of an activity table must have the SchemaName 'Subject'.")
-        inherited = build.activity_columns(subject_length=primary.max_length or 200,
-                                           regarding=standard.REGARDING_TARGETS, parties=standard.PARTY_TARGETS)
+        inherited = build.activity_columns(
+            subject_length=primary.max_length or 200,
+            regarding=standard.REGARDING_TARGETS,
+            parties=standard.PARTY_TARGETS,
+        )
         all_columns, primary_id = inherited + others, "activityid"
     else:
         primary_id_column = build.unique_id(schema_name + "Id", _label(body, "DisplayName") or schema_name)
         owner = (build.owner(),) if ownership in (Ownership.USER, Ownership.TEAM) else ()
-        all_columns = (primary_id_column, primary, *others, *owner, build.state(), build.status(), *build.audit_columns())
+        all_columns = (
+            primary_id_column,
+            primary,
+            *others,
+            *owner,
+            build.state(),
+            build.status(),
+            *build.audit_columns(),
+        )
         primary_id = primary_id_column.logical_name
     try:
         return Table(
-            logical_name=logical, schema_name=schema_name,
+            logical_name=logical,
+            schema_name=schema_name,
             entity_set_name=_optional_name(body, "EntitySetName") or build.entity_set_name(logical),
             display_name=_required_label(body, "DisplayName"),
             plural_display_name=_required_label(body, "DisplayCollectionName"),
-            primary_id=primary_id, primary_name=primary.logical_name, columns=all_columns,
-            description=_label(body, "Description") or "", is_custom=True, is_activity=is_activity,
-            ownership=ownership, has_notes=_flag(body, "HasNotes"), has_activities=_flag(body, "HasActivities"),
+            primary_id=primary_id,
+            primary_name=primary.logical_name,
+            columns=all_columns,
+            description=_label(body, "Description") or "",
+            is_custom=True,
+            is_activity=is_activity,
+            ownership=ownership,
+            has_notes=_flag(body, "HasNotes"),
+            has_activities=_flag(body, "HasActivities"),
             display_name_fa=label_text(body.get("DisplayName"), PERSIAN),
-            change_tracking=_flag(body, "ChangeTrackingEnabled", default=True), area="custom",
+            change_tracking=_flag(body, "ChangeTrackingEnabled", default=True),
+            area="custom",
         )
     except ValueError as exc:
         raise invalid(str(exc)) from exc
@@ -184,8 +228,13 @@ def column_from_metadata(body: Any, resolve_option_set: OptionSetResolver) -> Co
         if not isinstance(targets, list | tuple) or not all(isinstance(t, str) for t in targets):
             raise invalid(f"Attribute {schema_name}: 'Targets' must be a list of table logical names.")
         fields["targets"] = tuple(targets)
-    return Column(logical_name=schema_name.lower(), schema_name=schema_name, type=kind,
-                  display_name=_required_label(body, "DisplayName", owner=schema_name), **fields)
+    return Column(
+        logical_name=schema_name.lower(),
+        schema_name=schema_name,
+        type=kind,
+        display_name=_required_label(body, "DisplayName", owner=schema_name),
+        **fields,
+    )
 
 
 def option_set_from_metadata(body: Any, *, name: str | None = None) -> OptionSet:
@@ -194,7 +243,11 @@ def option_set_from_metadata(body: Any, *, name: str | None = None) -> OptionSet
         raise invalid("OptionSet metadata needs an 'Options' array.")
     options = []
     for item in body["Options"]:
-        if not isinstance(item, Mapping) or not isinstance(item.get("Value"), int) or isinstance(item.get("Value"), bool):
+        if (
+            not isinstance(item, Mapping)
+            or not isinstance(item.get("Value"), int)
+            or isinstance(item.get("Value"), bool)
+        ):
             raise invalid("Each option needs an integer 'Value' and a 'Label'.")
         text = label_text(item.get("Label"))
         if text is None:
@@ -207,12 +260,16 @@ def option_set_from_metadata(body: Any, *, name: str | None = None) -> OptionSet
     return OptionSet(tuple(options), name=global_name if isinstance(global_name, str) else None)
 
 
-def relationship_from_metadata(body: Mapping[str, Any], resolve_option_set: OptionSetResolver) -> tuple[Relationship, Column]:
+def relationship_from_metadata(
+    body: Mapping[str, Any], resolve_option_set: OptionSetResolver
+) -> tuple[Relationship, Column]:
     """A one-to-many relationship and the lookup column it creates on the referencing table."""
     odata_type = str(body.get("@odata.type", "")).lstrip("#")
     if odata_type and odata_type != "Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata":
-        raise invalid(f"'{odata_type}' is not a relationship type; use OneToManyRelationshipMetadata or "
-                      "ManyToManyRelationshipMetadata.")
+        raise invalid(
+            f"'{odata_type}' is not a relationship type; use OneToManyRelationshipMetadata or "
+            "ManyToManyRelationshipMetadata."
+        )
     referenced, referencing = _name(body, "ReferencedEntity"), _name(body, "ReferencingEntity")
     lookup_body = body.get("Lookup")
     if not isinstance(lookup_body, Mapping):
@@ -222,7 +279,9 @@ def relationship_from_metadata(body: Mapping[str, Any], resolve_option_set: Opti
         raise invalid("The relationship's 'Lookup' must be a LookupAttributeMetadata.")
     cascade = body.get("CascadeConfiguration") or {}
     relationship = Relationship(
-        schema_name=_name(body, "SchemaName"), referenced=referenced.lower(), referencing=referencing.lower(),
+        schema_name=_name(body, "SchemaName"),
+        referenced=referenced.lower(),
+        referencing=referencing.lower(),
         lookup=lookup.logical_name,
         navigation=_navigation_name(body, lookup),
         cascade_delete=_enum(Cascade, cascade.get("Delete", "RemoveLink"), "CascadeConfiguration.Delete"),
@@ -240,13 +299,19 @@ def many_to_many_from_metadata(body: Mapping[str, Any]) -> ManyToManyRelationshi
     navigations = []
     for side in ("Entity1NavigationPropertyName", "Entity2NavigationPropertyName"):
         declared = body.get(side)
-        if declared is not None and (not isinstance(declared, str)
-                                     or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", declared)):
+        if declared is not None and (
+            not isinstance(declared, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", declared)
+        ):
             raise invalid(f"'{side}' must be a valid property name.")
         navigations.append(declared)
     intersect = _name(body, "IntersectEntityName").lower()
-    return ManyToManyRelationship(schema_name, _name(body, "Entity1LogicalName").lower(),
-                                  _name(body, "Entity2LogicalName").lower(), intersect, *navigations)
+    return ManyToManyRelationship(
+        schema_name,
+        _name(body, "Entity1LogicalName").lower(),
+        _name(body, "Entity2LogicalName").lower(),
+        intersect,
+        *navigations,
+    )
 
 
 def _navigation_name(body: Mapping[str, Any], lookup: Column) -> str:
@@ -267,8 +332,9 @@ def key_from_metadata(body: Mapping[str, Any]) -> AlternateKey:
     if len(attributes) > 16:
         raise invalid("An alternate key can have at most 16 columns.")
     schema_name = _name(body, "SchemaName")
-    return AlternateKey(schema_name=schema_name, columns=tuple(attributes),
-                        display_name=_label(body, "DisplayName") or schema_name)
+    return AlternateKey(
+        schema_name=schema_name, columns=tuple(attributes), display_name=_label(body, "DisplayName") or schema_name
+    )
 
 
 def _column_type(body: Mapping[str, Any]) -> ColumnType:
@@ -286,7 +352,9 @@ def _column_type(body: Mapping[str, Any]) -> ColumnType:
     for kind in ColumnType:
         if kind.value == attribute_type and attribute_type != "Virtual":
             return kind
-    raise invalid(f"Attribute {body.get('SchemaName')!r} has no recognised @odata.type, AttributeTypeName or AttributeType.")
+    raise invalid(
+        f"Attribute {body.get('SchemaName')!r} has no recognised @odata.type, AttributeTypeName or AttributeType."
+    )
 
 
 def _picklist_options(body: Mapping[str, Any], resolve_option_set: OptionSetResolver) -> OptionSet:
@@ -304,8 +372,12 @@ def _boolean_options(body: Any) -> OptionSet:
     if not isinstance(body, Mapping):
         return build.YES_NO
     false, true = body.get("FalseOption") or {}, body.get("TrueOption") or {}
-    return OptionSet((Option(0, label_text(false.get("Label")) or "No", label_text(false.get("Label"), PERSIAN)),
-                      Option(1, label_text(true.get("Label")) or "Yes", label_text(true.get("Label"), PERSIAN))))
+    return OptionSet(
+        (
+            Option(0, label_text(false.get("Label")) or "No", label_text(false.get("Label"), PERSIAN)),
+            Option(1, label_text(true.get("Label")) or "Yes", label_text(true.get("Label"), PERSIAN)),
+        )
+    )
 
 
 def _string_format(body: Mapping[str, Any], kind: ColumnType) -> StringFormat:

@@ -24,27 +24,170 @@ if TYPE_CHECKING:
 _NAMESPACE = uuid.UUID("0b7f3c9e-2d41-4a8e-9f6b-5c1d7e8a9b20")
 SEED = 1404
 
-PERSIAN_FIRST = ("علی", "محمد", "حسین", "رضا", "مهدی", "امیر", "سارا", "فاطمه", "زهرا", "مریم", "نرگس", "پریسا",
-                 "کاوه", "بهرام", "شیرین", "لیلا", "آرش", "نیلوفر", "سپیده", "داریوش", "مینا", "یاسمن", "فرهاد", "هستی")
-PERSIAN_LAST = ("محمدی", "حسینی", "احمدی", "رضایی", "کریمی", "موسوی", "جعفری", "صادقی", "رحیمی", "قاسمی", "طاهری",
-                "نوری", "اکبری", "کاظمی", "شریفی", "هاشمی", "زمانی", "بهرامی", "فرهادی", "توکلی", "سلطانی", "امینی")
-ENGLISH_FIRST = ("Ali", "Reza", "Sara", "Maryam", "Dariush", "Kaveh", "Leila", "Neda", "Omid", "Parisa", "Babak",
-                 "Shirin", "Arash", "Nasrin", "Farhad", "Golnaz", "John", "Emma", "Oliver", "Sophie")
-ENGLISH_LAST = ("Mohammadi", "Hosseini", "Ahmadi", "Rezaei", "Karimi", "Mousavi", "Jafari", "Sadeghi", "Tehrani",
-                "Esfahani", "Shirazi", "Tabrizi", "Rahimi", "Ghasemi", "Smith", "Brown", "Taylor", "Wilson")
-COMPANY_WORDS = (("پارس", "Pars"), ("آریا", "Aria"), ("سپهر", "Sepehr"), ("البرز", "Alborz"), ("کیان", "Kian"),
-                 ("نوین", "Novin"), ("پیشگام", "Pishgam"), ("ایرانیان", "Iranian"), ("مهر", "Mehr"), ("آسمان", "Aseman"))
-COMPANY_KINDS = (("تجارت", "Trading"), ("صنعت", "Industries"), ("ارتباطات", "Telecom"), ("فناوری", "Technology"),
-                 ("لجستیک", "Logistics"), ("دارو", "Pharma"), ("ساختمان", "Construction"), ("بیمه", "Insurance"))
+PERSIAN_FIRST = (
+    "علی",
+    "محمد",
+    "حسین",
+    "رضا",
+    "مهدی",
+    "امیر",
+    "سارا",
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "نرگس",
+    "پریسا",
+    "کاوه",
+    "بهرام",
+    "شیرین",
+    "لیلا",
+    "آرش",
+    "نیلوفر",
+    "سپیده",
+    "داریوش",
+    "مینا",
+    "یاسمن",
+    "فرهاد",
+    "هستی",
+)
+PERSIAN_LAST = (
+    "محمدی",
+    "حسینی",
+    "احمدی",
+    "رضایی",
+    "کریمی",
+    "موسوی",
+    "جعفری",
+    "صادقی",
+    "رحیمی",
+    "قاسمی",
+    "طاهری",
+    "نوری",
+    "اکبری",
+    "کاظمی",
+    "شریفی",
+    "هاشمی",
+    "زمانی",
+    "بهرامی",
+    "فرهادی",
+    "توکلی",
+    "سلطانی",
+    "امینی",
+)
+ENGLISH_FIRST = (
+    "Ali",
+    "Reza",
+    "Sara",
+    "Maryam",
+    "Dariush",
+    "Kaveh",
+    "Leila",
+    "Neda",
+    "Omid",
+    "Parisa",
+    "Babak",
+    "Shirin",
+    "Arash",
+    "Nasrin",
+    "Farhad",
+    "Golnaz",
+    "John",
+    "Emma",
+    "Oliver",
+    "Sophie",
+)
+ENGLISH_LAST = (
+    "Mohammadi",
+    "Hosseini",
+    "Ahmadi",
+    "Rezaei",
+    "Karimi",
+    "Mousavi",
+    "Jafari",
+    "Sadeghi",
+    "Tehrani",
+    "Esfahani",
+    "Shirazi",
+    "Tabrizi",
+    "Rahimi",
+    "Ghasemi",
+    "Smith",
+    "Brown",
+    "Taylor",
+    "Wilson",
+)
+COMPANY_WORDS = (
+    ("پارس", "Pars"),
+    ("آریا", "Aria"),
+    ("سپهر", "Sepehr"),
+    ("البرز", "Alborz"),
+    ("کیان", "Kian"),
+    ("نوین", "Novin"),
+    ("پیشگام", "Pishgam"),
+    ("ایرانیان", "Iranian"),
+    ("مهر", "Mehr"),
+    ("آسمان", "Aseman"),
+)
+COMPANY_KINDS = (
+    ("تجارت", "Trading"),
+    ("صنعت", "Industries"),
+    ("ارتباطات", "Telecom"),
+    ("فناوری", "Technology"),
+    ("لجستیک", "Logistics"),
+    ("دارو", "Pharma"),
+    ("ساختمان", "Construction"),
+    ("بیمه", "Insurance"),
+)
 #: City → area code (without the trunk 0); all these cities use 8-digit local numbers.
-CITIES = (("Tehran", "21"), ("Isfahan", "31"), ("Mashhad", "51"), ("Shiraz", "71"), ("Tabriz", "41"),
-          ("Karaj", "26"), ("Ahvaz", "61"), ("Qom", "25"), ("Kermanshah", "83"), ("Rasht", "13"), ("Yazd", "35"),
-          ("Kerman", "34"), ("Urmia", "44"), ("Hamadan", "81"), ("Arak", "86"), ("Bandar Abbas", "76"))
-MOBILE_PREFIXES = ("912", "913", "915", "917", "919", "921", "922", "935", "936", "937", "938", "939", "901", "902",
-                   "903", "990", "991", "993")
+CITIES = (
+    ("Tehran", "21"),
+    ("Isfahan", "31"),
+    ("Mashhad", "51"),
+    ("Shiraz", "71"),
+    ("Tabriz", "41"),
+    ("Karaj", "26"),
+    ("Ahvaz", "61"),
+    ("Qom", "25"),
+    ("Kermanshah", "83"),
+    ("Rasht", "13"),
+    ("Yazd", "35"),
+    ("Kerman", "34"),
+    ("Urmia", "44"),
+    ("Hamadan", "81"),
+    ("Arak", "86"),
+    ("Bandar Abbas", "76"),
+)
+MOBILE_PREFIXES = (
+    "912",
+    "913",
+    "915",
+    "917",
+    "919",
+    "921",
+    "922",
+    "935",
+    "936",
+    "937",
+    "938",
+    "939",
+    "901",
+    "902",
+    "903",
+    "990",
+    "991",
+    "993",
+)
 #: Reserved-for-fiction or clearly sample numbers abroad.
-INTERNATIONAL = ("+44 20 7946 0958", "+1 202-555-0143", "+971 4 123 4567", "+49 30 1234 5678", "+90 212 555 1234",
-                 "+1 (415) 555-0199", "+44 161 496 0732", "+86 10 6552 9988")
+INTERNATIONAL = (
+    "+44 20 7946 0958",
+    "+1 202-555-0143",
+    "+971 4 123 4567",
+    "+49 30 1234 5678",
+    "+90 212 555 1234",
+    "+1 (415) 555-0199",
+    "+44 161 496 0732",
+    "+86 10 6552 9988",
+)
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 _NO_OPTIONS = parse_query_options({})
@@ -119,8 +262,7 @@ def _records(store: Store) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     rng = random.Random(SEED)
     numbers = _Numbers(rng)
     business_unit = store.whoami()["BusinessUnitId"]
-    builders = (("systemuser", _user), ("team", _team), ("account", _account), ("contact", _contact),
-                ("lead", _lead))
+    builders = (("systemuser", _user), ("team", _team), ("account", _account), ("contact", _contact), ("lead", _lead))
     for logical_name, build in builders:
         if logical_name not in store.tables:
             continue
@@ -140,55 +282,82 @@ def _person(index: int, rng: random.Random) -> tuple[str, str]:
 def _user(index: int, rng: random.Random, numbers: _Numbers, business_unit: str) -> dict[str, Any]:
     first, last = rng.choice(ENGLISH_FIRST), rng.choice(ENGLISH_LAST)
     login = f"{first}.{last}{index}".lower()
-    return {"firstname": first, "lastname": last, "fullname": f"{first} {last}",
-            "domainname": f"{login}@commsuite.example", "internalemailaddress": f"{login}@commsuite.example",
-            "mobilephone": numbers.mobile(), "address1_telephone1": f"021-8888{1000 + index}",
-            "businessunitid@odata.bind": f"/businessunits({business_unit})"}
+    return {
+        "firstname": first,
+        "lastname": last,
+        "fullname": f"{first} {last}",
+        "domainname": f"{login}@commsuite.example",
+        "internalemailaddress": f"{login}@commsuite.example",
+        "mobilephone": numbers.mobile(),
+        "address1_telephone1": f"021-8888{1000 + index}",
+        "businessunitid@odata.bind": f"/businessunits({business_unit})",
+    }
 
 
 def _team(index: int, rng: random.Random, numbers: _Numbers, business_unit: str) -> dict[str, Any]:
     names = ("Sales Tehran / فروش تهران", "Support / پشتیبانی", "Billing / صورتحساب", "Field Service / خدمات میدانی")
-    return {"name": names[index % len(names)], "teamtype": 0,
-            "businessunitid@odata.bind": f"/businessunits({business_unit})",
-            "administratorid@odata.bind": f"/systemusers({seed_id('systemuser', index)})"}
+    return {
+        "name": names[index % len(names)],
+        "teamtype": 0,
+        "businessunitid@odata.bind": f"/businessunits({business_unit})",
+        "administratorid@odata.bind": f"/systemusers({seed_id('systemuser', index)})",
+    }
 
 
 def _account(index: int, rng: random.Random, numbers: _Numbers, business_unit: str) -> dict[str, Any]:
     word, kind = rng.choice(COMPANY_WORDS), rng.choice(COMPANY_KINDS)
     name = f"{word[1]} {kind[1]}" if index % 2 else f"{kind[0]} {word[0]}"
-    return {"name": name, "accountnumber": f"ACC-{10000 + index}", "telephone1": numbers.landline(),
-            "telephone2": numbers.any_phone() if rng.random() < 0.4 else None,
-            "fax": numbers.landline() if rng.random() < 0.3 else None,
-            "emailaddress1": f"info{index}@{word[1].lower()}-{kind[1].lower()}.example"}
+    return {
+        "name": name,
+        "accountnumber": f"ACC-{10000 + index}",
+        "telephone1": numbers.landline(),
+        "telephone2": numbers.any_phone() if rng.random() < 0.4 else None,
+        "fax": numbers.landline() if rng.random() < 0.3 else None,
+        "emailaddress1": f"info{index}@{word[1].lower()}-{kind[1].lower()}.example",
+    }
 
 
 def _contact(index: int, rng: random.Random, numbers: _Numbers, business_unit: str) -> dict[str, Any]:
     first, last = _person(index, rng)
     body: dict[str, Any] = {
-        "firstname": first, "lastname": last, "fullname": f"{first} {last}",
-        "mobilephone": numbers.mobile(), "telephone1": numbers.landline() if rng.random() < 0.7 else None,
+        "firstname": first,
+        "lastname": last,
+        "fullname": f"{first} {last}",
+        "mobilephone": numbers.mobile(),
+        "telephone1": numbers.landline() if rng.random() < 0.7 else None,
         "telephone2": numbers.any_phone() if rng.random() < 0.3 else None,
         "emailaddress1": f"contact{index}@mail.example",
     }
     if rng.random() < 0.6:
-        body["parentcustomerid_account@odata.bind"] = f"/accounts({seed_id('account', rng.randrange(COUNTS['account']))})"
+        body["parentcustomerid_account@odata.bind"] = (
+            f"/accounts({seed_id('account', rng.randrange(COUNTS['account']))})"
+        )
     return body
 
 
 def _lead(index: int, rng: random.Random, numbers: _Numbers, business_unit: str) -> dict[str, Any]:
     first, last = _person(index, rng)
     word, kind = rng.choice(COMPANY_WORDS), rng.choice(COMPANY_KINDS)
-    return {"subject": f"Interest in hosted PBX #{index}" if index % 2 else f"درخواست سامانه پیامک #{index}",
-            "firstname": first, "lastname": last, "fullname": f"{first} {last}",
-            "companyname": f"{word[1]} {kind[1]}", "telephone1": numbers.any_phone(), "mobilephone": numbers.mobile(),
-            "emailaddress1": f"lead{index}@mail.example"}
+    return {
+        "subject": f"Interest in hosted PBX #{index}" if index % 2 else f"درخواست سامانه پیامک #{index}",
+        "firstname": first,
+        "lastname": last,
+        "fullname": f"{first} {last}",
+        "companyname": f"{word[1]} {kind[1]}",
+        "telephone1": numbers.any_phone(),
+        "mobilephone": numbers.mobile(),
+        "emailaddress1": f"lead{index}@mail.example",
+    }
 
 
 def _known_columns(store: Store, logical_name: str, body: dict[str, Any]) -> dict[str, Any]:
     """Drop plain columns the installed table lacks (a minimal schema) and empty values."""
     table = store.tables[logical_name]
-    return {name: value for name, value in body.items()
-            if value is not None and ("@odata.bind" in name or table.has_column(name))}
+    return {
+        name: value
+        for name, value in body.items()
+        if value is not None and ("@odata.bind" in name or table.has_column(name))
+    }
 
 
 def _exists(store: Store, entity_set: str, record_id: str) -> bool:

@@ -67,8 +67,9 @@ class LocalFunctionsHost:
 
     def __enter__(self) -> LocalFunctionsHost:
         self._http = _Server(self)
-        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="demo-functions-host", daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-functions-host", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -98,9 +99,14 @@ class LocalFunctionsHost:
         for route in self._routes:
             match = route.regex.fullmatch(path)
             if match:
-                request = func.HttpRequest(method, self.origin + path + (f"?{query}" if query else ""), body=body,
-                                           headers=dict(headers), params=dict(parse_qsl(query)),
-                                           route_params=match.groupdict())
+                request = func.HttpRequest(
+                    method,
+                    self.origin + path + (f"?{query}" if query else ""),
+                    body=body,
+                    headers=dict(headers),
+                    params=dict(parse_qsl(query)),
+                    route_params=match.groupdict(),
+                )
                 with self._lock:
                     response = route.handler(request)
                 self.invocations.append((route.template, response.status_code))

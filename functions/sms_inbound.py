@@ -52,12 +52,19 @@ def sms_inbound_route(timer: func.TimerRequest) -> None:
         log.warning("inbound routing not done now: %s", type(exc).__name__, extra={"operation": "inbound_route"})
         return
     if report.queued or report.unrouted:
-        log.info("inbound SMS routed (%d queued, %d unrouted, %d late)", len(report.queued), len(report.unrouted),
-                 len(report.late), extra={"operation": "inbound_route"})
+        log.info(
+            "inbound SMS routed (%d queued, %d unrouted, %d late)",
+            len(report.queued),
+            len(report.unrouted),
+            len(report.late),
+            extra={"operation": "inbound_route"},
+        )
 
 
 @bp.function_name("sms_inbound_hold")
-@bp.service_bus_queue_trigger(arg_name="msg", queue_name="%COMMS_SMS_INBOUND_HOLD_QUEUE%", connection="COMMS_SERVICEBUS")
+@bp.service_bus_queue_trigger(
+    arg_name="msg", queue_name="%COMMS_SMS_INBOUND_HOLD_QUEUE%", connection="COMMS_SERVICEBUS"
+)
 def sms_inbound_hold(msg: func.ServiceBusMessage) -> None:
     """Store one read-once message a poll could not store; Dataverse errors propagate so the queue redelivers."""
     context = {"operation": "inbound_hold", "key": msg.message_id}
@@ -66,5 +73,9 @@ def sms_inbound_hold(msg: func.ServiceBusMessage) -> None:
     except HoldError as exc:
         log.error("held inbound SMS refused (%s); it goes to the dead-letter queue", exc, extra=context)
         raise
-    log.info("held inbound SMS handled (%d stored, %d already stored)", len(report.stored), len(report.duplicates),
-             extra=context)
+    log.info(
+        "held inbound SMS handled (%d stored, %d already stored)",
+        len(report.stored),
+        len(report.duplicates),
+        extra=context,
+    )

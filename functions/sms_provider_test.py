@@ -4,7 +4,8 @@
 authenticated with a function key (admins only; it texts a real number and spends credit).
 Answers 200 with the outcome (``ok``, ``outcome``, ``detail``, ``message_id``, ``http_status``,
 ``raw_reply``; a refused send is still a 200 with ``ok: false``), 400 for a body that cannot be
-read, 404 for no active row with that key, 503 when Dataverse cannot be read. The daemon answers the same route (``bridge/sms/routes.py``).
+read, 404 for no active row with that key, 503 when Dataverse cannot be read. The daemon answers the same route
+(``bridge/sms/routes.py``).
 """
 
 from __future__ import annotations
@@ -33,5 +34,6 @@ def sms_provider_test_send(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse("Dataverse unavailable; retry", status_code=503)
     if outcome is None:
         return func.HttpResponse("no active SMS provider account has that key", status_code=404)
-    return func.HttpResponse(json.dumps(outcome.as_dict(), ensure_ascii=False), status_code=200,
-                             mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps(outcome.as_dict(), ensure_ascii=False), status_code=200, mimetype="application/json"
+    )

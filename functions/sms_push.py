@@ -29,8 +29,11 @@ def sms_push_queue(msg: func.ServiceBusMessage) -> None:
     try:
         pushed = parse_remote_context(msg.get_body())
     except PushError as exc:
-        log.error("SMS push message refused (%s); it goes to the dead-letter queue", exc,
-                  extra={"operation": "sms_push", "key": msg.message_id})
+        log.error(
+            "SMS push message refused (%s); it goes to the dead-letter queue",
+            exc,
+            extra={"operation": "sms_push", "key": msg.message_id},
+        )
         raise
     if pushed.entity != Sms.TABLE:
         log.warning("push for table %s ignored; register the step on %s only", pushed.entity, Sms.TABLE)
@@ -57,5 +60,8 @@ def sms_push_webhook(req: func.HttpRequest) -> func.HttpResponse:
     except ConnectorError as exc:
         log.warning("SMS push could not be handled now: %s", type(exc).__name__, extra={"operation": "sms_push"})
         return func.HttpResponse("Dataverse unavailable; retry", status_code=503)
-    return func.HttpResponse(json.dumps({"sms": outcome.sms_id, "result": outcome.result.value}),
-                             status_code=200, mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps({"sms": outcome.sms_id, "result": outcome.result.value}),
+        status_code=200,
+        mimetype="application/json",
+    )

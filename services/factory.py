@@ -79,8 +79,13 @@ class SmsServices:
 
     def sweep(self) -> SweepSummary:
         """Send what a push missed, due retries and stale claims (the sweep timer)."""
-        return sweep(self.store, self.sender, clock=self.clock, missed_after_s=self.missed_after_s,
-                     claim_lease_s=self.claim_lease_s)
+        return sweep(
+            self.store,
+            self.sender,
+            clock=self.clock,
+            missed_after_s=self.missed_after_s,
+            claim_lease_s=self.claim_lease_s,
+        )
 
     def read_credit(self) -> list[CreditReading]:
         """Read and record every account's credit (the credit timer)."""
@@ -110,8 +115,9 @@ class Services:
         return self.environment.dataverse
 
 
-def dataverse_client(settings: DataverseSettings, *, session: requests.Session | None = None,
-                     retry: bool = True) -> DataverseClient:
+def dataverse_client(
+    settings: DataverseSettings, *, session: requests.Session | None = None, retry: bool = True
+) -> DataverseClient:
     """The one way a host builds a Dataverse client: the settings' timeouts, API version and attempts.
 
     ``retry=False`` where something else retries: the bridge's outbox drainer,
@@ -120,9 +126,15 @@ def dataverse_client(settings: DataverseSettings, *, session: requests.Session |
     return make_client(settings, session, retry=retry)
 
 
-def build_environment(name: str, settings: DataverseSettings, *, plan: NumberPlan,
-                      matched: Sequence[MatchedTable] = DEFAULT_TABLES, session: requests.Session | None = None,
-                      retry: bool = True) -> EnvironmentServices:
+def build_environment(
+    name: str,
+    settings: DataverseSettings,
+    *,
+    plan: NumberPlan,
+    matched: Sequence[MatchedTable] = DEFAULT_TABLES,
+    session: requests.Session | None = None,
+    retry: bool = True,
+) -> EnvironmentServices:
     """One environment's client and its number index over ``matched`` (none when ``matched`` is empty).
 
     ``plan`` normalises the numbers the CRM stores; the index is built empty
@@ -134,11 +146,17 @@ def build_environment(name: str, settings: DataverseSettings, *, plan: NumberPla
     return EnvironmentServices(name, client, numbers)
 
 
-def build_services(settings: AppSettings, *, session: requests.Session | None = None,
-                   provider_session: requests.Session | None = None, clock: Clock = utc_now,
-                   secrets: SettingsSource | None = None, hold: InboundHold | None = None,
-                   monotonic: Callable[[], float] = time.monotonic,
-                   jitter: Callable[[], float] = random.random) -> Services:
+def build_services(
+    settings: AppSettings,
+    *,
+    session: requests.Session | None = None,
+    provider_session: requests.Session | None = None,
+    clock: Clock = utc_now,
+    secrets: SettingsSource | None = None,
+    hold: InboundHold | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    jitter: Callable[[], float] = random.random,
+) -> Services:
     """Build every service from ``settings``.
 
     ``session`` carries Dataverse calls, ``provider_session`` every SMS provider
@@ -147,17 +165,33 @@ def build_services(settings: AppSettings, *, session: requests.Session | None = 
     process environment); ``hold`` overrides the Service Bus inbound hold;
     ``monotonic`` and ``jitter`` (retry spreading) are injectable for tests.
     """
-    environment = build_environment(DEFAULT_ENVIRONMENT, settings.dataverse, plan=settings.number_plan,
-                                    session=session)
-    sms = build_sms(settings, environment.dataverse, session=provider_session or requests.Session(), clock=clock,
-                    numbers=environment.numbers, secrets=secrets, hold=hold, monotonic=monotonic, jitter=jitter)
+    environment = build_environment(DEFAULT_ENVIRONMENT, settings.dataverse, plan=settings.number_plan, session=session)
+    sms = build_sms(
+        settings,
+        environment.dataverse,
+        session=provider_session or requests.Session(),
+        clock=clock,
+        numbers=environment.numbers,
+        secrets=secrets,
+        hold=hold,
+        monotonic=monotonic,
+        jitter=jitter,
+    )
     return Services(settings, environment, sms, clock)
 
 
-def build_sms(settings: AppSettings, client: DataverseClient, *, session: requests.Session, clock: Clock,
-              numbers: NumberSync | None = None, secrets: SettingsSource | None = None,
-              hold: InboundHold | None = None, monotonic: Callable[[], float] = time.monotonic,
-              jitter: Callable[[], float] = random.random) -> SmsServices:
+def build_sms(
+    settings: AppSettings,
+    client: DataverseClient,
+    *,
+    session: requests.Session,
+    clock: Clock,
+    numbers: NumberSync | None = None,
+    secrets: SettingsSource | None = None,
+    hold: InboundHold | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    jitter: Callable[[], float] = random.random,
+) -> SmsServices:
     """The SMS services over one Dataverse client: one registry, one plan, one time zone for every path.
 
     The inbound service matches senders with ``numbers`` (default: a new
@@ -168,26 +202,53 @@ def build_sms(settings: AppSettings, client: DataverseClient, *, session: reques
         numbers = NumberSync(client, DEFAULT_ENVIRONMENT, settings.number_plan, DEFAULT_TABLES)
     plan, render = settings.number_plan, RenderOptions(tz=settings.tz)
     store = SmsStore(client)
-    registry = ProviderRegistry(store, session=session, secrets=secrets if secrets is not None else _environ(),
-                                clock=clock)
+    registry = ProviderRegistry(
+        store, session=session, secrets=secrets if secrets is not None else _environ(), clock=clock
+    )
     accounts = RegistryAccountDirectory(registry)
-    sender = SmsSender(store, registry, Composer(store, registry, plan=plan, tz=settings.tz), clock=clock,
-                       claim_lease_s=settings.sms_claim_lease_s, jitter=jitter)
+    sender = SmsSender(
+        store,
+        registry,
+        Composer(store, registry, plan=plan, tz=settings.tz),
+        clock=clock,
+        claim_lease_s=settings.sms_claim_lease_s,
+        jitter=jitter,
+    )
     tracker = DeliveryTracker(store, registry.accounts, clock=clock, recount_bulks=BulkTally(client).recount_for)
-    options = BulkOptions(window=SendingWindow(tz_name=settings.sms_timezone), render=render,
-                          max_messages_per_s=settings.sms_bulk_rate)
+    options = BulkOptions(
+        window=SendingWindow(tz_name=settings.sms_timezone), render=render, max_messages_per_s=settings.sms_bulk_rate
+    )
     bulk = BulkRunner(BulkStore(client), accounts, plan=plan, clock=clock, options=options, monotonic=monotonic)
     router = InboundRouter(client, clock=clock)
     index = IndexOnUse(numbers, max_age_s=settings.matching_refresh_s, monotonic=monotonic)
-    inbound = InboundService(client, accounts, plan=plan, index=index,
-                             services=_keyword_services(client, settings.sms_balance_column), clock=clock,
-                             render_options=render, hold=hold if hold is not None else build_hold(settings),
-                             router=router)
-    return SmsServices(store=store, registry=registry, accounts=accounts, sender=sender, tracker=tracker, bulk=bulk,
-                       inbound=inbound, router=router,
-                       webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
-                       plan=plan, render=render, webhook_key=settings.sms_webhook_key, clock=clock,
-                       missed_after_s=settings.sms_missed_after_s, claim_lease_s=settings.sms_claim_lease_s)
+    inbound = InboundService(
+        client,
+        accounts,
+        plan=plan,
+        index=index,
+        services=_keyword_services(client, settings.sms_balance_column),
+        clock=clock,
+        render_options=render,
+        hold=hold if hold is not None else build_hold(settings),
+        router=router,
+    )
+    return SmsServices(
+        store=store,
+        registry=registry,
+        accounts=accounts,
+        sender=sender,
+        tracker=tracker,
+        bulk=bulk,
+        inbound=inbound,
+        router=router,
+        webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
+        plan=plan,
+        render=render,
+        webhook_key=settings.sms_webhook_key,
+        clock=clock,
+        missed_after_s=settings.sms_missed_after_s,
+        claim_lease_s=settings.sms_claim_lease_s,
+    )
 
 
 def build_hold(settings: AppSettings) -> InboundHold | None:

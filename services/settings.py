@@ -86,8 +86,14 @@ class _EnvironSource(PydanticBaseSettingsSource):
 class AppSettings(BaseSettings):
     """Every ``COMMS_*`` setting of the SMS services and the Functions app, validated together."""
 
-    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, extra="ignore", frozen=True,
-                                      hide_input_in_errors=True, arbitrary_types_allowed=True)
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
+        arbitrary_types_allowed=True,
+    )
 
     dataverse: DataverseSettings
     sms_country_code: int = Field(default=98, ge=1, le=999)
@@ -128,11 +134,14 @@ class AppSettings(BaseSettings):
             _ENVIRON.reset(token)
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource,
-                                   dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource,
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, _EnvironSource(settings_cls)
 
     @field_validator(_DATAVERSE, mode="before")

@@ -55,8 +55,11 @@ def _group(area: ET.Element, key: str, english: str, persian: str, tables: Seque
     group = ET.SubElement(area, "Group", {"Id": f"comms_group_{key}", "IsProfile": "false"})
     _titles(group, english, persian)
     for table in tables:
-        ET.SubElement(group, "SubArea", {"Id": f"comms_subarea_{key}_{table}", "Entity": table,
-                                         "AvailableOffline": "true", "PassParams": "false"})
+        ET.SubElement(
+            group,
+            "SubArea",
+            {"Id": f"comms_subarea_{key}_{table}", "Entity": table, "AvailableOffline": "true", "PassParams": "false"},
+        )
 
 
 def site_map(schema: SolutionSchema) -> ET.Element:
@@ -102,22 +105,31 @@ class CommSuiteApp:
         holder.append(site_map(schema))
         _localised(holder, "LocalizedNames", "LocalizedName", APP_NAME)
         return Contribution(
-            root_components=[RootComponent(ComponentType.SITE_MAP, schema_name=APP_UNIQUE_NAME),
-                             RootComponent(ComponentType.APP_MODULE, schema_name=APP_UNIQUE_NAME)],
+            root_components=[
+                RootComponent(ComponentType.SITE_MAP, schema_name=APP_UNIQUE_NAME),
+                RootComponent(ComponentType.APP_MODULE, schema_name=APP_UNIQUE_NAME),
+            ],
             sections={"AppModuleSiteMaps": [holder], "AppModules": [self.app_module(schema)]},
         )
 
     def app_module(self, schema: SolutionSchema) -> ET.Element:
         app = ET.Element("AppModule")
-        for tag, text in (("UniqueName", APP_UNIQUE_NAME), ("IntroducedVersion", INTRODUCED_VERSION),
-                          ("WebResourceId", DEFAULT_APP_ICON), ("FormFactor", "1"), ("ClientType", "4")):
+        for tag, text in (
+            ("UniqueName", APP_UNIQUE_NAME),
+            ("IntroducedVersion", INTRODUCED_VERSION),
+            ("WebResourceId", DEFAULT_APP_ICON),
+            ("FormFactor", "1"),
+            ("ClientType", "4"),
+        ):
             ET.SubElement(app, tag).text = text
         components = ET.SubElement(app, "AppModuleComponents")
         for table in dict.fromkeys(app_tables(schema)):
-            ET.SubElement(components, "AppModuleComponent", {"type": str(int(ComponentType.ENTITY)),
-                                                             "schemaName": table})
-        ET.SubElement(components, "AppModuleComponent", {"type": str(int(ComponentType.SITE_MAP)),
-                                                         "schemaName": APP_UNIQUE_NAME})
+            ET.SubElement(
+                components, "AppModuleComponent", {"type": str(int(ComponentType.ENTITY)), "schemaName": table}
+            )
+        ET.SubElement(
+            components, "AppModuleComponent", {"type": str(int(ComponentType.SITE_MAP)), "schemaName": APP_UNIQUE_NAME}
+        )
         roles = ET.SubElement(app, "AppModuleRoleMaps")
         for role_id in self.role_ids:
             ET.SubElement(roles, "Role", {"id": "{" + role_id + "}"})

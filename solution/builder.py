@@ -67,8 +67,15 @@ class SolutionPackage:
 def default_providers() -> tuple[ComponentProvider, ...]:
     """The parts of the solution: schema, security, system views, CommSuite views and charts, forms, ribbon
     buttons and web resources, the model-driven app."""
-    return (SchemaComponents(), SecurityRoles(), SystemViews(), ViewsAndCharts(), MainForms(), RibbonCommands(),
-            CommSuiteApp())
+    return (
+        SchemaComponents(),
+        SecurityRoles(),
+        SystemViews(),
+        ViewsAndCharts(),
+        MainForms(),
+        RibbonCommands(),
+        CommSuiteApp(),
+    )
 
 
 def build_package(
@@ -103,12 +110,16 @@ def build_package(
     files = dict(kept.files)
     extensions = [PurePosixPath(n).suffix.lstrip(".") for n in kept.files]
     files[SOLUTION_XML] = solution_xml(
-        version=version, managed=managed, root_components=kept.root_components,
-        package_version=(target_profile.package_version, target_profile.solution_package_version))
+        version=version,
+        managed=managed,
+        root_components=kept.root_components,
+        package_version=(target_profile.package_version, target_profile.solution_package_version),
+    )
     files[CUSTOMIZATIONS_XML] = serialise(customizations)
     files[CONTENT_TYPES_XML] = content_types_xml(extensions)
-    return SolutionPackage(version=version, managed=managed, files=files, target=target_profile.target,
-                           left_out=kept.left_out)
+    return SolutionPackage(
+        version=version, managed=managed, files=files, target=target_profile.target, left_out=kept.left_out
+    )
 
 
 def write_package(package: SolutionPackage, directory: Path) -> Path:

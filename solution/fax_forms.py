@@ -21,49 +21,123 @@ from __future__ import annotations
 from solution.forms import Form, Section
 
 FAX_SERVER_FORM = Form(
-    key="comms_faxserver.main", table="comms_faxserver", english="Fax Server", persian="سرور فکس",
+    key="comms_faxserver.main",
+    table="comms_faxserver",
+    english="Fax Server",
+    persian="سرور فکس",
     description="CommSuite fax server: connection, dialling, retries and the connection test (FAX-20..26).",
     header=("comms_kind", "comms_isdefault", "comms_linkstatus", "statuscode"),
     layout=(
-        (Section("connection", "Connection", "اتصال", (
-            "comms_name", "comms_serverkey", "comms_kind", "comms_isdefault", "comms_receiveenabled",
-            "comms_credentialreference")),
-         Section("dialling", "Dialling", "شماره‌گیری", (
-             "comms_dialprefix", "comms_extensionwaitseconds", "comms_pageheader"))),
-        (Section("retries", "Retries and Status", "تلاش مجدد و وضعیت", (
-            "comms_retrycount", "comms_retryintervalminutes", "comms_statusrefreshseconds")),
-         Section("test", "Connection Test", "آزمون اتصال", (
-             "comms_testrequestedon", "comms_testedon", "comms_testresult", "comms_linkstatus",
-             "comms_linkdetail", "comms_lastseenon"))),
+        (
+            Section(
+                "connection",
+                "Connection",
+                "اتصال",
+                (
+                    "comms_name",
+                    "comms_serverkey",
+                    "comms_kind",
+                    "comms_isdefault",
+                    "comms_receiveenabled",
+                    "comms_credentialreference",
+                ),
+            ),
+            Section(
+                "dialling",
+                "Dialling",
+                "شماره‌گیری",
+                ("comms_dialprefix", "comms_extensionwaitseconds", "comms_pageheader"),
+            ),
+        ),
+        (
+            Section(
+                "retries",
+                "Retries and Status",
+                "تلاش مجدد و وضعیت",
+                ("comms_retrycount", "comms_retryintervalminutes", "comms_statusrefreshseconds"),
+            ),
+            Section(
+                "test",
+                "Connection Test",
+                "آزمون اتصال",
+                (
+                    "comms_testrequestedon",
+                    "comms_testedon",
+                    "comms_testresult",
+                    "comms_linkstatus",
+                    "comms_linkdetail",
+                    "comms_lastseenon",
+                ),
+            ),
+        ),
     ),
 )
 
 FAX_NUMBER_FORM = Form(
-    key="comms_faxnumber.main", table="comms_faxnumber", english="Fax Number", persian="شماره فکس",
+    key="comms_faxnumber.main",
+    table="comms_faxnumber",
+    english="Fax Number",
+    persian="شماره فکس",
     description="CommSuite fax number: the server it belongs to, what it may do, who owns faxes received on it "
-                "(FAX-09, FAX-10).",
+    "(FAX-09, FAX-10).",
     header=("comms_faxserverid", "comms_isdefault", "statuscode"),
     layout=(
-        (Section("number", "Number", "شماره", (
-            "comms_name", "comms_number", "comms_faxserverid", "comms_serverkey", "comms_stationid")),),
-        (Section("use", "Use", "کاربرد", (
-            "comms_isdefault", "comms_cansend", "comms_canreceive", "comms_systemuserid")),),
+        (
+            Section(
+                "number",
+                "Number",
+                "شماره",
+                ("comms_name", "comms_number", "comms_faxserverid", "comms_serverkey", "comms_stationid"),
+            ),
+        ),
+        (
+            Section(
+                "use", "Use", "کاربرد", ("comms_isdefault", "comms_cansend", "comms_canreceive", "comms_systemuserid")
+            ),
+        ),
     ),
 )
 
 FAX_FORM = Form(
-    key="fax.main", table="fax", english="CommSuite Fax", persian="فکس CommSuite",
+    key="fax.main",
+    table="fax",
+    english="CommSuite Fax",
+    persian="فکس CommSuite",
     description="CommSuite fax: the document's recipient and regarding, how it is sent and where it stands; "
-                "Send Fax on the command bar hands it to the bridge (FAX-01, FAX-05..11).",
+    "Send Fax on the command bar hands it to the bridge (FAX-01, FAX-05..11).",
     header=("comms_faxstatus", "directioncode", "ownerid"),
     layout=(
-        (Section("fax", "Fax", "فکس", (
-            "subject", "to", "from", "faxnumber", "comms_extension", "regardingobjectid", "description")),),
-        (Section("sending", "Sending", "ارسال", (
-            "comms_faxserverid", "comms_faxnumberid", "comms_sendafter", "comms_giveupafter")),
-         Section("status", "Status", "وضعیت", (
-             "comms_faxstatus", "comms_statusdetail", "comms_attempts", "numberofpages", "comms_lastattempton",
-             "comms_nextattempton", "comms_dialstring", "comms_remotestationid"))),
+        (
+            Section(
+                "fax",
+                "Fax",
+                "فکس",
+                ("subject", "to", "from", "faxnumber", "comms_extension", "regardingobjectid", "description"),
+            ),
+        ),
+        (
+            Section(
+                "sending",
+                "Sending",
+                "ارسال",
+                ("comms_faxserverid", "comms_faxnumberid", "comms_sendafter", "comms_giveupafter"),
+            ),
+            Section(
+                "status",
+                "Status",
+                "وضعیت",
+                (
+                    "comms_faxstatus",
+                    "comms_statusdetail",
+                    "comms_attempts",
+                    "numberofpages",
+                    "comms_lastattempton",
+                    "comms_nextattempton",
+                    "comms_dialstring",
+                    "comms_remotestationid",
+                ),
+            ),
+        ),
     ),
 )
 

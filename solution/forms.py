@@ -30,7 +30,9 @@ MAIN_FORM_TYPE = "main"
 ACTIVE = "1"
 
 SMS_FORM_SCRIPT = WebResource(
-    "comms_/sms/form.js", "CommSuite SMS form", SCRIPT,
+    "comms_/sms/form.js",
+    "CommSuite SMS form",
+    SCRIPT,
     "SMS form: length, parts and cost of the text while it is typed; keeps Parts in step (SMS-06, issue 4).",
     source="comms_sms_form.js",
 )
@@ -106,9 +108,18 @@ class Form:
         _text(systemform, "FormActivationState", ACTIVE)
         form = ET.SubElement(systemform, "form", {"shownavigationbar": "true", "showImage": "false"})
         tabs = ET.SubElement(form, "tabs")
-        tab = ET.SubElement(tabs, "tab", {"name": "general", "id": stable_id(self.key, "tab:general"),
-                                          "IsUserDefined": "0", "locklevel": "0", "showlabel": "false",
-                                          "expanded": "true"})
+        tab = ET.SubElement(
+            tabs,
+            "tab",
+            {
+                "name": "general",
+                "id": stable_id(self.key, "tab:general"),
+                "IsUserDefined": "0",
+                "locklevel": "0",
+                "showlabel": "false",
+                "expanded": "true",
+            },
+        )
         tab.append(_labels("General", "عمومی"))
         columns = ET.SubElement(tab, "columns")
         width = f"{100 // len(self.layout)}%"
@@ -123,15 +134,24 @@ class Form:
         descriptions = ET.SubElement(systemform, "Descriptions")
         for code, name in ((ENGLISH, self.english), (PERSIAN, self.persian)):
             ET.SubElement(localized, "LocalizedName", {"description": name, "languagecode": str(code)})
-        ET.SubElement(descriptions, "Description", {"description": self.description,
-                                                   "languagecode": str(ENGLISH)})
+        ET.SubElement(descriptions, "Description", {"description": self.description, "languagecode": str(ENGLISH)})
         return systemform
 
     def _section(self, section: Section, table: Table) -> ET.Element:
-        element = ET.Element("section", {"name": section.key, "showlabel": "true", "showbar": "false",
-                                         "id": stable_id(self.key, f"section:{section.key}"),
-                                         "IsUserDefined": "0", "locklevel": "0", "columns": "1",
-                                         "labelwidth": "115", "celllabelposition": "Left"})
+        element = ET.Element(
+            "section",
+            {
+                "name": section.key,
+                "showlabel": "true",
+                "showbar": "false",
+                "id": stable_id(self.key, f"section:{section.key}"),
+                "IsUserDefined": "0",
+                "locklevel": "0",
+                "columns": "1",
+                "labelwidth": "115",
+                "celllabelposition": "Left",
+            },
+        )
         element.append(_labels(section.english, section.persian))
         rows = ET.SubElement(element, "rows")
         for name in section.columns:
@@ -139,32 +159,56 @@ class Form:
         return element
 
     def _header(self, table: Table) -> ET.Element:
-        header = ET.Element("header", {"id": stable_id(self.key, "header"), "celllabelposition": "Top",
-                                       "columns": "1" * len(self.header)})
+        header = ET.Element(
+            "header",
+            {"id": stable_id(self.key, "header"), "celllabelposition": "Top", "columns": "1" * len(self.header)},
+        )
         row = ET.SubElement(ET.SubElement(header, "rows"), "row")
         for name in self.header:
             row.append(self._cell(table.column(name), "header", f"header_{name}"))
         return header
 
     def _cell(self, column: Column, place: str, control_id: str) -> ET.Element:
-        cell = ET.Element("cell", {"id": stable_id(self.key, f"cell:{place}:{column.logical_name}"),
-                                   "showlabel": "true", "locklevel": "0"})
+        cell = ET.Element(
+            "cell",
+            {"id": stable_id(self.key, f"cell:{place}:{column.logical_name}"), "showlabel": "true", "locklevel": "0"},
+        )
         cell.append(_labels(column.display_name, column.display_name_fa or column.display_name))
-        ET.SubElement(cell, "control", {"id": control_id, "classid": control_class(column),
-                                        "datafieldname": column.logical_name, "disabled": "false"})
+        ET.SubElement(
+            cell,
+            "control",
+            {
+                "id": control_id,
+                "classid": control_class(column),
+                "datafieldname": column.logical_name,
+                "disabled": "false",
+            },
+        )
         return cell
 
     def _script(self, form: ET.Element, script: WebResource, on_load: str) -> None:
         libraries = ET.SubElement(form, "formLibraries")
-        ET.SubElement(libraries, "Library", {"name": script.name,
-                                             "libraryUniqueId": stable_id(self.key, f"library:{script.name}")})
+        ET.SubElement(
+            libraries,
+            "Library",
+            {"name": script.name, "libraryUniqueId": stable_id(self.key, f"library:{script.name}")},
+        )
         # application="false" active="false" is how exports write a customiser's OnLoad event.
-        event = ET.SubElement(ET.SubElement(form, "events"), "event",
-                              {"name": "onload", "application": "false", "active": "false"})
-        ET.SubElement(ET.SubElement(event, "Handlers"), "Handler", {
-            "functionName": on_load, "libraryName": script.name,
-            "handlerUniqueId": stable_id(self.key, f"handler:onload:{on_load}"), "enabled": "true",
-            "parameters": "", "passExecutionContext": "true"})
+        event = ET.SubElement(
+            ET.SubElement(form, "events"), "event", {"name": "onload", "application": "false", "active": "false"}
+        )
+        ET.SubElement(
+            ET.SubElement(event, "Handlers"),
+            "Handler",
+            {
+                "functionName": on_load,
+                "libraryName": script.name,
+                "handlerUniqueId": stable_id(self.key, f"handler:onload:{on_load}"),
+                "enabled": "true",
+                "parameters": "",
+                "passExecutionContext": "true",
+            },
+        )
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
@@ -181,19 +225,39 @@ def _labels(english: str, persian: str) -> ET.Element:
 
 
 SMS_FORM = Form(
-    key="sms.main", table="comms_sms", english="SMS", persian="پیامک",
+    key="sms.main",
+    table="comms_sms",
+    english="SMS",
+    persian="پیامک",
     description="CommSuite SMS form: the text with its length, parts and cost, the sender and the status "
-                "(SMS-01, SMS-06, SMS-20).",
+    "(SMS-01, SMS-06, SMS-20).",
     header=("comms_direction", "comms_smsstatus", "comms_segments", "ownerid"),
     layout=(
-        (Section("message", "Message", "پیام", ("subject", "to", "comms_phonenumber", "regardingobjectid",
-                                                 "comms_smstemplateid", "comms_message")),),
-        (Section("sending", "Sending", "ارسال", ("comms_smsproviderid", "comms_smsnumberid", "comms_sendernumber",
-                                                 "comms_segments")),
-         Section("status", "Status", "وضعیت", ("comms_smsstatus", "comms_attempts", "comms_senton",
-                                                "comms_deliveredon", "comms_error"))),
+        (
+            Section(
+                "message",
+                "Message",
+                "پیام",
+                ("subject", "to", "comms_phonenumber", "regardingobjectid", "comms_smstemplateid", "comms_message"),
+            ),
+        ),
+        (
+            Section(
+                "sending",
+                "Sending",
+                "ارسال",
+                ("comms_smsproviderid", "comms_smsnumberid", "comms_sendernumber", "comms_segments"),
+            ),
+            Section(
+                "status",
+                "Status",
+                "وضعیت",
+                ("comms_smsstatus", "comms_attempts", "comms_senton", "comms_deliveredon", "comms_error"),
+            ),
+        ),
     ),
-    script=SMS_FORM_SCRIPT, on_load="CommSuite.Sms.onLoad",
+    script=SMS_FORM_SCRIPT,
+    on_load="CommSuite.Sms.onLoad",
 )
 FORMS = (SMS_FORM,)
 #: Columns every table has that a generated form leaves to the header or to Dataverse.
@@ -203,15 +267,20 @@ _NOT_ON_FORMS = frozenset({"ownerid", "statecode", "statuscode", "createdon", "m
 def default_form(table: Table) -> Form:
     """A main form for a suite table without a designed one: its name, then every column the suite
     added that a standard control shows, in the model's order; owner and status reason in the header."""
-    columns = tuple(c.logical_name for c in table.columns
-                    if c.logical_name != table.primary_name and c.logical_name not in _NOT_ON_FORMS
-                    and c.is_custom and _shown(c))
+    columns = tuple(
+        c.logical_name
+        for c in table.columns
+        if c.logical_name != table.primary_name and c.logical_name not in _NOT_ON_FORMS and c.is_custom and _shown(c)
+    )
     header = tuple(name for name in ("ownerid", "statuscode") if table.has_column(name))
     return Form(
-        key=f"{table.logical_name}.main", table=table.logical_name, english=table.display_name,
+        key=f"{table.logical_name}.main",
+        table=table.logical_name,
+        english=table.display_name,
         persian=table.display_name_fa or table.display_name,
         description=f"CommSuite {table.display_name} form: every column of the table (issue 10).",
-        header=header, layout=((Section("general", "General", "عمومی", (table.primary_name, *columns)),),),
+        header=header,
+        layout=((Section("general", "General", "عمومی", (table.primary_name, *columns)),),),
     )
 
 
@@ -256,7 +325,8 @@ class MainForms:
         roots = [RootComponent(ComponentType.SYSTEM_FORM, id=f.id.strip("{}")) for f in self.forms]
         roots += [RootComponent(ComponentType.WEB_RESOURCE, schema_name=s.name) for s in scripts.values()]
         return Contribution(
-            root_components=roots, entity_parts=parts,
+            root_components=roots,
+            entity_parts=parts,
             sections={"WebResources": [s.element() for s in scripts.values()]},
             files={s.path: s.content() for s in scripts.values()},
         )

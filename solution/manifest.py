@@ -33,25 +33,57 @@ SOLUTION_DESCRIPTION = (
 PUBLISHER_DESCRIPTION = "Publisher of the CommSuite communications suite."
 #: Fields of a publisher address in export order; CommSuite publishes none of them.
 ADDRESS_FIELDS = (
-    "AddressTypeCode", "City", "County", "Country", "Fax", "FreightTermsCode", "ImportSequenceNumber", "Latitude",
-    "Line1", "Line2", "Line3", "Longitude", "Name", "PostalCode", "PostOfficeBox", "PrimaryContactName",
-    "ShippingMethodCode", "StateOrProvince", "Telephone1", "Telephone2", "Telephone3", "TimeZoneRuleVersionNumber",
-    "UPSZone", "UTCOffset", "UTCConversionTimeZoneCode",
+    "AddressTypeCode",
+    "City",
+    "County",
+    "Country",
+    "Fax",
+    "FreightTermsCode",
+    "ImportSequenceNumber",
+    "Latitude",
+    "Line1",
+    "Line2",
+    "Line3",
+    "Longitude",
+    "Name",
+    "PostalCode",
+    "PostOfficeBox",
+    "PrimaryContactName",
+    "ShippingMethodCode",
+    "StateOrProvince",
+    "Telephone1",
+    "Telephone2",
+    "Telephone3",
+    "TimeZoneRuleVersionNumber",
+    "UPSZone",
+    "UTCOffset",
+    "UTCConversionTimeZoneCode",
 )
 CONTENT_TYPES_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
-def solution_xml(*, version: str, managed: bool, root_components: Iterable[RootComponent],
-                 package_version: tuple[str, str] = (PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION)) -> bytes:
+def solution_xml(
+    *,
+    version: str,
+    managed: bool,
+    root_components: Iterable[RootComponent],
+    package_version: tuple[str, str] = (PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION),
+) -> bytes:
     """The bytes of ``solution.xml`` (UTF-8, indented, no declaration, as exports write it).
 
     ``package_version`` is the root's ``version`` and ``SolutionPackageVersion``: the target's
     (:mod:`solution.targets`), by default the 9.0 format.
     """
-    root = ET.Element("ImportExportXml", {
-        "version": package_version[0], "SolutionPackageVersion": package_version[1],
-        "languagecode": str(ENGLISH), "generatedBy": "CrmLive", "xmlns:xsi": XSI,
-    })
+    root = ET.Element(
+        "ImportExportXml",
+        {
+            "version": package_version[0],
+            "SolutionPackageVersion": package_version[1],
+            "languagecode": str(ENGLISH),
+            "generatedBy": "CrmLive",
+            "xmlns:xsi": XSI,
+        },
+    )
     manifest = ET.SubElement(root, "SolutionManifest")
     _text(manifest, "UniqueName", SOLUTION_UNIQUE_NAME)
     _described(manifest, "LocalizedNames", "LocalizedName", SOLUTION_DISPLAY_NAME)

@@ -78,21 +78,36 @@ class WebResource:
     def element(self) -> ET.Element:
         resource = ET.Element("WebResource")
         for tag, text in (
-            ("WebResourceId", "{" + self.id + "}"), ("Name", self.name), ("DisplayName", self.display_name),
-            ("Description", self.description), ("WebResourceType", str(self.kind)),
-            ("IntroducedVersion", "1.0.0.0"), ("IsEnabledForMobileClient", "1"),
-            ("IsAvailableForMobileOffline", "0"), ("IsCustomizable", "1"), ("CanBeDeleted", "1"),
-            ("IsHidden", "0"), ("FileName", "/" + self.path),
+            ("WebResourceId", "{" + self.id + "}"),
+            ("Name", self.name),
+            ("DisplayName", self.display_name),
+            ("Description", self.description),
+            ("WebResourceType", str(self.kind)),
+            ("IntroducedVersion", "1.0.0.0"),
+            ("IsEnabledForMobileClient", "1"),
+            ("IsAvailableForMobileOffline", "0"),
+            ("IsCustomizable", "1"),
+            ("CanBeDeleted", "1"),
+            ("IsHidden", "0"),
+            ("FileName", "/" + self.path),
         ):
             ET.SubElement(resource, tag).text = text
         return resource
 
 
 WEB_RESOURCES = (
-    WebResource(COMMANDS_JS, "CommSuite commands", SCRIPT,
-                "Call, Convert Caller and Send SMS ribbon commands (CALL-11, CALL-16, SMS-08)."),
-    WebResource(CALL_DIALOG_HTML, "CommSuite call dialog", HTML,
-                "Pick a number and a line, request the call and follow its status (CALL-17, CALL-24)."),
+    WebResource(
+        COMMANDS_JS,
+        "CommSuite commands",
+        SCRIPT,
+        "Call, Convert Caller and Send SMS ribbon commands (CALL-11, CALL-16, SMS-08).",
+    ),
+    WebResource(
+        CALL_DIALOG_HTML,
+        "CommSuite call dialog",
+        HTML,
+        "Pick a number and a line, request the call and follow its status (CALL-17, CALL-24).",
+    ),
 )
 
 
@@ -116,8 +131,9 @@ class Command:
         ET.SubElement(ET.SubElement(command, "DisplayRules"), "DisplayRule", {"Id": self.display_rule})
         actions = ET.SubElement(command, "Actions")
         if self.function:
-            call = ET.SubElement(actions, "JavaScriptFunction", {"FunctionName": self.function,
-                                                                  "Library": self.library})
+            call = ET.SubElement(
+                actions, "JavaScriptFunction", {"FunctionName": self.function, "Library": self.library}
+            )
             for kind, value in self.parameters:
                 ET.SubElement(call, kind, {"Value": value})
         return command
@@ -129,18 +145,27 @@ class Command:
             return rule
         either = ET.SubElement(rule, "OrRule")
         for table in self.tables:
-            ET.SubElement(ET.SubElement(either, "Or"), "EntityRule", {"EntityName": table,
-                                                                      "AppliesTo": "PrimaryEntity"})
+            ET.SubElement(
+                ET.SubElement(either, "Or"), "EntityRule", {"EntityName": table, "AppliesTo": "PrimaryEntity"}
+            )
         return rule
 
 
 CALL_FORM = Command("comms.Call.Form", "CommSuite.Commands.callFromForm", CALL_TABLES)
-CALL_GRID = Command("comms.Call.Grid", "CommSuite.Commands.callFromGrid", CALL_TABLES,
-                    (("CrmParameter", "SelectedControlSelectedItemReferences"),))
+CALL_GRID = Command(
+    "comms.Call.Grid",
+    "CommSuite.Commands.callFromGrid",
+    CALL_TABLES,
+    (("CrmParameter", "SelectedControlSelectedItemReferences"),),
+)
 CONVERT_MENU = Command("comms.ConvertCaller.Menu", "", ("phonecall",), ())
 CONVERT_COMMANDS = tuple(
-    Command(f"comms.ConvertCaller.{target}", "CommSuite.Commands.convertCaller", ("phonecall",),
-            (("CrmParameter", "PrimaryControl"), ("StringParameter", target)))
+    Command(
+        f"comms.ConvertCaller.{target}",
+        "CommSuite.Commands.convertCaller",
+        ("phonecall",),
+        (("CrmParameter", "PrimaryControl"), ("StringParameter", target)),
+    )
     for target, _, _ in CONVERSIONS
 )
 SEND_SMS = Command("comms.SendSms.Form", "CommSuite.Commands.sendBulkSms", SMS_TABLES)
@@ -158,8 +183,14 @@ LABELS = {
 
 
 def button(button_id: str, command: str, label: str, tooltip: str | None = None, **extra: str) -> ET.Element:
-    attributes = {"Id": button_id, "Command": command, "LabelText": f"$LocLabels:{label}",
-                  "Alt": f"$LocLabels:{label}", "TemplateAlias": "o1", **extra}
+    attributes = {
+        "Id": button_id,
+        "Command": command,
+        "LabelText": f"$LocLabels:{label}",
+        "Alt": f"$LocLabels:{label}",
+        "TemplateAlias": "o1",
+        **extra,
+    }
     if tooltip:
         attributes["ToolTipDescription"] = f"$LocLabels:{tooltip}"
     return ET.Element("Button", attributes)
@@ -172,17 +203,31 @@ def custom_action(action_id: str, location: str, sequence: int, control: ET.Elem
 
 
 def _convert_menu() -> ET.Element:
-    anchor = ET.Element("FlyoutAnchor", {"Id": "comms.ConvertCaller.Flyout", "Command": CONVERT_MENU.id,
-                                         "LabelText": "$LocLabels:comms.ConvertCaller.Label",
-                                         "Alt": "$LocLabels:comms.ConvertCaller.Label", "TemplateAlias": "o1",
-                                         "PopulateDynamically": "false"})
+    anchor = ET.Element(
+        "FlyoutAnchor",
+        {
+            "Id": "comms.ConvertCaller.Flyout",
+            "Command": CONVERT_MENU.id,
+            "LabelText": "$LocLabels:comms.ConvertCaller.Label",
+            "Alt": "$LocLabels:comms.ConvertCaller.Label",
+            "TemplateAlias": "o1",
+            "PopulateDynamically": "false",
+        },
+    )
     menu = ET.SubElement(anchor, "Menu", {"Id": "comms.ConvertCaller.Menu"})
-    section = ET.SubElement(menu, "MenuSection", {"Id": "comms.ConvertCaller.Section", "Sequence": "10",
-                                                 "DisplayMode": "Menu16"})
+    section = ET.SubElement(
+        menu, "MenuSection", {"Id": "comms.ConvertCaller.Section", "Sequence": "10", "DisplayMode": "Menu16"}
+    )
     controls = ET.SubElement(section, "Controls", {"Id": "comms.ConvertCaller.Controls"})
     for sequence, (command, (target, _, _)) in enumerate(zip(CONVERT_COMMANDS, CONVERSIONS, strict=True), 1):
-        controls.append(button(f"comms.ConvertCaller.{target}.Button", command.id,
-                                f"comms.ConvertCaller.{target}.Label", Sequence=str(sequence * 10)))
+        controls.append(
+            button(
+                f"comms.ConvertCaller.{target}.Button",
+                command.id,
+                f"comms.ConvertCaller.{target}.Label",
+                Sequence=str(sequence * 10),
+            )
+        )
     return anchor
 
 
@@ -194,14 +239,31 @@ def ribbon_diff() -> ET.Element:
     commands = (*COMMANDS, *FAX_COMMANDS)
     ribbon = ET.Element("RibbonDiffXml")
     actions = ET.SubElement(ribbon, "CustomActions")
-    actions.append(custom_action("comms.Call.Form.Action", FORM_LOCATION, 900,
-                           button("comms.Call.Form.Button", CALL_FORM.id, "comms.Call.Label", "comms.Call.ToolTip")))
-    actions.append(custom_action("comms.Call.Grid.Action", GRID_LOCATION, 900,
-                           button("comms.Call.Grid.Button", CALL_GRID.id, "comms.Call.Label", "comms.Call.ToolTip")))
+    actions.append(
+        custom_action(
+            "comms.Call.Form.Action",
+            FORM_LOCATION,
+            900,
+            button("comms.Call.Form.Button", CALL_FORM.id, "comms.Call.Label", "comms.Call.ToolTip"),
+        )
+    )
+    actions.append(
+        custom_action(
+            "comms.Call.Grid.Action",
+            GRID_LOCATION,
+            900,
+            button("comms.Call.Grid.Button", CALL_GRID.id, "comms.Call.Label", "comms.Call.ToolTip"),
+        )
+    )
     actions.append(custom_action("comms.ConvertCaller.Action", FORM_LOCATION, 910, _convert_menu()))
-    actions.append(custom_action("comms.SendSms.Form.Action", FORM_LOCATION, 920,
-                           button("comms.SendSms.Form.Button", SEND_SMS.id, "comms.SendSms.Label",
-                                   "comms.SendSms.ToolTip")))
+    actions.append(
+        custom_action(
+            "comms.SendSms.Form.Action",
+            FORM_LOCATION,
+            920,
+            button("comms.SendSms.Form.Button", SEND_SMS.id, "comms.SendSms.Label", "comms.SendSms.ToolTip"),
+        )
+    )
     actions.extend(fax_actions())
     templates = ET.SubElement(ET.SubElement(ribbon, "Templates"), "RibbonTemplates", {"Id": "Mscrm.Templates"})
     templates.text = ""

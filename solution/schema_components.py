@@ -34,7 +34,8 @@ class SchemaComponents:
     def contribute(self, schema: SolutionSchema) -> Contribution:
         roots = [
             RootComponent(
-                ComponentType.ENTITY, schema_name=t.logical_name,
+                ComponentType.ENTITY,
+                schema_name=t.logical_name,
                 behavior=Behaviour.INCLUDE_SUBCOMPONENTS if t.is_custom else Behaviour.SHELL_ONLY,
             )
             for t in schema.tables

@@ -118,14 +118,24 @@ class SecuredColumns:
     columns: tuple[tuple[str, str], ...]
 
     def element(self) -> ET.Element:
-        profile = ET.Element("FieldSecurityProfile", {
-            "name": self.name, "description": self.description, "fieldsecurityprofileid": "{" + self.id + "}",
-        })
+        profile = ET.Element(
+            "FieldSecurityProfile",
+            {
+                "name": self.name,
+                "description": self.description,
+                "fieldsecurityprofileid": "{" + self.id + "}",
+            },
+        )
         permissions = ET.SubElement(profile, "FieldPermissions")
         for table, column in self.columns:
             permission = ET.SubElement(permissions, "FieldPermission")
-            for tag, text in (("EntityName", table), ("AttributeName", column), ("CanRead", "4"),
-                              ("CanUpdate", "4"), ("CanCreate", "4")):
+            for tag, text in (
+                ("EntityName", table),
+                ("AttributeName", column),
+                ("CanRead", "4"),
+                ("CanUpdate", "4"),
+                ("CanCreate", "4"),
+            ):
                 ET.SubElement(permission, tag).text = text
         return profile
 
@@ -149,8 +159,10 @@ def _check_grant(role: str, table: Table, grant: Grant) -> None:
     if table.ownership is Ownership.ORGANIZATION and not table.is_activity:
         wrong = [a.value for a, d in grant.rights if a not in ORGANISATION_ACCESS or d is not Depth.GLOBAL]
         if wrong:
-            raise ValueError(f"{role}: {table.logical_name} is organisation-owned; {wrong} must be "
-                             "organisation-wide and cannot be assign or share")
+            raise ValueError(
+                f"{role}: {table.logical_name} is organisation-owned; {wrong} must be "
+                "organisation-wide and cannot be assign or share"
+            )
 
 
 class SecurityRoles:
@@ -158,8 +170,9 @@ class SecurityRoles:
 
     name = "security"
 
-    def __init__(self, roles: Iterable[SecurityRole] | None = None,
-                 profiles: Iterable[SecuredColumns] | None = None) -> None:
+    def __init__(
+        self, roles: Iterable[SecurityRole] | None = None, profiles: Iterable[SecuredColumns] | None = None
+    ) -> None:
         from solution.roles import ROLES, SECURED_COLUMNS
 
         self.roles = tuple(ROLES if roles is None else roles)

@@ -53,9 +53,14 @@ class SystemView:
 
     def element(self, table: Table) -> ET.Element:
         query = ET.Element("savedquery")
-        for tag, text in (("IsCustomizable", "1"), ("CanBeDeleted", "0"),
-                          ("isquickfindquery", str(int(self.quick_find))), ("isprivate", "0"),
-                          ("isdefault", str(int(self.default))), ("savedqueryid", self.id(table))):
+        for tag, text in (
+            ("IsCustomizable", "1"),
+            ("CanBeDeleted", "0"),
+            ("isquickfindquery", str(int(self.quick_find))),
+            ("isprivate", "0"),
+            ("isdefault", str(int(self.default))),
+            ("savedqueryid", self.id(table)),
+        ):
             ET.SubElement(query, tag).text = text
         query.append(self.layout(table))
         ET.SubElement(query, "querytype").text = str(self.querytype)
@@ -67,8 +72,11 @@ class SystemView:
 
     def layout(self, table: Table) -> ET.Element:
         holder = ET.Element("layoutxml")
-        grid = ET.SubElement(holder, "grid", {"name": "resultset", "jump": table.primary_name, "select": "1",
-                                              "icon": "1", "preview": "1"})
+        grid = ET.SubElement(
+            holder,
+            "grid",
+            {"name": "resultset", "jump": table.primary_name, "select": "1", "icon": "1", "preview": "1"},
+        )
         row = ET.SubElement(grid, "row", {"name": "result", "id": table.primary_id})
         for column, width in ((table.primary_name, 300), ("createdon", 125)):
             ET.SubElement(row, "cell", {"name": column, "width": str(width)})
@@ -81,11 +89,17 @@ class SystemView:
             ET.SubElement(entity, "attribute", {"name": column})
         ET.SubElement(entity, "order", {"attribute": table.primary_name, "descending": "false"})
         if self.state is not None:
-            ET.SubElement(ET.SubElement(entity, "filter", {"type": "and"}), "condition",
-                          {"attribute": "statecode", "operator": "eq", "value": str(self.state)})
+            ET.SubElement(
+                ET.SubElement(entity, "filter", {"type": "and"}),
+                "condition",
+                {"attribute": "statecode", "operator": "eq", "value": str(self.state)},
+            )
         if self.quick_find:
-            ET.SubElement(ET.SubElement(entity, "filter", {"type": "or", "isquickfindfields": "1"}), "condition",
-                          {"attribute": table.primary_name, "operator": "like", "value": "{0}"})
+            ET.SubElement(
+                ET.SubElement(entity, "filter", {"type": "or", "isquickfindfields": "1"}),
+                "condition",
+                {"attribute": table.primary_name, "operator": "like", "value": "{0}"},
+            )
         return fetch
 
 

@@ -1,7 +1,9 @@
 """Which Dynamics version a solution zip is built for, and what is left out for it (X-01, issue 14).
 
 "Solutions that use new capabilities can't be imported into an earlier version
-organization" (Microsoft, *Export a solution for a specific version*; MicrosoftDocs/powerapps-docs:powerapps-docs/developer/common-data-service/export-solution-specific-version.md). Dynamics does the same when it exports for an older target: it removes or changes the
+organization" (Microsoft, *Export a solution for a specific version*;
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/common-data-service/export-solution-specific-version.md).
+Dynamics does the same when it exports for an older target: it removes or changes the
 components that version lacks and lists them in ``filteredcomponents.xml``. This module does
 that for our own build:
 
@@ -31,17 +33,28 @@ WEB_RESOURCE_FOLDER = "WebResources/"
 CLIENT_WEB_RESOURCE_TYPES = frozenset({"1", "3"})
 
 #: Not in the 9.0 customization schema: written only by newer online exports (xsd/README.md).
-NEWER_THAN_9_0_ELEMENTS = frozenset({"AutoNumberFormat", "IsSearchable", "IsFilterable", "IsRetrievable",
-                                     "IsLocalizable"})
+NEWER_THAN_9_0_ELEMENTS = frozenset(
+    {"AutoNumberFormat", "IsSearchable", "IsFilterable", "IsRetrievable", "IsLocalizable"}
+)
 NEWER_THAN_9_0_ATTRIBUTES = frozenset({"headerdensity"})
 #: In the 9.0 schema but newer than 8.2 (docs/solution.md, "What differs per target", has the sources):
 #: virtual entities (data providers and data sources), custom controls, the Unified Interface client
 #: type of an app, and 9.0 table settings.
-NEWER_THAN_8_2_ELEMENTS = NEWER_THAN_9_0_ELEMENTS | frozenset({
-    "EntityDataProviders", "EntityDataSources", "DataProviderId", "DataSourceId", "IsDataSourceSecret",
-    "CustomControls", "ClientType", "HasRelatedNotes", "HasRelatedActivities",
-    "IsDocumentRecommendationsEnabled", "IsEnabledForExternalChannels",
-})
+NEWER_THAN_8_2_ELEMENTS = NEWER_THAN_9_0_ELEMENTS | frozenset(
+    {
+        "EntityDataProviders",
+        "EntityDataSources",
+        "DataProviderId",
+        "DataSourceId",
+        "IsDataSourceSecret",
+        "CustomControls",
+        "ClientType",
+        "HasRelatedNotes",
+        "HasRelatedActivities",
+        "IsDocumentRecommendationsEnabled",
+        "IsEnabledForExternalChannels",
+    }
+)
 
 
 class Target(enum.Enum):
@@ -71,12 +84,36 @@ class TargetProfile:
 
 
 PROFILES: Mapping[Target, TargetProfile] = {
-    Target.ONLINE: TargetProfile(Target.ONLINE, PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION, (9, 2), "", True,
-                                 NEWER_THAN_9_0_ELEMENTS, NEWER_THAN_9_0_ATTRIBUTES),
-    Target.V9_0: TargetProfile(Target.V9_0, PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION, (9, 0), "_target_CRM_9.0", True,
-                               NEWER_THAN_9_0_ELEMENTS, NEWER_THAN_9_0_ATTRIBUTES),
-    Target.V8_2: TargetProfile(Target.V8_2, "8.2.0.0", "8.2", (8, 2), "_target_CRM_8.2", False,
-                               NEWER_THAN_8_2_ELEMENTS, NEWER_THAN_9_0_ATTRIBUTES),
+    Target.ONLINE: TargetProfile(
+        Target.ONLINE,
+        PACKAGE_VERSION,
+        SOLUTION_PACKAGE_VERSION,
+        (9, 2),
+        "",
+        True,
+        NEWER_THAN_9_0_ELEMENTS,
+        NEWER_THAN_9_0_ATTRIBUTES,
+    ),
+    Target.V9_0: TargetProfile(
+        Target.V9_0,
+        PACKAGE_VERSION,
+        SOLUTION_PACKAGE_VERSION,
+        (9, 0),
+        "_target_CRM_9.0",
+        True,
+        NEWER_THAN_9_0_ELEMENTS,
+        NEWER_THAN_9_0_ATTRIBUTES,
+    ),
+    Target.V8_2: TargetProfile(
+        Target.V8_2,
+        "8.2.0.0",
+        "8.2",
+        (8, 2),
+        "_target_CRM_8.2",
+        False,
+        NEWER_THAN_8_2_ELEMENTS,
+        NEWER_THAN_9_0_ATTRIBUTES,
+    ),
 }
 
 
@@ -98,8 +135,12 @@ class DownLevelled:
     left_out: tuple[str, ...]
 
 
-def down_level(customizations: ET.Element, files: Mapping[str, bytes], root_components: Iterable[RootComponent],
-               target: TargetProfile) -> DownLevelled:
+def down_level(
+    customizations: ET.Element,
+    files: Mapping[str, bytes],
+    root_components: Iterable[RootComponent],
+    target: TargetProfile,
+) -> DownLevelled:
     """Take out of ``customizations`` (in place), ``files`` and ``root_components`` what ``target`` lacks."""
     left_out: list[str] = []
     kept_files = dict(files)
@@ -109,8 +150,7 @@ def down_level(customizations: ET.Element, files: Mapping[str, bytes], root_comp
         left_out += [f"web resource {name}" for name in sorted(scripts)]
         for file_name in scripts.values():
             kept_files.pop(file_name, None)
-        components = [c for c in components
-                      if not (c.type is ComponentType.WEB_RESOURCE and c.schema_name in scripts)]
+        components = [c for c in components if not (c.type is ComponentType.WEB_RESOURCE and c.schema_name in scripts)]
         left_out += _remove_form_handlers(customizations, set(scripts))
         left_out += _remove_ribbon_commands(customizations, set(scripts))
     for parent in list(customizations.iter()):

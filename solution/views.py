@@ -144,8 +144,16 @@ class Link:
     alias: str
 
     def element(self) -> ET.Element:
-        return ET.Element("link-entity", {"name": self.table, "from": self.from_column, "to": self.to_column,
-                                          "link-type": "inner", "alias": self.alias})
+        return ET.Element(
+            "link-entity",
+            {
+                "name": self.table,
+                "from": self.from_column,
+                "to": self.to_column,
+                "link-type": "inner",
+                "alias": self.alias,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -198,8 +206,9 @@ class Chart:
 
     def data_description(self) -> ET.Element:
         definition = ET.Element("datadefinition")
-        fetch = ET.SubElement(ET.SubElement(definition, "fetchcollection"), "fetch",
-                              {"mapping": "logical", "aggregate": "true"})
+        fetch = ET.SubElement(
+            ET.SubElement(definition, "fetchcollection"), "fetch", {"mapping": "logical", "aggregate": "true"}
+        )
         entity = ET.SubElement(fetch, "entity", {"name": self.table})
         ET.SubElement(entity, "attribute", {"name": self.measure, "aggregate": self.aggregate, "alias": "measure"})
         group = {"name": self.group_by, "groupby": "true", "alias": "category"}
@@ -224,24 +233,48 @@ class Chart:
         return definition
 
     def presentation_description(self) -> ET.Element:
-        chart = ET.Element("Chart", {"Palette": "None", "PaletteCustomColors":
-                                     "55,118,193; 197,56,52; 149,189,66; 117,82,160; 49,171,204; 255,136,35"})
-        series = ET.SubElement(ET.SubElement(chart, "Series"), "Series", {
-            "ChartType": self.chart_type, "IsValueShownAsLabel": "True", "Font": "{0}, 9.5px",
-            "LabelForeColor": "59, 59, 59",
-        })
+        chart = ET.Element(
+            "Chart",
+            {
+                "Palette": "None",
+                "PaletteCustomColors": "55,118,193; 197,56,52; 149,189,66; 117,82,160; 49,171,204; 255,136,35",
+            },
+        )
+        series = ET.SubElement(
+            ET.SubElement(chart, "Series"),
+            "Series",
+            {
+                "ChartType": self.chart_type,
+                "IsValueShownAsLabel": "True",
+                "Font": "{0}, 9.5px",
+                "LabelForeColor": "59, 59, 59",
+            },
+        )
         ET.SubElement(series, "SmartLabelStyle", {"Enabled": "True"})
-        area = ET.SubElement(ET.SubElement(chart, "ChartAreas"), "ChartArea", {"BorderColor": "White",
-                                                                                "BorderDashStyle": "Solid"})
+        area = ET.SubElement(
+            ET.SubElement(chart, "ChartAreas"), "ChartArea", {"BorderColor": "White", "BorderDashStyle": "Solid"}
+        )
         ET.SubElement(area, "AxisY", {"LabelAutoFitMinFontSize": "8", "TitleForeColor": "59, 59, 59"})
         ET.SubElement(area, "AxisX", {"LabelAutoFitMinFontSize": "8", "TitleForeColor": "59, 59, 59"})
-        ET.SubElement(ET.SubElement(chart, "Titles"), "Title", {"Alignment": "TopLeft", "DockingOffset": "-3",
-                                                                 "Font": "{0}, 13px", "ForeColor": "59, 59, 59"})
+        ET.SubElement(
+            ET.SubElement(chart, "Titles"),
+            "Title",
+            {"Alignment": "TopLeft", "DockingOffset": "-3", "Font": "{0}, 13px", "ForeColor": "59, 59, 59"},
+        )
         if self.series:
-            ET.SubElement(ET.SubElement(chart, "Legends"), "Legend", {
-                "Alignment": "Center", "LegendStyle": "Table", "Docking": "Bottom", "IsEquallySpacedItems": "True",
-                "Font": "{0}, 11px", "ShadowColor": "0, 0, 0, 0", "ForeColor": "59, 59, 59",
-            })
+            ET.SubElement(
+                ET.SubElement(chart, "Legends"),
+                "Legend",
+                {
+                    "Alignment": "Center",
+                    "LegendStyle": "Table",
+                    "Docking": "Bottom",
+                    "IsEquallySpacedItems": "True",
+                    "Font": "{0}, 11px",
+                    "ShadowColor": "0, 0, 0, 0",
+                    "ForeColor": "59, 59, 59",
+                },
+            )
         return chart
 
 

@@ -38,8 +38,9 @@ MAX_EXTENSION_LENGTH = 20  # the extension number column's length
 class AutoRegistrar:
     """Queues line and extension rows for what the PBX reports and the CRM does not know yet."""
 
-    def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
-                 crms: Mapping[str, CrmEnvironment]) -> None:
+    def __init__(
+        self, outbox: Outbox, environments: Mapping[str, Sequence[str]], crms: Mapping[str, CrmEnvironment]
+    ) -> None:
         self.outbox = outbox
         self.environments = {key: tuple(envs) for key, envs in environments.items()}
         self.crms = dict(crms)
@@ -74,25 +75,41 @@ class AutoRegistrar:
     def _queue_line(self, environment: str, settings: TelephonySystemSettings, line: str) -> None:
         if not self._first_time(environment, settings.key, "line", line):
             return
-        body = {PhoneLine.NAME: f"Line {line}", PhoneLine.AUTOREGISTERED: True,
-                **self._system_bind(PhoneLine.TELEPHONYSYSTEMID_NAV, settings)}
+        body = {
+            PhoneLine.NAME: f"Line {line}",
+            PhoneLine.AUTOREGISTERED: True,
+            **self._system_bind(PhoneLine.TELEPHONYSYSTEMID_NAV, settings),
+        }
         number = normalise(line, settings.plan)
         if number is not None and number.is_external:
             body[PhoneLine.NUMBER] = number.e164
         key = AlternateKey(dict(zip(schema.LINE_KEY_COLUMNS, (settings.key, line), strict=True)))
         self._submit(OutboxItem(environment, LINES, key, body), "an auto-registered line")
-        log.info("new line %s on %s registered in %s", line, settings.key, environment,
-                 extra={"environment": environment, "system": settings.key})
+        log.info(
+            "new line %s on %s registered in %s",
+            line,
+            settings.key,
+            environment,
+            extra={"environment": environment, "system": settings.key},
+        )
 
     def _queue_extension(self, environment: str, settings: TelephonySystemSettings, extension: str) -> None:
         if not self._first_time(environment, settings.key, "extension", extension):
             return
-        body = {Extension.NAME: f"Extension {extension}", Extension.AUTOREGISTERED: True,
-                **self._system_bind(Extension.TELEPHONYSYSTEMID_NAV, settings)}
+        body = {
+            Extension.NAME: f"Extension {extension}",
+            Extension.AUTOREGISTERED: True,
+            **self._system_bind(Extension.TELEPHONYSYSTEMID_NAV, settings),
+        }
         key = AlternateKey(dict(zip(schema.EXTENSION_KEY_COLUMNS, (settings.key, extension), strict=True)))
         self._submit(OutboxItem(environment, EXTENSIONS, key, body), "an auto-registered extension")
-        log.info("new extension %s on %s registered in %s", extension, settings.key, environment,
-                 extra={"environment": environment, "system": settings.key})
+        log.info(
+            "new extension %s on %s registered in %s",
+            extension,
+            settings.key,
+            environment,
+            extra={"environment": environment, "system": settings.key},
+        )
 
     def _submit(self, item: OutboxItem, what: str) -> None:
         """Hand the row to the outbox's writer without waiting on the event loop for its fsync."""

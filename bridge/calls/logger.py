@@ -48,8 +48,9 @@ from services.calls.telephony_settings import SystemOptions
 log = logging.getLogger(__name__)
 
 PHONECALLS = PhoneCall.SET
-LOGGED_CHANGES = frozenset({CallChange.NEW, CallChange.ANSWERED, CallChange.TRANSFERRED, CallChange.ENDED,
-                            CallChange.DETAILS})
+LOGGED_CHANGES = frozenset(
+    {CallChange.NEW, CallChange.ANSWERED, CallChange.TRANSFERRED, CallChange.ENDED, CallChange.DETAILS}
+)
 REMEMBERED_CALLS = 20_000
 #: The longest a call under way is kept out of Dataverse (seconds); a longer call is written then, and at its end.
 DEFAULT_HOLD_MAX_S = 300.0
@@ -125,11 +126,17 @@ class CallLogger:
     auto-opened form need the record); otherwise a call's writes wait for its end, at most ``hold_max_s``.
     """
 
-    def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
-                 crms: Mapping[str, CrmEnvironment], *,
-                 logged_before_restart: Callable[[str, str], bool] = lambda system, call_id: False,
-                 unclassified: Mapping[str, UnclassifiedPolicy] | None = None,
-                 early_write: Mapping[str, bool] | None = None, hold_max_s: float = DEFAULT_HOLD_MAX_S) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        environments: Mapping[str, Sequence[str]],
+        crms: Mapping[str, CrmEnvironment],
+        *,
+        logged_before_restart: Callable[[str, str], bool] = lambda system, call_id: False,
+        unclassified: Mapping[str, UnclassifiedPolicy] | None = None,
+        early_write: Mapping[str, bool] | None = None,
+        hold_max_s: float = DEFAULT_HOLD_MAX_S,
+    ) -> None:
         if hold_max_s < 0:
             raise ValueError("hold_max_s must not be negative")
         unknown = {env for envs in environments.values() for env in envs} - set(crms)
@@ -155,8 +162,13 @@ class CallLogger:
                 self.log_call(update.record, system, self.crms[environment], hold=self._holds(update))
             except (ValueError, TypeError) as exc:
                 self.stats.failed += 1
-                log.error("call %s could not be queued for %s: %s", update.record.key, environment, exc,
-                          extra={"environment": environment, "call": update.record.key})
+                log.error(
+                    "call %s could not be queued for %s: %s",
+                    update.record.key,
+                    environment,
+                    exc,
+                    extra={"environment": environment, "call": update.record.key},
+                )
 
     def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
         """Extension states are not logged."""
@@ -175,8 +187,9 @@ class CallLogger:
             return False
         return not (CallChange.NEW in update.changes and self._early_write.get(update.record.system, False))
 
-    def log_call(self, record: CallRecord, system: TelephonySystemSettings, crm: CrmEnvironment, *,
-                 hold: bool = False) -> bool:
+    def log_call(
+        self, record: CallRecord, system: TelephonySystemSettings, crm: CrmEnvironment, *, hold: bool = False
+    ) -> bool:
         """Queue the activity of ``record`` for ``crm``; ``False`` when the call is never logged.
 
         ``hold``: the row may wait (``hold_max_s`` at most) for the call's next changes.
@@ -190,17 +203,25 @@ class CallLogger:
             log.debug("call %s not logged: %s", record.key, reason, extra={"environment": crm.name})
             return False
         numbers = crm.numbers
-        activity = phone_call_activity(record, settings, crm.match(record, settings),
-                                       name_of=numbers.name_of if numbers else lambda ref: None,
-                                       language=crm.options(record.system).language)
-        body = phone_call_body(activity, entity_sets=numbers.entity_sets if numbers else None,
-                               include_description=self._describes(crm.name, record))
+        activity = phone_call_activity(
+            record,
+            settings,
+            crm.match(record, settings),
+            name_of=numbers.name_of if numbers else lambda ref: None,
+            language=crm.options(record.system).language,
+        )
+        body = phone_call_body(
+            activity,
+            entity_sets=numbers.entity_sets if numbers else None,
+            include_description=self._describes(crm.name, record),
+        )
         if PhoneCall.DESCRIPTION in body:
             self._remember_described(crm.name, record.key)
         body[PhoneCall.ACTIVITYID] = RecordId(phone_call_id(record)).value
         hold_until = self.outbox.clock() + self.hold_max_s if hold else 0.0
-        written = self.outbox.submit(OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body,
-                                                hold_until=hold_until))
+        written = self.outbox.submit(
+            OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body, hold_until=hold_until)
+        )
         written.add_done_callback(functools.partial(self._check_written, crm.name, record.key))
         self.stats.queued += 1
         return True
@@ -210,8 +231,13 @@ class CallLogger:
         error = written.exception()
         if error is not None:
             self.stats.failed += 1
-            log.error("call %s could not be stored for %s: %s", call_key, environment, error,
-                      extra={"environment": environment, "call": call_key})
+            log.error(
+                "call %s could not be stored for %s: %s",
+                call_key,
+                environment,
+                error,
+                extra={"environment": environment, "call": call_key},
+            )
 
     def _describes(self, environment: str, record: CallRecord) -> bool:
         """The first write of a call carries the description; a call the bridge's earlier life logged has had

@@ -1,6 +1,8 @@
 """What a call notice becomes in each CRM: an in-app notification, a task, a post or an e-mail (CALL-05, issue 14).
 
-``appnotification`` exists only in Dataverse online (MicrosoftDocs/dynamics-365-customer-engagement:ce/customerengagement/on-premises/developer/webapi/web-api-versions.md: the
+``appnotification`` exists only in Dataverse online
+(MicrosoftDocs/dynamics-365-customer-engagement:ce/customerengagement/on-premises/developer/webapi/web-api-versions.md:
+the
 on-premises 9.x entity reference has none, and 8.x predates it). Where it is missing a
 notice becomes what every version offers, chosen by ``[notices] kind`` in ``bridge.toml``:
 
@@ -72,16 +74,28 @@ def _regarding(notice: Notice, activity: str) -> dict[str, str]:
 
 
 def _task(notice: Notice) -> dict[str, Any]:
-    return {Task.SUBJECT: notice.title, Task.DESCRIPTION: notice.text, Task.PRIORITYCODE: TASK_PRIORITY_HIGH,
-            **bind(navigation.OWNER, SystemUser.SET, notice.user_id), **_regarding(notice, Task.TABLE)}
+    return {
+        Task.SUBJECT: notice.title,
+        Task.DESCRIPTION: notice.text,
+        Task.PRIORITYCODE: TASK_PRIORITY_HIGH,
+        **bind(navigation.OWNER, SystemUser.SET, notice.user_id),
+        **_regarding(notice, Task.TABLE),
+    }
 
 
 def _email(notice: Notice) -> dict[str, Any]:
-    to = {ActivityParty.PARTICIPATIONTYPEMASK: PARTY_TO,
-          **bind(navigation.party(SystemUser.TABLE), SystemUser.SET, notice.user_id)}
-    return {Email.SUBJECT: notice.title, Email.DESCRIPTION: notice.text, Email.DIRECTIONCODE: True,
-            **bind(navigation.OWNER, SystemUser.SET, notice.user_id), **_regarding(notice, Email.TABLE),
-            navigation.activity_parties(Email.TABLE): [to]}
+    to = {
+        ActivityParty.PARTICIPATIONTYPEMASK: PARTY_TO,
+        **bind(navigation.party(SystemUser.TABLE), SystemUser.SET, notice.user_id),
+    }
+    return {
+        Email.SUBJECT: notice.title,
+        Email.DESCRIPTION: notice.text,
+        Email.DIRECTIONCODE: True,
+        **bind(navigation.OWNER, SystemUser.SET, notice.user_id),
+        **_regarding(notice, Email.TABLE),
+        navigation.activity_parties(Email.TABLE): [to],
+    }
 
 
 def _post(notice: Notice) -> dict[str, Any]:
@@ -90,8 +104,12 @@ def _post(notice: Notice) -> dict[str, Any]:
     if notice.regarding is None:
         raise ValueError("a post needs the record it is posted on")
     text = f"{notice.title}\n{notice.text}"[:POST_TEXT_MAX]
-    return {Post.TEXT: text, Post.SOURCE: POST_SOURCE_AUTO, Post.TYPE: POST_TYPE_STATUS,
-            **_regarding(notice, Post.TABLE)}
+    return {
+        Post.TEXT: text,
+        Post.SOURCE: POST_SOURCE_AUTO,
+        Post.TYPE: POST_TYPE_STATUS,
+        **_regarding(notice, Post.TABLE),
+    }
 
 
 class NoticeKindResolver:
@@ -118,8 +136,7 @@ class NoticeKindResolver:
         try:
             features = read()
         except Exception as exc:  # noqa: BLE001 - any failure to read the version: fall back, try again later
-            log.warning("cannot read the version of %s (%s); this notice is a task", environment,
-                        type(exc).__name__)
+            log.warning("cannot read the version of %s (%s); this notice is a task", environment, type(exc).__name__)
             return NoticeKind.TASK
         kind = NoticeKind.APPNOTIFICATION if features.app_notifications else NoticeKind.TASK
         with self._lock:

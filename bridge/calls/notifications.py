@@ -1,7 +1,9 @@
 """Lasting notices in the CRM: a missed call, a caller waiting in a queue (CALL-03, CALL-05, CALL-34).
 
 A :class:`~bridge.calls.listeners.CallListener`. Pop-ups disappear when the browser
-is closed; an in-app notification (``appnotification``, MicrosoftDocs/powerapps-docs:powerapps-docs/developer/model-driven-apps/clientapi/send-in-app-notifications.md) stays in the user's notification centre. For a missed inbound call the
+is closed; an in-app notification (``appnotification``,
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/model-driven-apps/clientapi/send-in-app-notifications.md) stays
+in the user's notification centre. For a missed inbound call the
 extension's user gets one, titled with the caller's name or number, with
 actions that open the matched record and the phone call; when the system says
 so, the users whose extensions a queue rings get one for a waiting caller.
@@ -66,9 +68,13 @@ class Notice:
 class CallNotifier:
     """Queues ``appnotification`` upserts for missed calls and, where enabled, waiting callers."""
 
-    def __init__(self, outbox: Outbox, environments: Mapping[str, Sequence[str]],
-                 crms: Mapping[str, CrmEnvironment],
-                 kind_of: Callable[[str], NoticeKind] = lambda environment: NoticeKind.APPNOTIFICATION) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        environments: Mapping[str, Sequence[str]],
+        crms: Mapping[str, CrmEnvironment],
+        kind_of: Callable[[str], NoticeKind] = lambda environment: NoticeKind.APPNOTIFICATION,
+    ) -> None:
         self.outbox = outbox
         self.kind_of = kind_of
         self.environments = {key: tuple(envs) for key, envs in environments.items()}
@@ -92,8 +98,9 @@ class CallNotifier:
     def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
         """Device states carry no notice."""
 
-    def notify(self, crm: CrmEnvironment, record: CallRecord, settings: TelephonySystemSettings, *,
-               missed: bool) -> int:
+    def notify(
+        self, crm: CrmEnvironment, record: CallRecord, settings: TelephonySystemSettings, *, missed: bool
+    ) -> int:
         """Queue the notices of ``record`` for ``crm``; returns how many."""
         if skip_reason(record, settings) is not None:
             return 0
@@ -115,8 +122,11 @@ class CallNotifier:
             if kind is NoticeKind.APPNOTIFICATION:
                 item = OutboxItem(crm.name, APPNOTIFICATIONS, RecordId(notice_id(record, notice)), notice_body(notice))
             else:
-                identity = (post_id(notice.kind, record.system, record.call_id)
-                            if kind is NoticeKind.POST and notice.regarding else notice_id(record, notice))
+                identity = (
+                    post_id(notice.kind, record.system, record.call_id)
+                    if kind is NoticeKind.POST and notice.regarding
+                    else notice_id(record, notice)
+                )
                 item = OutboxItem(crm.name, *fallback_item(kind, notice, identity))
             written = self.outbox.submit(item)
             written.add_done_callback(functools.partial(log_if_not_stored, "a call notice", crm.name))
@@ -124,8 +134,15 @@ class CallNotifier:
         return len(users)
 
 
-def build_notice(record: CallRecord, user_id: str, match: Match | None, crm: CrmEnvironment,
-                 settings: TelephonySystemSettings, *, missed: bool) -> Notice:
+def build_notice(
+    record: CallRecord,
+    user_id: str,
+    match: Match | None,
+    crm: CrmEnvironment,
+    settings: TelephonySystemSettings,
+    *,
+    missed: bool,
+) -> Notice:
     """The notice for ``user_id``: who called, on which extension, with links to the record and the call."""
     number = external_number(record, settings)
     shown_number = number.e164 if number else (record.external_number or "unknown number")
@@ -142,8 +159,7 @@ def build_notice(record: CallRecord, user_id: str, match: Match | None, crm: Crm
         where = f" on extension {record.extension}" if record.extension else ""
         body = f"**{_escape(who)}** ({_escape(shown_number)}) called{where} and was not answered."
         text = f"{who} ({shown_number}) called{where} and was not answered."
-        return Notice("missed", user_id, title[:200], body, ICON_WARNING, MISSED_TTL_S, tuple(actions), text,
-                      regarding)
+        return Notice("missed", user_id, title[:200], body, ICON_WARNING, MISSED_TTL_S, tuple(actions), text, regarding)
     title = f"Caller waiting in {record.queue or 'a queue'}: {who}"
     body = f"**{_escape(who)}** ({_escape(shown_number)}) is waiting in queue {_escape(record.queue or '?')}."
     text = f"{who} ({shown_number}) is waiting in queue {record.queue or '?'}."
@@ -160,15 +176,17 @@ def notice_id(record: CallRecord, notice: Notice) -> str:
 
 def notice_body(notice: Notice) -> dict[str, object]:
     """The Web API body of an ``appnotification`` (``data`` is a JSON string of at most 5,000 characters)."""
-    actions = [{"title": title, "data": {"url": url, "navigationTarget": "newWindow"}}
-               for title, url in notice.actions]
+    actions = [{"title": title, "data": {"url": url, "navigationTarget": "newWindow"}} for title, url in notice.actions]
     data = json.dumps({"actions": actions}, ensure_ascii=False)
     if len(data) > DATA_MAX:
         data = json.dumps({"actions": actions[-1:]}, ensure_ascii=False)
     return {
-        Appnotification.TITLE: notice.title, Appnotification.BODY: notice.body,
-        Appnotification.ICONTYPE: notice.icon, Appnotification.TOASTTYPE: TOAST_TIMED,
-        Appnotification.TTLINSECONDS: notice.ttl_s, Appnotification.DATA: data,
+        Appnotification.TITLE: notice.title,
+        Appnotification.BODY: notice.body,
+        Appnotification.ICONTYPE: notice.icon,
+        Appnotification.TOASTTYPE: TOAST_TIMED,
+        Appnotification.TTLINSECONDS: notice.ttl_s,
+        Appnotification.DATA: data,
         **bind(navigation.OWNER, SystemUser.SET, notice.user_id),
     }
 

@@ -93,8 +93,9 @@ class OpenCallStore:
             self._db.execute("DELETE FROM open_call WHERE system = ? AND call_id = ?", (system, call_id))
             return
         text = json.dumps([event_to_dict(e) for e in events], ensure_ascii=False, separators=(",", ":"))
-        self._db.execute("INSERT OR REPLACE INTO open_call (system, call_id, events) VALUES (?, ?, ?)",
-                         (system, call_id, text))
+        self._db.execute(
+            "INSERT OR REPLACE INTO open_call (system, call_id, events) VALUES (?, ?, ?)", (system, call_id, text)
+        )
 
     def load(self) -> list[tuple[CallEvent, ...]]:
         """Every stored call's events; unreadable rows are moved to ``unreadable_call`` and logged."""
@@ -106,8 +107,13 @@ class OpenCallStore:
             try:
                 calls.append(_decode(system, call_id, text))
             except ValueError as exc:
-                log.warning("stored open call %s:%s cannot be read; kept aside: %s", system, call_id, exc,
-                            extra={"system": system, "call": call_id})
+                log.warning(
+                    "stored open call %s:%s cannot be read; kept aside: %s",
+                    system,
+                    call_id,
+                    exc,
+                    extra={"system": system, "call": call_id},
+                )
                 self._set_aside(system, call_id, text, str(exc))
         return calls
 
@@ -203,12 +209,14 @@ class CallRecovery:
             self._waiting.add((record.system, record.call_id))
             self._restored.add((record.system, record.call_id))
         if self._waiting:
-            log.info("%d call(s) were under way when the bridge stopped", len(self._waiting),
-                     extra={"operation": "restore"})
+            log.info(
+                "%d call(s) were under way when the bridge stopped", len(self._waiting), extra={"operation": "restore"}
+            )
         return len(self._waiting)
 
-    def resolve(self, now: datetime, lists_calls: Callable[[str], bool],
-                live_call_ids: Callable[[str], frozenset[str] | None]) -> list[CallEvent]:
+    def resolve(
+        self, now: datetime, lists_calls: Callable[[str], bool], live_call_ids: Callable[[str], frozenset[str] | None]
+    ) -> list[CallEvent]:
         """The inferred hang-ups to feed now; adopted and settled calls stop waiting."""
         hangups = []
         for key in sorted(self._waiting):
@@ -216,8 +224,14 @@ class CallRecovery:
             if record is None:
                 self._waiting.discard(key)
                 continue
-            verdict = restart_verdict(record, lists_calls=lists_calls(key[0]), live_call_ids=live_call_ids(key[0]),
-                                      restarted_at=self._restarted_at or now, now=now, grace=self.grace)
+            verdict = restart_verdict(
+                record,
+                lists_calls=lists_calls(key[0]),
+                live_call_ids=live_call_ids(key[0]),
+                restarted_at=self._restarted_at or now,
+                now=now,
+                grace=self.grace,
+            )
             if verdict is Verdict.WAIT:
                 continue
             self._waiting.discard(key)

@@ -68,5 +68,6 @@ class PairingFile:
             temporary.write_text(json.dumps(snapshot, separators=(",", ":")), encoding="utf-8")
             os.replace(temporary, self.path)
         except OSError as exc:
-            log.warning("SMDR pairing not saved to %s: %s; a call spanning a restart may be logged twice",
-                        self.path, exc)
+            log.warning(
+                "SMDR pairing not saved to %s: %s; a call spanning a restart may be logged twice", self.path, exc
+            )

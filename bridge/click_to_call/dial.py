@@ -32,8 +32,9 @@ def action_id_for(request_id: str) -> str:
     return f"c2c-{request_id}"
 
 
-async def originate_once(connector: PbxConnector, plan: DialPlan, action_id: str, timeout_s: float, *,
-                         named_channel: bool = False) -> tuple[OriginateOutcome, str | None]:
+async def originate_once(
+    connector: PbxConnector, plan: DialPlan, action_id: str, timeout_s: float, *, named_channel: bool = False
+) -> tuple[OriginateOutcome, str | None]:
     """Send the Originate once and say what became of it (with the PBX's refusal in words).
 
     ``named_channel``: the extension's CRM row names its device, so the full
@@ -47,14 +48,21 @@ async def originate_once(connector: PbxConnector, plan: DialPlan, action_id: str
         options.append(("channel", plan.channel))
     extra = {name: value for name, value in options if name in accepted}
     ringing = plan.extension if named_channel else plan.device
-    outcome, reason, _ = await sent_once(connector.originate(
-        ringing, plan.dial_string, caller_id=plan.caller_id, variables=dict(plan.variables),
-        timeout_s=timeout_s, action_id=action_id, **extra))
+    outcome, reason, _ = await sent_once(
+        connector.originate(
+            ringing,
+            plan.dial_string,
+            caller_id=plan.caller_id,
+            variables=dict(plan.variables),
+            timeout_s=timeout_s,
+            action_id=action_id,
+            **extra,
+        )
+    )
     return outcome, reason
 
 
-async def sent_once(command: Awaitable[OriginateResult]
-                    ) -> tuple[OriginateOutcome, str | None, OriginateResult | None]:
+async def sent_once(command: Awaitable[OriginateResult]) -> tuple[OriginateOutcome, str | None, OriginateResult | None]:
     """Await one Originate or spy and classify the connector's answer; never retried."""
     try:
         result = await command
@@ -69,8 +77,7 @@ async def sent_once(command: Awaitable[OriginateResult]
     return OriginateOutcome.PLACED, None, result
 
 
-def dialling_defaults(connector: PbxConnector | None,
-                      system: TelephonySystemSettings | None = None) -> tuple[str, str]:
+def dialling_defaults(connector: PbxConnector | None, system: TelephonySystemSettings | None = None) -> tuple[str, str]:
     """The channel technology and the dialplan context to originate in (CALL-40).
 
     Technology: the connector's settings (AMI), else PJSIP. Context: the
@@ -92,8 +99,15 @@ class SpyOutcome:
     result: OriginateResult | None = None
 
 
-async def spy(*, supervisor_user_id: str, target: str, system: TelephonySystemSettings,
-              connector: PbxConnector | None, may_supervise: bool, whisper: bool = False) -> SpyOutcome:
+async def spy(
+    *,
+    supervisor_user_id: str,
+    target: str,
+    system: TelephonySystemSettings,
+    connector: PbxConnector | None,
+    may_supervise: bool,
+    whisper: bool = False,
+) -> SpyOutcome:
     """Ring the supervisor's extension, then listen to (or whisper into) ``target``'s call (CALL-31).
 
     ``target`` is an extension number or a live channel; ``may_supervise`` is
@@ -101,14 +115,16 @@ async def spy(*, supervisor_user_id: str, target: str, system: TelephonySystemSe
     refusal or a PBX error: the outcome says why in plain words.
     """
     technology, _ = dialling_defaults(connector)
-    plan = plan_spy(supervisor_user_id, target, system, may_supervise=may_supervise, whisper=whisper,
-                    technology=technology)
+    plan = plan_spy(
+        supervisor_user_id, target, system, may_supervise=may_supervise, whisper=whisper, technology=technology
+    )
     if isinstance(plan, Refusal):
         return SpyOutcome(False, plan.reason)
     if connector is None:
         return SpyOutcome(False, NO_LINK_ERROR)
-    outcome, reason, result = await sent_once(connector.spy(
-        plan.extension, plan.target_channel, whisper=whisper, action_id=f"spy-{uuid.uuid4().hex}"))
+    outcome, reason, result = await sent_once(
+        connector.spy(plan.extension, plan.target_channel, whisper=whisper, action_id=f"spy-{uuid.uuid4().hex}")
+    )
     if outcome is not OriginateOutcome.PLACED:
         return SpyOutcome(False, outcome_update(outcome, reason).error or "")
     return SpyOutcome(True, result=result)

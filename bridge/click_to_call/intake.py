@@ -114,8 +114,10 @@ class ClickToCallSettings(BaseModel):
     @model_validator(mode="after")
     def _stale_after_ring(self) -> ClickToCallSettings:
         if self.stale_claim_after_s < self.ring_timeout_s + STALE_MARGIN_S:
-            raise ValueError(f"stale_claim_after_s must be at least ring_timeout_s + {STALE_MARGIN_S:g} s "
-                             f"({self.ring_timeout_s + STALE_MARGIN_S:g} s), or calls still ringing would be ended")
+            raise ValueError(
+                f"stale_claim_after_s must be at least ring_timeout_s + {STALE_MARGIN_S:g} s "
+                f"({self.ring_timeout_s + STALE_MARGIN_S:g} s), or calls still ringing would be ended"
+            )
         return self
 
 
@@ -127,10 +129,17 @@ class ClickToCallIntake:
     by key, or ``None``. ``receiver`` overrides the Service Bus receiver (tests).
     """
 
-    def __init__(self, settings: ClickToCallSettings, *, client: DataverseClient, outbox: Outbox,
-                 systems: Callable[[], Iterable[TelephonySystemSettings]],
-                 connector_for: Callable[[str], PbxConnector | None],
-                 clock: Callable[[], datetime] = utc_now, receiver: MessageReceiver | None = None):
+    def __init__(
+        self,
+        settings: ClickToCallSettings,
+        *,
+        client: DataverseClient,
+        outbox: Outbox,
+        systems: Callable[[], Iterable[TelephonySystemSettings]],
+        connector_for: Callable[[str], PbxConnector | None],
+        clock: Callable[[], datetime] = utc_now,
+        receiver: MessageReceiver | None = None,
+    ):
         self.settings = settings
         self._client, self._outbox, self._systems, self._connector_for = client, outbox, systems, connector_for
         self._clock = clock
@@ -161,9 +170,17 @@ class ClickToCallIntake:
 
     async def poll_once(self) -> list[str]:
         """One query for pending requests; carries out each. Returns the ids it claimed."""
-        rows = await asyncio.to_thread(lambda: list(self._client.query(
-            ENTITY_SET, select=SELECT, filter=pending_filter(), orderby=[ClickToCall.CREATEDON],
-            top=self.settings.requests_per_poll)))
+        rows = await asyncio.to_thread(
+            lambda: list(
+                self._client.query(
+                    ENTITY_SET,
+                    select=SELECT,
+                    filter=pending_filter(),
+                    orderby=[ClickToCall.CREATEDON],
+                    top=self.settings.requests_per_poll,
+                )
+            )
+        )
         claimed = []
         for record in rows:
             if await self._take(parse_row(record)):
@@ -179,21 +196,33 @@ class ClickToCallIntake:
         self._last_sweep = asyncio.get_running_loop().time()
         now = self._clock()
         cutoff = now - timedelta(seconds=self.settings.stale_claim_after_s)
-        rows = await asyncio.to_thread(lambda: list(self._client.query(
-            ENTITY_SET, select=SELECT, filter=stale_claim_filter(cutoff), orderby=[ClickToCall.MODIFIEDON],
-            top=self.settings.requests_per_poll)))
+        rows = await asyncio.to_thread(
+            lambda: list(
+                self._client.query(
+                    ENTITY_SET,
+                    select=SELECT,
+                    filter=stale_claim_filter(cutoff),
+                    orderby=[ClickToCall.MODIFIEDON],
+                    top=self.settings.requests_per_poll,
+                )
+            )
+        )
         ended = []
         for row in map(parse_row, rows):
             if row.request.request_id in self._claimed_here or not self._serves(row) or not row.etag:
                 continue
             body = final_body(RequestUpdate(ClickToCallStatus.FAILED, STALE_CLAIM_ERROR), None, now)
             try:
-                await asyncio.to_thread(self._client.update, ENTITY_SET, RecordId(row.request.request_id), body,
-                                        if_match=row.etag)
+                await asyncio.to_thread(
+                    self._client.update, ENTITY_SET, RecordId(row.request.request_id), body, if_match=row.etag
+                )
             except (PreconditionFailedError, NotFoundError, ValueError):
                 continue  # it moved on (its outcome arrived) or is gone: nothing to end
-            log.warning("click-to-call request %s was left ringing by a stopped bridge; ended as failed",
-                        row.request.request_id, extra={"operation": "stale-claim", "key": row.request.request_id})
+            log.warning(
+                "click-to-call request %s was left ringing by a stopped bridge; ended as failed",
+                row.request.request_id,
+                extra={"operation": "stale-claim", "key": row.request.request_id},
+            )
             ended.append(row.request.request_id)
         return ended
 
@@ -242,12 +271,14 @@ class ClickToCallIntake:
 
     async def _claim(self, row: RequestRow) -> bool:
         if not row.etag:
-            log.warning("click-to-call request %s came without an etag, so it cannot be claimed safely",
-                        row.request.request_id)
+            log.warning(
+                "click-to-call request %s came without an etag, so it cannot be claimed safely", row.request.request_id
+            )
             return False
         try:
-            await asyncio.to_thread(self._client.update, ENTITY_SET, RecordId(row.request.request_id),
-                                    claim_body(), if_match=row.etag)
+            await asyncio.to_thread(
+                self._client.update, ENTITY_SET, RecordId(row.request.request_id), claim_body(), if_match=row.etag
+            )
         except (PreconditionFailedError, NotFoundError):
             log.info("click-to-call request %s was claimed elsewhere or changed", row.request.request_id)
             return False
@@ -271,15 +302,29 @@ class ClickToCallIntake:
         action_id = action_id_for(row.request.request_id)
         self.dialled.append(action_id)
         extension = system.extensions.get(plan.extension)
-        outcome, reason = await originate_once(connector, plan, action_id, self.settings.ring_timeout_s,
-                                               named_channel=bool(extension and extension.channel.strip()))
-        log.info("click-to-call %s on %s: %s", action_id, system.key, outcome.value,
-                 extra={"system": system.key, "operation": "originate", "key": action_id})
+        outcome, reason = await originate_once(
+            connector,
+            plan,
+            action_id,
+            self.settings.ring_timeout_s,
+            named_channel=bool(extension and extension.channel.strip()),
+        )
+        log.info(
+            "click-to-call %s on %s: %s",
+            action_id,
+            system.key,
+            outcome.value,
+            extra={"system": system.key, "operation": "originate", "key": action_id},
+        )
         await self._finish(row, outcome_update(outcome, reason), plan)
 
     async def _finish(self, row: RequestRow, update: RequestUpdate, plan: DialPlan | None) -> None:
-        item = OutboxItem(self.settings.environment, ENTITY_SET, RecordId(row.request.request_id),
-                          final_body(update, plan, self._clock()))
+        item = OutboxItem(
+            self.settings.environment,
+            ENTITY_SET,
+            RecordId(row.request.request_id),
+            final_body(update, plan, self._clock()),
+        )
         await asyncio.to_thread(self._outbox.put, item)
 
     async def _listen(self) -> None:

@@ -53,7 +53,7 @@ def request_id_from_message(body: bytes) -> str:
             raise ValueError(f"queue message is about {str(entity)[:60]!r}, not a click-to-call request")
         candidate = document.get("PrimaryEntityId") or document.get("requestId")
     try:
-        return str(uuid.UUID(str(candidate).strip("{}\"")))
+        return str(uuid.UUID(str(candidate).strip('{}"')))
     except ValueError:
         raise ValueError(f"queue message carries no request id ({text[:60]!r})") from None
 
@@ -116,12 +116,16 @@ class ServiceBusReceiver:
         except Exception as exc:  # the SDK's own error tree, translated at this one boundary
             if isinstance(exc, ConnectorError):
                 raise
-            raise UnavailableError(f"Service Bus: {type(exc).__name__}", system="servicebus",
-                                   operation=getattr(function, "__name__", "call")) from exc
+            raise UnavailableError(
+                f"Service Bus: {type(exc).__name__}",
+                system="servicebus",
+                operation=getattr(function, "__name__", "call"),
+            ) from exc
 
     async def receive(self) -> list[_Message]:
-        natives = await self._run(self._receiver.receive_messages, self._settings.max_messages,
-                                  self._settings.max_wait_s)
+        natives = await self._run(
+            self._receiver.receive_messages, self._settings.max_messages, self._settings.max_wait_s
+        )
         return [_Message(_body_bytes(native), native) for native in natives]
 
     async def complete(self, message: _Message) -> None:

@@ -21,8 +21,11 @@ from connectors.fax.windows import WindowsFaxSettings
 
 _SECRETS = ("password", "admin_password", "access_token")
 #: Each kind's connector settings model (its class and the settings it is built from).
-SETTINGS: dict[str, type[BaseModel]] = {"hylafax": HylaFaxSettings, "myfax": MyFaxSettings,
-                                        "windows": WindowsFaxSettings}
+SETTINGS: dict[str, type[BaseModel]] = {
+    "hylafax": HylaFaxSettings,
+    "myfax": MyFaxSettings,
+    "windows": WindowsFaxSettings,
+}
 
 
 class FaxPolling(BaseModel):
@@ -52,8 +55,9 @@ class FaxSection:
     servers: Mapping[str, FaxServerConfig]
 
 
-def fax_section(raw: object, environments: set[str], environ: Mapping[str, str],
-                problems: list[str]) -> FaxSection | None:
+def fax_section(
+    raw: object, environments: set[str], environ: Mapping[str, str], problems: list[str]
+) -> FaxSection | None:
     """``[fax]``: None when absent; problems named by their key path, all at once."""
     if raw is None:
         return None
@@ -70,8 +74,9 @@ def fax_section(raw: object, environments: set[str], environ: Mapping[str, str],
     return FaxSection(servers)
 
 
-def _server(key: str, raw: object, environments: set[str], environ: Mapping[str, str],
-            problems: list[str]) -> FaxServerConfig | None:
+def _server(
+    key: str, raw: object, environments: set[str], environ: Mapping[str, str], problems: list[str]
+) -> FaxServerConfig | None:
     where = f"fax.servers.{key}"
     if not isinstance(raw, dict):
         problems.append(f"{where}: expected a table, got {type_name(raw)}")
@@ -91,7 +96,8 @@ def _server(key: str, raw: object, environments: set[str], environ: Mapping[str,
         polling = FaxPolling.model_validate(polling_fields)
         settings = SETTINGS[kind].model_validate(table)
     except ValidationError as exc:
-        problems.extend(describe_validation(exc, where, allowed=[*FaxPolling.model_fields,
-                                                                 *SETTINGS[kind].model_fields]))
+        problems.extend(
+            describe_validation(exc, where, allowed=[*FaxPolling.model_fields, *SETTINGS[kind].model_fields])
+        )
         return None
     return FaxServerConfig(key, kind, environment, settings, polling)

@@ -33,8 +33,9 @@ _NETWORK_KEYS = ("host", "port", "username", "password")
 def build_kind(key: str, table: _SystemTable, where: str, problems: list[str]) -> dict[str, Any] | None:
     """The kind-specific fields of :class:`~bridge.config.model.SystemConfig`, or ``None`` after adding problems."""
     before = len(problems)
-    builder = {"ami": _ami, "smdr-tcp": _smdr_tcp, "smdr-serial": _smdr_serial,
-               "callerid-serial": _callerid_serial}[table.kind]
+    builder = {"ami": _ami, "smdr-tcp": _smdr_tcp, "smdr-serial": _smdr_serial, "callerid-serial": _callerid_serial}[
+        table.kind
+    ]
     options = builder(key, table, where, problems)
     return options if len(problems) == before else None
 
@@ -42,18 +43,31 @@ def build_kind(key: str, table: _SystemTable, where: str, problems: list[str]) -
 def _ami(key: str, table: _SystemTable, where: str, problems: list[str]) -> dict[str, Any]:
     _refuse(table, where, problems, "serial", "smdr", "callerid")
     before = len(problems)
-    for name, what in (("host", "the PBX's address"), ("username", "the AMI user in manager.conf"),
-                       ("password", "password_env or password_file, the AMI user's secret")):
+    for name, what in (
+        ("host", "the PBX's address"),
+        ("username", "the AMI user in manager.conf"),
+        ("password", "password_env or password_file, the AMI user's secret"),
+    ):
         if getattr(table, name) is None:
             problems.append(f"{where}.{name}: required for kind 'ami' ({what})")
     if len(problems) > before:
         return {}
-    fields = {"system": key, "host": table.host, "port": table.port or 5038, "username": table.username,
-              "secret": table.password, **table.ami}
-    settings = _validate(AmiSettings, fields, where, problems,
-                         rename={"secret": "password", **{k: f"ami.{k}" for k in table.ami}},
-                         allowed=[f for f in AmiSettings.model_fields if f not in ("system", "host", "port",
-                                                                                   "username", "secret")])
+    fields = {
+        "system": key,
+        "host": table.host,
+        "port": table.port or 5038,
+        "username": table.username,
+        "secret": table.password,
+        **table.ami,
+    }
+    settings = _validate(
+        AmiSettings,
+        fields,
+        where,
+        problems,
+        rename={"secret": "password", **{k: f"ami.{k}" for k in table.ami}},
+        allowed=[f for f in AmiSettings.model_fields if f not in ("system", "host", "port", "username", "secret")],
+    )
     return {"ami": settings}
 
 
@@ -69,10 +83,22 @@ def _smdr_tcp(key: str, table: _SystemTable, where: str, problems: list[str]) ->
         fields["user"] = table.username
     if table.password is not None:
         fields["password"] = table.password
-    settings = _validate(SmdrTcpSettings, fields, where, problems,
-                         rename={"user": "username", **{k: f"smdr.{k}" for k in link_options}},
-                         allowed=[*PROFILE_KEYS, "connect_timeout_s", "login_timeout_s", "idle_timeout_s",
-                                  "backoff_min_s", "backoff_max_s", "stable_after_s"])
+    settings = _validate(
+        SmdrTcpSettings,
+        fields,
+        where,
+        problems,
+        rename={"user": "username", **{k: f"smdr.{k}" for k in link_options}},
+        allowed=[
+            *PROFILE_KEYS,
+            "connect_timeout_s",
+            "login_timeout_s",
+            "idle_timeout_s",
+            "backoff_min_s",
+            "backoff_max_s",
+            "stable_after_s",
+        ],
+    )
     return {"smdr_tcp": settings, "smdr_profile": profile, "encoding": encoding}
 
 
@@ -94,15 +120,22 @@ def _callerid_serial(key: str, table: _SystemTable, where: str, problems: list[s
     try:
         from connectors.pbx.callerid.connector import CallerIdSettings
     except ImportError as exc:
-        problems.append(f"{where}.kind: 'callerid-serial' needs connectors.pbx.callerid.connector, which cannot "
-                        f"be imported ({exc}); reinstall CommSuite")
+        problems.append(
+            f"{where}.kind: 'callerid-serial' needs connectors.pbx.callerid.connector, which cannot "
+            f"be imported ({exc}); reinstall CommSuite"
+        )
         return {}
     if "device" not in table.callerid:
         problems.append(f"{where}.callerid.device: required; one of {', '.join(sorted(PARSERS))}")
         return {}
-    settings = _validate(CallerIdSettings, {"serial": table.serial, **table.callerid}, where, problems,
-                         rename={k: f"callerid.{k}" for k in table.callerid},
-                         allowed=[f for f in CallerIdSettings.model_fields if f != "serial"])
+    settings = _validate(
+        CallerIdSettings,
+        {"serial": table.serial, **table.callerid},
+        where,
+        problems,
+        rename={k: f"callerid.{k}" for k in table.callerid},
+        allowed=[f for f in CallerIdSettings.model_fields if f != "serial"],
+    )
     return {"callerid": settings, "encoding": settings.encoding if settings else "ascii"}
 
 
@@ -117,8 +150,9 @@ def _serial(table: _SystemTable, where: str, problems: list[str]) -> SerialSetti
     if table.serial is None:
         problems.append(f"[{where}.serial]: required for kind '{table.kind}' (at least port = \"/dev/ttyUSB0\")")
         return None
-    return _validate(SerialSettings, table.serial, f"{where}.serial", problems,
-                     allowed=list(SerialSettings.model_fields))
+    return _validate(
+        SerialSettings, table.serial, f"{where}.serial", problems, allowed=list(SerialSettings.model_fields)
+    )
 
 
 def _profile(table: Mapping[str, Any], where: str, problems: list[str]) -> tuple[SmdrProfile | None, str]:
@@ -132,9 +166,12 @@ def _profile(table: Mapping[str, Any], where: str, problems: list[str]) -> tuple
         problems.append(f"{where}.timezone: unknown time zone; use an IANA name such as Asia/Tehran")
         return None, encoding
     try:
-        profile = SmdrProfile(model=str(table.get("model", "KX-TDA")),
-                              date_order=DateOrder(table.get("date_order", "mdy")),
-                              calendar=Calendar(table.get("calendar", "gregorian")), timezone=timezone)
+        profile = SmdrProfile(
+            model=str(table.get("model", "KX-TDA")),
+            date_order=DateOrder(table.get("date_order", "mdy")),
+            calendar=Calendar(table.get("calendar", "gregorian")),
+            timezone=timezone,
+        )
     except ValueError as exc:
         problems.append(f"{where}: {exc} (date_order is mdy, dmy or ymd; calendar is gregorian or jalali)")
         return None, encoding
@@ -153,8 +190,15 @@ def _unknown_encoding() -> str:
     raise LookupError
 
 
-def _validate(model: type[BaseModel], fields: Mapping[str, Any], where: str, problems: list[str], *,
-              rename: Mapping[str, str] | None = None, allowed: list[str] | None = None) -> Any:
+def _validate(
+    model: type[BaseModel],
+    fields: Mapping[str, Any],
+    where: str,
+    problems: list[str],
+    *,
+    rename: Mapping[str, str] | None = None,
+    allowed: list[str] | None = None,
+) -> Any:
     try:
         return model.model_validate(dict(fields))
     except ValidationError as exc:

@@ -12,6 +12,7 @@ until the CRM's settings are read. See ``deploy/bridge.example.toml``.
 :func:`load_config` reports every problem at once, each as
 ``<file>: <key path>: <what is wrong>``, and never echoes a secret.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,12 +52,19 @@ from domain.numbers import NumberPlan
 
 MAX_CONFIG_BYTES = 1024 * 1024
 _DATAVERSE_SECRETS = ("client_secret", "client_cert_passphrase", "static_token", "password")
-_FILE_KEY_OF = {"COMMS_DATAVERSE_URL": "url", "COMMS_TENANT_ID": "tenant_id", "COMMS_CLIENT_ID": "client_id",
-                "COMMS_CLIENT_SECRET": "client_secret_env / client_secret_file",
-                "COMMS_CLIENT_CERT_PATH": "client_cert_path", "COMMS_DATAVERSE_STATIC_TOKEN": "static_token_env",
-                "COMMS_DATAVERSE_AUTH": "auth", "COMMS_DATAVERSE_USERNAME": "username",
-                "COMMS_DATAVERSE_PASSWORD": "password_env / password_file",
-                "COMMS_ADFS_TOKEN_URL": "adfs_token_url", "COMMS_ADFS_RESOURCE": "adfs_resource"}
+_FILE_KEY_OF = {
+    "COMMS_DATAVERSE_URL": "url",
+    "COMMS_TENANT_ID": "tenant_id",
+    "COMMS_CLIENT_ID": "client_id",
+    "COMMS_CLIENT_SECRET": "client_secret_env / client_secret_file",
+    "COMMS_CLIENT_CERT_PATH": "client_cert_path",
+    "COMMS_DATAVERSE_STATIC_TOKEN": "static_token_env",
+    "COMMS_DATAVERSE_AUTH": "auth",
+    "COMMS_DATAVERSE_USERNAME": "username",
+    "COMMS_DATAVERSE_PASSWORD": "password_env / password_file",
+    "COMMS_ADFS_TOKEN_URL": "adfs_token_url",
+    "COMMS_ADFS_RESOURCE": "adfs_resource",
+}
 _COMMS_VARIABLE = re.compile("|".join(sorted(_FILE_KEY_OF, key=len, reverse=True)))
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -93,7 +101,6 @@ class _SystemTable(BaseModel):
     recordings: dict[str, Any] | None = None
 
 
-
 def load_config(path: str | Path, environ: Mapping[str, str]) -> BridgeConfig:
     """Read and validate ``path``; ``environ`` resolves ``*_env`` references. Raises :class:`ConfigError`."""
     name = str(path)
@@ -120,18 +127,23 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     problems: list[str] = []
     unknown = sorted(set(document) - {"bridge", "environments", "systems", *_PARTS})
     if unknown:
-        problems.append(f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
-                        "[systems.<key>], [console], [click_to_call], [matching], [fax], [sms], [notices]")
+        problems.append(
+            f"{', '.join(unknown)}: unknown top-level key; allowed: [bridge], [environments.<name>], "
+            "[systems.<key>], [console], [click_to_call], [matching], [fax], [sms], [notices]"
+        )
     bridge = _bridge_section(document.get("bridge", {}), problems)
     environments = _environments(document.get("environments", {}), environ, problems)
     systems = _systems(document.get("systems", {}), environ, problems)
     declared = set(document["environments"]) if isinstance(document.get("environments"), dict) else set()
     parts = _parts(document, bridge, declared, environ, problems)
-    parts["sms"] = sms_section(document.get("sms"), {n: e.dataverse for n, e in environments.items()}, environ,
-                               problems)
+    parts["sms"] = sms_section(
+        document.get("sms"), {n: e.dataverse for n, e in environments.items()}, environ, problems
+    )
     if not document.get("systems") and document.get("sms") is None and document.get("fax") is None:
-        problems.append("systems: no telephony system is configured and no [sms] or [fax] part; add "
-                        "[systems.<key>] tables (a PBX), an [sms] table (SMS without Azure), a [fax] table, or several")
+        problems.append(
+            "systems: no telephony system is configured and no [sms] or [fax] part; add "
+            "[systems.<key>] tables (a PBX), an [sms] table (SMS without Azure), a [fax] table, or several"
+        )
     for system in systems.values():
         for env in system.environments:
             if env not in declared:
@@ -146,15 +158,21 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
 _PARTS = ("console", "click_to_call", "matching", "fax", "sms", "notices")
 
 
-def _parts(document: Mapping[str, Any], bridge: BridgeSection | None, environments: set[str],
-           environ: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+def _parts(
+    document: Mapping[str, Any],
+    bridge: BridgeSection | None,
+    environments: set[str],
+    environ: Mapping[str, str],
+    problems: list[str],
+) -> dict[str, Any]:
     listen = bridge.console_address if bridge is not None else None
-    return {"console": console_section(document.get("console"), listen and (listen.host, listen.port),
-                                       environ, problems),
-            "click_to_call": click_to_call_section(document.get("click_to_call"), environments, environ, problems),
-            "matching": matching_section(document.get("matching"), problems) or MatchingSection(),
-            "fax": fax_section(document.get("fax"), environments, environ, problems),
-            "notices": notices_section(document.get("notices"), problems)}
+    return {
+        "console": console_section(document.get("console"), listen and (listen.host, listen.port), environ, problems),
+        "click_to_call": click_to_call_section(document.get("click_to_call"), environments, environ, problems),
+        "matching": matching_section(document.get("matching"), problems) or MatchingSection(),
+        "fax": fax_section(document.get("fax"), environments, environ, problems),
+        "notices": notices_section(document.get("notices"), problems),
+    }
 
 
 def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | None:
@@ -192,8 +210,11 @@ def _environments(raw: object, environ: Mapping[str, str], problems: list[str]) 
         try:
             settings = DataverseSettings.model_validate(table)
         except ValidationError as exc:
-            allowed = [*DataverseSettings.model_fields, "batch_size",
-                       *(f"{name}_{way}" for name in _DATAVERSE_SECRETS for way in ("env", "file"))]
+            allowed = [
+                *DataverseSettings.model_fields,
+                "batch_size",
+                *(f"{name}_{way}" for name in _DATAVERSE_SECRETS for way in ("env", "file")),
+            ]
             problems.extend(_in_file_words(line) for line in describe_validation(exc, where, allowed=allowed))
             continue
         if batch_size is not None:
@@ -222,8 +243,10 @@ def _systems(raw: object, environ: Mapping[str, str], problems: list[str]) -> di
         if table is None:
             continue
         if not _KEY.match(key):
-            problems.append(f"{where}: a system key is letters, digits, '.', '_' or '-' (at most 100), "
-                            "as on its telephony-system record")
+            problems.append(
+                f"{where}: a system key is letters, digits, '.', '_' or '-' (at most 100), "
+                "as on its telephony-system record"
+            )
             continue
         table = dict(table)
         take_secret(table, "password", where, environ, problems)
@@ -246,9 +269,17 @@ def _build_system(key: str, table: _SystemTable, where: str, problems: list[str]
     options = build_kind(key, table, where, problems)
     if len(problems) > before or plan is None or options is None:
         return None
-    return SystemConfig(key=key, kind=table.kind, environments=table.environments, name=table.name or key,
-                        plan=plan, hidden_extensions=frozenset(table.hidden_extensions),
-                        unclassified=table.unclassified, early_write=table.early_write, **options)
+    return SystemConfig(
+        key=key,
+        kind=table.kind,
+        environments=table.environments,
+        name=table.name or key,
+        plan=plan,
+        hidden_extensions=frozenset(table.hidden_extensions),
+        unclassified=table.unclassified,
+        early_write=table.early_write,
+        **options,
+    )
 
 
 def _plan(table: _SystemTable, where: str, problems: list[str]) -> NumberPlan | None:

@@ -50,8 +50,10 @@ DEFAULT_LISTENERS: tuple[str, ...] = (
 )
 #: Listener factories that no longer exist, and what replaced them (named in the error a stale file gets).
 RENAMED_LISTENERS: dict[str, tuple[str, ...]] = {
-    "bridge.plugins.notices:from_bridge": ("bridge.plugins.notifications:from_bridge",
-                                           "bridge.plugins.autoregister:from_bridge"),
+    "bridge.plugins.notices:from_bridge": (
+        "bridge.plugins.notifications:from_bridge",
+        "bridge.plugins.autoregister:from_bridge",
+    ),
 }
 #: The settings source used when ``[bridge] settings_source`` is not given: the CRM, with the file as fallback.
 DEFAULT_SETTINGS_SOURCE = "bridge.plugins.crm_settings:from_bridge"
@@ -121,8 +123,11 @@ class BridgeSection(BaseModel):
         bad = [spec for spec in value if not _FACTORY.match(spec)]
         if bad:
             raise ValueError(f"each listener is 'package.module:factory'; not understood: {', '.join(bad)}")
-        renamed = [f"{spec} was split into {' and '.join(RENAMED_LISTENERS[spec])}; list those instead"
-                   for spec in value if spec in RENAMED_LISTENERS]
+        renamed = [
+            f"{spec} was split into {' and '.join(RENAMED_LISTENERS[spec])}; list those instead"
+            for spec in value
+            if spec in RENAMED_LISTENERS
+        ]
         if renamed:
             raise ValueError("; ".join(renamed))
         return value

@@ -68,8 +68,10 @@ class _RecordingTimings(BaseModel):
     @model_validator(mode="after")
     def _backoff_grows(self) -> _RecordingTimings:
         if self.retry_max_s < self.retry_base_s:
-            raise ValueError(f"retry_max_s ({self.retry_max_s:g}) must be at least retry_base_s "
-                             f"({self.retry_base_s:g}): the wait between looks doubles up to retry_max_s")
+            raise ValueError(
+                f"retry_max_s ({self.retry_max_s:g}) must be at least retry_base_s "
+                f"({self.retry_base_s:g}): the wait between looks doubles up to retry_max_s"
+            )
         return self
 
 
@@ -112,8 +114,9 @@ class MatchingSection:
     tables: tuple[MatchedTable, ...] = DEFAULT_TABLES
 
 
-def console_section(raw: object, console_listen: tuple[str, int] | None, environ: Mapping[str, str],
-                    problems: list[str]) -> ConsoleSettings | None:
+def console_section(
+    raw: object, console_listen: tuple[str, int] | None, environ: Mapping[str, str], problems: list[str]
+) -> ConsoleSettings | None:
     """``[console]`` as :class:`ConsoleSettings`; ``None`` when absent or invalid (problems added)."""
     if raw is None:
         return None
@@ -136,12 +139,20 @@ def console_section(raw: object, console_listen: tuple[str, int] | None, environ
             take_secret(user_table, "token", f"console.users.{n}", environ, problems)
             resolved.append(user_table)
     table["users"] = resolved
-    return _validate(ConsoleSettings, table, "console", problems,
-                     allowed=[*ConsoleSettings.model_fields, "users[].token_env", "users[].token_file"])
+    return _validate(
+        ConsoleSettings,
+        table,
+        "console",
+        problems,
+        allowed=[*ConsoleSettings.model_fields, "users[].token_env", "users[].token_file"],
+    )
 
 
 def recordings_section(
-        system_key: str, raw: object, environ: Mapping[str, str], problems: list[str],
+    system_key: str,
+    raw: object,
+    environ: Mapping[str, str],
+    problems: list[str],
 ) -> tuple[SftpSettings | FtpSettings | FolderRecordings | None, RecordingPolicy]:
     """``[systems.<key>.recordings]``: an SFTP or FTP server or a folder (``None`` when absent or invalid) and the
     fetch timings (the defaults when absent or invalid; problems added)."""
@@ -162,15 +173,18 @@ def _recording_policy(timings: Mapping[str, Any], where: str, problems: list[str
     return _POLICY if parsed is None else RecordingPolicy(**parsed.model_dump())
 
 
-def _recording_store(system_key: str, table: dict[str, Any], where: str, environ: Mapping[str, str],
-                     problems: list[str]) -> SftpSettings | FtpSettings | FolderRecordings | None:
+def _recording_store(
+    system_key: str, table: dict[str, Any], where: str, environ: Mapping[str, str], problems: list[str]
+) -> SftpSettings | FtpSettings | FolderRecordings | None:
     timings = list(_RecordingTimings.model_fields)
     kind = table.pop("kind", None)
     if kind == "folder":
         extra = sorted(set(table) - {"root"})
         if extra:
-            problems.append(f"{where}: unknown key {', '.join(extra)} (a folder store takes root and the timings "
-                            f"{', '.join(timings)})")
+            problems.append(
+                f"{where}: unknown key {', '.join(extra)} (a folder store takes root and the timings "
+                f"{', '.join(timings)})"
+            )
         root = table.get("root")
         if not isinstance(root, str) or not root:
             problems.append(f"{where}.root: required for kind 'folder' (the mounted folder's path)")
@@ -179,22 +193,39 @@ def _recording_store(system_key: str, table: dict[str, Any], where: str, environ
     if kind == "ftp":
         take_secret(table, "password", where, environ, problems)
         allowed = [f for f in FtpSettings.model_fields if f not in ("system", "password")]
-        return _validate(FtpSettings, {"system": system_key, **table}, where, problems,
-                         allowed=[*allowed, "kind", *timings, "password_env", "password_file"])
+        return _validate(
+            FtpSettings,
+            {"system": system_key, **table},
+            where,
+            problems,
+            allowed=[*allowed, "kind", *timings, "password_env", "password_file"],
+        )
     if kind != "sftp":
-        problems.append(f"{where}.kind: required; 'sftp' (the PBX's recordings over SSH), 'ftp' (FTP / FTPS) "
-                        "or 'folder'")
+        problems.append(
+            f"{where}.kind: required; 'sftp' (the PBX's recordings over SSH), 'ftp' (FTP / FTPS) or 'folder'"
+        )
         return None
     for secret in _SFTP_SECRETS:
         take_secret(table, secret, where, environ, problems)
     allowed = [f for f in SftpSettings.model_fields if f not in ("system", *_SFTP_SECRETS)]
-    return _validate(SftpSettings, {"system": system_key, **table}, where, problems,
-                     allowed=[*allowed, "kind", *timings, *(f"{s}_env" for s in _SFTP_SECRETS),
-                              *(f"{s}_file" for s in _SFTP_SECRETS)])
+    return _validate(
+        SftpSettings,
+        {"system": system_key, **table},
+        where,
+        problems,
+        allowed=[
+            *allowed,
+            "kind",
+            *timings,
+            *(f"{s}_env" for s in _SFTP_SECRETS),
+            *(f"{s}_file" for s in _SFTP_SECRETS),
+        ],
+    )
 
 
-def click_to_call_section(raw: object, environments: set[str], environ: Mapping[str, str],
-                          problems: list[str]) -> tuple[ClickToCallSettings, ...]:
+def click_to_call_section(
+    raw: object, environments: set[str], environ: Mapping[str, str], problems: list[str]
+) -> tuple[ClickToCallSettings, ...]:
     """``[click_to_call]``: one :class:`ClickToCallSettings` per environment served (every declared one unless
     ``environments`` names some); empty when absent, turned off or invalid (problems added)."""
     table = _table(raw, "click_to_call", problems) if raw is not None else None
@@ -211,17 +242,27 @@ def click_to_call_section(raw: object, environments: set[str], environ: Mapping[
         return ()
     names = served.environments or tuple(sorted(environments))
     if table.get("service_bus") is not None and len(names) != 1:
-        problems.append("click_to_call.service_bus: a queue belongs to one Dataverse environment; list exactly "
-                        "that one in click_to_call.environments")
+        problems.append(
+            "click_to_call.service_bus: a queue belongs to one Dataverse environment; list exactly "
+            "that one in click_to_call.environments"
+        )
         return ()
     if "environment" in table:
-        problems.append("click_to_call.environment: unknown key; the environments served are listed in "
-                        "click_to_call.environments")
+        problems.append(
+            "click_to_call.environment: unknown key; the environments served are listed in click_to_call.environments"
+        )
         return ()
-    allowed = [*(f for f in ClickToCallSettings.model_fields if f != "environment"), *_ClickToCallServed.model_fields,
-               "service_bus.connection_string_env", "service_bus.connection_string_file"]
-    first = _validate(ClickToCallSettings, {**table, "environment": names[0]}, "click_to_call", problems,
-                      allowed=allowed) if names else None
+    allowed = [
+        *(f for f in ClickToCallSettings.model_fields if f != "environment"),
+        *_ClickToCallServed.model_fields,
+        "service_bus.connection_string_env",
+        "service_bus.connection_string_file",
+    ]
+    first = (
+        _validate(ClickToCallSettings, {**table, "environment": names[0]}, "click_to_call", problems, allowed=allowed)
+        if names
+        else None
+    )
     if first is None or not served.enabled:
         return ()
     return (first, *(first.model_copy(update={"environment": env}) for env in names[1:]))
@@ -247,8 +288,11 @@ def matching_section(raw: object, problems: list[str]) -> MatchingSection | None
     if raw is None:
         return MatchingSection()
     table = _table(raw, "matching", problems)
-    parsed = _validate(_MatchingTable, table, "matching", problems,
-                       allowed=[*_MatchingTable.model_fields]) if table is not None else None
+    parsed = (
+        _validate(_MatchingTable, table, "matching", problems, allowed=[*_MatchingTable.model_fields])
+        if table is not None
+        else None
+    )
     if parsed is None:
         return None
     before = len(problems)
@@ -274,8 +318,7 @@ def _matched(row: _MatchingTableRow, where: str, problems: list[str]) -> Matched
         problems.append(f"{where}.columns: name the phone columns to index")
         return None
     name_column = row.name_column or (known.name_column if known else None)
-    owner = None if row.organisation_owned else (row.owner_column or (known.owner_column if known
-                                                                      else OWNER_COLUMN))
+    owner = None if row.organisation_owned else (row.owner_column or (known.owner_column if known else OWNER_COLUMN))
     return MatchedTable(row.name, entity_set, primary_id, columns, name_column or None, owner, row.track_changes)
 
 
@@ -295,8 +338,9 @@ def _table(value: object, where: str, problems: list[str]) -> dict[str, Any] | N
     return None
 
 
-def _validate(model: type[BaseModel], fields: Mapping[str, Any], where: str, problems: list[str], *,
-              allowed: list[str]) -> Any:
+def _validate(
+    model: type[BaseModel], fields: Mapping[str, Any], where: str, problems: list[str], *, allowed: list[str]
+) -> Any:
     try:
         return model.model_validate(dict(fields))
     except ValidationError as exc:

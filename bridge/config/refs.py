@@ -22,8 +22,9 @@ MAX_SECRET_FILE_BYTES = 64 * 1024
 _UNRESOLVED = Secret("unresolved")
 
 
-def take_secret(table: MutableMapping[str, Any], name: str, where: str, environ: Mapping[str, str],
-                problems: list[str]) -> None:
+def take_secret(
+    table: MutableMapping[str, Any], name: str, where: str, environ: Mapping[str, str], problems: list[str]
+) -> None:
     """Replace ``name`` / ``name_env`` / ``name_file`` in ``table`` by one ``Secret`` under ``name``.
 
     Problems (two ways given, variable unset, file unreadable) are appended to
@@ -65,8 +66,11 @@ def _read_secret_file(path: Path, where: str, problems: list[str]) -> str | None
             return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{where}: cannot read {path} ({type(exc).__name__}: {getattr(exc, 'strerror', '') or exc})"
-                        if not isinstance(exc, UnicodeDecodeError) else f"{where}: {path} is not UTF-8 text")
+        problems.append(
+            f"{where}: cannot read {path} ({type(exc).__name__}: {getattr(exc, 'strerror', '') or exc})"
+            if not isinstance(exc, UnicodeDecodeError)
+            else f"{where}: {path} is not UTF-8 text"
+        )
         return None
     lines = text.splitlines()
     value = lines[0].strip() if lines else ""
@@ -76,8 +80,9 @@ def _read_secret_file(path: Path, where: str, problems: list[str]) -> str | None
     return value
 
 
-def describe_validation(exc: ValidationError, where: str, *, rename: Mapping[str, str] | None = None,
-                        allowed: Sequence[str] = ()) -> list[str]:
+def describe_validation(
+    exc: ValidationError, where: str, *, rename: Mapping[str, str] | None = None, allowed: Sequence[str] = ()
+) -> list[str]:
     """One problem line per pydantic error, ``where.<field path>: <message>``, never echoing the input.
 
     ``rename`` maps a field of the validated model to the key the admin wrote
@@ -101,5 +106,6 @@ def describe_validation(exc: ValidationError, where: str, *, rename: Mapping[str
 
 def type_name(value: object) -> str:
     """The TOML word for a Python value's type, for 'expected a table, got an array' lines."""
-    return {dict: "table", list: "array", str: "string", int: "integer", float: "number",
-            bool: "boolean"}.get(type(value), type(value).__name__)
+    return {dict: "table", list: "array", str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )

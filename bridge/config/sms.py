@@ -92,8 +92,9 @@ class SmsPart:
     schedule: SmsSchedule
 
 
-def sms_section(raw: object, environments: Mapping[str, DataverseSettings], environ: Mapping[str, str],
-                problems: list[str]) -> SmsPart | None:
+def sms_section(
+    raw: object, environments: Mapping[str, DataverseSettings], environ: Mapping[str, str], problems: list[str]
+) -> SmsPart | None:
     """``[sms]`` as an :class:`SmsPart`; ``None`` when absent or invalid (problems added, each with its key)."""
     if raw is None:
         return None
@@ -109,14 +110,19 @@ def sms_section(raw: object, environments: Mapping[str, DataverseSettings], envi
     try:
         parsed = _SmsTable.model_validate(table)
     except ValidationError as exc:
-        allowed = [*_SmsTable.model_fields, *SERVICE_KEYS, "push_key", *(f"{s}_{w}" for s in _SECRETS
-                                                                          for w in ("env", "file"))]
+        allowed = [
+            *_SmsTable.model_fields,
+            *SERVICE_KEYS,
+            "push_key",
+            *(f"{s}_{w}" for s in _SECRETS for w in ("env", "file")),
+        ]
         problems.extend(describe_validation(exc, "sms", allowed=allowed))
         return None
     dataverse = environments.get(parsed.environment)
     if dataverse is None:
-        problems.append(f"sms.environment: no usable [environments.{parsed.environment}] table (missing, or see its "
-                        "own problems)")
+        problems.append(
+            f"sms.environment: no usable [environments.{parsed.environment}] table (missing, or see its own problems)"
+        )
         return None
     service.setdefault("sms_missed_after_s", MISSED_AFTER_WITH_PUSH_S if push_key else 0)
     settings = _app_settings(dataverse, service, problems)

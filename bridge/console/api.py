@@ -1,4 +1,5 @@
-"""The console's JSON API: sign-in, snapshot, caller cards and commands (dial, answer, spy), with origin and CSRF checks."""
+"""The console's JSON API: sign-in, snapshot, caller cards and commands (dial, answer, spy), with origin and CSRF
+checks."""
 
 from __future__ import annotations
 
@@ -93,8 +94,7 @@ class Api:
             raise HttpError(400, "send {token} or {user_id}")
         wait = self._throttle.retry_after(request.client)
         if wait is not None:
-            raise HttpError(429, f"too many failed sign-ins; try again in {wait} s",
-                            headers={"Retry-After": str(wait)})
+            raise HttpError(429, f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)})
         session = self._sessions.sign_in(token=token[:256], user_id=user_id[:64])
         if session is None:
             self._throttle.failed(request.client)
@@ -162,8 +162,13 @@ class Api:
         session = self._posted_by(request)
         body = request.json()
         call, extension = body.get("call", ""), body.get("extension", "")
-        if not isinstance(call, str) or not call or len(call) > 200 or not isinstance(extension, str) \
-                or len(extension) > 32:
+        if (
+            not isinstance(call, str)
+            or not call
+            or len(call) > 200
+            or not isinstance(extension, str)
+            or len(extension) > 32
+        ):
             raise HttpError(400, "send {call: key, extension?: number}")
         desk = self._require_desk()
         try:
@@ -183,8 +188,14 @@ class Api:
         for system in self._live.systems():
             own = sorted(own_extensions(system, viewer.user_id))
             dialable = sorted(system.extensions) if viewer.is_supervisor else own
-            systems.append({"key": system.key, "name": system.name or system.key, "own_extensions": own,
-                            "dial_extensions": [e for e in dialable if system.extensions[e].can_originate]})
+            systems.append(
+                {
+                    "key": system.key,
+                    "name": system.name or system.key,
+                    "own_extensions": own,
+                    "dial_extensions": [e for e in dialable if system.extensions[e].can_originate],
+                }
+            )
         return {
             "user": {"id": viewer.user_id, "name": viewer.name},
             "is_supervisor": viewer.is_supervisor,

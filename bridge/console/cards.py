@@ -48,18 +48,25 @@ _OWNER_EXPAND = f"{_OWNING_USER}($select={SystemUser.FULLNAME})"
 
 TABLES: dict[str, _Table] = {
     Contact.TABLE: _Table(
-        Contact.SET, Contact.FULLNAME,
+        Contact.SET,
+        Contact.FULLNAME,
         (Contact.FULLNAME, Contact.JOBTITLE, Contact.EMAILADDRESS1, Contact.TELEPHONE1, Contact.MOBILEPHONE),
-        (f"{_PARENT_ACCOUNT}($select={Account.NAME})", _OWNER_EXPAND), True,
+        (f"{_PARENT_ACCOUNT}($select={Account.NAME})", _OWNER_EXPAND),
+        True,
     ),
     Account.TABLE: _Table(
-        Account.SET, Account.NAME, (Account.NAME, Account.TELEPHONE1, Account.EMAILADDRESS1, Account.WEBSITEURL),
-        (_OWNER_EXPAND,), True,
+        Account.SET,
+        Account.NAME,
+        (Account.NAME, Account.TELEPHONE1, Account.EMAILADDRESS1, Account.WEBSITEURL),
+        (_OWNER_EXPAND,),
+        True,
     ),
     Lead.TABLE: _Table(
-        Lead.SET, Lead.FULLNAME,
+        Lead.SET,
+        Lead.FULLNAME,
         (Lead.FULLNAME, Lead.COMPANYNAME, Lead.TELEPHONE1, Lead.MOBILEPHONE, Lead.EMAILADDRESS1),
-        (_OWNER_EXPAND,), False,
+        (_OWNER_EXPAND,),
+        False,
     ),
 }
 
@@ -80,13 +87,17 @@ def dataverse_card_source(client: _Reader) -> CardSource:
         cases: list[dict[str, Any]] = []
         if spec.has_cases:
             cases = [
-                {"title": c.get(Incident.TITLE) or "", "number": c.get(Incident.TICKETNUMBER) or "",
-                 "id": c.get(Incident.INCIDENTID)}
+                {
+                    "title": c.get(Incident.TITLE) or "",
+                    "number": c.get(Incident.TICKETNUMBER) or "",
+                    "id": c.get(Incident.INCIDENTID),
+                }
                 for c in client.query(
                     Incident.SET,
                     select=[Incident.TITLE, Incident.TICKETNUMBER, Incident.INCIDENTID],
-                    filter=odata.and_(odata.eq(Incident.CUSTOMERID_VALUE, uuid.UUID(record_id)),
-                                      odata.eq(Incident.STATECODE, 0)),
+                    filter=odata.and_(
+                        odata.eq(Incident.CUSTOMERID_VALUE, uuid.UUID(record_id)), odata.eq(Incident.STATECODE, 0)
+                    ),
                     orderby=[f"{Incident.CREATEDON} desc"],
                     top=20,
                 )

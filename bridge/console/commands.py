@@ -157,11 +157,15 @@ class CommandDesk:
             async with asyncio.timeout(self._timeout_s):
                 await command
         except TimeoutError:
-            raise CommandRefusedError(504, "The PBX did not confirm in time; check your phone before retrying.") from None
+            raise CommandRefusedError(
+                504, "The PBX did not confirm in time; check your phone before retrying."
+            ) from None
         except RejectedError as exc:
             raise CommandRefusedError(422, f"The PBX refused: {exc}") from exc
         except OutcomeUnknownError as exc:
-            raise CommandRefusedError(504, "The PBX may have placed the call; check your phone before retrying.") from exc
+            raise CommandRefusedError(
+                504, "The PBX may have placed the call; check your phone before retrying."
+            ) from exc
         except (NotSentError, UnavailableError, RateLimitedError) as exc:
             raise CommandRefusedError(503, "The PBX is not reachable right now; try again shortly.") from exc
         except ConnectorError as exc:

@@ -137,8 +137,13 @@ def response(
     """A complete response that closes the connection."""
     payload = body.encode("utf-8") if isinstance(body, str) else body
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
-    merged = {**_BASE_HEADERS, "Content-Type": content_type, "Content-Length": str(len(payload)),
-              "Connection": "close", **(headers or {})}
+    merged = {
+        **_BASE_HEADERS,
+        "Content-Type": content_type,
+        "Content-Length": str(len(payload)),
+        "Connection": "close",
+        **(headers or {}),
+    }
     lines += [f"{name}: {value}" for name, value in merged.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
 
@@ -150,7 +155,12 @@ def json_response(status: int, document: Any, *, headers: Mapping[str, str] | No
 
 def stream_head(headers: Mapping[str, str] | None = None) -> bytes:
     """The head of a ``text/event-stream`` response (no length; the connection stays open)."""
-    merged = {**_BASE_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", "Connection": "close",
-              "X-Accel-Buffering": "no", **(headers or {})}
+    merged = {
+        **_BASE_HEADERS,
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Connection": "close",
+        "X-Accel-Buffering": "no",
+        **(headers or {}),
+    }
     lines = ["HTTP/1.1 200 OK", *(f"{k}: {v}" for k, v in merged.items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")

@@ -40,18 +40,23 @@ def _page(settings: ConsoleSettings, *, is_cif: bool) -> bytes:
     library = ""
     if is_cif and org:
         src = html.escape(f"{org}/webresources/Widget/msdyn_ciLibrary.js", quote=True)
-        library = (f'<script src="{src}" data-crmurl="{html.escape(org, quote=True)}" '
-                   'data-cifid="CIFMainLibrary"></script>')
+        library = (
+            f'<script src="{src}" data-crmurl="{html.escape(org, quote=True)}" data-cifid="CIFMainLibrary"></script>'
+        )
     lang = settings.language
-    page = (_text("console.html")
-            .replace("{{lang}}", lang)
-            .replace("{{dir}}", "rtl" if lang == "fa" else "ltr")
-            .replace("{{mode}}", "cif" if is_cif else "full")
-            .replace("{{cif_library}}", library))
+    page = (
+        _text("console.html")
+        .replace("{{lang}}", lang)
+        .replace("{{dir}}", "rtl" if lang == "fa" else "ltr")
+        .replace("{{mode}}", "cif" if is_cif else "full")
+        .replace("{{cif_library}}", library)
+    )
     scripts = f"'self' {org}" if is_cif and org else "'self'"
     ancestors = org if is_cif and org else ("'self'" if is_cif else "'none'")
-    policy = (f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
-              f"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}")
+    policy = (
+        f"default-src 'none'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    )
     headers = {"Content-Security-Policy": policy}
     if not is_cif:
         headers["X-Frame-Options"] = "DENY"

@@ -1,4 +1,5 @@
-"""The console's HTTP server on loopback: pages, JSON API and the live event stream (CALL-03, -05, -06, -09, -30, -31, -33).
+"""The console's HTTP server on loopback: pages, JSON API and the live event stream (CALL-03, -05, -06, -09, -30, -31,
+-33).
 
 Routes::
 
@@ -83,9 +84,7 @@ class ConsoleServer:
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._handle, self.settings.host, self.settings.port, limit=16_384
-        )
+        self._server = await asyncio.start_server(self._handle, self.settings.host, self.settings.port, limit=16_384)
         self.port = self._server.sockets[0].getsockname()[1]
         self._ticker = asyncio.create_task(self._push_health(), name="console-health")
         log.info("console listening", extra={"url": self.url})
@@ -162,8 +161,12 @@ class ConsoleServer:
 
     def _check_host(self, request: Request) -> None:
         host = request.headers.get("host", "")
-        allowed = {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}",
-                   f"{self.settings.host}:{self.port}"}
+        allowed = {
+            f"127.0.0.1:{self.port}",
+            f"localhost:{self.port}",
+            f"[::1]:{self.port}",
+            f"{self.settings.host}:{self.port}",
+        }
         if self.settings.public_origin:
             allowed.add(self.settings.public_origin.split("://", 1)[1])
         if host.lower() not in allowed:
@@ -190,8 +193,7 @@ class ConsoleServer:
                 async with asyncio.timeout(_WRITE_TIMEOUT_S):
                     await writer.drain()
             except TimeoutError:
-                log.warning("console browser stopped reading, stream closed",
-                            extra={"user": subscriber.viewer.user_id})
+                log.warning("console browser stopped reading, stream closed", extra={"user": subscriber.viewer.user_id})
                 return
             try:
                 message = await asyncio.wait_for(subscriber.queue.get(), _KEEPALIVE_S)

@@ -28,9 +28,17 @@ class _Client:
 class SignInThrottle:
     """Decides whether a sign-in attempt may be checked now, and records its result."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, free_failures: int = 5,
-                 base_delay_s: float = 1.0, max_delay_s: float = 300.0, global_failures: int = 30,
-                 global_window_s: float = 60.0, max_clients: int = 10_000) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        free_failures: int = 5,
+        base_delay_s: float = 1.0,
+        max_delay_s: float = 300.0,
+        global_failures: int = 30,
+        global_window_s: float = 60.0,
+        max_clients: int = 10_000,
+    ) -> None:
         if free_failures < 1 or global_failures < 1 or max_clients < 1:
             raise ValueError("free_failures, global_failures and max_clients must be at least 1")
         if base_delay_s <= 0 or max_delay_s < base_delay_s or global_window_s <= 0:

@@ -59,15 +59,11 @@ def can_see_call(
     if extensions_on(record) & own:
         return True
     return (
-        system.visibility is CallVisibility.RECORD_OWNER
-        and owner_id is not None
-        and owner_id.lower() == viewer.user_id
+        system.visibility is CallVisibility.RECORD_OWNER and owner_id is not None and owner_id.lower() == viewer.user_id
     )
 
 
-def can_see_extension(
-    viewer: Viewer, system: TelephonySystemSettings, extension: str, own: frozenset[str]
-) -> bool:
+def can_see_extension(viewer: Viewer, system: TelephonySystemSettings, extension: str, own: frozenset[str]) -> bool:
     """Whether ``viewer`` may see ``extension``'s live state (CALL-30); ``own`` as in :func:`can_see_call`."""
     if viewer.is_supervisor or system.visibility is CallVisibility.EVERYONE:
         return True

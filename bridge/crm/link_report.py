@@ -29,8 +29,10 @@ _STATUS = {
     ConnectionState.CONNECTING: (LinkStatus.DISCONNECTED, "connecting"),
     ConnectionState.BACKING_OFF: (LinkStatus.DISCONNECTED, "link lost; reconnecting"),
     ConnectionState.STOPPED: (LinkStatus.DISCONNECTED, "the bridge is not running this link"),
-    ConnectionState.AUTH_FAILED: (LinkStatus.LOGIN_FAILED,
-                                  "the device refused the bridge's credentials; fix them in bridge.toml"),
+    ConnectionState.AUTH_FAILED: (
+        LinkStatus.LOGIN_FAILED,
+        "the device refused the bridge's credentials; fix them in bridge.toml",
+    ),
 }
 
 #: ``report(system_key, status, detail, now)`` → whether every row it goes to took it.
@@ -48,8 +50,9 @@ class _Link:
 class LinkReporter:
     """Reports changes of ``states()`` (system key → state) through ``report``, debounced by ``settle``."""
 
-    def __init__(self, states: Callable[[], Mapping[str, ConnectionState]], report: Report, *,
-                 settle: timedelta = DEFAULT_SETTLE):
+    def __init__(
+        self, states: Callable[[], Mapping[str, ConnectionState]], report: Report, *, settle: timedelta = DEFAULT_SETTLE
+    ):
         self._states = states
         self._report = report
         self._settle = settle

@@ -73,8 +73,15 @@ class CrmSettings:
     start from it (:mod:`bridge.crm.settings_cache`).
     """
 
-    def __init__(self, client: QueryClient, environment: str, system_keys: Iterable[str], *,
-                 outbox: Outbox | None = None, cache: Path | None = None) -> None:
+    def __init__(
+        self,
+        client: QueryClient,
+        environment: str,
+        system_keys: Iterable[str],
+        *,
+        outbox: Outbox | None = None,
+        cache: Path | None = None,
+    ) -> None:
         self.client = client
         self.environment = environment
         self.system_keys = tuple(dict.fromkeys(system_keys))
@@ -88,8 +95,12 @@ class CrmSettings:
         kept = load_rows(cache, environment) if cache is not None else None
         if kept is not None:
             self._apply(kept.systems, kept.lines, kept.extensions)
-            log.info("telephony settings of %s start from the copy read at %s", environment, kept.read_at,
-                     extra={"environment": environment})
+            log.info(
+                "telephony settings of %s start from the copy read at %s",
+                environment,
+                kept.read_at,
+                extra={"environment": environment},
+            )
 
     def settings_for(self, system_key: str) -> TelephonySystemSettings | None:
         """The last good settings of ``system_key``; ``None`` before its row was read."""
@@ -112,8 +123,9 @@ class CrmSettings:
             save_rows(self._cache, self.environment, rows.systems, rows.lines, rows.extensions)
         return report
 
-    def _apply(self, systems: list[dict[str, Any]], lines: list[dict[str, Any]],
-               extensions: list[dict[str, Any]]) -> RefreshReport:
+    def _apply(
+        self, systems: list[dict[str, Any]], lines: list[dict[str, Any]], extensions: list[dict[str, Any]]
+    ) -> RefreshReport:
         """Parse the rows read (or kept) into the settings of every system key."""
         report = RefreshReport(requests=3)
         by_key = {system_key_of(row): row for row in systems}
@@ -125,8 +137,14 @@ class CrmSettings:
         self.last_report = report
         return report
 
-    def _refresh_one(self, key: str, row: Mapping[str, Any] | None, lines: list[dict[str, Any]],
-                     extensions: list[dict[str, Any]], report: RefreshReport) -> None:
+    def _refresh_one(
+        self,
+        key: str,
+        row: Mapping[str, Any] | None,
+        lines: list[dict[str, Any]],
+        extensions: list[dict[str, Any]],
+        report: RefreshReport,
+    ) -> None:
         if row is None:
             report.missing.append(key)
             report.problems.append(f"no telephony system row with key {key!r} in {self.environment}")
@@ -148,12 +166,17 @@ class CrmSettings:
             raise RuntimeError("this CrmSettings was built without an outbox")
         settings = self.settings_for(system_key)
         if settings is None or not settings.record_id:
-            log.info("link status of %s not reported: its CRM row has not been read yet", system_key,
-                     extra={"environment": self.environment})
+            log.info(
+                "link status of %s not reported: its CRM row has not been read yet",
+                system_key,
+                extra={"environment": self.environment},
+            )
             return False
-        body = {TelephonySystem.LINKSTATUS: OPTION_VALUE_BASE + status.value,
-                TelephonySystem.LINKDETAIL: detail[:500],
-                TelephonySystem.LASTSEENON: now}
+        body = {
+            TelephonySystem.LINKSTATUS: OPTION_VALUE_BASE + status.value,
+            TelephonySystem.LINKDETAIL: detail[:500],
+            TelephonySystem.LASTSEENON: now,
+        }
         written = self.outbox.submit(OutboxItem(self.environment, SYSTEMS, RecordId(settings.record_id), body))
         written.add_done_callback(functools.partial(log_if_not_stored, "a link status", self.environment))
         return True

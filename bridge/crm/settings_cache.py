@@ -42,11 +42,23 @@ def cache_path(folder: str | Path, environment: str) -> Path:
     return Path(folder) / f"crm-settings-{_UNSAFE.sub('_', environment)}.json"
 
 
-def save_rows(path: Path, environment: str, systems: list[dict[str, Any]], lines: list[dict[str, Any]],
-              extensions: list[dict[str, Any]], now: datetime | None = None) -> None:
+def save_rows(
+    path: Path,
+    environment: str,
+    systems: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    extensions: list[dict[str, Any]],
+    now: datetime | None = None,
+) -> None:
     """Replace the copy at ``path``; a failure is logged, never raised (the read itself succeeded)."""
-    document = {"format": FORMAT, "environment": environment, "read_at": (now or datetime.now(UTC)).isoformat(),
-                "systems": systems, "lines": lines, "extensions": extensions}
+    document = {
+        "format": FORMAT,
+        "environment": environment,
+        "read_at": (now or datetime.now(UTC)).isoformat(),
+        "systems": systems,
+        "lines": lines,
+        "extensions": extensions,
+    }
     temporary = path.with_name(path.name + ".tmp")
     try:
         with open(temporary, "w", encoding="utf-8") as handle:
@@ -66,12 +78,20 @@ def load_rows(path: Path, environment: str) -> KeptRows | None:
         document = json.loads(path.read_text(encoding="utf-8"))
         if document.get("format") != FORMAT or document.get("environment") != environment:
             raise ValueError("not a settings copy of this environment")
-        rows = KeptRows(*(_row_list(document, name) for name in ("systems", "lines", "extensions")),
-                        read_at=str(document.get("read_at", "?")))
+        rows = KeptRows(
+            *(_row_list(document, name) for name in ("systems", "lines", "extensions")),
+            read_at=str(document.get("read_at", "?")),
+        )
     except (OSError, ValueError, AttributeError, TypeError) as exc:
         aside = path.with_name(path.name + ".unreadable")
-        log.warning("the kept CRM settings %s cannot be read (%s); moved to %s, the file's settings are used "
-                    "until the CRM answers", path, exc, aside, extra={"environment": environment})
+        log.warning(
+            "the kept CRM settings %s cannot be read (%s); moved to %s, the file's settings are used "
+            "until the CRM answers",
+            path,
+            exc,
+            aside,
+            extra={"environment": environment},
+        )
         with contextlib.suppress(OSError):
             os.replace(path, aside)
         return None

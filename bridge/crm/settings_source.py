@@ -39,8 +39,12 @@ class StaticSettings:
 
     def __init__(self, systems: Iterable[SystemConfig]):
         self._settings = {
-            system.key: TelephonySystemSettings(key=system.key, name=system.name or system.key, plan=system.plan,
-                                                hidden_extensions=system.hidden_extensions)
+            system.key: TelephonySystemSettings(
+                key=system.key,
+                name=system.name or system.key,
+                plan=system.plan,
+                hidden_extensions=system.hidden_extensions,
+            )
             for system in systems
         }
 

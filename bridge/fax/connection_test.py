@@ -47,15 +47,21 @@ def _stamp(value: Any) -> datetime | None:
 class ConnectionTester:
     """Answers the test requests on one fax server row (``server_key``)."""
 
-    def __init__(self, client: QueryClient, server: FaxServer, server_key: str, sink: Sink, *,
-                 clock: Callable[[], datetime]):
+    def __init__(
+        self, client: QueryClient, server: FaxServer, server_key: str, sink: Sink, *, clock: Callable[[], datetime]
+    ):
         self.client, self.server, self.server_key, self.sink, self.clock = client, server, server_key, sink, clock
         self._answered: set[tuple[str, datetime]] = set()
 
     def run_once(self) -> list[str]:
         """One look: test once per unanswered request; returns the results written."""
-        rows = self.client.query(FaxServerTable.SET, select=_SELECT, filter=odata.and_(
-            odata.eq(FaxServerTable.SERVERKEY, self.server_key), odata.ne(FaxServerTable.TESTREQUESTEDON, None)))
+        rows = self.client.query(
+            FaxServerTable.SET,
+            select=_SELECT,
+            filter=odata.and_(
+                odata.eq(FaxServerTable.SERVERKEY, self.server_key), odata.ne(FaxServerTable.TESTREQUESTEDON, None)
+            ),
+        )
         results = []
         for row in rows:
             requested = _stamp(row.get(FaxServerTable.TESTREQUESTEDON))
@@ -76,10 +82,17 @@ class ConnectionTester:
         try:
             greeting = self.server.check()
         except ConnectorError as exc:
-            log.warning("fax connection test on %s failed: %s", self.server_key, exc,
-                        extra={"system": self.server_key, "operation": "fax-test"})
-            status = "Login failed" if isinstance(exc, AuthError) else (
-                "Disconnected" if isinstance(exc, NotSentError | UnavailableError) else "Error")
+            log.warning(
+                "fax connection test on %s failed: %s",
+                self.server_key,
+                exc,
+                extra={"system": self.server_key, "operation": "fax-test"},
+            )
+            status = (
+                "Login failed"
+                if isinstance(exc, AuthError)
+                else ("Disconnected" if isinstance(exc, NotSentError | UnavailableError) else "Error")
+            )
             result = f"Failed at {now:%Y-%m-%d %H:%M:%S} UTC: {exc}"
             return self._body(requested, now, status, result, result)
         result = f"Connected at {now:%Y-%m-%d %H:%M:%S} UTC: {greeting}".strip()
@@ -88,8 +101,12 @@ class ConnectionTester:
         return body
 
     def _body(self, requested: datetime, now: datetime, status: str, result: str, detail: str) -> dict[str, Any]:
-        return {FaxServerTable.TESTRESULT: result[:_RESULT_LENGTH], FaxServerTable.TESTEDON: max(now, requested),
-                FaxServerTable.LINKSTATUS: _LINK.value_of(status), FaxServerTable.LINKDETAIL: detail[:_RESULT_LENGTH]}
+        return {
+            FaxServerTable.TESTRESULT: result[:_RESULT_LENGTH],
+            FaxServerTable.TESTEDON: max(now, requested),
+            FaxServerTable.LINKSTATUS: _LINK.value_of(status),
+            FaxServerTable.LINKDETAIL: detail[:_RESULT_LENGTH],
+        }
 
 
 class ConnectionTestLoop:
@@ -104,8 +121,12 @@ class ConnectionTestLoop:
             try:
                 await asyncio.to_thread(self.tester.run_once)
             except ConnectorError as exc:
-                log.warning("fax connection-test look on %s: %s", self.tester.server_key, exc,
-                            extra={"system": self.tester.server_key, "operation": "fax-test"})
+                log.warning(
+                    "fax connection-test look on %s: %s",
+                    self.tester.server_key,
+                    exc,
+                    extra={"system": self.tester.server_key, "operation": "fax-test"},
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.interval_s)
 
@@ -124,8 +145,9 @@ def serve(bridge: Any, context: Any, config: Any) -> ConnectionTestLoop:
     def clock() -> datetime:
         return datetime.now(UTC)
 
-    loop = ConnectionTestLoop(ConnectionTester(client, server, config.key, sink, clock=clock),
-                              config.polling.send_interval_s)
+    loop = ConnectionTestLoop(
+        ConnectionTester(client, server, config.key, sink, clock=clock), config.polling.send_interval_s
+    )
     bridge.add_task(f"fax-test-{config.key}", loop.run)
     bridge.on_shutdown(loop.stop)
     return loop

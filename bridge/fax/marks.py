@@ -19,8 +19,9 @@ class ProcessedFile:
 
     def __contains__(self, server_id: object) -> bool:
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM processed WHERE server = ? AND id = ?",
-                                   (self.server_key, str(server_id))).fetchone()
+            row = self._db.execute(
+                "SELECT 1 FROM processed WHERE server = ? AND id = ?", (self.server_key, str(server_id))
+            ).fetchone()
         return row is not None
 
     def add(self, server_id: str) -> None:

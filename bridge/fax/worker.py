@@ -27,8 +27,16 @@ log = logging.getLogger(__name__)
 class FaxWorker:
     """Runs one server's sender, tracker and receiver until :meth:`stop`."""
 
-    def __init__(self, config: FaxServerConfig, client, sender: FaxSender, tracker: FaxTracker,
-                 receiver: FaxReceiver | None, *, refresh_numbers: Callable[[], object] | None = None):
+    def __init__(
+        self,
+        config: FaxServerConfig,
+        client,
+        sender: FaxSender,
+        tracker: FaxTracker,
+        receiver: FaxReceiver | None,
+        *,
+        refresh_numbers: Callable[[], object] | None = None,
+    ):
         self.config, self.client = config, client
         self.sender, self.tracker, self.receiver = sender, tracker, receiver
         self.refresh_numbers = refresh_numbers
@@ -38,8 +46,11 @@ class FaxWorker:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         polling = self.config.polling
-        intervals = {"send": polling.send_interval_s, "status": polling.status_interval_s,
-                     "receive": polling.receive_interval_s}
+        intervals = {
+            "send": polling.send_interval_s,
+            "status": polling.status_interval_s,
+            "receive": polling.receive_interval_s,
+        }
         while not self._stopping.is_set():
             now = loop.time()
             for name, interval in intervals.items():
@@ -75,5 +86,10 @@ class FaxWorker:
         try:
             await step
         except ConnectorError as exc:
-            log.warning("fax %s round on %s: %s", name, self.config.key, exc,
-                        extra={"system": self.config.key, "operation": f"fax-{name}"})
+            log.warning(
+                "fax %s round on %s: %s",
+                name,
+                self.config.key,
+                exc,
+                extra={"system": self.config.key, "operation": f"fax-{name}"},
+            )

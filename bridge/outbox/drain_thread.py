@@ -103,9 +103,16 @@ class DrainerThread:
                 return
 
 
-def outbox_drainer(outbox: Outbox, name: str, environment: EnvironmentConfig,
-                   client: DataverseClient | None = None) -> DrainerThread:
+def outbox_drainer(
+    outbox: Outbox, name: str, environment: EnvironmentConfig, client: DataverseClient | None = None
+) -> DrainerThread:
     """A drainer thread for environment ``name``; ``client`` replaces the one built from the file (tests)."""
-    drainer = Drainer(outbox, client or make_write_client(environment), name, batch_size=environment.batch_size,
-                      idle_wait_s=IDLE_WAIT_S, linger_s=LINGER_S)
+    drainer = Drainer(
+        outbox,
+        client or make_write_client(environment),
+        name,
+        batch_size=environment.batch_size,
+        idle_wait_s=IDLE_WAIT_S,
+        linger_s=LINGER_S,
+    )
     return DrainerThread(drainer)

@@ -54,7 +54,9 @@ from connectors.pbx.transport.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH_SIZE = 1000  # Dataverse's limit on operations in one $batch (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md)
+#: Dataverse's limit on operations in one $batch (MicrosoftDocs/powerapps-docs:
+#: powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md).
+MAX_BATCH_SIZE = 1000
 #: Bodies per request, together: a backlog of recording notes (megabytes each) goes out a few at a time.
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 #: Retry spacing after a failed send: the first wait, and the most any wait may be (seconds).
@@ -74,8 +76,9 @@ class WriteClient(Protocol):
 
     def execute(self, batch: Batch, *, continue_on_error: bool = False) -> list[BatchResult]: ...
 
-    def upsert_multiple(self, entity_set: str, logical_name: str,
-                        records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None: ...
+    def upsert_multiple(
+        self, entity_set: str, logical_name: str, records: Sequence[tuple[RecordRef, Mapping[str, Any]]]
+    ) -> None: ...
 
 
 @dataclasses.dataclass
@@ -120,11 +123,21 @@ class Drainer:
     ``sleep`` is injectable; times come from the outbox's clock.
     """
 
-    def __init__(self, outbox: Outbox, client: WriteClient, environment: str, *, batch_size: int = 100,
-                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 logical_names: Mapping[str, str] | None = None, backoff: Backoff | None = None,
-                 auth_pause_s: float = 300.0, idle_wait_s: float = 5.0, linger_s: float = 0.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: WriteClient,
+        environment: str,
+        *,
+        batch_size: int = 100,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        logical_names: Mapping[str, str] | None = None,
+        backoff: Backoff | None = None,
+        auth_pause_s: float = 300.0,
+        idle_wait_s: float = 5.0,
+        linger_s: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
         if not 0 <= linger_s <= MAX_LINGER_S:
@@ -202,8 +215,11 @@ class Drainer:
             self._send_batch(items, outcome)
         except RejectedError as exc:
             # The $batch request as a whole was refused (too large, malformed): find the culprit one by one.
-            log.warning("dataverse refused a $batch of %d outbox items (%s); sending them one by one",
-                        len(items), exc.code or exc)
+            log.warning(
+                "dataverse refused a $batch of %d outbox items (%s); sending them one by one",
+                len(items),
+                exc.code or exc,
+            )
             for queued in items:
                 self._send_one(queued, outcome)
 
@@ -224,11 +240,15 @@ class Drainer:
             return False
         self.stats.bulk_calls += 1
         try:
-            self.client.upsert_multiple(items[0].item.entity_set, logical_name,
-                                        [(q.item.ref, q.item.body) for q in items])
+            self.client.upsert_multiple(
+                items[0].item.entity_set, logical_name, [(q.item.ref, q.item.body) for q in items]
+            )
         except RejectedError as exc:
-            log.info("UpsertMultiple refused %d outbox items (%s); sending them in $batch to find the bad one",
-                     len(items), exc.code or exc)
+            log.info(
+                "UpsertMultiple refused %d outbox items (%s); sending them in $batch to find the bad one",
+                len(items),
+                exc.code or exc,
+            )
             return False
         outcome.accepted += [queued.id for queued in items]
         return True
@@ -258,11 +278,18 @@ class Drainer:
     def _settle(self, items: list[QueuedItem], outcome: _Outcome) -> DrainReport:
         self.outbox.ack(outcome.accepted)
         for queued, exc in outcome.rejected:
-            log.warning("dataverse refused an outbox item for good; kept as a dead letter",
-                        extra={"environment": self.environment, "entity_set": queued.item.entity_set,
-                               "outbox_id": queued.id, "code": getattr(exc, "code", "")})
-            self.outbox.dead_letter(queued.id, str(exc), code=str(getattr(exc, "code", "") or ""),
-                                    status=getattr(exc, "status", None))
+            log.warning(
+                "dataverse refused an outbox item for good; kept as a dead letter",
+                extra={
+                    "environment": self.environment,
+                    "entity_set": queued.item.entity_set,
+                    "outbox_id": queued.id,
+                    "code": getattr(exc, "code", ""),
+                },
+            )
+            self.outbox.dead_letter(
+                queued.id, str(exc), code=str(getattr(exc, "code", "") or ""), status=getattr(exc, "status", None)
+            )
         wait_s = 0.0
         if outcome.retrying:
             wait_s = self._retry_wait_s(outcome.retrying)
@@ -270,9 +297,14 @@ class Drainer:
             self._paused_until = self.outbox.clock() + wait_s
             self.outbox.fail([queued.id for queued, _ in outcome.retrying], error_text, self._paused_until)
             self.stats.failed_sends += 1
-            log.warning("dataverse did not take %d of %d outbox items (%s); retrying in %.1f s",
-                        len(outcome.retrying), len(items), error_text, wait_s,
-                        extra={"environment": self.environment})
+            log.warning(
+                "dataverse did not take %d of %d outbox items (%s); retrying in %.1f s",
+                len(outcome.retrying),
+                len(items),
+                error_text,
+                wait_s,
+                extra={"environment": self.environment},
+            )
         else:
             self.backoff.reset()
         self.stats.acked += len(outcome.accepted)
@@ -285,11 +317,18 @@ class Drainer:
         delay_s = self.backoff.next_delay_s()  # the streak grows whatever the answer said
         errors = [exc for _, exc in retrying]
         if any(isinstance(exc, AuthError) for exc in errors):
-            log.error("dataverse refused the bridge's credentials; the outbox for %s waits %.0f s",
-                      self.environment, self.auth_pause_s, extra={"environment": self.environment})
+            log.error(
+                "dataverse refused the bridge's credentials; the outbox for %s waits %.0f s",
+                self.environment,
+                self.auth_pause_s,
+                extra={"environment": self.environment},
+            )
             return self.auth_pause_s
-        retry_after = [exc.retry_after_s for exc in errors
-                       if isinstance(exc, RateLimitedError | ServerError) and exc.retry_after_s is not None]
+        retry_after = [
+            exc.retry_after_s
+            for exc in errors
+            if isinstance(exc, RateLimitedError | ServerError) and exc.retry_after_s is not None
+        ]
         if retry_after:
             return max(retry_after)
         return delay_s

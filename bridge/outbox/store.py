@@ -113,8 +113,9 @@ class Outbox:
     lease found at start-up belongs to a process that died mid-send.
     """
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time,
-                 lease_s: float = DEFAULT_LEASE_S) -> None:
+    def __init__(
+        self, path: str | Path, *, clock: Callable[[], float] = time.time, lease_s: float = DEFAULT_LEASE_S
+    ) -> None:
         self.path = str(path)
         self.clock = clock
         self.lease_s = lease_s
@@ -160,8 +161,18 @@ class Outbox:
         """
         target, target_key = encode_ref(item.ref)
         needs = tuple((entity_set, encode_ref(ref)[1]) for entity_set, ref in item.after)
-        return self._writer.submit(_Row(item.environment, item.entity_set, target, target_key,
-                                        encode_body(item.body), self.clock(), float(item.hold_until), needs))
+        return self._writer.submit(
+            _Row(
+                item.environment,
+                item.entity_set,
+                target,
+                target_key,
+                encode_body(item.body),
+                self.clock(),
+                float(item.hold_until),
+                needs,
+            )
+        )
 
     def flush(self) -> None:
         """Wait until everything submitted so far is durable (reads do this first, so they see it)."""
@@ -185,26 +196,31 @@ class Outbox:
 
     def _store(self, row: _Row) -> int:
         for entity_set, target_key in row.after:  # what this item needs goes now, ahead of it
-            self._db.execute("UPDATE outbox SET hold_until = ? WHERE environment = ? AND entity_set = ? "
-                             "AND target_key = ? AND hold_until > ?",
-                             (row.now, row.environment, entity_set, target_key, row.now))
+            self._db.execute(
+                "UPDATE outbox SET hold_until = ? WHERE environment = ? AND entity_set = ? "
+                "AND target_key = ? AND hold_until > ?",
+                (row.now, row.environment, entity_set, target_key, row.now),
+            )
         waiting = self._db.execute(
             "SELECT id, body, hold_until FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
             "AND leased_until = 0 ORDER BY id DESC LIMIT 1",
-            (row.environment, row.entity_set, row.target_key)).fetchone()
+            (row.environment, row.entity_set, row.target_key),
+        ).fetchone()
         if waiting is not None:
             merged = encode_body({**json.loads(waiting[1]), **json.loads(row.body)})
             hold = min(float(waiting[2]), row.hold_until)
             if hold < waiting[2] and hold <= row.now:  # released by this change: lingering counts from now
                 hold = row.now
-            self._db.execute("UPDATE outbox SET body = ?, updated_at = ?, hold_until = ? WHERE id = ?",
-                             (merged, row.now, hold, waiting[0]))
+            self._db.execute(
+                "UPDATE outbox SET body = ?, updated_at = ?, hold_until = ? WHERE id = ?",
+                (merged, row.now, hold, waiting[0]),
+            )
             return int(waiting[0])
         cursor = self._db.execute(
             "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at, "
             "hold_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.environment, row.entity_set, row.target, row.target_key, row.body, row.now, row.now,
-             row.hold_until))
+            (row.environment, row.entity_set, row.target, row.target_key, row.body, row.now, row.now, row.hold_until),
+        )
         return int(cursor.lastrowid or 0)
 
     # -- draining ----------------------------------------------------------------------------
@@ -227,10 +243,13 @@ class Outbox:
                 "FROM outbox i WHERE i.environment = ? AND i.not_before <= ? AND i.leased_until <= ? "
                 "AND i.hold_until <= ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.environment = i.environment "
                 "AND o.entity_set = i.entity_set AND o.target_key = i.target_key AND o.id < i.id) "
-                "ORDER BY i.id LIMIT ?", (environment, now, now, now, limit)).fetchall()
+                "ORDER BY i.id LIMIT ?",
+                (environment, now, now, now, limit),
+            ).fetchall()
             rows = _within_bytes(rows, max_bytes)
-            self._db.executemany("UPDATE outbox SET leased_until = ? WHERE id = ?",
-                                 [(now + self.lease_s, row[0]) for row in rows])
+            self._db.executemany(
+                "UPDATE outbox SET leased_until = ? WHERE id = ?", [(now + self.lease_s, row[0]) for row in rows]
+            )
         return [_queued(row) for row in rows]
 
     def ack(self, ids: Iterable[int]) -> None:
@@ -248,7 +267,9 @@ class Outbox:
             for row_id in ids:
                 self._db.execute(
                     "UPDATE outbox SET attempts = attempts + 1, not_before = ?, leased_until = 0, last_error = ? "
-                    "WHERE id = ?", (retry_at, error[:1000], row_id))
+                    "WHERE id = ?",
+                    (retry_at, error[:1000], row_id),
+                )
                 self._fold_newer(row_id)
 
     def dead_letter(self, row_id: int, reason: str, *, code: str = "", status: int | None = None) -> None:
@@ -259,21 +280,26 @@ class Outbox:
                 "INSERT INTO dead_letter (id, environment, entity_set, target, target_key, body, created_at, "
                 "attempts, failed_at, reason, code, status) SELECT id, environment, entity_set, target, "
                 "target_key, body, created_at, attempts + 1, ?, ?, ?, ? FROM outbox WHERE id = ?",
-                (now, reason[:2000], code, status, row_id)).rowcount
+                (now, reason[:2000], code, status, row_id),
+            ).rowcount
             if moved:
                 self._db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
 
     def requeue(self, dead_id: int) -> int:
         """Put a dead letter back at the end of the queue (after the cause was fixed); returns its new id."""
         with self._transaction():
-            row = self._db.execute("SELECT environment, entity_set, target, target_key, body, created_at "
-                                   "FROM dead_letter WHERE id = ?", (dead_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT environment, entity_set, target, target_key, body, created_at FROM dead_letter WHERE id = ?",
+                (dead_id,),
+            ).fetchone()
             if row is None:
                 raise KeyError(f"no dead letter {dead_id}")
             now = self.clock()
             cursor = self._db.execute(
                 "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", (*row, now))
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*row, now),
+            )
             self._db.execute("DELETE FROM dead_letter WHERE id = ?", (dead_id,))
             return int(cursor.lastrowid or 0)
 
@@ -297,8 +323,9 @@ class Outbox:
         self.flush()
         now = self.clock()
         with self._transaction():
-            return self._db.execute("UPDATE outbox SET hold_until = ? WHERE environment = ? AND hold_until > ?",
-                                    (now, environment, now)).rowcount
+            return self._db.execute(
+                "UPDATE outbox SET hold_until = ? WHERE environment = ? AND hold_until > ?", (now, environment, now)
+            ).rowcount
 
     def due(self, environment: str) -> tuple[int, float | None]:
         """Rows of ``environment`` that could be leased now, and since when the longest-due one has been
@@ -309,21 +336,28 @@ class Outbox:
             count, since = self._db.execute(
                 "SELECT COUNT(*), MIN(MAX(created_at, not_before, hold_until)) FROM outbox WHERE environment = ? "
                 "AND not_before <= ? AND leased_until <= ? AND hold_until <= ?",
-                (environment, now, now, now)).fetchone()
+                (environment, now, now, now),
+            ).fetchone()
         return int(count), since
 
     def dead_letters(self, environment: str | None = None) -> list[DeadLetter]:
         """Every dead letter, oldest first."""
         self.flush()
-        sql = ("SELECT id, environment, entity_set, target, body, attempts, created_at, failed_at, reason, code, "
-               "status FROM dead_letter")
+        sql = (
+            "SELECT id, environment, entity_set, target, body, attempts, created_at, failed_at, reason, code, "
+            "status FROM dead_letter"
+        )
         params: tuple[str, ...] = ()
         if environment is not None:
             sql, params = sql + " WHERE environment = ?", (environment,)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
-        return [DeadLetter(r[0], OutboxItem(r[1], r[2], decode_ref(r[3]), json.loads(r[4])), r[5], r[6], r[7],
-                           r[8], r[9], r[10]) for r in rows]
+        return [
+            DeadLetter(
+                r[0], OutboxItem(r[1], r[2], decode_ref(r[3]), json.loads(r[4])), r[5], r[6], r[7], r[8], r[9], r[10]
+            )
+            for r in rows
+        ]
 
     def pending(self, environment: str | None = None) -> list[QueuedItem]:
         """Every waiting row in queue order (for inspection and tests)."""
@@ -342,14 +376,17 @@ class Outbox:
         newer = self._db.execute(
             "SELECT n.id, n.body, o.body FROM outbox o JOIN outbox n ON n.environment = o.environment "
             "AND n.entity_set = o.entity_set AND n.target_key = o.target_key AND n.id > o.id "
-            "WHERE o.id = ? ORDER BY n.id", (row_id,)).fetchall()
+            "WHERE o.id = ? ORDER BY n.id",
+            (row_id,),
+        ).fetchall()
         if not newer:
             return
         body = json.loads(newer[0][2])
         for _, newer_body, _ in newer:
             body.update(json.loads(newer_body))
-        self._db.execute("UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?",
-                         (encode_body(body), self.clock(), row_id))
+        self._db.execute(
+            "UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", (encode_body(body), self.clock(), row_id)
+        )
         self._db.executemany("DELETE FROM outbox WHERE id = ?", [(n[0],) for n in newer])
 
     def _scalar(self, sql: str, environment: str | None) -> Any:

@@ -12,7 +12,11 @@ from bridge.plugins.crm import crm_context
 def from_bridge(bridge: Any) -> CallLogger:
     context = crm_context(bridge)
     recovery = getattr(bridge, "recovery", None)
-    return CallLogger(bridge.outbox, context.environments, context.crms,
-                      logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False,
-                      unclassified={key: system.unclassified for key, system in bridge.config.systems.items()},
-                      early_write={key: system.early_write for key, system in bridge.config.systems.items()})
+    return CallLogger(
+        bridge.outbox,
+        context.environments,
+        context.crms,
+        logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False,
+        unclassified={key: system.unclassified for key, system in bridge.config.systems.items()},
+        early_write={key: system.early_write for key, system in bridge.config.systems.items()},
+    )

@@ -27,7 +27,8 @@ def from_bridge(bridge: Any) -> None:
 
         # No client-side retry: a claim or an originate must never be sent twice behind the intake's back.
         client = dataverse_client(bridge.config.environments[environment].dataverse, retry=False)
-        intake = ClickToCallIntake(settings, client=client, outbox=bridge.outbox,
-                                   systems=systems, connector_for=bridge.connectors.get)
+        intake = ClickToCallIntake(
+            settings, client=client, outbox=bridge.outbox, systems=systems, connector_for=bridge.connectors.get
+        )
         bridge.add_task(f"click-to-call-{environment}", intake.run)
         log.info("click-to-call requests taken from %s", environment, extra={"environment": environment})

@@ -47,32 +47,43 @@ class BridgeCommands:
         system = self._system(system_key)
         parsed = normalise(number, system.plan, dialled=True)
         if parsed is None:
-            raise RejectedError(f"{number!r} is not a number that can be dialled", system=system_key,
-                                operation="dial")
+            raise RejectedError(f"{number!r} is not a number that can be dialled", system=system_key, operation="dial")
         connector = self._connector(system_key)
         takes_context = "context" in inspect.signature(connector.originate).parameters
         extra = {"context": system.originate_context} if system.originate_context and takes_context else {}
         await connector.originate(
-            extension, dial_string(parsed.e164, system.plan), timeout_s=self._ring_timeout_s,
-            action_id=f"console-{uuid.uuid4().hex}", **extra)
+            extension,
+            dial_string(parsed.e164, system.plan),
+            timeout_s=self._ring_timeout_s,
+            action_id=f"console-{uuid.uuid4().hex}",
+            **extra,
+        )
 
     async def answer(self, system_key: str, extension: str, channel: str) -> None:
         """Tell the phone ringing as ``extension`` (device ``channel`` when its CRM row names one) to pick up.
 
         Report-only links (SMDR, caller-ID boxes) refuse in plain words; the AMI link sends it once.
         """
-        await self._connector(system_key).answer(extension, channel=channel or None,
-                                                 action_id=f"console-answer-{uuid.uuid4().hex}")
+        await self._connector(system_key).answer(
+            extension, channel=channel or None, action_id=f"console-answer-{uuid.uuid4().hex}"
+        )
 
     async def spy(self, system_key: str, supervisor_extension: str, target_channel: str, whisper: bool) -> None:
         """Ring the supervisor's extension, then listen to (or whisper into) ``target_channel``."""
         system = self._system(system_key)
         user = system.user_of(supervisor_extension)
         if user is None:
-            raise RejectedError(f"extension {supervisor_extension} belongs to no user in the CRM",
-                                system=system_key, operation="spy")
-        outcome = await spy(supervisor_user_id=user, target=target_channel, system=system,
-                            connector=self._connector(system_key), may_supervise=True, whisper=whisper)
+            raise RejectedError(
+                f"extension {supervisor_extension} belongs to no user in the CRM", system=system_key, operation="spy"
+            )
+        outcome = await spy(
+            supervisor_user_id=user,
+            target=target_channel,
+            system=system,
+            connector=self._connector(system_key),
+            may_supervise=True,
+            whisper=whisper,
+        )
         if not outcome.placed:
             raise RejectedError(outcome.reason, system=system_key, operation="spy")
 
@@ -87,8 +98,10 @@ def _index_for(context: CrmContext):
 
 def _health(bridge: Any):
     def snapshot() -> dict[str, Any]:
-        return {"systems": {key: worker.state.value for key, worker in bridge.workers.items()},
-                "live_calls": len(bridge.tracker.live_calls())}
+        return {
+            "systems": {key: worker.state.value for key, worker in bridge.workers.items()},
+            "live_calls": len(bridge.tracker.live_calls()),
+        }
 
     return snapshot
 
@@ -101,13 +114,19 @@ def from_bridge(bridge: Any) -> LiveView | None:
     context = crm_context(bridge)
     first_env = next(iter(bridge.config.environments))
     org_url = settings.org_url or bridge.config.environments[first_env].dataverse.url
-    live = LiveView(org_url=org_url, matcher=index_matcher(_index_for(context)),
-                    user_names={u.user_id: u.name for u in settings.users if u.name},
-                    history_size=settings.history_size, queue_size=settings.subscriber_queue_size,
-                    max_subscribers=settings.max_subscribers, open_form_on_answer=settings.open_call_form)
+    live = LiveView(
+        org_url=org_url,
+        matcher=index_matcher(_index_for(context)),
+        user_names={u.user_id: u.name for u in settings.users if u.name},
+        history_size=settings.history_size,
+        queue_size=settings.subscriber_queue_size,
+        max_subscribers=settings.max_subscribers,
+        open_form_on_answer=settings.open_call_form,
+    )
     cards = CardService(dataverse_card_source(context.clients[first_env]), ttl_s=settings.card_ttl_s)
-    server = ConsoleServer(settings, live, commands=BridgeCommands(bridge), cards=cards,
-                           health_snapshot=_health(bridge))
+    server = ConsoleServer(
+        settings, live, commands=BridgeCommands(bridge), cards=cards, health_snapshot=_health(bridge)
+    )
 
     async def serve() -> None:
         await server.start()

@@ -36,21 +36,29 @@ class CrmContext:
 
     def __init__(self, config: BridgeConfig, outbox: Outbox):
         self.config = config
-        served = {name: [k for k, s in config.systems.items() if name in s.environments]
-                  for name in config.environments}
+        served = {
+            name: [k for k, s in config.systems.items() if name in s.environments] for name in config.environments
+        }
         matched = config.matching.tables if config.matching.enabled else ()
-        self.services = {name: build_environment(name, env.dataverse, plan=_plan_of(config, served[name]),
-                                                 matched=matched if served[name] else ())
-                         for name, env in config.environments.items()}
+        self.services = {
+            name: build_environment(
+                name, env.dataverse, plan=_plan_of(config, served[name]), matched=matched if served[name] else ()
+            )
+            for name, env in config.environments.items()
+        }
         self.clients = {name: built.dataverse for name, built in self.services.items()}
         kept_in = Path(config.bridge.outbox).parent
-        self.settings = {name: CrmSettings(self.clients[name], name, keys, outbox=outbox,
-                                           cache=cache_path(kept_in, name))
-                         for name, keys in served.items() if keys}
-        self.numbers: dict[str, NumberSync] = {name: built.numbers for name, built in self.services.items()
-                                               if built.numbers is not None}
-        self.crms = {name: CrmEnvironment(name, self.settings.get(name), self.numbers.get(name))
-                     for name in config.environments}
+        self.settings = {
+            name: CrmSettings(self.clients[name], name, keys, outbox=outbox, cache=cache_path(kept_in, name))
+            for name, keys in served.items()
+            if keys
+        }
+        self.numbers: dict[str, NumberSync] = {
+            name: built.numbers for name, built in self.services.items() if built.numbers is not None
+        }
+        self.crms = {
+            name: CrmEnvironment(name, self.settings.get(name), self.numbers.get(name)) for name in config.environments
+        }
 
     @property
     def environments(self) -> Mapping[str, tuple[str, ...]]:

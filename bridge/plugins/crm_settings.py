@@ -56,15 +56,19 @@ class CrmSettingsSource:
         """Re-read every environment; raises only when none could be read (the daemon logs it)."""
         names = list(self._context.settings)
         results = await asyncio.gather(*(self._context.settings[n].refresh() for n in names), return_exceptions=True)
-        failed = [(name, result) for name, result in zip(names, results, strict=True)
-                  if isinstance(result, BaseException)]
+        failed = [
+            (name, result) for name, result in zip(names, results, strict=True) if isinstance(result, BaseException)
+        ]
         for name, error in failed:
-            log.warning("telephony settings of %s not read (%s); keeping the last good ones", name, error,
-                        extra={"environment": name})
+            log.warning(
+                "telephony settings of %s not read (%s); keeping the last good ones",
+                name,
+                error,
+                extra={"environment": name},
+            )
         self._hand_hidden_extensions()
         if failed and len(failed) == len(names):
             raise failed[0][1]
-
 
     def _hand_hidden_extensions(self) -> None:
         for key in self._context.config.systems:
@@ -77,8 +81,13 @@ class CrmSettingsSource:
 LINK_LOOK_S = 1.0
 
 
-def link_reporter(states: Callable[[], Mapping[str, ConnectionState]], environments: Mapping[str, tuple[str, ...]],
-                  settings: Mapping[str, CrmSettings], *, settle: timedelta = DEFAULT_SETTLE) -> LinkReporter:
+def link_reporter(
+    states: Callable[[], Mapping[str, ConnectionState]],
+    environments: Mapping[str, tuple[str, ...]],
+    settings: Mapping[str, CrmSettings],
+    *,
+    settle: timedelta = DEFAULT_SETTLE,
+) -> LinkReporter:
     """A reporter writing each system's status to its row in every environment it writes to."""
 
     def report(key: str, status: LinkStatus, detail: str, now: Any) -> bool:
@@ -101,7 +110,8 @@ def from_bridge(bridge: Any) -> CrmSettingsSource:
     bridge.on_shutdown(lambda: close_shared_journal(journal), "raw journal")
     context = crm_context(bridge)
     workers = getattr(bridge, "workers", {})
-    links = link_reporter(lambda: {key: worker.state for key, worker in workers.items()},
-                          context.environments, context.settings)
+    links = link_reporter(
+        lambda: {key: worker.state for key, worker in workers.items()}, context.environments, context.settings
+    )
     bridge.add_task("link-status", lambda: watch_links(links))
     return CrmSettingsSource(context, bridge.tracker)

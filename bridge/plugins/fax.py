@@ -93,7 +93,7 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
 async def check_fax(config: BridgeConfig) -> list[CheckResult]:
     """``bridge check``: one line per fax server, its connector's ``check()`` (connect and log in)."""
     results = []
-    for server in (config.fax.servers.values() if config.fax is not None else ()):
+    for server in config.fax.servers.values() if config.fax is not None else ():
         name = f"fax server {server.key}"
         try:
             detail = await asyncio.to_thread(build_server(server).check)

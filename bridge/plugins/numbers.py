@@ -29,8 +29,13 @@ async def keep_in_step(syncs: dict[str, NumberSync], interval_s: float) -> None:
                 continue
             changed = sum(report.indexed.values()) + sum(report.removed.values())
             if changed or report.reloaded:
-                log.info("number index of %s: %d record(s) re-indexed, %d removed", name,
-                         sum(report.indexed.values()), sum(report.removed.values()), extra={"environment": name})
+                log.info(
+                    "number index of %s: %d record(s) re-indexed, %d removed",
+                    name,
+                    sum(report.indexed.values()),
+                    sum(report.removed.values()),
+                    extra={"environment": name},
+                )
         await asyncio.sleep(interval_s)
 
 

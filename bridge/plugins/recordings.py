@@ -78,8 +78,7 @@ class _InEnvironments:
     differ between CRMs). ``environments`` maps a system key with a store to those environments; calls of
     other systems are not recorded."""
 
-    def __init__(self, fetcher: RecordingFetcher, environments: Mapping[str, Sequence[str]],
-                 settings_in: SettingsIn):
+    def __init__(self, fetcher: RecordingFetcher, environments: Mapping[str, Sequence[str]], settings_in: SettingsIn):
         self.fetcher = fetcher
         self.environments = environments
         self._settings_in = settings_in
@@ -101,9 +100,13 @@ def build_fetcher(config: BridgeConfig, outbox: Any) -> RecordingFetcher:
     """The bridge's fetcher: a store and the timings of each system with a recordings table, its pending
     fetches in ``recording-jobs.db`` beside the outbox."""
     with_store = [s for s in config.systems.values() if s.recordings is not None]
-    return RecordingFetcher(outbox=outbox, stores={s.key: build_store(s) for s in with_store},
-                            jobs=RecordingJobs(jobs_path_beside(config.bridge.outbox)),
-                            policies={s.key: s.recording_policy for s in with_store}, accepts=_logged)
+    return RecordingFetcher(
+        outbox=outbox,
+        stores={s.key: build_store(s) for s in with_store},
+        jobs=RecordingJobs(jobs_path_beside(config.bridge.outbox)),
+        policies={s.key: s.recording_policy for s in with_store},
+        accepts=_logged,
+    )
 
 
 def from_bridge(bridge: Any) -> None:

@@ -41,6 +41,10 @@ def from_bridge(bridge: Any) -> None:
             bridge.request_stop("the SMS endpoint cannot listen")
 
     bridge.add_task("sms", serve)
-    log.info("SMS services of %s hosted here: webhooks on %s, push %s", part.environment, part.listen,
-             "on (/sms/push)" if part.push_key else "off (the sweep finds pending SMS)",
-             extra={"environment": part.environment})
+    log.info(
+        "SMS services of %s hosted here: webhooks on %s, push %s",
+        part.environment,
+        part.listen,
+        "on (/sms/push)" if part.push_key else "off (the sweep finds pending SMS)",
+        extra={"environment": part.environment},
+    )

@@ -67,8 +67,10 @@ from services.calls.recordings import (
 
 log = logging.getLogger(__name__)
 
-NO_STORE_REASON = ("This system's recordings are set to be fetched, but the bridge has no recording store for it: "
-                   "add its SFTP login or folder to the bridge's configuration.")
+NO_STORE_REASON = (
+    "This system's recordings are set to be fetched, but the bridge has no recording store for it: "
+    "add its SFTP login or folder to the bridge's configuration."
+)
 Accepts = Callable[[Any, TelephonySystemSettings], bool]
 #: How long past the longest give-up window a taken file is remembered: a call may last hours, and its
 #: time-and-number window runs from its start to its end.
@@ -125,11 +127,19 @@ class RecordingFetcher:
     ``clock`` returns epoch seconds (deadlines are stored).
     """
 
-    def __init__(self, *, outbox: Outbox, stores: Mapping[str, RecordingStore], environment: str | None = None,
-                 jobs: RecordingJobs | None = None, policy: RecordingPolicy = RecordingPolicy(),
-                 policies: Mapping[str, RecordingPolicy] | None = None, accepts: Accepts | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        stores: Mapping[str, RecordingStore],
+        environment: str | None = None,
+        jobs: RecordingJobs | None = None,
+        policy: RecordingPolicy = RecordingPolicy(),
+        policies: Mapping[str, RecordingPolicy] | None = None,
+        accepts: Accepts | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.outbox = outbox
         self.environment = environment
         self.stores = stores
@@ -159,9 +169,12 @@ class RecordingFetcher:
         record = update.record
         if CallChange.ENDED not in update.changes or not record.is_answered:
             return
-        wanted = {env: system for env, system in settings.items()
-                  if system.recording.source is not RecordingSource.NONE
-                  and (self._accepts is None or self._accepts(record, system))}
+        wanted = {
+            env: system
+            for env, system in settings.items()
+            if system.recording.source is not RecordingSource.NONE
+            and (self._accepts is None or self._accepts(record, system))
+        }
         if not wanted or (record.system, record.call_id) in self._tasks:
             return
         policy = self.policy_of(record.system)
@@ -218,8 +231,11 @@ class RecordingFetcher:
     def _finished(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
         self._tasks.pop(key, None)
         if not task.cancelled() and task.exception() is not None:
-            log.error("recording fetch crashed", exc_info=task.exception(),
-                      extra={"system": key[0], "call_id": key[1], "operation": "recording"})
+            log.error(
+                "recording fetch crashed",
+                exc_info=task.exception(),
+                extra={"system": key[0], "call_id": key[1], "operation": "recording"},
+            )
 
     # -- one call --------------------------------------------------------------------------
 
@@ -227,8 +243,11 @@ class RecordingFetcher:
         if not is_overdue:
             await self._sleep(max(0.0, job.first_look_at - self._clock()))
         outcome = await self._outcome(job, is_overdue)
-        items = [OutboxItem(env, row.entity_set, row.ref, row.body) for env, system in job.settings.items()
-                 for row in writes_for(job.record, system, outcome)]
+        items = [
+            OutboxItem(env, row.entity_set, row.ref, row.body)
+            for env, system in job.settings.items()
+            for row in writes_for(job.record, system, outcome)
+        ]
         await asyncio.to_thread(self._write, job, items)
 
     async def _outcome(self, job: RecordingJob, is_overdue: bool) -> FetchOutcome:
@@ -336,30 +355,44 @@ class RecordingFetcher:
             content = store.read_bytes(file.path, limit_bytes=limit)
         except FileTooLargeError as exc:
             return FetchOutcome(file, reason=too_large_reason(exc.size_bytes or file.size_bytes, limit))
-        log.info("recording fetched", extra={**_context(job), "file_name": file.name,
-                                             "environments": ",".join(job.settings)})
+        log.info(
+            "recording fetched", extra={**_context(job), "file_name": file.name, "environments": ",".join(job.settings)}
+        )
         return FetchOutcome(file, content=content)
 
     def _owned_elsewhere(self, job: RecordingJob, file_name: str, owner: str) -> FetchOutcome:
         log.warning("the call's recording was already given to another call", extra=_context(job))
-        return FetchOutcome(reason=f"The recording {file_name} carries this call's id, but it was already given to "
-                                   f"call {owner} (matched there by time and number, before this call's id was "
-                                   f"known); it stays on that call so that one file is attached to one call.")
+        return FetchOutcome(
+            reason=f"The recording {file_name} carries this call's id, but it was already given to "
+            f"call {owner} (matched there by time and number, before this call's id was "
+            f"known); it stays on that call so that one file is attached to one call."
+        )
 
-    def _give_up(self, job: RecordingJob, folders: list[str], last_error: ConnectorError | None,
-                 seen: tuple[str, int] | None, skipped: tuple[str, str] | None) -> FetchOutcome:
+    def _give_up(
+        self,
+        job: RecordingJob,
+        folders: list[str],
+        last_error: ConnectorError | None,
+        seen: tuple[str, int] | None,
+        skipped: tuple[str, str] | None,
+    ) -> FetchOutcome:
         policy = self.policy_of(job.record.system)
         minutes = f"{policy.give_up_after_s / 60:g} minutes"
         if seen is not None:
-            return FetchOutcome(status=STATUS_FAILED,
-                                reason=f"The recording {seen[0]} was still empty {minutes} after the call ended.")
+            return FetchOutcome(
+                status=STATUS_FAILED, reason=f"The recording {seen[0]} was still empty {minutes} after the call ended."
+            )
         if last_error is not None:
-            return FetchOutcome(status=STATUS_FAILED, reason=f"The recordings could not be read for {minutes} "
-                                                             f"after the call: {_plain(last_error)}")
+            return FetchOutcome(
+                status=STATUS_FAILED,
+                reason=f"The recordings could not be read for {minutes} after the call: {_plain(last_error)}",
+            )
         log.warning("recording not found", extra=_context(job))
         left_alone = f" {skipped[0]} was left alone: it belongs to call {skipped[1]}." if skipped else ""
-        return FetchOutcome(reason=f"No recording was found within {minutes} after the call ended; "
-                                   f"{describe_search(job.record, folders, policy.match_window_s)}.{left_alone}")
+        return FetchOutcome(
+            reason=f"No recording was found within {minutes} after the call ended; "
+            f"{describe_search(job.record, folders, policy.match_window_s)}.{left_alone}"
+        )
 
     def _write(self, job: RecordingJob, items: list[OutboxItem]) -> None:
         """Queue every environment's rows, then forget the job (a crash in between only repeats upserts)."""
@@ -375,8 +408,9 @@ class RecordingFetcher:
         return max(p.first_delay_s + p.give_up_after_s + p.match_window_s for p in policies) + TAKEN_MARGIN_S
 
 
-def _skipped(record: CallRecord, files: list[RecordingFile], window_s: float, taken: Mapping[str, str],
-             others: frozenset[str]) -> tuple[str, str] | None:
+def _skipped(
+    record: CallRecord, files: list[RecordingFile], window_s: float, taken: Mapping[str, str], others: frozenset[str]
+) -> tuple[str, str] | None:
     """The file the guess would have taken but for the other calls, with the call it was left to."""
     match = find_recording(record, files, window_s=window_s)
     if match is None or match.reason != "time and number":

@@ -108,13 +108,20 @@ class RecordingJobs:
 
     def add(self, job: RecordingJob) -> bool:
         """Store ``job``; ``False`` (and nothing changes) when that call's job is already stored."""
-        row = (job.record.system, job.record.call_id, json.dumps(encode_record(job.record)),
-               json.dumps({env: encode_settings(s) for env, s in job.settings.items()}),
-               job.first_look_at, job.give_up_at)
+        row = (
+            job.record.system,
+            job.record.call_id,
+            json.dumps(encode_record(job.record)),
+            json.dumps({env: encode_settings(s) for env, s in job.settings.items()}),
+            job.first_look_at,
+            job.give_up_at,
+        )
         with self._lock:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO recording_jobs (system, call_id, record, settings, first_look_at, give_up_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", row)
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            )
             return cursor.rowcount == 1
 
     def remove(self, key: tuple[str, str]) -> None:
@@ -125,24 +132,30 @@ class RecordingJobs:
     def pending(self) -> list[RecordingJob]:
         """Every readable stored job, oldest deadline first; unreadable rows are marked and logged."""
         with self._lock:
-            rows = self._db.execute("SELECT system, call_id, record, settings, first_look_at, give_up_at"
-                                    " FROM recording_jobs WHERE problem IS NULL ORDER BY give_up_at").fetchall()
+            rows = self._db.execute(
+                "SELECT system, call_id, record, settings, first_look_at, give_up_at"
+                " FROM recording_jobs WHERE problem IS NULL ORDER BY give_up_at"
+            ).fetchall()
         jobs = []
         for system, call_id, record, settings, first_look_at, give_up_at in rows:
             try:
                 jobs.append(decode_job(system, call_id, record, settings, first_look_at, give_up_at))
             except JobFormatError as exc:
-                log.error("a stored recording job cannot be read; kept in %s for inspection: %s", self.path, exc,
-                          extra={"system": str(system)[:100], "call_id": str(call_id)[:100],
-                                 "operation": "recording"})
+                log.error(
+                    "a stored recording job cannot be read; kept in %s for inspection: %s",
+                    self.path,
+                    exc,
+                    extra={"system": str(system)[:100], "call_id": str(call_id)[:100], "operation": "recording"},
+                )
                 self._mark((system, call_id), str(exc))
         return jobs
 
     def problems(self) -> list[tuple[str, str, str]]:
         """``(system, call_id, problem)`` of each row that could not be read back."""
         with self._lock:
-            return self._db.execute("SELECT system, call_id, problem FROM recording_jobs"
-                                    " WHERE problem IS NOT NULL ORDER BY system, call_id").fetchall()
+            return self._db.execute(
+                "SELECT system, call_id, problem FROM recording_jobs WHERE problem IS NOT NULL ORDER BY system, call_id"
+            ).fetchall()
 
     def call_ids(self, system: str) -> set[str]:
         """The call id of every job stored for ``system``, readable or not."""
@@ -156,13 +169,16 @@ class RecordingJobs:
         """Give the file at ``path`` to ``call_id`` unless another call has it; the file's owner afterwards.
         A call holds one file: claiming a new one releases the call's earlier claim."""
         with self._lock, _immediate(self._db):
-            row = self._db.execute("SELECT call_id FROM taken_files WHERE system = ? AND path = ?",
-                                   (system, path)).fetchone()
+            row = self._db.execute(
+                "SELECT call_id FROM taken_files WHERE system = ? AND path = ?", (system, path)
+            ).fetchone()
             if row is not None:
                 return str(row[0])
             self._db.execute("DELETE FROM taken_files WHERE system = ? AND call_id = ?", (system, call_id))
-            self._db.execute("INSERT INTO taken_files (system, path, call_id, taken_at) VALUES (?, ?, ?, ?)",
-                             (system, path, call_id, at))
+            self._db.execute(
+                "INSERT INTO taken_files (system, path, call_id, taken_at) VALUES (?, ?, ?, ?)",
+                (system, path, call_id, at),
+            )
             return call_id
 
     def taken(self, system: str) -> dict[str, str]:
@@ -182,8 +198,9 @@ class RecordingJobs:
 
     def _mark(self, key: tuple[Any, Any], problem: str) -> None:
         with self._lock:
-            self._db.execute("UPDATE recording_jobs SET problem = ? WHERE system = ? AND call_id = ?",
-                             (problem[:1000], *key))
+            self._db.execute(
+                "UPDATE recording_jobs SET problem = ? WHERE system = ? AND call_id = ?", (problem[:1000], *key)
+            )
 
 
 class _immediate:
@@ -259,9 +276,18 @@ def _check_types(record: CallRecord) -> None:
 def encode_settings(system: TelephonySystemSettings) -> dict[str, Any]:
     """The part of a system's settings the fetcher reads."""
     recording = system.recording
-    return {"key": system.key, "name": system.name, "record_id": system.record_id,
-            "recording": {"source": recording.source.name, "host": recording.host, "port": recording.port,
-                          "path": recording.path, "attach": recording.attach}}
+    return {
+        "key": system.key,
+        "name": system.name,
+        "record_id": system.record_id,
+        "recording": {
+            "source": recording.source.name,
+            "host": recording.host,
+            "port": recording.port,
+            "path": recording.path,
+            "attach": recording.attach,
+        },
+    }
 
 
 def decode_settings(document: object) -> TelephonySystemSettings:
@@ -275,14 +301,19 @@ def decode_settings(document: object) -> TelephonySystemSettings:
             raise TypeError("attach must be true or false and port a number")
         if document.get("record_id") is not None and not isinstance(document["record_id"], str):
             raise TypeError("record_id must be text")
-        return TelephonySystemSettings(_text(document.get("key"), "key"), name=_text(document.get("name"), "name"),
-                                       record_id=document.get("record_id"), recording=RecordingSettings(**recording))
+        return TelephonySystemSettings(
+            _text(document.get("key"), "key"),
+            name=_text(document.get("name"), "name"),
+            record_id=document.get("record_id"),
+            recording=RecordingSettings(**recording),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise JobFormatError(f"the system settings are not valid ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
-def decode_job(system: object, call_id: object, record: object, settings: object, first_look_at: object,
-               give_up_at: object) -> RecordingJob:
+def decode_job(
+    system: object, call_id: object, record: object, settings: object, first_look_at: object, give_up_at: object
+) -> RecordingJob:
     """One stored row as a job. Raises :class:`JobFormatError`."""
     decoded = decode_record(_json(record, "record"))
     if (decoded.system, decoded.call_id) != (system, call_id):
@@ -325,6 +356,15 @@ def _text_map(value: object) -> dict[str, str]:
     return dict(value)
 
 
-__all__ = ["JOBS_FILE_NAME", "JobFormatError", "RecordingJob", "RecordingJobs", "decode_job", "decode_record",
-           "decode_settings", "encode_record", "encode_settings", "jobs_path_beside"]
-
+__all__ = [
+    "JOBS_FILE_NAME",
+    "JobFormatError",
+    "RecordingJob",
+    "RecordingJobs",
+    "decode_job",
+    "decode_record",
+    "decode_settings",
+    "encode_record",
+    "encode_settings",
+    "jobs_path_beside",
+]

@@ -41,14 +41,19 @@ def register_check(name: str, check: ExtraCheck) -> None:
     EXTRA_CHECKS[name] = check
 
 
-async def run_checks(config: BridgeConfig, *, connector_factory: Callable[[SystemConfig], PbxConnector] =
-                     build_connector, client_factory: Callable[[EnvironmentConfig], DataverseClient] =
-                     make_write_client, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CheckResult]:
+async def run_checks(
+    config: BridgeConfig,
+    *,
+    connector_factory: Callable[[SystemConfig], PbxConnector] = build_connector,
+    client_factory: Callable[[EnvironmentConfig], DataverseClient] = make_write_client,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[CheckResult]:
     """Every check, devices and environments concurrently; never raises for a failed check."""
     results = [_check_outbox(config), *_check_factories(config)]
     devices = [_check_system(system, connector_factory, timeout_s) for system in config.systems.values()]
-    environments = [_check_environment(name, env, client_factory, timeout_s)
-                    for name, env in config.environments.items()]
+    environments = [
+        _check_environment(name, env, client_factory, timeout_s) for name, env in config.environments.items()
+    ]
     results += await asyncio.gather(*devices, *environments)
     results += await check_crm_records(config, client_factory=client_factory, timeout_s=timeout_s)
     results += await check_unclassified(config, timeout_s=timeout_s)
@@ -67,11 +72,19 @@ def _check_outbox(config: BridgeConfig) -> CheckResult:
     folder = Path(config.bridge.outbox).parent
     name = f"outbox {config.bridge.outbox}"
     if not folder.is_dir():
-        return CheckResult(name, False, f"the folder {folder} does not exist; create it (the systemd unit's "
-                                        "StateDirectory does) and give the service user write access")
+        return CheckResult(
+            name,
+            False,
+            f"the folder {folder} does not exist; create it (the systemd unit's "
+            "StateDirectory does) and give the service user write access",
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
-        return CheckResult(name, False, f"the folder {folder} is not writable by this user; run the check as the "
-                                        "service user or fix the folder's owner")
+        return CheckResult(
+            name,
+            False,
+            f"the folder {folder} is not writable by this user; run the check as the "
+            "service user or fix the folder's owner",
+        )
     return CheckResult(name, True, "the folder exists and is writable")
 
 
@@ -88,8 +101,9 @@ def _check_factories(config: BridgeConfig) -> list[CheckResult]:
     return results
 
 
-async def _check_system(system: SystemConfig, connector_factory: Callable[[SystemConfig], PbxConnector],
-                        timeout_s: float) -> CheckResult:
+async def _check_system(
+    system: SystemConfig, connector_factory: Callable[[SystemConfig], PbxConnector], timeout_s: float
+) -> CheckResult:
     target = _target(system)
     name = f"system {system.key} ({system.kind}, {target})"
     try:
@@ -98,8 +112,12 @@ async def _check_system(system: SystemConfig, connector_factory: Callable[[Syste
     except ConnectorUnavailableError as exc:
         return CheckResult(name, False, str(exc))
     except AuthError:
-        return CheckResult(name, False, "the device refused the username or password; fix username and "
-                                        f"password_env / password_file under [systems.{system.key}]")
+        return CheckResult(
+            name,
+            False,
+            "the device refused the username or password; fix username and "
+            f"password_env / password_file under [systems.{system.key}]",
+        )
     except NotSentError as exc:
         return CheckResult(name, False, f"{exc}; {_reach_advice(system)}")
     except TimeoutError:
@@ -111,17 +129,24 @@ async def _check_system(system: SystemConfig, connector_factory: Callable[[Syste
     return CheckResult(name, True, f"{detail}{version} ({report.round_trip_ms} ms)")
 
 
-async def _check_environment(name: str, environment: EnvironmentConfig,
-                             client_factory: Callable[[EnvironmentConfig], DataverseClient],
-                             timeout_s: float) -> CheckResult:
+async def _check_environment(
+    name: str,
+    environment: EnvironmentConfig,
+    client_factory: Callable[[EnvironmentConfig], DataverseClient],
+    timeout_s: float,
+) -> CheckResult:
     label = f"environment {name} ({environment.dataverse.url})"
     try:
         client = client_factory(environment)
         identity = await asyncio.wait_for(asyncio.to_thread(client.whoami), timeout_s)
     except AuthError:
-        return CheckResult(label, False, "Dataverse refused the credentials; check tenant_id, client_id and the "
-                                         "secret or certificate, and that the application user exists in this "
-                                         "environment with a security role")
+        return CheckResult(
+            label,
+            False,
+            "Dataverse refused the credentials; check tenant_id, client_id and the "
+            "secret or certificate, and that the application user exists in this "
+            "environment with a security role",
+        )
     except NotSentError as exc:
         return CheckResult(label, False, f"cannot reach Dataverse ({exc}); check the URL, DNS, proxy and firewall")
     except TimeoutError:
@@ -142,8 +167,10 @@ def _target(system: SystemConfig) -> str:
 
 def _reach_advice(system: SystemConfig) -> str:
     if system.kind.endswith("-serial"):
-        return ("check the port name, that the cable or USB adapter is plugged in, and that the service user "
-                "may open it (the dialout group on Linux)")
+        return (
+            "check the port name, that the cable or USB adapter is plugged in, and that the service user "
+            "may open it (the dialout group on Linux)"
+        )
     if system.kind == "ami":
         return "check host and port, the firewall, and that AMI is enabled (manager.conf, enabled = yes)"
     return "check host and port, the firewall, and that the PBX's SMDR console is enabled"

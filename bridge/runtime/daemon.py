@@ -66,9 +66,15 @@ class Bridge:
     :meth:`add_task` and :meth:`on_shutdown`.
     """
 
-    def __init__(self, config: BridgeConfig, *, connector_factory: ConnectorFactory = build_connector,
-                 client_factory: ClientFactory | None = None, clock: Callable[[], datetime] = utc_now,
-                 restart_grace: timedelta = DEFAULT_GRACE):
+    def __init__(
+        self,
+        config: BridgeConfig,
+        *,
+        connector_factory: ConnectorFactory = build_connector,
+        client_factory: ClientFactory | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        restart_grace: timedelta = DEFAULT_GRACE,
+    ):
         self.config = config
         self._clock = clock
         self.outbox = _open_state(lambda: Outbox(config.bridge.outbox), config.bridge.outbox)
@@ -77,19 +83,25 @@ class Bridge:
         self.settings: SettingsSource = self.fallback_settings
         self.tracker = CallTracker(hidden_extensions={k: s.hidden_extensions for k, s in config.systems.items()})
         self.pipeline = CallPipeline(self.tracker, lambda: self.settings, fallback=self.fallback_settings)
-        self.open_calls = _open_state(lambda: OpenCallStore(open_calls_path(config.bridge.outbox)),
-                                      open_calls_path(config.bridge.outbox))
+        self.open_calls = _open_state(
+            lambda: OpenCallStore(open_calls_path(config.bridge.outbox)), open_calls_path(config.bridge.outbox)
+        )
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
         self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():
             self.connectors[key] = connector_factory(system)
-            self.workers[key] = SystemWorker(system, self.connectors[key], self.pipeline,
-                                             pairing=PairingFile(pairing_path(config.bridge.outbox, key)))
+            self.workers[key] = SystemWorker(
+                system,
+                self.connectors[key],
+                self.pipeline,
+                pairing=PairingFile(pairing_path(config.bridge.outbox, key)),
+            )
         self.drainers: dict[str, DrainerThread] = {
             name: outbox_drainer(self.outbox, name, env, client_factory(name, env) if client_factory else None)
-            for name, env in config.environments.items()}
+            for name, env in config.environments.items()
+        }
         self.health: HealthServer | None = None
         self._services: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._shutdown_hooks: list[tuple[str, ShutdownHook]] = []
@@ -165,12 +177,19 @@ class Bridge:
             for drainer in self.drainers.values():
                 drainer.start()
             worker_tasks = [_supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
-            tasks = [_supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
-                     _supervised("settings", self._every(self.config.bridge.settings_refresh_s,
-                                                         self._refresh_settings, at_once=True)),
-                     *(_supervised(name, factory()) for name, factory in self._services)]
-            log.info("bridge running: %d system(s), %d environment(s)", len(self.workers), len(self.drainers),
-                     extra={"operation": "start"})
+            tasks = [
+                _supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
+                _supervised(
+                    "settings", self._every(self.config.bridge.settings_refresh_s, self._refresh_settings, at_once=True)
+                ),
+                *(_supervised(name, factory()) for name, factory in self._services),
+            ]
+            log.info(
+                "bridge running: %d system(s), %d environment(s)",
+                len(self.workers),
+                len(self.drainers),
+                extra={"operation": "start"},
+            )
             notify_systemd("READY=1")
             await self._stop_requested.wait()
             notify_systemd("STOPPING=1")
@@ -182,8 +201,11 @@ class Bridge:
     async def _stop_workers(self, worker_tasks: list[asyncio.Task]) -> None:
         self._is_stopping = True
         await asyncio.gather(*(worker.stop() for worker in self.workers.values()), return_exceptions=True)
-        done, pending = await asyncio.wait(worker_tasks, timeout=self.config.bridge.shutdown_timeout_s / 2) \
-            if worker_tasks else (set(), set())
+        done, pending = (
+            await asyncio.wait(worker_tasks, timeout=self.config.bridge.shutdown_timeout_s / 2)
+            if worker_tasks
+            else (set(), set())
+        )
         for task in pending:
             log.warning("%s did not stop in time; cancelled", task.get_name())
             task.cancel()
@@ -212,16 +234,14 @@ class Bridge:
             self.outbox.close()
         else:  # a request still in flight: leave the file to process exit, its rows are only acked after a reply
             log.warning("a drainer is still waiting for Dataverse; unsent writes stay in the outbox")
-        log.info("bridge stopped; %d write(s) wait in the outbox", self._depth_or_zero(),
-                 extra={"operation": "stop"})
+        log.info("bridge stopped; %d write(s) wait in the outbox", self._depth_or_zero(), extra={"operation": "stop"})
 
     def _depth_or_zero(self) -> int:
         with contextlib.suppress(Exception):
             return self.outbox.depth()
         return 0
 
-    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *,
-                     at_once: bool = False) -> None:
+    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *, at_once: bool = False) -> None:
         if at_once:  # in the background: the links and health never wait on a slow or silent CRM
             await action()
         while True:
@@ -236,8 +256,9 @@ class Bridge:
         if ended:
             log.info("%d call(s) ended by the sweep (hang-up never came)", ended)
         self.open_calls.mark_alive(now)
-        warn_telnet_resyncs({key: getattr(c, "telnet_resyncs", 0) for key, c in self.connectors.items()},
-                            self._telnet_resyncs_seen)
+        warn_telnet_resyncs(
+            {key: getattr(c, "telnet_resyncs", 0) for key, c in self.connectors.items()}, self._telnet_resyncs_seen
+        )
 
     def _lists_calls(self, system_key: str) -> bool:
         """Whether the system's connector reports the calls under way at login (AMI's CoreShowChannels)."""
@@ -262,19 +283,42 @@ class Bridge:
     async def snapshot(self) -> HealthSnapshot:
         """What ``/healthz`` and ``/metrics`` report."""
         systems = tuple(
-            SystemHealth(key, worker.system.kind, worker.state.value, self.pipeline.events[key],
-                         self.pipeline.updates[key], worker.restarts,
-                         getattr(worker.connector, "unclassified_calls", 0),
-                         getattr(worker.connector, "telnet_resyncs", 0))
-            for key, worker in self.workers.items())
+            SystemHealth(
+                key,
+                worker.system.kind,
+                worker.state.value,
+                self.pipeline.events[key],
+                self.pipeline.updates[key],
+                worker.restarts,
+                getattr(worker.connector, "unclassified_calls", 0),
+                getattr(worker.connector, "telnet_resyncs", 0),
+            )
+            for key, worker in self.workers.items()
+        )
         environments = []
         for name, drainer in self.drainers.items():
             depth, age = await asyncio.to_thread(self._outbox_figures, name)
             stats = drainer.drainer.stats
-            environments.append(EnvironmentHealth(name, depth, age, stats.acked, stats.dead_lettered,
-                                                  stats.requests, stats.failed_sends, drainer.is_alive))
-        return HealthSnapshot(time.monotonic() - self._started_at, systems, tuple(environments),
-                              len(self.tracker.live_calls()), self.pipeline.listener_errors, self._is_stopping)
+            environments.append(
+                EnvironmentHealth(
+                    name,
+                    depth,
+                    age,
+                    stats.acked,
+                    stats.dead_lettered,
+                    stats.requests,
+                    stats.failed_sends,
+                    drainer.is_alive,
+                )
+            )
+        return HealthSnapshot(
+            time.monotonic() - self._started_at,
+            systems,
+            tuple(environments),
+            len(self.tracker.live_calls()),
+            self.pipeline.listener_errors,
+            self._is_stopping,
+        )
 
     def _outbox_figures(self, environment: str) -> tuple[int, float]:
         return self.outbox.depth(environment), self.outbox.oldest_age_s(environment)
@@ -285,9 +329,11 @@ def _open_state(opener: Callable[[], _State], path: object) -> _State:
     try:
         return opener()
     except sqlite3.Error as exc:
-        raise OSError(f"{path} cannot be opened for writing ({exc}); the bridge keeps its outbox and call state "
-                      f"there: give its service account write access to that folder, or set [bridge] outbox "
-                      f"to a writable place") from exc
+        raise OSError(
+            f"{path} cannot be opened for writing ({exc}); the bridge keeps its outbox and call state "
+            f"there: give its service account write access to that folder, or set [bridge] outbox "
+            f"to a writable place"
+        ) from exc
 
 
 def warn_telnet_resyncs(counts: dict[str, int], seen: dict[str, int]) -> None:
@@ -296,9 +342,13 @@ def warn_telnet_resyncs(counts: dict[str, int], seen: dict[str, int]) -> None:
         new = count - seen.get(key, 0)
         seen[key] = count
         if new > 0:
-            log.warning("the SMDR link gave up on %d telnet negotiation(s) (%d so far); the lines around them "
-                        "may be damaged: check the console's telnet settings", new, count,
-                        extra={"system": key, "operation": "telnet"})
+            log.warning(
+                "the SMDR link gave up on %d telnet negotiation(s) (%d so far); the lines around them "
+                "may be damaged: check the console's telnet settings",
+                new,
+                count,
+                extra={"system": key, "operation": "telnet"},
+            )
 
 
 def _supervised(name: str, coroutine: Awaitable[None]) -> asyncio.Task:

@@ -28,9 +28,18 @@ MAX_HEADER_LINES = 100
 MAX_HEADER_BYTES = 32 * 1024
 READ_DEADLINE_S = 5.0
 MAX_CONNECTIONS = 32
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
-            414: "URI Too Long", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
-            503: "Service Unavailable", 505: "HTTP Version Not Supported"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,15 @@ class HealthSnapshot:
         return "ok" if links_up and drainers_up and not self.stopping else "degraded"
 
     def as_json(self) -> bytes:
-        body = {"status": self.status, "uptime_s": round(self.uptime_s, 1), "live_calls": self.live_calls,
-                "stopping": self.stopping, "systems": [asdict(s) for s in self.systems],
-                "environments": [asdict(e) for e in self.environments],
-                "listener_errors": dict(self.listener_errors)}
+        body = {
+            "status": self.status,
+            "uptime_s": round(self.uptime_s, 1),
+            "live_calls": self.live_calls,
+            "stopping": self.stopping,
+            "systems": [asdict(s) for s in self.systems],
+            "environments": [asdict(e) for e in self.environments],
+            "listener_errors": dict(self.listener_errors),
+        }
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
 
@@ -87,12 +101,19 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     link = Metric("commsuite_bridge_link_state", "gauge", "1 for the state each telephony link is in, 0 otherwise.")
     events = Metric("commsuite_bridge_events_total", "counter", "Call events received per telephony system.")
     updates = Metric("commsuite_bridge_call_updates_total", "counter", "Call record changes per telephony system.")
-    restarts = Metric("commsuite_bridge_connector_restarts_total", "counter",
-                      "Connectors restarted after an unexpected error.")
-    unclassified = Metric("commsuite_bridge_unclassified_calls_total", "counter",
-                          "Calls the channel rules could not classify (kept out of the CRM unless marked).")
-    resyncs = Metric("commsuite_bridge_smdr_telnet_resyncs_total", "counter",
-                     "Telnet negotiations the SMDR link gave up on (lines around them may be damaged).")
+    restarts = Metric(
+        "commsuite_bridge_connector_restarts_total", "counter", "Connectors restarted after an unexpected error."
+    )
+    unclassified = Metric(
+        "commsuite_bridge_unclassified_calls_total",
+        "counter",
+        "Calls the channel rules could not classify (kept out of the CRM unless marked).",
+    )
+    resyncs = Metric(
+        "commsuite_bridge_smdr_telnet_resyncs_total",
+        "counter",
+        "Telnet negotiations the SMDR link gave up on (lines around them may be damaged).",
+    )
     for s in snapshot.systems:
         unclassified.add(s.unclassified_calls, system=s.key)
         resyncs.add(s.telnet_resyncs, system=s.key)
@@ -112,20 +133,37 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     }
     env_metrics = {name: Metric(f"commsuite_bridge_{name}", kind, text) for name, (kind, text) in per_env.items()}
     for e in snapshot.environments:
-        values = (e.outbox_depth, e.oldest_age_s, e.acked, e.dead_lettered, e.requests, e.failed_sends,
-                  1 if e.drainer_running else 0)
+        values = (
+            e.outbox_depth,
+            e.oldest_age_s,
+            e.acked,
+            e.dead_lettered,
+            e.requests,
+            e.failed_sends,
+            1 if e.drainer_running else 0,
+        )
         for metric, value in zip(env_metrics.values(), values, strict=True):
             metric.add(value, environment=e.name)
     errors = Metric("commsuite_bridge_listener_errors_total", "counter", "Listener calls that raised (skipped).")
     for name, count in snapshot.listener_errors.items():
         errors.add(count, listener=name)
-    return render([
-        Metric("commsuite_bridge_up", "gauge", "1 while the bridge runs.").add(0 if snapshot.stopping else 1),
-        Metric("commsuite_bridge_uptime_seconds", "gauge", "Seconds since the bridge started.").add(
-            round(snapshot.uptime_s, 3)),
-        Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
-        link, events, updates, restarts, unclassified, resyncs, *env_metrics.values(), errors,
-    ])
+    return render(
+        [
+            Metric("commsuite_bridge_up", "gauge", "1 while the bridge runs.").add(0 if snapshot.stopping else 1),
+            Metric("commsuite_bridge_uptime_seconds", "gauge", "Seconds since the bridge started.").add(
+                round(snapshot.uptime_s, 3)
+            ),
+            Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
+            link,
+            events,
+            updates,
+            restarts,
+            unclassified,
+            resyncs,
+            *env_metrics.values(),
+            errors,
+        ]
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -151,15 +189,20 @@ class HealthServer:
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.address.host, self.address.port,
-                                                  limit=MAX_LINE_BYTES)
+        self._server = await asyncio.start_server(
+            self._serve, self.address.host, self.address.port, limit=MAX_LINE_BYTES
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("health endpoint on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
         if not _is_loopback(self.address.host):
-            log.warning("the health endpoint listens on %s, open to every network that reaches this host "
-                        "(it has no sign-in); set [bridge] health_listen = \"127.0.0.1:%s\" unless a monitor "
-                        "elsewhere needs it, and firewall the port", self.address.host, self.port,
-                        extra={"operation": "listen"})
+            log.warning(
+                "the health endpoint listens on %s, open to every network that reaches this host "
+                '(it has no sign-in); set [bridge] health_listen = "127.0.0.1:%s" unless a monitor '
+                "elsewhere needs it, and firewall the port",
+                self.address.host,
+                self.port,
+                extra={"operation": "listen"},
+            )
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -250,11 +293,22 @@ async def _read_line(reader: asyncio.StreamReader, too_long: int) -> str:
         raise _BadRequest(400) from None
 
 
-def _respond(writer: asyncio.StreamWriter, status: int, body: bytes, content_type: str, *, allow: bool = False,
-             length: int | None = None) -> None:
-    head = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}", f"Content-Type: {content_type}",
-            f"Content-Length: {len(body) if length is None else length}", "Connection: close",
-            "Cache-Control: no-store"]
+def _respond(
+    writer: asyncio.StreamWriter,
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    allow: bool = False,
+    length: int | None = None,
+) -> None:
+    head = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body) if length is None else length}",
+        "Connection: close",
+        "Cache-Control: no-store",
+    ]
     if allow:
         head.append("Allow: GET, HEAD")
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body)

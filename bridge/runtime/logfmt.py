@@ -20,8 +20,11 @@ class ContextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        context = [f"{key}={_value(value)}" for key, value in vars(record).items()
-                   if key not in _STANDARD and not key.startswith("_")]
+        context = [
+            f"{key}={_value(value)}"
+            for key, value in vars(record).items()
+            if key not in _STANDARD and not key.startswith("_")
+        ]
         if not context:
             return text
         first, newline, rest = text.partition("\n")

@@ -64,8 +64,9 @@ class RawFrame:
 class RawJournal:
     """The raw-frame journal in one SQLite file; thread-safe (one connection behind a lock)."""
 
-    def __init__(self, path: str | Path, *, keep_days: float = 30.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(
+        self, path: str | Path, *, keep_days: float = 30.0, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ):
         if keep_days <= 0:
             raise ValueError("keep_days must be positive")
         self.path = Path(path)
@@ -79,8 +80,9 @@ class RawJournal:
         self._last_prune = time.monotonic()
         self.prune()
 
-    def record(self, system: str, raw: bytes | str, text: str, received_at: datetime, *,
-               is_truncated: bool = False) -> int:
+    def record(
+        self, system: str, raw: bytes | str, text: str, received_at: datetime, *, is_truncated: bool = False
+    ) -> int:
         """Commit one frame (durable when this returns); returns its row id."""
         if received_at.tzinfo is None:
             raise ValueError("received_at must carry a time zone")
@@ -91,7 +93,8 @@ class RawJournal:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO raw_frames (system, received_at, raw, text, truncated) VALUES (?, ?, ?, ?, ?)",
-                (system, _stamp(received_at), data, text, int(is_truncated or cut)))
+                (system, _stamp(received_at), data, text, int(is_truncated or cut)),
+            )
             row_id = int(cursor.lastrowid or 0)
         if time.monotonic() - self._last_prune > PRUNE_EVERY_S:
             self.prune()
@@ -100,8 +103,9 @@ class RawJournal:
     def mark_unparsed(self, row_id: int, reason: str) -> None:
         """The parser could not read frame ``row_id``; keep why."""
         with self._lock:
-            self._db.execute("UPDATE raw_frames SET parsed = 0, reason = ? WHERE id = ?",
-                             (_clean_text(reason)[:1000], row_id))
+            self._db.execute(
+                "UPDATE raw_frames SET parsed = 0, reason = ? WHERE id = ?", (_clean_text(reason)[:1000], row_id)
+            )
 
     def prune(self) -> int:
         """Delete frames older than ``keep_days``; returns how many."""
@@ -123,9 +127,13 @@ class RawJournal:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT id, system, received_at, raw, text, truncated, parsed, reason FROM raw_frames {clause} "
-                "ORDER BY id LIMIT ?", (*args, limit)).fetchall()
-        return [RawFrame(r[0], r[1], datetime.fromisoformat(r[2]), bytes(r[3]), r[4], bool(r[5]), bool(r[6]), r[7])
-                for r in rows]
+                "ORDER BY id LIMIT ?",
+                (*args, limit),
+            ).fetchall()
+        return [
+            RawFrame(r[0], r[1], datetime.fromisoformat(r[2]), bytes(r[3]), r[4], bool(r[5]), bool(r[6]), r[7])
+            for r in rows
+        ]
 
     def count(self) -> int:
         with self._lock:
@@ -136,8 +144,9 @@ class RawJournal:
             self._db.close()
 
 
-def frame_hooks(journal: RawJournal | Callable[[], RawJournal],
-                system: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def frame_hooks(
+    journal: RawJournal | Callable[[], RawJournal], system: str
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``(on_frame, on_bad_frame)`` for a connector of ``system``: journal each frame, then mark the bad ones.
 
     ``journal`` may be a function opening it, called at the first frame (so
@@ -160,8 +169,9 @@ def frame_hooks(journal: RawJournal | Callable[[], RawJournal],
         text = getattr(frame, "text", None)
         text = text if isinstance(text, str) else _decoded(raw)
         truncated = bool(getattr(frame, "is_truncated", False))
-        last["id"] = await asyncio.to_thread(lambda: target().record(system, raw, text, received_at,
-                                                                     is_truncated=truncated))
+        last["id"] = await asyncio.to_thread(
+            lambda: target().record(system, raw, text, received_at, is_truncated=truncated)
+        )
 
     async def on_bad_frame(bad: Any, received_at: datetime) -> None:
         row_id = last.pop("id", None)

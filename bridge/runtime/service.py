@@ -49,8 +49,9 @@ def load_factory(spec: str) -> Callable[..., Any]:
     return factory
 
 
-def install_stop_signals(loop: asyncio.AbstractEventLoop, request_stop: Callable[[str], None],
-                         exit_now: Callable[[int], None] = os._exit) -> Callable[[], None]:
+def install_stop_signals(
+    loop: asyncio.AbstractEventLoop, request_stop: Callable[[str], None], exit_now: Callable[[int], None] = os._exit
+) -> Callable[[], None]:
     """Route stop signals to ``request_stop(signal name)``; returns a function that restores the defaults."""
     received: list[str] = []
 
@@ -113,11 +114,16 @@ def run_service(main: Coroutine[Any, Any, None], *, exit_now: Callable[[int], No
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()  # does not wait for the default executor's threads
-    waiting = [t.name for t in threading.enumerate()
-               if t is not threading.current_thread() and t.is_alive() and not t.daemon]
+    waiting = [
+        t.name for t in threading.enumerate() if t is not threading.current_thread() and t.is_alive() and not t.daemon
+    ]
     if waiting:
-        log.info("leaving %d thread(s) still waiting on the network: %s", len(waiting), ", ".join(waiting),
-                 extra={"operation": "stop"})
+        log.info(
+            "leaving %d thread(s) still waiting on the network: %s",
+            len(waiting),
+            ", ".join(waiting),
+            extra={"operation": "stop"},
+        )
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()

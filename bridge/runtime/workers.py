@@ -55,10 +55,17 @@ def build_connector(system: SystemConfig) -> PbxConnector:
         from connectors.pbx.transport.serial_link import SerialLink
 
         is_tcp = system.kind == "smdr-tcp"
-        source = (SmdrTcpLink(system.smdr_tcp, system=system.key) if is_tcp
-                  else SerialLink(system.serial, system=system.key))
-        return SmdrConnector(system.key, source, system.smdr_profile, strip_telnet=is_tcp, encoding=system.encoding,
-                             **_journal_hooks(system))
+        source = (
+            SmdrTcpLink(system.smdr_tcp, system=system.key) if is_tcp else SerialLink(system.serial, system=system.key)
+        )
+        return SmdrConnector(
+            system.key,
+            source,
+            system.smdr_profile,
+            strip_telnet=is_tcp,
+            encoding=system.encoding,
+            **_journal_hooks(system),
+        )
     if system.kind == "callerid-serial":
         try:
             from connectors.pbx.callerid.connector import CallerIdConnector
@@ -91,8 +98,13 @@ class _Registered:
 class CallPipeline:
     """Events of every system → the shared tracker → every listener, inline on the event loop."""
 
-    def __init__(self, tracker: CallTracker, settings: Callable[[], SettingsSource],
-                 perf_clock: Callable[[], float] = time.perf_counter, fallback: SettingsSource | None = None):
+    def __init__(
+        self,
+        tracker: CallTracker,
+        settings: Callable[[], SettingsSource],
+        perf_clock: Callable[[], float] = time.perf_counter,
+        fallback: SettingsSource | None = None,
+    ):
         self.tracker = tracker
         self._settings = settings
         self._fallback = fallback
@@ -147,21 +159,31 @@ class CallPipeline:
         for registered in self._listeners:
             self._guarded(registered, "on_call", update, system, update.record.key)
 
-    def _guarded(self, registered: _Registered, method: str, argument: object,
-                 system: TelephonySystemSettings, key: str) -> None:
+    def _guarded(
+        self, registered: _Registered, method: str, argument: object, system: TelephonySystemSettings, key: str
+    ) -> None:
         started = self._perf_clock()
         try:
             getattr(registered.listener, method)(argument, system)
         except Exception:
             registered.errors += 1
-            log.exception("listener %s failed in %s; skipped", registered.name, method,
-                          extra={"system": system.key, "key": key, "listener": registered.name})
+            log.exception(
+                "listener %s failed in %s; skipped",
+                registered.name,
+                method,
+                extra={"system": system.key, "key": key, "listener": registered.name},
+            )
             return
         elapsed_s = self._perf_clock() - started
         if elapsed_s > SLOW_LISTENER_S and not registered.is_slow_logged:
             registered.is_slow_logged = True
-            log.warning("listener %s took %.1f ms in %s; listeners must hand work off, not wait",
-                        registered.name, elapsed_s * 1000, method, extra={"listener": registered.name})
+            log.warning(
+                "listener %s took %.1f ms in %s; listeners must hand work off, not wait",
+                registered.name,
+                elapsed_s * 1000,
+                method,
+                extra={"listener": registered.name},
+            )
 
     def _system(self, key: str) -> TelephonySystemSettings:
         """The source's settings; the file's fallback while the source has none (not read yet, no CRM row)."""
@@ -186,8 +208,15 @@ class SystemWorker:
     of events and at the end (:mod:`bridge.calls.pairing`).
     """
 
-    def __init__(self, system: SystemConfig, connector: PbxConnector, pipeline: CallPipeline, *,
-                 backoff: Backoff | None = None, pairing: PairingFile | None = None):
+    def __init__(
+        self,
+        system: SystemConfig,
+        connector: PbxConnector,
+        pipeline: CallPipeline,
+        *,
+        backoff: Backoff | None = None,
+        pairing: PairingFile | None = None,
+    ):
         self.system = system
         self.connector = connector
         self._pipeline = pipeline
@@ -228,8 +257,11 @@ class SystemWorker:
             return True
         except AuthError as exc:
             self.auth_failed = True
-            log.error("the device refused our credentials; fix them in the bridge config and restart: %s", exc,
-                      extra={"system": key, "operation": "login"})
+            log.error(
+                "the device refused our credentials; fix them in the bridge config and restart: %s",
+                exc,
+                extra={"system": key, "operation": "login"},
+            )
             return True
         except Exception:
             self.restarts += 1
@@ -254,8 +286,11 @@ class SystemWorker:
             if saved is not None:
                 self.connector.restore_pairing(saved)  # type: ignore[attr-defined]
         except ValueError as exc:
-            log.warning("the saved SMDR pairing could not be read (%s); set aside, starting without it", exc,
-                        extra={"system": self.system.key})
+            log.warning(
+                "the saved SMDR pairing could not be read (%s); set aside, starting without it",
+                exc,
+                extra={"system": self.system.key},
+            )
             self._pairing.set_aside()
 
     def _save_pairing(self) -> None:

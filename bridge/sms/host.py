@@ -61,23 +61,32 @@ def sms_jobs(sms: SmsServices, schedule: SmsSchedule) -> list[Job]:
             return None
         return f"{len(report.queued)} queued, {len(report.unrouted)} unrouted, {len(report.late)} late"
 
-    return [Job("sms_sweep", every(schedule.sweep_interval_s), sweep),
-            Job("sms_poll_status", every(schedule.status_poll_interval_s, STATUS_POLL_OFFSET_S), poll_status),
-            Job("sms_read_credit", every(schedule.credit_interval_s, CREDIT_OFFSET_S), credit),
-            Job("sms_bulk_continue", every(schedule.bulk_interval_s), bulk),
-            Job("sms_inbound_poll", every(schedule.inbound_poll_interval_s), inbound_poll),
-            Job("sms_inbound_route", every(schedule.route_interval_s), route)]
+    return [
+        Job("sms_sweep", every(schedule.sweep_interval_s), sweep),
+        Job("sms_poll_status", every(schedule.status_poll_interval_s, STATUS_POLL_OFFSET_S), poll_status),
+        Job("sms_read_credit", every(schedule.credit_interval_s, CREDIT_OFFSET_S), credit),
+        Job("sms_bulk_continue", every(schedule.bulk_interval_s), bulk),
+        Job("sms_inbound_poll", every(schedule.inbound_poll_interval_s), inbound_poll),
+        Job("sms_inbound_route", every(schedule.route_interval_s), route),
+    ]
 
 
 class SmsHost:
     """The SMS services of one daemon, their scheduler and their webhook endpoint."""
 
-    def __init__(self, part: SmsPart, *, clock: Clock = utc_now, sleep: Sleep | None = None,
-                 build: Callable[..., Services] = build_services):
+    def __init__(
+        self,
+        part: SmsPart,
+        *,
+        clock: Clock = utc_now,
+        sleep: Sleep | None = None,
+        build: Callable[..., Services] = build_services,
+    ):
         self.part = part
         self.services = build(part.settings, clock=clock)
-        self.scheduler = Scheduler(sms_jobs(self.services.sms, part.schedule), clock=clock,
-                                   **({"sleep": sleep} if sleep is not None else {}))
+        self.scheduler = Scheduler(
+            sms_jobs(self.services.sms, part.schedule), clock=clock, **({"sleep": sleep} if sleep is not None else {})
+        )
         routes = SmsRoutes(self.services.sms, push_key=part.push_key, public_url=part.public_url)
         self.http = SmsHttpServer(part.listen, routes)
         self.listening = asyncio.Event()

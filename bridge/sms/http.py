@@ -31,10 +31,22 @@ MAX_HEADER_BYTES = 32 * 1024
 MAX_BODY_BYTES = 1024 * 1024
 READ_DEADLINE_S = 10.0
 MAX_CONNECTIONS = 32
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required", 413: "Content Too Large",
-            414: "URI Too Long", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
-            503: "Service Unavailable", 505: "HTTP Version Not Supported"}
+_REASONS = {
+    200: "OK",
+    202: "Accepted",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    411: "Length Required",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
 
 
 @dataclass(frozen=True)
@@ -91,15 +103,20 @@ class SmsHttpServer:
         self._handling: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.address.host, self.address.port,
-                                                  limit=MAX_LINE_BYTES)
+        self._server = await asyncio.start_server(
+            self._serve, self.address.host, self.address.port, limit=MAX_LINE_BYTES
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("SMS webhooks served on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
         if not is_loopback(self.address.host):
-            log.warning("the SMS webhook endpoint listens on %s, open to every network that reaches this host; "
-                        "put it behind the reverse proxy and set [sms] listen = \"127.0.0.1:%s\" unless the proxy "
-                        "runs elsewhere, and firewall the port", self.address.host, self.port,
-                        extra={"operation": "listen"})
+            log.warning(
+                "the SMS webhook endpoint listens on %s, open to every network that reaches this host; "
+                'put it behind the reverse proxy and set [sms] listen = "127.0.0.1:%s" unless the proxy '
+                "runs elsewhere, and firewall the port",
+                self.address.host,
+                self.port,
+                extra={"operation": "listen"},
+            )
 
     async def stop(self) -> None:
         """Stop listening and end the requests still being read or answered (their callers send again)."""
@@ -204,7 +221,12 @@ async def _line(reader: asyncio.StreamReader, too_long: int) -> str:
 
 
 def _write(writer: asyncio.StreamWriter, response: Response) -> None:
-    head = [f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}",
-            f"Content-Type: {response.content_type}", f"Content-Length: {len(response.body)}",
-            "Connection: close", "Cache-Control: no-store", *(f"{k}: {v}" for k, v in response.headers.items())]
+    head = [
+        f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}",
+        f"Content-Type: {response.content_type}",
+        f"Content-Length: {len(response.body)}",
+        "Connection: close",
+        "Cache-Control: no-store",
+        *(f"{k}: {v}" for k, v in response.headers.items()),
+    ]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body)

@@ -120,8 +120,9 @@ class SmsRoutes:
         return Response(200, json.dumps(outcome.as_dict(), ensure_ascii=False).encode(), _JSON)
 
     async def _account_webhook(self, endpoint: str, account_key: str, request: Request) -> Response:
-        webhook = WebhookRequest(url=self._url(request), params=request.params, headers=request.headers,
-                                 body=request.body)
+        webhook = WebhookRequest(
+            url=self._url(request), params=request.params, headers=request.headers, body=request.body
+        )
         context = {"operation": "dlr" if endpoint == "dlr" else "inbound_webhook", "account": account_key[:50]}
         call = self._sms.webhooks.delivery_reports if endpoint == "dlr" else self._sms.webhooks.inbound
         try:

@@ -2,7 +2,9 @@
 -08, -11, -15, -18).
 
 The domain decides what the activity says (:mod:`domain.calls.activity`); this
-module spells it in the suite's Dataverse names (https://github.com/microsoft/PowerPlatform-DataverseClient-Python/pull/137): columns, choice values, party lists and ``@odata.bind`` lookups. The
+module spells it in the suite's Dataverse names
+(https://github.com/microsoft/PowerPlatform-DataverseClient-Python/pull/137): columns, choice values, party lists and
+``@odata.bind`` lookups. The
 activity is upserted by the alternate key :func:`phone_call_key` (system key +
 PBX call id), so a replayed call updates its activity instead of duplicating it.
 """
@@ -126,7 +128,8 @@ def _binds(activity: PhoneCallActivity, entity_sets: Mapping[str, str]) -> dict[
         entity_set = _entity_set(matched.ref.table, entity_sets)
         if entity_set is not None:
             binds[f"{navigation.regarding(matched.ref.table, PhoneCall.TABLE)}@odata.bind"] = (
-                f"/{entity_set}({matched.ref.record_id})")
+                f"/{entity_set}({matched.ref.record_id})"
+            )
     if activity.user_id:
         binds[f"{navigation.OWNER}@odata.bind"] = f"/{SystemUser.SET}({activity.user_id})"
     for lookup, entity_set, record_id in (

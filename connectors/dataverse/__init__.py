@@ -1,4 +1,5 @@
-"""The Dataverse Web API client (X-03: service protection obeyed, nothing lost; X-04: no secrets logged); see ``docs/dataverse-client.md``.
+"""The Dataverse Web API client (X-03: service protection obeyed, nothing lost; X-04: no secrets logged); see
+``docs/dataverse-client.md``.
 
 Import everything from here; the sub-modules are implementation detail.
 """

@@ -75,8 +75,9 @@ class Certificate:
     passphrase: Secret | None = None
 
     @classmethod
-    def from_pem_file(cls, path: Path, *, thumbprint: str | None = None,
-                      passphrase: Secret | None = None) -> Certificate:
+    def from_pem_file(
+        cls, path: Path, *, thumbprint: str | None = None, passphrase: Secret | None = None
+    ) -> Certificate:
         """Load a PEM file holding the private key and, usually, the certificate.
 
         The thumbprint is computed from the certificate when not given.
@@ -87,9 +88,12 @@ class Certificate:
             if certificate is None:
                 raise ValueError(f"{path} holds no certificate; give its thumbprint")
             thumbprint = _thumbprint(certificate)
-        return cls(Secret(text), _normalise_thumbprint(thumbprint),
-                   certificate.public_bytes(serialization.Encoding.PEM).decode() if certificate else None,
-                   passphrase)
+        return cls(
+            Secret(text),
+            _normalise_thumbprint(thumbprint),
+            certificate.public_bytes(serialization.Encoding.PEM).decode() if certificate else None,
+            passphrase,
+        )
 
     @classmethod
     def from_pfx_file(cls, path: Path, *, passphrase: Secret | None = None) -> Certificate:
@@ -102,10 +106,10 @@ class Certificate:
             raise ValueError(f"{path} is not a PKCS#12 file or the passphrase is wrong") from None
         if key is None or certificate is None:
             raise ValueError(f"{path} must hold both a private key and its certificate")
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-        return cls(Secret(pem), _thumbprint(certificate),
-                   certificate.public_bytes(serialization.Encoding.PEM).decode())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        return cls(Secret(pem), _thumbprint(certificate), certificate.public_bytes(serialization.Encoding.PEM).decode())
 
     def as_msal_credential(self) -> dict[str, str]:
         credential = {"private_key": self.private_key_pem.reveal(), "thumbprint": self.thumbprint}
@@ -127,7 +131,7 @@ def _first_pem_certificate(text: str) -> x509.Certificate | None:
     marker = "-----BEGIN CERTIFICATE-----"
     if marker not in text:
         return None
-    block = text[text.index(marker):]
+    block = text[text.index(marker) :]
     end = "-----END CERTIFICATE-----"
     return x509.load_pem_x509_certificate(block[: block.index(end) + len(end)].encode())
 
@@ -152,10 +156,18 @@ class MsalTokenProvider:
     retry-safe) and ``ConnectFailedError`` when AAD cannot be reached.
     """
 
-    def __init__(self, *, tenant_id: str, client_id: str, credential: ClientSecret | Certificate,
-                 resource_url: str, authority_host: str = DEFAULT_AUTHORITY_HOST,
-                 http_client: requests.Session | None = None, timeout_s: float = 30.0,
-                 app_factory: Callable[..., Any] = msal.ConfidentialClientApplication):
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        credential: ClientSecret | Certificate,
+        resource_url: str,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        http_client: requests.Session | None = None,
+        timeout_s: float = 30.0,
+        app_factory: Callable[..., Any] = msal.ConfidentialClientApplication,
+    ):
         if not tenant_id or not client_id:
             raise ValueError("tenant_id and client_id are required")
         self.authority = f"{authority_host.rstrip('/')}/{tenant_id}"
@@ -181,8 +193,9 @@ class MsalTokenProvider:
             except requests.RequestException as exc:
                 # Not the shared map (connectors.http_errors): a token request changes nothing on the
                 # server, so whatever the failure, asking again is safe; "not sent" is the class that says so.
-                raise ConnectFailedError(f"cannot reach the token endpoint: {type(exc).__name__}",
-                                         operation="token") from None
+                raise ConnectFailedError(
+                    f"cannot reach the token endpoint: {type(exc).__name__}", operation="token"
+                ) from None
             except ValueError as exc:
                 raise DataverseAuthError(self._scrub(f"token request failed: {exc}"), operation="token") from None
         if not isinstance(result, dict) or "access_token" not in result:
@@ -192,10 +205,16 @@ class MsalTokenProvider:
 
     def _application(self) -> Any:
         if self._app is None:
-            credential = (self._credential.value.reveal() if isinstance(self._credential, ClientSecret)
-                          else self._credential.as_msal_credential())
-            options: dict[str, Any] = {"client_credential": credential, "authority": self.authority,
-                                       "timeout": self._timeout_s}
+            credential = (
+                self._credential.value.reveal()
+                if isinstance(self._credential, ClientSecret)
+                else self._credential.as_msal_credential()
+            )
+            options: dict[str, Any] = {
+                "client_credential": credential,
+                "authority": self.authority,
+                "timeout": self._timeout_s,
+            }
             if self._http_client is not None:
                 options["http_client"] = self._http_client
             self._app = self._app_factory(self.client_id, **options)
@@ -210,8 +229,10 @@ class MsalTokenProvider:
     def _refusal(self, result: dict[str, Any]) -> DataverseAuthError:
         code = str(result.get("error") or "no_token")
         description = str(result.get("error_description") or "").splitlines()
-        aadsts = next((word.rstrip(":") for word in (description[0].split() if description else [])
-                       if word.startswith("AADSTS")), None)
+        aadsts = next(
+            (word.rstrip(":") for word in (description[0].split() if description else []) if word.startswith("AADSTS")),
+            None,
+        )
         summary = description[0] if description else "no access token in the reply"
         message = self._scrub(f"token request refused: {code}: {summary}")
         error = DataverseAuthError(message, code=code, operation="token")

@@ -35,11 +35,15 @@ log = logging.getLogger(__name__)
 
 #: AD FS's numbered reasons, in words an admin can act on (the settings named are the suite's).
 ADFS_REASONS = {
-    "MSIS9611": ("this AD FS (Windows Server 2012 R2) does not offer the password grant, only the "
-                 "authorization-code grant: upgrade to AD FS 2016 or later, or sign in with "
-                 "COMMS_DATAVERSE_AUTH=ntlm"),
-    "MSIS9605": ("the AD FS client COMMS_CLIENT_ID is not allowed to access the resource "
-                 "COMMS_ADFS_RESOURCE: grant it with Grant-AdfsApplicationPermission on the AD FS server"),
+    "MSIS9611": (
+        "this AD FS (Windows Server 2012 R2) does not offer the password grant, only the "
+        "authorization-code grant: upgrade to AD FS 2016 or later, or sign in with "
+        "COMMS_DATAVERSE_AUTH=ntlm"
+    ),
+    "MSIS9605": (
+        "the AD FS client COMMS_CLIENT_ID is not allowed to access the resource "
+        "COMMS_ADFS_RESOURCE: grant it with Grant-AdfsApplicationPermission on the AD FS server"
+    ),
     "MSIS9607": "the AD FS client COMMS_CLIENT_ID is not registered (Add-AdfsClient)",
     "MSIS9622": "the AD FS client COMMS_CLIENT_ID is a public client and cannot use a client secret",
 }
@@ -53,10 +57,19 @@ class AdfsTokenProvider:
     client-credentials grant (experimental). Build one per process.
     """
 
-    def __init__(self, *, token_url: str, client_id: str, resource: str, session: requests.Session,
-                 username: str | None = None, password: Secret | None = None,
-                 client_secret: Secret | None = None, timeout_s: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        resource: str,
+        session: requests.Session,
+        username: str | None = None,
+        password: Secret | None = None,
+        client_secret: Secret | None = None,
+        timeout_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         if not token_url.startswith("https://"):
             raise ValueError("the AD FS token endpoint must be https, e.g. https://adfs.contoso.com/adfs/oauth2/token")
         if bool(username and password) == bool(client_secret):
@@ -75,8 +88,10 @@ class AdfsTokenProvider:
         self._expires_at = 0.0
 
     def __repr__(self) -> str:
-        return (f"AdfsTokenProvider(token_url={self.token_url!r}, client_id={self.client_id!r}, "
-                f"resource={self.resource!r}, username={self.username!r})")
+        return (
+            f"AdfsTokenProvider(token_url={self.token_url!r}, client_id={self.client_id!r}, "
+            f"resource={self.resource!r}, username={self.username!r})"
+        )
 
     @property
     def grant_type(self) -> str:
@@ -96,8 +111,13 @@ class AdfsTokenProvider:
         elif self._client_secret:
             form["client_secret"] = self._client_secret.reveal()
         try:
-            response = self._session.post(self.token_url, data=form, timeout=self._timeout_s,
-                                          headers={"Accept": "application/json"}, allow_redirects=False)
+            response = self._session.post(
+                self.token_url,
+                data=form,
+                timeout=self._timeout_s,
+                headers={"Accept": "application/json"},
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             raise ConnectFailedError(f"cannot reach AD FS: {type(exc).__name__}", operation="token") from None
         reply = _json_object(response)
@@ -114,15 +134,21 @@ class AdfsTokenProvider:
         if msis in ADFS_REASONS:
             why = ADFS_REASONS[msis]
         elif code == "invalid_grant":
-            why = ("the user name or password was refused (COMMS_DATAVERSE_USERNAME, COMMS_DATAVERSE_PASSWORD)"
-                   if self.username else "the grant was refused")
+            why = (
+                "the user name or password was refused (COMMS_DATAVERSE_USERNAME, COMMS_DATAVERSE_PASSWORD)"
+                if self.username
+                else "the grant was refused"
+            )
         elif code == "invalid_client":
             why = "the client id or secret was refused (COMMS_CLIENT_ID, COMMS_CLIENT_SECRET)"
         else:
             why = self._scrub(description.splitlines()[0] if description else "no access token in the reply")
-        error = DataverseAuthError(f"AD FS refused the token request: {code}"
-                                   f"{f' ({msis})' if msis else ''}: {why}", code=code, status=status,
-                                   operation="token")
+        error = DataverseAuthError(
+            f"AD FS refused the token request: {code}{f' ({msis})' if msis else ''}: {why}",
+            code=code,
+            status=status,
+            operation="token",
+        )
         error.adfs_code = msis
         return error
 

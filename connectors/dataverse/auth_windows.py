@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 
 def _refused(scheme: str, account: str, why: str) -> DataverseAuthError:
     return DataverseAuthError(
-        f"the server refused the {scheme} sign-in of {account}: {why}", code="sign_in_refused",
-        status=401, operation="sign-in")
+        f"the server refused the {scheme} sign-in of {account}: {why}",
+        code="sign_in_refused",
+        status=401,
+        operation="sign-in",
+    )
 
 
 class NtlmAuth(requests.auth.AuthBase):
@@ -88,6 +91,7 @@ class NtlmAuth(requests.auth.AuthBase):
                 if type(exc).__module__.startswith("spnego"):
                     raise _refused(self.scheme, self.username, "the handshake failed") from None
                 raise
+
         return run
 
     def _judge(self, response: requests.Response, **_: Any) -> requests.Response:
@@ -96,12 +100,18 @@ class NtlmAuth(requests.auth.AuthBase):
         offered = response.headers.get("WWW-Authenticate", "")
         if response.history:
             log.warning("dataverse refused the NTLM sign-in of %s", self.username)
-            raise _refused(self.scheme, self.username,
-                           "wrong password, a locked or disabled account, or no such user in that domain")
+            raise _refused(
+                self.scheme,
+                self.username,
+                "wrong password, a locked or disabled account, or no such user in that domain",
+            )
         if "ntlm" not in offered.lower() and "negotiate" not in offered.lower():
-            raise _refused(self.scheme, self.username,
-                           "the server does not offer Windows sign-in (is it an internet-facing deployment? "
-                           "use COMMS_DATAVERSE_AUTH=adfs-password)")
+            raise _refused(
+                self.scheme,
+                self.username,
+                "the server does not offer Windows sign-in (is it an internet-facing deployment? "
+                "use COMMS_DATAVERSE_AUTH=adfs-password)",
+            )
         return response
 
 
@@ -119,11 +129,14 @@ class NegotiateAuth(requests.auth.AuthBase):
         try:
             from requests_kerberos import OPTIONAL, HTTPKerberosAuth
         except ImportError:
-            raise RuntimeError("COMMS_DATAVERSE_AUTH=negotiate needs requests-kerberos: install "
-                               "commsuite[kerberos] (it builds against the system's krb5 libraries)") from None
+            raise RuntimeError(
+                "COMMS_DATAVERSE_AUTH=negotiate needs requests-kerberos: install "
+                "commsuite[kerberos] (it builds against the system's krb5 libraries)"
+            ) from None
         self.principal = principal
-        self._inner = HTTPKerberosAuth(mutual_authentication=OPTIONAL, principal=principal,
-                                       hostname_override=hostname_override)
+        self._inner = HTTPKerberosAuth(
+            mutual_authentication=OPTIONAL, principal=principal, hostname_override=hostname_override
+        )
 
     def __repr__(self) -> str:
         return f"NegotiateAuth(principal={self.principal!r})"
@@ -135,6 +148,9 @@ class NegotiateAuth(requests.auth.AuthBase):
 
     def _judge(self, response: requests.Response, **_: Any) -> requests.Response:
         if response.status_code == 401 and response.history:
-            raise _refused(self.scheme, self.principal or "the default Kerberos principal",
-                           "no valid ticket for the server's HTTP service, or not a CRM user")
+            raise _refused(
+                self.scheme,
+                self.principal or "the default Kerberos principal",
+                "no valid ticket for the server's HTTP service, or not a CRM user",
+            )
         return response

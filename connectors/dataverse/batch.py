@@ -1,6 +1,8 @@
 """``$batch`` for the Dataverse Web API: building multipart/mixed requests and parsing replies.
 
-Framing follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md: a ``batch_<id>`` boundary, atomic
+Framing follows
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md:
+a ``batch_<id>`` boundary, atomic
 change sets under ``changeset_<id>``, each operation a part with
 ``Content-Type: application/http`` and ``Content-Transfer-Encoding: binary``,
 ``Content-ID`` inside change sets (referenced later as ``$n``), CRLF line ends.
@@ -60,8 +62,9 @@ class ChangeSet:
         self._next_content_id = next_content_id
         self.operations: list[Operation] = []
 
-    def add(self, method: str, path: str, body: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None) -> str:
+    def add(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> str:
         """Add an operation; returns its ``$n`` reference for later URLs or ``@odata.bind``."""
         if method.upper() == "GET":
             raise ValueError("GET is not allowed inside a change set")
@@ -77,8 +80,9 @@ class Batch:
         self.items: list[Operation | ChangeSet] = []
         self._content_ids = 0
 
-    def add(self, method: str, path: str, body: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None) -> None:
+    def add(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         """Add a stand-alone operation (not atomic with anything else)."""
         self.items.append(Operation(method.upper(), path, body, tuple((headers or {}).items())))
 
@@ -124,8 +128,9 @@ def is_idempotent(items: list[Operation | ChangeSet]) -> bool:
     return True
 
 
-def encode_batch(items: list[Operation | ChangeSet], api_path: str,
-                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> tuple[bytes, str]:
+def encode_batch(
+    items: list[Operation | ChangeSet], api_path: str, new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+) -> tuple[bytes, str]:
     """Return ``(body, content_type)`` for one ``$batch`` request.
 
     ``api_path`` is the server-relative API root (``/api/data/v9.2/``); inner request
@@ -179,7 +184,8 @@ class BatchResult:
     def entity_id(self) -> str | None:
         """The GUID from ``OData-EntityId`` (or ``Location``), when the reply names one."""
         return entity_id_from_url(self.headers.get("OData-EntityId")) or entity_id_from_url(
-            self.headers.get("Location"))
+            self.headers.get("Location")
+        )
 
     def error(self, operation: str = "batch") -> DataverseError | None:
         """The typed error for a failed operation, ``None`` when it succeeded."""
@@ -205,8 +211,7 @@ def parse_batch_response(content_type: str, body: bytes, *, _depth: int = 0) -> 
     """
     match = _BOUNDARY.search(content_type or "")
     if not content_type.lower().startswith("multipart/mixed") or not match:
-        raise BadResponseError("a $batch reply is not multipart/mixed with a boundary", raw=body,
-                               operation="batch")
+        raise BadResponseError("a $batch reply is not multipart/mixed with a boundary", raw=body, operation="batch")
     boundary = (match.group(1) or match.group(2)).encode()
     results: list[BatchResult] = []
     for headers, content in _split_parts(body, boundary):
@@ -218,8 +223,9 @@ def parse_batch_response(content_type: str, body: bytes, *, _depth: int = 0) -> 
         elif part_type.lower().startswith("application/http"):
             results.append(_parse_http_part(content, headers.get("Content-ID")))
         else:
-            raise BadResponseError(f"unexpected part type in a $batch reply: {part_type!r}", raw=body,
-                                   operation="batch")
+            raise BadResponseError(
+                f"unexpected part type in a $batch reply: {part_type!r}", raw=body, operation="batch"
+            )
     return results
 
 
@@ -231,22 +237,23 @@ def _split_parts(body: bytes, boundary: bytes) -> Iterator[tuple[CaseInsensitive
     for start, end in zip(marks, marks[1:], strict=False):
         if start.group(1) is not None:
             break
-        part = body[start.end():end.start()].lstrip(b"\r\n")
+        part = body[start.end() : end.start()].lstrip(b"\r\n")
         headers, content = _split_head(part, body)
         yield headers, content
 
 
 def _split_head(message: bytes, raw: bytes) -> tuple[CaseInsensitiveDict, bytes]:
     blank = _BLANK_LINE.search(message)
-    head, content = (message[:blank.start()], message[blank.end():]) if blank else (message, b"")
+    head, content = (message[: blank.start()], message[blank.end() :]) if blank else (message, b"")
     headers: CaseInsensitiveDict = CaseInsensitiveDict()
     for line in head.splitlines():
         if not line.strip():
             continue
         name, colon, value = line.decode("utf-8", errors="replace").partition(":")
         if not colon:
-            raise BadResponseError(f"a malformed header line in a $batch reply: {line[:80]!r}", raw=raw,
-                                   operation="batch")
+            raise BadResponseError(
+                f"a malformed header line in a $batch reply: {line[:80]!r}", raw=raw, operation="batch"
+            )
         headers[name.strip()] = value.strip()
     return headers, content
 
@@ -263,8 +270,9 @@ def _parse_http_part(content: bytes, content_id: str | None) -> BatchResult:
         try:
             document = json.loads(payload.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise BadResponseError("a $batch part has a body that is not JSON", raw=payload,
-                                   operation="batch") from None
+            raise BadResponseError(
+                "a $batch part has a body that is not JSON", raw=payload, operation="batch"
+            ) from None
         if not isinstance(document, dict):
             raise BadResponseError("a $batch part's JSON is not an object", raw=payload, operation="batch")
     return BatchResult(int(status.group(1)), headers, document, content_id)

@@ -43,7 +43,7 @@ def _consumed(items: Sequence[Item], reply: Sequence[BatchResult]) -> tuple[int,
     position = 0
     for index, item in enumerate(items):
         size = len(item.operations) if isinstance(item, ChangeSet) else 1
-        part = reply[position:position + size]
+        part = reply[position : position + size]
         failed = next((offset for offset, result in enumerate(part) if not result.ok), None)
         if failed is not None:
             return index + 1, position + failed + 1

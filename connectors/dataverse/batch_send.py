@@ -49,13 +49,15 @@ def execute(client: DataverseClient, batch: Batch, *, continue_on_error: bool = 
     return results
 
 
-def send_batch(client: DataverseClient, chunk: list[Operation | ChangeSet],
-               continue_on_error: bool = False) -> list[BatchResult]:
+def send_batch(
+    client: DataverseClient, chunk: list[Operation | ChangeSet], continue_on_error: bool = False
+) -> list[BatchResult]:
     """Send one ``$batch`` request of ``chunk`` and parse its reply parts."""
     body, content_type = encode_batch(chunk, urlsplit(client.api_url).path)
     headers = {"Content-Type": content_type}
     if continue_on_error:
         headers["Prefer"] = prefer("odata.continue-on-error")
-    response = client.request("POST", "$batch", content=body, headers=headers,
-                              idempotent=is_idempotent(chunk), operation="batch")
+    response = client.request(
+        "POST", "$batch", content=body, headers=headers, idempotent=is_idempotent(chunk), operation="batch"
+    )
     return parse_batch_response(response.headers.get("Content-Type", ""), response.content)

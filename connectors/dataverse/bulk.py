@@ -1,7 +1,8 @@
 """Bulk writes: ``UpsertMultiple`` / ``CreateMultiple``, with a ``$batch`` fallback.
 
 ``POST <set>/Microsoft.Dynamics.CRM.UpsertMultiple`` with ``{"Targets": [...]}``,
-every target carrying ``@odata.type`` (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md). Each bulk
+every target carrying ``@odata.type``
+(MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md). Each bulk
 request counts as one request toward the service-protection limit, which is why
 the outbox drains backlogs this way (DESIGN principle 3; features CALL-14, X-03).
 
@@ -31,8 +32,9 @@ log = logging.getLogger(__name__)
 _RECORD_LEVEL_CODES = frozenset({"0x80044331"})  # a validation error would fail the $batch just the same
 
 
-def upsert_multiple(client: DataverseClient, entity_set: str, logical_name: str,
-                    records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None:
+def upsert_multiple(
+    client: DataverseClient, entity_set: str, logical_name: str, records: Sequence[tuple[RecordRef, Mapping[str, Any]]]
+) -> None:
     """Create or update every ``(key, body)`` pair; all-or-nothing per chunk.
 
     Chunks go in parallel (:mod:`connectors.dataverse.bulk_parallel`); a chunk that
@@ -43,8 +45,14 @@ def upsert_multiple(client: DataverseClient, entity_set: str, logical_name: str,
     odata.identifier(logical_name, "table logical name")
 
     def send(chunk: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> Sent:
-        targets = [{**strip_key_columns(body, ref), "@odata.type": f"Microsoft.Dynamics.CRM.{logical_name}",
-                    "@odata.id": entity_path(entity_set, ref)} for ref, body in chunk]
+        targets = [
+            {
+                **strip_key_columns(body, ref),
+                "@odata.type": f"Microsoft.Dynamics.CRM.{logical_name}",
+                "@odata.id": entity_path(entity_set, ref),
+            }
+            for ref, body in chunk
+        ]
         bulk = _try_bulk(client, entity_set, "UpsertMultiple", targets, idempotent=True)
         if bulk is not None:
             return bulk
@@ -58,8 +66,9 @@ def upsert_multiple(client: DataverseClient, entity_set: str, logical_name: str,
     send_in_chunks(records, send, max_chunk=client.bulk_chunk_size, tuning=client.bulk_tuning)
 
 
-def create_multiple(client: DataverseClient, entity_set: str, logical_name: str,
-                    records: Sequence[Mapping[str, Any]]) -> list[str]:
+def create_multiple(
+    client: DataverseClient, entity_set: str, logical_name: str, records: Sequence[Mapping[str, Any]]
+) -> list[str]:
     """Create every record; returns the new GUIDs in input order. Not resent after a lost reply.
 
     On a failed chunk the raised error's ``bulk_results`` holds ``(start, ids)`` of the
@@ -81,8 +90,9 @@ def create_multiple(client: DataverseClient, entity_set: str, logical_name: str,
         ids = []
         for result in results:
             if result.entity_id is None:
-                raise BadResponseError("a $batch create reply names no record", raw=repr(dict(result.headers)),
-                                       operation="create_multiple")
+                raise BadResponseError(
+                    "a $batch create reply names no record", raw=repr(dict(result.headers)), operation="create_multiple"
+                )
             ids.append(result.entity_id)
         return Sent(ids)
 
@@ -90,8 +100,9 @@ def create_multiple(client: DataverseClient, entity_set: str, logical_name: str,
     return [record_id for _, ids in chunks for record_id in ids]
 
 
-def _try_bulk(client: DataverseClient, entity_set: str, message: str, targets: list[dict[str, Any]],
-              *, idempotent: bool) -> Sent | None:
+def _try_bulk(
+    client: DataverseClient, entity_set: str, message: str, targets: list[dict[str, Any]], *, idempotent: bool
+) -> Sent | None:
     """Send the bulk action: its reply (``{}`` for a 204) and the server's ``x-ms-dop-hint``;
     ``None`` when the table does not support it (use ``$batch``)."""
     if (entity_set, message) in client._bulk_unsupported:
@@ -100,14 +111,17 @@ def _try_bulk(client: DataverseClient, entity_set: str, message: str, targets: l
         return None
     path = f"{odata.identifier(entity_set, 'entity set name')}/Microsoft.Dynamics.CRM.{message}"
     try:
-        response = client.request("POST", path, json={"Targets": targets}, idempotent=idempotent,
-                                  operation=message)
+        response = client.request("POST", path, json={"Targets": targets}, idempotent=idempotent, operation=message)
     except (NotFoundError, ValidationError) as exc:
         if isinstance(exc, ValidationError) and (exc.status != 400 or exc.code in _RECORD_LEVEL_CODES):
             raise
         client._bulk_unsupported.add((entity_set, message))
-        log.info("dataverse %s is not available for %s (%s); using $batch change sets", message, entity_set,
-                 exc.code or exc.status)
+        log.info(
+            "dataverse %s is not available for %s (%s); using $batch change sets",
+            message,
+            entity_set,
+            exc.code or exc.status,
+        )
         return None
     hint = dop_hint(response.headers)
     if response.status_code == 204 or not response.content:
@@ -118,8 +132,9 @@ def _try_bulk(client: DataverseClient, entity_set: str, message: str, targets: l
 def _created_ids(reply: Mapping[str, Any], expected: int) -> list[str]:
     ids = reply.get("Ids")
     if not isinstance(ids, list) or len(ids) != expected or not all(isinstance(i, str) for i in ids):
-        raise BadResponseError(f"CreateMultiple reply should list {expected} ids", raw=repr(reply)[:500],
-                               operation="create_multiple")
+        raise BadResponseError(
+            f"CreateMultiple reply should list {expected} ids", raw=repr(reply)[:500], operation="create_multiple"
+        )
     return ids
 
 
@@ -129,6 +144,6 @@ def _raise_first_failure(results: Sequence[Any], expected: int, operation: str) 
         if error is not None:
             raise error
     if len(results) != expected:
-        raise BadResponseError(f"$batch reply has {len(results)} results for {expected} operations",
-                               operation=operation)
-
+        raise BadResponseError(
+            f"$batch reply has {len(results)} results for {expected} operations", operation=operation
+        )

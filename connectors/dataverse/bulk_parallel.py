@@ -112,8 +112,9 @@ def dop_hint(headers: Any) -> int | None:
     return int(text)
 
 
-def send_in_chunks(items: Sequence[T], send: Callable[[Sequence[T]], Sent], *, max_chunk: int,
-                   tuning: BulkTuning) -> list[tuple[int, Any]]:
+def send_in_chunks(
+    items: Sequence[T], send: Callable[[Sequence[T]], Sent], *, max_chunk: int, tuning: BulkTuning
+) -> list[tuple[int, Any]]:
     """Send every item once, in chunks; returns ``(start, value)`` per chunk in input order.
 
     Raises the first failed chunk's error (by input position) once every chunk has been
@@ -125,7 +126,7 @@ def send_in_chunks(items: Sequence[T], send: Callable[[Sequence[T]], Sent], *, m
     run = _Run(send, tuning)
     position, dop, size = 0, 1, min(max_chunk, tuning.probe_records)
     while position < len(items) and not run.results:
-        probe = _Chunk(position, items[position:position + size])
+        probe = _Chunk(position, items[position : position + size])
         position += len(probe.items)
         started = tuning.clock()
         splits = run.splits
@@ -136,7 +137,7 @@ def send_in_chunks(items: Sequence[T], send: Callable[[Sequence[T]], Sent], *, m
             dop = max(1, min(tuning.max_parallel, hint or 1))
             size = tuning.chunk_size(tuning.clock() - started, len(probe.items), dop, max_chunk)
     size = _balanced(size, len(items) - position, dop)
-    run.queue.extend(_Chunk(start, items[start:start + size]) for start in range(position, len(items), size))
+    run.queue.extend(_Chunk(start, items[start : start + size]) for start in range(position, len(items), size))
     run.drain(dop)
     return run.finish()
 

@@ -61,11 +61,21 @@ class DataverseClient:
     :class:`~connectors.dataverse.errors.DataverseError` subclasses.
     """
 
-    def __init__(self, *, base_url: str, session: requests.Session, token_provider: TokenProvider | None = None,
-                 auth: requests.auth.AuthBase | None = None, timeout: tuple[float, float] = (5.0, 60.0),
-                 retry: RetryPolicy | None = _DEFAULT_RETRY, api_version: str | None = "v9.2",
-                 online: bool | None = None, max_batch_operations: int = 1000, bulk_chunk_size: int = 1000,
-                 bulk_tuning: BulkTuning | None = None):
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        session: requests.Session,
+        token_provider: TokenProvider | None = None,
+        auth: requests.auth.AuthBase | None = None,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        retry: RetryPolicy | None = _DEFAULT_RETRY,
+        api_version: str | None = "v9.2",
+        online: bool | None = None,
+        max_batch_operations: int = 1000,
+        bulk_chunk_size: int = 1000,
+        bulk_tuning: BulkTuning | None = None,
+    ):
         self.base_url = checked_base_url(base_url)
         if api_version is not None and not re.fullmatch(r"v\d+\.\d+", api_version):
             raise ValueError(f"api_version looks like 'v9.2', not {api_version!r}")
@@ -78,8 +88,14 @@ class DataverseClient:
         self.max_batch_operations = max_batch_operations
         self.bulk_chunk_size = bulk_chunk_size
         self.bulk_tuning = bulk_tuning or BulkTuning()
-        self._transport = Transport(session=session, auth=auth or BearerAuth(token_provider), timeout=timeout,
-                                    retry=retry or RetryPolicy.off(), stats=self.stats, api_url=self.api_url)
+        self._transport = Transport(
+            session=session,
+            auth=auth or BearerAuth(token_provider),
+            timeout=timeout,
+            retry=retry or RetryPolicy.off(),
+            stats=self.stats,
+            api_url=self.api_url,
+        )
         self._bulk_unsupported: set[tuple[str, str]] = set()
         self._caller: dict[str, str] = {}
 
@@ -97,8 +113,14 @@ class DataverseClient:
         return self._server.resolve(self._get_version)
 
     def _get_version(self, url: str) -> requests.Response:
-        return self._transport.send("GET", url, headers={**DEFAULT_HEADERS, **self._caller}, body=None,
-                                    idempotent=True, operation="retrieve_version")
+        return self._transport.send(
+            "GET",
+            url,
+            headers={**DEFAULT_HEADERS, **self._caller},
+            body=None,
+            idempotent=True,
+            operation="retrieve_version",
+        )
 
     def as_caller(self, *, systemuser_id: str | None = None, object_id: str | None = None) -> DataverseClient:
         """A client that sends every request on behalf of one user (impersonation).
@@ -120,9 +142,18 @@ class DataverseClient:
 
     # -- low level ---------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                json: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
-                content: bytes | None = None, operation: str | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        content: bytes | None = None,
+        operation: str | None = None,
+    ) -> requests.Response:
         """Send one request; ``path`` is relative to :attr:`api_url` (or an absolute link
         on the same host). Returns the 2xx response; raises the typed errors otherwise.
         ``idempotent`` defaults to True for every method but POST."""
@@ -138,9 +169,15 @@ class DataverseClient:
         if not self._server.is_settled:
             self.features  # noqa: B018 - the root is read from the server before the first request
         self._transport.api_url = self.api_url
-        return self._transport.send(method, self._url(path, params), headers=merged, body=body,
-                                    idempotent=idempotent, operation=operation or method.lower(),
-                                    multipart_ok=merged.get("Content-Type", "").startswith("multipart/"))
+        return self._transport.send(
+            method,
+            self._url(path, params),
+            headers=merged,
+            body=body,
+            idempotent=idempotent,
+            operation=operation or method.lower(),
+            multipart_ok=merged.get("Content-Type", "").startswith("multipart/"),
+        )
 
     def _url(self, path: str, params: Mapping[str, str] | None) -> str:
         if path.startswith(("http://", "https://")):
@@ -158,8 +195,10 @@ class DataverseClient:
         if isinstance(ref, AlternateKey) and not self._server.is_online_known:
             bad = "".join(self.features.unsafe_in_key(str(value)) for value in ref.columns.values())
             if bad:
-                raise NotSupportedError(f"an alternate-key value with {bad!r} cannot address a record on "
-                                        f"Dynamics {self.features.version}", operation="key")
+                raise NotSupportedError(
+                    f"an alternate-key value with {bad!r} cannot address a record on Dynamics {self.features.version}",
+                    operation="key",
+                )
         return entity_path(entity_set, ref)
 
     def _json(self, response: requests.Response, operation: str) -> dict[str, Any]:
@@ -168,15 +207,28 @@ class DataverseClient:
     # -- records -----------------------------------------------------------------------------
 
     @overload
-    def create(self, entity_set: str, body: Mapping[str, Any], *, return_representation: Literal[False] = False,
-               idempotent: bool = False) -> str: ...
+    def create(
+        self,
+        entity_set: str,
+        body: Mapping[str, Any],
+        *,
+        return_representation: Literal[False] = False,
+        idempotent: bool = False,
+    ) -> str: ...
 
     @overload
-    def create(self, entity_set: str, body: Mapping[str, Any], *, return_representation: Literal[True],
-               idempotent: bool = False) -> dict[str, Any]: ...
+    def create(
+        self,
+        entity_set: str,
+        body: Mapping[str, Any],
+        *,
+        return_representation: Literal[True],
+        idempotent: bool = False,
+    ) -> dict[str, Any]: ...
 
-    def create(self, entity_set: str, body: Mapping[str, Any], *, return_representation: bool = False,
-               idempotent: bool = False) -> str | dict[str, Any]:
+    def create(
+        self, entity_set: str, body: Mapping[str, Any], *, return_representation: bool = False, idempotent: bool = False
+    ) -> str | dict[str, Any]:
         """POST a new record; returns its GUID (from ``OData-EntityId``, else ``Location``),
         or the created record when ``return_representation``.
 
@@ -189,26 +241,42 @@ class DataverseClient:
             # Before 8.2 the server ignores the preference: create, then read the record back.
             return self.retrieve(entity_set, self.create(entity_set, body, idempotent=idempotent))
         headers = {"Prefer": "return=representation"} if return_representation else {}
-        response = self.request("POST", odata.identifier(entity_set, "entity set name"), json=dict(body),
-                                headers=headers, idempotent=idempotent, operation="create")
+        response = self.request(
+            "POST",
+            odata.identifier(entity_set, "entity set name"),
+            json=dict(body),
+            headers=headers,
+            idempotent=idempotent,
+            operation="create",
+        )
         if return_representation:
             return self._json(response, "create")
-        entity_id = (entity_id_from_url(response.headers.get("OData-EntityId"))
-                     or entity_id_from_url(response.headers.get("Location")))
+        entity_id = entity_id_from_url(response.headers.get("OData-EntityId")) or entity_id_from_url(
+            response.headers.get("Location")
+        )
         if entity_id is None:
-            raise BadResponseError("create reply names no record (no OData-EntityId or Location)",
-                                   raw=str(dict(response.headers)), operation="create")
+            raise BadResponseError(
+                "create reply names no record (no OData-EntityId or Location)",
+                raw=str(dict(response.headers)),
+                operation="create",
+            )
         return entity_id
 
-    def retrieve(self, entity_set: str, ref: RecordRef | str, select: Sequence[str] | None = None,
-                 expand: Sequence[str] | None = None) -> dict[str, Any]:
+    def retrieve(
+        self,
+        entity_set: str,
+        ref: RecordRef | str,
+        select: Sequence[str] | None = None,
+        expand: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """GET one record by primary or alternate key. ``NotFoundError`` when it is missing."""
         params = queries.options(select=select, expand=expand)
         response = self.request("GET", self._keyed(entity_set, ref), params=params, operation="retrieve")
         return self._json(response, "retrieve")
 
-    def update(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any], *,
-               if_match: str | None = None) -> None:
+    def update(
+        self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any], *, if_match: str | None = None
+    ) -> None:
         """PATCH an existing record; ``NotFoundError`` if it is missing.
 
         Without ``if_match`` the PATCH carries ``If-Match: *`` (update, never
@@ -223,20 +291,35 @@ class DataverseClient:
         if if_match is None:
             self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
             return
-        self.request("PATCH", self._keyed(entity_set, ref), json=dict(body),
-                     headers={"If-Match": checked_etag(if_match)}, idempotent=if_match.strip() == "*",
-                     operation="update")
+        self.request(
+            "PATCH",
+            self._keyed(entity_set, ref),
+            json=dict(body),
+            headers={"If-Match": checked_etag(if_match)},
+            idempotent=if_match.strip() == "*",
+            operation="update",
+        )
 
-    def upsert(self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any],
-               mode: UpsertMode = UpsertMode.UPSERT) -> None:
+    def upsert(
+        self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any], mode: UpsertMode = UpsertMode.UPSERT
+    ) -> None:
         """PATCH by key: create or update (``UPSERT``), create only (``CREATE_ONLY``:
         ``DuplicateKeyError`` if it exists) or update only (``UPDATE_ONLY``)."""
-        headers = {UpsertMode.CREATE_ONLY: {"If-None-Match": "*"}, UpsertMode.UPDATE_ONLY: {"If-Match": "*"},
-                   UpsertMode.UPSERT: {}}[mode]
+        headers = {
+            UpsertMode.CREATE_ONLY: {"If-None-Match": "*"},
+            UpsertMode.UPDATE_ONLY: {"If-Match": "*"},
+            UpsertMode.UPSERT: {},
+        }[mode]
         operation = "update" if mode is UpsertMode.UPDATE_ONLY else "upsert"
         try:
-            self.request("PATCH", self._keyed(entity_set, ref), json=dict(body), headers=headers,
-                         idempotent=True, operation=operation)
+            self.request(
+                "PATCH",
+                self._keyed(entity_set, ref),
+                json=dict(body),
+                headers=headers,
+                idempotent=True,
+                operation=operation,
+            )
         except PreconditionFailedError as exc:
             if mode is not UpsertMode.CREATE_ONLY:
                 raise
@@ -253,16 +336,25 @@ class DataverseClient:
 
     # -- queries -----------------------------------------------------------------------------
 
-    def query(self, entity_set: str, *, select: Sequence[str] | None = None, filter: str | None = None,
-              orderby: Sequence[str] | None = None, top: int | None = None, expand: Sequence[str] | None = None,
-              page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+    def query(
+        self,
+        entity_set: str,
+        *,
+        select: Sequence[str] | None = None,
+        filter: str | None = None,
+        orderby: Sequence[str] | None = None,
+        top: int | None = None,
+        expand: Sequence[str] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> Iterator[dict[str, Any]]:
         """Yield matching records page by page, following ``@odata.nextLink`` verbatim.
 
         Build ``filter`` with :mod:`connectors.dataverse.odata`. ``top`` limits the
         total (sent as ``$top``, without a page-size preference, which would override it).
         """
-        return queries.query(self, entity_set, select=select, filter=filter, orderby=orderby, top=top,
-                             expand=expand, page_size=page_size)
+        return queries.query(
+            self, entity_set, select=select, filter=filter, orderby=orderby, top=top, expand=expand, page_size=page_size
+        )
 
     def fetch_xml(self, entity_set: str, query: str, *, page_size: int | None = None) -> Iterator[dict[str, Any]]:
         """Yield the rows of a FetchXML query on ``entity_set``, page by page with paging cookies.
@@ -277,8 +369,9 @@ class DataverseClient:
         capped count is completed by paging through the rest."""
         return queries.count(self, entity_set, filter)
 
-    def changes(self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None,
-                page_size: int = MAX_PAGE_SIZE) -> DeltaPage:
+    def changes(
+        self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> DeltaPage:
         """Records changed and deleted since ``delta_link`` (everything, on the first call).
 
         Store the returned ``delta_link`` and pass it next time (CALL-02, CALL-04: the number index stays fresh).
@@ -306,13 +399,12 @@ class DataverseClient:
         """
         return batch_send.execute(self, batch, continue_on_error=continue_on_error)
 
-    def upsert_multiple(self, entity_set: str, logical_name: str,
-                        records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None:
+    def upsert_multiple(
+        self, entity_set: str, logical_name: str, records: Sequence[tuple[RecordRef, Mapping[str, Any]]]
+    ) -> None:
         """Upsert many records with ``UpsertMultiple`` (falls back to ``$batch``); see :mod:`bulk`."""
         bulk.upsert_multiple(self, entity_set, logical_name, records)
 
-    def create_multiple(self, entity_set: str, logical_name: str,
-                        records: Sequence[Mapping[str, Any]]) -> list[str]:
+    def create_multiple(self, entity_set: str, logical_name: str, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """Create many records with ``CreateMultiple`` (falls back to ``$batch``); returns their ids."""
         return bulk.create_multiple(self, entity_set, logical_name, records)
-

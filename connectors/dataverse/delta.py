@@ -44,8 +44,7 @@ def split_entries(entries: Iterable[Any]) -> tuple[list[dict[str, Any]], list[st
     deleted: list[str] = []
     for entry in entries:
         if not isinstance(entry, Mapping):
-            raise BadResponseError("a change-tracking entry is not an object", raw=repr(entry),
-                                   operation="changes")
+            raise BadResponseError("a change-tracking entry is not an object", raw=repr(entry), operation="changes")
         if is_deleted_entry(entry):
             entity_id = entry.get("id")
             if not isinstance(entity_id, str) or not entity_id:

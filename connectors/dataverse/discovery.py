@@ -85,5 +85,6 @@ def _version_of(response: requests.Response) -> ServerVersion:
         document = json.loads(response.content)
         return ServerVersion.parse(document["Version"])
     except (ValueError, KeyError, TypeError):
-        raise BadResponseError("RetrieveVersion() reply has no Version", raw=response.content[:200],
-                               operation="retrieve_version") from None
+        raise BadResponseError(
+            "RetrieveVersion() reply has no Version", raw=response.content[:200], operation="retrieve_version"
+        ) from None

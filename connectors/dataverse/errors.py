@@ -18,7 +18,8 @@ Every error is a :class:`DataverseError` *and* a member of the connector tree in
     │   └── NotSupportedError      the server's version lacks the feature: never sent
     └── BadResponseError       BadReplyError  a reply we cannot parse; .raw kept
 
-Feature X-03 (errors say whether a retry is safe). Codes: https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes and
+Feature X-03 (errors say whether a retry is safe). Codes:
+https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes and
 https://learn.microsoft.com/power-apps/developer/data-platform/api-limits.
 """
 

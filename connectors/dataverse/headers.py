@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-DEFAULT_HEADERS = {"Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
-                   "If-None-Match": "null"}
+DEFAULT_HEADERS = {
+    "Accept": "application/json",
+    "OData-MaxVersion": "4.0",
+    "OData-Version": "4.0",
+    "If-None-Match": "null",
+}
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 _ETAG = re.compile(r'\*|(W/)?"[\x21\x23-\x7e]{1,200}"')

@@ -3,7 +3,8 @@
 Every value goes through :func:`literal`, which quotes and escapes it, and every
 property name must match :data:`PROPERTY_PATTERN`, so a phone number or a caller
 name containing ``'``, ``%``, ``#``, ``&``, ``+``, Persian text or a newline can
-neither break a query nor inject into it (X-05: Persian text and any quote survive; MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/use-alternate-key-reference-record.md).
+neither break a query nor inject into it (X-05: Persian text and any quote survive;
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/use-alternate-key-reference-record.md).
 
 Expressions are :class:`Filter` values (a ``str`` subclass). The combinators
 :func:`and_`, :func:`or_` and :func:`not_` accept only :class:`Filter`, so text

@@ -24,8 +24,13 @@ if TYPE_CHECKING:
 MAX_PAGE_SIZE = 5000  # Dataverse's default and maximum page (reference §1.8)
 
 
-def options(*, select: Sequence[str] | None = None, filter: str | None = None,
-            orderby: Sequence[str] | None = None, expand: Sequence[str] | None = None) -> dict[str, str]:
+def options(
+    *,
+    select: Sequence[str] | None = None,
+    filter: str | None = None,
+    orderby: Sequence[str] | None = None,
+    expand: Sequence[str] | None = None,
+) -> dict[str, str]:
     """The ``$select`` / ``$filter`` / ``$orderby`` / ``$expand`` query options that are given."""
     params: dict[str, str] = {}
     if select:
@@ -39,9 +44,17 @@ def options(*, select: Sequence[str] | None = None, filter: str | None = None,
     return params
 
 
-def query(client: DataverseClient, entity_set: str, *, select: Sequence[str] | None = None,
-          filter: str | None = None, orderby: Sequence[str] | None = None, top: int | None = None,
-          expand: Sequence[str] | None = None, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+def query(
+    client: DataverseClient,
+    entity_set: str,
+    *,
+    select: Sequence[str] | None = None,
+    filter: str | None = None,
+    orderby: Sequence[str] | None = None,
+    top: int | None = None,
+    expand: Sequence[str] | None = None,
+    page_size: int = MAX_PAGE_SIZE,
+) -> Iterator[dict[str, Any]]:
     """Yield matching records page by page, following ``@odata.nextLink`` verbatim (see the client's ``query``)."""
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
@@ -65,8 +78,9 @@ def query(client: DataverseClient, entity_set: str, *, select: Sequence[str] | N
         url, params = next_link(page), None
 
 
-def fetch_xml(client: DataverseClient, entity_set: str, query: str, *,
-              page_size: int | None = None) -> Iterator[dict[str, Any]]:
+def fetch_xml(
+    client: DataverseClient, entity_set: str, query: str, *, page_size: int | None = None
+) -> Iterator[dict[str, Any]]:
     """Yield the rows of a FetchXML query on ``entity_set``, page by page with paging cookies."""
     if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
@@ -76,8 +90,9 @@ def fetch_xml(client: DataverseClient, entity_set: str, query: str, *,
     page, cookie = 1, None
     while True:
         text = query if single else fetchxml.page_query(query, page=page, count=page_size, cookie=cookie)
-        reply = json_object(client.request("GET", path, params={"fetchXml": text}, headers=headers,
-                                           operation="fetch_xml"), "fetch_xml")
+        reply = json_object(
+            client.request("GET", path, params={"fetchXml": text}, headers=headers, operation="fetch_xml"), "fetch_xml"
+        )
         yield from page_values(reply, "fetch_xml")
         if single or reply.get(fetchxml.MORE_RECORDS) is not True:
             return
@@ -88,9 +103,16 @@ def count(client: DataverseClient, entity_set: str, filter: str | None = None) -
     """The number of matching records; a count capped at 5,000 is completed by paging through the rest."""
     params = options(filter=filter)
     params["$count"] = "true"
-    page = json_object(client.request("GET", odata.identifier(entity_set, "entity set name"), params=params,
-                                      headers={"Prefer": prefer("odata.maxpagesize=1")}, operation="count"),
-                       "count")
+    page = json_object(
+        client.request(
+            "GET",
+            odata.identifier(entity_set, "entity set name"),
+            params=params,
+            headers={"Prefer": prefer("odata.maxpagesize=1")},
+            operation="count",
+        ),
+        "count",
+    )
     total = page.get("@odata.count")
     if not isinstance(total, int) or isinstance(total, bool):
         raise BadResponseError("count reply has no @odata.count", raw=json.dumps(page)[:500], operation="count")
@@ -99,20 +121,27 @@ def count(client: DataverseClient, entity_set: str, filter: str | None = None) -
     return sum(1 for _ in query(client, entity_set, filter=filter))
 
 
-def changes(client: DataverseClient, entity_set: str, *, select: Sequence[str], delta_link: str | None = None,
-            page_size: int = MAX_PAGE_SIZE) -> DeltaPage:
+def changes(
+    client: DataverseClient,
+    entity_set: str,
+    *,
+    select: Sequence[str],
+    delta_link: str | None = None,
+    page_size: int = MAX_PAGE_SIZE,
+) -> DeltaPage:
     """Records changed and deleted since ``delta_link`` (everything, on the first call); needs 9.0."""
     if client.features.change_tracking is not ChangeTracking.DELTA:
-        raise NotSupportedError(f"change tracking by odata.track-changes needs 9.0; this server is "
-                                f"{client.features.version}", operation="changes")
+        raise NotSupportedError(
+            f"change tracking by odata.track-changes needs 9.0; this server is {client.features.version}",
+            operation="changes",
+        )
     headers = {"Prefer": prefer("odata.track-changes", f"odata.maxpagesize={page_size}")}
     url: str | None = delta_link or odata.identifier(entity_set, "entity set name")
     params = None if delta_link else options(select=select)
     records: list[dict[str, Any]] = []
     deleted: list[str] = []
     while url is not None:
-        page = json_object(client.request("GET", url, params=params, headers=headers, operation="changes"),
-                           "changes")
+        page = json_object(client.request("GET", url, params=params, headers=headers, operation="changes"), "changes")
         changed, gone = split_entries(page_values(page, "changes"))
         records += changed
         deleted += gone
@@ -120,7 +149,8 @@ def changes(client: DataverseClient, entity_set: str, *, select: Sequence[str], 
         url, params = next_link(page), None
         if url is None:
             if not isinstance(next_delta, str) or not next_delta:
-                raise BadResponseError("change-tracking reply has no @odata.deltaLink",
-                                       raw=json.dumps(page)[:500], operation="changes")
+                raise BadResponseError(
+                    "change-tracking reply has no @odata.deltaLink", raw=json.dumps(page)[:500], operation="changes"
+                )
             return DeltaPage(records, deleted, next_delta)
     raise AssertionError("unreachable")  # pragma: no cover - the loop always returns

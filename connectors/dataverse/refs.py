@@ -2,7 +2,9 @@
 
 Alternate-key values are rendered as OData literals (single quotes doubled) and
 then percent-encoded, so a key such as a phone number or a provider message id
-with ``'``, ``/``, ``#`` or ``+`` addresses exactly one record (https://github.com/microsoft/PowerPlatform-DataverseClient-Python/pull/137). :func:`deterministic_id` gives every record we write a stable
+with ``'``, ``/``, ``#`` or ``+`` addresses exactly one record
+(https://github.com/microsoft/PowerPlatform-DataverseClient-Python/pull/137). :func:`deterministic_id` gives every
+record we write a stable
 identity, so replays update instead of duplicating (DESIGN principle 2; CALL-14, SMS-10).
 """
 

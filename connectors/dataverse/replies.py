@@ -26,8 +26,9 @@ def page_values(page: Mapping[str, Any], operation: str) -> list[Any]:
     """The records of one collection page; ``BadResponseError`` when it has no ``value`` array."""
     values = page.get("value")
     if not isinstance(values, list):
-        raise BadResponseError("a collection reply has no 'value' array", raw=json.dumps(page)[:500],
-                               operation=operation)
+        raise BadResponseError(
+            "a collection reply has no 'value' array", raw=json.dumps(page)[:500], operation=operation
+        )
     return values
 
 

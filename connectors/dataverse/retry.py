@@ -1,7 +1,8 @@
 """Service-protection retries for the Dataverse client, and request counting.
 
 Dataverse asks every caller to wait ``Retry-After`` seconds after a 429 and send
-again (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/api-limits.md), so unlike other connectors this client carries
+again (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/api-limits.md), so unlike other connectors
+this client carries
 a retry policy. It is injected, and ``RetryPolicy.off()`` turns it off where an
 outbox already retries. Feature X-03.
 
@@ -107,5 +108,9 @@ class RequestStats:
     def snapshot(self) -> dict[str, float]:
         """The counters as a plain dict (for a log line or a benchmark)."""
         with self._lock:
-            return {"requests": self.requests, "retries": self.retries, "throttled": self.throttled,
-                    "waited_s": self.waited_s}
+            return {
+                "requests": self.requests,
+                "retries": self.retries,
+                "throttled": self.throttled,
+                "waited_s": self.waited_s,
+            }

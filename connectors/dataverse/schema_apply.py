@@ -57,9 +57,16 @@ KEY_SELECT = "LogicalName,SchemaName,KeyAttributes,EntityKeyIndexStatus"
 class MetadataClient(Protocol):
     """The one client method apply uses (``DataverseClient.request``)."""
 
-    def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                json: Any = None, headers: Mapping[str, str] | None = None,
-                idempotent: bool | None = None) -> requests.Response: ...
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> requests.Response: ...
 
 
 @dataclass
@@ -147,8 +154,12 @@ class _Applier:
     # -- solution and publisher ------------------------------------------------------------------
 
     def ensure_solution(self) -> None:
-        publisher = self._first("publishers", "uniquename", PUBLISHER_UNIQUE_NAME,
-                                "publisherid,uniquename,customizationprefix,customizationoptionvalueprefix")
+        publisher = self._first(
+            "publishers",
+            "uniquename",
+            PUBLISHER_UNIQUE_NAME,
+            "publisherid,uniquename,customizationprefix,customizationoptionvalueprefix",
+        )
         if publisher is None:
             publisher_ref = self._create_publisher()
         else:
@@ -156,32 +167,46 @@ class _Applier:
             if publisher.get("customizationprefix") != PUBLISHER_PREFIX:
                 self.report.warnings.append(
                     f"publisher {PUBLISHER_UNIQUE_NAME} has prefix {publisher.get('customizationprefix')!r}, "
-                    f"the schema uses {PUBLISHER_PREFIX!r}")
+                    f"the schema uses {PUBLISHER_PREFIX!r}"
+                )
         if self._first("solutions", "uniquename", self.report.solution, "solutionid,uniquename") is None:
             self.report.created.append(f"solution {self.report.solution}")
             if not self.report.dry_run:
-                self._post("solutions", {
-                    "uniquename": self.report.solution, "friendlyname": self.report.solution,
-                    "version": "1.0.0.0", "publisherid@odata.bind": publisher_ref,
-                    "description": "Telephony, SMS and fax for Dataverse.",
-                }, solution_header=False)
+                self._post(
+                    "solutions",
+                    {
+                        "uniquename": self.report.solution,
+                        "friendlyname": self.report.solution,
+                        "version": "1.0.0.0",
+                        "publisherid@odata.bind": publisher_ref,
+                        "description": "Telephony, SMS and fax for Dataverse.",
+                    },
+                    solution_header=False,
+                )
 
     def _create_publisher(self) -> str:
         self.report.created.append(f"publisher {PUBLISHER_UNIQUE_NAME}")
         if self.report.dry_run:
             return "/publishers(00000000-0000-0000-0000-000000000000)"
-        response = self._post("publishers", {
-            "uniquename": PUBLISHER_UNIQUE_NAME, "friendlyname": PUBLISHER_DISPLAY_NAME,
-            "customizationprefix": PUBLISHER_PREFIX, "customizationoptionvalueprefix": OPTION_VALUE_PREFIX,
-            "description": "Publisher of the CommSuite solution.",
-        }, solution_header=False)
+        response = self._post(
+            "publishers",
+            {
+                "uniquename": PUBLISHER_UNIQUE_NAME,
+                "friendlyname": PUBLISHER_DISPLAY_NAME,
+                "customizationprefix": PUBLISHER_PREFIX,
+                "customizationoptionvalueprefix": OPTION_VALUE_PREFIX,
+                "description": "Publisher of the CommSuite solution.",
+            },
+            solution_header=False,
+        )
         entity_id = response.headers.get("OData-EntityId") or response.headers.get("Location") or ""
         return "/publishers(" + entity_id.rsplit("(", 1)[-1].rstrip(")") + ")"
 
     def _first(self, entity_set: str, column: str, value: str, select: str) -> Mapping[str, Any] | None:
         quoted = value.replace("'", "''")
-        response = self.client.request("GET", entity_set, params={
-            "$select": select, "$filter": f"{column} eq '{quoted}'"}, headers=READ_HEADERS)
+        response = self.client.request(
+            "GET", entity_set, params={"$select": select, "$filter": f"{column} eq '{quoted}'"}, headers=READ_HEADERS
+        )
         rows = _json(response).get("value") or []
         return rows[0] if rows else None
 
@@ -202,9 +227,11 @@ class _Applier:
     def read(self, table: Table) -> _Existing | None:
         try:
             response = self.client.request(
-                "GET", f"EntityDefinitions(LogicalName='{table.logical_name}')",
+                "GET",
+                f"EntityDefinitions(LogicalName='{table.logical_name}')",
                 params={"$select": TABLE_SELECT, "$expand": f"Attributes,Keys($select={KEY_SELECT})"},
-                headers=READ_HEADERS)
+                headers=READ_HEADERS,
+            )
         except NotFoundError:
             return None
         body = _json(response)
@@ -241,7 +268,8 @@ class _Applier:
 
     def sync_columns(self, table: Table, current: _Existing) -> None:
         existing_choices = [
-            c for c in table.columns
+            c
+            for c in table.columns
             if is_creatable(table, c) and c.type is ColumnType.PICKLIST and c.logical_name in current.attributes
         ]
         options = self._read_options(table) if existing_choices else {}
@@ -263,39 +291,51 @@ class _Applier:
         """Every local choice column's values, in one read per table; None when refused."""
         try:
             response = self.client.request(
-                "GET", f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes"
-                       "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
-                params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"}, headers=READ_HEADERS)
+                "GET",
+                f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes"
+                "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+                params={"$select": "LogicalName", "$expand": "OptionSet($select=Options)"},
+                headers=READ_HEADERS,
+            )
         except (ValidationError, NotFoundError) as exc:
             self.report.warnings.append(f"choice values of {table.logical_name} not compared: {exc.message}")
             return None
         return {
             a["LogicalName"]: (a.get("OptionSet") or {}).get("Options") or []
-            for a in _json(response).get("value") or () if "LogicalName" in a
+            for a in _json(response).get("value") or ()
+            if "LogicalName" in a
         }
 
     def _create_column(self, table: Table, column: Column) -> None:
         self._touch(table)
         if column.type is ColumnType.LOOKUP:
             body = relationship_metadata(table, column)
-            self.report.created.append(f"relationship {body['SchemaName']} ({table.logical_name}."
-                                       f"{column.logical_name} → {column.targets[0]})")
+            self.report.created.append(
+                f"relationship {body['SchemaName']} ({table.logical_name}.{column.logical_name} → {column.targets[0]})"
+            )
             self._write("POST", "RelationshipDefinitions", body, idempotent=False)
             return
         self.report.created.append(f"column {table.logical_name}.{column.logical_name}")
-        self._write("POST", f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes",
-                    attribute_metadata(column), idempotent=False)
+        self._write(
+            "POST",
+            f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes",
+            attribute_metadata(column),
+            idempotent=False,
+        )
 
     def _update_column(self, table: Table, column: Column, actual: Mapping[str, Any]) -> None:
         name = f"{table.logical_name}.{column.logical_name}"
         wanted = attribute_metadata(column)
         if diff.type_mismatch(wanted, actual):
-            self.report.warnings.append(f"column {name} is {actual.get('AttributeType')} in the environment, "
-                                        f"{wanted['AttributeType']} in the schema; left as it is")
+            self.report.warnings.append(
+                f"column {name} is {actual.get('AttributeType')} in the environment, "
+                f"{wanted['AttributeType']} in the schema; left as it is"
+            )
             return
         for prop in diff.narrowed(wanted, actual):
-            self.report.warnings.append(f"column {name}: schema {prop} is narrower than the environment's; "
-                                        "left as it is")
+            self.report.warnings.append(
+                f"column {name}: schema {prop} is narrower than the environment's; left as it is"
+            )
         changes = diff.attribute_changes(wanted, actual)
         if changes:
             self.report.updated.append(f"column {name} ({', '.join(changes)})")
@@ -306,8 +346,7 @@ class _Applier:
                 body["MetadataId"] = actual["MetadataId"]
             self._write("PUT", _attribute_path(table, column), body, merge_labels=True)
 
-    def _sync_options(self, table: Table, column: Column, wanted: list[Json],
-                      options: list[Mapping[str, Any]]) -> None:
+    def _sync_options(self, table: Table, column: Column, wanted: list[Json], options: list[Mapping[str, Any]]) -> None:
         missing, relabelled = diff.option_changes(wanted, options)
         name = f"{table.logical_name}.{column.logical_name}"
         for option in missing:
@@ -319,8 +358,13 @@ class _Applier:
 
     def _option_action(self, action: str, table: Table, column: Column, option: Json, *, merge: bool) -> None:
         self._touch(table)
-        body = {"EntityLogicalName": table.logical_name, "AttributeLogicalName": column.logical_name,
-                "Value": option["Value"], "Label": option["Label"], "SolutionUniqueName": self.report.solution}
+        body = {
+            "EntityLogicalName": table.logical_name,
+            "AttributeLogicalName": column.logical_name,
+            "Value": option["Value"],
+            "Label": option["Label"],
+            "SolutionUniqueName": self.report.solution,
+        }
         if merge:
             body["MergeLabels"] = True
         self._write("POST", action, body, idempotent=False)
@@ -331,18 +375,23 @@ class _Applier:
         for key in table.keys:
             actual = current.keys.get(key.logical_name)
             if actual is None:
-                self.report.created.append(f"key {table.logical_name}.{key.logical_name} "
-                                           f"({', '.join(key.columns)})")
-                self._write("POST", f"EntityDefinitions(LogicalName='{table.logical_name}')/Keys",
-                            key_metadata(key), idempotent=False)
+                self.report.created.append(f"key {table.logical_name}.{key.logical_name} ({', '.join(key.columns)})")
+                self._write(
+                    "POST",
+                    f"EntityDefinitions(LogicalName='{table.logical_name}')/Keys",
+                    key_metadata(key),
+                    idempotent=False,
+                )
                 continue
             if sorted(actual.get("KeyAttributes") or ()) != sorted(key.columns):
                 self.report.warnings.append(
                     f"key {table.logical_name}.{key.logical_name} has columns {actual.get('KeyAttributes')} in "
-                    f"the environment, {list(key.columns)} in the schema; keys are never changed by apply")
+                    f"the environment, {list(key.columns)} in the schema; keys are never changed by apply"
+                )
             if actual.get("EntityKeyIndexStatus") in ("Failed", 3):
                 self.report.warnings.append(
-                    f"key {table.logical_name}.{key.logical_name}: index creation failed (duplicate values?)")
+                    f"key {table.logical_name}.{key.logical_name}: index creation failed (duplicate values?)"
+                )
 
     # -- publishing ------------------------------------------------------------------------------
 
@@ -351,8 +400,9 @@ class _Applier:
             return
         entities = "".join(f"<entity>{name}</entity>" for name in self.touched)
         option_sets = "".join(f"<optionset>{name}</optionset>" for name in self.touched_option_sets)
-        xml = (f"<importexportxml><entities>{entities}</entities>"
-               f"<optionsets>{option_sets}</optionsets></importexportxml>")
+        xml = (
+            f"<importexportxml><entities>{entities}</entities><optionsets>{option_sets}</optionsets></importexportxml>"
+        )
         self.client.request("POST", "PublishXml", json={"ParameterXml": xml}, idempotent=True)
         self.report.published = list(self.touched)
         log.info("published %d tables", len(self.touched))
@@ -367,16 +417,22 @@ class _Applier:
         headers = self.write_headers if solution_header else None
         return self.client.request("POST", path, json=body, headers=headers, idempotent=False)
 
-    def _write(self, method: str, path: str, body: Json, *, merge_labels: bool = False,
-               idempotent: bool | None = None) -> None:
+    def _write(
+        self, method: str, path: str, body: Json, *, merge_labels: bool = False, idempotent: bool | None = None
+    ) -> None:
         if self.report.dry_run:
             return
         headers = dict(self.write_headers)
         if merge_labels:
             headers["MSCRM.MergeLabels"] = "true"
         try:
-            self.client.request(method, path, json=body, headers=headers,
-                                idempotent=(method == "PUT") if idempotent is None else idempotent)
+            self.client.request(
+                method,
+                path,
+                json=body,
+                headers=headers,
+                idempotent=(method == "PUT") if idempotent is None else idempotent,
+            )
         except DuplicateKeyError:
             # Created by an earlier run whose reply was lost, or by someone else meanwhile.
             log.info("%s %s: already exists", method, path)
@@ -393,6 +449,10 @@ def _json(response: requests.Response) -> Json:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise BadResponseError("metadata reply is not a JSON object", status=response.status_code,
-                               raw=response.text, operation="schema.apply")
+        raise BadResponseError(
+            "metadata reply is not a JSON object",
+            status=response.status_code,
+            raw=response.text,
+            operation="schema.apply",
+        )
     return body

@@ -85,7 +85,8 @@ def type_mismatch(wanted: Json, actual: Mapping[str, Any]) -> bool:
 def entity_changes(wanted: Json, actual: Mapping[str, Any]) -> list[str]:
     """Label properties of a table definition that differ."""
     return [
-        name for name in ("DisplayName", "DisplayCollectionName", "Description")
+        name
+        for name in ("DisplayName", "DisplayCollectionName", "Description")
         if label_differs(wanted[name], actual.get(name))
     ]
 
@@ -94,7 +95,5 @@ def option_changes(wanted: list[Json], actual: list[Mapping[str, Any]]) -> tuple
     """``(missing options, options whose labels differ)`` of a local choice."""
     have = {o.get("Value"): o for o in actual if isinstance(o, Mapping)}
     missing = [o for o in wanted if o["Value"] not in have]
-    relabelled = [
-        o for o in wanted if o["Value"] in have and label_differs(o["Label"], have[o["Value"]].get("Label"))
-    ]
+    relabelled = [o for o in wanted if o["Value"] in have and label_differs(o["Label"], have[o["Value"]].get("Label"))]
     return missing, relabelled

@@ -137,10 +137,16 @@ class DataverseSettings(BaseModel):
     def _credentials_fit_the_kind(self) -> DataverseSettings:
         if self.auth is None:
             return self._inferred_kind_is_complete()
-        problems = [f"{_VARIABLE_OF[name]} is required for COMMS_DATAVERSE_AUTH={self.auth}"
-                    for name in _NEEDS[self.auth] if not getattr(self, name)]
-        problems += [f"{_VARIABLE_OF[name]} is not used by COMMS_DATAVERSE_AUTH={self.auth}: remove it"
-                     for name in _CREDENTIALS if getattr(self, name) and name not in _NEEDS[self.auth]]
+        problems = [
+            f"{_VARIABLE_OF[name]} is required for COMMS_DATAVERSE_AUTH={self.auth}"
+            for name in _NEEDS[self.auth]
+            if not getattr(self, name)
+        ]
+        problems += [
+            f"{_VARIABLE_OF[name]} is not used by COMMS_DATAVERSE_AUTH={self.auth}: remove it"
+            for name in _CREDENTIALS
+            if getattr(self, name) and name not in _NEEDS[self.auth]
+        ]
         problems += self._kind_specific_problems()
         if problems:
             raise ValueError("; ".join(problems))
@@ -151,11 +157,16 @@ class DataverseSettings(BaseModel):
             if self.client_secret or self.client_cert_path:
                 raise ValueError("give a static token (emulator) or app credentials, not both")
             return self
-        missing = [name for name, value in (("COMMS_TENANT_ID", self.tenant_id), ("COMMS_CLIENT_ID", self.client_id))
-                   if not value]
+        missing = [
+            name
+            for name, value in (("COMMS_TENANT_ID", self.tenant_id), ("COMMS_CLIENT_ID", self.client_id))
+            if not value
+        ]
         if missing:
-            raise ValueError(f"missing {', '.join(missing)} (or COMMS_DATAVERSE_STATIC_TOKEN for the emulator; "
-                             "on-premises, set COMMS_DATAVERSE_AUTH)")
+            raise ValueError(
+                f"missing {', '.join(missing)} (or COMMS_DATAVERSE_STATIC_TOKEN for the emulator; "
+                "on-premises, set COMMS_DATAVERSE_AUTH)"
+            )
         if bool(self.client_secret) == bool(self.client_cert_path):
             raise ValueError("give exactly one of COMMS_CLIENT_SECRET and COMMS_CLIENT_CERT_PATH")
         return self
@@ -163,14 +174,15 @@ class DataverseSettings(BaseModel):
     def _kind_specific_problems(self) -> list[str]:
         problems = []
         if self.auth == "ntlm" and self.username and not _DOMAIN_USER.match(self.username):
-            problems.append("COMMS_DATAVERSE_USERNAME: give the account with its domain, CONTOSO\\crmsvc or "
-                            "crmsvc@contoso.com (NTLM compares the domain)")
+            problems.append(
+                "COMMS_DATAVERSE_USERNAME: give the account with its domain, CONTOSO\\crmsvc or "
+                "crmsvc@contoso.com (NTLM compares the domain)"
+            )
         if self.auth == "negotiate" and self.username and not _UPN.match(self.username):
             problems.append("COMMS_DATAVERSE_USERNAME: for Kerberos give the principal, crmsvc@CONTOSO.COM")
         if self.auth in ("adfs-password", "adfs-client"):
             if self.adfs_token_url and not self.adfs_token_url.startswith("https://"):
-                problems.append("COMMS_ADFS_TOKEN_URL: must be https, e.g. "
-                                "https://adfs.contoso.com/adfs/oauth2/token")
+                problems.append("COMMS_ADFS_TOKEN_URL: must be https, e.g. https://adfs.contoso.com/adfs/oauth2/token")
             if not self.url.startswith("https://"):
                 problems.append("COMMS_DATAVERSE_URL: AD FS sign-in needs https (an internet-facing deployment)")
         return problems
@@ -204,8 +216,9 @@ class DataverseSettings(BaseModel):
             if raw:
                 values[field_name] = Secret(raw) if field_name in _SECRET_FIELDS else raw
         if "url" not in values:
-            raise SettingsError(["COMMS_DATAVERSE_URL is not set: give the environment URL, "
-                                 "e.g. https://contoso.crm4.dynamics.com"])
+            raise SettingsError(
+                ["COMMS_DATAVERSE_URL is not set: give the environment URL, e.g. https://contoso.crm4.dynamics.com"]
+            )
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
@@ -221,17 +234,26 @@ class DataverseSettings(BaseModel):
         if kind == "static":
             return StaticToken(self.static_token or Secret(""))
         if kind in ("adfs-password", "adfs-client"):
-            return AdfsTokenProvider(token_url=str(self.adfs_token_url), client_id=str(self.client_id),
-                                     resource=self.adfs_resource or _origin(self.url) + "/",
-                                     session=requests.Session(), username=self.username,
-                                     password=self.password, client_secret=self.client_secret,
-                                     timeout_s=self.read_timeout_s)
+            return AdfsTokenProvider(
+                token_url=str(self.adfs_token_url),
+                client_id=str(self.client_id),
+                resource=self.adfs_resource or _origin(self.url) + "/",
+                session=requests.Session(),
+                username=self.username,
+                password=self.password,
+                client_secret=self.client_secret,
+                timeout_s=self.read_timeout_s,
+            )
         if kind in ("ntlm", "negotiate"):
             raise ValueError(f"COMMS_DATAVERSE_AUTH={kind} signs in without tokens; use http_auth()")
-        return MsalTokenProvider(tenant_id=str(self.tenant_id), client_id=str(self.client_id),
-                                 credential=self._credential(), resource_url=self.url.rstrip("/"),
-                                 authority_host=self.authority_host,
-                                 timeout_s=self.read_timeout_s)
+        return MsalTokenProvider(
+            tenant_id=str(self.tenant_id),
+            client_id=str(self.client_id),
+            credential=self._credential(),
+            resource_url=self.url.rstrip("/"),
+            authority_host=self.authority_host,
+            timeout_s=self.read_timeout_s,
+        )
 
     def http_auth(self) -> requests.auth.AuthBase:
         """The ``requests`` auth for every Web API request: Windows sign-in or a bearer token."""
@@ -247,8 +269,9 @@ class DataverseSettings(BaseModel):
         path = Path(str(self.client_cert_path))
         if path.suffix.lower() in (".pfx", ".p12"):
             return Certificate.from_pfx_file(path, passphrase=self.client_cert_passphrase)
-        return Certificate.from_pem_file(path, thumbprint=self.client_cert_thumbprint,
-                                         passphrase=self.client_cert_passphrase)
+        return Certificate.from_pem_file(
+            path, thumbprint=self.client_cert_thumbprint, passphrase=self.client_cert_passphrase
+        )
 
 
 class SettingsError(ValueError):
@@ -275,14 +298,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def make_client(settings: DataverseSettings, session: requests.Session | None = None, *,
-                retry: bool = True) -> DataverseClient:
+def make_client(
+    settings: DataverseSettings, session: requests.Session | None = None, *, retry: bool = True
+) -> DataverseClient:
     """Build a :class:`DataverseClient` (entry points only). One per process: the
     session's connection pool (and, with NTLM, its signed-in connections) and the
     token cache live inside it. ``retry=False`` leaves retrying to the caller (the outbox)."""
     session = session or requests.Session()
     return DataverseClient(
-        base_url=settings.url, session=session, auth=settings.http_auth(),
+        base_url=settings.url,
+        session=session,
+        auth=settings.http_auth(),
         timeout=(settings.connect_timeout_s, settings.read_timeout_s),
         retry=RetryPolicy(max_attempts=settings.max_attempts) if retry else None,
-        api_version=settings.web_api_version, online=settings.sign_in not in ONPREM_KINDS)
+        api_version=settings.web_api_version,
+        online=settings.sign_in not in ONPREM_KINDS,
+    )

@@ -56,7 +56,7 @@ def translate_exception(exc: BaseException, operation: str) -> DataverseError:
 
 def loggable_target(url: str, api_url: str) -> str:
     """The entity set or function name of ``url``: no key values, no query."""
-    path = url[len(api_url):] if url.startswith(api_url) else url.rsplit("/", 1)[-1]
+    path = url[len(api_url) :] if url.startswith(api_url) else url.rsplit("/", 1)[-1]
     for stop in ("(", "?", "/"):
         path = path.split(stop, 1)[0]
     return path or "/"
@@ -65,8 +65,16 @@ def loggable_target(url: str, api_url: str) -> str:
 class Transport:
     """Sends one logical request, retrying per policy; the client's only I/O path."""
 
-    def __init__(self, *, session: requests.Session, auth: BearerAuth, timeout: tuple[float, float],
-                 retry: RetryPolicy, stats: RequestStats, api_url: str):
+    def __init__(
+        self,
+        *,
+        session: requests.Session,
+        auth: BearerAuth,
+        timeout: tuple[float, float],
+        retry: RetryPolicy,
+        stats: RequestStats,
+        api_url: str,
+    ):
         self.session = session
         self.auth = auth
         self.timeout = timeout
@@ -74,8 +82,17 @@ class Transport:
         self.stats = stats
         self.api_url = api_url
 
-    def send(self, method: str, url: str, *, headers: Mapping[str, str], body: bytes | None,
-             idempotent: bool, operation: str, multipart_ok: bool = False) -> requests.Response:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        idempotent: bool,
+        operation: str,
+        multipart_ok: bool = False,
+    ) -> requests.Response:
         """Send and return a 2xx response (or a multipart one when ``multipart_ok``).
 
         Raises a typed ``DataverseError``; see :mod:`connectors.dataverse.retry` for
@@ -101,12 +118,14 @@ class Transport:
             self._wait(delay, attempt, target, f"HTTP {response.status_code}")
             attempt += 1
 
-    def _send_once(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                   target: str) -> requests.Response:
+    def _send_once(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, target: str
+    ) -> requests.Response:
         started = time.monotonic()
         try:
             prepared = self.session.prepare_request(
-                requests.Request(method, url, headers=dict(headers), data=body, auth=self.auth))
+                requests.Request(method, url, headers=dict(headers), data=body, auth=self.auth)
+            )
             if _VERBATIM_URL.fullmatch(url):
                 # requests re-quotes URLs (``%2f`` → ``%2F``); paging and delta links are sent as given.
                 prepared.url = url
@@ -115,10 +134,17 @@ class Transport:
         except TRANSPORT_FAILURES:
             self.stats.add(requests=1)
             raise
-        self.stats.add(requests=1 + len(response.history),
-                       throttled=int(response.status_code == 429) + sum(r.status_code == 429 for r in response.history))
-        log.debug("dataverse %s %s -> %d in %.0f ms", method, target, response.status_code,
-                  (time.monotonic() - started) * 1000)
+        self.stats.add(
+            requests=1 + len(response.history),
+            throttled=int(response.status_code == 429) + sum(r.status_code == 429 for r in response.history),
+        )
+        log.debug(
+            "dataverse %s %s -> %d in %.0f ms",
+            method,
+            target,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
         return response
 
     def _may_retry_failure(self, error: DataverseError, idempotent: bool, attempt: int) -> bool:
@@ -137,16 +163,17 @@ class Transport:
 
     def _reply_error(self, response: requests.Response, operation: str) -> DataverseError:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        error = error_from_reply(response.status_code, response.content, retry_after_s=retry_after,
-                                 operation=operation)
+        error = error_from_reply(response.status_code, response.content, retry_after_s=retry_after, operation=operation)
         if isinstance(error, ThrottledError):
-            log.warning("dataverse throttled (%s) on %s; giving up after the retry policy", error.code or 429,
-                        operation)
+            log.warning(
+                "dataverse throttled (%s) on %s; giving up after the retry policy", error.code or 429, operation
+            )
         return error
 
     def _wait(self, delay_s: float, attempt: int, target: str, why: str) -> None:
-        log.warning("dataverse %s on %s; retry %d/%d in %.2f s", why, target, attempt,
-                    self.retry.max_attempts - 1, delay_s)
+        log.warning(
+            "dataverse %s on %s; retry %d/%d in %.2f s", why, target, attempt, self.retry.max_attempts - 1, delay_s
+        )
         self.stats.add(retries=1, waited_s=delay_s)
         self.retry.sleep(delay_s)
 

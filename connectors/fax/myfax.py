@@ -97,14 +97,10 @@ class MyFaxServer:
     kind: ClassVar[str] = "myfax"
     dial_style: ClassVar = DialStyle.NUMBER_ONLY
 
-    def __init__(
-        self, settings: MyFaxSettings, *, session: requests.Session, processed: ProcessedMarks | None = None
-    ):
+    def __init__(self, settings: MyFaxSettings, *, session: requests.Session, processed: ProcessedMarks | None = None):
         self.settings = settings
         token = settings.access_token.reveal()
-        self._wire = Wire(
-            session, SYSTEM, (settings.connect_timeout_s, settings.read_timeout_s), secrets=(token,)
-        )
+        self._wire = Wire(session, SYSTEM, (settings.connect_timeout_s, settings.read_timeout_s), secrets=(token,))
         self._processed: ProcessedMarks = processed if processed is not None else set()
 
     def check(self) -> str:
@@ -117,9 +113,7 @@ class MyFaxServer:
         try:
             number = build_dial_string(fax.dial, self.dial_style)
         except DialStringError as exc:
-            raise RejectedError(
-                str(exc), code="bad_value", system=SYSTEM, operation="submit", key=fax.key
-            ) from exc
+            raise RejectedError(str(exc), code="bad_value", system=SYSTEM, operation="submit", key=fax.key) from exc
         fields = UNCONFIRMED_SEND_FIELDS
         data = {
             fields["to"]: number,
@@ -143,9 +137,7 @@ class MyFaxServer:
 
     def find_by_key(self, key: str) -> list[FaxJobStatus]:
         """Not offered: no documented field carries our key."""
-        raise unsupported(
-            SYSTEM, "find_by_key", "a field for our own reference (look the fax up in the portal)"
-        )
+        raise unsupported(SYSTEM, "find_by_key", "a field for our own reference (look the fax up in the portal)")
 
     def cancel(self, job_id: str) -> None:
         """Not offered: no documented cancel."""
@@ -165,9 +157,7 @@ class MyFaxServer:
     def fetch_received(self, server_id: str) -> bytes:
         """The document as the service gives it (PDF or TIFF; UNCONFIRMED path)."""
         url = self._url(UNCONFIRMED_CONTENT.format(fax_id=_safe_id(server_id)))
-        response = self._wire.request(
-            "GET", url, operation="fetch_received", headers=self._auth(), check_status=True
-        )
+        response = self._wire.request("GET", url, operation="fetch_received", headers=self._auth(), check_status=True)
         self._refuse(response, "fetch_received", None)
         return response.content
 
@@ -203,9 +193,7 @@ class MyFaxServer:
             raise AuthError(f"MyFax refused the token (HTTP {response.status_code})", **context)
         if 400 <= response.status_code < 500:
             text = self._wire.scrub(response.text[:300])
-            raise RejectedError(
-                f"HTTP {response.status_code}: {text}", code=str(response.status_code), **context
-            )
+            raise RejectedError(f"HTTP {response.status_code}: {text}", code=str(response.status_code), **context)
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.settings.access_token.reveal()}"}  # UNCONFIRMED scheme

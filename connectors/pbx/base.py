@@ -82,14 +82,22 @@ class PbxConnector(Protocol):
 
     def events(self) -> AsyncIterator[CallEvent]: ...
 
-    async def originate(self, extension: str, number: str, *, caller_id: str | None = None,
-                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
-                        action_id: str) -> OriginateResult:
+    async def originate(
+        self,
+        extension: str,
+        number: str,
+        *,
+        caller_id: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        timeout_s: float = 30.0,
+        action_id: str,
+    ) -> OriginateResult:
         """Ring ``extension`` first, then dial ``number`` (CALL-29). Never retried inside."""
         ...
 
-    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
-                  action_id: str) -> OriginateResult:
+    async def spy(
+        self, supervisor_extension: str, target_channel: str, *, whisper: bool = False, action_id: str
+    ) -> OriginateResult:
         """Ring the supervisor, then listen to (or whisper into) ``target_channel`` (CALL-31)."""
         ...
 
@@ -117,25 +125,43 @@ class ReportOnlyCommands:
     unsupported_message: ClassVar[str]
     unsupported_reason: ClassVar[str]
 
-    async def originate(self, extension: str, number: str, *, caller_id: str | None = None,
-                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
-                        action_id: str) -> OriginateResult:
+    async def originate(
+        self,
+        extension: str,
+        number: str,
+        *,
+        caller_id: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        timeout_s: float = 30.0,
+        action_id: str,
+    ) -> OriginateResult:
         raise self._cannot("originate", action_id)
 
-    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
-                  action_id: str) -> OriginateResult:
+    async def spy(
+        self, supervisor_extension: str, target_channel: str, *, whisper: bool = False, action_id: str
+    ) -> OriginateResult:
         raise self._cannot("spy", action_id)
 
     async def answer(self, extension: str, *, channel: str | None = None, action_id: str) -> None:
-        raise self._cannot("answer", action_id, reason=f"{self.unsupported_reason}: answering a ringing phone "
-                           "from the CRM needs a PBX link that can command phones (Asterisk AMI, SIP phones)")
+        raise self._cannot(
+            "answer",
+            action_id,
+            reason=f"{self.unsupported_reason}: answering a ringing phone "
+            "from the CRM needs a PBX link that can command phones (Asterisk AMI, SIP phones)",
+        )
 
     async def run_command(self, command: str) -> CommandOutput:
         raise self._cannot("command", None)
 
     def _cannot(self, operation: str, key: str | None, *, reason: str | None = None) -> RejectedError:
-        return RejectedError(self.unsupported_message, code="unsupported", reason=reason or self.unsupported_reason,
-                             system=self.system, operation=operation, key=key)
+        return RejectedError(
+            self.unsupported_message,
+            code="unsupported",
+            reason=reason or self.unsupported_reason,
+            system=self.system,
+            operation=operation,
+            key=key,
+        )
 
 
 async def call_hook(hook: Callable[..., Awaitable[None] | None] | None, *args: object) -> None:

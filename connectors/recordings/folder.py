@@ -59,8 +59,14 @@ class FolderRecordingStore:
         with self._translating("list", folder), os.scandir(where) as entries:
             for entry in entries:
                 if is_safe_name(entry.name) and entry.is_file(follow_symlinks=False):
-                    files.append(RecordingFile(entry.name, where.as_posix(), (where / entry.name).as_posix(),
-                                               entry.stat(follow_symlinks=False).st_size))
+                    files.append(
+                        RecordingFile(
+                            entry.name,
+                            where.as_posix(),
+                            (where / entry.name).as_posix(),
+                            entry.stat(follow_symlinks=False).st_size,
+                        )
+                    )
         return files
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
@@ -91,14 +97,19 @@ class FolderRecordingStore:
             raise UnsafePathError(f"{path!r} is not a path", code="unsafe_path", system=self.system)
         resolved = Path(path.replace("\\", "/")).resolve()
         if resolved != self._root and self._root not in resolved.parents:
-            raise UnsafePathError(f"{path!r} is outside the recordings folder {self.root!r}", code="unsafe_path",
-                                  system=self.system)
+            raise UnsafePathError(
+                f"{path!r} is outside the recordings folder {self.root!r}", code="unsafe_path", system=self.system
+            )
         return resolved
 
     def _refuse_oversize(self, path: str, size: int, limit_bytes: int) -> None:
         if size > limit_bytes:
-            raise FileTooLargeError(f"{path} is {size} bytes, over the {limit_bytes}-byte limit", size_bytes=size,
-                                    system=self.system, operation="read")
+            raise FileTooLargeError(
+                f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
+                size_bytes=size,
+                system=self.system,
+                operation="read",
+            )
 
     @contextlib.contextmanager
     def _translating(self, operation: str, path: str) -> Iterator[None]:

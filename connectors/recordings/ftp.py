@@ -101,15 +101,19 @@ class FtpRecordingStore:
             entries = len(self._entries(self._session(), self.root))
         s = self.settings
         security = "TLS" if self.is_tls else "plain FTP (the server offers no TLS)"
-        return (f"FTP {s.username}@{s.host}:{s.port}: logged in over {security}, "
-                f"{self.root} readable ({entries} entries)")
+        return (
+            f"FTP {s.username}@{s.host}:{s.port}: logged in over {security}, {self.root} readable ({entries} entries)"
+        )
 
     def list_folder(self, folder: str) -> list[RecordingFile]:
         folder = self._inside(folder)
         with self._lock, self._translating("list", folder):
             entries = self._entries(self._session(), folder)
-        return [RecordingFile(name, folder, posixpath.join(folder, name), size)
-                for name, (kind, size) in entries.items() if kind == "file" and is_safe_name(name)]
+        return [
+            RecordingFile(name, folder, posixpath.join(folder, name), size)
+            for name, (kind, size) in entries.items()
+            if kind == "file" and is_safe_name(name)
+        ]
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
         sink = io.BytesIO()
@@ -125,8 +129,9 @@ class FtpRecordingStore:
             ftp = self._session()
             kind, size = self._entries(ftp, folder).get(name, (None, 0))
             if kind != "file":  # absent, a folder or a link: never followed
-                raise FileMissingError(f"{path} is not a plain file in {folder}", code="missing",
-                                       system=self.system, operation="read")
+                raise FileMissingError(
+                    f"{path} is not a plain file in {folder}", code="missing", system=self.system, operation="read"
+                )
             self._refuse_oversize(path, size, limit_bytes)
             written = 0
 
@@ -153,8 +158,11 @@ class FtpRecordingStore:
         if self._ftp is not None:
             return self._ftp
         s = self.settings
-        ftp: ftplib.FTP = ftplib.FTP(timeout=s.connect_timeout_s) if s.tls == "off" else \
-            ftplib.FTP_TLS(context=self._tls_context(), timeout=s.connect_timeout_s)
+        ftp: ftplib.FTP = (
+            ftplib.FTP(timeout=s.connect_timeout_s)
+            if s.tls == "off"
+            else ftplib.FTP_TLS(context=self._tls_context(), timeout=s.connect_timeout_s)
+        )
         try:
             ftp.connect(s.host, s.port)
             self.is_tls = self._secure(ftp)
@@ -206,14 +214,17 @@ class FtpRecordingStore:
         ftp.retrlines(f"LIST {folder}", lines.append)
         listed = dict(entry for line in lines if (entry := _list_entry(line)) is not None)
         try:
-            exact = {name: (_mlsd_kind(facts), int(facts.get("size", 0) or 0))
-                     for name, facts in ftp.mlsd(folder, facts=["type", "size"])}
+            exact = {
+                name: (_mlsd_kind(facts), int(facts.get("size", 0) or 0))
+                for name, facts in ftp.mlsd(folder, facts=["type", "size"])
+            }
         except ftplib.error_perm as exc:
             if not str(exc).startswith(("500", "502")):
                 raise
             return listed
-        return {name: ("other", 0) if listed.get(name, ("file",))[0] == "other" else entry
-                for name, entry in exact.items()}
+        return {
+            name: ("other", 0) if listed.get(name, ("file",))[0] == "other" else entry for name, entry in exact.items()
+        }
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -224,8 +235,12 @@ class FtpRecordingStore:
 
     def _refuse_oversize(self, path: str, size: int, limit_bytes: int) -> None:
         if size > limit_bytes:
-            raise FileTooLargeError(f"{path} is {size} bytes, over the {limit_bytes}-byte limit", size_bytes=size,
-                                    system=self.system, operation="read")
+            raise FileTooLargeError(
+                f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
+                size_bytes=size,
+                system=self.system,
+                operation="read",
+            )
 
     @contextlib.contextmanager
     def _translating(self, operation: str, path: str) -> Iterator[None]:
@@ -243,12 +258,14 @@ class FtpRecordingStore:
             raise AuthError(f"TLS with {self.settings.host} failed: {exc.reason or exc}", **where) from exc
         except (ConnectionRefusedError, socket.gaierror) as exc:
             self._close_unlocked()
-            raise NotSentError(f"the FTP server {self.settings.host}:{self.settings.port} cannot be reached",
-                               **where) from exc
+            raise NotSentError(
+                f"the FTP server {self.settings.host}:{self.settings.port} cannot be reached", **where
+            ) from exc
         except (OSError, EOFError, ftplib.Error) as exc:
             self._close_unlocked()
-            raise UnavailableError(f"the FTP link broke during {operation} of {path} ({type(exc).__name__})",
-                                   **where) from exc
+            raise UnavailableError(
+                f"the FTP link broke during {operation} of {path} ({type(exc).__name__})", **where
+            ) from exc
 
     def _refusal(self, exc: ftplib.error_perm, operation: str, path: str, where: dict) -> ConnectorError:
         code = str(exc)[:3]

@@ -114,8 +114,12 @@ def parse_recording_name(name: str) -> RecordingName | None:
     found = _FREEPBX.match(stem)
     if found:
         return RecordingName(
-            name, extension, mime_type, kind=found["kind"].lower(),
-            recorded_at=_stamp(found["date"], found["time"]), unique_id=found["uid"],
+            name,
+            extension,
+            mime_type,
+            kind=found["kind"].lower(),
+            recorded_at=_stamp(found["date"], found["time"]),
+            unique_id=found["uid"],
             numbers=tuple(part for part in (found["a"], found["b"]) if part),
         )
     stamp = _STAMP.search(stem)
@@ -125,7 +129,7 @@ def parse_recording_name(name: str) -> RecordingName | None:
 
 
 def _without(stem: str, stamp: re.Match[str] | None) -> str:
-    return stem if stamp is None else stem[: stamp.start()] + "-" + stem[stamp.end():]
+    return stem if stamp is None else stem[: stamp.start()] + "-" + stem[stamp.end() :]
 
 
 def _stamp(day: str, time: str) -> datetime | None:
@@ -155,8 +159,9 @@ def check_folder_pattern(pattern: str) -> str:
     if not _is_absolute(cleaned):
         raise UnsafePathError(f"the recording folder {pattern!r} must be an absolute path", code="unsafe_path")
     if ".." in cleaned.split("/") or not all(ch.isprintable() for ch in cleaned):
-        raise UnsafePathError(f"the recording folder {pattern!r} may not contain '..' or control characters",
-                              code="unsafe_path")
+        raise UnsafePathError(
+            f"the recording folder {pattern!r} may not contain '..' or control characters", code="unsafe_path"
+        )
     return posixpath.normpath(cleaned)
 
 
@@ -179,8 +184,9 @@ def folder_for_day(pattern: str, day: date) -> str:
     """The folder ``pattern`` names on ``day``: ``YYYY``, ``MM`` and ``DD`` (alone or run together,
     as in ``YYYYMMDD``) replaced; letters around them (``COMMS``) are left alone."""
     values = {"YYYY": f"{day.year:04d}", "MM": f"{day.month:02d}", "DD": f"{day.day:02d}"}
-    folder = _PLACEHOLDER_RUN.sub(lambda run: _PLACEHOLDER.sub(lambda t: values[t[0]], run[0]),
-                                  check_folder_pattern(pattern))
+    folder = _PLACEHOLDER_RUN.sub(
+        lambda run: _PLACEHOLDER.sub(lambda t: values[t[0]], run[0]), check_folder_pattern(pattern)
+    )
     return folder
 
 
@@ -227,9 +233,15 @@ def ensure_inside(root: str, path: str) -> str:
 # -- matching ------------------------------------------------------------------------------
 
 
-def find_recording(record: CallRecord, files: Iterable[RecordingFile], *, window_s: float = DEFAULT_WINDOW_S,
-                   pbx_tz: tzinfo | None = None, taken: Collection[str] = frozenset(),
-                   other_calls: Collection[str] = frozenset()) -> RecordingMatch | None:
+def find_recording(
+    record: CallRecord,
+    files: Iterable[RecordingFile],
+    *,
+    window_s: float = DEFAULT_WINDOW_S,
+    pbx_tz: tzinfo | None = None,
+    taken: Collection[str] = frozenset(),
+    other_calls: Collection[str] = frozenset(),
+) -> RecordingMatch | None:
     """The call's recording among ``files``, or ``None``.
 
     First a file carrying ``record.call_id`` as a whole token (the largest, if
@@ -254,8 +266,11 @@ def find_recording(record: CallRecord, files: Iterable[RecordingFile], *, window
     end = _wall(record.ended_at, pbx_tz) if record.ended_at else start
     earliest, latest = start - timedelta(seconds=window_s), end + timedelta(seconds=window_s)
     free = [(f, n) for f, n in parsed if f.path not in taken and carried_call(f, n, other_calls) is None]
-    near = [(abs((n.recorded_at - start).total_seconds()), f.name, f, n) for f, n in free
-            if n.recorded_at is not None and earliest <= n.recorded_at <= latest and _names_party(n, record)]
+    near = [
+        (abs((n.recorded_at - start).total_seconds()), f.name, f, n)
+        for f, n in free
+        if n.recorded_at is not None and earliest <= n.recorded_at <= latest and _names_party(n, record)
+    ]
     if not near:
         return None
     _, _, file, name = min(near, key=lambda row: (row[0], row[1]))
@@ -302,7 +317,12 @@ def _wall(moment: datetime, pbx_tz: tzinfo | None) -> datetime:
 
 def describe_search(record: CallRecord, folders: Sequence[str], window_s: float) -> str:
     """Plain words for what was looked for, for a "not found" on the recording row."""
-    party = (f"the number {record.external_number}" if record.external_number
-             else f"extension {record.extension or '(none)'}")
-    return (f"looked for a file named with the call id {record.call_id}, or one stamped within "
-            f"{window_s:g} seconds of the call naming {party}, in {', '.join(folders)}")
+    party = (
+        f"the number {record.external_number}"
+        if record.external_number
+        else f"extension {record.extension or '(none)'}"
+    )
+    return (
+        f"looked for a file named with the call id {record.call_id}, or one stamped within "
+        f"{window_s:g} seconds of the call naming {party}, in {', '.join(folders)}"
+    )

@@ -106,8 +106,9 @@ class _RejectUnknownHost(paramiko.RejectPolicy):
 class SftpRecordingStore:
     """A :class:`~connectors.recordings.base.RecordingStore` over SFTP (CALL-28). Thread-safe."""
 
-    def __init__(self, settings: SftpSettings, *,
-                 client_factory: Callable[[], paramiko.SSHClient] = paramiko.SSHClient) -> None:
+    def __init__(
+        self, settings: SftpSettings, *, client_factory: Callable[[], paramiko.SSHClient] = paramiko.SSHClient
+    ) -> None:
         self.settings = settings
         self.system = settings.system
         self.root = check_folder_pattern(settings.root)
@@ -129,8 +130,10 @@ class SftpRecordingStore:
             transport = self._client.get_transport() if self._client else None
             fingerprint = transport.get_remote_server_key().fingerprint if transport else "unknown"
         s = self.settings
-        return (f"SFTP {s.username}@{s.host}:{s.port}: logged in, host key {fingerprint} matches known_hosts, "
-                f"{self.root} readable ({entries} entries)")
+        return (
+            f"SFTP {s.username}@{s.host}:{s.port}: logged in, host key {fingerprint} matches known_hosts, "
+            f"{self.root} readable ({entries} entries)"
+        )
 
     def list_folder(self, folder: str) -> list[RecordingFile]:
         folder = ensure_inside(self.root, folder)
@@ -177,8 +180,9 @@ class SftpRecordingStore:
         """A recording is a plain file: a symbolic link is refused, wherever it points."""
         mode = sftp.lstat(path).st_mode
         if mode is not None and stat.S_ISLNK(mode):
-            raise UnsafePathError(f"{path!r} is a link; links in the recordings folder are not followed",
-                                  code="unsafe_path")
+            raise UnsafePathError(
+                f"{path!r} is a link; links in the recordings folder are not followed", code="unsafe_path"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -197,12 +201,18 @@ class SftpRecordingStore:
             _load_known_hosts(client, s)
             client.set_missing_host_key_policy(_RejectUnknownHost())
             client.connect(
-                s.host, port=s.port, username=s.username,
+                s.host,
+                port=s.port,
+                username=s.username,
                 password=s.password.reveal() if s.password else None,
-                pkey=_load_key(s), passphrase=s.passphrase.reveal() if s.passphrase else None,
-                timeout=s.connect_timeout_s, banner_timeout=s.connect_timeout_s,
-                auth_timeout=s.connect_timeout_s, channel_timeout=s.connect_timeout_s,
-                allow_agent=False, look_for_keys=False,
+                pkey=_load_key(s),
+                passphrase=s.passphrase.reveal() if s.passphrase else None,
+                timeout=s.connect_timeout_s,
+                banner_timeout=s.connect_timeout_s,
+                auth_timeout=s.connect_timeout_s,
+                channel_timeout=s.connect_timeout_s,
+                allow_agent=False,
+                look_for_keys=False,
             )
             sftp = client.open_sftp()
         except BaseException:
@@ -235,16 +245,21 @@ class SftpRecordingStore:
             self._close_unlocked()
             raise UnknownHostKeyError(
                 f"the host key of {_address(self.settings)} ({exc.key.get_name()} {exc.key.fingerprint}) is not in "
-                f"{self.settings.known_hosts}; check its fingerprint on the PBX and add it", **where) from exc
+                f"{self.settings.known_hosts}; check its fingerprint on the PBX and add it",
+                **where,
+            ) from exc
         except paramiko.BadHostKeyException as exc:
             self._close_unlocked()
             raise UnknownHostKeyError(
                 f"the host key of {_address(self.settings)} changed: it offered {exc.key.fingerprint}, "
-                f"{self.settings.known_hosts} expects {exc.expected_key.fingerprint}", **where) from exc
+                f"{self.settings.known_hosts} expects {exc.expected_key.fingerprint}",
+                **where,
+            ) from exc
         except paramiko.AuthenticationException as exc:
             self._close_unlocked()
-            raise AuthError(f"{self.settings.username}@{_address(self.settings)} refused the login "
-                            f"({type(exc).__name__})", **where) from exc
+            raise AuthError(
+                f"{self.settings.username}@{_address(self.settings)} refused the login ({type(exc).__name__})", **where
+            ) from exc
         except (OSError, paramiko.SSHException, EOFError) as exc:
             has_session = self._sftp is not None
             if has_session and _is_status_reply(exc) and self._is_alive():
@@ -261,8 +276,11 @@ def _load_known_hosts(client: paramiko.SSHClient, settings: SftpSettings) -> Non
     try:
         client.load_host_keys(str(settings.known_hosts))
     except (OSError, paramiko.SSHException, ValueError) as exc:
-        raise UnknownHostKeyError(f"the known_hosts file {settings.known_hosts} cannot be read "
-                                  f"({type(exc).__name__})", system=settings.system, operation="connect") from exc
+        raise UnknownHostKeyError(
+            f"the known_hosts file {settings.known_hosts} cannot be read ({type(exc).__name__})",
+            system=settings.system,
+            operation="connect",
+        ) from exc
 
 
 def _load_key(settings: SftpSettings) -> paramiko.PKey | None:
@@ -271,8 +289,11 @@ def _load_key(settings: SftpSettings) -> paramiko.PKey | None:
         try:
             return paramiko.PKey.from_path(settings.private_key_path, passphrase)
         except (OSError, paramiko.SSHException, ValueError) as exc:
-            raise AuthError(f"the private key file {settings.private_key_path} cannot be used "
-                            f"({type(exc).__name__})", system=settings.system, operation="connect") from exc
+            raise AuthError(
+                f"the private key file {settings.private_key_path} cannot be used ({type(exc).__name__})",
+                system=settings.system,
+                operation="connect",
+            ) from exc
     if settings.private_key is None:
         return None
     for kind in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
@@ -280,14 +301,21 @@ def _load_key(settings: SftpSettings) -> paramiko.PKey | None:
             return kind.from_private_key(io.StringIO(settings.private_key.reveal()), passphrase)
         except (paramiko.SSHException, ValueError):
             continue
-    raise AuthError("the private key is not an Ed25519, ECDSA or RSA key this bridge can read, or its passphrase "
-                    "is wrong", system=settings.system, operation="connect")
+    raise AuthError(
+        "the private key is not an Ed25519, ECDSA or RSA key this bridge can read, or its passphrase is wrong",
+        system=settings.system,
+        operation="connect",
+    )
 
 
 def _refuse_oversize(system: str, path: str, size: int, limit_bytes: int) -> None:
     if size > limit_bytes:
-        raise FileTooLargeError(f"{path} is {size} bytes, over the {limit_bytes}-byte limit", size_bytes=size,
-                                system=system, operation="read")
+        raise FileTooLargeError(
+            f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
+            size_bytes=size,
+            system=system,
+            operation="read",
+        )
 
 
 def _address(settings: SftpSettings) -> str:
@@ -310,8 +338,9 @@ def _file_error(exc: OSError, path: str, where: dict[str, str]) -> ConnectorErro
     return UnavailableError(f"the server could not serve {path} ({exc.strerror or type(exc).__name__})", **where)
 
 
-def _network_error(exc: BaseException, connected: bool, settings: SftpSettings,
-                   where: dict[str, str]) -> ConnectorError:
+def _network_error(
+    exc: BaseException, connected: bool, settings: SftpSettings, where: dict[str, str]
+) -> ConnectorError:
     reason = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
     if connected:
         return UnavailableError(f"the SFTP session to {_address(settings)} broke ({reason})", **where)

@@ -43,7 +43,9 @@ PROVIDERS: dict[str, type[SmsProvider]] = {
 }
 
 
-def build_provider(kind: str, settings: Mapping[str, Any] | ProviderSettings, *, session: requests.Session) -> SmsProvider:
+def build_provider(
+    kind: str, settings: Mapping[str, Any] | ProviderSettings, *, session: requests.Session
+) -> SmsProvider:
     """Build the connector for ``kind`` from its settings (validated here; bad settings raise ``ValueError``).
 
     Raises ``KeyError`` for an unknown kind. Build once per process and reuse:

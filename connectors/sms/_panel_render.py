@@ -163,7 +163,7 @@ def _xpath_at(element: Any, path: str) -> Any:
 def _token_at(text: str, path: str, separator: str | None) -> str | None:
     if path == "body":
         return text or None
-    index = int(path[len("token["):-1])
+    index = int(path[len("token[") : -1])
     tokens = [t.strip() for t in text.split(separator)] if separator else text.split()
     return tokens[index] if index < len(tokens) else None
 

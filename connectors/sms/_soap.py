@@ -70,7 +70,12 @@ def translating_soap(wire: Wire, operation: str, key: str | None = None) -> Iter
             if status >= 500:
                 wire.fail(UnavailableError(f"provider unavailable (HTTP {status})", **context), exc)
             raise wire.bad_reply(f"HTTP {status} without a SOAP envelope", exc.content, operation, key) from None
-        except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError, zeep.exceptions.ValidationError,
-                etree.XMLSyntaxError) as exc:
-            raise wire.bad_reply(f"unreadable SOAP reply ({type(exc).__name__})", getattr(exc, "content", None),
-                                 operation, key) from exc
+        except (
+            zeep.exceptions.XMLSyntaxError,
+            zeep.exceptions.XMLParseError,
+            zeep.exceptions.ValidationError,
+            etree.XMLSyntaxError,
+        ) as exc:
+            raise wire.bad_reply(
+                f"unreadable SOAP reply ({type(exc).__name__})", getattr(exc, "content", None), operation, key
+            ) from exc

@@ -40,8 +40,9 @@ def is_valid_twilio_signature(auth_token: str, url: str, body: bytes, signature:
         pairs: list[tuple[str, str]] = []
     else:
         pairs = parse_qsl(text, keep_blank_values=True)
-    return any(hmac.compare_digest(compute_signature(auth_token, variant, pairs), signature)
-               for variant in url_variants(url))
+    return any(
+        hmac.compare_digest(compute_signature(auth_token, variant, pairs), signature) for variant in url_variants(url)
+    )
 
 
 def compute_signature(auth_token: str, url: str, pairs: list[tuple[str, str]]) -> str:

@@ -89,7 +89,9 @@ class Wire:
         """A ``BadReplyError`` whose kept copy of the reply has our secrets masked."""
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8", errors="replace")
-        return BadReplyError(message, raw=self.scrub(raw) if raw else raw, system=self.system, operation=operation, key=key)
+        return BadReplyError(
+            message, raw=self.scrub(raw) if raw else raw, system=self.system, operation=operation, key=key
+        )
 
     def parse(self, operation: str, payload: Any, parse: Callable[[Any], T], key: str | None = None) -> T:
         """Run a parser over a decoded reply; a missing or mistyped field becomes ``BadReplyError``."""
@@ -127,8 +129,16 @@ class StatusCodes:
         """The documented reason for ``code``, or a sentence saying it is undocumented."""
         return self.reasons.get(code, f"undocumented {self.provider} {self.undocumented} {code}")
 
-    def error(self, code: int, *, system: str, operation: str, key: str | None, reason: str | None = None,
-              retry_after_s: float | None = None) -> ConnectorError:
+    def error(
+        self,
+        code: int,
+        *,
+        system: str,
+        operation: str,
+        key: str | None,
+        reason: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> ConnectorError:
         """The error for a failed call that returned ``code``; ``reason`` overrides the table's words."""
         reason = reason or self.reason(code)
         message = f"{self.provider} {code}: {reason}"
@@ -146,7 +156,9 @@ def raise_for_transport_status(response: requests.Response, system: str, operati
     """429 → ``RateLimitedError`` (with ``Retry-After``), 5xx → ``UnavailableError``; others pass."""
     context = {"system": system, "operation": operation, "key": key}
     if response.status_code == 429:
-        raise RateLimitedError("provider asks us to slow down (HTTP 429)", retry_after_s=retry_after_s(response.headers), **context)
+        raise RateLimitedError(
+            "provider asks us to slow down (HTTP 429)", retry_after_s=retry_after_s(response.headers), **context
+        )
     if response.status_code >= 500:
         raise UnavailableError(f"provider unavailable (HTTP {response.status_code})", **context)
 

@@ -1,6 +1,7 @@
 """Asanak REST v2 connector (SMS-13, -14, -17, -20).
 
-Wire format: http://panel.asanak.ir/webservice/v1rest/sendsms?username=&password=&source=&destination=a-b-c&message= and Asanak's own SDKs (the ``Asanak\\Sms``
+Wire format: http://panel.asanak.ir/webservice/v1rest/sendsms?username=&password=&source=&destination=a-b-c&message=
+and Asanak's own SDKs (the ``Asanak\\Sms``
 PHP client and ``AsanakSmsClient`` for Python): JSON POSTs to
 ``https://sms.asanak.ir/webservice/v2rest/{method}`` with ``username`` and
 ``password`` in every body. Replies are ``{"meta": {"status", "message"},
@@ -88,8 +89,13 @@ STATUS_REASONS: dict[int, str] = {
     1014: "this sender line may not send links",
     1015: "the web-service password has expired",
 }
-STATUS_CODES = StatusCodes("Asanak", STATUS_REASONS, auth=frozenset({1015}), throttle=frozenset({429, 1009, 1013}),
-                           down=frozenset({1004, *range(500, 600)}))
+STATUS_CODES = StatusCodes(
+    "Asanak",
+    STATUS_REASONS,
+    auth=frozenset({1015}),
+    throttle=frozenset({429, 1009, 1013}),
+    down=frozenset({1004, *range(500, 600)}),
+)
 
 #: ``msgstatus`` values we can name; Asanak's table also has -1, 1, 2, 4, 5, 7-13 (meanings UNCONFIRMED).
 DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
@@ -130,8 +136,9 @@ class AsanakProvider:
             raise ValueError("Asanak sends one text from one line per call; split the batch by text")
         source = batch[0].sender or self._settings.default_sender
         if not source:
-            raise missing_setting(SYSTEM, "sendsms", "a line number (default_sender or the message's sender)",
-                                  batch[0].our_id)
+            raise missing_setting(
+                SYSTEM, "sendsms", "a line number (default_sender or the message's sender)", batch[0].our_id
+            )
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "source": source,
@@ -144,8 +151,10 @@ class AsanakProvider:
         if len(ids) != len(batch):
             raise self._wire.bad_reply(f"{len(ids)} message ids for {len(batch)} messages", str(data), "sendsms", key)
         parts = count_segments(batch[0].text).parts
-        return [SendReceipt(sms.our_id, message_id, DeliveryStatus.QUEUED, parts)
-                for sms, message_id in zip(batch, ids, strict=True)]
+        return [
+            SendReceipt(sms.our_id, message_id, DeliveryStatus.QUEUED, parts)
+            for sms, message_id in zip(batch, ids, strict=True)
+        ]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         data = self._call("msgstatus", {"msgid": ",".join(str(int(i)) for i in provider_ids)})
@@ -168,8 +177,15 @@ class AsanakProvider:
         """The translation boundary: one JSON POST, envelope first, then HTTP status; returns ``data``."""
         url = f"{self._settings.base_url.rstrip('/')}/{method}"
         credentials = {"username": self._settings.username, "password": self._settings.password.reveal()}
-        response = self._wire.request("POST", url, operation=method, key=key, check_status=False,
-                                      json={**credentials, **payload}, headers={"Accept": "application/json"})
+        response = self._wire.request(
+            "POST",
+            url,
+            operation=method,
+            key=key,
+            check_status=False,
+            json={**credentials, **payload},
+            headers={"Accept": "application/json"},
+        )
         context = {"system": SYSTEM, "operation": method, "key": key}
         try:
             body = json.loads(response.content)

@@ -101,7 +101,8 @@ class SmsProvider(Protocol):
     inbound_is_repeatable: ClassVar[bool]
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
-        """Send one message: an accepted receipt, or ``RejectedError`` for a refused recipient (never a failed receipt)."""
+        """Send one message: an accepted receipt, or ``RejectedError`` for a refused recipient (never a failed
+        receipt)."""
         ...
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
@@ -144,8 +145,11 @@ class SmsProvider(Protocol):
 def unsupported(system: str, operation: str, what: str) -> RejectedError:
     """The error for an operation a provider's API does not offer (never retry)."""
     return RejectedError(
-        f"{system} does not offer {what}", code="unsupported", reason=f"{system} does not offer {what}",
-        system=system, operation=operation,
+        f"{system} does not offer {what}",
+        code="unsupported",
+        reason=f"{system} does not offer {what}",
+        system=system,
+        operation=operation,
     )
 
 
@@ -154,8 +158,14 @@ def accepted_or_refused(receipt: SendReceipt, system: str, operation: str) -> Se
     if receipt.is_accepted:
         return receipt
     reason = receipt.reason or f"{system} refused the recipient (code {receipt.code})"
-    raise RejectedError(f"{system} refused the recipient: {reason}", code=receipt.code or "refused", reason=reason,
-                        system=system, operation=operation, key=receipt.our_id)
+    raise RejectedError(
+        f"{system} refused the recipient: {reason}",
+        code=receipt.code or "refused",
+        reason=reason,
+        system=system,
+        operation=operation,
+        key=receipt.our_id,
+    )
 
 
 def missing_setting(system: str, operation: str, what: str, key: str | None = None) -> RejectedError:
@@ -173,6 +183,12 @@ def check_batch(batch: Sequence[OutgoingSms], max_batch: int) -> None:
 
 
 __all__ = [
-    "InboundWindow", "ProviderSettings", "SmsProvider", "WebhookItem", "accepted_or_refused", "check_batch",
-    "missing_setting", "unsupported",
+    "InboundWindow",
+    "ProviderSettings",
+    "SmsProvider",
+    "WebhookItem",
+    "accepted_or_refused",
+    "check_batch",
+    "missing_setting",
+    "unsupported",
 ]

@@ -118,11 +118,16 @@ class ConfigurableProvider:
     def send(self, sms: OutgoingSms) -> SendReceipt:
         """One send call; a code the table calls refused raises ``RejectedError`` (never a failed receipt)."""
         sender = sms.sender or self._settings.default_sender
-        values = {**self._credentials("send", sms.our_id), "to": self._number(sms.to), "text": sms.text,
-                  "sender": sender or "", "our_id": sms.our_id, "flash": "true" if sms.flash else "false"}
+        values = {
+            **self._credentials("send", sms.our_id),
+            "to": self._number(sms.to),
+            "text": sms.text,
+            "sender": sender or "",
+            "our_id": sms.our_id,
+            "flash": "true" if sms.flash else "false",
+        }
         if not sender and self._uses("send", "sender"):
-            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)",
-                                  sms.our_id)
+            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", sms.our_id)
         reply, document = self._call("send", values, sms.our_id)
         message_id = read(reply, document, reply.message_id)
         return SendReceipt(sms.our_id, message_id, DeliveryStatus.QUEUED, count_segments(sms.text).parts)
@@ -153,8 +158,11 @@ class ConfigurableProvider:
         if self._panel.inbound is None:
             raise unsupported(SYSTEM, "fetch_inbound", f"an inbound listing on {self._panel.name}")
         reply, document = self._call("inbound", self._credentials("inbound"))
-        return self._wire.parse("inbound", document, lambda d: [
-            _inbound(reply, item, position) for position, item in enumerate(items(reply, d))])
+        return self._wire.parse(
+            "inbound",
+            document,
+            lambda d: [_inbound(reply, item, position) for position, item in enumerate(items(reply, d))],
+        )
 
     def balance(self) -> Credit:
         if self._panel.credit is None:
@@ -186,10 +194,18 @@ class ConfigurableProvider:
         try:
             request = render(operation, values, self._settings.api_url)
         except ValueError as exc:
-            raise InvalidRequestError(f"the {name} request could not be built: {exc}", system=SYSTEM,
-                                      operation=name, key=key) from None
-        response = self._wire.request(request.method, request.url, operation=name, key=key, check_status=False,
-                                      headers=request.headers, **request.kwargs)
+            raise InvalidRequestError(
+                f"the {name} request could not be built: {exc}", system=SYSTEM, operation=name, key=key
+            ) from None
+        response = self._wire.request(
+            request.method,
+            request.url,
+            operation=name,
+            key=key,
+            check_status=False,
+            headers=request.headers,
+            **request.kwargs,
+        )
         document = self._judge(name, operation.reply, response, key)
         log.debug("%s %s ok", self._panel.name, name, extra={"system": SYSTEM, "operation": name, "key": key})
         return operation.reply, document
@@ -213,10 +229,19 @@ class ConfigurableProvider:
         if not (200 <= response.status_code < 300 and self._found(name, reply, document)):
             if reply.unlisted == "refused":
                 reason = self._wire.scrub(self._reason(reply, document) or f"code {code or response.status_code}")
-                raise RejectedError(f"{self._panel.name} refused: {reason}", code=code or str(response.status_code),
-                                    reason=reason, **context)
-            raise self._wire.bad_reply(f"{self._panel.name} answered code {code!r} (HTTP {response.status_code}), "
-                                       "which the description does not name", response.content, name, key)
+                raise RejectedError(
+                    f"{self._panel.name} refused: {reason}",
+                    code=code or str(response.status_code),
+                    reason=reason,
+                    **context,
+                )
+            raise self._wire.bad_reply(
+                f"{self._panel.name} answered code {code!r} (HTTP {response.status_code}), "
+                "which the description does not name",
+                response.content,
+                name,
+                key,
+            )
         return document
 
     def _found(self, name: str, reply: Reply, document: Any) -> bool:
@@ -236,8 +261,9 @@ class ConfigurableProvider:
         except _UNREADABLE:
             return None
 
-    def _error(self, outcome: Outcome, code: str, reason: str, response: requests.Response,
-               context: dict[str, str | None]) -> ConnectorError:
+    def _error(
+        self, outcome: Outcome, code: str, reason: str, response: requests.Response, context: dict[str, str | None]
+    ) -> ConnectorError:
         message = f"{self._panel.name} {code}: {reason}"
         if outcome is Outcome.AUTH:
             return AuthError(message, **context)
@@ -258,8 +284,11 @@ def _inbound(reply: Reply, item: Any, position: int) -> InboundSms:
         raise ValueError("an inbound message without sender or text")
     stamp = field("received_at")
     received_at = _when(stamp)
-    provider_id = field("id") or "h" + hashlib.sha256(
-        "\x1f".join((sender, line, text, stamp or "", str(position))).encode("utf-8")).hexdigest()[:24]
+    provider_id = (
+        field("id")
+        or "h"
+        + hashlib.sha256("\x1f".join((sender, line, text, stamp or "", str(position))).encode("utf-8")).hexdigest()[:24]
+    )
     return InboundSms(provider_id, e164_from_iran_panel(sender), line, text, received_at)
 
 

@@ -100,8 +100,9 @@ DELIVERY_STATUSES: dict[int, tuple[DeliveryStatus, str]] = {
 }
 BY_MESSAGE_ID, BY_CLIENT_REFERENCE = 1, 2
 #: ``statusCode`` follows HTTP; Ghasedak's ``message`` gives the reason, so no table of words.
-STATUS_CODES = StatusCodes("Ghasedak", {}, auth=frozenset({401, 403}), throttle=frozenset({429}),
-                           down=range(500, sys.maxsize))
+STATUS_CODES = StatusCodes(
+    "Ghasedak", {}, auth=frozenset({401, 403}), throttle=frozenset({429}), down=range(500, sys.maxsize)
+)
 
 
 class GhasedakSettings(ProviderSettings):
@@ -144,10 +145,15 @@ class GhasedakProvider:
                 raise self._wire.bad_reply(f"no result for one of {len(batch)} messages", json.dumps(data), "send")
             message_id = self._wire.parse("send", row, lambda r: str(int(ci_require(r, "messageId"))))
             cost = ci_get(row, "cost")
-            receipts.append(SendReceipt(
-                sms.our_id, message_id, DeliveryStatus.QUEUED, count_segments(sms.text).parts,
-                cost=None if cost is None else self._wire.parse("send", cost, decimal),
-            ))
+            receipts.append(
+                SendReceipt(
+                    sms.our_id,
+                    message_id,
+                    DeliveryStatus.QUEUED,
+                    count_segments(sms.text).parts,
+                    cost=None if cost is None else self._wire.parse("send", cost, decimal),
+                )
+            )
         return receipts
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
@@ -183,13 +189,18 @@ class GhasedakProvider:
             found.update((m.provider_id, m) for m in fresh)
             if not more or not fresh:
                 return list(found.values())
-        log.warning("Ghasedak inbound listing still had pages after %d; the rest is read on the next poll",
-                    MAX_INBOUND_PAGES, extra={"system": SYSTEM, "operation": "GetReceivedSmsesPaging"})
+        log.warning(
+            "Ghasedak inbound listing still had pages after %d; the rest is read on the next poll",
+            MAX_INBOUND_PAGES,
+            extra={"system": SYSTEM, "operation": "GetReceivedSmsesPaging"},
+        )
         return list(found.values())
 
     def balance(self) -> Credit:
         data = self._call("GET", "GetAccountInformation")
-        return self._wire.parse("GetAccountInformation", data, lambda d: Credit(decimal(ci_require(d, "credit")), "IRR"))
+        return self._wire.parse(
+            "GetAccountInformation", data, lambda d: Credit(decimal(ci_require(d, "credit")), "IRR")
+        )
 
     def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
         raise unsupported(SYSTEM, "parse_webhook", "webhooks (poll delivery and inbound instead)")
@@ -198,7 +209,12 @@ class GhasedakProvider:
         line = sms.sender or self._settings.default_sender
         if not line:
             raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", sms.our_id)
-        return {"lineNumber": line, "receptor": iran_panel_number(sms.to), "message": sms.text, "clientReferenceId": sms.our_id}
+        return {
+            "lineNumber": line,
+            "receptor": iran_panel_number(sms.to),
+            "message": sms.text,
+            "clientReferenceId": sms.our_id,
+        }
 
     def _status(self, ids: Sequence[str], id_type: int) -> list[DeliveryReport]:
         data = self._call("GET", "CheckSmsStatus", params={"Ids": ",".join(ids), "Type": id_type})
@@ -208,7 +224,9 @@ class GhasedakProvider:
         """The translation boundary: one request, then the HTTP status and the ``isSuccess`` envelope."""
         headers = {"ApiKey": self._settings.api_key.reveal(), "Accept": "application/json"}
         url = f"{self._settings.base_url.rstrip('/')}/{operation}"
-        response = self._wire.request(method, url, operation=operation, key=key, check_status=False, headers=headers, **kwargs)
+        response = self._wire.request(
+            method, url, operation=operation, key=key, check_status=False, headers=headers, **kwargs
+        )
         context = {"system": SYSTEM, "operation": operation, "key": key}
         if response.status_code in (401, 403):
             raise AuthError(f"Ghasedak refused the API key (HTTP {response.status_code})", **context)
@@ -257,7 +275,10 @@ def _report(row: Mapping[str, Any]) -> DeliveryReport:
     status, reason = DELIVERY_STATUSES.get(code, (DeliveryStatus.UNKNOWN, f"undocumented status {code}"))
     reference = ci_get(row, "clientReferenceId")
     return DeliveryReport(
-        provider_id=str(int(ci_require(row, "messageId"))), status=status, code=str(code), reason=reason,
+        provider_id=str(int(ci_require(row, "messageId"))),
+        status=status,
+        code=str(code),
+        reason=reason,
         our_id=str(reference) if reference else None,
     )
 
@@ -281,7 +302,9 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     received = ci_get(row, "receiveDate")
     stamp = datetime.fromisoformat(received) if received else None
     return InboundSms(
-        provider_id=str(ci_require(row, "id")), sender=e164_from_iran_panel(str(ci_require(row, "sender"))),
-        line=str(ci_require(row, "lineNumber")), text=str(ci_require(row, "message")),
+        provider_id=str(ci_require(row, "id")),
+        sender=e164_from_iran_panel(str(ci_require(row, "sender"))),
+        line=str(ci_require(row, "lineNumber")),
+        text=str(ci_require(row, "message")),
         received_at=stamp.replace(tzinfo=TEHRAN) if stamp and stamp.tzinfo is None else stamp,
     )

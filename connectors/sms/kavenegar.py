@@ -1,6 +1,7 @@
 """Kavenegar REST connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml} (https://kavenegar.com/rest.html). Every call
+Wire format: https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml} (https://kavenegar.com/rest.html).
+Every call
 is ``POST https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.json`` with a
 form body; replies are ``{"return": {"status", "message"}, "entries": ...}``
 and errors arrive with the same envelope on a non-200 HTTP status, so the
@@ -94,10 +95,16 @@ STATUS_REASONS: dict[int, str] = {
     501: "the account can only send test messages to its owner's number",
     607: "the tag name is not valid",
 }
-STATUS_CODES = StatusCodes("Kavenegar", STATUS_REASONS, auth=frozenset({401, 403, 407, 416}),
-                           throttle=frozenset({429, 451}), down=frozenset({402, 409}))
+STATUS_CODES = StatusCodes(
+    "Kavenegar",
+    STATUS_REASONS,
+    auth=frozenset({401, 403, 407, 416}),
+    throttle=frozenset({429, 451}),
+    down=frozenset({402, 409}),
+)
 
-#: Delivery status codes (kavenegar-dotnet MessageStatus, kavenegar/kavenegar-dotnet:Kavenegar/Models/Enums/MessageStatus.cs).
+#: Delivery status codes (kavenegar-dotnet MessageStatus,
+#: kavenegar/kavenegar-dotnet:Kavenegar/Models/Enums/MessageStatus.cs).
 DELIVERY_STATUSES: dict[int, DeliveryStatus] = {
     1: DeliveryStatus.QUEUED,
     2: DeliveryStatus.QUEUED,
@@ -188,8 +195,11 @@ class KavenegarProvider:
         ours = {local_id(our_id): our_id for our_id in our_ids}
         entries = self._call("sms/statuslocalmessageid", {"localid": ",".join(ours)})
         # An unknown localid comes back without a message id: it was never accepted.
-        reports = self._wire.parse("sms/statuslocalmessageid", entries, lambda e: [
-            _report(r, our_id=ours.get(str(r.get("localid") or ""))) for r in rows(e)])
+        reports = self._wire.parse(
+            "sms/statuslocalmessageid",
+            entries,
+            lambda e: [_report(r, our_id=ours.get(str(r.get("localid") or ""))) for r in rows(e)],
+        )
         return [r for r in reports if r.provider_id not in ("0", "None", "") and r.our_id is not None]
 
     def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
@@ -206,8 +216,11 @@ class KavenegarProvider:
             except ConnectorError as exc:
                 if not found:
                     raise
-                log.warning("kavenegar inbound poll of a line failed (%s); retried next poll", type(exc).__name__,
-                            extra={"system": SYSTEM, "operation": "sms/receive"})
+                log.warning(
+                    "kavenegar inbound poll of a line failed (%s); retried next poll",
+                    type(exc).__name__,
+                    extra={"system": SYSTEM, "operation": "sms/receive"},
+                )
                 break
             found.extend(self._wire.parse("sms/receive", entries, lambda e: [_inbound(r) for r in rows(e)]))
         return found
@@ -235,9 +248,15 @@ class KavenegarProvider:
         if len(reports) != len(batch):
             raise self._wire.bad_reply(f"{len(reports)} entries for {len(batch)} messages", json.dumps(entries), "send")
         return [
-            SendReceipt(sms.our_id, report.provider_id, report.status, count_segments(sms.text).parts,
-                        cost=cost, code=report.code,
-                        reason=None if report.status not in REFUSED else report.reason or f"Kavenegar status {report.code}")
+            SendReceipt(
+                sms.our_id,
+                report.provider_id,
+                report.status,
+                count_segments(sms.text).parts,
+                cost=cost,
+                code=report.code,
+                reason=None if report.status not in REFUSED else report.reason or f"Kavenegar status {report.code}",
+            )
             for sms, (report, cost) in zip(batch, reports, strict=True)
         ]
 
@@ -245,7 +264,12 @@ class KavenegarProvider:
         """The translation boundary: one POST, envelope first, then HTTP status."""
         url = f"{self._settings.base_url.rstrip('/')}/{self._settings.api_key.reveal()}/{method}.json"
         response = self._wire.request(
-            "POST", url, operation=method, key=key, check_status=False, data=dict(form),
+            "POST",
+            url,
+            operation=method,
+            key=key,
+            check_status=False,
+            data=dict(form),
             headers={"Accept": "application/json"},
         )
         try:
@@ -269,16 +293,21 @@ def _report(entry: Mapping[str, Any], our_id: str | None = None) -> DeliveryRepo
     sent the ids it asks about can name ``our_id``."""
     code = int(entry["status"])
     return DeliveryReport(
-        provider_id=str(int(entry["messageid"])), status=DELIVERY_STATUSES.get(code, DeliveryStatus.UNKNOWN),
-        code=str(code), reason=entry.get("statustext"), our_id=our_id,
+        provider_id=str(int(entry["messageid"])),
+        status=DELIVERY_STATUSES.get(code, DeliveryStatus.UNKNOWN),
+        code=str(code),
+        reason=entry.get("statustext"),
+        our_id=our_id,
     )
 
 
 def _inbound(entry: Mapping[str, Any]) -> InboundSms:
     stamp = entry.get("date")
     return InboundSms(
-        provider_id=str(entry["messageid"]), sender=e164_from_iran_panel(str(entry["sender"])),
-        line=str(entry["receptor"]), text=str(entry.get("message", "")),
+        provider_id=str(entry["messageid"]),
+        sender=e164_from_iran_panel(str(entry["sender"])),
+        line=str(entry["receptor"]),
+        text=str(entry.get("message", "")),
         received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp is not None else None,
     )
 
@@ -328,18 +357,35 @@ def _status_report(entry: object, body: bytes) -> DeliveryReport:
         raise _bad_status(body)
     message_id, status = str(entry.get("messageid", "")), str(entry.get("status", ""))
     local, text = entry.get("localid"), entry.get("statustext")
-    if not (message_id.isascii() and message_id.isdigit() and len(message_id) <= 20 and int(message_id) > 0
-            and status.isascii() and status.isdigit() and len(status) <= 4):
+    if not (
+        message_id.isascii()
+        and message_id.isdigit()
+        and len(message_id) <= 20
+        and int(message_id) > 0
+        and status.isascii()
+        and status.isdigit()
+        and len(status) <= 4
+    ):
         raise _bad_status(body)
     if local is not None and not isinstance(local, str | int) or text is not None and not isinstance(text, str):
         raise _bad_status(body)
-    return _report({"messageid": message_id, "status": status, "localid": local and str(local)[:100],
-                    "statustext": text[:200] if text else None})
+    return _report(
+        {
+            "messageid": message_id,
+            "status": status,
+            "localid": local and str(local)[:100],
+            "statustext": text[:200] if text else None,
+        }
+    )
 
 
 def _bad_status(body: bytes) -> BadReplyError:
-    return BadReplyError("status push is not a form or JSON with a numeric messageid and status", raw=body,
-                         system=SYSTEM, operation="webhook")
+    return BadReplyError(
+        "status push is not a form or JSON with a numeric messageid and status",
+        raw=body,
+        system=SYSTEM,
+        operation="webhook",
+    )
 
 
 def _is_json(body: bytes, content_type: str) -> bool:

@@ -1,6 +1,7 @@
 """Kavenegar SOAP connector (SMS-13, -14, -17, -20, -21).
 
-Wire format: https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml} (https://kavenegar.com/soap.html). The ASMX
+Wire format: https://api.kavenegar.com/v1/{API-KEY}/{scope}/{method}.{json|xml} (https://kavenegar.com/soap.html). The
+ASMX
 service ``soap/v1.asmx`` in namespace ``http://api.kavenegar.com/``, with the
 API key inside every call (never in the URL). The WSDL is Kavenegar's
 published one, vendored in ``wsdl/kavenegar.wsdl`` and trimmed to the four
@@ -100,27 +101,35 @@ class KavenegarSoapProvider:
         check_batch(batch, self.max_batch)
         senders = [sms.sender or self._settings.default_sender for sms in batch]
         if not all(senders):
-            raise missing_setting(SYSTEM, "SendArrayByApikey", "a line number (default_sender or the message's sender)", batch[0].our_id)
+            raise missing_setting(
+                SYSTEM, "SendArrayByApikey", "a line number (default_sender or the message's sender)", batch[0].our_id
+            )
         key = batch[0].our_id if len(batch) == 1 else None
-        reply = self._call("SendArrayByApikey", self._service.SendArrayByApikey, key,
-                           sender=self._strings(senders), message=self._strings([sms.text for sms in batch]),
-                           receptor=self._strings([iran_panel_number(sms.to) for sms in batch]), unixdate=0,
-                           msgmode=self._ints([FLASH if sms.flash else NORMAL for sms in batch]))
+        reply = self._call(
+            "SendArrayByApikey",
+            self._service.SendArrayByApikey,
+            key,
+            sender=self._strings(senders),
+            message=self._strings([sms.text for sms in batch]),
+            receptor=self._strings([iran_panel_number(sms.to) for sms in batch]),
+            unixdate=0,
+            msgmode=self._ints([FLASH if sms.flash else NORMAL for sms in batch]),
+        )
         ids = self._wire.parse("SendArrayByApikey", reply, lambda r: _ints(r, "SendArrayByApikeyResult", "long"), key)
         if len(ids) != len(batch):
-            raise self._wire.bad_reply(f"{len(ids)} message ids for {len(batch)} messages", str(ids),
-                                       "SendArrayByApikey", key)
+            raise self._wire.bad_reply(
+                f"{len(ids)} message ids for {len(batch)} messages", str(ids), "SendArrayByApikey", key
+            )
         return [_receipt(sms, message_id) for sms, message_id in zip(batch, ids, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []
         for start in range(0, len(provider_ids), STATUS_CHUNK):
-            ids = [int(i) for i in provider_ids[start:start + STATUS_CHUNK]]
+            ids = [int(i) for i in provider_ids[start : start + STATUS_CHUNK]]
             reply = self._call("GetStatusByApikey", self._service.GetStatusByApikey, None, messageid=self._longs(ids))
             codes = self._wire.parse("GetStatusByApikey", reply, lambda r: _ints(r, "GetStatusByApikeyResult", "int"))
             if len(codes) != len(ids):
-                raise self._wire.bad_reply(f"{len(codes)} statuses for {len(ids)} ids", str(codes),
-                                           "GetStatusByApikey")
+                raise self._wire.bad_reply(f"{len(codes)} statuses for {len(ids)} ids", str(codes), "GetStatusByApikey")
             reports.extend(
                 DeliveryReport(str(i), DELIVERY_STATUSES.get(code, DeliveryStatus.UNKNOWN), code=str(code))
                 for i, code in zip(ids, codes, strict=True)
@@ -139,16 +148,20 @@ class KavenegarSoapProvider:
             except ConnectorError as exc:
                 if not found:
                     raise
-                log.warning("kavenegar soap inbound poll of a line failed (%s); retried next poll",
-                            type(exc).__name__, extra={"system": SYSTEM, "operation": "ReceiveByApikey"})
+                log.warning(
+                    "kavenegar soap inbound poll of a line failed (%s); retried next poll",
+                    type(exc).__name__,
+                    extra={"system": SYSTEM, "operation": "ReceiveByApikey"},
+                )
                 break
             found.extend(self._wire.parse("ReceiveByApikey", reply, _inbound_rows))
         return found
 
     def balance(self) -> Credit:
         reply = self._call("RemainCreditByApiKey", self._service.RemainCreditByApiKey, None)
-        return self._wire.parse("RemainCreditByApiKey", reply,
-                                lambda r: Credit(decimal(r["RemainCreditByApiKeyResult"]), "IRR"))
+        return self._wire.parse(
+            "RemainCreditByApiKey", reply, lambda r: Credit(decimal(r["RemainCreditByApiKeyResult"]), "IRR")
+        )
 
     def parse_webhook(self, body: bytes, content_type: str) -> list[WebhookItem]:
         raise unsupported(SYSTEM, "parse_webhook", "webhooks over SOAP (use the REST kind's push parser)")
@@ -181,8 +194,14 @@ def _inbound_rows(reply: Any) -> list[InboundSms]:
 def _receipt(sms: OutgoingSms, message_id: int) -> SendReceipt:
     parts = count_segments(sms.text).parts
     if message_id <= 0:
-        return SendReceipt(sms.our_id, None, DeliveryStatus.FAILED, parts, code=str(message_id),
-                           reason="Kavenegar returned no message id for this recipient")
+        return SendReceipt(
+            sms.our_id,
+            None,
+            DeliveryStatus.FAILED,
+            parts,
+            code=str(message_id),
+            reason="Kavenegar returned no message id for this recipient",
+        )
     return SendReceipt(sms.our_id, str(message_id), DeliveryStatus.QUEUED, parts)
 
 
@@ -191,6 +210,9 @@ def _inbound(row: Any) -> InboundSms:
     if not sender or not line:
         raise KeyError("sender or receptor")
     return InboundSms(
-        provider_id=str(int(row["messageid"])), sender=e164_from_iran_panel(str(sender)), line=str(line),
-        text=str(row["message"] or ""), received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp else None,
+        provider_id=str(int(row["messageid"])),
+        sender=e164_from_iran_panel(str(sender)),
+        line=str(line),
+        text=str(row["message"] or ""),
+        received_at=datetime.fromtimestamp(int(stamp), UTC) if stamp else None,
     )

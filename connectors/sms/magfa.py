@@ -109,8 +109,9 @@ STATUS_REASONS: dict[int, str] = {
     109: "the encodings array differs in length from the recipients",
     110: "the checking ids array differs in length from the recipients",
 }
-STATUS_CODES = StatusCodes("Magfa", STATUS_REASONS, auth=frozenset({16, 17, 18, 19, 22, 29}), throttle=frozenset({8}),
-                           down=frozenset({15, 23}))
+STATUS_CODES = StatusCodes(
+    "Magfa", STATUS_REASONS, auth=frozenset({16, 17, 18, 19, 22, 29}), throttle=frozenset({8}), down=frozenset({15, 23})
+)
 BLOCKED_CODES = frozenset({27, 28, 33})
 UNKNOWN_ID = 24
 
@@ -164,7 +165,9 @@ class MagfaProvider:
         check_batch(batch, self.max_batch)
         senders = [sms.sender or self._settings.default_sender for sms in batch]
         if not all(senders):
-            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", batch[0].our_id)
+            raise missing_setting(
+                SYSTEM, "send", "a line number (default_sender or the message's sender)", batch[0].our_id
+            )
         key = batch[0].our_id if len(batch) == 1 else None
         payload = {
             "senders": senders,
@@ -176,13 +179,15 @@ class MagfaProvider:
         items = self._wire.parse("send", body, lambda b: rows(ci_require(b, "messages")), key)
         if len(items) != len(batch):
             raise self._wire.bad_reply(f"{len(items)} results for {len(batch)} messages", str(body), "send", key)
-        return [self._wire.parse("send", item, lambda i, s=sms: _receipt(s, i), key)
-                for sms, item in zip(batch, items, strict=True)]
+        return [
+            self._wire.parse("send", item, lambda i, s=sms: _receipt(s, i), key)
+            for sms, item in zip(batch, items, strict=True)
+        ]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []
         for start in range(0, len(provider_ids), STATUS_CHUNK):
-            chunk = [str(int(i)) for i in provider_ids[start:start + STATUS_CHUNK]]
+            chunk = [str(int(i)) for i in provider_ids[start : start + STATUS_CHUNK]]
             body = self._call("GET", f"statuses/{','.join(chunk)}")
             reports.extend(self._wire.parse("statuses", body, _reports))
         return reports
@@ -203,8 +208,9 @@ class MagfaProvider:
         if not found:
             return []
         reports = self.fetch_reports(list(found))
-        return [DeliveryReport(r.provider_id, r.status, r.code, r.reason, found.get(r.provider_id), r.at)
-                for r in reports]
+        return [
+            DeliveryReport(r.provider_id, r.status, r.code, r.reason, found.get(r.provider_id), r.at) for r in reports
+        ]
 
     def fetch_inbound(self, window: InboundWindow | None = None) -> list[InboundSms]:
         """Up to 100 new inbound messages; store them before acting (the poll is treated as read-once)."""
@@ -223,11 +229,23 @@ class MagfaProvider:
         operation = path.split("/", 1)[0]
         url = f"{self._settings.base_url.rstrip('/')}/{path}"
         auth = (f"{self._settings.username}/{self._settings.domain}", self._settings.password.reveal())
-        response = self._wire.request(method, url, operation=operation, key=key, check_status=False, auth=auth,
-                                      headers={"Accept": "application/json"}, **kwargs)
+        response = self._wire.request(
+            method,
+            url,
+            operation=operation,
+            key=key,
+            check_status=False,
+            auth=auth,
+            headers={"Accept": "application/json"},
+            **kwargs,
+        )
         if response.status_code in (401, 403):
-            raise AuthError(f"Magfa refused the credentials (HTTP {response.status_code})",
-                            system=SYSTEM, operation=operation, key=key)
+            raise AuthError(
+                f"Magfa refused the credentials (HTTP {response.status_code})",
+                system=SYSTEM,
+                operation=operation,
+                key=key,
+            )
         raise_for_transport_status(response, SYSTEM, operation, key)
         body = self._wire.json(response, operation, key)
         status = self._wire.parse(operation, body, _status_of, key)
@@ -255,8 +273,11 @@ def _receipt(sms: OutgoingSms, item: Mapping[str, Any]) -> SendReceipt:
     parts = ci_get(item, "parts")
     tariff = ci_get(item, "tariff")
     return SendReceipt(
-        sms.our_id, str(int(ci_require(item, "id"))), DeliveryStatus.QUEUED,
-        int(parts) if parts else count_segments(sms.text).parts, cost=None if tariff is None else decimal(tariff),
+        sms.our_id,
+        str(int(ci_require(item, "id"))),
+        DeliveryStatus.QUEUED,
+        int(parts) if parts else count_segments(sms.text).parts,
+        cost=None if tariff is None else decimal(tariff),
     )
 
 

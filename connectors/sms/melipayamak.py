@@ -90,8 +90,14 @@ SEND_REASONS: dict[int, str] = {
     35: "the recipient is on the telecom blacklist",
     -10: "the template variables contain a link",
 }
-SEND_CODES = StatusCodes("Melipayamak", SEND_REASONS, auth=frozenset({0, 10, 12}), throttle=frozenset({3, 4}),
-                         down=frozenset({6}), undocumented="return value")
+SEND_CODES = StatusCodes(
+    "Melipayamak",
+    SEND_REASONS,
+    auth=frozenset({0, 10, 12}),
+    throttle=frozenset({3, 4}),
+    down=frozenset({6}),
+    undocumented="return value",
+)
 BLOCKED_CODES = frozenset({35})
 #: A recId is a large positive number; anything at or below this is a return code.
 MAX_RETURN_CODE = 100
@@ -164,13 +170,16 @@ class MelipayamakProvider:
     def __init__(self, settings: MelipayamakSettings, *, session: requests.Session):
         self._settings = settings
         self._wire = Wire(session, SYSTEM, settings.timeout, secrets=(settings.password.reveal(),))
-        self._inbox = MelipayamakInbox(self._wire, settings.receive_url, settings.username, settings.password,
-                                       start_id=settings.inbound_start_id)
+        self._inbox = MelipayamakInbox(
+            self._wire, settings.receive_url, settings.username, settings.password, start_id=settings.inbound_start_id
+        )
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         sender = sms.sender or self._settings.default_sender
         if not sender:
-            raise missing_setting(SYSTEM, "SendSMS", "a line number (default_sender or the message's sender)", sms.our_id)
+            raise missing_setting(
+                SYSTEM, "SendSMS", "a line number (default_sender or the message's sender)", sms.our_id
+            )
         flash = "true" if sms.flash else "false"
         form = {"to": iran_panel_number(sms.to), "from": sender, "text": sms.text, "isFlash": flash}
         value = self._call("SendSMS", form, key=sms.our_id)
@@ -178,8 +187,9 @@ class MelipayamakProvider:
         if rec_id in SEND_REASONS:
             raise send_refusal(rec_id, "SendSMS", sms.our_id)
         if is_return_code(rec_id):
-            raise self._wire.bad_reply(f"send returned {rec_id}, neither a recId nor a documented code",
-                                       str(value), "SendSMS", sms.our_id)
+            raise self._wire.bad_reply(
+                f"send returned {rec_id}, neither a recId nor a documented code", str(value), "SendSMS", sms.our_id
+            )
         return SendReceipt(sms.our_id, str(rec_id), DeliveryStatus.QUEUED, count_segments(sms.text).parts)
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
@@ -211,8 +221,15 @@ class MelipayamakProvider:
         """The translation boundary: one form POST, HTTP status, then ``RetStatus``; returns ``Value``."""
         url = f"{self._settings.base_url.rstrip('/')}/{operation}"
         credentials = {"username": self._settings.username, "password": self._settings.password.reveal()}
-        response = self._wire.request("POST", url, operation=operation, key=key, check_status=False,
-                                      data={**credentials, **form}, headers={"Accept": "application/json"})
+        response = self._wire.request(
+            "POST",
+            url,
+            operation=operation,
+            key=key,
+            check_status=False,
+            data={**credentials, **form},
+            headers={"Accept": "application/json"},
+        )
         context = {"system": SYSTEM, "operation": operation, "key": key}
         if response.status_code in (401, 403):
             raise AuthError(f"Melipayamak refused the credentials (HTTP {response.status_code})", **context)
@@ -253,20 +270,28 @@ class MelipayamakInbox:
         found: list[InboundSms] = []
         for _ in range(MAX_INBOUND_PAGES):
             rows, asked = self._page(after), after
-            page = self._wire.parse("GetMessagesAfterID", rows,
-                                    lambda r, a=asked: parse_inbox_page(r, after=a, page_size=INBOUND_PAGE_SIZE))
+            page = self._wire.parse(
+                "GetMessagesAfterID", rows, lambda r, a=asked: parse_inbox_page(r, after=a, page_size=INBOUND_PAGE_SIZE)
+            )
             found += page
             kept = _stored_in_id_order(found)
             if kept < len(found):
-                log.info("Melipayamak inbox: %d of %d listed messages held back for the next poll (their SendDate "
-                         "is missing or out of id order)", len(found) - kept, len(found),
-                         extra={"system": SYSTEM, "operation": "GetMessagesAfterID"})
+                log.info(
+                    "Melipayamak inbox: %d of %d listed messages held back for the next poll (their SendDate "
+                    "is missing or out of id order)",
+                    len(found) - kept,
+                    len(found),
+                    extra={"system": SYSTEM, "operation": "GetMessagesAfterID"},
+                )
                 return found[:kept]
             if len(page) < INBOUND_PAGE_SIZE:
                 return found
             after = int(page[-1].provider_id)
-        log.warning("Melipayamak inbox still had messages after %d pages; the rest is listed on the next poll",
-                    MAX_INBOUND_PAGES, extra={"system": SYSTEM, "operation": "GetMessagesAfterID"})
+        log.warning(
+            "Melipayamak inbox still had messages after %d pages; the rest is listed on the next poll",
+            MAX_INBOUND_PAGES,
+            extra={"system": SYSTEM, "operation": "GetMessagesAfterID"},
+        )
         return found
 
     def _mark(self, window: InboundWindow | None) -> int:
@@ -283,8 +308,13 @@ class MelipayamakInbox:
         operation = "GetMessagesAfterID"
         with translating_soap(self._wire, operation):
             reply = self._service.GetMessagesAfterID(
-                username=self._username, password=self._password.reveal(), location=INBOX_LOCATION,
-                count=INBOUND_PAGE_SIZE, msgId=after, **{"from": ""})
+                username=self._username,
+                password=self._password.reveal(),
+                location=INBOX_LOCATION,
+                count=INBOUND_PAGE_SIZE,
+                msgId=after,
+                **{"from": ""},
+            )
         log.debug("melipayamak %s ok", operation, extra={"system": SYSTEM, "operation": operation})
         # An absent or empty result element is an empty inbox; zeep then gives None.
         return [dict(serialize_object(item) or {}) for item in (reply or [])]
@@ -311,9 +341,12 @@ def parse_inbox_page(rows: Sequence[Mapping[str, Any]], *, after: int, page_size
         stamp = row.get("SendDate")
         received = stamp.replace(tzinfo=TEHRAN) if isinstance(stamp, datetime) and stamp.tzinfo is None else stamp
         found[msg_id] = InboundSms(
-            provider_id=str(msg_id), sender=str(row.get("Sender") or "").strip(),
-            line=str(row.get("Receiver") or "").strip(), text=str(row.get("Body") or ""),
-            received_at=received if isinstance(received, datetime) else None)
+            provider_id=str(msg_id),
+            sender=str(row.get("Sender") or "").strip(),
+            line=str(row.get("Receiver") or "").strip(),
+            text=str(row.get("Body") or ""),
+            received_at=received if isinstance(received, datetime) else None,
+        )
     return [found[i] for i in sorted(found)]
 
 

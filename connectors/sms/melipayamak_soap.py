@@ -95,8 +95,9 @@ class MelipayamakSoapProvider:
         self._array_of_string = client.get_type(f"{NAMESPACE}ArrayOfString")
         self._array_of_long = client.get_type(f"{NAMESPACE}ArrayOfLong")
         self._service = client.create_service(f"{NAMESPACE}SendSoap", settings.base_url)
-        self._inbox = MelipayamakInbox(self._wire, settings.receive_url, settings.username, settings.password,
-                                       start_id=settings.inbound_start_id)
+        self._inbox = MelipayamakInbox(
+            self._wire, settings.receive_url, settings.username, settings.password, start_id=settings.inbound_start_id
+        )
 
     def send(self, sms: OutgoingSms) -> SendReceipt:
         (receipt,) = self.send_many([sms])
@@ -112,22 +113,33 @@ class MelipayamakSoapProvider:
         first = batch[0]
         sender = first.sender or self._settings.default_sender
         if not sender:
-            raise missing_setting(SYSTEM, "SendSimpleSMS", "a line number (default_sender or the message's sender)", first.our_id)
+            raise missing_setting(
+                SYSTEM, "SendSimpleSMS", "a line number (default_sender or the message's sender)", first.our_id
+            )
         key = first.our_id if len(batch) == 1 else None
-        reply = self._call("SendSimpleSMS", self._service.SendSimpleSMS, key, **self._credentials(),
-                           to=self._array_of_string([iran_panel_number(sms.to) for sms in batch]),
-                           **{"from": sender}, text=first.text, isflash=first.flash)
+        reply = self._call(
+            "SendSimpleSMS",
+            self._service.SendSimpleSMS,
+            key,
+            **self._credentials(),
+            to=self._array_of_string([iran_panel_number(sms.to) for sms in batch]),
+            **{"from": sender},
+            text=first.text,
+            isflash=first.flash,
+        )
         values = self._wire.parse("SendSimpleSMS", reply, lambda r: [int(v) for v in _listed(r)], key)
         self._raise_for_call_failure(values, len(batch), key)
         if len(values) != len(batch):
-            raise self._wire.bad_reply(f"{len(values)} results for {len(batch)} recipients", str(values),
-                                       "SendSimpleSMS", key)
+            raise self._wire.bad_reply(
+                f"{len(values)} results for {len(batch)} recipients", str(values), "SendSimpleSMS", key
+            )
         return [self._receipt(sms, value, key) for sms, value in zip(batch, values, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         ids = [int(i) for i in provider_ids]
-        reply = self._call("GetDeliveries", self._service.GetDeliveries, None, **self._credentials(),
-                           recIds=self._array_of_long(ids))
+        reply = self._call(
+            "GetDeliveries", self._service.GetDeliveries, None, **self._credentials(), recIds=self._array_of_long(ids)
+        )
         codes = self._wire.parse("GetDeliveries", reply, lambda r: [int(c) for c in _listed(r)])
         if len(codes) != len(ids):
             raise self._wire.bad_reply(f"{len(codes)} statuses for {len(ids)} ids", str(codes), "GetDeliveries")
@@ -171,8 +183,9 @@ class MelipayamakSoapProvider:
         if not is_return_code(value):
             return SendReceipt(sms.our_id, str(value), DeliveryStatus.QUEUED, parts)
         if value not in SEND_REASONS:
-            raise self._wire.bad_reply(f"send returned {value}, neither a recId nor a documented code",
-                                       str(value), "SendSimpleSMS", key)
+            raise self._wire.bad_reply(
+                f"send returned {value}, neither a recId nor a documented code", str(value), "SendSimpleSMS", key
+            )
         status = DeliveryStatus.BLOCKED if value in BLOCKED_CODES else DeliveryStatus.FAILED
         return SendReceipt(sms.our_id, None, status, parts, code=str(value), reason=SEND_REASONS[value])
 

@@ -248,8 +248,10 @@ def _operation_errors(name: str, description: PanelDescription) -> list[str]:
             errors.append(f"{name}.{where}: {exc}")
             continue
         if unknown:
-            errors.append(f"{name}.{where}: unknown placeholder {{{unknown[0]}}}; {name} may use "
-                          + ", ".join(f"{{{p}}}" for p in sorted(allowed)))
+            errors.append(
+                f"{name}.{where}: unknown placeholder {{{unknown[0]}}}; {name} may use "
+                + ", ".join(f"{{{p}}}" for p in sorted(allowed))
+            )
     errors += [f"{name}.url: {problem}" for problem in _url_problems(operation.url, description.base_url)]
     if operation.body is BodyKind.SOAP and isinstance(operation.template, str):
         errors += [f"{name}.template: {problem}" for problem in _soap_problems(operation.template)]
@@ -320,8 +322,9 @@ def _soap_problems(template: str) -> list[str]:
 
 def safe_xml(content: bytes) -> etree._Element:
     """Parse XML without DTDs, entities or network access; ``ValueError`` for anything else."""
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True
+    )
     try:
         root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
@@ -372,6 +375,15 @@ def _located(error: Mapping[str, Any]) -> str:
 
 
 __all__ = [
-    "BodyKind", "CodeRule", "DescriptionError", "Operation", "Outcome", "PanelDescription", "Reply",
-    "ReplyFormat", "placeholders", "safe_xml", "validate_description",
+    "BodyKind",
+    "CodeRule",
+    "DescriptionError",
+    "Operation",
+    "Outcome",
+    "PanelDescription",
+    "Reply",
+    "ReplyFormat",
+    "placeholders",
+    "safe_xml",
+    "validate_description",
 ]

@@ -108,25 +108,39 @@ class ParsgreenProvider:
         key = first.our_id if len(batch) == 1 else None
         sender = first.sender or self._settings.default_sender or ""
         recipients = self._array_of_string([iran_panel_number(sms.to) for sms in batch])
-        reply = self._call("SendGroupSMS", self._send_service.SendGroupSMS, key, signature=self._signature(),
-                           **{"from": sender}, to=recipients, text=first.text, isFlash=first.flash, udh="",
-                           success=0, retStr=self._array_of_string([]))
+        reply = self._call(
+            "SendGroupSMS",
+            self._send_service.SendGroupSMS,
+            key,
+            signature=self._signature(),
+            **{"from": sender},
+            to=recipients,
+            text=first.text,
+            isFlash=first.flash,
+            udh="",
+            success=0,
+            retStr=self._array_of_string([]),
+        )
         result = self._wire.parse("SendGroupSMS", reply, lambda r: int(r["SendGroupSMSResult"]), key)
         if result != 1:
             self._refuse(result, key)
         entries = self._wire.parse("SendGroupSMS", reply, lambda r: list(r["retStr"]["string"] or []), key)
         if len(entries) != len(batch):
-            raise self._wire.bad_reply(f"{len(entries)} results for {len(batch)} recipients", str(entries), "SendGroupSMS", key)
+            raise self._wire.bad_reply(
+                f"{len(entries)} results for {len(batch)} recipients", str(entries), "SendGroupSMS", key
+            )
         return [_receipt(sms, str(entry)) for sms, entry in zip(batch, entries, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports = []
         for provider_id in provider_ids:
-            code = self._call("GetDelivery", self._send_service.GetDelivery, None, signature=self._signature(),
-                              RecID=int(provider_id))
+            code = self._call(
+                "GetDelivery", self._send_service.GetDelivery, None, signature=self._signature(), RecID=int(provider_id)
+            )
             code = self._wire.parse("GetDelivery", code, int)
-            status, reason = DELIVERY_CODES.get(code, (DeliveryStatus.UNKNOWN, f"Parsgreen delivery code {code} "
-                                                       "(meaning not in the vendor's samples)"))
+            status, reason = DELIVERY_CODES.get(
+                code, (DeliveryStatus.UNKNOWN, f"Parsgreen delivery code {code} (meaning not in the vendor's samples)")
+            )
             reports.append(DeliveryReport(provider_id, status, code=str(code), reason=reason))
         return reports
 
@@ -169,5 +183,11 @@ def _receipt(sms: OutgoingSms, entry: str) -> SendReceipt:
     if len(fields) == 3 and fields[1] == SENT and fields[2].isascii() and fields[2].isdigit() and int(fields[2]) > 0:
         return SendReceipt(sms.our_id, str(int(fields[2])), DeliveryStatus.QUEUED, parts)
     code = fields[1] if len(fields) == 3 else entry
-    return SendReceipt(sms.our_id, None, DeliveryStatus.FAILED, parts, code=code,
-                       reason=f"Parsgreen did not accept this recipient (sendstatus {code})")
+    return SendReceipt(
+        sms.our_id,
+        None,
+        DeliveryStatus.FAILED,
+        parts,
+        code=code,
+        reason=f"Parsgreen did not accept this recipient (sendstatus {code})",
+    )

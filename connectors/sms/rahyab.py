@@ -102,7 +102,9 @@ class RahyabProvider:
     def send(self, sms: OutgoingSms) -> SendReceipt:
         sender = sms.sender or self._settings.default_sender
         if not sender:
-            raise missing_setting(SYSTEM, "smsBatch", "a line number (default_sender or the message's sender)", sms.our_id)
+            raise missing_setting(
+                SYSTEM, "smsBatch", "a line number (default_sender or the message's sender)", sms.our_id
+            )
         batch_id = self._batch_id(sms.our_id)
         root = etree.Element("smsBatch", company=self._settings.company, batchID=batch_id)
         binary, dcs, payload = encode_text(sms.text)
@@ -115,11 +117,18 @@ class RahyabProvider:
             return SendReceipt(sms.our_id, batch_id, DeliveryStatus.QUEUED, count_segments(sms.text).parts)
         reason = (_first_text(reply, "message") or outcome or "").strip()
         if not reason:
-            raise self._wire.bad_reply("send reply has neither <ok> nor <message>", etree.tostring(reply),
-                                       "smsBatch", sms.our_id)
+            raise self._wire.bad_reply(
+                "send reply has neither <ok> nor <message>", etree.tostring(reply), "smsBatch", sms.our_id
+            )
         reason = self._wire.scrub(reason)
-        raise RejectedError(f"Rahyab refused the message: {reason}", code="refused", reason=reason,
-                            system=SYSTEM, operation="smsBatch", key=sms.our_id)
+        raise RejectedError(
+            f"Rahyab refused the message: {reason}",
+            code="refused",
+            reason=reason,
+            system=SYSTEM,
+            operation="smsBatch",
+            key=sms.our_id,
+        )
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
@@ -165,13 +174,19 @@ class RahyabProvider:
         doctype = DOCTYPE.format(root=document.tag)
         body = etree.tostring(document, xml_declaration=True, encoding="UTF-8", doctype=doctype)
         response = self._wire.request(
-            "POST", self._settings.base_url, operation=operation, key=key, check_status=False, data=body,
+            "POST",
+            self._settings.base_url,
+            operation=operation,
+            key=key,
+            check_status=False,
+            data=body,
             auth=(self._settings.username, self._settings.password.reveal()),
             headers={"Content-Type": "text/xml; charset=utf-8"},
         )
         if response.status_code in (401, 403):
-            raise AuthError(f"Rahyab refused the login (HTTP {response.status_code})", system=SYSTEM,
-                            operation=operation, key=key)
+            raise AuthError(
+                f"Rahyab refused the login (HTTP {response.status_code})", system=SYSTEM, operation=operation, key=key
+            )
         raise_for_transport_status(response, SYSTEM, operation, key)
         try:
             reply = etree.fromstring(response.content, parser=_SAFE_PARSER)
@@ -207,8 +222,9 @@ def parse_status(reply: etree._Element, batch_id: str, our_id: str | None = None
         return None
     text = (batch.findtext(".//status") or "").strip()
     if not text:
-        raise BadReplyError("batch without a status", raw=etree.tostring(batch), system=SYSTEM,
-                            operation="smsStatusPoll")
+        raise BadReplyError(
+            "batch without a status", raw=etree.tostring(batch), system=SYSTEM, operation="smsStatusPoll"
+        )
     status, reason = DELIVERY_STATUSES.get(text.upper(), (DeliveryStatus.UNKNOWN, f"Rahyab status {text}"))
     return DeliveryReport(batch_id, status, code=text, reason=reason, our_id=our_id)
 
@@ -220,8 +236,12 @@ def parse_inbound(reply: etree._Element) -> list[InboundSms]:
         try:
             messages.append(_inbound(batch))
         except (KeyError, ValueError, UnicodeDecodeError) as exc:
-            raise BadReplyError(f"unreadable inbound message ({type(exc).__name__})", raw=etree.tostring(batch),
-                                system=SYSTEM, operation="smsPoll") from exc
+            raise BadReplyError(
+                f"unreadable inbound message ({type(exc).__name__})",
+                raw=etree.tostring(batch),
+                system=SYSTEM,
+                operation="smsPoll",
+            ) from exc
     return messages
 
 
@@ -237,8 +257,11 @@ def _inbound(batch: etree._Element) -> InboundSms:
     if not provider_id or not sender or text is None:
         raise KeyError("batchID, origAddr or message")
     return InboundSms(
-        provider_id, e164_from_iran_panel(sender), (batch.findtext(".//destNumber") or "").strip(),
-        decode_text(text, batch.findtext(".//dcs")), _stamp(batch.findtext(".//time")),
+        provider_id,
+        e164_from_iran_panel(sender),
+        (batch.findtext(".//destNumber") or "").strip(),
+        decode_text(text, batch.findtext(".//dcs")),
+        _stamp(batch.findtext(".//time")),
     )
 
 

@@ -98,8 +98,9 @@ STATUS_REASONS: dict[int, str] = {
     119: "the account's plan must be upgraded",
     123: "the line needs to be activated",
 }
-STATUS_CODES = StatusCodes("SMS.ir", STATUS_REASONS, auth=frozenset({10, 11, 12, 13, 14}), throttle=frozenset({20}),
-                           down=frozenset({0}))
+STATUS_CODES = StatusCodes(
+    "SMS.ir", STATUS_REASONS, auth=frozenset({10, 11, 12, 13, 14}), throttle=frozenset({20}), down=frozenset({0})
+)
 
 #: ``deliveryState`` values (https://sms.ir/rest-api/).
 DELIVERY_STATES: dict[int, DeliveryStatus] = {
@@ -142,7 +143,9 @@ class SmsIrProvider:
         key = batch[0].our_id if len(batch) == 1 else None
         lines = {sms.sender or self._settings.default_sender for sms in batch}
         if None in lines:
-            raise missing_setting(SYSTEM, "send", "a line number (default_sender or the message's sender)", batch[0].our_id)
+            raise missing_setting(
+                SYSTEM, "send", "a line number (default_sender or the message's sender)", batch[0].our_id
+            )
         if len(lines) != 1:
             raise ValueError("SMS.ir sends one batch from one line; give every message the same sender")
         (line,) = lines
@@ -178,8 +181,11 @@ class SmsIrProvider:
         """
         since = window.since if window else None
         found = {m.provider_id: m for m in self._pages("receive/live", {"sortByNewest": "true"}, since)}
-        if window is not None and since is not None and since < datetime.combine(
-                window.until.astimezone(TEHRAN).date(), time(), TEHRAN):
+        if (
+            window is not None
+            and since is not None
+            and since < datetime.combine(window.until.astimezone(TEHRAN).date(), time(), TEHRAN)
+        ):
             span = {"fromDate": int(since.timestamp()), "toDate": int(window.until.timestamp())}
             found.update((m.provider_id, m) for m in self._pages("receive/archive", span, None))
         return [m for m in found.values() if since is None or m.received_at is None or m.received_at >= since]
@@ -195,8 +201,12 @@ class SmsIrProvider:
             older = stop_before is not None and any(m.received_at and m.received_at < stop_before for m in page)
             if len(page) < INBOUND_PAGE_SIZE or not fresh or older:
                 return list(found.values())
-        log.warning("SMS.ir %s still had pages after %d; the rest is read on the next poll", path, MAX_INBOUND_PAGES,
-                    extra={"system": SYSTEM, "operation": path})
+        log.warning(
+            "SMS.ir %s still had pages after %d; the rest is read on the next poll",
+            path,
+            MAX_INBOUND_PAGES,
+            extra={"system": SYSTEM, "operation": path},
+        )
         return list(found.values())
 
     def balance(self) -> Credit:
@@ -210,9 +220,13 @@ class SmsIrProvider:
         """The translation boundary: one request, then HTTP status and the ``status`` envelope."""
         headers = {"X-API-KEY": self._settings.api_key.reveal(), "Accept": "application/json"}
         url = f"{self._settings.base_url.rstrip('/')}/{path}"
-        response = self._wire.request(method, url, operation=path, key=key, check_status=False, headers=headers, **kwargs)
+        response = self._wire.request(
+            method, url, operation=path, key=key, check_status=False, headers=headers, **kwargs
+        )
         if response.status_code in (401, 403):
-            raise AuthError(f"SMS.ir refused the API key (HTTP {response.status_code})", system=SYSTEM, operation=path, key=key)
+            raise AuthError(
+                f"SMS.ir refused the API key (HTTP {response.status_code})", system=SYSTEM, operation=path, key=key
+            )
         raise_for_transport_status(response, SYSTEM, path, key)
         body = self._wire.json(response, path, key)
         status = self._wire.parse(path, body, lambda b: int(b["status"]), key)
@@ -229,11 +243,18 @@ def _line(line: str) -> int | str:
 def _receipt(sms: OutgoingSms, message_id: Any) -> SendReceipt:
     parts = count_segments(sms.text).parts
     if message_id is None:
-        return SendReceipt(sms.our_id, None, DeliveryStatus.FAILED, parts, code="null",
-                           reason="SMS.ir refused this recipient: the number or the text is not valid")
+        return SendReceipt(
+            sms.our_id,
+            None,
+            DeliveryStatus.FAILED,
+            parts,
+            code="null",
+            reason="SMS.ir refused this recipient: the number or the text is not valid",
+        )
     if message_id in (0, "0"):
-        return SendReceipt(sms.our_id, None, DeliveryStatus.BLOCKED, parts, code="0",
-                           reason="the number is on the telecom blacklist")
+        return SendReceipt(
+            sms.our_id, None, DeliveryStatus.BLOCKED, parts, code="0", reason="the number is on the telecom blacklist"
+        )
     return SendReceipt(sms.our_id, str(int(message_id)), DeliveryStatus.QUEUED, parts)
 
 
@@ -250,7 +271,9 @@ def _report(data: Mapping[str, Any]) -> DeliveryReport:
     state = data.get("deliveryState")
     status = DeliveryStatus.QUEUED if state is None else DELIVERY_STATES.get(int(state), DeliveryStatus.UNKNOWN)
     return DeliveryReport(
-        provider_id=str(int(data["messageId"])), status=status, code=None if state is None else str(state),
+        provider_id=str(int(data["messageId"])),
+        status=status,
+        code=None if state is None else str(state),
         at=_stamp(data.get("deliveryDateTime")),
     )
 
@@ -262,7 +285,9 @@ def _inbound(row: Mapping[str, Any]) -> InboundSms:
     if not isinstance(row["messageText"], str):
         raise TypeError("messageText is not text")
     return InboundSms(
-        provider_id=str(int(provider_id)), sender=e164_from_iran_panel(str(row["mobile"])), line=str(row["number"]),
-        text=str(row["messageText"]), received_at=_stamp(row.get("receivedDateTime")),
+        provider_id=str(int(provider_id)),
+        sender=e164_from_iran_panel(str(row["mobile"])),
+        line=str(row["number"]),
+        text=str(row["messageText"]),
+        received_at=_stamp(row.get("receivedDateTime")),
     )
-

@@ -115,10 +115,18 @@ class TwilioProvider:
         if self._settings.status_callback_url:
             form["StatusCallback"] = self._settings.status_callback_url
         message = self._call("POST", "Messages.json", key=sms.our_id, data=form)
-        return self._wire.parse("Messages.json", message, lambda m: SendReceipt(
-            sms.our_id, str(m["sid"]), _status(m["status"], m.get("error_code")), int(m.get("num_segments") or 1),
-            cost=None if m.get("price") is None else abs(decimal(m["price"])),
-        ), sms.our_id)
+        return self._wire.parse(
+            "Messages.json",
+            message,
+            lambda m: SendReceipt(
+                sms.our_id,
+                str(m["sid"]),
+                _status(m["status"], m.get("error_code")),
+                int(m.get("num_segments") or 1),
+                cost=None if m.get("price") is None else abs(decimal(m["price"])),
+            ),
+            sms.our_id,
+        )
 
     def send_many(self, batch: Sequence[OutgoingSms]) -> list[SendReceipt]:
         check_batch(batch, self.max_batch)
@@ -151,8 +159,16 @@ class TwilioProvider:
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
         """The translation boundary: one request; Twilio's error body decides the error type."""
         auth = (self._settings.account_sid, self._settings.auth_token.reveal())
-        response = self._wire.request(method, f"{self._account}/{path}", operation=path, key=key, check_status=False,
-                                      auth=auth, headers={"Accept": "application/json"}, **kwargs)
+        response = self._wire.request(
+            method,
+            f"{self._account}/{path}",
+            operation=path,
+            key=key,
+            check_status=False,
+            auth=auth,
+            headers={"Accept": "application/json"},
+            **kwargs,
+        )
         if response.status_code < 400:
             return self._wire.json(response, path, key)
         context = {"system": SYSTEM, "operation": path, "key": key}
@@ -163,7 +179,9 @@ class TwilioProvider:
             if response.status_code == 401:
                 raise AuthError("Twilio refused the credentials (HTTP 401)", **context) from None
             raise_for_transport_status(response, SYSTEM, path, key)
-            raise self._wire.bad_reply(f"HTTP {response.status_code} without a Twilio error", response.content, path, key) from None
+            raise self._wire.bad_reply(
+                f"HTTP {response.status_code} without a Twilio error", response.content, path, key
+            ) from None
         reason = ERROR_REASONS.get(code, message or f"Twilio error {code}")
         if code in AUTH_CODES or response.status_code == 401:
             raise AuthError(f"Twilio {code}: {reason}", **context)
@@ -184,7 +202,9 @@ def _status(name: str, error_code: Any) -> DeliveryStatus:
 def _report(message: Mapping[str, Any]) -> DeliveryReport:
     error = message.get("error_code")
     return DeliveryReport(
-        provider_id=str(message["sid"]), status=_status(message["status"], error), code=str(message["status"]),
+        provider_id=str(message["sid"]),
+        status=_status(message["status"], error),
+        code=str(message["status"]),
         reason=message.get("error_message") or (f"Twilio error {error}" if error else None),
     )
 
@@ -204,9 +224,16 @@ def parse_webhook(body: bytes) -> list[WebhookItem]:
         raise BadReplyError("webhook has no MessageSid", raw=body, system=SYSTEM, operation="webhook")
     if "MessageStatus" in fields:
         error = fields.get("ErrorCode") or None
-        return [DeliveryReport(sid, _status(fields["MessageStatus"], error), code=fields["MessageStatus"],
-                               reason=f"Twilio error {error}" if error else None)]
+        return [
+            DeliveryReport(
+                sid,
+                _status(fields["MessageStatus"], error),
+                code=fields["MessageStatus"],
+                reason=f"Twilio error {error}" if error else None,
+            )
+        ]
     if "Body" in fields and fields.get("From"):
         return [InboundSms(sid, fields["From"], fields.get("To", ""), fields["Body"])]
-    raise BadReplyError("webhook is neither a status callback nor an inbound message", raw=body,
-                        system=SYSTEM, operation="webhook")
+    raise BadReplyError(
+        "webhook is neither a status callback nor an inbound message", raw=body, system=SYSTEM, operation="webhook"
+    )

@@ -15,12 +15,23 @@ _REQUIRED = {
     RequiredLevel.SYSTEM_REQUIRED: "systemrequired",
 }
 _CRM_TYPE = {
-    ColumnType.UNIQUEIDENTIFIER: "uniqueidentifier", ColumnType.STRING: "nvarchar", ColumnType.MEMO: "ntext",
-    ColumnType.INTEGER: "int", ColumnType.BIGINT: "bigint", ColumnType.DECIMAL: "decimal",
-    ColumnType.MONEY: "money", ColumnType.BOOLEAN: "bit", ColumnType.DATETIME: "datetime",
-    ColumnType.PICKLIST: "picklist", ColumnType.STATE: "state", ColumnType.STATUS: "status",
-    ColumnType.MULTI_PICKLIST: "multiselectpicklist", ColumnType.LOOKUP: "lookup",
-    ColumnType.CUSTOMER: "customer", ColumnType.OWNER: "owner", ColumnType.PARTYLIST: "partylist",
+    ColumnType.UNIQUEIDENTIFIER: "uniqueidentifier",
+    ColumnType.STRING: "nvarchar",
+    ColumnType.MEMO: "ntext",
+    ColumnType.INTEGER: "int",
+    ColumnType.BIGINT: "bigint",
+    ColumnType.DECIMAL: "decimal",
+    ColumnType.MONEY: "money",
+    ColumnType.BOOLEAN: "bit",
+    ColumnType.DATETIME: "datetime",
+    ColumnType.PICKLIST: "picklist",
+    ColumnType.STATE: "state",
+    ColumnType.STATUS: "status",
+    ColumnType.MULTI_PICKLIST: "multiselectpicklist",
+    ColumnType.LOOKUP: "lookup",
+    ColumnType.CUSTOMER: "customer",
+    ColumnType.OWNER: "owner",
+    ColumnType.PARTYLIST: "partylist",
 }
 #: Value ranges Dataverse gives a numeric column when none is set.
 _DEFAULT_RANGE = {
@@ -31,12 +42,30 @@ _DEFAULT_RANGE = {
 }
 #: Column flags in export order; per-column values are filled in.
 _ATTRIBUTE_FLAGS: dict[str, object] = {
-    "Type": "", "Name": "", "LogicalName": "", "RequiredLevel": "", "DisplayMask": "", "ImeMode": "auto",
-    "ValidForUpdateApi": 1, "ValidForReadApi": 1, "ValidForCreateApi": 1, "IsCustomField": 1, "IsAuditEnabled": 1,
-    "IsSecured": 0, "IntroducedVersion": "", "IsCustomizable": 1, "IsRenameable": 1, "CanModifySearchSettings": 1,
-    "CanModifyRequirementLevelSettings": 1, "CanModifyAdditionalSettings": 1, "SourceType": 0,
-    "IsGlobalFilterEnabled": 0, "IsSortableEnabled": 0, "CanModifyGlobalFilterSettings": 1,
-    "CanModifyIsSortableSettings": 1, "IsDataSourceSecret": 0,
+    "Type": "",
+    "Name": "",
+    "LogicalName": "",
+    "RequiredLevel": "",
+    "DisplayMask": "",
+    "ImeMode": "auto",
+    "ValidForUpdateApi": 1,
+    "ValidForReadApi": 1,
+    "ValidForCreateApi": 1,
+    "IsCustomField": 1,
+    "IsAuditEnabled": 1,
+    "IsSecured": 0,
+    "IntroducedVersion": "",
+    "IsCustomizable": 1,
+    "IsRenameable": 1,
+    "CanModifySearchSettings": 1,
+    "CanModifyRequirementLevelSettings": 1,
+    "CanModifyAdditionalSettings": 1,
+    "SourceType": 0,
+    "IsGlobalFilterEnabled": 0,
+    "IsSortableEnabled": 0,
+    "CanModifyGlobalFilterSettings": 1,
+    "CanModifyIsSortableSettings": 1,
+    "IsDataSourceSecret": 0,
 }
 
 
@@ -49,10 +78,15 @@ def attribute(ctx: Context, table: Table, column: Column) -> ET.Element:
     element = ET.Element("attribute", {"PhysicalName": column.schema_name})
     flags = {
         **_ATTRIBUTE_FLAGS,
-        "Type": crm_type, "Name": column.logical_name, "LogicalName": column.logical_name,
-        "RequiredLevel": _REQUIRED[column.required], "DisplayMask": _display_mask(table, column),
-        "ValidForUpdateApi": int(not is_primary_id), "IsCustomField": int(column.is_custom and not is_primary_id),
-        "IntroducedVersion": ctx.version, "CanModifyRequirementLevelSettings": int(not is_primary_id),
+        "Type": crm_type,
+        "Name": column.logical_name,
+        "LogicalName": column.logical_name,
+        "RequiredLevel": _REQUIRED[column.required],
+        "DisplayMask": _display_mask(table, column),
+        "ValidForUpdateApi": int(not is_primary_id),
+        "IsCustomField": int(column.is_custom and not is_primary_id),
+        "IntroducedVersion": ctx.version,
+        "CanModifyRequirementLevelSettings": int(not is_primary_id),
         "IsSecured": int((table.logical_name, column.logical_name) in ctx.secured),
     }
     element.extend(text(k, str(v)) for k, v in flags.items())
@@ -67,8 +101,11 @@ def _type_details(ctx: Context, table: Table, column: Column) -> list[ET.Element
     kind = column.type
     if kind in (ColumnType.STRING, ColumnType.MEMO):
         length = column.max_length or (2000 if kind is ColumnType.MEMO else 100)
-        fmt = "textarea" if kind is ColumnType.MEMO else (column.string_format.value.lower()
-                                                         if column.string_format else "text")
+        fmt = (
+            "textarea"
+            if kind is ColumnType.MEMO
+            else (column.string_format.value.lower() if column.string_format else "text")
+        )
         details = [text("Format", fmt), text("MaxLength", str(length))]
         return details + ([text("Length", str(length * 2))] if kind is ColumnType.STRING else [])
     if kind in _DEFAULT_RANGE:
@@ -90,8 +127,11 @@ def _type_details(ctx: Context, table: Table, column: Column) -> list[ET.Element
 def _number_details(column: Column) -> list[ET.Element]:
     kind = column.type
     low, high = _DEFAULT_RANGE[kind]
-    details = [text("Format", ""), text("MinValue", _number(column.min_value, low)),
-               text("MaxValue", _number(column.max_value, high))]
+    details = [
+        text("Format", ""),
+        text("MinValue", _number(column.min_value, low)),
+        text("MaxValue", _number(column.max_value, high)),
+    ]
     if kind in (ColumnType.DECIMAL, ColumnType.MONEY):
         details.append(text("Accuracy", str(column.precision if column.precision is not None else 2)))
     if kind is ColumnType.MONEY:

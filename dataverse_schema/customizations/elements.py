@@ -14,8 +14,13 @@ Labels = tuple[str, str | None]
 class Context:
     """What the element builders need to know about the whole solution."""
 
-    def __init__(self, tables: Sequence[Table], references: Sequence[Table], introduced_version: str,
-                 secured: frozenset[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        tables: Sequence[Table],
+        references: Sequence[Table],
+        introduced_version: str,
+        secured: frozenset[tuple[str, str]],
+    ) -> None:
         self.secured = secured
         self.tables = {t.logical_name: t for t in tables}
         self.references = {t.logical_name: t for t in references}

@@ -15,29 +15,88 @@ from dataverse_schema.model import PUBLISHER_PREFIX, AlternateKey, Column, Colum
 from dataverse_schema.system_columns import system_columns
 
 #: Table settings in the order a Dataverse export writes them; per-table values are filled in.
-_ENTITY_SETTINGS: dict[str, object] = dict.fromkeys(
-    ("EntitySetName", "IsDuplicateCheckSupported", "IsBusinessProcessEnabled", "IsRequiredOffline",
-     "IsInteractionCentricEnabled", "IsCollaboration", "AutoRouteToOwnerQueue", "IsConnectionsEnabled",
-     "IsDocumentManagementEnabled", "IsOneNoteIntegrationEnabled", "IsKnowledgeManagementEnabled", "IsSLAEnabled",
-     "IsDocumentRecommendationsEnabled", "IsBPFEntity", "OwnershipTypeMask", "IsAuditEnabled", "IsActivity",
-     "ActivityTypeMask", "IsActivityParty", "IsReplicated", "IsReplicationUserFiltered", "IsMailMergeEnabled",
-     "IsVisibleInMobile", "IsVisibleInMobileClient", "IsReadOnlyInMobileClient", "IsOfflineInMobileClient",
-     "DaysSinceRecordLastModified", "MobileOfflineFilters", "IsMapiGridEnabled", "IsReadingPaneEnabled",
-     "IsQuickCreateEnabled", "SyncToExternalSearchIndex", "IntroducedVersion"), 0,
-) | {
-    "IsDuplicateCheckSupported": 1, "ActivityTypeMask": "CommunicationActivity", "IsVisibleInMobileClient": 1,
-    "MobileOfflineFilters": "", "IsMapiGridEnabled": 1, "IsReadingPaneEnabled": 1, "IsQuickCreateEnabled": 1,
-} | dict.fromkeys(
-    ("IsCustomizable", "IsRenameable", "IsMappable", "CanModifyAuditSettings", "CanModifyMobileVisibility",
-     "CanModifyMobileClientVisibility", "CanModifyMobileClientReadOnly", "CanModifyMobileClientOffline",
-     "CanModifyConnectionSettings", "CanModifyDuplicateDetectionSettings", "CanModifyMailMergeSettings",
-     "CanModifyQueueSettings", "CanCreateAttributes", "CanCreateForms", "CanCreateCharts", "CanCreateViews",
-     "CanModifyAdditionalSettings", "CanEnableSyncToExternalSearchIndex"), 1,
-) | {
-    "EnforceStateTransitions": 0, "CanChangeHierarchicalRelationship": 1, "EntityHelpUrlEnabled": 0,
-    "ChangeTrackingEnabled": 0, "CanChangeTrackingBeEnabled": 1, "IsEnabledForExternalChannels": 0,
-    "HasRelatedNotes": "False", "HasRelatedActivities": "False",
-}
+_ENTITY_SETTINGS: dict[str, object] = (
+    dict.fromkeys(
+        (
+            "EntitySetName",
+            "IsDuplicateCheckSupported",
+            "IsBusinessProcessEnabled",
+            "IsRequiredOffline",
+            "IsInteractionCentricEnabled",
+            "IsCollaboration",
+            "AutoRouteToOwnerQueue",
+            "IsConnectionsEnabled",
+            "IsDocumentManagementEnabled",
+            "IsOneNoteIntegrationEnabled",
+            "IsKnowledgeManagementEnabled",
+            "IsSLAEnabled",
+            "IsDocumentRecommendationsEnabled",
+            "IsBPFEntity",
+            "OwnershipTypeMask",
+            "IsAuditEnabled",
+            "IsActivity",
+            "ActivityTypeMask",
+            "IsActivityParty",
+            "IsReplicated",
+            "IsReplicationUserFiltered",
+            "IsMailMergeEnabled",
+            "IsVisibleInMobile",
+            "IsVisibleInMobileClient",
+            "IsReadOnlyInMobileClient",
+            "IsOfflineInMobileClient",
+            "DaysSinceRecordLastModified",
+            "MobileOfflineFilters",
+            "IsMapiGridEnabled",
+            "IsReadingPaneEnabled",
+            "IsQuickCreateEnabled",
+            "SyncToExternalSearchIndex",
+            "IntroducedVersion",
+        ),
+        0,
+    )
+    | {
+        "IsDuplicateCheckSupported": 1,
+        "ActivityTypeMask": "CommunicationActivity",
+        "IsVisibleInMobileClient": 1,
+        "MobileOfflineFilters": "",
+        "IsMapiGridEnabled": 1,
+        "IsReadingPaneEnabled": 1,
+        "IsQuickCreateEnabled": 1,
+    }
+    | dict.fromkeys(
+        (
+            "IsCustomizable",
+            "IsRenameable",
+            "IsMappable",
+            "CanModifyAuditSettings",
+            "CanModifyMobileVisibility",
+            "CanModifyMobileClientVisibility",
+            "CanModifyMobileClientReadOnly",
+            "CanModifyMobileClientOffline",
+            "CanModifyConnectionSettings",
+            "CanModifyDuplicateDetectionSettings",
+            "CanModifyMailMergeSettings",
+            "CanModifyQueueSettings",
+            "CanCreateAttributes",
+            "CanCreateForms",
+            "CanCreateCharts",
+            "CanCreateViews",
+            "CanModifyAdditionalSettings",
+            "CanEnableSyncToExternalSearchIndex",
+        ),
+        1,
+    )
+    | {
+        "EnforceStateTransitions": 0,
+        "CanChangeHierarchicalRelationship": 1,
+        "EntityHelpUrlEnabled": 0,
+        "ChangeTrackingEnabled": 0,
+        "CanChangeTrackingBeEnabled": 1,
+        "IsEnabledForExternalChannels": 0,
+        "HasRelatedNotes": "False",
+        "HasRelatedActivities": "False",
+    }
+)
 #: The order of an ``Entity``'s children in exports: Name, EntityInfo, then these (the XSD allows any order).
 ENTITY_PART_ORDER = ("FormXml", "SavedQueries", "Visualizations", "RibbonDiffXml", "CustomControlDefaultConfigs")
 
@@ -45,10 +104,14 @@ ENTITY_PART_ORDER = ("FormXml", "SavedQueries", "Visualizations", "RibbonDiffXml
 def entity(ctx: Context, table: Table, extra_parts: Sequence[ET.Element]) -> ET.Element:
     """The ``Entity`` of ``table`` with ``extra_parts`` (forms, views, ribbon, ...) in export order."""
     element = ET.Element("Entity")
-    ET.SubElement(element, "Name", {
-        "LocalizedName": table.display_name,
-        "OriginalName": table.display_name if table.is_custom else "",
-    }).text = table.schema_name
+    ET.SubElement(
+        element,
+        "Name",
+        {
+            "LocalizedName": table.display_name,
+            "OriginalName": table.display_name if table.is_custom else "",
+        },
+    ).text = table.schema_name
     info = ET.SubElement(ET.SubElement(element, "EntityInfo"), "entity", {"Name": table.schema_name})
     if table.is_custom:
         labels(info, "LocalizedNames", "LocalizedName", (table.display_name, table.display_name_fa))
@@ -77,18 +140,29 @@ def _columns_of(table: Table) -> list[Column]:
     if table.is_custom and not table.has_column(table.primary_id):
         derived = table.primary_id == f"{table.logical_name}id"
         schema_name = f"{table.schema_name}Id" if derived else table.primary_id
-        columns.append(Column(table.primary_id, schema_name, ColumnType.UNIQUEIDENTIFIER,
-                              table.display_name, required=RequiredLevel.SYSTEM_REQUIRED))
+        columns.append(
+            Column(
+                table.primary_id,
+                schema_name,
+                ColumnType.UNIQUEIDENTIFIER,
+                table.display_name,
+                required=RequiredLevel.SYSTEM_REQUIRED,
+            )
+        )
     return columns
 
 
 def _entity_settings(ctx: Context, table: Table) -> list[ET.Element]:
     values = {
         **_ENTITY_SETTINGS,
-        "EntitySetName": table.entity_set_name, "OwnershipTypeMask": table.ownership.value,
-        "IsActivity": int(table.is_activity), "IsMailMergeEnabled": int(not table.is_activity),
-        "IntroducedVersion": ctx.version, "ChangeTrackingEnabled": int(table.change_tracking),
-        "HasRelatedNotes": str(table.has_notes), "HasRelatedActivities": str(table.has_activities),
+        "EntitySetName": table.entity_set_name,
+        "OwnershipTypeMask": table.ownership.value,
+        "IsActivity": int(table.is_activity),
+        "IsMailMergeEnabled": int(not table.is_activity),
+        "IntroducedVersion": ctx.version,
+        "ChangeTrackingEnabled": int(table.change_tracking),
+        "HasRelatedNotes": str(table.has_notes),
+        "HasRelatedActivities": str(table.has_activities),
     }
     return [text(name, str(value)) for name, value in values.items()]
 

@@ -22,7 +22,10 @@ def choice_details(ctx: Context, table: Table, column: Column) -> list[ET.Elemen
     local = _option_set_element(
         f"{table.logical_name}_{column.logical_name}",
         "picklist",
-        (column.display_name, column.display_name_fa), column.description, ctx.version)
+        (column.display_name, column.display_name_fa),
+        column.description,
+        ctx.version,
+    )
     local.insert(1, text("IsGlobal", "0"))
     local.append(_options_element(options))
     return [text("AppDefaultValue", str(default)), local]
@@ -30,8 +33,13 @@ def choice_details(ctx: Context, table: Table, column: Column) -> list[ET.Elemen
 
 def boolean_option_set(ctx: Context, table: Table, column: Column) -> ET.Element:
     """A yes / no column's two options (its own labels, else Yes / No)."""
-    element = _option_set_element(f"{table.logical_name}_{column.logical_name}", "bit",
-                                  (column.display_name, column.display_name_fa), column.description, ctx.version)
+    element = _option_set_element(
+        f"{table.logical_name}_{column.logical_name}",
+        "bit",
+        (column.display_name, column.display_name_fa),
+        column.description,
+        ctx.version,
+    )
     names = {1: ("Yes", "بله"), 0: ("No", "خیر")}
     if column.options is not None:
         names = {o.value: (o.label, o.label_fa) for o in column.options.options}
@@ -46,9 +54,13 @@ def state_option_set(ctx: Context, table: Table, column: Column) -> ET.Element:
     """A status column's states, or a status reason column's statuses, each tied to its classic pair."""
     options = _require_options(table, column)
     is_state = column.type is ColumnType.STATE
-    element = _option_set_element(f"{table.logical_name}_{column.logical_name}",
-                                  "state" if is_state else "status",
-                                  (column.display_name, column.display_name_fa), column.description, ctx.version)
+    element = _option_set_element(
+        f"{table.logical_name}_{column.logical_name}",
+        "state" if is_state else "status",
+        (column.display_name, column.display_name_fa),
+        column.description,
+        ctx.version,
+    )
     pairs = _ACTIVITY_STATES if table.is_activity else _RECORD_STATES
     container = ET.SubElement(element, "states" if is_state else "statuses")
     for option in options.options:
@@ -57,8 +69,9 @@ def state_option_set(ctx: Context, table: Table, column: Column) -> ET.Element:
             attrs = {"value": str(option.value), "defaultstatus": str(default_status), "invariantname": invariant}
             item = ET.SubElement(container, "state", attrs)
         else:
-            item = ET.SubElement(container, "status", {"value": str(option.value),
-                                                        "state": str(_state_of_status(table, option.value))})
+            item = ET.SubElement(
+                container, "status", {"value": str(option.value), "state": str(_state_of_status(table, option.value))}
+            )
         labels(item, "labels", "label", (option.label, option.label_fa))
     return element
 
@@ -67,8 +80,9 @@ def global_option_set(ctx: Context, options: OptionSet, tables: Sequence[Table])
     """A global choice of the root ``optionsets`` section, labelled like the first column that uses it."""
     if options.name is None:
         raise ValueError("a global choice needs a name")
-    user = next((c for t in tables for c in t.columns if c.options is not None and c.options.name == options.name),
-                None)
+    user = next(
+        (c for t in tables for c in t.columns if c.options is not None and c.options.name == options.name), None
+    )
     label: Labels = (user.display_name, user.display_name_fa) if user else (_humanise(options.name), None)
     element = _option_set_element(options.name, "picklist", label, "", ctx.version)
     element.set("localizedName", label[0])

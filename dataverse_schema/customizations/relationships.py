@@ -15,12 +15,19 @@ def relationship(ctx: Context, declared: Relationship) -> ET.Element:
     lookup_schema = lookup.schema_name if lookup else declared.lookup
     element = ET.Element("EntityRelationship", {"Name": declared.schema_name})
     fields = {
-        "EntityRelationshipType": "OneToMany", "IsCustomizable": "1", "IntroducedVersion": ctx.version,
-        "IsHierarchical": "0", "ReferencingEntityName": ctx.schema_name(declared.referencing),
+        "EntityRelationshipType": "OneToMany",
+        "IsCustomizable": "1",
+        "IntroducedVersion": ctx.version,
+        "IsHierarchical": "0",
+        "ReferencingEntityName": ctx.schema_name(declared.referencing),
         "ReferencedEntityName": ctx.schema_name(declared.referenced),
-        "CascadeAssign": _security_cascade(declared), "CascadeDelete": declared.cascade_delete.value,
-        "CascadeReparent": "NoCascade", "CascadeShare": "NoCascade", "CascadeUnshare": "NoCascade",
-        "CascadeRollupView": "NoCascade", "IsValidForAdvancedFind": "1",
+        "CascadeAssign": _security_cascade(declared),
+        "CascadeDelete": declared.cascade_delete.value,
+        "CascadeReparent": "NoCascade",
+        "CascadeShare": "NoCascade",
+        "CascadeUnshare": "NoCascade",
+        "CascadeRollupView": "NoCascade",
+        "IsValidForAdvancedFind": "1",
         "ReferencingAttributeName": lookup_schema,
     }
     element.extend(text(k, v) for k, v in fields.items())
@@ -28,10 +35,13 @@ def relationship(ctx: Context, declared: Relationship) -> ET.Element:
     labels(description, "Descriptions", "Description", (lookup.description if lookup else "", None))
     roles = ET.SubElement(element, "EntityRelationshipRoles")
     referencing_role = ET.SubElement(roles, "EntityRelationshipRole")
-    for name, value in (("NavPaneDisplayOption", "UseCollectionName"), ("NavPaneArea", "Details"),
-                        ("NavPaneOrder", "10000"),
-                        ("NavigationPropertyName", declared.referencing_navigation),
-                        ("RelationshipRoleType", "1")):
+    for name, value in (
+        ("NavPaneDisplayOption", "UseCollectionName"),
+        ("NavPaneArea", "Details"),
+        ("NavPaneOrder", "10000"),
+        ("NavigationPropertyName", declared.referencing_navigation),
+        ("RelationshipRoleType", "1"),
+    ):
         referencing_role.append(text(name, value))
     referenced_role = ET.SubElement(roles, "EntityRelationshipRole")
     referenced_role.append(text("NavigationPropertyName", declared.schema_name))

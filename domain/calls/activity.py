@@ -151,23 +151,30 @@ def phone_call_activity(
     line = system.lines.get(record.line or "")
     ended = record.is_ended
     return PhoneCallActivity(
-        system_key=record.system, call_id=record.call_id,
+        system_key=record.system,
+        call_id=record.call_id,
         subject=call_subject(record, matched.name if matched else None, language=language),
         is_outgoing=record.direction is Direction.OUTBOUND,
         number=number.e164 if number else _clip(record.external_number, RAW_NUMBER_MAX),
         raw_number=_clip(record.external_number, RAW_NUMBER_MAX),
         match_result=_match_result(number, match),
-        matched=matched, also_matched=others,
+        matched=matched,
+        also_matched=others,
         user_id=extension.user_id if extension else None,
         system_record_id=system.record_id,
         line_record_id=line.record_id if line else None,
         extension_record_id=extension.record_id if extension else None,
-        line=record.line, extension=record.extension,
+        line=record.line,
+        extension=record.extension,
         answered=record.is_answered,
         result=_RESULT_OF.get(record.outcome) if ended and record.outcome else None,
-        ring_seconds=record.ring_seconds, talk_seconds=record.talk_seconds,
-        started_at=record.started_at, answered_at=record.answered_at, ended_at=record.ended_at,
-        queue=record.queue, ivr_data=_ivr_text(record.ivr_data, system.ivr_variable),
+        ring_seconds=record.ring_seconds,
+        talk_seconds=record.talk_seconds,
+        started_at=record.started_at,
+        answered_at=record.answered_at,
+        ended_at=record.ended_at,
+        queue=record.queue,
+        ivr_data=_ivr_text(record.ivr_data, system.ivr_variable),
         is_completed=ended,
         duration_minutes=math.ceil((record.talk_seconds or 0) / 60) if ended else None,
     )
@@ -196,4 +203,3 @@ def _ivr_text(ivr_data: Mapping[str, str], variable: str) -> str | None:
 
 def _clip(text: str | None, limit: int) -> str | None:
     return text[:limit] if text else None
-

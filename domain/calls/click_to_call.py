@@ -125,8 +125,13 @@ class SpyPlan:
     whisper: bool
 
 
-def plan_click_to_call(request: ClickToCallRequest, system: TelephonySystemSettings, *,
-                       technology: str = DEFAULT_TECHNOLOGY, context: str = DEFAULT_CONTEXT) -> DialPlan | Refusal:
+def plan_click_to_call(
+    request: ClickToCallRequest,
+    system: TelephonySystemSettings,
+    *,
+    technology: str = DEFAULT_TECHNOLOGY,
+    context: str = DEFAULT_CONTEXT,
+) -> DialPlan | Refusal:
     """Check ``request`` against ``system`` and plan the Originate (CALL-16, -17, -23, -24, -29).
 
     ``technology`` (``PJSIP`` or ``SIP``) builds the device of an extension
@@ -146,18 +151,33 @@ def plan_click_to_call(request: ClickToCallRequest, system: TelephonySystemSetti
     if number is None:
         return Refusal(RefusalCode.INVALID_NUMBER, f"{_shown(request.number)} is not a phone number")
     if number.kind is NumberKind.INTERNAL:
-        return Refusal(RefusalCode.TOO_SHORT, f"{_shown(request.number)} is too short for an outside number "
-                       f"(at least {system.plan.min_digits} digits)")
+        return Refusal(
+            RefusalCode.TOO_SHORT,
+            f"{_shown(request.number)} is too short for an outside number (at least {system.plan.min_digits} digits)",
+        )
     dialled = (line.dial_prefix if line else "") + dial_string(number.e164, system.plan)
     variables = {"COMMS_NUMBER": number.e164, **({"COMMS_LINE": line.line_id} if line else {})}
-    return DialPlan(extension=extension.number, channel=channel, e164=number.e164, dial_string=dialled,
-                    caller_id=_caller_id(dial_string(number.e164, replace(system.plan, line_release_prefix="")),
-                                         line, extension),
-                    line=line, context=context, variables=_frozen(variables))
+    return DialPlan(
+        extension=extension.number,
+        channel=channel,
+        e164=number.e164,
+        dial_string=dialled,
+        caller_id=_caller_id(dial_string(number.e164, replace(system.plan, line_release_prefix="")), line, extension),
+        line=line,
+        context=context,
+        variables=_frozen(variables),
+    )
 
 
-def plan_spy(supervisor_user_id: str, target: str, system: TelephonySystemSettings, *, may_supervise: bool,
-             whisper: bool = False, technology: str = DEFAULT_TECHNOLOGY) -> SpyPlan | Refusal:
+def plan_spy(
+    supervisor_user_id: str,
+    target: str,
+    system: TelephonySystemSettings,
+    *,
+    may_supervise: bool,
+    whisper: bool = False,
+    technology: str = DEFAULT_TECHNOLOGY,
+) -> SpyPlan | Refusal:
     """Plan a supervisor's listen or whisper on the call of ``target`` (CALL-31).
 
     ``target`` is an extension number of ``system`` or a live channel name
@@ -175,8 +195,10 @@ def plan_spy(supervisor_user_id: str, target: str, system: TelephonySystemSettin
         return channel
     target_channel = _target_channel(target, system, technology)
     if target_channel is None:
-        return Refusal(RefusalCode.BAD_TARGET, f"{_shown(target)} is neither an extension of {_system_name(system)}"
-                       " nor a live channel")
+        return Refusal(
+            RefusalCode.BAD_TARGET,
+            f"{_shown(target)} is neither an extension of {_system_name(system)} nor a live channel",
+        )
     if target_channel.partition("-")[0] == channel:
         return Refusal(RefusalCode.BAD_TARGET, "a supervisor cannot listen to their own extension")
     return SpyPlan(extension.number, channel, target_channel, whisper)
@@ -186,17 +208,21 @@ def _own_extension(user_id: str, wanted: str | None, system: TelephonySystemSett
     """The extension to ring: the one asked for (it must be the user's), else the user's first that may originate."""
     if wanted:
         found = system.extensions.get(wanted) or next(
-            (ext for ext in system.extensions.values() if ext.record_id == wanted), None)
+            (ext for ext in system.extensions.values() if ext.record_id == wanted), None
+        )
         if found is None:
-            return Refusal(RefusalCode.UNKNOWN_EXTENSION, f"extension {_shown(wanted)} is not on "
-                           f"{_system_name(system)}")
+            return Refusal(
+                RefusalCode.UNKNOWN_EXTENSION, f"extension {_shown(wanted)} is not on {_system_name(system)}"
+            )
         if found.user_id != user_id:
             return Refusal(RefusalCode.NOT_YOUR_EXTENSION, f"extension {found.number} is not assigned to you")
         return found if found.can_originate else _may_not(found)
     own = [ext for ext in system.extensions.values() if ext.user_id == user_id]
     if not own:
-        return Refusal(RefusalCode.NO_EXTENSION, f"you have no extension on {_system_name(system)}; ask an "
-                       "administrator to assign one to you")
+        return Refusal(
+            RefusalCode.NO_EXTENSION,
+            f"you have no extension on {_system_name(system)}; ask an administrator to assign one to you",
+        )
     return next((ext for ext in own if ext.can_originate), None) or _may_not(own[0])
 
 
@@ -207,22 +233,27 @@ def _may_not(extension: ExtensionSettings) -> Refusal:
 def _channel_of(extension: ExtensionSettings, technology: str) -> str | Refusal:
     channel = extension.channel.strip() or f"{technology}/{extension.number}"
     if not _is_channel(channel):
-        return Refusal(RefusalCode.BAD_DEVICE, f"the device of extension {extension.number} ({_shown(channel)}) "
-                       "is not a channel such as PJSIP/201")
+        return Refusal(
+            RefusalCode.BAD_DEVICE,
+            f"the device of extension {extension.number} ({_shown(channel)}) is not a channel such as PJSIP/201",
+        )
     return channel
 
 
 def _line_of(wanted: str | None, system: TelephonySystemSettings) -> LineSettings | Refusal | None:
     if wanted:
         line = system.lines.get(wanted) or next(
-            (line for line in system.lines.values() if line.record_id == wanted), None)
+            (line for line in system.lines.values() if line.record_id == wanted), None
+        )
         if line is None:
             return Refusal(RefusalCode.UNKNOWN_LINE, f"line {_shown(wanted)} is not a line of {_system_name(system)}")
     else:
         line = system.default_line()
     if line is not None and not _DIGITS.match(line.dial_prefix):
-        return Refusal(RefusalCode.BAD_PREFIX, f"the route prefix of line {line.line_id} is not digits; "
-                       "ask an administrator to correct it")
+        return Refusal(
+            RefusalCode.BAD_PREFIX,
+            f"the route prefix of line {line.line_id} is not digits; ask an administrator to correct it",
+        )
     return line
 
 

@@ -102,7 +102,6 @@ def _count(value: Any, name: str) -> int:
 
 
 def _ivr(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
-                                                 for k, v in value.items()):
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ValueError("ivr_data must map text to text")
     return dict(value)

@@ -70,9 +70,7 @@ def fingerprint(event: CallEvent) -> tuple:
 def canonical_order(events: Iterable[CallEvent]) -> list[CallEvent]:
     """Distinct events, sorted by time, kind and content."""
     unique = {fingerprint(e): e for e in events if e.kind is not EventKind.STATE}
-    return [
-        unique[fp] for fp in sorted(unique, key=lambda fp: (unique[fp].at, _KIND_RANK[unique[fp].kind], fp))
-    ]
+    return [unique[fp] for fp in sorted(unique, key=lambda fp: (unique[fp].at, _KIND_RANK[unique[fp].kind], fp))]
 
 
 @dataclass
@@ -163,11 +161,7 @@ class _Fold:
             return CallStatus.TALKING
         if self.is_queued:
             return CallStatus.QUEUED
-        return (
-            CallStatus.RINGING
-            if has_ring or self.direction is not Direction.OUTBOUND
-            else CallStatus.DIALLING
-        )
+        return CallStatus.RINGING if has_ring or self.direction is not Direction.OUTBOUND else CallStatus.DIALLING
 
 
 def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()) -> CallRecord:

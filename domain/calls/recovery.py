@@ -36,8 +36,15 @@ class Verdict(enum.Enum):
     WAIT = "wait"
 
 
-def restart_verdict(record: CallRecord, *, lists_calls: bool, live_call_ids: frozenset[str] | None,
-                    restarted_at: datetime, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Verdict:
+def restart_verdict(
+    record: CallRecord,
+    *,
+    lists_calls: bool,
+    live_call_ids: frozenset[str] | None,
+    restarted_at: datetime,
+    now: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+) -> Verdict:
     """What to do with ``record``, a call open when the bridge stopped.
 
     ``lists_calls``: its device reports the calls under way at login;

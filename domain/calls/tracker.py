@@ -64,9 +64,7 @@ class CallTracker:
         events = [*call.events, event] if call else [event]
         record = fold(events, hidden_extensions=self._hidden.get(event.system, ()))
         last_at = max(event.at, call.last_event_at) if call else event.at
-        self._calls[key] = _Call(
-            canonical_order(events), {*(call.seen if call else ()), identity}, record, last_at
-        )
+        self._calls[key] = _Call(canonical_order(events), {*(call.seen if call else ()), identity}, record, last_at)
         return CallUpdate(record, previous, changes_between(previous, record))
 
     def restore(self, events: Sequence[CallEvent]) -> CallRecord:

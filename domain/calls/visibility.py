@@ -36,8 +36,9 @@ def audience_of(record: CallRecord, system: TelephonySystemSettings, record_owne
     return CallAudience(frozenset(u.lower() for u in users if u), record_owner.lower() if record_owner else None)
 
 
-def may_see(viewer_id: str | None, audience: CallAudience, visibility: CallVisibility, *,
-            is_supervisor: bool = False) -> bool:
+def may_see(
+    viewer_id: str | None, audience: CallAudience, visibility: CallVisibility, *, is_supervisor: bool = False
+) -> bool:
     """Whether ``viewer_id`` (a systemuser id) may see the call (CALL-34).
 
     EVERYONE: any signed-in user. OWN_EXTENSION: a user of one of the call's

@@ -65,9 +65,7 @@ class DialParts:
         object.__setattr__(self, "number", clean)
         for name in ("prefix", "extension"):
             if not _DTMF.fullmatch(getattr(self, name)):
-                raise DialStringError(
-                    f"the {name} may hold only digits, * and #, got {getattr(self, name)!r}"
-                )
+                raise DialStringError(f"the {name} may hold only digits, * and #, got {getattr(self, name)!r}")
         for name in ("extension_wait_s", "prefix_wait_s"):
             if not 0 <= getattr(self, name) <= 120:
                 raise DialStringError(f"{name} must be 0..120 seconds, got {getattr(self, name)}")
@@ -90,9 +88,7 @@ def build_dial_string(parts: DialParts, style: DialStyle, comma_pause_s: int = D
     """
     if style is DialStyle.NUMBER_ONLY:
         if parts.prefix or parts.extension:
-            raise DialStringError(
-                "this fax service dials the number only: it cannot dial a prefix or an extension"
-            )
+            raise DialStringError("this fax service dials the number only: it cannot dial a prefix or an extension")
         return parts.number
     dial = parts.prefix + commas_for(parts.prefix_wait_s, comma_pause_s) if parts.prefix else ""
     dial += parts.number

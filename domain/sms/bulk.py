@@ -159,8 +159,13 @@ def members_after(ordered: Sequence[Member], cursor: str | None) -> list[Member]
 
 
 def plan_step(
-    members: Sequence[Member], bulk_id: str, content: BulkContent, audience: Audience, *,
-    handled_ids: Collection[str] = frozenset(), numbers_used: Collection[str] = frozenset(),
+    members: Sequence[Member],
+    bulk_id: str,
+    content: BulkContent,
+    audience: Audience,
+    *,
+    handled_ids: Collection[str] = frozenset(),
+    numbers_used: Collection[str] = frozenset(),
 ) -> StepPlan:
     """Turn ``members`` (a slice in :func:`member_order`) into messages, skips and failures.
 
@@ -183,8 +188,13 @@ def plan_step(
             skipped.append(Skipped(member, reason, recipient.reason))
             continue
         if recipient.mobile in used:
-            skipped.append(Skipped(member, SkipReason.DUPLICATE_NUMBER,
-                                   f"another member with {recipient.mobile} is texted by this bulk"))
+            skipped.append(
+                Skipped(
+                    member,
+                    SkipReason.DUPLICATE_NUMBER,
+                    f"another member with {recipient.mobile} is texted by this bulk",
+                )
+            )
             continue
         used.add(recipient.mobile)
         try:
@@ -220,8 +230,9 @@ def batches(messages: Sequence[BulkMessage], max_batch: int) -> list[tuple[BulkM
     return [tuple(messages[i : i + max_batch]) for i in range(0, len(messages), max_batch)]
 
 
-def sending_starts_at(now: datetime, kind: MessageKind, window: SendingWindow = DEFAULT_WINDOW,
-                      send_after: datetime | None = None) -> datetime:
+def sending_starts_at(
+    now: datetime, kind: MessageKind, window: SendingWindow = DEFAULT_WINDOW, send_after: datetime | None = None
+) -> datetime:
     """When the bulk may send: after ``send_after`` and, for marketing, inside the window (SMS-08).
 
     Returns ``now`` when it may send at once; a later time means wait (deferred, not dropped).

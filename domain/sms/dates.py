@@ -16,14 +16,34 @@ from datetime import date, datetime
 import jdatetime
 
 JALALI_MONTHS = (
-    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
-    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
 )
 # jdatetime numbers weekdays from Saturday (0) to Friday (6).
 JALALI_WEEKDAYS = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
 GREGORIAN_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 GREGORIAN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -61,8 +81,13 @@ def _parts(value: date, *, jalali: bool) -> dict[str, str]:
         month_name, weekday = GREGORIAN_MONTHS[month - 1], GREGORIAN_WEEKDAYS[value.weekday()]
     is_datetime = isinstance(value, datetime)
     return {
-        "Y": f"{year:04d}", "y": f"{year % 100:02d}", "m": f"{month:02d}", "d": f"{mday:02d}",
-        "B": month_name, "A": weekday, "%": "%",
+        "Y": f"{year:04d}",
+        "y": f"{year % 100:02d}",
+        "m": f"{month:02d}",
+        "d": f"{mday:02d}",
+        "B": month_name,
+        "A": weekday,
+        "%": "%",
         "H": f"{value.hour:02d}" if is_datetime else "00",
         "M": f"{value.minute:02d}" if is_datetime else "00",
         "S": f"{value.second:02d}" if is_datetime else "00",

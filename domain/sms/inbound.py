@@ -69,8 +69,13 @@ class InboundError(ValueError):
 
 
 def interpret(
-    sms: InboundSms, *, account_key: str, plan: NumberPlan, index: NumberIndex | None,
-    lines: Mapping[str, LineOwner], rules: Iterable[KeywordRule],
+    sms: InboundSms,
+    *,
+    account_key: str,
+    plan: NumberPlan,
+    index: NumberIndex | None,
+    lines: Mapping[str, LineOwner],
+    rules: Iterable[KeywordRule],
 ) -> InboundDecision:
     """Decide sender, record, owner and keyword outcome for ``sms`` received on ``account_key``.
 
@@ -91,8 +96,16 @@ def interpret(
     text = sms.text[:MAX_STORED_CHARS]
     outcome = dry_run(rules, unify_letters(text), line=line)
     return InboundDecision(
-        account_key=account_key, provider_id=provider_id, sender=sender, line=line, text=text, match=match,
-        owner_id=owner.user_id, line_record_id=owner.number_record_id, rules=outcome, received_at=sms.received_at,
+        account_key=account_key,
+        provider_id=provider_id,
+        sender=sender,
+        line=line,
+        text=text,
+        match=match,
+        owner_id=owner.user_id,
+        line_record_id=owner.number_record_id,
+        rules=outcome,
+        received_at=sms.received_at,
     )
 
 

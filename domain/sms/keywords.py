@@ -27,8 +27,19 @@ from domain.sms.text import fold
 
 DEFAULT_SEPARATORS = " ,،;؛"
 OPT_OUT_KEYWORDS = (
-    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
-    "لغو", "لغو11", "لغو 11", "انصراف", "11",
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT",
+    "لغو",
+    "لغو11",
+    "لغو 11",
+    "انصراف",
+    "11",
 )
 OPT_IN_KEYWORDS = ("START", "UNSTOP", "شروع")
 MAX_TEXT_CHARS = 2_000
@@ -150,8 +161,11 @@ class DryRun:
         """A plain-words report for the rule form."""
         lines = [f"Words compared: {', '.join(self.words) or '(none)'}"]
         lines += [f"- {o.rule_name}: {o.reason}" for o in self.outcomes]
-        lines.append(f"Result: {self.decision.kind.value} by rule {self.decision.rule_name!r}"
-                     if self.decision else "Result: no rule matched; the message is only logged")
+        lines.append(
+            f"Result: {self.decision.kind.value} by rule {self.decision.rule_name!r}"
+            if self.decision
+            else "Result: no rule matched; the message is only logged"
+        )
         return "\n".join(lines)
 
 
@@ -208,8 +222,11 @@ def dry_run(rules: Iterable[KeywordRule], text: str, *, line: str | None = None)
             outcomes.append(RuleOutcome(rule.name, False, f"applies only to texts sent to {rule.only_for_line}"))
             continue
         decision = _match(rule, text)
-        reason = (f"matched keyword {decision.keyword!r} ({rule.match_mode.value})" if decision
-                  else f"none of its keywords matched ({rule.match_mode.value})")
+        reason = (
+            f"matched keyword {decision.keyword!r} ({rule.match_mode.value})"
+            if decision
+            else f"none of its keywords matched ({rule.match_mode.value})"
+        )
         outcomes.append(RuleOutcome(rule.name, decision is not None, reason))
     words = tuple(w for w, _, _ in _tokens(text, DEFAULT_SEPARATORS))
     return DryRun(words, tuple(outcomes), decision)

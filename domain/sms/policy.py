@@ -2,7 +2,8 @@
 
 Iranian operators accept advertising texts only between 07:00 and 22:00
 Tehran time (Magfa error 8), and bulk advertising must carry the «لغو11»
-opt-out notice (Melipayamak error 15); the Iranian regulator requires it on marketing texts (as Melipayamak's error 15 shows: https://www.melipayamak.com/api/). Marketing
+opt-out notice (Melipayamak error 15); the Iranian regulator requires it on marketing texts (as Melipayamak's error 15
+shows: https://www.melipayamak.com/api/). Marketing
 sends outside the window are *deferred* to its next opening, never dropped;
 transactional messages (OTPs, receipts, replies) are not held back.
 Pure: ``now`` is always passed in; nothing here reads the clock.

@@ -29,14 +29,22 @@ class RecipientProblem(enum.Enum):
 
 
 _REASONS = {
-    RecipientProblem.NO_NUMBER: ("the record has no mobile number in {columns}",
-                                 "رکورد در {columns} شماره همراه ندارد"),
-    RecipientProblem.NOT_A_NUMBER: ("{column} holds {shown!r}, which is not a phone number",
-                                    "مقدار {column} ({shown}) شماره تلفن نیست"),
-    RecipientProblem.NOT_MOBILE: ("{column} holds {shown}, which is not a mobile number",
-                                  "شماره {shown} در {column} شماره همراه نیست"),
-    RecipientProblem.OPTED_OUT: ("{shown} has opted out of SMS and is never sent to",
-                                 "شماره {shown} دریافت پیامک را لغو کرده است و برای آن ارسال نمی‌شود"),
+    RecipientProblem.NO_NUMBER: (
+        "the record has no mobile number in {columns}",
+        "رکورد در {columns} شماره همراه ندارد",
+    ),
+    RecipientProblem.NOT_A_NUMBER: (
+        "{column} holds {shown!r}, which is not a phone number",
+        "مقدار {column} ({shown}) شماره تلفن نیست",
+    ),
+    RecipientProblem.NOT_MOBILE: (
+        "{column} holds {shown}, which is not a mobile number",
+        "شماره {shown} در {column} شماره همراه نیست",
+    ),
+    RecipientProblem.OPTED_OUT: (
+        "{shown} has opted out of SMS and is never sent to",
+        "شماره {shown} دریافت پیامک را لغو کرده است و برای آن ارسال نمی‌شود",
+    ),
 }
 
 

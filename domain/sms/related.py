@@ -145,11 +145,21 @@ def _walk(placeholder: Placeholder, roots: Mapping[str, Root], known: Known, rec
     path = placeholder.path
     root, rest = _split(path, roots, recipient)
     if root is None:
-        raise _Stop(_problem(path, "there is no recipient or regarding record to read it from",
-                             "گیرنده یا رکورد مرتبطی برای خواندن آن نیست"))
+        raise _Stop(
+            _problem(
+                path,
+                "there is no recipient or regarding record to read it from",
+                "گیرنده یا رکورد مرتبطی برای خواندن آن نیست",
+            )
+        )
     if len(rest) - 1 > MAX_HOPS:
-        raise _Stop(_problem(path, f"a placeholder may follow at most {MAX_HOPS} lookups",
-                             f"هر جای‌نما حداکثر از {MAX_HOPS} ارجاع عبور می‌کند"))
+        raise _Stop(
+            _problem(
+                path,
+                f"a placeholder may follow at most {MAX_HOPS} lookups",
+                f"هر جای‌نما حداکثر از {MAX_HOPS} ارجاع عبور می‌کند",
+            )
+        )
     table, record = roots[root].table, roots[root].record
     for position, name in enumerate(rest):
         shape = known.shapes.get(table)
@@ -160,24 +170,36 @@ def _walk(placeholder: Placeholder, roots: Mapping[str, Root], known: Known, rec
         is_last = position == len(rest) - 1
         if is_last:
             if name in shape.lookups:
-                raise _Stop(_problem(path, f"{name} on {table} is a lookup; name one of its columns, e.g. "
-                                           f"{path}.name", f"{name} یک ارجاع است؛ یکی از ستون‌هایش را نام ببرید"))
+                raise _Stop(
+                    _problem(
+                        path,
+                        f"{name} on {table} is a lookup; name one of its columns, e.g. {path}.name",
+                        f"{name} یک ارجاع است؛ یکی از ستون‌هایش را نام ببرید",
+                    )
+                )
             return record.get(name)
         if name not in shape.lookups:
-            raise _Stop(_problem(path, f"{name} on {table} is not a lookup, so nothing can follow it",
-                                 f"{name} در {table} ارجاع نیست"))
+            raise _Stop(
+                _problem(
+                    path,
+                    f"{name} on {table} is not a lookup, so nothing can follow it",
+                    f"{name} در {table} ارجاع نیست",
+                )
+            )
         table, record = _follow(placeholder, record, table, name, shape, known)
     raise AssertionError("unreachable: a path has at least one column")  # pragma: no cover
 
 
-def _follow(placeholder: Placeholder, record: Mapping[str, object], table: str, lookup: str, shape: TableShape,
-            known: Known) -> tuple[str, Mapping[str, object]]:
+def _follow(
+    placeholder: Placeholder, record: Mapping[str, object], table: str, lookup: str, shape: TableShape, known: Known
+) -> tuple[str, Mapping[str, object]]:
     target = lookup_target(record, lookup, shape)
     if target is None:
         if any(call.name == "default" for call in placeholder.filters):
             raise _Stop()  # neither problem nor need: the field stays absent and render writes the default
-        raise _Stop(_problem(placeholder.path, f"{lookup} is empty on the {table}",
-                             f"ستون {lookup} در {table} خالی است"))
+        raise _Stop(
+            _problem(placeholder.path, f"{lookup} is empty on the {table}", f"ستون {lookup} در {table} خالی است")
+        )
     found = known.records.get(target)
     if found is None:
         raise _Stop(need=target)

@@ -128,9 +128,14 @@ class RenderedText:
 def parse_template(source: str) -> Template:
     """Parse ``source`` into a :class:`Template`; raise :class:`TemplateSyntaxError` listing every problem."""
     if len(source) > MAX_TEMPLATE_CHARS:
-        raise TemplateSyntaxError((_problem(
-            f"the template is longer than {MAX_TEMPLATE_CHARS} characters",
-            f"متن قالب بیش از {MAX_TEMPLATE_CHARS} نویسه است"),))
+        raise TemplateSyntaxError(
+            (
+                _problem(
+                    f"the template is longer than {MAX_TEMPLATE_CHARS} characters",
+                    f"متن قالب بیش از {MAX_TEMPLATE_CHARS} نویسه است",
+                ),
+            )
+        )
     nodes: list[Node] = []
     problems: list[TemplateProblem] = []
     literal: list[str] = []
@@ -141,14 +146,24 @@ def parse_template(source: str) -> Template:
             literal.append(ch)
             i += 2
         elif ch == "}":
-            problems.append(_problem(f"a '}}' at position {i} closes nothing; write '}}}}' for a brace",
-                                     f"آکولاد بسته در جایگاه {i} بی‌جفت است", position=i))
+            problems.append(
+                _problem(
+                    f"a '}}' at position {i} closes nothing; write '}}}}' for a brace",
+                    f"آکولاد بسته در جایگاه {i} بی‌جفت است",
+                    position=i,
+                )
+            )
             i += 1
         elif ch == "{":
             end = _closing_brace(source, i + 1)
             if end is None:
-                problems.append(_problem(f"the '{{' at position {i} is never closed",
-                                         f"آکولاد باز در جایگاه {i} بسته نشده است", position=i))
+                problems.append(
+                    _problem(
+                        f"the '{{' at position {i} is never closed",
+                        f"آکولاد باز در جایگاه {i} بسته نشده است",
+                        position=i,
+                    )
+                )
                 break
             if literal:
                 nodes.append("".join(literal))
@@ -211,7 +226,9 @@ def flatten_fields(records: Mapping[str, object], *, max_depth: int = 5) -> dict
     return flat
 
 
-def _problem(message: str, message_fa: str, *, field: str | None = None, position: int | None = None) -> TemplateProblem:
+def _problem(
+    message: str, message_fa: str, *, field: str | None = None, position: int | None = None
+) -> TemplateProblem:
     return TemplateProblem(message, message_fa, field, position)
 
 
@@ -260,16 +277,25 @@ def _parse_placeholder(body: str, position: int, problems: list[TemplateProblem]
     path = path.lower()
     before = len(problems)
     if not _PATH.fullmatch(path):
-        problems.append(_problem(
-            f"'{{{body[:60]}}}' at position {position} is not a field path such as contact.firstname",
-            f"«{body[:60]}» در جایگاه {position} نام فیلد معتبری نیست", position=position))
+        problems.append(
+            _problem(
+                f"'{{{body[:60]}}}' at position {position} is not a field path such as contact.firstname",
+                f"«{body[:60]}» در جایگاه {position} نام فیلد معتبری نیست",
+                position=position,
+            )
+        )
     filters = []
     for text in filter_texts:
         call = _parse_filter(text)
         problem = call if isinstance(call, str) else _check_filter(call)
         if problem:
-            problems.append(_problem(f"{problem} (position {position})",
-                                     f"فیلتر «{text[:40]}» در جایگاه {position} نامعتبر است", position=position))
+            problems.append(
+                _problem(
+                    f"{problem} (position {position})",
+                    f"فیلتر «{text[:40]}» در جایگاه {position} نامعتبر است",
+                    position=position,
+                )
+            )
         elif isinstance(call, FilterCall):
             filters.append(call)
     return Placeholder(path, tuple(filters), position) if len(problems) == before else None
@@ -308,8 +334,14 @@ def _check_filter(call: FilterCall) -> str | None:
 
 #: filter name → (takes an argument, needs an argument)
 _FILTERS = {
-    "jalali": (True, False), "gregorian": (True, False), "date": (True, False), "number": (True, False),
-    "persian_digits": (False, False), "upper": (False, False), "lower": (False, False), "default": (True, True),
+    "jalali": (True, False),
+    "gregorian": (True, False),
+    "date": (True, False),
+    "number": (True, False),
+    "persian_digits": (False, False),
+    "upper": (False, False),
+    "lower": (False, False),
+    "default": (True, True),
 }
 
 
@@ -329,8 +361,7 @@ def _fill(node: Placeholder, fields: Mapping[str, object], options: RenderOption
         elif value is not _MISSING:
             value = _apply(call, value, node.path, options)
     if value is _MISSING:
-        raise _FieldProblem(f"{node.path} has no value on the record",
-                            f"فیلد {node.path} در رکورد مقدار ندارد")
+        raise _FieldProblem(f"{node.path} has no value on the record", f"فیلد {node.path} در رکورد مقدار ندارد")
     return _to_text(value, node.path, options)
 
 
@@ -383,5 +414,4 @@ def _finite(value: object, path: str) -> Decimal:
 
 
 def _wrong_kind(path: str, wanted: str, wanted_fa: str) -> _FieldProblem:
-    return _FieldProblem(f"{path} must be {wanted} for this placeholder",
-                         f"فیلد {path} باید {wanted_fa} باشد")
+    return _FieldProblem(f"{path} must be {wanted} for this placeholder", f"فیلد {path} باید {wanted_fa} باشد")

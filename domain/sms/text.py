@@ -4,7 +4,9 @@ Customers type the same word many ways: Arabic yeh and kaf (``ي``, ``ك``)
 instead of the Persian ones (``ی``, ``ک``), Persian or Arabic-Indic digits,
 zero-width non-joiners, tatweel, vowel marks, bidi marks pasted from other
 apps, Latin in any case. :func:`fold` maps all of these to one form so that a
-keyword compares equal however it was typed (https://pub.dev/documentation/message_segment_calculator/1.2.0/sms_segment_calculator/SegmentedMessage/maxCharsPerSegment.html "Persian/
+keyword compares equal however it was typed
+(https://pub.dev/documentation/message_segment_calculator/1.2.0/sms_segment_calculator/SegmentedMessage/maxCharsPerSegment.html
+"Persian/
 Arabic normalization"). It is for *comparing* only; text shown to people or
 stored on a record is never replaced by its folded form.
 
@@ -34,9 +36,7 @@ _LETTERS = str.maketrans(
 )
 # Invisible or decorative characters: ZWNJ/ZWJ/ZWSP, bidi marks and isolates,
 # BOM, soft hyphen, tatweel, and the Arabic vowel marks (harakat, superscript alef).
-_INVISIBLE = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u0640\u064b-\u065f\u0670\u06d6-\u06ed]"
-)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u0640\u064b-\u065f\u0670\u06d6-\u06ed]")
 _SPACES = re.compile(r"\s+")
 _MAX_ROUNDS = 4
 

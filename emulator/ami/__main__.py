@@ -18,15 +18,22 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--username", default="crm")
     parser.add_argument("--secret", default="crm-secret")
     parser.add_argument("--speed", type=float, default=1.0, help="2 plays scenarios twice as fast")
-    parser.add_argument("--loop", nargs="*", choices=sorted(SCENARIOS), default=[],
-                        help="scenarios to play over and over")
+    parser.add_argument(
+        "--loop", nargs="*", choices=sorted(SCENARIOS), default=[], help="scenarios to play over and over"
+    )
     parser.add_argument("--pause", type=float, default=5.0, help="seconds between scenarios")
     return parser.parse_args()
 
 
 async def _main(args: argparse.Namespace) -> None:
-    server = await AmiServer(dialect=args.dialect, host=args.host, port=args.port, username=args.username,
-                             secret=args.secret, speed=args.speed).start()
+    server = await AmiServer(
+        dialect=args.dialect,
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        secret=args.secret,
+        speed=args.speed,
+    ).start()
     print(f"AMI emulator ({args.dialect}) listening on {args.host}:{server.port}", flush=True)
     try:
         while True:

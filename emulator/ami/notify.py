@@ -28,8 +28,9 @@ class NotifyReply:
 
 
 def unknown_command(action: str) -> NotifyReply:
-    return NotifyReply("Error", f"Invalid/unknown command: {action}. Use Action: ListCommands to show available "
-                                "commands.")
+    return NotifyReply(
+        "Error", f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands."
+    )
 
 
 def pjsip_notify(action: dict[str, str], variables: list[str]) -> NotifyReply:
@@ -45,7 +46,7 @@ def pjsip_notify(action: dict[str, str], variables: list[str]) -> NotifyReply:
         return NotifyReply("Success", "NOTIFY sent")  # a URI or an in-dialog NOTIFY: nothing to play
     for prefix in ("sip/", "pjsip/"):  # res_pjsip_notify strips these before looking the endpoint up
         if endpoint.lower().startswith(prefix):
-            endpoint = endpoint[len(prefix):]
+            endpoint = endpoint[len(prefix) :]
     if not _REGISTERED.fullmatch(endpoint):
         return NotifyReply("Error", f"Unable to retrieve endpoint {endpoint}")
     return NotifyReply("Success", "NOTIFY sent", f"PJSIP/{endpoint}" if _is_talk(variables) else None)

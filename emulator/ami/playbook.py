@@ -10,24 +10,47 @@ CUSTOMER_NAME = "رضا احمدی"  # Persian caller names must survive framing
 def _inbound_leg(s: Script, *, code: str = "40021") -> Leg:
     trunk = s.leg(TRUNK, context="from-trunk", exten=DID, cid_num=CUSTOMER, cid_name=CUSTOMER_NAME)
     s.varset(trunk, "__FROM_DID", DID)
-    s.emit(0.05, "UserEvent", [("UserEvent", "IvrInput"), ("Channel", trunk.name), ("Uniqueid", trunk.uniqueid),
-                               ("CUSTOMER_CODE", code)], privilege="user,all")
+    s.emit(
+        0.05,
+        "UserEvent",
+        [("UserEvent", "IvrInput"), ("Channel", trunk.name), ("Uniqueid", trunk.uniqueid), ("CUSTOMER_CODE", code)],
+        privilege="user,all",
+    )
     return trunk
 
 
 def _talk_and_hang_up(s: Script, ext: Leg, trunk: Leg, talk_s: float, *, bridged_with: Leg | None = None) -> None:
     other = bridged_with or trunk
     if s.modern:
-        s.emit(talk_s, "HangupRequest", [("Channel", ext.name), ("Uniqueid", ext.uniqueid),
-                                         ("Linkedid", ext.linkedid), ("Cause", "16")])
+        s.emit(
+            talk_s,
+            "HangupRequest",
+            [("Channel", ext.name), ("Uniqueid", ext.uniqueid), ("Linkedid", ext.linkedid), ("Cause", "16")],
+        )
         for leg in (ext, other):
-            s.emit(0.01, "BridgeLeave", [("BridgeUniqueid", f"bridge-{trunk.uniqueid}"), ("BridgeType", "basic"),
-                                         ("Channel", leg.name), ("Uniqueid", leg.uniqueid),
-                                         ("Linkedid", leg.linkedid)])
+            s.emit(
+                0.01,
+                "BridgeLeave",
+                [
+                    ("BridgeUniqueid", f"bridge-{trunk.uniqueid}"),
+                    ("BridgeType", "basic"),
+                    ("Channel", leg.name),
+                    ("Uniqueid", leg.uniqueid),
+                    ("Linkedid", leg.linkedid),
+                ],
+            )
         s.hangup(ext, 16)
     else:
-        s.emit(talk_s, "Unlink", [("Channel1", other.name), ("Channel2", ext.name),
-                                  ("Uniqueid1", other.uniqueid), ("Uniqueid2", ext.uniqueid)])
+        s.emit(
+            talk_s,
+            "Unlink",
+            [
+                ("Channel1", other.name),
+                ("Channel2", ext.name),
+                ("Uniqueid1", other.uniqueid),
+                ("Uniqueid2", ext.uniqueid),
+            ],
+        )
         s.hangup(ext, 16)
         s.dial_end(other, ext, "ANSWER", 0.01)
     s.hangup(other, 16)
@@ -83,31 +106,86 @@ def inbound_missed(s: Script) -> None:
 def queue(s: Script, *, wait_s: float = 0.8) -> None:
     trunk = _inbound_leg(s, code="40023")
     if s.modern:
-        s.emit(0.05, "QueueCallerJoin", [*s._channel(trunk), ("Queue", "support"), ("Position", "1"),
-                                         ("Count", "1")], privilege="agent,all")
+        s.emit(
+            0.05,
+            "QueueCallerJoin",
+            [*s._channel(trunk), ("Queue", "support"), ("Position", "1"), ("Count", "1")],
+            privilege="agent,all",
+        )
     else:
-        s.emit(0.05, "Join", [("Channel", trunk.name), ("CallerIDNum", trunk.cid_num),
-                              ("CallerIDName", trunk.cid_name), ("Queue", "support"), ("Position", "1"),
-                              ("Count", "1"), ("Uniqueid", trunk.uniqueid)], privilege="call,all")
+        s.emit(
+            0.05,
+            "Join",
+            [
+                ("Channel", trunk.name),
+                ("CallerIDNum", trunk.cid_num),
+                ("CallerIDName", trunk.cid_name),
+                ("Queue", "support"),
+                ("Position", "1"),
+                ("Count", "1"),
+                ("Uniqueid", trunk.uniqueid),
+            ],
+            privilege="call,all",
+        )
     ext = s.leg("103", context="from-queue", exten="support", cid_num="103", linked_to=trunk)
     tech = "PJSIP" if s.modern else "SIP"
-    called = ([("Interface", f"{tech}/103"), ("MemberName", "Ali"), ("Queue", "support"),
-               *s._channel(trunk), *s._channel(ext, state="0", prefix="Dest")] if s.modern else
-              [("Queue", "support"), ("AgentCalled", f"{tech}/103"), ("AgentName", "Ali"),
-               ("ChannelCalling", trunk.name), ("DestinationChannel", ext.name), ("CallerIDNum", CUSTOMER),
-               ("Uniqueid", trunk.uniqueid)])
+    called = (
+        [
+            ("Interface", f"{tech}/103"),
+            ("MemberName", "Ali"),
+            ("Queue", "support"),
+            *s._channel(trunk),
+            *s._channel(ext, state="0", prefix="Dest"),
+        ]
+        if s.modern
+        else [
+            ("Queue", "support"),
+            ("AgentCalled", f"{tech}/103"),
+            ("AgentName", "Ali"),
+            ("ChannelCalling", trunk.name),
+            ("DestinationChannel", ext.name),
+            ("CallerIDNum", CUSTOMER),
+            ("Uniqueid", trunk.uniqueid),
+        ]
+    )
     s.emit(wait_s, "AgentCalled", called, privilege="agent,all")
     s.dial(trunk, ext, f"{tech}/103")
     s.answer(trunk, ext, ring_s=0.2)
-    connect = ([("Interface", f"{tech}/103"), ("MemberName", "Ali"), ("Queue", "support"), ("HoldTime", "1"),
-                ("RingTime", "0"), *s._channel(trunk)] if s.modern else
-               [("Queue", "support"), ("Uniqueid", trunk.uniqueid), ("Channel", ext.name),
-                ("Member", f"{tech}/103"), ("MemberName", "Ali"), ("HoldTime", "1"), ("RingTime", "0"),
-                ("BridgedChannel", ext.uniqueid)])
+    connect = (
+        [
+            ("Interface", f"{tech}/103"),
+            ("MemberName", "Ali"),
+            ("Queue", "support"),
+            ("HoldTime", "1"),
+            ("RingTime", "0"),
+            *s._channel(trunk),
+        ]
+        if s.modern
+        else [
+            ("Queue", "support"),
+            ("Uniqueid", trunk.uniqueid),
+            ("Channel", ext.name),
+            ("Member", f"{tech}/103"),
+            ("MemberName", "Ali"),
+            ("HoldTime", "1"),
+            ("RingTime", "0"),
+            ("BridgedChannel", ext.uniqueid),
+        ]
+    )
     s.emit(0.01, "AgentConnect", connect, privilege="agent,all")
     leave = "QueueCallerLeave" if s.modern else "Leave"
-    s.emit(0.01, leave, [("Channel", trunk.name), ("Queue", "support"), ("Count", "0"), ("Position", "1"),
-                         ("Uniqueid", trunk.uniqueid)], privilege="agent,all" if s.modern else "call,all")
+    s.emit(
+        0.01,
+        leave,
+        [
+            ("Channel", trunk.name),
+            ("Queue", "support"),
+            ("Count", "0"),
+            ("Position", "1"),
+            ("Uniqueid", trunk.uniqueid),
+        ],
+        privilege="agent,all" if s.modern else "call,all",
+    )
     _talk_and_hang_up(s, ext, trunk, talk_s=0.8)
 
 
@@ -117,18 +195,47 @@ def transfer(s: Script) -> None:
     s.dial(trunk, first, "101")
     s.answer(trunk, first, ring_s=0.2)
     if s.modern:
-        s.emit(0.5, "BlindTransfer", [("Result", "Success"), *s._channel(first, prefix="Transferer"),
-                                      *s._channel(trunk, prefix="Transferee"), ("IsExternal", "No"),
-                                      ("Context", "from-internal"), ("Extension", "102")])
-        s.emit(0.01, "BridgeLeave", [("Channel", first.name), ("Uniqueid", first.uniqueid),
-                                     ("Linkedid", first.linkedid)])
+        s.emit(
+            0.5,
+            "BlindTransfer",
+            [
+                ("Result", "Success"),
+                *s._channel(first, prefix="Transferer"),
+                *s._channel(trunk, prefix="Transferee"),
+                ("IsExternal", "No"),
+                ("Context", "from-internal"),
+                ("Extension", "102"),
+            ],
+        )
+        s.emit(
+            0.01, "BridgeLeave", [("Channel", first.name), ("Uniqueid", first.uniqueid), ("Linkedid", first.linkedid)]
+        )
     else:
-        s.emit(0.5, "Transfer", [("TransferMethod", "SIP"), ("TransferType", "Blind"), ("Channel", first.name),
-                                 ("Uniqueid", first.uniqueid), ("SIP-Callid", f"{first.uniqueid}@10.0.0.21"),
-                                 ("TargetChannel", trunk.name), ("TargetUniqueid", trunk.uniqueid),
-                                 ("TransferExten", "102"), ("TransferContext", "from-internal")])
-        s.emit(0.01, "Unlink", [("Channel1", trunk.name), ("Channel2", first.name),
-                                ("Uniqueid1", trunk.uniqueid), ("Uniqueid2", first.uniqueid)])
+        s.emit(
+            0.5,
+            "Transfer",
+            [
+                ("TransferMethod", "SIP"),
+                ("TransferType", "Blind"),
+                ("Channel", first.name),
+                ("Uniqueid", first.uniqueid),
+                ("SIP-Callid", f"{first.uniqueid}@10.0.0.21"),
+                ("TargetChannel", trunk.name),
+                ("TargetUniqueid", trunk.uniqueid),
+                ("TransferExten", "102"),
+                ("TransferContext", "from-internal"),
+            ],
+        )
+        s.emit(
+            0.01,
+            "Unlink",
+            [
+                ("Channel1", trunk.name),
+                ("Channel2", first.name),
+                ("Uniqueid1", trunk.uniqueid),
+                ("Uniqueid2", first.uniqueid),
+            ],
+        )
     s.hangup(first, 16)
     second = s.leg("102", context="from-internal", exten="", cid_num="102", linked_to=trunk)
     s.dial(trunk, second, "102")
@@ -153,10 +260,21 @@ def originate(s: Script, *, extension: str, number: str, action_id: str, technol
     ext = s.leg(extension, context="from-internal", exten=number, cid_num=extension, technology=technology)
     s.newstate(ext, "5", delay_s=0.05)
     s.newstate(ext, "6", delay_s=0.3)
-    s.emit(0.01, "OriginateResponse", [("ActionID", action_id), ("Response", "Success"), ("Channel", ext.name),
-                                       ("Context", "from-internal"), ("Exten", number), ("Reason", "4"),
-                                       ("Uniqueid", ext.uniqueid), ("CallerIDNum", extension),
-                                       ("CallerIDName", "<unknown>")])
+    s.emit(
+        0.01,
+        "OriginateResponse",
+        [
+            ("ActionID", action_id),
+            ("Response", "Success"),
+            ("Channel", ext.name),
+            ("Context", "from-internal"),
+            ("Exten", number),
+            ("Reason", "4"),
+            ("Uniqueid", ext.uniqueid),
+            ("CallerIDNum", extension),
+            ("CallerIDName", "<unknown>"),
+        ],
+    )
     _dial_trunk(s, ext, number)
 
 

@@ -132,8 +132,9 @@ class AmiServer:
         """Whether a call rings at ``device`` (``PJSIP/101``, ``SIP/101``) waiting to be answered."""
         return device in self._ringing
 
-    async def _ring(self, steps: list[Step], device: str, extension: str, legs: list[Leg], ring_s: float,
-                    talk_s: float) -> None:
+    async def _ring(
+        self, steps: list[Step], device: str, extension: str, legs: list[Leg], ring_s: float, talk_s: float
+    ) -> None:
         trunk, ext = legs
         await self._play(steps)
         ringing = self._ringing[device] = _Ringing(trunk, ext)
@@ -146,8 +147,7 @@ class AmiServer:
             if self._ringing.get(device) is ringing:
                 del self._ringing[device]
         if ringing.answered.is_set():
-            after = functools.partial(playbook.answer_ringing, trunk=trunk, ext=ext, extension=extension,
-                                      talk_s=talk_s)
+            after = functools.partial(playbook.answer_ringing, trunk=trunk, ext=ext, extension=extension, talk_s=talk_s)
         else:
             after = functools.partial(playbook.give_up_ringing, trunk=trunk, ext=ext, extension=extension)
         await self._play(self._script(after))
@@ -228,8 +228,15 @@ class AmiServer:
         elif not client.logged_in:
             self._reply(client, reply, "Error", "Missing action in request" if not name else "Permission denied")
         elif name == "ping":
-            self._write(client, [("Response", "Success"), ("ActionID", reply["actionid"]), ("Ping", "Pong"),
-                                 ("Timestamp", f"{time.time():.6f}")])
+            self._write(
+                client,
+                [
+                    ("Response", "Success"),
+                    ("ActionID", reply["actionid"]),
+                    ("Ping", "Pong"),
+                    ("Timestamp", f"{time.time():.6f}"),
+                ],
+            )
         elif name == "logoff":
             self._reply(client, reply, "Goodbye", "Thanks for all the fish.")
             client.writer.close()
@@ -242,12 +249,24 @@ class AmiServer:
         elif name in ("pjsipnotify", "sipnotify"):
             self._notify(client, action, variables, reply)
         elif name == "coresettings":
-            self._write(client, [("Response", "Success"), ("ActionID", reply["actionid"]),
-                                 ("AMIversion", BANNERS[self.dialect].rsplit("/", 1)[1]),
-                                 ("AsteriskVersion", VERSIONS[self.dialect]), ("SystemName", "pbx-emulator")])
+            self._write(
+                client,
+                [
+                    ("Response", "Success"),
+                    ("ActionID", reply["actionid"]),
+                    ("AMIversion", BANNERS[self.dialect].rsplit("/", 1)[1]),
+                    ("AsteriskVersion", VERSIONS[self.dialect]),
+                    ("SystemName", "pbx-emulator"),
+                ],
+            )
         else:
-            self._reply(client, reply, "Error", "Invalid/unknown command: "
-                        f"{action.get('action', '')}. Use Action: ListCommands to show available commands.")
+            self._reply(
+                client,
+                reply,
+                "Error",
+                "Invalid/unknown command: "
+                f"{action.get('action', '')}. Use Action: ListCommands to show available commands.",
+            )
 
     def _login(self, client: _Client, action: dict[str, str], reply: dict[str, str]) -> None:
         if action.get("username") != self.username or action.get("secret") != self.secret:
@@ -268,16 +287,37 @@ class AmiServer:
         if not extension.isdigit() or action.get("exten", "") == "":
             if action.get("application", "").lower() == "chanspy":
                 self._reply(client, reply, "Success", "Originate successfully queued")
-                self._spawn(self._play([Step(0.2, [
-                    ("Event", "OriginateResponse"), ("Privilege", "call,all"), ("ActionID", reply["actionid"]),
-                    ("Response", "Success"), ("Channel", f"{channel}-0000ffff"), ("Application", "ChanSpy"),
-                    ("Data", action.get("data", "")), ("Reason", "4"), ("Uniqueid", f"{int(time.time())}.999")])]))
+                self._spawn(
+                    self._play(
+                        [
+                            Step(
+                                0.2,
+                                [
+                                    ("Event", "OriginateResponse"),
+                                    ("Privilege", "call,all"),
+                                    ("ActionID", reply["actionid"]),
+                                    ("Response", "Success"),
+                                    ("Channel", f"{channel}-0000ffff"),
+                                    ("Application", "ChanSpy"),
+                                    ("Data", action.get("data", "")),
+                                    ("Reason", "4"),
+                                    ("Uniqueid", f"{int(time.time())}.999"),
+                                ],
+                            )
+                        ]
+                    )
+                )
                 return
             self._reply(client, reply, "Error", "Originate failed")
             return
         self._reply(client, reply, "Success", "Originate successfully queued")
-        builder = functools.partial(playbook.originate, extension=extension, number=action["exten"],
-                                    action_id=reply["actionid"], technology=technology)
+        builder = functools.partial(
+            playbook.originate,
+            extension=extension,
+            number=action["exten"],
+            action_id=reply["actionid"],
+            technology=technology,
+        )
         self._spawn(self._play(self._script(builder)))
 
     def _notify(self, client: _Client, action: dict[str, str], variables: list[str], reply: dict[str, str]) -> None:
@@ -294,16 +334,27 @@ class AmiServer:
             ringing.answered.set()
 
     def _command(self, client: _Client, command: str, action_id: str) -> None:
-        output = _COMMANDS.get(command.strip().lower(), [f"No such command '{command}' (type 'core show help "
-                                                         f"{command}' for other possible commands)"])
+        output = _COMMANDS.get(
+            command.strip().lower(),
+            [f"No such command '{command}' (type 'core show help {command}' for other possible commands)"],
+        )
         output = [line.replace("{version}", VERSIONS[self.dialect]) for line in output]
         if self.modern:
-            self._write(client, [("Response", "Success"), ("ActionID", action_id),
-                                 ("Message", "Command output follows"), *[("Output", line) for line in output]])
+            self._write(
+                client,
+                [
+                    ("Response", "Success"),
+                    ("ActionID", action_id),
+                    ("Message", "Command output follows"),
+                    *[("Output", line) for line in output],
+                ],
+            )
         else:
             body = "\n".join(output)
-            client.writer.write(f"Response: Follows\r\nPrivilege: Command\r\nActionID: {action_id}\r\n"
-                                f"{body}\n--END COMMAND--\r\n\r\n".encode())
+            client.writer.write(
+                f"Response: Follows\r\nPrivilege: Command\r\nActionID: {action_id}\r\n"
+                f"{body}\n--END COMMAND--\r\n\r\n".encode()
+            )
 
     def _reply(self, client: _Client, reply: dict[str, str], status: str, message: str) -> None:
         self._write(client, [("Response", status), ("ActionID", reply["actionid"]), ("Message", message)])
@@ -316,44 +367,81 @@ class AmiServer:
     # -- snapshots ------------------------------------------------------------------------
 
     def _list(self, client: _Client, action_id: str, message: str, items: list[Headers], complete: str) -> None:
-        self._write(client, [("Response", "Success"), ("ActionID", action_id), ("EventList", "start"),
-                             ("Message", message)])
+        self._write(
+            client, [("Response", "Success"), ("ActionID", action_id), ("EventList", "start"), ("Message", message)]
+        )
         for item in items:
             self._write(client, [*item, ("ActionID", action_id)])
-        self._write(client, [("Event", complete), ("ActionID", action_id), ("EventList", "Complete"),
-                             ("ListItems", str(len(items)))])
+        self._write(
+            client,
+            [("Event", complete), ("ActionID", action_id), ("EventList", "Complete"), ("ListItems", str(len(items)))],
+        )
 
     def _core_show_channels(self, client: _Client, action_id: str) -> None:
-        items = [[("Event", "CoreShowChannel"), *[(k, v) for k, v in h if k not in ("Event", "Privilege")],
-                  ("Duration", "00:00:01")] for h in self._live.values()]
+        items = [
+            [
+                ("Event", "CoreShowChannel"),
+                *[(k, v) for k, v in h if k not in ("Event", "Privilege")],
+                ("Duration", "00:00:01"),
+            ]
+            for h in self._live.values()
+        ]
         self._list(client, action_id, "Channels will follow", items, "CoreShowChannelsComplete")
 
     def _queue_status(self, client: _Client, action_id: str) -> None:
-        items: list[Headers] = [[("Event", "QueueParams"), ("Queue", "support"), ("Max", "0"),
-                                 ("Calls", str(len(self._queue)))]]
+        items: list[Headers] = [
+            [("Event", "QueueParams"), ("Queue", "support"), ("Max", "0"), ("Calls", str(len(self._queue)))]
+        ]
         for position, headers in enumerate(self._queue.values(), start=1):
             fields = dict(headers)
-            items.append([("Event", "QueueEntry"), ("Queue", "support"), ("Position", str(position)),
-                          ("Channel", fields["Channel"]), ("Uniqueid", fields["Uniqueid"]),
-                          ("CallerIDNum", fields.get("CallerIDNum", "")), ("Wait", "3")])
+            items.append(
+                [
+                    ("Event", "QueueEntry"),
+                    ("Queue", "support"),
+                    ("Position", str(position)),
+                    ("Channel", fields["Channel"]),
+                    ("Uniqueid", fields["Uniqueid"]),
+                    ("CallerIDNum", fields.get("CallerIDNum", "")),
+                    ("Wait", "3"),
+                ]
+            )
         self._list(client, action_id, "Queue status will follow", items, "QueueStatusComplete")
 
     def _extension_states(self, client: _Client, action_id: str) -> None:
         if not self.modern:
-            self._reply(client, {"actionid": action_id}, "Error", "Invalid/unknown command: ExtensionStateList. "
-                        "Use Action: ListCommands to show available commands.")
+            self._reply(
+                client,
+                {"actionid": action_id},
+                "Error",
+                "Invalid/unknown command: ExtensionStateList. Use Action: ListCommands to show available commands.",
+            )
             return
-        items = [[("Event", "ExtensionStatus"), ("Exten", ext), ("Context", "ext-local"),
-                  ("Hint", f"PJSIP/{ext}"), ("Status", "0"), ("StatusText", "Idle")] for ext in ("101", "102", "103")]
+        items = [
+            [
+                ("Event", "ExtensionStatus"),
+                ("Exten", ext),
+                ("Context", "ext-local"),
+                ("Hint", f"PJSIP/{ext}"),
+                ("Status", "0"),
+                ("StatusText", "Idle"),
+            ]
+            for ext in ("101", "102", "103")
+        ]
         self._list(client, action_id, "Extension Statuses will follow", items, "ExtensionStateListComplete")
 
     def _device_states(self, client: _Client, action_id: str) -> None:
         if not self.modern:
-            self._reply(client, {"actionid": action_id}, "Error", "Invalid/unknown command: DeviceStateList. "
-                        "Use Action: ListCommands to show available commands.")
+            self._reply(
+                client,
+                {"actionid": action_id},
+                "Error",
+                "Invalid/unknown command: DeviceStateList. Use Action: ListCommands to show available commands.",
+            )
             return
-        items = [[("Event", "DeviceStateChange"), ("Device", f"PJSIP/{ext}"), ("State", "NOT_INUSE")]
-                 for ext in ("101", "102", "103")]
+        items = [
+            [("Event", "DeviceStateChange"), ("Device", f"PJSIP/{ext}"), ("State", "NOT_INUSE")]
+            for ext in ("101", "102", "103")
+        ]
         self._list(client, action_id, "Device State Changes will follow", items, "DeviceStateListComplete")
 
 
@@ -365,10 +453,16 @@ _LISTS = {
 }
 _COMMANDS = {
     "core show version": ["Asterisk {version} built by root @ pbx on a x86_64 running Linux"],
-    "core show uptime": ["System uptime: 3 days, 4 hours, 12 minutes, 5 seconds",
-                         "Last reload: 2 hours, 1 minute, 40 seconds"],
-    "core show channels": ["Channel              Location             State   Application(Data)", "",
-                           "0 active channels", "0 active calls"],
+    "core show uptime": [
+        "System uptime: 3 days, 4 hours, 12 minutes, 5 seconds",
+        "Last reload: 2 hours, 1 minute, 40 seconds",
+    ],
+    "core show channels": [
+        "Channel              Location             State   Application(Data)",
+        "",
+        "0 active channels",
+        "0 active calls",
+    ],
 }
 
 

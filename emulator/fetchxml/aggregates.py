@@ -24,11 +24,15 @@ _ORDERABLE = _NUMBERS | {ColumnType.DATETIME}
 #: (value, period) SQL for each date grouping of a column expression ``{c}``.
 _DATE_GROUPS = {
     "day": ("CAST(substr({c}, 9, 2) AS INTEGER)", "substr({c}, 1, 10)"),
-    "week": ("(CAST(strftime('%U', substr({c}, 1, 10)) AS INTEGER) + 1)",
-             "(substr({c}, 1, 4) || '-W' || printf('%02d', CAST(strftime('%U', substr({c}, 1, 10)) AS INTEGER) + 1))"),
+    "week": (
+        "(CAST(strftime('%U', substr({c}, 1, 10)) AS INTEGER) + 1)",
+        "(substr({c}, 1, 4) || '-W' || printf('%02d', CAST(strftime('%U', substr({c}, 1, 10)) AS INTEGER) + 1))",
+    ),
     "month": ("CAST(substr({c}, 6, 2) AS INTEGER)", "substr({c}, 1, 7)"),
-    "quarter": ("((CAST(substr({c}, 6, 2) AS INTEGER) + 2) / 3)",
-                "(substr({c}, 1, 4) || '-Q' || ((CAST(substr({c}, 6, 2) AS INTEGER) + 2) / 3))"),
+    "quarter": (
+        "((CAST(substr({c}, 6, 2) AS INTEGER) + 2) / 3)",
+        "(substr({c}, 1, 4) || '-Q' || ((CAST(substr({c}, 6, 2) AS INTEGER) + 2) / 3))",
+    ),
     "year": ("CAST(substr({c}, 1, 4) AS INTEGER)", "substr({c}, 1, 4)"),
 }
 
@@ -61,9 +65,17 @@ def aggregate_plan(planner: Planner) -> Plan:
             if order.alias not in order_keys:
                 raise malformed(f"no attribute has the alias '{order.alias[:60]}' to order by")
             terms.append(order_keys[order.alias] + (" DESC" if order.descending else ""))
-    return Plan("SELECT " + ", ".join(columns), from_where, planner.params, outputs, planner.sources[None],
-                f" ORDER BY {', '.join(terms)}" if terms else "", [], None,
-                f" GROUP BY {', '.join(groups)}" if groups else "")
+    return Plan(
+        "SELECT " + ", ".join(columns),
+        from_where,
+        planner.params,
+        outputs,
+        planner.sources[None],
+        f" ORDER BY {', '.join(terms)}" if terms else "",
+        [],
+        None,
+        f" GROUP BY {', '.join(groups)}" if groups else "",
+    )
 
 
 def _attribute(planner: Planner, source: Source, attribute: Attribute) -> tuple[Output, list[str], list[str], str]:

@@ -23,10 +23,20 @@ from emulator.odata.sql import quote
 from emulator.store import builtin
 
 _COMPARE = {"eq": "=", "ne": "<>", "neq": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-_PATTERNS = {"like": ("", False), "not-like": ("", True), "begins-with": ("{}%", False),
-             "not-begin-with": ("{}%", True), "ends-with": ("%{}", False), "not-end-with": ("%{}", True)}
-_PRINCIPALS = {"eq-userid": (builtin.APP_USER_ID, False), "ne-userid": (builtin.APP_USER_ID, True),
-               "eq-businessid": (builtin.BUSINESS_UNIT_ID, False), "ne-businessid": (builtin.BUSINESS_UNIT_ID, True)}
+_PATTERNS = {
+    "like": ("", False),
+    "not-like": ("", True),
+    "begins-with": ("{}%", False),
+    "not-begin-with": ("{}%", True),
+    "ends-with": ("%{}", False),
+    "not-end-with": ("%{}", True),
+}
+_PRINCIPALS = {
+    "eq-userid": (builtin.APP_USER_ID, False),
+    "ne-userid": (builtin.APP_USER_ID, True),
+    "eq-businessid": (builtin.BUSINESS_UNIT_ID, False),
+    "ne-businessid": (builtin.BUSINESS_UNIT_ID, True),
+}
 _INTEGERS = {ColumnType.INTEGER, ColumnType.BIGINT, ColumnType.PICKLIST, ColumnType.STATE, ColumnType.STATUS}
 _GUIDS = {ColumnType.UNIQUEIDENTIFIER, ColumnType.LOOKUP, ColumnType.CUSTOMER, ColumnType.OWNER}
 _TEXT = {ColumnType.STRING, ColumnType.MEMO}
@@ -45,8 +55,10 @@ class ConditionCompiler:
 
     def filter(self, node: Filter, entity: str | None) -> str:
         """SQL for ``node``; conditions without ``entityname`` apply to ``entity`` (None: the root)."""
-        parts = [self.filter(item, entity) if isinstance(item, Filter) else self.condition(item, entity)
-                 for item in node.items]
+        parts = [
+            self.filter(item, entity) if isinstance(item, Filter) else self.condition(item, entity)
+            for item in node.items
+        ]
         if not parts:
             return "1"
         return "(" + (" AND " if node.type == "and" else " OR ").join(parts) + ")"

@@ -15,12 +15,41 @@ from emulator.fetchxml.errors import malformed
 
 _DAY = dt.timedelta(days=1)
 #: Operators that need no value, with their range as a function of today's midnight and now.
-FIXED = ("today", "yesterday", "tomorrow", "this-week", "last-week", "next-week", "this-month", "last-month",
-         "next-month", "this-year", "last-year", "next-year", "last-seven-days", "next-seven-days")
+FIXED = (
+    "today",
+    "yesterday",
+    "tomorrow",
+    "this-week",
+    "last-week",
+    "next-week",
+    "this-month",
+    "last-month",
+    "next-month",
+    "this-year",
+    "last-year",
+    "next-year",
+    "last-seven-days",
+    "next-seven-days",
+)
 #: Operators that take a count X.
-COUNTED = ("last-x-hours", "last-x-days", "last-x-weeks", "last-x-months", "last-x-years", "next-x-hours",
-           "next-x-days", "next-x-weeks", "next-x-months", "next-x-years", "olderthan-x-minutes",
-           "olderthan-x-hours", "olderthan-x-days", "olderthan-x-weeks", "olderthan-x-months", "olderthan-x-years")
+COUNTED = (
+    "last-x-hours",
+    "last-x-days",
+    "last-x-weeks",
+    "last-x-months",
+    "last-x-years",
+    "next-x-hours",
+    "next-x-days",
+    "next-x-weeks",
+    "next-x-months",
+    "next-x-years",
+    "olderthan-x-minutes",
+    "olderthan-x-hours",
+    "olderthan-x-days",
+    "olderthan-x-weeks",
+    "olderthan-x-months",
+    "olderthan-x-years",
+)
 #: Operators that take a date.
 ON = ("on", "on-or-after", "on-or-before", "not-on")
 
@@ -34,13 +63,17 @@ def fixed_range(operator: str, now: dt.datetime) -> Range:
     month = today.replace(day=1)
     year = today.replace(month=1, day=1)
     ranges: dict[str, Range] = {
-        "today": (today, today + _DAY), "yesterday": (today - _DAY, today),
+        "today": (today, today + _DAY),
+        "yesterday": (today - _DAY, today),
         "tomorrow": (today + _DAY, today + 2 * _DAY),
-        "this-week": (week, week + 7 * _DAY), "last-week": (week - 7 * _DAY, week),
+        "this-week": (week, week + 7 * _DAY),
+        "last-week": (week - 7 * _DAY, week),
         "next-week": (week + 7 * _DAY, week + 14 * _DAY),
-        "this-month": (month, add_months(month, 1)), "last-month": (add_months(month, -1), month),
+        "this-month": (month, add_months(month, 1)),
+        "last-month": (add_months(month, -1), month),
         "next-month": (add_months(month, 1), add_months(month, 2)),
-        "this-year": (year, add_months(year, 12)), "last-year": (add_months(year, -12), year),
+        "this-year": (year, add_months(year, 12)),
+        "last-year": (add_months(year, -12), year),
         "next-year": (add_months(year, 12), add_months(year, 24)),
         "last-seven-days": (today - 7 * _DAY, _plain(now) + dt.timedelta(seconds=1)),
         "next-seven-days": (_plain(now), today + 8 * _DAY),

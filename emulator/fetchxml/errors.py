@@ -30,11 +30,17 @@ def unsupported(what: str) -> ODataError:
 
 def no_attribute(table: str, name: str) -> ODataError:
     """400 for a column the table does not have."""
-    return ODataError(400, NO_ATTRIBUTE,
-                      f"'{table}' entity doesn't contain attribute with Name = '{name}' and NameMapping = 'Logical'.")
+    return ODataError(
+        400,
+        NO_ATTRIBUTE,
+        f"'{table}' entity doesn't contain attribute with Name = '{name}' and NameMapping = 'Logical'.",
+    )
 
 
 def no_entity(name: str) -> ODataError:
     """400 for a table the organisation does not have."""
-    return ODataError(400, NO_ENTITY, f"The entity with a name = '{name}' with namemapping = 'Logical' was not found "
-                      "in the MetadataCache.")
+    return ODataError(
+        400,
+        NO_ENTITY,
+        f"The entity with a name = '{name}' with namemapping = 'Logical' was not found in the MetadataCache.",
+    )

@@ -67,8 +67,16 @@ class FetchResult:
     total_exceeded: bool = False
 
 
-def run(text: str, connection: sqlite3.Connection, layouts: Mapping[str, Layout], now: dt.datetime, *,
-        table: str, annotations: Annotations, count: bool = False) -> FetchResult:
+def run(
+    text: str,
+    connection: sqlite3.Connection,
+    layouts: Mapping[str, Layout],
+    now: dt.datetime,
+    *,
+    table: str,
+    annotations: Annotations,
+    count: bool = False,
+) -> FetchResult:
     """Parse, plan and run ``text`` against the table the request addresses (``table``)."""
     fetch = parse(text)
     if fetch.entity.name != table:
@@ -82,14 +90,16 @@ def run(text: str, connection: sqlite3.Connection, layouts: Mapping[str, Layout]
         _check_aggregate_limit(connection, plan, fetch.aggregate_limit or AGGREGATE_MAX)
     total = exceeded = None
     if count or fetch.total_record_count:
-        found = connection.execute(f"SELECT COUNT(*) FROM ({base} LIMIT ?)",
-                                   [*plan.params, MAX_COUNT + 1]).fetchone()[0]
+        found = connection.execute(f"SELECT COUNT(*) FROM ({base} LIMIT ?)", [*plan.params, MAX_COUNT + 1]).fetchone()[
+            0
+        ]
         total, exceeded = min(found, MAX_COUNT), found > MAX_COUNT
     size = min(fetch.top, MAX_PAGE) if fetch.top is not None else min(fetch.count or MAX_PAGE, MAX_PAGE)
     page = fetch.page or 1
     offset = 0 if fetch.top is not None else (page - 1) * size
-    found_rows = connection.execute(f"{base}{plan.order_sql} LIMIT ? OFFSET ?",
-                                    [*plan.params, *plan.order_params, size + 1, offset]).fetchall()
+    found_rows = connection.execute(
+        f"{base}{plan.order_sql} LIMIT ? OFFSET ?", [*plan.params, *plan.order_params, size + 1, offset]
+    ).fetchall()
     more = len(found_rows) > size and fetch.top is None
     rows = found_rows[:size]
     name_of = name_finder(connection, layouts) if annotations.wants(FORMATTED) else None
@@ -100,8 +110,9 @@ def run(text: str, connection: sqlite3.Connection, layouts: Mapping[str, Layout]
 
 def _check_aggregate_limit(connection: sqlite3.Connection, plan: Plan, limit: int) -> None:
     limit = min(limit, AGGREGATE_MAX)
-    found = connection.execute(f"SELECT COUNT(*) FROM (SELECT 1 {plan.from_where} LIMIT ?)",
-                               [*plan.params, limit + 1]).fetchone()[0]
+    found = connection.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 {plan.from_where} LIMIT ?)", [*plan.params, limit + 1]
+    ).fetchone()[0]
     if found > limit:
         raise ODataError(400, AGGREGATE_LIMIT, "AggregateQueryRecordLimit exceeded. Cannot perform this operation.")
 
@@ -132,8 +143,7 @@ def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations, name_of: Nam
     return record
 
 
-def _lookup(record: dict, output: Output, row: sqlite3.Row, annotations: Annotations,
-            name_of: NameOf | None) -> None:
+def _lookup(record: dict, output: Output, row: sqlite3.Row, annotations: Annotations, name_of: NameOf | None) -> None:
     value, target = row[output.label], row[output.type_label or output.label]
     record[output.key] = value
     name = name_of(target, str(value)) if name_of is not None and target else None
@@ -166,12 +176,23 @@ def _label(column: Column, value: object) -> str | None:
 def _cookie(plan: Plan, rows: list[sqlite3.Row], page: int) -> str:
     table = plan.root.layout.table
     inner = f'<cookie page="{page}">'
-    id_output = next((o for o in plan.outputs if o.source is plan.root and o.column is not None
-                      and o.column.logical_name == table.primary_id and plan.etag_label), None)
+    id_output = next(
+        (
+            o
+            for o in plan.outputs
+            if o.source is plan.root
+            and o.column is not None
+            and o.column.logical_name == table.primary_id
+            and plan.etag_label
+        ),
+        None,
+    )
     if id_output is not None and rows:
         last, first = rows[-1][id_output.label], rows[0][id_output.label]
-        inner += (f"<{table.primary_id} last={quoteattr('{' + str(last).upper() + '}')} "
-                  f"first={quoteattr('{' + str(first).upper() + '}')} />")
+        inner += (
+            f"<{table.primary_id} last={quoteattr('{' + str(last).upper() + '}')} "
+            f"first={quoteattr('{' + str(first).upper() + '}')} />"
+        )
     inner += "</cookie>"
     encoded = url_quote(url_quote(inner, safe=""), safe="")
     return f'<cookie pagenumber="{page + 1}" pagingcookie="{encoded}" istracking="False" />'
@@ -187,4 +208,3 @@ def _check_cookie(text: str) -> None:
         raise malformed("the paging-cookie is not well-formed XML") from None
     if root.tag != "cookie":
         raise malformed("the paging-cookie is not a <cookie> element")
-

@@ -33,19 +33,45 @@ _IGNORED = {
     "condition": {"uiname", "uitype", "uihidden"},
 }
 _KNOWN = {
-    "fetch": {"count", "page", "paging-cookie", "aggregate", "distinct", "top", "aggregatelimit",
-              "returntotalrecordcount", "useraworderby", "min-active-row-version", "datasource"},
+    "fetch": {
+        "count",
+        "page",
+        "paging-cookie",
+        "aggregate",
+        "distinct",
+        "top",
+        "aggregatelimit",
+        "returntotalrecordcount",
+        "useraworderby",
+        "min-active-row-version",
+        "datasource",
+    },
     "entity": {"name"},
     "link-entity": {"name", "from", "to", "alias", "link-type"},
     "attribute": {"name", "alias", "aggregate", "groupby", "dategrouping", "distinct", "rowaggregate"},
     "order": {"attribute", "alias", "descending", "entityname"},
     "filter": {"type"},
-    "condition": {"attribute", "operator", "value", "entityname", "valueof", "column", "aggregate", "rowaggregate",
-                  "alias"},
+    "condition": {
+        "attribute",
+        "operator",
+        "value",
+        "entityname",
+        "valueof",
+        "column",
+        "aggregate",
+        "rowaggregate",
+        "alias",
+    },
 }
-_UNSUPPORTED_ATTRIBUTES = {("fetch", "min-active-row-version"), ("fetch", "datasource"), ("attribute", "rowaggregate"),
-                           ("condition", "column"), ("condition", "aggregate"), ("condition", "rowaggregate"),
-                           ("condition", "alias")}
+_UNSUPPORTED_ATTRIBUTES = {
+    ("fetch", "min-active-row-version"),
+    ("fetch", "datasource"),
+    ("attribute", "rowaggregate"),
+    ("condition", "column"),
+    ("condition", "aggregate"),
+    ("condition", "rowaggregate"),
+    ("condition", "alias"),
+}
 AGGREGATES = {"count", "countcolumn", "sum", "avg", "min", "max"}
 DATE_GROUPINGS = {"day", "week", "month", "quarter", "year", "fiscal-period", "fiscal-year"}
 
@@ -56,8 +82,9 @@ def parse(text: str) -> Fetch:
         raise malformed(f"the query is longer than {MAX_BYTES // 1024} KiB")
     if _DECLARATION.search(text):
         raise malformed("a document type or entity declaration is not allowed")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+    )
     try:
         root = etree.fromstring(text.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
@@ -71,10 +98,16 @@ def parse(text: str) -> Fetch:
     counter = [0]
     entity = _node(entities[0], counter, link=False)
     fetch = Fetch(
-        entity=entity, top=_int(root, "top"), count=_int(root, "count"), page=_int(root, "page"),
-        paging_cookie=root.get("paging-cookie") or None, distinct=_bool(root, "distinct"),
-        aggregate=_bool(root, "aggregate"), aggregate_limit=_int(root, "aggregatelimit"),
-        total_record_count=_bool(root, "returntotalrecordcount"), raw_order=_bool(root, "useraworderby"),
+        entity=entity,
+        top=_int(root, "top"),
+        count=_int(root, "count"),
+        page=_int(root, "page"),
+        paging_cookie=root.get("paging-cookie") or None,
+        distinct=_bool(root, "distinct"),
+        aggregate=_bool(root, "aggregate"),
+        aggregate_limit=_int(root, "aggregatelimit"),
+        total_record_count=_bool(root, "returntotalrecordcount"),
+        raw_order=_bool(root, "useraworderby"),
     )
     if fetch.top is not None and (fetch.count is not None or fetch.page is not None):
         raise malformed("the top attribute cannot be combined with count or page")
@@ -118,8 +151,14 @@ def _node(element: etree._Element, counter: list[int], *, link: bool) -> Node:
             links.append(_node(child, counter, link=True))
         else:
             raise malformed(f"<{child.tag}> is not allowed inside <{element.tag}>")
-    fields = dict(name=name, attributes=tuple(attributes), all_attributes=all_attributes, filters=tuple(filters),
-                  orders=tuple(orders), links=tuple(links))
+    fields = dict(
+        name=name,
+        attributes=tuple(attributes),
+        all_attributes=all_attributes,
+        filters=tuple(filters),
+        orders=tuple(orders),
+        links=tuple(links),
+    )
     if not link:
         return Node(**fields)
     link_type = element.get("link-type", "inner")
@@ -127,8 +166,13 @@ def _node(element: etree._Element, counter: list[int], *, link: bool) -> Node:
         raise unsupported(f"link-type '{link_type[:40]}'")
     if not element.get("from") or not element.get("to"):
         raise malformed(f"<link-entity name='{name}'> needs both from and to")
-    return Node(**fields, link_from=element.get("from"), link_to=element.get("to"), link_type=link_type,
-                alias=element.get("alias") or None)
+    return Node(
+        **fields,
+        link_from=element.get("from"),
+        link_to=element.get("to"),
+        link_type=link_type,
+        alias=element.get("alias") or None,
+    )
 
 
 def _attribute(element: etree._Element) -> Attribute:
@@ -143,8 +187,9 @@ def _attribute(element: etree._Element) -> Attribute:
         raise malformed(f"'{grouping[:40]}' is not a date grouping")
     if grouping in ("fiscal-period", "fiscal-year"):
         raise unsupported(f"dategrouping '{grouping}' (the emulator has no fiscal calendar)")
-    return Attribute(name, element.get("alias") or None, aggregate, _bool(element, "groupby"), grouping,
-                     _bool(element, "distinct"))
+    return Attribute(
+        name, element.get("alias") or None, aggregate, _bool(element, "groupby"), grouping, _bool(element, "distinct")
+    )
 
 
 def _order(element: etree._Element) -> Order:
@@ -183,8 +228,14 @@ def _condition(element: etree._Element) -> Condition:
         if child.tag != "value":
             raise malformed(f"<{child.tag}> is not allowed inside <condition>")
         values.append(child.text or "")
-    return Condition(attribute, operator, element.get("value"), tuple(values), element.get("entityname") or None,
-                     element.get("valueof") or None)
+    return Condition(
+        attribute,
+        operator,
+        element.get("value"),
+        tuple(values),
+        element.get("entityname") or None,
+        element.get("valueof") or None,
+    )
 
 
 def _bool(element: etree._Element, name: str) -> bool:

@@ -162,8 +162,10 @@ class Planner:
         target_layout = self._layouts.get(column.targets[0]) if column.is_lookup and len(column.targets) == 1 else None
         if target_layout is not None and target_layout.table.has_column(target_layout.table.primary_name):
             table = target_layout.table
-            name = (f"(SELECT {quote(table.primary_name)} FROM {target_layout.sql_name} "
-                    f"WHERE {quote(table.primary_id)} = {target})")
+            name = (
+                f"(SELECT {quote(table.primary_name)} FROM {target_layout.sql_name} "
+                f"WHERE {quote(table.primary_id)} = {target})"
+            )
             return f"{name}{direction}, {target}{direction}", []
         return target + direction, []
 

@@ -44,8 +44,9 @@ def _outputs(planner: Planner, source: Source, *, with_id: bool) -> list[Output]
     node = source.node
     for attribute in node.attributes:
         if attribute.aggregate or attribute.groupby or attribute.dategrouping:
-            raise malformed(f"the attribute '{attribute.name}' aggregates or groups, which needs "
-                            "aggregate=\"true\" on <fetch>")
+            raise malformed(
+                f"the attribute '{attribute.name}' aggregates or groups, which needs aggregate=\"true\" on <fetch>"
+            )
     wanted: list[Attribute] = list(node.attributes)
     if node.all_attributes:
         wanted += [Attribute(c.logical_name) for c in table.columns if c.type not in UNSTORED_TYPES]
@@ -58,8 +59,7 @@ def _outputs(planner: Planner, source: Source, *, with_id: bool) -> list[Output]
         if key in seen:
             continue
         seen.add(key)
-        outputs.append(Output(key, planner.label(), source, column,
-                              planner.label() if column.is_lookup else None))
+        outputs.append(Output(key, planner.label(), source, column, planner.label() if column.is_lookup else None))
     return outputs
 
 

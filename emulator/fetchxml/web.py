@@ -33,8 +33,9 @@ def requested(params: dict[str, str]) -> bool:
     return any(name in params for name in OPTIONS)
 
 
-def respond(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
-            prefs: Preferences) -> tuple[dict, list[tuple[str, str]]]:
+def respond(
+    service: Service, request: ApiRequest, entity_set: str, params: dict[str, str], prefs: Preferences
+) -> tuple[dict, list[tuple[str, str]]]:
     """The JSON payload and extra headers of a FetchXML or saved-view query."""
     chosen = [name for name in OPTIONS if name in params]
     if len(chosen) > 1:
@@ -72,8 +73,9 @@ def _view_query(service: Service, option: str, raw_id: str) -> str:
         raise bad_request(f"The value of {option} must be a view id (a GUID); got '{raw_id[:60]}'.") from None
     entity_set, logical = _VIEW_SETS[option]
     try:
-        view = service.store.retrieve(entity_set, parse_record_ref(view_id),
-                                      parse_query_options({"$select": "fetchxml"}))
+        view = service.store.retrieve(
+            entity_set, parse_record_ref(view_id), parse_query_options({"$select": "fetchxml"})
+        )
     except ODataError as error:
         if error.status == 404:
             raise ODataError(404, error.code, f"{logical} With Id = {view_id} Does Not Exist") from None

@@ -19,8 +19,12 @@ COMPARISON_SQL = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le":
 MIRRORED = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 #: OData's names for the operators, used in type-mismatch messages.
 OPERATOR_KIND = {
-    "eq": "Equal", "ne": "NotEqual", "gt": "GreaterThan", "ge": "GreaterThanOrEqual",
-    "lt": "LessThan", "le": "LessThanOrEqual",
+    "eq": "Equal",
+    "ne": "NotEqual",
+    "gt": "GreaterThan",
+    "ge": "GreaterThanOrEqual",
+    "lt": "LessThan",
+    "le": "LessThanOrEqual",
 }
 
 

@@ -186,7 +186,7 @@ class _Parser:
         if name in STRING_FUNCTIONS:
             expr: FilterExpr = self._string_function(name)
         elif name.startswith(_CRM_PREFIX):
-            expr = self._query_function(name[len(_CRM_PREFIX):])
+            expr = self._query_function(name[len(_CRM_PREFIX) :])
         elif name in QUERY_FUNCTIONS:
             raise bad_request(f"The query function '{name}' must be written as '{_CRM_PREFIX}{name}'.")
         else:

@@ -94,8 +94,7 @@ def _syntax_error(text: str, position: int, what: str) -> ODataError:
         # Dataverse's own wording for a quote that is not doubled (reference §1.9).
         return bad_request(f"There is an unterminated literal at position {position} in '{_shorten(text)}'.")
     return bad_request(
-        f"Syntax error at position {position} in {what} '{_shorten(text)}': "
-        f"unexpected character {text[position]!r}."
+        f"Syntax error at position {position} in {what} '{_shorten(text)}': unexpected character {text[position]!r}."
     )
 
 

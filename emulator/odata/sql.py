@@ -30,21 +30,42 @@ from emulator.odata.ast import (
 )
 
 _EDM = {
-    ColumnType.UNIQUEIDENTIFIER: "Edm.Guid", ColumnType.STRING: "Edm.String", ColumnType.MEMO: "Edm.String",
-    ColumnType.INTEGER: "Edm.Int32", ColumnType.BIGINT: "Edm.Int64", ColumnType.DECIMAL: "Edm.Decimal",
+    ColumnType.UNIQUEIDENTIFIER: "Edm.Guid",
+    ColumnType.STRING: "Edm.String",
+    ColumnType.MEMO: "Edm.String",
+    ColumnType.INTEGER: "Edm.Int32",
+    ColumnType.BIGINT: "Edm.Int64",
+    ColumnType.DECIMAL: "Edm.Decimal",
     ColumnType.DOUBLE: "Edm.Double",
-    ColumnType.MONEY: "Edm.Decimal", ColumnType.BOOLEAN: "Edm.Boolean", ColumnType.DATETIME: "Edm.DateTimeOffset",
-    ColumnType.PICKLIST: "Edm.Int32", ColumnType.STATE: "Edm.Int32", ColumnType.STATUS: "Edm.Int32",
-    ColumnType.MULTI_PICKLIST: "Edm.String", ColumnType.LOOKUP: "Edm.Guid", ColumnType.CUSTOMER: "Edm.Guid",
-    ColumnType.OWNER: "Edm.Guid", ColumnType.FILE: "Edm.Guid",
+    ColumnType.MONEY: "Edm.Decimal",
+    ColumnType.BOOLEAN: "Edm.Boolean",
+    ColumnType.DATETIME: "Edm.DateTimeOffset",
+    ColumnType.PICKLIST: "Edm.Int32",
+    ColumnType.STATE: "Edm.Int32",
+    ColumnType.STATUS: "Edm.Int32",
+    ColumnType.MULTI_PICKLIST: "Edm.String",
+    ColumnType.LOOKUP: "Edm.Guid",
+    ColumnType.CUSTOMER: "Edm.Guid",
+    ColumnType.OWNER: "Edm.Guid",
+    ColumnType.FILE: "Edm.Guid",
 }
 _LITERAL_EDM = {
-    "string": "Edm.String", "int": "Edm.Int32", "decimal": "Edm.Decimal", "bool": "Edm.Boolean",
-    "guid": "Edm.Guid", "date": "Edm.Date", "datetime": "Edm.DateTimeOffset",
+    "string": "Edm.String",
+    "int": "Edm.Int32",
+    "decimal": "Edm.Decimal",
+    "bool": "Edm.Boolean",
+    "guid": "Edm.Guid",
+    "date": "Edm.Date",
+    "datetime": "Edm.DateTimeOffset",
 }
 _ACCEPTS = {
-    "Edm.String": {"string"}, "Edm.Guid": {"guid"}, "Edm.Int32": {"int"}, "Edm.Int64": {"int"},
-    "Edm.Decimal": {"int", "decimal"}, "Edm.Double": {"int", "decimal"}, "Edm.Boolean": {"bool"},
+    "Edm.String": {"string"},
+    "Edm.Guid": {"guid"},
+    "Edm.Int32": {"int"},
+    "Edm.Int64": {"int"},
+    "Edm.Decimal": {"int", "decimal"},
+    "Edm.Double": {"int", "decimal"},
+    "Edm.Boolean": {"bool"},
     "Edm.DateTimeOffset": {"datetime", "date"},
     "Edm.Date": {"date"},
 }
@@ -70,7 +91,7 @@ def resolve_property(table: Table, name: str) -> Column:
     Raises ODataError 400 with Dataverse's "Could not find a property named ..." wording.
     """
     if name.startswith("_") and name.endswith("_value") and len(name) > len("__value"):
-        inner = name[1:-len("_value")]
+        inner = name[1 : -len("_value")]
         if table.has_column(inner) and table.column(inner).is_lookup:
             return table.column(inner)
     elif table.has_column(name):

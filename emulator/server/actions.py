@@ -33,8 +33,14 @@ from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response
 
 NAMES = frozenset({"BulkDelete", "CreateEntities", "RetrieveMetadataChanges", "RetrieveTotalRecordCount"})
 _PAGE = 5000
-_COMPARISONS = {"Equal": "eq", "NotEqual": "ne", "GreaterThan": "gt", "LessThan": "lt",
-                "GreaterEqual": "ge", "LessEqual": "le"}
+_COMPARISONS = {
+    "Equal": "eq",
+    "NotEqual": "ne",
+    "GreaterThan": "gt",
+    "LessThan": "lt",
+    "GreaterEqual": "ge",
+    "LessEqual": "le",
+}
 _FUNCTIONS = {"Like": "contains", "BeginsWith": "startswith"}
 
 
@@ -61,10 +67,13 @@ def _bulk_delete(service: Service, request: ApiRequest) -> ApiResponse:
     plans = [_plan(service, query) for query in queries]  # every query checked before anything is deleted
     for entity_set, filter_text, primary_id in plans:
         _delete_matching(service, entity_set, filter_text, primary_id)
-    return json_response(200, {
-        "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.BulkDeleteResponse",
-        "JobId": str(uuid.uuid4()),
-    })
+    return json_response(
+        200,
+        {
+            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.BulkDeleteResponse",
+            "JobId": str(uuid.uuid4()),
+        },
+    )
 
 
 def _plan(service: Service, query: Any) -> tuple[str, str | None, str]:
@@ -157,10 +166,15 @@ def _total_record_count(service: Service, request: ApiRequest, segment: Segment)
         if table is None:
             raise _unknown_table(name)
         counts.append(_count(service, table.entity_set_name, table.primary_id))
-    return json_response(200, {
-        "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveTotalRecordCountResponse",
-        "EntityRecordCountCollection": {"Count": len(names), "IsReadOnly": False, "Keys": names, "Values": counts},
-    })
+    return json_response(
+        200,
+        {
+            "@odata.context": (
+                f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveTotalRecordCountResponse"
+            ),
+            "EntityRecordCountCollection": {"Count": len(names), "IsReadOnly": False, "Keys": names, "Values": counts},
+        },
+    )
 
 
 def _entity_names(ref: str, params: Mapping[str, str]) -> list[str]:
@@ -191,8 +205,6 @@ def _count(service: Service, entity_set: str, primary_id: str) -> int:
         if page.next_skiptoken is None:
             return total
         skiptoken = page.next_skiptoken
-
-
 
 
 def _unknown_table(name: object) -> ODataError:

@@ -50,7 +50,7 @@ class AnnotationFilter:
         kept = {}
         for key, item in value.items():
             at = key.find("@")
-            term = key[at + 1:] if at >= 0 else ""
+            term = key[at + 1 :] if at >= 0 else ""
             if at >= 0 and not term.startswith("odata.") and not self.wants(term):
                 continue
             kept[key] = self.apply(item)

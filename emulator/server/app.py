@@ -1,9 +1,9 @@
 """``EmulatorServer``: the local Dataverse Web API emulator as an object tests and the demo start.
 
-    with EmulatorServer("demo.db", tls=True) as server:
-        requests.get(server.url + "WhoAmI", headers={"Authorization": "Bearer x"}, verify=server.ca_file)
-    with EmulatorServer(":memory:", profile=profile("onprem-9.0")) as server:    # IIS, NTLM, 9.0
-        ...
+with EmulatorServer("demo.db", tls=True) as server:
+    requests.get(server.url + "WhoAmI", headers={"Authorization": "Bearer x"}, verify=server.ca_file)
+with EmulatorServer(":memory:", profile=profile("onprem-9.0")) as server:    # IIS, NTLM, 9.0
+    ...
 """
 
 from __future__ import annotations
@@ -44,10 +44,20 @@ class EmulatorServer:
     its Web API roots, version, sign-in and refusals.
     """
 
-    def __init__(self, db_path: str | Path, *, port: int = 0, tls: bool = False, faults: FaultPlan | None = None,
-                 tables: Iterable[Table] | None = None, token: str | None = None,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, key_activation_s: float = 1.0,
-                 tls_dir: Path | None = None, deployment: Profile | None = None) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        port: int = 0,
+        tls: bool = False,
+        faults: FaultPlan | None = None,
+        tables: Iterable[Table] | None = None,
+        token: str | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        key_activation_s: float = 1.0,
+        tls_dir: Path | None = None,
+        deployment: Profile | None = None,
+    ) -> None:
         self.profile = deployment if deployment is not None else profile("online")
         self.db_path = str(db_path)
         self.token = token
@@ -103,8 +113,7 @@ class EmulatorServer:
         if self.profile.is_windows:
             register_accounts(self.profile.accounts)
         webapi = WebApi(Service(self.store, self.catalog, self.faults), self.profile)
-        self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context,
-                                         bindings)
+        self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context, bindings)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="dataverse-emulator", daemon=True)
         self._thread.start()
         log.info("Dataverse emulator serving %s as %s (database %s)", self.url, self.profile.title, self.db_path)
@@ -148,6 +157,7 @@ class EmulatorServer:
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()

@@ -113,8 +113,7 @@ class WindowsSignIn:
         if not self._context.complete:
             if reply is None:
                 return self._refused("the handshake produced no challenge")
-            return Step(headers=(("WWW-Authenticate", f"{scheme} {base64.b64encode(reply).decode()}"),),
-                        challenge=True)
+            return Step(headers=(("WWW-Authenticate", f"{scheme} {base64.b64encode(reply).decode()}"),), challenge=True)
         principal = self._context.client_principal or ""
         if _normal(principal) not in self._known:
             return self._refused(f"{principal!r} is not an account of this server")

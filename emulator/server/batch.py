@@ -1,6 +1,7 @@
 """``POST $batch``: run each operation through the ordinary dispatcher, change sets atomically.
 
-MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md: at most 1,000 operations; operations run in order; a change
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md:
+at most 1,000 operations; operations run in order; a change
 set runs inside one store transaction and is rolled back whole when one of its operations
 fails, its response then being that one error; without ``Prefer: odata.continue-on-error``
 the first failure ends the batch and becomes the batch's own status. ``Content-ID``
@@ -42,7 +43,9 @@ def execute(service: Service, request: ApiRequest, dispatch: Dispatch) -> ApiRes
     items = parse_batch(request.headers.get("Content-Type", ""), request.body)
     operations = sum(len(i.operations) if isinstance(i, ChangeSet) else 1 for i in items)
     if operations > MAX_OPERATIONS:
-        raise bad_request(f"The number of operations in the batch ({operations}) exceeds the limit of {MAX_OPERATIONS}.")
+        raise bad_request(
+            f"The number of operations in the batch ({operations}) exceeds the limit of {MAX_OPERATIONS}."
+        )
     prefs = parse_prefer(request.headers.get("Prefer"))
     results: list[PartResponse | list[PartResponse]] = []
     status = 200
@@ -61,8 +64,9 @@ def execute(service: Service, request: ApiRequest, dispatch: Dispatch) -> ApiRes
     return ApiResponse(status, [("Content-Type", content_type), *applied(prefs, continue_on_error=True)], body)
 
 
-def _run_changeset(service: Service, outer: ApiRequest, changeset: ChangeSet,
-                   dispatch: Dispatch) -> PartResponse | list[PartResponse]:
+def _run_changeset(
+    service: Service, outer: ApiRequest, changeset: ChangeSet, dispatch: Dispatch
+) -> PartResponse | list[PartResponse]:
     """The change set's responses, or the one error response after rolling everything back."""
     content_ids: dict[str, str] = {}
     responses: list[PartResponse] = []
@@ -71,8 +75,9 @@ def _run_changeset(service: Service, outer: ApiRequest, changeset: ChangeSet,
             for operation in changeset.operations:
                 if operation.method == "GET":
                     error = bad_request("GET requests are not allowed inside a change set; send them outside it.")
-                    raise _ChangeSetFailed(PartResponse(error_response(error, [("OData-Version", "4.0")]),
-                                                        operation.content_id))
+                    raise _ChangeSetFailed(
+                        PartResponse(error_response(error, [("OData-Version", "4.0")]), operation.content_id)
+                    )
                 part = _run(outer, operation, dispatch, content_ids)
                 if part.response.status >= 400:
                     raise _ChangeSetFailed(part)
@@ -110,10 +115,17 @@ def _inner_request(outer: ApiRequest, operation: BatchOperation, content_ids: di
     if parts.scheme or path.startswith("/") or match or under_root:
         if match is None and not under_root:
             raise bad_request(f"The batch operation URL '{operation.url}' is not under {root}.")
-        path = path[match.end():] if match else path.removeprefix(root).removeprefix(root.lstrip("/"))
+        path = path[match.end() :] if match else path.removeprefix(root).removeprefix(root.lstrip("/"))
     body = _substitute_body(operation.body, content_ids) if content_ids else operation.body
-    return ApiRequest(method=operation.method, path=decode_path(path), query=parts.query, headers=operation.headers,
-                      body=body, service_root=outer.service_root, in_batch=True)
+    return ApiRequest(
+        method=operation.method,
+        path=decode_path(path),
+        query=parts.query,
+        headers=operation.headers,
+        body=body,
+        service_root=outer.service_root,
+        in_batch=True,
+    )
 
 
 def _substitute_url(url: str, content_ids: dict[str, str]) -> str:

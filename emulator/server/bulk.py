@@ -1,6 +1,7 @@
 """Collection-bound bulk actions: ``<set>/Microsoft.Dynamics.CRM.CreateMultiple`` and friends.
 
-MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md: every target must carry ``@odata.type``; on a standard table
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md: every target must carry
+``@odata.type``; on a standard table
 the whole request is one transaction; CreateMultiple answers 200 with ``{"Ids": [...]}``,
 UpdateMultiple and UpsertMultiple answer 204. DeleteMultiple exists only for elastic
 tables, which the emulator does not have.
@@ -36,10 +37,13 @@ def route(service: Service, request: ApiRequest, table: Table, entity_set: str, 
     with service.store.transaction():
         if action == "CreateMultiple":
             ids = [service.store.create(entity_set, target) for target in targets]
-            return json_response(200, {
-                "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse",
-                "Ids": ids,
-            })
+            return json_response(
+                200,
+                {
+                    "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse",
+                    "Ids": ids,
+                },
+            )
         for index, target in enumerate(targets):
             if action == "UpdateMultiple":
                 _update(service, table, entity_set, target, index)
@@ -61,8 +65,9 @@ def _targets(body: dict[str, Any], table: Table) -> list[dict[str, Any]]:
         if not isinstance(target, dict):
             raise bad_request(f"Targets[{index}] must be a JSON object.")
         if target.get("@odata.type") != expected:
-            raise bad_request(f"Targets[{index}] must carry \"@odata.type\": \"{expected}\"; "
-                              f"got {target.get('@odata.type')!r}.")
+            raise bad_request(
+                f'Targets[{index}] must carry "@odata.type": "{expected}"; got {target.get("@odata.type")!r}.'
+            )
         cleaned.append({name: value for name, value in target.items() if name != "@odata.type"})
     return cleaned
 
@@ -81,23 +86,32 @@ def _upsert(service: Service, table: Table, entity_set: str, target: dict[str, A
         ref = parse_record_ref(ref_text)
         if ref.key and set(ref.key) & set(target) and not _exists(service, entity_set, ref):
             # Dataverse fails the create path this way when key columns repeat in the body
-            # (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md); emulating it keeps clients honest.
+            # (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/bulk-operations.md); emulating it
+            # keeps clients honest.
             raise ODataError(400, UNEXPECTED_CODE, "An unexpected error occurred.")
     elif isinstance(target.get(table.primary_id), str):
         ref = parse_record_ref(target.pop(table.primary_id))
     else:
-        raise bad_request(f"Targets[{index}] needs \"@odata.id\" (an alternate key such as "
-                          f"\"{entity_set}(key='value')\") or the primary key '{table.primary_id}' for UpsertMultiple.")
+        raise bad_request(
+            f'Targets[{index}] needs "@odata.id" (an alternate key such as '
+            f"\"{entity_set}(key='value')\") or the primary key '{table.primary_id}' for UpsertMultiple."
+        )
     service.store.upsert(entity_set, ref, target, if_match=None, if_none_match=None)
 
 
 def _ref_in_address(address: object, entity_set: str, index: int) -> str:
     """The text between the parentheses of ``[.../]<set>(<ref>)``."""
     opening = address.find("(") if isinstance(address, str) else -1
-    if not isinstance(address, str) or opening == -1 or not address.endswith(")") \
-            or address[address.rfind("/", 0, opening) + 1 : opening] != entity_set:
-        raise bad_request(f"Targets[{index}] \"@odata.id\" must address a record of {entity_set}, "
-                          f"such as \"{entity_set}(key='value')\"; got {address!r}.")
+    if (
+        not isinstance(address, str)
+        or opening == -1
+        or not address.endswith(")")
+        or address[address.rfind("/", 0, opening) + 1 : opening] != entity_set
+    ):
+        raise bad_request(
+            f'Targets[{index}] "@odata.id" must address a record of {entity_set}, '
+            f"such as \"{entity_set}(key='value')\"; got {address!r}."
+        )
     return address[opening + 1 : -1]
 
 
@@ -109,4 +123,3 @@ def _exists(service: Service, entity_set: str, ref: Any) -> bool:
             return False
         raise
     return True
-

@@ -5,7 +5,8 @@ Each metadata change (``POST EntityDefinitions``, ``.../Attributes``, ``.../Keys
 to the store with ``Store.install`` and appended to a JSON-lines journal beside the
 database; on start the journal is replayed through the same code. A new alternate key is
 ``Pending`` until it has been reported ``Pending`` once or ``key_activation_s`` has passed
-(microsoft/PowerPlatform-DataverseClient-Python:src/PowerPlatform/Dataverse/data/_odata.py); only then is it installed, so upserts by it fail before.
+(microsoft/PowerPlatform-DataverseClient-Python:src/PowerPlatform/Dataverse/data/_odata.py); only then is it
+installed, so upserts by it fail before.
 """
 
 from __future__ import annotations
@@ -40,12 +41,27 @@ if TYPE_CHECKING:
     from emulator.store import Store
 
 log = logging.getLogger(__name__)
-_KEYABLE = {ColumnType.STRING, ColumnType.INTEGER, ColumnType.BIGINT, ColumnType.DECIMAL, ColumnType.DATETIME,
-            ColumnType.LOOKUP, ColumnType.PICKLIST, ColumnType.UNIQUEIDENTIFIER}
+_KEYABLE = {
+    ColumnType.STRING,
+    ColumnType.INTEGER,
+    ColumnType.BIGINT,
+    ColumnType.DECIMAL,
+    ColumnType.DATETIME,
+    ColumnType.LOOKUP,
+    ColumnType.PICKLIST,
+    ColumnType.UNIQUEIDENTIFIER,
+}
 
-_JOURNALLED = {"create_table", "update_table", "add_column", "update_column", "create_relationship",
-               "create_many_to_many",
-               "create_option_set", "change_option_value"}
+_JOURNALLED = {
+    "create_table",
+    "update_table",
+    "add_column",
+    "update_column",
+    "create_relationship",
+    "create_many_to_many",
+    "create_option_set",
+    "change_option_value",
+}
 
 
 @dataclass
@@ -61,8 +77,14 @@ def not_found(kind: str, name: str) -> ODataError:
 
 
 class MetadataCatalog:
-    def __init__(self, store: Store, journal: Path | None, *, key_activation_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        store: Store,
+        journal: Path | None,
+        *,
+        key_activation_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
         self._journal = journal
         self._activation_s = key_activation_s
@@ -136,8 +158,11 @@ class MetadataCatalog:
             if column.is_lookup:
                 raise metadata.invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
             if table.has_column(column.logical_name):
-                raise ODataError(400, DUPLICATE, f"An attribute named '{column.logical_name}' already exists on "
-                                                 f"'{table.logical_name}'.")
+                raise ODataError(
+                    400,
+                    DUPLICATE,
+                    f"An attribute named '{column.logical_name}' already exists on '{table.logical_name}'.",
+                )
             self._install(replace(table, columns=(*table.columns, column)))
             self._record("add_column", table_ref=table_ref, body=body)
             return self.table(table_ref), column
@@ -148,10 +173,14 @@ class MetadataCatalog:
             old = self.column(table, column_ref)
             merged = {**body, "SchemaName": body.get("SchemaName", old.schema_name)}
             keeps_options = old.options is not None and not any(
-                name in body for name in ("OptionSet", "GlobalOptionSet", "GlobalOptionSet@odata.bind"))
+                name in body for name in ("OptionSet", "GlobalOptionSet", "GlobalOptionSet@odata.bind")
+            )
             if keeps_options:  # choice values change through InsertOptionValue / UpdateOptionValue
-                merged["OptionSet"] = {"Options": [{"Value": o.value, "Label": render.label(o.label, o.label_fa)}
-                                                   for o in old.options.options]}
+                merged["OptionSet"] = {
+                    "Options": [
+                        {"Value": o.value, "Label": render.label(o.label, o.label_fa)} for o in old.options.options
+                    ]
+                }
             new = metadata.column_from_metadata(merged, self.option_set)
             if keeps_options:
                 new = replace(new, options=old.options)
@@ -166,8 +195,11 @@ class MetadataCatalog:
     def column(self, table: Table, ref_text: str) -> Column:
         prop, value = metadata_ref(ref_text, "LogicalName")
         for column in table.columns:
-            if value == (column.logical_name if prop == "LogicalName"
-                         else metadata_id("attribute", table.logical_name, column.logical_name)):
+            if value == (
+                column.logical_name
+                if prop == "LogicalName"
+                else metadata_id("attribute", table.logical_name, column.logical_name)
+            ):
                 return column
         raise not_found(f"an attribute of {table.logical_name} with {prop}", value)
 
@@ -179,10 +211,18 @@ class MetadataCatalog:
             if any(r.schema_name == relationship.schema_name for r in (*self.relationships(), *self.many_to_many())):
                 raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
             if referencing.has_column(lookup.logical_name):
-                raise ODataError(400, DUPLICATE, f"An attribute named '{lookup.logical_name}' already exists on "
-                                                 f"'{referencing.logical_name}'.")
-            self._install(replace(referencing, columns=(*referencing.columns, lookup),
-                                  relationships=(*referencing.relationships, relationship)))
+                raise ODataError(
+                    400,
+                    DUPLICATE,
+                    f"An attribute named '{lookup.logical_name}' already exists on '{referencing.logical_name}'.",
+                )
+            self._install(
+                replace(
+                    referencing,
+                    columns=(*referencing.columns, lookup),
+                    relationships=(*referencing.relationships, relationship),
+                )
+            )
             self._record("create_relationship", body=body)
             return relationship
 
@@ -198,7 +238,8 @@ class MetadataCatalog:
             if relationship.schema_name in names:
                 raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
             if relationship.intersect_entity in self._store.tables or any(
-                    r.intersect_entity == relationship.intersect_entity for r in self.many_to_many()):
+                r.intersect_entity == relationship.intersect_entity for r in self.many_to_many()
+            ):
                 raise ODataError(400, DUPLICATE, f"An entity named '{relationship.intersect_entity}' already exists.")
             self._store.install_many_to_many(relationship)
             self._record("create_many_to_many", body=body)
@@ -212,17 +253,24 @@ class MetadataCatalog:
                 if not table.has_column(name):
                     raise metadata.invalid(f"Key column '{name}' does not exist on '{table.logical_name}'.")
                 if table.column(name).type not in _KEYABLE:
-                    raise metadata.invalid(f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key.")
-            taken = {k.logical_name for k in table.keys} | {p.key.logical_name for p in self._pending.values()
-                                                           if p.table == table.logical_name}
+                    raise metadata.invalid(
+                        f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key."
+                    )
+            taken = {k.logical_name for k in table.keys} | {
+                p.key.logical_name for p in self._pending.values() if p.table == table.logical_name
+            }
             if key.logical_name in taken:
-                raise ODataError(400, DUPLICATE, f"A key named '{key.schema_name}' already exists on '{table.logical_name}'.")
+                raise ODataError(
+                    400, DUPLICATE, f"A key named '{key.schema_name}' already exists on '{table.logical_name}'."
+                )
             if len(taken) >= 10:
                 raise metadata.invalid(f"'{table.logical_name}' already has the maximum of 10 alternate keys.")
             if replaying:
                 self._install(replace(table, keys=(*table.keys, key)))
             else:
-                self._pending[(table.logical_name, key.logical_name)] = _PendingKey(table.logical_name, key, self._clock())
+                self._pending[(table.logical_name, key.logical_name)] = _PendingKey(
+                    table.logical_name, key, self._clock()
+                )
                 self._record("add_key", table_ref=table_ref, body=body)
             return key
 
@@ -267,8 +315,9 @@ class MetadataCatalog:
             else:
                 if value not in values:
                     raise not_found("an option with value", str(value))
-                options = tuple(Option(o.value, text, persian or o.label_fa) if o.value == value else o
-                                for o in current.options)
+                options = tuple(
+                    Option(o.value, text, persian or o.label_fa) if o.value == value else o for o in current.options
+                )
             self._replace_options(current, replace(current, options=options), body)
             self._record("change_option_value", action=action, body=body)
             return int(value)
@@ -279,25 +328,38 @@ class MetadataCatalog:
             return self.option_set(f"Name='{name}'")
         table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
         column = self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
-        if column.options is None or column.type not in (ColumnType.PICKLIST, ColumnType.MULTI_PICKLIST,
-                                                         ColumnType.STATE, ColumnType.STATUS):
+        if column.options is None or column.type not in (
+            ColumnType.PICKLIST,
+            ColumnType.MULTI_PICKLIST,
+            ColumnType.STATE,
+            ColumnType.STATUS,
+        ):
             raise metadata.invalid(f"'{column.logical_name}' is not a choice column.")
         if column.options.is_global:
-            raise metadata.invalid(f"'{column.logical_name}' uses the global choice '{column.options.name}'; "
-                                   "change it with OptionSetName.")
+            raise metadata.invalid(
+                f"'{column.logical_name}' uses the global choice '{column.options.name}'; change it with OptionSetName."
+            )
         return column.options
 
     def _replace_options(self, old: OptionSet, new: OptionSet, body: dict[str, Any]) -> None:
         if old.is_global:
             self._option_sets[old.name or ""] = new
-            targets = [(t, c) for t in self.tables() for c in t.columns if c.options is not None and c.options.name == old.name]
+            targets = [
+                (t, c) for t in self.tables() for c in t.columns if c.options is not None and c.options.name == old.name
+            ]
         else:
             table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
             targets = [(table, self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'"))]
         for table, column in targets:
             current = self._store.tables[table.logical_name]
-            self._install(replace(current, columns=tuple(replace(c, options=new) if c.logical_name == column.logical_name
-                                                         else c for c in current.columns)))
+            self._install(
+                replace(
+                    current,
+                    columns=tuple(
+                        replace(c, options=new) if c.logical_name == column.logical_name else c for c in current.columns
+                    ),
+                )
+            )
 
     def publish(self) -> None:
         with self._lock:

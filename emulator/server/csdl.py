@@ -34,19 +34,28 @@ BASE = "crmbaseentity"
 PRINCIPAL = "principal"
 
 _EDM_TYPES = {
-    ColumnType.UNIQUEIDENTIFIER: "Edm.Guid", ColumnType.STRING: "Edm.String", ColumnType.MEMO: "Edm.String",
-    ColumnType.INTEGER: "Edm.Int32", ColumnType.BIGINT: "Edm.Int64", ColumnType.DECIMAL: "Edm.Decimal",
-    ColumnType.MONEY: "Edm.Decimal", ColumnType.BOOLEAN: "Edm.Boolean", ColumnType.DATETIME: "Edm.DateTimeOffset",
-    ColumnType.PICKLIST: "Edm.Int32", ColumnType.STATE: "Edm.Int32", ColumnType.STATUS: "Edm.Int32",
-    ColumnType.MULTI_PICKLIST: "Edm.String", ColumnType.FILE: "Edm.Guid",
-    ColumnType.LOOKUP: "Edm.Guid", ColumnType.CUSTOMER: "Edm.Guid", ColumnType.OWNER: "Edm.Guid",
+    ColumnType.UNIQUEIDENTIFIER: "Edm.Guid",
+    ColumnType.STRING: "Edm.String",
+    ColumnType.MEMO: "Edm.String",
+    ColumnType.INTEGER: "Edm.Int32",
+    ColumnType.BIGINT: "Edm.Int64",
+    ColumnType.DECIMAL: "Edm.Decimal",
+    ColumnType.MONEY: "Edm.Decimal",
+    ColumnType.BOOLEAN: "Edm.Boolean",
+    ColumnType.DATETIME: "Edm.DateTimeOffset",
+    ColumnType.PICKLIST: "Edm.Int32",
+    ColumnType.STATE: "Edm.Int32",
+    ColumnType.STATUS: "Edm.Int32",
+    ColumnType.MULTI_PICKLIST: "Edm.String",
+    ColumnType.FILE: "Edm.Guid",
+    ColumnType.LOOKUP: "Edm.Guid",
+    ColumnType.CUSTOMER: "Edm.Guid",
+    ColumnType.OWNER: "Edm.Guid",
 }
 
 #: (name, parameters, return type) of the functions and actions the suite calls, as Dataverse declares them.
 #: A bound action's first parameter is its binding parameter.
-FUNCTIONS = (
-    ("WhoAmI", (), "mscrm.WhoAmIResponse"),
-)
+FUNCTIONS = (("WhoAmI", (), "mscrm.WhoAmIResponse"),)
 _ENTITIES = "Collection(mscrm.crmbaseentity)"
 _MULTIPLE = (("entityset", _ENTITIES), ("Targets", _ENTITIES))
 ACTIONS = (
@@ -55,13 +64,30 @@ ACTIONS = (
     ("UpsertMultiple", _MULTIPLE, "mscrm.UpsertMultipleResponse"),
     ("PublishXml", (("ParameterXml", "Edm.String"),), None),
     ("PublishAllXml", (), None),
-    ("InsertOptionValue", (("OptionSetName", "Edm.String"), ("AttributeLogicalName", "Edm.String"),
-                           ("EntityLogicalName", "Edm.String"), ("Value", "Edm.Int32"),
-                           ("Label", "mscrm.Label"), ("SolutionUniqueName", "Edm.String")),
-     "mscrm.InsertOptionValueResponse"),
-    ("UpdateOptionValue", (("OptionSetName", "Edm.String"), ("AttributeLogicalName", "Edm.String"),
-                           ("EntityLogicalName", "Edm.String"), ("Value", "Edm.Int32"),
-                           ("Label", "mscrm.Label"), ("MergeLabels", "Edm.Boolean")), None),
+    (
+        "InsertOptionValue",
+        (
+            ("OptionSetName", "Edm.String"),
+            ("AttributeLogicalName", "Edm.String"),
+            ("EntityLogicalName", "Edm.String"),
+            ("Value", "Edm.Int32"),
+            ("Label", "mscrm.Label"),
+            ("SolutionUniqueName", "Edm.String"),
+        ),
+        "mscrm.InsertOptionValueResponse",
+    ),
+    (
+        "UpdateOptionValue",
+        (
+            ("OptionSetName", "Edm.String"),
+            ("AttributeLogicalName", "Edm.String"),
+            ("EntityLogicalName", "Edm.String"),
+            ("Value", "Edm.Int32"),
+            ("Label", "mscrm.Label"),
+            ("MergeLabels", "Edm.Boolean"),
+        ),
+        None,
+    ),
 )
 _BOUND = frozenset({"CreateMultiple", "UpdateMultiple", "UpsertMultiple"})
 _COMPLEX_TYPES = (
@@ -70,8 +96,10 @@ _COMPLEX_TYPES = (
     ("UpsertMultipleResponse", (("Ids", "Collection(Edm.Guid)"),)),
     ("InsertOptionValueResponse", (("NewOptionValue", "Edm.Int32"),)),
     ("LocalizedLabel", (("Label", "Edm.String"), ("LanguageCode", "Edm.Int32"))),
-    ("Label", (("LocalizedLabels", "Collection(mscrm.LocalizedLabel)"),
-               ("UserLocalizedLabel", "mscrm.LocalizedLabel"))),
+    (
+        "Label",
+        (("LocalizedLabels", "Collection(mscrm.LocalizedLabel)"), ("UserLocalizedLabel", "mscrm.LocalizedLabel")),
+    ),
 )
 
 
@@ -133,8 +161,12 @@ def entity_type(layout: Layout, layouts: Mapping[str, Layout]) -> ET.Element:
         if partner:
             attributes["Partner"] = partner
         navigation = _sub(element, "NavigationProperty", **attributes)
-        _sub(navigation, "ReferentialConstraint", Property=column.value_property,
-             ReferencedProperty=target_table.primary_id)
+        _sub(
+            navigation,
+            "ReferentialConstraint",
+            Property=column.value_property,
+            ReferencedProperty=target_table.primary_id,
+        )
     for name, referencing, partner in collection_valued(layout, layouts):
         attributes = {"Name": name, "Type": f"Collection({ALIAS}.{referencing})"}
         if partner:
@@ -174,8 +206,9 @@ def collection_valued(layout: Layout, layouts: Mapping[str, Layout]) -> list[tup
         if association.target in layouts:
             relationship = association.relationship
             first_side = relationship.entity1 == table.logical_name and name == relationship.navigation1
-            found.append((name, association.target, relationship.navigation2 if first_side
-                          else relationship.navigation1))
+            found.append(
+                (name, association.target, relationship.navigation2 if first_side else relationship.navigation1)
+            )
     return found
 
 
@@ -208,8 +241,9 @@ def _container(ordered: list[Layout], layouts: Mapping[str, Layout]) -> ET.Eleme
     container = ET.Element(f"{{{EDM}}}EntityContainer", {"Name": CONTAINER})
     for layout in ordered:
         table = layout.table
-        entity_set = _sub(container, "EntitySet", Name=table.entity_set_name,
-                          EntityType=f"{ALIAS}.{table.logical_name}")
+        entity_set = _sub(
+            container, "EntitySet", Name=table.entity_set_name, EntityType=f"{ALIAS}.{table.logical_name}"
+        )
         bindings = [(name, target) for name, target, _ in single_valued(layout, layouts)]
         bindings += [(name, referencing) for name, referencing, _ in collection_valued(layout, layouts)]
         for path, target in bindings:

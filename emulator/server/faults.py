@@ -1,6 +1,7 @@
 """Fault injection: added latency, service-protection throttling, outages and modelled server time.
 
-The throttle follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/api-limits.md: per user (here, per bearer token), a
+The throttle follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/api-limits.md: per user
+(here, per bearer token), a
 sliding 300-second window, at most 6,000 requests and 1,200,000 ms of combined execution
 time, and at most 52 requests in flight. Going over answers ``429 Too Many Requests`` with
 ``Retry-After`` in whole seconds and the real error codes and messages. An outage answers
@@ -71,9 +72,13 @@ class FaultPlan:
             "throttle": asdict(self.limits) if self.limits else None,
             "server": asdict(self.server),
             "outages": [
-                {"starts_in_s": round(o.start - now, 3), "ends_in_s": round(o.end - now, 3),
-                 "retry_after_s": o.retry_after_s}
-                for o in self.outages if o.end > now
+                {
+                    "starts_in_s": round(o.start - now, 3),
+                    "ends_in_s": round(o.end - now, 3),
+                    "retry_after_s": o.retry_after_s,
+                }
+                for o in self.outages
+                if o.end > now
             ],
         }
 
@@ -158,8 +163,9 @@ class _UserBudget:
 class FaultInjector:
     """Thread-safe gate every Web API request passes through."""
 
-    def __init__(self, plan: FaultPlan, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, plan: FaultPlan, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._plan = plan
         self._clock = clock
         self._sleep = sleep
@@ -213,29 +219,42 @@ class FaultInjector:
         for outage in plan.outages:
             if outage.start <= now < outage.end:
                 retry_after = outage.retry_after_s or max(1, math.ceil(outage.end - now))
-                raise ThrottledError(503, "", "The service is temporarily unavailable (emulated outage). "
-                                     "Try again later.", retry_after)
+                raise ThrottledError(
+                    503, "", "The service is temporarily unavailable (emulated outage). Try again later.", retry_after
+                )
 
     def _check(self, limits: ServiceProtection, budget: _UserBudget, now: float) -> int:
         """Raise 429 if this request breaks a limit; otherwise return the requests left in the window."""
         budget.forget_before(now - limits.window_s)
         if budget.in_flight >= limits.max_concurrent:
-            raise ThrottledError(429, CONCURRENCY_CODE,
-                                 f"Number of concurrent requests exceeded the limit of {limits.max_concurrent}.", 1)
+            raise ThrottledError(
+                429,
+                CONCURRENCY_CODE,
+                f"Number of concurrent requests exceeded the limit of {limits.max_concurrent}.",
+                1,
+            )
         if len(budget.starts) >= limits.requests_per_window:
             # The request that frees a slot is the oldest still counted in the window.
             excess = len(budget.starts) - limits.requests_per_window
             wait = budget.starts[excess] + limits.window_s - now
-            raise ThrottledError(429, REQUEST_COUNT_CODE,
-                                 f"Number of requests exceeded the limit of {limits.requests_per_window} over time "
-                                 f"window of {_seconds(limits.window_s)} seconds.", max(1, math.ceil(wait)))
+            raise ThrottledError(
+                429,
+                REQUEST_COUNT_CODE,
+                f"Number of requests exceeded the limit of {limits.requests_per_window} over time "
+                f"window of {_seconds(limits.window_s)} seconds.",
+                max(1, math.ceil(wait)),
+            )
         if budget.execution_ms >= limits.execution_ms_per_window:
             wait = self._execution_wait(limits, budget, now)
-            raise ThrottledError(429, EXECUTION_TIME_CODE,
-                                 f"Combined execution time of incoming requests exceeded limit of "
-                                 f"{limits.execution_ms_per_window:,}  milliseconds over time window of "
-                                 f"{_seconds(limits.window_s)} seconds. Decrease number of concurrent requests or "
-                                 f"reduce the duration of requests and try again later.", wait)
+            raise ThrottledError(
+                429,
+                EXECUTION_TIME_CODE,
+                f"Combined execution time of incoming requests exceeded limit of "
+                f"{limits.execution_ms_per_window:,}  milliseconds over time window of "
+                f"{_seconds(limits.window_s)} seconds. Decrease number of concurrent requests or "
+                f"reduce the duration of requests and try again later.",
+                wait,
+            )
         return limits.requests_per_window - len(budget.starts) - 1
 
     @staticmethod

@@ -50,9 +50,15 @@ class EmulatorHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], emulator: EmulatorServer, webapi: WebApi,
-                 faults: FaultInjector, tls: ssl.SSLContext | None,
-                 bindings: GssChannelBindings | None = None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        emulator: EmulatorServer,
+        webapi: WebApi,
+        faults: FaultInjector,
+        tls: ssl.SSLContext | None,
+        bindings: GssChannelBindings | None = None,
+    ) -> None:
         super().__init__(address, RequestHandler)
         self.emulator = emulator
         self.webapi = webapi
@@ -121,8 +127,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             if body is None:
                 return
             service_root = f"{self.server.emulator.origin}/api/data/{match.group(1)}/"
-            request = ApiRequest(self.command, decode_path(match.group(2)), query, Headers(self.headers.items()),
-                                 body, service_root)
+            request = ApiRequest(
+                self.command, decode_path(match.group(2)), query, Headers(self.headers.items()), body, service_root
+            )
             with self.server.faults.admit(hashlib.sha256(user.encode()).hexdigest()) as limit_headers:
                 response = self.server.webapi.handle(request)
             response.headers.extend(limit_headers.items())
@@ -165,8 +172,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _send_unauthorised(self, challenges: tuple[tuple[str, str], ...]) -> None:
         self.server.emulator.traffic.record(401)
-        self._send(ApiResponse(401, [("Content-Type", "text/html"), *challenges],
-                               _IIS_401))
+        self._send(ApiResponse(401, [("Content-Type", "text/html"), *challenges], _IIS_401))
 
     def _bearer_token(self) -> str:
         return bearer_token(self.headers.get("Authorization", ""), self.server.emulator.token)
@@ -175,8 +181,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         if error.status != 401:
             return []
         origin = self.server.emulator.origin
-        return [("WWW-Authenticate", f'Bearer realm="commsuite-emulator", '
-                                     f'authorization_uri="{origin}/_emulator/token", resource_id="{origin}/"')]
+        return [
+            (
+                "WWW-Authenticate",
+                f'Bearer realm="commsuite-emulator", '
+                f'authorization_uri="{origin}/_emulator/token", resource_id="{origin}/"',
+            )
+        ]
 
     def _read_body(self) -> bytes | None:
         """The request body, or None after answering 413 / 400 for it."""
@@ -213,8 +224,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Append one chunk's data to ``body``; False after answering 413 or 400 for it."""
         if len(body) + size > limit:
             self.close_connection = True  # the rest of a chunked body is never drained
-            error = ODataError(413, "0x80040216",
-                               f"The request body of more than {limit} bytes exceeds the limit of {limit} bytes.")
+            error = ODataError(
+                413, "0x80040216", f"The request body of more than {limit} bytes exceeds the limit of {limit} bytes."
+            )
             self._send(finish(error_response(error)))
             return False
         data = self.rfile.read(size)

@@ -81,10 +81,13 @@ def spend_bulk_time(model: ServerModel, records: int, sleep: Callable[[float], N
     seconds = records * model.ms_per_record / 1000
     if seconds > model.request_timeout_s:
         sleep(model.request_timeout_s)
-        raise ODataError(500, SQL_TIMEOUT_CODE,
-                         f"Sql error: SQL timeout expired. The request with {records} targets ran past the "
-                         f"{_seconds(model.request_timeout_s)}-second limit and was rolled back; send fewer "
-                         f"targets per request.")
+        raise ODataError(
+            500,
+            SQL_TIMEOUT_CODE,
+            f"Sql error: SQL timeout expired. The request with {records} targets ran past the "
+            f"{_seconds(model.request_timeout_s)}-second limit and was rolled back; send fewer "
+            f"targets per request.",
+        )
     if seconds > 0:
         sleep(seconds)
 

@@ -37,8 +37,9 @@ def metadata_ref(text: str, name_property: str) -> tuple[str, str]:
     match = _NAMED_REF.match(text.strip())
     if match:
         if match.group(1) != name_property:
-            raise bad_request(f"Metadata records here are addressed by {name_property}='...' or MetadataId, "
-                              f"not {match.group(1)}.")
+            raise bad_request(
+                f"Metadata records here are addressed by {name_property}='...' or MetadataId, not {match.group(1)}."
+            )
         return name_property, match.group(2).replace("''", "'")
     try:
         return "MetadataId", str(uuid.UUID(text.strip()))
@@ -76,8 +77,10 @@ def _tokens(text: str) -> list[str]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or not match.group(1) and match.end() == position:
-            raise not_supported(f"the metadata $filter '{text[position:].strip()}'; use Property eq / ne value, "
-                                "joined by and / or / not and parentheses")
+            raise not_supported(
+                f"the metadata $filter '{text[position:].strip()}'; use Property eq / ne value, "
+                "joined by and / or / not and parentheses"
+            )
         if match.group(1):
             tokens.append(match.group(1))
         position = match.end() if match.end() > position else len(text)
@@ -154,7 +157,7 @@ def _value(row: Row, name: str) -> Any:
 
 def _literal(text: str) -> Any:
     if text.endswith("'"):  # 'text' or an enum member, Microsoft.Dynamics.CRM.Type'Member'
-        return text[text.index("'") + 1:-1].replace("''", "'")
+        return text[text.index("'") + 1 : -1].replace("''", "'")
     if text == "null":
         return None
     if text in ("true", "false"):
@@ -176,5 +179,3 @@ def _split_top_level(text: str) -> list[str]:
     if depth != 0:
         raise bad_request(f"The $expand '{text}' has unbalanced parentheses.")
     return [item for item in items if item]
-
-

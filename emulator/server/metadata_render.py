@@ -27,9 +27,24 @@ _NAMESPACE = uuid.UUID("6d1c2a4e-5b7f-4f0e-9a53-0c3e8b9d2f17")
 _CRM = "Microsoft.Dynamics.CRM."
 #: Object type codes of the standard tables the suite touches; custom tables get 10000 and up.
 STANDARD_TYPE_CODES = {
-    "account": 1, "contact": 2, "lead": 4, "annotation": 5, "systemuser": 8, "team": 9, "businessunit": 10,
-    "incident": 112, "list": 4300, "campaign": 4400, "queue": 2020, "activityparty": 135, "phonecall": 4210,
-    "fax": 4204, "appnotification": 4110, "listmember": 4301, "campaignitem": 4404, "publisher": 7101,
+    "account": 1,
+    "contact": 2,
+    "lead": 4,
+    "annotation": 5,
+    "systemuser": 8,
+    "team": 9,
+    "businessunit": 10,
+    "incident": 112,
+    "list": 4300,
+    "campaign": 4400,
+    "queue": 2020,
+    "activityparty": 135,
+    "phonecall": 4210,
+    "fax": 4204,
+    "appnotification": 4110,
+    "listmember": 4301,
+    "campaignitem": 4404,
+    "publisher": 7101,
     "solution": 7100,
 }
 _ODATA_TYPE = {
@@ -69,13 +84,20 @@ def label(text: str | None, persian: str | None = None) -> dict[str, Any]:
         localized.append(_localized(text, ENGLISH))
     if persian is not None:
         localized.append(_localized(persian, PERSIAN))
-    return {"@odata.type": "#Microsoft.Dynamics.CRM.Label", "LocalizedLabels": localized,
-            "UserLocalizedLabel": localized[0] if localized else None}
+    return {
+        "@odata.type": "#Microsoft.Dynamics.CRM.Label",
+        "LocalizedLabels": localized,
+        "UserLocalizedLabel": localized[0] if localized else None,
+    }
 
 
 def _localized(text: str, language: int) -> dict[str, Any]:
-    return {"@odata.type": "#Microsoft.Dynamics.CRM.LocalizedLabel", "Label": text, "LanguageCode": language,
-            "IsManaged": False}
+    return {
+        "@odata.type": "#Microsoft.Dynamics.CRM.LocalizedLabel",
+        "Label": text,
+        "LanguageCode": language,
+        "IsManaged": False,
+    }
 
 
 def entity(table: Table) -> dict[str, Any]:
@@ -115,14 +137,19 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
         "LogicalName": column.logical_name,
         "SchemaName": column.schema_name,
         "EntityLogicalName": table.logical_name,
-        "AttributeType": "Virtual" if column.type in (ColumnType.MULTI_PICKLIST, ColumnType.FILE) else column.type.value,
+        "AttributeType": "Virtual"
+        if column.type in (ColumnType.MULTI_PICKLIST, ColumnType.FILE)
+        else column.type.value,
         "AttributeTypeName": {"Value": type_name},
         # The column an auxiliary one (a lookup's name or yomi column) belongs to; the emulator has none.
         "AttributeOf": None,
         "DisplayName": label(column.display_name, column.display_name_fa),
         "Description": label(column.description or None),
-        "RequiredLevel": {"Value": column.required.value, "CanBeChanged": True,
-                          "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings"},
+        "RequiredLevel": {
+            "Value": column.required.value,
+            "CanBeChanged": True,
+            "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
+        },
         "IsCustomAttribute": column.is_custom or table.is_custom and column.logical_name not in _system_names(table),
         "IsPrimaryId": column.logical_name == table.primary_id,
         "IsPrimaryName": column.logical_name == table.primary_name,
@@ -148,14 +175,21 @@ def _type_fields(column: Column) -> dict[str, Any]:
     if column.type is ColumnType.BOOLEAN:
         options = column.options.options if column.options else ()
         by_value = {o.value: o for o in options}
-        return {"DefaultValue": bool(column.default), "OptionSet": {
-            "@odata.type": f"#{_CRM}BooleanOptionSetMetadata", "OptionSetType": "Boolean",
-            "FalseOption": _option(by_value[0]) if 0 in by_value else None,
-            "TrueOption": _option(by_value[1]) if 1 in by_value else None}}
+        return {
+            "DefaultValue": bool(column.default),
+            "OptionSet": {
+                "@odata.type": f"#{_CRM}BooleanOptionSetMetadata",
+                "OptionSetType": "Boolean",
+                "FalseOption": _option(by_value[0]) if 0 in by_value else None,
+                "TrueOption": _option(by_value[1]) if 1 in by_value else None,
+            },
+        }
     if column.type in (ColumnType.PICKLIST, ColumnType.MULTI_PICKLIST, ColumnType.STATE, ColumnType.STATUS):
         default = column.default if isinstance(column.default, int) else None
-        return {"DefaultFormValue": default if default is not None else -1,
-                "OptionSet": option_set(column.options) if column.options else None}
+        return {
+            "DefaultFormValue": default if default is not None else -1,
+            "OptionSet": option_set(column.options) if column.options else None,
+        }
     if column.is_lookup or column.type is ColumnType.PARTYLIST:
         return {"Targets": list(column.targets)}
     return {}
@@ -228,6 +262,17 @@ def many_to_many(rel: ManyToManyRelationship, attributes: tuple[str, str]) -> di
 def _system_names(table: Table) -> set[str]:
     names = {table.primary_id, "ownerid", "statecode", "statuscode", "createdon", "modifiedon"}
     if table.is_activity:
-        names |= {"subject", "description", "regardingobjectid", "from", "to", "scheduledstart", "scheduledend",
-                  "actualstart", "actualend", "actualdurationminutes", "prioritycode"}
+        names |= {
+            "subject",
+            "description",
+            "regardingobjectid",
+            "from",
+            "to",
+            "scheduledstart",
+            "scheduledend",
+            "actualstart",
+            "actualend",
+            "actualdurationminutes",
+            "prioritycode",
+        }
     return names

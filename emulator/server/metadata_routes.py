@@ -1,6 +1,8 @@
 """``EntityDefinitions``, ``RelationshipDefinitions`` and ``GlobalOptionSetDefinitions``.
 
-Enough of MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md for ``schema apply``: list and read tables (with
+Enough of
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md
+for ``schema apply``: list and read tables (with
 ``$expand=Attributes,Keys``), create and update them, add and update columns, create
 one-to-many relationships (the lookup column comes with them), add alternate keys and watch
 their ``EntityKeyIndexStatus`` go from Pending to Active, and create global choices.
@@ -94,13 +96,19 @@ def _table_row(service: Service, table: Table, params: dict[str, str]) -> dict[s
         elif name == "Keys":
             items = [render.key(table, key, status) for key, status in service.catalog.keys(table)]
         elif name == "ManyToManyRelationships":
-            items = [_many_to_many_row(service, rel) for rel in service.catalog.many_to_many()
-                     if table.logical_name in (rel.entity1, rel.entity2)]
+            items = [
+                _many_to_many_row(service, rel)
+                for rel in service.catalog.many_to_many()
+                if table.logical_name in (rel.entity1, rel.entity2)
+            ]
         elif name == "ManyToOneRelationships":
             items = [_relationship_row(service, rel) for rel in table.relationships]
         else:
-            items = [_relationship_row(service, rel) for rel in service.catalog.relationships()
-                     if rel.referenced == table.logical_name]
+            items = [
+                _relationship_row(service, rel)
+                for rel in service.catalog.relationships()
+                if rel.referenced == table.logical_name
+            ]
         wanted = matcher(options)
         row[name] = [select(item, options) for item in items if wanted(item)]
     return row
@@ -114,27 +122,39 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
     if part.name == "Keys" and len(rest) == 1:
         if request.method == "POST":
             key = service.catalog.add_key(table_ref, request.json_object())
-            path = f"EntityDefinitions(LogicalName='{table.logical_name}')/Keys" \
-                   f"({render.metadata_id('key', table.logical_name, key.logical_name)})"
+            path = (
+                f"EntityDefinitions(LogicalName='{table.logical_name}')/Keys"
+                f"({render.metadata_id('key', table.logical_name, key.logical_name)})"
+            )
             return _created(request, path)
         if request.method == "DELETE":
             raise not_supported("deleting alternate keys (Keys); start from a fresh database instead")
         if request.method != "GET":
             raise method_not_allowed(request, "GET or POST")
         if part.ref is not None:
-            return _one(request, _item(part.ref, "LogicalName", [
-                render.key(table, key, status) for key, status in service.catalog.keys(table)]))
+            return _one(
+                request,
+                _item(
+                    part.ref,
+                    "LogicalName",
+                    [render.key(table, key, status) for key, status in service.catalog.keys(table)],
+                ),
+            )
         return _list_of(request, [render.key(table, key, status) for key, status in service.catalog.keys(table)])
-    if part.name in ("ManyToOneRelationships", "OneToManyRelationships", "ManyToManyRelationships") \
-            and len(rest) == 1 and part.ref is None:
+    if (
+        part.name in ("ManyToOneRelationships", "OneToManyRelationships", "ManyToManyRelationships")
+        and len(rest) == 1
+        and part.ref is None
+    ):
         if request.method != "GET":
             raise method_not_allowed(request, "GET")
         return _list_of(request, _table_row(service, table, {"$expand": part.name})[part.name])
     raise not_found_segment(str(part))
 
 
-def _attributes(service: Service, request: ApiRequest, table_ref: str, table: Table,
-                rest: list[Segment]) -> ApiResponse:
+def _attributes(
+    service: Service, request: ApiRequest, table_ref: str, table: Table, rest: list[Segment]
+) -> ApiResponse:
     head, cast = rest[0], rest[1] if len(rest) > 1 else None
     if len(rest) > 2 or (cast is not None and not cast.name.startswith(_CRM)):
         raise not_found_segment(str(rest[-1]))
@@ -144,8 +164,11 @@ def _attributes(service: Service, request: ApiRequest, table_ref: str, table: Ta
     ref = head.ref if head.ref is not None else (cast.ref if cast is not None else None)
     if ref is None and request.method == "POST" and cast is None:
         _, column = service.catalog.add_column(table_ref, request.json_object())
-        return _created(request, f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes"
-                                 f"({render.metadata_id('attribute', table.logical_name, column.logical_name)})")
+        return _created(
+            request,
+            f"EntityDefinitions(LogicalName='{table.logical_name}')/Attributes"
+            f"({render.metadata_id('attribute', table.logical_name, column.logical_name)})",
+        )
     if ref is not None and request.method == "PUT" and cast is None:
         service.catalog.update_column(table_ref, ref, request.json_object())
         return ApiResponse(204)
@@ -185,7 +208,9 @@ def _relationships(service: Service, request: ApiRequest, segments: list[Segment
             relationship: Any = service.catalog.create_many_to_many(body)
         else:
             relationship = service.catalog.create_relationship(body)
-        return _created(request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})")
+        return _created(
+            request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})"
+        )
     if request.method != "GET":
         raise method_not_allowed(request, "GET or POST")
     rows = [_relationship_row(service, rel) for rel in service.catalog.relationships()]
@@ -245,7 +270,9 @@ def _option_sets(service: Service, request: ApiRequest, segments: list[Segment])
         raise not_found_segment(str(segments[1]))
     if request.method == "POST" and head.ref is None:
         option_set = service.catalog.create_option_set(request.json_object())
-        return _created(request, f"GlobalOptionSetDefinitions({render.metadata_id('optionset', option_set.name or '')})")
+        return _created(
+            request, f"GlobalOptionSetDefinitions({render.metadata_id('optionset', option_set.name or '')})"
+        )
     if request.method != "GET":
         raise method_not_allowed(request, "GET or POST")
     rows = [render.option_set(option_set) for option_set in service.catalog.option_sets()]
@@ -265,8 +292,9 @@ def _item(ref: str, name_property: str, rows: list[dict[str, Any]]) -> dict[str,
 def _one(request: ApiRequest, row: dict[str, Any]) -> ApiResponse:
     params = request.params()
     check_options(params, {"$select"})
-    return json_response(200, {"@odata.context": f"{request.service_root}$metadata#{request.path}/$entity",
-                               **select(row, params)})
+    return json_response(
+        200, {"@odata.context": f"{request.service_root}$metadata#{request.path}/$entity", **select(row, params)}
+    )
 
 
 def _list_of(request: ApiRequest, rows: list[dict[str, Any]]) -> ApiResponse:

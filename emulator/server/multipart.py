@@ -1,6 +1,8 @@
 """The ``multipart/mixed`` framing of ``$batch`` requests and responses.
 
-Follows MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md: request boundaries may be quoted or not, lines may
+Follows
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md:
+request boundaries may be quoted or not, lines may
 end in CRLF or a bare LF, change sets nest one level inside the batch, and each operation
 is an ``application/http`` part holding a whole HTTP request. Responses use
 ``batchresponse_<guid>`` and ``changesetresponse_<guid>`` boundaries, CRLF line ends, and an
@@ -46,7 +48,9 @@ def boundary_of(content_type: str) -> str:
     """The boundary parameter of a multipart Content-Type header."""
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != "multipart/mixed":
-        raise ODataError(415, BAD_BATCH_CODE, f"A $batch request must be multipart/mixed, not {media_type or '(none)'!r}.")
+        raise ODataError(
+            415, BAD_BATCH_CODE, f"A $batch request must be multipart/mixed, not {media_type or '(none)'!r}."
+        )
     match = _BOUNDARY.search(content_type)
     if not match:
         raise ODataError(400, BAD_BATCH_CODE, "The multipart/mixed Content-Type has no boundary parameter.")
@@ -79,13 +83,17 @@ def _parse_changeset(content_type: str, body: bytes) -> ChangeSet:
 def _parse_operation(part_headers: Headers, content: bytes) -> BatchOperation:
     part_type = part_headers.get("Content-Type", "").split(";")[0].strip().lower()
     if part_type != "application/http":
-        raise ODataError(400, BAD_BATCH_CODE, f"Each batch part must be application/http, not {part_type or '(none)'!r}.")
+        raise ODataError(
+            400, BAD_BATCH_CODE, f"Each batch part must be application/http, not {part_type or '(none)'!r}."
+        )
     head, body = _split_head(content)
     lines = head.split("\n")
     request_line = lines[0].strip()
     match = _REQUEST_LINE.match(request_line)
     if not match:
-        raise ODataError(400, BAD_BATCH_CODE, f"The batch part's request line {request_line[:200]!r} is not 'METHOD URL HTTP/1.1'.")
+        raise ODataError(
+            400, BAD_BATCH_CODE, f"The batch part's request line {request_line[:200]!r} is not 'METHOD URL HTTP/1.1'."
+        )
     return BatchOperation(
         method=match.group(1),
         url=match.group(2),

@@ -51,9 +51,15 @@ def parse_prefer(values: str | None) -> Preferences:
     return Preferences(**found)  # type: ignore[arg-type]
 
 
-def applied(prefs: Preferences, *, representation: bool = False, paging: bool = False,
-            tracking: bool = False, continue_on_error: bool = False,
-            annotations: bool = False) -> list[tuple[str, str]]:
+def applied(
+    prefs: Preferences,
+    *,
+    representation: bool = False,
+    paging: bool = False,
+    tracking: bool = False,
+    continue_on_error: bool = False,
+    annotations: bool = False,
+) -> list[tuple[str, str]]:
     """The ``Preference-Applied`` header for the preferences a handler honoured."""
     honoured = []
     if annotations and prefs.include_annotations:
@@ -73,9 +79,13 @@ def _page_size(value: str) -> int:
     try:
         size = int(value)
     except ValueError:
-        raise ODataError(400, ODATA_REQUEST_CODE, f"The odata.maxpagesize preference '{value}' is not an integer.") from None
+        raise ODataError(
+            400, ODATA_REQUEST_CODE, f"The odata.maxpagesize preference '{value}' is not an integer."
+        ) from None
     if size < 1:
-        raise ODataError(400, ODATA_REQUEST_CODE, f"The odata.maxpagesize preference must be a positive integer; got {size}.")
+        raise ODataError(
+            400, ODATA_REQUEST_CODE, f"The odata.maxpagesize preference must be a positive integer; got {size}."
+        )
     return min(size, MAX_PAGE_SIZE)  # larger requests get full 5,000-row pages and a nextLink
 
 

@@ -94,22 +94,28 @@ class Profile:
         """The tables this version has: no ``appnotification`` where app notifications do not exist."""
         return tuple(t for t in tables if self.features.app_notifications or t.logical_name != "appnotification")
 
-    def admit(self, request: ApiRequest, segments: list[Segment],
-              table_keys: tuple[str, int] | None = None) -> ApiRequest:
+    def admit(
+        self, request: ApiRequest, segments: list[Segment], table_keys: tuple[str, int] | None = None
+    ) -> ApiRequest:
         """``request`` as this version reads it (ignored preferences dropped), or the error it answers.
 
         ``table_keys`` is the addressed table's logical name and how many alternate keys it
         already has, for a ``POST EntityDefinitions(...)/Keys``.
         """
         features = self.features
-        if (not features.bulk_messages and len(segments) == 2 and segments[0].ref is None
-                and segments[1].name.removeprefix("Microsoft.Dynamics.CRM.") in BULK_MESSAGES):
+        if (
+            not features.bulk_messages
+            and len(segments) == 2
+            and segments[0].ref is None
+            and segments[1].name.removeprefix("Microsoft.Dynamics.CRM.") in BULK_MESSAGES
+        ):
             raise segment_not_found(segments[1].name)
         limit = features.max_alternate_keys
         if table_keys is not None and limit is not None and table_keys[1] >= limit:
             # The catalogue's own (online) limit answers in the same words.
-            raise ODataError(400, INVALID_METADATA, f"'{table_keys[0]}' already has the maximum of {limit} "
-                                                    "alternate keys.")
+            raise ODataError(
+                400, INVALID_METADATA, f"'{table_keys[0]}' already has the maximum of {limit} alternate keys."
+            )
         prefer = request.headers.get("Prefer") or ""
         kept = self._kept_preferences(prefer)
         if kept == prefer:
@@ -156,10 +162,12 @@ def _profile(name: str, title: str, version: str, roots: tuple[str, ...]) -> Pro
 #: server is UNCONFIRMED, so the onprem-9.1 profile serves it and the client never relies on it.
 _CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "online": ("Dataverse online 9.2", "9.2.24044.204", ("v9.0", "v9.1", "v9.2")),
-    "onprem-9.1": ("Dynamics 365 Customer Engagement on-premises 9.1", "9.1.0.17154",
-                   ("v8.0", "v8.1", "v8.2", "v9.0", "v9.1")),
-    "onprem-9.0": ("Dynamics 365 Customer Engagement on-premises 9.0", "9.0.2.3034",
-                   ("v8.0", "v8.1", "v8.2", "v9.0")),
+    "onprem-9.1": (
+        "Dynamics 365 Customer Engagement on-premises 9.1",
+        "9.1.0.17154",
+        ("v8.0", "v8.1", "v8.2", "v9.0", "v9.1"),
+    ),
+    "onprem-9.0": ("Dynamics 365 Customer Engagement on-premises 9.0", "9.0.2.3034", ("v8.0", "v8.1", "v8.2", "v9.0")),
     "onprem-8.2": ("Dynamics 365 (on-premises) 8.2", "8.2.2.112", ("v8.0", "v8.1", "v8.2")),
     "crm-2016": ("Dynamics CRM 2016 Service Pack 1 (8.1)", "8.1.0.359", ("v8.0", "v8.1")),
 }

@@ -1,6 +1,7 @@
 """Record routes: ``<set>`` GET/POST, ``<set>(<ref>)`` GET/PATCH/DELETE, ``<set>(<ref>)/<property>`` GET.
 
-Shapes follow MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-entity-web-api.md: 204 with ``OData-EntityId`` (and
+Shapes follow MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-entity-web-api.md: 204
+with ``OData-EntityId`` (and
 ``Location``) on create, 201/200 with a body under ``Prefer: return=representation``,
 ``@odata.nextLink`` with an opaque ``$skiptoken`` under ``Prefer: odata.maxpagesize``,
 ``@odata.deltaLink`` with ``$deltatoken`` under ``Prefer: odata.track-changes``; ``$skip``
@@ -38,7 +39,9 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
         if len(segments) == 2 and segments[1] == Segment("$count"):
             return _count(service, request, entity_set)
         if len(segments) == 2 and segments[1].ref is None and segments[1].name.startswith("Microsoft.Dynamics.CRM."):
-            return bulk.route(service, request, table, entity_set, segments[1].name.removeprefix("Microsoft.Dynamics.CRM."))
+            return bulk.route(
+                service, request, table, entity_set, segments[1].name.removeprefix("Microsoft.Dynamics.CRM.")
+            )
         raise not_found_segment(str(segments[1]))
     if len(segments) == 1:
         return _single(service, request, entity_set, segments[0].ref)
@@ -48,7 +51,9 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
 
 
 def method_not_allowed(request: ApiRequest, allowed: str) -> ODataError:
-    return ODataError(405, "0x80060888", f"The HTTP method '{request.method}' is not allowed on this resource; use {allowed}.")
+    return ODataError(
+        405, "0x80060888", f"The HTTP method '{request.method}' is not allowed on this resource; use {allowed}."
+    )
 
 
 def _collection(service: Service, request: ApiRequest, entity_set: str) -> ApiResponse:
@@ -58,7 +63,9 @@ def _collection(service: Service, request: ApiRequest, entity_set: str) -> ApiRe
         if fetchxml.requested(params):
             return json_response(200, *fetchxml.respond(service, request, entity_set, params, prefs))
         if "$skip" in params:
-            raise bad_request("The query parameter $skip is not supported; follow @odata.nextLink with Prefer: odata.maxpagesize.")
+            raise bad_request(
+                "The query parameter $skip is not supported; follow @odata.nextLink with Prefer: odata.maxpagesize."
+            )
         if "$deltatoken" in params or prefs.track_changes:
             return _changes(service, request, entity_set, params, prefs)
         return _query(service, request, entity_set, params, prefs)
@@ -67,8 +74,16 @@ def _collection(service: Service, request: ApiRequest, entity_set: str) -> ApiRe
     raise method_not_allowed(request, "GET or POST")
 
 
-def _query(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
-           prefs: Preferences, *, path: str | None = None, related: tuple[str, str] | None = None) -> ApiResponse:
+def _query(
+    service: Service,
+    request: ApiRequest,
+    entity_set: str,
+    params: dict[str, str],
+    prefs: Preferences,
+    *,
+    path: str | None = None,
+    related: tuple[str, str] | None = None,
+) -> ApiResponse:
     """A page of ``entity_set`` (or, with ``related``, of a record's collection-valued navigation property)."""
     skiptoken = params.pop("$skiptoken", None)
     options = read_options(params, prefs)
@@ -76,8 +91,14 @@ def _query(service: Service, request: ApiRequest, entity_set: str, params: dict[
         page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken)
         context = context_url(request.service_root, entity_set, options.select)
     else:
-        page, target_set = service.store.query_related(entity_set, parse_record_ref(related[0]), related[1], options,
-                                                       page_size=prefs.page_size, skiptoken=skiptoken)
+        page, target_set = service.store.query_related(
+            entity_set,
+            parse_record_ref(related[0]),
+            related[1],
+            options,
+            page_size=prefs.page_size,
+            skiptoken=skiptoken,
+        )
         context = context_url(request.service_root, target_set, options.select)
     wanted = prefs.annotations
     payload: dict[str, object] = {"@odata.context": context}
@@ -89,8 +110,9 @@ def _query(service: Service, request: ApiRequest, entity_set: str, params: dict[
         payload[f"@{TOTAL_COUNT_EXCEEDED}"] = page.count_limit_exceeded
     payload["value"] = wanted.apply(page.rows)
     if page.next_skiptoken:
-        payload["@odata.nextLink"] = query_link(request.service_root, path or entity_set, params,
-                                                skiptoken=page.next_skiptoken)
+        payload["@odata.nextLink"] = query_link(
+            request.service_root, path or entity_set, params, skiptoken=page.next_skiptoken
+        )
     return json_response(200, payload, applied(prefs, paging=True, annotations=True))
 
 
@@ -116,8 +138,9 @@ def _count(service: Service, request: ApiRequest, entity_set: str) -> ApiRespons
     return ApiResponse(200, [("Content-Type", "text/plain; charset=utf-8")], str(page.count).encode())
 
 
-def _changes(service: Service, request: ApiRequest, entity_set: str, params: dict[str, str],
-             prefs: Preferences) -> ApiResponse:
+def _changes(
+    service: Service, request: ApiRequest, entity_set: str, params: dict[str, str], prefs: Preferences
+) -> ApiResponse:
     token = params.pop("$deltatoken", None)
     unsupported = sorted(set(params) - _DELTA_OPTIONS)
     if unsupported:
@@ -125,8 +148,10 @@ def _changes(service: Service, request: ApiRequest, entity_set: str, params: dic
     select = parse_query_options(params).select
     page = service.store.changes(entity_set, select, token)
     deleted_context = f"{request.service_root}$metadata#{entity_set}/$deletedEntity"
-    value = [*page.rows, *({"@odata.context": deleted_context, "id": record_id, "reason": "deleted"}
-                           for record_id in page.deleted_ids)]
+    value = [
+        *page.rows,
+        *({"@odata.context": deleted_context, "id": record_id, "reason": "deleted"} for record_id in page.deleted_ids),
+    ]
     payload = {
         "@odata.context": context_url(request.service_root, entity_set, select, "/$delta" if token else ""),
         "value": value,
@@ -156,8 +181,12 @@ def _single(service: Service, request: ApiRequest, entity_set: str, ref_text: st
         return _retrieve(service, request, entity_set, ref)
     if request.method == "PATCH":
         record_id, was_created = service.store.upsert(
-            entity_set, ref, request.json_object(),
-            if_match=request.header("If-Match"), if_none_match=request.header("If-None-Match"))
+            entity_set,
+            ref,
+            request.json_object(),
+            if_match=request.header("If-Match"),
+            if_none_match=request.header("If-None-Match"),
+        )
         if prefs.return_representation:
             return _representation(service, request, entity_set, record_id, 201 if was_created else 200, prefs)
         url = entity_url(request.service_root, entity_set, record_id)
@@ -185,8 +214,9 @@ def _retrieve(service: Service, request: ApiRequest, entity_set: str, ref: objec
     return json_response(200, payload, [*headers, ("ETag", etag)] if etag else headers)
 
 
-def _representation(service: Service, request: ApiRequest, entity_set: str, record_id: str, status: int,
-                    prefs: Preferences) -> ApiResponse:
+def _representation(
+    service: Service, request: ApiRequest, entity_set: str, record_id: str, status: int, prefs: Preferences
+) -> ApiResponse:
     options = read_options(request.params(), prefs)
     row = prefs.annotations.apply(service.store.retrieve(entity_set, parse_record_ref(record_id), options))
     payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
@@ -211,8 +241,15 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
             prefs = parse_prefer(request.headers.get("Prefer"))
             if "$deltatoken" in request.params() or prefs.track_changes:
                 raise bad_request("Change tracking works on entity sets only, not on a navigation property.")
-            return _query(service, request, entity_set, request.params(), prefs,
-                          path=f"{entity_set}({ref_text})/{name}", related=(ref_text, name))
+            return _query(
+                service,
+                request,
+                entity_set,
+                request.params(),
+                prefs,
+                path=f"{entity_set}({ref_text})/{name}",
+                related=(ref_text, name),
+            )
         raise not_found_segment(name)
     if request.method != "GET":
         raise method_not_allowed(request, "GET")
@@ -223,8 +260,9 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
     if value is None:
         return ApiResponse(204)
     record_id = row.get(table.primary_id, ref_text)
-    return json_response(200, {"@odata.context": f"{request.service_root}$metadata#{entity_set}({record_id})/{name}",
-                               "value": value})
+    return json_response(
+        200, {"@odata.context": f"{request.service_root}$metadata#{entity_set}({record_id})/{name}", "value": value}
+    )
 
 
 def _is_collection_navigation(service: Service, logical_name: str, name: str) -> bool:

@@ -54,15 +54,18 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
         elif set(params) == {"$id"}:
             other = params["$id"]
         else:
-            raise bad_request(f"Name the record to remove: DELETE {entity_set}(<id>)/{navigation.name}(<id>)/$ref "
-                              "or .../$ref?$id=<record URL>.")
+            raise bad_request(
+                f"Name the record to remove: DELETE {entity_set}(<id>)/{navigation.name}(<id>)/$ref "
+                "or .../$ref?$id=<record URL>."
+            )
         service.store.relate(entity_set, record, navigation.name, other, remove=True)
         return ApiResponse(204)
     raise method_not_allowed(request, "POST or DELETE")
 
 
-def _single_valued(service: Service, request: ApiRequest, entity_set: str, ref_text: str,
-                   navigation: Segment) -> ApiResponse:
+def _single_valued(
+    service: Service, request: ApiRequest, entity_set: str, ref_text: str, navigation: Segment
+) -> ApiResponse:
     if navigation.ref is not None:
         raise bad_request(f"'{navigation.name}' is a single-valued navigation property; it takes no key.")
     _reject_options(request)
@@ -72,16 +75,19 @@ def _single_valued(service: Service, request: ApiRequest, entity_set: str, ref_t
         value = None
     else:
         raise method_not_allowed(request, "PUT or DELETE")
-    service.store.update(entity_set, parse_record_ref(ref_text), {f"{navigation.name}@odata.bind": value},
-                         must_exist=True)
+    service.store.update(
+        entity_set, parse_record_ref(ref_text), {f"{navigation.name}@odata.bind": value}, must_exist=True
+    )
     return ApiResponse(204)
 
 
 def _odata_id(request: ApiRequest) -> str:
     value = request.json_object().get("@odata.id")
     if not isinstance(value, str) or not value:
-        raise bad_request("The request body must be a JSON object with an '@odata.id' naming the record, "
-                          "like {\"@odata.id\": \"<service root>/contacts(<id>)\"}.")
+        raise bad_request(
+            "The request body must be a JSON object with an '@odata.id' naming the record, "
+            'like {"@odata.id": "<service root>/contacts(<id>)"}.'
+        )
     return value
 
 
@@ -96,5 +102,3 @@ def _target_set(service: Service, entity_set: str, navigation: str) -> str:
 def _reject_options(request: ApiRequest) -> None:
     if request.params():
         raise bad_request("A $ref request takes no query options here.")
-
-

@@ -85,10 +85,13 @@ class WebApi:
             raise records.method_not_allowed(request, "GET")
         refuse_options(request.params(), "the service document")
         sets = sorted(t.entity_set_name for t in self.service.store.tables.values())
-        return json_response(200, {
-            "@odata.context": f"{request.service_root}$metadata",
-            "value": [{"name": name, "kind": "EntitySet", "url": name} for name in sets],
-        })
+        return json_response(
+            200,
+            {
+                "@odata.context": f"{request.service_root}$metadata",
+                "value": [{"name": name, "kind": "EntitySet", "url": name} for name in sets],
+            },
+        )
 
     def _whoami(self, request: ApiRequest, segment: Segment) -> ApiResponse:
         if request.method != "GET":
@@ -96,10 +99,13 @@ class WebApi:
         if segment.ref not in (None, ""):
             raise ODataError(400, "0x80060888", "WhoAmI takes no parameters.")
         refuse_options(request.params(), "the WhoAmI function")
-        return json_response(200, {
-            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-            **self.service.store.whoami(),
-        })
+        return json_response(
+            200,
+            {
+                "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+                **self.service.store.whoami(),
+            },
+        )
 
     def _version(self, request: ApiRequest, segment: Segment) -> ApiResponse:
         if request.method != "GET":
@@ -107,17 +113,25 @@ class WebApi:
         if segment.ref not in (None, ""):
             raise ODataError(400, "0x80060888", "RetrieveVersion takes no parameters.")
         refuse_options(request.params(), "the RetrieveVersion function")
-        return json_response(200, {
-            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse",
-            "Version": self.profile.version,
-        })
+        return json_response(
+            200,
+            {
+                "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.RetrieveVersionResponse",
+                "Version": self.profile.version,
+            },
+        )
 
     def _table_keys(self, request: ApiRequest, segments: list[Segment]) -> tuple[str, int] | None:
         """The table of a ``POST EntityDefinitions(...)/Keys`` and how many alternate keys it has."""
         if self.profile.features.max_alternate_keys is None:
             return None  # no limit to check (online): leave the keys' Pending reporting untouched
-        if (request.method != "POST" or len(segments) != 2 or segments[0].name != "EntityDefinitions"
-                or segments[0].ref is None or segments[1] != Segment("Keys")):
+        if (
+            request.method != "POST"
+            or len(segments) != 2
+            or segments[0].name != "EntityDefinitions"
+            or segments[0].ref is None
+            or segments[1] != Segment("Keys")
+        ):
             return None
         self.service.catalog.activate_due_keys()  # so the table below already holds the keys that activated
         table = self.service.catalog.table(segments[0].ref)
@@ -129,12 +143,13 @@ class WebApi:
         if action == "PublishXml":
             body = request.json_object()
             if not isinstance(body.get("ParameterXml"), str) or "<importexportxml" not in body["ParameterXml"].lower():
-                raise ODataError(400, "0x80040203", "PublishXml needs a 'ParameterXml' string holding <importexportxml>.")
+                raise ODataError(
+                    400, "0x80040203", "PublishXml needs a 'ParameterXml' string holding <importexportxml>."
+                )
         elif request.body:
             request.json_body()
         self.service.catalog.publish()
         return ApiResponse(204)
-
 
     def _option_value(self, request: ApiRequest, action: str) -> ApiResponse:
         if request.method != "POST":
@@ -142,10 +157,13 @@ class WebApi:
         value = self.service.catalog.change_option_value(action, request.json_object())
         if action == "UpdateOptionValue":
             return ApiResponse(204)
-        return json_response(200, {
-            "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse",
-            "NewOptionValue": value,
-        })
+        return json_response(
+            200,
+            {
+                "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.InsertOptionValueResponse",
+                "NewOptionValue": value,
+            },
+        )
 
 
 def finish(response: ApiResponse) -> ApiResponse:

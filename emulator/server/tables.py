@@ -20,27 +20,54 @@ SCHEMAS = ("installed", "standard")
 
 def _system_table(logical: str, entity_set: str, display: str, columns: tuple[Column, ...]) -> Table:
     return Table(
-        logical_name=logical, schema_name=display.replace(" ", ""), entity_set_name=entity_set, display_name=display,
-        plural_display_name=display + "s", primary_id=f"{logical}id", primary_name="friendlyname",
-        columns=(unique_id(f"{display.replace(' ', '')}Id", display), text("FriendlyName", "Display Name", length=256),
-                 text("UniqueName", "Name", length=256), *columns),
-        is_custom=False, ownership=Ownership.ORGANIZATION, change_tracking=False,
+        logical_name=logical,
+        schema_name=display.replace(" ", ""),
+        entity_set_name=entity_set,
+        display_name=display,
+        plural_display_name=display + "s",
+        primary_id=f"{logical}id",
+        primary_name="friendlyname",
+        columns=(
+            unique_id(f"{display.replace(' ', '')}Id", display),
+            text("FriendlyName", "Display Name", length=256),
+            text("UniqueName", "Name", length=256),
+            *columns,
+        ),
+        is_custom=False,
+        ownership=Ownership.ORGANIZATION,
+        change_tracking=False,
         keys=(AlternateKey(f"{logical}_uniquename", ("uniquename",), "Unique name"),),
     )
 
 
-PUBLISHER = _system_table("publisher", "publishers", "Publisher", (
-    text("CustomizationPrefix", "Prefix", length=8),
-    Column("customizationoptionvalueprefix", "CustomizationOptionValuePrefix", ColumnType.INTEGER,
-           "Option Value Prefix", min_value=10000, max_value=99999),
-    text("Description", "Description", length=2000),
-))
-SOLUTION = _system_table("solution", "solutions", "Solution", (
-    text("Version", "Version", length=256),
-    text("Description", "Description", length=2000),
-    Column("publisherid", "PublisherId", ColumnType.LOOKUP, "Publisher", targets=("publisher",)),
-    Column("ismanaged", "IsManaged", ColumnType.BOOLEAN, "Package Type"),
-))
+PUBLISHER = _system_table(
+    "publisher",
+    "publishers",
+    "Publisher",
+    (
+        text("CustomizationPrefix", "Prefix", length=8),
+        Column(
+            "customizationoptionvalueprefix",
+            "CustomizationOptionValuePrefix",
+            ColumnType.INTEGER,
+            "Option Value Prefix",
+            min_value=10000,
+            max_value=99999,
+        ),
+        text("Description", "Description", length=2000),
+    ),
+)
+SOLUTION = _system_table(
+    "solution",
+    "solutions",
+    "Solution",
+    (
+        text("Version", "Version", length=256),
+        text("Description", "Description", length=2000),
+        Column("publisherid", "PublisherId", ColumnType.LOOKUP, "Publisher", targets=("publisher",)),
+        Column("ismanaged", "IsManaged", ColumnType.BOOLEAN, "Package Type"),
+    ),
+)
 SYSTEM_TABLES = (PUBLISHER, SOLUTION)
 
 
@@ -61,7 +88,9 @@ def without_suite_columns(table: Table) -> Table:
         table,
         columns=columns,
         keys=tuple(k for k in table.keys if set(k.columns) <= names),
-        relationships=tuple(r for r in table.relationships if r.lookup in names and not r.schema_name.startswith("comms_")),
+        relationships=tuple(
+            r for r in table.relationships if r.lookup in names and not r.schema_name.startswith("comms_")
+        ),
     )
 
 
@@ -71,5 +100,6 @@ def many_to_many_for(installed: Iterable[str]) -> tuple[ManyToManyRelationship, 
     They exist in every environment (``teammembership_association``), so both start-up schemas have them.
     """
     names = set(installed)
-    return tuple(r for area in dataverse_schema.AREAS for r in area.many_to_many
-                 if r.entity1 in names and r.entity2 in names)
+    return tuple(
+        r for area in dataverse_schema.AREAS for r in area.many_to_many if r.entity1 in names and r.entity2 in names
+    )

@@ -39,7 +39,9 @@ class TlsFiles:
 def ensure_tls_files(directory: Path, *, now: dt.datetime | None = None) -> TlsFiles:
     """Return the CA and server certificate in ``directory``, creating or renewing them."""
     now = now or dt.datetime.now(dt.UTC)
-    files = TlsFiles(directory / "emulator-ca.pem", directory / "emulator-server.pem", directory / "emulator-server-key.pem")
+    files = TlsFiles(
+        directory / "emulator-ca.pem", directory / "emulator-server.pem", directory / "emulator-server-key.pem"
+    )
     if _still_valid(files, now):
         return files
     directory.mkdir(parents=True, exist_ok=True)
@@ -53,8 +55,11 @@ def ensure_tls_files(directory: Path, *, now: dt.datetime | None = None) -> TlsF
     )
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    alt_names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                 x509.IPAddress(ipaddress.ip_address("::1"))]
+    alt_names = [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+    ]
     server_cert = (
         _builder(server_name, ca_name, server_key.public_key(), now)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -64,14 +69,16 @@ def ensure_tls_files(directory: Path, *, now: dt.datetime | None = None) -> TlsF
     )
     _write(files.ca_file, ca_cert.public_bytes(serialization.Encoding.PEM), private=False)
     _write(files.cert_file, server_cert.public_bytes(serialization.Encoding.PEM), private=False)
-    key_pem = server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption())
+    key_pem = server_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     _write(files.key_file, key_pem, private=True)
     return files
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey,
-             now: dt.datetime) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey, now: dt.datetime
+) -> x509.CertificateBuilder:
     return (
         x509.CertificateBuilder()
         .subject_name(subject)

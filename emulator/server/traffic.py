@@ -24,8 +24,10 @@ class Traffic:
     def snapshot(self) -> dict[str, object]:
         """``{"requests": total, "by_status": {"204": n, "429": m, ...}}``."""
         with self._lock:
-            return {"requests": sum(self._by_status.values()),
-                    "by_status": {str(status): n for status, n in sorted(self._by_status.items())}}
+            return {
+                "requests": sum(self._by_status.values()),
+                "by_status": {str(status): n for status, n in sorted(self._by_status.items())},
+            }
 
     def count(self, status: int | None = None) -> int:
         with self._lock:

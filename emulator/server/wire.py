@@ -16,7 +16,9 @@ from urllib.parse import parse_qsl, unquote
 
 from emulator.errors import BAD_REQUEST, ODataError, segment_not_found
 
-JSON_CONTENT_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"
+JSON_CONTENT_TYPE = (
+    "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"
+)
 ERROR_CONTENT_TYPE = "application/json; odata.metadata=minimal"
 #: Dataverse's code for an OData request it cannot make sense of (bad option, bad URI).
 ODATA_REQUEST_CODE = BAD_REQUEST
@@ -78,7 +80,11 @@ class ApiRequest:
             raise ODataError(400, ODATA_REQUEST_CODE, "The query string is not valid UTF-8.") from exc
         for name, value in pairs:
             if name in params:
-                raise ODataError(400, ODATA_REQUEST_CODE, f"Query option '{name}' was specified more than once, but it must be specified at most once.")
+                raise ODataError(
+                    400,
+                    ODATA_REQUEST_CODE,
+                    f"Query option '{name}' was specified more than once, but it must be specified at most once.",
+                )
             params[name] = value
         return params
 
@@ -95,18 +101,28 @@ class ApiRequest:
             raise ODataError(400, BAD_PAYLOAD_CODE, "The request body is empty; a JSON object was expected.")
         content_type = self.headers.get("Content-Type", "")
         if not content_type.split(";")[0].strip().lower() == "application/json":
-            raise ODataError(415, ODATA_REQUEST_CODE, f"Unsupported Content-Type {content_type or '(none)'!r}; send application/json.")
+            raise ODataError(
+                415,
+                ODATA_REQUEST_CODE,
+                f"Unsupported Content-Type {content_type or '(none)'!r}; send application/json.",
+            )
         try:
             return json.loads(self.body.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise ODataError(400, BAD_PAYLOAD_CODE, f"The request body is not valid UTF-8 (byte {exc.start}).") from exc
         except json.JSONDecodeError as exc:
-            raise ODataError(400, BAD_PAYLOAD_CODE, f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from exc
+            raise ODataError(
+                400,
+                BAD_PAYLOAD_CODE,
+                f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
+            ) from exc
 
     def json_object(self) -> dict[str, Any]:
         body = self.json_body()
         if not isinstance(body, dict):
-            raise ODataError(400, BAD_PAYLOAD_CODE, f"The request body must be a JSON object, not {type(body).__name__}.")
+            raise ODataError(
+                400, BAD_PAYLOAD_CODE, f"The request body must be a JSON object, not {type(body).__name__}."
+            )
         return body
 
 
@@ -174,7 +190,9 @@ def split_path(path: str) -> list[Segment]:
         else:
             current.append(char)
     if in_quotes or depth != 0:
-        raise ODataError(400, ODATA_REQUEST_CODE, f"The request URI '{path}' has an unterminated literal or parenthesis.")
+        raise ODataError(
+            400, ODATA_REQUEST_CODE, f"The request URI '{path}' has an unterminated literal or parenthesis."
+        )
     if current or not segments:
         segments.append(_segment("".join(current)))
     return [s for s in segments if s.name or s.ref is not None]

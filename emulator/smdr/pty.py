@@ -18,7 +18,7 @@ class PtyPrinter:
     def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(self._master, view):]
+            view = view[os.write(self._master, view) :]
 
     def print_lines(self, lines: list[str], *, eol: bytes = b"\r\n") -> None:
         self.write(b"".join(line.encode("utf-8") + eol for line in lines))

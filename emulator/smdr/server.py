@@ -17,10 +17,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-HEADER = (
-    "  Date     Time    Ext CO        Dial Number        Ring Duration  Acc code  CD \r\n"
-    + "-" * 80
-)
+HEADER = "  Date     Time    Ext CO        Dial Number        Ring Duration  Acc code  CD \r\n" + "-" * 80
 _HEADER_EVERY = 60
 
 

@@ -17,16 +17,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credit", type=int, default=1_500_000, help="starting credit in Rial")
     parser.add_argument("--sent-after", type=float, default=0.5, help="seconds until a message is at the operator")
     parser.add_argument("--delivered-after", type=float, default=2.0, help="seconds until it is delivered")
-    parser.add_argument("--fail-delivery", action="append", default=[], metavar="NUMBER",
-                        help="messages to this number end undelivered (repeatable)")
+    parser.add_argument(
+        "--fail-delivery",
+        action="append",
+        default=[],
+        metavar="NUMBER",
+        help="messages to this number end undelivered (repeatable)",
+    )
     parser.add_argument("--inbound-url", help="POST inbound texts here (Kavenegar's realtime receive URL)")
     parser.add_argument("--delivery-url", help="POST final delivery statuses here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     server = FakeSmsProviderServer(
-        args.api_key, args.latency_ms / 1000, port=args.port, credit=args.credit, sent_after_s=args.sent_after,
-        delivered_after_s=args.delivered_after, failing_receptors=args.fail_delivery,
-        inbound_url=args.inbound_url, delivery_url=args.delivery_url,
+        args.api_key,
+        args.latency_ms / 1000,
+        port=args.port,
+        credit=args.credit,
+        sent_after_s=args.sent_after,
+        delivered_after_s=args.delivered_after,
+        failing_receptors=args.fail_delivery,
+        inbound_url=args.inbound_url,
+        delivery_url=args.delivery_url,
     )
     try:
         server.start()

@@ -97,10 +97,17 @@ def _localids(params: Mapping[str, str], name: str, count: int) -> list[str | No
 
 
 def _entry(state: ProviderState, message: Message) -> dict[str, Any]:
-    (_, _, status), = state.statuses([message.messageid])
-    return {"messageid": message.messageid, "message": message.message, "status": status,
-            "statustext": STATUS_TEXTS[status], "sender": message.sender, "receptor": message.receptor,
-            "date": message.date, "cost": message.cost}
+    ((_, _, status),) = state.statuses([message.messageid])
+    return {
+        "messageid": message.messageid,
+        "message": message.message,
+        "status": status,
+        "statustext": STATUS_TEXTS[status],
+        "sender": message.sender,
+        "receptor": message.receptor,
+        "date": message.date,
+        "cost": message.cost,
+    }
 
 
 def _send(state: ProviderState, params: Mapping[str, str]) -> list[dict]:
@@ -148,8 +155,9 @@ def _message_ids(params: Mapping[str, str]) -> list[int]:
 
 
 def _status(state: ProviderState, params: Mapping[str, str]) -> list[dict]:
-    return [{"messageid": i, "status": s, "statustext": STATUS_TEXTS[s]}
-            for i, _, s in state.statuses(_message_ids(params))]
+    return [
+        {"messageid": i, "status": s, "statustext": STATUS_TEXTS[s]} for i, _, s in state.statuses(_message_ids(params))
+    ]
 
 
 def _select(state: ProviderState, params: Mapping[str, str]) -> list[dict]:
@@ -160,8 +168,10 @@ def _status_by_localid(state: ProviderState, params: Mapping[str, str]) -> list[
     localids = _csv(_required(params, "localid"))
     if len(localids) > MAX_STATUS:
         raise ProviderRefusal(414)
-    return [{"messageid": m.messageid if m else 0, "localid": i, "status": s, "statustext": STATUS_TEXTS[s]}
-            for i, m, s in state.statuses_by_localid(localids)]
+    return [
+        {"messageid": m.messageid if m else 0, "localid": i, "status": s, "statustext": STATUS_TEXTS[s]}
+        for i, m, s in state.statuses_by_localid(localids)
+    ]
 
 
 def _receive(state: ProviderState, params: Mapping[str, str]) -> list[dict]:
@@ -169,8 +179,10 @@ def _receive(state: ProviderState, params: Mapping[str, str]) -> list[dict]:
     if params.get("isread", "0") not in ("0", "1"):
         raise ProviderRefusal(400)
     rows = state.receive(line, mark_read=params.get("isread", "0") == "0")
-    return [{"messageid": r.messageid, "message": r.message, "sender": r.sender, "receptor": r.receptor,
-             "date": r.date} for r in rows]
+    return [
+        {"messageid": r.messageid, "message": r.message, "sender": r.sender, "receptor": r.receptor, "date": r.date}
+        for r in rows
+    ]
 
 
 def _account_info(state: ProviderState, params: Mapping[str, str]) -> dict:

@@ -80,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == SOAP_PATH and http_method == "POST":
             self._soap(body, forced)
         elif path.startswith(REST_PREFIX):
-            self._rest(path[len(REST_PREFIX):], query, body, http_method, forced)
+            self._rest(path[len(REST_PREFIX) :], query, body, http_method, forced)
         else:
             self._json(404, rest.envelope(404))
 
@@ -124,7 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply, content_type = soap.answer(self.server.owner.state, body, forced)
         except soap.SoapFault as fault:
             self._record("soap", fault.code, 500)
-            self._reply(500, soap.fault_envelope(fault.code, fault.reason, fault.version), soap.CONTENT_TYPES[fault.version])
+            self._reply(
+                500, soap.fault_envelope(fault.code, fault.reason, fault.version), soap.CONTENT_TYPES[fault.version]
+            )
             return
         self._record("soap", _soap_action(self.headers), 200)
         self._reply(200, reply, content_type)
@@ -150,7 +152,7 @@ def _soap_action(headers: Any) -> str:
     """The SOAPAction header (SOAP 1.1) or the ``action`` parameter of the content type (SOAP 1.2)."""
     action = headers.get("SOAPAction")
     if action is None:
-        _, _, action = (headers.get("Content-Type") or "").partition('action=')
+        _, _, action = (headers.get("Content-Type") or "").partition("action=")
     return action.split(";")[0].strip().strip('"')
 
 
@@ -168,18 +170,34 @@ class _HttpServer(ThreadingHTTPServer):
 class FakeSmsProviderServer:
     """A Kavenegar account on ``127.0.0.1``; see the module docstring. Thread-safe."""
 
-    def __init__(self, api_key: str = "test-key", latency_s: float = 0.0, *, port: int = 0,
-                 credit: int = 1_500_000, sent_after_s: float = 0.5, delivered_after_s: float = 2.0,
-                 failing_receptors: Iterable[str] = (), inbound_url: str | None = None,
-                 delivery_url: str | None = None, timeout_hold_s: float = 5.0,
-                 max_body_bytes: int = 1 << 20, push_interval_s: float = 0.05,
-                 first_message_id: int = 100_000_001) -> None:
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        latency_s: float = 0.0,
+        *,
+        port: int = 0,
+        credit: int = 1_500_000,
+        sent_after_s: float = 0.5,
+        delivered_after_s: float = 2.0,
+        failing_receptors: Iterable[str] = (),
+        inbound_url: str | None = None,
+        delivery_url: str | None = None,
+        timeout_hold_s: float = 5.0,
+        max_body_bytes: int = 1 << 20,
+        push_interval_s: float = 0.05,
+        first_message_id: int = 100_000_001,
+    ) -> None:
         # first_message_id: a restarted fake serving a CRM that kept the last run's rows must not reuse ids.
         if first_message_id < 1:
             raise ValueError("first_message_id must be positive")
-        self.state = ProviderState(api_key, credit=credit, sent_after_s=sent_after_s,
-                                   delivered_after_s=delivered_after_s, failing_receptors=set(failing_receptors),
-                                   _ids=itertools.count(first_message_id))
+        self.state = ProviderState(
+            api_key,
+            credit=credit,
+            sent_after_s=sent_after_s,
+            delivered_after_s=delivered_after_s,
+            failing_receptors=set(failing_receptors),
+            _ids=itertools.count(first_message_id),
+        )
         self.latency_s = latency_s
         self.timeout_hold_s = timeout_hold_s
         self.max_body_bytes = max_body_bytes
@@ -199,8 +217,11 @@ class FakeSmsProviderServer:
     def start(self) -> FakeSmsProviderServer:
         self.stopping.clear()
         self._http = _HttpServer(self, ("127.0.0.1", self._port))
-        self._threads = [threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                          name="fake-sms-http", daemon=True)]
+        self._threads = [
+            threading.Thread(
+                target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-sms-http", daemon=True
+            )
+        ]
         if self.delivery_url:
             self._threads.append(threading.Thread(target=self._push_reports, name="fake-sms-dlr", daemon=True))
         for thread in self._threads:
@@ -281,8 +302,11 @@ class FakeSmsProviderServer:
         """A customer texts ``message`` from ``sender`` to our line ``receptor``; returns its message id."""
         inbound = self.state.add_inbound(sender, receptor, message)
         if self.inbound_url:
-            self._push("inbound", self.inbound_url, {"from": sender, "to": receptor, "message": message,
-                                                     "messageid": str(inbound.messageid)})
+            self._push(
+                "inbound",
+                self.inbound_url,
+                {"from": sender, "to": receptor, "message": message, "messageid": str(inbound.messageid)},
+            )
         return inbound.messageid
 
     # -- inspection -------------------------------------------------------------------------
@@ -304,16 +328,27 @@ class FakeSmsProviderServer:
     def _push_reports(self) -> None:
         while not self.stopping.wait(self.push_interval_s):
             for message, status in self.state.newly_final():
-                self._push("delivery", self.delivery_url or "", {
-                    "messageid": str(message.messageid), "localid": message.localid or "",
-                    "receptor": message.receptor, "status": str(status), "statustext": STATUS_TEXTS[status],
-                })
+                self._push(
+                    "delivery",
+                    self.delivery_url or "",
+                    {
+                        "messageid": str(message.messageid),
+                        "localid": message.localid or "",
+                        "receptor": message.receptor,
+                        "status": str(status),
+                        "statustext": STATUS_TEXTS[status],
+                    },
+                )
 
     def _push(self, kind: str, url: str, fields: dict[str, str]) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"webhook URL {url!r} is not http(s)")
-        request = urllib.request.Request(url, data=urlencode(fields).encode("utf-8"), method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        request = urllib.request.Request(
+            url,
+            data=urlencode(fields).encode("utf-8"),
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         outcome: dict[str, Any] = {"kind": kind, "fields": fields}
         try:
             with urllib.request.urlopen(request, timeout=_PUSH_TIMEOUT_S) as response:  # noqa: S310 - http(s) only

@@ -44,8 +44,10 @@ class SoapFault(Exception):
 def fault_envelope(code: str, reason: str, version: str = SOAP_ENV) -> bytes:
     """A fault in the request's SOAP version."""
     if version == SOAP12_ENV:
-        fault = (f"<soap:Code><soap:Value>soap:{_SOAP12_CODES.get(code, code)}</soap:Value></soap:Code>"
-                 f'<soap:Reason><soap:Text xml:lang="en">{escape(reason)}</soap:Text></soap:Reason>')
+        fault = (
+            f"<soap:Code><soap:Value>soap:{_SOAP12_CODES.get(code, code)}</soap:Value></soap:Code>"
+            f'<soap:Reason><soap:Text xml:lang="en">{escape(reason)}</soap:Text></soap:Reason>'
+        )
     else:
         fault = f"<faultcode>soap:{code}</faultcode><faultstring>{escape(reason)}</faultstring><detail/>"
     return (
@@ -62,7 +64,9 @@ def answer(state: ProviderState, body: bytes, forced_code: int | None = None) ->
     version, operation, call = _operation(body)
     handler = _OPERATIONS.get(operation)
     if handler is None:
-        raise SoapFault("Client", f"Server did not recognize the value of HTTP Header SOAPAction: {operation}.", version)
+        raise SoapFault(
+            "Client", f"Server did not recognize the value of HTTP Header SOAPAction: {operation}.", version
+        )
     result = _VALUE_RESULTS.get(operation, "")
     if forced_code is not None:
         code = forced_code

@@ -4,7 +4,8 @@ One :class:`ProviderState` is shared by the REST and SOAP front ends and guarded
 lock, so concurrent requests never hand out the same message id or count a send twice.
 Delivery status is derived from the time since the send (queued → sent to operator →
 delivered, or undelivered for numbers told to fail), using Kavenegar's status codes
-(kavenegar/kavenegar-dotnet:Kavenegar/Models/Enums/MessageStatus.cs). Faults queued with :meth:`ProviderState.take_fault` apply to the
+(kavenegar/kavenegar-dotnet:Kavenegar/Models/Enums/MessageStatus.cs). Faults queued with
+:meth:`ProviderState.take_fault` apply to the
 next requests of either front end.
 """
 
@@ -56,8 +57,13 @@ class Message:
     reported_status: int | None = None
 
     def public(self) -> dict[str, object]:
-        return {"messageid": self.messageid, "receptor": self.receptor, "message": self.message,
-                "sender": self.sender, "localid": self.localid}
+        return {
+            "messageid": self.messageid,
+            "receptor": self.receptor,
+            "message": self.message,
+            "sender": self.sender,
+            "localid": self.localid,
+        }
 
 
 @dataclass
@@ -143,8 +149,9 @@ class ProviderState:
                 if localid is not None and localid in self._by_localid:
                     results.append(self._by_localid[localid])
                     continue
-                sent = Message(next(self._ids), receptor, message, sender, localid,
-                               parts_of(message) * COST_PER_PART, now, stamp)
+                sent = Message(
+                    next(self._ids), receptor, message, sender, localid, parts_of(message) * COST_PER_PART, now, stamp
+                )
                 self._messages[sent.messageid] = sent
                 if localid is not None:
                     self._by_localid[localid] = sent

@@ -115,8 +115,7 @@ def _party(party: dict, find_target: FindTarget) -> dict[str, object]:
     mask = party.get("participationtypemask")
     if isinstance(mask, bool) or mask not in {o.value for o in PARTICIPATION_TYPES.options}:
         raise bad_request(f"An activity party needs a valid participationtypemask; got {mask!r}.")
-    row: dict[str, object] = {"participationtypemask": mask, "partyid": None, "partyid$type": None,
-                              "addressused": None}
+    row: dict[str, object] = {"participationtypemask": mask, "partyid": None, "partyid$type": None, "addressused": None}
     for name, value in party.items():
         if name == "participationtypemask":
             continue
@@ -125,7 +124,7 @@ def _party(party: dict, find_target: FindTarget) -> dict[str, object]:
                 raise bad_request("An activity party's addressused must be a string of at most 320 characters.")
             row["addressused"] = value
         elif name.startswith("partyid_") and name.endswith(_BIND) and isinstance(value, str):
-            wanted = name[len("partyid_"): -len(_BIND)]
+            wanted = name[len("partyid_") : -len(_BIND)]
             target, record_id = find_target(*parse_entity_url(value))
             if target != wanted:
                 raise bad_request(f"The navigation property '{name[: -len(_BIND)]}' cannot refer to a '{target}'.")

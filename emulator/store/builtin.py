@@ -19,20 +19,44 @@ BUSINESS_UNIT_ID = str(uuid.uuid5(_NAMESPACE, "businessunit"))
 ORGANIZATION_ID = str(uuid.uuid5(_NAMESPACE, "organization"))
 APP_USER_NAME = "# CommSuite Emulator"
 
-PARTICIPATION_TYPES = OptionSet(tuple(
-    Option(value, label) for value, label in enumerate(
-        ("Sender", "To Recipient", "CC Recipient", "BCC Recipient", "Required attendee", "Optional attendee",
-         "Organizer", "Regarding", "Owner", "Resource", "Customer", "Chat participant", "Related"), start=1)
-))
+PARTICIPATION_TYPES = OptionSet(
+    tuple(
+        Option(value, label)
+        for value, label in enumerate(
+            (
+                "Sender",
+                "To Recipient",
+                "CC Recipient",
+                "BCC Recipient",
+                "Required attendee",
+                "Optional attendee",
+                "Organizer",
+                "Regarding",
+                "Owner",
+                "Resource",
+                "Customer",
+                "Chat participant",
+                "Related",
+            ),
+            start=1,
+        )
+    )
+)
 
 
 def _table(logical: str, entity_set: str, primary_name: str, *columns: Column, **extra) -> Table:
     primary_id = f"{logical}id"
     return Table(
-        logical_name=logical, schema_name=logical.capitalize(), entity_set_name=entity_set,
-        display_name=logical, plural_display_name=entity_set, primary_id=primary_id, primary_name=primary_name,
+        logical_name=logical,
+        schema_name=logical.capitalize(),
+        entity_set_name=entity_set,
+        display_name=logical,
+        plural_display_name=entity_set,
+        primary_id=primary_id,
+        primary_name=primary_name,
         columns=(Column(primary_id, primary_id, ColumnType.UNIQUEIDENTIFIER, primary_id), *columns),
-        is_custom=False, **extra,
+        is_custom=False,
+        **extra,
     )
 
 
@@ -43,23 +67,42 @@ def _string(name: str, length: int) -> Column:
 def builtin_tables() -> tuple[Table, ...]:
     """The system tables the emulator always installs."""
     return (
-        _table("businessunit", "businessunits", "name", _string("name", 160),
-               ownership=Ownership.ORGANIZATION),
-        _table("systemuser", "systemusers", "fullname", _string("fullname", 200),
-               _string("domainname", 1024), _string("internalemailaddress", 100),
-               Column("applicationid", "ApplicationId", ColumnType.UNIQUEIDENTIFIER, "Application"),
-               Column("businessunitid", "BusinessUnitId", ColumnType.LOOKUP, "Business Unit",
-                      targets=("businessunit",)),
-               ownership=Ownership.ORGANIZATION),
+        _table("businessunit", "businessunits", "name", _string("name", 160), ownership=Ownership.ORGANIZATION),
+        _table(
+            "systemuser",
+            "systemusers",
+            "fullname",
+            _string("fullname", 200),
+            _string("domainname", 1024),
+            _string("internalemailaddress", 100),
+            Column("applicationid", "ApplicationId", ColumnType.UNIQUEIDENTIFIER, "Application"),
+            Column("businessunitid", "BusinessUnitId", ColumnType.LOOKUP, "Business Unit", targets=("businessunit",)),
+            ownership=Ownership.ORGANIZATION,
+        ),
         _table("team", "teams", "name", _string("name", 160), ownership=Ownership.ORGANIZATION),
-        _table("activityparty", "activityparties", "partyid",
-               Column("activityid", "ActivityId", ColumnType.LOOKUP, "Activity"),
-               Column("partyid", "PartyId", ColumnType.LOOKUP, "Party",
-                      targets=("account", "contact", "systemuser", "queue", "lead")),
-               Column("participationtypemask", "ParticipationTypeMask", ColumnType.PICKLIST, "Participation",
-                      options=PARTICIPATION_TYPES),
-               _string("addressused", 320),
-               ownership=Ownership.ORGANIZATION, change_tracking=False),
+        _table(
+            "activityparty",
+            "activityparties",
+            "partyid",
+            Column("activityid", "ActivityId", ColumnType.LOOKUP, "Activity"),
+            Column(
+                "partyid",
+                "PartyId",
+                ColumnType.LOOKUP,
+                "Party",
+                targets=("account", "contact", "systemuser", "queue", "lead"),
+            ),
+            Column(
+                "participationtypemask",
+                "ParticipationTypeMask",
+                ColumnType.PICKLIST,
+                "Participation",
+                options=PARTICIPATION_TYPES,
+            ),
+            _string("addressused", 320),
+            ownership=Ownership.ORGANIZATION,
+            change_tracking=False,
+        ),
     )
 
 
@@ -68,7 +111,10 @@ def seed_rows() -> dict[str, dict[str, object]]:
     return {
         "businessunit": {"businessunitid": BUSINESS_UNIT_ID, "name": "CommSuite Emulator"},
         "systemuser": {
-            "systemuserid": APP_USER_ID, "fullname": APP_USER_NAME, "domainname": "commsuite-emulator",
-            "businessunitid": BUSINESS_UNIT_ID, "businessunitid$type": "businessunit",
+            "systemuserid": APP_USER_ID,
+            "fullname": APP_USER_NAME,
+            "domainname": "commsuite-emulator",
+            "businessunitid": BUSINESS_UNIT_ID,
+            "businessunitid$type": "businessunit",
         },
     }

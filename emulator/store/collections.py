@@ -46,23 +46,33 @@ def resolve_collection(layouts: Mapping[str, Layout], layout: Layout, name: str)
         return CollectionNavigation(name, layouts[association.target], None, layout.table.primary_id, association)
     for other in layouts.values():
         for relationship in other.table.relationships:
-            if (relationship.schema_name == name and relationship.referenced == layout.table.logical_name
-                    and other.table.has_column(relationship.lookup)):
-                return CollectionNavigation(name, other, other.table.column(relationship.lookup),
-                                            layout.table.primary_id)
+            if (
+                relationship.schema_name == name
+                and relationship.referenced == layout.table.logical_name
+                and other.table.has_column(relationship.lookup)
+            ):
+                return CollectionNavigation(
+                    name, other, other.table.column(relationship.lookup), layout.table.primary_id
+                )
     return None
 
 
-def related_options(navigation: CollectionNavigation, record_id: str, options: QueryOptions | ExpandOption,
-                    formatted: bool, connection: sqlite3.Connection) -> QueryOptions:
+def related_options(
+    navigation: CollectionNavigation,
+    record_id: str,
+    options: QueryOptions | ExpandOption,
+    formatted: bool,
+    connection: sqlite3.Connection,
+) -> QueryOptions:
     """The query of the related table that lists the records related to ``record_id``."""
     condition = _related_condition(navigation, record_id, connection)
     if options.filter is not None:
         condition = Logical("and", (condition, options.filter))
     if isinstance(options, QueryOptions):
         return dataclasses.replace(options, filter=condition, formatted=formatted)
-    return QueryOptions(select=options.select, filter=condition, orderby=options.orderby, top=options.top,
-                        formatted=formatted)
+    return QueryOptions(
+        select=options.select, filter=condition, orderby=options.orderby, top=options.top, formatted=formatted
+    )
 
 
 def _related_condition(navigation: CollectionNavigation, record_id: str, connection: sqlite3.Connection) -> FilterExpr:

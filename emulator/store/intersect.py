@@ -63,25 +63,31 @@ def install(connection: sqlite3.Connection, relationship: ManyToManyRelationship
         f"CREATE TABLE IF NOT EXISTS {sql_name} ({quote(relationship.intersect_entity + 'id')} TEXT PRIMARY KEY, "
         f"{first} TEXT NOT NULL COLLATE NOCASE, {second} TEXT NOT NULL COLLATE NOCASE, UNIQUE ({first}, {second}))"
     )
-    connection.execute(f"CREATE INDEX IF NOT EXISTS {quote('i2_' + relationship.intersect_entity)} "
-                       f"ON {sql_name} ({second})")
+    connection.execute(
+        f"CREATE INDEX IF NOT EXISTS {quote('i2_' + relationship.intersect_entity)} ON {sql_name} ({second})"
+    )
 
 
 def linked_ids(connection: sqlite3.Connection, association: Association, record_id: str) -> list[str]:
     """The ids of the records on the other side paired with ``record_id``."""
     rows = connection.execute(
         f"SELECT {quote(association.other_column)} FROM {association.sql_name} "
-        f"WHERE {quote(association.own_column)} = ?", (record_id,)).fetchall()
+        f"WHERE {quote(association.own_column)} = ?",
+        (record_id,),
+    ).fetchall()
     return [str(row[0]) for row in rows]
 
 
 def associate(connection: sqlite3.Connection, association: Association, record_id: str, other_id: str) -> None:
     """Pair two records; 412 ``0x80040237`` when they are paired already."""
-    columns = ", ".join(quote(name) for name in (association.relationship.intersect_entity + "id",
-                                                  association.own_column, association.other_column))
+    columns = ", ".join(
+        quote(name)
+        for name in (association.relationship.intersect_entity + "id", association.own_column, association.other_column)
+    )
     try:
-        connection.execute(f"INSERT INTO {association.sql_name} ({columns}) VALUES (?, ?, ?)",
-                           (str(uuid.uuid4()), record_id, other_id))
+        connection.execute(
+            f"INSERT INTO {association.sql_name} ({columns}) VALUES (?, ?, ?)", (str(uuid.uuid4()), record_id, other_id)
+        )
     except sqlite3.IntegrityError:
         raise ODataError(412, DUPLICATE, "Cannot insert duplicate key.") from None
 
@@ -90,7 +96,9 @@ def disassociate(connection: sqlite3.Connection, association: Association, recor
     """Unpair two records; False when they were not paired."""
     cursor = connection.execute(
         f"DELETE FROM {association.sql_name} WHERE {quote(association.own_column)} = ? "
-        f"AND {quote(association.other_column)} = ?", (record_id, other_id))
+        f"AND {quote(association.other_column)} = ?",
+        (record_id, other_id),
+    )
     return cursor.rowcount > 0
 
 

@@ -24,16 +24,26 @@ from emulator.store.schema import Layout, type_column
 Update = Callable[[Layout, str, Changes], None]
 
 
-def relate(connection: sqlite3.Connection, layouts: Mapping[str, Layout], layout: Layout, record_id: str,
-           navigation: str, target: tuple[str, str], *, remove: bool, update: Update) -> None:
+def relate(
+    connection: sqlite3.Connection,
+    layouts: Mapping[str, Layout],
+    layout: Layout,
+    record_id: str,
+    navigation: str,
+    target: tuple[str, str],
+    *,
+    remove: bool,
+    update: Update,
+) -> None:
     """Associate (or with ``remove`` disassociate) the record ``target`` (``(table, id)``) with ``record_id``
     through the collection-valued ``navigation`` of ``layout``'s table."""
     target_table, other_id = target
     association = layout.associations.get(navigation)
     if association is not None:
         if target_table != association.target:
-            raise bad_request(f"The navigation property '{navigation}' relates '{association.target}' "
-                              f"records, not '{target_table}'.")
+            raise bad_request(
+                f"The navigation property '{navigation}' relates '{association.target}' records, not '{target_table}'."
+            )
         if remove:
             if not intersect.disassociate(connection, association, record_id, other_id):
                 raise not_found(target_table, other_id)
@@ -44,13 +54,22 @@ def relate(connection: sqlite3.Connection, layouts: Mapping[str, Layout], layout
     if collection is None:
         raise segment_not_found(navigation)
     if target_table != collection.target.table.logical_name:
-        raise bad_request(f"The navigation property '{navigation}' relates "
-                          f"'{collection.target.table.logical_name}' records, not '{target_table}'.")
+        raise bad_request(
+            f"The navigation property '{navigation}' relates "
+            f"'{collection.target.table.logical_name}' records, not '{target_table}'."
+        )
     _link(connection, collection, other_id, record_id, layout.table.logical_name, remove, update)
 
 
-def _link(connection: sqlite3.Connection, collection: CollectionNavigation, other_id: str, record_id: str,
-          table: str, remove: bool, update: Update) -> None:
+def _link(
+    connection: sqlite3.Connection,
+    collection: CollectionNavigation,
+    other_id: str,
+    record_id: str,
+    table: str,
+    remove: bool,
+    update: Update,
+) -> None:
     lookup, target = collection.lookup, collection.target
     if lookup is None:
         raise ValueError(f"{collection.name} is not a one-to-many navigation property")
@@ -62,8 +81,9 @@ def _link(connection: sqlite3.Connection, collection: CollectionNavigation, othe
     update(target, other_id, Changes(values))
 
 
-def remove_links(connection: sqlite3.Connection, layouts: Mapping[str, Layout], target: str, record_id: str,
-                 update: Update) -> None:
+def remove_links(
+    connection: sqlite3.Connection, layouts: Mapping[str, Layout], target: str, record_id: str, update: Update
+) -> None:
     """Clear lookups that pointed at a deleted record (Dataverse's default RemoveLink cascade)."""
     for layout in layouts.values():
         for column in layout.lookups:

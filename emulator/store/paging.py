@@ -80,8 +80,10 @@ def decode_token(token: str, order: list[tuple[str, bool]]) -> PagePosition:
         payload = json.loads(raw)
         values, remaining = payload["v"], payload["r"]
         valid = (
-            isinstance(payload, dict) and payload.get("o") == _fingerprint(order)
-            and isinstance(values, list) and len(values) == len(order)
+            isinstance(payload, dict)
+            and payload.get("o") == _fingerprint(order)
+            and isinstance(values, list)
+            and len(values) == len(order)
             and all(v is None or isinstance(v, str | int | float) for v in values)
             and (remaining is None or (isinstance(remaining, int) and remaining > 0))
         )

@@ -67,8 +67,9 @@ class ChangePage:
     token: str
 
 
-def retrieve(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout], ref: RecordRef,
-             options: QueryOptions) -> dict | None:
+def retrieve(
+    connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout], ref: RecordRef, options: QueryOptions
+) -> dict | None:
     """The record ``ref`` addresses with ``$select``/``$expand`` applied, or None when it does not exist."""
     if options.filter is not None or options.orderby or options.top is not None or options.count:
         raise bad_request("The query options $filter, $orderby, $top and $count apply to collections only.")
@@ -82,8 +83,14 @@ def retrieve(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[st
     return _serialise_all(connection, layout, layouts, [row], columns, plans, options.formatted)[0]
 
 
-def query(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout], options: QueryOptions,
-          page_size: int, skiptoken: str | None) -> QueryPage:
+def query(
+    connection: sqlite3.Connection,
+    layout: Layout,
+    layouts: Mapping[str, Layout],
+    options: QueryOptions,
+    page_size: int,
+    skiptoken: str | None,
+) -> QueryPage:
     """One page of the records matching ``options``; see the module docstring for paging rules."""
     if page_size < 1:
         raise bad_request("The page size (odata.maxpagesize) must be a positive number.")
@@ -122,8 +129,9 @@ def query(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, 
     return QueryPage(records, token, count, exceeded)
 
 
-def changes(db: Database, layout: Layout, select: tuple[str, ...] | None, token: str | None,
-            now: dt.datetime) -> ChangePage:
+def changes(
+    db: Database, layout: Layout, select: tuple[str, ...] | None, token: str | None, now: dt.datetime
+) -> ChangePage:
     """Rows changed and ids deleted since ``token`` (None: the initial full load)."""
     table = layout.table
     if not table.change_tracking:
@@ -135,12 +143,17 @@ def changes(db: Database, layout: Layout, select: tuple[str, ...] | None, token:
     rows = connection.execute(
         f"SELECT * FROM {layout.sql_name} WHERE versionnumber > ? ORDER BY versionnumber", (since,)
     ).fetchall()
-    deleted = [] if token is None else [
-        str(row[0]) for row in connection.execute(
-            "SELECT id FROM _changes WHERE tbl = ? AND deleted = 1 AND seq > ? ORDER BY seq",
-            (table.logical_name, since),
-        )
-    ]
+    deleted = (
+        []
+        if token is None
+        else [
+            str(row[0])
+            for row in connection.execute(
+                "SELECT id FROM _changes WHERE tbl = ? AND deleted = 1 AND seq > ? ORDER BY seq",
+                (table.logical_name, since),
+            )
+        ]
+    )
     new_token = f"{latest}!{now.astimezone(dt.UTC):%m/%d/%Y %H:%M:%S}"
     return ChangePage([serialise(layout, row, columns) for row in rows], deleted, new_token)
 
@@ -152,8 +165,15 @@ def _parse_delta_token(token: str, latest: int) -> int:
     return int(match.group(1))
 
 
-def _serialise_all(connection: sqlite3.Connection, layout: Layout, layouts: Mapping[str, Layout],
-                   rows: list[sqlite3.Row], columns: list, plans: list, formatted: bool) -> list[dict]:
+def _serialise_all(
+    connection: sqlite3.Connection,
+    layout: Layout,
+    layouts: Mapping[str, Layout],
+    rows: list[sqlite3.Row],
+    columns: list,
+    plans: list,
+    formatted: bool,
+) -> list[dict]:
     finder = _row_finder(connection, layouts)
     name_of = name_finder(connection, layouts) if formatted else None
 

@@ -50,8 +50,9 @@ def selected_columns(table: Table, select: tuple[str, ...] | None) -> list[Colum
 NameOf = Callable[[str, str], str | None]
 
 
-def serialise(layout: Layout, row: sqlite3.Row, columns: list[Column], name_of: NameOf | None = None
-              ) -> dict[str, object]:
+def serialise(
+    layout: Layout, row: sqlite3.Row, columns: list[Column], name_of: NameOf | None = None
+) -> dict[str, object]:
     """One row as Web API JSON with the given columns; with ``name_of``, formatted values too."""
     record: dict[str, object] = {"@odata.etag": f'W/"{row["versionnumber"]}"'}
     for column in columns:
@@ -90,8 +91,10 @@ def plan_expand(layout: Layout, options: tuple[ExpandOption, ...], layouts: Mapp
         found = resolve_navigation(layout, option.navigation)
         if found is not None:
             if option.has_collection_options:
-                raise bad_request(f"The options $filter, $orderby and $top inside $expand apply to collection-valued "
-                                  f"navigation properties only; '{option.navigation}' is single-valued.")
+                raise bad_request(
+                    f"The options $filter, $orderby and $top inside $expand apply to collection-valued "
+                    f"navigation properties only; '{option.navigation}' is single-valued."
+                )
             plans.append(ExpandPlan(option, found[0], found[1]))
             continue
         collection = resolve_collection(layouts, layout, option.navigation)
@@ -107,8 +110,14 @@ FindRow = Callable[[str, str], tuple[Layout, sqlite3.Row] | None]
 FindRelated = Callable[[CollectionNavigation, str, ExpandOption], list[dict]]
 
 
-def expand(record: dict[str, object], row: sqlite3.Row, plans: list[ExpandPlan], find_row: FindRow,
-           name_of: NameOf | None = None, find_related: FindRelated | None = None) -> None:
+def expand(
+    record: dict[str, object],
+    row: sqlite3.Row,
+    plans: list[ExpandPlan],
+    find_row: FindRow,
+    name_of: NameOf | None = None,
+    find_related: FindRelated | None = None,
+) -> None:
     """Add each planned expansion to ``record``: a nested record or ``None``, or a list for a collection."""
     for plan in plans:
         if plan.collection is not None:
@@ -122,8 +131,9 @@ def expand(record: dict[str, object], row: sqlite3.Row, plans: list[ExpandPlan],
             found = find_row(target, value)
             if found is not None:
                 target_layout, target_row = found
-                nested = serialise(target_layout, target_row,
-                                   selected_columns(target_layout.table, plan.option.select), name_of)
+                nested = serialise(
+                    target_layout, target_row, selected_columns(target_layout.table, plan.option.select), name_of
+                )
         record[plan.option.navigation] = nested
 
 

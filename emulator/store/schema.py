@@ -23,11 +23,21 @@ from emulator.store.intersect import Association
 #: Columns Dataverse sets itself; a request body may not write them.
 READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber"})
 _SQL_TYPE = {
-    ColumnType.INTEGER: "INTEGER", ColumnType.BIGINT: "INTEGER", ColumnType.PICKLIST: "INTEGER",
-    ColumnType.STATE: "INTEGER", ColumnType.STATUS: "INTEGER", ColumnType.BOOLEAN: "INTEGER",
-    ColumnType.DECIMAL: "REAL", ColumnType.DOUBLE: "REAL", ColumnType.MONEY: "REAL", ColumnType.DATETIME: "TEXT",
-    ColumnType.UNIQUEIDENTIFIER: "TEXT", ColumnType.LOOKUP: "TEXT", ColumnType.CUSTOMER: "TEXT",
-    ColumnType.OWNER: "TEXT", ColumnType.FILE: "TEXT",
+    ColumnType.INTEGER: "INTEGER",
+    ColumnType.BIGINT: "INTEGER",
+    ColumnType.PICKLIST: "INTEGER",
+    ColumnType.STATE: "INTEGER",
+    ColumnType.STATUS: "INTEGER",
+    ColumnType.BOOLEAN: "INTEGER",
+    ColumnType.DECIMAL: "REAL",
+    ColumnType.DOUBLE: "REAL",
+    ColumnType.MONEY: "REAL",
+    ColumnType.DATETIME: "TEXT",
+    ColumnType.UNIQUEIDENTIFIER: "TEXT",
+    ColumnType.LOOKUP: "TEXT",
+    ColumnType.CUSTOMER: "TEXT",
+    ColumnType.OWNER: "TEXT",
+    ColumnType.FILE: "TEXT",
 }
 #: Tables without state, status or owner of their own.
 _PLAIN_TABLES = frozenset({"systemuser", "businessunit", "team", "activityparty", "organization"})
@@ -51,7 +61,9 @@ def system_columns(table: Table) -> tuple[Column, ...]:
     if table.logical_name not in _PLAIN_TABLES:
         if table.ownership is Ownership.USER:
             wanted.append(_column("ownerid", ColumnType.OWNER, targets=("systemuser", "team")))
-        states, statuses = (ACTIVITY_STATES, ACTIVITY_STATUSES) if table.is_activity else (ACTIVE_STATES, ACTIVE_STATUSES)
+        states, statuses = (
+            (ACTIVITY_STATES, ACTIVITY_STATUSES) if table.is_activity else (ACTIVE_STATES, ACTIVE_STATUSES)
+        )
         wanted.append(_column("statecode", ColumnType.STATE, options=states))
         wanted.append(_column("statuscode", ColumnType.STATUS, options=statuses))
     return tuple(c for c in wanted if not table.has_column(c.logical_name))
@@ -132,8 +144,7 @@ def build_layout(table: Table) -> Layout:
     layout.defaults = {name: None for name in names}
     layout.defaults.update({c.logical_name: default_value(c) for c in stored})
     layout.insert_sql = (
-        f"INSERT INTO {layout.sql_name} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join('?' for _ in names)})"
+        f"INSERT INTO {layout.sql_name} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join('?' for _ in names)})"
     )
     return layout
 
@@ -178,9 +189,7 @@ def install_layout(connection: sqlite3.Connection, layout: Layout) -> None:
 
 def _install_indexes(connection: sqlite3.Connection, layout: Layout) -> None:
     logical = layout.table.logical_name
-    connection.execute(
-        f"CREATE INDEX IF NOT EXISTS {quote(f'v_{logical}')} ON {layout.sql_name} (\"versionnumber\")"
-    )
+    connection.execute(f'CREATE INDEX IF NOT EXISTS {quote(f"v_{logical}")} ON {layout.sql_name} ("versionnumber")')
     for column in layout.lookups:
         connection.execute(
             f"CREATE INDEX IF NOT EXISTS {quote(f'l_{logical}_{column.logical_name}')} "

@@ -123,8 +123,11 @@ class Store:
 
     def whoami(self) -> dict:
         """The emulator's application user, as the WhoAmI function reports it (reference §1.10)."""
-        return {"BusinessUnitId": builtin.BUSINESS_UNIT_ID, "UserId": builtin.APP_USER_ID,
-                "OrganizationId": builtin.ORGANIZATION_ID}
+        return {
+            "BusinessUnitId": builtin.BUSINESS_UNIT_ID,
+            "UserId": builtin.APP_USER_ID,
+            "OrganizationId": builtin.ORGANIZATION_ID,
+        }
 
     def close(self) -> None:
         """Close the database."""
@@ -145,8 +148,9 @@ class Store:
         """PATCH a record; creates it (upsert) unless ``must_exist``. Returns the record id."""
         return self.upsert(entity_set, ref, body, if_match="*" if must_exist else None, if_none_match=None)[0]
 
-    def upsert(self, entity_set: str, ref: RecordRef, body: dict, *, if_match: str | None,
-               if_none_match: str | None) -> tuple[str, bool]:
+    def upsert(
+        self, entity_set: str, ref: RecordRef, body: dict, *, if_match: str | None, if_none_match: str | None
+    ) -> tuple[str, bool]:
         """Update the record ``ref`` addresses or create it; returns ``(id, created)``.
 
         ``If-Match: *`` (or an etag) forbids create: 404 when missing; an etag
@@ -200,8 +204,9 @@ class Store:
         with self._db.transaction() as connection:
             record_id = self._find_target(entity_set, ref)[1]
             target = self._find_target(*parse_entity_url(target_url))
-            links.relate(connection, self._layouts, layout, record_id, navigation, target, remove=remove,
-                         update=self._update)
+            links.relate(
+                connection, self._layouts, layout, record_id, navigation, target, remove=remove, update=self._update
+            )
 
     # --- reads -------------------------------------------------------------------------------
     def retrieve(self, entity_set: str, ref: RecordRef, options: QueryOptions) -> dict:
@@ -213,15 +218,24 @@ class Store:
             raise self._missing(layout, ref)
         return record
 
-    def query(self, entity_set: str, options: QueryOptions, *, page_size: int,
-              skiptoken: str | None) -> queries.QueryPage:
+    def query(
+        self, entity_set: str, options: QueryOptions, *, page_size: int, skiptoken: str | None
+    ) -> queries.QueryPage:
         """One page of matching records (at most ``page_size``, capped at 5,000) and the next page's token."""
         layout = self._layout(entity_set)
         with self._db.lock:
             return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken)
 
-    def query_related(self, entity_set: str, ref: RecordRef, navigation: str, options: QueryOptions, *,
-                      page_size: int, skiptoken: str | None) -> tuple[queries.QueryPage, str]:
+    def query_related(
+        self,
+        entity_set: str,
+        ref: RecordRef,
+        navigation: str,
+        options: QueryOptions,
+        *,
+        page_size: int,
+        skiptoken: str | None,
+    ) -> tuple[queries.QueryPage, str]:
         """One page of a record's collection-valued navigation property, and the entity set its rows belong to."""
         layout = self._layout(entity_set)
         with self._db.lock:
@@ -230,8 +244,9 @@ class Store:
             if collection is None:
                 raise segment_not_found(navigation)
             where, params = ref_where(layout, ref)
-            row = connection.execute(f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}",
-                                     params).fetchone()
+            row = connection.execute(
+                f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}", params
+            ).fetchone()
             if row is None:
                 raise self._missing(layout, ref)
             nested = related_options(collection, str(row[0]), options, options.formatted, connection)
@@ -277,8 +292,15 @@ class Store:
         row = dict(layout.defaults)
         row.update(values)
         _compute_full_name(table, row, row)
-        row.update({table.primary_id: record_id, "createdon": row.get("overriddencreatedon") or now,
-                    "modifiedon": now, **_user_lookup("createdby"), **_user_lookup("modifiedby")})
+        row.update(
+            {
+                table.primary_id: record_id,
+                "createdon": row.get("overriddencreatedon") or now,
+                "modifiedon": now,
+                **_user_lookup("createdby"),
+                **_user_lookup("modifiedby"),
+            }
+        )
         if "ownerid" in row and row["ownerid"] is None:
             row.update(_user_lookup("ownerid"))
         connection = self._db.connection
@@ -317,8 +339,9 @@ class Store:
     def _replace_parties(self, layout: Layout, activity_id: str, parties: list[dict[str, object]]) -> None:
         party_layout = self._layouts["activityparty"]
         connection = self._db.connection
-        old = connection.execute(f"SELECT activitypartyid FROM {party_layout.sql_name} WHERE activityid = ?",
-                                 (activity_id,)).fetchall()
+        old = connection.execute(
+            f"SELECT activitypartyid FROM {party_layout.sql_name} WHERE activityid = ?", (activity_id,)
+        ).fetchall()
         for (party_id,) in old:
             connection.execute(f"DELETE FROM {party_layout.sql_name} WHERE activitypartyid = ?", (party_id,))
             self._db.record_change("activityparty", party_id, deleted=True)
@@ -331,17 +354,26 @@ class Store:
         if if_none_match is not None and if_none_match.strip() in ("*", etag):
             raise ODataError(412, DUPLICATE, "A record with matching key values already exists.")
         if if_match is not None and if_match.strip() not in ("*", etag, etag[2:]):
-            raise ODataError(412, VERSION_MISMATCH,
-                             "The version of the existing record doesn't match the RowVersion property provided.")
+            raise ODataError(
+                412,
+                VERSION_MISMATCH,
+                "The version of the existing record doesn't match the RowVersion property provided.",
+            )
 
     def _check_pinned(self, layout: Layout, changes: Changes, pinned: dict[str, object]) -> None:
         for name, value in pinned.items():
             given = changes.values.get(name, value)
-            same = given.casefold() == value.casefold() if isinstance(given, str) and isinstance(value, str) \
+            same = (
+                given.casefold() == value.casefold()
+                if isinstance(given, str) and isinstance(value, str)
                 else given == value
+            )
             if not same:
-                raise ODataError(400, INVALID_ARGUMENT,
-                                 f"The value of '{name}' in the request body does not match the key in the URL.")
+                raise ODataError(
+                    400,
+                    INVALID_ARGUMENT,
+                    f"The value of '{name}' in the request body does not match the key in the URL.",
+                )
 
     def _missing(self, layout: Layout, ref: RecordRef) -> ODataError:
         if ref.id is not None:
@@ -361,8 +393,12 @@ class Store:
                     [*(row[name] for name in key.columns), row[table.primary_id]],
                 ).fetchone()
                 if clash is not None:
-                    return ODataError(412, DUPLICATE_KEY, f"Entity Key {key.schema_name} violated. A record with "
-                                      f"the same value for {', '.join(key.columns)} already exists.")
+                    return ODataError(
+                        412,
+                        DUPLICATE_KEY,
+                        f"Entity Key {key.schema_name} violated. A record with "
+                        f"the same value for {', '.join(key.columns)} already exists.",
+                    )
         return ODataError(412, DUPLICATE, "Cannot insert duplicate key.")
 
 

@@ -82,7 +82,8 @@ def _string(table: Table, column: Column, value: object) -> str:
         raise bad_request(f"The value of '{column.logical_name}' contains a NUL character.")
     if column.max_length is not None and len(value) > column.max_length:
         raise ODataError(
-            400, VALIDATION,
+            400,
+            VALIDATION,
             f"A validation error occurred.  The length of the '{column.logical_name}' attribute of the "
             f"'{table.logical_name}' entity exceeded the maximum allowed length of '{column.max_length}'.",
         )
@@ -114,7 +115,8 @@ def _check_range(table: Table, column: Column, number: float, low: float, high: 
     high = column.max_value if column.max_value is not None else high
     if not low <= number <= high:
         raise ODataError(
-            400, VALIDATION,
+            400,
+            VALIDATION,
             f"A validation error occurred.  The value {number} of '{column.logical_name}' on record of type "
             f"'{table.logical_name}' is outside the valid range ({low:g} to {high:g}).",
         )
@@ -124,7 +126,8 @@ def _choice(table: Table, column: Column, value: int) -> int:
     if column.options is not None and value not in {o.value for o in column.options.options}:
         accepted = ",".join(str(o.value) for o in column.options.options)
         raise ODataError(
-            400, CHOICE_OUT_OF_RANGE,
+            400,
+            CHOICE_OUT_OF_RANGE,
             f"A validation error occurred. The value {value} of '{column.logical_name}' on record of type "
             f"'{table.logical_name}' is outside the valid range. Accepted Values: {accepted}",
         )

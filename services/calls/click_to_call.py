@@ -21,8 +21,16 @@ ENTITY_SET = ClickToCall.SET
 ID = ClickToCall.ID
 STATUS = ClickToCall.STATUS
 MODIFIED_ON = ClickToCall.MODIFIEDON
-SELECT = (ID, STATUS, ClickToCall.NUMBER, ClickToCall.SYSTEMUSERID_VALUE, ClickToCall.PHONELINEID_VALUE,
-          ClickToCall.EXTENSIONID_VALUE, ClickToCall.TELEPHONYSYSTEMID_VALUE, MODIFIED_ON)
+SELECT = (
+    ID,
+    STATUS,
+    ClickToCall.NUMBER,
+    ClickToCall.SYSTEMUSERID_VALUE,
+    ClickToCall.PHONELINEID_VALUE,
+    ClickToCall.EXTENSIONID_VALUE,
+    ClickToCall.TELEPHONYSYSTEMID_VALUE,
+    MODIFIED_ON,
+)
 
 
 @dataclass(frozen=True)
@@ -37,13 +45,19 @@ class RequestRow:
 
 def parse_row(record: Mapping[str, Any]) -> RequestRow:
     """The row's request, status, system and etag; missing optional columns are ``None``."""
-    request = ClickToCallRequest(request_id=str(record[ID]),
-                                 user_id=str(record.get(ClickToCall.SYSTEMUSERID_VALUE) or ""),
-                                 number=str(record.get(ClickToCall.NUMBER) or ""),
-                                 line=record.get(ClickToCall.PHONELINEID_VALUE),
-                                 extension=record.get(ClickToCall.EXTENSIONID_VALUE))
-    return RequestRow(request, record.get(STATUS), record.get(ClickToCall.TELEPHONYSYSTEMID_VALUE),
-                      str(record.get("@odata.etag") or ""))
+    request = ClickToCallRequest(
+        request_id=str(record[ID]),
+        user_id=str(record.get(ClickToCall.SYSTEMUSERID_VALUE) or ""),
+        number=str(record.get(ClickToCall.NUMBER) or ""),
+        line=record.get(ClickToCall.PHONELINEID_VALUE),
+        extension=record.get(ClickToCall.EXTENSIONID_VALUE),
+    )
+    return RequestRow(
+        request,
+        record.get(STATUS),
+        record.get(ClickToCall.TELEPHONYSYSTEMID_VALUE),
+        str(record.get("@odata.etag") or ""),
+    )
 
 
 def pending_filter() -> odata.Filter:
@@ -53,8 +67,7 @@ def pending_filter() -> odata.Filter:
 
 def stale_claim_filter(claimed_before: datetime) -> odata.Filter:
     """Requests claimed (*Ringing extension*) and untouched since ``claimed_before``."""
-    return odata.and_(odata.eq(STATUS, int(ClickToCallStatus.RINGING_EXTENSION)),
-                      odata.lt(MODIFIED_ON, claimed_before))
+    return odata.and_(odata.eq(STATUS, int(ClickToCallStatus.RINGING_EXTENSION)), odata.lt(MODIFIED_ON, claimed_before))
 
 
 def claim_body() -> dict[str, Any]:
@@ -64,8 +77,11 @@ def claim_body() -> dict[str, Any]:
 
 def final_body(update: RequestUpdate, plan: DialPlan | None, completed_on: datetime) -> dict[str, Any]:
     """The final write: status, plain-words error (or none), completion time and the digits dialled."""
-    body: dict[str, Any] = {STATUS: int(update.status), ClickToCall.ERROR: update.error,
-                            ClickToCall.COMPLETEDON: completed_on}
+    body: dict[str, Any] = {
+        STATUS: int(update.status),
+        ClickToCall.ERROR: update.error,
+        ClickToCall.COMPLETEDON: completed_on,
+    }
     if plan is not None:
         body[ClickToCall.DIALLEDNUMBER] = plan.dial_string
     return body

@@ -78,8 +78,18 @@ def writes_for(record: CallRecord, system: TelephonySystemSettings, outcome: Fet
     if outcome.content is None:
         return [recording_row(record, system, file, STATUS_FOUND, outcome.reason)]
     note = note_row(record, system, file, outcome.content)
-    return [note, recording_row(record, system, file, STATUS_ATTACHED, None, note_id=note_id(record, file.name),
-                                size_bytes=len(outcome.content))]
+    return [
+        note,
+        recording_row(
+            record,
+            system,
+            file,
+            STATUS_ATTACHED,
+            None,
+            note_id=note_id(record, file.name),
+            size_bytes=len(outcome.content),
+        ),
+    ]
 
 
 def phonecall_key(record: CallRecord) -> AlternateKey:
@@ -105,12 +115,21 @@ def note_row(record: CallRecord, system: TelephonySystemSettings, file: Recordin
     return RowWrite(NOTES_SET, RecordId(note_id(record, file.name)), body)
 
 
-def recording_row(record: CallRecord, system: TelephonySystemSettings, file: RecordingFile | None, status: int,
-                  error: str | None, *, note_id: str | None = None, size_bytes: int | None = None) -> RowWrite:
+def recording_row(
+    record: CallRecord,
+    system: TelephonySystemSettings,
+    file: RecordingFile | None,
+    status: int,
+    error: str | None,
+    *,
+    note_id: str | None = None,
+    size_bytes: int | None = None,
+) -> RowWrite:
     """The ``comms_callrecording`` row for the call's file (or for its absence when ``file`` is ``None``)."""
     name = file.name if file is not None else NOT_FOUND_FILE_NAME
-    key = AlternateKey({CallRecording.SYSTEMKEY: record.system, CallRecording.PBXCALLID: record.call_id,
-                        CallRecording.FILENAME: name})
+    key = AlternateKey(
+        {CallRecording.SYSTEMKEY: record.system, CallRecording.PBXCALLID: record.call_id, CallRecording.FILENAME: name}
+    )
     body: dict[str, Any] = {
         CallRecording.NAME: name,
         CallRecording.STATUS: status,
@@ -123,8 +142,13 @@ def recording_row(record: CallRecord, system: TelephonySystemSettings, file: Rec
     if record.talk_seconds is not None:
         body[CallRecording.DURATIONSECONDS] = record.talk_seconds
     if file is not None:
-        body.update({CallRecording.SOURCEPATH: file.path[:1000], CallRecording.MIMETYPE: _mime(file.name),
-                     CallRecording.SIZEBYTES: size_bytes if size_bytes is not None else file.size_bytes})
+        body.update(
+            {
+                CallRecording.SOURCEPATH: file.path[:1000],
+                CallRecording.MIMETYPE: _mime(file.name),
+                CallRecording.SIZEBYTES: size_bytes if size_bytes is not None else file.size_bytes,
+            }
+        )
     if note_id is not None:
         body[CallRecording.NOTEID] = note_id
     return RowWrite(RECORDINGS_SET, key, body)
@@ -136,5 +160,7 @@ def _mime(name: str) -> str:
 
 def too_large_reason(size_bytes: int, limit_bytes: int) -> str:
     """Why a file over the attachment limit was recorded but not attached."""
-    return (f"The recording is {size_bytes / 1_048_576:.1f} MB, over the {limit_bytes / 1_048_576:.1f} MB "
-            "attachment limit, so it was not attached; it stays on the recorder at the source path.")
+    return (
+        f"The recording is {size_bytes / 1_048_576:.1f} MB, over the {limit_bytes / 1_048_576:.1f} MB "
+        "attachment limit, so it was not attached; it stays on the recorder at the source path."
+    )

@@ -36,19 +36,45 @@ _CONTEXT = re.compile(r"[A-Za-z0-9_\-]{1,80}")
 
 SYSTEMS, LINES, EXTENSIONS = TelephonySystem.SET, PhoneLine.SET, Extension.SET
 SYSTEM_COLUMNS = (
-    TelephonySystem.TELEPHONYSYSTEMID, TelephonySystem.NAME, TelephonySystem.SYSTEMKEY,
-    TelephonySystem.COUNTRYCODE, TelephonySystem.CITYCODE, TelephonySystem.LINERELEASEPREFIX,
-    TelephonySystem.MINIMUMDIGITS, TelephonySystem.HIDDENEXTENSIONS, TelephonySystem.AUTOREGISTERLINES,
-    TelephonySystem.AUTOREGISTEREXTENSIONS, TelephonySystem.CALLVISIBILITY, TelephonySystem.IVRVARIABLE,
-    TelephonySystem.RECORDINGSOURCE, TelephonySystem.RECORDINGHOST, TelephonySystem.RECORDINGPORT,
-    TelephonySystem.RECORDINGPATH, TelephonySystem.ATTACHRECORDINGS, TelephonySystem.NOTIFYMISSEDCALLS,
-    TelephonySystem.NOTIFYWAITINGCALLS, TelephonySystem.LANGUAGE, TelephonySystem.ORIGINATECONTEXT,
+    TelephonySystem.TELEPHONYSYSTEMID,
+    TelephonySystem.NAME,
+    TelephonySystem.SYSTEMKEY,
+    TelephonySystem.COUNTRYCODE,
+    TelephonySystem.CITYCODE,
+    TelephonySystem.LINERELEASEPREFIX,
+    TelephonySystem.MINIMUMDIGITS,
+    TelephonySystem.HIDDENEXTENSIONS,
+    TelephonySystem.AUTOREGISTERLINES,
+    TelephonySystem.AUTOREGISTEREXTENSIONS,
+    TelephonySystem.CALLVISIBILITY,
+    TelephonySystem.IVRVARIABLE,
+    TelephonySystem.RECORDINGSOURCE,
+    TelephonySystem.RECORDINGHOST,
+    TelephonySystem.RECORDINGPORT,
+    TelephonySystem.RECORDINGPATH,
+    TelephonySystem.ATTACHRECORDINGS,
+    TelephonySystem.NOTIFYMISSEDCALLS,
+    TelephonySystem.NOTIFYWAITINGCALLS,
+    TelephonySystem.LANGUAGE,
+    TelephonySystem.ORIGINATECONTEXT,
     TelephonySystem.UNKNOWNCALLEREVENTS,
 )
-LINE_COLUMNS = (PhoneLine.PHONELINEID, PhoneLine.SYSTEMKEY, PhoneLine.LINEID, PhoneLine.NUMBER, PhoneLine.ISDEFAULT,
-                PhoneLine.DIALPREFIX)
-EXTENSION_COLUMNS = (Extension.EXTENSIONID, Extension.SYSTEMKEY, Extension.NUMBER, Extension.SYSTEMUSERID_VALUE,
-                     Extension.CHANNEL, Extension.CANORIGINATE)
+LINE_COLUMNS = (
+    PhoneLine.PHONELINEID,
+    PhoneLine.SYSTEMKEY,
+    PhoneLine.LINEID,
+    PhoneLine.NUMBER,
+    PhoneLine.ISDEFAULT,
+    PhoneLine.DIALPREFIX,
+)
+EXTENSION_COLUMNS = (
+    Extension.EXTENSIONID,
+    Extension.SYSTEMKEY,
+    Extension.NUMBER,
+    Extension.SYSTEMUSERID_VALUE,
+    Extension.CHANNEL,
+    Extension.CANORIGINATE,
+)
 
 
 class SettingsProblem(ValueError):
@@ -86,8 +112,9 @@ class SettingsRows:
 class QueryClient(Protocol):
     """What the settings reader needs of :class:`connectors.dataverse.DataverseClient`."""
 
-    def query(self, entity_set: str, *, select: Sequence[str] | None = None,
-              filter: str | None = None) -> Iterable[dict[str, Any]]: ...
+    def query(
+        self, entity_set: str, *, select: Sequence[str] | None = None, filter: str | None = None
+    ) -> Iterable[dict[str, Any]]: ...
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -113,18 +140,21 @@ def system_key_of(row: Mapping[str, Any]) -> str:
 # -- parsing (pure) ---------------------------------------------------------------------------
 
 
-def parse_system(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]],
-                 extensions: Iterable[Mapping[str, Any]]) -> ParsedSystem:
+def parse_system(
+    system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]], extensions: Iterable[Mapping[str, Any]]
+) -> ParsedSystem:
     """:func:`parse_settings` of one system row with those of ``lines`` and ``extensions`` that are its own."""
     key = system_key_of(system)
-    return parse_settings(system, [r for r in lines if _text(r, PhoneLine.SYSTEMKEY) == key],
-                          [r for r in extensions if _text(r, Extension.SYSTEMKEY) == key])
+    return parse_settings(
+        system,
+        [r for r in lines if _text(r, PhoneLine.SYSTEMKEY) == key],
+        [r for r in extensions if _text(r, Extension.SYSTEMKEY) == key],
+    )
 
 
-
-
-def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]],
-                   extensions: Iterable[Mapping[str, Any]]) -> ParsedSystem:
+def parse_settings(
+    system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]], extensions: Iterable[Mapping[str, Any]]
+) -> ParsedSystem:
     """One system row with its line and extension rows → :class:`ParsedSystem`.
 
     Raises :class:`SettingsProblem` when the system row itself is unusable; bad
@@ -139,9 +169,11 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
     parsed_lines = _rows(lines, _line, f"{where}: line", problems)
     parsed_extensions = _rows(extensions, _extension, f"{where}: extension", problems)
     settings = TelephonySystemSettings(
-        key=key, name=_text(system, TelephonySystem.NAME),
+        key=key,
+        name=_text(system, TelephonySystem.NAME),
         record_id=_text(system, TelephonySystem.TELEPHONYSYSTEMID) or None,
-        plan=plan, hidden_extensions=frozenset(_split_list(_text(system, TelephonySystem.HIDDENEXTENSIONS))),
+        plan=plan,
+        hidden_extensions=frozenset(_split_list(_text(system, TelephonySystem.HIDDENEXTENSIONS))),
         auto_register_lines=_flag(system, TelephonySystem.AUTOREGISTERLINES, True),
         auto_register_extensions=_flag(system, TelephonySystem.AUTOREGISTEREXTENSIONS, True),
         visibility=_option(system, TelephonySystem.CALLVISIBILITY, CallVisibility, CallVisibility.EVERYONE, where),
@@ -152,10 +184,12 @@ def parse_settings(system: Mapping[str, Any], lines: Iterable[Mapping[str, Any]]
         lines={line.line_id: line for line in parsed_lines},
     )
     language = _text(system, TelephonySystem.LANGUAGE).lower() or "en"
-    options = SystemOptions(_flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
-                            _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
-                            "fa" if language.startswith("fa") else "en",
-                            _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True))
+    options = SystemOptions(
+        _flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
+        _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
+        "fa" if language.startswith("fa") else "en",
+        _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True),
+    )
     return ParsedSystem(settings, options, tuple(problems))
 
 
@@ -165,9 +199,12 @@ def _plan(row: Mapping[str, Any], where: str) -> NumberPlan:
         raise SettingsProblem(f"{where}: country code {country or '(empty)'!r} is not a number, e.g. 98")
     minimum = row.get(TelephonySystem.MINIMUMDIGITS)
     try:
-        return NumberPlan(country_code=int(country), city_code=_text(row, TelephonySystem.CITYCODE),
-                          line_release_prefix=_text(row, TelephonySystem.LINERELEASEPREFIX),
-                          min_digits=5 if minimum is None else int(minimum))
+        return NumberPlan(
+            country_code=int(country),
+            city_code=_text(row, TelephonySystem.CITYCODE),
+            line_release_prefix=_text(row, TelephonySystem.LINERELEASEPREFIX),
+            min_digits=5 if minimum is None else int(minimum),
+        )
     except (TypeError, ValueError) as exc:
         raise SettingsProblem(f"{where}: {exc}") from None
 
@@ -175,8 +212,10 @@ def _plan(row: Mapping[str, Any], where: str) -> NumberPlan:
 def _context(row: Mapping[str, Any], where: str, problems: list[str]) -> str:
     context = _text(row, TelephonySystem.ORIGINATECONTEXT)
     if context and not _CONTEXT.fullmatch(context):
-        problems.append(f"{where}: originate context {context!r} is not a dialplan context (letters, digits, "
-                        "_ and -, at most 80); the bridge's own setting is used")
+        problems.append(
+            f"{where}: originate context {context!r} is not a dialplan context (letters, digits, "
+            "_ and -, at most 80); the bridge's own setting is used"
+        )
         return ""
     return context
 
@@ -185,32 +224,44 @@ def _recording(row: Mapping[str, Any], where: str) -> RecordingSettings:
     port = row.get(TelephonySystem.RECORDINGPORT)
     return RecordingSettings(
         source=_option(row, TelephonySystem.RECORDINGSOURCE, RecordingSource, RecordingSource.NONE, where),
-        host=_text(row, TelephonySystem.RECORDINGHOST), port=int(port) if isinstance(port, int) and port > 0 else 22,
-        path=_text(row, TelephonySystem.RECORDINGPATH), attach=_flag(row, TelephonySystem.ATTACHRECORDINGS, True))
+        host=_text(row, TelephonySystem.RECORDINGHOST),
+        port=int(port) if isinstance(port, int) and port > 0 else 22,
+        path=_text(row, TelephonySystem.RECORDINGPATH),
+        attach=_flag(row, TelephonySystem.ATTACHRECORDINGS, True),
+    )
 
 
 def _line(row: Mapping[str, Any], where: str) -> LineSettings:
     line_id = _text(row, PhoneLine.LINEID)
     if not line_id:
         raise SettingsProblem(f"{where} {_text(row, PhoneLine.PHONELINEID) or '?'} has no PBX line id")
-    return LineSettings(line_id, record_id=_text(row, PhoneLine.PHONELINEID) or None,
-                        number=_text(row, PhoneLine.NUMBER), is_default=_flag(row, PhoneLine.ISDEFAULT, False),
-                        dial_prefix=_text(row, PhoneLine.DIALPREFIX))
+    return LineSettings(
+        line_id,
+        record_id=_text(row, PhoneLine.PHONELINEID) or None,
+        number=_text(row, PhoneLine.NUMBER),
+        is_default=_flag(row, PhoneLine.ISDEFAULT, False),
+        dial_prefix=_text(row, PhoneLine.DIALPREFIX),
+    )
 
 
 def _extension(row: Mapping[str, Any], where: str) -> ExtensionSettings:
     number = _text(row, Extension.NUMBER)
     if not number or not number.replace("*", "").replace("#", "").isdigit():
-        raise SettingsProblem(f"{where} {number or _text(row, Extension.EXTENSIONID) or '?'!r} is not an extension "
-                              "number (digits only)")
-    return ExtensionSettings(number, record_id=_text(row, Extension.EXTENSIONID) or None,
-                             user_id=_text(row, Extension.SYSTEMUSERID_VALUE).lower() or None,
-                             channel=_text(row, Extension.CHANNEL),
-                             can_originate=_flag(row, Extension.CANORIGINATE, True))
+        raise SettingsProblem(
+            f"{where} {number or _text(row, Extension.EXTENSIONID) or '?'!r} is not an extension number (digits only)"
+        )
+    return ExtensionSettings(
+        number,
+        record_id=_text(row, Extension.EXTENSIONID) or None,
+        user_id=_text(row, Extension.SYSTEMUSERID_VALUE).lower() or None,
+        channel=_text(row, Extension.CHANNEL),
+        can_originate=_flag(row, Extension.CANORIGINATE, True),
+    )
 
 
-def _rows(rows: Iterable[Mapping[str, Any]], parse: Callable[[Mapping[str, Any], str], Any], where: str,
-          problems: list[str]) -> list[Any]:
+def _rows(
+    rows: Iterable[Mapping[str, Any]], parse: Callable[[Mapping[str, Any], str], Any], where: str, problems: list[str]
+) -> list[Any]:
     parsed: dict[str, Any] = {}
     for row in rows:
         try:

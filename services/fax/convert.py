@@ -29,8 +29,9 @@ def tiff_to_pdf(content: bytes, program: str) -> bytes:
         source, target = Path(folder) / "in.tif", Path(folder) / "out.pdf"
         source.write_bytes(content)
         try:
-            done = subprocess.run([program, "-o", str(target), str(source)], capture_output=True,
-                                  timeout=TIMEOUT_S, check=False)
+            done = subprocess.run(
+                [program, "-o", str(target), str(source)], capture_output=True, timeout=TIMEOUT_S, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ConversionError(f"tiff2pdf did not run: {exc}") from exc
         if done.returncode != 0 or not target.exists():

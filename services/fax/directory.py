@@ -90,31 +90,63 @@ class FaxDirectory:
         if wanted:
             flt = odata.and_(flt, odata.in_(FaxServer.SERVERKEY, wanted))
         rows = list(client.query(FaxServer.SET, select=_SERVER_SELECT, filter=flt))
-        numbers = list(client.query(FaxNumber.SET, select=_NUMBER_SELECT, filter=odata.and_(
-            odata.eq(FaxNumber.STATECODE, 0), odata.eq(FaxNumber.CANSEND, True)))) if rows else []
+        numbers = (
+            list(
+                client.query(
+                    FaxNumber.SET,
+                    select=_NUMBER_SELECT,
+                    filter=odata.and_(odata.eq(FaxNumber.STATECODE, 0), odata.eq(FaxNumber.CANSEND, True)),
+                )
+            )
+            if rows
+            else []
+        )
         return cls([_server(row, numbers) for row in rows])
 
 
-_SERVER_SELECT = (FaxServer.ID, FaxServer.SERVERKEY, FaxServer.NAME, FaxServer.ISDEFAULT, FaxServer.DIALPREFIX,
-                  FaxServer.EXTENSIONWAITSECONDS, FaxServer.RETRYCOUNT, FaxServer.RETRYINTERVALMINUTES,
-                  FaxServer.PAGEHEADER, FaxServer.STATUSREFRESHSECONDS, FaxServer.RECEIVEENABLED)
-_NUMBER_SELECT = (FaxNumber.ID, FaxNumber.FAXSERVERID_VALUE, FaxNumber.NUMBER, FaxNumber.STATIONID,
-                  FaxNumber.ISDEFAULT)
+_SERVER_SELECT = (
+    FaxServer.ID,
+    FaxServer.SERVERKEY,
+    FaxServer.NAME,
+    FaxServer.ISDEFAULT,
+    FaxServer.DIALPREFIX,
+    FaxServer.EXTENSIONWAITSECONDS,
+    FaxServer.RETRYCOUNT,
+    FaxServer.RETRYINTERVALMINUTES,
+    FaxServer.PAGEHEADER,
+    FaxServer.STATUSREFRESHSECONDS,
+    FaxServer.RECEIVEENABLED,
+)
+_NUMBER_SELECT = (FaxNumber.ID, FaxNumber.FAXSERVERID_VALUE, FaxNumber.NUMBER, FaxNumber.STATIONID, FaxNumber.ISDEFAULT)
 
 
 def _server(row: Mapping[str, Any], numbers: Sequence[Mapping[str, Any]]) -> ServerEntry:
     record_id = str(row[FaxServer.ID])
-    mine = tuple(SendingNumber(str(n[FaxNumber.ID]), str(n.get(FaxNumber.NUMBER) or ""),
-                               str(n.get(FaxNumber.STATIONID) or ""), bool(n.get(FaxNumber.ISDEFAULT)))
-                 for n in numbers if n.get(FaxNumber.FAXSERVERID_VALUE) == record_id)
+    mine = tuple(
+        SendingNumber(
+            str(n[FaxNumber.ID]),
+            str(n.get(FaxNumber.NUMBER) or ""),
+            str(n.get(FaxNumber.STATIONID) or ""),
+            bool(n.get(FaxNumber.ISDEFAULT)),
+        )
+        for n in numbers
+        if n.get(FaxNumber.FAXSERVERID_VALUE) == record_id
+    )
     receive = row.get(FaxServer.RECEIVEENABLED)
     return ServerEntry(
-        record_id=record_id, key=str(row.get(FaxServer.SERVERKEY) or ""), name=str(row.get(FaxServer.NAME) or ""),
-        is_default=bool(row.get(FaxServer.ISDEFAULT)), dial_prefix=str(row.get(FaxServer.DIALPREFIX) or ""),
+        record_id=record_id,
+        key=str(row.get(FaxServer.SERVERKEY) or ""),
+        name=str(row.get(FaxServer.NAME) or ""),
+        is_default=bool(row.get(FaxServer.ISDEFAULT)),
+        dial_prefix=str(row.get(FaxServer.DIALPREFIX) or ""),
         extension_wait_s=int(row.get(FaxServer.EXTENSIONWAITSECONDS) or 0),
-        retry_count=row.get(FaxServer.RETRYCOUNT), retry_interval_min=row.get(FaxServer.RETRYINTERVALMINUTES),
-        header=str(row.get(FaxServer.PAGEHEADER) or ""), status_refresh_s=row.get(FaxServer.STATUSREFRESHSECONDS),
-        receive_enabled=True if receive is None else bool(receive), numbers=mine)
+        retry_count=row.get(FaxServer.RETRYCOUNT),
+        retry_interval_min=row.get(FaxServer.RETRYINTERVALMINUTES),
+        header=str(row.get(FaxServer.PAGEHEADER) or ""),
+        status_refresh_s=row.get(FaxServer.STATUSREFRESHSECONDS),
+        receive_enabled=True if receive is None else bool(receive),
+        numbers=mine,
+    )
 
 
 __all__ = ["FaxDirectory", "QueryClient", "SendingNumber", "ServerEntry"]

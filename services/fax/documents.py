@@ -18,13 +18,18 @@ _SELECT = (Annotation.ID, Annotation.FILENAME, Annotation.MIMETYPE, Annotation.D
 def documents_of(client: QueryClient, fax_id: str) -> tuple[FaxDocument, ...]:
     """The fax's attached files, oldest first (one query); ``FaxInputError`` names the first file that
     cannot be faxed (only PDF, TIFF and PostScript: no converter for other formats runs here)."""
-    notes = client.query(Annotation.SET, select=_SELECT, orderby=[Annotation.CREATEDON],
-                         filter=odata.and_(odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(fax_id)),
-                                           odata.ne(Annotation.FILENAME, None)))
+    notes = client.query(
+        Annotation.SET,
+        select=_SELECT,
+        orderby=[Annotation.CREATEDON],
+        filter=odata.and_(odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(fax_id)), odata.ne(Annotation.FILENAME, None)),
+    )
     documents = tuple(_document(note) for note in notes)
     if not documents:
-        raise FaxInputError("The fax has no attachment: attach the document to fax (PDF, TIFF or PostScript) "
-                            "as a note, then set the fax back to Pending.")
+        raise FaxInputError(
+            "The fax has no attachment: attach the document to fax (PDF, TIFF or PostScript) "
+            "as a note, then set the fax back to Pending."
+        )
     return documents
 
 

@@ -83,5 +83,8 @@ def status_body(status: FaxJobStatus, now: datetime) -> dict[str, Any]:
 
 def changed(row: rows.FaxRow, body: dict[str, Any]) -> bool:
     """Whether ``body`` says something the record does not already say."""
-    return (row.status != body[Fax.FAXSTATUS] or row.detail != body[Fax.STATUSDETAIL]
-            or row.attempts != body.get(Fax.ATTEMPTS, row.attempts))
+    return (
+        row.status != body[Fax.FAXSTATUS]
+        or row.detail != body[Fax.STATUSDETAIL]
+        or row.attempts != body.get(Fax.ATTEMPTS, row.attempts)
+    )

@@ -90,8 +90,16 @@ def sender_number(fax: ReceivedFax) -> str:
 class FaxReceiver:
     """Stores the received faxes of one server (``server_key``) in one environment."""
 
-    def __init__(self, client: QueryClient, server: FaxServer, server_key: str, sink: rows.Sink,
-                 numbers: FaxNumbers | None, *, tiff2pdf: str | None):
+    def __init__(
+        self,
+        client: QueryClient,
+        server: FaxServer,
+        server_key: str,
+        sink: rows.Sink,
+        numbers: FaxNumbers | None,
+        *,
+        tiff2pdf: str | None,
+    ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.numbers, self.tiff2pdf = numbers, tiff2pdf
         self._written: set[str] = set()  # put in the sink by this process, not yet seen in Dataverse
@@ -115,8 +123,9 @@ class FaxReceiver:
         return report
 
     def _stored(self, notes: Mapping[str, str]) -> set[str]:
-        found = self.client.query(Annotation.SET, select=[Annotation.ID],
-                                  filter=odata.in_(Annotation.ID, [uuid.UUID(n) for n in notes]))
+        found = self.client.query(
+            Annotation.SET, select=[Annotation.ID], filter=odata.in_(Annotation.ID, [uuid.UUID(n) for n in notes])
+        )
         return {notes[str(note[Annotation.ID])] for note in found if str(note[Annotation.ID]) in notes}
 
     def _store(self, fax: ReceivedFax, entry: ServerEntry | None, report: ReceiveReport) -> None:
@@ -129,16 +138,26 @@ class FaxReceiver:
         number = sender_number(fax)
         match = self._match(number)
         if match is None:
-            log.warning("received fax %s on %s from an unknown sender %s: an agent should assign it",
-                        fax.server_id, self.server_key, number or "(no number)")
+            log.warning(
+                "received fax %s on %s from an unknown sender %s: an agent should assign it",
+                fax.server_id,
+                self.server_key,
+                number or "(no number)",
+            )
             report.unknown_senders.append(fax.server_id)
         activity = fax_id(self.server_key, fax.server_id)
         self.sink(rows.FAXES, RecordId(activity), self._fax_body(fax, entry, number, match, pdf_note))
-        self.sink(Annotation.SET, RecordId(note_id(self.server_key, fax.server_id, "tiff")),
-                  _note(activity, fax.file_name, "image/tiff", content, "Received fax (original TIFF)"))
+        self.sink(
+            Annotation.SET,
+            RecordId(note_id(self.server_key, fax.server_id, "tiff")),
+            _note(activity, fax.file_name, "image/tiff", content, "Received fax (original TIFF)"),
+        )
         if pdf is not None:
-            self.sink(Annotation.SET, RecordId(note_id(self.server_key, fax.server_id, "pdf")),
-                      _note(activity, _pdf_name(fax.file_name), "application/pdf", pdf, "Received fax (PDF)"))
+            self.sink(
+                Annotation.SET,
+                RecordId(note_id(self.server_key, fax.server_id, "pdf")),
+                _note(activity, _pdf_name(fax.file_name), "application/pdf", pdf, "Received fax (PDF)"),
+            )
         self._written.add(fax.server_id)
         report.stored.append(fax.server_id)
 
@@ -165,18 +184,36 @@ class FaxReceiver:
             return None
         return best, self.numbers.name_of(best) or ""
 
-    def _fax_body(self, fax: ReceivedFax, entry: ServerEntry | None, number: str,
-                  match: tuple[RecordRef, str] | None, pdf_note: str) -> dict[str, Any]:
-        who = (match[1] if match and match[1] else "") or fax.caller_name.strip() or number or \
-            fax.sender_tsi.strip() or "an unknown sender"
+    def _fax_body(
+        self,
+        fax: ReceivedFax,
+        entry: ServerEntry | None,
+        number: str,
+        match: tuple[RecordRef, str] | None,
+        pdf_note: str,
+    ) -> dict[str, Any]:
+        who = (
+            (match[1] if match and match[1] else "")
+            or fax.caller_name.strip()
+            or number
+            or fax.sender_tsi.strip()
+            or "an unknown sender"
+        )
         detail = f"Received {fax.pages} page(s)." + (f" {pdf_note}" if pdf_note else "")
         if fax.error_text:
             detail += f" The server noted: {fax.error_text}"
         body: dict[str, Any] = {
-            Fax.SUBJECT: f"Fax from {who}"[:200], Fax.DIRECTIONCODE: False, Fax.FAXNUMBER: number[:50] or None,
-            Fax.TSID: fax.sender_tsi.strip()[:20] or None, Fax.REMOTESTATIONID: fax.sender_tsi.strip()[:50] or None,
-            Fax.NUMBEROFPAGES: fax.pages, Fax.FAXSTATUS: rows.RECEIVED, Fax.SERVERKEY: self.server_key,
-            Fax.JOBID: fax.server_id, Fax.STATUSDETAIL: detail[:500], Fax.ACTUALEND: fax.received_at,
+            Fax.SUBJECT: f"Fax from {who}"[:200],
+            Fax.DIRECTIONCODE: False,
+            Fax.FAXNUMBER: number[:50] or None,
+            Fax.TSID: fax.sender_tsi.strip()[:20] or None,
+            Fax.REMOTESTATIONID: fax.sender_tsi.strip()[:50] or None,
+            Fax.NUMBEROFPAGES: fax.pages,
+            Fax.FAXSTATUS: rows.RECEIVED,
+            Fax.SERVERKEY: self.server_key,
+            Fax.JOBID: fax.server_id,
+            Fax.STATUSDETAIL: detail[:500],
+            Fax.ACTUALEND: fax.received_at,
         }
         if entry is not None:
             body.update(bind(Fax.FAXSERVERID_NAV, FaxServerTable.SET, entry.record_id))
@@ -202,7 +239,9 @@ class FaxReceiver:
 
 def _note(activity: str, file_name: str, mime: str, content: bytes, subject: str) -> dict[str, Any]:
     return {
-        Annotation.SUBJECT: subject, Annotation.FILENAME: file_name, Annotation.MIMETYPE: mime,
+        Annotation.SUBJECT: subject,
+        Annotation.FILENAME: file_name,
+        Annotation.MIMETYPE: mime,
         Annotation.DOCUMENTBODY: base64.b64encode(content).decode("ascii"),
         **bind(navigation.objectid(Fax.TABLE), rows.FAXES, activity),
     }

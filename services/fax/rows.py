@@ -37,9 +37,23 @@ OPEN = (QUEUED, SENDING, BUSY, NO_ANSWER)
 #: The detail written once a cancel reached the server; a cancelled fax without it still needs one.
 CANCEL_DONE = "Cancelled on the fax server."
 
-SELECT = (Fax.ACTIVITYID, Fax.SUBJECT, Fax.FAXNUMBER, Fax.OWNERID_VALUE, Fax.FAXSERVERID_VALUE,
-          Fax.FAXNUMBERID_VALUE, Fax.SERVERKEY, Fax.JOBID, Fax.SENDAFTER, Fax.GIVEUPAFTER, Fax.ATTEMPTS,
-          Fax.FAXSTATUS, Fax.STATUSDETAIL, Fax.EXTENSION, Fax.NUMBEROFPAGES)
+SELECT = (
+    Fax.ACTIVITYID,
+    Fax.SUBJECT,
+    Fax.FAXNUMBER,
+    Fax.OWNERID_VALUE,
+    Fax.FAXSERVERID_VALUE,
+    Fax.FAXNUMBERID_VALUE,
+    Fax.SERVERKEY,
+    Fax.JOBID,
+    Fax.SENDAFTER,
+    Fax.GIVEUPAFTER,
+    Fax.ATTEMPTS,
+    Fax.FAXSTATUS,
+    Fax.STATUSDETAIL,
+    Fax.EXTENSION,
+    Fax.NUMBEROFPAGES,
+)
 
 
 @dataclass(frozen=True)
@@ -66,17 +80,28 @@ class FaxRow:
 
 def parse_fax(record: Mapping[str, Any]) -> FaxRow:
     """The row's fields; missing optional columns are empty."""
+
     def text(name: str) -> str:
         return str(record.get(name) or "")
 
     return FaxRow(
-        fax_id=str(record[Fax.ACTIVITYID]), subject=text(Fax.SUBJECT), fax_number=text(Fax.FAXNUMBER),
-        owner_id=text(Fax.OWNERID_VALUE), server_id=text(Fax.FAXSERVERID_VALUE),
-        number_id=text(Fax.FAXNUMBERID_VALUE), server_key=text(Fax.SERVERKEY), job_id=text(Fax.JOBID),
-        send_after=when(record.get(Fax.SENDAFTER)), give_up_at=when(record.get(Fax.GIVEUPAFTER)),
-        attempts=int(record.get(Fax.ATTEMPTS) or 0), status=record.get(Fax.FAXSTATUS),
-        detail=text(Fax.STATUSDETAIL), extension=text(Fax.EXTENSION),
-        pages=int(record.get(Fax.NUMBEROFPAGES) or 0), etag=str(record.get("@odata.etag") or ""))
+        fax_id=str(record[Fax.ACTIVITYID]),
+        subject=text(Fax.SUBJECT),
+        fax_number=text(Fax.FAXNUMBER),
+        owner_id=text(Fax.OWNERID_VALUE),
+        server_id=text(Fax.FAXSERVERID_VALUE),
+        number_id=text(Fax.FAXNUMBERID_VALUE),
+        server_key=text(Fax.SERVERKEY),
+        job_id=text(Fax.JOBID),
+        send_after=when(record.get(Fax.SENDAFTER)),
+        give_up_at=when(record.get(Fax.GIVEUPAFTER)),
+        attempts=int(record.get(Fax.ATTEMPTS) or 0),
+        status=record.get(Fax.FAXSTATUS),
+        detail=text(Fax.STATUSDETAIL),
+        extension=text(Fax.EXTENSION),
+        pages=int(record.get(Fax.NUMBEROFPAGES) or 0),
+        etag=str(record.get("@odata.etag") or ""),
+    )
 
 
 def when(value: Any) -> datetime | None:
@@ -95,14 +120,17 @@ def to_send_filter(server_record_id: str, server_key: str, *, is_default: bool) 
     if is_default:
         mine = odata.or_(mine, odata.eq(Fax.FAXSERVERID_VALUE, None))
     pending = odata.and_(odata.eq(Fax.FAXSTATUS, PENDING), mine)
-    unsettled = odata.and_(odata.eq(Fax.FAXSTATUS, SENDING), odata.eq(Fax.SERVERKEY, server_key),
-                           odata.eq(Fax.JOBID, None))
+    unsettled = odata.and_(
+        odata.eq(Fax.FAXSTATUS, SENDING), odata.eq(Fax.SERVERKEY, server_key), odata.eq(Fax.JOBID, None)
+    )
     return odata.or_(pending, unsettled)
 
 
 def open_jobs_filter(server_key: str) -> odata.Filter:
     """Faxes of this server with a job that is not finished, or cancelled by a user and not yet on the server."""
     has_job = odata.and_(odata.eq(Fax.SERVERKEY, server_key), odata.ne(Fax.JOBID, None))
-    open_or_cancel = odata.or_(odata.in_(Fax.FAXSTATUS, OPEN),
-                               odata.and_(odata.eq(Fax.FAXSTATUS, CANCELLED), odata.ne(Fax.STATUSDETAIL, CANCEL_DONE)))
+    open_or_cancel = odata.or_(
+        odata.in_(Fax.FAXSTATUS, OPEN),
+        odata.and_(odata.eq(Fax.FAXSTATUS, CANCELLED), odata.ne(Fax.STATUSDETAIL, CANCEL_DONE)),
+    )
     return odata.and_(has_job, open_or_cancel)

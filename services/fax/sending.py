@@ -72,8 +72,17 @@ class SendReport:
 class FaxSender:
     """Sends the pending faxes of one server (``server_key``) of one environment."""
 
-    def __init__(self, client: FaxClient, server: FaxServer, server_key: str, sink: rows.Sink, *,
-                 clock: Callable[[], datetime], comma_pause_s: int = 2, per_round: int = 50):
+    def __init__(
+        self,
+        client: FaxClient,
+        server: FaxServer,
+        server_key: str,
+        sink: rows.Sink,
+        *,
+        clock: Callable[[], datetime],
+        comma_pause_s: int = 2,
+        per_round: int = 50,
+    ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.clock, self.comma_pause_s, self.per_round = clock, comma_pause_s, per_round
         self._submitted: dict[str, str] = {}  # fax id → job id, for faxes whose write may not be drained yet
@@ -87,8 +96,9 @@ class FaxSender:
             log.warning("fax server %s has no active row in the CRM; nothing is sent through it", self.server_key)
             return report
         flt = rows.to_send_filter(entry.record_id, entry.key, is_default=entry.is_default)
-        for record in list(self.client.query(rows.FAXES, select=rows.SELECT, filter=flt,
-                                             orderby=[Fax.CREATEDON], top=self.per_round)):
+        for record in list(
+            self.client.query(rows.FAXES, select=rows.SELECT, filter=flt, orderby=[Fax.CREATEDON], top=self.per_round)
+        ):
             self._one(rows.parse_fax(record), entry, report)
         return report
 
@@ -105,8 +115,12 @@ class FaxSender:
         self._submit(row, prepared, entry, report)
 
     def _claim_body(self, row: rows.FaxRow, entry: ServerEntry) -> dict[str, Any]:
-        body: dict[str, Any] = {Fax.FAXSTATUS: rows.SENDING, Fax.SERVERKEY: self.server_key, Fax.JOBID: None,
-                                Fax.STATUSDETAIL: f"Handed to the fax server {entry.name or entry.key}."}
+        body: dict[str, Any] = {
+            Fax.FAXSTATUS: rows.SENDING,
+            Fax.SERVERKEY: self.server_key,
+            Fax.JOBID: None,
+            Fax.STATUSDETAIL: f"Handed to the fax server {entry.name or entry.key}.",
+        }
         if not row.subject.strip():
             body[Fax.SUBJECT] = subject_for(self.client, row)
         return body
@@ -129,14 +143,16 @@ class FaxSender:
             try:
                 found = self.server.find_by_key(row.fax_id)
             except (*_WAITING, OutcomeUnknownError, BadReplyError, RejectedError) as exc:
-                self._wait(row, "Waiting: the fax server could not be asked whether it has this fax "
-                                f"({_described(exc)}).", report)
+                self._wait(
+                    row,
+                    f"Waiting: the fax server could not be asked whether it has this fax ({_described(exc)}).",
+                    report,
+                )
                 return True
             job_id = found[0].job_id if found else None
         if job_id is None:
             return False
-        log.info("fax %s is job %s on %s (found by its key; not submitted again)", row.fax_id, job_id,
-                 self.server_key)
+        log.info("fax %s is job %s on %s (found by its key; not submitted again)", row.fax_id, job_id, self.server_key)
         self._queued(row, SubmitReceipt(job_id), "")
         report.reconciled.append(row.fax_id)
         return True
@@ -146,18 +162,29 @@ class FaxSender:
         if row.give_up_at is not None and row.give_up_at <= now:
             return Refusal(rows.GAVE_UP, "The give-up time passed before the fax could be sent.")
         if not row.fax_number.strip():
-            return Refusal(rows.NO_NUMBER, "The fax has no recipient fax number: enter one and set the fax "
-                                           "back to Pending. Nothing was sent.")
+            return Refusal(
+                rows.NO_NUMBER,
+                "The fax has no recipient fax number: enter one and set the fax back to Pending. Nothing was sent.",
+            )
         number = entry.number(row.number_id)
         try:
-            dial = DialParts(row.fax_number, prefix=entry.dial_prefix, extension=row.extension.strip(),
-                             extension_wait_s=entry.extension_wait_s if row.extension.strip() else 0)
+            dial = DialParts(
+                row.fax_number,
+                prefix=entry.dial_prefix,
+                extension=row.extension.strip(),
+                extension_wait_s=entry.extension_wait_s if row.extension.strip() else 0,
+            )
             return OutgoingFax(
-                key=row.fax_id, documents=documents_of(self.client, row.fax_id), dial=dial,
-                recipient_name=recipient_of(self.client, row)[:100], sending_number=number.number if number else "",
-                header=entry.header, retry=entry.retry_policy(),
+                key=row.fax_id,
+                documents=documents_of(self.client, row.fax_id),
+                dial=dial,
+                recipient_name=recipient_of(self.client, row)[:100],
+                sending_number=number.number if number else "",
+                header=entry.header,
+                retry=entry.retry_policy(),
                 send_after=row.send_after if row.send_after and row.send_after > now else None,
-                give_up_at=row.give_up_at)
+                give_up_at=row.give_up_at,
+            )
         except (DialStringError, FaxInputError) as exc:
             return Refusal(rows.FAILED, str(exc)[:500])
 
@@ -165,8 +192,12 @@ class FaxSender:
         try:
             receipt = self.server.submit(fax)
         except (OutcomeUnknownError, BadReplyError) as exc:
-            self._wait(row, "The fax server's answer to the submit was lost or unreadable; the fax will be looked "
-                            f"up on the server by its key before any resend ({_described(exc)}).", report)
+            self._wait(
+                row,
+                "The fax server's answer to the submit was lost or unreadable; the fax will be looked "
+                f"up on the server by its key before any resend ({_described(exc)}).",
+                report,
+            )
             return
         except _WAITING as exc:
             self._wait(row, f"Waiting for the fax server {entry.name or entry.key}: {exc}", report)
@@ -180,9 +211,12 @@ class FaxSender:
         report.submitted.append(row.fax_id)
 
     def _queued(self, row: rows.FaxRow, receipt: SubmitReceipt, dial: str, fax: OutgoingFax | None = None) -> None:
-        body: dict[str, Any] = {Fax.FAXSTATUS: rows.QUEUED, Fax.JOBID: receipt.job_id,
-                                Fax.SERVERKEY: self.server_key,
-                                Fax.STATUSDETAIL: f"Queued on the fax server as job {receipt.job_id}."}
+        body: dict[str, Any] = {
+            Fax.FAXSTATUS: rows.QUEUED,
+            Fax.JOBID: receipt.job_id,
+            Fax.SERVERKEY: self.server_key,
+            Fax.STATUSDETAIL: f"Queued on the fax server as job {receipt.job_id}.",
+        }
         if dial:
             body[Fax.DIALSTRING] = dial
         if fax is not None and fax.send_after is not None:

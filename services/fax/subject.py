@@ -27,15 +27,24 @@ class ReadClient(QueryClient, Protocol):
 
 def recipient_of(client: QueryClient, row: rows.FaxRow) -> str:
     """The To party's name (or the address it used), else the fax number."""
-    parties = client.query(ActivityParty.SET, select=(ActivityParty.PARTYIDNAME, ActivityParty.ADDRESSUSED),
-                           filter=odata.and_(odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(row.fax_id)),
-                                             odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT)),
-                           expand=[f"{navigation.party(t)}($select={c})" for t, c in _PARTY_NAMES.items()], top=1)
+    parties = client.query(
+        ActivityParty.SET,
+        select=(ActivityParty.PARTYIDNAME, ActivityParty.ADDRESSUSED),
+        filter=odata.and_(
+            odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(row.fax_id)),
+            odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT),
+        ),
+        expand=[f"{navigation.party(t)}($select={c})" for t, c in _PARTY_NAMES.items()],
+        top=1,
+    )
     for party in parties:
         expanded = (party.get(navigation.party(t)) or {} for t in _PARTY_NAMES)
         names = [record.get(c) for record, c in zip(expanded, _PARTY_NAMES.values(), strict=True)]
-        name = next((n for n in names if n), None) or party.get(ActivityParty.PARTYIDNAME) or \
-            party.get(ActivityParty.ADDRESSUSED)
+        name = (
+            next((n for n in names if n), None)
+            or party.get(ActivityParty.PARTYIDNAME)
+            or party.get(ActivityParty.ADDRESSUSED)
+        )
         if name:
             return str(name)
     return row.fax_number.strip() or "an unknown recipient"

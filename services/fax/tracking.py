@@ -37,8 +37,16 @@ class TrackReport:
 class FaxTracker:
     """Follows the jobs of one server (``server_key``)."""
 
-    def __init__(self, client: QueryClient, server: FaxServer, server_key: str, sink: rows.Sink, *,
-                 clock: Callable[[], datetime], per_round: int = 5000):
+    def __init__(
+        self,
+        client: QueryClient,
+        server: FaxServer,
+        server_key: str,
+        sink: rows.Sink,
+        *,
+        clock: Callable[[], datetime],
+        per_round: int = 5000,
+    ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.clock, self.per_round = clock, per_round
 
@@ -46,8 +54,12 @@ class FaxTracker:
         """One query, the cancels, one status listing, the writes. Server errors propagate (the round
         is tried again at the next interval)."""
         report = TrackReport()
-        found = [rows.parse_fax(r) for r in self.client.query(
-            rows.FAXES, select=rows.SELECT, filter=rows.open_jobs_filter(self.server_key), top=self.per_round)]
+        found = [
+            rows.parse_fax(r)
+            for r in self.client.query(
+                rows.FAXES, select=rows.SELECT, filter=rows.open_jobs_filter(self.server_key), top=self.per_round
+            )
+        ]
         report.open_jobs = len(found)
         if not found:
             return report

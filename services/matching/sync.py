@@ -64,8 +64,15 @@ class NumberSync:
     subjects and pop-ups (about 100 bytes a record).
     """
 
-    def __init__(self, client: ChangesClient, environment: str, plan: NumberPlan,
-                 tables: Sequence[MatchedTable] = DEFAULT_TABLES, *, keep_names: bool = True) -> None:
+    def __init__(
+        self,
+        client: ChangesClient,
+        environment: str,
+        plan: NumberPlan,
+        tables: Sequence[MatchedTable] = DEFAULT_TABLES,
+        *,
+        keep_names: bool = True,
+    ) -> None:
         if not tables:
             raise ValueError("at least one table must be matched")
         self.client = client
@@ -111,8 +118,12 @@ class NumberSync:
                 try:
                     self._refresh_table(table, report)
                 except RejectedError as exc:
-                    log.warning("delta link of %s refused (%s); rebuilding the number index", table.name, exc,
-                                extra={"environment": self.environment})
+                    log.warning(
+                        "delta link of %s refused (%s); rebuilding the number index",
+                        table.name,
+                        exc,
+                        extra={"environment": self.environment},
+                    )
                     full = self._load_all()
                     full.reloaded.append(table.name)
                     return full
@@ -129,8 +140,13 @@ class NumberSync:
             links[table.name] = page.delta_link
         self._index, self._names, self._delta_links = index, names, links
         self.is_ready = True
-        log.info("number index of %s loaded: %d numbers from %d records", self.environment, len(index),
-                 index.record_count, extra={"environment": self.environment})
+        log.info(
+            "number index of %s loaded: %d numbers from %d records",
+            self.environment,
+            len(index),
+            index.record_count,
+            extra={"environment": self.environment},
+        )
         return report
 
     def _refresh_table(self, table: MatchedTable, report: SyncReport) -> None:
@@ -153,8 +169,12 @@ class NumberSync:
                 return self.client.changes(table.entity_set, select=table.select(), delta_link=delta_link)
             except NotSupportedError:
                 self.reads_in_full = True
-                log.info("the number index of %s is read in full at each refresh: the server has no change "
-                         "tracking before 9.0", self.environment, extra={"environment": self.environment})
+                log.info(
+                    "the number index of %s is read in full at each refresh: the server has no change "
+                    "tracking before 9.0",
+                    self.environment,
+                    extra={"environment": self.environment},
+                )
         return DeltaPage(records=list(self.client.query(table.entity_set, select=table.select())), delta_link="")
 
     def _forget_table(self, table: MatchedTable) -> None:
@@ -162,18 +182,27 @@ class NumberSync:
             self._index.remove(table.name, str(uuid.UUID(int=id_key)) if isinstance(id_key, int) else id_key)
         self._names[table.name].clear()
 
-    def _apply(self, index: NumberIndex, names: dict[str, dict[int | str, str]], table: MatchedTable,
-               rows: Iterable[Mapping[str, Any]]) -> int:
+    def _apply(
+        self,
+        index: NumberIndex,
+        names: dict[str, dict[int | str, str]],
+        table: MatchedTable,
+        rows: Iterable[Mapping[str, Any]],
+    ) -> int:
         count = 0
         for row in rows:
             record_id = row.get(table.primary_id)
             if not isinstance(record_id, str) or not record_id:
-                log.warning("a %s row without its id was skipped", table.name,
-                            extra={"environment": self.environment})
+                log.warning("a %s row without its id was skipped", table.name, extra={"environment": self.environment})
                 continue
             owner = row.get(table.owner_column) if table.owner_column else None
-            index.upsert(table.name, record_id, row, owner_id=owner.lower() if isinstance(owner, str) else None,
-                         modified_on=_when(row.get(MODIFIED_ON)))
+            index.upsert(
+                table.name,
+                record_id,
+                row,
+                owner_id=owner.lower() if isinstance(owner, str) else None,
+                modified_on=_when(row.get(MODIFIED_ON)),
+            )
             name = row.get(table.name_column) if table.name_column else None
             if self.keep_names or not table.track_changes or self.reads_in_full:
                 names[table.name][_id_key(record_id)] = name if isinstance(name, str) else ""
@@ -211,8 +240,12 @@ class IndexOnUse:
         except ConnectorError as exc:
             if not self.sync.is_ready:
                 raise
-            log.warning("number index of %s not refreshed (%s); matching with the index as it was",
-                        self.sync.environment, type(exc).__name__, extra={"environment": self.sync.environment})
+            log.warning(
+                "number index of %s not refreshed (%s); matching with the index as it was",
+                self.sync.environment,
+                type(exc).__name__,
+                extra={"environment": self.sync.environment},
+            )
         self._checked_at = self._monotonic()
 
 

@@ -62,17 +62,24 @@ class MatchedTable:
 
 def number_columns(table: Table, use: NumberUse = NumberUse.PHONE) -> tuple[str, ...]:
     """The table's phone-format columns that hold numbers for ``use``, in the schema's order."""
-    phones = [c.logical_name for c in table.columns
-              if c.type is ColumnType.STRING and c.string_format is StringFormat.PHONE]
+    phones = [
+        c.logical_name for c in table.columns if c.type is ColumnType.STRING and c.string_format is StringFormat.PHONE
+    ]
     return tuple(c for c in phones if (c in FAX_COLUMNS) == (use is NumberUse.FAX))
 
 
 def matched_table(table: Table, use: NumberUse = NumberUse.PHONE, columns: Sequence[str] = ()) -> MatchedTable:
     """``table`` as matched for ``use``: ``columns`` when given, else all of :func:`number_columns`."""
     owned = table.ownership in (Ownership.USER, Ownership.TEAM)
-    return MatchedTable(table.logical_name, table.entity_set_name, table.primary_id,
-                        tuple(columns) or number_columns(table, use), table.primary_name or None,
-                        OWNER_COLUMN if owned else None, table.change_tracking)
+    return MatchedTable(
+        table.logical_name,
+        table.entity_set_name,
+        table.primary_id,
+        tuple(columns) or number_columns(table, use),
+        table.primary_name or None,
+        OWNER_COLUMN if owned else None,
+        table.change_tracking,
+    )
 
 
 def default_tables(use: NumberUse = NumberUse.PHONE) -> tuple[MatchedTable, ...]:

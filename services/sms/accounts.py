@@ -58,8 +58,9 @@ class ProviderAccount:
     def connector(self) -> SmsProvider:
         """The account's connector; :class:`UnusableAccountError` (with the row's problem) when it has none."""
         if self.provider is None:
-            raise UnusableAccountError(f"SMS provider account {self.account_key} cannot be used: "
-                                       f"{self.problem or 'it has no connector'}")
+            raise UnusableAccountError(
+                f"SMS provider account {self.account_key} cannot be used: {self.problem or 'it has no connector'}"
+            )
         return self.provider
 
     @property
@@ -82,8 +83,15 @@ class ProviderAccount:
 class ProviderRegistry:
     """Every active provider account, refreshed from Dataverse at most every ``ttl_s`` seconds."""
 
-    def __init__(self, store: SmsStore, *, session: requests.Session, secrets: SettingsSource,
-                 clock: Callable[[], datetime], ttl_s: float = DEFAULT_TTL_S) -> None:
+    def __init__(
+        self,
+        store: SmsStore,
+        *,
+        session: requests.Session,
+        secrets: SettingsSource,
+        clock: Callable[[], datetime],
+        ttl_s: float = DEFAULT_TTL_S,
+    ) -> None:
         self._store = store
         self._session = session
         self._secrets = secrets
@@ -156,7 +164,7 @@ def provider_settings(row: ProviderRow, secrets: SettingsSource) -> dict[str, An
     except ValueError:
         raise ValueError("Other Settings is not valid JSON") from None
     if not isinstance(settings, dict):
-        raise ValueError("Other Settings must be a JSON object such as {\"default_sender\": \"3000123\"}")
+        raise ValueError('Other Settings must be a JSON object such as {"default_sender": "3000123"}')
     if row.base_url:
         settings["base_url"] = row.base_url
     if row.user_name and "username" in model.model_fields:
@@ -174,8 +182,10 @@ def _secret(row: ProviderRow, secrets: SettingsSource) -> str:
     if not reference:
         raise ValueError("Credential Reference is empty: name the app setting that holds the key or password")
     if not _SETTING_NAME.fullmatch(reference):
-        raise ValueError("Credential Reference must be the name of an app setting (put a Key Vault reference "
-                         "in that app setting, not here)")
+        raise ValueError(
+            "Credential Reference must be the name of an app setting (put a Key Vault reference "
+            "in that app setting, not here)"
+        )
     value = secrets.get(reference)
     if not value:
         raise ValueError(f"the app setting {reference} named by Credential Reference is not set")

@@ -48,7 +48,9 @@ from services.sms.template_access import secured_fields
 
 #: Phone columns tried, in order, on each kind of recipient record.
 RECIPIENT_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    Contact.TABLE: (Contact.MOBILEPHONE,), Lead.TABLE: (Lead.MOBILEPHONE,), SystemUser.TABLE: (SystemUser.MOBILEPHONE,),
+    Contact.TABLE: (Contact.MOBILEPHONE,),
+    Lead.TABLE: (Lead.MOBILEPHONE,),
+    SystemUser.TABLE: (SystemUser.MOBILEPHONE,),
     Account.TABLE: (Account.TELEPHONE1, Account.TELEPHONE2, Account.TELEPHONE3),
 }
 #: Tried on any other table (a customised one): the usual names of the standard phone columns.
@@ -94,16 +96,24 @@ class Composer:
         is_filled = sms.segments is not None and bool(sms.message)
         template, source, syntax = (None, None, None) if is_filled else self._parsed(sms)
         known = Known()
-        record = self._read(record_link, self._hops(template, sms, record_link, is_recipient=True),
-                            known.records, sender_of(sms)) if record_link else {}
+        record = (
+            self._read(
+                record_link, self._hops(template, sms, record_link, is_recipient=True), known.records, sender_of(sms)
+            )
+            if record_link
+            else {}
+        )
         recipient = self._resolve(sms, record_link, record)
         if is_filled:
             # Parts already counted: the text was filled before (an earlier attempt or a bulk send) and is sent
             # as written; filling it again would parse customer data as placeholders.
             return Composed(recipient.mobile, str(sms.message), count_segments(str(sms.message)), False)
         if template is None:
-            raise ComposeError(f"the text cannot be filled: {syntax} | {syntax.message_fa}") if syntax else \
-                ComposeError("the SMS has no text")
+            raise (
+                ComposeError(f"the text cannot be filled: {syntax} | {syntax.message_fa}")
+                if syntax
+                else ComposeError("the SMS has no text")
+            )
         allows_secured = source is not None and source.allows_secured
         fields = self._fields(sms, template, record_link, record, known, allows_secured=allows_secured)
         is_jalali = source is None or source.is_jalali
@@ -119,17 +129,22 @@ class Composer:
         number = self._store.number(sms.number_id) if sms.number_id else None
         if number is None and sms.owner_id:
             own = self._store.sending_numbers(user_id=sms.owner_id)
-            own = [n for n in own if not sms.provider_account_id or _same(n.provider_account_id, sms.provider_account_id)]
+            own = [
+                n for n in own if not sms.provider_account_id or _same(n.provider_account_id, sms.provider_account_id)
+            ]
             number = own[0] if own else None
         account_id = sms.provider_account_id or (number.provider_account_id if number else None)
         account = self._registry.by_id(account_id) if account_id else self._registry.default()
         if account is None:
-            raise ComposeError("no SMS provider account is chosen and none is flagged default (SMS Provider "
-                               "Accounts → Default)" if not account_id else "the chosen SMS provider account is "
-                               "not active")
+            raise ComposeError(
+                "no SMS provider account is chosen and none is flagged default (SMS Provider Accounts → Default)"
+                if not account_id
+                else "the chosen SMS provider account is not active"
+            )
         if account.provider is None:
-            raise ComposeError(f"SMS provider account {account.row.name or account.account_key} cannot be used: "
-                               f"{account.problem}")
+            raise ComposeError(
+                f"SMS provider account {account.row.name or account.account_key} cannot be used: {account.problem}"
+            )
         if number is None:
             defaults = [n for n in self._store.sending_numbers(account_id=account.account_id) if n.is_default]
             number = defaults[0] if defaults else None
@@ -140,8 +155,9 @@ class Composer:
     def _recipient_link(self, sms: SmsRow) -> RecordLink | None:
         parties = self._store.recipients(sms.sms_id)
         if len(parties) > 1:
-            raise ComposeError(f"the SMS has {len(parties)} recipients; an SMS goes to one recipient (use a bulk "
-                               "send for several)")
+            raise ComposeError(
+                f"the SMS has {len(parties)} recipients; an SMS goes to one recipient (use a bulk send for several)"
+            )
         if parties:
             return parties[0]
         return sms.regarding
@@ -176,8 +192,13 @@ class Composer:
             raise ComposeError("the SMS has no text and no template | پیامک متن یا قالب ندارد")
         return TemplateRow(sms.message, True)
 
-    def _read(self, link: RecordLink, lookups: Iterable[str], known: dict[tuple[str, str], Mapping[str, Any]],
-              caller: str | None) -> dict[str, Any]:
+    def _read(
+        self,
+        link: RecordLink,
+        lookups: Iterable[str],
+        known: dict[tuple[str, str], Mapping[str, Any]],
+        caller: str | None,
+    ) -> dict[str, Any]:
         """One read of a record as the sender, expanding the lookups the template follows first (SMS-12)."""
         shape = self._store.table_shape(link.table) if lookups else None
         expand = {nav for lookup in lookups if shape for nav in shape.navigations(lookup)}
@@ -189,8 +210,9 @@ class Composer:
             # a relationship with a navigation name of its own: read plainly, follow the lookups by id
             record = self._store.record(link, caller=caller)
         except NotFoundError:
-            raise ComposeError(f"the {link.table} record cannot be read as the SMS's owner (it is gone or they "
-                               "may not read it)") from None
+            raise ComposeError(
+                f"the {link.table} record cannot be read as the SMS's owner (it is gone or they may not read it)"
+            ) from None
         for lookup in lookups:
             target = lookup_target(record, lookup, shape) if shape else None
             nested = record.get(shape.lookups.get(lookup, {}).get(target[0], "")) if shape and target else None
@@ -208,15 +230,24 @@ class Composer:
         by_root = first_hops(template, roots, "recipient" if link else None)
         return {hop for name, hops in by_root.items() if roots[name] is start for hop in hops}
 
-    def _fields(self, sms: SmsRow, template: Template, link: RecordLink | None, record: Mapping[str, Any],
-                known: Known, *, allows_secured: bool) -> dict[str, object]:
+    def _fields(
+        self,
+        sms: SmsRow,
+        template: Template,
+        link: RecordLink | None,
+        record: Mapping[str, Any],
+        known: Known,
+        *,
+        allows_secured: bool,
+    ) -> dict[str, object]:
         """Placeholder values from the recipient, the regarding record and records related to them, read as
         the SMS's owner; column-secured columns are refused unless the template allows them."""
         regarding: Mapping[str, Any] = {}
         if sms.regarding is not None and sms.regarding != link:
             try:
-                regarding = self._read(sms.regarding, self._hops(template, sms, link, is_recipient=False),
-                                       known.records, sender_of(sms))
+                regarding = self._read(
+                    sms.regarding, self._hops(template, sms, link, is_recipient=False), known.records, sender_of(sms)
+                )
             except ValidationError as exc:
                 raise ComposeError(f"the regarding record cannot be read: {exc}") from None
         roots = _roots(sms, link, record, regarding)
@@ -228,13 +259,16 @@ class Composer:
             refused = secured_fields(template, roots, known, recipient, self._store.secured_columns)
             if refused:
                 names = ", ".join(f"{{{field.path}}} ({field.table}.{field.column})" for field in refused)
-                raise ComposeError(f"the text names column-secured columns: {names}; an administrator must set "
-                                   f"Allow Secured Columns on the template | متن ستون‌های محافظت‌شده را نام می‌برد: "
-                                   f"{names}")
+                raise ComposeError(
+                    f"the text names column-secured columns: {names}; an administrator must set "
+                    f"Allow Secured Columns on the template | متن ستون‌های محافظت‌شده را نام می‌برد: "
+                    f"{names}"
+                )
         return {path: field_value(value) for path, value in resolved.fields.items()}
 
-    def _resolve_paths(self, template: Template, roots: Mapping[str, Root], known: Known,
-                       recipient: str | None, caller: str | None) -> Resolved:
+    def _resolve_paths(
+        self, template: Template, roots: Mapping[str, Root], known: Known, recipient: str | None, caller: str | None
+    ) -> Resolved:
         """Read shapes and related records until every path is resolved; each record at most once."""
         for _ in range(2 * MAX_HOPS + 2):
             resolved = resolve_paths(template, roots, known, recipient)
@@ -256,12 +290,14 @@ class Composer:
         try:
             return self._store.record(RecordLink(table, record_id), caller=caller)
         except NotFoundError:
-            raise ComposeError(f"a related {table} record ({record_id}) no longer exists or the SMS's owner may not "
-                               "read it") from None
+            raise ComposeError(
+                f"a related {table} record ({record_id}) no longer exists or the SMS's owner may not read it"
+            ) from None
 
 
-def _roots(sms: SmsRow, link: RecordLink | None, record: Mapping[str, Any],
-           regarding: Mapping[str, Any]) -> dict[str, Root]:
+def _roots(
+    sms: SmsRow, link: RecordLink | None, record: Mapping[str, Any], regarding: Mapping[str, Any]
+) -> dict[str, Root]:
     """Root names a placeholder path may start with: the recipient's table, ``recipient``, ``regarding``."""
     roots: dict[str, Root] = {}
     if link is not None:

@@ -29,8 +29,9 @@ class CreditReading:
     detail: str = ""
 
 
-def read_balances(store: SmsStore, accounts: Sequence[ProviderAccount], *,
-                  clock: Callable[[], datetime]) -> list[CreditReading]:
+def read_balances(
+    store: SmsStore, accounts: Sequence[ProviderAccount], *, clock: Callable[[], datetime]
+) -> list[CreditReading]:
     """Read each usable account's credit and write it onto the account's row."""
     readings = []
     for account in accounts:
@@ -51,20 +52,35 @@ def read_balances(store: SmsStore, accounts: Sequence[ProviderAccount], *,
         threshold = account.row.low_balance_threshold
         is_low = threshold is not None and credit.amount <= threshold
         health = ProviderHealth.OUT_OF_CREDIT if credit.amount <= 0 else ProviderHealth.WORKING
-        store.update_provider(account.account_id, {
-            "balance": float(credit.amount), "balance_unit": credit.unit, "balance_read_on": clock(),
-            "is_low_balance": is_low, "health": health,
-            "detail": f"credit {credit.amount} {credit.unit} is at or below the warning {threshold}" if is_low else "",
-        })
+        store.update_provider(
+            account.account_id,
+            {
+                "balance": float(credit.amount),
+                "balance_unit": credit.unit,
+                "balance_read_on": clock(),
+                "is_low_balance": is_low,
+                "health": health,
+                "detail": f"credit {credit.amount} {credit.unit} is at or below the warning {threshold}"
+                if is_low
+                else "",
+            },
+        )
         if is_low:
-            log.warning("SMS provider account %s is low on credit", account.account_key,
-                        extra={"operation": "balance", "account": account.account_key})
+            log.warning(
+                "SMS provider account %s is low on credit",
+                account.account_key,
+                extra={"operation": "balance", "account": account.account_key},
+            )
         readings.append(CreditReading(account.account_key, health, is_low))
     return readings
 
 
 def _write(store: SmsStore, account: ProviderAccount, health: ProviderHealth, detail: str) -> CreditReading:
     store.update_provider(account.account_id, {"health": health, "detail": detail[:500]})
-    log.warning("credit of SMS provider account %s not read: %s", account.account_key, health.value,
-                extra={"operation": "balance", "account": account.account_key})
+    log.warning(
+        "credit of SMS provider account %s not read: %s",
+        account.account_key,
+        health.value,
+        extra={"operation": "balance", "account": account.account_key},
+    )
     return CreditReading(account.account_key, health, False, detail)

@@ -30,20 +30,35 @@ DEFAULT_POLL_INTERVAL_S = 300
 POLL_BATCH = 100
 
 _SMS_STATUS = {
-    DeliveryStatus.QUEUED: SmsStatus.QUEUED, DeliveryStatus.SENT_TO_OPERATOR: SmsStatus.SENT_TO_OPERATOR,
-    DeliveryStatus.DELIVERED: SmsStatus.DELIVERED, DeliveryStatus.FAILED: SmsStatus.FAILED,
-    DeliveryStatus.EXPIRED: SmsStatus.FAILED, DeliveryStatus.BLOCKED: SmsStatus.FAILED,
+    DeliveryStatus.QUEUED: SmsStatus.QUEUED,
+    DeliveryStatus.SENT_TO_OPERATOR: SmsStatus.SENT_TO_OPERATOR,
+    DeliveryStatus.DELIVERED: SmsStatus.DELIVERED,
+    DeliveryStatus.FAILED: SmsStatus.FAILED,
+    DeliveryStatus.EXPIRED: SmsStatus.FAILED,
+    DeliveryStatus.BLOCKED: SmsStatus.FAILED,
 }
 _ATTEMPT_STATUS = {
-    DeliveryStatus.QUEUED: AttemptStatus.ACCEPTED, DeliveryStatus.SENT_TO_OPERATOR: AttemptStatus.SENT_TO_OPERATOR,
-    DeliveryStatus.DELIVERED: AttemptStatus.DELIVERED, DeliveryStatus.FAILED: AttemptStatus.FAILED,
-    DeliveryStatus.EXPIRED: AttemptStatus.FAILED, DeliveryStatus.BLOCKED: AttemptStatus.FAILED,
+    DeliveryStatus.QUEUED: AttemptStatus.ACCEPTED,
+    DeliveryStatus.SENT_TO_OPERATOR: AttemptStatus.SENT_TO_OPERATOR,
+    DeliveryStatus.DELIVERED: AttemptStatus.DELIVERED,
+    DeliveryStatus.FAILED: AttemptStatus.FAILED,
+    DeliveryStatus.EXPIRED: AttemptStatus.FAILED,
+    DeliveryStatus.BLOCKED: AttemptStatus.FAILED,
 }
-_RANK = {AttemptStatus.SENDING: 0, AttemptStatus.OUTCOME_UNKNOWN: 0, AttemptStatus.ACCEPTED: 1,
-         AttemptStatus.SENT_TO_OPERATOR: 2, AttemptStatus.DELIVERED: 3, AttemptStatus.FAILED: 3}
+_RANK = {
+    AttemptStatus.SENDING: 0,
+    AttemptStatus.OUTCOME_UNKNOWN: 0,
+    AttemptStatus.ACCEPTED: 1,
+    AttemptStatus.SENT_TO_OPERATOR: 2,
+    AttemptStatus.DELIVERED: 3,
+    AttemptStatus.FAILED: 3,
+}
 _FINAL = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED, DeliveryStatus.BLOCKED})
-_FAILURE_WORDS = {DeliveryStatus.FAILED: "not delivered", DeliveryStatus.EXPIRED: "expired before delivery",
-                  DeliveryStatus.BLOCKED: "blocked: the recipient refuses texts from this line (opted out)"}
+_FAILURE_WORDS = {
+    DeliveryStatus.FAILED: "not delivered",
+    DeliveryStatus.EXPIRED: "expired before delivery",
+    DeliveryStatus.BLOCKED: "blocked: the recipient refuses texts from this line (opted out)",
+}
 
 
 def sms_status_for(status: DeliveryStatus) -> SmsStatus | None:
@@ -68,9 +83,16 @@ class PollSummary:
 class DeliveryTracker:
     """Writes delivery reports onto attempts and SMS rows; polls providers that do not push."""
 
-    def __init__(self, store: SmsStore, accounts: Callable[[], Sequence], *, clock: Callable[[], datetime],
-                 batch_size: int = POLL_BATCH, max_per_account: int = 1000,
-                 recount_bulks: Callable[[Collection[str]], object] | None = None) -> None:
+    def __init__(
+        self,
+        store: SmsStore,
+        accounts: Callable[[], Sequence],
+        *,
+        clock: Callable[[], datetime],
+        batch_size: int = POLL_BATCH,
+        max_per_account: int = 1000,
+        recount_bulks: Callable[[Collection[str]], object] | None = None,
+    ) -> None:
         self._store = store
         self._recount_bulks = recount_bulks
         self._accounts = accounts
@@ -78,8 +100,9 @@ class DeliveryTracker:
         self._batch_size = batch_size
         self._max_per_account = max_per_account
 
-    def apply(self, account_id: str, reports: Sequence[DeliveryReport],
-              known: Mapping[str, AttemptRow] | None = None) -> ApplyResult:
+    def apply(
+        self, account_id: str, reports: Sequence[DeliveryReport], known: Mapping[str, AttemptRow] | None = None
+    ) -> ApplyResult:
         """Apply reports of one account, then recount the bulks of their final ones; ``known`` maps provider
         ids to attempts already read (the poller's)."""
         finished: set[str] = set()
@@ -87,16 +110,23 @@ class DeliveryTracker:
         self._recount(finished)
         return result
 
-    def _apply_all(self, account_id: str, reports: Sequence[DeliveryReport], known: Mapping[str, AttemptRow] | None,
-                   finished: set[str]) -> ApplyResult:
+    def _apply_all(
+        self,
+        account_id: str,
+        reports: Sequence[DeliveryReport],
+        known: Mapping[str, AttemptRow] | None,
+        finished: set[str],
+    ) -> ApplyResult:
         """Apply the reports; adds the SMS id of each matched final report to ``finished``."""
         applied = unchanged = unmatched = 0
         for report in reports:
             attempt = (known or {}).get(report.provider_id) or self._find(account_id, report)
             if attempt is None:
                 unmatched += 1
-                log.warning("delivery report for an unknown message", extra={
-                    "operation": "delivery", "provider_id": report.provider_id, "account": account_id})
+                log.warning(
+                    "delivery report for an unknown message",
+                    extra={"operation": "delivery", "provider_id": report.provider_id, "account": account_id},
+                )
                 continue
             if report.status in _FINAL:
                 finished.add(attempt.sms_id)
@@ -117,11 +147,13 @@ class DeliveryTracker:
             if account.provider is None or interval == 0:
                 continue  # unusable, or the provider pushes its reports (SMS-21)
             checked_before = now - timedelta(seconds=interval or DEFAULT_POLL_INTERVAL_S)
-            waiting = self._store.attempts_awaiting_report(account.account_id, now - POLL_WINDOW, checked_before,
-                                                           self._max_per_account)
+            waiting = self._store.attempts_awaiting_report(
+                account.account_id, now - POLL_WINDOW, checked_before, self._max_per_account
+            )
             for start in range(0, len(waiting), self._batch_size):
-                chunk = {a.provider_message_id: a for a in waiting[start:start + self._batch_size]
-                         if a.provider_message_id}
+                chunk = {
+                    a.provider_message_id: a for a in waiting[start : start + self._batch_size] if a.provider_message_id
+                }
                 try:
                     reports = account.provider.fetch_reports(list(chunk))
                 except RejectedError as exc:
@@ -129,8 +161,12 @@ class DeliveryTracker:
                         failed.append(account.account_key)
                     break
                 except ConnectorError as exc:
-                    log.warning("delivery poll of %s failed: %s", account.account_key, type(exc).__name__,
-                                extra={"operation": "fetch_reports", "account": account.account_key})
+                    log.warning(
+                        "delivery poll of %s failed: %s",
+                        account.account_key,
+                        type(exc).__name__,
+                        extra={"operation": "fetch_reports", "account": account.account_key},
+                    )
                     failed.append(account.account_key)
                     break
                 asked += len(chunk)

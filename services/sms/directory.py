@@ -100,7 +100,11 @@ def _view(account: registry_accounts.ProviderAccount) -> ProviderAccount | None:
     if account.provider is None:
         return None
     return ProviderAccount(
-        account_key=account.account_key, record_id=account.account_id, provider=account.provider,
-        is_default=account.row.is_default, poll_interval_s=account.row.poll_interval_s or 0,
-        max_attempts=account.retry_policy().max_attempts, webhook_generation=account.row.webhook_generation,
+        account_key=account.account_key,
+        record_id=account.account_id,
+        provider=account.provider,
+        is_default=account.row.is_default,
+        poll_interval_s=account.row.poll_interval_s or 0,
+        max_attempts=account.retry_policy().max_attempts,
+        webhook_generation=account.row.webhook_generation,
     )

@@ -57,26 +57,46 @@ class TrialOutcome:
     raw_reply: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "outcome": self.outcome, "detail": self.detail, "message_id": self.message_id,
-                "http_status": self.http_status, "raw_reply": self.raw_reply}
+        return {
+            "ok": self.ok,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "message_id": self.message_id,
+            "http_status": self.http_status,
+            "raw_reply": self.raw_reply,
+        }
 
 
-def trial_send(description: str | Mapping[str, Any], *, to: str, text: str, password: str,
-               username: str | None = None, sender: str | None = None, base_url: str | None = None,
-               session: requests.Session | None = None) -> TrialOutcome:
+def trial_send(
+    description: str | Mapping[str, Any],
+    *,
+    to: str,
+    text: str,
+    password: str,
+    username: str | None = None,
+    sender: str | None = None,
+    base_url: str | None = None,
+    session: requests.Session | None = None,
+) -> TrialOutcome:
     """Send ``text`` to ``to`` through the described panel once and report what happened; never raises for
     a panel's answer, a transport fault or a bad description."""
     try:
         panel = validate_description(description)
-        settings = ConfigurableSettings(description=panel, password=password, username=username or None,
-                                        default_sender=sender or None, base_url=base_url or "")
+        settings = ConfigurableSettings(
+            description=panel,
+            password=password,
+            username=username or None,
+            default_sender=sender or None,
+            base_url=base_url or "",
+        )
     except DescriptionError as exc:
         return TrialOutcome(False, "invalid description", "; ".join(exc.errors))
     except ValueError as exc:
         return TrialOutcome(False, "invalid settings", str(exc).replace(password, "***") if password else str(exc))
     session, seen = _recording(session or requests.Session())
-    return _send_once(ConfigurableProvider(settings, session=session), panel.name, to=to, text=text,
-                      seen=seen, secrets=(password,))
+    return _send_once(
+        ConfigurableProvider(settings, session=session), panel.name, to=to, text=text, seen=seen, secrets=(password,)
+    )
 
 
 def parse_trial_request(body: bytes) -> tuple[str, str]:
@@ -121,8 +141,9 @@ def trial_send_account(registry: ProviderRegistry, account_key: str, *, to: str,
     return _send_once(provider, row.name or row.account_key, to=to, text=text, seen=seen, secrets=secrets)
 
 
-def _send_once(provider: SmsProvider, name: str, *, to: str, text: str, seen: list[requests.Response],
-               secrets: tuple[str, ...]) -> TrialOutcome:
+def _send_once(
+    provider: SmsProvider, name: str, *, to: str, text: str, seen: list[requests.Response], secrets: tuple[str, ...]
+) -> TrialOutcome:
     sms = OutgoingSms(f"trial-{uuid.uuid4().hex[:12]}", e164_from_iran_panel(to), text)
     try:
         receipt = provider.send(sms)
@@ -131,8 +152,7 @@ def _send_once(provider: SmsProvider, name: str, *, to: str, text: str, seen: li
         if isinstance(exc, RejectedError) and exc.code:
             detail += f" (code {exc.code})"
         return _with_reply(TrialOutcome(False, type(exc).__name__, detail), seen, secrets)
-    return _with_reply(TrialOutcome(True, "accepted", f"{name} took the message", receipt.provider_id),
-                       seen, secrets)
+    return _with_reply(TrialOutcome(True, "accepted", f"{name} took the message", receipt.provider_id), seen, secrets)
 
 
 def _recording(session: requests.Session) -> tuple[requests.Session, list[requests.Response]]:

@@ -1,7 +1,8 @@
 """Parse what Dataverse pushes when an SMS is created or changed: the RemoteExecutionContext JSON.
 
 The same body reaches us through a Service Bus queue (service endpoint,
-message format *JSON*) or a webhook step (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/use-webhooks.md).
+message format *JSON*) or a webhook step
+(MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/use-webhooks.md).
 Only three fields matter: ``PrimaryEntityName``, ``PrimaryEntityId`` and
 ``MessageName``; the rest (images, input parameters) is ignored, so a body
 trimmed for size (``x-ms-dynamics-msg-size-exceeded``) still works. Anything

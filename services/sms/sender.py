@@ -74,9 +74,16 @@ def attempt_id(sms_id: str, attempt: int) -> str:
 class SmsSender:
     """Sends SMS activities; build once per worker. ``clock`` returns aware UTC datetimes."""
 
-    def __init__(self, store: SmsStore, registry: ProviderRegistry, composer: Composer, *,
-                 clock: Callable[[], datetime], claim_lease_s: int = DEFAULT_CLAIM_LEASE_S,
-                 jitter: Callable[[], float] = lambda: 0.0) -> None:
+    def __init__(
+        self,
+        store: SmsStore,
+        registry: ProviderRegistry,
+        composer: Composer,
+        *,
+        clock: Callable[[], datetime],
+        claim_lease_s: int = DEFAULT_CLAIM_LEASE_S,
+        jitter: Callable[[], float] = lambda: 0.0,
+    ) -> None:
         self._store = store
         self._registry = registry
         self._composer = composer
@@ -131,10 +138,17 @@ class SmsSender:
     def _attempt(self, sms: SmsRow, route: Route, composed: Composed, number: int) -> SendOutcome:
         account = route.account
         key = attempt_key(sms.sms_id, number)
-        attempt = AttemptRow(attempt_id(sms.sms_id, number), sms.sms_id, number, key,
-                             AttemptStatus.SENDING, account.account_id)
-        message = {"attempts": number, "phone": composed.to, "segments": composed.segments.parts,
-                   "account": account.account_id, "account_key": account.account_key, "error": None}
+        attempt = AttemptRow(
+            attempt_id(sms.sms_id, number), sms.sms_id, number, key, AttemptStatus.SENDING, account.account_id
+        )
+        message = {
+            "attempts": number,
+            "phone": composed.to,
+            "segments": composed.segments.parts,
+            "account": account.account_id,
+            "account_key": account.account_key,
+            "error": None,
+        }
         if composed.is_rendered_now:
             message["message"] = composed.text
         if route.sender:
@@ -153,35 +167,64 @@ class SmsSender:
         except (OutcomeUnknownError, BadReplyError) as exc:
             return self._unknown(sms, attempt, account, exc)
         except RejectedError as exc:
-            self._store.update_attempt(attempt.attempt_id, {"status": AttemptStatus.FAILED, "code": exc.code,
-                                                            "error": exc.reason})
+            self._store.update_attempt(
+                attempt.attempt_id, {"status": AttemptStatus.FAILED, "code": exc.code, "error": exc.reason}
+            )
             return self._give_up(sms, exc.reason)
         except ConnectorError as exc:
             return self._failed_attempt(sms, attempt, account, exc)
         return self._record_receipt(sms, attempt, account, receipt)
 
-    def _record_receipt(self, sms: SmsRow, attempt: AttemptRow, account: ProviderAccount,
-                        receipt: SendReceipt) -> SendOutcome:
+    def _record_receipt(
+        self, sms: SmsRow, attempt: AttemptRow, account: ProviderAccount, receipt: SendReceipt
+    ) -> SendOutcome:
         now = self._clock()
         if not receipt.is_accepted:  # send() raises RejectedError instead (connectors/sms/base.py); kept as a guard
             reason = receipt.reason or f"the provider refused the message (code {receipt.code})"
-            self._store.update_attempt(attempt.attempt_id, {"status": AttemptStatus.FAILED, "code": receipt.code,
-                                                            "error": reason})
+            self._store.update_attempt(
+                attempt.attempt_id, {"status": AttemptStatus.FAILED, "code": receipt.code, "error": reason}
+            )
             return self._give_up(sms, reason)
         self._accepted(sms.sms_id, attempt, account, receipt.provider_id or "", receipt.status, now)
-        log.info("SMS sent", extra={"system": account.row.kind, "operation": "send", "key": attempt.attempt_key,
-                                    "provider_id": receipt.provider_id})
+        log.info(
+            "SMS sent",
+            extra={
+                "system": account.row.kind,
+                "operation": "send",
+                "key": attempt.attempt_key,
+                "provider_id": receipt.provider_id,
+            },
+        )
         return SendOutcome(sms.sms_id, SendResult.SENT, receipt.provider_id or "")
 
-    def _accepted(self, sms_id: str, attempt: AttemptRow, account: ProviderAccount, provider_id: str,
-                  status: DeliveryStatus, now: datetime) -> None:
+    def _accepted(
+        self,
+        sms_id: str,
+        attempt: AttemptRow,
+        account: ProviderAccount,
+        provider_id: str,
+        status: DeliveryStatus,
+        now: datetime,
+    ) -> None:
         at_operator = status is DeliveryStatus.SENT_TO_OPERATOR
-        self._store.update_attempt(attempt.attempt_id, {
-            "status": AttemptStatus.SENT_TO_OPERATOR if at_operator else AttemptStatus.ACCEPTED,
-            "provider_message_id": provider_id, "accepted_on": now, "code": None, "error": None})
-        changes: dict[str, object] = {"status": sms_status_for(status) or SmsStatus.QUEUED, "sent_on": now,
-                                      "provider_message_id": provider_id, "account_key": account.account_key,
-                                      "next_attempt_on": None, "error": None}
+        self._store.update_attempt(
+            attempt.attempt_id,
+            {
+                "status": AttemptStatus.SENT_TO_OPERATOR if at_operator else AttemptStatus.ACCEPTED,
+                "provider_message_id": provider_id,
+                "accepted_on": now,
+                "code": None,
+                "error": None,
+            },
+        )
+        changes: dict[str, object] = {
+            "status": sms_status_for(status) or SmsStatus.QUEUED,
+            "sent_on": now,
+            "provider_message_id": provider_id,
+            "account_key": account.account_key,
+            "next_attempt_on": None,
+            "error": None,
+        }
         if at_operator:
             changes["operator_on"] = now
         self._store.update_sms(sms_id, changes)
@@ -196,41 +239,64 @@ class SmsSender:
         try:
             found = account.provider.find_by_our_id([attempt.attempt_key])
         except ConnectorError as exc:
-            log.warning("SMS reconcile failed (%s); retried later", type(exc).__name__,
-                        extra={"operation": "find_by_our_id", "key": attempt.attempt_key})
-            return self._retry_later(sms, account, attempt.attempt, f"looking the last attempt up failed: {exc}",
-                                     keep_status=True)
+            log.warning(
+                "SMS reconcile failed (%s); retried later",
+                type(exc).__name__,
+                extra={"operation": "find_by_our_id", "key": attempt.attempt_key},
+            )
+            return self._retry_later(
+                sms, account, attempt.attempt, f"looking the last attempt up failed: {exc}", keep_status=True
+            )
         match = next((r for r in found if r.our_id in (None, attempt.attempt_key)), None)
         if match is None:
-            self._store.update_attempt(attempt.attempt_id, {
-                "status": AttemptStatus.FAILED, "reconciled_on": now,
-                "error": "the provider has no message under this attempt's id: it was never sent"})
+            self._store.update_attempt(
+                attempt.attempt_id,
+                {
+                    "status": AttemptStatus.FAILED,
+                    "reconciled_on": now,
+                    "error": "the provider has no message under this attempt's id: it was never sent",
+                },
+            )
             return None
         self._store.update_attempt(attempt.attempt_id, {"reconciled_on": now})
         self._accepted(sms.sms_id, attempt, account, match.provider_id, match.status, now)
         return SendOutcome(sms.sms_id, SendResult.SENT, f"found at the provider as {match.provider_id}")
 
     def _unknown(self, sms: SmsRow, attempt: AttemptRow, account: ProviderAccount, exc: ConnectorError) -> SendOutcome:
-        self._store.update_attempt(attempt.attempt_id, {"status": AttemptStatus.OUTCOME_UNKNOWN,
-                                                        "error": f"no usable answer from the provider: {exc}"})
+        self._store.update_attempt(
+            attempt.attempt_id,
+            {"status": AttemptStatus.OUTCOME_UNKNOWN, "error": f"no usable answer from the provider: {exc}"},
+        )
         if not account.connector().accepts_our_id:
             return self._needs_check(sms, attempt)
         # The provider keeps our id: the next run looks the attempt up before sending anything.
-        return self._retry_later(sms, account, attempt.attempt, f"the provider's answer was lost ({exc})",
-                                 keep_status=True)
+        return self._retry_later(
+            sms, account, attempt.attempt, f"the provider's answer was lost ({exc})", keep_status=True
+        )
 
-    def _failed_attempt(self, sms: SmsRow, attempt: AttemptRow, account: ProviderAccount,
-                        exc: ConnectorError) -> SendOutcome:
-        self._store.update_attempt(attempt.attempt_id, {"status": AttemptStatus.FAILED, "error": str(exc),
-                                                        "code": type(exc).__name__})
+    def _failed_attempt(
+        self, sms: SmsRow, attempt: AttemptRow, account: ProviderAccount, exc: ConnectorError
+    ) -> SendOutcome:
+        self._store.update_attempt(
+            attempt.attempt_id, {"status": AttemptStatus.FAILED, "error": str(exc), "code": type(exc).__name__}
+        )
         if isinstance(exc, AuthError):
-            self._store.update_provider(account.account_id, {"health": ProviderHealth.AUTH_FAILED,
-                                                             "detail": str(exc)[:500]})
+            self._store.update_provider(
+                account.account_id, {"health": ProviderHealth.AUTH_FAILED, "detail": str(exc)[:500]}
+            )
         retry_after = exc.retry_after_s if isinstance(exc, RateLimitedError) else None
         return self._retry_later(sms, account, attempt.attempt, str(exc), retry_after_s=retry_after)
 
-    def _retry_later(self, sms: SmsRow, account: ProviderAccount, attempts_made: int, reason: str, *,
-                     keep_status: bool = False, retry_after_s: float | None = None) -> SendOutcome:
+    def _retry_later(
+        self,
+        sms: SmsRow,
+        account: ProviderAccount,
+        attempts_made: int,
+        reason: str,
+        *,
+        keep_status: bool = False,
+        retry_after_s: float | None = None,
+    ) -> SendOutcome:
         now = self._clock()
         policy = account.retry_policy()
         if keep_status:
@@ -243,19 +309,26 @@ class SmsSender:
             at = next_at
         if retry_after_s is not None:
             at = max(at, now + timedelta(seconds=retry_after_s))
-        self._store.update_sms(sms.sms_id, {"status": SmsStatus.PENDING, "next_attempt_on": at,
-                                            "error": f"attempt {attempts_made}: {reason}"[:4000]})
+        self._store.update_sms(
+            sms.sms_id,
+            {"status": SmsStatus.PENDING, "next_attempt_on": at, "error": f"attempt {attempts_made}: {reason}"[:4000]},
+        )
         return SendOutcome(sms.sms_id, SendResult.RETRY_LATER, reason)
 
     def _needs_check(self, sms: SmsRow, attempt: AttemptRow) -> SendOutcome:
-        reason = (f"attempt {attempt.attempt} may or may not have reached the provider, which cannot be asked by "
-                  "our id: check its panel; to resend, mark that attempt Failed and set the SMS back to Pending")
+        reason = (
+            f"attempt {attempt.attempt} may or may not have reached the provider, which cannot be asked by "
+            "our id: check its panel; to resend, mark that attempt Failed and set the SMS back to Pending"
+        )
         self._store.update_sms(sms.sms_id, {"status": SmsStatus.OUTCOME_UNKNOWN, "error": reason})
         return SendOutcome(sms.sms_id, SendResult.NEEDS_CHECK, reason)
 
     def _give_up(self, sms: SmsRow, reason: str) -> SendOutcome:
-        self._store.update_sms(sms.sms_id, {"status": SmsStatus.FAILED, "error": reason, "failed_on": self._clock(),
-                                            "next_attempt_on": None})
-        log.warning("SMS %s not sent; the reason is on the record", sms.sms_id,
-                    extra={"operation": "send", "key": sms.sms_id})
+        self._store.update_sms(
+            sms.sms_id,
+            {"status": SmsStatus.FAILED, "error": reason, "failed_on": self._clock(), "next_attempt_on": None},
+        )
+        log.warning(
+            "SMS %s not sent; the reason is on the record", sms.sms_id, extra={"operation": "send", "key": sms.sms_id}
+        )
         return SendOutcome(sms.sms_id, SendResult.FAILED, reason)

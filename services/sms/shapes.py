@@ -27,8 +27,11 @@ def read_table_shape(client: DataverseClient, table: str) -> tuple[TableShape, f
     base = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})/Attributes"
     columns = _rows(client, base, "LogicalName,IsSecured")
     lookups = _rows(client, f"{base}/{_LOOKUPS}", "LogicalName,SchemaName,AttributeType,IsCustomAttribute,Targets")
-    shape = TableShape(table, frozenset(str(row["LogicalName"]) for row in columns),
-                       {str(row["LogicalName"]): _navigations(table, row) for row in lookups})
+    shape = TableShape(
+        table,
+        frozenset(str(row["LogicalName"]) for row in columns),
+        {str(row["LogicalName"]): _navigations(table, row) for row in lookups},
+    )
     return shape, frozenset(str(row["LogicalName"]) for row in columns if row.get("IsSecured") is True)
 
 

@@ -4,7 +4,8 @@ Table and column names come from :mod:`dataverse_schema.names`, choice values
 from :mod:`services.sms.rows`. Reads that need a polymorphic lookup's table ask
 for the ``lookuplogicalname`` annotation, which real Dataverse only sends on
 request. The claim on an SMS is a PATCH with ``If-Match: <etag>``: of two
-workers that read the same pending row, exactly one wins (MicrosoftDocs/powerapps-docs:.../webapi/update-delete-entities-using-web-api.md).
+workers that read the same pending row, exactly one wins
+(MicrosoftDocs/powerapps-docs:.../webapi/update-delete-entities-using-web-api.md).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from services.sms.rows import (
 )
 from services.sms.shapes import read_table_shape
 
-TO_RECIPIENT = 2  # activity party ParticipationTypeMask (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md)
+#: The To party's ParticipationTypeMask
+#: (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md).
+TO_RECIPIENT = 2
 LOOKUP_TABLES = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'}
 TABLE_ANNOTATION = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
@@ -70,8 +73,9 @@ class SmsStore:
 
     def get_sms(self, sms_id: str) -> SmsRow:
         """The SMS with its etag; ``NotFoundError`` when it is gone."""
-        response = self._client.request("GET", f"{Sms.SET}({RecordId(sms_id).value})", headers=LOOKUP_TABLES,
-                                        operation="retrieve")
+        response = self._client.request(
+            "GET", f"{Sms.SET}({RecordId(sms_id).value})", headers=LOOKUP_TABLES, operation="retrieve"
+        )
         row = response.json()
         return _sms_row(row, row.get("@odata.etag") or response.headers.get("ETag") or "*")
 
@@ -79,8 +83,9 @@ class SmsStore:
         """Move ``sms`` to *Sending* if nobody changed it since it was read; ``False`` when another did."""
         body = {Sms.SMSSTATUS: SmsStatus.SENDING.value_code, Sms.CLAIMEDON: when_text(now)}
         try:
-            self._client.request("PATCH", f"{Sms.SET}({sms.sms_id})", json=body, headers={"If-Match": sms.etag},
-                                 operation="claim")
+            self._client.request(
+                "PATCH", f"{Sms.SET}({sms.sms_id})", json=body, headers={"If-Match": sms.etag}, operation="claim"
+            )
         except PreconditionFailedError:
             return False
         return True
@@ -91,11 +96,23 @@ class SmsStore:
 
     def recipients(self, sms_id: str) -> list[RecordLink]:
         """The SMS's *To* parties (contacts, accounts, leads, users)."""
-        parties = self._client.request("GET", ActivityParty.SET, headers=LOOKUP_TABLES, operation="query", params={
-            "$select": f"{ActivityParty.PARTYID_VALUE},{ActivityParty.PARTICIPATIONTYPEMASK}",
-            "$filter": odata.and_(odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(sms_id)),
-                                  odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT)),
-        }).json().get("value", [])
+        parties = (
+            self._client.request(
+                "GET",
+                ActivityParty.SET,
+                headers=LOOKUP_TABLES,
+                operation="query",
+                params={
+                    "$select": f"{ActivityParty.PARTYID_VALUE},{ActivityParty.PARTICIPATIONTYPEMASK}",
+                    "$filter": odata.and_(
+                        odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(sms_id)),
+                        odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT),
+                    ),
+                },
+            )
+            .json()
+            .get("value", [])
+        )
         return [link for party in parties if (link := _link(party, ActivityParty.PARTYID_VALUE)) is not None]
 
     def sms_due(self, now: datetime, created_before: datetime, top: int) -> list[str]:
@@ -104,30 +121,49 @@ class SmsStore:
             odata.and_(odata.eq(Sms.NEXTATTEMPTON, None), odata.le(Sms.CREATEDON, created_before)),
             odata.le(Sms.NEXTATTEMPTON, now),
         )
-        return self._ids(Sms.SET, Sms.ID, odata.and_(
-            odata.eq(Sms.SMSSTATUS, SmsStatus.PENDING.value_code), odata.eq(Sms.DIRECTION, OUTGOING), due,
-        ), top)
+        return self._ids(
+            Sms.SET,
+            Sms.ID,
+            odata.and_(
+                odata.eq(Sms.SMSSTATUS, SmsStatus.PENDING.value_code),
+                odata.eq(Sms.DIRECTION, OUTGOING),
+                due,
+            ),
+            top,
+        )
 
     def stale_claims(self, claimed_before: datetime, top: int) -> list[str]:
         """SMS left *Sending* by a worker that stopped (claimed before ``claimed_before``)."""
-        return self._ids(Sms.SET, Sms.ID, odata.and_(
-            odata.eq(Sms.SMSSTATUS, SmsStatus.SENDING.value_code), odata.le(Sms.CLAIMEDON, claimed_before),
-        ), top)
+        return self._ids(
+            Sms.SET,
+            Sms.ID,
+            odata.and_(
+                odata.eq(Sms.SMSSTATUS, SmsStatus.SENDING.value_code),
+                odata.le(Sms.CLAIMEDON, claimed_before),
+            ),
+            top,
+        )
 
     # -- attempts (SMS process rows) -----------------------------------------------------------
 
     def attempts(self, sms_id: str) -> list[AttemptRow]:
         """Every attempt of the SMS, first attempt first."""
-        rows = self._client.query(SmsProcess.SET, select=ATTEMPT_COLUMNS, orderby=[f"{SmsProcess.ATTEMPT} asc"],
-                                  filter=odata.eq(SmsProcess.SMSID_VALUE, uuid.UUID(sms_id)))
+        rows = self._client.query(
+            SmsProcess.SET,
+            select=ATTEMPT_COLUMNS,
+            orderby=[f"{SmsProcess.ATTEMPT} asc"],
+            filter=odata.eq(SmsProcess.SMSID_VALUE, uuid.UUID(sms_id)),
+        )
         return [_attempt_row(row) for row in rows]
 
     def create_attempt(self, attempt: AttemptRow, now: datetime) -> None:
         """Write the attempt row *before* the provider is called; ``DuplicateKeyError`` if it already exists."""
         body = {
-            SmsProcess.NAME: f"{attempt.attempt_key}", SmsProcess.ATTEMPT: attempt.attempt,
+            SmsProcess.NAME: f"{attempt.attempt_key}",
+            SmsProcess.ATTEMPT: attempt.attempt,
             SmsProcess.ATTEMPTKEY: attempt.attempt_key,
-            SmsProcess.ATTEMPTSTATUS: AttemptStatus.SENDING.value_code, SmsProcess.REQUESTEDON: when_text(now),
+            SmsProcess.ATTEMPTSTATUS: AttemptStatus.SENDING.value_code,
+            SmsProcess.REQUESTEDON: when_text(now),
             **bind(SmsProcess.SMSID_NAV, Sms.SET, attempt.sms_id),
         }
         if attempt.provider_account_id:
@@ -139,28 +175,50 @@ class SmsStore:
         self._client.update(SmsProcess.SET, RecordId(attempt_id), _columns(changes, ATTEMPT_FIELDS))
 
     def attempt_by_key(self, attempt_key: str) -> AttemptRow | None:
-        rows = list(self._client.query(SmsProcess.SET, select=ATTEMPT_COLUMNS, top=1,
-                                       filter=odata.eq(SmsProcess.ATTEMPTKEY, attempt_key)))
+        rows = list(
+            self._client.query(
+                SmsProcess.SET, select=ATTEMPT_COLUMNS, top=1, filter=odata.eq(SmsProcess.ATTEMPTKEY, attempt_key)
+            )
+        )
         return _attempt_row(rows[0]) if rows else None
 
     def attempt_by_provider_id(self, account_id: str, provider_message_id: str) -> AttemptRow | None:
-        rows = list(self._client.query(SmsProcess.SET, select=ATTEMPT_COLUMNS, top=1, filter=odata.and_(
-            odata.eq(SmsProcess.SMSPROVIDERID_VALUE, uuid.UUID(account_id)),
-            odata.eq(SmsProcess.PROVIDERMESSAGEID, provider_message_id))))
+        rows = list(
+            self._client.query(
+                SmsProcess.SET,
+                select=ATTEMPT_COLUMNS,
+                top=1,
+                filter=odata.and_(
+                    odata.eq(SmsProcess.SMSPROVIDERID_VALUE, uuid.UUID(account_id)),
+                    odata.eq(SmsProcess.PROVIDERMESSAGEID, provider_message_id),
+                ),
+            )
+        )
         return _attempt_row(rows[0]) if rows else None
 
-    def attempts_awaiting_report(self, account_id: str, sent_after: datetime, checked_before: datetime,
-                                 top: int) -> list[AttemptRow]:
+    def attempts_awaiting_report(
+        self, account_id: str, sent_after: datetime, checked_before: datetime, top: int
+    ) -> list[AttemptRow]:
         """Accepted attempts of one account with no final status, sent after ``sent_after``, not checked lately."""
-        not_final = odata.in_(SmsProcess.ATTEMPTSTATUS, [AttemptStatus.ACCEPTED.value_code,
-                                                         AttemptStatus.SENT_TO_OPERATOR.value_code])
-        unchecked = odata.or_(odata.eq(SmsProcess.STATUSCHECKEDON, None),
-                              odata.le(SmsProcess.STATUSCHECKEDON, checked_before))
-        rows = self._client.query(SmsProcess.SET, select=ATTEMPT_COLUMNS, top=top,
-                                  orderby=[f"{SmsProcess.ACCEPTEDON} asc", f"{SmsProcess.PROVIDERMESSAGEID} asc"],
-                                  filter=odata.and_(odata.eq(SmsProcess.SMSPROVIDERID_VALUE, uuid.UUID(account_id)),
-                                                    not_final, unchecked, odata.ge(SmsProcess.ACCEPTEDON, sent_after),
-                                                    odata.ne(SmsProcess.PROVIDERMESSAGEID, None)))
+        not_final = odata.in_(
+            SmsProcess.ATTEMPTSTATUS, [AttemptStatus.ACCEPTED.value_code, AttemptStatus.SENT_TO_OPERATOR.value_code]
+        )
+        unchecked = odata.or_(
+            odata.eq(SmsProcess.STATUSCHECKEDON, None), odata.le(SmsProcess.STATUSCHECKEDON, checked_before)
+        )
+        rows = self._client.query(
+            SmsProcess.SET,
+            select=ATTEMPT_COLUMNS,
+            top=top,
+            orderby=[f"{SmsProcess.ACCEPTEDON} asc", f"{SmsProcess.PROVIDERMESSAGEID} asc"],
+            filter=odata.and_(
+                odata.eq(SmsProcess.SMSPROVIDERID_VALUE, uuid.UUID(account_id)),
+                not_final,
+                unchecked,
+                odata.ge(SmsProcess.ACCEPTEDON, sent_after),
+                odata.ne(SmsProcess.PROVIDERMESSAGEID, None),
+            ),
+        )
         return [_attempt_row(row) for row in rows]
 
     # -- settings rows: providers, numbers, templates, opt-outs, recipient records --------------
@@ -183,24 +241,35 @@ class SmsStore:
             parts.append(odata.eq(SmsNumber.SYSTEMUSERID_VALUE, uuid.UUID(user_id)))
         if account_id:
             parts.append(odata.eq(SmsNumber.SMSPROVIDERID_VALUE, uuid.UUID(account_id)))
-        return [_number_row(row) for row in self._client.query(SmsNumber.SET, filter=odata.and_(*parts),
-                                                               orderby=[f"{SmsNumber.NUMBER} asc"])]
+        return [
+            _number_row(row)
+            for row in self._client.query(SmsNumber.SET, filter=odata.and_(*parts), orderby=[f"{SmsNumber.NUMBER} asc"])
+        ]
 
     def template(self, template_id: str) -> Template:
-        row = self._client.retrieve(SmsTemplate.SET, RecordId(template_id),
-                                    select=[SmsTemplate.BODY, SmsTemplate.CALENDAR, SmsTemplate.ALLOWSECUREDCOLUMNS])
+        row = self._client.retrieve(
+            SmsTemplate.SET,
+            RecordId(template_id),
+            select=[SmsTemplate.BODY, SmsTemplate.CALENDAR, SmsTemplate.ALLOWSECUREDCOLUMNS],
+        )
         calendar = row.get(SmsTemplate.CALENDAR)
         jalali = calendar == dataverse_schema.sms.CALENDARS.value_of("Persian (Jalali)")
-        return Template(str(row.get(SmsTemplate.BODY) or ""), jalali or calendar is None,
-                        row.get(SmsTemplate.ALLOWSECUREDCOLUMNS) is True)
+        return Template(
+            str(row.get(SmsTemplate.BODY) or ""),
+            jalali or calendar is None,
+            row.get(SmsTemplate.ALLOWSECUREDCOLUMNS) is True,
+        )
 
     def opted_out(self, numbers: Iterable[str]) -> frozenset[str]:
         """Which of ``numbers`` (E.164) have an active opt-out row (SMS-15)."""
         wanted = sorted(set(numbers))
         if not wanted:
             return frozenset()
-        rows = self._client.query(SmsOptOut.SET, select=[SmsOptOut.PHONENUMBER], filter=odata.and_(
-            odata.eq(SmsOptOut.STATECODE, 0), odata.in_(SmsOptOut.PHONENUMBER, wanted)))
+        rows = self._client.query(
+            SmsOptOut.SET,
+            select=[SmsOptOut.PHONENUMBER],
+            filter=odata.and_(odata.eq(SmsOptOut.STATECODE, 0), odata.in_(SmsOptOut.PHONENUMBER, wanted)),
+        )
         return frozenset(str(row[SmsOptOut.PHONENUMBER]) for row in rows)
 
     def record(self, link: RecordLink, expand: Iterable[str] = (), *, caller: str | None = None) -> dict[str, Any]:
@@ -227,38 +296,68 @@ class SmsStore:
                 self._entity_sets[table] = dataverse_schema.table(table).entity_set_name
             except KeyError:
                 path = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})"
-                definition = self._client.request("GET", path, params={"$select": "EntitySetName"},
-                                                  operation="metadata").json()
+                definition = self._client.request(
+                    "GET", path, params={"$select": "EntitySetName"}, operation="metadata"
+                ).json()
                 self._entity_sets[table] = str(definition["EntitySetName"])
         return self._entity_sets[table]
 
     def _ids(self, entity_set: str, key: str, where: str, top: int) -> list[str]:
-        return [str(row[key]) for row in self._client.query(entity_set, select=[key], filter=where, top=top,
-                                                            orderby=[f"{Sms.CREATEDON} asc"])]
+        return [
+            str(row[key])
+            for row in self._client.query(
+                entity_set, select=[key], filter=where, top=top, orderby=[f"{Sms.CREATEDON} asc"]
+            )
+        ]
 
 
 SMS_FIELDS = {
-    "status": Sms.SMSSTATUS, "error": Sms.ERROR, "segments": Sms.SEGMENTS, "attempts": Sms.ATTEMPTS,
-    "phone": Sms.PHONENUMBER, "message": Sms.MESSAGE, "sender": Sms.SENDERNUMBER,
-    "account_key": Sms.PROVIDERACCOUNTKEY, "provider_message_id": Sms.PROVIDERMESSAGEID,
-    "sent_on": Sms.SENTON, "operator_on": Sms.OPERATORON, "delivered_on": Sms.DELIVEREDON,
-    "failed_on": Sms.FAILEDON, "next_attempt_on": Sms.NEXTATTEMPTON, "claimed_on": Sms.CLAIMEDON,
-    "account": (Sms.SMSPROVIDERID_NAV, SmsProvider.SET), "number": (Sms.SMSNUMBERID_NAV, SmsNumber.SET),
+    "status": Sms.SMSSTATUS,
+    "error": Sms.ERROR,
+    "segments": Sms.SEGMENTS,
+    "attempts": Sms.ATTEMPTS,
+    "phone": Sms.PHONENUMBER,
+    "message": Sms.MESSAGE,
+    "sender": Sms.SENDERNUMBER,
+    "account_key": Sms.PROVIDERACCOUNTKEY,
+    "provider_message_id": Sms.PROVIDERMESSAGEID,
+    "sent_on": Sms.SENTON,
+    "operator_on": Sms.OPERATORON,
+    "delivered_on": Sms.DELIVEREDON,
+    "failed_on": Sms.FAILEDON,
+    "next_attempt_on": Sms.NEXTATTEMPTON,
+    "claimed_on": Sms.CLAIMEDON,
+    "account": (Sms.SMSPROVIDERID_NAV, SmsProvider.SET),
+    "number": (Sms.SMSNUMBERID_NAV, SmsNumber.SET),
 }
 ATTEMPT_FIELDS = {
-    "status": SmsProcess.ATTEMPTSTATUS, "provider_message_id": SmsProcess.PROVIDERMESSAGEID,
-    "code": SmsProcess.ERRORCODE, "error": SmsProcess.ERROR, "accepted_on": SmsProcess.ACCEPTEDON,
-    "delivered_on": SmsProcess.DELIVEREDON, "checked_on": SmsProcess.STATUSCHECKEDON,
+    "status": SmsProcess.ATTEMPTSTATUS,
+    "provider_message_id": SmsProcess.PROVIDERMESSAGEID,
+    "code": SmsProcess.ERRORCODE,
+    "error": SmsProcess.ERROR,
+    "accepted_on": SmsProcess.ACCEPTEDON,
+    "delivered_on": SmsProcess.DELIVEREDON,
+    "checked_on": SmsProcess.STATUSCHECKEDON,
     "reconciled_on": SmsProcess.RECONCILEDON,
 }
 PROVIDER_FIELDS = {
-    "balance": SmsProvider.BALANCE, "balance_unit": SmsProvider.BALANCEUNIT,
-    "balance_read_on": SmsProvider.BALANCEREADON, "is_low_balance": SmsProvider.ISLOWBALANCE,
-    "health": SmsProvider.PROVIDERSTATUS, "detail": SmsProvider.STATUSDETAIL,
+    "balance": SmsProvider.BALANCE,
+    "balance_unit": SmsProvider.BALANCEUNIT,
+    "balance_read_on": SmsProvider.BALANCEREADON,
+    "is_low_balance": SmsProvider.ISLOWBALANCE,
+    "health": SmsProvider.PROVIDERSTATUS,
+    "detail": SmsProvider.STATUSDETAIL,
 }
-ATTEMPT_COLUMNS = [SmsProcess.ID, SmsProcess.SMSID_VALUE, SmsProcess.ATTEMPT, SmsProcess.ATTEMPTKEY,
-                   SmsProcess.ATTEMPTSTATUS, SmsProcess.SMSPROVIDERID_VALUE, SmsProcess.PROVIDERMESSAGEID,
-                   SmsProcess.REQUESTEDON]
+ATTEMPT_COLUMNS = [
+    SmsProcess.ID,
+    SmsProcess.SMSID_VALUE,
+    SmsProcess.ATTEMPT,
+    SmsProcess.ATTEMPTKEY,
+    SmsProcess.ATTEMPTSTATUS,
+    SmsProcess.SMSPROVIDERID_VALUE,
+    SmsProcess.PROVIDERMESSAGEID,
+    SmsProcess.REQUESTEDON,
+]
 
 
 def _columns(changes: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -287,21 +386,31 @@ def _link(row: Mapping[str, Any], column: str) -> RecordLink | None:
 
 def _sms_row(row: Mapping[str, Any], etag: str) -> SmsRow:
     return SmsRow(
-        sms_id=str(row[Sms.ID]), etag=etag, status=SmsStatus.from_code(row.get(Sms.SMSSTATUS)),
-        is_outgoing=row.get(Sms.DIRECTION) in (None, OUTGOING), phone=row.get(Sms.PHONENUMBER),
-        message=row.get(Sms.MESSAGE), owner_id=row.get(Sms.OWNERID_VALUE),
+        sms_id=str(row[Sms.ID]),
+        etag=etag,
+        status=SmsStatus.from_code(row.get(Sms.SMSSTATUS)),
+        is_outgoing=row.get(Sms.DIRECTION) in (None, OUTGOING),
+        phone=row.get(Sms.PHONENUMBER),
+        message=row.get(Sms.MESSAGE),
+        owner_id=row.get(Sms.OWNERID_VALUE),
         owner_table=row.get(Sms.OWNERID_VALUE + TABLE_ANNOTATION),
-        regarding=_link(row, Sms.REGARDINGOBJECTID_VALUE), provider_account_id=row.get(Sms.SMSPROVIDERID_VALUE),
-        number_id=row.get(Sms.SMSNUMBERID_VALUE), template_id=row.get(Sms.SMSTEMPLATEID_VALUE),
-        attempts=int(row.get(Sms.ATTEMPTS) or 0), claimed_on=parse_when(row.get(Sms.CLAIMEDON)),
-        next_attempt_on=parse_when(row.get(Sms.NEXTATTEMPTON)), segments=row.get(Sms.SEGMENTS),
+        regarding=_link(row, Sms.REGARDINGOBJECTID_VALUE),
+        provider_account_id=row.get(Sms.SMSPROVIDERID_VALUE),
+        number_id=row.get(Sms.SMSNUMBERID_VALUE),
+        template_id=row.get(Sms.SMSTEMPLATEID_VALUE),
+        attempts=int(row.get(Sms.ATTEMPTS) or 0),
+        claimed_on=parse_when(row.get(Sms.CLAIMEDON)),
+        next_attempt_on=parse_when(row.get(Sms.NEXTATTEMPTON)),
+        segments=row.get(Sms.SEGMENTS),
     )
 
 
 def _attempt_row(row: Mapping[str, Any]) -> AttemptRow:
     return AttemptRow(
-        attempt_id=str(row[SmsProcess.ID]), sms_id=str(row.get(SmsProcess.SMSID_VALUE)),
-        attempt=int(row.get(SmsProcess.ATTEMPT) or 0), attempt_key=str(row.get(SmsProcess.ATTEMPTKEY)),
+        attempt_id=str(row[SmsProcess.ID]),
+        sms_id=str(row.get(SmsProcess.SMSID_VALUE)),
+        attempt=int(row.get(SmsProcess.ATTEMPT) or 0),
+        attempt_key=str(row.get(SmsProcess.ATTEMPTKEY)),
         status=AttemptStatus.from_code(row.get(SmsProcess.ATTEMPTSTATUS)),
         provider_account_id=row.get(SmsProcess.SMSPROVIDERID_VALUE),
         provider_message_id=row.get(SmsProcess.PROVIDERMESSAGEID),
@@ -312,14 +421,18 @@ def _attempt_row(row: Mapping[str, Any]) -> AttemptRow:
 def _provider_row(row: Mapping[str, Any]) -> ProviderRow:
     threshold = row.get(SmsProvider.LOWBALANCETHRESHOLD)
     return ProviderRow(
-        account_id=str(row[SmsProvider.ID]), account_key=str(row.get(SmsProvider.ACCOUNTKEY) or ""),
-        kind=str(row.get(SmsProvider.PROVIDERKIND) or ""), name=str(row.get(SmsProvider.NAME) or ""),
-        is_default=bool(row.get(SmsProvider.ISDEFAULT)), base_url=row.get(SmsProvider.BASEURL) or None,
+        account_id=str(row[SmsProvider.ID]),
+        account_key=str(row.get(SmsProvider.ACCOUNTKEY) or ""),
+        kind=str(row.get(SmsProvider.PROVIDERKIND) or ""),
+        name=str(row.get(SmsProvider.NAME) or ""),
+        is_default=bool(row.get(SmsProvider.ISDEFAULT)),
+        base_url=row.get(SmsProvider.BASEURL) or None,
         user_name=row.get(SmsProvider.USERNAME) or None,
         credential_reference=row.get(SmsProvider.CREDENTIALREFERENCE) or None,
         settings_json=row.get(SmsProvider.SETTINGS) or None,
         low_balance_threshold=None if threshold is None else Decimal(str(threshold)),
-        poll_interval_s=row.get(SmsProvider.POLLINTERVALSECONDS), max_attempts=row.get(SmsProvider.MAXATTEMPTS),
+        poll_interval_s=row.get(SmsProvider.POLLINTERVALSECONDS),
+        max_attempts=row.get(SmsProvider.MAXATTEMPTS),
         retry_interval_s=row.get(SmsProvider.RETRYINTERVALSECONDS),
         modified_on=parse_when(row.get(SmsProvider.MODIFIEDON)),
         webhook_generation=int(row.get(SmsProvider.WEBHOOKGENERATION) or 0),
@@ -329,7 +442,10 @@ def _provider_row(row: Mapping[str, Any]) -> ProviderRow:
 
 def _number_row(row: Mapping[str, Any]) -> NumberRow:
     return NumberRow(
-        number_id=str(row[SmsNumber.ID]), number=str(row.get(SmsNumber.NUMBER) or ""),
-        provider_account_id=row.get(SmsNumber.SMSPROVIDERID_VALUE), user_id=row.get(SmsNumber.SYSTEMUSERID_VALUE),
-        can_send=row.get(SmsNumber.CANSEND) is not False, is_default=bool(row.get(SmsNumber.ISDEFAULT)),
+        number_id=str(row[SmsNumber.ID]),
+        number=str(row.get(SmsNumber.NUMBER) or ""),
+        provider_account_id=row.get(SmsNumber.SMSPROVIDERID_VALUE),
+        user_id=row.get(SmsNumber.SYSTEMUSERID_VALUE),
+        can_send=row.get(SmsNumber.CANSEND) is not False,
+        is_default=bool(row.get(SmsNumber.ISDEFAULT)),
     )

@@ -28,9 +28,15 @@ class SweepSummary:
     results: dict[str, int]
 
 
-def sweep(store: SmsStore, sender: SmsSender, *, clock: Callable[[], datetime],
-          missed_after_s: int = DEFAULT_MISSED_AFTER_S, claim_lease_s: int = DEFAULT_CLAIM_LEASE_S,
-          max_per_run: int = DEFAULT_MAX_PER_RUN) -> SweepSummary:
+def sweep(
+    store: SmsStore,
+    sender: SmsSender,
+    *,
+    clock: Callable[[], datetime],
+    missed_after_s: int = DEFAULT_MISSED_AFTER_S,
+    claim_lease_s: int = DEFAULT_CLAIM_LEASE_S,
+    max_per_run: int = DEFAULT_MAX_PER_RUN,
+) -> SweepSummary:
     """Send every SMS that is due; returns how many were found and each outcome's count."""
     now = clock()
     due = store.sms_due(now, now - timedelta(seconds=missed_after_s), max_per_run)

@@ -39,32 +39,67 @@ JALALI = schema.CALENDARS.value_of("Persian (Jalali)")
 
 # -- the bulk record ------------------------------------------------------------------------
 BULK_COLUMNS = [
-    SmsBulk.ID, SmsBulk.NAME, SmsBulk.LISTID_VALUE, SmsBulk.CAMPAIGNID_VALUE, SmsBulk.SMSTEMPLATEID_VALUE,
-    SmsBulk.MESSAGE, SmsBulk.SMSPROVIDERID_VALUE, SmsBulk.SMSNUMBERID_VALUE, SmsBulk.RECIPIENTCOLUMNS,
-    SmsBulk.CREATEACTIVITIES, SmsBulk.SENDAFTER, SmsBulk.BULKSTATE, SmsBulk.TOTALCOUNT, SmsBulk.SENTCOUNT,
-    SmsBulk.FAILEDCOUNT, SmsBulk.SKIPPEDCOUNT, SmsBulk.CURSOR, SmsBulk.STARTEDON, SmsBulk.OWNERID_VALUE,
-    SmsBulk.ISTRANSACTIONAL, SmsBulk.SAVEDVIEWID, SmsBulk.SAVEDVIEWKIND, SmsBulk.FETCHXML,
+    SmsBulk.ID,
+    SmsBulk.NAME,
+    SmsBulk.LISTID_VALUE,
+    SmsBulk.CAMPAIGNID_VALUE,
+    SmsBulk.SMSTEMPLATEID_VALUE,
+    SmsBulk.MESSAGE,
+    SmsBulk.SMSPROVIDERID_VALUE,
+    SmsBulk.SMSNUMBERID_VALUE,
+    SmsBulk.RECIPIENTCOLUMNS,
+    SmsBulk.CREATEACTIVITIES,
+    SmsBulk.SENDAFTER,
+    SmsBulk.BULKSTATE,
+    SmsBulk.TOTALCOUNT,
+    SmsBulk.SENTCOUNT,
+    SmsBulk.FAILEDCOUNT,
+    SmsBulk.SKIPPEDCOUNT,
+    SmsBulk.CURSOR,
+    SmsBulk.STARTEDON,
+    SmsBulk.OWNERID_VALUE,
+    SmsBulk.ISTRANSACTIONAL,
+    SmsBulk.SAVEDVIEWID,
+    SmsBulk.SAVEDVIEWKIND,
+    SmsBulk.FETCHXML,
 ]
-VIEW_SETS = {schema.VIEW_KINDS.value_of("System view"): SavedQuery.SET,
-             schema.VIEW_KINDS.value_of("Personal view"): UserQuery.SET}
+VIEW_SETS = {
+    schema.VIEW_KINDS.value_of("System view"): SavedQuery.SET,
+    schema.VIEW_KINDS.value_of("Personal view"): UserQuery.SET,
+}
 #: Read from either view table (their columns have the same names).
 VIEW_COLUMNS = [SavedQuery.NAME, SavedQuery.RETURNEDTYPECODE, SavedQuery.FETCHXML]
-BULK_STATE = {label: schema.BULK_STATE.value_of(label) for label in (
-    "Draft", "Queued", "Running", "Paused", "Completed", "Completed with errors", "Cancelled")}
+BULK_STATE = {
+    label: schema.BULK_STATE.value_of(label)
+    for label in ("Draft", "Queued", "Running", "Paused", "Completed", "Completed with errors", "Cancelled")
+}
 
 # -- SMS activities -------------------------------------------------------------------------
 OUTGOING = schema.DIRECTIONS.value_of("Outgoing")
 INCOMING = schema.DIRECTIONS.value_of("Incoming")
-STATUS = {label: schema.SMS_STATUS.value_of(label) for label in (
-    "Draft", "Pending", "Queued at provider", "Sent to operator", "Delivered", "Failed", "Received", "Sending",
-    "Outcome unknown")}
+STATUS = {
+    label: schema.SMS_STATUS.value_of(label)
+    for label in (
+        "Draft",
+        "Pending",
+        "Queued at provider",
+        "Sent to operator",
+        "Delivered",
+        "Failed",
+        "Received",
+        "Sending",
+        "Outcome unknown",
+    )
+}
 SENT_STATUSES = frozenset(STATUS[s] for s in ("Queued at provider", "Sent to operator", "Delivered"))
 FINAL_OUTCOMES = SENT_STATUSES | {STATUS["Failed"], STATUS["Outcome unknown"]}
 BULK_ROW_COLUMNS = [Sms.ID, Sms.PHONENUMBER, Sms.SMSSTATUS, Sms.ATTEMPTS]
 
 # -- SMS process rows: one per provider call per message (SMS-20, -22) ----------------------
-ATTEMPT_STATUS = {label: schema.ATTEMPT_STATUS.value_of(label) for label in (
-    "Sending", "Accepted by provider", "Sent to operator", "Delivered", "Failed", "Outcome unknown")}
+ATTEMPT_STATUS = {
+    label: schema.ATTEMPT_STATUS.value_of(label)
+    for label in ("Sending", "Accepted by provider", "Sent to operator", "Delivered", "Failed", "Outcome unknown")
+}
 MAX_ERROR_CHARS = 2_000
 
 # -- standard tables ------------------------------------------------------------------------
@@ -109,17 +144,40 @@ def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def bulk_row_body(*, bulk_id: str, bulk_name: str, table: str, record_id: str, to: str, text: str, segments: int,
-                  status: str, attempts: int, sender: str | None, account_id: str, regarding_member: bool,
-                  error: str | None = None, owner: tuple[str, str] | None = None) -> dict[str, Any]:
+def bulk_row_body(
+    *,
+    bulk_id: str,
+    bulk_name: str,
+    table: str,
+    record_id: str,
+    to: str,
+    text: str,
+    segments: int,
+    status: str,
+    attempts: int,
+    sender: str | None,
+    account_id: str,
+    regarding_member: bool,
+    error: str | None = None,
+    owner: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """An outgoing SMS row of a bulk send, before the provider's answer; owned by the bulk's ``owner``
     (table, id) when known, so each message counts for the employee who sent the bulk (SMS-06, SMS-19)."""
-    regarding = (bind(navigation.regarding(table, Sms.TABLE), entity_set(table), record_id) if regarding_member
-                 else bind(navigation.regarding(SmsBulk.TABLE, Sms.TABLE), SmsBulk.SET, bulk_id))
+    regarding = (
+        bind(navigation.regarding(table, Sms.TABLE), entity_set(table), record_id)
+        if regarding_member
+        else bind(navigation.regarding(SmsBulk.TABLE, Sms.TABLE), SmsBulk.SET, bulk_id)
+    )
     body: dict[str, Any] = {
-        Sms.SUBJECT: clip(bulk_name, 200), Sms.DIRECTION: OUTGOING, Sms.SMSSTATUS: STATUS[status],
-        Sms.PHONENUMBER: to, Sms.MESSAGE: text, Sms.SEGMENTS: segments, Sms.ATTEMPTS: attempts,
-        **bind(Sms.SMSBULKID_NAV, SmsBulk.SET, bulk_id), **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        Sms.SUBJECT: clip(bulk_name, 200),
+        Sms.DIRECTION: OUTGOING,
+        Sms.SMSSTATUS: STATUS[status],
+        Sms.PHONENUMBER: to,
+        Sms.MESSAGE: text,
+        Sms.SEGMENTS: segments,
+        Sms.ATTEMPTS: attempts,
+        **bind(Sms.SMSBULKID_NAV, SmsBulk.SET, bulk_id),
+        **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
         **regarding,
     }
     if sender:
@@ -131,8 +189,15 @@ def bulk_row_body(*, bulk_id: str, bulk_name: str, table: str, record_id: str, t
     return body
 
 
-def outcome_body(status: str, *, now: datetime, account_key: str | None = None, provider_id: str | None = None,
-                 error: str | None = None, attempts: int | None = None) -> dict[str, Any]:
+def outcome_body(
+    status: str,
+    *,
+    now: datetime,
+    account_key: str | None = None,
+    provider_id: str | None = None,
+    error: str | None = None,
+    attempts: int | None = None,
+) -> dict[str, Any]:
     """The columns that record a send's outcome on an SMS row."""
     body: dict[str, Any] = {Sms.SMSSTATUS: STATUS[status]}
     if provider_id is not None and account_key is not None:
@@ -146,18 +211,30 @@ def outcome_body(status: str, *, now: datetime, account_key: str | None = None, 
     return body
 
 
-def attempt_sending_body(*, sms_id: str, attempt: int, attempt_key: str, account_id: str,
-                         now: datetime) -> dict[str, Any]:
+def attempt_sending_body(
+    *, sms_id: str, attempt: int, attempt_key: str, account_id: str, now: datetime
+) -> dict[str, Any]:
     """A new SMS process row, written with the SMS row just before the provider call."""
     return {
-        SmsProcess.NAME: attempt_key, SmsProcess.ATTEMPT: attempt, SmsProcess.ATTEMPTKEY: attempt_key,
-        SmsProcess.ATTEMPTSTATUS: ATTEMPT_STATUS["Sending"], SmsProcess.REQUESTEDON: now,
-        **bind(SmsProcess.SMSID_NAV, Sms.SET, sms_id), **bind(SmsProcess.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        SmsProcess.NAME: attempt_key,
+        SmsProcess.ATTEMPT: attempt,
+        SmsProcess.ATTEMPTKEY: attempt_key,
+        SmsProcess.ATTEMPTSTATUS: ATTEMPT_STATUS["Sending"],
+        SmsProcess.REQUESTEDON: now,
+        **bind(SmsProcess.SMSID_NAV, Sms.SET, sms_id),
+        **bind(SmsProcess.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
     }
 
 
-def attempt_outcome_body(status: str, *, now: datetime, provider_id: str | None = None, code: str | None = None,
-                         error: str | None = None, reconciled: bool = False) -> dict[str, Any]:
+def attempt_outcome_body(
+    status: str,
+    *,
+    now: datetime,
+    provider_id: str | None = None,
+    code: str | None = None,
+    error: str | None = None,
+    reconciled: bool = False,
+) -> dict[str, Any]:
     """The columns that record one attempt's outcome; ``reconciled`` when it was looked up by our id."""
     body: dict[str, Any] = {SmsProcess.ATTEMPTSTATUS: ATTEMPT_STATUS[status]}
     if provider_id:
@@ -171,13 +248,26 @@ def attempt_outcome_body(status: str, *, now: datetime, provider_id: str | None 
     return body
 
 
-def progress_body(*, state: str, total: int, sent: int, failed: int, skipped: int, cursor: str | None,
-                  last_error: str | None, started_on: datetime | None = None,
-                  completed_on: datetime | None = None) -> dict[str, Any]:
+def progress_body(
+    *,
+    state: str,
+    total: int,
+    sent: int,
+    failed: int,
+    skipped: int,
+    cursor: str | None,
+    last_error: str | None,
+    started_on: datetime | None = None,
+    completed_on: datetime | None = None,
+) -> dict[str, Any]:
     """The bulk record's progress columns."""
     body: dict[str, Any] = {
-        SmsBulk.BULKSTATE: BULK_STATE[state], SmsBulk.TOTALCOUNT: total, SmsBulk.SENTCOUNT: sent,
-        SmsBulk.FAILEDCOUNT: failed, SmsBulk.SKIPPEDCOUNT: skipped, SmsBulk.CURSOR: cursor,
+        SmsBulk.BULKSTATE: BULK_STATE[state],
+        SmsBulk.TOTALCOUNT: total,
+        SmsBulk.SENTCOUNT: sent,
+        SmsBulk.FAILEDCOUNT: failed,
+        SmsBulk.SKIPPEDCOUNT: skipped,
+        SmsBulk.CURSOR: cursor,
         SmsBulk.LASTERROR: clip(last_error) if last_error else None,
     }
     if started_on is not None:

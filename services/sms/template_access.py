@@ -24,8 +24,7 @@ class SecuredField:
     column: str
 
 
-def landing_column(path: str, roots: Mapping[str, Root], known: Known,
-                   recipient: str | None) -> tuple[str, str] | None:
+def landing_column(path: str, roots: Mapping[str, Root], known: Known, recipient: str | None) -> tuple[str, str] | None:
     """The ``(table, column)`` ``path`` reads, or ``None`` when it reads nothing (an empty lookup)."""
     head, *rest = path.split(".")
     root, names = (head, rest) if head in roots and rest else (recipient, [head, *rest])
@@ -41,8 +40,13 @@ def landing_column(path: str, roots: Mapping[str, Root], known: Known,
     return table, names[-1]
 
 
-def secured_fields(template: Template, roots: Mapping[str, Root], known: Known, recipient: str | None,
-                   secured: Callable[[str], frozenset[str]]) -> list[SecuredField]:
+def secured_fields(
+    template: Template,
+    roots: Mapping[str, Root],
+    known: Known,
+    recipient: str | None,
+    secured: Callable[[str], frozenset[str]],
+) -> list[SecuredField]:
     """Every placeholder of ``template`` that lands on a column ``secured(table)`` lists."""
     found = []
     for node in template.nodes:

@@ -54,9 +54,18 @@ def is_signing(provider: SmsProvider) -> bool:
     return callable(getattr(provider, "is_valid_signature", None))
 
 
-def is_authentic(provider: SmsProvider, account_key: str, key: Secret | None, *, endpoint: Endpoint,
-                 generation: int, url: str, params: Mapping[str, str], headers: Mapping[str, str],
-                 body: bytes) -> bool:
+def is_authentic(
+    provider: SmsProvider,
+    account_key: str,
+    key: Secret | None,
+    *,
+    endpoint: Endpoint,
+    generation: int,
+    url: str,
+    params: Mapping[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
+) -> bool:
     """True when the request carries this endpoint's token for the account, or the provider's valid signature."""
     if is_signing(provider):
         for header in SIGNATURE_HEADERS:

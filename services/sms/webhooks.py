@@ -44,15 +44,21 @@ class WebhookRequest:
 class SmsWebhooks:
     """Delivery reports and inbound pushes sent by providers to ``/sms/dlr/<key>`` and ``/sms/inbound/<key>``."""
 
-    def __init__(self, registry: ProviderRegistry, tracker: DeliveryTracker, inbound: InboundService,
-                 key: Secret | None):
+    def __init__(
+        self, registry: ProviderRegistry, tracker: DeliveryTracker, inbound: InboundService, key: Secret | None
+    ):
         self._registry, self._tracker, self._inbound, self._key = registry, tracker, inbound, key
 
     def delivery_reports(self, account_key: str, request: WebhookRequest) -> int:
         """Apply the delivery reports in ``request``; returns how many changed a message."""
         account = self._registry.by_key(account_key)
-        if account is None or account.provider is None or not self._authentic(
-                account.provider, account_key, Endpoint.DELIVERY, account.row.webhook_generation, request):
+        if (
+            account is None
+            or account.provider is None
+            or not self._authentic(
+                account.provider, account_key, Endpoint.DELIVERY, account.row.webhook_generation, request
+            )
+        ):
             raise NotAuthenticated(account_key)
         if len(request.body) > MAX_REPORT_BYTES:
             raise WebhookRefused("body too large")
@@ -68,13 +74,24 @@ class SmsWebhooks:
     def inbound(self, account_key: str, request: WebhookRequest) -> InboundReport:
         """Store and act on the inbound texts in ``request``."""
         account = self._inbound.account(account_key)
-        if account is None or not self._authentic(account.provider, account_key, Endpoint.INBOUND,
-                                                  account.webhook_generation, request):
+        if account is None or not self._authentic(
+            account.provider, account_key, Endpoint.INBOUND, account.webhook_generation, request
+        ):
             raise NotAuthenticated(account_key)
         messages = read_push(account.provider, request.body, request.content_type)
         return self._inbound.receive(account_key, messages)
 
-    def _authentic(self, provider: SmsProvider, account_key: str, endpoint: Endpoint, generation: int,
-                   request: WebhookRequest) -> bool:
-        return is_authentic(provider, account_key, self._key, endpoint=endpoint, generation=generation,
-                            url=request.url, params=request.params, headers=request.headers, body=request.body)
+    def _authentic(
+        self, provider: SmsProvider, account_key: str, endpoint: Endpoint, generation: int, request: WebhookRequest
+    ) -> bool:
+        return is_authentic(
+            provider,
+            account_key,
+            self._key,
+            endpoint=endpoint,
+            generation=generation,
+            url=request.url,
+            params=request.params,
+            headers=request.headers,
+            body=request.body,
+        )

@@ -19,8 +19,9 @@ from .demo_world import DEMO_TOKEN, SeededEmulator
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[SeededEmulator]:
     """The state ``commsuite demo`` reaches before its telephony and SMS steps; the printed lines collected."""
-    server = EmulatorServer(tmp_path / "dataverse.sqlite", tables=tables_for("standard"), token=DEMO_TOKEN,
-                            key_activation_s=0.0)
+    server = EmulatorServer(
+        tmp_path / "dataverse.sqlite", tables=tables_for("standard"), token=DEMO_TOKEN, key_activation_s=0.0
+    )
     with server, requests.Session() as session:
         client = DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken(DEMO_TOKEN))
         world = SeededEmulator(server, client)

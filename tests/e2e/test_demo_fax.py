@@ -21,17 +21,23 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 def _check_records(seeded: SeededEmulator, result: demo_fax.FaxResult) -> None:
     client = seeded.client
-    [sent] = client.query(Fax.SET, select=[Fax.JOBID, Fax.FAXNUMBER, Fax.DIALSTRING, Fax.SERVERKEY, Fax.SUBJECT],
-                          filter=odata.eq(Fax.DIRECTIONCODE, True))
+    [sent] = client.query(
+        Fax.SET,
+        select=[Fax.JOBID, Fax.FAXNUMBER, Fax.DIALSTRING, Fax.SERVERKEY, Fax.SUBJECT],
+        filter=odata.eq(Fax.DIRECTIONCODE, True),
+    )
     assert sent[Fax.JOBID] and sent[Fax.JOBID].isdigit() and sent[Fax.JOBID] == result.job_id
     assert sent[Fax.FAXNUMBER] == CONTACT_FAX and sent[Fax.DIALSTRING].startswith("9")
     assert sent[Fax.SERVERKEY] == SERVER_KEY and sent[Fax.SUBJECT].startswith("Fax from ")
-    [received] = client.query(Fax.SET, select=[Fax.FAXSTATUS, Fax.FAXNUMBER, Fax.REGARDINGOBJECTID_VALUE,
-                                               Fax.ACTIVITYID],
-                              filter=odata.eq(Fax.DIRECTIONCODE, False))
+    [received] = client.query(
+        Fax.SET,
+        select=[Fax.FAXSTATUS, Fax.FAXNUMBER, Fax.REGARDINGOBJECTID_VALUE, Fax.ACTIVITYID],
+        filter=odata.eq(Fax.DIRECTIONCODE, False),
+    )
     assert received[Fax.FAXSTATUS] == rows.RECEIVED and received[Fax.FAXNUMBER] == ACCOUNT_FAX
-    account = client.retrieve(Account.SET, RecordId(received[Fax.REGARDINGOBJECTID_VALUE]),
-                              select=[Account.NAME, Account.FAX])
+    account = client.retrieve(
+        Account.SET, RecordId(received[Fax.REGARDINGOBJECTID_VALUE]), select=[Account.NAME, Account.FAX]
+    )
     assert account[Account.FAX] == ACCOUNT_FAX and result.matched_account == account[Account.NAME]
     assert uuid.UUID(received[Fax.ACTIVITYID])
     assert any(line.startswith("fax: received: «Fax from ") for line in seeded.lines), seeded.lines
@@ -42,8 +48,9 @@ def test_fax_demo_sends_and_receives_through_the_server_it_finds(seeded: SeededE
     _check_records(seeded, result)
 
 
-def test_without_hylafax_the_stand_in_is_used_and_said_so(seeded: SeededEmulator, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_hylafax_the_stand_in_is_used_and_said_so(
+    seeded: SeededEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(demo_fax, "_start_real", lambda: "hylafax-server is not installed")
     result = run_fax(seeded.server, seeded.client, tmp_path, DemoSignIn.for_profile("online"), seeded.lines.append)
     _check_records(seeded, result)

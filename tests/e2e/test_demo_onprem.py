@@ -53,7 +53,9 @@ def test_the_summary_says_on_premises_ntlm_and_no_azure(demo: tuple[Path, str]) 
     assert "the on-premises daemon hosts the SMS services" in out
     assert "Service Bus" not in out.replace("no Service Bus", "")  # nothing pushed through Azure
     assert sorted(p.name for p in (demo[0] / "dist").glob("*.zip")) == [
-        "CommSuite_0_1_0_0_target_CRM_9.0.zip", "CommSuite_0_1_0_0_target_CRM_9.0_managed.zip"]
+        "CommSuite_0_1_0_0_target_CRM_9.0.zip",
+        "CommSuite_0_1_0_0_target_CRM_9.0_managed.zip",
+    ]
 
 
 def test_both_daemons_signed_in_with_ntlm(demo: tuple[Path, str]) -> None:
@@ -64,8 +66,13 @@ def test_both_daemons_signed_in_with_ntlm(demo: tuple[Path, str]) -> None:
 
 
 def test_calls_were_logged_and_the_missed_call_notice_is_a_task(crm: DataverseClient) -> None:
-    calls = list(crm.query("phonecalls", select=["comms_systemkey", "_regardingobjectid_value"],
-                           filter=odata.in_("comms_systemkey", ["hq-asterisk", "branch-ns500"])))
+    calls = list(
+        crm.query(
+            "phonecalls",
+            select=["comms_systemkey", "_regardingobjectid_value"],
+            filter=odata.in_("comms_systemkey", ["hq-asterisk", "branch-ns500"]),
+        )
+    )
     assert len(calls) == 9 and all(c["_regardingobjectid_value"] for c in calls)
     tasks = list(crm.query("tasks", select=["subject", "_ownerid_value"]))
     assert len(tasks) == 1 and tasks[0]["_ownerid_value"]
@@ -76,13 +83,20 @@ def test_calls_were_logged_and_the_missed_call_notice_is_a_task(crm: DataverseCl
 
 
 def test_sms_went_through_the_daemon(crm: DataverseClient) -> None:
-    single = list(crm.query("comms_smses", select=["comms_smsstatus"],
-                            filter=odata.and_(odata.eq("comms_provideraccountkey", ACCOUNT_KEY),
-                                              odata.eq("subject", "Welcome"))))
+    single = list(
+        crm.query(
+            "comms_smses",
+            select=["comms_smsstatus"],
+            filter=odata.and_(odata.eq("comms_provideraccountkey", ACCOUNT_KEY), odata.eq("subject", "Welcome")),
+        )
+    )
     assert [row["comms_smsstatus"] for row in single] == [SmsStatus.DELIVERED.value_code]
     bulk = next(crm.query("comms_smsbulks", select=["comms_bulkstate", "comms_sentcount", "comms_skippedcount"]))
-    assert (bulk["comms_bulkstate"], bulk["comms_sentcount"], bulk["comms_skippedcount"]) \
-        == (schema.BULK_STATE.value_of("Completed"), 3, 1)
+    assert (bulk["comms_bulkstate"], bulk["comms_sentcount"], bulk["comms_skippedcount"]) == (
+        schema.BULK_STATE.value_of("Completed"),
+        3,
+        1,
+    )
     assert crm.count("incidents", odata.eq("title", CASE_TITLE)) == 1
     incoming = crm.count("comms_smses", odata.eq("comms_direction", schema.DIRECTIONS.value_of("Incoming")))
     assert incoming == 2

@@ -23,29 +23,51 @@ def test_sms_demo_figures_match_the_records(seeded: SeededEmulator, tmp_path: Pa
     result = run_sms(seeded.server, client, tmp_path, DEMO_TOKEN, lines.append)
 
     assert (result.sent, result.delivered) == (1, 1)
-    single = list(client.query("comms_smses", select=["comms_message", "comms_smsstatus", "comms_deliveredon"],
-                               filter=odata.and_(odata.eq("comms_provideraccountkey", ACCOUNT_KEY),
-                                                 odata.eq("subject", "Welcome"))))
+    single = list(
+        client.query(
+            "comms_smses",
+            select=["comms_message", "comms_smsstatus", "comms_deliveredon"],
+            filter=odata.and_(odata.eq("comms_provideraccountkey", ACCOUNT_KEY), odata.eq("subject", "Welcome")),
+        )
+    )
     assert len(single) == 1 and single[0]["comms_smsstatus"] == SmsStatus.DELIVERED.value_code
     assert single[0]["comms_deliveredon"] and "{" not in single[0]["comms_message"]
     assert "۱۴" in single[0]["comms_message"] or "14" in single[0]["comms_message"]  # a Jalali year, 14xx
 
-    assert (result.bulk_state, result.bulk_total, result.bulk_sent, result.bulk_skipped, result.bulk_failed) \
-        == ("Completed", 4, 3, 1, 0)
+    assert (result.bulk_state, result.bulk_total, result.bulk_sent, result.bulk_skipped, result.bulk_failed) == (
+        "Completed",
+        4,
+        3,
+        1,
+        0,
+    )
     bulk = next(client.query("comms_smsbulks", select=["comms_sentcount", "comms_skippedcount"]))
     assert (bulk["comms_sentcount"], bulk["comms_skippedcount"]) == (3, 1)
 
     assert (result.inbound, result.inbound_matched, result.cases, result.opted_out) == (2, 2, 1, 1)
-    case = next(client.query("incidents", select=["title", "description", "_customerid_value"],
-                             filter=odata.eq("title", CASE_TITLE)))
+    case = next(
+        client.query(
+            "incidents", select=["title", "description", "_customerid_value"], filter=odata.eq("title", CASE_TITLE)
+        )
+    )
     assert case["_customerid_value"] and "ذخیره" in case["description"]
     line = next(client.query("comms_smsnumbers", select=["comms_smsnumberid"], filter=odata.eq("comms_number", LINE)))
-    incoming = list(client.query("comms_smses", select=["comms_sendernumber", "_comms_smsnumberid_value"],
-                                 filter=odata.eq("comms_direction", schema.DIRECTIONS.value_of("Incoming"))))
+    incoming = list(
+        client.query(
+            "comms_smses",
+            select=["comms_sendernumber", "_comms_smsnumberid_value"],
+            filter=odata.eq("comms_direction", schema.DIRECTIONS.value_of("Incoming")),
+        )
+    )
     assert [row["_comms_smsnumberid_value"] for row in incoming] == [line["comms_smsnumberid"]] * 2, incoming
 
-    account = next(client.query("comms_smsproviders", select=["comms_balance", "comms_isdefault"],
-                                filter=odata.eq("comms_accountkey", ACCOUNT_KEY)))
+    account = next(
+        client.query(
+            "comms_smsproviders",
+            select=["comms_balance", "comms_isdefault"],
+            filter=odata.eq("comms_accountkey", ACCOUNT_KEY),
+        )
+    )
     assert account["comms_isdefault"] is True and 0 < account["comms_balance"] < 1_500_000
     assert result.credit.startswith(f"{ACCOUNT_KEY}: ") and result.credit.endswith(" IRR")
 

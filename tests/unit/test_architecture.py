@@ -18,8 +18,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("dataverse_schema", "domain", "connectors", "services", "functions", "bridge", "emulator", "solution",
-            "cli")
+PACKAGES = (
+    "dataverse_schema",
+    "domain",
+    "connectors",
+    "services",
+    "functions",
+    "bridge",
+    "emulator",
+    "solution",
+    "cli",
+)
 _SERVICES_AND_BELOW = {"services", "connectors", "domain", "dataverse_schema"}
 
 #: What each unit may import besides itself (DESIGN.md, "Layers and folders").
@@ -41,9 +50,31 @@ AZURE_FUNCTIONS_UNITS = {"functions", "function_app"}
 
 #: Modules that do I/O, read the clock or the environment: not for domain/.
 IMPURE_MODULES = {
-    "os", "sys", "io", "time", "socket", "ssl", "sqlite3", "asyncio", "subprocess", "threading", "logging",
-    "urllib", "http", "requests", "msal", "azure", "zeep", "panoramisk", "serial", "paramiko", "shutil",
-    "tempfile", "pathlib", "random", "secrets",
+    "os",
+    "sys",
+    "io",
+    "time",
+    "socket",
+    "ssl",
+    "sqlite3",
+    "asyncio",
+    "subprocess",
+    "threading",
+    "logging",
+    "urllib",
+    "http",
+    "requests",
+    "msal",
+    "azure",
+    "zeep",
+    "panoramisk",
+    "serial",
+    "paramiko",
+    "shutil",
+    "tempfile",
+    "pathlib",
+    "random",
+    "secrets",
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today")}
 
@@ -126,8 +157,9 @@ def offences(root: Path, unit: str) -> list[str]:
     found = []
     for path in unit_files(root)[unit]:
         where = path.relative_to(root)
-        for imp in imports_of(path.read_text(encoding="utf-8"), module_name(root, path),
-                              is_package=path.name == "__init__.py"):
+        for imp in imports_of(
+            path.read_text(encoding="utf-8"), module_name(root, path), is_package=path.name == "__init__.py"
+        ):
             if not imp.target:
                 found.append(f"{where}:{imp.line} relative import climbs above its top-level package")
             elif imp.root in ALLOWED and imp.root != unit and imp.root not in ALLOWED[unit]:
@@ -195,12 +227,19 @@ def test_the_checker_catches_a_from_import(tmp_path: Path) -> None:
 
 
 def test_the_checker_resolves_relative_imports(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {"domain/calls/state.py": "from ..numbers import plan\nfrom . import events\n",
-                            "domain/calls/__init__.py": "from .state import x\n"})
-    assert {i.target for i in imports_of("from ..numbers import plan\nfrom . import events\n", "domain.calls.state")} \
-        == {"domain.numbers", "domain.calls.events"}
-    assert [i.target for i in imports_of("from .state import x\n", "domain.calls", is_package=True)] \
-        == ["domain.calls.state"]
+    root = _tree(
+        tmp_path,
+        {
+            "domain/calls/state.py": "from ..numbers import plan\nfrom . import events\n",
+            "domain/calls/__init__.py": "from .state import x\n",
+        },
+    )
+    assert {
+        i.target for i in imports_of("from ..numbers import plan\nfrom . import events\n", "domain.calls.state")
+    } == {"domain.numbers", "domain.calls.events"}
+    assert [i.target for i in imports_of("from .state import x\n", "domain.calls", is_package=True)] == [
+        "domain.calls.state"
+    ]
     assert offences(root, "domain") == []
 
 
@@ -210,15 +249,24 @@ def test_the_checker_catches_a_relative_import_above_the_package(tmp_path: Path)
 
 
 def test_the_checker_catches_import_module_with_a_literal(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {"bridge/loader.py": "import importlib\nimportlib.import_module('cli.main')\n"
-                                                "__import__('emulator.server')\n"})
-    assert offences(root, "bridge") == ["bridge/loader.py:2 imports cli.main (import_module)",
-                                        "bridge/loader.py:3 imports emulator.server (import_module)"]
+    root = _tree(
+        tmp_path,
+        {"bridge/loader.py": "import importlib\nimportlib.import_module('cli.main')\n__import__('emulator.server')\n"},
+    )
+    assert offences(root, "bridge") == [
+        "bridge/loader.py:2 imports cli.main (import_module)",
+        "bridge/loader.py:3 imports emulator.server (import_module)",
+    ]
 
 
 def test_the_checker_catches_module_names_for_a_computed_import(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {"solution/load.py": "from importlib import import_module\nNAMES = ('bridge.x', 'a.b')\n"
-                                                "for name in NAMES:\n    import_module(name)\n"})
+    root = _tree(
+        tmp_path,
+        {
+            "solution/load.py": "from importlib import import_module\nNAMES = ('bridge.x', 'a.b')\n"
+            "for name in NAMES:\n    import_module(name)\n"
+        },
+    )
     assert offences(root, "solution") == ["solution/load.py:2 imports bridge.x (module name for a dynamic import)"]
 
 
@@ -228,17 +276,28 @@ def test_the_checker_catches_a_plug_in_string(tmp_path: Path) -> None:
 
 
 def test_the_checker_keeps_azure_functions_in_the_functions_host(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {"cli/demo.py": "import azure.functions as func\nfrom azure import functions\n",
-                            "functions/app.py": "import azure.functions as func\n",
-                            "function_app.py": "import azure.functions as func\nfrom functions.app import bp\n"})
+    root = _tree(
+        tmp_path,
+        {
+            "cli/demo.py": "import azure.functions as func\nfrom azure import functions\n",
+            "functions/app.py": "import azure.functions as func\n",
+            "function_app.py": "import azure.functions as func\nfrom functions.app import bp\n",
+        },
+    )
     assert offences(root, "cli") == [
         "cli/demo.py:1 imports azure.functions outside functions/ and function_app.py",
-        "cli/demo.py:2 imports azure.functions outside functions/ and function_app.py"]
+        "cli/demo.py:2 imports azure.functions outside functions/ and function_app.py",
+    ]
     assert offences(root, "functions") == [] and offences(root, "function_app") == []
 
 
 def test_the_checker_knows_the_services_layer(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {"services/sms.py": "from connectors.sms import base\nfrom functions import app\n",
-                            "bridge/host.py": "from services.sms import send\n"})
+    root = _tree(
+        tmp_path,
+        {
+            "services/sms.py": "from connectors.sms import base\nfrom functions import app\n",
+            "bridge/host.py": "from services.sms import send\n",
+        },
+    )
     assert offences(root, "services") == ["services/sms.py:2 imports functions (from)"]
     assert offences(root, "bridge") == []

@@ -67,9 +67,7 @@ class HylaFaxSettings(BaseModel):
     comma_pause_s: int = Field(default=2, ge=1, le=10, description="the modems' S8 (ModemCommaPauseTimeCmd)")
     default_modem: str = ""
     delete_processed: bool = False
-    admin_password: Secret | None = Field(
-        default=None, description="needed for DELE in recvq (delete_processed)"
-    )
+    admin_password: Secret | None = Field(default=None, description="needed for DELE in recvq (delete_processed)")
 
 
 def tag_line(header: str) -> str:
@@ -151,9 +149,7 @@ class HylaFaxServer:
     def list_received(self) -> list[ReceivedFax]:
         """Complete received faxes we have not marked processed, oldest first."""
         with self._session() as session:
-            session.expect(
-                session.command(f'RCVFMT "{RECV_FORMAT}"', "list_received"), 200, operation="list_received"
-            )
+            session.expect(session.command(f'RCVFMT "{RECV_FORMAT}"', "list_received"), 200, operation="list_received")
             data = session.download("LIST recvq", "list_received")
         faxes = [fax for fax in self._parse_lines(data, parse_recv_line) if fax.is_complete]
         fresh = [fax for fax in faxes if fax.server_id not in self._processed]
@@ -179,9 +175,7 @@ class HylaFaxServer:
 
     def _prepare(self, session: HylaFaxSession, fax: OutgoingFax) -> tuple[str, str]:
         names = [session.store_temporary(doc.content, "submit") for doc in fax.documents]
-        job_id, group_id = parse_new_job(
-            session.expect(session.command("JNEW", "submit"), 200, operation="submit")
-        )
+        job_id, group_id = parse_new_job(session.expect(session.command("JNEW", "submit"), 200, operation="submit"))
         for name, value in self._parameters(fax):
             session.expect(session.command(f"JPARM {name} {value}", "submit"), 213, operation="submit")
         for name in names:
@@ -225,9 +219,7 @@ class HylaFaxServer:
     def _jobs(self) -> list[FaxJobStatus]:
         with self._session() as session:
             session.expect(session.command(f'JOBFMT "{JOB_FORMAT}"', "status"), 200, operation="status")
-            data = (
-                session.download("LIST sendq", "status") + b"\r\n" + session.download("LIST doneq", "status")
-            )
+            data = session.download("LIST sendq", "status") + b"\r\n" + session.download("LIST doneq", "status")
         return self._parse_lines(data, parse_job_line)
 
     @staticmethod
@@ -238,9 +230,7 @@ class HylaFaxServer:
             try:
                 parsed.append(parse(line))
             except BadReplyError as exc:
-                log.warning(
-                    "skipped a listing line hfaxd sent: %s", exc, extra={"system": SYSTEM, "raw": exc.raw}
-                )
+                log.warning("skipped a listing line hfaxd sent: %s", exc, extra={"system": SYSTEM, "raw": exc.raw})
         return parsed
 
     def _session(self):
@@ -258,12 +248,7 @@ class HylaFaxServer:
 
 def _recv_name(server_id: str) -> str:
     """A received-fax file name, refused unless it is a plain ``fax*.tif`` name (no paths)."""
-    if (
-        not server_id.startswith("fax")
-        or "/" in server_id
-        or ".." in server_id
-        or not server_id.endswith(".tif")
-    ):
+    if not server_id.startswith("fax") or "/" in server_id or ".." in server_id or not server_id.endswith(".tif"):
         raise RejectedError(
             f"{server_id[:40]!r} is not a received-fax file name",
             code="bad_value",

@@ -56,18 +56,14 @@ class HylaFaxSession:
         self.greeting = self._read("connect")
         if self.greeting.code != 220:
             self.close()
-            raise UnavailableError(
-                f"server not ready: {self.greeting.text[:200]}", system=SYSTEM, operation="connect"
-            )
+            raise UnavailableError(f"server not ready: {self.greeting.text[:200]}", system=SYSTEM, operation="connect")
 
     def login(self, user: str, password: str | None) -> None:
         """``USER``, then ``PASS`` if asked; ``530`` is ``AuthError``. Sets GMT times and binary transfers."""
         reply = self.command(f"USER {user}", "login")
         if reply.code == 331:
             if password is None:
-                raise AuthError(
-                    "the server wants a password and none is configured", system=SYSTEM, operation="login"
-                )
+                raise AuthError("the server wants a password and none is configured", system=SYSTEM, operation="login")
             reply = self.command(f"PASS {password}", "login", secret=True)
         if reply.code != 230:
             raise AuthError(f"login refused: {reply.text[:200]}", system=SYSTEM, operation="login")
@@ -164,9 +160,7 @@ class HylaFaxSession:
         while not self._ready:
             chunk = self._recv(self._sock, operation)
             if not chunk:
-                raise OutcomeUnknownError(
-                    "the server closed the connection", system=SYSTEM, operation=operation
-                )
+                raise OutcomeUnknownError("the server closed the connection", system=SYSTEM, operation=operation)
             self._ready.extend(self._framer.feed(chunk))
         return self._ready.pop(0)
 
@@ -201,9 +195,7 @@ def opened(
         if admin_password is not None:
             reply = session.command(f"ADMIN {admin_password}", "login", secret=True)
             if reply.code != 230:
-                raise AuthError(
-                    f"admin privileges refused: {reply.text[:200]}", system=SYSTEM, operation="login"
-                )
+                raise AuthError(f"admin privileges refused: {reply.text[:200]}", system=SYSTEM, operation="login")
         yield session
     finally:
         session.close()

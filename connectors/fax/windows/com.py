@@ -181,9 +181,7 @@ def classify(code: int, text: str, phase: Phase, operation: str, key: str | None
         return UnavailableError(f"fax server out of memory ({what})", **context)
     if code in _REFUSED or FAX_E_FIRST <= code <= FAX_E_LAST:
         reason = _REFUSED.get(code, "fax service error")
-        return RejectedError(
-            f"{reason} ({what})", code=f"0x{code:08X}", reason=f"{reason}: {text}", **context
-        )
+        return RejectedError(f"{reason} ({what})", code=f"0x{code:08X}", reason=f"{reason}: {text}", **context)
     if phase == "submit":
         return OutcomeUnknownError(f"unexpected failure during submit ({what})", **context)
     if phase == "connect":

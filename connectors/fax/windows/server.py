@@ -63,9 +63,7 @@ class WindowsFaxSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     server_name: str = Field(default="", description='"" connects to the fax service on this computer')
-    comma_pause_s: int = Field(
-        default=2, ge=1, le=10, description="TAPI dwDialPause of the fax lines, in seconds"
-    )
+    comma_pause_s: int = Field(default=2, ge=1, le=10, description="TAPI dwDialPause of the fax lines, in seconds")
     server_timezone: str = Field(
         default="UTC", description="the server's zone: job and archive times are its local time"
     )
@@ -198,16 +196,15 @@ class WindowsFaxServer:
         sender.Name = fax.sender_name
         sender.FaxNumber = fax.sending_number
         sender.TSID = fax.sending_number[:TSID_LIMIT]
-        sender.Company = (
-            fax.header
-        )  # FAX-14: shown by server cover pages; the per-page banner is queue-wide Branding
+        sender.Company = fax.header  # FAX-14: shown by server cover pages; the per-page banner is queue-wide Branding
         if fax.send_after:
             document.ScheduleType = int(ScheduleType.SPECIFIC_TIME)
             # FaxDocument.ScheduleTime is documented as UTC; a DATE carries no zone, so send naive UTC.
             document.ScheduleTime = fax.send_after.astimezone(UTC).replace(tzinfo=None)
         if fax.give_up_at or fax.retry.max_dials or fax.retry.max_tries or fax.retry.interval_s:
             log.warning(
-                "Windows Fax takes retries and give-up age from the server's queue settings; the job's own are not used",
+                "Windows Fax takes retries and give-up age from the server's queue settings; "
+                "the job's own are not used",
                 extra={"system": SYSTEM, "key": fax.key},
             )
         return document
@@ -269,9 +266,7 @@ class WindowsFaxServer:
 
     def _stage(self, fax: OutgoingFax) -> Path:
         if len(fax.documents) != 1:
-            raise unsupported(
-                SYSTEM, "submit", "more than one document per fax here: merge them into one TIFF or PDF"
-            )
+            raise unsupported(SYSTEM, "submit", "more than one document per fax here: merge them into one TIFF or PDF")
         document = fax.documents[0]
         if document.kind not in _SUFFIX:
             raise unsupported(SYSTEM, "submit", f"{document.kind.name} bodies: send TIFF or PDF")

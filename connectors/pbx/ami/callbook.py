@@ -73,8 +73,17 @@ class CallBook:
             call_id = self._aliases[call_id]
         return call_id
 
-    def add_channel(self, uniqueid: str, name: str, call_id: str, *, context: str = "", exten: str = "",
-                    caller_number: str = "", caller_name: str = "") -> Channel:
+    def add_channel(
+        self,
+        uniqueid: str,
+        name: str,
+        call_id: str,
+        *,
+        context: str = "",
+        exten: str = "",
+        caller_number: str = "",
+        caller_name: str = "",
+    ) -> Channel:
         call_id = self.resolve(call_id or uniqueid)
         role = self.classifier.role(name, context)
         channel = Channel(uniqueid, name, call_id, role, context, exten, caller_number, caller_name)
@@ -179,8 +188,9 @@ class CallBook:
         call.queue = None
         return events
 
-    def caller_id(self, call: Call, number: str, name: str, at: datetime, *, only_if_missing: bool = False
-                  ) -> list[CallEvent]:
+    def caller_id(
+        self, call: Call, number: str, name: str, at: datetime, *, only_if_missing: bool = False
+    ) -> list[CallEvent]:
         """The other party's number / name arrived or changed after set-up; one CALLER_ID event if the
         call was already reported and anything changed. ``only_if_missing``: fill gaps, change nothing."""
         number, name = _known(number) or "", _known(name) or ""
@@ -239,10 +249,17 @@ class CallBook:
     def event(self, call: Call, kind: EventKind, at: datetime, **fields) -> CallEvent:
         call.announced = True
         return CallEvent(
-            kind, self.system, call.call_id, at,
-            direction=call.direction, external_number=call.external_number,
-            external_name=call.external_name, line=call.line, queue=call.queue,
-            ivr_data=MappingProxyType(dict(call.ivr)), **fields,
+            kind,
+            self.system,
+            call.call_id,
+            at,
+            direction=call.direction,
+            external_number=call.external_number,
+            external_name=call.external_name,
+            line=call.line,
+            queue=call.queue,
+            ivr_data=MappingProxyType(dict(call.ivr)),
+            **fields,
         )
 
     def open_calls(self) -> Iterable[Call]:

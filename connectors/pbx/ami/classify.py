@@ -127,9 +127,11 @@ def unclassified_advice(channel: str, context: str) -> UnclassifiedAdvice:
     name = ChannelName.parse(channel)
     pattern = f"{name.technology}/*@{name.context}" if name.is_local else f"{name.technology}/{name.device}"
     contexts = " or ".join(repr(c) for c in dict.fromkeys(c for c in (context, name.context) if c)) or "none"
-    message = (f"call on channel {channel!r} (context {context or 'none'!r}) could not be classified as inbound "
-               f"or outbound; if such calls come from or go to the outside, add {pattern + '*'!r} to "
-               f"trunk_channels, or the context {contexts} to inbound_contexts")
+    message = (
+        f"call on channel {channel!r} (context {context or 'none'!r}) could not be classified as inbound "
+        f"or outbound; if such calls come from or go to the outside, add {pattern + '*'!r} to "
+        f"trunk_channels, or the context {contexts} to inbound_contexts"
+    )
     return UnclassifiedAdvice(pattern, message)
 
 

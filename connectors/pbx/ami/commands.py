@@ -43,9 +43,18 @@ ANSWER_ACTIONS = {"PJSIP": "PJSIPNotify", "SIP": "SIPnotify"}
 TALK_EVENT = "Event=talk"
 
 
-def originate_fields(*, technology: str, extension: str, number: str, context: str, caller_id: str | None,
-                     variables: Mapping[str, str] | None, timeout_s: float, action_id: str,
-                     channel: str | None = None) -> dict:
+def originate_fields(
+    *,
+    technology: str,
+    extension: str,
+    number: str,
+    context: str,
+    caller_id: str | None,
+    variables: Mapping[str, str] | None,
+    timeout_s: float,
+    action_id: str,
+    channel: str | None = None,
+) -> dict:
     """Fields of the click-to-call Originate: ring ``technology/extension`` (or ``channel``, the full
     device the extension's CRM row names), then dial ``number``. ``RejectedError`` for any value that
     is not what it should be, before anything is sent."""
@@ -57,8 +66,13 @@ def originate_fields(*, technology: str, extension: str, number: str, context: s
     for name in pairs:
         _check(_VARIABLE, name, "variable name")
     fields: dict[str, str | list[str]] = {
-        "Action": "Originate", "Channel": device, "Context": context, "Exten": number,
-        "Priority": "1", "Timeout": str(int(timeout_s * 1000)), "Async": "true",
+        "Action": "Originate",
+        "Channel": device,
+        "Context": context,
+        "Exten": number,
+        "Priority": "1",
+        "Timeout": str(int(timeout_s * 1000)),
+        "Async": "true",
         "Variable": [f"{name}={value}" for name, value in pairs.items()],
     }
     if caller_id:
@@ -74,8 +88,9 @@ def device_channel(channel: str) -> str:
     return channel
 
 
-def spy_fields(*, technology: str, supervisor_extension: str, target_channel: str, whisper: bool,
-               action_id: str) -> dict:
+def spy_fields(
+    *, technology: str, supervisor_extension: str, target_channel: str, whisper: bool, action_id: str
+) -> dict:
     """Fields of a ChanSpy Originate: the supervisor's phone rings, then listens or whispers.
 
     A device name such as ``PJSIP/101`` gets a trailing ``-`` so ChanSpy's prefix
@@ -86,9 +101,13 @@ def spy_fields(*, technology: str, supervisor_extension: str, target_channel: st
     target = target_channel if re.search(r"-[0-9a-fA-F]+(;\d)?$", target_channel) else f"{target_channel}-"
     mode = "w" if whisper else ""
     return {
-        "Action": "Originate", "Channel": f"{technology}/{supervisor_extension}", "Application": "ChanSpy",
-        "Data": f"{target},qEb{mode}", "CallerID": f"\"{'Whisper' if whisper else 'Listen'}\" <{supervisor_extension}>",
-        "Async": "true", "Variable": [f"{REQUEST_VARIABLE}={action_id}"],
+        "Action": "Originate",
+        "Channel": f"{technology}/{supervisor_extension}",
+        "Application": "ChanSpy",
+        "Data": f"{target},qEb{mode}",
+        "CallerID": f'"{"Whisper" if whisper else "Listen"}" <{supervisor_extension}>',
+        "Async": "true",
+        "Variable": [f"{REQUEST_VARIABLE}={action_id}"],
     }
 
 
@@ -104,10 +123,13 @@ def answer_fields(*, device: str, action_id: str) -> dict:
     driver, _, endpoint = device.partition("/")
     action = next((name for tech, name in ANSWER_ACTIONS.items() if tech.lower() == driver.lower()), None)
     if action is None:
-        reason = (f"{driver} phones cannot be answered from the CRM; only SIP phones (PJSIP or chan_sip) "
-                  "can be told to pick up")
-        raise RejectedError(f"cannot answer {device}", code="unsupported", reason=reason, operation="answer",
-                            key=action_id)
+        reason = (
+            f"{driver} phones cannot be answered from the CRM; only SIP phones (PJSIP or chan_sip) "
+            "can be told to pick up"
+        )
+        raise RejectedError(
+            f"cannot answer {device}", code="unsupported", reason=reason, operation="answer", key=action_id
+        )
     _check(_SIP_ENDPOINT, endpoint, "SIP endpoint")
     if action == "PJSIPNotify":
         return {"Action": action, "Endpoint": endpoint, "Variable": TALK_EVENT}
@@ -123,8 +145,14 @@ def answer_outcome(reply: AmiMessage | Sequence[AmiMessage], *, action_id: str, 
     if first.name.lower() == "success":
         return
     message = first.get("Message") or first.name
-    raise RejectedError(f"PBX refused to answer: {message}", code=message, reason=_plain_answer(message),
-                        system=system, operation="answer", key=action_id)
+    raise RejectedError(
+        f"PBX refused to answer: {message}",
+        code=message,
+        reason=_plain_answer(message),
+        system=system,
+        operation="answer",
+        key=action_id,
+    )
 
 
 def _plain_answer(message: str) -> str:
@@ -132,8 +160,10 @@ def _plain_answer(message: str) -> str:
     if "permission denied" in lowered:
         return "the AMI user lacks the rights for this (see docs/asterisk.md: write = system)"
     if lowered.startswith("invalid/unknown command"):
-        return ("this Asterisk cannot send that NOTIFY (res_pjsip_notify or chan_sip is not loaded); "
-                "check the channel technology on the telephony-system record")
+        return (
+            "this Asterisk cannot send that NOTIFY (res_pjsip_notify or chan_sip is not loaded); "
+            "check the channel technology on the telephony-system record"
+        )
     if lowered.startswith("unable to retrieve endpoint") or lowered.startswith("could not create address"):
         return "the PBX does not know this phone, or it is not registered right now"
     return message
@@ -147,16 +177,23 @@ def originate_outcome(reply: AmiMessage | Sequence[AmiMessage], *, action_id: st
     first = replies[0]
     if first.name.lower() != "success":
         message = first.get("Message") or first.name
-        raise RejectedError(f"PBX refused the call: {message}", code=message, reason=_plain(message),
-                            system=system, operation="originate", key=action_id)
+        raise RejectedError(
+            f"PBX refused the call: {message}",
+            code=message,
+            reason=_plain(message),
+            system=system,
+            operation="originate",
+            key=action_id,
+        )
     final = next((m for m in replies if m.name.lower() == "originateresponse"), None)
     if final is None:
         return OriginateResult(action_id)
     if final.get("Response").lower() != "success":
         code = final.get("Reason")
         reason = ORIGINATE_REASONS.get(code, f"the call failed (reason {code or 'unknown'})")
-        raise RejectedError(f"originate failed: {reason}", code=code, reason=reason, system=system,
-                            operation="originate", key=action_id)
+        raise RejectedError(
+            f"originate failed: {reason}", code=code, reason=reason, system=system, operation="originate", key=action_id
+        )
     return OriginateResult(action_id, channel=final.get("Channel"), uniqueid=final.get("Uniqueid"))
 
 
@@ -168,8 +205,9 @@ def command_output(reply: AmiMessage, *, command: str, system: str) -> CommandOu
     if status == "success":
         return CommandOutput(command, tuple(reply.get_all("Output")))
     message = reply.get("Message") or reply.name
-    raise RejectedError(f"command refused: {message}", code=message, reason=_plain(message), system=system,
-                        operation="command")
+    raise RejectedError(
+        f"command refused: {message}", code=message, reason=_plain(message), system=system, operation="command"
+    )
 
 
 def _plain(message: str) -> str:
@@ -185,5 +223,6 @@ def _check(pattern: re.Pattern[str], value: str, what: str) -> None:
 
 
 def _invalid(what: str, value: object) -> RejectedError:
-    return RejectedError(f"invalid {what}", code="invalid-input", reason=f"invalid {what}: {value!r}",
-                         operation="validate")
+    return RejectedError(
+        f"invalid {what}", code="invalid-input", reason=f"invalid {what}: {value!r}", operation="validate"
+    )

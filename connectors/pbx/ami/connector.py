@@ -40,8 +40,10 @@ from domain.calls.events import CallEvent
 log = logging.getLogger(__name__)
 
 _STATES = {
-    LinkState.STOPPED: ConnectionState.STOPPED, LinkState.CONNECTING: ConnectionState.CONNECTING,
-    LinkState.CONNECTED: ConnectionState.CONNECTED, LinkState.BACKING_OFF: ConnectionState.BACKING_OFF,
+    LinkState.STOPPED: ConnectionState.STOPPED,
+    LinkState.CONNECTING: ConnectionState.CONNECTING,
+    LinkState.CONNECTED: ConnectionState.CONNECTED,
+    LinkState.BACKING_OFF: ConnectionState.BACKING_OFF,
     LinkState.AUTH_FAILED: ConnectionState.AUTH_FAILED,
 }
 
@@ -62,9 +64,16 @@ class AmiConnector:
 
     kind: ClassVar[str] = "asterisk-ami"
 
-    def __init__(self, settings: AmiSettings, *, clock: Callable[[], datetime] = utc_now,
-                 ids: Callable[[], str] = _new_action_id, rng: random.Random | None = None,
-                 on_bad_frame: Callable[[BadFrame], None] | None = None, kept_bad_frames: int = 100):
+    def __init__(
+        self,
+        settings: AmiSettings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        ids: Callable[[], str] = _new_action_id,
+        rng: random.Random | None = None,
+        on_bad_frame: Callable[[BadFrame], None] | None = None,
+        kept_bad_frames: int = 100,
+    ):
         self.settings = settings
         self.system = settings.system
         self._clock, self._ids = clock, ids
@@ -74,9 +83,15 @@ class AmiConnector:
         self._bad_frame_hook = on_bad_frame
         #: Call ids under way at the last login's CoreShowChannels; ``None`` before the first (CALL-14).
         self.snapshot_call_ids: frozenset[str] | None = None
-        self._session = AmiSession(settings, clock=clock, ids=ids, rng=rng or random.Random(),
-                                   on_event=self._on_event, on_bad_frame=self._on_bad_frame,
-                                   on_ready=self._resync)
+        self._session = AmiSession(
+            settings,
+            clock=clock,
+            ids=ids,
+            rng=rng or random.Random(),
+            on_event=self._on_event,
+            on_bad_frame=self._on_bad_frame,
+            on_ready=self._resync,
+        )
 
     @property
     def state(self) -> ConnectionState:
@@ -146,10 +161,19 @@ class AmiConnector:
 
     # -- commands -------------------------------------------------------------------------
 
-    async def originate(self, extension: str, number: str, *, technology: str | None = None,
-                        context: str | None = None, channel: str | None = None, caller_id: str | None = None,
-                        variables: Mapping[str, str] | None = None, timeout_s: float = 30.0,
-                        action_id: str) -> OriginateResult:
+    async def originate(
+        self,
+        extension: str,
+        number: str,
+        *,
+        technology: str | None = None,
+        context: str | None = None,
+        channel: str | None = None,
+        caller_id: str | None = None,
+        variables: Mapping[str, str] | None = None,
+        timeout_s: float = 30.0,
+        action_id: str,
+    ) -> OriginateResult:
         """Click-to-call (CALL-29): ring ``extension``, then dial ``number`` in ``context``.
 
         The device rung is ``technology/extension`` unless ``channel`` names it in
@@ -163,16 +187,29 @@ class AmiConnector:
         ``RejectedError``: the PBX refused or nobody answered (``.reason``).
         """
         fields = originate_fields(
-            technology=technology or self.settings.technology.value, extension=extension, number=number,
-            context=context or self.settings.context, caller_id=caller_id, variables=variables,
-            timeout_s=timeout_s, action_id=action_id, channel=channel)
+            technology=technology or self.settings.technology.value,
+            extension=extension,
+            number=number,
+            context=context or self.settings.context,
+            caller_id=caller_id,
+            variables=variables,
+            timeout_s=timeout_s,
+            action_id=action_id,
+            channel=channel,
+        )
         return await self._originate(fields, action_id, timeout_s)
 
-    async def spy(self, supervisor_extension: str, target_channel: str, *, whisper: bool = False,
-                  action_id: str) -> OriginateResult:
+    async def spy(
+        self, supervisor_extension: str, target_channel: str, *, whisper: bool = False, action_id: str
+    ) -> OriginateResult:
         """Supervisor listen or whisper (CALL-31) through a ChanSpy Originate; errors as :meth:`originate`."""
-        fields = spy_fields(technology=self.settings.technology.value, supervisor_extension=supervisor_extension,
-                            target_channel=target_channel, whisper=whisper, action_id=action_id)
+        fields = spy_fields(
+            technology=self.settings.technology.value,
+            supervisor_extension=supervisor_extension,
+            target_channel=target_channel,
+            whisper=whisper,
+            action_id=action_id,
+        )
         return await self._originate(fields, action_id, 30.0)
 
     async def answer(self, extension: str, *, channel: str | None = None, action_id: str) -> None:
@@ -195,8 +232,9 @@ class AmiConnector:
 
     async def _originate(self, fields: dict, action_id: str, timeout_s: float) -> OriginateResult:
         try:
-            reply = await self._session.send({**fields, "ActionID": action_id},
-                                             timeout_s=timeout_s + self.settings.action_timeout_s, as_list=None)
+            reply = await self._session.send(
+                {**fields, "ActionID": action_id}, timeout_s=timeout_s + self.settings.action_timeout_s, as_list=None
+            )
         except ConnectorError as exc:
             exc.key = action_id
             raise
@@ -219,7 +257,13 @@ class AmiConnector:
 
 
 async def probe(settings: AmiSettings, *, ids: Callable[[], str] = _new_action_id) -> ConnectionReport:
-    """"Test connection" for a telephony-system record: log in with events off, Ping, CoreSettings, Logoff."""
-    probe_session = AmiSession(settings, clock=utc_now, ids=ids, rng=random.Random(),
-                               on_event=lambda message, at: None, on_bad_frame=lambda frame: None)
+    """ "Test connection" for a telephony-system record: log in with events off, Ping, CoreSettings, Logoff."""
+    probe_session = AmiSession(
+        settings,
+        clock=utc_now,
+        ids=ids,
+        rng=random.Random(),
+        on_event=lambda message, at: None,
+        on_bad_frame=lambda frame: None,
+    )
     return await probe_session.probe()

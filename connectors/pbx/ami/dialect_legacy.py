@@ -43,9 +43,13 @@ class LegacyTranslator(AmiTranslator):
     def _on_newchannel(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         uniqueid = message.get("Uniqueid")
         self.book.add_channel(
-            uniqueid, message.get("Channel"), uniqueid,
-            context=message.get("Context"), exten=message.get("Exten"),
-            caller_number=message.get("CallerIDNum"), caller_name=message.get("CallerIDName"),
+            uniqueid,
+            message.get("Channel"),
+            uniqueid,
+            context=message.get("Context"),
+            exten=message.get("Exten"),
+            caller_number=message.get("CallerIDNum"),
+            caller_name=message.get("CallerIDName"),
         )
         return []
 

@@ -1,6 +1,7 @@
 """AMI 2.x translator: Asterisk 12, 13 and newer, FreePBX with PJSIP (CALL-21).
 
-Every channel of a call carries the same ``Linkedid`` (sweeney/asterisk-mqtt:testdata/fixtures/answered-outbound.raw), so the call id is the Linkedid. Ringing comes from ``DialBegin`` (and
+Every channel of a call carries the same ``Linkedid`` (sweeney/asterisk-mqtt:testdata/fixtures/answered-outbound.raw),
+so the call id is the Linkedid. Ringing comes from ``DialBegin`` (and
 ``AgentCalled`` in queues), answering from ``DialEnd`` with ``DialStatus:
 ANSWER`` (and ``AgentConnect``), queues from ``QueueCallerJoin`` /
 ``QueueCallerLeave`` (2.4), transfers from ``BlindTransfer`` /
@@ -37,17 +38,22 @@ class ModernTranslator(AmiTranslator):
 
     def _on_newchannel(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         self.book.add_channel(
-            message.get("Uniqueid"), message.get("Channel"), message.get("Linkedid"),
-            context=message.get("Context"), exten=message.get("Exten"),
-            caller_number=message.get("CallerIDNum"), caller_name=message.get("CallerIDName"),
+            message.get("Uniqueid"),
+            message.get("Channel"),
+            message.get("Linkedid"),
+            context=message.get("Context"),
+            exten=message.get("Exten"),
+            caller_number=message.get("CallerIDNum"),
+            caller_name=message.get("CallerIDName"),
         )
         return []
 
     def _ensure_dest(self, message: AmiMessage) -> str:
         dest = message.get("DestUniqueid")
         if dest and dest not in self.book.channels:
-            self.book.add_channel(dest, message.get("DestChannel"), message.get("DestLinkedid"),
-                                  context=message.get("DestContext"))
+            self.book.add_channel(
+                dest, message.get("DestChannel"), message.get("DestLinkedid"), context=message.get("DestContext")
+            )
         return dest
 
     def _on_dial_begin(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
@@ -80,7 +86,8 @@ class ModernTranslator(AmiTranslator):
 
     def _on_blind_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         call = self.book.call_of(message.get("TransfereeUniqueid")) or self.book.call_of(
-            message.get("TransfererUniqueid"))
+            message.get("TransfererUniqueid")
+        )
         target = message.get("Extension")
         return self.book.transfer(call, target, at) if call and target else []
 
@@ -91,6 +98,7 @@ class ModernTranslator(AmiTranslator):
             return []
         if second is not None:
             self.book.merge(first.call_id, second.call_id)
-        target = (self.book.classifier.extension_of(message.get("TransferTargetChannel"))
-                  or message.get("SecondTransfererConnectedLineNum"))
+        target = self.book.classifier.extension_of(message.get("TransferTargetChannel")) or message.get(
+            "SecondTransfererConnectedLineNum"
+        )
         return self.book.transfer(first, target, at) if target else []

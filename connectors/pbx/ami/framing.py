@@ -1,7 +1,8 @@
 """Cut the AMI byte stream into whole frames (CALL-21).
 
 AMI frames are ``Key: Value`` lines ended by CRLF, closed by an empty line
-(asterisk/documentation:docs/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/AMI-v2-Specification/index.md). Real servers and captures also send bare LF, and
+(asterisk/documentation:docs/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/AMI-v2-Specification/index.md).
+Real servers and captures also send bare LF, and
 Asterisk 1.8 / 11 answer ``Action: Command`` with ``Response: Follows``, a free
 text body that may itself contain empty lines, closed by ``--END COMMAND--``.
 The framer works on bytes so that a multi-byte character split across two TCP

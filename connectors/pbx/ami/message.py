@@ -1,7 +1,9 @@
 """Parse one AMI frame into a typed message, or a ``BadFrame`` that keeps the bytes (CALL-21).
 
 Pure: no I/O. Keys are compared case-insensitively and may repeat (``Variable``,
-``Output``); values may be empty (asterisk/documentation:docs/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/AMI-v2-Specification/index.md). Frames are
+``Output``); values may be empty
+(asterisk/documentation:docs/Configuration/Interfaces/Asterisk-Manager-Interface-AMI/AMI-v2-Specification/index.md).
+Frames are
 decoded whole with ``errors="replace"``, so a broken byte never hides the rest
 of the frame, and ``raw`` always keeps the original bytes.
 """

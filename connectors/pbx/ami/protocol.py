@@ -62,11 +62,15 @@ def _as_list(value: str | list[str]) -> list[str]:
 class AmiWire(asyncio.Protocol):
     """One TCP connection. The ``on_*`` callbacks are given by the session before any byte arrives."""
 
-    def __init__(self, *, system: str,
-                 on_banner: Callable[[Banner], None],
-                 on_event: Callable[[AmiMessage], None],
-                 on_bad_frame: Callable[[BadFrame], None],
-                 on_lost: Callable[[Exception | None], None]):
+    def __init__(
+        self,
+        *,
+        system: str,
+        on_banner: Callable[[Banner], None],
+        on_event: Callable[[AmiMessage], None],
+        on_bad_frame: Callable[[BadFrame], None],
+        on_lost: Callable[[Exception | None], None],
+    ):
         self.system = system
         self._framer = AmiFramer()
         self._on_banner, self._on_event = on_banner, on_event
@@ -91,8 +95,9 @@ class AmiWire(asyncio.Protocol):
             self._transport.write(str(action).encode("utf-8"))
         except Exception as exc:  # the transport may raise anything; only its class is safe to show
             self._pending.pop(action.action_id, None)
-            raise NotSentError(f"write failed ({type(exc).__name__})", system=self.system,
-                               operation=operation) from None
+            raise NotSentError(
+                f"write failed ({type(exc).__name__})", system=self.system, operation=operation
+            ) from None
         return pending.reply
 
     def data_received(self, data: bytes) -> None:
@@ -126,8 +131,9 @@ class AmiWire(asyncio.Protocol):
         self._pending.pop(message.action_id, None)
         result = pending.action.future.result()
         if not pending.reply.done():
-            pending.reply.set_result([pending.sources[id(m)] for m in result] if isinstance(result, list)
-                                     else pending.sources[id(result)])
+            pending.reply.set_result(
+                [pending.sources[id(m)] for m in result] if isinstance(result, list) else pending.sources[id(result)]
+            )
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.close()
@@ -138,9 +144,13 @@ class AmiWire(asyncio.Protocol):
         pending, self._pending = list(self._pending.values()), {}
         for item in pending:
             if not item.reply.done():
-                item.reply.set_exception(OutcomeUnknownError(
-                    "connection lost before the PBX answered", system=self.system,
-                    operation=str(item.action["Action"])))
+                item.reply.set_exception(
+                    OutcomeUnknownError(
+                        "connection lost before the PBX answered",
+                        system=self.system,
+                        operation=str(item.action["Action"]),
+                    )
+                )
                 item.reply.exception()  # the caller may have given up waiting; never warn about it
         if not self._closed:
             self._closed = True

@@ -56,10 +56,17 @@ class LinkState(enum.Enum):
 class AmiSession:
     """The one AMI link to one PBX. Inject ``clock`` (aware ``now()``), ``ids`` (ActionIDs) and ``rng``."""
 
-    def __init__(self, settings: AmiSettings, *, clock: Callable[[], datetime], ids: Callable[[], str],
-                 rng: random.Random, on_event: Callable[[AmiMessage, datetime], None],
-                 on_bad_frame: Callable[[BadFrame], None],
-                 on_ready: Callable[[AmiSession], Awaitable[None]] | None = None):
+    def __init__(
+        self,
+        settings: AmiSettings,
+        *,
+        clock: Callable[[], datetime],
+        ids: Callable[[], str],
+        rng: random.Random,
+        on_event: Callable[[AmiMessage, datetime], None],
+        on_bad_frame: Callable[[BadFrame], None],
+        on_ready: Callable[[AmiSession], Awaitable[None]] | None = None,
+    ):
         self.settings = settings
         self._clock, self._ids, self._on_event, self._on_bad_frame = clock, ids, on_event, on_bad_frame
         self._on_ready = on_ready
@@ -157,20 +164,27 @@ class AmiSession:
         try:
             async with asyncio.timeout(self.settings.connect_timeout_s):
                 _, wire = await asyncio.get_running_loop().create_connection(
-                    factory, self.settings.host, self.settings.port)
+                    factory, self.settings.host, self.settings.port
+                )
         except (OSError, TimeoutError) as exc:
-            raise NotSentError(f"cannot connect ({type(exc).__name__})", system=self.system,
-                               operation="connect") from exc
+            raise NotSentError(
+                f"cannot connect ({type(exc).__name__})", system=self.system, operation="connect"
+            ) from exc
         self._wire = wire
         return wire
 
     async def _login(self, wire: AmiWire, *, events: bool = True) -> None:
-        fields = {"Action": "Login", "Username": self.settings.username,
-                  "Secret": self.settings.secret.reveal(), "Events": "on" if events else "off"}
+        fields = {
+            "Action": "Login",
+            "Username": self.settings.username,
+            "Secret": self.settings.secret.reveal(),
+            "Events": "on" if events else "off",
+        }
         reply = await self._send_on(wire, fields, timeout_s=self.settings.action_timeout_s)
         if reply.name.lower() != "success":
-            raise AuthError(f"login refused: {reply.get('Message') or reply.name}", system=self.system,
-                            operation="login")
+            raise AuthError(
+                f"login refused: {reply.get('Message') or reply.name}", system=self.system, operation="login"
+            )
 
     async def _run_ready_hook(self) -> None:
         try:
@@ -224,8 +238,9 @@ class AmiSession:
 
     # -- actions --------------------------------------------------------------------------
 
-    async def send(self, fields: Fields, *, timeout_s: float | None = None,
-                   as_list: bool | None = False) -> AmiMessage | list[AmiMessage]:
+    async def send(
+        self, fields: Fields, *, timeout_s: float | None = None, as_list: bool | None = False
+    ) -> AmiMessage | list[AmiMessage]:
         """Send one action and wait for its reply (a list for event-list actions).
 
         Raises ``NotSentError`` when the link is down (nothing was sent: safe to
@@ -235,11 +250,11 @@ class AmiSession:
         wire = self._wire
         if wire is None or self.state is not LinkState.CONNECTED:
             raise NotSentError("AMI link is down", system=self.system, operation=str(fields.get("Action", "")))
-        return await self._send_on(wire, fields, timeout_s=timeout_s or self.settings.action_timeout_s,
-                                   as_list=as_list)
+        return await self._send_on(wire, fields, timeout_s=timeout_s or self.settings.action_timeout_s, as_list=as_list)
 
-    async def _send_on(self, wire: AmiWire, fields: Fields, *, timeout_s: float,
-                       as_list: bool | None = False) -> AmiMessage | list[AmiMessage]:
+    async def _send_on(
+        self, wire: AmiWire, fields: Fields, *, timeout_s: float, as_list: bool | None = False
+    ) -> AmiMessage | list[AmiMessage]:
         _refuse_line_breaks(fields, self.system)
         action = Action({**fields, "ActionID": str(fields.get("ActionID") or self._ids())}, as_list=as_list)
         future = wire.send(action)
@@ -247,12 +262,14 @@ class AmiSession:
             async with asyncio.timeout(timeout_s):
                 return await asyncio.shield(future)
         except TimeoutError:
-            raise OutcomeUnknownError(f"no reply within {timeout_s:g} s", system=self.system,
-                                      operation=str(fields["Action"])) from None
+            raise OutcomeUnknownError(
+                f"no reply within {timeout_s:g} s", system=self.system, operation=str(fields["Action"])
+            ) from None
 
     def _report_bad_frame(self, frame: BadFrame) -> None:
-        log.warning("AMI frame kept for inspection: %s (%d bytes)", frame.reason, len(frame.raw),
-                    extra={"system": self.system})
+        log.warning(
+            "AMI frame kept for inspection: %s (%d bytes)", frame.reason, len(frame.raw), extra={"system": self.system}
+        )
         self._on_bad_frame(frame)
 
 
@@ -261,6 +278,6 @@ def _refuse_line_breaks(fields: Fields, system: str) -> None:
     for key, value in fields.items():
         values = [value] if isinstance(value, str) else list(value)
         if any("\r" in v or "\n" in v for v in values):
-            raise RejectedError(f"{key} contains a line break", system=system, operation=str(fields.get("Action")),
-                                code="line-break")
-
+            raise RejectedError(
+                f"{key} contains a line break", system=system, operation=str(fields.get("Action")), code="line-break"
+            )

@@ -41,7 +41,8 @@ class ChannelRules(BaseModel):
     ``inbound_contexts``. Otherwise it is an extension when its device name
     matches ``extension_pattern``. The rules apply to Local channels too (a
     pattern matches ``Local/<exten>@<context>``); a Local channel they do not
-    name is dialplan plumbing, neither trunk nor extension. ``did_variables`` name the channel variables (VarSet) that carry
+    name is dialplan plumbing, neither trunk nor extension. ``did_variables`` name the channel variables (VarSet) that
+    carry
     the DID (CALL-12); ``ivr_variables`` name the VarSet variables and
     UserEvent headers whose values become ``CallEvent.ivr_data`` (CALL-22).
     """

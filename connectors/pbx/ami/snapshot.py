@@ -52,9 +52,13 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
     new.sort(key=lambda item: _origin_first(book, item))
     for item in new:
         book.add_channel(
-            item.get("Uniqueid"), item.get("Channel"), item.get("Linkedid") or item.get("Uniqueid"),
-            context=item.get("Context"), exten=item.get("Exten") or item.get("Extension"),
-            caller_number=item.get("CallerIDNum"), caller_name=item.get("CallerIDName"),
+            item.get("Uniqueid"),
+            item.get("Channel"),
+            item.get("Linkedid") or item.get("Uniqueid"),
+            context=item.get("Context"),
+            exten=item.get("Exten") or item.get("Extension"),
+            caller_number=item.get("CallerIDNum"),
+            caller_name=item.get("CallerIDName"),
         )
     for item in new:
         _join_bridged_legs(book, item)
@@ -86,8 +90,9 @@ def _has_trunk_origin(book: CallBook, call: Call) -> bool:
     return origin is not None and origin.role is Role.TRUNK
 
 
-def _extension_leg(book: CallBook, item: AmiMessage, at: datetime, ages: dict[str, timedelta],
-                   states: dict[str, str]) -> list[CallEvent]:
+def _extension_leg(
+    book: CallBook, item: AmiMessage, at: datetime, ages: dict[str, timedelta], states: dict[str, str]
+) -> list[CallEvent]:
     uniqueid = item.get("Uniqueid")
     extension = book.classifier.extension_of(item.get("Channel"))
     call = book.call_of(uniqueid)
@@ -101,8 +106,9 @@ def _extension_leg(book: CallBook, item: AmiMessage, at: datetime, ages: dict[st
         if not number or not reached_trunk:
             return []
         events = book.dial_out(call, extension, number, started)
-        trunk_up = any(book.channels[u].role is Role.TRUNK and states.get(u) == _UP
-                       for u in call.channels if u in book.channels)
+        trunk_up = any(
+            book.channels[u].role is Role.TRUNK and states.get(u) == _UP for u in call.channels if u in book.channels
+        )
         return events + (book.answer(call, extension, rung_at) if trunk_up else [])
     events = book.ring(call, extension, started)
     return events + (book.answer(call, extension, rung_at) if states.get(uniqueid) == _UP else [])
@@ -113,4 +119,3 @@ def _dialled(item: AmiMessage) -> str:
         if _DIGITS.match(candidate.strip()):
             return candidate.strip()
     return ""
-

@@ -155,8 +155,9 @@ class AmiTranslator:
             return []
         if call.direction not in (Direction.INBOUND, Direction.OUTBOUND):
             return []
-        return self.book.caller_id(call, message.get("ConnectedLineNum"), message.get("ConnectedLineName"), at,
-                                   only_if_missing=True)
+        return self.book.caller_id(
+            call, message.get("ConnectedLineNum"), message.get("ConnectedLineName"), at, only_if_missing=True
+        )
 
     def _on_hangup(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         return self.book.hangup(message.get("Uniqueid"), parse_cause(message.get("Cause")), at)
@@ -182,8 +183,13 @@ class AmiTranslator:
             return []
         if dest_channel.role is Role.EXTENSION:
             extension = book.classifier.extension_of(dest_channel.name)
-            if extension and _is_local(caller_channel) and call.originated and call.agent is None \
-                    and call.direction is None:
+            if (
+                extension
+                and _is_local(caller_channel)
+                and call.originated
+                and call.agent is None
+                and call.direction is None
+            ):
                 call.agent = extension  # a click-to-call rings its agent first
                 return []
             return book.ring(call, extension, at) if extension else []
@@ -200,8 +206,9 @@ class AmiTranslator:
         """Who dials out through a Local channel: the click-to-call's agent, the extension that began the
         call, or the extension the Local channel is named after (``Local/101@from-internal``)."""
         origin = self.book.channels.get(call.origin)
-        from_origin = self.book.classifier.extension_of(origin.name) if origin and origin.role is Role.EXTENSION \
-            else None
+        from_origin = (
+            self.book.classifier.extension_of(origin.name) if origin and origin.role is Role.EXTENSION else None
+        )
         return call.agent or from_origin or self.book.classifier.extension_of(local.name) or ""
 
     def _answered(self, call: Call, caller: str, dest: str, at: datetime) -> list[CallEvent]:

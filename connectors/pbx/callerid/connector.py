@@ -6,7 +6,8 @@ The connector keeps the port open through :class:`SerialLink` (reopened with
 capped, jittered backoff when the adapter vanishes), sends the device's
 initialisation strings each time the port opens (the link's ``on_open``
 hook, :class:`DeviceInitialiser`: ``AT+VCID=1`` or ``AT#CID=1`` for modems),
-feeds every chunk to a :class:`CallerIdStream` and calls its ``tick`` on a timer so that a call that rang and was never picked
+feeds every chunk to a :class:`CallerIdStream` and calls its ``tick`` on a timer so that a call that rang and was
+never picked
 up ends as missed on time rather than at the next message.
 
 Each frame goes to ``on_frame`` with its receive time before its events are
@@ -125,8 +126,11 @@ class DeviceInitialiser:
             port.write(command.encode("latin-1") + b"\r")
             port.flush()
             if self._await_reply and not _await_modem_reply(port, self._reply_timeout_s):
-                log.warning("caller-ID modem did not accept %r (try AT#CID=1 or AT+VCID=1)", command,
-                            extra={"system": self.system, "operation": "init"})
+                log.warning(
+                    "caller-ID modem did not accept %r (try AT#CID=1 or AT+VCID=1)",
+                    command,
+                    extra={"system": self.system, "operation": "init"},
+                )
 
 
 def _await_modem_reply(port: serial.SerialBase, timeout_s: float) -> bool:
@@ -149,17 +153,27 @@ class CallerIdConnector(ReportOnlyCommands):
 
     kind: ClassVar[str] = "callerid-box"
 
-    def __init__(self, system: str, settings: CallerIdSettings, *, link: SerialLink | None = None,
-                 clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
-                 on_frame: FrameHook | None = None, on_bad_frame: BadFrameHook | None = None,
-                 kept_bad_frames: int = 100):
+    def __init__(
+        self,
+        system: str,
+        settings: CallerIdSettings,
+        *,
+        link: SerialLink | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+        on_frame: FrameHook | None = None,
+        on_bad_frame: BadFrameHook | None = None,
+        kept_bad_frames: int = 100,
+    ):
         self.system = system
         self.settings = settings
         self._clock = clock
-        self._link = link or SerialLink(settings.serial, system=system, clock=clock, rng=rng,
-                                        on_open=DeviceInitialiser(settings, system=system))
-        lines = CallerIdLines(system, line_extensions=settings.line_extensions,
-                              ring_timeout=timedelta(seconds=settings.ring_timeout_s))
+        self._link = link or SerialLink(
+            settings.serial, system=system, clock=clock, rng=rng, on_open=DeviceInitialiser(settings, system=system)
+        )
+        lines = CallerIdLines(
+            system, line_extensions=settings.line_extensions, ring_timeout=timedelta(seconds=settings.ring_timeout_s)
+        )
         self._stream = CallerIdStream(system, settings.device, lines=lines, encoding=settings.encoding)
         self._on_frame, self._on_bad_frame = on_frame, on_bad_frame
         self._queue: asyncio.Queue[CallEvent] = asyncio.Queue()
@@ -191,7 +205,7 @@ class CallerIdConnector(ReportOnlyCommands):
             yield await self._queue.get()
 
     async def test_connection(self) -> ConnectionReport:
-        """"Test connection": open the port (sending the init strings) and close it; ``NotSentError`` if it cannot."""
+        """ "Test connection": open the port (sending the init strings) and close it; ``NotSentError`` if it cannot."""
         return await self._link.probe()
 
     async def _receive(self, data: bytes, received_at: datetime) -> None:
@@ -199,8 +213,11 @@ class CallerIdConnector(ReportOnlyCommands):
             await call_hook(self._on_frame, output.frame, received_at)
             if isinstance(output.parsed, BadFrame):
                 self.bad_frames.append(output.parsed)
-                log.warning("caller-ID message not understood: %s", output.parsed.reason,
-                            extra={"system": self.system, "operation": "parse"})
+                log.warning(
+                    "caller-ID message not understood: %s",
+                    output.parsed.reason,
+                    extra={"system": self.system, "operation": "parse"},
+                )
                 await call_hook(self._on_bad_frame, output.parsed, received_at)
             for event in output.events:
                 self._queue.put_nowait(event)

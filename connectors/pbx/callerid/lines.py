@@ -75,9 +75,7 @@ class CallerIdLines:
             is_silent = call.last_ring_at is not None and call.last_ring_at + self._ring_timeout <= now
             if call.direction is Direction.INBOUND and call.answered_at is None and is_silent:
                 del self._calls[line]
-                events.append(
-                    self._event(EventKind.HANGUP, line, call, call.last_ring_at, cause=HangupCause.NO_ANSWER)
-                )
+                events.append(self._event(EventKind.HANGUP, line, call, call.last_ring_at, cause=HangupCause.NO_ANSWER))
         return events
 
     def _on_ring(self, message: CidMessage, now: datetime) -> list[CallEvent]:
@@ -88,9 +86,7 @@ class CallerIdLines:
             call.last_ring_at = now
             return [self._event(EventKind.RING, message.line, call, now)]
         call.last_ring_at = now
-        news = (message.number and message.number != call.number) or (
-            message.name and message.name != call.name
-        )
+        news = (message.number and message.number != call.number) or (message.name and message.name != call.name)
         if not news:
             return []
         call.number = message.number or call.number
@@ -107,9 +103,7 @@ class CallerIdLines:
         if is_ringing:  # picked up long after the last ring: that call was missed
             del self._calls[message.line]
             events.append(
-                self._event(
-                    EventKind.HANGUP, message.line, call, call.last_ring_at, cause=HangupCause.NO_ANSWER
-                )
+                self._event(EventKind.HANGUP, message.line, call, call.last_ring_at, cause=HangupCause.NO_ANSWER)
             )
         if message.line not in self._calls:
             self._open(message.line, Direction.OUTBOUND, now)
@@ -135,15 +129,11 @@ class CallerIdLines:
         call.number = message.digits or "".join(call.digits) or None
         if call.number is None:
             return []  # picked up and put down without dialling
-        talk = (
-            message.seconds if message.seconds is not None else int((now - call.started_at).total_seconds())
-        )
+        talk = message.seconds if message.seconds is not None else int((now - call.started_at).total_seconds())
         return [
             self._event(EventKind.DIAL, message.line, call, call.started_at),
             self._event(EventKind.ANSWER, message.line, call, call.started_at),
-            self._event(
-                EventKind.HANGUP, message.line, call, now, cause=HangupCause.NORMAL, talk_seconds=talk
-            ),
+            self._event(EventKind.HANGUP, message.line, call, now, cause=HangupCause.NORMAL, talk_seconds=talk),
         ]
 
     def _on_missed(self, message: CidMessage, now: datetime) -> list[CallEvent]:

@@ -89,9 +89,7 @@ def parse_segal(text: str) -> CidLine:
         return CidMessage(CidKind.DIGIT, line, text, digits=body[1])
     hangup = _SEGAL_HANGUP.match(body)
     if hangup:
-        return CidMessage(
-            CidKind.HANG_UP, line, text, digits=hangup["digits"], seconds=int(hangup["seconds"])
-        )
+        return CidMessage(CidKind.HANG_UP, line, text, digits=hangup["digits"], seconds=int(hangup["seconds"]))
     return BadFrame(text, f"unknown Segal message {body[:20]!r}")
 
 
@@ -131,9 +129,7 @@ def parse_modem(text: str, *, line: str = "1") -> CidLine:
         return BadFrame(text, "not a caller-ID modem line")
     key, value = field["key"].upper(), field["value"].strip()
     if key == "NMBR":
-        return CidMessage(
-            CidKind.CALLER_ID, line, text, number=None if value.upper() in _NO_NUMBER else _digits(value)
-        )
+        return CidMessage(CidKind.CALLER_ID, line, text, number=None if value.upper() in _NO_NUMBER else _digits(value))
     if key == "NAME":
         return CidMessage(CidKind.NAME, line, text, name=None if value.upper() in _NO_NUMBER else value)
     return Ignored(text, f"modem {key} field (the receive time is used)")

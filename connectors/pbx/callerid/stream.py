@@ -33,17 +33,11 @@ class CallerIdStream:
     (``segal``, ``danjeh``, ``modem``, ``techno``); ``ValueError`` otherwise.
     """
 
-    def __init__(
-        self, system: str, device: str, *, lines: CallerIdLines | None = None, encoding: str = "ascii"
-    ):
+    def __init__(self, system: str, device: str, *, lines: CallerIdLines | None = None, encoding: str = "ascii"):
         if device not in PARSERS:
-            raise ValueError(
-                f"unknown caller-ID device format {device!r}; known: {', '.join(sorted(PARSERS))}"
-            )
+            raise ValueError(f"unknown caller-ID device format {device!r}; known: {', '.join(sorted(PARSERS))}")
         self._parse = PARSERS[device]
-        self._framer = LineFramer(
-            encoding=encoding, terminators=b"@" if device in ("segal", "danjeh") else b""
-        )
+        self._framer = LineFramer(encoding=encoding, terminators=b"@" if device in ("segal", "danjeh") else b"")
         self._lines = lines or CallerIdLines(system)
 
     def feed(self, data: bytes, now: datetime) -> list[CidOutput]:

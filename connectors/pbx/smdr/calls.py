@@ -49,7 +49,11 @@ class SmdrCallAssembler:
     """Turns a stream of parsed SMDR records from one PBX into call events."""
 
     def __init__(
-        self, system: str, profile: SmdrProfile, *, open_call_ttl: timedelta = DEFAULT_OPEN_CALL_TTL,
+        self,
+        system: str,
+        profile: SmdrProfile,
+        *,
+        open_call_ttl: timedelta = DEFAULT_OPEN_CALL_TTL,
         memory: int = DEFAULT_MEMORY,
     ):
         self._system = system
@@ -80,9 +84,15 @@ class SmdrCallAssembler:
         return {
             "version": SNAPSHOT_VERSION,
             "open": [
-                {"co": key[0], "number": key[1], "call_id": call.call_id,
-                 "first_seen": call.first_seen.isoformat(), "answered": call.answered}
-                for key, calls in self._open.items() for call in calls
+                {
+                    "co": key[0],
+                    "number": key[1],
+                    "call_id": call.call_id,
+                    "first_seen": call.first_seen.isoformat(),
+                    "answered": call.answered,
+                }
+                for key, calls in self._open.items()
+                for call in calls
             ],
             "history": self._history.fingerprints,
         }
@@ -115,15 +125,11 @@ class SmdrCallAssembler:
         if call is None:
             call = _OpenCall(self._call_id(seed), record.printed_at, answered=False)
             self._open.setdefault(key, deque()).append(call)
-        events = [
-            self._event(EventKind.RING, record, call.call_id, record.printed_at, extension=record.extension)
-        ]
+        events = [self._event(EventKind.RING, record, call.call_id, record.printed_at, extension=record.extension)]
         if record.condition == "AN" and record.extension:
             call.answered = True
             events.append(
-                self._event(
-                    EventKind.ANSWER, record, call.call_id, record.printed_at, extension=record.extension
-                )
+                self._event(EventKind.ANSWER, record, call.call_id, record.printed_at, extension=record.extension)
             )
         return events
 

@@ -69,9 +69,18 @@ class SmdrConnector(ReportOnlyCommands):
 
     kind: ClassVar[str] = "panasonic-smdr"
 
-    def __init__(self, system: str, source: ByteSource, profile: SmdrProfile, *,
-                 on_frame: FrameHook | None = None, on_bad_frame: BadFrameHook | None = None,
-                 strip_telnet: bool = False, encoding: str = "utf-8", kept_bad_frames: int = 100):
+    def __init__(
+        self,
+        system: str,
+        source: ByteSource,
+        profile: SmdrProfile,
+        *,
+        on_frame: FrameHook | None = None,
+        on_bad_frame: BadFrameHook | None = None,
+        strip_telnet: bool = False,
+        encoding: str = "utf-8",
+        kept_bad_frames: int = 100,
+    ):
         self.system = system
         self._source = source
         self._profile = profile
@@ -134,8 +143,9 @@ class SmdrConnector(ReportOnlyCommands):
         parsed = parse_line(frame.text, self._profile)
         if isinstance(parsed, BadFrame):
             self.bad_frames.append(parsed)
-            log.warning("SMDR line not understood: %s", parsed.reason,
-                        extra={"system": self.system, "operation": "parse"})
+            log.warning(
+                "SMDR line not understood: %s", parsed.reason, extra={"system": self.system, "operation": "parse"}
+            )
             await call_hook(self._on_bad_frame, parsed, received_at)
         elif isinstance(parsed, SmdrRecord):
             for event in self._assembler.feed(parsed):

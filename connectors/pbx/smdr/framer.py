@@ -173,8 +173,11 @@ class LineFramer:
         if len(data) < window and not final:
             return None
         self.telnet_resyncs += 1
-        log.warning("Telnet sub-negotiation without IAC SE within %d bytes: dropped the rest of its line "
-                    "and resynchronised on the next one", MAX_SUBNEGOTIATION_BYTES)
+        log.warning(
+            "Telnet sub-negotiation without IAC SE within %d bytes: dropped the rest of its line "
+            "and resynchronised on the next one",
+            MAX_SUBNEGOTIATION_BYTES,
+        )
         line_end = _LINE_END.search(data, start + 2)
         self._drop_to_line_end = line_end is None
         return line_end.start() if line_end else len(data)

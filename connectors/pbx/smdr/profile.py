@@ -82,9 +82,7 @@ class SmdrProfile:
                 return jdatetime.date(_jalali_year(year), int(month), int(day)).togregorian()
             return date(_gregorian_year(year), int(month), int(day))
         except ValueError as exc:
-            raise BadTimestampError(
-                f"date {text!r} does not exist in the {self.calendar.value} calendar"
-            ) from exc
+            raise BadTimestampError(f"date {text!r} does not exist in the {self.calendar.value} calendar") from exc
 
 
 def _time(text: str) -> time:

@@ -29,9 +29,7 @@ class SmdrOutput:
 class SmdrStream:
     """Framer, parser and call assembler for one PBX (``system`` is its key)."""
 
-    def __init__(
-        self, system: str, profile: SmdrProfile, *, strip_telnet: bool = False, encoding: str = "utf-8"
-    ):
+    def __init__(self, system: str, profile: SmdrProfile, *, strip_telnet: bool = False, encoding: str = "utf-8"):
         self._framer = LineFramer(encoding=encoding, strip_telnet=strip_telnet)
         self._profile = profile
         self._assembler = SmdrCallAssembler(system, profile)

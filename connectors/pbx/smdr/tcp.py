@@ -83,8 +83,14 @@ class QuietLinkError(LinkLostError):
 class SmdrTcpLink:
     """Logs in to the SMDR console and pumps the record bytes into a sink until :meth:`stop`."""
 
-    def __init__(self, settings: SmdrTcpSettings, *, system: str, clock: Callable[[], datetime] = utc_now,
-                 rng: random.Random | None = None):
+    def __init__(
+        self,
+        settings: SmdrTcpSettings,
+        *,
+        system: str,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ):
         self.settings = settings
         self.system = system
         self._clock = clock
@@ -103,16 +109,28 @@ class SmdrTcpLink:
                     await self._session(sink)
                 except AuthError:
                     self.state = ConnectionState.AUTH_FAILED
-                    log.error("SMDR login refused by %s:%s", self.settings.host, self.settings.port,
-                              extra={"system": self.system, "operation": "login"})
+                    log.error(
+                        "SMDR login refused by %s:%s",
+                        self.settings.host,
+                        self.settings.port,
+                        extra={"system": self.system, "operation": "login"},
+                    )
                     raise
                 except QuietLinkError as exc:
-                    log.info("No SMDR output from %s (%s); logging in again to check the link",
-                             self.settings.host, exc, extra={"system": self.system})
+                    log.info(
+                        "No SMDR output from %s (%s); logging in again to check the link",
+                        self.settings.host,
+                        exc,
+                        extra={"system": self.system},
+                    )
                 except (OSError, TimeoutError, LinkLostError) as exc:
                     if not self._stopping.is_set():
-                        log.warning("SMDR link to %s lost: %s", self.settings.host, exc or type(exc).__name__,
-                                    extra={"system": self.system})
+                        log.warning(
+                            "SMDR link to %s lost: %s",
+                            self.settings.host,
+                            exc or type(exc).__name__,
+                            extra={"system": self.system},
+                        )
                 if not self._stopping.is_set():
                     self.state = ConnectionState.BACKING_OFF
                     await self._pause(self._backoff.next_delay_s())
@@ -126,18 +144,22 @@ class SmdrTcpLink:
             self._writer.close()
 
     async def probe(self) -> ConnectionReport:
-        """"Test connection": connect and log in, then hang up. ``NotSentError`` / ``AuthError``."""
+        """ "Test connection": connect and log in, then hang up. ``NotSentError`` / ``AuthError``."""
         started = time.monotonic()
         try:
             reader, writer = await self._connect()
         except (OSError, TimeoutError) as exc:
-            raise NotSentError(f"cannot reach {self.settings.host}:{self.settings.port}: {exc}",
-                               system=self.system, operation="connect") from exc
+            raise NotSentError(
+                f"cannot reach {self.settings.host}:{self.settings.port}: {exc}",
+                system=self.system,
+                operation="connect",
+            ) from exc
         try:
             await self._login(reader, writer)
         except (OSError, TimeoutError, LinkLostError) as exc:
-            raise NotSentError(f"the SMDR console closed during login: {exc}",
-                               system=self.system, operation="login") from exc
+            raise NotSentError(
+                f"the SMDR console closed during login: {exc}", system=self.system, operation="login"
+            ) from exc
         finally:
             writer.close()
         return ConnectionReport("smdr-tcp", "", round(1000 * (time.monotonic() - started)))
@@ -150,8 +172,7 @@ class SmdrTcpLink:
             leftover = await self._login(reader, writer)
             self.logins += 1
             self.state = ConnectionState.CONNECTED
-            log.info("SMDR logged in to %s:%s", self.settings.host, self.settings.port,
-                     extra={"system": self.system})
+            log.info("SMDR logged in to %s:%s", self.settings.host, self.settings.port, extra={"system": self.system})
             if leftover:
                 await sink(leftover, self._clock())
             await self._pump(reader, sink)
@@ -173,10 +194,12 @@ class SmdrTcpLink:
             await _read_until(reader, lambda text: _PROMPT.search(text) is not None)
             writer.write(self.settings.user.encode("ascii", errors="replace") + b"\r")
             answer = await _read_until(
-                reader, lambda text: bool(_PASSWORD_PROMPT.search(text) or _REFUSAL.search(text)))
+                reader, lambda text: bool(_PASSWORD_PROMPT.search(text) or _REFUSAL.search(text))
+            )
             if not _PASSWORD_PROMPT.search(_text(answer)):
-                raise AuthError(f"the PBX refused the SMDR login name {self.settings.user!r}",
-                                system=self.system, operation="login")
+                raise AuthError(
+                    f"the PBX refused the SMDR login name {self.settings.user!r}", system=self.system, operation="login"
+                )
             writer.write(self.settings.password.reveal().encode("ascii", errors="replace") + b"\r")
             await writer.drain()
         return await self._verdict(reader)
@@ -195,8 +218,7 @@ class SmdrTcpLink:
                     if any(_REFUSAL.search(line) or _PASSWORD_PROMPT.search(line) for line in lines) or (
                         lines[-1] == "-"
                     ):
-                        raise AuthError("the PBX refused the SMDR password", system=self.system,
-                                        operation="login")
+                        raise AuthError("the PBX refused the SMDR password", system=self.system, operation="login")
                     if any(line and line.strip("*") for line in lines[:-1]):
                         break
         return bytes(received)

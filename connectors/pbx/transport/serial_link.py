@@ -1,7 +1,8 @@
 """One serial port, kept open: RS-232 SMDR printers and caller-ID boxes (CALL-14, CALL-21).
 
 Panasonic KX-TDA / TDE / TES / TA print SMDR on RS-232C, and Segal / Danjeh
-boxes and caller-ID modems talk over a serial port too (sanaz-shahraeini/lotus-project:Alvand/utils.py, 4.1-4.3). Baud, parity, data bits and flow control are programmable on
+boxes and caller-ID modems talk over a serial port too (sanaz-shahraeini/lotus-project:Alvand/utils.py, 4.1-4.3).
+Baud, parity, data bits and flow control are programmable on
 the PBX, so every one is a setting; no factory default is confirmed, 9600 8N1
 is only our default.
 
@@ -67,8 +68,11 @@ class FlowControl(enum.Enum):
 
 
 _PYSERIAL_PARITY = {
-    Parity.NONE: serial.PARITY_NONE, Parity.EVEN: serial.PARITY_EVEN, Parity.ODD: serial.PARITY_ODD,
-    Parity.MARK: serial.PARITY_MARK, Parity.SPACE: serial.PARITY_SPACE,
+    Parity.NONE: serial.PARITY_NONE,
+    Parity.EVEN: serial.PARITY_EVEN,
+    Parity.ODD: serial.PARITY_ODD,
+    Parity.MARK: serial.PARITY_MARK,
+    Parity.SPACE: serial.PARITY_SPACE,
 }
 
 
@@ -109,8 +113,15 @@ class SerialLink:
     other error from it closes the port and propagates.
     """
 
-    def __init__(self, settings: SerialSettings, *, system: str, clock: Callable[[], datetime] = utc_now,
-                 rng: random.Random | None = None, on_open: OpenHook | None = None):
+    def __init__(
+        self,
+        settings: SerialSettings,
+        *,
+        system: str,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+        on_open: OpenHook | None = None,
+    ):
         self.settings = settings
         self.system = system
         self._on_open = on_open
@@ -136,13 +147,14 @@ class SerialLink:
         self._stopping.set()
 
     async def probe(self) -> ConnectionReport:
-        """"Test connection": open the port and close it again; ``NotSentError`` when it cannot be opened."""
+        """ "Test connection": open the port and close it again; ``NotSentError`` when it cannot be opened."""
         started = time.monotonic()
         try:
             port = await self._open_ready()
         except (serial.SerialException, OSError) as exc:
-            raise NotSentError(f"cannot open serial port {self.settings.port}: {exc}",
-                               system=self.system, operation="open") from exc
+            raise NotSentError(
+                f"cannot open serial port {self.settings.port}: {exc}", system=self.system, operation="open"
+            ) from exc
         port.close()
         return ConnectionReport("serial", self.settings.port, round(1000 * (time.monotonic() - started)))
 
@@ -151,8 +163,12 @@ class SerialLink:
         try:
             port = await self._open_ready()
         except (serial.SerialException, OSError) as exc:
-            log.warning("serial port %s cannot be opened: %s", self.settings.port, exc,
-                        extra={"system": self.system, "operation": "open"})
+            log.warning(
+                "serial port %s cannot be opened: %s",
+                self.settings.port,
+                exc,
+                extra={"system": self.system, "operation": "open"},
+            )
             return
         self.opens += 1
         self.state = ConnectionState.CONNECTED
@@ -166,8 +182,9 @@ class SerialLink:
                 if time.monotonic() - opened_at >= self.settings.stable_after_s:
                     self._backoff.reset()
         except (serial.SerialException, OSError) as exc:
-            log.warning("serial port %s lost: %s", self.settings.port, exc,
-                        extra={"system": self.system, "operation": "read"})
+            log.warning(
+                "serial port %s lost: %s", self.settings.port, exc, extra={"system": self.system, "operation": "read"}
+            )
         finally:
             with contextlib.suppress(serial.SerialException, OSError):
                 port.close()
@@ -188,9 +205,14 @@ class SerialLink:
     def _open(self) -> serial.SerialBase:
         s = self.settings
         return serial.serial_for_url(
-            s.port, baudrate=s.baud, bytesize=s.data_bits, parity=_PYSERIAL_PARITY[s.parity],
-            stopbits=s.stop_bits, timeout=s.read_timeout_s,
-            xonxoff=s.flow_control is FlowControl.XON_XOFF, rtscts=s.flow_control is FlowControl.RTS_CTS,
+            s.port,
+            baudrate=s.baud,
+            bytesize=s.data_bits,
+            parity=_PYSERIAL_PARITY[s.parity],
+            stopbits=s.stop_bits,
+            timeout=s.read_timeout_s,
+            xonxoff=s.flow_control is FlowControl.XON_XOFF,
+            rtscts=s.flow_control is FlowControl.RTS_CTS,
             dsrdtr=s.flow_control is FlowControl.DSR_DTR,
         )
 

@@ -45,8 +45,9 @@ def audience_query(fetchxml: str, primary_ids: dict[str, str]) -> AudienceQuery:
     if _DECLARATION.search(fetchxml):
         # Refused before parsing: entity expansion and external entities are the classic XML attacks.
         raise FetchXmlError("the query declares a document type (DTD or entities), which FetchXML never needs")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True
+    )
     try:
         root = etree.fromstring(fetchxml.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:

@@ -30,11 +30,17 @@ from services.sms.sender import attempt_id, attempt_key
 log = logging.getLogger(__name__)
 
 NEVER_SENT_NOTE = "the provider has no message under this attempt's id: it was never sent"
-UNKNOWN_NOTE = ("The sender stopped while this message was with the provider, and this provider cannot be asked "
-                "by our id whether it sent it. It was not resent, to avoid texting twice: check the provider's "
-                "outbox.")
-_SENT = {DeliveryStatus.QUEUED: "Queued at provider", DeliveryStatus.SENT_TO_OPERATOR: "Sent to operator",
-         DeliveryStatus.DELIVERED: "Delivered", DeliveryStatus.UNKNOWN: "Queued at provider"}
+UNKNOWN_NOTE = (
+    "The sender stopped while this message was with the provider, and this provider cannot be asked "
+    "by our id whether it sent it. It was not resent, to avoid texting twice: check the provider's "
+    "outbox."
+)
+_SENT = {
+    DeliveryStatus.QUEUED: "Queued at provider",
+    DeliveryStatus.SENT_TO_OPERATOR: "Sent to operator",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.UNKNOWN: "Queued at provider",
+}
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,9 @@ class Reconciled:
     resend: Mapping[str, int] = field(default_factory=dict)
 
 
-def reconcile(store: BulkStore, account: ProviderAccount, in_flight: Sequence[str], attempts: Mapping[str, int],
-              now: datetime) -> Reconciled:
+def reconcile(
+    store: BulkStore, account: ProviderAccount, in_flight: Sequence[str], attempts: Mapping[str, int], now: datetime
+) -> Reconciled:
     """Settle ``in_flight`` rows and their open attempts (``attempts``: row id → attempt number in flight);
     provider errors propagate (the run stops, rows stay *Sending*)."""
     if not in_flight:
@@ -62,20 +69,30 @@ def reconcile(store: BulkStore, account: ProviderAccount, in_flight: Sequence[st
         for our_id, key in keys.items():
             number = attempts.get(our_id, 1)
             outcomes[our_id], attempt_changes[attempt_id(our_id, number)] = _settle(
-                account, reports.get(key.lower()), number, now)
+                account, reports.get(key.lower()), number, now
+            )
     else:
         for our_id in in_flight:
             outcomes[our_id] = tables.outcome_body("Outcome unknown", now=now, error=UNKNOWN_NOTE)
             attempt_changes[attempt_id(our_id, attempts.get(our_id, 1))] = tables.attempt_outcome_body(
-                "Outcome unknown", now=now, error=UNKNOWN_NOTE)
+                "Outcome unknown", now=now, error=UNKNOWN_NOTE
+            )
     store.commit(outcomes, attempt_changes)
     sent = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in tables.SENT_STATUSES)
-    failed = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in
-                 (tables.STATUS["Failed"], tables.STATUS["Outcome unknown"]))
+    failed = sum(
+        1
+        for body in outcomes.values()
+        if body[Sms.SMSSTATUS] in (tables.STATUS["Failed"], tables.STATUS["Outcome unknown"])
+    )
     finished = frozenset(i for i, body in outcomes.items() if body[Sms.SMSSTATUS] != tables.STATUS["Draft"])
     resend = {i: attempts.get(i, 1) for i in in_flight if i not in finished}
-    log.info("bulk reconciliation: %d rows found sent, %d failed or unknown, %d to resend", sent, failed,
-             len(resend), extra={"operation": "bulk_reconcile"})
+    log.info(
+        "bulk reconciliation: %d rows found sent, %d failed or unknown, %d to resend",
+        sent,
+        failed,
+        len(resend),
+        extra={"operation": "bulk_reconcile"},
+    )
     return Reconciled(finished, sent, failed, resend)
 
 
@@ -87,20 +104,34 @@ def _look_up(account: ProviderAccount, keys: list[str]) -> dict[str, DeliveryRep
     return reports
 
 
-def _settle(account: ProviderAccount, report: DeliveryReport | None, number: int,
-            now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+def _settle(
+    account: ProviderAccount, report: DeliveryReport | None, number: int, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The SMS row's and the attempt's outcome for one in-flight row, from what the provider says."""
     if report is None:
-        return ({Sms.SMSSTATUS: tables.STATUS["Draft"], Sms.ATTEMPTS: number},
-                tables.attempt_outcome_body("Failed", now=now, reconciled=True, error=NEVER_SENT_NOTE))
+        return (
+            {Sms.SMSSTATUS: tables.STATUS["Draft"], Sms.ATTEMPTS: number},
+            tables.attempt_outcome_body("Failed", now=now, reconciled=True, error=NEVER_SENT_NOTE),
+        )
     if report.status in _SENT:
         at_operator = report.status is DeliveryStatus.SENT_TO_OPERATOR
-        return (tables.outcome_body(_SENT[report.status], now=now, account_key=account.account_key,
-                                  provider_id=report.provider_id),
-                tables.attempt_outcome_body("Sent to operator" if at_operator else "Accepted by provider", now=now,
-                                          provider_id=report.provider_id, reconciled=True))
+        return (
+            tables.outcome_body(
+                _SENT[report.status], now=now, account_key=account.account_key, provider_id=report.provider_id
+            ),
+            tables.attempt_outcome_body(
+                "Sent to operator" if at_operator else "Accepted by provider",
+                now=now,
+                provider_id=report.provider_id,
+                reconciled=True,
+            ),
+        )
     reason = report.reason or "the provider reports it failed"
-    return (tables.outcome_body("Failed", now=now, account_key=account.account_key, provider_id=report.provider_id,
-                              error=reason),
-            tables.attempt_outcome_body("Failed", now=now, provider_id=report.provider_id, code=report.code,
-                                      error=reason, reconciled=True))
+    return (
+        tables.outcome_body(
+            "Failed", now=now, account_key=account.account_key, provider_id=report.provider_id, error=reason
+        ),
+        tables.attempt_outcome_body(
+            "Failed", now=now, provider_id=report.provider_id, code=report.code, error=reason, reconciled=True
+        ),
+    )

@@ -70,8 +70,12 @@ from services.sms.sender import attempt_id, attempt_key
 
 log = logging.getLogger(__name__)
 
-_STATUS_OF = {DeliveryStatus.QUEUED: "Queued at provider", DeliveryStatus.SENT_TO_OPERATOR: "Sent to operator",
-              DeliveryStatus.DELIVERED: "Delivered", DeliveryStatus.UNKNOWN: "Queued at provider"}
+_STATUS_OF = {
+    DeliveryStatus.QUEUED: "Queued at provider",
+    DeliveryStatus.SENT_TO_OPERATOR: "Sent to operator",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.UNKNOWN: "Queued at provider",
+}
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ class BulkOptions:
 
 @dataclass(frozen=True)
 class RunReport:
-    """What one run did; ``stopped`` says why it ended before the bulk did (``None`` when it finished or ran out of time)."""
+    """What one run did; ``stopped`` says why it ended before the bulk did (``None`` when it finished or ran out of
+    time)."""
 
     bulk_id: str
     state: str
@@ -120,9 +125,17 @@ class _Run:
 class BulkRunner:
     """Runs bulk sends; built once per worker with the Dataverse client and the provider accounts."""
 
-    def __init__(self, store: BulkStore, accounts: AccountDirectory, *, plan: NumberPlan,
-                 clock: Callable[[], datetime], options: BulkOptions | None = None,
-                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        store: BulkStore,
+        accounts: AccountDirectory,
+        *,
+        plan: NumberPlan,
+        clock: Callable[[], datetime],
+        options: BulkOptions | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self._store, self._accounts, self._plan = store, accounts, plan
         self._clock, self._options, self._sleep, self._monotonic = clock, options or BulkOptions(), sleep, monotonic
         self._last_send_at: float | None = None
@@ -132,8 +145,9 @@ class BulkRunner:
         """Queue a bulk for the timer (the "send" button); returns its state. Finished bulks are not restarted."""
         bulk = self._store.bulk(bulk_id)
         if bulk.state in ("Draft", "Paused"):
-            self._store.update_bulk(bulk.bulk_id, {SmsBulk.BULKSTATE: tables.BULK_STATE["Queued"],
-                                                   SmsBulk.LASTERROR: None})
+            self._store.update_bulk(
+                bulk.bulk_id, {SmsBulk.BULKSTATE: tables.BULK_STATE["Queued"], SmsBulk.LASTERROR: None}
+            )
             return "Queued"
         return bulk.state
 
@@ -157,20 +171,29 @@ class BulkRunner:
             run = self._prepare(bulk)
             resumes_at = self._wait_until(run)
             if resumes_at is not None:
-                return RunReport(bulk.bulk_id, bulk.state, run.counters, stopped="waiting for the sending window",
-                                 resumes_at=resumes_at)
+                return RunReport(
+                    bulk.bulk_id,
+                    bulk.state,
+                    run.counters,
+                    stopped="waiting for the sending window",
+                    resumes_at=resumes_at,
+                )
             return self._walk(run, deadline)
         except _StopRun as stop:
             return self._stopped(bulk.bulk_id, stop.reason, stop.state)
         except ConnectorError as exc:
-            return self._stopped(bulk.bulk_id, f"Dataverse or the provider failed ({_plain(exc)}); the next run "
-                                 "continues from the last finished step", "Running")
+            return self._stopped(
+                bulk.bulk_id,
+                f"Dataverse or the provider failed ({_plain(exc)}); the next run continues from the last finished step",
+                "Running",
+            )
 
     def _stopped(self, bulk_id: str, reason: str, state: str) -> RunReport:
         log.warning("bulk %s stopped: %s", bulk_id, reason, extra={"operation": "bulk_run"})
         try:
-            self._store.update_bulk(bulk_id, {SmsBulk.BULKSTATE: tables.BULK_STATE[state],
-                                              SmsBulk.LASTERROR: tables.clip(reason)})
+            self._store.update_bulk(
+                bulk_id, {SmsBulk.BULKSTATE: tables.BULK_STATE[state], SmsBulk.LASTERROR: tables.clip(reason)}
+            )
         except ConnectorError:
             log.warning("bulk %s: the stop reason could not be written", bulk_id, extra={"operation": "bulk_run"})
         return RunReport(bulk_id, state, BulkCounters(), stopped=reason)
@@ -190,12 +213,23 @@ class BulkRunner:
         reconciled = reconcile(self._store, account, existing.in_flight, existing.attempts, self._clock())
         finished = set(existing.finished) | set(reconciled.finished)
         attempts = {i: n for i, n in {**existing.attempts, **reconciled.resend}.items() if i not in finished}
-        counters = BulkCounters(len(keys), existing.sent + reconciled.sent, existing.failed + reconciled.failed,
-                                bulk.skipped)
+        counters = BulkCounters(
+            len(keys), existing.sent + reconciled.sent, existing.failed + reconciled.failed, bulk.skipped
+        )
         members = members_after([Member(t, i, {}) for t, i in keys], bulk.cursor)
         audience = Audience(self._plan, self._store.opted_out(), bulk.phone_columns)
-        return _Run(bulk, account, content, audience, self._store.sender_number(bulk.number_id), counters,
-                    finished, set(existing.numbers), members, attempts)
+        return _Run(
+            bulk,
+            account,
+            content,
+            audience,
+            self._store.sender_number(bulk.number_id),
+            counters,
+            finished,
+            set(existing.numbers),
+            members,
+            attempts,
+        )
 
     def _kind(self, bulk: BulkRecord) -> MessageKind:
         return MessageKind.TRANSACTIONAL if bulk.is_transactional else self._options.kind
@@ -228,9 +262,19 @@ class BulkRunner:
         size = min(run.account.provider.max_batch, MAX_STEP_MESSAGES)
         state = "Running"
         if run.bulk.state == "Queued" or run.bulk.started_on is None:
-            self._store.update_bulk(run.bulk.bulk_id, tables.progress_body(
-                state=state, total=run.counters.total, sent=run.counters.sent, failed=run.counters.failed,
-                skipped=run.counters.skipped, cursor=run.bulk.cursor, last_error=None, started_on=self._clock()))
+            self._store.update_bulk(
+                run.bulk.bulk_id,
+                tables.progress_body(
+                    state=state,
+                    total=run.counters.total,
+                    sent=run.counters.sent,
+                    failed=run.counters.failed,
+                    skipped=run.counters.skipped,
+                    cursor=run.bulk.cursor,
+                    last_error=None,
+                    started_on=self._clock(),
+                ),
+            )
         for start in range(0, len(members), size):
             if self._monotonic() >= deadline:
                 return RunReport(run.bulk.bulk_id, state, run.counters, run.steps)
@@ -238,14 +282,25 @@ class BulkRunner:
                 return RunReport(run.bulk.bulk_id, state, run.counters, run.steps, "waiting for the sending window")
             slice_ = members[start : start + size]
             fetched = fetch_members(self._store.client, [m.key for m in slice_], self._columns(run))
-            plan = plan_step(fetched, run.bulk.bulk_id, run.content, run.audience,
-                             handled_ids=run.finished, numbers_used=run.numbers)
+            plan = plan_step(
+                fetched, run.bulk.bulk_id, run.content, run.audience, handled_ids=run.finished, numbers_used=run.numbers
+            )
             self._step(run, replace(plan, cursor=cursor_of(slice_[-1])), last=start + size >= len(members))
         final = "Completed with errors" if run.counters.failed else "Completed"
         if run.steps == 0 and not members:
-            self._store.update_bulk(run.bulk.bulk_id, tables.progress_body(
-                state=final, total=run.counters.total, sent=run.counters.sent, failed=run.counters.failed,
-                skipped=run.counters.skipped, cursor=run.bulk.cursor, last_error=None, completed_on=self._clock()))
+            self._store.update_bulk(
+                run.bulk.bulk_id,
+                tables.progress_body(
+                    state=final,
+                    total=run.counters.total,
+                    sent=run.counters.sent,
+                    failed=run.counters.failed,
+                    skipped=run.counters.skipped,
+                    cursor=run.bulk.cursor,
+                    last_error=None,
+                    completed_on=self._clock(),
+                ),
+            )
         return RunReport(run.bulk.bulk_id, final, run.counters, run.steps)
 
     def _columns(self, run: _Run) -> set[str]:
@@ -269,7 +324,8 @@ class BulkRunner:
             made = run.attempts.get(message.our_id, 0)
             if made >= run.account.max_attempts:
                 outcomes[message.our_id] = tables.outcome_body(
-                    "Failed", now=now, error=f"all {made} send attempts failed; see the SMS process rows")
+                    "Failed", now=now, error=f"all {made} send attempts failed; see the SMS process rows"
+                )
                 run.numbers.add(message.to)
             else:
                 to_send.append(message)
@@ -280,9 +336,16 @@ class BulkRunner:
         sent = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in tables.SENT_STATUSES)
         counters = run.counters.plus(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
         state = ("Completed with errors" if counters.failed else "Completed") if last else "Running"
-        progress = tables.progress_body(state=state, total=counters.total, sent=counters.sent, failed=counters.failed,
-                                      skipped=counters.skipped, cursor=plan.cursor, last_error=None,
-                                      completed_on=self._clock() if last else None)
+        progress = tables.progress_body(
+            state=state,
+            total=counters.total,
+            sent=counters.sent,
+            failed=counters.failed,
+            skipped=counters.skipped,
+            cursor=plan.cursor,
+            last_error=None,
+            completed_on=self._clock() if last else None,
+        )
         self._store.commit(outcomes, attempts, run.bulk.bulk_id, progress)
         if last:
             self._tally.recount(run.bulk.bulk_id)  # reports that arrived during the run (SMS-20)
@@ -290,16 +353,22 @@ class BulkRunner:
         run.finished.update(outcomes)
         run.steps += 1
 
-    def _send(self, run: _Run, messages: tuple[BulkMessage, ...],
-              now: datetime) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    def _send(
+        self, run: _Run, messages: tuple[BulkMessage, ...], now: datetime
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         """One provider call for ``messages``; returns the SMS rows' and the SMS process rows' outcomes."""
         numbers = {m.our_id: run.attempts.get(m.our_id, 0) + 1 for m in messages}
         keys = {m.our_id: attempt_key(m.our_id, numbers[m.our_id]) for m in messages}
         ids = {m.our_id: attempt_id(m.our_id, numbers[m.our_id]) for m in messages}
-        sending = {m.our_id: self._row(run, m.member, m.to, m.text, m.segments, "Sending", numbers[m.our_id])
-                   for m in messages}
-        opened = {ids[i]: tables.attempt_sending_body(sms_id=i, attempt=numbers[i], attempt_key=keys[i],
-                                                    account_id=run.account.record_id, now=now) for i in sending}
+        sending = {
+            m.our_id: self._row(run, m.member, m.to, m.text, m.segments, "Sending", numbers[m.our_id]) for m in messages
+        }
+        opened = {
+            ids[i]: tables.attempt_sending_body(
+                sms_id=i, attempt=numbers[i], attempt_key=keys[i], account_id=run.account.record_id, now=now
+            )
+            for i in sending
+        }
         run.numbers.update(m.to for m in messages)
         self._store.write_sending(sending, opened)
         self._pace(len(messages))
@@ -322,31 +391,59 @@ class BulkRunner:
             outcomes[our_id], attempts[ids[our_id]] = self._outcome(run, receipt, now)
         return outcomes, attempts
 
-    def _not_taken(self, sending: dict[str, Any], numbers: dict[str, int], ids: dict[str, str],
-                   exc: ConnectorError, now: datetime) -> None:
+    def _not_taken(
+        self, sending: dict[str, Any], numbers: dict[str, int], ids: dict[str, str], exc: ConnectorError, now: datetime
+    ) -> None:
         """The provider took none of the messages: rows back to *Draft*, each attempt closed as failed."""
         failed = tables.attempt_outcome_body("Failed", now=now, code=type(exc).__name__, error=_plain(exc))
-        self._store.commit({i: {Sms.SMSSTATUS: tables.STATUS["Draft"], Sms.ATTEMPTS: numbers[i]} for i in sending},
-                           {ids[i]: failed for i in sending})
+        self._store.commit(
+            {i: {Sms.SMSSTATUS: tables.STATUS["Draft"], Sms.ATTEMPTS: numbers[i]} for i in sending},
+            {ids[i]: failed for i in sending},
+        )
 
     def _outcome(self, run: _Run, receipt: SendReceipt, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
         if receipt.is_accepted:
             status = _STATUS_OF.get(receipt.status, "Queued at provider")
             attempt = "Sent to operator" if status == "Sent to operator" else "Accepted by provider"
-            return (tables.outcome_body(status, now=now, account_key=run.account.account_key,
-                                      provider_id=receipt.provider_id),
-                    tables.attempt_outcome_body(attempt, now=now, provider_id=receipt.provider_id))
+            return (
+                tables.outcome_body(
+                    status, now=now, account_key=run.account.account_key, provider_id=receipt.provider_id
+                ),
+                tables.attempt_outcome_body(attempt, now=now, provider_id=receipt.provider_id),
+            )
         reason = receipt.reason or f"refused by the provider (code {receipt.code})"
-        return (tables.outcome_body("Failed", now=now, error=reason),
-                tables.attempt_outcome_body("Failed", now=now, code=receipt.code, error=reason))
+        return (
+            tables.outcome_body("Failed", now=now, error=reason),
+            tables.attempt_outcome_body("Failed", now=now, code=receipt.code, error=reason),
+        )
 
-    def _row(self, run: _Run, member: Member, to: str, text: str, segments: int, status: str, attempts: int,
-             error: str | None = None) -> dict[str, Any]:
+    def _row(
+        self,
+        run: _Run,
+        member: Member,
+        to: str,
+        text: str,
+        segments: int,
+        status: str,
+        attempts: int,
+        error: str | None = None,
+    ) -> dict[str, Any]:
         return tables.bulk_row_body(
-            bulk_id=run.bulk.bulk_id, bulk_name=run.bulk.name, table=member.table, record_id=member.record_id,
-            to=to, text=text or "-", segments=segments, status=status, attempts=attempts, sender=run.sender,
-            account_id=run.account.record_id, regarding_member=run.bulk.regarding_member, error=error,
-            owner=run.bulk.owner)
+            bulk_id=run.bulk.bulk_id,
+            bulk_name=run.bulk.name,
+            table=member.table,
+            record_id=member.record_id,
+            to=to,
+            text=text or "-",
+            segments=segments,
+            status=status,
+            attempts=attempts,
+            sender=run.sender,
+            account_id=run.account.record_id,
+            regarding_member=run.bulk.regarding_member,
+            error=error,
+            owner=run.bulk.owner,
+        )
 
     def _pace(self, count: int) -> None:
         rate = self._options.max_messages_per_s
@@ -361,4 +458,3 @@ class BulkRunner:
 
 def _plain(exc: ConnectorError) -> str:
     return getattr(exc, "reason", None) or type(exc).__name__
-

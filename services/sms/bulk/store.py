@@ -65,7 +65,9 @@ class ExistingRows:
 
 
 #: Messages per step: a step's change sets hold two operations per message (its SMS row and its SMS process
-#: row) plus the bulk's progress, and a ``$batch`` request holds at most 1,000 (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md).
+#: row) plus the bulk's progress, and a ``$batch`` request holds at most 1,000
+#: (MicrosoftDocs/powerapps-docs:
+#: powerapps-docs/developer/data-platform/webapi/execute-batch-operations-using-web-api.md).
 MAX_STEP_MESSAGES = (MAX_OPERATIONS - 1) // 2
 
 
@@ -80,23 +82,32 @@ class BulkStore:
         return self._client
 
     def bulk(self, bulk_id: str) -> BulkRecord:
-        row = self._client.request("GET", f"{SmsBulk.SET}({uuid.UUID(bulk_id)})", headers=LOOKUP_TABLES,
-                                   params={"$select": ",".join(tables.BULK_COLUMNS)}, operation="retrieve").json()
+        row = self._client.request(
+            "GET",
+            f"{SmsBulk.SET}({uuid.UUID(bulk_id)})",
+            headers=LOOKUP_TABLES,
+            params={"$select": ",".join(tables.BULK_COLUMNS)},
+            operation="retrieve",
+        ).json()
         state_by_value = {v: k for k, v in tables.BULK_STATE.items()}
         columns = tuple(c.strip() for c in (row.get(SmsBulk.RECIPIENTCOLUMNS) or "").split(",") if c.strip())
         fetchxml = row.get(SmsBulk.FETCHXML)
         return BulkRecord(
-            bulk_id=bulk_id.lower(), name=row.get(SmsBulk.NAME) or "SMS", state=state_by_value.get(
-                row.get(SmsBulk.BULKSTATE), "Draft"),
+            bulk_id=bulk_id.lower(),
+            name=row.get(SmsBulk.NAME) or "SMS",
+            state=state_by_value.get(row.get(SmsBulk.BULKSTATE), "Draft"),
             list_id=tables.lookup_id(row, SmsBulk.LISTID_VALUE),
             campaign_id=tables.lookup_id(row, SmsBulk.CAMPAIGNID_VALUE),
-            template_id=tables.lookup_id(row, SmsBulk.SMSTEMPLATEID_VALUE), message=row.get(SmsBulk.MESSAGE),
+            template_id=tables.lookup_id(row, SmsBulk.SMSTEMPLATEID_VALUE),
+            message=row.get(SmsBulk.MESSAGE),
             account_id=tables.lookup_id(row, SmsBulk.SMSPROVIDERID_VALUE),
             number_id=tables.lookup_id(row, SmsBulk.SMSNUMBERID_VALUE),
             phone_columns=columns or (Contact.MOBILEPHONE,),
             regarding_member=row.get(SmsBulk.CREATEACTIVITIES) is not False,
-            send_after=_when(row.get(SmsBulk.SENDAFTER)), skipped=int(row.get(SmsBulk.SKIPPEDCOUNT) or 0),
-            cursor=row.get(SmsBulk.CURSOR) or None, started_on=_when(row.get(SmsBulk.STARTEDON)),
+            send_after=_when(row.get(SmsBulk.SENDAFTER)),
+            skipped=int(row.get(SmsBulk.SKIPPEDCOUNT) or 0),
+            cursor=row.get(SmsBulk.CURSOR) or None,
+            started_on=_when(row.get(SmsBulk.STARTEDON)),
             is_transactional=row.get(SmsBulk.ISTRANSACTIONAL) is True,
             saved_view_id=(row.get(SmsBulk.SAVEDVIEWID) or "").strip() or None,
             saved_view_set=tables.VIEW_SETS.get(row.get(SmsBulk.SAVEDVIEWKIND)),
@@ -107,9 +118,15 @@ class BulkStore:
     def runnable_bulks(self) -> list[str]:
         """Bulk sends queued or running, oldest first."""
         states = [tables.BULK_STATE["Queued"], tables.BULK_STATE["Running"]]
-        return [str(r[SmsBulk.ID]) for r in self._client.query(
-            SmsBulk.SET, select=[SmsBulk.ID], filter=odata.in_(SmsBulk.BULKSTATE, states),
-            orderby=[f"{SmsBulk.CREATEDON} asc"])]
+        return [
+            str(r[SmsBulk.ID])
+            for r in self._client.query(
+                SmsBulk.SET,
+                select=[SmsBulk.ID],
+                filter=odata.in_(SmsBulk.BULKSTATE, states),
+                orderby=[f"{SmsBulk.CREATEDON} asc"],
+            )
+        ]
 
     def template(self, template_id: str) -> tuple[Template, Calendar]:
         """The template's parsed text; ``TemplateSyntaxError`` lists what is wrong with it."""
@@ -124,15 +141,20 @@ class BulkStore:
 
     def opted_out(self) -> frozenset[str]:
         """Every active opt-out number (E.164), read once per run."""
-        return frozenset(str(r[SmsOptOut.PHONENUMBER]) for r in self._client.query(
-            SmsOptOut.SET, select=[SmsOptOut.PHONENUMBER], filter=odata.eq(SmsOptOut.STATECODE, 0))
-            if r.get(SmsOptOut.PHONENUMBER))
+        return frozenset(
+            str(r[SmsOptOut.PHONENUMBER])
+            for r in self._client.query(
+                SmsOptOut.SET, select=[SmsOptOut.PHONENUMBER], filter=odata.eq(SmsOptOut.STATECODE, 0)
+            )
+            if r.get(SmsOptOut.PHONENUMBER)
+        )
 
     def existing_rows(self, bulk_id: str) -> ExistingRows:
         finished, numbers, in_flight, sent, failed = set(), set(), [], 0, 0
         attempts: dict[str, int] = {}
-        for row in self._client.query(Sms.SET, select=tables.BULK_ROW_COLUMNS,
-                                      filter=odata.eq(Sms.SMSBULKID_VALUE, uuid.UUID(bulk_id))):
+        for row in self._client.query(
+            Sms.SET, select=tables.BULK_ROW_COLUMNS, filter=odata.eq(Sms.SMSBULKID_VALUE, uuid.UUID(bulk_id))
+        ):
             status, row_id = row.get(Sms.SMSSTATUS), str(row[Sms.ID]).lower()
             if status in tables.FINAL_OUTCOMES and row.get(Sms.PHONENUMBER):
                 numbers.add(row[Sms.PHONENUMBER])
@@ -146,8 +168,7 @@ class BulkStore:
                 failed += status not in tables.SENT_STATUSES
         return ExistingRows(frozenset(finished), frozenset(numbers), tuple(in_flight), sent, failed, attempts)
 
-    def write_sending(self, bodies: Mapping[str, Mapping[str, Any]],
-                      attempts: Mapping[str, Mapping[str, Any]]) -> None:
+    def write_sending(self, bodies: Mapping[str, Mapping[str, Any]], attempts: Mapping[str, Mapping[str, Any]]) -> None:
         """SMS rows and their new SMS process rows, written together *before* the provider call (one change
         set, one request): the proof that a send may have happened, and under which of our ids."""
         batch = self._client.batch()
@@ -158,8 +179,13 @@ class BulkStore:
                 changeset.add("PATCH", f"{SmsProcess.SET}({attempt_id})", dict(body))
         self._execute(batch, "bulk_write_sending")
 
-    def commit(self, outcomes: Mapping[str, Mapping[str, Any]], attempts: Mapping[str, Mapping[str, Any]] | None = None,
-               bulk_id: str | None = None, progress: Mapping[str, Any] | None = None) -> None:
+    def commit(
+        self,
+        outcomes: Mapping[str, Mapping[str, Any]],
+        attempts: Mapping[str, Mapping[str, Any]] | None = None,
+        bulk_id: str | None = None,
+        progress: Mapping[str, Any] | None = None,
+    ) -> None:
         """Row outcomes, their attempts' outcomes and the bulk's progress in one atomic change set (one request)."""
         batch = self._client.batch()
         with batch.changeset() as changeset:

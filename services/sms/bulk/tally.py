@@ -36,8 +36,7 @@ class BulkOutcomes:
     failed: int
 
     def body(self) -> dict[str, int]:
-        return {SmsBulk.SENTCOUNT: self.sent, SmsBulk.DELIVEREDCOUNT: self.delivered,
-                SmsBulk.FAILEDCOUNT: self.failed}
+        return {SmsBulk.SENTCOUNT: self.sent, SmsBulk.DELIVEREDCOUNT: self.delivered, SmsBulk.FAILEDCOUNT: self.failed}
 
 
 class BulkTally:
@@ -59,8 +58,10 @@ class BulkTally:
         found: set[str] = set()
         for chunk in chunked(wanted, IDS_PER_READ):
             where = odata.and_(odata.in_(Sms.ID, [uuid.UUID(i) for i in chunk]), odata.ne(Sms.SMSBULKID_VALUE, None))
-            found.update(str(r[Sms.SMSBULKID_VALUE]).lower()
-                         for r in self._client.query(Sms.SET, select=[Sms.SMSBULKID_VALUE], filter=where))
+            found.update(
+                str(r[Sms.SMSBULKID_VALUE]).lower()
+                for r in self._client.query(Sms.SET, select=[Sms.SMSBULKID_VALUE], filter=where)
+            )
         return found
 
     def recount(self, bulk_id: str) -> BulkOutcomes:
@@ -68,10 +69,13 @@ class BulkTally:
         outcomes = BulkOutcomes(
             sent=self._count(bulk_id, tables.SENT_STATUSES),
             delivered=self._count(bulk_id, (tables.STATUS["Delivered"],)),
-            failed=self._count(bulk_id, _FAILED))
+            failed=self._count(bulk_id, _FAILED),
+        )
         self._client.update(SmsBulk.SET, bulk_id, outcomes.body())
         return outcomes
 
     def _count(self, bulk_id: str, statuses: Iterable[int]) -> int:
-        return self._client.count(Sms.SET, odata.and_(
-            odata.eq(Sms.SMSBULKID_VALUE, uuid.UUID(bulk_id)), odata.in_(Sms.SMSSTATUS, sorted(statuses))))
+        return self._client.count(
+            Sms.SET,
+            odata.and_(odata.eq(Sms.SMSBULKID_VALUE, uuid.UUID(bulk_id)), odata.in_(Sms.SMSSTATUS, sorted(statuses))),
+        )

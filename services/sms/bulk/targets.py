@@ -1,4 +1,5 @@
-"""Who a bulk send texts: a marketing list's members, a campaign's lists, a saved view's rows, a FetchXML query (SMS-08).
+"""Who a bulk send texts: a marketing list's members, a campaign's lists, a saved view's rows, a FetchXML query
+(SMS-08).
 
 A bulk names exactly one audience: a marketing list and/or a campaign, or a
 saved view (a system view ``savedquery`` or a personal view ``userquery``, by
@@ -39,13 +40,20 @@ class TargetError(ValueError):
 def audience_keys(client: DataverseClient, bulk: BulkRecord) -> list[tuple[str, str]]:
     """``(table, record id)`` of everyone the bulk's one audience selects, each once; :class:`TargetError` says
     what is wrong with the audience."""
-    chosen = [name for name, is_set in (
-        ("a marketing list or campaign", bool(bulk.list_id or bulk.campaign_id)),
-        ("a saved view", bool(bulk.saved_view_id or bulk.saved_view_set)),
-        ("a FetchXML query", bulk.fetchxml is not None)) if is_set]
+    chosen = [
+        name
+        for name, is_set in (
+            ("a marketing list or campaign", bool(bulk.list_id or bulk.campaign_id)),
+            ("a saved view", bool(bulk.saved_view_id or bulk.saved_view_set)),
+            ("a FetchXML query", bulk.fetchxml is not None),
+        )
+        if is_set
+    ]
     if not chosen:
-        raise TargetError("the bulk send names no audience: choose a marketing list, a campaign or a saved view, "
-                          "or enter a FetchXML query")
+        raise TargetError(
+            "the bulk send names no audience: choose a marketing list, a campaign or a saved view, "
+            "or enter a FetchXML query"
+        )
     if len(chosen) > 1:
         raise TargetError(f"the bulk send names {' and '.join(chosen)}; keep one audience and clear the others")
     if bulk.fetchxml is not None:
@@ -60,10 +68,15 @@ def member_keys(client: DataverseClient, list_id: str | None, campaign_id: str |
     list_ids = [list_id] if list_id else []
     if campaign_id:
         list_ids += [
-            str(item[CampaignItem.ENTITYID_VALUE]) for item in client.query(
-                CampaignItem.SET, select=[CampaignItem.ENTITYID_VALUE],
-                filter=odata.and_(odata.eq(CampaignItem.CAMPAIGNID_VALUE, uuid.UUID(campaign_id)),
-                                  odata.eq(CampaignItem.ENTITYTYPE, tables.MARKETING_LIST_TYPE_CODE)))
+            str(item[CampaignItem.ENTITYID_VALUE])
+            for item in client.query(
+                CampaignItem.SET,
+                select=[CampaignItem.ENTITYID_VALUE],
+                filter=odata.and_(
+                    odata.eq(CampaignItem.CAMPAIGNID_VALUE, uuid.UUID(campaign_id)),
+                    odata.eq(CampaignItem.ENTITYTYPE, tables.MARKETING_LIST_TYPE_CODE),
+                ),
+            )
             if item.get(CampaignItem.ENTITYID_VALUE)
         ]
     if not list_ids:
@@ -85,8 +98,9 @@ def _list_members(client: DataverseClient, list_id: str) -> Iterable[tuple[str, 
             raise TargetError("the dynamic marketing list has no query")
         yield from _query_members(client, query, "the dynamic marketing list")
         return
-    for member in client.query(ListMember.SET, select=[ListMember.ENTITYID_VALUE],
-                               filter=odata.eq(ListMember.LISTID_VALUE, uuid.UUID(list_id))):
+    for member in client.query(
+        ListMember.SET, select=[ListMember.ENTITYID_VALUE], filter=odata.eq(ListMember.LISTID_VALUE, uuid.UUID(list_id))
+    ):
         if member.get(ListMember.ENTITYID_VALUE):
             yield table, str(member[ListMember.ENTITYID_VALUE]).lower()
 
@@ -99,8 +113,9 @@ def _view_members(client: DataverseClient, view_id: str | None, view_set: str | 
     try:
         guid = uuid.UUID(view_id)
     except ValueError:
-        raise TargetError(f"the saved view id {view_id[:60]!r} is not a GUID such as "
-                          "3f2504e0-4f89-11d3-9a0c-0305e82c3301") from None
+        raise TargetError(
+            f"the saved view id {view_id[:60]!r} is not a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+        ) from None
     try:
         view = client.retrieve(view_set, str(guid), select=tables.VIEW_COLUMNS)
     except NotFoundError:
@@ -112,16 +127,18 @@ def _view_members(client: DataverseClient, view_id: str | None, view_set: str | 
     yield from _query_members(client, query, f"the saved view {name!r}")
 
 
-def _query_members(client: DataverseClient, fetchxml: str, source: str,
-                   page_size: int | None = None) -> Iterable[tuple[str, str]]:
+def _query_members(
+    client: DataverseClient, fetchxml: str, source: str, page_size: int | None = None
+) -> Iterable[tuple[str, str]]:
     try:
         query = audience_query(fetchxml, {t: tables.primary_id(t) for t in MEMBER_TABLES})
     except FetchXmlError as exc:
         raise TargetError(f"{source} cannot be used: {exc}") from exc
     id_column = tables.primary_id(query.table)
     try:
-        for record in client.fetch_xml(tables.entity_set(query.table), query.fetchxml,
-                                       page_size=page_size or AUDIENCE_PAGE):
+        for record in client.fetch_xml(
+            tables.entity_set(query.table), query.fetchxml, page_size=page_size or AUDIENCE_PAGE
+        ):
             yield query.table, str(record[id_column]).lower()
     except DataverseError as exc:
         if exc.status not in (400, 501):
@@ -141,8 +158,9 @@ def fetch_members(client: DataverseClient, keys: Sequence[tuple[str, str]], colu
         valid = [c for c in wanted if tables.TABLES[table].has_column(c) and c != id_column]
         for start in range(0, len(ids), FETCH_CHUNK):
             chunk = [uuid.UUID(i) for i in ids[start : start + FETCH_CHUNK]]
-            for record in client.query(tables.entity_set(table), select=[id_column, *valid],
-                                       filter=odata.in_(id_column, chunk)):
+            for record in client.query(
+                tables.entity_set(table), select=[id_column, *valid], filter=odata.in_(id_column, chunk)
+            ):
                 record_id = str(record[id_column]).lower()
                 found[(table, record_id)] = Member(table, record_id, record)
     return [found[k] for k in keys if k in found]

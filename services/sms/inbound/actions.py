@@ -58,8 +58,9 @@ def inbound_activity_id(account_key: str, provider_id: str) -> str:
     return deterministic_id("sms-inbound", account_key, provider_id)
 
 
-def plan_writes(decision: InboundDecision, *, account_id: str, now: datetime, reply_text: str | None,
-                note: str | None = None) -> PlannedWrites:
+def plan_writes(
+    decision: InboundDecision, *, account_id: str, now: datetime, reply_text: str | None, note: str | None = None
+) -> PlannedWrites:
     """The writes for ``decision``; ``reply_text`` is the rendered auto-reply (``None``: no reply)."""
     planned = PlannedWrites(inbound_activity_id(*decision.key))
     if note:
@@ -87,9 +88,15 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
     elif kind in (ActionKind.OPT_OUT, ActionKind.OPT_IN):
         body: dict[str, Any] = {SmsOptOut.PHONENUMBER: decision.sender, SmsOptOut.KEYWORD: action.keyword[:100]}
         if kind is ActionKind.OPT_OUT:
-            body.update({SmsOptOut.OPTEDOUTON: now, SmsOptOut.SOURCE: tables.OPT_OUT_BY_KEYWORD,
-                         SmsOptOut.STATECODE: 0, SmsOptOut.STATUSCODE: 1,
-                         **bind(SmsOptOut.SMSID_NAV, Sms.SET, planned.activity_id)})
+            body.update(
+                {
+                    SmsOptOut.OPTEDOUTON: now,
+                    SmsOptOut.SOURCE: tables.OPT_OUT_BY_KEYWORD,
+                    SmsOptOut.STATECODE: 0,
+                    SmsOptOut.STATUSCODE: 1,
+                    **bind(SmsOptOut.SMSID_NAV, Sms.SET, planned.activity_id),
+                }
+            )
         else:
             body.update({SmsOptOut.STATECODE: 1, SmsOptOut.STATUSCODE: 2})
         key = AlternateKey({SmsOptOut.PHONENUMBER: decision.sender}).segment()
@@ -104,9 +111,11 @@ def _case(planned: PlannedWrites, decision: InboundDecision, action: Action) -> 
     case_id = deterministic_id("sms-case", *decision.key)
     body: dict[str, Any] = {
         Incident.TITLE: (action.parameters.case_title or action.keyword)[:200],
-        Incident.DESCRIPTION: action.remaining_text[:2000] or decision.text[:2000], Incident.CASEORIGINCODE: 1,
-        **bind(navigation.customer(Incident.CUSTOMERID, record.table), tables.entity_set(record.table),
-               record.record_id),
+        Incident.DESCRIPTION: action.remaining_text[:2000] or decision.text[:2000],
+        Incident.CASEORIGINCODE: 1,
+        **bind(
+            navigation.customer(Incident.CUSTOMERID, record.table), tables.entity_set(record.table), record.record_id
+        ),
     }
     if action.parameters.team_id:
         body.update(bind(navigation.OWNER, Team.SET, action.parameters.team_id))
@@ -115,13 +124,18 @@ def _case(planned: PlannedWrites, decision: InboundDecision, action: Action) -> 
         planned.notes.append("the case was not put in the queue: the Queue Item table is not in the schema")
 
 
-def _reply(planned: PlannedWrites, decision: InboundDecision, account_id: str, text: str,
-           action: Action | None) -> Write:
+def _reply(
+    planned: PlannedWrites, decision: InboundDecision, account_id: str, text: str, action: Action | None
+) -> Write:
     reply_id = deterministic_id("sms-reply", *decision.key)
     body: dict[str, Any] = {
-        Sms.SUBJECT: f"Reply to {decision.sender}"[:200], Sms.DIRECTION: tables.OUTGOING,
-        Sms.SMSSTATUS: tables.STATUS["Pending"], Sms.PHONENUMBER: decision.sender, Sms.MESSAGE: text,
-        Sms.SENDERNUMBER: decision.line, **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        Sms.SUBJECT: f"Reply to {decision.sender}"[:200],
+        Sms.DIRECTION: tables.OUTGOING,
+        Sms.SMSSTATUS: tables.STATUS["Pending"],
+        Sms.PHONENUMBER: decision.sender,
+        Sms.MESSAGE: text,
+        Sms.SENDERNUMBER: decision.line,
+        **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
         **_regarding(decision),
     }
     if action is not None and action.parameters.reply_template_id:
@@ -131,17 +145,25 @@ def _reply(planned: PlannedWrites, decision: InboundDecision, account_id: str, t
     return Write(Sms.SET, f"({reply_id})", body)
 
 
-def _activity(planned: PlannedWrites, decision: InboundDecision, account_id: str, now: datetime,
-              action: Action | None) -> Write:
+def _activity(
+    planned: PlannedWrites, decision: InboundDecision, account_id: str, now: datetime, action: Action | None
+) -> Write:
     subject = f"SMS from {decision.sender}"
     if action is not None:
         subject += f" [{action.rule_name}]"  # the tag flows filter on (SMS-16 start flow)
     body: dict[str, Any] = {
-        Sms.SUBJECT: subject[:200], Sms.DIRECTION: tables.INCOMING, Sms.SMSSTATUS: tables.STATUS["Received"],
-        Sms.PHONENUMBER: decision.sender, Sms.SENDERNUMBER: decision.line, Sms.MESSAGE: decision.text,
-        Sms.PROVIDERACCOUNTKEY: decision.account_key, Sms.PROVIDERMESSAGEID: decision.provider_id,
-        Sms.RECEIVEDON: decision.received_at or now, Sms.DESCRIPTION: decision.rules.explain()[:2000],
-        **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id), **_regarding(decision),
+        Sms.SUBJECT: subject[:200],
+        Sms.DIRECTION: tables.INCOMING,
+        Sms.SMSSTATUS: tables.STATUS["Received"],
+        Sms.PHONENUMBER: decision.sender,
+        Sms.SENDERNUMBER: decision.line,
+        Sms.MESSAGE: decision.text,
+        Sms.PROVIDERACCOUNTKEY: decision.account_key,
+        Sms.PROVIDERMESSAGEID: decision.provider_id,
+        Sms.RECEIVEDON: decision.received_at or now,
+        Sms.DESCRIPTION: decision.rules.explain()[:2000],
+        **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        **_regarding(decision),
     }
     if decision.line_record_id:
         body.update(bind(Sms.SMSNUMBERID_NAV, SmsNumber.SET, decision.line_record_id))

@@ -54,21 +54,31 @@ class ServiceBusHold:
         from azure.servicebus import ServiceBusMessage
         from azure.servicebus.exceptions import ServiceBusError
 
-        batch = [ServiceBusMessage(encode_held(account_key, sms), content_type="application/json",
-                                   message_id=f"{account_key}/{sms.provider_id}") for sms in messages]
+        batch = [
+            ServiceBusMessage(
+                encode_held(account_key, sms),
+                content_type="application/json",
+                message_id=f"{account_key}/{sms.provider_id}",
+            )
+            for sms in messages
+        ]
         try:
             self._sender.send_messages(batch)
         except (ServiceBusError, OSError) as exc:
-            raise UnavailableError(f"Service Bus refused the inbound hold ({type(exc).__name__})",
-                                   system="servicebus", operation="inbound_hold") from exc
+            raise UnavailableError(
+                f"Service Bus refused the inbound hold ({type(exc).__name__})",
+                system="servicebus",
+                operation="inbound_hold",
+            ) from exc
 
 
 def encode_held(account_key: str, sms: InboundSms) -> bytes:
     """The hold queue body for one message: the account key and the message's fields, as JSON."""
     message = {name: getattr(sms, name) for name in _TEXT_FIELDS}
     message["received_at"] = sms.received_at.isoformat() if sms.received_at else None
-    return json.dumps({"format": HOLD_FORMAT, "account_key": account_key, "message": message},
-                      ensure_ascii=False).encode("utf-8")
+    return json.dumps(
+        {"format": HOLD_FORMAT, "account_key": account_key, "message": message}, ensure_ascii=False
+    ).encode("utf-8")
 
 
 def decode_held(body: bytes) -> tuple[str, InboundSms]:

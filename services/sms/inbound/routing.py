@@ -95,25 +95,45 @@ class InboundRouter:
     def route_of(self, line_record_id: str | None) -> LineRoute:
         now = self._clock()
         if self._read_at is None or (now - self._read_at).total_seconds() >= LINES_TTL_S:
-            self._routes = {str(row[SmsNumber.ID]).lower(): _line_route(row) for row in self._client.query(
-                SmsNumber.SET, select=[SmsNumber.ID, SmsNumber.INBOUNDROUTE, SmsNumber.RELATEDPERSONCOLUMN,
-                                       SmsNumber.INBOUNDQUEUEID_VALUE, SmsNumber.ROUTEWITHINMINUTES])}
+            self._routes = {
+                str(row[SmsNumber.ID]).lower(): _line_route(row)
+                for row in self._client.query(
+                    SmsNumber.SET,
+                    select=[
+                        SmsNumber.ID,
+                        SmsNumber.INBOUNDROUTE,
+                        SmsNumber.RELATEDPERSONCOLUMN,
+                        SmsNumber.INBOUNDQUEUEID_VALUE,
+                        SmsNumber.ROUTEWITHINMINUTES,
+                    ],
+                )
+            }
             self._read_at = now
         return self._routes.get((line_record_id or "").lower(), LineRoute(RouteTo.NOBODY))
 
     def route_pending(self) -> RouteReport:
         """Queue every stored inbound text not yet queued (the routing timer), oldest due first."""
         report = RouteReport()
-        pending = self._client.query(Sms.SET, top=BATCH, orderby=[f"{Sms.ROUTEDUEON} asc"], select=[Sms.ID],
-                                     filter=odata.and_(odata.ne(Sms.ROUTEDUEON, None), odata.eq(Sms.QUEUEDON, None),
-                                                       odata.eq(Sms.DIRECTION, tables.INCOMING)))
+        pending = self._client.query(
+            Sms.SET,
+            top=BATCH,
+            orderby=[f"{Sms.ROUTEDUEON} asc"],
+            select=[Sms.ID],
+            filter=odata.and_(
+                odata.ne(Sms.ROUTEDUEON, None), odata.eq(Sms.QUEUEDON, None), odata.eq(Sms.DIRECTION, tables.INCOMING)
+            ),
+        )
         for sms_id in [str(row[Sms.ID]) for row in pending]:
-            row = self._read(Sms.SET, sms_id, [Sms.SUBJECT, Sms.ROUTEDUEON, Sms.REGARDINGOBJECTID_VALUE,
-                                               Sms.SMSNUMBERID_VALUE])
+            row = self._read(
+                Sms.SET, sms_id, [Sms.SUBJECT, Sms.ROUTEDUEON, Sms.REGARDINGOBJECTID_VALUE, Sms.SMSNUMBERID_VALUE]
+            )
             desk, reason = self._desk(row)
             if desk is None:
-                self._client.update(Sms.SET, RecordId(sms_id), {Sms.ROUTEDUEON: None, Sms.ERROR: tables.clip(
-                    f"not put in a work queue: {reason}")})
+                self._client.update(
+                    Sms.SET,
+                    RecordId(sms_id),
+                    {Sms.ROUTEDUEON: None, Sms.ERROR: tables.clip(f"not put in a work queue: {reason}")},
+                )
                 report.unrouted.append((sms_id, reason))
                 continue
             self._queue(sms_id, str(row.get(Sms.SUBJECT) or ""), desk)
@@ -121,8 +141,9 @@ class InboundRouter:
             due = row.get(Sms.ROUTEDUEON)
             if due and datetime.fromisoformat(str(due).replace("Z", "+00:00")) < self._clock():
                 report.late.append(sms_id)
-                log.warning("inbound SMS queued after its Route Due On", extra={"operation": "inbound_route",
-                                                                                  "key": sms_id})
+                log.warning(
+                    "inbound SMS queued after its Route Due On", extra={"operation": "inbound_route", "key": sms_id}
+                )
         return report
 
     def _desk(self, row: Mapping[str, Any]) -> tuple[Desk | None, str]:
@@ -131,8 +152,9 @@ class InboundRouter:
         if route.to in (RouteTo.OWNER, RouteTo.RELATED):
             person, reason = self._person(row, route)
         if person is not None:
-            queue = self._client.retrieve(_PERSONS[person[0]], RecordId(person[1]),
-                                          select=[SystemUser.QUEUEID_VALUE]).get(SystemUser.QUEUEID_VALUE)
+            queue = self._client.retrieve(
+                _PERSONS[person[0]], RecordId(person[1]), select=[SystemUser.QUEUEID_VALUE]
+            ).get(SystemUser.QUEUEID_VALUE)
             if queue:
                 return Desk(str(queue), person), ""
             reason = f"the {person[0]} to route to has no default queue"
@@ -158,23 +180,30 @@ class InboundRouter:
     def _read(self, entity_set: str, record_id: str, columns: list[str]) -> dict[str, Any]:
         """One record with its lookups' table names (``...@Microsoft.Dynamics.CRM.lookuplogicalname``)."""
         path = f"{entity_set}{RecordId(record_id).segment()}"
-        return self._client.request("GET", path, params={"$select": odata.select_list(columns)},
-                                    headers=LOOKUP_TABLES, operation="retrieve").json()
+        return self._client.request(
+            "GET", path, params={"$select": odata.select_list(columns)}, headers=LOOKUP_TABLES, operation="retrieve"
+        ).json()
 
     def _queue(self, sms_id: str, subject: str, desk: Desk) -> None:
-        body: dict[str, Any] = {QueueItem.TITLE: subject[:300], **bind(QueueItem.QUEUEID_NAV, Queue.SET, desk.queue_id),
-                                **bind(navigation.objectid(Sms.TABLE), Sms.SET, sms_id)}
+        body: dict[str, Any] = {
+            QueueItem.TITLE: subject[:300],
+            **bind(QueueItem.QUEUEID_NAV, Queue.SET, desk.queue_id),
+            **bind(navigation.objectid(Sms.TABLE), Sms.SET, sms_id),
+        }
         if desk.worker is not None:
             # ``workerid`` names one navigation property per target, like a customer lookup
-            body.update(bind(navigation.customer(QueueItem.WORKERID, desk.worker[0]), _PERSONS[desk.worker[0]],
-                             desk.worker[1]))
+            body.update(
+                bind(navigation.customer(QueueItem.WORKERID, desk.worker[0]), _PERSONS[desk.worker[0]], desk.worker[1])
+            )
         self._client.upsert(QueueItem.SET, RecordId(deterministic_id("sms-queueitem", sms_id)), body)
         self._client.update(Sms.SET, RecordId(sms_id), {Sms.QUEUEDON: self._clock()})
 
 
 def _line_route(row: Mapping[str, Any]) -> LineRoute:
     minutes = row.get(SmsNumber.ROUTEWITHINMINUTES)
-    return LineRoute(RouteTo.from_code(row.get(SmsNumber.INBOUNDROUTE)),
-                     related_column=row.get(SmsNumber.RELATEDPERSONCOLUMN) or None,
-                     queue_id=row.get(SmsNumber.INBOUNDQUEUEID_VALUE) or None,
-                     within=timedelta(minutes=int(minutes)) if minutes else DEFAULT_WITHIN)
+    return LineRoute(
+        RouteTo.from_code(row.get(SmsNumber.INBOUNDROUTE)),
+        related_column=row.get(SmsNumber.RELATEDPERSONCOLUMN) or None,
+        queue_id=row.get(SmsNumber.INBOUNDQUEUEID_VALUE) or None,
+        within=timedelta(minutes=int(minutes)) if minutes else DEFAULT_WITHIN,
+    )

@@ -20,9 +20,22 @@ from services.sms import tables
 
 log = logging.getLogger(__name__)
 
-RULE_COLUMNS = [Rule.NAME, Rule.KEYWORDS, Rule.SEPARATORS, Rule.MATCHMODE, Rule.ORDER, Rule.ACTION,
-                Rule.REPLYTEMPLATEID_VALUE, Rule.TEAMID_VALUE, Rule.QUEUEID_VALUE, Rule.CASETITLE,
-                Rule.TARGETTABLE, Rule.TARGETCOLUMN, Rule.FLOWURL, Rule.SMSNUMBERID_VALUE]
+RULE_COLUMNS = [
+    Rule.NAME,
+    Rule.KEYWORDS,
+    Rule.SEPARATORS,
+    Rule.MATCHMODE,
+    Rule.ORDER,
+    Rule.ACTION,
+    Rule.REPLYTEMPLATEID_VALUE,
+    Rule.TEAMID_VALUE,
+    Rule.QUEUEID_VALUE,
+    Rule.CASETITLE,
+    Rule.TARGETTABLE,
+    Rule.TARGETCOLUMN,
+    Rule.FLOWURL,
+    Rule.SMSNUMBERID_VALUE,
+]
 #: Columns the schema may gain for the keyword-service action (read when present).
 OPTIONAL_COLUMNS = (Rule.SERVICE, Rule.VALUE)
 
@@ -44,16 +57,24 @@ def rule_from_row(row: Mapping[str, Any], line_of: Callable[[str], str | None]) 
     parameters = ActionParameters(
         reply_template_id=tables.lookup_id(row, Rule.REPLYTEMPLATEID_VALUE),
         team_id=tables.lookup_id(row, Rule.TEAMID_VALUE),
-        queue_id=tables.lookup_id(row, Rule.QUEUEID_VALUE), case_title=row.get(Rule.CASETITLE),
-        target_table=row.get(Rule.TARGETTABLE), target_column=row.get(Rule.TARGETCOLUMN),
-        value=row.get(Rule.VALUE), flow_url=row.get(Rule.FLOWURL), service=row.get(Rule.SERVICE),
+        queue_id=tables.lookup_id(row, Rule.QUEUEID_VALUE),
+        case_title=row.get(Rule.CASETITLE),
+        target_table=row.get(Rule.TARGETTABLE),
+        target_column=row.get(Rule.TARGETCOLUMN),
+        value=row.get(Rule.VALUE),
+        flow_url=row.get(Rule.FLOWURL),
+        service=row.get(Rule.SERVICE),
     )
     number_id = tables.lookup_id(row, Rule.SMSNUMBERID_VALUE)
     keywords = tuple(k.strip() for k in (row.get(Rule.KEYWORDS) or "").split(",") if k.strip())
     return KeywordRule(
-        name=row.get(Rule.NAME) or "(unnamed rule)", keywords=keywords, action=action, parameters=parameters,
+        name=row.get(Rule.NAME) or "(unnamed rule)",
+        keywords=keywords,
+        action=action,
+        parameters=parameters,
         match_mode=tables.MATCH_MODES.get(row.get(Rule.MATCHMODE), tables.MATCH_MODES[min(tables.MATCH_MODES)]),
-        separators=row.get(Rule.SEPARATORS) or DEFAULT_SEPARATORS, order=int(row.get(Rule.ORDER) or 0),
+        separators=row.get(Rule.SEPARATORS) or DEFAULT_SEPARATORS,
+        order=int(row.get(Rule.ORDER) or 0),
         only_for_line=line_of(number_id) if number_id else None,
     )
 

@@ -59,10 +59,19 @@ class InboundReport:
 class InboundService:
     """Stores and acts on inbound SMS; built once per worker."""
 
-    def __init__(self, client: DataverseClient, accounts: AccountDirectory, *, plan: NumberPlan,
-                 index: Callable[[], NumberIndex | None], services: KeywordServiceRegistry,
-                 clock: Callable[[], datetime], render_options: RenderOptions | None = None,
-                 hold: InboundHold | None = None, router: InboundRouter | None = None):
+    def __init__(
+        self,
+        client: DataverseClient,
+        accounts: AccountDirectory,
+        *,
+        plan: NumberPlan,
+        index: Callable[[], NumberIndex | None],
+        services: KeywordServiceRegistry,
+        clock: Callable[[], datetime],
+        render_options: RenderOptions | None = None,
+        hold: InboundHold | None = None,
+        router: InboundRouter | None = None,
+    ):
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
         self._hold, self._router = hold, router
@@ -81,15 +90,18 @@ class InboundService:
             raise HoldError("the held message names no provider account")
         return self.receive(account_key, [sms])
 
-    def receive(self, account_key: str, messages: Sequence[InboundSms], *,
-                mark: HighWaterMark | None = None) -> InboundReport:
+    def receive(
+        self, account_key: str, messages: Sequence[InboundSms], *, mark: HighWaterMark | None = None
+    ) -> InboundReport:
         """Store and act on ``messages`` received on ``account_key``'s account; each at most once."""
         account = self._accounts.get(account_key)
         if account is None:
             raise KeyError(f"no SMS provider account {account_key!r}")
         messages = with_identity(messages, received_at=self._clock())
         unique = list({m.provider_id.strip(): m for m in messages}.values())
-        known = self._existing(account_key, [m.provider_id.strip() for m in unique if mark is None or not mark.is_certainly_new(m)])
+        known = self._existing(
+            account_key, [m.provider_id.strip() for m in unique if mark is None or not mark.is_certainly_new(m)]
+        )
         lines, rules = self._lines(), load_rules(self._client, self._line_of)
         report = InboundReport()
         for sms in unique:
@@ -97,8 +109,9 @@ class InboundService:
                 report.duplicates.append(sms.provider_id)
                 continue
             try:
-                decision = interpret(sms, account_key=account_key, plan=self._plan, index=self._index(),
-                                     lines=lines, rules=rules)
+                decision = interpret(
+                    sms, account_key=account_key, plan=self._plan, index=self._index(), lines=lines, rules=rules
+                )
             except InboundError as exc:
                 log.warning("inbound SMS refused: %s", exc, extra={"operation": "inbound", "key": sms.provider_id})
                 report.refused.append((sms.provider_id, str(exc)))
@@ -139,16 +152,22 @@ class InboundService:
 
     def _poll_listing(self, account: ProviderAccount, mark: HighWaterMark, newest_id: str | None) -> InboundReport:
         key, now = account.account_key, self._clock()
-        messages = with_identity(account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)),
-                                 received_at=now)
+        messages = with_identity(
+            account.provider.fetch_inbound(InboundWindow(mark.received_at, now, after_id=newest_id)), received_at=now
+        )
         self._last_poll[key] = now
         # Oldest first: should storing stop halfway, the mark has not passed a message left unstored.
         messages.sort(key=lambda m: m.received_at or now)
         try:
             return self._store_with_retries(key, messages, mark)
         except ConnectorError as exc:
-            log.warning("inbound SMS listed but not stored (account %s, %d messages, %s); listed again next poll",
-                        key, len(messages), type(exc).__name__, extra={"operation": "inbound_poll"})
+            log.warning(
+                "inbound SMS listed but not stored (account %s, %d messages, %s); listed again next poll",
+                key,
+                len(messages),
+                type(exc).__name__,
+                extra={"operation": "inbound_poll"},
+            )
             raise
 
     def _store_with_retries(self, key: str, messages: list[InboundSms], mark: HighWaterMark | None) -> InboundReport:
@@ -169,16 +188,26 @@ class InboundService:
             except ConnectorError as exc:
                 reason = f"the inbound hold queue refused them ({type(exc).__name__})"
             else:
-                log.warning("inbound SMS fetched but not stored yet (account %s, provider ids %s); sent to the "
-                            "inbound hold queue, stored from there", key, ids, extra=context)
+                log.warning(
+                    "inbound SMS fetched but not stored yet (account %s, provider ids %s); sent to the "
+                    "inbound hold queue, stored from there",
+                    key,
+                    ids,
+                    extra=context,
+                )
                 return
         else:
             reason = "no inbound hold queue is configured (COMMS_SERVICEBUS, COMMS_SMS_INBOUND_HOLD_QUEUE)"
         self._unstored[key] = messages
         # Named here so a person can recover them should this worker stop before the next poll.
-        log.error("inbound SMS fetched but not stored yet (account %s, provider ids %s); %s: kept in this "
-                  "worker's memory only and replayed next poll, lost if the worker recycles first", key, ids,
-                  reason, extra=context)
+        log.error(
+            "inbound SMS fetched but not stored yet (account %s, provider ids %s); %s: kept in this "
+            "worker's memory only and replayed next poll, lost if the worker recycles first",
+            key,
+            ids,
+            reason,
+            extra=context,
+        )
 
     def unstored(self, account_key: str) -> list[InboundSms]:
         """Messages fetched from a read-once source and not yet stored (replayed by the next :meth:`poll`)."""
@@ -194,8 +223,12 @@ class InboundService:
             try:
                 reports[account.account_key] = self.poll(account)
             except ConnectorError as exc:
-                log.warning("inbound poll of %s failed: %s", account.account_key, type(exc).__name__,
-                            extra={"operation": "inbound_poll"})
+                log.warning(
+                    "inbound poll of %s failed: %s",
+                    account.account_key,
+                    type(exc).__name__,
+                    extra={"operation": "inbound_poll"},
+                )
         return reports
 
     def dry_run(self, text: str, line: str | None = None) -> DryRun:
@@ -209,9 +242,17 @@ class InboundService:
 
     def _newest_stored(self, account_key: str) -> tuple[HighWaterMark, str | None]:
         """The mark and the provider id of the message it came from (the cursor of listings by id)."""
-        newest = list(self._client.query(Sms.SET, select=[Sms.RECEIVEDON, Sms.PROVIDERMESSAGEID], top=1,
-                                         orderby=[f"{Sms.RECEIVEDON} desc"], filter=odata.and_(
-            odata.eq(Sms.PROVIDERACCOUNTKEY, account_key), odata.eq(Sms.DIRECTION, tables.INCOMING))))
+        newest = list(
+            self._client.query(
+                Sms.SET,
+                select=[Sms.RECEIVEDON, Sms.PROVIDERMESSAGEID],
+                top=1,
+                orderby=[f"{Sms.RECEIVEDON} desc"],
+                filter=odata.and_(
+                    odata.eq(Sms.PROVIDERACCOUNTKEY, account_key), odata.eq(Sms.DIRECTION, tables.INCOMING)
+                ),
+            )
+        )
         row = newest[0] if newest else {}
         stamp, newest_id = row.get(Sms.RECEIVEDON), row.get(Sms.PROVIDERMESSAGEID)
         mark = HighWaterMark(datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None)
@@ -223,9 +264,16 @@ class InboundService:
         found: set[str] = set()
         for start in range(0, len(provider_ids), 100):
             chunk = provider_ids[start : start + 100]
-            found.update(str(r[Sms.PROVIDERMESSAGEID]) for r in self._client.query(
-                Sms.SET, select=[Sms.PROVIDERMESSAGEID], filter=odata.and_(
-                    odata.eq(Sms.PROVIDERACCOUNTKEY, account_key), odata.in_(Sms.PROVIDERMESSAGEID, chunk))))
+            found.update(
+                str(r[Sms.PROVIDERMESSAGEID])
+                for r in self._client.query(
+                    Sms.SET,
+                    select=[Sms.PROVIDERMESSAGEID],
+                    filter=odata.and_(
+                        odata.eq(Sms.PROVIDERACCOUNTKEY, account_key), odata.in_(Sms.PROVIDERMESSAGEID, chunk)
+                    ),
+                )
+            )
         return found
 
     def _lines(self) -> Mapping[str, LineOwner]:
@@ -250,8 +298,11 @@ class InboundService:
             activity = planned.writes[0]
             planned.writes[0] = replace(activity, body={**activity.body, Sms.ROUTEDUEON: due})
         self._commit(planned)
-        log.info("inbound SMS stored (rule %s)", decision.rules.decision.rule_name if decision.rules.decision
-                 else "none", extra={"operation": "inbound", "key": decision.provider_id})
+        log.info(
+            "inbound SMS stored (rule %s)",
+            decision.rules.decision.rule_name if decision.rules.decision else "none",
+            extra={"operation": "inbound", "key": decision.provider_id},
+        )
 
     def _commit(self, planned: PlannedWrites) -> None:
         batch = self._client.batch()
@@ -270,8 +321,12 @@ class InboundService:
             if action.kind is ActionKind.SERVICE_REPLY:
                 request = LookupRequest(action.parameters.service or "", decision.sender, action.remaining_text)
                 fields.update(self._services.lookup(request, decision.match.best))
-            template = self._client.retrieve(SmsTemplate.SET, action.parameters.reply_template_id,
-                                             select=[SmsTemplate.BODY]).get(SmsTemplate.BODY) or ""
+            template = (
+                self._client.retrieve(
+                    SmsTemplate.SET, action.parameters.reply_template_id, select=[SmsTemplate.BODY]
+                ).get(SmsTemplate.BODY)
+                or ""
+            )
             parsed = parse_template(template)
             fields.update(self._record_fields(decision, parsed.fields))
             return render(parsed, fields, self._render).text, None

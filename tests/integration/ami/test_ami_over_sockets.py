@@ -23,19 +23,38 @@ QUEUED_FOR_GOOD = 3600.0 * 20
 
 
 def _settings(port: int, secret: str = CANARY, **overrides) -> AmiSettings:
-    fast = dict(ping_interval_s=0.2, ping_timeout_s=0.3, backoff_min_s=0.02, backoff_max_s=0.1,
-                connect_timeout_s=1.0, action_timeout_s=1.0)
-    return AmiSettings(system="pbx1", host="127.0.0.1", port=port, username="crm", secret=secret,
-                       channels={"ivr_variables": ["CUSTOMER_CODE"]}, **{**fast, **overrides})
+    fast = dict(
+        ping_interval_s=0.2,
+        ping_timeout_s=0.3,
+        backoff_min_s=0.02,
+        backoff_max_s=0.1,
+        connect_timeout_s=1.0,
+        action_timeout_s=1.0,
+    )
+    return AmiSettings(
+        system="pbx1",
+        host="127.0.0.1",
+        port=port,
+        username="crm",
+        secret=secret,
+        channels={"ivr_variables": ["CUSTOMER_CODE"]},
+        **{**fast, **overrides},
+    )
 
 
-def _run(scenario: Callable[[AmiServer, AmiConnector], Awaitable[None]], *, dialect: str = "modern",
-         secret: str = CANARY, **overrides) -> None:
+def _run(
+    scenario: Callable[[AmiServer, AmiConnector], Awaitable[None]],
+    *,
+    dialect: str = "modern",
+    secret: str = CANARY,
+    **overrides,
+) -> None:
     async def main() -> None:
         server = await AmiServer(dialect=dialect, secret=CANARY, speed=20).start()
         ids = (f"a{n}" for n in itertools.count(1))
-        connector = AmiConnector(_settings(server.port, secret, **overrides), ids=lambda: next(ids),
-                                 rng=random.Random(7))
+        connector = AmiConnector(
+            _settings(server.port, secret, **overrides), ids=lambda: next(ids), rng=random.Random(7)
+        )
         try:
             await asyncio.wait_for(scenario(server, connector), timeout=15)
         finally:
@@ -73,12 +92,18 @@ async def _until(stream: AsyncIterator[CallEvent], kind: EventKind) -> list[Call
 
 
 @pytest.mark.parametrize("dialect", ["modern", "legacy"])
-@pytest.mark.parametrize("scenario, kinds, cause", [
-    ("inbound_answered", [EventKind.RING, EventKind.ANSWER, EventKind.HANGUP], HangupCause.NORMAL),
-    ("inbound_missed", [EventKind.RING, EventKind.HANGUP], HangupCause.NO_ANSWER),
-    ("queue", [EventKind.QUEUE_JOIN, EventKind.RING, EventKind.ANSWER, EventKind.QUEUE_LEAVE, EventKind.HANGUP],
-     HangupCause.NORMAL),
-])
+@pytest.mark.parametrize(
+    "scenario, kinds, cause",
+    [
+        ("inbound_answered", [EventKind.RING, EventKind.ANSWER, EventKind.HANGUP], HangupCause.NORMAL),
+        ("inbound_missed", [EventKind.RING, EventKind.HANGUP], HangupCause.NO_ANSWER),
+        (
+            "queue",
+            [EventKind.QUEUE_JOIN, EventKind.RING, EventKind.ANSWER, EventKind.QUEUE_LEAVE, EventKind.HANGUP],
+            HangupCause.NORMAL,
+        ),
+    ],
+)
 def test_scenario_events_become_call_events(dialect: str, scenario: str, kinds: list, cause: HangupCause) -> None:
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         task = await _started(connector)
@@ -183,8 +208,7 @@ def test_originate_refused_by_the_pbx_is_rejected() -> None:
         with pytest.raises(RejectedError):  # header injection never reaches the wire
             await connector.originate("101", "0912\r\nAction: Command", action_id="req-9")
         with pytest.raises(RejectedError):
-            await connector.originate("101", "09121234567", variables={"X": "1\r\nAction: Command"},
-                                      action_id="req-10")
+            await connector.originate("101", "09121234567", variables={"X": "1\r\nAction: Command"}, action_id="req-10")
         assert server.count("originate") == 1 and server.count("command") == 0
 
     _run(check)
@@ -205,8 +229,12 @@ def test_run_command_reads_both_output_formats(dialect: str) -> None:
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         await _started(connector)
         output = await connector.run_command("core show channels")
-        assert output.lines == ("Channel              Location             State   Application(Data)", "",
-                                "0 active channels", "0 active calls")
+        assert output.lines == (
+            "Channel              Location             State   Application(Data)",
+            "",
+            "0 active channels",
+            "0 active calls",
+        )
 
     _run(check, dialect=dialect)
 

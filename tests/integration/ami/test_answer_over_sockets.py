@@ -18,14 +18,26 @@ from emulator.ami import AmiServer
 pytestmark = pytest.mark.integration
 
 
-def _run(check: Callable[[AmiServer, AmiConnector], Awaitable[None]], *, dialect: str = "modern",
-         technology: str = "PJSIP") -> None:
+def _run(
+    check: Callable[[AmiServer, AmiConnector], Awaitable[None]], *, dialect: str = "modern", technology: str = "PJSIP"
+) -> None:
     async def main() -> None:
         server = await AmiServer(dialect=dialect, speed=10).start()
         ids = (f"a{n}" for n in itertools.count(1))
-        settings = AmiSettings(system="pbx1", host="127.0.0.1", port=server.port, username="crm",
-                               secret="crm-secret", technology=technology, ping_interval_s=0.2, ping_timeout_s=0.3,
-                               backoff_min_s=0.02, backoff_max_s=0.1, connect_timeout_s=1.0, action_timeout_s=0.5)
+        settings = AmiSettings(
+            system="pbx1",
+            host="127.0.0.1",
+            port=server.port,
+            username="crm",
+            secret="crm-secret",
+            technology=technology,
+            ping_interval_s=0.2,
+            ping_timeout_s=0.3,
+            backoff_min_s=0.02,
+            backoff_max_s=0.1,
+            connect_timeout_s=1.0,
+            action_timeout_s=0.5,
+        )
         connector = AmiConnector(settings, ids=lambda: next(ids), rng=random.Random(3))
         task = asyncio.get_running_loop().create_task(connector.run())
         try:
@@ -61,18 +73,20 @@ async def _ringing(server: AmiServer, device: str) -> None:
         await asyncio.sleep(0.01)
 
 
-@pytest.mark.parametrize("dialect, technology, channel, action, target", [
-    ("modern", "PJSIP", None, "PJSIPNotify", ("endpoint", "101")),
-    ("modern", "PJSIP", "PJSIP/101", "PJSIPNotify", ("endpoint", "101")),
-    ("legacy", "SIP", None, "SIPnotify", ("channel", "SIP/101")),
-])
+@pytest.mark.parametrize(
+    "dialect, technology, channel, action, target",
+    [
+        ("modern", "PJSIP", None, "PJSIPNotify", ("endpoint", "101")),
+        ("modern", "PJSIP", "PJSIP/101", "PJSIPNotify", ("endpoint", "101")),
+        ("legacy", "SIP", None, "SIPnotify", ("channel", "SIP/101")),
+    ],
+)
 def test_ring_then_answer_by_click_then_talk(dialect, technology, channel, action, target) -> None:
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         ring = server.ring("101", ring_s=20, talk_s=0.5)
         await _ringing(server, f"{technology}/101")
         await connector.answer("101", channel=channel, action_id="ans-1")
-        assert await _kinds_until(connector, EventKind.HANGUP) == [EventKind.RING, EventKind.ANSWER,
-                                                                   EventKind.HANGUP]
+        assert await _kinds_until(connector, EventKind.HANGUP) == [EventKind.RING, EventKind.ANSWER, EventKind.HANGUP]
         await ring
         sent = [a for a in server.actions if a.get("action") == action]
         assert len(sent) == 1 and sent[0][target[0]] == target[1] and sent[0]["variable"] == "Event=talk"
@@ -89,12 +103,15 @@ def test_nobody_clicks_and_the_call_is_missed() -> None:
     _run(check)
 
 
-@pytest.mark.parametrize("dialect, technology, extension, channel, words", [
-    ("modern", "PJSIP", "alice", None, "does not know this phone"),          # Unable to retrieve endpoint alice
-    ("modern", "PJSIP", "101", "SIP/101", "chan_sip is not loaded"),        # Asterisk 18 without chan_sip
-    ("legacy", "SIP", "101", "PJSIP/101", "res_pjsip_notify"),              # Asterisk 11 has no PJSIP
-    ("legacy", "SIP", "trunk", None, "does not know this phone"),           # Could not create address
-])
+@pytest.mark.parametrize(
+    "dialect, technology, extension, channel, words",
+    [
+        ("modern", "PJSIP", "alice", None, "does not know this phone"),  # Unable to retrieve endpoint alice
+        ("modern", "PJSIP", "101", "SIP/101", "chan_sip is not loaded"),  # Asterisk 18 without chan_sip
+        ("legacy", "SIP", "101", "PJSIP/101", "res_pjsip_notify"),  # Asterisk 11 has no PJSIP
+        ("legacy", "SIP", "trunk", None, "does not know this phone"),  # Could not create address
+    ],
+)
 def test_the_pbx_refuses_in_plain_words(dialect, technology, extension, channel, words) -> None:
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         with pytest.raises(RejectedError) as refused:

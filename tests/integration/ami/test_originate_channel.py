@@ -16,8 +16,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 def test_a_named_pjsip_channel_places_the_call() -> None:
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         await _started(connector)
-        result = await connector.originate("201", "09121234567", channel="PJSIP/201", technology="SIP",
-                                           action_id="c2c-1")
+        result = await connector.originate(
+            "201", "09121234567", channel="PJSIP/201", technology="SIP", action_id="c2c-1"
+        )
         assert result.channel.startswith("PJSIP/201-")
         sent = next(a for a in server.actions if a.get("action") == "Originate")
         assert sent["channel"] == "PJSIP/201" and sent["exten"] == "09121234567"
@@ -38,9 +39,17 @@ def test_a_local_channel_is_sent_verbatim() -> None:
     _run(check)
 
 
-@pytest.mark.parametrize("channel", ["PJSIP/201\r\nAction: Command", "PJSIP/201\r\n\r\nAction: Command\r\n"
-                                     "Command: core stop now", "PJSIP/201\n", "PJSIP/201&SIP/trunk/0912",
-                                     "Local/201@from-internal,tT", "PJSIP/" + "2" * 200])
+@pytest.mark.parametrize(
+    "channel",
+    [
+        "PJSIP/201\r\nAction: Command",
+        "PJSIP/201\r\n\r\nAction: Command\r\nCommand: core stop now",
+        "PJSIP/201\n",
+        "PJSIP/201&SIP/trunk/0912",
+        "Local/201@from-internal,tT",
+        "PJSIP/" + "2" * 200,
+    ],
+)
 def test_a_hostile_channel_is_refused_before_anything_is_sent(channel: str) -> None:
     async def check(server: AmiServer, connector: AmiConnector) -> None:
         await _started(connector)

@@ -27,11 +27,20 @@ class PhoneCallUpserts:
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         record = update.record
         state = record.outcome.value if record.outcome else record.status.value
-        body = {"subject": f"Call {record.call_id} on {system.name}: {state}",
-                "comms_ringseconds": record.ring_seconds or 0, "comms_talkseconds": record.talk_seconds or 0}
+        body = {
+            "subject": f"Call {record.call_id} on {system.name}: {state}",
+            "comms_ringseconds": record.ring_seconds or 0,
+            "comms_talkseconds": record.talk_seconds or 0,
+        }
         for environment in self._bridge.environments_of(system.key):
-            self._bridge.enqueue(OutboxItem(environment, "phonecalls", AlternateKey(
-                {"comms_systemkey": system.key, "comms_pbxcallid": record.call_id}), body))
+            self._bridge.enqueue(
+                OutboxItem(
+                    environment,
+                    "phonecalls",
+                    AlternateKey({"comms_systemkey": system.key, "comms_pbxcallid": record.call_id}),
+                    body,
+                )
+            )
         if self._seen is not None:
             self._seen.write(f"{record.call_id} {record.revision} {state}\n")
             self._seen.flush()

@@ -32,8 +32,13 @@ PLAN = NumberPlan(country_code=98, city_code="21")
 
 
 def make_client(server: EmulatorServer) -> DataverseClient:
-    return DataverseClient(base_url=server.origin, session=requests.Session(), token_provider=StaticToken("bridge"),
-                           timeout=(2.0, 10.0), retry=None)
+    return DataverseClient(
+        base_url=server.origin,
+        session=requests.Session(),
+        token_provider=StaticToken("bridge"),
+        timeout=(2.0, 10.0),
+        retry=None,
+    )
 
 
 @dataclass
@@ -54,20 +59,35 @@ def build_world(server: EmulatorServer, tmp_path: Path, **system_columns: object
     seed(server.store)
     client = make_client(server)
     users = [u["systemuserid"] for u in client.query("systemusers", select=["systemuserid"], top=4)]
-    system_body = {"comms_name": "Tehran head office", "comms_kind": 103710000, "comms_countrycode": "98",
-                   "comms_citycode": "21", "comms_minimumdigits": 5, "comms_hiddenextensions": "600, 601",
-                   **system_columns}
+    system_body = {
+        "comms_name": "Tehran head office",
+        "comms_kind": 103710000,
+        "comms_countrycode": "98",
+        "comms_citycode": "21",
+        "comms_minimumdigits": 5,
+        "comms_hiddenextensions": "600, 601",
+        **system_columns,
+    }
     client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": SYSTEM_KEY}), system_body)
-    system_id = client.retrieve("comms_telephonysystems", AlternateKey({"comms_systemkey": SYSTEM_KEY}),
-                                select=["comms_telephonysystemid"])["comms_telephonysystemid"]
+    system_id = client.retrieve(
+        "comms_telephonysystems", AlternateKey({"comms_systemkey": SYSTEM_KEY}), select=["comms_telephonysystemid"]
+    )["comms_telephonysystemid"]
     extensions = {"101": users[1], "102": users[2], "103": users[3]}
     for number, user in extensions.items():
-        client.upsert("comms_extensions", AlternateKey({"comms_systemkey": SYSTEM_KEY, "comms_number": number}),
-                      {"comms_name": f"Extension {number}",
-                       **bind("comms_TelephonySystemId", "comms_telephonysystems", system_id),
-                       **bind("comms_SystemUserId", "systemusers", user)})
-    contact = next(client.query("contacts", select=["contactid", "_ownerid_value", "fullname"],
-                                filter=odata.ne("mobilephone", None), top=1))
+        client.upsert(
+            "comms_extensions",
+            AlternateKey({"comms_systemkey": SYSTEM_KEY, "comms_number": number}),
+            {
+                "comms_name": f"Extension {number}",
+                **bind("comms_TelephonySystemId", "comms_telephonysystems", system_id),
+                **bind("comms_SystemUserId", "systemusers", user),
+            },
+        )
+    contact = next(
+        client.query(
+            "contacts", select=["contactid", "_ownerid_value", "fullname"], filter=odata.ne("mobilephone", None), top=1
+        )
+    )
     client.update("contacts", contact["contactid"], {"mobilephone": CALLER})
     settings = CrmSettings(client, ENV, [SYSTEM_KEY], outbox=None)
     settings.refresh_now()
@@ -77,8 +97,18 @@ def build_world(server: EmulatorServer, tmp_path: Path, **system_columns: object
     settings.outbox = outbox
     drainer = Drainer(outbox, client, ENV, batch_size=100, backoff=Backoff(0.05, 0.2))
     crm = CrmEnvironment(ENV, settings, numbers)
-    return World(client, settings, numbers, crm, outbox, drainer, contact["contactid"],
-                 contact["_ownerid_value"], contact["fullname"], extensions)
+    return World(
+        client,
+        settings,
+        numbers,
+        crm,
+        outbox,
+        drainer,
+        contact["contactid"],
+        contact["_ownerid_value"],
+        contact["fullname"],
+        extensions,
+    )
 
 
 def fixture_events(name: str, dialect: str = "modern") -> list[CallEvent]:

@@ -17,11 +17,19 @@ class ClosingUpserts:
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         record = update.record
         state = record.outcome.value if record.outcome else record.status.value
-        body = {"subject": f"{record.call_id}: {state}{' inferred' if record.is_end_inferred else ''}",
-                "comms_talkseconds": record.talk_seconds or 0}
+        body = {
+            "subject": f"{record.call_id}: {state}{' inferred' if record.is_end_inferred else ''}",
+            "comms_talkseconds": record.talk_seconds or 0,
+        }
         for environment in self._bridge.environments_of(system.key):
-            self._bridge.enqueue(OutboxItem(environment, "phonecalls", AlternateKey(
-                {"comms_systemkey": system.key, "comms_pbxcallid": record.call_id}), body))
+            self._bridge.enqueue(
+                OutboxItem(
+                    environment,
+                    "phonecalls",
+                    AlternateKey({"comms_systemkey": system.key, "comms_pbxcallid": record.call_id}),
+                    body,
+                )
+            )
 
     def on_state(self, event: CallEvent, system: TelephonySystemSettings) -> None:
         """Extension states are not logged."""

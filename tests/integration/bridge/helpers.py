@@ -13,11 +13,20 @@ from connectors.dataverse import DataverseClient, StaticToken, odata
 LISTENER = "tests.integration.bridge.call_listener:from_bridge"
 
 
-def bridge_toml(*, outbox: str, ami_port: int, environments: dict[str, str], health_port: int = 0,
-                system: str = "pbx-hq", listeners: tuple[str, ...] = (LISTENER,)) -> str:
+def bridge_toml(
+    *,
+    outbox: str,
+    ami_port: int,
+    environments: dict[str, str],
+    health_port: int = 0,
+    system: str = "pbx-hq",
+    listeners: tuple[str, ...] = (LISTENER,),
+) -> str:
     """A config with one AMI system writing to every environment in ``environments`` (name → emulator origin)."""
-    env_tables = "\n".join(f'[environments.{name}]\nurl = "{origin}"\nstatic_token = "bridge"\n'
-                           f"read_timeout_s = 10\n" for name, origin in environments.items())
+    env_tables = "\n".join(
+        f'[environments.{name}]\nurl = "{origin}"\nstatic_token = "bridge"\nread_timeout_s = 10\n'
+        for name, origin in environments.items()
+    )
     names = ", ".join(f'"{name}"' for name in environments)
     listed = ", ".join(f'"{spec}"' for spec in listeners)
     return f"""
@@ -47,8 +56,9 @@ connect_timeout_s = 2.0
 
 
 def client_for(origin: str) -> DataverseClient:
-    return DataverseClient(base_url=origin, session=requests.Session(), token_provider=StaticToken("test"),
-                           timeout=(2.0, 10.0), retry=None)
+    return DataverseClient(
+        base_url=origin, session=requests.Session(), token_provider=StaticToken("test"), timeout=(2.0, 10.0), retry=None
+    )
 
 
 def calls_logged(client: DataverseClient, system_key: str) -> Counter[str]:

@@ -22,14 +22,22 @@ SYSTEM_KEY = "pbx-kill"
 
 
 def call_item(n: int) -> OutboxItem:
-    return OutboxItem(ENVIRONMENT, "phonecalls", AlternateKey({"comms_systemkey": SYSTEM_KEY,
-                                                               "comms_pbxcallid": f"call-{n}"}),
-                      {"subject": f"Call {n}", "comms_talkseconds": n})
+    return OutboxItem(
+        ENVIRONMENT,
+        "phonecalls",
+        AlternateKey({"comms_systemkey": SYSTEM_KEY, "comms_pbxcallid": f"call-{n}"}),
+        {"subject": f"Call {n}", "comms_talkseconds": n},
+    )
 
 
 def main(db_path: str, origin: str, start: int, count: int) -> int:
-    client = DataverseClient(base_url=origin, session=requests.Session(), token_provider=StaticToken("bridge"),
-                             timeout=(2.0, 10.0), retry=None)
+    client = DataverseClient(
+        base_url=origin,
+        session=requests.Session(),
+        token_provider=StaticToken("bridge"),
+        timeout=(2.0, 10.0),
+        retry=None,
+    )
     with Outbox(db_path) as outbox:
         drainer = Drainer(outbox, client, ENVIRONMENT, batch_size=25, backoff=Backoff(0.05, 0.5))
         for n in range(start, count):

@@ -46,13 +46,21 @@ class RecordingBridge(Bridge):
         super().on_shutdown(hook, name)
 
 
-def bridge_config(tmp_path: Path, *, crm_url: str, ami_port: int = 1, smdr_port: int = 1,
-                  listeners: tuple[str, ...] = (), parts: str = "", extra_env: str = "") -> str:
+def bridge_config(
+    tmp_path: Path,
+    *,
+    crm_url: str,
+    ami_port: int = 1,
+    smdr_port: int = 1,
+    listeners: tuple[str, ...] = (),
+    parts: str = "",
+    extra_env: str = "",
+) -> str:
     """Two systems (AMI and a report-only SMDR link) writing to environment ``crm``; ``parts`` adds tables."""
     listed = ", ".join(f'"{spec}"' for spec in listeners)
     return f"""
 [bridge]
-outbox = "{tmp_path / 'outbox.db'}"
+outbox = "{tmp_path / "outbox.db"}"
 health_listen = "127.0.0.1:0"
 console_listen = "127.0.0.1:0"
 shutdown_timeout_s = 10
@@ -108,23 +116,38 @@ def seed_crm(server: EmulatorServer, *, hidden: str = "600", line_release: str =
     seed(server.store)
     client = client_for(server.origin)
     users = [u["systemuserid"] for u in client.query("systemusers", select=["systemuserid"], top=4)]
-    client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
-                  {"comms_name": "Head office", "comms_countrycode": "98", "comms_citycode": "21",
-                   "comms_minimumdigits": 5, "comms_hiddenextensions": hidden,
-                   "comms_linereleaseprefix": line_release})
-    system_id = client.retrieve("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
-                                select=["comms_telephonysystemid"])["comms_telephonysystemid"]
+    client.upsert(
+        "comms_telephonysystems",
+        AlternateKey({"comms_systemkey": AMI_KEY}),
+        {
+            "comms_name": "Head office",
+            "comms_countrycode": "98",
+            "comms_citycode": "21",
+            "comms_minimumdigits": 5,
+            "comms_hiddenextensions": hidden,
+            "comms_linereleaseprefix": line_release,
+        },
+    )
+    system_id = client.retrieve(
+        "comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}), select=["comms_telephonysystemid"]
+    )["comms_telephonysystemid"]
     extensions = dict(zip(("101", "102", "103"), users[1:], strict=True))
     for number, user in extensions.items():
-        client.upsert("comms_extensions", AlternateKey({"comms_systemkey": AMI_KEY, "comms_number": number}),
-                      {"comms_name": f"Extension {number}",
-                       **bind("comms_TelephonySystemId", "comms_telephonysystems", system_id),
-                       **bind("comms_SystemUserId", "systemusers", user)})
+        client.upsert(
+            "comms_extensions",
+            AlternateKey({"comms_systemkey": AMI_KEY, "comms_number": number}),
+            {
+                "comms_name": f"Extension {number}",
+                **bind("comms_TelephonySystemId", "comms_telephonysystems", system_id),
+                **bind("comms_SystemUserId", "systemusers", user),
+            },
+        )
     contact = next(client.query("contacts", select=["contactid"], filter=odata.ne("mobilephone", None), top=1))
     client.update("contacts", contact["contactid"], {"mobilephone": CUSTOMER})
     return Crm(client, extensions, system_id)
 
 
 def set_hidden(crm: Crm, hidden: str) -> None:
-    crm.client.upsert("comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}),
-                      {"comms_hiddenextensions": hidden})
+    crm.client.upsert(
+        "comms_telephonysystems", AlternateKey({"comms_systemkey": AMI_KEY}), {"comms_hiddenextensions": hidden}
+    )

@@ -37,23 +37,44 @@ def replay(world: World, logger: CallLogger, fixture: str, dialect: str = "moder
 
 
 def phone_calls(world: World) -> list[dict]:
-    return list(world.client.query(
-        "phonecalls", filter=odata.eq("comms_systemkey", SYSTEM_KEY),
-        select=["activityid", "subject", "directioncode", "phonenumber", "comms_answered", "comms_callresult",
-                "comms_talkseconds", "statecode", "statuscode", "_regardingobjectid_value", "_ownerid_value",
-                "comms_matchresult", "actualdurationminutes", "comms_pbxcallid", "comms_extensionnumber",
-                "_comms_extensionid_value", "_comms_telephonysystemid_value"]))
+    return list(
+        world.client.query(
+            "phonecalls",
+            filter=odata.eq("comms_systemkey", SYSTEM_KEY),
+            select=[
+                "activityid",
+                "subject",
+                "directioncode",
+                "phonenumber",
+                "comms_answered",
+                "comms_callresult",
+                "comms_talkseconds",
+                "statecode",
+                "statuscode",
+                "_regardingobjectid_value",
+                "_ownerid_value",
+                "comms_matchresult",
+                "actualdurationminutes",
+                "comms_pbxcallid",
+                "comms_extensionnumber",
+                "_comms_extensionid_value",
+                "_comms_telephonysystemid_value",
+            ],
+        )
+    )
 
 
 def parties_of(world: World, activity_id: str) -> dict[int, dict]:
-    rows = world.client.query("activityparties", filter=odata.eq("_activityid_value", uuid.UUID(activity_id)),
-                              select=["participationtypemask", "_partyid_value", "addressused"])
+    rows = world.client.query(
+        "activityparties",
+        filter=odata.eq("_activityid_value", uuid.UUID(activity_id)),
+        select=["participationtypemask", "_partyid_value", "addressused"],
+    )
     return {row["participationtypemask"]: row for row in rows}
 
 
 @pytest.mark.parametrize("dialect", ["modern", "legacy"])
-def test_answered_inbound_call_is_one_phone_call_with_parties_regarding_and_owner(world: World,
-                                                                                  dialect: str) -> None:
+def test_answered_inbound_call_is_one_phone_call_with_parties_regarding_and_owner(world: World, dialect: str) -> None:
     logger = CallLogger(world.outbox, {SYSTEM_KEY: [ENV]}, {ENV: world.crm})
     replay(world, logger, "inbound_answered.txt", dialect)
     replay(world, logger, "inbound_answered.txt", dialect)  # the same events again: no second activity

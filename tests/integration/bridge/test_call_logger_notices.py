@@ -75,13 +75,18 @@ def test_unknown_line_is_registered_once(emulator: EmulatorServer, tmp_path: Pat
     registrar = AutoRegistrar(world.outbox, {SYSTEM_KEY: [ENV]}, {ENV: world.crm})
     replay(world, [registrar], "inbound_answered.txt")
     replay(world, [registrar], "transfer.txt")
-    lines = list(world.client.query("comms_phonelines", select=["comms_lineid", "comms_autoregistered",
-                                                                "_comms_telephonysystemid_value"],
-                                    filter=odata.eq("comms_systemkey", SYSTEM_KEY)))
+    lines = list(
+        world.client.query(
+            "comms_phonelines",
+            select=["comms_lineid", "comms_autoregistered", "_comms_telephonysystemid_value"],
+            filter=odata.eq("comms_systemkey", SYSTEM_KEY),
+        )
+    )
     assert lines and all(line["comms_autoregistered"] for line in lines)
     assert len({line["comms_lineid"] for line in lines}) == len(lines)
     assert {line["_comms_telephonysystemid_value"] for line in lines} == {
-        world.settings.settings_for(SYSTEM_KEY).record_id}
+        world.settings.settings_for(SYSTEM_KEY).record_id
+    }
     world.settings.refresh_now()
     assert {line["comms_lineid"] for line in lines} <= set(world.settings.settings_for(SYSTEM_KEY).lines)
     world.outbox.close()
@@ -112,8 +117,9 @@ def test_a_missed_call_from_an_unknown_caller_still_notifies(emulator: EmulatorS
     world.outbox.close()
 
 
-def test_unknown_caller_events_switched_off_notify_only_for_known_callers(emulator: EmulatorServer,
-                                                                          tmp_path: Path) -> None:
+def test_unknown_caller_events_switched_off_notify_only_for_known_callers(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
     world = build_world(emulator, tmp_path, comms_unknowncallerevents=False)
     notifier = CallNotifier(world.outbox, {SYSTEM_KEY: [ENV]}, {ENV: world.crm})
     replay(world, [notifier], "inbound_missed.txt")

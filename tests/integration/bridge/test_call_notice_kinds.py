@@ -35,8 +35,9 @@ def missed_twice(world: World, kind: NoticeKind) -> None:
 def test_a_task_is_assigned_to_the_extension_user(emulator: EmulatorServer, tmp_path: Path) -> None:
     world = build_world(emulator, tmp_path)
     missed_twice(world, NoticeKind.TASK)
-    (task,) = world.client.query("tasks", select=["subject", "description", "_ownerid_value",
-                                                  "_regardingobjectid_value", "prioritycode"])
+    (task,) = world.client.query(
+        "tasks", select=["subject", "description", "_ownerid_value", "_regardingobjectid_value", "prioritycode"]
+    )
     assert task["_ownerid_value"] == world.users["102"]
     assert task["subject"] == f"Missed call from {world.contact_name}"
     assert task["_regardingobjectid_value"] == world.contact_id and task["prioritycode"] == 2
@@ -58,11 +59,17 @@ def test_a_post_goes_on_the_callers_record(emulator: EmulatorServer, tmp_path: P
 def test_an_email_is_addressed_to_the_extension_user(emulator: EmulatorServer, tmp_path: Path) -> None:
     world = build_world(emulator, tmp_path)
     missed_twice(world, NoticeKind.EMAIL)
-    (email,) = world.client.query("emails", select=["activityid", "subject", "_ownerid_value",
-                                                    "_regardingobjectid_value", "directioncode"])
+    (email,) = world.client.query(
+        "emails", select=["activityid", "subject", "_ownerid_value", "_regardingobjectid_value", "directioncode"]
+    )
     assert email["_ownerid_value"] == world.users["102"] and email["directioncode"] is True
     assert email["_regardingobjectid_value"] == world.contact_id
-    parties = list(world.client.query("activityparties", select=["_partyid_value", "participationtypemask"],
-                                      filter=f"_activityid_value eq {email['activityid']}"))
+    parties = list(
+        world.client.query(
+            "activityparties",
+            select=["_partyid_value", "participationtypemask"],
+            filter=f"_activityid_value eq {email['activityid']}",
+        )
+    )
     assert [(p["_partyid_value"], p["participationtypemask"]) for p in parties] == [(world.users["102"], 2)]
     world.outbox.close()

@@ -29,15 +29,21 @@ def _closed_port() -> int:
 def test_checks_pass_and_fail_in_plain_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bridge.runtime.check.EXTRA_CHECKS", {})
     with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
+
         async def main() -> list[CheckResult]:
             ami = await AmiServer(dialect="modern").start()
             try:
-                text = bridge_toml(outbox=str(tmp_path / "outbox.db"), ami_port=ami.port,
-                                   environments={"crm": crm.origin, "gone": f"http://127.0.0.1:{_closed_port()}"})
-                text += (f'\n[systems.wrong]\nkind = "ami"\nenvironments = ["crm"]\nhost = "127.0.0.1"\n'
-                         f'port = {ami.port}\nusername = "crm"\npassword = "not-it"\n'
-                         f'\n[systems.tty]\nkind = "smdr-serial"\nenvironments = ["crm"]\n'
-                         f'[systems.tty.serial]\nport = "{tmp_path}/no-such-tty"\n')
+                text = bridge_toml(
+                    outbox=str(tmp_path / "outbox.db"),
+                    ami_port=ami.port,
+                    environments={"crm": crm.origin, "gone": f"http://127.0.0.1:{_closed_port()}"},
+                )
+                text += (
+                    f'\n[systems.wrong]\nkind = "ami"\nenvironments = ["crm"]\nhost = "127.0.0.1"\n'
+                    f'port = {ami.port}\nusername = "crm"\npassword = "not-it"\n'
+                    f'\n[systems.tty]\nkind = "smdr-serial"\nenvironments = ["crm"]\n'
+                    f'[systems.tty.serial]\nport = "{tmp_path}/no-such-tty"\n'
+                )
                 return await run_checks(parse_config(text.encode(), "bridge.toml", {}), timeout_s=5)
             finally:
                 await ami.stop()
@@ -51,12 +57,14 @@ def test_checks_pass_and_fail_in_plain_words(tmp_path: Path, monkeypatch: pytest
     assert results[f"outbox {tmp_path}/outbox.db"].ok
     assert results["plug-in tests.integration.bridge.call_listener:from_bridge"].ok
     recordings = results["recordings"]
-    assert recordings.ok and not recordings.is_configured and recordings.line() == "--   recordings (SFTP): " \
-                                                                                   "not configured"
+    assert (
+        recordings.ok and not recordings.is_configured and recordings.line() == "--   recordings (SFTP): not configured"
+    )
 
 
 def test_registered_checks_run_and_the_command_exits_non_zero_on_failure(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("bridge.runtime.check.EXTRA_CHECKS", dict(EXTRA_CHECKS))
 
     async def sftp_check(config) -> list[CheckResult]:
@@ -64,8 +72,13 @@ def test_registered_checks_run_and_the_command_exits_non_zero_on_failure(
 
     register_check("recordings", sftp_check)
     config = tmp_path / "bridge.toml"
-    config.write_text(bridge_toml(outbox=str(tmp_path / "outbox.db"), ami_port=_closed_port(),
-                                  environments={"crm": f"http://127.0.0.1:{_closed_port()}"}))
+    config.write_text(
+        bridge_toml(
+            outbox=str(tmp_path / "outbox.db"),
+            ami_port=_closed_port(),
+            environments={"crm": f"http://127.0.0.1:{_closed_port()}"},
+        )
+    )
     assert commsuite(["bridge", "check", "--config", str(config), "--timeout", "3"]) == 1
     out = capsys.readouterr().out
     assert "FAIL system pbx-hq" in out and "check host and port, the firewall" in out

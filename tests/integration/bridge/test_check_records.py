@@ -56,17 +56,25 @@ def test_the_whole_check_fails_while_a_systems_row_is_missing(tmp_path: Path) ->
 
 
 def test_unclassified_calls_of_the_running_bridge_are_a_warning(tmp_path: Path) -> None:
-    snapshot = HealthSnapshot(10.0, (SystemHealth(AMI_KEY, "ami", "connected", unclassified_calls=4),
-                                     SystemHealth(SMDR_KEY, "smdr-tcp", "connected")), ())
+    snapshot = HealthSnapshot(
+        10.0,
+        (
+            SystemHealth(AMI_KEY, "ami", "connected", unclassified_calls=4),
+            SystemHealth(SMDR_KEY, "smdr-tcp", "connected"),
+        ),
+        (),
+    )
 
     async def main() -> list:
         async def current() -> HealthSnapshot:
             return snapshot
+
         health = HealthServer(parse_listen("127.0.0.1:0"), current)
         await health.start()
         try:
             text = bridge_config(tmp_path, crm_url="http://127.0.0.1:1").replace(
-                'health_listen = "127.0.0.1:0"', f'health_listen = "127.0.0.1:{health.port}"')
+                'health_listen = "127.0.0.1:0"', f'health_listen = "127.0.0.1:{health.port}"'
+            )
             return await check_unclassified(parse_config(text.encode(), "bridge.toml", {}), timeout_s=5)
         finally:
             await health.stop()
@@ -80,7 +88,8 @@ def test_unclassified_calls_of_the_running_bridge_are_a_warning(tmp_path: Path) 
 
 def test_without_a_running_bridge_the_call_rules_are_not_judged(tmp_path: Path) -> None:
     text = bridge_config(tmp_path, crm_url="http://127.0.0.1:1").replace(
-        'health_listen = "127.0.0.1:0"', 'health_listen = "127.0.0.1:1"')
+        'health_listen = "127.0.0.1:0"', 'health_listen = "127.0.0.1:1"'
+    )
     results = asyncio.run(check_unclassified(parse_config(text.encode(), "bridge.toml", {}), timeout_s=5))
     assert len(results) == 1 and results[0].ok and not results[0].is_configured
     assert "not running" in results[0].detail

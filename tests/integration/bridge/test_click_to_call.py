@@ -41,8 +41,13 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def client(emulator: EmulatorServer) -> DataverseClient:
-    return DataverseClient(base_url=emulator.origin, session=requests.Session(), token_provider=StaticToken("b"),
-                           timeout=(2.0, 10.0), retry=None)
+    return DataverseClient(
+        base_url=emulator.origin,
+        session=requests.Session(),
+        token_provider=StaticToken("b"),
+        timeout=(2.0, 10.0),
+        retry=None,
+    )
 
 
 def new_user(client: DataverseClient, name: str) -> str:
@@ -50,16 +55,25 @@ def new_user(client: DataverseClient, name: str) -> str:
 
 
 def new_request(client: DataverseClient, user: str, number: str) -> str:
-    return client.create(ENTITY_SET, {"comms_number": number, "comms_status": int(ClickToCallStatus.PENDING),
-                                      "comms_SystemUserId@odata.bind": f"/systemusers({user})"})
+    return client.create(
+        ENTITY_SET,
+        {
+            "comms_number": number,
+            "comms_status": int(ClickToCallStatus.PENDING),
+            "comms_SystemUserId@odata.bind": f"/systemusers({user})",
+        },
+    )
 
 
 def system_for(user: str) -> TelephonySystemSettings:
     return TelephonySystemSettings(
-        key="pbx1", name="Tehran HQ", record_id="6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f",
+        key="pbx1",
+        name="Tehran HQ",
+        record_id="6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f",
         plan=NumberPlan(country_code=98, city_code="21", line_release_prefix="9"),
         extensions={"201": ExtensionSettings("201", user_id=user)},
-        lines={"t1": LineSettings("t1", number="02188881000", is_default=True)})
+        lines={"t1": LineSettings("t1", number="02188881000", is_default=True)},
+    )
 
 
 class Harness:
@@ -72,8 +86,16 @@ class Harness:
 
     async def __aenter__(self) -> Harness:
         self.server = await AmiServer(secret="s3cret", speed=20, **self.server_options).start()
-        settings = AmiSettings(system="pbx1", host="127.0.0.1", port=self.server.port, username="crm",
-                               secret="s3cret", action_timeout_s=1.0, backoff_min_s=0.02, backoff_max_s=0.1)
+        settings = AmiSettings(
+            system="pbx1",
+            host="127.0.0.1",
+            port=self.server.port,
+            username="crm",
+            secret="s3cret",
+            action_timeout_s=1.0,
+            backoff_min_s=0.02,
+            backoff_max_s=0.1,
+        )
         ids = (f"a{n}" for n in itertools.count(1))
         self.connector = AmiConnector(settings, ids=lambda: next(ids), rng=random.Random(3))
         self.task = asyncio.create_task(self.connector.run())
@@ -88,12 +110,17 @@ class Harness:
         await self.server.stop()
         self.outbox.close()
 
-    def intake(self, client: object | None = None, system: TelephonySystemSettings | None = None,
-               **settings) -> ClickToCallIntake:
+    def intake(
+        self, client: object | None = None, system: TelephonySystemSettings | None = None, **settings
+    ) -> ClickToCallIntake:
         system = system or system_for(self.user)
-        return ClickToCallIntake(ClickToCallSettings(environment=ENV, ring_timeout_s=1, **settings),
-                                 client=client or self.client, outbox=self.outbox, systems=lambda: [system],
-                                 connector_for=lambda key: self.connector if key == "pbx1" else None)
+        return ClickToCallIntake(
+            ClickToCallSettings(environment=ENV, ring_timeout_s=1, **settings),
+            client=client or self.client,
+            outbox=self.outbox,
+            systems=lambda: [system],
+            connector_for=lambda key: self.connector if key == "pbx1" else None,
+        )
 
     def row(self, request_id: str) -> dict:
         assert Drainer(self.outbox, self.client, ENV).drain_until_empty(timeout_s=5)
@@ -233,16 +260,21 @@ class FakeQueue:
 def test_queue_messages_name_the_request_and_garbage_is_dead_lettered(client, tmp_path):
     user = new_user(client, "sara")
     request_id = new_request(client, user, "09121234567")
-    context = json.dumps({"MessageName": "Create", "PrimaryEntityName": "comms_clicktocall",
-                          "PrimaryEntityId": request_id}).encode("utf-8-sig")
+    context = json.dumps(
+        {"MessageName": "Create", "PrimaryEntityName": "comms_clicktocall", "PrimaryEntityId": request_id}
+    ).encode("utf-8-sig")
     queue = FakeQueue([b"\x00\xffnot json", context])
 
     async def main() -> dict:
         async with Harness(client, tmp_path, user) as h:
             intake = ClickToCallIntake(
-                ClickToCallSettings(environment=ENV, sweep_interval_s=600, ring_timeout_s=1), client=client,
-                outbox=h.outbox, systems=lambda: [system_for(user)], connector_for=lambda key: h.connector,
-                receiver=queue)
+                ClickToCallSettings(environment=ENV, sweep_interval_s=600, ring_timeout_s=1),
+                client=client,
+                outbox=h.outbox,
+                systems=lambda: [system_for(user)],
+                connector_for=lambda key: h.connector,
+                receiver=queue,
+            )
             running = asyncio.create_task(intake.run())
             async with asyncio.timeout(5):
                 while len(queue.settled) < 2:
@@ -263,39 +295,56 @@ def test_supervisor_listen_goes_through_chanspy_and_refusals_say_why(client, tmp
     async def main() -> None:
         async with Harness(client, tmp_path, boss) as h:
             system = system_for(boss)
-            system = TelephonySystemSettings(key=system.key, plan=system.plan, extensions={
-                **system.extensions, "101": ExtensionSettings("101", user_id="agent")})
-            heard = await spy(supervisor_user_id=boss, target="101", system=system, connector=h.connector,
-                              may_supervise=True, whisper=True)
+            system = TelephonySystemSettings(
+                key=system.key,
+                plan=system.plan,
+                extensions={**system.extensions, "101": ExtensionSettings("101", user_id="agent")},
+            )
+            heard = await spy(
+                supervisor_user_id=boss,
+                target="101",
+                system=system,
+                connector=h.connector,
+                may_supervise=True,
+                whisper=True,
+            )
             assert heard.placed and heard.result is not None
             chanspy = next(a for a in h.server.actions if a.get("application") == "ChanSpy")
             assert chanspy["channel"] == "PJSIP/201" and chanspy["data"] == "PJSIP/101-,qEbw"
-            refused = await spy(supervisor_user_id=boss, target="101", system=system, connector=h.connector,
-                                may_supervise=False)
+            refused = await spy(
+                supervisor_user_id=boss, target="101", system=system, connector=h.connector, may_supervise=False
+            )
             assert not refused.placed and "only supervisors" in refused.reason
-            no_link = await spy(supervisor_user_id=boss, target="101", system=system, connector=None,
-                                may_supervise=True)
+            no_link = await spy(
+                supervisor_user_id=boss, target="101", system=system, connector=None, may_supervise=True
+            )
             assert not no_link.placed and "no working link" in no_link.reason
 
     asyncio.run(main())
 
 
-@pytest.mark.parametrize("body, expected", [
-    (b"6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f", "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"),
-    (b'"{6A0E1F4E-8D0B-4D4F-9A57-3F1B2C3D4E5F}"', "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"),
-    (b'{"requestId": "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"}', "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (b"6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f", "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"),
+        (b'"{6A0E1F4E-8D0B-4D4F-9A57-3F1B2C3D4E5F}"', "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"),
+        (b'{"requestId": "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"}', "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"),
+    ],
+)
 def test_request_ids_are_read_from_each_message_shape(body: bytes, expected: str) -> None:
     assert request_id_from_message(body) == expected
 
 
-@pytest.mark.parametrize("body, words", [
-    (b"", "no request id"),
-    (b"{not json", "not valid JSON"),
-    (b'{"PrimaryEntityName": "contact", "PrimaryEntityId": "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"}', "'contact'"),
-    (b'{"PrimaryEntityId": "1; DROP TABLE"}', "no request id"),
-    (b"\xff\xfe\x00garbage", "no request id"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"", "no request id"),
+        (b"{not json", "not valid JSON"),
+        (b'{"PrimaryEntityName": "contact", "PrimaryEntityId": "6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f"}', "'contact'"),
+        (b'{"PrimaryEntityId": "1; DROP TABLE"}', "no request id"),
+        (b"\xff\xfe\x00garbage", "no request id"),
+    ],
+)
 def test_unreadable_messages_are_refused_with_a_reason(body: bytes, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         request_id_from_message(body)

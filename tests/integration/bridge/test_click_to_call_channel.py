@@ -20,13 +20,20 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 def intake_with_device(h: Harness, user: str, channel: str) -> ClickToCallIntake:
     system = system_for(user)
     system = replace(system, extensions={"201": ExtensionSettings("201", user_id=user, channel=channel)})
-    return ClickToCallIntake(ClickToCallSettings(environment=ENV, ring_timeout_s=1), client=h.client,
-                             outbox=h.outbox, systems=lambda: [system], connector_for=lambda key: h.connector)
+    return ClickToCallIntake(
+        ClickToCallSettings(environment=ENV, ring_timeout_s=1),
+        client=h.client,
+        outbox=h.outbox,
+        systems=lambda: [system],
+        connector_for=lambda key: h.connector,
+    )
 
 
 # The AMI emulator plays numeric devices only and answers "Originate failed" for a Local channel.
-@pytest.mark.parametrize("channel, status", [("Local/201@from-internal", ClickToCallStatus.FAILED),
-                                             ("PJSIP/201", ClickToCallStatus.CONNECTED)])
+@pytest.mark.parametrize(
+    "channel, status",
+    [("Local/201@from-internal", ClickToCallStatus.FAILED), ("PJSIP/201", ClickToCallStatus.CONNECTED)],
+)
 def test_the_named_device_is_what_rings(client, tmp_path, channel, status):
     user = new_user(client, "sara")
     request_id = new_request(client, user, "09121234567")

@@ -1,4 +1,5 @@
-"""Stale claims against the Dataverse emulator: a request left *Ringing extension* is ended, never re-dialled (CALL-29)."""
+"""Stale claims against the Dataverse emulator: a request left *Ringing extension* is ended, never re-dialled
+(CALL-29)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,14 @@ LATER = timedelta(minutes=3)
 
 def left_ringing(client: DataverseClient, user: str, number: str = "09121234567") -> str:
     """A request a bridge claimed and then went quiet on."""
-    return client.create(ENTITY_SET, {"comms_number": number, "comms_status": int(ClickToCallStatus.RINGING_EXTENSION),
-                                      "comms_SystemUserId@odata.bind": f"/systemusers({user})"})
+    return client.create(
+        ENTITY_SET,
+        {
+            "comms_number": number,
+            "comms_status": int(ClickToCallStatus.RINGING_EXTENSION),
+            "comms_SystemUserId@odata.bind": f"/systemusers({user})",
+        },
+    )
 
 
 def intake_at(client, tmp_path: Path, user: str, at: datetime, dialled: list) -> ClickToCallIntake:
@@ -33,8 +40,14 @@ def intake_at(client, tmp_path: Path, user: str, at: datetime, dialled: list) ->
         dialled.append(key)
         return None
 
-    return ClickToCallIntake(ClickToCallSettings(environment=ENV), client=client, outbox=Outbox(tmp_path / "o.db"),
-                             systems=lambda: [system_for(user)], connector_for=no_pbx, clock=lambda: at)
+    return ClickToCallIntake(
+        ClickToCallSettings(environment=ENV),
+        client=client,
+        outbox=Outbox(tmp_path / "o.db"),
+        systems=lambda: [system_for(user)],
+        connector_for=no_pbx,
+        clock=lambda: at,
+    )
 
 
 def status_of(client: DataverseClient, request_id: str) -> dict:
@@ -72,29 +85,49 @@ def test_an_outcome_written_after_the_sweep_read_the_row_is_kept(client, tmp_pat
 
 def test_requests_of_systems_served_elsewhere_are_left_alone(client, tmp_path):
     user, other = new_user(client, "sara"), new_user(client, "stranger")
-    theirs = client.create(ENTITY_SET, {
-        "comms_number": "09121234567", "comms_status": int(ClickToCallStatus.RINGING_EXTENSION),
-        "comms_SystemUserId@odata.bind": f"/systemusers({other})"})
+    theirs = client.create(
+        ENTITY_SET,
+        {
+            "comms_number": "09121234567",
+            "comms_status": int(ClickToCallStatus.RINGING_EXTENSION),
+            "comms_SystemUserId@odata.bind": f"/systemusers({other})",
+        },
+    )
     settings = ClickToCallSettings(environment=ENV, fail_unroutable=False)
-    intake = ClickToCallIntake(settings, client=client, outbox=Outbox(tmp_path / "o.db"),
-                               systems=lambda: [system_for(user)], connector_for=lambda key: None,
-                               clock=lambda: datetime.now(UTC) + LATER)
+    intake = ClickToCallIntake(
+        settings,
+        client=client,
+        outbox=Outbox(tmp_path / "o.db"),
+        systems=lambda: [system_for(user)],
+        connector_for=lambda key: None,
+        clock=lambda: datetime.now(UTC) + LATER,
+    )
     assert asyncio.run(intake.sweep_stale_once()) == []
     assert status_of(client, theirs)["comms_status"] == ClickToCallStatus.RINGING_EXTENSION
 
 
 def test_a_call_this_bridge_is_still_placing_is_not_swept(client, tmp_path):
     user = new_user(client, "sara")
-    request_id = client.create(ENTITY_SET, {"comms_number": "09121234567", "comms_status": int(ClickToCallStatus.PENDING),
-                                            "comms_SystemUserId@odata.bind": f"/systemusers({user})"})
+    request_id = client.create(
+        ENTITY_SET,
+        {
+            "comms_number": "09121234567",
+            "comms_status": int(ClickToCallStatus.PENDING),
+            "comms_SystemUserId@odata.bind": f"/systemusers({user})",
+        },
+    )
 
     async def main() -> dict:
         async with Harness(client, tmp_path, user, hold_originate=True) as h:
             slow_pbx = [timedelta(0)]
-            intake = ClickToCallIntake(ClickToCallSettings(environment=ENV, ring_timeout_s=1), client=client,
-                                       outbox=h.outbox, systems=lambda: [system_for(user)],
-                                       connector_for=lambda key: h.connector,
-                                       clock=lambda: datetime.now(UTC) + slow_pbx[0])
+            intake = ClickToCallIntake(
+                ClickToCallSettings(environment=ENV, ring_timeout_s=1),
+                client=client,
+                outbox=h.outbox,
+                systems=lambda: [system_for(user)],
+                connector_for=lambda key: h.connector,
+                clock=lambda: datetime.now(UTC) + slow_pbx[0],
+            )
             polling = asyncio.create_task(intake.poll_once())
             async with asyncio.timeout(5):
                 while h.server.count("Originate") == 0:
@@ -113,8 +146,10 @@ def test_a_call_this_bridge_is_still_placing_is_not_swept(client, tmp_path):
     assert row["comms_status"] == ClickToCallStatus.FAILED and row["comms_error"] != STALE_CLAIM_ERROR
 
 
-@pytest.mark.parametrize("options", [{"stale_claim_after_s": 45}, {"ring_timeout_s": 120, "stale_claim_after_s": 120},
-                                     {"stale_claim_after_s": 0}])
+@pytest.mark.parametrize(
+    "options",
+    [{"stale_claim_after_s": 45}, {"ring_timeout_s": 120, "stale_claim_after_s": 120}, {"stale_claim_after_s": 0}],
+)
 def test_a_stale_time_inside_the_ring_time_is_refused(options):
     with pytest.raises(ValidationError):
         ClickToCallSettings(environment=ENV, **options)

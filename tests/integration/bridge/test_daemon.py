@@ -41,14 +41,19 @@ def _get(url: str) -> tuple[int, str, bytes]:
 
 
 def test_one_pbx_feeds_two_crms_and_stops_clean(tmp_path: Path) -> None:
-    with EmulatorServer(tmp_path / "a.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm_a, \
-            EmulatorServer(tmp_path / "b.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm_b:
+    with (
+        EmulatorServer(tmp_path / "a.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm_a,
+        EmulatorServer(tmp_path / "b.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm_b,
+    ):
         clients = {"crm-a": client_for(crm_a.origin), "crm-b": client_for(crm_b.origin)}
 
         async def main() -> Bridge:
             ami = await AmiServer(dialect="modern", speed=10).start()
-            text = bridge_toml(outbox=str(tmp_path / "outbox.db"), ami_port=ami.port,
-                               environments={"crm-a": crm_a.origin, "crm-b": crm_b.origin})
+            text = bridge_toml(
+                outbox=str(tmp_path / "outbox.db"),
+                ami_port=ami.port,
+                environments={"crm-a": crm_a.origin, "crm-b": crm_b.origin},
+            )
             bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
             bridge.load_plugins()
             running = asyncio.create_task(bridge.run(install_signals=False))
@@ -56,11 +61,15 @@ def test_one_pbx_feeds_two_crms_and_stops_clean(tmp_path: Path) -> None:
                 await _eventually(lambda: bridge.workers["pbx-hq"].state is ConnectionState.CONNECTED, 5, "login")
                 for scenario in ("inbound_answered", "inbound_missed", "outbound"):
                     await ami.play(scenario)
-                await _eventually(lambda: all(sum(calls_logged(c, "pbx-hq").values()) == 3
-                                              for c in clients.values()), 15, "three calls in both CRMs")
+                await _eventually(
+                    lambda: all(sum(calls_logged(c, "pbx-hq").values()) == 3 for c in clients.values()),
+                    15,
+                    "three calls in both CRMs",
+                )
                 await _eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
                 status, content_type, body = await asyncio.to_thread(
-                    _get, f"http://127.0.0.1:{bridge.health.port}/healthz")
+                    _get, f"http://127.0.0.1:{bridge.health.port}/healthz"
+                )
                 health = json.loads(body)
                 assert status == 200 and content_type == "application/json"
                 assert health["systems"][0]["state"] == "connected" and health["systems"][0]["events"] > 0
@@ -77,8 +86,9 @@ def test_one_pbx_feeds_two_crms_and_stops_clean(tmp_path: Path) -> None:
         bridge = asyncio.run(main())
         logged = {name: calls_logged(client, "pbx-hq") for name, client in clients.items()}
         assert logged["crm-a"] == logged["crm-b"] and set(logged["crm-a"].values()) == {1}
-        outcomes = sorted(r["subject"].rsplit(": ", 1)[1] for r in clients["crm-b"].query("phonecalls",
-                                                                                            select=["subject"]))
+        outcomes = sorted(
+            r["subject"].rsplit(": ", 1)[1] for r in clients["crm-b"].query("phonecalls", select=["subject"])
+        )
         assert outcomes == ["answered", "answered", "missed"]  # each call's final state, not an earlier one
         listener = bridge.pipeline.listeners[0]
         assert listener.states, "extension states reach the listeners"

@@ -37,19 +37,31 @@ def _calls(client) -> list[dict]:
 @pytest.mark.parametrize("meanwhile", ["ended", "still-up"])
 def test_call_open_at_stop_is_closed_or_adopted_after_restart(tmp_path: Path, stop_signal, meanwhile) -> None:
     log, health_port = tmp_path / "bridge.log", _free_port()
-    with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan(latency_ms=5, limits=None),
-                        key_activation_s=0.0) as crm, AmiInThread(speed=0.1) as ami:
+    with (
+        EmulatorServer(tmp_path / "dv.db", faults=FaultPlan(latency_ms=5, limits=None), key_activation_s=0.0) as crm,
+        AmiInThread(speed=0.1) as ami,
+    ):
         config = tmp_path / "bridge.toml"
-        config.write_text(bridge_toml(outbox=str(tmp_path / "outbox.db"), ami_port=ami.port,
-                                      environments={"crm": crm.origin}, health_port=health_port, system=SYSTEM,
-                                      listeners=(LISTENER,)))
+        config.write_text(
+            bridge_toml(
+                outbox=str(tmp_path / "outbox.db"),
+                ami_port=ami.port,
+                environments={"crm": crm.origin},
+                health_port=health_port,
+                system=SYSTEM,
+                listeners=(LISTENER,),
+            )
+        )
         client = client_for(crm.origin)
         bridge = _start(config, tmp_path / "seen.txt", log)
         wait_until(lambda: _link_state(health_port) == "connected", 20, "the bridge to log in")
         call = threading.Thread(target=ami.play, args=("inbound_answered",), daemon=True)
         call.start()
-        wait_until(lambda: [c["subject"] for c in _calls(client)] and
-                   _calls(client)[0]["subject"].endswith(": talking"), 20, "the call answered in Dataverse")
+        wait_until(
+            lambda: [c["subject"] for c in _calls(client)] and _calls(client)[0]["subject"].endswith(": talking"),
+            20,
+            "the call answered in Dataverse",
+        )
         bridge.send_signal(stop_signal)
         bridge.wait(30)
         if meanwhile == "ended":
@@ -58,8 +70,11 @@ def test_call_open_at_stop_is_closed_or_adopted_after_restart(tmp_path: Path, st
 
         bridge = _start(config, tmp_path / "seen.txt", log)
         try:
-            wait_until(lambda: _calls(client)[0]["subject"].endswith(("answered", "answered inferred")), 40,
-                       "the call closed in Dataverse")
+            wait_until(
+                lambda: _calls(client)[0]["subject"].endswith(("answered", "answered inferred")),
+                40,
+                "the call closed in Dataverse",
+            )
             call.join(60)
             wait_until(lambda: not _stored(tmp_path / "open-calls.db"), 10, "no call left open")
         finally:

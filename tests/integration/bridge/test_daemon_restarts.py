@@ -41,8 +41,13 @@ def _free_port() -> int:
 def _start(config: Path, seen: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BRIDGE_TEST_SEEN_FILE": str(seen)}
     with open(log, "ab") as output:
-        return subprocess.Popen([sys.executable, "-m", "cli", "bridge", "run", "--config", str(config)],
-                                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "cli", "bridge", "run", "--config", str(config)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _link_state(health_port: int) -> str:
@@ -73,11 +78,20 @@ def _play_stream(ami: AmiInThread, scenarios: list[str]) -> threading.Thread:
 def test_stop_mid_stream_then_restart_logs_every_acknowledged_call_once(tmp_path: Path, stop_signal) -> None:
     seen, log = tmp_path / "seen.txt", tmp_path / "bridge.log"
     health_port = _free_port()
-    with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan(latency_ms=5, limits=None),
-                        key_activation_s=0.0) as crm, AmiInThread(speed=4) as ami:
+    with (
+        EmulatorServer(tmp_path / "dv.db", faults=FaultPlan(latency_ms=5, limits=None), key_activation_s=0.0) as crm,
+        AmiInThread(speed=4) as ami,
+    ):
         config = tmp_path / "bridge.toml"
-        config.write_text(bridge_toml(outbox=str(tmp_path / "outbox.db"), ami_port=ami.port,
-                                      environments={"crm": crm.origin}, health_port=health_port, system=SYSTEM))
+        config.write_text(
+            bridge_toml(
+                outbox=str(tmp_path / "outbox.db"),
+                ami_port=ami.port,
+                environments={"crm": crm.origin},
+                health_port=health_port,
+                system=SYSTEM,
+            )
+        )
         bridge = _start(config, seen, log)
         wait_until(lambda: _link_state(health_port) == "connected", 20, "the first bridge to log in")
         stream = _play_stream(ami, ["inbound_answered", "outbound", "inbound_missed"] * 3)
@@ -103,8 +117,10 @@ def test_stop_mid_stream_then_restart_logs_every_acknowledged_call_once(tmp_path
         bridge.send_signal(signal.SIGTERM)
         assert bridge.wait(30) == 0, log.read_text()[-3000:]
         logged = calls_logged(client, SYSTEM)
-        subjects = {r["comms_pbxcallid"]: r["subject"].rsplit(": ", 1)[1]
-                    for r in client.query("phonecalls", select=["comms_pbxcallid", "subject"])}
+        subjects = {
+            r["comms_pbxcallid"]: r["subject"].rsplit(": ", 1)[1]
+            for r in client.query("phonecalls", select=["comms_pbxcallid", "subject"])
+        }
     assert set(logged.values()) == {1}, logged  # nothing doubled
     assert subjects == _last_seen(seen)  # nothing lost: each call in the last state the bridge acknowledged
     with Outbox(tmp_path / "outbox.db") as outbox:

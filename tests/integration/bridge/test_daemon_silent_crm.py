@@ -61,7 +61,7 @@ def _config(tmp_path: Path, *, crm_port: int, ami_port: int, health_port: int) -
     path = tmp_path / "bridge.toml"
     path.write_text(f"""
 [bridge]
-outbox = "{tmp_path / 'outbox.db'}"
+outbox = "{tmp_path / "outbox.db"}"
 health_listen = "127.0.0.1:{health_port}"
 console_listen = "127.0.0.1:0"
 shutdown_timeout_s = 10
@@ -106,12 +106,20 @@ def test_link_and_health_come_up_and_sigterm_exits_while_dataverse_never_answers
         config = _config(tmp_path, crm_port=crm.port, ami_port=ami.port, health_port=health_port)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         with open(tmp_path / "bridge.log", "wb") as output:
-            process = subprocess.Popen([sys.executable, "-m", "cli", "bridge", "run", "--config", str(config)],
-                                       cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "cli", "bridge", "run", "--config", str(config)],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         try:
             assert crm.accepted.wait(60), "the bridge never asked the CRM for anything"
-            wait_until(lambda: (_health(health_port) or {}).get("systems", [{}])[0].get("state") == "connected",
-                       60, "the PBX link up and reported on /healthz while the CRM stays silent")
+            wait_until(
+                lambda: (_health(health_port) or {}).get("systems", [{}])[0].get("state") == "connected",
+                60,
+                "the PBX link up and reported on /healthz while the CRM stays silent",
+            )
             process.send_signal(signal.SIGTERM)
             status = process.wait(60)
         finally:

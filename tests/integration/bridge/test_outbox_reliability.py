@@ -39,19 +39,29 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
 
 
 def make_client(server: EmulatorServer) -> DataverseClient:
-    return DataverseClient(base_url=server.origin, session=requests.Session(), token_provider=StaticToken("bridge"),
-                           timeout=(2.0, 10.0), retry=None)
+    return DataverseClient(
+        base_url=server.origin,
+        session=requests.Session(),
+        token_provider=StaticToken("bridge"),
+        timeout=(2.0, 10.0),
+        retry=None,
+    )
 
 
 def calls_logged(client: DataverseClient, system_key: str) -> Counter[str]:
-    records = client.query("phonecalls", select=["comms_pbxcallid", "subject"],
-                           filter=odata.eq("comms_systemkey", system_key))
+    records = client.query(
+        "phonecalls", select=["comms_pbxcallid", "subject"], filter=odata.eq("comms_systemkey", system_key)
+    )
     return Counter(record["comms_pbxcallid"] for record in records)
 
 
 def call(n: int, **extra: object) -> OutboxItem:
-    return OutboxItem(ENV, "phonecalls", AlternateKey({"comms_systemkey": "pbx-outage", "comms_pbxcallid": str(n)}),
-                      {"subject": f"Call {n}", **extra})
+    return OutboxItem(
+        ENV,
+        "phonecalls",
+        AlternateKey({"comms_systemkey": "pbx-outage", "comms_pbxcallid": str(n)}),
+        {"subject": f"Call {n}", **extra},
+    )
 
 
 def test_outage_loses_nothing_and_backlog_drains_in_batches(emulator: EmulatorServer, tmp_path: Path) -> None:
@@ -99,8 +109,13 @@ def test_throttled_backlog_obeys_retry_after(emulator: EmulatorServer, tmp_path:
 
 def run_worker(outbox_db: Path, origin: str, start: int, count: int) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, str(WORKER), str(outbox_db), origin, str(start), str(count)],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), str(outbox_db), origin, str(start), str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def test_kill_9_mid_stream_then_restart_logs_every_call_exactly_once(tmp_path: Path) -> None:

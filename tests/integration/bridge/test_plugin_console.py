@@ -63,11 +63,13 @@ async def _eventually(condition, what: str, timeout_s: float = 15) -> None:
 def _console_dial(url: str, body: dict) -> requests.Response:
     """Sign in as a browser does, then POST a dial with the CSRF token."""
     with requests.Session() as browser:
-        signed_in = browser.post(f"{url}/api/session", json={"token": CONSOLE_TOKEN}, headers={"Origin": url},
-                                 timeout=5)
+        signed_in = browser.post(
+            f"{url}/api/session", json={"token": CONSOLE_TOKEN}, headers={"Origin": url}, timeout=5
+        )
         assert signed_in.status_code == 200, signed_in.text
-        return browser.post(f"{url}/api/dial", json=body, timeout=10,
-                            headers={"Origin": url, "X-CSRF-Token": signed_in.json()["csrf"]})
+        return browser.post(
+            f"{url}/api/dial", json=body, timeout=10, headers={"Origin": url, "X-CSRF-Token": signed_in.json()["csrf"]}
+        )
 
 
 def test_commands_go_to_the_named_systems_connector(tmp_path: Path) -> None:
@@ -78,19 +80,27 @@ def test_commands_go_to_the_named_systems_connector(tmp_path: Path) -> None:
             ami = await AmiServer(dialect="modern", speed=10).start()
             smdr = await SmdrServer(password="smdr-secret").start()
             port = free_port()
-            text = bridge_config(tmp_path, crm_url=server.origin, ami_port=ami.port, smdr_port=smdr.port,
-                                 listeners=LISTENERS, parts=console_table(crm.users["101"], port))
+            text = bridge_config(
+                tmp_path,
+                crm_url=server.origin,
+                ami_port=ami.port,
+                smdr_port=smdr.port,
+                listeners=LISTENERS,
+                parts=console_table(crm.users["101"], port),
+            )
             bridge = make_bridge(text)
             bridge.load_plugins()
             running = asyncio.create_task(bridge.run(install_signals=False))
             try:
-                await _eventually(lambda: all(w.state is ConnectionState.CONNECTED
-                                              for w in bridge.workers.values()), "both links up")
+                await _eventually(
+                    lambda: all(w.state is ConnectionState.CONNECTED for w in bridge.workers.values()), "both links up"
+                )
                 await _eventually(lambda: bridge.settings.settings_for(AMI_KEY) is not None, "CRM settings")
                 await _check_commands(BridgeCommands(bridge, ring_timeout_s=5), ami)
                 url = f"http://127.0.0.1:{port}"
-                reply = await asyncio.to_thread(_console_dial, url, {"number": "021 8888 1234", "system": AMI_KEY,
-                                                                     "extension": "101"})
+                reply = await asyncio.to_thread(
+                    _console_dial, url, {"number": "021 8888 1234", "system": AMI_KEY, "extension": "101"}
+                )
                 assert reply.status_code == 202, reply.text
                 await _eventually(lambda: ami.count("originate") == 2, "the console's originate")
                 assert _originates(ami)[-1]["exten"] == "988881234"  # a number in the system's own city: local form

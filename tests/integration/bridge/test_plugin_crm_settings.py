@@ -29,8 +29,18 @@ AT = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 def ring(bridge, call_id: str, extension: str):
     """Ring ``extension`` through the bridge's tracker; the record shows it unless it is hidden."""
-    update = bridge.tracker.apply(CallEvent(EventKind.RING, AMI_KEY, call_id, AT, direction=Direction.INBOUND,
-                                            external_number="09121234567", extension=extension, line="trunk-1"))
+    update = bridge.tracker.apply(
+        CallEvent(
+            EventKind.RING,
+            AMI_KEY,
+            call_id,
+            AT,
+            direction=Direction.INBOUND,
+            external_number="09121234567",
+            extension=extension,
+            line="trunk-1",
+        )
+    )
     return update.record
 
 
@@ -78,13 +88,19 @@ def test_settings_come_from_the_crm_row_and_unknown_systems_have_none(tmp_path: 
 
 def test_an_unreadable_environment_keeps_the_last_good_settings(tmp_path: Path, crm, caplog) -> None:
     server, _world = crm
-    extra = f'\n[environments.gone]\nurl = "http://127.0.0.1:{closed_port()}"\nstatic_token = "x"\n' \
-            "connect_timeout_s = 0.5\nread_timeout_s = 0.5\n"
+    extra = (
+        f'\n[environments.gone]\nurl = "http://127.0.0.1:{closed_port()}"\nstatic_token = "x"\n'
+        "connect_timeout_s = 0.5\nread_timeout_s = 0.5\n"
+    )
     text = bridge_config(tmp_path, crm_url=server.origin, extra_env=extra)
-    text = text.replace('environments = ["crm"]\nhost = "127.0.0.1"\nport = 1\nusername',
-                        'environments = ["crm", "gone"]\nhost = "127.0.0.1"\nport = 1\nusername')
-    text = text.replace(f'[systems.{SMDR_KEY}]\nkind = "smdr-tcp"\nenvironments = ["crm"]',
-                        f'[systems.{SMDR_KEY}]\nkind = "smdr-tcp"\nenvironments = ["gone"]')
+    text = text.replace(
+        'environments = ["crm"]\nhost = "127.0.0.1"\nport = 1\nusername',
+        'environments = ["crm", "gone"]\nhost = "127.0.0.1"\nport = 1\nusername',
+    )
+    text = text.replace(
+        f'[systems.{SMDR_KEY}]\nkind = "smdr-tcp"\nenvironments = ["crm"]',
+        f'[systems.{SMDR_KEY}]\nkind = "smdr-tcp"\nenvironments = ["gone"]',
+    )
     bridge = make_bridge(text)
     source = crm_settings.from_bridge(bridge)
     with caplog.at_level(logging.WARNING, logger="bridge.plugins.crm_settings"):

@@ -48,11 +48,15 @@ def test_parts_not_configured_stay_off_with_their_info_line(tmp_path: Path, capl
         assert console.from_bridge(bridge) is None
         assert click_to_call.from_bridge(bridge) is None
         assert numbers.from_bridge(bridge) is None
-    assert info_lines(caplog, "bridge.plugins.console") == ["the console is off: no [console] table (or enabled = false)"]
+    assert info_lines(caplog, "bridge.plugins.console") == [
+        "the console is off: no [console] table (or enabled = false)"
+    ]
     assert info_lines(caplog, "bridge.plugins.click_to_call") == [
-        "click-to-call is off: no [click_to_call] table (or enabled = false)"]
+        "click-to-call is off: no [click_to_call] table (or enabled = false)"
+    ]
     assert info_lines(caplog, "bridge.plugins.numbers") == [
-        "number matching is off ([matching] enabled = false); calls are logged without a contact"]
+        "number matching is off ([matching] enabled = false); calls are logged without a contact"
+    ]
     assert bridge.task_names == []
     assert crm_context(bridge).numbers == {}
 
@@ -77,8 +81,11 @@ def test_configured_parts_register_their_tasks(tmp_path: Path, caplog) -> None:
 
 
 def test_the_parts_share_one_crm_context_per_bridge(tmp_path: Path) -> None:
-    text = bridge_config(tmp_path, crm_url=CRM_URL,
-                         extra_env='\n[environments.archive]\nurl = "http://127.0.0.1:2"\nstatic_token = "x"\n')
+    text = bridge_config(
+        tmp_path,
+        crm_url=CRM_URL,
+        extra_env='\n[environments.archive]\nurl = "http://127.0.0.1:2"\nstatic_token = "x"\n',
+    )
     bridge, other = make_bridge(text), make_bridge(text.replace("outbox.db", "outbox-2.db"))
     context = crm_context(bridge)
     assert crm_context(bridge) is context and crm_context(other) is not context
@@ -102,8 +109,16 @@ def test_the_call_logger_queues_a_call_for_the_systems_environment(tmp_path: Pat
     logger = call_logging.from_bridge(bridge)
     assert isinstance(logger, CallLogger)
     tracker = CallTracker()
-    ring = CallEvent(EventKind.RING, AMI_KEY, "call-1", AT, direction=Direction.INBOUND,
-                     external_number="09121234567", extension="101", line="trunk-1")
+    ring = CallEvent(
+        EventKind.RING,
+        AMI_KEY,
+        "call-1",
+        AT,
+        direction=Direction.INBOUND,
+        external_number="09121234567",
+        extension="101",
+        line="trunk-1",
+    )
     logger.on_call(tracker.apply(ring), bridge.fallback_settings.settings_for(AMI_KEY))
     assert bridge.outbox.depth() == 1
     assert bridge.outbox.depth("crm") == 1

@@ -22,9 +22,18 @@ AT = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 
 def ring(bridge, call_id: str, extension: str):
-    return bridge.tracker.apply(CallEvent(EventKind.RING, AMI_KEY, call_id, AT, direction=Direction.INBOUND,
-                                          external_number="09121234567", extension=extension,
-                                          line="trunk-1")).record
+    return bridge.tracker.apply(
+        CallEvent(
+            EventKind.RING,
+            AMI_KEY,
+            call_id,
+            AT,
+            direction=Direction.INBOUND,
+            external_number="09121234567",
+            extension=extension,
+            line="trunk-1",
+        )
+    ).record
 
 
 def test_a_restart_with_a_silent_crm_starts_from_the_settings_read_last(tmp_path: Path) -> None:

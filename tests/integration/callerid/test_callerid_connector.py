@@ -68,8 +68,12 @@ async def take(connector: CallerIdConnector, count: int) -> list:
 async def test_segal_call_over_a_pty_split_byte_by_byte_persists_every_frame_first():
     frames: list = []
     with PtyPrinter() as box:
-        connector = CallerIdConnector("segal-hq", settings(box.path, line_extensions={"1": "201"}),
-                                      clock=Clock(), on_frame=lambda frame, at: frames.append(frame.text))
+        connector = CallerIdConnector(
+            "segal-hq",
+            settings(box.path, line_extensions={"1": "201"}),
+            clock=Clock(),
+            on_frame=lambda frame, at: frames.append(frame.text),
+        )
         task = asyncio.create_task(connector.run())
         try:
             await connected(connector, task)
@@ -88,12 +92,19 @@ async def test_segal_call_over_a_pty_split_byte_by_byte_persists_every_frame_fir
 @run_async
 async def test_hostile_bytes_are_kept_as_bad_frames_and_the_good_record_survives():
     bad: list = []
-    hostile = (b"\x00\xff\xfe\x80garbage!!@" + bytes(range(1, 32)) + b"@" + b"L9Z" * 600 + b"@"
-               + b"L1C0912\xd8\xb3@"  # a caller ID with a stray UTF-8 byte pair
-               + b"L1C09121234567@L2R0")  # a good record, then a partial line that never ends
+    hostile = (
+        b"\x00\xff\xfe\x80garbage!!@"
+        + bytes(range(1, 32))
+        + b"@"
+        + b"L9Z" * 600
+        + b"@"
+        + b"L1C0912\xd8\xb3@"  # a caller ID with a stray UTF-8 byte pair
+        + b"L1C09121234567@L2R0"
+    )  # a good record, then a partial line that never ends
     with PtyPrinter() as box:
-        connector = CallerIdConnector("segal-hq", settings(box.path), clock=Clock(),
-                                      on_bad_frame=lambda frame, at: bad.append(frame))
+        connector = CallerIdConnector(
+            "segal-hq", settings(box.path), clock=Clock(), on_bad_frame=lambda frame, at: bad.append(frame)
+        )
         task = asyncio.create_task(connector.run())
         try:
             await connected(connector, task)
@@ -180,8 +191,11 @@ async def test_commands_are_refused_and_test_connection_opens_the_port(tmp_path)
         report = await connector.test_connection()
         assert report.pbx_version == box.path
         assert os.read(box._master, 64) == b"\xfcprt\x06l\xfd\r"
-    for call in (connector.originate("101", "0912", action_id="r1"), connector.spy("200", "PJSIP/101", action_id="r2"),
-                 connector.run_command("core show version")):
+    for call in (
+        connector.originate("101", "0912", action_id="r1"),
+        connector.spy("200", "PJSIP/101", action_id="r2"),
+        connector.run_command("core show version"),
+    ):
         with pytest.raises(RejectedError) as refused:
             await call
         assert refused.value.code == "unsupported"

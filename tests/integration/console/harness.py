@@ -23,18 +23,30 @@ from ...unit.bridge.console.builders import (
 class RunningConsole:
     """Starts a ConsoleServer on an ephemeral port in its own thread; ``call(fn)`` runs fn on its loop."""
 
-    def __init__(self, *, card_source: Callable[[str, str], dict[str, Any]] | None = None,
-                 matcher: Callable | None = None, **overrides):
+    def __init__(
+        self,
+        *,
+        card_source: Callable[[str, str], dict[str, Any]] | None = None,
+        matcher: Callable | None = None,
+        **overrides,
+    ):
         self.port_calls = FakePort()
         self.loop = asyncio.new_event_loop()
-        self.live = LiveView(org_url="https://contoso.crm4.dynamics.com", matcher=matcher or (lambda r, s: contact_match(AGENT_A)),
-                             user_names={u.user_id: u.name for u in settings().users})
+        self.live = LiveView(
+            org_url="https://contoso.crm4.dynamics.com",
+            matcher=matcher or (lambda r, s: contact_match(AGENT_A)),
+            user_names={u.user_id: u.name for u in settings().users},
+        )
         self.live.set_systems([system()])
         cards = CardService(card_source) if card_source else None
-        self.server = ConsoleServer(settings(**overrides), self.live, commands=self.port_calls, cards=cards,
-                                    health_snapshot=lambda: {"connections": [{"name": "pbx1", "state": "connected"}],
-                                                             "outbox": {"depth": 0}},
-                                    health_interval_s=0.2)
+        self.server = ConsoleServer(
+            settings(**overrides),
+            self.live,
+            commands=self.port_calls,
+            cards=cards,
+            health_snapshot=lambda: {"connections": [{"name": "pbx1", "state": "connected"}], "outbox": {"depth": 0}},
+            health_interval_s=0.2,
+        )
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def __enter__(self) -> RunningConsole:

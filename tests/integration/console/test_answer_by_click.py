@@ -50,8 +50,9 @@ class AmiPort:
 def _click(url: str, user: str, body: dict) -> tuple[int, dict]:
     session = requests.Session()
     profile = session.post(f"{url}/api/session", json={"token": TOKENS[user]}, headers={"Origin": url}, timeout=5)
-    reply = session.post(f"{url}/api/answer", json=body, timeout=5,
-                         headers={"Origin": url, "X-CSRF-Token": profile.json()["csrf"]})
+    reply = session.post(
+        f"{url}/api/answer", json=body, timeout=5, headers={"Origin": url, "X-CSRF-Token": profile.json()["csrf"]}
+    )
     return reply.status_code, reply.json()
 
 
@@ -65,14 +66,27 @@ async def _until(records: list[CallRecord], done) -> CallRecord:
 def test_ring_click_answered_call_logged(dialect: str, technology: str) -> None:
     async def main() -> None:
         pbx = await AmiServer(dialect=dialect, speed=10).start()
-        connector = AmiConnector(AmiSettings(system="pbx1", host="127.0.0.1", port=pbx.port, username="crm",
-                                             secret="crm-secret", technology=technology, action_timeout_s=2),
-                                 rng=random.Random(1))
+        connector = AmiConnector(
+            AmiSettings(
+                system="pbx1",
+                host="127.0.0.1",
+                port=pbx.port,
+                username="crm",
+                secret="crm-secret",
+                technology=technology,
+                action_timeout_s=2,
+            ),
+            rng=random.Random(1),
+        )
         tracker, live, records = CallTracker(), LiveView(), []
         crm = system()
         if technology == "SIP":  # the CRM rows of an Asterisk 11 system name chan_sip devices
-            crm = replace(crm, extensions={n: replace(e, channel=e.channel.replace("PJSIP/", "SIP/"))
-                                           for n, e in crm.extensions.items()})
+            crm = replace(
+                crm,
+                extensions={
+                    n: replace(e, channel=e.channel.replace("PJSIP/", "SIP/")) for n, e in crm.extensions.items()
+                },
+            )
         live.set_systems([crm])
         console = ConsoleServer(settings(), live, commands=AmiPort(connector))
 
@@ -117,4 +131,3 @@ def test_ring_click_answered_call_logged(dialect: str, technology: str) -> None:
             await pbx.stop()
 
     asyncio.run(asyncio.wait_for(main(), 20))
-

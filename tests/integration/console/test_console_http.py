@@ -18,15 +18,17 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def console():
-    with RunningConsole(card_source=lambda table, rid: {"name": "Ali Rezaei", "company": "Pars Co",
-                                                         "open_cases": [], "activities": []}) as running:
+    with RunningConsole(
+        card_source=lambda table, rid: {"name": "Ali Rezaei", "company": "Pars Co", "open_cases": [], "activities": []}
+    ) as running:
         yield running
 
 
 def signed_in(console: RunningConsole, user: str = AGENT_A) -> tuple[requests.Session, str]:
     session = requests.Session()
-    reply = session.post(f"{console.url}/api/session", json={"token": TOKENS[user]},
-                         headers={"Origin": console.url}, timeout=5)
+    reply = session.post(
+        f"{console.url}/api/session", json={"token": TOKENS[user]}, headers={"Origin": console.url}, timeout=5
+    )
     assert reply.status_code == 200, reply.text
     assert "HttpOnly" in reply.headers["Set-Cookie"] and "SameSite=Strict" in reply.headers["Set-Cookie"]
     return session, reply.json()["csrf"]
@@ -98,18 +100,25 @@ def test_dial_and_spy_reach_the_command_port_for_permitted_users(console):
     assert console.port_calls.spies == [("pbx1", "200", "PJSIP/102-", True)]
 
 
-@pytest.mark.parametrize("headers, status", [
-    ({"Origin": "https://evil.example"}, 403),
-    ({"Origin": None}, 403),
-    ({"X-CSRF-Token": "forged"}, 403),
-    ({"X-CSRF-Token": None}, 403),
-    ({"Sec-Fetch-Site": "cross-site"}, 403),
-])
+@pytest.mark.parametrize(
+    "headers, status",
+    [
+        ({"Origin": "https://evil.example"}, 403),
+        ({"Origin": None}, 403),
+        ({"X-CSRF-Token": "forged"}, 403),
+        ({"X-CSRF-Token": None}, 403),
+        ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ],
+)
 def test_cross_site_or_tokenless_posts_are_refused(console, headers, status):
     session, csrf = signed_in(console)
     merged = {"Origin": console.url, "X-CSRF-Token": csrf, **headers}
-    reply = session.post(f"{console.url}/api/dial", json={"number": "0912"},
-                         headers={k: v for k, v in merged.items() if v is not None}, timeout=5)
+    reply = session.post(
+        f"{console.url}/api/dial",
+        json={"number": "0912"},
+        headers={k: v for k, v in merged.items() if v is not None},
+        timeout=5,
+    )
     assert reply.status_code == status
     assert console.port_calls.dials == []
 
@@ -117,18 +126,27 @@ def test_cross_site_or_tokenless_posts_are_refused(console, headers, status):
 def test_unauthenticated_and_wrong_sign_in(console):
     assert requests.get(f"{console.url}/api/snapshot", timeout=5).status_code == 401
     assert requests.get(f"{console.url}/events", timeout=5).status_code == 401
-    reply = requests.post(f"{console.url}/api/session", json={"token": "not-a-real-token-at-all"},
-                          headers={"Origin": console.url}, timeout=5)
+    reply = requests.post(
+        f"{console.url}/api/session",
+        json={"token": "not-a-real-token-at-all"},
+        headers={"Origin": console.url},
+        timeout=5,
+    )
     assert reply.status_code == 401
-    by_id = requests.post(f"{console.url}/api/session", json={"user_id": AGENT_A},
-                          headers={"Origin": console.url}, timeout=5)
+    by_id = requests.post(
+        f"{console.url}/api/session", json={"user_id": AGENT_A}, headers={"Origin": console.url}, timeout=5
+    )
     assert by_id.status_code == 401  # trust_host_user_id is off
 
 
 def test_guessing_tokens_over_http_meets_429_with_retry_after(console):
     def guess() -> requests.Response:
-        return requests.post(f"{console.url}/api/session", json={"token": "not-a-real-token-at-all"},
-                             headers={"Origin": console.url}, timeout=5)
+        return requests.post(
+            f"{console.url}/api/session",
+            json={"token": "not-a-real-token-at-all"},
+            headers={"Origin": console.url},
+            timeout=5,
+        )
 
     statuses = [guess().status_code for _ in range(5)]
     refused = guess()
@@ -146,26 +164,41 @@ def raw(console: RunningConsole, payload: bytes) -> bytes:
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("payload, status", [
-    (b"GET /nowhere HTTP/1.1\r\nHost: {host}\r\n\r\n", b"404"),
-    (b"DELETE /api/dial HTTP/1.1\r\nHost: {host}\r\n\r\n", b"405"),
-    (b"GARBAGE\r\n\r\n", b"400"),
-    (b"GET http://evil/ HTTP/1.1\r\nHost: {host}\r\n\r\n", b"400"),
-    (b"GET / HTTP/1.1\r\nHost: evil.example:80\r\n\r\n", b"421"),
-    (b"GET / HTTP/1.1\r\nHost: {host}\r\nBad Header\r\n\r\n", b"400"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nContent-Length: 99999999\r\n\r\n", b"413"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n", b"501"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nContent-Length: -1\r\n\r\n", b"400"),
-    (b"GET / HTTP/1.1\r\nHost: {host}\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n", b"431"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n"
-     b"Content-Length: 9\r\n\r\n{not json", b"400"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n"
-     b"Content-Length: 2\r\n\r\n[]", b"400"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: text/plain\r\n"
-     b"Content-Length: 2\r\n\r\n{}", b"415"),
-    (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n"
-     b"Content-Length: 4\r\n\r\n\xff\xfe{}", b"400"),
-])
+@pytest.mark.parametrize(
+    "payload, status",
+    [
+        (b"GET /nowhere HTTP/1.1\r\nHost: {host}\r\n\r\n", b"404"),
+        (b"DELETE /api/dial HTTP/1.1\r\nHost: {host}\r\n\r\n", b"405"),
+        (b"GARBAGE\r\n\r\n", b"400"),
+        (b"GET http://evil/ HTTP/1.1\r\nHost: {host}\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nHost: evil.example:80\r\n\r\n", b"421"),
+        (b"GET / HTTP/1.1\r\nHost: {host}\r\nBad Header\r\n\r\n", b"400"),
+        (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nContent-Length: 99999999\r\n\r\n", b"413"),
+        (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n", b"501"),
+        (b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nContent-Length: -1\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nHost: {host}\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n", b"431"),
+        (
+            b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 9\r\n\r\n{not json",
+            b"400",
+        ),
+        (
+            b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\n\r\n[]",
+            b"400",
+        ),
+        (
+            b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: text/plain\r\n"
+            b"Content-Length: 2\r\n\r\n{}",
+            b"415",
+        ),
+        (
+            b"POST /api/session HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 4\r\n\r\n\xff\xfe{}",
+            b"400",
+        ),
+    ],
+)
 def test_hostile_requests_get_a_4xx_and_the_server_keeps_serving(console, payload, status):
     host = f"127.0.0.1:{console.server.port}".encode()
     reply = raw(console, payload.replace(b"{host}", host).replace(b"{origin}", b"http://" + host))
@@ -207,26 +240,46 @@ def test_a_call_no_longer_ringing_there_is_not_answered(console):
     assert console.port_calls.answers == []
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "https://evil.example"}, {"Origin": None}, {"X-CSRF-Token": "forged"}, {"X-CSRF-Token": None},
-    {"Sec-Fetch-Site": "cross-site"}, {"Cookie": "commsuite_console=stolen"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": None},
+        {"X-CSRF-Token": "forged"},
+        {"X-CSRF-Token": None},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Cookie": "commsuite_console=stolen"},
+    ],
+)
 def test_cross_site_forged_or_sessionless_answers_are_refused(console, headers):
     session, csrf = signed_in(console)
     _ringing_at(console, "101")
     merged = {"Origin": console.url, "X-CSRF-Token": csrf, **headers}
     if "Cookie" in headers:
         session = requests.Session()
-    reply = session.post(f"{console.url}/api/answer", json={"call": "pbx1:c1"},
-                         headers={k: v for k, v in merged.items() if v is not None}, timeout=5)
+    reply = session.post(
+        f"{console.url}/api/answer",
+        json={"call": "pbx1:c1"},
+        headers={k: v for k, v in merged.items() if v is not None},
+        timeout=5,
+    )
     assert reply.status_code in (401, 403)
     assert console.port_calls.answers == []
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"call": ""}, {"call": 7}, {"call": ["pbx1:c1"]}, {"call": "pbx1:c1", "extension": 101},
-    {"call": "pbx1:c1", "extension": "1" * 40}, {"call": "x" * 500}, {"call": None},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"call": ""},
+        {"call": 7},
+        {"call": ["pbx1:c1"]},
+        {"call": "pbx1:c1", "extension": 101},
+        {"call": "pbx1:c1", "extension": "1" * 40},
+        {"call": "x" * 500},
+        {"call": None},
+    ],
+)
 def test_malformed_answer_bodies_get_400(console, body):
     session, csrf = signed_in(console)
     _ringing_at(console, "101")

@@ -18,16 +18,14 @@ from .world import API_KEY, ENVIRON, TOKEN, DaemonThread, free_port, webhook_url
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
-    with EmulatorServer(tmp_path / "dataverse.db", faults=FaultPlan.none(), token=TOKEN,
-                        key_activation_s=0) as server:
+    with EmulatorServer(tmp_path / "dataverse.db", faults=FaultPlan.none(), token=TOKEN, key_activation_s=0) as server:
         yield server
 
 
 @pytest.fixture
 def client(emulator: EmulatorServer) -> Iterator[DataverseClient]:
     with requests.Session() as session:
-        yield DataverseClient(base_url=emulator.origin, session=session, token_provider=StaticToken(TOKEN),
-                              retry=None)
+        yield DataverseClient(base_url=emulator.origin, session=session, token_provider=StaticToken(TOKEN), retry=None)
 
 
 @pytest.fixture
@@ -49,8 +47,9 @@ class PushedProvider(FakeSmsProviderServer):
 
 @pytest.fixture
 def provider(sms_port: int) -> Iterator[PushedProvider]:
-    with PushedProvider(api_key=API_KEY, sent_after_s=0.0, delivered_after_s=0.0, push_interval_s=0.02,
-                        **webhook_urls(sms_port)) as fake:
+    with PushedProvider(
+        api_key=API_KEY, sent_after_s=0.0, delivered_after_s=0.0, push_interval_s=0.02, **webhook_urls(sms_port)
+    ) as fake:
         yield fake
 
 

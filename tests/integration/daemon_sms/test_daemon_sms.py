@@ -29,11 +29,18 @@ WAIT_S = 20
 
 
 def _pending_sms(client, contact_id: str, text: str) -> str:
-    return client.create("comms_smses", {
-        "subject": "on-premises", "comms_message": text, "comms_phonenumber": "",
-        "comms_smsstatus": SmsStatus.PENDING.value_code,
-        "comms_sms_activity_parties": [{**bind("partyid_contact", "contacts", contact_id),
-                                        "participationtypemask": 2}]})
+    return client.create(
+        "comms_smses",
+        {
+            "subject": "on-premises",
+            "comms_message": text,
+            "comms_phonenumber": "",
+            "comms_smsstatus": SmsStatus.PENDING.value_code,
+            "comms_sms_activity_parties": [
+                {**bind("partyid_contact", "contacts", contact_id), "participationtypemask": 2}
+            ],
+        },
+    )
 
 
 def _status(client, sms_id: str) -> int:
@@ -59,8 +66,7 @@ def test_an_inbound_keyword_text_posted_to_the_daemon_opens_a_case(client, provi
     contact_id = client.create("contacts", {"firstname": "Ali", "lastname": "Rezaei", "mobilephone": "09121234567"})
     provider.inject_inbound("09121234567", LINE, "بحرانی: فرم سفارش ذخیره نمی‌شود")
     assert provider.pushes[-1]["kind"] == "inbound" and provider.pushes[-1]["status"] == 200
-    cases = list(client.query("incidents", select=["title", "_customerid_value"],
-                              filter=odata.eq("title", CASE_TITLE)))
+    cases = list(client.query("incidents", select=["title", "_customerid_value"], filter=odata.eq("title", CASE_TITLE)))
     assert [(c["title"], c["_customerid_value"]) for c in cases] == [(CASE_TITLE, contact_id)]
 
 
@@ -69,10 +75,16 @@ def test_a_bulk_started_at_the_daemon_is_run_by_its_bulk_job(client, provider, d
     contact_ids = seed.contacts(client, "daemon-bulk", 12)
     list_id = seed.static_list(client, "daemon-bulk", contact_ids)
     bulk_id = seed.bulk(client, "daemon-bulk", account_id=account_id, list_id=list_id, message="Branch closed")
-    client.update("comms_smsbulks", bulk_id, {"comms_istransactional": True,
-                                              "comms_bulkstate": schema.BULK_STATE.value_of("Draft")})
-    started = requests.post(f"http://127.0.0.1:{sms_port}/api/sms/bulk/{bulk_id}/start",
-                            headers={"x-functions-key": PUSH_KEY}, timeout=WAIT_S)
+    client.update(
+        "comms_smsbulks",
+        bulk_id,
+        {"comms_istransactional": True, "comms_bulkstate": schema.BULK_STATE.value_of("Draft")},
+    )
+    started = requests.post(
+        f"http://127.0.0.1:{sms_port}/api/sms/bulk/{bulk_id}/start",
+        headers={"x-functions-key": PUSH_KEY},
+        timeout=WAIT_S,
+    )
     assert started.status_code == 202 and started.json()["state"] in ("Queued", "Running")
     assert daemon.run_job("sms_bulk_continue")
     assert Counter(m["receptor"] for m in provider.sent) == Counter(f"0912{n:07d}" for n in range(12))
@@ -80,33 +92,51 @@ def test_a_bulk_started_at_the_daemon_is_run_by_its_bulk_job(client, provider, d
     assert (bulk["comms_bulkstate"], bulk["comms_sentcount"]) == (schema.BULK_STATE.value_of("Completed"), 12)
 
 
-@pytest.mark.parametrize(("path", "params", "headers", "body", "status"), [
-    ("/sms/push", {}, {}, b"{}", 401),
-    ("/sms/push", {"code": "wrong"}, {}, b"{}", 401),
-    ("/sms/push", {"code": PUSH_KEY}, {}, b"not json", 400),
-    ("/sms/push", {}, {"x-functions-key": PUSH_KEY}, json.dumps(
-        {"PrimaryEntityName": "contact", "PrimaryEntityId": "7d6c0b4e-1f7c-4a43-9d8a-3c0e8f0c1a11",
-         "MessageName": "Create"}).encode(), 400),
-    (f"/sms/dlr/{ACCOUNT_KEY}", {"token": "forged"}, {}, b"messageid=1&status=10", 401),
-    (f"/sms/inbound/{ACCOUNT_KEY}", {}, {}, b"from=0912&to=3000&message=x", 401),
-    ("/sms/dlr/no-such-account", {"token": "x"}, {}, b"", 401),
-    ("/sms/bulk/not-a-guid/start", {"code": PUSH_KEY}, {}, b"", 400),
-    ("/sms/elsewhere", {}, {}, b"", 404),
-])
-def test_the_endpoint_answers_as_the_functions_app(client, provider, daemon, sms_port, path, params, headers, body,
-                                                   status) -> None:
+@pytest.mark.parametrize(
+    ("path", "params", "headers", "body", "status"),
+    [
+        ("/sms/push", {}, {}, b"{}", 401),
+        ("/sms/push", {"code": "wrong"}, {}, b"{}", 401),
+        ("/sms/push", {"code": PUSH_KEY}, {}, b"not json", 400),
+        (
+            "/sms/push",
+            {},
+            {"x-functions-key": PUSH_KEY},
+            json.dumps(
+                {
+                    "PrimaryEntityName": "contact",
+                    "PrimaryEntityId": "7d6c0b4e-1f7c-4a43-9d8a-3c0e8f0c1a11",
+                    "MessageName": "Create",
+                }
+            ).encode(),
+            400,
+        ),
+        (f"/sms/dlr/{ACCOUNT_KEY}", {"token": "forged"}, {}, b"messageid=1&status=10", 401),
+        (f"/sms/inbound/{ACCOUNT_KEY}", {}, {}, b"from=0912&to=3000&message=x", 401),
+        ("/sms/dlr/no-such-account", {"token": "x"}, {}, b"", 401),
+        ("/sms/bulk/not-a-guid/start", {"code": PUSH_KEY}, {}, b"", 400),
+        ("/sms/elsewhere", {}, {}, b"", 404),
+    ],
+)
+def test_the_endpoint_answers_as_the_functions_app(
+    client, provider, daemon, sms_port, path, params, headers, body, status
+) -> None:
     configure_crm(client, provider.base_url)
-    answer = requests.post(f"http://127.0.0.1:{sms_port}{path}", params=params, headers=headers, data=body,
-                           timeout=WAIT_S)
+    answer = requests.post(
+        f"http://127.0.0.1:{sms_port}{path}", params=params, headers=headers, data=body, timeout=WAIT_S
+    )
     assert answer.status_code == status
 
 
 def test_a_delivery_report_token_cannot_post_inbound_texts(client, provider, daemon, sms_port) -> None:
     configure_crm(client, provider.base_url)
     token = provider.delivery_url.split("token=", 1)[1]
-    answer = requests.post(f"http://127.0.0.1:{sms_port}/sms/inbound/{ACCOUNT_KEY}", params={"token": token},
-                           data={"from": "09121234567", "to": LINE, "message": "لغو", "messageid": "9"},
-                           timeout=WAIT_S)
+    answer = requests.post(
+        f"http://127.0.0.1:{sms_port}/sms/inbound/{ACCOUNT_KEY}",
+        params={"token": token},
+        data={"from": "09121234567", "to": LINE, "message": "لغو", "messageid": "9"},
+        timeout=WAIT_S,
+    )
     assert answer.status_code == 401
 
 
@@ -115,8 +145,9 @@ def test_a_dataverse_webhook_push_is_sent_at_once(client, provider, daemon, sms_
     contact_id = client.create("contacts", {"firstname": "Reza", "lastname": "N", "mobilephone": "09351112233"})
     sms_id = _pending_sms(client, contact_id, "Hello {firstname}")
     context = {"MessageName": "Create", "PrimaryEntityName": "comms_sms", "PrimaryEntityId": sms_id}
-    answer = requests.post(f"http://127.0.0.1:{sms_port}/sms/push", params={"code": PUSH_KEY},
-                           data=json.dumps(context), timeout=WAIT_S)
+    answer = requests.post(
+        f"http://127.0.0.1:{sms_port}/sms/push", params={"code": PUSH_KEY}, data=json.dumps(context), timeout=WAIT_S
+    )
     assert answer.status_code == 200 and answer.json() == {"sms": sms_id, "result": "sent"}
     assert daemon.run_job("sms_sweep")  # the claim by etag: the poll finds nothing more to send
     assert [m["receptor"] for m in provider.sent] == ["09351112233"]

@@ -55,8 +55,13 @@ class HeldProvider(FakeSmsProviderServer):
 def _start(config: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, **ENVIRON, "PYTHONPATH": str(ROOT)}
     with open(log, "ab") as output:
-        return subprocess.Popen([sys.executable, "-m", "cli", "bridge", "run", "--config", str(config)],
-                                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "cli", "bridge", "run", "--config", str(config)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def test_kill_9_mid_bulk_then_restart_texts_every_member_once(tmp_path: Path, emulator, client) -> None:
@@ -82,8 +87,11 @@ def test_kill_9_mid_bulk_then_restart_texts_every_member_once(tmp_path: Path, em
         daemon = _start(config, log)
         try:
             completed = schema.BULK_STATE.value_of("Completed")
-            wait_until(lambda: state_of(client, bulk_id)["comms_bulkstate"] == completed, 90,
-                       "the restarted daemon to complete the bulk")
+            wait_until(
+                lambda: state_of(client, bulk_id)["comms_bulkstate"] == completed,
+                90,
+                "the restarted daemon to complete the bulk",
+            )
         finally:
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(30) == 0, log.read_text(errors="replace")

@@ -30,8 +30,7 @@ from services.sms.webhook_auth import Endpoint, webhook_token
 ACCOUNT_KEY, LINE = "onprem-kavenegar", "3000202030"
 API_KEY, API_KEY_SETTING = "onprem-kavenegar-key", "COMMS_ONPREM_KAVENEGAR_KEY"
 WEBHOOK_KEY, PUSH_KEY, TOKEN = "onprem-webhook-key", "onprem-push-key", "daemon-sms-test"
-ENVIRON = {API_KEY_SETTING: API_KEY, "SMS_WEBHOOK_KEY": WEBHOOK_KEY, "SMS_PUSH_KEY": PUSH_KEY,
-           "CRM_TOKEN": TOKEN}
+ENVIRON = {API_KEY_SETTING: API_KEY, "SMS_WEBHOOK_KEY": WEBHOOK_KEY, "SMS_PUSH_KEY": PUSH_KEY, "CRM_TOKEN": TOKEN}
 CASE_TITLE = "Critical problem reported by SMS"
 
 
@@ -42,9 +41,10 @@ def free_port() -> int:
 
 
 def write_config(path: Path, origin: str, sms_port: int, *, extra: str = "") -> Path:
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [bridge]
-outbox = "{path.parent / 'outbox.db'}"
+outbox = "{path.parent / "outbox.db"}"
 health_listen = "127.0.0.1:0"
 
 [environments.crm]
@@ -59,7 +59,9 @@ webhook_key_env = "SMS_WEBHOOK_KEY"
 push_key_env = "SMS_PUSH_KEY"
 missed_after_s = 0
 {extra}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -68,28 +70,57 @@ def webhook_urls(sms_port: int) -> dict[str, str]:
     origin = f"http://127.0.0.1:{sms_port}/sms"
     dlr = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.DELIVERY)
     inbound = webhook_token(Secret(WEBHOOK_KEY), ACCOUNT_KEY, Endpoint.INBOUND)
-    return {"delivery_url": f"{origin}/dlr/{ACCOUNT_KEY}?token={dlr}",
-            "inbound_url": f"{origin}/inbound/{ACCOUNT_KEY}?token={inbound}"}
+    return {
+        "delivery_url": f"{origin}/dlr/{ACCOUNT_KEY}?token={dlr}",
+        "inbound_url": f"{origin}/inbound/{ACCOUNT_KEY}?token={inbound}",
+    }
 
 
 def configure_crm(client: DataverseClient, base_url: str) -> str:
     """The provider account (default), its line and a «بحرانی» → Case rule; returns the account id."""
     key = AlternateKey({"comms_accountkey": ACCOUNT_KEY})
-    client.upsert("comms_smsproviders", key, {
-        "comms_name": "Kavenegar (on-premises)", "comms_accountkey": ACCOUNT_KEY, "comms_providerkind": "kavenegar",
-        "comms_baseurl": base_url, "comms_credentialreference": API_KEY_SETTING, "comms_isdefault": True,
-        "comms_settings": json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
-        "comms_pollintervalseconds": 0, "comms_maxattempts": 3, "comms_retryintervalseconds": 60})
+    client.upsert(
+        "comms_smsproviders",
+        key,
+        {
+            "comms_name": "Kavenegar (on-premises)",
+            "comms_accountkey": ACCOUNT_KEY,
+            "comms_providerkind": "kavenegar",
+            "comms_baseurl": base_url,
+            "comms_credentialreference": API_KEY_SETTING,
+            "comms_isdefault": True,
+            "comms_settings": json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
+            "comms_pollintervalseconds": 0,
+            "comms_maxattempts": 3,
+            "comms_retryintervalseconds": 60,
+        },
+    )
     account_id = client.retrieve("comms_smsproviders", key, select=["comms_smsproviderid"])["comms_smsproviderid"]
-    client.upsert("comms_smsnumbers", AlternateKey({"comms_number": LINE}), {
-        "comms_name": f"Line {LINE}", "comms_cansend": True, "comms_canreceive": True, "comms_isdefault": True,
-        **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id)})
+    client.upsert(
+        "comms_smsnumbers",
+        AlternateKey({"comms_number": LINE}),
+        {
+            "comms_name": f"Line {LINE}",
+            "comms_cansend": True,
+            "comms_canreceive": True,
+            "comms_isdefault": True,
+            **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
+        },
+    )
     team_id = deterministic_id("daemon-sms-team", "support")
     client.upsert("teams", RecordId(team_id), {"name": "Support"})
-    client.upsert(schema.KEYWORD_RULE.entity_set_name, RecordId(deterministic_id("daemon-sms-rule", "critical")), {
-        "comms_name": "critical", "comms_keywords": "critical,بحرانی", "comms_order": 10,
-        "comms_action": schema.RULE_ACTIONS.value_of("Create case"), "comms_casetitle": CASE_TITLE,
-        **bind(KeywordRule.TEAMID_NAV, "teams", team_id)})
+    client.upsert(
+        schema.KEYWORD_RULE.entity_set_name,
+        RecordId(deterministic_id("daemon-sms-rule", "critical")),
+        {
+            "comms_name": "critical",
+            "comms_keywords": "critical,بحرانی",
+            "comms_order": 10,
+            "comms_action": schema.RULE_ACTIONS.value_of("Create case"),
+            "comms_casetitle": CASE_TITLE,
+            **bind(KeywordRule.TEAMID_NAV, "teams", team_id),
+        },
+    )
     return account_id
 
 
@@ -104,8 +135,12 @@ class DaemonThread:
             raise RuntimeError("the config has no [sms] part")
         self.host: SmsHost = host
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_until_complete,
-                                        args=(self.bridge.run(install_signals=False),), name="daemon", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete,
+            args=(self.bridge.run(install_signals=False),),
+            name="daemon",
+            daemon=True,
+        )
 
     def __enter__(self) -> DaemonThread:
         self._thread.start()

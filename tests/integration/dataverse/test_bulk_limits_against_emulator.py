@@ -51,14 +51,19 @@ def server(tmp_path, fake: FakeTime) -> Iterator[EmulatorServer]:
 
 
 def client_for(server: EmulatorServer, fake: FakeTime) -> DataverseClient:
-    return DataverseClient(base_url=server.origin, session=requests.Session(), token_provider=StaticToken("bulk-test"),
-                           retry=RetryPolicy(sleep=fake.sleep), bulk_tuning=BulkTuning(clock=fake.clock,
-                                                                                       sleep=fake.sleep))
+    return DataverseClient(
+        base_url=server.origin,
+        session=requests.Session(),
+        token_provider=StaticToken("bulk-test"),
+        retry=RetryPolicy(sleep=fake.sleep),
+        bulk_tuning=BulkTuning(clock=fake.clock, sleep=fake.sleep),
+    )
 
 
 def rows(tag: str, count: int) -> list[tuple[RecordId, dict[str, str]]]:
-    return [(RecordId(deterministic_id("bulk", tag, str(n))), {"firstname": str(n), "lastname": tag})
-            for n in range(count)]
+    return [
+        (RecordId(deterministic_id("bulk", tag, str(n))), {"firstname": str(n), "lastname": tag}) for n in range(count)
+    ]
 
 
 def test_chunks_follow_the_modelled_time_and_the_dop_hint(server: EmulatorServer, fake: FakeTime) -> None:
@@ -70,8 +75,9 @@ def test_chunks_follow_the_modelled_time_and_the_dop_hint(server: EmulatorServer
     assert client.count("contacts", odata.eq("lastname", "paced")) == 1300
 
 
-def test_a_request_past_the_two_minute_timeout_is_split_and_nothing_is_lost(server: EmulatorServer,
-                                                                           fake: FakeTime) -> None:
+def test_a_request_past_the_two_minute_timeout_is_split_and_nothing_is_lost(
+    server: EmulatorServer, fake: FakeTime
+) -> None:
     server.faults.replace_plan(FaultPlan(limits=None, server=ServerModel(ms_per_record=2000, dop_hint=1)))
     client = client_for(server, fake)
     client.upsert_multiple("contacts", "contact", rows("slow", 100))

@@ -44,14 +44,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]
 def client(server: EmulatorServer) -> Iterator[DataverseClient]:
     server.faults.replace_plan(FaultPlan.none())
     waits: list[float] = []
+
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         time.sleep(seconds)
 
     policy = RetryPolicy(max_attempts=4, sleep=sleep)
     with requests.Session() as session:
-        dataverse = DataverseClient(base_url=server.origin, session=session,
-                                    token_provider=StaticToken("client-test"), retry=policy)
+        dataverse = DataverseClient(
+            base_url=server.origin, session=session, token_provider=StaticToken("client-test"), retry=policy
+        )
         dataverse.waits = waits  # type: ignore[attr-defined]
         yield dataverse
     server.faults.replace_plan(FaultPlan.none())
@@ -79,12 +81,15 @@ def test_quotes_and_persian_text_in_filter_values_are_data_not_syntax(client: Da
 
 
 def test_paging_follows_next_links_to_the_end(client: DataverseClient) -> None:
-    rows = [(RecordId(deterministic_id("paging", str(n))), {"lastname": "Paged", "firstname": f"P{n}"})
-            for n in range(23)]
+    rows = [
+        (RecordId(deterministic_id("paging", str(n))), {"lastname": "Paged", "firstname": f"P{n}"}) for n in range(23)
+    ]
     client.upsert_multiple("contacts", "contact", rows)
     before = client.stats.requests
-    names = [r["firstname"] for r in client.query("contacts", select=["firstname"],
-                                                  filter=odata.eq("lastname", "Paged"), page_size=5)]
+    names = [
+        r["firstname"]
+        for r in client.query("contacts", select=["firstname"], filter=odata.eq("lastname", "Paged"), page_size=5)
+    ]
     assert sorted(names) == sorted(f"P{n}" for n in range(23))
     assert client.stats.requests - before == 5
 

@@ -33,8 +33,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]
 @pytest.fixture
 def client(server: EmulatorServer) -> Iterator[DataverseClient]:
     with requests.Session() as session:
-        yield DataverseClient(base_url=server.origin, session=session, token_provider=StaticToken("if-match"),
-                              retry=None)
+        yield DataverseClient(
+            base_url=server.origin, session=session, token_provider=StaticToken("if-match"), retry=None
+        )
 
 
 def test_the_current_etag_updates_and_a_stale_one_is_refused(client: DataverseClient) -> None:

@@ -9,8 +9,12 @@ import requests
 
 from emulator.server import EmulatorServer, FaultPlan
 
-AUTH = {"Authorization": "Bearer test-token", "Accept": "application/json", "OData-MaxVersion": "4.0",
-        "OData-Version": "4.0"}
+AUTH = {
+    "Authorization": "Bearer test-token",
+    "Accept": "application/json",
+    "OData-MaxVersion": "4.0",
+    "OData-Version": "4.0",
+}
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,14 @@ from emulator.server import EmulatorServer
 pytestmark = pytest.mark.integration
 
 
-def batch(http: requests.Session, url: str, body: str, boundary: str = "batch_1", quoted: bool = True,
-          prefer: str | None = None) -> requests.Response:
+def batch(
+    http: requests.Session,
+    url: str,
+    body: str,
+    boundary: str = "batch_1",
+    quoted: bool = True,
+    prefer: str | None = None,
+) -> requests.Response:
     value = f'"{boundary}"' if quoted else boundary
     headers = {"Content-Type": f"multipart/mixed; boundary={value}"}
     if prefer:
@@ -22,24 +28,30 @@ def batch(http: requests.Session, url: str, body: str, boundary: str = "batch_1"
 
 
 def changeset(url_prefix: str, *parts: str) -> str:
-    return ('--batch_1\nContent-Type: multipart/mixed; boundary="changeset_1"\n\n'
-            + "".join(parts) + "--changeset_1--\n")
+    return '--batch_1\nContent-Type: multipart/mixed; boundary="changeset_1"\n\n' + "".join(parts) + "--changeset_1--\n"
 
 
 def op(content_id: int, method: str, url: str, body: str = "") -> str:
-    head = f"--changeset_1\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: {content_id}\n\n"
+    head = (
+        "--changeset_1\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n"
+        f"Content-ID: {content_id}\n\n"
+    )
     return head + f"{method} {url} HTTP/1.1\nContent-Type: application/json; type=entry\n\n{body}\n"
 
 
 def test_changeset_with_content_id_reference_then_get(emulator: EmulatorServer, http: requests.Session) -> None:
-    body = (changeset(
-        "",
-        op(1, "POST", "/api/data/v9.2/accounts", '{"name": "Batch Account"}'),
-        op(2, "POST", "contacts", '{"lastname": "Batch", "parentcustomerid_account@odata.bind": "$1"}'),
-        op(3, "PATCH", "$1", '{"telephone1": "+98 21 8888 1234"}'),
-    ) + "--batch_1\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
-        f"GET {emulator.url}contacts?$select=lastname&$filter=lastname%20eq%20'Batch' HTTP/1.1\nAccept: application/json\n\n\n"
-        "--batch_1--\n")
+    body = (
+        changeset(
+            "",
+            op(1, "POST", "/api/data/v9.2/accounts", '{"name": "Batch Account"}'),
+            op(2, "POST", "contacts", '{"lastname": "Batch", "parentcustomerid_account@odata.bind": "$1"}'),
+            op(3, "PATCH", "$1", '{"telephone1": "+98 21 8888 1234"}'),
+        )
+        + "--batch_1\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
+        f"GET {emulator.url}contacts?$select=lastname&$filter=lastname%20eq%20'Batch' HTTP/1.1\n"
+        "Accept: application/json\n\n\n"
+        "--batch_1--\n"
+    )
     response = batch(http, emulator.url, body)
     assert response.status_code == 200, response.text
     outer = re.fullmatch(r"multipart/mixed; boundary=(batchresponse_[0-9a-f-]{36})", response.headers["Content-Type"])
@@ -49,8 +61,10 @@ def test_changeset_with_content_id_reference_then_get(emulator: EmulatorServer, 
     parts = text.split(f"--{inner}\r\n")[1:]
     assert len(parts) == 3
     first = parts[0]
-    assert first.startswith("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n"
-                            "HTTP/1.1 204 No Content\r\n")
+    assert first.startswith(
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: 1\r\n\r\n"
+        "HTTP/1.1 204 No Content\r\n"
+    )
     location = re.search(r"Location: (\S+)\r\n", first).group(1)
     assert location.startswith(emulator.url + "accounts(")
     assert f"OData-EntityId: {location}\r\n" in first
@@ -62,12 +76,15 @@ def test_changeset_with_content_id_reference_then_get(emulator: EmulatorServer, 
 
 
 def test_failing_changeset_rolls_back_and_stops_the_batch(emulator: EmulatorServer, http: requests.Session) -> None:
-    body = (changeset(
-        "",
-        op(1, "POST", "contacts", '{"lastname": "RolledBack"}'),
-        op(2, "POST", "contacts", '{"nosuchcolumn": 1}'),
-    ) + "--batch_1\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n"
-        '{"lastname": "NeverRun"}\n--batch_1--\n')
+    body = (
+        changeset(
+            "",
+            op(1, "POST", "contacts", '{"lastname": "RolledBack"}'),
+            op(2, "POST", "contacts", '{"nosuchcolumn": 1}'),
+        )
+        + "--batch_1\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n"
+        '{"lastname": "NeverRun"}\n--batch_1--\n'
+    )
     response = batch(http, emulator.url, body, quoted=False)
     assert response.status_code == 400
     text = response.content.decode()
@@ -79,9 +96,14 @@ def test_failing_changeset_rolls_back_and_stops_the_batch(emulator: EmulatorServ
 
 
 def test_continue_on_error_runs_everything(emulator: EmulatorServer, http: requests.Session) -> None:
-    single = "--batch_1\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n{}\n"
-    body = (single.replace("{}", '{"nosuchcolumn": 1}') + single.replace("{}", '{"lastname": "AfterError"}')
-            + "--batch_1--\n")
+    single = (
+        "--batch_1\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n{}\n"
+    )
+    body = (
+        single.replace("{}", '{"nosuchcolumn": 1}')
+        + single.replace("{}", '{"lastname": "AfterError"}')
+        + "--batch_1--\n"
+    )
     response = batch(http, emulator.url, body, prefer="odata.continue-on-error")
     assert response.status_code == 200
     assert response.headers["Preference-Applied"] == "odata.continue-on-error"

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.integration
 
 
 def _post(http: requests.Session, url: str, body: str, boundary: str) -> requests.Response:
-    return http.post(url + "$batch", data=body.replace("\n", "\r\n").encode(),
-                     headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}, timeout=10)
+    return http.post(
+        url + "$batch",
+        data=body.replace("\n", "\r\n").encode(),
+        headers={"Content-Type": f"multipart/mixed; boundary={boundary}"},
+        timeout=10,
+    )
 
 
 def _statuses(response: requests.Response) -> list[int]:
@@ -32,12 +36,14 @@ def _statuses(response: requests.Response) -> list[int]:
 @pytest.mark.parametrize("version", [" HTTP/1.1", ""])
 def test_request_line_forms(emulator: EmulatorServer, http: requests.Session, target: str, version: str) -> None:
     url = target.format(root=emulator.url)
-    body = ("--batch_a\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
-            f"POST {url}{version}\nContent-Type: application/json\n\n"
-            '{"name": "Line Form"}\n'
-            "--batch_a\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
-            f"GET {url}?$select=name&$top=1{version}\nAccept: application/json\n\n\n"
-            "--batch_a--\n")
+    body = (
+        "--batch_a\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
+        f"POST {url}{version}\nContent-Type: application/json\n\n"
+        '{"name": "Line Form"}\n'
+        "--batch_a\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
+        f"GET {url}?$select=name&$top=1{version}\nAccept: application/json\n\n\n"
+        "--batch_a--\n"
+    )
     response = _post(http, emulator.url, body, "batch_a")
     assert response.status_code == 200, response.text
     assert _statuses(response) == [204, 200]
@@ -46,14 +52,16 @@ def test_request_line_forms(emulator: EmulatorServer, http: requests.Session, ta
 def test_python_sdk_shape(emulator: EmulatorServer, http: requests.Session) -> None:
     """Change set with Content-ID in the MIME part headers and absolute URLs, as PowerPlatform-Dataverse-Client."""
     root = emulator.url
-    body = ("--batch_sdk\nContent-Type: multipart/mixed; boundary=changeset_sdk\n\n"
-            "--changeset_sdk\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 1\n\n"
-            f"POST {root}accounts HTTP/1.1\nContent-Type: application/json; type=entry\n\n"
-            '{"name": "SDK Shape"}\n'
-            "--changeset_sdk\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 2\n\n"
-            f"PATCH $1 HTTP/1.1\nContent-Type: application/json; type=entry\n\n"
-            '{"telephone1": "021-88881234"}\n'
-            "--changeset_sdk--\n--batch_sdk--\n")
+    body = (
+        "--batch_sdk\nContent-Type: multipart/mixed; boundary=changeset_sdk\n\n"
+        "--changeset_sdk\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 1\n\n"
+        f"POST {root}accounts HTTP/1.1\nContent-Type: application/json; type=entry\n\n"
+        '{"name": "SDK Shape"}\n'
+        "--changeset_sdk\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 2\n\n"
+        f"PATCH $1 HTTP/1.1\nContent-Type: application/json; type=entry\n\n"
+        '{"telephone1": "021-88881234"}\n'
+        "--changeset_sdk--\n--batch_sdk--\n"
+    )
     response = _post(http, root, body, "batch_sdk")
     assert response.status_code == 200, response.text
     assert _statuses(response) == [204, 204]
@@ -66,32 +74,47 @@ def test_dotnet_odata_client_shape_with_ref_by_content_id(emulator: EmulatorServ
     root = emulator.url
     bu = http.get(root + "WhoAmI").json()["BusinessUnitId"]
     part = "--changeset_net\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: {n}\n\n"
-    body = ("--batch_net\nContent-Type: multipart/mixed; boundary=changeset_net\n\n"
-            + part.format(n=1) + f"POST {root}teams HTTP/1.1\nOData-Version: 4.0\nContent-Type: application/json;"
-            f"odata.metadata=minimal\n\n{{\"name\": \"Batch Team\", \"businessunitid@odata.bind\": "
-            f"\"{root}businessunits({bu})\"}}\n"
-            + part.format(n=2) + f"POST {root}systemusers HTTP/1.1\nContent-Type: application/json\n\n"
-            f"{{\"firstname\": \"Batch\", \"lastname\": \"Member\", \"businessunitid@odata.bind\": "
-            f"\"/businessunits({bu})\"}}\n"
-            + part.format(n=3) + "POST $1/teammembership_association/$ref HTTP/1.1\nContent-Type: application/json\n\n"
-            '{"@odata.id": "$2"}\n'
-            "--changeset_net--\n--batch_net--\n")
+    body = (
+        "--batch_net\nContent-Type: multipart/mixed; boundary=changeset_net\n\n"
+        + part.format(n=1)
+        + f"POST {root}teams HTTP/1.1\nOData-Version: 4.0\nContent-Type: application/json;"
+        f'odata.metadata=minimal\n\n{{"name": "Batch Team", "businessunitid@odata.bind": '
+        f'"{root}businessunits({bu})"}}\n'
+        + part.format(n=2)
+        + f"POST {root}systemusers HTTP/1.1\nContent-Type: application/json\n\n"
+        f'{{"firstname": "Batch", "lastname": "Member", "businessunitid@odata.bind": '
+        f'"/businessunits({bu})"}}\n'
+        + part.format(n=3)
+        + "POST $1/teammembership_association/$ref HTTP/1.1\nContent-Type: application/json\n\n"
+        '{"@odata.id": "$2"}\n'
+        "--changeset_net--\n--batch_net--\n"
+    )
     response = _post(http, root, body, "batch_net")
     assert response.status_code == 200, response.text
     assert _statuses(response) == [204, 204, 204]
-    team = http.get(root + "teams", params={"$filter": "name eq 'Batch Team'", "$select": "name",
-                                            "$expand": "teammembership_association($select=firstname)"}).json()
+    team = http.get(
+        root + "teams",
+        params={
+            "$filter": "name eq 'Batch Team'",
+            "$select": "name",
+            "$expand": "teammembership_association($select=firstname)",
+        },
+    ).json()
     assert [[m["firstname"] for m in row["teammembership_association"]] for row in team["value"]] == [["Batch"]]
 
 
 def test_unknown_content_id_and_foreign_path(emulator: EmulatorServer, http: requests.Session) -> None:
     root = emulator.url
-    body = ("--batch_x\nContent-Type: multipart/mixed; boundary=changeset_x\n\n"
-            "--changeset_x\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 1\n\n"
-            "PATCH $9 HTTP/1.1\nContent-Type: application/json\n\n{}\n--changeset_x--\n--batch_x--\n")
+    body = (
+        "--batch_x\nContent-Type: multipart/mixed; boundary=changeset_x\n\n"
+        "--changeset_x\nContent-Type: application/http\nContent-Transfer-Encoding: binary\nContent-ID: 1\n\n"
+        "PATCH $9 HTTP/1.1\nContent-Type: application/json\n\n{}\n--changeset_x--\n--batch_x--\n"
+    )
     response = _post(http, root, body, "batch_x")
     assert response.status_code == 400
     assert "Content-ID Reference: '$9' does not exist" in response.text
-    foreign = ("--batch_y\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
-               "GET /api/data/v8.0/accounts HTTP/1.1\n\n\n--batch_y--\n")
+    foreign = (
+        "--batch_y\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
+        "GET /api/data/v8.0/accounts HTTP/1.1\n\n\n--batch_y--\n"
+    )
     assert _statuses(_post(http, root, foreign, "batch_y")) == [400]

@@ -15,8 +15,10 @@ from dataverse_schema import navigation
 from dataverse_schema.names import Account, Contact, List, ListMember, Sms, SmsProvider
 from emulator.server import EmulatorServer, csdl
 
-UNDECLARED = ("An undeclared property '{}' which only has property annotations in the payload but no property "
-              "value was found in the payload.")
+UNDECLARED = (
+    "An undeclared property '{}' which only has property annotations in the payload but no property "
+    "value was found in the payload."
+)
 
 
 def error(response: requests.Response, status: int) -> dict:
@@ -59,14 +61,25 @@ def test_standard_lookups_bind_by_microsofts_names(emulator: EmulatorServer, htt
         return response.headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
 
     account = created(Account.SET, {Account.NAME: "Case Rules Ltd"})
-    contact = created(Contact.SET, {Contact.LASTNAME: "Case", **bind(navigation.customer(
-        Contact.PARENTCUSTOMERID, Account.TABLE), Account.SET, account)})
+    contact = created(
+        Contact.SET,
+        {
+            Contact.LASTNAME: "Case",
+            **bind(navigation.customer(Contact.PARENTCUSTOMERID, Account.TABLE), Account.SET, account),
+        },
+    )
     created(Account.SET, {Account.NAME: "Other", **bind(Account.PRIMARYCONTACTID_NAV, Contact.SET, contact)})
     list_id = created(List.SET, {List.LISTNAME: "Case list", List.CREATEDFROMCODE: 2})
-    created(ListMember.SET, {**bind(ListMember.LISTID_NAV, List.SET, list_id),
-                             **bind(navigation.list_member(Contact.TABLE), Contact.SET, contact)})
-    refused = error(http.post(emulator.url + ListMember.SET, json={**bind("ListId", List.SET, list_id)}, timeout=5),
-                    400)
+    created(
+        ListMember.SET,
+        {
+            **bind(ListMember.LISTID_NAV, List.SET, list_id),
+            **bind(navigation.list_member(Contact.TABLE), Contact.SET, contact),
+        },
+    )
+    refused = error(
+        http.post(emulator.url + ListMember.SET, json={**bind("ListId", List.SET, list_id)}, timeout=5), 400
+    )
     assert refused["message"] == UNDECLARED.format("ListId")
 
 

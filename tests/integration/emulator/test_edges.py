@@ -54,8 +54,9 @@ def test_a_chunked_body_past_the_limit_is_a_413_without_reading_the_rest(small: 
 
 def test_a_chunked_body_within_the_limit_is_read(small: EmulatorServer) -> None:
     body = b'{"name": "Chunked"}'
-    head = post_head("/api/data/v9.2/accounts", "Authorization: Bearer t", "Transfer-Encoding: chunked",
-                     "Connection: close")
+    head = post_head(
+        "/api/data/v9.2/accounts", "Authorization: Bearer t", "Transfer-Encoding: chunked", "Connection: close"
+    )
     answer = exchange(small, head + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 204 "), answer[:300]
 
@@ -72,18 +73,31 @@ def test_a_cross_site_form_post_cannot_change_the_fault_plan(small: EmulatorServ
     faults = small.origin + "/_emulator/faults"
     before = requests.get(faults, timeout=5).json()
     # What a browser sends for <form method=post enctype=text/plain> on another site.
-    form = requests.post(faults, data='{"outage": {"duration_s": 60, "retry_after_s": 5}}',
-                         headers={"Content-Type": "text/plain", "Origin": "https://evil.example"}, timeout=5)
+    form = requests.post(
+        faults,
+        data='{"outage": {"duration_s": 60, "retry_after_s": 5}}',
+        headers={"Content-Type": "text/plain", "Origin": "https://evil.example"},
+        timeout=5,
+    )
     assert form.status_code == 403
-    no_origin = requests.post(faults, data='{"outage": {"duration_s": 60}}',
-                              headers={"Content-Type": "text/plain"}, timeout=5)
+    no_origin = requests.post(
+        faults, data='{"outage": {"duration_s": 60}}', headers={"Content-Type": "text/plain"}, timeout=5
+    )
     assert no_origin.status_code == 415
     no_token = requests.post(faults, json={"outage": {"duration_s": 60}}, timeout=5)
     assert no_token.status_code == 401
-    foreign = requests.post(faults, json={"latency_ms": 5}, timeout=5,
-                            headers={"Authorization": "Bearer t", "Origin": "http://127.0.0.1.evil.example"})
+    foreign = requests.post(
+        faults,
+        json={"latency_ms": 5},
+        timeout=5,
+        headers={"Authorization": "Bearer t", "Origin": "http://127.0.0.1.evil.example"},
+    )
     assert foreign.status_code == 403
     assert requests.get(faults, timeout=5).json() == before
-    local = requests.post(faults, json={"latency_ms": 0}, timeout=5,
-                          headers={"Authorization": "Bearer t", "Origin": f"http://127.0.0.1:{small.port}"})
+    local = requests.post(
+        faults,
+        json={"latency_ms": 0},
+        timeout=5,
+        headers={"Authorization": "Bearer t", "Origin": f"http://127.0.0.1:{small.port}"},
+    )
     assert local.status_code == 200

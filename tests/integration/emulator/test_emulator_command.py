@@ -14,9 +14,23 @@ pytestmark = pytest.mark.integration
 
 def _start(tmp_path, *extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "emulator", "--port", "0", "--db", str(tmp_path / "e.db"),
-         "--throttle", "off", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "emulator",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "e.db"),
+            "--throttle",
+            "off",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     urls: dict[str, str] = {}
     for line in process.stdout:
         name, _, url = line.rpartition(": ")
@@ -33,8 +47,9 @@ def test_the_fake_sms_provider_answers_in_kavenegar_format_beside_the_emulator(t
         with urllib.request.urlopen(f"{rest}/k-123/account/info.json", timeout=10) as reply:
             body = json.load(reply)
         assert body["return"]["status"] == 200 and "remaincredit" in body["entries"]
-        who_am_i = urllib.request.Request(urls["Dataverse emulator"] + "WhoAmI",
-                                          headers={"Authorization": "Bearer any-token"})
+        who_am_i = urllib.request.Request(
+            urls["Dataverse emulator"] + "WhoAmI", headers={"Authorization": "Bearer any-token"}
+        )
         with urllib.request.urlopen(who_am_i, timeout=10) as reply:
             assert "UserId" in json.load(reply)
     finally:
@@ -50,6 +65,20 @@ def test_a_busy_sms_port_is_a_clear_failure(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "cli", "emulator", "--port", "0", "--db", str(tmp_path / "e.db"),
-             "--sms-port", str(port)], capture_output=True, text=True, timeout=30)
+            [
+                sys.executable,
+                "-m",
+                "cli",
+                "emulator",
+                "--port",
+                "0",
+                "--db",
+                str(tmp_path / "e.db"),
+                "--sms-port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert result.returncode == 1 and "cannot serve the fake SMS provider" in result.stderr

@@ -48,24 +48,43 @@ def test_applied_tables_hold_records(standard_emulator: EmulatorServer) -> None:
     store_table = standard_emulator.store.tables["comms_sms"]
     assert {c.logical_name for c in sms.columns} <= {c.logical_name for c in store_table.columns}
     assert {k.logical_name for k in sms.keys} <= {k.logical_name for k in store_table.keys}
-    response = requests.post(standard_emulator.url + sms.entity_set_name, json={"subject": "سلام"},
-                             headers=AUTH, timeout=5)
+    response = requests.post(
+        standard_emulator.url + sms.entity_set_name, json={"subject": "سلام"}, headers=AUTH, timeout=5
+    )
     assert response.status_code == 204, response.text
 
 
 def test_lookups_bind_by_the_navigation_name_apply_declared(standard_emulator: EmulatorServer) -> None:
     client = plain_client(standard_emulator)
     system = client.create("comms_telephonysystems", {"comms_name": "HQ", "comms_systemkey": "hq"})
-    client.create("comms_extensions", {"comms_name": "101", "comms_number": "101", "comms_systemkey": "hq",
-                                       **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system)})
+    client.create(
+        "comms_extensions",
+        {
+            "comms_name": "101",
+            "comms_number": "101",
+            "comms_systemkey": "hq",
+            **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system),
+        },
+    )
     with pytest.raises(ValidationError) as refused:
-        client.create("comms_extensions", {"comms_name": "102", "comms_number": "102", "comms_systemkey": "hq",
-                                           "comms_telephonysystemid@odata.bind": f"/comms_telephonysystems({system})"})
+        client.create(
+            "comms_extensions",
+            {
+                "comms_name": "102",
+                "comms_number": "102",
+                "comms_systemkey": "hq",
+                "comms_telephonysystemid@odata.bind": f"/comms_telephonysystems({system})",
+            },
+        )
     assert refused.value.code == "0x80060888"
     assert str(refused.value.message).startswith(
-        "An undeclared property 'comms_telephonysystemid' which only has property annotations in the payload")
-    rows = client.query("RelationshipDefinitions", select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
-                        filter="SchemaName eq 'comms_telephonysystem_extension'")
+        "An undeclared property 'comms_telephonysystemid' which only has property annotations in the payload"
+    )
+    rows = client.query(
+        "RelationshipDefinitions",
+        select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
+        filter="SchemaName eq 'comms_telephonysystem_extension'",
+    )
     assert next(rows)["ReferencingEntityNavigationPropertyName"] == "comms_TelephonySystemId"
 
 
@@ -74,9 +93,14 @@ def test_apply_installs_the_navigation_names_the_solution_zip_declares(standard_
     ``ReferencingEntityNavigationPropertyName`` equals customizations.xml's ``NavigationPropertyName``."""
     client = plain_client(standard_emulator)
     apply_schema(client, dataverse_schema.TABLES.values())
-    installed = {row["SchemaName"]: row["ReferencingEntityNavigationPropertyName"] for row in client.query(
-        "RelationshipDefinitions", select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
-        filter="RelationshipType eq Microsoft.Dynamics.CRM.RelationshipType'OneToManyRelationship'")}
+    installed = {
+        row["SchemaName"]: row["ReferencingEntityNavigationPropertyName"]
+        for row in client.query(
+            "RelationshipDefinitions",
+            select=["SchemaName", "ReferencingEntityNavigationPropertyName"],
+            filter="RelationshipType eq Microsoft.Dynamics.CRM.RelationshipType'OneToManyRelationship'",
+        )
+    }
     declared = solution_navigation_names()
     assert declared and all(name.startswith("comms_") for name in declared)
     assert {name: installed.get(name) for name in declared} == declared
@@ -94,8 +118,9 @@ def solution_navigation_names() -> dict[str, str]:
 
 
 def test_applied_schema_survives_a_restart(standard_emulator: EmulatorServer) -> None:
-    with EmulatorServer(standard_emulator.db_path + ".copy", faults=FaultPlan.none(),
-                        tables=tables_for("standard")) as fresh:
+    with EmulatorServer(
+        standard_emulator.db_path + ".copy", faults=FaultPlan.none(), tables=tables_for("standard")
+    ) as fresh:
         assert "comms_sms" not in fresh.store.tables
     db = standard_emulator.db_path
     standard_emulator.stop()

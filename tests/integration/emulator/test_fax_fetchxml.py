@@ -37,8 +37,13 @@ def seeded(server: EmulatorServer) -> dict[str, str]:
         acme = client.create("accounts", {"name": "Acme"})
         globex = client.create("accounts", {"name": "Globex"})
         rows = [  # outgoing, status, regarding account
-            (True, SENT, acme), (True, SENT, acme), (True, FAILED, globex), (True, GAVE_UP, None),
-            (True, PENDING, None), (False, RECEIVED, acme), (False, RECEIVED, None),
+            (True, SENT, acme),
+            (True, SENT, acme),
+            (True, FAILED, globex),
+            (True, GAVE_UP, None),
+            (True, PENDING, None),
+            (False, RECEIVED, acme),
+            (False, RECEIVED, None),
         ]
         for outgoing, status, regarding in rows:
             body = {"subject": "f", "directioncode": outgoing, "comms_faxstatus": int(status)}
@@ -76,25 +81,38 @@ def test_the_failed_view_holds_failed_and_given_up_outgoing_faxes(get, seeded) -
 def test_outgoing_by_status_counts_each_status(get, seeded) -> None:
     rows = chart_rows(get, "by_status")
     assert {int(r["category"]): r["measure"] for r in rows} == {
-        int(SENT): 2, int(FAILED): 1, int(GAVE_UP): 1, int(PENDING): 1}
+        int(SENT): 2,
+        int(FAILED): 1,
+        int(GAVE_UP): 1,
+        int(PENDING): 1,
+    }
 
 
 def test_per_user_splits_the_owners_faxes_into_sent_and_received(get, seeded) -> None:
     rows = chart_rows(get, "per_user")
     assert {(r["category"], r["series"]): r["measure"] for r in rows} == {
-        (builtin.APP_USER_ID, True): 5, (builtin.APP_USER_ID, False): 2}
+        (builtin.APP_USER_ID, True): 5,
+        (builtin.APP_USER_ID, False): 2,
+    }
 
 
 def test_per_customer_counts_the_faxes_regarding_each_account(get, seeded) -> None:
     rows = chart_rows(get, "per_customer")
     assert {(r["category"], r["series"]): r["measure"] for r in rows} == {
-        (seeded["acme"], True): 2, (seeded["acme"], False): 1, (seeded["globex"], True): 1}
+        (seeded["acme"], True): 2,
+        (seeded["acme"], False): 1,
+        (seeded["globex"], True): 1,
+    }
 
 
 def test_per_day_and_per_month_group_by_date(get, seeded) -> None:
     per_day = chart_rows(get, "per_day_by_status")
     assert sum(r["measure"] for r in per_day) == 5 and {r["series"] for r in per_day} == {
-        int(SENT), int(FAILED), int(GAVE_UP), int(PENDING)}
+        int(SENT),
+        int(FAILED),
+        int(GAVE_UP),
+        int(PENDING),
+    }
     per_month = chart_rows(get, "per_month_by_direction")
     assert Counter({r["series"]: r["measure"] for r in per_month}) == Counter({True: 5, False: 2})
     assert all(isinstance(r["category"], int) and 1 <= r["category"] <= 12 for r in per_month)

@@ -28,8 +28,13 @@ IN = choice_value("comms_sms", "comms_direction", "Incoming")
 SENT = choice_value("comms_sms", "comms_smsstatus", "Delivered")
 FAILED = choice_value("comms_sms", "comms_smsstatus", "Failed")
 #: Dataverse's account carries this choice; the suite's model does not list it yet.
-CATEGORY = Column("accountcategorycode", "AccountCategoryCode", ColumnType.PICKLIST, "Category",
-                  options=OptionSet((Option(1, "Preferred Customer"), Option(2, "Standard"))))
+CATEGORY = Column(
+    "accountcategorycode",
+    "AccountCategoryCode",
+    ColumnType.PICKLIST,
+    "Category",
+    options=OptionSet((Option(1, "Preferred Customer"), Option(2, "Standard"))),
+)
 
 
 def _tables():
@@ -58,21 +63,34 @@ def seeded(client: DataverseClient) -> dict:
     standard = client.create("accounts", {"name": "Standard", "accountcategorycode": 2})
     now = dt.datetime.now(dt.UTC)
     rows = [  # direction, status, regarding account, sent days ago
-        (OUT, SENT, preferred, 1), (OUT, SENT, preferred, 2), (OUT, FAILED, standard, 1),
-        (OUT, SENT, None, 40), (IN, None, standard, 1),
+        (OUT, SENT, preferred, 1),
+        (OUT, SENT, preferred, 2),
+        (OUT, FAILED, standard, 1),
+        (OUT, SENT, None, 40),
+        (IN, None, standard, 1),
     ]
     for direction, status, regarding, days in rows:
-        body = {"subject": "s", "comms_direction": direction,
-                "comms_senton": (now - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        body = {
+            "subject": "s",
+            "comms_direction": direction,
+            "comms_senton": (now - dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         if status is not None:
             body["comms_smsstatus"] = status
         if regarding:
             body["regardingobjectid_account_comms_sms@odata.bind"] = f"/accounts({regarding})"
         client.create("comms_smses", body)
     for answered, direction in ((True, 0), (False, 0), (False, 0), (True, 1)):
-        client.create("phonecalls", {"subject": "c", "comms_answered": answered, "directioncode": bool(direction),
-                                     "comms_pbxcallid": f"pbx-{answered}-{direction}-{id(object())}",
-                                     "comms_talkseconds": 60 if answered else 0})
+        client.create(
+            "phonecalls",
+            {
+                "subject": "c",
+                "comms_answered": answered,
+                "directioncode": bool(direction),
+                "comms_pbxcallid": f"pbx-{answered}-{direction}-{id(object())}",
+                "comms_talkseconds": 60 if answered else 0,
+            },
+        )
     return {"preferred": preferred, "standard": standard}
 
 
@@ -127,7 +145,8 @@ def test_outgoing_by_status_counts_each_status(get, seeded) -> None:
 def test_the_linked_account_category_chart_joins_through_regarding(get, seeded) -> None:
     rows = _chart_rows(get, next(c for c in CHARTS if c.link is not None))
     assert Counter({(r["category"], r["series"]): r["measure"] for r in rows}) == Counter(
-        {(1, SENT): 2, (2, FAILED): 1})
+        {(1, SENT): 2, (2, FAILED): 1}
+    )
 
 
 def test_average_talk_time_is_an_average(get, seeded) -> None:
@@ -136,17 +155,20 @@ def test_average_talk_time_is_an_average(get, seeded) -> None:
 
 
 def test_a_daily_chart_groups_by_day_in_time_order(get, seeded) -> None:
-    chart = next(c for c in CHARTS if c.table == "comms_sms" and c.date_grouping == "day"
-                 and c.group_by == "comms_senton")
+    chart = next(
+        c for c in CHARTS if c.table == "comms_sms" and c.date_grouping == "day" and c.group_by == "comms_senton"
+    )
     rows = _chart_rows(get, chart)
     assert sum(r["measure"] for r in rows) == 3  # the 40-day-old SMS is outside last-x-days 30
     days = [r["category"] for r in rows]
     assert all(isinstance(d, int) and 1 <= d <= 31 for d in days)
 
 
-QUERY = ('<fetch count="2"><entity name="comms_sms"><attribute name="subject"/><attribute name="regardingobjectid"/>'
-         '<order attribute="comms_senton"/><filter><condition attribute="comms_direction" operator="eq" '
-         f'value="{OUT}"/></filter></entity></fetch>')
+QUERY = (
+    '<fetch count="2"><entity name="comms_sms"><attribute name="subject"/><attribute name="regardingobjectid"/>'
+    '<order attribute="comms_senton"/><filter><condition attribute="comms_direction" operator="eq" '
+    f'value="{OUT}"/></filter></entity></fetch>'
+)
 
 
 def test_paging_cookie_pages_through_every_row(client, seeded) -> None:
@@ -168,10 +190,12 @@ def test_annotations_come_only_when_asked(get, seeded) -> None:
 
 
 def test_outer_link_and_aliased_columns(get, seeded) -> None:
-    query = ('<fetch><entity name="comms_sms"><attribute name="subject"/><link-entity name="account" '
-             'from="accountid" to="regardingobjectid" link-type="outer" alias="a"><attribute name="name"/>'
-             '</link-entity><filter><condition attribute="comms_direction" operator="eq" '
-             f'value="{OUT}"/></filter></entity></fetch>')
+    query = (
+        '<fetch><entity name="comms_sms"><attribute name="subject"/><link-entity name="account" '
+        'from="accountid" to="regardingobjectid" link-type="outer" alias="a"><attribute name="name"/>'
+        '</link-entity><filter><condition attribute="comms_direction" operator="eq" '
+        f'value="{OUT}"/></filter></entity></fetch>'
+    )
     rows = fetch(get, "comms_smses", query).json()["value"]
     assert Counter(r.get("a.name") for r in rows) == Counter({"Preferred": 2, "Standard": 1, None: 1})
 
@@ -183,20 +207,38 @@ def test_a_saved_view_runs_by_id(client, get, seeded) -> None:
     assert get("contacts", params={"savedQuery": view_id}, headers=AUTH).status_code == 400
 
 
-@pytest.mark.parametrize("params, status, words", [
-    ({"fetchXml": "<fetch><entity name='contact'>"}, 400, "not well-formed"),
-    ({"fetchXml": "<!DOCTYPE f [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><fetch/>"}, 400, "declaration"),
-    ({"fetchXml": "<fetch><entity name='account'/></fetch>"}, 400, "addresses 'contact'"),
-    ({"fetchXml": "<fetch><entity name='contact'><attribute name='nope'/></entity></fetch>"}, 400,
-     "doesn't contain attribute with Name = 'nope'"),
-    ({"fetchXml": "<fetch><entity name='contact'><filter><condition attribute='lastname' operator='under' "
-                  "value='x'/></filter></entity></fetch>"}, 501, "'under'"),
-    ({"fetchXml": "<fetch><entity name='contact'><link-entity name='account' from='accountid' "
-                  "to='parentcustomerid' link-type='exists'/></entity></fetch>"}, 501, "link-type 'exists'"),
-    ({"fetchXml": "<fetch/>", "$select": "fullname"}, 400, "cannot be combined"),
-    ({"savedQuery": "not-a-guid"}, 400, "GUID"),
-    ({"userQuery": "00000000-0000-0000-0000-000000000001"}, 404, "Does Not Exist"),
-])
+@pytest.mark.parametrize(
+    "params, status, words",
+    [
+        ({"fetchXml": "<fetch><entity name='contact'>"}, 400, "not well-formed"),
+        ({"fetchXml": "<!DOCTYPE f [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><fetch/>"}, 400, "declaration"),
+        ({"fetchXml": "<fetch><entity name='account'/></fetch>"}, 400, "addresses 'contact'"),
+        (
+            {"fetchXml": "<fetch><entity name='contact'><attribute name='nope'/></entity></fetch>"},
+            400,
+            "doesn't contain attribute with Name = 'nope'",
+        ),
+        (
+            {
+                "fetchXml": "<fetch><entity name='contact'><filter><condition attribute='lastname' operator='under' "
+                "value='x'/></filter></entity></fetch>"
+            },
+            501,
+            "'under'",
+        ),
+        (
+            {
+                "fetchXml": "<fetch><entity name='contact'><link-entity name='account' from='accountid' "
+                "to='parentcustomerid' link-type='exists'/></entity></fetch>"
+            },
+            501,
+            "link-type 'exists'",
+        ),
+        ({"fetchXml": "<fetch/>", "$select": "fullname"}, 400, "cannot be combined"),
+        ({"savedQuery": "not-a-guid"}, 400, "GUID"),
+        ({"userQuery": "00000000-0000-0000-0000-000000000001"}, 404, "Does Not Exist"),
+    ],
+)
 def test_refusals_name_the_problem(get, params: dict, status: int, words: str) -> None:
     reply = get("contacts", params=params, headers=AUTH)
     assert reply.status_code == status, reply.text
@@ -204,7 +246,9 @@ def test_refusals_name_the_problem(get, params: dict, status: int, words: str) -
 
 
 def test_eq_userid_selects_the_app_users_rows(get, seeded) -> None:
-    query = ('<fetch aggregate="true"><entity name="phonecall"><attribute name="activityid" aggregate="count" '
-             'alias="n"/><filter><condition attribute="ownerid" operator="eq-userid"/></filter></entity></fetch>')
+    query = (
+        '<fetch aggregate="true"><entity name="phonecall"><attribute name="activityid" aggregate="count" '
+        'alias="n"/><filter><condition attribute="ownerid" operator="eq-userid"/></filter></entity></fetch>'
+    )
     assert fetch(get, "phonecalls", query).json()["value"] == [{"n": 4}]
     assert builtin.APP_USER_ID

@@ -27,9 +27,15 @@ def _create(http: requests.Session, url: str, entity_set: str, body: dict) -> st
 def people(emulator: EmulatorServer, http: requests.Session) -> dict[str, str]:
     url = emulator.url
     bu = http.get(url + "WhoAmI").json()["BusinessUnitId"]
-    ids = {name: _create(http, url, "systemusers", {"firstname": name, "lastname": "Tester",
-                                                    "businessunitid@odata.bind": f"/businessunits({bu})"})
-           for name in ("Ava", "Babak", "Cyrus")}
+    ids = {
+        name: _create(
+            http,
+            url,
+            "systemusers",
+            {"firstname": name, "lastname": "Tester", "businessunitid@odata.bind": f"/businessunits({bu})"},
+        )
+        for name in ("Ava", "Babak", "Cyrus")
+    }
     for team in ("Sales", "Support"):
         ids[team] = _create(http, url, "teams", {"name": team, "businessunitid@odata.bind": f"/businessunits({bu})"})
     return ids
@@ -41,8 +47,9 @@ def _member_names(http: requests.Session, url: str, team: str, query: str = "") 
     return [row["firstname"] for row in response.json()["value"]]
 
 
-def test_associate_read_both_sides_and_disassociate(emulator: EmulatorServer, http: requests.Session,
-                                                    people: dict[str, str]) -> None:
+def test_associate_read_both_sides_and_disassociate(
+    emulator: EmulatorServer, http: requests.Session, people: dict[str, str]
+) -> None:
     url = emulator.url
     sales = people["Sales"]
     for name in ("Ava", "Babak"):
@@ -65,23 +72,33 @@ def test_associate_read_both_sides_and_disassociate(emulator: EmulatorServer, ht
     assert _member_names(http, url, sales) == ["Ava"]
 
 
-def test_expand_many_to_many_with_nested_options(emulator: EmulatorServer, http: requests.Session,
-                                                 people: dict[str, str]) -> None:
+def test_expand_many_to_many_with_nested_options(
+    emulator: EmulatorServer, http: requests.Session, people: dict[str, str]
+) -> None:
     url = emulator.url
     support = people["Support"]
     for name in ("Ava", "Babak", "Cyrus"):
         http.post(f"{url}teams({support})/{NAV}/$ref", json={"@odata.id": f"{url}systemusers({people[name]})"})
-    response = http.get(f"{url}teams({support})", params={
-        "$select": "name", "$expand": f"{NAV}($select=firstname;$orderby=firstname desc;$top=2)"})
+    response = http.get(
+        f"{url}teams({support})",
+        params={"$select": "name", "$expand": f"{NAV}($select=firstname;$orderby=firstname desc;$top=2)"},
+    )
     assert response.status_code == 200, response.text
     assert [row["firstname"] for row in response.json()[NAV]] == ["Cyrus", "Babak"]
-    listed = http.get(f"{url}teams", params={"$select": "name", "$filter": "name eq 'Support'",
-                                             "$expand": f"{NAV}($select=firstname;$filter=firstname eq 'Ava')"})
+    listed = http.get(
+        f"{url}teams",
+        params={
+            "$select": "name",
+            "$filter": "name eq 'Support'",
+            "$expand": f"{NAV}($select=firstname;$filter=firstname eq 'Ava')",
+        },
+    )
     assert [[m["firstname"] for m in row[NAV]] for row in listed.json()["value"]] == [["Ava"]]
 
 
-def test_errors_as_dataverse_gives_them(emulator: EmulatorServer, http: requests.Session,
-                                        people: dict[str, str]) -> None:
+def test_errors_as_dataverse_gives_them(
+    emulator: EmulatorServer, http: requests.Session, people: dict[str, str]
+) -> None:
     url, sales, ava = emulator.url, people["Sales"], people["Ava"]
     http.post(f"{url}teams({sales})/{NAV}/$ref", json={"@odata.id": f"systemusers({ava})"})
     duplicate = http.post(f"{url}teams({sales})/{NAV}/$ref", json={"@odata.id": f"systemusers({ava})"})
@@ -95,15 +112,17 @@ def test_errors_as_dataverse_gives_them(emulator: EmulatorServer, http: requests
     assert not_paired.status_code == 404
     wrong_table = http.post(f"{url}teams({sales})/{NAV}/$ref", json={"@odata.id": f"teams({sales})"})
     assert wrong_table.status_code == 400
-    wrong_case = http.post(f"{url}teams({sales})/TeamMembership_Association/$ref",
-                           json={"@odata.id": f"systemusers({ava})"})
+    wrong_case = http.post(
+        f"{url}teams({sales})/TeamMembership_Association/$ref", json={"@odata.id": f"systemusers({ava})"}
+    )
     assert wrong_case.status_code == 404
     assert http.get(f"{url}teams({sales})/{NAV}/$ref").status_code == 501
     assert http.post(f"{url}teams({sales})/{NAV}/$ref", json={"id": ava}).status_code == 400
 
 
-def test_deleting_a_record_removes_its_pairs(emulator: EmulatorServer, http: requests.Session,
-                                             people: dict[str, str]) -> None:
+def test_deleting_a_record_removes_its_pairs(
+    emulator: EmulatorServer, http: requests.Session, people: dict[str, str]
+) -> None:
     url = emulator.url
     bu = http.get(url + "WhoAmI").json()["BusinessUnitId"]
     team = _create(http, url, "teams", {"name": "Short-lived", "businessunitid@odata.bind": f"/businessunits({bu})"})
@@ -118,8 +137,10 @@ def test_one_to_many_collection_by_reference(emulator: EmulatorServer, http: req
     account = _create(http, url, "accounts", {"name": "Ref Account"})
     contact = _create(http, url, "contacts", {"lastname": "Ref Contact"})
     nav = "contact_customer_accounts"
-    assert http.post(f"{url}accounts({account})/{nav}/$ref",
-                     json={"@odata.id": f"{url}contacts({contact})"}).status_code == 204
+    assert (
+        http.post(f"{url}accounts({account})/{nav}/$ref", json={"@odata.id": f"{url}contacts({contact})"}).status_code
+        == 204
+    )
     row = http.get(f"{url}contacts({contact})?$select=_parentcustomerid_value").json()
     assert row["_parentcustomerid_value"] == account
     assert http.delete(f"{url}accounts({account})/{nav}({contact})/$ref").status_code == 204
@@ -131,22 +152,35 @@ def test_single_valued_reference_set_and_cleared(emulator: EmulatorServer, http:
     url = emulator.url
     account = _create(http, url, "accounts", {"name": "Primary Holder"})
     contact = _create(http, url, "contacts", {"lastname": "Primary"})
-    response = http.put(f"{url}accounts({account})/primarycontactid/$ref",
-                        json={"@odata.id": f"{url}contacts({contact})"})
+    response = http.put(
+        f"{url}accounts({account})/primarycontactid/$ref", json={"@odata.id": f"{url}contacts({contact})"}
+    )
     assert response.status_code == 204, response.text
-    assert http.get(f"{url}accounts({account})?$select=_primarycontactid_value").json()[
-        "_primarycontactid_value"] == contact
+    assert (
+        http.get(f"{url}accounts({account})?$select=_primarycontactid_value").json()["_primarycontactid_value"]
+        == contact
+    )
     assert http.delete(f"{url}accounts({account})/primarycontactid/$ref").status_code == 204
-    assert http.get(f"{url}accounts({account})?$select=_primarycontactid_value").json()[
-        "_primarycontactid_value"] is None
-    assert http.post(f"{url}accounts({account})/primarycontactid/$ref",
-                     json={"@odata.id": f"contacts({contact})"}).status_code == 405
+    assert (
+        http.get(f"{url}accounts({account})?$select=_primarycontactid_value").json()["_primarycontactid_value"] is None
+    )
+    assert (
+        http.post(
+            f"{url}accounts({account})/primarycontactid/$ref", json={"@odata.id": f"contacts({contact})"}
+        ).status_code
+        == 405
+    )
 
 
 def test_create_many_to_many_over_metadata_survives_a_restart(tmp_path, http: requests.Session) -> None:
-    body = {"@odata.type": "Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata", "SchemaName": "new_account_lead",
-            "Entity1LogicalName": "account", "Entity2LogicalName": "lead", "IntersectEntityName": "new_account_lead",
-            "Entity2NavigationPropertyName": "new_account_lead_leads"}
+    body = {
+        "@odata.type": "Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata",
+        "SchemaName": "new_account_lead",
+        "Entity1LogicalName": "account",
+        "Entity2LogicalName": "lead",
+        "IntersectEntityName": "new_account_lead",
+        "Entity2NavigationPropertyName": "new_account_lead_leads",
+    }
     db = tmp_path / "m2m.db"
     with EmulatorServer(db) as server:
         url = server.url
@@ -156,15 +190,21 @@ def test_create_many_to_many_over_metadata_survives_a_restart(tmp_path, http: re
         assert http.post(url + "RelationshipDefinitions", json=body).json()["error"]["code"] == "0x80040237"
         account = _create(http, url, "accounts", {"name": "Paired Account"})
         lead = _create(http, url, "leads", {"lastname": "Paired Lead"})
-        assert http.post(f"{url}accounts({account})/new_account_lead/$ref",
-                         json={"@odata.id": f"leads({lead})"}).status_code == 204
+        assert (
+            http.post(
+                f"{url}accounts({account})/new_account_lead/$ref", json={"@odata.id": f"leads({lead})"}
+            ).status_code
+            == 204
+        )
     with EmulatorServer(db) as server:
         url = server.url
         row = http.get(f"{url}RelationshipDefinitions(SchemaName='new_account_lead')").json()
         assert row["@odata.type"] == "#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata"
         assert (row["Entity1IntersectAttribute"], row["Entity2IntersectAttribute"]) == ("accountid", "leadid")
         assert (row["Entity1NavigationPropertyName"], row["Entity2NavigationPropertyName"]) == (
-            "new_account_lead", "new_account_lead_leads")
+            "new_account_lead",
+            "new_account_lead_leads",
+        )
         listed = http.get(f"{url}EntityDefinitions(LogicalName='lead')/ManyToManyRelationships").json()["value"]
         assert [r["SchemaName"] for r in listed] == ["new_account_lead"]
         accounts = http.get(f"{url}leads({lead})/new_account_lead_leads?$select=name").json()["value"]

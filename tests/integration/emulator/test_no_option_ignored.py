@@ -20,31 +20,51 @@ _TABLE = "EntityDefinitions(LogicalName='account')"
 
 #: (route, values for options whose value depends on the route). Routes answer several rows where they list.
 ROUTES: list[tuple[str, dict[str, str]]] = [
-    ("accounts", {"$select": "name", "$filter": "name eq 'none'", "$orderby": "name desc",
-                  "$expand": "primarycontactid($select=fullname)"}),
+    (
+        "accounts",
+        {
+            "$select": "name",
+            "$filter": "name eq 'none'",
+            "$orderby": "name desc",
+            "$expand": "primarycontactid($select=fullname)",
+        },
+    ),
     (f"accounts({ACCOUNT_ID})", {"$select": "name", "$expand": "primarycontactid($select=fullname)"}),
     (f"accounts({ACCOUNT_ID})/name", {}),
-    (f"accounts({ACCOUNT_ID})/contact_customer_accounts",
-     {"$select": "firstname", "$filter": "firstname eq 'none'", "$orderby": "firstname desc",
-      "$expand": "parentcustomerid_account($select=name)"}),
+    (
+        f"accounts({ACCOUNT_ID})/contact_customer_accounts",
+        {
+            "$select": "firstname",
+            "$filter": "firstname eq 'none'",
+            "$orderby": "firstname desc",
+            "$expand": "parentcustomerid_account($select=name)",
+        },
+    ),
     ("accounts/$count", {"$filter": "name eq 'none'"}),
     ("EntityDefinitions", {"$select": "LogicalName", "$filter": "LogicalName eq 'account'", "$expand": "Keys"}),
     (_TABLE, {"$select": "LogicalName", "$expand": "Keys"}),
-    (f"{_TABLE}/Attributes", {"$select": "LogicalName", "$filter": "LogicalName eq 'name'",
-                              "$expand": "OptionSet"}),
+    (f"{_TABLE}/Attributes", {"$select": "LogicalName", "$filter": "LogicalName eq 'name'", "$expand": "OptionSet"}),
     (f"{_TABLE}/Attributes(LogicalName='name')", {"$select": "LogicalName"}),
-    (f"{_TABLE}/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata",
-     {"$select": "LogicalName", "$filter": "LogicalName eq 'name'"}),
+    (
+        f"{_TABLE}/Attributes/Microsoft.Dynamics.CRM.StringAttributeMetadata",
+        {"$select": "LogicalName", "$filter": "LogicalName eq 'name'"},
+    ),
     (f"{_TABLE}/Keys", {"$select": "LogicalName", "$filter": "LogicalName eq 'none'"}),
     (f"{_TABLE}/OneToManyRelationships", {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"}),
-    ("EntityDefinitions(LogicalName='contact')/ManyToOneRelationships",
-     {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"}),
-    ("EntityDefinitions(LogicalName='team')/ManyToManyRelationships",
-     {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"}),
+    (
+        "EntityDefinitions(LogicalName='contact')/ManyToOneRelationships",
+        {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"},
+    ),
+    (
+        "EntityDefinitions(LogicalName='team')/ManyToManyRelationships",
+        {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"},
+    ),
     ("RelationshipDefinitions", {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"}),
     ("RelationshipDefinitions(SchemaName='contact_customer_accounts')", {"$select": "SchemaName"}),
-    ("RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata",
-     {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"}),
+    (
+        "RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata",
+        {"$select": "SchemaName", "$filter": "SchemaName eq 'none'"},
+    ),
     ("GlobalOptionSetDefinitions", {"$select": "Name", "$filter": "Name eq 'none'"}),
     ("$metadata", {}),
     ("", {}),
@@ -53,11 +73,26 @@ ROUTES: list[tuple[str, dict[str, str]]] = [
     ("RetrieveTotalRecordCount(EntityNames=['account','contact'])", {"$select": "EntityRecordCountCollection"}),
 ]
 #: Every system query option, with a value for routes that do not name their own.
-OPTIONS = {"$select": "name", "$filter": "name eq 'none'", "$orderby": "name desc", "$top": "1",
-           "$count": "true", "$expand": "primarycontactid", "$skip": "1", "$apply": "aggregate($count as n)",
-           "$search": "contoso", "$compute": "1 as one", "$levels": "2", "$index": "1", "$schemaversion": "1",
-           "$id": "accounts(00000000-0000-0000-0000-000000000001)", "$format": "atom", "$nonsense": "1",
-           "$skiptoken": "x", "$deltatoken": "x"}
+OPTIONS = {
+    "$select": "name",
+    "$filter": "name eq 'none'",
+    "$orderby": "name desc",
+    "$top": "1",
+    "$count": "true",
+    "$expand": "primarycontactid",
+    "$skip": "1",
+    "$apply": "aggregate($count as n)",
+    "$search": "contoso",
+    "$compute": "1 as one",
+    "$levels": "2",
+    "$index": "1",
+    "$schemaversion": "1",
+    "$id": "accounts(00000000-0000-0000-0000-000000000001)",
+    "$format": "atom",
+    "$nonsense": "1",
+    "$skiptoken": "x",
+    "$deltatoken": "x",
+}
 _REFUSED = (400, 501)
 
 
@@ -65,21 +100,38 @@ _REFUSED = (400, 501)
 def base(emulator: EmulatorServer, http: requests.Session) -> str:
     http.post(emulator.url + "contacts", json={"contactid": CONTACT_IDS[0], "firstname": "Ada"}).raise_for_status()
     http.post(emulator.url + "contacts", json={"contactid": CONTACT_IDS[1], "firstname": "Bob"}).raise_for_status()
-    http.post(emulator.url + "accounts", json={
-        "accountid": ACCOUNT_ID, "name": "Contoso", "primarycontactid@odata.bind": f"/contacts({CONTACT_IDS[0]})",
-    }).raise_for_status()
+    http.post(
+        emulator.url + "accounts",
+        json={
+            "accountid": ACCOUNT_ID,
+            "name": "Contoso",
+            "primarycontactid@odata.bind": f"/contacts({CONTACT_IDS[0]})",
+        },
+    ).raise_for_status()
     http.post(emulator.url + "accounts", json={"name": "Fabrikam"}).raise_for_status()
     for contact_id in CONTACT_IDS:
-        http.patch(emulator.url + f"contacts({contact_id})",
-                   json={"parentcustomerid_account@odata.bind": f"/accounts({ACCOUNT_ID})"}).raise_for_status()
+        http.patch(
+            emulator.url + f"contacts({contact_id})",
+            json={"parentcustomerid_account@odata.bind": f"/accounts({ACCOUNT_ID})"},
+        ).raise_for_status()
     label = {"LocalizedLabels": [{"Label": "Colour", "LanguageCode": 1033}]}
-    http.post(emulator.url + f"{_TABLE}/Keys", json={
-        "SchemaName": "new_accountnumber", "KeyAttributes": ["accountnumber"], "DisplayName": label,
-    }).raise_for_status()
-    http.post(emulator.url + "GlobalOptionSetDefinitions", json={
-        "Name": "new_colour", "OptionSetType": "Picklist", "DisplayName": label,
-        "Options": [{"Value": 1, "Label": {"LocalizedLabels": [{"Label": "Red", "LanguageCode": 1033}]}}],
-    }).raise_for_status()
+    http.post(
+        emulator.url + f"{_TABLE}/Keys",
+        json={
+            "SchemaName": "new_accountnumber",
+            "KeyAttributes": ["accountnumber"],
+            "DisplayName": label,
+        },
+    ).raise_for_status()
+    http.post(
+        emulator.url + "GlobalOptionSetDefinitions",
+        json={
+            "Name": "new_colour",
+            "OptionSetType": "Picklist",
+            "DisplayName": label,
+            "Options": [{"Value": 1, "Label": {"LocalizedLabels": [{"Label": "Red", "LanguageCode": 1033}]}}],
+        },
+    ).raise_for_status()
     return emulator.url
 
 
@@ -90,8 +142,9 @@ def _comparable(response: requests.Response) -> object:
 
 
 @pytest.mark.parametrize("route, values", ROUTES, ids=[route or "service-document" for route, _ in ROUTES])
-def test_every_option_is_applied_or_refused(base: str, http: requests.Session, route: str,
-                                            values: dict[str, str]) -> None:
+def test_every_option_is_applied_or_refused(
+    base: str, http: requests.Session, route: str, values: dict[str, str]
+) -> None:
     plain = http.get(base + route)
     assert plain.status_code == 200, plain.text
     ignored = []
@@ -107,20 +160,29 @@ def test_every_option_is_applied_or_refused(base: str, http: requests.Session, r
 
 
 def test_relationship_collections_apply_filter_and_select(base: str, http: requests.Session) -> None:
-    rows = http.get(base + f"{_TABLE}/OneToManyRelationships", params={
-        "$select": "SchemaName", "$filter": "SchemaName eq 'contact_customer_accounts'"}).json()["value"]
+    rows = http.get(
+        base + f"{_TABLE}/OneToManyRelationships",
+        params={"$select": "SchemaName", "$filter": "SchemaName eq 'contact_customer_accounts'"},
+    ).json()["value"]
     assert [row["SchemaName"] for row in rows] == ["contact_customer_accounts"]
     assert set(rows[0]) == {"@odata.type", "MetadataId", "SchemaName"}
-    rows = http.get(base + "EntityDefinitions(LogicalName='contact')/ManyToOneRelationships", params={
-        "$select": "ReferencedEntity", "$filter": "ReferencedEntity eq 'account'"}).json()["value"]
+    rows = http.get(
+        base + "EntityDefinitions(LogicalName='contact')/ManyToOneRelationships",
+        params={"$select": "ReferencedEntity", "$filter": "ReferencedEntity eq 'account'"},
+    ).json()["value"]
     assert rows and {row["ReferencedEntity"] for row in rows} == {"account"}
     assert all("SchemaName" not in row for row in rows)
 
 
-@pytest.mark.parametrize("method, path", [
-    ("POST", f"{_TABLE}/Keys"), ("PUT", _TABLE), ("POST", "GlobalOptionSetDefinitions"),
-    ("DELETE", f"{_TABLE}/Attributes(LogicalName='name')"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("POST", f"{_TABLE}/Keys"),
+        ("PUT", _TABLE),
+        ("POST", "GlobalOptionSetDefinitions"),
+        ("DELETE", f"{_TABLE}/Attributes(LogicalName='name')"),
+    ],
+)
 def test_metadata_writes_refuse_query_options(base: str, http: requests.Session, method: str, path: str) -> None:
     answer = http.request(method, base + path, params={"$select": "LogicalName"}, json={})
     assert answer.status_code == 400

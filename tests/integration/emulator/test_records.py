@@ -28,10 +28,15 @@ def test_create_returns_204_with_entity_id_and_location(emulator: EmulatorServer
     assert response.content == b""
 
 
-def test_create_with_representation_returns_201_body_and_no_entity_id(emulator: EmulatorServer,
-                                                                       http: requests.Session) -> None:
-    response = http.post(emulator.url + "contacts?$select=lastname", json={"lastname": "محمدی"},
-                         headers={"Prefer": "return=representation"}, timeout=5)
+def test_create_with_representation_returns_201_body_and_no_entity_id(
+    emulator: EmulatorServer, http: requests.Session
+) -> None:
+    response = http.post(
+        emulator.url + "contacts?$select=lastname",
+        json={"lastname": "محمدی"},
+        headers={"Prefer": "return=representation"},
+        timeout=5,
+    )
     assert response.status_code == 201
     assert response.headers["Preference-Applied"] == "return=representation"
     assert "OData-EntityId" not in response.headers
@@ -46,8 +51,11 @@ def test_read_one_has_etag_and_honours_if_none_match(emulator: EmulatorServer, h
     first = http.get(emulator.url + f"contacts({contact})?$select=telephone1", timeout=5)
     assert first.status_code == 200 and first.json()["telephone1"] == "021-88881234"
     assert first.headers["ETag"] == first.json()["@odata.etag"]
-    again = http.get(emulator.url + f"contacts({contact})?$select=telephone1",
-                     headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
+    again = http.get(
+        emulator.url + f"contacts({contact})?$select=telephone1",
+        headers={"If-None-Match": first.headers["ETag"]},
+        timeout=5,
+    )
     assert again.status_code == 304
     null = http.get(emulator.url + f"contacts({contact})", headers={"If-None-Match": "null"}, timeout=5)
     assert null.status_code == 200
@@ -70,19 +78,27 @@ def test_upsert_by_alternate_key_creates_then_updates(emulator: EmulatorServer, 
     assert http.get(record_url, timeout=5).json()["comms_keyword"] == "STOP"
     insert_only = http.patch(url, json={"comms_keyword": "x"}, headers={"If-None-Match": "*"}, timeout=5)
     assert insert_only.status_code == 412
-    missing = http.patch(emulator.url + "comms_smsoptouts(comms_phonenumber='+989000000000')", json={},
-                         headers={"If-Match": "*"}, timeout=5)
+    missing = http.patch(
+        emulator.url + "comms_smsoptouts(comms_phonenumber='+989000000000')",
+        json={},
+        headers={"If-Match": "*"},
+        timeout=5,
+    )
     assert missing.status_code == 404
 
 
 def test_quotes_in_keys_and_filters(emulator: EmulatorServer, http: requests.Session) -> None:
     url = emulator.url + "comms_smsoptouts(comms_phonenumber='O''Bryan''s phone')"
     assert http.patch(url, json={"comms_keyword": "q"}, timeout=5).status_code == 204
-    found = http.get(emulator.url + "comms_smsoptouts", params={
-        "$filter": "comms_phonenumber eq 'O''Bryan''s phone'", "$select": "comms_keyword"}, timeout=5)
+    found = http.get(
+        emulator.url + "comms_smsoptouts",
+        params={"$filter": "comms_phonenumber eq 'O''Bryan''s phone'", "$select": "comms_keyword"},
+        timeout=5,
+    )
     assert [row["comms_keyword"] for row in found.json()["value"]] == ["q"]
-    unterminated = http.get(emulator.url + "comms_smsoptouts", params={"$filter": "comms_phonenumber eq 'O'Bryan'"},
-                            timeout=5)
+    unterminated = http.get(
+        emulator.url + "comms_smsoptouts", params={"$filter": "comms_phonenumber eq 'O'Bryan'"}, timeout=5
+    )
     assert unterminated.status_code == 400 and unterminated.json()["error"]["message"]
 
 
@@ -99,7 +115,9 @@ def test_paging_follows_next_links_to_the_end(emulator: EmulatorServer, http: re
     marker = uuid.uuid4().hex[:8]
     for index in range(7):
         create(http, emulator.url + "contacts", {"lastname": f"page-{marker}", "firstname": str(index)})
-    url = emulator.url + f"contacts?$select=firstname&$filter=lastname eq 'page-{marker}'&$orderby=firstname&$count=true"
+    url = (
+        emulator.url + f"contacts?$select=firstname&$filter=lastname eq 'page-{marker}'&$orderby=firstname&$count=true"
+    )
     pages, seen = 0, []
     while url:
         response = http.get(url, headers={"Prefer": "odata.maxpagesize=3"}, timeout=5)
@@ -135,41 +153,64 @@ def test_delta_link_reports_changes_and_deletions(emulator: EmulatorServer, http
     assert [row["id"] for row in deleted] == [dropped]
     assert deleted[0]["@odata.context"] == emulator.url + "$metadata#leads/$deletedEntity"
     assert changes["@odata.deltaLink"] != delta
-    refused = http.get(emulator.url + "leads?$filter=subject eq 'x'", headers={"Prefer": "odata.track-changes"},
-                       timeout=5)
+    refused = http.get(
+        emulator.url + "leads?$filter=subject eq 'x'", headers={"Prefer": "odata.track-changes"}, timeout=5
+    )
     assert refused.status_code == 400
 
 
 def test_expand_single_valued_lookup(emulator: EmulatorServer, http: requests.Session) -> None:
     account = create(http, emulator.url + "accounts", {"name": "Pars Telecom"})
-    contact = create(http, emulator.url + "contacts",
-                     {"lastname": "Ahmadi", "parentcustomerid_account@odata.bind": f"/accounts({account})"})
-    body = http.get(emulator.url + f"contacts({contact})?$select=lastname&$expand=parentcustomerid_account($select=name)",
-                    timeout=5).json()
+    contact = create(
+        http,
+        emulator.url + "contacts",
+        {"lastname": "Ahmadi", "parentcustomerid_account@odata.bind": f"/accounts({account})"},
+    )
+    body = http.get(
+        emulator.url + f"contacts({contact})?$select=lastname&$expand=parentcustomerid_account($select=name)", timeout=5
+    ).json()
     assert body["parentcustomerid_account"]["name"] == "Pars Telecom"
 
 
 def test_bulk_actions(emulator: EmulatorServer, http: requests.Session) -> None:
     kind = {"@odata.type": "Microsoft.Dynamics.CRM.contact"}
-    created = http.post(emulator.url + "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
-                        json={"Targets": [{**kind, "lastname": "Bulk1"}, {**kind, "lastname": "Bulk2"}]}, timeout=5)
+    created = http.post(
+        emulator.url + "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
+        json={"Targets": [{**kind, "lastname": "Bulk1"}, {**kind, "lastname": "Bulk2"}]},
+        timeout=5,
+    )
     assert created.status_code == 200
     ids = created.json()["Ids"]
     assert len(ids) == 2 and created.json()["@odata.context"].endswith("CreateMultipleResponse")
-    updated = http.post(emulator.url + "contacts/Microsoft.Dynamics.CRM.UpdateMultiple",
-                        json={"Targets": [{**kind, "contactid": ids[0], "firstname": "Neda"}]}, timeout=5)
+    updated = http.post(
+        emulator.url + "contacts/Microsoft.Dynamics.CRM.UpdateMultiple",
+        json={"Targets": [{**kind, "contactid": ids[0], "firstname": "Neda"}]},
+        timeout=5,
+    )
     assert updated.status_code == 204
     assert http.get(emulator.url + f"contacts({ids[0]})", timeout=5).json()["firstname"] == "Neda"
     optout = {"@odata.type": "Microsoft.Dynamics.CRM.comms_smsoptout"}
-    upserted = http.post(emulator.url + "comms_smsoptouts/Microsoft.Dynamics.CRM.UpsertMultiple", json={"Targets": [
-        {**optout, "@odata.id": "comms_smsoptouts(comms_phonenumber='+989350000001')", "comms_keyword": "stop"}]},
-        timeout=5)
+    upserted = http.post(
+        emulator.url + "comms_smsoptouts/Microsoft.Dynamics.CRM.UpsertMultiple",
+        json={
+            "Targets": [
+                {**optout, "@odata.id": "comms_smsoptouts(comms_phonenumber='+989350000001')", "comms_keyword": "stop"}
+            ]
+        },
+        timeout=5,
+    )
     assert upserted.status_code == 204
-    untyped = http.post(emulator.url + "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
-                        json={"Targets": [{"lastname": "NoType"}]}, timeout=5)
+    untyped = http.post(
+        emulator.url + "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
+        json={"Targets": [{"lastname": "NoType"}]},
+        timeout=5,
+    )
     assert untyped.status_code == 400 and "@odata.type" in untyped.json()["error"]["message"]
-    atomic = http.post(emulator.url + "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
-                       json={"Targets": [{**kind, "lastname": "Atomic"}, {**kind, "nosuchcolumn": 1}]}, timeout=5)
+    atomic = http.post(
+        emulator.url + "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
+        json={"Targets": [{**kind, "lastname": "Atomic"}, {**kind, "nosuchcolumn": 1}]},
+        timeout=5,
+    )
     assert atomic.status_code == 400
     leftovers = http.get(emulator.url + "contacts?$filter=lastname eq 'Atomic'", timeout=5).json()["value"]
     assert leftovers == []

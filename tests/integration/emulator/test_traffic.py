@@ -19,8 +19,9 @@ def test_every_answered_request_is_counted_by_status(emulator: EmulatorServer, h
     assert emulator.traffic.snapshot()["by_status"] == {"200": 1, "401": 1, "404": 1}
 
 
-def test_admin_endpoint_reports_and_resets_without_counting_itself(emulator: EmulatorServer,
-                                                                    http: requests.Session) -> None:
+def test_admin_endpoint_reports_and_resets_without_counting_itself(
+    emulator: EmulatorServer, http: requests.Session
+) -> None:
     emulator.traffic.reset()
     http.get(emulator.url + "WhoAmI", timeout=5)
     report = requests.get(emulator.origin + "/_emulator/traffic", timeout=5).json()

@@ -48,41 +48,74 @@ def seed_fax_crm(emulator: EmulatorServer, *, key: str = SERVER_KEY) -> FaxCrm:
     header), its sending number, a contact and an account with fax numbers."""
     seed(emulator.store)
     client = client_for(emulator.origin)
-    server_id = client.create(FaxServer.SET, {
-        FaxServer.NAME: "Head office fax", FaxServer.SERVERKEY: key, FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
-        FaxServer.ISDEFAULT: True, FaxServer.DIALPREFIX: "9", FaxServer.EXTENSIONWAITSECONDS: 8,
-        FaxServer.RETRYCOUNT: 3, FaxServer.RETRYINTERVALMINUTES: 10, FaxServer.PAGEHEADER: "ACME Trading Ltd"})
-    client.create(FaxNumber.SET, {FaxNumber.NAME: "Main", FaxNumber.SERVERKEY: key, FaxNumber.NUMBER: "02188881000",
-                                  FaxNumber.ISDEFAULT: True, **bind(FaxNumber.FAXSERVERID_NAV, FaxServer.SET,
-                                                                    server_id)})
-    contact_id = client.create(Contact.SET, {Contact.FIRSTNAME: "Reza", Contact.LASTNAME: "Karimi",
-                                             Contact.FAX: CONTACT_FAX})
+    server_id = client.create(
+        FaxServer.SET,
+        {
+            FaxServer.NAME: "Head office fax",
+            FaxServer.SERVERKEY: key,
+            FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
+            FaxServer.ISDEFAULT: True,
+            FaxServer.DIALPREFIX: "9",
+            FaxServer.EXTENSIONWAITSECONDS: 8,
+            FaxServer.RETRYCOUNT: 3,
+            FaxServer.RETRYINTERVALMINUTES: 10,
+            FaxServer.PAGEHEADER: "ACME Trading Ltd",
+        },
+    )
+    client.create(
+        FaxNumber.SET,
+        {
+            FaxNumber.NAME: "Main",
+            FaxNumber.SERVERKEY: key,
+            FaxNumber.NUMBER: "02188881000",
+            FaxNumber.ISDEFAULT: True,
+            **bind(FaxNumber.FAXSERVERID_NAV, FaxServer.SET, server_id),
+        },
+    )
+    contact_id = client.create(
+        Contact.SET, {Contact.FIRSTNAME: "Reza", Contact.LASTNAME: "Karimi", Contact.FAX: CONTACT_FAX}
+    )
     account_id = client.create(Account.SET, {Account.NAME: "Contoso Imports", Account.FAX: ACCOUNT_FAX})
     return FaxCrm(client, server_id, contact_id, account_id)
 
 
-def new_fax(crm: FaxCrm, *, document: bytes = PDF, name: str = "offer.pdf", extension: str = "123",
-            **columns: Any) -> str:
+def new_fax(
+    crm: FaxCrm, *, document: bytes = PDF, name: str = "offer.pdf", extension: str = "123", **columns: Any
+) -> str:
     """A pending fax to the contact (its fax number copied, as the form does) with one attachment."""
-    fax_id = crm.client.create(Fax.SET, {
-        Fax.SUBJECT: "", Fax.FAXNUMBER: CONTACT_FAX, Fax.EXTENSION: extension, Fax.FAXSTATUS: rows.PENDING,
-        navigation.activity_parties(Fax.TABLE): [
-            {ActivityParty.PARTICIPATIONTYPEMASK: TO_RECIPIENT,
-             **bind(navigation.party("contact"), Contact.SET, crm.contact_id)}],
-        **columns})
-    crm.client.create(Annotation.SET, {Annotation.SUBJECT: "document", Annotation.FILENAME: name,
-                                       Annotation.DOCUMENTBODY: base64.b64encode(document).decode(),
-                                       **bind(navigation.objectid(Fax.TABLE), Fax.SET, fax_id)})
+    fax_id = crm.client.create(
+        Fax.SET,
+        {
+            Fax.SUBJECT: "",
+            Fax.FAXNUMBER: CONTACT_FAX,
+            Fax.EXTENSION: extension,
+            Fax.FAXSTATUS: rows.PENDING,
+            navigation.activity_parties(Fax.TABLE): [
+                {
+                    ActivityParty.PARTICIPATIONTYPEMASK: TO_RECIPIENT,
+                    **bind(navigation.party("contact"), Contact.SET, crm.contact_id),
+                }
+            ],
+            **columns,
+        },
+    )
+    crm.client.create(
+        Annotation.SET,
+        {
+            Annotation.SUBJECT: "document",
+            Annotation.FILENAME: name,
+            Annotation.DOCUMENTBODY: base64.b64encode(document).decode(),
+            **bind(navigation.objectid(Fax.TABLE), Fax.SET, fax_id),
+        },
+    )
     return fax_id
 
 
 def read_fax(crm: FaxCrm, fax_id: str) -> dict[str, Any]:
-    return crm.client.retrieve(Fax.SET, RecordId(fax_id), select=[*rows.SELECT, Fax.DIALSTRING,
-                                                                  Fax.NEXTATTEMPTON])
+    return crm.client.retrieve(Fax.SET, RecordId(fax_id), select=[*rows.SELECT, Fax.DIALSTRING, Fax.NEXTATTEMPTON])
 
 
-def fax_table(*, port: int = 4559, key: str = SERVER_KEY, status_interval_s: float = 5,
-              receive: bool = True) -> str:
+def fax_table(*, port: int = 4559, key: str = SERVER_KEY, status_interval_s: float = 5, receive: bool = True) -> str:
     return f"""
 [fax.servers.{key}]
 kind = "hylafax"
@@ -103,7 +136,7 @@ def bridge_text(tmp_path: Path, crm_url: str, fax: str) -> str:
     """A fax-only site: ``[bridge]``, one environment and ``[fax]``; no telephony systems."""
     return f"""
 [bridge]
-outbox = "{tmp_path / 'outbox.db'}"
+outbox = "{tmp_path / "outbox.db"}"
 health_listen = "127.0.0.1:0"
 console_listen = "127.0.0.1:0"
 shutdown_timeout_s = 10

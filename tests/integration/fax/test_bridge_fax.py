@@ -39,8 +39,7 @@ def _queued(crm, fax_id: str):
     return record if record[Fax.JOBID] and record[Fax.FAXSTATUS] == rows.QUEUED else None
 
 
-def test_a_pending_fax_is_submitted_with_the_servers_settings_and_written_back(tmp_path: Path,
-                                                                                hylafax: Path) -> None:
+def test_a_pending_fax_is_submitted_with_the_servers_settings_and_written_back(tmp_path: Path, hylafax: Path) -> None:
     with EmulatorServer(tmp_path / "crm.db", key_activation_s=0.0) as emulator:
         crm = seed_fax_crm(emulator)
         fax_id = new_fax(crm)

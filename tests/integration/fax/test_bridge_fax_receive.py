@@ -63,8 +63,13 @@ def test_a_received_fax_is_stored_matched_and_only_then_marked_processed(tmp_pat
         activity = fax_id(SERVER_KEY, name)
 
         def note_stored() -> bool:
-            return any(crm.client.query(Annotation.SET, select=[Annotation.ID], filter=odata.eq(
-                Annotation.ID, uuid.UUID(note_id(SERVER_KEY, name, "tiff")))))
+            return any(
+                crm.client.query(
+                    Annotation.SET,
+                    select=[Annotation.ID],
+                    filter=odata.eq(Annotation.ID, uuid.UUID(note_id(SERVER_KEY, name, "tiff"))),
+                )
+            )
 
         async def main() -> None:
             async with running_bridge(bridge_text(tmp_path, emulator.origin, fax_table())):
@@ -87,16 +92,33 @@ def test_a_received_fax_is_stored_matched_and_only_then_marked_processed(tmp_pat
             if second is not None:
                 second.unlink()
 
-        record = crm.client.retrieve(Fax.SET, RecordId(activity), select=[
-            Fax.SUBJECT, Fax.FAXSTATUS, Fax.DIRECTIONCODE, Fax.REGARDINGOBJECTID_VALUE, Fax.FAXNUMBER,
-            Fax.NUMBEROFPAGES, Fax.TSID, Fax.FAXSERVERID_VALUE, Fax.STATUSDETAIL])
+        record = crm.client.retrieve(
+            Fax.SET,
+            RecordId(activity),
+            select=[
+                Fax.SUBJECT,
+                Fax.FAXSTATUS,
+                Fax.DIRECTIONCODE,
+                Fax.REGARDINGOBJECTID_VALUE,
+                Fax.FAXNUMBER,
+                Fax.NUMBEROFPAGES,
+                Fax.TSID,
+                Fax.FAXSERVERID_VALUE,
+                Fax.STATUSDETAIL,
+            ],
+        )
         assert record[Fax.SUBJECT] == "Fax from Contoso Imports" and record[Fax.FAXSTATUS] == rows.RECEIVED
         assert record[Fax.DIRECTIONCODE] is False and record[Fax.REGARDINGOBJECTID_VALUE] == crm.account_id
         assert (record[Fax.FAXNUMBER], record[Fax.NUMBEROFPAGES], record[Fax.TSID]) == (ACCOUNT_FAX, 2, "CONTOSO")
         assert record[Fax.FAXSERVERID_VALUE] == crm.server_id
-        notes = {n[Annotation.MIMETYPE]: n for n in crm.client.query(
-            Annotation.SET, select=[Annotation.MIMETYPE, Annotation.DOCUMENTBODY, Annotation.FILENAME],
-            filter=odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(activity)))}
+        notes = {
+            n[Annotation.MIMETYPE]: n
+            for n in crm.client.query(
+                Annotation.SET,
+                select=[Annotation.MIMETYPE, Annotation.DOCUMENTBODY, Annotation.FILENAME],
+                filter=odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(activity)),
+            )
+        }
         assert base64.b64decode(notes["image/tiff"][Annotation.DOCUMENTBODY]) == data  # the original, byte for byte
         if tiff2pdf_path() is not None:
             assert base64.b64decode(notes["application/pdf"][Annotation.DOCUMENTBODY]).startswith(b"%PDF")

@@ -86,8 +86,9 @@ def test_with_hfaxd_stopped_the_fax_waits_and_goes_when_it_is_back(tmp_path: Pat
                 assert held[Fax.FAXSTATUS] == rows.SENDING and not held[Fax.JOBID]
                 await asyncio.to_thread(_hylafax, "start")
                 await asyncio.to_thread(_wait_for_port, 90.0)
-                return await eventually(lambda: (r := read_fax(crm, fax_id))[Fax.JOBID] and r, "the job id",
-                                        timeout_s=60)
+                return await eventually(
+                    lambda: (r := read_fax(crm, fax_id))[Fax.JOBID] and r, "the job id", timeout_s=60
+                )
 
         _hylafax("stop")
         try:
@@ -144,8 +145,7 @@ def test_a_malformed_reply_is_a_clear_error_and_the_worker_goes_on(tmp_path: Pat
             return record if (record[Fax.STATUSDETAIL] or "").startswith("Waiting") else None
 
         async def main() -> dict:
-            async with running_bridge(bridge_text(tmp_path, emulator.origin,
-                                                  fax_table(port=fake.port, receive=False))):
+            async with running_bridge(bridge_text(tmp_path, emulator.origin, fax_table(port=fake.port, receive=False))):
                 record = await eventually(waiting, "the error on the fax")
                 seen = fake.sessions
                 await eventually(lambda: fake.sessions >= seen + 2, "later rounds")  # the worker goes on

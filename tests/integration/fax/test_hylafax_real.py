@@ -16,9 +16,7 @@ from connectors.fax.hylafax.session import opened
 from domain.fax import DialParts, FailureReason, FaxDocument, FaxJobState, OutgoingFax, RetryPolicy
 from emulator.fax_tiff import received_fax_tiff
 
-POSTSCRIPT = (
-    b"%!PS-Adobe-3.0\n/Helvetica findfont 24 scalefont setfont 72 700 moveto (CommSuite) show showpage\n"
-)
+POSTSCRIPT = b"%!PS-Adobe-3.0\n/Helvetica findfont 24 scalefont setfont 72 700 moveto (CommSuite) show showpage\n"
 PDF = (  # one blank page, hand-made; xref offsets are not checked by ghostscript
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -149,8 +147,6 @@ def test_a_missing_received_fax_is_refused(server: HylaFaxServer) -> None:
 def test_wrong_admin_password_is_an_auth_error(hylafax: Path) -> None:
     with (
         pytest.raises(AuthError),
-        opened(
-            "localhost", 4559, "bridge", None, admin_password="wrong", connect_timeout_s=5, read_timeout_s=20
-        ),
+        opened("localhost", 4559, "bridge", None, admin_password="wrong", connect_timeout_s=5, read_timeout_s=20),
     ):
         pass

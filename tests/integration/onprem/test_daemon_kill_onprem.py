@@ -28,13 +28,16 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
 
 @pytest.mark.parametrize("profile_name", ["onprem-9.0"])
-def test_kill_9_mid_bulk_on_premises_texts_every_member_once(profile_name: str, tmp_path: Path, ntlm_client,
-                                                             monkeypatch) -> None:
+def test_kill_9_mid_bulk_on_premises_texts_every_member_once(
+    profile_name: str, tmp_path: Path, ntlm_client, monkeypatch
+) -> None:
     for name, value in ntlm_environ(profile_name).items():
         monkeypatch.setenv(name, value)  # the daemon process inherits them (_start adds the token variables)
     log = tmp_path / "daemon.log"
-    with onprem_server(profile_name, tmp_path) as server, \
-            HeldProvider(api_key=API_KEY, sent_after_s=0.0, delivered_after_s=0.0) as provider:
+    with (
+        onprem_server(profile_name, tmp_path) as server,
+        HeldProvider(api_key=API_KEY, sent_after_s=0.0, delivered_after_s=0.0) as provider,
+    ):
         client, _ = ntlm_client(server)
         config = ntlm_daemon_config(tmp_path / "bridge.toml", server, free_port(), extra="bulk_interval_s = 1")
         account_id = configure_crm(client, provider.base_url)
@@ -54,8 +57,11 @@ def test_kill_9_mid_bulk_on_premises_texts_every_member_once(profile_name: str, 
         daemon = _start(config, log)
         try:
             completed = schema.BULK_STATE.value_of("Completed")
-            wait_until(lambda: state_of(client, bulk_id)["comms_bulkstate"] == completed, 90,
-                       "the restarted daemon to complete the bulk")
+            wait_until(
+                lambda: state_of(client, bulk_id)["comms_bulkstate"] == completed,
+                90,
+                "the restarted daemon to complete the bulk",
+            )
         finally:
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(30) == 0, log.read_text(errors="replace")

@@ -68,7 +68,7 @@ def ntlm_daemon_config(path: Path, server: EmulatorServer, sms_port: int, *, ext
     ntlm = DemoSignIn.for_profile(server.profile.name).environment_toml("crm", server.origin)
     text = path.read_text(encoding="utf-8")
     start = text.index("[environments.crm]")
-    path.write_text(text[:start] + ntlm + text[text.index("[sms]"):], encoding="utf-8")
+    path.write_text(text[:start] + ntlm + text[text.index("[sms]") :], encoding="utf-8")
     return path
 
 
@@ -77,8 +77,9 @@ def ntlm_environ(profile_name: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("profile_name", TELEPHONY_PROFILES, indirect=True)
-def test_the_bridge_logs_calls_and_dials_click_to_call(server: EmulatorServer, client: DataverseClient,
-                                                        profile_name: str, tmp_path: Path) -> None:
+def test_the_bridge_logs_calls_and_dials_click_to_call(
+    server: EmulatorServer, client: DataverseClient, profile_name: str, tmp_path: Path
+) -> None:
     seed(server.store)
     lines: list[str] = []
     result = run_telephony(server, client, tmp_path, DemoSignIn.for_profile(profile_name), lines.append)
@@ -91,22 +92,34 @@ def test_the_bridge_logs_calls_and_dials_click_to_call(server: EmulatorServer, c
     assert not server.profile.ignored, server.profile.ignored  # nothing the version does not understand
 
 
-def test_the_daemon_sends_an_sms_and_runs_a_bulk(server: EmulatorServer, client: DataverseClient,
-                                                 profile_name: str, tmp_path: Path, monkeypatch) -> None:
+def test_the_daemon_sends_an_sms_and_runs_a_bulk(
+    server: EmulatorServer, client: DataverseClient, profile_name: str, tmp_path: Path, monkeypatch
+) -> None:
     sms_port = free_port()
     environ = ntlm_environ(profile_name)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     config = ntlm_daemon_config(tmp_path / "bridge.toml", server, sms_port)
-    with PushedProvider(api_key=API_KEY, sent_after_s=0.0, delivered_after_s=0.0, push_interval_s=0.02,
-                        **webhook_urls(sms_port)) as provider, DaemonThread(config, environ) as daemon:
+    with (
+        PushedProvider(
+            api_key=API_KEY, sent_after_s=0.0, delivered_after_s=0.0, push_interval_s=0.02, **webhook_urls(sms_port)
+        ) as provider,
+        DaemonThread(config, environ) as daemon,
+    ):
         account_id = configure_crm(client, provider.base_url)
         contact_id = client.create("contacts", {"firstname": "Sara", "lastname": "K", "mobilephone": "09127654321"})
-        sms_id = client.create("comms_smses", {
-            "subject": "on-premises", "comms_message": "سلام {firstname}", "comms_phonenumber": "",
-            "comms_smsstatus": SmsStatus.PENDING.value_code,
-            "comms_sms_activity_parties": [{**bind("partyid_contact", "contacts", contact_id),
-                                            "participationtypemask": 2}]})
+        sms_id = client.create(
+            "comms_smses",
+            {
+                "subject": "on-premises",
+                "comms_message": "سلام {firstname}",
+                "comms_phonenumber": "",
+                "comms_smsstatus": SmsStatus.PENDING.value_code,
+                "comms_sms_activity_parties": [
+                    {**bind("partyid_contact", "contacts", contact_id), "participationtypemask": 2}
+                ],
+            },
+        )
         assert daemon.run_job("sms_sweep")
         assert provider.answered.acquire(timeout=WAIT_S)  # the delivery report, taken by the daemon
         status = client.retrieve("comms_smses", sms_id, select=["comms_smsstatus"])["comms_smsstatus"]
@@ -114,12 +127,16 @@ def test_the_daemon_sends_an_sms_and_runs_a_bulk(server: EmulatorServer, client:
         list_id = sms_seed.static_list(client, "onprem", sms_seed.contacts(client, "onprem", 5))
         bulk_id = sms_seed.bulk(client, "onprem", account_id=account_id, list_id=list_id, message="Branch closed")
         client.update("comms_smsbulks", bulk_id, {"comms_istransactional": True})
-        started = requests.post(f"http://127.0.0.1:{sms_port}/sms/bulk/{bulk_id}/start",
-                                headers={"x-functions-key": PUSH_KEY}, timeout=WAIT_S)
+        started = requests.post(
+            f"http://127.0.0.1:{sms_port}/sms/bulk/{bulk_id}/start",
+            headers={"x-functions-key": PUSH_KEY},
+            timeout=WAIT_S,
+        )
         assert started.status_code == 202
         assert daemon.run_job("sms_bulk_continue")
     assert Counter(m["receptor"] for m in provider.sent) == Counter(
-        ["09127654321", *(f"0912{n:07d}" for n in range(5))])
+        ["09127654321", *(f"0912{n:07d}" for n in range(5))]
+    )
     bulk = client.retrieve("comms_smsbulks", bulk_id, select=["comms_bulkstate", "comms_sentcount"])
     assert (bulk["comms_bulkstate"], bulk["comms_sentcount"]) == (schema.BULK_STATE.value_of("Completed"), 5)
     assert not server.profile.ignored, server.profile.ignored

@@ -16,8 +16,14 @@ from tests.integration.onprem.conftest import PASSWORD, USER, onprem_server
 pytestmark = pytest.mark.integration
 
 
-def _raw(server, method: str = "GET", path: str = "WhoAmI", headers: dict | None = None,
-         body: bytes | None = None, conn: http.client.HTTPConnection | None = None):
+def _raw(
+    server,
+    method: str = "GET",
+    path: str = "WhoAmI",
+    headers: dict | None = None,
+    body: bytes | None = None,
+    conn: http.client.HTTPConnection | None = None,
+):
     conn = conn or http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     conn.request(method, f"/api/data/{server.profile.newest_root}/{path}", body=body, headers=headers or {})
     response = conn.getresponse()
@@ -47,16 +53,25 @@ def test_the_challenge_leg_drains_the_body_sends_a_length_and_keeps_alive():
     with onprem_server("onprem-9.0") as server:
         initiator = spnego.client(USER, PASSWORD, protocol="ntlm")
         negotiate = base64.b64encode(initiator.step()).decode()
-        conn, response, body = _raw(server, "POST", "accounts", {"Authorization": f"NTLM {negotiate}",
-                                                                  "Content-Type": "application/json"},
-                                    b'{"name": "first leg"}')
+        conn, response, body = _raw(
+            server,
+            "POST",
+            "accounts",
+            {"Authorization": f"NTLM {negotiate}", "Content-Type": "application/json"},
+            b'{"name": "first leg"}',
+        )
         assert response.status == 401 and response.getheader("Content-Length") == str(len(body))
         assert response.getheader("Connection") != "close"
         challenge = response.getheader("WWW-Authenticate").split(" ", 1)[1]
         authenticate = base64.b64encode(initiator.step(base64.b64decode(challenge))).decode()
-        _, final, _ = _raw(server, "POST", "accounts", {"Authorization": f"NTLM {authenticate}",
-                                                         "Content-Type": "application/json"},
-                           b'{"name": "third leg"}', conn=conn)
+        _, final, _ = _raw(
+            server,
+            "POST",
+            "accounts",
+            {"Authorization": f"NTLM {authenticate}", "Content-Type": "application/json"},
+            b'{"name": "third leg"}',
+            conn=conn,
+        )
         assert final.status == 204
         conn.close()
 
@@ -81,16 +96,22 @@ def test_negotiate_wrapped_ntlm_signs_in_too():
         conn, response, _ = _raw(server, headers={"Authorization": f"Negotiate {negotiate}"})
         assert response.status == 401
         challenge = base64.b64decode(response.getheader("WWW-Authenticate").split(" ", 1)[1])
-        _, final, body = _raw(server, headers={
-            "Authorization": "Negotiate " + base64.b64encode(initiator.step(challenge)).decode()}, conn=conn)
+        _, final, body = _raw(
+            server,
+            headers={"Authorization": "Negotiate " + base64.b64encode(initiator.step(challenge)).decode()},
+            conn=conn,
+        )
         assert final.status == 200 and b"UserId" in body
         conn.close()
 
 
-@pytest.mark.parametrize("username, password", [
-    (USER, "not-the-password"),
-    ("CONTOSO\\nobody", PASSWORD),
-])
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        (USER, "not-the-password"),
+        ("CONTOSO\\nobody", PASSWORD),
+    ],
+)
 def test_a_refused_sign_in_is_a_clear_auth_error_without_the_password(ntlm_client, username, password):
     with onprem_server("onprem-9.0") as server:
         client, _ = ntlm_client(server, username=username, password=password)

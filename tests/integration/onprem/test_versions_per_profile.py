@@ -12,8 +12,12 @@ from tests.integration.onprem.conftest import ONPREM_PROFILES, PASSWORD, USER, o
 
 pytestmark = pytest.mark.integration
 
-EXPECTED = {"onprem-9.1": ("9.1.", "v9.0"), "onprem-9.0": ("9.0.", "v9.0"),
-            "onprem-8.2": ("8.2.", "v8.2"), "crm-2016": ("8.1.", "v8.1")}
+EXPECTED = {
+    "onprem-9.1": ("9.1.", "v9.0"),
+    "onprem-9.0": ("9.0.", "v9.0"),
+    "onprem-8.2": ("8.2.", "v8.2"),
+    "crm-2016": ("8.1.", "v8.1"),
+}
 
 
 @pytest.mark.parametrize("name", ONPREM_PROFILES)
@@ -56,13 +60,16 @@ def test_schema_apply_runs_on_each_profile(ntlm_client, name):
         assert all(len(table.keys) <= 5 for table in server.store.tables.values())
 
 
-@pytest.mark.parametrize("name, served, refused", [
-    ("online", ("v9.0", "v9.1", "v9.2"), ("v8.2",)),
-    ("onprem-9.1", ("v8.2", "v9.0", "v9.1"), ("v9.2",)),
-    ("onprem-9.0", ("v8.0", "v9.0"), ("v9.1", "v9.2")),
-    ("onprem-8.2", ("v8.0", "v8.2"), ("v9.0",)),
-    ("crm-2016", ("v8.0", "v8.1"), ("v8.2", "v9.0")),
-])
+@pytest.mark.parametrize(
+    "name, served, refused",
+    [
+        ("online", ("v9.0", "v9.1", "v9.2"), ("v8.2",)),
+        ("onprem-9.1", ("v8.2", "v9.0", "v9.1"), ("v9.2",)),
+        ("onprem-9.0", ("v8.0", "v9.0"), ("v9.1", "v9.2")),
+        ("onprem-8.2", ("v8.0", "v8.2"), ("v9.0",)),
+        ("crm-2016", ("v8.0", "v8.1"), ("v8.2", "v9.0")),
+    ],
+)
 def test_each_profile_answers_on_its_own_roots(name, served, refused):
     with onprem_server(name) as server, requests.Session() as session:
         if server.profile.is_windows:
@@ -100,11 +107,18 @@ def test_a_sixth_alternate_key_is_refused_on_premises():
     with onprem_server("onprem-9.0") as server, requests.Session() as session:
         session.auth = HttpNtlmAuth(USER, PASSWORD)
         columns = ["name", "accountnumber", "telephone1", "emailaddress1", "fax", "websiteurl"]
-        replies = [session.post(server.url + "EntityDefinitions(LogicalName='account')/Keys", json={
-            "SchemaName": f"new_key{i}", "KeyAttributes": [column],
-            "DisplayName": {"LocalizedLabels": [{"Label": f"Key {i}", "LanguageCode": 1033}]}})
-            for i, column in enumerate(columns[:6])]
+        replies = [
+            session.post(
+                server.url + "EntityDefinitions(LogicalName='account')/Keys",
+                json={
+                    "SchemaName": f"new_key{i}",
+                    "KeyAttributes": [column],
+                    "DisplayName": {"LocalizedLabels": [{"Label": f"Key {i}", "LanguageCode": 1033}]},
+                },
+            )
+            for i, column in enumerate(columns[:6])
+        ]
         existing = len(server.store.tables["account"].keys)
         statuses = [reply.status_code for reply in replies]
-        assert statuses[:5 - existing] == [204] * (5 - existing)
+        assert statuses[: 5 - existing] == [204] * (5 - existing)
         assert statuses[-1] == 400 and "maximum of 5 alternate keys" in replies[-1].json()["error"]["message"]

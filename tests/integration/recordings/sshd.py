@@ -48,8 +48,12 @@ class SshServer:
 
 
 def keygen(path: Path, kind: str = "ed25519") -> Path:
-    subprocess.run([SSH_KEYGEN, "-q", "-t", kind, "-N", "", "-C", "commsuite-test", "-f", str(path)],
-                   check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        [SSH_KEYGEN, "-q", "-t", kind, "-N", "", "-C", "commsuite-test", "-f", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return path
 
 
@@ -72,19 +76,42 @@ def start_sshd(base: Path) -> SshServer:
     folder.mkdir()
     port = free_port()
     config = etc / "sshd_config"
-    config.write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}", f"PidFile {etc / 'sshd.pid'}",
-        f"AuthorizedKeysFile {etc / 'authorized_keys'}", "PubkeyAuthentication yes", "PasswordAuthentication yes",
-        "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "PermitRootLogin yes",
-        "Subsystem sftp internal-sftp", "LogLevel ERROR", "MaxAuthTries 6", "",
-    ]))
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {host_key}",
+                f"PidFile {etc / 'sshd.pid'}",
+                f"AuthorizedKeysFile {etc / 'authorized_keys'}",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication yes",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PermitRootLogin yes",
+                "Subsystem sftp internal-sftp",
+                "LogLevel ERROR",
+                "MaxAuthTries 6",
+                "",
+            ]
+        )
+    )
     log = (etc / "sshd.log").open("wb")
     process = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
     host_public = host_key.with_suffix(".pub").read_text().split()
     known_hosts = etc / "known_hosts"
     known_hosts.write_text(f"[127.0.0.1]:{port} {host_public[0]} {host_public[1]}\n")
-    server = SshServer("127.0.0.1", port, getpass.getuser(), folder, client_key, known_hosts,
-                       f"{host_public[0]} {host_public[1]}", process)
+    server = SshServer(
+        "127.0.0.1",
+        port,
+        getpass.getuser(),
+        folder,
+        client_key,
+        known_hosts,
+        f"{host_public[0]} {host_public[1]}",
+        process,
+    )
     _wait_for_banner(server, etc / "sshd.log")
     return server
 

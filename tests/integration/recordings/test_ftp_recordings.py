@@ -66,8 +66,17 @@ def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
 
 
 def store(port: int, **overrides) -> FtpRecordingStore:
-    values = {"system": "recorder-1", "host": "127.0.0.1", "port": port, "username": "recorder",
-              "password": PASSWORD, "root": "/monitor", "connect_timeout_s": 5, "read_timeout_s": 5, **overrides}
+    values = {
+        "system": "recorder-1",
+        "host": "127.0.0.1",
+        "port": port,
+        "username": "recorder",
+        "password": PASSWORD,
+        "root": "/monitor",
+        "connect_timeout_s": 5,
+        "read_timeout_s": 5,
+        **overrides,
+    }
     return FtpRecordingStore(FtpSettings(**values))
 
 
@@ -87,8 +96,17 @@ def test_check_lists_and_reads_a_recording_over_plain_ftp_when_tls_is_not_offere
     assert PASSWORD not in caplog.text
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", f"{DAY}/../../../../etc/passwd", "/monitorx/a.wav",
-                                  f"{DAY}/{NAME}\r\nDELE {DAY}/{NAME}", "monitor/a.wav", f"{DAY}/\x00.wav"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        f"{DAY}/../../../../etc/passwd",
+        "/monitorx/a.wav",
+        f"{DAY}/{NAME}\r\nDELE {DAY}/{NAME}",
+        "monitor/a.wav",
+        f"{DAY}/\x00.wav",
+    ],
+)
 def test_paths_outside_the_root_or_smuggling_commands_are_refused_before_the_wire(ftp_root, path: str) -> None:
     root, port = ftp_root
     ftp = store(port)

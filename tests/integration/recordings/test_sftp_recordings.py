@@ -58,10 +58,17 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
 
 
 def settings(server: SshServer, **overrides: object) -> SftpSettings:
-    values: dict[str, object] = {"system": "tehran", "host": server.host, "port": server.port,
-                                 "username": server.username, "known_hosts": server.known_hosts,
-                                 "private_key_path": server.client_key, "root": str(server.folder),
-                                 "connect_timeout_s": 5.0, "read_timeout_s": 5.0}
+    values: dict[str, object] = {
+        "system": "tehran",
+        "host": server.host,
+        "port": server.port,
+        "username": server.username,
+        "known_hosts": server.known_hosts,
+        "private_key_path": server.client_key,
+        "root": str(server.folder),
+        "connect_timeout_s": 5.0,
+        "read_timeout_s": 5.0,
+    }
     values.update(overrides)
     return SftpSettings(**values)
 
@@ -83,13 +90,13 @@ def test_lists_reads_and_checks(sshd: SshServer) -> None:
     try:
         files = store.list_folder(f"{sshd.folder}/2025/01/05")
         assert [(f.name, f.size_bytes) for f in files if f.name.endswith(".wav")] == [
-            ("in-021-0912-20250105-101010-1736060000.7.wav", len(content))]
+            ("in-021-0912-20250105-101010-1736060000.7.wav", len(content))
+        ]
         assert sorted(f.name for f in files) == ["in-021-0912-20250105-101010-1736060000.7.wav", "notes"]
         wav = next(f for f in files if f.name.endswith(".wav"))
         assert store.read_bytes(wav.path, limit_bytes=len(content)) == content
         with pytest.raises(FileTooLargeError):
-            store.read_bytes(f"{sshd.folder}/2025/01/05/in-021-0912-20250105-101010-1736060000.7.wav",
-                             limit_bytes=100)
+            store.read_bytes(f"{sshd.folder}/2025/01/05/in-021-0912-20250105-101010-1736060000.7.wav", limit_bytes=100)
         with pytest.raises(FolderMissingError):
             store.list_folder(f"{sshd.folder}/2025/01/06")
         with pytest.raises(UnsafePathError):
@@ -126,8 +133,9 @@ def test_an_unknown_or_changed_host_key_is_rejected(sshd: SshServer, tmp_path: P
         SftpRecordingStore(settings(sshd, known_hosts=tmp_path / "missing")).check()
 
 
-def test_wrong_password_or_key_is_refused_and_never_shown(sshd: SshServer, tmp_path: Path,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_password_or_key_is_refused_and_never_shown(
+    sshd: SshServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     errors: list[Exception] = []
     wrong_password = settings(sshd, private_key_path=None, password=Secret(CANARY))
@@ -158,29 +166,57 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
 
 
 def ended_call(call_id: str, start: datetime) -> CallUpdate:
-    record = CallRecord("tehran-sftp", call_id, 3, CallStatus.ENDED, start, direction=Direction.INBOUND,
-                        outcome=CallOutcome.ANSWERED, external_number="+982188776655", extension="3201",
-                        answered_at=start + timedelta(seconds=4), ended_at=start + timedelta(seconds=40),
-                        talk_seconds=36)
+    record = CallRecord(
+        "tehran-sftp",
+        call_id,
+        3,
+        CallStatus.ENDED,
+        start,
+        direction=Direction.INBOUND,
+        outcome=CallOutcome.ANSWERED,
+        external_number="+982188776655",
+        extension="3201",
+        answered_at=start + timedelta(seconds=4),
+        ended_at=start + timedelta(seconds=40),
+        talk_seconds=36,
+    )
     return CallUpdate(record, None, frozenset({CallChange.ENDED}))
 
 
 def test_a_late_recording_is_attached_to_the_phone_call_in_dataverse(
-        sshd: SshServer, emulator: EmulatorServer, tmp_path: Path) -> None:
+    sshd: SshServer, emulator: EmulatorServer, tmp_path: Path
+) -> None:
     start = datetime(2025, 2, 11, 14, 3, 5, tzinfo=TEHRAN)
     update = ended_call("1739270585.321", start)
     name = "in-02188776655-3201-20250211-140305-1739270585.321.wav"
     content = b"RIFF" + bytes(range(256)) * 64
-    system = TelephonySystemSettings("tehran-sftp", name="Tehran", recording=RecordingSettings(
-        RecordingSource.SFTP, sshd.host, sshd.port, f"{sshd.folder}/YYYY/MM/DD", attach=True))
-    client = DataverseClient(base_url=emulator.origin, session=requests.Session(),
-                             token_provider=StaticToken("bridge"), timeout=(2.0, 10.0), retry=None)
+    system = TelephonySystemSettings(
+        "tehran-sftp",
+        name="Tehran",
+        recording=RecordingSettings(
+            RecordingSource.SFTP, sshd.host, sshd.port, f"{sshd.folder}/YYYY/MM/DD", attach=True
+        ),
+    )
+    client = DataverseClient(
+        base_url=emulator.origin,
+        session=requests.Session(),
+        token_provider=StaticToken("bridge"),
+        timeout=(2.0, 10.0),
+        retry=None,
+    )
     store = SftpRecordingStore(settings(sshd))
-    policy = RecordingPolicy(first_delay_s=0.05, retry_base_s=0.1, retry_max_s=0.2, give_up_after_s=10,
-                             stable_wait_s=0.05)
+    policy = RecordingPolicy(
+        first_delay_s=0.05, retry_base_s=0.1, retry_max_s=0.2, give_up_after_s=10, stable_wait_s=0.05
+    )
     with Outbox(tmp_path / "outbox.db") as outbox:
-        outbox.put(OutboxItem(ENV, "phonecalls", phonecall_key(update.record),
-                              {"subject": "Call from +982188776655", "comms_answered": True}))
+        outbox.put(
+            OutboxItem(
+                ENV,
+                "phonecalls",
+                phonecall_key(update.record),
+                {"subject": "Call from +982188776655", "comms_answered": True},
+            )
+        )
         fetcher = RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran-sftp": store}, policy=policy)
         late = threading.Timer(0.6, recording, args=(sshd, "2025/02/11", name, content))
 
@@ -195,13 +231,18 @@ def test_a_late_recording_is_attached_to_the_phone_call_in_dataverse(
         assert Drainer(outbox, client, ENV, backoff=Backoff(0.05, 60.0)).drain_until_empty(timeout_s=10)
         assert outbox.dead_letters() == []
     call = client.retrieve("phonecalls", phonecall_key(update.record), select=["activityid"])
-    note = client.retrieve("annotations", RecordId(note_id(update.record, name)),
-                           select=["filename", "mimetype", "documentbody", "_objectid_value"])
+    note = client.retrieve(
+        "annotations",
+        RecordId(note_id(update.record, name)),
+        select=["filename", "mimetype", "documentbody", "_objectid_value"],
+    )
     assert base64.b64decode(note["documentbody"]) == content
     assert (note["filename"], note["mimetype"], note["_objectid_value"]) == (name, "audio/wav", call["activityid"])
-    row = client.retrieve("comms_callrecordings", AlternateKey(
-        {"comms_systemkey": "tehran-sftp", "comms_pbxcallid": "1739270585.321", "comms_filename": name}),
-        select=["comms_status", "comms_sizebytes", "comms_sourcepath", "comms_noteid", "_comms_phonecallid_value"])
+    row = client.retrieve(
+        "comms_callrecordings",
+        AlternateKey({"comms_systemkey": "tehran-sftp", "comms_pbxcallid": "1739270585.321", "comms_filename": name}),
+        select=["comms_status", "comms_sizebytes", "comms_sourcepath", "comms_noteid", "_comms_phonecallid_value"],
+    )
     assert row["comms_status"] == STATUS_ATTACHED and row["comms_sizebytes"] == len(content)
     assert row["comms_sourcepath"] == f"{sshd.folder}/2025/02/11/{name}"
     assert row["_comms_phonecallid_value"] == call["activityid"]
@@ -211,26 +252,37 @@ def test_a_late_recording_is_attached_to_the_phone_call_in_dataverse(
 # -- a restart mid-wait, and one download for two environments ---------------------------------
 
 
-def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(
-        sshd: SshServer, tmp_path: Path) -> None:
+def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(sshd: SshServer, tmp_path: Path) -> None:
     start = datetime(2025, 2, 12, 9, 0, 1, tzinfo=TEHRAN)
     update = ended_call("1739338201.55", start)
     name = "in-02188776655-3201-20250212-090001-1739338201.55.wav"
     content = b"RIFF" + bytes(range(256)) * 32
-    system = TelephonySystemSettings("tehran-sftp", name="Tehran", recording=RecordingSettings(
-        RecordingSource.SFTP, sshd.host, sshd.port, f"{sshd.folder}/YYYY/MM/DD", attach=True))
+    system = TelephonySystemSettings(
+        "tehran-sftp",
+        name="Tehran",
+        recording=RecordingSettings(
+            RecordingSource.SFTP, sshd.host, sshd.port, f"{sshd.folder}/YYYY/MM/DD", attach=True
+        ),
+    )
     environments = {"prod": system, "branch": system}
-    policy = RecordingPolicy(first_delay_s=0.3, retry_base_s=0.1, retry_max_s=0.2, give_up_after_s=20,
-                             stable_wait_s=0.05)
-    with (EmulatorServer(tmp_path / "prod.db", faults=FaultPlan.none(), key_activation_s=0.0) as prod,
-          EmulatorServer(tmp_path / "branch.db", faults=FaultPlan.none(), key_activation_s=0.0) as branch,
-          Outbox(tmp_path / "outbox.db") as outbox):
+    policy = RecordingPolicy(
+        first_delay_s=0.3, retry_base_s=0.1, retry_max_s=0.2, give_up_after_s=20, stable_wait_s=0.05
+    )
+    with (
+        EmulatorServer(tmp_path / "prod.db", faults=FaultPlan.none(), key_activation_s=0.0) as prod,
+        EmulatorServer(tmp_path / "branch.db", faults=FaultPlan.none(), key_activation_s=0.0) as branch,
+        Outbox(tmp_path / "outbox.db") as outbox,
+    ):
         for env in environments:
             outbox.put(OutboxItem(env, "phonecalls", phonecall_key(update.record), {"subject": "Call"}))
 
         def fetcher() -> RecordingFetcher:
-            return RecordingFetcher(outbox=outbox, stores={"tehran-sftp": SftpRecordingStore(settings(sshd))},
-                                    jobs=RecordingJobs(tmp_path / "recording-jobs.db"), policy=policy)
+            return RecordingFetcher(
+                outbox=outbox,
+                stores={"tehran-sftp": SftpRecordingStore(settings(sshd))},
+                jobs=RecordingJobs(tmp_path / "recording-jobs.db"),
+                policy=policy,
+            )
 
         async def stopped_mid_wait() -> None:
             first = fetcher()
@@ -250,14 +302,24 @@ def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(
         assert asyncio.run(restarted()) == 1 and asyncio.run(restarted()) == 0
         clients = {}
         for env, server in (("prod", prod), ("branch", branch)):
-            clients[env] = DataverseClient(base_url=server.origin, session=requests.Session(),
-                                           token_provider=StaticToken("bridge"), timeout=(2.0, 10.0), retry=None)
+            clients[env] = DataverseClient(
+                base_url=server.origin,
+                session=requests.Session(),
+                token_provider=StaticToken("bridge"),
+                timeout=(2.0, 10.0),
+                retry=None,
+            )
             assert Drainer(outbox, clients[env], env, backoff=Backoff(0.05, 60.0)).drain_until_empty(timeout_s=10)
         assert outbox.dead_letters() == []
         for client in clients.values():
             call = client.retrieve("phonecalls", phonecall_key(update.record), select=["activityid"])
-            notes = list(client.query("annotations", select=["annotationid", "documentbody"],
-                                      filter=odata.eq("_objectid_value", uuid.UUID(call["activityid"]))))
+            notes = list(
+                client.query(
+                    "annotations",
+                    select=["annotationid", "documentbody"],
+                    filter=odata.eq("_objectid_value", uuid.UUID(call["activityid"])),
+                )
+            )
             assert [n["annotationid"] for n in notes] == [note_id(update.record, name)]
             assert base64.b64decode(notes[0]["documentbody"]) == content
             assert client.count("comms_callrecordings", odata.eq("comms_pbxcallid", "1739338201.55")) == 1

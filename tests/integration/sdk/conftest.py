@@ -124,5 +124,3 @@ def table_set(server: EmulatorServer, logical_name: str) -> str:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{time.monotonic_ns()}"
-
-

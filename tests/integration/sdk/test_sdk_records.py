@@ -59,12 +59,16 @@ def test_get_pages(client: Any, ours: OurClient) -> None:
     tag = unique("pages")
     for i in (3, 1, 4, 0, 2):
         ours.create("accounts", {"name": f"{tag}-{i}"})
-    pages = list(client.records.get("account", select=["name"], filter=f"startswith(name,'{tag}')",
-                                    orderby=["name desc"], page_size=2))
+    pages = list(
+        client.records.get(
+            "account", select=["name"], filter=f"startswith(name,'{tag}')", orderby=["name desc"], page_size=2
+        )
+    )
     assert [len(page) for page in pages] == [2, 2, 1]
     theirs = [record["name"] for page in pages for record in page]
-    mine = _names(ours.query("accounts", select=["name"], filter=f"startswith(name,'{tag}')",
-                             orderby=["name desc"], page_size=2))
+    mine = _names(
+        ours.query("accounts", select=["name"], filter=f"startswith(name,'{tag}')", orderby=["name desc"], page_size=2)
+    )
     assert theirs == mine == [f"{tag}-{i}" for i in (4, 3, 2, 1, 0)]
 
 
@@ -73,8 +77,9 @@ def test_list_top_and_count(client: Any, ours: OurClient) -> None:
     tag = unique("list")
     for i in range(4):
         ours.create("accounts", {"name": f"{tag}-{i}"})
-    result = client.records.list("account", select=["name"], filter=f"startswith(name,'{tag}')",
-                                 orderby=["name"], top=3)
+    result = client.records.list(
+        "account", select=["name"], filter=f"startswith(name,'{tag}')", orderby=["name"], top=3
+    )
     mine = _names(ours.query("accounts", select=["name"], filter=f"startswith(name,'{tag}')", orderby=["name"], top=3))
     assert _names(result) == mine == [f"{tag}-{i}" for i in range(3)]
     counted = client.records.list("account", filter=f"startswith(name,'{tag}')", count=True)
@@ -92,8 +97,9 @@ def test_list_pages(client: Any) -> None:
 @pytest.mark.sdk("records.retrieve (expand single-valued)")
 def test_expand_lookup(client: Any, ours: OurClient) -> None:
     account = ours.create("accounts", {"name": unique("parent")})
-    contact = ours.create("contacts", {"lastname": "Rahimi",
-                                       "parentcustomerid_account@odata.bind": f"/accounts({account})"})
+    contact = ours.create(
+        "contacts", {"lastname": "Rahimi", "parentcustomerid_account@odata.bind": f"/accounts({account})"}
+    )
     expand = ["parentcustomerid_account($select=name)"]
     theirs = client.records.retrieve("contact", contact, select=["lastname"], expand=expand)
     mine = ours.retrieve("contacts", contact, select=["lastname"], expand=expand)
@@ -157,8 +163,10 @@ def test_upsert_by_alternate_key(client: Any, ours: OurClient, server: EmulatorS
     client.records.upsert("account", [{"alternate_key": {"accountnumber": number}, "record": {"name": "second"}}])
     rows = list(ours.query("accounts", select=["name"], filter=f"accountnumber eq '{number}'"))
     assert _names(rows) == ["second"]
-    client.records.upsert("account", [UpsertItem(alternate_key={"accountnumber": f"{number}-{i}"},
-                                                 record={"name": f"many-{i}"}) for i in range(2)])
+    client.records.upsert(
+        "account",
+        [UpsertItem(alternate_key={"accountnumber": f"{number}-{i}"}, record={"name": f"many-{i}"}) for i in range(2)],
+    )
     assert ours.count("accounts", f"startswith(accountnumber,'{number}-')") == 2
 
 
@@ -179,8 +187,15 @@ def test_query_builder(client: Any, ours: OurClient) -> None:
     tag = unique("qb")
     for i in range(4):
         ours.create("accounts", {"name": f"{tag}-{i}", "donotphone": i % 2 == 0})
-    rows = (client.query.builder("account").select("name").where(col("name").startswith(tag))
-            .where(col("donotphone") == True).order_by("name", descending=True).top(5).execute())  # noqa: E712
+    rows = (
+        client.query.builder("account")
+        .select("name")
+        .where(col("name").startswith(tag))
+        .where(col("donotphone") == True)  # noqa: E712 - the SDK's query builder overloads ==
+        .order_by("name", descending=True)
+        .top(5)
+        .execute()
+    )  # noqa: E712
     assert _names(rows) == [f"{tag}-2", f"{tag}-0"]
 
 
@@ -189,14 +204,19 @@ def test_fetchxml(client: Any, ours: OurClient) -> None:
     tag = unique("fx")
     account = ours.create("accounts", {"name": f"{tag}-acct"})
     ours.create("contacts", {"lastname": f"{tag}-c", "parentcustomerid_account@odata.bind": f"/accounts({account})"})
-    xml = (f'<fetch><entity name="account"><attribute name="name"/>'
-           f'<filter><condition attribute="name" operator="like" value="{tag}%"/></filter>'
-           f'<link-entity name="contact" from="parentcustomerid" to="accountid" alias="c" link-type="inner">'
-           f'<attribute name="lastname"/></link-entity></entity></fetch>')
+    xml = (
+        f'<fetch><entity name="account"><attribute name="name"/>'
+        f'<filter><condition attribute="name" operator="like" value="{tag}%"/></filter>'
+        f'<link-entity name="contact" from="parentcustomerid" to="accountid" alias="c" link-type="inner">'
+        f'<attribute name="lastname"/></link-entity></entity></fetch>'
+    )
     theirs = list(client.query.fetchxml(xml).execute())
     mine = list(ours.fetch_xml("accounts", xml))
-    assert [(r["name"], r["c.lastname"]) for r in theirs] == [(r["name"], r["c.lastname"]) for r in mine] \
+    assert (
+        [(r["name"], r["c.lastname"]) for r in theirs]
+        == [(r["name"], r["c.lastname"]) for r in mine]
         == [(f"{tag}-acct", f"{tag}-c")]
+    )
 
 
 @pytest.mark.sdk("query.sql")
@@ -217,6 +237,7 @@ def test_odata_helpers(client: Any) -> None:
 def test_retrieve_total_record_count(ours: OurClient) -> None:
     """Not an SDK call in 1.1, but one of the messages Dataverse documents beside it."""
     expected = len(list(ours.query("accounts", select=["accountid"])))
-    reply = ours.request("GET", "RetrieveTotalRecordCount(EntityNames=@p1)", params={"@p1": '["account","team"]'},
-                         operation="count").json()["EntityRecordCountCollection"]
+    reply = ours.request(
+        "GET", "RetrieveTotalRecordCount(EntityNames=@p1)", params={"@p1": '["account","team"]'}, operation="count"
+    ).json()["EntityRecordCountCollection"]
     assert (reply["Keys"], reply["Values"][0]) == (["account", "team"], expected)

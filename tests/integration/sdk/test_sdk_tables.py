@@ -13,8 +13,14 @@ from tests.integration.sdk.conftest import TOKEN
 TABLE = "new_SdkWidget"
 #: ``odata_bind`` is deprecated but still public, so it is driven too.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-COLUMNS = {"new_Code": "string", "new_Weight": "float", "new_Qty": "int", "new_Price": "decimal",
-           "new_Done": "bool", "new_When": "datetime"}
+COLUMNS = {
+    "new_Code": "string",
+    "new_Weight": "float",
+    "new_Qty": "int",
+    "new_Price": "decimal",
+    "new_Done": "bool",
+    "new_When": "datetime",
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +40,9 @@ def test_create_table_with_every_simple_type(widget: Any, ours: OurClient) -> No
 def test_float_column(client: Any, widget: Any) -> None:
     column = client.tables.get_column(TABLE, "new_weight")
     assert column["@odata.type"] == "#Microsoft.Dynamics.CRM.DoubleAttributeMetadata"
-    client.records.create("new_sdkwidget", [{"new_code": "light", "new_weight": 0.5},
-                                            {"new_code": "heavy", "new_weight": 12.25}])
+    client.records.create(
+        "new_sdkwidget", [{"new_code": "light", "new_weight": 0.5}, {"new_code": "heavy", "new_weight": 12.25}]
+    )
     rows = client.records.list("new_sdkwidget", select=["new_code"], filter="new_weight gt 1.5 and new_weight lt 20")
     assert "heavy" in [r["new_code"] for r in rows] and "light" not in [r["new_code"] for r in rows]
 
@@ -89,7 +96,8 @@ def test_many_to_many(client: Any, widget: Any, server: Any, ours: OurClient) ->
     from PowerPlatform.Dataverse.models.relationship import ManyToManyRelationshipMetadata
 
     info = client.tables.create_many_to_many_relationship(
-        ManyToManyRelationshipMetadata("new_sdkwidget_contact", "new_sdkwidget", "contact"))
+        ManyToManyRelationshipMetadata("new_sdkwidget_contact", "new_sdkwidget", "contact")
+    )
     assert info.relationship_type == "many_to_many" and info.relationship_id
     found = client.tables.get_relationship("new_sdkwidget_contact")
     assert (found.entity1_logical_name, found.entity2_logical_name) == ("new_sdkwidget", "contact")
@@ -99,12 +107,15 @@ def test_many_to_many(client: Any, widget: Any, server: Any, ours: OurClient) ->
     contact = ours.create("contacts", {"lastname": "Paired"})
     with requests.Session() as session:
         session.verify = str(server.ca_file)
-        response = session.post(f"{server.url}new_sdkwidgets({widget_id})/new_sdkwidget_contact/$ref",
-                                json={"@odata.id": f"{server.url}contacts({contact})"},
-                                headers={"Authorization": f"Bearer {TOKEN}"})
+        response = session.post(
+            f"{server.url}new_sdkwidgets({widget_id})/new_sdkwidget_contact/$ref",
+            json={"@odata.id": f"{server.url}contacts({contact})"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
     assert response.status_code == 204, response.text
-    pages = client.records.get("new_sdkwidget", select=["new_code"], filter=f"new_sdkwidgetid eq {widget_id}",
-                               expand=["new_sdkwidget_contact"])
+    pages = client.records.get(
+        "new_sdkwidget", select=["new_code"], filter=f"new_sdkwidgetid eq {widget_id}", expand=["new_sdkwidget_contact"]
+    )
     rows = [row for page in pages for row in page]
     assert [[c["contactid"] for c in row["new_sdkwidget_contact"]] for row in rows] == [[contact]]
 

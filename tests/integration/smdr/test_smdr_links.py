@@ -39,11 +39,23 @@ def run_async(test):
 
 
 def tcp_connector(port: int, frames: list, *, password: str = "PCCSMDR", **extra) -> SmdrConnector:
-    settings = SmdrTcpSettings(host="127.0.0.1", port=port, password=Secret(password), login_timeout_s=2,
-                               backoff_min_s=0.01, backoff_max_s=0.05, **extra)
+    settings = SmdrTcpSettings(
+        host="127.0.0.1",
+        port=port,
+        password=Secret(password),
+        login_timeout_s=2,
+        backoff_min_s=0.01,
+        backoff_max_s=0.05,
+        **extra,
+    )
     link = SmdrTcpLink(settings, system="ns500", clock=lambda: AT, rng=random.Random(7))
-    return SmdrConnector("ns500", link, SmdrProfile(model="KX-NS500"), strip_telnet=True,
-                         on_frame=lambda frame, at: frames.append((frame.text, at)))
+    return SmdrConnector(
+        "ns500",
+        link,
+        SmdrProfile(model="KX-NS500"),
+        strip_telnet=True,
+        on_frame=lambda frame, at: frames.append((frame.text, at)),
+    )
 
 
 async def take(connector: SmdrConnector, count: int) -> list:
@@ -158,8 +170,9 @@ async def test_garbage_between_records_is_reported_not_fatal():
 def serial_connector(path: str, frames: list) -> SmdrConnector:
     settings = SerialSettings(port=path, baud=9600, read_timeout_s=0.05, backoff_min_s=0.01, backoff_max_s=0.05)
     link = SerialLink(settings, system="tda", clock=lambda: AT, rng=random.Random(3))
-    return SmdrConnector("tda", link, SmdrProfile(model="KX-TDA100"),
-                         on_frame=lambda frame, at: frames.append(frame.text))
+    return SmdrConnector(
+        "tda", link, SmdrProfile(model="KX-TDA100"), on_frame=lambda frame, at: frames.append(frame.text)
+    )
 
 
 @run_async

@@ -47,8 +47,9 @@ def emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def client(emulator: EmulatorServer) -> DataverseClient:
-    return DataverseClient(base_url=emulator.origin, session=requests.Session(), token_provider=StaticToken("t"),
-                           retry=None)
+    return DataverseClient(
+        base_url=emulator.origin, session=requests.Session(), token_provider=StaticToken("t"), retry=None
+    )
 
 
 @pytest.fixture
@@ -65,8 +66,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(emulator: EmulatorServer) -> AppSettings:
-    return AppSettings.from_env({"COMMS_DATAVERSE_URL": emulator.origin, "COMMS_DATAVERSE_STATIC_TOKEN": "t",
-                                 "COMMS_SMS_WEBHOOK_KEY": ENVIRON["COMMS_SMS_WEBHOOK_KEY"]})
+    return AppSettings.from_env(
+        {
+            "COMMS_DATAVERSE_URL": emulator.origin,
+            "COMMS_DATAVERSE_STATIC_TOKEN": "t",
+            "COMMS_SMS_WEBHOOK_KEY": ENVIRON["COMMS_SMS_WEBHOOK_KEY"],
+        }
+    )
 
 
 @pytest.fixture
@@ -84,11 +90,27 @@ def kavenegar_reply(entries: Any) -> dict[str, Any]:
     return {"return": {"status": 200, "message": "تایید شد"}, "entries": entries}
 
 
-def add_provider(client: DataverseClient, key: str = "kn-main", kind: str = "kavenegar", *, default: bool = True,
-                 reference: str = "KN_KEY", settings: dict[str, Any] | None = None, **columns: Any) -> str:
-    body = {"comms_name": key, "comms_accountkey": key, "comms_providerkind": kind, "comms_isdefault": default,
-            "comms_credentialreference": reference, "comms_maxattempts": 3, "comms_retryintervalseconds": 60,
-            "comms_settings": json.dumps(settings or {"default_sender": "10004346"}), **columns}
+def add_provider(
+    client: DataverseClient,
+    key: str = "kn-main",
+    kind: str = "kavenegar",
+    *,
+    default: bool = True,
+    reference: str = "KN_KEY",
+    settings: dict[str, Any] | None = None,
+    **columns: Any,
+) -> str:
+    body = {
+        "comms_name": key,
+        "comms_accountkey": key,
+        "comms_providerkind": kind,
+        "comms_isdefault": default,
+        "comms_credentialreference": reference,
+        "comms_maxattempts": 3,
+        "comms_retryintervalseconds": 60,
+        "comms_settings": json.dumps(settings or {"default_sender": "10004346"}),
+        **columns,
+    }
     return client.create("comms_smsproviders", body)
 
 
@@ -96,13 +118,26 @@ def add_contact(client: DataverseClient, mobile: str = "09121234567", first: str
     return client.create("contacts", {"firstname": first, "lastname": "Rezaei", "mobilephone": mobile, **columns})
 
 
-def add_sms(client: DataverseClient, contact_id: str | None, text: str = "سلام {firstname}", *, phone: str = "",
-            status: SmsStatus = SmsStatus.PENDING, **columns: Any) -> str:
-    body: dict[str, Any] = {"subject": "test", "comms_message": text, "comms_phonenumber": phone,
-                            "comms_smsstatus": status.value_code, **columns}
+def add_sms(
+    client: DataverseClient,
+    contact_id: str | None,
+    text: str = "سلام {firstname}",
+    *,
+    phone: str = "",
+    status: SmsStatus = SmsStatus.PENDING,
+    **columns: Any,
+) -> str:
+    body: dict[str, Any] = {
+        "subject": "test",
+        "comms_message": text,
+        "comms_phonenumber": phone,
+        "comms_smsstatus": status.value_code,
+        **columns,
+    }
     if contact_id:
-        body["comms_sms_activity_parties"] = [{**bind("partyid_contact", "contacts", contact_id),
-                                               "participationtypemask": 2}]
+        body["comms_sms_activity_parties"] = [
+            {**bind("partyid_contact", "contacts", contact_id), "participationtypemask": 2}
+        ]
     return client.create("comms_smses", body)
 
 
@@ -114,5 +149,11 @@ def attempts(client: DataverseClient, sms_id: str) -> list[dict[str, Any]]:
     import uuid
 
     from connectors.dataverse import odata
-    return list(client.query("comms_smsprocesses", filter=odata.eq("_comms_smsid_value", uuid.UUID(sms_id)),
-                             orderby=["comms_attempt asc"]))
+
+    return list(
+        client.query(
+            "comms_smsprocesses",
+            filter=odata.eq("_comms_smsid_value", uuid.UUID(sms_id)),
+            orderby=["comms_attempt asc"],
+        )
+    )

@@ -46,29 +46,49 @@ DLR_URL = "https://commsuite.example/api/sms/dlr/tw-intl"
 
 
 @pytest.fixture(autouse=True)
-def installed(settings: AppSettings, client: DataverseClient, runtime: SmsServices, clock: Clock,
-              monkeypatch: pytest.MonkeyPatch) -> None:
-    wired = Services(settings=settings, environment=EnvironmentServices("default", client, None), sms=runtime,
-                     clock=clock)
+def installed(
+    settings: AppSettings, client: DataverseClient, runtime: SmsServices, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wired = Services(
+        settings=settings, environment=EnvironmentServices("default", client, None), sms=runtime, clock=clock
+    )
     for module in (sms_push, sms_webhooks, sms_timers):
         monkeypatch.setattr(module, "services", lambda: wired)
 
 
 def context(record_id: str, entity: str = "comms_sms", message: str = "Create") -> bytes:
-    return json.dumps({"MessageName": message, "PrimaryEntityName": entity, "PrimaryEntityId": record_id,
-                       "InputParameters": [], "PostEntityImages": [], "Stage": 40, "Mode": 1}).encode()
+    return json.dumps(
+        {
+            "MessageName": message,
+            "PrimaryEntityName": entity,
+            "PrimaryEntityId": record_id,
+            "InputParameters": [],
+            "PostEntityImages": [],
+            "Stage": 40,
+            "Mode": 1,
+        }
+    ).encode()
 
 
 def post(url: str, body: bytes, **headers: str) -> func.HttpRequest:
     path, _, query = url.partition("?")
     params = dict(p.split("=", 1) for p in query.split("&") if p)
-    return func.HttpRequest(method="POST", url=url, body=body, headers=headers, params=params,
-                            route_params={"account_key": path.rsplit("/", 1)[-1]})
+    return func.HttpRequest(
+        method="POST",
+        url=url,
+        body=body,
+        headers=headers,
+        params=params,
+        route_params={"account_key": path.rsplit("/", 1)[-1]},
+    )
 
 
 def accept(wire: responses.RequestsMock, sms_id: str, message_id: int = 8792343) -> None:
-    entry = {**fixture("kavenegar", "send_one_queued.json")["entries"][0], "messageid": message_id,
-             "localid": attempt_key(sms_id, 1)}
+    entry = {
+        **fixture("kavenegar", "send_one_queued.json")["entries"][0],
+        "messageid": message_id,
+        "localid": attempt_key(sms_id, 1),
+    }
     wire.post(SEND, json=kavenegar_reply([entry]))
 
 
@@ -83,8 +103,9 @@ def test_a_webhook_push_sends_the_sms(client: DataverseClient, wire: responses.R
     assert sms(client, sms_id)["comms_smsstatus"] == SmsStatus.QUEUED.value_code
 
 
-def test_a_queue_push_sends_the_sms_and_junk_is_dead_lettered(client: DataverseClient,
-                                                               wire: responses.RequestsMock) -> None:
+def test_a_queue_push_sends_the_sms_and_junk_is_dead_lettered(
+    client: DataverseClient, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     accept(wire, sms_id)
@@ -96,15 +117,25 @@ def test_a_queue_push_sends_the_sms_and_junk_is_dead_lettered(client: DataverseC
     assert sms(client, sms_id)["comms_smsstatus"] == SmsStatus.QUEUED.value_code
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"not json", b"[]", b"null", b'{"PrimaryEntityName": "comms_sms"}',
-    context("00000000-0000-0000-0000-000000000000"), context("1 or 1=1"), context("x" * 100_000),
-    context("6d81597f-0f9f-e711-8122-000d3aa2331c", entity="comms_sms)/$batch"),
-    context("6d81597f-0f9f-e711-8122-000d3aa2331c", entity="contact"),
-    context("6d81597f-0f9f-e711-8122-000d3aa2331c", message="Create\r\nX-Injected: 1"),
-    b"\xff\xfe\x00garbage", b"{" * 600_000,
-    json.dumps({"PrimaryEntityName": "comms_sms", "MessageName": "Create", "PrimaryEntityId": ["a"]}).encode(),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b"null",
+        b'{"PrimaryEntityName": "comms_sms"}',
+        context("00000000-0000-0000-0000-000000000000"),
+        context("1 or 1=1"),
+        context("x" * 100_000),
+        context("6d81597f-0f9f-e711-8122-000d3aa2331c", entity="comms_sms)/$batch"),
+        context("6d81597f-0f9f-e711-8122-000d3aa2331c", entity="contact"),
+        context("6d81597f-0f9f-e711-8122-000d3aa2331c", message="Create\r\nX-Injected: 1"),
+        b"\xff\xfe\x00garbage",
+        b"{" * 600_000,
+        json.dumps({"PrimaryEntityName": "comms_sms", "MessageName": "Create", "PrimaryEntityId": ["a"]}).encode(),
+    ],
+)
 def test_hostile_pushes_get_400_and_send_nothing(body: bytes, wire: responses.RequestsMock) -> None:
     response = sms_push.sms_push_webhook(post("https://f/api/sms/push", body))
 
@@ -113,8 +144,13 @@ def test_hostile_pushes_get_400_and_send_nothing(body: bytes, wire: responses.Re
 
 @pytest.fixture
 def twilio_sms(client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> str:
-    add_provider(client, "tw-intl", "twilio", reference="TW_TOKEN",
-                 settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"})
+    add_provider(
+        client,
+        "tw-intl",
+        "twilio",
+        reference="TW_TOKEN",
+        settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"},
+    )
     sms_id = add_sms(client, add_contact(client))
     wire.post(f"{TWILIO}/Messages.json", json=fixture("twilio", "message_sent.json"))
     runtime.sender.send(sms_id)
@@ -137,8 +173,9 @@ def test_a_signed_delivery_report_moves_the_sms_to_delivered(client: DataverseCl
     assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
     body = status_callback()
 
-    response = sms_webhooks.sms_delivery_report(post(DLR_URL, body, **{"X-Twilio-Signature": twilio_signature(
-        DLR_URL, body)}))
+    response = sms_webhooks.sms_delivery_report(
+        post(DLR_URL, body, **{"X-Twilio-Signature": twilio_signature(DLR_URL, body)})
+    )
 
     assert response.status_code == 200
     row = sms(client, twilio_sms)
@@ -157,8 +194,12 @@ def test_a_twilio_delivery_report_with_only_the_token_is_401(client: DataverseCl
 
 def test_a_valid_twilio_signature_is_accepted_without_a_token(client: DataverseClient, twilio_sms: str) -> None:
     body = status_callback("undelivered")
-    payload = DLR_URL + "".join(k + v for k, v in sorted(
-        [("MessageSid", "SM" + "a" * 32), ("MessageStatus", "undelivered"), ("AccountSid", TWILIO_SID)]))
+    payload = DLR_URL + "".join(
+        k + v
+        for k, v in sorted(
+            [("MessageSid", "SM" + "a" * 32), ("MessageStatus", "undelivered"), ("AccountSid", TWILIO_SID)]
+        )
+    )
     signature = base64.b64encode(hmac.new(b"twilio-token", payload.encode(), hashlib.sha1).digest()).decode()
 
     response = sms_webhooks.sms_delivery_report(post(DLR_URL, body, **{"X-Twilio-Signature": signature}))
@@ -168,16 +209,20 @@ def test_a_valid_twilio_signature_is_accepted_without_a_token(client: DataverseC
     assert row["comms_smsstatus"] == SmsStatus.FAILED.value_code and row["comms_failedon"]
 
 
-@pytest.mark.parametrize("url, headers", [
-    (DLR_URL, {}),
-    (f"{DLR_URL}?token=guess", {}),
-    (f"{DLR_URL}?token=", {}),
-    (DLR_URL, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}),
-    (DLR_URL, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl", "body": "\xff\xfe"}),
-    (f"https://commsuite.example/api/sms/dlr/unknown?token={'a' * 43}", {}),
-])
+@pytest.mark.parametrize(
+    "url, headers",
+    [
+        (DLR_URL, {}),
+        (f"{DLR_URL}?token=guess", {}),
+        (f"{DLR_URL}?token=", {}),
+        (DLR_URL, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}),
+        (DLR_URL, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl", "body": "\xff\xfe"}),
+        (f"https://commsuite.example/api/sms/dlr/unknown?token={'a' * 43}", {}),
+    ],
+)
 def test_a_delivery_report_without_the_secret_is_401_and_writes_nothing(
-        client: DataverseClient, twilio_sms: str, url: str, headers: dict) -> None:
+    client: DataverseClient, twilio_sms: str, url: str, headers: dict
+) -> None:
     before = sms(client, twilio_sms)
 
     body = headers.pop("body").encode("latin-1") if "body" in headers else status_callback()
@@ -188,19 +233,22 @@ def test_a_delivery_report_without_the_secret_is_401_and_writes_nothing(
     assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
 
 
-@pytest.mark.parametrize("body", [b"MessageStatus=delivered", b"a=1&&&b", b"x" * 70_000,
-                                  urlencode({"MessageSid": "SMx", "Body": ""}).encode()])
-def test_malformed_or_oversized_delivery_reports_are_400(client: DataverseClient, twilio_sms: str,
-                                                         body: bytes) -> None:
-    response = sms_webhooks.sms_delivery_report(post(DLR_URL, body, **{"X-Twilio-Signature": twilio_signature(
-        DLR_URL, body)}))
+@pytest.mark.parametrize(
+    "body",
+    [b"MessageStatus=delivered", b"a=1&&&b", b"x" * 70_000, urlencode({"MessageSid": "SMx", "Body": ""}).encode()],
+)
+def test_malformed_or_oversized_delivery_reports_are_400(client: DataverseClient, twilio_sms: str, body: bytes) -> None:
+    response = sms_webhooks.sms_delivery_report(
+        post(DLR_URL, body, **{"X-Twilio-Signature": twilio_signature(DLR_URL, body)})
+    )
 
     assert response.status_code == 400
     assert sms(client, twilio_sms)["comms_smsstatus"] == SmsStatus.SENT_TO_OPERATOR.value_code
 
 
 def test_the_sweep_timer_sends_a_pending_sms_a_push_missed(
-        client: DataverseClient, wire: responses.RequestsMock, clock: Clock) -> None:
+    client: DataverseClient, wire: responses.RequestsMock, clock: Clock
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     draft = add_sms(client, add_contact(client, mobile="09351234567"), status=SmsStatus.DRAFT)
@@ -216,17 +264,31 @@ def test_the_sweep_timer_sends_a_pending_sms_a_push_missed(
 
 
 def test_the_poll_timer_asks_status_in_a_batch_and_moves_each_sms(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock
+) -> None:
     add_provider(client, comms_pollintervalseconds=60)
     first, second = (add_sms(client, add_contact(client, mobile=m)) for m in ("09121234567", "09351234567"))
     accept(wire, first, 85463238)
     runtime.sender.send(first)
-    wire.replace(responses.POST, SEND, json=kavenegar_reply([{
-        **fixture("kavenegar", "send_one_queued.json")["entries"][0], "messageid": 85463239,
-        "localid": attempt_key(second, 1)}]))
+    wire.replace(
+        responses.POST,
+        SEND,
+        json=kavenegar_reply(
+            [
+                {
+                    **fixture("kavenegar", "send_one_queued.json")["entries"][0],
+                    "messageid": 85463239,
+                    "localid": attempt_key(second, 1),
+                }
+            ]
+        ),
+    )
     runtime.sender.send(second)
-    status = wire.post(f"{KAVENEGAR}/sms/status.json", json=fixture("kavenegar", "status_delivered_and_at_operator.json"),
-                       match=[matchers.urlencoded_params_matcher({"messageid": "85463238,85463239"})])
+    status = wire.post(
+        f"{KAVENEGAR}/sms/status.json",
+        json=fixture("kavenegar", "status_delivered_and_at_operator.json"),
+        match=[matchers.urlencoded_params_matcher({"messageid": "85463238,85463239"})],
+    )
     clock.advance(61)
 
     sms_timers.sms_poll_status(None)
@@ -237,10 +299,12 @@ def test_the_poll_timer_asks_status_in_a_batch_and_moves_each_sms(
 
 
 def test_the_credit_timer_writes_each_balance_and_flags_a_low_one(
-        client: DataverseClient, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, wire: responses.RequestsMock
+) -> None:
     low = add_provider(client, comms_lowbalancethreshold=2_000_000)
-    broken = add_provider(client, "tw-intl", "twilio", default=False, reference="TW_TOKEN",
-                          settings={"account_sid": TWILIO_SID})
+    broken = add_provider(
+        client, "tw-intl", "twilio", default=False, reference="TW_TOKEN", settings={"account_sid": TWILIO_SID}
+    )
     wire.post(f"{KAVENEGAR}/account/info.json", json=fixture("kavenegar", "account_info.json"))
     wire.get(f"{TWILIO}/Balance.json", body=requests.exceptions.ConnectTimeout("down"))
 

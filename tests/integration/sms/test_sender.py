@@ -53,12 +53,25 @@ def accepted(message_id: int, local_id: str) -> dict:
 
 
 def test_a_pending_sms_is_sent_once_with_our_id_and_the_filled_text(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     key = attempt_key(sms_id, 1)
-    send = wire.post(SEND, json=accepted(8792343, key), match=[matchers.urlencoded_params_matcher(
-        {"receptor": "09121234567", "message": "سلام Ali", "localid": kavenegar_local_id(key), "sender": "10004346"})])
+    send = wire.post(
+        SEND,
+        json=accepted(8792343, key),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "receptor": "09121234567",
+                    "message": "سلام Ali",
+                    "localid": kavenegar_local_id(key),
+                    "sender": "10004346",
+                }
+            )
+        ],
+    )
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
     assert runtime.sender.send(sms_id).result is SendResult.SKIPPED
@@ -76,8 +89,12 @@ def test_a_pending_sms_is_sent_once_with_our_id_and_the_filled_text(
 
 
 def test_a_crash_after_the_provider_accepted_is_reconciled_by_our_id_not_resent(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    client: DataverseClient,
+    runtime: SmsServices,
+    wire: responses.RequestsMock,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     key = attempt_key(sms_id, 1)
@@ -93,9 +110,13 @@ def test_a_crash_after_the_provider_accepted_is_reconciled_by_our_id_not_resent(
     assert sms(client, sms_id)["comms_smsstatus"] == SmsStatus.SENDING.value_code
     assert runtime.sender.send(sms_id).result is SendResult.SKIPPED  # the claim is still fresh
 
-    lookup = wire.post(LOOKUP, match=[matchers.urlencoded_params_matcher({"localid": kavenegar_local_id(key)})],
-                       json=kavenegar_reply([{"messageid": 8792343, "localid": kavenegar_local_id(key), "status": 4,
-                                              "statustext": "ارسال به مخابرات"}]))
+    lookup = wire.post(
+        LOOKUP,
+        match=[matchers.urlencoded_params_matcher({"localid": kavenegar_local_id(key)})],
+        json=kavenegar_reply(
+            [{"messageid": 8792343, "localid": kavenegar_local_id(key), "status": 4, "statustext": "ارسال به مخابرات"}]
+        ),
+    )
     clock.advance(301)
     assert runtime.sender.send(sms_id).result is SendResult.SENT
 
@@ -108,8 +129,12 @@ def test_a_crash_after_the_provider_accepted_is_reconciled_by_our_id_not_resent(
 
 
 def test_a_crashed_attempt_the_provider_never_saw_is_sent_again_as_a_new_attempt(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    client: DataverseClient,
+    runtime: SmsServices,
+    wire: responses.RequestsMock,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
 
@@ -120,11 +145,29 @@ def test_a_crashed_attempt_the_provider_never_saw_is_sent_again_as_a_new_attempt
     with pytest.raises(RuntimeError):
         runtime.sender.send(sms_id)
     monkeypatch.undo()
-    wire.post(LOOKUP, json=kavenegar_reply([{"messageid": 0, "localid": attempt_key(sms_id, 1), "status": 100,
-                                              "statustext": "شناسه پیامک نامعتبر است"}]))
+    wire.post(
+        LOOKUP,
+        json=kavenegar_reply(
+            [
+                {
+                    "messageid": 0,
+                    "localid": attempt_key(sms_id, 1),
+                    "status": 100,
+                    "statustext": "شناسه پیامک نامعتبر است",
+                }
+            ]
+        ),
+    )
     second = attempt_key(sms_id, 2)
-    wire.post(SEND, json=accepted(8792399, second), match=[matchers.urlencoded_params_matcher(
-        {"localid": kavenegar_local_id(second)}, allow_blank=False, strict_match=False)])
+    wire.post(
+        SEND,
+        json=accepted(8792399, second),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {"localid": kavenegar_local_id(second)}, allow_blank=False, strict_match=False
+            )
+        ],
+    )
     clock.advance(301)
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
@@ -134,9 +177,15 @@ def test_a_crashed_attempt_the_provider_never_saw_is_sent_again_as_a_new_attempt
 
 
 def test_an_unknown_outcome_at_a_provider_without_look_ups_is_left_for_a_person_and_never_resent(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
-    add_provider(client, "tw-intl", "twilio", reference="TW_TOKEN",
-                 settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"})
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock
+) -> None:
+    add_provider(
+        client,
+        "tw-intl",
+        "twilio",
+        reference="TW_TOKEN",
+        settings={"account_sid": TWILIO_SID, "default_sender": "+14155552345"},
+    )
     sms_id = add_sms(client, add_contact(client))
     send = wire.post(f"{TWILIO}/Messages.json", body=requests.exceptions.ReadTimeout("no answer"))
 
@@ -153,7 +202,8 @@ def test_an_unknown_outcome_at_a_provider_without_look_ups_is_left_for_a_person_
 
 
 def test_an_opted_out_recipient_is_never_sent_to(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     client.create("comms_smsoptouts", {"comms_phonenumber": "+989121234567", "comms_keyword": "لغو11"})
     sms_id = add_sms(client, add_contact(client))
@@ -165,15 +215,18 @@ def test_an_opted_out_recipient_is_never_sent_to(
     assert attempts(client, sms_id) == [] and len(wire.calls) == 0
 
 
-@pytest.mark.parametrize("contact, text, expected", [
-    ({"mobile": ""}, "hi", "no mobile number"),
-    ({"mobile": "02188776655"}, "hi", "not a mobile number"),
-    ({}, "Dear {jobtitle}", "jobtitle has no value"),
-    ({}, "Dear {firstname", "never closed"),
-])
+@pytest.mark.parametrize(
+    "contact, text, expected",
+    [
+        ({"mobile": ""}, "hi", "no mobile number"),
+        ({"mobile": "02188776655"}, "hi", "not a mobile number"),
+        ({}, "Dear {jobtitle}", "jobtitle has no value"),
+        ({}, "Dear {firstname", "never closed"),
+    ],
+)
 def test_user_mistakes_fail_the_sms_in_plain_words_and_send_nothing(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, contact: dict, text: str,
-        expected: str) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, contact: dict, text: str, expected: str
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client, **contact), text)
 
@@ -182,19 +235,24 @@ def test_user_mistakes_fail_the_sms_in_plain_words_and_send_nothing(
 
 
 def test_field_values_that_look_like_placeholders_are_sent_as_typed(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     hostile = "{lastname} {{x}} %s {0.__class__} ${env:KEY}"
     sms_id = add_sms(client, add_contact(client, first=hostile), "Hi {firstname}!")
-    wire.post(SEND, json=accepted(1, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
-        {"message": f"Hi {hostile}!"}, strict_match=False)])
+    wire.post(
+        SEND,
+        json=accepted(1, attempt_key(sms_id, 1)),
+        match=[matchers.urlencoded_params_matcher({"message": f"Hi {hostile}!"}, strict_match=False)],
+    )
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
     assert sms(client, sms_id)["comms_message"] == f"Hi {hostile}!"
 
 
 def test_a_failed_send_is_retried_on_schedule_and_a_refusal_never(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock
+) -> None:
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
     busy = wire.post(SEND, status=200, json={"return": {"status": 409, "message": "busy"}, "entries": None})
@@ -214,7 +272,8 @@ def test_a_failed_send_is_retried_on_schedule_and_a_refusal_never(
 
 
 def test_attempts_stop_at_the_accounts_configured_count(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, clock: Clock
+) -> None:
     add_provider(client, comms_maxattempts=2, comms_retryintervalseconds=10)
     sms_id = add_sms(client, add_contact(client))
     wire.post(SEND, status=503, body="Service Unavailable")
@@ -226,7 +285,8 @@ def test_attempts_stop_at_the_accounts_configured_count(
 
 
 def test_two_workers_reading_the_same_pending_sms_claim_it_once(
-        client: DataverseClient, runtime: SmsServices, clock: Clock) -> None:
+    client: DataverseClient, runtime: SmsServices, clock: Clock
+) -> None:
     sms_id = add_sms(client, add_contact(client))
     first, second = runtime.store.get_sms(sms_id), runtime.store.get_sms(sms_id)
 
@@ -235,22 +295,33 @@ def test_two_workers_reading_the_same_pending_sms_claim_it_once(
 
 
 def test_the_owners_dedicated_number_is_the_sender(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
     provider_id = add_provider(client)
     user_id = client.whoami()["UserId"]
-    client.create("comms_smsnumbers", {"comms_name": "Sara's line", "comms_number": "30004505",
-                                       "comms_SmsProviderId@odata.bind": f"/comms_smsproviders({provider_id})",
-                                       "comms_SystemUserId@odata.bind": f"/systemusers({user_id})"})
+    client.create(
+        "comms_smsnumbers",
+        {
+            "comms_name": "Sara's line",
+            "comms_number": "30004505",
+            "comms_SmsProviderId@odata.bind": f"/comms_smsproviders({provider_id})",
+            "comms_SystemUserId@odata.bind": f"/systemusers({user_id})",
+        },
+    )
     sms_id = add_sms(client, add_contact(client))
-    wire.post(SEND, json=accepted(5, attempt_key(sms_id, 1)),
-              match=[matchers.urlencoded_params_matcher({"sender": "30004505"}, strict_match=False)])
+    wire.post(
+        SEND,
+        json=accepted(5, attempt_key(sms_id, 1)),
+        match=[matchers.urlencoded_params_matcher({"sender": "30004505"}, strict_match=False)],
+    )
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
     assert sms(client, sms_id)["comms_sendernumber"] == "30004505"
 
 
 def test_the_default_flag_picks_the_account_and_a_broken_account_says_why(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
     add_provider(client, "kn-old", default=False)
     add_provider(client, "broken", default=True, reference="NOT_SET")
     sms_id = add_sms(client, add_contact(client))
@@ -260,8 +331,8 @@ def test_the_default_flag_picks_the_account_and_a_broken_account_says_why(
 
 
 def test_the_provider_key_never_reaches_logs_or_records(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock,
-        caplog: pytest.LogCaptureFixture) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     add_provider(client)
     sms_id = add_sms(client, add_contact(client))
@@ -286,7 +357,9 @@ class CountingSession(requests.Session):
         return super().send(request, **kwargs)
 
 
-def related_runtime(emulator: EmulatorServer, settings: AppSettings, clock: Clock) -> tuple[SmsServices, CountingSession]:
+def related_runtime(
+    emulator: EmulatorServer, settings: AppSettings, clock: Clock
+) -> tuple[SmsServices, CountingSession]:
     session = CountingSession()
     client = DataverseClient(base_url=emulator.origin, session=session, token_provider=StaticToken("t"), retry=None)
     return build_sms(settings, client, session=requests.Session(), clock=clock, secrets=ENVIRON), session
@@ -294,21 +367,25 @@ def related_runtime(emulator: EmulatorServer, settings: AppSettings, clock: Cloc
 
 def add_account_with_contact(client: DataverseClient, **account: Any) -> tuple[str, str]:
     boss = add_contact(client, "09120000001", first="Sara")
-    account_id = client.create("accounts", {"name": "Acme Trading", "primarycontactid@odata.bind":
-                                            f"/contacts({boss})", **account})
+    account_id = client.create(
+        "accounts", {"name": "Acme Trading", "primarycontactid@odata.bind": f"/contacts({boss})", **account}
+    )
     contact_id = add_contact(client, **{"parentcustomerid_account@odata.bind": f"/accounts({account_id})"})
     return account_id, contact_id
 
 
 def test_placeholders_reach_through_lookups_with_one_read_per_record(
-        client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock,
-        wire: responses.RequestsMock) -> None:
+    client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     account_id, contact_id = add_account_with_contact(client)
     text = "{firstname} of {contact.parentcustomerid.name}, ask {contact.parentcustomerid.primarycontactid.firstname}"
     sms_id = add_sms(client, contact_id, text)
-    wire.post(SEND, json=accepted(9, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
-        {"message": "Ali of Acme Trading, ask Sara"}, strict_match=False)])
+    wire.post(
+        SEND,
+        json=accepted(9, attempt_key(sms_id, 1)),
+        match=[matchers.urlencoded_params_matcher({"message": "Ali of Acme Trading, ask Sara"}, strict_match=False)],
+    )
     runtime, session = related_runtime(emulator, settings, clock)
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
@@ -319,33 +396,44 @@ def test_placeholders_reach_through_lookups_with_one_read_per_record(
 
 
 def test_a_related_date_through_the_regarding_record_is_written_in_the_jalali_calendar(
-        client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock,
-        wire: responses.RequestsMock) -> None:
+    client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     account_id, contact_id = add_account_with_contact(client)
-    case_id = client.create("incidents", {"title": "Renewal", "customerid_account@odata.bind": f"/accounts({account_id})"})
-    sms_id = add_sms(client, contact_id, "{regarding.title}: {regarding.customerid.createdon|jalali}",
-                     **{"regardingobjectid_incident_comms_sms@odata.bind": f"/incidents({case_id})"})
+    case_id = client.create(
+        "incidents", {"title": "Renewal", "customerid_account@odata.bind": f"/accounts({account_id})"}
+    )
+    sms_id = add_sms(
+        client,
+        contact_id,
+        "{regarding.title}: {regarding.customerid.createdon|jalali}",
+        **{"regardingobjectid_incident_comms_sms@odata.bind": f"/incidents({case_id})"},
+    )
     sent: list[str] = []
 
     def jalali_text(request: requests.PreparedRequest) -> tuple[bool, str]:
         sent.append(parse_qs(str(request.body))["message"][0])
         return bool(re.fullmatch(r"Renewal: 14\d\d/\d\d/\d\d", sent[-1])), sent[-1]
+
     wire.post(SEND, json=accepted(4, attempt_key(sms_id, 1)), match=[jalali_text])
     runtime, _ = related_runtime(emulator, settings, clock)
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT, sent
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("{contact.parentcustomerid.nmae}", "{contact.parentcustomerid.nmae}: account has no column nmae"),
-    ("{contact.firstname.x}", "firstname on contact is not a lookup"),
-    ("{contact.parentcustomerid}", "parentcustomerid on contact is a lookup"),
-    ("{contact.parentcustomerid.parentaccountid.name}", "parentaccountid is empty on the account"),
-    ("{a.b.c.d.e}", "at most 3 lookups"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("{contact.parentcustomerid.nmae}", "{contact.parentcustomerid.nmae}: account has no column nmae"),
+        ("{contact.firstname.x}", "firstname on contact is not a lookup"),
+        ("{contact.parentcustomerid}", "parentcustomerid on contact is a lookup"),
+        ("{contact.parentcustomerid.parentaccountid.name}", "parentaccountid is empty on the account"),
+        ("{a.b.c.d.e}", "at most 3 lookups"),
+    ],
+)
 def test_a_wrong_or_empty_related_field_fails_the_sms_in_plain_words(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, text: str, expected: str) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, text: str, expected: str
+) -> None:
     add_provider(client)
     _, contact_id = add_account_with_contact(client)
     sms_id = add_sms(client, contact_id, text)
@@ -355,13 +443,20 @@ def test_a_wrong_or_empty_related_field_fails_the_sms_in_plain_words(
 
 
 def test_an_empty_lookup_takes_the_placeholders_default_and_hostile_values_stay_text(
-        client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock) -> None:
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
     add_provider(client)
     hostile = "{contact.mobilephone} {{x}} {0.__class__}"
     _, contact_id = add_account_with_contact(client, name=hostile)
-    sms_id = add_sms(client, contact_id, "{contact.parentcustomerid.name} / "
-                                         '{contact.parentcustomerid.parentaccountid.name|default:"no group"}')
-    wire.post(SEND, json=accepted(3, attempt_key(sms_id, 1)), match=[matchers.urlencoded_params_matcher(
-        {"message": f"{hostile} / no group"}, strict_match=False)])
+    sms_id = add_sms(
+        client,
+        contact_id,
+        '{contact.parentcustomerid.name} / {contact.parentcustomerid.parentaccountid.name|default:"no group"}',
+    )
+    wire.post(
+        SEND,
+        json=accepted(3, attempt_key(sms_id, 1)),
+        match=[matchers.urlencoded_params_matcher({"message": f"{hostile} / no group"}, strict_match=False)],
+    )
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT

@@ -36,13 +36,18 @@ from .conftest import (
 
 SEND = f"{KAVENEGAR}/sms/send.json"
 CONTACT_COLUMNS = re.compile(r".*/EntityDefinitions\(LogicalName=(%27|')contact(%27|')\)/Attributes\?.*")
-SECURED_CONTACT = {"value": [{"LogicalName": name, "IsSecured": name == "jobtitle"} for name in (
-    "contactid", "firstname", "lastname", "mobilephone", "jobtitle", "parentcustomerid", "ownerid")]}
+SECURED_CONTACT = {
+    "value": [
+        {"LogicalName": name, "IsSecured": name == "jobtitle"}
+        for name in ("contactid", "firstname", "lastname", "mobilephone", "jobtitle", "parentcustomerid", "ownerid")
+    ]
+}
 
 
 def _template(client: DataverseClient, body: str, *, allows_secured: bool) -> str:
-    return client.create("comms_smstemplates", {"comms_name": "t", "comms_body": body,
-                                                "comms_allowsecuredcolumns": allows_secured})
+    return client.create(
+        "comms_smstemplates", {"comms_name": "t", "comms_body": body, "comms_allowsecuredcolumns": allows_secured}
+    )
 
 
 def _runtime(emulator: EmulatorServer, settings: AppSettings, clock: Clock, seen: list[requests.PreparedRequest]):
@@ -52,17 +57,21 @@ def _runtime(emulator: EmulatorServer, settings: AppSettings, clock: Clock, seen
     return build_sms(settings, spy, session=requests.Session(), clock=clock, secrets=ENVIRON, jitter=lambda: 0.0)
 
 
-def test_placeholders_are_read_as_the_smss_owner(emulator: EmulatorServer, client: DataverseClient,
-                                                 settings: AppSettings, clock: Clock,
-                                                 wire: responses.RequestsMock) -> None:
+def test_placeholders_are_read_as_the_smss_owner(
+    emulator: EmulatorServer, client: DataverseClient, settings: AppSettings, clock: Clock, wire: responses.RequestsMock
+) -> None:
     seen: list[requests.PreparedRequest] = []
     runtime = _runtime(emulator, settings, clock, seen)
     add_provider(client)
     contact_id = add_contact(client)
     sms_id = add_sms(client, contact_id, "سلام {firstname}")
     owner = sms(client, sms_id)["_ownerid_value"]
-    wire.post(SEND, json=kavenegar_reply([{**fixture("kavenegar", "send_one_queued.json")["entries"][0],
-                                           "localid": attempt_key(sms_id, 1)}]))
+    wire.post(
+        SEND,
+        json=kavenegar_reply(
+            [{**fixture("kavenegar", "send_one_queued.json")["entries"][0], "localid": attempt_key(sms_id, 1)}]
+        ),
+    )
 
     assert runtime.sender.send(sms_id).result is SendResult.SENT
 
@@ -72,13 +81,22 @@ def test_placeholders_are_read_as_the_smss_owner(emulator: EmulatorServer, clien
 
 
 def test_a_secured_column_in_a_template_fails_the_sms_unless_an_administrator_allows_it(
-        client: DataverseClient, settings: AppSettings, clock: Clock, emulator: EmulatorServer,
-        wire: responses.RequestsMock) -> None:
+    client: DataverseClient, settings: AppSettings, clock: Clock, emulator: EmulatorServer, wire: responses.RequestsMock
+) -> None:
     wire.get(CONTACT_COLUMNS, json=SECURED_CONTACT)
     add_provider(client)
     contact_id = add_contact(client, jobtitle="salary 9,000")
-    refused = add_sms(client, contact_id, "", comms_phonenumber="09350000000", **{
-        "comms_SmsTemplateId@odata.bind": f"/comms_smstemplates({_template(client, '{contact.jobtitle}', allows_secured=False)})"})
+    refused = add_sms(
+        client,
+        contact_id,
+        "",
+        comms_phonenumber="09350000000",
+        **{
+            "comms_SmsTemplateId@odata.bind": (
+                f"/comms_smstemplates({_template(client, '{contact.jobtitle}', allows_secured=False)})"
+            )
+        },
+    )
     runtime = _runtime(emulator, settings, clock, [])
 
     assert runtime.sender.send(refused).result is SendResult.FAILED
@@ -86,9 +104,22 @@ def test_a_secured_column_in_a_template_fails_the_sms_unless_an_administrator_al
     assert row["comms_smsstatus"] == SmsStatus.FAILED.value_code
     assert "column-secured" in row["comms_error"] and "contact.jobtitle" in row["comms_error"]
 
-    allowed = add_sms(client, contact_id, "", comms_phonenumber="09350000000", **{
-        "comms_SmsTemplateId@odata.bind": f"/comms_smstemplates({_template(client, 'x {contact.jobtitle}', allows_secured=True)})"})
-    wire.post(SEND, json=kavenegar_reply([{**fixture("kavenegar", "send_one_queued.json")["entries"][0],
-                                           "localid": attempt_key(allowed, 1)}]),
-              match=[matchers.urlencoded_params_matcher({"message": "x salary 9,000"}, strict_match=False)])
+    allowed = add_sms(
+        client,
+        contact_id,
+        "",
+        comms_phonenumber="09350000000",
+        **{
+            "comms_SmsTemplateId@odata.bind": (
+                f"/comms_smstemplates({_template(client, 'x {contact.jobtitle}', allows_secured=True)})"
+            )
+        },
+    )
+    wire.post(
+        SEND,
+        json=kavenegar_reply(
+            [{**fixture("kavenegar", "send_one_queued.json")["entries"][0], "localid": attempt_key(allowed, 1)}]
+        ),
+        match=[matchers.urlencoded_params_matcher({"message": "x salary 9,000"}, strict_match=False)],
+    )
     assert runtime.sender.send(allowed).result is SendResult.SENT

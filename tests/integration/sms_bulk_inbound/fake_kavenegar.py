@@ -70,9 +70,19 @@ class FakeKavenegar:
         for local, receptor, message in zip(ids, receptors, messages, strict=True):
             message_id = next(_MESSAGE_IDS)
             self.sent.append((local, receptor, message, message_id))
-            entries.append({"messageid": message_id, "message": message, "status": 1, "statustext": "در صف ارسال",
-                            "sender": "10004346", "receptor": receptor, "date": 1356619709, "cost": 120,
-                            "localid": local})
+            entries.append(
+                {
+                    "messageid": message_id,
+                    "message": message,
+                    "status": 1,
+                    "statustext": "در صف ارسال",
+                    "sender": "10004346",
+                    "receptor": receptor,
+                    "date": 1356619709,
+                    "cost": 120,
+                    "localid": local,
+                }
+            )
         if self.on_accepted is not None:
             self.on_accepted(self)
         if self.kill_after is not None and self.requests_seen >= self.kill_after:
@@ -81,8 +91,11 @@ class FakeKavenegar:
         if self.lose_reply_next:
             self.lose_reply_next -= 1
             raise requests.ConnectionError("connection reset by peer")
-        return 200, {}, json.dumps({"return": {"status": 200, "message": "تایید شد"}, "entries": entries},
-                                   ensure_ascii=False)
+        return (
+            200,
+            {},
+            json.dumps({"return": {"status": 200, "message": "تایید شد"}, "entries": entries}, ensure_ascii=False),
+        )
 
     def _status_local(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
         form = {k: v[0] for k, v in parse_qs(request.body).items()}
@@ -90,13 +103,15 @@ class FakeKavenegar:
         entries = []
         for local in form["localid"].split(","):
             if local in known:
-                entries.append({"messageid": known[local], "localid": local, "status": 1,
-                                "statustext": "در صف ارسال"})
+                entries.append({"messageid": known[local], "localid": local, "status": 1, "statustext": "در صف ارسال"})
             else:
                 entries.append({"messageid": 0, "localid": local, "status": 100, "statustext": "نامعتبر"})
         return 200, {}, json.dumps({"return": {"status": 200, "message": "تایید شد"}, "entries": entries})
 
     def _receive(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
         entries, self.inbox = self.inbox, []
-        return 200, {}, json.dumps({"return": {"status": 200, "message": "تایید شد"}, "entries": entries},
-                                   ensure_ascii=False)
+        return (
+            200,
+            {},
+            json.dumps({"return": {"status": 200, "message": "تایید شد"}, "entries": entries}, ensure_ascii=False),
+        )

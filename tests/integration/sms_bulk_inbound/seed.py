@@ -10,9 +10,16 @@ from dataverse_schema import sms as schema
 
 def provider_account(client: DataverseClient, key: str) -> str:
     account_id = deterministic_id("test-provider", key)
-    client.upsert("comms_smsproviders", RecordId(account_id), {
-        "comms_name": f"Kavenegar {key}", "comms_accountkey": key, "comms_providerkind": "kavenegar",
-        "comms_isdefault": True})
+    client.upsert(
+        "comms_smsproviders",
+        RecordId(account_id),
+        {
+            "comms_name": f"Kavenegar {key}",
+            "comms_accountkey": key,
+            "comms_providerkind": "kavenegar",
+            "comms_isdefault": True,
+        },
+    )
     return account_id
 
 
@@ -32,18 +39,36 @@ def contacts(client: DataverseClient, tag: str, count: int, *, mobile: callable 
 def static_list(client: DataverseClient, tag: str, member_ids: list[str]) -> str:
     list_id = deterministic_id("test-list", tag)
     client.upsert("lists", RecordId(list_id), {"listname": tag, "createdfromcode": 2, "type": False})
-    client.upsert_multiple("listmembers", "listmember", [
-        (RecordId(deterministic_id("test-member", tag, m)), {**bind("listid", "lists", list_id),
-                                                             **bind("entityid_contact", "contacts", m)})
-        for m in member_ids])
+    client.upsert_multiple(
+        "listmembers",
+        "listmember",
+        [
+            (
+                RecordId(deterministic_id("test-member", tag, m)),
+                {**bind("listid", "lists", list_id), **bind("entityid_contact", "contacts", m)},
+            )
+            for m in member_ids
+        ],
+    )
     return list_id
 
 
-def bulk(client: DataverseClient, tag: str, *, account_id: str, list_id: str | None = None,
-         campaign_id: str | None = None, message: str | None = None, template_id: str | None = None) -> str:
+def bulk(
+    client: DataverseClient,
+    tag: str,
+    *,
+    account_id: str,
+    list_id: str | None = None,
+    campaign_id: str | None = None,
+    message: str | None = None,
+    template_id: str | None = None,
+) -> str:
     bulk_id = str(uuid.uuid4())
-    body: dict = {"comms_name": f"Bulk {tag}", "comms_bulkstate": schema.BULK_STATE.value_of("Queued"),
-                  **bind("comms_SmsProviderId", "comms_smsproviders", account_id)}
+    body: dict = {
+        "comms_name": f"Bulk {tag}",
+        "comms_bulkstate": schema.BULK_STATE.value_of("Queued"),
+        **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
+    }
     if list_id:
         body.update(bind("comms_ListId", "lists", list_id))
     if campaign_id:
@@ -63,9 +88,20 @@ def template(client: DataverseClient, tag: str, text: str) -> str:
 
 
 def bulk_rows(client: DataverseClient, bulk_id: str) -> list[dict]:
-    return list(client.query("comms_smses", select=["activityid", "comms_phonenumber", "comms_smsstatus",
-                                                     "comms_message", "comms_providermessageid", "comms_error"],
-                             filter=f"_comms_smsbulkid_value eq {bulk_id}"))
+    return list(
+        client.query(
+            "comms_smses",
+            select=[
+                "activityid",
+                "comms_phonenumber",
+                "comms_smsstatus",
+                "comms_message",
+                "comms_providermessageid",
+                "comms_error",
+            ],
+            filter=f"_comms_smsbulkid_value eq {bulk_id}",
+        )
+    )
 
 
 def attempt_rows(client: DataverseClient, sms_ids: list[str]) -> list[dict]:
@@ -73,9 +109,23 @@ def attempt_rows(client: DataverseClient, sms_ids: list[str]) -> list[dict]:
     found: list[dict] = []
     for start in range(0, len(sms_ids), 50):
         chunk = [uuid.UUID(i) for i in sms_ids[start : start + 50]]
-        found += client.query("comms_smsprocesses", select=[
-            "comms_smsprocessid", "_comms_smsid_value", "comms_attempt", "comms_attemptkey", "comms_attemptstatus",
-            "comms_providermessageid", "comms_errorcode", "comms_error", "comms_requestedon", "comms_acceptedon",
-            "comms_reconciledon", "_comms_smsproviderid_value"],
-            filter=odata.in_("_comms_smsid_value", chunk), orderby=["comms_attempt asc"])
+        found += client.query(
+            "comms_smsprocesses",
+            select=[
+                "comms_smsprocessid",
+                "_comms_smsid_value",
+                "comms_attempt",
+                "comms_attemptkey",
+                "comms_attemptstatus",
+                "comms_providermessageid",
+                "comms_errorcode",
+                "comms_error",
+                "comms_requestedon",
+                "comms_acceptedon",
+                "comms_reconciledon",
+                "_comms_smsproviderid_value",
+            ],
+            filter=odata.in_("_comms_smsid_value", chunk),
+            orderby=["comms_attempt asc"],
+        )
     return found

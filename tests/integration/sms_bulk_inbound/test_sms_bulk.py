@@ -1,4 +1,5 @@
-"""Bulk sends against the Dataverse emulator with Kavenegar mocked at the wire: every member exactly once (SMS-08..-10)."""
+"""Bulk sends against the Dataverse emulator with Kavenegar mocked at the wire: every member exactly once
+(SMS-08..-10)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,14 @@ class SmallBatches(KavenegarProvider):
     max_batch = 10  # the real limit is 200; small batches give many steps to interrupt
 
 
-def runner(client: DataverseClient, session: requests.Session, account_id: str, *, now: datetime = NOON_TEHRAN,
-           provider_class: type[KavenegarProvider] = SmallBatches) -> BulkRunner:
+def runner(
+    client: DataverseClient,
+    session: requests.Session,
+    account_id: str,
+    *,
+    now: datetime = NOON_TEHRAN,
+    provider_class: type[KavenegarProvider] = SmallBatches,
+) -> BulkRunner:
     provider = provider_class(KavenegarSettings(api_key=KEY, default_sender="10004346"), session=session)
     accounts = StaticAccountDirectory([ProviderAccount("kv-bulk", account_id, provider, is_default=True)])
     return BulkRunner(BulkStore(client), accounts, plan=NumberPlan(), clock=lambda: now, options=BulkOptions())
@@ -48,9 +55,19 @@ def expected_receptors(count: int) -> Counter:
 
 
 def state_of(client: DataverseClient, bulk_id: str) -> dict:
-    return client.retrieve("comms_smsbulks", bulk_id, select=[
-        "comms_bulkstate", "comms_sentcount", "comms_failedcount", "comms_skippedcount", "comms_totalcount",
-        "comms_cursor", "comms_lasterror"])
+    return client.retrieve(
+        "comms_smsbulks",
+        bulk_id,
+        select=[
+            "comms_bulkstate",
+            "comms_sentcount",
+            "comms_failedcount",
+            "comms_skippedcount",
+            "comms_totalcount",
+            "comms_cursor",
+            "comms_lasterror",
+        ],
+    )
 
 
 def finish(client, session, account_id, bulk_id, *, runs: int = 5) -> None:
@@ -74,8 +91,9 @@ def test_uninterrupted_bulk_texts_every_member_once(client, session, kavenegar: 
     rows = seed.bulk_rows(client, bulk_id)
     assert len(rows) == 35 and all(r["comms_providermessageid"] for r in rows)
     assert_one_accepted_attempt_per_message(client, bulk_id, kavenegar, account_id)
-    assert sorted(local for local, _, _, _ in kavenegar.sent) == sorted(local_id(f"sms-{r['activityid']}-1")
-                                                                        for r in rows)
+    assert sorted(local for local, _, _, _ in kavenegar.sent) == sorted(
+        local_id(f"sms-{r['activityid']}-1") for r in rows
+    )
 
 
 def test_template_per_recipient_and_skips(client, session, kavenegar: FakeKavenegar) -> None:
@@ -102,8 +120,9 @@ def odata_key(number: str):
 
 
 @pytest.mark.parametrize("fault", ["kill_between_batches", "kill_inside_batch", "provider_5xx", "reply_lost"])
-def test_interrupted_bulk_resumes_without_duplicate_or_gap(client, session, kavenegar: FakeKavenegar,
-                                                           fault: str) -> None:
+def test_interrupted_bulk_resumes_without_duplicate_or_gap(
+    client, session, kavenegar: FakeKavenegar, fault: str
+) -> None:
     account_id, list_id, _ = audience(client, f"fault-{fault}", 47)
     bulk_id = seed.bulk(client, fault, account_id=account_id, list_id=list_id, message="Spring sale")
     if fault == "kill_between_batches":
@@ -117,8 +136,9 @@ def test_interrupted_bulk_resumes_without_duplicate_or_gap(client, session, kave
         first = _run_with_fault(client, session, account_id, bulk_id, kavenegar, lambda k: setattr(k, "fail_next", 1))
         assert first.stopped and "did not take" in first.stopped
     elif fault == "reply_lost":
-        first = _run_with_fault(client, session, account_id, bulk_id, kavenegar,
-                                lambda k: setattr(k, "lose_reply_next", 1))
+        first = _run_with_fault(
+            client, session, account_id, bulk_id, kavenegar, lambda k: setattr(k, "lose_reply_next", 1)
+        )
         assert first.stopped and "lost" in first.stopped
     else:
         with pytest.raises(Killed):
@@ -159,8 +179,9 @@ def _run_with_fault(client, session, account_id, bulk_id, fake: FakeKavenegar, a
         fake.on_request = None
 
 
-def test_dataverse_outage_after_provider_accepted(client, session, server: EmulatorServer,
-                                                  kavenegar: FakeKavenegar) -> None:
+def test_dataverse_outage_after_provider_accepted(
+    client, session, server: EmulatorServer, kavenegar: FakeKavenegar
+) -> None:
     import time
 
     account_id, list_id, _ = audience(client, "outage", 33)
@@ -192,8 +213,9 @@ def test_quiet_hours_defer_marketing(client, session, kavenegar: FakeKavenegar) 
     assert len(kavenegar.sent) == 3
 
 
-def test_a_transactional_bulk_goes_out_at_night_without_the_opt_out_notice(client, session,
-                                                                            kavenegar: FakeKavenegar) -> None:
+def test_a_transactional_bulk_goes_out_at_night_without_the_opt_out_notice(
+    client, session, kavenegar: FakeKavenegar
+) -> None:
     account_id, list_id, _ = audience(client, "service-notice", 3)
     bulk_id = seed.bulk(client, "service-notice", account_id=account_id, list_id=list_id, message="Outage in your area")
     client.update("comms_smsbulks", bulk_id, {"comms_istransactional": True})
@@ -216,8 +238,11 @@ def test_provider_without_our_ids_marks_unknown_for_a_person(client, session, ka
         report = runner(client, session, account_id, provider_class=NoOurIds).run(bulk_id, budget_s=60)
     assert report.state == "Completed with errors"
     assert max(Counter(kavenegar.receptors()).values()) == 1
-    unknown = [r for r in seed.bulk_rows(client, bulk_id)
-               if r["comms_smsstatus"] == schema.SMS_STATUS.value_of("Outcome unknown")]
+    unknown = [
+        r
+        for r in seed.bulk_rows(client, bulk_id)
+        if r["comms_smsstatus"] == schema.SMS_STATUS.value_of("Outcome unknown")
+    ]
     assert len(unknown) == 10 and "not resent" in unknown[0]["comms_error"]
     record = state_of(client, bulk_id)
     assert (record["comms_sentcount"], record["comms_failedcount"]) == (15, 10)
@@ -238,12 +263,15 @@ def test_start_queues_a_draft_and_refuses_nothing_silently(client, session, kave
 def test_bulk_messages_belong_to_the_bulks_owner(client, session, kavenegar: FakeKavenegar) -> None:
     # Reports per employee (SMS-06) and own-records rights (SMS-19) see a bulk's messages as its sender's,
     # not as the Functions app's, whose identity writes them.
-    sender = client.create("systemusers", {"firstname": "Maryam", "lastname": "Karimi",
-                                           "internalemailaddress": "maryam@contoso.example"})
+    sender = client.create(
+        "systemusers", {"firstname": "Maryam", "lastname": "Karimi", "internalemailaddress": "maryam@contoso.example"}
+    )
     account_id, list_id, _ = audience(client, "owned", 3)
     bulk_id = seed.bulk(client, "owned", account_id=account_id, list_id=list_id, message="اطلاعیه")
     client.update("comms_smsbulks", bulk_id, {"ownerid@odata.bind": f"/systemusers({sender})"})
     assert runner(client, session, account_id).run(bulk_id, budget_s=60).state == "Completed"
-    owners = {row["_ownerid_value"] for row in client.query(
-        "comms_smses", select=["_ownerid_value"], filter=f"_comms_smsbulkid_value eq {bulk_id}")}
+    owners = {
+        row["_ownerid_value"]
+        for row in client.query("comms_smses", select=["_ownerid_value"], filter=f"_comms_smsbulkid_value eq {bulk_id}")
+    }
     assert owners == {sender}

@@ -34,7 +34,8 @@ def attempts_by_sms(client, bulk_id: str) -> dict[str, list[dict]]:
 
 
 def test_a_batch_the_provider_refused_with_5xx_keeps_its_failed_attempt_and_is_sent_as_attempt_2(
-        client, session, kavenegar: FakeKavenegar) -> None:
+    client, session, kavenegar: FakeKavenegar
+) -> None:
     account_id, list_id, _ = audience(client, "attempt-5xx", 12)
     bulk_id = seed.bulk(client, "attempt-5xx", account_id=account_id, list_id=list_id, message="Sale")
     kavenegar.fail_next = 1
@@ -43,8 +44,9 @@ def test_a_batch_the_provider_refused_with_5xx_keeps_its_failed_attempt_and_is_s
     runner(client, session, account_id).run(bulk_id, budget_s=60)
     grouped = attempts_by_sms(client, bulk_id)
     histories = Counter(tuple(a["comms_attemptstatus"] for a in attempts) for attempts in grouped.values())
-    assert histories == Counter({(STATUS("Failed"), STATUS("Accepted by provider")): 10,
-                                 (STATUS("Accepted by provider"),): 2})
+    assert histories == Counter(
+        {(STATUS("Failed"), STATUS("Accepted by provider")): 10, (STATUS("Accepted by provider"),): 2}
+    )
     retried = next(attempts for attempts in grouped.values() if len(attempts) == 2)
     failed, accepted = retried
     assert (failed["comms_attempt"], accepted["comms_attempt"]) == (1, 2)
@@ -54,7 +56,8 @@ def test_a_batch_the_provider_refused_with_5xx_keeps_its_failed_attempt_and_is_s
 
 
 def test_a_lost_reply_is_settled_by_looking_the_attempt_up_not_by_a_second_attempt(
-        client, session, kavenegar: FakeKavenegar) -> None:
+    client, session, kavenegar: FakeKavenegar
+) -> None:
     account_id, list_id, _ = audience(client, "attempt-lost", 15)
     bulk_id = seed.bulk(client, "attempt-lost", account_id=account_id, list_id=list_id, message="Sale")
     kavenegar.lose_reply_next = 1
@@ -65,19 +68,25 @@ def test_a_lost_reply_is_settled_by_looking_the_attempt_up_not_by_a_second_attem
     assert all(len(attempts) == 1 for attempts in grouped.values())
     reconciled = [a[0] for a in grouped.values() if a[0]["comms_reconciledon"]]
     assert len(reconciled) == 10
-    assert all(a["comms_attemptstatus"] == STATUS("Accepted by provider") and a["comms_providermessageid"]
-               for a in reconciled)
+    assert all(
+        a["comms_attemptstatus"] == STATUS("Accepted by provider") and a["comms_providermessageid"] for a in reconciled
+    )
 
 
 def test_messages_stop_after_the_accounts_send_attempts_and_fail_in_plain_words(
-        client, session, kavenegar: FakeKavenegar) -> None:
+    client, session, kavenegar: FakeKavenegar
+) -> None:
     account_id, list_id, _ = audience(client, "attempt-cap", 4)
     bulk_id = seed.bulk(client, "attempt-cap", account_id=account_id, list_id=list_id, message="Sale")
     provider = SmallBatches(KavenegarSettings(api_key=KEY, default_sender="10004346"), session=session)
     accounts = StaticAccountDirectory([ProviderAccount("kv-bulk", account_id, provider, max_attempts=2)])
     kavenegar.fail_next = 100
-    reports = [BulkRunner(BulkStore(client), accounts, plan=NumberPlan(), clock=lambda: NOON_TEHRAN,
-                          options=BulkOptions()).run(bulk_id, budget_s=60) for _ in range(3)]
+    reports = [
+        BulkRunner(
+            BulkStore(client), accounts, plan=NumberPlan(), clock=lambda: NOON_TEHRAN, options=BulkOptions()
+        ).run(bulk_id, budget_s=60)
+        for _ in range(3)
+    ]
     assert [r.state for r in reports] == ["Running", "Running", "Completed with errors"]
     assert kavenegar.requests_seen == 2 and kavenegar.sent == []
     rows = seed.bulk_rows(client, bulk_id)
@@ -99,27 +108,44 @@ def test_an_unknown_outcome_is_written_on_the_attempt_too(client, session, kaven
     runner(client, session, account_id, provider_class=NoOurIds).run(bulk_id, budget_s=60)
     attempts = [a for group in attempts_by_sms(client, bulk_id).values() for a in group]
     assert len(attempts) == 5
-    assert all(a["comms_attemptstatus"] == STATUS("Outcome unknown") and "not resent" in a["comms_error"]
-               for a in attempts)
+    assert all(
+        a["comms_attemptstatus"] == STATUS("Outcome unknown") and "not resent" in a["comms_error"] for a in attempts
+    )
 
 
 def _provider_row(client, key: str, **columns) -> str:
     account_id = deterministic_id("test-directory", key)
-    client.upsert("comms_smsproviders", RecordId(account_id), {
-        "comms_name": key, "comms_accountkey": key, "comms_providerkind": "kavenegar",
-        "comms_credentialreference": "KV_DIRECTORY_KEY", "comms_isdefault": False, **columns})
+    client.upsert(
+        "comms_smsproviders",
+        RecordId(account_id),
+        {
+            "comms_name": key,
+            "comms_accountkey": key,
+            "comms_providerkind": "kavenegar",
+            "comms_credentialreference": "KV_DIRECTORY_KEY",
+            "comms_isdefault": False,
+            **columns,
+        },
+    )
     return account_id
 
 
 def test_the_crm_directory_is_the_senders_registry_seen_by_the_bulk(client, session, kavenegar) -> None:
     for row in client.query("comms_smsproviders", select=["comms_smsproviderid"]):
         client.update("comms_smsproviders", RecordId(row["comms_smsproviderid"]), {"comms_isdefault": False})
-    good = _provider_row(client, "dir-good", comms_pollintervalseconds=60, comms_maxattempts=5,
-                         comms_isdefault=True, comms_settings='{"default_sender": "10004346"}')
+    good = _provider_row(
+        client,
+        "dir-good",
+        comms_pollintervalseconds=60,
+        comms_maxattempts=5,
+        comms_isdefault=True,
+        comms_settings='{"default_sender": "10004346"}',
+    )
     _provider_row(client, "dir-bad-kind", comms_providerkind="no-such-provider")
     _provider_row(client, "dir-no-secret", comms_credentialreference="UNSET_SETTING")
-    registry = ProviderRegistry(SmsStore(client), session=session, secrets={"KV_DIRECTORY_KEY": KEY},
-                                clock=lambda: NOON_TEHRAN)
+    registry = ProviderRegistry(
+        SmsStore(client), session=session, secrets={"KV_DIRECTORY_KEY": KEY}, clock=lambda: NOON_TEHRAN
+    )
     directory = RegistryAccountDirectory(registry)
     keys = {a.account_key for a in directory.all()}
     assert "dir-good" in keys and not keys & {"dir-bad-kind", "dir-no-secret"}

@@ -51,8 +51,9 @@ class DataverseRequests:
 @pytest.fixture
 def provider_server() -> Iterator[FakeSmsProviderServer]:
     # the emulator outlives this fake: each test's fake starts its message ids where no other test's are
-    with FakeSmsProviderServer(api_key=API_KEY, latency_s=0.0, timeout_hold_s=1.0,
-                               first_message_id=next(_FIRST_IDS)) as fake:
+    with FakeSmsProviderServer(
+        api_key=API_KEY, latency_s=0.0, timeout_hold_s=1.0, first_message_id=next(_FIRST_IDS)
+    ) as fake:
         fake.fail_delivery(FAILING)
         yield fake
 
@@ -60,8 +61,9 @@ def provider_server() -> Iterator[FakeSmsProviderServer]:
 @pytest.fixture
 def provider(provider_server: FakeSmsProviderServer) -> Iterator[KavenegarProvider]:
     with requests.Session() as http:
-        settings = KavenegarSettings(base_url=provider_server.base_url, api_key=Secret(API_KEY),
-                                     default_sender="10004346")
+        settings = KavenegarSettings(
+            base_url=provider_server.base_url, api_key=Secret(API_KEY), default_sender="10004346"
+        )
         yield KavenegarProvider(settings, session=http)
 
 
@@ -70,24 +72,42 @@ def sent_bulk(client: DataverseClient, provider: KavenegarProvider, tag: str) ->
     list_id = seed.static_list(client, tag, seed.contacts(client, tag, RECIPIENTS))
     bulk_id = seed.bulk(client, tag, account_id=account_id, list_id=list_id, message="Sale")
     accounts = StaticAccountDirectory([ProviderAccount(tag, account_id, provider, is_default=True)])
-    runner = BulkRunner(BulkStore(client), accounts, plan=NumberPlan(), clock=lambda: NOON_TEHRAN,
-                        options=BulkOptions())
+    runner = BulkRunner(
+        BulkStore(client), accounts, plan=NumberPlan(), clock=lambda: NOON_TEHRAN, options=BulkOptions()
+    )
     assert runner.run(bulk_id, budget_s=60).state == "Completed"
     return account_id, bulk_id
 
 
 def tracker(client: DataverseClient, provider: KavenegarProvider, account_id: str) -> DeliveryTracker:
-    row = ProviderRow(account_id=account_id, account_key="kv-dlr", kind="kavenegar", name="Kavenegar",
-                      is_default=True, base_url=None, user_name=None, credential_reference=None, settings_json=None,
-                      low_balance_threshold=None, poll_interval_s=60, max_attempts=None, retry_interval_s=None,
-                      modified_on=None)
-    return DeliveryTracker(SmsStore(client), lambda: [TrackedAccount(row, provider)], clock=lambda: LATER,
-                           recount_bulks=BulkTally(client).recount_for)
+    row = ProviderRow(
+        account_id=account_id,
+        account_key="kv-dlr",
+        kind="kavenegar",
+        name="Kavenegar",
+        is_default=True,
+        base_url=None,
+        user_name=None,
+        credential_reference=None,
+        settings_json=None,
+        low_balance_threshold=None,
+        poll_interval_s=60,
+        max_attempts=None,
+        retry_interval_s=None,
+        modified_on=None,
+    )
+    return DeliveryTracker(
+        SmsStore(client),
+        lambda: [TrackedAccount(row, provider)],
+        clock=lambda: LATER,
+        recount_bulks=BulkTally(client).recount_for,
+    )
 
 
 def counters(client: DataverseClient, bulk_id: str) -> tuple[int, int, int]:
-    record = client.retrieve("comms_smsbulks", bulk_id,
-                             select=["comms_sentcount", "comms_deliveredcount", "comms_failedcount"])
+    record = client.retrieve(
+        "comms_smsbulks", bulk_id, select=["comms_sentcount", "comms_deliveredcount", "comms_failedcount"]
+    )
     return record["comms_sentcount"], record["comms_deliveredcount"], record["comms_failedcount"]
 
 
@@ -96,14 +116,23 @@ def pushes(server: FakeSmsProviderServer) -> list[bytes]:
     bodies = []
     for message in server.sent:
         ((_, _, status),) = server.state.statuses([message["messageid"]])
-        bodies.append(urlencode({"messageid": message["messageid"], "localid": message["localid"] or "",
-                                 "receptor": message["receptor"], "status": status,
-                                 "statustext": STATUS_TEXTS[status]}).encode())
+        bodies.append(
+            urlencode(
+                {
+                    "messageid": message["messageid"],
+                    "localid": message["localid"] or "",
+                    "receptor": message["receptor"],
+                    "status": status,
+                    "statustext": STATUS_TEXTS[status],
+                }
+            ).encode()
+        )
     return bodies
 
 
 def test_pushed_reports_set_delivered_and_failed_and_a_repeat_changes_nothing(
-        client, session, provider, provider_server) -> None:
+    client, session, provider, provider_server
+) -> None:
     account_id, bulk_id = sent_bulk(client, provider, "dlr-push")
     assert counters(client, bulk_id) == (RECIPIENTS, 0, 0)
     provider_server.deliver_all()
@@ -135,7 +164,8 @@ def test_polled_reports_recount_the_bulk_once_per_poll(client, session, provider
 
 
 def test_reports_out_of_order_and_for_single_messages_leave_the_counters_true(
-        client, session, provider, provider_server) -> None:
+    client, session, provider, provider_server
+) -> None:
     account_id, bulk_id = sent_bulk(client, provider, "dlr-order")
     dlr = tracker(client, provider, account_id)
     provider_server.deliver_all()

@@ -73,14 +73,21 @@ def read_once_inbox(wire, server, inbox: list[dict]) -> None:
         if len(fetches) == 1:
             outage_now(server)
         return 200, {}, json.dumps({"return": {"status": 200, "message": "ok"}, "entries": handed})
+
     wire.add_callback(responses.POST, f"{BASE}/sms/receive.json", callback=receive)
 
 
 def service(client, provider, hold=None) -> InboundService:
     account_id = seed.provider_account(client, "kv-in")
-    return InboundService(client, StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
-                          plan=NumberPlan(), index=lambda: None, services=KeywordServiceRegistry(),
-                          clock=lambda: NOW, hold=hold)
+    return InboundService(
+        client,
+        StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
+        plan=NumberPlan(),
+        index=lambda: None,
+        services=KeywordServiceRegistry(),
+        clock=lambda: NOW,
+        hold=hold,
+    )
 
 
 def kavenegar(session) -> KavenegarProvider:
@@ -88,12 +95,15 @@ def kavenegar(session) -> KavenegarProvider:
 
 
 def deliver(monkeypatch, inbound: InboundService, message: func.ServiceBusMessage) -> None:
-    monkeypatch.setattr(sms_inbound_functions, "services", lambda: SimpleNamespace(sms=SimpleNamespace(inbound=inbound)))
+    monkeypatch.setattr(
+        sms_inbound_functions, "services", lambda: SimpleNamespace(sms=SimpleNamespace(inbound=inbound))
+    )
     sms_inbound_functions.sms_inbound_hold(message)
 
 
 def test_unstored_read_once_messages_go_to_the_hold_and_are_stored_from_it_once(
-        client, session, server, wire, monkeypatch, caplog) -> None:
+    client, session, server, wire, monkeypatch, caplog
+) -> None:
     read_once_inbox(wire, server, [kavenegar_entry(51, "first"), kavenegar_entry(52, "دوم")])
     queue = FakeQueueSender()
     inbound = service(client, kavenegar(session), ServiceBusHold(queue))
@@ -107,13 +117,16 @@ def test_unstored_read_once_messages_go_to_the_hold_and_are_stored_from_it_once(
     # A recycled worker: a new service, nothing in memory; the queue (delivered twice) still stores each once.
     recycled = service(client, kavenegar(session))
     for sent in queue.sent + queue.sent:
-        deliver(monkeypatch, recycled, func.ServiceBusMessage(body=b"".join(sent.body), content_type="application/json"))
+        deliver(
+            monkeypatch, recycled, func.ServiceBusMessage(body=b"".join(sent.body), content_type="application/json")
+        )
     assert [len(activities(client, pid)) for pid in ("51", "52")] == [1, 1]
     assert [a["comms_message"] for a in activities(client, "52")] == ["دوم"]
 
 
-def test_without_a_hold_the_error_line_says_the_messages_are_only_in_memory(client, session, server, wire,
-                                                                           caplog) -> None:
+def test_without_a_hold_the_error_line_says_the_messages_are_only_in_memory(
+    client, session, server, wire, caplog
+) -> None:
     read_once_inbox(wire, server, [kavenegar_entry(61, "first")])
     inbound = service(client, kavenegar(session))
     with pytest.raises(ConnectorError), caplog.at_level(logging.ERROR):
@@ -135,8 +148,16 @@ def test_a_broken_hold_keeps_the_messages_in_memory_and_says_so(client, session,
 
 
 def test_a_repeatable_listing_is_asked_again_and_keeps_nothing_in_memory(client, session, server, wire) -> None:
-    rows = [{"receiveReturnId": 9001 + i, "messageText": f"پیام {i}", "number": "3000", "mobile": "9127654321",
-             "receivedDateTime": int(NOW.timestamp()) + 60 + i} for i in range(2)]
+    rows = [
+        {
+            "receiveReturnId": 9001 + i,
+            "messageText": f"پیام {i}",
+            "number": "3000",
+            "mobile": "9127654321",
+            "receivedDateTime": int(NOW.timestamp()) + 60 + i,
+        }
+        for i in range(2)
+    ]
     listings = []
 
     def live(request: requests.PreparedRequest) -> tuple[int, dict, str]:
@@ -144,6 +165,7 @@ def test_a_repeatable_listing_is_asked_again_and_keeps_nothing_in_memory(client,
         if len(listings) == 1:
             outage_now(server)
         return 200, {}, json.dumps({"status": 1, "message": "موفق", "data": rows[::-1]})
+
     wire.add_callback(responses.GET, "https://api.sms.ir/v1/receive/live", callback=live)
     queue = FakeQueueSender()
     inbound = service(client, SmsIrProvider(SmsIrSettings(api_key="k"), session=session), ServiceBusHold(queue))
@@ -158,20 +180,26 @@ def test_a_repeatable_listing_is_asked_again_and_keeps_nothing_in_memory(client,
     assert [len(activities(client, pid)) for pid in ("9001", "9002")] == [1, 1]
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"\xff\xfe", b"[]", b'{"format":"comms.inbound-hold/1"}',
-    b'{"format":"other","account_key":"kv-in","message":{}}',
-    b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":"1","sender":"0912",'
-    b'"line":"3000","text":7}}',
-    b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":" ","sender":"0912",'
-    b'"line":"3000","text":"x"}}',
-    b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":"1","sender":"0912",'
-    b'"line":"3000","text":"x","received_at":"2026-05-01T08:00:00"}}',
-    b'{"format":"comms.inbound-hold/1","account_key":"nobody","message":{"provider_id":"1","sender":"0912",'
-    b'"line":"3000","text":"x"}}',
-    b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":"1","sender":"0912",'
-    b'"line":"3000","text":"' + b"x" * 70_000 + b'"}}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\xff\xfe",
+        b"[]",
+        b'{"format":"comms.inbound-hold/1"}',
+        b'{"format":"other","account_key":"kv-in","message":{}}',
+        b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":"1","sender":"0912",'
+        b'"line":"3000","text":7}}',
+        b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":" ","sender":"0912",'
+        b'"line":"3000","text":"x"}}',
+        b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":"1","sender":"0912",'
+        b'"line":"3000","text":"x","received_at":"2026-05-01T08:00:00"}}',
+        b'{"format":"comms.inbound-hold/1","account_key":"nobody","message":{"provider_id":"1","sender":"0912",'
+        b'"line":"3000","text":"x"}}',
+        b'{"format":"comms.inbound-hold/1","account_key":"kv-in","message":{"provider_id":"1","sender":"0912",'
+        b'"line":"3000","text":"' + b"x" * 70_000 + b'"}}',
+    ],
+)
 def test_the_hold_function_refuses_junk_so_it_is_dead_lettered(client, session, monkeypatch, caplog, body) -> None:
     inbound = service(client, kavenegar(session))
     with pytest.raises(HoldError), caplog.at_level(logging.ERROR):

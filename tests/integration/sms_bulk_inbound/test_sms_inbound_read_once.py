@@ -34,12 +34,18 @@ OUTAGE_S = 1.0
 
 
 def entry(message_id: int, text: str) -> dict:
-    return {"messageid": message_id, "message": text, "sender": "09127654321", "receptor": "3000202030",
-            "date": 1777624200}
+    return {
+        "messageid": message_id,
+        "message": text,
+        "sender": "09127654321",
+        "receptor": "3000202030",
+        "date": 1777624200,
+    }
 
 
 def test_a_dataverse_outage_right_after_a_read_once_poll_loses_and_duplicates_nothing(
-        client, session, server, wire: responses.RequestsMock) -> None:
+    client, session, server, wire: responses.RequestsMock
+) -> None:
     inbox = [entry(41, "first"), entry(42, "second")]
     fetches: list[int] = []
 
@@ -50,13 +56,19 @@ def test_a_dataverse_outage_right_after_a_read_once_poll_loses_and_duplicates_no
             start = time.monotonic()
             server.faults.replace_plan(FaultPlan(limits=None, outages=(Outage(start, start + OUTAGE_S),)))
         return 200, {}, json.dumps({"return": {"status": 200, "message": "ok"}, "entries": handed})
+
     wire.add_callback(responses.POST, f"{BASE}/sms/receive.json", callback=receive)
     account_id = seed.provider_account(client, "kv-in")
     provider = KavenegarProvider(KavenegarSettings(api_key=KEY, inbound_lines=("3000202030",)), session=session)
     plan = NumberPlan()
-    inbound = InboundService(client, StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
-                             plan=plan, index=IndexOnUse(NumberSync(client, "test", plan), max_age_s=0),
-                             services=KeywordServiceRegistry(), clock=lambda: NOW)
+    inbound = InboundService(
+        client,
+        StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
+        plan=plan,
+        index=IndexOnUse(NumberSync(client, "test", plan), max_age_s=0),
+        services=KeywordServiceRegistry(),
+        clock=lambda: NOW,
+    )
     account = inbound.account("kv-in")
     assert account is not None and not activities(client, "41") and not activities(client, "42")
 
@@ -77,8 +89,14 @@ def test_a_poll_that_cannot_reach_dataverse_never_asks_the_provider(client, sess
     account_id = seed.provider_account(client, "kv-in")
     provider = KavenegarProvider(KavenegarSettings(api_key=KEY, inbound_lines=("3000202030",)), session=session)
     plan = NumberPlan()
-    inbound = InboundService(client, StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
-                             plan=plan, index=lambda: None, services=KeywordServiceRegistry(), clock=lambda: NOW)
+    inbound = InboundService(
+        client,
+        StaticAccountDirectory([ProviderAccount("kv-in", account_id, provider)]),
+        plan=plan,
+        index=lambda: None,
+        services=KeywordServiceRegistry(),
+        clock=lambda: NOW,
+    )
     start = time.monotonic()
     server.faults.replace_plan(FaultPlan(limits=None, outages=(Outage(start, start + 30),)))
 

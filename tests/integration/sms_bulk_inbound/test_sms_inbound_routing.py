@@ -41,16 +41,32 @@ class Clock:
 def desk(client, session):
     queue_of_user = client.create("queues", {"name": "Reza's queue"})
     line_queue = client.create("queues", {"name": "SMS desk"})
-    user = client.create("systemusers", {"firstname": "Reza", "lastname": "Ahmadi",
-                                         **bind("queueid", "queues", queue_of_user)})
-    contact = client.create("contacts", {"firstname": "Nima", "lastname": "Sadeghi", "mobilephone": "09127770001",
-                                         **bind("ownerid", "systemusers", user)})
+    user = client.create(
+        "systemusers", {"firstname": "Reza", "lastname": "Ahmadi", **bind("queueid", "queues", queue_of_user)}
+    )
+    contact = client.create(
+        "contacts",
+        {
+            "firstname": "Nima",
+            "lastname": "Sadeghi",
+            "mobilephone": "09127770001",
+            **bind("ownerid", "systemusers", user),
+        },
+    )
     account_id = seed.provider_account(client, "kv-route")
     line = deterministic_id("routed-line", LINE)
-    client.upsert("comms_smsnumbers", RecordId(line), {
-        "comms_name": "routed line", "comms_number": LINE, **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
-        "comms_inboundroute": schema.INBOUND_ROUTES.value_of("Owner of matched record"),
-        "comms_routewithinminutes": 10, **bind("comms_InboundQueueId", "queues", line_queue)})
+    client.upsert(
+        "comms_smsnumbers",
+        RecordId(line),
+        {
+            "comms_name": "routed line",
+            "comms_number": LINE,
+            **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
+            "comms_inboundroute": schema.INBOUND_ROUTES.value_of("Owner of matched record"),
+            "comms_routewithinminutes": 10,
+            **bind("comms_InboundQueueId", "queues", line_queue),
+        },
+    )
     provider = KavenegarProvider(KavenegarSettings(api_key=KEY), session=session)
     clock = Clock()
     plan = NumberPlan()
@@ -58,17 +74,35 @@ def desk(client, session):
     numbers.refresh_now()
     index = numbers.index
     router = InboundRouter(client, clock=clock)
-    inbound = InboundService(client, StaticAccountDirectory([ProviderAccount("kv-route", account_id, provider)]),
-                             plan=plan, index=lambda: index, services=KeywordServiceRegistry(), clock=clock,
-                             router=router)
-    return {"inbound": inbound, "router": router, "clock": clock, "user": user, "user_queue": queue_of_user,
-            "line_queue": line_queue, "line": line, "contact": contact}
+    inbound = InboundService(
+        client,
+        StaticAccountDirectory([ProviderAccount("kv-route", account_id, provider)]),
+        plan=plan,
+        index=lambda: index,
+        services=KeywordServiceRegistry(),
+        clock=clock,
+        router=router,
+    )
+    return {
+        "inbound": inbound,
+        "router": router,
+        "clock": clock,
+        "user": user,
+        "user_queue": queue_of_user,
+        "line_queue": line_queue,
+        "line": line,
+        "contact": contact,
+    }
 
 
 def _activity(client, provider_id: str) -> dict:
-    (row,) = client.query("comms_smses", select=["activityid", "comms_routedueon", "comms_queuedon", "comms_error"],
-                          filter=odata.and_(odata.eq("comms_provideraccountkey", "kv-route"),
-                                            odata.eq("comms_providermessageid", provider_id)))
+    (row,) = client.query(
+        "comms_smses",
+        select=["activityid", "comms_routedueon", "comms_queuedon", "comms_error"],
+        filter=odata.and_(
+            odata.eq("comms_provideraccountkey", "kv-route"), odata.eq("comms_providermessageid", provider_id)
+        ),
+    )
     return row
 
 
@@ -106,8 +140,15 @@ def test_a_text_from_an_unknown_number_goes_to_the_lines_queue(client, desk) -> 
 def test_a_text_on_a_line_that_routes_nowhere_is_not_queued(client, desk) -> None:
     client.update("comms_smsnumbers", desk["line"], {"comms_inboundroute": schema.INBOUND_ROUTES.value_of("Nobody")})
     router = InboundRouter(client, clock=desk["clock"])  # a new worker reads the changed line
-    inbound = InboundService(client, desk["inbound"]._accounts, plan=NumberPlan(), index=lambda: None,
-                             services=KeywordServiceRegistry(), clock=desk["clock"], router=router)
+    inbound = InboundService(
+        client,
+        desk["inbound"]._accounts,
+        plan=NumberPlan(),
+        index=lambda: None,
+        services=KeywordServiceRegistry(),
+        clock=desk["clock"],
+        router=router,
+    )
     inbound.receive("kv-route", [InboundSms("r-3", "09127770001", LINE, "hi", NOW)])
 
     assert _activity(client, "r-3")["comms_routedueon"] is None

@@ -29,13 +29,23 @@ def session() -> Iterator[requests.Session]:
 
 @pytest.fixture
 def kavenegar(server, session) -> KavenegarProvider:
-    settings = KavenegarSettings(base_url=server.base_url, api_key=Secret("test-key"), default_sender="10004346",
-                                 inbound_lines=(LINE,), read_timeout_s=0.5)
+    settings = KavenegarSettings(
+        base_url=server.base_url,
+        api_key=Secret("test-key"),
+        default_sender="10004346",
+        inbound_lines=(LINE,),
+        read_timeout_s=0.5,
+    )
     return KavenegarProvider(settings, session=session)
 
 
 @pytest.fixture
 def kavenegar_soap(server, session) -> KavenegarSoapProvider:
-    settings = KavenegarSoapSettings(base_url=server.soap_url, api_key=Secret("test-key"),
-                                     default_sender="10004346", inbound_lines=(LINE,), read_timeout_s=0.5)
+    settings = KavenegarSoapSettings(
+        base_url=server.soap_url,
+        api_key=Secret("test-key"),
+        default_sender="10004346",
+        inbound_lines=(LINE,),
+        read_timeout_s=0.5,
+    )
     return KavenegarSoapProvider(settings, session=session)

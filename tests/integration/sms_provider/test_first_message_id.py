@@ -15,8 +15,7 @@ pytestmark = pytest.mark.integration
 
 def test_ids_start_at_first_message_id() -> None:
     with FakeSmsProviderServer(api_key="k", first_message_id=100_000_042) as server, requests.Session() as session:
-        provider = KavenegarProvider(KavenegarSettings(base_url=server.base_url, api_key=Secret("k")),
-                                     session=session)
+        provider = KavenegarProvider(KavenegarSettings(base_url=server.base_url, api_key=Secret("k")), session=session)
         receipt = provider.send(OutgoingSms(our_id="m-1", to="+989121234567", text="hi", sender="3000202030"))
         inbound = server.inject_inbound("09121234567", "3000202030", "لغو")
     assert (receipt.provider_id, inbound) == ("100000042", 100_000_043)

@@ -57,10 +57,14 @@ def test_official_python_sdk_send_status_and_account(server, sdk):
 
 
 def test_official_python_sdk_sendarray_and_localid(server, sdk):
-    sent = sdk.sms_sendarray({"receptor": json.dumps(["09121111111", "09122222222"]),
-                              "sender": json.dumps(["10004346", "10004346"]),
-                              "message": json.dumps([TEXT, "second"], ensure_ascii=False),
-                              "localmessageids": "774618100985683650,373405062660543800"})
+    sent = sdk.sms_sendarray(
+        {
+            "receptor": json.dumps(["09121111111", "09122222222"]),
+            "sender": json.dumps(["10004346", "10004346"]),
+            "message": json.dumps([TEXT, "second"], ensure_ascii=False),
+            "localmessageids": "774618100985683650,373405062660543800",
+        }
+    )
     assert [m["message"] for m in server.sent] == [TEXT, "second"]
     (found,) = sdk.sms_statuslocalmessageid({"localid": "774618100985683650"})
     assert found["messageid"] == sent[0]["messageid"]
@@ -86,7 +90,7 @@ def url_encode_unicode(text: str) -> str:
             out.append(f"%{ord(char):02x}")
         else:
             units = char.encode("utf-16-be")
-            out.extend(f"%u{units[i:i + 2].hex()}" for i in range(0, len(units), 2))
+            out.extend(f"%u{units[i : i + 2].hex()}" for i in range(0, len(units), 2))
     return "".join(out)
 
 
@@ -96,13 +100,25 @@ def dotnet_form(pairs: list[tuple[str, object]]) -> bytes:
 
 
 def post_form(server: FakeSmsProviderServer, method: str, body: bytes) -> requests.Response:
-    return requests.post(f"{server.base_url}/test-key/{method}.json", data=body, timeout=5,
-                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return requests.post(
+        f"{server.base_url}/test-key/{method}.json",
+        data=body,
+        timeout=5,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
 
 def test_dotnet_shaped_send_is_accepted_and_stored_as_sent(server):
-    body = dotnet_form([("sender", url_encode_unicode("10004346")), ("receptor", url_encode_unicode("09121111111")),
-                        ("message", url_encode_unicode(TEXT)), ("type", 1), ("date", 0), ("localid", "42")])
+    body = dotnet_form(
+        [
+            ("sender", url_encode_unicode("10004346")),
+            ("receptor", url_encode_unicode("09121111111")),
+            ("message", url_encode_unicode(TEXT)),
+            ("type", 1),
+            ("date", 0),
+            ("localid", "42"),
+        ]
+    )
     assert b"%u0633" in body and body.endswith(b"&")
     reply = post_form(server, "sms/send", body)
     assert reply.status_code == 200, reply.text
@@ -111,10 +127,16 @@ def test_dotnet_shaped_send_is_accepted_and_stored_as_sent(server):
 
 
 def test_dotnet_shaped_sendarray_is_accepted(server):
-    body = dotnet_form([("message", json.dumps(["اول", "second"], ensure_ascii=False)),
-                        ("sender", json.dumps(["10004346", "10004346"])),
-                        ("receptor", json.dumps(["09121111111", "09122222222"])), ("type", json.dumps([1, 0])),
-                        ("date", 0), ("localmessageids", "7,8")])
+    body = dotnet_form(
+        [
+            ("message", json.dumps(["اول", "second"], ensure_ascii=False)),
+            ("sender", json.dumps(["10004346", "10004346"])),
+            ("receptor", json.dumps(["09121111111", "09122222222"])),
+            ("type", json.dumps([1, 0])),
+            ("date", 0),
+            ("localmessageids", "7,8"),
+        ]
+    )
     reply = post_form(server, "sms/sendarray", body)
     assert reply.status_code == 200, reply.text
     assert [m["message"] for m in server.sent] == ["اول", "second"]
@@ -127,10 +149,12 @@ def test_broken_escapes_are_still_refused(server, body):
 
 def send_simple(version: str, apikey: str = "test-key", receptors: tuple[str, ...] = ("09121111111",)) -> bytes:
     items = "".join(f"<string>{r}</string>" for r in receptors)
-    return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{version}"><soap:Body>'
-            f'<SendSimpleByApikey xmlns="{KN}"><apikey>{apikey}</apikey><sender>10004346</sender>'
-            f"<message>{TEXT}</message><receptor>{items}</receptor><unixdate>0</unixdate><msgmode>1</msgmode>"
-            "<status>0</status><statusmessage /></SendSimpleByApikey></soap:Body></soap:Envelope>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{version}"><soap:Body>'
+        f'<SendSimpleByApikey xmlns="{KN}"><apikey>{apikey}</apikey><sender>10004346</sender>'
+        f"<message>{TEXT}</message><receptor>{items}</receptor><unixdate>0</unixdate><msgmode>1</msgmode>"
+        "<status>0</status><statusmessage /></SendSimpleByApikey></soap:Body></soap:Envelope>"
+    ).encode()
 
 
 def post_soap(server: FakeSmsProviderServer, body: bytes, version: str) -> requests.Response:

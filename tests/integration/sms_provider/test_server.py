@@ -49,8 +49,9 @@ def wait_for(condition, timeout_s: float = 3.0) -> None:
 
 def test_inbound_and_delivery_are_pushed_to_the_webhooks(receiver) -> None:
     base = f"http://127.0.0.1:{receiver.server_address[1]}"
-    with FakeSmsProviderServer(inbound_url=f"{base}/in", delivery_url=f"{base}/dlr", sent_after_s=0.0,
-                               delivered_after_s=0.1) as server:
+    with FakeSmsProviderServer(
+        inbound_url=f"{base}/in", delivery_url=f"{base}/dlr", sent_after_s=0.0, delivered_after_s=0.1
+    ) as server:
         server.inject_inbound("09121234567", LINE, "لغو ۱۱")
         form = {"receptor": "09121234567", "message": "hi", "localid": "w-1"}
         requests.post(f"{server.base_url}/test-key/sms/send.json", data=form, timeout=5).raise_for_status()
@@ -121,9 +122,14 @@ def test_impossible_faults_are_refused(server, n, status) -> None:
         server.fail_next(n, status=status)
 
 
-@pytest.mark.parametrize("call", [
-    lambda s: s.set_latency(-1), lambda s: s.set_delivery_delays(2, 1), lambda s: s.set_delivery_delays(-1, 1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.set_latency(-1),
+        lambda s: s.set_delivery_delays(2, 1),
+        lambda s: s.set_delivery_delays(-1, 1),
+    ],
+)
 def test_impossible_settings_are_refused(server, call) -> None:
     with pytest.raises(ValueError):
         call(server)

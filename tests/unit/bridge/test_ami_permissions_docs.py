@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-NEEDED = {"read": {"system", "call", "agent", "user", "dialplan", "cdr"},
-          "write": {"system", "originate", "reporting", "command"}}
+NEEDED = {
+    "read": {"system", "call", "agent", "user", "dialplan", "cdr"},
+    "write": {"system", "originate", "reporting", "command"},
+}
 
 
 def classes(text: str, kind: str) -> set[str]:

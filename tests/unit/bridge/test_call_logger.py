@@ -22,11 +22,18 @@ from domain.numbers import NumberPlan
 from services.calls.telephony_settings import SystemOptions
 
 T0 = datetime(2024, 4, 25, 8, 0, tzinfo=UTC)
-AGENT, OWNER, CONTACT = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002", \
-    "cccccccc-0000-0000-0000-000000000003"
-SYSTEM = TelephonySystemSettings(key="hq", record_id="dddddddd-0000-0000-0000-000000000004",
-                                 plan=NumberPlan(98, "21"), hidden_extensions=frozenset({"600"}),
-                                 extensions={"101": ExtensionSettings("101", user_id=AGENT)})
+AGENT, OWNER, CONTACT = (
+    "aaaaaaaa-0000-0000-0000-000000000001",
+    "bbbbbbbb-0000-0000-0000-000000000002",
+    "cccccccc-0000-0000-0000-000000000003",
+)
+SYSTEM = TelephonySystemSettings(
+    key="hq",
+    record_id="dddddddd-0000-0000-0000-000000000004",
+    plan=NumberPlan(98, "21"),
+    hidden_extensions=frozenset({"600"}),
+    extensions={"101": ExtensionSettings("101", user_id=AGENT)},
+)
 
 
 class Settings:
@@ -62,14 +69,24 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
 
 
 def update(changes: set[CallChange], **fields) -> CallUpdate:
-    record = CallRecord("hq", "c1", 2, CallStatus.RINGING, T0, direction=Direction.INBOUND,
-                        external_number="09121234567", extension="101", line="trunk-1")
+    record = CallRecord(
+        "hq",
+        "c1",
+        2,
+        CallStatus.RINGING,
+        T0,
+        direction=Direction.INBOUND,
+        external_number="09121234567",
+        extension="101",
+        line="trunk-1",
+    )
     return CallUpdate(replace(record, **fields), None, frozenset(changes))
 
 
 def ended(**fields) -> CallUpdate:
-    return update({CallChange.ENDED}, **{"status": CallStatus.ENDED, "outcome": CallOutcome.MISSED, "ended_at": T0,
-                                         **fields})
+    return update(
+        {CallChange.ENDED}, **{"status": CallStatus.ENDED, "outcome": CallOutcome.MISSED, "ended_at": T0, **fields}
+    )
 
 
 def crm(settings: Settings | None = None, numbers: Numbers | None = None) -> dict[str, CrmEnvironment]:
@@ -84,13 +101,19 @@ def test_one_upsert_per_call_change_folded_while_waiting(outbox: Outbox) -> None
     (queued,) = outbox.pending("prod")
     assert queued.item.ref == AlternateKey({"comms_systemkey": "hq", "comms_pbxcallid": "c1"})
     assert queued.item.body["comms_answered"] is True and queued.item.body["activityid"] == phone_call_id(
-        update(set()).record)
+        update(set()).record
+    )
     assert logger.stats.queued == 2
 
 
-@pytest.mark.parametrize("fields", [
-    {"external_number": "123"}, {"extension": "600"}, {"direction": Direction.INTERNAL},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"external_number": "123"},
+        {"extension": "600"},
+        {"direction": Direction.INTERNAL},
+    ],
+)
 def test_calls_never_logged(outbox: Outbox, fields: dict) -> None:
     logger = CallLogger(outbox, {"hq": ["prod"]}, crm())
     logger.on_call(update({CallChange.ANSWERED}, **fields), SYSTEM)
@@ -130,11 +153,14 @@ def test_notices_respect_visibility_and_options(outbox: Outbox) -> None:
     owner_rule = replace(SYSTEM, visibility=CallVisibility.RECORD_OWNER)
     CallNotifier(outbox, {"hq": ["prod"]}, crm(Settings(owner_rule))).on_call(ended(), SYSTEM)
     assert {q.item.body["ownerid@odata.bind"] for q in outbox.pending()} == {
-        f"/systemusers({AGENT})", f"/systemusers({OWNER})"}
+        f"/systemusers({AGENT})",
+        f"/systemusers({OWNER})",
+    }
     quiet = Settings(SYSTEM, SystemOptions(notify_missed_calls=False))
     before = outbox.depth()
-    CallNotifier(outbox, {"hq": ["prod"]}, crm(quiet)).on_call(replace(ended(), record=replace(
-        ended().record, call_id="c2")), SYSTEM)
+    CallNotifier(outbox, {"hq": ["prod"]}, crm(quiet)).on_call(
+        replace(ended(), record=replace(ended().record, call_id="c2")), SYSTEM
+    )
     assert outbox.depth() == before
 
 
@@ -201,8 +227,12 @@ def test_description_written_once_and_not_again_for_a_call_logged_before_a_resta
     outbox.ack([written.id])  # Dataverse accepted it; then the bridge stopped with the call open
 
     restored = {("hq", "c1")}
-    after_restart = CallLogger(outbox, {"hq": ["prod"]}, crm(numbers=SharedNumber()),
-                               logged_before_restart=lambda system, call_id: (system, call_id) in restored)
+    after_restart = CallLogger(
+        outbox,
+        {"hq": ["prod"]},
+        crm(numbers=SharedNumber()),
+        logged_before_restart=lambda system, call_id: (system, call_id) in restored,
+    )
     fresh = CallLogger(outbox, {"hq": ["prod"]}, crm(numbers=SharedNumber()))
     after_restart.on_call(ended(), SYSTEM)
     fresh.on_call(replace(ended(), record=replace(ended().record, call_id="c2")), SYSTEM)

@@ -36,7 +36,9 @@ def test_no_fax_table_is_off(tmp_path):
 
 
 def test_a_hylafax_server_with_a_secret_ref_and_intervals(tmp_path):
-    config = load(tmp_path, """
+    config = load(
+        tmp_path,
+        """
 [fax.servers.hq]
 kind = "hylafax"
 environment = "prod"
@@ -44,7 +46,8 @@ host = "fax.example.test"
 user = "commsuite"
 password_env = "FAX_PW"
 status_interval_s = 30
-""")
+""",
+    )
     server = config.fax.servers["hq"]
     assert server.kind == "hylafax" and server.settings.host == "fax.example.test"
     assert server.settings.password.reveal() == "s3cret" and server.polling.status_interval_s == 30
@@ -52,7 +55,9 @@ status_interval_s = 30
 
 def test_mistakes_are_named_by_key_path_all_at_once(tmp_path):
     with pytest.raises(ConfigError) as error:
-        load(tmp_path, """
+        load(
+            tmp_path,
+            """
 [fax.servers.a]
 kind = "telex"
 environment = "prod"
@@ -65,7 +70,8 @@ environment = "prod"
 host = "h"
 user = "u"
 colour = "blue"
-""")
+""",
+        )
     text = str(error.value)
     assert "fax.servers.a.kind" in text and "fax.servers.b.environment" in text
     assert "fax.servers.c.colour: unknown key" in text and "s3cret" not in text

@@ -86,13 +86,16 @@ tables = [{ name = "custom_table" }]
         parse('[click_to_call]\n[click_to_call.service_bus]\nconnection_string_env = "SB"\n')
     assert "exactly" in str(caught.value) and "secret-value" not in str(caught.value)
     with pytest.raises(ConfigError) as caught:
-        parse('[systems.hq.recordings]\nkind = "sftp"\nhost = "h"\nusername = "u"\nknown_hosts = "/k"\n'
-              'password = "hunter2-secret"\nport = 70000\n')
+        parse(
+            '[systems.hq.recordings]\nkind = "sftp"\nhost = "h"\nusername = "u"\nknown_hosts = "/k"\n'
+            'password = "hunter2-secret"\nport = 70000\n'
+        )
     assert "systems.hq.recordings.port" in str(caught.value) and "hunter2" not in str(caught.value)
 
 
 def test_a_table_the_schema_knows_takes_its_declared_phone_columns() -> None:
-    config = parse('[[matching.tables]]\nname = "lead"\n[[matching.tables]]\nname = "contact"\n'
-                   'columns = ["mobilephone"]\n')
+    config = parse(
+        '[[matching.tables]]\nname = "lead"\n[[matching.tables]]\nname = "contact"\ncolumns = ["mobilephone"]\n'
+    )
     lead, contact = config.matching.tables
     assert lead == DEFAULT_TABLES[2] and contact.columns == ("mobilephone",) and contact.name_column == "fullname"

@@ -49,7 +49,9 @@ def test_without_timings_the_defaults_hold() -> None:
 
 
 def test_every_timing_can_be_set_beside_an_sftp_store() -> None:
-    config = parse(SFTP + """first_delay_s = 1
+    config = parse(
+        SFTP
+        + """first_delay_s = 1
 retry_base_s = 2.5
 retry_max_s = 30
 give_up_after_s = 1800
@@ -57,11 +59,19 @@ stable_wait_s = 0
 attach_limit_bytes = 20971520
 match_window_s = 60
 max_parallel = 4
-""")
+"""
+    )
     system = config.systems["hq"]
     assert system.recording_policy == RecordingPolicy(
-        first_delay_s=1, retry_base_s=2.5, retry_max_s=30, give_up_after_s=1800, stable_wait_s=0,
-        attach_limit_bytes=20 * 1024 * 1024, match_window_s=60, max_parallel=4)
+        first_delay_s=1,
+        retry_base_s=2.5,
+        retry_max_s=30,
+        give_up_after_s=1800,
+        stable_wait_s=0,
+        attach_limit_bytes=20 * 1024 * 1024,
+        match_window_s=60,
+        max_parallel=4,
+    )
     assert system.recordings.host == "10.0.0.5"
 
 
@@ -71,22 +81,25 @@ def test_timings_go_with_a_folder_store_too() -> None:
     assert system.recording_policy == RecordingPolicy(give_up_after_s=900)
 
 
-@pytest.mark.parametrize("line, path, words", [
-    ("first_delay_s = -1", "first_delay_s", "greater than or equal to 0"),
-    ("first_delay_s = 7200", "first_delay_s", "less than or equal to 3600"),
-    ("retry_base_s = 0", "retry_base_s", "greater than 0"),
-    ("give_up_after_s = 0", "give_up_after_s", "greater than 0"),
-    ("give_up_after_s = inf", "give_up_after_s", "less than or equal"),
-    ("give_up_after_s = nan", "give_up_after_s", "less than or equal"),
-    ("stable_wait_s = '2'", "stable_wait_s", "valid number"),
-    ("stable_wait_s = true", "stable_wait_s", "valid number"),
-    ("attach_limit_bytes = 0", "attach_limit_bytes", "greater than or equal to 1"),
-    ("attach_limit_bytes = 5.5", "attach_limit_bytes", "valid integer"),
-    ("attach_limit_bytes = 999999999999", "attach_limit_bytes", "less than or equal to 134217728"),
-    ("match_window_s = [60]", "match_window_s", "valid number"),
-    ("max_parallel = 0", "max_parallel", "greater than or equal to 1"),
-    ("max_parallel = 1000", "max_parallel", "less than or equal to 32"),
-])
+@pytest.mark.parametrize(
+    "line, path, words",
+    [
+        ("first_delay_s = -1", "first_delay_s", "greater than or equal to 0"),
+        ("first_delay_s = 7200", "first_delay_s", "less than or equal to 3600"),
+        ("retry_base_s = 0", "retry_base_s", "greater than 0"),
+        ("give_up_after_s = 0", "give_up_after_s", "greater than 0"),
+        ("give_up_after_s = inf", "give_up_after_s", "less than or equal"),
+        ("give_up_after_s = nan", "give_up_after_s", "less than or equal"),
+        ("stable_wait_s = '2'", "stable_wait_s", "valid number"),
+        ("stable_wait_s = true", "stable_wait_s", "valid number"),
+        ("attach_limit_bytes = 0", "attach_limit_bytes", "greater than or equal to 1"),
+        ("attach_limit_bytes = 5.5", "attach_limit_bytes", "valid integer"),
+        ("attach_limit_bytes = 999999999999", "attach_limit_bytes", "less than or equal to 134217728"),
+        ("match_window_s = [60]", "match_window_s", "valid number"),
+        ("max_parallel = 0", "max_parallel", "greater than or equal to 1"),
+        ("max_parallel = 1000", "max_parallel", "less than or equal to 32"),
+    ],
+)
 def test_a_bad_timing_is_named_by_its_key_path(line: str, path: str, words: str) -> None:
     text = problems(SFTP + line + "\n")
     assert f"{WHERE}.{path}: " in text and words in text

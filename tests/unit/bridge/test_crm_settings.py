@@ -19,18 +19,36 @@ USER = "AAAAAAAA-1111-1111-1111-111111111111"
 
 
 def system_row(**changes: Any) -> dict[str, Any]:
-    row = {"comms_telephonysystemid": SYSTEM_ID, "comms_name": "HQ", "comms_systemkey": "hq",
-           "comms_countrycode": "98", "comms_citycode": "21", "comms_linereleaseprefix": "9",
-           "comms_minimumdigits": 6, "comms_hiddenextensions": "600, 601;\n602", "comms_autoregisterlines": False,
-           "comms_callvisibility": 103710002, "comms_recordingsource": 103710001, "comms_recordingport": 2222,
-           "comms_notifywaitingcalls": True, "comms_language": "FA"}
+    row = {
+        "comms_telephonysystemid": SYSTEM_ID,
+        "comms_name": "HQ",
+        "comms_systemkey": "hq",
+        "comms_countrycode": "98",
+        "comms_citycode": "21",
+        "comms_linereleaseprefix": "9",
+        "comms_minimumdigits": 6,
+        "comms_hiddenextensions": "600, 601;\n602",
+        "comms_autoregisterlines": False,
+        "comms_callvisibility": 103710002,
+        "comms_recordingsource": 103710001,
+        "comms_recordingport": 2222,
+        "comms_notifywaitingcalls": True,
+        "comms_language": "FA",
+    }
     row.update(changes)
     return row
 
 
 LINES = [{"comms_phonelineid": "l1", "comms_systemkey": "hq", "comms_lineid": "trunk-1", "comms_isdefault": True}]
-EXTENSIONS = [{"comms_extensionid": "e1", "comms_systemkey": "hq", "comms_number": "101",
-               "_comms_systemuserid_value": USER, "comms_canoriginate": False}]
+EXTENSIONS = [
+    {
+        "comms_extensionid": "e1",
+        "comms_systemkey": "hq",
+        "comms_number": "101",
+        "_comms_systemuserid_value": USER,
+        "comms_canoriginate": False,
+    }
+]
 
 
 def test_a_full_row_parses() -> None:
@@ -46,16 +64,19 @@ def test_a_full_row_parses() -> None:
     assert parsed.problems == ()
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"comms_countrycode": "IR"}, "country code 'IR' is not a number"),
-    ({"comms_countrycode": None}, r"country code '\(empty\)'"),
-    ({"comms_countrycode": "999"}, "unknown country calling code"),
-    ({"comms_citycode": "2l"}, "city code must be digits"),
-    ({"comms_linereleaseprefix": "nine"}, "line-release prefix"),
-    ({"comms_minimumdigits": 0}, "min_digits"),
-    ({"comms_callvisibility": 7}, "unknown choice"),
-    ({"comms_systemkey": " "}, "no system key"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"comms_countrycode": "IR"}, "country code 'IR' is not a number"),
+        ({"comms_countrycode": None}, r"country code '\(empty\)'"),
+        ({"comms_countrycode": "999"}, "unknown country calling code"),
+        ({"comms_citycode": "2l"}, "city code must be digits"),
+        ({"comms_linereleaseprefix": "nine"}, "line-release prefix"),
+        ({"comms_minimumdigits": 0}, "min_digits"),
+        ({"comms_callvisibility": 7}, "unknown choice"),
+        ({"comms_systemkey": " "}, "no system key"),
+    ],
+)
 def test_an_unusable_system_row_is_refused_in_plain_words(changes: dict, words: str) -> None:
     with pytest.raises(SettingsProblem, match=words):
         parse_settings(system_row(**changes), [], [])

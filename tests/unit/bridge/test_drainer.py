@@ -71,15 +71,20 @@ class FakeClient:
         answers = [self.part_status.get(op.path, (204, None)) for op in batch.items]
         return [BatchResult(status, {}, body) for status, body in answers]
 
-    def upsert_multiple(self, entity_set: str, logical_name: str,
-                        records: Sequence[tuple[RecordRef, Mapping[str, Any]]]) -> None:
+    def upsert_multiple(
+        self, entity_set: str, logical_name: str, records: Sequence[tuple[RecordRef, Mapping[str, Any]]]
+    ) -> None:
         self.sent.append(("bulk", [entity_path(entity_set, ref) for ref, _ in records]))
         self._request()
 
 
 def call(n: int, **body: object) -> OutboxItem:
-    return OutboxItem(ENV, "phonecalls", AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": str(n)}),
-                      body or {"subject": f"call {n}"})
+    return OutboxItem(
+        ENV,
+        "phonecalls",
+        AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": str(n)}),
+        body or {"subject": f"call {n}"},
+    )
 
 
 def path(n: int) -> str:
@@ -145,8 +150,7 @@ def test_empty_outbox_sends_nothing_and_waits_idle(client: FakeClient, drainer: 
     assert client.sent == [] and report.wait_s == drainer.idle_wait_s
 
 
-def test_poison_item_is_dead_lettered_and_the_rest_acked(outbox: Outbox, client: FakeClient,
-                                                         drainer: Drainer) -> None:
+def test_poison_item_is_dead_lettered_and_the_rest_acked(outbox: Outbox, client: FakeClient, drainer: Drainer) -> None:
     for n in range(3):
         outbox.put(call(n))
     client.part_status[path(1)] = refused("The property 'x' does not exist")
@@ -157,8 +161,7 @@ def test_poison_item_is_dead_lettered_and_the_rest_acked(outbox: Outbox, client:
     assert outbox.depth() == 0
 
 
-def test_poison_single_upsert_does_not_block_the_queue(outbox: Outbox, client: FakeClient,
-                                                       drainer: Drainer) -> None:
+def test_poison_single_upsert_does_not_block_the_queue(outbox: Outbox, client: FakeClient, drainer: Drainer) -> None:
     outbox.put(call(1))
     client.part_status[path(1)] = refused("bad")
     drainer.drain_once()
@@ -168,8 +171,9 @@ def test_poison_single_upsert_does_not_block_the_queue(outbox: Outbox, client: F
     assert len(outbox.dead_letters()) == 1
 
 
-def test_failed_parts_are_retried_and_not_found_behind_them_is_not_poison(outbox: Outbox, client: FakeClient,
-                                                                          drainer: Drainer, clock: Clock) -> None:
+def test_failed_parts_are_retried_and_not_found_behind_them_is_not_poison(
+    outbox: Outbox, client: FakeClient, drainer: Drainer, clock: Clock
+) -> None:
     for n in range(3):
         outbox.put(call(n))
     client.part_status[path(0)] = (503, {"error": {"code": "", "message": "busy"}})
@@ -184,14 +188,17 @@ def test_failed_parts_are_retried_and_not_found_behind_them_is_not_poison(outbox
     assert outbox.depth() == 0 and outbox.dead_letters() == []
 
 
-@pytest.mark.parametrize("error", [
-    ServerError("Service Unavailable", status=503),
-    ConnectFailedError("connection refused"),
-    ResponseLostError("read timed out"),
-])
-def test_transient_failures_keep_everything_and_back_off_exponentially(outbox: Outbox, client: FakeClient,
-                                                                       drainer: Drainer, clock: Clock,
-                                                                       error: Exception) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        ServerError("Service Unavailable", status=503),
+        ConnectFailedError("connection refused"),
+        ResponseLostError("read timed out"),
+    ],
+)
+def test_transient_failures_keep_everything_and_back_off_exponentially(
+    outbox: Outbox, client: FakeClient, drainer: Drainer, clock: Clock, error: Exception
+) -> None:
     for n in range(4):
         outbox.put(call(n))
     client.fail_next = [error] * 3
@@ -217,8 +224,7 @@ def test_backoff_is_capped(outbox: Outbox, client: FakeClient, clock: Clock) -> 
     assert wait == 5
 
 
-def test_throttle_waits_exactly_retry_after(outbox: Outbox, client: FakeClient, drainer: Drainer,
-                                            clock: Clock) -> None:
+def test_throttle_waits_exactly_retry_after(outbox: Outbox, client: FakeClient, drainer: Drainer, clock: Clock) -> None:
     outbox.put(call(1))
     outbox.put(call(2))
     client.fail_next = [ThrottledError("Number of requests exceeded", status=429, retry_after_s=37)]
@@ -237,8 +243,9 @@ def test_an_outage_waits_the_retry_after_dataverse_sent(outbox: Outbox, client: 
     assert report.wait_s == 120 and outbox.depth() == 1
 
 
-def test_auth_failure_pauses_the_environment(outbox: Outbox, client: FakeClient, drainer: Drainer,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_auth_failure_pauses_the_environment(
+    outbox: Outbox, client: FakeClient, drainer: Drainer, caplog: pytest.LogCaptureFixture
+) -> None:
     outbox.put(call(1))
     client.fail_next = [DataverseAuthError("invalid_client", status=401)]
     report = drainer.drain_once()
@@ -246,8 +253,7 @@ def test_auth_failure_pauses_the_environment(outbox: Outbox, client: FakeClient,
     assert any(r.levelname == "ERROR" and "credentials" in r.message for r in caplog.records)
 
 
-def test_whole_batch_refused_falls_back_to_single_upserts(outbox: Outbox, client: FakeClient,
-                                                          drainer: Drainer) -> None:
+def test_whole_batch_refused_falls_back_to_single_upserts(outbox: Outbox, client: FakeClient, drainer: Drainer) -> None:
     for n in range(3):
         outbox.put(call(n))
     client.fail_next = [ValidationError("request too large", status=413)]

@@ -15,12 +15,16 @@ from bridge.runtime.metrics import Metric, escape_label, render
 
 SNAPSHOT = HealthSnapshot(
     uptime_s=12.5,
-    systems=(SystemHealth("hq", "ami", "connected", events=7, call_updates=3),
-             SystemHealth('odd"key\\x', "smdr-tcp", "backing_off")),
+    systems=(
+        SystemHealth("hq", "ami", "connected", events=7, call_updates=3),
+        SystemHealth('odd"key\\x', "smdr-tcp", "backing_off"),
+    ),
     environments=(EnvironmentHealth("prod", outbox_depth=4, oldest_age_s=1.5, acked=10, requests=3),),
-    live_calls=2, listener_errors={"logger": 1})
+    live_calls=2,
+    listener_errors={"logger": 1},
+)
 
-_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)')
 
 
@@ -78,9 +82,16 @@ def test_healthz_reports_links_and_outboxes() -> None:
         assert status == 200 and headers["Content-Type"] == "application/json"
         health = json.loads(body)
         assert health["status"] == "degraded"  # one link is backing off
-        assert health["systems"][0] == {"key": "hq", "kind": "ami", "state": "connected", "events": 7,
-                                        "call_updates": 3, "restarts": 0, "unclassified_calls": 0,
-                                        "telnet_resyncs": 0}
+        assert health["systems"][0] == {
+            "key": "hq",
+            "kind": "ami",
+            "state": "connected",
+            "events": 7,
+            "call_updates": 3,
+            "restarts": 0,
+            "unclassified_calls": 0,
+            "telnet_resyncs": 0,
+        }
         assert health["environments"][0]["outbox_depth"] == 4 and health["listener_errors"] == {"logger": 1}
 
     _with_server(scenario)
@@ -94,28 +105,44 @@ def test_metrics_parse_back_with_escaped_labels() -> None:
         link = frozenset({"system": 'odd"key\\x', "kind": "smdr-tcp", "state": "backing_off"}.items())
         assert samples[("commsuite_bridge_link_state", link)] == 1
         assert samples[("commsuite_bridge_outbox_depth", frozenset({"environment": "prod"}.items()))] == 4
-        assert samples[("commsuite_bridge_outbox_oldest_age_seconds", frozenset({"environment": "prod"}.items()))] \
-            == 1.5
+        assert (
+            samples[("commsuite_bridge_outbox_oldest_age_seconds", frozenset({"environment": "prod"}.items()))] == 1.5
+        )
         assert samples[("commsuite_bridge_listener_errors_total", frozenset({"listener": "logger"}.items()))] == 1
         assert samples[("commsuite_bridge_live_calls", frozenset())] == 2
 
     _with_server(scenario)
 
 
-@pytest.mark.parametrize("raw, status", [
-    (b"GET /admin HTTP/1.1\r\n\r\n", 404),
-    (b"POST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", 405),
-    (b"DELETE /healthz HTTP/1.1\r\n\r\n", 405),
-    (b"GARBAGE\r\n\r\n", 400),
-    (b"GET /healthz HTTP/2.0\r\n\r\n", 505),
-    (b"GET healthz HTTP/1.1\r\n\r\n", 400),
-    (b"GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n", 400),
-    (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", 414),
-    (b"GET /healthz HTTP/1.1\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n", 431),
-    (b"GET /healthz HTTP/1.1\r\n" + b"X-H: v\r\n" * 200 + b"\r\n", 431),
-    (b"GET /\xff\xfe HTTP/1.1\r\n\r\n", 400),
-], ids=["unknown-path", "post", "delete", "garbage", "http2", "no-slash", "bad-header", "long-uri",
-        "huge-header", "many-headers", "binary"])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"GET /admin HTTP/1.1\r\n\r\n", 404),
+        (b"POST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi", 405),
+        (b"DELETE /healthz HTTP/1.1\r\n\r\n", 405),
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /healthz HTTP/2.0\r\n\r\n", 505),
+        (b"GET healthz HTTP/1.1\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+        (b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET /healthz HTTP/1.1\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n", 431),
+        (b"GET /healthz HTTP/1.1\r\n" + b"X-H: v\r\n" * 200 + b"\r\n", 431),
+        (b"GET /\xff\xfe HTTP/1.1\r\n\r\n", 400),
+    ],
+    ids=[
+        "unknown-path",
+        "post",
+        "delete",
+        "garbage",
+        "http2",
+        "no-slash",
+        "bad-header",
+        "long-uri",
+        "huge-header",
+        "many-headers",
+        "binary",
+    ],
+)
 def test_hostile_requests_get_4xx_and_the_server_keeps_serving(raw: bytes, status: int) -> None:
     async def scenario(port: int) -> None:
         got, headers, _ = await _request(port, raw)

@@ -34,12 +34,17 @@ def test_the_server_version_decides_once_per_environment() -> None:
         def read():
             reads.append(version)
             return features_for(version)
+
         return read
 
-    resolve = NoticeKindResolver(None, {"online": reader("9.2.24054.190"), "onprem": reader("9.1.0.17154"),
-                                        "crm2016": reader("8.2.2.112")})
+    resolve = NoticeKindResolver(
+        None, {"online": reader("9.2.24054.190"), "onprem": reader("9.1.0.17154"), "crm2016": reader("8.2.2.112")}
+    )
     assert [resolve("online"), resolve("onprem"), resolve("crm2016")] == [
-        NoticeKind.APPNOTIFICATION, NoticeKind.TASK, NoticeKind.TASK]
+        NoticeKind.APPNOTIFICATION,
+        NoticeKind.TASK,
+        NoticeKind.TASK,
+    ]
     resolve("onprem")
     assert reads == ["9.2.24054.190", "9.1.0.17154", "8.2.2.112"]
 

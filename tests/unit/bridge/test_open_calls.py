@@ -34,9 +34,13 @@ def run_calls(path: Path, *events: CallEvent) -> None:
 
 def test_open_calls_are_kept_and_ended_ones_forgotten(tmp_path: Path) -> None:
     path = tmp_path / "open-calls.db"
-    run_calls(path, ev(EventKind.RING, 0, direction=Direction.INBOUND, extension="101"),
-              ev(EventKind.ANSWER, 5, extension="101"),
-              ev(EventKind.RING, 1, "c2", direction=Direction.INBOUND), ev(EventKind.HANGUP, 9, "c2"))
+    run_calls(
+        path,
+        ev(EventKind.RING, 0, direction=Direction.INBOUND, extension="101"),
+        ev(EventKind.ANSWER, 5, extension="101"),
+        ev(EventKind.RING, 1, "c2", direction=Direction.INBOUND),
+        ev(EventKind.HANGUP, 9, "c2"),
+    )
     with OpenCallStore(path) as store:
         (events,) = store.load()
         assert [e.kind for e in events] == [EventKind.RING, EventKind.ANSWER]
@@ -44,16 +48,22 @@ def test_open_calls_are_kept_and_ended_ones_forgotten(tmp_path: Path) -> None:
     assert open_calls_path(tmp_path / "outbox.db") == path
 
 
-@pytest.mark.parametrize("lists_calls, live, later, ended", [
-    (True, frozenset({"c1"}), 0, False),  # adopted
-    (True, frozenset(), 0, True),  # gone from the PBX
-    (False, None, 60, False),  # SMDR, in the grace period
-    (False, None, 301, True),  # SMDR, after it
-])
+@pytest.mark.parametrize(
+    "lists_calls, live, later, ended",
+    [
+        (True, frozenset({"c1"}), 0, False),  # adopted
+        (True, frozenset(), 0, True),  # gone from the PBX
+        (False, None, 60, False),  # SMDR, in the grace period
+        (False, None, 301, True),  # SMDR, after it
+    ],
+)
 def test_restored_call_is_settled(tmp_path: Path, lists_calls, live, later, ended) -> None:
     path = tmp_path / "open-calls.db"
-    run_calls(path, ev(EventKind.RING, 0, direction=Direction.INBOUND, extension="101"),
-              ev(EventKind.ANSWER, 5, extension="101"))
+    run_calls(
+        path,
+        ev(EventKind.RING, 0, direction=Direction.INBOUND, extension="101"),
+        ev(EventKind.ANSWER, 5, extension="101"),
+    )
     with OpenCallStore(path) as store:
         tracker = CallTracker()
         recovery = CallRecovery(store, tracker)
@@ -79,9 +89,17 @@ def test_a_call_ended_by_the_device_after_restart_needs_nothing(tmp_path: Path) 
         assert store.load() == []
 
 
-@pytest.mark.parametrize("events", ["not json", "[]", "{}", '[{"kind": "ring"}]', "[1, 2]",
-                                    '[{"kind": "ring", "system": "pbx", "call_id": "other", '
-                                    '"at": "2024-05-01T09:00:00+00:00"}]'])
+@pytest.mark.parametrize(
+    "events",
+    [
+        "not json",
+        "[]",
+        "{}",
+        '[{"kind": "ring"}]',
+        "[1, 2]",
+        '[{"kind": "ring", "system": "pbx", "call_id": "other", "at": "2024-05-01T09:00:00+00:00"}]',
+    ],
+)
 def test_damaged_rows_are_set_aside_not_dropped(tmp_path: Path, events: str) -> None:
     path = tmp_path / "open-calls.db"
     run_calls(path, ev(EventKind.RING, 0, "good", direction=Direction.INBOUND))

@@ -38,8 +38,7 @@ def test_a_context_that_could_inject_is_reported_and_ignored(bad: str) -> None:
 
 
 def test_the_crm_wins_over_the_file_which_wins_over_the_default() -> None:
-    ami = SimpleNamespace(settings=AmiSettings(system="hq", host="pbx", username="crm", secret="s",
-                                               context="file-ctx"))
+    ami = SimpleNamespace(settings=AmiSettings(system="hq", host="pbx", username="crm", secret="s", context="file-ctx"))
     crm = TelephonySystemSettings(key="hq", originate_context="crm-ctx")
     assert dialling_defaults(ami, crm) == ("PJSIP", "crm-ctx")
     assert dialling_defaults(ami, TelephonySystemSettings(key="hq")) == ("PJSIP", "file-ctx")
@@ -53,8 +52,17 @@ class RecordingConnector:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    async def originate(self, extension: str, number: str, *, context: str | None = None, caller_id=None,
-                        variables=None, timeout_s: float = 30.0, action_id: str) -> OriginateResult:
+    async def originate(
+        self,
+        extension: str,
+        number: str,
+        *,
+        context: str | None = None,
+        caller_id=None,
+        variables=None,
+        timeout_s: float = 30.0,
+        action_id: str,
+    ) -> OriginateResult:
         self.calls.append({"extension": extension, "number": number, "context": context})
         return OriginateResult(action_id=action_id)
 
@@ -62,8 +70,9 @@ class RecordingConnector:
 class NoContextConnector(RecordingConnector):
     """Like a report-only link: no context parameter at all."""
 
-    async def originate(self, extension: str, number: str, *, caller_id=None, variables=None,
-                        timeout_s: float = 30.0, action_id: str) -> OriginateResult:
+    async def originate(
+        self, extension: str, number: str, *, caller_id=None, variables=None, timeout_s: float = 30.0, action_id: str
+    ) -> OriginateResult:
         self.calls.append({"extension": extension, "number": number})
         return OriginateResult(action_id=action_id)
 
@@ -75,8 +84,9 @@ def _bridge(system: TelephonySystemSettings, connector: Any) -> Any:
 
 @pytest.mark.parametrize("context, expected", [("sales-out", "sales-out"), ("", None)])
 def test_the_consoles_dialer_originates_in_the_systems_context(context: str, expected: str | None) -> None:
-    system = TelephonySystemSettings(key="hq", plan=NumberPlan(country_code=98, city_code="21"),
-                                     originate_context=context)
+    system = TelephonySystemSettings(
+        key="hq", plan=NumberPlan(country_code=98, city_code="21"), originate_context=context
+    )
     connector = RecordingConnector()
     asyncio.run(BridgeCommands(_bridge(system, connector)).dial("hq", "101", "0912 123 4567"))
     assert connector.calls == [{"extension": "101", "number": "09121234567", "context": expected}]

@@ -23,8 +23,12 @@ class Clock:
 
 
 def call(call_id: str, env: str = ENV, **body: object) -> OutboxItem:
-    return OutboxItem(env, "phonecalls", AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": call_id}),
-                      body or {"subject": f"call {call_id}"})
+    return OutboxItem(
+        env,
+        "phonecalls",
+        AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": call_id}),
+        body or {"subject": f"call {call_id}"},
+    )
 
 
 @pytest.fixture
@@ -75,8 +79,9 @@ def test_later_change_merges_into_waiting_row_and_keeps_its_place(outbox: Outbox
 
 def test_alternate_key_column_order_does_not_split_a_record(outbox: Outbox) -> None:
     outbox.put(call("1"))
-    reordered = OutboxItem(ENV, "phonecalls", AlternateKey({"comms_pbxcallid": "1", "comms_systemkey": "pbx"}),
-                           {"comms_talkseconds": 5})
+    reordered = OutboxItem(
+        ENV, "phonecalls", AlternateKey({"comms_pbxcallid": "1", "comms_systemkey": "pbx"}), {"comms_talkseconds": 5}
+    )
     outbox.put(reordered)
     assert outbox.depth() == 1
 
@@ -84,8 +89,11 @@ def test_alternate_key_column_order_does_not_split_a_record(outbox: Outbox) -> N
 def test_same_key_in_other_environment_or_table_is_separate(outbox: Outbox) -> None:
     outbox.put(call("1"))
     outbox.put(call("1", env="test"))
-    outbox.put(OutboxItem(ENV, "comms_callrecordings", AlternateKey({"comms_systemkey": "pbx",
-                                                                      "comms_pbxcallid": "1"}), {"a": 1}))
+    outbox.put(
+        OutboxItem(
+            ENV, "comms_callrecordings", AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": "1"}), {"a": 1}
+        )
+    )
     assert outbox.depth() == 3 and outbox.depth(ENV) == 2 and outbox.depth("test") == 1
 
 
@@ -135,7 +143,12 @@ def test_dead_letter_keeps_the_reason_and_can_be_requeued(outbox: Outbox) -> Non
     assert [q.item.ref for q in outbox.pending()] == [call("2").ref]
     [dead] = outbox.dead_letters(ENV)
     assert (dead.id, dead.reason, dead.code, dead.status, dead.attempts) == (
-        row, "The property 'comms_nosuch' does not exist", "0x80060888", 400, 1)
+        row,
+        "The property 'comms_nosuch' does not exist",
+        "0x80060888",
+        400,
+        1,
+    )
     assert dead.item.body == {"comms_nosuch": "x"}
     new_id = outbox.requeue(row)
     assert outbox.dead_letters() == [] and outbox.pending()[-1].id == new_id
@@ -162,12 +175,17 @@ def test_record_id_targets_and_typed_values_round_trip(outbox: Outbox) -> None:
     assert queued.item.body == {"title": "تماس ورودی", "createdon": "2024-03-01T05:00:00Z"}
 
 
-@pytest.mark.parametrize("make, error", [
-    (lambda: OutboxItem("", "phonecalls", RecordId("5b0f7d0e-3c1a-5e8b-9a7d-c0ffee5ca1e5"), {}), ValueError),
-    (lambda: OutboxItem(ENV, "phone calls; drop", RecordId("5b0f7d0e-3c1a-5e8b-9a7d-c0ffee5ca1e5"), {}),
-     ValueError),
-    (lambda: OutboxItem(ENV, "phonecalls", "5b0f7d0e-3c1a-5e8b-9a7d-c0ffee5ca1e5", {}), TypeError),
-])
+@pytest.mark.parametrize(
+    "make, error",
+    [
+        (lambda: OutboxItem("", "phonecalls", RecordId("5b0f7d0e-3c1a-5e8b-9a7d-c0ffee5ca1e5"), {}), ValueError),
+        (
+            lambda: OutboxItem(ENV, "phone calls; drop", RecordId("5b0f7d0e-3c1a-5e8b-9a7d-c0ffee5ca1e5"), {}),
+            ValueError,
+        ),
+        (lambda: OutboxItem(ENV, "phonecalls", "5b0f7d0e-3c1a-5e8b-9a7d-c0ffee5ca1e5", {}), TypeError),
+    ],
+)
 def test_unaddressable_items_are_refused_at_put_time(make, error) -> None:
     with pytest.raises(error):
         make()

@@ -34,8 +34,13 @@ def outbox(tmp_path: Path, clock: Clock) -> Iterator[Outbox]:
 
 
 def call(n: int, hold_until: float = 0.0, **body: object) -> OutboxItem:
-    return OutboxItem(ENV, "phonecalls", AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": str(n)}),
-                      body or {"subject": f"call {n}"}, hold_until=hold_until)
+    return OutboxItem(
+        ENV,
+        "phonecalls",
+        AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": str(n)}),
+        body or {"subject": f"call {n}"},
+        hold_until=hold_until,
+    )
 
 
 def test_a_held_row_is_not_sent_until_a_change_releases_it(outbox: Outbox, clock: Clock) -> None:
@@ -48,8 +53,11 @@ def test_a_held_row_is_not_sent_until_a_change_releases_it(outbox: Outbox, clock
     clock.now += 60
     assert outbox.put(call(1, statecode=1)) == held  # the hang-up: due now, one body
     (leased,) = outbox.lease(ENV, 10)
-    assert leased.id == held and dict(leased.item.body) == {"subject": "ringing", "comms_answered": True,
-                                                            "statecode": 1}
+    assert leased.id == held and dict(leased.item.body) == {
+        "subject": "ringing",
+        "comms_answered": True,
+        "statecode": 1,
+    }
 
 
 def test_a_held_row_goes_when_its_hold_runs_out(outbox: Outbox, clock: Clock) -> None:
@@ -60,9 +68,13 @@ def test_a_held_row_goes_when_its_hold_runs_out(outbox: Outbox, clock: Clock) ->
 
 def test_a_dependent_write_releases_the_record_it_needs_and_goes_after_it(outbox: Outbox, clock: Clock) -> None:
     held = outbox.put(call(1, hold_until=clock.now + 300))
-    note = OutboxItem(ENV, "annotations", RecordId("0f8fad5b-d9cb-469f-a165-70867728950e"),
-                      {"objectid_phonecall@odata.bind": "/phonecalls(comms_systemkey='pbx',comms_pbxcallid='1')"},
-                      after=(("phonecalls", call(1).ref),))
+    note = OutboxItem(
+        ENV,
+        "annotations",
+        RecordId("0f8fad5b-d9cb-469f-a165-70867728950e"),
+        {"objectid_phonecall@odata.bind": "/phonecalls(comms_systemkey='pbx',comms_pbxcallid='1')"},
+        after=(("phonecalls", call(1).ref),),
+    )
     later = outbox.put(note)
     assert [q.id for q in outbox.lease(ENV, 10)] == [held, later]
 
@@ -110,9 +122,11 @@ def test_linger_counts_from_the_release_not_the_first_change(outbox: Outbox, clo
 
 
 def _ended(record_update):
-    return replace(record_update, changes=frozenset({CallChange.ENDED}),
-                   record=replace(record_update.record, status=CallStatus.ENDED, outcome=CallOutcome.ANSWERED,
-                                  ended_at=T0))
+    return replace(
+        record_update,
+        changes=frozenset({CallChange.ENDED}),
+        record=replace(record_update.record, status=CallStatus.ENDED, outcome=CallOutcome.ANSWERED, ended_at=T0),
+    )
 
 
 def crms() -> dict[str, CrmEnvironment]:
@@ -150,7 +164,6 @@ def test_a_long_call_is_written_when_its_hold_runs_out(outbox: Outbox, clock: Cl
     assert outbox.lease(ENV, 10) == []
     clock.now += 1
     assert len(outbox.lease(ENV, 10)) == 1
-
 
 
 def test_rows_queued_during_a_send_linger_from_its_end(outbox: Outbox, clock: Clock) -> None:

@@ -18,8 +18,12 @@ ENV = "prod"
 
 
 def call(call_id: str, **body: object) -> OutboxItem:
-    return OutboxItem(ENV, "phonecalls", AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": call_id}),
-                      body or {"subject": call_id})
+    return OutboxItem(
+        ENV,
+        "phonecalls",
+        AlternateKey({"comms_systemkey": "pbx", "comms_pbxcallid": call_id}),
+        body or {"subject": call_id},
+    )
 
 
 def test_submitted_changes_keep_their_order_and_fold_per_record(tmp_path: Path) -> None:
@@ -28,7 +32,10 @@ def test_submitted_changes_keep_their_order_and_fold_per_record(tmp_path: Path) 
         ids = [f.result(10) for f in futures]
         assert ids[:3] == sorted(ids[:3]) and ids[3:] == ids[:3] * 9  # later changes folded into the first rows
         assert [(q.item.ref.columns["comms_pbxcallid"], q.item.body["revision"]) for q in box.pending()] == [
-            ("0", 27), ("1", 28), ("2", 29)]
+            ("0", 27),
+            ("1", 28),
+            ("2", 29),
+        ]
 
 
 def test_reads_see_everything_submitted_before_them(tmp_path: Path) -> None:

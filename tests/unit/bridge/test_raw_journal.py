@@ -102,8 +102,9 @@ def test_smdr_connector_journals_every_line_even_unreadable_ones(tmp_path: Path)
     journal = RawJournal(tmp_path / "frames.db", clock=lambda: NOW)
     on_frame, on_bad = frame_hooks(journal, "tes")
     hostile = b"\x00\x00\xff\xfe\xfd not SMDR at all\r\n" + b"x" * 300 + b"\r\n"
-    connector = SmdrConnector("tes", _Source([hostile]), SmdrProfile(model="KX-TES824"),
-                              on_frame=on_frame, on_bad_frame=on_bad)
+    connector = SmdrConnector(
+        "tes", _Source([hostile]), SmdrProfile(model="KX-TES824"), on_frame=on_frame, on_bad_frame=on_bad
+    )
     asyncio.run(connector.run())
     frames = journal.frames()
     assert len(frames) == 2 and frames[0].raw.startswith(b"\xff\xfe\xfd")  # the framer drops NUL padding

@@ -33,16 +33,21 @@ def later_call(call_id: str = OTHER, *, after_s: int = 30) -> CallUpdate:
     """The same customer number, ``after_s`` seconds later: an outbound call back, a click-to-call, …"""
     update = ended()
     shift = timedelta(seconds=after_s)
-    record = dataclasses.replace(update.record, call_id=call_id, direction=Direction.OUTBOUND,
-                                 started_at=update.record.started_at + shift,
-                                 answered_at=update.record.answered_at + shift,  # type: ignore[operator]
-                                 ended_at=update.record.ended_at + shift)  # type: ignore[operator]
+    record = dataclasses.replace(
+        update.record,
+        call_id=call_id,
+        direction=Direction.OUTBOUND,
+        started_at=update.record.started_at + shift,
+        answered_at=update.record.answered_at + shift,  # type: ignore[operator]
+        ended_at=update.record.ended_at + shift,
+    )  # type: ignore[operator]
     return CallUpdate(record, None, update.changes)
 
 
 def fetcher(outbox: Outbox, store: FakeStore, jobs: RecordingJobs | None = None, **options: object) -> RecordingFetcher:
-    return RecordingFetcher(outbox=outbox, environment="test", stores={"tehran": store}, policy=FAST, jobs=jobs,
-                            **options)  # type: ignore[arg-type]
+    return RecordingFetcher(
+        outbox=outbox, environment="test", stores={"tehran": store}, policy=FAST, jobs=jobs, **options
+    )  # type: ignore[arg-type]
 
 
 def fetch(fetch_with: RecordingFetcher, *updates: CallUpdate) -> None:
@@ -56,8 +61,11 @@ def fetch(fetch_with: RecordingFetcher, *updates: CallUpdate) -> None:
 
 
 def rows_by_call(outbox: Outbox) -> dict[str, OutboxItem]:
-    return {q.item.ref.columns["comms_pbxcallid"]: q.item for q in outbox.pending("test")
-            if q.item.entity_set == "comms_callrecordings"}
+    return {
+        q.item.ref.columns["comms_pbxcallid"]: q.item
+        for q in outbox.pending("test")
+        if q.item.entity_set == "comms_callrecordings"
+    }
 
 
 def notes(outbox: Outbox) -> list[OutboxItem]:
@@ -126,7 +134,8 @@ def test_calls_looking_at_once_share_no_file_without_an_id(outbox: Outbox) -> No
 
 
 def test_a_call_does_not_take_back_its_own_file_from_the_call_it_was_guessed_onto(
-        outbox: Outbox, tmp_path: Path) -> None:
+    outbox: Outbox, tmp_path: Path
+) -> None:
     store = FakeStore()
     store.folders[DAY] = {NAME: b"RIFF"}  # carries UID; the guess sees it before that call has ended
     fetch(fetcher(outbox, store, RecordingJobs(tmp_path / "jobs.db")), later_call(OTHER, after_s=-20))
@@ -153,7 +162,8 @@ class Clock:
 
 
 def test_taken_files_are_forgotten_after_the_longest_give_up_window_and_the_margin(
-        outbox: Outbox, tmp_path: Path) -> None:
+    outbox: Outbox, tmp_path: Path
+) -> None:
     clock = Clock()
     store = FakeStore()
     store.folders[DAY] = {BOX_NAME: b"RIFF-box"}

@@ -27,14 +27,31 @@ from domain.calls.system_settings import RecordingSettings, RecordingSource, Tel
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 START = datetime(2025, 3, 27, 9, 25, 17, tzinfo=TEHRAN)
-RECORD = CallRecord("tehran", "1743042317.12206", 7, CallStatus.ENDED, START, direction=Direction.INBOUND,
-                    outcome=CallOutcome.ANSWERED, external_number="+982188776655", external_name="رضا",
-                    extension="3201", ringing_extensions=("3201", "3202"), answered_at=START + timedelta(seconds=3),
-                    ended_at=START + timedelta(seconds=63), ring_seconds=3, talk_seconds=60,
-                    transferred_to=("3300",), ivr_data=MappingProxyType({"lang": "fa"}))
-SYSTEM = TelephonySystemSettings("tehran", name="Tehran", record_id="00000000-0000-0000-0000-0000000000aa",
-                                 recording=RecordingSettings(RecordingSource.SFTP, "pbx", 2222, "/mon/YYYY/MM/DD",
-                                                             attach=False))
+RECORD = CallRecord(
+    "tehran",
+    "1743042317.12206",
+    7,
+    CallStatus.ENDED,
+    START,
+    direction=Direction.INBOUND,
+    outcome=CallOutcome.ANSWERED,
+    external_number="+982188776655",
+    external_name="رضا",
+    extension="3201",
+    ringing_extensions=("3201", "3202"),
+    answered_at=START + timedelta(seconds=3),
+    ended_at=START + timedelta(seconds=63),
+    ring_seconds=3,
+    talk_seconds=60,
+    transferred_to=("3300",),
+    ivr_data=MappingProxyType({"lang": "fa"}),
+)
+SYSTEM = TelephonySystemSettings(
+    "tehran",
+    name="Tehran",
+    record_id="00000000-0000-0000-0000-0000000000aa",
+    recording=RecordingSettings(RecordingSource.SFTP, "pbx", 2222, "/mon/YYYY/MM/DD", attach=False),
+)
 JOB = RecordingJob(RECORD, {"prod": SYSTEM, "branch": SYSTEM}, 1_000.5, 1_600.5)
 
 
@@ -49,8 +66,11 @@ def jobs(tmp_path: Path) -> Iterator[RecordingJobs]:
 
 def raw_insert(path: Path, *row: object) -> None:
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO recording_jobs (system, call_id, record, settings, first_look_at, give_up_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?)", row)
+        db.execute(
+            "INSERT INTO recording_jobs (system, call_id, record, settings, first_look_at, give_up_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            row,
+        )
 
 
 def test_a_job_round_trips_with_every_field(jobs: RecordingJobs) -> None:
@@ -89,34 +109,67 @@ GOOD_RECORD = json.dumps(encode_record(RECORD))
 GOOD_SETTINGS = json.dumps({"prod": encode_settings(SYSTEM)})
 
 
-@pytest.mark.parametrize("record, settings, times", [
-    ("{not json", GOOD_SETTINGS, (1, 2)),
-    ("[" * 100_000, GOOD_SETTINGS, (1, 2)),
-    ("x" * 300_000, GOOD_SETTINGS, (1, 2)),
-    ("[]", GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "status": "EXPLODED"}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "started_at": "yesterday"}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "started_at": None}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "talk_seconds": "60"}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "external_number": 982188776655}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "ringing_extensions": "3201"}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "ivr_data": {"lang": 1}}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "__class__": "os.system"}), GOOD_SETTINGS, (1, 2)),
-    (json.dumps({**encode_record(RECORD), "call_id": "another call"}), GOOD_SETTINGS, (1, 2)),
-    (GOOD_RECORD, "{}", (1, 2)),
-    (GOOD_RECORD, json.dumps({"prod": {"key": "tehran"}}), (1, 2)),
-    (GOOD_RECORD, json.dumps({"prod": {**encode_settings(SYSTEM), "key": "elsewhere"}}), (1, 2)),
-    (GOOD_RECORD, json.dumps({"prod": {**encode_settings(SYSTEM), "recording": {
-        **encode_settings(SYSTEM)["recording"], "source": "TELEPATHY"}}}), (1, 2)),
-    (GOOD_RECORD, json.dumps({"prod": {**encode_settings(SYSTEM), "recording": {
-        **encode_settings(SYSTEM)["recording"], "attach": "yes"}}}), (1, 2)),
-    (GOOD_RECORD, json.dumps({"prod": {**encode_settings(SYSTEM), "recording": {
-        **encode_settings(SYSTEM)["recording"], "rm": "-rf"}}}), (1, 2)),
-    (GOOD_RECORD, GOOD_SETTINGS, ("soon", 2)),
-])
+@pytest.mark.parametrize(
+    "record, settings, times",
+    [
+        ("{not json", GOOD_SETTINGS, (1, 2)),
+        ("[" * 100_000, GOOD_SETTINGS, (1, 2)),
+        ("x" * 300_000, GOOD_SETTINGS, (1, 2)),
+        ("[]", GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "status": "EXPLODED"}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "started_at": "yesterday"}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "started_at": None}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "talk_seconds": "60"}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "external_number": 982188776655}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "ringing_extensions": "3201"}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "ivr_data": {"lang": 1}}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "__class__": "os.system"}), GOOD_SETTINGS, (1, 2)),
+        (json.dumps({**encode_record(RECORD), "call_id": "another call"}), GOOD_SETTINGS, (1, 2)),
+        (GOOD_RECORD, "{}", (1, 2)),
+        (GOOD_RECORD, json.dumps({"prod": {"key": "tehran"}}), (1, 2)),
+        (GOOD_RECORD, json.dumps({"prod": {**encode_settings(SYSTEM), "key": "elsewhere"}}), (1, 2)),
+        (
+            GOOD_RECORD,
+            json.dumps(
+                {
+                    "prod": {
+                        **encode_settings(SYSTEM),
+                        "recording": {**encode_settings(SYSTEM)["recording"], "source": "TELEPATHY"},
+                    }
+                }
+            ),
+            (1, 2),
+        ),
+        (
+            GOOD_RECORD,
+            json.dumps(
+                {
+                    "prod": {
+                        **encode_settings(SYSTEM),
+                        "recording": {**encode_settings(SYSTEM)["recording"], "attach": "yes"},
+                    }
+                }
+            ),
+            (1, 2),
+        ),
+        (
+            GOOD_RECORD,
+            json.dumps(
+                {
+                    "prod": {
+                        **encode_settings(SYSTEM),
+                        "recording": {**encode_settings(SYSTEM)["recording"], "rm": "-rf"},
+                    }
+                }
+            ),
+            (1, 2),
+        ),
+        (GOOD_RECORD, GOOD_SETTINGS, ("soon", 2)),
+    ],
+)
 def test_a_damaged_row_is_kept_aside_with_its_reason_and_the_rest_still_load(
-        jobs: RecordingJobs, caplog: pytest.LogCaptureFixture, record: str, settings: str,
-        times: tuple[object, object]) -> None:
+    jobs: RecordingJobs, caplog: pytest.LogCaptureFixture, record: str, settings: str, times: tuple[object, object]
+) -> None:
     jobs.add(RecordingJob(CallRecord("tehran", "healthy", 1, CallStatus.ENDED, START), {"prod": SYSTEM}, 1, 2))
     raw_insert(Path(jobs.path), "tehran", RECORD.call_id, record, settings, *times)
     assert [job.key for job in jobs.pending()] == [("tehran", "healthy")]

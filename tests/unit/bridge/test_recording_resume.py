@@ -42,8 +42,12 @@ class Clock:
 
 
 def fetcher(outbox: Outbox, store: FakeStore, jobs_path: Path, **options: object) -> RecordingFetcher:
-    values: dict[str, object] = {"environment": "test", "stores": {"tehran": store}, "policy": SLOW_START,
-                                 "jobs": RecordingJobs(jobs_path)}
+    values: dict[str, object] = {
+        "environment": "test",
+        "stores": {"tehran": store},
+        "policy": SLOW_START,
+        "jobs": RecordingJobs(jobs_path),
+    }
     values.update(options)
     return RecordingFetcher(outbox=outbox, **values)  # type: ignore[arg-type]
 
@@ -188,8 +192,10 @@ def test_one_download_serves_every_environment_each_with_its_own_rows(outbox: Ou
 def test_an_environment_that_does_not_attach_gets_only_the_row(outbox: Outbox, tmp_path: Path) -> None:
     store = FakeStore()
     store.folders[DAY] = {NAME: b"RIFF"}
-    run_for(fetcher(outbox, store, tmp_path / "jobs.db", environment=None, policy=FAST),
-            two_environments(attach_branch=False))
+    run_for(
+        fetcher(outbox, store, tmp_path / "jobs.db", environment=None, policy=FAST),
+        two_environments(attach_branch=False),
+    )
     assert [i.entity_set for i in items(outbox, "prod")] == ["annotations", "comms_callrecordings"]
     (row,) = items(outbox, "branch")
     assert row.body["comms_status"] == STATUS_FOUND and row.body["comms_error"] is None and store.reads == 1
@@ -207,8 +213,9 @@ def test_an_environment_whose_crm_records_nothing_is_left_out(outbox: Outbox, tm
     store = FakeStore()
     store.folders[DAY] = {NAME: b"RIFF"}
     off = dataclasses.replace(system(), recording=RecordingSettings(RecordingSource.NONE))
-    run_for(fetcher(outbox, store, tmp_path / "jobs.db", environment=None, policy=FAST),
-            {"prod": system(), "branch": off})
+    run_for(
+        fetcher(outbox, store, tmp_path / "jobs.db", environment=None, policy=FAST), {"prod": system(), "branch": off}
+    )
     assert len(items(outbox, "prod")) == 2 and items(outbox, "branch") == []
 
 
@@ -237,8 +244,9 @@ def test_each_system_uses_its_own_timings(outbox: Outbox, tmp_path: Path) -> Non
     store = FakeStore()
     store.folders[DAY] = {NAME: bytes(50)}
     tight = dataclasses.replace(FAST, attach_limit_bytes=10)
-    fetch = fetcher(outbox, store, tmp_path / "jobs.db", policy=RecordingPolicy(first_delay_s=300),
-                    policies={"tehran": tight})
+    fetch = fetcher(
+        outbox, store, tmp_path / "jobs.db", policy=RecordingPolicy(first_delay_s=300), policies={"tehran": tight}
+    )
 
     async def main() -> None:
         fetch.on_call(ended(), system())

@@ -33,8 +33,14 @@ TEHRAN = timezone(timedelta(hours=3, minutes=30))
 DAY = "/mon/2025/03/27"
 UID = "1743042317.12206"
 NAME = f"in-02188776655-3201-20250327-092517-{UID}.wav"
-FAST = RecordingPolicy(first_delay_s=0, retry_base_s=0.01, retry_max_s=0.02, give_up_after_s=0.3,
-                       stable_wait_s=0.005, attach_limit_bytes=1000)
+FAST = RecordingPolicy(
+    first_delay_s=0,
+    retry_base_s=0.01,
+    retry_max_s=0.02,
+    give_up_after_s=0.3,
+    stable_wait_s=0.005,
+    attach_limit_bytes=1000,
+)
 
 
 class FakeStore:
@@ -78,17 +84,30 @@ class FakeStore:
 
 
 def system(*, source: RecordingSource = RecordingSource.SFTP, attach: bool = True) -> TelephonySystemSettings:
-    return TelephonySystemSettings("tehran", name="Tehran", record_id="00000000-0000-0000-0000-0000000000aa",
-                                   recording=RecordingSettings(source, "pbx", 22, "/mon/YYYY/MM/DD", attach))
+    return TelephonySystemSettings(
+        "tehran",
+        name="Tehran",
+        record_id="00000000-0000-0000-0000-0000000000aa",
+        recording=RecordingSettings(source, "pbx", 22, "/mon/YYYY/MM/DD", attach),
+    )
 
 
 def ended(call_id: str = UID, *, answered: bool = True) -> CallUpdate:
     start = datetime(2025, 3, 27, 9, 25, 17, tzinfo=TEHRAN)
-    record = CallRecord("tehran", call_id, 4, CallStatus.ENDED, start, direction=Direction.INBOUND,
-                        outcome=CallOutcome.ANSWERED if answered else CallOutcome.MISSED,
-                        external_number="+982188776655", extension="3201",
-                        answered_at=start + timedelta(seconds=3) if answered else None,
-                        ended_at=start + timedelta(seconds=63), talk_seconds=60 if answered else None)
+    record = CallRecord(
+        "tehran",
+        call_id,
+        4,
+        CallStatus.ENDED,
+        start,
+        direction=Direction.INBOUND,
+        outcome=CallOutcome.ANSWERED if answered else CallOutcome.MISSED,
+        external_number="+982188776655",
+        extension="3201",
+        answered_at=start + timedelta(seconds=3) if answered else None,
+        ended_at=start + timedelta(seconds=63),
+        talk_seconds=60 if answered else None,
+    )
     return CallUpdate(record, None, frozenset({CallChange.ENDED}))
 
 
@@ -119,21 +138,30 @@ def test_attaches_the_file_as_a_note_bound_to_the_call_by_its_key(outbox: Outbox
     assert note.entity_set == "annotations" and note.ref == RecordId(note_id(ended().record, NAME))
     assert base64.b64decode(note.body["documentbody"]) == b"RIFF-audio"
     assert note.body["mimetype"] == "audio/wav" and note.body["filename"] == NAME
-    assert note.body["objectid_phonecall@odata.bind"] == f"/phonecalls(comms_systemkey='tehran',comms_pbxcallid='{UID}')"
+    assert (
+        note.body["objectid_phonecall@odata.bind"] == f"/phonecalls(comms_systemkey='tehran',comms_pbxcallid='{UID}')"
+    )
     assert row.entity_set == "comms_callrecordings"
     assert row.ref == AlternateKey({"comms_systemkey": "tehran", "comms_pbxcallid": UID, "comms_filename": NAME})
     assert row.body["comms_status"] == STATUS_ATTACHED and row.body["comms_noteid"] == note.ref.value
     assert row.body["comms_sizebytes"] == 10 and row.body["comms_sourcepath"] == f"{DAY}/{NAME}"
-    assert row.body["comms_TelephonySystemId@odata.bind"] == "/comms_telephonysystems(00000000-0000-0000-0000-0000000000aa)"
+    assert (
+        row.body["comms_TelephonySystemId@odata.bind"]
+        == "/comms_telephonysystems(00000000-0000-0000-0000-0000000000aa)"
+    )
 
 
-@pytest.mark.parametrize("update, settings", [
-    (ended(answered=False), system()),
-    (ended(), system(source=RecordingSource.NONE)),
-    (CallUpdate(ended().record, None, frozenset({CallChange.ANSWERED})), system()),
-])
+@pytest.mark.parametrize(
+    "update, settings",
+    [
+        (ended(answered=False), system()),
+        (ended(), system(source=RecordingSource.NONE)),
+        (CallUpdate(ended().record, None, frozenset({CallChange.ANSWERED})), system()),
+    ],
+)
 def test_ignores_unanswered_calls_systems_without_recordings_and_calls_not_ended(
-        outbox: Outbox, update: CallUpdate, settings: TelephonySystemSettings) -> None:
+    outbox: Outbox, update: CallUpdate, settings: TelephonySystemSettings
+) -> None:
     store = FakeStore()
     run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST), (update, settings))
     assert store.looks == 0 and queued(outbox) == []
@@ -142,8 +170,12 @@ def test_ignores_unanswered_calls_systems_without_recordings_and_calls_not_ended
 def test_on_call_returns_at_once_and_fetches_each_call_once(outbox: Outbox) -> None:
     store = FakeStore()
     store.folders[DAY] = {NAME: b"x"}
-    fetcher = RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store},
-                               policy=RecordingPolicy(first_delay_s=0.05, stable_wait_s=0.001))
+    fetcher = RecordingFetcher(
+        outbox=outbox,
+        environment=ENV,
+        stores={"tehran": store},
+        policy=RecordingPolicy(first_delay_s=0.05, stable_wait_s=0.001),
+    )
 
     async def main() -> None:
         fetcher.on_call(ended(), system())
@@ -184,8 +216,10 @@ def test_oversized_files_are_recorded_not_attached(outbox: Outbox) -> None:
 def test_attach_off_records_the_file_without_reading_it(outbox: Outbox) -> None:
     store = FakeStore()
     store.folders[DAY] = {NAME: b"abc"}
-    run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST),
-        (ended(), system(attach=False)))
+    run(
+        RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST),
+        (ended(), system(attach=False)),
+    )
     (row,) = queued(outbox)
     assert row.body["comms_status"] == STATUS_FOUND and row.body["comms_error"] is None and store.reads == 0
 
@@ -215,8 +249,10 @@ def test_network_errors_are_retried_auth_errors_are_not(outbox: Outbox) -> None:
 
     other = FakeStore()
     other.errors = [AuthError("pbx refused the login", system="tehran", operation="list")]
-    run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": other}, policy=FAST),
-        (ended("2.2"), system()))
+    run(
+        RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": other}, policy=FAST),
+        (ended("2.2"), system()),
+    )
     row = queued(outbox)[-1]
     assert row.body["comms_status"] == STATUS_FAILED and "refused the login" in row.body["comms_error"]
     assert other.looks == 1
@@ -245,15 +281,24 @@ def test_a_bad_folder_pattern_is_reported_on_the_row(outbox: Outbox) -> None:
 
 def test_accepts_filters_calls_that_are_not_logged(outbox: Outbox) -> None:
     store = FakeStore()
-    run(RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST,
-                         accepts=lambda record, settings: False), (ended(), system()))
+    run(
+        RecordingFetcher(
+            outbox=outbox,
+            environment=ENV,
+            stores={"tehran": store},
+            policy=FAST,
+            accepts=lambda record, settings: False,
+        ),
+        (ended(), system()),
+    )
     assert store.looks == 0 and queued(outbox) == []
 
 
 def test_aclose_cancels_fetches_and_closes_stores(outbox: Outbox) -> None:
     store = FakeStore()
-    fetcher = RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store},
-                               policy=RecordingPolicy(first_delay_s=30))
+    fetcher = RecordingFetcher(
+        outbox=outbox, environment=ENV, stores={"tehran": store}, policy=RecordingPolicy(first_delay_s=30)
+    )
 
     async def main() -> None:
         fetcher.on_call(ended(), system())

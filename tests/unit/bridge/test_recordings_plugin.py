@@ -42,8 +42,10 @@ def config_for(tmp_path: Path, systems: str) -> BridgeConfig:
 
 
 def system_table(key: str, environments: str, recordings: str = "") -> str:
-    return (f'[systems.{key}]\nkind = "ami"\nenvironments = {environments}\nhost = "10.0.0.5"\n'
-            f'username = "crm"\npassword = "x"\n{recordings}')
+    return (
+        f'[systems.{key}]\nkind = "ami"\nenvironments = {environments}\nhost = "10.0.0.5"\n'
+        f'username = "crm"\npassword = "x"\n{recordings}'
+    )
 
 
 class SpyFetcher:
@@ -103,11 +105,14 @@ def recorded(tmp_path: Path) -> Iterator[FakeBridge]:
     monitor = tmp_path / "monitor"
     (monitor / DAY.removeprefix("/mon/")).mkdir(parents=True)
     (monitor / DAY.removeprefix("/mon/") / NAME).write_bytes(b"RIFF-plug-in")
-    recordings = (f'[systems.tehran.recordings]\nkind = "folder"\nroot = "{monitor}"\n'
-                  "first_delay_s = 0\nretry_base_s = 0.01\nretry_max_s = 0.02\ngive_up_after_s = 2\n"
-                  "stable_wait_s = 0.01\n")
-    config = config_for(tmp_path, system_table("tehran", '["prod", "branch"]', recordings)
-                        + system_table("shiraz", '["branch"]'))
+    recordings = (
+        f'[systems.tehran.recordings]\nkind = "folder"\nroot = "{monitor}"\n'
+        "first_delay_s = 0\nretry_base_s = 0.01\nretry_max_s = 0.02\ngive_up_after_s = 2\n"
+        "stable_wait_s = 0.01\n"
+    )
+    config = config_for(
+        tmp_path, system_table("tehran", '["prod", "branch"]', recordings) + system_table("shiraz", '["branch"]')
+    )
     bridge = FakeBridge(config)
     try:
         yield bridge
@@ -131,8 +136,9 @@ def test_a_job_left_by_the_last_run_is_resumed_by_the_wired_task(recorded: FakeB
     record = ended().record
     left = RecordingJobs(Path(recorded.config.bridge.outbox).with_name("recording-jobs.db"))
     monitor = recorded.config.systems["tehran"].recordings.root
-    settings = dataclasses.replace(system(), recording=dataclasses.replace(
-        system().recording, path=f"{monitor}/YYYY/MM/DD"))
+    settings = dataclasses.replace(
+        system(), recording=dataclasses.replace(system().recording, path=f"{monitor}/YYYY/MM/DD")
+    )
     left.add(RecordingJob(record, {"prod": settings, "branch": settings}, 0.0, 4e9))
     left.close()
     from_bridge(recorded)
@@ -171,11 +177,14 @@ def test_build_fetcher_has_a_store_per_system_with_a_table(recorded: FakeBridge)
 
 def test_check_reports_each_configured_store_and_skips_systems_without_one(tmp_path: Path) -> None:
     (tmp_path / "rec").mkdir()
-    config = config_for(tmp_path, system_table("hq", '["prod"]', f'[systems.hq.recordings]\nkind = "folder"\n'
-                                                                 f'root = "{tmp_path / "rec"}"\n')
-                        + system_table("gone", '["prod"]', f'[systems.gone.recordings]\nkind = "folder"\n'
-                                                           f'root = "{tmp_path / "missing"}"\n')
-                        + system_table("plain", '["branch"]'))
+    config = config_for(
+        tmp_path,
+        system_table("hq", '["prod"]', f'[systems.hq.recordings]\nkind = "folder"\nroot = "{tmp_path / "rec"}"\n')
+        + system_table(
+            "gone", '["prod"]', f'[systems.gone.recordings]\nkind = "folder"\nroot = "{tmp_path / "missing"}"\n'
+        )
+        + system_table("plain", '["branch"]'),
+    )
     results = {r.name: r for r in asyncio.run(check_recordings(config))}
     assert set(results) == {"recordings of hq", "recordings of gone"}
     assert results["recordings of hq"].ok and "readable" in results["recordings of hq"].detail

@@ -48,11 +48,14 @@ def test_systemd_readiness_goes_to_the_notify_socket(tmp_path: Path) -> None:
     assert not notify_systemd("READY=1", {"NOTIFY_SOCKET": str(tmp_path / "absent")})
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("no.such.module:f", "cannot be imported"),
-    ("bridge.runtime.service:nothing_here", "has no callable nothing_here"),
-    ("bridge.runtime.service", "is not 'package.module:factory'"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("no.such.module:f", "cannot be imported"),
+        ("bridge.runtime.service:nothing_here", "has no callable nothing_here"),
+        ("bridge.runtime.service", "is not 'package.module:factory'"),
+    ],
+)
 def test_plug_in_factories_fail_with_a_clear_message(spec: str, message: str) -> None:
     with pytest.raises(FactoryError, match=message):
         load_factory(spec)
@@ -66,7 +69,7 @@ def test_an_outbox_location_that_cannot_be_written_is_a_clear_error(tmp_path) ->
     (tmp_path / "not-a-folder").write_text("")
     text = f"""
 [bridge]
-outbox = "{tmp_path / 'not-a-folder' / 'outbox.db'}"
+outbox = "{tmp_path / "not-a-folder" / "outbox.db"}"
 [environments.prod]
 url = "http://127.0.0.1:1"
 static_token = "t"

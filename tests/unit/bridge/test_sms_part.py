@@ -43,8 +43,10 @@ def test_neither_part_is_a_clear_error() -> None:
 
 def test_sms_mistakes_are_named_by_their_keys_and_never_echo_secrets() -> None:
     with pytest.raises(ConfigError) as error:
-        _parse(b'[sms]\nenvironment = "crm"\ntimezone = "Mars/Base"\nwebhook_key = "inline-secret"\n'
-               b'listen = "everywhere"\nsweep_intervl_s = 5\n')
+        _parse(
+            b'[sms]\nenvironment = "crm"\ntimezone = "Mars/Base"\nwebhook_key = "inline-secret"\n'
+            b'listen = "everywhere"\nsweep_intervl_s = 5\n'
+        )
     text = str(error.value)
     assert "sms.listen" in text and "sms.sweep_intervl_s: unknown key" in text
     assert "inline-secret" not in text
@@ -57,15 +59,22 @@ def test_sms_mistakes_are_named_by_their_keys_and_never_echo_secrets() -> None:
     assert "COMMS_" not in str(error.value)
 
 
-@pytest.mark.parametrize(("every", "offset", "now", "due"), [
-    (60, 0, "10:00:00", "10:01:00"), (60, 0, "10:00:59.5", "10:01:00"),
-    (300, 30, "10:04:00", "10:05:30"), (300, 30, "10:05:30", "10:10:30"),
-    (3600, 420, "10:08:00", "11:07:00"), (3600, 420, "23:59:00", "00:07:00"),
-])
+@pytest.mark.parametrize(
+    ("every", "offset", "now", "due"),
+    [
+        (60, 0, "10:00:00", "10:01:00"),
+        (60, 0, "10:00:59.5", "10:01:00"),
+        (300, 30, "10:04:00", "10:05:30"),
+        (300, 30, "10:05:30", "10:10:30"),
+        (3600, 420, "10:08:00", "11:07:00"),
+        (3600, 420, "23:59:00", "00:07:00"),
+    ],
+)
 def test_schedules_fall_where_the_functions_app_ncrontab_times_fall(every, offset, now, due) -> None:
     day = datetime(2026, 5, 1, tzinfo=UTC)
-    at = datetime.combine(day.date(), datetime.strptime(now, "%H:%M:%S" if "." not in now else "%H:%M:%S.%f").time(),
-                          UTC)
+    at = datetime.combine(
+        day.date(), datetime.strptime(now, "%H:%M:%S" if "." not in now else "%H:%M:%S.%f").time(), UTC
+    )
     expected = Schedule(every, offset).next_after(at)
     assert expected.strftime("%H:%M:%S") == due and expected > at
 

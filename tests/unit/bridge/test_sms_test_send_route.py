@@ -35,13 +35,16 @@ def _bridge(target: str, body: bytes, headers: dict[str, str] | None = None):
     return asyncio.run(routes(Request("POST", target, headers or {}, body)))
 
 
-@pytest.mark.parametrize("target, headers, status", [
-    ("/sms/providers/ipp/test-send", {}, 401),
-    ("/sms/providers/ipp/test-send?code=wrong", {}, 401),
-    ("/sms/providers/ipp/test-send?code=push-key", {}, 200),
-    ("/api/sms/providers/ipp/test-send", {"x-functions-key": "push-key"}, 200),
-    ("/sms/providers/gone/test-send?code=push-key", {}, 404),
-])
+@pytest.mark.parametrize(
+    "target, headers, status",
+    [
+        ("/sms/providers/ipp/test-send", {}, 401),
+        ("/sms/providers/ipp/test-send?code=wrong", {}, 401),
+        ("/sms/providers/ipp/test-send?code=push-key", {}, 200),
+        ("/api/sms/providers/ipp/test-send", {"x-functions-key": "push-key"}, 200),
+        ("/sms/providers/gone/test-send?code=push-key", {}, 404),
+    ],
+)
 def test_daemon_route_is_keyed_like_the_other_admin_routes(calls, target, headers, status) -> None:
     response = _bridge(target, b'{"to": "09121234567"}', headers)
     assert response.status == status

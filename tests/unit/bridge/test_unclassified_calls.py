@@ -55,16 +55,24 @@ def test_the_policy_is_a_system_setting_defaulting_to_skip() -> None:
     from .test_config import ENV as CONFIG_ENV
     from .test_config import MINIMAL as CONFIG
 
-    assert parse_config(CONFIG.encode(), "bridge.toml", CONFIG_ENV).systems["hq"].unclassified \
-        is UnclassifiedPolicy.SKIP
+    assert (
+        parse_config(CONFIG.encode(), "bridge.toml", CONFIG_ENV).systems["hq"].unclassified is UnclassifiedPolicy.SKIP
+    )
     marked = CONFIG.replace('kind = "ami"', 'kind = "ami"\nunclassified = "mark"')
-    assert parse_config(marked.encode(), "bridge.toml", CONFIG_ENV).systems["hq"].unclassified \
-        is UnclassifiedPolicy.MARK
+    assert (
+        parse_config(marked.encode(), "bridge.toml", CONFIG_ENV).systems["hq"].unclassified is UnclassifiedPolicy.MARK
+    )
 
 
 def test_metrics_count_unclassified_calls_and_telnet_resyncs() -> None:
-    snapshot = HealthSnapshot(1.0, (replace(SystemHealth("hq", "ami", "connected"), unclassified_calls=3),
-                                    replace(SystemHealth("br", "smdr-tcp", "connected"), telnet_resyncs=2)), ())
+    snapshot = HealthSnapshot(
+        1.0,
+        (
+            replace(SystemHealth("hq", "ami", "connected"), unclassified_calls=3),
+            replace(SystemHealth("br", "smdr-tcp", "connected"), telnet_resyncs=2),
+        ),
+        (),
+    )
     text = metrics_of(snapshot)
     assert 'commsuite_bridge_unclassified_calls_total{system="hq"} 3' in text
     assert 'commsuite_bridge_smdr_telnet_resyncs_total{system="br"} 2' in text

@@ -25,8 +25,9 @@ SYSTEM = SystemConfig(key="pbx", kind="ami", environments=("prod",), name="HQ", 
 
 
 def ring(call_id: str = "c1") -> CallEvent:
-    return CallEvent(EventKind.RING, "pbx", call_id, T0, direction=Direction.INBOUND, external_number="09121234567",
-                     extension="101")
+    return CallEvent(
+        EventKind.RING, "pbx", call_id, T0, direction=Direction.INBOUND, external_number="09121234567", extension="101"
+    )
 
 
 class Recorder:

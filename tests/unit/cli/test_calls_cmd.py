@@ -16,16 +16,18 @@ KEYS = ("direction", "outcome", "number", "extension", "line", "start", "ring_se
 def replay(capsys, *argv: str) -> tuple[list[dict], list[dict]]:
     assert main(["calls", "replay", *argv]) == 0
     out, err = capsys.readouterr()
-    return [json.loads(line) for line in out.splitlines()], [json.loads(line) for line in err.splitlines()
-                                                             if line.startswith("{")]
+    return [json.loads(line) for line in out.splitlines()], [
+        json.loads(line) for line in err.splitlines() if line.startswith("{")
+    ]
 
 
 def pick(calls: list[dict]) -> list[tuple]:
     return [tuple(call[key] for key in KEYS) for call in calls]
 
 
-@pytest.mark.parametrize("capture", ["ami_modern_lf.txt", "ami_modern_crlf.txt", "ami_legacy_lf.txt",
-                                     "ami_legacy_crlf.txt"])
+@pytest.mark.parametrize(
+    "capture", ["ami_modern_lf.txt", "ami_modern_crlf.txt", "ami_legacy_lf.txt", "ami_legacy_crlf.txt"]
+)
 def test_ami_dumps_of_both_dialects_and_line_ends_give_the_same_calls(capsys, capture):
     calls, problems = replay(capsys, str(CAPTURES / capture), "--format", "ami", "--trunk", "*/provider*")
     assert problems == []
@@ -37,8 +39,22 @@ def test_ami_dumps_of_both_dialects_and_line_ends_give_the_same_calls(capsys, ca
 
 
 def test_smdr_log_strips_the_prefix_skips_short_and_hidden_and_reports_garbage(capsys):
-    calls, problems = replay(capsys, str(CAPTURES / "smdr_kx_tda.log"), "--format", "smdr", "--model", "KX-TDA100",
-                             "--prefix", "9", "--hidden", "601,602", "--country", "98", "--city", "21")
+    calls, problems = replay(
+        capsys,
+        str(CAPTURES / "smdr_kx_tda.log"),
+        "--format",
+        "smdr",
+        "--model",
+        "KX-TDA100",
+        "--prefix",
+        "9",
+        "--hidden",
+        "601,602",
+        "--country",
+        "98",
+        "--city",
+        "21",
+    )
     assert pick(calls) == [
         ("inbound", "answered", "+989121112233", "103", "01", "2024-01-02T09:03:00+00:00", 12, 90),
         ("outbound", "answered", "+989121234567", "101", "01", "2024-01-02T10:01:55+00:00", 0, 65),
@@ -46,7 +62,10 @@ def test_smdr_log_strips_the_prefix_skips_short_and_hidden_and_reports_garbage(c
         ("inbound", "missed", "+982144445555", "104", "02", "2024-01-02T11:19:35+00:00", 25, 0),
     ]
     assert [p["raw"] for p in problems] == [
-        "-SMDR", "@@ line noise @@ 0x1f", "**/**/** **:****   101 01 0912                      0'00 00:00'10"]
+        "-SMDR",
+        "@@ line noise @@ 0x1f",
+        "**/**/** **:****   101 01 0912                      0'00 00:00'10",
+    ]
 
 
 def test_smdr_times_are_read_in_the_pbx_zone(capsys):
@@ -73,13 +92,16 @@ def test_hostile_bytes_are_reported_never_fatal(capsys, tmp_path):
 
 def test_a_trunk_named_like_an_extension_needs_the_trunk_option(capsys, tmp_path):
     dump = tmp_path / "numeric_trunk.txt"
-    dump.write_text((CAPTURES / "ami_modern_lf.txt").read_text(encoding="utf-8").replace("provider", "5000"),
-                    encoding="utf-8")
+    dump.write_text(
+        (CAPTURES / "ami_modern_lf.txt").read_text(encoding="utf-8").replace("provider", "5000"), encoding="utf-8"
+    )
     without_option, _ = replay(capsys, str(dump), "--format", "ami")
     with_option, _ = replay(capsys, str(dump), "--format", "ami", "--trunk", "PJSIP/5000")
     assert [c["direction"] for c in without_option] == ["inbound"]  # 101 → "extension" 5000 looks internal
     assert [(c["direction"], c["line"], c["extension"]) for c in with_option] == [
-        ("inbound", "02191002000", "101"), ("outbound", "5000", "101")]
+        ("inbound", "02191002000", "101"),
+        ("outbound", "5000", "101"),
+    ]
 
 
 def test_bad_settings_and_missing_files_exit_2(capsys, tmp_path):
@@ -96,5 +118,7 @@ def test_ami_events_without_timestamps_give_empty_times_not_1970(capsys, tmp_pat
     calls, problems = replay(capsys, str(dump), "--format", "ami", "--trunk", "*/provider*")
     assert problems == []
     assert [(c["direction"], c["outcome"], c["extension"]) for c in calls] == [
-        ("inbound", "answered", "101"), ("outbound", "answered", "101")]
+        ("inbound", "answered", "101"),
+        ("outbound", "answered", "101"),
+    ]
     assert {(c["start"], c["ring_seconds"], c["talk_seconds"]) for c in calls} == {(None, None, None)}

@@ -25,8 +25,16 @@ def test_multi_line_data_and_the_default_name() -> None:
     assert events("data: one\ndata:two\ndata\n\n") == [SseEvent("message", "one\ntwo\n")]
 
 
-@pytest.mark.parametrize("stream", ["event: call\n\n", ": only a comment\n\n", "\n\n\n", "id: 7\nretry: x\n\n",
-                                    'event: call\ndata: {"cut": "off before the blank line"}'])
+@pytest.mark.parametrize(
+    "stream",
+    [
+        "event: call\n\n",
+        ": only a comment\n\n",
+        "\n\n\n",
+        "id: 7\nretry: x\n\n",
+        'event: call\ndata: {"cut": "off before the blank line"}',
+    ],
+)
 def test_streams_without_a_complete_event_give_none(stream: str) -> None:
     assert events(stream) == []
 
@@ -50,8 +58,12 @@ def feed(w: ConsoleWatcher, name: str, payload: object, at: float) -> None:
 
 def test_a_ringing_popup_is_timed_from_the_tiles_ringing_moment() -> None:
     w = watcher()
-    feed(w, "extension", {"system": "hq", "extension": "101", "state": "ringing",
-                          "since": "2024-05-01T09:00:00.250000+00:00"}, 0)
+    feed(
+        w,
+        "extension",
+        {"system": "hq", "extension": "101", "state": "ringing", "since": "2024-05-01T09:00:00.250000+00:00"},
+        0,
+    )
     ring_at = 1714554000.25
     call = {"key": "hq:c1", "system": "hq", "ringing": ["101"], "popup": "ringing"}
     feed(w, "call", call, ring_at + 0.012)
@@ -75,8 +87,18 @@ def test_a_tile_that_stopped_ringing_times_nothing_and_a_later_call_start_wins()
     feed(w, "extension", {**ring, "state": "idle"}, 0)
     feed(w, "call", {"key": "hq:c1", "system": "hq", "ringing": ["101"], "popup": "ringing"}, 1714554001.0)
     feed(w, "extension", ring, 0)
-    feed(w, "call", {"key": "hq:c2", "system": "hq", "ringing": ["101"], "popup": "ringing",
-                     "started_at": "2024-05-01T09:00:00.200+00:00"}, 1714554000.25)
+    feed(
+        w,
+        "call",
+        {
+            "key": "hq:c2",
+            "system": "hq",
+            "ringing": ["101"],
+            "popup": "ringing",
+            "started_at": "2024-05-01T09:00:00.200+00:00",
+        },
+        1714554000.25,
+    )
     popups = {p.call_key: p.ring_to_popup_ms for p in w.popups}
     assert popups["hq:c1"] is None and popups["hq:c2"] == pytest.approx(50.0, abs=0.01)
 
@@ -110,9 +132,11 @@ class _ScriptedConsole:
                 self.requests.append(request)
                 if request.startswith(b"POST /api/session"):
                     body = b'{"csrf": "c"}'
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                                 b"Set-Cookie: commsuite_console=sid-1; Path=/; HttpOnly\r\n"
-                                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                        b"Set-Cookie: commsuite_console=sid-1; Path=/; HttpOnly\r\n"
+                        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                    )
                     continue
                 conn.sendall(b"HTTP/1.1 " + self.status + b"\r\nContent-Type: text/event-stream\r\n\r\n")
                 for piece in self.pieces:
@@ -121,12 +145,20 @@ class _ScriptedConsole:
 
 
 def test_the_watcher_reads_a_real_stream_split_anywhere() -> None:
-    tile = json.dumps({"system": "hq", "extension": "101", "state": "ringing",
-                       "since": "2024-05-01T09:00:00+00:00"}).encode()
-    call = json.dumps({"key": "hq:c1", "system": "hq", "ringing": ["101"], "popup": "ringing",
-                       "name": "رضا احمدی"}, ensure_ascii=False).encode()
-    stream = b"retry: 3000\r\n\r\nevent: extension\r\ndata: " + tile + b"\r\n\r\n: keep-alive\n\nevent: call\ndata: " \
-        + call + b"\n\nevent: call\ndata: {broken\n\n"
+    tile = json.dumps(
+        {"system": "hq", "extension": "101", "state": "ringing", "since": "2024-05-01T09:00:00+00:00"}
+    ).encode()
+    call = json.dumps(
+        {"key": "hq:c1", "system": "hq", "ringing": ["101"], "popup": "ringing", "name": "رضا احمدی"},
+        ensure_ascii=False,
+    ).encode()
+    stream = (
+        b"retry: 3000\r\n\r\nevent: extension\r\ndata: "
+        + tile
+        + b"\r\n\r\n: keep-alive\n\nevent: call\ndata: "
+        + call
+        + b"\n\nevent: call\ndata: {broken\n\n"
+    )
     split_in_a_character = stream.index("رضا".encode()) + 1
     server = _ScriptedConsole([stream[:7], stream[7:split_in_a_character], stream[split_in_a_character:]])
     w = ConsoleWatcher(server.url, "a-token").start()

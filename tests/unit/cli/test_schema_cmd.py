@@ -22,8 +22,7 @@ def test_show_json_prints_the_web_api_bodies(capsys):
     (payload,) = json.loads(capsys.readouterr().out)
     assert payload["table"] == "comms_sms"
     assert payload["entity"]["IsActivity"] is True
-    assert any(k["KeyAttributes"] == ["comms_provideraccountkey", "comms_providermessageid"]
-               for k in payload["keys"])
+    assert any(k["KeyAttributes"] == ["comms_provideraccountkey", "comms_providermessageid"] for k in payload["keys"])
 
 
 def test_show_text_lists_the_suite_columns_only_on_standard_tables(capsys):

@@ -15,12 +15,41 @@ PANEL = Path(__file__).resolve().parents[3] / "connectors" / "sms" / "panels" / 
 def test_test_send_prints_the_outcome_and_exits_0_when_accepted(monkeypatch, capsys):
     monkeypatch.setenv("ADP_PW", "adp-secret")
     with responses.RequestsMock() as wire:
-        wire.get("http://ws.adpdigital.com/url/send", body="4455",
-                 match=[responses.matchers.query_param_matcher({
-                     "username": "acme", "password": "adp-secret", "dstaddress": "989121234567", "body": "hello",
-                     "clientid": "98200049", "type": "text", "unicode": "1"})])
-        code = main(["sms", "test-send", "--description", str(PANEL), "--to", "09121234567", "--text", "hello",
-                     "--username", "acme", "--sender", "98200049", "--password-env", "ADP_PW"])
+        wire.get(
+            "http://ws.adpdigital.com/url/send",
+            body="4455",
+            match=[
+                responses.matchers.query_param_matcher(
+                    {
+                        "username": "acme",
+                        "password": "adp-secret",
+                        "dstaddress": "989121234567",
+                        "body": "hello",
+                        "clientid": "98200049",
+                        "type": "text",
+                        "unicode": "1",
+                    }
+                )
+            ],
+        )
+        code = main(
+            [
+                "sms",
+                "test-send",
+                "--description",
+                str(PANEL),
+                "--to",
+                "09121234567",
+                "--text",
+                "hello",
+                "--username",
+                "acme",
+                "--sender",
+                "98200049",
+                "--password-env",
+                "ADP_PW",
+            ]
+        )
     printed = json.loads(capsys.readouterr().out)
     assert (code, printed["ok"], printed["message_id"], printed["raw_reply"]) == (0, True, "4455", "4455")
 

@@ -39,64 +39,79 @@ def test_the_table_names_only_requests_exceptions():
     assert set(FATES) <= set(requests_exception_classes())
 
 
-@pytest.mark.parametrize("cls, fate", [
-    (rex.ConnectTimeout, Fate.NOT_SENT),
-    (rex.ProxyError, Fate.NOT_SENT),
-    (rex.ReadTimeout, Fate.UNKNOWN),
-    (rex.Timeout, Fate.UNKNOWN),
-    (rex.ConnectionError, Fate.UNKNOWN),
-    (rex.SSLError, Fate.UNKNOWN),
-    (rex.ChunkedEncodingError, Fate.UNKNOWN),
-    (rex.ContentDecodingError, Fate.UNKNOWN),
-    (rex.StreamConsumedError, Fate.UNKNOWN),
-    (rex.RetryError, Fate.UNKNOWN),
-    (rex.RequestException, Fate.UNKNOWN),
-    (rex.HTTPError, Fate.BAD_REPLY),
-    (rex.TooManyRedirects, Fate.BAD_REPLY),
-    (rex.JSONDecodeError, Fate.BAD_REPLY),
-    (rex.InvalidJSONError, Fate.UNBUILDABLE),
-    (rex.URLRequired, Fate.UNBUILDABLE),
-    (rex.MissingSchema, Fate.UNBUILDABLE),
-    (rex.InvalidSchema, Fate.UNBUILDABLE),
-    (rex.InvalidURL, Fate.UNBUILDABLE),
-    (rex.InvalidProxyURL, Fate.UNBUILDABLE),
-    (rex.InvalidHeader, Fate.UNBUILDABLE),
-    (rex.UnrewindableBodyError, Fate.UNBUILDABLE),
-], ids=lambda v: getattr(v, "__name__", getattr(v, "name", str(v))))
+@pytest.mark.parametrize(
+    "cls, fate",
+    [
+        (rex.ConnectTimeout, Fate.NOT_SENT),
+        (rex.ProxyError, Fate.NOT_SENT),
+        (rex.ReadTimeout, Fate.UNKNOWN),
+        (rex.Timeout, Fate.UNKNOWN),
+        (rex.ConnectionError, Fate.UNKNOWN),
+        (rex.SSLError, Fate.UNKNOWN),
+        (rex.ChunkedEncodingError, Fate.UNKNOWN),
+        (rex.ContentDecodingError, Fate.UNKNOWN),
+        (rex.StreamConsumedError, Fate.UNKNOWN),
+        (rex.RetryError, Fate.UNKNOWN),
+        (rex.RequestException, Fate.UNKNOWN),
+        (rex.HTTPError, Fate.BAD_REPLY),
+        (rex.TooManyRedirects, Fate.BAD_REPLY),
+        (rex.JSONDecodeError, Fate.BAD_REPLY),
+        (rex.InvalidJSONError, Fate.UNBUILDABLE),
+        (rex.URLRequired, Fate.UNBUILDABLE),
+        (rex.MissingSchema, Fate.UNBUILDABLE),
+        (rex.InvalidSchema, Fate.UNBUILDABLE),
+        (rex.InvalidURL, Fate.UNBUILDABLE),
+        (rex.InvalidProxyURL, Fate.UNBUILDABLE),
+        (rex.InvalidHeader, Fate.UNBUILDABLE),
+        (rex.UnrewindableBodyError, Fate.UNBUILDABLE),
+    ],
+    ids=lambda v: getattr(v, "__name__", getattr(v, "name", str(v))),
+)
 def test_each_class_has_its_fate(cls, fate):
     assert fate_of(instance(cls)) is fate
 
 
-@pytest.mark.parametrize("fate, error_class, retry_safe", [
-    (Fate.NOT_SENT, tree.NotSentError, True),
-    (Fate.UNKNOWN, tree.OutcomeUnknownError, False),
-    (Fate.UNBUILDABLE, tree.InvalidRequestError, False),
-    (Fate.BAD_REPLY, tree.BadReplyError, False),
-])
+@pytest.mark.parametrize(
+    "fate, error_class, retry_safe",
+    [
+        (Fate.NOT_SENT, tree.NotSentError, True),
+        (Fate.UNKNOWN, tree.OutcomeUnknownError, False),
+        (Fate.UNBUILDABLE, tree.InvalidRequestError, False),
+        (Fate.BAD_REPLY, tree.BadReplyError, False),
+    ],
+)
 def test_each_fate_is_one_error_class_with_its_retry_safety(fate, error_class, retry_safe):
     assert ERROR_CLASSES[fate] is error_class
     assert error_class.retry_safe is retry_safe
 
 
-@pytest.mark.parametrize("failure", [
-    wrapped(u3.NewConnectionError(None, "Connection refused")),  # type: ignore[arg-type]
-    wrapped(u3.NameResolutionError("no.such.host", None, OSError("Name or service not known"))),  # type: ignore[arg-type]
-    wrapped(u3.ConnectTimeoutError("connect timed out")),
-    wrapped(u3.ProxyError("Unable to connect to proxy", OSError("refused"))),
-    rex.ConnectionError(u3.ClosedPoolError(None, "Pool is closed.")),  # type: ignore[arg-type]
-    wrapped(u3.SSLError(ssl.SSLCertVerificationError(1, "certificate verify failed")), rex.SSLError),
-], ids=["refused", "dns", "connect-timeout", "proxy-unreachable", "closed-pool", "certificate"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        wrapped(u3.NewConnectionError(None, "Connection refused")),  # type: ignore[arg-type]
+        wrapped(u3.NameResolutionError("no.such.host", None, OSError("Name or service not known"))),  # type: ignore[arg-type]
+        wrapped(u3.ConnectTimeoutError("connect timed out")),
+        wrapped(u3.ProxyError("Unable to connect to proxy", OSError("refused"))),
+        rex.ConnectionError(u3.ClosedPoolError(None, "Pool is closed.")),  # type: ignore[arg-type]
+        wrapped(u3.SSLError(ssl.SSLCertVerificationError(1, "certificate verify failed")), rex.SSLError),
+    ],
+    ids=["refused", "dns", "connect-timeout", "proxy-unreachable", "closed-pool", "certificate"],
+)
 def test_a_cause_that_proves_the_connection_never_completed_means_not_sent(failure):
     assert fate_of(failure) is Fate.NOT_SENT
 
 
-@pytest.mark.parametrize("failure", [
-    rex.ConnectionError(u3.ProtocolError("Connection aborted.", ConnectionResetError())),
-    wrapped(u3.ProtocolError("Connection aborted.", ConnectionResetError())),
-    # A TLS error while reading the reply (an abrupt close) comes as SSLError too: not proof of anything.
-    wrapped(u3.SSLError(ssl.SSLEOFError(8, "EOF occurred in violation of protocol")), rex.SSLError),
-    rex.ConnectionError("refused, says the text, but nothing proves it"),
-], ids=["reset", "reset-after-retries", "tls-eof-while-reading", "bare-text"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        rex.ConnectionError(u3.ProtocolError("Connection aborted.", ConnectionResetError())),
+        wrapped(u3.ProtocolError("Connection aborted.", ConnectionResetError())),
+        # A TLS error while reading the reply (an abrupt close) comes as SSLError too: not proof of anything.
+        wrapped(u3.SSLError(ssl.SSLEOFError(8, "EOF occurred in violation of protocol")), rex.SSLError),
+        rex.ConnectionError("refused, says the text, but nothing proves it"),
+    ],
+    ids=["reset", "reset-after-retries", "tls-eof-while-reading", "bare-text"],
+)
 def test_anything_else_on_a_connection_is_outcome_unknown(failure):
     assert fate_of(failure) is Fate.UNKNOWN
 
@@ -110,11 +125,14 @@ def test_an_exception_merely_being_handled_nearby_proves_nothing():
     assert fate_of(later) is Fate.UNKNOWN
 
 
-@pytest.mark.parametrize("leak, fate", [
-    (u3.NewConnectionError(None, "refused"), Fate.NOT_SENT),  # type: ignore[arg-type]
-    (u3.ReadTimeoutError(None, "/", "read timed out"), Fate.UNKNOWN),  # type: ignore[arg-type]
-    (u3.ProtocolError("Connection broken"), Fate.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    "leak, fate",
+    [
+        (u3.NewConnectionError(None, "refused"), Fate.NOT_SENT),  # type: ignore[arg-type]
+        (u3.ReadTimeoutError(None, "/", "read timed out"), Fate.UNKNOWN),  # type: ignore[arg-type]
+        (u3.ProtocolError("Connection broken"), Fate.UNKNOWN),
+    ],
+)
 def test_urllib3_exceptions_that_leak_past_requests_are_mapped_too(leak, fate):
     assert fate_of(leak) is fate
 
@@ -127,13 +145,19 @@ def test_a_subclass_requests_might_add_takes_its_nearest_named_parent():
 
 
 def test_the_message_names_the_class_but_never_the_text_which_may_hold_a_key():
-    error = transport_error(rex.ConnectionError("https://api/KEY-123/sms/send.json"), classes=ERROR_CLASSES,
-                            system="kavenegar", operation="send", key="m-1")
+    error = transport_error(
+        rex.ConnectionError("https://api/KEY-123/sms/send.json"),
+        classes=ERROR_CLASSES,
+        system="kavenegar",
+        operation="send",
+        key="m-1",
+    )
     assert "ConnectionError" in str(error) and "KEY-123" not in str(error)
     assert (error.system, error.operation, error.key) == ("kavenegar", "send", "m-1")
 
 
 # --- every connector maps the same failure the same way ---
+
 
 def sms_error(failure: Exception) -> tree.ConnectorError:
     wire = Wire(session=requests.Session(), system="acme", timeout=(1.0, 1.0))

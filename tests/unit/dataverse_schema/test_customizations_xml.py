@@ -45,12 +45,23 @@ def col(name: str, kind: ColumnType, **fields) -> Column:
 
 
 SMS = Table(
-    "comms_sms", "comms_Sms", "comms_smses", "SMS", "SMS Messages", "activityid", "subject",
+    "comms_sms",
+    "comms_Sms",
+    "comms_smses",
+    "SMS",
+    "SMS Messages",
+    "activityid",
+    "subject",
     (
         col("ActivityId", ColumnType.UNIQUEIDENTIFIER, required=RequiredLevel.SYSTEM_REQUIRED),
         col("Subject", ColumnType.STRING, max_length=200, required=RequiredLevel.APPLICATION_REQUIRED),
-        col("comms_PhoneNumber", ColumnType.STRING, max_length=50, string_format=StringFormat.PHONE,
-            display_name_fa="شماره تلفن"),
+        col(
+            "comms_PhoneNumber",
+            ColumnType.STRING,
+            max_length=50,
+            string_format=StringFormat.PHONE,
+            display_name_fa="شماره تلفن",
+        ),
         col("comms_Message", ColumnType.MEMO, max_length=4000),
         col("comms_SmsStatus", ColumnType.PICKLIST, options=STATUS),
         col("comms_Channel", ColumnType.PICKLIST, options=choices("Web", "Phone", default=1)),
@@ -66,38 +77,77 @@ SMS = Table(
         col("comms_CustomerId", ColumnType.CUSTOMER, targets=("account", "contact")),
         col("OwnerId", ColumnType.OWNER, targets=("systemuser", "team")),
         col("to", ColumnType.PARTYLIST, targets=("contact",)),
-        col("StateCode", ColumnType.STATE, options=OptionSet((Option(0, "Open"), Option(1, "Completed"),
-                                                              Option(2, "Canceled")))),
-        col("StatusCode", ColumnType.STATUS, options=OptionSet((Option(1, "Open"), Option(2, "Completed"),
-                                                                Option(3, "Canceled")))),
+        col(
+            "StateCode",
+            ColumnType.STATE,
+            options=OptionSet((Option(0, "Open"), Option(1, "Completed"), Option(2, "Canceled"))),
+        ),
+        col(
+            "StatusCode",
+            ColumnType.STATUS,
+            options=OptionSet((Option(1, "Open"), Option(2, "Completed"), Option(3, "Canceled"))),
+        ),
         col("comms_ProviderMessageId", ColumnType.STRING, max_length=100),
         col("comms_CredentialReference", ColumnType.STRING, max_length=500),
     ),
-    is_activity=True, has_notes=True, display_name_fa="پیامک",
+    is_activity=True,
+    has_notes=True,
+    display_name_fa="پیامک",
     keys=(AlternateKey("comms_sms_providermessage", ("comms_providermessageid",), "Provider message"),),
-    relationships=(Relationship("comms_smsprovider_sms", "comms_smsprovider", "comms_sms", "comms_smsproviderid",
-                                cascade_delete=Cascade.RESTRICT),),
+    relationships=(
+        Relationship(
+            "comms_smsprovider_sms",
+            "comms_smsprovider",
+            "comms_sms",
+            "comms_smsproviderid",
+            cascade_delete=Cascade.RESTRICT,
+        ),
+    ),
 )
 PROVIDER = Table(
-    "comms_smsprovider", "comms_SmsProvider", "comms_smsproviders", "SMS Provider Account", "SMS Provider Accounts",
-    "comms_smsproviderid", "comms_name", (col("comms_Name", ColumnType.STRING, max_length=100),),
+    "comms_smsprovider",
+    "comms_SmsProvider",
+    "comms_smsproviders",
+    "SMS Provider Account",
+    "SMS Provider Accounts",
+    "comms_smsproviderid",
+    "comms_name",
+    (col("comms_Name", ColumnType.STRING, max_length=100),),
     ownership=Ownership.ORGANIZATION,
 )
 CONTACT = Table(
-    "contact", "Contact", "contacts", "Contact", "Contacts", "contactid", "fullname",
+    "contact",
+    "Contact",
+    "contacts",
+    "Contact",
+    "Contacts",
+    "contactid",
+    "fullname",
     (col("FullName", ColumnType.STRING, max_length=160), col("comms_SmsOptOut", ColumnType.BOOLEAN)),
     is_custom=False,
 )
-ACCOUNT = Table("account", "Account", "accounts", "Account", "Accounts", "accountid", "name",
-                (col("Name", ColumnType.STRING),), is_custom=False)
+ACCOUNT = Table(
+    "account",
+    "Account",
+    "accounts",
+    "Account",
+    "Accounts",
+    "accountid",
+    "name",
+    (col("Name", ColumnType.STRING),),
+    is_custom=False,
+)
 TABLES = (SMS, PROVIDER, CONTACT)
 
 
 def build(**kwargs) -> ET.Element:
     tables = kwargs.pop("tables", TABLES)
-    relationships = kwargs.pop("relationships", SMS.relationships + tuple(implied_relationships(tables, SMS.relationships)))
-    return build_customizations(tables, relationships=relationships, option_sets=(STATUS,),
-                                reference_tables=(ACCOUNT,), **kwargs)
+    relationships = kwargs.pop(
+        "relationships", SMS.relationships + tuple(implied_relationships(tables, SMS.relationships))
+    )
+    return build_customizations(
+        tables, relationships=relationships, option_sets=(STATUS,), reference_tables=(ACCOUNT,), **kwargs
+    )
 
 
 def attribute(root: ET.Element, table: str, column: str) -> ET.Element:
@@ -118,28 +168,31 @@ def test_sections_follow_the_xsd_order_and_real_exports_write_the_empty_ones() -
     assert set(names) >= ALWAYS_WRITTEN
 
 
-@pytest.mark.parametrize("column, crm_type, details", [
-    ("activityid", "primarykey", {}),
-    ("subject", "nvarchar", {"Format": "text", "MaxLength": "200", "Length": "400", "RequiredLevel": "required"}),
-    ("comms_phonenumber", "nvarchar", {"Format": "phone", "MaxLength": "50"}),
-    ("comms_message", "ntext", {"Format": "textarea", "MaxLength": "4000"}),
-    ("comms_segments", "int", {"MinValue": "0", "MaxValue": "255"}),
-    ("comms_big", "bigint", {"MaxValue": "9223372036854775807"}),
-    ("comms_rate", "decimal", {"Accuracy": "4", "MinValue": "0.5", "MaxValue": "10"}),
-    ("comms_price", "money", {"AccuracySource": "2"}),
-    ("comms_urgent", "bit", {"AppDefaultValue": "1"}),
-    ("comms_senton", "datetime", {"Format": "datetime"}),
-    ("comms_day", "datetime", {"Format": "date"}),
-    ("comms_smsproviderid", "lookup", {"LookupStyle": "single"}),
-    ("comms_customerid", "customer", {"LookupStyle": "single"}),
-    ("ownerid", "owner", {"LookupStyle": "single"}),
-    ("to", "partylist", {}),
-    ("statecode", "state", {}),
-    ("statuscode", "status", {}),
-    ("comms_smsstatus", "picklist", {"OptionSetName": "comms_smsstatus", "AppDefaultValue": "103710000"}),
-    ("comms_channel", "picklist", {"AppDefaultValue": "103710001"}),
-    ("comms_tags", "multiselectpicklist", {"AppDefaultValue": "-1"}),
-])
+@pytest.mark.parametrize(
+    "column, crm_type, details",
+    [
+        ("activityid", "primarykey", {}),
+        ("subject", "nvarchar", {"Format": "text", "MaxLength": "200", "Length": "400", "RequiredLevel": "required"}),
+        ("comms_phonenumber", "nvarchar", {"Format": "phone", "MaxLength": "50"}),
+        ("comms_message", "ntext", {"Format": "textarea", "MaxLength": "4000"}),
+        ("comms_segments", "int", {"MinValue": "0", "MaxValue": "255"}),
+        ("comms_big", "bigint", {"MaxValue": "9223372036854775807"}),
+        ("comms_rate", "decimal", {"Accuracy": "4", "MinValue": "0.5", "MaxValue": "10"}),
+        ("comms_price", "money", {"AccuracySource": "2"}),
+        ("comms_urgent", "bit", {"AppDefaultValue": "1"}),
+        ("comms_senton", "datetime", {"Format": "datetime"}),
+        ("comms_day", "datetime", {"Format": "date"}),
+        ("comms_smsproviderid", "lookup", {"LookupStyle": "single"}),
+        ("comms_customerid", "customer", {"LookupStyle": "single"}),
+        ("ownerid", "owner", {"LookupStyle": "single"}),
+        ("to", "partylist", {}),
+        ("statecode", "state", {}),
+        ("statuscode", "status", {}),
+        ("comms_smsstatus", "picklist", {"OptionSetName": "comms_smsstatus", "AppDefaultValue": "103710000"}),
+        ("comms_channel", "picklist", {"AppDefaultValue": "103710001"}),
+        ("comms_tags", "multiselectpicklist", {"AppDefaultValue": "-1"}),
+    ],
+)
 def test_each_column_type_gets_its_solution_shape(column, crm_type, details) -> None:
     element = attribute(build(), "comms_Sms", column)
     assert element.findtext("Type") == crm_type
@@ -163,7 +216,10 @@ def test_state_and_status_use_dataverse_pairs() -> None:
     root = build()
     states = attribute(root, "comms_Sms", "statecode").findall("./optionset/states/state")
     assert [(s.get("value"), s.get("defaultstatus"), s.get("invariantname")) for s in states] == [
-        ("0", "1", "Open"), ("1", "2", "Completed"), ("2", "3", "Canceled")]
+        ("0", "1", "Open"),
+        ("1", "2", "Completed"),
+        ("2", "3", "Canceled"),
+    ]
     statuses = attribute(root, "comms_Sms", "statuscode").findall("./optionset/statuses/status")
     assert [(s.get("value"), s.get("state")) for s in statuses] == [("1", "0"), ("2", "1"), ("3", "2")]
 
@@ -172,7 +228,9 @@ def test_persian_labels_are_written_beside_english_and_the_language_is_declared(
     root = build()
     labels = attribute(root, "comms_Sms", "comms_phonenumber").findall("./displaynames/displayname")
     assert [(x.get("languagecode"), x.get("description")) for x in labels] == [
-        ("1033", "PhoneNumber"), ("1065", "شماره تلفن")]
+        ("1033", "PhoneNumber"),
+        ("1065", "شماره تلفن"),
+    ]
     assert [x.text for x in root.findall("./Languages/Language")] == ["1033", "1065"]
     english_only = build_customizations((PROVIDER,))
     assert [x.text for x in english_only.findall("./Languages/Language")] == ["1033"]
@@ -241,35 +299,50 @@ def test_secured_columns_are_flagged() -> None:
     assert attribute(root, "comms_Sms", "comms_message").findtext("IsSecured") == "0"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"sections": {"Entities": []}}, "cannot be handed in"),
-    ({"sections": {"NoSuchSection": []}}, "cannot be handed in"),
-    ({"entity_parts": {"comms_nothing": []}}, "not in the solution"),
-    ({"entity_parts": {"comms_sms": [ET.Element("FormXml"), ET.Element("FormXml")]}}, "distinct"),
-    ({"secured_columns": {("comms_sms", "comms_nothing")}}, "secured columns"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"sections": {"Entities": []}}, "cannot be handed in"),
+        ({"sections": {"NoSuchSection": []}}, "cannot be handed in"),
+        ({"entity_parts": {"comms_nothing": []}}, "not in the solution"),
+        ({"entity_parts": {"comms_sms": [ET.Element("FormXml"), ET.Element("FormXml")]}}, "distinct"),
+        ({"secured_columns": {("comms_sms", "comms_nothing")}}, "secured columns"),
+    ],
+)
 def test_misplaced_contributions_are_refused(kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
         build(**kwargs)
 
 
 def _with(column: Column) -> Table:
-    return Table("comms_bad", "comms_Bad", "comms_bads", "Bad", "Bads", "comms_badid", "comms_name",
-                 (col("comms_Name", ColumnType.STRING), column))
+    return Table(
+        "comms_bad",
+        "comms_Bad",
+        "comms_bads",
+        "Bad",
+        "Bads",
+        "comms_badid",
+        "comms_name",
+        (col("comms_Name", ColumnType.STRING), column),
+    )
 
 
-@pytest.mark.parametrize("column, message", [
-    (col("comms_Choice", ColumnType.PICKLIST), "needs options"),
-    (col("comms_File", ColumnType.FILE), "no solution type"),
-    (col("StatusCode", ColumnType.STATUS, options=OptionSet((Option(7, "Odd"),))), "no known state"),
-])
+@pytest.mark.parametrize(
+    "column, message",
+    [
+        (col("comms_Choice", ColumnType.PICKLIST), "needs options"),
+        (col("comms_File", ColumnType.FILE), "no solution type"),
+        (col("StatusCode", ColumnType.STATUS, options=OptionSet((Option(7, "Odd"),))), "no known state"),
+    ],
+)
 def test_columns_the_solution_cannot_express_fail_with_the_column_named(column, message) -> None:
     with pytest.raises(ValueError, match=f"comms_bad.*{message}|{message}"):
         build_customizations((_with(column),))
 
 
 def test_an_assign_cascade_that_dataverse_does_not_know_is_refused() -> None:
-    wrong = Relationship("comms_x", "comms_smsprovider", "comms_sms", "comms_smsproviderid",
-                         cascade_assign=Cascade.REMOVE_LINK)
+    wrong = Relationship(
+        "comms_x", "comms_smsprovider", "comms_sms", "comms_smsproviderid", cascade_assign=Cascade.REMOVE_LINK
+    )
     with pytest.raises(ValueError, match="assign"):
         build(relationships=(wrong,))

@@ -138,7 +138,9 @@ def test_a_declared_lookup_binds_by_its_relationship_navigation_name() -> None:
         table = dataverse_schema.table(relationship.referencing)
         lookup = table.column(relationship.lookup)
         if len(lookup.targets) > 1:
-            assert navigation.customer(lookup.logical_name, relationship.referenced) == relationship.referencing_navigation
+            assert (
+                navigation.customer(lookup.logical_name, relationship.referenced) == relationship.referencing_navigation
+            )
             continue
         cls = getattr(names, names_source.class_name(table))
         nav = getattr(cls, names_source.constant_name(relationship.lookup) + "_NAV")

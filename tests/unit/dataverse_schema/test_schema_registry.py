@@ -39,21 +39,53 @@ def test_custom_and_standard_partition_the_tables():
     assert not any(t.logical_name.startswith("comms_") for t in standard)
 
 
-@pytest.mark.parametrize("name", ["contact", "account", "lead", "systemuser", "team", "businessunit", "phonecall",
-                                  "fax", "annotation", "appnotification", "incident", "activityparty", "list",
-                                  "listmember", "campaign", "queue"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "contact",
+        "account",
+        "lead",
+        "systemuser",
+        "team",
+        "businessunit",
+        "phonecall",
+        "fax",
+        "annotation",
+        "appnotification",
+        "incident",
+        "activityparty",
+        "list",
+        "listmember",
+        "campaign",
+        "queue",
+    ],
+)
 def test_every_standard_table_the_suite_touches_is_present(name):
     assert not schema.table(name).is_custom
 
 
 def test_standard_tables_carry_the_real_names():
     contact = schema.table("contact")
-    for column in ("firstname", "lastname", "fullname", "jobtitle", "telephone1", "telephone2", "telephone3",
-                   "mobilephone", "fax", "emailaddress1", "parentcustomerid", "ownerid", "modifiedon"):
+    for column in (
+        "firstname",
+        "lastname",
+        "fullname",
+        "jobtitle",
+        "telephone1",
+        "telephone2",
+        "telephone3",
+        "mobilephone",
+        "fax",
+        "emailaddress1",
+        "parentcustomerid",
+        "ownerid",
+        "modifiedon",
+    ):
         assert contact.has_column(column)
     user = schema.table("systemuser")
-    assert {"internalemailaddress", "address1_telephone1", "isdisabled",
-            "azureactivedirectoryobjectid"} <= {c.logical_name for c in user.columns}
+    assert {"internalemailaddress", "address1_telephone1", "isdisabled", "azureactivedirectoryobjectid"} <= {
+        c.logical_name for c in user.columns
+    }
     assert schema.table("annotation").column("objectid").type is ColumnType.LOOKUP
     assert schema.table("phonecall").primary_id == "activityid"
 
@@ -62,7 +94,8 @@ def test_phonecall_and_fax_are_one_table_each_with_the_suite_columns_merged_in()
     phonecall = schema.table("phonecall")
     assert not phonecall.is_custom
     assert {"subject", "phonenumber", "comms_pbxcallid", "comms_talkseconds"} <= {
-        c.logical_name for c in phonecall.columns}
+        c.logical_name for c in phonecall.columns
+    }
     assert all(c.is_custom for c in phonecall.custom_columns)
     assert [k.columns for k in phonecall.keys] == [("comms_systemkey", "comms_pbxcallid")]
     assert {"comms_jobid", "comms_giveupafter"} <= {c.logical_name for c in schema.table("fax").custom_columns}
@@ -147,19 +180,42 @@ def test_every_suite_lookup_has_exactly_one_relationship():
 
 def test_issue_settings_are_all_present():
     system = schema.table("comms_telephonysystem")
-    for column in ("comms_systemkey", "comms_kind", "comms_countrycode", "comms_citycode",
-                   "comms_linereleaseprefix", "comms_minimumdigits", "comms_hiddenextensions",
-                   "comms_autoregisterlines", "comms_autoregisterextensions", "comms_callvisibility",
-                   "comms_pbxmodel", "comms_dateformat", "comms_recordingpath"):
+    for column in (
+        "comms_systemkey",
+        "comms_kind",
+        "comms_countrycode",
+        "comms_citycode",
+        "comms_linereleaseprefix",
+        "comms_minimumdigits",
+        "comms_hiddenextensions",
+        "comms_autoregisterlines",
+        "comms_autoregisterextensions",
+        "comms_callvisibility",
+        "comms_pbxmodel",
+        "comms_dateformat",
+        "comms_recordingpath",
+    ):
         assert system.has_column(column), column
     server = schema.table("comms_faxserver")
-    for column in ("comms_kind", "comms_isdefault", "comms_dialprefix", "comms_extensionwaitseconds",
-                   "comms_retrycount", "comms_retryintervalminutes", "comms_statusrefreshseconds",
-                   "comms_pageheader"):
+    for column in (
+        "comms_kind",
+        "comms_isdefault",
+        "comms_dialprefix",
+        "comms_extensionwaitseconds",
+        "comms_retrycount",
+        "comms_retryintervalminutes",
+        "comms_statusrefreshseconds",
+        "comms_pageheader",
+    ):
         assert server.has_column(column), column
     provider = schema.table("comms_smsprovider")
-    for column in ("comms_providerkind", "comms_credentialreference", "comms_isdefault", "comms_balance",
-                   "comms_balancereadon"):
+    for column in (
+        "comms_providerkind",
+        "comms_credentialreference",
+        "comms_isdefault",
+        "comms_balance",
+        "comms_balancereadon",
+    ):
         assert provider.has_column(column), column
 
 

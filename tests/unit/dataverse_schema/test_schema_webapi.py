@@ -1,4 +1,5 @@
-"""Web API metadata bodies, checked against the shapes in MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md."""
+"""Web API metadata bodies, checked against the shapes in
+MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/create-update-entity-definitions-using-web-api.md."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ def labels_of(label: dict) -> dict[int, str]:
 
 
 def test_string_column_matches_the_documented_shape():
-    body = webapi.attribute_metadata(phone("comms_Number", "Number", "The number.", required=RequiredLevel.
-                                           APPLICATION_REQUIRED, fa="شماره"))
+    body = webapi.attribute_metadata(
+        phone("comms_Number", "Number", "The number.", required=RequiredLevel.APPLICATION_REQUIRED, fa="شماره")
+    )
     assert body["@odata.type"] == CRM + "StringAttributeMetadata"
     assert (body["AttributeType"], body["AttributeTypeName"]) == ("String", {"Value": "StringType"})
     assert body["FormatName"] == {"Value": "Phone"}
@@ -29,24 +31,60 @@ def test_string_column_matches_the_documented_shape():
     assert body["SchemaName"] == "comms_Number"
     assert labels_of(body["DisplayName"]) == {ENGLISH: "Number", PERSIAN: "شماره"}
     assert labels_of(body["Description"]) == {ENGLISH: "The number."}
-    assert body["RequiredLevel"] == {"Value": "ApplicationRequired", "CanBeChanged": True,
-                                     "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings"}
+    assert body["RequiredLevel"] == {
+        "Value": "ApplicationRequired",
+        "CanBeChanged": True,
+        "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
+    }
 
 
-@pytest.mark.parametrize("column, odata_type, attribute_type, type_name, extra", [
-    (memo("comms_Note", "Note", "n", length=4000), "MemoAttributeMetadata", "Memo", "MemoType",
-     {"MaxLength": 4000, "Format": "TextArea"}),
-    (integer("comms_Count", "Count", "c", minimum=1, maximum=20), "IntegerAttributeMetadata", "Integer",
-     "IntegerType", {"MinValue": 1, "MaxValue": 20, "Format": "None"}),
-    (decimal("comms_Credit", "Credit", "c", precision=2), "DecimalAttributeMetadata", "Decimal", "DecimalType",
-     {"Precision": 2, "MinValue": -100_000_000_000, "MaxValue": 100_000_000_000}),
-    (when("comms_SentOn", "Sent", "s"), "DateTimeAttributeMetadata", "DateTime", "DateTimeType",
-     {"Format": "DateAndTime", "DateTimeBehavior": {"Value": "UserLocal"}}),
-    (when("comms_Day", "Day", "d", date_only=True), "DateTimeAttributeMetadata", "DateTime", "DateTimeType",
-     {"Format": "DateOnly"}),
-    (text("comms_Code", "Code", "c", length=20), "StringAttributeMetadata", "String", "StringType",
-     {"MaxLength": 20, "FormatName": {"Value": "Text"}}),
-])
+@pytest.mark.parametrize(
+    "column, odata_type, attribute_type, type_name, extra",
+    [
+        (
+            memo("comms_Note", "Note", "n", length=4000),
+            "MemoAttributeMetadata",
+            "Memo",
+            "MemoType",
+            {"MaxLength": 4000, "Format": "TextArea"},
+        ),
+        (
+            integer("comms_Count", "Count", "c", minimum=1, maximum=20),
+            "IntegerAttributeMetadata",
+            "Integer",
+            "IntegerType",
+            {"MinValue": 1, "MaxValue": 20, "Format": "None"},
+        ),
+        (
+            decimal("comms_Credit", "Credit", "c", precision=2),
+            "DecimalAttributeMetadata",
+            "Decimal",
+            "DecimalType",
+            {"Precision": 2, "MinValue": -100_000_000_000, "MaxValue": 100_000_000_000},
+        ),
+        (
+            when("comms_SentOn", "Sent", "s"),
+            "DateTimeAttributeMetadata",
+            "DateTime",
+            "DateTimeType",
+            {"Format": "DateAndTime", "DateTimeBehavior": {"Value": "UserLocal"}},
+        ),
+        (
+            when("comms_Day", "Day", "d", date_only=True),
+            "DateTimeAttributeMetadata",
+            "DateTime",
+            "DateTimeType",
+            {"Format": "DateOnly"},
+        ),
+        (
+            text("comms_Code", "Code", "c", length=20),
+            "StringAttributeMetadata",
+            "String",
+            "StringType",
+            {"MaxLength": 20, "FormatName": {"Value": "Text"}},
+        ),
+    ],
+)
 def test_each_column_type_has_its_metadata_type(column, odata_type, attribute_type, type_name, extra):
     body = webapi.attribute_metadata(column)
     assert body["@odata.type"] == CRM + odata_type
@@ -131,8 +169,10 @@ def test_relationship_body_names_the_navigation_property_after_the_lookups_schem
     phonecall = schema.table("phonecall")
     body = webapi.relationship_metadata(phonecall, phonecall.column("comms_telephonysystemid"))
     assert body["@odata.type"] == CRM + "OneToManyRelationshipMetadata"
-    assert (body["ReferencedEntity"], body["ReferencedAttribute"]) == ("comms_telephonysystem",
-                                                                       "comms_telephonysystemid")
+    assert (body["ReferencedEntity"], body["ReferencedAttribute"]) == (
+        "comms_telephonysystem",
+        "comms_telephonysystemid",
+    )
     assert body["ReferencingEntity"] == "phonecall"
     # Dataverse's default and what the solution zip declares: the lookup's SchemaName, case and all.
     assert body["ReferencingEntityNavigationPropertyName"] == "comms_TelephonySystemId"
@@ -153,15 +193,20 @@ def test_relationship_to_a_standard_table_references_its_real_primary_key():
 
 def test_key_body():
     body = webapi.key_metadata(schema.table("phonecall").keys[0])
-    assert body == {"@odata.type": CRM + "EntityKeyMetadata", "SchemaName": "comms_phonecall_pbxcall",
-                    "DisplayName": webapi.label("PBX call"), "KeyAttributes": ["comms_systemkey", "comms_pbxcallid"]}
+    assert body == {
+        "@odata.type": CRM + "EntityKeyMetadata",
+        "SchemaName": "comms_phonecall_pbxcall",
+        "DisplayName": webapi.label("PBX call"),
+        "KeyAttributes": ["comms_systemkey", "comms_pbxcallid"],
+    }
 
 
 def test_standard_table_payloads_only_add_the_suite_columns():
     payloads = webapi.table_payloads(schema.table("phonecall"))
     assert payloads["entity"] is None
     names = {a["SchemaName"] for a in payloads["attributes"]} | {
-        r["Lookup"]["SchemaName"] for r in payloads["relationships"]}
+        r["Lookup"]["SchemaName"] for r in payloads["relationships"]
+    }
     assert all(n.startswith("comms_") for n in names)
     assert "comms_PbxCallId" in names and "comms_TelephonySystemId" in names
     assert not any(r["Lookup"]["AttributeType"] != "Lookup" for r in payloads["relationships"])
@@ -173,5 +218,8 @@ def test_custom_table_payloads_leave_out_primary_name_and_system_columns():
     names = {a["SchemaName"] for a in payloads["attributes"]}
     assert "comms_Name" not in names and "OwnerId" not in names and "comms_FaxServerId" not in names
     assert "comms_ServerKey" in names
-    assert all(c.type is not ColumnType.LOOKUP for c in schema.table("comms_faxserver").custom_columns
-               if c.schema_name in names)
+    assert all(
+        c.type is not ColumnType.LOOKUP
+        for c in schema.table("comms_faxserver").custom_columns
+        if c.schema_name in names
+    )

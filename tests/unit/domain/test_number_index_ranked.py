@@ -108,8 +108,10 @@ def test_non_guid_ids_keep_their_case_and_are_told_apart(index):
     assert index.remove("contact", "Rec-1") and not index.remove("contact", "REC-1")
 
 
-@pytest.mark.parametrize("hostile", ["", "+", "++98", "98 21", "9" * 400, "9" * 5000, "²", "+98²1", "-982188881234",
-                                     "\x00", "98218888123\u200f4"])
+@pytest.mark.parametrize(
+    "hostile",
+    ["", "+", "++98", "98 21", "9" * 400, "9" * 5000, "²", "+98²1", "-982188881234", "\x00", "98218888123\u200f4"],
+)
 def test_hostile_lookups_find_nothing_and_raise_nothing(index, hostile):
     index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(1))
     assert index.lookup(hostile) is NO_MATCH
@@ -126,19 +128,32 @@ def test_hostile_keys_and_owners_find_nothing(index):
     assert order(index.lookup(SHARED, owner_id="")) == ["c1"]
 
 
-def _model_order(model: dict[tuple[str, str], tuple[int, str | None, datetime]], number: int,
-                 owner: str | None) -> list[str]:
+def _model_order(
+    model: dict[tuple[str, str], tuple[int, str | None, datetime]], number: int, owner: str | None
+) -> list[str]:
     rank = {t.name: i for i, t in enumerate(TABLES)}
-    carrying = [(table, record, owner_id, modified) for (table, record), (n, owner_id, modified) in model.items()
-                if n == number]
+    carrying = [
+        (table, record, owner_id, modified) for (table, record), (n, owner_id, modified) in model.items() if n == number
+    ]
     carrying.sort(key=lambda r: (owner is None or r[2] != owner, rank[r[0]], -r[3].timestamp(), r[1]))
     return [record for _table, record, _owner, _modified in carrying]
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["contact", "account", "lead"]), st.integers(0, 6), st.integers(0, 2),
-                          st.sampled_from([None, "ann", "bob"]), st.integers(0, 4), st.booleans()), max_size=60),
-       st.sampled_from([None, "ann", "bob"]))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["contact", "account", "lead"]),
+            st.integers(0, 6),
+            st.integers(0, 2),
+            st.sampled_from([None, "ann", "bob"]),
+            st.integers(0, 4),
+            st.booleans(),
+        ),
+        max_size=60,
+    ),
+    st.sampled_from([None, "ann", "bob"]),
+)
 def test_rank_order_agrees_with_sorting_from_scratch(operations, owner):
     index = NumberIndex(TABLES, PLAN)
     model: dict[tuple[str, str], tuple[int, str | None, datetime]] = {}
@@ -149,8 +164,9 @@ def test_rank_order_agrees_with_sorting_from_scratch(operations, owner):
             model.pop((table, record_id), None)
             continue
         modified = at(1) + timedelta(hours=hours)
-        index.upsert(table, record_id, {"telephone1": f"021888800{number:02d}"}, owner_id=owner_id,
-                     modified_on=modified)
+        index.upsert(
+            table, record_id, {"telephone1": f"021888800{number:02d}"}, owner_id=owner_id, modified_on=modified
+        )
         model[(table, record_id)] = (number, owner_id, modified)
     for number in range(3):
         match = index.lookup(f"+9821888800{number:02d}", owner_id=owner)
@@ -178,8 +194,10 @@ def test_updating_a_shared_number_record_rebuilds_its_ref_and_rank(index):
     index.upsert("contact", "c1", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(5))
     index.upsert("contact", "c2", {"telephone1": "02188881234"}, owner_id="ann", modified_on=at(3))
     index.upsert("contact", "c2", {"mobilephone": "02188881234"}, owner_id="bob", modified_on=at(7))
-    assert refs(index.lookup(SHARED)) == [RecordRef("contact", "c2", "mobilephone", "bob", at(7)),
-                                          RecordRef("contact", "c1", "telephone1", "ann", at(5))]
+    assert refs(index.lookup(SHARED)) == [
+        RecordRef("contact", "c2", "mobilephone", "bob", at(7)),
+        RecordRef("contact", "c1", "telephone1", "ann", at(5)),
+    ]
     assert (len(index), index.record_count) == (1, 2)
 
 
@@ -201,18 +219,19 @@ def test_an_owner_moving_on_a_single_number_record(index):
 
 
 def test_a_record_losing_one_of_two_numbers_keeps_the_other(index):
-    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None,
-                 modified_on=at(1))
-    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": None}, owner_id=None,
-                 modified_on=at(2))
+    index.upsert(
+        "contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None, modified_on=at(1)
+    )
+    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": None}, owner_id=None, modified_on=at(2))
     assert index.lookup(OTHER) is NO_MATCH
     assert index.lookup(SHARED) == Match(RecordRef("contact", "c1", "telephone1", None, at(2)))
     assert (len(index), index.record_count) == (1, 1)
 
 
 def test_a_record_losing_a_shared_number_leaves_the_other_record_alone(index):
-    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None,
-                 modified_on=at(1))
+    index.upsert(
+        "contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None, modified_on=at(1)
+    )
     index.upsert("account", "a1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(2))
     index.upsert("contact", "c1", {"mobilephone": "09121234567"}, owner_id=None, modified_on=at(3))
     assert index.lookup(SHARED) == Match(RecordRef("account", "a1", "telephone1", None, at(2)))
@@ -220,8 +239,9 @@ def test_a_record_losing_a_shared_number_leaves_the_other_record_alone(index):
 
 
 def test_removing_a_record_with_a_shared_and_an_own_number(index):
-    index.upsert("contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None,
-                 modified_on=at(1))
+    index.upsert(
+        "contact", "c1", {"telephone1": "02188881234", "mobilephone": "09121234567"}, owner_id=None, modified_on=at(1)
+    )
     index.upsert("account", "a1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(2))
     index.upsert("lead", "l1", {"telephone1": "02188881234"}, owner_id=None, modified_on=at(3))
     assert index.remove("contact", "c1")
@@ -258,10 +278,21 @@ def test_a_lookup_returns_the_kept_objects_and_owners_are_shared(index):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["contact", "account", "lead"]), st.integers(0, 4),
-                          st.sampled_from([None, 0, 1, 2]), st.sampled_from([None, 0, 1, 2]),
-                          st.sampled_from([None, "ann", "bob"]), st.integers(0, 4), st.booleans()), max_size=60),
-       st.sampled_from([None, "ann", "bob"]))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["contact", "account", "lead"]),
+            st.integers(0, 4),
+            st.sampled_from([None, 0, 1, 2]),
+            st.sampled_from([None, 0, 1, 2]),
+            st.sampled_from([None, "ann", "bob"]),
+            st.integers(0, 4),
+            st.booleans(),
+        ),
+        max_size=60,
+    ),
+    st.sampled_from([None, "ann", "bob"]),
+)
 def test_two_column_records_agree_with_a_model(operations, owner):
     """Records with up to two numbers, changed, moved between owners and removed: every ref as a model builds it."""
     index = NumberIndex(TABLES, PLAN)
@@ -275,22 +306,34 @@ def test_two_column_records_agree_with_a_model(operations, owner):
             continue
         modified = at(1) + timedelta(hours=hours)
         values = {"telephone1": first, "mobilephone": second}
-        index.upsert(table, record_id, {c: None if n is None else f"021888800{n:02d}" for c, n in values.items()},
-                     owner_id=owner_id, modified_on=modified)
+        index.upsert(
+            table,
+            record_id,
+            {c: None if n is None else f"021888800{n:02d}" for c, n in values.items()},
+            owner_id=owner_id,
+            modified_on=modified,
+        )
         carried: dict[str, RecordRef] = {}
         for column in columns[table]:
             if values[column] is not None:
-                carried.setdefault(f"+9821888800{values[column]:02d}",
-                                   RecordRef(table, record_id, column, owner_id, modified))
+                carried.setdefault(
+                    f"+9821888800{values[column]:02d}", RecordRef(table, record_id, column, owner_id, modified)
+                )
         model.pop((table, record_id), None)
         if carried:
             model[(table, record_id)] = carried
     rank = {t.name: i for i, t in enumerate(TABLES)}
     for n in range(3):
         number = f"+9821888800{n:02d}"
-        expected = sorted((carried[number] for carried in model.values() if number in carried),
-                          key=lambda r: (owner is None or r.owner_id != owner, rank[r.table],
-                                         -r.modified_on.timestamp(), r.record_id))
+        expected = sorted(
+            (carried[number] for carried in model.values() if number in carried),
+            key=lambda r: (
+                owner is None or r.owner_id != owner,
+                rank[r.table],
+                -r.modified_on.timestamp(),
+                r.record_id,
+            ),
+        )
         assert refs(index.lookup(number, owner_id=owner)) == expected
     assert len(index) == len({number for carried in model.values() for number in carried})
     assert index.record_count == len(model)

@@ -60,9 +60,7 @@ def test_every_configured_column_is_indexed_and_others_ignored(index):
 
 
 def test_internal_and_garbage_values_are_not_indexed(index):
-    index.upsert(
-        "contact", GUID_A, {"telephone1": "101", "mobilephone": "n/a"}, owner_id=None, modified_on=at(1)
-    )
+    index.upsert("contact", GUID_A, {"telephone1": "101", "mobilephone": "n/a"}, owner_id=None, modified_on=at(1))
     assert len(index) == 0 and index.record_count == 0
 
 

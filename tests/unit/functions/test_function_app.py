@@ -24,12 +24,17 @@ def test_app_registers_exactly_our_functions_and_routes() -> None:
         registered[function.get_function_name()] = (trigger.type, getattr(trigger, "route", None))
     assert registered == {
         "health": ("httpTrigger", "health"),
-        "sms_push_queue": ("serviceBusTrigger", None), "sms_push_webhook": ("httpTrigger", "sms/push"),
-        "sms_delivery_report": ("httpTrigger", "sms/dlr/{account_key}"), "sms_sweep": ("timerTrigger", None),
-        "sms_poll_status": ("timerTrigger", None), "sms_read_credit": ("timerTrigger", None),
-        "sms_bulk_start": ("httpTrigger", "sms/bulk/{bulk_id}/start"), "sms_bulk_start_queue": ("queueTrigger", None),
+        "sms_push_queue": ("serviceBusTrigger", None),
+        "sms_push_webhook": ("httpTrigger", "sms/push"),
+        "sms_delivery_report": ("httpTrigger", "sms/dlr/{account_key}"),
+        "sms_sweep": ("timerTrigger", None),
+        "sms_poll_status": ("timerTrigger", None),
+        "sms_read_credit": ("timerTrigger", None),
+        "sms_bulk_start": ("httpTrigger", "sms/bulk/{bulk_id}/start"),
+        "sms_bulk_start_queue": ("queueTrigger", None),
         "sms_bulk_continue": ("timerTrigger", None),
-        "sms_inbound_webhook": ("httpTrigger", "sms/inbound/{account_key}"), "sms_inbound_poll": ("timerTrigger", None),
+        "sms_inbound_webhook": ("httpTrigger", "sms/inbound/{account_key}"),
+        "sms_inbound_poll": ("timerTrigger", None),
         "sms_inbound_route": ("timerTrigger", None),
         "sms_inbound_hold": ("serviceBusTrigger", None),
         "sms_provider_test_send": ("httpTrigger", "sms/providers/{account_key}/test-send"),
@@ -50,18 +55,25 @@ def dataverse_services(monkeypatch: pytest.MonkeyPatch) -> Services:
 
 @responses.activate
 def test_health_reports_the_app_user_when_dataverse_answers(dataverse_services: Services) -> None:
-    responses.get(f"{ORG}/api/data/v9.2/WhoAmI",
-                  json={"UserId": "11111111-1111-1111-1111-111111111111", "BusinessUnitId": "b", "OrganizationId": "o"})
+    responses.get(
+        f"{ORG}/api/data/v9.2/WhoAmI",
+        json={"UserId": "11111111-1111-1111-1111-111111111111", "BusinessUnitId": "b", "OrganizationId": "o"},
+    )
     response = health_module.health(_request())
     assert response.status_code == 200
-    assert json.loads(response.get_body()) == {"status": "healthy",
-                                               "dataverse": {"userId": "11111111-1111-1111-1111-111111111111"}}
+    assert json.loads(response.get_body()) == {
+        "status": "healthy",
+        "dataverse": {"userId": "11111111-1111-1111-1111-111111111111"},
+    }
 
 
 @responses.activate
 def test_health_is_503_with_the_reason_when_dataverse_refuses(dataverse_services: Services) -> None:
-    responses.get(f"{ORG}/api/data/v9.2/WhoAmI", status=403,
-                  json={"error": {"code": "0x80040220", "message": "Principal user is missing prvReadSystemUser."}})
+    responses.get(
+        f"{ORG}/api/data/v9.2/WhoAmI",
+        status=403,
+        json={"error": {"code": "0x80040220", "message": "Principal user is missing prvReadSystemUser."}},
+    )
     response = health_module.health(_request())
     assert response.status_code == 503
     body = json.loads(response.get_body())

@@ -31,17 +31,21 @@ SMS = SimpleNamespace(registry="the-registry")
 
 
 def _call(key: str, body: bytes) -> func.HttpResponse:
-    request = func.HttpRequest("POST", f"/api/sms/providers/{key}/test-send", body=body,
-                               route_params={"account_key": key})
+    request = func.HttpRequest(
+        "POST", f"/api/sms/providers/{key}/test-send", body=body, route_params={"account_key": key}
+    )
     return sms_provider_test.sms_provider_test_send.build().get_user_function()(request)
 
 
-@pytest.mark.parametrize("key, body, status", [
-    ("ipp", b'{"to": "09121234567", "text": "hi"}', 200),
-    ("gone", b'{"to": "09121234567"}', 404),
-    ("ipp", b'{"to": "call me"}', 400),
-    ("ipp", b"junk", 400),
-])
+@pytest.mark.parametrize(
+    "key, body, status",
+    [
+        ("ipp", b'{"to": "09121234567", "text": "hi"}', 200),
+        ("gone", b'{"to": "09121234567"}', 404),
+        ("ipp", b'{"to": "call me"}', 400),
+        ("ipp", b"junk", 400),
+    ],
+)
 def test_functions_route(calls, key, body, status) -> None:
     response = _call(key, body)
     assert response.status_code == status

@@ -10,8 +10,12 @@ from domain.sms.templates import Calendar, RenderOptions, parse_template, render
 from services.factory import build_services
 from services.settings import AppSettings
 
-ENVIRON = {"COMMS_DATAVERSE_URL": "https://contoso.crm4.dynamics.com", "COMMS_DATAVERSE_STATIC_TOKEN": "t",
-           "COMMS_SMS_COUNTRY_CODE": "44", "COMMS_SMS_TIMEZONE": "Asia/Tehran"}
+ENVIRON = {
+    "COMMS_DATAVERSE_URL": "https://contoso.crm4.dynamics.com",
+    "COMMS_DATAVERSE_STATIC_TOKEN": "t",
+    "COMMS_SMS_COUNTRY_CODE": "44",
+    "COMMS_SMS_TIMEZONE": "Asia/Tehran",
+}
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
@@ -41,7 +45,10 @@ def test_every_path_gets_the_same_number_plan_and_time_zone() -> None:
 def test_a_template_date_renders_the_same_through_a_bulk_and_a_single_send() -> None:
     """21:00 UTC on 1 May is 2 May in Tehran: before the factory, bulks wrote 2024-05-01 and single sends 2024-05-02."""
     sms, _ = _built()
-    template, fields = parse_template("{contact.createdon|gregorian}"), {"contact.createdon": datetime(2024, 5, 1, 21, 0, tzinfo=UTC)}
+    template, fields = (
+        parse_template("{contact.createdon|gregorian}"),
+        {"contact.createdon": datetime(2024, 5, 1, 21, 0, tzinfo=UTC)},
+    )
     single = RenderOptions(calendar=Calendar.GREGORIAN, tz=sms.sender._composer._tz)  # noqa: SLF001
     bulk = RenderOptions(calendar=Calendar.GREGORIAN, tz=sms.bulk._options.render.tz)  # noqa: SLF001
     assert render(template, fields, bulk).text == render(template, fields, single).text

@@ -50,8 +50,12 @@ class Clock:
 def test_the_default_is_every_phone_column_of_the_contact_types_in_the_schemas_order() -> None:
     assert [t.name for t in DEFAULT_TABLES] == ["contact", "account", "lead", "systemuser"]
     contact = DEFAULT_TABLES[0]
-    assert len(contact.columns) == 12 and contact.columns[:4] == ("telephone1", "telephone2", "telephone3",
-                                                                  "mobilephone")
+    assert len(contact.columns) == 12 and contact.columns[:4] == (
+        "telephone1",
+        "telephone2",
+        "telephone3",
+        "mobilephone",
+    )
     assert {"business2", "assistantphone", "address1_telephone1"} <= set(contact.columns)
     assert "fax" not in contact.columns and contact.owner_column == "_ownerid_value"
     assert DEFAULT_TABLES[3].owner_column is None  # users are owned by a business unit, not a user
@@ -64,8 +68,13 @@ def test_fax_numbers_are_asked_for_apart() -> None:
 
 def test_a_contacts_fifth_phone_column_is_matched_by_default() -> None:
     client = FakeClient()
-    client.queue(1, [{"contactid": C1, "business2": "021 8888 1234", "fullname": "Sara"},
-                     {"contactid": C2, "telephone3": "0912 123 4567", "fullname": "Reza"}])
+    client.queue(
+        1,
+        [
+            {"contactid": C1, "business2": "021 8888 1234", "fullname": "Sara"},
+            {"contactid": C2, "telephone3": "0912 123 4567", "fullname": "Reza"},
+        ],
+    )
     sync = NumberSync(client, "prod", NumberPlan(98, "21"))
     sync.refresh_now()
     assert sync.lookup("+982188881234").best.column == "business2"
@@ -107,8 +116,11 @@ def test_a_failed_refresh_keeps_the_index_and_a_failed_first_load_is_tried_again
 
 
 def test_the_functions_inbound_service_matches_with_the_environments_index() -> None:
-    environ = {"COMMS_DATAVERSE_URL": "https://contoso.crm4.dynamics.com", "COMMS_DATAVERSE_STATIC_TOKEN": "t",
-               "COMMS_MATCHING_REFRESH_S": "30"}
+    environ = {
+        "COMMS_DATAVERSE_URL": "https://contoso.crm4.dynamics.com",
+        "COMMS_DATAVERSE_STATIC_TOKEN": "t",
+        "COMMS_MATCHING_REFRESH_S": "30",
+    }
     services = build_services(AppSettings.from_env(environ))
     index = services.sms.inbound._index  # noqa: SLF001 - the wiring is what is under test
     assert isinstance(index, IndexOnUse) and index.sync is services.environment.numbers
@@ -135,8 +147,10 @@ class OlderServerClient:
 
 def test_without_change_tracking_the_index_is_read_in_full_and_deletions_are_seen() -> None:
     client = OlderServerClient()
-    client.rows["contacts"] = [{"contactid": C1, "mobilephone": "09121111111", "fullname": "Sara"},
-                               {"contactid": C2, "mobilephone": "09122222222", "fullname": "Reza"}]
+    client.rows["contacts"] = [
+        {"contactid": C1, "mobilephone": "09121111111", "fullname": "Sara"},
+        {"contactid": C2, "mobilephone": "09122222222", "fullname": "Reza"},
+    ]
     sync = NumberSync(client, "crm-2016", NumberPlan(), keep_names=False)
 
     sync.refresh_now()

@@ -14,8 +14,15 @@ C2 = "22222222-2222-2222-2222-222222222222"
 U1 = "33333333-3333-3333-3333-333333333333"
 TABLES = (
     MatchedTable("contact", "contacts", "contactid", ("mobilephone", "telephone1"), "fullname"),
-    MatchedTable("systemuser", "systemusers", "systemuserid", ("mobilephone",), "fullname", owner_column=None,
-                 track_changes=False),
+    MatchedTable(
+        "systemuser",
+        "systemusers",
+        "systemuserid",
+        ("mobilephone",),
+        "fullname",
+        owner_column=None,
+        track_changes=False,
+    ),
 )
 
 
@@ -33,16 +40,23 @@ class FakeClient:
 
 
 def contact(record_id: str, mobile: str | None, name: str = "Reza", owner: str | None = U1) -> dict:
-    return {"contactid": record_id, "mobilephone": mobile, "fullname": name, "_ownerid_value": owner,
-            "modifiedon": "2024-04-25T08:00:00Z"}
+    return {
+        "contactid": record_id,
+        "mobilephone": mobile,
+        "fullname": name,
+        "_ownerid_value": owner,
+        "modifiedon": "2024-04-25T08:00:00Z",
+    }
 
 
 def loaded() -> tuple[FakeClient, NumberSync]:
     client = FakeClient()
-    client.pages["contacts"].append(DeltaPage([contact(C1, "09121234567"), contact(C2, "021 8888 1234", "Sara")],
-                                              [], "delta-1"))
-    client.pages["systemusers"].append(DeltaPage([{"systemuserid": U1, "mobilephone": "09350000000",
-                                                   "fullname": "Agent"}], [], "u-1"))
+    client.pages["contacts"].append(
+        DeltaPage([contact(C1, "09121234567"), contact(C2, "021 8888 1234", "Sara")], [], "delta-1")
+    )
+    client.pages["systemusers"].append(
+        DeltaPage([{"systemuserid": U1, "mobilephone": "09350000000", "fullname": "Agent"}], [], "u-1")
+    )
     sync = NumberSync(client, "prod", NumberPlan(98, "21"), TABLES)
     sync.refresh_now()
     return client, sync
@@ -75,8 +89,10 @@ def test_delta_updates_and_deletes() -> None:
 
 def test_a_refused_delta_link_rebuilds_the_index() -> None:
     client, sync = loaded()
-    client.pages["contacts"] += [ValidationError("expired", status=400, code="0x80044352"),
-                                 DeltaPage([contact(C2, "09120000000")], [], "fresh")]
+    client.pages["contacts"] += [
+        ValidationError("expired", status=400, code="0x80044352"),
+        DeltaPage([contact(C2, "09120000000")], [], "fresh"),
+    ]
     client.pages["systemusers"].append(DeltaPage([], [], "u-2"))
     report = sync.refresh_now()
     assert report.reloaded == ["contact"]
@@ -85,9 +101,17 @@ def test_a_refused_delta_link_rebuilds_the_index() -> None:
 
 def test_hostile_rows_are_skipped_not_fatal() -> None:
     client = FakeClient()
-    client.pages["contacts"].append(DeltaPage([{"contactid": None, "mobilephone": "0912"},
-                                               {"contactid": C1, "mobilephone": "garbage!", "modifiedon": "soon"},
-                                               contact(C2, "۰۹۱۲۱۲۳۴۵۶۷", name=None, owner=None)], [], "d"))
+    client.pages["contacts"].append(
+        DeltaPage(
+            [
+                {"contactid": None, "mobilephone": "0912"},
+                {"contactid": C1, "mobilephone": "garbage!", "modifiedon": "soon"},
+                contact(C2, "۰۹۱۲۱۲۳۴۵۶۷", name=None, owner=None),
+            ],
+            [],
+            "d",
+        )
+    )
     client.pages["systemusers"].append(DeltaPage([], [], "u"))
     sync = NumberSync(client, "prod", NumberPlan(98, "21"), TABLES)
     report = sync.refresh_now()

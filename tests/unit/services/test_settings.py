@@ -15,23 +15,31 @@ DATAVERSE = {"COMMS_DATAVERSE_URL": "https://contoso.crm4.dynamics.com", "COMMS_
 
 def test_defaults_live_in_the_model() -> None:
     settings = AppSettings.from_env(DATAVERSE)
-    assert (settings.sms_country_code, settings.sms_timezone, settings.sms_missed_after_s,
-            settings.sms_claim_lease_s, settings.sms_balance_column) == (98, "Asia/Tehran", 120, 300, "comms_balance")
+    assert (
+        settings.sms_country_code,
+        settings.sms_timezone,
+        settings.sms_missed_after_s,
+        settings.sms_claim_lease_s,
+        settings.sms_balance_column,
+    ) == (98, "Asia/Tehran", 120, 300, "comms_balance")
     assert settings.sms_webhook_key is None and settings.servicebus is None and settings.sms_bulk_rate is None
     assert settings.dataverse.url == DATAVERSE["COMMS_DATAVERSE_URL"]
     assert settings.number_plan.country_code == 98 and str(settings.tz) == "Asia/Tehran"
 
 
-@pytest.mark.parametrize("variable, value, words", [
-    ("COMMS_SMS_TIMEZONE", "Mars/Olympus", "COMMS_SMS_TIMEZONE is not a known time zone"),
-    ("COMMS_SMS_COUNTRY_CODE", "ninety-eight", "COMMS_SMS_COUNTRY_CODE"),
-    ("COMMS_SMS_COUNTRY_CODE", "0", "COMMS_SMS_COUNTRY_CODE"),
-    ("COMMS_SMS_MISSED_AFTER_S", "-5", "COMMS_SMS_MISSED_AFTER_S"),
-    ("COMMS_SMS_CLAIM_LEASE_S", "soon", "COMMS_SMS_CLAIM_LEASE_S"),
-    ("COMMS_SMS_BULK_RATE", "0", "COMMS_SMS_BULK_RATE"),
-    ("COMMS_SMS_BALANCE_COLUMN", "Balance; DROP", "COMMS_SMS_BALANCE_COLUMN"),
-    ("COMMS_DATAVERSE_URL", "ftp://contoso", "COMMS_DATAVERSE_URL"),
-])
+@pytest.mark.parametrize(
+    "variable, value, words",
+    [
+        ("COMMS_SMS_TIMEZONE", "Mars/Olympus", "COMMS_SMS_TIMEZONE is not a known time zone"),
+        ("COMMS_SMS_COUNTRY_CODE", "ninety-eight", "COMMS_SMS_COUNTRY_CODE"),
+        ("COMMS_SMS_COUNTRY_CODE", "0", "COMMS_SMS_COUNTRY_CODE"),
+        ("COMMS_SMS_MISSED_AFTER_S", "-5", "COMMS_SMS_MISSED_AFTER_S"),
+        ("COMMS_SMS_CLAIM_LEASE_S", "soon", "COMMS_SMS_CLAIM_LEASE_S"),
+        ("COMMS_SMS_BULK_RATE", "0", "COMMS_SMS_BULK_RATE"),
+        ("COMMS_SMS_BALANCE_COLUMN", "Balance; DROP", "COMMS_SMS_BALANCE_COLUMN"),
+        ("COMMS_DATAVERSE_URL", "ftp://contoso", "COMMS_DATAVERSE_URL"),
+    ],
+)
 def test_each_bad_variable_is_named(variable: str, value: str, words: str) -> None:
     with pytest.raises(SettingsError) as caught:
         AppSettings.from_env({**DATAVERSE, variable: value})
@@ -39,20 +47,32 @@ def test_each_bad_variable_is_named(variable: str, value: str, words: str) -> No
 
 
 def test_every_problem_is_reported_at_once_and_no_secret_is_echoed() -> None:
-    environ = {"COMMS_CLIENT_SECRET": "CANARY-client", "COMMS_SMS_WEBHOOK_KEY": "CANARY-hook",
-               "COMMS_SERVICEBUS": "Endpoint=sb://x/;SharedAccessKey=CANARY-bus",
-               "COMMS_SMS_TIMEZONE": "CANARY-zone", "COMMS_SMS_COUNTRY_CODE": "x"}
+    environ = {
+        "COMMS_CLIENT_SECRET": "CANARY-client",
+        "COMMS_SMS_WEBHOOK_KEY": "CANARY-hook",
+        "COMMS_SERVICEBUS": "Endpoint=sb://x/;SharedAccessKey=CANARY-bus",
+        "COMMS_SMS_TIMEZONE": "CANARY-zone",
+        "COMMS_SMS_COUNTRY_CODE": "x",
+    }
     with pytest.raises(SettingsError) as caught:
         AppSettings.from_env(environ)
     text = str(caught.value)
     assert [p.split()[0].rstrip(":") for p in caught.value.problems] == [
-        "COMMS_DATAVERSE_URL", "COMMS_SMS_COUNTRY_CODE", "COMMS_SMS_TIMEZONE"]
+        "COMMS_DATAVERSE_URL",
+        "COMMS_SMS_COUNTRY_CODE",
+        "COMMS_SMS_TIMEZONE",
+    ]
     assert "CANARY" not in text and "CANARY" not in repr(caught.value)
 
 
 def test_secrets_are_typed_and_masked() -> None:
-    settings = AppSettings.from_env({**DATAVERSE, "COMMS_SMS_WEBHOOK_KEY": "CANARY-hook",
-                                     "COMMS_SERVICEBUS": "Endpoint=sb://x/;SharedAccessKey=CANARY"})
+    settings = AppSettings.from_env(
+        {
+            **DATAVERSE,
+            "COMMS_SMS_WEBHOOK_KEY": "CANARY-hook",
+            "COMMS_SERVICEBUS": "Endpoint=sb://x/;SharedAccessKey=CANARY",
+        }
+    )
     assert settings.sms_webhook_key == Secret("CANARY-hook") and isinstance(settings.servicebus, Secret)
     assert "CANARY" not in repr(settings)
 
@@ -77,7 +97,14 @@ def test_the_docs_and_the_local_settings_example_list_every_setting() -> None:
     docs = (root / "docs" / "functions.md").read_text(encoding="utf-8")
     example = json.loads((root / "local.settings.example.json").read_text(encoding="utf-8"))["Values"]
     names = {variable(name) for name in AppSettings.model_fields if name != "dataverse"}
-    names |= {"COMMS_DATAVERSE_URL", "COMMS_TENANT_ID", "COMMS_CLIENT_ID", "COMMS_CLIENT_SECRET",
-              "COMMS_DATAVERSE_STATIC_TOKEN", "COMMS_DATAVERSE_TIMEOUT_S", "COMMS_DATAVERSE_MAX_ATTEMPTS"}
+    names |= {
+        "COMMS_DATAVERSE_URL",
+        "COMMS_TENANT_ID",
+        "COMMS_CLIENT_ID",
+        "COMMS_CLIENT_SECRET",
+        "COMMS_DATAVERSE_STATIC_TOKEN",
+        "COMMS_DATAVERSE_TIMEOUT_S",
+        "COMMS_DATAVERSE_MAX_ATTEMPTS",
+    }
     assert sorted(n for n in names if f"`{n}`" not in docs) == []
     assert sorted(names - set(example)) == []

@@ -1,4 +1,5 @@
-"""Each chart's aggregate FetchXML, row by row: measure, category, date grouping, series, join, filters (SMS-06, CALL-10).
+"""Each chart's aggregate FetchXML, row by row: measure, category, date grouping, series, join, filters (SMS-06,
+CALL-10).
 
 The expected rows are written out by hand, so a change to a builder or a chart shows up
 as a changed row here. Every fetch is also validated against the official Fetch.xsd (the
@@ -42,31 +43,45 @@ COUNT = ("activityid", "count")
 EXPECTED = {
     ("phonecall", "by_direction"): f(COUNT, ("directioncode", None), None, None, LOGGED),
     ("phonecall", "answered_ratio"): f(COUNT, ("comms_answered", None), None, None, INBOUND, LOGGED),
-    ("phonecall", "average_talk"): f(("comms_talkseconds", "avg"), ("ownerid", None), None, None,
-                                     ("comms_answered", "eq", "1")),
+    ("phonecall", "average_talk"): f(
+        ("comms_talkseconds", "avg"), ("ownerid", None), None, None, ("comms_answered", "eq", "1")
+    ),
     ("phonecall", "per_user"): f(COUNT, ("ownerid", None), None, None, LOGGED),
-    ("phonecall", "missed_per_day"): f(COUNT, ("createdon", "day"), None, None, INBOUND,
-                                       ("comms_answered", "eq", "0")),
-    ("phonecall", "answered_per_day"): f(COUNT, ("createdon", "day"), "comms_answered", None, INBOUND, LOGGED,
-                                         ("createdon", "last-x-days", "30")),
-    ("phonecall", "average_talk_per_day"): f(("comms_talkseconds", "avg"), ("createdon", "day"), None, None,
-                                             ("comms_answered", "eq", "1"), ("createdon", "last-x-days", "30")),
-    ("phonecall", "per_month_by_direction"): f(COUNT, ("createdon", "month"), "directioncode", None, LOGGED,
-                                               ("createdon", "last-x-months", "12")),
+    ("phonecall", "missed_per_day"): f(COUNT, ("createdon", "day"), None, None, INBOUND, ("comms_answered", "eq", "0")),
+    ("phonecall", "answered_per_day"): f(
+        COUNT, ("createdon", "day"), "comms_answered", None, INBOUND, LOGGED, ("createdon", "last-x-days", "30")
+    ),
+    ("phonecall", "average_talk_per_day"): f(
+        ("comms_talkseconds", "avg"),
+        ("createdon", "day"),
+        None,
+        None,
+        ("comms_answered", "eq", "1"),
+        ("createdon", "last-x-days", "30"),
+    ),
+    ("phonecall", "per_month_by_direction"): f(
+        COUNT, ("createdon", "month"), "directioncode", None, LOGGED, ("createdon", "last-x-months", "12")
+    ),
     ("comms_sms", "outgoing_by_status"): f(COUNT, ("comms_smsstatus", None), None, None, OUTGOING),
     ("comms_sms", "per_user"): f(COUNT, ("ownerid", None)),
-    ("comms_sms", "per_day_by_status"): f(COUNT, ("createdon", "day"), "comms_smsstatus", None, OUTGOING,
-                                          ("createdon", "last-x-days", "30")),
-    ("comms_sms", "per_month_by_status"): f(COUNT, ("createdon", "month"), "comms_smsstatus", None, OUTGOING,
-                                            ("createdon", "last-x-months", "12")),
-    ("comms_sms", "delivery_rate_per_day"): f(COUNT, ("comms_senton", "day"), "comms_smsstatus", None, OUTGOING,
-                                              ("comms_senton", "last-x-days", "30")),
-    ("comms_sms", "delivery_rate_per_provider"): f(COUNT, ("comms_smsproviderid", None), "comms_smsstatus", None,
-                                                   OUTGOING, ("comms_senton", "last-x-days", "30")),
-    ("comms_sms", "per_bulk_by_status"): f(COUNT, ("comms_smsbulkid", None), "comms_smsstatus", None, OUTGOING,
-                                           ("comms_smsbulkid", "not-null", None)),
-    ("comms_sms", "per_customer_category"): f(COUNT, ("accountcategorycode", None), "comms_smsstatus",
-                                              ("account", "accountid", "regardingobjectid"), OUTGOING),
+    ("comms_sms", "per_day_by_status"): f(
+        COUNT, ("createdon", "day"), "comms_smsstatus", None, OUTGOING, ("createdon", "last-x-days", "30")
+    ),
+    ("comms_sms", "per_month_by_status"): f(
+        COUNT, ("createdon", "month"), "comms_smsstatus", None, OUTGOING, ("createdon", "last-x-months", "12")
+    ),
+    ("comms_sms", "delivery_rate_per_day"): f(
+        COUNT, ("comms_senton", "day"), "comms_smsstatus", None, OUTGOING, ("comms_senton", "last-x-days", "30")
+    ),
+    ("comms_sms", "delivery_rate_per_provider"): f(
+        COUNT, ("comms_smsproviderid", None), "comms_smsstatus", None, OUTGOING, ("comms_senton", "last-x-days", "30")
+    ),
+    ("comms_sms", "per_bulk_by_status"): f(
+        COUNT, ("comms_smsbulkid", None), "comms_smsstatus", None, OUTGOING, ("comms_smsbulkid", "not-null", None)
+    ),
+    ("comms_sms", "per_customer_category"): f(
+        COUNT, ("accountcategorycode", None), "comms_smsstatus", ("account", "accountid", "regardingobjectid"), OUTGOING
+    ),
 }
 CHARTS = {(c.table, c.key): c for c in call_charts() + sms_charts()}
 
@@ -143,13 +158,19 @@ def test_the_category_of_a_joined_chart_sits_inside_the_join() -> None:
 
 def test_failed_in_the_last_seven_days_is_failed_outgoing_by_failed_on() -> None:
     view = next(v for v in sms_views() if v.key == "failed_last_7_days")
-    assert set(view.conditions) == {Condition(*OUTGOING), Condition("comms_smsstatus", "eq", FAILED),
-                                    Condition("comms_failedon", "last-seven-days")}
+    assert set(view.conditions) == {
+        Condition(*OUTGOING),
+        Condition("comms_smsstatus", "eq", FAILED),
+        Condition("comms_failedon", "last-seven-days"),
+    }
     assert view.order == ("comms_failedon", True)
 
 
-@pytest.mark.parametrize("element", [v.element() for v in call_views() + sms_views()]
-                         + [c.element() for c in CHARTS.values()], ids=lambda e: e.tag)
+@pytest.mark.parametrize(
+    "element",
+    [v.element() for v in call_views() + sms_views()] + [c.element() for c in CHARTS.values()],
+    ids=lambda e: e.tag,
+)
 def test_every_view_and_chart_is_named_in_english_and_persian(element: ET.Element) -> None:
     names = {n.get("languagecode"): n.get("description") for n in element.findall("./LocalizedNames/LocalizedName")}
     assert set(names) == {str(ENGLISH), str(PERSIAN)}

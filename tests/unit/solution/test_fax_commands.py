@@ -17,10 +17,20 @@ from solution.fax_ribbon import FAX_COMMANDS, FAX_LIBRARY, FAX_SCRIPT
 SCRIPT = Path(__file__).resolve().parents[3] / "solution" / "webresources" / FAX_SCRIPT.file_name
 JS_TEST = Path(__file__).parent / "js" / "fax_commands.test.js"
 #: The script's names for the Fax Status labels.
-STATUS_NAMES = {"draft": "Draft", "pending": "Pending", "queued": "Queued on server", "sending": "Sending",
-                "sent": "Sent", "busy": "Busy, will retry", "noAnswer": "No answer, will retry", "failed": "Failed",
-                "gaveUp": "Gave up", "received": "Received", "cancelled": "Cancelled",
-                "noNumber": "Rejected: no fax number"}
+STATUS_NAMES = {
+    "draft": "Draft",
+    "pending": "Pending",
+    "queued": "Queued on server",
+    "sending": "Sending",
+    "sent": "Sent",
+    "busy": "Busy, will retry",
+    "noAnswer": "No answer, will retry",
+    "failed": "Failed",
+    "gaveUp": "Gave up",
+    "received": "Received",
+    "cancelled": "Cancelled",
+    "noNumber": "Rejected: no fax number",
+}
 
 
 def node(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,16 +11,28 @@ from solution.fax_forms import FAX_FORM, FAX_FORMS, FAX_NUMBER_FORM, FAX_SERVER_
 from solution.forms import control_class
 
 #: Every setting of FAX-20..26 a permitted user edits on the server form.
-SERVER_SETTINGS = {"comms_dialprefix", "comms_extensionwaitseconds", "comms_retrycount", "comms_retryintervalminutes",
-                   "comms_statusrefreshseconds", "comms_isdefault", "comms_pageheader", "comms_serverkey",
-                   "comms_kind", "comms_receiveenabled", "comms_testrequestedon", "comms_testresult"}
+SERVER_SETTINGS = {
+    "comms_dialprefix",
+    "comms_extensionwaitseconds",
+    "comms_retrycount",
+    "comms_retryintervalminutes",
+    "comms_statusrefreshseconds",
+    "comms_isdefault",
+    "comms_pageheader",
+    "comms_serverkey",
+    "comms_kind",
+    "comms_receiveenabled",
+    "comms_testrequestedon",
+    "comms_testresult",
+}
 
 
 def systemform(package, entity_name: str, form_id: str) -> ET.Element:
     root = ET.fromstring(package.files["customizations.xml"])
     entity = next(e for e in root.iter("Entity") if e.findtext("Name") == entity_name)
-    return next(f for f in entity.iterfind("./FormXml/forms[@type='main']/systemform")
-                if f.findtext("formid") == form_id)
+    return next(
+        f for f in entity.iterfind("./FormXml/forms[@type='main']/systemform") if f.findtext("formid") == form_id
+    )
 
 
 def fields(element: ET.Element) -> list[str]:
@@ -57,9 +69,17 @@ def test_every_control_is_a_column_of_its_table_with_its_standard_control(unmana
 
 def test_the_number_form_says_what_the_number_may_do(unmanaged) -> None:
     form = systemform(unmanaged, "comms_FaxNumber", FAX_NUMBER_FORM.id)
-    assert fields(form.find("form/tabs")) == ["comms_name", "comms_number", "comms_faxserverid", "comms_serverkey",
-                                             "comms_stationid", "comms_isdefault", "comms_cansend",
-                                             "comms_canreceive", "comms_systemuserid"]
+    assert fields(form.find("form/tabs")) == [
+        "comms_name",
+        "comms_number",
+        "comms_faxserverid",
+        "comms_serverkey",
+        "comms_stationid",
+        "comms_isdefault",
+        "comms_cansend",
+        "comms_canreceive",
+        "comms_systemuserid",
+    ]
 
 
 def test_the_designed_fax_forms_are_root_components_and_replace_the_generated_ones(unmanaged) -> None:

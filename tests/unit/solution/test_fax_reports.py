@@ -33,5 +33,10 @@ def test_failed_means_every_end_a_fax_does_not_come_back_from() -> None:
 
 def test_the_charts_cover_status_user_customer_and_time() -> None:
     groups = {(c.group_by, c.date_grouping) for c in fax_charts()}
-    assert groups == {("comms_faxstatus", None), ("ownerid", None), ("regardingobjectid", None),
-                      ("createdon", "day"), ("createdon", "month")}
+    assert groups == {
+        ("comms_faxstatus", None),
+        ("ownerid", None),
+        ("regardingobjectid", None),
+        ("createdon", "day"),
+        ("createdon", "month"),
+    }

@@ -22,44 +22,149 @@ from tests.xsd import xsd_path
 ENTITY_CHILDREN = ["Name", "EntityInfo", "FormXml", "SavedQueries", "Visualizations", "RibbonDiffXml"]
 #: TACTEC: children of ``entity`` in order (the ones we write; exports add newer flags between them).
 ENTITY_INFO_ORDER = [
-    "LocalizedNames", "LocalizedCollectionNames", "Descriptions", "attributes", "EntitySetName",
-    "IsDuplicateCheckSupported", "IsBusinessProcessEnabled", "IsRequiredOffline", "IsInteractionCentricEnabled",
-    "IsCollaboration", "AutoRouteToOwnerQueue", "IsConnectionsEnabled", "IsDocumentManagementEnabled",
-    "IsOneNoteIntegrationEnabled", "IsKnowledgeManagementEnabled", "IsSLAEnabled", "IsDocumentRecommendationsEnabled",
-    "IsBPFEntity", "OwnershipTypeMask", "IsAuditEnabled", "IsActivity", "ActivityTypeMask", "IsActivityParty",
-    "IsReplicated", "IsReplicationUserFiltered", "IsMailMergeEnabled", "IsVisibleInMobile", "IsVisibleInMobileClient",
-    "IsReadOnlyInMobileClient", "IsOfflineInMobileClient", "DaysSinceRecordLastModified", "MobileOfflineFilters",
-    "IsMapiGridEnabled", "IsReadingPaneEnabled", "IsQuickCreateEnabled", "SyncToExternalSearchIndex",
-    "IntroducedVersion", "IsCustomizable", "IsRenameable", "IsMappable", "CanModifyAuditSettings",
+    "LocalizedNames",
+    "LocalizedCollectionNames",
+    "Descriptions",
+    "attributes",
+    "EntitySetName",
+    "IsDuplicateCheckSupported",
+    "IsBusinessProcessEnabled",
+    "IsRequiredOffline",
+    "IsInteractionCentricEnabled",
+    "IsCollaboration",
+    "AutoRouteToOwnerQueue",
+    "IsConnectionsEnabled",
+    "IsDocumentManagementEnabled",
+    "IsOneNoteIntegrationEnabled",
+    "IsKnowledgeManagementEnabled",
+    "IsSLAEnabled",
+    "IsDocumentRecommendationsEnabled",
+    "IsBPFEntity",
+    "OwnershipTypeMask",
+    "IsAuditEnabled",
+    "IsActivity",
+    "ActivityTypeMask",
+    "IsActivityParty",
+    "IsReplicated",
+    "IsReplicationUserFiltered",
+    "IsMailMergeEnabled",
+    "IsVisibleInMobile",
+    "IsVisibleInMobileClient",
+    "IsReadOnlyInMobileClient",
+    "IsOfflineInMobileClient",
+    "DaysSinceRecordLastModified",
+    "MobileOfflineFilters",
+    "IsMapiGridEnabled",
+    "IsReadingPaneEnabled",
+    "IsQuickCreateEnabled",
+    "SyncToExternalSearchIndex",
+    "IntroducedVersion",
+    "IsCustomizable",
+    "IsRenameable",
+    "IsMappable",
+    "CanModifyAuditSettings",
 ]
 #: TACTEC: every attribute starts with these, in this order.
 ATTRIBUTE_HEAD = ["Type", "Name", "LogicalName", "RequiredLevel"]
 #: TACTEC (plus the picklist / decimal elements of the XSD's AttributeType, which that export has no column for).
 ATTRIBUTE_CHILDREN = {
-    "Type", "Name", "LogicalName", "RequiredLevel", "DisplayMask", "ImeMode", "ValidForUpdateApi", "ValidForReadApi",
-    "ValidForCreateApi", "IsCustomField", "IsAuditEnabled", "IsSecured", "IntroducedVersion", "IsCustomizable",
-    "IsRenameable", "CanModifySearchSettings", "CanModifyRequirementLevelSettings", "CanModifyAdditionalSettings",
-    "SourceType", "IsGlobalFilterEnabled", "IsSortableEnabled", "CanModifyGlobalFilterSettings",
-    "CanModifyIsSortableSettings", "IsDataSourceSecret", "LookupStyle", "LookupTypes", "displaynames",
-    "Descriptions", "Format", "MaxLength", "Length", "CanChangeDateTimeBehavior", "Behavior", "MinValue",
-    "MaxValue", "optionset",
-    "AppDefaultValue", "OptionSetName", "Accuracy", "AccuracySource",  # XSD AttributeType
+    "Type",
+    "Name",
+    "LogicalName",
+    "RequiredLevel",
+    "DisplayMask",
+    "ImeMode",
+    "ValidForUpdateApi",
+    "ValidForReadApi",
+    "ValidForCreateApi",
+    "IsCustomField",
+    "IsAuditEnabled",
+    "IsSecured",
+    "IntroducedVersion",
+    "IsCustomizable",
+    "IsRenameable",
+    "CanModifySearchSettings",
+    "CanModifyRequirementLevelSettings",
+    "CanModifyAdditionalSettings",
+    "SourceType",
+    "IsGlobalFilterEnabled",
+    "IsSortableEnabled",
+    "CanModifyGlobalFilterSettings",
+    "CanModifyIsSortableSettings",
+    "IsDataSourceSecret",
+    "LookupStyle",
+    "LookupTypes",
+    "displaynames",
+    "Descriptions",
+    "Format",
+    "MaxLength",
+    "Length",
+    "CanChangeDateTimeBehavior",
+    "Behavior",
+    "MinValue",
+    "MaxValue",
+    "optionset",
+    "AppDefaultValue",
+    "OptionSetName",
+    "Accuracy",
+    "AccuracySource",  # XSD AttributeType
 }
 #: TACTEC: a system view's children in order.
-SAVEDQUERY_CHILDREN = ["IsCustomizable", "CanBeDeleted", "isquickfindquery", "isprivate", "isdefault", "savedqueryid",
-                       "layoutxml", "querytype", "fetchxml", "IntroducedVersion", "LocalizedNames"]
+SAVEDQUERY_CHILDREN = [
+    "IsCustomizable",
+    "CanBeDeleted",
+    "isquickfindquery",
+    "isprivate",
+    "isdefault",
+    "savedqueryid",
+    "layoutxml",
+    "querytype",
+    "fetchxml",
+    "IntroducedVersion",
+    "LocalizedNames",
+]
 #: TACTEC: the system views of a custom table: (querytype, isquickfindquery, isdefault).
-SYSTEM_VIEW_KINDS = {("0", "0", "1"), ("0", "0", "0"), ("4", "1", "1"), ("1", "0", "1"), ("2", "0", "1"),
-                     ("64", "0", "1")}
+SYSTEM_VIEW_KINDS = {
+    ("0", "0", "1"),
+    ("0", "0", "0"),
+    ("4", "1", "1"),
+    ("1", "0", "1"),
+    ("2", "0", "1"),
+    ("64", "0", "1"),
+}
 #: TACTEC: a main form's children in order (we write no IsCustomizable / CanBeDeleted: both default to 1).
 SYSTEMFORM_HEAD = ["formid", "IntroducedVersion", "FormPresentation", "FormActivationState", "form"]
 #: TACTEC: the system columns of a user-owned custom table.
-SYSTEM_COLUMNS = {"createdby", "createdon", "createdonbehalfby", "importsequencenumber", "modifiedby", "modifiedon",
-                  "modifiedonbehalfby", "overriddencreatedon", "ownerid", "owningbusinessunit", "owningteam",
-                  "owninguser", "statecode", "statuscode", "timezoneruleversionnumber", "utcconversiontimezonecode"}
+SYSTEM_COLUMNS = {
+    "createdby",
+    "createdon",
+    "createdonbehalfby",
+    "importsequencenumber",
+    "modifiedby",
+    "modifiedon",
+    "modifiedonbehalfby",
+    "overriddencreatedon",
+    "ownerid",
+    "owningbusinessunit",
+    "owningteam",
+    "owninguser",
+    "statecode",
+    "statuscode",
+    "timezoneruleversionnumber",
+    "utcconversiontimezonecode",
+}
 #: CONTOSO: an app module's children in order (the ones CustomizationsSolution.xsd 9.0 knows).
-APP_MODULE_CHILDREN = ["UniqueName", "IntroducedVersion", "WebResourceId", "FormFactor", "ClientType",
-                       "AppModuleComponents", "AppModuleRoleMaps", "LocalizedNames", "Descriptions"]
+APP_MODULE_CHILDREN = [
+    "UniqueName",
+    "IntroducedVersion",
+    "WebResourceId",
+    "FormFactor",
+    "ClientType",
+    "AppModuleComponents",
+    "AppModuleRoleMaps",
+    "LocalizedNames",
+    "Descriptions",
+]
 
 
 def customizations(package) -> ET.Element:
@@ -95,8 +200,11 @@ def test_user_owned_custom_tables_carry_the_exported_system_columns(unmanaged, s
     for entity in custom_entities(unmanaged, schema):
         table = next(t for t in schema.custom_tables if t.schema_name == entity.findtext("Name"))
         written = {a.findtext("LogicalName") for a in entity.find("EntityInfo/entity/attributes")}
-        expected = SYSTEM_COLUMNS if table.ownership.name == "USER" else \
-            SYSTEM_COLUMNS - {"ownerid", "owningbusinessunit", "owningteam", "owninguser"} | {"organizationid"}
+        expected = (
+            SYSTEM_COLUMNS
+            if table.ownership.name == "USER"
+            else SYSTEM_COLUMNS - {"ownerid", "owningbusinessunit", "owningteam", "owninguser"} | {"organizationid"}
+        )
         assert expected <= written, table.logical_name
 
 
@@ -108,7 +216,7 @@ def test_every_custom_table_has_a_main_form_and_the_exported_system_views(unmana
         system = [q for q in queries if q.findtext("CanBeDeleted") == "0"]
         kinds = {(q.findtext("querytype"), q.findtext("isquickfindquery"), q.findtext("isdefault")) for q in system}
         assert kinds == SYSTEM_VIEW_KINDS, entity.findtext("Name")
-        assert all([c.tag for c in q][:len(SAVEDQUERY_CHILDREN)] == SAVEDQUERY_CHILDREN for q in system)
+        assert all([c.tag for c in q][: len(SAVEDQUERY_CHILDREN)] == SAVEDQUERY_CHILDREN for q in system)
         quick_find = next(q for q in system if q.findtext("isquickfindquery") == "1")
         assert quick_find.find(".//filter[@isquickfindfields='1']/condition[@operator='like']") is not None
 

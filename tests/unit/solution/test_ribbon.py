@@ -1,4 +1,5 @@
-"""Ribbon buttons and web resources: valid ribbon XML that calls functions the shipped script defines (CALL-11, -16, SMS-08)."""
+"""Ribbon buttons and web resources: valid ribbon XML that calls functions the shipped script defines (CALL-11, -16,
+SMS-08)."""
 
 from __future__ import annotations
 
@@ -33,10 +34,17 @@ def test_the_ribbon_validates_against_the_ribbon_schema() -> None:
 
 def test_every_function_the_ribbon_calls_is_exported_by_the_script(unmanaged) -> None:
     exported = set(re.findall(r"^\s{8}(\w+): \w+,?$", script(), flags=re.MULTILINE))
-    called = {f.get("FunctionName") for f in customizations(unmanaged).iter("JavaScriptFunction")
-              if f.get("Library") == f"$webresource:{COMMANDS_JS}"}
-    assert called == {"CommSuite.Commands.callFromForm", "CommSuite.Commands.callFromGrid",
-                      "CommSuite.Commands.convertCaller", "CommSuite.Commands.sendBulkSms"}
+    called = {
+        f.get("FunctionName")
+        for f in customizations(unmanaged).iter("JavaScriptFunction")
+        if f.get("Library") == f"$webresource:{COMMANDS_JS}"
+    }
+    assert called == {
+        "CommSuite.Commands.callFromForm",
+        "CommSuite.Commands.callFromGrid",
+        "CommSuite.Commands.convertCaller",
+        "CommSuite.Commands.sendBulkSms",
+    }
     assert {name.rsplit(".", 1)[1] for name in called} <= exported
 
 
@@ -67,14 +75,22 @@ def test_every_button_has_a_command_a_display_rule_and_labels(unmanaged) -> None
     assert {c.get("LabelText").removeprefix("$LocLabels:") for c in controls} <= labels == set(LABELS) | set(FAX_LABELS)
 
 
-@pytest.mark.parametrize("command, tables", [
-    ("comms.Call.Form", {"contact", "account", "lead"}), ("comms.SendSms.Form", {"list", "campaign"}),
-    ("comms.ConvertCaller.existing", {"phonecall"}), ("comms.Fax.Send.Form", {"fax"}),
-    ("comms.Fax.New.Form", {"contact", "account", "lead"}), ("comms.Fax.New.Grid", {"contact", "account", "lead"}),
-    ("comms.Fax.TestConnection.Form", {"comms_faxserver"}),
-])
+@pytest.mark.parametrize(
+    "command, tables",
+    [
+        ("comms.Call.Form", {"contact", "account", "lead"}),
+        ("comms.SendSms.Form", {"list", "campaign"}),
+        ("comms.ConvertCaller.existing", {"phonecall"}),
+        ("comms.Fax.Send.Form", {"fax"}),
+        ("comms.Fax.New.Form", {"contact", "account", "lead"}),
+        ("comms.Fax.New.Grid", {"contact", "account", "lead"}),
+        ("comms.Fax.TestConnection.Form", {"comms_faxserver"}),
+    ],
+)
 def test_buttons_show_only_on_their_tables(unmanaged, command, tables) -> None:
-    rule = customizations(unmanaged).find(f"RibbonDiffXml/RuleDefinitions/DisplayRules/DisplayRule[@Id='{command}.Tables']")
+    rule = customizations(unmanaged).find(
+        f"RibbonDiffXml/RuleDefinitions/DisplayRules/DisplayRule[@Id='{command}.Tables']"
+    )
     assert {e.get("EntityName") for e in rule.iter("EntityRule")} == tables
 
 
@@ -94,7 +110,10 @@ def test_the_ribbon_and_web_resources_are_root_components(unmanaged) -> None:
 def test_the_script_passes_its_node_tests() -> None:
     assert shutil.which("node"), "node (v18 or newer) runs the web resource's tests"
     library = next(r for r in WEB_RESOURCES if r.name == COMMANDS_JS)
-    env = {**os.environ, "COMMS_JS": str(Path(__file__).resolve().parents[3] / "solution" / "webresources" / library.name)}
+    env = {
+        **os.environ,
+        "COMMS_JS": str(Path(__file__).resolve().parents[3] / "solution" / "webresources" / library.name),
+    }
     result = subprocess.run(["node", "--test", str(JS_TEST)], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout

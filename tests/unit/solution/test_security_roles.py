@@ -56,38 +56,70 @@ OPT_OUTS = "G:Create,Read,Append"
 #: role → table → rights; every SMS table for every role except the Administrator (tested on its own below).
 SMS_RIGHTS = {
     "CommSuite Agent": {
-        "comms_sms": OWN, "comms_smsbulk": "", "comms_smsprocess": "", "comms_smsprovider": CHOOSE,
-        "comms_smsnumber": CHOOSE, "comms_smstemplate": TEMPLATES, "comms_keywordrule": "G:Read",
+        "comms_sms": OWN,
+        "comms_smsbulk": "",
+        "comms_smsprocess": "",
+        "comms_smsprovider": CHOOSE,
+        "comms_smsnumber": CHOOSE,
+        "comms_smstemplate": TEMPLATES,
+        "comms_keywordrule": "G:Read",
         "comms_smsoptout": OPT_OUTS,
     },
     "CommSuite SMS Sender": {
-        "comms_sms": OWN, "comms_smsbulk": "", "comms_smsprocess": "", "comms_smsprovider": CHOOSE,
-        "comms_smsnumber": CHOOSE, "comms_smstemplate": TEMPLATES, "comms_keywordrule": "G:Read",
+        "comms_sms": OWN,
+        "comms_smsbulk": "",
+        "comms_smsprocess": "",
+        "comms_smsprovider": CHOOSE,
+        "comms_smsnumber": CHOOSE,
+        "comms_smstemplate": TEMPLATES,
+        "comms_keywordrule": "G:Read",
         "comms_smsoptout": OPT_OUTS,
     },
     "CommSuite SMS Bulk Sender": {
-        "comms_sms": "B:Create,Write,Append,AppendTo L:Read", "comms_smsbulk": OWN, "comms_smsprocess": "",
-        "comms_smsprovider": CHOOSE, "comms_smsnumber": CHOOSE, "comms_smstemplate": TEMPLATES,
-        "comms_keywordrule": "G:Read", "comms_smsoptout": OPT_OUTS,
+        "comms_sms": "B:Create,Write,Append,AppendTo L:Read",
+        "comms_smsbulk": OWN,
+        "comms_smsprocess": "",
+        "comms_smsprovider": CHOOSE,
+        "comms_smsnumber": CHOOSE,
+        "comms_smstemplate": TEMPLATES,
+        "comms_keywordrule": "G:Read",
+        "comms_smsoptout": OPT_OUTS,
     },
     "CommSuite SMS Viewer": {
-        "comms_sms": "L:Read", "comms_smsbulk": "L:Read", "comms_smsprocess": "", "comms_smsprovider": "",
-        "comms_smsnumber": "", "comms_smstemplate": "", "comms_keywordrule": "", "comms_smsoptout": "",
+        "comms_sms": "L:Read",
+        "comms_smsbulk": "L:Read",
+        "comms_smsprocess": "",
+        "comms_smsprovider": "",
+        "comms_smsnumber": "",
+        "comms_smstemplate": "",
+        "comms_keywordrule": "",
+        "comms_smsoptout": "",
     },
 }
 
 
-@pytest.mark.parametrize("role, table, expected", [
-    pytest.param(role, table, expected, id=f"{role}-{table}")
-    for role, tables in SMS_RIGHTS.items() for table, expected in tables.items()
-])
+@pytest.mark.parametrize(
+    "role, table, expected",
+    [
+        pytest.param(role, table, expected, id=f"{role}-{table}")
+        for role, tables in SMS_RIGHTS.items()
+        for table, expected in tables.items()
+    ],
+)
 def test_each_role_s_rights_on_the_sms_tables(role, table, expected) -> None:
     (chosen,) = (r for r in ROLES if r.name == role)
     assert granted(chosen, table) == spec(expected)
 
 
-CALL_AND_FAX_TABLES = ("comms_telephonysystem", "comms_phoneline", "comms_extension", "comms_clicktocall",
-                       "comms_callrecording", "comms_faxserver", "comms_faxnumber")
+CALL_AND_FAX_TABLES = (
+    "comms_telephonysystem",
+    "comms_phoneline",
+    "comms_extension",
+    "comms_clicktocall",
+    "comms_callrecording",
+    "comms_faxserver",
+    "comms_faxnumber",
+)
 
 
 @pytest.mark.parametrize("role", (SMS_SENDER, SMS_BULK_SENDER, SMS_VIEWER), ids=lambda r: r.name)
@@ -160,13 +192,15 @@ def test_provider_credentials_are_column_secured(schema, unmanaged) -> None:
     root = ET.fromstring(unmanaged.files["customizations.xml"])
     for table, column in PROVIDER_CREDENTIALS.columns:
         entity = schema.table(table).schema_name
-        attribute = root.find(f"./Entities/Entity/EntityInfo/entity[@Name='{entity}']/attributes/"
-                              f"attribute[Name='{column}']")
+        attribute = root.find(
+            f"./Entities/Entity/EntityInfo/entity[@Name='{entity}']/attributes/attribute[Name='{column}']"
+        )
         assert attribute.findtext("IsSecured") == "1"
     (profile,) = root.findall("./FieldSecurityProfiles/FieldSecurityProfile")
     assert profile.get("fieldsecurityprofileid") == "{05408e99-6fca-5382-a305-7deec045f82d}"
     assert {(p.findtext("EntityName"), p.findtext("AttributeName")) for p in profile.iter("FieldPermission")} == set(
-        PROVIDER_CREDENTIALS.columns)
+        PROVIDER_CREDENTIALS.columns
+    )
 
 
 def test_no_role_reaches_the_provider_credentials(schema, unmanaged) -> None:
@@ -177,8 +211,9 @@ def test_no_role_reaches_the_provider_credentials(schema, unmanaged) -> None:
         text = ET.tostring(role, encoding="unicode").lower()
         assert "credentialreference" not in text and "fieldsecurity" not in text and "fieldpermission" not in text
         assert "systemuserprofile" not in text and "teamprofile" not in text
-        assert [child.tag for child in role.find("RolePrivileges")] == ["RolePrivilege"] * len(role.find(
-            "RolePrivileges"))
+        assert [child.tag for child in role.find("RolePrivileges")] == ["RolePrivilege"] * len(
+            role.find("RolePrivileges")
+        )
     for role in ROLES:
         for name in role.privileges(schema):
             assert any(name.startswith(p) for p in grantable), name
@@ -201,10 +236,17 @@ FUNCTIONS_APP_NEEDS = [
     ("comms_smsprocess", "Create,Read,Write,Append"),  # one attempt row per provider call
     ("comms_smsbulk", "Read,Write,AppendTo"),  # runs bulks, counters, cursor
     ("comms_smsprovider", "Read,Write,AppendTo"),  # accounts, credit and provider status
-    ("comms_smsnumber", "Read,AppendTo"), ("comms_smstemplate", "Read,AppendTo"), ("comms_keywordrule", "Read"),
+    ("comms_smsnumber", "Read,AppendTo"),
+    ("comms_smstemplate", "Read,AppendTo"),
+    ("comms_keywordrule", "Read"),
     ("comms_smsoptout", "Create,Read,Write"),  # keyword opt-outs
-    ("contact", "Read,AppendTo"), ("account", "Read,AppendTo"), ("lead", "Read,AppendTo"),
-    ("list", "Read"), ("campaign", "Read"), ("systemuser", "Read,AppendTo"), ("team", "Read,AppendTo"),
+    ("contact", "Read,AppendTo"),
+    ("account", "Read,AppendTo"),
+    ("lead", "Read,AppendTo"),
+    ("list", "Read"),
+    ("campaign", "Read"),
+    ("systemuser", "Read,AppendTo"),
+    ("team", "Read,AppendTo"),
     ("queue", "Read,AppendTo"),
 ]
 
@@ -237,12 +279,16 @@ def test_role_ids_are_fixed(unmanaged) -> None:
     assert {role.name: role.id for role in ROLES} == ROLE_IDS
     root = ET.fromstring(unmanaged.files["customizations.xml"])
     assert {r.get("name"): r.get("id") for r in root.findall("./Roles/Role")} == {
-        name: "{" + role_id + "}" for name, role_id in ROLE_IDS.items()}
+        name: "{" + role_id + "}" for name, role_id in ROLE_IDS.items()
+    }
     assert len(set(ROLE_IDS.values()) | {PROVIDER_CREDENTIALS.id}) == len(ROLE_IDS) + 1
 
 
-@pytest.mark.parametrize("role, key", [(SMS_SENDER, "sms-sender"), (SMS_BULK_SENDER, "sms-bulk-sender"),
-                                       (SMS_VIEWER, "sms-viewer")], ids=lambda v: getattr(v, "name", v))
+@pytest.mark.parametrize(
+    "role, key",
+    [(SMS_SENDER, "sms-sender"), (SMS_BULK_SENDER, "sms-bulk-sender"), (SMS_VIEWER, "sms-viewer")],
+    ids=lambda v: getattr(v, "name", v),
+)
 def test_the_sms_19_role_ids_are_the_documented_name_based_uuids(role, key) -> None:
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, "https://commsuite.invalid/solution/roles")
     assert role.id == str(uuid.uuid5(namespace, key))
@@ -265,12 +311,15 @@ def test_the_roles_validate_against_the_customization_xsd(customization_schema, 
     assert len(ET.fromstring(unmanaged.files["customizations.xml"]).findall("./Roles/Role")) == len(ROLE_IDS)
 
 
-@pytest.mark.parametrize("grant, message", [
-    (Grant("comms_smsprovider", rights(Depth.BASIC, Access.READ), "a reason long enough"), "organisation-wide"),
-    (Grant("comms_smsprovider", rights(Depth.GLOBAL, Access.ASSIGN), "a reason long enough"), "assign or share"),
-    (Grant("comms_sms", rights(Depth.BASIC, Access.READ) * 2, "a reason long enough"), "twice"),
-    (Grant("comms_nothing", rights(Depth.BASIC, Access.READ), "a reason long enough"), "no table"),
-])
+@pytest.mark.parametrize(
+    "grant, message",
+    [
+        (Grant("comms_smsprovider", rights(Depth.BASIC, Access.READ), "a reason long enough"), "organisation-wide"),
+        (Grant("comms_smsprovider", rights(Depth.GLOBAL, Access.ASSIGN), "a reason long enough"), "assign or share"),
+        (Grant("comms_sms", rights(Depth.BASIC, Access.READ) * 2, "a reason long enough"), "twice"),
+        (Grant("comms_nothing", rights(Depth.BASIC, Access.READ), "a reason long enough"), "no table"),
+    ],
+)
 def test_impossible_grants_are_refused(schema, grant, message) -> None:
     role = SecurityRole("Broken", "00000000-0000-0000-0000-000000000001", "", (grant,))
     with pytest.raises((ValueError, KeyError), match=message):
@@ -279,8 +328,10 @@ def test_impossible_grants_are_refused(schema, grant, message) -> None:
 
 def test_a_role_with_two_entries_for_one_table_is_refused(schema) -> None:
     """grant_for() reads the first entry, so a second one would grant what the role does not say."""
-    grants = (Grant("comms_sms", rights(Depth.BASIC, Access.READ), "own messages only"),
-              Grant("comms_sms", rights(Depth.GLOBAL, Access.READ), "every message, by mistake"))
+    grants = (
+        Grant("comms_sms", rights(Depth.BASIC, Access.READ), "own messages only"),
+        Grant("comms_sms", rights(Depth.GLOBAL, Access.READ), "every message, by mistake"),
+    )
     with pytest.raises(ValueError, match="more than one entry for comms_sms"):
         SecurityRole("Broken", "00000000-0000-0000-0000-000000000002", "", grants).privileges(schema)
 
@@ -294,8 +345,10 @@ def test_the_webhook_key_generation_is_column_secured_from_every_sending_role(sc
     """Rotating webhook URLs is an administrator's act: no role reads or changes the generation (issue 12, §2)."""
     assert ("comms_smsprovider", "comms_webhookgeneration") in PROVIDER_CREDENTIALS.columns
     root = ET.fromstring(unmanaged.files["customizations.xml"])
-    attribute = root.find("./Entities/Entity/EntityInfo/entity[@Name='comms_SmsProvider']/attributes/"
-                          "attribute[Name='comms_webhookgeneration']")
+    attribute = root.find(
+        "./Entities/Entity/EntityInfo/entity[@Name='comms_SmsProvider']/attributes/"
+        "attribute[Name='comms_webhookgeneration']"
+    )
     assert attribute.findtext("IsSecured") == "1"
     for role in root.findall("./Roles/Role"):
         assert "webhookgeneration" not in ET.tostring(role, encoding="unicode").lower()

@@ -24,8 +24,9 @@ SCRIPT_PATH = Path(__file__).resolve().parents[3] / "solution" / "webresources" 
 def run_node(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     assert shutil.which("node"), "node (v18 or newer) runs the web resource's tests"
     env = {**os.environ, "COMMS_JS": str(SCRIPT_PATH)}
-    return subprocess.run(["node", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120,
-                          encoding="utf-8")
+    return subprocess.run(
+        ["node", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120, encoding="utf-8"
+    )
 
 
 def sms_systemform(package) -> ET.Element:
@@ -68,7 +69,9 @@ def test_labels_come_in_english_and_persian(unmanaged) -> None:
     form = sms_systemform(unmanaged)
     text_cell = next(c for c in form.iter("cell") if c.find("control").get("id") == "comms_message")
     assert {(label.get("languagecode"), label.get("description")) for label in text_cell.iter("label")} == {
-        ("1033", "Text"), ("1065", "متن")}
+        ("1033", "Text"),
+        ("1065", "متن"),
+    }
     names = {n.get("languagecode"): n.get("description") for n in form.iter("LocalizedName")}
     assert names == {"1033": "SMS", "1065": "پیامک"}
 
@@ -81,8 +84,13 @@ def test_the_onload_event_runs_the_form_script_with_the_execution_context(unmana
     assert event.get("name") == "onload"
     (handler,) = event.findall("Handlers/Handler")
     assert handler.attrib | {"handlerUniqueId": "-"} == {
-        "functionName": "CommSuite.Sms.onLoad", "libraryName": "comms_/sms/form.js", "handlerUniqueId": "-",
-        "enabled": "true", "parameters": "", "passExecutionContext": "true"}
+        "functionName": "CommSuite.Sms.onLoad",
+        "libraryName": "comms_/sms/form.js",
+        "handlerUniqueId": "-",
+        "enabled": "true",
+        "parameters": "",
+        "passExecutionContext": "true",
+    }
     exported = re.search(r"^    return \{\n        onLoad: onLoad,", SMS_FORM_SCRIPT.content().decode(), re.MULTILINE)
     assert exported, "the script exports the handler the form calls"
 
@@ -91,8 +99,12 @@ def test_every_id_is_stable_and_rebuilding_gives_the_same_xml(schema) -> None:
     first = MainForms().contribute(schema).entity_parts["comms_sms"][0]
     again = MainForms().contribute(solution_schema()).entity_parts["comms_sms"][0]
     assert ET.tostring(first) == ET.tostring(again)
-    ids = [e.get(a) for e in first.iter() for a in ("id", "libraryUniqueId", "handlerUniqueId") if e.get(a)
-           and e.tag != "control"] + [first.findtext(".//formid")]
+    ids = [
+        e.get(a)
+        for e in first.iter()
+        for a in ("id", "libraryUniqueId", "handlerUniqueId")
+        if e.get(a) and e.tag != "control"
+    ] + [first.findtext(".//formid")]
     assert len(ids) == len(set(ids))
     assert first.findtext(".//formid") == SMS_FORM.id == "{" + SMS_FORM.id.strip("{}") + "}"
 
@@ -121,8 +133,13 @@ def test_the_columns_the_script_reads_exist_in_the_schema() -> None:
         assert column in code and provider.column(column)
     sms = registry.table("comms_sms")
     assert registry.table("comms_smsnumber").column("comms_smsproviderid").schema_name in code
-    for column in ("comms_message", "comms_segments", "comms_smsproviderid", "comms_smstemplateid",
-                   "comms_smsnumberid"):
+    for column in (
+        "comms_message",
+        "comms_segments",
+        "comms_smsproviderid",
+        "comms_smstemplateid",
+        "comms_smsnumberid",
+    ):
         assert f'"{column}"' in code and sms.column(column)
     assert f"MAX_CHARACTERS = {sms.column('comms_message').max_length};" in code
     assert provider.column("comms_priceperpart").display_name_fa

@@ -23,10 +23,31 @@ REFERENCE_CONTENT_TYPES = (
 )
 #: Field order of a real export's publisher address (Tactec-Inc/dev-powerapps XML_1_1/solution.xml).
 REFERENCE_ADDRESS = [
-    "AddressNumber", "AddressTypeCode", "City", "County", "Country", "Fax", "FreightTermsCode",
-    "ImportSequenceNumber", "Latitude", "Line1", "Line2", "Line3", "Longitude", "Name", "PostalCode",
-    "PostOfficeBox", "PrimaryContactName", "ShippingMethodCode", "StateOrProvince", "Telephone1",
-    "Telephone2", "Telephone3", "TimeZoneRuleVersionNumber", "UPSZone", "UTCOffset",
+    "AddressNumber",
+    "AddressTypeCode",
+    "City",
+    "County",
+    "Country",
+    "Fax",
+    "FreightTermsCode",
+    "ImportSequenceNumber",
+    "Latitude",
+    "Line1",
+    "Line2",
+    "Line3",
+    "Longitude",
+    "Name",
+    "PostalCode",
+    "PostOfficeBox",
+    "PrimaryContactName",
+    "ShippingMethodCode",
+    "StateOrProvince",
+    "Telephone1",
+    "Telephone2",
+    "Telephone3",
+    "TimeZoneRuleVersionNumber",
+    "UPSZone",
+    "UTCOffset",
     "UTCConversionTimeZoneCode",
 ]
 
@@ -62,8 +83,15 @@ def test_the_root_names_the_package_format(manifest) -> None:
 def test_the_manifest_has_the_reference_children_in_order(manifest) -> None:
     body = manifest.find("SolutionManifest")
     assert [child.tag for child in body] == [
-        "UniqueName", "LocalizedNames", "Descriptions", "Version", "Managed", "Publisher", "RootComponents",
-        "MissingDependencies"]
+        "UniqueName",
+        "LocalizedNames",
+        "Descriptions",
+        "Version",
+        "Managed",
+        "Publisher",
+        "RootComponents",
+        "MissingDependencies",
+    ]
     assert body.findtext("UniqueName") == "CommSuite"
     assert body.findtext("Version") == "1.2.3.4"
     assert body.find("./LocalizedNames/LocalizedName").get("languagecode") == "1033"
@@ -72,8 +100,15 @@ def test_the_manifest_has_the_reference_children_in_order(manifest) -> None:
 def test_the_publisher_is_commsuite_with_prefix_comms(manifest) -> None:
     publisher = manifest.find("./SolutionManifest/Publisher")
     assert [child.tag for child in publisher] == [
-        "UniqueName", "LocalizedNames", "Descriptions", "EMailAddress", "SupportingWebsiteUrl", "CustomizationPrefix",
-        "CustomizationOptionValuePrefix", "Addresses"]
+        "UniqueName",
+        "LocalizedNames",
+        "Descriptions",
+        "EMailAddress",
+        "SupportingWebsiteUrl",
+        "CustomizationPrefix",
+        "CustomizationOptionValuePrefix",
+        "Addresses",
+    ]
     assert publisher.findtext("UniqueName") == "commsuite"
     assert publisher.findtext("CustomizationPrefix") == "comms"
     assert publisher.findtext("CustomizationOptionValuePrefix") == str(OPTION_VALUE_PREFIX)
@@ -87,8 +122,10 @@ def test_the_publisher_is_commsuite_with_prefix_comms(manifest) -> None:
 
 
 def test_root_components_cover_tables_choices_roles_and_profiles(schema, manifest) -> None:
-    found = {(int(c.get("type")), c.get("schemaName") or c.get("id"), c.get("behavior"))
-             for c in manifest.iter("RootComponent")}
+    found = {
+        (int(c.get("type")), c.get("schemaName") or c.get("id"), c.get("behavior"))
+        for c in manifest.iter("RootComponent")
+    }
     for table in schema.tables:
         behaviour = "0" if table.is_custom else "2"
         assert (1, table.logical_name, behaviour) in found, table.logical_name
@@ -111,13 +148,16 @@ def test_root_components_cover_tables_choices_roles_and_profiles(schema, manifes
     providers = (ViewsAndCharts(), MainForms(), RibbonCommands(), CommSuiteApp())
     provided = [c for p in providers for c in p.contribute(schema).root_components]
     assert (80, APP_UNIQUE_NAME, "0") in found and (62, APP_UNIQUE_NAME, "0") in found
-    assert len(found) == (len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS)
-                          + len(provided))
+    assert len(found) == (
+        len(schema.tables) + len(schema.option_sets) + len(ROLES) + len(SECURED_COLUMNS) + len(provided)
+    )
 
 
 def test_root_components_are_sorted_and_deduplicated() -> None:
-    twice = [RootComponent(ComponentType.ROLE, id="5a074609-3eda-5af9-a554-e79e284e2a0f"),
-             RootComponent(ComponentType.ENTITY, schema_name="comms_sms", behavior=Behaviour.INCLUDE_SUBCOMPONENTS)] * 2
+    twice = [
+        RootComponent(ComponentType.ROLE, id="5a074609-3eda-5af9-a554-e79e284e2a0f"),
+        RootComponent(ComponentType.ENTITY, schema_name="comms_sms", behavior=Behaviour.INCLUDE_SUBCOMPONENTS),
+    ] * 2
     root = ET.fromstring(solution_xml(version="1.0.0.0", managed=False, root_components=twice))
     assert [c.get("type") for c in root.iter("RootComponent")] == ["1", "20"]
 

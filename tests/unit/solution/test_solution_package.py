@@ -40,9 +40,24 @@ def test_every_table_and_column_of_the_schema_is_in_the_solution(schema, unmanag
 
 def test_custom_tables_carry_the_system_columns_real_exports_list(unmanaged) -> None:
     # Tactec-Inc/dev-powerapps:XML_1_1/customizations.xml, user-owned cr97b_Project
-    exported = {"createdby", "createdon", "createdonbehalfby", "importsequencenumber", "modifiedby", "modifiedon",
-                "modifiedonbehalfby", "overriddencreatedon", "ownerid", "owningbusinessunit", "owningteam",
-                "owninguser", "statecode", "statuscode", "timezoneruleversionnumber", "utcconversiontimezonecode"}
+    exported = {
+        "createdby",
+        "createdon",
+        "createdonbehalfby",
+        "importsequencenumber",
+        "modifiedby",
+        "modifiedon",
+        "modifiedonbehalfby",
+        "overriddencreatedon",
+        "ownerid",
+        "owningbusinessunit",
+        "owningteam",
+        "owninguser",
+        "statecode",
+        "statuscode",
+        "timezoneruleversionnumber",
+        "utcconversiontimezonecode",
+    }
     entities = {e.get("Name"): e for e in customizations(unmanaged).iter("entity")}
     written = {a.findtext("LogicalName") for a in entities["comms_SmsBulk"].find("attributes")}
     assert exported <= written
@@ -80,9 +95,14 @@ def test_the_zip_holds_the_manifests_at_its_root_and_web_resources_in_their_fold
     with zipfile.ZipFile(io.BytesIO(unmanaged.zip_bytes())) as archive:
         infos = archive.infolist()
         assert [i.filename for i in infos] == [
-            "solution.xml", "customizations.xml", "WebResources/comms_clicktocall.html",
-            "WebResources/comms_commands.js", "WebResources/comms_fax_commands.js", "WebResources/comms_sms_form.js",
-            "[Content_Types].xml"]
+            "solution.xml",
+            "customizations.xml",
+            "WebResources/comms_clicktocall.html",
+            "WebResources/comms_commands.js",
+            "WebResources/comms_fax_commands.js",
+            "WebResources/comms_sms_form.js",
+            "[Content_Types].xml",
+        ]
         assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert archive.read("solution.xml") == unmanaged.files["solution.xml"]
@@ -144,10 +164,13 @@ def test_a_new_provider_adds_files_sections_parts_and_root_components(schema, cu
     customization_schema.validate(str(path))
 
 
-@pytest.mark.parametrize("providers, message", [
-    ([WebResourceProvider("solution.xml")], "may not write"),
-    ([WebResourceProvider(), WebResourceProvider()], "same files"),
-])
+@pytest.mark.parametrize(
+    "providers, message",
+    [
+        ([WebResourceProvider("solution.xml")], "may not write"),
+        ([WebResourceProvider(), WebResourceProvider()], "same files"),
+    ],
+)
 def test_providers_cannot_overwrite_each_other_or_the_manifest(schema, providers, message) -> None:
     with pytest.raises(ValueError, match=message):
         build_package(schema, version="1.0.0.0", managed=False, providers=providers)

@@ -1,6 +1,8 @@
 """``--target online|9.0|8.2``: each zip carries its version's stamp and nothing newer than it (X-01, issue 14).
 
-No public 8.x customization schema was found (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/common-data-service/export-solution-specific-version.md), so the 8.2 zip is
+No public 8.x customization schema was found
+(MicrosoftDocs/powerapps-docs:powerapps-docs/developer/common-data-service/export-solution-specific-version.md), so
+the 8.2 zip is
 validated against the 9.0 schema *and* checked for the elements known to be newer than 8.2
 (docs/solution.md, "What differs per target", lists them with their sources).
 """
@@ -31,8 +33,9 @@ def customizations(package) -> ET.Element:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_each_target_validates_against_the_customization_schema(target, packages, customization_schema,
-                                                                  tmp_path) -> None:
+def test_each_target_validates_against_the_customization_schema(
+    target, packages, customization_schema, tmp_path
+) -> None:
     path = tmp_path / "customizations.xml"
     path.write_bytes(packages[target].files["customizations.xml"])
     customization_schema.validate(str(path))
@@ -55,7 +58,8 @@ def test_online_is_the_default_and_unchanged(schema, packages) -> None:
     assert packages["online"].file_name == "CommSuite_1_2_3_4.zip"
     assert packages["9.0"].file_name == "CommSuite_1_2_3_4_target_CRM_9.0.zip"
     assert build_package(schema, version="1.2.3.4", managed=True, target="8.2").file_name == (
-        "CommSuite_1_2_3_4_target_CRM_8.2_managed.zip")
+        "CommSuite_1_2_3_4_target_CRM_8.2_managed.zip"
+    )
 
 
 def test_9_0_keeps_everything_online_has(packages) -> None:
@@ -69,8 +73,9 @@ def test_8_2_carries_no_element_newer_than_8_2(packages) -> None:
     tags = {element.tag for element in customizations(packages["8.2"]).iter()}
     assert tags & NEWER_THAN_8_2_ELEMENTS == set()
     # the online build does carry some of them, so the check above is not empty by accident
-    assert {"ClientType", "CustomControls", "EntityDataProviders"} <= {e.tag for e in customizations(
-        packages["online"]).iter()}
+    assert {"ClientType", "CustomControls", "EntityDataProviders"} <= {
+        e.tag for e in customizations(packages["online"]).iter()
+    }
 
 
 def test_8_2_keeps_the_app_for_the_web_client(packages) -> None:
@@ -103,10 +108,15 @@ def test_8_2_keeps_tables_forms_views_and_roles(packages) -> None:
 
 
 def test_a_newer_element_or_version_is_named() -> None:
-    root = ET.fromstring("<ImportExportXml><Entities><Entity><IntroducedVersion>9.0.0.0</IntroducedVersion>"
-                         "<AutoNumberFormat/></Entity></Entities><form headerdensity='x'/></ImportExportXml>")
+    root = ET.fromstring(
+        "<ImportExportXml><Entities><Entity><IntroducedVersion>9.0.0.0</IntroducedVersion>"
+        "<AutoNumberFormat/></Entity></Entities><form headerdensity='x'/></ImportExportXml>"
+    )
     assert newer_than_target(root, profile(Target.V8_2)) == [
-        "IntroducedVersion introduced in 9.0.0.0", "attribute headerdensity", "element AutoNumberFormat"]
+        "IntroducedVersion introduced in 9.0.0.0",
+        "attribute headerdensity",
+        "element AutoNumberFormat",
+    ]
     assert newer_than_target(root, profile("9.0")) == ["attribute headerdensity", "element AutoNumberFormat"]
 
 

@@ -7,10 +7,18 @@ import pytest
 from solution.version import package_version, solution_version
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("0.1.0", "0.1.0.0"), ("1", "1.0.0.0"), ("1.2.3.4", "1.2.3.4"), (" 2.0 ", "2.0.0.0"),
-    ("0.1.0rc1", "0.1.0.0"), ("0.1.0.dev3", "0.1.0.0"), ("1.0+local.7", "1.0.0.0"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("0.1.0", "0.1.0.0"),
+        ("1", "1.0.0.0"),
+        ("1.2.3.4", "1.2.3.4"),
+        (" 2.0 ", "2.0.0.0"),
+        ("0.1.0rc1", "0.1.0.0"),
+        ("0.1.0.dev3", "0.1.0.0"),
+        ("1.0+local.7", "1.0.0.0"),
+    ],
+)
 def test_versions_become_four_numbers(text, expected) -> None:
     assert solution_version(text) == expected
 

@@ -42,8 +42,9 @@ def test_every_chart_names_real_columns_and_validates_as_a_data_description(char
     table = registry.table(chart.table)
     assert table.has_column(chart.measure) and _known(chart.category_table, chart.group_by)
     assert chart.series is None or table.has_column(chart.series)
-    assert chart.link is None or (table.has_column(chart.link.to_column)
-                                  and _known(chart.link.table, chart.link.from_column))
+    assert chart.link is None or (
+        table.has_column(chart.link.to_column) and _known(chart.link.table, chart.link.from_column)
+    )
     assert all(table.has_column(c.column) for c in chart.conditions)
     description = xmlschema.XMLSchema(str(xsd_path("VisualizationDataDescription.xsd")))
     description.validate(ET.tostring(chart.data_description(), encoding="unicode"))
@@ -51,8 +52,7 @@ def test_every_chart_names_real_columns_and_validates_as_a_data_description(char
 
 def test_views_and_charts_land_in_their_tables_and_validate(unmanaged) -> None:
     calls = entity(unmanaged, "PhoneCall")
-    names = {q.find("./LocalizedNames/LocalizedName").get("description")
-             for q in calls.iter("savedquery")}
+    names = {q.find("./LocalizedNames/LocalizedName").get("description") for q in calls.iter("savedquery")}
     assert {"CommSuite: Missed Calls", "CommSuite: All Logged Calls", "CommSuite: Calls by Direction"} <= names
     assert len(calls.findall("./Visualizations/visualization")) == len(call_charts())
     sms_queries = entity(unmanaged, "comms_Sms").findall("./SavedQueries/savedqueries/savedquery")
@@ -71,8 +71,10 @@ def test_missed_calls_are_unanswered_inbound_calls() -> None:
 def test_sms_views_filter_on_the_schemas_choice_values() -> None:
     failed = next(v for v in sms_views() if v.key == "failed")
     values = {c.column: c.value for c in failed.conditions}
-    assert values == {"comms_direction": str(choice_value("comms_sms", "comms_direction", "Outgoing")),
-                      "comms_smsstatus": str(choice_value("comms_sms", "comms_smsstatus", "Failed"))}
+    assert values == {
+        "comms_direction": str(choice_value("comms_sms", "comms_direction", "Outgoing")),
+        "comms_smsstatus": str(choice_value("comms_sms", "comms_smsstatus", "Failed")),
+    }
 
 
 def test_an_unknown_choice_label_is_named() -> None:

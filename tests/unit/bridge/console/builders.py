@@ -17,8 +17,11 @@ AGENT_B = "aaaaaaaa-0000-0000-0000-000000000002"
 SUPERVISOR = "aaaaaaaa-0000-0000-0000-000000000003"
 CONTACT = "c0ffee00-0000-4000-8000-000000000001"
 ORG = "https://contoso.crm4.dynamics.com"
-TOKENS = {AGENT_A: "token-agent-a-0123456789", AGENT_B: "token-agent-b-0123456789",
-          SUPERVISOR: "token-supervisor-0123456789"}
+TOKENS = {
+    AGENT_A: "token-agent-a-0123456789",
+    AGENT_B: "token-agent-b-0123456789",
+    SUPERVISOR: "token-supervisor-0123456789",
+}
 
 
 def system(visibility: CallVisibility = CallVisibility.EVERYONE, key: str = "pbx1") -> TelephonySystemSettings:

@@ -46,15 +46,18 @@ def test_a_supervisor_answers_at_any_ringing_extension():
     assert which.value.status == 403 and port.answers == [("pbx1", "102", "PJSIP/102")]
 
 
-@pytest.mark.parametrize("viewer, current, extension, status", [
-    (B, record(ringing=("101",)), "", 403),             # not ringing at their extension
-    (B, record(ringing=("101",)), "101", 403),          # someone else's extension
-    (A, record(ringing=("102",)), "101", 409),          # their extension, but the call rings elsewhere
-    (SUP, record(ringing=("101",)), "103", 409),        # supervisor, extension not ringing
-    (A, record(CallStatus.TALKING, ringing=(), extension="101"), "101", 409),  # already answered
-    (Viewer("stranger"), record(ringing=("101",)), "", 403),
-    (SUP, record(ringing=("600",)), "600", 409),        # a hidden extension (ring group) is never answered
-])
+@pytest.mark.parametrize(
+    "viewer, current, extension, status",
+    [
+        (B, record(ringing=("101",)), "", 403),  # not ringing at their extension
+        (B, record(ringing=("101",)), "101", 403),  # someone else's extension
+        (A, record(ringing=("102",)), "101", 409),  # their extension, but the call rings elsewhere
+        (SUP, record(ringing=("101",)), "103", 409),  # supervisor, extension not ringing
+        (A, record(CallStatus.TALKING, ringing=(), extension="101"), "101", 409),  # already answered
+        (Viewer("stranger"), record(ringing=("101",)), "", 403),
+        (SUP, record(ringing=("600",)), "600", 409),  # a hidden extension (ring group) is never answered
+    ],
+)
 def test_answer_refusals(viewer, current, extension, status):
     port = FakePort()
     with pytest.raises(CommandRefusedError) as refused:
@@ -80,11 +83,19 @@ def test_a_port_without_answer_says_so_and_hides_the_button():
     assert refused.value.status == 404
 
 
-@pytest.mark.parametrize("error, status, words", [
-    (RejectedError("cannot answer IAX2/101", reason="IAX2 phones cannot be answered from the CRM",
-                   system="pbx1"), 422, "cannot answer"),
-    (OutcomeUnknownError("reset", system="pbx1"), 504, "check your phone"),
-])
+@pytest.mark.parametrize(
+    "error, status, words",
+    [
+        (
+            RejectedError(
+                "cannot answer IAX2/101", reason="IAX2 phones cannot be answered from the CRM", system="pbx1"
+            ),
+            422,
+            "cannot answer",
+        ),
+        (OutcomeUnknownError("reset", system="pbx1"), 504, "check your phone"),
+    ],
+)
 def test_pbx_errors_become_plain_answers(error, status, words):
     with pytest.raises(CommandRefusedError) as refused:
         asyncio.run(desk(FakePort(error)).answer(A, "pbx1:c1"))

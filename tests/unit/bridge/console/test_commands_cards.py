@@ -32,13 +32,16 @@ def desk(port: FakePort) -> CommandDesk:
     return CommandDesk(port, live, timeout_s=1)
 
 
-@pytest.mark.parametrize("viewer, kwargs, status", [
-    (A, {"extension": "102"}, 403),           # someone else's extension
-    (SUP, {"extension": "103"}, 403),         # may not originate
-    (SUP, {"extension": "999"}, 404),
-    (A, {"system_key": "nope"}, 404),
-    (Viewer("stranger"), {}, 403),            # answers no extension
-])
+@pytest.mark.parametrize(
+    "viewer, kwargs, status",
+    [
+        (A, {"extension": "102"}, 403),  # someone else's extension
+        (SUP, {"extension": "103"}, 403),  # may not originate
+        (SUP, {"extension": "999"}, 404),
+        (A, {"system_key": "nope"}, 404),
+        (Viewer("stranger"), {}, 403),  # answers no extension
+    ],
+)
 def test_dial_refusals(viewer, kwargs, status):
     port = FakePort()
     with pytest.raises(CommandRefusedError) as refused:
@@ -54,11 +57,14 @@ def test_dial_uses_the_users_own_extension_and_rejects_non_numbers():
         asyncio.run(desk(port).dial(A, "<script>"))
 
 
-@pytest.mark.parametrize("error, status", [
-    (RejectedError("no such extension", system="pbx1"), 422),
-    (OutcomeUnknownError("reset", system="pbx1"), 504),
-    (NotSentError("refused", system="pbx1"), 503),
-])
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (RejectedError("no such extension", system="pbx1"), 422),
+        (OutcomeUnknownError("reset", system="pbx1"), 504),
+        (NotSentError("refused", system="pbx1"), 503),
+    ],
+)
 def test_port_errors_become_plain_answers(error, status):
     with pytest.raises(CommandRefusedError) as refused:
         asyncio.run(desk(FakePort(error)).dial(A, "09121234567"))
@@ -119,35 +125,72 @@ def test_card_requests_are_checked(table, rid):
 
 def test_dataverse_card_source_reads_record_open_cases_and_activities():
     base = "https://contoso.crm4.dynamics.com/api/data/v9.2"
-    client = DataverseClient(base_url="https://contoso.crm4.dynamics.com", session=requests.Session(),
-                             token_provider=StaticToken("t"), retry=None)
+    client = DataverseClient(
+        base_url="https://contoso.crm4.dynamics.com",
+        session=requests.Session(),
+        token_provider=StaticToken("t"),
+        retry=None,
+    )
     with responses.RequestsMock() as wire:
-        wire.get(f"{base}/contacts({CONTACT})", json={
-            "fullname": "Ali Rezaei", "parentcustomerid_account": {"name": "Pars Co"},
-            "owninguser": {"fullname": "Sara Ahmadi"}})
-        wire.get(f"{base}/incidents", json={"value": [{"title": "Invoice", "ticketnumber": "CAS-1"}]},
-                 match=[matchers.query_param_matcher({
-                     "$select": "title,ticketnumber,incidentid",
-                     "$filter": f"(_customerid_value eq {CONTACT}) and (statecode eq 0)",
-                     "$orderby": "createdon desc", "$top": "20"})])
-        wire.get(f"{base}/activitypointers", json={"value": [{"subject": "Call back", "activitytypecode": "phonecall"}]},
-                 match=[matchers.query_param_matcher({
-                     "$select": "subject,activitytypecode,createdon",
-                     "$filter": f"_regardingobjectid_value eq {CONTACT}",
-                     "$orderby": "createdon desc", "$top": "5"})])
+        wire.get(
+            f"{base}/contacts({CONTACT})",
+            json={
+                "fullname": "Ali Rezaei",
+                "parentcustomerid_account": {"name": "Pars Co"},
+                "owninguser": {"fullname": "Sara Ahmadi"},
+            },
+        )
+        wire.get(
+            f"{base}/incidents",
+            json={"value": [{"title": "Invoice", "ticketnumber": "CAS-1"}]},
+            match=[
+                matchers.query_param_matcher(
+                    {
+                        "$select": "title,ticketnumber,incidentid",
+                        "$filter": f"(_customerid_value eq {CONTACT}) and (statecode eq 0)",
+                        "$orderby": "createdon desc",
+                        "$top": "20",
+                    }
+                )
+            ],
+        )
+        wire.get(
+            f"{base}/activitypointers",
+            json={"value": [{"subject": "Call back", "activitytypecode": "phonecall"}]},
+            match=[
+                matchers.query_param_matcher(
+                    {
+                        "$select": "subject,activitytypecode,createdon",
+                        "$filter": f"_regardingobjectid_value eq {CONTACT}",
+                        "$orderby": "createdon desc",
+                        "$top": "5",
+                    }
+                )
+            ],
+        )
         card = dataverse_card_source(client)("contact", CONTACT)
     assert card["company"] == "Pars Co" and card["owner"] == "Sara Ahmadi"
     assert card["open_cases"][0]["number"] == "CAS-1" and card["activities"][0]["subject"] == "Call back"
 
 
-@pytest.mark.parametrize("overrides, fragment", [
-    ({"host": "0.0.0.0"}, "not a loopback"),
-    ({"org_url": "https://contoso.crm.dynamics.com/main.aspx"}, "bare origin"),
-    ({"users": ({"user_id": AGENT_A, "token": "short"},)}, "at least 16"),
-    ({"users": (ConsoleUser(user_id=AGENT_A, token=Secret("x" * 20)),
-                ConsoleUser(user_id=AGENT_B, token=Secret("x" * 20)))}, "share a token"),
-    ({"colour": "blue"}, "extra"),
-])
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"host": "0.0.0.0"}, "not a loopback"),
+        ({"org_url": "https://contoso.crm.dynamics.com/main.aspx"}, "bare origin"),
+        ({"users": ({"user_id": AGENT_A, "token": "short"},)}, "at least 16"),
+        (
+            {
+                "users": (
+                    ConsoleUser(user_id=AGENT_A, token=Secret("x" * 20)),
+                    ConsoleUser(user_id=AGENT_B, token=Secret("x" * 20)),
+                )
+            },
+            "share a token",
+        ),
+        ({"colour": "blue"}, "extra"),
+    ],
+)
 def test_settings_refusals(overrides, fragment):
     with pytest.raises(ValueError, match=fragment):
         settings(**overrides)

@@ -63,7 +63,10 @@ def test_unmatched_call_offers_a_prefilled_new_contact():
     view.on_call(update(record()), system())
     payload = next(m[1] for m in drain(sub) if m[0] == "call")
     assert payload["caller"] is None
-    assert payload["create_url"] == f"{ORG}/main.aspx?etn=contact&pagetype=entityrecord&extraqs=telephone1%3D%2B989121234567"
+    assert (
+        payload["create_url"]
+        == f"{ORG}/main.aspx?etn=contact&pagetype=entityrecord&extraqs=telephone1%3D%2B989121234567"
+    )
 
 
 def test_queued_callers_pop_up_for_everyone_who_sees_them():
@@ -184,8 +187,13 @@ def test_a_failing_matcher_leaves_the_call_unmatched_and_logs(caplog):
 def test_index_matcher_prefers_the_ringing_users_record():
     index = NumberIndex([IndexedTable("contact", ("mobilephone",))], NumberPlan())
     for n, owner in enumerate((AGENT_B, AGENT_A)):
-        index.upsert("contact", f"c0ffee00-0000-4000-8000-00000000000{n}", {"mobilephone": "0912 123 4567"},
-                     owner_id=owner, modified_on=T0 + timedelta(days=n))
+        index.upsert(
+            "contact",
+            f"c0ffee00-0000-4000-8000-00000000000{n}",
+            {"mobilephone": "0912 123 4567"},
+            owner_id=owner,
+            modified_on=T0 + timedelta(days=n),
+        )
     match = index_matcher({"pbx1": index}.get)
     assert match(record(ringing=("102",)), system()).best.owner_id == AGENT_B
     assert match(record(number="garbage"), system()).best is None

@@ -50,8 +50,12 @@ def test_the_agent_who_answers_gets_the_phone_call_form_in_and_out(direction: Di
     _answered(view, direction=direction)
     (form,) = forms(drain(sub_a))
     expected_id = phone_call_id(record())
-    assert form == {"key": "pbx1:c1", "table": "phonecall", "id": expected_id,
-                    "url": f"{ORG}/main.aspx?etn=phonecall&id={expected_id}&pagetype=entityrecord"}
+    assert form == {
+        "key": "pbx1:c1",
+        "table": "phonecall",
+        "id": expected_id,
+        "url": f"{ORG}/main.aspx?etn=phonecall&id={expected_id}&pagetype=entityrecord",
+    }
     assert forms(drain(sub_b)) == []  # B sees the call (everyone) but did not take it
 
 
@@ -103,7 +107,8 @@ process.stdout.write(JSON.stringify(opened));
 def test_the_cif_widget_opens_the_form_with_xrm_once_ready() -> None:
     if not shutil.which("node"):
         pytest.skip("node runs the widget script's test")
-    result = subprocess.run(["node", "-e", SCRIPT, str(CONSOLE / "cif.js")], capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        ["node", "-e", SCRIPT, str(CONSOLE / "cif.js")], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == '[{"entityName":"phonecall","entityId":"x-2"}]'

@@ -31,9 +31,14 @@ def api(throttle: SignInThrottle) -> Api:
 
 
 def sign_in(target: Api, token: str, client: str = "10.0.0.5") -> tuple[int, dict[str, str]]:
-    request = Request("POST", "/api/session", {}, {"host": HOST, "origin": f"http://{HOST}",
-                                                   "content-type": "application/json"},
-                      json.dumps({"token": token}).encode(), client=client)
+    request = Request(
+        "POST",
+        "/api/session",
+        {},
+        {"host": HOST, "origin": f"http://{HOST}", "content-type": "application/json"},
+        json.dumps({"token": token}).encode(),
+        client=client,
+    )
     try:
         reply = asyncio.run(target.handle(request))
     except HttpError as exc:

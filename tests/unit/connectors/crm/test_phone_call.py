@@ -29,8 +29,11 @@ def test_answered_inbound_call_from_a_known_contact() -> None:
     assert body["subject"] == "Incoming call from Reza Ahmadi"
     assert body["directioncode"] is False and body["phonenumber"] == "+989121234567"
     assert body["phonecall_activity_parties"] == [
-        {"partyid_contact@odata.bind": f"/contacts({CONTACT})", "addressused": "+989121234567",
-         "participationtypemask": 1},
+        {
+            "partyid_contact@odata.bind": f"/contacts({CONTACT})",
+            "addressused": "+989121234567",
+            "participationtypemask": 1,
+        },
         {"partyid_systemuser@odata.bind": f"/systemusers({USER})", "participationtypemask": 2},
     ]
     assert body["regardingobjectid_contact_phonecall@odata.bind"] == f"/contacts({CONTACT})"
@@ -69,8 +72,7 @@ def test_several_matches_use_the_best_and_list_the_others_once() -> None:
 
 
 def test_missed_call_is_completed_unanswered_with_zero_minutes() -> None:
-    record = call(status=CallStatus.ENDED, outcome=CallOutcome.MISSED, answered_at=None, ended_at=T0,
-                  talk_seconds=None)
+    record = call(status=CallStatus.ENDED, outcome=CallOutcome.MISSED, answered_at=None, ended_at=T0, talk_seconds=None)
     body = phone_call_body(phone_call_activity(record, SYSTEM, Match(CONTACT_REF), name_of=names))
     assert body["subject"] == "Missed call from Reza Ahmadi"
     assert body["comms_answered"] is False and body["actualdurationminutes"] == 0

@@ -13,8 +13,9 @@ from .dataverse_support import ORG, FakeSleep
 
 @pytest.fixture
 def wire():
-    with responses.RequestsMock(assert_all_requests_are_fired=True,
-                                registry=responses.registries.OrderedRegistry) as mock:
+    with responses.RequestsMock(
+        assert_all_requests_are_fired=True, registry=responses.registries.OrderedRegistry
+    ) as mock:
         yield mock
 
 
@@ -25,5 +26,10 @@ def sleep() -> FakeSleep:
 
 @pytest.fixture
 def client(sleep: FakeSleep) -> DataverseClient:
-    return DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken("tok-1"),
-                           timeout=(5, 60), retry=RetryPolicy(sleep=sleep, rng=lambda: 0.5))
+    return DataverseClient(
+        base_url=ORG,
+        session=requests.Session(),
+        token_provider=StaticToken("tok-1"),
+        timeout=(5, 60),
+        retry=RetryPolicy(sleep=sleep, rng=lambda: 0.5),
+    )

@@ -52,17 +52,23 @@ def token_reply(token: str) -> dict:
 
 
 def invalid_client_reply() -> dict:
-    return {"error": "invalid_client",
-            "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
-                                 "request is the client secret value, not the client secret ID.\r\n"
-                                 "Trace ID: 0b5a\r\nCorrelation ID: 9c1d\r\nTimestamp: 2024-03-20 10:00:00Z",
-            "error_codes": [7000215], "timestamp": "2024-03-20 10:00:00Z", "trace_id": "0b5a",
-            "correlation_id": "9c1d", "error_uri": "https://login.microsoftonline.com/error?code=7000215"}
+    return {
+        "error": "invalid_client",
+        "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the "
+        "request is the client secret value, not the client secret ID.\r\n"
+        "Trace ID: 0b5a\r\nCorrelation ID: 9c1d\r\nTimestamp: 2024-03-20 10:00:00Z",
+        "error_codes": [7000215],
+        "timestamp": "2024-03-20 10:00:00Z",
+        "trace_id": "0b5a",
+        "correlation_id": "9c1d",
+        "error_uri": "https://login.microsoftonline.com/error?code=7000215",
+    }
 
 
 def secret_provider(secret: str = CANARY) -> MsalTokenProvider:
-    return MsalTokenProvider(tenant_id=TENANT, client_id=CLIENT_ID, credential=ClientSecret(Secret(secret)),
-                             resource_url=ORG + "/")
+    return MsalTokenProvider(
+        tenant_id=TENANT, client_id=CLIENT_ID, credential=ClientSecret(Secret(secret)), resource_url=ORG + "/"
+    )
 
 
 def form(call) -> dict[str, list[str]]:
@@ -119,9 +125,16 @@ def make_certificate(tmp_path: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificat
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "commsuite-test")])
     now = dt.datetime.now(dt.UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-                   .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
     return key, certificate
 
 
@@ -132,9 +145,10 @@ def key_and_certificate(tmp_path_factory):
 
 def pem_file(tmp_path: Path, key, certificate) -> Path:
     path = tmp_path / "app.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption())
-                     + certificate.public_bytes(serialization.Encoding.PEM))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        + certificate.public_bytes(serialization.Encoding.PEM)
+    )
     return path
 
 
@@ -144,8 +158,17 @@ def assert_signed_assertion(call, key, certificate) -> None:
     assert sent["client_assertion_type"] == ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]
     assertion = sent["client_assertion"][0]
     header = jwt.get_unverified_header(assertion)
-    expected_x5t = base64.urlsafe_b64encode(hashlib.sha1(certificate.public_bytes(  # noqa: S324 - x5t is SHA-1
-        serialization.Encoding.DER)).digest()).decode().rstrip("=")
+    expected_x5t = (
+        base64.urlsafe_b64encode(
+            hashlib.sha1(
+                certificate.public_bytes(  # noqa: S324 - x5t is SHA-1
+                    serialization.Encoding.DER
+                )
+            ).digest()
+        )
+        .decode()
+        .rstrip("=")
+    )
     assert header["x5t"].rstrip("=") == expected_x5t
     claims = jwt.decode(assertion, key.public_key(), algorithms=[header["alg"]], audience=TOKEN_URL)
     assert claims["iss"] == claims["sub"] == CLIENT_ID
@@ -165,8 +188,11 @@ def test_pem_certificate_signs_a_client_assertion(wire, tmp_path, key_and_certif
 def test_pfx_certificate_with_passphrase(wire, tmp_path, key_and_certificate):
     key, certificate = key_and_certificate
     path = tmp_path / "app.pfx"
-    path.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"app", key, certificate, None, serialization.BestAvailableEncryption(CANARY.encode())))
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"app", key, certificate, None, serialization.BestAvailableEncryption(CANARY.encode())
+        )
+    )
     credential = Certificate.from_pfx_file(path, passphrase=Secret(CANARY))
     wire.get(DISCOVERY_URL, json=openid_configuration())
     wire.post(TOKEN_URL, json=token_reply("at-pfx"))
@@ -181,8 +207,9 @@ def test_pfx_certificate_with_passphrase(wire, tmp_path, key_and_certificate):
 def test_pem_key_without_certificate_needs_a_thumbprint(tmp_path, key_and_certificate):
     key, _ = key_and_certificate
     path = tmp_path / "key.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     with pytest.raises(ValueError):
         Certificate.from_pem_file(path)
     credential = Certificate.from_pem_file(path, thumbprint="a1:b2:" + "c3" * 18)
@@ -217,9 +244,17 @@ def test_canary_never_reaches_logs_or_errors(wire, caplog):
     static = DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken(CANARY))
     wire.get(API + "WhoAmI", status=500, json={"error": {"code": "", "message": "boom"}})
     with pytest.raises(Exception) as static_caught:
-        DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken(CANARY),
-                        retry=None).whoami()
-    texts = [caplog.text, str(caught.value), repr(caught.value), str(static_caught.value), repr(static), repr(client),
-             json.dumps(client.stats.snapshot())]
+        DataverseClient(
+            base_url=ORG, session=requests.Session(), token_provider=StaticToken(CANARY), retry=None
+        ).whoami()
+    texts = [
+        caplog.text,
+        str(caught.value),
+        repr(caught.value),
+        str(static_caught.value),
+        repr(static),
+        repr(client),
+        json.dumps(client.stats.snapshot()),
+    ]
     assert all(CANARY not in text for text in texts)
     assert "at-1" not in caplog.text

@@ -27,8 +27,11 @@ def crlf(text: str) -> bytes:
 def documented_batch() -> Batch:
     batch = Batch()
     with batch.changeset() as changeset:
-        changeset.add("POST", "tasks", {"subject": "Task 1 in batch",
-                                        "regardingobjectid_account_task@odata.bind": f"accounts({ACCOUNT})"})
+        changeset.add(
+            "POST",
+            "tasks",
+            {"subject": "Task 1 in batch", "regardingobjectid_account_task@odata.bind": f"accounts({ACCOUNT})"},
+        )
     batch.add("GET", f"accounts({ACCOUNT})/Account_Tasks?$select=subject")
     return batch
 
@@ -72,7 +75,9 @@ def test_content_id_references_and_operation_headers_are_written():
     ids = itertools.count()
     body, _ = encode_batch(batch.items, "/api/data/v9.2/", new_id=lambda: str(next(ids)))
     assert ref == "$1"
-    assert b"Content-ID: 2\r\n\r\nPATCH $1 HTTP/1.1\r\nIf-Match: *\r\nContent-Type: application/json; type=entry" in body
+    assert (
+        b"Content-ID: 2\r\n\r\nPATCH $1 HTTP/1.1\r\nIf-Match: *\r\nContent-Type: application/json; type=entry" in body
+    )
 
 
 DOCUMENTED_REPLY = crlf(
@@ -140,9 +145,17 @@ def test_failure_part_gives_a_typed_error():
 
 
 def test_execute_posts_the_batch_and_returns_results(client, wire):
-    wire.post(API + "$batch", body=DOCUMENTED_REPLY, content_type=REPLY_TYPE,
-              match=[matchers.header_matcher({"Accept": "application/json", "OData-Version": "4.0",
-                                              "Authorization": "Bearer tok-1"}, strict_match=False)])
+    wire.post(
+        API + "$batch",
+        body=DOCUMENTED_REPLY,
+        content_type=REPLY_TYPE,
+        match=[
+            matchers.header_matcher(
+                {"Accept": "application/json", "OData-Version": "4.0", "Authorization": "Bearer tok-1"},
+                strict_match=False,
+            )
+        ],
+    )
     results = client.execute(documented_batch())
     request = wire.calls[0].request
     assert request.headers["Content-Type"].startswith('multipart/mixed; boundary="batch_')
@@ -156,8 +169,12 @@ def test_a_stopped_batch_returns_its_failure_and_sends_no_more_chunks(client, wi
     batch = Batch()
     batch.add("PATCH", "tasks(comms_key='a')", {"subject": "x" * 300})
     batch.add("PATCH", "tasks(comms_key='b')", {"subject": "ok"})
-    wire.post(API + "$batch", status=400, body=FAILURE_REPLY,
-              content_type=f"multipart/mixed; boundary=batchresponse_{RESPONSE_ID}")
+    wire.post(
+        API + "$batch",
+        status=400,
+        body=FAILURE_REPLY,
+        content_type=f"multipart/mixed; boundary=batchresponse_{RESPONSE_ID}",
+    )
     results = client.execute(batch)
     assert len(wire.calls) == 1 and [r.status for r in results] == [400]
 
@@ -168,8 +185,12 @@ def test_continue_on_error_is_a_preference_and_all_chunks_go(client, wire):
     batch.add("DELETE", f"tasks({TASK})")
     batch.add("DELETE", f"tasks({TASK})")
     for _ in range(2):
-        wire.post(API + "$batch", body=FAILURE_REPLY, content_type=REPLY_TYPE,
-                  match=[matchers.header_matcher({"Prefer": "odata.continue-on-error"}, strict_match=False)])
+        wire.post(
+            API + "$batch",
+            body=FAILURE_REPLY,
+            content_type=REPLY_TYPE,
+            match=[matchers.header_matcher({"Prefer": "odata.continue-on-error"}, strict_match=False)],
+        )
     assert len(client.execute(batch, continue_on_error=True)) == 2
 
 
@@ -216,15 +237,18 @@ def test_a_failed_with_block_discards_its_changeset():
     assert len(batch) == 0
 
 
-@pytest.mark.parametrize("method, path, headers", [
-    ("POST", "tasks HTTP/1.1\r\nX-Evil: 1", None),
-    ("POST", "tasks\nGET /x", None),
-    ("POST", "tasks with space", None),
-    ("POST", "", None),
-    ("TRACE", "tasks", None),
-    ("POST", "tasks", {"X-A": "ok\r\nX-Evil: 1"}),
-    ("POST", "tasks", {"Bad Name": "x"}),
-])
+@pytest.mark.parametrize(
+    "method, path, headers",
+    [
+        ("POST", "tasks HTTP/1.1\r\nX-Evil: 1", None),
+        ("POST", "tasks\nGET /x", None),
+        ("POST", "tasks with space", None),
+        ("POST", "", None),
+        ("TRACE", "tasks", None),
+        ("POST", "tasks", {"X-A": "ok\r\nX-Evil: 1"}),
+        ("POST", "tasks", {"Bad Name": "x"}),
+    ],
+)
 def test_operations_cannot_inject_into_the_framing(method, path, headers):
     with pytest.raises(ValueError):
         Batch().add(method, path, {"a": 1}, headers=headers)
@@ -235,25 +259,56 @@ def test_get_is_not_allowed_in_a_changeset():
         changeset.add("GET", "tasks")
 
 
-@pytest.mark.parametrize("content_type, body", [
-    ("application/json", b"{}"),
-    ("multipart/mixed", DOCUMENTED_REPLY),
-    (REPLY_TYPE, DOCUMENTED_REPLY[: len(DOCUMENTED_REPLY) // 2]),
-    (REPLY_TYPE, b""),
-    (REPLY_TYPE, crlf(f"--batchresponse_{RESPONSE_ID}\nContent-Type: application/http\n\nHTTP/1.1 OK\n\n"
-                      f"--batchresponse_{RESPONSE_ID}--\n")),
-    (REPLY_TYPE, crlf(f"--batchresponse_{RESPONSE_ID}\nContent-Type: application/http\n\nHTTP/1.1 200 OK\n\n"
-                      f"not json\n--batchresponse_{RESPONSE_ID}--\n")),
-    (REPLY_TYPE, crlf(f"--batchresponse_{RESPONSE_ID}\nContent-Type: application/http\n\nHTTP/1.1 200 OK\n\n"
-                      f"[1]\n--batchresponse_{RESPONSE_ID}--\n")),
-    (REPLY_TYPE, crlf(f"--batchresponse_{RESPONSE_ID}\nContent-Type: text/plain\n\nhello\n"
-                      f"--batchresponse_{RESPONSE_ID}--\n")),
-    (REPLY_TYPE, crlf(f"--batchresponse_{RESPONSE_ID}\nno colon here\n\nHTTP/1.1 200 OK\n\n"
-                      f"--batchresponse_{RESPONSE_ID}--\n")),
-    (REPLY_TYPE, crlf(f"--batchresponse_{RESPONSE_ID}\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"
-                      "Content-Type: multipart/mixed; boundary=y\n\n--y--\n--x--\n"
-                      f"--batchresponse_{RESPONSE_ID}--\n")),
-])
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        ("application/json", b"{}"),
+        ("multipart/mixed", DOCUMENTED_REPLY),
+        (REPLY_TYPE, DOCUMENTED_REPLY[: len(DOCUMENTED_REPLY) // 2]),
+        (REPLY_TYPE, b""),
+        (
+            REPLY_TYPE,
+            crlf(
+                f"--batchresponse_{RESPONSE_ID}\nContent-Type: application/http\n\nHTTP/1.1 OK\n\n"
+                f"--batchresponse_{RESPONSE_ID}--\n"
+            ),
+        ),
+        (
+            REPLY_TYPE,
+            crlf(
+                f"--batchresponse_{RESPONSE_ID}\nContent-Type: application/http\n\nHTTP/1.1 200 OK\n\n"
+                f"not json\n--batchresponse_{RESPONSE_ID}--\n"
+            ),
+        ),
+        (
+            REPLY_TYPE,
+            crlf(
+                f"--batchresponse_{RESPONSE_ID}\nContent-Type: application/http\n\nHTTP/1.1 200 OK\n\n"
+                f"[1]\n--batchresponse_{RESPONSE_ID}--\n"
+            ),
+        ),
+        (
+            REPLY_TYPE,
+            crlf(
+                f"--batchresponse_{RESPONSE_ID}\nContent-Type: text/plain\n\nhello\n--batchresponse_{RESPONSE_ID}--\n"
+            ),
+        ),
+        (
+            REPLY_TYPE,
+            crlf(
+                f"--batchresponse_{RESPONSE_ID}\nno colon here\n\nHTTP/1.1 200 OK\n\n--batchresponse_{RESPONSE_ID}--\n"
+            ),
+        ),
+        (
+            REPLY_TYPE,
+            crlf(
+                f"--batchresponse_{RESPONSE_ID}\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"
+                "Content-Type: multipart/mixed; boundary=y\n\n--y--\n--x--\n"
+                f"--batchresponse_{RESPONSE_ID}--\n"
+            ),
+        ),
+    ],
+)
 def test_malformed_replies_are_bad_responses_with_raw_kept(content_type, body):
     with pytest.raises(BadResponseError):
         parse_batch_response(content_type, body)

@@ -18,17 +18,35 @@ ERROR_CT = {"Content-Type": "application/json; odata.metadata=minimal"}
 
 
 def records():
-    return [(AlternateKey({"comms_pbxcallid": "1700000.12"}), {"comms_pbxcallid": "1700000.12", "subject": "a"}),
-            (AlternateKey({"comms_pbxcallid": "O'1"}), {"subject": "b"})]
+    return [
+        (AlternateKey({"comms_pbxcallid": "1700000.12"}), {"comms_pbxcallid": "1700000.12", "subject": "a"}),
+        (AlternateKey({"comms_pbxcallid": "O'1"}), {"subject": "b"}),
+    ]
 
 
 def test_upsert_multiple_sends_targets_with_type_and_id_and_no_key_columns(client, wire):
-    wire.post(UPSERT, status=204, match=[matchers.json_params_matcher({"Targets": [
-        {"subject": "a", "@odata.type": "Microsoft.Dynamics.CRM.phonecall",
-         "@odata.id": "phonecalls(comms_pbxcallid='1700000.12')"},
-        {"subject": "b", "@odata.type": "Microsoft.Dynamics.CRM.phonecall",
-         "@odata.id": "phonecalls(comms_pbxcallid='O''1')"},
-    ]})])
+    wire.post(
+        UPSERT,
+        status=204,
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "Targets": [
+                        {
+                            "subject": "a",
+                            "@odata.type": "Microsoft.Dynamics.CRM.phonecall",
+                            "@odata.id": "phonecalls(comms_pbxcallid='1700000.12')",
+                        },
+                        {
+                            "subject": "b",
+                            "@odata.type": "Microsoft.Dynamics.CRM.phonecall",
+                            "@odata.id": "phonecalls(comms_pbxcallid='O''1')",
+                        },
+                    ]
+                }
+            )
+        ],
+    )
     client.upsert_multiple("phonecalls", "phonecall", records())
     assert client.stats.requests == 1
 
@@ -46,8 +64,18 @@ def multipart_reply(parts: list[str], status_line: str = "HTTP/1.1 204 No Conten
     boundary, changeset = "batchresponse_1", "changesetresponse_2"
     lines = [f"--{boundary}", f"Content-Type: multipart/mixed; boundary={changeset}", ""]
     for n, extra in enumerate(parts, start=1):
-        lines += [f"--{changeset}", "Content-Type: application/http", "Content-Transfer-Encoding: binary",
-                  f"Content-ID: {n}", "", status_line, "OData-Version: 4.0", *extra.splitlines(), "", ""]
+        lines += [
+            f"--{changeset}",
+            "Content-Type: application/http",
+            "Content-Transfer-Encoding: binary",
+            f"Content-ID: {n}",
+            "",
+            status_line,
+            "OData-Version: 4.0",
+            *extra.splitlines(),
+            "",
+            "",
+        ]
     lines += [f"--{changeset}--", f"--{boundary}--", ""]
     return "\r\n".join(lines).encode(), f"multipart/mixed; boundary={boundary}"
 
@@ -68,28 +96,47 @@ def test_upsert_multiple_falls_back_to_a_changeset_and_remembers(client, wire):
 
 
 def test_a_record_level_validation_error_is_not_a_reason_to_fall_back(client, wire):
-    wire.post(UPSERT, status=400, headers=ERROR_CT,
-              json={"error": {"code": "0x80044331", "message": "A validation error occurred."}})
+    wire.post(
+        UPSERT,
+        status=400,
+        headers=ERROR_CT,
+        json={"error": {"code": "0x80044331", "message": "A validation error occurred."}},
+    )
     with pytest.raises(ValidationError):
         client.upsert_multiple("phonecalls", "phonecall", records())
 
 
 def test_fallback_raises_the_failing_operations_error(client, wire):
-    wire.post(UPSERT, status=400, headers=ERROR_CT,
-              json={"error": {"code": "0x80040265", "message": "UpsertMultiple is not supported on phonecall"}})
-    body, content_type = multipart_reply(['Content-Type: application/json\n\n{"error":{"code":"0x80060892",'
-                                          '"message":"Entity Key violated"}}'], "HTTP/1.1 412 Precondition Failed")
+    wire.post(
+        UPSERT,
+        status=400,
+        headers=ERROR_CT,
+        json={"error": {"code": "0x80040265", "message": "UpsertMultiple is not supported on phonecall"}},
+    )
+    body, content_type = multipart_reply(
+        ['Content-Type: application/json\n\n{"error":{"code":"0x80060892","message":"Entity Key violated"}}'],
+        "HTTP/1.1 412 Precondition Failed",
+    )
     wire.post(API + "$batch", status=412, body=body, content_type=content_type)
     with pytest.raises(DuplicateKeyError):
         client.upsert_multiple("phonecalls", "phonecall", records())
 
 
 def test_create_multiple_returns_ids_in_order(client, wire):
-    wire.post(CREATE, json={"@odata.context": f"{API}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse",
-                            "Ids": IDS},
-              match=[matchers.json_params_matcher({"Targets": [
-                  {"subject": "a", "@odata.type": "Microsoft.Dynamics.CRM.phonecall"},
-                  {"subject": "b", "@odata.type": "Microsoft.Dynamics.CRM.phonecall"}]})])
+    wire.post(
+        CREATE,
+        json={"@odata.context": f"{API}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse", "Ids": IDS},
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "Targets": [
+                        {"subject": "a", "@odata.type": "Microsoft.Dynamics.CRM.phonecall"},
+                        {"subject": "b", "@odata.type": "Microsoft.Dynamics.CRM.phonecall"},
+                    ]
+                }
+            )
+        ],
+    )
     assert client.create_multiple("phonecalls", "phonecall", [{"subject": "a"}, {"subject": "b"}]) == IDS
 
 

@@ -45,11 +45,17 @@ def time_() -> FakeTime:
     return FakeTime()
 
 
-def make_client(time_: FakeTime, *, max_chunk: int = 1000, retry: RetryPolicy | None = None,
-                **tuning: object) -> DataverseClient:
-    return DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken("tok"),
-                           retry=retry or RetryPolicy.off(), bulk_chunk_size=max_chunk,
-                           bulk_tuning=BulkTuning(clock=time_.clock, sleep=time_.sleep, **tuning))
+def make_client(
+    time_: FakeTime, *, max_chunk: int = 1000, retry: RetryPolicy | None = None, **tuning: object
+) -> DataverseClient:
+    return DataverseClient(
+        base_url=ORG,
+        session=requests.Session(),
+        token_provider=StaticToken("tok"),
+        retry=retry or RetryPolicy.off(),
+        bulk_chunk_size=max_chunk,
+        bulk_tuning=BulkTuning(clock=time_.clock, sleep=time_.sleep, **tuning),
+    )
 
 
 def rows(count: int) -> list[tuple[RecordId, dict[str, str]]]:
@@ -144,7 +150,8 @@ def test_a_chunk_that_timed_out_on_the_server_is_split_and_resent(time_) -> None
     with responses.RequestsMock() as wire:
         wire.add_callback(responses.POST, CREATE, callback=reply)
         ids = make_client(time_, max_chunk=100).create_multiple(
-            "contacts", "contact", [{"lastname": str(n)} for n in range(100)])
+            "contacts", "contact", [{"lastname": str(n)} for n in range(100)]
+        )
     assert sizes == [100, 50, 50]
     assert len(ids) == 100 and len(set(ids)) == 100
 
@@ -158,5 +165,6 @@ def test_created_ids_come_back_in_input_order_across_parallel_chunks(time_) -> N
     with responses.RequestsMock() as wire:
         wire.add_callback(responses.POST, CREATE, callback=reply)
         ids = make_client(time_, max_chunk=10, probe_records=10).create_multiple(
-            "contacts", "contact", [{"lastname": str(n)} for n in range(95)])
+            "contacts", "contact", [{"lastname": str(n)} for n in range(95)]
+        )
     assert ids == [f"20000000-0000-0000-0000-{n:012d}" for n in range(95)]

@@ -89,5 +89,7 @@ def test_long_messages_are_truncated():
 def test_every_typed_error_is_in_the_connector_tree():
     for cls in vars(errors).values():
         if isinstance(cls, type) and issubclass(cls, errors.DataverseError) and cls is not errors.DataverseError:
-            parents = [p for p in cls.__mro__[2:] if p.__module__ == "connectors.errors" and p is not tree.ConnectorError]
+            parents = [
+                p for p in cls.__mro__[2:] if p.__module__ == "connectors.errors" and p is not tree.ConnectorError
+            ]
             assert parents, f"{cls.__name__} has no place in connectors.errors"

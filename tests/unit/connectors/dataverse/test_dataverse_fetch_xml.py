@@ -14,8 +14,12 @@ from .dataverse_support import API
 
 QUERY = "<fetch><entity name='contact'><attribute name='fullname'/><order attribute='fullname'/></entity></fetch>"
 PREFER = matchers.header_matcher(
-    {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,'
-               'Microsoft.Dynamics.CRM.morerecords"'}, strict_match=False)
+    {
+        "Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.fetchxmlpagingcookie,'
+        'Microsoft.Dynamics.CRM.morerecords"'
+    },
+    strict_match=False,
+)
 INNER = '<cookie page="1"><contactid last="{30717E9C-643F-ED11-9DB0-002248225E95}" first="{20717E9C}" /></cookie>'
 
 
@@ -29,9 +33,15 @@ def cookie_annotation(inner: str, page: int) -> str:
 
 
 def test_fetch_xml_pages_by_cookie_until_no_more_records(client, wire):
-    wire.get(API + "contacts", match=[PREFER], json={
-        "value": [{"n": 1}, {"n": 2}], "@Microsoft.Dynamics.CRM.morerecords": True,
-        "@Microsoft.Dynamics.CRM.fetchxmlpagingcookie": cookie_annotation(INNER, 2)})
+    wire.get(
+        API + "contacts",
+        match=[PREFER],
+        json={
+            "value": [{"n": 1}, {"n": 2}],
+            "@Microsoft.Dynamics.CRM.morerecords": True,
+            "@Microsoft.Dynamics.CRM.fetchxmlpagingcookie": cookie_annotation(INNER, 2),
+        },
+    )
     wire.get(API + "contacts", match=[PREFER], json={"value": [{"n": 3}]})
     rows = list(client.fetch_xml("contacts", QUERY, page_size=2))
     assert [r["n"] for r in rows] == [1, 2, 3]
@@ -63,7 +73,13 @@ def test_fetch_xml_refuses_bad_queries_before_sending(client, wire, query):
 
 
 def test_fetch_xml_rejects_a_cookie_that_is_not_xml(client, wire):
-    wire.get(API + "contacts", json={"value": [], "@Microsoft.Dynamics.CRM.morerecords": True,
-                                     "@Microsoft.Dynamics.CRM.fetchxmlpagingcookie": "<cookie"})
+    wire.get(
+        API + "contacts",
+        json={
+            "value": [],
+            "@Microsoft.Dynamics.CRM.morerecords": True,
+            "@Microsoft.Dynamics.CRM.fetchxmlpagingcookie": "<cookie",
+        },
+    )
     with pytest.raises(BadResponseError):
         list(client.fetch_xml("contacts", QUERY))

@@ -15,11 +15,17 @@ TEHRAN = dt.timezone(dt.timedelta(hours=3, minutes=30))
 
 
 def test_values_are_written_as_dataverse_expects() -> None:
-    document = {"actualstart": dt.datetime(2026, 3, 20, 12, 0, tzinfo=TEHRAN), "birthdate": dt.date(1990, 1, 2),
-                "ownerid": uuid.UUID(int=1), "comms_debt": decimal.Decimal("12.5"), "subject": "تماس ورودی"}
+    document = {
+        "actualstart": dt.datetime(2026, 3, 20, 12, 0, tzinfo=TEHRAN),
+        "birthdate": dt.date(1990, 1, 2),
+        "ownerid": uuid.UUID(int=1),
+        "comms_debt": decimal.Decimal("12.5"),
+        "subject": "تماس ورودی",
+    }
     assert jsonbody.dumps(document) == (
         '{"actualstart":"2026-03-20T08:30:00Z","birthdate":"1990-01-02",'
-        '"ownerid":"00000000-0000-0000-0000-000000000001","comms_debt":12.5,"subject":"تماس ورودی"}')
+        '"ownerid":"00000000-0000-0000-0000-000000000001","comms_debt":12.5,"subject":"تماس ورودی"}'
+    )
 
 
 def test_naive_datetimes_and_unknown_types_are_refused() -> None:

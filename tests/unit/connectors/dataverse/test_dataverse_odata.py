@@ -70,8 +70,10 @@ def unescape_like(text: str) -> str:
         (decimal.Decimal("12.50"), "12.50"),
         (uuid.UUID("00000000-0000-0000-0000-000000000001"), "00000000-0000-0000-0000-000000000001"),
         (dt.datetime(2024, 3, 20, 12, 30, tzinfo=dt.UTC), "2024-03-20T12:30:00Z"),
-        (dt.datetime(2024, 3, 20, 16, 0, 0, 250000, tzinfo=dt.timezone(dt.timedelta(hours=3, minutes=30))),
-         "2024-03-20T12:30:00.25Z"),
+        (
+            dt.datetime(2024, 3, 20, 16, 0, 0, 250000, tzinfo=dt.timezone(dt.timedelta(hours=3, minutes=30))),
+            "2024-03-20T12:30:00.25Z",
+        ),
         (dt.date(2024, 3, 20), "2024-03-20"),
     ],
 )
@@ -186,13 +188,15 @@ def test_string_functions_refuse_non_text():
 def test_in_uses_a_json_array_so_apostrophes_survive():
     expression = odata.in_("lastname", ["OBrian", "O'Brian", 'say "hi"'])
     assert expression == (
-        "Microsoft.Dynamics.CRM.In(PropertyName='lastname',"
-        'PropertyValues=["OBrian","O\'Brian","say \\"hi\\""])'
+        'Microsoft.Dynamics.CRM.In(PropertyName=\'lastname\',PropertyValues=["OBrian","O\'Brian","say \\"hi\\""])'
     )
 
 
 def test_in_renders_non_strings_as_text_values():
-    assert odata.in_("statecode", [0, 1]) == "Microsoft.Dynamics.CRM.In(PropertyName='statecode',PropertyValues=[\"0\",\"1\"])"
+    assert (
+        odata.in_("statecode", [0, 1])
+        == 'Microsoft.Dynamics.CRM.In(PropertyName=\'statecode\',PropertyValues=["0","1"])'
+    )
 
 
 @given(st.lists(st.text(), min_size=1, max_size=5))
@@ -241,9 +245,13 @@ def test_select_orderby_expand_are_validated():
     assert odata.select_list(["fullname", "telephone1"]) == "fullname,telephone1"
     assert odata.orderby_list(["createdon desc", "fullname"]) == "createdon desc,fullname"
     assert odata.expand_list(["primarycontactid($select=fullname)"]) == "primarycontactid($select=fullname)"
-    for bad in (lambda: odata.select_list([]), lambda: odata.select_list(["a,b"]),
-                lambda: odata.orderby_list(["name; drop"]), lambda: odata.expand_list(["a b"]),
-                lambda: odata.expand_list(["nav($select=x"])):
+    for bad in (
+        lambda: odata.select_list([]),
+        lambda: odata.select_list(["a,b"]),
+        lambda: odata.orderby_list(["name; drop"]),
+        lambda: odata.expand_list(["a b"]),
+        lambda: odata.expand_list(["nav($select=x"]),
+    ):
         with pytest.raises(ValueError):
             bad()
 

@@ -17,8 +17,10 @@ GUID = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
 
 def test_agreed_examples():
     assert entity_path("contacts", RecordId(GUID)) == f"contacts({GUID})"
-    assert entity_path("phonecalls", AlternateKey({"comms_pbxcallid": "1700000.12"})) == \
-        "phonecalls(comms_pbxcallid='1700000.12')"
+    assert (
+        entity_path("phonecalls", AlternateKey({"comms_pbxcallid": "1700000.12"}))
+        == "phonecalls(comms_pbxcallid='1700000.12')"
+    )
 
 
 def test_multi_part_and_typed_keys():
@@ -32,7 +34,7 @@ def test_multi_part_and_typed_keys():
 def test_any_key_value_round_trips_and_stays_one_segment(value):
     segment = AlternateKey({"comms_key": value}).segment()
     assert all(char not in segment for char in "/?#&% \n") or "%" in segment
-    inner = segment[len("(comms_key="):-1]
+    inner = segment[len("(comms_key=") : -1]
     assert "/" not in inner and "?" not in inner and "#" not in inner and " " not in inner
     decoded = unquote(inner)
     assert decoded.startswith("'") and decoded.endswith("'")
@@ -63,9 +65,11 @@ def test_entity_set_names_are_validated():
 
 def test_bind():
     assert bind("parentcustomerid_account", "accounts", GUID) == {
-        "parentcustomerid_account@odata.bind": f"/accounts({GUID})"}
+        "parentcustomerid_account@odata.bind": f"/accounts({GUID})"
+    }
     assert bind("comms_Line", "comms_lines", AlternateKey({"comms_number": "+98 21"})) == {
-        "comms_Line@odata.bind": "/comms_lines(comms_number='%2B98%2021')"}
+        "comms_Line@odata.bind": "/comms_lines(comms_number='%2B98%2021')"
+    }
     with pytest.raises(ValueError):
         bind("nav@odata.bind", "accounts", GUID)
 
@@ -92,12 +96,17 @@ def test_deterministic_id_is_stable_and_unambiguous():
             deterministic_id(*bad)
 
 
-@pytest.mark.parametrize("url, expected", [
-    (f"https://org/api/data/v9.2/accounts({GUID})", GUID),
-    (f"https://org/api/data/v9.2/accounts({GUID.upper()})", GUID),
-    ("https://org/api/data/v9.2/accounts(accountnumber='1')", None),
-    ("", None), (None, None), ("garbage", None),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (f"https://org/api/data/v9.2/accounts({GUID})", GUID),
+        (f"https://org/api/data/v9.2/accounts({GUID.upper()})", GUID),
+        ("https://org/api/data/v9.2/accounts(accountnumber='1')", None),
+        ("", None),
+        (None, None),
+        ("garbage", None),
+    ],
+)
 def test_entity_id_from_url(url, expected):
     assert entity_id_from_url(url) == expected
 

@@ -17,16 +17,26 @@ from .dataverse_support import CANARY, ORG, TENANT
 ONPREM = "https://crm.contoso.com/ORG"
 IFD = "https://org.contoso.com"
 ADFS = "https://adfs.contoso.com/adfs/oauth2/token"
-NTLM = {"COMMS_DATAVERSE_URL": ONPREM, "COMMS_DATAVERSE_AUTH": "ntlm",
-        "COMMS_DATAVERSE_USERNAME": "CONTOSO\\crmsvc", "COMMS_DATAVERSE_PASSWORD": CANARY}
-ADFS_PASSWORD = {"COMMS_DATAVERSE_URL": IFD, "COMMS_DATAVERSE_AUTH": "adfs-password",
-                 "COMMS_ADFS_TOKEN_URL": ADFS, "COMMS_CLIENT_ID": "adfs-client-id",
-                 "COMMS_DATAVERSE_USERNAME": "crmsvc@contoso.com", "COMMS_DATAVERSE_PASSWORD": CANARY}
+NTLM = {
+    "COMMS_DATAVERSE_URL": ONPREM,
+    "COMMS_DATAVERSE_AUTH": "ntlm",
+    "COMMS_DATAVERSE_USERNAME": "CONTOSO\\crmsvc",
+    "COMMS_DATAVERSE_PASSWORD": CANARY,
+}
+ADFS_PASSWORD = {
+    "COMMS_DATAVERSE_URL": IFD,
+    "COMMS_DATAVERSE_AUTH": "adfs-password",
+    "COMMS_ADFS_TOKEN_URL": ADFS,
+    "COMMS_CLIENT_ID": "adfs-client-id",
+    "COMMS_DATAVERSE_USERNAME": "crmsvc@contoso.com",
+    "COMMS_DATAVERSE_PASSWORD": CANARY,
+}
 
 
 def test_unset_kind_is_inferred_as_before():
-    secret = DataverseSettings.from_env({"COMMS_DATAVERSE_URL": ORG, "COMMS_TENANT_ID": TENANT,
-                                         "COMMS_CLIENT_ID": "app", "COMMS_CLIENT_SECRET": CANARY})
+    secret = DataverseSettings.from_env(
+        {"COMMS_DATAVERSE_URL": ORG, "COMMS_TENANT_ID": TENANT, "COMMS_CLIENT_ID": "app", "COMMS_CLIENT_SECRET": CANARY}
+    )
     assert secret.sign_in == "msal-secret" and secret.web_api_version == "v9.2"
     assert isinstance(secret.token_provider(), MsalTokenProvider)
     static = DataverseSettings.from_env({"COMMS_DATAVERSE_URL": ORG, "COMMS_DATAVERSE_STATIC_TOKEN": "x"})
@@ -43,18 +53,27 @@ def test_ntlm_settings_build_an_ntlm_client_that_reads_the_version():
     assert client._transport.auth is not None and not client._server.is_settled
 
 
-@pytest.mark.parametrize("environ, fragment", [
-    ({**NTLM, "COMMS_DATAVERSE_USERNAME": "crmsvc"}, "COMMS_DATAVERSE_USERNAME: give the account with its domain"),
-    ({**NTLM, "COMMS_DATAVERSE_PASSWORD": ""}, "COMMS_DATAVERSE_PASSWORD is required for COMMS_DATAVERSE_AUTH=ntlm"),
-    ({**NTLM, "COMMS_CLIENT_SECRET": CANARY}, "COMMS_CLIENT_SECRET is not used by COMMS_DATAVERSE_AUTH=ntlm"),
-    ({**NTLM, "COMMS_DATAVERSE_AUTH": "kerberos"}, "COMMS_DATAVERSE_AUTH: Input should be"),
-    ({**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": ""}, "COMMS_ADFS_TOKEN_URL is required"),
-    ({**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": "http://adfs/adfs/oauth2/token"}, "COMMS_ADFS_TOKEN_URL: must be https"),
-    ({**ADFS_PASSWORD, "COMMS_CLIENT_ID": ""}, "COMMS_CLIENT_ID is required"),
-    ({**ADFS_PASSWORD, "COMMS_DATAVERSE_AUTH": "adfs-client"}, "COMMS_CLIENT_SECRET is required"),
-    ({**NTLM, "COMMS_DATAVERSE_AUTH": "negotiate", "COMMS_DATAVERSE_USERNAME": "CONTOSO\\crmsvc"}, "principal"),
-    ({**NTLM, "COMMS_DATAVERSE_API_VERSION": "9.0"}, "COMMS_DATAVERSE_API_VERSION: "),
-])
+@pytest.mark.parametrize(
+    "environ, fragment",
+    [
+        ({**NTLM, "COMMS_DATAVERSE_USERNAME": "crmsvc"}, "COMMS_DATAVERSE_USERNAME: give the account with its domain"),
+        (
+            {**NTLM, "COMMS_DATAVERSE_PASSWORD": ""},
+            "COMMS_DATAVERSE_PASSWORD is required for COMMS_DATAVERSE_AUTH=ntlm",
+        ),
+        ({**NTLM, "COMMS_CLIENT_SECRET": CANARY}, "COMMS_CLIENT_SECRET is not used by COMMS_DATAVERSE_AUTH=ntlm"),
+        ({**NTLM, "COMMS_DATAVERSE_AUTH": "kerberos"}, "COMMS_DATAVERSE_AUTH: Input should be"),
+        ({**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": ""}, "COMMS_ADFS_TOKEN_URL is required"),
+        (
+            {**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": "http://adfs/adfs/oauth2/token"},
+            "COMMS_ADFS_TOKEN_URL: must be https",
+        ),
+        ({**ADFS_PASSWORD, "COMMS_CLIENT_ID": ""}, "COMMS_CLIENT_ID is required"),
+        ({**ADFS_PASSWORD, "COMMS_DATAVERSE_AUTH": "adfs-client"}, "COMMS_CLIENT_SECRET is required"),
+        ({**NTLM, "COMMS_DATAVERSE_AUTH": "negotiate", "COMMS_DATAVERSE_USERNAME": "CONTOSO\\crmsvc"}, "principal"),
+        ({**NTLM, "COMMS_DATAVERSE_API_VERSION": "9.0"}, "COMMS_DATAVERSE_API_VERSION: "),
+    ],
+)
 def test_each_kind_names_its_missing_or_wrong_settings(environ, fragment):
     with pytest.raises(SettingsError) as caught:
         DataverseSettings.from_env(environ)
@@ -62,16 +81,30 @@ def test_each_kind_names_its_missing_or_wrong_settings(environ, fragment):
 
 
 def adfs(session: requests.Session, clock=lambda: 0.0, **overrides) -> AdfsTokenProvider:
-    options = {"token_url": ADFS, "client_id": "adfs-client-id", "resource": f"{IFD}/", "session": session,
-               "username": "crmsvc@contoso.com", "password": Secret(CANARY), "clock": clock, **overrides}
+    options = {
+        "token_url": ADFS,
+        "client_id": "adfs-client-id",
+        "resource": f"{IFD}/",
+        "session": session,
+        "username": "crmsvc@contoso.com",
+        "password": Secret(CANARY),
+        "clock": clock,
+        **overrides,
+    }
     return AdfsTokenProvider(**options)
 
 
 def test_adfs_password_grant_is_cached_until_it_expires(wire):
-    form = {"grant_type": "password", "client_id": "adfs-client-id", "resource": f"{IFD}/",
-            "username": "crmsvc@contoso.com", "password": CANARY}
-    wire.post(ADFS, json={"access_token": "jwt-1", "expires_in": 3600},
-              match=[matchers.urlencoded_params_matcher(form)])
+    form = {
+        "grant_type": "password",
+        "client_id": "adfs-client-id",
+        "resource": f"{IFD}/",
+        "username": "crmsvc@contoso.com",
+        "password": CANARY,
+    }
+    wire.post(
+        ADFS, json={"access_token": "jwt-1", "expires_in": 3600}, match=[matchers.urlencoded_params_matcher(form)]
+    )
     wire.post(ADFS, json={"access_token": "jwt-2", "expires_in": "3600"})
     now = [0.0]
     provider = adfs(requests.Session(), clock=lambda: now[0])
@@ -80,14 +113,32 @@ def test_adfs_password_grant_is_cached_until_it_expires(wire):
     assert provider.token() == "jwt-2"
 
 
-@pytest.mark.parametrize("reply, code, fragment", [
-    ({"error": "unsupported_grant_type", "error_description": "MSIS9611: The authorization server does not "
-      "support the requested grant_type."}, "MSIS9611", "AD FS 2016"),
-    ({"error": "invalid_request", "error_description": "MSIS9605: The client is not allowed to access the "
-      "requested resource."}, "MSIS9605", "Grant-AdfsApplicationPermission"),
-    ({"error": "invalid_grant", "error_description": f"MSIS9659: Invalid 'username' or 'password'. {CANARY}"},
-     None, "COMMS_DATAVERSE_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    "reply, code, fragment",
+    [
+        (
+            {
+                "error": "unsupported_grant_type",
+                "error_description": "MSIS9611: The authorization server does not support the requested grant_type.",
+            },
+            "MSIS9611",
+            "AD FS 2016",
+        ),
+        (
+            {
+                "error": "invalid_request",
+                "error_description": "MSIS9605: The client is not allowed to access the requested resource.",
+            },
+            "MSIS9605",
+            "Grant-AdfsApplicationPermission",
+        ),
+        (
+            {"error": "invalid_grant", "error_description": f"MSIS9659: Invalid 'username' or 'password'. {CANARY}"},
+            None,
+            "COMMS_DATAVERSE_PASSWORD",
+        ),
+    ],
+)
 def test_adfs_refusals_become_clear_errors(wire, reply, code, fragment):
     wire.post(ADFS, status=400, json=reply)
     with pytest.raises(DataverseAuthError) as caught:

@@ -26,8 +26,12 @@ from connectors.dataverse.transport import loggable_target, translate_exception
 from .dataverse_support import API, ORG, FakeSleep
 
 GUID = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
-THROTTLE_BODY = {"error": {"code": "0x80072322",
-                           "message": "Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}
+THROTTLE_BODY = {
+    "error": {
+        "code": "0x80072322",
+        "message": "Number of requests exceeded the limit of 6000 over time window of 300 seconds.",
+    }
+}
 UNAVAILABLE = {"error": {"code": "", "message": "Service Unavailable"}}
 
 
@@ -63,8 +67,12 @@ def test_429_retries_even_a_create_because_dataverse_did_not_run_it(client, wire
 
 
 def test_throttling_that_outlasts_the_policy_raises_throttled(wire, sleep):
-    client = DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken("t"),
-                             retry=RetryPolicy(max_attempts=2, sleep=sleep))
+    client = DataverseClient(
+        base_url=ORG,
+        session=requests.Session(),
+        token_provider=StaticToken("t"),
+        retry=RetryPolicy(max_attempts=2, sleep=sleep),
+    )
     wire.get(API + "WhoAmI", status=429, json=THROTTLE_BODY, headers={"Retry-After": "3"})
     wire.get(API + "WhoAmI", status=429, json=THROTTLE_BODY, headers={"Retry-After": "4"})
     with pytest.raises(ThrottledError) as caught:
@@ -84,9 +92,12 @@ def test_a_retry_after_longer_than_the_policy_allows_is_left_to_the_caller(clien
 def test_gateway_errors_back_off_exponentially_with_full_jitter(wire, status):
     sleep = FakeSleep()
     draws = iter([1.0, 0.25, 0.5, 1.0])
-    client = DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken("t"),
-                             retry=RetryPolicy(max_attempts=5, base_s=2.0, cap_s=10.0, sleep=sleep,
-                                               rng=lambda: next(draws)))
+    client = DataverseClient(
+        base_url=ORG,
+        session=requests.Session(),
+        token_provider=StaticToken("t"),
+        retry=RetryPolicy(max_attempts=5, base_s=2.0, cap_s=10.0, sleep=sleep, rng=lambda: next(draws)),
+    )
     for _ in range(4):
         wire.get(API + "WhoAmI", status=status, json=UNAVAILABLE)
     wire.get(API + "WhoAmI", json={})
@@ -95,8 +106,12 @@ def test_gateway_errors_back_off_exponentially_with_full_jitter(wire, status):
 
 
 def test_gateway_errors_exhaust_into_server_error(wire, sleep):
-    client = DataverseClient(base_url=ORG, session=requests.Session(), token_provider=StaticToken("t"),
-                             retry=RetryPolicy(max_attempts=3, sleep=sleep, rng=lambda: 0.0))
+    client = DataverseClient(
+        base_url=ORG,
+        session=requests.Session(),
+        token_provider=StaticToken("t"),
+        retry=RetryPolicy(max_attempts=3, sleep=sleep, rng=lambda: 0.0),
+    )
     for _ in range(3):
         wire.get(API + "WhoAmI", status=503, json=UNAVAILABLE)
     with pytest.raises(ServerError):
@@ -190,8 +205,10 @@ def test_a_second_401_is_an_auth_error(wire):
     assert isinstance(caught.value, tree.AuthError) and caught.value.status == 401
 
 
-@pytest.mark.parametrize("value, expected", [("7", 7.0), (" 2.5 ", 2.5), (None, None), ("soon", None), ("-1", None),
-                                             ("nan", None), ("inf", None)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("7", 7.0), (" 2.5 ", 2.5), (None, None), ("soon", None), ("-1", None), ("nan", None), ("inf", None)],
+)
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value) == expected
 
@@ -205,12 +222,17 @@ def test_retry_policy_validation():
 
 # --- each fate of the shared map (connectors/http_errors.py, tested there) has its Dataverse subclass ---
 
-@pytest.mark.parametrize("failure, expected", [
-    (requests.ConnectTimeout("x"), ConnectFailedError),
-    (requests.ReadTimeout("x"), ResponseLostError),
-    (requests.exceptions.InvalidURL("x"), RequestNotBuiltError),
-    (requests.TooManyRedirects("x"), BadResponseError),
-], ids=lambda v: type(v).__name__ if isinstance(v, Exception) else v.__name__)
+
+@pytest.mark.parametrize(
+    "failure, expected",
+    [
+        (requests.ConnectTimeout("x"), ConnectFailedError),
+        (requests.ReadTimeout("x"), ResponseLostError),
+        (requests.exceptions.InvalidURL("x"), RequestNotBuiltError),
+        (requests.TooManyRedirects("x"), BadResponseError),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else v.__name__,
+)
 def test_each_fate_has_its_dataverse_subclass(failure, expected):
     error = translate_exception(failure, "op")
     assert type(error) is expected and error.operation == "op" and error.system == "dataverse"
@@ -222,11 +244,14 @@ def test_a_refused_connection_is_not_sent_but_a_reset_is_unknown():
     assert isinstance(translate_exception(reset, "op"), ResponseLostError)
 
 
-@pytest.mark.parametrize("url, expected", [
-    (API + "contacts(telephone1='%2B98')?$filter=x", "contacts"),
-    (API + "WhoAmI", "WhoAmI"),
-    (API + "phonecalls/Microsoft.Dynamics.CRM.UpsertMultiple", "phonecalls"),
-    ("https://elsewhere/x/y?secret=1", "y"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (API + "contacts(telephone1='%2B98')?$filter=x", "contacts"),
+        (API + "WhoAmI", "WhoAmI"),
+        (API + "phonecalls/Microsoft.Dynamics.CRM.UpsertMultiple", "phonecalls"),
+        ("https://elsewhere/x/y?secret=1", "y"),
+    ],
+)
 def test_logged_targets_carry_no_keys_or_queries(url, expected):
     assert loggable_target(url, API) == expected

@@ -29,8 +29,11 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def _error(status: int, code: str, message: str):
-    return status, {"Content-Type": "application/json; odata.metadata=minimal"}, json.dumps(
-        {"error": {"code": code, "message": message}})
+    return (
+        status,
+        {"Content-Type": "application/json; odata.metadata=minimal"},
+        json.dumps({"error": {"code": code, "message": message}}),
+    )
 
 
 class MetadataWire:
@@ -38,8 +41,15 @@ class MetadataWire:
 
     def __init__(self, mock: responses.RequestsMock):
         self.tables: dict[str, dict] = {
-            name: {"MetadataId": f"md-{name}", "LogicalName": name, "SchemaName": name, "Attributes": {},
-                   "Keys": {}, "DisplayName": {}, "Options": {}}
+            name: {
+                "MetadataId": f"md-{name}",
+                "LogicalName": name,
+                "SchemaName": name,
+                "Attributes": {},
+                "Keys": {},
+                "DisplayName": {},
+                "Options": {},
+            }
             for name in ("phonecall", "fax", "systemuser", "contact", "team", "queue", "list", "campaign")
         }
         self.publishers: list[dict] = []
@@ -56,7 +66,7 @@ class MetadataWire:
         self.faults.append((method, path, (status_, dict(base_headers, **headers), body)))
 
     def dispatch(self, request):
-        path = unquote(urlsplit(request.url).path)[len(urlsplit(API).path):]
+        path = unquote(urlsplit(request.url).path)[len(urlsplit(API).path) :]
         for fault in self.faults:
             if fault[:2] == (request.method, path):
                 self.faults.remove(fault)
@@ -66,21 +76,33 @@ class MetadataWire:
     # -- reads --
 
     def get(self, request):
-        path = unquote(urlsplit(request.url).path)[len(urlsplit(API).path):]
+        path = unquote(urlsplit(request.url).path)[len(urlsplit(API).path) :]
         query = parse_qs(urlsplit(request.url).query)
         if path in ("publishers", "solutions"):
             wanted = re.search(r"uniquename eq '([^']*)'", query["$filter"][0]).group(1)
             rows = [r for r in getattr(self, path) if r["uniquename"] == wanted]
             return 200, {}, json.dumps({"value": rows})
-        match = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)(/Attributes/Microsoft\.Dynamics\.CRM\."
-                             r"PicklistAttributeMetadata)?", path)
+        match = re.fullmatch(
+            r"EntityDefinitions\(LogicalName='(\w+)'\)(/Attributes/Microsoft\.Dynamics\.CRM\."
+            r"PicklistAttributeMetadata)?",
+            path,
+        )
         if not match or match.group(1) not in self.tables:
             return _error(404, "0x80040217", f"Could not find entity {path}")
         table = self.tables[match.group(1)]
         if match.group(2):
-            return 200, {}, json.dumps({"value": [
-                {"LogicalName": name, "OptionSet": {"Options": options}} for name, options in table["Options"].items()
-            ]})
+            return (
+                200,
+                {},
+                json.dumps(
+                    {
+                        "value": [
+                            {"LogicalName": name, "OptionSet": {"Options": options}}
+                            for name, options in table["Options"].items()
+                        ]
+                    }
+                ),
+            )
         body = {k: v for k, v in table.items() if k not in ("Attributes", "Keys", "Options")}
         body["Attributes"] = list(table["Attributes"].values())
         body["Keys"] = list(table["Keys"].values())
@@ -89,7 +111,7 @@ class MetadataWire:
     # -- writes --
 
     def write(self, request):
-        path = unquote(urlsplit(request.url).path)[len(urlsplit(API).path):]
+        path = unquote(urlsplit(request.url).path)[len(urlsplit(API).path) :]
         body = json.loads(request.body) if request.body else {}
         self.writes.append((request.method, path, body, dict(request.headers)))
         if path in ("publishers", "solutions"):
@@ -108,15 +130,21 @@ class MetadataWire:
         if path in ("InsertOptionValue", "UpdateOptionValue"):
             options = self.tables[body["EntityLogicalName"]]["Options"].setdefault(body["AttributeLogicalName"], [])
             options[:] = [o for o in options if o["Value"] != body["Value"]] + [
-                {"Value": body["Value"], "Label": body["Label"]}]
+                {"Value": body["Value"], "Label": body["Label"]}
+            ]
             return 200, {}, json.dumps({"NewOptionValue": body["Value"]})
-        match = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)(?:/(Attributes|Keys)"
-                             r"(?:\(LogicalName='(\w+)'\))?)?", path)
+        match = re.fullmatch(
+            r"EntityDefinitions\(LogicalName='(\w+)'\)(?:/(Attributes|Keys)"
+            r"(?:\(LogicalName='(\w+)'\))?)?",
+            path,
+        )
         table = self.tables[match.group(1)]
         if match.group(2) == "Keys":
             table["Keys"][body["SchemaName"].lower()] = dict(
-                LogicalName=body["SchemaName"].lower(), KeyAttributes=body["KeyAttributes"],
-                EntityKeyIndexStatus="Active")
+                LogicalName=body["SchemaName"].lower(),
+                KeyAttributes=body["KeyAttributes"],
+                EntityKeyIndexStatus="Active",
+            )
         elif match.group(2) == "Attributes":
             self._store_attribute(table, body)
         else:
@@ -125,8 +153,14 @@ class MetadataWire:
 
     def _create_table(self, body):
         name = body["SchemaName"].lower()
-        table = {"MetadataId": f"md-{name}", "LogicalName": name, "SchemaName": body["SchemaName"],
-                 "Attributes": {}, "Keys": {}, "Options": {}}
+        table = {
+            "MetadataId": f"md-{name}",
+            "LogicalName": name,
+            "SchemaName": body["SchemaName"],
+            "Attributes": {},
+            "Keys": {},
+            "Options": {},
+        }
         table.update({k: body[k] for k in ("DisplayName", "DisplayCollectionName", "Description")})
         self.tables[name] = table
         self._store_attribute(table, body["Attributes"][0])
@@ -156,12 +190,10 @@ def env(wire):
 @pytest.fixture
 def client():
     retry = RetryPolicy(max_attempts=3, sleep=lambda s: None, rng=lambda: 0.0)
-    return DataverseClient(base_url=BASE, session=requests.Session(), token_provider=StaticToken("t"),
-                           retry=retry)
+    return DataverseClient(base_url=BASE, session=requests.Session(), token_provider=StaticToken("t"), retry=retry)
 
 
-TELEPHONY = [schema.table(n) for n in ("comms_telephonysystem", "comms_phoneline", "comms_extension",
-                                       "phonecall")]
+TELEPHONY = [schema.table(n) for n in ("comms_telephonysystem", "comms_phoneline", "comms_extension", "phonecall")]
 
 
 def test_first_run_creates_everything_inside_the_solution(env, client):
@@ -221,10 +253,12 @@ def test_changed_description_is_put_with_merged_labels(env, client):
     attribute["MaxLength"] = 3
     before = len(env.writes)
     report = apply_schema(client, TELEPHONY)
-    (put,) = env.writes[before:before + 1]
+    (put,) = env.writes[before : before + 1]
     method, path, body, headers = put
-    assert (method, path) == ("PUT", "EntityDefinitions(LogicalName='comms_telephonysystem')"
-                                     "/Attributes(LogicalName='comms_countrycode')")
+    assert (method, path) == (
+        "PUT",
+        "EntityDefinitions(LogicalName='comms_telephonysystem')/Attributes(LogicalName='comms_countrycode')",
+    )
     assert headers["MSCRM.MergeLabels"] == "true" and headers["MSCRM.SolutionUniqueName"] == "CommSuite"
     assert body["MetadataId"] == "md-comms_countrycode" and body["MaxLength"] == 4
     assert report.updated == ["column comms_telephonysystem.comms_countrycode (Description, MaxLength)"]
@@ -272,53 +306,82 @@ def test_dry_run_reads_only_and_reports_what_it_would_do(env, client):
 
 
 def test_throttling_is_waited_out_by_the_client(env, client):
-    env.fail_once("POST", "EntityDefinitions", 429, "0x80072322", "Number of requests exceeded the limit",
-                  **{"Retry-After": "1"})
-    env.fail_once("GET", "EntityDefinitions(LogicalName='phonecall')", 429, "0x80072322", "Too many",
-                  **{"Retry-After": "1"})
+    env.fail_once(
+        "POST", "EntityDefinitions", 429, "0x80072322", "Number of requests exceeded the limit", **{"Retry-After": "1"}
+    )
+    env.fail_once(
+        "GET", "EntityDefinitions(LogicalName='phonecall')", 429, "0x80072322", "Too many", **{"Retry-After": "1"}
+    )
     report = apply_schema(client, TELEPHONY)
     assert report.changed and client.stats.snapshot()["throttled"] >= 1
 
 
 def test_throttling_beyond_the_policy_reaches_the_caller(wire):
-    wire.add(responses.GET, re.compile(re.escape(API) + "publishers.*"), status=429, headers={"Retry-After": "1"},
-             json={"error": {"code": "0x80072322", "message": "Number of requests exceeded the limit"}})
+    wire.add(
+        responses.GET,
+        re.compile(re.escape(API) + "publishers.*"),
+        status=429,
+        headers={"Retry-After": "1"},
+        json={"error": {"code": "0x80072322", "message": "Number of requests exceeded the limit"}},
+    )
     client = DataverseClient(base_url=BASE, session=requests.Session(), token_provider=StaticToken("t"), retry=None)
     with pytest.raises(ThrottledError):
         apply_schema(client, TELEPHONY)
 
 
 def test_privilege_error_body_stops_the_run_with_its_message(env, client):
-    env.fail_once("POST", "EntityDefinitions", 403, "0x80040220",
-                  "SecLib::CheckPrivilege failed. Missing privilege prvCreateEntity")
+    env.fail_once(
+        "POST",
+        "EntityDefinitions",
+        403,
+        "0x80040220",
+        "SecLib::CheckPrivilege failed. Missing privilege prvCreateEntity",
+    )
     with pytest.raises(PrivilegeError, match="prvCreateEntity"):
         apply_schema(client, TELEPHONY)
 
 
 def test_junk_metadata_reply_is_a_bad_response(wire, client):
-    wire.add(responses.GET, re.compile(re.escape(API) + "publishers.*"), body="<html>proxy error</html>",
-             status=200, content_type="text/html")
+    wire.add(
+        responses.GET,
+        re.compile(re.escape(API) + "publishers.*"),
+        body="<html>proxy error</html>",
+        status=200,
+        content_type="text/html",
+    )
     with pytest.raises(BadResponseError):
         apply_schema(client, TELEPHONY)
 
 
 def test_component_created_meanwhile_counts_as_done(env, client):
-    env.fail_once("POST", "EntityDefinitions(LogicalName='phonecall')/Keys", 412, "0x80060892",
-                  "A record with the same value already exists")
+    env.fail_once(
+        "POST",
+        "EntityDefinitions(LogicalName='phonecall')/Keys",
+        412,
+        "0x80060892",
+        "A record with the same value already exists",
+    )
     report = apply_schema(client, TELEPHONY)
     assert any(line.startswith("key phonecall.") for line in report.created)
 
 
 def test_environment_refusing_the_choice_read_gets_a_warning_not_a_failure(env, client):
     apply_schema(client, TELEPHONY)
-    env.fail_once("GET", "EntityDefinitions(LogicalName='comms_telephonysystem')/Attributes"
-                         "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
-                  400, "0x80060888", "The query option $expand is not valid on this metadata resource.")
+    env.fail_once(
+        "GET",
+        "EntityDefinitions(LogicalName='comms_telephonysystem')/Attributes"
+        "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+        400,
+        "0x80060888",
+        "The query option $expand is not valid on this metadata resource.",
+    )
     before = len(env.writes)
     report = apply_schema(client, TELEPHONY)
     assert len(env.writes) == before and not report.changed
-    assert report.warnings == ["choice values of comms_telephonysystem not compared: The query option $expand "
-                               "is not valid on this metadata resource."]
+    assert report.warnings == [
+        "choice values of comms_telephonysystem not compared: The query option $expand "
+        "is not valid on this metadata resource."
+    ]
 
 
 def test_changed_table_label_is_put_without_its_attributes(env, client):
@@ -336,13 +399,23 @@ def test_changed_table_label_is_put_without_its_attributes(env, client):
 
 def test_missing_global_choice_is_created_and_published(wire, client):
     shared = choices("On", "Off", name="comms_switch")
-    wire.add(responses.GET, re.compile(re.escape(API) + r"publishers\?.*"), json={"value": [
-        {"publisherid": "11111111-1111-1111-1111-111111111111", "customizationprefix": "comms"}]})
-    wire.add(responses.GET, re.compile(re.escape(API) + r"solutions\?.*"), json={"value": [
-        {"solutionid": "22222222-2222-2222-2222-222222222222"}]})
+    wire.add(
+        responses.GET,
+        re.compile(re.escape(API) + r"publishers\?.*"),
+        json={"value": [{"publisherid": "11111111-1111-1111-1111-111111111111", "customizationprefix": "comms"}]},
+    )
+    wire.add(
+        responses.GET,
+        re.compile(re.escape(API) + r"solutions\?.*"),
+        json={"value": [{"solutionid": "22222222-2222-2222-2222-222222222222"}]},
+    )
     wire.add(responses.POST, API + "PublishXml", status=204)
-    wire.add(responses.GET, API + "GlobalOptionSetDefinitions(Name='comms_switch')", status=404,
-             json={"error": {"code": "0x80040217", "message": "Could not find optionset"}})
+    wire.add(
+        responses.GET,
+        API + "GlobalOptionSetDefinitions(Name='comms_switch')",
+        status=404,
+        json={"error": {"code": "0x80040217", "message": "Could not find optionset"}},
+    )
     wire.add(responses.POST, API + "GlobalOptionSetDefinitions", status=204)
     report = apply_schema(client, [], option_sets=[shared])
     assert "choice comms_switch" in report.created

@@ -30,9 +30,7 @@ def com_error(hresult: int, text: str = "", *, via_dispatch: bool = True) -> Fak
     """A COM error as pywin32 raises it: through IDispatch the code sits in excepinfo's scode."""
     signed = hresult - (1 << 32) if hresult & 0x80000000 else hresult
     if via_dispatch:
-        return FakeComError(
-            DISP_E_EXCEPTION, "Exception occurred.", (0, "FaxComEx", text, None, 0, signed), None
-        )
+        return FakeComError(DISP_E_EXCEPTION, "Exception occurred.", (0, "FaxComEx", text, None, 0, signed), None)
     return FakeComError(signed, text, None, None)
 
 
@@ -122,9 +120,7 @@ class FaxDocument(Strict):
     )
 
     def __init__(self, service: FakeFaxService):
-        super().__init__(
-            Sender=FaxSender(), Recipients=FaxRecipients(), Priority=0, ScheduleType=0, ScheduleTime=0
-        )
+        super().__init__(Sender=FaxSender(), Recipients=FaxRecipients(), Priority=0, ScheduleType=0, ScheduleTime=0)
         object.__setattr__(self, "_service", service)
 
     def ConnectedSubmit(self, pFaxServer: FaxServer) -> tuple[str, ...]:  # noqa: N802, N803
@@ -391,9 +387,7 @@ class FakeFaxService:
         if not server._connected:
             raise com_error(0x80070006, "The handle is invalid.")
         body = Path(document.Body)
-        self.submitted.append(
-            Submitted(body.read_bytes(), body.suffix, document, list(document.Recipients._items))
-        )
+        self.submitted.append(Submitted(body.read_bytes(), body.suffix, document, list(document.Recipients._items)))
         self.maybe_fail("ConnectedSubmit")
         if self.submit_returns is not None:
             return self.submit_returns
@@ -420,9 +414,7 @@ class FakeFaxService:
 
     def cancel(self, job: FaxOutgoingJob) -> None:
         if job.Status & 0x300:
-            raise com_error(
-                0x80041B63, "The operation is not valid in the job's current state."
-            )  # a FAX_E_* code
+            raise com_error(0x80041B63, "The operation is not valid in the job's current state.")  # a FAX_E_* code
         object.__setattr__(job, "Status", 0x200)
 
     def add_sent(self, message_id: str, **values: Any) -> FaxOutgoingMessage:

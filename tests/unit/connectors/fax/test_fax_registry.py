@@ -34,9 +34,7 @@ def test_every_module_in_the_folder_is_registered() -> None:
 def test_registry_is_written_in_alphabetical_order() -> None:
     tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
     (literal,) = [
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "SERVERS"
+        n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "SERVERS"
     ]
     keys = [k.value for k in literal.keys]
     assert keys == sorted(keys)
@@ -47,9 +45,7 @@ def test_every_kind_has_a_test_module_with_a_canary(kind) -> None:
     module = _module_of(SERVERS[kind])
     tests = sorted(TESTS.glob(f"test_{module}*.py"))
     assert tests, f"{kind} has no test_{module}*.py"
-    assert any(CANARY_TEST.search(t.read_text(encoding="utf-8")) for t in tests), (
-        f"{kind} has no canary test"
-    )
+    assert any(CANARY_TEST.search(t.read_text(encoding="utf-8")) for t in tests), f"{kind} has no canary test"
 
 
 @pytest.mark.parametrize("kind, cls", sorted(SERVERS.items()))

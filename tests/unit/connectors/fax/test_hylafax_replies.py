@@ -56,9 +56,7 @@ def test_a_character_split_across_reads_survives() -> None:
         assert _frame_all(data, (cut,))[0].text == 'TOUSER set to "بهرام".'
 
 
-@pytest.mark.parametrize(
-    "junk", [b"hello\r\n", b"21 short\r\n", b"\r\n", b"abc-def\r\n", b"\x00\xff\xfe\r\n"]
-)
+@pytest.mark.parametrize("junk", [b"hello\r\n", b"21 short\r\n", b"\r\n", b"abc-def\r\n", b"\x00\xff\xfe\r\n"])
 def test_junk_is_a_bad_reply_with_the_raw_kept(junk: bytes) -> None:
     with pytest.raises(BadReplyError) as caught:
         ReplyFramer().feed(junk)
@@ -110,10 +108,7 @@ def test_real_job_listings() -> None:
     lines += split_listing((FIXTURES / "list_doneq.bin").read_bytes())
     jobs = {job.job_id: job for job in map(parse_job_line, lines)}
     assert jobs["7"].state is FaxJobState.READY and jobs["7"].key == "act-2" and jobs["7"].max_dials == 12
-    assert (
-        jobs["8"].state is FaxJobState.PENDING
-        and jobs["8"].send_at.isoformat() == "2026-12-08T09:30:00+00:00"
-    )
+    assert jobs["8"].state is FaxJobState.PENDING and jobs["8"].send_at.isoformat() == "2026-12-08T09:30:00+00:00"
     blocked = [job for job in jobs.values() if job.state is FaxJobState.BLOCKED]
     assert blocked and all(job.reason is FailureReason.NONE for job in blocked)
     assert (jobs["6"].state, jobs["6"].reason) == (FaxJobState.CANCELLED, FailureReason.CANCELLED)

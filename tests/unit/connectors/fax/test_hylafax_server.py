@@ -48,9 +48,7 @@ class ScriptedHfaxd:
                 else:
                     data_conn.sendall(self.listing)
                 data_conn.close()
-                conn.sendall(
-                    b"226 Transfer complete (FILE: /tmp/doc1.ps).\r\n" if "STOT" in line else b"226 ok.\r\n"
-                )
+                conn.sendall(b"226 Transfer complete (FILE: /tmp/doc1.ps).\r\n" if "STOT" in line else b"226 ok.\r\n")
         conn.close()
         self.ended.set()
 
@@ -137,13 +135,16 @@ def test_bad_login_is_auth_error_and_the_canary_stays_hidden(hfaxd, caplog) -> N
     assert CANARY not in caplog.text and CANARY not in repr(server.settings)
 
 
-@pytest.mark.parametrize("override", [
-    {"STOT": b"<html>proxy error</html>\r\n"},
-    {"JNEW": b"<html>proxy error</html>\r\n"},
-    {"JNEW": b"200 proxy error: no job number here.\r\n"},
-    {"JPARM DIALSTRING": b"<html>proxy error</html>\r\n"},
-    {"JPARM DOCUMENT": b"<html>proxy error</html>\r\n"},
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"STOT": b"<html>proxy error</html>\r\n"},
+        {"JNEW": b"<html>proxy error</html>\r\n"},
+        {"JNEW": b"200 proxy error: no job number here.\r\n"},
+        {"JPARM DIALSTRING": b"<html>proxy error</html>\r\n"},
+        {"JPARM DOCUMENT": b"<html>proxy error</html>\r\n"},
+    ],
+)
 def test_a_malformed_reply_before_submit_is_not_sent_not_a_hang(hfaxd, override) -> None:
     """docs/fax.md: anything that fails before ``JSUBM`` is written is "not sent"; the raw reply is kept."""
     server, fake = hfaxd(**override)

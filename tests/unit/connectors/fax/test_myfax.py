@@ -1,4 +1,5 @@
-"""MyFax at the wire with ``responses``: body matchers, timeouts, 429, junk, auth, canary (shape UNCONFIRMED, see the module)."""
+"""MyFax at the wire with ``responses``: body matchers, timeouts, 429, junk, auth, canary (shape UNCONFIRMED, see the
+module)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,9 @@ def server(service, tmp_path) -> WindowsFaxServer:
 
 
 def test_imports_on_linux_without_pywin32() -> None:
-    code = "import sys, connectors.fax.windows; assert 'win32com' not in sys.modules and 'pywintypes' not in sys.modules"
+    code = (
+        "import sys, connectors.fax.windows; assert 'win32com' not in sys.modules and 'pywintypes' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -60,11 +62,7 @@ def test_submit_sets_the_documented_properties(server, service, tmp_path) -> Non
     doc = taken.document
     assert taken.body == TIFF and taken.body_suffix == ".tif"
     assert [(r.FaxNumber, r.Name) for r in taken.recipients] == [("902112345678,,,,123", "Dr Rahimi")]
-    assert (
-        doc.DocumentName == "act-1"
-        and doc.Priority == Priority.NORMAL
-        and doc.ScheduleType == ScheduleType.NOW
-    )
+    assert doc.DocumentName == "act-1" and doc.Priority == Priority.NORMAL and doc.ScheduleType == ScheduleType.NOW
     assert (doc.Sender.Name, doc.Sender.FaxNumber, doc.Sender.TSID, doc.Sender.Company) == (
         "Sales",
         "+982188888888",
@@ -253,6 +251,4 @@ def test_canary_stays_out_of_logs_and_errors(server, service, caplog) -> None:
     service.failures["ConnectedSubmit"] = com_error(0x800706BE, "The remote procedure call failed.")
     with pytest.raises(OutcomeUnknownError) as caught:
         server.submit(secret)
-    assert (
-        CANARY not in caplog.text and CANARY not in str(caught.value) and CANARY not in repr(server.settings)
-    )
+    assert CANARY not in caplog.text and CANARY not in str(caught.value) and CANARY not in repr(server.settings)

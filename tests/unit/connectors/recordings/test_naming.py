@@ -32,12 +32,28 @@ MONITOR = "/var/spool/asterisk/monitor/YYYY/MM/DD"
 DAY = "/var/spool/asterisk/monitor/2025/03/27"
 
 
-def call(call_id: str = "1743042317.12206", *, number: str | None = "+982188776655", extension: str = "3201",
-         start: datetime = datetime(2025, 3, 27, 9, 25, 17, tzinfo=TEHRAN), talk_s: int = 60) -> CallRecord:
-    return CallRecord("tehran", call_id, 5, CallStatus.ENDED, start, direction=Direction.INBOUND,
-                      outcome=CallOutcome.ANSWERED, external_number=number, extension=extension,
-                      answered_at=start + timedelta(seconds=5), ended_at=start + timedelta(seconds=5 + talk_s),
-                      talk_seconds=talk_s)
+def call(
+    call_id: str = "1743042317.12206",
+    *,
+    number: str | None = "+982188776655",
+    extension: str = "3201",
+    start: datetime = datetime(2025, 3, 27, 9, 25, 17, tzinfo=TEHRAN),
+    talk_s: int = 60,
+) -> CallRecord:
+    return CallRecord(
+        "tehran",
+        call_id,
+        5,
+        CallStatus.ENDED,
+        start,
+        direction=Direction.INBOUND,
+        outcome=CallOutcome.ANSWERED,
+        external_number=number,
+        extension=extension,
+        answered_at=start + timedelta(seconds=5),
+        ended_at=start + timedelta(seconds=5 + talk_s),
+        talk_seconds=talk_s,
+    )
 
 
 def file(name: str, folder: str = DAY, size: int = 1000) -> RecordingFile:
@@ -47,17 +63,41 @@ def file(name: str, folder: str = DAY, size: int = 1000) -> RecordingFile:
 # -- names -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, kind, numbers, uid, mime", [
-    ("in-02188776655-09121234567-20250327-092517-1743042317.12206.wav", "in", ("02188776655", "09121234567"),
-     "1743042317.12206", "audio/wav"),
-    ("out-09121234567-3201-20250327-092517-1743042317.12206.WAV", "out", ("09121234567", "3201"),
-     "1743042317.12206", "audio/wav"),
-    ("q-500-09121234567-20250327-092517-1743042317.1.mp3", "q", ("500", "09121234567"), "1743042317.1", "audio/mpeg"),
-    ("rg-600--20250327-092517-1743042317.1.gsm", "rg", ("600",), "1743042317.1", "audio/x-gsm"),
-    ("exten-201-202-20250327-092517-1743042317.1.ogg", "exten", ("201", "202"), "1743042317.1", "audio/ogg"),
-    ("force-0821XXXX8663-3201-20250327-092517-1743042317.12206.wav", "force", ("0821XXXX8663", "3201"),
-     "1743042317.12206", "audio/wav"),
-])
+@pytest.mark.parametrize(
+    "name, kind, numbers, uid, mime",
+    [
+        (
+            "in-02188776655-09121234567-20250327-092517-1743042317.12206.wav",
+            "in",
+            ("02188776655", "09121234567"),
+            "1743042317.12206",
+            "audio/wav",
+        ),
+        (
+            "out-09121234567-3201-20250327-092517-1743042317.12206.WAV",
+            "out",
+            ("09121234567", "3201"),
+            "1743042317.12206",
+            "audio/wav",
+        ),
+        (
+            "q-500-09121234567-20250327-092517-1743042317.1.mp3",
+            "q",
+            ("500", "09121234567"),
+            "1743042317.1",
+            "audio/mpeg",
+        ),
+        ("rg-600--20250327-092517-1743042317.1.gsm", "rg", ("600",), "1743042317.1", "audio/x-gsm"),
+        ("exten-201-202-20250327-092517-1743042317.1.ogg", "exten", ("201", "202"), "1743042317.1", "audio/ogg"),
+        (
+            "force-0821XXXX8663-3201-20250327-092517-1743042317.12206.wav",
+            "force",
+            ("0821XXXX8663", "3201"),
+            "1743042317.12206",
+            "audio/wav",
+        ),
+    ],
+)
 def test_freepbx_names_are_read(name: str, kind: str, numbers: tuple[str, ...], uid: str, mime: str) -> None:
     parsed = parse_recording_name(name)
     assert parsed is not None
@@ -75,20 +115,39 @@ def test_other_layouts_yield_stamp_and_numbers() -> None:
     assert has_unique_id(app.name, "1514295827.372")
 
 
-@pytest.mark.parametrize("name", [
-    "in-1-2-20251399-250000-1743042317.1.wav",  # month 13, hour 25
-    "in-1-2-20250230-120000-1743042317.1.wav",  # 30 February
-    "in-1-2-00000000-000000-1743042317.1.wav",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "in-1-2-20251399-250000-1743042317.1.wav",  # month 13, hour 25
+        "in-1-2-20250230-120000-1743042317.1.wav",  # 30 February
+        "in-1-2-00000000-000000-1743042317.1.wav",
+    ],
+)
 def test_impossible_dates_are_no_time_but_keep_the_id(name: str) -> None:
     parsed = parse_recording_name(name)
     assert parsed is not None and parsed.recorded_at is None and parsed.unique_id == "1743042317.1"
 
 
-@pytest.mark.parametrize("name", [
-    "../../etc/passwd", "..", ".", "", "a/b.wav", "..\\..\\boot.ini", "x\\y.wav", "in-1\x00.wav", "in\n1.wav",
-    "in-\x1b[31m.wav", "a" * (MAX_NAME_LENGTH - 3) + ".wav", "notes.txt", "recording", ".wav", "in-1-2.exe",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "..",
+        ".",
+        "",
+        "a/b.wav",
+        "..\\..\\boot.ini",
+        "x\\y.wav",
+        "in-1\x00.wav",
+        "in\n1.wav",
+        "in-\x1b[31m.wav",
+        "a" * (MAX_NAME_LENGTH - 3) + ".wav",
+        "notes.txt",
+        "recording",
+        ".wav",
+        "in-1-2.exe",
+    ],
+)
 def test_hostile_or_foreign_names_are_never_recordings(name: str) -> None:
     assert parse_recording_name(name) is None
 
@@ -97,8 +156,17 @@ def test_non_text_names_are_unsafe() -> None:
     assert not is_safe_name(b"in.wav") and not is_safe_name(None)
 
 
-@pytest.mark.parametrize("name, mime", [("a.wav", "audio/wav"), ("a.WAV", "audio/wav"), ("a.Mp3", "audio/mpeg"),
-                                        ("a.gsm", "audio/x-gsm"), ("a.ogg", "audio/ogg"), ("a.flac", None)])
+@pytest.mark.parametrize(
+    "name, mime",
+    [
+        ("a.wav", "audio/wav"),
+        ("a.WAV", "audio/wav"),
+        ("a.Mp3", "audio/mpeg"),
+        ("a.gsm", "audio/x-gsm"),
+        ("a.ogg", "audio/ogg"),
+        ("a.flac", None),
+    ],
+)
 def test_mime_types(name: str, mime: str | None) -> None:
     assert mime_type_of(name) == mime
 
@@ -113,21 +181,25 @@ def test_unique_id_is_a_whole_token() -> None:
 # -- folders ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pattern, folder", [
-    (MONITOR, DAY),
-    ("/var/spool/asterisk/monitor", "/var/spool/asterisk/monitor"),
-    ("/srv/rec/YYYYMMDD", "/srv/rec/20250327"),
-    ("/srv/rec/DD-MM-YYYY/", "/srv/rec/27-03-2025"),
-    ("/srv/COMMS/YYYY", "/srv/COMMS/2025"),  # "MM" inside a word is not a placeholder
-    ("D:\\Recorder\\YYYY\\MM", "D:/Recorder/2025/03"),
-    ("\\\\nas\\rec\\YYYY", "//nas/rec/2025"),
-])
+@pytest.mark.parametrize(
+    "pattern, folder",
+    [
+        (MONITOR, DAY),
+        ("/var/spool/asterisk/monitor", "/var/spool/asterisk/monitor"),
+        ("/srv/rec/YYYYMMDD", "/srv/rec/20250327"),
+        ("/srv/rec/DD-MM-YYYY/", "/srv/rec/27-03-2025"),
+        ("/srv/COMMS/YYYY", "/srv/COMMS/2025"),  # "MM" inside a word is not a placeholder
+        ("D:\\Recorder\\YYYY\\MM", "D:/Recorder/2025/03"),
+        ("\\\\nas\\rec\\YYYY", "//nas/rec/2025"),
+    ],
+)
 def test_folder_for_day(pattern: str, folder: str) -> None:
     assert folder_for_day(pattern, date(2025, 3, 27)) == folder
 
 
-@pytest.mark.parametrize("pattern", ["", "   ", "relative/YYYY", "/var/spool/../../etc/YYYY", "/srv/a\x00b",
-                                     "/srv/rec/../YYYY"])
+@pytest.mark.parametrize(
+    "pattern", ["", "   ", "relative/YYYY", "/var/spool/../../etc/YYYY", "/srv/a\x00b", "/srv/rec/../YYYY"]
+)
 def test_bad_patterns_are_refused(pattern: str) -> None:
     with pytest.raises(UnsafePathError):
         check_folder_pattern(pattern)
@@ -142,8 +214,10 @@ def test_pattern_root_is_the_fixed_prefix() -> None:
 def test_candidate_folders_cover_adjacent_days_and_the_flat_root() -> None:
     late = call(start=datetime(2025, 3, 27, 23, 59, 30, tzinfo=TEHRAN), talk_s=120)
     assert candidate_folders(MONITOR, late) == [
-        "/var/spool/asterisk/monitor/2025/03/27", "/var/spool/asterisk/monitor/2025/03/28",
-        "/var/spool/asterisk/monitor/2025/03/26", "/var/spool/asterisk/monitor/2025/03/29",
+        "/var/spool/asterisk/monitor/2025/03/27",
+        "/var/spool/asterisk/monitor/2025/03/28",
+        "/var/spool/asterisk/monitor/2025/03/26",
+        "/var/spool/asterisk/monitor/2025/03/29",
         "/var/spool/asterisk/monitor",
     ]
     assert candidate_folders("/srv/flat", late) == ["/srv/flat"]
@@ -184,18 +258,22 @@ def test_join_inside_never_escapes_the_root(name: str) -> None:
 
 
 def test_unique_id_wins_over_a_closer_time_match() -> None:
-    files = [file("in-02188776655-3201-20250327-092517-1743042399.1.wav"),
-             file("in-02188776655-3201-20250327-092530-1743042317.12206.wav")]
+    files = [
+        file("in-02188776655-3201-20250327-092517-1743042399.1.wav"),
+        file("in-02188776655-3201-20250327-092530-1743042317.12206.wav"),
+    ]
     match = find_recording(call(), files)
     assert match is not None and match.reason == "unique id"
     assert match.file.name.endswith("1743042317.12206.wav")
 
 
 def test_time_and_number_match_picks_the_closest() -> None:
-    files = [file("in-02100000000-02188776655-20250327-092600-1743042400.5.wav"),
-             file("in-02100000000-02188776655-20250327-092520-1743042401.5.wav"),
-             file("in-02100000000-09120000000-20250327-092517-1743042402.5.wav"),  # other caller
-             file("in-02100000000-02188776655-20250327-094000-1743042403.5.wav")]  # outside the window
+    files = [
+        file("in-02100000000-02188776655-20250327-092600-1743042400.5.wav"),
+        file("in-02100000000-02188776655-20250327-092520-1743042401.5.wav"),
+        file("in-02100000000-09120000000-20250327-092517-1743042402.5.wav"),  # other caller
+        file("in-02100000000-02188776655-20250327-094000-1743042403.5.wav"),
+    ]  # outside the window
     match = find_recording(call(call_id="unknown.1"), files)
     assert match is not None and match.reason == "time and number"
     assert match.file.name.endswith("1743042401.5.wav")
@@ -233,14 +311,17 @@ def test_exclusions_never_hide_the_call_s_own_file() -> None:
     assert match is not None and match.reason == "unique id"
 
 
-@pytest.mark.parametrize("name, guessed", [
-    ("in-02100000000-02188776655-20250327-092520-1743042401.5.wav\n", False),  # a control character: unsafe
-    ("in-..-02188776655-20250327-092520-1743042401.5/x.wav", False),  # a separator: unsafe
-    ("in-02100000000-02188776655-20250327-092520-1743042401.5 .wav", False),  # the known id, then a space
-    ("1743042401.5-02188776655-20250327-092520.wav", False),  # the known id first, then a stamp and the number
-    ("in-02188776655-x-20250327-092520-1743042401.5.1743042401.5.wav", True),  # glued: not the id as a token
-    ("in-02188776655-x-20250327-092520-11743042401.5.wav", True),  # a longer id that ends like the known one
-])
+@pytest.mark.parametrize(
+    "name, guessed",
+    [
+        ("in-02100000000-02188776655-20250327-092520-1743042401.5.wav\n", False),  # a control character: unsafe
+        ("in-..-02188776655-20250327-092520-1743042401.5/x.wav", False),  # a separator: unsafe
+        ("in-02100000000-02188776655-20250327-092520-1743042401.5 .wav", False),  # the known id, then a space
+        ("1743042401.5-02188776655-20250327-092520.wav", False),  # the known id first, then a stamp and the number
+        ("in-02188776655-x-20250327-092520-1743042401.5.1743042401.5.wav", True),  # glued: not the id as a token
+        ("in-02188776655-x-20250327-092520-11743042401.5.wav", True),  # a longer id that ends like the known one
+    ],
+)
 def test_hostile_names_carrying_a_known_id(name: str, guessed: bool) -> None:
     match = find_recording(call(call_id="unknown.1"), [file(name)], other_calls={"1743042401.5"})
     assert (match is not None) is guessed
@@ -263,10 +344,17 @@ def test_matching_works_in_the_pbx_time_zone() -> None:
     assert find_recording(record, files, pbx_tz=TEHRAN) is not None
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("+989121234567", "09121234567", True), ("00989121234567", "9121234567", True),
-    ("3201", "3201", True), ("3201", "13201", False), ("", "3201", False), ("+989121234567", "09121234568", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("+989121234567", "09121234567", True),
+        ("00989121234567", "9121234567", True),
+        ("3201", "3201", True),
+        ("3201", "13201", False),
+        ("", "3201", False),
+        ("+989121234567", "09121234568", False),
+    ],
+)
 def test_same_number(a: str, b: str, same: bool) -> None:
     assert same_number(a, b) is same
 

@@ -22,13 +22,21 @@ from connectors.recordings.base import FileMissingError
 from connectors.settings import Secret
 
 CANARY = "CANARY-7f3a"
-KEY = paramiko.Ed25519Key(data=bytes.fromhex(
-    "0000000b7373682d65643235353139000000206a9c0a1d2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6"))
+KEY = paramiko.Ed25519Key(
+    data=bytes.fromhex(
+        "0000000b7373682d65643235353139000000206a9c0a1d2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6"
+    )
+)
 
 
 def settings(**overrides: Any) -> SftpSettings:
-    values: dict[str, Any] = {"system": "tehran", "host": "pbx.lan", "username": "commsrec",
-                              "known_hosts": Path("/dev/null"), "password": Secret(CANARY)}
+    values: dict[str, Any] = {
+        "system": "tehran",
+        "host": "pbx.lan",
+        "username": "commsrec",
+        "known_hosts": Path("/dev/null"),
+        "password": Secret(CANARY),
+    }
     values.update(overrides)
     return SftpSettings(**values)
 
@@ -95,17 +103,20 @@ class FakeClient:
         self.closed = True
 
 
-@pytest.mark.parametrize("failure, expected", [
-    (TimeoutError("timed out"), NotSentError),
-    (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), NotSentError),
-    (socket.gaierror(-2, "Name or service not known"), NotSentError),
-    (paramiko.ssh_exception.NoValidConnectionsError({("10.0.0.1", 22): OSError("refused")}), NotSentError),
-    (paramiko.SSHException("Error reading SSH protocol banner"), NotSentError),
-    (EOFError(), NotSentError),
-    (paramiko.AuthenticationException("Authentication failed."), AuthError),
-    (paramiko.BadAuthenticationType("Bad authentication type", ["publickey"]), AuthError),
-    (paramiko.BadHostKeyException("pbx.lan", KEY, KEY), UnknownHostKeyError),
-])
+@pytest.mark.parametrize(
+    "failure, expected",
+    [
+        (TimeoutError("timed out"), NotSentError),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), NotSentError),
+        (socket.gaierror(-2, "Name or service not known"), NotSentError),
+        (paramiko.ssh_exception.NoValidConnectionsError({("10.0.0.1", 22): OSError("refused")}), NotSentError),
+        (paramiko.SSHException("Error reading SSH protocol banner"), NotSentError),
+        (EOFError(), NotSentError),
+        (paramiko.AuthenticationException("Authentication failed."), AuthError),
+        (paramiko.BadAuthenticationType("Bad authentication type", ["publickey"]), AuthError),
+        (paramiko.BadHostKeyException("pbx.lan", KEY, KEY), UnknownHostKeyError),
+    ],
+)
 def test_connect_failures_map_to_connector_errors(failure: BaseException, expected: type[ConnectorError]) -> None:
     client = FakeClient(connect_failure=failure)
     store = SftpRecordingStore(settings(), client_factory=lambda: client)  # type: ignore[arg-type,return-value]
@@ -115,16 +126,20 @@ def test_connect_failures_map_to_connector_errors(failure: BaseException, expect
     assert caught.value.system == "tehran" and CANARY not in str(caught.value)
 
 
-@pytest.mark.parametrize("failure, expected, session_kept", [
-    (OSError(errno.ENOENT, "No such file"), FolderMissingError, True),
-    (OSError(errno.EACCES, "Permission denied"), RejectedError, True),
-    (OSError("Failure"), UnavailableError, False),
-    (TimeoutError("timed out"), UnavailableError, False),
-    (paramiko.SSHException("Server connection dropped"), UnavailableError, False),
-    (EOFError(), UnavailableError, False),
-])
-def test_session_failures_map_to_connector_errors(failure: BaseException, expected: type[ConnectorError],
-                                                  session_kept: bool) -> None:
+@pytest.mark.parametrize(
+    "failure, expected, session_kept",
+    [
+        (OSError(errno.ENOENT, "No such file"), FolderMissingError, True),
+        (OSError(errno.EACCES, "Permission denied"), RejectedError, True),
+        (OSError("Failure"), UnavailableError, False),
+        (TimeoutError("timed out"), UnavailableError, False),
+        (paramiko.SSHException("Server connection dropped"), UnavailableError, False),
+        (EOFError(), UnavailableError, False),
+    ],
+)
+def test_session_failures_map_to_connector_errors(
+    failure: BaseException, expected: type[ConnectorError], session_kept: bool
+) -> None:
     clients: list[FakeClient] = []
 
     def factory() -> FakeClient:
@@ -152,8 +167,7 @@ def test_a_missing_file_on_read_is_file_missing() -> None:
 
 def test_connect_uses_timeouts_the_secret_and_never_an_agent() -> None:
     client = FakeClient()
-    store = SftpRecordingStore(settings(connect_timeout_s=3, port=2222),
-                               client_factory=lambda: client)  # type: ignore[arg-type,return-value]
+    store = SftpRecordingStore(settings(connect_timeout_s=3, port=2222), client_factory=lambda: client)  # type: ignore[arg-type,return-value]
     store.list_folder("/var/spool/asterisk/monitor")
     kwargs = client.connect_kwargs
     assert kwargs["password"] == CANARY and kwargs["port"] == 2222
@@ -165,20 +179,24 @@ def test_connect_uses_timeouts_the_secret_and_never_an_agent() -> None:
 def test_unknown_host_policy_rejects() -> None:
     client = FakeClient()
     SftpRecordingStore(settings(), client_factory=lambda: client).list_folder(  # type: ignore[arg-type,return-value]
-        "/var/spool/asterisk/monitor")
+        "/var/spool/asterisk/monitor"
+    )
     with pytest.raises(paramiko.SSHException):
         client.policy.missing_host_key(paramiko.SSHClient(), "pbx.lan", KEY)
 
 
-@pytest.mark.parametrize("overrides", [
-    {"password": None},
-    {"private_key": Secret("k"), "private_key_path": Path("/k")},
-    {"root": "relative"},
-    {"root": "/var/../etc"},
-    {"port": 0},
-    {"connect_timeout_s": 0},
-    {"unknown": 1},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"password": None},
+        {"private_key": Secret("k"), "private_key_path": Path("/k")},
+        {"root": "relative"},
+        {"root": "/var/../etc"},
+        {"port": 0},
+        {"connect_timeout_s": 0},
+        {"unknown": 1},
+    ],
+)
 def test_bad_settings_are_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         settings(**overrides)
@@ -190,8 +208,9 @@ def test_reprs_hide_the_secret() -> None:
 
 
 def test_an_unreadable_private_key_is_an_auth_error() -> None:
-    store = SftpRecordingStore(settings(password=None, private_key=Secret("not a key " + CANARY)),
-                               client_factory=FakeClient)  # type: ignore[arg-type]
+    store = SftpRecordingStore(
+        settings(password=None, private_key=Secret("not a key " + CANARY)), client_factory=FakeClient
+    )  # type: ignore[arg-type]
     with pytest.raises(AuthError) as caught:
         store.check()
     assert CANARY not in str(caught.value)
@@ -215,7 +234,7 @@ class LinkedTree(FakeSftp):
     def normalize(self, path: str) -> str:
         for link, target in self.LINKS.items():
             if path == link or path.startswith(link + "/"):
-                return target + path[len(link):]
+                return target + path[len(link) :]
         return path
 
     def lstat(self, path: str) -> Any:

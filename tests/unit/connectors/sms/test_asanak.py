@@ -46,7 +46,9 @@ def envelope(status: int, data=None) -> str:
 
 @pytest.fixture
 def asanak(session: requests.Session) -> AsanakProvider:
-    return AsanakProvider(AsanakSettings(username=USER, password=PASSWORD, default_sender="9821000000"), session=session)
+    return AsanakProvider(
+        AsanakSettings(username=USER, password=PASSWORD, default_sender="9821000000"), session=session
+    )
 
 
 @pytest.mark.parametrize(
@@ -68,21 +70,52 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_posts_json_with_credentials_and_national_number(asanak, wire):
-    wire.post(SEND, body=body("send_one.json"), match=[matchers.json_params_matcher({
-        "username": USER, "password": PASSWORD, "source": "9821000000", "destination": "09121234567",
-        "message": "خدمات پیام کوتاه", "send_to_black_list": 0})])
+    wire.post(
+        SEND,
+        body=body("send_one.json"),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "username": USER,
+                    "password": PASSWORD,
+                    "source": "9821000000",
+                    "destination": "09121234567",
+                    "message": "خدمات پیام کوتاه",
+                    "send_to_black_list": 0,
+                }
+            )
+        ],
+    )
     receipt = asanak.send(outgoing())
     assert (receipt.our_id, receipt.provider_id, receipt.status, receipt.segments) == (
-        "act-1-r1", "208812530", DeliveryStatus.QUEUED, 1)
+        "act-1-r1",
+        "208812530",
+        DeliveryStatus.QUEUED,
+        1,
+    )
 
 
 def test_batch_joins_destinations_and_keeps_order(session, wire):
     provider = AsanakProvider(AsanakSettings(username=USER, password=PASSWORD, send_to_blacklist=True), session=session)
-    wire.post(SEND, body=body("send_two.json"), match=[matchers.json_params_matcher({
-        "username": USER, "password": PASSWORD, "source": "3000", "destination": "09121234567,09190000000",
-        "message": "سلام", "send_to_black_list": 1})])
-    receipts = provider.send_many([outgoing("a", "+989121234567", "سلام", sender="3000"),
-                                   outgoing("b", "+989190000000", "سلام", sender="3000")])
+    wire.post(
+        SEND,
+        body=body("send_two.json"),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "username": USER,
+                    "password": PASSWORD,
+                    "source": "3000",
+                    "destination": "09121234567,09190000000",
+                    "message": "سلام",
+                    "send_to_black_list": 1,
+                }
+            )
+        ],
+    )
+    receipts = provider.send_many(
+        [outgoing("a", "+989121234567", "سلام", sender="3000"), outgoing("b", "+989190000000", "سلام", sender="3000")]
+    )
     assert [(r.our_id, r.provider_id) for r in receipts] == [("a", "208812530"), ("b", "208812531")]
 
 
@@ -159,8 +192,11 @@ def test_transport_faults(asanak, wire, fault, error):
 
 
 def test_fetch_reports(asanak, wire):
-    wire.post(f"{BASE}/msgstatus", body=body("msgstatus_two.json"), match=[matchers.json_params_matcher(
-        {"username": USER, "password": PASSWORD, "msgid": "208812530,208812531"})])
+    wire.post(
+        f"{BASE}/msgstatus",
+        body=body("msgstatus_two.json"),
+        match=[matchers.json_params_matcher({"username": USER, "password": PASSWORD, "msgid": "208812530,208812531"})],
+    )
     delivered, held = asanak.fetch_reports(["208812530", "208812531"])
     assert (delivered.provider_id, delivered.status, delivered.code) == ("208812530", DeliveryStatus.DELIVERED, "6")
     assert delivered.at is not None and delivered.at.astimezone(UTC) == datetime(2026, 8, 17, 19, 25, 35, tzinfo=UTC)
@@ -174,8 +210,16 @@ def test_single_status_object_and_unknown_codes(asanak, wire):
     assert "unconfirmed" in (report.reason or "")
 
 
-@pytest.mark.parametrize("data", [None, "x", [{"MsgId": 7}], [{"MsgId": "x", "Status": 6}],
-                                  [{"MsgId": 7, "Status": 6, "DeliverTime": "17/08/2026"}]])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "x",
+        [{"MsgId": 7}],
+        [{"MsgId": "x", "Status": 6}],
+        [{"MsgId": 7, "Status": 6, "DeliverTime": "17/08/2026"}],
+    ],
+)
 def test_fetch_reports_junk(asanak, wire, data):
     wire.post(f"{BASE}/msgstatus", body=envelope(200, data))
     with pytest.raises(BadReplyError):
@@ -183,8 +227,11 @@ def test_fetch_reports_junk(asanak, wire, data):
 
 
 def test_balance(asanak, wire):
-    wire.post(f"{BASE}/getcredit", body=body("credit.json"),
-              match=[matchers.json_params_matcher({"username": USER, "password": PASSWORD})])
+    wire.post(
+        f"{BASE}/getcredit",
+        body=body("credit.json"),
+        match=[matchers.json_params_matcher({"username": USER, "password": PASSWORD})],
+    )
     credit = asanak.balance()
     assert (credit.amount, credit.unit) == (Decimal(1577), "credit")
 

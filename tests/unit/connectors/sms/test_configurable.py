@@ -36,37 +36,80 @@ CODES = {
 
 def form_panel(**send_changes) -> dict:
     send = {
-        "url": "/send", "body": "form",
-        "template": {"user": "{username}", "pass": "{password}", "to": "{to}", "from": "{sender}", "msg": "{text}",
-                     "ref": "{our_id}", "flash": "{flash}"},
-        "reply": {"format": "json", "status": "code", "reason": "message", "message_id": "id", "id_kind": "number",
-                  "codes": CODES},
+        "url": "/send",
+        "body": "form",
+        "template": {
+            "user": "{username}",
+            "pass": "{password}",
+            "to": "{to}",
+            "from": "{sender}",
+            "msg": "{text}",
+            "ref": "{our_id}",
+            "flash": "{flash}",
+        },
+        "reply": {
+            "format": "json",
+            "status": "code",
+            "reason": "message",
+            "message_id": "id",
+            "id_kind": "number",
+            "codes": CODES,
+        },
     }
     send.update(send_changes)
     return {
-        "name": "Form panel", "base_url": BASE, "send": send,
-        "status": {"url": "/status/{message_id}", "method": "GET",
-                   "reply": {"status": "code", "delivery": "state", "codes": CODES,
-                             "delivery_codes": {"1": "delivered", "2": "failed", "8": "sent_to_operator"}}},
-        "credit": {"url": "/credit", "method": "GET", "body": "query", "template": {"user": "{username}"},
-                   "reply": {"format": "xml", "credit": "/r/credit", "status": "/r/code", "codes": CODES}},
-        "inbound": {"url": "/inbox", "body": "json", "template": {"user": "{username}", "pass": "{password}"},
-                    "reply": {"status": "code", "items": "data.messages", "codes": CODES,
-                              "item": {"id": "id", "sender": "from", "line": "to", "text": "body",
-                                       "received_at": "at"}}},
+        "name": "Form panel",
+        "base_url": BASE,
+        "send": send,
+        "status": {
+            "url": "/status/{message_id}",
+            "method": "GET",
+            "reply": {
+                "status": "code",
+                "delivery": "state",
+                "codes": CODES,
+                "delivery_codes": {"1": "delivered", "2": "failed", "8": "sent_to_operator"},
+            },
+        },
+        "credit": {
+            "url": "/credit",
+            "method": "GET",
+            "body": "query",
+            "template": {"user": "{username}"},
+            "reply": {"format": "xml", "credit": "/r/credit", "status": "/r/code", "codes": CODES},
+        },
+        "inbound": {
+            "url": "/inbox",
+            "body": "json",
+            "template": {"user": "{username}", "pass": "{password}"},
+            "reply": {
+                "status": "code",
+                "items": "data.messages",
+                "codes": CODES,
+                "item": {"id": "id", "sender": "from", "line": "to", "text": "body", "received_at": "at"},
+            },
+        },
     }
 
 
 def soap_panel() -> dict:
     return {
-        "name": "SOAP panel", "recipient_format": "international",
+        "name": "SOAP panel",
+        "recipient_format": "international",
         "send": {
-            "url": "https://soap.test/send.asmx", "body": "soap", "soap_action": "http://tempuri.org/Send",
+            "url": "https://soap.test/send.asmx",
+            "body": "soap",
+            "soap_action": "http://tempuri.org/Send",
             "template": '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
-                        "<soap:Body><Send><user>{username}</user><pass>{password}</pass><to>{to}</to>"
-                        "<text>{text}</text></Send></soap:Body></soap:Envelope>",
-            "reply": {"format": "xml", "message_id": "//*[local-name()='SendResult']", "id_kind": "number",
-                      "status": "//*[local-name()='SendResult']", "codes": {"-1": {"outcome": "auth"}}},
+            "<soap:Body><Send><user>{username}</user><pass>{password}</pass><to>{to}</to>"
+            "<text>{text}</text></Send></soap:Body></soap:Envelope>",
+            "reply": {
+                "format": "xml",
+                "message_id": "//*[local-name()='SendResult']",
+                "id_kind": "number",
+                "status": "//*[local-name()='SendResult']",
+                "codes": {"-1": {"outcome": "auth"}},
+            },
         },
     }
 
@@ -81,17 +124,36 @@ def ok(message_id: int = 77) -> str:
 
 
 def test_form_body_is_form_encoded_with_every_field(wire):
-    wire.post(f"{BASE}/send", body=ok(), match=[matchers.urlencoded_params_matcher({
-        "user": "acme", "pass": "pw-1", "to": "09121234567", "from": "3000", "msg": HOSTILE, "ref": "act-1-r1",
-        "flash": "true"})])
+    wire.post(
+        f"{BASE}/send",
+        body=ok(),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "user": "acme",
+                    "pass": "pw-1",
+                    "to": "09121234567",
+                    "from": "3000",
+                    "msg": HOSTILE,
+                    "ref": "act-1-r1",
+                    "flash": "true",
+                }
+            )
+        ],
+    )
     receipt = build(form_panel()).send(outgoing(text=HOSTILE, flash=True))
     assert (receipt.provider_id, receipt.status, receipt.is_accepted) == ("77", DeliveryStatus.QUEUED, True)
 
 
 def test_json_body_keeps_text_a_json_string_and_lone_flash_a_boolean(wire):
     panel = form_panel(body="json", template={"to": ["{to}"], "text": "msg: {text}", "flash": "{flash}", "n": 1})
-    wire.post(f"{BASE}/send", body=ok(), match=[matchers.json_params_matcher(
-        {"to": ["09121234567"], "text": f"msg: {HOSTILE}", "flash": False, "n": 1})])
+    wire.post(
+        f"{BASE}/send",
+        body=ok(),
+        match=[
+            matchers.json_params_matcher({"to": ["09121234567"], "text": f"msg: {HOSTILE}", "flash": False, "n": 1})
+        ],
+    )
     assert build(panel).send(outgoing(text=HOSTILE)).provider_id == "77"
 
 
@@ -102,10 +164,15 @@ def test_query_body_and_url_placeholders_are_percent_encoded(wire):
 
 
 def test_soap_body_is_xml_escaped_and_the_reply_read_by_xpath(wire):
-    reply = ('<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><SendResponse '
-             'xmlns="http://tempuri.org/"><SendResult>5012</SendResult></SendResponse></soap:Body></soap:Envelope>')
-    wire.post("https://soap.test/send.asmx", body=reply, match=[matchers.header_matcher(
-        {"SOAPAction": '"http://tempuri.org/Send"'})])
+    reply = (
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><SendResponse '
+        'xmlns="http://tempuri.org/"><SendResult>5012</SendResult></SendResponse></soap:Body></soap:Envelope>'
+    )
+    wire.post(
+        "https://soap.test/send.asmx",
+        body=reply,
+        match=[matchers.header_matcher({"SOAPAction": '"http://tempuri.org/Send"'})],
+    )
     receipt = build(soap_panel()).send(outgoing(text=HOSTILE))
     body = wire.calls[0].request.body.decode("utf-8")
     assert "<to>989121234567</to>" in body and "<inject/>" not in body
@@ -114,8 +181,10 @@ def test_soap_body_is_xml_escaped_and_the_reply_read_by_xpath(wire):
 
 
 def test_a_soap_reply_with_a_dtd_is_refused_as_a_bad_reply(wire):
-    wire.post("https://soap.test/send.asmx", body='<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "5012">]>'
-                                                 "<SendResult>&x;</SendResult>")
+    wire.post(
+        "https://soap.test/send.asmx",
+        body='<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "5012">]><SendResult>&x;</SendResult>',
+    )
     with pytest.raises(BadReplyError):
         build(soap_panel()).send(outgoing())
 
@@ -126,10 +195,17 @@ def test_a_header_value_with_a_line_break_is_never_sent(wire):
         build(panel).send(outgoing(sender="3000\r\nX-Evil: 1"))
 
 
-@pytest.mark.parametrize("code, http, error", [
-    (11, 200, RejectedError), (12, 200, RateLimitedError), (13, 200, UnavailableError), (14, 200, AuthError),
-    (14, 401, AuthError), (11, 400, RejectedError),
-])
+@pytest.mark.parametrize(
+    "code, http, error",
+    [
+        (11, 200, RejectedError),
+        (12, 200, RateLimitedError),
+        (13, 200, UnavailableError),
+        (14, 200, AuthError),
+        (14, 401, AuthError),
+        (11, 400, RejectedError),
+    ],
+)
 def test_the_code_table_decides_the_error(wire, code, http, error):
     wire.post(f"{BASE}/send", status=http, body=json.dumps({"code": code, "message": "from the panel"}))
     with pytest.raises(error) as caught:
@@ -138,8 +214,9 @@ def test_the_code_table_decides_the_error(wire, code, http, error):
         assert (caught.value.code, caught.value.reason) == (str(code), "the recipient is blacklisted")
 
 
-@pytest.mark.parametrize("reply", [json.dumps({"code": 99}), json.dumps({"code": 0, "id": "abc"}),
-                                   json.dumps({"code": 0}), "[]"])
+@pytest.mark.parametrize(
+    "reply", [json.dumps({"code": 99}), json.dumps({"code": 0, "id": "abc"}), json.dumps({"code": 0}), "[]"]
+)
 def test_a_reply_the_description_cannot_classify_is_never_a_success(wire, reply):
     wire.post(f"{BASE}/send", body=reply)
     with pytest.raises(BadReplyError):
@@ -170,16 +247,21 @@ def test_delivery_reports_use_the_delivery_table(wire):
 
 
 def test_credit_is_read_from_xml(wire):
-    wire.get(f"{BASE}/credit", body="<r><code>0</code><credit>1250.5</credit></r>",
-             match=[matchers.query_param_matcher({"user": "acme"})])
+    wire.get(
+        f"{BASE}/credit",
+        body="<r><code>0</code><credit>1250.5</credit></r>",
+        match=[matchers.query_param_matcher({"user": "acme"})],
+    )
     credit = build(form_panel()).balance()
     assert (credit.amount, credit.unit) == (Decimal("1250.5"), "IRR")
 
 
 def test_inbound_listing_becomes_messages_and_unnamed_ones_get_distinct_ids(wire):
-    messages = [{"id": 9, "from": "09121234567", "to": "3000", "body": "لغو۱۱", "at": "2026-01-02T03:04:05+03:30"},
-                {"from": "989121234567", "to": "3000", "body": "hi"},
-                {"from": "989121234567", "to": "3000", "body": "hi"}]
+    messages = [
+        {"id": 9, "from": "09121234567", "to": "3000", "body": "لغو۱۱", "at": "2026-01-02T03:04:05+03:30"},
+        {"from": "989121234567", "to": "3000", "body": "hi"},
+        {"from": "989121234567", "to": "3000", "body": "hi"},
+    ]
     wire.post(f"{BASE}/inbox", body=json.dumps({"code": 0, "data": {"messages": messages}}))
     first, second, third = build(form_panel()).fetch_inbound()
     assert (first.provider_id, first.sender, first.line, first.text) == ("9", "+989121234567", "3000", "لغو۱۱")

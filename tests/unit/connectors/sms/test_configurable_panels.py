@@ -24,8 +24,13 @@ def ippanel(**settings):
 
 
 def adp(**settings):
-    values = {"description": panel("adp"), "username": "acme", "password": "adp-pw", "default_sender": "98200049",
-              **settings}
+    values = {
+        "description": panel("adp"),
+        "username": "acme",
+        "password": "adp-pw",
+        "default_sender": "98200049",
+        **settings,
+    }
     return build_provider("configurable", values, session=requests.Session())
 
 
@@ -35,19 +40,34 @@ def edge_meta(code: str, status: bool, message: str = "انجام شد") -> dict
 
 def test_ippanel_send_posts_the_documented_webservice_body(wire):
     sent = {"data": {"message_outbox_ids": [1123544244]}, "meta": edge_meta("200-1", True)}
-    wire.post(f"{IPPANEL}/api/send", json=sent,
-              match=[matchers.header_matcher({"Authorization": "edge-key"}), matchers.json_params_matcher({
-                  "sending_type": "webservice", "from_number": "+983000505", "message": "متن پیام",
-                  "params": {"recipients": ["+989120000000"]}})])
+    wire.post(
+        f"{IPPANEL}/api/send",
+        json=sent,
+        match=[
+            matchers.header_matcher({"Authorization": "edge-key"}),
+            matchers.json_params_matcher(
+                {
+                    "sending_type": "webservice",
+                    "from_number": "+983000505",
+                    "message": "متن پیام",
+                    "params": {"recipients": ["+989120000000"]},
+                }
+            ),
+        ],
+    )
     receipt = ippanel().send(outgoing(to="+989120000000", text="متن پیام"))
     assert (receipt.provider_id, receipt.is_accepted) == ("1123544244", True)
 
 
-@pytest.mark.parametrize("http, code, error", [(401, "400-1", AuthError), (422, "400-2", RejectedError),
-                                               (422, "400-9", RejectedError)])
+@pytest.mark.parametrize(
+    "http, code, error", [(401, "400-1", AuthError), (422, "400-2", RejectedError), (422, "400-9", RejectedError)]
+)
 def test_ippanel_documented_errors(wire, http, code, error):
-    wire.post(f"{IPPANEL}/api/send", status=http,
-              json={"data": None, "meta": {**edge_meta(code, False, "تکمیل گزینه پیام الزامی است"), "errors": {}}})
+    wire.post(
+        f"{IPPANEL}/api/send",
+        status=http,
+        json={"data": None, "meta": {**edge_meta(code, False, "تکمیل گزینه پیام الزامی است"), "errors": {}}},
+    )
     with pytest.raises(error) as caught:
         ippanel().send(outgoing())
     if error is RejectedError:
@@ -55,31 +75,66 @@ def test_ippanel_documented_errors(wire, http, code, error):
 
 
 def test_ippanel_credit(wire):
-    wire.get(f"{IPPANEL}/api/payment/credit/mine", match=[matchers.header_matcher({"Authorization": "edge-key"})],
-             json={"data": {"credit": 6084722932.705052, "gift": 0}, "meta": edge_meta("200-1", True)})
+    wire.get(
+        f"{IPPANEL}/api/payment/credit/mine",
+        match=[matchers.header_matcher({"Authorization": "edge-key"})],
+        json={"data": {"credit": 6084722932.705052, "gift": 0}, "meta": edge_meta("200-1", True)},
+    )
     assert ippanel().balance().amount == Decimal("6084722932.705052")
 
 
 def test_ippanel_inbox_listing(wire):
-    listing = [{"messages_inbox_id": 123, "from": "+989122222222", "number": "+981000123", "message": "لغو۱۱",
-                "type": "normal", "time": 1747808125, "seen": "0"}]
-    wire.post(f"{IPPANEL}/api/report/messages-inbox", json={"data": listing, "meta": edge_meta("200-1", True)},
-              match=[matchers.json_params_matcher({"page": 1, "per_page": 100})])
+    listing = [
+        {
+            "messages_inbox_id": 123,
+            "from": "+989122222222",
+            "number": "+981000123",
+            "message": "لغو۱۱",
+            "type": "normal",
+            "time": 1747808125,
+            "seen": "0",
+        }
+    ]
+    wire.post(
+        f"{IPPANEL}/api/report/messages-inbox",
+        json={"data": listing, "meta": edge_meta("200-1", True)},
+        match=[matchers.json_params_matcher({"page": 1, "per_page": 100})],
+    )
     (message,) = ippanel().fetch_inbound()
     assert (message.provider_id, message.sender, message.line, message.text) == (
-        "123", "+989122222222", "+981000123", "لغو۱۱")
+        "123",
+        "+989122222222",
+        "+981000123",
+        "لغو۱۱",
+    )
 
 
 def test_ippanel_api_address_of_the_row_wins(wire):
-    wire.post("https://sms.example.test/v1/api/send",
-              json={"data": {"message_outbox_ids": [5]}, "meta": edge_meta("200-1", True)})
+    wire.post(
+        "https://sms.example.test/v1/api/send",
+        json={"data": {"message_outbox_ids": [5]}, "meta": edge_meta("200-1", True)},
+    )
     assert ippanel(base_url="https://sms.example.test/v1").send(outgoing()).provider_id == "5"
 
 
 def test_adp_send_is_the_documented_url_call(wire):
-    wire.get(f"{ADP}/send", body="1234567", match=[matchers.query_param_matcher({
-        "username": "acme", "password": "adp-pw", "dstaddress": "989121234567", "body": "سلام & خداحافظ",
-        "clientid": "98200049", "type": "text", "unicode": "1"})])
+    wire.get(
+        f"{ADP}/send",
+        body="1234567",
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "username": "acme",
+                    "password": "adp-pw",
+                    "dstaddress": "989121234567",
+                    "body": "سلام & خداحافظ",
+                    "clientid": "98200049",
+                    "type": "text",
+                    "unicode": "1",
+                }
+            )
+        ],
+    )
     assert adp().send(outgoing(text="سلام & خداحافظ")).provider_id == "1234567"
 
 
@@ -94,8 +149,11 @@ def test_adp_err_is_a_refusal_and_anything_else_unknown(wire):
 
 
 def test_adp_balance(wire):
-    wire.get(f"{ADP}/balance", body="52000",
-             match=[matchers.query_param_matcher({"username": "acme", "password": "adp-pw", "facility": "send"})])
+    wire.get(
+        f"{ADP}/balance",
+        body="52000",
+        match=[matchers.query_param_matcher({"username": "acme", "password": "adp-pw", "facility": "send"})],
+    )
     assert adp().balance().amount == Decimal("52000")
 
 

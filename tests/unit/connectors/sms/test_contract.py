@@ -111,7 +111,9 @@ def test_no_sender_line_is_a_settings_refusal_before_sending(driver, mock):
 
 
 @by_kind
-@pytest.mark.parametrize("fault, expected", transport_faults(), ids=["connect-timeout", "refused", "read-timeout", "reset"])
+@pytest.mark.parametrize(
+    "fault, expected", transport_faults(), ids=["connect-timeout", "refused", "read-timeout", "reset"]
+)
 def test_transport_faults_split_never_sent_from_outcome_unknown(driver, mock, fault, expected):
     reply_with(mock, fault)
     with pytest.raises(expected):
@@ -155,9 +157,14 @@ def test_canary_secret_never_in_logs_or_errors(driver, mock, caplog):
 def _carries(body: bytes, text: str) -> bool:
     """True when ``body`` holds ``text`` in one of the encodings providers use."""
     decoded = body.decode("utf-8", errors="replace")
-    candidates = {text, quote_plus(text), quote(text), json.dumps(text)[1:-1],
-                  "".join(f"{ord(c):04X}" for c in text.encode("utf-16-be").decode("utf-16-be")),
-                  text.encode("utf-16-be").hex().upper()}
+    candidates = {
+        text,
+        quote_plus(text),
+        quote(text),
+        json.dumps(text)[1:-1],
+        "".join(f"{ord(c):04X}" for c in text.encode("utf-16-be").decode("utf-16-be")),
+        text.encode("utf-16-be").hex().upper(),
+    }
     escaped = decoded.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
     return any(c in decoded or c in escaped or c.lower() in decoded.lower() for c in candidates)
 
@@ -172,5 +179,6 @@ def test_unicode_and_long_texts_go_out_whole(driver, mock, text):
     if driver.kind not in ("magfa", "twilio"):  # these report the parts they bill
         assert receipt.segments == count_segments(text).parts
     (call,) = [c for c in mock.calls]
-    assert _carries(call.request.body if isinstance(call.request.body, bytes) else (call.request.body or "").encode(),
-                    text), f"{driver.kind} did not put the text on the wire intact"
+    assert _carries(
+        call.request.body if isinstance(call.request.body, bytes) else (call.request.body or "").encode(), text
+    ), f"{driver.kind} did not put the text on the wire intact"

@@ -41,7 +41,9 @@ def ghasedak(session: requests.Session) -> GhasedakProvider:
     return GhasedakProvider(settings, session=session)
 
 
-@pytest.mark.parametrize("values, ok", [({"api_key": "k"}, True), ({}, False), ({"api_key": "k", "apiKey": "k"}, False)])
+@pytest.mark.parametrize(
+    "values, ok", [({"api_key": "k"}, True), ({}, False), ({"api_key": "k", "apiKey": "k"}, False)]
+)
 def test_settings_accepted_or_refused(values, ok):
     if ok:
         GhasedakSettings(**values)
@@ -51,19 +53,55 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_single_carries_client_reference(ghasedak, wire):
-    wire.post(f"{BASE}/SendSingleSMS", body=body("send_single_ok.json"), match=[HEADERS, matchers.json_params_matcher({
-        "lineNumber": "210002100", "receptor": "09121234567", "message": "خدمات پیام کوتاه",
-        "clientReferenceId": "act-1-r1", "udh": False})])
+    wire.post(
+        f"{BASE}/SendSingleSMS",
+        body=body("send_single_ok.json"),
+        match=[
+            HEADERS,
+            matchers.json_params_matcher(
+                {
+                    "lineNumber": "210002100",
+                    "receptor": "09121234567",
+                    "message": "خدمات پیام کوتاه",
+                    "clientReferenceId": "act-1-r1",
+                    "udh": False,
+                }
+            ),
+        ],
+    )
     receipt = ghasedak.send(outgoing())
     assert (receipt.provider_id, receipt.status, receipt.cost) == ("2366799", DeliveryStatus.QUEUED, Decimal(1890))
 
 
 def test_batch_uses_pair_to_pair_and_matches_by_reference(ghasedak, wire):
-    wire.post(f"{BASE}/SendPairToPairSMS", body=body("send_pair_ok.json"), match=[matchers.json_params_matcher({"items": [
-        {"lineNumber": "210002100", "receptor": "09120000000", "message": "سلام علی", "clientReferenceId": "a"},
-        {"lineNumber": "210002100", "receptor": "09190000000", "message": "سلام مریم", "clientReferenceId": "b"},
-    ], "udh": False})])
-    receipts = ghasedak.send_many([outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")])
+    wire.post(
+        f"{BASE}/SendPairToPairSMS",
+        body=body("send_pair_ok.json"),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "items": [
+                        {
+                            "lineNumber": "210002100",
+                            "receptor": "09120000000",
+                            "message": "سلام علی",
+                            "clientReferenceId": "a",
+                        },
+                        {
+                            "lineNumber": "210002100",
+                            "receptor": "09190000000",
+                            "message": "سلام مریم",
+                            "clientReferenceId": "b",
+                        },
+                    ],
+                    "udh": False,
+                }
+            )
+        ],
+    )
+    receipts = ghasedak.send_many(
+        [outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")]
+    )
     assert [(r.our_id, r.provider_id) for r in receipts] == [("a", "2366800"), ("b", "2366801")]
 
 
@@ -83,7 +121,9 @@ def test_batch_without_reference_echoes_is_matched_by_position(ghasedak, wire):
         del item["clientReferenceId"]
     reply["data"]["items"] = [items[1], items[0]]  # in request order now
     wire.post(f"{BASE}/SendPairToPairSMS", json=reply)
-    receipts = ghasedak.send_many([outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")])
+    receipts = ghasedak.send_many(
+        [outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")]
+    )
     assert [(r.our_id, r.provider_id) for r in receipts] == [("a", "2366800"), ("b", "2366801")]
 
 
@@ -126,8 +166,12 @@ def test_refusal_reason_is_ghasedaks_words(ghasedak, wire):
 
 
 @pytest.mark.parametrize(
-    "fault, error", [(requests.ConnectTimeout(), NotSentError), (refused_connection(), NotSentError),
-                     (requests.ReadTimeout(), OutcomeUnknownError)],
+    "fault, error",
+    [
+        (requests.ConnectTimeout(), NotSentError),
+        (refused_connection(), NotSentError),
+        (requests.ReadTimeout(), OutcomeUnknownError),
+    ],
 )
 def test_transport_faults(ghasedak, wire, fault, error):
     wire.post(f"{BASE}/SendSingleSMS", body=fault)
@@ -136,16 +180,24 @@ def test_transport_faults(ghasedak, wire, fault, error):
 
 
 def test_fetch_reports_by_message_id(ghasedak, wire):
-    wire.get(f"{BASE}/CheckSmsStatus", body=body("check_status.json"),
-             match=[HEADERS, matchers.query_param_matcher({"Ids": "2366799,2366800", "Type": "1"})])
+    wire.get(
+        f"{BASE}/CheckSmsStatus",
+        body=body("check_status.json"),
+        match=[HEADERS, matchers.query_param_matcher({"Ids": "2366799,2366800", "Type": "1"})],
+    )
     reports = ghasedak.fetch_reports(["2366799", "2366800"])
     assert [(r.provider_id, r.status, r.our_id) for r in reports] == [
-        ("2366799", DeliveryStatus.DELIVERED, "act-1-r1"), ("2366800", DeliveryStatus.BLOCKED, "a")]
+        ("2366799", DeliveryStatus.DELIVERED, "act-1-r1"),
+        ("2366800", DeliveryStatus.BLOCKED, "a"),
+    ]
 
 
 def test_find_by_our_id_uses_client_reference_type(ghasedak, wire):
-    wire.get(f"{BASE}/CheckSmsStatus", body=body("check_status.json"),
-             match=[matchers.query_param_matcher({"Ids": "act-1-r1,a", "Type": "2"})])
+    wire.get(
+        f"{BASE}/CheckSmsStatus",
+        body=body("check_status.json"),
+        match=[matchers.query_param_matcher({"Ids": "act-1-r1,a", "Type": "2"})],
+    )
     assert len(ghasedak.find_by_our_id(["act-1-r1", "a"])) == 2
 
 
@@ -155,8 +207,15 @@ UNTIL = datetime(2024, 7, 12, 6, 0, tzinfo=UTC)
 
 
 def paging_query(index: int, start: str = "2024-07-12T09:15:00"):
-    return matchers.query_param_matcher({"LineNumber": "210002100", "StartDate": start, "EndDate": "2024-07-12T09:30:00",
-                                         "PageSize": "100", "PageIndex": str(index)})
+    return matchers.query_param_matcher(
+        {
+            "LineNumber": "210002100",
+            "StartDate": start,
+            "EndDate": "2024-07-12T09:30:00",
+            "PageSize": "100",
+            "PageIndex": str(index),
+        }
+    )
 
 
 def test_fetch_inbound_lists_the_window_in_tehran_time(ghasedak, wire):
@@ -201,8 +260,13 @@ def test_fetch_inbound_caps_a_listing_that_never_ends(ghasedak, wire, caplog):
     pages = iter(range(1, 100))
 
     def page(request):
-        item = {"id": next(pages), "message": "x", "sender": "09121234567", "lineNumber": "210002100",
-                "receiveDate": "2024-07-12T09:20:00+03:30"}
+        item = {
+            "id": next(pages),
+            "message": "x",
+            "sender": "09121234567",
+            "lineNumber": "210002100",
+            "receiveDate": "2024-07-12T09:20:00+03:30",
+        }
         return 200, {}, json.dumps({"isSuccess": True, "data": {"hasNextPage": True, "items": [item]}})
 
     wire.add_callback("GET", PAGING, callback=page)
@@ -210,16 +274,19 @@ def test_fetch_inbound_caps_a_listing_that_never_ends(ghasedak, wire, caplog):
     assert "still had pages" in caplog.text
 
 
-@pytest.mark.parametrize("reply", [
-    b'{"isSuccess":true,"data":{"hasNextPage":false}}',
-    b'{"isSuccess":true,"data":[]}',
-    b'{"isSuccess":true,"data":{"hasNextPage":"yes","items":[]}}',
-    b'{"isSuccess":true,"data":{"items":[{"id":null,"message":"x","sender":"0912","lineNumber":"1"}]}}',
-    b'{"isSuccess":true,"data":{"items":[{"id":1,"message":"x","sender":"0912","lineNumber":"1","receiveDate":"yesterday"}]}}',
-    b'{"isSuccess":true,"data":{"items":[{"id":1,"message":"x","sender":"0912","lineNumber":"1","receiveDate":7}]}}',
-    b'{"isSuccess":true,"data":{"items":"none"}}',
-    b"\xff\xfe not json",
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b'{"isSuccess":true,"data":{"hasNextPage":false}}',
+        b'{"isSuccess":true,"data":[]}',
+        b'{"isSuccess":true,"data":{"hasNextPage":"yes","items":[]}}',
+        b'{"isSuccess":true,"data":{"items":[{"id":null,"message":"x","sender":"0912","lineNumber":"1"}]}}',
+        b'{"isSuccess":true,"data":{"items":[{"id":1,"message":"x","sender":"0912","lineNumber":"1","receiveDate":"yesterday"}]}}',
+        b'{"isSuccess":true,"data":{"items":[{"id":1,"message":"x","sender":"0912","lineNumber":"1","receiveDate":7}]}}',
+        b'{"isSuccess":true,"data":{"items":"none"}}',
+        b"\xff\xfe not json",
+    ],
+)
 def test_fetch_inbound_refuses_hostile_pages(ghasedak, wire, reply):
     wire.get(PAGING, body=reply)
     with pytest.raises(BadReplyError):

@@ -67,8 +67,20 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_posts_form_with_localid_and_national_number(kavenegar, wire):
-    wire.post(SEND, body=body("send_one_queued.json"), match=[matchers.urlencoded_params_matcher(
-        {"receptor": "09123456789", "message": "خدمات پیام کوتاه", "sender": "10004346", "localid": local_id("act-1-r1")})])
+    wire.post(
+        SEND,
+        body=body("send_one_queued.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "receptor": "09123456789",
+                    "message": "خدمات پیام کوتاه",
+                    "sender": "10004346",
+                    "localid": local_id("act-1-r1"),
+                }
+            )
+        ],
+    )
     receipt = kavenegar.send(outgoing(to="+989123456789"))
     assert (receipt.our_id, receipt.provider_id, receipt.status) == ("act-1-r1", "8792343", DeliveryStatus.QUEUED)
     assert receipt.cost == Decimal(120)
@@ -76,22 +88,47 @@ def test_send_posts_form_with_localid_and_national_number(kavenegar, wire):
 
 
 def test_same_text_batch_goes_to_send_with_csv(kavenegar, wire):
-    wire.post(SEND, body=body("send_two_queued.json"), match=[matchers.urlencoded_params_matcher(
-        {"receptor": "09123456789,09367891011", "message": "سلام", "sender": "2000", "localid": f"{local_id('a')},{local_id('b')}"})])
-    receipts = kavenegar.send_many([
-        outgoing("a", "+989123456789", "سلام", sender="2000"), outgoing("b", "+989367891011", "سلام", sender="2000"),
-    ])
+    wire.post(
+        SEND,
+        body=body("send_two_queued.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "receptor": "09123456789,09367891011",
+                    "message": "سلام",
+                    "sender": "2000",
+                    "localid": f"{local_id('a')},{local_id('b')}",
+                }
+            )
+        ],
+    )
+    receipts = kavenegar.send_many(
+        [
+            outgoing("a", "+989123456789", "سلام", sender="2000"),
+            outgoing("b", "+989367891011", "سلام", sender="2000"),
+        ]
+    )
     assert [r.provider_id for r in receipts] == ["8792343", "8792344"]
 
 
 def test_per_recipient_text_goes_to_sendarray_as_json_arrays(kavenegar, wire):
-    wire.post(f"{BASE}/sms/sendarray.json", body=body("send_two_queued.json"), match=[matchers.urlencoded_params_matcher({
-        "receptor": json.dumps(["09123456789", "09367891011"]),
-        "sender": json.dumps(["10004346", "10004346"]),
-        "message": json.dumps(["سلام علی", "سلام مریم"], ensure_ascii=False),
-        "localmessageids": f"{local_id('a')},{local_id('b')}",
-    })])
-    receipts = kavenegar.send_many([outgoing("a", "+989123456789", "سلام علی"), outgoing("b", "+989367891011", "سلام مریم")])
+    wire.post(
+        f"{BASE}/sms/sendarray.json",
+        body=body("send_two_queued.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "receptor": json.dumps(["09123456789", "09367891011"]),
+                    "sender": json.dumps(["10004346", "10004346"]),
+                    "message": json.dumps(["سلام علی", "سلام مریم"], ensure_ascii=False),
+                    "localmessageids": f"{local_id('a')},{local_id('b')}",
+                }
+            )
+        ],
+    )
+    receipts = kavenegar.send_many(
+        [outgoing("a", "+989123456789", "سلام علی"), outgoing("b", "+989367891011", "سلام مریم")]
+    )
     assert [r.our_id for r in receipts] == ["a", "b"]
 
 
@@ -110,7 +147,9 @@ def test_per_recipient_text_goes_to_sendarray_as_json_arrays(kavenegar, wire):
 )
 def test_documented_codes_map_to_errors(kavenegar, wire, status, fixture, error, code):
     envelope_code = 499 if status == 200 else status
-    payload = body(fixture) if fixture else json.dumps({"return": {"status": envelope_code, "message": "x"}, "entries": None})
+    payload = (
+        body(fixture) if fixture else json.dumps({"return": {"status": envelope_code, "message": "x"}, "entries": None})
+    )
     wire.post(SEND, status=status, body=payload)
     with pytest.raises(error) as caught:
         kavenegar.send(outgoing())
@@ -161,48 +200,81 @@ def test_junk_and_http_failures(kavenegar, wire, status, payload, error):
 
 
 def test_fetch_reports(kavenegar, wire):
-    wire.post(f"{BASE}/sms/status.json", body=body("status_delivered_and_at_operator.json"),
-              match=[matchers.urlencoded_params_matcher({"messageid": "85463238,85463239"})])
+    wire.post(
+        f"{BASE}/sms/status.json",
+        body=body("status_delivered_and_at_operator.json"),
+        match=[matchers.urlencoded_params_matcher({"messageid": "85463238,85463239"})],
+    )
     reports = kavenegar.fetch_reports(["85463238", "85463239"])
     assert [(r.provider_id, r.status, r.code) for r in reports] == [
-        ("85463238", DeliveryStatus.DELIVERED, "10"), ("85463239", DeliveryStatus.SENT_TO_OPERATOR, "4")]
+        ("85463238", DeliveryStatus.DELIVERED, "10"),
+        ("85463239", DeliveryStatus.SENT_TO_OPERATOR, "4"),
+    ]
     assert reports[0].reason == "رسیده به گیرنده"
 
 
 def test_localid_is_a_deterministic_positive_long():
-    """The official .NET SDK has typed ``localid`` as a ``long``; Kavenegar's duplicate check needs the same id every time."""
+    """The official .NET SDK has typed ``localid`` as a ``long``; Kavenegar's duplicate check needs the same id every
+    time."""
     assert local_id("sms-1f2e-1") == local_id("sms-1f2e-1") != local_id("sms-1f2e-2")
     assert all(0 < int(local_id(k)) < 2**63 and local_id(k).isdigit() for k in ("a", "sms-x-1", "", "ی"))
 
 
 def test_flash_message_is_sent_as_type_0(kavenegar, wire):
     """``type`` 0 is Flash in the official .NET SDK's MessageType; without it the text lands in the inbox."""
-    wire.post(SEND, body=body("send_one_queued.json"), match=[matchers.urlencoded_params_matcher(
-        {"receptor": "09123456789", "message": "کد", "sender": "10004346", "localid": local_id("act-1-r1"), "type": "0"})])
+    wire.post(
+        SEND,
+        body=body("send_one_queued.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "receptor": "09123456789",
+                    "message": "کد",
+                    "sender": "10004346",
+                    "localid": local_id("act-1-r1"),
+                    "type": "0",
+                }
+            )
+        ],
+    )
     kavenegar.send(outgoing(to="+989123456789", text="کد", flash=True))
 
 
 def test_flash_in_a_mixed_batch_goes_to_sendarray_with_types(kavenegar, wire):
-    wire.post(f"{BASE}/sms/sendarray.json", body=body("send_two_queued.json"), match=[matchers.urlencoded_params_matcher({
-        "receptor": json.dumps(["09123456789", "09367891011"]),
-        "sender": json.dumps(["10004346", "10004346"]),
-        "message": json.dumps(["سلام", "سلام"], ensure_ascii=False),
-        "type": json.dumps([0, 1]),
-        "localmessageids": f"{local_id('a')},{local_id('b')}",
-    })])
+    wire.post(
+        f"{BASE}/sms/sendarray.json",
+        body=body("send_two_queued.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "receptor": json.dumps(["09123456789", "09367891011"]),
+                    "sender": json.dumps(["10004346", "10004346"]),
+                    "message": json.dumps(["سلام", "سلام"], ensure_ascii=False),
+                    "type": json.dumps([0, 1]),
+                    "localmessageids": f"{local_id('a')},{local_id('b')}",
+                }
+            )
+        ],
+    )
     kavenegar.send_many([outgoing("a", "+989123456789", "سلام", flash=True), outgoing("b", "+989367891011", "سلام")])
 
 
 def test_find_by_our_id_skips_ids_never_accepted(kavenegar, wire):
-    wire.post(f"{BASE}/sms/statuslocalmessageid.json", body=body("statuslocalmessageid_one_known.json"),
-              match=[matchers.urlencoded_params_matcher({"localid": f"{local_id('act-1-r1')},{local_id('act-1-r2')}"})])
+    wire.post(
+        f"{BASE}/sms/statuslocalmessageid.json",
+        body=body("statuslocalmessageid_one_known.json"),
+        match=[matchers.urlencoded_params_matcher({"localid": f"{local_id('act-1-r1')},{local_id('act-1-r2')}"})],
+    )
     reports = kavenegar.find_by_our_id(["act-1-r1", "act-1-r2"])
     assert [(r.our_id, r.provider_id, r.status) for r in reports] == [("act-1-r1", "85463238", DeliveryStatus.BLOCKED)]
 
 
 def test_fetch_inbound_reads_unread_per_line(kavenegar, wire):
-    wire.post(f"{BASE}/sms/receive.json", body=body("receive_one.json"),
-              match=[matchers.urlencoded_params_matcher({"linenumber": "3000202030", "isread": "0"})])
+    wire.post(
+        f"{BASE}/sms/receive.json",
+        body=body("receive_one.json"),
+        match=[matchers.urlencoded_params_matcher({"linenumber": "3000202030", "isread": "0"})],
+    )
     (message,) = kavenegar.fetch_inbound()
     assert message == InboundSms("35850015", "+989121234567", "3000202030", "لغو ۱۱", message.received_at)
     assert message.received_at is not None and message.received_at.year == 2013
@@ -224,8 +296,10 @@ def test_balance_in_rial(kavenegar, wire):
 @pytest.mark.parametrize(
     "payload, expected",
     [
-        (b"messageid=35850015&from=09121234567&to=3000202030&message=%D9%84%D8%BA%D9%88",
-         InboundSms("35850015", "+989121234567", "3000202030", "لغو")),
+        (
+            b"messageid=35850015&from=09121234567&to=3000202030&message=%D9%84%D8%BA%D9%88",
+            InboundSms("35850015", "+989121234567", "3000202030", "لغو"),
+        ),
         (b"from=09121234567&message=stop", InboundSms("", "+989121234567", "", "stop")),
     ],
 )

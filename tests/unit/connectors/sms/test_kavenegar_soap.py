@@ -35,13 +35,17 @@ def body(name: str) -> bytes:
 
 
 def with_status(code: int, operation: str = "SendArrayByApikey") -> bytes:
-    return (f'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-            f'<{operation}Response xmlns="http://api.kavenegar.com/"><status>{code}</status>'
-            f"<statusmessage>x</statusmessage></{operation}Response></soap:Body></soap:Envelope>").encode()
+    return (
+        f'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        f'<{operation}Response xmlns="http://api.kavenegar.com/"><status>{code}</status>'
+        f"<statusmessage>x</statusmessage></{operation}Response></soap:Body></soap:Envelope>"
+    ).encode()
 
 
 def provider_for(endpoint, session, key=KEY, **extra) -> KavenegarSoapProvider:
-    settings = KavenegarSoapSettings(api_key=key, default_sender="10004346", base_url=f"{endpoint.url}/soap/v1.asmx", **extra)
+    settings = KavenegarSoapSettings(
+        api_key=key, default_sender="10004346", base_url=f"{endpoint.url}/soap/v1.asmx", **extra
+    )
     return KavenegarSoapProvider(settings, session=session)
 
 
@@ -56,8 +60,12 @@ def sent(endpoint, index: int = -1) -> etree._Element:
 
 @pytest.mark.parametrize(
     "values, ok",
-    [({"api_key": "k"}, True), ({"api_key": "k", "inbound_lines": ["3000"]}, True), ({}, False),
-     ({"api_key": "k", "username": "u"}, False)],
+    [
+        ({"api_key": "k"}, True),
+        ({"api_key": "k", "inbound_lines": ["3000"]}, True),
+        ({}, False),
+        ({"api_key": "k", "username": "u"}, False),
+    ],
 )
 def test_settings_accepted_or_refused(values, ok):
     if ok:
@@ -69,10 +77,16 @@ def test_settings_accepted_or_refused(values, ok):
 
 def test_send_array_envelope_and_ids(kave, soap_endpoint):
     soap_endpoint.reply(SEND, body("send_array_two.xml"))
-    receipts = kave.send_many([outgoing("a", "+989123456789", "سلام علی"),
-                               outgoing("b", "+989367891011", "سلام مریم", sender="2000", flash=True)])
+    receipts = kave.send_many(
+        [
+            outgoing("a", "+989123456789", "سلام علی"),
+            outgoing("b", "+989367891011", "سلام مریم", sender="2000", flash=True),
+        ]
+    )
     assert [(r.our_id, r.provider_id, r.status) for r in receipts] == [
-        ("a", "8792343", DeliveryStatus.QUEUED), ("b", "8792344", DeliveryStatus.QUEUED)]
+        ("a", "8792343", DeliveryStatus.QUEUED),
+        ("b", "8792344", DeliveryStatus.QUEUED),
+    ]
     path, action, _ = soap_endpoint.requests[0]
     assert (path, action) == ("/soap/v1.asmx", SEND)
     call = sent(soap_endpoint).find(".//k:SendArrayByApikey", namespaces=NS)
@@ -97,8 +111,17 @@ def test_recipient_without_id_is_refused(kave, soap_endpoint):
 
 @pytest.mark.parametrize(
     "code, error",
-    [(418, RejectedError), (411, RejectedError), (403, AuthError), (401, AuthError), (409, UnavailableError),
-     (402, UnavailableError), (451, RateLimitedError), (429, RateLimitedError), (499, RejectedError)],
+    [
+        (418, RejectedError),
+        (411, RejectedError),
+        (403, AuthError),
+        (401, AuthError),
+        (409, UnavailableError),
+        (402, UnavailableError),
+        (451, RateLimitedError),
+        (429, RateLimitedError),
+        (499, RejectedError),
+    ],
 )
 def test_status_codes_map_to_errors(kave, soap_endpoint, code, error):
     soap_endpoint.reply(SEND, with_status(code))
@@ -140,7 +163,9 @@ def test_connect_refused_is_not_sent(session):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = KavenegarSoapSettings(api_key="k", default_sender="1000", base_url=f"http://127.0.0.1:{port}/soap/v1.asmx")
+    settings = KavenegarSoapSettings(
+        api_key="k", default_sender="1000", base_url=f"http://127.0.0.1:{port}/soap/v1.asmx"
+    )
     with pytest.raises(NotSentError):
         KavenegarSoapProvider(settings, session=session).send(outgoing())
 
@@ -149,8 +174,12 @@ def test_read_timeout_is_outcome_unknown(session):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
-        settings = KavenegarSoapSettings(api_key="k", default_sender="1000", read_timeout_s=0.3,
-                                         base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/x")
+        settings = KavenegarSoapSettings(
+            api_key="k",
+            default_sender="1000",
+            read_timeout_s=0.3,
+            base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/x",
+        )
         with pytest.raises(OutcomeUnknownError):
             KavenegarSoapProvider(settings, session=session).send(outgoing())
 
@@ -159,8 +188,13 @@ def test_fetch_reports(kave, soap_endpoint):
     soap_endpoint.reply(STATUS, body("get_status.xml"))
     reports = kave.fetch_reports(["85463238", "85463239"])
     assert [(r.provider_id, r.status, r.code) for r in reports] == [
-        ("85463238", DeliveryStatus.DELIVERED, "10"), ("85463239", DeliveryStatus.SENT_TO_OPERATOR, "4")]
-    assert [e.text for e in sent(soap_endpoint).findall(".//k:messageid/k:long", namespaces=NS)] == ["85463238", "85463239"]
+        ("85463238", DeliveryStatus.DELIVERED, "10"),
+        ("85463239", DeliveryStatus.SENT_TO_OPERATOR, "4"),
+    ]
+    assert [e.text for e in sent(soap_endpoint).findall(".//k:messageid/k:long", namespaces=NS)] == [
+        "85463238",
+        "85463239",
+    ]
 
 
 def test_fetch_reports_count_mismatch(kave, soap_endpoint):
@@ -174,7 +208,10 @@ def test_fetch_inbound(kave, soap_endpoint):
     (message,) = kave.fetch_inbound()
     assert message == InboundSms("35850015", "+989121234567", "3000202030", "لغو ۱۱", message.received_at)
     call = sent(soap_endpoint).find(".//k:ReceiveByApikey", namespaces=NS)
-    assert (call.findtext("k:lineNumber", namespaces=NS), call.findtext("k:isread", namespaces=NS)) == ("3000202030", "0")
+    assert (call.findtext("k:lineNumber", namespaces=NS), call.findtext("k:isread", namespaces=NS)) == (
+        "3000202030",
+        "0",
+    )
 
 
 def test_fetch_inbound_empty_and_junk(kave, soap_endpoint):

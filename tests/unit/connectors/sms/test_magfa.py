@@ -70,22 +70,48 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_posts_parallel_arrays_with_basic_auth_and_uids(magfa, wire):
-    wire.post(SEND, body=body("send_one.json"), match=[AUTH, matchers.json_params_matcher({
-        "senders": ["30006092"], "recipients": ["09121234567"], "messages": ["خدمات پیام کوتاه"],
-        "uids": [magfa_uid("act-1-r1")]})])
+    wire.post(
+        SEND,
+        body=body("send_one.json"),
+        match=[
+            AUTH,
+            matchers.json_params_matcher(
+                {
+                    "senders": ["30006092"],
+                    "recipients": ["09121234567"],
+                    "messages": ["خدمات پیام کوتاه"],
+                    "uids": [magfa_uid("act-1-r1")],
+                }
+            ),
+        ],
+    )
     receipt = magfa.send(outgoing())
     assert (receipt.our_id, receipt.provider_id, receipt.status) == ("act-1-r1", "4120394471", DeliveryStatus.QUEUED)
     assert (receipt.segments, receipt.cost) == (1, Decimal(1150))
 
 
 def test_batch_keeps_positions_and_marks_blacklisted(magfa, wire):
-    wire.post(SEND, body=body("send_two_one_blacklisted.json"), match=[matchers.json_params_matcher({
-        "senders": ["30006092", "3000505"], "recipients": ["09121234567", "09190000000"],
-        "messages": ["سلام علی", "سلام مریم"], "uids": [magfa_uid("a"), magfa_uid("b")]})])
-    receipts = magfa.send_many([outgoing("a", "+989121234567", "سلام علی"),
-                                outgoing("b", "+989190000000", "سلام مریم", sender="3000505")])
+    wire.post(
+        SEND,
+        body=body("send_two_one_blacklisted.json"),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "senders": ["30006092", "3000505"],
+                    "recipients": ["09121234567", "09190000000"],
+                    "messages": ["سلام علی", "سلام مریم"],
+                    "uids": [magfa_uid("a"), magfa_uid("b")],
+                }
+            )
+        ],
+    )
+    receipts = magfa.send_many(
+        [outgoing("a", "+989121234567", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم", sender="3000505")]
+    )
     assert [(r.our_id, r.provider_id, r.status, r.code) for r in receipts] == [
-        ("a", "4120394471", DeliveryStatus.QUEUED, None), ("b", None, DeliveryStatus.BLOCKED, "27")]
+        ("a", "4120394471", DeliveryStatus.QUEUED, None),
+        ("b", None, DeliveryStatus.BLOCKED, "27"),
+    ]
     assert receipts[0].segments == 2
     assert "blacklist" in (receipts[1].reason or "")
 
@@ -107,10 +133,24 @@ def test_uid_is_stable_positive_and_json_safe(our_id):
 @pytest.mark.parametrize(
     "code, error",
     [
-        (1, RejectedError), (2, RejectedError), (8, RateLimitedError), (14, RejectedError), (15, UnavailableError),
-        (16, AuthError), (17, AuthError), (18, AuthError), (19, AuthError), (20, RejectedError), (22, AuthError),
-        (23, UnavailableError), (27, RejectedError), (29, AuthError), (30, RejectedError), (33, RejectedError),
-        (107, RejectedError), (999, RejectedError),
+        (1, RejectedError),
+        (2, RejectedError),
+        (8, RateLimitedError),
+        (14, RejectedError),
+        (15, UnavailableError),
+        (16, AuthError),
+        (17, AuthError),
+        (18, AuthError),
+        (19, AuthError),
+        (20, RejectedError),
+        (22, AuthError),
+        (23, UnavailableError),
+        (27, RejectedError),
+        (29, AuthError),
+        (30, RejectedError),
+        (33, RejectedError),
+        (107, RejectedError),
+        (999, RejectedError),
     ],
 )
 def test_documented_codes_map_to_errors(magfa, wire, code, error):
@@ -146,7 +186,7 @@ def test_no_credit_reason(magfa, wire):
         (200, b'{"status":0}', BadReplyError),
         (200, b'{"status":0,"messages":[{"status":0}]}', BadReplyError),
         (200, b'{"status":0,"messages":[{"status":0,"id":"x"}]}', BadReplyError),
-        (200, b'[0]', BadReplyError),
+        (200, b"[0]", BadReplyError),
     ],
 )
 def test_http_failures_and_junk(magfa, wire, status, payload, error):
@@ -166,15 +206,22 @@ def test_fetch_reports(magfa, wire):
     wire.get(f"{BASE}/statuses/4120394471,4120394472", body=body("statuses.json"), match=[AUTH])
     reports = magfa.fetch_reports(["4120394471", "4120394472"])
     assert [(r.provider_id, r.status, r.code) for r in reports] == [
-        ("4120394471", DeliveryStatus.DELIVERED, "1"), ("4120394472", DeliveryStatus.SENT_TO_OPERATOR, "8")]
+        ("4120394471", DeliveryStatus.DELIVERED, "1"),
+        ("4120394472", DeliveryStatus.SENT_TO_OPERATOR, "8"),
+    ]
     assert reports[0].at is not None
     assert reports[0].at.astimezone(UTC) == datetime(2024, 3, 20, 5, 46, 40, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     "code, status",
-    [(-1, DeliveryStatus.UNKNOWN), (0, DeliveryStatus.QUEUED), (2, DeliveryStatus.FAILED),
-     (16, DeliveryStatus.FAILED), (5, DeliveryStatus.UNKNOWN)],
+    [
+        (-1, DeliveryStatus.UNKNOWN),
+        (0, DeliveryStatus.QUEUED),
+        (2, DeliveryStatus.FAILED),
+        (16, DeliveryStatus.FAILED),
+        (5, DeliveryStatus.UNKNOWN),
+    ],
 )
 def test_delivery_statuses(magfa, wire, code, status):
     wire.get(f"{BASE}/statuses/7", body=json.dumps({"status": 0, "dlrs": [{"mid": 7, "status": code, "date": None}]}))
@@ -227,8 +274,15 @@ def test_fetch_inbound_leaves_the_id_to_the_inbound_service(magfa, wire):
     assert first.received_at is not None and first.received_at.utcoffset() is not None
 
 
-@pytest.mark.parametrize("messages", ['[{"body":"x"}]', '[{"body":"x","senderNumber":"0912","recipientNumber":"3000",'
-                                      '"date":"yesterday"}]', '"junk"', "[1, 2]"])
+@pytest.mark.parametrize(
+    "messages",
+    [
+        '[{"body":"x"}]',
+        '[{"body":"x","senderNumber":"0912","recipientNumber":"3000","date":"yesterday"}]',
+        '"junk"',
+        "[1, 2]",
+    ],
+)
 def test_fetch_inbound_junk(magfa, wire, messages):
     wire.get(f"{BASE}/messages/100", body=f'{{"status":0,"messages":{messages}}}')
     with pytest.raises(BadReplyError):
@@ -258,8 +312,9 @@ def test_parse_webhook_is_unsupported(magfa):
 
 
 def test_canary_password_never_leaks(session, wire, caplog):
-    provider = MagfaProvider(MagfaSettings(username=USER, domain=DOMAIN, password=CANARY, default_sender="3000"),
-                             session=session)
+    provider = MagfaProvider(
+        MagfaSettings(username=USER, domain=DOMAIN, password=CANARY, default_sender="3000"), session=session
+    )
     wire.post(SEND, body=body("send_one.json"))
     wire.post(SEND, body=requests.ConnectionError(f"reset while sending {CANARY}"))
     wire.post(SEND, body=f"<html>bad login {CANARY}</html>")

@@ -69,17 +69,48 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_posts_form_with_credentials_and_national_number(melipayamak, wire):
-    wire.post(SEND, body=body("send_ok.json"), match=[matchers.urlencoded_params_matcher({
-        "username": USER, "password": PASSWORD, "to": "09121234567", "from": "50004001",
-        "text": "خدمات پیام کوتاه", "isFlash": "false"})])
+    wire.post(
+        SEND,
+        body=body("send_ok.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "username": USER,
+                    "password": PASSWORD,
+                    "to": "09121234567",
+                    "from": "50004001",
+                    "text": "خدمات پیام کوتاه",
+                    "isFlash": "false",
+                }
+            )
+        ],
+    )
     receipt = melipayamak.send(outgoing())
     assert (receipt.our_id, receipt.provider_id, receipt.status, receipt.segments) == (
-        "act-1-r1", "3741437414", DeliveryStatus.QUEUED, 1)
+        "act-1-r1",
+        "3741437414",
+        DeliveryStatus.QUEUED,
+        1,
+    )
 
 
 def test_flash_and_own_sender(melipayamak, wire):
-    wire.post(SEND, body=body("send_ok.json"), match=[matchers.urlencoded_params_matcher({
-        "username": USER, "password": PASSWORD, "to": "09121234567", "from": "3000505", "text": "hi", "isFlash": "true"})])
+    wire.post(
+        SEND,
+        body=body("send_ok.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "username": USER,
+                    "password": PASSWORD,
+                    "to": "09121234567",
+                    "from": "3000505",
+                    "text": "hi",
+                    "isFlash": "true",
+                }
+            )
+        ],
+    )
     assert melipayamak.send(outgoing(text="hi", sender="3000505", flash=True)).provider_id == "3741437414"
 
 
@@ -169,19 +200,32 @@ def test_transport_faults(melipayamak, wire, fault, error):
 
 
 def test_fetch_reports_one_call_per_rec_id(melipayamak, wire):
-    wire.post(f"{BASE}/GetDeliveries2", body=body("delivery_delivered.json"),
-              match=[matchers.urlencoded_params_matcher({"username": USER, "password": PASSWORD, "recId": "3741437414"})])
+    wire.post(
+        f"{BASE}/GetDeliveries2",
+        body=body("delivery_delivered.json"),
+        match=[matchers.urlencoded_params_matcher({"username": USER, "password": PASSWORD, "recId": "3741437414"})],
+    )
     wire.post(f"{BASE}/GetDeliveries2", body=envelope("8"))
     reports = melipayamak.fetch_reports(["3741437414", "3741437415"])
     assert [(r.provider_id, r.status, r.code) for r in reports] == [
-        ("3741437414", DeliveryStatus.DELIVERED, "1"), ("3741437415", DeliveryStatus.SENT_TO_OPERATOR, "8")]
+        ("3741437414", DeliveryStatus.DELIVERED, "1"),
+        ("3741437415", DeliveryStatus.SENT_TO_OPERATOR, "8"),
+    ]
 
 
 @pytest.mark.parametrize(
     "code, status",
-    [(0, DeliveryStatus.SENT_TO_OPERATOR), (2, DeliveryStatus.FAILED), (16, DeliveryStatus.FAILED),
-     (35, DeliveryStatus.BLOCKED), (300, DeliveryStatus.BLOCKED), (400, DeliveryStatus.QUEUED),
-     (500, DeliveryStatus.FAILED), (100, DeliveryStatus.UNKNOWN), (77, DeliveryStatus.UNKNOWN)],
+    [
+        (0, DeliveryStatus.SENT_TO_OPERATOR),
+        (2, DeliveryStatus.FAILED),
+        (16, DeliveryStatus.FAILED),
+        (35, DeliveryStatus.BLOCKED),
+        (300, DeliveryStatus.BLOCKED),
+        (400, DeliveryStatus.QUEUED),
+        (500, DeliveryStatus.FAILED),
+        (100, DeliveryStatus.UNKNOWN),
+        (77, DeliveryStatus.UNKNOWN),
+    ],
 )
 def test_delivery_codes_map_onto_the_scale(melipayamak, wire, code, status):
     wire.post(f"{BASE}/GetDeliveries2", body=envelope(str(code)))
@@ -198,8 +242,11 @@ def test_fetch_reports_junk(melipayamak, wire):
 
 
 def test_balance(melipayamak, wire):
-    wire.post(f"{BASE}/GetCredit", body=body("credit.json"),
-              match=[matchers.urlencoded_params_matcher({"username": USER, "password": PASSWORD})])
+    wire.post(
+        f"{BASE}/GetCredit",
+        body=body("credit.json"),
+        match=[matchers.urlencoded_params_matcher({"username": USER, "password": PASSWORD})],
+    )
     credit = melipayamak.balance()
     assert (credit.amount, credit.unit) == (Decimal("182.5"), "credit")
 
@@ -219,7 +266,9 @@ def test_unsupported_operations_refuse(melipayamak, call):
 
 
 def test_canary_password_never_leaks(session, wire, caplog):
-    provider = MelipayamakProvider(MelipayamakSettings(username=USER, password=CANARY, default_sender="5000"), session=session)
+    provider = MelipayamakProvider(
+        MelipayamakSettings(username=USER, password=CANARY, default_sender="5000"), session=session
+    )
     wire.post(SEND, body=body("send_ok.json"))
     wire.post(SEND, body=requests.ConnectionError(f"failed while sending password={CANARY}"))
     wire.post(SEND, body=f"<html>echo password={CANARY}</html>")

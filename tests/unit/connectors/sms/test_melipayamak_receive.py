@@ -36,14 +36,22 @@ from .sms_helpers import CANARY, fixture_bytes, transport_faults
 USER, PASSWORD = "09120000000", "meli-pass-1"
 NS = {"t": "http://tempuri.org/"}
 RECEIVE = "http://tempuri.org/GetMessagesAfterID"
-ENVELOPE = (b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
-            b'envelope/"><soap:Body><GetMessagesAfterIDResponse xmlns="http://tempuri.org/">'
-            b"<GetMessagesAfterIDResult>%s</GetMessagesAfterIDResult></GetMessagesAfterIDResponse></soap:Body>"
-            b"</soap:Envelope>")
+ENVELOPE = (
+    b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+    b'envelope/"><soap:Body><GetMessagesAfterIDResponse xmlns="http://tempuri.org/">'
+    b"<GetMessagesAfterIDResult>%s</GetMessagesAfterIDResult></GetMessagesAfterIDResponse></soap:Body>"
+    b"</soap:Envelope>"
+)
 
 
-def item(msg_id: object, *, body: str = "سلام", sender: str = "09127654321", date: str | None = "2026-05-01T12:00:00",
-         receiver: str = "50004001") -> bytes:
+def item(
+    msg_id: object,
+    *,
+    body: str = "سلام",
+    sender: str = "09127654321",
+    date: str | None = "2026-05-01T12:00:00",
+    receiver: str = "50004001",
+) -> bytes:
     parts = [f"<MsgID>{msg_id}</MsgID>", "<UserID>41221</UserID>", f"<Body>{body}</Body>"]
     if date is not None:
         parts.append(f"<SendDate>{date}</SendDate>")
@@ -52,13 +60,19 @@ def item(msg_id: object, *, body: str = "سلام", sender: str = "09127654321",
 
 
 def page(first_id: int, count: int, start: datetime = datetime(2026, 5, 1, 12, 0)) -> bytes:
-    return ENVELOPE % b"".join(item(first_id + n, date=(start + timedelta(seconds=n)).isoformat())
-                               for n in range(count))
+    return ENVELOPE % b"".join(
+        item(first_id + n, date=(start + timedelta(seconds=n)).isoformat()) for n in range(count)
+    )
 
 
 def soap(endpoint, password=PASSWORD, **extra) -> MelipayamakSoapProvider:
-    settings = MelipayamakSoapSettings(username=USER, password=password, base_url=f"{endpoint.url}/post/send.asmx",
-                                       receive_url=f"{endpoint.url}/post/Receive.asmx", **extra)
+    settings = MelipayamakSoapSettings(
+        username=USER,
+        password=password,
+        base_url=f"{endpoint.url}/post/send.asmx",
+        receive_url=f"{endpoint.url}/post/Receive.asmx",
+        **extra,
+    )
     return MelipayamakSoapProvider(settings, session=requests.Session())
 
 
@@ -85,16 +99,25 @@ def test_lists_after_the_mark_with_the_documented_envelope(meli, soap_endpoint) 
     found = meli.fetch_inbound(window("818180000"))
     assert [(m.provider_id, m.sender, m.line, m.text) for m in found] == [
         ("818180001", "09127654321", "50004001", "سلام، پیگیری سفارش ۱۲۳"),
-        ("818180002", "989127654321", "50004001", "لغو")]
+        ("818180002", "989127654321", "50004001", "لغو"),
+    ]
     assert found[0].received_at == datetime(2026, 5, 1, 12, 0, 5, 153000, tzinfo=TEHRAN)
     path, action, _ = soap_endpoint.requests[0]
     assert (path, action) == ("/post/Receive.asmx", RECEIVE)
-    assert asked(soap_endpoint, 0) == {"username": USER, "password": PASSWORD, "location": "1", "from": "",
-                                       "count": str(INBOUND_PAGE_SIZE), "msgId": "818180000"}
+    assert asked(soap_endpoint, 0) == {
+        "username": USER,
+        "password": PASSWORD,
+        "location": "1",
+        "from": "",
+        "count": str(INBOUND_PAGE_SIZE),
+        "msgId": "818180000",
+    }
 
 
-@pytest.mark.parametrize("mark, start_id, expected", [
-    (None, 0, "0"), (" 818180000 ", 0, "818180000"), (None, 700, "700"), ("5", 700, "700"), ("900", 700, "900")])
+@pytest.mark.parametrize(
+    "mark, start_id, expected",
+    [(None, 0, "0"), (" 818180000 ", 0, "818180000"), (None, 700, "700"), ("5", 700, "700"), ("900", 700, "900")],
+)
 def test_the_cursor_is_the_stored_mark_or_the_configured_start(soap_endpoint, mark, start_id, expected) -> None:
     soap_endpoint.reply(RECEIVE, fixture_bytes("melipayamak_soap", "receive_after_id_empty.xml"))
     assert soap(soap_endpoint, inbound_start_id=start_id).fetch_inbound(window(mark)) == []
@@ -131,13 +154,16 @@ def test_stops_at_the_page_cap_and_leaves_the_rest_for_the_next_poll(meli, soap_
     assert "the rest is listed on the next poll" in caplog.text
 
 
-@pytest.mark.parametrize("items, kept", [
-    ([item(11, date="2026-05-01T12:00:09"), item(12, date="2026-05-01T12:00:03"), item(13)], ["11"]),
-    ([item(11), item(12, date=None), item(13)], ["11"]),
-    ([item(11, date=None), item(12)], ["11"]),
-    ([item(11, date="not a date"), item(12)], ["11"]),
-    ([item(11), item(12), item(13, date="2026-05-01T11:00:00")], ["11", "12"]),
-])
+@pytest.mark.parametrize(
+    "items, kept",
+    [
+        ([item(11, date="2026-05-01T12:00:09"), item(12, date="2026-05-01T12:00:03"), item(13)], ["11"]),
+        ([item(11), item(12, date=None), item(13)], ["11"]),
+        ([item(11, date=None), item(12)], ["11"]),
+        ([item(11, date="not a date"), item(12)], ["11"]),
+        ([item(11), item(12), item(13, date="2026-05-01T11:00:00")], ["11", "12"]),
+    ],
+)
 def test_messages_a_time_ordered_store_would_reorder_wait_for_the_next_poll(meli, soap_endpoint, items, kept) -> None:
     soap_endpoint.reply(RECEIVE, ENVELOPE % b"".join(items))
     assert [m.provider_id for m in meli.fetch_inbound(window("10"))] == kept
@@ -149,27 +175,36 @@ def test_the_mark_itself_is_skipped_should_msgid_be_inclusive(meli, soap_endpoin
 
 
 def test_missing_sender_or_receiver_is_kept_empty_for_the_service_to_refuse(meli, soap_endpoint) -> None:
-    reply = ENVELOPE % b"<MessagesBL><MsgID>11</MsgID><Body>x</Body><SendDate>2026-05-01T12:00:00</SendDate></MessagesBL>"
+    reply = (
+        ENVELOPE % b"<MessagesBL><MsgID>11</MsgID><Body>x</Body><SendDate>2026-05-01T12:00:00</SendDate></MessagesBL>"
+    )
     soap_endpoint.reply(RECEIVE, reply)
     (sms,) = meli.fetch_inbound(window("10"))
     assert (sms.provider_id, sms.sender, sms.line, sms.text) == ("11", "", "", "x")
 
 
-@pytest.mark.parametrize("status, reply, error", [
-    (200, ENVELOPE % item("abc"), BadReplyError),
-    (200, ENVELOPE % (item(11) + item("")), BadReplyError),
-    (200, ENVELOPE % b"<MessagesBL><Body>no id</Body></MessagesBL>", BadReplyError),
-    (200, ENVELOPE % item(3), BadReplyError),
-    (200, ENVELOPE % item("99999999999999999999999"), BadReplyError),
-    (200, page(11, INBOUND_PAGE_SIZE + 1), BadReplyError),
-    (200, b"<html>maintenance</html>", BadReplyError),
-    (200, b"\x00\xffjunk<<", BadReplyError),
-    (200, b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-          b"<MessagesBL", BadReplyError),
-    (500, fixture_bytes("melipayamak_soap", "fault_server.xml"), UnavailableError),
-    (503, b"<html>down</html>", UnavailableError),
-    (401, b"", AuthError),
-])
+@pytest.mark.parametrize(
+    "status, reply, error",
+    [
+        (200, ENVELOPE % item("abc"), BadReplyError),
+        (200, ENVELOPE % (item(11) + item("")), BadReplyError),
+        (200, ENVELOPE % b"<MessagesBL><Body>no id</Body></MessagesBL>", BadReplyError),
+        (200, ENVELOPE % item(3), BadReplyError),
+        (200, ENVELOPE % item("99999999999999999999999"), BadReplyError),
+        (200, page(11, INBOUND_PAGE_SIZE + 1), BadReplyError),
+        (200, b"<html>maintenance</html>", BadReplyError),
+        (200, b"\x00\xffjunk<<", BadReplyError),
+        (
+            200,
+            b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            b"<MessagesBL",
+            BadReplyError,
+        ),
+        (500, fixture_bytes("melipayamak_soap", "fault_server.xml"), UnavailableError),
+        (503, b"<html>down</html>", UnavailableError),
+        (401, b"", AuthError),
+    ],
+)
 def test_hostile_replies_map_to_errors(meli, soap_endpoint, status, reply, error) -> None:
     soap_endpoint.reply(RECEIVE, reply, status)
     with pytest.raises(error):
@@ -182,14 +217,19 @@ def test_transport_faults(soap_endpoint, fault, error, monkeypatch) -> None:
 
     def broken(*args, **kwargs):
         raise fault
+
     monkeypatch.setattr(requests.Session, "post", broken)
     with pytest.raises(error):
         provider.fetch_inbound(window("10"))
 
 
 def test_the_rest_kind_lists_through_receive_asmx(soap_endpoint) -> None:
-    settings = MelipayamakSettings(username=USER, password=PASSWORD, base_url=f"{soap_endpoint.url}/api/SendSMS",
-                                   receive_url=f"{soap_endpoint.url}/post/Receive.asmx")
+    settings = MelipayamakSettings(
+        username=USER,
+        password=PASSWORD,
+        base_url=f"{soap_endpoint.url}/api/SendSMS",
+        receive_url=f"{soap_endpoint.url}/post/Receive.asmx",
+    )
     soap_endpoint.reply(RECEIVE, fixture_bytes("melipayamak_soap", "receive_after_id_two.xml"))
     found = MelipayamakProvider(settings, session=requests.Session()).fetch_inbound(window("818180000"))
     assert [m.provider_id for m in found] == ["818180001", "818180002"]
@@ -240,18 +280,34 @@ class _OutageAfterListing(MelipayamakSoapProvider):
 @pytest.mark.integration
 def test_a_failed_store_then_a_relist_stores_each_message_once(dataverse, soap_endpoint) -> None:
     session = requests.Session()
-    client = DataverseClient(base_url=dataverse.origin, session=session, token_provider=StaticToken(TOKEN),
-                             retry=RetryPolicy(max_attempts=2, base_s=0.01, cap_s=0.02))
+    client = DataverseClient(
+        base_url=dataverse.origin,
+        session=session,
+        token_provider=StaticToken(TOKEN),
+        retry=RetryPolicy(max_attempts=2, base_s=0.01, cap_s=0.02),
+    )
     account_id = deterministic_id("test-provider", "meli-in")
-    client.upsert("comms_smsproviders", RecordId(account_id), {
-        "comms_name": "Melipayamak meli-in", "comms_accountkey": "meli-in", "comms_providerkind": "melipayamak_soap"})
+    client.upsert(
+        "comms_smsproviders",
+        RecordId(account_id),
+        {"comms_name": "Melipayamak meli-in", "comms_accountkey": "meli-in", "comms_providerkind": "melipayamak_soap"},
+    )
     _OutageAfterListing.server = dataverse
-    settings = MelipayamakSoapSettings(username=USER, password=PASSWORD, base_url=f"{soap_endpoint.url}/post/send.asmx",
-                                       receive_url=f"{soap_endpoint.url}/post/Receive.asmx")
+    settings = MelipayamakSoapSettings(
+        username=USER,
+        password=PASSWORD,
+        base_url=f"{soap_endpoint.url}/post/send.asmx",
+        receive_url=f"{soap_endpoint.url}/post/Receive.asmx",
+    )
     provider = _OutageAfterListing(settings, session=session)
-    inbound = InboundService(client, StaticAccountDirectory([ProviderAccount("meli-in", account_id, provider)]),
-                             plan=NumberPlan(), index=lambda: None, services=KeywordServiceRegistry(),
-                             clock=lambda: NOW)
+    inbound = InboundService(
+        client,
+        StaticAccountDirectory([ProviderAccount("meli-in", account_id, provider)]),
+        plan=NumberPlan(),
+        index=lambda: None,
+        services=KeywordServiceRegistry(),
+        clock=lambda: NOW,
+    )
     listing = fixture_bytes("melipayamak_soap", "receive_after_id_two.xml")
     soap_endpoint.reply(RECEIVE, listing)
     with pytest.raises(ConnectorError):
@@ -265,6 +321,13 @@ def test_a_failed_store_then_a_relist_stores_each_message_once(dataverse, soap_e
     assert inbound.poll(inbound.account("meli-in")).stored == []
     assert [asked(soap_endpoint, i)["msgId"] for i in range(3)] == ["0", "0", "818180002"]
     for provider_id in ("818180001", "818180002"):
-        rows = list(client.query("comms_smses", select=["activityid"], filter=odata.and_(
-            odata.eq("comms_provideraccountkey", "meli-in"), odata.eq("comms_providermessageid", provider_id))))
+        rows = list(
+            client.query(
+                "comms_smses",
+                select=["activityid"],
+                filter=odata.and_(
+                    odata.eq("comms_provideraccountkey", "meli-in"), odata.eq("comms_providermessageid", provider_id)
+                ),
+            )
+        )
         assert len(rows) == 1

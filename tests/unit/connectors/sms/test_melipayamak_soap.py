@@ -39,8 +39,9 @@ def send_reply(*values: str) -> bytes:
 
 
 def provider_for(endpoint, session, password=PASSWORD, **extra) -> MelipayamakSoapProvider:
-    settings = MelipayamakSoapSettings(username=USER, password=password, default_sender="50004001",
-                                       base_url=f"{endpoint.url}/post/send.asmx", **extra)
+    settings = MelipayamakSoapSettings(
+        username=USER, password=password, default_sender="50004001", base_url=f"{endpoint.url}/post/send.asmx", **extra
+    )
     return MelipayamakSoapProvider(settings, session=session)
 
 
@@ -55,8 +56,11 @@ def sent(endpoint, index: int = -1) -> etree._Element:
 
 @pytest.mark.parametrize(
     "values, ok",
-    [({"username": "u", "password": "p"}, True), ({"username": "u"}, False),
-     ({"username": "u", "password": "p", "wsdl_url": "x"}, False)],
+    [
+        ({"username": "u", "password": "p"}, True),
+        ({"username": "u"}, False),
+        ({"username": "u", "password": "p", "wsdl_url": "x"}, False),
+    ],
 )
 def test_settings_accepted_or_refused(values, ok):
     if ok:
@@ -70,7 +74,9 @@ def test_send_simple_envelope_and_per_recipient_ids(meli, soap_endpoint):
     soap_endpoint.reply(SEND, body("send_simple_two.xml"))
     receipts = meli.send_many([outgoing("a", "+989121234567", "سلام"), outgoing("b", "+989190000000", "سلام")])
     assert [(r.our_id, r.provider_id, r.status) for r in receipts] == [
-        ("a", "3741437414", DeliveryStatus.QUEUED), ("b", "3741437415", DeliveryStatus.QUEUED)]
+        ("a", "3741437414", DeliveryStatus.QUEUED),
+        ("b", "3741437415", DeliveryStatus.QUEUED),
+    ]
     path, action, _ = soap_endpoint.requests[0]
     assert (path, action) == ("/post/send.asmx", SEND)
     request = sent(soap_endpoint)
@@ -88,7 +94,9 @@ def test_blacklisted_recipient_gets_a_blocked_receipt(meli, soap_endpoint):
     soap_endpoint.reply(SEND, body("send_simple_two_one_blacklisted.xml"))
     receipts = meli.send_many([outgoing("a", "+989121234567", "x"), outgoing("b", "+989190000000", "x")])
     assert [(r.provider_id, r.status, r.code) for r in receipts] == [
-        ("3741437414", DeliveryStatus.QUEUED, None), (None, DeliveryStatus.BLOCKED, "35")]
+        ("3741437414", DeliveryStatus.QUEUED, None),
+        (None, DeliveryStatus.BLOCKED, "35"),
+    ]
     assert receipts[1].reason and "blacklist" in receipts[1].reason
 
 
@@ -144,8 +152,12 @@ def test_return_codes_map_to_errors(meli, soap_endpoint, values, batch_size, err
         (404, b"<html>not found</html>", BadReplyError),
         (200, b"<html>not soap</html>", BadReplyError),
         (200, b"\x00\x01junk", BadReplyError),
-        (200, b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
-              b'<soap:Body><SendSimpleSMSResponse xmlns="http://tempuri.org/"/></soap:Body></soap:Envelope>', BadReplyError),
+        (
+            200,
+            b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+            b'<soap:Body><SendSimpleSMSResponse xmlns="http://tempuri.org/"/></soap:Body></soap:Envelope>',
+            BadReplyError,
+        ),
     ],
 )
 def test_failures_map_to_errors(meli, soap_endpoint, status, reply, error):
@@ -158,8 +170,9 @@ def test_connect_refused_is_not_sent(session):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = MelipayamakSoapSettings(username="u", password="p", default_sender="5000",
-                                       base_url=f"http://127.0.0.1:{port}/post/send.asmx")
+    settings = MelipayamakSoapSettings(
+        username="u", password="p", default_sender="5000", base_url=f"http://127.0.0.1:{port}/post/send.asmx"
+    )
     with pytest.raises(NotSentError):
         MelipayamakSoapProvider(settings, session=session).send(outgoing())
 
@@ -168,8 +181,13 @@ def test_read_timeout_is_outcome_unknown(session):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
-        settings = MelipayamakSoapSettings(username="u", password="p", default_sender="5000",
-                                           base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/x", read_timeout_s=0.3)
+        settings = MelipayamakSoapSettings(
+            username="u",
+            password="p",
+            default_sender="5000",
+            base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/x",
+            read_timeout_s=0.3,
+        )
         with pytest.raises(OutcomeUnknownError):
             MelipayamakSoapProvider(settings, session=session).send(outgoing())
 
@@ -178,10 +196,16 @@ def test_fetch_reports_in_one_call(meli, soap_endpoint):
     soap_endpoint.reply(DELIVERIES, body("get_deliveries.xml"))
     reports = meli.fetch_reports(["3741437414", "3741437415", "3741437416"])
     assert [(r.provider_id, r.status, r.code) for r in reports] == [
-        ("3741437414", DeliveryStatus.DELIVERED, "1"), ("3741437415", DeliveryStatus.SENT_TO_OPERATOR, "8"),
-        ("3741437416", DeliveryStatus.BLOCKED, "35")]
+        ("3741437414", DeliveryStatus.DELIVERED, "1"),
+        ("3741437415", DeliveryStatus.SENT_TO_OPERATOR, "8"),
+        ("3741437416", DeliveryStatus.BLOCKED, "35"),
+    ]
     call = sent(soap_endpoint).find(".//t:GetDeliveries", namespaces=NS)
-    assert [e.text for e in call.findall("t:recIds/t:long", namespaces=NS)] == ["3741437414", "3741437415", "3741437416"]
+    assert [e.text for e in call.findall("t:recIds/t:long", namespaces=NS)] == [
+        "3741437414",
+        "3741437415",
+        "3741437416",
+    ]
     assert call.findtext("t:username", namespaces=NS) == USER
 
 

@@ -14,7 +14,9 @@ from .sms_helpers import panel
 SOAP_SEND = {
     "name": "SOAP panel",
     "send": {
-        "url": "https://panel.test/send.asmx", "body": "soap", "soap_action": "http://tempuri.org/Send",
+        "url": "https://panel.test/send.asmx",
+        "body": "soap",
+        "soap_action": "http://tempuri.org/Send",
         "template": "<Envelope><Body><Send><to>{to}</to><text>{text}</text></Send></Body></Envelope>",
         "reply": {"format": "xml", "message_id": "//*[local-name()='SendResult']"},
     },
@@ -63,17 +65,28 @@ def test_a_stray_brace_is_refused_and_doubled_braces_are_literal():
     assert errors_of(with_send(template="<Envelope>{</Envelope>"))[0].startswith("send.template:")
 
 
-@pytest.mark.parametrize("url", ["https://{username}.evil.test/send", "{password}", "ftp://panel.test/x",
-                                 "https://user:pw@panel.test/x", "https://panel.test{text}"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://{username}.evil.test/send",
+        "{password}",
+        "ftp://panel.test/x",
+        "https://user:pw@panel.test/x",
+        "https://panel.test{text}",
+    ],
+)
 def test_placeholders_cannot_choose_the_host(url):
     assert any(e.startswith("send.url:") for e in errors_of(with_send(url=url)))
 
 
-@pytest.mark.parametrize("template", [
-    '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Envelope>&e;{to}</Envelope>',
-    '<!ENTITY e "x"><Envelope/>',
-    "<Envelope><open>{text}</Envelope>",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Envelope>&e;{to}</Envelope>',
+        '<!ENTITY e "x"><Envelope/>',
+        "<Envelope><open>{text}</Envelope>",
+    ],
+)
 def test_soap_templates_with_a_dtd_or_broken_xml_are_refused(template):
     (error,) = errors_of(with_send(template=template))
     assert error.startswith("send.template:")
@@ -91,9 +104,14 @@ def test_huge_and_deeply_nested_documents_are_refused():
     assert errors_of("[" * 5000)[0].startswith("(document):")
 
 
-@pytest.mark.parametrize("path, where", [
-    ("//x[$v]", "send.reply"), ("//x[", "send.reply"), ("count(", "send.reply"),
-])
+@pytest.mark.parametrize(
+    "path, where",
+    [
+        ("//x[$v]", "send.reply"),
+        ("//x[", "send.reply"),
+        ("count(", "send.reply"),
+    ],
+)
 def test_xpaths_are_checked(path, where):
     document = with_send(reply={"format": "xml", "message_id": path})
     assert errors_of(document)[0].startswith(where) and "message_id" in errors_of(document)[0]
@@ -112,20 +130,28 @@ def test_send_must_say_where_the_message_id_is():
     assert errors_of(document) == ["send.reply.message_id: send needs to know where the reply keeps it"]
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"method": "DELETE"}, "send.method"),
-    ({"method": "GET"}, "send"),
-    ({"headers": {"Bad Header": "x"}}, "send"),
-    ({"reply": {"format": "xml", "message_id": "//id", "codes": {"1": {"outcome": "maybe"}}}},
-     "send.reply.codes.1.outcome"),
-    ({"surprise": 1}, "send.surprise"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"method": "DELETE"}, "send.method"),
+        ({"method": "GET"}, "send"),
+        ({"headers": {"Bad Header": "x"}}, "send"),
+        (
+            {"reply": {"format": "xml", "message_id": "//id", "codes": {"1": {"outcome": "maybe"}}}},
+            "send.reply.codes.1.outcome",
+        ),
+        ({"surprise": 1}, "send.surprise"),
+    ],
+)
 def test_errors_name_the_field_path(change, field):
     assert errors_of(with_send(**change))[0].startswith(field + ":")
 
 
 def test_inbound_needs_items_sender_and_text():
     document = copy.deepcopy(SOAP_SEND)
-    document["inbound"] = {"url": "https://panel.test/in", "method": "GET",
-                           "reply": {"format": "json", "items": "data", "item": {"text": "body"}}}
+    document["inbound"] = {
+        "url": "https://panel.test/in",
+        "method": "GET",
+        "reply": {"format": "json", "items": "data", "item": {"text": "body"}},
+    }
     assert errors_of(document) == ["inbound.reply.item: inbound needs at least sender and text"]

@@ -33,8 +33,13 @@ def body(name: str) -> bytes:
 
 
 def provider_for(endpoint, session, signature=SIGNATURE, **extra) -> ParsgreenProvider:
-    settings = ParsgreenSettings(signature=signature, default_sender="10001398", base_url=f"{endpoint.url}/Api/SendSMS.asmx",
-                                 profile_url=f"{endpoint.url}/Api/ProfileService.asmx", **extra)
+    settings = ParsgreenSettings(
+        signature=signature,
+        default_sender="10001398",
+        base_url=f"{endpoint.url}/Api/SendSMS.asmx",
+        profile_url=f"{endpoint.url}/Api/ProfileService.asmx",
+        **extra,
+    )
     return ParsgreenProvider(settings, session=session)
 
 
@@ -47,7 +52,9 @@ def sent(endpoint, index: int = -1) -> etree._Element:
     return etree.fromstring(endpoint.requests[index][2])
 
 
-@pytest.mark.parametrize("values, ok", [({"signature": "g"}, True), ({}, False), ({"signature": "g", "apikey": "x"}, False)])
+@pytest.mark.parametrize(
+    "values, ok", [({"signature": "g"}, True), ({}, False), ({"signature": "g", "apikey": "x"}, False)]
+)
 def test_settings_accepted_or_refused(values, ok):
     if ok:
         ParsgreenSettings(**values)
@@ -60,7 +67,9 @@ def test_send_group_envelope_and_per_recipient_results(parsgreen, soap_endpoint)
     soap_endpoint.reply(SEND, body("send_group_two_one_refused.xml"))
     receipts = parsgreen.send_many([outgoing("a", "+989121234567", "سلام"), outgoing("b", "+989190000000", "سلام")])
     assert [(r.our_id, r.provider_id, r.status) for r in receipts] == [
-        ("a", "5012345", DeliveryStatus.QUEUED), ("b", None, DeliveryStatus.FAILED)]
+        ("a", "5012345", DeliveryStatus.QUEUED),
+        ("b", None, DeliveryStatus.FAILED),
+    ]
     path, action, _ = soap_endpoint.requests[0]
     assert (path, action) == ("/Api/SendSMS.asmx", SEND)
     request = sent(soap_endpoint)
@@ -86,7 +95,11 @@ def test_batch_with_different_texts_is_refused_before_sending(parsgreen, soap_en
     "status, reply, error",
     [
         (200, body("send_group_bad_signature.xml"), AuthError),
-        (200, body("send_group_one.xml").replace(b">1</SendGroupSMSResult>", b">7</SendGroupSMSResult>"), RejectedError),
+        (
+            200,
+            body("send_group_one.xml").replace(b">1</SendGroupSMSResult>", b">7</SendGroupSMSResult>"),
+            RejectedError,
+        ),
         (500, body("fault_server.xml"), UnavailableError),
         (503, b"<html>down</html>", UnavailableError),
         (429, b"slow down", RateLimitedError),
@@ -122,8 +135,9 @@ def test_read_timeout_is_outcome_unknown(session):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
-        settings = ParsgreenSettings(signature="g", base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/x",
-                                     read_timeout_s=0.3)
+        settings = ParsgreenSettings(
+            signature="g", base_url=f"http://127.0.0.1:{silent.getsockname()[1]}/x", read_timeout_s=0.3
+        )
         with pytest.raises(OutcomeUnknownError):
             ParsgreenProvider(settings, session=session).send(outgoing())
 
@@ -136,9 +150,17 @@ def test_fetch_reports_sends_RecID_as_the_vendor_samples_do(parsgreen, soap_endp
     assert sent(soap_endpoint).find(".//t:recId", namespaces=NS) is None
 
 
-@pytest.mark.parametrize("code, status", [
-    (41, DeliveryStatus.DELIVERED), (42, DeliveryStatus.FAILED), (40, DeliveryStatus.UNKNOWN),
-    (47, DeliveryStatus.UNKNOWN), (-1, DeliveryStatus.UNKNOWN), (1, DeliveryStatus.UNKNOWN)])
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        (41, DeliveryStatus.DELIVERED),
+        (42, DeliveryStatus.FAILED),
+        (40, DeliveryStatus.UNKNOWN),
+        (47, DeliveryStatus.UNKNOWN),
+        (-1, DeliveryStatus.UNKNOWN),
+        (1, DeliveryStatus.UNKNOWN),
+    ],
+)
 def test_delivery_codes_of_the_vendor_samples(parsgreen, soap_endpoint, code, status):
     reply = body("get_delivery_delivered.xml").replace(b">41<", f">{code}<".encode())
     soap_endpoint.reply("http://tempuri.org/GetDelivery", reply)

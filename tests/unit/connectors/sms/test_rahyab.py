@@ -55,6 +55,7 @@ def sent_xml(request) -> etree._Element:
 
 def xml_request(check):
     """A ``responses`` matcher: Basic auth, text/xml, and ``check(root)`` on the parsed body."""
+
     def match(request):
         if request.headers.get("Authorization") != BASIC:
             return False, "wrong Authorization"
@@ -62,12 +63,15 @@ def xml_request(check):
             return False, "not text/xml"
         problem = check(sent_xml(request))
         return problem is None, problem or ""
+
     return match
 
 
 @pytest.fixture
 def rahyab(session: requests.Session) -> RahyabProvider:
-    settings = RahyabSettings(base_url=URL, username=USER, password=PASSWORD, company=COMPANY, default_sender="30007650")
+    settings = RahyabSettings(
+        base_url=URL, username=USER, password=PASSWORD, company=COMPANY, default_sender="30007650"
+    )
     return RahyabProvider(settings, session=session)
 
 
@@ -91,9 +95,14 @@ def test_settings_accepted_or_refused(values, ok):
 def _persian_batch(root):
     sms = root.find("sms")
     checks = [
-        (root.tag, "smsBatch"), (root.get("company"), COMPANY), (root.get("batchID"), "ACME+act-1-r1"),
-        (sms.get("dcs"), "8"), (sms.get("binary"), "true"), (sms.get("msgClass"), "1"),
-        (sms.findtext("destAddr"), "+989121234567"), (sms.findtext("origAddr"), "30007650"),
+        (root.tag, "smsBatch"),
+        (root.get("company"), COMPANY),
+        (root.get("batchID"), "ACME+act-1-r1"),
+        (sms.get("dcs"), "8"),
+        (sms.get("binary"), "true"),
+        (sms.get("msgClass"), "1"),
+        (sms.findtext("destAddr"), "+989121234567"),
+        (sms.findtext("origAddr"), "30007650"),
         (decode_text(sms.findtext("message"), "8"), "خدمات پیام کوتاه"),
     ]
     wrong = [f"{got!r} != {want!r}" for got, want in checks if got != want]
@@ -140,7 +149,11 @@ def test_send_many_takes_one(rahyab, wire):
         (200, b"not xml at all", BadReplyError),
         (200, b"\x00\xff", BadReplyError),
         (200, b"<smsBatchAck/>", BadReplyError),
-        (200, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ok>&e;</ok>', BadReplyError),
+        (
+            200,
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ok>&e;</ok>',
+            BadReplyError,
+        ),
     ],
 )
 def test_failures_map_to_errors(rahyab, wire, status, payload, error):
@@ -170,7 +183,11 @@ def test_fetch_reports_polls_each_batch(rahyab, wire):
 
     wire.post(URL, body=body("status_delivered.xml"), match=[xml_request(poll)])
     (report,) = rahyab.fetch_reports(["ACME+act-1-r1"])
-    assert (report.provider_id, report.status, report.code) == ("ACME+act-1-r1", DeliveryStatus.DELIVERED, "MT_DELIVERED")
+    assert (report.provider_id, report.status, report.code) == (
+        "ACME+act-1-r1",
+        DeliveryStatus.DELIVERED,
+        "MT_DELIVERED",
+    )
 
 
 def test_fetch_reports_for_a_batch_not_in_the_reply(rahyab, wire):
@@ -188,8 +205,13 @@ def test_find_by_our_id_polls_our_batch_ids(rahyab, wire):
 
 @pytest.mark.parametrize(
     "status, expected",
-    [("CHECK_OK", DeliveryStatus.QUEUED), ("pending", DeliveryStatus.SENT_TO_OPERATOR),
-     ("SMS_FAILED", DeliveryStatus.FAILED), ("CHECK_ERROR", DeliveryStatus.FAILED), ("WHATEVER", DeliveryStatus.UNKNOWN)],
+    [
+        ("CHECK_OK", DeliveryStatus.QUEUED),
+        ("pending", DeliveryStatus.SENT_TO_OPERATOR),
+        ("SMS_FAILED", DeliveryStatus.FAILED),
+        ("CHECK_ERROR", DeliveryStatus.FAILED),
+        ("WHATEVER", DeliveryStatus.UNKNOWN),
+    ],
 )
 def test_parse_status(status, expected):
     reply = etree.fromstring(f'<r><batch batchID="B"><sms><status>{status}</status></sms></batch></r>'.encode())
@@ -197,7 +219,9 @@ def test_parse_status(status, expected):
     assert report is not None and report.status is expected and report.code == status
 
 
-@pytest.mark.parametrize("xml", [b'<r><batch batchID="B"/></r>', b'<r><batch batchID="B"><sms><status> </status></sms></batch></r>'])
+@pytest.mark.parametrize(
+    "xml", [b'<r><batch batchID="B"/></r>', b'<r><batch batchID="B"><sms><status> </status></sms></batch></r>']
+)
 def test_parse_status_refuses_a_batch_without_status(xml):
     with pytest.raises(BadReplyError):
         parse_status(etree.fromstring(xml), "B")
@@ -207,7 +231,11 @@ def test_fetch_inbound_decodes_persian(rahyab, wire):
     wire.post(URL, body=body("poll_one.xml"), match=[xml_request(lambda r: None if r.tag == "smsPoll" else r.tag)])
     (message,) = rahyab.fetch_inbound()
     assert (message.provider_id, message.sender, message.line, message.text) == (
-        "ACME+in-88231", "+989121234567", "30007650", "لغو ۱۱")
+        "ACME+in-88231",
+        "+989121234567",
+        "30007650",
+        "لغو ۱۱",
+    )
     assert message.received_at is not None
     assert message.received_at.astimezone(UTC) == datetime(2024, 3, 20, 5, 45, 2, tzinfo=UTC)
 
@@ -218,7 +246,7 @@ def test_fetch_inbound_decodes_persian(rahyab, wire):
         '<batch batchID="B"><sms><origAddr>0912</origAddr><dcs>8</dcs><message>06x4</message></sms></batch>',
         '<batch batchID="B"><sms><origAddr>0912</origAddr><dcs>8</dcs><message>d800</message></sms></batch>',
         '<batch batchID="B"><sms><dcs>0</dcs><message>hi</message></sms></batch>',
-        '<batch><sms><origAddr>0912</origAddr><message>hi</message></sms></batch>',
+        "<batch><sms><origAddr>0912</origAddr><message>hi</message></sms></batch>",
         '<batch batchID="B"><sms><origAddr>0912</origAddr><message>hi</message><time>yesterday</time></sms></batch>',
     ],
 )
@@ -229,8 +257,10 @@ def test_parse_inbound_refuses_junk(batch):
 
 
 def test_parse_inbound_plain_text_and_empty_poll():
-    reply = etree.fromstring(b'<r><batch batchID="B"><sms><origAddr>09121234567</origAddr><destNumber>3000</destNumber>'
-                             b"<dcs>0</dcs><message>STOP</message></sms></batch></r>")
+    reply = etree.fromstring(
+        b'<r><batch batchID="B"><sms><origAddr>09121234567</origAddr><destNumber>3000</destNumber>'
+        b"<dcs>0</dcs><message>STOP</message></sms></batch></r>"
+    )
     assert [(m.sender, m.text) for m in parse_inbound(reply)] == [("+989121234567", "STOP")]
     assert parse_inbound(etree.fromstring(b"<smsPollResponse/>")) == []
 
@@ -248,8 +278,11 @@ def test_persian_and_emoji_go_as_utf16_hex():
 
 
 def test_balance(rahyab, wire):
-    wire.post(URL, body=body("user_balance.xml"),
-              match=[xml_request(lambda r: None if (r.tag, r.get("company")) == ("getUserBalance", COMPANY) else r.tag)])
+    wire.post(
+        URL,
+        body=body("user_balance.xml"),
+        match=[xml_request(lambda r: None if (r.tag, r.get("company")) == ("getUserBalance", COMPANY) else r.tag)],
+    )
     credit = rahyab.balance()
     assert (credit.amount, credit.unit) == (Decimal("12500.5"), "credit")
 

@@ -28,7 +28,9 @@ def test_every_provider_module_is_registered():
 
 def test_registry_is_written_in_alphabetical_order():
     tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
-    (literal,) = [n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "PROVIDERS"]
+    (literal,) = [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "PROVIDERS"
+    ]
     keys = [k.value for k in literal.keys]
     assert keys == sorted(keys)
 

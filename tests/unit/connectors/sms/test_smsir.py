@@ -42,8 +42,12 @@ def smsir(session: requests.Session) -> SmsIrProvider:
 
 @pytest.mark.parametrize(
     "values, ok",
-    [({"api_key": "k"}, True), ({}, False), ({"api_key": "k", "line": "3000"}, False),
-     ({"api_key": "k", "connect_timeout_s": -1}, False)],
+    [
+        ({"api_key": "k"}, True),
+        ({}, False),
+        ({"api_key": "k", "line": "3000"}, False),
+        ({"api_key": "k", "connect_timeout_s": -1}, False),
+    ],
 )
 def test_settings_accepted_or_refused(values, ok):
     if ok:
@@ -54,8 +58,21 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_posts_bulk_json(smsir, wire):
-    wire.post(f"{BASE}/send/bulk", body=body("bulk_one.json"), match=[HEADERS, matchers.json_params_matcher(
-        {"lineNumber": 300000000000, "messageText": "خدمات پیام کوتاه", "mobiles": ["09121234567"], "sendDateTime": None})])
+    wire.post(
+        f"{BASE}/send/bulk",
+        body=body("bulk_one.json"),
+        match=[
+            HEADERS,
+            matchers.json_params_matcher(
+                {
+                    "lineNumber": 300000000000,
+                    "messageText": "خدمات پیام کوتاه",
+                    "mobiles": ["09121234567"],
+                    "sendDateTime": None,
+                }
+            ),
+        ],
+    )
     receipt = smsir.send(outgoing())
     assert (receipt.provider_id, receipt.status, receipt.segments) == ("86522023", DeliveryStatus.QUEUED, 1)
 
@@ -64,14 +81,29 @@ def test_bulk_keeps_positional_ids_and_marks_blacklisted(smsir, wire):
     wire.post(f"{BASE}/send/bulk", body=body("bulk_two_one_blacklisted.json"))
     receipts = smsir.send_many([outgoing("a", "+989120000000", "x"), outgoing("b", "+989190000000", "x")])
     assert [(r.our_id, r.provider_id, r.status) for r in receipts] == [
-        ("a", "86522023", DeliveryStatus.QUEUED), ("b", None, DeliveryStatus.BLOCKED)]
+        ("a", "86522023", DeliveryStatus.QUEUED),
+        ("b", None, DeliveryStatus.BLOCKED),
+    ]
 
 
 def test_per_recipient_text_uses_like_to_like(smsir, wire):
-    wire.post(f"{BASE}/send/likeToLike", body=body("liketolike_two_one_invalid.json"), match=[matchers.json_params_matcher(
-        {"lineNumber": 300000000000, "messageTexts": ["سلام علی", "سلام مریم"],
-         "mobiles": ["09120000000", "09190000000"], "sendDateTime": None})])
-    receipts = smsir.send_many([outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")])
+    wire.post(
+        f"{BASE}/send/likeToLike",
+        body=body("liketolike_two_one_invalid.json"),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "lineNumber": 300000000000,
+                    "messageTexts": ["سلام علی", "سلام مریم"],
+                    "mobiles": ["09120000000", "09190000000"],
+                    "sendDateTime": None,
+                }
+            )
+        ],
+    )
+    receipts = smsir.send_many(
+        [outgoing("a", "+989120000000", "سلام علی"), outgoing("b", "+989190000000", "سلام مریم")]
+    )
     assert [r.status for r in receipts] == [DeliveryStatus.QUEUED, DeliveryStatus.FAILED]
     assert receipts[1].reason and not receipts[1].is_accepted
 
@@ -115,8 +147,12 @@ def test_failures_map_to_errors(smsir, wire, status, payload, error, code):
 
 
 @pytest.mark.parametrize(
-    "fault, error", [(requests.ConnectTimeout(), NotSentError), (refused_connection(), NotSentError),
-                     (requests.ReadTimeout(), OutcomeUnknownError)],
+    "fault, error",
+    [
+        (requests.ConnectTimeout(), NotSentError),
+        (refused_connection(), NotSentError),
+        (requests.ReadTimeout(), OutcomeUnknownError),
+    ],
 )
 def test_transport_faults(smsir, wire, fault, error):
     wire.post(f"{BASE}/send/bulk", body=fault)
@@ -147,8 +183,16 @@ def live_query(page: int):
 
 
 def inbound_rows(first_id: int, count: int, stamp: int) -> bytes:
-    data = [{"receiveReturnId": first_id + i, "messageText": "سلام", "number": "3000", "mobile": "9121234567",
-             "receivedDateTime": stamp - i} for i in range(count)]
+    data = [
+        {
+            "receiveReturnId": first_id + i,
+            "messageText": "سلام",
+            "number": "3000",
+            "mobile": "9121234567",
+            "receivedDateTime": stamp - i,
+        }
+        for i in range(count)
+    ]
     return json.dumps({"status": 1, "message": "موفق", "data": data}).encode()
 
 
@@ -157,7 +201,9 @@ def test_fetch_inbound_lists_today_from_the_mark(smsir, wire):
     since = datetime.fromtimestamp(1704067400, UTC)
     messages = smsir.fetch_inbound(InboundWindow(since, UNTIL))
     assert [(m.provider_id, m.sender, m.text) for m in messages] == [
-        ("5523", "+989121234567", "موجودی"), ("5522", "+989351234567", "سلام")]
+        ("5523", "+989121234567", "موجودی"),
+        ("5522", "+989351234567", "سلام"),
+    ]
     assert all(isinstance(m, InboundSms) for m in messages)
 
 
@@ -177,9 +223,21 @@ def test_fetch_inbound_without_a_window_reads_today(smsir, wire):
 def test_fetch_inbound_reads_the_archive_when_the_mark_is_before_today(smsir, wire):
     since = datetime(2023, 12, 30, 20, 0, tzinfo=UTC)
     wire.get(LIVE, body=body("receive_live.json"), match=[live_query(1)])
-    wire.get(ARCHIVE, body=body("receive_archive.json"), match=[HEADERS, matchers.query_param_matcher(
-        {"fromDate": str(int(since.timestamp())), "toDate": str(int(UNTIL.timestamp())), "pageSize": "100",
-         "pageNumber": "1"})])
+    wire.get(
+        ARCHIVE,
+        body=body("receive_archive.json"),
+        match=[
+            HEADERS,
+            matchers.query_param_matcher(
+                {
+                    "fromDate": str(int(since.timestamp())),
+                    "toDate": str(int(UNTIL.timestamp())),
+                    "pageSize": "100",
+                    "pageNumber": "1",
+                }
+            ),
+        ],
+    )
     ids = sorted(m.provider_id for m in smsir.fetch_inbound(InboundWindow(since, UNTIL)))
     assert ids == ["5400", "5521", "5522", "5523"]
 
@@ -204,23 +262,28 @@ def test_fetch_inbound_stops_when_a_page_repeats_itself(smsir, wire):
 
 def test_fetch_inbound_caps_the_pages_of_a_listing_that_never_ends(smsir, wire, caplog):
     pages = iter(range(1, 100))
-    wire.add_callback("GET", LIVE, callback=lambda request: (200, {}, inbound_rows(next(pages) * 1000, 100, 1704067900)))
+    wire.add_callback(
+        "GET", LIVE, callback=lambda request: (200, {}, inbound_rows(next(pages) * 1000, 100, 1704067900))
+    )
     assert len(smsir.fetch_inbound(InboundWindow(None, UNTIL))) == 100 * MAX_INBOUND_PAGES
     assert len(wire.calls) == MAX_INBOUND_PAGES and "still had pages" in caplog.text
 
 
-@pytest.mark.parametrize("reply", [
-    b'{"status":1,"data":{"receiveReturnId":1}}',
-    b'{"status":1,"data":"none"}',
-    b'{"status":1,"data":[{"receiveReturnId":null,"messageText":"x","number":"1","mobile":"912","receivedDateTime":1}]}',
-    b'{"status":1,"data":[{"receiveReturnId":"../1","messageText":"x","number":"1","mobile":"912"}]}',
-    b'{"status":1,"data":[{"receiveReturnId":true,"messageText":"x","number":"1","mobile":"912"}]}',
-    b'{"status":1,"data":[{"receiveReturnId":7,"messageText":null,"number":"1","mobile":"912"}]}',
-    b'{"status":1,"data":[{"receiveReturnId":7,"messageText":"x","number":"1","mobile":"912","receivedDateTime":1e300}]}',
-    b'{"status":1,"data":[{"receiveReturnId":7,"messageText":"x","number":"1","mobile":"912","receivedDateTime":99999999999999999}]}',
-    b'{"status":1,"data":[["not", "an", "object"]]}',
-    b"<html>maintenance</html>",
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b'{"status":1,"data":{"receiveReturnId":1}}',
+        b'{"status":1,"data":"none"}',
+        b'{"status":1,"data":[{"receiveReturnId":null,"messageText":"x","number":"1","mobile":"912","receivedDateTime":1}]}',
+        b'{"status":1,"data":[{"receiveReturnId":"../1","messageText":"x","number":"1","mobile":"912"}]}',
+        b'{"status":1,"data":[{"receiveReturnId":true,"messageText":"x","number":"1","mobile":"912"}]}',
+        b'{"status":1,"data":[{"receiveReturnId":7,"messageText":null,"number":"1","mobile":"912"}]}',
+        b'{"status":1,"data":[{"receiveReturnId":7,"messageText":"x","number":"1","mobile":"912","receivedDateTime":1e300}]}',
+        b'{"status":1,"data":[{"receiveReturnId":7,"messageText":"x","number":"1","mobile":"912","receivedDateTime":99999999999999999}]}',
+        b'{"status":1,"data":[["not", "an", "object"]]}',
+        b"<html>maintenance</html>",
+    ],
+)
 def test_fetch_inbound_refuses_hostile_pages(smsir, wire, reply):
     wire.get(LIVE, body=reply)
     with pytest.raises(BadReplyError):

@@ -7,14 +7,25 @@ import pytest
 from connectors import errors as tree
 from connectors.sms._wire import StatusCodes
 
-CODES = StatusCodes("Acme", {7: "not enough credit", 8: "the key is wrong"}, auth=frozenset({8}),
-                    throttle=frozenset({9}), down=range(500, 600))
+CODES = StatusCodes(
+    "Acme",
+    {7: "not enough credit", 8: "the key is wrong"},
+    auth=frozenset({8}),
+    throttle=frozenset({9}),
+    down=range(500, 600),
+)
 
 
-@pytest.mark.parametrize("code, expected", [
-    (8, tree.AuthError), (9, tree.RateLimitedError), (503, tree.UnavailableError), (7, tree.RejectedError),
-    (42, tree.RejectedError),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        (8, tree.AuthError),
+        (9, tree.RateLimitedError),
+        (503, tree.UnavailableError),
+        (7, tree.RejectedError),
+        (42, tree.RejectedError),
+    ],
+)
 def test_each_kind_of_code_is_its_error(code, expected):
     error = CODES.error(code, system="acme", operation="send", key="m-1")
     assert type(error) is expected

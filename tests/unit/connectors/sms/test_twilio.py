@@ -38,7 +38,9 @@ def body(name: str) -> bytes:
 
 @pytest.fixture
 def twilio(session: requests.Session) -> TwilioProvider:
-    return TwilioProvider(TwilioSettings(account_sid=SID, auth_token=TOKEN, default_sender="+14155552345"), session=session)
+    return TwilioProvider(
+        TwilioSettings(account_sid=SID, auth_token=TOKEN, default_sender="+14155552345"), session=session
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,21 +61,46 @@ def test_settings_accepted_or_refused(values, ok):
 
 
 def test_send_posts_form_with_basic_auth(twilio, wire):
-    wire.post(MESSAGES, status=201, body=body("message_sent.json"), match=[
-        matchers.header_matcher({"Authorization": BASIC}),
-        matchers.urlencoded_params_matcher({"To": "+989121234567", "From": "+14155552345", "Body": "سلام"})])
+    wire.post(
+        MESSAGES,
+        status=201,
+        body=body("message_sent.json"),
+        match=[
+            matchers.header_matcher({"Authorization": BASIC}),
+            matchers.urlencoded_params_matcher({"To": "+989121234567", "From": "+14155552345", "Body": "سلام"}),
+        ],
+    )
     receipt = twilio.send(outgoing(text="سلام"))
     assert (receipt.provider_id, receipt.status, receipt.segments) == (
-        "SM" + "a" * 32, DeliveryStatus.SENT_TO_OPERATOR, 1)
+        "SM" + "a" * 32,
+        DeliveryStatus.SENT_TO_OPERATOR,
+        1,
+    )
     assert receipt.cost == Decimal("0.00750")
 
 
 def test_messaging_service_used_without_sender(session, wire):
-    settings = TwilioSettings(account_sid=SID, auth_token=TOKEN, messaging_service_sid="MG" + "b" * 32,
-                              status_callback_url="https://crm.example/sms/dlr/twilio")
-    wire.post(MESSAGES, status=201, body=body("message_sent.json"), match=[matchers.urlencoded_params_matcher({
-        "To": "+989121234567", "Body": "x", "MessagingServiceSid": "MG" + "b" * 32,
-        "StatusCallback": "https://crm.example/sms/dlr/twilio"})])
+    settings = TwilioSettings(
+        account_sid=SID,
+        auth_token=TOKEN,
+        messaging_service_sid="MG" + "b" * 32,
+        status_callback_url="https://crm.example/sms/dlr/twilio",
+    )
+    wire.post(
+        MESSAGES,
+        status=201,
+        body=body("message_sent.json"),
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "To": "+989121234567",
+                    "Body": "x",
+                    "MessagingServiceSid": "MG" + "b" * 32,
+                    "StatusCallback": "https://crm.example/sms/dlr/twilio",
+                }
+            )
+        ],
+    )
     TwilioProvider(settings, session=session).send(outgoing(text="x"))
 
 
@@ -81,7 +108,12 @@ def test_messaging_service_used_without_sender(session, wire):
     "status, payload, error, code",
     [
         (400, body("error_21211.json"), RejectedError, "21211"),
-        (400, b'{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}', RejectedError, "21610"),
+        (
+            400,
+            b'{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}',
+            RejectedError,
+            "21610",
+        ),
         (400, b'{"code":99999,"message":"Something new","status":400}', RejectedError, "99999"),
         (401, body("error_20003.json"), AuthError, None),
         (401, b"", AuthError, None),
@@ -104,8 +136,12 @@ def test_failures_map_to_errors(twilio, wire, status, payload, error, code):
 
 
 @pytest.mark.parametrize(
-    "fault, error", [(requests.ConnectTimeout(), NotSentError), (refused_connection(), NotSentError),
-                     (requests.ReadTimeout(), OutcomeUnknownError)],
+    "fault, error",
+    [
+        (requests.ConnectTimeout(), NotSentError),
+        (refused_connection(), NotSentError),
+        (requests.ReadTimeout(), OutcomeUnknownError),
+    ],
 )
 def test_transport_faults(twilio, wire, fault, error):
     wire.post(MESSAGES, body=fault)
@@ -115,7 +151,10 @@ def test_transport_faults(twilio, wire, fault, error):
 
 def test_fetch_report_maps_filtered_to_blocked(twilio, wire):
     sid = "SM" + "b" * 32
-    wire.get(f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/{sid}.json", body=body("message_undelivered_blocked.json"))
+    wire.get(
+        f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages/{sid}.json",
+        body=body("message_undelivered_blocked.json"),
+    )
     (report,) = twilio.fetch_reports([sid])
     assert (report.status, report.reason) == (DeliveryStatus.BLOCKED, "Message filtered")
 
@@ -136,12 +175,19 @@ def test_unsupported_operations_refuse(twilio, call):
 @pytest.mark.parametrize(
     "payload, expected",
     [
-        (b"MessageSid=SM1&AccountSid=AC1&From=%2B989121234567&To=%2B14155552345&Body=STOP&NumMedia=0",
-         InboundSms("SM1", "+989121234567", "+14155552345", "STOP")),
+        (
+            b"MessageSid=SM1&AccountSid=AC1&From=%2B989121234567&To=%2B14155552345&Body=STOP&NumMedia=0",
+            InboundSms("SM1", "+989121234567", "+14155552345", "STOP"),
+        ),
         (b"MessageSid=SM2&From=%2B98912&To=%2B1&Body=%D9%84%D8%BA%D9%88", InboundSms("SM2", "+98912", "+1", "لغو")),
-        (b"MessageSid=SM3&MessageStatus=delivered&To=%2B1", DeliveryReport("SM3", DeliveryStatus.DELIVERED, code="delivered")),
-        (b"SmsSid=SM4&MessageStatus=undelivered&ErrorCode=30003",
-         DeliveryReport("SM4", DeliveryStatus.FAILED, code="undelivered", reason="Twilio error 30003")),
+        (
+            b"MessageSid=SM3&MessageStatus=delivered&To=%2B1",
+            DeliveryReport("SM3", DeliveryStatus.DELIVERED, code="delivered"),
+        ),
+        (
+            b"SmsSid=SM4&MessageStatus=undelivered&ErrorCode=30003",
+            DeliveryReport("SM4", DeliveryStatus.FAILED, code="undelivered", reason="Twilio error 30003"),
+        ),
     ],
 )
 def test_parse_webhook(payload, expected):

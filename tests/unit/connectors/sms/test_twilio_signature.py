@@ -18,8 +18,13 @@ from connectors.sms.twilio import TwilioProvider, TwilioSettings
 
 TOKEN = "12345"
 URI = "https://mycompany.com/myapp.php?foo=1&bar=2"
-PARAMS = {"CallSid": "CA1234567890ABCDE", "Digits": "1234", "From": "+14158675309", "To": "+18005551212",
-          "Caller": "+14158675309"}
+PARAMS = {
+    "CallSid": "CA1234567890ABCDE",
+    "Digits": "1234",
+    "From": "+14158675309",
+    "To": "+18005551212",
+    "Caller": "+14158675309",
+}
 FORM = urlencode(PARAMS).encode()
 JSON_BODY = b'{"property": "value", "boolean": true}'
 JSON_HASH = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
@@ -29,10 +34,18 @@ DUPLICATES = b"Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234"
 VALID = [
     ("plain form", URI, FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
     ("duplicate form values, Twilio sorts them", URI, DUPLICATES, "IK+Dwps556ElfBT0I3Rgjkr1wJU="),
-    ("https URL with an explicit port, signed without it", URI.replace(".com", ".com:1234"), FORM,
-     "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
-    ("http URL with an explicit port, signed with it", URI.replace(".com", ".com:1234").replace("https", "http"), FORM,
-     "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="),
+    (
+        "https URL with an explicit port, signed without it",
+        URI.replace(".com", ".com:1234"),
+        FORM,
+        "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
+    ),
+    (
+        "http URL with an explicit port, signed with it",
+        URI.replace(".com", ".com:1234").replace("https", "http"),
+        FORM,
+        "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=",
+    ),
     ("https URL signed with the default port added", URI, FORM, "kvajT1Ptam85bY51eRf/AJRuM3w="),
     ("http URL signed with the default port added", URI.replace("https", "http"), FORM, "0ZXoZLH/DfblKGATFgpif+LLRf4="),
     ("JSON body with bodySHA256", f"{URI}&bodySHA256={JSON_HASH}", JSON_BODY, "a9nBmqA0ju/hNViExpshrM61xv4="),
@@ -47,8 +60,12 @@ INVALID = [
     ("the path changed", URI.replace("myapp", "other"), FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
     ("the host changed", URI.replace("mycompany", "evil"), FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8="),
     ("https signature on an http URL", URI.replace("https", "http"), FORM, "RSOYDt4T1cUTdK1PDd93/VVr8B8=x"),
-    ("a JSON body changed under the same hash", f"{URI}&bodySHA256={JSON_HASH}", JSON_BODY.replace(b"true", b"false"),
-     "a9nBmqA0ju/hNViExpshrM61xv4="),
+    (
+        "a JSON body changed under the same hash",
+        f"{URI}&bodySHA256={JSON_HASH}",
+        JSON_BODY.replace(b"true", b"false"),
+        "a9nBmqA0ju/hNViExpshrM61xv4=",
+    ),
     ("a JSON body whose hash is not in the URL", URI, JSON_BODY, "a9nBmqA0ju/hNViExpshrM61xv4="),
     ("a hash changed in the URL", f"{URI}&bodySHA256={JSON_HASH[:-1]}1", JSON_BODY, "a9nBmqA0ju/hNViExpshrM61xv4="),
     ("an empty signature", URI, FORM, ""),

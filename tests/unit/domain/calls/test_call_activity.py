@@ -14,11 +14,14 @@ from domain.number_index import Match
 from .call_samples import CONTACT_REF, SYSTEM, call
 
 
-@pytest.mark.parametrize("record, reason", [
-    (call(direction=Direction.INTERNAL), "internal call"),
-    (call(external_number="1234"), "shorter than 5 digits"),
-    (call(extension="600"), "hidden"),
-])
+@pytest.mark.parametrize(
+    "record, reason",
+    [
+        (call(direction=Direction.INTERNAL), "internal call"),
+        (call(external_number="1234"), "shorter than 5 digits"),
+        (call(extension="600"), "hidden"),
+    ],
+)
 def test_calls_that_are_never_logged(record: CallRecord, reason: str) -> None:
     assert reason in (skip_reason(record, SYSTEM) or "")
     with pytest.raises(ValueError, match="not logged"):
@@ -27,8 +30,7 @@ def test_calls_that_are_never_logged(record: CallRecord, reason: str) -> None:
 
 def test_persian_digits_normalise_and_persian_subject() -> None:
     record = call(external_number="۰۹۱۲۱۲۳۴۵۶۷")
-    activity = phone_call_activity(record, SYSTEM, Match(CONTACT_REF), name_of=lambda ref: "رضا احمدی",
-                                   language="fa")
+    activity = phone_call_activity(record, SYSTEM, Match(CONTACT_REF), name_of=lambda ref: "رضا احمدی", language="fa")
     assert activity.number == "+989121234567" and activity.subject.startswith("تماس ورودی از")
 
 

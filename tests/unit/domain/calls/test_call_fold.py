@@ -90,9 +90,7 @@ def test_hidden_extensions_never_answer():
     ]
     record = fold(events, hidden_extensions={"600"})
     assert record.outcome is CallOutcome.MISSED and record.extension is None
-    transferred = fold(
-        [*events[:2], ev(K.ANSWER, 5, extension="101"), ev(K.HANGUP, 30)], hidden_extensions={"600"}
-    )
+    transferred = fold([*events[:2], ev(K.ANSWER, 5, extension="101"), ev(K.HANGUP, 30)], hidden_extensions={"600"})
     assert transferred.extension == "101" and transferred.ring_seconds == 5
 
 

@@ -12,8 +12,7 @@ T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 
 def ev(kind, second, **fields):
-    return CallEvent(kind, "tehran", "c-1", at=T0 + timedelta(seconds=second), direction=Direction.INBOUND,
-                     **fields)
+    return CallEvent(kind, "tehran", "c-1", at=T0 + timedelta(seconds=second), direction=Direction.INBOUND, **fields)
 
 
 EVENTS = [
@@ -31,6 +30,8 @@ def test_late_caller_id_is_the_records_number_in_any_order():
 
 
 def test_a_corrected_caller_id_replaces_the_first_one():
-    events = [ev(EventKind.RING, 0, extension="101", external_number="021"),
-              ev(EventKind.CALLER_ID, 1, external_number="02191002000")]
+    events = [
+        ev(EventKind.RING, 0, extension="101", external_number="021"),
+        ev(EventKind.CALLER_ID, 1, external_number="02191002000"),
+    ]
     assert fold(events).external_number == "02191002000"

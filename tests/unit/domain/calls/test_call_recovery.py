@@ -30,14 +30,18 @@ def verdict(events, **options) -> Verdict:
     return restart_verdict(fold(events), **{**defaults, **options})
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"live_call_ids": frozenset({"c1"})}, Verdict.ADOPT),
-    ({"live_call_ids": frozenset({"other"})}, Verdict.END),
-    ({"live_call_ids": None}, Verdict.WAIT),
-    ({"lists_calls": False, "now": T0 + timedelta(minutes=4)}, Verdict.WAIT),
-    ({"lists_calls": False, "now": T0 + timedelta(minutes=5)}, Verdict.END),
-    ({"lists_calls": False, "now": T0 + timedelta(seconds=1), "grace": timedelta(0)}, Verdict.END),
-], ids=["still-at-pbx", "gone-from-pbx", "no-snapshot-yet", "smdr-in-grace", "smdr-after-grace", "no-grace"])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"live_call_ids": frozenset({"c1"})}, Verdict.ADOPT),
+        ({"live_call_ids": frozenset({"other"})}, Verdict.END),
+        ({"live_call_ids": None}, Verdict.WAIT),
+        ({"lists_calls": False, "now": T0 + timedelta(minutes=4)}, Verdict.WAIT),
+        ({"lists_calls": False, "now": T0 + timedelta(minutes=5)}, Verdict.END),
+        ({"lists_calls": False, "now": T0 + timedelta(seconds=1), "grace": timedelta(0)}, Verdict.END),
+    ],
+    ids=["still-at-pbx", "gone-from-pbx", "no-snapshot-yet", "smdr-in-grace", "smdr-after-grace", "no-grace"],
+)
 def test_verdict_of_an_open_call(options, expected) -> None:
     assert verdict(ANSWERED, **options) is expected
 

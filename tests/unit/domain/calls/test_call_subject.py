@@ -44,10 +44,7 @@ def test_english_subjects(direction, outcome, expected):
 
 
 def test_falls_back_to_network_name_then_number_then_unknown():
-    assert (
-        call_subject(record(Direction.INBOUND, CallOutcome.MISSED, name="ACME"), None)
-        == "Missed call from ACME"
-    )
+    assert call_subject(record(Direction.INBOUND, CallOutcome.MISSED, name="ACME"), None) == "Missed call from ACME"
     assert call_subject(record(Direction.INBOUND, CallOutcome.MISSED), None) == "Missed call from 09121234567"
     assert (
         call_subject(record(Direction.INBOUND, CallOutcome.MISSED, number=None), " ")
@@ -59,9 +56,7 @@ def test_persian_subjects():
     assert call_subject(record(Direction.INBOUND, CallOutcome.ANSWERED), "سارا احمدی", language="fa") == (
         "تماس ورودی از \u2068سارا احمدی\u2069"
     )
-    assert call_subject(
-        record(Direction.INBOUND, CallOutcome.MISSED, number=None), None, language="fa-IR"
-    ) == ("تماس بی‌پاسخ از شماره ناشناس")
-    assert call_subject(record(Direction.OUTBOUND, CallOutcome.ANSWERED), None, language="fa").startswith(
-        "تماس با"
+    assert call_subject(record(Direction.INBOUND, CallOutcome.MISSED, number=None), None, language="fa-IR") == (
+        "تماس بی‌پاسخ از شماره ناشناس"
     )
+    assert call_subject(record(Direction.OUTBOUND, CallOutcome.ANSWERED), None, language="fa").startswith("تماس با")

@@ -14,18 +14,21 @@ AGENT, OTHER, OWNER = "aaaa", "bbbb", "cccc"
 AUDIENCE = CallAudience(frozenset({AGENT}), OWNER)
 
 
-@pytest.mark.parametrize("visibility, viewer, expected", [
-    (CallVisibility.EVERYONE, OTHER, True),
-    (CallVisibility.EVERYONE, None, True),
-    (CallVisibility.OWN_EXTENSION, AGENT, True),
-    (CallVisibility.OWN_EXTENSION, AGENT.upper(), True),
-    (CallVisibility.OWN_EXTENSION, OWNER, False),
-    (CallVisibility.OWN_EXTENSION, None, False),
-    (CallVisibility.RECORD_OWNER, OWNER, True),
-    (CallVisibility.RECORD_OWNER, AGENT, True),
-    (CallVisibility.RECORD_OWNER, OTHER, False),
-    (CallVisibility.RECORD_OWNER, "", False),
-])
+@pytest.mark.parametrize(
+    "visibility, viewer, expected",
+    [
+        (CallVisibility.EVERYONE, OTHER, True),
+        (CallVisibility.EVERYONE, None, True),
+        (CallVisibility.OWN_EXTENSION, AGENT, True),
+        (CallVisibility.OWN_EXTENSION, AGENT.upper(), True),
+        (CallVisibility.OWN_EXTENSION, OWNER, False),
+        (CallVisibility.OWN_EXTENSION, None, False),
+        (CallVisibility.RECORD_OWNER, OWNER, True),
+        (CallVisibility.RECORD_OWNER, AGENT, True),
+        (CallVisibility.RECORD_OWNER, OTHER, False),
+        (CallVisibility.RECORD_OWNER, "", False),
+    ],
+)
 def test_may_see(visibility: CallVisibility, viewer: str | None, expected: bool) -> None:
     assert may_see(viewer, AUDIENCE, visibility) is expected
 
@@ -41,12 +44,24 @@ def test_unmatched_call_falls_back_to_the_extension_rule() -> None:
 
 
 def test_audience_gathers_answering_ringing_and_transferred_extensions() -> None:
-    system = TelephonySystemSettings(key="hq", extensions={
-        "101": ExtensionSettings("101", user_id="U1"), "102": ExtensionSettings("102", user_id="u2"),
-        "103": ExtensionSettings("103"),
-    })
-    record = CallRecord("hq", "c1", 1, CallStatus.RINGING, datetime(2024, 1, 1, tzinfo=UTC), extension="101",
-                        ringing_extensions=("102", "103", "999"), transferred_to=("104",))
+    system = TelephonySystemSettings(
+        key="hq",
+        extensions={
+            "101": ExtensionSettings("101", user_id="U1"),
+            "102": ExtensionSettings("102", user_id="u2"),
+            "103": ExtensionSettings("103"),
+        },
+    )
+    record = CallRecord(
+        "hq",
+        "c1",
+        1,
+        CallStatus.RINGING,
+        datetime(2024, 1, 1, tzinfo=UTC),
+        extension="101",
+        ringing_extensions=("102", "103", "999"),
+        transferred_to=("104",),
+    )
     assert audience_of(record, system, "OWNER") == CallAudience(frozenset({"u1", "u2"}), "owner")
 
 

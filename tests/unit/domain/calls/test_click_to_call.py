@@ -34,33 +34,37 @@ def system(*, release: str = "9", lines: dict | None = None, extensions: dict | 
     }
     default_extensions = {
         "201": ExtensionSettings("201", record_id="ext-guid-201", user_id=SARA),
-        "202": ExtensionSettings("202", record_id="ext-guid-202", user_id=REZA, channel="SIP/202",
-                                 can_originate=False),
+        "202": ExtensionSettings("202", record_id="ext-guid-202", user_id=REZA, channel="SIP/202", can_originate=False),
         "203": ExtensionSettings("203", user_id=REZA, channel="Local/203@from-internal"),
         "300": ExtensionSettings("300", user_id=BOSS),
     }
     return TelephonySystemSettings(
-        key="tehran-hq", name="Tehran HQ", plan=NumberPlan(country_code=98, city_code="21",
-                                                           line_release_prefix=release),
+        key="tehran-hq",
+        name="Tehran HQ",
+        plan=NumberPlan(country_code=98, city_code="21", line_release_prefix=release),
         lines=default_lines if lines is None else lines,
-        extensions=default_extensions if extensions is None else extensions)
+        extensions=default_extensions if extensions is None else extensions,
+    )
 
 
 def request(number: str, user: str = SARA, **extra) -> ClickToCallRequest:
     return ClickToCallRequest("req-1", user, number, **extra)
 
 
-@pytest.mark.parametrize("number, dialled", [
-    ("09121234567", "909121234567"),
-    ("۰۹۱۲ ۱۲۳ ۴۵۶۷", "909121234567"),  # Persian digits, spaces
-    ("+98 912 123 4567", "909121234567"),
-    ("\u200f0912-123-4567\u200e", "909121234567"),  # bidi marks from an RTL form
-    ("021 8888 1234", "988881234"),  # own city: no city code
-    ("88881234", "988881234"),
-    ("(031) 3222 4567", "903132224567"),
-    ("+44 20 7946 0958", "900442079460958"),
-    ("tel:+989121234567;ext=12", "909121234567"),
-])
+@pytest.mark.parametrize(
+    "number, dialled",
+    [
+        ("09121234567", "909121234567"),
+        ("۰۹۱۲ ۱۲۳ ۴۵۶۷", "909121234567"),  # Persian digits, spaces
+        ("+98 912 123 4567", "909121234567"),
+        ("\u200f0912-123-4567\u200e", "909121234567"),  # bidi marks from an RTL form
+        ("021 8888 1234", "988881234"),  # own city: no city code
+        ("88881234", "988881234"),
+        ("(031) 3222 4567", "903132224567"),
+        ("+44 20 7946 0958", "900442079460958"),
+        ("tel:+989121234567;ext=12", "909121234567"),
+    ],
+)
 def test_numbers_get_the_line_release_prefix_and_national_form(number: str, dialled: str) -> None:
     plan = plan_click_to_call(request(number), system())
     assert isinstance(plan, DialPlan), plan
@@ -97,19 +101,22 @@ def test_extension_device_and_technology() -> None:
     assert isinstance(by_record, DialPlan) and by_record.extension == "201"
 
 
-@pytest.mark.parametrize("req, code, words", [
-    (request("09121234567", user="user-nobody"), RefusalCode.NO_EXTENSION, "no extension on Tehran HQ"),
-    (request("09121234567", extension="999"), RefusalCode.UNKNOWN_EXTENSION, "'999' is not on Tehran HQ"),
-    (request("09121234567", extension="202"), RefusalCode.NOT_YOUR_EXTENSION, "202 is not assigned to you"),
-    (request("09121234567", user=REZA, extension="202"), RefusalCode.MAY_NOT_ORIGINATE, "202 may not"),
-    (request("09121234567", line="trunk-9"), RefusalCode.UNKNOWN_LINE, "'trunk-9' is not a line"),
-    (request("1234"), RefusalCode.TOO_SHORT, "at least 5 digits"),
-    (request("call me maybe"), RefusalCode.INVALID_NUMBER, "'call me maybe' is not a phone number"),
-    (request(""), RefusalCode.INVALID_NUMBER, "is not a phone number"),
-    (request("0912\r\nAction: Hangup"), RefusalCode.INVALID_NUMBER, "is not a phone number"),
-    (request("0912..1234567"), RefusalCode.INVALID_NUMBER, "is not a phone number"),
-    (request("9" * 60), RefusalCode.INVALID_NUMBER, "…"),
-])
+@pytest.mark.parametrize(
+    "req, code, words",
+    [
+        (request("09121234567", user="user-nobody"), RefusalCode.NO_EXTENSION, "no extension on Tehran HQ"),
+        (request("09121234567", extension="999"), RefusalCode.UNKNOWN_EXTENSION, "'999' is not on Tehran HQ"),
+        (request("09121234567", extension="202"), RefusalCode.NOT_YOUR_EXTENSION, "202 is not assigned to you"),
+        (request("09121234567", user=REZA, extension="202"), RefusalCode.MAY_NOT_ORIGINATE, "202 may not"),
+        (request("09121234567", line="trunk-9"), RefusalCode.UNKNOWN_LINE, "'trunk-9' is not a line"),
+        (request("1234"), RefusalCode.TOO_SHORT, "at least 5 digits"),
+        (request("call me maybe"), RefusalCode.INVALID_NUMBER, "'call me maybe' is not a phone number"),
+        (request(""), RefusalCode.INVALID_NUMBER, "is not a phone number"),
+        (request("0912\r\nAction: Hangup"), RefusalCode.INVALID_NUMBER, "is not a phone number"),
+        (request("0912..1234567"), RefusalCode.INVALID_NUMBER, "is not a phone number"),
+        (request("9" * 60), RefusalCode.INVALID_NUMBER, "…"),
+    ],
+)
 def test_refusals_say_why_in_plain_words(req: ClickToCallRequest, code: RefusalCode, words: str) -> None:
     refused = plan_click_to_call(req, system())
     assert isinstance(refused, Refusal) and refused.code is code
@@ -153,17 +160,32 @@ def test_status_values_are_the_schema_choices() -> None:
     assert [s.value for s in ClickToCallStatus] == [o.value for o in CLICK_TO_CALL_STATUS.options]
 
 
-@pytest.mark.parametrize("outcome, reason, status, error", [
-    (OriginateOutcome.PLACED, None, ClickToCallStatus.CONNECTED, None),
-    (OriginateOutcome.REFUSED, "the extension is busy", ClickToCallStatus.FAILED,
-     "the PBX refused the call: the extension is busy"),
-    (OriginateOutcome.REFUSED, None, ClickToCallStatus.FAILED, "the PBX refused the call: no reason given"),
-    (OriginateOutcome.UNCONFIRMED, None, ClickToCallStatus.FAILED, UNCONFIRMED_ERROR),
-    (OriginateOutcome.NOT_SENT, None, ClickToCallStatus.FAILED,
-     "the PBX could not be reached, so nothing was dialled; try again shortly"),
-    (OriginateOutcome.NOT_PERMITTED, None, ClickToCallStatus.FAILED,
-     "the bridge is not allowed to place calls on this PBX; ask an administrator"),
-])
+@pytest.mark.parametrize(
+    "outcome, reason, status, error",
+    [
+        (OriginateOutcome.PLACED, None, ClickToCallStatus.CONNECTED, None),
+        (
+            OriginateOutcome.REFUSED,
+            "the extension is busy",
+            ClickToCallStatus.FAILED,
+            "the PBX refused the call: the extension is busy",
+        ),
+        (OriginateOutcome.REFUSED, None, ClickToCallStatus.FAILED, "the PBX refused the call: no reason given"),
+        (OriginateOutcome.UNCONFIRMED, None, ClickToCallStatus.FAILED, UNCONFIRMED_ERROR),
+        (
+            OriginateOutcome.NOT_SENT,
+            None,
+            ClickToCallStatus.FAILED,
+            "the PBX could not be reached, so nothing was dialled; try again shortly",
+        ),
+        (
+            OriginateOutcome.NOT_PERMITTED,
+            None,
+            ClickToCallStatus.FAILED,
+            "the bridge is not allowed to place calls on this PBX; ask an administrator",
+        ),
+    ],
+)
 def test_outcomes_map_to_final_statuses(outcome, reason, status, error) -> None:
     update = outcome_update(outcome, reason)
     assert (update.status, update.error, update.is_final) == (status, error, True)

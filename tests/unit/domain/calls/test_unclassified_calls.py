@@ -19,8 +19,11 @@ def ev(kind, second, **fields):
     return CallEvent(kind, "tehran", "c-1", at=T0 + timedelta(seconds=second), **fields)
 
 
-ANSWERED = [ev(EventKind.RING, 0, extension="101"), ev(EventKind.ANSWER, 4, extension="101"),
-            ev(EventKind.HANGUP, 30, cause=HangupCause.NORMAL)]
+ANSWERED = [
+    ev(EventKind.RING, 0, extension="101"),
+    ev(EventKind.ANSWER, 4, extension="101"),
+    ev(EventKind.HANGUP, 30, cause=HangupCause.NORMAL),
+]
 UNANSWERED = [ev(EventKind.RING, 0, extension="101"), ev(EventKind.HANGUP, 30, cause=HangupCause.NO_ANSWER)]
 
 
@@ -37,13 +40,18 @@ def test_an_unanswered_unclassified_call_is_not_a_missed_incoming_call():
 
 
 def test_a_classified_call_is_not_unclassified():
-    record = fold([ev(EventKind.RING, 0, extension="101", direction=Direction.INBOUND),
-                   ev(EventKind.HANGUP, 30, cause=HangupCause.NO_ANSWER)])
+    record = fold(
+        [
+            ev(EventKind.RING, 0, extension="101", direction=Direction.INBOUND),
+            ev(EventKind.HANGUP, 30, cause=HangupCause.NO_ANSWER),
+        ]
+    )
     assert not record.is_unclassified and record.outcome is CallOutcome.MISSED
 
 
-@pytest.mark.parametrize(("language", "subject"), [("en", "Unclassified call with unknown number"),
-                                                   ("fa", "تماس نامشخص با شماره ناشناس")])
+@pytest.mark.parametrize(
+    ("language", "subject"), [("en", "Unclassified call with unknown number"), ("fa", "تماس نامشخص با شماره ناشناس")]
+)
 def test_the_subject_of_an_unclassified_call_says_so(language, subject):
     assert call_subject(fold(ANSWERED), None, language=language) == subject
 

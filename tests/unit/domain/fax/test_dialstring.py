@@ -36,9 +36,7 @@ def test_builds_the_dial_string(parts: DialParts, style: DialStyle, comma_s: int
     assert build_dial_string(parts, style, comma_s) == expected
 
 
-@pytest.mark.parametrize(
-    "parts", [DialParts("02112345678", prefix="9"), DialParts("0211234567", extension="1")]
-)
+@pytest.mark.parametrize("parts", [DialParts("02112345678", prefix="9"), DialParts("0211234567", extension="1")])
 def test_number_only_services_refuse_prefix_and_extension(parts: DialParts) -> None:
     with pytest.raises(DialStringError, match="number only"):
         build_dial_string(parts, CLOUD)

@@ -39,15 +39,11 @@ T0 = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
     ],
 )
 def test_document_kind_from_type_or_name(name: str, mime: str | None, kind: DocumentKind) -> None:
-    content = {DocumentKind.PDF: PDF, DocumentKind.TIFF: b"II*\x00....", DocumentKind.POSTSCRIPT: b"%!PS\n"}[
-        kind
-    ]
+    content = {DocumentKind.PDF: PDF, DocumentKind.TIFF: b"II*\x00....", DocumentKind.POSTSCRIPT: b"%!PS\n"}[kind]
     assert FaxDocument.of(name, content, mime).kind is kind
 
 
-@pytest.mark.parametrize(
-    "name, content", [("a.docx", b"PK"), ("a.pdf", b""), ("a.pdf", b"GIF89a"), ("noext", PDF)]
-)
+@pytest.mark.parametrize("name, content", [("a.docx", b"PK"), ("a.pdf", b""), ("a.pdf", b"GIF89a"), ("noext", PDF)])
 def test_document_refused(name: str, content: bytes) -> None:
     with pytest.raises(FaxInputError):
         FaxDocument.of(name, content)

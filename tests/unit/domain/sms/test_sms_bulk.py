@@ -28,8 +28,11 @@ BULK = "6f1c7a52-8a1e-4c55-9a8e-1a2b3c4d5e6f"
 
 
 def member(n: int, mobile: str | None = "0912{:07d}", **fields) -> Member:
-    return Member("contact", f"00000000-0000-0000-0000-{n:012d}",
-                  {"mobilephone": mobile.format(n) if mobile else None, "firstname": f"Ali{n}", **fields})
+    return Member(
+        "contact",
+        f"00000000-0000-0000-0000-{n:012d}",
+        {"mobilephone": mobile.format(n) if mobile else None, "firstname": f"Ali{n}", **fields},
+    )
 
 
 def test_message_ids_are_deterministic_and_case_blind() -> None:
@@ -57,8 +60,12 @@ def test_plan_skips_no_mobile_opted_out_shared_number_and_handled() -> None:
     plan = plan_step(members, BULK, BulkContent(None, "Sale"), audience, handled_ids=handled)
     assert [m.to for m in plan.messages] == ["+989120000001"]
     reasons = [s.reason for s in plan.skipped]
-    assert reasons == [SkipReason.NO_MOBILE, SkipReason.DUPLICATE_NUMBER, SkipReason.OPTED_OUT,
-                       SkipReason.ALREADY_HANDLED]
+    assert reasons == [
+        SkipReason.NO_MOBILE,
+        SkipReason.DUPLICATE_NUMBER,
+        SkipReason.OPTED_OUT,
+        SkipReason.ALREADY_HANDLED,
+    ]
     assert plan.cursor == cursor_of(members[-1])
 
 
@@ -88,12 +95,15 @@ def test_batches_respect_the_provider_limit() -> None:
         batches(plan.messages, 0)
 
 
-@pytest.mark.parametrize("utc, expected", [
-    (datetime(2026, 5, 1, 3, 29, tzinfo=UTC), datetime(2026, 5, 1, 3, 30, tzinfo=UTC)),   # 06:59 Tehran
-    (datetime(2026, 5, 1, 3, 30, tzinfo=UTC), datetime(2026, 5, 1, 3, 30, tzinfo=UTC)),   # 07:00 opens
-    (datetime(2026, 5, 1, 18, 29, tzinfo=UTC), datetime(2026, 5, 1, 18, 29, tzinfo=UTC)),  # 21:59 still open
-    (datetime(2026, 5, 1, 18, 30, tzinfo=UTC), datetime(2026, 5, 2, 3, 30, tzinfo=UTC)),  # 22:00 closed
-])
+@pytest.mark.parametrize(
+    "utc, expected",
+    [
+        (datetime(2026, 5, 1, 3, 29, tzinfo=UTC), datetime(2026, 5, 1, 3, 30, tzinfo=UTC)),  # 06:59 Tehran
+        (datetime(2026, 5, 1, 3, 30, tzinfo=UTC), datetime(2026, 5, 1, 3, 30, tzinfo=UTC)),  # 07:00 opens
+        (datetime(2026, 5, 1, 18, 29, tzinfo=UTC), datetime(2026, 5, 1, 18, 29, tzinfo=UTC)),  # 21:59 still open
+        (datetime(2026, 5, 1, 18, 30, tzinfo=UTC), datetime(2026, 5, 2, 3, 30, tzinfo=UTC)),  # 22:00 closed
+    ],
+)
 def test_quiet_hour_edges_defer_marketing(utc: datetime, expected: datetime) -> None:
     assert sending_starts_at(utc, MessageKind.MARKETING) == expected
     assert sending_starts_at(utc, MessageKind.TRANSACTIONAL) == utc

@@ -14,8 +14,10 @@ from domain.sms.keywords import ActionKind, ActionParameters, KeywordRule, Match
 
 PLAN = NumberPlan()
 AT = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-RULES = (*default_rules(), KeywordRule("balance", ("مانده",), ActionKind.CREATE_CASE,
-                                       ActionParameters(team_id="t"), MatchMode.FIRST_WORD))
+RULES = (
+    *default_rules(),
+    KeywordRule("balance", ("مانده",), ActionKind.CREATE_CASE, ActionParameters(team_id="t"), MatchMode.FIRST_WORD),
+)
 
 
 def index() -> NumberIndex:
@@ -27,8 +29,14 @@ def index() -> NumberIndex:
 
 def decide(text: str, sender: str = "۰۹۱۲۷۶۵۴۳۲۱", provider_id: str = "m-1"):
     lines = {"+983000202030": LineOwner("+983000202030", "n-1", "u-line")}
-    return interpret(InboundSms(provider_id, sender, "983000202030", text, AT), account_key="kv", plan=PLAN,
-                     index=index(), lines=lines, rules=RULES)
+    return interpret(
+        InboundSms(provider_id, sender, "983000202030", text, AT),
+        account_key="kv",
+        plan=PLAN,
+        index=index(),
+        lines=lines,
+        rules=RULES,
+    )
 
 
 def test_sender_owner_and_tie_break_by_the_lines_user() -> None:

@@ -17,16 +17,28 @@ from domain.sms.keywords import (
 )
 
 CRITICAL = KeywordRule(
-    "Critical problems", ("critical", "بحرانی"), ActionKind.CREATE_CASE,
-    ActionParameters(queue_id="queue-24x7", case_title="Critical problem"), MatchMode.FIRST_WORD, order=10,
+    "Critical problems",
+    ("critical", "بحرانی"),
+    ActionKind.CREATE_CASE,
+    ActionParameters(queue_id="queue-24x7", case_title="Critical problem"),
+    MatchMode.FIRST_WORD,
+    order=10,
 )
 USAGE = KeywordRule(
-    "Usage", ("usage", "مصرف"), ActionKind.SERVICE_REPLY,
-    ActionParameters(service="quota", reply_template_id="tpl-usage"), order=20,
+    "Usage",
+    ("usage", "مصرف"),
+    ActionKind.SERVICE_REPLY,
+    ActionParameters(service="quota", reply_template_id="tpl-usage"),
+    order=20,
 )
 PRICE = KeywordRule(
-    "Price list", ("قیمت",), ActionKind.AUTO_REPLY, ActionParameters(reply_template_id="tpl-price"),
-    MatchMode.ANY_WORD, separators="-", order=30,
+    "Price list",
+    ("قیمت",),
+    ActionKind.AUTO_REPLY,
+    ActionParameters(reply_template_id="tpl-price"),
+    MatchMode.ANY_WORD,
+    separators="-",
+    order=30,
 )
 RULES = (*default_rules(confirmation_template_id="tpl-bye"), CRITICAL, USAGE, PRICE)
 

@@ -32,16 +32,20 @@ def test_first_mobile_in_column_order_wins(record: dict, mobile: str, column: st
         ({}, RecipientProblem.NO_NUMBER, "no mobile number in mobilephone, telephone2", "شماره همراه ندارد"),
         ({"mobilephone": None, "telephone2": "  "}, RecipientProblem.NO_NUMBER, "no mobile", "ندارد"),
         ({"mobilephone": 9121234567}, RecipientProblem.NO_NUMBER, "no mobile", "ندارد"),
-        ({"mobilephone": "021 8888 1234"}, RecipientProblem.NOT_MOBILE, "+982188881234, which is not a mobile",
-         "همراه نیست"),
+        (
+            {"mobilephone": "021 8888 1234"},
+            RecipientProblem.NOT_MOBILE,
+            "+982188881234, which is not a mobile",
+            "همراه نیست",
+        ),
         ({"mobilephone": "call me {maybe}"}, RecipientProblem.NOT_A_NUMBER, "not a phone number", "شماره تلفن نیست"),
         ({"mobilephone": "09121234567"}, RecipientProblem.OPTED_OUT, "+989121234567 has opted out", "لغو کرده"),
-        ({"mobilephone": "09351234567", "telephone2": "09121234567"}, RecipientProblem.OPTED_OUT, "opted out",
-         "لغو"),
+        ({"mobilephone": "09351234567", "telephone2": "09121234567"}, RecipientProblem.OPTED_OUT, "opted out", "لغو"),
     ],
 )
-def test_unsendable_recipients_get_a_plain_reason(record: dict, problem: RecipientProblem, words: str,
-                                                  words_fa: str) -> None:
+def test_unsendable_recipients_get_a_plain_reason(
+    record: dict, problem: RecipientProblem, words: str, words_fa: str
+) -> None:
     result = resolve_recipient(record, PLAN, {"+989121234567"}, columns=COLUMNS)
     assert isinstance(result, RecipientError) and result.problem is problem
     assert words in result.reason and words_fa in result.reason_fa

@@ -110,7 +110,7 @@ def test_wrong_kinds_of_value_are_render_errors(source: str, field: str) -> None
 
 def test_blank_result_is_an_error() -> None:
     with pytest.raises(TemplateRenderError, match="empty"):
-        render(parse_template("  {a.b|default:\" \"}"), {})
+        render(parse_template('  {a.b|default:" "}'), {})
 
 
 @pytest.mark.parametrize(
@@ -162,10 +162,13 @@ def test_flatten_fields_walks_mappings_only() -> None:
     class Record:
         firstname = "hidden"
 
-    flat = flatten_fields({
-        "Contact": {"FirstName": "Ali", "parentcustomerid": {"name": "Acme"}, "x@OData.Etag": "W/1"},
-        "obj": Record(), 3: "ignored",
-    })
+    flat = flatten_fields(
+        {
+            "Contact": {"FirstName": "Ali", "parentcustomerid": {"name": "Acme"}, "x@OData.Etag": "W/1"},
+            "obj": Record(),
+            3: "ignored",
+        }
+    )
     assert flat["contact.firstname"] == "Ali" and flat["contact.parentcustomerid.name"] == "Acme"
     assert "contact.x@odata.etag" not in flat and "obj.firstname" not in flat
 
@@ -176,8 +179,15 @@ def test_format_date_refuses_unknown_directives() -> None:
 
 
 VALUES = st.one_of(
-    st.none(), st.text(), st.integers(), st.booleans(), st.decimals(), st.floats(), st.dates(),
-    st.datetimes(timezones=st.just(UTC)), st.lists(st.integers()),
+    st.none(),
+    st.text(),
+    st.integers(),
+    st.booleans(),
+    st.decimals(),
+    st.floats(),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.lists(st.integers()),
 )
 
 
@@ -197,16 +207,26 @@ def test_values_are_never_re_expanded(value: str) -> None:
 # -- placeholders through lookups (SMS-12) --------------------------------------------------------
 
 
-CONTACT = TableShape("contact", frozenset({"firstname", "parentcustomerid"}),
-                     {"parentcustomerid": {"account": "parentcustomerid_account", "contact": "parentcustomerid_contact"}})
-ACCOUNT = TableShape("account", frozenset({"name", "primarycontactid", "createdon"}),
-                     {"primarycontactid": {"contact": "primarycontactid"}})
+CONTACT = TableShape(
+    "contact",
+    frozenset({"firstname", "parentcustomerid"}),
+    {"parentcustomerid": {"account": "parentcustomerid_account", "contact": "parentcustomerid_contact"}},
+)
+ACCOUNT = TableShape(
+    "account",
+    frozenset({"name", "primarycontactid", "createdon"}),
+    {"primarycontactid": {"contact": "primarycontactid"}},
+)
 ACME = {"accountid": "a1", "name": "Acme", "_primarycontactid_value": None, "createdon": date(2024, 3, 20)}
 
 
 def contact_row(**extra: object) -> dict[str, object]:
-    return {"firstname": "Ali", "_parentcustomerid_value": "a1",
-            "_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account", **extra}
+    return {
+        "firstname": "Ali",
+        "_parentcustomerid_value": "a1",
+        "_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname": "account",
+        **extra,
+    }
 
 
 def walk(source: str, row: dict[str, object], known: Known | None = None):  # noqa: ANN201
@@ -217,8 +237,11 @@ def walk(source: str, row: dict[str, object], known: Known | None = None):  # no
 
 def test_a_path_through_a_lookup_reads_the_related_records_column() -> None:
     resolved = walk("{contact.parentcustomerid.name} {firstname} {recipient.parentcustomerid.createdon}", contact_row())
-    assert resolved.fields == {"contact.parentcustomerid.name": "Acme", "firstname": "Ali",
-                               "recipient.parentcustomerid.createdon": date(2024, 3, 20)}
+    assert resolved.fields == {
+        "contact.parentcustomerid.name": "Acme",
+        "firstname": "Ali",
+        "recipient.parentcustomerid.createdon": date(2024, 3, 20),
+    }
     assert not resolved.problems and not resolved.needs
 
 
@@ -227,24 +250,33 @@ def test_what_is_not_yet_read_is_asked_for_not_guessed() -> None:
     assert resolved.needs == Needs(shapes=frozenset({"contact"})) and not resolved.fields
     resolved = walk("{contact.parentcustomerid.name}", contact_row(), Known({"contact": CONTACT}))
     assert resolved.needs == Needs(records=frozenset({("account", "a1")})) and not resolved.fields
-    resolved = walk("{contact.parentcustomerid.name}", contact_row(), Known({"contact": CONTACT}, {("account", "a1"): ACME}))
+    resolved = walk(
+        "{contact.parentcustomerid.name}", contact_row(), Known({"contact": CONTACT}, {("account", "a1"): ACME})
+    )
     assert resolved.needs == Needs(shapes=frozenset({"account"})) and not resolved.fields
 
 
 def test_an_expanded_lookup_names_its_table_without_the_annotation() -> None:
-    row = {"_parentcustomerid_value": "a1", "parentcustomerid_account": {"name": "Acme"}, "parentcustomerid_contact": None}
+    row = {
+        "_parentcustomerid_value": "a1",
+        "parentcustomerid_account": {"name": "Acme"},
+        "parentcustomerid_contact": None,
+    }
     assert walk("{contact.parentcustomerid.name}", row).fields == {"contact.parentcustomerid.name": "Acme"}
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("{contact.parentcustomerid.nmae}", "{contact.parentcustomerid.nmae}: account has no column nmae"),
-    ("{contact.lastname}", "contact has no column lastname"),
-    ("{contact.firstname.name}", "firstname on contact is not a lookup"),
-    ("{contact.parentcustomerid}", "parentcustomerid on contact is a lookup"),
-    ("{contact.parentcustomerid.primarycontactid.firstname}", "primarycontactid is empty on the account"),
-    ("{parentcustomerid.primarycontactid.parentcustomerid.primarycontactid.x}", "at most 3 lookups"),
-    ("{__class__.x}", "is not a field path"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("{contact.parentcustomerid.nmae}", "{contact.parentcustomerid.nmae}: account has no column nmae"),
+        ("{contact.lastname}", "contact has no column lastname"),
+        ("{contact.firstname.name}", "firstname on contact is not a lookup"),
+        ("{contact.parentcustomerid}", "parentcustomerid on contact is a lookup"),
+        ("{contact.parentcustomerid.primarycontactid.firstname}", "primarycontactid is empty on the account"),
+        ("{parentcustomerid.primarycontactid.parentcustomerid.primarycontactid.x}", "at most 3 lookups"),
+        ("{__class__.x}", "is not a field path"),
+    ],
+)
 def test_wrong_names_and_empty_lookups_are_plain_errors(source: str, expected: str) -> None:
     try:
         resolved = walk(source, contact_row())
@@ -271,5 +303,8 @@ def test_without_a_recipient_a_bare_path_says_there_is_nothing_to_read() -> None
 def test_first_hops_are_the_lookups_to_expand_on_each_roots_one_read() -> None:
     template = parse_template("{contact.parentcustomerid.name} {parentcustomerid.x.y} {firstname} {regarding.a.b}")
     roots = {"contact": Root("contact", {}), "recipient": Root("contact", {}), "regarding": Root("incident", {})}
-    assert first_hops(template, roots, "recipient") == {"contact": {"parentcustomerid"}, "recipient": {"parentcustomerid"},
-                                                        "regarding": {"a"}}
+    assert first_hops(template, roots, "recipient") == {
+        "contact": {"parentcustomerid"},
+        "recipient": {"parentcustomerid"},
+        "regarding": {"a"},
+    }

@@ -20,11 +20,20 @@ def test_a_full_query_reads_into_values() -> None:
     entity = fetch.entity
     assert entity.attributes == (Attribute("fullname", "n"),)
     assert entity.orders == (Order("fullname", None, True),)
-    assert entity.filters == (Filter("or", (Condition("lastname", "in", values=("a", "b")),
-                                            Filter("and", (Condition("statecode", "eq", "0"),)))),)
+    assert entity.filters == (
+        Filter(
+            "or", (Condition("lastname", "in", values=("a", "b")), Filter("and", (Condition("statecode", "eq", "0"),)))
+        ),
+    )
     link = entity.links[0]
     assert (link.name, link.link_from, link.link_to, link.link_type, link.alias, link.all_attributes) == (
-        "account", "accountid", "parentcustomerid", "outer", "a", True)
+        "account",
+        "accountid",
+        "parentcustomerid",
+        "outer",
+        "a",
+        True,
+    )
 
 
 HOSTILE = [
@@ -44,22 +53,32 @@ def test_hostile_input_is_a_400_and_never_expanded(text: str) -> None:
     assert len(HOSTILE[2].encode()) > MAX_BYTES
 
 
-@pytest.mark.parametrize("text, status, words", [
-    ("<fetch><entity name='contact'>", 400, "not well-formed"),
-    ("<savedquery/>", 400, "not <fetch>"),
-    ("<fetch><entity name='contact'/><entity name='lead'/></fetch>", 400, "exactly one <entity>"),
-    ("<fetch top='5' count='2'><entity name='contact'/></fetch>", 400, "top"),
-    ("<fetch count='-1'><entity name='contact'/></fetch>", 400, "positive whole number"),
-    ("<fetch bogus='1'><entity name='contact'/></fetch>", 400, "no attribute 'bogus'"),
-    ("<fetch><entity name='contact'><filter type='xor'/></entity></fetch>", 400, "and / or"),
-    ("<fetch><entity name='contact'><order attribute='a' alias='b'/></entity></fetch>", 400, "exactly one"),
-    ("<fetch><entity name='contact'><link-entity name='account' to='x'/></entity></fetch>", 400, "from and to"),
-    ("<fetch datasource='retained'><entity name='contact'/></fetch>", 501, "'datasource'"),
-    ("<fetch><entity name='contact'><link-entity name='a' from='x' to='y' link-type='any'/></entity></fetch>", 501,
-     "link-type 'any'"),
-    ("<fetch aggregate='true'><entity name='contact'><attribute name='createdon' groupby='true' alias='x' "
-     "dategrouping='fiscal-year'/></entity></fetch>", 501, "fiscal-year"),
-])
+@pytest.mark.parametrize(
+    "text, status, words",
+    [
+        ("<fetch><entity name='contact'>", 400, "not well-formed"),
+        ("<savedquery/>", 400, "not <fetch>"),
+        ("<fetch><entity name='contact'/><entity name='lead'/></fetch>", 400, "exactly one <entity>"),
+        ("<fetch top='5' count='2'><entity name='contact'/></fetch>", 400, "top"),
+        ("<fetch count='-1'><entity name='contact'/></fetch>", 400, "positive whole number"),
+        ("<fetch bogus='1'><entity name='contact'/></fetch>", 400, "no attribute 'bogus'"),
+        ("<fetch><entity name='contact'><filter type='xor'/></entity></fetch>", 400, "and / or"),
+        ("<fetch><entity name='contact'><order attribute='a' alias='b'/></entity></fetch>", 400, "exactly one"),
+        ("<fetch><entity name='contact'><link-entity name='account' to='x'/></entity></fetch>", 400, "from and to"),
+        ("<fetch datasource='retained'><entity name='contact'/></fetch>", 501, "'datasource'"),
+        (
+            "<fetch><entity name='contact'><link-entity name='a' from='x' to='y' link-type='any'/></entity></fetch>",
+            501,
+            "link-type 'any'",
+        ),
+        (
+            "<fetch aggregate='true'><entity name='contact'><attribute name='createdon' groupby='true' alias='x' "
+            "dategrouping='fiscal-year'/></entity></fetch>",
+            501,
+            "fiscal-year",
+        ),
+    ],
+)
 def test_malformed_is_400_and_unsupported_is_501_naming_it(text: str, status: int, words: str) -> None:
     with pytest.raises(ODataError) as refused:
         parse(text)

@@ -24,13 +24,18 @@ def contact_table() -> Table:
             Column("numberofchildren", "NumberOfChildren", ColumnType.INTEGER, "Children"),
             Column("creditlimit", "CreditLimit", ColumnType.MONEY, "Credit Limit"),
             Column("donotphone", "DoNotPhone", ColumnType.BOOLEAN, "Do not phone"),
-            Column("birthdate", "BirthDate", ColumnType.DATETIME, "Birthday",
-                   datetime_format=DateTimeFormat.DATE_ONLY),
+            Column("birthdate", "BirthDate", ColumnType.DATETIME, "Birthday", datetime_format=DateTimeFormat.DATE_ONLY),
             Column("lastcalledon", "LastCalledOn", ColumnType.DATETIME, "Last called"),
-            Column("gendercode", "GenderCode", ColumnType.PICKLIST, "Gender",
-                   options=OptionSet((Option(1, "Male"), Option(2, "Female")))),
-            Column("parentcustomerid", "ParentCustomerId", ColumnType.CUSTOMER, "Company",
-                   targets=("account", "contact")),
+            Column(
+                "gendercode",
+                "GenderCode",
+                ColumnType.PICKLIST,
+                "Gender",
+                options=OptionSet((Option(1, "Male"), Option(2, "Female"))),
+            ),
+            Column(
+                "parentcustomerid", "ParentCustomerId", ColumnType.CUSTOMER, "Company", targets=("account", "contact")
+            ),
             Column("to", "To", ColumnType.PARTYLIST, "To"),
         ),
     )

@@ -16,11 +16,20 @@ from .odata_tables import contact_table
 
 ROWS = [
     # id, fullname, lastname, children, credit, donotphone, birthdate, lastcalledon, gender, parent
-    ("a", "Anna O'Brian", "O'Brian", 2, 100.5, 1, "1980-05-01", "2024-01-01T10:00:00Z", 2,
-     "00000000-0000-0000-0000-000000000001"),
+    (
+        "a",
+        "Anna O'Brian",
+        "O'Brian",
+        2,
+        100.5,
+        1,
+        "1980-05-01",
+        "2024-01-01T10:00:00Z",
+        2,
+        "00000000-0000-0000-0000-000000000001",
+    ),
     ("b", "bob smith", "Smith", 0, None, 0, None, "2024-03-01T00:00:00Z", 1, None),
-    ("c", "Carla 100% Real", None, None, 2000.0, 0, "1990-12-31", None, None,
-     "00000000-0000-0000-0000-000000000002"),
+    ("c", "Carla 100% Real", None, None, 2000.0, 0, "1990-12-31", None, None, "00000000-0000-0000-0000-000000000002"),
 ]
 
 
@@ -28,9 +37,9 @@ ROWS = [
 def db() -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:")
     connection.execute(
-        'CREATE TABLE c (contactid TEXT, fullname TEXT COLLATE NOCASE, lastname TEXT COLLATE NOCASE, '
-        'numberofchildren INTEGER, creditlimit REAL, donotphone INTEGER, birthdate TEXT, lastcalledon TEXT, '
-        'gendercode INTEGER, parentcustomerid TEXT)'
+        "CREATE TABLE c (contactid TEXT, fullname TEXT COLLATE NOCASE, lastname TEXT COLLATE NOCASE, "
+        "numberofchildren INTEGER, creditlimit REAL, donotphone INTEGER, birthdate TEXT, lastcalledon TEXT, "
+        "gendercode INTEGER, parentcustomerid TEXT)"
     )
     connection.executemany("INSERT INTO c VALUES (?,?,?,?,?,?,?,?,?,?)", ROWS)
     return connection
@@ -98,10 +107,13 @@ def test_values_are_bound_never_spliced(contact):
 def test_not_binds_tighter_than_and_which_binds_tighter_than_or():
     expr = parse_filter("not a eq 1 and b eq 2 or c eq 3")
     first = Comparison("eq", Property("a"), Literal("int", 1))
-    assert expr == Logical("or", (
-        Logical("and", (Not(first), Comparison("eq", Property("b"), Literal("int", 2)))),
-        Comparison("eq", Property("c"), Literal("int", 3)),
-    ))
+    assert expr == Logical(
+        "or",
+        (
+            Logical("and", (Not(first), Comparison("eq", Property("b"), Literal("int", 2)))),
+            Comparison("eq", Property("c"), Literal("int", 3)),
+        ),
+    )
 
 
 @pytest.mark.parametrize(
@@ -164,8 +176,10 @@ def test_bad_filters_get_clear_errors(contact, text, status, fragment):
         ("not " * 40 + "fullname eq 'a'", "nested more than"),
         (" or ".join(["fullname eq 'a'"] * 501), "more than 500 conditions"),
         ("fullname eq '" + "x" * 40_000 + "'", "longer than"),
-        ("Microsoft.Dynamics.CRM.In(PropertyName='gendercode',PropertyValues=[" + ",".join(["1"] * 2001) + "])",
-         "more than 2000 values"),
+        (
+            "Microsoft.Dynamics.CRM.In(PropertyName='gendercode',PropertyValues=[" + ",".join(["1"] * 2001) + "])",
+            "more than 2000 values",
+        ),
     ],
 )
 def test_hostile_sizes_are_refused(contact, text, fragment):
@@ -180,9 +194,43 @@ def test_long_flat_chains_stay_within_sqlite_limits(db, contact):
 
 
 FILTER_ALPHABET = st.sampled_from(
-    ["fullname", "numberofchildren", "eq", "ne", "gt", "and", "or", "not", "(", ")", "'", "''", "'x'", " ", "1",
-     "1.5", "null", "true", ",", "contains", "[", "]", "@p", "=", "\x00", "-", "/", "00000000-0000-0000-0000-0"
-     "00000000001", "2024-01-01", "Microsoft.Dynamics.CRM.In", "PropertyName", "PropertyValues", ";", "--", "é"]
+    [
+        "fullname",
+        "numberofchildren",
+        "eq",
+        "ne",
+        "gt",
+        "and",
+        "or",
+        "not",
+        "(",
+        ")",
+        "'",
+        "''",
+        "'x'",
+        " ",
+        "1",
+        "1.5",
+        "null",
+        "true",
+        ",",
+        "contains",
+        "[",
+        "]",
+        "@p",
+        "=",
+        "\x00",
+        "-",
+        "/",
+        "00000000-0000-0000-0000-000000000001",
+        "2024-01-01",
+        "Microsoft.Dynamics.CRM.In",
+        "PropertyName",
+        "PropertyValues",
+        ";",
+        "--",
+        "é",
+    ]
 )
 
 

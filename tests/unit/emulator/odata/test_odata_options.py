@@ -30,9 +30,12 @@ GUID = "00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
         ({"$top": "10"}, QueryOptions(top=10)),
         ({"$count": "true"}, QueryOptions(count=True)),
         ({"$count": "false"}, QueryOptions(count=False)),
-        ({"$expand": "parentcustomerid_account($select=name,accountnumber),ownerid"},
-         QueryOptions(expand=(ExpandOption("parentcustomerid_account", ("name", "accountnumber")),
-                              ExpandOption("ownerid")))),
+        (
+            {"$expand": "parentcustomerid_account($select=name,accountnumber),ownerid"},
+            QueryOptions(
+                expand=(ExpandOption("parentcustomerid_account", ("name", "accountnumber")), ExpandOption("ownerid"))
+            ),
+        ),
         ({"$expand": "ownerid()"}, QueryOptions(expand=(ExpandOption("ownerid"),))),
         ({"$SELECT": "fullname"}, QueryOptions(select=("fullname",))),
         ({"$skiptoken": "opaque", "$deltatoken": "1!x", "custom": "ignored"}, QueryOptions()),
@@ -83,8 +86,13 @@ def test_bad_or_unsupported_options_are_refused(params, status, fragment):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["$select", "$filter", "$orderby", "$top", "$count", "$expand", "@p"]),
-                       st.text(max_size=40), max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(["$select", "$filter", "$orderby", "$top", "$count", "$expand", "@p"]),
+        st.text(max_size=40),
+        max_size=4,
+    )
+)
 def test_any_option_values_parse_or_raise_odata_error(params):
     try:
         parse_query_options(params)
@@ -100,8 +108,10 @@ def test_any_option_values_parse_or_raise_odata_error(params):
         ("accountnumber='ABC123'", RecordRef(key={"accountnumber": "ABC123"})),
         ("lastname='O''Brian',age=5", RecordRef(key={"lastname": "O'Brian", "age": 5})),
         (" code = 'a,b=c' ", RecordRef(key={"code": "a,b=c"})),
-        (f"_primarycontactid_value={GUID}",
-         RecordRef(key={"_primarycontactid_value": GUID}, guid_keys=frozenset({"_primarycontactid_value"}))),
+        (
+            f"_primarycontactid_value={GUID}",
+            RecordRef(key={"_primarycontactid_value": GUID}, guid_keys=frozenset({"_primarycontactid_value"})),
+        ),
         (f"contactid={GUID}", RecordRef(key={"contactid": GUID}, guid_keys=frozenset({"contactid"}))),
         ("flag=true", RecordRef(key={"flag": True})),
     ],
@@ -112,8 +122,23 @@ def test_record_refs_parse(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "'abc'", "a=", "a='x',", "a='x' b='y'", "a='x',a='y'", "a=null", "=5", "a='unterminated", "a=b",
-     "1234", "a='\x00'", "a=(1)", GUID + "," + GUID, "x" * 9000],
+    [
+        "",
+        "'abc'",
+        "a=",
+        "a='x',",
+        "a='x' b='y'",
+        "a='x',a='y'",
+        "a=null",
+        "=5",
+        "a='unterminated",
+        "a=b",
+        "1234",
+        "a='\x00'",
+        "a=(1)",
+        GUID + "," + GUID,
+        "x" * 9000,
+    ],
 )
 def test_bad_record_refs_are_400(text):
     with pytest.raises(ODataError) as caught:
@@ -132,8 +157,11 @@ def test_record_ref_describes_itself_as_in_a_url():
         (f"/contacts({GUID})", "contacts", RecordRef(id=GUID)),
         (f"contacts({GUID})", "contacts", RecordRef(id=GUID)),
         (f"https://org.crm.dynamics.com/api/data/v9.2/contacts({GUID})", "contacts", RecordRef(id=GUID)),
-        ("/comms_smses(comms_providermessageid='a/b(c)')", "comms_smses",
-         RecordRef(key={"comms_providermessageid": "a/b(c)"})),
+        (
+            "/comms_smses(comms_providermessageid='a/b(c)')",
+            "comms_smses",
+            RecordRef(key={"comms_providermessageid": "a/b(c)"}),
+        ),
     ],
 )
 def test_bind_urls_parse(url, expected_set, expected_ref):
@@ -159,21 +187,39 @@ def test_any_ref_text_parses_or_raises_odata_error(text):
 #: Every system query option OData 4.0/4.01 defines, Dataverse's own parameters and common misspellings,
 #: with what the emulator answers: None (applied), or (status, fragment of the message).
 OPTION_TABLE = [
-    ("$select", "name", None), ("$filter", "name eq 'a'", None), ("$orderby", "name", None), ("$top", "3", None),
-    ("$count", "true", None), ("$expand", "ownerid", None), ("$format", "json", None),
-    ("$format", "application/json;odata.metadata=minimal", None), ("$format", "xml", (400, "JSON only")),
-    ("$skip", "1", (400, "$skip is not supported")), ("$apply", "aggregate($count as n)", (501, "$apply")),
-    ("$search", "blue", (501, "$search")), ("$compute", "a as b", (501, "$compute")),
-    ("$levels", "2", (501, "$levels")), ("$index", "1", (501, "$index")),
-    ("$schemaversion", "1", (501, "$schemaversion")), ("$id", "accounts(1)", (501, "$id")),
+    ("$select", "name", None),
+    ("$filter", "name eq 'a'", None),
+    ("$orderby", "name", None),
+    ("$top", "3", None),
+    ("$count", "true", None),
+    ("$expand", "ownerid", None),
+    ("$format", "json", None),
+    ("$format", "application/json;odata.metadata=minimal", None),
+    ("$format", "xml", (400, "JSON only")),
+    ("$skip", "1", (400, "$skip is not supported")),
+    ("$apply", "aggregate($count as n)", (501, "$apply")),
+    ("$search", "blue", (501, "$search")),
+    ("$compute", "a as b", (501, "$compute")),
+    ("$levels", "2", (501, "$levels")),
+    ("$index", "1", (501, "$index")),
+    ("$schemaversion", "1", (501, "$schemaversion")),
+    ("$id", "accounts(1)", (501, "$id")),
     ("sql", "SELECT name FROM account", (501, "sql query parameter")),
-    ("fetchXml", "<fetch/>", (501, "fetchXml")), ("savedQuery", "00000000-0000-0000-0000-000000000001", (501, "savedQuery")),
+    ("fetchXml", "<fetch/>", (501, "fetchXml")),
+    ("savedQuery", "00000000-0000-0000-0000-000000000001", (501, "savedQuery")),
     ("userQuery", "00000000-0000-0000-0000-000000000001", (501, "userQuery")),
-    ("partitionId", "p1", (501, "partitionId")), ("tag", "from-test", None),
-    ("$selct", "name", (400, "'$selct' is not supported")), ("$filters", "x", (400, "'$filters' is not supported")),
-    ("$orderBy", "name", None), ("$Top", "1", None), ("$inlinecount", "allpages", (400, "'$inlinecount' is not")),
-    ("$skipToken", "abc", None), ("$expands", "ownerid", (400, "'$expands' is not supported")),
-    ("$", "1", (400, "'$' is not supported")), ("cachebuster", "123", None), ("_", "123", None),
+    ("partitionId", "p1", (501, "partitionId")),
+    ("tag", "from-test", None),
+    ("$selct", "name", (400, "'$selct' is not supported")),
+    ("$filters", "x", (400, "'$filters' is not supported")),
+    ("$orderBy", "name", None),
+    ("$Top", "1", None),
+    ("$inlinecount", "allpages", (400, "'$inlinecount' is not")),
+    ("$skipToken", "abc", None),
+    ("$expands", "ownerid", (400, "'$expands' is not supported")),
+    ("$", "1", (400, "'$' is not supported")),
+    ("cachebuster", "123", None),
+    ("_", "123", None),
 ]
 
 
@@ -189,8 +235,9 @@ def test_every_query_option_is_applied_or_refused(name, value, outcome):
 
 
 def test_nested_expand_options_parse():
-    parsed = parse_query_options({"$expand": "contact_customer_accounts($select=fullname;$filter=lastname eq 'A';"
-                                             "$orderby=fullname desc;$top=2)"})
+    parsed = parse_query_options(
+        {"$expand": "contact_customer_accounts($select=fullname;$filter=lastname eq 'A';$orderby=fullname desc;$top=2)"}
+    )
     (item,) = parsed.expand
     assert item.select == ("fullname",) and item.orderby == (("fullname", True),) and item.top == 2
     assert item.filter is not None and item.has_collection_options

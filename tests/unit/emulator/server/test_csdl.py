@@ -82,8 +82,10 @@ def test_single_valued_navigation_properties_carry_the_exact_bind_names(document
         target = dataverse_schema.table(column.targets[0])
         assert element.get("Type") == f"mscrm.{target.logical_name}"
         constraint = element.find("e:ReferentialConstraint", EDMX)
-        assert (constraint.get("Property"), constraint.get("ReferencedProperty")) == (column.value_property,
-                                                                                      target.primary_id)
+        assert (constraint.get("Property"), constraint.get("ReferencedProperty")) == (
+            column.value_property,
+            target.primary_id,
+        )
         if nav != nav.lower():
             assert nav.lower() not in declared
 
@@ -108,8 +110,9 @@ def test_polymorphic_lookups_have_one_property_per_target(document) -> None:
 def test_every_reference_in_the_document_resolves(document) -> None:
     types = {t.get("Name") for t in document.iterfind(".//e:EntityType", EDMX)}
     complex_types = {t.get("Name") for t in document.iterfind(".//e:ComplexType", EDMX)}
-    sets = {s.get("Name"): s.get("EntityType").removeprefix("mscrm.")
-            for s in document.iterfind(".//e:EntitySet", EDMX)}
+    sets = {
+        s.get("Name"): s.get("EntityType").removeprefix("mscrm.") for s in document.iterfind(".//e:EntitySet", EDMX)
+    }
     for owner in document.iterfind(".//e:EntityType", EDMX):
         for nav in owner.findall("e:NavigationProperty", EDMX):
             target = nav.get("Type").removeprefix("Collection(").rstrip(")").removeprefix("mscrm.")
@@ -133,8 +136,11 @@ def test_the_functions_and_actions_the_suite_calls_are_declared(document) -> Non
     for bound in ("CreateMultiple", "UpsertMultiple", "UpdateMultiple"):
         assert actions[bound].get("IsBound") == "true"
         assert [p.get("Name") for p in actions[bound].findall("e:Parameter", EDMX)] == ["entityset", "Targets"]
-    imports = {i.get("Name") for i in schema.find("e:EntityContainer", EDMX)
-               if i.tag in (f"{{{csdl.EDM}}}FunctionImport", f"{{{csdl.EDM}}}ActionImport")}
+    imports = {
+        i.get("Name")
+        for i in schema.find("e:EntityContainer", EDMX)
+        if i.tag in (f"{{{csdl.EDM}}}FunctionImport", f"{{{csdl.EDM}}}ActionImport")
+    }
     assert {"WhoAmI", "PublishXml", "PublishAllXml", "InsertOptionValue"} <= imports
 
 
@@ -157,8 +163,14 @@ def test_a_self_referencing_many_to_many_partners_its_two_names() -> None:
     from dataverse_schema.standard import TEAM_MEMBERSHIP
 
     store = _store()
-    relationship = ManyToManyRelationship("new_account_account", "account", "account", "new_account_account",
-                                          entity1_navigation="new_referencing", entity2_navigation="new_referenced")
+    relationship = ManyToManyRelationship(
+        "new_account_account",
+        "account",
+        "account",
+        "new_account_account",
+        entity1_navigation="new_referencing",
+        entity2_navigation="new_referenced",
+    )
     store.install_many_to_many(relationship)
     account = navigations(etree.fromstring(csdl.document(store.layouts)), "account")
     assert account["new_referencing"].get("Partner") == "new_referenced"

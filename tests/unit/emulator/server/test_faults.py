@@ -106,8 +106,11 @@ def test_latency_is_added() -> None:
 
 
 def test_admin_json_changes_the_plan() -> None:
-    plan = plan_from_json({"latency_ms": 5, "throttle": {"requests_per_window": 10},
-                           "outage": {"duration_s": 3, "retry_after_s": 2}}, FaultPlan.none(), now=50.0)
+    plan = plan_from_json(
+        {"latency_ms": 5, "throttle": {"requests_per_window": 10}, "outage": {"duration_s": 3, "retry_after_s": 2}},
+        FaultPlan.none(),
+        now=50.0,
+    )
     assert plan.latency_ms == 5
     assert plan.limits == ServiceProtection(requests_per_window=10)
     assert plan.outages == (Outage(50.0, 53.0, 2),)

@@ -71,8 +71,18 @@ def test_the_admin_plan_sets_the_server_model() -> None:
     assert plan.to_json(0.0)["server"] == {"ms_per_record": 2.5, "request_timeout_s": 120.0, "dop_hint": 3}
 
 
-@pytest.mark.parametrize("value", [[], {"speed": 1}, {"ms_per_record": -1}, {"dop_hint": 0}, {"dop_hint": 2.5},
-                                   {"request_timeout_s": 0}, {"ms_per_record": True}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        [],
+        {"speed": 1},
+        {"ms_per_record": -1},
+        {"dop_hint": 0},
+        {"dop_hint": 2.5},
+        {"request_timeout_s": 0},
+        {"ms_per_record": True},
+    ],
+)
 def test_bad_server_settings_are_refused(value) -> None:
     with pytest.raises(ValueError):
         server_model_from_json(value, ServerModel())

@@ -31,30 +31,49 @@ def no_global(bind: str):
 def test_every_custom_table_body_reads_back(table) -> None:
     created = table_from_metadata(entity_metadata(table), no_global)
     assert (created.logical_name, created.primary_id, created.primary_name) == (
-        table.logical_name, table.primary_id, table.primary_name)
+        table.logical_name,
+        table.primary_id,
+        table.primary_name,
+    )
     assert created.entity_set_name == table.entity_set_name and created.is_activity == table.is_activity
     for column in table.columns:
         if column.type is ColumnType.LOOKUP and column.is_custom:
             _, lookup = relationship_from_metadata(relationship_metadata(table, column), no_global)
             assert (lookup.logical_name, lookup.targets) == (column.logical_name, column.targets)
-        elif column.is_custom and column.type in (ColumnType.STRING, ColumnType.INTEGER, ColumnType.DATETIME,
-                                                  ColumnType.MEMO, ColumnType.DECIMAL):
+        elif column.is_custom and column.type in (
+            ColumnType.STRING,
+            ColumnType.INTEGER,
+            ColumnType.DATETIME,
+            ColumnType.MEMO,
+            ColumnType.DECIMAL,
+        ):
             read = column_from_metadata(attribute_metadata(column), no_global)
-            assert (read.logical_name, read.type, read.max_length) == (column.logical_name, column.type,
-                                                                      column.max_length)
+            assert (read.logical_name, read.type, read.max_length) == (
+                column.logical_name,
+                column.type,
+                column.max_length,
+            )
     for key in table.keys:
         assert key_from_metadata(key_metadata(key)) == key
 
 
-@pytest.mark.parametrize("body, words", [
-    ({}, "SchemaName"),
-    ({"SchemaName": "new_x; drop", "Attributes": []}, "SchemaName"),
-    ({"SchemaName": "new_X", "Attributes": []}, "exactly one"),
-    ({"SchemaName": "new_X", "OwnershipType": "BusinessOwned", "Attributes": []}, "OwnershipType"),
-    ({"SchemaName": "new_X", "Attributes": [{"SchemaName": "new_Name", "IsPrimaryName": True,
-                                              "AttributeType": "String"}]}, "DisplayName"),
-    ({"SchemaName": "new_X", "IsActivity": "yes", "Attributes": []}, "true or false"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({}, "SchemaName"),
+        ({"SchemaName": "new_x; drop", "Attributes": []}, "SchemaName"),
+        ({"SchemaName": "new_X", "Attributes": []}, "exactly one"),
+        ({"SchemaName": "new_X", "OwnershipType": "BusinessOwned", "Attributes": []}, "OwnershipType"),
+        (
+            {
+                "SchemaName": "new_X",
+                "Attributes": [{"SchemaName": "new_Name", "IsPrimaryName": True, "AttributeType": "String"}],
+            },
+            "DisplayName",
+        ),
+        ({"SchemaName": "new_X", "IsActivity": "yes", "Attributes": []}, "true or false"),
+    ],
+)
 def test_bad_entity_metadata_is_a_clear_400(body: dict, words: str) -> None:
     with pytest.raises(ODataError) as caught:
         table_from_metadata(body, no_global)
@@ -72,12 +91,14 @@ def test_seed_is_deterministic_and_idempotent() -> None:
     store = Store(":memory:", dataverse_schema.TABLES.values())
     first = seed(store)
     assert first.created == COUNTS and first.existing == {}
-    before = store.query("contacts", parse_query_options({"$select": "mobilephone"}),
-                         page_size=5000, skiptoken=None).rows
+    before = store.query(
+        "contacts", parse_query_options({"$select": "mobilephone"}), page_size=5000, skiptoken=None
+    ).rows
     second = seed(store)
     assert second.created == {} and second.existing == COUNTS
-    after = store.query("contacts", parse_query_options({"$select": "mobilephone"}),
-                        page_size=5000, skiptoken=None).rows
+    after = store.query(
+        "contacts", parse_query_options({"$select": "mobilephone"}), page_size=5000, skiptoken=None
+    ).rows
     assert before == after
     phones = [row["mobilephone"] for row in after]
     assert any(re.fullmatch(r"09\d{9}", p) for p in phones)

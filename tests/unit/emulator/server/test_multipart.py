@@ -70,8 +70,10 @@ def test_unquoted_boundary_and_absolute_urls() -> None:
 
 
 def test_body_with_persian_text_survives() -> None:
-    body = ('--b\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n'
-            '{"lastname": "محمدی"}\n--b--\n').encode()
+    body = (
+        "--b\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n"
+        '{"lastname": "محمدی"}\n--b--\n'
+    ).encode()
     (operation,) = parse_batch("multipart/mixed; boundary=b", body)
     assert operation.body.decode() == '{"lastname": "محمدی"}'
 
@@ -82,17 +84,38 @@ def test_body_with_persian_text_survives() -> None:
         ("application/json", b"{}", 415, "multipart/mixed"),
         ("multipart/mixed", b"--x--", 400, "no boundary"),
         ("multipart/mixed; boundary=b", b"nothing here", 400, "no delimiter"),
-        ("multipart/mixed; boundary=b", b"--b\nContent-Type: application/http\n\nGET contacts HTTP/1.1\n", 400,
-         "no closing delimiter"),
+        (
+            "multipart/mixed; boundary=b",
+            b"--b\nContent-Type: application/http\n\nGET contacts HTTP/1.1\n",
+            400,
+            "no closing delimiter",
+        ),
         ("multipart/mixed; boundary=b", b"--b\nContent-Type: text/plain\n\nhello\n--b--", 400, "application/http"),
-        ("multipart/mixed; boundary=b", b"--b\nContent-Type: application/http\n\nnot a request line\n--b--", 400,
-         "request line"),
-        ("multipart/mixed; boundary=b", b"--b\nContent-Type: application/http\n\nGET contacts HTTP/1.1\nbad header\n\n--b--",
-         400, "Name: value"),
-        ("multipart/mixed; boundary=b",
-         b"--b\nContent-Type: multipart/mixed; boundary=c\n\n--c\nContent-Type: multipart/mixed; boundary=d\n\n--d--\n--c--\n--b--",
-         400, "cannot contain"),
-        ("multipart/mixed; boundary=b", b"--b\nContent-Type: multipart/mixed; boundary=c\n\n--c--\n--b--", 400, "at least one"),
+        (
+            "multipart/mixed; boundary=b",
+            b"--b\nContent-Type: application/http\n\nnot a request line\n--b--",
+            400,
+            "request line",
+        ),
+        (
+            "multipart/mixed; boundary=b",
+            b"--b\nContent-Type: application/http\n\nGET contacts HTTP/1.1\nbad header\n\n--b--",
+            400,
+            "Name: value",
+        ),
+        (
+            "multipart/mixed; boundary=b",
+            b"--b\nContent-Type: multipart/mixed; boundary=c\n\n--c\nContent-Type: multipart/mixed; boundary=d\n\n"
+            b"--d--\n--c--\n--b--",
+            400,
+            "cannot contain",
+        ),
+        (
+            "multipart/mixed; boundary=b",
+            b"--b\nContent-Type: multipart/mixed; boundary=c\n\n--c--\n--b--",
+            400,
+            "at least one",
+        ),
         ("multipart/mixed; boundary=b", b"--b\n\xff\xfe: x\n\n--b--", 400, "UTF-8"),
     ],
 )
@@ -109,8 +132,14 @@ def test_boundary_of_reads_quoted_and_unquoted() -> None:
 
 
 def test_writes_responses_the_way_dataverse_frames_them() -> None:
-    created = ApiResponse(204, [("OData-Version", "4.0"), ("Location", "http://h/api/data/v9.2/tasks(1)"),
-                                ("OData-EntityId", "http://h/api/data/v9.2/tasks(1)")])
+    created = ApiResponse(
+        204,
+        [
+            ("OData-Version", "4.0"),
+            ("Location", "http://h/api/data/v9.2/tasks(1)"),
+            ("OData-EntityId", "http://h/api/data/v9.2/tasks(1)"),
+        ],
+    )
     listing = ApiResponse(200, [("Content-Type", "application/json"), ("OData-Version", "4.0")], b'{"value":[]}')
     content_type, body = write_batch([[PartResponse(created, "1")], PartResponse(listing)])
     outer = content_type.split("boundary=")[1]

@@ -54,8 +54,9 @@ def test_pages_cover_every_row_once_in_order(store, people, orderby, page_size):
 
 
 def test_ordering_matches_dataverse_null_placement(store, people):
-    ascending = [r["fullname"] for r in store.query("contacts", options(orderby="fullname"), page_size=50,
-                                                      skiptoken=None).rows]
+    ascending = [
+        r["fullname"] for r in store.query("contacts", options(orderby="fullname"), page_size=50, skiptoken=None).rows
+    ]
     assert ascending == [None, None, None, "a", "a", "a", "b", "b", "c", "d", "e", "f"]
 
 
@@ -84,8 +85,12 @@ def test_top_limits_the_whole_result_across_pages(store, people):
 
 
 def test_filter_select_and_count(store, people):
-    page = store.query("contacts", options(filter="fullname eq 'A' or fullname eq null", select="fullname",
-                                           count="true"), page_size=2, skiptoken=None)
+    page = store.query(
+        "contacts",
+        options(filter="fullname eq 'A' or fullname eq null", select="fullname", count="true"),
+        page_size=2,
+        skiptoken=None,
+    )
     assert page.count == 6 and not page.count_limit_exceeded and len(page.rows) == 2
     assert set(page.rows[0]) == {"@odata.etag", "contactid", "fullname"}
 
@@ -119,8 +124,10 @@ def test_a_skiptoken_from_another_ordering_is_refused(store, people):
         ({"orderby": "nosuch"}, "Could not find a property"),
         ({"filter": "nosuch eq 1"}, "Could not find a property"),
         ({"expand": "nosuch"}, "Could not find a property named 'nosuch'"),
-        ({"expand": "parentcustomerid_account($select=nosuch)"},
-         "Could not find a property named 'nosuch' on type 'Microsoft.Dynamics.CRM.account'."),
+        (
+            {"expand": "parentcustomerid_account($select=nosuch)"},
+            "Could not find a property named 'nosuch' on type 'Microsoft.Dynamics.CRM.account'.",
+        ),
     ],
 )
 def test_unknown_properties_in_queries_are_400(store, query, fragment):
@@ -130,15 +137,22 @@ def test_unknown_properties_in_queries_are_400(store, query, fragment):
 
 def test_expand_single_valued_lookups(store):
     account_id = store.create("accounts", {"name": "Acme", "accountnumber": "K"})
-    with_parent = store.create("contacts", {"fullname": "C", "parentcustomerid_account@odata.bind":
-                                            f"/accounts({account_id})"})
+    with_parent = store.create(
+        "contacts", {"fullname": "C", "parentcustomerid_account@odata.bind": f"/accounts({account_id})"}
+    )
     store.create("contacts", {"fullname": "D"})
-    query = options(select="fullname", expand="parentcustomerid_account($select=name),"
-                    "parentcustomerid_contact,ownerid($select=fullname)", orderby="fullname")
+    query = options(
+        select="fullname",
+        expand="parentcustomerid_account($select=name),parentcustomerid_contact,ownerid($select=fullname)",
+        orderby="fullname",
+    )
     first, second = store.query("contacts", query, page_size=5, skiptoken=None).rows
     assert first["contactid"] == with_parent
-    assert first["parentcustomerid_account"] == {"@odata.etag": first["parentcustomerid_account"]["@odata.etag"],
-                                                 "accountid": account_id, "name": "Acme"}
+    assert first["parentcustomerid_account"] == {
+        "@odata.etag": first["parentcustomerid_account"]["@odata.etag"],
+        "accountid": account_id,
+        "name": "Acme",
+    }
     assert first["parentcustomerid_contact"] is None  # the lookup points at an account
     assert second["parentcustomerid_account"] is None
     assert second["ownerid"]["systemuserid"] == APP_USER_ID and "fullname" in second["ownerid"]
@@ -192,9 +206,11 @@ def test_install_is_idempotent_extends_and_persists(tmp_path):
     first = Store(path, [account()])
     record_id = first.create("accounts", {"name": "A"})
     first.install(account())
-    wider = dataclasses.replace(account(), columns=account().columns + (
-        Column("comms_code", "comms_Code", ColumnType.STRING, "Code", max_length=10),),
-        keys=account().keys + (AlternateKey("comms_CodeKey", ("comms_code",), "Code"),))
+    wider = dataclasses.replace(
+        account(),
+        columns=account().columns + (Column("comms_code", "comms_Code", ColumnType.STRING, "Code", max_length=10),),
+        keys=account().keys + (AlternateKey("comms_CodeKey", ("comms_code",), "Code"),),
+    )
     first.install(wider)
     first.update("accounts", parse_record_ref(record_id), {"comms_code": "X"}, must_exist=True)
     first.close()
@@ -208,8 +224,7 @@ def test_install_is_idempotent_extends_and_persists(tmp_path):
 
 def test_whoami_and_the_app_user_exist(store):
     assert store.whoami()["UserId"] == APP_USER_ID
-    user = store.retrieve("systemusers", parse_record_ref(APP_USER_ID),
-                          options(expand="businessunitid($select=name)"))
+    user = store.retrieve("systemusers", parse_record_ref(APP_USER_ID), options(expand="businessunitid($select=name)"))
     assert user["businessunitid"]["businessunitid"] == BUSINESS_UNIT_ID
 
 
@@ -220,8 +235,13 @@ def test_concurrent_writers_and_readers(tmp_path):
     def work(worker: int) -> None:
         try:
             for n in range(50):
-                store.upsert("accounts", parse_record_ref(f"accountnumber='{worker}-{n}'"), {"name": "x"},
-                             if_match=None, if_none_match=None)
+                store.upsert(
+                    "accounts",
+                    parse_record_ref(f"accountnumber='{worker}-{n}'"),
+                    {"name": "x"},
+                    if_match=None,
+                    if_none_match=None,
+                )
                 store.query("accounts", options(top="5"), page_size=5, skiptoken=None)
         except BaseException as error:  # collected and asserted below: a thread cannot fail the test itself
             failures.append(error)
@@ -238,17 +258,39 @@ def test_concurrent_writers_and_readers(tmp_path):
 
 
 def test_contact_table_round_trip_types(store):
-    record_id = store.create("contacts", {"fullname": "T", "numberofchildren": 3, "donotphone": True,
-                                          "parentcustomerid_contact@odata.bind": None})
+    record_id = store.create(
+        "contacts",
+        {"fullname": "T", "numberofchildren": 3, "donotphone": True, "parentcustomerid_contact@odata.bind": None},
+    )
     record = store.retrieve("contacts", parse_record_ref(record_id), NONE)
     assert (record["numberofchildren"], record["donotphone"], record["_parentcustomerid_value"]) == (3, True, None)
     assert contact().logical_name in store.tables
 
 
 FILTER_PIECES = st.sampled_from(
-    ["fullname", "numberofchildren", "_parentcustomerid_value", "birthdate", "donotphone", " eq ", " ne ", " gt ",
-     " and ", " or ", "not ", "(", ")", "'a'", "1", "null", "true", "2024-01-01T00:00:00Z", guid(1),
-     "contains(fullname,'a')", "Microsoft.Dynamics.CRM.In(PropertyName='fullname',PropertyValues=['a','b'])"]
+    [
+        "fullname",
+        "numberofchildren",
+        "_parentcustomerid_value",
+        "birthdate",
+        "donotphone",
+        " eq ",
+        " ne ",
+        " gt ",
+        " and ",
+        " or ",
+        "not ",
+        "(",
+        ")",
+        "'a'",
+        "1",
+        "null",
+        "true",
+        "2024-01-01T00:00:00Z",
+        guid(1),
+        "contains(fullname,'a')",
+        "Microsoft.Dynamics.CRM.In(PropertyName='fullname',PropertyValues=['a','b'])",
+    ]
 )
 
 

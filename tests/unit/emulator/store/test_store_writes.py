@@ -70,17 +70,20 @@ def test_duplicate_alternate_key_is_the_real_duplicate_error(store):
 
 def test_patch_to_a_missing_id_creates_it_then_updates_it(store):
     assert store.upsert("contacts", ref(guid(3)), {"fullname": "New"}, if_match=None, if_none_match=None) == (
-        guid(3), True)
-    assert store.upsert("contacts", ref(guid(3)), {"fullname": "Renamed"}, if_match=None,
-                        if_none_match="null") == (guid(3), False)
+        guid(3),
+        True,
+    )
+    assert store.upsert("contacts", ref(guid(3)), {"fullname": "Renamed"}, if_match=None, if_none_match="null") == (
+        guid(3),
+        False,
+    )
     assert get(store, "contacts", guid(3))["fullname"] == "Renamed"
 
 
 def test_upsert_by_alternate_key_creates_once(store):
     key = ref("comms_providermessageid='m-1'")
     record_id, created = store.upsert("comms_smses", key, {"subject": "a"}, if_match=None, if_none_match=None)
-    again, created_again = store.upsert("comms_smses", key, {"comms_status": SENT}, if_match=None,
-                                        if_none_match=None)
+    again, created_again = store.upsert("comms_smses", key, {"comms_status": SENT}, if_match=None, if_none_match=None)
     record = get(store, "comms_smses", "comms_providermessageid='m-1'")
     assert (created, created_again, again) == (True, False, record_id)
     assert (record["subject"], record["comms_providermessageid"], record["comms_status"]) == ("a", "m-1", SENT)
@@ -116,10 +119,14 @@ def test_if_match_star_on_missing_alternate_key(store):
 
 def test_if_none_match_star_on_existing_is_412(store):
     store.create("accounts", {"name": "A", "accountnumber": "K"})
-    error = error_of(store.upsert, "accounts", ref("accountnumber='K'"), {"name": "B"}, if_match=None,
-                     if_none_match="*")
+    error = error_of(
+        store.upsert, "accounts", ref("accountnumber='K'"), {"name": "B"}, if_match=None, if_none_match="*"
+    )
     assert (error.status, error.code, error.message) == (
-        412, "0x80040237", "A record with matching key values already exists.")
+        412,
+        "0x80040237",
+        "A record with matching key values already exists.",
+    )
     assert get(store, "accounts", "accountnumber='K'")["name"] == "A"
 
 
@@ -136,19 +143,21 @@ def test_if_match_etag_is_optimistic_concurrency(store):
 
 def test_key_columns_in_the_body_must_match_the_url(store):
     key = ref("accountnumber='K1'")
-    assert store.upsert("accounts", key, {"accountnumber": "K1", "name": "A"}, if_match=None,
-                        if_none_match=None)[1]
+    assert store.upsert("accounts", key, {"accountnumber": "K1", "name": "A"}, if_match=None, if_none_match=None)[1]
     error = error_of(store.upsert, "accounts", key, {"accountnumber": "K2"}, if_match=None, if_none_match=None)
     assert (error.status, error.code) == (400, "0x80040203")
 
 
-@pytest.mark.parametrize("key", ["name='A'", "accountnumber='K',name='A'", "accountid='not-a-guid'",
-                                 "accountnumber=5"])
+@pytest.mark.parametrize("key", ["name='A'", "accountnumber='K',name='A'", "accountid='not-a-guid'", "accountnumber=5"])
 def test_keys_that_are_not_declared_are_refused(store, key):
     error = error_of(get, store, "accounts", key)
     assert error.status == 400
-    assert error.message.startswith("The key in the request URI is not valid for resource "
-                                    "'Microsoft.Dynamics.CRM.account'") or "Edm.String" in error.message
+    assert (
+        error.message.startswith(
+            "The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM.account'"
+        )
+        or "Edm.String" in error.message
+    )
 
 
 def test_update_with_must_exist_false_upserts(store):
@@ -174,16 +183,20 @@ def test_deleting_a_record_clears_lookups_to_it(store):
 def test_binds_resolve_by_id_and_by_key(store):
     account = store.create("accounts", {"name": "A", "accountnumber": "K"})
     contact = store.create("contacts", {"fullname": "C"})
-    sms_id = store.create("comms_smses", {
-        "subject": "s",
-        "comms_ContactId@odata.bind": f"/contacts({contact})",
-        "regardingobjectid_account_comms_sms@odata.bind": "accounts(accountnumber='K')",
-        "ownerid@odata.bind": f"https://org.crm.dynamics.com/api/data/v9.2/systemusers({APP_USER_ID})",
-    })
+    sms_id = store.create(
+        "comms_smses",
+        {
+            "subject": "s",
+            "comms_ContactId@odata.bind": f"/contacts({contact})",
+            "regardingobjectid_account_comms_sms@odata.bind": "accounts(accountnumber='K')",
+            "ownerid@odata.bind": f"https://org.crm.dynamics.com/api/data/v9.2/systemusers({APP_USER_ID})",
+        },
+    )
     record = get(store, "comms_smses", sms_id)
     assert record["_comms_contactid_value"] == contact and record["_regardingobjectid_value"] == account
     assert record["_regardingobjectid_value@Microsoft.Dynamics.CRM.associatednavigationproperty"] == (
-        "regardingobjectid_account_comms_sms")
+        "regardingobjectid_account_comms_sms"
+    )
     store.update("comms_smses", ref(sms_id), {"comms_ContactId@odata.bind": None}, must_exist=True)
     assert get(store, "comms_smses", sms_id)["_comms_contactid_value"] is None
 
@@ -191,25 +204,45 @@ def test_binds_resolve_by_id_and_by_key(store):
 @pytest.mark.parametrize(
     "body, status, code, fragment",
     [
-        ({"comms_ContactId@odata.bind": f"/contacts({guid(5)})"}, 404, "0x80040217",
-         f"contact With Id = {guid(5)} Does Not Exist"),
-        ({"comms_contactid@odata.bind": f"/contacts({guid(5)})"}, 400, "0x80060888",
-         "An undeclared property 'comms_contactid' which only has property annotations in the payload"),
+        (
+            {"comms_ContactId@odata.bind": f"/contacts({guid(5)})"},
+            404,
+            "0x80040217",
+            f"contact With Id = {guid(5)} Does Not Exist",
+        ),
+        (
+            {"comms_contactid@odata.bind": f"/contacts({guid(5)})"},
+            400,
+            "0x80060888",
+            "An undeclared property 'comms_contactid' which only has property annotations in the payload",
+        ),
         ({"comms_ContactId@odata.bind": f"/accounts({guid(5)})"}, 404, "0x80040217", "account With Id"),
         ({"comms_ContactId@odata.bind": f"/nosuch({guid(5)})"}, 404, "0x8006088a", "segment 'nosuch'"),
         ({"comms_ContactId@odata.bind": "contacts"}, 400, "0x80060888", "is not a reference"),
         ({"comms_ContactId@odata.bind": [f"/contacts({guid(5)})"]}, 501, "0x80060888", "binding"),
         ({"comms_ContactId": {"fullname": "deep"}}, 501, "0x80060888", "deep insert"),
-        ({"nosuch": 1}, 400, "0x80060888",
-         "The property 'nosuch' does not exist on type 'Microsoft.Dynamics.CRM.comms_sms'."),
+        (
+            {"nosuch": 1},
+            400,
+            "0x80060888",
+            "The property 'nosuch' does not exist on type 'Microsoft.Dynamics.CRM.comms_sms'.",
+        ),
         ({"_comms_contactid_value": guid(5)}, 400, "0x80060888", "does not exist on type"),
         ({"to": "x"}, 400, "0x80060888", "does not exist on type"),
         ({"createdon": "2024-01-01T00:00:00Z"}, 400, "0x80060888", "maintained by Dataverse"),
-        ({"subject": "x" * 201}, 400, "0x80044331",
-         "A validation error occurred.  The length of the 'subject' attribute of the 'comms_sms' entity "
-         "exceeded the maximum allowed length of '200'."),
-        ({"comms_status": 7}, 400, "0x8004431a", "The value 7 of 'comms_status' on record of type 'comms_sms' is "
-         "outside the valid range. Accepted Values: "),
+        (
+            {"subject": "x" * 201},
+            400,
+            "0x80044331",
+            "A validation error occurred.  The length of the 'subject' attribute of the 'comms_sms' entity "
+            "exceeded the maximum allowed length of '200'.",
+        ),
+        (
+            {"comms_status": 7},
+            400,
+            "0x8004431a",
+            "The value 7 of 'comms_status' on record of type 'comms_sms' is outside the valid range. Accepted Values: ",
+        ),
         ({"comms_tags": "103710000,5"}, 400, "0x8004431a", "The value 5"),
         ({"comms_status": "1"}, 400, "0x80060888", "Cannot convert the literal '1' to the expected type 'Edm.Int32'"),
         ({"comms_status": True}, 400, "0x80060888", "Edm.Int32"),
@@ -218,11 +251,23 @@ def test_binds_resolve_by_id_and_by_key(store):
         ({"activityid": "nope"}, 400, "0x80060888", "Edm.Guid"),
         ({"@odata.type": "Microsoft.Dynamics.CRM.contact"}, 400, "0x80060888", "does not match"),
         ({"comms_sms_activity_parties": {}}, 400, "0x80060888", "JSON array"),
-        ({"comms_sms_activity_parties": [{"participationtypemask": 99, "addressused": "x"}]}, 400, "0x80060888",
-         "participationtypemask"),
+        (
+            {"comms_sms_activity_parties": [{"participationtypemask": 99, "addressused": "x"}]},
+            400,
+            "0x80060888",
+            "participationtypemask",
+        ),
         ({"comms_sms_activity_parties": [{"participationtypemask": 2}]}, 400, "0x80060888", "addressused"),
-        ({"comms_sms_activity_parties": [{"participationtypemask": 2, "partyid_contact@odata.bind":
-                                          f"/accounts({guid(5)})"}]}, 404, "0x80040217", "account With Id"),
+        (
+            {
+                "comms_sms_activity_parties": [
+                    {"participationtypemask": 2, "partyid_contact@odata.bind": f"/accounts({guid(5)})"}
+                ]
+            },
+            404,
+            "0x80040217",
+            "account With Id",
+        ),
     ],
 )
 def test_bad_bodies_are_refused_in_dataverse_words(store, body, status, code, fragment):
@@ -249,10 +294,16 @@ def test_contact_values_are_type_checked(store, body, fragment):
 
 def test_parties_are_stored_replaced_and_deleted(store):
     contact = store.create("contacts", {"fullname": "C"})
-    sms_id = store.create("comms_smses", {"subject": "s", "comms_sms_activity_parties": [
-        {"partyid_systemuser@odata.bind": f"/systemusers({APP_USER_ID})", "participationtypemask": 1},
-        {"partyid_contact@odata.bind": f"/contacts({contact})", "participationtypemask": 2},
-    ]})
+    sms_id = store.create(
+        "comms_smses",
+        {
+            "subject": "s",
+            "comms_sms_activity_parties": [
+                {"partyid_systemuser@odata.bind": f"/systemusers({APP_USER_ID})", "participationtypemask": 1},
+                {"partyid_contact@odata.bind": f"/contacts({contact})", "participationtypemask": 2},
+            ],
+        },
+    )
     options = parse_query_options({"$filter": f"_activityid_value eq {sms_id}", "$orderby": "participationtypemask"})
 
     def parties():
@@ -260,8 +311,12 @@ def test_parties_are_stored_replaced_and_deleted(store):
         return [(r["participationtypemask"], r["_partyid_value"], r["addressused"]) for r in rows]
 
     assert parties() == [(1, APP_USER_ID, None), (2, contact, None)]
-    store.update("comms_smses", ref(sms_id), {"comms_sms_activity_parties": [
-        {"addressused": "+989121234567", "participationtypemask": 2}]}, must_exist=True)
+    store.update(
+        "comms_smses",
+        ref(sms_id),
+        {"comms_sms_activity_parties": [{"addressused": "+989121234567", "participationtypemask": 2}]},
+        must_exist=True,
+    )
     assert parties() == [(2, None, "+989121234567")]
     store.delete("comms_smses", ref(sms_id))
     assert parties() == []
@@ -283,11 +338,25 @@ def test_a_failed_operation_inside_a_transaction_undoes_only_itself(store):
     assert names == ["A", "C"]
 
 
-JSON_VALUES = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | st.lists(
-    st.integers(), max_size=2)
-BODY_NAMES = st.sampled_from(["subject", "comms_status", "comms_tags", "comms_providermessageid", "activityid",
-                              "comms_ContactId@odata.bind", "regardingobjectid_contact_comms_sms@odata.bind",
-                              "comms_sms_activity_parties", "@odata.type", "x", "createdon", "statecode"])
+JSON_VALUES = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | st.lists(st.integers(), max_size=2)
+)
+BODY_NAMES = st.sampled_from(
+    [
+        "subject",
+        "comms_status",
+        "comms_tags",
+        "comms_providermessageid",
+        "activityid",
+        "comms_ContactId@odata.bind",
+        "regardingobjectid_contact_comms_sms@odata.bind",
+        "comms_sms_activity_parties",
+        "@odata.type",
+        "x",
+        "createdon",
+        "statecode",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -85,27 +85,53 @@ class FakeFaxServer:
 def sink_of(client: DataverseClient):
     def sink(entity_set: str, ref: Any, body: Any) -> None:
         client.upsert(entity_set, ref, body)
+
     return sink
 
 
 def seed_server(client: DataverseClient, key: str = "hq", *, default: bool = True, **columns: Any) -> str:
-    server_id = client.create(FaxServer.SET, {FaxServer.NAME: f"Fax {key}", FaxServer.SERVERKEY: key,
-                                              FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
-                                              FaxServer.ISDEFAULT: default, **columns})
-    client.create(FaxNumber.SET, {FaxNumber.NAME: "Main", FaxNumber.SERVERKEY: key, FaxNumber.NUMBER: "02188881000",
-                                  FaxNumber.ISDEFAULT: True,
-                                  f"{FaxNumber.FAXSERVERID_NAV}@odata.bind": f"/{FaxServer.SET}({server_id})"})
+    server_id = client.create(
+        FaxServer.SET,
+        {
+            FaxServer.NAME: f"Fax {key}",
+            FaxServer.SERVERKEY: key,
+            FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
+            FaxServer.ISDEFAULT: default,
+            **columns,
+        },
+    )
+    client.create(
+        FaxNumber.SET,
+        {
+            FaxNumber.NAME: "Main",
+            FaxNumber.SERVERKEY: key,
+            FaxNumber.NUMBER: "02188881000",
+            FaxNumber.ISDEFAULT: True,
+            f"{FaxNumber.FAXSERVERID_NAV}@odata.bind": f"/{FaxServer.SET}({server_id})",
+        },
+    )
     return server_id
 
 
-def new_fax(client: DataverseClient, *, number: str = "02112345678", document: bytes | None = PDF,
-            name: str = "offer.pdf", **columns: Any) -> str:
-    fax_id = client.create(Fax.SET, {Fax.SUBJECT: "", Fax.FAXNUMBER: number,
-                                     Fax.FAXSTATUS: rows.PENDING, **columns})
+def new_fax(
+    client: DataverseClient,
+    *,
+    number: str = "02112345678",
+    document: bytes | None = PDF,
+    name: str = "offer.pdf",
+    **columns: Any,
+) -> str:
+    fax_id = client.create(Fax.SET, {Fax.SUBJECT: "", Fax.FAXNUMBER: number, Fax.FAXSTATUS: rows.PENDING, **columns})
     if document is not None:
-        client.create(Annotation.SET, {Annotation.SUBJECT: "doc", Annotation.FILENAME: name,
-                                       Annotation.DOCUMENTBODY: base64.b64encode(document).decode(),
-                                       f"{navigation.objectid(Fax.TABLE)}@odata.bind": f"/{Fax.SET}({fax_id})"})
+        client.create(
+            Annotation.SET,
+            {
+                Annotation.SUBJECT: "doc",
+                Annotation.FILENAME: name,
+                Annotation.DOCUMENTBODY: base64.b64encode(document).decode(),
+                f"{navigation.objectid(Fax.TABLE)}@odata.bind": f"/{Fax.SET}({fax_id})",
+            },
+        )
     return fax_id
 
 

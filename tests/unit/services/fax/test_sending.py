@@ -21,8 +21,16 @@ def sender(client, fake, key="hq"):
 
 
 def test_pending_fax_is_submitted_once_with_dial_string_subject_and_number(client):
-    seed_server(client, **{FaxServer.DIALPREFIX: "9", FaxServer.EXTENSIONWAITSECONDS: 8, FaxServer.RETRYCOUNT: 2,
-                           FaxServer.RETRYINTERVALMINUTES: 5, FaxServer.PAGEHEADER: "Contoso Ltd"})
+    seed_server(
+        client,
+        **{
+            FaxServer.DIALPREFIX: "9",
+            FaxServer.EXTENSIONWAITSECONDS: 8,
+            FaxServer.RETRYCOUNT: 2,
+            FaxServer.RETRYINTERVALMINUTES: 5,
+            FaxServer.PAGEHEADER: "Contoso Ltd",
+        },
+    )
     user = client.create(SystemUser.SET, {SystemUser.FULLNAME: "Sara Ahmadi", "domainname": "sara@example.test"})
     fax_id = new_fax(client, **{Fax.EXTENSION: "123", f"{Fax.OWNERID}@odata.bind": f"/{SystemUser.SET}({user})"})
     fake = FakeFaxServer()

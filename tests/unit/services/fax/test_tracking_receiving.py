@@ -34,8 +34,14 @@ def submitted(client, fake, count=1):
 def test_status_of_every_open_job_is_read_in_one_listing_and_written(client):
     fake = FakeFaxServer()
     ids = submitted(client, fake, 3)
-    fake.set_status("1", state=FaxJobState.SLEEPING, reason=FailureReason.BUSY, dials=1, max_dials=3,
-                    status_text="Busy signal detected")
+    fake.set_status(
+        "1",
+        state=FaxJobState.SLEEPING,
+        reason=FailureReason.BUSY,
+        dials=1,
+        max_dials=3,
+        status_text="Busy signal detected",
+    )
     fake.set_status("2", state=FaxJobState.DONE, dials=1, pages_sent=2, pages_total=2)
     fake.calls.clear()
     tracker = FaxTracker(client, fake, "hq", sink_of(client), clock=lambda: NOW)
@@ -66,8 +72,14 @@ def test_a_fax_cancelled_by_its_user_is_cancelled_on_the_server(client):
 
 
 def received(server_id="fax000000007.tif", **fields):
-    values = {"server_id": server_id, "file_name": server_id, "received_at": datetime(2025, 3, 4, 8, tzinfo=UTC),
-              "pages": 2, "sender_tsi": "+98 21 5555 0101", "caller_number": ""} | fields
+    values = {
+        "server_id": server_id,
+        "file_name": server_id,
+        "received_at": datetime(2025, 3, 4, 8, tzinfo=UTC),
+        "pages": 2,
+        "sender_tsi": "+98 21 5555 0101",
+        "caller_number": "",
+    } | fields
     return ReceivedFax(**values)
 
 
@@ -87,15 +99,28 @@ def test_received_fax_is_stored_matched_then_marked_processed(client):
     first = receiver.run_once(entry)
     assert first.stored == ["fax000000007.tif"] and fake.processed == set()
     activity = fax_id("hq", "fax000000007.tif")
-    record = client.retrieve(Fax.SET, RecordId(activity), select=[Fax.SUBJECT, Fax.FAXSTATUS, Fax.DIRECTIONCODE,
-                                                                   Fax.REGARDINGOBJECTID_VALUE, Fax.STATUSDETAIL,
-                                                                   Fax.FAXSERVERID_VALUE, Fax.NUMBEROFPAGES])
+    record = client.retrieve(
+        Fax.SET,
+        RecordId(activity),
+        select=[
+            Fax.SUBJECT,
+            Fax.FAXSTATUS,
+            Fax.DIRECTIONCODE,
+            Fax.REGARDINGOBJECTID_VALUE,
+            Fax.STATUSDETAIL,
+            Fax.FAXSERVERID_VALUE,
+            Fax.NUMBEROFPAGES,
+        ],
+    )
     assert record[Fax.SUBJECT] == "Fax from Contoso Ltd" and record[Fax.FAXSTATUS] == rows.RECEIVED
     assert record[Fax.DIRECTIONCODE] is False and record[Fax.REGARDINGOBJECTID_VALUE] == account
     assert record[Fax.FAXSERVERID_VALUE] == server_row and record[Fax.NUMBEROFPAGES] == 2
     assert "Kept as TIFF only" in record[Fax.STATUSDETAIL]
-    note = client.retrieve(Annotation.SET, RecordId(note_id("hq", "fax000000007.tif", "tiff")),
-                           select=[Annotation.DOCUMENTBODY, Annotation.MIMETYPE])
+    note = client.retrieve(
+        Annotation.SET,
+        RecordId(note_id("hq", "fax000000007.tif", "tiff")),
+        select=[Annotation.DOCUMENTBODY, Annotation.MIMETYPE],
+    )
     assert base64.b64decode(note[Annotation.DOCUMENTBODY]) == TIFF and note[Annotation.MIMETYPE] == "image/tiff"
     second = receiver.run_once(entry)  # Dataverse has it now: marked processed, not written again
     assert second.marked == ["fax000000007.tif"] and second.stored == []
@@ -112,5 +137,7 @@ def test_replay_after_a_restart_updates_the_same_records(client):
     assert report.unknown_senders == ["fax000000008.tif"]
     FaxReceiver(client, fake, "hq", sink_of(client), None, tiff2pdf=None).run_once(entry)
     assert client.count(Fax.SET) == 1 and fake.processed == {"fax000000008.tif"}
-    assert client.retrieve(Fax.SET, RecordId(fax_id("hq", "fax000000008.tif")),
-                           select=[Fax.SUBJECT])[Fax.SUBJECT] == "Fax from 0912"
+    assert (
+        client.retrieve(Fax.SET, RecordId(fax_id("hq", "fax000000008.tif")), select=[Fax.SUBJECT])[Fax.SUBJECT]
+        == "Fax from 0912"
+    )

@@ -26,9 +26,23 @@ KEY = "edge-key-secret"
 
 
 def row(description: str | None = IPPANEL) -> ProviderRow:
-    return ProviderRow("p1", "ipp", "configurable", "IPPanel", False, None, None, "IPP_KEY",
-                       '{"default_sender": "+983000505"}', None, None, None, None, None,
-                       panel_description=description)
+    return ProviderRow(
+        "p1",
+        "ipp",
+        "configurable",
+        "IPPanel",
+        False,
+        None,
+        None,
+        "IPP_KEY",
+        '{"default_sender": "+983000505"}',
+        None,
+        None,
+        None,
+        None,
+        None,
+        panel_description=description,
+    )
 
 
 @pytest.fixture
@@ -52,18 +66,36 @@ def test_a_row_with_a_broken_description_names_the_field():
 
 
 def test_trial_send_reports_an_accepted_message_with_the_raw_reply(wire):
-    wire.post(SEND, json=SENT, match=[matchers.json_params_matcher({
-        "sending_type": "webservice", "from_number": "+983000505", "message": "آزمایش",
-        "params": {"recipients": ["+989121234567"]}})])
+    wire.post(
+        SEND,
+        json=SENT,
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "sending_type": "webservice",
+                    "from_number": "+983000505",
+                    "message": "آزمایش",
+                    "params": {"recipients": ["+989121234567"]},
+                }
+            )
+        ],
+    )
     outcome = trial_send(IPPANEL, to="09121234567", text="آزمایش", password=KEY, sender="+983000505")
     assert (outcome.ok, outcome.outcome, outcome.message_id, outcome.http_status) == (
-        True, "accepted", "1123544244", 200)
+        True,
+        "accepted",
+        "1123544244",
+        200,
+    )
     assert "message_outbox_ids" in outcome.raw_reply
 
 
 def test_trial_send_reports_a_refusal_with_the_code_and_masks_the_password(wire):
-    wire.post(SEND, status=422, json={"data": None, "meta": {"status": False, "message_code": "400-2",
-                                                             "message": f"key {KEY} may not send"}})
+    wire.post(
+        SEND,
+        status=422,
+        json={"data": None, "meta": {"status": False, "message_code": "400-2", "message": f"key {KEY} may not send"}},
+    )
     outcome = trial_send(json.loads(IPPANEL), to="+989121234567", text="x", password=KEY, sender="+983000505")
     assert (outcome.ok, outcome.outcome, outcome.http_status) == (False, "RejectedError", 422)
     assert "400-2" in outcome.detail
@@ -71,8 +103,9 @@ def test_trial_send_reports_a_refusal_with_the_code_and_masks_the_password(wire)
 
 
 def test_trial_send_reports_an_invalid_description_without_sending(wire):
-    outcome = trial_send('{"name": "x", "send": {"url": "/s", "body": "json"}}', to="+989121234567", text="x",
-                         password=KEY)
+    outcome = trial_send(
+        '{"name": "x", "send": {"url": "/s", "body": "json"}}', to="+989121234567", text="x", password=KEY
+    )
     assert (outcome.ok, outcome.outcome) == (False, "invalid description")
     assert "send" in outcome.detail and outcome.http_status is None
 
@@ -96,22 +129,28 @@ class _Rows:
 
 def registry(*rows: ProviderRow, secrets: dict[str, str] | None = None) -> ProviderRegistry:
     secrets = {"IPP_KEY": KEY} if secrets is None else secrets
-    return ProviderRegistry(_Rows(*rows), session=requests.Session(), secrets=secrets,
-                            clock=lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    return ProviderRegistry(
+        _Rows(*rows), session=requests.Session(), secrets=secrets, clock=lambda: datetime(2026, 5, 1, tzinfo=UTC)
+    )
 
 
 def test_the_saved_row_sends_once_with_its_own_secret_and_reports_the_raw_reply(wire):
     wire.post(SEND, json={**SENT, "echo": KEY}, match=[matchers.header_matcher({"Authorization": KEY})])
     outcome = trial_send_account(registry(row()), "ipp", to="09121234567", text="آزمایش")
-    assert (outcome.ok, outcome.outcome, outcome.message_id, outcome.http_status) == (True, "accepted", "1123544244",
-                                                                                     200)
+    assert (outcome.ok, outcome.outcome, outcome.message_id, outcome.http_status) == (
+        True,
+        "accepted",
+        "1123544244",
+        200,
+    )
     assert KEY not in json.dumps(outcome.as_dict()) and "***" in outcome.raw_reply
 
 
 def test_a_row_saved_after_the_registry_loaded_is_read_again(wire):
     rows = _Rows()
-    reg = ProviderRegistry(rows, session=requests.Session(), secrets={"IPP_KEY": KEY},
-                           clock=lambda: datetime(2026, 5, 1, tzinfo=UTC))
+    reg = ProviderRegistry(
+        rows, session=requests.Session(), secrets={"IPP_KEY": KEY}, clock=lambda: datetime(2026, 5, 1, tzinfo=UTC)
+    )
     assert reg.accounts() == []
     rows.rows.append(row())
     wire.post(SEND, json=SENT)
@@ -131,12 +170,19 @@ def test_no_such_account_is_none_and_a_bad_row_is_named():
     assert (outcome.ok, outcome.outcome) == (False, "invalid settings") and "IPP_KEY" in outcome.detail
 
 
-@pytest.mark.parametrize("body, ok", [
-    (b'{"to": "09121234567"}', ("09121234567", "CommSuite test")),
-    ('{"to": "+989121234567", "text": "سلام"}'.encode(), ("+989121234567", "سلام")),
-    (b'{"to": "0912; DROP"}', None), (b'{"text": "x"}', None), (b"[1]", None), (b"\xff", None),
-    (b'{"to": "09121234567", "text": ""}', None), (b'{"to": "09121234567", "text": "' + b"x" * 5000 + b'"}', None),
-])
+@pytest.mark.parametrize(
+    "body, ok",
+    [
+        (b'{"to": "09121234567"}', ("09121234567", "CommSuite test")),
+        ('{"to": "+989121234567", "text": "سلام"}'.encode(), ("+989121234567", "سلام")),
+        (b'{"to": "0912; DROP"}', None),
+        (b'{"text": "x"}', None),
+        (b"[1]", None),
+        (b"\xff", None),
+        (b'{"to": "09121234567", "text": ""}', None),
+        (b'{"to": "09121234567", "text": "' + b"x" * 5000 + b'"}', None),
+    ],
+)
 def test_parse_trial_request(body, ok):
     if ok is None:
         with pytest.raises(TrialRequestError):

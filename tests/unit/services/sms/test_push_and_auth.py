@@ -20,13 +20,34 @@ from services.sms.rows import ProviderRow
 from services.sms.webhook_auth import Endpoint, is_authentic, webhook_token
 
 ID = "6d81597f-0f9f-e711-8122-000d3aa2331c"
-ROW = ProviderRow("a", "kn-main", "kavenegar", "Kavenegar", True, None, None, "KN_KEY", '{"default_sender": "1000"}',
-                  None, None, None, None, None)
+ROW = ProviderRow(
+    "a",
+    "kn-main",
+    "kavenegar",
+    "Kavenegar",
+    True,
+    None,
+    None,
+    "KN_KEY",
+    '{"default_sender": "1000"}',
+    None,
+    None,
+    None,
+    None,
+    None,
+)
 
 
 def test_the_documented_context_parses() -> None:
-    body = json.dumps({"MessageName": "Create", "PrimaryEntityName": "comms_sms", "PrimaryEntityId": ID.upper(),
-                       "Depth": 1, "InputParameters": [{"key": "Target", "value": {}}]}).encode("utf-8-sig")
+    body = json.dumps(
+        {
+            "MessageName": "Create",
+            "PrimaryEntityName": "comms_sms",
+            "PrimaryEntityId": ID.upper(),
+            "Depth": 1,
+            "InputParameters": [{"key": "Target", "value": {}}],
+        }
+    ).encode("utf-8-sig")
     pushed = parse_remote_context(body)
     assert (pushed.entity, pushed.record_id, pushed.message) == ("comms_sms", ID, "Create")
 
@@ -41,11 +62,28 @@ def test_random_bytes_give_a_push_error_or_a_record(body: bytes) -> None:
         assert pushed.entity and pushed.record_id
 
 
-def _authentic(account_key: str, key: Secret | None, token: str, *, endpoint: Endpoint = Endpoint.DELIVERY,
-               generation: int = 0, provider: object | None = None, headers: dict | None = None) -> bool:
+def _authentic(
+    account_key: str,
+    key: Secret | None,
+    token: str,
+    *,
+    endpoint: Endpoint = Endpoint.DELIVERY,
+    generation: int = 0,
+    provider: object | None = None,
+    headers: dict | None = None,
+) -> bool:
     provider = provider or KavenegarProvider(KavenegarSettings(api_key="x"), session=requests.Session())
-    return is_authentic(provider, account_key, key, endpoint=endpoint, generation=generation, url="u",
-                        params={"token": token}, headers=headers or {}, body=b"")
+    return is_authentic(
+        provider,
+        account_key,
+        key,
+        endpoint=endpoint,
+        generation=generation,
+        url="u",
+        params={"token": token},
+        headers=headers or {},
+        body=b"",
+    )
 
 
 def test_tokens_are_per_account_and_compare_safely() -> None:
@@ -97,13 +135,16 @@ def test_a_signing_provider_is_not_accepted_on_a_token_alone() -> None:
     assert not _authentic("tw", key, token, provider=twilio, headers={"X-Twilio-Signature": "bm9wZQ=="})
 
 
-@pytest.mark.parametrize("row, words", [
-    (replace(ROW, credential_reference=None), "Credential Reference is empty"),
-    (replace(ROW, credential_reference="https://vault/secrets/x"), "name of an app setting"),
-    (replace(ROW, credential_reference="MISSING"), "MISSING"),
-    (replace(ROW, settings_json="{not json"), "not valid JSON"),
-    (replace(ROW, settings_json="[1]"), "JSON object"),
-])
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        (replace(ROW, credential_reference=None), "Credential Reference is empty"),
+        (replace(ROW, credential_reference="https://vault/secrets/x"), "name of an app setting"),
+        (replace(ROW, credential_reference="MISSING"), "MISSING"),
+        (replace(ROW, settings_json="{not json"), "not valid JSON"),
+        (replace(ROW, settings_json="[1]"), "JSON object"),
+    ],
+)
 def test_bad_provider_rows_are_refused_in_words(row: ProviderRow, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         provider_settings(row, {"KN_KEY": "secret"})
@@ -123,7 +164,10 @@ def test_the_sms_blueprints_register_these_functions_and_routes() -> None:
         trigger = next(b for b in function.get_bindings() if b.type.endswith("Trigger"))
         found[function.get_function_name()] = (trigger.type, getattr(trigger, "route", None))
     assert found == {
-        "sms_push_queue": ("serviceBusTrigger", None), "sms_push_webhook": ("httpTrigger", "sms/push"),
-        "sms_delivery_report": ("httpTrigger", "sms/dlr/{account_key}"), "sms_sweep": ("timerTrigger", None),
-        "sms_poll_status": ("timerTrigger", None), "sms_read_credit": ("timerTrigger", None),
+        "sms_push_queue": ("serviceBusTrigger", None),
+        "sms_push_webhook": ("httpTrigger", "sms/push"),
+        "sms_delivery_report": ("httpTrigger", "sms/dlr/{account_key}"),
+        "sms_sweep": ("timerTrigger", None),
+        "sms_poll_status": ("timerTrigger", None),
+        "sms_read_credit": ("timerTrigger", None),
     }

@@ -18,11 +18,14 @@ def _msg(raw: bytes) -> AmiMessage:
     return message
 
 
-@pytest.mark.parametrize("device, expected", [
-    ("PJSIP/201", {"Action": "PJSIPNotify", "Endpoint": "201", "Variable": "Event=talk"}),
-    ("pjsip/sara.desk", {"Action": "PJSIPNotify", "Endpoint": "sara.desk", "Variable": "Event=talk"}),
-    ("SIP/201", {"Action": "SIPnotify", "Channel": "SIP/201", "Variable": "Event=talk"}),
-])
+@pytest.mark.parametrize(
+    "device, expected",
+    [
+        ("PJSIP/201", {"Action": "PJSIPNotify", "Endpoint": "201", "Variable": "Event=talk"}),
+        ("pjsip/sara.desk", {"Action": "PJSIPNotify", "Endpoint": "sara.desk", "Variable": "Event=talk"}),
+        ("SIP/201", {"Action": "SIPnotify", "Channel": "SIP/201", "Variable": "Event=talk"}),
+    ],
+)
 def test_answer_fields_tell_the_sip_phone_to_pick_up(device: str, expected: dict) -> None:
     assert answer_fields(device=device, action_id="ans-1") == expected
 
@@ -35,10 +38,24 @@ def test_devices_that_cannot_be_told_to_pick_up_are_refused_in_plain_words(devic
     assert device.split("/")[0] in refused.value.reason and "only SIP phones" in refused.value.reason
 
 
-@pytest.mark.parametrize("device", [
-    "PJSIP/201\r\nAction: Originate", "PJSIP/201,SIP/202", "SIP/trunk/201", "PJSIP/201@other", "PJSIP/",
-    "201", "", "PJSIP/" + "1" * 100, "PJSIP/20 1", "PJSIP/-201", "PJSIP/201;x", None, 201,
-])
+@pytest.mark.parametrize(
+    "device",
+    [
+        "PJSIP/201\r\nAction: Originate",
+        "PJSIP/201,SIP/202",
+        "SIP/trunk/201",
+        "PJSIP/201@other",
+        "PJSIP/",
+        "201",
+        "",
+        "PJSIP/" + "1" * 100,
+        "PJSIP/20 1",
+        "PJSIP/-201",
+        "PJSIP/201;x",
+        None,
+        201,
+    ],
+)
 def test_hostile_or_malformed_devices_are_refused_before_sending(device: object) -> None:
     with pytest.raises(RejectedError) as refused:
         answer_fields(device=device, action_id="ans-1")  # type: ignore[arg-type]
@@ -51,14 +68,19 @@ def test_success_reply_is_accepted() -> None:
     assert answer_outcome([reply], action_id="ans-1", system="pbx1") is None
 
 
-@pytest.mark.parametrize("message, plain", [
-    ("Unable to retrieve endpoint 299", "does not know this phone"),
-    ("Could not create address", "does not know this phone"),
-    ("Permission denied", "write = system"),
-    ("Invalid/unknown command: PJSIPNotify. Use Action: ListCommands to show available commands.",
-     "res_pjsip_notify or chan_sip is not loaded"),
-    ("SIPNotify requires variables", "SIPNotify requires variables"),
-])
+@pytest.mark.parametrize(
+    "message, plain",
+    [
+        ("Unable to retrieve endpoint 299", "does not know this phone"),
+        ("Could not create address", "does not know this phone"),
+        ("Permission denied", "write = system"),
+        (
+            "Invalid/unknown command: PJSIPNotify. Use Action: ListCommands to show available commands.",
+            "res_pjsip_notify or chan_sip is not loaded",
+        ),
+        ("SIPNotify requires variables", "SIPNotify requires variables"),
+    ],
+)
 def test_error_replies_become_plain_refusals(message: str, plain: str) -> None:
     reply = _msg(f"Response: Error\r\nActionID: ans-1\r\nMessage: {message}\r\n\r\n".encode())
     with pytest.raises(RejectedError) as refused:

@@ -19,35 +19,63 @@ def _msg(raw: bytes) -> AmiMessage:
 
 
 def test_originate_fields_for_click_to_call() -> None:
-    fields = originate_fields(technology="SIP", extension="101", number="09121234567", context="from-internal",
-                              caller_id='"CRM" <101>', variables={"CRM_CALL_ID": "g-1"}, timeout_s=25,
-                              action_id="req-1")
+    fields = originate_fields(
+        technology="SIP",
+        extension="101",
+        number="09121234567",
+        context="from-internal",
+        caller_id='"CRM" <101>',
+        variables={"CRM_CALL_ID": "g-1"},
+        timeout_s=25,
+        action_id="req-1",
+    )
     assert fields["Channel"] == "SIP/101" and fields["Exten"] == "09121234567" and fields["Timeout"] == "25000"
     assert fields["Async"] == "true" and fields["Variable"] == ["COMMS_REQUEST_ID=req-1", "CRM_CALL_ID=g-1"]
 
 
-@pytest.mark.parametrize("extension, number, variables", [
-    ("101", "0912 123", None), ("10/1", "0912", None), ("101", "0912", {"BAD-NAME": "x"}), ("", "0912", None),
-])
+@pytest.mark.parametrize(
+    "extension, number, variables",
+    [
+        ("101", "0912 123", None),
+        ("10/1", "0912", None),
+        ("101", "0912", {"BAD-NAME": "x"}),
+        ("", "0912", None),
+    ],
+)
 def test_originate_refuses_bad_input(extension: str, number: str, variables: dict | None) -> None:
     with pytest.raises(RejectedError):
-        originate_fields(technology="PJSIP", extension=extension, number=number, context="from-internal",
-                         caller_id=None, variables=variables, timeout_s=30, action_id="r")
+        originate_fields(
+            technology="PJSIP",
+            extension=extension,
+            number=number,
+            context="from-internal",
+            caller_id=None,
+            variables=variables,
+            timeout_s=30,
+            action_id="r",
+        )
 
 
-@pytest.mark.parametrize("target, data", [
-    ("PJSIP/101", "PJSIP/101-,qEb"), ("SIP/101-0000001a", "SIP/101-0000001a,qEb"),
-])
+@pytest.mark.parametrize(
+    "target, data",
+    [
+        ("PJSIP/101", "PJSIP/101-,qEb"),
+        ("SIP/101-0000001a", "SIP/101-0000001a,qEb"),
+    ],
+)
 def test_spy_targets_one_channel_not_a_prefix(target: str, data: str) -> None:
-    fields = spy_fields(technology="PJSIP", supervisor_extension="200", target_channel=target, whisper=False,
-                        action_id="s")
+    fields = spy_fields(
+        technology="PJSIP", supervisor_extension="200", target_channel=target, whisper=False, action_id="s"
+    )
     assert fields["Data"] == data and fields["Application"] == "ChanSpy" and fields["Channel"] == "PJSIP/200"
 
 
 @pytest.mark.parametrize("reason, words", [("3", "nobody answered"), ("5", "busy"), ("77", "reason 77")])
 def test_failed_originate_response_is_rejected_with_plain_words(reason: str, words: str) -> None:
-    replies = [_msg(b"Response: Success\r\nMessage: Originate successfully queued"),
-               _msg(b"Event: OriginateResponse\r\nResponse: Failure\r\nReason: " + reason.encode())]
+    replies = [
+        _msg(b"Response: Success\r\nMessage: Originate successfully queued"),
+        _msg(b"Event: OriginateResponse\r\nResponse: Failure\r\nReason: " + reason.encode()),
+    ]
     with pytest.raises(RejectedError) as caught:
         originate_outcome(replies, action_id="r", system="pbx1")
     assert words in caught.value.reason and caught.value.key == "r"

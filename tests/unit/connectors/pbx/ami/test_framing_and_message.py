@@ -49,12 +49,15 @@ def test_repeated_headers_are_all_kept() -> None:
     assert message.get_all("output") == ["line one", "", "line three"]
 
 
-@pytest.mark.parametrize("frame, reason", [
-    (b"Hello there\r\nEvent: X", "line 1 is not 'Key: Value'"),
-    (b"Channel: SIP/1-00000001\r\nUniqueid: 1.1", "frame has neither Event nor Response"),
-    (b"Response: Follows\r\nPrivilege: Command\r\noutput without end", "command output without --END COMMAND--"),
-    (b"\r\n", "empty frame"),
-])
+@pytest.mark.parametrize(
+    "frame, reason",
+    [
+        (b"Hello there\r\nEvent: X", "line 1 is not 'Key: Value'"),
+        (b"Channel: SIP/1-00000001\r\nUniqueid: 1.1", "frame has neither Event nor Response"),
+        (b"Response: Follows\r\nPrivilege: Command\r\noutput without end", "command output without --END COMMAND--"),
+        (b"\r\n", "empty frame"),
+    ],
+)
 def test_malformed_frames_are_reported_with_their_bytes(frame: bytes, reason: str) -> None:
     parsed = parse_frame(frame)
     assert isinstance(parsed, BadFrame) and parsed.reason == reason and parsed.raw == frame
@@ -76,4 +79,5 @@ def test_oversized_frame_is_cut_and_returned() -> None:
 def test_stream_without_banner_is_framed() -> None:
     framer = AmiFramer()
     assert framer.feed(b"Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n") == [
-        b"Event: FullyBooted\r\nStatus: Fully Booted"]
+        b"Event: FullyBooted\r\nStatus: Fully Booted"
+    ]

@@ -16,8 +16,9 @@ AT = datetime(2024, 4, 25, 8, 0, tzinfo=UTC)
 
 
 def _translator(modern: bool = True):
-    settings = AmiSettings(system="pbx1", host="pbx", username="crm", secret="x",
-                           dialect=Dialect.MODERN if modern else Dialect.LEGACY)
+    settings = AmiSettings(
+        system="pbx1", host="pbx", username="crm", secret="x", dialect=Dialect.MODERN if modern else Dialect.LEGACY
+    )
     return make_translator(settings, modern=modern)
 
 
@@ -30,13 +31,28 @@ def _summary(events):
     return [(e.kind, e.direction, e.extension, e.external_number, e.at) for e in events]
 
 
-TRUNK = dict(Channel="PJSIP/provider-0000002a", Uniqueid="1.1", Linkedid="1.1", Context="from-trunk",
-             Exten="02191002000", CallerIDNum="09121234567", ChannelState="6", Duration="00:01:05")
+TRUNK = dict(
+    Channel="PJSIP/provider-0000002a",
+    Uniqueid="1.1",
+    Linkedid="1.1",
+    Context="from-trunk",
+    Exten="02191002000",
+    CallerIDNum="09121234567",
+    ChannelState="6",
+    Duration="00:01:05",
+)
 
 
 def test_an_answered_inbound_call_in_progress_rings_and_answers_with_estimated_times():
-    agent = dict(Channel="PJSIP/101-0000002b", Uniqueid="1.2", Linkedid="1.1", Context="from-internal",
-                 ChannelState="6", Duration="00:00:50", CallerIDNum="101")
+    agent = dict(
+        Channel="PJSIP/101-0000002b",
+        Uniqueid="1.2",
+        Linkedid="1.1",
+        Context="from-internal",
+        ChannelState="6",
+        Duration="00:00:50",
+        CallerIDNum="101",
+    )
     translator = _translator()
     events = translator.reconcile(Snapshot(channels=(_item(**agent), _item(**TRUNK))), AT, frozenset())
     assert _summary(events) == [
@@ -47,17 +63,40 @@ def test_an_answered_inbound_call_in_progress_rings_and_answers_with_estimated_t
 
 
 def test_a_ringing_inbound_call_pops_up_without_an_answer():
-    agent = dict(Channel="PJSIP/102-0000002c", Uniqueid="1.3", Linkedid="1.1", ChannelState="5",
-                 Duration="00:00:04")
-    events = _translator().reconcile(Snapshot(channels=(_item(**TRUNK, ), _item(**agent))), AT, frozenset())
+    agent = dict(Channel="PJSIP/102-0000002c", Uniqueid="1.3", Linkedid="1.1", ChannelState="5", Duration="00:00:04")
+    events = _translator().reconcile(
+        Snapshot(
+            channels=(
+                _item(
+                    **TRUNK,
+                ),
+                _item(**agent),
+            )
+        ),
+        AT,
+        frozenset(),
+    )
     assert [(e.kind, e.extension) for e in events] == [(EventKind.RING, "102")]
 
 
 def test_an_outbound_call_in_progress_is_adopted_with_its_dialled_number_and_trunk():
-    caller = dict(Channel="PJSIP/101-00000031", Uniqueid="2.1", Linkedid="2.1", Context="from-internal",
-                  Exten="09121234567", ChannelState="6", Duration="00:00:30")
-    trunk = dict(Channel="PJSIP/provider-00000032", Uniqueid="2.2", Linkedid="2.1", Context="from-trunk-out",
-                 ChannelState="6", Duration="00:00:28")
+    caller = dict(
+        Channel="PJSIP/101-00000031",
+        Uniqueid="2.1",
+        Linkedid="2.1",
+        Context="from-internal",
+        Exten="09121234567",
+        ChannelState="6",
+        Duration="00:00:30",
+    )
+    trunk = dict(
+        Channel="PJSIP/provider-00000032",
+        Uniqueid="2.2",
+        Linkedid="2.1",
+        Context="from-trunk-out",
+        ChannelState="6",
+        Duration="00:00:28",
+    )
     events = _translator().reconcile(Snapshot(channels=(_item(**trunk), _item(**caller))), AT, frozenset())
     assert [(e.kind, e.direction, e.extension, e.external_number, e.line) for e in events] == [
         (EventKind.DIAL, Direction.OUTBOUND, "101", "09121234567", "provider"),
@@ -66,35 +105,66 @@ def test_an_outbound_call_in_progress_is_adopted_with_its_dialled_number_and_tru
 
 
 def test_legacy_legs_are_joined_through_the_bridged_uniqueid():
-    trunk = dict(Channel="SIP/provider-0000002a", UniqueID="1.1", Context="from-trunk", Extension="02191002000",
-                 CallerIDnum="09121234567", ChannelState="6", Duration="65", BridgedUniqueID="1.2")
-    agent = dict(Channel="SIP/101-0000002b", UniqueID="1.2", Context="macro-dial-one", ChannelState="6",
-                 Duration="50", BridgedUniqueID="1.1")
+    trunk = dict(
+        Channel="SIP/provider-0000002a",
+        UniqueID="1.1",
+        Context="from-trunk",
+        Extension="02191002000",
+        CallerIDnum="09121234567",
+        ChannelState="6",
+        Duration="65",
+        BridgedUniqueID="1.2",
+    )
+    agent = dict(
+        Channel="SIP/101-0000002b",
+        UniqueID="1.2",
+        Context="macro-dial-one",
+        ChannelState="6",
+        Duration="50",
+        BridgedUniqueID="1.1",
+    )
     translator = _translator(modern=False)
     events = translator.reconcile(Snapshot(channels=(_item(**agent), _item(**trunk))), AT, frozenset())
     assert [(e.kind, e.direction, e.extension, e.call_id) for e in events] == [
-        (EventKind.RING, Direction.INBOUND, "101", "1.1"), (EventKind.ANSWER, Direction.INBOUND, "101", "1.1")]
+        (EventKind.RING, Direction.INBOUND, "101", "1.1"),
+        (EventKind.ANSWER, Direction.INBOUND, "101", "1.1"),
+    ]
 
 
 def test_known_channels_are_not_adopted_twice():
     translator = _translator()
-    snapshot = Snapshot(channels=(_item(**TRUNK), _item(Channel="PJSIP/101-0000002b", Uniqueid="1.2",
-                                                        Linkedid="1.1", ChannelState="6")))
+    snapshot = Snapshot(
+        channels=(_item(**TRUNK), _item(Channel="PJSIP/101-0000002b", Uniqueid="1.2", Linkedid="1.1", ChannelState="6"))
+    )
     assert translator.reconcile(snapshot, AT, frozenset())
     assert translator.reconcile(snapshot, AT + timedelta(seconds=5), frozenset({"1.1"})) == []
 
 
-@pytest.mark.parametrize("duration, seconds", [
-    ("00:01:05", 65), ("65", 65), ("1:00:00", 3600), ("", 0), ("abc", 0), ("-5", 0), ("1:2:3:4", 0),
-    ("00:-1:00", 0), ("٠٠:٠١:٠٥", 65), ("9" * 50, 0),
-])
+@pytest.mark.parametrize(
+    "duration, seconds",
+    [
+        ("00:01:05", 65),
+        ("65", 65),
+        ("1:00:00", 3600),
+        ("", 0),
+        ("abc", 0),
+        ("-5", 0),
+        ("1:2:3:4", 0),
+        ("00:-1:00", 0),
+        ("٠٠:٠١:٠٥", 65),
+        ("9" * 50, 0),
+    ],
+)
 def test_channel_age_reads_durations_and_shrugs_off_garbage(duration, seconds):
     assert channel_age(_item(Duration=duration)) == timedelta(seconds=seconds)
 
 
 def test_hostile_snapshot_items_do_not_crash_or_invent_calls():
-    items = (_item(Channel="", Uniqueid=""), _item(Channel="Local/101@from-internal-0001;1", Uniqueid="9.1"),
-             _item(Channel="PJSIP/101-1", Uniqueid="9.2", Linkedid="9.9", ChannelState="6", Exten="abc"),
-             _item(Channel="PJSIP/x" * 500, Uniqueid="9.3", Duration="9" * 50))
+    items = (
+        _item(Channel="", Uniqueid=""),
+        _item(Channel="Local/101@from-internal-0001;1", Uniqueid="9.1"),
+        _item(Channel="PJSIP/101-1", Uniqueid="9.2", Linkedid="9.9", ChannelState="6", Exten="abc"),
+        _item(Channel="PJSIP/x" * 500, Uniqueid="9.3", Duration="9" * 50),
+    )
     events = _translator().reconcile(Snapshot(channels=items), AT, frozenset())
     assert events == []

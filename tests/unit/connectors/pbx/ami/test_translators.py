@@ -45,16 +45,32 @@ def _summary(events: list[CallEvent]) -> list[tuple]:
 
 
 EXPECTED = {
-    "inbound_answered": [(EventKind.RING, "101", None), (EventKind.ANSWER, "101", None),
-                         (EventKind.HANGUP, None, HangupCause.NORMAL)],
+    "inbound_answered": [
+        (EventKind.RING, "101", None),
+        (EventKind.ANSWER, "101", None),
+        (EventKind.HANGUP, None, HangupCause.NORMAL),
+    ],
     "inbound_missed": [(EventKind.RING, "102", None), (EventKind.HANGUP, None, HangupCause.NO_ANSWER)],
-    "queue": [(EventKind.QUEUE_JOIN, None, None), (EventKind.RING, "103", None), (EventKind.ANSWER, "103", None),
-              (EventKind.QUEUE_LEAVE, None, None), (EventKind.HANGUP, None, HangupCause.NORMAL)],
-    "transfer": [(EventKind.RING, "101", None), (EventKind.ANSWER, "101", None), (EventKind.TRANSFER, "102", None),
-                 (EventKind.RING, "102", None), (EventKind.ANSWER, "102", None),
-                 (EventKind.HANGUP, None, HangupCause.NORMAL)],
-    "outbound": [(EventKind.DIAL, "101", None), (EventKind.ANSWER, "101", None),
-                 (EventKind.HANGUP, None, HangupCause.NORMAL)],
+    "queue": [
+        (EventKind.QUEUE_JOIN, None, None),
+        (EventKind.RING, "103", None),
+        (EventKind.ANSWER, "103", None),
+        (EventKind.QUEUE_LEAVE, None, None),
+        (EventKind.HANGUP, None, HangupCause.NORMAL),
+    ],
+    "transfer": [
+        (EventKind.RING, "101", None),
+        (EventKind.ANSWER, "101", None),
+        (EventKind.TRANSFER, "102", None),
+        (EventKind.RING, "102", None),
+        (EventKind.ANSWER, "102", None),
+        (EventKind.HANGUP, None, HangupCause.NORMAL),
+    ],
+    "outbound": [
+        (EventKind.DIAL, "101", None),
+        (EventKind.ANSWER, "101", None),
+        (EventKind.HANGUP, None, HangupCause.NORMAL),
+    ],
 }
 
 
@@ -100,19 +116,25 @@ def test_extension_and_device_states_feed_the_dashboard() -> None:
     ]
     events = [e for m in messages for e in translator.translate(m, RECEIVED)]
     assert [(e.kind, e.extension, e.extension_state) for e in events] == [
-        (EventKind.STATE, "101", ExtensionState.RINGING), (EventKind.STATE, "102", ExtensionState.TALKING)]
+        (EventKind.STATE, "101", ExtensionState.RINGING),
+        (EventKind.STATE, "102", ExtensionState.TALKING),
+    ]
 
 
 def test_noisy_freepbx_sequence_with_unknown_events_still_gives_one_call() -> None:
-    # Shape of a real FreePBX capture (sweeney/asterisk-mqtt:testdata/fixtures/answered-outbound.raw): internal call 1986 -> 21 with
+    # Shape of a real FreePBX capture (sweeney/asterisk-mqtt:testdata/fixtures/answered-outbound.raw): internal call
+    # 1986 -> 21 with
     # NewConnectedLine, DialState, RTCP, HangupRequest and a hang-up UserEvent around the events we use.
     raw = (FIXTURES.parent / "ami" / "modern" / "inbound_answered.txt").read_bytes()
     noise = b"Event: RTCPReceived\r\nChannel: PJSIP/101-0000002b\r\nUniqueid: 1714030000.201\r\n\r\n"
     translator = make_translator(_settings(Dialect.MODERN), modern=True)
     frames = AmiFramer(expect_banner=False).feed(noise + raw + noise)
     events = [e for f in frames for e in translator.translate(parse_frame(f), RECEIVED)]
-    assert [e.kind for e in events if e.kind is not EventKind.STATE] == [EventKind.RING, EventKind.ANSWER,
-                                                                         EventKind.HANGUP]
+    assert [e.kind for e in events if e.kind is not EventKind.STATE] == [
+        EventKind.RING,
+        EventKind.ANSWER,
+        EventKind.HANGUP,
+    ]
 
 
 def test_internal_call_between_extensions() -> None:
@@ -131,7 +153,8 @@ def test_internal_call_between_extensions() -> None:
     events = [e for f in frames for e in translator.translate(parse_frame(f), RECEIVED)]
     assert [(e.kind, e.direction, e.extension, e.cause) for e in events] == [
         (EventKind.RING, Direction.INTERNAL, "21", None),
-        (EventKind.HANGUP, Direction.INTERNAL, None, HangupCause.BUSY)]
+        (EventKind.HANGUP, Direction.INTERNAL, None, HangupCause.BUSY),
+    ]
     assert events[0].external_number == "1986" and events[0].call_id == "1770888509.40"
 
 
@@ -140,22 +163,33 @@ def test_reconcile_ends_calls_gone_during_an_outage_and_restores_waiting_callers
     messages = _messages(FIXTURES / "modern" / "queue.txt")[:4]  # the caller has joined the queue
     for message in messages:
         translator.translate(message, RECEIVED)
-    other = parse_frame(b"Event: Newchannel\r\nChannel: PJSIP/provider-00000099\r\nContext: from-trunk\r\n"
-                        b"Exten: 02191002001\r\nCallerIDNum: 09350000000\r\nUniqueid: 9.1\r\nLinkedid: 9.1")
+    other = parse_frame(
+        b"Event: Newchannel\r\nChannel: PJSIP/provider-00000099\r\nContext: from-trunk\r\n"
+        b"Exten: 02191002001\r\nCallerIDNum: 09350000000\r\nUniqueid: 9.1\r\nLinkedid: 9.1"
+    )
     translator.translate(other, RECEIVED)
     candidates = translator.open_call_ids()
-    entry = parse_frame(b"Event: QueueEntry\r\nQueue: support\r\nUniqueid: 1714030300.200\r\n"
-                        b"Channel: PJSIP/provider-0000002a")
-    channel = parse_frame(b"Event: CoreShowChannel\r\nChannel: PJSIP/provider-0000002a\r\n"
-                          b"Uniqueid: 1714030300.200\r\nLinkedid: 1714030300.200")
+    entry = parse_frame(
+        b"Event: QueueEntry\r\nQueue: support\r\nUniqueid: 1714030300.200\r\nChannel: PJSIP/provider-0000002a"
+    )
+    channel = parse_frame(
+        b"Event: CoreShowChannel\r\nChannel: PJSIP/provider-0000002a\r\n"
+        b"Uniqueid: 1714030300.200\r\nLinkedid: 1714030300.200"
+    )
     events = translator.reconcile(Snapshot(channels=(channel,), queue_entries=(entry,)), RECEIVED, candidates)
     assert [(e.kind, e.call_id, e.cause) for e in events] == [(EventKind.HANGUP, "9.1", None)]
     assert translator.open_call_ids() == frozenset({"1714030300.200"})
 
 
-@pytest.mark.parametrize("dial_string, number", [
-    ("provider/sip:09121234567@203.0.113.10", "09121234567"), ("provider/09121234567", "09121234567"),
-    ("09121234567@provider", "09121234567"), ("PJSIP/alice", ""), ("+982191002000", "+982191002000"),
-])
+@pytest.mark.parametrize(
+    "dial_string, number",
+    [
+        ("provider/sip:09121234567@203.0.113.10", "09121234567"),
+        ("provider/09121234567", "09121234567"),
+        ("09121234567@provider", "09121234567"),
+        ("PJSIP/alice", ""),
+        ("+982191002000", "+982191002000"),
+    ],
+)
 def test_dialled_number(dial_string: str, number: str) -> None:
     assert dialled_number(dial_string) == number

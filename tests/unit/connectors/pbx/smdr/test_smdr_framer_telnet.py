@@ -22,7 +22,7 @@ RECORDS = [f"01/02/24 10:{i % 60:02d}AM   101 01 0912555{i:04d}        00:00'{i 
 def _feed_in_chunks(framer: LineFramer, data: bytes, size: int) -> list[bytes]:
     lines = []
     for start in range(0, len(data), size):
-        lines += [f.raw for f in framer.feed(data[start:start + size])]
+        lines += [f.raw for f in framer.feed(data[start : start + size])]
     return lines + [f.raw for f in framer.flush()]
 
 
@@ -83,13 +83,13 @@ def test_fuzz_a_stray_subnegotiation_anywhere_costs_at_most_its_own_line(lines, 
     encoded = [line.encode() for line in lines]
     which = data.draw(st.integers(0, len(lines) - 1))
     offset = data.draw(st.integers(0, len(encoded[which])))
-    broken = [*encoded[:which], encoded[which][:offset] + IAC + SB + encoded[which][offset:], *encoded[which + 1:]]
+    broken = [*encoded[:which], encoded[which][:offset] + IAC + SB + encoded[which][offset:], *encoded[which + 1 :]]
     stream = b"\r\n".join(broken) + b"\r\n"
     chunk = data.draw(st.integers(1, 64))
     framer = LineFramer(strip_telnet=True)
     got = _feed_in_chunks(framer, stream, chunk)
     kept_prefix = [encoded[which][:offset]] if encoded[which][:offset].strip() else []
-    assert got == [*encoded[:which], *kept_prefix, *encoded[which + 1:]]
+    assert got == [*encoded[:which], *kept_prefix, *encoded[which + 1 :]]
     assert framer.telnet_resyncs == 1
 
 

@@ -63,9 +63,7 @@ RECORDS = [
         dict(direction=Direction.INBOUND, extension="102", condition="AN"),
     ),
     (
-        pattern_a(
-            "02/01/24", "3:11PM", "102", "05", "<I>ABC COMPANY12345678", "0'12", "00:01'30", "1234", "TR"
-        ),
+        pattern_a("02/01/24", "3:11PM", "102", "05", "<I>ABC COMPANY12345678", "0'12", "00:01'30", "1234", "TR"),
         NS,
         dict(
             number="12345678",
@@ -107,9 +105,7 @@ RECORDS = [
         dict(number="123..............", extension="103"),
     ),
     (
-        pattern_c(
-            "01/02/24", "11:59PM", "1230", "0001", "123456789012345678901234567890", "0'00", "00:10'00"
-        ),
+        pattern_c("01/02/24", "11:59PM", "1230", "0001", "123456789012345678901234567890", "0'00", "00:10'00"),
         TDA,
         dict(co="0001", number="123456789012345678901234567890", duration_seconds=600),
     ),
@@ -230,6 +226,4 @@ def test_fuzz_text_never_raises(text):
 )
 def test_fuzz_damaged_real_lines_never_raise(line, cut, noise):
     for profile in (TDA, TES, JALALI):
-        assert isinstance(
-            parse_line(line[:cut] + noise + line[cut:], profile), SmdrRecord | Ignored | BadFrame
-        )
+        assert isinstance(parse_line(line[:cut] + noise + line[cut:], profile), SmdrRecord | Ignored | BadFrame)

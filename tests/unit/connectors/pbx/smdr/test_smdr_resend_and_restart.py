@@ -118,6 +118,7 @@ class _ReconnectingConsole:
 
     async def run(self, sink) -> None:
         from datetime import UTC, datetime
+
         for data in self._sessions:
             self.logins += 1
             await sink(data, datetime(2024, 2, 1, 6, 0, tzinfo=UTC))

@@ -41,8 +41,9 @@ class FakeSource:
 @pytest.mark.parametrize("cut", range(len(DATA) + 1))
 def test_every_split_gives_the_same_frames_events_and_bad_frames(cut):
     seen: list[str] = []
-    connector = SmdrConnector("tda", FakeSource([DATA[:cut], DATA[cut:]]), SmdrProfile(),
-                              on_frame=lambda frame, at: seen.append(frame.text))
+    connector = SmdrConnector(
+        "tda", FakeSource([DATA[:cut], DATA[cut:]]), SmdrProfile(), on_frame=lambda frame, at: seen.append(frame.text)
+    )
     asyncio.run(connector.run())
     assert seen[0].startswith("01/02/24") and seen[1] == "جنک"
     assert [e.kind for e in _drain(connector)] == [EventKind.DIAL, EventKind.ANSWER, EventKind.HANGUP]
@@ -79,11 +80,17 @@ def test_probe_of_a_missing_port_is_not_sent():
         asyncio.run(link.probe())
 
 
-@pytest.mark.parametrize("fields", [
-    {"port": ""}, {"port": "/dev/ttyS0", "baud": 10}, {"port": "/dev/ttyS0", "data_bits": 9},
-    {"port": "/dev/ttyS0", "parity": "weird"}, {"port": "/dev/ttyS0", "backoff_min_s": 5, "backoff_max_s": 1},
-    {"port": "/dev/ttyS0", "surprise": 1},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"port": ""},
+        {"port": "/dev/ttyS0", "baud": 10},
+        {"port": "/dev/ttyS0", "data_bits": 9},
+        {"port": "/dev/ttyS0", "parity": "weird"},
+        {"port": "/dev/ttyS0", "backoff_min_s": 5, "backoff_max_s": 1},
+        {"port": "/dev/ttyS0", "surprise": 1},
+    ],
+)
 def test_bad_serial_settings_are_refused(fields):
     with pytest.raises(ValidationError):
         SerialSettings(**fields)
