@@ -12,11 +12,14 @@ from bridge.plugins.crm import crm_context
 def from_bridge(bridge: Any) -> CallLogger:
     context = crm_context(bridge)
     recovery = getattr(bridge, "recovery", None)
+    console = bridge.config.console
+    # A form the console opens on connect (CALL-36) needs its record there: such a site writes early.
+    opens_forms = console is not None and console.open_call_form
     return CallLogger(
         bridge.outbox,
         context.environments,
         context.crms,
         logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False,
         unclassified={key: system.unclassified for key, system in bridge.config.systems.items()},
-        early_write={key: system.early_write for key, system in bridge.config.systems.items()},
+        early_write={key: system.early_write or opens_forms for key, system in bridge.config.systems.items()},
     )

@@ -1,0 +1,29 @@
+"""The call-logging plug-in writes a new call at once where the console opens its form on connect (CALL-36)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bridge.plugins import call_logging
+
+
+def _bridge(*, open_call_form: bool | None, early_write: bool = False) -> SimpleNamespace:
+    console = None if open_call_form is None else SimpleNamespace(open_call_form=open_call_form)
+    systems = {"hq": SimpleNamespace(unclassified="skip", early_write=early_write)}
+    return SimpleNamespace(outbox=object(), config=SimpleNamespace(console=console, systems=systems))
+
+
+@pytest.mark.parametrize(
+    ("open_call_form", "early_write", "expected"),
+    [(None, False, False), (False, False, False), (True, False, True), (None, True, True)],
+)
+def test_a_console_that_opens_forms_makes_every_system_write_early(
+    monkeypatch, open_call_form: bool | None, early_write: bool, expected: bool
+) -> None:
+    monkeypatch.setattr(call_logging, "crm_context", lambda bridge: SimpleNamespace(environments={}, crms={}))
+
+    logger = call_logging.from_bridge(_bridge(open_call_form=open_call_form, early_write=early_write))
+
+    assert logger._early_write == {"hq": expected}
