@@ -7,14 +7,12 @@ the token is a :class:`~connectors.settings.Secret` and never logged.
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bridge.runtime.listen import is_loopback
 from connectors.settings import Secret
-
-_LOOPBACK_NAMES = {"localhost"}
 
 
 class ConsoleUser(BaseModel):
@@ -108,12 +106,3 @@ class ConsoleSettings(BaseModel):
     def user_by_id(self, user_id: str) -> ConsoleUser | None:
         wanted = user_id.strip().lower()
         return next((u for u in self.users if u.user_id == wanted), None)
-
-
-def is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

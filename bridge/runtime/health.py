@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from bridge.config.model import ListenAddress
+from bridge.runtime.listen import start_listening
 from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
 from connectors.pbx.base import ConnectionState
 
@@ -166,13 +166,6 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     )
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 class _BadRequest(Exception):
     def __init__(self, status: int, allow: bool = False):
         self.status, self.allow = status, allow
@@ -189,20 +182,15 @@ class HealthServer:
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._serve, self.address.host, self.address.port, limit=MAX_LINE_BYTES
+        self._server, self.port = await start_listening(
+            self._serve,
+            self.address.host,
+            self.address.port,
+            limit=MAX_LINE_BYTES,
+            what="health endpoint",
+            exposed='it has no sign-in: set [bridge] health_listen = "127.0.0.1:{port}" unless a '
+            "monitor elsewhere needs it, and firewall the port",
         )
-        self.port = self._server.sockets[0].getsockname()[1]
-        log.info("health endpoint on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
-        if not _is_loopback(self.address.host):
-            log.warning(
-                "the health endpoint listens on %s, open to every network that reaches this host "
-                '(it has no sign-in); set [bridge] health_listen = "127.0.0.1:%s" unless a monitor '
-                "elsewhere needs it, and firewall the port",
-                self.address.host,
-                self.port,
-                extra={"operation": "listen"},
-            )
 
     async def stop(self) -> None:
         if self._server is not None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from bridge.config.model import ListenAddress
+from bridge.runtime.listen import start_listening
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +84,6 @@ class _Refused(Exception):
         self.status = status
 
 
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 class SmsHttpServer:
     """Serves ``handler`` on ``address``; ``port`` is the bound port after :meth:`start` (port 0 picks one)."""
 
@@ -103,20 +96,15 @@ class SmsHttpServer:
         self._handling: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._serve, self.address.host, self.address.port, limit=MAX_LINE_BYTES
+        self._server, self.port = await start_listening(
+            self._serve,
+            self.address.host,
+            self.address.port,
+            limit=MAX_LINE_BYTES,
+            what="SMS webhook endpoint",
+            exposed='put it behind the reverse proxy and set [sms] listen = "127.0.0.1:{port}" unless '
+            "the proxy runs elsewhere, and firewall the port",
         )
-        self.port = self._server.sockets[0].getsockname()[1]
-        log.info("SMS webhooks served on %s:%s", self.address.host, self.port, extra={"operation": "listen"})
-        if not is_loopback(self.address.host):
-            log.warning(
-                "the SMS webhook endpoint listens on %s, open to every network that reaches this host; "
-                'put it behind the reverse proxy and set [sms] listen = "127.0.0.1:%s" unless the proxy '
-                "runs elsewhere, and firewall the port",
-                self.address.host,
-                self.port,
-                extra={"operation": "listen"},
-            )
 
     async def stop(self) -> None:
         """Stop listening and end the requests still being read or answered (their callers send again)."""
