@@ -228,6 +228,8 @@ def column_from_metadata(body: Any, resolve_option_set: OptionSetResolver) -> Co
         if not isinstance(targets, list | tuple) or not all(isinstance(t, str) for t in targets):
             raise invalid(f"Attribute {schema_name}: 'Targets' must be a list of table logical names.")
         fields["targets"] = tuple(targets)
+    elif kind is ColumnType.FILE:
+        fields["max_size_kb"] = _file_size_kb(body)
     return Column(
         logical_name=schema_name.lower(),
         schema_name=schema_name,
@@ -355,6 +357,18 @@ def _column_type(body: Mapping[str, Any]) -> ColumnType:
     raise invalid(
         f"Attribute {body.get('SchemaName')!r} has no recognised @odata.type, AttributeTypeName or AttributeType."
     )
+
+
+#: MaxSizeInKB: Dataverse's default and its largest value (Learn: "Work with file column definitions").
+DEFAULT_FILE_SIZE_KB = 32_768
+MAX_FILE_SIZE_KB = 10_485_760
+
+
+def _file_size_kb(body: Mapping[str, Any]) -> int:
+    size = _int(body, "MaxSizeInKB", default=DEFAULT_FILE_SIZE_KB)
+    if not 1 <= size <= MAX_FILE_SIZE_KB:
+        raise invalid(f"MaxSizeInKB must be between 1 and {MAX_FILE_SIZE_KB}; got {size}.")
+    return size
 
 
 def _picklist_options(body: Mapping[str, Any], resolve_option_set: OptionSetResolver) -> OptionSet:

@@ -192,6 +192,8 @@ def _type_fields(column: Column) -> dict[str, Any]:
         }
     if column.is_lookup or column.type is ColumnType.PARTYLIST:
         return {"Targets": list(column.targets)}
+    if column.type is ColumnType.FILE:
+        return {"MaxSizeInKB": column.max_size_kb}
     return {}
 
 

@@ -179,10 +179,10 @@ def _attributes(
     params = request.params()
     check_options(params, {"$select", "$filter", "$expand"} if ref is None else {"$select", "$expand"})
     nested = expansions(params, _ATTRIBUTE_EXPANDS)
-    rows = [_expand_attribute(row, nested, params) for row in rows]
-    if ref is not None:
-        row = _item(ref, "LogicalName", rows)
+    if ref is not None:  # found before $select, which may leave out LogicalName
+        row = _expand_attribute(_item(ref, "LogicalName", rows), nested, params)
         return json_response(200, {"@odata.context": f"{request.service_root}$metadata#{request.path}/$entity", **row})
+    rows = [_expand_attribute(row, nested, params) for row in rows]
     wanted = matcher(params)
     return _listing(request, request.path, [row for row in rows if wanted(row)])
 

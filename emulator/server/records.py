@@ -16,13 +16,14 @@ from emulator.errors import ODataError, bad_request
 from emulator.fetchxml import web as fetchxml
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.odata.options import QueryOptions, refuse_options
-from emulator.server import bulk
+from emulator.server import bulk, file_routes
 from emulator.server.annotations import FORMATTED_VALUE, TOTAL_COUNT_EXCEEDED, TOTAL_RECORD_COUNT
 from emulator.server.context import Service
 from emulator.server.links import context_url, entity_url, query_link
 from emulator.server.prefer import Preferences, applied, parse_prefer
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response, not_found_segment
 from emulator.store.collections import resolve_collection
+from emulator.store.files import is_file_column
 
 #: Options that make no sense on one record; Dataverse refuses them there too.
 _COLLECTION_ONLY = ("$filter", "$orderby", "$top", "$count", "$skiptoken", "$deltatoken")
@@ -45,8 +46,14 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
         raise not_found_segment(str(segments[1]))
     if len(segments) == 1:
         return _single(service, request, entity_set, segments[0].ref)
-    if len(segments) == 2 and segments[1].ref is None:
-        return _property(service, request, entity_set, segments[0].ref, segments[1].name)
+    column = segments[1].name if segments[1].ref is None else None
+    if column is not None and is_file_column(service.store.layouts[table.logical_name], column):
+        if len(segments) == 2 and request.method != "GET":
+            return file_routes.route(service, request, entity_set, segments[0].ref, column)
+        if len(segments) == 3 and segments[2] == Segment("$value"):
+            return file_routes.download(service, request, entity_set, segments[0].ref, column)
+    if len(segments) == 2 and column is not None:
+        return _property(service, request, entity_set, segments[0].ref, column)
     raise not_found_segment(str(segments[2] if len(segments) > 2 else segments[1]))
 
 

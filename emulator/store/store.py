@@ -36,6 +36,7 @@ from emulator.store import builtin, intersect, links, queries
 from emulator.store.body import Changes, parse_body
 from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
+from emulator.store.files import FileStore
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
 from emulator.store.schema import Layout, build_layout, install_layout, merge_tables
@@ -60,6 +61,7 @@ class Store:
                     self._insert(self._layouts[logical], Changes(dict(values)), None)
         for table in tables:
             self.install(table)
+        self.files = FileStore(self._db, self)
 
     # --- schema ------------------------------------------------------------------------------
     @property
@@ -195,6 +197,7 @@ class Store:
             links.remove_links(connection, self._layouts, table.logical_name, record_id, self._update)
             for association in layout.associations.values():
                 intersect.forget(connection, association, record_id)
+            self.files.forget(connection, table.logical_name, record_id)
 
     def relate(self, entity_set: str, ref: RecordRef, navigation: str, target_url: str, *, remove: bool) -> None:
         """Associate (or with ``remove`` disassociate) the record at ``target_url`` through a collection-valued
@@ -264,6 +267,15 @@ class Store:
         layout = self._layout(entity_set)
         with self._db.lock:
             return queries.changes(self._db, layout, select, token, self._clock())
+
+    # --- for the file store ------------------------------------------------------------------
+    def locate(self, entity_set: str, ref: RecordRef) -> tuple[Layout, str]:
+        """The table's layout and the record's id; 404 when the record does not exist."""
+        return self._layout(entity_set), self._find_target(entity_set, ref)[1]
+
+    def write_system(self, layout: Layout, record_id: str, values: dict[str, object]) -> None:
+        """Write columns no request body may set (a file column and its name), as an update."""
+        self._update(layout, record_id, Changes(dict(values)))
 
     # --- internals ---------------------------------------------------------------------------
     def _parse(self, layout: Layout, body: dict) -> Changes:
