@@ -51,6 +51,7 @@ def route(service: Service, request: ApiRequest, segment: Segment) -> ApiRespons
     if segment.name in ("BulkDelete", "CreateEntities"):
         if request.method != "POST" or segment.ref is not None:
             raise ODataError(405, "0x80060888", f"{segment.name} is an action: POST it with a JSON body.")
+        refuse_options(request.params(), f"the {segment.name} action")
         return _bulk_delete(service, request) if segment.name == "BulkDelete" else _create_entities(service, request)
     if request.method != "GET":
         raise ODataError(405, "0x80060888", "RetrieveTotalRecordCount is a function: use GET.")

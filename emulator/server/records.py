@@ -29,6 +29,8 @@ from emulator.store.files import is_file_column
 _COLLECTION_ONLY = ("$filter", "$orderby", "$top", "$count", "$skiptoken", "$deltatoken")
 #: The only query option change tracking accepts beside the tokens.
 _DELTA_OPTIONS = {"$select"}
+#: What a create or update may carry: they shape the record ``Prefer: return=representation`` answers with.
+_REPRESENTATION_OPTIONS = ("$select", "$expand")
 
 
 def route(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:
@@ -168,11 +170,31 @@ def _changes(
 
 
 def _create(service: Service, request: ApiRequest, entity_set: str, prefs: Preferences) -> ApiResponse:
+    check_write_options(request, prefs)
     body = request.json_object()
     record_id = service.store.create(entity_set, body)
     if prefs.return_representation:
         return _representation(service, request, entity_set, record_id, 201, prefs)
     return created(request.service_root, entity_set, record_id)
+
+
+def check_write_options(request: ApiRequest, prefs: Preferences, *, shapes: bool = True) -> None:
+    """Refuse every query option a write does not use, instead of ignoring it.
+
+    ``$select`` and ``$expand`` shape the record a POST or PATCH returns under ``Prefer:
+    return=representation``, as in Dataverse; without that preference (and on a DELETE) they
+    would change nothing, so they are a 400 like every other option (``$filter``, ``$top``, ...).
+    """
+    params = request.params()
+    shaping = [name for name in params if name.lower() in _REPRESENTATION_OPTIONS]
+    refuse_options({k: v for k, v in params.items() if k not in shaping}, f"a {request.method} of a record")
+    if shaping and not shapes:
+        raise bad_request(f"The query option {shaping[0]} is not valid on a {request.method} of a record.")
+    if shaping and not prefs.return_representation:
+        raise bad_request(
+            f"The query option {shaping[0]} shapes the record a {request.method} returns only with "
+            "Prefer: return=representation; without it the reply has no body."
+        )
 
 
 def created(service_root: str, entity_set: str, record_id: str) -> ApiResponse:
@@ -187,6 +209,7 @@ def _single(service: Service, request: ApiRequest, entity_set: str, ref_text: st
     if request.method == "GET":
         return _retrieve(service, request, entity_set, ref)
     if request.method == "PATCH":
+        check_write_options(request, prefs)
         record_id, was_created = service.store.upsert(
             entity_set,
             ref,
@@ -199,6 +222,7 @@ def _single(service: Service, request: ApiRequest, entity_set: str, ref_text: st
         url = entity_url(request.service_root, entity_set, record_id)
         return ApiResponse(204, [("OData-EntityId", url)])
     if request.method == "DELETE":
+        check_write_options(request, prefs, shapes=False)
         _delete(service, request, entity_set, ref)
         return ApiResponse(204)
     raise method_not_allowed(request, "GET, PATCH or DELETE")
