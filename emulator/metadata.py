@@ -316,6 +316,22 @@ def many_to_many_from_metadata(body: Mapping[str, Any]) -> ManyToManyRelationshi
     )
 
 
+def updated_relationship(old: Relationship, body: Mapping[str, Any]) -> Relationship:
+    """``old`` with the navigation property name and cascades a relationship ``PUT`` sends."""
+    cascade = body.get("CascadeConfiguration") or {}
+    declared = body.get("ReferencingEntityNavigationPropertyName", old.navigation)
+    if declared is not None and (
+        not isinstance(declared, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", declared)
+    ):
+        raise invalid("'ReferencingEntityNavigationPropertyName' must be a valid property name.")
+    return replace(
+        old,
+        navigation=declared,
+        cascade_delete=_enum(Cascade, cascade.get("Delete", old.cascade_delete.value), "CascadeConfiguration.Delete"),
+        cascade_assign=_enum(Cascade, cascade.get("Assign", old.cascade_assign.value), "CascadeConfiguration.Assign"),
+    )
+
+
 def _navigation_name(body: Mapping[str, Any], lookup: Column) -> str:
     """The navigation property the relationship declares; Dataverse's default is the lookup's schema name."""
     declared = body.get("ReferencingEntityNavigationPropertyName")

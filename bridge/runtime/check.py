@@ -16,6 +16,7 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import dataverse_schema
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.outbox.drain_thread import make_write_client
 from bridge.runtime.check_crm import check_crm_records, check_unclassified
@@ -23,6 +24,7 @@ from bridge.runtime.check_result import CheckResult
 from bridge.runtime.service import FactoryError, load_factory
 from bridge.runtime.workers import ConnectorUnavailableError, build_connector
 from connectors.dataverse import DataverseClient
+from connectors.dataverse.schema_navigation import navigation_mismatches
 from connectors.errors import AuthError, ConnectorError, NotSentError
 from connectors.pbx.base import PbxConnector
 
@@ -54,7 +56,11 @@ async def run_checks(
     environments = [
         _check_environment(name, env, client_factory, timeout_s) for name, env in config.environments.items()
     ]
-    results += await asyncio.gather(*devices, *environments)
+    navigation = [
+        check_navigation(name, lambda env=env: client_factory(env), timeout_s)
+        for name, env in config.environments.items()
+    ]
+    results += await asyncio.gather(*devices, *environments, *navigation)
     results += await check_crm_records(config, client_factory=client_factory, timeout_s=timeout_s)
     results += await check_unclassified(config, timeout_s=timeout_s)
     for name, check in sorted(EXTRA_CHECKS.items()):
@@ -154,6 +160,23 @@ async def _check_environment(
     except (ConnectorError, OSError, ValueError) as exc:
         return CheckResult(label, False, f"{type(exc).__name__}: {exc}")
     return CheckResult(label, True, f"signed in as application user {identity.get('UserId', '?')}")
+
+
+async def check_navigation(name: str, client: Callable[[], DataverseClient], timeout_s: float) -> CheckResult:
+    """The suite's lookups bind by the navigation names the environment declares (an earlier,
+    lower-case ``schema apply`` left ``comms_smsproviderid`` where the suite binds ``comms_SmsProviderId``)."""
+    label = f"environment {name} schema"
+    try:
+        found = await asyncio.wait_for(
+            asyncio.to_thread(navigation_mismatches, client(), dataverse_schema.TABLES.values()), timeout_s
+        )
+    except TimeoutError:
+        return CheckResult(label, False, f"no answer within {timeout_s:.0f} s reading the relationships")
+    except (ConnectorError, OSError, ValueError) as exc:
+        return CheckResult(label, False, f"cannot read the relationships ({type(exc).__name__}: {exc})")
+    if not found:
+        return CheckResult(label, True, "lookups' navigation properties match the suite")
+    return CheckResult(label, False, "; ".join(m.line() for m in found))
 
 
 def _target(system: SystemConfig) -> str:

@@ -58,6 +58,7 @@ _JOURNALLED = {
     "add_column",
     "update_column",
     "create_relationship",
+    "update_relationship",
     "create_many_to_many",
     "create_option_set",
     "change_option_value",
@@ -225,6 +226,36 @@ class MetadataCatalog:
             )
             self._record("create_relationship", body=body)
             return relationship
+
+    def update_relationship(self, ref_text: str, body: dict[str, Any]) -> Relationship:
+        """``PUT RelationshipDefinitions(...)`` of a one-to-many relationship: its navigation property name
+        and cascades change; what it relates cannot (Learn: "Update relationships")."""
+        with self._lock:
+            prop, value = metadata_ref(ref_text, "SchemaName")
+            found = [
+                rel
+                for rel in self.relationships()
+                if value
+                == (rel.schema_name if prop == "SchemaName" else render.metadata_id("relationship", rel.schema_name))
+            ]
+            if not found:
+                raise not_found("a relationship with " + prop, value)
+            old = found[0]
+            for name, current in (
+                ("SchemaName", old.schema_name),
+                ("ReferencedEntity", old.referenced),
+                ("ReferencingEntity", old.referencing),
+                ("ReferencingAttribute", old.lookup),
+            ):
+                given = body.get(name)
+                if given is not None and str(given).lower() != current.lower():
+                    raise metadata.invalid(f"A relationship's {name} cannot be changed ({current!r}).")
+            new = metadata.updated_relationship(old, body)
+            referencing = self.table(f"LogicalName='{old.referencing}'")
+            relationships = tuple(new if r is old else r for r in referencing.relationships)
+            self._install(replace(referencing, relationships=relationships))
+            self._record("update_relationship", ref_text=ref_text, body=body)
+            return new
 
     def many_to_many(self) -> list[ManyToManyRelationship]:
         return list(self._store.many_to_many)

@@ -211,8 +211,12 @@ def _relationships(service: Service, request: ApiRequest, segments: list[Segment
         return _created(
             request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})"
         )
+    if request.method == "PUT" and head.ref is not None and len(segments) == 1:
+        refuse_options(request.params(), "a relationship update")
+        service.catalog.update_relationship(head.ref, request.json_object())
+        return ApiResponse(204)
     if request.method != "GET":
-        raise method_not_allowed(request, "GET or POST")
+        raise method_not_allowed(request, "GET, POST (collection) or PUT (one relationship)")
     rows = [_relationship_row(service, rel) for rel in service.catalog.relationships()]
     rows += [_many_to_many_row(service, rel) for rel in service.catalog.many_to_many()]
     if len(segments) == 2:
