@@ -31,7 +31,20 @@ from emulator.odata.options import refuse_options
 from emulator.server.context import Service
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response
 
-NAMES = frozenset({"BulkDelete", "CreateEntities", "RetrieveMetadataChanges", "RetrieveTotalRecordCount"})
+#: Dataverse's file messages; the emulator serves file columns through the Web API routes instead.
+FILE_MESSAGES = frozenset(
+    {
+        "InitializeFileBlocksUpload",
+        "UploadBlock",
+        "CommitFileBlocksUpload",
+        "InitializeFileBlocksDownload",
+        "DownloadBlock",
+        "DeleteFile",
+    }
+)
+NAMES = (
+    frozenset({"BulkDelete", "CreateEntities", "RetrieveMetadataChanges", "RetrieveTotalRecordCount"}) | FILE_MESSAGES
+)
 _PAGE = 5000
 _COMPARISONS = {
     "Equal": "eq",
@@ -46,6 +59,10 @@ _FUNCTIONS = {"Like": "contains", "BeginsWith": "startswith"}
 
 def route(service: Service, request: ApiRequest, segment: Segment) -> ApiResponse:
     """Dispatch one of :data:`NAMES` (the router checks the name)."""
+    if segment.name in FILE_MESSAGES:
+        raise not_supported(
+            f"the {segment.name} message; use PATCH / GET .../<file column>/$value / DELETE on the file column"
+        )
     if segment.name == "RetrieveMetadataChanges":
         raise not_supported("RetrieveMetadataChanges; read EntityDefinitions(...)/Attributes instead")
     if segment.name in ("BulkDelete", "CreateEntities"):

@@ -152,3 +152,9 @@ def test_deleting_the_record_drops_its_file(api: Api, account: str) -> None:
     assert api.store.files is not None
     with api.store.reading() as (connection, _, _):
         assert connection.execute("SELECT COUNT(*) FROM _files").fetchone()[0] == 0
+
+
+def test_the_file_messages_are_a_clear_501(api: Api) -> None:
+    for message in ("InitializeFileBlocksUpload", "UploadBlock", "CommitFileBlocksUpload", "DeleteFile"):
+        response = api.send("POST", message, json_body={})
+        assert response.status == 501 and message in payload(response)["error"]["message"]
