@@ -219,7 +219,7 @@ class ConfigurableProvider:
             document, code = None, None
         rule = reply.codes.get(code) if code is not None else None
         if rule is not None and rule.outcome is not Outcome.ACCEPTED:
-            reason = self._wire.scrub(rule.reason or self._reason(reply, document) or f"code {code}")
+            reason = self._wire.scrub(_with_panel_words(rule.reason, self._reason(reply, document)) or f"code {code}")
             raise self._error(rule.outcome, code or "", reason, response, context)
         if response.status_code in (401, 403):
             raise AuthError(f"{self._panel.name} refused the credentials (HTTP {response.status_code})", **context)
@@ -297,3 +297,15 @@ def _when(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _with_panel_words(described: str | None, panel: str | None) -> str | None:
+    """The description's reason for a code, followed by the panel's own words when it gave different ones.
+
+    A code table names a whole class ("the request did not validate"); the
+    panel's message says which field (the sender number), and the user reading
+    the SMS's error needs that.
+    """
+    if described and panel and panel.strip() and panel.strip() != described:
+        return f"{described} ({panel.strip()})"
+    return described or panel

@@ -211,7 +211,7 @@ def test_the_code_table_decides_the_error(wire, code, http, error):
     with pytest.raises(error) as caught:
         build(form_panel()).send(outgoing())
     if error is RejectedError:
-        assert (caught.value.code, caught.value.reason) == (str(code), "the recipient is blacklisted")
+        assert (caught.value.code, caught.value.reason) == (str(code), "the recipient is blacklisted (from the panel)")
 
 
 @pytest.mark.parametrize(

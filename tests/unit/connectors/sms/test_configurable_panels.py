@@ -142,7 +142,7 @@ def test_adp_err_is_a_refusal_and_anything_else_unknown(wire):
     wire.get(f"{ADP}/send", body="ERR 101")
     with pytest.raises(RejectedError) as caught:
         adp().send(outgoing())
-    assert (caught.value.code, caught.value.reason) == ("ERR", "ADP answered ERR")
+    assert (caught.value.code, caught.value.reason) == ("ERR", "ADP answered ERR (ERR 101)")
     wire.get(f"{ADP}/send", body="queued")
     with pytest.raises(BadReplyError):
         adp().send(outgoing())
