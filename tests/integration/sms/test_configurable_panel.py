@@ -112,3 +112,37 @@ def test_the_panels_credit_is_written_on_its_account_row(
     assert reading.account_key == "edge"
     row = client.retrieve("comms_smsproviders", account_id)
     assert float(row["comms_balance"]) == 1520.5 and row["comms_balanceunit"] == "credit"
+
+
+def recipients(state: str | None) -> dict:
+    row = {"recipient": "+989121234567", "message": "سلام Ali", "is_readable": True, "msg_parts": "1"}
+    return edge_reply("200-1", [row if state is None else {**row, "message_status": state}])
+
+
+def test_the_delivery_tracker_polls_the_described_status_call_until_the_text_is_delivered(
+    client: DataverseClient, panel_runtime: SmsServices, wire: responses.RequestsMock, clock: Clock
+) -> None:
+    add_panel(client)
+    sms_id = add_sms(client, add_contact(client))
+    wire.post(f"{EDGE}/api/send", json=edge_reply("200-1", {"message_outbox_ids": [1234567]}))
+    assert panel_runtime.sender.send(sms_id).result is SendResult.SENT
+    asked = [
+        matchers.header_matcher({"Authorization": TOKEN}),
+        matchers.query_param_matcher({"page": "1", "per_page": "10", "bulk_id": "1234567"}),
+    ]
+    for state in (None, "1", "2"):
+        wire.get(f"{EDGE}/api/report/recipients", json=recipients(state), match=asked)
+
+    statuses = []
+    for _ in range(3):
+        clock.advance(600)
+        assert panel_runtime.tracker.poll().failed_accounts == ()
+        statuses.append(sms(client, sms_id)["comms_smsstatus"])
+
+    assert statuses == [
+        SmsStatus.QUEUED.value_code,
+        SmsStatus.SENT_TO_OPERATOR.value_code,
+        SmsStatus.DELIVERED.value_code,
+    ]
+    clock.advance(600)
+    assert panel_runtime.tracker.poll().asked == 0  # delivered is final: the panel is not asked again
