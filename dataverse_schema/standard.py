@@ -715,7 +715,11 @@ QUEUEITEM = _table(
         text("Title", "Title", length=300),
         lookup("QueueId", "Queue", "queue", required=REQUIRED),
         reference(
-            "ObjectId", "Object", ColumnType.LOOKUP, ("comms_sms", "phonecall", "fax", "incident"), required=REQUIRED
+            "ObjectId",
+            "Object",
+            ColumnType.LOOKUP,
+            ("comms_sms", "phonecall", "fax", "incident", "task", "lead"),
+            required=REQUIRED,
         ),
         reference("WorkerId", "Worked By", ColumnType.LOOKUP, ("systemuser", "team")),
         state(),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from connectors.dataverse import DataverseClient, odata
@@ -292,11 +292,13 @@ class InboundService:
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
         reply, note = self._reply_text(decision)
         now = self._clock()
-        planned = plan_writes(decision, account_id=account.record_id, now=now, reply_text=reply, note=note)
-        due = self._router.due_on(decision.line_record_id, decision.received_at or now) if self._router else None
-        if due is not None:  # the routing timer puts it in a work queue by then (SMS-24)
-            activity = planned.writes[0]
-            planned.writes[0] = replace(activity, body={**activity.body, Sms.ROUTEDUEON: due})
+        rule_id = decision.rules.decision.rule_id if decision.rules.decision else None
+        # the routing timer puts it in a work queue by then (SMS-24); the matched rule's route wins over the line's
+        received = decision.received_at or now
+        due = self._router.due_on(decision.line_record_id, received, rule_id) if self._router else None
+        planned = plan_writes(
+            decision, account_id=account.record_id, now=now, reply_text=reply, note=note, route_due=due
+        )
         self._commit(planned)
         log.info(
             "inbound SMS stored (rule %s)",
