@@ -4,7 +4,7 @@
 Routes::
 
     GET  /               the console page          GET  /cif          the same page as a CIF widget
-    GET  /console.js, /console.css, /cif.js        static files shipped in this package
+    GET  /console.js, /console.css, /cif.js, /admin.js   static files shipped in this package
     POST /api/session    sign in {token} | {user_id}   GET /api/session   who am I
     POST /api/session/end                           sign out
     GET  /api/snapshot   calls, history, extensions, health (filtered for the user)
