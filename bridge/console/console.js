@@ -70,6 +70,7 @@
     $("lang-toggle").textContent = lang === "fa" ? "English" : "فارسی";
     $("dial-number").placeholder = lang === "fa" ? "۰۹۱۲ ..." : "0912 ...";
     renderAll();
+    root.dispatchEvent(new CustomEvent("commsuite:language"));
     document.querySelectorAll(".popup").forEach((card) => {
       const call = state.calls.get(card.dataset.key) || state.history.find((c) => c.key === card.dataset.key);
       if (call) fillPopup(card, Object.assign({}, call, { popup: card.dataset.reason }));

@@ -12,6 +12,7 @@ from bridge.console.settings import ConsoleSettings
 _ASSETS = {
     "/console.js": ("console.js", "text/javascript; charset=utf-8"),
     "/cif.js": ("cif.js", "text/javascript; charset=utf-8"),
+    "/admin.js": ("admin.js", "text/javascript; charset=utf-8"),
     "/console.css": ("console.css", "text/css; charset=utf-8"),
 }
 

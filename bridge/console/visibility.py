@@ -27,6 +27,7 @@ class Viewer:
     user_id: str
     name: str = ""
     is_supervisor: bool = False
+    is_admin: bool = False  # may use the admin diagnostics (CALL-39)
 
 
 def own_extensions(system: TelephonySystemSettings, user_id: str) -> frozenset[str]:

@@ -12,6 +12,7 @@ optional check nobody registered is reported as "not configured".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,6 +37,8 @@ ExtraCheck = Callable[[BridgeConfig], Awaitable[list[CheckResult]]]
 EXTRA_CHECKS: dict[str, ExtraCheck] = {}
 #: Checks the bridge knows of but that another part provides; reported as "not configured" when absent.
 OPTIONAL_CHECKS = {"recordings": "recordings (SFTP)"}
+#: Registered checks that look at each telephony system's own settings (and so run for one system too).
+PER_SYSTEM_CHECKS = ("recordings",)
 
 
 def register_check(name: str, check: ExtraCheck) -> None:
@@ -52,7 +55,7 @@ async def run_checks(
 ) -> list[CheckResult]:
     """Every check, devices and environments concurrently; never raises for a failed check."""
     results = [_check_outbox(config), *_check_factories(config)]
-    devices = [_check_system(system, connector_factory, timeout_s) for system in config.systems.values()]
+    devices = [check_system(system, connector_factory, timeout_s) for system in config.systems.values()]
     environments = [
         _check_environment(name, env, client_factory, timeout_s) for name, env in config.environments.items()
     ]
@@ -107,9 +110,34 @@ def _check_factories(config: BridgeConfig) -> list[CheckResult]:
     return results
 
 
-async def _check_system(
+async def check_one_system(
+    config: BridgeConfig,
+    system_key: str,
+    *,
+    connector_factory: Callable[[SystemConfig], PbxConnector] = build_connector,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[CheckResult]:
+    """The checks of one telephony system, as ``bridge check`` runs them: its PBX link (AMI login, SMDR,
+    serial) and the registered per-system checks (its SSH/SFTP or FTP recordings store). The console's
+    diagnostics (CALL-39) call this; ``KeyError`` for an unknown system."""
+    system = config.systems[system_key]
+    results = [await check_system(system, connector_factory, timeout_s)]
+    narrowed = dataclasses.replace(config, systems={system_key: system})
+    for name in PER_SYSTEM_CHECKS:
+        check = EXTRA_CHECKS.get(name)
+        if check is None:
+            continue
+        try:
+            results += await asyncio.wait_for(check(narrowed), timeout_s)
+        except Exception as exc:  # a broken plug-in check is itself a failed check
+            results.append(CheckResult(OPTIONAL_CHECKS.get(name, name), False, f"the check itself failed: {exc}"))
+    return results
+
+
+async def check_system(
     system: SystemConfig, connector_factory: Callable[[SystemConfig], PbxConnector], timeout_s: float
 ) -> CheckResult:
+    """Log in to (or open) one telephony device and say how it went; never raises for a failed check."""
     target = _target(system)
     name = f"system {system.key} ({system.kind}, {target})"
     try:
