@@ -107,6 +107,8 @@ _MAGIC = (
     (b"{\\rtf", SourceFormat.RTF),
 )
 _ZIP_MAGIC = b"PK\x03\x04"
+#: The OpenDocument package's first part, naming the document's media type (OpenDocument 1.2 part 3, 3.3).
+_ODF_MEDIA_TYPE_PART = "mimetype"
 _OPENDOCUMENT = {
     b"application/vnd.oasis.opendocument.text": SourceFormat.ODT,
     b"application/vnd.oasis.opendocument.spreadsheet": SourceFormat.ODS,
@@ -164,8 +166,8 @@ def _zip_format(content: bytes) -> SourceFormat | None:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
-                return _OPENDOCUMENT.get(archive.read("mimetype").strip())
+            if _ODF_MEDIA_TYPE_PART in names and archive.getinfo(_ODF_MEDIA_TYPE_PART).file_size <= 100:
+                return _OPENDOCUMENT.get(archive.read(_ODF_MEDIA_TYPE_PART).strip())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return None
     if "word/document.xml" in names:
