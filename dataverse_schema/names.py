@@ -807,6 +807,8 @@ class Sms:
     RECEIVEDON = "comms_receivedon"
     ROUTEDUEON = "comms_routedueon"
     QUEUEDON = "comms_queuedon"
+    FLOWDUEON = "comms_flowdueon"
+    FLOWSTARTEDON = "comms_flowstartedon"
     KEYWORDRULEID = "comms_keywordruleid"
     KEYWORDRULEID_VALUE = "_comms_keywordruleid_value"
     KEYWORDRULEID_NAV = "comms_KeywordRuleId"

@@ -442,6 +442,16 @@ SMS = activity_table(
             "Latest time an inbound text is to be in a work queue (SMS-24); empty when its line routes nowhere.",
         ),
         when("comms_QueuedOn", "Queued On", "When the inbound text was put in a work queue (SMS-24)."),
+        when(
+            "comms_FlowDueOn",
+            "Flow Due On",
+            "Set when the matched rule starts a flow; cleared once the flow accepted or refused the text (SMS-16).",
+        ),
+        when(
+            "comms_FlowStartedOn",
+            "Flow Started On",
+            "When the matched rule's flow accepted this text; a text starts its flow once (SMS-16).",
+        ),
         lookup(
             "comms_KeywordRuleId",
             "Matched Rule",

@@ -56,10 +56,15 @@ def sms_jobs(sms: SmsServices, schedule: SmsSchedule) -> list[Job]:
         sms.inbound.poll_due()
 
     def route() -> str | None:
-        report = sms.router.route_pending()
-        if not (report.queued or report.unrouted):
-            return None
-        return f"{len(report.queued)} queued, {len(report.unrouted)} unrouted, {len(report.late)} late"
+        report, flows = sms.router.route_pending(), sms.flows.start_due()  # routing (SMS-24), owed flows (SMS-16)
+        words = []
+        if report.queued or report.unrouted:
+            words.append(f"{len(report.queued)} queued, {len(report.unrouted)} unrouted, {len(report.late)} late")
+        if flows.started or flows.refused or flows.waiting:
+            words.append(
+                f"flows {len(flows.started)} started, {len(flows.refused)} refused, {len(flows.waiting)} waiting"
+            )
+        return "; ".join(words) or None
 
     return [
         Job("sms_sweep", every(schedule.sweep_interval_s), sweep),

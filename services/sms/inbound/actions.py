@@ -4,7 +4,8 @@
 that store it and carry out its rule: the incoming SMS activity, an
 automatic reply (an outgoing *Pending* SMS the sender sends), a Case, an
 update of the sender's record, an opt-out or opt-in row, a lead or a task
-(:mod:`services.sms.inbound.records`). The activity carries the matched
+(:mod:`services.sms.inbound.records`), or *Flow Due On* for a rule that
+starts a flow (:mod:`services.sms.inbound.flows` calls it once stored). The activity carries the matched
 rule (*Matched Rule*) and, when the text is to be routed, its *Route Due
 On*, so routing reads both from the stored text (SMS-24). Every write is an
 upsert addressed by a deterministic id or key, and the service sends them in
@@ -66,6 +67,8 @@ def plan_writes(
     activity = _activity(planned, decision, account_id, now, action)
     if route_due is not None:
         activity = Write(activity.entity_set, activity.key, {**activity.body, Sms.ROUTEDUEON: route_due})
+    if planned.starts_flow:  # the flow is called once the text is stored (services.sms.inbound.flows)
+        activity = Write(activity.entity_set, activity.key, {**activity.body, Sms.FLOWDUEON: now})
     planned.writes[:0] = [*planned.before, activity]
     return planned
 
@@ -85,6 +88,8 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
         else:
             value = action.parameters.value or action.remaining_text
             planned.writes.append(Write(tables.entity_set(table), f"({record.record_id})", {column: value}))
+    elif kind is ActionKind.START_FLOW:
+        planned.starts_flow = bool((action.parameters.flow_url or "").strip())
     elif kind in (ActionKind.OPT_OUT, ActionKind.OPT_IN):
         body: dict[str, Any] = {SmsOptOut.PHONENUMBER: decision.sender, SmsOptOut.KEYWORD: action.keyword[:100]}
         if kind is ActionKind.OPT_OUT:

@@ -22,7 +22,8 @@ class PlannedWrites:
 
     ``before`` holds records the activity points at (a lead it is regarding),
     written ahead of it; ``regarding`` (table, entity set, id) overrides the
-    matched record as the activity's *Regarding*.
+    matched record as the activity's *Regarding*. ``starts_flow``: the
+    activity owes its rule's flow (*Flow Due On* is set; SMS-16).
     """
 
     activity_id: str
@@ -30,3 +31,4 @@ class PlannedWrites:
     notes: list[str] = field(default_factory=list)
     before: list[Write] = field(default_factory=list)
     regarding: tuple[str, str, str] | None = None
+    starts_flow: bool = False
