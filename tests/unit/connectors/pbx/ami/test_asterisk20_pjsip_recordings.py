@@ -113,3 +113,27 @@ def test_pjsip_channel_names_give_the_endpoint_as_extension() -> None:
     (begin, *_) = _frames("inbound_answered", "DialBegin")
     assert begin["Channel"].startswith("PJSIP/trunk-") and begin["DestChannel"].startswith("PJSIP/101-")
     assert {e.extension for e in _events("inbound_answered") if e.kind is EventKind.RING} == {"101"}
+
+
+def test_phone_side_attended_transfer_hands_the_customer_to_the_target() -> None:
+    # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces.
+    (customer,) = [c for c in logged_calls(_events("phone_attended_transfer"), {}) if c.direction is Direction.INBOUND]
+    assert (customer.outcome, customer.extension, customer.transferred_to) == (CallOutcome.ANSWERED, "102", ("102",))
+    assert (customer.ring_seconds, customer.talk_seconds, customer.is_end_inferred) == (2, 25, False)
+    assert (customer.external_number, customer.external_name, customer.line) == (CUSTOMER, NAME, "02191002104")
+
+
+def test_phone_side_consultation_call_ends_at_the_transfer_and_is_not_left_open() -> None:
+    # The consultation 104 -> 102 is an internal call of its own until the REFER joins it to the customer's
+    # call; it ends there, with its own talk time, instead of staying open until a sweep guesses its end.
+    events = _events("phone_attended_transfer")
+    (transfer,) = [e for e in events if e.kind is EventKind.TRANSFER]
+    (consultation,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INTERNAL]
+    assert (consultation.external_number, consultation.extension, consultation.outcome) == (
+        "104",
+        "102",
+        CallOutcome.ANSWERED,
+    )
+    assert not consultation.is_end_inferred
+    assert consultation.ended_at == transfer.at
+    assert (consultation.ring_seconds, consultation.talk_seconds) == (2, 4)  # 102 answers after 2 s; REFER 4 s later
