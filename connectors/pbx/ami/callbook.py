@@ -238,10 +238,18 @@ class CallBook:
             self.unclassified.note(call.origin_name, call.origin_context)
         elif not (call.announced or call.direction is Direction.INBOUND):
             return []
+        return [self._hangup_event(call, at, cause_known=cause_known)]
+
+    def joined(self, call: Call, at: datetime) -> list[CallEvent]:
+        """``call`` (an attended transfer's consultation call) is about to be merged into the transferred
+        call: it ends here as a call of its own, one HANGUP if it was reported; its channels live on."""
+        return [self._hangup_event(call, at, cause_known=True)] if call.announced else []
+
+    def _hangup_event(self, call: Call, at: datetime, *, cause_known: bool) -> CallEvent:
         answered = call.answered_at is not None
         cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)
         talk = max(0, round((at - call.answered_at).total_seconds())) if call.answered_at else None
-        return [self.event(call, EventKind.HANGUP, at, cause=cause if cause_known else None, talk_seconds=talk)]
+        return self.event(call, EventKind.HANGUP, at, cause=cause if cause_known else None, talk_seconds=talk)
 
     def state(self, extension: str, state: ExtensionState, at: datetime) -> list[CallEvent]:
         return [CallEvent(EventKind.STATE, self.system, "", at, extension=extension, extension_state=state)]

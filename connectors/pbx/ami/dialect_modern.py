@@ -96,9 +96,11 @@ class ModernTranslator(AmiTranslator):
         second = self.book.call_of(message.get("SecondTransfererUniqueid"))
         if first is None:
             return []
-        if second is not None:
+        ended: list[CallEvent] = []
+        if second is not None and second is not first:  # a phone's consultation call, a call of its own
+            ended = self.book.joined(second, at)
             self.book.merge(first.call_id, second.call_id)
         target = self.book.classifier.extension_of(message.get("TransferTargetChannel")) or message.get(
             "SecondTransfererConnectedLineNum"
         )
-        return self.book.transfer(first, target, at) if target else []
+        return ended + (self.book.transfer(first, target, at) if target else [])

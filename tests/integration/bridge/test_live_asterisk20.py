@@ -1,7 +1,8 @@
 """The live pipeline fed with AMI streams recorded from a real Asterisk 20.20.1 (issue 11, section 3).
 
 The AMI emulator logs the bridge in over a real socket; the recorded events of each scenario
-(tests/fixtures/ami/asterisk-20/, see its README) are then written to that socket byte for byte, minus the
+(tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, and its pjsip/ folder with chan_pjsip; see their
+READMEs) are then written to that socket byte for byte, minus the
 recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
 emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
@@ -34,18 +35,28 @@ CUSTOMER = "+989121234567"
 _FRAME_END = re.compile(rb"\r\n\r\n")
 
 # scenario: outgoing, answered, extension, talk seconds (the replay tests' figures)
-EXPECTED = {
+EXPECTED_IAX2 = {
     "inbound_answered": (False, True, "101", 5),
     "inbound_missed": (False, False, "102", 0),
     "queue": (False, True, "101", 2),
     "outbound": (True, True, "101", 4),
     "originate": (True, True, "101", 7),  # click-to-call as the bridge originates it (Local/101@from-internal)
 }
+# the same on PJSIP endpoints (tests/unit/connectors/pbx/ami/test_asterisk20_pjsip_recordings.py)
+EXPECTED_PJSIP = {
+    "inbound_answered": (False, True, "101", 5),
+    "inbound_missed": (False, False, "102", 0),
+    "queue": (False, True, "101", 3),
+    "outbound": (True, True, "101", 4),
+    "originate": (True, True, "101", 7),
+    "attended_transfer": (False, True, "102", 20),  # AMI Atxfer from 101 to 102: 102 ends owning the call
+}
+RECORDINGS = {"iax2": (FIXTURES, EXPECTED_IAX2), "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP)}
 
 
 def bridge_file(outbox: Path, crm_url: str, ami_port: int) -> str:
-    """The default plug-ins (no ``listeners`` key); the recordings' phones and trunk are IAX2, so the trunk is
-    named as docs/asterisk.md section 9 says."""
+    """The default plug-ins (no ``listeners`` key); the IAX2 recordings' trunk is named as docs/asterisk.md
+    section 9 says (a PJSIP trunk named ``trunk`` is a trunk by the default rules; naming it changes nothing)."""
     return f"""
 [bridge]
 outbox = "{outbox}"
@@ -77,13 +88,13 @@ backoff_min_s = 0.05
 backoff_max_s = 0.2
 
 [systems.{SYSTEM}.ami.channels]
-trunk_channels = ["IAX2/trunk*"]
+trunk_channels = ["IAX2/trunk*", "PJSIP/trunk*"]
 """
 
 
-def recorded_events(scenario: str) -> bytes:
+def recorded_events(folder: Path, scenario: str) -> bytes:
     """The PBX's bytes after its banner and login reply, without the closing logoff reply."""
-    data = (FIXTURES / f"{scenario}.bin").read_bytes()
+    data = (folder / f"{scenario}.bin").read_bytes()
     _banner, _, rest = data.partition(b"\r\n")
     frames = [frame for frame in _FRAME_END.split(rest) if frame.strip()]
     kept = [frame for frame in frames if not frame.startswith(b"Response:")]
@@ -131,12 +142,13 @@ def _closed_count(client: DataverseClient) -> int:
     return sum(1 for row in phone_calls(client).values() if row["statecode"] == 1)
 
 
-async def _feed(ami: AmiServer, bridge: Bridge, client: DataverseClient) -> dict[str, dict]:
+async def _feed(ami: AmiServer, bridge: Bridge, client: DataverseClient, recordings: str) -> dict[str, dict]:
     """Send each scenario in turn; return scenario → its phone-call row once the call is closed."""
+    folder, expected_rows = RECORDINGS[recordings]
     rows: dict[str, dict] = {}
-    for scenario in EXPECTED:
+    for scenario in expected_rows:
         known = set(phone_calls(client))
-        ami.send_raw(recorded_events(scenario))
+        ami.send_raw(recorded_events(folder, scenario))
         expected = len(known) + 1
         await _eventually(lambda n=expected: _closed_count(client) == n, 15, f"{scenario} logged")
         (new,) = set(phone_calls(client)) - known
@@ -145,7 +157,9 @@ async def _feed(ami: AmiServer, bridge: Bridge, client: DataverseClient) -> dict
     return rows
 
 
-def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_path: Path) -> None:
+@pytest.mark.parametrize("recordings", sorted(RECORDINGS))
+def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_path: Path, recordings: str) -> None:
+    expected_rows = RECORDINGS[recordings][1]
     with EmulatorServer(tmp_path / "crm.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
         world = seed_crm(crm)
         client = world.client
@@ -160,15 +174,15 @@ def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_p
                 await _eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
                 await ami.handled("CoreShowChannels")  # the first snapshot is taken before the calls begin
                 await _eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
-                return await _feed(ami, bridge, client)
+                return await _feed(ami, bridge, client, recordings)
             finally:
                 bridge.request_stop("test over")
                 await asyncio.wait_for(running, 15)
                 await ami.stop()
 
         rows = asyncio.run(main())
-        assert len(phone_calls(client)) == len(EXPECTED)  # nothing doubled, nothing extra
-        for scenario, (outgoing, answered, extension, talk) in EXPECTED.items():
+        assert len(phone_calls(client)) == len(expected_rows)  # nothing doubled, nothing extra
+        for scenario, (outgoing, answered, extension, talk) in expected_rows.items():
             row = rows[scenario]
             seen = (row["directioncode"], row["comms_answered"], row["comms_extensionnumber"], row["comms_talkseconds"])
             assert seen == (outgoing, answered, extension, talk), scenario

@@ -53,6 +53,8 @@ EXPECTED = {
     "voicemail": (Direction.INBOUND, CallOutcome.MISSED, "101", "02191002701", 10, 0),
     # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102
     "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14),
+    # 101 answers, AMI Atxfer to 102 (consultation through Local/102@from-internal), 101 hangs up: 102 keeps it
+    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 20),
     # click-to-call: AMI Originate on Local/101@from-internal (as the bridge sends it), then on IAX2/101/101
     "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
     "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
@@ -118,3 +120,16 @@ def test_conference_callers_are_logged_as_missed_calls_without_an_extension() ->
     calls = _calls("conference")
     assert sorted(c.external_number for c in calls) == ["09121234567", "09351112233"]
     assert {(c.direction, c.outcome, c.extension) for c in calls} == {(Direction.INBOUND, CallOutcome.MISSED, None)}
+
+
+def test_attended_transfer_reports_the_consultation_ring_then_the_transfer_to_the_target() -> None:
+    kinds = [(e.kind, e.extension) for e in _events("attended_transfer") if e.kind is not EventKind.STATE]
+    assert kinds == [
+        (EventKind.RING, "101"),
+        (EventKind.ANSWER, "101"),
+        (EventKind.RING, "102"),
+        (EventKind.ANSWER, "102"),
+        (EventKind.TRANSFER, "102"),
+        (EventKind.HANGUP, None),
+    ]
+    assert _only("attended_transfer").transferred_to == ("102",)

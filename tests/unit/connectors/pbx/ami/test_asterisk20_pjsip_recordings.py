@@ -1,0 +1,139 @@
+"""Calls recorded from a real Asterisk 20 with chan_pjsip (tests/fixtures/ami/asterisk-20/pjsip/, see the README
+there) folded into call records.
+
+The trunk and the phones are PJSIP endpoints (``PJSIP/trunk-0000000e``, ``PJSIP/101-0000000f``). The trunk's
+device name is no extension number, so the default rules already make it a trunk; the rule below only names it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from cli.calls_cmd import ami_events, logged_calls
+from connectors.pbx.ami.settings import ChannelRules
+from domain.calls.events import Direction, EventKind
+from domain.calls.record import CallOutcome, CallRecord
+
+FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "pjsip"
+RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
+CUSTOMER, NAME = "09121234567", "رضا احمدی"
+
+
+def _events(scenario: str, rules: ChannelRules = RULES):
+    problems: list = []
+    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, rules)
+    assert problems == []
+    return events
+
+
+def _only(scenario: str, rules: ChannelRules = RULES) -> CallRecord:
+    (call,) = logged_calls(_events(scenario, rules), {})
+    assert not call.is_end_inferred  # the recording holds the call's own hang-up
+    return call
+
+
+# scenario: direction, outcome, extension, line, ring seconds, talk seconds
+EXPECTED = {
+    "inbound_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 5),
+    "inbound_missed": (Direction.INBOUND, CallOutcome.MISSED, "102", "02191002102", 15, 0),
+    "busy": (Direction.INBOUND, CallOutcome.BUSY, "103", "02191002103", 0, 0),
+    "queue": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002500", 3, 3),
+    "outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 4),
+    # click-to-call as the bridge sends it: Originate on Local/101@from-internal, then on PJSIP/101
+    "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
+    "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
+    # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102
+    "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14),
+    # 101 answers, AMI Atxfer to 102: 101 consults 102, then hangs up; the caller ends with 102
+    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 20),
+    # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes; hold time is talk time
+    "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 10),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_recorded_pjsip_call_gives_the_expected_record(scenario: str) -> None:
+    call = _only(scenario)
+    direction, outcome, extension, line, ring, talk = EXPECTED[scenario]
+    assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
+    assert (call.ring_seconds, call.talk_seconds) == (ring, talk)  # from the events' own Timestamp headers
+    assert call.external_number == CUSTOMER
+    if direction is Direction.INBOUND:
+        assert call.external_name == NAME
+
+
+@pytest.mark.parametrize("scenario", ["inbound_answered", "outbound", "originate"])
+def test_default_rules_already_make_the_named_pjsip_trunk_a_trunk(scenario: str) -> None:
+    assert _only(scenario, ChannelRules()) == _only(scenario)
+
+
+def test_attended_transfer_rings_and_answers_the_target_then_hands_the_call_over() -> None:
+    kinds = [(e.kind, e.extension) for e in _events("attended_transfer") if e.kind is not EventKind.STATE]
+    assert kinds[:5] == [
+        (EventKind.RING, "101"),
+        (EventKind.ANSWER, "101"),
+        (EventKind.RING, "102"),  # the consultation call, through Local/102@from-internal
+        (EventKind.ANSWER, "102"),
+        (EventKind.TRANSFER, "102"),
+    ]
+    call = _only("attended_transfer")
+    assert call.transferred_to == ("102",)
+    assert call.ringing_extensions == ()
+
+
+def test_transfer_is_reported_at_the_pbx_time_of_the_attended_transfer_event() -> None:
+    (transfer,) = [e for e in _events("attended_transfer") if e.kind is EventKind.TRANSFER]
+    assert transfer.at == datetime.fromtimestamp(1796546804.371547, tz=UTC)
+
+
+def _frames(scenario: str, event: str) -> list[dict[str, str]]:
+    text = (FIXTURES / f"{scenario}.bin").read_bytes().decode("utf-8")
+    frames = [
+        dict(line.split(": ", 1) for line in frame.split("\r\n") if ": " in line) for frame in text.split("\r\n\r\n")
+    ]
+    return [frame for frame in frames if frame.get("Event") == event]
+
+
+def test_hold_recording_holds_the_phone_side_hold_and_resume_four_seconds_apart() -> None:
+    # What the recording is: chan_pjsip raised Hold / Unhold on the phone's channel for its re-INVITEs.
+    (hold,), (unhold,) = _frames("hold", "Hold"), _frames("hold", "Unhold")
+    assert hold["Channel"].startswith("PJSIP/104-") and unhold["Channel"] == hold["Channel"]
+    assert round(float(unhold["Timestamp"]) - float(hold["Timestamp"])) == 4
+
+
+def test_hold_and_resume_neither_end_nor_split_the_call() -> None:
+    kinds = [(e.kind, e.extension) for e in _events("hold") if e.kind is not EventKind.STATE]
+    assert kinds == [(EventKind.RING, "104"), (EventKind.ANSWER, "104"), (EventKind.HANGUP, None)]
+
+
+def test_pjsip_channel_names_give_the_endpoint_as_extension() -> None:
+    (begin, *_) = _frames("inbound_answered", "DialBegin")
+    assert begin["Channel"].startswith("PJSIP/trunk-") and begin["DestChannel"].startswith("PJSIP/101-")
+    assert {e.extension for e in _events("inbound_answered") if e.kind is EventKind.RING} == {"101"}
+
+
+def test_phone_side_attended_transfer_hands_the_customer_to_the_target() -> None:
+    # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces.
+    (customer,) = [c for c in logged_calls(_events("phone_attended_transfer"), {}) if c.direction is Direction.INBOUND]
+    assert (customer.outcome, customer.extension, customer.transferred_to) == (CallOutcome.ANSWERED, "102", ("102",))
+    assert (customer.ring_seconds, customer.talk_seconds, customer.is_end_inferred) == (2, 25, False)
+    assert (customer.external_number, customer.external_name, customer.line) == (CUSTOMER, NAME, "02191002104")
+
+
+def test_phone_side_consultation_call_ends_at_the_transfer_and_is_not_left_open() -> None:
+    # The consultation 104 -> 102 is an internal call of its own until the REFER joins it to the customer's
+    # call; it ends there, with its own talk time, instead of staying open until a sweep guesses its end.
+    events = _events("phone_attended_transfer")
+    (transfer,) = [e for e in events if e.kind is EventKind.TRANSFER]
+    (consultation,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INTERNAL]
+    assert (consultation.external_number, consultation.extension, consultation.outcome) == (
+        "104",
+        "102",
+        CallOutcome.ANSWERED,
+    )
+    assert not consultation.is_end_inferred
+    assert consultation.ended_at == transfer.at
+    assert (consultation.ring_seconds, consultation.talk_seconds) == (2, 4)  # 102 answers after 2 s; REFER 4 s later
