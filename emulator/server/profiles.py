@@ -18,7 +18,7 @@ What a version lacks is refused as that version would (:meth:`Profile.admit`):
   on-premises is UNCONFIRMED);
 * a sixth alternate key on a table on-premises → 400;
 * preferences the version does not know (``return=representation`` before 8.2,
-  ``odata.track-changes`` before 9.0, ``odata.continue-on-error`` on-premises) are ignored,
+  ``odata.track-changes`` before 8.2, ``odata.continue-on-error`` on-premises) are ignored,
   as RFC 7240 asks of a server that does not support a preference: the answer is what a
   request without them gets (204 without a body, a plain page without a delta link, a batch
   that stops at its first error). UNCONFIRMED on a real 8.x server. Each such request is
