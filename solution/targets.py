@@ -10,9 +10,10 @@ that for our own build:
 - ``online`` and ``9.0``: the package as the 9.0 customization schema describes it (online
   imports packages of older versions, so one format serves both);
 - ``8.2`` (Dynamics 365 December 2016 update, on-premises): the package stamped 8.2, with the
-  elements 8.2 does not know removed and the client scripts (which use the 9.0 Client API:
-  ``Xrm.WebApi``, ``Xrm.Navigation``, ``executionContext.getFormContext()``) left out together
-  with the form handlers and ribbon commands that call them.
+  elements 8.2 does not know removed and the client scripts that need the 9.0 Client API
+  (``Xrm.WebApi``, ``Xrm.Navigation``, ``executionContext.getFormContext()``) left out together
+  with the form handlers and ribbon commands that call them. Scripts in :data:`WORKS_ON_8_X`
+  detect the API they run on and are kept, with their form handlers (the SMS form's counter).
 
 :func:`newer_than_target` lists what a built ``customizations.xml`` still carries that its
 target does not know; the builder refuses such a build.
@@ -29,6 +30,8 @@ from solution.components import ComponentType, RootComponent
 from solution.manifest import PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION
 
 WEB_RESOURCE_FOLDER = "WebResources/"
+#: Client web resources that work on 8.x as well (they fall back to Xrm.Page and the v8.2 Web API).
+WORKS_ON_8_X = frozenset({"comms_/sms/form.js"})
 #: Web resource types whose bodies run in the browser against the Client API (HTML 1, script 3).
 CLIENT_WEB_RESOURCE_TYPES = frozenset({"1", "3"})
 
@@ -188,8 +191,9 @@ def _remove_client_web_resources(customizations: ET.Element) -> dict[str, str]:
     removed: dict[str, str] = {}
     for holder in customizations.iter("WebResources"):
         for resource in list(holder):
-            if resource.findtext("WebResourceType") in CLIENT_WEB_RESOURCE_TYPES:
-                removed[resource.findtext("Name") or ""] = (resource.findtext("FileName") or "").lstrip("/")
+            name = resource.findtext("Name") or ""
+            if resource.findtext("WebResourceType") in CLIENT_WEB_RESOURCE_TYPES and name not in WORKS_ON_8_X:
+                removed[name] = (resource.findtext("FileName") or "").lstrip("/")
                 holder.remove(resource)
     return removed
 

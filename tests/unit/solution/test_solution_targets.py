@@ -84,21 +84,33 @@ def test_8_2_keeps_the_app_for_the_web_client(packages) -> None:
     assert app.findtext("IntroducedVersion") == "1.0.0.0"
 
 
-def test_8_2_leaves_out_the_client_scripts_and_everything_that_calls_them(packages) -> None:
+def test_8_2_leaves_out_the_9_0_client_scripts_and_everything_that_calls_them(packages) -> None:
     package = packages["8.2"]
     root = customizations(package)
     text = package.files["customizations.xml"].decode("utf-8")
-    assert root.find("WebResources/WebResource") is None
-    assert "$webresource:" not in text and "comms_commands.js" not in text and "comms_/sms/form.js" not in text
-    assert root.find(".//form/formLibraries") is None
-    assert not [name for name in package.files if name.startswith("WebResources/")]
+    assert [r.findtext("Name") for r in root.iter("WebResource")] == ["comms_/sms/form.js"]
+    assert "$webresource:" not in text and "comms_commands.js" not in text
     manifest = ET.fromstring(package.files["solution.xml"])
-    assert not [c for c in manifest.iter("RootComponent") if c.get("type") == str(int(ComponentType.WEB_RESOURCE))]
-    assert b'Extension="js"' not in package.files["[Content_Types].xml"]
+    web_resources = [c for c in manifest.iter("RootComponent") if c.get("type") == str(int(ComponentType.WEB_RESOURCE))]
+    assert [c.get("schemaName") for c in web_resources] == ["comms_/sms/form.js"]
     assert "web resource comms_commands.js" in package.left_out
+    assert not [part for part in package.left_out if "sms/form.js" in part or "CommSuite.Sms" in part]
     assert any(part.startswith("ribbon button") for part in package.left_out)
     with zipfile.ZipFile(io.BytesIO(package.zip_bytes())) as archive:
-        assert archive.namelist() == ["solution.xml", "customizations.xml", "[Content_Types].xml"]
+        names = archive.namelist()
+    assert [n for n in names if n.startswith("WebResources/")] == [
+        next(n for n in package.files if n.startswith("WebResources/"))
+    ]
+
+
+def test_8_2_keeps_the_sms_counter_and_its_onload_handler(packages) -> None:
+    """The SMS form script feature-detects the Client API (node tests: tests/unit/solution/js/sms_form.test.js)."""
+    root = customizations(packages["8.2"])
+    sms = next(e for e in root.iter("Entity") if e.findtext("Name") == "comms_Sms")
+    form = sms.find("./FormXml/forms[@type='main']/systemform/form")
+    assert [lib.get("name") for lib in form.iter("Library")] == ["comms_/sms/form.js"]
+    (handler,) = form.iter("Handler")
+    assert handler.get("functionName") == "CommSuite.Sms.onLoad" and handler.get("passExecutionContext") == "true"
 
 
 def test_8_2_keeps_tables_forms_views_and_roles(packages) -> None:
