@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from cli.demo_signin import DemoSignIn
+from cli.demo_telephony import run_telephony
 from connectors.dataverse import AlternateKey, DataverseAuthError, DataverseClient, DataverseSettings
 from connectors.dataverse.settings import make_client
 from connectors.settings import Secret
+from emulator.seed import seed
 from emulator.server import EmulatorServer
 from emulator.server.auth_adfs import (
     CONFIDENTIAL_CLIENT_ID,
@@ -138,3 +141,20 @@ def test_ad_fs_2012_r2_refuses_the_password_grant_with_msis9611(tmp_path: Path, 
 def test_the_adfs_profile_needs_tls() -> None:
     with pytest.raises(ValueError, match="tls"):
         EmulatorServer(":memory:", deployment=profile("onprem-9.1-adfs"))
+
+
+def test_the_bridge_logs_calls_signed_in_through_ad_fs(farm: EmulatorServer, tmp_path: Path) -> None:
+    """The demo's telephony step (call logging, click-to-call, recordings, notices) with ``auth = "adfs-password"``."""
+    sign_in = DemoSignIn.for_profile("onprem-9.1-adfs")
+    seed(farm.store)
+    with requests.Session() as session:
+        client = make_client(sign_in.settings(farm.origin), session)
+        result = run_telephony(farm, client, tmp_path, sign_in, lambda line: None)
+    assert result.calls == {"inbound answered": 4, "inbound missed": 2, "outbound answered": 3}
+    assert (result.notice_kind, result.notifications) == ("task", 1)
+    assert result.click_to_call == "connected, dialled 09121234567"
+    config = (tmp_path / "telephony" / "bridge.toml").read_text(encoding="utf-8")
+    assert 'auth = "adfs-password"' in config and f'client_id = "{PUBLIC_CLIENT_ID}"' in config
+    assert PASSWORD not in config
+    assert sign_in.describe() == "on-premises 9.1, AD FS sign-in (password grant) as CONTOSO\\crmservice, no Azure"
+    assert not farm.profile.ignored, farm.profile.ignored
