@@ -35,6 +35,7 @@ from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
 from bridge.recordings.fetcher import RecordingPolicy
+from bridge.runtime.updates import UpdateSettings
 from connectors.recordings.ftp import FtpSettings
 from connectors.recordings.recorder_names import DEFAULT_PATTERN, RecorderNaming, recorder_lines
 from connectors.recordings.sftp import SftpSettings
@@ -148,6 +149,14 @@ def console_section(
         problems,
         allowed=[*ConsoleSettings.model_fields, "users[].token_env", "users[].token_file"],
     )
+
+
+def updates_section(raw: object, problems: list[str]) -> UpdateSettings | None:
+    """``[updates]`` (CALL-44): the release feed and its key; ``None`` when absent or invalid (problems added)."""
+    table = None if raw is None else _table(raw, "updates", problems)
+    if table is None:
+        return None
+    return _validate(UpdateSettings, table, "updates", problems, allowed=[*UpdateSettings.model_fields])
 
 
 def recordings_section(

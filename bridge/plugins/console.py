@@ -101,9 +101,11 @@ def _index_for(context: CrmContext):
 
 def _health(bridge: Any):
     def snapshot() -> dict[str, Any]:
+        updates = getattr(bridge, "updates", None)
         return {
             "systems": {key: worker.state.value for key, worker in bridge.workers.items()},
             "live_calls": len(bridge.tracker.live_calls()),
+            "update": updates.status() if updates is not None else None,  # CALL-44
         }
 
     return snapshot
