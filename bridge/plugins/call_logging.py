@@ -36,4 +36,5 @@ def sharing_of(bridge: Any) -> ResponsibleSharing:
     sharing = _SHARING.get(bridge)
     if sharing is None:
         sharing = _SHARING[bridge] = ResponsibleSharing(crm_context(bridge).clients)
+        bridge.on_shutdown(sharing.close, "call sharing")
     return sharing

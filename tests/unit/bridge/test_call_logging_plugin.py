@@ -19,7 +19,8 @@ class _Bridge:
 def _bridge(*, open_call_form: bool | None, early_write: bool = False) -> _Bridge:
     console = None if open_call_form is None else SimpleNamespace(open_call_form=open_call_form)
     systems = {"hq": SimpleNamespace(unclassified="skip", early_write=early_write)}
-    return _Bridge(outbox=object(), config=SimpleNamespace(console=console, systems=systems))
+    config = SimpleNamespace(console=console, systems=systems)
+    return _Bridge(on_shutdown=lambda hook, name=None: None, outbox=object(), config=config)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bridge.calls.sharing import ResponsibleSharing
+from bridge.calls.sharing import RETRY_DELAYS_S, ResponsibleSharing, Worker
 from connectors.errors import NotSentError
 from dataverse_schema import TABLES
 from dataverse_schema.names import TelephonySystem
@@ -98,7 +98,7 @@ def written(error: Exception | None = None) -> Future[int]:
 
 def test_a_written_matched_call_is_shared_once_with_its_responsible_persons() -> None:
     client, jobs = FakeClient(), []
-    sharing = ResponsibleSharing({"prod": client}, run=jobs.append)
+    sharing = ResponsibleSharing({"prod": client}, schedule=lambda delay, job: jobs.append(job))
     pending: Future[int] = Future()
     sharing.follow(pending, crm(), CALL, activity(), "call-id")
     assert jobs == []  # nothing before the row is committed
@@ -112,7 +112,7 @@ def test_a_written_matched_call_is_shared_once_with_its_responsible_persons() ->
 
 def test_nothing_is_shared_without_a_match_settings_or_a_committed_write() -> None:
     client, jobs = FakeClient(), []
-    sharing = ResponsibleSharing({"prod": client}, run=jobs.append)
+    sharing = ResponsibleSharing({"prod": client}, schedule=lambda delay, job: jobs.append(job))
     sharing.follow(written(), crm(), CALL, SimpleNamespace(matched=None, user_id=None), "call-id")
     sharing.follow(written(), crm(), CALL, activity(table="lead"), "call-id")
     sharing.follow(written(), crm(""), CALL, activity(), "call-id")
@@ -120,13 +120,31 @@ def test_nothing_is_shared_without_a_match_settings_or_a_committed_write() -> No
     assert jobs == [] and sharing.responsible_for(CALL.key) == frozenset()
 
 
-def test_a_failed_share_is_tried_again_on_the_calls_next_write() -> None:
-    client = FakeClient(fail=1)
-    sharing = ResponsibleSharing({"prod": client}, run=lambda job: job())
-    sharing.follow(written(), crm(), CALL, activity(), "call-id")
-    assert client.granted == []
+def test_a_failed_share_is_tried_again_later_until_the_call_is_in_dataverse() -> None:
+    client, waits = FakeClient(fail=2), []
+
+    def schedule(delay: float, job) -> None:
+        waits.append(delay)
+        job()
+
+    sharing = ResponsibleSharing({"prod": client}, schedule=schedule)
     sharing.follow(written(), crm(), CALL, activity(user=SUPPORT), "call-id")
+    assert waits == [0.0, RETRY_DELAYS_S[0], RETRY_DELAYS_S[1]]
     assert client.granted == [SALES]  # the owner (the extension's user) is not shared with
+
+
+def test_a_share_that_keeps_failing_gives_up_and_is_tried_on_the_next_write() -> None:
+    client, waits = FakeClient(fail=len(RETRY_DELAYS_S) + 1), []
+
+    def schedule(delay: float, job) -> None:
+        waits.append(delay)
+        job()
+
+    sharing = ResponsibleSharing({"prod": client}, schedule=schedule)
+    sharing.follow(written(), crm(), CALL, activity(), "call-id")
+    assert waits == [0.0, *RETRY_DELAYS_S] and client.granted == []
+    sharing.follow(written(), crm(), CALL, activity(), "call-id")
+    assert len(client.granted) == 2
 
 
 def test_the_default_worker_runs_the_share() -> None:
@@ -135,6 +153,17 @@ def test_the_default_worker_runs_the_share() -> None:
     sharing.follow(written(), crm(), CALL, activity(), "call-id")
     sharing.close()
     assert len(client.granted) == 2
+
+
+def test_the_worker_runs_due_jobs_and_drops_later_ones_at_close() -> None:
+    ran: list[str] = []
+    now = [100.0]
+    worker = Worker(clock=lambda: now[0])
+    worker.submit(600.0, lambda: ran.append("later"))
+    worker.submit(0.0, lambda: ran.append("now"))
+    worker.close()
+    worker.submit(0.0, lambda: ran.append("after close"))
+    assert ran == ["now"]
 
 
 def test_the_console_shows_a_shared_call_to_the_responsible_person_under_the_record_owner_rule() -> None:
