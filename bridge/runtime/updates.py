@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,12 +28,12 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 log = logging.getLogger(__name__)
 
 MAX_FEED_BYTES = 64 * 1024
+_RELEASE = re.compile(r"\d{1,6}(?:\.\d{1,6}){0,3}")
 FETCH_TIMEOUT_S = 20.0
 
 
@@ -56,11 +57,25 @@ class UpdateSettings(BaseModel):
         return value
 
 
+def release_number(version: str) -> tuple[int, ...]:
+    """``"1.4.0"`` → ``(1, 4)``, comparable; ``ValueError`` unless it is a final release (digits and dots).
+
+    A local part (``0.1.0+dev``, a build from a checkout) is ignored: such a build is compared by its release.
+    """
+    release = version.split("+", 1)[0].strip()
+    if not _RELEASE.fullmatch(release):
+        raise ValueError(f"{version!r} is not a release number such as 1.4.0")
+    parts = [int(part) for part in release.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
 @dataclass(frozen=True)
 class Release:
     """A verified manifest."""
 
-    version: Version
+    version: str
     url: str
     sha256: str
     notes: str = ""
@@ -89,10 +104,10 @@ def verify_feed(document: bytes, key: Ed25519PublicKey) -> Release:
         raise UntrustedFeedError("the release feed's signature does not verify with the configured key") from None
     try:
         fields = json.loads(manifest)
-        release = Release(
-            Version(fields["version"]), str(fields["url"]), str(fields["sha256"]), str(fields.get("notes", ""))
-        )
-    except (ValueError, KeyError, TypeError, InvalidVersion) as exc:
+        version = str(fields["version"])
+        release_number(version)
+        release = Release(version, str(fields["url"]), str(fields["sha256"]), str(fields.get("notes", "")))
+    except (ValueError, KeyError, TypeError) as exc:
         raise UntrustedFeedError("the signed manifest has no valid version, url and sha256") from exc
     if not release.url.startswith("https://") or len(release.sha256) != 64:
         raise UntrustedFeedError("the signed manifest's url must be https and its sha256 64 hex digits")
@@ -120,7 +135,8 @@ class UpdateChecker:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._settings, self._key = settings, release_key(settings.public_key)
-        self._current, self._fetch, self._clock = Version(current), fetch, clock
+        self._current, self._fetch, self._clock = current, fetch, clock
+        self._current_number = release_number(current)
         self._latest: Release | None = None
         self._checked_at: datetime | None = None
         self._problem = ""
@@ -141,14 +157,14 @@ class UpdateChecker:
 
     @property
     def available(self) -> bool:
-        return self._latest is not None and self._latest.version > self._current
+        return self._latest is not None and release_number(self._latest.version) > self._current_number
 
     def status(self) -> dict[str, Any]:
         """``{current, latest, available, url, notes, checked_at, problem}``."""
         latest = self._latest
         return {
-            "current": str(self._current),
-            "latest": str(latest.version) if latest else None,
+            "current": self._current,
+            "latest": latest.version if latest else None,
             "available": self.available,
             "url": latest.url if latest and self.available else None,
             "notes": latest.notes if latest and self.available else "",

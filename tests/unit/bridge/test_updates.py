@@ -20,7 +20,14 @@ from bridge.config.loader import parse_config
 from bridge.config.model import ConfigError
 from bridge.plugins import updates as updates_plugin
 from bridge.runtime.health import HealthSnapshot
-from bridge.runtime.updates import UntrustedFeedError, UpdateChecker, UpdateSettings, release_key, verify_feed
+from bridge.runtime.updates import (
+    UntrustedFeedError,
+    UpdateChecker,
+    UpdateSettings,
+    release_key,
+    release_number,
+    verify_feed,
+)
 from bridge.runtime.version import bridge_version
 
 from .test_config import ENV, MINIMAL
@@ -46,7 +53,7 @@ RELEASE = {"version": "1.4.0", "url": "https://releases.example/commsuite-1.4.0.
 
 def test_a_signed_manifest_is_read() -> None:
     release = verify_feed(feed(RELEASE), release_key(PUBLIC))
-    assert (str(release.version), release.url, release.sha256, release.notes) == ("1.4.0", RELEASE["url"], SHA, "SMS")
+    assert (release.version, release.url, release.sha256, release.notes) == ("1.4.0", RELEASE["url"], SHA, "SMS")
 
 
 @pytest.mark.parametrize(
@@ -71,6 +78,20 @@ def settings() -> UpdateSettings:
 
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"), [("1.3.2", "1.4.0"), ("1.4", "1.4.1"), ("0.1.0+dev", "0.2"), ("1.9.0", "1.10.0")]
+)
+def test_release_numbers_compare_as_numbers(older: str, newer: str) -> None:
+    assert release_number(older) < release_number(newer)
+    assert release_number("1.4.0") == release_number("1.4")
+
+
+@pytest.mark.parametrize("odd", ["latest", "1.4.0rc1", "", "1..2", "v1.4"])
+def test_only_final_release_numbers_are_accepted(odd: str) -> None:
+    with pytest.raises(ValueError, match="release number"):
+        release_number(odd)
 
 
 def test_the_checker_announces_a_newer_release_only() -> None:
