@@ -9,9 +9,14 @@ from datetime import datetime
 import pytest
 
 from bridge.config.parts import recordings_section
+from bridge.outbox.store import Outbox
+from bridge.recordings.fetcher import RecordingFetcher
 from connectors.recordings.naming import find_recording, parse_recording_name
 from connectors.recordings.recorder_names import DEFAULT_PATTERN, RecorderFileName, RecorderNaming
+from domain.calls.record import CallUpdate
+from domain.calls.system_settings import RecordingSource
 
+from ...bridge.test_recordings import DAY, ENV, FAST, FakeStore, ended, queued, run, system
 from .test_naming import TEHRAN, call, file
 
 BOX = RecorderNaming()
@@ -102,3 +107,16 @@ def test_bridge_toml_turns_the_recorder_on(tmp_path) -> None:
     assert policy.recorder is None and "must have {line}" in problems[-1]
     _, policy = recordings_section("box", {**raw, "recorder_lines": {"1": "one"}}, {}, problems)
     assert policy.recorder is None and "must be a number" in problems[-1]
+
+
+def test_the_fetcher_attaches_the_recorder_file_of_the_calls_line(tmp_path) -> None:
+    box = FakeStore()
+    box.folders[DAY] = {"2_20250327_092519_.wav": b"line two", "3_20250327_092521_.wav": b"line three"}
+    update = ended()
+    on_line_3 = CallUpdate(dataclasses.replace(update.record, line="3"), None, update.changes)
+    policy = dataclasses.replace(FAST, recorder=RecorderNaming())
+    with Outbox(tmp_path / "outbox.db") as outbox:
+        fetcher = RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": box}, policy=policy)
+        run(fetcher, (on_line_3, system(source=RecordingSource.LOCAL_FOLDER)))
+        note, row = queued(outbox)
+    assert note.body["filename"] == "3_20250327_092521_.wav" and row.body["comms_sizebytes"] == len(b"line three")
