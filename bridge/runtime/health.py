@@ -161,6 +161,12 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
                 round(snapshot.uptime_s, 3)
             ),
             Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
+            Metric("commsuite_bridge_info", "gauge", "1, labelled with the running bridge's version.").add(
+                1, version=snapshot.version
+            ),
+            Metric(
+                "commsuite_bridge_update_available", "gauge", "1 when the signed release feed announces a newer bridge."
+            ).add(1 if snapshot.update and snapshot.update.get("available") else 0),
             link,
             events,
             updates,

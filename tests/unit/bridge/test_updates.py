@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from bridge.config.loader import parse_config
 from bridge.config.model import ConfigError
 from bridge.plugins import updates as updates_plugin
-from bridge.runtime.health import HealthSnapshot
+from bridge.runtime.health import HealthSnapshot, metrics_of
 from bridge.runtime.updates import (
     UntrustedFeedError,
     UpdateChecker,
@@ -152,6 +152,10 @@ def test_the_plug_in_runs_the_checker_and_health_shows_it() -> None:
     body = json.loads(HealthSnapshot(1.0, (), (), update=bridge.updates.status()).as_json())
     assert body["version"] == bridge_version() and body["update"]["current"] == bridge_version()
     assert json.loads(HealthSnapshot(1.0, (), ()).as_json())["update"] is None
+    metrics = metrics_of(HealthSnapshot(1.0, (), (), update={"available": True}))
+    assert f'commsuite_bridge_info{{version="{bridge_version()}"}} 1' in metrics
+    assert "commsuite_bridge_update_available 1" in metrics
+    assert "commsuite_bridge_update_available 0" in metrics_of(HealthSnapshot(1.0, (), ()))
 
 
 def test_the_pages_reload_script_passes_its_node_tests() -> None:
