@@ -1116,6 +1116,7 @@ class TelephonySystem:
     AUTOREGISTERLINES = "comms_autoregisterlines"
     AUTOREGISTEREXTENSIONS = "comms_autoregisterextensions"
     CALLVISIBILITY = "comms_callvisibility"
+    RESPONSIBLECOLUMNS = "comms_responsiblecolumns"
     ORIGINATECONTEXT = "comms_originatecontext"
     IVRVARIABLE = "comms_ivrvariable"
     RECORDINGSOURCE = "comms_recordingsource"

@@ -4,12 +4,12 @@
 Routes::
 
     GET  /               the console page          GET  /cif          the same page as a CIF widget
-    GET  /console.js, /console.css, /cif.js, /admin.js   static files shipped in this package
+    GET  /console.js, /console.css, /cif.js, /admin.js, /upgrade.js   static files shipped in this package
     POST /api/session    sign in {token} | {user_id}   GET /api/session   who am I
     POST /api/session/end                           sign out
     GET  /api/snapshot   calls, history, extensions, health (filtered for the user)
     GET  /api/card?table=&id=                       the caller card from Dataverse
-    GET  /events         Server-Sent Events: snapshot, call, extension, health
+    GET  /events         Server-Sent Events: version (first, CALL-44), snapshot, call, extension, health
     POST /api/dial       {number, system?, extension?}
     POST /api/spy        {call, whisper}
     POST /api/answer     {call, extension?}         answer a call ringing at the user's extension (CALL-06)
@@ -40,6 +40,7 @@ from bridge.console.live import LiveView, Subscriber, TooManySubscribersError
 from bridge.console.sessions import Sessions
 from bridge.console.settings import ConsoleSettings
 from bridge.console.throttle import SignInThrottle
+from bridge.runtime.version import bridge_version
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ class ConsoleServer:
             raise HttpError(503, str(exc)) from None
         try:
             writer.write(stream_head() + b"retry: 3000\n\n")
+            writer.write(_event("version", {"version": bridge_version()}))  # the page reloads when it changed
             writer.write(_event("health", self.health()))
             await self._pump(subscriber, writer)
         finally:

@@ -3,9 +3,11 @@ the system writes to (CALL-01, -07, -08, -14, -15, -18, -26); see :mod:`bridge.c
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from bridge.calls.logger import CallLogger
+from bridge.calls.sharing import ResponsibleSharing
 from bridge.plugins.crm import crm_context
 
 
@@ -22,4 +24,17 @@ def from_bridge(bridge: Any) -> CallLogger:
         logged_before_restart=recovery.was_restored if recovery is not None else lambda s, c: False,
         unclassified={key: system.unclassified for key, system in bridge.config.systems.items()},
         early_write={key: system.early_write or opens_forms for key, system in bridge.config.systems.items()},
+        sharing=sharing_of(bridge),
     )
+
+
+_SHARING: weakref.WeakKeyDictionary[Any, ResponsibleSharing] = weakref.WeakKeyDictionary()
+
+
+def sharing_of(bridge: Any) -> ResponsibleSharing:
+    """The bridge's one :class:`ResponsibleSharing` (CALL-41): the logger shares, the console reads whom with."""
+    sharing = _SHARING.get(bridge)
+    if sharing is None:
+        sharing = _SHARING[bridge] = ResponsibleSharing(crm_context(bridge).clients)
+        bridge.on_shutdown(sharing.close, "call sharing")
+    return sharing

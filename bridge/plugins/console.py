@@ -18,6 +18,7 @@ from bridge.click_to_call.dial import NO_LINK_ERROR, spy
 from bridge.console.cards import CardService, dataverse_card_source
 from bridge.console.live import LiveView, index_matcher
 from bridge.console.server import ConsoleServer
+from bridge.plugins.call_logging import sharing_of
 from bridge.plugins.console_diagnostics import BridgeDiagnostics
 from bridge.plugins.crm import CrmContext, crm_context
 from connectors.errors import RejectedError
@@ -100,9 +101,11 @@ def _index_for(context: CrmContext):
 
 def _health(bridge: Any):
     def snapshot() -> dict[str, Any]:
+        updates = getattr(bridge, "updates", None)
         return {
             "systems": {key: worker.state.value for key, worker in bridge.workers.items()},
             "live_calls": len(bridge.tracker.live_calls()),
+            "update": updates.status() if updates is not None else None,  # CALL-44
         }
 
     return snapshot
@@ -124,6 +127,7 @@ def from_bridge(bridge: Any) -> LiveView | None:
         queue_size=settings.subscriber_queue_size,
         max_subscribers=settings.max_subscribers,
         open_form_on_answer=settings.open_call_form,
+        responsible_for=sharing_of(bridge).responsible_for,
     )
     cards = CardService(dataverse_card_source(context.clients[first_env]), ttl_s=settings.card_ttl_s)
     server = ConsoleServer(

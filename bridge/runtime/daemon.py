@@ -43,6 +43,7 @@ from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
+from bridge.runtime.updates import UpdateChecker
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
 from connectors.dataverse import DataverseClient
 from connectors.pbx.base import PbxConnector, utc_now
@@ -87,6 +88,7 @@ class Bridge:
             lambda: OpenCallStore(open_calls_path(config.bridge.outbox)), open_calls_path(config.bridge.outbox)
         )
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
+        self.updates: UpdateChecker | None = None  # set by bridge.plugins.updates (CALL-44)
         self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
@@ -318,6 +320,7 @@ class Bridge:
             len(self.tracker.live_calls()),
             self.pipeline.listener_errors,
             self._is_stopping,
+            update=self.updates.status() if self.updates is not None else None,
         )
 
     def _outbox_figures(self, environment: str) -> tuple[int, float]:

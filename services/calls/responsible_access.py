@@ -53,6 +53,35 @@ class ResponsibleColumns:
         return self.columns.get(table)
 
 
+def parse_columns(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The telephony system's *Responsible-Person Columns* setting → ``((table, (column, ...)), ...)``.
+
+    The setting is ``table: column, column; table: column`` (lines may stand for ``;``), e.g.
+    ``contact: ownerid, comms_supportownerid; account: ownerid``. ``ValueError`` names the first part that is
+    not ``table: columns`` of logical names, or a table given twice.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for part in re.split(r"[;\n]", text):
+        if not part.strip():
+            continue
+        table, colon, rest = part.partition(":")
+        table = table.strip().lower()
+        columns = tuple(dict.fromkeys(c.strip().lower() for c in rest.split(",") if c.strip()))
+        if not colon or not _COLUMN.fullmatch(table) or not columns or table in found:
+            raise ValueError(f"{part.strip()!r} is not 'table: column, column' (or names a table twice)")
+        bad = [c for c in columns if not _COLUMN.fullmatch(c)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a Dataverse logical name")
+        found[table] = columns
+    return tuple(found.items())
+
+
+def columns_for(setting: Iterable[tuple[str, tuple[str, ...]]], entity_sets: Mapping[str, str]) -> ResponsibleColumns:
+    """:class:`ResponsibleColumns` of a parsed setting, each table with its entity set; tables whose entity
+    set is unknown (not in the number index) are left out."""
+    return ResponsibleColumns({t: (entity_sets[t], cols) for t, cols in setting if t in entity_sets})
+
+
 def responsible_users(client: DataverseClient, table: str, record_id: str, settings: ResponsibleColumns) -> set[str]:
     """The ``systemuser`` ids the record's configured lookup columns name (empty when none are configured).
 
