@@ -53,6 +53,7 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
     states = {item.get("Uniqueid"): item.get("ChannelState").strip() for item in items}
     new = [item for item in items if item.get("Uniqueid") and item.get("Uniqueid") not in book.channels]
     new.sort(key=lambda item: _origin_first(book, item))
+    known_calls = set(book.calls)
     for item in new:
         book.add_channel(
             item.get("Uniqueid"),
@@ -65,6 +66,8 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
         )
     for item in new:
         _join_bridged_legs(book, item)
+    for call_id in set(book.calls) - known_calls:
+        book.calls[call_id].adopted = True
     ages = {item.get("Uniqueid"): channel_age(item) for item in new}
     events: list[CallEvent] = []
     for item in new:

@@ -87,3 +87,59 @@ def test_a_call_gone_from_the_first_snapshot_is_closed_at_once_with_its_ring_tim
         assert (record.ring_seconds, record.ended_at) == (7, T0 + timedelta(seconds=7))
         (row,) = client.query("phonecalls", select=["subject"])
         assert row["subject"] == f"{CALL}: missed inferred"
+
+
+@pytest.mark.parametrize("cdr_manager", [False, True], ids=["no-cdr", "cdr"])
+def test_a_call_still_up_at_restart_keeps_its_ring_time_and_gets_its_real_end(tmp_path: Path, cdr_manager) -> None:
+    """inbound_answered at speed 0.1: 101 rings 3 s and talks 10 s; the bridge stops while it talks and starts
+    again. The emulator lists the call with its real age; the ring time stays 3 s, not the snapshot's 0."""
+    with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
+
+        async def life(ami: AmiServer, until) -> Bridge:
+            text = bridge_toml(
+                outbox=str(tmp_path / "outbox.db"),
+                ami_port=ami.port,
+                environments={"crm": crm.origin},
+                system=SYSTEM,
+                listeners=(LISTENER,),
+            )
+            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
+            bridge.load_plugins()
+            running = asyncio.create_task(bridge.run(install_signals=False))
+            try:
+                await _eventually(lambda: until(bridge), 30, "the call's next state")
+            finally:
+                bridge.request_stop("test over")
+                await asyncio.wait_for(running, 15)
+            return bridge
+
+        seen: list[str] = []
+
+        def talking(bridge: Bridge) -> bool:
+            seen.extend(r.call_id for r in bridge.tracker.live_calls() if r.is_answered)
+            return bool(seen)
+
+        def ended(bridge: Bridge) -> bool:
+            record = bridge.tracker.get(SYSTEM, seen[0])
+            return record is not None and record.is_ended and (not cdr_manager or _has_cdr(bridge, seen[0]))
+
+        async def main() -> Bridge:
+            ami = await AmiServer(dialect="modern", speed=0.1, cdr_manager=cdr_manager).start()
+            try:
+                call = ami.play("inbound_answered")
+                await life(ami, talking)
+                bridge = await life(ami, lambda b: call.done() and ended(b))
+            finally:
+                await ami.stop()
+            return bridge
+
+        bridge = asyncio.run(main())
+        record = bridge.tracker.get(SYSTEM, seen[0])
+        assert not record.is_end_inferred and record.outcome is CallOutcome.ANSWERED
+        assert 2 <= record.ring_seconds <= 4 and 8 <= record.talk_seconds <= 12
+
+
+def _has_cdr(bridge: Bridge, call_id: str) -> bool:
+    """The Cdr's hang-up, the only one carrying the PBX's ring total, was folded into the call."""
+    events = bridge.tracker.events_of(SYSTEM, call_id)
+    return any(e.kind is EventKind.HANGUP and e.ring_seconds is not None for e in events)

@@ -12,7 +12,7 @@ from connectors.pbx.ami import AmiSettings, Dialect, make_translator
 from connectors.pbx.ami.message import parse_frame
 from connectors.pbx.ami.translator import Snapshot
 from domain.calls.events import CallEvent, Direction, EventKind
-from domain.calls.record import CallOutcome
+from domain.calls.record import CallOutcome, CallRecord
 from domain.calls.tracker import CallTracker
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
@@ -45,6 +45,12 @@ def first_life(path: Path, events: list[CallEvent], heartbeats: range) -> None:
 
 def restart(path: Path, now: datetime, channels: list[dict[str, str]]) -> tuple[CallTracker, list[CallEvent]]:
     """The next life: the stored calls restored, the login snapshot reconciled and the restored calls settled."""
+    tracker, events, _ = restart_with(path, now, channels)
+    return tracker, events
+
+
+def restart_with(path: Path, now: datetime, channels: list[dict[str, str]]):
+    """:func:`restart`, also returning the translator, whose later events go on feeding the tracker."""
     translator = make_translator(
         AmiSettings(system=SYSTEM, host="pbx", username="crm", secret="x", dialect=Dialect.MODERN), modern=True
     )
@@ -59,7 +65,17 @@ def restart(path: Path, now: datetime, channels: list[dict[str, str]]) -> tuple[
         live = translator.open_call_ids()
         for hangup in recovery.resolve(now, lambda s: True, lambda s: live):
             tracker.apply(hangup)
-    return tracker, events
+    return tracker, events, translator
+
+
+def ami(translator, second: float, event: str, **headers: str) -> CallRecord | None:
+    """One AMI event received at ``second``, through the translator into ``translator.tracker``."""
+    text = f"Event: {event}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    record = None
+    for event_ in translator.translate(parse_frame(text.encode().rstrip(b"\r\n")), at(second)):
+        update = translator.tracker.apply(event_)
+        record = update.record if update else record
+    return record
 
 
 def _item(**headers: str):
@@ -80,11 +96,13 @@ def test_a_call_still_up_at_restart_keeps_its_ring_and_answer_times(tmp_path: Pa
         _up("PJSIP/provider-0000002a", CALL, 40, Context="from-trunk", CallerIDNum="09121234567"),
         _up("PJSIP/101-0000002b", "1714554000.2", 40, Context="from-internal"),  # created when 101 rang
     ]
-    tracker, adopted = restart(path, at(40), channels)
+    tracker, adopted, translator = restart_with(path, at(40), channels)
     assert adopted and all(e.is_inferred for e in adopted)  # the snapshot's times are estimates
     record = tracker.get(SYSTEM, CALL)
     assert (record.started_at, record.answered_at, record.ring_seconds) == (T0, at(8), 8)
-    ended = tracker.apply(ev(EventKind.HANGUP, 70)).record
+    translator.tracker = tracker
+    ami(translator, 70, "Hangup", Uniqueid="1714554000.2", Cause="16")
+    ended = ami(translator, 70, "Hangup", Uniqueid=CALL, Cause="16")
     assert (ended.ring_seconds, ended.talk_seconds, ended.is_end_inferred) == (8, 62, False)
 
 
@@ -125,8 +143,45 @@ def test_a_call_first_seen_in_the_snapshot_keeps_the_estimated_times(tmp_path: P
         _up("PJSIP/provider-0000002a", CALL, 30, Context="from-trunk", CallerIDNum="09121234567"),
         _up("PJSIP/101-0000002b", "1714554000.2", 25, Context="from-internal"),
     ]
-    tracker, _ = restart(path, at(40), channels)
+    tracker, _, translator = restart_with(path, at(40), channels)
     record = tracker.get(SYSTEM, CALL)
     assert (record.started_at, record.answered_at, record.ring_seconds) == (at(10), at(15), 5)
-    ended = tracker.apply(ev(EventKind.HANGUP, 50)).record
+    translator.tracker = tracker
+    ami(translator, 50, "Hangup", Uniqueid="1714554000.2", Cause="16")
+    ended = ami(translator, 50, "Hangup", Uniqueid=CALL, Cause="16")
     assert (ended.started_at, ended.talk_seconds) == (at(10), 35)
+
+
+def test_the_pbx_cdr_gives_an_adopted_call_its_real_ring_and_talk_times(tmp_path: Path) -> None:
+    """cdr_manager loaded: the call's CDR (40 s, 28 s billable) replaces the snapshot's estimates."""
+    path = tmp_path / "open-calls.db"
+    first_life(path, [], range(0))
+    channels = [
+        _up("PJSIP/provider-0000002a", CALL, 30, Context="from-trunk", CallerIDNum="09121234567"),
+        _up("PJSIP/101-0000002b", "1714554000.2", 25, Context="from-internal"),
+    ]
+    tracker, _, translator = restart_with(path, at(40), channels)
+    translator.tracker = tracker
+    cdr = dict(UniqueID=CALL, Duration="40", BillableSeconds="28", Disposition="ANSWERED")
+    assert ami(translator, 45, "Cdr", **cdr) is None  # mid-call (a bridge broke): not the end
+    ami(translator, 50, "Hangup", Uniqueid="1714554000.2", Cause="16")
+    ami(translator, 50, "Hangup", Uniqueid=CALL, Cause="16")
+    ended = ami(translator, 50.2, "Cdr", **cdr)
+    assert (ended.ring_seconds, ended.talk_seconds, ended.is_end_inferred) == (12, 28, False)
+
+
+def test_a_garbled_cdr_or_one_of_another_call_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "open-calls.db"
+    first_life(path, [RING, ev(EventKind.ANSWER, 8, extension="101")], range(9, 12))
+    channels = [
+        _up("PJSIP/provider-0000002a", CALL, 40, Context="from-trunk", CallerIDNum="09121234567"),
+        _up("PJSIP/101-0000002b", "1714554000.2", 40, Context="from-internal"),
+    ]
+    tracker, _, translator = restart_with(path, at(40), channels)
+    translator.tracker = tracker
+    ami(translator, 70, "Hangup", Uniqueid="1714554000.2", Cause="16")
+    ami(translator, 70, "Hangup", Uniqueid=CALL, Cause="16")
+    garbled = dict(UniqueID=CALL, Duration="-3", BillableSeconds="x", Disposition="ANSWERED")
+    assert ami(translator, 70.1, "Cdr", **garbled) is None
+    assert ami(translator, 70.1, "Cdr", UniqueID="9.9", Duration="70", BillableSeconds="62") is None
+    assert tracker.get(SYSTEM, CALL).talk_seconds == 62
