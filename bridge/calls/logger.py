@@ -151,6 +151,9 @@ class CallLogger:
         self._unclassified = dict(unclassified or {})
         self._early_write = dict(early_write or {})
         self.hold_max_s = hold_max_s
+        #: Called after each queued phone call: ``hook(record, environment, activity id, subject, held=...)``
+        #: (the click-to-call request row links to it, :mod:`bridge.click_to_call.links`).
+        self.on_logged: list[Callable[..., None]] = []
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         if not self.matters(update):
@@ -224,6 +227,9 @@ class CallLogger:
         )
         written.add_done_callback(functools.partial(self._check_written, crm.name, record.key))
         self.stats.queued += 1
+        subject = str(body.get(PhoneCall.SUBJECT) or "")
+        for hook in self.on_logged:
+            hook(record, crm.name, body[PhoneCall.ACTIVITYID], subject, held=hold)
         return True
 
     def _check_written(self, environment: str, call_key: str, written: Future[int]) -> None:
