@@ -154,6 +154,9 @@ class CallLogger:
         self._early_write = dict(early_write or {})
         self.hold_max_s = hold_max_s
         self.sharing = sharing  # CALL-41: shares each matched call with the record's responsible persons
+        #: Called after each queued phone call: ``hook(record, environment, activity id, subject, held=...)``
+        #: (the click-to-call request row links to it, :mod:`bridge.click_to_call.links`).
+        self.on_logged: list[Callable[..., None]] = []
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         if not self.matters(update):
@@ -229,6 +232,9 @@ class CallLogger:
         if self.sharing is not None:
             self.sharing.follow(written, crm, record, activity, body[PhoneCall.ACTIVITYID])
         self.stats.queued += 1
+        subject = str(body.get(PhoneCall.SUBJECT) or "")
+        for hook in self.on_logged:
+            hook(record, crm.name, body[PhoneCall.ACTIVITYID], subject, held=hold)
         return True
 
     def _check_written(self, environment: str, call_key: str, written: Future[int]) -> None:

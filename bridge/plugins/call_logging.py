@@ -8,6 +8,7 @@ from typing import Any
 
 from bridge.calls.logger import CallLogger
 from bridge.calls.sharing import ResponsibleSharing
+from bridge.click_to_call.links import links_for
 from bridge.plugins.crm import crm_context
 
 
@@ -17,7 +18,7 @@ def from_bridge(bridge: Any) -> CallLogger:
     console = bridge.config.console
     # A form the console opens on connect (CALL-36) needs its record there: such a site writes early.
     opens_forms = console is not None and console.open_call_form
-    return CallLogger(
+    logger = CallLogger(
         bridge.outbox,
         context.environments,
         context.crms,
@@ -26,6 +27,8 @@ def from_bridge(bridge: Any) -> CallLogger:
         early_write={key: system.early_write or opens_forms for key, system in bridge.config.systems.items()},
         sharing=sharing_of(bridge),
     )
+    logger.on_logged.append(links_for(bridge).logged)  # a click-to-call request row links to its phone call
+    return logger
 
 
 _SHARING: weakref.WeakKeyDictionary[Any, ResponsibleSharing] = weakref.WeakKeyDictionary()

@@ -50,6 +50,7 @@ class Call:
     origin_context: str = ""
     originated: bool = False  # began on a Local channel nothing dialled: an Originate / call file
     agent: str | None = None  # the extension an originated call rang first (click-to-call)
+    adopted: bool = False  # first seen in a login snapshot: its answer time is an estimate (CALL-14)
 
 
 class CallBook:
@@ -248,7 +249,8 @@ class CallBook:
     def _hangup_event(self, call: Call, at: datetime, *, cause_known: bool) -> CallEvent:
         answered = call.answered_at is not None
         cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)
-        talk = max(0, round((at - call.answered_at).total_seconds())) if call.answered_at else None
+        known = call.answered_at is not None and not call.adopted  # an estimated answer gives no talk total
+        talk = max(0, round((at - call.answered_at).total_seconds())) if known else None
         return self.event(call, EventKind.HANGUP, at, cause=cause if cause_known else None, talk_seconds=talk)
 
     def state(self, extension: str, state: ExtensionState, at: datetime) -> list[CallEvent]:

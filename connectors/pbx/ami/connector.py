@@ -86,6 +86,8 @@ class AmiConnector:
         self._bad_frame_hook = on_bad_frame
         #: Call ids under way at the last login's CoreShowChannels; ``None`` before the first (CALL-14).
         self.snapshot_call_ids: frozenset[str] | None = None
+        #: Called with the system key once each login's snapshot (CoreShowChannelsComplete) is reconciled.
+        self.on_snapshot: Callable[[str], None] | None = None
         self._session = AmiSession(
             settings,
             clock=clock,
@@ -157,6 +159,8 @@ class AmiConnector:
         for event in translator.reconcile(snapshot, self._clock(), candidates):
             self._queue.put_nowait(event)
         self.snapshot_call_ids = translator.open_call_ids()
+        if self.on_snapshot is not None:
+            self.on_snapshot(self.system)
 
     async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
         replies = await self._session.send({"Action": action}, as_list=None)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bridge.click_to_call.links import ClickToCallLinks
 from bridge.plugins import call_logging
 
 
@@ -32,6 +33,7 @@ def test_a_console_that_opens_forms_makes_every_system_write_early(
 ) -> None:
     context = SimpleNamespace(environments={}, crms={}, clients={})
     monkeypatch.setattr(call_logging, "crm_context", lambda bridge: context)
+    monkeypatch.setattr(call_logging, "links_for", lambda bridge: ClickToCallLinks(bridge.outbox))
 
     logger = call_logging.from_bridge(_bridge(open_call_form=open_call_form, early_write=early_write))
 
