@@ -33,9 +33,11 @@ from dataverse_schema.model import (
 )
 from emulator import metadata
 from emulator.errors import DUPLICATE, ODataError
+from emulator.server import metadata_deletes as deletes
 from emulator.server import metadata_render as render
 from emulator.server.metadata_query import metadata_ref
 from emulator.server.metadata_render import metadata_id
+from emulator.server.metadata_versions import MetadataVersions
 
 if TYPE_CHECKING:
     from emulator.store import Store
@@ -62,6 +64,9 @@ _JOURNALLED = {
     "create_many_to_many",
     "create_option_set",
     "change_option_value",
+    "delete_table",
+    "delete_column",
+    "delete_key",
 }
 
 
@@ -93,6 +98,9 @@ class MetadataCatalog:
         self._lock = threading.RLock()
         self._option_sets: dict[str, OptionSet] = {}
         self._pending: dict[tuple[str, str], _PendingKey] = {}
+        #: Columns a customizer added to a table over the Web API (custom whatever the table).
+        self._added: set[tuple[str, str]] = set()
+        self.versions = MetadataVersions()
         self.publish_count = 0
         self._replay()
 
@@ -165,6 +173,7 @@ class MetadataCatalog:
                     f"An attribute named '{column.logical_name}' already exists on '{table.logical_name}'.",
                 )
             self._install(replace(table, columns=(*table.columns, column)))
+            self._added.add((table.logical_name, column.logical_name))
             self._record("add_column", table_ref=table_ref, body=body)
             return self.table(table_ref), column
 
@@ -224,6 +233,7 @@ class MetadataCatalog:
                     relationships=(*referencing.relationships, relationship),
                 )
             )
+            self._added.add((referencing.logical_name, lookup.logical_name))
             self._record("create_relationship", body=body)
             return relationship
 
@@ -273,6 +283,7 @@ class MetadataCatalog:
             ):
                 raise ODataError(400, DUPLICATE, f"An entity named '{relationship.intersect_entity}' already exists.")
             self._store.install_many_to_many(relationship)
+            self.versions.touch(relationship.entity1, relationship.entity2)
             self._record("create_many_to_many", body=body)
             return relationship
 
@@ -304,6 +315,57 @@ class MetadataCatalog:
                 )
                 self._record("add_key", table_ref=table_ref, body=body)
             return key
+
+    def is_added(self, table: Table, column: Column) -> bool:
+        """True for a column a customizer added over the Web API."""
+        return (table.logical_name, column.logical_name) in self._added
+
+    def delete_table(self, ref_text: str) -> None:
+        """``DELETE EntityDefinitions(...)``: a custom table nothing else refers to, with its rows."""
+        with self._lock:
+            table = self.table(ref_text)
+            deletes.check_table_delete(table, self.relationships(), self.many_to_many())
+            self._store.uninstall(table.logical_name)
+            for key in [k for k in self._pending if k[0] == table.logical_name]:
+                del self._pending[key]
+            self._added = {pair for pair in self._added if pair[0] != table.logical_name}
+            self.versions.changed.pop(table.logical_name, None)
+            self.versions.forget("Entity", metadata_id("entity", table.logical_name))
+            self._record("delete_table", ref_text=ref_text)
+
+    def delete_column(self, table_ref: str, column_ref: str) -> None:
+        """``DELETE EntityDefinitions(...)/Attributes(...)``: a custom column no key or relationship uses."""
+        with self._lock:
+            table = self.table(table_ref)
+            column = self.column(table, column_ref)
+            keys = [key for key, _ in self.keys(table)]
+            custom = render.is_custom_column(table, column, added=self.is_added(table, column))
+            remaining = deletes.table_without_column(
+                table, column, custom=custom, keys=keys, relationships=self.relationships()
+            )
+            self._redefine(remaining)
+            self._added.discard((table.logical_name, column.logical_name))
+            self.versions.forget("Attribute", metadata_id("attribute", table.logical_name, column.logical_name))
+            self._record("delete_column", table_ref=table_ref, column_ref=column_ref)
+
+    def delete_key(self, table_ref: str, key_ref: str) -> None:
+        """``DELETE EntityDefinitions(...)/Keys(...)``: an alternate key, Pending or Active, and its index."""
+        with self._lock:
+            table = self.table(table_ref)
+            prop, value = metadata_ref(key_ref, "LogicalName")
+            for key, _ in self.keys(table):
+                name = (
+                    key.logical_name
+                    if prop == "LogicalName"
+                    else metadata_id("key", table.logical_name, key.logical_name)
+                )
+                if name == value:
+                    break
+            else:
+                raise not_found(f"a key of {table.logical_name} with {prop}", value)
+            self.activate_due_keys()  # reported Pending keys are installed now, so the key is in table.keys
+            self._redefine(deletes.table_without_key(self._store.tables[table.logical_name], key))
+            self._record("delete_key", table_ref=table_ref, key_ref=key_ref)
 
     def activate_due_keys(self) -> None:
         if not self._pending:
@@ -403,6 +465,11 @@ class MetadataCatalog:
             self._store.install(table)
         except ValueError as exc:
             raise metadata.invalid(str(exc)) from exc
+        self.versions.touch(table.logical_name)
+
+    def _redefine(self, table: Table) -> None:
+        self._store.redefine(table)
+        self.versions.touch(table.logical_name)
 
     def _record(self, operation: str, **arguments: Any) -> None:
         if self._journal is None:

@@ -32,7 +32,7 @@ from emulator.errors import (
 from emulator.odata.options import QueryOptions
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.odata.sql import quote
-from emulator.store import builtin, intersect, links, queries
+from emulator.store import builtin, intersect, links, queries, removal
 from emulator.store.body import Changes, parse_body
 from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
@@ -85,6 +85,23 @@ class Store:
                 layout.associations.update(old.associations)
             self._layouts[table.logical_name] = layout
             self._by_set[table.entity_set_name] = layout
+
+    def redefine(self, table: Table) -> None:
+        """Replace an installed table's definition; the columns and keys it no longer has are dropped."""
+        with self._db.transaction() as connection:
+            old = self._layouts[table.logical_name]
+            layout = build_layout(merge_tables(None, table))
+            removal.drop_missing(connection, old, layout)
+            layout.associations.update(old.associations)
+            self._layouts[table.logical_name] = layout
+            self._by_set[table.entity_set_name] = layout
+
+    def uninstall(self, logical_name: str) -> None:
+        """Drop a table and its rows; the caller has checked nothing else refers to it."""
+        with self._db.transaction() as connection:
+            layout = self._layouts.pop(logical_name)
+            self._by_set.pop(layout.table.entity_set_name, None)
+            removal.drop_table(connection, layout)
 
     @property
     def many_to_many(self) -> tuple[ManyToManyRelationship, ...]:
