@@ -70,7 +70,7 @@ def _tables(service: Service, request: ApiRequest) -> ApiResponse:
     params = request.params()
     check_options(params, {"$select", "$filter", "$expand"})
     wanted = matcher(params)
-    rows = [_table_row(service, table, params) for table in service.catalog.tables()]
+    rows = [table_row(service, table, params) for table in service.catalog.tables()]
     rows = [select(row, params) for row in rows if wanted(row)]
     return _listing(request, "EntityDefinitions", rows)
 
@@ -86,11 +86,13 @@ def _table(service: Service, request: ApiRequest, ref: str) -> ApiResponse:
         raise method_not_allowed(request, "GET, PUT or DELETE")
     params = request.params()
     check_options(params, {"$select", "$expand"})
-    row = select(_table_row(service, service.catalog.table(ref), params), params)
+    row = select(table_row(service, service.catalog.table(ref), params), params)
     return json_response(200, {"@odata.context": f"{request.service_root}$metadata#EntityDefinitions/$entity", **row})
 
 
-def _table_row(service: Service, table: Table, params: dict[str, str]) -> dict[str, Any]:
+def table_row(service: Service, table: Table, params: dict[str, str]) -> dict[str, Any]:
+    """A table's EntityMetadata with the navigation collections ``$expand`` names (shared with
+    ``RetrieveMetadataChanges``)."""
     row = render.entity(table)
     for name, options in expansions(params, _TABLE_EXPANDS).items():
         if name == "Attributes":
@@ -151,7 +153,7 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
     ):
         if request.method != "GET":
             raise method_not_allowed(request, "GET")
-        return _list_of(request, _table_row(service, table, {"$expand": part.name})[part.name])
+        return _list_of(request, table_row(service, table, {"$expand": part.name})[part.name])
     raise not_found_segment(str(part))
 
 

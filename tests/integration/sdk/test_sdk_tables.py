@@ -64,9 +64,27 @@ def test_columns(client: Any, widget: Any) -> None:
 
 
 @pytest.mark.sdk("tables.list_columns (typed, RetrieveMetadataChanges)")
-def test_typed_columns(client: Any, widget: Any, unsupported: Any) -> None:
-    with unsupported("RetrieveMetadataChanges"):
-        client.tables.list_columns(TABLE, typed=True)
+def test_typed_columns(client: Any, widget: Any) -> None:
+    typed = {c["LogicalName"]: c for c in client.tables.list_columns(TABLE, typed=True)}
+    assert typed["new_code"]["MaxLength"] == client.tables.get_column(TABLE, "new_code")["MaxLength"]
+    assert typed["new_code"]["AttributeType"] == "String"
+    assert "MinValue" in typed["new_qty"] and "Precision" in typed["new_price"]
+    assert set(typed["new_code"]) <= {
+        "@odata.type",
+        "MetadataId",
+        "HasChanged",
+        "LogicalName",
+        "SchemaName",
+        "AttributeType",
+        "AttributeTypeName",
+        "DisplayName",
+        "RequiredLevel",
+        "MaxLength",
+        "Format",
+        "FormatName",
+    }
+    one = client.tables.get_column(TABLE, "new_qty", typed=True)
+    assert one["LogicalName"] == "new_qty" and one["AttributeTypeName"] == {"Value": "IntegerType"}
 
 
 @pytest.mark.sdk("tables.remove_columns")
