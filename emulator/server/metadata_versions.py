@@ -5,7 +5,8 @@ version. A ``ClientVersionStamp`` from an earlier answer selects the tables chan
 with ``DeletedMetadataFilters``, the ids of what was deleted since
 (https://learn.microsoft.com/power-apps/developer/data-platform/org-service/metadata-retrieve-detect-changes).
 Stamps live in memory: after a restart an old stamp is refused as expired, as Dataverse refuses
-one older than its retention (``0x80044352`` ExpiredVersionStamp), and the client reads everything again.
+one older than ``ExpireSubscriptionsInDays`` (``ExpiredVersionStamp``, ``0x80044352``, "Version stamp
+associated with the client has expired. Please perform a full sync."), and the client reads everything again.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class MetadataVersions:
             raise ODataError(
                 400,
                 EXPIRED_VERSION_STAMP,
-                "The ClientVersionStamp is expired or unknown; retrieve the metadata again without it.",
+                "Version stamp associated with the client has expired. Please perform a full sync.",
             )
         return int(number)
 
