@@ -32,7 +32,7 @@ from dataverse_schema.model import (
     Table,
 )
 from emulator import metadata
-from emulator.errors import DUPLICATE, ODataError
+from emulator.errors import DUPLICATE, ODataError, not_supported
 from emulator.server import metadata_deletes as deletes
 from emulator.server import metadata_render as render
 from emulator.server.metadata_query import metadata_ref
@@ -67,6 +67,7 @@ _JOURNALLED = {
     "delete_table",
     "delete_column",
     "delete_key",
+    "delete_relationship",
 }
 
 
@@ -241,16 +242,7 @@ class MetadataCatalog:
         """``PUT RelationshipDefinitions(...)`` of a one-to-many relationship: its navigation property name
         and cascades change; what it relates cannot (Learn: "Update relationships")."""
         with self._lock:
-            prop, value = metadata_ref(ref_text, "SchemaName")
-            found = [
-                rel
-                for rel in self.relationships()
-                if value
-                == (rel.schema_name if prop == "SchemaName" else render.metadata_id("relationship", rel.schema_name))
-            ]
-            if not found:
-                raise not_found("a relationship with " + prop, value)
-            old = found[0]
+            old = self._one_to_many(ref_text)
             for name, current in (
                 ("SchemaName", old.schema_name),
                 ("ReferencedEntity", old.referenced),
@@ -266,6 +258,31 @@ class MetadataCatalog:
             self._install(replace(referencing, relationships=relationships))
             self._record("update_relationship", ref_text=ref_text, body=body)
             return new
+
+    def _one_to_many(self, ref_text: str) -> Relationship:
+        prop, value = metadata_ref(ref_text, "SchemaName")
+        for rel in self.relationships():
+            if value == (rel.schema_name if prop == "SchemaName" else metadata_id("relationship", rel.schema_name)):
+                return rel
+        for many in self.many_to_many():
+            if value == (many.schema_name if prop == "SchemaName" else metadata_id("relationship", many.schema_name)):
+                raise not_supported("deleting or updating many-to-many relationships")
+        raise not_found("a relationship with " + prop, value)
+
+    def delete_relationship(self, ref_text: str) -> None:
+        """``DELETE RelationshipDefinitions(...)`` of a custom one-to-many relationship: its lookup column goes too."""
+        with self._lock:
+            rel = self._one_to_many(ref_text)
+            table = self.table(f"LogicalName='{rel.referencing}'")
+            lookup = table.column(rel.lookup)
+            others = [r for r in self.relationships() if r is not rel]
+            keys = [key for key, _ in self.keys(table)]
+            custom = render.is_custom_column(table, lookup, added=self.is_added(table, lookup))
+            remaining = deletes.table_without_column(table, lookup, custom=custom, keys=keys, relationships=others)
+            self._redefine(replace(remaining, relationships=tuple(r for r in table.relationships if r is not rel)))
+            self._added.discard((table.logical_name, lookup.logical_name))
+            self.versions.forget("Relationship", metadata_id("relationship", rel.schema_name))
+            self._record("delete_relationship", ref_text=ref_text)
 
     def many_to_many(self) -> list[ManyToManyRelationship]:
         return list(self._store.many_to_many)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from dataverse_schema.model import ManyToManyRelationship, Table
-from emulator.errors import ODataError, bad_request
+from emulator.errors import ODataError, bad_request, not_supported
 from emulator.odata.options import refuse_options
 from emulator.server import csdl
 from emulator.server import metadata_render as render
@@ -221,12 +221,15 @@ def _relationships(service: Service, request: ApiRequest, segments: list[Segment
         return _created(
             request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})"
         )
+    if request.method == "DELETE" and head.ref is not None and len(segments) == 1:
+        service.catalog.delete_relationship(head.ref)
+        return ApiResponse(204)
     if request.method == "PUT" and head.ref is not None and len(segments) == 1:
         refuse_options(request.params(), "a relationship update")
         service.catalog.update_relationship(head.ref, request.json_object())
         return ApiResponse(204)
     if request.method != "GET":
-        raise method_not_allowed(request, "GET, POST (collection) or PUT (one relationship)")
+        raise method_not_allowed(request, "GET, POST (collection) or PUT / DELETE (one relationship)")
     rows = [_relationship_row(service, rel) for rel in service.catalog.relationships()]
     rows += [_many_to_many_row(service, rel) for rel in service.catalog.many_to_many()]
     if len(segments) == 2:
@@ -287,6 +290,8 @@ def _option_sets(service: Service, request: ApiRequest, segments: list[Segment])
         return _created(
             request, f"GlobalOptionSetDefinitions({render.metadata_id('optionset', option_set.name or '')})"
         )
+    if request.method == "DELETE" and head.ref is not None:
+        raise not_supported("deleting global choices (GlobalOptionSetDefinitions)")
     if request.method != "GET":
         raise method_not_allowed(request, "GET or POST")
     rows = [render.option_set(option_set) for option_set in service.catalog.option_sets()]

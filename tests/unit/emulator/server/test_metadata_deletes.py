@@ -7,7 +7,7 @@ from pathlib import Path
 from emulator.server.catalog import MetadataCatalog
 from emulator.server.context import Service
 from emulator.server.router import WebApi
-from emulator.server.tables import tables_for
+from emulator.server.tables import many_to_many_for, tables_for
 from emulator.store import Store
 
 from .webapi_harness import Api, payload
@@ -157,3 +157,23 @@ def test_deletes_survive_a_restart(tmp_path: Path) -> None:
     store, api.web = start()
     assert "new_gadget" not in store.tables and not store.tables["account"].has_column("new_tier")
     store.close()
+
+
+def test_deleting_a_relationship_drops_its_lookup_and_frees_the_table() -> None:
+    api = gadget_api()
+    api.send("POST", "RelationshipDefinitions", json_body=LOOKUP_TO_GADGET)
+    assert api.send("DELETE", "RelationshipDefinitions(SchemaName='new_gadget_contact')").status == 204
+    assert api.send("GET", "RelationshipDefinitions(SchemaName='new_gadget_contact')").status == 404
+    contact = "EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='new_gadgetid')"
+    assert api.send("GET", contact).status == 404
+    assert api.send("DELETE", TABLE).status == 204
+
+
+def test_standard_and_many_to_many_relationships_are_not_deleted() -> None:
+    api = Api()
+    for relationship in many_to_many_for(api.store.tables):
+        api.store.install_many_to_many(relationship)
+    standard = api.send("DELETE", "RelationshipDefinitions(SchemaName='contact_customer_accounts')")
+    assert standard.status == 400 and "not a custom attribute" in message(standard)
+    many = api.send("DELETE", "RelationshipDefinitions(SchemaName='teammembership_association')")
+    assert many.status == 501 and "many-to-many" in message(many)
