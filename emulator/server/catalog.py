@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dataverse_schema.model import (
+    OPTION_VALUE_BASE,
+    PERSIAN,
     AlternateKey,
     Column,
     ColumnType,
@@ -31,8 +33,12 @@ from dataverse_schema.model import (
     Relationship,
     Table,
 )
-from emulator import metadata
 from emulator.errors import DUPLICATE, ODataError, not_supported
+from emulator.metadata import invalid
+from emulator.metadata.columns import column_from_metadata, option_set_from_metadata
+from emulator.metadata.fields import label_text
+from emulator.metadata.relationships import many_to_many_from_metadata, relationship_from_metadata, updated_relationship
+from emulator.metadata.tables import key_from_metadata, table_from_metadata, updated_table
 from emulator.server import metadata_deletes as deletes
 from emulator.server import metadata_render as render
 from emulator.server.metadata_query import metadata_ref
@@ -145,7 +151,7 @@ class MetadataCatalog:
     # --- changes -------------------------------------------------------------------------------
     def create_table(self, body: dict[str, Any]) -> Table:
         with self._lock:
-            table = metadata.table_from_metadata(body, self.option_set)
+            table = table_from_metadata(body, self.option_set)
             if table.logical_name in self._store.tables:
                 raise ODataError(400, DUPLICATE, f"A table with the name '{table.logical_name}' already exists.")
             if any(t.entity_set_name == table.entity_set_name for t in self._store.tables.values()):
@@ -156,7 +162,7 @@ class MetadataCatalog:
 
     def update_table(self, ref_text: str, body: dict[str, Any]) -> Table:
         with self._lock:
-            table = metadata.updated_table(self.table(ref_text), body)
+            table = updated_table(self.table(ref_text), body)
             self._install(table)
             self._record("update_table", ref_text=ref_text, body=body)
             return table
@@ -164,9 +170,9 @@ class MetadataCatalog:
     def add_column(self, table_ref: str, body: dict[str, Any]) -> tuple[Table, Column]:
         with self._lock:
             table = self.table(table_ref)
-            column = metadata.column_from_metadata(body, self.option_set)
+            column = column_from_metadata(body, self.option_set)
             if column.is_lookup:
-                raise metadata.invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
+                raise invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
             if table.has_column(column.logical_name):
                 raise ODataError(
                     400,
@@ -192,11 +198,11 @@ class MetadataCatalog:
                         {"Value": o.value, "Label": render.label(o.label, o.label_fa)} for o in old.options.options
                     ]
                 }
-            new = metadata.column_from_metadata(merged, self.option_set)
+            new = column_from_metadata(merged, self.option_set)
             if keeps_options:
                 new = replace(new, options=old.options)
             if new.logical_name != old.logical_name or new.type is not old.type:
-                raise metadata.invalid("A column's SchemaName and type cannot be changed.")
+                raise invalid("A column's SchemaName and type cannot be changed.")
             if old.is_lookup:
                 new = replace(new, targets=old.targets)
             self._install(replace(table, columns=tuple(new if c is old else c for c in table.columns)))
@@ -216,7 +222,7 @@ class MetadataCatalog:
 
     def create_relationship(self, body: dict[str, Any]) -> Relationship:
         with self._lock:
-            relationship, lookup = metadata.relationship_from_metadata(body, self.option_set)
+            relationship, lookup = relationship_from_metadata(body, self.option_set)
             referencing = self.table(f"LogicalName='{relationship.referencing}'")
             self.table(f"LogicalName='{relationship.referenced}'")
             if any(r.schema_name == relationship.schema_name for r in (*self.relationships(), *self.many_to_many())):
@@ -251,8 +257,8 @@ class MetadataCatalog:
             ):
                 given = body.get(name)
                 if given is not None and str(given).lower() != current.lower():
-                    raise metadata.invalid(f"A relationship's {name} cannot be changed ({current!r}).")
-            new = metadata.updated_relationship(old, body)
+                    raise invalid(f"A relationship's {name} cannot be changed ({current!r}).")
+            new = updated_relationship(old, body)
             referencing = self.table(f"LogicalName='{old.referencing}'")
             relationships = tuple(new if r is old else r for r in referencing.relationships)
             self._install(replace(referencing, relationships=relationships))
@@ -289,7 +295,7 @@ class MetadataCatalog:
 
     def create_many_to_many(self, body: dict[str, Any]) -> ManyToManyRelationship:
         with self._lock:
-            relationship = metadata.many_to_many_from_metadata(body)
+            relationship = many_to_many_from_metadata(body)
             for name in (relationship.entity1, relationship.entity2):
                 self.table(f"LogicalName='{name}'")
             names = {r.schema_name for r in self.relationships()} | {r.schema_name for r in self.many_to_many()}
@@ -307,14 +313,12 @@ class MetadataCatalog:
     def add_key(self, table_ref: str, body: dict[str, Any], *, replaying: bool = False) -> AlternateKey:
         with self._lock:
             table = self.table(table_ref)
-            key = metadata.key_from_metadata(body)
+            key = key_from_metadata(body)
             for name in key.columns:
                 if not table.has_column(name):
-                    raise metadata.invalid(f"Key column '{name}' does not exist on '{table.logical_name}'.")
+                    raise invalid(f"Key column '{name}' does not exist on '{table.logical_name}'.")
                 if table.column(name).type not in _KEYABLE:
-                    raise metadata.invalid(
-                        f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key."
-                    )
+                    raise invalid(f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key.")
             taken = {k.logical_name for k in table.keys} | {
                 p.key.logical_name for p in self._pending.values() if p.table == table.logical_name
             }
@@ -323,7 +327,7 @@ class MetadataCatalog:
                     400, DUPLICATE, f"A key named '{key.schema_name}' already exists on '{table.logical_name}'."
                 )
             if len(taken) >= 10:
-                raise metadata.invalid(f"'{table.logical_name}' already has the maximum of 10 alternate keys.")
+                raise invalid(f"'{table.logical_name}' already has the maximum of 10 alternate keys.")
             if replaying:
                 self._install(replace(table, keys=(*table.keys, key)))
             else:
@@ -399,10 +403,10 @@ class MetadataCatalog:
         with self._lock:
             name = body.get("Name")
             if not isinstance(name, str) or not name:
-                raise metadata.invalid("A global OptionSetMetadata needs a 'Name'.")
+                raise invalid("A global OptionSetMetadata needs a 'Name'.")
             if name in self._option_sets:
                 raise ODataError(400, DUPLICATE, f"A global option set named '{name}' already exists.")
-            option_set = metadata.option_set_from_metadata(body, name=name)
+            option_set = option_set_from_metadata(body, name=name)
             self._option_sets[name] = option_set
             self._record("create_option_set", body=body)
             return option_set
@@ -410,15 +414,15 @@ class MetadataCatalog:
     def change_option_value(self, action: str, body: dict[str, Any]) -> int:
         """``InsertOptionValue`` / ``UpdateOptionValue`` on a local or global choice; returns the value."""
         with self._lock:
-            value, text = body.get("Value"), metadata.label_text(body.get("Label"))
+            value, text = body.get("Value"), label_text(body.get("Label"))
             if text is None:
-                raise metadata.invalid(f"{action} needs a 'Label' with an English (1033) LocalizedLabel.")
-            persian = metadata.label_text(body.get("Label"), metadata.PERSIAN)
+                raise invalid(f"{action} needs a 'Label' with an English (1033) LocalizedLabel.")
+            persian = label_text(body.get("Label"), PERSIAN)
             current = self._choice_options(body)
             values = [o.value for o in current.options]
             if action == "InsertOptionValue":
                 if value is None:
-                    value = max(values, default=metadata.OPTION_VALUE_BASE - 1) + 1
+                    value = max(values, default=OPTION_VALUE_BASE - 1) + 1
                 if not isinstance(value, int) or isinstance(value, bool) or value in values:
                     raise ODataError(400, DUPLICATE, f"The option value {value!r} is not an unused integer.")
                 options = (*current.options, Option(value, text, persian))
@@ -444,9 +448,9 @@ class MetadataCatalog:
             ColumnType.STATE,
             ColumnType.STATUS,
         ):
-            raise metadata.invalid(f"'{column.logical_name}' is not a choice column.")
+            raise invalid(f"'{column.logical_name}' is not a choice column.")
         if column.options.is_global:
-            raise metadata.invalid(
+            raise invalid(
                 f"'{column.logical_name}' uses the global choice '{column.options.name}'; change it with OptionSetName."
             )
         return column.options
@@ -481,7 +485,7 @@ class MetadataCatalog:
         try:
             self._store.install(table)
         except ValueError as exc:
-            raise metadata.invalid(str(exc)) from exc
+            raise invalid(str(exc)) from exc
         self.versions.touch(table.logical_name)
 
     def _redefine(self, table: Table) -> None:
