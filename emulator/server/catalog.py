@@ -1,9 +1,10 @@
 """Table definitions changed over the Web API, applied to the store and kept across restarts.
 
 Each metadata change (``POST EntityDefinitions``, ``.../Attributes``, ``.../Keys``,
-``RelationshipDefinitions``, ``GlobalOptionSetDefinitions``, ``PUT``) is checked, applied
-to the store with ``Store.install`` and appended to a JSON-lines journal beside the
-database; on start the journal is replayed through the same code. A new alternate key is
+``RelationshipDefinitions``, ``GlobalOptionSetDefinitions``, ``PUT``, ``DELETE``) is checked,
+applied to the store with ``Store.install`` (``redefine`` / ``uninstall`` for deletes) and
+appended to the journal beside the database (:mod:`emulator.server.metadata_journal`); on start
+the journal is replayed through the same code. A new alternate key is
 ``Pending`` until it has been reported ``Pending`` once or ``key_activation_s`` has passed
 (microsoft/PowerPlatform-DataverseClient-Python:src/PowerPlatform/Dataverse/data/_odata.py); only then is it
 installed, so upserts by it fail before.
@@ -11,9 +12,6 @@ installed, so upserts by it fail before.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,13 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dataverse_schema.model import (
-    OPTION_VALUE_BASE,
-    PERSIAN,
     AlternateKey,
     Column,
     ColumnType,
     ManyToManyRelationship,
-    Option,
     OptionSet,
     Relationship,
     Table,
@@ -36,11 +31,12 @@ from dataverse_schema.model import (
 from emulator.errors import DUPLICATE, ODataError, not_supported
 from emulator.metadata import invalid
 from emulator.metadata.columns import column_from_metadata, option_set_from_metadata
-from emulator.metadata.fields import label_text
 from emulator.metadata.relationships import many_to_many_from_metadata, relationship_from_metadata, updated_relationship
 from emulator.metadata.tables import key_from_metadata, table_from_metadata, updated_table
+from emulator.server import metadata_choices as choices
 from emulator.server import metadata_deletes as deletes
 from emulator.server import metadata_render as render
+from emulator.server.metadata_journal import MetadataJournal
 from emulator.server.metadata_query import metadata_ref
 from emulator.server.metadata_render import metadata_id
 from emulator.server.metadata_versions import MetadataVersions
@@ -48,7 +44,6 @@ from emulator.server.metadata_versions import MetadataVersions
 if TYPE_CHECKING:
     from emulator.store import Store
 
-log = logging.getLogger(__name__)
 _KEYABLE = {
     ColumnType.STRING,
     ColumnType.INTEGER,
@@ -99,7 +94,8 @@ class MetadataCatalog:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._journal = journal
+        self._journal = MetadataJournal(journal)
+        self._record = self._journal.record
         self._activation_s = key_activation_s
         self._clock = clock
         self._lock = threading.RLock()
@@ -109,7 +105,7 @@ class MetadataCatalog:
         self._added: set[tuple[str, str]] = set()
         self.versions = MetadataVersions()
         self.publish_count = 0
-        self._replay()
+        self._journal.replay(self._apply)
 
     # --- reads ---------------------------------------------------------------------------------
     def tables(self) -> list[Table]:
@@ -414,46 +410,18 @@ class MetadataCatalog:
     def change_option_value(self, action: str, body: dict[str, Any]) -> int:
         """``InsertOptionValue`` / ``UpdateOptionValue`` on a local or global choice; returns the value."""
         with self._lock:
-            value, text = body.get("Value"), label_text(body.get("Label"))
-            if text is None:
-                raise invalid(f"{action} needs a 'Label' with an English (1033) LocalizedLabel.")
-            persian = label_text(body.get("Label"), PERSIAN)
-            current = self._choice_options(body)
-            values = [o.value for o in current.options]
-            if action == "InsertOptionValue":
-                if value is None:
-                    value = max(values, default=OPTION_VALUE_BASE - 1) + 1
-                if not isinstance(value, int) or isinstance(value, bool) or value in values:
-                    raise ODataError(400, DUPLICATE, f"The option value {value!r} is not an unused integer.")
-                options = (*current.options, Option(value, text, persian))
+            name = body.get("OptionSetName")
+            if isinstance(name, str):
+                current = self.option_set(f"Name='{name}'")
             else:
-                if value not in values:
-                    raise not_found("an option with value", str(value))
-                options = tuple(
-                    Option(o.value, text, persian or o.label_fa) if o.value == value else o for o in current.options
+                table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
+                current = choices.local_choice(
+                    table, self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
                 )
-            self._replace_options(current, replace(current, options=options), body)
+            value, new = choices.changed_options(action, body, current, not_found)
+            self._replace_options(current, new, body)
             self._record("change_option_value", action=action, body=body)
-            return int(value)
-
-    def _choice_options(self, body: dict[str, Any]) -> OptionSet:
-        name = body.get("OptionSetName")
-        if isinstance(name, str):
-            return self.option_set(f"Name='{name}'")
-        table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
-        column = self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
-        if column.options is None or column.type not in (
-            ColumnType.PICKLIST,
-            ColumnType.MULTI_PICKLIST,
-            ColumnType.STATE,
-            ColumnType.STATUS,
-        ):
-            raise invalid(f"'{column.logical_name}' is not a choice column.")
-        if column.options.is_global:
-            raise invalid(
-                f"'{column.logical_name}' uses the global choice '{column.options.name}'; change it with OptionSetName."
-            )
-        return column.options
+            return value
 
     def _replace_options(self, old: OptionSet, new: OptionSet, body: dict[str, Any]) -> None:
         if old.is_global:
@@ -492,37 +460,11 @@ class MetadataCatalog:
         self._store.redefine(table)
         self.versions.touch(table.logical_name)
 
-    def _record(self, operation: str, **arguments: Any) -> None:
-        if self._journal is None:
-            return
-        line = json.dumps({"op": operation, **arguments}, ensure_ascii=False)
-        with open(self._journal, "a", encoding="utf-8") as journal:
-            journal.write(line + "\n")
-            journal.flush()
-            os.fsync(journal.fileno())
-
-    def _replay(self) -> None:
-        if self._journal is None or not self._journal.exists():
-            return
-        saved, self._journal = self._journal, None  # replayed changes are already in the journal
-        try:
-            for number, line in enumerate(saved.read_text(encoding="utf-8").splitlines(), start=1):
-                self._replay_line(saved, number, line)
-        finally:
-            self._journal = saved
-
-    def _replay_line(self, journal: Path, number: int, line: str) -> None:
-        try:
-            entry = json.loads(line)
-            operation = entry.pop("op")
-            if operation == "add_key":
-                self.add_key(entry["table_ref"], entry["body"], replaying=True)
-            elif operation in _JOURNALLED:
-                getattr(self, operation)(**entry)
-            else:
-                raise ValueError(f"unknown operation {operation!r}")
-        except ODataError as error:
-            # Typically a table that the start-up schema already has; the change is in place.
-            log.info("metadata journal %s line %d not re-applied: %s", journal.name, number, error.message)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("metadata journal %s line %d is unreadable and was skipped: %s", journal.name, number, exc)
+    def _apply(self, operation: str, arguments: dict[str, Any]) -> None:
+        """One journalled change, replayed through the method that made it."""
+        if operation == "add_key":
+            self.add_key(arguments["table_ref"], arguments["body"], replaying=True)
+        elif operation in _JOURNALLED:
+            getattr(self, operation)(**arguments)
+        else:
+            raise ValueError(f"unknown operation {operation!r}")
