@@ -124,7 +124,8 @@ def entity(table: Table) -> dict[str, Any]:
         "HasNotes": table.has_notes,
         "HasActivities": table.has_activities,
         "ChangeTrackingEnabled": table.change_tracking,
-        "IsManaged": False,
+        # Microsoft's tables come in managed solutions; a table created here is unmanaged.
+        "IsManaged": not table.is_custom,
     }
 
 
@@ -152,6 +153,7 @@ def attribute(table: Table, column: Column, *, added: bool = False) -> dict[str,
             "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
         },
         "IsCustomAttribute": is_custom_column(table, column, added=added),
+        "IsManaged": not is_custom_column(table, column, added=added),
         "IsPrimaryId": column.logical_name == table.primary_id,
         "IsPrimaryName": column.logical_name == table.primary_name,
         "IsValidForCreate": column.logical_name not in ("statecode", "createdon", "modifiedon"),

@@ -69,8 +69,14 @@ def test_deleting_a_custom_table_drops_it_and_its_rows() -> None:
 
 
 def test_a_standard_table_cannot_be_deleted() -> None:
-    response = Api().send("DELETE", "EntityDefinitions(LogicalName='account')")
+    api = gadget_api()
+    response = api.send("DELETE", "EntityDefinitions(LogicalName='account')")
     assert response.status == 400 and "Only Custom Entities can be deleted" in message(response)
+    managed = {
+        name: payload(api.send("GET", f"EntityDefinitions(LogicalName='{name}')?$select=IsManaged"))["IsManaged"]
+        for name in ("account", "new_gadget")
+    }
+    assert managed == {"account": True, "new_gadget": False}
 
 
 def test_a_table_another_tables_lookup_refers_to_cannot_be_deleted() -> None:
