@@ -4,10 +4,8 @@ Each metadata change (``POST EntityDefinitions``, ``.../Attributes``, ``.../Keys
 ``RelationshipDefinitions``, ``GlobalOptionSetDefinitions``, ``PUT``, ``DELETE``) is checked,
 applied to the store with ``Store.install`` (``redefine`` / ``uninstall`` for deletes) and
 appended to the journal beside the database (:mod:`emulator.server.metadata_journal`); on start
-the journal is replayed through the same code. A new alternate key is
-``Pending`` until it has been reported ``Pending`` once or ``key_activation_s`` has passed
-(microsoft/PowerPlatform-DataverseClient-Python:src/PowerPlatform/Dataverse/data/_odata.py); only then is it
-installed, so upserts by it fail before.
+the journal is replayed through the same code. A new alternate key stays ``Pending`` for a
+while (:mod:`emulator.server.metadata_keys`).
 """
 
 from __future__ import annotations
@@ -15,14 +13,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dataverse_schema.model import (
     AlternateKey,
     Column,
-    ColumnType,
     ManyToManyRelationship,
     OptionSet,
     Relationship,
@@ -37,23 +34,13 @@ from emulator.server import metadata_choices as choices
 from emulator.server import metadata_deletes as deletes
 from emulator.server import metadata_render as render
 from emulator.server.metadata_journal import MetadataJournal
+from emulator.server.metadata_keys import PendingKeys, check_new_key
 from emulator.server.metadata_query import metadata_ref
 from emulator.server.metadata_render import metadata_id
 from emulator.server.metadata_versions import MetadataVersions
 
 if TYPE_CHECKING:
     from emulator.store import Store
-
-_KEYABLE = {
-    ColumnType.STRING,
-    ColumnType.INTEGER,
-    ColumnType.BIGINT,
-    ColumnType.DECIMAL,
-    ColumnType.DATETIME,
-    ColumnType.LOOKUP,
-    ColumnType.PICKLIST,
-    ColumnType.UNIQUEIDENTIFIER,
-}
 
 _JOURNALLED = {
     "create_table",
@@ -72,14 +59,6 @@ _JOURNALLED = {
 }
 
 
-@dataclass
-class _PendingKey:
-    table: str
-    key: AlternateKey
-    created_at: float
-    reported: bool = False
-
-
 def not_found(kind: str, name: str) -> ODataError:
     return ODataError(404, "0x80040217", f"Could not find {kind} '{name}'.")
 
@@ -96,11 +75,9 @@ class MetadataCatalog:
         self._store = store
         self._journal = MetadataJournal(journal)
         self._record = self._journal.record
-        self._activation_s = key_activation_s
-        self._clock = clock
         self._lock = threading.RLock()
         self._option_sets: dict[str, OptionSet] = {}
-        self._pending: dict[tuple[str, str], _PendingKey] = {}
+        self._pending = PendingKeys(key_activation_s, clock)
         #: Columns a customizer added to a table over the Web API (custom whatever the table).
         self._added: set[tuple[str, str]] = set()
         self.versions = MetadataVersions()
@@ -122,12 +99,8 @@ class MetadataCatalog:
         """Every key of ``table`` with its index status; reporting a Pending key moves it along."""
         with self._lock:
             self.activate_due_keys()
-            found = [(key, "Active") for key in table.keys]
-            for pending in self._pending.values():
-                if pending.table == table.logical_name:
-                    found.append((pending.key, "Pending"))
-                    pending.reported = True
-            return found
+            active = [(key, "Active") for key in table.keys]
+            return active + [(key, "Pending") for key in self._pending.report(table.logical_name)]
 
     def option_sets(self) -> list[OptionSet]:
         return sorted(self._option_sets.values(), key=lambda s: s.name or "")
@@ -310,26 +283,12 @@ class MetadataCatalog:
         with self._lock:
             table = self.table(table_ref)
             key = key_from_metadata(body)
-            for name in key.columns:
-                if not table.has_column(name):
-                    raise invalid(f"Key column '{name}' does not exist on '{table.logical_name}'.")
-                if table.column(name).type not in _KEYABLE:
-                    raise invalid(f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key.")
-            taken = {k.logical_name for k in table.keys} | {
-                p.key.logical_name for p in self._pending.values() if p.table == table.logical_name
-            }
-            if key.logical_name in taken:
-                raise ODataError(
-                    400, DUPLICATE, f"A key named '{key.schema_name}' already exists on '{table.logical_name}'."
-                )
-            if len(taken) >= 10:
-                raise invalid(f"'{table.logical_name}' already has the maximum of 10 alternate keys.")
+            taken = {k.logical_name for k in table.keys} | self._pending.names(table.logical_name)
+            check_new_key(table, key, taken)
             if replaying:
                 self._install(replace(table, keys=(*table.keys, key)))
             else:
-                self._pending[(table.logical_name, key.logical_name)] = _PendingKey(
-                    table.logical_name, key, self._clock()
-                )
+                self._pending.add(table.logical_name, key)
                 self._record("add_key", table_ref=table_ref, body=body)
             return key
 
@@ -343,8 +302,7 @@ class MetadataCatalog:
             table = self.table(ref_text)
             deletes.check_table_delete(table, self.relationships(), self.many_to_many())
             self._store.uninstall(table.logical_name)
-            for key in [k for k in self._pending if k[0] == table.logical_name]:
-                del self._pending[key]
+            self._pending.forget_table(table.logical_name)
             self._added = {pair for pair in self._added if pair[0] != table.logical_name}
             self.versions.changed.pop(table.logical_name, None)
             self.versions.forget("Entity", metadata_id("entity", table.logical_name))
@@ -388,12 +346,9 @@ class MetadataCatalog:
         if not self._pending:
             return
         with self._lock:
-            now = self._clock()
-            for name, pending in list(self._pending.items()):
-                if pending.reported or now - pending.created_at >= self._activation_s:
-                    table = self._store.tables[pending.table]
-                    self._install(replace(table, keys=(*table.keys, pending.key)))
-                    del self._pending[name]
+            for table_name, key in self._pending.take_due():
+                table = self._store.tables[table_name]
+                self._install(replace(table, keys=(*table.keys, key)))
 
     def create_option_set(self, body: dict[str, Any]) -> OptionSet:
         with self._lock:
