@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from .test_metadata_deletes import TABLE, gadget_api, string
+from .metadata_bodies import TABLE, gadget_api, string
 from .webapi_harness import Api, payload
 
 

@@ -4,54 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulator.server.catalog import MetadataCatalog
-from emulator.server.context import Service
-from emulator.server.router import WebApi
-from emulator.server.tables import many_to_many_for, tables_for
-from emulator.store import Store
+from emulator.server.tables import many_to_many_for
 
+from .metadata_bodies import GADGET, LOOKUP_TO_GADGET, TABLE, gadget_api, label, string
 from .webapi_harness import Api, payload
-
-
-def label(text: str) -> dict:
-    return {"LocalizedLabels": [{"Label": text, "LanguageCode": 1033}]}
-
-
-def string(schema: str, **extra: object) -> dict:
-    return {
-        "@odata.type": "Microsoft.Dynamics.CRM.StringAttributeMetadata",
-        "SchemaName": schema,
-        "DisplayName": label(schema),
-        "MaxLength": 100,
-        **extra,
-    }
-
-
-GADGET = {
-    "SchemaName": "new_Gadget",
-    "DisplayName": label("Gadget"),
-    "DisplayCollectionName": label("Gadgets"),
-    "OwnershipType": "UserOwned",
-    "Attributes": [string("new_Name", IsPrimaryName=True), string("new_Code"), string("new_Note")],
-}
-LOOKUP_TO_GADGET = {
-    "@odata.type": "Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata",
-    "SchemaName": "new_gadget_contact",
-    "ReferencedEntity": "new_gadget",
-    "ReferencingEntity": "contact",
-    "Lookup": {
-        "@odata.type": "Microsoft.Dynamics.CRM.LookupAttributeMetadata",
-        "SchemaName": "new_GadgetId",
-        "DisplayName": label("Gadget"),
-    },
-}
-TABLE = "EntityDefinitions(LogicalName='new_gadget')"
-
-
-def gadget_api() -> Api:
-    api = Api()
-    assert api.send("POST", "EntityDefinitions", json_body=GADGET).status == 204
-    return api
 
 
 def message(response) -> str:
@@ -147,22 +103,16 @@ def test_a_new_column_on_a_standard_table_is_custom() -> None:
 
 def test_deletes_survive_a_restart(tmp_path: Path) -> None:
     db, journal = tmp_path / "d.db", tmp_path / "d.jsonl"
-
-    def start() -> tuple[Store, WebApi]:
-        store = Store(db, tables_for("standard"))
-        return store, WebApi(Service(store, MetadataCatalog(store, journal)))
-
-    store, web = start()
-    api = Api.__new__(Api)
-    api.store, api.web = store, web
+    api = Api(db, journal)
     api.send("POST", "EntityDefinitions", json_body=GADGET)
     api.send("POST", "EntityDefinitions(LogicalName='account')/Attributes", json_body=string("new_Tier"))
     api.send("DELETE", "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='new_tier')")
     api.send("DELETE", TABLE)
-    store.close()
-    store, api.web = start()
-    assert "new_gadget" not in store.tables and not store.tables["account"].has_column("new_tier")
-    store.close()
+    api.store.close()
+    restarted = Api(db, journal)
+    assert "new_gadget" not in restarted.store.tables
+    assert not restarted.store.tables["account"].has_column("new_tier")
+    restarted.store.close()
 
 
 def test_deleting_a_relationship_drops_its_lookup_and_frees_the_table() -> None:
