@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from emulator.server.catalog import MetadataCatalog
@@ -18,9 +19,9 @@ ROOT = "https://emulator.test/api/data/v9.2/"
 class Api:
     """One emulator (standard tables, no suite columns) answering requests in-process."""
 
-    def __init__(self) -> None:
-        self.store = Store(":memory:", tables_for("standard"))
-        self.web = WebApi(Service(self.store, MetadataCatalog(self.store, None)))
+    def __init__(self, db: str | Path = ":memory:", journal: Path | None = None) -> None:
+        self.store = Store(db, tables_for("standard"))
+        self.web = WebApi(Service(self.store, MetadataCatalog(self.store, journal)))
 
     def send(
         self,
