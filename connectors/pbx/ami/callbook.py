@@ -97,6 +97,23 @@ class CallBook:
         self._name_outbound_trunk(call)
         return channel
 
+    def learn_dialplan(self, uniqueid: str, context: str, exten: str) -> None:
+        """A channel announced without context (Asterisk 1.4's Newchannel) takes its first dialplan context,
+        and is classified again with it; its exten follows the latest dialled-looking number."""
+        channel = self.channels.get(uniqueid)
+        if channel is None:
+            return
+        if exten.lstrip("+").isdigit():
+            channel.exten = exten
+        if channel.context or not context:
+            return
+        channel.context = context
+        channel.role = self.classifier.role(channel.name, context)
+        call = self.calls.get(channel.call_id)
+        if call is not None and call.origin == uniqueid and call.direction is None:
+            call.origin_context = context
+            self._describe_origin(call, channel)
+
     def _describe_origin(self, call: Call, channel: Channel) -> None:
         if channel.role is Role.TRUNK:
             call.direction = Direction.INBOUND
