@@ -105,14 +105,15 @@ class CallBook:
             return
         if exten.lstrip("+").isdigit():
             channel.exten = exten
-        if channel.context or not context:
-            return
-        channel.context = context
-        channel.role = self.classifier.role(channel.name, context)
         call = self.calls.get(channel.call_id)
-        if call is not None and call.origin == uniqueid and call.direction is None:
-            call.origin_context = context
-            self._describe_origin(call, channel)
+        if not channel.context and context:
+            channel.context = context
+            channel.role = self.classifier.role(channel.name, context)
+            if call is not None and call.origin == uniqueid and call.direction is None:
+                call.origin_context = context
+                self._describe_origin(call, channel)
+        if call is not None and call.origin == uniqueid and channel.role is Role.TRUNK and call.line is None:
+            call.line = channel.exten or None  # the DID the trunk's call entered the dialplan with
 
     def _describe_origin(self, call: Call, channel: Channel) -> None:
         if channel.role is Role.TRUNK:

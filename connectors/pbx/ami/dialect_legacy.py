@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from connectors.pbx.ami.message import AmiMessage
+from connectors.pbx.ami.settings import ChannelRules
 from connectors.pbx.ami.translator import AmiTranslator, Handler
 from domain.calls.events import CallEvent
 
@@ -47,11 +48,18 @@ class LegacyTranslator(AmiTranslator):
             "AgentConnect": self._on_agent_connect,
             "Transfer": self._on_transfer,
             "Newexten": self._on_newexten,
+            "Hangup": self._on_hangup_legacy,
             "Newcallerid": self._on_newcallerid,
         }
 
+    def __init__(self, system: str, rules: ChannelRules):
+        super().__init__(system, rules)
+        self._without_context: set[str] = set()  # channels announced by a 1.4 / 1.6.0-1.6.1 Newchannel
+
     def _on_newchannel(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         uniqueid = message.get("Uniqueid")
+        if message.get("Context", default="\0") == "\0":
+            self._without_context.add(uniqueid)
         self.book.add_channel(
             uniqueid,
             message.get("Channel"),
@@ -70,7 +78,8 @@ class LegacyTranslator(AmiTranslator):
 
     def _on_newexten(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         """Asterisk 1.4 / 1.6.0-1.6.1: the dialplan step tells the context and number Newchannel left out."""
-        self.book.learn_dialplan(message.get("Uniqueid"), message.get("Context"), message.get("Extension"))
+        if message.get("Uniqueid") in self._without_context:
+            self.book.learn_dialplan(message.get("Uniqueid"), message.get("Context"), message.get("Extension"))
         return []
 
     def _on_agent_called_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
@@ -80,6 +89,10 @@ class LegacyTranslator(AmiTranslator):
         caller = self.book.channel_by_name(message.get("ChannelCalling"))
         call, extension = (self.book.call_of(caller.uniqueid) if caller else None), self._agent_extension(message)
         return self.book.ring(call, extension, at) if call and extension else []
+
+    def _on_hangup_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        self._without_context.discard(message.get("Uniqueid"))
+        return self._on_hangup(message, at)
 
     def _on_newcallerid(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         if message.get("CallerIDNum") or not message.get("CallerID"):

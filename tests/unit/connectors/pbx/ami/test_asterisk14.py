@@ -72,6 +72,7 @@ def test_asterisk_14_events_give_the_same_calls(scenario: str) -> None:
 def test_inbound_calls_carry_the_callers_number_and_direction() -> None:
     ring = _play("inbound_answered")[0]
     assert ring.direction is Direction.INBOUND and ring.external_number == CUSTOMER
+    assert ring.line == "02191002000"  # no VarSet in 1.4: the DID is the exten of the trunk's first Newexten
 
 
 def test_a_trunk_named_by_digits_is_told_apart_by_its_first_context_and_takes_a_later_caller_id() -> None:
