@@ -93,6 +93,12 @@ class CallBook:
             call = self.calls[call_id] = Call(call_id, origin=uniqueid, origin_name=name, origin_context=context)
             call.originated = channel.role is Role.OTHER and ChannelName.parse(name).is_local
             self._describe_origin(call, channel)
+        elif uniqueid == call_id and call.origin != uniqueid and call.direction is None:
+            # The call's first channel (its uniqueid is the Linkedid) known only now, after another leg:
+            # its Newchannel came before the login and the snapshot brings it. It is the origin.
+            call.origin, call.origin_name, call.origin_context = uniqueid, name, context
+            call.line = None  # a trunk taken for the outbound one while the origin was unknown
+            self._describe_origin(call, channel)
         call.channels.add(uniqueid)
         self._name_outbound_trunk(call)
         return channel
