@@ -92,7 +92,8 @@ class CallBook:
         if call is None:
             call = self.calls[call_id] = Call(call_id, origin=uniqueid, origin_name=name, origin_context=context)
             call.originated = channel.role is Role.OTHER and ChannelName.parse(name).is_local
-            self._describe_origin(call, channel)
+            if uniqueid == call_id:  # else the call's first channel was missed (it began before the login)
+                self._describe_origin(call, channel)
         elif uniqueid == call_id and call.origin != uniqueid and call.direction is None:
             # The call's first channel (its uniqueid is the Linkedid) known only now, after another leg:
             # its Newchannel came before the login and the snapshot brings it. It is the origin.

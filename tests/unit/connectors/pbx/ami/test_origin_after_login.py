@@ -57,3 +57,41 @@ def test_the_trunk_brought_by_the_login_snapshot_is_the_origin_of_a_call_already
     assert [e.kind for e in calls] == [EventKind.ANSWER, EventKind.HANGUP]
     assert all(e.direction is Direction.INBOUND and e.external_number == CUSTOMER for e in calls)
     assert calls[0].line == DID and calls[0].extension == "101"
+
+
+def test_an_outbound_call_whose_extension_leg_came_before_the_login_is_not_taken_for_an_inbound_one() -> None:
+    """The trunk leg of an outbound call arrives first: it is not the call's origin, so no direction is guessed
+    from it; the login snapshot brings the extension leg, which dialled the number."""
+    translator = make_translator(
+        AmiSettings(system="pbx", host="pbx", username="crm", secret="x", dialect=Dialect.MODERN), modern=True
+    )
+    ext_uid, trunk_uid = "1714030000.400", "1714030000.401"
+    ext = {
+        "Channel": "PJSIP/101-0000002a",
+        "CallerIDNum": "101",
+        "Context": "from-internal",
+        "Exten": CUSTOMER,
+        "Uniqueid": ext_uid,
+        "Linkedid": ext_uid,
+    }
+    trunk = {
+        "Channel": "PJSIP/provider-0000002b",
+        "CallerIDNum": "",
+        "Context": "from-internal",
+        "Exten": "",
+        "Uniqueid": trunk_uid,
+        "Linkedid": ext_uid,
+    }
+    events = translator.translate(_event("Newchannel", ChannelState="0", **trunk), AT)
+    snapshot = Snapshot(
+        channels=(
+            _event("CoreShowChannel", ChannelState="6", Duration="00:00:02", **ext),
+            _event("CoreShowChannel", ChannelState="6", Duration="00:00:01", **trunk),
+        )
+    )
+    events += translator.reconcile(snapshot, AT, frozenset())
+    events += translator.translate(_event("Hangup", Cause="16", **trunk), AT)
+    events += translator.translate(_event("Hangup", Cause="16", **ext), AT)
+    calls = [e for e in events if e.kind is not EventKind.STATE]
+    assert [e.kind for e in calls] == [EventKind.DIAL, EventKind.ANSWER, EventKind.HANGUP]
+    assert all(e.direction is Direction.OUTBOUND and e.external_number == CUSTOMER for e in calls)
