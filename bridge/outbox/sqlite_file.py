@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 
@@ -78,6 +79,19 @@ class Transaction:
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         try:
-            self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+            if kind is None:
+                self._commit()
+            elif self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                self._db.execute("ROLLBACK")
         finally:
             self._lock.release()
+
+    def _commit(self) -> None:
+        """COMMIT; when it fails (a full disk), roll back so the next transaction can begin."""
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise

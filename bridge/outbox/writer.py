@@ -9,13 +9,21 @@ while the disk was busy goes into the next transaction together: one fsync for
 the whole group. Each submission gets a :class:`concurrent.futures.Future`
 resolved only after its transaction committed, so a caller that must not
 acknowledge before the write is durable waits on it (``put``, ``put_async``).
+
+A commit that fails because the disk is full or failing (SQLite's ``FULL``,
+``IOERR``, ``BUSY`` or ``CANTOPEN``) is tried again, the same group in the same
+order, with pauses doubling up to :data:`RETRY_MAX_S`, until the disk takes it
+or the writer is closed: a call update is never dropped because the disk was
+full for a while (issue 11, §2; ``bench/reliability.py``, "disk full").
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -25,7 +33,18 @@ log = logging.getLogger(__name__)
 #: The most submissions folded into one transaction (bounds the time a burst holds the file).
 MAX_BATCH = 500
 
+#: The first and the longest pause before a commit that failed on a full or failing disk is tried again.
+RETRY_MIN_S, RETRY_MAX_S = 0.05, 2.0
+#: SQLite's primary result codes that say "the disk, not the data": BUSY, IOERR, FULL, CANTOPEN.
+_DISK_CODES = frozenset({5, 10, 13, 14})
+
 _STOP = object()
+
+
+def is_disk_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite failing on the disk (full, I/O error, busy, cannot open), which may pass."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.OperationalError) and code is not None and code & 0xFF in _DISK_CODES
 
 
 class WriterClosedError(RuntimeError):
@@ -41,8 +60,15 @@ class BatchWriter:
     submission and ends at :meth:`close`, after the work already submitted.
     """
 
-    def __init__(self, commit: Callable[[Sequence[Any]], Sequence[Any]], *, name: str = "outbox-writer") -> None:
+    def __init__(
+        self,
+        commit: Callable[[Sequence[Any]], Sequence[Any]],
+        *,
+        name: str = "outbox-writer",
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._commit = commit
+        self._pause = pause
         self._name = name
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -115,7 +141,7 @@ class BatchWriter:
 
     def _resolve(self, batch: list[tuple[Any, Future[Any]]]) -> None:
         try:
-            results = self._commit([payload for payload, _ in batch])
+            results = self._commit_until_the_disk_takes_it([payload for payload, _ in batch])
         except BaseException as exc:  # every waiter must hear of it; the thread goes on
             log.error("outbox write of %d item(s) failed: %s", len(batch), exc)
             for _, future in batch:
@@ -123,3 +149,27 @@ class BatchWriter:
             return
         for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
+
+    def _commit_until_the_disk_takes_it(self, payloads: list[Any]) -> Sequence[Any]:
+        pause, failures = RETRY_MIN_S, 0
+        while True:
+            try:
+                results = self._commit(payloads)
+            except sqlite3.OperationalError as exc:
+                if not is_disk_error(exc) or self._is_closed:
+                    raise
+                if failures == 0:
+                    log.error(
+                        "outbox write of %d item(s) failed: %s; trying again until the disk takes it",
+                        len(payloads),
+                        exc,
+                    )
+                failures += 1
+                self._pause(pause)
+                pause = min(pause * 2, RETRY_MAX_S)
+                continue
+            if failures:
+                log.warning(
+                    "outbox write of %d item(s) went through after %d failed attempt(s)", len(payloads), failures
+                )
+            return results

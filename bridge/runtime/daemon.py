@@ -249,10 +249,10 @@ class Bridge:
 
     async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *, at_once: bool = False) -> None:
         if at_once:  # in the background: the links and health never wait on a slow or silent CRM
-            await action()
+            await _survive(action)
         while True:
             await asyncio.sleep(interval_s)
-            await action()
+            await _survive(action)
 
     async def _sweep(self) -> None:
         now = self._clock()
@@ -371,6 +371,14 @@ def _supervised(name: str, coroutine: Awaitable[None]) -> asyncio.Task:
     task.set_name(name)
     task.add_done_callback(_log_crash)
     return task
+
+
+async def _survive(action: Callable[[], Awaitable[None]]) -> None:
+    """Run one round of a periodic job; a failure (a full disk) is logged and the next round runs anyway."""
+    try:
+        await action()
+    except Exception:
+        log.exception("%s failed; trying again next round", getattr(action, "__name__", "periodic job"))
 
 
 def _log_crash(task: asyncio.Task) -> None:

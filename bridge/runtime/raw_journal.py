@@ -18,18 +18,23 @@ holds the event loop, and it finishes before the frame is parsed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bridge.outbox.writer import RETRY_MAX_S, RETRY_MIN_S, is_disk_error
+
 #: The longest line kept whole; anything longer is cut (a runaway device, no newline for megabytes).
 MAX_FRAME_BYTES = 64 * 1024
 PRUNE_EVERY_S = 3600.0
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS raw_frames (
@@ -150,14 +155,19 @@ class RawJournal:
 
 
 def frame_hooks(
-    journal: RawJournal | Callable[[], RawJournal], system: str
+    journal: RawJournal | Callable[[], RawJournal],
+    system: str,
+    *,
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``(on_frame, on_bad_frame)`` for a connector of ``system``: journal each frame, then mark the bad ones.
 
     ``journal`` may be a function opening it, called at the first frame (so
     building a connector, as ``bridge check`` does, creates no file). If the
     journal cannot be written the hook raises and the connector stops before
-    parsing: a line is never acted on unless it is on disk. The connectors call
+    parsing: a line is never acted on unless it is on disk. A full or failing disk (SQLite FULL, IOERR,
+    BUSY, CANTOPEN) is waited out instead, the write tried again with pauses doubling up to 2 s: the
+    frame already read from the PBX would otherwise be gone (issue 11, §2, "disk full"). The connectors call
     ``on_bad_frame`` for the frame just handed to ``on_frame``, so the row to
     mark is the last one journalled for this system.
     """
@@ -174,9 +184,24 @@ def frame_hooks(
         text = getattr(frame, "text", None)
         text = text if isinstance(text, str) else _decoded(raw)
         truncated = bool(getattr(frame, "is_truncated", False))
-        last["id"] = await asyncio.to_thread(
-            lambda: target().record(system, raw, text, received_at, is_truncated=truncated)
-        )
+        wait, failures = RETRY_MIN_S, 0
+        while True:
+            try:
+                last["id"] = await asyncio.to_thread(
+                    lambda: target().record(system, raw, text, received_at, is_truncated=truncated)
+                )
+            except sqlite3.OperationalError as exc:
+                if not is_disk_error(exc):
+                    raise
+                if failures == 0:
+                    log.error("raw journal write failed: %s; holding the frame until the disk takes it", exc)
+                failures += 1
+                await pause(wait)
+                wait = min(wait * 2, RETRY_MAX_S)
+                continue
+            if failures:
+                log.warning("raw journal write went through after %d failed attempt(s)", failures)
+            return
 
     async def on_bad_frame(bad: Any, received_at: datetime) -> None:
         row_id = last.pop("id", None)

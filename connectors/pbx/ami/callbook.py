@@ -93,10 +93,35 @@ class CallBook:
         if call is None:
             call = self.calls[call_id] = Call(call_id, origin=uniqueid, origin_name=name, origin_context=context)
             call.originated = channel.role is Role.OTHER and ChannelName.parse(name).is_local
+            if uniqueid == call_id:  # else the call's first channel was missed (it began before the login)
+                self._describe_origin(call, channel)
+        elif uniqueid == call_id and call.origin != uniqueid and call.direction is None:
+            # The call's first channel (its uniqueid is the Linkedid) known only now, after another leg:
+            # its Newchannel came before the login and the snapshot brings it. It is the origin.
+            call.origin, call.origin_name, call.origin_context = uniqueid, name, context
+            call.line = None  # a trunk taken for the outbound one while the origin was unknown
             self._describe_origin(call, channel)
         call.channels.add(uniqueid)
         self._name_outbound_trunk(call)
         return channel
+
+    def learn_dialplan(self, uniqueid: str, context: str, exten: str) -> None:
+        """A channel announced without context (Asterisk 1.4's Newchannel) takes its first dialplan context,
+        and is classified again with it; its exten follows the latest dialled-looking number."""
+        channel = self.channels.get(uniqueid)
+        if channel is None:
+            return
+        if exten.lstrip("+").isdigit():
+            channel.exten = exten
+        call = self.calls.get(channel.call_id)
+        if not channel.context and context:
+            channel.context = context
+            channel.role = self.classifier.role(channel.name, context)
+            if call is not None and call.origin == uniqueid and call.direction is None:
+                call.origin_context = context
+                self._describe_origin(call, channel)
+        if call is not None and call.origin == uniqueid and channel.role is Role.TRUNK and call.line is None:
+            call.line = channel.exten or None  # the DID the trunk's call entered the dialplan with
 
     def _describe_origin(self, call: Call, channel: Channel) -> None:
         if channel.role is Role.TRUNK:

@@ -8,6 +8,14 @@ original. The call id is the uniqueid of the call's first channel.
 ``Dial`` End arrives only when the Dial application returns, which for an
 answered call is after the conversation, so answering is read from the
 bridge. Queues use ``Join`` / ``Leave``; transfers use ``Transfer``.
+
+Asterisk 1.4 and 1.6 (CALL-42; read from the 1.4 and 1.6.x branches of Asterisk's public source,
+``main/channel.c``, ``apps/app_dial.c``, ``main/pbx.c``, ``apps/app_queue.c``) differ in a few names,
+taken here as well: 1.4's ``Dial`` has no ``SubEvent`` and names the channels ``Source`` /
+``Destination`` with ``SrcUniqueID`` / ``DestUniqueID`` and no dial string; bridges are ``Link`` /
+``Unlink`` rather than ``Bridge``; ``Newcallerid`` carries ``CallerID`` rather than ``CallerIDNum``;
+``Newchannel`` has ``State`` and, before 1.6.2, no ``Context`` or ``Exten``: a channel's first
+``Newexten`` gives its context, and its latest dialled-looking ``Extension`` the number it dials.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from connectors.pbx.ami.message import AmiMessage
+from connectors.pbx.ami.settings import ChannelRules
 from connectors.pbx.ami.translator import AmiTranslator, Handler
 from domain.calls.events import CallEvent
 
@@ -35,13 +44,22 @@ class LegacyTranslator(AmiTranslator):
             "Rename": self._on_rename,
             "Join": self._on_join,
             "Leave": self._on_leave,
-            "AgentCalled": self._on_agent_called,
+            "AgentCalled": self._on_agent_called_legacy,
             "AgentConnect": self._on_agent_connect,
             "Transfer": self._on_transfer,
+            "Newexten": self._on_newexten,
+            "Hangup": self._on_hangup_legacy,
+            "Newcallerid": self._on_newcallerid,
         }
+
+    def __init__(self, system: str, rules: ChannelRules):
+        super().__init__(system, rules)
+        self._without_context: set[str] = set()  # channels announced by a 1.4 / 1.6.0-1.6.1 Newchannel
 
     def _on_newchannel(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         uniqueid = message.get("Uniqueid")
+        if message.get("Context", default="\0") == "\0":
+            self._without_context.add(uniqueid)
         self.book.add_channel(
             uniqueid,
             message.get("Channel"),
@@ -58,7 +76,38 @@ class LegacyTranslator(AmiTranslator):
         if one is not None and two is not None:
             self.book.merge(one.call_id, two.call_id)
 
+    def _on_newexten(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """Asterisk 1.4 / 1.6.0-1.6.1: the dialplan step tells the context and number Newchannel left out."""
+        if message.get("Uniqueid") in self._without_context:
+            self.book.learn_dialplan(message.get("Uniqueid"), message.get("Context"), message.get("Extension"))
+        return []
+
+    def _on_agent_called_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """Asterisk 1.4's AgentCalled has no Uniqueid: the caller's channel is named in ChannelCalling."""
+        if message.get("Uniqueid"):
+            return self._on_agent_called(message, at)
+        caller = self.book.channel_by_name(message.get("ChannelCalling"))
+        call, extension = (self.book.call_of(caller.uniqueid) if caller else None), self._agent_extension(message)
+        return self.book.ring(call, extension, at) if call and extension else []
+
+    def _on_hangup_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        self._without_context.discard(message.get("Uniqueid"))
+        return self._on_hangup(message, at)
+
+    def _on_newcallerid(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        if message.get("CallerIDNum") or not message.get("CallerID"):
+            return self._on_new_caller_id(message, at)
+        headers = (*message.headers, ("CallerIDNum", message.get("CallerID")))  # Asterisk 1.4's name
+        return self._on_new_caller_id(AmiMessage(message.kind, headers, message.raw, message.body), at)
+
     def _on_dial(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        if message.get("SrcUniqueID") and not message.get("SubEvent"):  # Asterisk 1.4: Source / Destination
+            caller, dest = message.get("SrcUniqueID"), message.get("DestUniqueID")
+            call = self.book.call_of(caller)
+            if call is None:
+                return []
+            self._link(caller, dest)
+            return self._dial_begun(call, caller, dest, "", at)
         caller = message.get("UniqueID")
         call = self.book.call_of(caller)
         if call is None:

@@ -119,3 +119,41 @@ def test_a_failed_commit_reaches_every_waiter_and_the_writer_goes_on() -> None:
     assert writer.submit(4).result(5) == 8
     assert writer.close(5) and writer.outstanding == 0
     assert [12, 13] in calls  # queued while the first commit ran: one transaction
+
+
+def _disk_error(code: int, text: str) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError(text)
+    error.sqlite_errorcode = code
+    return error
+
+
+@pytest.mark.parametrize(("code", "text"), [(13, "database or disk is full"), (10 | (4 << 8), "disk I/O error")])
+def test_a_commit_the_full_disk_refused_is_tried_again_until_it_goes_through(code: int, text: str) -> None:
+    """A full disk for a while must not drop a call update (issue 11, §2; bench/reliability.py "disk full")."""
+    attempts: list[list[int]] = []
+    pauses: list[float] = []
+
+    def commit(payloads):
+        attempts.append(list(payloads))
+        if len(attempts) <= 3:
+            raise _disk_error(code, text)
+        return [p * 2 for p in payloads]
+
+    writer = BatchWriter(commit, pause=pauses.append)
+    assert writer.submit(21).result(5) == 42
+    assert attempts == [[21]] * 4 and pauses == [0.05, 0.1, 0.2]
+    assert writer.close(5) and writer.outstanding == 0
+
+
+def test_an_error_in_the_data_is_not_tried_again() -> None:
+    attempts: list[int] = []
+
+    def commit(payloads):
+        attempts.append(1)
+        raise _disk_error(1, "no such table: outbox")
+
+    writer = BatchWriter(commit, pause=lambda s: None)
+    with pytest.raises(sqlite3.OperationalError):
+        writer.submit(1).result(5)
+    assert attempts == [1]
+    writer.close(5)

@@ -109,3 +109,32 @@ def test_smdr_connector_journals_every_line_even_unreadable_ones(tmp_path: Path)
     frames = journal.frames()
     assert len(frames) == 2 and frames[0].raw.startswith(b"\xff\xfe\xfd")  # the framer drops NUL padding
     assert len(connector.bad_frames) == sum(not f.parsed for f in frames)
+
+
+class _FullDisk:
+    """A journal whose first ``failures`` writes meet a full disk."""
+
+    def __init__(self, journal: RawJournal, failures: int):
+        self.journal, self.failures = journal, failures
+
+    def record(self, *args, **kwargs) -> int:
+        if self.failures:
+            self.failures -= 1
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = 13
+            raise error
+        return self.journal.record(*args, **kwargs)
+
+
+def test_a_frame_read_while_the_disk_is_full_waits_for_the_disk_and_is_not_lost(tmp_path: Path) -> None:
+    """Issue 11, §2 (bench/reliability.py "disk full" lost an SMDR call): the connector used to stop and the
+    frame already read from the PBX was gone."""
+    journal = RawJournal(tmp_path / "frames.db", clock=lambda: NOW)
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    on_frame, _ = frame_hooks(lambda: _FullDisk(journal, 3), "ns500", pause=pause)  # type: ignore[arg-type,return-value]
+    asyncio.run(on_frame(Frame(b"01/02/24 10:03AM 101", "01/02/24 10:03AM 101"), NOW))
+    assert [f.raw for f in journal.frames()] == [b"01/02/24 10:03AM 101"] and pauses == [0.05, 0.1, 0.2]

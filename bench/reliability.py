@@ -1,0 +1,361 @@
+"""Reliability probe: is any call lost or doubled, whatever happens to the bridge (issue 11, §2)?
+
+For each scenario a fresh world is built: the Dataverse emulator, an AMI server and an NS500 SMDR
+console (:mod:`bench.reliability_lines`), and ``commsuite bridge run`` as a real process
+(:mod:`bench.reliability_bridge`). Calls are placed on both links at a steady rate while the bridge is
+disturbed ``--rounds`` times:
+
+- ``kill -9``: SIGKILL, then a restart;
+- ``SIGTERM``: a clean stop, then a restart;
+- ``outage``: Dataverse answers 503 for ``--outage-s``;
+- ``disk full``: every file write of the bridge fails for ``--outage-s`` (its file-size limit set to 0).
+
+Then the probe waits until every call is placed and the outbox is empty, stops the bridge and counts
+the phone calls in Dataverse by number, per scenario and link: placed, logged, lost, duplicated. Two
+kinds of missing call are counted apart. "On the wire at a kill / stop": an SMDR call none of whose
+records the bridge journalled (it journals every line before parsing it) although a kill or SIGTERM
+came after they were sent, so they were still in the socket when the bridge went; an AMI call the
+bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events (Asterisk sends an
+event once, to whoever is logged in). "Never reached": an AMI call that started and ended while no
+bridge was logged in. The SMDR console keeps what it prints while nobody is logged in, so an SMDR call
+always reaches a bridge. "Not closed" counts records left open at the end: a call whose end record or
+event was on the wire stays open until the bridge's grace period closes it as estimated.
+
+    python bench/reliability.py [--calls 60] [--rounds 3] [--period 3] [--outage-s 2] [--quick]
+                                [--scenario "kill -9" ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.reliability_bridge import AMI_KEY, SMDR_KEY, BridgeProcess, bridge_toml, free_port  # noqa: E402
+from bench.reliability_lines import PlacedCall, ProbeAmi, ProbeSmdr  # noqa: E402
+from connectors.dataverse import AlternateKey, DataverseClient, StaticToken, odata  # noqa: E402
+from dataverse_schema.names import PhoneCall, TelephonySystem  # noqa: E402
+from emulator.server import EmulatorServer, FaultPlan  # noqa: E402
+
+SCENARIOS = ("kill -9", "SIGTERM", "outage", "disk full")
+WIRE_S = 1.0  # an AMI call's events this close to a kill or stop were on the wire at it
+LINKS = {"ami": AMI_KEY, "smdr": SMDR_KEY}
+
+
+@dataclass
+class LinkCount:
+    """One row of the table: what became of one link's calls in one scenario."""
+
+    scenario: str
+    link: str
+    placed: int = 0
+    logged: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    on_wire: int = 0  # lost, but on the wire when the bridge was killed or stopped
+    never_reached: int = 0  # lost, but no event of it reached a logged-in bridge
+    accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
+    unexpected: int = 0  # records whose number the probe never placed
+    incomplete: int = 0  # logged but not closed as completed
+    lost_numbers: list[str] = field(default_factory=list)
+    duplicated_numbers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScenarioRun:
+    scenario: str
+    counts: list[LinkCount]
+    stops: list[str]
+    seconds: float
+
+
+class PbxThread:
+    """The AMI server and the SMDR console on an event loop in a background thread."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="probe-pbx", daemon=True)
+        self.ami: ProbeAmi | None = None
+        self.smdr: ProbeSmdr | None = None
+
+    def __enter__(self) -> PbxThread:
+        self._thread.start()
+        self.ami = self.call(ProbeAmi(dialect="modern", secret="probe-ami-secret").start())
+        self.smdr = self.call(ProbeSmdr(password="PCCSMDR").start())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.call(self.ami.stop())
+        self.call(self.smdr.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(60)
+
+    def place_all(self, calls: list[tuple[PlacedCall, PlacedCall]], spacing_s: float) -> threading.Event:
+        """Place the (AMI, SMDR) pairs ``spacing_s`` apart; the event is set when every call is done."""
+        done = threading.Event()
+        asyncio.run_coroutine_threadsafe(self._place_all(calls, spacing_s, done), self._loop)
+        return done
+
+    async def _place_all(self, calls, spacing_s: float, done: threading.Event) -> None:
+        tasks = []
+        for ami_call, smdr_call in calls:
+            tasks += [self.ami.place(ami_call), self.smdr.place(smdr_call)]
+            await asyncio.sleep(spacing_s)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        while self.smdr.count_held():
+            await self.smdr.flush_held()
+            await asyncio.sleep(0.1)
+        done.set()
+
+    def flush_smdr(self) -> None:
+        self.call(self.smdr.flush_held())
+
+
+def _calls(scenario_index: int, count: int) -> list[tuple[PlacedCall, PlacedCall]]:
+    now = time.time()
+    return [
+        (
+            PlacedCall("ami", f"09121{scenario_index}{i:05d}", i % 2 == 0, now),
+            PlacedCall("smdr", f"09122{scenario_index}{i:05d}", i % 2 == 0, now),
+        )
+        for i in range(count)
+    ]
+
+
+def _seed(client: DataverseClient) -> None:
+    for key in LINKS.values():
+        client.upsert(
+            TelephonySystem.SET,
+            AlternateKey({TelephonySystem.SYSTEMKEY: key}),
+            {
+                TelephonySystem.NAME: f"Probe {key}",
+                TelephonySystem.COUNTRYCODE: "98",
+                TelephonySystem.CITYCODE: "21",
+                TelephonySystem.MINIMUMDIGITS: 5,
+            },
+        )
+
+
+def _disturb(scenario: str, bridge: BridgeProcess, crm: str, outage_s: float) -> str:
+    """One disturbance; returns how it went, for the report."""
+    if scenario in ("kill -9", "SIGTERM"):
+        stop = bridge.stop(scenario)
+        up_s = bridge.start()
+        return f"{scenario}: exit {stop.returncode} after {stop.exit_s:.1f} s, links up {up_s:.1f} s later"
+    if scenario == "outage":
+        requests.post(
+            f"{crm}/_emulator/faults",
+            json={"outage": {"duration_s": outage_s}},
+            headers={"Authorization": "Bearer probe"},
+            timeout=5,
+        ).raise_for_status()
+        time.sleep(outage_s)
+        return f"outage of {outage_s:g} s"
+    bridge.fill_disk(True)
+    time.sleep(outage_s)
+    bridge.fill_disk(False)
+    return f"disk full for {outage_s:g} s, bridge {'running' if bridge.running else 'EXITED'}"
+
+
+def run_scenario(
+    scenario: str, *, calls: int, rounds: int, period_s: float, outage_s: float, work: Path, index: int = 0
+) -> ScenarioRun:
+    """Build a fresh world, place ``calls`` calls per link over ``rounds`` disturbances, and count."""
+    shutil.rmtree(work, ignore_errors=True)  # a kept folder from an earlier run would add its calls
+    work.mkdir(parents=True)
+    started = time.monotonic()
+    placed = _calls(index, calls)
+    with (
+        EmulatorServer(work / "dv.db", faults=FaultPlan(latency_ms=5, limits=None), key_activation_s=0.0) as crm,
+        PbxThread() as pbx,
+    ):
+        client = _client(crm.origin)
+        _seed(client)
+        health_port = free_port()
+        config = bridge_toml(work, crm.origin, pbx.ami.port, pbx.smdr.port, health_port)
+        bridge = BridgeProcess(work, config, health_port)
+        try:
+            bridge.start()
+            done = pbx.place_all(placed, spacing_s=rounds * period_s / calls)
+            stops = []
+            for round_index in range(rounds):
+                time.sleep(period_s * (0.4 if round_index == 0 else 1.0))
+                stops.append(_disturb(scenario, bridge, crm.origin, outage_s))
+            _quiesce(bridge, done, pbx)
+            bridge.stop("SIGTERM")
+        finally:
+            if bridge.running:
+                bridge.stop("kill -9")
+        counts = _count(scenario, client, placed, bridge)
+    return ScenarioRun(scenario, counts, stops, time.monotonic() - started)
+
+
+def _quiesce(bridge: BridgeProcess, done: threading.Event, pbx: PbxThread, timeout_s: float = 30.0) -> None:
+    """Wait until every call is placed, no live call is left and the outbox is empty twice in a row."""
+    if not done.wait(timeout_s):
+        raise TimeoutError("calls still being placed")
+    pbx.flush_smdr()
+    settled = 0
+    deadline = time.monotonic() + timeout_s
+    while settled < 2 and time.monotonic() < deadline:
+        health = bridge.health() or {}
+        quiet = health.get("live_calls", 1) == 0 and bridge.outbox_empty()
+        settled = settled + 1 if quiet else 0
+        time.sleep(0.5)
+
+
+def _client(origin: str) -> DataverseClient:
+    return DataverseClient(
+        base_url=origin, session=requests.Session(), token_provider=StaticToken("probe"), timeout=(2.0, 10.0)
+    )
+
+
+def _count(scenario: str, client: DataverseClient, placed, bridge: BridgeProcess) -> list[LinkCount]:
+    records = list(
+        client.query(
+            PhoneCall.SET,
+            select=[PhoneCall.SYSTEMKEY, PhoneCall.PHONENUMBER, PhoneCall.RAWNUMBER, PhoneCall.STATECODE],
+            filter=odata.in_(PhoneCall.SYSTEMKEY, list(LINKS.values())),
+        )
+    )
+    acked = {(system, _tail(number)) for _, system, number, _ in bridge.acks()}
+    journalled = {_tail(number) for number in bridge.journalled_numbers()}
+    stops = [stop.at for stop in bridge.stops]
+    counts = []
+    for position, (link, key) in enumerate(LINKS.items()):
+        mine = [r for r in records if r[PhoneCall.SYSTEMKEY] == key]
+        per_number = Counter(_tail(r[PhoneCall.RAWNUMBER] or r[PhoneCall.PHONENUMBER] or "") for r in mine)
+        row = LinkCount(scenario, link, placed=len(placed))
+        expected = {_tail(pair[position].number): pair[position] for pair in placed}
+        for tail, call in expected.items():
+            if per_number[tail] == 0:
+                _count_lost(row, call, stops, (key, tail) in acked, link == "smdr" and tail in journalled)
+            else:
+                row.logged += 1
+                row.duplicated += per_number[tail] - 1
+                if per_number[tail] > 1:
+                    row.duplicated_numbers.append(call.number)
+        row.unexpected = sum(n for tail, n in per_number.items() if tail not in expected)
+        row.incomplete = sum(1 for r in mine if r.get(PhoneCall.STATECODE) != 1)
+        counts.append(row)
+    return counts
+
+
+def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> None:
+    """Why ``call`` is missing: it reached no bridge, it was on the wire at a kill or stop, or it was lost.
+
+    An SMDR record the bridge never journalled, sent before a stop, was still in the socket when the bridge
+    died (the bridge reads in order and journals before parsing). AMI has no journal: an AMI call the bridge
+    never accepted an update of counts as on the wire when a stop came within WIRE_S of its events.
+    """
+    if call.sent == 0:
+        row.never_reached += 1
+    elif _on_wire(call, stops, accepted, journalled):
+        row.on_wire += 1
+    else:
+        row.lost += 1
+        row.accepted_then_lost += accepted
+        row.lost_numbers.append(call.number)
+
+
+def _on_wire(call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> bool:
+    first, last = call.first_sent or 0.0, call.last_sent or 0.0
+    if call.link == "smdr":
+        return not journalled and any(at >= first for at in stops)
+    return not accepted and any(first - WIRE_S <= at <= last + WIRE_S for at in stops)
+
+
+def _tail(number: str) -> str:
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return digits[-7:]
+
+
+COLUMNS = (
+    ("scenario", "scenario"),
+    ("link", "link"),
+    ("placed", "placed"),
+    ("logged", "logged"),
+    ("lost", "lost"),
+    ("duplicated", "duplicated"),
+    ("on wire at kill/stop", "on_wire"),
+    ("never reached", "never_reached"),
+    ("not closed", "incomplete"),
+    ("unexpected", "unexpected"),
+)
+
+
+def table(runs: list[ScenarioRun]) -> str:
+    rows = [[title for title, _ in COLUMNS]]
+    rows += [[str(getattr(count, attr)) for _, attr in COLUMNS] for run in runs for count in run.counts]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def probe(
+    scenarios: tuple[str, ...],
+    *,
+    calls: int,
+    rounds: int,
+    period_s: float,
+    outage_s: float,
+    work: Path,
+    say: Callable[[str], None] = print,
+) -> list[ScenarioRun]:
+    runs = []
+    for index, scenario in enumerate(scenarios):
+        folder = work / scenario.replace(" ", "-")
+        run = run_scenario(
+            scenario, calls=calls, rounds=rounds, period_s=period_s, outage_s=outage_s, work=folder, index=index
+        )
+        say(f"{scenario}: {run.seconds:.0f} s; " + "; ".join(run.stops))
+        for count in run.counts:
+            if count.lost_numbers or count.duplicated_numbers:
+                say(f"  {count.link}: lost {count.lost_numbers[:8]} duplicated {count.duplicated_numbers[:8]}")
+        runs.append(run)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=60, help="calls per link per scenario (default 60)")
+    parser.add_argument("--rounds", type=int, default=3, help="disturbances per scenario (default 3)")
+    parser.add_argument("--period", type=float, default=3.0, help="seconds between disturbances (default 3)")
+    parser.add_argument("--outage-s", type=float, default=2.0, help="length of an outage or a full disk (default 2)")
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="run only these (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="20 calls, one round of each")
+    parser.add_argument("--keep", type=Path, help="keep the work files (logs, outbox) in this folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.calls, args.rounds = 20, 1
+    scenarios = tuple(args.scenario or SCENARIOS)
+    with tempfile.TemporaryDirectory(prefix="reliability-") as scratch:
+        work = args.keep or Path(scratch)
+        runs = probe(
+            scenarios, calls=args.calls, rounds=args.rounds, period_s=args.period, outage_s=args.outage_s, work=work
+        )
+    print()
+    print(table(runs))
+    bad = sum(c.lost + c.duplicated for run in runs for c in run.counts)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
