@@ -14,7 +14,8 @@ suite signs in as a CRM service account:
 * :class:`NegotiateAuth`: Kerberos through ``requests-kerberos`` (install
   ``commsuite[kerberos]``; it needs the system's krb5 libraries). The account's
   ticket comes from the process's credential cache or keytab (``kinit``,
-  ``KRB5_CLIENT_KTNAME``), not from a password setting.
+  ``KRB5_CLIENT_KTNAME``), or, given the principal and its password, from the
+  KDC into a private in-memory cache (pyspnego asks for it; nothing is written).
 
 A refused sign-in raises :class:`~connectors.dataverse.errors.DataverseAuthError`
 naming the account and the scheme, never the password. Feature X-01.
@@ -116,16 +117,26 @@ class NtlmAuth(requests.auth.AuthBase):
 
 
 class NegotiateAuth(requests.auth.AuthBase):
-    """Negotiate (Kerberos) sign-in with the process's Kerberos credentials.
+    """Negotiate (Kerberos) sign-in with the process's Kerberos credentials, or a principal's password.
 
     ``principal`` picks one from the cache (``crmsvc@CONTOSO.COM``); ``None`` takes
-    the default. Raises ``DataverseAuthError`` when the server refuses it, and
-    ``RuntimeError`` at construction when ``requests-kerberos`` is not installed.
+    the default. With ``password`` too, the ticket is asked of the KDC for that
+    principal instead. Raises ``DataverseAuthError`` when no ticket can be had or the
+    server refuses it, and ``RuntimeError`` at construction when ``requests-kerberos``
+    is not installed.
     """
 
     scheme = "Negotiate"
 
-    def __init__(self, principal: str | None = None, *, hostname_override: str | None = None):
+    def __init__(
+        self,
+        principal: str | None = None,
+        *,
+        password: Secret | None = None,
+        hostname_override: str | None = None,
+    ):
+        if password and not principal:
+            raise ValueError("a Kerberos password needs its principal, crmsvc@CONTOSO.COM")
         try:
             from requests_kerberos import OPTIONAL, HTTPKerberosAuth
         except ImportError:
@@ -135,7 +146,10 @@ class NegotiateAuth(requests.auth.AuthBase):
             ) from None
         self.principal = principal
         self._inner = HTTPKerberosAuth(
-            mutual_authentication=OPTIONAL, principal=principal, hostname_override=hostname_override
+            mutual_authentication=OPTIONAL,
+            principal=principal,
+            hostname_override=hostname_override,
+            password=password.reveal() if password else None,
         )
 
     def __repr__(self) -> str:
