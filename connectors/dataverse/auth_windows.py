@@ -151,6 +151,7 @@ class NegotiateAuth(requests.auth.AuthBase):
             hostname_override=hostname_override,
             password=password.reveal() if password else None,
         )
+        self._inner.handle_response = self._guarded(self._inner.handle_response)
 
     def __repr__(self) -> str:
         return f"NegotiateAuth(principal={self.principal!r})"
@@ -160,11 +161,31 @@ class NegotiateAuth(requests.auth.AuthBase):
         request.register_hook("response", self._judge)
         return request
 
+    def _guarded(self, hook: Any) -> Any:
+        who = self.principal or "the default Kerberos principal"
+
+        def run(response: requests.Response, **options: Any) -> requests.Response:
+            try:
+                return hook(response, **options)
+            except requests.RequestException:
+                raise
+            except Exception as exc:  # noqa: BLE001 - krb5's and pyspnego's errors have no import-free base
+                if type(exc).__module__.split(".")[0] in ("krb5", "spnego", "gssapi"):
+                    # The KDC refused the password, or there is no ticket: its words name no secret.
+                    raise _refused(self.scheme, who, f"no Kerberos ticket ({type(exc).__name__})") from None
+                raise
+
+        return run
+
     def _judge(self, response: requests.Response, **_: Any) -> requests.Response:
-        if response.status_code == 401 and response.history:
+        # requests-kerberos has answered the challenge by now: a 401 here is final (with no history,
+        # it could make no token at all: no ticket in the cache and no password).
+        if response.status_code == 401:
             raise _refused(
                 self.scheme,
                 self.principal or "the default Kerberos principal",
-                "no valid ticket for the server's HTTP service, or not a CRM user",
+                "no valid ticket for the server's HTTP service, or not a CRM user"
+                if response.history
+                else "no Kerberos ticket (kinit, a keytab, or COMMS_DATAVERSE_PASSWORD)",
             )
         return response
