@@ -11,8 +11,9 @@ which becomes an error telling the admin so. The client-credentials grant
 refuse tokens that carry no user.
 
 Where the token endpoint is not given (``COMMS_ADFS_TOKEN_URL`` unset) it is discovered as
-Microsoft's SDKs do (ADAL's ``AuthenticationParameters.CreateFromResourceUrl``, "Discover the
-authority at run time" in the Dynamics 365 developer guide): one anonymous request to the
+Microsoft's SDKs do (ADAL's ``AuthenticationParameters.CreateFromResourceUrl``; the CRM 2016
+developer guide, "Authenticate the user with the web services", section "Discover the OAuth
+endpoint URL", learn.microsoft.com dn531009(v=crm.8)): one anonymous request to the
 organisation's Web API (``<org>/api/data/``) is answered ``401`` with ``WWW-Authenticate: Bearer
 authorization_uri=https://<adfs>/adfs/oauth2/authorize, resource_id=<org>``; the token endpoint
 is the authorization endpoint's sibling ``.../oauth2/token`` and, unless ``COMMS_ADFS_RESOURCE``
