@@ -343,6 +343,9 @@ async def _play_calls(
     )
     say(f"click-to-call request {request} created for extension 101's user")
     await _until(lambda: _click_to_call_done(client, request), "the click-to-call outcome")
+    # "Connected" comes with the OriginateResponse; the originated call's answer and hang-up follow on
+    # the PBX's own clock. Only once the PBX has played them all can an empty outbox mean "all written".
+    await asyncio.wait_for(ami.played(), TIMEOUT_S)
     await _until(
         lambda: recorder.written is not None and _recording_written(client, recorder.written), "the recording row"
     )

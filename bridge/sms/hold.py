@@ -50,6 +50,7 @@ class LocalHold:
 
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
+        self.where = f"the daemon's inbound hold file {self.path}"
         self._clock = clock
         self._lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)

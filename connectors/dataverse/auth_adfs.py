@@ -10,6 +10,15 @@ which becomes an error telling the admin so. The client-credentials grant
 (``adfs-client``) is offered as an experiment only: Dynamics is documented to
 refuse tokens that carry no user.
 
+Where the token endpoint is not given (``COMMS_ADFS_TOKEN_URL`` unset) it is discovered as
+Microsoft's SDKs do (ADAL's ``AuthenticationParameters.CreateFromResourceUrl``; the CRM 2016
+developer guide, "Authenticate the user with the web services", section "Discover the OAuth
+endpoint URL", learn.microsoft.com dn531009(v=crm.8)): one anonymous request to the
+organisation's Web API (``<org>/api/data/``) is answered ``401`` with ``WWW-Authenticate: Bearer
+authorization_uri=https://<adfs>/adfs/oauth2/authorize, resource_id=<org>``; the token endpoint
+is the authorization endpoint's sibling ``.../oauth2/token`` and, unless ``COMMS_ADFS_RESOURCE``
+says otherwise, ``resource_id`` is the resource asked for.
+
 Tokens are cached until a minute before they expire (the clock is injected).
 Failures raise :class:`~connectors.dataverse.errors.DataverseAuthError` (not
 retry-safe) or :class:`~connectors.dataverse.errors.ConnectFailedError` (AD FS
@@ -21,10 +30,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -48,6 +59,41 @@ ADFS_REASONS = {
     "MSIS9622": "the AD FS client COMMS_CLIENT_ID is a public client and cannot use a client secret",
 }
 _EXPIRY_MARGIN_S = 60.0
+_CHALLENGE_PARAMETER = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^,\s]+))')
+
+
+def discover(session: requests.Session, organisation_url: str, *, timeout_s: float = 30.0) -> tuple[str, str | None]:
+    """``(token endpoint, resource_id or None)`` from the organisation's anonymous ``401`` challenge.
+
+    Raises :class:`DataverseAuthError` when the server names no AD FS (Windows sign-in, or not
+    claims-based) and :class:`ConnectFailedError` when it cannot be reached.
+    """
+    probe = organisation_url.rstrip("/") + "/api/data/"
+    try:
+        response = session.get(probe, timeout=timeout_s, allow_redirects=False, headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise ConnectFailedError(f"cannot reach {probe}: {type(exc).__name__}", operation="sign-in") from None
+    response.close()
+    offered = response.headers.get("WWW-Authenticate", "")
+    bearer = offered[offered.lower().find("bearer") :] if "bearer" in offered.lower() else ""
+    parameters = {m.group(1).lower(): m.group(2) or m.group(3) for m in _CHALLENGE_PARAMETER.finditer(bearer)}
+    authorize = parameters.get("authorization_uri", "").rstrip("/")
+    if response.status_code != 401 or not authorize.endswith("/authorize") or not authorize.startswith("https://"):
+        windows = "ntlm" in offered.lower() or "negotiate" in offered.lower()
+        raise DataverseAuthError(
+            f"{probe} names no AD FS to sign in with (HTTP {response.status_code}): "
+            + (
+                "it offers Windows sign-in, use COMMS_DATAVERSE_AUTH=ntlm"
+                if windows
+                else "set COMMS_ADFS_TOKEN_URL, e.g. https://adfs.contoso.com/adfs/oauth2/token"
+            ),
+            code="no_authority",
+            status=response.status_code,
+            operation="sign-in",
+        )
+    token_url = authorize.removesuffix("/authorize") + "/token"
+    log.info("AD FS token endpoint discovered from %s: %s", urlsplit(probe).netloc, token_url)
+    return token_url, parameters.get("resource_id") or None
 
 
 class AdfsTokenProvider:
@@ -60,23 +106,27 @@ class AdfsTokenProvider:
     def __init__(
         self,
         *,
-        token_url: str,
         client_id: str,
-        resource: str,
         session: requests.Session,
+        token_url: str | None = None,
+        resource: str | None = None,
+        organisation_url: str | None = None,
         username: str | None = None,
         password: Secret | None = None,
         client_secret: Secret | None = None,
         timeout_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ):
-        if not token_url.startswith("https://"):
+        if token_url is not None and not token_url.startswith("https://"):
             raise ValueError("the AD FS token endpoint must be https, e.g. https://adfs.contoso.com/adfs/oauth2/token")
+        if organisation_url is None and (token_url is None or resource is None):
+            raise ValueError("give the organisation URL, or both the AD FS token endpoint and the resource")
         if bool(username and password) == bool(client_secret):
             raise ValueError("give a user name and password (password grant) or a client secret, not both")
         self.token_url = token_url
         self.client_id = client_id
         self.resource = resource
+        self.organisation_url = organisation_url
         self.username = username
         self._password = password
         self._client_secret = client_secret
@@ -104,15 +154,31 @@ class AdfsTokenProvider:
                 self._expires_at = self._clock() + max(lifetime_s - _EXPIRY_MARGIN_S, 0.0)
             return self._token
 
+    def _endpoint(self) -> tuple[str, str]:
+        """The token endpoint and resource: as given, else discovered once from the organisation's challenge."""
+        if self.token_url is None or self.resource is None:
+            organisation = str(self.organisation_url)
+            discovered, resource_id = (
+                (self.token_url, None)
+                if self.token_url is not None
+                else discover(self._session, organisation, timeout_s=self._timeout_s)
+            )
+            self.token_url = discovered
+            if self.resource is None:
+                parts = urlsplit(organisation)
+                self.resource = resource_id or f"{parts.scheme}://{parts.netloc}/"
+        return str(self.token_url), str(self.resource)
+
     def _request_token(self) -> tuple[str, float]:
-        form = {"grant_type": self.grant_type, "client_id": self.client_id, "resource": self.resource}
+        token_url, resource = self._endpoint()
+        form = {"grant_type": self.grant_type, "client_id": self.client_id, "resource": resource}
         if self.username and self._password:
             form |= {"username": self.username, "password": self._password.reveal()}
         elif self._client_secret:
             form["client_secret"] = self._client_secret.reveal()
         try:
             response = self._session.post(
-                self.token_url,
+                token_url,
                 data=form,
                 timeout=self._timeout_s,
                 headers={"Accept": "application/json"},

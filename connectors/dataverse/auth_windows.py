@@ -14,7 +14,8 @@ suite signs in as a CRM service account:
 * :class:`NegotiateAuth`: Kerberos through ``requests-kerberos`` (install
   ``commsuite[kerberos]``; it needs the system's krb5 libraries). The account's
   ticket comes from the process's credential cache or keytab (``kinit``,
-  ``KRB5_CLIENT_KTNAME``), not from a password setting.
+  ``KRB5_CLIENT_KTNAME``), or, given the principal and its password, from the
+  KDC into a private in-memory cache (pyspnego asks for it; nothing is written).
 
 A refused sign-in raises :class:`~connectors.dataverse.errors.DataverseAuthError`
 naming the account and the scheme, never the password. Feature X-01.
@@ -116,16 +117,26 @@ class NtlmAuth(requests.auth.AuthBase):
 
 
 class NegotiateAuth(requests.auth.AuthBase):
-    """Negotiate (Kerberos) sign-in with the process's Kerberos credentials.
+    """Negotiate (Kerberos) sign-in with the process's Kerberos credentials, or a principal's password.
 
     ``principal`` picks one from the cache (``crmsvc@CONTOSO.COM``); ``None`` takes
-    the default. Raises ``DataverseAuthError`` when the server refuses it, and
-    ``RuntimeError`` at construction when ``requests-kerberos`` is not installed.
+    the default. With ``password`` too, the ticket is asked of the KDC for that
+    principal instead. Raises ``DataverseAuthError`` when no ticket can be had or the
+    server refuses it, and ``RuntimeError`` at construction when ``requests-kerberos``
+    is not installed.
     """
 
     scheme = "Negotiate"
 
-    def __init__(self, principal: str | None = None, *, hostname_override: str | None = None):
+    def __init__(
+        self,
+        principal: str | None = None,
+        *,
+        password: Secret | None = None,
+        hostname_override: str | None = None,
+    ):
+        if password and not principal:
+            raise ValueError("a Kerberos password needs its principal, crmsvc@CONTOSO.COM")
         try:
             from requests_kerberos import OPTIONAL, HTTPKerberosAuth
         except ImportError:
@@ -135,8 +146,12 @@ class NegotiateAuth(requests.auth.AuthBase):
             ) from None
         self.principal = principal
         self._inner = HTTPKerberosAuth(
-            mutual_authentication=OPTIONAL, principal=principal, hostname_override=hostname_override
+            mutual_authentication=OPTIONAL,
+            principal=principal,
+            hostname_override=hostname_override,
+            password=password.reveal() if password else None,
         )
+        self._inner.handle_response = self._guarded(self._inner.handle_response)
 
     def __repr__(self) -> str:
         return f"NegotiateAuth(principal={self.principal!r})"
@@ -146,11 +161,31 @@ class NegotiateAuth(requests.auth.AuthBase):
         request.register_hook("response", self._judge)
         return request
 
+    def _guarded(self, hook: Any) -> Any:
+        who = self.principal or "the default Kerberos principal"
+
+        def run(response: requests.Response, **options: Any) -> requests.Response:
+            try:
+                return hook(response, **options)
+            except requests.RequestException:
+                raise
+            except Exception as exc:  # noqa: BLE001 - krb5's and pyspnego's errors have no import-free base
+                if type(exc).__module__.split(".")[0] in ("krb5", "spnego", "gssapi"):
+                    # The KDC refused the password, or there is no ticket: its words name no secret.
+                    raise _refused(self.scheme, who, f"no Kerberos ticket ({type(exc).__name__})") from None
+                raise
+
+        return run
+
     def _judge(self, response: requests.Response, **_: Any) -> requests.Response:
-        if response.status_code == 401 and response.history:
+        # requests-kerberos has answered the challenge by now: a 401 here is final (with no history,
+        # it could make no token at all: no ticket in the cache and no password).
+        if response.status_code == 401:
             raise _refused(
                 self.scheme,
                 self.principal or "the default Kerberos principal",
-                "no valid ticket for the server's HTTP service, or not a CRM user",
+                "no valid ticket for the server's HTTP service, or not a CRM user"
+                if response.history
+                else "no Kerberos ticket (kinit, a keytab, or COMMS_DATAVERSE_PASSWORD)",
             )
         return response

@@ -14,8 +14,10 @@ Environment (app settings in Azure Functions, the bridge's environment on-prem):
 ``COMMS_CLIENT_CERT_PASSPHRASE``   passphrase of an encrypted PEM key or a PFX
 ``COMMS_DATAVERSE_USERNAME``       CRM service account: ``CONTOSO\\crmsvc`` or ``crmsvc@contoso.com``
 ``COMMS_DATAVERSE_PASSWORD``       its password
-``COMMS_ADFS_TOKEN_URL``           ``https://adfs.contoso.com/adfs/oauth2/token``
-``COMMS_ADFS_RESOURCE``            the relying party AD FS issues for (default: the URL's origin + ``/``)
+``COMMS_ADFS_TOKEN_URL``           ``https://adfs.contoso.com/adfs/oauth2/token``; unset: discovered from the
+                                   organisation's ``401`` challenge (``authorization_uri``)
+``COMMS_ADFS_RESOURCE``            the relying party AD FS issues for (default: the challenge's
+                                   ``resource_id``, else the URL's origin + ``/``)
 ``COMMS_DATAVERSE_STATIC_TOKEN``   a fixed bearer token: the local emulator only
 ``COMMS_DATAVERSE_API_VERSION``    Web API root, ``v9.2``; unset: ``v9.2`` online, read from the server on-premises
 ``COMMS_DATAVERSE_TIMEOUT_S``      read timeout in seconds (default 60; connect is 5)
@@ -37,7 +39,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -90,9 +91,11 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "msal-certificate": ("tenant_id", "client_id", "client_cert_path"),
     "ntlm": ("username", "password"),
     "negotiate": (),
-    "adfs-password": ("adfs_token_url", "client_id", "username", "password"),
-    "adfs-client": ("adfs_token_url", "client_id", "client_secret"),
+    "adfs-password": ("client_id", "username", "password"),
+    "adfs-client": ("client_id", "client_secret"),
 }
+#: Credentials a kind may be given without needing them: Kerberos signs in with a ticket, or with a password.
+_OPTIONAL: dict[str, tuple[str, ...]] = {"negotiate": ("password",)}
 _CREDENTIALS = ("static_token", "client_secret", "client_cert_path", "password")
 
 
@@ -145,7 +148,7 @@ class DataverseSettings(BaseModel):
         problems += [
             f"{_VARIABLE_OF[name]} is not used by COMMS_DATAVERSE_AUTH={self.auth}: remove it"
             for name in _CREDENTIALS
-            if getattr(self, name) and name not in _NEEDS[self.auth]
+            if getattr(self, name) and name not in _NEEDS[self.auth] + _OPTIONAL.get(self.auth, ())
         ]
         problems += self._kind_specific_problems()
         if problems:
@@ -180,6 +183,11 @@ class DataverseSettings(BaseModel):
             )
         if self.auth == "negotiate" and self.username and not _UPN.match(self.username):
             problems.append("COMMS_DATAVERSE_USERNAME: for Kerberos give the principal, crmsvc@CONTOSO.COM")
+        if self.auth == "negotiate" and self.password and not self.username:
+            problems.append(
+                "COMMS_DATAVERSE_USERNAME is required with COMMS_DATAVERSE_PASSWORD for COMMS_DATAVERSE_AUTH=negotiate "
+                "(the principal whose password it is)"
+            )
         if self.auth in ("adfs-password", "adfs-client"):
             if self.adfs_token_url and not self.adfs_token_url.startswith("https://"):
                 problems.append("COMMS_ADFS_TOKEN_URL: must be https, e.g. https://adfs.contoso.com/adfs/oauth2/token")
@@ -235,9 +243,10 @@ class DataverseSettings(BaseModel):
             return StaticToken(self.static_token or Secret(""))
         if kind in ("adfs-password", "adfs-client"):
             return AdfsTokenProvider(
-                token_url=str(self.adfs_token_url),
+                token_url=self.adfs_token_url,
                 client_id=str(self.client_id),
-                resource=self.adfs_resource or _origin(self.url) + "/",
+                resource=self.adfs_resource,
+                organisation_url=self.url,
                 session=requests.Session(),
                 username=self.username,
                 password=self.password,
@@ -260,7 +269,7 @@ class DataverseSettings(BaseModel):
         if self.sign_in == "ntlm":
             return NtlmAuth(str(self.username), self.password or Secret(""))
         if self.sign_in == "negotiate":
-            return NegotiateAuth(self.username)
+            return NegotiateAuth(self.username, password=self.password)
         return BearerAuth(self.token_provider())
 
     def _credential(self) -> ClientSecret | Certificate:
@@ -291,11 +300,6 @@ def _describe(error: Mapping[str, Any]) -> str:
     if not location:
         return message
     return f"{_VARIABLE_OF.get(location[0], location[0])}: {message}"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def make_client(

@@ -115,6 +115,11 @@ class AmiServer:
 
     # -- scenarios ------------------------------------------------------------------------
 
+    async def played(self) -> None:
+        """Return once every scenario, ring and originated call has played to its last event."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     def play(self, name: str, **options: object) -> asyncio.Task:
         """Play a scenario from :data:`playbook.SCENARIOS` to every listening client."""
         builder = functools.partial(playbook.SCENARIOS[name], **options)

@@ -18,7 +18,7 @@ from types import TracebackType
 
 from dataverse_schema.model import Table
 from emulator.server.auth_adfs import Adfs
-from emulator.server.auth_ntlm import channel_bindings, register_accounts
+from emulator.server.auth_ntlm import channel_bindings, register_accounts, use_keytab
 from emulator.server.catalog import MetadataCatalog
 from emulator.server.context import Service
 from emulator.server.faults import FaultInjector, FaultPlan
@@ -42,7 +42,8 @@ class EmulatorServer:
     ``token`` (optional) is the only bearer token accepted; ``faults`` defaults to the real
     service-protection limits (online; none on-premises) with no latency or outage.
     ``deployment`` (default online) is the profile played (:mod:`emulator.server.profiles`):
-    its Web API roots, version, sign-in and refusals.
+    its Web API roots, version, sign-in and refusals. ``keytab`` (a Windows profile only) holds
+    the ``HTTP/<host>`` service key, so Negotiate accepts Kerberos tickets from a real KDC.
     """
 
     def __init__(
@@ -58,8 +59,12 @@ class EmulatorServer:
         key_activation_s: float = 1.0,
         tls_dir: Path | None = None,
         deployment: Profile | None = None,
+        keytab: Path | None = None,
     ) -> None:
         self.profile = deployment if deployment is not None else profile("online")
+        if keytab is not None and not self.profile.is_windows:
+            raise ValueError(f"a keytab is for Windows sign-in; the {self.profile.name} profile has none")
+        self._keytab = keytab
         self.db_path = str(db_path)
         self.token = token
         self.max_body_bytes = max_body_bytes
@@ -117,6 +122,8 @@ class EmulatorServer:
                 bindings = channel_bindings(ssl.PEM_cert_to_DER_cert(files.cert_file.read_text(encoding="ascii")))
         if self.profile.is_windows:
             register_accounts(self.profile.accounts)
+            if self._keytab is not None:
+                use_keytab(self._keytab)
         webapi = WebApi(Service(self.store, self.catalog, self.faults), self.profile)
         self._httpd = EmulatorHttpServer((LOOPBACK, self._requested_port), self, webapi, self.faults, context, bindings)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="dataverse-emulator", daemon=True)

@@ -17,6 +17,12 @@ pyspnego's acceptor reads its accounts from the file named by the process's
 ``NTLM_USER_FILE`` variable. This module owns that variable: it writes every account any
 emulator in the process registered into one private file, and each connection then checks
 that the signed-in user is one of *its* server's accounts.
+
+Negotiate carrying Kerberos (not NTLM) is accepted too when the process has a keytab holding
+the ``HTTP/<host>`` service key (:func:`use_keytab`): pyspnego hands the Kerberos token to the
+system's GSSAPI (MIT Kerberos through python-gssapi), which checks the ticket against the keytab
+as IIS does against the CRM's service account; the signed-in user is the ticket's client
+principal (``crmservice@CONTOSO.COM``), which must be one of the server's accounts too.
 """
 
 from __future__ import annotations
@@ -60,6 +66,15 @@ def register_accounts(accounts: Iterable[Account]) -> None:
             _store_path = Path(name)
         _store_path.write_text("\n".join(_store_lines) + "\n", encoding="utf-8")
         os.environ["NTLM_USER_FILE"] = str(_store_path)
+
+
+def use_keytab(path: Path) -> None:
+    """Accept Kerberos with the service keys in ``path`` (the process's ``KRB5_KTNAME``, which MIT
+    Kerberos reads at each acceptance); needs python-gssapi, so the ``commsuite[kerberos]`` extra."""
+    keytab = Path(path)
+    if not keytab.is_file():
+        raise ValueError(f"no keytab at {keytab}")
+    os.environ["KRB5_KTNAME"] = f"FILE:{keytab.resolve()}"
 
 
 def channel_bindings(certificate_der: bytes) -> GssChannelBindings:

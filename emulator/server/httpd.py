@@ -117,19 +117,23 @@ class RequestHandler(BaseHTTPRequestHandler):
                 origin = self.server.emulator.origin
                 self._send(adfs.handle(self.command, raw_path, Headers(self.headers.items()), body, origin))
             return
-        windows_user = None
+        signed_in = None
         if self._sign_in is not None:
-            windows_user = self._windows_user()
-            if windows_user is None:
+            signed_in = self._windows_user()
+            if signed_in is None:
                 return
         match = _SERVICE_PATH.match(raw_path)
         try:
+            if adfs is not None:
+                # Claims-based sign-in runs before routing: any anonymous request below the
+                # organisation gets the 401 naming its AD FS (what clients discover it from).
+                signed_in = self._bearer_token()
             if match is None or match.group(1) not in self.server.webapi.profile.roots:
                 first = match.group(1) if match else raw_path.strip("/").split("/")[0]
                 raise ODataError(404, "0x8006088a", f"Resource not found for the segment '{decode_path(first)}'.")
             if self.command in ("HEAD", "OPTIONS"):
                 raise ODataError(405, "0x80060888", f"The HTTP method '{self.command}' is not supported.")
-            user = windows_user or self._bearer_token()
+            user = signed_in or self._bearer_token()
             body = self._read_body()
             if body is None:
                 return

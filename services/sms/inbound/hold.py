@@ -33,6 +33,9 @@ class HoldError(ValueError):
 class InboundHold(Protocol):
     """Somewhere durable for fetched messages that could not be stored yet."""
 
+    #: Where the messages go, in words for the log: "the inbound hold queue", "the daemon's inbound hold file ...".
+    where: str
+
     def keep(self, account_key: str, messages: Sequence[InboundSms]) -> None:
         """Keep ``messages``; raises ``UnavailableError`` when they could not be kept (safe to retry)."""
         ...
@@ -46,6 +49,8 @@ class QueueSender(Protocol):
 
 class ServiceBusHold:
     """Sends held messages to the inbound hold queue through an injected Service Bus sender."""
+
+    where = "the inbound hold queue"
 
     def __init__(self, sender: QueueSender):
         self._sender = sender

@@ -11,7 +11,8 @@ account, read from Dataverse, so only messages at or before it are checked
 for an existing key before writing. A provider with a repeatable listing is
 asked for the window from the mark, so a poll whose storing failed is simply
 asked again; a read-once source's unstored messages go to the inbound hold
-(Service Bus) when one is configured, else stay in this worker's memory.
+(a Service Bus queue in Azure, a local file in the daemon) when there is one,
+else stay in this worker's memory.
 """
 
 from __future__ import annotations
@@ -181,20 +182,21 @@ class InboundService:
         raise failure
 
     def _hold_unstored(self, key: str, messages: list[InboundSms]) -> None:
-        """Keep read-once messages that could not be stored: in the hold queue, else in this worker."""
+        """Keep read-once messages that could not be stored: in the hold (a queue or a file), else in this worker."""
         ids = ",".join(m.provider_id for m in messages)[:500]
         context = {"operation": "inbound_poll"}
         if self._hold is not None:
             try:
                 self._hold.keep(key, messages)
             except ConnectorError as exc:
-                reason = f"the inbound hold queue refused them ({type(exc).__name__})"
+                reason = f"{self._hold.where} refused them ({type(exc).__name__})"
             else:
                 log.warning(
-                    "inbound SMS fetched but not stored yet (account %s, provider ids %s); sent to the "
-                    "inbound hold queue, stored from there",
+                    "inbound SMS fetched but not stored yet (account %s, provider ids %s); kept in %s, "
+                    "stored from there",
                     key,
                     ids,
+                    self._hold.where,
                     extra=context,
                 )
                 return

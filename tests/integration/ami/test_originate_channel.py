@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from connectors.errors import RejectedError
 from connectors.pbx.ami import AmiConnector
+from domain.calls.events import EventKind
 from emulator.ami import AmiServer
 
 from .test_ami_over_sockets import _run, _started
@@ -57,5 +60,20 @@ def test_a_hostile_channel_is_refused_before_anything_is_sent(channel: str) -> N
             await connector.originate("201", "09121234567", channel=channel, action_id="c2c-3")
         assert "invalid channel" in caught.value.reason
         assert server.count("originate") == 0 and server.count("command") == 0
+
+    _run(check)
+
+
+def test_played_returns_only_after_the_originated_call_has_hung_up() -> None:
+    async def check(server: AmiServer, connector: AmiConnector) -> None:
+        await _started(connector)
+        stream = connector.events()
+        await connector.originate("201", "09121234567", channel="PJSIP/201", technology="SIP", action_id="c2c-4")
+        # The OriginateResponse has come; the call goes on (trunk dialled, answered, hung up) on the PBX's clock.
+        await server.played()
+        seen: list[EventKind] = []
+        while not seen or seen[-1] is not EventKind.HANGUP:
+            seen.append((await asyncio.wait_for(anext(stream), timeout=5)).kind)
+        assert EventKind.ANSWER in seen
 
     _run(check)

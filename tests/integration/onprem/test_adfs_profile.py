@@ -77,6 +77,15 @@ def test_the_password_grant_signs_in_and_runs_the_main_client_paths(farm: Emulat
         assert not farm.profile.ignored, farm.profile.ignored
 
 
+def test_without_a_token_url_the_farm_is_discovered_from_the_crms_challenge(farm: EmulatorServer) -> None:
+    with requests.Session() as session:
+        client = adfs_client(farm, session, adfs_token_url=None)
+        assert client.whoami()
+        provider = client._transport.auth.provider
+    # Found from the 401 an anonymous GET of /api/data/ got (the token provider's own session sent it).
+    assert provider.token_url == farm.origin + TOKEN_PATH and provider.resource == farm.origin + "/"
+
+
 @pytest.mark.parametrize(
     ("overrides", "code", "words"),
     [
@@ -136,6 +145,18 @@ def test_ad_fs_2012_r2_refuses_the_password_grant_with_msis9611(tmp_path: Path, 
             with pytest.raises(DataverseAuthError) as caught:
                 adfs_client(server, session).whoami()
     assert caught.value.adfs_code == "MSIS9611" and "COMMS_DATAVERSE_AUTH=ntlm" in str(caught.value)
+
+
+def test_discovery_finds_ad_fs_2012_r2_and_its_refusal_is_still_msis9611(tmp_path: Path, monkeypatch) -> None:
+    deployment = profile("onprem-9.1-adfs2012r2")
+    with (
+        EmulatorServer(":memory:", deployment=deployment, tls=True, tls_dir=tmp_path, key_activation_s=0) as server,
+        requests.Session() as session,
+    ):
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_file))
+        with pytest.raises(DataverseAuthError) as caught:
+            adfs_client(server, session, adfs_token_url=None).whoami()
+    assert caught.value.adfs_code == "MSIS9611"
 
 
 def test_the_adfs_profile_needs_tls() -> None:

@@ -21,6 +21,7 @@ import requests
 import responses
 from azure.servicebus.exceptions import ServiceBusConnectionError
 
+from bridge.sms.hold import FILE_NAME, LocalHold
 from connectors.errors import ConnectorError
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from connectors.sms.smsir import SmsIrProvider, SmsIrSettings
@@ -111,7 +112,11 @@ def test_unstored_read_once_messages_go_to_the_hold_and_are_stored_from_it_once(
     with pytest.raises(ConnectorError), caplog.at_level(logging.WARNING):
         inbound.poll(inbound.account("kv-in"))
     assert inbound.unstored("kv-in") == [] and [m.message_id for m in queue.sent] == ["kv-in/51", "kv-in/52"]
-    assert "inbound hold queue" in caplog.text and "دوم" not in caplog.text and PHONE[-7:] not in caplog.text
+    assert (
+        "inbound SMS fetched but not stored yet (account kv-in, provider ids 51,52); kept in the inbound hold "
+        "queue, stored from there" in caplog.messages
+    )
+    assert "دوم" not in caplog.text and PHONE[-7:] not in caplog.text
 
     time.sleep(OUTAGE_S)
     # A recycled worker: a new service, nothing in memory; the queue (delivered twice) still stores each once.
@@ -141,10 +146,27 @@ def test_a_broken_hold_keeps_the_messages_in_memory_and_says_so(client, session,
     with pytest.raises(ConnectorError), caplog.at_level(logging.ERROR):
         inbound.poll(inbound.account("kv-in"))
     assert [m.provider_id for m in inbound.unstored("kv-in")] == ["71"]
-    assert "hold queue refused them (UnavailableError)" in caplog.text
+    assert (
+        "inbound SMS fetched but not stored yet (account kv-in, provider ids 71); the inbound hold queue refused "
+        "them (UnavailableError): kept in this worker's memory only and replayed next poll, lost if the worker "
+        "recycles first" in caplog.messages
+    )
 
     time.sleep(OUTAGE_S)
     assert inbound.poll(inbound.account("kv-in")).stored == ["71"]
+
+
+def test_in_the_daemon_the_log_names_its_hold_file_not_a_queue(client, session, server, wire, tmp_path, caplog) -> None:
+    read_once_inbox(wire, server, [kavenegar_entry(81, "first")])
+    hold = LocalHold(tmp_path / FILE_NAME)
+    inbound = service(client, kavenegar(session), hold)
+    with pytest.raises(ConnectorError), caplog.at_level(logging.WARNING):
+        inbound.poll(inbound.account("kv-in"))
+    assert hold.waiting() == ["kv-in/81"]
+    assert [r.getMessage() for r in caplog.records if r.name == "services.sms.inbound.service"] == [
+        "inbound SMS fetched but not stored yet (account kv-in, provider ids 81); kept in the daemon's inbound "
+        f"hold file {tmp_path / FILE_NAME}, stored from there"
+    ]
 
 
 def test_a_repeatable_listing_is_asked_again_and_keeps_nothing_in_memory(client, session, server, wire) -> None:

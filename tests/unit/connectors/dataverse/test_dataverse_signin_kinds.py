@@ -63,7 +63,10 @@ def test_ntlm_settings_build_an_ntlm_client_that_reads_the_version():
         ),
         ({**NTLM, "COMMS_CLIENT_SECRET": CANARY}, "COMMS_CLIENT_SECRET is not used by COMMS_DATAVERSE_AUTH=ntlm"),
         ({**NTLM, "COMMS_DATAVERSE_AUTH": "kerberos"}, "COMMS_DATAVERSE_AUTH: Input should be"),
-        ({**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": ""}, "COMMS_ADFS_TOKEN_URL is required"),
+        (
+            {**NTLM, "COMMS_DATAVERSE_AUTH": "negotiate", "COMMS_DATAVERSE_USERNAME": ""},
+            "COMMS_DATAVERSE_USERNAME is required with COMMS_DATAVERSE_PASSWORD for COMMS_DATAVERSE_AUTH=negotiate",
+        ),
         (
             {**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": "http://adfs/adfs/oauth2/token"},
             "COMMS_ADFS_TOKEN_URL: must be https",
@@ -146,3 +149,65 @@ def test_adfs_refusals_become_clear_errors(wire, reply, code, fragment):
     assert fragment in str(caught.value) and CANARY not in str(caught.value)
     if code:
         assert caught.value.adfs_code == code
+
+
+def test_negotiate_takes_the_principal_and_an_optional_password():
+    with_password = DataverseSettings.from_env(
+        {**NTLM, "COMMS_DATAVERSE_AUTH": "negotiate", "COMMS_DATAVERSE_USERNAME": "crmsvc@CONTOSO.COM"}
+    )
+    assert with_password.password is not None and CANARY not in repr(with_password)
+    ticket_only = {"COMMS_DATAVERSE_URL": ONPREM, "COMMS_DATAVERSE_AUTH": "negotiate"}
+    assert DataverseSettings.from_env(ticket_only).password is None
+
+
+CHALLENGE = f"Bearer authorization_uri=https://adfs.contoso.com/adfs/oauth2/authorize, resource_id={IFD}/"
+
+
+def test_without_a_token_url_the_adfs_endpoint_is_discovered_from_the_challenge(wire):
+    settings = DataverseSettings.from_env({**ADFS_PASSWORD, "COMMS_ADFS_TOKEN_URL": ""})
+    wire.get(f"{IFD}/api/data/", status=401, headers={"WWW-Authenticate": CHALLENGE})
+    form = {
+        "grant_type": "password",
+        "client_id": "adfs-client-id",
+        "resource": f"{IFD}/",
+        "username": "crmsvc@contoso.com",
+        "password": CANARY,
+    }
+    wire.post(ADFS, json={"access_token": "jwt-1"}, match=[matchers.urlencoded_params_matcher(form)])
+    provider = settings.token_provider()
+    assert provider.token() == "jwt-1" and provider.token_url == ADFS
+    assert [call.request.method for call in wire.calls] == ["GET", "POST"]
+    assert "Authorization" not in wire.calls[0].request.headers
+
+
+def test_the_challenge_resource_is_asked_for_unless_the_setting_overrides_it(wire):
+    quoted = 'Bearer authorization_uri="https://adfs.contoso.com/adfs/oauth2/authorize/", resource_id="https://crm.contoso.com/"'
+    for resource in ("https://crm.contoso.com/", "https://override.contoso.com/"):
+        wire.get(f"{IFD}/api/data/", status=401, headers={"WWW-Authenticate": quoted})
+        wire.post(
+            ADFS,
+            json={"access_token": resource},
+            match=[matchers.urlencoded_params_matcher({"resource": resource}, allow_blank=True, strict_match=False)],
+        )
+    discovered = adfs(requests.Session(), token_url=None, resource=None, organisation_url=IFD)
+    assert discovered.token() == "https://crm.contoso.com/"
+    overridden = adfs(
+        requests.Session(), token_url=None, resource="https://override.contoso.com/", organisation_url=IFD
+    )
+    assert overridden.token() == "https://override.contoso.com/" and overridden.token_url == ADFS
+
+
+@pytest.mark.parametrize(
+    "status, challenge, fragment",
+    [
+        (401, "NTLM, Negotiate", "COMMS_DATAVERSE_AUTH=ntlm"),
+        (200, "", "set COMMS_ADFS_TOKEN_URL"),
+        (401, "Bearer authorization_uri=http://adfs.contoso.com/adfs/oauth2/authorize", "set COMMS_ADFS_TOKEN_URL"),
+    ],
+)
+def test_a_server_that_names_no_adfs_is_a_clear_error(wire, status, challenge, fragment):
+    wire.get(f"{IFD}/api/data/", status=status, headers={"WWW-Authenticate": challenge} if challenge else {})
+    provider = adfs(requests.Session(), token_url=None, resource=None, organisation_url=IFD)
+    with pytest.raises(DataverseAuthError) as caught:
+        provider.token()
+    assert fragment in str(caught.value) and CANARY not in str(caught.value)
