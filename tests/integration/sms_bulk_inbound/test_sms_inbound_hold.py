@@ -39,7 +39,7 @@ from .test_sms_inbound import activities
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
-OUTAGE_S = 1.0
+OUTAGE_S = 3600.0  # ended by outage_over(), never by the clock
 PHONE = "09127654321"
 
 
@@ -63,6 +63,10 @@ def kavenegar_entry(message_id: int, text: str) -> dict:
 def outage_now(server) -> None:
     start = time.monotonic()
     server.faults.replace_plan(FaultPlan(limits=None, outages=(Outage(start, start + OUTAGE_S),)))
+
+
+def outage_over(server) -> None:
+    server.faults.replace_plan(FaultPlan(limits=None))
 
 
 def read_once_inbox(wire, server, inbox: list[dict]) -> None:
@@ -118,7 +122,7 @@ def test_unstored_read_once_messages_go_to_the_hold_and_are_stored_from_it_once(
     )
     assert "دوم" not in caplog.text and PHONE[-7:] not in caplog.text
 
-    time.sleep(OUTAGE_S)
+    outage_over(server)
     # A recycled worker: a new service, nothing in memory; the queue (delivered twice) still stores each once.
     recycled = service(client, kavenegar(session))
     for sent in queue.sent + queue.sent:
@@ -152,7 +156,7 @@ def test_a_broken_hold_keeps_the_messages_in_memory_and_says_so(client, session,
         "recycles first" in caplog.messages
     )
 
-    time.sleep(OUTAGE_S)
+    outage_over(server)
     assert inbound.poll(inbound.account("kv-in")).stored == ["71"]
 
 
@@ -196,7 +200,7 @@ def test_a_repeatable_listing_is_asked_again_and_keeps_nothing_in_memory(client,
         inbound.poll(inbound.account("kv-in"))
     assert inbound.unstored("kv-in") == [] and queue.sent == []
 
-    time.sleep(OUTAGE_S)
+    outage_over(server)
     assert sorted(inbound.poll(inbound.account("kv-in")).stored) == ["9001", "9002"]
     assert inbound.poll(inbound.account("kv-in")).stored == []
     assert [len(activities(client, pid)) for pid in ("9001", "9002")] == [1, 1]
