@@ -24,12 +24,13 @@ from responses import matchers
 
 import bridge.plugins.sms
 from bridge.sms.host import SmsHost
-from connectors.dataverse import AlternateKey, DataverseClient, bind
-from dataverse_schema.names import SmsNumber, SmsProvider
+from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
+from dataverse_schema import sms as schema
+from dataverse_schema.names import KeywordRule, SmsNumber, SmsProvider
 from services.sms.rows import SmsStatus
 
 from .test_daemon_sms import _pending_sms, _status
-from .world import ENVIRON, DaemonThread, write_config
+from .world import CASE_TITLE, ENVIRON, DaemonThread, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -196,3 +197,56 @@ def test_the_daemons_status_job_says_which_accounts_poll_stopped_and_what_it_cou
     assert "1 unreadable (0 given up)" in caplog.text
     assert _status(client, sms_id) == SmsStatus.QUEUED.value_code
     assert TOKEN not in caplog.text
+
+
+def test_a_keyword_text_in_the_panels_inbox_is_stored_by_the_daemons_inbound_job_and_opens_a_case(
+    client: DataverseClient, panel_daemon: DaemonThread, wire: responses.RequestsMock
+) -> None:
+    configure_panel(client)
+    client.upsert(
+        "comms_smsnumbers", AlternateKey({"comms_number": LINE}), {"comms_canreceive": True}
+    )  # the line receives too
+    team_id = deterministic_id("daemon-panel-team", "support")
+    client.upsert("teams", RecordId(team_id), {"name": "Support"})
+    client.upsert(
+        schema.KEYWORD_RULE.entity_set_name,
+        RecordId(deterministic_id("daemon-panel-rule", "critical")),
+        {
+            "comms_name": "critical",
+            "comms_keywords": "critical,بحرانی",
+            "comms_order": 10,
+            "comms_action": schema.RULE_ACTIONS.value_of("Create case"),
+            "comms_casetitle": CASE_TITLE,
+            **bind(KeywordRule.TEAMID_NAV, "teams", team_id),
+        },
+    )
+    client.create("contacts", {"firstname": "Sara", "lastname": "Karimi", "mobilephone": "09127654321"})
+    inbox = {
+        "messages_inbox_id": 9911,
+        "from": "+989127654321",
+        "number": LINE,
+        "message": "بحرانی فرم‌ها ذخیره نمی‌شوند",
+        "type": "normal",
+        "time": 1747808125,
+        "seen": "0",
+    }
+    listing = wire.post(
+        f"{EDGE}/api/report/messages-inbox",
+        json=edge_reply("200-1", [inbox]),
+        match=[
+            matchers.header_matcher({"Authorization": TOKEN}),
+            matchers.json_params_matcher({"page": 1, "per_page": 100}),
+        ],
+    )
+
+    assert panel_daemon.run_job("sms_inbound_poll")
+
+    assert listing.call_count == 1
+    (text,) = client.query(
+        "comms_smses",
+        select=["comms_message", "comms_providermessageid"],
+        filter=odata.eq("comms_provideraccountkey", "edge-onprem"),
+    )
+    assert (text["comms_message"], text["comms_providermessageid"]) == (inbox["message"], "9911")
+    (case,) = client.query("incidents", select=["title", "description"], filter=odata.eq("title", CASE_TITLE))
+    assert case["description"] == "فرم‌ها ذخیره نمی‌شوند"
