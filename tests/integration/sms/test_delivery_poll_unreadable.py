@@ -4,7 +4,8 @@ Kavenegar answers ``sms/status`` for a comma-separated batch of message ids in o
 reply (https://kavenegar.com/rest.html#sms-status); an entry it garbles makes the
 whole reply unreadable. The tracker sets the message apart, writes the error on
 its attempt, keeps polling the others, asks the bad one again after a doubling
-wait and gives it up after the delivery window.
+wait and gives it up after the delivery window. A described panel (IPPanel Edge,
+one status call per id) shows the isolation by the id the error names.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from services.sms.delivery import POLL_WINDOW
 from services.sms.rows import SmsStatus
 
 from .conftest import KAVENEGAR, Clock, add_contact, add_provider, add_sms, attempts, kavenegar_reply, sms
+from .test_configurable_panel import EDGE, TOKEN, add_panel, edge_reply
 
 POISON = "85463302"
 MOBILES = ("09121234567", "09351234567", "09191234567")
@@ -143,3 +145,44 @@ def test_a_message_sent_after_the_poisoned_one_is_still_polled(
     assert kavenegar.asked[-1] == ["85463304"]
     assert sms(client, later)["comms_smsstatus"] == SmsStatus.DELIVERED.value_code
     assert sms(client, poisoned)["comms_smsstatus"] == SmsStatus.QUEUED.value_code
+
+
+def test_a_described_panels_reply_about_another_message_costs_only_that_message(
+    client: DataverseClient, panel_runtime: SmsServices, wire: responses.RequestsMock, clock: Clock
+) -> None:
+    """Edge answers one status call per id; an unreadable reply is isolated by the id the error carries, so the
+    batch costs one call more, not a halving."""
+    add_panel(client)
+    ids = iter(range(5550001, 5550004))
+    wire.add_callback(
+        responses.POST,
+        f"{EDGE}/api/send",
+        callback=lambda request: (200, {}, json.dumps(edge_reply("200-1", {"message_outbox_ids": [next(ids)]}))),
+    )
+    sms_ids = [add_sms(client, add_contact(client, mobile=m)) for m in MOBILES]
+    for sms_id in sms_ids:
+        panel_runtime.sender.send(sms_id)
+    asked: list[str] = []
+
+    def status(request) -> tuple[int, dict, str]:
+        bulk_id = parse_qs(request.url.split("?", 1)[1])["bulk_id"][0]
+        asked.append(bulk_id)
+        if bulk_id == "5550002":
+            return 200, {}, "<html>سرویس در دسترس نیست</html>"  # not JSON: unreadable
+        row = {"recipient": "+989121234567", "message_status": "2"}
+        return 200, {}, json.dumps(edge_reply("200-1", [row]))
+
+    wire.add_callback(responses.GET, f"{EDGE}/api/report/recipients", callback=status)
+    clock.advance(600)
+
+    summary = panel_runtime.tracker.poll()
+
+    assert (summary.unreadable, summary.failed_accounts) == (1, ())
+    assert [sms(client, i)["comms_smsstatus"] for i in sms_ids] == [
+        SmsStatus.DELIVERED.value_code,
+        SmsStatus.QUEUED.value_code,
+        SmsStatus.DELIVERED.value_code,
+    ]
+    assert asked == ["5550001", "5550002", "5550001", "5550003"]
+    (attempt,) = attempts(client, sms_ids[1])
+    assert attempt["comms_statusbadreplies"] == 1 and TOKEN not in attempt["comms_error"]
