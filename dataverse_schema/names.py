@@ -946,6 +946,8 @@ class SmsProcess:
     ACCEPTEDON = "comms_acceptedon"
     DELIVEREDON = "comms_deliveredon"
     STATUSCHECKEDON = "comms_statuscheckedon"
+    STATUSBADREPLIES = "comms_statusbadreplies"
+    STATUSRETRYON = "comms_statusretryon"
     RECONCILEDON = "comms_reconciledon"
     OWNERID = "ownerid"
     OWNERID_VALUE = "_ownerid_value"

@@ -511,6 +511,20 @@ SMS_PROCESS = custom_table(
         when("comms_AcceptedOn", "Accepted On", "When the provider accepted it."),
         when("comms_DeliveredOn", "Delivered On", "When delivery was confirmed."),
         when("comms_StatusCheckedOn", "Status Checked On", "When the status was last read."),
+        integer(
+            "comms_StatusBadReplies",
+            "Unreadable Status Replies",
+            "How many status replies in a row about this message could not be read; each doubles the wait "
+            "before it is asked again (SMS-20).",
+            minimum=0,
+            maximum=1000,
+        ),
+        when(
+            "comms_StatusRetryOn",
+            "Status Retry On",
+            "After an unreadable status reply: when this message is asked about again (the other messages of "
+            "the account are polled as usual).",
+        ),
         when(
             "comms_ReconciledOn",
             "Reconciled On",

@@ -24,7 +24,7 @@ def sms_sweep(timer: func.TimerRequest) -> None:
 @bp.timer_trigger(arg_name="timer", schedule="30 */5 * * * *")
 def sms_poll_status(timer: func.TimerRequest) -> None:
     summary = services().sms.tracker.poll()
-    log.info("SMS status poll: %d asked, %d changed", summary.asked, summary.applied, extra={"operation": "sms_poll"})
+    log.info("SMS status poll: %s", summary.describe() or "nothing to ask", extra={"operation": "sms_poll"})
 
 
 @bp.function_name("sms_read_credit")

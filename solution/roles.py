@@ -34,7 +34,8 @@ GLOBAL = whole organisation (the only depth organisation-owned tables have).
 Role ids never change: upgrades update a role in place. The ids of the roles added in
 SMS-19 are name-based, ``uuid5(uuid5(NAMESPACE_URL, "https://commsuite.invalid/solution/roles"),
 key)`` with keys ``sms-sender``, ``sms-bulk-sender``, ``sms-viewer``, written out here;
-tests pin every id.
+the column security profiles added since are keyed the same way (``sms-administrators``,
+``service-reader``); tests pin every id.
 """
 
 from __future__ import annotations
@@ -330,4 +331,19 @@ PROVIDER_CREDENTIALS = SecuredColumns(
         ("comms_smstemplate", "comms_allowsecuredcolumns"),
     ),
 )
-SECURED_COLUMNS = (PROVIDER_CREDENTIALS,)
+SMS_ADMINISTRATORS = SecuredColumns(
+    name="CommSuite SMS Administrators",
+    id="c00f711a-bcdf-52b9-8dbc-ad3c9e1e6643",
+    description="Who may see and change a keyword rule's Flow Address: its sig query lets anyone holding it "
+    "start the flow. Add the users (or the team) who hold CommSuite Administrator and edit keyword rules.",
+    columns=(("comms_keywordrule", "comms_flowurl"),),
+)
+SERVICE_READER = SecuredColumns(
+    name="CommSuite Service",
+    id="1a2e95c6-d4c6-5a83-bbaa-cecc76ca195d",
+    description="The application user of the Functions app and the bridge: reads every secured column the "
+    "services use (credential references, webhook key generation, template switch, flow addresses), changes none.",
+    columns=PROVIDER_CREDENTIALS.columns + SMS_ADMINISTRATORS.columns,
+    read_only=True,
+)
+SECURED_COLUMNS = (PROVIDER_CREDENTIALS, SMS_ADMINISTRATORS, SERVICE_READER)

@@ -110,12 +110,17 @@ class SecurityRole:
 
 @dataclass(frozen=True)
 class SecuredColumns:
-    """A column security profile: the columns only its members (and system administrators) see."""
+    """A column security profile: the columns only its members (and system administrators) see.
+
+    Members may read, create and update each column, or only read them when ``read_only``
+    (``CanRead`` 4, ``CanUpdate`` and ``CanCreate`` 0, as Dataverse exports a read-only permission).
+    """
 
     name: str
     id: str
     description: str
     columns: tuple[tuple[str, str], ...]
+    read_only: bool = False
 
     def element(self) -> ET.Element:
         profile = ET.Element(
@@ -127,14 +132,15 @@ class SecuredColumns:
             },
         )
         permissions = ET.SubElement(profile, "FieldPermissions")
+        change = "0" if self.read_only else "4"
         for table, column in self.columns:
             permission = ET.SubElement(permissions, "FieldPermission")
             for tag, text in (
                 ("EntityName", table),
                 ("AttributeName", column),
                 ("CanRead", "4"),
-                ("CanUpdate", "4"),
-                ("CanCreate", "4"),
+                ("CanUpdate", change),
+                ("CanCreate", change),
             ):
                 ET.SubElement(permission, tag).text = text
         return profile

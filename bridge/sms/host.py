@@ -48,8 +48,7 @@ def sms_jobs(sms: SmsServices, schedule: SmsSchedule, hold: LocalHold | None = N
         return f"{summary.found} found {summary.results}" if summary.found else None
 
     def poll_status() -> str | None:
-        summary = sms.tracker.poll()
-        return f"{summary.asked} asked, {summary.applied} changed" if summary.asked else None
+        return sms.tracker.poll().describe()
 
     def credit() -> str:
         return f"credit read for {len(sms.read_credit())} account(s)"

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from connectors.errors import ConnectorError, RejectedError
 from domain.sms import DeliveryReport, DeliveryStatus
 from services.sms.rows import AttemptRow, AttemptStatus, SmsStatus
+from services.sms.status_poll import ask_isolating, next_status_try
 from services.sms.store import SmsStore
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,11 @@ _FAILURE_WORDS = {
 }
 
 
+def _readable_again(attempt: AttemptRow) -> dict[str, object]:
+    """The changes that end an attempt's backoff once a reply about it could be read again."""
+    return {"bad_replies": 0, "retry_on": None, "error": None} if attempt.bad_replies else {}
+
+
 def sms_status_for(status: DeliveryStatus) -> SmsStatus | None:
     """The SMS status a provider status means; ``None`` for UNKNOWN (changes nothing)."""
     return _SMS_STATUS.get(status)
@@ -75,9 +81,34 @@ class ApplyResult:
 
 @dataclass(frozen=True)
 class PollSummary:
+    """One poll: ids asked, reports that changed something, accounts whose poll stopped, messages whose status
+    reply could not be read (``unreadable``) and those of them given up for the rest of the delivery window."""
+
     asked: int = 0
     applied: int = 0
     failed_accounts: tuple[str, ...] = ()
+    unreadable: int = 0
+    given_up: int = 0
+
+    def describe(self) -> str | None:
+        """A short line for a timer's log, ``None`` when nothing was asked and nothing failed."""
+        if not (self.asked or self.failed_accounts or self.unreadable):
+            return None
+        words = [f"{self.asked} asked, {self.applied} changed"]
+        if self.unreadable:
+            words.append(f"{self.unreadable} unreadable ({self.given_up} given up)")
+        if self.failed_accounts:
+            words.append("stopped for " + ", ".join(self.failed_accounts))
+        return "; ".join(words)
+
+
+@dataclass
+class _Tally:
+    asked: int = 0
+    applied: int = 0
+    unreadable: int = 0
+    given_up: int = 0
+    failed: list[str] = field(default_factory=list)
 
 
 class DeliveryTracker:
@@ -137,43 +168,101 @@ class DeliveryTracker:
         return ApplyResult(applied, unchanged, unmatched)
 
     def poll(self) -> PollSummary:
-        """Ask every polling account about its unfinished attempts, ``batch_size`` ids per request."""
-        asked = applied = 0
-        failed: list[str] = []
+        """Ask every polling account about its unfinished attempts, ``batch_size`` ids per request.
+
+        A message whose status reply cannot be read is set apart from its batch
+        (:func:`~services.sms.status_poll.ask_isolating`): the error goes on its
+        attempt, it is asked again after a doubling wait, and the account's other
+        messages are polled as usual.
+        """
+        tally = _Tally()
         finished: set[str] = set()
         now = self._clock()
         for account in self._accounts():
             interval = account.row.poll_interval_s
             if account.provider is None or interval == 0:
                 continue  # unusable, or the provider pushes its reports (SMS-21)
-            checked_before = now - timedelta(seconds=interval or DEFAULT_POLL_INTERVAL_S)
+            every = timedelta(seconds=interval or DEFAULT_POLL_INTERVAL_S)
             waiting = self._store.attempts_awaiting_report(
-                account.account_id, now - POLL_WINDOW, checked_before, self._max_per_account
+                account.account_id, now - POLL_WINDOW, now - every, self._max_per_account, now=now
             )
             for start in range(0, len(waiting), self._batch_size):
                 chunk = {
                     a.provider_message_id: a for a in waiting[start : start + self._batch_size] if a.provider_message_id
                 }
-                try:
-                    reports = account.provider.fetch_reports(list(chunk))
-                except RejectedError as exc:
-                    if exc.code != "unsupported":
-                        failed.append(account.account_key)
+                if not self._poll_chunk(account, chunk, every, finished, tally):
+                    tally.failed.append(account.account_key)
                     break
-                except ConnectorError as exc:
-                    log.warning(
-                        "delivery poll of %s failed: %s",
-                        account.account_key,
-                        type(exc).__name__,
-                        extra={"operation": "fetch_reports", "account": account.account_key},
-                    )
-                    failed.append(account.account_key)
-                    break
-                asked += len(chunk)
-                applied += self._apply_all(account.account_id, reports, chunk, finished).applied
-                self._mark_checked([a for pid, a in chunk.items() if pid not in {r.provider_id for r in reports}])
         self._recount(finished)
-        return PollSummary(asked, applied, tuple(failed))
+        return PollSummary(tally.asked, tally.applied, tuple(tally.failed), tally.unreadable, tally.given_up)
+
+    def _poll_chunk(
+        self, account, chunk: dict[str, AttemptRow], every: timedelta, finished: set[str], tally: _Tally
+    ) -> bool:
+        """Ask about one batch and apply what came back; ``False`` when the account's poll must stop."""
+        try:
+            asked = ask_isolating(account.provider.fetch_reports, list(chunk))
+        except RejectedError as exc:
+            if exc.code == "unsupported":
+                return True
+            log.warning(
+                "delivery poll of %s refused: %s",
+                account.account_key,
+                exc.code,
+                extra={"operation": "fetch_reports", "account": account.account_key},
+            )
+            return False
+        except ConnectorError as exc:
+            log.warning(
+                "delivery poll of %s failed: %s",
+                account.account_key,
+                type(exc).__name__,
+                extra={"operation": "fetch_reports", "account": account.account_key},
+            )
+            return False
+        tally.asked += len(chunk) - len(asked.unsettled)
+        tally.applied += self._apply_all(account.account_id, asked.reports, chunk, finished).applied
+        reported = {r.provider_id for r in asked.reports}
+        left = reported | set(asked.unreadable) | set(asked.unsettled)
+        self._mark_checked([a for pid, a in chunk.items() if pid not in left])
+        for provider_id, exc in asked.unreadable.items():
+            tally.unreadable += 1
+            tally.given_up += self._hold_back(account.account_key, chunk[provider_id], exc, every)
+        if asked.unsettled:
+            log.warning(
+                "delivery poll of %s: %d message(s) not settled after isolating unreadable replies; asked next poll",
+                account.account_key,
+                len(asked.unsettled),
+                extra={"operation": "fetch_reports", "account": account.account_key},
+            )
+        return not asked.unsettled
+
+    def _hold_back(self, account_key: str, attempt: AttemptRow, exc: ConnectorError, every: timedelta) -> bool:
+        """Record an unreadable status reply on its attempt and hold the message back; ``True`` if given up."""
+        now = self._clock()
+        count = attempt.bad_replies + 1
+        retry_on = next_status_try(attempt.accepted_on, now, count, every, POLL_WINDOW)
+        error = f"the status reply could not be read ({count} in a row): {exc.message}"
+        log.warning(
+            "delivery status of message %s at %s could not be read (%s, %d in a row); %s",
+            attempt.provider_message_id,
+            account_key,
+            type(exc).__name__,
+            count,
+            "given up" if retry_on is None else "asked again later",
+            extra={"operation": "fetch_reports", "account": account_key, "provider_id": attempt.provider_message_id},
+        )
+        held = retry_on or (attempt.accepted_on or now) + POLL_WINDOW
+        self._store.update_attempt(
+            attempt.attempt_id, {"checked_on": now, "bad_replies": count, "retry_on": held, "error": error}
+        )
+        if retry_on is not None:
+            return False
+        self._store.update_sms(
+            attempt.sms_id,
+            {"error": f"delivery status unknown: the provider's status replies could not be read ({exc.message})"},
+        )
+        return True
 
     def _recount(self, sms_ids: Collection[str]) -> None:
         if sms_ids and self._recount_bulks is not None:
@@ -192,10 +281,10 @@ class DeliveryTracker:
         current = attempt.status
         is_final = current in (AttemptStatus.DELIVERED, AttemptStatus.FAILED)
         if new is None or is_final or (current is not None and _RANK[new] <= _RANK[current]):
-            self._store.update_attempt(attempt.attempt_id, {"checked_on": now})
+            self._store.update_attempt(attempt.attempt_id, {"checked_on": now, **_readable_again(attempt)})
             return False
         at = report.at or now
-        changes: dict[str, object] = {"status": new, "code": report.code, "checked_on": now}
+        changes: dict[str, object] = {"status": new, "code": report.code, "checked_on": now, **_readable_again(attempt)}
         sms: dict[str, object] = {"status": _SMS_STATUS[report.status]}
         if report.status is DeliveryStatus.SENT_TO_OPERATOR:
             sms["operator_on"] = at

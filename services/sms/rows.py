@@ -128,6 +128,8 @@ class AttemptRow:
     provider_account_id: str | None = None
     provider_message_id: str | None = None
     requested_on: datetime | None = None
+    accepted_on: datetime | None = None
+    bad_replies: int = 0  # unreadable status replies in a row (the poll's backoff, SMS-20)
 
 
 @dataclass(frozen=True)

@@ -197,15 +197,17 @@ class SmsStore:
         return _attempt_row(rows[0]) if rows else None
 
     def attempts_awaiting_report(
-        self, account_id: str, sent_after: datetime, checked_before: datetime, top: int
+        self, account_id: str, sent_after: datetime, checked_before: datetime, top: int, *, now: datetime
     ) -> list[AttemptRow]:
-        """Accepted attempts of one account with no final status, sent after ``sent_after``, not checked lately."""
+        """Accepted attempts of one account with no final status, sent after ``sent_after``, not checked lately
+        and not held back after an unreadable status reply (*Status Retry On* still ahead of ``now``)."""
         not_final = odata.in_(
             SmsProcess.ATTEMPTSTATUS, [AttemptStatus.ACCEPTED.value_code, AttemptStatus.SENT_TO_OPERATOR.value_code]
         )
         unchecked = odata.or_(
             odata.eq(SmsProcess.STATUSCHECKEDON, None), odata.le(SmsProcess.STATUSCHECKEDON, checked_before)
         )
+        not_held = odata.or_(odata.eq(SmsProcess.STATUSRETRYON, None), odata.le(SmsProcess.STATUSRETRYON, now))
         rows = self._client.query(
             SmsProcess.SET,
             select=ATTEMPT_COLUMNS,
@@ -215,6 +217,7 @@ class SmsStore:
                 odata.eq(SmsProcess.SMSPROVIDERID_VALUE, uuid.UUID(account_id)),
                 not_final,
                 unchecked,
+                not_held,
                 odata.ge(SmsProcess.ACCEPTEDON, sent_after),
                 odata.ne(SmsProcess.PROVIDERMESSAGEID, None),
             ),
@@ -338,6 +341,8 @@ ATTEMPT_FIELDS = {
     "accepted_on": SmsProcess.ACCEPTEDON,
     "delivered_on": SmsProcess.DELIVEREDON,
     "checked_on": SmsProcess.STATUSCHECKEDON,
+    "bad_replies": SmsProcess.STATUSBADREPLIES,
+    "retry_on": SmsProcess.STATUSRETRYON,
     "reconciled_on": SmsProcess.RECONCILEDON,
 }
 PROVIDER_FIELDS = {
@@ -357,6 +362,8 @@ ATTEMPT_COLUMNS = [
     SmsProcess.SMSPROVIDERID_VALUE,
     SmsProcess.PROVIDERMESSAGEID,
     SmsProcess.REQUESTEDON,
+    SmsProcess.ACCEPTEDON,
+    SmsProcess.STATUSBADREPLIES,
 ]
 
 
@@ -415,6 +422,8 @@ def _attempt_row(row: Mapping[str, Any]) -> AttemptRow:
         provider_account_id=row.get(SmsProcess.SMSPROVIDERID_VALUE),
         provider_message_id=row.get(SmsProcess.PROVIDERMESSAGEID),
         requested_on=parse_when(row.get(SmsProcess.REQUESTEDON)),
+        accepted_on=parse_when(row.get(SmsProcess.ACCEPTEDON)),
+        bad_replies=int(row.get(SmsProcess.STATUSBADREPLIES) or 0),
     )
 
 

@@ -125,6 +125,12 @@ MATCH_MODES = {
     schema.MATCH_MODES.value_of("Whole text"): MatchMode.WHOLE_TEXT,
 }
 OPT_OUT_BY_KEYWORD = schema.OPT_OUT_SOURCES.value_of("Keyword SMS")
+#: A keyword rule's *Reply By* (SMS-07): how its answer goes back.
+REPLY_CHANNELS = {
+    schema.REPLY_CHANNELS.value_of("SMS"): "sms",
+    schema.REPLY_CHANNELS.value_of("Email"): "email",
+    schema.REPLY_CHANNELS.value_of("Fax"): "fax",
+}
 
 
 def entity_set(table: str) -> str:

@@ -2,7 +2,8 @@
 
 :func:`plan_writes` turns one interpreted inbound message into the writes
 that store it and carry out its rule: the incoming SMS activity, an
-automatic reply (an outgoing *Pending* SMS the sender sends), a Case, an
+automatic reply (an outgoing *Pending* SMS the sender sends, or a draft e-mail sent once stored when the
+rule's *Reply By* is Email), a Case, an
 update of the sender's record, an opt-out or opt-in row, a lead or a task
 (:mod:`services.sms.inbound.records`), or *Flow Due On* for a rule that
 starts a flow (:mod:`services.sms.inbound.flows` calls it once stored). The activity carries the matched
@@ -22,7 +23,9 @@ from connectors.dataverse import AlternateKey, bind, deterministic_id
 from dataverse_schema import navigation
 from dataverse_schema.names import (
     Account,
+    ActivityParty,
     Contact,
+    Email,
     KeywordRule,
     Lead,
     Sms,
@@ -37,6 +40,10 @@ from domain.sms.keywords import Action, ActionKind
 from services.sms import tables
 from services.sms.inbound.records import plan_case, plan_lead, plan_task
 from services.sms.inbound.writes import PlannedWrites, Write
+
+#: An activity party's *To* (``participationtypemask`` 2) and *From* (1).
+TO_PARTY = {ActivityParty.PARTICIPATIONTYPEMASK: 2}
+FROM = {ActivityParty.PARTICIPATIONTYPEMASK: 1}
 
 
 def inbound_activity_id(account_key: str, provider_id: str) -> str:
@@ -63,7 +70,7 @@ def plan_writes(
     if action is not None:
         _act(planned, decision, action, now)
     if reply_text:
-        planned.writes.append(_reply(planned, decision, account_id, reply_text, action))
+        _answer(planned, decision, account_id, reply_text, action)
     activity = _activity(planned, decision, account_id, now, action)
     if route_due is not None:
         activity = Write(activity.entity_set, activity.key, {**activity.body, Sms.ROUTEDUEON: route_due})
@@ -106,6 +113,47 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
             body.update({SmsOptOut.STATECODE: 1, SmsOptOut.STATUSCODE: 2})
         key = AlternateKey({SmsOptOut.PHONENUMBER: decision.sender}).segment()
         planned.writes.append(Write(SmsOptOut.SET, key, body))
+
+
+def _answer(
+    planned: PlannedWrites, decision: InboundDecision, account_id: str, text: str, action: Action | None
+) -> None:
+    """The rule's answer on its *Reply By* channel: an SMS, or an e-mail to the matched record (SMS-07)."""
+    channel = action.parameters.reply_channel if action is not None else "sms"
+    if channel == "sms":
+        planned.writes.append(_reply(planned, decision, account_id, text, action))
+    elif channel == "email":
+        email = _email(planned, decision, text, action)
+        if email is not None:
+            planned.writes.append(email)
+    else:
+        planned.notes.append(
+            f"not answered: answers by {channel} are not built; set the rule's Reply By to SMS or Email"
+        )
+
+
+def _email(planned: PlannedWrites, decision: InboundDecision, text: str, action: Action | None) -> Write | None:
+    """A draft e-mail to the matched contact, account or lead, sent once stored; ``None`` (with a note) without."""
+    record = decision.match.best
+    if record is None or record.table not in (Account.TABLE, Contact.TABLE, Lead.TABLE):
+        planned.notes.append("not answered by e-mail: the sender matches no contact, account or lead")
+        return None
+    email_id = deterministic_id("sms-reply-email", *decision.key)
+    rule = action.rule_name if action is not None else "SMS"
+    to = {**bind(navigation.party(record.table), tables.entity_set(record.table), record.record_id), **TO_PARTY}
+    parties = [to]
+    if decision.owner_id:  # the line's user sends it (SendEmail wants a sender)
+        parties.append({**bind(navigation.party(SystemUser.TABLE), SystemUser.SET, decision.owner_id), **FROM})
+    body: dict[str, Any] = {
+        Email.SUBJECT: f"Your SMS: {rule}"[:200],
+        Email.DESCRIPTION: text,
+        navigation.activity_parties(Email.TABLE): parties,
+        **bind(navigation.regarding(record.table, Email.TABLE), tables.entity_set(record.table), record.record_id),
+    }
+    if decision.owner_id:
+        body.update(bind(navigation.OWNER, SystemUser.SET, decision.owner_id))
+    planned.sends_email = email_id
+    return Write(Email.SET, f"({email_id})", body)
 
 
 def _reply(

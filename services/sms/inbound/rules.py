@@ -35,6 +35,7 @@ RULE_COLUMNS = [
     Rule.TARGETTABLE,
     Rule.TARGETCOLUMN,
     Rule.FLOWURL,
+    Rule.REPLYCHANNEL,
     Rule.SMSNUMBERID_VALUE,
 ]
 #: Columns the schema may gain for the keyword-service action (read when present).
@@ -57,6 +58,7 @@ def rule_from_row(row: Mapping[str, Any], line_of: Callable[[str], str | None]) 
     action = _action(row.get(Rule.ACTION))
     parameters = ActionParameters(
         reply_template_id=tables.lookup_id(row, Rule.REPLYTEMPLATEID_VALUE),
+        reply_channel=tables.REPLY_CHANNELS.get(row.get(Rule.REPLYCHANNEL), "sms"),
         team_id=tables.lookup_id(row, Rule.TEAMID_VALUE),
         queue_id=tables.lookup_id(row, Rule.QUEUEID_VALUE),
         case_title=row.get(Rule.CASETITLE),

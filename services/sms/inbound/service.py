@@ -25,7 +25,7 @@ from datetime import datetime
 from connectors.dataverse import DataverseClient, odata
 from connectors.errors import ConnectorError
 from connectors.sms.base import InboundWindow
-from dataverse_schema.names import Sms, SmsNumber, SmsTemplate
+from dataverse_schema.names import Email, Sms, SmsNumber, SmsTemplate
 from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from domain.sms import InboundSms
@@ -309,8 +309,26 @@ class InboundService:
             decision.rules.decision.rule_name if decision.rules.decision else "none",
             extra={"operation": "inbound", "key": decision.provider_id},
         )
+        if planned.sends_email:
+            self._send_email(planned.sends_email)
         if planned.starts_flow and self._flows is not None:
             self._start_flow(planned.activity_id)
+
+    def _send_email(self, email_id: str) -> None:
+        """Send the stored answer e-mail (SMS-07); on failure it stays a draft its owner can send."""
+        try:
+            self._client.request(
+                "POST",
+                f"{Email.SET}({email_id})/Microsoft.Dynamics.CRM.SendEmail",
+                json={"IssueSend": True},
+                operation="send_email",
+            )
+        except ConnectorError as exc:
+            log.warning(
+                "answer e-mail left as a draft: %s",
+                type(exc).__name__,
+                extra={"operation": "send_email", "key": email_id},
+            )
 
     def _start_flow(self, activity_id: str) -> None:
         """Start the rule's flow now; a failure leaves it owed to the next routing sweep (the text is stored)."""

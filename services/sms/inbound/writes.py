@@ -23,7 +23,8 @@ class PlannedWrites:
     ``before`` holds records the activity points at (a lead it is regarding),
     written ahead of it; ``regarding`` (table, entity set, id) overrides the
     matched record as the activity's *Regarding*. ``starts_flow``: the
-    activity owes its rule's flow (*Flow Due On* is set; SMS-16).
+    activity owes its rule's flow (*Flow Due On* is set; SMS-16). ``sends_email``: the id of the
+    answer e-mail written as a draft, sent once the change set is committed (SMS-07).
     """
 
     activity_id: str
@@ -32,3 +33,4 @@ class PlannedWrites:
     before: list[Write] = field(default_factory=list)
     regarding: tuple[str, str, str] | None = None
     starts_flow: bool = False
+    sends_email: str | None = None

@@ -23,6 +23,7 @@ KAVENEGAR_KEY = "CANARY-7f3a"
 KAVENEGAR = f"https://api.kavenegar.com/v1/{KAVENEGAR_KEY}"
 TWILIO_SID = "AC" + "a" * 32
 TWILIO = f"https://api.twilio.com/2010-04-01/Accounts/{TWILIO_SID}"
+EDGE_TOKEN = "CANARY-edge-5c1d"
 ENVIRON = {"KN_KEY": KAVENEGAR_KEY, "TW_TOKEN": "twilio-token", "COMMS_SMS_WEBHOOK_KEY": "hook-key"}
 
 
@@ -79,6 +80,13 @@ def settings(emulator: EmulatorServer) -> AppSettings:
 def runtime(settings: AppSettings, client: DataverseClient, clock: Clock) -> SmsServices:
     """The SMS services as the factory builds them; retries are not spread (no jitter), so waits are exact."""
     return build_sms(settings, client, session=requests.Session(), clock=clock, secrets=ENVIRON, jitter=lambda: 0.0)
+
+
+@pytest.fixture
+def panel_runtime(settings: AppSettings, client: DataverseClient, clock: Clock) -> SmsServices:
+    """The SMS services with the IPPanel Edge token (``EDGE_TOKEN``) a configurable account's row names."""
+    secrets = {**ENVIRON, "EDGE_TOKEN": EDGE_TOKEN}
+    return build_sms(settings, client, session=requests.Session(), clock=clock, secrets=secrets, jitter=lambda: 0.0)
 
 
 def fixture(kind: str, name: str) -> Any:

@@ -12,27 +12,19 @@ import logging
 from pathlib import Path
 
 import pytest
-import requests
 import responses
 from responses import matchers
 
 from connectors.dataverse import DataverseClient
-from services.factory import SmsServices, build_sms
-from services.settings import AppSettings
+from services.factory import SmsServices
 from services.sms.rows import SmsStatus
 from services.sms.sender import SendResult
 
-from .conftest import ENVIRON, Clock, add_contact, add_provider, add_sms, sms
+from .conftest import EDGE_TOKEN, Clock, add_contact, add_provider, add_sms, sms
 
 PANEL = Path(__file__).parents[3] / "connectors" / "sms" / "panels" / "ippanel_edge.json"
-TOKEN = "CANARY-edge-5c1d"
+TOKEN = EDGE_TOKEN
 EDGE = "https://edge.ippanel.com/v1"
-
-
-@pytest.fixture
-def panel_runtime(settings: AppSettings, client: DataverseClient, clock: Clock) -> SmsServices:
-    secrets = {**ENVIRON, "EDGE_TOKEN": TOKEN}
-    return build_sms(settings, client, session=requests.Session(), clock=clock, secrets=secrets, jitter=lambda: 0.0)
 
 
 def add_panel(client: DataverseClient) -> str:

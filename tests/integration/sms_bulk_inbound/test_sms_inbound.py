@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -232,6 +233,62 @@ def test_keyword_service_rule_stored_in_the_crm_answers_from_the_senders_record(
         "comms_smses", deterministic_id("sms-reply", "kv-in", "m-service"), select=["comms_message"]
     )
     assert reply["comms_message"] == "سارا: کریمی"
+
+
+def test_a_keyword_service_answering_by_email_sends_an_email_to_the_matched_contact(client, inbound) -> None:
+    """SMS-07: *Reply By* Email answers with an e-mail to the sender's contact, sent with SendEmail, not an SMS."""
+    inbound._services.register("surname", RecordColumnService(client, "surname", "lastname", ("contact",)))
+    template_id = seed.template(client, "service-mail", "{firstname}: {service.surname}")
+    rule(
+        client,
+        "whoami-mail",
+        "نامم",
+        "Keyword service",
+        comms_service="surname",
+        comms_replychannel=schema.REPLY_CHANNELS.value_of("Email"),
+        **{"comms_ReplyTemplateId@odata.bind": f"/comms_smstemplates({template_id})"},
+    )
+    inbound.receive("kv-in", [sms("m-mail", "نامم")])
+    inbound.receive("kv-in", [sms("m-mail", "نامم")])  # redelivered: stored once, mailed once
+
+    email_id = deterministic_id("sms-reply-email", "kv-in", "m-mail")
+    email = client.retrieve(
+        "emails", email_id, select=["description", "statecode", "statuscode", "_regardingobjectid_value"]
+    )
+    assert email["description"] == "سارا: کریمی"
+    assert (email["statecode"], email["statuscode"]) == (1, 6)  # sent: Completed / Pending Send
+    (party,) = client.query(
+        "activityparties",
+        filter=odata.eq("_activityid_value", uuid.UUID(email_id)),
+        select=["participationtypemask", "_partyid_value"],
+    )
+    assert party["participationtypemask"] == 2 and party["_partyid_value"] == email["_regardingobjectid_value"]
+    assert not list(
+        client.query(
+            "comms_smses", filter=odata.eq("activityid", uuid.UUID(deterministic_id("sms-reply", "kv-in", "m-mail")))
+        )
+    )
+
+
+def test_an_answer_by_fax_is_not_sent_by_sms_instead(client, inbound) -> None:
+    template_id = seed.template(client, "service-fax", "{firstname}")
+    rule(
+        client,
+        "hours-fax",
+        "فکس",
+        "Auto-reply",
+        comms_replychannel=schema.REPLY_CHANNELS.value_of("Fax"),
+        **{"comms_ReplyTemplateId@odata.bind": f"/comms_smstemplates({template_id})"},
+    )
+    inbound.receive("kv-in", [sms("m-fax", "فکس")])
+
+    assert not list(
+        client.query(
+            "comms_smses", filter=odata.eq("activityid", uuid.UUID(deterministic_id("sms-reply", "kv-in", "m-fax")))
+        )
+    )
+    stored = client.retrieve("comms_smses", deterministic_id("sms-inbound", "kv-in", "m-fax"), select=["comms_error"])
+    assert "not answered: answers by fax are not built" in stored["comms_error"]
 
 
 def _request(key: str, body: bytes, *, secret: str | None, endpoint: Endpoint = Endpoint.INBOUND) -> func.HttpRequest:

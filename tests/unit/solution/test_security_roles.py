@@ -15,6 +15,7 @@ from solution.roles import (
     PROVIDER_CREDENTIALS,
     ROLES,
     RECEIVED_CALLS_VIEWER,
+    SECURED_COLUMNS,
     SMS_BULK_SENDER,
     SMS_SENDER,
     SMS_VIEWER,
@@ -197,8 +198,10 @@ def test_provider_credentials_are_column_secured(schema, unmanaged) -> None:
             f"./Entities/Entity/EntityInfo/entity[@Name='{entity}']/attributes/attribute[Name='{column}']"
         )
         assert attribute.findtext("IsSecured") == "1"
-    (profile,) = root.findall("./FieldSecurityProfiles/FieldSecurityProfile")
-    assert profile.get("fieldsecurityprofileid") == "{05408e99-6fca-5382-a305-7deec045f82d}"
+    profile = root.find(
+        "./FieldSecurityProfiles/FieldSecurityProfile[@fieldsecurityprofileid='{05408e99-6fca-5382-a305-7deec045f82d}']"
+    )
+    assert profile.get("name") == "CommSuite Provider Credentials"
     assert {(p.findtext("EntityName"), p.findtext("AttributeName")) for p in profile.iter("FieldPermission")} == set(
         PROVIDER_CREDENTIALS.columns
     )
@@ -211,6 +214,7 @@ def test_no_role_reaches_the_provider_credentials(schema, unmanaged) -> None:
     for role in root.findall("./Roles/Role"):
         text = ET.tostring(role, encoding="unicode").lower()
         assert "credentialreference" not in text and "fieldsecurity" not in text and "fieldpermission" not in text
+        assert "flowurl" not in text
         assert "systemuserprofile" not in text and "teamprofile" not in text
         assert [child.tag for child in role.find("RolePrivileges")] == ["RolePrivilege"] * len(
             role.find("RolePrivileges")
@@ -283,7 +287,8 @@ def test_role_ids_are_fixed(unmanaged) -> None:
     assert {r.get("name"): r.get("id") for r in root.findall("./Roles/Role")} == {
         name: "{" + role_id + "}" for name, role_id in ROLE_IDS.items()
     }
-    assert len(set(ROLE_IDS.values()) | {PROVIDER_CREDENTIALS.id}) == len(ROLE_IDS) + 1
+    profile_ids = {profile.id for profile in SECURED_COLUMNS}
+    assert len(set(ROLE_IDS.values()) | profile_ids) == len(ROLE_IDS) + len(SECURED_COLUMNS)
 
 
 @pytest.mark.parametrize(
