@@ -34,22 +34,23 @@ SYSTEM = AMI_KEY  # the system row seed_crm writes, with extensions 101-103 and 
 CUSTOMER = "+989121234567"
 _FRAME_END = re.compile(rb"\r\n\r\n")
 
-# scenario: outgoing, answered, extension, talk seconds (the replay tests' figures)
+# scenario: outgoing, answered, extension, talk seconds, hold seconds (the replay tests' figures)
 EXPECTED_IAX2 = {
-    "inbound_answered": (False, True, "101", 5),
-    "inbound_missed": (False, False, "102", 0),
-    "queue": (False, True, "101", 2),
-    "outbound": (True, True, "101", 4),
-    "originate": (True, True, "101", 7),  # click-to-call as the bridge originates it (Local/101@from-internal)
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "queue": (False, True, "101", 2, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),  # click-to-call as the bridge originates it (Local/101@from-internal)
 }
 # the same on PJSIP endpoints (tests/unit/connectors/pbx/ami/test_asterisk20_pjsip_recordings.py)
 EXPECTED_PJSIP = {
-    "inbound_answered": (False, True, "101", 5),
-    "inbound_missed": (False, False, "102", 0),
-    "queue": (False, True, "101", 3),
-    "outbound": (True, True, "101", 4),
-    "originate": (True, True, "101", 7),
-    "attended_transfer": (False, True, "102", 20),  # AMI Atxfer from 101 to 102: 102 ends owning the call
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "queue": (False, True, "101", 3, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),
+    # AMI Atxfer from 101 to 102: the caller is held during the 7 s consultation; 102 ends owning the call
+    "attended_transfer": (False, True, "102", 13, 7),
 }
 RECORDINGS = {"iax2": (FIXTURES, EXPECTED_IAX2), "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP)}
 
@@ -114,6 +115,7 @@ def phone_calls(client: DataverseClient) -> dict[str, dict]:
             "comms_extensionnumber",
             "phonenumber",
             "comms_talkseconds",
+            "comms_holdseconds",
             "statecode",
             "_ownerid_value",
             "_regardingobjectid_value",
@@ -182,10 +184,11 @@ def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_p
 
         rows = asyncio.run(main())
         assert len(phone_calls(client)) == len(expected_rows)  # nothing doubled, nothing extra
-        for scenario, (outgoing, answered, extension, talk) in expected_rows.items():
+        for scenario, (outgoing, answered, extension, talk, hold) in expected_rows.items():
             row = rows[scenario]
-            seen = (row["directioncode"], row["comms_answered"], row["comms_extensionnumber"], row["comms_talkseconds"])
-            assert seen == (outgoing, answered, extension, talk), scenario
+            seen = (row["directioncode"], row["comms_answered"], row["comms_extensionnumber"])
+            assert seen == (outgoing, answered, extension), scenario
+            assert (row["comms_talkseconds"], row["comms_holdseconds"]) == (talk, hold), scenario
             assert row["phonenumber"] == CUSTOMER, scenario
             assert row["_ownerid_value"] == world.users[extension], scenario
             assert row["_regardingobjectid_value"] == contact_of(world), scenario
