@@ -285,7 +285,7 @@ def _connected_seconds(state: _Fold) -> int | None:
 def _hold_seconds(state: _Fold) -> int | None:
     """Whole seconds on hold once the call has ended (0 when no hold was reported), else ``None``."""
     connected = _connected_seconds(state)
-    return None if connected is None else min(connected, int(state.hold_total))
+    return None if connected is None else min(connected, round(state.hold_total))
 
 
 def _talk_seconds(state: _Fold) -> int | None:

@@ -51,6 +51,8 @@ class Call:
     originated: bool = False  # began on a Local channel nothing dialled: an Originate / call file
     agent: str | None = None  # the extension an originated call rang first (click-to-call)
     held: set[str] = field(default_factory=set)  # uniqueids of the legs on hold now
+    parked: set[str] = field(default_factory=set)  # uniqueids of the legs in a parking lot now
+    blind_transfer: tuple[str, datetime] | None = None  # the last blind transfer reported: target, time
 
 
 class CallBook:
@@ -139,6 +141,7 @@ class CallBook:
             self._name_outbound_trunk(keep)
             keep.agent = keep.agent or gone.agent
             keep.held |= gone.held
+            keep.parked |= gone.parked
             if keep.direction is None:
                 keep.direction, keep.external_number = gone.direction, gone.external_number
                 keep.external_name = gone.external_name

@@ -49,8 +49,8 @@ EXPECTED_PJSIP = {
     "queue": (False, True, "101", 3, 0),
     "outbound": (True, True, "101", 4, 0),
     "originate": (True, True, "101", 7, 0),
-    # AMI Atxfer from 101 to 102: the caller is held during the 7 s consultation; 102 ends owning the call
-    "attended_transfer": (False, True, "102", 13, 7),
+    # AMI Atxfer from 101 to 102: the caller is held during the 8 s consultation; 102 ends owning the call
+    "attended_transfer": (False, True, "102", 12, 8),
 }
 RECORDINGS = {"iax2": (FIXTURES, EXPECTED_IAX2), "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP)}
 

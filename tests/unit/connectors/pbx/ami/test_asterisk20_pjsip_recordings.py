@@ -48,9 +48,9 @@ EXPECTED = {
     "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7, 0),
     # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102 (its stray Unhold is no hold)
     "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14, 0),
-    # 101 answers, AMI Atxfer to 102: the caller is held (Hold on 101's channel) while 101 consults 102 for 7 s,
-    # 101 hangs up (no Unhold: its hang-up ends the hold); the caller ends with 102; 13 + 7 = 20 s connected
-    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 13, 7),
+    # 101 answers, AMI Atxfer to 102: the caller is held (Hold on 101's channel) while 101 consults 102 for 7.7 s,
+    # 101 hangs up (no Unhold: its hang-up ends the hold); the caller ends with 102; 12 + 8 = 20 s connected
+    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 12, 8),
     # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
     "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 6, 4),
 }
