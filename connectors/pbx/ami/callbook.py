@@ -68,6 +68,7 @@ class CallBook:
         self.calls: dict[str, Call] = {}
         self._aliases: dict[str, str] = {}
         self.unclassified = UnclassifiedCalls(system)
+        self._stated: set[str] = set()  # channels whose extension's state the book set itself (hold)
 
     # -- channels and calls ---------------------------------------------------------------
 
@@ -225,9 +226,21 @@ class CallBook:
         kind = EventKind.HOLD if is_held else EventKind.UNHOLD
         events = [self.event(call, kind, at, extension=extension)]
         if extension:
+            self._stated.add(uniqueid)
             state = ExtensionState.ON_HOLD if is_held else ExtensionState.TALKING
             events += self.state(extension, state, at)
         return events
+
+    def _state_after(self, channel: Channel, at: datetime) -> list[CallEvent]:
+        """The channel of an extension whose state the book set has gone: idle, unless the extension has
+        another live channel (chan_sip reports no device state for a phone it does not call-count)."""
+        if channel.uniqueid not in self._stated:
+            return []
+        self._stated.discard(channel.uniqueid)
+        extension = self.classifier.extension_of(channel.name)
+        if not extension or any(self.extension_of(other) == extension for other in self.channels):
+            return []
+        return self.state(extension, ExtensionState.IDLE, at)
 
     def set_variable(self, uniqueid: str, name: str, value: str) -> None:
         call = self.call_of(uniqueid)
@@ -245,13 +258,13 @@ class CallBook:
             return []
         call = self.calls.get(self.resolve(channel.call_id))
         if call is None:
-            return []
+            return self._state_after(channel, at)
         call.channels.discard(uniqueid)
         if uniqueid == call.origin or call.origin_cause is None:
             call.origin_cause = cause  # the first channel's cause says most about the outcome
         if call.channels:
-            return self._leg_left_held(call, channel, at)
-        return self.finish(call, at)
+            return self._leg_left_held(call, channel, at) + self._state_after(channel, at)
+        return self.finish(call, at) + self._state_after(channel, at)
 
     def _leg_left_held(self, call: Call, channel: Channel, at: datetime) -> list[CallEvent]:
         """A leg on hold hung up while the call goes on (an attended transfer's transferer): its hold ends
