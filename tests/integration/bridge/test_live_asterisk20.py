@@ -61,6 +61,7 @@ EXPECTED_SIP = {
     "originate": (True, True, "101", 7, 0),
     "blind_transfer": (False, True, "102", 14, 0),
     "park_retrieve": (False, True, "102", 15, 5),  # parked by 101, retrieved by 102: parked time is hold time
+    "park_timeout": (False, True, "101", 12, 10),
 }
 # res_parking on PJSIP (tests/unit/connectors/pbx/ami/test_asterisk20_parking_recordings.py)
 EXPECTED_PARKING = {

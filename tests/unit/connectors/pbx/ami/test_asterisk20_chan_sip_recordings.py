@@ -49,6 +49,10 @@ EXPECTED = {
     "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 6, 4),
     # 101 parks the caller by a blind transfer to 700; 102 dials 701 4.5 s later and keeps the call
     "park_retrieve": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 15, 5),
+    # parked 10 s, back to 101 when parking time ran out, who talks 6 s more
+    "park_timeout": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 12, 10),
+    # parked, the caller hung up 6 s later (here the BlindTransfer came before the ParkedCall)
+    "park_giveup": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 3, 6),
 }
 
 
