@@ -35,7 +35,6 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli.demo_fax import SERVER_KEY, FaxHost, configure_crm, fax_host, pending_fax, place_received  # noqa: E402
 from connectors.dataverse import DataverseClient, RecordId, StaticToken, deterministic_id  # noqa: E402
 from connectors.fax.hylafax import HylaFaxServer, HylaFaxSettings  # noqa: E402
 from connectors.fax.hylafax import session as hfaxd_session  # noqa: E402
@@ -43,6 +42,7 @@ from dataverse_schema.names import Fax  # noqa: E402
 from domain.fax import FaxDocument, OutgoingFax  # noqa: E402
 from domain.fax.dialstring import DialParts  # noqa: E402
 from domain.numbers import NumberPlan  # noqa: E402
+from emulator.fax_scenario import SERVER_KEY, FaxHost, configure_crm, fax_host, pending_fax, place_received  # noqa: E402
 from emulator.fax_tiff import received_fax_tiff  # noqa: E402
 from emulator.hfaxd import StandInHfaxd  # noqa: E402
 from emulator.seed import seed  # noqa: E402

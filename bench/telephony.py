@@ -18,7 +18,9 @@ Prints:
    calls, with and without the early write a pop-up needs, and the ring-to-pop-up time (p99 < 10 ms).
    Time is simulated (an injected clock: calls of 65 s are not waited for); the requests really go
    to the emulator, and each one advances the clock by ``--latency-ms``, the round trip assumed
-   for Dataverse (the drainer sends one request at a time, so rows queue up meanwhile).
+   for Dataverse (the drainer sends one request at a time, so rows queue up meanwhile). One table,
+   both rates and both write modes side by side: the whole run (its first 65 s only missed calls end,
+   its tail only answered ones) and the steady window where calls start and end at the full rate.
 
     python bench/telephony.py [--calls 2000] [--steady 200] [--backlog 10000] [--numbers 1000000]
                               [--rate-seconds 300] [--latency-ms 150]
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -175,14 +178,18 @@ class SimClock:
         return self.now
 
 
-def _taking(request: Callable[..., Any], clock: SimClock, latency_s: float) -> Callable[..., Any]:
+def _taking(request: Callable[..., Any], clock: SimClock, latency_s: float, sent_at: list[float]) -> Callable[..., Any]:
     def timed(*args: Any, **kwargs: Any) -> Any:
+        sent_at.append(clock.now)
         try:
             return request(*args, **kwargs)
         finally:
             clock.now += latency_s
 
     return timed
+
+
+ANSWERED_END_S, MISSED_END_S = 65, 8
 
 
 def rate_events(calls: int, per_s: float, prefix: str) -> list[tuple[float, int, CallEvent]]:
@@ -204,24 +211,67 @@ def rate_events(calls: int, per_s: float, prefix: str) -> list[tuple[float, int,
         )
         if n % 5 == 4:
             rest = [
-                CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=8), cause=HangupCause.NO_ANSWER)
+                CallEvent(
+                    EventKind.HANGUP,
+                    SYSTEM.key,
+                    call_id,
+                    at + timedelta(seconds=MISSED_END_S),
+                    cause=HangupCause.NO_ANSWER,
+                )
             ]
         else:
             rest = [
                 CallEvent(EventKind.ANSWER, SYSTEM.key, call_id, at + timedelta(seconds=5), extension="101"),
-                CallEvent(EventKind.HANGUP, SYSTEM.key, call_id, at + timedelta(seconds=65), cause=HangupCause.NORMAL),
+                CallEvent(
+                    EventKind.HANGUP,
+                    SYSTEM.key,
+                    call_id,
+                    at + timedelta(seconds=ANSWERED_END_S),
+                    cause=HangupCause.NORMAL,
+                ),
             ]
         events += [(event.at.timestamp(), len(events) + i, event) for i, event in enumerate([ring, *rest])]
     heapq.heapify(events)
     return [heapq.heappop(events) for _ in range(len(events))]
 
 
-def bench_rate(server: EmulatorServer, calls: int, per_s: float, early: bool, latency_s: float, folder: Path) -> None:
+@dataclass(frozen=True)
+class RateRun:
+    """One rate run: the whole run, and the steady window where calls both start and end at the rate."""
+
+    per_s: float
+    early: bool
+    calls: int
+    requests: int
+    steady_calls: int
+    steady_requests: int
+    ring_p50_ms: float
+    ring_p99_ms: float
+
+    @property
+    def per_call(self) -> float:
+        return self.requests / self.calls
+
+    @property
+    def steady_per_call(self) -> float | None:
+        return self.steady_requests / self.steady_calls if self.steady_calls else None
+
+
+def steady_window(calls: int, per_s: float) -> tuple[float, float]:
+    """Seconds after the first ring during which calls end at the full rate: from the first answered call's
+    end to the last missed call's (before it only the missed ones end, after it only the answered ones)."""
+    return float(ANSWERED_END_S), (calls - 1) / per_s + MISSED_END_S
+
+
+def bench_rate(
+    server: EmulatorServer, calls: int, per_s: float, early: bool, latency_s: float, folder: Path
+) -> RateRun:
     """Calls at ``per_s`` through tracker, open-call file, logger, outbox and a lingering drainer."""
-    clock, client = SimClock(), make_client(server)
+    clock, client, sent_at = SimClock(), make_client(server), []
     for method in ("upsert", "execute", "upsert_multiple"):  # each request takes the assumed round trip
-        setattr(client, method, _taking(getattr(client, method), clock, latency_s))
+        setattr(client, method, _taking(getattr(client, method), clock, latency_s, sent_at))
     name = f"rate-{per_s:g}-{'early' if early else 'held'}"
+    ended_at: list[float] = []
     with Outbox(folder / f"{name}.db", clock=clock) as outbox, OpenCallStore(folder / f"{name}-open.db") as store:
         logger = CallLogger(outbox, {SYSTEM.key: [ENV]}, {ENV: CrmEnvironment(ENV)}, early_write={SYSTEM.key: early})
         drainer = Drainer(outbox, client, ENV, batch_size=100, linger_s=LINGER_S)
@@ -242,24 +292,52 @@ def bench_rate(server: EmulatorServer, calls: int, per_s: float, early: bool, la
                 logger.on_call(update, SYSTEM)
             if event.kind is EventKind.RING:
                 ring_ms.append((time.perf_counter() - t0) * 1000)
+            elif event.kind is EventKind.HANGUP:
+                ended_at.append(at)
             drain_at = min(drain_at, clock.now)  # a commit wakes the drainer
         clock.now += 600  # past every hold: what is left goes out
         drainer.drain_until_empty(timeout_s=60)
-    mode = "early write at ring" if early else "held to the end    "
-    target = "≤ 1.0" if per_s <= 1 else "≤ 0.2"
-    print(
-        f"{per_s:>4g} call/s, {mode}: {calls:,} calls, {drainer.stats.requests:,} requests = "
-        f"{drainer.stats.requests / calls:.3f} per call (target {target}), {drainer.stats.acked:,} rows; "
-        f"ring→pop-up p50 {percentile(ring_ms, 0.5):.3f} ms, p99 {percentile(ring_ms, 0.99):.3f} ms "
-        f"(target < 10 ms)"
+    start, end = (T0.timestamp() + s for s in steady_window(calls, per_s))
+    return RateRun(
+        per_s,
+        early,
+        calls,
+        drainer.stats.requests,
+        sum(1 for at in ended_at if start <= at < end),
+        sum(1 for at in sent_at if start <= at < end),
+        percentile(ring_ms, 0.5),
+        percentile(ring_ms, 0.99),
     )
 
 
 def bench_rates(server: EmulatorServer, seconds: int, latency_ms: int, folder: Path) -> None:
-    print(f"requests per call: {LINGER_S * 1000:.0f} ms linger, {latency_ms} ms Dataverse round trip assumed")
-    for per_s in (1.0, 20.0):
-        for early in (False, True):
-            bench_rate(server, int(seconds * per_s), per_s, early, latency_ms / 1000, folder)
+    """Both rates and both write modes, printed side by side."""
+    runs = [
+        bench_rate(server, int(seconds * per_s), per_s, early, latency_ms / 1000, folder)
+        for per_s in (1.0, 20.0)
+        for early in (False, True)
+    ]
+    floor_s = LINGER_S + latency_ms / 1000
+    print(
+        f"requests per call: {LINGER_S * 1000:.0f} ms linger, {latency_ms} ms Dataverse round trip assumed; "
+        f"steady = calls ending in the window where calls both start and end at the rate "
+        f"({ANSWERED_END_S} s after the first ring to the last missed call's end); at most one request per "
+        f"{floor_s * 1000:.0f} ms, so the floor is 1 / (rate x {floor_s:g} s)"
+    )
+    print(
+        f"{'rate':>11} | {'writes':<20} | {'calls':>6} | {'requests':>8} | {'per call':>8} | "
+        f"{'steady calls':>12} | {'steady req.':>11} | {'steady per call':>15} | {'target':>6} | "
+        f"{'ring→pop-up p50 / p99 (< 10 ms)':>31}"
+    )
+    for run in runs:
+        steady = run.steady_per_call
+        print(
+            f"{run.per_s:>4g} calls/s | {'early write at ring' if run.early else 'held to the end':<20} | "
+            f"{run.calls:>6,} | {run.requests:>8,} | {run.per_call:>8.3f} | {run.steady_calls:>12,} | "
+            f"{run.steady_requests:>11,} | {'-' if steady is None else f'{steady:.3f}':>15} | "
+            f"{'≤ 1.0' if run.per_s <= 1 else '≤ 0.2':>6} | "
+            f"{f'{run.ring_p50_ms:.3f} / {run.ring_p99_ms:.3f} ms':>31}"
+        )
 
 
 def bench_index(numbers: int) -> None:

@@ -13,6 +13,7 @@ component (issue 14, §5).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -22,7 +23,7 @@ import requests
 
 DEFAULT_DIR = Path("demo-data")
 #: ``emulator.server.profiles.NAMES``, spelt out so ``--help`` needs no emulator import.
-PROFILE_NAMES = ("online", "onprem-9.1", "onprem-9.0", "onprem-8.2", "crm-2016")
+PROFILE_NAMES = ("online", "onprem-9.1", "onprem-9.1-adfs", "onprem-9.0", "onprem-8.2", "crm-2016")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--profile",
         choices=PROFILE_NAMES,
         default="online",
-        help="the deployment the emulator plays; on premises: NTLM sign-in, no Azure (default: online)",
+        help="the deployment the emulator plays; on premises: NTLM sign-in (onprem-9.1-adfs: AD FS over https), "
+        "no Azure (default: online)",
     )
     parser.set_defaults(func=run_demo)
 
@@ -65,12 +67,15 @@ def run_demo(args: argparse.Namespace) -> int:
     server = EmulatorServer(
         data_dir / "dataverse.sqlite",
         port=args.port,
+        tls=sign_in.is_adfs,
         tables=tables_for("standard"),
         token=sign_in.emulator_token(),
         key_activation_s=0.0,
         deployment=sign_in.deployment(),
     )
     with server, requests.Session() as session:
+        if server.ca_file is not None:  # every part of the demo (and the daemons it starts) trusts the emulator
+            os.environ["REQUESTS_CA_BUNDLE"] = str(server.ca_file)
         _say(f"Dataverse emulator at {server.url} playing {server.profile.title}")
         client = dataverse_client(sign_in.settings(server.origin), session=session)
         outcome = run_foundation(server, client, data_dir, _say, solution_target=sign_in.solution_target)
@@ -98,7 +103,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _credentials(sign_in) -> str:
     if sign_in.is_onprem:
-        return f"NTLM as {sign_in.username}, password {sign_in.password!r}: a test account of the emulator"
+        kind = "AD FS password grant" if sign_in.is_adfs else "NTLM"
+        return f"{kind} as {sign_in.username}, password {sign_in.password!r}: a test account of the emulator"
     return f"bearer token {sign_in.token!r}"
 
 

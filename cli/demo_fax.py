@@ -8,7 +8,8 @@ is placed in the server's receive queue; the bridge imports it as an
 incoming fax matched to the account (FAX-16, -17). The server is the real
 hylafax-server when it is installed (started here if it is not running and
 we are root); otherwise, or if it will not start, a stand-in hfaxd
-(:mod:`emulator.hfaxd`), which the summary says. On the real server the demo
+(:mod:`emulator.hfaxd`), which the summary says; that set-up is
+:mod:`emulator.fax_scenario`, shared with ``bench/fax.py``. On the real server the demo
 job is cancelled and the placed file removed afterwards: with no modem the
 job would wait for ever.
 """
@@ -16,16 +17,9 @@ job would wait for ever.
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import os
-import pwd
-import shutil
-import socket
-import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,34 +27,15 @@ from typing import Any
 from bridge.config.loader import parse_config
 from bridge.runtime.daemon import Bridge
 from cli.demo_signin import DemoSignIn
-from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
+from connectors.dataverse import DataverseClient, RecordId, odata
 from connectors.fax.hylafax import HylaFaxServer, HylaFaxSettings
-from dataverse_schema import navigation
-from dataverse_schema.fax import SERVER_KINDS
-from dataverse_schema.names import Account, ActivityParty, Annotation, Contact, Fax, FaxNumber, FaxServer
-from emulator.fax_tiff import received_fax_tiff
-from emulator.hfaxd import StandInHfaxd
+from dataverse_schema.names import Account, Fax
+from emulator.fax_scenario import CONTACT_FAX, SERVER_KEY, FaxHost, configure_crm, fax_host, pending_fax, place_received
 from emulator.server import EmulatorServer
-from services.fax import rows
 from services.fax.receiving import fax_id
-from services.fax.subject import TO_RECIPIENT
 
-SERVER_KEY, LINE = "demo-hylafax", "02188881000"
-CONTACT_FAX, ACCOUNT_FAX = "02112345678", "02155550101"
-SPOOL, INIT_SCRIPT, PORT = Path("/var/spool/hylafax"), Path("/etc/init.d/hylafax"), 4559
 TIMEOUT_S = 60.0
 Say = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class FaxHost:
-    """Where the demo's hfaxd is: the real one (with its spool) or the stand-in."""
-
-    host: str
-    port: int
-    label: str
-    spool: Path | None = None
-    stand_in: StandInHfaxd | None = None
 
 
 @dataclass
@@ -102,144 +77,6 @@ def run_fax(server: EmulatorServer, client: DataverseClient, out_dir: Path, sign
             return _summary(client, host, outgoing, name, contact, say)
         finally:
             _clean_up(client, host, outgoing, name)
-
-
-@contextlib.contextmanager
-def fax_host(say: Say) -> Iterator[FaxHost]:
-    """The real hylafax-server on localhost:4559 if installed and reachable (started if need be), else a stand-in."""
-    why = _start_real()
-    if why is None:
-        greeting = HylaFaxServer(HylaFaxSettings(host="localhost", user="commsuite-demo")).check()
-        say(f"fax: real hylafax-server on localhost:{PORT} ({greeting})")
-        yield FaxHost("localhost", PORT, f"real hylafax-server at localhost:{PORT}", spool=SPOOL)
-        return
-    with StandInHfaxd() as stand_in:
-        say(f"fax: {why}; using a local stand-in hfaxd on 127.0.0.1:{stand_in.port} (not HylaFAX)")
-        yield FaxHost(
-            "127.0.0.1", stand_in.port, f"stand-in hfaxd at 127.0.0.1:{stand_in.port} ({why})", stand_in=stand_in
-        )
-
-
-def _start_real() -> str | None:
-    """None when hfaxd listens on 4559 (starting it if installed and root); else why the stand-in is used."""
-    if _port_open():
-        return None
-    if shutil.which("faxq") is None or not INIT_SCRIPT.exists():
-        return "hylafax-server is not installed"
-    if os.geteuid() != 0:
-        return "hylafax-server is installed but not running, and only root may start it"
-    try:
-        subprocess.run([str(INIT_SCRIPT), "start"], check=True, capture_output=True, timeout=60)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"hylafax-server did not start ({exc.__class__.__name__})"
-    deadline = time.monotonic() + 30
-    while not _port_open():
-        if time.monotonic() > deadline:
-            return f"hfaxd did not open port {PORT} within 30 s"
-        time.sleep(0.2)
-    return None
-
-
-def _port_open() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def configure_crm(client: DataverseClient, say: Say) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The demo's fax server row and sending number; the contact and the account given the demo fax numbers."""
-    server_id = deterministic_id("demo-fax-server", SERVER_KEY)
-    for other in client.query(FaxServer.SET, select=[FaxServer.ID], filter=odata.eq(FaxServer.ISDEFAULT, True)):
-        if other[FaxServer.ID] != server_id:
-            client.update(FaxServer.SET, other[FaxServer.ID], {FaxServer.ISDEFAULT: False})
-    client.upsert(
-        FaxServer.SET,
-        RecordId(server_id),
-        {
-            FaxServer.NAME: "Head office HylaFAX (demo)",
-            FaxServer.SERVERKEY: SERVER_KEY,
-            FaxServer.KIND: SERVER_KINDS.value_of("HylaFAX"),
-            FaxServer.ISDEFAULT: True,
-            FaxServer.DIALPREFIX: "9",
-            FaxServer.EXTENSIONWAITSECONDS: 8,
-            FaxServer.RETRYCOUNT: 3,
-            FaxServer.RETRYINTERVALMINUTES: 10,
-            FaxServer.PAGEHEADER: "CommSuite demo organisation",
-        },
-    )
-    client.upsert(
-        FaxNumber.SET,
-        RecordId(deterministic_id("demo-fax-number", LINE)),
-        {
-            FaxNumber.NAME: f"Fax line {LINE}",
-            FaxNumber.SERVERKEY: SERVER_KEY,
-            FaxNumber.NUMBER: LINE,
-            FaxNumber.ISDEFAULT: True,
-            **bind(FaxNumber.FAXSERVERID_NAV, FaxServer.SET, server_id),
-        },
-    )
-    contact = _claim_number(client, Contact.SET, Contact.ID, Contact.FULLNAME, Contact.FAX, CONTACT_FAX)
-    account = _claim_number(client, Account.SET, Account.ID, Account.NAME, Account.FAX, ACCOUNT_FAX)
-    say(
-        f"fax: server {SERVER_KEY} (default, line {LINE}); {contact['name']} has fax {CONTACT_FAX}, account "
-        f"{account['name']} has fax {ACCOUNT_FAX}"
-    )
-    return contact, account
-
-
-def _claim_number(
-    client: DataverseClient, entity_set: str, id_column: str, name_column: str, fax_column: str, number: str
-) -> dict[str, Any]:
-    """The first seeded record of the set gets ``number`` as its fax; no other record keeps it."""
-    for other in client.query(entity_set, select=[id_column], filter=odata.eq(fax_column, number)):
-        client.update(entity_set, other[id_column], {fax_column: None})
-    first = next(client.query(entity_set, select=[id_column, name_column], orderby=[f"{id_column} asc"], top=1))
-    client.update(entity_set, first[id_column], {fax_column: number})
-    return {"id": first[id_column], "name": first[name_column]}
-
-
-def pending_fax(client: DataverseClient, contact: dict[str, Any]) -> str:
-    """A pending fax to the contact (its number copied, as the form does) with a one-page TIFF note."""
-    outgoing = client.create(
-        Fax.SET,
-        {
-            Fax.SUBJECT: "",
-            Fax.FAXNUMBER: CONTACT_FAX,
-            Fax.FAXSTATUS: rows.PENDING,
-            navigation.activity_parties(Fax.TABLE): [
-                {
-                    ActivityParty.PARTICIPATIONTYPEMASK: TO_RECIPIENT,
-                    **bind(navigation.party(Contact.TABLE), Contact.SET, contact["id"]),
-                }
-            ],
-        },
-    )
-    page = received_fax_tiff("", "", "CommSuite demo note", pages=1)
-    client.create(
-        Annotation.SET,
-        {
-            Annotation.SUBJECT: "Price list",
-            Annotation.FILENAME: "price-list.tif",
-            Annotation.DOCUMENTBODY: base64.b64encode(page).decode(),
-            **bind(navigation.objectid(Fax.TABLE), Fax.SET, outgoing),
-        },
-    )
-    return outgoing
-
-
-def place_received(host: FaxHost) -> str:
-    """A one-page fax from the account's number in the receive queue; returns its file name."""
-    data = received_fax_tiff("CONTOSO FAX", ACCOUNT_FAX, "", pages=1)
-    if host.stand_in is not None:
-        return host.stand_in.receive(data, pages=1, caller_number=ACCOUNT_FAX, tsi="CONTOSO FAX")
-    path = (host.spool or SPOOL) / "recvq" / f"fax{uuid.uuid4().int % 10**9:09d}.tif"
-    path.write_bytes(data)
-    uucp = pwd.getpwnam("uucp")  # as faxgetty leaves it: owned by the fax user, readable
-    os.chown(path, uucp.pw_uid, uucp.pw_gid)
-    path.chmod(0o644)
-    return path.name
 
 
 def _config(server: EmulatorServer, work: Path, host: FaxHost, sign_in: DemoSignIn) -> str:

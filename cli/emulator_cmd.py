@@ -18,7 +18,15 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 #: ``emulator.server.profiles.NAMES``, spelt out so ``--help`` needs no emulator import.
-PROFILE_NAMES = ("online", "onprem-9.1", "onprem-9.0", "onprem-8.2", "crm-2016")
+PROFILE_NAMES = (
+    "online",
+    "onprem-9.1",
+    "onprem-9.1-adfs",
+    "onprem-9.1-adfs2012r2",
+    "onprem-9.0",
+    "onprem-8.2",
+    "crm-2016",
+)
 _THROTTLE = re.compile(r"^(\d+)/(\d+(?:\.\d+)?)$")
 _OUTAGE = re.compile(r"^(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)$")
 
@@ -68,7 +76,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=PROFILE_NAMES,
         default="online",
         help="the deployment played: its Web API root, RetrieveVersion(), what it lacks and its "
-        "sign-in (on-premises: NTLM/Negotiate as IIS, test accounts printed at start-up)",
+        "sign-in (on-premises: NTLM/Negotiate as IIS, test accounts printed at start-up; "
+        "*-adfs: AD FS tokens from /adfs/oauth2/token, needs --tls)",
     )
     parser.add_argument(
         "--sms-port",
@@ -125,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
     from emulator.server.tables import tables_for
 
     deployment = profile(args.profile)
+    if deployment.is_adfs and not args.tls:
+        log.error("--profile %s needs --tls: AD FS serves its token endpoint over https only", args.profile)
+        return 2
     if args.throttle == "default" and not deployment.features.service_protection:
         args.throttle = "off"  # on-premises servers have no service protection limits
     try:
@@ -163,8 +175,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Dataverse emulator: {server.url}", flush=True)
     print(f"Deployment: {deployment.title}, version {deployment.version}", flush=True)
-    for account in deployment.accounts:
-        print(f"Windows sign-in (NTLM): {account.username} / {account.password}", flush=True)
+    _print_sign_in(server)
     if server.ca_file is not None:
         print(f"Trust this CA file: {server.ca_file}", flush=True)
     try:
@@ -192,3 +203,15 @@ def _start_sms_provider(port: int, api_key: str):
     print(f"Fake SMS provider (Kavenegar REST): {provider.base_url}", flush=True)
     print(f"Fake SMS provider (Kavenegar SOAP): {provider.soap_url}", flush=True)
     return provider
+
+
+def _print_sign_in(server) -> None:
+    """The test accounts (and, behind AD FS, the token endpoint and client id) an administrator signs in with."""
+    deployment = server.profile
+    kind = "AD FS password grant" if deployment.is_adfs else "Windows sign-in (NTLM)"
+    for account in deployment.accounts:
+        print(f"{kind}: {account.username} / {account.password}", flush=True)
+    if deployment.is_adfs:
+        from emulator.server.auth_adfs import PUBLIC_CLIENT_ID, TOKEN_PATH
+
+        print(f"AD FS token endpoint: {server.origin}{TOKEN_PATH} (client id {PUBLIC_CLIENT_ID})", flush=True)

@@ -146,6 +146,8 @@ class Column:
     default: bool | int | None = None
     targets: tuple[str, ...] = ()
     display_name_fa: str | None = None
+    #: A file column's ``MaxSizeInKB`` (Dataverse's default is 32,768 KB).
+    max_size_kb: int | None = None
 
     @property
     def is_custom(self) -> bool:

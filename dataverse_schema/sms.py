@@ -82,10 +82,21 @@ RULE_ACTIONS = choices(
     ("Opt out", "لغو عضویت"),
     ("Opt back in", "عضویت دوباره"),
     ("Keyword service", "سرویس کلیدواژه"),
+    ("Create lead", "ایجاد سرنخ"),
+    ("Create task", "ایجاد کار"),
 )
 REPLY_CHANNELS = choices(("SMS", "پیامک"), ("Email", "ایمیل"), ("Fax", "فکس"), default=0)
 MATCH_MODES = choices(("First word", "کلمه اول"), ("Any word", "هر کلمه"), ("Whole text", "کل متن"), default=0)
 INBOUND_ROUTES = choices(
+    ("Nobody", "هیچ‌کس"),
+    ("Owner of matched record", "مالک رکورد"),
+    ("Related person", "شخص مرتبط"),
+    ("Queue", "صف"),
+    default=0,
+)
+#: A keyword rule's *Inbound Goes To*: the line's choice, or one of the line's own options (SMS-24).
+RULE_ROUTES = choices(
+    ("As the line says", "طبق تنظیم خط"),
     ("Nobody", "هیچ‌کس"),
     ("Owner of matched record", "مالک رکورد"),
     ("Related person", "شخص مرتبط"),
@@ -431,6 +442,23 @@ SMS = activity_table(
             "Latest time an inbound text is to be in a work queue (SMS-24); empty when its line routes nowhere.",
         ),
         when("comms_QueuedOn", "Queued On", "When the inbound text was put in a work queue (SMS-24)."),
+        when(
+            "comms_FlowDueOn",
+            "Flow Due On",
+            "Set when the matched rule starts a flow; cleared once the flow accepted or refused the text (SMS-16).",
+        ),
+        when(
+            "comms_FlowStartedOn",
+            "Flow Started On",
+            "When the matched rule's flow accepted this text; a text starts its flow once (SMS-16).",
+        ),
+        lookup(
+            "comms_KeywordRuleId",
+            "Matched Rule",
+            "comms_keywordrule",
+            "The keyword rule that matched this inbound text, written with the text; its routing applies (SMS-16, "
+            "SMS-24).",
+        ),
         memo("comms_Error", "Error", "Why the message failed, in plain words.", fa="خطا"),
         when(
             "comms_OperatorOn",
@@ -529,7 +557,12 @@ KEYWORD_RULE = custom_table(
         ),
         choice("comms_ReplyChannel", "Reply By", REPLY_CHANNELS, "How the answer is sent (SMS-07)."),
         lookup("comms_TeamId", "Target Team", "team", "Team that owns the case created."),
-        lookup("comms_QueueId", "Target Queue", "queue", "Queue the created case is routed to."),
+        lookup(
+            "comms_QueueId",
+            "Target Queue",
+            "queue",
+            "Queue the created case, lead or task is put in; with Inbound Goes To = Queue, the text too.",
+        ),
         text(
             "comms_CaseTitle",
             "Case Title",
@@ -550,6 +583,25 @@ KEYWORD_RULE = custom_table(
             "Value to Set",
             "Value an update rule writes, or the argument passed to the keyword service.",
             length=500,
+        ),
+        choice(
+            "comms_InboundRoute",
+            "Inbound Goes To",
+            RULE_ROUTES,
+            "Whose work queue a text this rule matched lands in; As the line says keeps the line's choice (SMS-24).",
+        ),
+        text(
+            "comms_RelatedPersonColumn",
+            "Related Person Column",
+            "Logical name of the matched record's lookup to the user or team whose queue receives the text.",
+            length=100,
+        ),
+        integer(
+            "comms_RouteWithinMinutes",
+            "Route Within (minutes)",
+            "Longest time between receipt and the work queue; empty means the line's (SMS-24).",
+            minimum=1,
+            maximum=1440,
         ),
         lookup(
             "comms_SmsNumberId",

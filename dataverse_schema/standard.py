@@ -444,6 +444,22 @@ TASK = _table(
     fa="کار",
 )
 
+#: The e-mail's statuses (email entity reference, Microsoft Learn): SendEmail leaves a sent e-mail Completed with
+#: Pending Send (then Sent once delivered), or Sent when it only marks it so.
+EMAIL_STATUSES = OptionSet(
+    (
+        Option(1, "Draft"),
+        Option(2, "Completed"),
+        Option(3, "Sent"),
+        Option(4, "Received"),
+        Option(5, "Canceled"),
+        Option(6, "Pending Send"),
+        Option(7, "Sending"),
+        Option(8, "Failed"),
+    ),
+    default=1,
+)
+
 EMAIL = _table(
     "Email",
     "emails",
@@ -452,7 +468,7 @@ EMAIL = _table(
     "activityid",
     "subject",
     (
-        *activity_columns(regarding=REGARDING_TARGETS, parties=PARTY_TARGETS),
+        *activity_columns(regarding=REGARDING_TARGETS, parties=PARTY_TARGETS, statuses=EMAIL_STATUSES),
         boolean("DirectionCode", "Direction", default=True, labels=DIRECTION),
     ),
     activity=True,
@@ -715,7 +731,11 @@ QUEUEITEM = _table(
         text("Title", "Title", length=300),
         lookup("QueueId", "Queue", "queue", required=REQUIRED),
         reference(
-            "ObjectId", "Object", ColumnType.LOOKUP, ("comms_sms", "phonecall", "fax", "incident"), required=REQUIRED
+            "ObjectId",
+            "Object",
+            ColumnType.LOOKUP,
+            ("comms_sms", "phonecall", "fax", "incident", "task", "lead"),
+            required=REQUIRED,
         ),
         reference("WorkerId", "Worked By", ColumnType.LOOKUP, ("systemuser", "team")),
         state(),

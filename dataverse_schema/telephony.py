@@ -171,6 +171,14 @@ TELEPHONY_SYSTEM = custom_table(
             "Who sees which calls: everyone, the user of the extension, or the matched record's owner (CALL-34).",
             fa="نمایش تماس‌ها",
         ),
+        memo(
+            "comms_ResponsibleColumns",
+            "Responsible-Person Columns",
+            "Lookup columns to users on a matched record whose users may read the call (CALL-41), e.g. "
+            "contact: ownerid, comms_supportownerid; account: ownerid. Empty shares with nobody.",
+            length=2000,
+            fa="ستون‌های مسئولان",
+        ),
         text(
             "comms_OriginateContext",
             "Originate Context",

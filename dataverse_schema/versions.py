@@ -64,11 +64,17 @@ class ServerVersion:
 
 
 class ChangeTracking(enum.Enum):
-    """How a server offers change tracking through the Web API."""
+    """How a server offers change tracking through the Web API.
+
+    The Web API has no ``RetrieveEntityChanges`` function: it offers that message as the
+    ``Prefer: odata.track-changes`` preference, a ``@odata.deltaLink`` and ``$deletedEntity``
+    rows. The CRM 2016 SDK's change-tracking page says Web API support for the message came
+    with the December 2016 update (8.2), online and on-premises; 8.0 / 8.1 have only the
+    organisation service's message.
+    """
 
     NONE = "none"  # 8.0 / 8.1
-    FUNCTION = "RetrieveEntityChanges"  # 8.2 (December 2016 update)
-    DELTA = "odata.track-changes"  # 9.0 and later: @odata.deltaLink
+    DELTA = "odata.track-changes"  # 8.2 and later: @odata.deltaLink
 
 
 @dataclass(frozen=True)
@@ -111,12 +117,7 @@ def features_for(version: ServerVersion | str) -> Features:
         raise ValueError(f"Dynamics CRM {version} has no Web API (it came with 8.0, CRM 2016)")
     online = version.is_online
     short = (version.major, version.minor)
-    if short >= (9, 0):
-        tracking = ChangeTracking.DELTA
-    elif short >= (8, 2):
-        tracking = ChangeTracking.FUNCTION
-    else:
-        tracking = ChangeTracking.NONE
+    tracking = ChangeTracking.DELTA if short >= (8, 2) else ChangeTracking.NONE
     return Features(
         version=version,
         web_api_version=web_api_root(version),

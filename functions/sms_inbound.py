@@ -45,9 +45,13 @@ def sms_inbound_poll(timer: func.TimerRequest) -> None:
 @bp.function_name("sms_inbound_route")
 @bp.timer_trigger(schedule="0 */1 * * * *", arg_name="timer", run_on_startup=False)
 def sms_inbound_route(timer: func.TimerRequest) -> None:
-    """Put stored inbound texts into their desk's work queue (SMS-24); Dataverse errors wait for the next tick."""
+    """Put stored inbound texts into their desk's work queue (SMS-24) and start owed flows (SMS-16).
+
+    Dataverse errors wait for the next tick.
+    """
     try:
         report = services().sms.router.route_pending()
+        services().sms.flows.start_due()  # keyword rules' flows a first try did not start (SMS-16)
     except ConnectorError as exc:
         log.warning("inbound routing not done now: %s", type(exc).__name__, extra={"operation": "inbound_route"})
         return

@@ -26,6 +26,7 @@ import requests
 
 from connectors.dataverse import DataverseClient, DataverseSettings, make_client
 from connectors.settings import Secret
+from connectors.sms.flow_trigger import FlowTrigger
 from domain.numbers import NumberPlan
 from domain.sms.policy import SendingWindow
 from domain.sms.templates import RenderOptions
@@ -39,6 +40,7 @@ from services.sms.compose import Composer
 from services.sms.credit import CreditReading, read_balances
 from services.sms.delivery import DeliveryTracker
 from services.sms.directory import RegistryAccountDirectory
+from services.sms.inbound.flows import FlowStarter
 from services.sms.inbound.hold import InboundHold, ServiceBusHold
 from services.sms.inbound.keyword_services import KeywordServiceRegistry, RecordColumnService
 from services.sms.inbound.routing import InboundRouter
@@ -69,6 +71,7 @@ class SmsServices:
     bulk: BulkRunner
     inbound: InboundService
     router: InboundRouter
+    flows: FlowStarter
     webhooks: SmsWebhooks
     plan: NumberPlan
     render: RenderOptions
@@ -191,6 +194,7 @@ def build_sms(
     hold: InboundHold | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     jitter: Callable[[], float] = random.random,
+    pause: Callable[[float], None] = time.sleep,
 ) -> SmsServices:
     """The SMS services over one Dataverse client: one registry, one plan, one time zone for every path.
 
@@ -220,6 +224,7 @@ def build_sms(
     )
     bulk = BulkRunner(BulkStore(client), accounts, plan=plan, clock=clock, options=options, monotonic=monotonic)
     router = InboundRouter(client, clock=clock)
+    flows = FlowStarter(client, FlowTrigger(session), clock=clock, pause=pause)
     index = IndexOnUse(numbers, max_age_s=settings.matching_refresh_s, monotonic=monotonic)
     inbound = InboundService(
         client,
@@ -231,6 +236,7 @@ def build_sms(
         render_options=render,
         hold=hold if hold is not None else build_hold(settings),
         router=router,
+        flows=flows,
     )
     return SmsServices(
         store=store,
@@ -241,6 +247,7 @@ def build_sms(
         bulk=bulk,
         inbound=inbound,
         router=router,
+        flows=flows,
         webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
         plan=plan,
         render=render,

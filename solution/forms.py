@@ -230,7 +230,7 @@ SMS_FORM = Form(
     english="SMS",
     persian="پیامک",
     description="CommSuite SMS form: the text with its length, parts and cost, the sender and the status "
-    "(SMS-01, SMS-06, SMS-20).",
+    "(SMS-01, SMS-06, SMS-20); for a received text, its matched rule, routing and flow (SMS-16, SMS-24).",
     header=("comms_direction", "comms_smsstatus", "comms_segments", "ownerid"),
     layout=(
         (
@@ -253,6 +253,19 @@ SMS_FORM = Form(
                 "Status",
                 "وضعیت",
                 ("comms_smsstatus", "comms_attempts", "comms_senton", "comms_deliveredon", "comms_error"),
+            ),
+            Section(
+                "inbound",
+                "Inbound",
+                "دریافتی",
+                (
+                    "comms_receivedon",
+                    "comms_keywordruleid",
+                    "comms_routedueon",
+                    "comms_queuedon",
+                    "comms_flowdueon",
+                    "comms_flowstartedon",
+                ),
             ),
         ),
     ),

@@ -256,13 +256,16 @@ def sms_views() -> tuple[View, ...]:
             "incoming",
             "comms_sms",
             "CommSuite: Incoming SMS",
-            "Messages received, newest first (SMS-02).",
+            "Messages received, newest first, with the rule they matched and when they reached a work queue "
+            "(SMS-02, SMS-16, SMS-24).",
             (
                 ("comms_phonenumber", 130),
                 ("comms_message", 300),
                 ("comms_sendernumber", 120),
                 ("regardingobjectid", 160),
+                ("comms_keywordruleid", 140),
                 ("comms_receivedon", 130),
+                ("comms_queuedon", 130),
             ),
             (incoming,),
             order=("comms_receivedon", True),

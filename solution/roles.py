@@ -298,7 +298,25 @@ ADMINISTRATOR = SecurityRole(
     description="Configures providers, fax servers, telephony systems and rules; full rights on suite tables.",
     grants=ADMIN_GRANTS,
 )
-ROLES = (AGENT, SMS_SENDER, SMS_BULK_SENDER, SMS_VIEWER, ADMINISTRATOR)
+_RECEIVED_ONLY = "Received Calls Viewers only read phone calls (CALL-41); settings and sending are other roles'."
+RECEIVED_CALLS_VIEWER = SecurityRole(
+    name="CommSuite Received Calls Viewer",
+    id="a9e87306-aaec-53aa-a349-fe8ef1fa26b4",
+    description="Reads own phone calls and the calls shared with the user as a responsible person of the "
+    "caller's record (sales, support or other owner; CALL-41); changes nothing.",
+    grants=(
+        Grant(
+            "phonecall",
+            rights(D.BASIC, A.READ),
+            'The "view received calls" permission (CALL-41): user-depth read shows the user\'s own calls and '
+            "every call the bridge shared with them (GrantAccess, services/calls/responsible_access.py) because "
+            "they are responsible for the matched record. Activity privileges are shared, so this is user-depth "
+            "read of every activity type; nothing wider.",
+        ),
+    )
+    + tuple(_none(table, _RECEIVED_ONLY) for table, _ in ADMIN_CUSTOM_TABLES),
+)
+ROLES = (AGENT, SMS_SENDER, SMS_BULK_SENDER, SMS_VIEWER, ADMINISTRATOR, RECEIVED_CALLS_VIEWER)
 
 PROVIDER_CREDENTIALS = SecuredColumns(
     name="CommSuite Provider Credentials",

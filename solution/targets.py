@@ -10,9 +10,11 @@ that for our own build:
 - ``online`` and ``9.0``: the package as the 9.0 customization schema describes it (online
   imports packages of older versions, so one format serves both);
 - ``8.2`` (Dynamics 365 December 2016 update, on-premises): the package stamped 8.2, with the
-  elements 8.2 does not know removed and the client scripts (which use the 9.0 Client API:
-  ``Xrm.WebApi``, ``Xrm.Navigation``, ``executionContext.getFormContext()``) left out together
-  with the form handlers and ribbon commands that call them.
+  elements 8.2 does not know removed and the client scripts that need the 9.0 Client API
+  (``Xrm.WebApi``, ``Xrm.Navigation``, ``executionContext.getFormContext()``) left out together
+  with the form handlers and ribbon commands that call them. Scripts in :data:`WORKS_ON_8_X`
+  detect the API they run on and are kept, with their form handlers and buttons (the SMS
+  form's counter, the Call buttons and dialog), except the commands in :data:`NEEDS_CLIENT_API_9`.
 
 :func:`newer_than_target` lists what a built ``customizations.xml`` still carries that its
 target does not know; the builder refuses such a build.
@@ -29,6 +31,10 @@ from solution.components import ComponentType, RootComponent
 from solution.manifest import PACKAGE_VERSION, SOLUTION_PACKAGE_VERSION
 
 WEB_RESOURCE_FOLDER = "WebResources/"
+#: Client web resources that work on 8.x as well (they fall back to Xrm.Page and the v8.2 Web API).
+WORKS_ON_8_X = frozenset({"comms_/sms/form.js", "comms_commands.js", "comms_clicktocall.html"})
+#: Functions of those scripts that still need the 9.0 Client API: their ribbon commands are left out on 8.x.
+NEEDS_CLIENT_API_9 = frozenset({"CommSuite.Commands.convertCaller", "CommSuite.Commands.sendBulkSms"})
 #: Web resource types whose bodies run in the browser against the Client API (HTML 1, script 3).
 CLIENT_WEB_RESOURCE_TYPES = frozenset({"1", "3"})
 
@@ -188,8 +194,9 @@ def _remove_client_web_resources(customizations: ET.Element) -> dict[str, str]:
     removed: dict[str, str] = {}
     for holder in customizations.iter("WebResources"):
         for resource in list(holder):
-            if resource.findtext("WebResourceType") in CLIENT_WEB_RESOURCE_TYPES:
-                removed[resource.findtext("Name") or ""] = (resource.findtext("FileName") or "").lstrip("/")
+            name = resource.findtext("Name") or ""
+            if resource.findtext("WebResourceType") in CLIENT_WEB_RESOURCE_TYPES and name not in WORKS_ON_8_X:
+                removed[name] = (resource.findtext("FileName") or "").lstrip("/")
                 holder.remove(resource)
     return removed
 
@@ -226,7 +233,8 @@ def _remove_ribbon_commands(customizations: ET.Element, scripts: set[str]) -> li
     removed: set[str] = set()
     for definitions in customizations.iter("CommandDefinitions"):
         for command in definitions.findall("CommandDefinition"):
-            if any(f.get("Library") in libraries for f in command.iter("JavaScriptFunction")):
+            functions = list(command.iter("JavaScriptFunction"))
+            if any(f.get("Library") in libraries or f.get("FunctionName") in NEEDS_CLIENT_API_9 for f in functions):
                 definitions.remove(command)
                 removed.add(command.get("Id") or "")
     left_out: list[str] = []
@@ -235,4 +243,16 @@ def _remove_ribbon_commands(customizations: ET.Element, scripts: set[str]) -> li
             if any(value in removed for e in action.iter() for value in e.attrib.values()):
                 actions.remove(action)
                 left_out.append(f"ribbon button {action.get('Id')}")
+    _remove_orphan_menus(customizations)
     return left_out
+
+
+def _remove_orphan_menus(customizations: ET.Element) -> None:
+    """Commands that run nothing (a flyout's menu) and that no button left uses any more."""
+    used = {
+        value for actions in customizations.iter("CustomActions") for e in actions.iter() for value in e.attrib.values()
+    }
+    for definitions in customizations.iter("CommandDefinitions"):
+        for command in definitions.findall("CommandDefinition"):
+            if not list(command.iter("JavaScriptFunction")) and command.get("Id") not in used:
+                definitions.remove(command)

@@ -31,6 +31,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bridge.calls.sharing import ResponsibleSharing
 from bridge.crm.settings_source import SettingsSource
 from bridge.outbox.store import Outbox, OutboxItem
 from connectors.crm.phone_call import phone_call_body, phone_call_key
@@ -136,6 +137,7 @@ class CallLogger:
         unclassified: Mapping[str, UnclassifiedPolicy] | None = None,
         early_write: Mapping[str, bool] | None = None,
         hold_max_s: float = DEFAULT_HOLD_MAX_S,
+        sharing: ResponsibleSharing | None = None,
     ) -> None:
         if hold_max_s < 0:
             raise ValueError("hold_max_s must not be negative")
@@ -151,6 +153,10 @@ class CallLogger:
         self._unclassified = dict(unclassified or {})
         self._early_write = dict(early_write or {})
         self.hold_max_s = hold_max_s
+        self.sharing = sharing  # CALL-41: shares each matched call with the record's responsible persons
+        #: Called after each queued phone call: ``hook(record, environment, activity id, subject, held=...)``
+        #: (the click-to-call request row links to it, :mod:`bridge.click_to_call.links`).
+        self.on_logged: list[Callable[..., None]] = []
 
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         if not self.matters(update):
@@ -223,7 +229,12 @@ class CallLogger:
             OutboxItem(crm.name, PHONECALLS, AlternateKey(phone_call_key(record)), body, hold_until=hold_until)
         )
         written.add_done_callback(functools.partial(self._check_written, crm.name, record.key))
+        if self.sharing is not None:
+            self.sharing.follow(written, crm, record, activity, body[PhoneCall.ACTIVITYID])
         self.stats.queued += 1
+        subject = str(body.get(PhoneCall.SUBJECT) or "")
+        for hook in self.on_logged:
+            hook(record, crm.name, body[PhoneCall.ACTIVITYID], subject, held=hold)
         return True
 
     def _check_written(self, environment: str, call_key: str, written: Future[int]) -> None:

@@ -10,8 +10,9 @@ notice becomes what every version offers, chosen by ``[notices] kind`` in ``brid
   in the user's open activities (the default on-premises);
 - ``post``: an automatic post on the caller's record's wall (activity feeds, 8.0 and later);
   with no matched record there is no wall, so the notice becomes a task;
-- ``email``: an e-mail activity to the user, owned by them, regarding the caller's record.
-  It is written as a draft: delivering it (``SendEmail``, server-side sync) is the CRM's.
+- ``email``: an e-mail activity from and to the user, owned by them, regarding the caller's
+  record. It is written as a draft, then sent with ``SendEmail`` unless ``[notices] email =
+  "draft"`` (:mod:`bridge.calls.notice_mail`); delivering it (server-side sync) is the CRM's.
 
 Without a setting, :class:`NoticeKindResolver` asks each environment's client what its
 server offers (``Features.app_notifications``, :mod:`dataverse_schema.versions`).
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PARTY_FROM = 1
 PARTY_TO = 2
 POST_SOURCE_AUTO = 1
 POST_TYPE_STATUS = 7
@@ -84,17 +86,16 @@ def _task(notice: Notice) -> dict[str, Any]:
 
 
 def _email(notice: Notice) -> dict[str, Any]:
-    to = {
-        ActivityParty.PARTICIPATIONTYPEMASK: PARTY_TO,
-        **bind(navigation.party(SystemUser.TABLE), SystemUser.SET, notice.user_id),
-    }
+    user = bind(navigation.party(SystemUser.TABLE), SystemUser.SET, notice.user_id)
+    sender = {ActivityParty.PARTICIPATIONTYPEMASK: PARTY_FROM, **user}  # SendEmail needs a sender
+    to = {ActivityParty.PARTICIPATIONTYPEMASK: PARTY_TO, **user}
     return {
         Email.SUBJECT: notice.title,
         Email.DESCRIPTION: notice.text,
         Email.DIRECTIONCODE: True,
         **bind(navigation.OWNER, SystemUser.SET, notice.user_id),
         **_regarding(notice, Email.TABLE),
-        navigation.activity_parties(Email.TABLE): [to],
+        navigation.activity_parties(Email.TABLE): [sender, to],
     }
 
 

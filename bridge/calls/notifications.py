@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from bridge.calls.logger import CrmEnvironment, phone_call_id
 from bridge.calls.notice_kinds import NoticeKind, fallback_item, post_id
+from bridge.calls.notice_mail import NoticeMailer
 from bridge.outbox.store import Outbox, OutboxItem, log_if_not_stored
 from connectors.dataverse import RecordId, bind, deterministic_id
 from dataverse_schema import navigation
@@ -74,9 +75,12 @@ class CallNotifier:
         environments: Mapping[str, Sequence[str]],
         crms: Mapping[str, CrmEnvironment],
         kind_of: Callable[[str], NoticeKind] = lambda environment: NoticeKind.APPNOTIFICATION,
+        mailer: NoticeMailer | None = None,
     ) -> None:
         self.outbox = outbox
         self.kind_of = kind_of
+        #: Sends e-mail notices once written (``[notices] email = "send"``); None leaves them drafts.
+        self.mailer = mailer
         self.environments = {key: tuple(envs) for key, envs in environments.items()}
         self.crms = dict(crms)
         self.queued = 0
@@ -130,6 +134,8 @@ class CallNotifier:
                 item = OutboxItem(crm.name, *fallback_item(kind, notice, identity))
             written = self.outbox.submit(item)
             written.add_done_callback(functools.partial(log_if_not_stored, "a call notice", crm.name))
+            if kind is NoticeKind.EMAIL and self.mailer is not None:
+                self.mailer.queue(crm.name, str(item.ref.value))
             self.queued += 1
         return len(users)
 

@@ -25,6 +25,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -43,6 +44,16 @@ CREATE TABLE IF NOT EXISTS open_call (
 CREATE TABLE IF NOT EXISTS unreadable_call (system TEXT, call_id TEXT, events TEXT, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS life (id INTEGER PRIMARY KEY CHECK (id = 1), alive_at TEXT NOT NULL);
 """
+
+
+#: How often the bridge notes its sign of life while calls are open (seconds): the inferred end of a call
+#: that ended while the bridge was down is at most this much before the bridge stopped (CALL-14).
+ALIVE_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Alive:
+    at: datetime
 
 
 def open_calls_path(outbox: str | Path) -> Path:
@@ -80,7 +91,11 @@ class OpenCallStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for change in changes:
-                    if change is not None:
+                    if isinstance(change, _Alive):
+                        self._db.execute(
+                            "INSERT OR REPLACE INTO life (id, alive_at) VALUES (1, ?)", (change.at.isoformat(),)
+                        )
+                    elif change is not None:
                         self._apply(*change)
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -118,12 +133,13 @@ class OpenCallStore:
         return calls
 
     def mark_alive(self, at: datetime) -> None:
-        """Note ``at`` as the bridge's last sign of life (the sweep and a clean stop call this)."""
-        self.flush()
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO life (id, alive_at) VALUES (1, ?)", (at.isoformat(),))
+        """Note ``at`` as the bridge's last sign of life (on the writer thread, after the changes before it;
+        the caller does not wait). The heartbeat, the sweep and a clean stop call this."""
+        self._writer.submit(_Alive(at))
 
     def alive_at(self) -> datetime | None:
+        """The last sign of life committed; ``None`` when there is none or it cannot be read."""
+        self.flush()
         with self._lock:
             row = self._db.execute("SELECT alive_at FROM life WHERE id = 1").fetchone()
         try:
@@ -239,6 +255,14 @@ class CallRecovery:
                 hangups.append(inferred_hangup(self.tracker.events_of(*key), self._last_seen_at))
             log.info("call open at the last stop: %s", verdict.value, extra={"system": key[0], "call": key[1]})
         return hangups
+
+    def heartbeat(self, now: datetime) -> bool:
+        """Note ``now`` as the bridge's last sign of life while calls are open (every ``ALIVE_INTERVAL_S``), so a
+        call that ends while the bridge is down keeps its ring or talk time up to the stop; ``True`` if noted."""
+        if not self.tracker.live_calls():
+            return False
+        self.store.mark_alive(now)
+        return True
 
     def was_restored(self, system: str, call_id: str) -> bool:
         """Whether the call was under way at the last stop, so it was logged by the bridge's earlier life."""

@@ -34,8 +34,9 @@ def action_id_for(request_id: str) -> str:
 
 async def originate_once(
     connector: PbxConnector, plan: DialPlan, action_id: str, timeout_s: float, *, named_channel: bool = False
-) -> tuple[OriginateOutcome, str | None]:
-    """Send the Originate once and say what became of it (with the PBX's refusal in words).
+) -> tuple[OriginateOutcome, str | None, OriginateResult | None]:
+    """Send the Originate once and say what became of it (with the PBX's refusal in words, and the PBX's
+    reply naming the call's first channel when it was placed).
 
     ``named_channel``: the extension's CRM row names its device, so the full
     ``plan.channel`` is passed (``channel=``) to a connector that takes one,
@@ -48,7 +49,7 @@ async def originate_once(
         options.append(("channel", plan.channel))
     extra = {name: value for name, value in options if name in accepted}
     ringing = plan.extension if named_channel else plan.device
-    outcome, reason, _ = await sent_once(
+    return await sent_once(
         connector.originate(
             ringing,
             plan.dial_string,
@@ -59,7 +60,6 @@ async def originate_once(
             **extra,
         )
     )
-    return outcome, reason
 
 
 async def sent_once(command: Awaitable[OriginateResult]) -> tuple[OriginateOutcome, str | None, OriginateResult | None]:

@@ -49,6 +49,7 @@ from bridge.click_to_call.dial import (
     dialling_defaults,
     originate_once,
 )
+from bridge.click_to_call.links import ClickToCallLinks
 from bridge.click_to_call.queue import (
     MessageReceiver,
     ServiceBusReceiver,
@@ -126,7 +127,8 @@ class ClickToCallIntake:
 
     ``systems`` returns the current settings of every served system (refreshed
     from the CRM elsewhere); ``connector_for`` returns a system's PBX connector
-    by key, or ``None``. ``receiver`` overrides the Service Bus receiver (tests).
+    by key, or ``None``. ``receiver`` overrides the Service Bus receiver (tests). ``links``, when given,
+    is told which call each placed Originate began, so the request row gets its phone call.
     """
 
     def __init__(
@@ -139,11 +141,13 @@ class ClickToCallIntake:
         connector_for: Callable[[str], PbxConnector | None],
         clock: Callable[[], datetime] = utc_now,
         receiver: MessageReceiver | None = None,
+        links: ClickToCallLinks | None = None,
     ):
         self.settings = settings
         self._client, self._outbox, self._systems, self._connector_for = client, outbox, systems, connector_for
         self._clock = clock
         self._receiver = receiver
+        self._links = links
         self._stopping = asyncio.Event()
         self.dialled: deque[str] = deque(maxlen=100)  # action ids sent, newest last
         # Requests this intake claimed: in progress, or their outcome is in the outbox. The sweep leaves them.
@@ -302,7 +306,7 @@ class ClickToCallIntake:
         action_id = action_id_for(row.request.request_id)
         self.dialled.append(action_id)
         extension = system.extensions.get(plan.extension)
-        outcome, reason = await originate_once(
+        outcome, reason, placed = await originate_once(
             connector,
             plan,
             action_id,
@@ -316,6 +320,8 @@ class ClickToCallIntake:
             outcome.value,
             extra={"system": system.key, "operation": "originate", "key": action_id},
         )
+        if placed is not None and self._links is not None:  # the row gets its phone call once that is written
+            self._links.expect(self.settings.environment, system.key, placed.uniqueid, row.request.request_id)
         await self._finish(row, outcome_update(outcome, reason), plan)
 
     async def _finish(self, row: RequestRow, update: RequestUpdate, plan: DialPlan | None) -> None:

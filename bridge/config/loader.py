@@ -41,6 +41,7 @@ from bridge.config.parts import (
     console_section,
     matching_section,
     recordings_section,
+    updates_section,
 )
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.config.sms import sms_section
@@ -155,7 +156,7 @@ def parse_config(data: bytes, name: str, environ: Mapping[str, str]) -> BridgeCo
     return BridgeConfig(name, bridge, environments, systems, **parts)
 
 
-_PARTS = ("console", "click_to_call", "matching", "fax", "sms", "notices")
+_PARTS = ("console", "click_to_call", "matching", "fax", "sms", "notices", "updates")
 
 
 def _parts(
@@ -172,6 +173,7 @@ def _parts(
         "matching": matching_section(document.get("matching"), problems) or MatchingSection(),
         "fax": fax_section(document.get("fax"), environments, environ, problems),
         "notices": notices_section(document.get("notices"), problems),
+        "updates": updates_section(document.get("updates"), problems),
     }
 
 

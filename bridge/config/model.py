@@ -21,6 +21,7 @@ from bridge.config.notices import NoticesSection
 from bridge.config.parts import FolderRecordings, MatchingSection
 from bridge.console.settings import ConsoleSettings
 from bridge.recordings.fetcher import RecordingPolicy
+from bridge.runtime.updates import UpdateSettings
 from connectors.dataverse import DataverseSettings
 from connectors.pbx.ami.settings import AmiSettings
 from connectors.pbx.smdr.profile import SmdrProfile
@@ -47,6 +48,7 @@ DEFAULT_LISTENERS: tuple[str, ...] = (
     "bridge.plugins.click_to_call:from_bridge",
     "bridge.plugins.fax:from_bridge",
     "bridge.plugins.sms:from_bridge",
+    "bridge.plugins.updates:from_bridge",
 )
 #: Listener factories that no longer exist, and what replaced them (named in the error a stale file gets).
 RENAMED_LISTENERS: dict[str, tuple[str, ...]] = {
@@ -203,3 +205,4 @@ class BridgeConfig:
     fax: FaxSection | None = None
     sms: SmsPart | None = None
     notices: NoticesSection = field(default_factory=NoticesSection)
+    updates: UpdateSettings | None = None  # CALL-44: the release feed

@@ -4,9 +4,13 @@
 assigned to the user), ``"post"`` (a post on the caller's record) or ``"email"`` (an e-mail
 activity to the user). Left out, each environment gets ``appnotification`` when its server
 has the table and ``task`` when it does not (on-premises 8.x and 9.x); see docs/telephony.md.
+``email`` is ``"send"`` (the default: the e-mail is sent with ``SendEmail`` once written,
+:mod:`bridge.calls.notice_mail`) or ``"draft"`` (left as a draft for the user).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -20,6 +24,10 @@ class NoticesSection(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: NoticeKind | None = None
+    #: What becomes of an e-mail notice once written: sent (``SendEmail``) or left as a draft.
+    email: Literal["send", "draft"] = "send"
+    #: Seconds between two rounds of sending the e-mail notices written since.
+    email_send_interval_s: float = 30.0
 
 
 def notices_section(raw: object, problems: list[str]) -> NoticesSection:

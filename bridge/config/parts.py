@@ -23,6 +23,7 @@ number index is on unless ``[matching] enabled = false``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,9 @@ from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
 from bridge.recordings.fetcher import RecordingPolicy
+from bridge.runtime.updates import UpdateSettings
 from connectors.recordings.ftp import FtpSettings
+from connectors.recordings.recorder_names import DEFAULT_PATTERN, RecorderNaming, recorder_lines
 from connectors.recordings.sftp import SftpSettings
 from services.matching.tables import DEFAULT_TABLES, OWNER_COLUMN, MatchedTable, matched_table
 
@@ -148,6 +151,14 @@ def console_section(
     )
 
 
+def updates_section(raw: object, problems: list[str]) -> UpdateSettings | None:
+    """``[updates]`` (CALL-44): the release feed and its key; ``None`` when absent or invalid (problems added)."""
+    table = None if raw is None else _table(raw, "updates", problems)
+    if table is None:
+        return None
+    return _validate(UpdateSettings, table, "updates", problems, allowed=[*UpdateSettings.model_fields])
+
+
 def recordings_section(
     system_key: str,
     raw: object,
@@ -165,7 +176,26 @@ def recordings_section(
     table = dict(table)
     timings = {name: table.pop(name) for name in list(table) if name in _RecordingTimings.model_fields}
     policy = _recording_policy(timings, where, problems)
+    recorder = _recorder(table.pop("recorder_name_pattern", None), table.pop("recorder_lines", None), where, problems)
+    if recorder is not None:
+        policy = dataclasses.replace(policy, recorder=recorder)
     return _recording_store(system_key, table, where, environ, problems), policy
+
+
+def _recorder(pattern: object, lines: object, where: str, problems: list[str]) -> RecorderNaming | None:
+    """A per-line recorder box's naming (CALL-37): on when ``recorder_name_pattern`` is given."""
+    if pattern is None and lines is None:
+        return None
+    if pattern is None:
+        pattern = DEFAULT_PATTERN
+    if not isinstance(pattern, str) or (lines is not None and not isinstance(lines, Mapping)):
+        problems.append(f"{where}: recorder_name_pattern is text and recorder_lines a table of line = number")
+        return None
+    try:
+        return RecorderNaming(pattern, recorder_lines(lines or {}))
+    except ValueError as exc:
+        problems.append(f"{where}: {exc}")
+        return None
 
 
 def _recording_policy(timings: Mapping[str, Any], where: str, problems: list[str]) -> RecordingPolicy:

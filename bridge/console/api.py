@@ -7,8 +7,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bridge.console.admin_api import AdminApi
 from bridge.console.cards import CardError, CardService
 from bridge.console.commands import CommandDesk, CommandRefusedError
+from bridge.console.diagnostics import DiagnosticsDesk
 from bridge.console.http import HttpError, Request, json_response
 from bridge.console.live import LiveView
 from bridge.console.sessions import COOKIE_NAME, Session, Sessions, is_valid_csrf
@@ -34,6 +36,7 @@ class Api:
         health: Callable[[], dict[str, Any]],
         *,
         throttle: SignInThrottle | None = None,
+        diagnostics: DiagnosticsDesk | None = None,
     ):
         self._settings = settings
         self._throttle = throttle or SignInThrottle()
@@ -52,6 +55,8 @@ class Api:
             "/api/spy": {"POST": self._spy},
             "/api/answer": {"POST": self._answer},
         }
+        self._diagnostics = diagnostics
+        self._routes.update(AdminApi(diagnostics, session_of=self.session_of, posted_by=self._posted_by).routes())
 
     async def handle(self, request: Request) -> bytes:
         methods = self._routes.get(request.path)
@@ -199,6 +204,8 @@ class Api:
         return {
             "user": {"id": viewer.user_id, "name": viewer.name},
             "is_supervisor": viewer.is_supervisor,
+            "is_admin": viewer.is_admin,
+            "has_diagnostics": self._diagnostics is not None and (viewer.is_admin or viewer.is_supervisor),
             "csrf": session.csrf,
             "can_dial": self._desk is not None,
             "can_answer": self._desk is not None and self._desk.can_answer,

@@ -47,6 +47,7 @@
   const root = document.documentElement;
   const $ = (id) => document.getElementById(id);
   const state = { profile: null, calls: new Map(), history: [], exts: new Map(), health: {}, skewMs: 0, source: null };
+  const onVersion = window.CommSuiteUpgrade.tracker(() => location.reload(), sessionStorage, root.dataset.version);
   let lang = root.lang === "en" ? "en" : "fa";
 
   function t(key, group) {
@@ -70,6 +71,7 @@
     $("lang-toggle").textContent = lang === "fa" ? "English" : "فارسی";
     $("dial-number").placeholder = lang === "fa" ? "۰۹۱۲ ..." : "0912 ...";
     renderAll();
+    root.dispatchEvent(new CustomEvent("commsuite:language"));
     document.querySelectorAll(".popup").forEach((card) => {
       const call = state.calls.get(card.dataset.key) || state.history.find((c) => c.key === card.dataset.key);
       if (call) fillPopup(card, Object.assign({}, call, { popup: card.dataset.reason }));
@@ -175,6 +177,7 @@
       setStream(false);
       api("/api/session").catch((err) => { if (err.status === 401) { source.close(); showSignIn(""); } });
     });
+    source.addEventListener("version", (e) => onVersion(JSON.parse(e.data).version));
     source.addEventListener("snapshot", (e) => applySnapshot(JSON.parse(e.data)));
     source.addEventListener("call", (e) => applyCall(JSON.parse(e.data)));
     source.addEventListener("extension", (e) => { const x = JSON.parse(e.data); state.exts.set(x.key, x); renderExtensions(); });
@@ -358,6 +361,8 @@
       const depth = health.outbox.depth;
       box.appendChild(el("span", "pill " + (depth === 0 ? "ok" : depth < 100 ? "warn" : "bad"), t("outbox") + ": " + depth));
     }
+    const update = window.CommSuiteUpgrade.notice(health.update, state.profile, lang);
+    if (update) box.appendChild(el("span", "pill warn", update));
   }
 
   // -- pop-ups (CALL-03, CALL-05) -------------------------------------------------------------

@@ -110,9 +110,11 @@ class LiveView:
         max_subscribers: int = 200,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         open_form_on_answer: bool = False,
+        responsible_for: Callable[[str], frozenset[str]] = lambda call_key: frozenset(),
     ):
         self._org_url = org_url
         self._open_form_on_answer = open_form_on_answer
+        self._responsible_for = responsible_for
         self._matcher = matcher or (lambda record, system: NO_MATCH)
         self._user_names = {k.lower(): v for k, v in (user_names or {}).items()}
         self._queue_size = queue_size
@@ -176,7 +178,8 @@ class LiveView:
         if call is None:
             return False
         own = own_extensions(call.system, viewer.user_id)
-        return can_see_call(viewer, call.record, call.system, call.owner_id, own)
+        shared = self._responsible_for(call.record.key)
+        return can_see_call(viewer, call.record, call.system, call.owner_id, own, shared)
 
     def may_read_record(self, viewer: Viewer, table: str, record_id: str) -> bool:
         """Whether a live or recent call ``viewer`` can see was matched to this record.
@@ -249,7 +252,9 @@ class LiveView:
 
     def _visible(self, subscriber: Subscriber, call: _Call) -> bool:
         own = subscriber.own(call.system)
-        return can_see_call(subscriber.viewer, call.record, call.system, call.owner_id, own)
+        return can_see_call(
+            subscriber.viewer, call.record, call.system, call.owner_id, own, self._responsible_for(call.record.key)
+        )
 
     def _publish_call(self, call: _Call, update: CallUpdate) -> None:
         for subscriber in list(self._subscribers):

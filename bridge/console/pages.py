@@ -8,10 +8,13 @@ from importlib import resources
 
 from bridge.console.http import Request, response
 from bridge.console.settings import ConsoleSettings
+from bridge.runtime.version import bridge_version
 
 _ASSETS = {
     "/console.js": ("console.js", "text/javascript; charset=utf-8"),
     "/cif.js": ("cif.js", "text/javascript; charset=utf-8"),
+    "/admin.js": ("admin.js", "text/javascript; charset=utf-8"),
+    "/upgrade.js": ("upgrade.js", "text/javascript; charset=utf-8"),
     "/console.css": ("console.css", "text/css; charset=utf-8"),
 }
 
@@ -49,6 +52,7 @@ def _page(settings: ConsoleSettings, *, is_cif: bool) -> bytes:
         .replace("{{lang}}", lang)
         .replace("{{dir}}", "rtl" if lang == "fa" else "ltr")
         .replace("{{mode}}", "cif" if is_cif else "full")
+        .replace("{{version}}", html.escape(bridge_version(), quote=True))
         .replace("{{cif_library}}", library)
     )
     scripts = f"'self' {org}" if is_cif and org else "'self'"

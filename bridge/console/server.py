@@ -4,15 +4,16 @@
 Routes::
 
     GET  /               the console page          GET  /cif          the same page as a CIF widget
-    GET  /console.js, /console.css, /cif.js        static files shipped in this package
+    GET  /console.js, /console.css, /cif.js, /admin.js, /upgrade.js   static files shipped in this package
     POST /api/session    sign in {token} | {user_id}   GET /api/session   who am I
     POST /api/session/end                           sign out
     GET  /api/snapshot   calls, history, extensions, health (filtered for the user)
     GET  /api/card?table=&id=                       the caller card from Dataverse
-    GET  /events         Server-Sent Events: snapshot, call, extension, health
+    GET  /events         Server-Sent Events: version (first, CALL-44), snapshot, call, extension, health
     POST /api/dial       {number, system?, extension?}
     POST /api/spy        {call, whisper}
     POST /api/answer     {call, extension?}         answer a call ringing at the user's extension (CALL-06)
+    /api/admin/*         diagnostics for administrators and supervisors (CALL-39; bridge.console.admin_api)
 
 POSTs must come from the console's own origin (``Origin`` checked) and carry
 the session's ``X-CSRF-Token``; the ``Host`` header must name the console, so
@@ -33,11 +34,13 @@ from bridge.console import pages
 from bridge.console.api import Api
 from bridge.console.cards import CardService
 from bridge.console.commands import CommandDesk, CommandPort
+from bridge.console.diagnostics import DiagnosticsDesk, DiagnosticsPort
 from bridge.console.http import HttpError, Request, json_response, read_request, response, stream_head
 from bridge.console.live import LiveView, Subscriber, TooManySubscribersError
 from bridge.console.sessions import Sessions
 from bridge.console.settings import ConsoleSettings
 from bridge.console.throttle import SignInThrottle
+from bridge.runtime.version import bridge_version
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class ConsoleServer:
     ``commands`` carries out dial / answer / listen / whisper (buttons are hidden without
     it); ``cards`` enriches pop-ups from Dataverse; ``health_snapshot`` is the
     bridge's health (connections, outbox depth), pushed every
-    ``health_interval_s`` seconds.
+    ``health_interval_s`` seconds. ``diagnostics`` enables the admin routes (CALL-39).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class ConsoleServer:
         health_snapshot: HealthSnapshot | None = None,
         health_interval_s: float = 5.0,
         throttle: SignInThrottle | None = None,
+        diagnostics: DiagnosticsPort | None = None,
     ):
         self.settings = settings
         self.live = live
@@ -72,7 +76,8 @@ class ConsoleServer:
         self._health = health_snapshot or (lambda: {})
         self._health_interval_s = health_interval_s
         desk = CommandDesk(commands, live, timeout_s=settings.command_timeout_s) if commands else None
-        self._api = Api(settings, live, self._sessions, desk, cards, self.health, throttle=throttle)
+        admin = DiagnosticsDesk(diagnostics, desk) if diagnostics else None
+        self._api = Api(settings, live, self._sessions, desk, cards, self.health, throttle=throttle, diagnostics=admin)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._ticker: asyncio.Task | None = None
@@ -182,6 +187,7 @@ class ConsoleServer:
             raise HttpError(503, str(exc)) from None
         try:
             writer.write(stream_head() + b"retry: 3000\n\n")
+            writer.write(_event("version", {"version": bridge_version()}))  # the page reloads when it changed
             writer.write(_event("health", self.health()))
             await self._pump(subscriber, writer)
         finally:

@@ -49,7 +49,12 @@ class Sessions:
             user = self._settings.user_by_id(user_id)
         if user is None:
             return None
-        viewer = Viewer(user.user_id, user.name, user.user_id in self._settings.supervisors)
+        viewer = Viewer(
+            user.user_id,
+            user.name,
+            user.user_id in self._settings.supervisors,
+            is_admin=user.user_id in self._settings.administrators,
+        )
         if len(self._by_id) >= MAX_SESSIONS:
             oldest = min(self._by_id.values(), key=lambda s: s.last_seen)
             del self._by_id[oldest.sid]

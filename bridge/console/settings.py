@@ -47,7 +47,9 @@ class ConsoleSettings(BaseModel):
     ``Secure; SameSite=None``. ``supervisors`` are user ids allowed to listen,
     whisper and dial from any extension. ``trust_host_user_id`` lets a browser
     sign in by naming its Dynamics user id alone: only safe when the reverse
-    proxy authenticates every request. ``open_call_form`` opens the phone-call
+    proxy authenticates every request. ``administrators`` are user ids allowed the
+    diagnostics (connection tests, AMI console, test call, raw output; CALL-39),
+    of which supervisors get all but the AMI console. ``open_call_form`` opens the phone-call
     form for the agent when a call connects at their extension (CALL-36).
     """
 
@@ -61,6 +63,7 @@ class ConsoleSettings(BaseModel):
     public_origin: str = ""
     users: tuple[ConsoleUser, ...] = ()
     supervisors: frozenset[str] = frozenset()
+    administrators: frozenset[str] = frozenset()
     trust_host_user_id: bool = False
     open_call_form: bool = False
     language: str = Field(default="fa", pattern="^(fa|en)$")
@@ -83,7 +86,7 @@ class ConsoleSettings(BaseModel):
             raise ValueError(f"must be a bare origin like https://host, got {value!r}")
         return value
 
-    @field_validator("supervisors")
+    @field_validator("supervisors", "administrators")
     @classmethod
     def _lower_ids(cls, ids: frozenset[str]) -> frozenset[str]:
         return frozenset(i.strip().lower() for i in ids)

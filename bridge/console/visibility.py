@@ -7,7 +7,8 @@ it. The rule, per telephony system (``TelephonySystemSettings.visibility``):
 - EVERYONE: every signed-in user sees every call and extension;
 - OWN_EXTENSION: a user sees calls on an extension they answer (the answering,
   ringing or transferred-to extension) and only their own extensions' states;
-- RECORD_OWNER: as OWN_EXTENSION, plus calls whose matched CRM record they own.
+- RECORD_OWNER: as OWN_EXTENSION, plus calls whose matched CRM record they own, and calls the bridge
+  shared with them as a responsible person of that record (CALL-41, :mod:`bridge.calls.sharing`).
 
 Supervisors see everything (they listen and whisper, CALL-31).
 """
@@ -27,6 +28,7 @@ class Viewer:
     user_id: str
     name: str = ""
     is_supervisor: bool = False
+    is_admin: bool = False  # may use the admin diagnostics (CALL-39)
 
 
 def own_extensions(system: TelephonySystemSettings, user_id: str) -> frozenset[str]:
@@ -48,19 +50,21 @@ def can_see_call(
     system: TelephonySystemSettings,
     owner_id: str | None,
     own: frozenset[str],
+    responsible: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether ``viewer`` may see ``record``.
 
     ``owner_id`` is the owner of the matched CRM record; ``own`` is
-    :func:`own_extensions` for this viewer and system (callers cache it).
+    :func:`own_extensions` for this viewer and system (callers cache it);
+    ``responsible`` the users (lower-case ids) the call was shared with (CALL-41).
     """
     if viewer.is_supervisor or system.visibility is CallVisibility.EVERYONE:
         return True
     if extensions_on(record) & own:
         return True
-    return (
-        system.visibility is CallVisibility.RECORD_OWNER and owner_id is not None and owner_id.lower() == viewer.user_id
-    )
+    if system.visibility is not CallVisibility.RECORD_OWNER:
+        return False
+    return (owner_id is not None and owner_id.lower() == viewer.user_id) or viewer.user_id in responsible
 
 
 def can_see_extension(viewer: Viewer, system: TelephonySystemSettings, extension: str, own: frozenset[str]) -> bool:

@@ -16,18 +16,14 @@ write) or :meth:`Outbox.dead_letter` (Dataverse refused it for good; the row is
 kept with the reason for inspection and can be requeued).
 
 Coalescing keeps replays and bursts cheap without changing what Dataverse ends
-up holding. A ``put`` for a record that already waits unsent merges its body
-into the waiting row (later values win) and keeps that row's place in the
-queue, so a record that others refer to (a call before its recording) is still
-written first. A row being sent is never merged into: the new change gets its
-own row, and :meth:`lease` hands out only the oldest row of each record, so
-changes to one record reach Dataverse in the order they were made.
-
-A row may be *held* (``OutboxItem.hold_until``): a call still under way waits
-so that its ring, answer and hang-up go as one write (issue 11 §4). A later
-change without a hold releases it, keeping its place in the queue; an item
-that needs a record written first names it in ``OutboxItem.after``, which
-releases that record's waiting row, and being older it is sent first.
+up holding: a change to a record that already waits unsent is folded into the
+waiting row, a row may be *held* (``OutboxItem.hold_until``) so a call's ring,
+answer and hang-up go as one write (issue 11 §4), and an item names in
+``OutboxItem.after`` the records it needs written first (see
+:mod:`bridge.outbox.coalesce`). A row being sent is never merged into: the new
+change gets its own row, and :meth:`Outbox.lease` hands out only the oldest row
+of each record, so changes to one record reach Dataverse in the order they were
+made.
 """
 
 from __future__ import annotations
@@ -43,6 +39,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from bridge.outbox.coalesce import PendingRow, fold_newer, store_row
 from bridge.outbox.codec import decode_ref, encode_body, encode_ref
 from bridge.outbox.sqlite_file import Transaction, open_durable
 from bridge.outbox.writer import BatchWriter
@@ -162,7 +159,7 @@ class Outbox:
         target, target_key = encode_ref(item.ref)
         needs = tuple((entity_set, encode_ref(ref)[1]) for entity_set, ref in item.after)
         return self._writer.submit(
-            _Row(
+            PendingRow(
                 item.environment,
                 item.entity_set,
                 target,
@@ -183,9 +180,9 @@ class Outbox:
         """Call ``hook(environments)`` on the writer thread after each commit of new items (wake a drainer)."""
         self._commit_hooks.append(hook)
 
-    def _commit_puts(self, rows: Sequence[_Row | None]) -> list[int | None]:
+    def _commit_puts(self, rows: Sequence[PendingRow | None]) -> list[int | None]:
         with self._transaction():
-            ids = [None if row is None else self._store(row) for row in rows]
+            ids = [None if row is None else store_row(self._db, row) for row in rows]
         written = frozenset(row.environment for row in rows if row is not None)
         for hook in self._commit_hooks if written else ():
             try:
@@ -193,35 +190,6 @@ class Outbox:
             except Exception:
                 log.exception("outbox commit hook failed")
         return ids
-
-    def _store(self, row: _Row) -> int:
-        for entity_set, target_key in row.after:  # what this item needs goes now, ahead of it
-            self._db.execute(
-                "UPDATE outbox SET hold_until = ? WHERE environment = ? AND entity_set = ? "
-                "AND target_key = ? AND hold_until > ?",
-                (row.now, row.environment, entity_set, target_key, row.now),
-            )
-        waiting = self._db.execute(
-            "SELECT id, body, hold_until FROM outbox WHERE environment = ? AND entity_set = ? AND target_key = ? "
-            "AND leased_until = 0 ORDER BY id DESC LIMIT 1",
-            (row.environment, row.entity_set, row.target_key),
-        ).fetchone()
-        if waiting is not None:
-            merged = encode_body({**json.loads(waiting[1]), **json.loads(row.body)})
-            hold = min(float(waiting[2]), row.hold_until)
-            if hold < waiting[2] and hold <= row.now:  # released by this change: lingering counts from now
-                hold = row.now
-            self._db.execute(
-                "UPDATE outbox SET body = ?, updated_at = ?, hold_until = ? WHERE id = ?",
-                (merged, row.now, hold, waiting[0]),
-            )
-            return int(waiting[0])
-        cursor = self._db.execute(
-            "INSERT INTO outbox (environment, entity_set, target, target_key, body, created_at, updated_at, "
-            "hold_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.environment, row.entity_set, row.target, row.target_key, row.body, row.now, row.now, row.hold_until),
-        )
-        return int(cursor.lastrowid or 0)
 
     # -- draining ----------------------------------------------------------------------------
 
@@ -270,7 +238,7 @@ class Outbox:
                     "WHERE id = ?",
                     (retry_at, error[:1000], row_id),
                 )
-                self._fold_newer(row_id)
+                fold_newer(self._db, row_id, self.clock())
 
     def dead_letter(self, row_id: int, reason: str, *, code: str = "", status: int | None = None) -> None:
         """Dataverse refused this row for good: move it to the dead-letter table with the reason."""
@@ -372,23 +340,6 @@ class Outbox:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _fold_newer(self, row_id: int) -> None:
-        newer = self._db.execute(
-            "SELECT n.id, n.body, o.body FROM outbox o JOIN outbox n ON n.environment = o.environment "
-            "AND n.entity_set = o.entity_set AND n.target_key = o.target_key AND n.id > o.id "
-            "WHERE o.id = ? ORDER BY n.id",
-            (row_id,),
-        ).fetchall()
-        if not newer:
-            return
-        body = json.loads(newer[0][2])
-        for _, newer_body, _ in newer:
-            body.update(json.loads(newer_body))
-        self._db.execute(
-            "UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", (encode_body(body), self.clock(), row_id)
-        )
-        self._db.executemany("DELETE FROM outbox WHERE id = ?", [(n[0],) for n in newer])
-
     def _scalar(self, sql: str, environment: str | None) -> Any:
         self.flush()
         params: tuple[str, ...] = ()
@@ -399,20 +350,6 @@ class Outbox:
 
     def _transaction(self) -> Transaction:
         return Transaction(self._lock, self._db)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Row:
-    """An item as handed to the writer thread: encoded, stamped, with the coalescing keys it needs first."""
-
-    environment: str
-    entity_set: str
-    target: str
-    target_key: str
-    body: str
-    now: float
-    hold_until: float
-    after: tuple[tuple[str, str], ...]
 
 
 def _within_bytes(rows: list[Sequence[Any]], max_bytes: int | None) -> list[Sequence[Any]]:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from bridge.click_to_call.intake import ClickToCallIntake
+from bridge.click_to_call.links import links_for
 from bridge.plugins.crm import crm_context
 from services.factory import dataverse_client
 
@@ -28,7 +29,12 @@ def from_bridge(bridge: Any) -> None:
         # No client-side retry: a claim or an originate must never be sent twice behind the intake's back.
         client = dataverse_client(bridge.config.environments[environment].dataverse, retry=False)
         intake = ClickToCallIntake(
-            settings, client=client, outbox=bridge.outbox, systems=systems, connector_for=bridge.connectors.get
+            settings,
+            client=client,
+            outbox=bridge.outbox,
+            systems=systems,
+            connector_for=bridge.connectors.get,
+            links=links_for(bridge),
         )
         bridge.add_task(f"click-to-call-{environment}", intake.run)
         log.info("click-to-call requests taken from %s", environment, extra={"environment": environment})

@@ -1,5 +1,6 @@
 """Console plug-in: live calls and pop-ups for the browsers (LiveView listener + ConsoleServer task), with
-dial, answer and listen / whisper carried out on the PBX (CALL-03, -05, -06, -09, -29, -30, -31, -33, -34).
+dial, answer and listen / whisper carried out on the PBX, and the admin diagnostics (CALL-03, -05, -06, -09, -29,
+-30, -31, -33, -34, -39).
 
 On when ``[console]`` is in the file. Callers are matched with the number index
 of each system's first environment; cards are read from that environment.
@@ -17,6 +18,8 @@ from bridge.click_to_call.dial import NO_LINK_ERROR, spy
 from bridge.console.cards import CardService, dataverse_card_source
 from bridge.console.live import LiveView, index_matcher
 from bridge.console.server import ConsoleServer
+from bridge.plugins.call_logging import sharing_of
+from bridge.plugins.console_diagnostics import BridgeDiagnostics
 from bridge.plugins.crm import CrmContext, crm_context
 from connectors.errors import RejectedError
 from domain.calls.system_settings import TelephonySystemSettings
@@ -98,9 +101,11 @@ def _index_for(context: CrmContext):
 
 def _health(bridge: Any):
     def snapshot() -> dict[str, Any]:
+        updates = getattr(bridge, "updates", None)
         return {
             "systems": {key: worker.state.value for key, worker in bridge.workers.items()},
             "live_calls": len(bridge.tracker.live_calls()),
+            "update": updates.status() if updates is not None else None,  # CALL-44
         }
 
     return snapshot
@@ -122,10 +127,16 @@ def from_bridge(bridge: Any) -> LiveView | None:
         queue_size=settings.subscriber_queue_size,
         max_subscribers=settings.max_subscribers,
         open_form_on_answer=settings.open_call_form,
+        responsible_for=sharing_of(bridge).responsible_for,
     )
     cards = CardService(dataverse_card_source(context.clients[first_env]), ttl_s=settings.card_ttl_s)
     server = ConsoleServer(
-        settings, live, commands=BridgeCommands(bridge), cards=cards, health_snapshot=_health(bridge)
+        settings,
+        live,
+        commands=BridgeCommands(bridge),
+        cards=cards,
+        health_snapshot=_health(bridge),
+        diagnostics=BridgeDiagnostics(bridge.config, bridge.connector),
     )
 
     async def serve() -> None:

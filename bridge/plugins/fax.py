@@ -27,6 +27,7 @@ from bridge.outbox.store import OutboxItem
 from bridge.plugins.crm import crm_context
 from bridge.runtime.check import register_check
 from bridge.runtime.check_result import CheckResult
+from connectors.documents import DocumentPreparer
 from connectors.errors import ConnectorError
 from connectors.fax import SERVERS
 from domain.numbers import NumberPlan
@@ -74,7 +75,8 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
         return datetime.now(UTC)
 
     pause = int(getattr(config.settings, "comma_pause_s", 2))
-    sender = FaxSender(client, server, config.key, sink, clock=clock, comma_pause_s=pause)
+    documents = DocumentPreparer.on_this_host()  # Pillow, LibreOffice and Ghostscript where installed
+    sender = FaxSender(client, server, config.key, sink, clock=clock, comma_pause_s=pause, documents=documents)
     tracker = FaxTracker(client, server, config.key, sink, clock=clock)
     receiver, refresh = None, None
     if config.polling.receive:

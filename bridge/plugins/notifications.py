@@ -5,9 +5,12 @@ environment's server offers (:class:`~bridge.calls.notice_kinds.NoticeKindResolv
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
-from bridge.calls.notice_kinds import NoticeKindResolver
+from bridge.calls.notice_kinds import NoticeKind, NoticeKindResolver
+from bridge.calls.notice_mail import FILE_NAME as MAIL_FILE
+from bridge.calls.notice_mail import NoticeMailer
 from bridge.calls.notifications import CallNotifier
 from bridge.plugins.crm import crm_context
 
@@ -15,5 +18,11 @@ from bridge.plugins.crm import crm_context
 def from_bridge(bridge: Any) -> None:
     context = crm_context(bridge)
     features = {name: functools.partial(getattr, client, "features") for name, client in context.clients.items()}
-    kind_of = NoticeKindResolver(bridge.config.notices.kind, features)
-    bridge.add_listener(CallNotifier(bridge.outbox, context.environments, context.crms, kind_of), "notifications")
+    notices = bridge.config.notices
+    kind_of = NoticeKindResolver(notices.kind, features)
+    mailer = None
+    if notices.kind is NoticeKind.EMAIL and notices.email == "send":
+        mailer = NoticeMailer(context.clients, Path(bridge.config.bridge.outbox).with_name(MAIL_FILE))
+        bridge.add_task("notice_mail", functools.partial(mailer.run, notices.email_send_interval_s))
+    notifier = CallNotifier(bridge.outbox, context.environments, context.crms, kind_of, mailer)
+    bridge.add_listener(notifier, "notifications")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import weakref
+from pathlib import Path
 from typing import Any
 
+from bridge.sms.hold import FILE_NAME as HOLD_FILE
 from bridge.sms.host import SmsHost
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ def from_bridge(bridge: Any) -> None:
     if part is None:
         log.info("SMS is off: no [sms] table")
         return
-    host = _HOSTS[bridge] = SmsHost(part)
+    hold = Path(bridge.config.bridge.outbox).with_name(HOLD_FILE)
+    host = _HOSTS[bridge] = SmsHost(part, hold_path=hold)
 
     async def serve() -> None:
         try:

@@ -55,6 +55,7 @@ from connectors.recordings.base import (
     RecordingStore,
 )
 from connectors.recordings.naming import candidate_folders, carried_call, describe_search, find_recording
+from connectors.recordings.recorder_names import RecorderNaming
 from domain.calls.events import CallEvent
 from domain.calls.record import CallChange, CallRecord, CallUpdate
 from domain.calls.system_settings import RecordingSource, TelephonySystemSettings
@@ -95,7 +96,8 @@ class RecordingPolicy:
     default attachment limit is 5 MB (an admin can raise it, up to 128 MB, in
     the environment's e-mail settings). ``match_window_s`` is how far from the
     call a file's time stamp may be when it is matched by time and number.
-    ``max_parallel`` caps concurrent fetches (each holds a thread).
+    ``max_parallel`` caps concurrent fetches (each holds a thread). ``recorder``: the system's recordings come
+    from a per-line recorder box (CALL-37) whose names follow its pattern and whose line N is the call's line N.
     """
 
     first_delay_s: float = 5.0
@@ -106,6 +108,7 @@ class RecordingPolicy:
     attach_limit_bytes: int = 5 * 1024 * 1024
     match_window_s: float = 120.0
     max_parallel: int = 2
+    recorder: RecorderNaming | None = None
 
     def __post_init__(self) -> None:
         if min(self.first_delay_s, self.retry_base_s, self.stable_wait_s, self.give_up_after_s) < 0:
@@ -316,27 +319,30 @@ class RecordingFetcher:
 
     def _list(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> list[RecordingFile]:
         """The files of ``folders``, stopping early at the folder holding the call's own-id file."""
-        window_s = self.policy_of(job.record.system).match_window_s
+        policy = self.policy_of(job.record.system)
         files: list[RecordingFile] = []
         for folder in folders:
             try:
                 files.extend(store.list_folder(folder))
             except FolderMissingError:
                 continue  # the day's folder appears with its first recording
-            match = find_recording(job.record, files, window_s=window_s)
+            match = find_recording(job.record, files, window_s=policy.match_window_s, recorder=policy.recorder)
             if match is not None and match.reason == "unique id":
                 break
         return files
 
     def _choose(self, job: RecordingJob, files: list[RecordingFile], running: frozenset[str]) -> _Look:
         """The call's file among ``files``, claimed for it; files of other calls are left alone."""
-        record, window_s = job.record, self.policy_of(job.record.system).match_window_s
+        record, policy = job.record, self.policy_of(job.record.system)
+        window_s, recorder = policy.match_window_s, policy.recorder
         others = (self._claims.call_ids(record.system) | running) - {record.call_id}
         taken = {path: owner for path, owner in self._claims.taken(record.system).items() if owner != record.call_id}
         while True:
-            match = find_recording(record, files, window_s=window_s, taken=taken.keys(), other_calls=others)
+            match = find_recording(
+                record, files, window_s=window_s, taken=taken.keys(), other_calls=others, recorder=recorder
+            )
             if match is None:
-                return _Look(skipped=_skipped(record, files, window_s, taken, others))
+                return _Look(skipped=_skipped(record, files, policy, taken, others))
             owner = self._claims.claim(record.system, match.file.path, record.call_id, self._clock())
             if owner == record.call_id:
                 return _Look(match.file)
@@ -409,10 +415,14 @@ class RecordingFetcher:
 
 
 def _skipped(
-    record: CallRecord, files: list[RecordingFile], window_s: float, taken: Mapping[str, str], others: frozenset[str]
+    record: CallRecord,
+    files: list[RecordingFile],
+    policy: RecordingPolicy,
+    taken: Mapping[str, str],
+    others: frozenset[str],
 ) -> tuple[str, str] | None:
     """The file the guess would have taken but for the other calls, with the call it was left to."""
-    match = find_recording(record, files, window_s=window_s)
+    match = find_recording(record, files, window_s=policy.match_window_s, recorder=policy.recorder)
     if match is None or match.reason != "time and number":
         return None
     owner = taken.get(match.file.path) or carried_call(match.file, match.parsed, others)

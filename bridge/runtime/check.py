@@ -12,10 +12,12 @@ optional check nobody registered is reported as "not configured".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import dataverse_schema
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.outbox.drain_thread import make_write_client
 from bridge.runtime.check_crm import check_crm_records, check_unclassified
@@ -23,6 +25,7 @@ from bridge.runtime.check_result import CheckResult
 from bridge.runtime.service import FactoryError, load_factory
 from bridge.runtime.workers import ConnectorUnavailableError, build_connector
 from connectors.dataverse import DataverseClient
+from connectors.dataverse.schema_navigation import navigation_mismatches
 from connectors.errors import AuthError, ConnectorError, NotSentError
 from connectors.pbx.base import PbxConnector
 
@@ -34,6 +37,8 @@ ExtraCheck = Callable[[BridgeConfig], Awaitable[list[CheckResult]]]
 EXTRA_CHECKS: dict[str, ExtraCheck] = {}
 #: Checks the bridge knows of but that another part provides; reported as "not configured" when absent.
 OPTIONAL_CHECKS = {"recordings": "recordings (SFTP)"}
+#: Registered checks that look at each telephony system's own settings (and so run for one system too).
+PER_SYSTEM_CHECKS = ("recordings",)
 
 
 def register_check(name: str, check: ExtraCheck) -> None:
@@ -50,11 +55,15 @@ async def run_checks(
 ) -> list[CheckResult]:
     """Every check, devices and environments concurrently; never raises for a failed check."""
     results = [_check_outbox(config), *_check_factories(config)]
-    devices = [_check_system(system, connector_factory, timeout_s) for system in config.systems.values()]
+    devices = [check_system(system, connector_factory, timeout_s) for system in config.systems.values()]
     environments = [
         _check_environment(name, env, client_factory, timeout_s) for name, env in config.environments.items()
     ]
-    results += await asyncio.gather(*devices, *environments)
+    navigation = [
+        check_navigation(name, lambda env=env: client_factory(env), timeout_s)
+        for name, env in config.environments.items()
+    ]
+    results += await asyncio.gather(*devices, *environments, *navigation)
     results += await check_crm_records(config, client_factory=client_factory, timeout_s=timeout_s)
     results += await check_unclassified(config, timeout_s=timeout_s)
     for name, check in sorted(EXTRA_CHECKS.items()):
@@ -101,9 +110,34 @@ def _check_factories(config: BridgeConfig) -> list[CheckResult]:
     return results
 
 
-async def _check_system(
+async def check_one_system(
+    config: BridgeConfig,
+    system_key: str,
+    *,
+    connector_factory: Callable[[SystemConfig], PbxConnector] = build_connector,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[CheckResult]:
+    """The checks of one telephony system, as ``bridge check`` runs them: its PBX link (AMI login, SMDR,
+    serial) and the registered per-system checks (its SSH/SFTP or FTP recordings store). The console's
+    diagnostics (CALL-39) call this; ``KeyError`` for an unknown system."""
+    system = config.systems[system_key]
+    results = [await check_system(system, connector_factory, timeout_s)]
+    narrowed = dataclasses.replace(config, systems={system_key: system})
+    for name in PER_SYSTEM_CHECKS:
+        check = EXTRA_CHECKS.get(name)
+        if check is None:
+            continue
+        try:
+            results += await asyncio.wait_for(check(narrowed), timeout_s)
+        except Exception as exc:  # a broken plug-in check is itself a failed check
+            results.append(CheckResult(OPTIONAL_CHECKS.get(name, name), False, f"the check itself failed: {exc}"))
+    return results
+
+
+async def check_system(
     system: SystemConfig, connector_factory: Callable[[SystemConfig], PbxConnector], timeout_s: float
 ) -> CheckResult:
+    """Log in to (or open) one telephony device and say how it went; never raises for a failed check."""
     target = _target(system)
     name = f"system {system.key} ({system.kind}, {target})"
     try:
@@ -154,6 +188,23 @@ async def _check_environment(
     except (ConnectorError, OSError, ValueError) as exc:
         return CheckResult(label, False, f"{type(exc).__name__}: {exc}")
     return CheckResult(label, True, f"signed in as application user {identity.get('UserId', '?')}")
+
+
+async def check_navigation(name: str, client: Callable[[], DataverseClient], timeout_s: float) -> CheckResult:
+    """The suite's lookups bind by the navigation names the environment declares (an earlier,
+    lower-case ``schema apply`` left ``comms_smsproviderid`` where the suite binds ``comms_SmsProviderId``)."""
+    label = f"environment {name} schema"
+    try:
+        found = await asyncio.wait_for(
+            asyncio.to_thread(navigation_mismatches, client(), dataverse_schema.TABLES.values()), timeout_s
+        )
+    except TimeoutError:
+        return CheckResult(label, False, f"no answer within {timeout_s:.0f} s reading the relationships")
+    except (ConnectorError, OSError, ValueError) as exc:
+        return CheckResult(label, False, f"cannot read the relationships ({type(exc).__name__}: {exc})")
+    if not found:
+        return CheckResult(label, True, "lookups' navigation properties match the suite")
+    return CheckResult(label, False, "; ".join(m.line() for m in found))
 
 
 def _target(system: SystemConfig) -> str:

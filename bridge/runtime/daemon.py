@@ -16,10 +16,11 @@ start. A second signal exits at once, which is safe for the same reason.
 Calls under way survive a stop too (CALL-14): their events are kept in
 ``open-calls.db`` beside the outbox (:mod:`bridge.calls.open_calls`). At the next
 start they are taken back; an AMI system's login snapshot then tells which the
-PBX still has (adopted: same call id, same activity) and which ended meanwhile
-(ended with an inferred hang-up at the bridge's last sign of life); for SMDR and
-caller-ID systems they are ended so after ``restart_grace``, unless the device's
-own record settled them first.
+PBX still has (adopted: same call id, same activity, the times already known
+kept) and which ended meanwhile (ended at once, with an inferred hang-up at the
+bridge's last sign of life, noted every second while calls are open); for SMDR
+and caller-ID systems they are ended so after ``restart_grace``, unless the
+device's own record settled them first.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from bridge.calls.listeners import CallListener
-from bridge.calls.open_calls import CallRecovery, OpenCallStore, open_calls_path
+from bridge.calls.open_calls import ALIVE_INTERVAL_S, CallRecovery, OpenCallStore, open_calls_path
 from bridge.calls.pairing import PairingFile, pairing_path
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.crm.settings_source import SettingsSource, StaticSettings
@@ -43,6 +44,7 @@ from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
+from bridge.runtime.updates import UpdateChecker
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
 from connectors.dataverse import DataverseClient
 from connectors.pbx.base import PbxConnector, utc_now
@@ -87,11 +89,14 @@ class Bridge:
             lambda: OpenCallStore(open_calls_path(config.bridge.outbox)), open_calls_path(config.bridge.outbox)
         )
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
+        self.updates: UpdateChecker | None = None  # set by bridge.plugins.updates (CALL-44)
         self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():
             self.connectors[key] = connector_factory(system)
+            if hasattr(self.connectors[key], "on_snapshot"):  # it lists its calls at login: settle at once
+                self.connectors[key].on_snapshot = self._settle_restored  # type: ignore[attr-defined]
             self.workers[key] = SystemWorker(
                 system,
                 self.connectors[key],
@@ -179,6 +184,7 @@ class Bridge:
             worker_tasks = [_supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
             tasks = [
                 _supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
+                _supervised("alive", self._every(ALIVE_INTERVAL_S, self._heartbeat)),
                 _supervised(
                     "settings", self._every(self.config.bridge.settings_refresh_s, self._refresh_settings, at_once=True)
                 ),
@@ -250,8 +256,7 @@ class Bridge:
 
     async def _sweep(self) -> None:
         now = self._clock()
-        for hangup in self.recovery.resolve(now, self._lists_calls, self._live_call_ids):
-            self.pipeline.feed(hangup)
+        self._settle_restored()
         ended = self.pipeline.sweep(now)
         if ended:
             log.info("%d call(s) ended by the sweep (hang-up never came)", ended)
@@ -259,6 +264,15 @@ class Bridge:
         warn_telnet_resyncs(
             {key: getattr(c, "telnet_resyncs", 0) for key, c in self.connectors.items()}, self._telnet_resyncs_seen
         )
+
+    async def _heartbeat(self) -> None:
+        self.recovery.heartbeat(self._clock())
+
+    def _settle_restored(self, system_key: str | None = None) -> None:
+        """End the calls open at the last stop that their PBX no longer has: by each sweep, and at once when a
+        system's login snapshot is complete (``system_key``), not at the next sweep."""
+        for hangup in self.recovery.resolve(self._clock(), self._lists_calls, self._live_call_ids):
+            self.pipeline.feed(hangup)
 
     def _lists_calls(self, system_key: str) -> bool:
         """Whether the system's connector reports the calls under way at login (AMI's CoreShowChannels)."""
@@ -318,6 +332,7 @@ class Bridge:
             len(self.tracker.live_calls()),
             self.pipeline.listener_errors,
             self._is_stopping,
+            update=self.updates.status() if self.updates is not None else None,
         )
 
     def _outbox_figures(self, environment: str) -> tuple[int, float]:

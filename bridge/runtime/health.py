@@ -15,10 +15,12 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from bridge.config.model import ListenAddress
 from bridge.runtime.listen import start_listening
 from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
+from bridge.runtime.version import bridge_version
 from connectors.pbx.base import ConnectionState
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,9 @@ class HealthSnapshot:
     live_calls: int = 0
     listener_errors: Mapping[str, int] = field(default_factory=dict)
     stopping: bool = False
+    #: The running bridge's version and, with ``[updates]``, what the release feed announced (CALL-44).
+    version: str = field(default_factory=bridge_version)
+    update: Mapping[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -85,6 +90,8 @@ class HealthSnapshot:
     def as_json(self) -> bytes:
         body = {
             "status": self.status,
+            "version": self.version,
+            "update": dict(self.update) if self.update is not None else None,
             "uptime_s": round(self.uptime_s, 1),
             "live_calls": self.live_calls,
             "stopping": self.stopping,
@@ -154,6 +161,12 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
                 round(snapshot.uptime_s, 3)
             ),
             Metric("commsuite_bridge_live_calls", "gauge", "Calls in progress.").add(snapshot.live_calls),
+            Metric("commsuite_bridge_info", "gauge", "1, labelled with the running bridge's version.").add(
+                1, version=snapshot.version
+            ),
+            Metric(
+                "commsuite_bridge_update_available", "gauge", "1 when the signed release feed announces a newer bridge."
+            ).add(1 if snapshot.update and snapshot.update.get("available") else 0),
             link,
             events,
             updates,

@@ -115,8 +115,11 @@ class RawJournal:
         self._last_prune = time.monotonic()
         return deleted
 
-    def frames(self, system: str | None = None, *, unparsed_only: bool = False, limit: int = 1000) -> list[RawFrame]:
-        """Frames in receive order (oldest first), optionally one system's or only those not parsed."""
+    def frames(
+        self, system: str | None = None, *, unparsed_only: bool = False, limit: int = 1000, newest: bool = False
+    ) -> list[RawFrame]:
+        """Frames in receive order (oldest first), optionally one system's or only those not parsed; with
+        ``newest`` the last ``limit`` of them rather than the first (the console's raw view, CALL-39)."""
         where, args = [], []
         if system is not None:
             where.append("system = ?")
@@ -127,9 +130,11 @@ class RawJournal:
         with self._lock:
             rows = self._db.execute(
                 f"SELECT id, system, received_at, raw, text, truncated, parsed, reason FROM raw_frames {clause} "
-                "ORDER BY id LIMIT ?",
+                f"ORDER BY id {'DESC' if newest else ''} LIMIT ?",
                 (*args, limit),
             ).fetchall()
+        if newest:
+            rows.reverse()
         return [
             RawFrame(r[0], r[1], datetime.fromisoformat(r[2]), bytes(r[3]), r[4], bool(r[5]), bool(r[6]), r[7])
             for r in rows

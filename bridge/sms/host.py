@@ -10,6 +10,10 @@ from the ``[sms]`` table's :class:`~services.settings.AppSettings`), the
 Pending SMS are found by the sweep job (polling Dataverse); the sender claims each
 row by its etag before sending, so a push to ``/sms/push``, a second daemon or
 a Functions app running beside it never sends one twice.
+
+Read-once inbound texts that could not be stored go to :class:`~bridge.sms.hold.LocalHold`
+(a SQLite file beside the outbox) instead of Service Bus; the hold is drained at start-up
+and before every inbound poll.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from bridge.config.sms import SmsPart, SmsSchedule
+from bridge.sms.hold import LocalHold
 from bridge.sms.http import SmsHttpServer
 from bridge.sms.routes import SmsRoutes
 from bridge.sms.schedule import Clock, Job, Schedule, Scheduler, Sleep
@@ -31,8 +37,8 @@ STATUS_POLL_OFFSET_S = 30.0
 CREDIT_OFFSET_S = 420.0
 
 
-def sms_jobs(sms: SmsServices, schedule: SmsSchedule) -> list[Job]:
-    """One job per SMS timer of the Functions app, named as its function."""
+def sms_jobs(sms: SmsServices, schedule: SmsSchedule, hold: LocalHold | None = None) -> list[Job]:
+    """One job per SMS timer of the Functions app, named as its function; ``hold`` is drained before each poll."""
 
     def every(interval_s: float, offset_s: float = 0.0) -> Schedule:
         return Schedule(interval_s, offset_s if offset_s < interval_s else 0.0)
@@ -53,13 +59,20 @@ def sms_jobs(sms: SmsServices, schedule: SmsSchedule) -> list[Job]:
         return ", ".join(f"{r.bulk_id} {r.state}" for r in reports) or None
 
     def inbound_poll() -> None:
+        if hold is not None:
+            hold.drain(sms.inbound.receive_held)
         sms.inbound.poll_due()
 
     def route() -> str | None:
-        report = sms.router.route_pending()
-        if not (report.queued or report.unrouted):
-            return None
-        return f"{len(report.queued)} queued, {len(report.unrouted)} unrouted, {len(report.late)} late"
+        report, flows = sms.router.route_pending(), sms.flows.start_due()  # routing (SMS-24), owed flows (SMS-16)
+        words = []
+        if report.queued or report.unrouted:
+            words.append(f"{len(report.queued)} queued, {len(report.unrouted)} unrouted, {len(report.late)} late")
+        if flows.started or flows.refused or flows.waiting:
+            words.append(
+                f"flows {len(flows.started)} started, {len(flows.refused)} refused, {len(flows.waiting)} waiting"
+            )
+        return "; ".join(words) or None
 
     return [
         Job("sms_sweep", every(schedule.sweep_interval_s), sweep),
@@ -81,11 +94,15 @@ class SmsHost:
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
         build: Callable[..., Services] = build_services,
+        hold_path: Path | None = None,
     ):
         self.part = part
-        self.services = build(part.settings, clock=clock)
+        self.hold = LocalHold(hold_path) if hold_path is not None else None
+        self.services = build(part.settings, clock=clock, **({"hold": self.hold} if self.hold is not None else {}))
         self.scheduler = Scheduler(
-            sms_jobs(self.services.sms, part.schedule), clock=clock, **({"sleep": sleep} if sleep is not None else {})
+            sms_jobs(self.services.sms, part.schedule, self.hold),
+            clock=clock,
+            **({"sleep": sleep} if sleep is not None else {}),
         )
         routes = SmsRoutes(self.services.sms, push_key=part.push_key, public_url=part.public_url)
         self.http = SmsHttpServer(part.listen, routes)
@@ -96,6 +113,10 @@ class SmsHost:
         await self.http.start()
         self.listening.set()
         try:
+            if self.hold is not None:  # texts kept before a crash or restart are stored first
+                await asyncio.to_thread(self.hold.drain, self.services.sms.inbound.receive_held)
             await self.scheduler.run()
         finally:
             await self.http.stop()
+            if self.hold is not None:
+                self.hold.close()

@@ -375,7 +375,7 @@ class DataverseClient:
         """Records changed and deleted since ``delta_link`` (everything, on the first call).
 
         Store the returned ``delta_link`` and pass it next time (CALL-02, CALL-04: the number index stays fresh).
-        ``NotSupportedError`` before 9.0, which has no ``odata.track-changes``.
+        ``NotSupportedError`` before 8.2, which has no ``odata.track-changes``.
         """
         return queries.changes(self, entity_set, select=select, delta_link=delta_link, page_size=page_size)
 

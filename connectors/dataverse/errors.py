@@ -123,7 +123,7 @@ class RequestNotBuiltError(DataverseError, InvalidRequestError):
 
 
 class NotSupportedError(RequestNotBuiltError):
-    """The server's version lacks what the request needs (e.g. change tracking before 9.0,
+    """The server's version lacks what the request needs (e.g. change tracking before 8.2,
     an alternate-key value with a character on-premises cannot address), so it was not
     sent. Never retry against the same server (:mod:`dataverse_schema.versions`)."""
 

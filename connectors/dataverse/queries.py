@@ -129,10 +129,10 @@ def changes(
     delta_link: str | None = None,
     page_size: int = MAX_PAGE_SIZE,
 ) -> DeltaPage:
-    """Records changed and deleted since ``delta_link`` (everything, on the first call); needs 9.0."""
+    """Records changed and deleted since ``delta_link`` (everything, on the first call); needs 8.2."""
     if client.features.change_tracking is not ChangeTracking.DELTA:
         raise NotSupportedError(
-            f"change tracking by odata.track-changes needs 9.0; this server is {client.features.version}",
+            f"change tracking by odata.track-changes needs 8.2; this server is {client.features.version}",
             operation="changes",
         )
     headers = {"Prefer": prefer("odata.track-changes", f"odata.maxpagesize={page_size}")}

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Protocol, runtime_checkable
 
 from connectors.errors import RejectedError
-from domain.fax import DialStyle, FaxJobStatus, OutgoingFax, ReceivedFax, SubmitReceipt
+from domain.fax import DialStyle, DocumentKind, FaxJobStatus, OutgoingFax, ReceivedFax, SubmitReceipt
 
 
 @runtime_checkable
@@ -24,11 +24,14 @@ class FaxServer(Protocol):
     """A fax server account: send, track, cancel, receive.
 
     ``kind`` is the registry key; ``dial_style`` how the server takes pauses
-    and extensions (``domain.fax.build_dial_string``).
+    and extensions (``domain.fax.build_dial_string``); ``document_kinds`` the
+    document formats ``submit`` takes, preferred first (attachments in other
+    formats are converted to one of them: ``connectors.documents``).
     """
 
     kind: ClassVar[str]
     dial_style: ClassVar[DialStyle]
+    document_kinds: ClassVar[tuple[DocumentKind, ...]]
 
     def check(self) -> str:
         """Log in and out ("test connection"); returns the server's own name / version line."""

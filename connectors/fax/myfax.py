@@ -38,6 +38,7 @@ from connectors.sms._wire import Wire, rows
 from domain.fax import (
     DialStringError,
     DialStyle,
+    DocumentKind,
     FailureReason,
     FaxJobState,
     FaxJobStatus,
@@ -96,6 +97,8 @@ class MyFaxServer:
 
     kind: ClassVar[str] = "myfax"
     dial_style: ClassVar = DialStyle.NUMBER_ONLY
+    #: UNCONFIRMED: PDF and TIFF, the formats every cloud fax service takes; PostScript is converted to TIFF first.
+    document_kinds: ClassVar = (DocumentKind.PDF, DocumentKind.TIFF)
 
     def __init__(self, settings: MyFaxSettings, *, session: requests.Session, processed: ProcessedMarks | None = None):
         self.settings = settings

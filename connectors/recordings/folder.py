@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import os
+import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -25,12 +25,11 @@ from typing import BinaryIO
 from connectors.errors import ConnectorError, RejectedError, UnavailableError
 from connectors.recordings.base import (
     FileMissingError,
-    FileTooLargeError,
     FolderMissingError,
     RecordingFile,
     UnsafePathError,
 )
-from connectors.recordings.naming import is_safe_name
+from connectors.recordings.listing import CappedSink, read_all, recording_files, refuse_oversize
 
 _CHUNK = 256 * 1024
 
@@ -55,36 +54,23 @@ class FolderRecordingStore:
 
     def list_folder(self, folder: str) -> list[RecordingFile]:
         where = self._inside(folder)
-        files = []
         with self._translating("list", folder), os.scandir(where) as entries:
-            for entry in entries:
-                if is_safe_name(entry.name) and entry.is_file(follow_symlinks=False):
-                    files.append(
-                        RecordingFile(
-                            entry.name,
-                            where.as_posix(),
-                            (where / entry.name).as_posix(),
-                            entry.stat(follow_symlinks=False).st_size,
-                        )
-                    )
-        return files
+            listed = [(e.name, e.is_file(follow_symlinks=False), e.stat(follow_symlinks=False)) for e in entries]
+        return recording_files(
+            where.as_posix(), ((name, plain, lambda st=st: st.st_size) for name, plain, st in listed), posixpath.join
+        )
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
-        sink = io.BytesIO()
-        self.copy_to(path, sink, limit_bytes=limit_bytes)
-        return sink.getvalue()
+        return read_all(self.copy_to, path, limit_bytes)
 
     def copy_to(self, path: str, sink: BinaryIO, *, limit_bytes: int) -> int:
         where = self._inside(path)
-        written = 0
+        capped = CappedSink(sink, system=self.system, path=path, limit_bytes=limit_bytes)
         with self._translating("read", path), open(where, "rb") as source:
-            size = os.fstat(source.fileno()).st_size
-            self._refuse_oversize(path, size, limit_bytes)
+            refuse_oversize(self.system, path, os.fstat(source.fileno()).st_size, limit_bytes)
             while chunk := source.read(_CHUNK):
-                written += len(chunk)
-                self._refuse_oversize(path, written, limit_bytes)
-                sink.write(chunk)
-        return written
+                capped.write(chunk)
+        return capped.written
 
     def close(self) -> None:
         """Nothing is held open between calls."""
@@ -101,15 +87,6 @@ class FolderRecordingStore:
                 f"{path!r} is outside the recordings folder {self.root!r}", code="unsafe_path", system=self.system
             )
         return resolved
-
-    def _refuse_oversize(self, path: str, size: int, limit_bytes: int) -> None:
-        if size > limit_bytes:
-            raise FileTooLargeError(
-                f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
-                size_bytes=size,
-                system=self.system,
-                operation="read",
-            )
 
     @contextlib.contextmanager
     def _translating(self, operation: str, path: str) -> Iterator[None]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import ftplib
-import io
 import posixpath
 import socket
 import ssl
@@ -37,6 +36,7 @@ from connectors.recordings.base import (
     RecordingFile,
     UnsafePathError,
 )
+from connectors.recordings.listing import CappedSink, read_all, recording_files, refuse_oversize
 from connectors.recordings.naming import check_folder_pattern, ensure_inside, is_safe_name
 from connectors.settings import Secret
 
@@ -109,16 +109,11 @@ class FtpRecordingStore:
         folder = self._inside(folder)
         with self._lock, self._translating("list", folder):
             entries = self._entries(self._session(), folder)
-        return [
-            RecordingFile(name, folder, posixpath.join(folder, name), size)
-            for name, (kind, size) in entries.items()
-            if kind == "file" and is_safe_name(name)
-        ]
+        listed = ((name, kind == "file", lambda size=size: size) for name, (kind, size) in entries.items())
+        return recording_files(folder, listed, posixpath.join)
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
-        sink = io.BytesIO()
-        self.copy_to(path, sink, limit_bytes=limit_bytes)
-        return sink.getvalue()
+        return read_all(self.copy_to, path, limit_bytes)
 
     def copy_to(self, path: str, sink: BinaryIO, *, limit_bytes: int) -> int:
         path = self._inside(path)
@@ -132,21 +127,14 @@ class FtpRecordingStore:
                 raise FileMissingError(
                     f"{path} is not a plain file in {folder}", code="missing", system=self.system, operation="read"
                 )
-            self._refuse_oversize(path, size, limit_bytes)
-            written = 0
-
-            def take(chunk: bytes) -> None:
-                nonlocal written
-                written += len(chunk)
-                self._refuse_oversize(path, written, limit_bytes)
-                sink.write(chunk)
-
+            refuse_oversize(self.system, path, size, limit_bytes)
+            capped = CappedSink(sink, system=self.system, path=path, limit_bytes=limit_bytes)
             try:
-                ftp.retrbinary(f"RETR {path}", take, blocksize=_CHUNK)
+                ftp.retrbinary(f"RETR {path}", capped.write, blocksize=_CHUNK)
             except FileTooLargeError:
                 self._close_unlocked()  # the data channel was left mid-transfer
                 raise
-        return written
+        return capped.written
 
     def close(self) -> None:
         with self._lock:
@@ -232,15 +220,6 @@ class FtpRecordingStore:
         if not isinstance(path, str) or not all(ch.isprintable() for ch in path):
             raise UnsafePathError(f"{path!r} is not a path", code="unsafe_path", system=self.system)
         return ensure_inside(self.root, path)
-
-    def _refuse_oversize(self, path: str, size: int, limit_bytes: int) -> None:
-        if size > limit_bytes:
-            raise FileTooLargeError(
-                f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
-                size_bytes=size,
-                system=self.system,
-                operation="read",
-            )
 
     @contextlib.contextmanager
     def _translating(self, operation: str, path: str) -> Iterator[None]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from connectors.recordings.base import RecordingFile, UnsafePathError
+from connectors.recordings.recorder_names import RecorderNaming
 from domain.calls.record import CallRecord
 
 #: The Dataverse file-name column (``comms_filename``, part of the recording's alternate key) holds 200.
@@ -69,6 +70,7 @@ class RecordingName:
     recorded_at: datetime | None = None
     unique_id: str | None = None
     numbers: tuple[str, ...] = ()
+    line: int | None = None  # a recorder box's input line (CALL-37)
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,23 @@ def mime_type_of(name: str) -> str | None:
     return MIME_TYPES.get(extension.lower())
 
 
-def parse_recording_name(name: str) -> RecordingName | None:
-    """Read a recording's name; ``None`` when it is unsafe or not an audio format we attach."""
+def parse_recording_name(name: str, recorder: RecorderNaming | None = None) -> RecordingName | None:
+    """Read a recording's name; ``None`` when it is unsafe or not an audio format we attach.
+
+    With ``recorder`` (a per-line recorder box, CALL-37) the name must follow its pattern.
+    """
     if not is_safe_name(name):
         return None
     mime_type = mime_type_of(name)
     if mime_type is None:
         return None
     stem, _, extension = name.rpartition(".")
+    if recorder is not None:
+        said = recorder.parse(stem)
+        if said is None:
+            return None
+        numbers = (said.number,) if said.number else ()
+        return RecordingName(name, extension, mime_type, recorded_at=said.recorded_at, numbers=numbers, line=said.line)
     found = _FREEPBX.match(stem)
     if found:
         return RecordingName(
@@ -241,6 +252,7 @@ def find_recording(
     pbx_tz: tzinfo | None = None,
     taken: Collection[str] = frozenset(),
     other_calls: Collection[str] = frozenset(),
+    recorder: RecorderNaming | None = None,
 ) -> RecordingMatch | None:
     """The call's recording among ``files``, or ``None``.
 
@@ -256,8 +268,11 @@ def find_recording(
     one file is never guessed onto a second call. A match by the call's own id
     ignores both: whether a taken file may still go to its rightful call is the
     caller's decision.
+
+    With ``recorder`` (CALL-37) names follow its pattern and a time guess must also be on the recorder line
+    that the call's line maps to; a file without a number is then taken on line and time alone.
     """
-    parsed = [(file, name) for file in files if (name := parse_recording_name(file.name)) is not None]
+    parsed = [(file, name) for file in files if (name := parse_recording_name(file.name, recorder)) is not None]
     by_id = [(f, n) for f, n in parsed if n.unique_id == record.call_id or has_unique_id(f.name, record.call_id)]
     if by_id:
         file, name = max(by_id, key=lambda pair: (pair[0].size_bytes, pair[0].name))
@@ -269,7 +284,7 @@ def find_recording(
     near = [
         (abs((n.recorded_at - start).total_seconds()), f.name, f, n)
         for f, n in free
-        if n.recorded_at is not None and earliest <= n.recorded_at <= latest and _names_party(n, record)
+        if n.recorded_at is not None and earliest <= n.recorded_at <= latest and _is_party(n, record, recorder)
     ]
     if not near:
         return None
@@ -283,6 +298,13 @@ def carried_call(file: RecordingFile, name: RecordingName, call_ids: Collection[
     if name.unique_id is not None and name.unique_id in call_ids:
         return name.unique_id
     return next((call_id for call_id in sorted(call_ids) if has_unique_id(file.name, call_id)), None)
+
+
+def _is_party(name: RecordingName, record: CallRecord, recorder: RecorderNaming | None) -> bool:
+    wanted = recorder.recorder_line(record.line) if recorder is not None else None
+    if wanted is None:
+        return _names_party(name, record)
+    return name.line == wanted and (not name.numbers or not record.external_number or _names_party(name, record))
 
 
 def _names_party(name: RecordingName, record: CallRecord) -> bool:

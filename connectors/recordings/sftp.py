@@ -34,13 +34,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from connectors.errors import AuthError, ConnectorError, NotSentError, RejectedError, UnavailableError
 from connectors.recordings.base import (
     FileMissingError,
-    FileTooLargeError,
     FolderMissingError,
     RecordingFile,
     UnknownHostKeyError,
     UnsafePathError,
 )
-from connectors.recordings.naming import check_folder_pattern, ensure_inside, is_safe_name
+from connectors.recordings.listing import CappedSink, read_all, recording_files, refuse_oversize
+from connectors.recordings.naming import check_folder_pattern, ensure_inside
 from connectors.settings import Secret
 
 log = logging.getLogger(__name__)
@@ -141,18 +141,14 @@ class SftpRecordingStore:
             sftp = self._session()
             self._refuse_escape(sftp, folder)
             entries = sftp.listdir_attr(folder)
-        files = []
-        for entry in entries:
-            name = entry.filename
-            if not is_safe_name(name) or entry.st_mode is None or not stat.S_ISREG(entry.st_mode):
-                continue  # sub-folders, links and names that are not plain are never candidates
-            files.append(RecordingFile(name, folder, posixpath.join(folder, name), int(entry.st_size or 0)))
-        return files
+        listed = (
+            (e.filename, e.st_mode is not None and stat.S_ISREG(e.st_mode), lambda e=e: int(e.st_size or 0))
+            for e in entries
+        )
+        return recording_files(folder, listed, posixpath.join)
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
-        sink = io.BytesIO()
-        self.copy_to(path, sink, limit_bytes=limit_bytes)
-        return sink.getvalue()
+        return read_all(self.copy_to, path, limit_bytes)
 
     def copy_to(self, path: str, sink: BinaryIO, *, limit_bytes: int) -> int:
         path = ensure_inside(self.root, path)
@@ -161,15 +157,13 @@ class SftpRecordingStore:
             self._refuse_link(sftp, path)
             self._refuse_escape(sftp, posixpath.dirname(path))
             size = sftp.stat(path).st_size or 0
-            _refuse_oversize(self.system, path, size, limit_bytes)
-            written = 0
+            refuse_oversize(self.system, path, size, limit_bytes)
+            capped = CappedSink(sink, system=self.system, path=path, limit_bytes=limit_bytes)
             with sftp.open(path, "rb") as remote:
                 remote.prefetch(size)
                 while chunk := remote.read(_CHUNK):
-                    written += len(chunk)
-                    _refuse_oversize(self.system, path, written, limit_bytes)
-                    sink.write(chunk)
-        return written
+                    capped.write(chunk)
+        return capped.written
 
     def _refuse_escape(self, sftp: paramiko.SFTPClient, folder: str) -> None:
         """The server's real path of ``folder`` must be inside the real root: a linked folder never leads out."""
@@ -306,16 +300,6 @@ def _load_key(settings: SftpSettings) -> paramiko.PKey | None:
         system=settings.system,
         operation="connect",
     )
-
-
-def _refuse_oversize(system: str, path: str, size: int, limit_bytes: int) -> None:
-    if size > limit_bytes:
-        raise FileTooLargeError(
-            f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
-            size_bytes=size,
-            system=system,
-            operation="read",
-        )
 
 
 def _address(settings: SftpSettings) -> str:

@@ -138,17 +138,33 @@ class ConfigurableProvider:
         return [self.send(sms) for sms in batch]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
-        """One status call per id; a code not in the delivery table is UNKNOWN with the raw code kept."""
+        """One status call per id; a code not in the delivery table is UNKNOWN with the raw code kept.
+
+        A reply that names another message (``report_id``) is a bad reply; a
+        reply without a state where the description says the panel leaves it
+        out until it has one (``delivery_absent: not_yet``) is UNKNOWN.
+        """
         if self._panel.status is None:
             raise unsupported(SYSTEM, "status", f"delivery reports on {self._panel.name}")
-        reports = []
-        for provider_id in provider_ids:
-            reply, document = self._call("status", {**self._credentials("status"), "message_id": provider_id})
-            code = read(reply, document, reply.delivery) or ""
-            status = reply.delivery_codes.get(code, DeliveryStatus.UNKNOWN)
-            reason = None if code in reply.delivery_codes else f"{self._panel.name} status {code} is not described"
-            reports.append(DeliveryReport(provider_id, status, code=code, reason=reason))
-        return reports
+        return [self._report(provider_id) for provider_id in provider_ids]
+
+    def _report(self, provider_id: str) -> DeliveryReport:
+        values = {**self._credentials("status", provider_id), "message_id": provider_id}
+        reply, document = self._call("status", values, provider_id)
+        echoed = read(reply, document, reply.report_id) if reply.report_id else provider_id
+        if echoed != provider_id:
+            raise self._wire.bad_reply(
+                f"{self._panel.name} answered about message {echoed!r}, not the one asked",
+                None,
+                "status",
+                provider_id,
+            )
+        code = read(reply, document, reply.delivery)
+        if code is None:
+            return DeliveryReport(provider_id, DeliveryStatus.UNKNOWN, reason=f"{self._panel.name} has no state yet")
+        status = reply.delivery_codes.get(code, DeliveryStatus.UNKNOWN)
+        reason = None if code in reply.delivery_codes else f"{self._panel.name} status {code} is not described"
+        return DeliveryReport(provider_id, status, code=code, reason=reason)
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
         raise unsupported(SYSTEM, "find_by_our_id", "look-ups by our own message id")
@@ -219,7 +235,7 @@ class ConfigurableProvider:
             document, code = None, None
         rule = reply.codes.get(code) if code is not None else None
         if rule is not None and rule.outcome is not Outcome.ACCEPTED:
-            reason = self._wire.scrub(rule.reason or self._reason(reply, document) or f"code {code}")
+            reason = self._wire.scrub(_with_panel_words(rule.reason, self._reason(reply, document)) or f"code {code}")
             raise self._error(rule.outcome, code or "", reason, response, context)
         if response.status_code in (401, 403):
             raise AuthError(f"{self._panel.name} refused the credentials (HTTP {response.status_code})", **context)
@@ -251,6 +267,9 @@ class ConfigurableProvider:
                 return value is not None and value.isdigit() and int(value) > 0
             if name == "credit":
                 amount(value or "")
+            if name == "status" and value is None and reply.delivery_absent == "not_yet":
+                rule = reply.codes.get(read(reply, document, reply.status) or "")
+                return rule is not None and rule.outcome is Outcome.ACCEPTED
             return value is not None
         except _UNREADABLE + (ArithmeticError,):
             return False
@@ -297,3 +316,15 @@ def _when(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _with_panel_words(described: str | None, panel: str | None) -> str | None:
+    """The description's reason for a code, followed by the panel's own words when it gave different ones.
+
+    A code table names a whole class ("the request did not validate"); the
+    panel's message says which field (the sender number), and the user reading
+    the SMS's error needs that.
+    """
+    if described and panel and panel.strip() and panel.strip() != described:
+        return f"{described} ({panel.strip()})"
+    return described or panel

@@ -106,6 +106,12 @@ class Reply(BaseModel):
     (``message_id``, a number when ``id_kind`` says so; ``credit``; ``delivery``;
     ``items``) is there; otherwise it is a bad reply, or a refusal when
     ``unlisted`` is ``refused``.
+
+    A status reply may also name ``report_id``, where it repeats the message id
+    it reports on (a different id is a bad reply, never a report for the id
+    asked), and ``delivery_absent: not_yet`` for panels that leave the state
+    out until they have one: such a reply, with a code the table calls
+    accepted, is an UNKNOWN report (the delivery tracker asks again later).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -118,6 +124,8 @@ class Reply(BaseModel):
     id_kind: Literal["text", "number"] = "text"
     credit: str | None = None
     delivery: str | None = None
+    report_id: str | None = None
+    delivery_absent: Literal["bad_reply", "not_yet"] = "bad_reply"
     items: str | None = None
     item: dict[str, str] = Field(default_factory=dict)
     codes: dict[str, CodeRule] = Field(default_factory=dict, max_length=MAX_CODES)
@@ -128,7 +136,7 @@ class Reply(BaseModel):
     def _paths_fit_the_format(self) -> Reply:
         if set(self.item) - _INBOUND_FIELDS:
             raise ValueError(f"item may name only {', '.join(sorted(_INBOUND_FIELDS))}")
-        for name in ("status", "reason", "message_id", "credit", "delivery", "items"):
+        for name in ("status", "reason", "message_id", "credit", "delivery", "report_id", "items"):
             _check_path(self.format, name, getattr(self, name))
         for name, path in self.item.items():
             _check_path(self.format, f"item.{name}", path)
@@ -264,6 +272,11 @@ def _reply_problems(name: str, reply: Reply) -> list[str]:
     problems = [] if getattr(reply, needed) else [f"{needed}: {name} needs to know where the reply keeps it"]
     if name == "inbound" and not {"sender", "text"} <= set(reply.item):
         problems.append("item: inbound needs at least sender and text")
+    if name != "status" and (reply.report_id or reply.delivery_absent != "bad_reply"):
+        problems.append("report_id / delivery_absent: only a status reply reads them")
+    accepted = any(rule.outcome is Outcome.ACCEPTED for rule in reply.codes.values())
+    if name == "status" and reply.delivery_absent == "not_yet" and not (reply.status and accepted):
+        problems.append("delivery_absent: not_yet needs a status path and a code the table calls accepted")
     return problems
 
 

@@ -81,7 +81,9 @@ class CallEvent:
     a caller-ID box's hang-up timer); they win over times derived from events.
     ``is_inferred`` marks a HANGUP the bridge supplied because the device's
     never came (a lost hang-up, a call open while the bridge was down, CALL-14);
-    any hang-up the device reports wins over it.
+    any hang-up the device reports wins over it. On a DIAL, RING or ANSWER it
+    marks a time the bridge estimated (a call adopted from the PBX's login
+    snapshot): the device's own events of the call win over it.
     """
 
     kind: EventKind

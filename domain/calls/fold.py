@@ -13,6 +13,11 @@ keyed by the leg's extension), counted only between answer and hang-up. Hold
 time is reported apart and taken out of talk time, also out of a device's own
 talk total (which runs from answer to hang-up), so talk + hold is the time the
 call was connected.
+
+An event marked ``is_inferred`` is an estimate the bridge made (a call adopted
+from the PBX's login snapshot, a lost hang-up): it fills what no event of the
+device tells, never overrides it, so a call restored after a restart keeps the
+ring, answer and start times its own events gave (CALL-14).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ _KIND_RANK = {
     EventKind.HANGUP: 9,
     EventKind.STATE: 10,
 }
+# A call's start as the device told it: an estimated one (the login snapshot) only when none of these came.
+_OPENING = frozenset({EventKind.DIAL, EventKind.RING, EventKind.QUEUE_JOIN})
 # When legs end with different causes, the most telling one describes the call.
 _CAUSE_WEIGHT = {
     None: 0,
@@ -96,6 +103,7 @@ class _Fold:
     ringing: list[str] = field(default_factory=list)
     transfers: list[str] = field(default_factory=list)
     answered_at: datetime | None = None
+    inferred_answer: datetime | None = None
     ended_at: datetime | None = None
     inferred_end: datetime | None = None
     cause: HangupCause | None = None
@@ -133,7 +141,7 @@ class _Fold:
 
     def _on_queue_join(self, event: CallEvent, extension: str | None) -> None:
         self.queue = event.queue or self.queue
-        self.is_queued = self.answered_at is None
+        self.is_queued = self.answered_at is None and self.inferred_answer is None
 
     def _on_queue_leave(self, event: CallEvent, extension: str | None) -> None:
         self.is_queued = False
@@ -143,12 +151,14 @@ class _Fold:
             return  # a hidden extension (DISA, ring group) picked up: no person yet
         self.is_queued = False
         self.ringing.clear()
-        if self.answered_at is None:
+        if event.is_inferred:  # an estimate (the login snapshot): only when the device told no answer time
+            self.inferred_answer = self.inferred_answer or event.at
+        elif self.answered_at is None:
             self.answered_at = event.at
         self.answerer = self.answerer or extension
 
     def _on_hold(self, event: CallEvent, extension: str | None) -> None:
-        if self.answered_at is None or self.ended_at is not None:
+        if (self.answered_at is None and self.inferred_answer is None) or self.ended_at is not None:
             return  # music while ringing or queued is not hold time
         if not self.held_legs:
             self.held_since = event.at
@@ -217,9 +227,11 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
         state.take(event)
     is_end_inferred = state.ended_at is None and state.inferred_end is not None
     state.ended_at = state.ended_at or state.inferred_end
+    state.answered_at = state.answered_at or state.inferred_answer
     if is_end_inferred:
         state.release_holds(state.ended_at)
     first = ordered[0]
+    started_at = next((e.at for e in ordered if e.kind in _OPENING and not e.is_inferred), first.at)
     has_ring = any(e.kind in (EventKind.RING, EventKind.QUEUE_JOIN) for e in ordered)
     status = state.status(has_ring)
     direction = state.direction  # never guessed: a call nobody classified stays unclassified
@@ -228,7 +240,7 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
         call_id=first.call_id,
         revision=len(ordered),
         status=status,
-        started_at=first.at,
+        started_at=started_at,
         direction=direction,
         outcome=_outcome(state, direction),
         external_number=state.number,
@@ -239,7 +251,7 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
         queue=state.queue,
         answered_at=state.answered_at,
         ended_at=state.ended_at,
-        ring_seconds=_ring_seconds(state, first.at),
+        ring_seconds=_ring_seconds(state, started_at),
         talk_seconds=_talk_seconds(state),
         hold_seconds=_hold_seconds(state),
         is_on_hold=bool(state.held_legs) and status is CallStatus.TALKING,

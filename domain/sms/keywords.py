@@ -63,6 +63,8 @@ class ActionKind(enum.Enum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     SERVICE_REPLY = "service_reply"
+    CREATE_LEAD = "create_lead"
+    CREATE_TASK = "create_task"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class ActionParameters:
     START_FLOW: optional ``flow_url`` (else the message is only tagged for
     flows). SERVICE_REPLY: ``service`` (the lookup's name) and
     ``reply_template_id``. OPT_OUT / OPT_IN may carry a confirmation template.
+    CREATE_LEAD and CREATE_TASK: optional ``team_id`` (owner), ``queue_id``
+    and ``case_title`` (the topic or subject).
     """
 
     reply_template_id: str | None = None
@@ -102,7 +106,8 @@ class KeywordRule:
     """One CRM keyword rule. ``order`` ascending decides which rule wins; ties go by name.
 
     ``only_for_line`` limits the rule to texts sent to that number of ours
-    (E.164). Raises ``ValueError`` with plain words for an unusable rule.
+    (E.164). ``record_id`` is the CRM row's id, stored on the inbound SMS it
+    matched (SMS-24). Raises ``ValueError`` with plain words for an unusable rule.
     """
 
     name: str
@@ -113,6 +118,7 @@ class KeywordRule:
     separators: str = DEFAULT_SEPARATORS
     order: int = 0
     only_for_line: str | None = None
+    record_id: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -140,6 +146,7 @@ class Action:
     rule_name: str
     keyword: str
     remaining_text: str
+    rule_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,7 +253,7 @@ def _match(rule: KeywordRule, text: str) -> Action | None:
         if starts:
             begin, end = tokens[starts[0]][1], tokens[starts[0] + size - 1][2]
             remaining = _trim(text[:begin]) + " " + _trim(text[end:])
-            return Action(rule.action, rule.parameters, rule.name, keyword, remaining.strip())
+            return Action(rule.action, rule.parameters, rule.name, keyword, remaining.strip(), rule.record_id)
     return None
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from emulator.ami import notify, playbook
+from emulator.ami.channels import LiveChannels
 from emulator.ami.scenarios import Headers, Leg, Script, Step
 
 BANNERS = {"modern": "Asterisk Call Manager/5.0.4", "legacy": "Asterisk Call Manager/1.3"}
@@ -59,13 +60,14 @@ class AmiServer:
     timestamps: bool = True
     silent: bool = False
     hold_originate: bool = False
+    cdr_manager: bool = False  # send a Cdr event at each call's end, as Asterisk's cdr_manager does
     actions: list[dict[str, str]] = field(default_factory=list)
     _clients: list[_Client] = field(default_factory=list)
     _server: asyncio.base_events.Server | None = None
     _tasks: set[asyncio.Task] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(40))
     _channel_ids: itertools.count = field(default_factory=lambda: itertools.count(0x1A))
-    _live: dict[str, Headers] = field(default_factory=dict)
+    _live: LiveChannels = field(default_factory=LiveChannels)
     _queue: dict[str, Headers] = field(default_factory=dict)
     _ringing: dict[str, _Ringing] = field(default_factory=dict)
     _handled: asyncio.Event = field(default_factory=asyncio.Event)
@@ -161,21 +163,19 @@ class AmiServer:
         for step in steps:
             if step.delay_s:
                 await asyncio.sleep(step.delay_s / self.speed)
-            self._track(step.headers)
-            headers = [*step.headers, ("Timestamp", f"{time.time():.6f}")] if self.timestamps else step.headers
-            self.broadcast(headers)
+            for headers in [step.headers, *self._track(step.headers)]:
+                headers = [*headers, ("Timestamp", f"{time.time():.6f}")] if self.timestamps else headers
+                self.broadcast(headers)
 
-    def _track(self, headers: Headers) -> None:
+    def _track(self, headers: Headers) -> list[Headers]:
+        """Follow what is live; the Cdr events a call's end brings (``cdr_manager``)."""
         fields = dict(headers)
         event, uniqueid = fields["Event"], fields.get("Uniqueid", "")
-        if event == "Newchannel":
-            self._live[uniqueid] = headers
-        elif event == "Hangup":
-            self._live.pop(uniqueid, None)
-        elif event in ("QueueCallerJoin", "Join"):
+        if event in ("QueueCallerJoin", "Join"):
             self._queue[uniqueid] = headers
         elif event in ("QueueCallerLeave", "Leave"):
             self._queue.pop(uniqueid, None)
+        return self._live.track(headers, cdr_manager=self.cdr_manager)
 
     def broadcast(self, headers: Headers) -> None:
         for client in list(self._clients):
@@ -378,14 +378,7 @@ class AmiServer:
         )
 
     def _core_show_channels(self, client: _Client, action_id: str) -> None:
-        items = [
-            [
-                ("Event", "CoreShowChannel"),
-                *[(k, v) for k, v in h if k not in ("Event", "Privilege")],
-                ("Duration", "00:00:01"),
-            ]
-            for h in self._live.values()
-        ]
+        items = self._live.core_show_channels()
         self._list(client, action_id, "Channels will follow", items, "CoreShowChannelsComplete")
 
     def _queue_status(self, client: _Client, action_id: str) -> None:

@@ -1,4 +1,5 @@
-"""Unbound messages Microsoft's SDK sends: ``BulkDelete``, ``CreateEntities`` and ``RetrieveTotalRecordCount``.
+"""Unbound messages Microsoft's SDK sends: ``BulkDelete``, ``CreateEntities``, ``RetrieveMetadataChanges`` and
+``RetrieveTotalRecordCount``.
 
 ``CreateEntities`` creates each table of its ``Entities`` array as ``POST EntityDefinitions``
 does (the ``Complex...Metadata`` types read as their plain counterparts) and answers 204.
@@ -12,7 +13,7 @@ nothing sees the records gone. Criteria may use the condition operators ``Equal`
 ``GreaterEqual``, ``LessEqual``, ``Like`` and ``BeginsWith`` joined by ``And``/``Or``
 (nested filters too); anything else is a 501 naming the operator.
 
-``RetrieveMetadataChanges`` is a 501 (its query language is not modelled).
+``RetrieveMetadataChanges`` is :mod:`emulator.server.metadata_changes`.
 ``RetrieveTotalRecordCount(EntityNames=[...])`` counts each table's rows
 (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/retrievetotalrecordcount).
 """
@@ -28,10 +29,24 @@ from urllib.parse import unquote
 from emulator.errors import ODataError, bad_request, not_supported
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.odata.options import refuse_options
+from emulator.server import metadata_changes
 from emulator.server.context import Service
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response
 
-NAMES = frozenset({"BulkDelete", "CreateEntities", "RetrieveMetadataChanges", "RetrieveTotalRecordCount"})
+#: Dataverse's file messages; the emulator serves file columns through the Web API routes instead.
+FILE_MESSAGES = frozenset(
+    {
+        "InitializeFileBlocksUpload",
+        "UploadBlock",
+        "CommitFileBlocksUpload",
+        "InitializeFileBlocksDownload",
+        "DownloadBlock",
+        "DeleteFile",
+    }
+)
+NAMES = (
+    frozenset({"BulkDelete", "CreateEntities", "RetrieveMetadataChanges", "RetrieveTotalRecordCount"}) | FILE_MESSAGES
+)
 _PAGE = 5000
 _COMPARISONS = {
     "Equal": "eq",
@@ -46,11 +61,16 @@ _FUNCTIONS = {"Like": "contains", "BeginsWith": "startswith"}
 
 def route(service: Service, request: ApiRequest, segment: Segment) -> ApiResponse:
     """Dispatch one of :data:`NAMES` (the router checks the name)."""
+    if segment.name in FILE_MESSAGES:
+        raise not_supported(
+            f"the {segment.name} message; use PATCH / GET .../<file column>/$value / DELETE on the file column"
+        )
     if segment.name == "RetrieveMetadataChanges":
-        raise not_supported("RetrieveMetadataChanges; read EntityDefinitions(...)/Attributes instead")
+        return metadata_changes.route(service, request, segment)
     if segment.name in ("BulkDelete", "CreateEntities"):
         if request.method != "POST" or segment.ref is not None:
             raise ODataError(405, "0x80060888", f"{segment.name} is an action: POST it with a JSON body.")
+        refuse_options(request.params(), f"the {segment.name} action")
         return _bulk_delete(service, request) if segment.name == "BulkDelete" else _create_entities(service, request)
     if request.method != "GET":
         raise ODataError(405, "0x80060888", "RetrieveTotalRecordCount is a function: use GET.")

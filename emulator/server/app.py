@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from dataverse_schema.model import Table
+from emulator.server.auth_adfs import Adfs
 from emulator.server.auth_ntlm import channel_bindings, register_accounts
 from emulator.server.catalog import MetadataCatalog
 from emulator.server.context import Service
@@ -76,6 +77,10 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
         self.store = None
         self.catalog: MetadataCatalog | None = None
+        #: The AD FS farm in front of an ``adfs`` profile (its token endpoint is served below ``/adfs/``).
+        self.adfs = Adfs(str(self.profile.adfs_version), self.profile.accounts) if self.profile.is_adfs else None
+        if self.adfs is not None and not tls:
+            raise ValueError(f"the {self.profile.name} profile needs tls=True: AD FS serves https only")
 
     @property
     def origin(self) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from dataverse_schema.model import Table
 from emulator.errors import ODataError, bad_request, segment_not_found
 from emulator.odata import parse_query_options, parse_record_ref
+from emulator.odata.options import refuse_options
 from emulator.server.context import Service
 from emulator.server.wire import UNEXPECTED_CODE, ApiRequest, ApiResponse, json_response
 
@@ -31,6 +32,7 @@ def route(service: Service, request: ApiRequest, table: Table, entity_set: str, 
         raise ODataError(405, "0x80060888", f"The action {action} must be invoked with POST.")
     if action == "DeleteMultiple":
         raise ODataError(501, "0x80060888", "DeleteMultiple has not yet been implemented.")
+    refuse_options(request.params(), f"the {action} action")
     targets = _targets(request.json_object(), table)
     if service.faults is not None:
         service.faults.spend_bulk_time(len(targets))

@@ -1,56 +1,46 @@
 """Table definitions changed over the Web API, applied to the store and kept across restarts.
 
 Each metadata change (``POST EntityDefinitions``, ``.../Attributes``, ``.../Keys``,
-``RelationshipDefinitions``, ``GlobalOptionSetDefinitions``, ``PUT``) is checked, applied
-to the store with ``Store.install`` and appended to a JSON-lines journal beside the
-database; on start the journal is replayed through the same code. A new alternate key is
-``Pending`` until it has been reported ``Pending`` once or ``key_activation_s`` has passed
-(microsoft/PowerPlatform-DataverseClient-Python:src/PowerPlatform/Dataverse/data/_odata.py); only then is it
-installed, so upserts by it fail before.
+``RelationshipDefinitions``, ``GlobalOptionSetDefinitions``, ``PUT``, ``DELETE``) is checked,
+applied to the store with ``Store.install`` (``redefine`` / ``uninstall`` for deletes) and
+appended to the journal beside the database (:mod:`emulator.server.metadata_journal`); on start
+the journal is replayed through the same code. A new alternate key stays ``Pending`` for a
+while (:mod:`emulator.server.metadata_keys`).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dataverse_schema.model import (
     AlternateKey,
     Column,
-    ColumnType,
     ManyToManyRelationship,
-    Option,
     OptionSet,
     Relationship,
     Table,
 )
-from emulator import metadata
-from emulator.errors import DUPLICATE, ODataError
+from emulator.errors import DUPLICATE, ODataError, not_supported
+from emulator.metadata import invalid
+from emulator.metadata.columns import column_from_metadata, option_set_from_metadata
+from emulator.metadata.relationships import many_to_many_from_metadata, relationship_from_metadata, updated_relationship
+from emulator.metadata.tables import key_from_metadata, table_from_metadata, updated_table
+from emulator.server import metadata_choices as choices
+from emulator.server import metadata_deletes as deletes
 from emulator.server import metadata_render as render
+from emulator.server.metadata_journal import MetadataJournal
+from emulator.server.metadata_keys import PendingKeys, check_new_key
 from emulator.server.metadata_query import metadata_ref
 from emulator.server.metadata_render import metadata_id
+from emulator.server.metadata_versions import MetadataVersions
 
 if TYPE_CHECKING:
     from emulator.store import Store
-
-log = logging.getLogger(__name__)
-_KEYABLE = {
-    ColumnType.STRING,
-    ColumnType.INTEGER,
-    ColumnType.BIGINT,
-    ColumnType.DECIMAL,
-    ColumnType.DATETIME,
-    ColumnType.LOOKUP,
-    ColumnType.PICKLIST,
-    ColumnType.UNIQUEIDENTIFIER,
-}
 
 _JOURNALLED = {
     "create_table",
@@ -58,18 +48,15 @@ _JOURNALLED = {
     "add_column",
     "update_column",
     "create_relationship",
+    "update_relationship",
     "create_many_to_many",
     "create_option_set",
     "change_option_value",
+    "delete_table",
+    "delete_column",
+    "delete_key",
+    "delete_relationship",
 }
-
-
-@dataclass
-class _PendingKey:
-    table: str
-    key: AlternateKey
-    created_at: float
-    reported: bool = False
 
 
 def not_found(kind: str, name: str) -> ODataError:
@@ -86,14 +73,16 @@ class MetadataCatalog:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._journal = journal
-        self._activation_s = key_activation_s
-        self._clock = clock
+        self._journal = MetadataJournal(journal)
+        self._record = self._journal.record
         self._lock = threading.RLock()
         self._option_sets: dict[str, OptionSet] = {}
-        self._pending: dict[tuple[str, str], _PendingKey] = {}
+        self._pending = PendingKeys(key_activation_s, clock)
+        #: Columns a customizer added to a table over the Web API (custom whatever the table).
+        self._added: set[tuple[str, str]] = set()
+        self.versions = MetadataVersions()
         self.publish_count = 0
-        self._replay()
+        self._journal.replay(self._apply)
 
     # --- reads ---------------------------------------------------------------------------------
     def tables(self) -> list[Table]:
@@ -110,12 +99,8 @@ class MetadataCatalog:
         """Every key of ``table`` with its index status; reporting a Pending key moves it along."""
         with self._lock:
             self.activate_due_keys()
-            found = [(key, "Active") for key in table.keys]
-            for pending in self._pending.values():
-                if pending.table == table.logical_name:
-                    found.append((pending.key, "Pending"))
-                    pending.reported = True
-            return found
+            active = [(key, "Active") for key in table.keys]
+            return active + [(key, "Pending") for key in self._pending.report(table.logical_name)]
 
     def option_sets(self) -> list[OptionSet]:
         return sorted(self._option_sets.values(), key=lambda s: s.name or "")
@@ -135,7 +120,7 @@ class MetadataCatalog:
     # --- changes -------------------------------------------------------------------------------
     def create_table(self, body: dict[str, Any]) -> Table:
         with self._lock:
-            table = metadata.table_from_metadata(body, self.option_set)
+            table = table_from_metadata(body, self.option_set)
             if table.logical_name in self._store.tables:
                 raise ODataError(400, DUPLICATE, f"A table with the name '{table.logical_name}' already exists.")
             if any(t.entity_set_name == table.entity_set_name for t in self._store.tables.values()):
@@ -146,7 +131,7 @@ class MetadataCatalog:
 
     def update_table(self, ref_text: str, body: dict[str, Any]) -> Table:
         with self._lock:
-            table = metadata.updated_table(self.table(ref_text), body)
+            table = updated_table(self.table(ref_text), body)
             self._install(table)
             self._record("update_table", ref_text=ref_text, body=body)
             return table
@@ -154,9 +139,9 @@ class MetadataCatalog:
     def add_column(self, table_ref: str, body: dict[str, Any]) -> tuple[Table, Column]:
         with self._lock:
             table = self.table(table_ref)
-            column = metadata.column_from_metadata(body, self.option_set)
+            column = column_from_metadata(body, self.option_set)
             if column.is_lookup:
-                raise metadata.invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
+                raise invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
             if table.has_column(column.logical_name):
                 raise ODataError(
                     400,
@@ -164,6 +149,7 @@ class MetadataCatalog:
                     f"An attribute named '{column.logical_name}' already exists on '{table.logical_name}'.",
                 )
             self._install(replace(table, columns=(*table.columns, column)))
+            self._added.add((table.logical_name, column.logical_name))
             self._record("add_column", table_ref=table_ref, body=body)
             return self.table(table_ref), column
 
@@ -181,11 +167,11 @@ class MetadataCatalog:
                         {"Value": o.value, "Label": render.label(o.label, o.label_fa)} for o in old.options.options
                     ]
                 }
-            new = metadata.column_from_metadata(merged, self.option_set)
+            new = column_from_metadata(merged, self.option_set)
             if keeps_options:
                 new = replace(new, options=old.options)
             if new.logical_name != old.logical_name or new.type is not old.type:
-                raise metadata.invalid("A column's SchemaName and type cannot be changed.")
+                raise invalid("A column's SchemaName and type cannot be changed.")
             if old.is_lookup:
                 new = replace(new, targets=old.targets)
             self._install(replace(table, columns=tuple(new if c is old else c for c in table.columns)))
@@ -205,7 +191,7 @@ class MetadataCatalog:
 
     def create_relationship(self, body: dict[str, Any]) -> Relationship:
         with self._lock:
-            relationship, lookup = metadata.relationship_from_metadata(body, self.option_set)
+            relationship, lookup = relationship_from_metadata(body, self.option_set)
             referencing = self.table(f"LogicalName='{relationship.referencing}'")
             self.table(f"LogicalName='{relationship.referenced}'")
             if any(r.schema_name == relationship.schema_name for r in (*self.relationships(), *self.many_to_many())):
@@ -223,15 +209,62 @@ class MetadataCatalog:
                     relationships=(*referencing.relationships, relationship),
                 )
             )
+            self._added.add((referencing.logical_name, lookup.logical_name))
             self._record("create_relationship", body=body)
             return relationship
+
+    def update_relationship(self, ref_text: str, body: dict[str, Any]) -> Relationship:
+        """``PUT RelationshipDefinitions(...)`` of a one-to-many relationship: its navigation property name
+        and cascades change; what it relates cannot (Learn: "Update relationships")."""
+        with self._lock:
+            old = self._one_to_many(ref_text)
+            for name, current in (
+                ("SchemaName", old.schema_name),
+                ("ReferencedEntity", old.referenced),
+                ("ReferencingEntity", old.referencing),
+                ("ReferencingAttribute", old.lookup),
+            ):
+                given = body.get(name)
+                if given is not None and str(given).lower() != current.lower():
+                    raise invalid(f"A relationship's {name} cannot be changed ({current!r}).")
+            new = updated_relationship(old, body)
+            referencing = self.table(f"LogicalName='{old.referencing}'")
+            relationships = tuple(new if r is old else r for r in referencing.relationships)
+            self._install(replace(referencing, relationships=relationships))
+            self._record("update_relationship", ref_text=ref_text, body=body)
+            return new
+
+    def _one_to_many(self, ref_text: str) -> Relationship:
+        prop, value = metadata_ref(ref_text, "SchemaName")
+        for rel in self.relationships():
+            if value == (rel.schema_name if prop == "SchemaName" else metadata_id("relationship", rel.schema_name)):
+                return rel
+        for many in self.many_to_many():
+            if value == (many.schema_name if prop == "SchemaName" else metadata_id("relationship", many.schema_name)):
+                raise not_supported("deleting or updating many-to-many relationships")
+        raise not_found("a relationship with " + prop, value)
+
+    def delete_relationship(self, ref_text: str) -> None:
+        """``DELETE RelationshipDefinitions(...)`` of a custom one-to-many relationship: its lookup column goes too."""
+        with self._lock:
+            rel = self._one_to_many(ref_text)
+            table = self.table(f"LogicalName='{rel.referencing}'")
+            lookup = table.column(rel.lookup)
+            others = [r for r in self.relationships() if r is not rel]
+            keys = [key for key, _ in self.keys(table)]
+            custom = render.is_custom_column(table, lookup, added=self.is_added(table, lookup))
+            remaining = deletes.table_without_column(table, lookup, custom=custom, keys=keys, relationships=others)
+            self._redefine(replace(remaining, relationships=tuple(r for r in table.relationships if r is not rel)))
+            self._added.discard((table.logical_name, lookup.logical_name))
+            self.versions.forget("Relationship", metadata_id("relationship", rel.schema_name))
+            self._record("delete_relationship", ref_text=ref_text)
 
     def many_to_many(self) -> list[ManyToManyRelationship]:
         return list(self._store.many_to_many)
 
     def create_many_to_many(self, body: dict[str, Any]) -> ManyToManyRelationship:
         with self._lock:
-            relationship = metadata.many_to_many_from_metadata(body)
+            relationship = many_to_many_from_metadata(body)
             for name in (relationship.entity1, relationship.entity2):
                 self.table(f"LogicalName='{name}'")
             names = {r.schema_name for r in self.relationships()} | {r.schema_name for r in self.many_to_many()}
@@ -242,57 +275,89 @@ class MetadataCatalog:
             ):
                 raise ODataError(400, DUPLICATE, f"An entity named '{relationship.intersect_entity}' already exists.")
             self._store.install_many_to_many(relationship)
+            self.versions.touch(relationship.entity1, relationship.entity2)
             self._record("create_many_to_many", body=body)
             return relationship
 
     def add_key(self, table_ref: str, body: dict[str, Any], *, replaying: bool = False) -> AlternateKey:
         with self._lock:
             table = self.table(table_ref)
-            key = metadata.key_from_metadata(body)
-            for name in key.columns:
-                if not table.has_column(name):
-                    raise metadata.invalid(f"Key column '{name}' does not exist on '{table.logical_name}'.")
-                if table.column(name).type not in _KEYABLE:
-                    raise metadata.invalid(
-                        f"Column '{name}' of type {table.column(name).type.value} cannot be part of a key."
-                    )
-            taken = {k.logical_name for k in table.keys} | {
-                p.key.logical_name for p in self._pending.values() if p.table == table.logical_name
-            }
-            if key.logical_name in taken:
-                raise ODataError(
-                    400, DUPLICATE, f"A key named '{key.schema_name}' already exists on '{table.logical_name}'."
-                )
-            if len(taken) >= 10:
-                raise metadata.invalid(f"'{table.logical_name}' already has the maximum of 10 alternate keys.")
+            key = key_from_metadata(body)
+            taken = {k.logical_name for k in table.keys} | self._pending.names(table.logical_name)
+            check_new_key(table, key, taken)
             if replaying:
                 self._install(replace(table, keys=(*table.keys, key)))
             else:
-                self._pending[(table.logical_name, key.logical_name)] = _PendingKey(
-                    table.logical_name, key, self._clock()
-                )
+                self._pending.add(table.logical_name, key)
                 self._record("add_key", table_ref=table_ref, body=body)
             return key
+
+    def is_added(self, table: Table, column: Column) -> bool:
+        """True for a column a customizer added over the Web API."""
+        return (table.logical_name, column.logical_name) in self._added
+
+    def delete_table(self, ref_text: str) -> None:
+        """``DELETE EntityDefinitions(...)``: a custom table nothing else refers to, with its rows."""
+        with self._lock:
+            table = self.table(ref_text)
+            deletes.check_table_delete(table, self.relationships(), self.many_to_many())
+            self._store.uninstall(table.logical_name)
+            self._pending.forget_table(table.logical_name)
+            self._added = {pair for pair in self._added if pair[0] != table.logical_name}
+            self.versions.changed.pop(table.logical_name, None)
+            self.versions.forget("Entity", metadata_id("entity", table.logical_name))
+            self._record("delete_table", ref_text=ref_text)
+
+    def delete_column(self, table_ref: str, column_ref: str) -> None:
+        """``DELETE EntityDefinitions(...)/Attributes(...)``: a custom column no key or relationship uses."""
+        with self._lock:
+            table = self.table(table_ref)
+            column = self.column(table, column_ref)
+            keys = [key for key, _ in self.keys(table)]
+            custom = render.is_custom_column(table, column, added=self.is_added(table, column))
+            remaining = deletes.table_without_column(
+                table, column, custom=custom, keys=keys, relationships=self.relationships()
+            )
+            self._redefine(remaining)
+            self._added.discard((table.logical_name, column.logical_name))
+            self.versions.forget("Attribute", metadata_id("attribute", table.logical_name, column.logical_name))
+            self._record("delete_column", table_ref=table_ref, column_ref=column_ref)
+
+    def delete_key(self, table_ref: str, key_ref: str) -> None:
+        """``DELETE EntityDefinitions(...)/Keys(...)``: an alternate key, Pending or Active, and its index."""
+        with self._lock:
+            table = self.table(table_ref)
+            prop, value = metadata_ref(key_ref, "LogicalName")
+            for key, _ in self.keys(table):
+                name = (
+                    key.logical_name
+                    if prop == "LogicalName"
+                    else metadata_id("key", table.logical_name, key.logical_name)
+                )
+                if name == value:
+                    break
+            else:
+                raise not_found(f"a key of {table.logical_name} with {prop}", value)
+            self.activate_due_keys()  # reported Pending keys are installed now, so the key is in table.keys
+            self._redefine(deletes.table_without_key(self._store.tables[table.logical_name], key))
+            self._record("delete_key", table_ref=table_ref, key_ref=key_ref)
 
     def activate_due_keys(self) -> None:
         if not self._pending:
             return
         with self._lock:
-            now = self._clock()
-            for name, pending in list(self._pending.items()):
-                if pending.reported or now - pending.created_at >= self._activation_s:
-                    table = self._store.tables[pending.table]
-                    self._install(replace(table, keys=(*table.keys, pending.key)))
-                    del self._pending[name]
+            for table_name, key in self._pending.take_due():
+                table = self._store.tables[table_name]
+                self._install(replace(table, keys=(*table.keys, key)))
 
     def create_option_set(self, body: dict[str, Any]) -> OptionSet:
         with self._lock:
             name = body.get("Name")
             if not isinstance(name, str) or not name:
-                raise metadata.invalid("A global OptionSetMetadata needs a 'Name'.")
+                raise invalid("A global OptionSetMetadata needs a 'Name'.")
             if name in self._option_sets:
                 raise ODataError(400, DUPLICATE, f"A global option set named '{name}' already exists.")
-            option_set = metadata.option_set_from_metadata(body, name=name)
+            option_set = option_set_from_metadata(body, name=name)
             self._option_sets[name] = option_set
             self._record("create_option_set", body=body)
             return option_set
@@ -300,46 +365,18 @@ class MetadataCatalog:
     def change_option_value(self, action: str, body: dict[str, Any]) -> int:
         """``InsertOptionValue`` / ``UpdateOptionValue`` on a local or global choice; returns the value."""
         with self._lock:
-            value, text = body.get("Value"), metadata.label_text(body.get("Label"))
-            if text is None:
-                raise metadata.invalid(f"{action} needs a 'Label' with an English (1033) LocalizedLabel.")
-            persian = metadata.label_text(body.get("Label"), metadata.PERSIAN)
-            current = self._choice_options(body)
-            values = [o.value for o in current.options]
-            if action == "InsertOptionValue":
-                if value is None:
-                    value = max(values, default=metadata.OPTION_VALUE_BASE - 1) + 1
-                if not isinstance(value, int) or isinstance(value, bool) or value in values:
-                    raise ODataError(400, DUPLICATE, f"The option value {value!r} is not an unused integer.")
-                options = (*current.options, Option(value, text, persian))
+            name = body.get("OptionSetName")
+            if isinstance(name, str):
+                current = self.option_set(f"Name='{name}'")
             else:
-                if value not in values:
-                    raise not_found("an option with value", str(value))
-                options = tuple(
-                    Option(o.value, text, persian or o.label_fa) if o.value == value else o for o in current.options
+                table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
+                current = choices.local_choice(
+                    table, self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
                 )
-            self._replace_options(current, replace(current, options=options), body)
+            value, new = choices.changed_options(action, body, current, not_found)
+            self._replace_options(current, new, body)
             self._record("change_option_value", action=action, body=body)
-            return int(value)
-
-    def _choice_options(self, body: dict[str, Any]) -> OptionSet:
-        name = body.get("OptionSetName")
-        if isinstance(name, str):
-            return self.option_set(f"Name='{name}'")
-        table = self.table(f"LogicalName='{body.get('EntityLogicalName')}'")
-        column = self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
-        if column.options is None or column.type not in (
-            ColumnType.PICKLIST,
-            ColumnType.MULTI_PICKLIST,
-            ColumnType.STATE,
-            ColumnType.STATUS,
-        ):
-            raise metadata.invalid(f"'{column.logical_name}' is not a choice column.")
-        if column.options.is_global:
-            raise metadata.invalid(
-                f"'{column.logical_name}' uses the global choice '{column.options.name}'; change it with OptionSetName."
-            )
-        return column.options
+            return value
 
     def _replace_options(self, old: OptionSet, new: OptionSet, body: dict[str, Any]) -> None:
         if old.is_global:
@@ -371,39 +408,18 @@ class MetadataCatalog:
         try:
             self._store.install(table)
         except ValueError as exc:
-            raise metadata.invalid(str(exc)) from exc
+            raise invalid(str(exc)) from exc
+        self.versions.touch(table.logical_name)
 
-    def _record(self, operation: str, **arguments: Any) -> None:
-        if self._journal is None:
-            return
-        line = json.dumps({"op": operation, **arguments}, ensure_ascii=False)
-        with open(self._journal, "a", encoding="utf-8") as journal:
-            journal.write(line + "\n")
-            journal.flush()
-            os.fsync(journal.fileno())
+    def _redefine(self, table: Table) -> None:
+        self._store.redefine(table)
+        self.versions.touch(table.logical_name)
 
-    def _replay(self) -> None:
-        if self._journal is None or not self._journal.exists():
-            return
-        saved, self._journal = self._journal, None  # replayed changes are already in the journal
-        try:
-            for number, line in enumerate(saved.read_text(encoding="utf-8").splitlines(), start=1):
-                self._replay_line(saved, number, line)
-        finally:
-            self._journal = saved
-
-    def _replay_line(self, journal: Path, number: int, line: str) -> None:
-        try:
-            entry = json.loads(line)
-            operation = entry.pop("op")
-            if operation == "add_key":
-                self.add_key(entry["table_ref"], entry["body"], replaying=True)
-            elif operation in _JOURNALLED:
-                getattr(self, operation)(**entry)
-            else:
-                raise ValueError(f"unknown operation {operation!r}")
-        except ODataError as error:
-            # Typically a table that the start-up schema already has; the change is in place.
-            log.info("metadata journal %s line %d not re-applied: %s", journal.name, number, error.message)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            log.warning("metadata journal %s line %d is unreadable and was skipped: %s", journal.name, number, exc)
+    def _apply(self, operation: str, arguments: dict[str, Any]) -> None:
+        """One journalled change, replayed through the method that made it."""
+        if operation == "add_key":
+            self.add_key(arguments["table_ref"], arguments["body"], replaying=True)
+        elif operation in _JOURNALLED:
+            getattr(self, operation)(**arguments)
+        else:
+            raise ValueError(f"unknown operation {operation!r}")

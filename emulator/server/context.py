@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,3 +16,5 @@ class Service:
     store: Store
     catalog: MetadataCatalog
     faults: FaultInjector | None = None
+    #: Record shares (GrantAccess, CALL-41): (table, id) -> {(principal table, principal id): rights}.
+    shares: dict[tuple[str, str], dict[tuple[str, str], set[str]]] = field(default_factory=dict)

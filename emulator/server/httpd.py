@@ -110,6 +110,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             if body is not None:
                 self._send(admin.handle(self.server, self.command, raw_path, Headers(self.headers.items()), body))
             return
+        adfs = self.server.emulator.adfs
+        if adfs is not None and raw_path.startswith("/adfs/"):
+            body = self._read_body()
+            if body is not None:
+                origin = self.server.emulator.origin
+                self._send(adfs.handle(self.command, raw_path, Headers(self.headers.items()), body, origin))
+            return
         windows_user = None
         if self._sign_in is not None:
             windows_user = self._windows_user()
@@ -175,12 +182,17 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send(ApiResponse(401, [("Content-Type", "text/html"), *challenges], _IIS_401))
 
     def _bearer_token(self) -> str:
-        return bearer_token(self.headers.get("Authorization", ""), self.server.emulator.token)
+        header, emulator = self.headers.get("Authorization", ""), self.server.emulator
+        if emulator.adfs is not None:
+            return emulator.adfs.user(header, emulator.origin)
+        return bearer_token(header, emulator.token)
 
     def _challenge(self, error: ODataError) -> list[tuple[str, str]]:
         if error.status != 401:
             return []
         origin = self.server.emulator.origin
+        if self.server.emulator.adfs is not None:
+            return [self.server.emulator.adfs.challenge(origin)]
         return [
             (
                 "WWW-Authenticate",

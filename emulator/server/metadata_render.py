@@ -124,12 +124,14 @@ def entity(table: Table) -> dict[str, Any]:
         "HasNotes": table.has_notes,
         "HasActivities": table.has_activities,
         "ChangeTrackingEnabled": table.change_tracking,
-        "IsManaged": False,
+        # Microsoft's tables come in managed solutions; a table created here is unmanaged.
+        "IsManaged": not table.is_custom,
     }
 
 
-def attribute(table: Table, column: Column) -> dict[str, Any]:
-    """An AttributeMetadata read shape, with its type's own fields."""
+def attribute(table: Table, column: Column, *, added: bool = False) -> dict[str, Any]:
+    """An AttributeMetadata read shape, with its type's own fields; ``added`` for a column a customizer
+    added to the table over the Web API."""
     odata_type, type_name = _ODATA_TYPE[column.type]
     payload: dict[str, Any] = {
         "@odata.type": f"#{_CRM}{odata_type}",
@@ -150,7 +152,8 @@ def attribute(table: Table, column: Column) -> dict[str, Any]:
             "CanBeChanged": True,
             "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings",
         },
-        "IsCustomAttribute": column.is_custom or table.is_custom and column.logical_name not in _system_names(table),
+        "IsCustomAttribute": is_custom_column(table, column, added=added),
+        "IsManaged": not is_custom_column(table, column, added=added),
         "IsPrimaryId": column.logical_name == table.primary_id,
         "IsPrimaryName": column.logical_name == table.primary_name,
         "IsValidForCreate": column.logical_name not in ("statecode", "createdon", "modifiedon"),
@@ -192,6 +195,8 @@ def _type_fields(column: Column) -> dict[str, Any]:
         }
     if column.is_lookup or column.type is ColumnType.PARTYLIST:
         return {"Targets": list(column.targets)}
+    if column.type is ColumnType.FILE:
+        return {"MaxSizeInKB": column.max_size_kb}
     return {}
 
 
@@ -259,8 +264,18 @@ def many_to_many(rel: ManyToManyRelationship, attributes: tuple[str, str]) -> di
     }
 
 
-def _system_names(table: Table) -> set[str]:
+def is_custom_column(table: Table, column: Column, *, added: bool = False) -> bool:
+    """Dataverse's rule: a column is custom when a customizer created it (it carries a publisher prefix):
+    one the suite's model adds, one added over the Web API, or any but the system columns of a custom table."""
+    if column.is_custom or added:
+        return True
+    return table.is_custom and column.logical_name not in system_names(table)
+
+
+def system_names(table: Table) -> set[str]:
+    """The columns Dataverse itself gives a table (never custom, never deletable)."""
     names = {table.primary_id, "ownerid", "statecode", "statuscode", "createdon", "modifiedon"}
+    names |= {"createdby", "modifiedby", "versionnumber", "overriddencreatedon"}
     if table.is_activity:
         names |= {
             "subject",

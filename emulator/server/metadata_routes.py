@@ -5,7 +5,8 @@ MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/webapi/creat
 for ``schema apply``: list and read tables (with
 ``$expand=Attributes,Keys``), create and update them, add and update columns, create
 one-to-many relationships (the lookup column comes with them), add alternate keys and watch
-their ``EntityKeyIndexStatus`` go from Pending to Active, and create global choices.
+their ``EntityKeyIndexStatus`` go from Pending to Active, create global choices, and delete
+tables, columns and keys (:mod:`emulator.server.metadata_deletes` says which deletes are refused).
 Creates answer 204 with ``OData-EntityId``, as the real service does.
 """
 
@@ -69,7 +70,7 @@ def _tables(service: Service, request: ApiRequest) -> ApiResponse:
     params = request.params()
     check_options(params, {"$select", "$filter", "$expand"})
     wanted = matcher(params)
-    rows = [_table_row(service, table, params) for table in service.catalog.tables()]
+    rows = [table_row(service, table, params) for table in service.catalog.tables()]
     rows = [select(row, params) for row in rows if wanted(row)]
     return _listing(request, "EntityDefinitions", rows)
 
@@ -79,20 +80,23 @@ def _table(service: Service, request: ApiRequest, ref: str) -> ApiResponse:
         service.catalog.update_table(ref, request.json_object())
         return ApiResponse(204)
     if request.method == "DELETE":
-        raise not_supported("deleting tables (EntityDefinitions); start from a fresh database instead")
+        service.catalog.delete_table(ref)
+        return ApiResponse(204)
     if request.method != "GET":
-        raise method_not_allowed(request, "GET or PUT")
+        raise method_not_allowed(request, "GET, PUT or DELETE")
     params = request.params()
     check_options(params, {"$select", "$expand"})
-    row = select(_table_row(service, service.catalog.table(ref), params), params)
+    row = select(table_row(service, service.catalog.table(ref), params), params)
     return json_response(200, {"@odata.context": f"{request.service_root}$metadata#EntityDefinitions/$entity", **row})
 
 
-def _table_row(service: Service, table: Table, params: dict[str, str]) -> dict[str, Any]:
+def table_row(service: Service, table: Table, params: dict[str, str]) -> dict[str, Any]:
+    """A table's EntityMetadata with the navigation collections ``$expand`` names (shared with
+    ``RetrieveMetadataChanges``)."""
     row = render.entity(table)
     for name, options in expansions(params, _TABLE_EXPANDS).items():
         if name == "Attributes":
-            items = [render.attribute(table, column) for column in table.columns]
+            items = _attribute_rows(service, table)
         elif name == "Keys":
             items = [render.key(table, key, status) for key, status in service.catalog.keys(table)]
         elif name == "ManyToManyRelationships":
@@ -127,10 +131,11 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
                 f"({render.metadata_id('key', table.logical_name, key.logical_name)})"
             )
             return _created(request, path)
-        if request.method == "DELETE":
-            raise not_supported("deleting alternate keys (Keys); start from a fresh database instead")
+        if request.method == "DELETE" and part.ref is not None:
+            service.catalog.delete_key(table_ref, part.ref)
+            return ApiResponse(204)
         if request.method != "GET":
-            raise method_not_allowed(request, "GET or POST")
+            raise method_not_allowed(request, "GET or POST (collection), GET or DELETE (one key)")
         if part.ref is not None:
             return _one(
                 request,
@@ -148,7 +153,7 @@ def _table_part(service: Service, request: ApiRequest, table_ref: str, rest: lis
     ):
         if request.method != "GET":
             raise method_not_allowed(request, "GET")
-        return _list_of(request, _table_row(service, table, {"$expand": part.name})[part.name])
+        return _list_of(request, table_row(service, table, {"$expand": part.name})[part.name])
     raise not_found_segment(str(part))
 
 
@@ -158,7 +163,7 @@ def _attributes(
     head, cast = rest[0], rest[1] if len(rest) > 1 else None
     if len(rest) > 2 or (cast is not None and not cast.name.startswith(_CRM)):
         raise not_found_segment(str(rest[-1]))
-    rows = [render.attribute(table, column) for column in table.columns]
+    rows = _attribute_rows(service, table)
     if cast is not None:
         rows = [row for row in rows if row["@odata.type"] == f"#{cast.name}"]
     ref = head.ref if head.ref is not None else (cast.ref if cast is not None else None)
@@ -172,19 +177,24 @@ def _attributes(
     if ref is not None and request.method == "PUT" and cast is None:
         service.catalog.update_column(table_ref, ref, request.json_object())
         return ApiResponse(204)
-    if request.method == "DELETE":
-        raise not_supported("deleting columns (Attributes); start from a fresh database instead")
+    if ref is not None and request.method == "DELETE" and cast is None:
+        service.catalog.delete_column(table_ref, ref)
+        return ApiResponse(204)
     if request.method != "GET":
-        raise method_not_allowed(request, "GET, POST (collection) or PUT (one attribute)")
+        raise method_not_allowed(request, "GET, POST (collection) or PUT / DELETE (one attribute)")
     params = request.params()
     check_options(params, {"$select", "$filter", "$expand"} if ref is None else {"$select", "$expand"})
     nested = expansions(params, _ATTRIBUTE_EXPANDS)
-    rows = [_expand_attribute(row, nested, params) for row in rows]
-    if ref is not None:
-        row = _item(ref, "LogicalName", rows)
+    if ref is not None:  # found before $select, which may leave out LogicalName
+        row = _expand_attribute(_item(ref, "LogicalName", rows), nested, params)
         return json_response(200, {"@odata.context": f"{request.service_root}$metadata#{request.path}/$entity", **row})
+    rows = [_expand_attribute(row, nested, params) for row in rows]
     wanted = matcher(params)
     return _listing(request, request.path, [row for row in rows if wanted(row)])
+
+
+def _attribute_rows(service: Service, table: Table) -> list[dict[str, Any]]:
+    return [render.attribute(table, c, added=service.catalog.is_added(table, c)) for c in table.columns]
 
 
 def _expand_attribute(row: dict[str, Any], nested: dict[str, dict[str, str]], params: dict[str, str]) -> dict[str, Any]:
@@ -211,8 +221,15 @@ def _relationships(service: Service, request: ApiRequest, segments: list[Segment
         return _created(
             request, f"RelationshipDefinitions({render.metadata_id('relationship', relationship.schema_name)})"
         )
+    if request.method == "DELETE" and head.ref is not None and len(segments) == 1:
+        service.catalog.delete_relationship(head.ref)
+        return ApiResponse(204)
+    if request.method == "PUT" and head.ref is not None and len(segments) == 1:
+        refuse_options(request.params(), "a relationship update")
+        service.catalog.update_relationship(head.ref, request.json_object())
+        return ApiResponse(204)
     if request.method != "GET":
-        raise method_not_allowed(request, "GET or POST")
+        raise method_not_allowed(request, "GET, POST (collection) or PUT / DELETE (one relationship)")
     rows = [_relationship_row(service, rel) for rel in service.catalog.relationships()]
     rows += [_many_to_many_row(service, rel) for rel in service.catalog.many_to_many()]
     if len(segments) == 2:
@@ -273,6 +290,8 @@ def _option_sets(service: Service, request: ApiRequest, segments: list[Segment])
         return _created(
             request, f"GlobalOptionSetDefinitions({render.metadata_id('optionset', option_set.name or '')})"
         )
+    if request.method == "DELETE" and head.ref is not None:
+        raise not_supported("deleting global choices (GlobalOptionSetDefinitions)")
     if request.method != "GET":
         raise method_not_allowed(request, "GET or POST")
     rows = [render.option_set(option_set) for option_set in service.catalog.option_sets()]

@@ -8,7 +8,10 @@ the emulator and the client cannot disagree about a version.
 ``online`` is Dataverse online (9.2, bearer tokens). ``onprem-9.1`` and ``onprem-9.0`` are
 Dynamics 365 Customer Engagement on-premises, ``onprem-8.2`` is Dynamics 365 (on-premises)
 8.2, the December 2016 update, and ``crm-2016`` is Dynamics CRM 2016 Service Pack 1 (8.1):
-all four answer as IIS with Windows integrated authentication does.
+all four answer as IIS with Windows integrated authentication does. ``onprem-9.1-adfs`` is
+9.1 as an internet-facing deployment signing users in through AD FS 2019 (OAuth bearer tokens
+from the emulator's own ``/adfs/oauth2/token``, :mod:`emulator.server.auth_adfs`), and
+``onprem-9.1-adfs2012r2`` the same behind AD FS 2012 R2, which refuses the password grant.
 
 What a version lacks is refused as that version would (:meth:`Profile.admit`):
 
@@ -18,7 +21,7 @@ What a version lacks is refused as that version would (:meth:`Profile.admit`):
   on-premises is UNCONFIRMED);
 * a sixth alternate key on a table on-premises → 400;
 * preferences the version does not know (``return=representation`` before 8.2,
-  ``odata.track-changes`` before 9.0, ``odata.continue-on-error`` on-premises) are ignored,
+  ``odata.track-changes`` before 8.2, ``odata.continue-on-error`` on-premises) are ignored,
   as RFC 7240 asks of a server that does not support a preference: the answer is what a
   request without them gets (204 without a body, a plain page without a delta link, a batch
   that stops at its first error). UNCONFIRMED on a real 8.x server. Each such request is
@@ -72,9 +75,11 @@ class Profile:
     features: Features
     #: Web API roots served, oldest first; the newest is what :attr:`url` points at.
     roots: tuple[str, ...]
-    #: ``bearer`` (online: OAuth tokens) or ``windows`` (IIS: NTLM and Negotiate).
+    #: ``bearer`` (online: OAuth tokens), ``windows`` (IIS: NTLM and Negotiate) or ``adfs`` (AD FS tokens).
     sign_in: str
     accounts: tuple[Account, ...] = ()
+    #: The AD FS version in front of an ``adfs`` profile: ``2019`` or ``2012r2``.
+    adfs_version: str | None = None
     ignored: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -89,6 +94,14 @@ class Profile:
     @property
     def is_windows(self) -> bool:
         return self.sign_in == "windows"
+
+    @property
+    def is_adfs(self) -> bool:
+        return self.sign_in == "adfs"
+
+    @property
+    def is_onprem(self) -> bool:
+        return not self.features.is_online
 
     def tables(self, tables: Iterable[Table]) -> tuple[Table, ...]:
         """The tables this version has: no ``appnotification`` where app notifications do not exist."""
@@ -154,6 +167,8 @@ def _profile(name: str, title: str, version: str, roots: tuple[str, ...]) -> Pro
     if features.is_online:
         return Profile(name, title, features, roots, "bearer")
     accounts = tuple(Account(user, password) for user, password in DEFAULT_ACCOUNTS)
+    if name in _ADFS:
+        return Profile(name, title, features, roots, "adfs", accounts, adfs_version=_ADFS[name])
     return Profile(name, title, features, roots, "windows", accounts)
 
 
@@ -167,11 +182,23 @@ _CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "9.1.0.17154",
         ("v8.0", "v8.1", "v8.2", "v9.0", "v9.1"),
     ),
+    "onprem-9.1-adfs": (
+        "Dynamics 365 Customer Engagement on-premises 9.1, internet-facing, AD FS 2019",
+        "9.1.0.17154",
+        ("v8.0", "v8.1", "v8.2", "v9.0", "v9.1"),
+    ),
+    "onprem-9.1-adfs2012r2": (
+        "Dynamics 365 Customer Engagement on-premises 9.1, internet-facing, AD FS 2012 R2",
+        "9.1.0.17154",
+        ("v8.0", "v8.1", "v8.2", "v9.0", "v9.1"),
+    ),
     "onprem-9.0": ("Dynamics 365 Customer Engagement on-premises 9.0", "9.0.2.3034", ("v8.0", "v8.1", "v8.2", "v9.0")),
     "onprem-8.2": ("Dynamics 365 (on-premises) 8.2", "8.2.2.112", ("v8.0", "v8.1", "v8.2")),
     "crm-2016": ("Dynamics CRM 2016 Service Pack 1 (8.1)", "8.1.0.359", ("v8.0", "v8.1")),
 }
 NAMES = tuple(_CATALOGUE)
+#: Profiles signing in through AD FS, and the AD FS version in front of each.
+_ADFS = {"onprem-9.1-adfs": "2019", "onprem-9.1-adfs2012r2": "2012r2"}
 
 
 def profile(name: str = "online") -> Profile:

@@ -16,18 +16,21 @@ from emulator.errors import ODataError, bad_request
 from emulator.fetchxml import web as fetchxml
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.odata.options import QueryOptions, refuse_options
-from emulator.server import bulk
+from emulator.server import bulk, file_routes
 from emulator.server.annotations import FORMATTED_VALUE, TOTAL_COUNT_EXCEEDED, TOTAL_RECORD_COUNT
 from emulator.server.context import Service
 from emulator.server.links import context_url, entity_url, query_link
 from emulator.server.prefer import Preferences, applied, parse_prefer
 from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response, not_found_segment
 from emulator.store.collections import resolve_collection
+from emulator.store.files import is_file_column
 
 #: Options that make no sense on one record; Dataverse refuses them there too.
 _COLLECTION_ONLY = ("$filter", "$orderby", "$top", "$count", "$skiptoken", "$deltatoken")
 #: The only query option change tracking accepts beside the tokens.
 _DELTA_OPTIONS = {"$select"}
+#: What a create or update may carry: they shape the record ``Prefer: return=representation`` answers with.
+_REPRESENTATION_OPTIONS = ("$select", "$expand")
 
 
 def route(service: Service, request: ApiRequest, segments: list[Segment]) -> ApiResponse:
@@ -45,8 +48,14 @@ def route(service: Service, request: ApiRequest, segments: list[Segment]) -> Api
         raise not_found_segment(str(segments[1]))
     if len(segments) == 1:
         return _single(service, request, entity_set, segments[0].ref)
-    if len(segments) == 2 and segments[1].ref is None:
-        return _property(service, request, entity_set, segments[0].ref, segments[1].name)
+    column = segments[1].name if segments[1].ref is None else None
+    if column is not None and is_file_column(service.store.layouts[table.logical_name], column):
+        if len(segments) == 2 and request.method != "GET":
+            return file_routes.route(service, request, entity_set, segments[0].ref, column)
+        if len(segments) == 3 and segments[2] == Segment("$value"):
+            return file_routes.download(service, request, entity_set, segments[0].ref, column)
+    if len(segments) == 2 and column is not None:
+        return _property(service, request, entity_set, segments[0].ref, column)
     raise not_found_segment(str(segments[2] if len(segments) > 2 else segments[1]))
 
 
@@ -161,11 +170,31 @@ def _changes(
 
 
 def _create(service: Service, request: ApiRequest, entity_set: str, prefs: Preferences) -> ApiResponse:
+    check_write_options(request, prefs)
     body = request.json_object()
     record_id = service.store.create(entity_set, body)
     if prefs.return_representation:
         return _representation(service, request, entity_set, record_id, 201, prefs)
     return created(request.service_root, entity_set, record_id)
+
+
+def check_write_options(request: ApiRequest, prefs: Preferences, *, shapes: bool = True) -> None:
+    """Refuse every query option a write does not use, instead of ignoring it.
+
+    ``$select`` and ``$expand`` shape the record a POST or PATCH returns under ``Prefer:
+    return=representation``, as in Dataverse; without that preference (and on a DELETE) they
+    would change nothing, so they are a 400 like every other option (``$filter``, ``$top``, ...).
+    """
+    params = request.params()
+    shaping = [name for name in params if name.lower() in _REPRESENTATION_OPTIONS]
+    refuse_options({k: v for k, v in params.items() if k not in shaping}, f"a {request.method} of a record")
+    if shaping and not shapes:
+        raise bad_request(f"The query option {shaping[0]} is not valid on a {request.method} of a record.")
+    if shaping and not prefs.return_representation:
+        raise bad_request(
+            f"The query option {shaping[0]} shapes the record a {request.method} returns only with "
+            "Prefer: return=representation; without it the reply has no body."
+        )
 
 
 def created(service_root: str, entity_set: str, record_id: str) -> ApiResponse:
@@ -180,6 +209,7 @@ def _single(service: Service, request: ApiRequest, entity_set: str, ref_text: st
     if request.method == "GET":
         return _retrieve(service, request, entity_set, ref)
     if request.method == "PATCH":
+        check_write_options(request, prefs)
         record_id, was_created = service.store.upsert(
             entity_set,
             ref,
@@ -192,6 +222,7 @@ def _single(service: Service, request: ApiRequest, entity_set: str, ref_text: st
         url = entity_url(request.service_root, entity_set, record_id)
         return ApiResponse(204, [("OData-EntityId", url)])
     if request.method == "DELETE":
+        check_write_options(request, prefs, shapes=False)
         _delete(service, request, entity_set, ref)
         return ApiResponse(204)
     raise method_not_allowed(request, "GET, PATCH or DELETE")

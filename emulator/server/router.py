@@ -12,7 +12,7 @@ import uuid
 
 from emulator.errors import ODataError
 from emulator.odata.options import refuse_options
-from emulator.server import actions, batch, metadata_routes, records, refs_routes
+from emulator.server import access, actions, batch, metadata_routes, records, refs_routes, send_email
 from emulator.server.context import Service
 from emulator.server.profiles import Profile, profile
 from emulator.server.wire import (
@@ -74,8 +74,12 @@ class WebApi:
             return self._publish(request, first.name)
         if first.name in _OPTION_ACTIONS and first.ref is None and len(segments) == 1:
             return self._option_value(request, first.name)
+        if first.name in access.NAMES and len(segments) == 1:
+            return access.route(self.service, request, first)
         if first.name in actions.NAMES and len(segments) == 1:
             return actions.route(self.service, request, first)
+        if send_email.matches(segments):
+            return send_email.route(self.service, request, segments)
         if refs_routes.is_ref(segments):
             return refs_routes.route(self.service, request, segments)
         return records.route(self.service, request, segments)

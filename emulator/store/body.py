@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from emulator.errors import bad_request, not_supported
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.store.builtin import PARTICIPATION_TYPES
-from emulator.store.schema import READ_ONLY, Layout, resolve_navigation, type_column
+from emulator.store.schema import READ_ONLY, Layout, is_file_data, resolve_navigation, type_column
 from emulator.store.values import to_storage
 
 #: Resolves a bound record: (entity set, reference) -> (target logical name, record id); raises 404.
@@ -52,6 +52,11 @@ def parse_body(layout: Layout, body: object, find_target: FindTarget) -> Changes
             changes.parties = _parties(layout, value, find_target)
         elif name in READ_ONLY:
             raise bad_request(f"The property '{name}' is maintained by Dataverse and cannot be set.")
+        elif is_file_data(table, name):
+            raise bad_request(
+                f"The file column property '{name}' cannot be set in a create or update; "
+                "upload the file with PATCH <set>(<id>)/<file column>."
+            )
         elif resolve_navigation(layout, name) is not None:
             raise not_supported(f"deep insert through the navigation property '{name}'; use {name}@odata.bind")
         elif table.has_column(name) and _is_stored_plain(layout, name):

@@ -6,8 +6,10 @@ tables' primary ids (``<id>one`` / ``<id>two`` when a table is related to itself
 are paired and unpaired only through ``$ref`` (associate / disassociate); each side reads
 the other through a collection-valued navigation property named after the relationship.
 A pair that already exists is refused as Dataverse refuses it: 412 ``0x80040237`` "Cannot
-insert duplicate key." (DuplicateRecord maps to 412 in "Compose HTTP requests and handle
-errors").
+insert duplicate key." The message is the one Dataverse gives when a pair is associated twice
+(demianrasko/Dynamics-365-Workflow-Tools pull request #83, an AssociateRequest for a role already
+on a team); -2147220937 (``0x80040237``) is its code in Microsoft's "Troubleshoot Dataverse client
+errors"; DuplicateRecord maps to 412 in "Compose HTTP requests and handle errors".
 """
 
 from __future__ import annotations

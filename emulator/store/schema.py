@@ -22,6 +22,16 @@ from emulator.store.intersect import Association
 
 #: Columns Dataverse sets itself; a request body may not write them.
 READ_ONLY = frozenset({"createdon", "modifiedon", "createdby", "modifiedby", "versionnumber"})
+
+
+def is_file_data(table: Table, name: str) -> bool:
+    """True for a file column or its ``_name`` column: only the file routes write them."""
+    for candidate in (name, name.removesuffix("_name")):
+        if table.has_column(candidate) and table.column(candidate).type is ColumnType.FILE:
+            return True
+    return False
+
+
 _SQL_TYPE = {
     ColumnType.INTEGER: "INTEGER",
     ColumnType.BIGINT: "INTEGER",
@@ -66,7 +76,20 @@ def system_columns(table: Table) -> tuple[Column, ...]:
         )
         wanted.append(_column("statecode", ColumnType.STATE, options=states))
         wanted.append(_column("statuscode", ColumnType.STATUS, options=statuses))
+    wanted.extend(file_name_column(c) for c in table.columns if c.type is ColumnType.FILE)
     return tuple(c for c in wanted if not table.has_column(c.logical_name))
+
+
+def file_name_column(column: Column) -> Column:
+    """The read-only string column Dataverse keeps beside a file column: ``<SchemaName>_Name``
+    (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/file-column-data.md)."""
+    return Column(
+        f"{column.logical_name}_name",
+        f"{column.schema_name}_Name",
+        ColumnType.STRING,
+        column.display_name,
+        max_length=200,
+    )
 
 
 def merge_tables(old: Table | None, new: Table) -> Table:

@@ -3,7 +3,8 @@
 Create, retrieve, update, upsert (reference §1.5: PATCH creates when missing,
 ``If-Match: *`` forbids create, ``If-None-Match: *`` forbids update), delete,
 alternate keys (§1.6), ``@odata.bind`` (§1.4), activity parties (§4.6). Reads
-and change tracking live in :mod:`emulator.store.queries`. Thread-safe: see
+and change tracking live in :mod:`emulator.store.queries`, the rules a write obeys in
+:mod:`emulator.store.rules`. Thread-safe: see
 :mod:`emulator.store.database`.
 """
 
@@ -19,23 +20,17 @@ from types import MappingProxyType
 
 from dataverse_schema.model import ManyToManyRelationship, Table
 from emulator.errors import (
-    DUPLICATE,
-    DUPLICATE_KEY,
-    INVALID_ARGUMENT,
-    VERSION_MISMATCH,
-    ODataError,
     bad_request,
-    not_found,
-    not_found_by_key,
     segment_not_found,
 )
 from emulator.odata.options import QueryOptions
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.odata.sql import quote
-from emulator.store import builtin, intersect, links, queries
+from emulator.store import builtin, intersect, links, queries, removal, rules
 from emulator.store.body import Changes, parse_body
 from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
+from emulator.store.files import FileStore
 from emulator.store.keys import key_values, ref_where
 from emulator.store.records import fetch_by_id
 from emulator.store.schema import Layout, build_layout, install_layout, merge_tables
@@ -60,6 +55,7 @@ class Store:
                     self._insert(self._layouts[logical], Changes(dict(values)), None)
         for table in tables:
             self.install(table)
+        self.files = FileStore(self._db, self)
 
     # --- schema ------------------------------------------------------------------------------
     @property
@@ -83,6 +79,23 @@ class Store:
                 layout.associations.update(old.associations)
             self._layouts[table.logical_name] = layout
             self._by_set[table.entity_set_name] = layout
+
+    def redefine(self, table: Table) -> None:
+        """Replace an installed table's definition; the columns and keys it no longer has are dropped."""
+        with self._db.transaction() as connection:
+            old = self._layouts[table.logical_name]
+            layout = build_layout(merge_tables(None, table))
+            removal.drop_missing(connection, old, layout)
+            layout.associations.update(old.associations)
+            self._layouts[table.logical_name] = layout
+            self._by_set[table.entity_set_name] = layout
+
+    def uninstall(self, logical_name: str) -> None:
+        """Drop a table and its rows; the caller has checked nothing else refers to it."""
+        with self._db.transaction() as connection:
+            layout = self._layouts.pop(logical_name)
+            self._by_set.pop(layout.table.entity_set_name, None)
+            removal.drop_table(connection, layout)
 
     @property
     def many_to_many(self) -> tuple[ManyToManyRelationship, ...]:
@@ -165,13 +178,13 @@ class Store:
             pinned = key_values(layout, ref)
             if row is None:
                 if if_match is not None:
-                    raise self._missing(layout, ref)
+                    raise rules.missing(layout, ref)
                 for name, value in pinned.items():
                     changes.values.setdefault(name, value)
-                self._check_pinned(layout, changes, pinned)
+                rules.check_pinned(changes, pinned)
                 return self._insert(layout, changes, ref.id), True
-            self._check_preconditions(row, if_match, if_none_match)
-            self._check_pinned(layout, changes, pinned)
+            rules.check_preconditions(row, if_match, if_none_match)
+            rules.check_pinned(changes, pinned)
             record_id = str(row[layout.table.primary_id])
             self._update(layout, record_id, changes)
             return record_id, False
@@ -184,8 +197,8 @@ class Store:
             where, params = ref_where(layout, ref)
             row = connection.execute(f"SELECT * FROM {layout.sql_name} WHERE {where}", params).fetchone()
             if row is None:
-                raise self._missing(layout, ref)
-            self._check_preconditions(row, if_match, None)
+                raise rules.missing(layout, ref)
+            rules.check_preconditions(row, if_match, None)
             record_id = str(row[table.primary_id])
             connection.execute(f"DELETE FROM {layout.sql_name} WHERE {quote(table.primary_id)} = ?", (record_id,))
             if table.is_activity:
@@ -195,6 +208,7 @@ class Store:
             links.remove_links(connection, self._layouts, table.logical_name, record_id, self._update)
             for association in layout.associations.values():
                 intersect.forget(connection, association, record_id)
+            self.files.forget(connection, table.logical_name, record_id)
 
     def relate(self, entity_set: str, ref: RecordRef, navigation: str, target_url: str, *, remove: bool) -> None:
         """Associate (or with ``remove`` disassociate) the record at ``target_url`` through a collection-valued
@@ -215,7 +229,7 @@ class Store:
         with self._db.lock:
             record = queries.retrieve(self._db.connection, layout, self._layouts, ref, options)
         if record is None:
-            raise self._missing(layout, ref)
+            raise rules.missing(layout, ref)
         return record
 
     def query(
@@ -248,7 +262,7 @@ class Store:
                 f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}", params
             ).fetchone()
             if row is None:
-                raise self._missing(layout, ref)
+                raise rules.missing(layout, ref)
             nested = related_options(collection, str(row[0]), options, options.formatted, connection)
             page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
         return page, collection.target.table.entity_set_name
@@ -265,6 +279,15 @@ class Store:
         with self._db.lock:
             return queries.changes(self._db, layout, select, token, self._clock())
 
+    # --- for the file store ------------------------------------------------------------------
+    def locate(self, entity_set: str, ref: RecordRef) -> tuple[Layout, str]:
+        """The table's layout and the record's id; 404 when the record does not exist."""
+        return self._layout(entity_set), self._find_target(entity_set, ref)[1]
+
+    def write_system(self, layout: Layout, record_id: str, values: dict[str, object]) -> None:
+        """Write columns no request body may set (a file column and its name), as an update."""
+        self._update(layout, record_id, Changes(dict(values)))
+
     # --- internals ---------------------------------------------------------------------------
     def _parse(self, layout: Layout, body: dict) -> Changes:
         return parse_body(layout, body, self._find_target)
@@ -276,7 +299,7 @@ class Store:
             f"SELECT {quote(layout.table.primary_id)} FROM {layout.sql_name} WHERE {where}", params
         ).fetchone()
         if row is None:
-            raise self._missing(layout, ref)
+            raise rules.missing(layout, ref)
         return layout.table.logical_name, str(row[0])
 
     def _now(self) -> str:
@@ -291,18 +314,18 @@ class Store:
         now = self._now()
         row = dict(layout.defaults)
         row.update(values)
-        _compute_full_name(table, row, row)
+        rules.compute_full_name(table, row, row)
         row.update(
             {
                 table.primary_id: record_id,
                 "createdon": row.get("overriddencreatedon") or now,
                 "modifiedon": now,
-                **_user_lookup("createdby"),
-                **_user_lookup("modifiedby"),
+                **rules.user_lookup("createdby"),
+                **rules.user_lookup("modifiedby"),
             }
         )
         if "ownerid" in row and row["ownerid"] is None:
-            row.update(_user_lookup("ownerid"))
+            row.update(rules.user_lookup("ownerid"))
         connection = self._db.connection
         try:
             if table.is_activity:
@@ -310,7 +333,7 @@ class Store:
             row["versionnumber"] = self._db.record_change(table.logical_name, record_id)
             connection.execute(layout.insert_sql, [row[name] for name in layout.sql_columns()])
         except sqlite3.IntegrityError:
-            raise self._duplicate(layout, row) from None
+            raise rules.duplicate(self._db.connection, layout, row) from None
         if changes.parties is not None:
             self._replace_parties(layout, record_id, changes.parties)
         return record_id
@@ -320,10 +343,10 @@ class Store:
         body_id = values.pop(table.primary_id, record_id)
         if body_id != record_id:
             raise bad_request(f"The {table.primary_id} in the body does not match the record being updated.")
-        if table.logical_name in FULL_NAME_TABLES and ({"firstname", "lastname"} & values.keys()):
+        if table.logical_name in rules.FULL_NAME_TABLES and ({"firstname", "lastname"} & values.keys()):
             current = fetch_by_id(self._db.connection, layout, record_id)
-            _compute_full_name(table, {**(dict(current) if current is not None else {}), **values}, values)
-        values.update({"modifiedon": self._now(), **_user_lookup("modifiedby")})
+            rules.compute_full_name(table, {**(dict(current) if current is not None else {}), **values}, values)
+        values.update({"modifiedon": self._now(), **rules.user_lookup("modifiedby")})
         values["versionnumber"] = self._db.record_change(table.logical_name, record_id)
         assignments = ", ".join(f"{quote(name)} = ?" for name in values)
         try:
@@ -332,7 +355,7 @@ class Store:
                 [*values.values(), record_id],
             )
         except sqlite3.IntegrityError:
-            raise self._duplicate(layout, {**values, table.primary_id: record_id}) from None
+            raise rules.duplicate(self._db.connection, layout, {**values, table.primary_id: record_id}) from None
         if changes.parties is not None:
             self._replace_parties(layout, record_id, changes.parties)
 
@@ -348,72 +371,3 @@ class Store:
         for party in parties:
             values = {**party, "activityid": activity_id, "activityid$type": layout.table.logical_name}
             self._insert(party_layout, Changes(values), None)
-
-    def _check_preconditions(self, row: sqlite3.Row, if_match: str | None, if_none_match: str | None) -> None:
-        etag = f'W/"{row["versionnumber"]}"'
-        if if_none_match is not None and if_none_match.strip() in ("*", etag):
-            raise ODataError(412, DUPLICATE, "A record with matching key values already exists.")
-        if if_match is not None and if_match.strip() not in ("*", etag, etag[2:]):
-            raise ODataError(
-                412,
-                VERSION_MISMATCH,
-                "The version of the existing record doesn't match the RowVersion property provided.",
-            )
-
-    def _check_pinned(self, layout: Layout, changes: Changes, pinned: dict[str, object]) -> None:
-        for name, value in pinned.items():
-            given = changes.values.get(name, value)
-            same = (
-                given.casefold() == value.casefold()
-                if isinstance(given, str) and isinstance(value, str)
-                else given == value
-            )
-            if not same:
-                raise ODataError(
-                    400,
-                    INVALID_ARGUMENT,
-                    f"The value of '{name}' in the request body does not match the key in the URL.",
-                )
-
-    def _missing(self, layout: Layout, ref: RecordRef) -> ODataError:
-        if ref.id is not None:
-            return not_found(layout.table.logical_name, ref.id)
-        if ref.key is not None and set(ref.key) == {layout.table.primary_id}:
-            return not_found(layout.table.logical_name, str(ref.key[layout.table.primary_id]))
-        return not_found_by_key(layout.table.logical_name)
-
-    def _duplicate(self, layout: Layout, row: Mapping[str, object]) -> ODataError:
-        table = layout.table
-        connection = self._db.connection
-        for key in table.keys:
-            if all(name in row for name in key.columns):
-                where = " AND ".join(f"{quote(name)} = ?" for name in key.columns)
-                clash = connection.execute(
-                    f"SELECT 1 FROM {layout.sql_name} WHERE {where} AND {quote(table.primary_id)} <> ?",
-                    [*(row[name] for name in key.columns), row[table.primary_id]],
-                ).fetchone()
-                if clash is not None:
-                    return ODataError(
-                        412,
-                        DUPLICATE_KEY,
-                        f"Entity Key {key.schema_name} violated. A record with "
-                        f"the same value for {', '.join(key.columns)} already exists.",
-                    )
-        return ODataError(412, DUPLICATE, "Cannot insert duplicate key.")
-
-
-#: Tables whose ``fullname`` Dataverse computes from first and last name ("First Last", the default format).
-FULL_NAME_TABLES = frozenset({"contact", "lead", "systemuser"})
-
-
-def _compute_full_name(table: Table, row: Mapping[str, object], values: dict[str, object]) -> None:
-    """Set ``values["fullname"]`` from the row's first and last name when either is known."""
-    if table.logical_name not in FULL_NAME_TABLES:
-        return
-    parts = [str(row[name]).strip() for name in ("firstname", "lastname") if row.get(name)]
-    if parts or values.get("firstname") is not None or values.get("lastname") is not None:
-        values["fullname"] = " ".join(p for p in parts if p) or None
-
-
-def _user_lookup(column: str) -> dict[str, object]:
-    return {column: builtin.APP_USER_ID, f"{column}$type": "systemuser"}

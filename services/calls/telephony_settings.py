@@ -31,6 +31,7 @@ from domain.calls.system_settings import (
     TelephonySystemSettings,
 )
 from domain.numbers import NumberPlan
+from services.calls.responsible_access import parse_columns
 
 _CONTEXT = re.compile(r"[A-Za-z0-9_\-]{1,80}")
 
@@ -58,6 +59,7 @@ SYSTEM_COLUMNS = (
     TelephonySystem.LANGUAGE,
     TelephonySystem.ORIGINATECONTEXT,
     TelephonySystem.UNKNOWNCALLEREVENTS,
+    TelephonySystem.RESPONSIBLECOLUMNS,
 )
 LINE_COLUMNS = (
     PhoneLine.PHONELINEID,
@@ -83,12 +85,14 @@ class SettingsProblem(ValueError):
 
 @dataclass(frozen=True)
 class SystemOptions:
-    """Settings on the system row that the shared settings contract does not carry (CALL-03, CALL-05, CALL-43)."""
+    """Settings on the system row that the shared settings contract does not carry (CALL-03, -05, -41, -43)."""
 
     notify_missed_calls: bool = True
     notify_waiting_calls: bool = False
     language: str = "en"
     unknown_caller_events: bool = True
+    #: CALL-41: per matched table, the lookup columns naming the users the call is shared with.
+    responsible_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ def parse_settings(
         _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
         "fa" if language.startswith("fa") else "en",
         _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True),
+        _responsible(system, where, problems),
     )
     return ParsedSystem(settings, options, tuple(problems))
 
@@ -218,6 +223,14 @@ def _context(row: Mapping[str, Any], where: str, problems: list[str]) -> str:
         )
         return ""
     return context
+
+
+def _responsible(row: Mapping[str, Any], where: str, problems: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    try:
+        return parse_columns(_text(row, TelephonySystem.RESPONSIBLECOLUMNS))
+    except ValueError as exc:
+        problems.append(f"{where}: responsible-person columns: {exc}; calls are shared with nobody")
+        return ()
 
 
 def _recording(row: Mapping[str, Any], where: str) -> RecordingSettings:

@@ -1,42 +1,60 @@
-"""A fax activity's documents: its notes with files (FAX-01), as the fax servers take them."""
+"""A fax activity's documents: its notes with files (FAX-01), made into what the fax server takes.
+
+Each file's real format is sniffed from its content and converted when the
+server does not take it as is (images to Class F TIFF, Office documents to
+PDF, or to TIFF for servers that take only TIFF: :mod:`connectors.documents`).
+A file that cannot be converted fails the fax with the reason.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from connectors.dataverse import odata
+from connectors.documents import DocumentError, DocumentPreparer
+from connectors.documents.formats import ACCEPTED_WORDS
 from dataverse_schema.names import Annotation
-from domain.fax import FaxDocument, FaxInputError
+from domain.fax import DocumentKind, FaxDocument, FaxInputError
 from services.fax.directory import QueryClient
 
 _SELECT = (Annotation.ID, Annotation.FILENAME, Annotation.MIMETYPE, Annotation.DOCUMENTBODY)
 
 
-def documents_of(client: QueryClient, fax_id: str) -> tuple[FaxDocument, ...]:
-    """The fax's attached files, oldest first (one query); ``FaxInputError`` names the first file that
-    cannot be faxed (only PDF, TIFF and PostScript: no converter for other formats runs here)."""
+def documents_of(
+    client: QueryClient, fax_id: str, preparer: DocumentPreparer, accepts: Sequence[DocumentKind]
+) -> tuple[FaxDocument, ...]:
+    """The fax's attached files, oldest first (one query), each in a format of ``accepts``.
+
+    ``FaxInputError`` names the first file that cannot be faxed and why.
+    """
     notes = client.query(
         Annotation.SET,
         select=_SELECT,
         orderby=[Annotation.CREATEDON],
         filter=odata.and_(odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(fax_id)), odata.ne(Annotation.FILENAME, None)),
     )
-    documents = tuple(_document(note) for note in notes)
+    documents = tuple(_document(note, preparer, accepts) for note in notes)
     if not documents:
         raise FaxInputError(
-            "The fax has no attachment: attach the document to fax (PDF, TIFF or PostScript) "
+            f"The fax has no attachment: attach the document to fax ({ACCEPTED_WORDS}) "
             "as a note, then set the fax back to Pending."
         )
     return documents
 
 
-def _document(note: dict[str, Any]) -> FaxDocument:
+def _document(note: dict[str, Any], preparer: DocumentPreparer, accepts: Sequence[DocumentKind]) -> FaxDocument:
     name = str(note.get(Annotation.FILENAME) or "")
     try:
         content = base64.b64decode(str(note.get(Annotation.DOCUMENTBODY) or ""), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise FaxInputError(f"{name!r}: the attachment's content cannot be read") from exc
-    return FaxDocument.of(name, content, note.get(Annotation.MIMETYPE))
+    if not content:
+        raise FaxInputError(f"{name!r} is empty")
+    try:
+        return preparer.prepare(name, content, note.get(Annotation.MIMETYPE), accepts)
+    except DocumentError as exc:
+        raise FaxInputError(str(exc)) from exc

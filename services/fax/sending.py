@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from connectors.dataverse import RecordId
 from connectors.dataverse.errors import NotFoundError, PreconditionFailedError
+from connectors.documents import DocumentPreparer
 from connectors.errors import (
     AuthError,
     BadReplyError,
@@ -70,7 +71,12 @@ class SendReport:
 
 
 class FaxSender:
-    """Sends the pending faxes of one server (``server_key``) of one environment."""
+    """Sends the pending faxes of one server (``server_key``) of one environment.
+
+    ``documents`` converts attachments the server does not take as they are
+    (default: Pillow when importable, no converter programs; a host passes
+    ``DocumentPreparer.on_this_host()``).
+    """
 
     def __init__(
         self,
@@ -82,9 +88,11 @@ class FaxSender:
         clock: Callable[[], datetime],
         comma_pause_s: int = 2,
         per_round: int = 50,
+        documents: DocumentPreparer | None = None,
     ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.clock, self.comma_pause_s, self.per_round = clock, comma_pause_s, per_round
+        self.documents = documents or DocumentPreparer()
         self._submitted: dict[str, str] = {}  # fax id → job id, for faxes whose write may not be drained yet
         self._waiting_detail: dict[str, str] = {}
 
@@ -176,7 +184,7 @@ class FaxSender:
             )
             return OutgoingFax(
                 key=row.fax_id,
-                documents=documents_of(self.client, row.fax_id),
+                documents=documents_of(self.client, row.fax_id, self.documents, self.server.document_kinds),
                 dial=dial,
                 recipient_name=recipient_of(self.client, row)[:100],
                 sending_number=number.number if number else "",

@@ -40,7 +40,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class ChangesClient(Protocol):
     """What the sync needs of :class:`connectors.dataverse.DataverseClient`: change tracking, and a plain
-    paged read for servers without it (before 9.0)."""
+    paged read for servers without it (before 8.2)."""
 
     def changes(self, entity_set: str, *, select: Sequence[str], delta_link: str | None = None) -> DeltaPage: ...
 
@@ -171,7 +171,7 @@ class NumberSync:
                 self.reads_in_full = True
                 log.info(
                     "the number index of %s is read in full at each refresh: the server has no change "
-                    "tracking before 9.0",
+                    "tracking before 8.2",
                     self.environment,
                     extra={"environment": self.environment},
                 )

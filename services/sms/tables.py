@@ -115,6 +115,9 @@ RULE_ACTIONS = {
     schema.RULE_ACTIONS.value_of("Start flow"): ActionKind.START_FLOW,
     schema.RULE_ACTIONS.value_of("Opt out"): ActionKind.OPT_OUT,
     schema.RULE_ACTIONS.value_of("Opt back in"): ActionKind.OPT_IN,
+    schema.RULE_ACTIONS.value_of("Keyword service"): ActionKind.SERVICE_REPLY,
+    schema.RULE_ACTIONS.value_of("Create lead"): ActionKind.CREATE_LEAD,
+    schema.RULE_ACTIONS.value_of("Create task"): ActionKind.CREATE_TASK,
 }
 MATCH_MODES = {
     schema.MATCH_MODES.value_of("First word"): MatchMode.FIRST_WORD,

@@ -12,6 +12,13 @@
  *
  * Everything goes through Xrm.WebApi and Xrm.Navigation; every failure is shown with
  * Xrm.Navigation.openAlertDialog. The helpers without Xrm are exported for tests.
+ *
+ * The Call buttons and the dialog also run on Dynamics 365 8.2 (the --target 8.2 solution
+ * ships them): where the 9.0 Client API is missing they use what 8.x offers: Xrm.Page for
+ * the form, Xrm.Utility.openWebResource for the dialog (a window, not a modal),
+ * Xrm.Utility.alertDialog for errors, Xrm.Page.context.getUserId() for the user, and the
+ * Web API's v8.2 root with XMLHttpRequest for reads and the request's creation. Convert
+ * caller and Send SMS need Xrm.Utility.lookupObjects and quick-create forms: 9.0 only.
  */
 var CommSuite = CommSuite || {};
 
@@ -29,8 +36,11 @@ CommSuite.Commands = (function () {
     };
     var ENTITY_SETS = {
         account: "accounts", campaign: "campaigns", contact: "contacts", incident: "incidents",
-        lead: "leads", list: "lists", systemuser: "systemusers", comms_phoneline: "comms_phonelines"
+        lead: "leads", list: "lists", systemuser: "systemusers", comms_phoneline: "comms_phonelines",
+        comms_clicktocall: "comms_clicktocalls"
     };
+    var LEGACY_ROOT = "/api/data/v8.2/";
+    var FORMATTED = 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"';
     var CONVERT_TARGETS = ["incident", "lead", "contact", "account"];
     var NAME_COLUMNS = { account: "name", campaign: "name", contact: "fullname", lead: "fullname", list: "listname" };
 
@@ -50,7 +60,81 @@ CommSuite.Commands = (function () {
     }
 
     function alertError(title, error) {
-        return xrm().Navigation.openAlertDialog({ title: title, text: describeError(error) });
+        var api = xrm();
+        if (api.Navigation) {
+            return api.Navigation.openAlertDialog({ title: title, text: describeError(error) });
+        }
+        return new Promise(function (resolve) { // 8.x
+            api.Utility.alertDialog(title + ": " + describeError(error), resolve);
+        });
+    }
+
+    /** 8.x: one Web API request with XMLHttpRequest; resolves to {body, entityId}. Tests set CommSuite.Commands.send. */
+    function sendRequest(method, url, body) {
+        return new Promise(function (resolve, reject) {
+            var request = new XMLHttpRequest();
+            request.open(method, url, true);
+            request.setRequestHeader("Accept", "application/json");
+            request.setRequestHeader("OData-MaxVersion", "4.0");
+            request.setRequestHeader("OData-Version", "4.0");
+            request.setRequestHeader("Prefer", FORMATTED);
+            if (body) {
+                request.setRequestHeader("Content-Type", "application/json; charset=utf-8");
+            }
+            request.onload = function () {
+                if (request.status >= 200 && request.status < 300) {
+                    resolve({ body: request.responseText ? JSON.parse(request.responseText) : null,
+                              entityId: request.getResponseHeader("OData-EntityId") || "" });
+                    return;
+                }
+                var answer = request.responseText ? JSON.parse(request.responseText) : {};
+                reject(new Error((answer.error && answer.error.message) || "The CRM answered " + request.status));
+            };
+            request.onerror = function () { reject(new Error("The CRM could not be reached")); };
+            request.send(body ? JSON.stringify(body) : null);
+        });
+    }
+
+    /** Xrm.WebApi (9.0 and later), else the same calls over the 8.2 Web API root. */
+    function webApi() {
+        var api = xrm();
+        if (api.WebApi) {
+            return api.WebApi;
+        }
+        var root = api.Page.context.getClientUrl() + LEGACY_ROOT;
+        var send = CommSuite.Commands.send || sendRequest;
+        function url(table, id, options) {
+            return root + ENTITY_SETS[table] + (id ? "(" + cleanId(id) + ")" : "") + (options || "");
+        }
+        return {
+            retrieveRecord: function (table, id, options) {
+                return send("GET", url(table, id, options)).then(function (reply) { return reply.body; });
+            },
+            retrieveMultipleRecords: function (table, options) {
+                return send("GET", url(table, null, options)).then(function (reply) {
+                    return { entities: (reply.body && reply.body.value) || [] };
+                });
+            },
+            createRecord: function (table, record) {
+                return send("POST", url(table, null, ""), record).then(function (reply) {
+                    var match = /\(([^)]+)\)\s*$/.exec(reply.entityId);
+                    return { entityType: table, id: match ? match[1] : "" };
+                });
+            }
+        };
+    }
+
+    function currentUserId() {
+        var api = xrm();
+        if (api.Utility && typeof api.Utility.getGlobalContext === "function") {
+            return api.Utility.getGlobalContext().userSettings.userId;
+        }
+        return api.Page.context.getUserId(); // 8.x
+    }
+
+    /** The form a ribbon command acts on: PrimaryControl's form context (9.0), else Xrm.Page (8.x). */
+    function formOf(primaryControl) {
+        return primaryControl && primaryControl.data && primaryControl.data.entity ? primaryControl : xrm().Page;
     }
 
     /** Phone columns of a table, as [column, label] pairs; [] for a table without any. */
@@ -138,18 +222,23 @@ CommSuite.Commands = (function () {
                      data: "table=" + encodeURIComponent(table) + "&id=" + encodeURIComponent(cleanId(recordId)) };
         var options = { target: 2, position: 1, width: { value: 440, unit: "px" }, height: { value: 380, unit: "px" },
                         title: "Call" };
+        if (!xrm().Navigation) { // 8.x: the dialog opens in its own window
+            xrm().Utility.openWebResource(DIALOG, page.data, 440, 380);
+            return Promise.resolve();
+        }
         return xrm().Navigation.navigateTo(page, options).then(null, function (error) {
             return alertError("Call", error);
         });
     }
 
     /** Ribbon: Call, on a contact, account or lead form (PrimaryControl). */
-    function callFromForm(formContext) {
-        var recordId = formContext.data.entity.getId();
+    function callFromForm(primaryControl) {
+        var entity = formOf(primaryControl).data.entity;
+        var recordId = entity.getId();
         if (!recordId) {
             return alertError("Call", new Error("Save the record before calling it."));
         }
-        return openCallDialog(formContext.data.entity.getEntityName(), recordId);
+        return openCallDialog(entity.getEntityName(), recordId);
     }
 
     /** Ribbon: Call, on a grid (SelectedControlSelectedItemReferences). */
@@ -162,7 +251,7 @@ CommSuite.Commands = (function () {
 
     /** Dialog: the record's numbers and the phone lines to choose from. */
     function loadCallOptions(table, recordId) {
-        var api = xrm().WebApi;
+        var api = webApi();
         var columns = phoneColumnsOf(table).map(function (pair) { return pair[0]; });
         var record = api.retrieveRecord(table, cleanId(recordId), "?$select=" + columns.join(","));
         var lines = api.retrieveMultipleRecords("comms_phoneline",
@@ -174,8 +263,8 @@ CommSuite.Commands = (function () {
 
     /** Dialog: create the click-to-call request; resolves to its id. */
     function placeCall(table, recordId, number, lineId) {
-        var userId = xrm().Utility.getGlobalContext().userSettings.userId;
-        return xrm().WebApi.createRecord("comms_clicktocall", clickToCallRecord(userId, number, lineId, table, recordId))
+        var userId = currentUserId();
+        return webApi().createRecord("comms_clicktocall", clickToCallRecord(userId, number, lineId, table, recordId))
             .then(function (created) { return cleanId(created.id); });
     }
 
@@ -189,7 +278,7 @@ CommSuite.Commands = (function () {
         return new Promise(function (resolve, reject) {
             function poll() {
                 polls += 1;
-                xrm().WebApi.retrieveRecord("comms_clicktocall", requestId,
+                webApi().retrieveRecord("comms_clicktocall", requestId,
                     "?$select=comms_status,comms_error,comms_completedon").then(function (row) {
                     var update = {
                         status: row["comms_status@OData.Community.Display.V1.FormattedValue"] || "Pending",
@@ -287,6 +376,7 @@ CommSuite.Commands = (function () {
     }
 
     return {
+        alert: alertError,
         callFromForm: callFromForm,
         callFromGrid: callFromGrid,
         convertCaller: convertCaller,

@@ -19,6 +19,12 @@
  * order), read once per account per form load.
  * Strings write non-ASCII characters as \u escapes, so the script reads the same whatever
  * charset it is served with.
+ *
+ * It runs on Dynamics 365 8.2 too (the --target 8.2 solution ships it): where the 9.0 Client
+ * API is missing it uses what 8.x offers. No getFormContext on the execution context: the form
+ * is Xrm.Page; no Xrm.Utility.getGlobalContext: the language is Xrm.Page.context.getUserLcid();
+ * no Xrm.WebApi: the two reads go to <client URL>/api/data/v8.2/ with XMLHttpRequest. A
+ * browser without Promise (Internet Explorer 11) is not supported.
  */
 var CommSuite = CommSuite || {};
 
@@ -46,6 +52,8 @@ CommSuite.Sms = (function () {
     var NUMBER_ACCOUNT = "?$select=comms_number&$expand=comms_SmsProviderId($select=comms_priceperpart,comms_balanceunit)";
     var DEFAULT_ACCOUNT = PRICE_COLUMNS +
         "&$filter=comms_isdefault eq true and statecode eq 0&$orderby=modifiedon desc&$top=1";
+    var ENTITY_SETS = { comms_smsprovider: "comms_smsproviders", comms_smsnumber: "comms_smsnumbers" };
+    var LEGACY_ROOT = "/api/data/v8.2/";
     var NOTICE_ID = "comms.sms.length";
     var TOO_LONG_ID = "comms.sms.toolong";
     var WORDS = {
@@ -73,6 +81,46 @@ CommSuite.Sms = (function () {
 
     function xrm() {
         return CommSuite.Sms.xrm || Xrm;
+    }
+
+    /** GET one Web API URL as JSON (8.x, where Xrm.WebApi does not exist); tests replace CommSuite.Sms.get. */
+    function getJson(url) {
+        return new Promise(function (resolve, reject) {
+            var request = new XMLHttpRequest();
+            request.open("GET", url, true);
+            request.setRequestHeader("Accept", "application/json");
+            request.setRequestHeader("OData-MaxVersion", "4.0");
+            request.setRequestHeader("OData-Version", "4.0");
+            request.onload = function () {
+                if (request.status === 200) {
+                    resolve(JSON.parse(request.responseText));
+                } else {
+                    reject(new Error("The CRM answered " + request.status + " to " + url));
+                }
+            };
+            request.onerror = function () { reject(new Error("The CRM could not be reached")); };
+            request.send();
+        });
+    }
+
+    /** Xrm.WebApi (9.0 and later), else the same two reads over the 8.2 Web API root. */
+    function webApi() {
+        var api = xrm();
+        if (api.WebApi) {
+            return api.WebApi;
+        }
+        var root = api.Page.context.getClientUrl() + LEGACY_ROOT;
+        var get = CommSuite.Sms.get || getJson;
+        return {
+            retrieveRecord: function (table, id, options) {
+                return get(root + ENTITY_SETS[table] + "(" + cleanId(id) + ")" + (options || ""));
+            },
+            retrieveMultipleRecords: function (table, options) {
+                return get(root + ENTITY_SETS[table] + (options || "")).then(function (page) {
+                    return { entities: page.value || [] };
+                });
+            }
+        };
     }
 
     function isHighSurrogate(code) {
@@ -195,7 +243,7 @@ CommSuite.Sms = (function () {
     }
 
     function fetchPricing(key) {
-        var api = xrm().WebApi;
+        var api = webApi();
         var read;
         if (key.indexOf("account:") === 0) {
             read = api.retrieveRecord(PROVIDER_TABLE, key.slice(8), PRICE_COLUMNS);
@@ -261,13 +309,25 @@ CommSuite.Sms = (function () {
     }
 
     function isPersianUser() {
-        var context = xrm().Utility.getGlobalContext();
+        var api = xrm();
+        if (!api.Utility || typeof api.Utility.getGlobalContext !== "function") {
+            return api.Page.context.getUserLcid() === PERSIAN; // 8.x
+        }
+        var context = api.Utility.getGlobalContext();
         return Boolean(context && context.userSettings && context.userSettings.languageId === PERSIAN);
+    }
+
+    /** The form: the execution context's form context (9.0 and later), else Xrm.Page (8.x). */
+    function formOf(executionContext) {
+        if (executionContext && typeof executionContext.getFormContext === "function") {
+            return executionContext.getFormContext();
+        }
+        return xrm().Page;
     }
 
     /** Form OnLoad (pass the execution context): wires the Text column and shows the current count. */
     function onLoad(executionContext) {
-        var form = executionContext.getFormContext();
+        var form = formOf(executionContext);
         var textAttribute = form.getAttribute(TEXT);
         if (!textAttribute) {
             return Promise.resolve();

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from cli import demo_fax
-from cli.demo_fax import ACCOUNT_FAX, CONTACT_FAX, SERVER_KEY, run_fax
+from cli.demo_fax import run_fax
 from cli.demo_signin import DemoSignIn
 from connectors.dataverse import RecordId, odata
 from dataverse_schema.names import Account, Fax
+from emulator import fax_scenario
+from emulator.fax_scenario import ACCOUNT_FAX, CONTACT_FAX, SERVER_KEY
 from services.fax import rows
 
 from .demo_world import SeededEmulator
@@ -51,7 +53,7 @@ def test_fax_demo_sends_and_receives_through_the_server_it_finds(seeded: SeededE
 def test_without_hylafax_the_stand_in_is_used_and_said_so(
     seeded: SeededEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo_fax, "_start_real", lambda: "hylafax-server is not installed")
+    monkeypatch.setattr(fax_scenario, "_start_real", lambda: "hylafax-server is not installed")
     result = run_fax(seeded.server, seeded.client, tmp_path, DemoSignIn.for_profile("online"), seeded.lines.append)
     _check_records(seeded, result)
     assert result.server.startswith("stand-in hfaxd at 127.0.0.1:") and "not installed" in result.server

@@ -40,6 +40,7 @@ from connectors.fax.hylafax.session import HylaFaxSession, opened, quote
 from connectors.settings import Secret
 from domain.fax import (
     DialStyle,
+    DocumentKind,
     FaxJobStatus,
     OutgoingFax,
     ReceivedFax,
@@ -97,6 +98,8 @@ class HylaFaxServer:
 
     kind: ClassVar[str] = "hylafax"
     dial_style: ClassVar = DialStyle.MODEM
+    #: hfaxd converts each with its own scripts (ps2fax, pdf2fax, tiff2fax: Ghostscript and libtiff).
+    document_kinds: ClassVar = (DocumentKind.PDF, DocumentKind.TIFF, DocumentKind.POSTSCRIPT)
 
     def __init__(
         self,

@@ -79,6 +79,8 @@ class WindowsFaxServer:
 
     kind: ClassVar[str] = "windows"
     dial_style: ClassVar = DialStyle.TAPI
+    #: TIFF first: the fax service renders it itself; a PDF needs a PDF reader with a print verb on the host.
+    document_kinds: ClassVar = (DocumentKind.TIFF, DocumentKind.PDF)
 
     def __init__(
         self,

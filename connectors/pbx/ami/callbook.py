@@ -53,6 +53,7 @@ class Call:
     held: set[str] = field(default_factory=set)  # uniqueids of the legs on hold now
     parked: set[str] = field(default_factory=set)  # uniqueids of the legs in a parking lot now
     blind_transfer: tuple[str, datetime] | None = None  # the last blind transfer reported: target, time
+    adopted: bool = False  # first seen in a login snapshot: its answer time is an estimate (CALL-14)
 
 
 class CallBook:
@@ -294,7 +295,8 @@ class CallBook:
     def _hangup_event(self, call: Call, at: datetime, *, cause_known: bool) -> CallEvent:
         answered = call.answered_at is not None
         cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)
-        talk = max(0, round((at - call.answered_at).total_seconds())) if call.answered_at else None
+        known = call.answered_at is not None and not call.adopted  # an estimated answer gives no talk total
+        talk = max(0, round((at - call.answered_at).total_seconds())) if known else None
         return self.event(call, EventKind.HANGUP, at, cause=cause if cause_known else None, talk_seconds=talk)
 
     def state(self, extension: str, state: ExtensionState, at: datetime) -> list[CallEvent]:

@@ -73,6 +73,7 @@ class AmiConnector:
         rng: random.Random | None = None,
         on_bad_frame: Callable[[BadFrame], None] | None = None,
         kept_bad_frames: int = 100,
+        kept_recent_frames: int = 200,
     ):
         self.settings = settings
         self.system = settings.system
@@ -80,9 +81,13 @@ class AmiConnector:
         self._queue: asyncio.Queue[CallEvent] = asyncio.Queue()
         self._translator: AmiTranslator | None = None
         self.bad_frames: deque[BadFrame] = deque(maxlen=kept_bad_frames)
+        #: The last raw frames received, with their receive time, for the console's raw view (CALL-39).
+        self.recent_frames: deque[tuple[datetime, bytes]] = deque(maxlen=kept_recent_frames)
         self._bad_frame_hook = on_bad_frame
         #: Call ids under way at the last login's CoreShowChannels; ``None`` before the first (CALL-14).
         self.snapshot_call_ids: frozenset[str] | None = None
+        #: Called with the system key once each login's snapshot (CoreShowChannelsComplete) is reconciled.
+        self.on_snapshot: Callable[[str], None] | None = None
         self._session = AmiSession(
             settings,
             clock=clock,
@@ -124,6 +129,7 @@ class AmiConnector:
         return self._translator
 
     def _on_event(self, message: AmiMessage, received_at: datetime) -> None:
+        self.recent_frames.append((received_at, message.raw))
         translator = self._translator_for_link()
         try:
             events = translator.translate(message, received_at)
@@ -153,6 +159,8 @@ class AmiConnector:
         for event in translator.reconcile(snapshot, self._clock(), candidates):
             self._queue.put_nowait(event)
         self.snapshot_call_ids = translator.open_call_ids()
+        if self.on_snapshot is not None:
+            self.on_snapshot(self.system)
 
     async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
         replies = await self._session.send({"Action": action}, as_list=None)
@@ -246,6 +254,13 @@ class AmiConnector:
         if isinstance(reply, list):
             reply = reply[0]
         return command_output(reply, command=command, system=self.system)
+
+    async def send_action(self, fields: Mapping[str, str]) -> list[AmiMessage]:
+        """Send one action the caller has vetted (the console's allow-listed diagnostics, CALL-39) on the live
+        link; every message of its reply, a list for event-list actions. Errors as :meth:`AmiSession.send`;
+        a CR or LF in a value is a ``RejectedError`` before anything is sent."""
+        reply = await self._session.send(dict(fields), as_list=None)
+        return reply if isinstance(reply, list) else [reply]
 
     async def test_connection(self) -> ConnectionReport:
         """Open a separate short session (events off, so nothing doubles), log in, ping, read the version.

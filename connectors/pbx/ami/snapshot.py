@@ -9,12 +9,15 @@ dialled; so the call pops up and is logged like any other.
 Times are estimates: a call is taken to have started ``Duration`` before the
 snapshot (its oldest channel's age), and an extension to have answered when
 its own channel was created, so a talk time may include a few ring seconds.
+The events say so (``is_inferred``): a call the bridge already knew (restored
+after a restart, CALL-14) keeps the times its own events gave.
 Asterisk 1.8 / 11 list no ``Linkedid``; their two legs are joined through
 ``BridgedUniqueid``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -50,6 +53,7 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
     states = {item.get("Uniqueid"): item.get("ChannelState").strip() for item in items}
     new = [item for item in items if item.get("Uniqueid") and item.get("Uniqueid") not in book.channels]
     new.sort(key=lambda item: _origin_first(book, item))
+    known_calls = set(book.calls)
     for item in new:
         book.add_channel(
             item.get("Uniqueid"),
@@ -62,11 +66,13 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
         )
     for item in new:
         _join_bridged_legs(book, item)
+    for call_id in set(book.calls) - known_calls:
+        book.calls[call_id].adopted = True
     ages = {item.get("Uniqueid"): channel_age(item) for item in new}
     events: list[CallEvent] = []
     for item in new:
         events += _extension_leg(book, item, at, ages, states)
-    return events
+    return [dataclasses.replace(event, is_inferred=True) for event in events]
 
 
 def _origin_first(book: CallBook, item: AmiMessage) -> tuple[bool, bool, float]:

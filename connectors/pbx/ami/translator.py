@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connectors.pbx.ami.callbook import Call, CallBook, Channel
+from connectors.pbx.ami.cdr import AdoptedCalls
 from connectors.pbx.ami.classify import (
     ChannelClassifier,
     ChannelName,
@@ -58,10 +59,12 @@ class AmiTranslator:
 
     def __init__(self, system: str, rules: ChannelRules):
         self.book = CallBook(system, ChannelClassifier(rules))
+        self._adopted = AdoptedCalls()
         self._handlers: dict[str, Handler] = {
             "varset": self._on_varset,
             "userevent": self._on_userevent,
             "hangup": self._on_hangup,
+            "cdr": self._on_cdr,
             "newcallerid": self._on_new_caller_id,
             "newconnectedline": self._on_new_connected_line,
             "extensionstatus": self._on_extension_status,
@@ -179,7 +182,15 @@ class AmiTranslator:
         return self.book.hold(message.get("Uniqueid"), state == "start", at)
 
     def _on_hangup(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        return self.book.hangup(message.get("Uniqueid"), parse_cause(message.get("Cause")), at)
+        uniqueid = message.get("Uniqueid")
+        call = self.book.call_of(uniqueid)
+        events = self.book.hangup(uniqueid, parse_cause(message.get("Cause")), at)
+        if call is not None and call.adopted and call.call_id not in self.book.calls:
+            self._adopted.ended(call, uniqueid)  # its CDRs bring the PBX's own totals
+        return events
+
+    def _on_cdr(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        return self._adopted.event(self.book.system, message, at)
 
     def _on_extension_status(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         state = extension_state(message.get("Status"))

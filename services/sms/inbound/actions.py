@@ -3,7 +3,11 @@
 :func:`plan_writes` turns one interpreted inbound message into the writes
 that store it and carry out its rule: the incoming SMS activity, an
 automatic reply (an outgoing *Pending* SMS the sender sends), a Case, an
-update of the sender's record, an opt-out or opt-in row. Every write is an
+update of the sender's record, an opt-out or opt-in row, a lead or a task
+(:mod:`services.sms.inbound.records`), or *Flow Due On* for a rule that
+starts a flow (:mod:`services.sms.inbound.flows` calls it once stored). The activity carries the matched
+rule (*Matched Rule*) and, when the text is to be routed, its *Route Due
+On*, so routing reads both from the stored text (SMS-24). Every write is an
 upsert addressed by a deterministic id or key, and the service sends them in
 one change set, so a message is stored and acted on together or not at all,
 and a replay changes nothing.
@@ -11,8 +15,6 @@ and a replay changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +23,7 @@ from dataverse_schema import navigation
 from dataverse_schema.names import (
     Account,
     Contact,
-    Incident,
+    KeywordRule,
     Lead,
     Sms,
     SmsNumber,
@@ -29,29 +31,12 @@ from dataverse_schema.names import (
     SmsProvider,
     SmsTemplate,
     SystemUser,
-    Team,
 )
 from domain.sms.inbound import InboundDecision
 from domain.sms.keywords import Action, ActionKind
 from services.sms import tables
-
-
-@dataclass(frozen=True)
-class Write:
-    """One PATCH of the change set: entity set, key segment, body."""
-
-    entity_set: str
-    key: str
-    body: Mapping[str, Any]
-
-
-@dataclass
-class PlannedWrites:
-    """The writes for one message and the notes (plain words) written on its activity."""
-
-    activity_id: str
-    writes: list[Write] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+from services.sms.inbound.records import plan_case, plan_lead, plan_task
+from services.sms.inbound.writes import PlannedWrites, Write
 
 
 def inbound_activity_id(account_key: str, provider_id: str) -> str:
@@ -59,9 +44,18 @@ def inbound_activity_id(account_key: str, provider_id: str) -> str:
 
 
 def plan_writes(
-    decision: InboundDecision, *, account_id: str, now: datetime, reply_text: str | None, note: str | None = None
+    decision: InboundDecision,
+    *,
+    account_id: str,
+    now: datetime,
+    reply_text: str | None,
+    note: str | None = None,
+    route_due: datetime | None = None,
 ) -> PlannedWrites:
-    """The writes for ``decision``; ``reply_text`` is the rendered auto-reply (``None``: no reply)."""
+    """The writes for ``decision`` in change-set order; ``reply_text`` is the rendered auto-reply (``None``: none).
+
+    ``route_due`` is when the text must be in a work queue (``None``: it is not routed).
+    """
     planned = PlannedWrites(inbound_activity_id(*decision.key))
     if note:
         planned.notes.append(note)
@@ -70,14 +64,23 @@ def plan_writes(
         _act(planned, decision, action, now)
     if reply_text:
         planned.writes.append(_reply(planned, decision, account_id, reply_text, action))
-    planned.writes.insert(0, _activity(planned, decision, account_id, now, action))
+    activity = _activity(planned, decision, account_id, now, action)
+    if route_due is not None:
+        activity = Write(activity.entity_set, activity.key, {**activity.body, Sms.ROUTEDUEON: route_due})
+    if planned.starts_flow:  # the flow is called once the text is stored (services.sms.inbound.flows)
+        activity = Write(activity.entity_set, activity.key, {**activity.body, Sms.FLOWDUEON: now})
+    planned.writes[:0] = [*planned.before, activity]
     return planned
 
 
 def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now: datetime) -> None:
     kind, record = action.kind, decision.match.best
     if kind is ActionKind.CREATE_CASE:
-        _case(planned, decision, action)
+        plan_case(planned, decision, action)
+    elif kind is ActionKind.CREATE_LEAD:
+        plan_lead(planned, decision, action)
+    elif kind is ActionKind.CREATE_TASK:
+        plan_task(planned, decision, action)
     elif kind is ActionKind.UPDATE_RECORD:
         table, column = action.parameters.target_table, action.parameters.target_column
         if record is None or record.table != table:
@@ -85,6 +88,8 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
         else:
             value = action.parameters.value or action.remaining_text
             planned.writes.append(Write(tables.entity_set(table), f"({record.record_id})", {column: value}))
+    elif kind is ActionKind.START_FLOW:
+        planned.starts_flow = bool((action.parameters.flow_url or "").strip())
     elif kind in (ActionKind.OPT_OUT, ActionKind.OPT_IN):
         body: dict[str, Any] = {SmsOptOut.PHONENUMBER: decision.sender, SmsOptOut.KEYWORD: action.keyword[:100]}
         if kind is ActionKind.OPT_OUT:
@@ -101,27 +106,6 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
             body.update({SmsOptOut.STATECODE: 1, SmsOptOut.STATUSCODE: 2})
         key = AlternateKey({SmsOptOut.PHONENUMBER: decision.sender}).segment()
         planned.writes.append(Write(SmsOptOut.SET, key, body))
-
-
-def _case(planned: PlannedWrites, decision: InboundDecision, action: Action) -> None:
-    record = decision.match.best
-    if record is None or record.table not in (Contact.TABLE, Account.TABLE):
-        planned.notes.append("no case opened: a case needs a customer and the sender matches no contact or account")
-        return
-    case_id = deterministic_id("sms-case", *decision.key)
-    body: dict[str, Any] = {
-        Incident.TITLE: (action.parameters.case_title or action.keyword)[:200],
-        Incident.DESCRIPTION: action.remaining_text[:2000] or decision.text[:2000],
-        Incident.CASEORIGINCODE: 1,
-        **bind(
-            navigation.customer(Incident.CUSTOMERID, record.table), tables.entity_set(record.table), record.record_id
-        ),
-    }
-    if action.parameters.team_id:
-        body.update(bind(navigation.OWNER, Team.SET, action.parameters.team_id))
-    planned.writes.append(Write(Incident.SET, f"({case_id})", body))
-    if action.parameters.queue_id:
-        planned.notes.append("the case was not put in the queue: the Queue Item table is not in the schema")
 
 
 def _reply(
@@ -163,8 +147,10 @@ def _activity(
         Sms.RECEIVEDON: decision.received_at or now,
         Sms.DESCRIPTION: decision.rules.explain()[:2000],
         **bind(Sms.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
-        **_regarding(decision),
+        **_regarding(decision, planned),
     }
+    if action is not None and action.rule_id:
+        body.update(bind(Sms.KEYWORDRULEID_NAV, KeywordRule.SET, action.rule_id))
     if decision.line_record_id:
         body.update(bind(Sms.SMSNUMBERID_NAV, SmsNumber.SET, decision.line_record_id))
     if decision.owner_id:
@@ -174,7 +160,10 @@ def _activity(
     return Write(Sms.SET, f"({planned.activity_id})", body)
 
 
-def _regarding(decision: InboundDecision) -> dict[str, str]:
+def _regarding(decision: InboundDecision, planned: PlannedWrites | None = None) -> dict[str, str]:
+    if planned is not None and planned.regarding is not None:
+        table, entity_set, record_id = planned.regarding
+        return bind(navigation.regarding(table, Sms.TABLE), entity_set, record_id)
     record = decision.match.best
     if record is None or record.table not in (Account.TABLE, Contact.TABLE, Lead.TABLE):
         return {}

@@ -10,6 +10,13 @@ line's queue, as a ``queueitem`` with a deterministic id, then sets *Queued
 On*. A replay or a crash between the two writes routes nothing twice. When no
 person can be found (no match, an empty lookup, no default queue) the line's
 queue takes the text; with none, the reason is written on the SMS.
+
+A keyword rule may route the texts it matches itself (its own *Inbound Goes
+To*, *Related Person Column*, *Target Queue* and *Route Within*; *As the line
+says* keeps the line's). The matched rule is stored on the text (*Matched
+Rule*) in the same change set as the text and its *Route Due On*, so the
+timer routes from the stored text alone, and a re-run after a crash puts it
+in the same queue once.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import Any
 from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
 from dataverse_schema import navigation
 from dataverse_schema import sms as sms_schema
-from dataverse_schema.names import Queue, QueueItem, Sms, SmsNumber, SystemUser, Team
+from dataverse_schema.names import KeywordRule, Queue, QueueItem, Sms, SmsNumber, SystemUser, Team
 from services.sms import tables
 from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
 
@@ -50,6 +57,14 @@ class RouteTo(enum.Enum):
             if sms_schema.INBOUND_ROUTES.value_of(member.value) == code:
                 return member
         return cls.NOBODY
+
+    @classmethod
+    def from_rule_code(cls, code: object) -> RouteTo | None:
+        """A rule's choice; ``None`` for *As the line says* (or empty)."""
+        for member in cls:
+            if sms_schema.RULE_ROUTES.value_of(member.value) == code:
+                return member
+        return None
 
 
 @dataclass(frozen=True)
@@ -85,14 +100,29 @@ class InboundRouter:
     def __init__(self, client: DataverseClient, *, clock: Callable[[], datetime]):
         self._client, self._clock = client, clock
         self._routes: dict[str, LineRoute] = {}
+        self._rule_routes: dict[str, _RuleRoute] = {}
         self._read_at: datetime | None = None
 
-    def due_on(self, line_record_id: str | None, received_at: datetime) -> datetime | None:
-        """When a text received on the line must be in a work queue; ``None``: the line routes nowhere."""
-        route = self.route_of(line_record_id)
+    def due_on(self, line_record_id: str | None, received_at: datetime, rule_id: str | None = None) -> datetime | None:
+        """When a text received on the line (matched by the rule) must be in a work queue; ``None``: nowhere."""
+        route = self.route_of(line_record_id, rule_id)
         return received_at + route.within if route.to is not RouteTo.NOBODY else None
 
-    def route_of(self, line_record_id: str | None) -> LineRoute:
+    def route_of(self, line_record_id: str | None, rule_id: str | None = None) -> LineRoute:
+        """Where a text on the line goes: the matched rule's route when it has one, else the line's."""
+        self._refresh()
+        line = self._routes.get((line_record_id or "").lower(), LineRoute(RouteTo.NOBODY))
+        rule = self._rule_routes.get((rule_id or "").lower())
+        if rule is None or rule.to is None:
+            return line
+        return LineRoute(
+            rule.to,
+            related_column=rule.related_column or line.related_column,
+            queue_id=rule.queue_id or line.queue_id,
+            within=rule.within or line.within,
+        )
+
+    def _refresh(self) -> None:
         now = self._clock()
         if self._read_at is None or (now - self._read_at).total_seconds() >= LINES_TTL_S:
             self._routes = {
@@ -108,8 +138,21 @@ class InboundRouter:
                     ],
                 )
             }
+            self._rule_routes = {
+                str(row[KeywordRule.ID]).lower(): _rule_route(row)
+                for row in self._client.query(
+                    KeywordRule.SET,
+                    select=[
+                        KeywordRule.ID,
+                        KeywordRule.INBOUNDROUTE,
+                        KeywordRule.RELATEDPERSONCOLUMN,
+                        KeywordRule.QUEUEID_VALUE,
+                        KeywordRule.ROUTEWITHINMINUTES,
+                    ],
+                    filter=odata.ne(KeywordRule.INBOUNDROUTE, None),
+                )
+            }
             self._read_at = now
-        return self._routes.get((line_record_id or "").lower(), LineRoute(RouteTo.NOBODY))
 
     def route_pending(self) -> RouteReport:
         """Queue every stored inbound text not yet queued (the routing timer), oldest due first."""
@@ -125,7 +168,15 @@ class InboundRouter:
         )
         for sms_id in [str(row[Sms.ID]) for row in pending]:
             row = self._read(
-                Sms.SET, sms_id, [Sms.SUBJECT, Sms.ROUTEDUEON, Sms.REGARDINGOBJECTID_VALUE, Sms.SMSNUMBERID_VALUE]
+                Sms.SET,
+                sms_id,
+                [
+                    Sms.SUBJECT,
+                    Sms.ROUTEDUEON,
+                    Sms.REGARDINGOBJECTID_VALUE,
+                    Sms.SMSNUMBERID_VALUE,
+                    Sms.KEYWORDRULEID_VALUE,
+                ],
             )
             desk, reason = self._desk(row)
             if desk is None:
@@ -147,7 +198,7 @@ class InboundRouter:
         return report
 
     def _desk(self, row: Mapping[str, Any]) -> tuple[Desk | None, str]:
-        route = self.route_of(row.get(Sms.SMSNUMBERID_VALUE))
+        route = self.route_of(row.get(Sms.SMSNUMBERID_VALUE), row.get(Sms.KEYWORDRULEID_VALUE))
         person, reason = None, "the line routes to its queue"
         if route.to in (RouteTo.OWNER, RouteTo.RELATED):
             person, reason = self._person(row, route)
@@ -206,4 +257,24 @@ def _line_route(row: Mapping[str, Any]) -> LineRoute:
         related_column=row.get(SmsNumber.RELATEDPERSONCOLUMN) or None,
         queue_id=row.get(SmsNumber.INBOUNDQUEUEID_VALUE) or None,
         within=timedelta(minutes=int(minutes)) if minutes else DEFAULT_WITHIN,
+    )
+
+
+@dataclass(frozen=True)
+class _RuleRoute:
+    """A keyword rule's own routing; ``to`` ``None`` keeps the line's."""
+
+    to: RouteTo | None
+    related_column: str | None
+    queue_id: str | None
+    within: timedelta | None
+
+
+def _rule_route(row: Mapping[str, Any]) -> _RuleRoute:
+    minutes = row.get(KeywordRule.ROUTEWITHINMINUTES)
+    return _RuleRoute(
+        RouteTo.from_rule_code(row.get(KeywordRule.INBOUNDROUTE)),
+        related_column=row.get(KeywordRule.RELATEDPERSONCOLUMN) or None,
+        queue_id=row.get(KeywordRule.QUEUEID_VALUE) or None,
+        within=timedelta(minutes=int(minutes)) if minutes else None,
     )

@@ -21,6 +21,7 @@ from services.sms import tables
 log = logging.getLogger(__name__)
 
 RULE_COLUMNS = [
+    Rule.ID,
     Rule.NAME,
     Rule.KEYWORDS,
     Rule.SEPARATORS,
@@ -76,12 +77,11 @@ def rule_from_row(row: Mapping[str, Any], line_of: Callable[[str], str | None]) 
         separators=row.get(Rule.SEPARATORS) or DEFAULT_SEPARATORS,
         order=int(row.get(Rule.ORDER) or 0),
         only_for_line=line_of(number_id) if number_id else None,
+        record_id=str(row[Rule.ID]) if row.get(Rule.ID) else None,
     )
 
 
 def _action(value: object) -> ActionKind:
     if value in tables.RULE_ACTIONS:
         return tables.RULE_ACTIONS[value]
-    if any(o.label == "Keyword service" and o.value == value for o in schema.RULE_ACTIONS.options):
-        return ActionKind.SERVICE_REPLY
     raise ValueError(f"unknown action {value!r}")

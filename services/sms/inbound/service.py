@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from connectors.dataverse import DataverseClient, odata
@@ -35,6 +35,7 @@ from domain.sms.text import unify_letters
 from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
 from services.sms.inbound.actions import PlannedWrites, plan_writes
+from services.sms.inbound.flows import FlowStarter
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
 from services.sms.inbound.identity import with_identity
 from services.sms.inbound.keyword_services import KeywordServiceRegistry
@@ -71,10 +72,11 @@ class InboundService:
         render_options: RenderOptions | None = None,
         hold: InboundHold | None = None,
         router: InboundRouter | None = None,
+        flows: FlowStarter | None = None,
     ):
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
-        self._hold, self._router = hold, router
+        self._hold, self._router, self._flows = hold, router, flows
         self._last_poll: dict[str, datetime] = {}
         self._unstored: dict[str, list[InboundSms]] = {}
 
@@ -292,17 +294,30 @@ class InboundService:
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
         reply, note = self._reply_text(decision)
         now = self._clock()
-        planned = plan_writes(decision, account_id=account.record_id, now=now, reply_text=reply, note=note)
-        due = self._router.due_on(decision.line_record_id, decision.received_at or now) if self._router else None
-        if due is not None:  # the routing timer puts it in a work queue by then (SMS-24)
-            activity = planned.writes[0]
-            planned.writes[0] = replace(activity, body={**activity.body, Sms.ROUTEDUEON: due})
+        rule_id = decision.rules.decision.rule_id if decision.rules.decision else None
+        # the routing timer puts it in a work queue by then (SMS-24); the matched rule's route wins over the line's
+        received = decision.received_at or now
+        due = self._router.due_on(decision.line_record_id, received, rule_id) if self._router else None
+        planned = plan_writes(
+            decision, account_id=account.record_id, now=now, reply_text=reply, note=note, route_due=due
+        )
         self._commit(planned)
         log.info(
             "inbound SMS stored (rule %s)",
             decision.rules.decision.rule_name if decision.rules.decision else "none",
             extra={"operation": "inbound", "key": decision.provider_id},
         )
+        if planned.starts_flow and self._flows is not None:
+            self._start_flow(planned.activity_id)
+
+    def _start_flow(self, activity_id: str) -> None:
+        """Start the rule's flow now; a failure leaves it owed to the next routing sweep (the text is stored)."""
+        try:
+            self._flows.start(activity_id)
+        except ConnectorError as exc:
+            log.warning(
+                "flow not started yet: %s", type(exc).__name__, extra={"operation": "start_flow", "key": activity_id}
+            )
 
     def _commit(self, planned: PlannedWrites) -> None:
         batch = self._client.batch()

@@ -10,7 +10,9 @@ import pytest
 
 from bridge.calls.logger import CallLogger
 from bridge.calls.notice_kinds import NoticeKind
+from bridge.calls.notice_mail import NoticeMailer
 from bridge.calls.notifications import CallNotifier
+from connectors.dataverse import RecordId
 from emulator.server import EmulatorServer, FaultPlan
 
 from .call_logging_env import ENV, SYSTEM_KEY, World, build_world
@@ -71,5 +73,24 @@ def test_an_email_is_addressed_to_the_extension_user(emulator: EmulatorServer, t
             filter=f"_activityid_value eq {email['activityid']}",
         )
     )
-    assert [(p["_partyid_value"], p["participationtypemask"]) for p in parties] == [(world.users["102"], 2)]
+    assert sorted((p["_partyid_value"], p["participationtypemask"]) for p in parties) == [
+        (world.users["102"], 1),
+        (world.users["102"], 2),
+    ]
+    assert world.client.retrieve("emails", RecordId(email["activityid"]), select=["statuscode"])["statuscode"] == 1
+    world.outbox.close()
+
+
+def test_an_email_notice_is_sent_with_send_email_once(emulator: EmulatorServer, tmp_path: Path) -> None:
+    world = build_world(emulator, tmp_path)
+    mailer = NoticeMailer({ENV: world.client}, tmp_path / "notice-mail.db")
+    envs, crms = {SYSTEM_KEY: [ENV]}, {ENV: world.crm}
+    notifier = CallNotifier(world.outbox, envs, crms, lambda env: NoticeKind.EMAIL, mailer)
+    listeners = [CallLogger(world.outbox, envs, crms), notifier]
+    replay(world, listeners, "inbound_missed.txt")
+    replay(world, listeners, "inbound_missed.txt")
+    assert len(mailer.waiting()) == 1  # replayed: queued once
+    assert mailer.send_due() == 1 and mailer.waiting() == []
+    (email,) = world.client.query("emails", select=["statecode", "statuscode"])
+    assert (email["statecode"], email["statuscode"]) == (1, 6)  # Completed, Pending Send
     world.outbox.close()

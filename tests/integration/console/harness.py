@@ -28,6 +28,7 @@ class RunningConsole:
         *,
         card_source: Callable[[str, str], dict[str, Any]] | None = None,
         matcher: Callable | None = None,
+        diagnostics: Any = None,
         **overrides,
     ):
         self.port_calls = FakePort()
@@ -46,6 +47,7 @@ class RunningConsole:
             cards=cards,
             health_snapshot=lambda: {"connections": [{"name": "pbx1", "state": "connected"}], "outbox": {"depth": 0}},
             health_interval_s=0.2,
+            diagnostics=diagnostics,
         )
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 

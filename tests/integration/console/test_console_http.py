@@ -8,6 +8,7 @@ import socket
 import pytest
 import requests
 
+from bridge.runtime.version import bridge_version
 from domain.calls.record import CallStatus
 
 from ...unit.bridge.console.builders import AGENT_A, AGENT_B, CONTACT, SUPERVISOR, TOKENS, record, update
@@ -58,7 +59,8 @@ def test_pages_and_assets_are_served_with_a_strict_policy(console):
     cif = requests.get(f"{console.url}/cif", timeout=5)
     assert "msdyn_ciLibrary.js" in cif.text and 'data-cifid="CIFMainLibrary"' in cif.text
     assert "frame-ancestors https://contoso.crm4.dynamics.com" in cif.headers["Content-Security-Policy"]
-    for asset in ("/console.js", "/cif.js", "/console.css"):
+    assert f'data-version="{bridge_version()}"' in page.text
+    for asset in ("/console.js", "/cif.js", "/console.css", "/admin.js", "/upgrade.js"):
         assert requests.get(f"{console.url}{asset}", timeout=5).status_code == 200
 
 
@@ -66,8 +68,9 @@ def test_sse_stream_delivers_snapshot_then_the_ringing_call_with_its_pop_up(cons
     session, _ = signed_in(console)
     with session.get(f"{console.url}/events", stream=True, timeout=5) as stream:
         assert stream.headers["Content-Type"].startswith("text/event-stream")
-        first = read_events(stream, 2)
-        assert [k for k, _ in first] == ["health", "snapshot"]
+        first = read_events(stream, 3)
+        assert [k for k, _ in first] == ["version", "health", "snapshot"]  # the version first (CALL-44)
+        assert first[0][1] == {"version": bridge_version()}
         console.call(lambda: console.live.on_call(update(record(name="علی رضایی")), console.live.system("pbx1")))
         kinds = read_events(stream, 3)
     call = next(payload for kind, payload in kinds if kind == "call")

@@ -30,20 +30,31 @@ def plain_client(server: EmulatorServer) -> DataverseClient:
 
 @pytest.fixture(scope="module")
 def standard_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    """An emulator with the standard tables; each test applies the schema it needs (a no-op once done), so none
+    depends on another having run first (``pytest-xdist`` splits a module between workers)."""
     db = tmp_path_factory.mktemp("apply") / "standard.db"
     with EmulatorServer(db, faults=FaultPlan.none(), tables=tables_for("standard"), key_activation_s=0) as server:
         yield server
 
 
-def test_apply_creates_everything_then_changes_nothing(standard_emulator: EmulatorServer) -> None:
-    client = plain_client(standard_emulator)
-    first = apply_schema(client, dataverse_schema.TABLES.values())
-    assert first.created and not first.warnings
-    second = apply_schema(client, dataverse_schema.TABLES.values())
+def applied(server: EmulatorServer) -> EmulatorServer:
+    apply_schema(plain_client(server), dataverse_schema.TABLES.values())
+    return server
+
+
+def test_apply_creates_everything_then_changes_nothing(tmp_path) -> None:
+    with EmulatorServer(
+        tmp_path / "fresh.db", faults=FaultPlan.none(), tables=tables_for("standard"), key_activation_s=0
+    ) as fresh:
+        client = plain_client(fresh)
+        first = apply_schema(client, dataverse_schema.TABLES.values())
+        assert first.created and not first.warnings
+        second = apply_schema(client, dataverse_schema.TABLES.values())
     assert (second.created, second.updated, second.warnings) == ([], [], [])
 
 
 def test_applied_tables_hold_records(standard_emulator: EmulatorServer) -> None:
+    applied(standard_emulator)
     sms = dataverse_schema.table("comms_sms")
     store_table = standard_emulator.store.tables["comms_sms"]
     assert {c.logical_name for c in sms.columns} <= {c.logical_name for c in store_table.columns}
@@ -55,7 +66,7 @@ def test_applied_tables_hold_records(standard_emulator: EmulatorServer) -> None:
 
 
 def test_lookups_bind_by_the_navigation_name_apply_declared(standard_emulator: EmulatorServer) -> None:
-    client = plain_client(standard_emulator)
+    client = plain_client(applied(standard_emulator))
     system = client.create("comms_telephonysystems", {"comms_name": "HQ", "comms_systemkey": "hq"})
     client.create(
         "comms_extensions",
@@ -118,6 +129,7 @@ def solution_navigation_names() -> dict[str, str]:
 
 
 def test_applied_schema_survives_a_restart(standard_emulator: EmulatorServer) -> None:
+    applied(standard_emulator)
     with EmulatorServer(
         standard_emulator.db_path + ".copy", faults=FaultPlan.none(), tables=tables_for("standard")
     ) as fresh:

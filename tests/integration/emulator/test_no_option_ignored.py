@@ -187,3 +187,104 @@ def test_metadata_writes_refuse_query_options(base: str, http: requests.Session,
     answer = http.request(method, base + path, params={"$select": "LogicalName"}, json={})
     assert answer.status_code == 400
     assert "$select" in answer.json()["error"]["message"]
+
+
+#: Write routes: (name, method, path, body). Under ``Prefer: return=representation`` the first two
+#: apply ``$select`` / ``$expand`` to the record they return; every other option, and every option
+#: on the others, must be refused.
+WRITES: list[tuple[str, str, str, object]] = [
+    ("create", "POST", "accounts", {"name": "Written"}),
+    ("update", "PATCH", f"accounts({ACCOUNT_ID})", {"description": "written"}),
+    ("delete", "DELETE", "accounts(00000000-0000-0000-0000-0000000000ff)", None),
+    (
+        "CreateMultiple",
+        "POST",
+        "accounts/Microsoft.Dynamics.CRM.CreateMultiple",
+        {"Targets": [{"@odata.type": "Microsoft.Dynamics.CRM.account", "name": "Bulk"}]},
+    ),
+    (
+        "UpdateMultiple",
+        "POST",
+        "accounts/Microsoft.Dynamics.CRM.UpdateMultiple",
+        {"Targets": [{"@odata.type": "Microsoft.Dynamics.CRM.account", "accountid": ACCOUNT_ID, "name": "Contoso"}]},
+    ),
+    ("associate", "POST", f"accounts({ACCOUNT_ID})/contact_customer_accounts/$ref", None),
+    (
+        "BulkDelete",
+        "POST",
+        "BulkDelete",
+        {
+            "JobName": "none",
+            "QuerySet": [
+                {
+                    "@odata.type": "Microsoft.Dynamics.CRM.QueryExpression",
+                    "EntityName": "account",
+                    "Criteria": {
+                        "FilterOperator": "And",
+                        "Conditions": [{"AttributeName": "name", "Operator": "Equal", "Values": [{"Value": "none"}]}],
+                    },
+                }
+            ],
+            "SendEmailNotification": False,
+            "ToRecipients": [],
+            "CCRecipients": [],
+            "RecurrencePattern": "",
+            "StartDateTime": "2024-01-01T00:00:00Z",
+        },
+    ),
+]
+_SHAPING = {"create": ("$select", "$expand"), "update": ("$select", "$expand")}
+_REPRESENTATION = {"Prefer": "return=representation"}
+
+
+def _write(http: requests.Session, base: str, write: tuple[str, str, str, object], **params: str) -> requests.Response:
+    name, method, path, body = write
+    if name == "associate":
+        body = {"@odata.id": f"{base}contacts({CONTACT_IDS[0]})"}
+    return http.request(method, base + path, params=params, json=body, headers=_REPRESENTATION)
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[name for name, *_ in WRITES])
+def test_every_option_on_a_write_is_applied_or_refused(
+    base: str, http: requests.Session, write: tuple[str, str, str, object]
+) -> None:
+    name = write[0]
+    plain = _write(http, base, write)
+    assert plain.status_code < 300 or name == "delete", plain.text
+    ignored = []
+    for option, default in OPTIONS.items():
+        value = {"$select": "name", "$expand": "primarycontactid($select=fullname)"}.get(option, default)
+        answer = _write(http, base, write, **{option: value})
+        if option in _SHAPING.get(name, ()):
+            assert answer.status_code in (200, 201), (name, option, answer.text)
+            if set(answer.json()) == set(plain.json()):
+                ignored.append(option)
+            continue
+        if answer.status_code not in _REFUSED:
+            ignored.append(option)
+            continue
+        assert answer.json()["error"]["message"], (name, option)
+    assert not ignored, f"{name} ignores {ignored}"
+
+
+def test_a_write_shapes_its_representation_with_select_and_expand(base: str, http: requests.Session) -> None:
+    created = http.post(
+        base + "accounts",
+        params={"$select": "name", "$expand": "primarycontactid($select=fullname)"},
+        json={"name": "Shaped", "primarycontactid@odata.bind": f"/contacts({CONTACT_IDS[1]})"},
+        headers=_REPRESENTATION,
+    ).json()
+    assert created["name"] == "Shaped" and created["primarycontactid"]["fullname"] == "Bob"
+    assert "description" not in created and created["@odata.context"].endswith("#accounts(name)/$entity")
+    updated = http.patch(
+        base + f"accounts({created['accountid']})",
+        params={"$select": "description"},
+        json={"description": "shaped"},
+        headers=_REPRESENTATION,
+    ).json()
+    assert updated["description"] == "shaped" and "name" not in updated
+
+
+def test_select_without_a_representation_is_refused(base: str, http: requests.Session) -> None:
+    answer = http.post(base + "accounts", params={"$select": "name"}, json={"name": "Nothing back"})
+    assert answer.status_code == 400 and "return=representation" in answer.json()["error"]["message"]

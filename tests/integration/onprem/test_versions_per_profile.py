@@ -85,7 +85,7 @@ def test_each_profile_answers_on_its_own_roots(name, served, refused):
             assert reply.json()["error"]["message"] == f"Resource not found for the segment '{root}'."
 
 
-@pytest.mark.parametrize("name", ["onprem-9.0", "crm-2016"])
+@pytest.mark.parametrize("name", ["onprem-9.0", "onprem-8.2", "crm-2016"])
 def test_what_the_version_lacks_is_refused_as_it_would_be(name):
     with onprem_server(name) as server, requests.Session() as session:
         session.auth = HttpNtlmAuth(USER, PASSWORD)

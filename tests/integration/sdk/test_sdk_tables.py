@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from connectors.dataverse import DataverseClient as OurClient
-from tests.integration.sdk.conftest import TOKEN
+from tests.integration.sdk.conftest import TOKEN, HttpError
 
 TABLE = "new_SdkWidget"
 #: ``odata_bind`` is deprecated but still public, so it is driven too.
@@ -64,16 +64,40 @@ def test_columns(client: Any, widget: Any) -> None:
 
 
 @pytest.mark.sdk("tables.list_columns (typed, RetrieveMetadataChanges)")
-def test_typed_columns(client: Any, widget: Any, unsupported: Any) -> None:
-    with unsupported("RetrieveMetadataChanges"):
-        client.tables.list_columns(TABLE, typed=True)
+def test_typed_columns(client: Any, widget: Any) -> None:
+    typed = {c["LogicalName"]: c for c in client.tables.list_columns(TABLE, typed=True)}
+    assert typed["new_code"]["MaxLength"] == client.tables.get_column(TABLE, "new_code")["MaxLength"]
+    assert typed["new_code"]["AttributeType"] == "String"
+    assert "MinValue" in typed["new_qty"] and "Precision" in typed["new_price"]
+    assert set(typed["new_code"]) <= {
+        "@odata.type",
+        "MetadataId",
+        "HasChanged",
+        "LogicalName",
+        "SchemaName",
+        "AttributeType",
+        "AttributeTypeName",
+        "DisplayName",
+        "RequiredLevel",
+        "MaxLength",
+        "Format",
+        "FormatName",
+    }
+    one = client.tables.get_column(TABLE, "new_qty", typed=True)
+    assert one["LogicalName"] == "new_qty" and one["AttributeTypeName"] == {"Value": "IntegerType"}
 
 
 @pytest.mark.sdk("tables.remove_columns")
-def test_remove_columns(client: Any, widget: Any, unsupported: Any) -> None:
+def test_remove_columns(client: Any, widget: Any, ours: OurClient) -> None:
     client.tables.add_columns(TABLE, {"new_Scratch": "string"})
-    with unsupported("deleting columns"):
-        client.tables.remove_columns(TABLE, ["new_Scratch"])
+    ours.create("new_sdkwidgets", {"new_code": "scratched", "new_scratch": "gone soon"})
+    assert client.tables.remove_columns(TABLE, ["new_Scratch"]) == ["new_Scratch"]
+    assert client.tables.get_column(TABLE, "new_scratch") is None
+    rows = client.records.list("new_sdkwidget", select=["new_code"], filter="new_code eq 'scratched'")
+    assert [r["new_code"] for r in rows] == ["scratched"]
+    with pytest.raises(HttpError) as refused:
+        client.tables.remove_columns("account", ["name"])
+    assert refused.value.status_code == 400 and "not a custom attribute" in refused.value.message
 
 
 @pytest.mark.sdk("tables.create_lookup_field / list_relationships / list_table_relationships")
@@ -128,14 +152,19 @@ def test_alternate_keys(client: Any, widget: Any) -> None:
 
 
 @pytest.mark.sdk("tables.delete_alternate_key")
-def test_delete_alternate_key(client: Any, widget: Any, unsupported: Any) -> None:
+def test_delete_alternate_key(client: Any, widget: Any) -> None:
     key = client.tables.create_alternate_key(TABLE, "new_qtykey", ["new_qty"])
-    with unsupported("deleting alternate keys"):
-        client.tables.delete_alternate_key(TABLE, key.metadata_id)
+    client.tables.delete_alternate_key(TABLE, key.metadata_id)
+    assert "new_qtykey" not in [k.schema_name for k in client.tables.get_alternate_keys(TABLE)]
+    client.records.create("new_sdkwidget", [{"new_code": "q1", "new_qty": 7}, {"new_code": "q2", "new_qty": 7}])
 
 
 @pytest.mark.sdk("tables.delete")
-def test_delete_table(client: Any, unsupported: Any) -> None:
+def test_delete_table(client: Any) -> None:
     client.tables.create("new_SdkScratch", {"new_Code": "string"})
-    with unsupported("deleting tables"):
-        client.tables.delete("new_SdkScratch")
+    client.records.create("new_sdkscratch", {"new_code": "row"})
+    client.tables.delete("new_SdkScratch")
+    assert client.tables.get("new_SdkScratch") is None
+    with pytest.raises(HttpError) as refused:
+        client.tables.delete("account")
+    assert refused.value.status_code == 400 and "Only Custom Entities can be deleted" in refused.value.message

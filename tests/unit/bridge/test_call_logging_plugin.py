@@ -6,13 +6,22 @@ from types import SimpleNamespace
 
 import pytest
 
+from bridge.click_to_call.links import ClickToCallLinks
 from bridge.plugins import call_logging
 
 
-def _bridge(*, open_call_form: bool | None, early_write: bool = False) -> SimpleNamespace:
+class _Bridge:
+    """A stand-in bridge; weakly referenceable like the real one (the plug-in keeps per-bridge parts)."""
+
+    def __init__(self, **parts: object) -> None:
+        self.__dict__.update(parts)
+
+
+def _bridge(*, open_call_form: bool | None, early_write: bool = False) -> _Bridge:
     console = None if open_call_form is None else SimpleNamespace(open_call_form=open_call_form)
     systems = {"hq": SimpleNamespace(unclassified="skip", early_write=early_write)}
-    return SimpleNamespace(outbox=object(), config=SimpleNamespace(console=console, systems=systems))
+    config = SimpleNamespace(console=console, systems=systems)
+    return _Bridge(on_shutdown=lambda hook, name=None: None, outbox=object(), config=config)
 
 
 @pytest.mark.parametrize(
@@ -22,7 +31,9 @@ def _bridge(*, open_call_form: bool | None, early_write: bool = False) -> Simple
 def test_a_console_that_opens_forms_makes_every_system_write_early(
     monkeypatch, open_call_form: bool | None, early_write: bool, expected: bool
 ) -> None:
-    monkeypatch.setattr(call_logging, "crm_context", lambda bridge: SimpleNamespace(environments={}, crms={}))
+    context = SimpleNamespace(environments={}, crms={}, clients={})
+    monkeypatch.setattr(call_logging, "crm_context", lambda bridge: context)
+    monkeypatch.setattr(call_logging, "links_for", lambda bridge: ClickToCallLinks(bridge.outbox))
 
     logger = call_logging.from_bridge(_bridge(open_call_form=open_call_form, early_write=early_write))
 

@@ -68,3 +68,10 @@ def test_a_configured_kind_wins_without_reading_the_version() -> None:
         raise AssertionError("the version must not be read")
 
     assert NoticeKindResolver(NoticeKind.EMAIL, {"prod": never})("prod") is NoticeKind.EMAIL
+
+
+def test_email_notices_are_sent_unless_left_as_drafts() -> None:
+    assert parse('[notices]\nkind = "email"\n').notices.email == "send"
+    assert parse('[notices]\nkind = "email"\nemail = "draft"\n').notices.email == "draft"
+    with pytest.raises(ConfigError, match="notices.email"):
+        parse('[notices]\nkind = "email"\nemail = "later"\n')

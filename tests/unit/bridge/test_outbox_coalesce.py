@@ -79,6 +79,30 @@ def test_a_dependent_write_releases_the_record_it_needs_and_goes_after_it(outbox
     assert [q.id for q in outbox.lease(ENV, 10)] == [held, later]
 
 
+def test_a_change_that_needs_a_newer_record_moves_its_waiting_row_behind_it(outbox: Outbox, clock: Clock) -> None:
+    """A click-to-call request row waits (its outcome); its link to the call, queued later, must not go first."""
+    request = OutboxItem(ENV, "comms_clicktocalls", RecordId("0f8fad5b-d9cb-469f-a165-70867728950e"), {"status": 2})
+    first = outbox.put(request)
+    clock.now += 1
+    phone_call = outbox.put(call(1))
+    link = replace(request, body={"comms_name": "Call to 0912"}, after=(("phonecalls", call(1).ref),))
+    moved = outbox.put(link)
+    assert moved > phone_call > first
+    leased = outbox.lease(ENV, 10)
+    assert [q.id for q in leased] == [phone_call, moved]
+    assert leased[1].item.body == {"status": 2, "comms_name": "Call to 0912"}
+    assert leased[1].created_at == clock.now - 1  # its age still counts from the first change
+    assert outbox.depth(ENV) == 2
+
+
+def test_a_change_whose_needed_record_is_older_keeps_its_place(outbox: Outbox, clock: Clock) -> None:
+    phone_call = outbox.put(call(1))
+    request = OutboxItem(ENV, "comms_clicktocalls", RecordId("0f8fad5b-d9cb-469f-a165-70867728950e"), {"status": 2})
+    first = outbox.put(request)
+    same = outbox.put(replace(request, body={"comms_name": "x"}, after=(("phonecalls", call(1).ref),)))
+    assert same == first and [q.id for q in outbox.lease(ENV, 10)] == [phone_call, first]
+
+
 def test_a_failed_send_keeps_the_earlier_release(outbox: Outbox, clock: Clock) -> None:
     held = outbox.put(call(1, hold_until=clock.now + 300))
     outbox.put(call(1, statecode=1))

@@ -56,6 +56,7 @@ ORDINARY_WORDS = frozenset(
 )
 #: Literals that spell a model name but mean something else there, each with what it is.
 NOT_DATAVERSE = {
+    ("connectors/documents/formats.py", "mimetype"): "the OpenDocument package part naming its media type",
     ("connectors/fax/myfax.py", "faxes"): "a field of MyFax's reply",
     ("connectors/sms/kavenegar.py", "isread"): "a parameter of Kavenegar's receive call",
     ("services/settings.py", "comms_balance"): "the default of a setting naming a column on the customer's own tables",

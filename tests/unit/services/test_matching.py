@@ -129,7 +129,7 @@ def test_the_functions_inbound_service_matches_with_the_environments_index() -> 
 
 
 class OlderServerClient:
-    """A server before 9.0: no change tracking, only plain paged reads (what ``query`` returns is current)."""
+    """A server before 8.2: no change tracking, only plain paged reads (what ``query`` returns is current)."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {s: [] for s in SETS}
@@ -138,7 +138,7 @@ class OlderServerClient:
     def changes(self, entity_set, *, select, delta_link=None):
         from connectors.dataverse import NotSupportedError
 
-        raise NotSupportedError("change tracking by odata.track-changes needs 9.0", operation="changes")
+        raise NotSupportedError("change tracking by odata.track-changes needs 8.2", operation="changes")
 
     def query(self, entity_set, *, select=None):
         self.reads.append(entity_set)

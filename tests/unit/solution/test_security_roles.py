@@ -14,6 +14,7 @@ from solution.roles import (
     AGENT,
     PROVIDER_CREDENTIALS,
     ROLES,
+    RECEIVED_CALLS_VIEWER,
     SMS_BULK_SENDER,
     SMS_SENDER,
     SMS_VIEWER,
@@ -272,6 +273,7 @@ ROLE_IDS = {
     "CommSuite SMS Bulk Sender": "a616ea01-e7f9-5581-9297-78f85e05805f",
     "CommSuite SMS Viewer": "69f36abf-f9fb-5c29-a5e1-735085d8637d",
     "CommSuite Administrator": "5a074609-3eda-5af9-a554-e79e284e2a0f",
+    "CommSuite Received Calls Viewer": "a9e87306-aaec-53aa-a349-fe8ef1fa26b4",
 }
 
 
@@ -286,7 +288,12 @@ def test_role_ids_are_fixed(unmanaged) -> None:
 
 @pytest.mark.parametrize(
     "role, key",
-    [(SMS_SENDER, "sms-sender"), (SMS_BULK_SENDER, "sms-bulk-sender"), (SMS_VIEWER, "sms-viewer")],
+    [
+        (SMS_SENDER, "sms-sender"),
+        (SMS_BULK_SENDER, "sms-bulk-sender"),
+        (SMS_VIEWER, "sms-viewer"),
+        (RECEIVED_CALLS_VIEWER, "received-calls-viewer"),
+    ],
     ids=lambda v: getattr(v, "name", v),
 )
 def test_the_sms_19_role_ids_are_the_documented_name_based_uuids(role, key) -> None:

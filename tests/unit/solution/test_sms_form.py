@@ -47,6 +47,14 @@ def test_the_form_shows_the_text_the_numbers_the_sending_and_the_status(unmanage
         "message": ["subject", "to", "comms_phonenumber", "regardingobjectid", "comms_smstemplateid", "comms_message"],
         "sending": ["comms_smsproviderid", "comms_smsnumberid", "comms_sendernumber", "comms_segments"],
         "status": ["comms_smsstatus", "comms_attempts", "comms_senton", "comms_deliveredon", "comms_error"],
+        "inbound": [
+            "comms_receivedon",
+            "comms_keywordruleid",
+            "comms_routedueon",
+            "comms_queuedon",
+            "comms_flowdueon",
+            "comms_flowstartedon",
+        ],
     }
     assert len(form.findall("tabs/tab")) == 1
     assert [c.get("width") for c in form.iter("column")] == ["50%", "50%"]
@@ -159,3 +167,21 @@ def test_the_form_script_passes_its_node_tests() -> None:
     result = run_node("--test", str(JS_DIR / "sms_form.test.js"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout
+
+
+def test_the_keyword_rule_form_shows_its_routing_and_flow_columns():
+    from dataverse_schema import table
+    from solution.forms import default_form
+
+    (column,) = default_form(table("comms_keywordrule")).layout
+    (section,) = column
+    assert {"comms_inboundroute", "comms_relatedpersoncolumn", "comms_routewithinminutes", "comms_flowurl"} <= set(
+        section.columns
+    )
+
+
+def test_the_incoming_sms_view_shows_the_matched_rule_and_when_it_was_queued():
+    from solution.reports import sms_views
+
+    (incoming,) = [view for view in sms_views() if view.key == "incoming"]
+    assert {"comms_keywordruleid", "comms_queuedon"} <= {name for name, _ in incoming.columns}

@@ -84,21 +84,52 @@ def test_8_2_keeps_the_app_for_the_web_client(packages) -> None:
     assert app.findtext("IntroducedVersion") == "1.0.0.0"
 
 
-def test_8_2_leaves_out_the_client_scripts_and_everything_that_calls_them(packages) -> None:
+KEPT_ON_8_2 = ["comms_/sms/form.js", "comms_commands.js", "comms_clicktocall.html"]
+
+
+def test_8_2_leaves_out_the_9_0_client_scripts_and_everything_that_calls_them(packages) -> None:
     package = packages["8.2"]
     root = customizations(package)
     text = package.files["customizations.xml"].decode("utf-8")
-    assert root.find("WebResources/WebResource") is None
-    assert "$webresource:" not in text and "comms_commands.js" not in text and "comms_/sms/form.js" not in text
-    assert root.find(".//form/formLibraries") is None
-    assert not [name for name in package.files if name.startswith("WebResources/")]
+    assert sorted(r.findtext("Name") for r in root.iter("WebResource")) == sorted(KEPT_ON_8_2)
+    assert "comms_/fax/commands.js" not in text and "convertCaller" not in text and "sendBulkSms" not in text
     manifest = ET.fromstring(package.files["solution.xml"])
-    assert not [c for c in manifest.iter("RootComponent") if c.get("type") == str(int(ComponentType.WEB_RESOURCE))]
-    assert b'Extension="js"' not in package.files["[Content_Types].xml"]
-    assert "web resource comms_commands.js" in package.left_out
-    assert any(part.startswith("ribbon button") for part in package.left_out)
+    web_resources = [c for c in manifest.iter("RootComponent") if c.get("type") == str(int(ComponentType.WEB_RESOURCE))]
+    assert sorted(c.get("schemaName") for c in web_resources) == sorted(KEPT_ON_8_2)
+    assert package.left_out == (
+        "web resource comms_/fax/commands.js",
+        "ribbon button comms.ConvertCaller.Action",
+        "ribbon button comms.SendSms.Form.Action",
+        "ribbon button comms.Fax.Send.Action",
+        "ribbon button comms.Fax.New.Form.Action",
+        "ribbon button comms.Fax.New.Grid.Action",
+        "ribbon button comms.Fax.TestConnection.Action",
+    )
     with zipfile.ZipFile(io.BytesIO(package.zip_bytes())) as archive:
-        assert archive.namelist() == ["solution.xml", "customizations.xml", "[Content_Types].xml"]
+        names = [n for n in archive.namelist() if n.startswith("WebResources/")]
+    assert len(names) == len(KEPT_ON_8_2)
+
+
+def test_8_2_keeps_the_call_buttons_and_their_dialog(packages) -> None:
+    """comms_commands.js feature-detects the Client API (node tests: tests/unit/solution/js/commands.test.js)."""
+    root = customizations(packages["8.2"])
+    assert [c.get("Id") for c in root.iter("CommandDefinition")] == ["comms.Call.Form", "comms.Call.Grid"]
+    assert [a.get("Id") for a in root.iter("CustomAction")] == ["comms.Call.Form.Action", "comms.Call.Grid.Action"]
+    functions = {f.get("FunctionName"): f.get("Library") for f in root.iter("JavaScriptFunction")}
+    assert functions == {
+        "CommSuite.Commands.callFromForm": "$webresource:comms_commands.js",
+        "CommSuite.Commands.callFromGrid": "$webresource:comms_commands.js",
+    }
+
+
+def test_8_2_keeps_the_sms_counter_and_its_onload_handler(packages) -> None:
+    """The SMS form script feature-detects the Client API (node tests: tests/unit/solution/js/sms_form.test.js)."""
+    root = customizations(packages["8.2"])
+    sms = next(e for e in root.iter("Entity") if e.findtext("Name") == "comms_Sms")
+    form = sms.find("./FormXml/forms[@type='main']/systemform/form")
+    assert [lib.get("name") for lib in form.iter("Library")] == ["comms_/sms/form.js"]
+    (handler,) = form.iter("Handler")
+    assert handler.get("functionName") == "CommSuite.Sms.onLoad" and handler.get("passExecutionContext") == "true"
 
 
 def test_8_2_keeps_tables_forms_views_and_roles(packages) -> None:

@@ -20,7 +20,7 @@ ONPREM = "https://crm.contoso.com/ORG"
     [
         ("8.0.1.79", "v8.0", False, False, ChangeTracking.NONE, False),
         ("8.1.0.359", "v8.1", False, False, ChangeTracking.NONE, False),
-        ("8.2.2.112", "v8.2", False, True, ChangeTracking.FUNCTION, False),
+        ("8.2.2.112", "v8.2", False, True, ChangeTracking.DELTA, False),
         ("9.0.2.3034", "v9.0", False, True, ChangeTracking.DELTA, False),
         ("9.1.0.17154", "v9.0", False, True, ChangeTracking.DELTA, False),
         ("9.2.24044.204", "v9.2", True, True, ChangeTracking.DELTA, True),
@@ -110,9 +110,9 @@ def test_create_with_representation_reads_back_before_8_2(wire):
 
 
 def test_change_tracking_and_unsafe_keys_are_refused_before_sending(wire):
-    wire.get(f"{ONPREM}/api/data/v8.2/RetrieveVersion()", json={"Version": "8.2.0.0"})
-    client = onprem_client("v8.2")
-    with pytest.raises(NotSupportedError, match="needs 9.0"):
+    wire.get(f"{ONPREM}/api/data/v8.1/RetrieveVersion()", json={"Version": "8.1.0.359"})
+    client = onprem_client("v8.1")
+    with pytest.raises(NotSupportedError, match="needs 8.2"):
         client.changes("contacts", select=["fullname"])
     with pytest.raises(NotSupportedError, match="':'"):
         client.upsert("comms_callrecordings", AlternateKey({"comms_filename": "a:b"}), {})
@@ -147,3 +147,16 @@ def test_continue_on_error_is_emulated_by_resending_what_follows_a_failure():
     results = continue_after_failures(["a", "b", "c", "d", "e"], send)
     assert [r.status for r in results] == [204, 400, 204, 404, 204]
     assert sent == [["a", "b", "c", "d", "e"], ["c", "d", "e"], ["e"]]
+
+
+def test_change_tracking_by_delta_link_is_used_from_8_2(wire):
+    """8.2 (December 2016 update) added the Web API's change tracking: ``Prefer: odata.track-changes``."""
+    wire.get(f"{ONPREM}/api/data/v8.2/RetrieveVersion()", json={"Version": "8.2.2.112"})
+    delta = f"{ONPREM}/api/data/v8.2/contacts?$select=fullname&$deltatoken=1%2101%2f01%2f2017"
+    wire.get(
+        f"{ONPREM}/api/data/v8.2/contacts",
+        json={"value": [{"contactid": "c1", "fullname": "A"}], "@odata.deltaLink": delta},
+        match=[matchers.header_matcher({"Prefer": "odata.track-changes,odata.maxpagesize=5000"})],
+    )
+    page = onprem_client("v8.2").changes("contacts", select=["fullname"])
+    assert page.records == [{"contactid": "c1", "fullname": "A"}] and page.delta_link == delta

@@ -211,7 +211,7 @@ def test_the_code_table_decides_the_error(wire, code, http, error):
     with pytest.raises(error) as caught:
         build(form_panel()).send(outgoing())
     if error is RejectedError:
-        assert (caught.value.code, caught.value.reason) == (str(code), "the recipient is blacklisted")
+        assert (caught.value.code, caught.value.reason) == (str(code), "the recipient is blacklisted (from the panel)")
 
 
 @pytest.mark.parametrize(
@@ -244,6 +244,27 @@ def test_delivery_reports_use_the_delivery_table(wire):
     delivered, unknown = build(form_panel()).fetch_reports(["77", "78"])
     assert (delivered.provider_id, delivered.status, delivered.code) == ("77", DeliveryStatus.DELIVERED, "1")
     assert (unknown.status, unknown.code) == (DeliveryStatus.UNKNOWN, "42") and "not described" in unknown.reason
+
+
+def test_a_status_reply_about_another_message_is_a_bad_reply_not_its_report(wire):
+    description = form_panel()
+    description["status"]["reply"]["report_id"] = "id"
+    wire.get(f"{BASE}/status/77", body=json.dumps({"code": 0, "id": "77", "state": 1}))
+    wire.get(f"{BASE}/status/78", body=json.dumps({"code": 0, "id": "79", "state": 1}))
+    provider = build(description)
+    assert provider.fetch_reports(["77"])[0].status is DeliveryStatus.DELIVERED
+    with pytest.raises(BadReplyError, match="'79'"):
+        provider.fetch_reports(["78"])
+
+
+def test_a_status_reply_without_a_state_is_a_bad_reply_unless_described_as_not_yet(wire):
+    wire.get(f"{BASE}/status/77", body=json.dumps({"code": 0}))
+    with pytest.raises(BadReplyError):
+        build(form_panel()).fetch_reports(["77"])
+    described = form_panel()
+    described["status"]["reply"]["delivery_absent"] = "not_yet"
+    wire.get(f"{BASE}/status/78", body=json.dumps({"code": 0}))
+    assert build(described).fetch_reports(["78"])[0].status is DeliveryStatus.UNKNOWN
 
 
 def test_credit_is_read_from_xml(wire):

@@ -11,6 +11,7 @@ from responses import matchers
 
 from connectors.errors import AuthError, BadReplyError, RejectedError
 from connectors.sms import build_provider
+from domain.sms import DeliveryStatus
 
 from .sms_helpers import outgoing, panel
 
@@ -109,6 +110,53 @@ def test_ippanel_inbox_listing(wire):
     )
 
 
+def recipients_reply(status: str | None) -> dict:
+    row = {"recipient": "+989190000000", "message": "متن پیام", "is_readable": True, "msg_parts": "1"}
+    return {"data": [row if status is None else {**row, "message_status": status}], "meta": edge_meta("200-1", True)}
+
+
+@pytest.mark.parametrize(
+    "state, status",
+    [
+        ("0", DeliveryStatus.SENT_TO_OPERATOR),
+        ("1", DeliveryStatus.SENT_TO_OPERATOR),
+        ("2", DeliveryStatus.DELIVERED),
+        ("3", DeliveryStatus.FAILED),
+        ("4", DeliveryStatus.BLOCKED),
+    ],
+)
+def test_ippanel_status_is_the_documented_recipients_report(wire, state, status):
+    wire.get(
+        f"{IPPANEL}/api/report/recipients",
+        json=recipients_reply(state),
+        match=[
+            matchers.header_matcher({"Authorization": "edge-key"}),
+            matchers.query_param_matcher({"page": "1", "per_page": "10", "bulk_id": "1123544244"}),
+        ],
+    )
+    (report,) = ippanel().fetch_reports(["1123544244"])
+    assert (report.provider_id, report.status, report.code) == ("1123544244", status, state)
+
+
+def test_ippanel_status_before_the_panel_has_one_is_unknown_not_a_bad_reply(wire):
+    wire.get(f"{IPPANEL}/api/report/recipients", json=recipients_reply(None))
+    (report,) = ippanel().fetch_reports(["77"])
+    assert report.status is DeliveryStatus.UNKNOWN and "no state yet" in report.reason
+
+
+def test_ippanel_status_of_an_unknown_bulk_is_refused(wire):
+    refused = {"data": None, "meta": {**edge_meta("400-2", False, "تکمیل گزینه bulk_id الزامی است"), "errors": {}}}
+    wire.get(f"{IPPANEL}/api/report/recipients", status=422, json=refused)
+    with pytest.raises(RejectedError):
+        ippanel().fetch_reports(["77"])
+
+
+def test_ippanel_status_with_a_garbled_envelope_is_a_bad_reply(wire):
+    wire.get(f"{IPPANEL}/api/report/recipients", json={"data": [], "meta": {"message_code": "999"}})
+    with pytest.raises(BadReplyError):
+        ippanel().fetch_reports(["77"])
+
+
 def test_ippanel_api_address_of_the_row_wins(wire):
     wire.post(
         "https://sms.example.test/v1/api/send",
@@ -142,7 +190,7 @@ def test_adp_err_is_a_refusal_and_anything_else_unknown(wire):
     wire.get(f"{ADP}/send", body="ERR 101")
     with pytest.raises(RejectedError) as caught:
         adp().send(outgoing())
-    assert (caught.value.code, caught.value.reason) == ("ERR", "ADP answered ERR")
+    assert (caught.value.code, caught.value.reason) == ("ERR", "ADP answered ERR (ERR 101)")
     wire.get(f"{ADP}/send", body="queued")
     with pytest.raises(BadReplyError):
         adp().send(outgoing())

@@ -155,3 +155,20 @@ def test_inbound_needs_items_sender_and_text():
         "reply": {"format": "json", "items": "data", "item": {"text": "body"}},
     }
     assert errors_of(document) == ["inbound.reply.item: inbound needs at least sender and text"]
+
+
+def test_report_id_and_delivery_absent_belong_to_the_status_reply():
+    document = with_send(reply={"format": "xml", "message_id": "//id", "report_id": "//id"})
+    assert errors_of(document) == ["send.reply.report_id / delivery_absent: only a status reply reads them"]
+
+
+def test_a_state_left_out_needs_an_accepted_code_to_tell_it_from_an_error():
+    document = copy.deepcopy(SOAP_SEND)
+    document["status"] = {
+        "url": "https://panel.test/status",
+        "method": "GET",
+        "reply": {"format": "json", "delivery": "state", "delivery_absent": "not_yet"},
+    }
+    assert errors_of(document) == [
+        "status.reply.delivery_absent: not_yet needs a status path and a code the table calls accepted"
+    ]

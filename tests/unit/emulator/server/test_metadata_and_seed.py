@@ -11,12 +11,9 @@ from cli.emulator_cmd import fault_plan
 from dataverse_schema.model import ColumnType, Ownership
 from dataverse_schema.webapi import attribute_metadata, entity_metadata, key_metadata, relationship_metadata
 from emulator.errors import ODataError
-from emulator.metadata import (
-    column_from_metadata,
-    key_from_metadata,
-    relationship_from_metadata,
-    table_from_metadata,
-)
+from emulator.metadata.columns import column_from_metadata
+from emulator.metadata.relationships import relationship_from_metadata
+from emulator.metadata.tables import key_from_metadata, table_from_metadata
 from emulator.odata import parse_query_options
 from emulator.seed import COUNTS, seed
 from emulator.server.faults import ServiceProtection

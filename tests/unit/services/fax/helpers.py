@@ -12,7 +12,7 @@ from connectors.errors import NotSentError, OutcomeUnknownError
 from dataverse_schema import navigation
 from dataverse_schema.fax import SERVER_KINDS
 from dataverse_schema.names import Annotation, Fax, FaxNumber, FaxServer
-from domain.fax import DialStyle, FaxJobState, FaxJobStatus, OutgoingFax, ReceivedFax, SubmitReceipt
+from domain.fax import DialStyle, DocumentKind, FaxJobState, FaxJobStatus, OutgoingFax, ReceivedFax, SubmitReceipt
 from services.fax import rows
 
 NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
@@ -25,6 +25,7 @@ class FakeFaxServer:
 
     kind: ClassVar[str] = "fake"
     dial_style: ClassVar[DialStyle] = DialStyle.MODEM
+    document_kinds: ClassVar[tuple[DocumentKind, ...]] = (DocumentKind.PDF, DocumentKind.TIFF, DocumentKind.POSTSCRIPT)
 
     def __init__(self) -> None:
         self.jobs: dict[str, tuple[OutgoingFax, FaxJobStatus]] = {}

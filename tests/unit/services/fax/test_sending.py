@@ -60,11 +60,23 @@ def test_no_fax_number_is_a_clear_error_and_nothing_is_sent(client):
 
 def test_unsupported_document_is_refused_with_its_reason(client):
     seed_server(client)
-    fax_id = new_fax(client, document=b"PK\x03\x04word", name="letter.docx")
+    fax_id = new_fax(client, document=b"MZ\x90\x00\x03\x00", name="setup.exe")
     fake = FakeFaxServer()
     sender(client, fake).run_once(FaxDirectory.load(client))
     record = read_fax(client, fax_id)
     assert record[Fax.FAXSTATUS] == rows.FAILED and "PDF, TIFF and PostScript" in record[Fax.STATUSDETAIL]
+    assert "'setup.exe'" in record[Fax.STATUSDETAIL]
+    assert fake.jobs == {}
+
+
+def test_damaged_office_document_is_refused_with_its_reason(client):
+    seed_server(client)
+    fax_id = new_fax(client, document=b"PK\x03\x04word", name="letter.docx")
+    fake = FakeFaxServer()
+    sender(client, fake).run_once(FaxDirectory.load(client))
+    record = read_fax(client, fax_id)
+    assert record[Fax.FAXSTATUS] == rows.FAILED
+    assert record[Fax.STATUSDETAIL] == "'letter.docx' cannot be read as a Word document: it is damaged"
     assert fake.jobs == {}
 
 

@@ -163,3 +163,65 @@ test("send SMS reports a failed create", async () => {
     await commands.sendBulkSms(form("campaign", "{C1}", { name: "Spring" }));
     assert.deepEqual(xrm.calls.at(-1).slice(0, 2), ["openAlertDialog", { title: "Send SMS", text: "Not allowed" }]);
 });
+
+// Dynamics 365 8.2: no Xrm.WebApi, no Xrm.Navigation, no getGlobalContext (the --target 8.2 solution ships the Call buttons).
+function legacy(replies) {
+    const sent = [];
+    const opened = [];
+    const alerts = [];
+    const page = {
+        context: { getClientUrl: () => "https://crm.contoso.ir/contoso", getUserId: () => "{USER-82}" },
+        data: { entity: { getId: () => "{C-82}", getEntityName: () => "contact" } },
+    };
+    return {
+        sent, opened, alerts,
+        xrm: { Page: page,
+               Utility: { openWebResource: (...args) => opened.push(args),
+                          alertDialog: (text, onClose) => { alerts.push(text); onClose(); } } },
+        send: (method, url, body) => {
+            sent.push([method, url, body]);
+            return Promise.resolve(replies.shift());
+        },
+    };
+}
+
+test("on 8.2 the Call button uses Xrm.Page and opens the dialog with openWebResource", async () => {
+    const world = legacy([]);
+    commands.xrm = world.xrm;
+    await commands.callFromForm(undefined); // 8.2's ribbon: no form context
+    assert.deepEqual(world.opened, [["comms_clicktocall.html", "table=contact&id=c-82", 440, 380]]);
+    world.xrm.Page.data.entity.getId = () => "";
+    await commands.callFromForm({});
+    assert.deepEqual(world.alerts, ["Call: Save the record before calling it."]);
+});
+
+test("on 8.2 the dialog reads, creates and follows the request over /api/data/v8.2/", async () => {
+    const root = "https://crm.contoso.ir/contoso/api/data/v8.2/";
+    const world = legacy([
+        { body: { mobilephone: "0912 111" } },
+        { body: { value: [{ comms_phonelineid: "L1", comms_name: "Main", comms_isdefault: true }] } },
+        { body: null, entityId: root + "comms_clicktocalls(ab12-cd)" },
+        { body: { comms_status: 2, "comms_status@OData.Community.Display.V1.FormattedValue": "Connected",
+                  comms_completedon: "2026-12-06T09:00:00Z" } },
+    ]);
+    commands.xrm = world.xrm;
+    commands.send = world.send;
+    try {
+        const options = await commands.loadCallOptions("contact", "{C-82}");
+        assert.deepEqual(options.numbers.map((n) => n.number), ["0912 111"]);
+        assert.deepEqual(options.lines.map((l) => l.id), ["l1"]);
+        const requestId = await commands.placeCall("contact", "{C-82}", "0912 111", "L1");
+        assert.equal(requestId, "ab12-cd");
+        const seen = [];
+        const final = await commands.watchRequest(requestId, (u) => seen.push(u.status), 1, 3, (f) => f());
+        assert.deepEqual([final.status, final.done, seen], ["Connected", true, ["Connected"]]);
+        const [get, lines, post, poll] = world.sent;
+        assert.equal(get[1], root + "contacts(c-82)?$select=mobilephone,telephone1,telephone2,telephone3,business2,home2,assistantphone");
+        assert.ok(lines[1].startsWith(root + "comms_phonelines?$select="), lines[1]);
+        assert.deepEqual([post[0], post[1]], ["POST", root + "comms_clicktocalls"]);
+        assert.equal(post[2]["comms_SystemUserId@odata.bind"], "/systemusers(user-82)");
+        assert.equal(poll[1], root + "comms_clicktocalls(ab12-cd)?$select=comms_status,comms_error,comms_completedon");
+    } finally {
+        delete commands.send;
+    }
+});

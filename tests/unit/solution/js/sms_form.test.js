@@ -193,3 +193,55 @@ test("numbers are grouped, rounded to cents and written in Persian digits for Pe
     assert.equal(h.isSentAsTyped("   ", false), false);
     assert.equal(h.pricingOf({ comms_priceperpart: 0 }).price, 0);
 });
+
+// Dynamics 365 8.2: no getFormContext, no Xrm.WebApi, no getGlobalContext (the --target 8.2 solution ships this script).
+function legacyXrm(form, lcid, answer) {
+    const urls = [];
+    return {
+        urls,
+        xrm: { Page: Object.assign(form, { context: { getClientUrl: () => "https://crm.contoso.ir/contoso", getUserLcid: () => lcid } }),
+               Utility: { alertDialog() {} } },
+        get: (url) => { urls.push(url); return Promise.resolve(answer); },
+    };
+}
+
+test("on 8.2 the form is Xrm.Page, the language comes from getUserLcid and prices are read over /api/data/v8.2/", async () => {
+    const form = fakeForm({ text: PERSIAN_142 });
+    const legacy = legacyXrm(form, 1065, { value: [{ comms_priceperpart: 1500, comms_balanceunit: "IRR" }] });
+    sms.xrm = legacy.xrm;
+    sms.get = legacy.get;
+    try {
+        await sms.onLoad({ getEventSource: () => null }); // 8.x execution context: no getFormContext
+        // Persian for a user whose language is 1065: "۱۴۲ نویسه · ۳ بخش (فارسی / یونیکد: ۶۷ در هر بخش) · حدود ۴٬۵۰۰ IRR"
+        assert.deepEqual(form.notices.get(NOTICE), ["INFO",
+            "\u06f1\u06f4\u06f2 \u0646\u0648\u06cc\u0633\u0647 \u00b7 \u06f3 \u0628\u062e\u0634 " +
+            "(\u0641\u0627\u0631\u0633\u06cc / \u06cc\u0648\u0646\u06cc\u06a9\u062f: \u06f6\u06f7 " +
+            "\u062f\u0631 \u0647\u0631 \u0628\u062e\u0634) \u00b7 \u062d\u062f\u0648\u062f " +
+            "\u06f4\u066c\u06f5\u06f0\u06f0 IRR"]);
+        assert.equal(legacy.urls.length, 1);
+        assert.ok(legacy.urls[0].startsWith("https://crm.contoso.ir/contoso/api/data/v8.2/comms_smsproviders?$select="),
+                  legacy.urls[0]);
+        form.type("hello");
+        assert.match(form.notice(), /GSM-7/);
+    } finally {
+        delete sms.get;
+    }
+});
+
+test("on 8.2 an account's price is read by id from comms_smsproviders", async () => {
+    const account = [{ id: "{AAAAAAAA-0000-0000-0000-000000000001}", entityType: "comms_smsprovider" }];
+    const form = fakeForm({ text: "hi", account });
+    const legacy = legacyXrm(form, 1033, { comms_priceperpart: 2, comms_balanceunit: "USD" });
+    sms.xrm = legacy.xrm;
+    sms.get = legacy.get;
+    try {
+        await sms.onLoad({});
+        assert.deepEqual(legacy.urls, [
+            "https://crm.contoso.ir/contoso/api/data/v8.2/comms_smsproviders(aaaaaaaa-0000-0000-0000-000000000001)" +
+            "?$select=comms_priceperpart,comms_balanceunit",
+        ]);
+        assert.match(form.notice(), /about 2 USD/);
+    } finally {
+        delete sms.get;
+    }
+});
