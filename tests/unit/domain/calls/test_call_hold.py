@@ -92,3 +92,10 @@ def test_the_activity_writes_hold_time_and_its_duration_is_the_connected_time() 
     record = fold([RING, ANSWER, ev(K.HOLD, 20, extension="101"), ev(K.UNHOLD, 50, extension="101"), HANGUP])
     activity = phone_call_activity(record, TelephonySystemSettings(key="tehran"), None)
     assert (activity.talk_seconds, activity.hold_seconds, activity.duration_minutes) == (90, 30, 2)
+
+
+def test_a_call_adopted_after_a_restart_counts_hold_from_its_estimated_answer() -> None:
+    # the login snapshot gives an estimated answer (is_inferred); the hold after it is still hold time
+    adopted = ev(K.ANSWER, 5, extension="101", is_inferred=True)
+    record = fold([RING, adopted, ev(K.HOLD, 20, extension="101"), ev(K.UNHOLD, 50, extension="101"), HANGUP])
+    assert record.hold_seconds == 30
