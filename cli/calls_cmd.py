@@ -10,7 +10,7 @@ A caller-ID box prints no times, so its log carries the receive time the
 bridge stores with each raw message: ``2024-01-02T09:03:00+03:30 L1R01@``.
 AMI times come from each event's ``Timestamp`` header (``timestampevents =
 yes`` in manager.conf); a call with an event that carries none is printed
-with empty times (``start``, ``ring_seconds``, ``talk_seconds`` null), never
+with empty times (``start``, ``ring_seconds``, ``talk_seconds``, ``hold_seconds`` null), never
 with made-up ones.
 """
 
@@ -250,6 +250,7 @@ def call_json(record: CallRecord, plan: NumberPlan, *, is_untimed: bool = False)
             "start": None if is_untimed else record.started_at.isoformat(),
             "ring_seconds": None if is_untimed else record.ring_seconds,
             "talk_seconds": None if is_untimed else record.talk_seconds,
+            "hold_seconds": None if is_untimed else record.hold_seconds,
         },
         ensure_ascii=False,
     )

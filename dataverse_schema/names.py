@@ -649,6 +649,7 @@ class PhoneCall:
     CALLRESULT = "comms_callresult"
     RINGSECONDS = "comms_ringseconds"
     TALKSECONDS = "comms_talkseconds"
+    HOLDSECONDS = "comms_holdseconds"
     ANSWEREDON = "comms_answeredon"
     IVRDATA = "comms_ivrdata"
     QUEUE = "comms_queue"

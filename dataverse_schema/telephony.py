@@ -445,7 +445,18 @@ _PHONECALL_COLUMNS = (
     boolean("comms_Answered", "Answered", "False for missed or rejected calls (CALL-08).", fa="پاسخ داده شد"),
     choice("comms_CallResult", "Call Result", CALL_RESULTS, "How the call ended.", fa="نتیجه تماس"),
     integer("comms_RingSeconds", "Ring Time (seconds)", "Seconds from first ring to answer or hang-up.", fa="مدت زنگ"),
-    integer("comms_TalkSeconds", "Talk Time (seconds)", "Seconds from answer to hang-up (CALL-07).", fa="مدت مکالمه"),
+    integer(
+        "comms_TalkSeconds",
+        "Talk Time (seconds)",
+        "Seconds from answer to hang-up, time on hold excluded (CALL-07).",
+        fa="مدت مکالمه",
+    ),
+    integer(
+        "comms_HoldSeconds",
+        "Hold Time (seconds)",
+        "Seconds the answered call spent on hold; talk time plus hold time is the time it was connected.",
+        fa="مدت انتظار",
+    ),
     when("comms_AnsweredOn", "Answered On", "When the call was answered."),
     text(
         "comms_IvrData",

@@ -111,6 +111,8 @@ def call_view(
         "ended_at": _iso(record.ended_at),
         "ring_seconds": record.ring_seconds,
         "talk_seconds": record.talk_seconds,
+        "hold_seconds": record.hold_seconds,
+        "on_hold": record.is_on_hold,
         "caller": caller,
         "create_url": create_contact_url(org_url, number) if caller is None and number else None,
         "phone_call": phone_call_link(record, system, org_url),

@@ -66,7 +66,7 @@ _ENUMS: dict[str, type[enum.Enum]] = {"status": CallStatus, "direction": Directi
 _MOMENTS = ("started_at", "answered_at", "ended_at")
 _LISTS = ("ringing_extensions", "transferred_to")
 _TEXTS = ("external_number", "external_name", "line", "extension", "queue")
-_COUNTS = ("ring_seconds", "talk_seconds")
+_COUNTS = ("ring_seconds", "talk_seconds", "hold_seconds")
 
 
 class JobFormatError(ValueError):

@@ -56,6 +56,7 @@ def phone_call_body(
         PhoneCall.MATCHRESULT: _choice(activity.match_result),
         PhoneCall.RINGSECONDS: activity.ring_seconds,
         PhoneCall.TALKSECONDS: activity.talk_seconds,
+        PhoneCall.HOLDSECONDS: activity.hold_seconds,
         PhoneCall.QUEUE: activity.queue,
         PhoneCall.IVRDATA: activity.ivr_data,
         PhoneCall.SCHEDULEDSTART: activity.started_at,

@@ -79,7 +79,8 @@ class PhoneCallActivity:
     ``number`` is E.164 (or the raw number when it could not be normalised);
     ``user_id`` is the systemuser answering the extension: the internal party
     and the owner. Times are aware datetimes; ``duration_minutes`` and
-    ``is_completed`` are set once the call has ended.
+    ``is_completed`` are set once the call has ended; the duration is the time
+    the call was connected (talk plus hold).
     """
 
     system_key: str
@@ -101,6 +102,7 @@ class PhoneCallActivity:
     result: CallResult | None
     ring_seconds: int | None
     talk_seconds: int | None
+    hold_seconds: int | None
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
@@ -170,13 +172,14 @@ def phone_call_activity(
         result=_RESULT_OF.get(record.outcome) if ended and record.outcome else None,
         ring_seconds=record.ring_seconds,
         talk_seconds=record.talk_seconds,
+        hold_seconds=record.hold_seconds,
         started_at=record.started_at,
         answered_at=record.answered_at,
         ended_at=record.ended_at,
         queue=record.queue,
         ivr_data=_ivr_text(record.ivr_data, system.ivr_variable),
         is_completed=ended,
-        duration_minutes=math.ceil((record.talk_seconds or 0) / 60) if ended else None,
+        duration_minutes=math.ceil(((record.talk_seconds or 0) + (record.hold_seconds or 0)) / 60) if ended else None,
     )
 
 

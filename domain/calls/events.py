@@ -31,7 +31,10 @@ class EventKind(enum.Enum):
     extension's device state changed (dashboard, CALL-30), not tied to a call.
     CALLER_ID: the other party's number or name became known or changed after
     set-up (AMI ``NewCallerid`` / ``NewConnectedLine``); it wins over the
-    number earlier events carried.
+    number earlier events carried. HOLD / UNHOLD: one leg of the call was put
+    on hold / taken off hold (AMI ``Hold`` / ``Unhold``, music on hold on
+    Asterisk 1.8 / 11); ``extension`` is the extension whose leg it is, when
+    it is one. Time on hold counts as hold time, not talk time.
     """
 
     RING = "ring"
@@ -43,6 +46,8 @@ class EventKind(enum.Enum):
     HANGUP = "hangup"
     STATE = "state"
     CALLER_ID = "caller_id"
+    HOLD = "hold"
+    UNHOLD = "unhold"
 
 
 class HangupCause(enum.Enum):

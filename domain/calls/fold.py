@@ -8,6 +8,12 @@ hang-up), then by content: any permutation or duplication of the same events
 gives the same record (CALL-07, -08, -12, -15). The revision is the number of
 distinct events, so it only grows.
 
+Hold: the call is on hold while any of its legs is (HOLD / UNHOLD per leg,
+keyed by the leg's extension), counted only between answer and hang-up. Hold
+time is reported apart and taken out of talk time, also out of a device's own
+talk total (which runs from answer to hang-up), so talk + hold is the time the
+call was connected.
+
 An event marked ``is_inferred`` is an estimate the bridge made (a call adopted
 from the PBX's login snapshot, a lost hang-up): it fills what no event of the
 device tells, never overrides it, so a call restored after a restart keeps the
@@ -31,9 +37,11 @@ _KIND_RANK = {
     EventKind.QUEUE_JOIN: 3,
     EventKind.QUEUE_LEAVE: 4,
     EventKind.ANSWER: 5,
-    EventKind.TRANSFER: 6,
-    EventKind.HANGUP: 7,
-    EventKind.STATE: 8,
+    EventKind.HOLD: 6,
+    EventKind.UNHOLD: 7,
+    EventKind.TRANSFER: 8,
+    EventKind.HANGUP: 9,
+    EventKind.STATE: 10,
 }
 # A call's start as the device told it: an estimated one (the login snapshot) only when none of these came.
 _OPENING = frozenset({EventKind.DIAL, EventKind.RING, EventKind.QUEUE_JOIN})
@@ -102,6 +110,9 @@ class _Fold:
     talk_seconds: int | None = None
     ring_seconds: int | None = None
     ivr: dict[str, str] = field(default_factory=dict)
+    held_legs: set[str] = field(default_factory=set)
+    held_since: datetime | None = None
+    hold_total: float = 0.0
 
     def visible(self, extension: str | None) -> str | None:
         return extension if extension and extension not in self.hidden else None
@@ -146,6 +157,31 @@ class _Fold:
             self.answered_at = event.at
         self.answerer = self.answerer or extension
 
+    def _on_hold(self, event: CallEvent, extension: str | None) -> None:
+        if (self.answered_at is None and self.inferred_answer is None) or self.ended_at is not None:
+            return  # music while ringing or queued is not hold time
+        if not self.held_legs:
+            self.held_since = event.at
+        self.held_legs.add(event.extension or "")
+
+    def _on_unhold(self, event: CallEvent, extension: str | None) -> None:
+        if (event.extension or "") not in self.held_legs:
+            return
+        self.held_legs.discard(event.extension or "")
+        if not self.held_legs:
+            self._close_hold(event.at)
+
+    def release_holds(self, at: datetime) -> None:
+        """The call ended at ``at``: any hold still on ends with it."""
+        if self.held_legs:
+            self.held_legs.clear()
+            self._close_hold(at)
+
+    def _close_hold(self, at: datetime) -> None:
+        if self.held_since is not None:
+            self.hold_total += max(0.0, (at - self.held_since).total_seconds())
+        self.held_since = None
+
     def _on_transfer(self, event: CallEvent, extension: str | None) -> None:
         if extension:
             self.transfers.append(extension)
@@ -156,6 +192,7 @@ class _Fold:
         if event.is_inferred:  # the device's own hang-up, whenever it comes, replaces this one
             self.inferred_end = event.at if self.inferred_end is None else max(self.inferred_end, event.at)
             return
+        self.release_holds(event.at)
         self.ended_at = event.at if self.ended_at is None else max(self.ended_at, event.at)
         if _CAUSE_WEIGHT[event.cause] > _CAUSE_WEIGHT[self.cause]:
             self.cause = event.cause
@@ -191,6 +228,8 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
     is_end_inferred = state.ended_at is None and state.inferred_end is not None
     state.ended_at = state.ended_at or state.inferred_end
     state.answered_at = state.answered_at or state.inferred_answer
+    if is_end_inferred:
+        state.release_holds(state.ended_at)
     first = ordered[0]
     started_at = next((e.at for e in ordered if e.kind in _OPENING and not e.is_inferred), first.at)
     has_ring = any(e.kind in (EventKind.RING, EventKind.QUEUE_JOIN) for e in ordered)
@@ -214,6 +253,8 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
         ended_at=state.ended_at,
         ring_seconds=_ring_seconds(state, started_at),
         talk_seconds=_talk_seconds(state),
+        hold_seconds=_hold_seconds(state),
+        is_on_hold=bool(state.held_legs) and status is CallStatus.TALKING,
         transferred_to=tuple(state.transfers),
         ivr_data=MappingProxyType(dict(state.ivr)),
         is_end_inferred=is_end_inferred,
@@ -243,7 +284,7 @@ def _ring_seconds(state: _Fold, started_at: datetime) -> int | None:
     return max(0, int((until - started_at).total_seconds())) if until else None
 
 
-def _talk_seconds(state: _Fold) -> int | None:
+def _connected_seconds(state: _Fold) -> int | None:
     if state.talk_seconds is not None:
         return state.talk_seconds if state.answered_at is not None else 0
     if state.answered_at is None:
@@ -251,3 +292,14 @@ def _talk_seconds(state: _Fold) -> int | None:
     if state.ended_at is None:
         return None
     return max(0, int((state.ended_at - state.answered_at).total_seconds()))
+
+
+def _hold_seconds(state: _Fold) -> int | None:
+    """Whole seconds on hold once the call has ended (0 when no hold was reported), else ``None``."""
+    connected = _connected_seconds(state)
+    return None if connected is None else min(connected, round(state.hold_total))
+
+
+def _talk_seconds(state: _Fold) -> int | None:
+    connected = _connected_seconds(state)
+    return None if connected is None else connected - (_hold_seconds(state) or 0)

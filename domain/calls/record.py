@@ -47,7 +47,9 @@ class CallRecord:
     are the visible extensions being alerted right now (pop-ups, CALL-03);
     ``line`` is the DID / trunk (CALL-12); ``queue`` the queue the caller waits
     or waited in (CALL-05). Times are aware datetimes from the device's clock;
-    ``ring_seconds`` and ``talk_seconds`` are whole seconds.
+    ``ring_seconds``, ``talk_seconds`` and ``hold_seconds`` are whole seconds;
+    talk time excludes hold time, so the call was connected for their sum.
+    ``is_on_hold``: a leg of the connected call is on hold right now.
     ``is_end_inferred``: the call is ended, but by the bridge's inference (its
     hang-up was never reported; CALL-14), so ``ended_at`` is the last moment the
     call was known to be up. ``direction`` is ``None`` when the connector could
@@ -71,6 +73,8 @@ class CallRecord:
     ended_at: datetime | None = None
     ring_seconds: int | None = None
     talk_seconds: int | None = None
+    hold_seconds: int | None = None
+    is_on_hold: bool = False
     transferred_to: tuple[str, ...] = ()
     ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     is_end_inferred: bool = False
@@ -164,6 +168,8 @@ def _details(record: CallRecord) -> tuple:
         record.ended_at,
         record.ring_seconds,
         record.talk_seconds,
+        record.hold_seconds,
+        record.is_on_hold,
         tuple(sorted(record.ivr_data.items())),
         record.is_end_inferred,
     )

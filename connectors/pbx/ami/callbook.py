@@ -50,6 +50,9 @@ class Call:
     origin_context: str = ""
     originated: bool = False  # began on a Local channel nothing dialled: an Originate / call file
     agent: str | None = None  # the extension an originated call rang first (click-to-call)
+    held: set[str] = field(default_factory=set)  # uniqueids of the legs on hold now
+    parked: set[str] = field(default_factory=set)  # uniqueids of the legs in a parking lot now
+    blind_transfer: tuple[str, datetime] | None = None  # the last blind transfer reported: target, time
     adopted: bool = False  # first seen in a login snapshot: its answer time is an estimate (CALL-14)
 
 
@@ -66,6 +69,7 @@ class CallBook:
         self.calls: dict[str, Call] = {}
         self._aliases: dict[str, str] = {}
         self.unclassified = UnclassifiedCalls(system)
+        self._stated: set[str] = set()  # channels whose extension's state the book set itself (hold)
 
     # -- channels and calls ---------------------------------------------------------------
 
@@ -163,6 +167,8 @@ class CallBook:
             keep.line = keep.line or gone.line
             self._name_outbound_trunk(keep)
             keep.agent = keep.agent or gone.agent
+            keep.held |= gone.held
+            keep.parked |= gone.parked
             if keep.direction is None:
                 keep.direction, keep.external_number = gone.direction, gone.external_number
                 keep.external_name = gone.external_name
@@ -231,6 +237,37 @@ class CallBook:
         call.external_name = new_name or call.external_name
         return [self.event(call, EventKind.CALLER_ID, at)] if call.announced else []
 
+    def hold(self, uniqueid: str, is_held: bool, at: datetime) -> list[CallEvent]:
+        """Channel ``uniqueid`` was put on hold (or taken off it): one HOLD / UNHOLD for its call once
+        the call was reported, and, when the channel is an extension's, that extension's state: the
+        extension whose call is on hold shows "on hold" (CALL-30), whichever side pressed hold."""
+        call = self.call_of(uniqueid)
+        if call is None or not call.announced or (uniqueid in call.held) == is_held:
+            return []  # not a call we report, a repeat, or an Unhold with no Hold (a blind transfer sends one)
+        if is_held:
+            call.held.add(uniqueid)
+        else:
+            call.held.discard(uniqueid)
+        extension = self.extension_of(uniqueid)
+        kind = EventKind.HOLD if is_held else EventKind.UNHOLD
+        events = [self.event(call, kind, at, extension=extension)]
+        if extension:
+            self._stated.add(uniqueid)
+            state = ExtensionState.ON_HOLD if is_held else ExtensionState.TALKING
+            events += self.state(extension, state, at)
+        return events
+
+    def _state_after(self, channel: Channel, at: datetime) -> list[CallEvent]:
+        """The channel of an extension whose state the book set has gone: idle, unless the extension has
+        another live channel (chan_sip reports no device state for a phone it does not call-count)."""
+        if channel.uniqueid not in self._stated:
+            return []
+        self._stated.discard(channel.uniqueid)
+        extension = self.classifier.extension_of(channel.name)
+        if not extension or any(self.extension_of(other) == extension for other in self.channels):
+            return []
+        return self.state(extension, ExtensionState.IDLE, at)
+
     def set_variable(self, uniqueid: str, name: str, value: str) -> None:
         call = self.call_of(uniqueid)
         if call is None or not value:
@@ -247,13 +284,22 @@ class CallBook:
             return []
         call = self.calls.get(self.resolve(channel.call_id))
         if call is None:
-            return []
+            return self._state_after(channel, at)
         call.channels.discard(uniqueid)
         if uniqueid == call.origin or call.origin_cause is None:
             call.origin_cause = cause  # the first channel's cause says most about the outcome
         if call.channels:
+            return self._leg_left_held(call, channel, at) + self._state_after(channel, at)
+        return self.finish(call, at) + self._state_after(channel, at)
+
+    def _leg_left_held(self, call: Call, channel: Channel, at: datetime) -> list[CallEvent]:
+        """A leg on hold hung up while the call goes on (an attended transfer's transferer): its hold ends
+        here, as Asterisk sends no Unhold for it."""
+        if channel.uniqueid not in call.held:
             return []
-        return self.finish(call, at)
+        call.held.discard(channel.uniqueid)
+        extension = self.classifier.extension_of(channel.name) if channel.role is Role.EXTENSION else None
+        return [self.event(call, EventKind.UNHOLD, at, extension=extension)]
 
     def finish(self, call: Call, at: datetime, *, cause_known: bool = True) -> list[CallEvent]:
         """End ``call``: one HANGUP, if anything about it was worth reporting."""

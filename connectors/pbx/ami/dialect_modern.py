@@ -6,12 +6,17 @@ so the call id is the Linkedid. Ringing comes from ``DialBegin`` (and
 ANSWER`` (and ``AgentConnect``), queues from ``QueueCallerJoin`` /
 ``QueueCallerLeave`` (2.4), transfers from ``BlindTransfer`` /
 ``AttendedTransfer``. An attended transfer joins the consultation call
-(its own Linkedid) into the customer's call.
+(its own Linkedid) into the customer's call. Parking (res_parking): the time a
+caller spends parked is hold time (``ParkedCall`` to ``UnParkedCall``,
+``ParkedCallTimeOut`` or ``ParkedCallGiveUp``); the extension that retrieves
+the call takes it over (a transfer). Phones park by a blind transfer to the
+lot's extension (``700``), which is no extension: the call stays with the
+extension that parked it (``ParkerDialString``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from connectors.pbx.ami.message import AmiMessage
 from connectors.pbx.ami.translator import AmiTranslator, Handler
@@ -34,6 +39,10 @@ class ModernTranslator(AmiTranslator):
             "AgentConnect": self._on_agent_connect,
             "BlindTransfer": self._on_blind_transfer,
             "AttendedTransfer": self._on_attended_transfer,
+            "ParkedCall": self._on_parked,
+            "UnParkedCall": self._on_unparked,
+            "ParkedCallTimeOut": self._on_park_ended,
+            "ParkedCallGiveUp": self._on_park_ended,
         }
 
     def _on_newchannel(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
@@ -89,7 +98,40 @@ class ModernTranslator(AmiTranslator):
             message.get("TransfererUniqueid")
         )
         target = message.get("Extension")
-        return self.book.transfer(call, target, at) if call and target else []
+        if call is None or not target or message.get("TransfereeUniqueid") in call.parked:
+            return []  # a park by blind transfer to the lot's extension, reported after its ParkedCall
+        call.blind_transfer = (target, at)
+        return self.book.transfer(call, target, at)
+
+    def _on_parked(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        parkee = message.get("ParkeeUniqueid")
+        call = self.book.call_of(parkee)
+        if call is None:
+            return []
+        call.parked.add(parkee)
+        events = self.book.hold(parkee, True, at)
+        parker = self.book.classifier.extension_of(message.get("ParkerDialString"))
+        if parker and call.blind_transfer is not None and call.blind_transfer[0] != parker:
+            # the blind transfer just reported went to the parking lot: the call goes back to its parker
+            later = max(at, call.blind_transfer[1] + timedelta(microseconds=1))
+            events += self.book.transfer(call, parker, later)
+        call.blind_transfer = None
+        return events
+
+    def _on_unparked(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        events = self._on_park_ended(message, at)
+        call = self.book.call_of(message.get("ParkeeUniqueid"))
+        retriever = self.book.classifier.extension_of(message.get("RetrieverChannel"))
+        return events + (self.book.transfer(call, retriever, at) if call and retriever else [])
+
+    def _on_park_ended(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """The parked caller left the lot: retrieved, timed out (back to the parker) or hung up."""
+        parkee = message.get("ParkeeUniqueid")
+        call = self.book.call_of(parkee)
+        if call is None:
+            return []
+        call.parked.discard(parkee)
+        return self.book.hold(parkee, False, at)
 
     def _on_attended_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         first = self.book.call_of(message.get("OrigTransfererUniqueid"))

@@ -69,6 +69,9 @@ class AmiTranslator:
             "newconnectedline": self._on_new_connected_line,
             "extensionstatus": self._on_extension_status,
             "devicestatechange": self._on_device_state,
+            "hold": self._on_hold,
+            "unhold": self._on_unhold,
+            "musiconhold": self._on_music_on_hold,
         }
         self._handlers.update({name.lower(): h for name, h in self._dialect_handlers().items()})
 
@@ -161,6 +164,22 @@ class AmiTranslator:
         return self.book.caller_id(
             call, message.get("ConnectedLineNum"), message.get("ConnectedLineName"), at, only_if_missing=True
         )
+
+    def _on_hold(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """``Hold`` (12+; on 1.8 / 11 chan_sip's ``Hold`` with ``Status: On`` or ``Off``)."""
+        is_held = message.get("Status").strip().lower() != "off"
+        return self.book.hold(message.get("Uniqueid"), is_held, at)
+
+    def _on_unhold(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        return self.book.hold(message.get("Uniqueid"), False, at)
+
+    def _on_music_on_hold(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """1.8 / 11 ``MusicOnHold`` (``State: Start`` / ``Stop``) on the held channel, for technologies that
+        send no ``Hold``. 12+ names it ``MusicOnHoldStart`` / ``Stop`` and always sends ``Hold`` too."""
+        state = message.get("State").strip().lower()
+        if state not in ("start", "stop"):
+            return []
+        return self.book.hold(message.get("Uniqueid"), state == "start", at)
 
     def _on_hangup(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         uniqueid = message.get("Uniqueid")

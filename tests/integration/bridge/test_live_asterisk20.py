@@ -1,8 +1,8 @@
 """The live pipeline fed with AMI streams recorded from a real Asterisk 20.20.1 (issue 11, section 3).
 
 The AMI emulator logs the bridge in over a real socket; the recorded events of each scenario
-(tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, and its pjsip/ folder with chan_pjsip; see their
-READMEs) are then written to that socket byte for byte, minus the
+(tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
+chan_sip and parking/ with res_parking; see their READMEs) are then written to that socket byte for byte, minus the
 recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
 emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
@@ -34,24 +34,47 @@ SYSTEM = AMI_KEY  # the system row seed_crm writes, with extensions 101-103 and 
 CUSTOMER = "+989121234567"
 _FRAME_END = re.compile(rb"\r\n\r\n")
 
-# scenario: outgoing, answered, extension, talk seconds (the replay tests' figures)
+# scenario: outgoing, answered, extension, talk seconds, hold seconds (the replay tests' figures)
 EXPECTED_IAX2 = {
-    "inbound_answered": (False, True, "101", 5),
-    "inbound_missed": (False, False, "102", 0),
-    "queue": (False, True, "101", 2),
-    "outbound": (True, True, "101", 4),
-    "originate": (True, True, "101", 7),  # click-to-call as the bridge originates it (Local/101@from-internal)
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "queue": (False, True, "101", 2, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),  # click-to-call as the bridge originates it (Local/101@from-internal)
 }
 # the same on PJSIP endpoints (tests/unit/connectors/pbx/ami/test_asterisk20_pjsip_recordings.py)
 EXPECTED_PJSIP = {
-    "inbound_answered": (False, True, "101", 5),
-    "inbound_missed": (False, False, "102", 0),
-    "queue": (False, True, "101", 3),
-    "outbound": (True, True, "101", 4),
-    "originate": (True, True, "101", 7),
-    "attended_transfer": (False, True, "102", 20),  # AMI Atxfer from 101 to 102: 102 ends owning the call
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "queue": (False, True, "101", 3, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),
+    # AMI Atxfer from 101 to 102: the caller is held during the 8 s consultation; 102 ends owning the call
+    "attended_transfer": (False, True, "102", 12, 8),
 }
-RECORDINGS = {"iax2": (FIXTURES, EXPECTED_IAX2), "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP)}
+# chan_sip (tests/unit/connectors/pbx/ami/test_asterisk20_chan_sip_recordings.py)
+EXPECTED_SIP = {
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "queue": (False, True, "101", 2, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),
+    "blind_transfer": (False, True, "102", 14, 0),
+    "park_retrieve": (False, True, "102", 15, 5),  # parked by 101, retrieved by 102: parked time is hold time
+    "park_timeout": (False, True, "101", 12, 10),
+}
+# res_parking on PJSIP (tests/unit/connectors/pbx/ami/test_asterisk20_parking_recordings.py)
+EXPECTED_PARKING = {
+    "park_retrieve": (False, True, "102", 15, 5),
+    "park_timeout": (False, True, "101", 12, 10),
+    "park_giveup": (False, True, "101", 3, 6),
+}
+RECORDINGS = {
+    "iax2": (FIXTURES, EXPECTED_IAX2),
+    "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP),
+    "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),
+    "parking": (FIXTURES / "parking", EXPECTED_PARKING),
+}
 
 
 def bridge_file(outbox: Path, crm_url: str, ami_port: int) -> str:
@@ -88,7 +111,7 @@ backoff_min_s = 0.05
 backoff_max_s = 0.2
 
 [systems.{SYSTEM}.ami.channels]
-trunk_channels = ["IAX2/trunk*", "PJSIP/trunk*"]
+trunk_channels = ["IAX2/trunk*", "PJSIP/trunk*", "SIP/trunk*"]
 """
 
 
@@ -114,6 +137,7 @@ def phone_calls(client: DataverseClient) -> dict[str, dict]:
             "comms_extensionnumber",
             "phonenumber",
             "comms_talkseconds",
+            "comms_holdseconds",
             "statecode",
             "_ownerid_value",
             "_regardingobjectid_value",
@@ -182,10 +206,11 @@ def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_p
 
         rows = asyncio.run(main())
         assert len(phone_calls(client)) == len(expected_rows)  # nothing doubled, nothing extra
-        for scenario, (outgoing, answered, extension, talk) in expected_rows.items():
+        for scenario, (outgoing, answered, extension, talk, hold) in expected_rows.items():
             row = rows[scenario]
-            seen = (row["directioncode"], row["comms_answered"], row["comms_extensionnumber"], row["comms_talkseconds"])
-            assert seen == (outgoing, answered, extension, talk), scenario
+            seen = (row["directioncode"], row["comms_answered"], row["comms_extensionnumber"])
+            assert seen == (outgoing, answered, extension), scenario
+            assert (row["comms_talkseconds"], row["comms_holdseconds"]) == (talk, hold), scenario
             assert row["phonenumber"] == CUSTOMER, scenario
             assert row["_ownerid_value"] == world.users[extension], scenario
             assert row["_regardingobjectid_value"] == contact_of(world), scenario

@@ -121,4 +121,13 @@ def test_ami_events_without_timestamps_give_empty_times_not_1970(capsys, tmp_pat
         ("inbound", "answered", "101"),
         ("outbound", "answered", "101"),
     ]
-    assert {(c["start"], c["ring_seconds"], c["talk_seconds"]) for c in calls} == {(None, None, None)}
+    assert {(c["start"], c["ring_seconds"], c["talk_seconds"], c["hold_seconds"]) for c in calls} == {(None,) * 4}
+
+
+def test_a_recorded_hold_prints_its_hold_time_apart_from_talk_time(capsys):
+    recording = Path(__file__).parents[2] / "fixtures" / "ami" / "asterisk-20" / "pjsip" / "hold.bin"
+    calls, problems = replay(capsys, str(recording), "--format", "ami")
+    assert problems == []
+    assert [(c["extension"], c["ring_seconds"], c["talk_seconds"], c["hold_seconds"]) for c in calls] == [
+        ("104", 2, 6, 4)
+    ]

@@ -14,7 +14,8 @@ import pytest
 
 from cli.calls_cmd import ami_events, logged_calls
 from connectors.pbx.ami.settings import ChannelRules
-from domain.calls.events import Direction, EventKind
+from domain.calls.events import Direction, EventKind, ExtensionState
+from domain.calls.fold import fold
 from domain.calls.record import CallOutcome, CallRecord
 
 FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "pjsip"
@@ -35,31 +36,33 @@ def _only(scenario: str, rules: ChannelRules = RULES) -> CallRecord:
     return call
 
 
-# scenario: direction, outcome, extension, line, ring seconds, talk seconds
+# scenario: direction, outcome, extension, line, ring seconds, talk seconds, hold seconds
 EXPECTED = {
-    "inbound_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 5),
-    "inbound_missed": (Direction.INBOUND, CallOutcome.MISSED, "102", "02191002102", 15, 0),
-    "busy": (Direction.INBOUND, CallOutcome.BUSY, "103", "02191002103", 0, 0),
-    "queue": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002500", 3, 3),
-    "outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 4),
+    "inbound_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 5, 0),
+    "inbound_missed": (Direction.INBOUND, CallOutcome.MISSED, "102", "02191002102", 15, 0, 0),
+    "busy": (Direction.INBOUND, CallOutcome.BUSY, "103", "02191002103", 0, 0, 0),
+    "queue": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002500", 3, 3, 0),
+    "outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 4, 0),
     # click-to-call as the bridge sends it: Originate on Local/101@from-internal, then on PJSIP/101
-    "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
-    "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
-    # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102
-    "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14),
-    # 101 answers, AMI Atxfer to 102: 101 consults 102, then hangs up; the caller ends with 102
-    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 20),
-    # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes; hold time is talk time
-    "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 10),
+    "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7, 0),
+    "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7, 0),
+    # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102 (its stray Unhold is no hold)
+    "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14, 0),
+    # 101 answers, AMI Atxfer to 102: the caller is held (Hold on 101's channel) while 101 consults 102 for 7.7 s,
+    # 101 hangs up (no Unhold: its hang-up ends the hold); the caller ends with 102; 12 + 8 = 20 s connected
+    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 12, 8),
+    # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
+    "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 6, 4),
 }
 
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_recorded_pjsip_call_gives_the_expected_record(scenario: str) -> None:
     call = _only(scenario)
-    direction, outcome, extension, line, ring, talk = EXPECTED[scenario]
+    direction, outcome, extension, line, ring, talk, hold = EXPECTED[scenario]
     assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
-    assert (call.ring_seconds, call.talk_seconds) == (ring, talk)  # from the events' own Timestamp headers
+    # from the events' own Timestamp headers; talk time excludes hold time
+    assert (call.ring_seconds, call.talk_seconds, call.hold_seconds) == (ring, talk, hold)
     assert call.external_number == CUSTOMER
     if direction is Direction.INBOUND:
         assert call.external_name == NAME
@@ -72,12 +75,14 @@ def test_default_rules_already_make_the_named_pjsip_trunk_a_trunk(scenario: str)
 
 def test_attended_transfer_rings_and_answers_the_target_then_hands_the_call_over() -> None:
     kinds = [(e.kind, e.extension) for e in _events("attended_transfer") if e.kind is not EventKind.STATE]
-    assert kinds[:5] == [
+    assert kinds[:7] == [
         (EventKind.RING, "101"),
         (EventKind.ANSWER, "101"),
+        (EventKind.HOLD, "101"),  # Atxfer holds the caller: Hold on 101's channel
         (EventKind.RING, "102"),  # the consultation call, through Local/102@from-internal
         (EventKind.ANSWER, "102"),
         (EventKind.TRANSFER, "102"),
+        (EventKind.UNHOLD, "101"),  # 101 hangs up to complete the transfer; Asterisk sends no Unhold
     ]
     call = _only("attended_transfer")
     assert call.transferred_to == ("102",)
@@ -106,7 +111,36 @@ def test_hold_recording_holds_the_phone_side_hold_and_resume_four_seconds_apart(
 
 def test_hold_and_resume_neither_end_nor_split_the_call() -> None:
     kinds = [(e.kind, e.extension) for e in _events("hold") if e.kind is not EventKind.STATE]
-    assert kinds == [(EventKind.RING, "104"), (EventKind.ANSWER, "104"), (EventKind.HANGUP, None)]
+    assert kinds == [
+        (EventKind.RING, "104"),
+        (EventKind.ANSWER, "104"),
+        (EventKind.HOLD, "104"),
+        (EventKind.UNHOLD, "104"),
+        (EventKind.HANGUP, None),
+    ]
+
+
+def test_the_extension_that_held_its_call_shows_on_hold_until_it_resumes() -> None:
+    # Asterisk's own device state says ONHOLD for the held party (here the trunk), not for 104 who pressed hold.
+    states = [(e.extension, e.extension_state) for e in _events("hold") if e.kind is EventKind.STATE]
+    assert ("104", ExtensionState.ON_HOLD) in states
+    held = states.index(("104", ExtensionState.ON_HOLD))
+    assert states[held + 1] == ("104", ExtensionState.TALKING)
+    assert set(states[held + 2 :]) == {("104", ExtensionState.IDLE)}  # Asterisk's NOT_INUSE, then the bridge's
+    assert {f["Device"] for f in _frames("hold", "DeviceStateChange") if f["State"] == "ONHOLD"} == {"PJSIP/trunk"}
+
+
+def test_a_call_on_hold_says_so_while_it_lasts() -> None:
+    events = _events("hold")
+    upto_hold = [e for e in events[: next(i for i, e in enumerate(events) if e.kind is EventKind.HOLD) + 1]]
+    held = fold(e for e in upto_hold if e.kind is not EventKind.STATE)
+    assert held.is_on_hold and held.hold_seconds is None  # hold time is known once the call has ended
+    assert not _only("hold").is_on_hold
+
+
+def test_phone_side_attended_transfer_counts_the_transferer_hold_as_hold_time() -> None:
+    (customer,) = [c for c in logged_calls(_events("phone_attended_transfer"), {}) if c.direction is Direction.INBOUND]
+    assert (customer.talk_seconds, customer.hold_seconds) == (19, 6)  # held while 104 consulted 102
 
 
 def test_pjsip_channel_names_give_the_endpoint_as_extension() -> None:
@@ -119,7 +153,8 @@ def test_phone_side_attended_transfer_hands_the_customer_to_the_target() -> None
     # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces.
     (customer,) = [c for c in logged_calls(_events("phone_attended_transfer"), {}) if c.direction is Direction.INBOUND]
     assert (customer.outcome, customer.extension, customer.transferred_to) == (CallOutcome.ANSWERED, "102", ("102",))
-    assert (customer.ring_seconds, customer.talk_seconds, customer.is_end_inferred) == (2, 25, False)
+    assert (customer.ring_seconds, customer.talk_seconds + customer.hold_seconds) == (2, 25)
+    assert not customer.is_end_inferred
     assert (customer.external_number, customer.external_name, customer.line) == (CUSTOMER, NAME, "02191002104")
 
 

@@ -53,8 +53,9 @@ EXPECTED = {
     "voicemail": (Direction.INBOUND, CallOutcome.MISSED, "101", "02191002701", 10, 0),
     # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102
     "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14),
-    # 101 answers, AMI Atxfer to 102 (consultation through Local/102@from-internal), 101 hangs up: 102 keeps it
-    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 20),
+    # 101 answers, AMI Atxfer to 102 (consultation through Local/102@from-internal), 101 hangs up: 102 keeps it;
+    # the caller was on hold for the 6 s of the consultation, so 14 s of the 20 connected are talk time
+    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14),
     # click-to-call: AMI Originate on Local/101@from-internal (as the bridge sends it), then on IAX2/101/101
     "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
     "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7),
@@ -127,9 +128,12 @@ def test_attended_transfer_reports_the_consultation_ring_then_the_transfer_to_th
     assert kinds == [
         (EventKind.RING, "101"),
         (EventKind.ANSWER, "101"),
+        (EventKind.HOLD, "101"),  # Atxfer holds the caller (Hold on IAX2/101's channel)
         (EventKind.RING, "102"),
         (EventKind.ANSWER, "102"),
         (EventKind.TRANSFER, "102"),
+        (EventKind.UNHOLD, "101"),  # 101's hang-up completes the transfer and ends the hold
         (EventKind.HANGUP, None),
     ]
     assert _only("attended_transfer").transferred_to == ("102",)
+    assert _only("attended_transfer").hold_seconds == 6
