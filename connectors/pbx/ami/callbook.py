@@ -54,6 +54,7 @@ class Call:
     parked: set[str] = field(default_factory=set)  # uniqueids of the legs in a parking lot now
     blind_transfer: tuple[str, datetime] | None = None  # the last blind transfer reported: target, time
     adopted: bool = False  # first seen in a login snapshot: its answer time is an estimate (CALL-14)
+    caller_leg: str = ""  # uniqueid of the trunk channel the inbound call came in on (its caller ID is the caller's)
 
 
 class CallBook:
@@ -130,6 +131,7 @@ class CallBook:
     def _describe_origin(self, call: Call, channel: Channel) -> None:
         if channel.role is Role.TRUNK:
             call.direction = Direction.INBOUND
+            call.caller_leg = channel.uniqueid
             call.external_number = _known(channel.caller_number)
             call.external_name = _known(channel.caller_name)
             call.line = call.line or (channel.exten if channel.exten not in ("", "s") else None)
@@ -171,6 +173,7 @@ class CallBook:
             keep.parked |= gone.parked
             if keep.direction is None:
                 keep.direction, keep.external_number = gone.direction, gone.external_number
+                keep.caller_leg = gone.caller_leg
                 keep.external_name = gone.external_name
         return keep
 

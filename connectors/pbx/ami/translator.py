@@ -148,8 +148,10 @@ class AmiTranslator:
             return []
         channel.caller_number = message.get("CallerIDNum") or channel.caller_number
         channel.caller_name = message.get("CallerIDName") or channel.caller_name
+        # Only the caller's own leg: a trunk channel the call dials later (follow-me to a mobile, a forward)
+        # carries the called party's ID as its caller ID.
         is_caller = uniqueid == call.origin and call.direction in (Direction.INBOUND, Direction.INTERNAL)
-        if not (is_caller or (channel.role is Role.TRUNK and call.direction is Direction.INBOUND)):
+        if not (is_caller or (uniqueid == call.caller_leg and call.direction is Direction.INBOUND)):
             return []
         return self.book.caller_id(call, message.get("CallerIDNum"), message.get("CallerIDName"), at)
 

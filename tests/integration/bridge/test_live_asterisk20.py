@@ -2,9 +2,9 @@
 
 The AMI emulator logs the bridge in over a real socket; the recorded events of each scenario
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
-chan_sip and parking/ with res_parking; see their READMEs) are then written to that socket byte for byte, minus the
-recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
-emulator; the phone-call rows must show the outcomes the replay tests pin
+chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; see their READMEs) are then
+written to that socket byte for byte, minus the recording's own banner, login reply and logoff reply. The bridge
+runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
 """
 
@@ -69,7 +69,20 @@ EXPECTED_PARKING = {
     "park_timeout": (False, True, "101", 12, 10),
     "park_giveup": (False, True, "101", 3, 6),
 }
+# a FreePBX-shaped dialplan on PJSIP, the walk-through of docs/asterisk.md section 11
+# (tests/unit/connectors/pbx/ami/test_asterisk20_freepbx_recordings.py)
+EXPECTED_FREEPBX = {
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "ring_group": (False, True, "102", 6, 0),
+    "queue": (False, True, "102", 2, 0),
+    "followme_mobile": (False, True, "103", 6, 0),  # answered on the mobile, through the trunk
+    "outbound": (True, True, "101", 4, 0),
+    "click_to_call": (True, True, "101", 6, 0),
+    "blind_transfer": (False, True, "102", 14, 0),
+}
 RECORDINGS = {
+    "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),
     "iax2": (FIXTURES, EXPECTED_IAX2),
     "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP),
     "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),

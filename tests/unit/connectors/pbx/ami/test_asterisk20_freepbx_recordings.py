@@ -1,0 +1,93 @@
+"""Calls recorded from a real Asterisk 20 with a FreePBX-shaped dialplan (tests/fixtures/ami/asterisk-20/freepbx/,
+see the README there) folded into call records: the walk-through of docs/asterisk.md, section 11.
+
+Extensions are dialled through subroutines (``macro-exten-vm`` → ``macro-dial-one``), ring-group, queue and
+follow-me members through ``Local/<ext>@from-internal`` / ``Local/<ext>@from-queue`` channels, and the PJSIP trunk
+is named after the provider (``PJSIP/telco-…``) with ``context = from-pstn``, so its outbound legs start in an
+inbound context too. The rules are the ones the walk-through's ``bridge.toml`` set; the default rules give the
+same records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli.calls_cmd import ami_events, logged_calls
+from connectors.pbx.ami.settings import ChannelRules
+from domain.calls.events import Direction, EventKind
+from domain.calls.record import CallOutcome, CallRecord
+
+FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "freepbx"
+RULES = ChannelRules(trunk_channels=("PJSIP/telco*", "DAHDI/*"))
+CUSTOMER, NAME, MOBILE = "09121234567", "رضا احمدی", "09351112299"
+
+
+def _events(scenario: str, rules: ChannelRules = RULES):
+    problems: list = []
+    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, rules)
+    assert problems == []
+    return events
+
+
+def _only(scenario: str, rules: ChannelRules = RULES) -> CallRecord:
+    (call,) = logged_calls(_events(scenario, rules), {})
+    assert not call.is_end_inferred  # the recording holds the call's own hang-up
+    assert not call.is_unclassified
+    return call
+
+
+# scenario: direction, outcome, extension, line, ring seconds, talk seconds, hold seconds
+EXPECTED = {
+    "inbound_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 5, 0),
+    "inbound_missed": (Direction.INBOUND, CallOutcome.MISSED, "102", "02191002102", 15, 0, 0),
+    "busy": (Direction.INBOUND, CallOutcome.BUSY, "102", "02191002102", 0, 0, 0),
+    # ring group 600: Local/101@from-internal and Local/102@from-internal; 102 answers after 3 s
+    "ring_group": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002600", 3, 6, 0),
+    # queue 500: members Local/10x@from-queue → from-internal; 102 answers after 3 s, the caller leaves 2.5 s later
+    "queue": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002500", 3, 2, 0),
+    # follow-me on 103: the desk phone alone 4 s, then the desk phone and a mobile; the desk phone answers at once
+    "followme_desk": (Direction.INBOUND, CallOutcome.ANSWERED, "103", "02191002103", 2, 5, 0),
+    # ... or the mobile answers (on the trunk, through Local/09351112299#@from-internal): 103's call, answered
+    "followme_mobile": (Direction.INBOUND, CallOutcome.ANSWERED, "103", "02191002103", 6, 6, 0),
+    "outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "telco", 2, 4, 0),
+    # a click-to-call request row, originated by the running bridge (Local/101@from-internal)
+    "click_to_call": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "telco", 2, 6, 0),
+    "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14, 0),
+    "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 6, 4),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_recorded_freepbx_call_gives_the_expected_record(scenario: str) -> None:
+    call = _only(scenario)
+    direction, outcome, extension, line, ring, talk, hold = EXPECTED[scenario]
+    assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
+    assert (call.ring_seconds, call.talk_seconds, call.hold_seconds) == (ring, talk, hold)
+    assert call.external_number == CUSTOMER
+    if direction is Direction.INBOUND:
+        assert call.external_name == NAME
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_default_rules_give_the_same_records(scenario: str) -> None:
+    assert _only(scenario, ChannelRules()) == _only(scenario)
+
+
+def test_follow_me_to_a_mobile_keeps_the_callers_number() -> None:
+    """The outbound trunk leg to the mobile reports the called party as its caller ID (``NewCallerid`` with
+    ``CallerIDNum: s`` here); only the leg the call came in on changes the caller's number."""
+    events = _events("followme_mobile")
+    assert all(e.external_number == CUSTOMER for e in events if e.kind is not EventKind.STATE)
+    assert MOBILE not in {e.external_number for e in events}
+
+
+def test_an_internal_call_is_internal() -> None:
+    (call,) = logged_calls(_events("internal"), {})
+    assert (call.direction, call.outcome, call.extension, call.external_number) == (
+        Direction.INTERNAL,
+        CallOutcome.ANSWERED,
+        "102",
+        "101",
+    )
