@@ -184,10 +184,20 @@ class CallBook:
             return []
         call.rung.add(extension)
         if call.direction is None:
-            call.direction = Direction.INTERNAL
             origin = self.channels.get(call.origin)
             call.external_number = _known(origin.caller_number) if origin else None
+            if not self._looks_like_trunk(origin):
+                call.direction = Direction.INTERNAL
         return [self.event(call, EventKind.RING, at, extension=extension)]
+
+    def _looks_like_trunk(self, origin: Channel | None) -> bool:
+        """An "extension" whose caller ID is an outside number: a trunk named like an extension (a provider
+        account ``PJSIP/5001``) in a context the rules do not list. Never guessed: the call stays unclassified,
+        so it is counted and the warning names the ``trunk_channels`` pattern or context that would classify it."""
+        if origin is None or origin.role is not Role.EXTENSION:
+            return False
+        number = _known(origin.caller_number)
+        return number is not None and not self.classifier.is_extension_number(number)
 
     def dial_out(self, call: Call, extension: str, number: str, at: datetime) -> list[CallEvent]:
         if call.direction is Direction.OUTBOUND:

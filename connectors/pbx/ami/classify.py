@@ -106,6 +106,10 @@ class ChannelClassifier:
         name = ChannelName.parse(channel)
         return name.device if self._extension.match(name.device or "") else None
 
+    def is_extension_number(self, number: str) -> bool:
+        """Whether a caller number is one an extension could have (``extension_pattern``)."""
+        return bool(self._extension.match(number))
+
     def is_did_variable(self, name: str) -> bool:
         return name.lstrip("_") in {v.lstrip("_") for v in self._rules.did_variables}
 

@@ -10,6 +10,7 @@ same records.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,46 @@ def test_an_internal_call_is_internal() -> None:
         "102",
         "101",
     )
+
+
+def test_a_trunk_named_like_an_extension_in_an_unlisted_context_is_unclassified_and_named(caplog) -> None:
+    """A second provider's endpoint named ``5001`` with ``context = from-pstn-toheader`` (a FreePBX trunk context
+    the defaults do not list): its channel looks like extension 5001, but its caller ID is an outside number.
+    The call was an internal call before, never logged and never warned about; now it is unclassified, counted,
+    and the one WARNING names the pattern and the context that would classify it."""
+    caplog.set_level(logging.WARNING, logger="connectors.pbx.ami.classify")
+    call = _only_unclassified("digit_trunk")
+    assert (call.direction, call.outcome, call.extension, call.external_number) == (
+        None,
+        CallOutcome.ANSWERED,
+        "101",
+        CUSTOMER,
+    )
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "'PJSIP/5001*' to trunk_channels" in warning
+    assert "'from-pstn-toheader' to inbound_contexts" in warning
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ChannelRules(trunk_channels=("PJSIP/5001*",)),
+        ChannelRules(inbound_contexts=(*ChannelRules().inbound_contexts, "from-pstn-toheader")),
+    ],
+    ids=["trunk_channels", "inbound_contexts"],
+)
+def test_the_setting_the_warning_names_classifies_the_call(rules: ChannelRules) -> None:
+    call = _only("digit_trunk", rules)
+    assert (call.direction, call.outcome, call.extension, call.line) == (
+        Direction.INBOUND,
+        CallOutcome.ANSWERED,
+        "101",
+        "02191002101",
+    )
+    assert (call.external_number, call.external_name, call.ring_seconds, call.talk_seconds) == (CUSTOMER, NAME, 2, 5)
+
+
+def _only_unclassified(scenario: str) -> CallRecord:
+    (call,) = logged_calls(_events(scenario, ChannelRules()), {})
+    assert call.is_unclassified
+    return call
