@@ -54,6 +54,7 @@ class Call:
     parked: set[str] = field(default_factory=set)  # uniqueids of the legs in a parking lot now
     blind_transfer: tuple[str, datetime] | None = None  # the last blind transfer reported: target, time
     adopted: bool = False  # first seen in a login snapshot: its answer time is an estimate (CALL-14)
+    lookalike: tuple[str, str] | None = None  # name and context of a trunk taken for an extension (warned about)
     caller_leg: str = ""  # uniqueid of the trunk channel the inbound call came in on (its caller ID is the caller's)
 
 
@@ -190,6 +191,18 @@ class CallBook:
                 call.direction = Direction.INTERNAL
         return [self.event(call, EventKind.RING, at, extension=extension)]
 
+    def dial_to_lookalike(
+        self, call: Call, channel: Channel, caller_extension: str | None, number: str, at: datetime
+    ) -> list[CallEvent]:
+        """A dial to ``channel``, an extension by its name, with an outside ``number`` in the dial string: a trunk
+        named like an extension. Never guessed: the call stays unclassified (counted, and the warning names
+        ``channel``); a call that is already classified goes on without ringing it."""
+        call.lookalike = call.lookalike or (channel.name, channel.context)
+        if call.direction is not None or call.announced:
+            return []
+        call.external_number = number
+        return [self.event(call, EventKind.RING, at, extension=caller_extension)] if caller_extension else []
+
     def _looks_like_trunk(self, origin: Channel | None) -> bool:
         """An "extension" whose caller ID is an outside number: a trunk named like an extension (a provider
         account ``PJSIP/5001``) in a context the rules do not list. Never guessed: the call stays unclassified,
@@ -320,7 +333,7 @@ class CallBook:
         for uniqueid in call.channels:
             self.channels.pop(uniqueid, None)
         if call.direction is None and (call.announced or call.agent):
-            self.unclassified.note(call.origin_name, call.origin_context)
+            self.unclassified.note(*(call.lookalike or (call.origin_name, call.origin_context)))
         elif not (call.announced or call.direction is Direction.INBOUND):
             return []
         return [self._hangup_event(call, at, cause_known=cause_known)]

@@ -213,6 +213,10 @@ class AmiTranslator:
         dest_channel, caller_channel = book.channels.get(dest), book.channels.get(caller)
         if dest_channel is None or caller_channel is None:
             return []
+        dialled = dialled_number(dial_string)
+        if dest_channel.role is Role.EXTENSION and dialled and not book.classifier.is_extension_number(dialled):
+            caller_extension = book.extension_of(caller)
+            return book.dial_to_lookalike(call, dest_channel, caller_extension, dialled, at)
         if dest_channel.role is Role.EXTENSION:
             extension = book.classifier.extension_of(dest_channel.name)
             if (
@@ -227,7 +231,7 @@ class AmiTranslator:
             return book.ring(call, extension, at) if extension else []
         if dest_channel.role is not Role.TRUNK:
             return []
-        number = dialled_number(dial_string) or caller_channel.exten
+        number = dialled or caller_channel.exten
         if caller_channel.role is Role.EXTENSION:
             return book.dial_out(call, book.classifier.extension_of(caller_channel.name) or "", number, at)
         if _is_local(caller_channel) and (call.direction is None or call.originated):
@@ -251,7 +255,9 @@ class AmiTranslator:
         """
         if call.agent is not None and call.direction is None:
             return []
-        extension = self.book.extension_of(dest) or self.book.extension_of(caller)
+        dest_channel = self.book.channels.get(dest)
+        lookalike = dest_channel is not None and call.lookalike is not None and dest_channel.name == call.lookalike[0]
+        extension = (None if lookalike else self.book.extension_of(dest)) or self.book.extension_of(caller)
         if extension is None and call.direction is Direction.OUTBOUND:
             extension = call.agent
         if extension is None and call.answered_by - {""}:

@@ -97,7 +97,9 @@ def test_a_trunk_named_like_an_extension_needs_the_trunk_option(capsys, tmp_path
     )
     without_option, _ = replay(capsys, str(dump), "--format", "ami")
     with_option, _ = replay(capsys, str(dump), "--format", "ami", "--trunk", "PJSIP/5000")
-    assert [c["direction"] for c in without_option] == ["inbound"]  # 101 → "extension" 5000 looks internal
+    # 101 → "extension" 5000 with an outside number in the dial string: unclassified (counted and warned about),
+    # no longer an internal call dropped without a word
+    assert [c["direction"] for c in without_option] == ["inbound", None]
     assert [(c["direction"], c["line"], c["extension"]) for c in with_option] == [
         ("inbound", "02191002000", "101"),
         ("outbound", "5000", "101"),

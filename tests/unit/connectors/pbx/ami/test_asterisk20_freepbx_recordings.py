@@ -94,22 +94,48 @@ def test_an_internal_call_is_internal() -> None:
     )
 
 
-def test_a_trunk_named_like_an_extension_in_an_unlisted_context_is_unclassified_and_named(caplog) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "extension"), [("digit_trunk", "101"), ("digit_trunk_out", "101")], ids=["inbound", "outbound"]
+)
+def test_a_trunk_named_like_an_extension_in_an_unlisted_context_is_unclassified_and_named(
+    caplog, scenario: str, extension: str
+) -> None:
     """A second provider's endpoint named ``5001`` with ``context = from-pstn-toheader`` (a FreePBX trunk context
     the defaults do not list): its channel looks like extension 5001, but its caller ID is an outside number.
     The call was an internal call before, never logged and never warned about; now it is unclassified, counted,
-    and the one WARNING names the pattern and the context that would classify it."""
+    and the one WARNING names the pattern and the context that would classify it. Outbound, 101 dials
+    ``8 09121234567`` and the PBX dials ``PJSIP/09121234567@5001``: the outside number in the dial string gives
+    the trunk away; the call was an internal call of 101 and 5001 before."""
     caplog.set_level(logging.WARNING, logger="connectors.pbx.ami.classify")
-    call = _only_unclassified("digit_trunk")
+    call = _only_unclassified(scenario)
     assert (call.direction, call.outcome, call.extension, call.external_number) == (
         None,
         CallOutcome.ANSWERED,
-        "101",
+        extension,
         CUSTOMER,
     )
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "'PJSIP/5001*' to trunk_channels" in warning
     assert "'from-pstn-toheader' to inbound_contexts" in warning
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ChannelRules(trunk_channels=("PJSIP/5001*",)),
+        ChannelRules(inbound_contexts=(*ChannelRules().inbound_contexts, "from-pstn-toheader")),
+    ],
+    ids=["trunk_channels", "inbound_contexts"],
+)
+def test_the_setting_the_warning_names_classifies_the_outbound_call(rules: ChannelRules) -> None:
+    call = _only("digit_trunk_out", rules)
+    assert (call.direction, call.outcome, call.extension, call.line) == (
+        Direction.OUTBOUND,
+        CallOutcome.ANSWERED,
+        "101",
+        "5001",
+    )
+    assert (call.external_number, call.ring_seconds, call.talk_seconds) == (CUSTOMER, 2, 4)
 
 
 @pytest.mark.parametrize(
