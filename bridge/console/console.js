@@ -16,7 +16,7 @@
       duration: "مدت", result: "نتیجه", live: "زنده", reconnecting: "در حال اتصال دوباره…", outbox: "صف ارسال",
       open_cases: "پرونده‌های باز", activities: "فعالیت‌های اخیر", owner: "مالک", company: "شرکت",
       queue: "صف", line: "خط", ext_short: "داخلی", also_matched: "مورد دیگر با همین شماره", none: "ندارد",
-      loading: "در حال دریافت…", bad_signin: "کلید پذیرفته نشد.", call_back: "تماس دوباره",
+      loading: "در حال دریافت…", bad_signin: "کلید پذیرفته نشد.", call_back: "تماس دوباره", hold: "انتظار",
       status: { dialling: "در حال شماره‌گیری", ringing: "در حال زنگ", queued: "در صف", talking: "در حال مکالمه", ended: "پایان یافته" },
       state: { idle: "آزاد", ringing: "در حال زنگ", talking: "در حال مکالمه", on_hold: "در انتظار", unavailable: "در دسترس نیست", unknown: "نامشخص" },
       outcome: { answered: "پاسخ داده شد", missed: "بی‌پاسخ", rejected: "رد شد", busy: "مشغول", no_answer: "بی‌پاسخ", failed: "ناموفق" },
@@ -34,7 +34,7 @@
       duration: "Duration", result: "Result", live: "Live", reconnecting: "Reconnecting…", outbox: "Outbox",
       open_cases: "Open cases", activities: "Recent activities", owner: "Owner", company: "Company",
       queue: "Queue", line: "Line", ext_short: "Ext.", also_matched: "more with this number", none: "None",
-      loading: "Loading…", bad_signin: "That key was not accepted.", call_back: "Call back",
+      loading: "Loading…", bad_signin: "That key was not accepted.", call_back: "Call back", hold: "hold",
       status: { dialling: "Dialling", ringing: "Ringing", queued: "Queued", talking: "Talking", ended: "Ended" },
       state: { idle: "Idle", ringing: "Ringing", talking: "Talking", on_hold: "On hold", unavailable: "Unavailable", unknown: "Unknown" },
       outcome: { answered: "Answered", missed: "Missed", rejected: "Rejected", busy: "Busy", no_answer: "No answer", failed: "Failed" },
@@ -251,7 +251,9 @@
     who.appendChild(meta);
     row.appendChild(who);
     const side = el("div", "side");
-    side.appendChild(el("span", "badge " + call.status, t(call.status, "status")));
+    window.CommSuiteCallView.badges(call).forEach((badge) => {
+      side.appendChild(el("span", "badge " + badge, badge === "on_hold" ? t(badge, "state") : t(badge, "status")));
+    });
     side.appendChild(timer(call.answered_at || call.started_at));
     answerButtons(call).forEach((button) => side.appendChild(button));
     if (state.profile.is_supervisor && state.profile.can_dial && call.status === "talking") {
@@ -330,7 +332,10 @@
       row.appendChild(number);
       row.appendChild(el("td", "", call.extension || ""));
       const length = el("td");
-      if (call.talk_seconds != null) length.appendChild(ltr(clock(call.talk_seconds)));
+      window.CommSuiteCallView.lengths(call).forEach((part) => {
+        if (part.kind === "hold") length.appendChild(el("span", "hold", " " + t("hold") + " "));
+        length.appendChild(ltr(clock(part.seconds)));
+      });
       row.appendChild(length);
       const result = el("td");
       if (call.outcome) result.appendChild(el("span", "badge " + call.outcome, t(call.outcome, "outcome")));

@@ -15,6 +15,7 @@ _ASSETS = {
     "/cif.js": ("cif.js", "text/javascript; charset=utf-8"),
     "/admin.js": ("admin.js", "text/javascript; charset=utf-8"),
     "/upgrade.js": ("upgrade.js", "text/javascript; charset=utf-8"),
+    "/callview.js": ("callview.js", "text/javascript; charset=utf-8"),
     "/console.css": ("console.css", "text/css; charset=utf-8"),
 }
 

@@ -60,7 +60,7 @@ def test_pages_and_assets_are_served_with_a_strict_policy(console):
     assert "msdyn_ciLibrary.js" in cif.text and 'data-cifid="CIFMainLibrary"' in cif.text
     assert "frame-ancestors https://contoso.crm4.dynamics.com" in cif.headers["Content-Security-Policy"]
     assert f'data-version="{bridge_version()}"' in page.text
-    for asset in ("/console.js", "/cif.js", "/console.css", "/admin.js", "/upgrade.js"):
+    for asset in ("/console.js", "/cif.js", "/console.css", "/admin.js", "/upgrade.js", "/callview.js"):
         assert requests.get(f"{console.url}{asset}", timeout=5).status_code == 200
 
 
