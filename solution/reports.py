@@ -1,7 +1,7 @@
 """The views and charts CommSuite ships, and the component provider that adds them (CALL-09, -10, -20, SMS-06).
 
 Phone calls: every logged call, missed inbound calls, and charts of calls by direction,
-answered against unanswered, average talk time and calls per user, and over time (missed,
+answered against unanswered, average talk time, average hold time and calls per user, and over time (missed,
 answered / unanswered and average talk time per day, calls per month by direction). SMS:
 outgoing messages by status, failed messages (all and the last seven days), incoming
 messages and messages by bulk send; charts of outgoing messages by status, per user, per
@@ -142,6 +142,18 @@ def call_charts() -> tuple[Chart, ...]:
             "Bar",
             (_ANSWERED,),
             persian_name="CommSuite: میانگین مدت مکالمه هر کاربر",
+        ),
+        Chart(
+            "average_hold",
+            "phonecall",
+            "CommSuite: Average Hold Time per User",
+            "Average seconds the answered calls spent on hold, per call owner (CALL-10).",
+            "comms_holdseconds",
+            "avg",
+            "ownerid",
+            "Bar",
+            (_ANSWERED,),
+            persian_name="CommSuite: میانگین زمان انتظار هر کاربر",
         ),
         Chart(
             "per_user",

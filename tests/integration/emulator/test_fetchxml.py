@@ -89,6 +89,7 @@ def seeded(client: DataverseClient) -> dict:
                 "directioncode": bool(direction),
                 "comms_pbxcallid": f"pbx-{answered}-{direction}-{id(object())}",
                 "comms_talkseconds": 60 if answered else 0,
+                "comms_holdseconds": 10 if answered and direction == 0 else 0,
             },
         )
     return {"preferred": preferred, "standard": standard}
@@ -152,6 +153,11 @@ def test_the_linked_account_category_chart_joins_through_regarding(get, seeded) 
 def test_average_talk_time_is_an_average(get, seeded) -> None:
     rows = _chart_rows(get, _chart("average_talk", "phonecall"))
     assert [r["measure"] for r in rows] == [60]
+
+
+def test_average_hold_time_is_an_average_over_answered_calls(get, seeded) -> None:
+    rows = _chart_rows(get, _chart("average_hold", "phonecall"))
+    assert [r["measure"] for r in rows] == [5]  # 10 s and 0 s on the two answered calls
 
 
 def test_a_daily_chart_groups_by_day_in_time_order(get, seeded) -> None:

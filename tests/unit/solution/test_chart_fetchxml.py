@@ -46,6 +46,9 @@ EXPECTED = {
     ("phonecall", "average_talk"): f(
         ("comms_talkseconds", "avg"), ("ownerid", None), None, None, ("comms_answered", "eq", "1")
     ),
+    ("phonecall", "average_hold"): f(
+        ("comms_holdseconds", "avg"), ("ownerid", None), None, None, ("comms_answered", "eq", "1")
+    ),
     ("phonecall", "per_user"): f(COUNT, ("ownerid", None), None, None, LOGGED),
     ("phonecall", "missed_per_day"): f(COUNT, ("createdon", "day"), None, None, INBOUND, ("comms_answered", "eq", "0")),
     ("phonecall", "answered_per_day"): f(
