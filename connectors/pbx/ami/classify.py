@@ -89,8 +89,8 @@ class ChannelClassifier:
 
     def role(self, channel: str, context: str = "") -> Role:
         name = ChannelName.parse(channel)
-        if not name.device:
-            return Role.OTHER
+        if not name.device or name.technology.lower() == "parked":
+            return Role.OTHER  # Asterisk 1.8 / 11's Parked/<channel>, which the parked caller is masqueraded into
         if any(fnmatch.fnmatchcase(name.base, pattern) for pattern in self._rules.trunk_channels):
             return Role.TRUNK
         if {context, name.context} & set(self._rules.inbound_contexts) - {""}:

@@ -50,6 +50,10 @@ class LegacyTranslator(AmiTranslator):
             "Newexten": self._on_newexten,
             "Hangup": self._on_hangup_legacy,
             "Newcallerid": self._on_newcallerid,
+            "ParkedCall": self._on_parked_legacy,
+            "UnParkedCall": self._on_unparked_legacy,
+            "ParkedCallTimeOut": self._on_park_ended_legacy,
+            "ParkedCallGiveUp": self._on_park_ended_legacy,
         }
 
     def __init__(self, system: str, rules: ChannelRules):
@@ -72,8 +76,12 @@ class LegacyTranslator(AmiTranslator):
         return []
 
     def _link(self, first: str, second: str) -> None:
+        """Join the calls of two channels; the one already reported keeps its id (a Masquerade's original is
+        often a new channel, such as the ``Parked/…`` one a park creates)."""
         one, two = self.book.call_of(first), self.book.call_of(second)
         if one is not None and two is not None:
+            if two.announced and not one.announced:
+                one, two = two, one
             self.book.merge(one.call_id, two.call_id)
 
     def _on_newexten(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
@@ -160,4 +168,25 @@ class LegacyTranslator(AmiTranslator):
             self._link(transferer, target)
         call = self.book.call_of(target) or self.book.call_of(transferer)
         extension = message.get("TransferExten") or self.book.extension_of(message.get("TargetChannel") or "")
-        return self.book.transfer(call, extension, at) if call and extension else []
+        if call is None or not extension:
+            return []
+        if message.get("TransferType").lower() == "blind":
+            call.blind_transfer = (extension, at)  # to a parking lot's extension, the ParkedCall that follows
+        return self.book.transfer(call, extension, at)
+
+    # Parking (main/features.c in the 1.8 and 11 branches): ``Uniqueid`` (``UniqueID`` in ParkedCallTimeOut and
+    # ParkedCallGiveUp) is the parked channel's, ``From`` the parker's channel in ParkedCall (the BLINDTRANSFER
+    # channel when the call was parked by a blind transfer) and the retriever's in UnParkedCall. The parked channel
+    # is the ``Parked/<name>`` channel Park() makes and masquerades the caller into; the Masquerade has joined it
+    # to the call by then. ``ParkedCall`` items of a ``ParkedCalls`` action reply carry an ActionID: not events.
+
+    def _on_parked_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        if message.get("ActionID"):
+            return []
+        return self._parked(message.get("Uniqueid"), message.get("From"), at)
+
+    def _on_unparked_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        return self._unparked(message.get("Uniqueid"), message.get("From"), at)
+
+    def _on_park_ended_legacy(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        return self._park_ended(message.get("Uniqueid"), at)

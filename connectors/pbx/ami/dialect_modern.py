@@ -16,7 +16,7 @@ extension that parked it (``ParkerDialString``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from connectors.pbx.ami.message import AmiMessage
 from connectors.pbx.ami.translator import AmiTranslator, Handler
@@ -104,34 +104,13 @@ class ModernTranslator(AmiTranslator):
         return self.book.transfer(call, target, at)
 
     def _on_parked(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        parkee = message.get("ParkeeUniqueid")
-        call = self.book.call_of(parkee)
-        if call is None:
-            return []
-        call.parked.add(parkee)
-        events = self.book.hold(parkee, True, at)
-        parker = self.book.classifier.extension_of(message.get("ParkerDialString"))
-        if parker and call.blind_transfer is not None and call.blind_transfer[0] != parker:
-            # the blind transfer just reported went to the parking lot: the call goes back to its parker
-            later = max(at, call.blind_transfer[1] + timedelta(microseconds=1))
-            events += self.book.transfer(call, parker, later)
-        call.blind_transfer = None
-        return events
+        return self._parked(message.get("ParkeeUniqueid"), message.get("ParkerDialString"), at)
 
     def _on_unparked(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        events = self._on_park_ended(message, at)
-        call = self.book.call_of(message.get("ParkeeUniqueid"))
-        retriever = self.book.classifier.extension_of(message.get("RetrieverChannel"))
-        return events + (self.book.transfer(call, retriever, at) if call and retriever else [])
+        return self._unparked(message.get("ParkeeUniqueid"), message.get("RetrieverChannel"), at)
 
     def _on_park_ended(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        """The parked caller left the lot: retrieved, timed out (back to the parker) or hung up."""
-        parkee = message.get("ParkeeUniqueid")
-        call = self.book.call_of(parkee)
-        if call is None:
-            return []
-        call.parked.discard(parkee)
-        return self.book.hold(parkee, False, at)
+        return self._park_ended(message.get("ParkeeUniqueid"), at)
 
     def _on_attended_transfer(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         first = self.book.call_of(message.get("OrigTransfererUniqueid"))

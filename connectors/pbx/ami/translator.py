@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from connectors.pbx.ami.callbook import Call, CallBook, Channel
 from connectors.pbx.ami.cdr import AdoptedCalls
@@ -206,6 +206,36 @@ class AmiTranslator:
         return self.book.state(extension, state, at) if state and extension else []
 
     # -- helpers for the dialects ---------------------------------------------------------
+
+    def _parked(self, parkee: str, parker: str, at: datetime) -> list[CallEvent]:
+        """Channel ``parkee`` entered a parking lot; ``parker`` names who parked it (a dial string or channel).
+        Parked time is hold time. A blind transfer to the lot's extension reported just before goes back to
+        the parker: the lot is no extension."""
+        call = self.book.call_of(parkee)
+        if call is None:
+            return []
+        call.parked.add(parkee)
+        events = self.book.hold(parkee, True, at)
+        extension = self.book.classifier.extension_of(parker)
+        if extension and call.blind_transfer is not None and call.blind_transfer[0] != extension:
+            later = max(at, call.blind_transfer[1] + timedelta(microseconds=1))
+            events += self.book.transfer(call, extension, later)
+        call.blind_transfer = None
+        return events
+
+    def _park_ended(self, parkee: str, at: datetime) -> list[CallEvent]:
+        """The parked caller left the lot: retrieved, timed out (back to the parker) or hung up."""
+        call = self.book.call_of(parkee)
+        if call is None:
+            return []
+        call.parked.discard(parkee)
+        return self.book.hold(parkee, False, at)
+
+    def _unparked(self, parkee: str, retriever: str, at: datetime) -> list[CallEvent]:
+        """Someone retrieved the parked call: it ends its hold and goes to the retriever's extension."""
+        events = self._park_ended(parkee, at)
+        call, extension = self.book.call_of(parkee), self.book.classifier.extension_of(retriever)
+        return events + (self.book.transfer(call, extension, at) if call and extension else [])
 
     def _dial_begun(self, call: Call, caller: str, dest: str, dial_string: str, at: datetime) -> list[CallEvent]:
         """A dial from channel ``caller`` to channel ``dest`` (both uniqueids) started."""
