@@ -202,7 +202,9 @@ class AmiTranslator:
     def _on_device_state(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         device = message.get("Device")
         state = device_state(message.get("State"))
-        extension = self.book.classifier.extension_of(device) if "/" in device else None
+        # a trunk named like an extension (listed in trunk_channels) is no extension on the dashboard
+        is_phone = "/" in device and self.book.classifier.role(device) is Role.EXTENSION
+        extension = self.book.classifier.extension_of(device) if is_phone else None
         return self.book.state(extension, state, at) if state and extension else []
 
     # -- helpers for the dialects ---------------------------------------------------------

@@ -161,3 +161,12 @@ def _only_unclassified(scenario: str) -> CallRecord:
     (call,) = logged_calls(_events(scenario, ChannelRules()), {})
     assert call.is_unclassified
     return call
+
+
+def test_a_trunk_listed_in_trunk_channels_is_no_extension_on_the_dashboard() -> None:
+    """``DeviceStateChange`` for ``PJSIP/5001`` named extension 5001 whatever the rules said, so the dashboard
+    showed the trunk as a tile and auto-registration added an extension row for it."""
+    events = _events("digit_trunk", ChannelRules(trunk_channels=("PJSIP/5001*",)))
+    assert {e.extension for e in events if e.kind is EventKind.STATE} == {"101"}
+    default = _events("digit_trunk", ChannelRules())
+    assert "5001" in {e.extension for e in default if e.kind is EventKind.STATE}  # unlisted, it looks like one
