@@ -11,6 +11,7 @@ runs in-process and writes to the Dataverse emulator; the phone-call rows must s
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from pathlib import Path
@@ -232,3 +233,57 @@ def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_p
 def contact_of(world: Crm) -> str:
     (contact,) = world.client.query("contacts", select=["contactid"], filter=odata.eq("mobilephone", "09121234567"))
     return contact["contactid"]
+
+
+def test_a_trunk_named_like_an_extension_is_counted_and_warned_about_then_logged_once_named(
+    tmp_path: Path, caplog
+) -> None:
+    """The walk-through's second provider (docs/asterisk.md section 11): endpoint ``5001`` in the
+    ``from-pstn-toheader`` context. With no trunk rule its calls are kept out, counted on /healthz and named in a
+    WARNING; with the ``trunk_channels`` pattern the WARNING names, the same two calls are logged."""
+    with EmulatorServer(tmp_path / "crm.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
+        client = seed_crm(crm).client
+        caplog.set_level(logging.WARNING, logger="connectors.pbx.ami.classify")
+        unclassified = asyncio.run(_feed_digit_trunk(tmp_path / "first.db", crm.origin, "[]", lambda b: False))
+        assert unclassified == 2 and phone_calls(client) == {}
+        assert "'PJSIP/5001*' to trunk_channels" in caplog.text
+        logged = asyncio.run(
+            _feed_digit_trunk(
+                tmp_path / "second.db", crm.origin, '["PJSIP/5001*"]', lambda b: _closed_count(client) == 2
+            )
+        )
+        assert logged == 0
+        rows = sorted(phone_calls(client).values(), key=lambda row: row["directioncode"])
+        assert [(r["directioncode"], r["comms_extensionnumber"], r["phonenumber"]) for r in rows] == [
+            (False, "101", CUSTOMER),
+            (True, "101", CUSTOMER),
+        ]
+
+
+async def _feed_digit_trunk(outbox: Path, crm_url: str, trunks: str, logged) -> int:
+    """Run the bridge with ``trunk_channels = <trunks>``, send both recordings; the unclassified count at the end."""
+    ami = await AmiServer(dialect="modern").start()
+    text = bridge_file(outbox, crm_url, ami.port).replace('["IAX2/trunk*", "PJSIP/trunk*", "SIP/trunk*"]', trunks)
+    bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
+    bridge.load_plugins()
+    running = asyncio.create_task(bridge.run(install_signals=False))
+
+    async def counted() -> int:
+        return (await bridge.snapshot()).systems[0].unclassified_calls
+
+    try:
+        await _eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
+        await ami.handled("CoreShowChannels")
+        await _eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
+        for scenario in ("digit_trunk", "digit_trunk_out"):
+            ami.send_raw(recorded_events(FIXTURES / "freepbx", scenario))
+        connector = bridge.workers[SYSTEM].connector
+        await _eventually(
+            lambda: getattr(connector, "unclassified_calls", 0) == 2 or logged(bridge), 15, "both calls handled"
+        )
+        await _eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
+        return await counted()
+    finally:
+        bridge.request_stop("test over")
+        await asyncio.wait_for(running, 15)
+        await ami.stop()
