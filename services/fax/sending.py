@@ -10,6 +10,11 @@ stays claimed; the next round asks the server for it by key
 (``find_by_key``) and records the job it finds, submitting again only when
 there is none. A server that cannot be reached leaves the fax claimed, and
 it goes when the server returns. Outcomes go to the :data:`~services.fax.rows.Sink`.
+
+:meth:`FaxSender.send_pushed` is the same one-fax path for a fax Dataverse
+pushed (Service Bus or a webhook step): it reads that row with its etag and
+acts only when it is still *Pending* and this server's, so a push, its
+duplicate and the polling round never submit one fax twice.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any, Protocol
 
 from connectors.dataverse import RecordId
@@ -70,6 +76,19 @@ class SendReport:
     waiting: list[str] = field(default_factory=list)
 
 
+class PushResult(Enum):
+    """What one pushed fax came to (:meth:`FaxSender.send_pushed`)."""
+
+    SUBMITTED = "submitted"
+    REFUSED = "refused"  # a reason is on the record (no number, bad document, ...)
+    WAITING = "waiting"  # claimed; the server could not take it now, the polling round goes on with it
+    CLAIMED_ELSEWHERE = "claimed elsewhere"  # the etag changed between the read and the claim
+    NOT_PENDING = "not pending"  # already claimed, sent, cancelled, or an incoming fax
+    NOT_THIS_SERVER = "not this server"
+    NO_SERVER_ROW = "no server row"  # this host's server key has no active row in the CRM
+    GONE = "gone"  # the fax was deleted
+
+
 class FaxSender:
     """Sends the pending faxes of one server (``server_key``) of one environment.
 
@@ -109,6 +128,32 @@ class FaxSender:
         ):
             self._one(rows.parse_fax(record), entry, report)
         return report
+
+    def send_pushed(self, fax_id: str, directory: FaxDirectory) -> PushResult:
+        """One pushed fax: read with its etag, then claimed and submitted as in a round when it is
+        *Pending* and goes through this server. Dataverse errors other than "not found" propagate
+        (a queue message is then delivered again; the claim makes that safe)."""
+        entry = directory.by_key(self.server_key)
+        if entry is None:
+            log.warning("pushed fax %s: server %s has no active row in the CRM", fax_id, self.server_key)
+            return PushResult.NO_SERVER_ROW
+        try:
+            record = self.client.retrieve(rows.FAXES, RecordId(fax_id), select=rows.SELECT)
+        except NotFoundError:
+            log.info("pushed fax %s no longer exists", fax_id)
+            return PushResult.GONE
+        row = rows.parse_fax(record)
+        if row.status != rows.PENDING:
+            return PushResult.NOT_PENDING
+        if not directory.serves(self.server_key, row.server_id):
+            return PushResult.NOT_THIS_SERVER
+        report = SendReport()
+        self._one(row, entry, report)
+        if report.submitted:
+            return PushResult.SUBMITTED
+        if report.refused:
+            return PushResult.REFUSED
+        return PushResult.WAITING if report.waiting else PushResult.CLAIMED_ELSEWHERE
 
     def _one(self, row: rows.FaxRow, entry: ServerEntry, report: SendReport) -> None:
         if row.status == rows.PENDING:
