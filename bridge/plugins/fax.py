@@ -33,9 +33,9 @@ from bridge.runtime.check_result import CheckResult
 from bridge.sms.http import SmsHttpServer
 from connectors.documents import DocumentPreparer
 from connectors.errors import ConnectorError
-from connectors.fax import SERVERS
 from domain.numbers import NumberPlan
 from services.fax.convert import tiff2pdf_path
+from services.fax.hosted import build_connector
 from services.fax.receiving import FaxReceiver
 from services.fax.sending import FaxSender
 from services.fax.tracking import FaxTracker
@@ -47,8 +47,7 @@ log = logging.getLogger(__name__)
 
 def build_server(config: FaxServerConfig, processed: Any = None) -> Any:
     """The connector ``config.kind`` names, over its settings (and processed marks where it keeps them)."""
-    cls = SERVERS[config.kind]
-    return cls(config.settings, processed=processed) if processed is not None else cls(config.settings)
+    return build_connector(config.kind, config.settings, processed=processed)
 
 
 def from_bridge(bridge: Any) -> None:

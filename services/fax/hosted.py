@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import requests
 from pydantic import BaseModel, ValidationError
 
 from connectors.dataverse import DataverseClient
@@ -72,6 +73,15 @@ def fax_connection(settings: AppSettings) -> FaxConnection | None:
     return FaxConnection(key, kind, connector)
 
 
+def build_connector(kind: str, settings: BaseModel, *, processed: Any = None) -> Any:
+    """The connector ``kind`` names over ``settings``; the REST kind gets its own HTTP session (never shared
+    with Dataverse), the others their processed marks when given. Every host builds fax servers here."""
+    options: dict[str, Any] = {} if processed is None else {"processed": processed}
+    if kind == "myfax":
+        options["session"] = requests.Session()
+    return SERVERS[kind](settings, **options)
+
+
 def _field_problem(error: Mapping[str, Any]) -> str:
     """One problem of the connector settings, naming the field and never echoing its value."""
     where = ".".join(str(part) for part in error.get("loc", ())) or "(object)"
@@ -107,7 +117,7 @@ def build_fax_push(
     if connection is None:
         return None
     if server is None:
-        server = SERVERS[connection.kind](connection.settings)
+        server = build_connector(connection.kind, connection.settings)
 
     def write(entity_set: str, ref: Any, body: Any) -> None:
         client.update(entity_set, ref, body)  # an update, never a create: a fax deleted meanwhile stays deleted

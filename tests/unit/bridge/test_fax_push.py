@@ -15,9 +15,11 @@ from bridge.config.loader import load_config
 from bridge.config.model import ConfigError
 from bridge.fax.push import FaxPushRoutes
 from bridge.fax.worker import FaxWorker
+from bridge.plugins.fax import build_server
 from bridge.sms.http import Request
 from connectors.dataverse import DataverseClient, StaticToken
 from connectors.errors import UnavailableError
+from connectors.fax.myfax import MyFaxSettings
 from connectors.settings import Secret
 from dataverse_schema.names import Fax
 from emulator.server import EmulatorServer, FaultPlan
@@ -168,3 +170,9 @@ def test_the_worker_sends_a_pushed_fax_once_and_its_round_does_not_send_it_again
     assert report.submitted == [] and list(fake.jobs) == ["1"]
     assert read_fax(client, fax_id)[Fax.JOBID] == "1"
     assert sender.run_once(FaxDirectory.load(client)).submitted == []
+
+
+def test_the_bridge_builds_a_myfax_server_with_its_own_http_session():
+    settings = MyFaxSettings(base_url="https://api.example.test/", access_token=Secret("t"))
+    server = build_server(FaxServerConfig("cloud", "myfax", "prod", settings, FaxPolling()))
+    assert server.kind == "myfax"

@@ -199,3 +199,19 @@ def test_the_hosted_push_writes_outcomes_straight_to_dataverse(client):
     assert hosted.send(fax_id) is PushResult.NOT_PENDING
     record = read_fax(client, fax_id)
     assert record[Fax.FAXSTATUS] == rows.QUEUED and record[Fax.JOBID] == "1"
+
+
+@pytest.mark.parametrize(
+    ("kind", "connector"),
+    [
+        ("hylafax", {"host": "fax.contoso.local", "user": "commsuite"}),
+        ("myfax", {"base_url": "https://api.example.test/", "access_token": "CANARY-7f3a"}),
+    ],
+)
+def test_each_hosted_kind_builds_its_connector(client, kind: str, connector: dict[str, str]):
+    hosted = build_fax_push(
+        settings(COMMS_FAX_SERVER_KEY="hq", COMMS_FAX_SERVER_KIND=kind, COMMS_FAX_SERVER=json.dumps(connector)),
+        client,
+        clock=lambda: NOW,
+    )
+    assert hosted is not None and hosted.sender.server.kind == kind
