@@ -11,6 +11,8 @@ faxes. :class:`FaxPush` sends one pushed fax through
 straight to Dataverse (there is no outbox here), and a write that fails after
 the submit leaves the fax claimed without a job, which the daemon's polling
 round finds on the server by its key and records, never submitting it again.
+:func:`build_connector` is where every host (this one, the daemon's workers)
+builds a fax server connector.
 """
 
 from __future__ import annotations
