@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -114,14 +115,35 @@ def test_a_lost_submit_reply_waits_and_the_round_records_the_job_without_a_secon
     assert read_fax(client, fax_id)[Fax.JOBID] == "1"
 
 
-def test_a_server_down_at_push_time_leaves_the_fax_to_the_round(client):
+def test_another_hosts_fresh_claim_is_left_to_it_and_taken_over_once_its_lease_passed(client):
+    """The push host claimed the fax and has no job yet (uploading, or its server was down): the daemon's
+    round must not submit it beside it; once the claim is older than the lease, the round sends it."""
     seed_server(client)
     fax_id = new_fax(client)
     fake = FakeFaxServer()
     fake.down = True
     assert push(client, fake, fax_id) is PushResult.WAITING
     fake.down = False
-    assert sender(client, fake).run_once(FaxDirectory.load(client)).submitted == [fax_id]
+    claimed_at = rows.when(read_fax(client, fax_id)[Fax.MODIFIEDON])
+
+    def daemon(after_s: int) -> FaxSender:
+        return FaxSender(client, fake, "hq", sink_of(client), clock=lambda: claimed_at + timedelta(seconds=after_s))
+
+    assert daemon(299).run_once(FaxDirectory.load(client)).submitted == []
+    assert fake.jobs == {}
+    assert daemon(300).run_once(FaxDirectory.load(client)).submitted == [fax_id]
+    assert list(fake.jobs) == ["1"]
+
+
+def test_the_sender_that_claimed_a_fax_retries_it_at_once_when_its_server_returns(client):
+    seed_server(client)
+    fax_id = new_fax(client)
+    fake = FakeFaxServer()
+    fake.down = True
+    same = sender(client, fake)
+    assert same.send_pushed(fax_id, FaxDirectory.load(client, ["hq"])) is PushResult.WAITING
+    fake.down = False
+    assert same.run_once(FaxDirectory.load(client)).submitted == [fax_id]
     assert list(fake.jobs) == ["1"]
 
 
