@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bridge.sms.http import Request, Response
+from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError
 from connectors.settings import Secret
 from dataverse_schema.names import Fax
 from services.fax.sending import PushResult
-from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import azure.functions as func
 import pytest
 
+from connectors.dataverse.remote_context import MAX_PUSH_BYTES
 from connectors.errors import UnavailableError
 from functions import fax_push
 from services.fax.sending import PushResult
-from services.sms.push import MAX_PUSH_BYTES
 
 FAX_ID = "6f1c1e02-5a2b-4d5e-9c1a-0000000000aa"
 
