@@ -61,6 +61,11 @@ class Store:
                     self._insert(self._layouts[logical], Changes(dict(values)), None)
         for table in tables:
             self.install(table)
+        self.install_many_to_many(builtin.USER_ROLES)
+        roles = self._layouts["systemuser"].associations[builtin.USER_ROLES.navigation1]
+        with self._db.transaction() as connection:
+            if builtin.SYSTEM_ADMINISTRATOR_ID not in intersect.linked_ids(connection, roles, builtin.APP_USER_ID):
+                intersect.associate(connection, roles, builtin.APP_USER_ID, builtin.SYSTEM_ADMINISTRATOR_ID)
         self.files = FileStore(self._db, self)
 
     # --- schema ------------------------------------------------------------------------------
@@ -222,12 +227,19 @@ class Store:
         return record
 
     def query(
-        self, entity_set: str, options: QueryOptions, *, page_size: int, skiptoken: str | None
+        self,
+        entity_set: str,
+        options: QueryOptions,
+        *,
+        page_size: int,
+        skiptoken: str | None,
+        scope: tuple[str, list[object]] | None = None,
     ) -> queries.QueryPage:
-        """One page of matching records (at most ``page_size``, capped at 5,000) and the next page's token."""
+        """One page of matching records (at most ``page_size``, capped at 5,000) and the next page's token;
+        ``scope`` is an SQL condition the rows must also meet (the rows the caller may read)."""
         layout = self._layout(entity_set)
         with self._db.lock:
-            return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken)
+            return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken, scope)
 
     def query_related(
         self,
