@@ -6,8 +6,8 @@ with ``OData-EntityId`` (and
 ``@odata.nextLink`` with an opaque ``$skiptoken`` under ``Prefer: odata.maxpagesize``,
 ``@odata.deltaLink`` with ``$deltatoken`` under ``Prefer: odata.track-changes``; ``$skip``
 is refused as Dataverse refuses it. Reads return only what the caller may read
-(:mod:`emulator.server.security`): a collection and ``$count`` leave other rows out, a record
-out of reach is a 403.
+(:mod:`emulator.server.security`): a collection, a record's collection-valued navigation
+property and ``$count`` leave other rows out, a record out of reach is a 403.
 """
 
 from __future__ import annotations
@@ -103,13 +103,20 @@ def _query(
         page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken, scope=scope)
         context = context_url(request.service_root, entity_set, options.select)
     else:
+        ref = parse_record_ref(related[0])
+        table = service.store.table_for_set(entity_set)
+        security.check_record(service, request, table, ref)
+        layouts = service.store.layouts
+        collection = resolve_collection(layouts, layouts[table.logical_name], related[1])
+        target = security.read_scope(service, request, collection.target.table) if collection is not None else None
         page, target_set = service.store.query_related(
             entity_set,
-            parse_record_ref(related[0]),
+            ref,
             related[1],
             options,
             page_size=prefs.page_size,
             skiptoken=skiptoken,
+            scope=target.sql() if target is not None else None,
         )
         context = context_url(request.service_root, target_set, options.select)
     wanted = prefs.annotations

@@ -25,10 +25,10 @@ the answer is 403 ``0x80040220`` (PrivilegeDenied, -2147220960). With it, the de
 * ``Basic``: rows the caller owns, rows owned by a team the caller is a member of, rows shared with the
   caller or one of those teams (``GrantAccess`` with ``ReadAccess``, :mod:`emulator.server.access`).
 
-Collections, ``$count`` and FetchXML leave out the other rows; a record by id that exists but is out of
-reach is 403 ``0x80048306`` (-2147187962, "Principal with ID ... does not have ReadAccess right(s) for
-record with ID ... of entity ..."). Writes, ``$expand``, collection-valued navigation and FetchXML
-link-entities are not checked.
+Collections, ``$count``, collection-valued navigation and FetchXML leave out the other rows; a record by
+id that exists but is out of reach is 403 ``0x80048306`` (-2147187962, "Principal with ID ... does not have
+ReadAccess right(s) for record with ID ... of entity ..."). Writes, ``$expand`` and FetchXML link-entities
+are not checked.
 """
 
 from __future__ import annotations
@@ -125,8 +125,9 @@ def known_privilege(tables: Mapping[str, Table], name: str) -> bool:
 
 def identify(service: Service, request: ApiRequest) -> Caller:
     """The caller of ``request``: the signed-in user, or the user an impersonation header names."""
-    signed_in = request.caller.actor_id or request.caller.user_id if request.caller is not None else None
-    if signed_in is None:
+    if request.caller is not None:  # an operation of a $batch: the batch's signed-in user
+        signed_in = request.caller.actor_id or request.caller.user_id
+    else:
         signed_in = _signed_in_user(service, request.principal)
     object_id, user_id = request.header("CallerObjectId"), request.header("MSCRMCallerID")
     if object_id is None and user_id is None:

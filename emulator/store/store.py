@@ -250,8 +250,10 @@ class Store:
         *,
         page_size: int,
         skiptoken: str | None,
+        scope: tuple[str, list[object]] | None = None,
     ) -> tuple[queries.QueryPage, str]:
-        """One page of a record's collection-valued navigation property, and the entity set its rows belong to."""
+        """One page of a record's collection-valued navigation property (rows meeting ``scope`` too), and the
+        entity set its rows belong to."""
         layout = self._layout(entity_set)
         with self._db.lock:
             connection = self._db.connection
@@ -265,7 +267,7 @@ class Store:
             if row is None:
                 raise self._missing(layout, ref)
             nested = related_options(collection, str(row[0]), options, options.formatted, connection)
-            page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
+            page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken, scope)
         return page, collection.target.table.entity_set_name
 
     @contextmanager

@@ -241,3 +241,29 @@ def test_add_privileges_refuses_what_dataverse_does_not_have(api: Api) -> None:
             "POST", f"roles({role})/Microsoft.Dynamics.CRM.AddPrivilegesRole", json_body={"Privileges": [privilege]}
         )
         assert response.status == 400, privilege
+
+
+def test_a_records_collection_navigation_shows_only_readable_rows(api: Api) -> None:
+    role = _id(api.send("POST", "roles", json_body={"name": "Account reader"}))
+    privileges = [
+        {"PrivilegeName": "prvReadAccount", "Depth": "Global"},
+        {"PrivilegeName": "prvReadContact", "Depth": "Basic"},
+    ]
+    added = api.send(
+        "POST", f"roles({role})/Microsoft.Dynamics.CRM.AddPrivilegesRole", json_body={"Privileges": privileges}
+    )
+    assert added.status == 204
+    dana = _user(api, "Dana")
+    _give(api, dana, role)
+    account = _id(api.send("POST", "accounts", json_body={"name": "Pars Co"}))
+    for name, owner in (("Mine", dana), ("Not mine", APP_USER_ID)):
+        body = {
+            "lastname": name,
+            "ownerid@odata.bind": f"/systemusers({owner})",
+            "parentcustomerid_account@odata.bind": f"/accounts({account})",
+        }
+        _id(api.send("POST", "contacts", json_body=body))
+    path = f"accounts({account})/contact_customer_accounts?$select=lastname"
+    rows = payload(api.send("GET", path, headers={"MSCRMCallerID": dana}))["value"]
+    assert [row["lastname"] for row in rows] == ["Mine"]
+    assert len(payload(api.send("GET", path))["value"]) == 2
