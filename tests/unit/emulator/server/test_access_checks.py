@@ -267,3 +267,24 @@ def test_a_records_collection_navigation_shows_only_readable_rows(api: Api) -> N
     rows = payload(api.send("GET", path, headers={"MSCRMCallerID": dana}))["value"]
     assert [row["lastname"] for row in rows] == ["Mine"]
     assert len(payload(api.send("GET", path))["value"]) == 2
+
+
+@pytest.mark.parametrize(("depth", "seen"), [("Local", ["parent unit's"]), ("Deep", ["child unit's", "parent unit's"])])
+def test_deep_depth_reaches_child_business_units(api: Api, depth: str, seen: list[str]) -> None:
+    child = _id(
+        api.send(
+            "POST",
+            "businessunits",
+            json_body={"name": "Branch", "parentbusinessunitid@odata.bind": f"/businessunits({BUSINESS_UNIT_ID})"},
+        )
+    )
+    _call(api, "parent unit's", _user(api, "Head office"))
+    _call(api, "child unit's", _user(api, "Branch agent", child))
+    role = _id(api.send("POST", "roles", json_body={"name": f"{depth} reader"}))
+    privileges = {"Privileges": [{"PrivilegeName": "prvReadActivity", "Depth": depth}]}
+    assert (
+        api.send("POST", f"roles({role})/Microsoft.Dynamics.CRM.AddPrivilegesRole", json_body=privileges).status == 204
+    )
+    supervisor = _user(api, "Supervisor")
+    _give(api, supervisor, role)
+    assert _subjects(api, supervisor) == seen
