@@ -19,7 +19,7 @@ ROOT = "https://emulator.test/api/data/v9.2/"
 class Api:
     """One emulator (by default standard tables, no suite columns) answering requests in-process."""
 
-    def __init__(self, db: str | Path = ":memory:", journal: Path | None = None, schema: str = "standard") -> None:
+    def __init__(self, schema: str = "standard", *, db: str | Path = ":memory:", journal: Path | None = None) -> None:
         self.store = Store(db, tables_for(schema))
         for relationship in many_to_many_for(self.store.tables):
             self.store.install_many_to_many(relationship)
