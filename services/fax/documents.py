@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from connectors.dataverse import odata
-from connectors.documents import DocumentError, DocumentPreparer
+from connectors.documents import DocumentError, DocumentPreparer, HeaderStamper, PageHeader
 from connectors.documents.formats import ACCEPTED_WORDS
-from connectors.documents.header import HeaderStamper
-from connectors.documents.header_text import PageHeader
 from dataverse_schema.names import Annotation
 from domain.fax import DocumentKind, FaxDocument, FaxInputError
 from services.fax.directory import QueryClient

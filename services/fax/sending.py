@@ -31,9 +31,7 @@ from typing import Any, Protocol
 
 from connectors.dataverse import RecordId
 from connectors.dataverse.errors import NotFoundError, PreconditionFailedError
-from connectors.documents import DocumentPreparer
-from connectors.documents.header import HeaderStamper
-from connectors.documents.header_text import PageHeader
+from connectors.documents import DocumentPreparer, HeaderStamper, PageHeader
 from connectors.errors import (
     AuthError,
     BadReplyError,
