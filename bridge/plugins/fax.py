@@ -95,7 +95,10 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
 
     pause = int(getattr(config.settings, "comma_pause_s", 2))
     documents = DocumentPreparer.on_this_host()  # Pillow, LibreOffice and Ghostscript where installed
-    sender = FaxSender(client, server, config.key, sink, clock=clock, comma_pause_s=pause, documents=documents)
+    stamp = getattr(config.settings, "stamp_header", None)  # None: when the server prints no header itself
+    sender = FaxSender(
+        client, server, config.key, sink, clock=clock, comma_pause_s=pause, documents=documents, stamp_header=stamp
+    )
     tracker = FaxTracker(client, server, config.key, sink, clock=clock)
     receiver, refresh = None, None
     if config.polling.receive:

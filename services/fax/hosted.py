@@ -132,6 +132,7 @@ def build_fax_push(
         write,
         clock=clock,
         comma_pause_s=pause,
+        stamp_header=getattr(connection.settings, "stamp_header", None),
         documents=documents or DocumentPreparer.on_this_host(),
     )
     return FaxPush(client, sender)

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from connectors.dataverse import RecordId
 from connectors.dataverse.errors import NotFoundError, PreconditionFailedError
-from connectors.documents import DocumentPreparer
+from connectors.documents import DocumentPreparer, HeaderStamper, PageHeader
 from connectors.errors import (
     AuthError,
     BadReplyError,
@@ -43,10 +43,19 @@ from connectors.errors import (
 )
 from connectors.fax.base import FaxServer
 from dataverse_schema.names import Fax
-from domain.fax import DialParts, DialStringError, FaxInputError, OutgoingFax, SubmitReceipt, build_dial_string
+from domain.fax import (
+    DialParts,
+    DialStringError,
+    DocumentKind,
+    FaxDocument,
+    FaxInputError,
+    OutgoingFax,
+    SubmitReceipt,
+    build_dial_string,
+)
 from services.fax import rows
 from services.fax.directory import FaxDirectory, QueryClient, ServerEntry
-from services.fax.documents import documents_of
+from services.fax.documents import documents_of, with_header
 from services.fax.subject import recipient_of, subject_for
 
 log = logging.getLogger(__name__)
@@ -97,7 +106,10 @@ class FaxSender:
 
     ``documents`` converts attachments the server does not take as they are
     (default: Pillow when importable, no converter programs; a host passes
-    ``DocumentPreparer.on_this_host()``).
+    ``DocumentPreparer.on_this_host()``). ``stamp_header`` draws the server
+    row's page header onto the pages (made TIFF) before upload, and then sends
+    no header for the server to print; None means "when the server prints no
+    header itself" (``FaxServer.prints_header``: MyFax) (FAX-14).
     """
 
     def __init__(
@@ -112,12 +124,19 @@ class FaxSender:
         per_round: int = 50,
         documents: DocumentPreparer | None = None,
         claim_lease_s: int = 300,
+        stamp_header: bool | None = None,
+        stamper: HeaderStamper | None = None,
     ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.clock, self.comma_pause_s, self.per_round = clock, comma_pause_s, per_round
         self.claim_lease_s = claim_lease_s
         self._claimed: set[str] = set()  # faxes this sender claimed and has not settled
         self.documents = documents or DocumentPreparer()
+        wanted = not server.prints_header if stamp_header is None else stamp_header
+        if wanted and DocumentKind.TIFF not in server.document_kinds:
+            log.warning("fax server %s takes no TIFF: the page header is not drawn on its pages", server_key)
+        self.stamp_header = wanted and DocumentKind.TIFF in server.document_kinds
+        self.stamper = stamper or HeaderStamper(self.documents.limits)
         self._submitted: dict[str, str] = {}  # fax id → job id, for faxes whose write may not be drained yet
         self._waiting_detail: dict[str, str] = {}
 
@@ -248,19 +267,28 @@ class FaxSender:
                 extension=row.extension.strip(),
                 extension_wait_s=entry.extension_wait_s if row.extension.strip() else 0,
             )
+            sending_number = number.number if number else ""
+            stamp = self.stamp_header and bool(entry.header.strip())
             return OutgoingFax(
                 key=row.fax_id,
-                documents=documents_of(self.client, row.fax_id, self.documents, self.server.document_kinds),
+                documents=self._documents(row, PageHeader(entry.header, now, sending_number) if stamp else None),
                 dial=dial,
                 recipient_name=recipient_of(self.client, row)[:100],
-                sending_number=number.number if number else "",
-                header=entry.header,
+                sending_number=sending_number,
+                header="" if stamp else entry.header,
                 retry=entry.retry_policy(),
                 send_after=row.send_after if row.send_after and row.send_after > now else None,
                 give_up_at=row.give_up_at,
             )
         except (DialStringError, FaxInputError) as exc:
             return Refusal(rows.FAILED, str(exc)[:500])
+
+    def _documents(self, row: rows.FaxRow, header: PageHeader | None) -> tuple[FaxDocument, ...]:
+        """The fax's documents as the server takes them; all TIFF with ``header`` drawn on when one is given."""
+        if header is None:
+            return documents_of(self.client, row.fax_id, self.documents, self.server.document_kinds)
+        documents = documents_of(self.client, row.fax_id, self.documents, (DocumentKind.TIFF,))
+        return with_header(documents, header, self.stamper)
 
     def _submit(self, row: rows.FaxRow, fax: OutgoingFax, entry: ServerEntry, report: SendReport) -> None:
         try:

@@ -40,6 +40,6 @@ def test_the_bridge_install_lines_include_the_fax_extra():
 def test_ci_installs_the_document_converters():
     packages = re.search(r"debian_packages=\(([^)]*)\)", (ROOT / "dev").read_text())
     assert packages is not None
-    assert {"libreoffice-writer-nogui", "libreoffice-calc-nogui", "ghostscript", "hylafax-server"} <= set(
-        packages.group(1).split()
-    )
+    converters = {"libreoffice-writer-nogui", "libreoffice-calc-nogui", "ghostscript", "hylafax-server"}
+    header_font = {"fonts-dejavu-core", "libfribidi0"}  # the company header: a font with Arabic, raqm's FriBiDi
+    assert converters | header_font <= set(packages.group(1).split())
