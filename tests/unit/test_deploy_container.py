@@ -111,3 +111,10 @@ def test_no_service_replaces_the_entrypoint_and_daemons_outlast_their_shutdown_t
     for name in ("daemon", "daemon-trial"):
         grace = re.search(r"stop_grace_period: (\d+)s", services[name])
         assert grace is not None and int(grace.group(1)) > shutdown_s
+
+
+def test_every_build_argument_is_documented_for_the_administrator():
+    arguments = {rest.split("=", 1)[0] for keyword, rest in _instructions() if keyword == "ARG"}
+    assert arguments == {"BASE_IMAGE", "PIP_INDEX_URL", "DEBIAN_PACKAGES"}
+    guide = (ROOT / "docs" / "on-premises.md").read_text(encoding="utf-8")
+    assert all(f"| `{argument}` |" in guide for argument in arguments)
