@@ -2,6 +2,7 @@
 
 import azure.functions as func
 
+from functions.fax_push import bp as fax_push_bp
 from functions.health import bp as health_bp
 from functions.sms_bulk import bp as sms_bulk_bp
 from functions.sms_inbound import bp as sms_inbound_bp
@@ -19,5 +20,6 @@ for blueprint in (
     sms_bulk_bp,
     sms_inbound_bp,
     sms_provider_test_bp,
+    fax_push_bp,
 ):
     app.register_functions(blueprint)

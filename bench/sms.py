@@ -6,14 +6,22 @@ bulk through the real bulk runner twice:
 
   clean        one run to the end;
   interrupted  the worker is killed inside a batch (after the provider took it,
-               before Dataverse heard), then the provider answers 503, then
-               Dataverse has an outage; each time a fresh runner resumes.
+               before Dataverse heard), then the provider answers a send with
+               503, then Dataverse has an outage; each time a fresh runner
+               resumes (the killed batch is looked up by our ids, the refused
+               one is sent again as attempt 2).
 
 Printed per run: messages per second, provider requests per message,
 Dataverse requests per message (target <= 0.05), and duplicates and gaps as
 the provider saw them (target 0 and 0), plus ids we submitted more than once
-(the provider's localid de-duplication would hide a resend; this does not),
-and accepted SMS process rows per message (target exactly 1, SMS-20/-22).
+(the provider's localid de-duplication would hide a resend; this does not).
+Then the SMS process rows (SMS-20, -22): attempts the provider took per
+message, whatever status they have reached (accepted, at the operator or
+delivered: a reconciled attempt is recorded at the status the provider
+reports when it is looked up; target exactly 1), how many of those were
+settled by that look-up, attempts closed as failed (a refused send; each is
+followed by a taken attempt), and attempts left open (*Sending* or *Outcome
+unknown*; target 0).
 
     python bench/sms.py [--recipients 10000] [--latency-ms 50]
 """
@@ -72,7 +80,12 @@ class Result:
     gaps: int
     resubmitted: int
     runs: int
-    accepted_attempts: int
+    attempts: Counter
+
+
+#: Attempt statuses that mean the provider took the message (SMS process rows, SMS-20).
+TAKEN = ("Accepted by provider", "Sent to operator", "Delivered")
+OPEN = ("Sending", "Outcome unknown")
 
 
 class CountingProvider(KavenegarProvider):
@@ -81,10 +94,15 @@ class CountingProvider(KavenegarProvider):
     calls = 0
     submitted: Counter = Counter()
     kill_after_call: int | None = None
+    refuse_send_call: int | None = None
+    server: FakeSmsProviderServer | None = None
 
     def send_many(self, batch):
         type(self).calls += 1
         type(self).submitted.update(sms.our_id for sms in batch)
+        if type(self).refuse_send_call is not None and type(self).calls >= type(self).refuse_send_call:
+            type(self).refuse_send_call = None
+            type(self).server.fail_next(1, status=503)
         receipts = super().send_many(batch)
         if type(self).kill_after_call == type(self).calls:
             type(self).kill_after_call = None
@@ -164,6 +182,7 @@ def run_bulk(
     )
     account_id, bulk_id, receptors = seed(client, name, count, "0935" if interrupted else "0912")
     CountingProvider.calls, CountingProvider.submitted = 0, Counter()
+    CountingProvider.server = provider_server
     server.traffic.reset()
     started, runs = time.perf_counter(), 0
     faults = ["kill", "provider_503", "dataverse_outage"] if interrupted else []
@@ -174,7 +193,7 @@ def run_bulk(
         if fault == "kill":
             CountingProvider.kill_after_call = CountingProvider.calls + 12
         elif fault == "provider_503":
-            provider_server.fail_next(1, status=503)
+            CountingProvider.refuse_send_call = CountingProvider.calls + 3
         elif fault == "dataverse_outage":
             now = time.monotonic()
             server.faults.replace_plan(FaultPlan(limits=None, outages=(Outage(now + 2.0, now + 3.0),)))
@@ -190,16 +209,15 @@ def run_bulk(
     dataverse_requests = server.traffic.count()
     counts = Counter({r: provider_server.sent_count(r) for r in receptors})
     resubmitted = sum(n - 1 for n in CountingProvider.submitted.values() if n > 1)
-    accepted = sum(
-        1
-        for _ in client.query(
+    labels = {schema.ATTEMPT_STATUS.value_of(label): label for label in (*TAKEN, *OPEN, "Failed")}
+    attempts = Counter(
+        "reconciled" if row.get("comms_reconciledon") and label in TAKEN else label
+        for row in client.query(
             "comms_smsprocesses",
-            select=["comms_smsprocessid"],
-            filter=odata.and_(
-                odata.eq("_comms_smsproviderid_value", uuid.UUID(account_id)),
-                odata.eq("comms_attemptstatus", schema.ATTEMPT_STATUS.value_of("Accepted by provider")),
-            ),
+            select=["comms_attemptstatus", "comms_reconciledon"],
+            filter=odata.eq("_comms_smsproviderid_value", uuid.UUID(account_id)),
         )
+        for label in [labels.get(row.get("comms_attemptstatus"), "other")]
     )
     return Result(
         name,
@@ -211,25 +229,37 @@ def run_bulk(
         sum(1 for n in counts.values() if n == 0),
         resubmitted,
         runs,
-        accepted,
+        attempts,
     )
 
 
 def print_table(results: list[Result]) -> None:
     print(
         f"\n{'run':12} {'msgs':>6} {'runs':>5} {'wall s':>8} {'msg/s':>8} {'prov req/msg':>13} "
-        f"{'DV req/msg':>11} {'dupes':>6} {'gaps':>5} {'ids resent':>11} {'attempts/msg':>13}"
+        f"{'DV req/msg':>11} {'dupes':>6} {'gaps':>5} {'ids resent':>11}"
     )
     for r in results:
         print(
             f"{r.name:12} {r.messages:6d} {r.runs:5d} {r.wall_s:8.1f} {r.messages / r.wall_s:8.1f} "
             f"{r.provider_requests / r.messages:13.4f} {r.dataverse_requests / r.messages:11.4f} "
-            f"{r.duplicates:6d} {r.gaps:5d} {r.resubmitted:11d} {r.accepted_attempts / r.messages:13.4f}"
+            f"{r.duplicates:6d} {r.gaps:5d} {r.resubmitted:11d}"
+        )
+    print(
+        f"\n{'run':12} {'taken attempts/msg':>19} {'of them reconciled':>19} {'failed attempts':>16} "
+        f"{'open attempts':>14}"
+    )
+    for r in results:
+        taken = r.attempts["reconciled"] + sum(r.attempts[label] for label in TAKEN)
+        still_open = sum(r.attempts[label] for label in OPEN) + r.attempts["other"]
+        print(
+            f"{r.name:12} {taken / r.messages:19.4f} {r.attempts['reconciled']:19d} {r.attempts['Failed']:16d} "
+            f"{still_open:14d}"
         )
     print(
         "\nids resent counts our ids submitted twice (each attempt has its own id, so a resend after a 503 is a new"
-        " attempt, not a resent id); dupes counts what recipients actually got; attempts/msg counts accepted SMS"
-        " process rows."
+        " attempt, not a resent id); dupes counts what recipients actually got. Taken attempts are SMS process rows"
+        " the provider took, at whatever status they have reached (accepted, at the operator, delivered); reconciled"
+        " ones were looked up by our id after the kill and carry the status the provider reported then."
     )
 
 

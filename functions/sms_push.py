@@ -13,10 +13,10 @@ import logging
 
 import azure.functions as func
 
+from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError
 from dataverse_schema.names import Sms
 from functions.app_services import services
-from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
 
 log = logging.getLogger(__name__)
 

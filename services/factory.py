@@ -9,7 +9,8 @@ one environment of the ``COMMS_*`` settings and adds the SMS services: one
 provider-account registry and one provider HTTP session for the process, and
 one numbering plan and time zone handed to the single sender, the bulk runner,
 the inbound service and the delivery tracker alike, so a setting means the same
-thing on every path. Hosts keep the result for the life of the process
+thing on every path; and, when ``COMMS_FAX_SERVER_*`` name one, the fax push
+through that server (:mod:`services.fax.hosted`). Hosts keep the result for the life of the process
 (connection pools and token caches must survive between invocations).
 """
 
@@ -30,6 +31,7 @@ from connectors.sms.flow_trigger import FlowTrigger
 from domain.numbers import NumberPlan
 from domain.sms.policy import SendingWindow
 from domain.sms.templates import RenderOptions
+from services.fax.hosted import FaxPush, build_fax_push
 from services.matching.sync import IndexOnUse, NumberSync
 from services.matching.tables import DEFAULT_TABLES, MatchedTable
 from services.settings import AppSettings, SettingsSource
@@ -112,6 +114,8 @@ class Services:
     environment: EnvironmentServices
     sms: SmsServices
     clock: Clock
+    #: The fax push (``COMMS_FAX_SERVER_*``); None when the app sends no faxes.
+    fax: FaxPush | None = None
 
     @property
     def dataverse(self) -> DataverseClient:
@@ -180,7 +184,8 @@ def build_services(
         monotonic=monotonic,
         jitter=jitter,
     )
-    return Services(settings, environment, sms, clock)
+    fax = build_fax_push(settings, environment.dataverse, clock=clock)
+    return Services(settings, environment, sms, clock, fax)
 
 
 def build_sms(

@@ -84,7 +84,7 @@ class _EnvironSource(PydanticBaseSettingsSource):
 
 
 class AppSettings(BaseSettings):
-    """Every ``COMMS_*`` setting of the SMS services and the Functions app, validated together."""
+    """Every ``COMMS_*`` setting of the SMS and fax services and the Functions app, validated together."""
 
     model_config = SettingsConfigDict(
         env_prefix=PREFIX,
@@ -108,8 +108,13 @@ class AppSettings(BaseSettings):
     #: At most this often a worker asks Dataverse for the changes to the matched numbers (as the bridge's
     #: ``[matching] refresh_s``).
     matching_refresh_s: float = Field(default=60.0, ge=5, le=86400)
+    #: The fax server pushed faxes go through (services/fax/hosted.py): its CRM key, kind and connector settings.
+    fax_server_key: str | None = Field(default=None, pattern=r"^\S{1,100}$")
+    fax_server_kind: str | None = None
+    fax_server: Secret | None = None
     # Read only by the Functions host, in binding expressions (%COMMS_SMS_QUEUE% ...):
     sms_queue: str | None = None
+    fax_queue: str | None = None
     sms_bulk_queue: str | None = None
     sms_bulk_schedule: str | None = None
     sms_inbound_poll_schedule: str | None = None

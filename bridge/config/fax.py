@@ -4,6 +4,9 @@ Each ``[fax.servers.<key>]`` names the server's key (as on its CRM row), its
 ``kind`` (a key of ``connectors.fax.SERVERS``), the Dataverse ``environment``
 its faxes live in, the poll intervals, and the connector's own settings
 (``host``, ``port``, ``user``, ``password`` / ``_env`` / ``_file``, ...).
+``[fax]`` itself may set ``push_key`` (``_env`` / ``_file``): the key a Dataverse
+webhook step sends to the daemon's ``/fax/push`` on ``listen`` (default
+``127.0.0.1:9111``; ``bridge/fax/push.py``); without it faxes are found by polling only.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from bridge.config.refs import describe_validation, take_secret, type_name
 from connectors.fax.hylafax import HylaFaxSettings
 from connectors.fax.myfax import MyFaxSettings
 from connectors.fax.windows import WindowsFaxSettings
+from connectors.settings import Secret
 
 _SECRETS = ("password", "admin_password", "access_token")
+DEFAULT_FAX_LISTEN = "127.0.0.1:9111"
+_PUSH_KEYS = ("push_key", "push_key_env", "push_key_file")
 #: Each kind's connector settings model (its class and the settings it is built from).
 SETTINGS: dict[str, type[BaseModel]] = {
     "hylafax": HylaFaxSettings,
@@ -53,6 +59,8 @@ class FaxServerConfig:
 @dataclass(frozen=True)
 class FaxSection:
     servers: Mapping[str, FaxServerConfig]
+    listen: str = DEFAULT_FAX_LISTEN  # checked with bridge.config.model.parse_listen
+    push_key: Secret | None = None
 
 
 def fax_section(
@@ -61,9 +69,16 @@ def fax_section(
     """``[fax]``: None when absent; problems named by their key path, all at once."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) - {"servers"} or not isinstance(raw.get("servers", {}), dict):
+    if not isinstance(raw, dict) or not isinstance(raw.get("servers", {}), dict):
         problems.append(f"fax: expected a table with [fax.servers.<key>] tables, got {type_name(raw)}")
         return None
+    unknown = sorted(set(raw) - {"servers", "listen", *_PUSH_KEYS})
+    if unknown:
+        problems.append(f"fax: unknown key(s) {', '.join(unknown)}; allowed: servers, listen, {', '.join(_PUSH_KEYS)}")
+        return None
+    push = {key: raw[key] for key in _PUSH_KEYS if key in raw}
+    take_secret(push, "push_key", "fax", environ, problems)
+    listen = _listen(raw.get("listen", DEFAULT_FAX_LISTEN), problems)
     servers = {}
     for key, table in raw.get("servers", {}).items():
         server = _server(str(key), table, environments, environ, problems)
@@ -71,7 +86,19 @@ def fax_section(
             servers[server.key] = server
     if not servers and not problems:
         problems.append("fax: no [fax.servers.<key>] table; remove [fax] to turn faxing off")
-    return FaxSection(servers)
+    push_key = push.get("push_key")
+    return FaxSection(servers, listen or DEFAULT_FAX_LISTEN, push_key if isinstance(push_key, Secret) else None)
+
+
+def _listen(raw: object, problems: list[str]) -> str | None:
+    from bridge.config.model import parse_listen  # model imports this module
+
+    try:
+        parse_listen(raw if isinstance(raw, str) else "")
+    except ValueError as exc:
+        problems.append(f"fax.listen: {exc}")
+        return None
+    return str(raw)
 
 
 def _server(

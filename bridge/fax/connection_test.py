@@ -22,11 +22,11 @@ from typing import Any
 from bridge.outbox.store import OutboxItem
 from connectors.dataverse import RecordId, odata
 from connectors.errors import AuthError, ConnectorError, NotSentError, UnavailableError
-from connectors.fax import SERVERS
 from connectors.fax.base import FaxServer
 from dataverse_schema.fax import FAX_SERVER
 from dataverse_schema.names import FaxServer as FaxServerTable
 from services.fax.directory import QueryClient
+from services.fax.hosted import build_connector
 from services.fax.rows import Sink
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class ConnectionTestLoop:
 def serve(bridge: Any, context: Any, config: Any) -> ConnectionTestLoop:
     """Start answering test requests for ``config`` (a ``FaxServerConfig``) on ``bridge``."""
     client = context.services[config.environment].dataverse
-    server = SERVERS[config.kind](config.settings)
+    server = build_connector(config.kind, config.settings)
 
     def sink(entity_set: str, ref: Any, body: Any) -> None:
         bridge.enqueue(OutboxItem(config.environment, entity_set, ref, body))

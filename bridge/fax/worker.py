@@ -5,6 +5,10 @@ so a slow fax server or Dataverse never holds the event loop. A round that
 fails (server or Dataverse unreachable) is logged and tried again at the next
 interval; nothing is lost, because a claimed fax stays claimed and a received
 fax stays on the server until Dataverse has it.
+
+:meth:`FaxWorker.push` sends one fax a Dataverse webhook named
+(``bridge/fax/push.py``); it and the send round take turns (one lock), so the
+server's connection and the sender are never used by two threads at once.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from bridge.config.fax import FaxServerConfig
 from connectors.errors import ConnectorError
 from services.fax.directory import FaxDirectory
 from services.fax.receiving import FaxReceiver
-from services.fax.sending import FaxSender
+from services.fax.sending import FaxSender, PushResult
 from services.fax.tracking import FaxTracker
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ class FaxWorker:
         self.refresh_numbers = refresh_numbers
         self._stopping = asyncio.Event()
         self._due = {"send": 0.0, "status": 0.0, "receive": 0.0}
+        self._sending = asyncio.Lock()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -64,12 +69,19 @@ class FaxWorker:
     async def stop(self) -> None:
         self._stopping.set()
 
+    async def push(self, fax_id: str) -> PushResult:
+        """Send one pushed fax now, if it is Pending and this server's; Dataverse errors propagate."""
+        async with self._sending:
+            directory = await asyncio.to_thread(FaxDirectory.load, self.client, [self.config.key])
+            return await asyncio.to_thread(self.sender.send_pushed, fax_id, directory)
+
     async def round(self, name: str) -> object:
         """One send, status or receive round, in a thread."""
         key = self.config.key
         if name == "send":
-            directory = await asyncio.to_thread(FaxDirectory.load, self.client, [key])
-            return await asyncio.to_thread(self.sender.run_once, directory)
+            async with self._sending:
+                directory = await asyncio.to_thread(FaxDirectory.load, self.client, [key])
+                return await asyncio.to_thread(self.sender.run_once, directory)
         if name == "status":
             return await asyncio.to_thread(self.tracker.run_once)
         if self.receiver is None:

@@ -5,7 +5,9 @@ faxes directly (a conditional update) and every other write goes through the
 outbox (``Outbox.put``: durable before the round goes on). The receiver
 matches senders against a fax-number index (``NumberUse.FAX``) of the server's
 environment, refreshed by delta before each receive round. Processed marks
-are kept in ``fax-processed.db`` beside the outbox. The ``fax`` check of
+are kept in ``fax-processed.db`` beside the outbox. With ``[fax] push_key`` the
+daemon also answers a Dataverse webhook step on ``[fax] listen`` (``/fax/push``,
+:mod:`bridge.fax.push`); the workers' polling goes on either way. The ``fax`` check of
 ``commsuite bridge check`` (one line per server: the connector's ``check()``)
 is registered when this module is imported.
 """
@@ -19,19 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from bridge.config.fax import FaxServerConfig
-from bridge.config.model import BridgeConfig
+from bridge.config.model import BridgeConfig, parse_listen
 from bridge.fax import connection_test
 from bridge.fax.marks import ProcessedFile
+from bridge.fax.push import FaxPushRoutes
 from bridge.fax.worker import FaxWorker
 from bridge.outbox.store import OutboxItem
 from bridge.plugins.crm import crm_context
 from bridge.runtime.check import register_check
 from bridge.runtime.check_result import CheckResult
+from bridge.sms.http import SmsHttpServer
 from connectors.documents import DocumentPreparer
 from connectors.errors import ConnectorError
-from connectors.fax import SERVERS
 from domain.numbers import NumberPlan
 from services.fax.convert import tiff2pdf_path
+from services.fax.hosted import build_connector
 from services.fax.receiving import FaxReceiver
 from services.fax.sending import FaxSender
 from services.fax.tracking import FaxTracker
@@ -43,8 +47,7 @@ log = logging.getLogger(__name__)
 
 def build_server(config: FaxServerConfig, processed: Any = None) -> Any:
     """The connector ``config.kind`` names, over its settings (and processed marks where it keeps them)."""
-    cls = SERVERS[config.kind]
-    return cls(config.settings, processed=processed) if processed is not None else cls(config.settings)
+    return build_connector(config.kind, config.settings, processed=processed)
 
 
 def from_bridge(bridge: Any) -> None:
@@ -55,12 +58,28 @@ def from_bridge(bridge: Any) -> None:
         return
     context = crm_context(bridge)
     folder = Path(bridge.config.bridge.outbox).parent
+    workers = []
     for config in section.servers.values():
         worker = _worker(bridge, context, config, folder / "fax-processed.db")
+        workers.append(worker)
         bridge.add_task(f"fax-{config.key}", worker.run)
         bridge.on_shutdown(worker.stop)
         connection_test.serve(bridge, context, config)  # the form's Test Connection (FAX-20)
         log.info("fax: serving %s (%s) for environment %s", config.key, config.kind, config.environment)
+    if section.push_key is not None:
+        routes = FaxPushRoutes(workers, push_key=section.push_key)
+        endpoint = SmsHttpServer(parse_listen(section.listen), routes, what="fax push endpoint", setting="[fax]")
+        bridge.add_task("fax-push", lambda: _serve(endpoint))
+        log.info("fax: webhook push on %s (/fax/push); polling goes on", section.listen)
+
+
+async def _serve(endpoint: SmsHttpServer) -> None:
+    """Listen until the bridge stops (the task is cancelled), then close the endpoint."""
+    await endpoint.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await endpoint.stop()
 
 
 def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path) -> FaxWorker:
@@ -76,7 +95,10 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
 
     pause = int(getattr(config.settings, "comma_pause_s", 2))
     documents = DocumentPreparer.on_this_host()  # Pillow, LibreOffice and Ghostscript where installed
-    sender = FaxSender(client, server, config.key, sink, clock=clock, comma_pause_s=pause, documents=documents)
+    stamp = getattr(config.settings, "stamp_header", None)  # None: when the server prints no header itself
+    sender = FaxSender(
+        client, server, config.key, sink, clock=clock, comma_pause_s=pause, documents=documents, stamp_header=stamp
+    )
     tracker = FaxTracker(client, server, config.key, sink, clock=clock)
     receiver, refresh = None, None
     if config.polling.receive:

@@ -87,8 +87,10 @@ class _Refused(Exception):
 class SmsHttpServer:
     """Serves ``handler`` on ``address``; ``port`` is the bound port after :meth:`start` (port 0 picks one)."""
 
-    def __init__(self, address: ListenAddress, handler: Handler):
-        self.address = address
+    def __init__(
+        self, address: ListenAddress, handler: Handler, *, what: str = "SMS webhook endpoint", setting: str = "[sms]"
+    ):
+        self.address, self._what, self._setting = address, what, setting
         self.port = address.port
         self._handler = handler
         self._server: asyncio.base_events.Server | None = None
@@ -101,8 +103,8 @@ class SmsHttpServer:
             self.address.host,
             self.address.port,
             limit=MAX_LINE_BYTES,
-            what="SMS webhook endpoint",
-            exposed='put it behind the reverse proxy and set [sms] listen = "127.0.0.1:{port}" unless '
+            what=self._what,
+            exposed=f'put it behind the reverse proxy and set {self._setting} listen = "127.0.0.1:{{port}}" unless '
             "the proxy runs elsewhere, and firewall the port",
         )
 

@@ -29,13 +29,13 @@ import re
 import uuid
 
 from bridge.sms.http import Request, Response
+from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from dataverse_schema.names import Sms
 from services.factory import SmsServices
 from services.sms.inbound.webhook import WebhookRefused
 from services.sms.panel_trial import TrialRequestError, parse_trial_request, trial_send_account
-from services.sms.push import MAX_PUSH_BYTES, PushError, parse_remote_context
 from services.sms.webhooks import NotAuthenticated, WebhookRequest
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,9 @@
 :class:`DocumentPreparer` is the entry point (``prepare(file_name, content,
 content_type, accepts)``); the converters are :class:`ImageConverter`
 (Pillow), :class:`OfficeConverter` (LibreOffice headless) and
-:class:`GhostscriptConverter`; every failure is a
+:class:`GhostscriptConverter`; :class:`HeaderStamper` draws the company
+header (:class:`PageHeader`) on fax-ready TIFF pages for servers that print
+none; every failure is a
 :class:`~connectors.documents.errors.DocumentError` whose words go on the record.
 """
 
@@ -18,6 +20,8 @@ from connectors.documents.errors import (
 )
 from connectors.documents.formats import SourceFormat, identify
 from connectors.documents.ghostscript import GhostscriptConverter
+from connectors.documents.header import HeaderStamper
+from connectors.documents.header_text import PageHeader
 from connectors.documents.images import ImageConverter, is_fax_ready
 from connectors.documents.limits import ConversionLimits, Paper, Resolution
 from connectors.documents.office import OfficeConverter
@@ -34,8 +38,10 @@ __all__ = [
     "DocumentPreparer",
     "DocumentTooLargeError",
     "GhostscriptConverter",
+    "HeaderStamper",
     "ImageConverter",
     "OfficeConverter",
+    "PageHeader",
     "Paper",
     "Resolution",
     "SourceFormat",

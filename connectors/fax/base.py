@@ -26,12 +26,16 @@ class FaxServer(Protocol):
     ``kind`` is the registry key; ``dial_style`` how the server takes pauses
     and extensions (``domain.fax.build_dial_string``); ``document_kinds`` the
     document formats ``submit`` takes, preferred first (attachments in other
-    formats are converted to one of them: ``connectors.documents``).
+    formats are converted to one of them: ``connectors.documents``);
+    ``prints_header`` whether the server prints ``OutgoingFax.header`` on every
+    page itself (a per-job tag line, FAX-14); where it does not, the sender
+    draws the header onto the pages before upload (``connectors.documents.header``).
     """
 
     kind: ClassVar[str]
     dial_style: ClassVar[DialStyle]
     document_kinds: ClassVar[tuple[DocumentKind, ...]]
+    prints_header: ClassVar[bool]
 
     def check(self) -> str:
         """Log in and out ("test connection"); returns the server's own name / version line."""

@@ -90,6 +90,9 @@ class MyFaxSettings(BaseModel):
     connect_timeout_s: float = Field(default=5.0, gt=0, le=60)
     read_timeout_s: float = Field(default=30.0, gt=0, le=300)
     max_pages: int = Field(default=50, ge=1, le=1000, description="list pages read per list_received")
+    stamp_header: bool | None = Field(
+        default=None, description="draw the page header on the pages before upload; None: on (MyFax prints none)"
+    )
 
 
 class MyFaxServer:
@@ -99,6 +102,8 @@ class MyFaxServer:
     dial_style: ClassVar = DialStyle.NUMBER_ONLY
     #: UNCONFIRMED: PDF and TIFF, the formats every cloud fax service takes; PostScript is converted to TIFF first.
     document_kinds: ClassVar = (DocumentKind.PDF, DocumentKind.TIFF)
+    #: No documented per-fax header: the sender draws it onto the pages (TIFF) before upload (FAX-14).
+    prints_header: ClassVar = False
 
     def __init__(self, settings: MyFaxSettings, *, session: requests.Session, processed: ProcessedMarks | None = None):
         self.settings = settings

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from emulator.ami import wire
+
 _REGISTERED = re.compile(r"\d{2,6}")
 _NEEDS_ONE_TARGET = "PJSIPNotify requires either an endpoint name, a SIP URI, or a channel."
 
@@ -28,9 +30,7 @@ class NotifyReply:
 
 
 def unknown_command(action: str) -> NotifyReply:
-    return NotifyReply(
-        "Error", f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands."
-    )
+    return NotifyReply("Error", wire.unknown_command(action))
 
 
 def pjsip_notify(action: dict[str, str], variables: list[str]) -> NotifyReply:

@@ -8,34 +8,23 @@ scripted calls (:mod:`emulator.ami.playbook`) to every client logged in with
 events on. :meth:`AmiServer.ring` rings an extension until a ``talk`` NOTIFY
 answers it (CALL-06) or the ring time runs out. Tests can make it drop every
 connection, go silent (stop answering, as a half-open link looks), hold
-Originate replies, or send raw bytes.
+Originate replies, or send raw bytes. The wire format is :mod:`emulator.ami.wire`; the actions that
+only read the PBX's state (``Command``, ``CoreSettings``, the snapshots) are :mod:`emulator.ami.queries`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import itertools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulator.ami import notify, playbook
+from emulator.ami import notify, playbook, queries, wire
 from emulator.ami.channels import LiveChannels
 from emulator.ami.scenarios import Headers, Leg, Script, Step
-
-BANNERS = {"modern": "Asterisk Call Manager/5.0.4", "legacy": "Asterisk Call Manager/1.3"}
-VERSIONS = {"modern": "18.20.0", "legacy": "11.25.3"}
-_FRAME_END = re.compile(rb"\r?\n\r?\n")
-
-
-@dataclass
-class _Client:
-    writer: asyncio.StreamWriter
-    events: bool = False
-    logged_in: bool = False
+from emulator.ami.wire import BANNERS, FRAME_END, Client, header_values, parse_action, unknown_command, write
 
 
 @dataclass
@@ -62,7 +51,7 @@ class AmiServer:
     hold_originate: bool = False
     cdr_manager: bool = False  # send a Cdr event at each call's end, as Asterisk's cdr_manager does
     actions: list[dict[str, str]] = field(default_factory=list)
-    _clients: list[_Client] = field(default_factory=list)
+    _clients: list[Client] = field(default_factory=list)
     _server: asyncio.base_events.Server | None = None
     _tasks: set[asyncio.Task] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(40))
@@ -200,7 +189,7 @@ class AmiServer:
     # -- connection -----------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        client = _Client(writer)
+        client = Client(writer)
         self._clients.append(client)
         writer.write(BANNERS[self.dialect].encode() + b"\r\n")
         buffer = b""
@@ -210,12 +199,12 @@ class AmiServer:
                 if not chunk:
                     break
                 buffer += chunk
-                while (match := _FRAME_END.search(buffer)) is not None:
+                while (match := FRAME_END.search(buffer)) is not None:
                     frame, buffer = buffer[: match.start()], buffer[match.end() :]
-                    action = _parse(frame)
+                    action = parse_action(frame)
                     self.actions.append(action)
                     if not self.silent:
-                        self._handle(client, action, _values(frame, "variable"))
+                        self._handle(client, action, header_values(frame, "variable"))
                     self._handled.set()
                     self._handled = asyncio.Event()  # waiters woken above; later ones wait for the next action
         except (ConnectionError, asyncio.CancelledError):
@@ -225,7 +214,7 @@ class AmiServer:
                 self._clients.remove(client)
             writer.close()
 
-    def _handle(self, client: _Client, action: dict[str, str], variables: list[str]) -> None:
+    def _handle(self, client: Client, action: dict[str, str], variables: list[str]) -> None:
         name = action.get("action", "").lower()
         reply = {"actionid": action.get("actionid", "")}
         if name == "login":
@@ -245,35 +234,20 @@ class AmiServer:
         elif name == "logoff":
             self._reply(client, reply, "Goodbye", "Thanks for all the fish.")
             client.writer.close()
-        elif name in _LISTS:
-            _LISTS[name](self, client, reply["actionid"])
+        elif name in queries.LISTS:
+            queries.LISTS[name](client, self._state, reply["actionid"])
         elif name == "command":
-            self._command(client, action.get("command", ""), reply["actionid"])
+            queries.command(client, self._state, action.get("command", ""), reply["actionid"])
         elif name == "originate":
             self._originate(client, action, reply)
         elif name in ("pjsipnotify", "sipnotify"):
             self._notify(client, action, variables, reply)
         elif name == "coresettings":
-            self._write(
-                client,
-                [
-                    ("Response", "Success"),
-                    ("ActionID", reply["actionid"]),
-                    ("AMIversion", BANNERS[self.dialect].rsplit("/", 1)[1]),
-                    ("AsteriskVersion", VERSIONS[self.dialect]),
-                    ("SystemName", "pbx-emulator"),
-                ],
-            )
+            queries.core_settings(client, self._state, reply["actionid"])
         else:
-            self._reply(
-                client,
-                reply,
-                "Error",
-                "Invalid/unknown command: "
-                f"{action.get('action', '')}. Use Action: ListCommands to show available commands.",
-            )
+            self._reply(client, reply, "Error", unknown_command(action.get("action", "")))
 
-    def _login(self, client: _Client, action: dict[str, str], reply: dict[str, str]) -> None:
+    def _login(self, client: Client, action: dict[str, str], reply: dict[str, str]) -> None:
         if action.get("username") != self.username or action.get("secret") != self.secret:
             self._reply(client, reply, "Error", "Authentication failed")
             client.writer.close()
@@ -284,7 +258,7 @@ class AmiServer:
         if client.events:
             self._write(client, [("Event", "FullyBooted"), ("Privilege", "system,all"), ("Status", "Fully Booted")])
 
-    def _originate(self, client: _Client, action: dict[str, str], reply: dict[str, str]) -> None:
+    def _originate(self, client: Client, action: dict[str, str], reply: dict[str, str]) -> None:
         if self.hold_originate:
             return  # the reply never comes: the test decides what happens to the link
         channel = action.get("channel", "")
@@ -325,7 +299,7 @@ class AmiServer:
         )
         self._spawn(self._play(self._script(builder)))
 
-    def _notify(self, client: _Client, action: dict[str, str], variables: list[str], reply: dict[str, str]) -> None:
+    def _notify(self, client: Client, action: dict[str, str], variables: list[str], reply: dict[str, str]) -> None:
         name = action.get("action", "")
         if (name.lower() == "pjsipnotify") != self.modern:
             outcome = notify.unknown_command(name)
@@ -338,146 +312,12 @@ class AmiServer:
         if ringing is not None:
             ringing.answered.set()
 
-    def _command(self, client: _Client, command: str, action_id: str) -> None:
-        output = _COMMANDS.get(
-            command.strip().lower(),
-            [f"No such command '{command}' (type 'core show help {command}' for other possible commands)"],
-        )
-        output = [line.replace("{version}", VERSIONS[self.dialect]) for line in output]
-        if self.modern:
-            self._write(
-                client,
-                [
-                    ("Response", "Success"),
-                    ("ActionID", action_id),
-                    ("Message", "Command output follows"),
-                    *[("Output", line) for line in output],
-                ],
-            )
-        else:
-            body = "\n".join(output)
-            client.writer.write(
-                f"Response: Follows\r\nPrivilege: Command\r\nActionID: {action_id}\r\n"
-                f"{body}\n--END COMMAND--\r\n\r\n".encode()
-            )
+    def _reply(self, client: Client, reply: dict[str, str], status: str, message: str) -> None:
+        wire.reply(client, reply["actionid"], status, message)
 
-    def _reply(self, client: _Client, reply: dict[str, str], status: str, message: str) -> None:
-        self._write(client, [("Response", status), ("ActionID", reply["actionid"]), ("Message", message)])
+    def _write(self, client: Client, headers: Headers) -> None:
+        write(client, headers)
 
-    def _write(self, client: _Client, headers: Headers) -> None:
-        text = "".join(f"{key}: {value}\r\n" for key, value in headers if key != "ActionID" or value)
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            client.writer.write((text + "\r\n").encode("utf-8"))
-
-    # -- snapshots ------------------------------------------------------------------------
-
-    def _list(self, client: _Client, action_id: str, message: str, items: list[Headers], complete: str) -> None:
-        self._write(
-            client, [("Response", "Success"), ("ActionID", action_id), ("EventList", "start"), ("Message", message)]
-        )
-        for item in items:
-            self._write(client, [*item, ("ActionID", action_id)])
-        self._write(
-            client,
-            [("Event", complete), ("ActionID", action_id), ("EventList", "Complete"), ("ListItems", str(len(items)))],
-        )
-
-    def _core_show_channels(self, client: _Client, action_id: str) -> None:
-        items = self._live.core_show_channels()
-        self._list(client, action_id, "Channels will follow", items, "CoreShowChannelsComplete")
-
-    def _queue_status(self, client: _Client, action_id: str) -> None:
-        items: list[Headers] = [
-            [("Event", "QueueParams"), ("Queue", "support"), ("Max", "0"), ("Calls", str(len(self._queue)))]
-        ]
-        for position, headers in enumerate(self._queue.values(), start=1):
-            fields = dict(headers)
-            items.append(
-                [
-                    ("Event", "QueueEntry"),
-                    ("Queue", "support"),
-                    ("Position", str(position)),
-                    ("Channel", fields["Channel"]),
-                    ("Uniqueid", fields["Uniqueid"]),
-                    ("CallerIDNum", fields.get("CallerIDNum", "")),
-                    ("Wait", "3"),
-                ]
-            )
-        self._list(client, action_id, "Queue status will follow", items, "QueueStatusComplete")
-
-    def _extension_states(self, client: _Client, action_id: str) -> None:
-        if not self.modern:
-            self._reply(
-                client,
-                {"actionid": action_id},
-                "Error",
-                "Invalid/unknown command: ExtensionStateList. Use Action: ListCommands to show available commands.",
-            )
-            return
-        items = [
-            [
-                ("Event", "ExtensionStatus"),
-                ("Exten", ext),
-                ("Context", "ext-local"),
-                ("Hint", f"PJSIP/{ext}"),
-                ("Status", "0"),
-                ("StatusText", "Idle"),
-            ]
-            for ext in ("101", "102", "103")
-        ]
-        self._list(client, action_id, "Extension Statuses will follow", items, "ExtensionStateListComplete")
-
-    def _device_states(self, client: _Client, action_id: str) -> None:
-        if not self.modern:
-            self._reply(
-                client,
-                {"actionid": action_id},
-                "Error",
-                "Invalid/unknown command: DeviceStateList. Use Action: ListCommands to show available commands.",
-            )
-            return
-        items = [
-            [("Event", "DeviceStateChange"), ("Device", f"PJSIP/{ext}"), ("State", "NOT_INUSE")]
-            for ext in ("101", "102", "103")
-        ]
-        self._list(client, action_id, "Device State Changes will follow", items, "DeviceStateListComplete")
-
-
-_LISTS = {
-    "coreshowchannels": AmiServer._core_show_channels,
-    "queuestatus": AmiServer._queue_status,
-    "extensionstatelist": AmiServer._extension_states,
-    "devicestatelist": AmiServer._device_states,
-}
-_COMMANDS = {
-    "core show version": ["Asterisk {version} built by root @ pbx on a x86_64 running Linux"],
-    "core show uptime": [
-        "System uptime: 3 days, 4 hours, 12 minutes, 5 seconds",
-        "Last reload: 2 hours, 1 minute, 40 seconds",
-    ],
-    "core show channels": [
-        "Channel              Location             State   Application(Data)",
-        "",
-        "0 active channels",
-        "0 active calls",
-    ],
-}
-
-
-def _values(frame: bytes, header: str) -> list[str]:
-    """Every value of a header that may repeat (``Variable``), in order."""
-    found = []
-    for line in frame.decode("utf-8", errors="replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip().lower() == header:
-            found.append(value.strip())
-    return found
-
-
-def _parse(frame: bytes) -> dict[str, str]:
-    action: dict[str, str] = {}
-    for line in frame.decode("utf-8", errors="replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            action.setdefault(key.strip().lower(), value.strip())
-    return action
+    @property
+    def _state(self) -> queries.PbxState:
+        return queries.PbxState(self.dialect, self._live, self._queue)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote as url_quote
 from xml.sax.saxutils import quoteattr
@@ -76,8 +76,10 @@ def run(
     table: str,
     annotations: Annotations,
     count: bool = False,
+    scope: Callable[[str], tuple[str, list[object]]] | None = None,
 ) -> FetchResult:
-    """Parse, plan and run ``text`` against the table the request addresses (``table``)."""
+    """Parse, plan and run ``text`` against the table the request addresses (``table``); ``scope`` gives,
+    for the root table's SQL alias prefix, the condition its rows must also meet (the caller's readable rows)."""
     fetch = parse(text)
     if fetch.entity.name != table:
         raise malformed(f"the query selects from '{fetch.entity.name[:60]}' but the request addresses '{table}'")
@@ -85,6 +87,9 @@ def run(
         _check_cookie(fetch.paging_cookie)
     planner = Planner(fetch, layouts, now)
     plan = aggregate_plan(planner) if fetch.aggregate else plain_plan(planner)
+    if scope is not None:
+        condition, extra = scope("t0.")
+        plan.from_where, plan.params = f"{plan.from_where} AND {condition}", [*plan.params, *extra]
     base = f"{plan.select} {plan.from_where}{plan.group_by}"
     if fetch.aggregate:
         _check_aggregate_limit(connection, plan, fetch.aggregate_limit or AGGREGATE_MAX)

@@ -5,7 +5,8 @@ run the FetchXML of that system or personal view. Only ``$count`` may accompany 
 any other query option is refused rather than silently ignored. ``@odata.count`` comes
 with ``$count=true``; the total-record-count, paging-cookie and more-records annotations
 come when ``Prefer: odata.include-annotations`` asks for them, echoed in
-``Preference-Applied``. This module builds the payload; the records route sends it.
+``Preference-Applied``. Only the rows the caller may read are counted and returned
+(:mod:`emulator.server.security`). This module builds the payload; the records route sends it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from emulator.errors import ODataError, bad_request
 from emulator.fetchxml.execute import MORE_RECORDS, PAGING_COOKIE, Annotations, run
 from emulator.odata import parse_query_options, parse_record_ref
+from emulator.server import security
 
 if TYPE_CHECKING:
     from emulator.server.context import Service
@@ -47,8 +49,18 @@ def respond(
     table = service.store.table_for_set(entity_set)
     text = params["fetchXml"] if chosen[0] == "fetchXml" else _view_query(service, chosen[0], params[chosen[0]])
     annotations = Annotations(prefs.include_annotations)
+    scope = security.read_scope(service, request, table)
     with service.store.reading() as (connection, layouts, now):
-        result = run(text, connection, layouts, now, table=table.logical_name, annotations=annotations, count=count)
+        result = run(
+            text,
+            connection,
+            layouts,
+            now,
+            table=table.logical_name,
+            annotations=annotations,
+            count=count,
+            scope=scope.sql if scope is not None else None,
+        )
     payload: dict[str, object] = {"@odata.context": f"{request.service_root}$metadata#{entity_set}"}
     if count:
         payload["@odata.count"] = result.total

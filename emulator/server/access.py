@@ -9,8 +9,9 @@ References: https://learn.microsoft.com/power-apps/developer/data-platform/webap
 ``RetrieveSharedPrincipalsAndAccess(Target=@t)?@t={"@odata.id":"phonecalls(<id>)"}`` answers
 ``{"PrincipalAccesses": [{"AccessMask": "ReadAccess", "Principal": {...}}]}``.
 
-Shares live in the emulator's memory (``Service.shares``): a restarted emulator forgets them. Reads are not
-filtered by them (the emulator does not enforce privileges); tests read shares back through
+Shares live in the emulator's memory (``Service.shares``): a restarted emulator forgets them. A share with
+``ReadAccess`` lets its user (or the members of its team) read the record when their role's read depth alone
+would not (:mod:`emulator.server.security`); tests also read shares back through
 ``RetrieveSharedPrincipalsAndAccess``.
 """
 

@@ -24,6 +24,7 @@ from emulator.server.context import Service
 from emulator.server.faults import FaultInjector, FaultPlan
 from emulator.server.httpd import EmulatorHttpServer
 from emulator.server.profiles import Profile, profile
+from emulator.server.roles import install_roles
 from emulator.server.router import WebApi
 from emulator.server.tables import many_to_many_for, tables_for
 from emulator.server.tls import ensure_tls_files
@@ -111,6 +112,7 @@ class EmulatorServer:
         self.store = Store(self.db_path, self._tables)
         for relationship in many_to_many_for(self.store.tables):
             self.store.install_many_to_many(relationship)
+        install_roles(self.store, self.profile.accounts)
         journal = None if self.db_path == ":memory:" else Path(self.db_path + ".metadata.jsonl")
         self.catalog = MetadataCatalog(self.store, journal, key_activation_s=self._key_activation_s)
         context = bindings = None

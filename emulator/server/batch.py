@@ -124,6 +124,8 @@ def _inner_request(outer: ApiRequest, operation: BatchOperation, content_ids: di
         headers=operation.headers,
         body=body,
         service_root=outer.service_root,
+        principal=outer.principal,
+        caller=outer.caller,
         in_batch=True,
     )
 

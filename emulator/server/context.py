@@ -18,3 +18,5 @@ class Service:
     faults: FaultInjector | None = None
     #: Record shares (GrantAccess, CALL-41): (table, id) -> {(principal table, principal id): rights}.
     shares: dict[tuple[str, str], dict[tuple[str, str], set[str]]] = field(default_factory=dict)
+    #: Role privileges added by AddPrivilegesRole: role id -> {privilege name: depth 1..4} (:mod:`.security`).
+    role_privileges: dict[str, dict[str, int]] = field(default_factory=dict)

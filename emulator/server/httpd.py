@@ -139,7 +139,13 @@ class RequestHandler(BaseHTTPRequestHandler):
                 return
             service_root = f"{self.server.emulator.origin}/api/data/{match.group(1)}/"
             request = ApiRequest(
-                self.command, decode_path(match.group(2)), query, Headers(self.headers.items()), body, service_root
+                self.command,
+                decode_path(match.group(2)),
+                query,
+                Headers(self.headers.items()),
+                body,
+                service_root,
+                principal=user if self.server.webapi.profile.sign_in != "bearer" else None,
             )
             with self.server.faults.admit(hashlib.sha256(user.encode()).hexdigest()) as limit_headers:
                 response = self.server.webapi.handle(request)

@@ -5,7 +5,9 @@ with ``OData-EntityId`` (and
 ``Location``) on create, 201/200 with a body under ``Prefer: return=representation``,
 ``@odata.nextLink`` with an opaque ``$skiptoken`` under ``Prefer: odata.maxpagesize``,
 ``@odata.deltaLink`` with ``$deltatoken`` under ``Prefer: odata.track-changes``; ``$skip``
-is refused as Dataverse refuses it.
+is refused as Dataverse refuses it. Reads return only what the caller may read
+(:mod:`emulator.server.security`): a collection, a record's collection-valued navigation
+property and ``$count`` leave other rows out, a record out of reach is a 403.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from emulator.errors import ODataError, bad_request
 from emulator.fetchxml import web as fetchxml
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.odata.options import QueryOptions, refuse_options
-from emulator.server import bulk, file_routes
+from emulator.server import bulk, file_routes, security
 from emulator.server.annotations import FORMATTED_VALUE, TOTAL_COUNT_EXCEEDED, TOTAL_RECORD_COUNT
 from emulator.server.context import Service
 from emulator.server.links import context_url, entity_url, query_link
@@ -97,16 +99,24 @@ def _query(
     skiptoken = params.pop("$skiptoken", None)
     options = read_options(params, prefs)
     if related is None:
-        page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken)
+        scope = _scope(service, request, entity_set)
+        page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken, scope=scope)
         context = context_url(request.service_root, entity_set, options.select)
     else:
+        ref = parse_record_ref(related[0])
+        table = service.store.table_for_set(entity_set)
+        security.check_record(service, request, table, ref)
+        layouts = service.store.layouts
+        collection = resolve_collection(layouts, layouts[table.logical_name], related[1])
+        target = security.read_scope(service, request, collection.target.table) if collection is not None else None
         page, target_set = service.store.query_related(
             entity_set,
-            parse_record_ref(related[0]),
+            ref,
             related[1],
             options,
             page_size=prefs.page_size,
             skiptoken=skiptoken,
+            scope=target.sql() if target is not None else None,
         )
         context = context_url(request.service_root, target_set, options.select)
     wanted = prefs.annotations
@@ -143,7 +153,8 @@ def _count(service: Service, request: ApiRequest, entity_set: str) -> ApiRespons
         if name.lower() not in allowed and name.startswith("$"):
             raise bad_request(f"The query option {name} cannot be used with /$count; only $filter can.")
     options = replace(parse_query_options(params), count=True)
-    page = service.store.query(entity_set, options, page_size=1, skiptoken=None)
+    scope = _scope(service, request, entity_set)
+    page = service.store.query(entity_set, options, page_size=1, skiptoken=None, scope=scope)
     return ApiResponse(200, [("Content-Type", "text/plain; charset=utf-8")], str(page.count).encode())
 
 
@@ -236,6 +247,7 @@ def _retrieve(service: Service, request: ApiRequest, entity_set: str, ref: objec
     prefs = parse_prefer(request.headers.get("Prefer"))
     options = read_options(params, prefs)
     row = prefs.annotations.apply(service.store.retrieve(entity_set, ref, options))
+    security.check_record(service, request, service.store.table_for_set(entity_set), ref)
     etag = row.get("@odata.etag")
     # Never a 304 with $expand or annotations asked for (Learn: "Perform conditional operations").
     if etag and not options.expand and not prefs.annotations.any and request.header("If-None-Match") == etag:
@@ -287,6 +299,7 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
     refuse_options(request.params(), "a single property")
     ref = parse_record_ref(ref_text)
     row = service.store.retrieve(entity_set, ref, parse_query_options({"$select": column_name}))
+    security.check_record(service, request, table, ref)
     value = row.get(table.column(column_name).value_property)
     if value is None:
         return ApiResponse(204)
@@ -294,6 +307,12 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
     return json_response(
         200, {"@odata.context": f"{request.service_root}$metadata#{entity_set}({record_id})/{name}", "value": value}
     )
+
+
+def _scope(service: Service, request: ApiRequest, entity_set: str) -> tuple[str, list[object]] | None:
+    """The SQL condition for the rows of ``entity_set`` the caller may read (None: every row)."""
+    scope = security.read_scope(service, request, service.store.table_for_set(entity_set))
+    return scope.sql() if scope is not None else None
 
 
 def _is_collection_navigation(service: Service, logical_name: str, name: str) -> bool:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 
 from emulator.errors import ODataError
+from emulator.odata import parse_query_options, parse_record_ref
 from emulator.odata.options import refuse_options
-from emulator.server import access, actions, batch, metadata_routes, records, refs_routes, send_email
+from emulator.server import access, actions, batch, metadata_routes, records, refs_routes, security, send_email
 from emulator.server.context import Service
 from emulator.server.profiles import Profile, profile
 from emulator.server.wire import (
@@ -59,6 +61,7 @@ class WebApi:
         if not segments:
             return self._service_document(request)
         request = self.profile.admit(request, segments, self._table_keys(request, segments))
+        request = replace(request, caller=security.identify(self.service, request))
         first = segments[0]
         if first.name == "$batch" and len(segments) == 1:
             return batch.execute(self.service, request, self.handle)
@@ -78,6 +81,8 @@ class WebApi:
             return access.route(self.service, request, first)
         if first.name in actions.NAMES and len(segments) == 1:
             return actions.route(self.service, request, first)
+        if _is_add_privileges(segments):
+            return self._add_privileges(request, segments[0])
         if send_email.matches(segments):
             return send_email.route(self.service, request, segments)
         if refs_routes.is_ref(segments):
@@ -107,9 +112,18 @@ class WebApi:
             200,
             {
                 "@odata.context": f"{request.service_root}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-                **self.service.store.whoami(),
+                **security.whoami(self.service, request),
             },
         )
+
+    def _add_privileges(self, request: ApiRequest, role: Segment) -> ApiResponse:
+        """``POST roles(<id>)/Microsoft.Dynamics.CRM.AddPrivilegesRole`` (:mod:`emulator.server.security`)."""
+        if request.method != "POST":
+            raise records.method_not_allowed(request, "POST")
+        ref = parse_record_ref(role.ref or "")
+        record = self.service.store.retrieve("roles", ref, parse_query_options({"$select": "name"}))
+        security.add_privileges(self.service, str(record["roleid"]), request.json_object())
+        return ApiResponse(204)
 
     def _version(self, request: ApiRequest, segment: Segment) -> ApiResponse:
         if request.method != "GET":
@@ -168,6 +182,15 @@ class WebApi:
                 "NewOptionValue": value,
             },
         )
+
+
+def _is_add_privileges(segments: list[Segment]) -> bool:
+    return (
+        len(segments) == 2
+        and segments[0].name == "roles"
+        and segments[0].ref is not None
+        and segments[1] == Segment("Microsoft.Dynamics.CRM.AddPrivilegesRole")
+    )
 
 
 def finish(response: ApiResponse) -> ApiResponse:

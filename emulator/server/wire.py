@@ -11,10 +11,13 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from emulator.errors import BAD_REQUEST, ODataError, segment_not_found
+
+if TYPE_CHECKING:
+    from emulator.server.security import Caller
 
 JSON_CONTENT_TYPE = (
     "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"
@@ -70,6 +73,10 @@ class ApiRequest:
     body: bytes
     service_root: str
     in_batch: bool = False
+    #: The signed-in Windows or AD FS account (None online: bearer tokens are the application user).
+    principal: str | None = None
+    #: Who the request runs as, once the dispatcher has read the sign-in and impersonation headers.
+    caller: Caller | None = None
 
     def params(self) -> dict[str, str]:
         """Query options as a dict; an option given twice is a 400, as in Dataverse."""

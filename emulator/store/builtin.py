@@ -2,7 +2,9 @@
 
 ``systemuser``/``team``/``businessunit`` exist so ``ownerid``, ``createdby``
 and ``@odata.bind`` to users resolve; ``activityparty`` holds the ``from``/
-``to`` parties of activities (reference §4.6). A schema that describes any of
+``to`` parties of activities (reference §4.6); ``role`` holds the security roles users are
+given through ``systemuserroles_association`` (:mod:`emulator.server.security`), starting with
+*System Administrator*, which the application user holds. A schema that describes any of
 these tables more fully extends them when installed.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 
-from dataverse_schema.model import Column, ColumnType, Option, OptionSet, Ownership, Table
+from dataverse_schema.model import Column, ColumnType, ManyToManyRelationship, Option, OptionSet, Ownership, Table
 
 _NAMESPACE = uuid.UUID("5f0c0a52-4e0e-4c4b-9a55-0c0d1e4d5a11")
 #: The emulator's application user, its business unit and organisation (stable across runs).
@@ -18,6 +20,14 @@ APP_USER_ID = str(uuid.uuid5(_NAMESPACE, "systemuser"))
 BUSINESS_UNIT_ID = str(uuid.uuid5(_NAMESPACE, "businessunit"))
 ORGANIZATION_ID = str(uuid.uuid5(_NAMESPACE, "organization"))
 APP_USER_NAME = "# CommSuite Emulator"
+#: The System Administrator role of the emulator's root business unit.
+SYSTEM_ADMINISTRATOR_ID = str(uuid.uuid5(_NAMESPACE, "role:System Administrator"))
+SYSTEM_ADMINISTRATOR = "System Administrator"
+#: Microsoft's own relationship between users and their roles (intersect ``systemuserroles``); the
+#: application user holds System Administrator through it.
+USER_ROLES = ManyToManyRelationship(
+    "systemuserroles_association", "systemuser", "role", "systemuserroles", is_custom=False
+)
 
 PARTICIPATION_TYPES = OptionSet(
     tuple(
@@ -81,6 +91,15 @@ def builtin_tables() -> tuple[Table, ...]:
         ),
         _table("team", "teams", "name", _string("name", 160), ownership=Ownership.ORGANIZATION),
         _table(
+            "role",
+            "roles",
+            "name",
+            _string("name", 100),
+            Column("businessunitid", "BusinessUnitId", ColumnType.LOOKUP, "Business Unit", targets=("businessunit",)),
+            ownership=Ownership.BUSINESS,
+            change_tracking=False,
+        ),
+        _table(
             "activityparty",
             "activityparties",
             "partyid",
@@ -114,6 +133,12 @@ def seed_rows() -> dict[str, dict[str, object]]:
             "systemuserid": APP_USER_ID,
             "fullname": APP_USER_NAME,
             "domainname": "commsuite-emulator",
+            "businessunitid": BUSINESS_UNIT_ID,
+            "businessunitid$type": "businessunit",
+        },
+        "role": {
+            "roleid": SYSTEM_ADMINISTRATOR_ID,
+            "name": SYSTEM_ADMINISTRATOR,
             "businessunitid": BUSINESS_UNIT_ID,
             "businessunitid$type": "businessunit",
         },

@@ -90,8 +90,10 @@ def query(
     options: QueryOptions,
     page_size: int,
     skiptoken: str | None,
+    scope: tuple[str, list[object]] | None = None,
 ) -> QueryPage:
-    """One page of the records matching ``options``; see the module docstring for paging rules."""
+    """One page of the records matching ``options`` (and the SQL condition ``scope``, the rows the caller may
+    read); see the module docstring for paging rules."""
     if page_size < 1:
         raise bad_request("The page size (odata.maxpagesize) must be a positive number.")
     table = layout.table
@@ -100,6 +102,8 @@ def query(
     check_expand_selects(plans, layouts)
     order = order_columns(table, options.orderby)
     where, params = compile_filter(options.filter, table) if options.filter is not None else ("1", [])
+    if scope is not None:
+        where, params = f"({where}) AND {scope[0]}", [*params, *scope[1]]
     count, exceeded = None, False
     if options.count:
         total = connection.execute(

@@ -55,6 +55,11 @@ class Store:
                     self._insert(self._layouts[logical], Changes(dict(values)), None)
         for table in tables:
             self.install(table)
+        self.install_many_to_many(builtin.USER_ROLES)
+        roles = self._layouts["systemuser"].associations[builtin.USER_ROLES.navigation1]
+        with self._db.transaction() as connection:
+            if builtin.SYSTEM_ADMINISTRATOR_ID not in intersect.linked_ids(connection, roles, builtin.APP_USER_ID):
+                intersect.associate(connection, roles, builtin.APP_USER_ID, builtin.SYSTEM_ADMINISTRATOR_ID)
         self.files = FileStore(self._db, self)
 
     # --- schema ------------------------------------------------------------------------------
@@ -233,12 +238,19 @@ class Store:
         return record
 
     def query(
-        self, entity_set: str, options: QueryOptions, *, page_size: int, skiptoken: str | None
+        self,
+        entity_set: str,
+        options: QueryOptions,
+        *,
+        page_size: int,
+        skiptoken: str | None,
+        scope: tuple[str, list[object]] | None = None,
     ) -> queries.QueryPage:
-        """One page of matching records (at most ``page_size``, capped at 5,000) and the next page's token."""
+        """One page of matching records (at most ``page_size``, capped at 5,000) and the next page's token;
+        ``scope`` is an SQL condition the rows must also meet (the rows the caller may read)."""
         layout = self._layout(entity_set)
         with self._db.lock:
-            return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken)
+            return queries.query(self._db.connection, layout, self._layouts, options, page_size, skiptoken, scope)
 
     def query_related(
         self,
@@ -249,8 +261,10 @@ class Store:
         *,
         page_size: int,
         skiptoken: str | None,
+        scope: tuple[str, list[object]] | None = None,
     ) -> tuple[queries.QueryPage, str]:
-        """One page of a record's collection-valued navigation property, and the entity set its rows belong to."""
+        """One page of a record's collection-valued navigation property (rows meeting ``scope`` too), and the
+        entity set its rows belong to."""
         layout = self._layout(entity_set)
         with self._db.lock:
             connection = self._db.connection
@@ -264,7 +278,7 @@ class Store:
             if row is None:
                 raise rules.missing(layout, ref)
             nested = related_options(collection, str(row[0]), options, options.formatted, connection)
-            page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken)
+            page = queries.query(connection, collection.target, self._layouts, nested, page_size, skiptoken, scope)
         return page, collection.target.table.entity_set_name
 
     @contextmanager

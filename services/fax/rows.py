@@ -53,6 +53,7 @@ SELECT = (
     Fax.STATUSDETAIL,
     Fax.EXTENSION,
     Fax.NUMBEROFPAGES,
+    Fax.MODIFIEDON,
 )
 
 
@@ -76,6 +77,7 @@ class FaxRow:
     extension: str
     pages: int
     etag: str
+    modified_at: datetime | None = None
 
 
 def parse_fax(record: Mapping[str, Any]) -> FaxRow:
@@ -101,6 +103,7 @@ def parse_fax(record: Mapping[str, Any]) -> FaxRow:
         extension=text(Fax.EXTENSION),
         pages=int(record.get(Fax.NUMBEROFPAGES) or 0),
         etag=str(record.get("@odata.etag") or ""),
+        modified_at=when(record.get(Fax.MODIFIEDON)),
     )
 
 

@@ -8,8 +8,16 @@ the same fax), checked, built into an :class:`~domain.fax.OutgoingFax` keyed by
 the activity id, and submitted once. A fax whose submit outcome is unknown
 stays claimed; the next round asks the server for it by key
 (``find_by_key``) and records the job it finds, submitting again only when
-there is none. A server that cannot be reached leaves the fax claimed, and
-it goes when the server returns. Outcomes go to the :data:`~services.fax.rows.Sink`.
+there is none, and only when this sender made the claim or the claim is older
+than ``claim_lease_s`` (another host, a Functions push say, may be uploading
+that fax right now: its job appears only once the submit is done). A server
+that cannot be reached leaves the fax claimed, and it goes when the server
+returns. Outcomes go to the :data:`~services.fax.rows.Sink`.
+
+:meth:`FaxSender.send_pushed` is the same one-fax path for a fax Dataverse
+pushed (Service Bus or a webhook step): it reads that row with its etag and
+acts only when it is still *Pending* and this server's, so a push, its
+duplicate and the polling round never submit one fax twice.
 """
 
 from __future__ import annotations
@@ -18,11 +26,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any, Protocol
 
 from connectors.dataverse import RecordId
 from connectors.dataverse.errors import NotFoundError, PreconditionFailedError
-from connectors.documents import DocumentPreparer
+from connectors.documents import DocumentPreparer, HeaderStamper, PageHeader
 from connectors.errors import (
     AuthError,
     BadReplyError,
@@ -34,10 +43,19 @@ from connectors.errors import (
 )
 from connectors.fax.base import FaxServer
 from dataverse_schema.names import Fax
-from domain.fax import DialParts, DialStringError, FaxInputError, OutgoingFax, SubmitReceipt, build_dial_string
+from domain.fax import (
+    DialParts,
+    DialStringError,
+    DocumentKind,
+    FaxDocument,
+    FaxInputError,
+    OutgoingFax,
+    SubmitReceipt,
+    build_dial_string,
+)
 from services.fax import rows
 from services.fax.directory import FaxDirectory, QueryClient, ServerEntry
-from services.fax.documents import documents_of
+from services.fax.documents import documents_of, with_header
 from services.fax.subject import recipient_of, subject_for
 
 log = logging.getLogger(__name__)
@@ -70,12 +88,28 @@ class SendReport:
     waiting: list[str] = field(default_factory=list)
 
 
+class PushResult(Enum):
+    """What one pushed fax came to (:meth:`FaxSender.send_pushed`)."""
+
+    SUBMITTED = "submitted"
+    REFUSED = "refused"  # a reason is on the record (no number, bad document, ...)
+    WAITING = "waiting"  # claimed; the server could not take it now, the polling round goes on with it
+    CLAIMED_ELSEWHERE = "claimed elsewhere"  # the etag changed between the read and the claim
+    NOT_PENDING = "not pending"  # already claimed, sent, cancelled, or an incoming fax
+    NOT_THIS_SERVER = "not this server"
+    NO_SERVER_ROW = "no server row"  # this host's server key has no active row in the CRM
+    GONE = "gone"  # the fax was deleted
+
+
 class FaxSender:
     """Sends the pending faxes of one server (``server_key``) of one environment.
 
     ``documents`` converts attachments the server does not take as they are
     (default: Pillow when importable, no converter programs; a host passes
-    ``DocumentPreparer.on_this_host()``).
+    ``DocumentPreparer.on_this_host()``). ``stamp_header`` draws the server
+    row's page header onto the pages (made TIFF) before upload, and then sends
+    no header for the server to print; None means "when the server prints no
+    header itself" (``FaxServer.prints_header``: MyFax) (FAX-14).
     """
 
     def __init__(
@@ -89,10 +123,20 @@ class FaxSender:
         comma_pause_s: int = 2,
         per_round: int = 50,
         documents: DocumentPreparer | None = None,
+        claim_lease_s: int = 300,
+        stamp_header: bool | None = None,
+        stamper: HeaderStamper | None = None,
     ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.clock, self.comma_pause_s, self.per_round = clock, comma_pause_s, per_round
+        self.claim_lease_s = claim_lease_s
+        self._claimed: set[str] = set()  # faxes this sender claimed and has not settled
         self.documents = documents or DocumentPreparer()
+        wanted = not server.prints_header if stamp_header is None else stamp_header
+        if wanted and DocumentKind.TIFF not in server.document_kinds:
+            log.warning("fax server %s takes no TIFF: the page header is not drawn on its pages", server_key)
+        self.stamp_header = wanted and DocumentKind.TIFF in server.document_kinds
+        self.stamper = stamper or HeaderStamper(self.documents.limits)
         self._submitted: dict[str, str] = {}  # fax id → job id, for faxes whose write may not be drained yet
         self._waiting_detail: dict[str, str] = {}
 
@@ -110,11 +154,41 @@ class FaxSender:
             self._one(rows.parse_fax(record), entry, report)
         return report
 
+    def send_pushed(self, fax_id: str, directory: FaxDirectory) -> PushResult:
+        """One pushed fax: read with its etag, then claimed and submitted as in a round when it is
+        *Pending* and goes through this server. Dataverse errors other than "not found" propagate
+        (a queue message is then delivered again; the claim makes that safe)."""
+        entry = directory.by_key(self.server_key)
+        if entry is None:
+            log.warning("pushed fax %s: server %s has no active row in the CRM", fax_id, self.server_key)
+            return PushResult.NO_SERVER_ROW
+        try:
+            record = self.client.retrieve(rows.FAXES, RecordId(fax_id), select=rows.SELECT)
+        except NotFoundError:
+            log.info("pushed fax %s no longer exists", fax_id)
+            return PushResult.GONE
+        row = rows.parse_fax(record)
+        if row.status != rows.PENDING:
+            return PushResult.NOT_PENDING
+        if not directory.serves(self.server_key, row.server_id):
+            return PushResult.NOT_THIS_SERVER
+        report = SendReport()
+        self._one(row, entry, report)
+        if report.submitted:
+            return PushResult.SUBMITTED
+        if report.refused:
+            return PushResult.REFUSED
+        return PushResult.WAITING if report.waiting else PushResult.CLAIMED_ELSEWHERE
+
     def _one(self, row: rows.FaxRow, entry: ServerEntry, report: SendReport) -> None:
         if row.status == rows.PENDING:
             if not self._claim(row, self._claim_body(row, entry)):
                 return
-        elif self._reconciled(row, report) or not self._claim(row, {Fax.SERVERKEY: self.server_key}):
+        elif (
+            self._reconciled(row, report)
+            or not self._may_take_over(row)
+            or not self._claim(row, {Fax.SERVERKEY: self.server_key})
+        ):
             return
         prepared = self._prepare(row, entry)
         if isinstance(prepared, Refusal):
@@ -133,6 +207,16 @@ class FaxSender:
             body[Fax.SUBJECT] = subject_for(self.client, row)
         return body
 
+    def _may_take_over(self, row: rows.FaxRow) -> bool:
+        """A claimed fax with no job on the server is submitted again only when this sender claimed it
+        or the claim has not been touched for ``claim_lease_s`` (its claimant is gone)."""
+        if row.fax_id in self._claimed or row.modified_at is None:
+            return True
+        if (self.clock() - row.modified_at).total_seconds() >= self.claim_lease_s:
+            return True
+        log.debug("fax %s is claimed by another host since %s; left to it", row.fax_id, row.modified_at)
+        return False
+
     def _claim(self, row: rows.FaxRow, body: dict[str, Any]) -> bool:
         if not row.etag:
             log.warning("fax %s came without an etag, so it cannot be claimed safely", row.fax_id)
@@ -142,6 +226,7 @@ class FaxSender:
         except (PreconditionFailedError, NotFoundError):
             log.info("fax %s was claimed elsewhere or changed", row.fax_id)
             return False
+        self._claimed.add(row.fax_id)
         return True
 
     def _reconciled(self, row: rows.FaxRow, report: SendReport) -> bool:
@@ -182,19 +267,28 @@ class FaxSender:
                 extension=row.extension.strip(),
                 extension_wait_s=entry.extension_wait_s if row.extension.strip() else 0,
             )
+            sending_number = number.number if number else ""
+            stamp = self.stamp_header and bool(entry.header.strip())
             return OutgoingFax(
                 key=row.fax_id,
-                documents=documents_of(self.client, row.fax_id, self.documents, self.server.document_kinds),
+                documents=self._documents(row, PageHeader(entry.header, now, sending_number) if stamp else None),
                 dial=dial,
                 recipient_name=recipient_of(self.client, row)[:100],
-                sending_number=number.number if number else "",
-                header=entry.header,
+                sending_number=sending_number,
+                header="" if stamp else entry.header,
                 retry=entry.retry_policy(),
                 send_after=row.send_after if row.send_after and row.send_after > now else None,
                 give_up_at=row.give_up_at,
             )
         except (DialStringError, FaxInputError) as exc:
             return Refusal(rows.FAILED, str(exc)[:500])
+
+    def _documents(self, row: rows.FaxRow, header: PageHeader | None) -> tuple[FaxDocument, ...]:
+        """The fax's documents as the server takes them; all TIFF with ``header`` drawn on when one is given."""
+        if header is None:
+            return documents_of(self.client, row.fax_id, self.documents, self.server.document_kinds)
+        documents = documents_of(self.client, row.fax_id, self.documents, (DocumentKind.TIFF,))
+        return with_header(documents, header, self.stamper)
 
     def _submit(self, row: rows.FaxRow, fax: OutgoingFax, entry: ServerEntry, report: SendReport) -> None:
         try:
@@ -230,9 +324,11 @@ class FaxSender:
         if fax is not None and fax.send_after is not None:
             body[Fax.NEXTATTEMPTON] = fax.send_after
         self._waiting_detail.pop(row.fax_id, None)
+        self._claimed.discard(row.fax_id)
         self.sink(rows.FAXES, RecordId(row.fax_id), body)
 
     def _refuse(self, row: rows.FaxRow, refusal: Refusal, report: SendReport) -> None:
+        self._claimed.discard(row.fax_id)
         log.info("fax %s not sent: %s", row.fax_id, refusal.detail)
         self.sink(rows.FAXES, RecordId(row.fax_id), {Fax.FAXSTATUS: refusal.status, Fax.STATUSDETAIL: refusal.detail})
         report.refused.append(row.fax_id)

@@ -9,7 +9,8 @@ import pytest
 
 from cli.main import main
 
-pytestmark = pytest.mark.e2e
+# The demo sends a fax through the machine-wide hfaxd, which one fax integration test restarts.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("hylafax")]
 
 
 def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

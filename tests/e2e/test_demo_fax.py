@@ -18,7 +18,8 @@ from services.fax import rows
 
 from .demo_world import SeededEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+# The real hfaxd is machine-wide and one fax integration test restarts it: run beside those tests, not during them.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180), pytest.mark.xdist_group("hylafax")]
 
 
 def _check_records(seeded: SeededEmulator, result: demo_fax.FaxResult) -> None:

@@ -69,6 +69,9 @@ class HylaFaxSettings(BaseModel):
     default_modem: str = ""
     delete_processed: bool = False
     admin_password: Secret | None = Field(default=None, description="needed for DELE in recvq (delete_processed)")
+    stamp_header: bool | None = Field(
+        default=None, description="draw the page header on the pages before upload; None: off (TAGLINE prints it)"
+    )
 
 
 def tag_line(header: str) -> str:
@@ -100,6 +103,8 @@ class HylaFaxServer:
     dial_style: ClassVar = DialStyle.MODEM
     #: hfaxd converts each with its own scripts (ps2fax, pdf2fax, tiff2fax: Ghostscript and libtiff).
     document_kinds: ClassVar = (DocumentKind.PDF, DocumentKind.TIFF, DocumentKind.POSTSCRIPT)
+    #: The job's TAGLINE prints the header on every page (FAX-14).
+    prints_header: ClassVar = True
 
     def __init__(
         self,

@@ -72,6 +72,9 @@ class WindowsFaxSettings(BaseModel):
     )
     archive_prefetch: int = Field(default=100, ge=1, le=1000)
     delete_processed: bool = False
+    stamp_header: bool | None = Field(
+        default=None, description="draw the page header on the pages before upload; None: off (Branding)"
+    )
 
 
 class WindowsFaxServer:
@@ -81,6 +84,8 @@ class WindowsFaxServer:
     dial_style: ClassVar = DialStyle.TAPI
     #: TIFF first: the fax service renders it itself; a PDF needs a PDF reader with a print verb on the host.
     document_kinds: ClassVar = (DocumentKind.TIFF, DocumentKind.PDF)
+    #: The server's Branding banner (TSID, date, time, pages) stands for the header; stamp_header draws ours.
+    prints_header: ClassVar = True
 
     def __init__(
         self,

@@ -5,7 +5,8 @@ recorded, and so is its SMS process row, whose attempt key is the id the
 provider was given. Finding one at the start of a run means the last run
 stopped in between. Where the provider keeps our ids (``accepts_our_id``),
 the attempts are looked up by their keys: found → row and attempt recorded
-as sent with the provider's id; not found → the attempt is closed as
+as sent with the provider's id, both at the status the provider reports
+(queued, at the operator, delivered); not found → the attempt is closed as
 *Failed* (never sent) and the row goes back to *Draft*, to be sent as the
 next attempt. Where it does not, resending could text a customer twice, so
 row and attempt become *Outcome unknown* with a plain note, counted as
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from dataverse_schema.names import Sms
+from dataverse_schema.names import Sms, SmsProcess
 from domain.sms import DeliveryReport, DeliveryStatus
 from services.sms import tables
 from services.sms.bulk.store import BulkStore, chunked
@@ -40,6 +41,14 @@ _SENT = {
     DeliveryStatus.SENT_TO_OPERATOR: "Sent to operator",
     DeliveryStatus.DELIVERED: "Delivered",
     DeliveryStatus.UNKNOWN: "Queued at provider",
+}
+#: The attempt's status for the same report, as delivery reports would set it (``services.sms.delivery``), so the
+#: SMS process row never trails its SMS row.
+_ATTEMPT = {
+    DeliveryStatus.QUEUED: "Accepted by provider",
+    DeliveryStatus.SENT_TO_OPERATOR: "Sent to operator",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.UNKNOWN: "Accepted by provider",
 }
 
 
@@ -114,18 +123,15 @@ def _settle(
             tables.attempt_outcome_body("Failed", now=now, reconciled=True, error=NEVER_SENT_NOTE),
         )
     if report.status in _SENT:
-        at_operator = report.status is DeliveryStatus.SENT_TO_OPERATOR
-        return (
-            tables.outcome_body(
-                _SENT[report.status], now=now, account_key=account.account_key, provider_id=report.provider_id
-            ),
-            tables.attempt_outcome_body(
-                "Sent to operator" if at_operator else "Accepted by provider",
-                now=now,
-                provider_id=report.provider_id,
-                reconciled=True,
-            ),
+        row = tables.outcome_body(
+            _SENT[report.status], now=now, account_key=account.account_key, provider_id=report.provider_id
         )
+        attempt = tables.attempt_outcome_body(
+            _ATTEMPT[report.status], now=now, provider_id=report.provider_id, reconciled=True
+        )
+        if report.status is DeliveryStatus.DELIVERED:
+            row[Sms.DELIVEREDON] = attempt[SmsProcess.DELIVEREDON] = report.at or now
+        return row, attempt
     reason = report.reason or "the provider reports it failed"
     return (
         tables.outcome_body(

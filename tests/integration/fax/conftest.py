@@ -24,6 +24,14 @@ SPOOL = Path("/var/spool/hylafax")
 PORT = 4559
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test on the real hfaxd runs in one xdist worker (``./dev test`` passes ``--dist loadgroup``):
+    the reliability test stops and restarts HylaFAX, which fails any test using it at the same time."""
+    for item in items:
+        if "hylafax" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("hylafax"))
+
+
 def _port_open() -> bool:
     try:
         with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):

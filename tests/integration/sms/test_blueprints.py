@@ -19,11 +19,11 @@ import responses
 from responses import matchers
 
 from connectors.dataverse import DataverseClient
+from connectors.dataverse.remote_context import PushError
 from connectors.settings import Secret
 from functions import sms_push, sms_timers, sms_webhooks
 from services.factory import EnvironmentServices, Services, SmsServices
 from services.settings import AppSettings
-from services.sms.push import PushError
 from services.sms.rows import SmsStatus
 from services.sms.sender import attempt_key
 from services.sms.webhook_auth import Endpoint, webhook_token

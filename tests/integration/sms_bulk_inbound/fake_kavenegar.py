@@ -5,7 +5,8 @@ de-duplication, so a test that finds each recipient exactly once proves our
 exactly-once, not the provider's. Faults: ``fail_next`` (HTTP 5xx before
 anything is sent), ``lose_reply_next`` (accepted, then the connection drops),
 ``kill_before`` / ``kill_after`` (the worker dies before or after the provider
-took the batch).
+took the batch). ``lookup_status`` is the status a look-up by localid reports
+for a message it has (1 queued, 4 sent to the operator, 10 delivered).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import responses
 
 KEY = "TESTKEY-bulk"
 BASE = f"https://api.kavenegar.com/v1/{KEY}"
+_STATUS_TEXTS = {1: "در صف ارسال", 4: "ارسال به مخابرات", 10: "رسیده به گیرنده"}
 _MESSAGE_IDS = itertools.count(8_792_343)  # unique across every fake in a process, as the real ids are
 
 
@@ -36,6 +38,7 @@ class FakeKavenegar:
     lose_reply_next: int = 0
     kill_before: int | None = None
     kill_after: int | None = None
+    lookup_status: int = 1
     inbox: list[dict] = field(default_factory=list)
     on_request: Callable[[FakeKavenegar], None] | None = None  # runs as each send arrives
     on_accepted: Callable[[FakeKavenegar], None] | None = None  # runs once a send is recorded
@@ -103,7 +106,14 @@ class FakeKavenegar:
         entries = []
         for local in form["localid"].split(","):
             if local in known:
-                entries.append({"messageid": known[local], "localid": local, "status": 1, "statustext": "در صف ارسال"})
+                entries.append(
+                    {
+                        "messageid": known[local],
+                        "localid": local,
+                        "status": self.lookup_status,
+                        "statustext": _STATUS_TEXTS[self.lookup_status],
+                    }
+                )
             else:
                 entries.append({"messageid": 0, "localid": local, "status": 100, "statustext": "نامعتبر"})
         return 200, {}, json.dumps({"return": {"status": 200, "message": "تایید شد"}, "entries": entries})

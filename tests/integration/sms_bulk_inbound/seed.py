@@ -98,6 +98,7 @@ def bulk_rows(client: DataverseClient, bulk_id: str) -> list[dict]:
                 "comms_message",
                 "comms_providermessageid",
                 "comms_error",
+                "comms_deliveredon",
             ],
             filter=f"_comms_smsbulkid_value eq {bulk_id}",
         )
@@ -123,6 +124,7 @@ def attempt_rows(client: DataverseClient, sms_ids: list[str]) -> list[dict]:
                 "comms_requestedon",
                 "comms_acceptedon",
                 "comms_reconciledon",
+                "comms_deliveredon",
                 "_comms_smsproviderid_value",
             ],
             filter=odata.in_("_comms_smsid_value", chunk),

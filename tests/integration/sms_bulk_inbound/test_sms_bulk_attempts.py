@@ -73,6 +73,30 @@ def test_a_lost_reply_is_settled_by_looking_the_attempt_up_not_by_a_second_attem
     )
 
 
+@pytest.mark.parametrize(
+    ("lookup_status", "row_status", "attempt_status"),
+    [(4, "Sent to operator", "Sent to operator"), (10, "Delivered", "Delivered")],
+)
+def test_a_reconciled_attempt_records_how_far_the_provider_got_as_its_sms_row_does(
+    client, session, kavenegar: FakeKavenegar, lookup_status: int, row_status: str, attempt_status: str
+) -> None:
+    tag = f"attempt-lost-{lookup_status}"
+    account_id, list_id, _ = audience(client, tag, 15)
+    bulk_id = seed.bulk(client, tag, account_id=account_id, list_id=list_id, message="Sale")
+    kavenegar.lose_reply_next, kavenegar.lookup_status = 1, lookup_status
+    runner(client, session, account_id).run(bulk_id, budget_s=60)
+    assert runner(client, session, account_id).run(bulk_id, budget_s=60).state == "Completed"
+    rows = {r["activityid"]: r for r in seed.bulk_rows(client, bulk_id)}
+    reconciled = [a[0] for a in attempts_by_sms(client, bulk_id).values() if a[0]["comms_reconciledon"]]
+    assert len(reconciled) == 10
+    for attempt in reconciled:
+        row = rows[attempt["_comms_smsid_value"]]
+        assert row["comms_smsstatus"] == schema.SMS_STATUS.value_of(row_status)
+        assert attempt["comms_attemptstatus"] == STATUS(attempt_status) and attempt["comms_providermessageid"]
+        assert bool(attempt["comms_deliveredon"]) is (attempt_status == "Delivered")
+        assert bool(row["comms_deliveredon"]) is (row_status == "Delivered")
+
+
 def test_messages_stop_after_the_accounts_send_attempts_and_fail_in_plain_words(
     client, session, kavenegar: FakeKavenegar
 ) -> None:

@@ -38,6 +38,8 @@ def test_app_registers_exactly_our_functions_and_routes() -> None:
         "sms_inbound_route": ("timerTrigger", None),
         "sms_inbound_hold": ("serviceBusTrigger", None),
         "sms_provider_test_send": ("httpTrigger", "sms/providers/{account_key}/test-send"),
+        "fax_push_queue": ("serviceBusTrigger", None),
+        "fax_push_webhook": ("httpTrigger", "fax/push"),
     }
 
 

@@ -103,13 +103,13 @@ def test_a_new_column_on_a_standard_table_is_custom() -> None:
 
 def test_deletes_survive_a_restart(tmp_path: Path) -> None:
     db, journal = tmp_path / "d.db", tmp_path / "d.jsonl"
-    api = Api(db, journal)
+    api = Api(db=db, journal=journal)
     api.send("POST", "EntityDefinitions", json_body=GADGET)
     api.send("POST", "EntityDefinitions(LogicalName='account')/Attributes", json_body=string("new_Tier"))
     api.send("DELETE", "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='new_tier')")
     api.send("DELETE", TABLE)
     api.store.close()
-    restarted = Api(db, journal)
+    restarted = Api(db=db, journal=journal)
     assert "new_gadget" not in restarted.store.tables
     assert not restarted.store.tables["account"].has_column("new_tier")
     restarted.store.close()

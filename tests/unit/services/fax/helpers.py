@@ -26,6 +26,7 @@ class FakeFaxServer:
     kind: ClassVar[str] = "fake"
     dial_style: ClassVar[DialStyle] = DialStyle.MODEM
     document_kinds: ClassVar[tuple[DocumentKind, ...]] = (DocumentKind.PDF, DocumentKind.TIFF, DocumentKind.POSTSCRIPT)
+    prints_header: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self.jobs: dict[str, tuple[OutgoingFax, FaxJobStatus]] = {}

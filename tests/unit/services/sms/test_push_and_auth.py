@@ -11,11 +11,11 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from connectors.dataverse.remote_context import PushError, parse_remote_context
 from connectors.settings import Secret
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from functions import sms_push, sms_timers, sms_webhooks
 from services.sms.accounts import provider_settings
-from services.sms.push import PushError, parse_remote_context
 from services.sms.rows import ProviderRow
 from services.sms.webhook_auth import Endpoint, is_authentic, webhook_token
 

@@ -1,4 +1,4 @@
-"""Parse what Dataverse pushes when an SMS is created or changed: the RemoteExecutionContext JSON.
+"""Parse what Dataverse pushes when a record (an SMS, a fax) is created or changed: the RemoteExecutionContext JSON.
 
 The same body reaches us through a Service Bus queue (service endpoint,
 message format *JSON*) or a webhook step
