@@ -95,7 +95,8 @@ def install_venv(
         raise InstallError(f"{version} is the version current points at")
     shutil.rmtree(target, ignore_errors=True)  # a half-built venv from an earlier try
     wheel = _own_wheel(version, files)
-    pip = [str(scripts_of(target) / "python"), "-m", "pip", "install", "--no-index", "--disable-pip-version-check"]
+    pip = [str(scripts_of(target) / "python"), "-m", "pip", "install", "--no-index", "--no-cache-dir"]
+    pip += ["--disable-pip-version-check"]
     pip += ["--find-links", str(wheel.parent)]
     if "constraints.txt" in files:
         pip += ["-c", str(files["constraints.txt"])]

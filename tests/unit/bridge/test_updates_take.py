@@ -205,3 +205,9 @@ def test_download_streams_are_closed(site: SimpleNamespace) -> None:
 
     files = download_artefacts(read_release(settings_for(site.url)), site.root / "dl", max_bytes=1 << 20, opener=opener)
     assert sorted(files) == ["commsuite-1.4.0-py3-none-any.whl", "constraints.txt"] and all(s.closed for s in opened)
+
+
+def test_the_systemd_unit_runs_from_current_and_restarts_after_an_update() -> None:
+    unit = (Path(__file__).resolve().parents[3] / "deploy" / "systemd" / "commsuite-bridge.service").read_text()
+    assert "ExecStart=/opt/commsuite/current/bin/commsuite bridge run" in unit
+    assert f"RestartForceExitStatus={RESTART_STATUS}" in unit.splitlines()
