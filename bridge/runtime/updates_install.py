@@ -77,6 +77,10 @@ def scripts_of(venv: Path) -> Path:
     return venv / ("Scripts" if os.name == "nt" else "bin")
 
 
+def python_of(venv: Path) -> Path:
+    return scripts_of(venv) / ("python.exe" if os.name == "nt" else "python")
+
+
 def commsuite_of(venv: Path) -> Path:
     return scripts_of(venv) / ("commsuite.exe" if os.name == "nt" else "commsuite")
 
@@ -95,7 +99,7 @@ def install_venv(
         raise InstallError(f"{version} is the version current points at")
     shutil.rmtree(target, ignore_errors=True)  # a half-built venv from an earlier try
     wheel = _own_wheel(version, files)
-    pip = [str(scripts_of(target) / "python"), "-m", "pip", "install", "--no-index", "--no-cache-dir"]
+    pip = [str(python_of(target)), "-m", "pip", "install", "--no-index", "--no-cache-dir"]
     pip += ["--disable-pip-version-check"]
     pip += ["--find-links", str(wheel.parent)]
     if "constraints.txt" in files:
