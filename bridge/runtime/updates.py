@@ -97,6 +97,11 @@ class UpdateChecker:
         self._latest: Release | None = None
         self._checked_at: datetime | None = None
         self._problem = ""
+        self._install_problem = ""
+
+    def note_install_failure(self, version: str, reason: str) -> None:
+        """Show on ``/healthz`` and in the console that ``version`` was not installed, and why."""
+        self._install_problem = f"{version} was not installed: {reason}"
 
     def check(self) -> None:
         """Read and verify the feed once (blocking); a failure is kept as the status's problem, not raised."""
@@ -122,7 +127,8 @@ class UpdateChecker:
         return self._latest is not None and version_key(self._latest.version) > self._current_key
 
     def status(self) -> dict[str, Any]:
-        """``{current, latest, available, url, notes, checked_at, problem}``."""
+        """``{current, latest, available, url, notes, checked_at, problem}``; ``problem`` is the feed's, else why
+        the newer release was not installed."""
         latest = self._latest
         return {
             "current": self._current,
@@ -131,7 +137,7 @@ class UpdateChecker:
             "url": latest.url if latest and self.available else None,
             "notes": latest.notes if latest and self.available else "",
             "checked_at": self._checked_at.isoformat() if self._checked_at else None,
-            "problem": self._problem,
+            "problem": self._problem or (self._install_problem if self.available else ""),
         }
 
     async def run(self, after_check: Callable[[], Any] | None = None) -> None:

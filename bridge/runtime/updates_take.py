@@ -112,6 +112,7 @@ class AutoInstaller:
             await asyncio.to_thread(self.installer.take, release)
         except TAKE_ERRORS as exc:
             self.failed[release.version] = str(exc)
+            self.checker.note_install_failure(release.version, str(exc))
             log.error("CommSuite %s was not installed; this version stays: %s", release.version, exc)
             return None
         self.on_installed(release.version)

@@ -21,6 +21,7 @@ from bridge.runtime.updates_download import ArtefactError, download_artefacts
 from bridge.runtime.updates_install import InstallError, Layout, find_layout, roll_back
 from bridge.runtime.updates_policy import parse_window
 from bridge.runtime.updates_take import AutoInstaller, Installer, UpdateRefusedError, next_start
+from bridge.runtime.version import bridge_version
 
 from .updates_feed import artefact_entry, settings_for, write_feed
 
@@ -155,6 +156,7 @@ def test_the_automatic_path_acts_inside_the_window_once_per_version(site: Simple
     assert asyncio.run(auto.attempt()) is None and checker.latest is None  # outside: the feed is not even read
     clock.now = datetime.fromisoformat("2026-12-07T02:10:00+03:30")
     assert asyncio.run(auto.attempt()) is None and "pip install failed" in auto.failed["1.4.0"]
+    assert checker.status()["problem"].startswith("1.4.0 was not installed: pip install failed")
     commands = len(run.commands)
     assert asyncio.run(auto.attempt()) is None and len(run.commands) == commands  # not retried this run
     auto.failed.clear()
@@ -211,3 +213,11 @@ def test_the_systemd_unit_runs_from_current_and_restarts_after_an_update() -> No
     unit = (Path(__file__).resolve().parents[3] / "deploy" / "systemd" / "commsuite-bridge.service").read_text()
     assert "ExecStart=/opt/commsuite/current/bin/commsuite bridge run" in unit
     assert f"RestartForceExitStatus={RESTART_STATUS}" in unit.splitlines()
+
+
+def test_commsuite_reports_its_version_for_the_smoke_test(capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0 and capsys.readouterr().out.split() == ["commsuite", bridge_version()]
