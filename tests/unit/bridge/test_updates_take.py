@@ -175,9 +175,17 @@ def test_the_plug_in_installs_automatically_only_when_asked(site: SimpleNamespac
     for install, expected in (("announce", ["updates"]), ("auto", ["updates", "updates-install"])):
         tasks.clear()
         config = SimpleNamespace(updates=settings_for(site.url, install=install), path=str(site.config))
-        bridge = SimpleNamespace(config=config, add_task=lambda name, factory: tasks.__setitem__(name, factory))
+        stops: list[str] = []
+        bridge = SimpleNamespace(
+            config=config,
+            add_task=lambda name, factory: tasks.__setitem__(name, factory),
+            request_stop=stops.append,
+            exit_status=0,
+        )
         updates_plugin.from_bridge(bridge)
         assert list(tasks) == expected
+    tasks["updates-install"].__self__.on_installed("1.4.0")
+    assert bridge.exit_status == RESTART_STATUS and stops == ["CommSuite 1.4.0 installed; restarting into it"]
 
 
 def test_the_service_leaves_with_the_restart_status_when_threads_remain() -> None:
