@@ -67,7 +67,7 @@ def _check_or_install(settings, config_path: Path, *, install: bool) -> int:
         newer = Installer(settings, current, config_path).is_newer(release)
         return NEWER_AVAILABLE if newer else 0
     try:
-        venv = Installer(settings, current, config_path).take(release)
+        venv = Installer(settings, current, config_path).take(release, by_hand=True)
     except TAKE_ERRORS as exc:
         print(f"not installed, {current} stays: {exc}")
         return 1

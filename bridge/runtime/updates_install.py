@@ -52,6 +52,14 @@ class Layout:
     def previous(self) -> Path:
         return self.root / "previous"
 
+    @property
+    def held_back(self) -> Path:
+        """Names the version a rollback left: automatic installs skip it (``--install`` by hand takes it)."""
+        return self.root / "held-back"
+
+    def held_back_version(self) -> str:
+        return self.held_back.read_text(encoding="utf-8").strip() if self.held_back.exists() else ""
+
     def venv_of(self, version: str) -> Path:
         return self.venvs / version
 
@@ -139,16 +147,19 @@ def switch_to(layout: Layout, venv: Path) -> None:
     if layout.current.exists():
         _point(layout.previous, layout.current.resolve())
     _point(layout.current, venv)
+    layout.held_back.unlink(missing_ok=True)
     log.info("current now points at %s", venv)
 
 
 def roll_back(layout: Layout) -> Path:
-    """Swap ``current`` and ``previous``; the venv ``current`` now points at. :class:`InstallError` without one."""
+    """Swap ``current`` and ``previous`` and hold the version left back from automatic installs; the venv
+    ``current`` now points at. :class:`InstallError` without a previous version."""
     if not layout.previous.exists() or not layout.current.exists():
         raise InstallError(f"no previous version to roll back to under {layout.root}")
     back, forward = layout.previous.resolve(), layout.current.resolve()
     _point(layout.current, back)
     _point(layout.previous, forward)
+    layout.held_back.write_text(forward.name + "\n", encoding="utf-8")
     log.info("rolled back: current now points at %s", back)
     return back
 

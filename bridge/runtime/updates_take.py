@@ -60,12 +60,17 @@ class Installer:
         """Whether ``release`` is newer than the running version (pre-releases only when configured)."""
         return is_wanted(release, self.current, pre_releases=self.settings.pre_releases)
 
-    def take(self, release: Release) -> Path:
-        """Install ``release`` and point ``current`` at it; the new venv. Raises one of :data:`TAKE_ERRORS`."""
+    def take(self, release: Release, *, by_hand: bool = False) -> Path:
+        """Install ``release`` and point ``current`` at it; the new venv. Raises one of :data:`TAKE_ERRORS`.
+
+        Unless ``by_hand``, a version an administrator rolled back from is not taken again.
+        """
         refusal = install_refusal(release, self.current, pre_releases=self.settings.pre_releases)
         if refusal:
             raise UpdateRefusedError(refusal)
         layout = self.layout or find_layout(self.settings.install_root)
+        if not by_hand and layout.held_back_version() == release.version:
+            raise UpdateRefusedError(f"{release.version} was rolled back from; install it by hand to take it again")
         downloads = layout.downloads_of(release.version)
         files = download_artefacts(release, downloads, max_bytes=self.settings.max_artefact_bytes, opener=self.opener)
         venv = install_venv(layout, release.version, files, python=self.python, run=self.run)

@@ -73,6 +73,10 @@ def test_a_release_is_installed_offline_smoke_tested_and_switched(site: SimpleNa
     assert run.commands[-1][-4:] == ["bridge", "check", "--config", str(site.config)]
     assert roll_back(site.layout).resolve() == (site.root / "venvs" / "1.3.0").resolve()
     assert site.layout.previous.resolve() == venv.resolve()
+    with pytest.raises(UpdateRefusedError, match="rolled back from"):
+        installer(site, run).take(read_release(settings_for(site.url)))
+    installer(site, run).take(read_release(settings_for(site.url)), by_hand=True)
+    assert site.layout.current.resolve() == venv.resolve() and not site.layout.held_back.exists()
 
 
 @pytest.mark.parametrize(
