@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cli.calls_cmd",
     "cli.demo_cmd",
     "cli.emulator_cmd",
+    "cli.release_cmd",
     "cli.schema_cmd",
     "cli.sms_cmd",
     "cli.solution_cmd",

@@ -1,6 +1,7 @@
-"""CALL-44 end to end: ``commsuite bridge update`` reads a signed file: feed, downloads a real wheel, builds a
-real venv with ``python -m venv`` and an offline ``pip install --no-index``, smoke-tests the new version, switches
-``current`` (or leaves it when the smoke test fails), and rolls back. Each test creates a venv (seconds)."""
+"""CALL-44 end to end: ``commsuite release feed`` signs a wheelhouse, ``commsuite bridge update`` reads it as a
+file: feed, downloads a real wheel, builds a real venv with ``python -m venv`` and an offline ``pip install
+--no-index``, smoke-tests the new version, switches ``current`` (or leaves it when the smoke test fails), and
+rolls back. Each test creates a venv (seconds)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from bridge.runtime.updates_install import commsuite_of
 from bridge.runtime.version import bridge_version
 from cli.main import main
 from tests.unit.bridge.test_config import ENV, MINIMAL
-from tests.unit.bridge.updates_feed import PUBLIC, write_feed
+from tests.unit.bridge.updates_feed import PUBLIC, SIGNER, write_feed
 
 from .fake_release import build_wheel
 
@@ -40,8 +42,12 @@ def update(site: SimpleNamespace, action: str) -> int:
     return main(["bridge", "update", action, "--config", site.config])
 
 
-def test_a_release_is_installed_switched_to_and_rolled_back(site: SimpleNamespace) -> None:
-    write_feed(site.feed, "1.4.0", [build_wheel(site.feed, "1.4.0")])
+def test_a_release_is_installed_switched_to_and_rolled_back(site: SimpleNamespace, tmp_path: Path) -> None:
+    build_wheel(site.feed, "1.4.0")
+    key = tmp_path / "release.key"
+    key.write_bytes(SIGNER.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    made = ["--version", "1.4.0", "--wheelhouse", str(site.feed), "--key", str(key), "--base-url", "https://r.example/"]
+    assert main(["release", "feed", *made]) == 0
     assert update(site, "--check") == 3
     assert update(site, "--install") == 0
     current = site.root / "current"
