@@ -8,7 +8,9 @@ part (a PBX's calls into the CRM), an ``[sms]`` table runs the SMS services
 without Azure (docs/bridge.md, "The SMS part"); a site has either or both.
 
 Exit codes: 0 clean stop / every check passed; 1 a check failed or the bridge
-stopped on an error; 2 the config file is unusable (every problem is printed).
+stopped on an error; 2 the config file is unusable (every problem is printed);
+75 the bridge installed a new version and stops so its service starts it
+(``bridge update``: cli/bridge_update_cmd.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import logging
 import os
 import sys
 from pathlib import Path
+
+from cli import bridge_update_cmd
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check_parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help=f"default {DEFAULT_CONFIG}")
     check_parser.add_argument("--timeout", type=float, default=15.0, help="seconds per check (default 15)")
     check_parser.set_defaults(func=check)
+    bridge_update_cmd.register(commands, DEFAULT_CONFIG)
 
 
 def _load(path: Path):
@@ -77,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
         log.error("the bridge cannot start: %s", exc)
         return 2
     try:
-        run_service(bridge.run())
+        run_service(bridge.run(), exit_status=lambda: bridge.exit_status)
     except OSError as exc:  # e.g. the health port is taken
         log.error("the bridge stopped: %s", exc)
         return 1
-    return 0
+    return bridge.exit_status
 
 
 def check(args: argparse.Namespace) -> int:

@@ -12,11 +12,14 @@ import importlib
 import logging
 import sys
 
+from bridge.runtime.version import bridge_version
+
 COMMAND_MODULES = (
     "cli.bridge_cmd",
     "cli.calls_cmd",
     "cli.demo_cmd",
     "cli.emulator_cmd",
+    "cli.release_cmd",
     "cli.schema_cmd",
     "cli.sms_cmd",
     "cli.solution_cmd",
@@ -26,6 +29,7 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="commsuite", description="CommSuite for Dataverse")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument("--version", action="version", version=f"commsuite {bridge_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers)

@@ -90,6 +90,7 @@ class Bridge:
         )
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
         self.updates: UpdateChecker | None = None  # set by bridge.plugins.updates (CALL-44)
+        self.exit_status = 0  # RESTART_STATUS once bridge.plugins.updates installed a new version (CALL-44)
         self.pipeline.journal = self.recovery.note
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}

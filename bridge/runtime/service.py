@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Exit status after a second stop signal: the conventional 128 + SIGTERM.
 FORCED_EXIT_STATUS = 143
+#: Exit status after the bridge installed a new version (CALL-44): the service manager starts it again, from
+#: the ``current`` link that now points at the new version (EX_TEMPFAIL; deploy/systemd, docs/bridge.md).
+RESTART_STATUS = 75
 
 
 class FactoryError(ValueError):
@@ -99,14 +102,20 @@ def notify_systemd(state: str, environ: Mapping[str, str] | None = None) -> bool
     return True
 
 
-def run_service(main: Coroutine[Any, Any, None], *, exit_now: Callable[[int], None] = os._exit) -> None:
+def run_service(
+    main: Coroutine[Any, Any, None],
+    *,
+    exit_now: Callable[[int], None] = os._exit,
+    exit_status: Callable[[], int] = lambda: 0,
+) -> None:
     """Run ``main`` (the bridge's ``run()``) on a new event loop; raises what it raises.
 
     ``asyncio.run`` would then wait for every worker thread, and a blocking read
     that Dataverse never answers holds one for its read timeout (minutes). The
     bridge's own stop has already made everything durable, so when such threads
-    remain the process exits with status 0 without them (the request is lost,
-    its outbox row is sent again at the next start).
+    remain the process exits without them (the request is lost, its outbox row
+    is sent again at the next start), with ``exit_status()`` (0, or
+    :data:`RESTART_STATUS` after an update).
     """
     loop = asyncio.new_event_loop()
     try:
@@ -127,4 +136,4 @@ def run_service(main: Coroutine[Any, Any, None], *, exit_now: Callable[[int], No
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
-        exit_now(0)
+        exit_now(exit_status())

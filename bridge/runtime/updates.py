@@ -1,54 +1,54 @@
-"""The bridge announces a newer release (CALL-44): a signed release feed, checked now and then.
+"""The bridge learns of newer releases (CALL-44): ``[updates]`` and a checker that reads the signed feed now and then.
 
-``[updates] feed_url`` names a JSON document (HTTPS, or a local file for an offline site)::
-
-    {"manifest": "<base64 of the manifest's JSON bytes>", "signature": "<base64 Ed25519 signature of them>"}
-
-The manifest says ``{"version": "1.4.0", "url": "<where to download it>", "sha256": "<hex>", "notes": "..."}``.
-The signature is checked with ``[updates] public_key`` (the release key's 32 raw Ed25519 bytes, base64) before
-a single field is read, so a feed served from a compromised host or over a proxy cannot announce anything.
-The result is shown on ``/healthz`` and in the console's health bar. Nothing is downloaded or installed: an
-administrator upgrades the bridge (``docs/bridge.md``, Updates); the console and CIF pages then reload
-themselves because the bridge's version comes with their event stream.
+The feed and its manifest are :mod:`bridge.runtime.updates_manifest`; the signature is checked with ``public_key``
+before a single field is read, so a feed served from a compromised host or over a proxy cannot announce anything.
+The result is shown on ``/healthz``, ``/metrics`` and in the console's health bar. With ``install = "auto"`` the
+plug-in (:mod:`bridge.plugins.updates`) then installs it inside ``window``
+(:mod:`bridge.runtime.updates_install`); ``commsuite bridge update`` does the same on demand. The console and CIF
+pages reload themselves because the bridge's version comes with their event stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import logging
-import re
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bridge.runtime.updates_manifest import (
+    Release,
+    UntrustedFeedError,
+    release_key,
+    verify_feed,
+    version_key,
+)
+from bridge.runtime.updates_policy import parse_window
 
 log = logging.getLogger(__name__)
 
 MAX_FEED_BYTES = 64 * 1024
-_RELEASE = re.compile(r"\d{1,6}(?:\.\d{1,6}){0,3}")
 FETCH_TIMEOUT_S = 20.0
 
 
-class UntrustedFeedError(ValueError):
-    """The feed is malformed, its signature does not verify, or its manifest is not a release."""
-
-
 class UpdateSettings(BaseModel):
-    """``[updates]``: where the release feed is, the key it is signed with, how often to look."""
+    """``[updates]``: where the release feed is, the key it is signed with, how often to look, and whether the
+    bridge installs what it finds (``install = "auto"``, inside ``window``) or only announces it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     feed_url: str = Field(min_length=1, max_length=2000, pattern=r"^(https://|file:)")
     public_key: str = Field(min_length=40, max_length=100)
     check_interval_s: float = Field(default=6 * 3600, ge=300, le=7 * 86400)
+    install: Literal["announce", "auto"] = "announce"
+    window: str = "02:00-04:00"
+    pre_releases: bool = False
+    #: The folder holding ``venvs/<version>`` and the ``current`` link; default: found from the running venv.
+    install_root: str | None = Field(default=None, min_length=1, max_length=1000)
+    max_artefact_bytes: int = Field(default=200 * 1024 * 1024, ge=1024 * 1024, le=2 * 1024 * 1024 * 1024)
 
     @field_validator("public_key")
     @classmethod
@@ -56,62 +56,11 @@ class UpdateSettings(BaseModel):
         release_key(value)
         return value
 
-
-def release_number(version: str) -> tuple[int, ...]:
-    """``"1.4.0"`` → ``(1, 4)``, comparable; ``ValueError`` unless it is a final release (digits and dots).
-
-    A local part (``0.1.0+dev``, a build from a checkout) is ignored: such a build is compared by its release.
-    """
-    release = version.split("+", 1)[0].strip()
-    if not _RELEASE.fullmatch(release):
-        raise ValueError(f"{version!r} is not a release number such as 1.4.0")
-    parts = [int(part) for part in release.split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
-
-
-@dataclass(frozen=True)
-class Release:
-    """A verified manifest."""
-
-    version: str
-    url: str
-    sha256: str
-    notes: str = ""
-
-
-def release_key(text: str) -> Ed25519PublicKey:
-    """The Ed25519 public key from its base64 raw bytes; ``ValueError`` otherwise."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-        return Ed25519PublicKey.from_public_bytes(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("public_key must be the release key's 32 raw Ed25519 bytes in base64") from exc
-
-
-def verify_feed(document: bytes, key: Ed25519PublicKey) -> Release:
-    """The release the feed announces, once its signature verifies; :class:`UntrustedFeedError` otherwise."""
-    try:
-        outer = json.loads(document)
-        manifest = base64.b64decode(outer["manifest"], validate=True)
-        signature = base64.b64decode(outer["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise UntrustedFeedError("the release feed is not {manifest, signature} in base64") from exc
-    try:
-        key.verify(signature, manifest)
-    except InvalidSignature:
-        raise UntrustedFeedError("the release feed's signature does not verify with the configured key") from None
-    try:
-        fields = json.loads(manifest)
-        version = str(fields["version"])
-        release_number(version)
-        release = Release(version, str(fields["url"]), str(fields["sha256"]), str(fields.get("notes", "")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UntrustedFeedError("the signed manifest has no valid version, url and sha256") from exc
-    if not release.url.startswith("https://") or len(release.sha256) != 64:
-        raise UntrustedFeedError("the signed manifest's url must be https and its sha256 64 hex digits")
-    return release
+    @field_validator("window")
+    @classmethod
+    def _is_a_window(cls, value: str) -> str:
+        parse_window(value)
+        return value
 
 
 def read_feed(url: str) -> bytes:
@@ -121,6 +70,14 @@ def read_feed(url: str) -> bytes:
     if len(body) > MAX_FEED_BYTES:
         raise UntrustedFeedError(f"the release feed is over {MAX_FEED_BYTES} bytes")
     return body
+
+
+def read_release(settings: UpdateSettings, fetch: Callable[[str], bytes] = read_feed) -> Release:
+    """Read and verify the feed once; :class:`UntrustedFeedError` or ``OSError`` when it cannot be trusted / read."""
+    document = fetch(settings.feed_url)
+    return verify_feed(
+        document, release_key(settings.public_key), base_url=settings.feed_url, pre_releases=settings.pre_releases
+    )
 
 
 class UpdateChecker:
@@ -134,17 +91,22 @@ class UpdateChecker:
         fetch: Callable[[str], bytes] = read_feed,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._settings, self._key = settings, release_key(settings.public_key)
-        self._current, self._fetch, self._clock = current, fetch, clock
-        self._current_number = release_number(current)
+        self._settings, self._fetch, self._clock = settings, fetch, clock
+        self._current = current
+        self._current_key = version_key(current)
         self._latest: Release | None = None
         self._checked_at: datetime | None = None
         self._problem = ""
+        self._install_problem = ""
+
+    def note_install_failure(self, version: str, reason: str) -> None:
+        """Show on ``/healthz`` and in the console that ``version`` was not installed, and why."""
+        self._install_problem = f"{version} was not installed: {reason}"
 
     def check(self) -> None:
         """Read and verify the feed once (blocking); a failure is kept as the status's problem, not raised."""
         try:
-            self._latest = verify_feed(self._fetch(self._settings.feed_url), self._key)
+            self._latest = read_release(self._settings, self._fetch)
             self._problem = ""
         except (OSError, UntrustedFeedError) as exc:
             self._problem = (
@@ -156,11 +118,17 @@ class UpdateChecker:
             log.info("CommSuite %s is available (this bridge runs %s)", self._latest.version, self._current)
 
     @property
+    def latest(self) -> Release | None:
+        """The release the feed last announced (verified), newer or not."""
+        return self._latest
+
+    @property
     def available(self) -> bool:
-        return self._latest is not None and release_number(self._latest.version) > self._current_number
+        return self._latest is not None and version_key(self._latest.version) > self._current_key
 
     def status(self) -> dict[str, Any]:
-        """``{current, latest, available, url, notes, checked_at, problem}``."""
+        """``{current, latest, available, url, notes, checked_at, problem}``; ``problem`` is the feed's, else why
+        the newer release was not installed."""
         latest = self._latest
         return {
             "current": self._current,
@@ -169,11 +137,13 @@ class UpdateChecker:
             "url": latest.url if latest and self.available else None,
             "notes": latest.notes if latest and self.available else "",
             "checked_at": self._checked_at.isoformat() if self._checked_at else None,
-            "problem": self._problem,
+            "problem": self._problem or (self._install_problem if self.available else ""),
         }
 
-    async def run(self) -> None:
-        """Check at once, then every ``check_interval_s``, until cancelled."""
+    async def run(self, after_check: Callable[[], Any] | None = None) -> None:
+        """Check at once, then every ``check_interval_s``, until cancelled; ``after_check`` runs after each check."""
         while True:
             await asyncio.to_thread(self.check)
+            if after_check is not None:
+                await after_check()
             await asyncio.sleep(self._settings.check_interval_s)

@@ -20,14 +20,8 @@ from bridge.config.loader import parse_config
 from bridge.config.model import ConfigError
 from bridge.plugins import updates as updates_plugin
 from bridge.runtime.health import HealthSnapshot, metrics_of
-from bridge.runtime.updates import (
-    UntrustedFeedError,
-    UpdateChecker,
-    UpdateSettings,
-    release_key,
-    release_number,
-    verify_feed,
-)
+from bridge.runtime.updates import UpdateChecker, UpdateSettings
+from bridge.runtime.updates_manifest import UntrustedFeedError, release_key, release_number, verify_feed
 from bridge.runtime.version import bridge_version
 
 from .test_config import ENV, MINIMAL
