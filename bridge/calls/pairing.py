@@ -61,8 +61,9 @@ class PairingFile:
         except OSError as exc:
             log.warning("pairing file %s could not be set aside: %s", self.path, exc)
 
-    def save(self, snapshot: Any) -> None:
-        """Replace the file with ``snapshot``; an ``OSError`` is logged, never raised (calls still flow)."""
+    def save(self, snapshot: Any) -> bool:
+        """Replace the file with ``snapshot``; ``False`` when it could not be: an ``OSError`` is logged, never
+        raised (calls still flow)."""
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
             temporary.write_text(json.dumps(snapshot, separators=(",", ":")), encoding="utf-8")
@@ -71,3 +72,5 @@ class PairingFile:
             log.warning(
                 "SMDR pairing not saved to %s: %s; a call spanning a restart may be logged twice", self.path, exc
             )
+            return False
+        return True
