@@ -17,7 +17,9 @@ records the bridge journalled (it journals every line before parsing it) althoug
 came after they were sent, so they were still in the socket when the bridge went; an AMI call the
 bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events (Asterisk sends an
 event once, to whoever is logged in). "Never reached": an AMI call that started and ended while no
-bridge was logged in. The SMDR console keeps what it prints while nobody is logged in, so an SMDR call
+bridge was logged in, or that began and was answered while none was and ended just after a login, before
+the login snapshot: only the hang-ups of channels the bridge never saw reached it. The SMDR console
+keeps what it prints while nobody is logged in, so an SMDR call
 always reaches a bridge. "Not closed" counts records left open at the end: a call whose end record or
 event was on the wire stays open until the bridge's grace period closes it as estimated.
 
@@ -51,6 +53,8 @@ from dataverse_schema.names import PhoneCall, TelephonySystem  # noqa: E402
 from emulator.server import EmulatorServer, FaultPlan  # noqa: E402
 
 SCENARIOS = ("kill -9", "SIGTERM", "outage", "disk full")
+#: Events of a call's end: a bridge that saw only these of a call knows none of it (its channels are unknown).
+AMI_END_EVENTS = frozenset({"HangupRequest", "SoftHangupRequest", "BridgeLeave", "Hangup", "ExtensionStatus"})
 WIRE_S = 1.0  # an AMI call's events this close to a kill or stop were on the wire at it
 LINKS = {"ami": AMI_KEY, "smdr": SMDR_KEY}
 
@@ -80,6 +84,8 @@ class ScenarioRun:
     counts: list[LinkCount]
     stops: list[str]
     seconds: float
+    placed: dict[str, PlacedCall] = field(default_factory=dict)
+    stop_times: list[float] = field(default_factory=list)
 
 
 class PbxThread:
@@ -203,7 +209,8 @@ def run_scenario(
             if bridge.running:
                 bridge.stop("kill -9")
         counts = _count(scenario, client, placed, bridge)
-    return ScenarioRun(scenario, counts, stops, time.monotonic() - started)
+    by_number = {call.number: call for pair in placed for call in pair}
+    return ScenarioRun(scenario, counts, stops, time.monotonic() - started, by_number, [s.at for s in bridge.stops])
 
 
 def _quiesce(bridge: BridgeProcess, done: threading.Event, pbx: PbxThread, timeout_s: float = 30.0) -> None:
@@ -264,7 +271,7 @@ def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: 
     died (the bridge reads in order and journals before parsing). AMI has no journal: an AMI call the bridge
     never accepted an update of counts as on the wire when a stop came within WIRE_S of its events.
     """
-    if call.sent == 0:
+    if call.sent == 0 or _only_its_end_reached(call):
         row.never_reached += 1
     elif _on_wire(call, stops, accepted, journalled):
         row.on_wire += 1
@@ -274,11 +281,28 @@ def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: 
         row.lost_numbers.append(call.number)
 
 
+def _only_its_end_reached(call: PlacedCall) -> bool:
+    """An AMI call that began and was answered while no bridge was logged in and ended just after a login,
+    before the login snapshot listed channels: only hang-ups of channels it never saw reached the bridge."""
+    delivered = {what for _, what, was_delivered in call.trail if was_delivered}
+    return call.link == "ami" and bool(delivered) and delivered <= AMI_END_EVENTS
+
+
 def _on_wire(call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> bool:
     first, last = call.first_sent or 0.0, call.last_sent or 0.0
     if call.link == "smdr":
         return not journalled and any(at >= first for at in stops)
     return not accepted and any(first - WIRE_S <= at <= last + WIRE_S for at in stops)
+
+
+def _trail(run: ScenarioRun, number: str) -> str:
+    """What of a lost call reached a logged-in bridge, with times relative to the nearest stop."""
+    call = run.placed.get(number)
+    if call is None or not call.trail:
+        return "nothing sent"
+    nearest = min(run.stop_times, key=lambda at: abs(at - call.trail[0][0]), default=call.trail[0][0])
+    parts = [f"{what}{'' if delivered else ' (nobody)'} {at - nearest:+.2f}s" for at, what, delivered in call.trail]
+    return "; ".join(parts) + " (times from the nearest stop)"
 
 
 def _tail(number: str) -> str:
@@ -329,6 +353,8 @@ def probe(
         for count in run.counts:
             if count.lost_numbers or count.duplicated_numbers:
                 say(f"  {count.link}: lost {count.lost_numbers[:8]} duplicated {count.duplicated_numbers[:8]}")
+            for number in count.lost_numbers[:8]:
+                say(f"    {number}: {_trail(run, number)}")
         runs.append(run)
     return runs
 
