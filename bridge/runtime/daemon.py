@@ -93,6 +93,7 @@ class Bridge:
         self.recovery = CallRecovery(self.open_calls, self.tracker, grace=restart_grace)
         self.updates: UpdateChecker | None = None  # set by bridge.plugins.updates (CALL-44)
         self.pipeline.journal = self.recovery.note
+        self.pipeline.revise = self.recovery.announce
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():

@@ -115,6 +115,8 @@ class CallPipeline:
         self._listeners: list[_Registered] = []
         #: Told of every update before the listeners (the open-call file, CALL-14); a failure is logged.
         self.journal: Callable[[CallUpdate], None] | None = None
+        #: Revises an update before anyone sees it (a restored call's ring announced again, CALL-14).
+        self.revise: Callable[[CallUpdate], CallUpdate] | None = None
         self.events = Counter[str]()
         self.updates = Counter[str]()
 
@@ -154,6 +156,8 @@ class CallPipeline:
 
     def dispatch(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         self.updates[update.record.system] += 1
+        if self.revise is not None:
+            update = self.revise(update)
         if self.journal is not None:
             try:
                 self.journal(update)
