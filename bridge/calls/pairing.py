@@ -4,9 +4,11 @@ A Panasonic prints an inbound call's ring record when it rings and its final
 record when it ends; the connector pairs them in memory
 (:meth:`~connectors.pbx.smdr.connector.SmdrConnector.pairing_snapshot`). The
 worker keeps that pairing in ``smdr-pairing-<system>.json`` beside the outbox
-(and ``open-calls.db``), rewritten after each batch of events and at a stop,
-and hands it back to the next life's connector before it reads a line, so a
-call whose records span a restart or a ``kill -9`` is logged once.
+(and ``open-calls.db``), rewritten after each batch of events and at a stop
+(with a raw journal: together with the lines it covers, once their updates are
+stored, :mod:`bridge.runtime.line_replay`), and hands it back to the next life's
+connector before it reads a line, so a call whose records span a restart or a
+``kill -9`` is logged once.
 
 The file is replaced atomically (written beside, then renamed); it is not
 fsync'd, because losing it to a power cut costs only a duplicate call, never a
