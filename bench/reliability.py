@@ -20,8 +20,9 @@ event once, to whoever is logged in). "Never reached": an AMI call that started 
 bridge was logged in, or that began and was answered while none was and ended just after a login, before
 the login snapshot: only the hang-ups of channels the bridge never saw reached it. The SMDR console
 keeps what it prints while nobody is logged in, so an SMDR call
-always reaches a bridge. "Not closed" counts records left open at the end: a call whose end record or
-event was on the wire stays open until the bridge's grace period closes it as estimated.
+always reaches a bridge. "Not closed" counts records left open at the end; "end on wire" those of them
+whose last SMDR record was on the wire at a kill or stop (they stay open until the bridge's grace period
+closes them as estimated).
 
     python bench/reliability.py [--calls 60] [--rounds 3] [--period 3] [--outage-s 2] [--quick]
                                 [--scenario "kill -9" ...]
@@ -74,6 +75,7 @@ class LinkCount:
     accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
     unexpected: int = 0  # records whose number the probe never placed
     incomplete: int = 0  # logged but not closed as completed
+    end_on_wire: int = 0  # not closed, but its end record was on the wire when the bridge was killed or stopped
     lost_numbers: list[str] = field(default_factory=list)
     duplicated_numbers: list[str] = field(default_factory=list)
 
@@ -242,7 +244,8 @@ def _count(scenario: str, client: DataverseClient, placed, bridge: BridgeProcess
         )
     )
     acked = {(system, _tail(number)) for _, system, number, _ in bridge.acks()}
-    journalled = {_tail(number) for number in bridge.journalled_numbers()}
+    journalled_lines = Counter(_tail(number) for number in bridge.journalled_numbers())
+    journalled = set(journalled_lines)
     stops = [stop.at for stop in bridge.stops]
     counts = []
     for position, (link, key) in enumerate(LINKS.items()):
@@ -259,7 +262,14 @@ def _count(scenario: str, client: DataverseClient, placed, bridge: BridgeProcess
                 if per_number[tail] > 1:
                     row.duplicated_numbers.append(call.number)
         row.unexpected = sum(n for tail, n in per_number.items() if tail not in expected)
-        row.incomplete = sum(1 for r in mine if r.get(PhoneCall.STATECODE) != 1)
+        for record in mine:
+            if record.get(PhoneCall.STATECODE) == 1:
+                continue
+            call = expected.get(_tail(record[PhoneCall.RAWNUMBER] or record[PhoneCall.PHONENUMBER] or ""))
+            if call is not None and link == "smdr" and _end_on_wire(call, stops, journalled_lines[_tail(call.number)]):
+                row.end_on_wire += 1
+            else:
+                row.incomplete += 1
         counts.append(row)
     return counts
 
@@ -286,6 +296,12 @@ def _only_its_end_reached(call: PlacedCall) -> bool:
     before the login snapshot listed channels: only hang-ups of channels it never saw reached the bridge."""
     delivered = {what for _, what, was_delivered in call.trail if was_delivered}
     return call.link == "ami" and bool(delivered) and delivered <= AMI_END_EVENTS
+
+
+def _end_on_wire(call: PlacedCall, stops: list[float], lines_journalled: int) -> bool:
+    """An SMDR call whose last record the bridge never journalled although a kill or stop came after it was
+    sent: it was in the socket when the bridge went (the console prints a record once)."""
+    return lines_journalled < call.parts and any(at >= (call.last_sent or 0.0) for at in stops)
 
 
 def _on_wire(call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> bool:
@@ -320,6 +336,7 @@ COLUMNS = (
     ("on wire at kill/stop", "on_wire"),
     ("never reached", "never_reached"),
     ("not closed", "incomplete"),
+    ("end on wire", "end_on_wire"),
     ("unexpected", "unexpected"),
 )
 
