@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bridge.calls.pairing import PairingFile
+from bridge.outbox.writer import RETRY_MAX_S, RETRY_MIN_S
 from bridge.runtime.raw_journal import RawJournal
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,11 @@ class LineReplay:
         journal: Callable[[], RawJournal],
         stored: Callable[[], None],
         pairing: PairingFile,
+        *,
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.system = system
+        self._pause = pause
         self._connector = connector
         self._journal = journal
         self._stored = stored
@@ -90,15 +94,24 @@ class LineReplay:
             self._task = asyncio.get_running_loop().create_task(self._settle(), name=f"lines-{self.system}")
 
     async def _settle(self) -> None:
+        wait = RETRY_MIN_S
         while self._done:
             ids, pairing, self._done = self._done, self._pairing_after, []
             try:
-                await asyncio.to_thread(self._settle_now, ids, pairing)
-            except Exception:  # they stay unprocessed: the next start replays them, and drops what was stored
-                log.exception("SMDR lines could not be marked processed", extra={"system": self.system})
+                settled = await asyncio.to_thread(self._settle_now, ids, pairing)
+            except Exception as exc:  # a full disk: tried again; meanwhile a restart would replay them
+                log.warning("SMDR lines could not be marked processed: %s", exc, extra={"system": self.system})
+                settled = False
+            if settled:
+                wait = RETRY_MIN_S
+                continue
+            self._done = ids + self._done  # with the newest pairing, once the disk takes it
+            await self._pause(wait)
+            wait = min(wait * 2, RETRY_MAX_S)
 
-    def _settle_now(self, ids: list[int], pairing: dict[str, Any] | None) -> None:
+    def _settle_now(self, ids: list[int], pairing: dict[str, Any] | None) -> bool:
         self._stored()
         if pairing is not None and not self._pairing.save(pairing):
-            return  # without the pairing on disk, a replay must give these lines their events again
+            return False  # without the pairing on disk, a replay must give these lines their events again
         self._journal().mark_processed(ids)
+        return True

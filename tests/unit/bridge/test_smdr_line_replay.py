@@ -8,6 +8,7 @@ by cancelling its tasks, with the files as they are on disk at that moment.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -66,10 +67,12 @@ class Journal(RawJournal):
     """The raw journal; with ``killed_before_marking`` the kill comes just before lines are marked processed."""
 
     killed_before_marking = False
+    refusals = 0  # marks refused (a full disk) before they go through
 
     def mark_processed(self, row_ids) -> None:
-        if self.killed_before_marking:
-            raise RuntimeError("killed")
+        if self.killed_before_marking or self.refusals:
+            self.refusals = max(0, self.refusals - 1)
+            raise sqlite3.OperationalError("database or disk is full")
         super().mark_processed(row_ids)
 
 
@@ -80,6 +83,7 @@ class World:
         self.journal = Journal(folder / "raw-frames.db")
         self.pairing = PairingFile(pairing_path(folder / "outbox.db", SYSTEM.key))
         self.stored_calls = 0  # how many times the "outbox" was flushed
+        self.pauses: list[float] = []  # the replay's pauses before it tries a refused mark again
 
     def connector(self, console: Console) -> SmdrConnector:
         on_frame, on_bad = frame_hooks(self.journal, SYSTEM.key, awaits_processing=True)
@@ -88,12 +92,16 @@ class World:
     def stored(self) -> None:
         self.stored_calls += 1
 
+    async def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        await asyncio.sleep(0)
+
     def worker(self, console: Console, calls: Calls) -> SystemWorker:
         settings = StaticSettings([SYSTEM])
         pipeline = CallPipeline(CallTracker(), lambda: settings)
         pipeline.add_listener(calls)
         connector = self.connector(console)
-        lines = LineReplay(SYSTEM.key, connector, lambda: self.journal, self.stored, self.pairing)
+        lines = LineReplay(SYSTEM.key, connector, lambda: self.journal, self.stored, self.pairing, pause=self.pause)
         return SystemWorker(SYSTEM, connector, pipeline, pairing=self.pairing, lines=lines)
 
 
@@ -118,21 +126,28 @@ def killed_after_journalling(world: World, *lines: str) -> None:
     asyncio.run(main())
 
 
-def clean_life(world: World, *lines: str, ends: bool = True) -> Calls:
-    """A life that hands on updates until a call ended (or, with ``ends`` False, the first) and stops cleanly."""
+def clean_life(world: World, *lines: str, ends: bool = True, killed: bool = False) -> Calls:
+    """A life that hands on updates until a call ended (or, with ``ends`` False, the first) and stops cleanly;
+    ``killed``: it is killed once the updates were stored and the pairing saved, as the lines are marked."""
     calls = Calls()
 
     def done() -> bool:
         return any(status is CallStatus.ENDED for _, status in calls.seen) if ends else bool(calls.seen)
 
     async def main() -> None:
+        world.journal.killed_before_marking = killed
         running = world.worker(Console(*lines), calls)
         task = asyncio.create_task(running.run())
         await until(done, "the update(s) awaited")
+        if killed:
+            await until(lambda: world.pauses, "a mark refused")
+            task.cancel()  # the loop ends with it: nothing of this life runs any more
+            return
         await running.stop()
         await task
 
     asyncio.run(main())
+    world.journal.killed_before_marking = False
     return calls
 
 
@@ -150,9 +165,7 @@ def test_a_final_record_journalled_before_a_kill_closes_its_call_at_the_next_sta
 
 def test_lines_stored_but_not_marked_are_not_doubled(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.journal.killed_before_marking = True  # after the updates were stored and the pairing saved
-    first = clean_life(world, OUTBOUND)
-    world.journal.killed_before_marking = False
+    first = clean_life(world, OUTBOUND, killed=True)  # after the updates were stored and the pairing saved
     assert len(world.journal.unprocessed(SYSTEM.key)) == 1
 
     second = clean_life(world, RING, FINAL)
@@ -165,9 +178,7 @@ def test_lines_stored_but_not_marked_are_not_doubled(tmp_path: Path) -> None:
 
 def test_lines_stored_before_their_pairing_was_saved_come_back_with_the_same_call(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.journal.killed_before_marking = True
-    first = clean_life(world, RING, ends=False)
-    world.journal.killed_before_marking = False
+    first = clean_life(world, RING, ends=False, killed=True)
     world.pairing.path.unlink()  # the updates were stored; the kill came before the pairing was saved
 
     second = clean_life(world, FINAL)
@@ -191,3 +202,13 @@ def test_a_buffer_the_pbx_prints_again_after_the_replayed_lines_is_not_doubled(t
     calls = clean_life(world, OUTBOUND, RING, FINAL)  # the console prints its buffer again at the login
 
     assert len({call for call, _ in calls.seen}) == 2
+
+
+def test_a_mark_the_disk_refused_is_tried_again_in_the_same_life(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.journal.refusals = 2
+
+    clean_life(world, RING, FINAL)
+
+    assert world.pauses[:2] == [0.05, 0.1]
+    assert world.journal.unprocessed(SYSTEM.key) == []
