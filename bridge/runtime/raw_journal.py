@@ -142,10 +142,11 @@ class RawJournal:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany("UPDATE raw_frames SET processed = 1 WHERE id = ?", ids)
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException:  # a COMMIT the disk refused leaves the transaction open
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def unprocessed(self, system: str, *, limit: int = 10_000) -> list[RawFrame]:
         """``system``'s frames read but never marked processed (a ``kill -9`` came first), oldest first;
