@@ -72,6 +72,7 @@ class LinkCount:
     duplicated: int = 0
     on_wire: int = 0  # lost, but on the wire when the bridge was killed or stopped
     never_reached: int = 0  # lost, but no event of it reached a logged-in bridge
+    end_only: int = 0  # of never_reached: only hang-ups of its unseen channels reached a bridge, after a login
     accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
     unexpected: int = 0  # records whose number the probe never placed
     incomplete: int = 0  # logged but not closed as completed
@@ -283,6 +284,7 @@ def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: 
     """
     if call.sent == 0 or _only_its_end_reached(call):
         row.never_reached += 1
+        row.end_only += call.sent > 0
     elif _on_wire(call, stops, accepted, journalled):
         row.on_wire += 1
     else:
@@ -368,6 +370,8 @@ def probe(
         )
         say(f"{scenario}: {run.seconds:.0f} s; " + "; ".join(run.stops))
         for count in run.counts:
+            if count.end_only:
+                say(f"  {count.link}: {count.end_only} of {count.never_reached} never reached: only their hang-ups")
             if count.lost_numbers or count.duplicated_numbers:
                 say(f"  {count.link}: lost {count.lost_numbers[:8]} duplicated {count.duplicated_numbers[:8]}")
             for number in count.lost_numbers[:8]:
