@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -65,13 +66,22 @@ class LineReplay:
         self._done: list[int] = []
         self._pairing_after: dict[str, Any] | None = None
         self._task: asyncio.Task | None = None
+        self._closing = False
         self.replayed = 0
 
     async def start(self) -> int:
         """After the saved pairing was restored, before the connector runs: queue the lines left unprocessed,
         and from now on settle each line the connector reports done. Returns how many were replayed."""
-        frames = await asyncio.to_thread(lambda: self._journal().unprocessed(self.system))
         self._connector.on_frame_done = self._frame_done
+        try:
+            frames = await asyncio.to_thread(lambda: self._journal().unprocessed(self.system))
+        except (OSError, sqlite3.Error) as exc:  # the link still starts; its first line meets the same error
+            log.error(
+                "the raw journal could not be read (%s); lines left unprocessed by the last stop are not replayed",
+                exc,
+                extra={"system": self.system, "operation": "replay"},
+            )
+            return 0
         self.replayed = self._connector.replay([(frame.id, frame.text) for frame in frames]) if frames else 0
         if self.replayed:
             log.info(
@@ -82,7 +92,9 @@ class LineReplay:
         return self.replayed
 
     async def close(self) -> None:
-        """At stop, after the last events were handed on: settle what is left."""
+        """At stop, after the last events were handed on: settle what is left, trying once more at most (a
+        line that cannot be marked now is replayed at the next start)."""
+        self._closing = True
         if self._task is not None:
             await self._task
         await self._settle()
@@ -106,6 +118,8 @@ class LineReplay:
                 wait = RETRY_MIN_S
                 continue
             self._done = ids + self._done  # with the newest pairing, once the disk takes it
+            if self._closing:
+                return
             await self._pause(wait)
             wait = min(wait * 2, RETRY_MAX_S)
 

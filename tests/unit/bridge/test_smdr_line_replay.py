@@ -212,3 +212,38 @@ def test_a_mark_the_disk_refused_is_tried_again_in_the_same_life(tmp_path: Path)
 
     assert world.pauses[:2] == [0.05, 0.1]
     assert world.journal.unprocessed(SYSTEM.key) == []
+
+
+def test_a_journal_that_cannot_be_read_does_not_keep_the_link_from_starting(tmp_path: Path, caplog) -> None:
+    world = World(tmp_path)
+    calls = Calls()
+
+    opened: list[bool] = []
+
+    def unreadable_at_first() -> RawJournal:
+        if not opened:
+            opened.append(True)
+            raise sqlite3.OperationalError("unable to open database file")
+        return world.journal
+
+    async def main() -> None:
+        running = world.worker(Console(OUTBOUND), calls)
+        running._lines._journal = unreadable_at_first  # type: ignore[union-attr]
+        task = asyncio.create_task(running.run())
+        await until(lambda: bool(calls.seen), "the console's call")
+        await running.stop()
+        await task
+
+    asyncio.run(main())
+    assert "could not be read" in caplog.text
+    assert world.journal.unprocessed(SYSTEM.key) == []  # the lines read since are marked as usual
+
+
+def test_a_stop_while_the_disk_refuses_marks_leaves_the_lines_for_the_next_start(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.journal.refusals = 1_000_000
+
+    clean_life(world, OUTBOUND)  # it stops, rather than trying for ever
+
+    world.journal.refusals = 0
+    assert len(world.journal.unprocessed(SYSTEM.key)) == 1
