@@ -17,9 +17,12 @@ records the bridge journalled (it journals every line before parsing it) althoug
 came after they were sent, so they were still in the socket when the bridge went; an AMI call the
 bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events (Asterisk sends an
 event once, to whoever is logged in). "Never reached": an AMI call that started and ended while no
-bridge was logged in. The SMDR console keeps what it prints while nobody is logged in, so an SMDR call
-always reaches a bridge. "Not closed" counts records left open at the end: a call whose end record or
-event was on the wire stays open until the bridge's grace period closes it as estimated.
+bridge was logged in, or that began and was answered while none was and ended just after a login, before
+the login snapshot: only the hang-ups of channels the bridge never saw reached it. The SMDR console
+keeps what it prints while nobody is logged in, so an SMDR call
+always reaches a bridge. "Not closed" counts records left open at the end; "end on wire" those of them
+whose last SMDR record was on the wire at a kill or stop (they stay open until the bridge's grace period
+closes them as estimated).
 
     python bench/reliability.py [--calls 60] [--rounds 3] [--period 3] [--outage-s 2] [--quick]
                                 [--scenario "kill -9" ...]
@@ -51,6 +54,8 @@ from dataverse_schema.names import PhoneCall, TelephonySystem  # noqa: E402
 from emulator.server import EmulatorServer, FaultPlan  # noqa: E402
 
 SCENARIOS = ("kill -9", "SIGTERM", "outage", "disk full")
+#: Events of a call's end: a bridge that saw only these of a call knows none of it (its channels are unknown).
+AMI_END_EVENTS = frozenset({"HangupRequest", "SoftHangupRequest", "BridgeLeave", "Hangup", "ExtensionStatus"})
 WIRE_S = 1.0  # an AMI call's events this close to a kill or stop were on the wire at it
 LINKS = {"ami": AMI_KEY, "smdr": SMDR_KEY}
 
@@ -67,9 +72,11 @@ class LinkCount:
     duplicated: int = 0
     on_wire: int = 0  # lost, but on the wire when the bridge was killed or stopped
     never_reached: int = 0  # lost, but no event of it reached a logged-in bridge
+    end_only: int = 0  # of never_reached: only hang-ups of its unseen channels reached a bridge, after a login
     accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
     unexpected: int = 0  # records whose number the probe never placed
     incomplete: int = 0  # logged but not closed as completed
+    end_on_wire: int = 0  # not closed, but its end record was on the wire when the bridge was killed or stopped
     lost_numbers: list[str] = field(default_factory=list)
     duplicated_numbers: list[str] = field(default_factory=list)
 
@@ -80,6 +87,8 @@ class ScenarioRun:
     counts: list[LinkCount]
     stops: list[str]
     seconds: float
+    placed: dict[str, PlacedCall] = field(default_factory=dict)
+    stop_times: list[float] = field(default_factory=list)
 
 
 class PbxThread:
@@ -203,7 +212,8 @@ def run_scenario(
             if bridge.running:
                 bridge.stop("kill -9")
         counts = _count(scenario, client, placed, bridge)
-    return ScenarioRun(scenario, counts, stops, time.monotonic() - started)
+    by_number = {call.number: call for pair in placed for call in pair}
+    return ScenarioRun(scenario, counts, stops, time.monotonic() - started, by_number, [s.at for s in bridge.stops])
 
 
 def _quiesce(bridge: BridgeProcess, done: threading.Event, pbx: PbxThread, timeout_s: float = 30.0) -> None:
@@ -235,7 +245,8 @@ def _count(scenario: str, client: DataverseClient, placed, bridge: BridgeProcess
         )
     )
     acked = {(system, _tail(number)) for _, system, number, _ in bridge.acks()}
-    journalled = {_tail(number) for number in bridge.journalled_numbers()}
+    journalled_lines = Counter(_tail(number) for number in bridge.journalled_numbers())
+    journalled = set(journalled_lines)
     stops = [stop.at for stop in bridge.stops]
     counts = []
     for position, (link, key) in enumerate(LINKS.items()):
@@ -252,7 +263,14 @@ def _count(scenario: str, client: DataverseClient, placed, bridge: BridgeProcess
                 if per_number[tail] > 1:
                     row.duplicated_numbers.append(call.number)
         row.unexpected = sum(n for tail, n in per_number.items() if tail not in expected)
-        row.incomplete = sum(1 for r in mine if r.get(PhoneCall.STATECODE) != 1)
+        for record in mine:
+            if record.get(PhoneCall.STATECODE) == 1:
+                continue
+            call = expected.get(_tail(record[PhoneCall.RAWNUMBER] or record[PhoneCall.PHONENUMBER] or ""))
+            if call is not None and link == "smdr" and _end_on_wire(call, stops, journalled_lines[_tail(call.number)]):
+                row.end_on_wire += 1
+            else:
+                row.incomplete += 1
         counts.append(row)
     return counts
 
@@ -264,8 +282,9 @@ def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: 
     died (the bridge reads in order and journals before parsing). AMI has no journal: an AMI call the bridge
     never accepted an update of counts as on the wire when a stop came within WIRE_S of its events.
     """
-    if call.sent == 0:
+    if call.sent == 0 or _only_its_end_reached(call):
         row.never_reached += 1
+        row.end_only += call.sent > 0
     elif _on_wire(call, stops, accepted, journalled):
         row.on_wire += 1
     else:
@@ -274,11 +293,34 @@ def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: 
         row.lost_numbers.append(call.number)
 
 
+def _only_its_end_reached(call: PlacedCall) -> bool:
+    """An AMI call that began and was answered while no bridge was logged in and ended just after a login,
+    before the login snapshot listed channels: only hang-ups of channels it never saw reached the bridge."""
+    delivered = {what for _, what, was_delivered in call.trail if was_delivered}
+    return call.link == "ami" and bool(delivered) and delivered <= AMI_END_EVENTS
+
+
+def _end_on_wire(call: PlacedCall, stops: list[float], lines_journalled: int) -> bool:
+    """An SMDR call whose last record the bridge never journalled although a kill or stop came after it was
+    sent: it was in the socket when the bridge went (the console prints a record once)."""
+    return lines_journalled < call.parts and any(at >= (call.last_sent or 0.0) for at in stops)
+
+
 def _on_wire(call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> bool:
     first, last = call.first_sent or 0.0, call.last_sent or 0.0
     if call.link == "smdr":
         return not journalled and any(at >= first for at in stops)
     return not accepted and any(first - WIRE_S <= at <= last + WIRE_S for at in stops)
+
+
+def _trail(run: ScenarioRun, number: str) -> str:
+    """What of a lost call reached a logged-in bridge, with times relative to the nearest stop."""
+    call = run.placed.get(number)
+    if call is None or not call.trail:
+        return "nothing sent"
+    nearest = min(run.stop_times, key=lambda at: abs(at - call.trail[0][0]), default=call.trail[0][0])
+    parts = [f"{what}{'' if delivered else ' (nobody)'} {at - nearest:+.2f}s" for at, what, delivered in call.trail]
+    return "; ".join(parts) + " (times from the nearest stop)"
 
 
 def _tail(number: str) -> str:
@@ -296,6 +338,7 @@ COLUMNS = (
     ("on wire at kill/stop", "on_wire"),
     ("never reached", "never_reached"),
     ("not closed", "incomplete"),
+    ("end on wire", "end_on_wire"),
     ("unexpected", "unexpected"),
 )
 
@@ -327,8 +370,12 @@ def probe(
         )
         say(f"{scenario}: {run.seconds:.0f} s; " + "; ".join(run.stops))
         for count in run.counts:
+            if count.end_only:
+                say(f"  {count.link}: {count.end_only} of {count.never_reached} never reached: only their hang-ups")
             if count.lost_numbers or count.duplicated_numbers:
                 say(f"  {count.link}: lost {count.lost_numbers[:8]} duplicated {count.duplicated_numbers[:8]}")
+            for number in count.lost_numbers[:8]:
+                say(f"    {number}: {_trail(run, number)}")
         runs.append(run)
     return runs
 

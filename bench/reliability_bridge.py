@@ -197,17 +197,18 @@ class BridgeProcess:
                 rows.append((float(parts[0]), parts[1], parts[2], parts[3]))
         return rows
 
-    def journalled_numbers(self) -> set[str]:
-        """Every 11-digit number in the raw SMDR frames the bridge journalled: what it took in from the console."""
+    def journalled_numbers(self) -> list[str]:
+        """The 11-digit number of each raw SMDR frame the bridge journalled (a number once per line it is in):
+        what it took in from the console."""
         path = self.work / "raw-frames.db"
         if not path.exists():
-            return set()
+            return []
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             texts = [row[0] for row in db.execute("SELECT text FROM raw_frames")]
         finally:
             db.close()
-        return {number for text in texts for number in re.findall(r"\d{11}", text)}
+        return [number for text in texts for number in set(re.findall(r"\d{11}", text))]
 
     def tail(self, chars: int = 2000) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-chars:] if self.log.exists() else ""

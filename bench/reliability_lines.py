@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from emulator.ami import AmiServer, playbook
@@ -40,9 +40,11 @@ class PlacedCall:
     sent: int = 0  # events (AMI) or records (SMDR) that reached a logged-in bridge
     parts: int = 0  # events or records the call has in all
     done: bool = False
+    trail: list[tuple[float, str, bool]] = field(default_factory=list)  # (time, event or record, delivered)
 
-    def note_sent(self, delivered: bool) -> None:
+    def note_sent(self, delivered: bool, what: str = "") -> None:
         self.parts += 1
+        self.trail.append((time.time(), what, delivered))
         if delivered:
             now = time.time()
             self.first_sent = self.first_sent or now
@@ -64,7 +66,7 @@ class ProbeAmi(AmiServer):
             self._track(step.headers)
             delivered = any(client.events for client in self._clients)
             self.broadcast([*step.headers, ("Timestamp", f"{time.time():.6f}")])
-            call.note_sent(delivered)
+            call.note_sent(delivered, dict(step.headers).get("Event", "?"))
         call.done = True
 
 
@@ -118,8 +120,8 @@ class ProbeSmdr(SmdrServer):
         held, self._held = self._held, []
         with contextlib.suppress(ConnectionError):
             await self.send_lines([line for _, line in held])
-        for call, _ in held:
-            call.note_sent(True)
+        for call, line in held:
+            call.note_sent(True, line.split()[-1] if line.rstrip().endswith("RC") else "final")
 
     def count_held(self) -> int:
         return len(self._held)

@@ -20,6 +20,7 @@ aside in ``unreadable_call``, never dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -32,7 +33,7 @@ from pathlib import Path
 from bridge.outbox.writer import BatchWriter
 from domain.calls.event_codec import event_from_dict, event_to_dict
 from domain.calls.events import CallEvent
-from domain.calls.record import CallUpdate
+from domain.calls.record import CallChange, CallStatus, CallUpdate
 from domain.calls.recovery import DEFAULT_GRACE, Verdict, inferred_hangup, restart_verdict
 from domain.calls.tracker import CallTracker
 
@@ -201,6 +202,7 @@ class CallRecovery:
         self.grace = grace
         self._waiting: set[tuple[str, str]] = set()
         self._restored: set[tuple[str, str]] = set()
+        self._unannounced: set[tuple[str, str]] = set()
         self._last_seen_at: datetime | None = None
         self._restarted_at: datetime | None = None
 
@@ -224,6 +226,7 @@ class CallRecovery:
                 continue
             self._waiting.add((record.system, record.call_id))
             self._restored.add((record.system, record.call_id))
+            self._unannounced.add((record.system, record.call_id))
         if self._waiting:
             log.info(
                 "%d call(s) were under way when the bridge stopped", len(self._waiting), extra={"operation": "restore"}
@@ -263,6 +266,19 @@ class CallRecovery:
             return False
         self.store.mark_alive(now)
         return True
+
+    def announce(self, update: CallUpdate) -> CallUpdate:
+        """The first update of a restored call in this life, while it still rings, announces the ring
+        (``RINGING``): the pop-ups and notices of this life never saw it, and the login snapshot's ring of a
+        call the bridge already knew changes nothing. It is not ``NEW``: the call was written before."""
+        record = update.record
+        key = (record.system, record.call_id)
+        if key not in self._unannounced:
+            return update
+        self._unannounced.discard(key)
+        if record.status is not CallStatus.RINGING or CallChange.RINGING in update.changes:
+            return update
+        return dataclasses.replace(update, changes=update.changes | {CallChange.RINGING})
 
     def was_restored(self, system: str, call_id: str) -> bool:
         """Whether the call was under way at the last stop, so it was logged by the bridge's earlier life."""

@@ -4,9 +4,11 @@ A Panasonic prints an inbound call's ring record when it rings and its final
 record when it ends; the connector pairs them in memory
 (:meth:`~connectors.pbx.smdr.connector.SmdrConnector.pairing_snapshot`). The
 worker keeps that pairing in ``smdr-pairing-<system>.json`` beside the outbox
-(and ``open-calls.db``), rewritten after each batch of events and at a stop,
-and hands it back to the next life's connector before it reads a line, so a
-call whose records span a restart or a ``kill -9`` is logged once.
+(and ``open-calls.db``), rewritten after each batch of events and at a stop
+(with a raw journal: together with the lines it covers, once their updates are
+stored, :mod:`bridge.runtime.line_replay`), and hands it back to the next life's
+connector before it reads a line, so a call whose records span a restart or a
+``kill -9`` is logged once.
 
 The file is replaced atomically (written beside, then renamed); it is not
 fsync'd, because losing it to a power cut costs only a duplicate call, never a
@@ -61,8 +63,9 @@ class PairingFile:
         except OSError as exc:
             log.warning("pairing file %s could not be set aside: %s", self.path, exc)
 
-    def save(self, snapshot: Any) -> None:
-        """Replace the file with ``snapshot``; an ``OSError`` is logged, never raised (calls still flow)."""
+    def save(self, snapshot: Any) -> bool:
+        """Replace the file with ``snapshot``; ``False`` when it could not be: an ``OSError`` is logged, never
+        raised (calls still flow)."""
         temporary = self.path.with_name(self.path.name + ".tmp")
         try:
             temporary.write_text(json.dumps(snapshot, separators=(",", ":")), encoding="utf-8")
@@ -71,3 +74,5 @@ class PairingFile:
             log.warning(
                 "SMDR pairing not saved to %s: %s; a call spanning a restart may be logged twice", self.path, exc
             )
+            return False
+        return True

@@ -43,6 +43,8 @@ from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
+from bridge.runtime.line_replay import LineReplay
+from bridge.runtime.raw_journal import shared_journal
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
 from bridge.runtime.updates import UpdateChecker
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
@@ -92,17 +94,16 @@ class Bridge:
         self.updates: UpdateChecker | None = None  # set by bridge.plugins.updates (CALL-44)
         self.exit_status = 0  # RESTART_STATUS once bridge.plugins.updates installed a new version (CALL-44)
         self.pipeline.journal = self.recovery.note
+        self.pipeline.revise = self.recovery.announce
         self.connectors: dict[str, PbxConnector] = {}
         self.workers: dict[str, SystemWorker] = {}
         for key, system in config.systems.items():
             self.connectors[key] = connector_factory(system)
             if hasattr(self.connectors[key], "on_snapshot"):  # it lists its calls at login: settle at once
                 self.connectors[key].on_snapshot = self._settle_restored  # type: ignore[attr-defined]
+            pairing = PairingFile(pairing_path(config.bridge.outbox, key))
             self.workers[key] = SystemWorker(
-                system,
-                self.connectors[key],
-                self.pipeline,
-                pairing=PairingFile(pairing_path(config.bridge.outbox, key)),
+                system, self.connectors[key], self.pipeline, pairing=pairing, lines=self._line_replay(system, pairing)
             )
         self.drainers: dict[str, DrainerThread] = {
             name: outbox_drainer(self.outbox, name, env, client_factory(name, env) if client_factory else None)
@@ -115,6 +116,19 @@ class Bridge:
         self._started_at = time.monotonic()
         self._is_stopping = False
         self._telnet_resyncs_seen: dict[str, int] = {}
+
+    def _line_replay(self, system: SystemConfig, pairing: PairingFile) -> LineReplay | None:
+        """Replay of the journalled lines a kill left unprocessed, for a connector that can (SMDR)."""
+        connector = self.connectors[system.key]
+        if system.raw_journal is None or not hasattr(connector, "replay"):
+            return None
+        path, days = system.raw_journal, system.raw_journal_days
+        return LineReplay(system.key, connector, lambda: shared_journal(path, days), self._stored, pairing)  # type: ignore[arg-type]
+
+    def _stored(self) -> None:
+        """Block until every call update handed on so far is on disk (outbox, open-call file)."""
+        self.outbox.flush()
+        self.open_calls.flush()
 
     # -- what plug-ins use ------------------------------------------------------------------
 

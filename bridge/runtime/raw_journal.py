@@ -10,6 +10,11 @@ find it (``SELECT * FROM raw_frames WHERE parsed = 0``) and replay it once the
 parser learns the format. Rows older than ``keep_days`` are pruned at open and
 then about once an hour.
 
+A frame of a connector that reports back (SMDR) is stored ``processed = 0``
+and marked processed once the call updates it made are stored (outbox,
+open-call file); a ``kill -9`` between the two leaves it unprocessed, and the
+next start replays :meth:`RawJournal.unprocessed` (issue 11, §2).
+
 :func:`frame_hooks` gives the ``on_frame`` / ``on_bad_frame`` pair the SMDR and
 caller-ID connectors take; the write runs in a worker thread so an fsync never
 holds the event loop, and it finishes before the frame is parsed.
@@ -22,7 +27,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,11 +50,15 @@ CREATE TABLE IF NOT EXISTS raw_frames (
     text TEXT NOT NULL,
     truncated INTEGER NOT NULL DEFAULT 0,
     parsed INTEGER NOT NULL DEFAULT 1,
-    reason TEXT
+    reason TEXT,
+    processed INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS raw_frames_received ON raw_frames (received_at);
 CREATE INDEX IF NOT EXISTS raw_frames_unparsed ON raw_frames (parsed) WHERE parsed = 0;
 """
+#: A journal written before frames were marked processed gains the column; its rows count as processed.
+_PROCESSED_COLUMN = "ALTER TABLE raw_frames ADD COLUMN processed INTEGER NOT NULL DEFAULT 1"
+_UNPROCESSED_INDEX = "CREATE INDEX IF NOT EXISTS raw_frames_unprocessed ON raw_frames (system, id) WHERE processed = 0"
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class RawFrame:
     is_truncated: bool
     parsed: bool
     reason: str | None
+    processed: bool = True
 
 
 class RawJournal:
@@ -82,13 +92,25 @@ class RawJournal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(raw_frames)")}
+        if "processed" not in columns:
+            self._db.execute(_PROCESSED_COLUMN)
+        self._db.execute(_UNPROCESSED_INDEX)
         self._last_prune = time.monotonic()
         self.prune()
 
     def record(
-        self, system: str, raw: bytes | str, text: str, received_at: datetime, *, is_truncated: bool = False
+        self,
+        system: str,
+        raw: bytes | str,
+        text: str,
+        received_at: datetime,
+        *,
+        is_truncated: bool = False,
+        awaits_processing: bool = False,
     ) -> int:
-        """Commit one frame (durable when this returns); returns its row id."""
+        """Commit one frame (durable when this returns); returns its row id. With ``awaits_processing`` it
+        stays in :meth:`unprocessed` until :meth:`mark_processed`."""
         if received_at.tzinfo is None:
             raise ValueError("received_at must carry a time zone")
         data = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else bytes(raw)
@@ -97,8 +119,9 @@ class RawJournal:
         text = _clean_text(text)[:MAX_FRAME_BYTES]
         with self._lock:
             cursor = self._db.execute(
-                "INSERT INTO raw_frames (system, received_at, raw, text, truncated) VALUES (?, ?, ?, ?, ?)",
-                (system, _stamp(received_at), data, text, int(is_truncated or cut)),
+                "INSERT INTO raw_frames (system, received_at, raw, text, truncated, processed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (system, _stamp(received_at), data, text, int(is_truncated or cut), int(not awaits_processing)),
             )
             row_id = int(cursor.lastrowid or 0)
         if time.monotonic() - self._last_prune > PRUNE_EVERY_S:
@@ -111,6 +134,30 @@ class RawJournal:
             self._db.execute(
                 "UPDATE raw_frames SET parsed = 0, reason = ? WHERE id = ?", (_clean_text(reason)[:1000], row_id)
             )
+
+    def mark_processed(self, row_ids: Iterable[int]) -> None:
+        """The call updates of these frames are stored: a restart no longer replays them."""
+        ids = [(int(row_id),) for row_id in row_ids]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("UPDATE raw_frames SET processed = 1 WHERE id = ?", ids)
+                self._db.execute("COMMIT")
+            except BaseException:  # a COMMIT the disk refused leaves the transaction open
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def unprocessed(self, system: str, *, limit: int = 10_000) -> list[RawFrame]:
+        """``system``'s frames read but never marked processed (a ``kill -9`` came first), oldest first;
+        lines the parser could not read are left out."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM raw_frames WHERE system = ? AND processed = 0 AND parsed = 1 "
+                "ORDER BY id LIMIT ?",
+                (system, limit),
+            ).fetchall()
+        return [_frame(row) for row in rows]
 
     def prune(self) -> int:
         """Delete frames older than ``keep_days``; returns how many."""
@@ -134,16 +181,12 @@ class RawJournal:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT id, system, received_at, raw, text, truncated, parsed, reason FROM raw_frames {clause} "
-                f"ORDER BY id {'DESC' if newest else ''} LIMIT ?",
+                f"SELECT {_COLUMNS} FROM raw_frames {clause} ORDER BY id {'DESC' if newest else ''} LIMIT ?",
                 (*args, limit),
             ).fetchall()
         if newest:
             rows.reverse()
-        return [
-            RawFrame(r[0], r[1], datetime.fromisoformat(r[2]), bytes(r[3]), r[4], bool(r[5]), bool(r[6]), r[7])
-            for r in rows
-        ]
+        return [_frame(row) for row in rows]
 
     def count(self) -> int:
         with self._lock:
@@ -159,6 +202,7 @@ def frame_hooks(
     system: str,
     *,
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    awaits_processing: bool = False,
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``(on_frame, on_bad_frame)`` for a connector of ``system``: journal each frame, then mark the bad ones.
 
@@ -169,7 +213,9 @@ def frame_hooks(
     BUSY, CANTOPEN) is waited out instead, the write tried again with pauses doubling up to 2 s: the
     frame already read from the PBX would otherwise be gone (issue 11, §2, "disk full"). The connectors call
     ``on_bad_frame`` for the frame just handed to ``on_frame``, so the row to
-    mark is the last one journalled for this system.
+    mark is the last one journalled for this system. ``on_frame`` returns the frame's row id; with
+    ``awaits_processing`` the row waits for :meth:`RawJournal.mark_processed` (a connector that reports
+    when a frame's events were handed on, so a restart replays the rest).
     """
     last: dict[str, int] = {}
     opened: list[RawJournal] = [journal] if isinstance(journal, RawJournal) else []
@@ -179,7 +225,7 @@ def frame_hooks(
             opened.append(journal())  # type: ignore[operator]
         return opened[0]
 
-    async def on_frame(frame: Any, received_at: datetime) -> None:
+    async def on_frame(frame: Any, received_at: datetime) -> int:
         raw = getattr(frame, "raw", b"")
         text = getattr(frame, "text", None)
         text = text if isinstance(text, str) else _decoded(raw)
@@ -188,7 +234,9 @@ def frame_hooks(
         while True:
             try:
                 last["id"] = await asyncio.to_thread(
-                    lambda: target().record(system, raw, text, received_at, is_truncated=truncated)
+                    lambda: target().record(
+                        system, raw, text, received_at, is_truncated=truncated, awaits_processing=awaits_processing
+                    )
                 )
             except sqlite3.OperationalError as exc:
                 if not is_disk_error(exc):
@@ -201,7 +249,7 @@ def frame_hooks(
                 continue
             if failures:
                 log.warning("raw journal write went through after %d failed attempt(s)", failures)
-            return
+            return last["id"]
 
     async def on_bad_frame(bad: Any, received_at: datetime) -> None:
         row_id = last.pop("id", None)
@@ -231,6 +279,14 @@ def close_shared_journal(path: str | Path) -> None:
         journal = _OPEN.pop(Path(path).resolve(), None)
     if journal is not None:
         journal.close()
+
+
+_COLUMNS = "id, system, received_at, raw, text, truncated, parsed, reason, processed"
+
+
+def _frame(r: tuple[Any, ...]) -> RawFrame:
+    at = datetime.fromisoformat(r[2])
+    return RawFrame(r[0], r[1], at, bytes(r[3]), r[4], bool(r[5]), bool(r[6]), r[7], bool(r[8]))
 
 
 def _stamp(moment: datetime) -> str:

@@ -24,6 +24,7 @@ from bridge.calls.listeners import CallListener
 from bridge.calls.pairing import PairingFile
 from bridge.config.model import SystemConfig
 from bridge.crm.settings_source import SettingsSource
+from bridge.runtime.line_replay import LineReplay
 from bridge.runtime.raw_journal import frame_hooks, shared_journal
 from connectors.errors import AuthError
 from connectors.pbx.base import ConnectionState, PbxConnector
@@ -79,11 +80,13 @@ def build_connector(system: SystemConfig) -> PbxConnector:
 
 def _journal_hooks(system: SystemConfig) -> dict[str, Any]:
     """``on_frame`` / ``on_bad_frame`` writing every raw line to the journal before it is parsed
-    (devices that print a line once and forget it); none when the config names no journal."""
+    (devices that print a line once and forget it); none when the config names no journal. SMDR lines
+    wait there to be marked processed (:class:`~bridge.runtime.line_replay.LineReplay`)."""
     if system.raw_journal is None:
         return {}
     path, days = system.raw_journal, system.raw_journal_days
-    on_frame, on_bad_frame = frame_hooks(lambda: shared_journal(path, days), system.key)
+    replays = system.kind in ("smdr-tcp", "smdr-serial")
+    on_frame, on_bad_frame = frame_hooks(lambda: shared_journal(path, days), system.key, awaits_processing=replays)
     return {"on_frame": on_frame, "on_bad_frame": on_bad_frame}
 
 
@@ -112,6 +115,8 @@ class CallPipeline:
         self._listeners: list[_Registered] = []
         #: Told of every update before the listeners (the open-call file, CALL-14); a failure is logged.
         self.journal: Callable[[CallUpdate], None] | None = None
+        #: Revises an update before anyone sees it (a restored call's ring announced again, CALL-14).
+        self.revise: Callable[[CallUpdate], CallUpdate] | None = None
         self.events = Counter[str]()
         self.updates = Counter[str]()
 
@@ -151,6 +156,8 @@ class CallPipeline:
 
     def dispatch(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         self.updates[update.record.system] += 1
+        if self.revise is not None:
+            update = self.revise(update)
         if self.journal is not None:
             try:
                 self.journal(update)
@@ -205,7 +212,9 @@ class SystemWorker:
     ``AuthError`` stops this worker only: an admin must fix the credentials.
     With a ``pairing`` file, a connector that pairs records (SMDR) gets its saved
     pairing before it reads anything and the file is rewritten after each batch
-    of events and at the end (:mod:`bridge.calls.pairing`).
+    of events and at the end (:mod:`bridge.calls.pairing`). With ``lines`` the
+    journalled lines a ``kill -9`` left unprocessed are replayed first, and the
+    pairing is saved only together with the lines it covers (:mod:`bridge.runtime.line_replay`).
     """
 
     def __init__(
@@ -216,6 +225,7 @@ class SystemWorker:
         *,
         backoff: Backoff | None = None,
         pairing: PairingFile | None = None,
+        lines: LineReplay | None = None,
     ):
         self.system = system
         self.connector = connector
@@ -226,6 +236,7 @@ class SystemWorker:
         self.restarts = 0
         self._pairing = pairing if hasattr(connector, "pairing_snapshot") else None
         self._save_scheduled = False
+        self._lines = lines
 
     @property
     def state(self) -> ConnectionState:
@@ -235,6 +246,8 @@ class SystemWorker:
 
     async def run(self) -> None:
         self._restore_pairing()
+        if self._lines is not None:
+            await self._lines.start()
         pump = asyncio.create_task(self._pump(), name=f"events-{self.system.key}")
         try:
             while not self._stopping.is_set():
@@ -242,7 +255,10 @@ class SystemWorker:
                     break
         finally:
             await self._flush(pump)
-            self._save_pairing()
+            if self._lines is not None:
+                await self._lines.close()
+            else:
+                self._save_pairing()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -273,7 +289,7 @@ class SystemWorker:
     async def _pump(self) -> None:
         async for event in self.connector.events():
             self._pipeline.feed(event)
-            if self._pairing is not None and not self._save_scheduled:
+            if self._pairing is not None and self._lines is None and not self._save_scheduled:
                 # once the events queued now were handed on: one write per batch, not per event
                 self._save_scheduled = True
                 asyncio.get_running_loop().call_soon(self._save_pairing)

@@ -15,23 +15,28 @@ re-sent records are dropped, and a line the old session left unfinished is
 framed on its own. :meth:`SmdrConnector.pairing_snapshot` /
 :meth:`SmdrConnector.restore_pairing` carry the pairing of inbound records
 across a bridge restart.
+
+When ``on_frame`` returns an id (the journal's row), the connector reports
+back through ``on_frame_done(id, pairing)`` once every event of that line was
+handed on by :meth:`SmdrConnector.events`, with the pairing as it stood right
+after the line: saved together with the stored events, it never runs ahead of
+them. :meth:`SmdrConnector.replay` takes, before :meth:`SmdrConnector.run`,
+the journalled lines a ``kill -9`` left unprocessed; a replayed line the
+saved pairing already holds is dropped as re-sent (issue 11, §2).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
-from connectors.pbx.base import (
-    ConnectionReport,
-    ConnectionState,
-    ReportOnlyCommands,
-    call_hook,
-)
+from connectors.pbx.base import ConnectionReport, ConnectionState, ReportOnlyCommands, call_hook
 from connectors.pbx.smdr.calls import SmdrCallAssembler
 from connectors.pbx.smdr.framer import BadFrame, Frame, LineFramer
 from connectors.pbx.smdr.parser import SmdrRecord, parse_line
@@ -41,8 +46,18 @@ from domain.calls.events import CallEvent
 
 log = logging.getLogger(__name__)
 
-FrameHook = Callable[[Frame, datetime], Awaitable[None] | None]
+FrameHook = Callable[[Frame, datetime], Awaitable[int | None] | int | None]
 BadFrameHook = Callable[[BadFrame, datetime], Awaitable[None] | None]
+#: ``(frame id, pairing right after it)``: every event of the line was handed on.
+FrameDoneHook = Callable[[int, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class _FrameDone:
+    """Queued after a line's events: what :meth:`SmdrConnector.events` reports once they were handed on."""
+
+    frame_id: int
+    pairing: dict[str, Any]
 
 
 class ByteSource(Protocol):
@@ -87,7 +102,9 @@ class SmdrConnector(ReportOnlyCommands):
         self._framer = LineFramer(encoding=encoding, strip_telnet=strip_telnet)
         self._assembler = SmdrCallAssembler(system, profile)
         self._on_frame, self._on_bad_frame = on_frame, on_bad_frame
-        self._queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self._queue: asyncio.Queue[CallEvent | _FrameDone] = asyncio.Queue()
+        #: Told ``(frame id, pairing)`` once the events of a line ``on_frame`` gave an id to were handed on.
+        self.on_frame_done: FrameDoneHook | None = None
         self.bad_frames: deque[BadFrame] = deque(maxlen=kept_bad_frames)
         self._logins_seen: int | None = None
 
@@ -109,6 +126,20 @@ class SmdrConnector(ReportOnlyCommands):
         """Before :meth:`run`: take over a saved :meth:`pairing_snapshot`; ``ValueError`` if unreadable."""
         self._assembler.restore(snapshot)
 
+    def replay(self, frames: Iterable[tuple[int, str]]) -> int:
+        """Before :meth:`run`, after :meth:`restore_pairing`: parse again ``(frame id, text)`` lines journalled
+        but never reported done; their events come first. Returns how many were queued."""
+        count = 0
+        for frame_id, text in frames:
+            parsed = parse_line(text, self._profile)
+            if isinstance(parsed, SmdrRecord):
+                for event in self._assembler.feed(parsed):
+                    self._queue.put_nowait(event)
+            self._queue.put_nowait(_FrameDone(frame_id, self._assembler.snapshot()))
+            count += 1
+        self._assembler.link_restarted()  # the PBX may still print its buffer again after them
+        return count
+
     async def run(self) -> None:
         """Read until :meth:`stop`; ``AuthError`` when the TCP console refuses the password."""
         await self._source.run(self._receive)
@@ -119,7 +150,12 @@ class SmdrConnector(ReportOnlyCommands):
     async def events(self) -> AsyncIterator[CallEvent]:
         """Every CallEvent, in the order the PBX printed its records."""
         while True:
-            yield await self._queue.get()
+            item = await self._queue.get()
+            if isinstance(item, _FrameDone):
+                if self.on_frame_done is not None:  # the consumer handled the events before it asked again
+                    self.on_frame_done(item.frame_id, item.pairing)
+                continue
+            yield item
 
     async def test_connection(self) -> ConnectionReport:
         return await self._source.probe()
@@ -139,7 +175,7 @@ class SmdrConnector(ReportOnlyCommands):
         return is_new
 
     async def _handle(self, frame: Frame, received_at: datetime) -> None:
-        await call_hook(self._on_frame, frame, received_at)
+        frame_id = await _result_of(self._on_frame, frame, received_at)
         parsed = parse_line(frame.text, self._profile)
         if isinstance(parsed, BadFrame):
             self.bad_frames.append(parsed)
@@ -150,3 +186,13 @@ class SmdrConnector(ReportOnlyCommands):
         elif isinstance(parsed, SmdrRecord):
             for event in self._assembler.feed(parsed):
                 self._queue.put_nowait(event)
+        if isinstance(frame_id, int) and self.on_frame_done is not None:
+            self._queue.put_nowait(_FrameDone(frame_id, self._assembler.snapshot()))
+
+
+async def _result_of(hook: FrameHook | None, frame: Frame, received_at: datetime) -> object:
+    """What the optional ``on_frame`` hook (plain or coroutine function) returned."""
+    if hook is None:
+        return None
+    result = hook(frame, received_at)
+    return await result if inspect.isawaitable(result) else result

@@ -138,3 +138,57 @@ def test_a_frame_read_while_the_disk_is_full_waits_for_the_disk_and_is_not_lost(
     on_frame, _ = frame_hooks(lambda: _FullDisk(journal, 3), "ns500", pause=pause)  # type: ignore[arg-type,return-value]
     asyncio.run(on_frame(Frame(b"01/02/24 10:03AM 101", "01/02/24 10:03AM 101"), NOW))
     assert [f.raw for f in journal.frames()] == [b"01/02/24 10:03AM 101"] and pauses == [0.05, 0.1, 0.2]
+
+
+def test_a_mark_whose_commit_fails_leaves_no_transaction_open(tmp_path: Path) -> None:
+    journal = RawJournal(tmp_path / "frames.db", clock=lambda: NOW)
+    row = journal.record("ns500", b"line", "line", NOW, awaits_processing=True)
+    real = journal._db
+    journal._db = _FailingCommit(real)  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError):
+        journal.mark_processed([row])
+    journal._db = real
+    journal.mark_processed([row])  # a transaction left open would refuse this BEGIN
+    assert journal.unprocessed("ns500") == []
+
+
+class _FailingCommit:
+    """A connection whose COMMIT the disk refuses, as SQLite's EFBIG / ENOSPC do."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+    def execute(self, sql: str, *args):
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error")
+        return self._db.execute(sql, *args)
+
+
+def test_frames_awaiting_processing_are_listed_until_marked(tmp_path: Path) -> None:
+    journal = RawJournal(tmp_path / "frames.db", clock=lambda: NOW)
+    first = journal.record("ns500", b"a", "a", NOW, awaits_processing=True)
+    journal.record("ns500", b"b", "b", NOW)  # a connector that does not report back: processed at once
+    third = journal.record("other", b"c", "c", NOW, awaits_processing=True)
+    assert [f.id for f in journal.unprocessed("ns500")] == [first]
+    journal.mark_processed([first])
+    assert journal.unprocessed("ns500") == [] and [f.id for f in journal.unprocessed("other")] == [third]
+
+
+def test_a_journal_from_before_the_processed_column_counts_its_rows_as_processed(tmp_path: Path) -> None:
+    path = tmp_path / "frames.db"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE raw_frames (id INTEGER PRIMARY KEY AUTOINCREMENT, system TEXT NOT NULL, received_at TEXT "
+        "NOT NULL, raw BLOB NOT NULL, text TEXT NOT NULL, truncated INTEGER NOT NULL DEFAULT 0, parsed INTEGER "
+        "NOT NULL DEFAULT 1, reason TEXT)"
+    )
+    db.execute(
+        "INSERT INTO raw_frames (system, received_at, raw, text) VALUES ('ns500', ?, x'61', 'a')", (NOW.isoformat(),)
+    )
+    db.commit()
+    db.close()
+    journal = RawJournal(path, clock=lambda: NOW)
+    assert journal.unprocessed("ns500") == [] and journal.frames()[0].processed
