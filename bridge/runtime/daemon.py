@@ -312,7 +312,7 @@ class Bridge:
         environments = []
         for name, drainer in self.drainers.items():
             depth, age = await asyncio.to_thread(self._outbox_figures, name)
-            stats = drainer.drainer.stats
+            stats, seen = drainer.drainer.stats, drainer.drainer.client.stats
             environments.append(
                 EnvironmentHealth(
                     name,
@@ -323,6 +323,9 @@ class Bridge:
                     stats.requests,
                     stats.failed_sends,
                     drainer.is_alive,
+                    seen.since_answer_s(),
+                    seen.consecutive_failures,
+                    seen.last_failure,
                 )
             )
         return HealthSnapshot(

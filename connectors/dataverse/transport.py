@@ -131,9 +131,14 @@ class Transport:
                 prepared.url = url
             options = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
             response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False, **options)
-        except TRANSPORT_FAILURES:
+        except TRANSPORT_FAILURES as exc:
             self.stats.add(requests=1)
+            self.stats.failed(type(exc).__name__)
             raise
+        if response.status_code >= 500:
+            self.stats.failed(f"HTTP {response.status_code}")
+        else:
+            self.stats.answered()
         self.stats.add(
             requests=1 + len(response.history),
             throttled=int(response.status_code == 429) + sum(r.status_code == 429 for r in response.history),
