@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from bridge.config.model import ListenAddress
 from bridge.runtime.listen import start_listening
 from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
 from bridge.runtime.version import bridge_version
+from connectors.dataverse import RequestStats
 from connectors.pbx.base import ConnectionState
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,21 @@ class HealthSnapshot:
             "listener_errors": dict(self.listener_errors),
         }
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def reachability(seen: Sequence[RequestStats]) -> tuple[float | None, int, str]:
+    """One environment's Dataverse as its clients saw it (the drainer's, the SMS services'...).
+
+    Seconds since any of them last had an answer, and the failures in a row and last failure of the
+    client that heard from Dataverse last: a client that answered after another's failures wins.
+    """
+    heard = [stats for stats in seen if stats.last_heard_at() is not None]
+    answers = [age for age in (stats.since_answer_s() for stats in seen) if age is not None]
+    since = min(answers) if answers else None
+    if not heard:
+        return since, 0, ""
+    latest = max(heard, key=lambda stats: stats.last_heard_at() or 0.0)
+    return since, latest.consecutive_failures, latest.last_failure
 
 
 def metrics_of(snapshot: HealthSnapshot) -> str:

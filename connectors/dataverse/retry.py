@@ -93,7 +93,8 @@ class RequestStats:
     Reachability, for a health endpoint: ``last_answer_at`` is when Dataverse last
     answered (``clock`` time; any reply below 500 counts, a refusal too), and
     ``consecutive_failures`` counts the attempts since then that got no answer
-    (connect failure, timeout, reset) or a 5xx; ``last_failure`` names the last one.
+    (connect failure, timeout, reset) or a 5xx; ``last_failure`` names the last one
+    and ``last_failure_at`` says when it happened.
     """
 
     requests: int = 0
@@ -101,6 +102,7 @@ class RequestStats:
     throttled: int = 0
     waited_s: float = 0.0
     last_answer_at: float | None = None
+    last_failure_at: float | None = None
     consecutive_failures: int = 0
     last_failure: str = ""
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
@@ -117,6 +119,13 @@ class RequestStats:
         with self._lock:
             self.consecutive_failures += 1
             self.last_failure = why[:200]
+            self.last_failure_at = self.clock()
+
+    def last_heard_at(self) -> float | None:
+        """When this client last answered or failed (``clock`` time); ``None`` before its first request."""
+        with self._lock:
+            times = [t for t in (self.last_answer_at, self.last_failure_at) if t is not None]
+            return max(times) if times else None
 
     def since_answer_s(self) -> float | None:
         """Seconds since Dataverse last answered, on ``clock``; ``None`` when it never did."""

@@ -46,6 +46,9 @@ def test_webhooks_during_an_outage_answer_in_bounded_time_and_lose_nothing(
     dlr = requests.post(webhook_urls(sms_port)["delivery_url"], data={"messageid": "1", "status": "10"}, timeout=30)
     assert dlr.status_code == 503  # not stored: the provider pushes it again
     assert stats.waited_s - waited_before <= 2 * WEBHOOK_DEADLINE_S  # each webhook waited at most its deadline
+    seen = daemon.call(daemon.bridge.snapshot()).environments[0]  # the SMS client's failures reach /healthz
+    assert (seen.name, seen.consecutive_failures, seen.last_failure) == ("crm", stats.consecutive_failures, "HTTP 503")
+    assert seen.consecutive_failures > 0
 
     _faults(emulator, {"outages": []})
     assert daemon.run_job("sms_inbound_poll")  # drains the hold first

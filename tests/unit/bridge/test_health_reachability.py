@@ -22,8 +22,9 @@ from bridge.runtime.health import (
     HealthSnapshot,
     SystemHealth,
     metrics_of,
+    reachability,
 )
-from connectors.dataverse import DataverseClient, RecordId
+from connectors.dataverse import DataverseClient, RecordId, RequestStats
 from connectors.dataverse.auth import StaticToken
 from connectors.errors import ConnectorError
 from tests.unit.bridge.test_health import _request, parse_exposition
@@ -154,3 +155,17 @@ def test_healthz_stays_200_while_readyz_says_503_when_degraded(failures: int, re
         assert json.loads(live[2])["reasons"] == snapshot.reasons()
 
     asyncio.run(main())
+
+
+def test_the_environment_is_what_the_client_that_heard_last_saw() -> None:
+    clock = _Clock()
+    drainer, sms = RequestStats(clock=clock), RequestStats(clock=clock)
+    assert reachability([drainer, sms]) == (None, 0, "")
+    drainer.answered()  # the drainer wrote, then had nothing more to send
+    clock.now += 40
+    for _ in range(UNREACHABLE_AFTER):
+        sms.failed("ConnectTimeout")  # the SMS jobs keep asking, and nothing answers
+    assert reachability([drainer, sms]) == (40.0, UNREACHABLE_AFTER, "ConnectTimeout")
+    clock.now += 5
+    drainer.answered()  # back: an answer after the failures wins
+    assert reachability([drainer, sms]) == (0.0, 0, "")
