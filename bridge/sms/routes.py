@@ -21,7 +21,9 @@ Dataverse work of ``/sms/dlr`` and ``/sms/inbound`` is bounded by
 ``WEBHOOK_DEADLINE_S`` (retries included): with Dataverse down or silent a
 delivery report is answered 503 within it (the provider pushes again), and
 inbound texts are kept in the daemon's inbound hold and answered 200 once
-durably kept (503 if the hold refused them too). The webhook URL
+durably kept (503 if the hold refused them too). Webhooks run on their own
+threads (``WEBHOOK_WORKERS``), so SMS jobs stuck on a silent CRM in the
+default executor never keep a provider waiting. The webhook URL
 handed to the signature check is ``[sms] public_url`` + the path and query the
 daemon received: the URL the provider called through the reverse proxy.
 """
@@ -36,12 +38,13 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
 from bridge.runtime.inflight import busy
 from bridge.sms.http import Request, Response
-from connectors.dataverse.deadline import request_deadline
+from connectors.dataverse.deadline import MIN_ATTEMPT_S, DeadlineExceededError, request_deadline
 from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
@@ -59,6 +62,8 @@ _TEST_SEND_ROUTE = re.compile(r"/sms/providers/([^/]{1,200})/test-send")
 _JSON = "application/json"
 #: The most a provider webhook's Dataverse work may take, retries included (seconds); providers wait ~5 s.
 WEBHOOK_DEADLINE_S = 2.0
+#: Threads for provider webhooks, apart from the default executor where the SMS jobs may wait on a silent CRM.
+WEBHOOK_WORKERS = 4
 _T = TypeVar("_T")
 
 
@@ -80,6 +85,11 @@ class SmsRoutes:
     ):
         self._sms, self._push_key, self._public_url = sms, push_key, public_url
         self._deadline_s, self._clock = webhook_deadline_s, clock
+        self._pool = ThreadPoolExecutor(WEBHOOK_WORKERS, thread_name_prefix="sms-webhook")
+
+    def close(self) -> None:
+        """Stop taking webhook work; calls already running are not waited for (the provider pushes again)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, request: Request) -> Response:
         path = request.path.removeprefix("/api")
@@ -156,7 +166,9 @@ class SmsRoutes:
         webhooks = self._sms.webhooks
         call = webhooks.delivery_reports if endpoint == "dlr" else partial(webhooks.inbound, hold_if_unavailable=True)
         try:
-            result = await asyncio.to_thread(self._bounded, f"SMS {endpoint} webhook", call, account_key, webhook)
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._pool, self._bounded, self._clock(), f"SMS {endpoint} webhook", call, account_key, webhook
+            )
         except NotAuthenticated:
             log.warning("%s webhook refused: not authenticated", endpoint, extra=context)
             return Response(401)
@@ -168,9 +180,13 @@ class SmsRoutes:
             return Response(503, b"Dataverse unavailable; retry" if endpoint == "dlr" else b"")
         return Response(200, f"applied {result}".encode() if endpoint == "dlr" else b"")
 
-    def _bounded(self, what: str, call: Callable[..., _T], *args: object) -> _T:
-        """``call(*args)`` in this worker thread, its Dataverse requests bounded by the webhook deadline."""
-        with busy(what), request_deadline(self._deadline_s, clock=self._clock):
+    def _bounded(self, arrived: float, what: str, call: Callable[..., _T], *args: object) -> _T:
+        """``call(*args)`` in a webhook thread, its Dataverse requests bounded by the deadline counted from
+        ``arrived`` (time spent waiting for a thread counts too)."""
+        left = self._deadline_s - (self._clock() - arrived)
+        if left <= MIN_ATTEMPT_S:
+            raise DeadlineExceededError("the webhook waited its whole deadline for a thread", operation=what)
+        with busy(what), request_deadline(left, clock=self._clock):
             return call(*args)
 
     def _url(self, request: Request) -> str:
