@@ -44,6 +44,7 @@ def from_bridge(bridge: Any) -> None:
             bridge.request_stop("the SMS endpoint cannot listen")
 
     bridge.add_task("sms", serve)
+    bridge.watch_dataverse(part.environment, host.services.dataverse.stats)  # its outages show on /healthz
     log.info(
         "SMS services of %s hosted here: webhooks on %s, push %s",
         part.environment,

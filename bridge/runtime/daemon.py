@@ -42,13 +42,13 @@ from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem
-from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
+from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth, reachability
 from bridge.runtime.line_replay import LineReplay
 from bridge.runtime.raw_journal import shared_journal
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
 from bridge.runtime.updates import UpdateChecker
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
-from connectors.dataverse import DataverseClient
+from connectors.dataverse import DataverseClient, RequestStats
 from connectors.pbx.base import PbxConnector, utc_now
 from domain.calls.recovery import DEFAULT_GRACE
 from domain.calls.tracker import CallTracker
@@ -112,6 +112,7 @@ class Bridge:
         self.health: HealthServer | None = None
         self._services: list[tuple[str, Callable[[], Awaitable[None]]]] = []
         self._shutdown_hooks: list[tuple[str, ShutdownHook]] = []
+        self._dataverse_users: dict[str, list[RequestStats]] = {}
         self._stop_requested = asyncio.Event()
         self._started_at = time.monotonic()
         self._is_stopping = False
@@ -139,6 +140,10 @@ class Bridge:
     def add_task(self, name: str, factory: Callable[[], Awaitable[None]]) -> None:
         """Run ``factory()`` as a background task while the bridge runs (cancelled at stop; crashes logged)."""
         self._services.append((name, factory))
+
+    def watch_dataverse(self, environment: str, stats: RequestStats) -> None:
+        """A plug-in's Dataverse client of ``environment``: its answers and failures count on ``/healthz``."""
+        self._dataverse_users.setdefault(environment, []).append(stats)
 
     def on_shutdown(self, hook: ShutdownHook, name: str | None = None) -> None:
         """Call ``hook`` at stop, after the last events reached the listeners and before the drainers stop."""
@@ -328,6 +333,9 @@ class Bridge:
         for name, drainer in self.drainers.items():
             depth, age = await asyncio.to_thread(self._outbox_figures, name)
             stats = drainer.drainer.stats
+            since_answer_s, failures, last_failure = reachability(
+                [drainer.drainer.client.stats, *self._dataverse_users.get(name, ())]
+            )
             environments.append(
                 EnvironmentHealth(
                     name,
@@ -338,6 +346,9 @@ class Bridge:
                     stats.requests,
                     stats.failed_sends,
                     drainer.is_alive,
+                    since_answer_s,
+                    failures,
+                    last_failure,
                 )
             )
         return HealthSnapshot(

@@ -1,4 +1,10 @@
-"""The bridge's local health endpoint: ``/healthz`` (JSON) and ``/metrics`` (Prometheus 0.0.4).
+"""The bridge's local health endpoint: ``/healthz`` and ``/readyz`` (JSON), ``/metrics`` (Prometheus 0.0.4).
+
+``/healthz`` is liveness: 200 while the process serves, ``"status": "ok"`` or
+``"degraded"`` with its ``reasons``; a container or systemd check asks it, so a
+CRM outage (which a restart cannot mend, and which the outbox rides out) never
+restarts the daemon. ``/readyz`` has the same body and answers 503 while
+degraded, for a monitoring system that must see the outage.
 
 CALL-14, CALL-26. A tiny HTTP/1.1 server on the event loop, meant for
 loopback (a monitoring agent, systemd checks, an admin's ``curl``). It answers
@@ -13,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,6 +27,7 @@ from bridge.config.model import ListenAddress
 from bridge.runtime.listen import start_listening
 from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
 from bridge.runtime.version import bridge_version
+from connectors.dataverse import RequestStats
 from connectors.pbx.base import ConnectionState
 
 log = logging.getLogger(__name__)
@@ -30,6 +37,10 @@ MAX_HEADER_LINES = 100
 MAX_HEADER_BYTES = 32 * 1024
 READ_DEADLINE_S = 5.0
 MAX_CONNECTIONS = 32
+#: Failed Dataverse requests in a row (no answer, or a 5xx) after which an environment is "unreachable".
+UNREACHABLE_AFTER = 3
+#: An unsent write older than this (seconds) makes the bridge "degraded": calls reach the CRM late.
+LATE_AFTER_S = 300.0
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -66,6 +77,31 @@ class EnvironmentHealth:
     requests: int = 0
     failed_sends: int = 0
     drainer_running: bool = True
+    #: Seconds since Dataverse last answered the drainer's client (``None``: not since the start).
+    since_answer_s: float | None = None
+    #: Requests since then that got no answer or a 5xx, and the last of them ("ConnectTimeout", "HTTP 503").
+    consecutive_failures: int = 0
+    last_failure: str = ""
+
+    @property
+    def unreachable(self) -> bool:
+        """Dataverse has not answered the last :data:`UNREACHABLE_AFTER` requests."""
+        return self.consecutive_failures >= UNREACHABLE_AFTER
+
+    def reasons(self) -> list[str]:
+        """Why this environment degrades the bridge, in words for a person; empty when it does not."""
+        found = []
+        if not self.drainer_running:
+            found.append(f"{self.name}: the outbox drainer is not running")
+        if self.unreachable:
+            since = "never since the start" if self.since_answer_s is None else f"{self.since_answer_s:.0f} s ago"
+            found.append(
+                f"{self.name}: Dataverse unreachable ({self.consecutive_failures} failed requests, "
+                f"last {self.last_failure or 'unknown'}; last answer {since})"
+            )
+        if self.outbox_depth and self.oldest_age_s >= LATE_AFTER_S:
+            found.append(f"{self.name}: {self.outbox_depth} write(s) waiting, the oldest for {self.oldest_age_s:.0f} s")
+        return found
 
 
 @dataclass(frozen=True)
@@ -80,26 +116,55 @@ class HealthSnapshot:
     version: str = field(default_factory=bridge_version)
     update: Mapping[str, Any] | None = None
 
+    def reasons(self) -> list[str]:
+        """Everything that makes the bridge ``degraded``, one phrase each; empty when it is ``ok``."""
+        found = [
+            f"{s.key}: the telephony link is {s.state}"
+            for s in self.systems
+            if s.state != ConnectionState.CONNECTED.value
+        ]
+        for environment in self.environments:
+            found += environment.reasons()
+        if self.stopping:
+            found.append("the bridge is stopping")
+        return found
+
     @property
     def status(self) -> str:
-        """``ok`` when every link is up and every drainer runs; ``degraded`` otherwise (still alive)."""
-        links_up = all(s.state == ConnectionState.CONNECTED.value for s in self.systems)
-        drainers_up = all(e.drainer_running for e in self.environments)
-        return "ok" if links_up and drainers_up and not self.stopping else "degraded"
+        """``ok`` when every link is up, every drainer runs and every Dataverse answers in time;
+        ``degraded`` otherwise (still alive: the outbox keeps what cannot be sent)."""
+        return "degraded" if self.reasons() else "ok"
 
     def as_json(self) -> bytes:
+        reasons = self.reasons()
         body = {
-            "status": self.status,
+            "status": "degraded" if reasons else "ok",
+            "reasons": reasons,
             "version": self.version,
             "update": dict(self.update) if self.update is not None else None,
             "uptime_s": round(self.uptime_s, 1),
             "live_calls": self.live_calls,
             "stopping": self.stopping,
             "systems": [asdict(s) for s in self.systems],
-            "environments": [asdict(e) for e in self.environments],
+            "environments": [{**asdict(e), "unreachable": e.unreachable} for e in self.environments],
             "listener_errors": dict(self.listener_errors),
         }
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def reachability(seen: Sequence[RequestStats]) -> tuple[float | None, int, str]:
+    """One environment's Dataverse as its clients saw it (the drainer's, the SMS services'...).
+
+    Seconds since any of them last had an answer, and the failures in a row and last failure of the
+    client that heard from Dataverse last: a client that answered after another's failures wins.
+    """
+    heard = [stats for stats in seen if stats.last_heard_at() is not None]
+    answers = [age for age in (stats.since_answer_s() for stats in seen) if age is not None]
+    since = min(answers) if answers else None
+    if not heard:
+        return since, 0, ""
+    latest = max(heard, key=lambda stats: stats.last_heard_at() or 0.0)
+    return since, latest.consecutive_failures, latest.last_failure
 
 
 def metrics_of(snapshot: HealthSnapshot) -> str:
@@ -137,6 +202,9 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
         "dataverse_requests_total": ("counter", "Dataverse requests sent by the drainer, retries included."),
         "dataverse_failed_sends_total": ("counter", "Drainer sends that failed and will be retried."),
         "drainer_running": ("gauge", "1 while the environment's drainer thread runs."),
+        "dataverse_reachable": ("gauge", "0 once Dataverse has not answered the last few requests, else 1."),
+        "dataverse_consecutive_failures": ("gauge", "Dataverse requests in a row with no answer or a 5xx."),
+        "dataverse_since_answer_seconds": ("gauge", "Seconds since Dataverse last answered (-1: not yet)."),
     }
     env_metrics = {name: Metric(f"commsuite_bridge_{name}", kind, text) for name, (kind, text) in per_env.items()}
     for e in snapshot.environments:
@@ -148,6 +216,9 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
             e.requests,
             e.failed_sends,
             1 if e.drainer_running else 0,
+            0 if e.unreachable else 1,
+            e.consecutive_failures,
+            -1 if e.since_answer_s is None else round(e.since_answer_s, 3),
         )
         for metric, value in zip(env_metrics.values(), values, strict=True):
             metric.add(value, environment=e.name)
@@ -157,6 +228,9 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     return render(
         [
             Metric("commsuite_bridge_up", "gauge", "1 while the bridge runs.").add(0 if snapshot.stopping else 1),
+            Metric(
+                "commsuite_bridge_degraded", "gauge", "1 while /healthz says degraded (see its reasons), else 0."
+            ).add(1 if snapshot.reasons() else 0),
             Metric("commsuite_bridge_uptime_seconds", "gauge", "Seconds since the bridge started.").add(
                 round(snapshot.uptime_s, 3)
             ),
@@ -242,15 +316,17 @@ class HealthServer:
         await writer.drain()
 
     async def _route(self, path: str) -> tuple[int, bytes, str]:
-        if path not in ("/healthz", "/metrics"):
-            return 404, b"not found: try /healthz or /metrics\n", "text/plain; charset=utf-8"
+        if path not in ("/healthz", "/readyz", "/metrics"):
+            return 404, b"not found: try /healthz, /readyz or /metrics\n", "text/plain; charset=utf-8"
         try:
             snapshot = await self._snapshot()
         except Exception:
             log.exception("health snapshot failed")
             return 500, b"health snapshot failed; see the bridge log\n", "text/plain; charset=utf-8"
-        if path == "/healthz":
+        if path == "/healthz":  # liveness: 200 while the process serves, whatever the CRM does
             return 200, snapshot.as_json(), "application/json"
+        if path == "/readyz":  # for monitoring: 503 while degraded, with the same body
+            return (503 if snapshot.reasons() else 200), snapshot.as_json(), "application/json"
         return 200, metrics_of(snapshot).encode("utf-8"), CONTENT_TYPE
 
 

@@ -24,6 +24,8 @@ import threading
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
+from bridge.runtime.inflight import describe
+
 log = logging.getLogger(__name__)
 
 #: Exit status after a second stop signal: the conventional 128 + SIGTERM.
@@ -124,13 +126,15 @@ def run_service(
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()  # does not wait for the default executor's threads
     waiting = [
-        t.name for t in threading.enumerate() if t is not threading.current_thread() and t.is_alive() and not t.daemon
+        describe(t)
+        for t in threading.enumerate()
+        if t is not threading.current_thread() and t.is_alive() and not t.daemon
     ]
     if waiting:
         log.info(
-            "leaving %d thread(s) still waiting on the network: %s",
+            "leaving %d thread(s) still waiting on the network, abandoned: %s",
             len(waiting),
-            ", ".join(waiting),
+            "; ".join(waiting),
             extra={"operation": "stop"},
         )
         logging.shutdown()

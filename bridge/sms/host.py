@@ -103,8 +103,8 @@ class SmsHost:
             clock=clock,
             **({"sleep": sleep} if sleep is not None else {}),
         )
-        routes = SmsRoutes(self.services.sms, push_key=part.push_key, public_url=part.public_url)
-        self.http = SmsHttpServer(part.listen, routes)
+        self.routes = SmsRoutes(self.services.sms, push_key=part.push_key, public_url=part.public_url)
+        self.http = SmsHttpServer(part.listen, self.routes)
         self.listening = asyncio.Event()
 
     async def serve(self) -> None:
@@ -117,5 +117,6 @@ class SmsHost:
             await self.scheduler.run()
         finally:
             await self.http.stop()
+            self.routes.close()
             if self.hold is not None:
                 self.hold.close()

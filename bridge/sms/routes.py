@@ -14,7 +14,16 @@ Each route is also answered under ``/api`` (``/api/sms/dlr/<account>``), so a
 provider's URL moves from Azure to the daemon by its host alone. Status codes
 and bodies are the Functions handlers': 401 without authentication, 400 for a
 body that cannot be read, 503 when Dataverse is unavailable (the caller sends
-again). Service calls block, so they run in a worker thread. The webhook URL
+again). Service calls block, so they run in a worker thread.
+
+A provider times a webhook out after a few seconds and pushes again, so the
+Dataverse work of ``/sms/dlr`` and ``/sms/inbound`` is bounded by
+``WEBHOOK_DEADLINE_S`` (retries included): with Dataverse down or silent a
+delivery report is answered 503 within it (the provider pushes again), and
+inbound texts are kept in the daemon's inbound hold and answered 200 once
+durably kept (503 if the hold refused them too). Webhooks run on their own
+threads (``WEBHOOK_WORKERS``), so SMS jobs stuck on a silent CRM in the
+default executor never keep a provider waiting. The webhook URL
 handed to the signature check is ``[sms] public_url`` + the path and query the
 daemon received: the URL the provider called through the reverse proxy.
 """
@@ -26,9 +35,16 @@ import hmac
 import json
 import logging
 import re
+import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
+from bridge.runtime.inflight import busy
 from bridge.sms.http import Request, Response
+from connectors.dataverse.deadline import MIN_ATTEMPT_S, DeadlineExceededError, request_deadline
 from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
@@ -44,13 +60,36 @@ _ACCOUNT_ROUTE = re.compile(r"/sms/(dlr|inbound)/([^/]{1,200})")
 _BULK_ROUTE = re.compile(r"/sms/bulk/([^/]{1,100})/start")
 _TEST_SEND_ROUTE = re.compile(r"/sms/providers/([^/]{1,200})/test-send")
 _JSON = "application/json"
+#: The most a provider webhook's Dataverse work may take, retries included (seconds); providers wait ~5 s.
+WEBHOOK_DEADLINE_S = 2.0
+#: Threads for provider webhooks, apart from the default executor where the SMS jobs may wait on a silent CRM.
+WEBHOOK_WORKERS = 4
+_T = TypeVar("_T")
 
 
 class SmsRoutes:
-    """The request handler of :class:`bridge.sms.http.SmsHttpServer` over one process's SMS services."""
+    """The request handler of :class:`bridge.sms.http.SmsHttpServer` over one process's SMS services.
 
-    def __init__(self, sms: SmsServices, *, push_key: Secret | None, public_url: str):
+    ``webhook_deadline_s`` bounds the Dataverse work of one provider webhook, retries included
+    (:func:`connectors.dataverse.deadline.request_deadline`, on ``clock``).
+    """
+
+    def __init__(
+        self,
+        sms: SmsServices,
+        *,
+        push_key: Secret | None,
+        public_url: str,
+        webhook_deadline_s: float = WEBHOOK_DEADLINE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._sms, self._push_key, self._public_url = sms, push_key, public_url
+        self._deadline_s, self._clock = webhook_deadline_s, clock
+        self._pool = ThreadPoolExecutor(WEBHOOK_WORKERS, thread_name_prefix="sms-webhook")
+
+    def close(self) -> None:
+        """Stop taking webhook work; calls already running are not waited for (the provider pushes again)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, request: Request) -> Response:
         path = request.path.removeprefix("/api")
@@ -124,9 +163,12 @@ class SmsRoutes:
             url=self._url(request), params=request.params, headers=request.headers, body=request.body
         )
         context = {"operation": "dlr" if endpoint == "dlr" else "inbound_webhook", "account": account_key[:50]}
-        call = self._sms.webhooks.delivery_reports if endpoint == "dlr" else self._sms.webhooks.inbound
+        webhooks = self._sms.webhooks
+        call = webhooks.delivery_reports if endpoint == "dlr" else partial(webhooks.inbound, hold_if_unavailable=True)
         try:
-            result = await asyncio.to_thread(call, account_key, webhook)
+            result = await asyncio.get_running_loop().run_in_executor(
+                self._pool, self._bounded, self._clock(), f"SMS {endpoint} webhook", call, account_key, webhook
+            )
         except NotAuthenticated:
             log.warning("%s webhook refused: not authenticated", endpoint, extra=context)
             return Response(401)
@@ -137,6 +179,15 @@ class SmsRoutes:
             log.warning("%s webhook not written now: %s", endpoint, type(exc).__name__, extra=context)
             return Response(503, b"Dataverse unavailable; retry" if endpoint == "dlr" else b"")
         return Response(200, f"applied {result}".encode() if endpoint == "dlr" else b"")
+
+    def _bounded(self, arrived: float, what: str, call: Callable[..., _T], *args: object) -> _T:
+        """``call(*args)`` in a webhook thread, its Dataverse requests bounded by the deadline counted from
+        ``arrived`` (time spent waiting for a thread counts too)."""
+        left = self._deadline_s - (self._clock() - arrived)
+        if left <= MIN_ATTEMPT_S:
+            raise DeadlineExceededError("the webhook waited its whole deadline for a thread", operation=what)
+        with busy(what), request_deadline(left, clock=self._clock):
+            return call(*args)
 
     def _url(self, request: Request) -> str:
         """The URL the provider called: the proxy's public address and the path and query received here."""

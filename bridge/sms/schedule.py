@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bridge.runtime.inflight import busy
 from connectors.errors import ConnectorError
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class Scheduler:
     async def _run(self, job: Job) -> bool:
         context = {"operation": job.name}
         try:
-            said = await asyncio.to_thread(job.action)
+            said = await asyncio.to_thread(_labelled, job)
         except ConnectorError as exc:  # Dataverse or a provider unavailable: the next run tries again
             job.failures += 1
             log.warning("%s not done now: %s", job.name, type(exc).__name__, extra=context)
@@ -108,3 +109,9 @@ class Scheduler:
         if said:
             log.info("%s: %s", job.name, said, extra=context)
         return True
+
+
+def _labelled(job: Job) -> str | None:
+    """Run ``job`` in this worker thread, noted as its name (a stop says which job it left running)."""
+    with busy(f"SMS job {job.name}"):
+        return job.action()

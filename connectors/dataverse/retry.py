@@ -89,13 +89,48 @@ class RequestStats:
     ``requests`` counts every HTTP request sent (retries and token-refresh resends
     included), ``retries`` the resends this client decided on, ``throttled`` the
     429 replies received and ``waited_s`` the total time slept before retries.
+
+    Reachability, for a health endpoint: ``last_answer_at`` is when Dataverse last
+    answered (``clock`` time; any reply below 500 counts, a refusal too), and
+    ``consecutive_failures`` counts the attempts since then that got no answer
+    (connect failure, timeout, reset) or a 5xx; ``last_failure`` names the last one
+    and ``last_failure_at`` says when it happened.
     """
 
     requests: int = 0
     retries: int = 0
     throttled: int = 0
     waited_s: float = 0.0
+    last_answer_at: float | None = None
+    last_failure_at: float | None = None
+    consecutive_failures: int = 0
+    last_failure: str = ""
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def answered(self) -> None:
+        """Dataverse answered a request (whatever it said): it is reachable."""
+        with self._lock:
+            self.last_answer_at = self.clock()
+            self.consecutive_failures = 0
+
+    def failed(self, why: str) -> None:
+        """A request got no answer, or a 5xx: ``why`` is a short name (never a body or a secret)."""
+        with self._lock:
+            self.consecutive_failures += 1
+            self.last_failure = why[:200]
+            self.last_failure_at = self.clock()
+
+    def last_heard_at(self) -> float | None:
+        """When this client last answered or failed (``clock`` time); ``None`` before its first request."""
+        with self._lock:
+            times = [t for t in (self.last_answer_at, self.last_failure_at) if t is not None]
+            return max(times) if times else None
+
+    def since_answer_s(self) -> float | None:
+        """Seconds since Dataverse last answered, on ``clock``; ``None`` when it never did."""
+        with self._lock:
+            return None if self.last_answer_at is None else max(0.0, self.clock() - self.last_answer_at)
 
     def add(self, *, requests: int = 0, retries: int = 0, throttled: int = 0, waited_s: float = 0.0) -> None:
         """Add to the counters atomically."""

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import requests
 
 from connectors.dataverse.auth import BearerAuth
+from connectors.dataverse.deadline import current_deadline
 from connectors.dataverse.errors import (
     BadResponseError,
     ConnectFailedError,
@@ -99,27 +100,36 @@ class Transport:
         what is retried.
         """
         target = loggable_target(url, self.api_url)
+        deadline = current_deadline()
         attempt = 1
         while True:
+            timeout = self.timeout if deadline is None else deadline.timeout(self.timeout, operation)
             try:
-                response = self._send_once(method, url, headers, body, target)
+                response = self._send_once(method, url, headers, body, target, timeout)
             except TRANSPORT_FAILURES as exc:
                 error = translate_exception(exc, operation)
-                if self._may_retry_failure(error, idempotent, attempt):
-                    self._wait(self.retry.backoff_s(attempt), attempt, target, type(error).__name__)
+                delay = self.retry.backoff_s(attempt) if self._may_retry_failure(error, idempotent, attempt) else None
+                if delay is not None and (deadline is None or deadline.allows_wait(delay)):
+                    self._wait(delay, attempt, target, type(error).__name__)
                     attempt += 1
                     continue
                 raise error from exc
             if response.ok or (multipart_ok and _is_multipart(response)):
                 return response
             delay = self._retry_delay(response, idempotent, attempt)
-            if delay is None:
+            if delay is None or (deadline is not None and not deadline.allows_wait(delay)):
                 raise self._reply_error(response, operation)
             self._wait(delay, attempt, target, f"HTTP {response.status_code}")
             attempt += 1
 
     def _send_once(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, target: str
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        target: str,
+        timeout: tuple[float, float],
     ) -> requests.Response:
         started = time.monotonic()
         try:
@@ -130,10 +140,15 @@ class Transport:
                 # requests re-quotes URLs (``%2f`` → ``%2F``); paging and delta links are sent as given.
                 prepared.url = url
             options = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
-            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False, **options)
-        except TRANSPORT_FAILURES:
+            response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **options)
+        except TRANSPORT_FAILURES as exc:
             self.stats.add(requests=1)
+            self.stats.failed(type(exc).__name__)
             raise
+        if response.status_code >= 500:
+            self.stats.failed(f"HTTP {response.status_code}")
+        else:
+            self.stats.answered()
         self.stats.add(
             requests=1 + len(response.history),
             throttled=int(response.status_code == 429) + sum(r.status_code == 429 for r in response.history),

@@ -16,12 +16,13 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 from pydantic import ValidationError
 
+from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms import PROVIDERS, SmsProvider, build_provider
 from domain.sms.policy import MAX_RETRY_ATTEMPTS, RetryPolicy
@@ -32,6 +33,8 @@ from services.sms.store import SmsStore
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL_S = 300.0
+#: After a failed re-read, how long the accounts already read are used before the next try (seconds).
+STALE_RETRY_S = 30.0
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
@@ -102,9 +105,23 @@ class ProviderRegistry:
         self._built: dict[tuple[str, datetime | None], ProviderAccount] = {}
 
     def accounts(self) -> list[ProviderAccount]:
+        """The active accounts, re-read after ``ttl_s``. When Dataverse is unavailable for a re-read the
+        accounts already read are kept (a webhook can still be authenticated and its texts held) and the
+        re-read is tried again after :data:`STALE_RETRY_S`; the first read's failure is raised."""
         now = self._clock()
         if self._loaded_at is None or (now - self._loaded_at).total_seconds() >= self._ttl_s:
-            self.refresh()
+            try:
+                self.refresh()
+            except ConnectorError as exc:
+                if self._loaded_at is None or isinstance(exc, RejectedError):
+                    raise
+                log.warning(
+                    "SMS provider accounts not re-read (%s); using the %d read before",
+                    type(exc).__name__,
+                    len(self._accounts),
+                    extra={"operation": "sms_accounts"},
+                )
+                self._loaded_at = now - timedelta(seconds=max(0.0, self._ttl_s - STALE_RETRY_S))
         return list(self._accounts)
 
     def refresh(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from connectors.errors import BadReplyError
+from connectors.errors import BadReplyError, ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms.base import SmsProvider
 from domain.sms import DeliveryReport
@@ -71,15 +71,27 @@ class SmsWebhooks:
             raise WebhookRefused("no delivery report in the body")
         return self._tracker.apply(account.account_id, reports).applied
 
-    def inbound(self, account_key: str, request: WebhookRequest) -> InboundReport:
-        """Store and act on the inbound texts in ``request``."""
+    def inbound(self, account_key: str, request: WebhookRequest, *, hold_if_unavailable: bool = False) -> InboundReport:
+        """Store and act on the inbound texts in ``request``.
+
+        With ``hold_if_unavailable`` (the daemon, whose hold is a local file), texts that Dataverse could not
+        take now are kept in the inbound hold and reported as ``held``; the ``ConnectorError`` is raised only
+        when they could not be kept either (or Dataverse refused them).
+        """
         account = self._inbound.account(account_key)
         if account is None or not self._authentic(
             account.provider, account_key, Endpoint.INBOUND, account.webhook_generation, request
         ):
             raise NotAuthenticated(account_key)
         messages = read_push(account.provider, request.body, request.content_type)
-        return self._inbound.receive(account_key, messages)
+        try:
+            return self._inbound.receive(account_key, messages)
+        except ConnectorError as exc:
+            if isinstance(exc, RejectedError) or not hold_if_unavailable:
+                raise
+            if not self._inbound.hold_pushed(account_key, messages):
+                raise
+            return InboundReport(held=[m.provider_id for m in messages])
 
     def _authentic(
         self, provider: SmsProvider, account_key: str, endpoint: Endpoint, generation: int, request: WebhookRequest

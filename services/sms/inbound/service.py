@@ -56,6 +56,8 @@ class InboundReport:
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    #: Pushed but kept in the inbound hold, Dataverse being unavailable: stored from there later.
+    held: list[str] = field(default_factory=list)
 
 
 class InboundService:
@@ -180,6 +182,30 @@ class InboundService:
             except ConnectorError as exc:
                 failure = exc
         raise failure
+
+    def hold_pushed(self, account_key: str, messages: Sequence[InboundSms]) -> bool:
+        """Keep pushed messages that could not be stored in the inbound hold; True once they are durably kept.
+
+        A webhook may then answer 200 (the provider will not push them again); False (no hold, or the hold
+        refused them) means the caller must answer so that the provider pushes again.
+        """
+        if self._hold is None:
+            return False
+        stamped = with_identity(messages, received_at=self._clock())
+        try:
+            self._hold.keep(account_key, stamped)
+        except ConnectorError as exc:
+            log.error("inbound SMS push not kept: %s refused it (%s)", self._hold.where, type(exc).__name__)
+            return False
+        ids = ",".join(m.provider_id for m in stamped)[:500]
+        log.warning(
+            "inbound SMS pushed but not stored yet (account %s, provider ids %s); kept in %s, stored from there",
+            account_key,
+            ids,
+            self._hold.where,
+            extra={"operation": "inbound_webhook"},
+        )
+        return True
 
     def _hold_unstored(self, key: str, messages: list[InboundSms]) -> None:
         """Keep read-once messages that could not be stored: in the hold (a queue or a file), else in this worker."""
