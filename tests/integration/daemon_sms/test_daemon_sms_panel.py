@@ -26,11 +26,11 @@ import bridge.plugins.sms
 from bridge.sms.host import SmsHost
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from dataverse_schema import sms as schema
-from dataverse_schema.names import KeywordRule, SmsNumber, SmsProvider
+from dataverse_schema.names import KeywordRule
 from services.sms.rows import SmsStatus
 
 from .test_daemon_sms import _pending_sms, _status
-from .world import CASE_TITLE, ENVIRON, DaemonThread, write_config
+from .world import CASE_TITLE, ENVIRON, DaemonThread, default_account, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -76,33 +76,21 @@ def panel_daemon(tmp_path: Path, emulator, sms_port: int, clock: Clock, monkeypa
 
 def configure_panel(client: DataverseClient) -> str:
     """A default configurable account carrying the Edge description, polled every five minutes, and its line."""
-    key = AlternateKey({"comms_accountkey": "edge-onprem"})
-    client.upsert(
-        "comms_smsproviders",
-        key,
+    account_id = default_account(
+        client,
         {
             "comms_name": "IPPanel Edge (on-premises)",
             "comms_accountkey": "edge-onprem",
             "comms_providerkind": "configurable",
             "comms_credentialreference": TOKEN_SETTING,
-            "comms_isdefault": True,
             "comms_settings": json.dumps({"default_sender": LINE}),
             "comms_paneldescription": PANEL.read_text(encoding="utf-8"),
             "comms_pollintervalseconds": 300,
             "comms_maxattempts": 3,
             "comms_retryintervalseconds": 60,
         },
-    )
-    account_id = client.retrieve("comms_smsproviders", key, select=["comms_smsproviderid"])["comms_smsproviderid"]
-    client.upsert(
-        "comms_smsnumbers",
-        AlternateKey({"comms_number": LINE}),
-        {
-            "comms_name": f"Line {LINE}",
-            "comms_cansend": True,
-            "comms_isdefault": True,
-            **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
-        },
+        LINE,
+        receives=False,
     )
     return account_id
 
