@@ -96,6 +96,24 @@ def default_account(client: DataverseClient, fields: dict[str, Any], line: str, 
     return account_id
 
 
+def case_rule(client: DataverseClient, tag: str) -> None:
+    """A «critical» / «بحرانی» keyword rule that opens a case (``CASE_TITLE``) for the Support team."""
+    team_id = deterministic_id(f"{tag}-team", "support")
+    client.upsert("teams", RecordId(team_id), {"name": "Support"})
+    client.upsert(
+        schema.KEYWORD_RULE.entity_set_name,
+        RecordId(deterministic_id(f"{tag}-rule", "critical")),
+        {
+            "comms_name": "critical",
+            "comms_keywords": "critical,بحرانی",
+            "comms_order": 10,
+            "comms_action": schema.RULE_ACTIONS.value_of("Create case"),
+            "comms_casetitle": CASE_TITLE,
+            **bind(KeywordRule.TEAMID_NAV, "teams", team_id),
+        },
+    )
+
+
 def configure_crm(client: DataverseClient, base_url: str) -> str:
     """The provider account (default), its line and a «بحرانی» → Case rule; returns the account id."""
     account_id = default_account(
@@ -114,20 +132,7 @@ def configure_crm(client: DataverseClient, base_url: str) -> str:
         LINE,
         receives=True,
     )
-    team_id = deterministic_id("daemon-sms-team", "support")
-    client.upsert("teams", RecordId(team_id), {"name": "Support"})
-    client.upsert(
-        schema.KEYWORD_RULE.entity_set_name,
-        RecordId(deterministic_id("daemon-sms-rule", "critical")),
-        {
-            "comms_name": "critical",
-            "comms_keywords": "critical,بحرانی",
-            "comms_order": 10,
-            "comms_action": schema.RULE_ACTIONS.value_of("Create case"),
-            "comms_casetitle": CASE_TITLE,
-            **bind(KeywordRule.TEAMID_NAV, "teams", team_id),
-        },
-    )
+    case_rule(client, "daemon-sms")
     return account_id
 
 
