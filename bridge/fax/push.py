@@ -13,20 +13,20 @@ never arrives only delays the fax to the next send round.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from bridge.push_route import PushRoute, has_push_key
 from bridge.sms.http import Request, Response
-from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError
 from connectors.settings import Secret
 from dataverse_schema.names import Fax
 from services.fax.sending import PushResult
 
 log = logging.getLogger(__name__)
+_PUSHED = PushRoute(Fax.TABLE, "fax", "fax_push", log)
 
 #: Results that mean "ask the next server": the fax is not this worker's (or not in its environment).
 _ELSEWHERE = (PushResult.NOT_THIS_SERVER, PushResult.NO_SERVER_ROW, PushResult.GONE)
@@ -45,26 +45,18 @@ class FaxPushRoutes:
     async def __call__(self, request: Request) -> Response:
         if request.path.removeprefix("/api") != "/fax/push":
             return Response(404, b"not found\n")
-        given = request.params.get("code") or request.headers.get("x-functions-key", "")
-        if not hmac.compare_digest(given.encode(), self._push_key.reveal().encode()):
+        if not has_push_key(request, self._push_key):
             log.warning("fax push refused: no valid key", extra={"operation": "fax_push"})
             return Response(401)
-        if len(request.body) > MAX_PUSH_BYTES:
-            return Response(400, b"body too large")
+        fax_id = _PUSHED.record_id(request)
+        if isinstance(fax_id, Response):
+            return fax_id
         try:
-            pushed = parse_remote_context(request.body)
-        except PushError as exc:
-            log.warning("fax webhook push refused: %s", exc, extra={"operation": "fax_push"})
-            return Response(400, str(exc).encode())
-        if pushed.entity != Fax.TABLE:
-            return Response(400, f"table {pushed.entity} is not handled here".encode())
-        try:
-            result = await self._send(pushed.record_id)
+            result = await self._send(fax_id)
         except ConnectorError as exc:
-            log.warning("fax push could not be handled now: %s", type(exc).__name__, extra={"operation": "fax_push"})
-            return Response(503, b"Dataverse unavailable; retry")
-        log.info("fax push handled: %s", result.value, extra={"operation": "fax_push", "key": pushed.record_id})
-        body = json.dumps({"fax": pushed.record_id, "result": result.value}).encode()
+            return _PUSHED.unavailable(exc)
+        log.info("fax push handled: %s", result.value, extra={"operation": "fax_push", "key": fax_id})
+        body = json.dumps({"fax": fax_id, "result": result.value}).encode()
         return Response(200, body, "application/json")
 
     async def _send(self, fax_id: str) -> PushResult:

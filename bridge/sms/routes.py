@@ -31,7 +31,6 @@ daemon received: the URL the provider called through the reverse proxy.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import re
@@ -42,10 +41,10 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
+from bridge.push_route import PushRoute, has_push_key
 from bridge.runtime.inflight import busy
 from bridge.sms.http import Request, Response
 from connectors.dataverse.deadline import MIN_ATTEMPT_S, DeadlineExceededError, request_deadline
-from connectors.dataverse.remote_context import MAX_PUSH_BYTES, PushError, parse_remote_context
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from dataverse_schema.names import Sms
@@ -55,6 +54,7 @@ from services.sms.panel_trial import TrialRequestError, parse_trial_request, tri
 from services.sms.webhooks import NotAuthenticated, WebhookRequest
 
 log = logging.getLogger(__name__)
+_PUSHED = PushRoute(Sms.TABLE, "SMS", "sms_push", log)
 
 _ACCOUNT_ROUTE = re.compile(r"/sms/(dlr|inbound)/([^/]{1,200})")
 _BULK_ROUTE = re.compile(r"/sms/bulk/([^/]{1,100})/start")
@@ -106,27 +106,19 @@ class SmsRoutes:
     async def _keyed(self, request: Request, handle) -> Response:
         if self._push_key is None:
             return Response(404, b"not configured here: set [sms] push_key_env or push_key_file\n")
-        given = request.params.get("code") or request.headers.get("x-functions-key", "")
-        if not hmac.compare_digest(given.encode(), self._push_key.reveal().encode()):
+        if not has_push_key(request, self._push_key):
             log.warning("SMS request refused: no valid key", extra={"operation": "sms_http"})
             return Response(401)
         return await handle(request)
 
     async def _push(self, request: Request) -> Response:
-        if len(request.body) > MAX_PUSH_BYTES:
-            return Response(400, b"body too large")
+        sms_id = _PUSHED.record_id(request)
+        if isinstance(sms_id, Response):
+            return sms_id
         try:
-            pushed = parse_remote_context(request.body)
-        except PushError as exc:
-            log.warning("SMS webhook push refused: %s", exc, extra={"operation": "sms_push"})
-            return Response(400, str(exc).encode())
-        if pushed.entity != Sms.TABLE:
-            return Response(400, f"table {pushed.entity} is not handled here".encode())
-        try:
-            outcome = await asyncio.to_thread(self._sms.sender.send, pushed.record_id)
+            outcome = await asyncio.to_thread(self._sms.sender.send, sms_id)
         except ConnectorError as exc:
-            log.warning("SMS push could not be handled now: %s", type(exc).__name__, extra={"operation": "sms_push"})
-            return Response(503, b"Dataverse unavailable; retry")
+            return _PUSHED.unavailable(exc)
         body = json.dumps({"sms": outcome.sms_id, "result": outcome.result.value}).encode()
         return Response(200, body, _JSON)
 

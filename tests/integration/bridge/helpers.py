@@ -1,13 +1,17 @@
-"""Shared pieces of the bridge daemon's integration tests: config text, waiting, reading the emulator."""
+"""Shared pieces of the bridge daemon's integration tests: config text, the daemon's start and stop, waiting,
+reading the emulator."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
 
 import requests
 
+from bridge.config.loader import parse_config
+from bridge.runtime.daemon import Bridge
 from connectors.dataverse import DataverseClient, StaticToken, odata
 
 LISTENER = "tests.integration.bridge.call_listener:from_bridge"
@@ -72,3 +76,25 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+async def eventually(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Wait on the loop until ``condition`` (run in a worker thread: it may read the emulator) holds."""
+    deadline = time.monotonic() + timeout_s
+    while not await asyncio.to_thread(condition):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def loaded_bridge(text: str, **options) -> Bridge:
+    """The daemon of a ``bridge.toml`` text, its plug-ins loaded, not yet running."""
+    bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}), **options)
+    bridge.load_plugins()
+    return bridge
+
+
+async def stop_bridge(bridge: Bridge, running: asyncio.Task) -> None:
+    """Ask the running daemon to stop and wait for its run to end."""
+    bridge.request_stop("test over")
+    await asyncio.wait_for(running, 15)

@@ -9,30 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bridge.config.loader import parse_config
 from bridge.runtime.daemon import Bridge
 from connectors.pbx.base import ConnectionState
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan
 
-from .helpers import bridge_toml, calls_logged, client_for
+from .helpers import bridge_toml, calls_logged, client_for, eventually, loaded_bridge, stop_bridge
 
 pytestmark = pytest.mark.integration
-
-
-async def _eventually(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await asyncio.to_thread(condition):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def _get(url: str) -> tuple[int, str, bytes]:
@@ -54,19 +44,18 @@ def test_one_pbx_feeds_two_crms_and_stops_clean(tmp_path: Path) -> None:
                 ami_port=ami.port,
                 environments={"crm-a": crm_a.origin, "crm-b": crm_b.origin},
             )
-            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
-            bridge.load_plugins()
+            bridge = loaded_bridge(text)
             running = asyncio.create_task(bridge.run(install_signals=False))
             try:
-                await _eventually(lambda: bridge.workers["pbx-hq"].state is ConnectionState.CONNECTED, 5, "login")
+                await eventually(lambda: bridge.workers["pbx-hq"].state is ConnectionState.CONNECTED, 5, "login")
                 for scenario in ("inbound_answered", "inbound_missed", "outbound"):
                     await ami.play(scenario)
-                await _eventually(
+                await eventually(
                     lambda: all(sum(calls_logged(c, "pbx-hq").values()) == 3 for c in clients.values()),
                     15,
                     "three calls in both CRMs",
                 )
-                await _eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
+                await eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
                 status, content_type, body = await asyncio.to_thread(
                     _get, f"http://127.0.0.1:{bridge.health.port}/healthz"
                 )
@@ -78,8 +67,7 @@ def test_one_pbx_feeds_two_crms_and_stops_clean(tmp_path: Path) -> None:
                 _, _, metrics = await asyncio.to_thread(_get, f"http://127.0.0.1:{bridge.health.port}/metrics")
                 assert b'commsuite_bridge_link_state{system="pbx-hq",kind="ami",state="connected"} 1' in metrics
             finally:
-                bridge.request_stop("test over")
-                await asyncio.wait_for(running, 15)
+                await stop_bridge(bridge, running)
                 await ami.stop()
             return bridge
 

@@ -4,18 +4,15 @@ anyone answers (CALL-03, CALL-14): in-process bridge, real AMI socket to the emu
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
 
-from bridge.config.loader import parse_config
-from bridge.runtime.daemon import Bridge
 from domain.calls.record import CallChange, CallStatus, CallUpdate
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan
 
-from .helpers import bridge_toml
+from .helpers import bridge_toml, eventually, loaded_bridge, stop_bridge
 
 pytestmark = pytest.mark.integration
 
@@ -37,14 +34,6 @@ class Changes:
         return any(CallChange.RINGING in u.changes and u.record.status is CallStatus.RINGING for u in self.seen)
 
 
-async def _eventually(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 def test_a_call_ringing_across_a_stop_rings_again_before_it_is_answered(tmp_path: Path) -> None:
     """inbound_answered at speed 0.02: 101 rings 15 s. The bridge stops while it rings and starts again."""
     with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
@@ -57,15 +46,13 @@ def test_a_call_ringing_across_a_stop_rings_again_before_it_is_answered(tmp_path
                 system=SYSTEM,
                 listeners=(LISTENER,),
             )
-            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
-            bridge.load_plugins()
+            bridge = loaded_bridge(text)
             bridge.add_listener(changes, "changes")
             running = asyncio.create_task(bridge.run(install_signals=False))
             try:
-                await _eventually(changes.rang, 10, "the call ringing")
+                await eventually(changes.rang, 10, "the call ringing")
             finally:
-                bridge.request_stop("test over")
-                await asyncio.wait_for(running, 15)
+                await stop_bridge(bridge, running)
 
         async def main() -> tuple[Changes, Changes, bool]:
             ami = await AmiServer(dialect="modern", speed=0.02).start()

@@ -5,14 +5,12 @@ to the emulator, an injected clock; the sweep is an hour away so only the snapsh
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bridge.calls.open_calls import CallRecovery, OpenCallStore
-from bridge.config.loader import parse_config
 from bridge.runtime.daemon import Bridge
 from domain.calls.events import CallEvent, Direction, EventKind
 from domain.calls.record import CallOutcome
@@ -20,7 +18,7 @@ from domain.calls.tracker import CallTracker
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan
 
-from .helpers import bridge_toml, client_for
+from .helpers import bridge_toml, client_for, eventually, loaded_bridge, stop_bridge
 
 pytestmark = pytest.mark.integration
 
@@ -42,14 +40,6 @@ def _killed_while_ringing(path: Path) -> None:
             recovery.heartbeat(T0 + timedelta(seconds=second))
 
 
-async def _eventually(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await asyncio.to_thread(condition):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 def _ended(bridge: Bridge) -> bool:
     record = bridge.tracker.get(SYSTEM, CALL)
     return record is not None and record.is_ended
@@ -69,15 +59,13 @@ def test_a_call_gone_from_the_first_snapshot_is_closed_at_once_with_its_ring_tim
                 system=SYSTEM,
                 listeners=(LISTENER,),
             ).replace("sweep_interval_s = 0.5", "sweep_interval_s = 3600")
-            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}), clock=lambda: T0 + timedelta(seconds=40))
-            bridge.load_plugins()
+            bridge = loaded_bridge(text, clock=lambda: T0 + timedelta(seconds=40))
             running = asyncio.create_task(bridge.run(install_signals=False))
             try:
-                await _eventually(lambda: _ended(bridge), 10, "the call closed")
-                await _eventually(lambda: bridge.outbox.depth() == 0, 10, "the close written")
+                await eventually(lambda: _ended(bridge), 10, "the call closed")
+                await eventually(lambda: bridge.outbox.depth() == 0, 10, "the close written")
             finally:
-                bridge.request_stop("test over")
-                await asyncio.wait_for(running, 15)
+                await stop_bridge(bridge, running)
                 await ami.stop()
             return bridge
 
@@ -103,14 +91,12 @@ def test_a_call_still_up_at_restart_keeps_its_ring_time_and_gets_its_real_end(tm
                 system=SYSTEM,
                 listeners=(LISTENER,),
             )
-            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
-            bridge.load_plugins()
+            bridge = loaded_bridge(text)
             running = asyncio.create_task(bridge.run(install_signals=False))
             try:
-                await _eventually(lambda: until(bridge), 30, "the call's next state")
+                await eventually(lambda: until(bridge), 30, "the call's next state")
             finally:
-                bridge.request_stop("test over")
-                await asyncio.wait_for(running, 15)
+                await stop_bridge(bridge, running)
             return bridge
 
         seen: list[str] = []

@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from bridge.config.loader import parse_config
 from bridge.plugins.crm import crm_context
 from bridge.runtime.daemon import Bridge
 from connectors.dataverse import DataverseClient, odata
@@ -26,6 +24,7 @@ from connectors.pbx.base import ConnectionState
 from emulator.ami import AmiServer
 from emulator.server import EmulatorServer, FaultPlan
 
+from .helpers import eventually, loaded_bridge, stop_bridge
 from .plugin_world import AMI_KEY, Crm, seed_crm
 
 pytestmark = pytest.mark.integration
@@ -160,14 +159,6 @@ def phone_calls(client: DataverseClient) -> dict[str, dict]:
     return {row["comms_pbxcallid"]: row for row in rows}
 
 
-async def _eventually(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await asyncio.to_thread(condition):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 def crm_ready(bridge: Bridge) -> bool:
     """The system's row (its extensions' users) and the number index are read: owners and contacts can be set."""
     context = crm_context(bridge)
@@ -188,10 +179,10 @@ async def _feed(ami: AmiServer, bridge: Bridge, client: DataverseClient, recordi
         known = set(phone_calls(client))
         ami.send_raw(recorded_events(folder, scenario))
         expected = len(known) + 1
-        await _eventually(lambda n=expected: _closed_count(client) == n, 15, f"{scenario} logged")
+        await eventually(lambda n=expected: _closed_count(client) == n, 15, f"{scenario} logged")
         (new,) = set(phone_calls(client)) - known
         rows[scenario] = phone_calls(client)[new]
-    await _eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
+    await eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
     return rows
 
 
@@ -205,17 +196,15 @@ def test_recorded_asterisk20_calls_reach_dataverse_through_the_live_bridge(tmp_p
         async def main() -> dict[str, dict]:
             ami = await AmiServer(dialect="modern").start()
             text = bridge_file(tmp_path / "outbox.db", crm.origin, ami.port)
-            bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
-            bridge.load_plugins()
+            bridge = loaded_bridge(text)
             running = asyncio.create_task(bridge.run(install_signals=False))
             try:
-                await _eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
+                await eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
                 await ami.handled("CoreShowChannels")  # the first snapshot is taken before the calls begin
-                await _eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
+                await eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
                 return await _feed(ami, bridge, client, recordings)
             finally:
-                bridge.request_stop("test over")
-                await asyncio.wait_for(running, 15)
+                await stop_bridge(bridge, running)
                 await ami.stop()
 
         rows = asyncio.run(main())
@@ -264,26 +253,24 @@ async def _feed_digit_trunk(outbox: Path, crm_url: str, trunks: str, logged) -> 
     """Run the bridge with ``trunk_channels = <trunks>``, send both recordings; the unclassified count at the end."""
     ami = await AmiServer(dialect="modern").start()
     text = bridge_file(outbox, crm_url, ami.port).replace('["IAX2/trunk*", "PJSIP/trunk*", "SIP/trunk*"]', trunks)
-    bridge = Bridge(parse_config(text.encode(), "bridge.toml", {}))
-    bridge.load_plugins()
+    bridge = loaded_bridge(text)
     running = asyncio.create_task(bridge.run(install_signals=False))
 
     async def counted() -> int:
         return (await bridge.snapshot()).systems[0].unclassified_calls
 
     try:
-        await _eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
+        await eventually(lambda: bridge.workers[SYSTEM].state is ConnectionState.CONNECTED, 5, "login")
         await ami.handled("CoreShowChannels")
-        await _eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
+        await eventually(lambda: crm_ready(bridge), 10, "the CRM's settings and number index")
         for scenario in ("digit_trunk", "digit_trunk_out"):
             ami.send_raw(recorded_events(FIXTURES / "freepbx", scenario))
         connector = bridge.workers[SYSTEM].connector
-        await _eventually(
+        await eventually(
             lambda: getattr(connector, "unclassified_calls", 0) == 2 or logged(bridge), 15, "both calls handled"
         )
-        await _eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
+        await eventually(lambda: bridge.outbox.depth() == 0, 10, "an empty outbox")
         return await counted()
     finally:
-        bridge.request_stop("test over")
-        await asyncio.wait_for(running, 15)
+        await stop_bridge(bridge, running)
         await ami.stop()

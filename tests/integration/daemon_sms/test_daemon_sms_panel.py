@@ -24,13 +24,11 @@ from responses import matchers
 
 import bridge.plugins.sms
 from bridge.sms.host import SmsHost
-from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
-from dataverse_schema import sms as schema
-from dataverse_schema.names import KeywordRule, SmsNumber, SmsProvider
+from connectors.dataverse import AlternateKey, DataverseClient, odata
 from services.sms.rows import SmsStatus
 
 from .test_daemon_sms import _pending_sms, _status
-from .world import CASE_TITLE, ENVIRON, DaemonThread, write_config
+from .world import CASE_TITLE, ENVIRON, DaemonThread, case_rule, default_account, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -76,33 +74,21 @@ def panel_daemon(tmp_path: Path, emulator, sms_port: int, clock: Clock, monkeypa
 
 def configure_panel(client: DataverseClient) -> str:
     """A default configurable account carrying the Edge description, polled every five minutes, and its line."""
-    key = AlternateKey({"comms_accountkey": "edge-onprem"})
-    client.upsert(
-        "comms_smsproviders",
-        key,
+    account_id = default_account(
+        client,
         {
             "comms_name": "IPPanel Edge (on-premises)",
             "comms_accountkey": "edge-onprem",
             "comms_providerkind": "configurable",
             "comms_credentialreference": TOKEN_SETTING,
-            "comms_isdefault": True,
             "comms_settings": json.dumps({"default_sender": LINE}),
             "comms_paneldescription": PANEL.read_text(encoding="utf-8"),
             "comms_pollintervalseconds": 300,
             "comms_maxattempts": 3,
             "comms_retryintervalseconds": 60,
         },
-    )
-    account_id = client.retrieve("comms_smsproviders", key, select=["comms_smsproviderid"])["comms_smsproviderid"]
-    client.upsert(
-        "comms_smsnumbers",
-        AlternateKey({"comms_number": LINE}),
-        {
-            "comms_name": f"Line {LINE}",
-            "comms_cansend": True,
-            "comms_isdefault": True,
-            **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
-        },
+        LINE,
+        receives=False,
     )
     return account_id
 
@@ -206,20 +192,7 @@ def test_a_keyword_text_in_the_panels_inbox_is_stored_by_the_daemons_inbound_job
     client.upsert(
         "comms_smsnumbers", AlternateKey({"comms_number": LINE}), {"comms_canreceive": True}
     )  # the line receives too
-    team_id = deterministic_id("daemon-panel-team", "support")
-    client.upsert("teams", RecordId(team_id), {"name": "Support"})
-    client.upsert(
-        schema.KEYWORD_RULE.entity_set_name,
-        RecordId(deterministic_id("daemon-panel-rule", "critical")),
-        {
-            "comms_name": "critical",
-            "comms_keywords": "critical,بحرانی",
-            "comms_order": 10,
-            "comms_action": schema.RULE_ACTIONS.value_of("Create case"),
-            "comms_casetitle": CASE_TITLE,
-            **bind(KeywordRule.TEAMID_NAV, "teams", team_id),
-        },
-    )
+    case_rule(client, "daemon-panel")
     client.create("contacts", {"firstname": "Sara", "lastname": "Karimi", "mobilephone": "09127654321"})
     inbox = {
         "messages_inbox_id": 9911,

@@ -76,42 +76,33 @@ def webhook_urls(sms_port: int) -> dict[str, str]:
     }
 
 
-def configure_crm(client: DataverseClient, base_url: str) -> str:
-    """The provider account (default), its line and a «بحرانی» → Case rule; returns the account id."""
-    key = AlternateKey({"comms_accountkey": ACCOUNT_KEY})
-    client.upsert(
-        "comms_smsproviders",
-        key,
-        {
-            "comms_name": "Kavenegar (on-premises)",
-            "comms_accountkey": ACCOUNT_KEY,
-            "comms_providerkind": "kavenegar",
-            "comms_baseurl": base_url,
-            "comms_credentialreference": API_KEY_SETTING,
-            "comms_isdefault": True,
-            "comms_settings": json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
-            "comms_pollintervalseconds": 0,
-            "comms_maxattempts": 3,
-            "comms_retryintervalseconds": 60,
-        },
-    )
+def default_account(client: DataverseClient, fields: dict[str, Any], line: str, *, receives: bool) -> str:
+    """The default provider account of ``fields`` (by its account key) and its default ``line``, which receives
+    texts if ``receives``; returns the account id."""
+    key = AlternateKey({"comms_accountkey": fields["comms_accountkey"]})
+    client.upsert("comms_smsproviders", key, {**fields, "comms_isdefault": True})
     account_id = client.retrieve("comms_smsproviders", key, select=["comms_smsproviderid"])["comms_smsproviderid"]
     client.upsert(
         "comms_smsnumbers",
-        AlternateKey({"comms_number": LINE}),
+        AlternateKey({"comms_number": line}),
         {
-            "comms_name": f"Line {LINE}",
+            "comms_name": f"Line {line}",
             "comms_cansend": True,
-            "comms_canreceive": True,
+            **({"comms_canreceive": True} if receives else {}),
             "comms_isdefault": True,
             **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
         },
     )
-    team_id = deterministic_id("daemon-sms-team", "support")
+    return account_id
+
+
+def case_rule(client: DataverseClient, tag: str) -> None:
+    """A «critical» / «بحرانی» keyword rule that opens a case (``CASE_TITLE``) for the Support team."""
+    team_id = deterministic_id(f"{tag}-team", "support")
     client.upsert("teams", RecordId(team_id), {"name": "Support"})
     client.upsert(
         schema.KEYWORD_RULE.entity_set_name,
-        RecordId(deterministic_id("daemon-sms-rule", "critical")),
+        RecordId(deterministic_id(f"{tag}-rule", "critical")),
         {
             "comms_name": "critical",
             "comms_keywords": "critical,بحرانی",
@@ -121,6 +112,27 @@ def configure_crm(client: DataverseClient, base_url: str) -> str:
             **bind(KeywordRule.TEAMID_NAV, "teams", team_id),
         },
     )
+
+
+def configure_crm(client: DataverseClient, base_url: str) -> str:
+    """The provider account (default), its line and a «بحرانی» → Case rule; returns the account id."""
+    account_id = default_account(
+        client,
+        {
+            "comms_name": "Kavenegar (on-premises)",
+            "comms_accountkey": ACCOUNT_KEY,
+            "comms_providerkind": "kavenegar",
+            "comms_baseurl": base_url,
+            "comms_credentialreference": API_KEY_SETTING,
+            "comms_settings": json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
+            "comms_pollintervalseconds": 0,
+            "comms_maxattempts": 3,
+            "comms_retryintervalseconds": 60,
+        },
+        LINE,
+        receives=True,
+    )
+    case_rule(client, "daemon-sms")
     return account_id
 
 

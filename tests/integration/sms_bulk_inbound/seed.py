@@ -1,11 +1,23 @@
-"""Records for the SMS integration tests and the benchmark: a provider account, contacts, a list, a bulk."""
+"""Records for the SMS integration tests and the benchmark: a provider account, contacts, a list, a bulk, a
+routed line; and the inbound service with its router and a clock the test moves, for the routing tests."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+
+import requests
 
 from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
+from domain.numbers import NumberPlan
+from services.matching.sync import NumberSync
+from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.inbound import InboundService, KeywordServiceRegistry
+from services.sms.inbound.routing import InboundRouter
+
+from .fake_kavenegar import KEY
 
 
 def provider_account(client: DataverseClient, key: str) -> str:
@@ -131,3 +143,51 @@ def attempt_rows(client: DataverseClient, sms_ids: list[str]) -> list[dict]:
             orderby=["comms_attempt asc"],
         )
     return found
+
+
+class Clock:
+    """A clock that stands still until the test sets ``now``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def routed_line(client: DataverseClient, tag: str, number: str, account_id: str, line_queue: str) -> str:
+    """A line of the account whose texts go to the matched record's owner within 10 minutes, else its queue."""
+    line = deterministic_id(f"{tag}-line", number)
+    client.upsert(
+        "comms_smsnumbers",
+        RecordId(line),
+        {
+            "comms_name": f"{tag} line",
+            "comms_number": number,
+            **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
+            "comms_inboundroute": schema.INBOUND_ROUTES.value_of("Owner of matched record"),
+            "comms_routewithinminutes": 10,
+            **bind("comms_InboundQueueId", "queues", line_queue),
+        },
+    )
+    return line
+
+
+def routed_inbound(
+    client: DataverseClient, session: requests.Session, account_key: str, account_id: str, clock: Clock
+) -> tuple[InboundService, InboundRouter]:
+    """The inbound service of one fake Kavenegar account, matching numbers as stored now, and its router."""
+    numbers = NumberSync(client, "test", NumberPlan())
+    numbers.refresh_now()
+    router = InboundRouter(client, clock=clock)
+    provider = KavenegarProvider(KavenegarSettings(api_key=KEY), session=session)
+    inbound = InboundService(
+        client,
+        StaticAccountDirectory([ProviderAccount(account_key, account_id, provider)]),
+        plan=NumberPlan(),
+        index=lambda: numbers.index,
+        services=KeywordServiceRegistry(),
+        clock=clock,
+        router=router,
+    )
+    return inbound, router

@@ -38,20 +38,12 @@ FLOW = "https://prod-07.westeurope.logic.azure.com:443/workflows/4b1c/triggers/m
 FLOW_URL = f"{FLOW}?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig={SIG}"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def flows(client, session):
     account_id = seed.provider_account(client, ACCOUNT_KEY)
     numbers = NumberSync(client, "test", NumberPlan())
     numbers.refresh_now()
-    clock, pauses = Clock(), []
+    clock, pauses = seed.Clock(NOW), []
     starter = FlowStarter(client, FlowTrigger(requests.Session()), clock=clock, pause=pauses.append)
     inbound = InboundService(
         client,

@@ -12,29 +12,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.dataverse import RecordId, bind, deterministic_id, odata
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from domain.sms import InboundSms
-from services.matching.sync import NumberSync
-from services.sms.directory import ProviderAccount, StaticAccountDirectory
 from services.sms.inbound import InboundService, KeywordServiceRegistry
 from services.sms.inbound.routing import InboundRouter
 
 from . import seed
-from .fake_kavenegar import KEY
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
 LINE = "3000202040"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -54,35 +42,9 @@ def desk(client, session):
         },
     )
     account_id = seed.provider_account(client, "kv-route")
-    line = deterministic_id("routed-line", LINE)
-    client.upsert(
-        "comms_smsnumbers",
-        RecordId(line),
-        {
-            "comms_name": "routed line",
-            "comms_number": LINE,
-            **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
-            "comms_inboundroute": schema.INBOUND_ROUTES.value_of("Owner of matched record"),
-            "comms_routewithinminutes": 10,
-            **bind("comms_InboundQueueId", "queues", line_queue),
-        },
-    )
-    provider = KavenegarProvider(KavenegarSettings(api_key=KEY), session=session)
-    clock = Clock()
-    plan = NumberPlan()
-    numbers = NumberSync(client, "test", plan)
-    numbers.refresh_now()
-    index = numbers.index
-    router = InboundRouter(client, clock=clock)
-    inbound = InboundService(
-        client,
-        StaticAccountDirectory([ProviderAccount("kv-route", account_id, provider)]),
-        plan=plan,
-        index=lambda: index,
-        services=KeywordServiceRegistry(),
-        clock=clock,
-        router=router,
-    )
+    line = seed.routed_line(client, "routed", LINE, account_id, line_queue)
+    clock = seed.Clock(NOW)
+    inbound, router = seed.routed_inbound(client, session, "kv-route", account_id, clock)
     return {
         "inbound": inbound,
         "router": router,

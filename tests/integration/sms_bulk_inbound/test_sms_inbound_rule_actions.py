@@ -14,31 +14,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.dataverse import RecordId, bind, deterministic_id, odata
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from dataverse_schema import sms as schema
-from domain.numbers import NumberPlan
 from domain.sms import InboundSms
-from services.matching.sync import NumberSync
-from services.sms.directory import ProviderAccount, StaticAccountDirectory
-from services.sms.inbound import InboundService, KeywordServiceRegistry
-from services.sms.inbound.routing import InboundRouter
 
 from . import seed
-from .fake_kavenegar import KEY
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 LINE = "3000202050"
 ACCOUNT_KEY = "kv-rules"
 KNOWN = "09127770055"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -55,33 +40,9 @@ def desk(client, session):
         {"firstname": "Omid", "lastname": "Naseri", "mobilephone": KNOWN, **bind("ownerid", "systemusers", user)},
     )
     account_id = seed.provider_account(client, ACCOUNT_KEY)
-    line = deterministic_id("rules-line", LINE)
-    client.upsert(
-        "comms_smsnumbers",
-        RecordId(line),
-        {
-            "comms_name": "rules line",
-            "comms_number": LINE,
-            **bind("comms_SmsProviderId", "comms_smsproviders", account_id),
-            "comms_inboundroute": schema.INBOUND_ROUTES.value_of("Owner of matched record"),
-            "comms_routewithinminutes": 10,
-            **bind("comms_InboundQueueId", "queues", line_queue),
-        },
-    )
-    numbers = NumberSync(client, "test", NumberPlan())
-    numbers.refresh_now()
-    clock = Clock()
-    router = InboundRouter(client, clock=clock)
-    provider = KavenegarProvider(KavenegarSettings(api_key=KEY), session=session)
-    inbound = InboundService(
-        client,
-        StaticAccountDirectory([ProviderAccount(ACCOUNT_KEY, account_id, provider)]),
-        plan=NumberPlan(),
-        index=lambda: numbers.index,
-        services=KeywordServiceRegistry(),
-        clock=clock,
-        router=router,
-    )
+    seed.routed_line(client, "rules", LINE, account_id, line_queue)
+    clock = seed.Clock(NOW)
+    inbound, router = seed.routed_inbound(client, session, ACCOUNT_KEY, account_id, clock)
     return {
         "inbound": inbound,
         "router": router,

@@ -7,31 +7,14 @@ FreePBX and Issabel sites with chan_sip show. The same scenarios as the PJSIP re
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from cli.calls_cmd import ami_events, logged_calls
 from connectors.pbx.ami.settings import ChannelRules
-from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState
-from domain.calls.record import CallOutcome, CallRecord
+from domain.calls.events import Direction, EventKind, ExtensionState
+from domain.calls.record import CallOutcome
+from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, assert_expected_record
 
-FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "chan_sip"
-RULES = ChannelRules(trunk_channels=("SIP/trunk*",))
-CUSTOMER, NAME = "09121234567", "رضا احمدی"
-
-
-def _events(scenario: str, rules: ChannelRules = RULES) -> list[CallEvent]:
-    problems: list = []
-    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, rules)
-    assert problems == []
-    return events
-
-
-def _only(scenario: str, rules: ChannelRules = RULES) -> CallRecord:
-    (call,) = logged_calls(_events(scenario, rules), {})
-    assert not call.is_end_inferred  # the recording holds the call's own hang-up
-    return call
+REC = Recordings(ASTERISK20 / "chan_sip", ChannelRules(trunk_channels=("SIP/trunk*",)))
 
 
 # scenario: direction, outcome, extension, line, ring, talk and hold seconds
@@ -58,29 +41,24 @@ EXPECTED = {
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_recorded_chan_sip_call_gives_the_expected_record(scenario: str) -> None:
-    call = _only(scenario)
-    direction, outcome, extension, line, ring, talk, hold = EXPECTED[scenario]
-    assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
-    assert (call.ring_seconds, call.talk_seconds, call.hold_seconds) == (ring, talk, hold)
-    assert call.external_number == CUSTOMER
-    if direction is Direction.INBOUND:
-        assert call.external_name == NAME
+    call = REC.only(scenario)
+    assert_expected_record(call, EXPECTED[scenario])
 
 
 @pytest.mark.parametrize("scenario", ["inbound_answered", "outbound", "originate", "park_retrieve"])
 def test_default_rules_already_make_the_named_sip_trunk_a_trunk(scenario: str) -> None:
-    assert _only(scenario, ChannelRules()) == _only(scenario)
+    assert REC.only(scenario, ChannelRules()) == REC.only(scenario)
 
 
 def test_sip_channel_names_give_the_peer_as_extension() -> None:
-    text = (FIXTURES / "inbound_answered.bin").read_bytes().decode("utf-8")
+    text = (REC.folder / "inbound_answered.bin").read_bytes().decode("utf-8")
     assert "DestChannel: SIP/101-00000001" in text and "Channel: SIP/trunk-00000000" in text
-    assert {e.extension for e in _events("inbound_answered") if e.kind is EventKind.RING} == {"101"}
+    assert {e.extension for e in REC.events("inbound_answered") if e.kind is EventKind.RING} == {"101"}
 
 
 def test_chan_sip_hold_is_the_same_hold_event_and_shows_the_holder_on_hold() -> None:
     # chan_sip sends no device state for a phone that is not call-counted; the Hold event still names it
-    events = _events("hold")
+    events = REC.events("hold")
     kinds = [(e.kind, e.extension) for e in events if e.kind in (EventKind.HOLD, EventKind.UNHOLD)]
     assert kinds == [(EventKind.HOLD, "104"), (EventKind.UNHOLD, "104")]
     states = [(e.extension, e.extension_state) for e in events if e.kind is EventKind.STATE]

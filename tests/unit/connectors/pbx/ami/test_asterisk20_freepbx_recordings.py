@@ -11,30 +11,20 @@ same records.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
-from cli.calls_cmd import ami_events, logged_calls
 from connectors.pbx.ami.settings import ChannelRules
 from domain.calls.events import Direction, EventKind
 from domain.calls.record import CallOutcome, CallRecord
+from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, CUSTOMER, NAME, Recordings, assert_expected_record
 
-FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "freepbx"
-RULES = ChannelRules(trunk_channels=("PJSIP/telco*", "DAHDI/*"))
-CUSTOMER, NAME, MOBILE = "09121234567", "رضا احمدی", "09351112299"
-
-
-def _events(scenario: str, rules: ChannelRules = RULES):
-    problems: list = []
-    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, rules)
-    assert problems == []
-    return events
+REC = Recordings(ASTERISK20 / "freepbx", ChannelRules(trunk_channels=("PJSIP/telco*", "DAHDI/*")))
+MOBILE = "09351112299"
 
 
-def _only(scenario: str, rules: ChannelRules = RULES) -> CallRecord:
-    (call,) = logged_calls(_events(scenario, rules), {})
-    assert not call.is_end_inferred  # the recording holds the call's own hang-up
+def _only(scenario: str, rules: ChannelRules | None = None) -> CallRecord:
+    call = REC.only(scenario, rules)
     assert not call.is_unclassified
     return call
 
@@ -63,12 +53,7 @@ EXPECTED = {
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_recorded_freepbx_call_gives_the_expected_record(scenario: str) -> None:
     call = _only(scenario)
-    direction, outcome, extension, line, ring, talk, hold = EXPECTED[scenario]
-    assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
-    assert (call.ring_seconds, call.talk_seconds, call.hold_seconds) == (ring, talk, hold)
-    assert call.external_number == CUSTOMER
-    if direction is Direction.INBOUND:
-        assert call.external_name == NAME
+    assert_expected_record(call, EXPECTED[scenario])
 
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
@@ -79,13 +64,13 @@ def test_default_rules_give_the_same_records(scenario: str) -> None:
 def test_follow_me_to_a_mobile_keeps_the_callers_number() -> None:
     """The outbound trunk leg to the mobile reports the called party as its caller ID (``NewCallerid`` with
     ``CallerIDNum: s`` here); only the leg the call came in on changes the caller's number."""
-    events = _events("followme_mobile")
+    events = REC.events("followme_mobile")
     assert all(e.external_number == CUSTOMER for e in events if e.kind is not EventKind.STATE)
     assert MOBILE not in {e.external_number for e in events}
 
 
 def test_an_internal_call_is_internal() -> None:
-    (call,) = logged_calls(_events("internal"), {})
+    (call,) = REC.calls("internal")
     assert (call.direction, call.outcome, call.extension, call.external_number) == (
         Direction.INTERNAL,
         CallOutcome.ANSWERED,
@@ -158,7 +143,7 @@ def test_the_setting_the_warning_names_classifies_the_call(rules: ChannelRules) 
 
 
 def _only_unclassified(scenario: str) -> CallRecord:
-    (call,) = logged_calls(_events(scenario, ChannelRules()), {})
+    (call,) = REC.calls(scenario, ChannelRules())
     assert call.is_unclassified
     return call
 
@@ -166,7 +151,7 @@ def _only_unclassified(scenario: str) -> CallRecord:
 def test_a_trunk_listed_in_trunk_channels_is_no_extension_on_the_dashboard() -> None:
     """``DeviceStateChange`` for ``PJSIP/5001`` named extension 5001 whatever the rules said, so the dashboard
     showed the trunk as a tile and auto-registration added an extension row for it."""
-    events = _events("digit_trunk", ChannelRules(trunk_channels=("PJSIP/5001*",)))
+    events = REC.events("digit_trunk", ChannelRules(trunk_channels=("PJSIP/5001*",)))
     assert {e.extension for e in events if e.kind is EventKind.STATE} == {"101"}
-    default = _events("digit_trunk", ChannelRules())
+    default = REC.events("digit_trunk", ChannelRules())
     assert "5001" in {e.extension for e in default if e.kind is EventKind.STATE}  # unlisted, it looks like one

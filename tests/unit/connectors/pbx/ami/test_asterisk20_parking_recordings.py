@@ -7,34 +7,14 @@ until someone retrieves it, and the time the caller spends parked is hold time.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from cli.calls_cmd import ami_events, logged_calls
 from connectors.pbx.ami.settings import ChannelRules
-from domain.calls.events import CallEvent, Direction, EventKind
-from domain.calls.record import CallOutcome, CallRecord
+from domain.calls.events import Direction, EventKind
+from domain.calls.record import CallOutcome
+from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings
 
-FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "parking"
-RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
-
-
-def _events(scenario: str) -> list[CallEvent]:
-    problems: list = []
-    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, RULES)
-    assert problems == []
-    return events
-
-
-def _only(scenario: str) -> CallRecord:
-    (call,) = logged_calls(_events(scenario), {})
-    assert not call.is_end_inferred  # the recording holds the call's own hang-up
-    return call
-
-
-def _kinds(scenario: str) -> list[tuple[EventKind, str | None]]:
-    return [(e.kind, e.extension) for e in _events(scenario) if e.kind is not EventKind.STATE]
+REC = Recordings(ASTERISK20 / "parking", ChannelRules(trunk_channels=("PJSIP/trunk*",)))
 
 
 # scenario: owner at the end, ring, talk and hold seconds
@@ -50,7 +30,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_a_parked_call_stays_one_inbound_call_with_its_parked_time_as_hold(scenario: str) -> None:
-    call = _only(scenario)
+    call = REC.only(scenario)
     extension, ring, talk, hold = EXPECTED[scenario]
     assert (call.direction, call.outcome, call.line) == (Direction.INBOUND, CallOutcome.ANSWERED, "02191002101")
     assert (call.extension, call.ring_seconds, call.talk_seconds, call.hold_seconds) == (extension, ring, talk, hold)
@@ -58,7 +38,7 @@ def test_a_parked_call_stays_one_inbound_call_with_its_parked_time_as_hold(scena
 
 
 def test_retrieving_a_parked_call_hands_it_to_the_retriever() -> None:
-    assert _kinds("park_retrieve") == [
+    assert REC.kinds("park_retrieve") == [
         (EventKind.RING, "101"),
         (EventKind.ANSWER, "101"),
         (EventKind.TRANSFER, "700"),  # the blind transfer to the lot, reported before its ParkedCall
@@ -71,22 +51,22 @@ def test_retrieving_a_parked_call_hands_it_to_the_retriever() -> None:
 
 
 def test_a_parked_call_that_times_out_rings_the_parker_again() -> None:
-    kinds = _kinds("park_timeout")
+    kinds = REC.kinds("park_timeout")
     timed_out = kinds.index((EventKind.UNHOLD, None))  # ParkedCallTimeOut
     assert kinds[timed_out + 1 :] == [(EventKind.RING, "101"), (EventKind.ANSWER, "101"), (EventKind.HANGUP, None)]
 
 
 def test_a_park_reported_before_its_blind_transfer_is_no_transfer() -> None:
-    assert _kinds("park_giveup") == [
+    assert REC.kinds("park_giveup") == [
         (EventKind.RING, "101"),
         (EventKind.ANSWER, "101"),
         (EventKind.HOLD, None),  # ParkedCall, then the BlindTransfer to 700, which is left out
         (EventKind.UNHOLD, None),  # ParkedCallGiveUp
         (EventKind.HANGUP, None),
     ]
-    assert _only("park_giveup").transferred_to == ()
+    assert REC.only("park_giveup").transferred_to == ()
 
 
 def test_the_retrievers_own_call_to_the_parking_space_is_not_logged() -> None:
     # 102 dialling 701 is a call of its own (its own Linkedid) until Asterisk bridges it: never a second record
-    assert [call.call_id for call in logged_calls(_events("park_retrieve"), {})] == ["1796548058.0"]
+    assert [call.call_id for call in REC.calls("park_retrieve")] == ["1796548058.0"]

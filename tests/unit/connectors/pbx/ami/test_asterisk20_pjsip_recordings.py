@@ -8,32 +8,17 @@ device name is no extension number, so the default rules already make it a trunk
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from cli.calls_cmd import ami_events, logged_calls
+from cli.calls_cmd import logged_calls
 from connectors.pbx.ami.settings import ChannelRules
 from domain.calls.events import Direction, EventKind, ExtensionState
 from domain.calls.fold import fold
-from domain.calls.record import CallOutcome, CallRecord
+from domain.calls.record import CallOutcome
+from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, CUSTOMER, NAME, Recordings, assert_expected_record
 
-FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20" / "pjsip"
-RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
-CUSTOMER, NAME = "09121234567", "رضا احمدی"
-
-
-def _events(scenario: str, rules: ChannelRules = RULES):
-    problems: list = []
-    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, rules)
-    assert problems == []
-    return events
-
-
-def _only(scenario: str, rules: ChannelRules = RULES) -> CallRecord:
-    (call,) = logged_calls(_events(scenario, rules), {})
-    assert not call.is_end_inferred  # the recording holds the call's own hang-up
-    return call
+REC = Recordings(ASTERISK20 / "pjsip", ChannelRules(trunk_channels=("PJSIP/trunk*",)))
 
 
 # scenario: direction, outcome, extension, line, ring seconds, talk seconds, hold seconds
@@ -58,23 +43,17 @@ EXPECTED = {
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_recorded_pjsip_call_gives_the_expected_record(scenario: str) -> None:
-    call = _only(scenario)
-    direction, outcome, extension, line, ring, talk, hold = EXPECTED[scenario]
-    assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
-    # from the events' own Timestamp headers; talk time excludes hold time
-    assert (call.ring_seconds, call.talk_seconds, call.hold_seconds) == (ring, talk, hold)
-    assert call.external_number == CUSTOMER
-    if direction is Direction.INBOUND:
-        assert call.external_name == NAME
+    call = REC.only(scenario)
+    assert_expected_record(call, EXPECTED[scenario])
 
 
 @pytest.mark.parametrize("scenario", ["inbound_answered", "outbound", "originate"])
 def test_default_rules_already_make_the_named_pjsip_trunk_a_trunk(scenario: str) -> None:
-    assert _only(scenario, ChannelRules()) == _only(scenario)
+    assert REC.only(scenario, ChannelRules()) == REC.only(scenario)
 
 
 def test_attended_transfer_rings_and_answers_the_target_then_hands_the_call_over() -> None:
-    kinds = [(e.kind, e.extension) for e in _events("attended_transfer") if e.kind is not EventKind.STATE]
+    kinds = [(e.kind, e.extension) for e in REC.events("attended_transfer") if e.kind is not EventKind.STATE]
     assert kinds[:7] == [
         (EventKind.RING, "101"),
         (EventKind.ANSWER, "101"),
@@ -84,33 +63,25 @@ def test_attended_transfer_rings_and_answers_the_target_then_hands_the_call_over
         (EventKind.TRANSFER, "102"),
         (EventKind.UNHOLD, "101"),  # 101 hangs up to complete the transfer; Asterisk sends no Unhold
     ]
-    call = _only("attended_transfer")
+    call = REC.only("attended_transfer")
     assert call.transferred_to == ("102",)
     assert call.ringing_extensions == ()
 
 
 def test_transfer_is_reported_at_the_pbx_time_of_the_attended_transfer_event() -> None:
-    (transfer,) = [e for e in _events("attended_transfer") if e.kind is EventKind.TRANSFER]
+    (transfer,) = [e for e in REC.events("attended_transfer") if e.kind is EventKind.TRANSFER]
     assert transfer.at == datetime.fromtimestamp(1796546804.371547, tz=UTC)
-
-
-def _frames(scenario: str, event: str) -> list[dict[str, str]]:
-    text = (FIXTURES / f"{scenario}.bin").read_bytes().decode("utf-8")
-    frames = [
-        dict(line.split(": ", 1) for line in frame.split("\r\n") if ": " in line) for frame in text.split("\r\n\r\n")
-    ]
-    return [frame for frame in frames if frame.get("Event") == event]
 
 
 def test_hold_recording_holds_the_phone_side_hold_and_resume_four_seconds_apart() -> None:
     # What the recording is: chan_pjsip raised Hold / Unhold on the phone's channel for its re-INVITEs.
-    (hold,), (unhold,) = _frames("hold", "Hold"), _frames("hold", "Unhold")
+    (hold,), (unhold,) = REC.frames("hold", "Hold"), REC.frames("hold", "Unhold")
     assert hold["Channel"].startswith("PJSIP/104-") and unhold["Channel"] == hold["Channel"]
     assert round(float(unhold["Timestamp"]) - float(hold["Timestamp"])) == 4
 
 
 def test_hold_and_resume_neither_end_nor_split_the_call() -> None:
-    kinds = [(e.kind, e.extension) for e in _events("hold") if e.kind is not EventKind.STATE]
+    kinds = [(e.kind, e.extension) for e in REC.events("hold") if e.kind is not EventKind.STATE]
     assert kinds == [
         (EventKind.RING, "104"),
         (EventKind.ANSWER, "104"),
@@ -122,36 +93,36 @@ def test_hold_and_resume_neither_end_nor_split_the_call() -> None:
 
 def test_the_extension_that_held_its_call_shows_on_hold_until_it_resumes() -> None:
     # Asterisk's own device state says ONHOLD for the held party (here the trunk), not for 104 who pressed hold.
-    states = [(e.extension, e.extension_state) for e in _events("hold") if e.kind is EventKind.STATE]
+    states = [(e.extension, e.extension_state) for e in REC.events("hold") if e.kind is EventKind.STATE]
     assert ("104", ExtensionState.ON_HOLD) in states
     held = states.index(("104", ExtensionState.ON_HOLD))
     assert states[held + 1] == ("104", ExtensionState.TALKING)
     assert set(states[held + 2 :]) == {("104", ExtensionState.IDLE)}  # Asterisk's NOT_INUSE, then the bridge's
-    assert {f["Device"] for f in _frames("hold", "DeviceStateChange") if f["State"] == "ONHOLD"} == {"PJSIP/trunk"}
+    assert {f["Device"] for f in REC.frames("hold", "DeviceStateChange") if f["State"] == "ONHOLD"} == {"PJSIP/trunk"}
 
 
 def test_a_call_on_hold_says_so_while_it_lasts() -> None:
-    events = _events("hold")
+    events = REC.events("hold")
     upto_hold = [e for e in events[: next(i for i, e in enumerate(events) if e.kind is EventKind.HOLD) + 1]]
     held = fold(e for e in upto_hold if e.kind is not EventKind.STATE)
     assert held.is_on_hold and held.hold_seconds is None  # hold time is known once the call has ended
-    assert not _only("hold").is_on_hold
+    assert not REC.only("hold").is_on_hold
 
 
 def test_phone_side_attended_transfer_counts_the_transferer_hold_as_hold_time() -> None:
-    (customer,) = [c for c in logged_calls(_events("phone_attended_transfer"), {}) if c.direction is Direction.INBOUND]
+    (customer,) = [c for c in REC.calls("phone_attended_transfer") if c.direction is Direction.INBOUND]
     assert (customer.talk_seconds, customer.hold_seconds) == (19, 6)  # held while 104 consulted 102
 
 
 def test_pjsip_channel_names_give_the_endpoint_as_extension() -> None:
-    (begin, *_) = _frames("inbound_answered", "DialBegin")
+    (begin, *_) = REC.frames("inbound_answered", "DialBegin")
     assert begin["Channel"].startswith("PJSIP/trunk-") and begin["DestChannel"].startswith("PJSIP/101-")
-    assert {e.extension for e in _events("inbound_answered") if e.kind is EventKind.RING} == {"101"}
+    assert {e.extension for e in REC.events("inbound_answered") if e.kind is EventKind.RING} == {"101"}
 
 
 def test_phone_side_attended_transfer_hands_the_customer_to_the_target() -> None:
     # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces.
-    (customer,) = [c for c in logged_calls(_events("phone_attended_transfer"), {}) if c.direction is Direction.INBOUND]
+    (customer,) = [c for c in REC.calls("phone_attended_transfer") if c.direction is Direction.INBOUND]
     assert (customer.outcome, customer.extension, customer.transferred_to) == (CallOutcome.ANSWERED, "102", ("102",))
     assert (customer.ring_seconds, customer.talk_seconds + customer.hold_seconds) == (2, 25)
     assert not customer.is_end_inferred
@@ -161,7 +132,7 @@ def test_phone_side_attended_transfer_hands_the_customer_to_the_target() -> None
 def test_phone_side_consultation_call_ends_at_the_transfer_and_is_not_left_open() -> None:
     # The consultation 104 -> 102 is an internal call of its own until the REFER joins it to the customer's
     # call; it ends there, with its own talk time, instead of staying open until a sweep guesses its end.
-    events = _events("phone_attended_transfer")
+    events = REC.events("phone_attended_transfer")
     (transfer,) = [e for e in events if e.kind is EventKind.TRANSFER]
     (consultation,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INTERNAL]
     assert (consultation.external_number, consultation.extension, consultation.outcome) == (

@@ -7,35 +7,14 @@ name the trunk as a site with IAX2 phones must (docs/asterisk.md, section 9).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from cli.calls_cmd import ami_events, logged_calls
 from connectors.pbx.ami.settings import ChannelRules
 from domain.calls.events import Direction, EventKind
-from domain.calls.record import CallOutcome, CallRecord
+from domain.calls.record import CallOutcome
+from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, assert_expected_record
 
-FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami" / "asterisk-20"
-RULES = ChannelRules(trunk_channels=("IAX2/trunk*",))
-CUSTOMER, NAME = "09121234567", "رضا احمدی"
-
-
-def _events(scenario: str):
-    problems: list = []
-    events = ami_events((FIXTURES / f"{scenario}.bin").read_bytes(), "pbx1", "auto", problems, RULES)
-    assert problems == []
-    return events
-
-
-def _calls(scenario: str) -> list[CallRecord]:
-    return logged_calls(_events(scenario), {})
-
-
-def _only(scenario: str) -> CallRecord:
-    (call,) = _calls(scenario)
-    assert not call.is_end_inferred  # the recording holds the call's own hang-up
-    return call
+REC = Recordings(ASTERISK20, ChannelRules(trunk_channels=("IAX2/trunk*",)))
 
 
 # scenario: direction, outcome, extension, line, ring seconds, talk seconds
@@ -66,17 +45,12 @@ EXPECTED = {
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_recorded_call_gives_the_expected_record(scenario: str) -> None:
-    call = _only(scenario)
-    direction, outcome, extension, line, ring, talk = EXPECTED[scenario]
-    assert (call.direction, call.outcome, call.extension, call.line) == (direction, outcome, extension, line)
-    assert (call.ring_seconds, call.talk_seconds) == (ring, talk)  # from the events' own Timestamp headers
-    assert call.external_number == CUSTOMER
-    if direction is Direction.INBOUND:
-        assert call.external_name == NAME
+    call = REC.only(scenario)
+    assert_expected_record(call, EXPECTED[scenario])
 
 
 def test_queue_call_joins_and_leaves_the_queue_and_rings_both_members() -> None:
-    events = _events("queue")
+    events = REC.events("queue")
     kinds = [(e.kind, e.queue, e.extension) for e in events if e.kind is not EventKind.STATE]
     assert (EventKind.QUEUE_JOIN, "support", None) in kinds
     assert {e.extension for e in events if e.kind is EventKind.RING} == {"101", "102"}
@@ -85,46 +59,46 @@ def test_queue_call_joins_and_leaves_the_queue_and_rings_both_members() -> None:
 
 
 def test_ring_group_through_local_channels_rings_both_and_is_answered_by_one() -> None:
-    events = _events("ring_group")
+    events = REC.events("ring_group")
     assert {e.extension for e in events if e.kind is EventKind.RING} == {"101", "102"}
     assert [e.extension for e in events if e.kind is EventKind.ANSWER] == ["102"]
-    assert _only("ring_group").ringing_extensions == ()
+    assert REC.only("ring_group").ringing_extensions == ()
 
 
 @pytest.mark.parametrize("scenario", ["queue", "ring_group"])
 def test_local_hop_answering_after_the_extension_adds_no_anonymous_answer(scenario: str) -> None:
     # Recorded: the inner DialEnd (Local/101@from-queue;2 -> IAX2/101) comes first, then the outer one
     # (trunk -> Local;1) whose parties are neither extensions; that one must not report a second answer.
-    answers = [e.extension for e in _events(scenario) if e.kind is EventKind.ANSWER]
+    answers = [e.extension for e in REC.events(scenario) if e.kind is EventKind.ANSWER]
     assert None not in answers and len(answers) == 1
 
 
 def test_blind_transfer_reports_the_transfer_then_the_new_extension() -> None:
-    kinds = [(e.kind, e.extension) for e in _events("blind_transfer") if e.kind is not EventKind.STATE]
+    kinds = [(e.kind, e.extension) for e in REC.events("blind_transfer") if e.kind is not EventKind.STATE]
     assert kinds[:3] == [(EventKind.RING, "101"), (EventKind.ANSWER, "101"), (EventKind.TRANSFER, "102")]
     assert (EventKind.ANSWER, "102") in kinds
-    assert _only("blind_transfer").transferred_to == ("102",)
+    assert REC.only("blind_transfer").transferred_to == ("102",)
 
 
 def test_redirect_is_no_transfer_and_the_record_keeps_the_first_extension() -> None:
     # AMI Redirect of the trunk channel to 102 (an old-style "transfer"): Asterisk sends no transfer event,
     # only a new Dial; the record keeps 101 as its extension though 102 talked last (reported, not fixed).
-    events = _events("redirect")
+    events = REC.events("redirect")
     assert not any(e.kind is EventKind.TRANSFER for e in events)
     assert [e.extension for e in events if e.kind is EventKind.ANSWER] == ["101", "102"]
-    assert _only("redirect").extension == "101"
+    assert REC.only("redirect").extension == "101"
 
 
 def test_conference_callers_are_logged_as_missed_calls_without_an_extension() -> None:
     # Two customers dial the ConfBridge DID; the PBX answers them, no extension is involved. Recorded
     # behaviour today: each is an inbound call "missed" with no extension (reported as a finding).
-    calls = _calls("conference")
+    calls = REC.calls("conference")
     assert sorted(c.external_number for c in calls) == ["09121234567", "09351112233"]
     assert {(c.direction, c.outcome, c.extension) for c in calls} == {(Direction.INBOUND, CallOutcome.MISSED, None)}
 
 
 def test_attended_transfer_reports_the_consultation_ring_then_the_transfer_to_the_target() -> None:
-    kinds = [(e.kind, e.extension) for e in _events("attended_transfer") if e.kind is not EventKind.STATE]
+    kinds = [(e.kind, e.extension) for e in REC.events("attended_transfer") if e.kind is not EventKind.STATE]
     assert kinds == [
         (EventKind.RING, "101"),
         (EventKind.ANSWER, "101"),
@@ -135,5 +109,5 @@ def test_attended_transfer_reports_the_consultation_ring_then_the_transfer_to_th
         (EventKind.UNHOLD, "101"),  # 101's hang-up completes the transfer and ends the hold
         (EventKind.HANGUP, None),
     ]
-    assert _only("attended_transfer").transferred_to == ("102",)
-    assert _only("attended_transfer").hold_seconds == 6
+    assert REC.only("attended_transfer").transferred_to == ("102",)
+    assert REC.only("attended_transfer").hold_seconds == 6
