@@ -105,12 +105,15 @@ class World:
         return SystemWorker(SYSTEM, connector, pipeline, pairing=self.pairing, lines=lines)
 
 
-async def until(condition, what: str) -> None:
-    for _ in range(20_000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError(f"never: {what}")
+async def until(condition, what: str, give_up_after_s: float = 60.0) -> None:
+    """Wait for ``condition``; marks are settled on a worker thread, so this yields to it as well as to the
+    loop. The bound only turns a hang into a failure: the test goes on the moment the condition holds."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + give_up_after_s
+    while not condition():
+        if loop.time() > give_up_at:
+            raise AssertionError(f"never: {what}")
+        await asyncio.sleep(0.001)
 
 
 def killed_after_journalling(world: World, *lines: str) -> None:
@@ -126,9 +129,10 @@ def killed_after_journalling(world: World, *lines: str) -> None:
     asyncio.run(main())
 
 
-def clean_life(world: World, *lines: str, ends: bool = True, killed: bool = False) -> Calls:
+def clean_life(world: World, *lines: str, ends: bool = True, killed: bool = False, marked: bool = False) -> Calls:
     """A life that hands on updates until a call ended (or, with ``ends`` False, the first) and stops cleanly;
-    ``killed``: it is killed once the updates were stored and the pairing saved, as the lines are marked."""
+    ``killed``: it is killed once the updates were stored and the pairing saved, as the lines are marked;
+    ``marked``: it stops only once every line was marked processed."""
     calls = Calls()
 
     def done() -> bool:
@@ -143,6 +147,8 @@ def clean_life(world: World, *lines: str, ends: bool = True, killed: bool = Fals
             await until(lambda: world.pauses, "a mark refused")
             task.cancel()  # the loop ends with it: nothing of this life runs any more
             return
+        if marked:
+            await until(lambda: not world.journal.unprocessed(SYSTEM.key), "the lines marked processed")
         await running.stop()
         await task
 
@@ -208,7 +214,7 @@ def test_a_mark_the_disk_refused_is_tried_again_in_the_same_life(tmp_path: Path)
     world = World(tmp_path)
     world.journal.refusals = 2
 
-    clean_life(world, RING, FINAL)
+    clean_life(world, RING, FINAL, marked=True)  # not stopped before the refused marks were tried again
 
     assert world.pauses[:2] == [0.05, 0.1]
     assert world.journal.unprocessed(SYSTEM.key) == []
