@@ -9,21 +9,35 @@ re-run after a crash creates nothing twice.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from connectors.dataverse import RecordId, bind, deterministic_id, odata
 from dataverse_schema import sms as schema
 from domain.sms import InboundSms
+from emulator.server import EmulatorServer, FaultPlan
 
 from . import seed
+from .conftest import TOKEN
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
 LINE = "3000202050"
 ACCOUNT_KEY = "kv-rules"
 KNOWN = "09127770055"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[EmulatorServer]:
+    """An emulator of each test's own: the rules, texts and deterministic ids of one test never meet another's,
+    whichever tests xdist ran before it."""
+    with EmulatorServer(
+        tmp_path / "dataverse.sqlite", faults=FaultPlan.none(), token=TOKEN, key_activation_s=0
+    ) as emulator:
+        yield emulator
 
 
 @pytest.fixture
