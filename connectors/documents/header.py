@@ -29,7 +29,7 @@ from typing import Any
 
 from connectors.documents.errors import ConverterMissingError, CorruptDocumentError, DocumentTooLargeError
 from connectors.documents.header_text import PageHeader, is_right_to_left
-from connectors.documents.images import G4, _pillow
+from connectors.documents.images import G4, pillow_image
 from connectors.documents.limits import FAX_X_DPI, ConversionLimits
 
 #: Height of the header band, in inches (about 5 mm).
@@ -63,7 +63,7 @@ class HeaderStamper:
 
     def count_pages(self, content: bytes) -> int:
         """Pages (frames) in a TIFF."""
-        image_module = _pillow()
+        image_module = pillow_image()
         try:
             with image_module.open(io.BytesIO(content)) as image:
                 return int(getattr(image, "n_frames", 1))
@@ -74,7 +74,7 @@ class HeaderStamper:
         self, content: bytes, header: PageHeader, *, first_page: int = 1, total_pages: int | None = None
     ) -> bytes:
         """``content`` (a fax TIFF) with ``header`` on every page, numbered from ``first_page`` of ``total_pages``."""
-        image_module = _pillow()
+        image_module = pillow_image()
         font = self._font(header)
         pages: list[Any] = []
         dpi: tuple[float, float] = (FAX_X_DPI, self.limits.resolution.y_dpi)

@@ -44,7 +44,7 @@ class ImageConverter:
         """The fax TIFF of ``content``; raises the ``connectors.documents.errors`` a bad image deserves."""
         if source not in IMAGES:
             raise ValueError(f"{source} is not an image")
-        image_module = _pillow()
+        image_module = pillow_image()
         pages = []
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
@@ -93,7 +93,7 @@ class ImageConverter:
 
 def is_fax_ready(content: bytes) -> bool:
     """True when a TIFF is already Class F (1-bit, G3 / G4, 1728 wide, 204 dpi across) on every page."""
-    image_module = _pillow()
+    image_module = pillow_image()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
@@ -128,7 +128,7 @@ def _on_white(image_module: Any, frame: Any) -> Any:
     return frame.convert("L")
 
 
-def _pillow() -> Any:
+def pillow_image() -> Any:
     try:
         from PIL import Image
     except ImportError as exc:
