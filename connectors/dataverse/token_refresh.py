@@ -4,15 +4,16 @@ A token fetch from Microsoft Entra ID can take up to its 30 s timeout, far longe
 a provider's webhook may wait (:mod:`connectors.dataverse.deadline`). So a request should find a
 valid token already there: :class:`TokenRefresher` hands out the token it holds and, once less than
 :data:`REFRESH_BEFORE_S` of its life is left, starts one background fetch for the next one while it
-goes on handing out the current. Only a request that finds no usable token at all (the first one, or
+goes on handing out the current; a timer starts that fetch too, so a process that had no request for an
+hour still finds a fresh token. Only a request that finds no usable token at all (the first one, or
 after a 401) waits for a fetch, and inside a request deadline it waits at most the time left: then it
 raises :class:`~connectors.dataverse.deadline.DeadlineExceededError` (nothing was sent, so the daemon
 holds the inbound text as when Dataverse is down) while the fetch goes on for the next request.
 
 Fetches are single-flight: whoever needs a token while one is being fetched waits for that one.
 A failed background fetch is tried again :data:`RETRY_AFTER_FAILURE_S` later at the earliest, while
-the current token lasts. The clock, the way a fetch is started and the way a caller waits are
-injected, so tests run without threads racing or sleeping.
+the current token lasts. The clock, the way a fetch is started, the way a refresh is scheduled and the
+way a caller waits are injected, so tests run without threads racing or sleeping.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def start_thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="dataverse-token-refresh", daemon=True).start()
 
 
+def start_timer(delay_s: float, work: Callable[[], None]) -> None:
+    """Run ``work`` on a daemon timer thread after ``delay_s`` (the default way a refresh is scheduled)."""
+    timer = threading.Timer(delay_s, work)
+    timer.name, timer.daemon = "dataverse-token-timer", True
+    timer.start()
+
+
 def wait_for(event: threading.Event, timeout_s: float | None) -> bool:
     """Wait for ``event`` at most ``timeout_s`` (``None``: for ever); whether it is set."""
     return event.wait(timeout_s)
@@ -76,9 +84,11 @@ class TokenRefresher:
         clock: Callable[[], float] = time.monotonic,
         start: Callable[[Callable[[], None]], None] = start_thread,
         wait: Callable[[threading.Event, float | None], bool] = wait_for,
+        schedule: Callable[[float, Callable[[], None]], None] = start_timer,
         refresh_before_s: float = REFRESH_BEFORE_S,
     ):
         self._fetch, self._clock, self._start, self._wait = fetch, clock, start, wait
+        self._schedule = schedule
         self._refresh_before_s = refresh_before_s
         self._lock = threading.Lock()
         self._value: Secret | None = None
@@ -97,11 +107,21 @@ class TokenRefresher:
                 self._value = self._expires_at = None
             now = self._clock()
             if self._value is not None and self._expires_at is not None and now < self._expires_at - EXPIRY_MARGIN_S:
-                if now >= self._expires_at - self._refresh_before_s and now >= self._next_attempt:
-                    self._begin()  # ahead of expiry, in the background: this request goes on at once
+                self._refresh_if_due(now)  # ahead of expiry, in the background: this request goes on at once
                 return self._value.reveal()
             flight = self._begin()
         return self._outcome(flight)
+
+    def _refresh_due(self) -> None:
+        """A scheduled refresh: a process with no requests keeps a fresh token too."""
+        with self._lock:
+            self._refresh_if_due(self._clock())
+
+    def _refresh_if_due(self, now: float) -> None:
+        """Start the background fetch when the token held has under ``refresh_before_s`` left (lock held)."""
+        if self._expires_at is None or now < self._expires_at - self._refresh_before_s or now < self._next_attempt:
+            return
+        self._begin()
 
     def _begin(self) -> _Flight:
         """The fetch under way, started now if there is none (the caller holds the lock)."""
@@ -122,10 +142,17 @@ class TokenRefresher:
         with self._lock:
             if flight.error is not None:
                 self._next_attempt = started + RETRY_AFTER_FAILURE_S
+                lasts = self._expires_at is not None and started + RETRY_AFTER_FAILURE_S < self._expires_at
+                due_in = RETRY_AFTER_FAILURE_S if lasts else None  # past that, requests ask for one
             elif fetched.expires_in_s is not None:
                 self._value, self._expires_at = fetched.value, started + fetched.expires_in_s
+                due_in = max(0.0, self._expires_at - self._refresh_before_s - self._clock())
+            else:
+                due_in = None
             self._flight = None
         flight.done.set()
+        if due_in is not None:
+            self._schedule(due_in, self._refresh_due)
 
     def _outcome(self, flight: _Flight) -> str:
         deadline = current_deadline()

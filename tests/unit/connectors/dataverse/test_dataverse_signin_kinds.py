@@ -118,7 +118,7 @@ def test_adfs_password_grant_is_cached_and_refreshed_ahead_of_expiry(wire):
         return event.is_set()
 
     def refresher(fetch, *, clock):
-        return TokenRefresher(fetch, clock=clock, start=jobs.append, wait=run_jobs)
+        return TokenRefresher(fetch, clock=clock, start=jobs.append, wait=run_jobs, schedule=lambda delay, work: None)
 
     provider = adfs(requests.Session(), clock=lambda: now[0], refresher=refresher)
     assert provider.token() == "jwt-1" and provider.token() == "jwt-1"

@@ -34,6 +34,7 @@ class World:
         self.jobs: list[Callable[[], None]] = []
         self.fetch_completes = True  # False: the fetch is still under way when the caller's time runs out
         self.waited: list[float | None] = []
+        self.scheduled: list[tuple[float, Callable[[], None]]] = []  # (due at, on the clock; refresh)
 
     def clock(self) -> float:
         return self.now
@@ -53,13 +54,27 @@ class World:
             self.now += timeout_s
         return event.is_set()
 
+    def schedule(self, delay_s: float, work: Callable[[], None]) -> None:
+        self.scheduled.append((self.now + delay_s, work))
+
+    def fire_timers(self) -> int:
+        """Run the scheduled refreshes whose time has come on the clock."""
+        due = [work for at, work in self.scheduled if at <= self.now]
+        self.scheduled = [(at, work) for at, work in self.scheduled if at > self.now]
+        for work in due:
+            work()
+        return len(due)
+
+    def refresher(self, fetch) -> TokenRefresher:
+        return TokenRefresher(fetch, clock=self.clock, start=self.jobs.append, wait=self.wait, schedule=self.schedule)
+
     def provider(self) -> MsalTokenProvider:
         return MsalTokenProvider(
             tenant_id="11111111-2222-3333-4444-555555555555",
             client_id=CLIENT_ID,
             credential=ClientSecret(Secret(CANARY)),
             resource_url=ORG,
-            refresher=lambda fetch: TokenRefresher(fetch, clock=self.clock, start=self.jobs.append, wait=self.wait),
+            refresher=self.refresher,
         )
 
 
@@ -182,3 +197,19 @@ def test_a_401_inside_a_deadline_waits_for_the_fresh_token_no_longer_than_the_de
     with request_deadline(2.0, clock=world.clock), pytest.raises(DeadlineExceededError):
         client_of(provider).whoami()
     assert world.waited == [None, 2.0]
+
+
+def test_a_process_with_no_requests_still_refreshes_ahead_of_expiry(wire, world: World) -> None:
+    wire.get(DISCOVERY_URL, json=openid_configuration())
+    wire.post(TOKEN_URL, json=token_reply("at-1"))
+    wire.post(TOKEN_URL, body=requests.ConnectionError("refused"))
+    wire.post(TOKEN_URL, json=token_reply("at-2"))
+    provider = world.provider()
+    assert provider.token() == "at-1"
+    assert [at for at, _ in world.scheduled] == [world.now + LIFETIME_S - REFRESH_BEFORE_S]
+    world.now += LIFETIME_S - REFRESH_BEFORE_S  # an idle hour: no request asks for the token
+    assert world.fire_timers() == 1 and world.run_jobs() == 1  # the refresh fails: AAD unreachable
+    assert [at - world.now for at, _ in world.scheduled] == [RETRY_AFTER_FAILURE_S]  # tried again, not hammered
+    world.now += RETRY_AFTER_FAILURE_S
+    assert world.fire_timers() == 1 and world.run_jobs() == 1
+    assert provider.token() == "at-2" and world.waited == [None]  # the next request waits for nothing
