@@ -59,11 +59,13 @@ def start_thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="dataverse-token-refresh", daemon=True).start()
 
 
-def start_timer(delay_s: float, work: Callable[[], None]) -> None:
-    """Run ``work`` on a daemon timer thread after ``delay_s`` (the default way a refresh is scheduled)."""
+def start_timer(delay_s: float, work: Callable[[], None]) -> threading.Timer:
+    """Run ``work`` on a daemon timer thread after ``delay_s`` (the default way a refresh is scheduled);
+    the timer is returned so that a later schedule can cancel it."""
     timer = threading.Timer(delay_s, work)
     timer.name, timer.daemon = "dataverse-token-timer", True
     timer.start()
+    return timer
 
 
 def wait_for(event: threading.Event, timeout_s: float | None) -> bool:
@@ -84,7 +86,7 @@ class TokenRefresher:
         clock: Callable[[], float] = time.monotonic,
         start: Callable[[Callable[[], None]], None] = start_thread,
         wait: Callable[[threading.Event, float | None], bool] = wait_for,
-        schedule: Callable[[float, Callable[[], None]], None] = start_timer,
+        schedule: Callable[[float, Callable[[], None]], object] = start_timer,
         refresh_before_s: float = REFRESH_BEFORE_S,
     ):
         self._fetch, self._clock, self._start, self._wait = fetch, clock, start, wait
@@ -95,6 +97,7 @@ class TokenRefresher:
         self._expires_at: float | None = None
         self._flight: _Flight | None = None
         self._next_attempt = 0.0
+        self._timer: object = None  # the one pending scheduled refresh (cancelled when replaced)
 
     def token(self, *, force_refresh: bool = False) -> str:
         """A valid token; ``force_refresh`` (Dataverse refused the one held) drops it and waits for a new one.
@@ -152,7 +155,15 @@ class TokenRefresher:
             self._flight = None
         flight.done.set()
         if due_in is not None:
-            self._schedule(due_in, self._refresh_due)
+            self._replace_timer(self._schedule(due_in, self._refresh_due))
+
+    def _replace_timer(self, timer: object) -> None:
+        """Keep one scheduled refresh: a fetch made early (a 401) leaves no timer of the token before it waiting."""
+        with self._lock:
+            previous, self._timer = self._timer, timer
+        cancel = getattr(previous, "cancel", None)
+        if callable(cancel):
+            cancel()
 
     def _outcome(self, flight: _Flight) -> str:
         deadline = current_deadline()

@@ -54,8 +54,10 @@ class World:
             self.now += timeout_s
         return event.is_set()
 
-    def schedule(self, delay_s: float, work: Callable[[], None]) -> None:
-        self.scheduled.append((self.now + delay_s, work))
+    def schedule(self, delay_s: float, work: Callable[[], None]) -> Timer:
+        timer = Timer(self, (self.now + delay_s, work))
+        self.scheduled.append(timer.entry)
+        return timer
 
     def fire_timers(self) -> int:
         """Run the scheduled refreshes whose time has come on the clock."""
@@ -76,6 +78,16 @@ class World:
             resource_url=ORG,
             refresher=self.refresher,
         )
+
+
+class Timer:
+    """A scheduled refresh's handle: cancelling takes it off the world's list."""
+
+    def __init__(self, world: World, entry: tuple[float, Callable[[], None]]) -> None:
+        self.world, self.entry = world, entry
+
+    def cancel(self) -> None:
+        self.world.scheduled = [entry for entry in self.world.scheduled if entry is not self.entry]
 
 
 @pytest.fixture
@@ -213,3 +225,14 @@ def test_a_process_with_no_requests_still_refreshes_ahead_of_expiry(wire, world:
     world.now += RETRY_AFTER_FAILURE_S
     assert world.fire_timers() == 1 and world.run_jobs() == 1
     assert provider.token() == "at-2" and world.waited == [None]  # the next request waits for nothing
+
+
+def test_a_token_fetched_early_leaves_one_scheduled_refresh(wire, world: World) -> None:
+    wire.get(DISCOVERY_URL, json=openid_configuration())
+    wire.post(TOKEN_URL, json=token_reply("at-1"))
+    wire.post(TOKEN_URL, json=token_reply("at-2"))
+    provider = world.provider()
+    assert provider.token() == "at-1"
+    world.now += 600
+    assert provider.token(force_refresh=True) == "at-2"  # Dataverse refused at-1 (a 401)
+    assert [at for at, _ in world.scheduled] == [world.now + LIFETIME_S - REFRESH_BEFORE_S]  # at-1's is cancelled
