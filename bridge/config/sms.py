@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bridge.config.model import ListenAddress, parse_listen
 from bridge.config.refs import describe_validation, take_secret, type_name
+from bridge.runtime.holds import DEFAULT_HOLD_LATE_AFTER_S
 from connectors.dataverse import DataverseSettings
 from connectors.settings import Secret
 from services.settings import AppSettings, SettingsError, variable
@@ -65,6 +66,7 @@ class _SmsTable(SmsSchedule):
     environment: str = Field(min_length=1)
     listen: str = DEFAULT_SMS_LISTEN
     public_url: str = ""
+    hold_late_after_s: float = Field(default=DEFAULT_HOLD_LATE_AFTER_S, ge=1, le=7 * 86400)
 
     @field_validator("listen")
     @classmethod
@@ -90,6 +92,8 @@ class SmsPart:
     public_url: str
     push_key: Secret | None
     schedule: SmsSchedule
+    #: A text held (not yet stored, Dataverse down) longer than this makes ``/healthz`` say ``degraded``.
+    hold_late_after_s: float = DEFAULT_HOLD_LATE_AFTER_S
 
 
 def sms_section(
@@ -129,7 +133,10 @@ def sms_section(
     if settings is None or len(problems) > before:
         return None
     schedule = SmsSchedule(**{name: getattr(parsed, name) for name in SmsSchedule.model_fields})
-    return SmsPart(parsed.environment, settings, parse_listen(parsed.listen), parsed.public_url, push_key, schedule)
+    listen = parse_listen(parsed.listen)
+    return SmsPart(
+        parsed.environment, settings, listen, parsed.public_url, push_key, schedule, parsed.hold_late_after_s
+    )
 
 
 def _app_settings(dataverse: DataverseSettings, values: dict[str, Any], problems: list[str]) -> AppSettings | None:

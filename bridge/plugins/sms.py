@@ -15,6 +15,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from bridge.runtime.holds import watch_hold
 from bridge.sms.hold import FILE_NAME as HOLD_FILE
 from bridge.sms.host import SmsHost
 
@@ -45,6 +46,8 @@ def from_bridge(bridge: Any) -> None:
 
     bridge.add_task("sms", serve)
     bridge.watch_dataverse(part.environment, host.services.dataverse.stats)  # its outages show on /healthz
+    if host.hold is not None:  # texts held while Dataverse is down, and how long, too
+        watch_hold(bridge, "sms_inbound", host.hold.figures, late_after_s=part.hold_late_after_s)
     log.info(
         "SMS services of %s hosted here: webhooks on %s, push %s",
         part.environment,

@@ -43,6 +43,7 @@ from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem
 from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth, reachability
+from bridge.runtime.holds import hold_health
 from bridge.runtime.line_replay import LineReplay
 from bridge.runtime.raw_journal import shared_journal
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
@@ -331,7 +332,7 @@ class Bridge:
         )
         environments = []
         for name, drainer in self.drainers.items():
-            depth, age = await asyncio.to_thread(self._outbox_figures, name)
+            depth, age = await asyncio.to_thread(lambda n=name: (self.outbox.depth(n), self.outbox.oldest_age_s(n)))
             stats = drainer.drainer.stats
             since_answer_s, failures, last_failure = reachability(
                 [drainer.drainer.client.stats, *self._dataverse_users.get(name, ())]
@@ -359,10 +360,8 @@ class Bridge:
             self.pipeline.listener_errors,
             self._is_stopping,
             update=self.updates.status() if self.updates is not None else None,
+            holds=await hold_health(self),
         )
-
-    def _outbox_figures(self, environment: str) -> tuple[int, float]:
-        return self.outbox.depth(environment), self.outbox.oldest_age_s(environment)
 
 
 def _open_state(opener: Callable[[], _State], path: object) -> _State:

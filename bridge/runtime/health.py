@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bridge.config.model import ListenAddress
+from bridge.runtime.holds import HoldHealth, hold_metrics
 from bridge.runtime.listen import start_listening
 from bridge.runtime.metrics import CONTENT_TYPE, Metric, render
 from bridge.runtime.version import bridge_version
@@ -115,6 +116,7 @@ class HealthSnapshot:
     #: The running bridge's version and, with ``[updates]``, what the release feed announced (CALL-44).
     version: str = field(default_factory=bridge_version)
     update: Mapping[str, Any] | None = None
+    holds: tuple[HoldHealth, ...] = ()  # received items kept on disk, not yet in the CRM
 
     def reasons(self) -> list[str]:
         """Everything that makes the bridge ``degraded``, one phrase each; empty when it is ``ok``."""
@@ -125,6 +127,8 @@ class HealthSnapshot:
         ]
         for environment in self.environments:
             found += environment.reasons()
+        for hold in self.holds:
+            found += hold.reasons()
         if self.stopping:
             found.append("the bridge is stopping")
         return found
@@ -148,6 +152,7 @@ class HealthSnapshot:
             "systems": [asdict(s) for s in self.systems],
             "environments": [{**asdict(e), "unreachable": e.unreachable} for e in self.environments],
             "listener_errors": dict(self.listener_errors),
+            "holds": [asdict(h) for h in self.holds],
         }
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
@@ -248,6 +253,7 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
             unclassified,
             resyncs,
             *env_metrics.values(),
+            *hold_metrics(snapshot.holds),
             errors,
         ]
     )

@@ -36,6 +36,15 @@ CREATE TABLE IF NOT EXISTS held (
 """
 
 
+@dataclass(frozen=True)
+class HoldFigures:
+    """What the hold holds: texts waiting to be stored, the oldest one's age (0 when none), refused ones."""
+
+    waiting: int
+    oldest_age_s: float
+    refused: int
+
+
 @dataclass
 class DrainReport:
     """What one :meth:`LocalHold.drain` did: keys stored, refused (left for a person) and left for next time."""
@@ -78,6 +87,16 @@ class LocalHold:
         with self._lock:
             rows = self._db.execute("SELECT key FROM held WHERE refused IS NULL ORDER BY kept_at, key").fetchall()
         return [key for (key,) in rows]
+
+    def figures(self) -> HoldFigures:
+        """Counts for ``/healthz`` and ``/metrics``; ages from the injected clock, as ``kept_at`` was written."""
+        with self._lock:
+            waiting, oldest = self._db.execute(
+                "SELECT COUNT(*), MIN(kept_at) FROM held WHERE refused IS NULL"
+            ).fetchone()
+            (refused,) = self._db.execute("SELECT COUNT(*) FROM held WHERE refused IS NOT NULL").fetchone()
+        age = max(0.0, self._clock() - oldest) if oldest is not None else 0.0
+        return HoldFigures(waiting, age, refused)
 
     def drain(self, receive: Callable[[bytes], object]) -> DrainReport:
         """Store every waiting message with ``receive`` (``receive_held``); stop at the first Dataverse failure."""

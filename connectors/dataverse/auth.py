@@ -2,8 +2,9 @@
 
 * :class:`MsalTokenProvider`: one ``msal.ConfidentialClientApplication`` per provider
   (build one provider per process), ``acquire_token_for_client`` with the scope
-  ``<org>/.default``; MSAL caches the token and this provider drops the cached one
-  when Dataverse refuses it (MSAL for Python, https://learn.microsoft.com/entra/msal/python/). Credentials are a client
+  ``<org>/.default`` (MSAL for Python, https://learn.microsoft.com/entra/msal/python/). The token is
+  held by a :class:`~connectors.dataverse.token_refresh.TokenRefresher`: refreshed by one background
+  thread ahead of its expiry, and dropped when Dataverse refuses it. Credentials are a client
   secret or a certificate (PEM private key + thumbprint, or a PFX file).
 * :class:`StaticToken`: a fixed token, for the local emulator.
 * :class:`BearerAuth`: the ``requests`` auth hook that adds the token and, on a
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from connectors.dataverse.errors import ConnectFailedError, DataverseAuthError
+from connectors.dataverse.token_refresh import FetchedToken, TokenRefresher
 from connectors.settings import Secret
 
 log = logging.getLogger(__name__)
@@ -167,6 +169,7 @@ class MsalTokenProvider:
         http_client: requests.Session | None = None,
         timeout_s: float = 30.0,
         app_factory: Callable[..., Any] = msal.ConfidentialClientApplication,
+        refresher: Callable[[Callable[[], FetchedToken]], TokenRefresher] = TokenRefresher,
     ):
         if not tenant_id or not client_id:
             raise ValueError("tenant_id and client_id are required")
@@ -179,16 +182,22 @@ class MsalTokenProvider:
         self._app_factory = app_factory
         self._app: Any = None
         self._lock = threading.Lock()
+        self._tokens = refresher(self._fetch)
 
     def __repr__(self) -> str:
         return f"MsalTokenProvider(authority={self.authority!r}, client_id={self.client_id!r}, scopes={self.scopes!r})"
 
     def token(self, *, force_refresh: bool = False) -> str:
+        """The token held, refreshed in the background ahead of expiry (:mod:`~connectors.dataverse.token_refresh`);
+        inside a request deadline a wait for a new one ends at the deadline (``DeadlineExceededError``)."""
+        return self._tokens.token(force_refresh=force_refresh)
+
+    def _fetch(self) -> FetchedToken:
+        """Ask Entra ID for a new token: MSAL's cached one is dropped, as the refresher decides when one is due."""
         with self._lock:
             try:
                 app = self._application()
-                if force_refresh:
-                    self._drop_cached_tokens(app)
+                self._drop_cached_tokens(app)
                 result = app.acquire_token_for_client(scopes=self.scopes)
             except requests.RequestException as exc:
                 # Not the shared map (connectors.http_errors): a token request changes nothing on the
@@ -201,7 +210,9 @@ class MsalTokenProvider:
         if not isinstance(result, dict) or "access_token" not in result:
             raise self._refusal(result if isinstance(result, dict) else {})
         log.debug("dataverse token obtained (source=%s)", result.get("token_source", "identity_provider"))
-        return result["access_token"]
+        expires_in = result.get("expires_in")
+        lifetime = float(expires_in) if isinstance(expires_in, int | float) and expires_in > 0 else None
+        return FetchedToken(Secret(result["access_token"]), lifetime)
 
     def _application(self) -> Any:
         if self._app is None:

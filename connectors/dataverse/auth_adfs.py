@@ -19,7 +19,9 @@ authorization_uri=https://<adfs>/adfs/oauth2/authorize, resource_id=<org>``; the
 is the authorization endpoint's sibling ``.../oauth2/token`` and, unless ``COMMS_ADFS_RESOURCE``
 says otherwise, ``resource_id`` is the resource asked for.
 
-Tokens are cached until a minute before they expire (the clock is injected).
+Tokens are held by a :class:`~connectors.dataverse.token_refresh.TokenRefresher`: refreshed by one
+background thread once less than five minutes are left, never waited for past a request deadline
+(the clock is injected).
 Failures raise :class:`~connectors.dataverse.errors.DataverseAuthError` (not
 retry-safe) or :class:`~connectors.dataverse.errors.ConnectFailedError` (AD FS
 unreachable: asking again is safe); the password and secret never appear in
@@ -40,6 +42,7 @@ from urllib.parse import urlsplit
 import requests
 
 from connectors.dataverse.errors import ConnectFailedError, DataverseAuthError
+from connectors.dataverse.token_refresh import FetchedToken, TokenRefresher
 from connectors.settings import Secret
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,6 @@ ADFS_REASONS = {
     "MSIS9607": "the AD FS client COMMS_CLIENT_ID is not registered (Add-AdfsClient)",
     "MSIS9622": "the AD FS client COMMS_CLIENT_ID is a public client and cannot use a client secret",
 }
-_EXPIRY_MARGIN_S = 60.0
 _CHALLENGE_PARAMETER = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|([^,\s]+))')
 
 
@@ -116,6 +118,7 @@ class AdfsTokenProvider:
         client_secret: Secret | None = None,
         timeout_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        refresher: Callable[..., TokenRefresher] = TokenRefresher,
     ):
         if token_url is not None and not token_url.startswith("https://"):
             raise ValueError("the AD FS token endpoint must be https, e.g. https://adfs.contoso.com/adfs/oauth2/token")
@@ -132,10 +135,8 @@ class AdfsTokenProvider:
         self._client_secret = client_secret
         self._session = session
         self._timeout_s = timeout_s
-        self._clock = clock
         self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires_at = 0.0
+        self._tokens = refresher(self._fetch, clock=clock)
 
     def __repr__(self) -> str:
         return (
@@ -148,11 +149,13 @@ class AdfsTokenProvider:
         return "password" if self.username else "client_credentials"
 
     def token(self, *, force_refresh: bool = False) -> str:
+        """The token held, refreshed ahead of expiry; inside a request deadline a wait ends at the deadline."""
+        return self._tokens.token(force_refresh=force_refresh)
+
+    def _fetch(self) -> FetchedToken:
         with self._lock:
-            if force_refresh or self._token is None or self._clock() >= self._expires_at:
-                self._token, lifetime_s = self._request_token()
-                self._expires_at = self._clock() + max(lifetime_s - _EXPIRY_MARGIN_S, 0.0)
-            return self._token
+            token, lifetime_s = self._request_token()
+        return FetchedToken(Secret(token), lifetime_s)
 
     def _endpoint(self) -> tuple[str, str]:
         """The token endpoint and resource: as given, else discovered once from the organisation's challenge."""

@@ -19,10 +19,11 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from dataverse_schema.telephony import CLICK_TO_CALL_STATUS
+from domain.calls.party_names import party_name
 from domain.calls.system_settings import ExtensionSettings, LineSettings, TelephonySystemSettings
 from domain.numbers import NumberKind, dial_string, digits_only, normalise
 
@@ -92,7 +93,8 @@ class DialPlan:
     """What to ask the PBX for: ring ``channel`` (extension ``extension``), then dial ``dial_string``.
 
     ``e164`` is the number called, normalised; ``line`` the line used (``None``
-    when the system has no default); ``caller_id`` is ``"name" <number>``.
+    when the system has no default); ``caller_id`` is ``"extension name" <line number>``
+    (``<number>`` alone when the extension has no name; never the number dialled).
     """
 
     extension: str
@@ -162,7 +164,7 @@ def plan_click_to_call(
         channel=channel,
         e164=number.e164,
         dial_string=dialled,
-        caller_id=_caller_id(dial_string(number.e164, replace(system.plan, line_release_prefix="")), line, extension),
+        caller_id=_caller_id(line, extension),
         line=line,
         context=context,
         variables=_frozen(variables),
@@ -257,10 +259,18 @@ def _line_of(wanted: str | None, system: TelephonySystemSettings) -> LineSetting
     return line
 
 
-def _caller_id(called: str, line: LineSettings | None, extension: ExtensionSettings) -> str:
-    """Shown on the user's phone while it rings: the number about to be dialled, from the line's number."""
+def _caller_id(line: LineSettings | None, extension: ExtensionSettings) -> str:
+    """The Originate's ``CallerID``: the calling side, i.e. the extension's name and the line's number.
+
+    Asterisk gives it to the user's phone and, as the connected line, to the trunk leg: what the
+    customer is shown and what the PBX reports back as the other party of the extension's channel.
+    The dialled number is never put in the name (it came back as the call's party name, and the
+    customer saw their own number as the caller's name); with no usable name only the number is given.
+    """
     number = digits_only(line.number).lstrip("+") if line and line.number else ""
-    return f'"{_CALLER_ID_NAME.sub("", called)}" <{number or extension.number}>'
+    name = party_name(_CALLER_ID_NAME.sub("", extension.name))
+    shown = f"<{number or extension.number}>"
+    return f'"{name}" {shown}' if name else shown
 
 
 def _target_channel(target: str, system: TelephonySystemSettings, technology: str) -> str | None:

@@ -28,6 +28,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from domain.calls.events import CallEvent, Direction, EventKind, HangupCause
+from domain.calls.party_names import party_name
 from domain.calls.record import CallOutcome, CallRecord, CallStatus
 
 _KIND_RANK = {
@@ -120,7 +121,7 @@ class _Fold:
     def take(self, event: CallEvent) -> None:
         self.direction = self.direction or event.direction
         self.number = self.number or event.external_number or None
-        self.name = self.name or event.external_name or None
+        self.name = self.name or party_name(event.external_name)
         self.line = self.line or event.line or None
         self.ivr.update(event.ivr_data)
         handler = getattr(self, f"_on_{event.kind.value}")
@@ -137,7 +138,7 @@ class _Fold:
 
     def _on_caller_id(self, event: CallEvent, extension: str | None) -> None:
         self.number = event.external_number or self.number
-        self.name = event.external_name or self.name
+        self.name = party_name(event.external_name) or self.name
 
     def _on_queue_join(self, event: CallEvent, extension: str | None) -> None:
         self.queue = event.queue or self.queue

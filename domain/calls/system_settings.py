@@ -35,13 +35,18 @@ class RecordingSource(enum.Enum):
 
 @dataclass(frozen=True)
 class ExtensionSettings:
-    """One extension row: its number, the user who answers it, the device click-to-call rings."""
+    """One extension row: its number, the user who answers it, the device click-to-call rings.
+
+    ``name`` is the row's display name (usually the user's name, or a desk such as "Sales"):
+    the caller-ID name a click-to-call shows (CALL-29).
+    """
 
     number: str
     record_id: str | None = None
     user_id: str | None = None
     channel: str = ""
     can_originate: bool = True
+    name: str = ""
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ EXTENSION_COLUMNS = (
     Extension.SYSTEMUSERID_VALUE,
     Extension.CHANNEL,
     Extension.CANORIGINATE,
+    Extension.NAME,
 )
 
 
@@ -269,6 +270,7 @@ def _extension(row: Mapping[str, Any], where: str) -> ExtensionSettings:
         user_id=_text(row, Extension.SYSTEMUSERID_VALUE).lower() or None,
         channel=_text(row, Extension.CHANNEL),
         can_originate=_flag(row, Extension.CANORIGINATE, True),
+        name=_text(row, Extension.NAME),
     )
 
 

@@ -71,7 +71,7 @@ def system_for(user: str) -> TelephonySystemSettings:
         name="Tehran HQ",
         record_id="6a0e1f4e-8d0b-4d4f-9a57-3f1b2c3d4e5f",
         plan=NumberPlan(country_code=98, city_code="21", line_release_prefix="9"),
-        extensions={"201": ExtensionSettings("201", user_id=user)},
+        extensions={"201": ExtensionSettings("201", user_id=user, name="Sara Karimi")},
         lines={"t1": LineSettings("t1", number="02188881000", is_default=True)},
     )
 
@@ -137,7 +137,7 @@ def test_a_pending_request_rings_the_extension_and_ends_connected(client, tmp_pa
             originate = next(a for a in h.server.actions if a.get("action") == "Originate")
             assert originate["channel"] == "PJSIP/201" and originate["exten"] == "909121234567"
             assert originate["actionid"] == action_id_for(request_id)
-            assert originate["context"] == "from-internal" and originate["callerid"] == '"09121234567" <02188881000>'
+            assert originate["context"] == "from-internal" and originate["callerid"] == '"Sara Karimi" <02188881000>'
             assert await h.intake().poll_once() == []  # no longer pending
             assert h.server.count("Originate") == 1
             return h.row(request_id)

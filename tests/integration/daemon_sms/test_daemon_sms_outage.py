@@ -28,6 +28,14 @@ def _faults(emulator, plan: dict) -> None:
     answer.raise_for_status()
 
 
+def _health(daemon) -> dict:
+    return requests.get(f"http://127.0.0.1:{daemon.bridge.health.port}/healthz", timeout=10).json()
+
+
+def _metrics(daemon) -> str:
+    return requests.get(f"http://127.0.0.1:{daemon.bridge.health.port}/metrics", timeout=10).text
+
+
 def test_webhooks_during_an_outage_answer_in_bounded_time_and_lose_nothing(
     client, provider, daemon, sms_port, emulator
 ) -> None:
@@ -43,6 +51,9 @@ def test_webhooks_during_an_outage_answer_in_bounded_time_and_lose_nothing(
     assert provider.pushes[-1]["status"] == 200  # durably held, so the provider need not push again
     hold = LocalHold(daemon.host.hold.path)
     assert hold.waiting() == [f"{ACCOUNT_KEY}/{message_id}"]
+    held = _health(daemon)["holds"]  # counted on /healthz and /metrics while not yet in the CRM
+    assert [(h["name"], h["held"], h["refused"], h["late_after_s"]) for h in held] == [("sms_inbound", 1, 0, 300)]
+    assert 'commsuite_bridge_hold_depth{hold="sms_inbound"} 1\n' in _metrics(daemon)
     dlr = requests.post(webhook_urls(sms_port)["delivery_url"], data={"messageid": "1", "status": "10"}, timeout=30)
     assert dlr.status_code == 503  # not stored: the provider pushes it again
     assert stats.waited_s - waited_before <= 2 * WEBHOOK_DEADLINE_S  # each webhook waited at most its deadline
@@ -53,5 +64,6 @@ def test_webhooks_during_an_outage_answer_in_bounded_time_and_lose_nothing(
     _faults(emulator, {"outages": []})
     assert daemon.run_job("sms_inbound_poll")  # drains the hold first
     assert hold.waiting() == []
+    assert _health(daemon)["holds"][0]["held"] == 0
     cases = list(client.query("incidents", select=["title"], filter=odata.eq("title", CASE_TITLE)))
     assert [c["title"] for c in cases] == [CASE_TITLE]

@@ -47,6 +47,7 @@ EXTENSIONS = [
         "comms_number": "101",
         "_comms_systemuserid_value": USER,
         "comms_canoriginate": False,
+        "comms_name": "Sara Karimi",
     }
 ]
 
@@ -59,6 +60,7 @@ def test_a_full_row_parses() -> None:
     assert settings.visibility is CallVisibility.RECORD_OWNER and not settings.auto_register_lines
     assert settings.recording.source is RecordingSource.SFTP and settings.recording.port == 2222
     assert settings.user_of("101") == USER.lower() and not settings.extensions["101"].can_originate
+    assert settings.extensions["101"].name == "Sara Karimi"  # the click-to-call's caller-ID name (CALL-29)
     assert settings.default_line().line_id == "trunk-1"
     assert parsed.options.notify_waiting_calls and parsed.options.language == "fa"
     assert parsed.problems == ()

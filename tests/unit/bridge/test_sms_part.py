@@ -35,6 +35,14 @@ def test_with_a_push_key_the_sweep_waits_for_pushes_as_in_azure() -> None:
     assert config.sms.settings.sms_missed_after_s == 120 and config.sms.push_key.reveal() == "push-key"
 
 
+def test_held_texts_degrade_the_health_after_hold_late_after_s() -> None:
+    assert _parse(b'[sms]\nenvironment = "crm"\n').sms.hold_late_after_s == 300
+    assert _parse(b'[sms]\nenvironment = "crm"\nhold_late_after_s = 900\n').sms.hold_late_after_s == 900
+    with pytest.raises(ConfigError) as error:
+        _parse(b'[sms]\nenvironment = "crm"\nhold_late_after_s = 0\n')
+    assert "sms.hold_late_after_s" in str(error.value)
+
+
 def test_neither_part_is_a_clear_error() -> None:
     with pytest.raises(ConfigError) as error:
         _parse(b"")

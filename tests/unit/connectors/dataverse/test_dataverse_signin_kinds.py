@@ -10,6 +10,7 @@ from connectors.dataverse import DataverseAuthError, DataverseSettings, Settings
 from connectors.dataverse.auth import BearerAuth, MsalTokenProvider
 from connectors.dataverse.auth_adfs import AdfsTokenProvider
 from connectors.dataverse.auth_windows import NtlmAuth
+from connectors.dataverse.token_refresh import REFRESH_BEFORE_S, TokenRefresher
 from connectors.settings import Secret
 
 from .dataverse_support import CANARY, ORG, TENANT
@@ -97,7 +98,7 @@ def adfs(session: requests.Session, clock=lambda: 0.0, **overrides) -> AdfsToken
     return AdfsTokenProvider(**options)
 
 
-def test_adfs_password_grant_is_cached_until_it_expires(wire):
+def test_adfs_password_grant_is_cached_and_refreshed_ahead_of_expiry(wire):
     form = {
         "grant_type": "password",
         "client_id": "adfs-client-id",
@@ -109,10 +110,21 @@ def test_adfs_password_grant_is_cached_until_it_expires(wire):
         ADFS, json={"access_token": "jwt-1", "expires_in": 3600}, match=[matchers.urlencoded_params_matcher(form)]
     )
     wire.post(ADFS, json={"access_token": "jwt-2", "expires_in": "3600"})
-    now = [0.0]
-    provider = adfs(requests.Session(), clock=lambda: now[0])
+    now, jobs = [0.0], []
+
+    def run_jobs(event, timeout_s) -> bool:  # a caller waiting for a fetch: the fetch runs now
+        while jobs:
+            jobs.pop(0)()
+        return event.is_set()
+
+    def refresher(fetch, *, clock):
+        return TokenRefresher(fetch, clock=clock, start=jobs.append, wait=run_jobs, schedule=lambda delay, work: None)
+
+    provider = adfs(requests.Session(), clock=lambda: now[0], refresher=refresher)
     assert provider.token() == "jwt-1" and provider.token() == "jwt-1"
-    now[0] = 3541.0
+    now[0] = 3600.0 - REFRESH_BEFORE_S + 1  # under five minutes left: refreshed in the background
+    assert provider.token() == "jwt-1" and len(jobs) == 1
+    jobs.pop(0)()  # the background fetch
     assert provider.token() == "jwt-2"
 
 

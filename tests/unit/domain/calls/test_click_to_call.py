@@ -80,14 +80,32 @@ def test_a_chosen_line_adds_its_route_prefix_before_the_release_prefix(line: str
     assert isinstance(plan, DialPlan)
     assert plan.dial_string == "71" + "9" + "09121234567"
     assert plan.variables == {"COMMS_NUMBER": "+989121234567", "COMMS_LINE": "trunk-2"}
-    assert plan.caller_id == '"09121234567" <02177770000>'
+    assert plan.caller_id == "<02177770000>"  # the line's number; the extension row has no name
 
 
 def test_no_release_prefix_and_no_default_line_dials_the_bare_number() -> None:
     plan = plan_click_to_call(request("09121234567"), system(release="", lines={}))
     assert isinstance(plan, DialPlan)
     assert plan.dial_string == "09121234567" and plan.line is None
-    assert plan.caller_id == '"09121234567" <201>' and "COMMS_LINE" not in plan.variables
+    assert plan.caller_id == "<201>" and "COMMS_LINE" not in plan.variables
+
+
+@pytest.mark.parametrize(
+    "name, caller_id",
+    [
+        ("Sara Karimi", '"Sara Karimi" <982188881000>'),
+        ('Sara "Sales" <Desk>', '"Sara Sales Desk" <982188881000>'),  # nothing that could end the field
+        ("09121234567", "<982188881000>"),  # a number is no name
+        ("  ", "<982188881000>"),
+    ],
+)
+def test_the_caller_id_names_the_calling_extension_never_the_dialled_number(name: str, caller_id: str) -> None:
+    # Asterisk hands the Originate's CallerID to the trunk leg as its connected line: the dialled number there
+    # showed the customer their own number as the caller's name and came back as the call's party name.
+    named = {"201": ExtensionSettings("201", user_id=SARA, name=name)}
+    plan = plan_click_to_call(request("09121234567"), system(extensions=named))
+    assert isinstance(plan, DialPlan)
+    assert plan.caller_id == caller_id and "09121234567" not in plan.caller_id
 
 
 def test_extension_device_and_technology() -> None:
