@@ -20,7 +20,7 @@ from connectors.dataverse.batch import MAX_OPERATIONS
 from dataverse_schema.names import Contact, Sms, SmsBulk, SmsNumber, SmsOptOut, SmsProcess, SmsTemplate
 from domain.sms.templates import Calendar, Template, parse_template
 from services.sms import tables
-from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
+from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
 
 
 @dataclass(frozen=True)
