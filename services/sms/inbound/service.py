@@ -31,7 +31,9 @@ from domain.numbers import NumberPlan, normalise
 from domain.sms import InboundSms
 from domain.sms.inbound import HighWaterMark, InboundDecision, InboundError, LineOwner, interpret
 from domain.sms.keywords import ActionKind, DryRun, KeywordLookupError, KeywordRule, LookupRequest, dry_run
-from domain.sms.templates import RenderOptions, TemplateError, flatten_fields, parse_template, render
+from domain.sms.template_parser import parse_template
+from domain.sms.template_render import flatten_fields, render
+from domain.sms.templates import RenderOptions, TemplateError
 from domain.sms.text import unify_letters
 from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
