@@ -28,6 +28,7 @@ _LOGGED = Condition("comms_pbxcallid", "not-null")
 
 
 def call_views() -> tuple[View, ...]:
+    """The phone-call views: every logged call, the missed ones, and all by direction (CALL-08, -09, -10)."""
     return (
         View(
             "all",
@@ -68,7 +69,12 @@ def call_views() -> tuple[View, ...]:
 
 
 def call_charts() -> tuple[Chart, ...]:
-    logged = (_LOGGED,)
+    """The phone-call charts: how calls divide, what each user handles, and both over time (CALL-10, -20)."""
+    return (*_call_shares(), *_calls_per_user(), *_calls_per_day(), *_calls_per_month())
+
+
+def _call_shares() -> tuple[Chart, ...]:
+    """How the logged calls divide: by direction, and inbound answered against unanswered."""
     return (
         Chart(
             "by_direction",
@@ -79,7 +85,7 @@ def call_charts() -> tuple[Chart, ...]:
             "count",
             "directioncode",
             "Pie",
-            logged,
+            (_LOGGED,),
             persian_name="CommSuite: تماس‌ها بر اساس جهت",
         ),
         Chart(
@@ -91,9 +97,15 @@ def call_charts() -> tuple[Chart, ...]:
             "count",
             "comms_answered",
             "Pie",
-            (_INBOUND, *logged),
+            (_INBOUND, _LOGGED),
             persian_name="CommSuite: تماس‌های پاسخ‌داده‌شده و بی‌پاسخ",
         ),
+    )
+
+
+def _calls_per_user() -> tuple[Chart, ...]:
+    """Per call owner: average talk and hold time, and the number of calls."""
+    return (
         Chart(
             "average_talk",
             "phonecall",
@@ -127,9 +139,16 @@ def call_charts() -> tuple[Chart, ...]:
             "count",
             "ownerid",
             "Bar",
-            logged,
+            (_LOGGED,),
             persian_name="CommSuite: تماس‌های هر کاربر",
         ),
+    )
+
+
+def _calls_per_day() -> tuple[Chart, ...]:
+    """Calls per day: the missed ones, and over the last :data:`DAYS_BACK` days answered against unanswered and
+    the average talk time."""
+    return (
         Chart(
             "missed_per_day",
             "phonecall",
@@ -152,7 +171,7 @@ def call_charts() -> tuple[Chart, ...]:
             "count",
             "createdon",
             "StackedColumn",
-            (_INBOUND, *logged, last_days("createdon")),
+            (_INBOUND, _LOGGED, last_days("createdon")),
             date_grouping="day",
             series="comms_answered",
             persian_name="CommSuite: تماس‌های پاسخ‌داده‌شده و بی‌پاسخ در هر روز",
@@ -171,6 +190,12 @@ def call_charts() -> tuple[Chart, ...]:
             date_grouping="day",
             persian_name="CommSuite: میانگین مدت مکالمه در هر روز",
         ),
+    )
+
+
+def _calls_per_month() -> tuple[Chart, ...]:
+    """Calls per month of the last :data:`MONTHS_BACK` months, by direction."""
+    return (
         Chart(
             "per_month_by_direction",
             "phonecall",
@@ -180,7 +205,7 @@ def call_charts() -> tuple[Chart, ...]:
             "count",
             "createdon",
             "StackedColumn",
-            (*logged, last_months("createdon")),
+            (_LOGGED, last_months("createdon")),
             date_grouping="month",
             series="directioncode",
             persian_name="CommSuite: تماس‌ها در هر ماه بر اساس جهت",

@@ -21,6 +21,7 @@ def _sms_choice(column: str, label: str) -> str:
 
 
 def sms_views() -> tuple[View, ...]:
+    """The SMS views: outgoing by status, failed (all and the last seven days), incoming, and by bulk send."""
     outgoing = Condition("comms_direction", "eq", _sms_choice("comms_direction", "Outgoing"))
     incoming = Condition("comms_direction", "eq", _sms_choice("comms_direction", "Incoming"))
     failed = Condition("comms_smsstatus", "eq", _sms_choice("comms_smsstatus", "Failed"))
@@ -111,7 +112,13 @@ def sms_views() -> tuple[View, ...]:
 
 
 def sms_charts() -> tuple[Chart, ...]:
+    """The SMS charts: volumes, volumes over time, delivery rates and audiences (SMS-06)."""
     outgoing = Condition("comms_direction", "eq", _sms_choice("comms_direction", "Outgoing"))
+    return (*_sms_volumes(outgoing), *_sms_over_time(outgoing), *_delivery_rates(outgoing), *_sms_by_audience(outgoing))
+
+
+def _sms_volumes(outgoing: Condition) -> tuple[Chart, ...]:
+    """Outgoing messages by status, and messages per owner."""
     return (
         Chart(
             "outgoing_by_status",
@@ -136,6 +143,12 @@ def sms_charts() -> tuple[Chart, ...]:
             "Bar",
             persian_name="CommSuite: پیامک‌های هر کاربر",
         ),
+    )
+
+
+def _sms_over_time(outgoing: Condition) -> tuple[Chart, ...]:
+    """Outgoing messages per day and per month, stacked by status."""
+    return (
         Chart(
             "per_day_by_status",
             "comms_sms",
@@ -164,6 +177,12 @@ def sms_charts() -> tuple[Chart, ...]:
             series="comms_smsstatus",
             persian_name="CommSuite: پیامک‌های ارسالی در هر ماه بر اساس وضعیت",
         ),
+    )
+
+
+def _delivery_rates(outgoing: Condition) -> tuple[Chart, ...]:
+    """The share of accepted messages per status, per day and per provider account."""
+    return (
         Chart(
             "delivery_rate_per_day",
             "comms_sms",
@@ -193,6 +212,12 @@ def sms_charts() -> tuple[Chart, ...]:
             series="comms_smsstatus",
             persian_name="CommSuite: نرخ تحویل پیامک برای هر حساب سرویس",
         ),
+    )
+
+
+def _sms_by_audience(outgoing: Condition) -> tuple[Chart, ...]:
+    """Messages per bulk send and per customer category, stacked by status."""
+    return (
         Chart(
             "per_bulk_by_status",
             "comms_sms",
