@@ -227,7 +227,7 @@ class RecordingFetcher:
                 if found is not None:
                     is_stable = (found.name, found.size_bytes) == seen
                     if (is_stable or self._clock() >= deadline) and found.size_bytes > 0:
-                        return await self._guarded(job, outcomes.taken, job, store, found, policy.attach_limit_bytes)
+                        return await self._guarded(job, outcomes.found, job, store, found, policy.attach_limit_bytes)
                     seen = (found.name, found.size_bytes)
                     if self._clock() < deadline:
                         await self._sleep(policy.stable_wait_s)

@@ -31,7 +31,7 @@ def no_store(job: RecordingJob) -> FetchOutcome:
     return FetchOutcome(status=STATUS_FAILED, reason=NO_STORE_REASON)
 
 
-def taken(job: RecordingJob, store: RecordingStore, file: RecordingFile, limit_bytes: int) -> FetchOutcome:
+def found(job: RecordingJob, store: RecordingStore, file: RecordingFile, limit_bytes: int) -> FetchOutcome:
     """The file found; read once when some environment attaches it (blocking: run it in a thread)."""
     if not any(system.recording.attach for system in job.settings.values()):
         return FetchOutcome(file)
