@@ -20,12 +20,13 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import requests
 
+from cli.demo_sms_readback import SmsResult, incoming_filter, summary
+from cli.demo_sms_setup import ACCOUNT_KEY, API_KEY, API_KEY_SETTING, LINE, WEBHOOK_KEY, DemoCrm, Say, configure
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id, odata
 from connectors.settings import Secret
 from dataverse_schema import navigation
@@ -33,17 +34,13 @@ from dataverse_schema import sms as schema
 from dataverse_schema.names import (
     ActivityParty,
     Contact,
-    Incident,
-    KeywordRule,
     List,
     ListMember,
     Sms,
     SmsBulk,
-    SmsNumber,
     SmsOptOut,
     SmsProvider,
     SmsTemplate,
-    Team,
 )
 from domain.numbers import NumberPlan, normalise
 from emulator.server import EmulatorServer
@@ -52,51 +49,10 @@ from functions.local_host import LocalFunctionsHost, app_settings, load_function
 from services.sms.rows import SmsStatus
 from services.sms.webhook_auth import Endpoint, webhook_token
 
-ACCOUNT_KEY, LINE = "demo-kavenegar", "3000202030"
-API_KEY, API_KEY_SETTING, WEBHOOK_KEY = "demo-kavenegar-api-key", "COMMS_DEMO_KAVENEGAR_KEY", "demo-webhook-key"
-TEMPLATE_TEXT = "{contact.firstname} عزیز، اشتراک شما از {contact.createdon|jalali} فعال است."
 BULK_TEXT = "{contact.firstname} عزیز، شعبه مرکزی فردا تعطیل است."
-CASE_TITLE = "Critical problem reported by SMS"
 CRITICAL_TEXT, OPT_OUT_TEXT = "بحرانی: فرم سفارش ذخیره نمی‌شود", "لغو"
-BULK_MEMBERS = 4
 FIRST_MESSAGE_ID = 100_000_001
 TIMEOUT_S = 15.0
-Say = Callable[[str], None]
-
-
-@dataclass
-class SmsResult:
-    """What the SMS step did, read back from the emulator's records."""
-
-    sent: int = 0
-    delivered: int = 0
-    single_text: str = ""
-    bulk_state: str = ""
-    bulk_total: int = 0
-    bulk_sent: int = 0
-    bulk_skipped: int = 0
-    bulk_failed: int = 0
-    inbound: int = 0
-    inbound_matched: int = 0
-    cases: int = 0
-    opted_out: int = 0
-    credit: str = ""
-
-    def lines(self) -> list[tuple[str, str]]:
-        return [
-            ("sms: single send", f"{self.sent} sent, {self.delivered} delivered (report by webhook)"),
-            (
-                "sms: bulk send",
-                f"{self.bulk_state}: {self.bulk_total} members, {self.bulk_sent} sent, "
-                f"{self.bulk_skipped} skipped, {self.bulk_failed} failed",
-            ),
-            (
-                "sms: inbound",
-                f"{self.inbound} received, {self.inbound_matched} matched to contacts; "
-                f"{self.cases} case(s) created, {self.opted_out} opt-out(s)",
-            ),
-            ("sms: credit", self.credit),
-        ]
 
 
 class SmsDemoHost(Protocol):
@@ -143,14 +99,6 @@ class _FunctionsHost:
         return f"functions answered {len(self.host.invocations)} webhook/HTTP calls"
 
 
-@dataclass(frozen=True)
-class _Crm:
-    account_id: str
-    template_id: str
-    contact: dict[str, Any]
-    members: list[dict[str, Any]]
-
-
 def run_sms(server: EmulatorServer, client: DataverseClient, out_dir: Path, token: str, say: Say) -> SmsResult:
     """Configure SMS in the CRM, drive the Functions app through every SMS path, and read back what it wrote."""
     settings = {
@@ -181,91 +129,16 @@ def drive_sms(client: DataverseClient, host: SmsDemoHost, say: Say) -> SmsResult
         inbound_url=f"{host.webhook_base}/inbound/{ACCOUNT_KEY}?token={inbound_hook}",
     )
     with provider:
-        crm = _configure(client, provider, say)
+        crm = configure(client, provider, say)
         sms_id = _send_single(client, host, crm, say)
         bulk_id = _send_bulk(client, host, crm, say)
         _receive(client, provider, crm, say)
         host.run_timer("sms_read_credit")
     say(f"sms: {host.describe()} in {time.monotonic() - started:.1f} s")
-    return _summary(client, crm, sms_id, bulk_id, say)
+    return summary(client, crm, sms_id, bulk_id, say)
 
 
-def _configure(client: DataverseClient, provider: FakeSmsProviderServer, say: Say) -> _Crm:
-    account_key = AlternateKey({SmsProvider.ACCOUNTKEY: ACCOUNT_KEY})
-    client.upsert(
-        SmsProvider.SET,
-        account_key,
-        {
-            SmsProvider.NAME: "Kavenegar (demo)",
-            SmsProvider.ACCOUNTKEY: ACCOUNT_KEY,
-            SmsProvider.PROVIDERKIND: "kavenegar",
-            SmsProvider.BASEURL: provider.base_url,
-            SmsProvider.CREDENTIALREFERENCE: API_KEY_SETTING,
-            SmsProvider.SETTINGS: json.dumps({"default_sender": LINE, "inbound_lines": [LINE]}),
-            SmsProvider.POLLINTERVALSECONDS: 0,
-            SmsProvider.MAXATTEMPTS: 3,
-            SmsProvider.RETRYINTERVALSECONDS: 60,
-            SmsProvider.ISDEFAULT: False,
-        },
-    )
-    account_id = client.retrieve(SmsProvider.SET, account_key, select=[SmsProvider.ID])[SmsProvider.ID]
-    for other in client.query(SmsProvider.SET, select=[SmsProvider.ID], filter=odata.eq(SmsProvider.ISDEFAULT, True)):
-        client.update(SmsProvider.SET, other[SmsProvider.ID], {SmsProvider.ISDEFAULT: False})
-    client.update(SmsProvider.SET, account_id, {SmsProvider.ISDEFAULT: True})  # the "make default" button (SMS-13)
-    client.upsert(
-        SmsNumber.SET,
-        AlternateKey({SmsNumber.NUMBER: LINE}),
-        {
-            SmsNumber.NAME: f"Line {LINE}",
-            SmsNumber.CANSEND: True,
-            SmsNumber.CANRECEIVE: True,
-            SmsNumber.ISDEFAULT: True,
-            **bind(SmsNumber.SMSPROVIDERID_NAV, SmsProvider.SET, account_id),
-        },
-    )
-    template_id = deterministic_id("demo-sms-template", "welcome")
-    client.upsert(
-        SmsTemplate.SET,
-        RecordId(template_id),
-        {
-            SmsTemplate.NAME: "Welcome (Jalali date)",
-            SmsTemplate.BODY: TEMPLATE_TEXT,
-            SmsTemplate.TARGETTABLE: Contact.TABLE,
-            SmsTemplate.CALENDAR: schema.CALENDARS.value_of("Persian (Jalali)"),
-        },
-    )
-    team = next(client.query(Team.SET, select=[Team.ID], orderby=[f"{Team.NAME} asc"], top=1))
-    client.upsert(
-        KeywordRule.SET,
-        RecordId(deterministic_id("demo-sms-rule", "critical")),
-        {
-            KeywordRule.NAME: "Critical problem → case",
-            KeywordRule.KEYWORDS: "critical,بحرانی",
-            KeywordRule.ORDER: 10,
-            KeywordRule.ACTION: schema.RULE_ACTIONS.value_of("Create case"),
-            KeywordRule.CASETITLE: CASE_TITLE,
-            **bind(KeywordRule.TEAMID_NAV, Team.SET, team[Team.ID]),
-        },
-    )
-    people = list(
-        client.query(
-            Contact.SET,
-            select=[Contact.ID, Contact.FIRSTNAME, Contact.FULLNAME, Contact.MOBILEPHONE],
-            filter=odata.ne(Contact.MOBILEPHONE, None),
-            orderby=[f"{Contact.ID} asc"],
-            top=BULK_MEMBERS + 1,
-        )
-    )
-    if len(people) < BULK_MEMBERS + 1:
-        raise RuntimeError("the SMS demo needs at least five seeded contacts with a mobile number")
-    say(
-        f"sms: account {ACCOUNT_KEY} (fake Kavenegar at {provider.base_url}) is the default; line {LINE}; "
-        "template and keyword rule stored"
-    )
-    return _Crm(account_id, template_id, people[0], people[1:])
-
-
-def _send_single(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) -> str:
+def _send_single(client: DataverseClient, host: SmsDemoHost, crm: DemoCrm, say: Say) -> str:
     sms_id = client.create(
         Sms.SET,
         {
@@ -298,7 +171,7 @@ def _send_single(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say
     return sms_id
 
 
-def _send_bulk(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) -> str:
+def _send_bulk(client: DataverseClient, host: SmsDemoHost, crm: DemoCrm, say: Say) -> str:
     list_id = deterministic_id("demo-sms-list", "service-notice")
     client.upsert(
         List.SET,
@@ -346,7 +219,7 @@ def _send_bulk(client: DataverseClient, host: SmsDemoHost, crm: _Crm, say: Say) 
     return bulk_id
 
 
-def _receive(client: DataverseClient, provider: FakeSmsProviderServer, crm: _Crm, say: Say) -> None:
+def _receive(client: DataverseClient, provider: FakeSmsProviderServer, crm: DemoCrm, say: Say) -> None:
     provider.inject_inbound(crm.contact[Contact.MOBILEPHONE], LINE, CRITICAL_TEXT)
     provider.inject_inbound(crm.members[0][Contact.MOBILEPHONE], LINE, OPT_OUT_TEXT)
     _until(lambda: _incoming(client) >= 2, "two inbound SMS stored")
@@ -354,36 +227,6 @@ def _receive(client: DataverseClient, provider: FakeSmsProviderServer, crm: _Crm
         f"sms: {crm.contact[Contact.FULLNAME]} texted «{CRITICAL_TEXT}», {crm.members[0][Contact.FULLNAME]} texted "
         f"«{OPT_OUT_TEXT}»; both pushed to the inbound webhook"
     )
-
-
-def _summary(client: DataverseClient, crm: _Crm, sms_id: str, bulk_id: str, say: Say) -> SmsResult:
-    result = SmsResult()
-    single = client.retrieve(Sms.SET, sms_id, select=[Sms.SMSSTATUS, Sms.MESSAGE, Sms.SENTON])
-    result.single_text = single[Sms.MESSAGE]
-    result.sent = int(single[Sms.SENTON] is not None)
-    result.delivered = int(single[Sms.SMSSTATUS] == SmsStatus.DELIVERED.value_code)
-    bulk = client.retrieve(
-        SmsBulk.SET,
-        bulk_id,
-        select=[SmsBulk.BULKSTATE, SmsBulk.TOTALCOUNT, SmsBulk.SENTCOUNT, SmsBulk.SKIPPEDCOUNT, SmsBulk.FAILEDCOUNT],
-    )
-    result.bulk_state = schema.BULK_STATE.label_of(bulk[SmsBulk.BULKSTATE])
-    result.bulk_total, result.bulk_sent = bulk[SmsBulk.TOTALCOUNT] or 0, bulk[SmsBulk.SENTCOUNT] or 0
-    result.bulk_skipped, result.bulk_failed = bulk[SmsBulk.SKIPPEDCOUNT] or 0, bulk[SmsBulk.FAILEDCOUNT] or 0
-    incoming = list(client.query(Sms.SET, select=[Sms.REGARDINGOBJECTID_VALUE], filter=_incoming_filter()))
-    contacts = {crm.contact[Contact.ID], *(m[Contact.ID] for m in crm.members)}
-    result.inbound = len(incoming)
-    result.inbound_matched = sum(row.get(Sms.REGARDINGOBJECTID_VALUE) in contacts for row in incoming)
-    result.cases = client.count(Incident.SET, odata.eq(Incident.TITLE, CASE_TITLE))
-    result.opted_out = client.count(
-        SmsOptOut.SET, odata.eq(SmsOptOut.SOURCE, schema.OPT_OUT_SOURCES.value_of("Keyword SMS"))
-    )
-    account = client.retrieve(SmsProvider.SET, crm.account_id, select=[SmsProvider.BALANCE, SmsProvider.BALANCEUNIT])
-    result.credit = f"{ACCOUNT_KEY}: {account[SmsProvider.BALANCE]:,.0f} {account[SmsProvider.BALANCEUNIT]}"
-    say(f"sms: the text sent was «{result.single_text}»")
-    for what, text in result.lines():
-        say(f"{what}: {text}")
-    return result
 
 
 def _first_free_id(client: DataverseClient) -> int:
@@ -395,14 +238,8 @@ def _status(client: DataverseClient, sms_id: str) -> int:
     return client.retrieve(Sms.SET, sms_id, select=[Sms.SMSSTATUS])[Sms.SMSSTATUS]
 
 
-def _incoming_filter() -> str:
-    return odata.and_(
-        odata.eq(Sms.PROVIDERACCOUNTKEY, ACCOUNT_KEY), odata.eq(Sms.DIRECTION, schema.DIRECTIONS.value_of("Incoming"))
-    )
-
-
 def _incoming(client: DataverseClient) -> int:
-    return client.count(Sms.SET, _incoming_filter())
+    return client.count(Sms.SET, incoming_filter())
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:

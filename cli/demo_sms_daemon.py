@@ -27,7 +27,9 @@ from bridge.config.loader import parse_config
 from bridge.plugins.sms import sms_host
 from bridge.runtime.daemon import Bridge
 from cli.demo_signin import DemoSignIn
-from cli.demo_sms import API_KEY, API_KEY_SETTING, WEBHOOK_KEY, Say, SmsResult, drive_sms
+from cli.demo_sms import drive_sms
+from cli.demo_sms_readback import SmsResult
+from cli.demo_sms_setup import API_KEY, API_KEY_SETTING, WEBHOOK_KEY, Say
 from connectors.dataverse import DataverseClient
 from emulator.server import EmulatorServer
 

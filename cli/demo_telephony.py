@@ -18,31 +18,26 @@ from __future__ import annotations
 import asyncio
 import struct
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.config.loader import parse_config
 from bridge.runtime.daemon import Bridge
-from bridge.runtime.raw_journal import RawJournal
 from cli.demo_console import ConsoleDemo, HeldBridge
 from cli.demo_signin import DemoSignIn
-from connectors.dataverse import AlternateKey, DataverseClient, bind, odata
-from connectors.pbx.base import ConnectionState
-from dataverse_schema.model import OPTION_VALUE_BASE
-from dataverse_schema.names import (
-    Annotation,
-    Appnotification,
-    CallRecording,
-    ClickToCall,
-    Contact,
-    Extension,
-    PhoneCall,
-    SystemUser,
-    Task,
-    TelephonySystem,
+from cli.demo_telephony_readback import TelephonyResult, summary
+from cli.demo_telephony_setup import (
+    AMI_KEY,
+    AMI_SECRET,
+    SMDR_PASSWORD,
+    Say,
+    bridge_config,
+    point_recordings,
+    seed,
 )
+from connectors.dataverse import DataverseClient, bind, odata
+from connectors.pbx.base import ConnectionState
+from dataverse_schema.names import CallRecording, ClickToCall, SystemUser
 from domain.calls.click_to_call import ClickToCallStatus
 from domain.calls.events import CallEvent, Direction
 from domain.calls.record import CallChange, CallUpdate
@@ -51,10 +46,7 @@ from emulator.ami import AmiServer
 from emulator.ami.scenarios import CUSTOMER, DID
 from emulator.server import EmulatorServer
 from emulator.smdr import SmdrServer
-from services.calls.recordings import STATUS_ATTACHED, STATUS_FOUND
 
-AMI_KEY, SMDR_KEY = "hq-asterisk", "branch-ns500"
-AMI_SECRET, SMDR_PASSWORD = "demo-ami-secret", "PCCSMDR"
 SCENARIOS = ("inbound_answered", "inbound_missed", "queue", "transfer", "outbound")
 SMDR_LINES = [
     "01/02/24 10:03AM   101 01 09121234567               0'00 00:01'05",
@@ -64,34 +56,6 @@ SMDR_LINES = [
     "\x07\x00 paper jam ### ",
 ]
 TIMEOUT_S = 30.0
-Say = Callable[[str], None]
-
-
-@dataclass
-class TelephonyResult:
-    calls: Counter[str] = field(default_factory=Counter)  # "inbound answered" -> count
-    matched: dict[str, int] = field(default_factory=dict)  # contact name -> calls
-    notifications: int = 0
-    notice_kind: str = Appnotification.TABLE  # a task on premises, where the table does not exist
-    recording_status: str = ""
-    click_to_call: str = ""
-    journalled: int = 0
-    unparsed: int = 0
-    console: ConsoleDemo | None = None
-    stop: Callable[[], None] = lambda: None  # stops the bridge ``--serve`` kept running
-
-    def lines(self) -> list[tuple[str, str]]:
-        calls = ", ".join(f"{n} {what}" for what, n in sorted(self.calls.items()))
-        names = ", ".join(f"{name} ({n})" for name, n in sorted(self.matched.items()))
-        return [
-            ("bridge: phone calls", f"{sum(self.calls.values())}: {calls}"),
-            ("bridge: matched calls", names or "none"),
-            ("bridge: missed-call notices", f"{self.notifications} {self.notice_kind}(s)"),
-            ("bridge: recording", self.recording_status),
-            ("bridge: click-to-call", self.click_to_call),
-            ("bridge: raw SMDR journal", f"{self.journalled} line(s) kept, {self.unparsed} not understood"),
-            ("bridge: console pop-ups", self.console.summary() if self.console else "console not started"),
-        ]
 
 
 def run_telephony(
@@ -111,110 +75,15 @@ def run_telephony(
     """
     work = (out_dir / "telephony").resolve()  # the CRM names recording folders by absolute path
     work.mkdir(parents=True, exist_ok=True)
-    users = _seed(client, say)
+    users = seed(client, say)
     console = ConsoleDemo(users)
     held = HeldBridge() if serve else None
     run = lambda: _run_bridge(server, client, work, sign_in, console, say, held)  # noqa: E731
     recording = held.run(run) if held else asyncio.run(run())
-    result = _summary(client, work, recording, say, console)
+    result = summary(client, work, recording, say, console)
     if held:
         result.stop = held.release
     return result
-
-
-def _seed(client: DataverseClient, say: Say) -> str:
-    users = [u[SystemUser.SYSTEMUSERID] for u in client.query(SystemUser.SET, select=[SystemUser.SYSTEMUSERID], top=4)]
-    for key, name in ((AMI_KEY, "Head office Asterisk"), (SMDR_KEY, "Branch KX-NS500")):
-        client.upsert(
-            TelephonySystem.SET,
-            AlternateKey({TelephonySystem.SYSTEMKEY: key}),
-            {
-                TelephonySystem.NAME: name,
-                TelephonySystem.COUNTRYCODE: "98",
-                TelephonySystem.CITYCODE: "21",
-                TelephonySystem.MINIMUMDIGITS: 5,
-                TelephonySystem.HIDDENEXTENSIONS: "600",
-            },
-        )
-    system_id = client.retrieve(
-        TelephonySystem.SET,
-        AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
-        select=[TelephonySystem.TELEPHONYSYSTEMID],
-    )[TelephonySystem.TELEPHONYSYSTEMID]
-    for number, user in zip(("101", "102", "103"), users[1:], strict=True):
-        client.upsert(
-            Extension.SET,
-            AlternateKey({Extension.SYSTEMKEY: AMI_KEY, Extension.NUMBER: number}),
-            {
-                Extension.NAME: f"Extension {number}",
-                **bind(Extension.TELEPHONYSYSTEMID_NAV, TelephonySystem.SET, system_id),
-                **bind(Extension.SYSTEMUSERID_NAV, SystemUser.SET, user),
-            },
-        )
-    has_customer = odata.eq(Contact.MOBILEPHONE, CUSTOMER)
-    for other in client.query(Contact.SET, select=[Contact.CONTACTID], filter=has_customer):
-        client.update(Contact.SET, other[Contact.CONTACTID], {Contact.MOBILEPHONE: None})
-    contact = next(
-        client.query(
-            Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME], filter=odata.ne(Contact.MOBILEPHONE, None), top=1
-        )
-    )
-    client.update(Contact.SET, contact[Contact.CONTACTID], {Contact.MOBILEPHONE: CUSTOMER})
-    say(f"telephony: systems {AMI_KEY} (AMI) and {SMDR_KEY} (SMDR); {CUSTOMER} is {contact[Contact.FULLNAME]}")
-    return dict(zip(("101", "102", "103"), users[1:], strict=True))
-
-
-def _config(
-    server: EmulatorServer, sign_in: DemoSignIn, work: Path, ami: AmiServer, smdr: SmdrServer, console: ConsoleDemo
-) -> str:
-    return f"""
-[bridge]
-outbox = "{work / "outbox.db"}"
-health_listen = "127.0.0.1:0"
-console_listen = "127.0.0.1:0"
-sweep_interval_s = 1
-shutdown_timeout_s = 10
-
-{sign_in.environment_toml("demo", server.origin)}
-[systems.{AMI_KEY}]
-kind = "ami"
-environments = ["demo"]
-host = "127.0.0.1"
-port = {ami.port}
-username = "crm"
-password_env = "COMMS_DEMO_AMI_SECRET"
-
-[systems.{AMI_KEY}.ami]
-ping_interval_s = 5
-backoff_min_s = 0.05
-backoff_max_s = 0.5
-
-[systems.{AMI_KEY}.recordings]
-kind = "folder"
-root = "{work / "monitor"}"
-
-[systems.{SMDR_KEY}]
-kind = "smdr-tcp"
-environments = ["demo"]
-host = "127.0.0.1"
-port = {smdr.port}
-username = "SMDR"
-password_env = "COMMS_DEMO_SMDR_PASSWORD"
-
-[systems.{SMDR_KEY}.smdr]
-model = "KX-NS500"
-date_order = "mdy"
-timezone = "UTC"
-backoff_min_s = 0.05
-backoff_max_s = 0.5
-
-[click_to_call]
-poll_interval_s = 0.3
-
-[matching]
-refresh_s = 30
-
-""" + console.toml()
 
 
 class RecorderBox:
@@ -284,9 +153,9 @@ async def _run_bridge(
         "COMMS_DEMO_SMDR_PASSWORD": SMDR_PASSWORD,
         **console.environ,
     }
-    (work / "bridge.toml").write_text(_config(server, sign_in, work, ami, smdr, console), encoding="utf-8")
+    (work / "bridge.toml").write_text(bridge_config(server, sign_in, work, ami, smdr, console), encoding="utf-8")
     config = parse_config((work / "bridge.toml").read_bytes(), str(work / "bridge.toml"), environ)
-    _point_recordings(client, work / "monitor")
+    point_recordings(client, work / "monitor")
     bridge = Bridge(config)
     recorder = RecorderBox(work / "monitor")
     bridge.add_listener(recorder, "demo recorder box")
@@ -352,18 +221,6 @@ async def _play_calls(
     await _until(lambda: bridge.outbox.depth() == 0, "an empty outbox")
 
 
-def _point_recordings(client: DataverseClient, root: Path) -> None:
-    client.upsert(
-        TelephonySystem.SET,
-        AlternateKey({TelephonySystem.SYSTEMKEY: AMI_KEY}),
-        {
-            TelephonySystem.RECORDINGSOURCE: OPTION_VALUE_BASE + 2,
-            TelephonySystem.RECORDINGPATH: f"{root}/YYYY/MM/DD",
-            TelephonySystem.ATTACHRECORDINGS: True,
-        },
-    )
-
-
 def _index_ready(bridge: Bridge) -> bool:
     from bridge.plugins.crm import crm_context
 
@@ -385,60 +242,3 @@ async def _until(condition: Callable[[], bool], what: str) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the telephony demo timed out waiting for {what}")
         await asyncio.sleep(0.1)
-
-
-def _summary(client: DataverseClient, work: Path, file_name: str, say: Say, console: ConsoleDemo) -> TelephonyResult:
-    result = TelephonyResult(console=console)
-    keys = odata.in_(PhoneCall.SYSTEMKEY, [AMI_KEY, SMDR_KEY])
-    calls = list(
-        client.query(
-            PhoneCall.SET,
-            select=[
-                PhoneCall.DIRECTIONCODE,
-                PhoneCall.ANSWERED,
-                PhoneCall.REGARDINGOBJECTID_VALUE,
-                PhoneCall.SYSTEMKEY,
-            ],
-            filter=keys,
-        )
-    )
-    names = {
-        c[Contact.CONTACTID]: c[Contact.FULLNAME]
-        for c in client.query(
-            Contact.SET, select=[Contact.CONTACTID, Contact.FULLNAME], filter=odata.eq(Contact.MOBILEPHONE, CUSTOMER)
-        )
-    }
-    for call in calls:
-        direction = "outbound" if call[PhoneCall.DIRECTIONCODE] else "inbound"
-        result.calls[f"{direction} {'answered' if call[PhoneCall.ANSWERED] else 'missed'}"] += 1
-        name = names.get(call.get(PhoneCall.REGARDINGOBJECTID_VALUE))
-        if name:
-            result.matched[name] = result.matched.get(name, 0) + 1
-    if client.features.app_notifications:
-        result.notifications = client.count(Appnotification.SET)
-    else:  # [notices] left out: the bridge writes what the version offers, a task assigned to the user
-        result.notice_kind, result.notifications = Task.TABLE, client.count(Task.SET)
-    recording = next(
-        client.query(
-            CallRecording.SET,
-            select=[CallRecording.FILENAME, CallRecording.STATUS],
-            filter=odata.eq(CallRecording.FILENAME, file_name),
-            top=1,
-        )
-    )
-    status = {STATUS_ATTACHED: "attached", STATUS_FOUND: "found, not attached"}.get(
-        recording[CallRecording.STATUS], "not attached"
-    )
-    notes = client.count(Annotation.SET, odata.eq(Annotation.FILENAME, recording[CallRecording.FILENAME]))
-    result.recording_status = f"{recording[CallRecording.FILENAME]}: {status}, {notes} note attached"
-    row = next(client.query(ClickToCall.SET, select=[ClickToCall.STATUS, ClickToCall.DIALLEDNUMBER], top=1))
-    result.click_to_call = (
-        f"{ClickToCallStatus(row[ClickToCall.STATUS]).name.lower()}, dialled {row[ClickToCall.DIALLEDNUMBER]}"
-    )
-    journal = RawJournal(work / "raw-frames.db")
-    result.journalled = len(journal.frames(SMDR_KEY))
-    result.unparsed = len(journal.frames(SMDR_KEY, unparsed_only=True))
-    journal.close()
-    for what, text in result.lines():
-        say(f"{what}: {text}")
-    return result

@@ -35,6 +35,11 @@ PUBLIC_VIEW = 0
 INTRODUCED_VERSION = "1.0.0.0"
 
 
+#: The look-back of the charts per day and per month.
+DAYS_BACK = 30
+MONTHS_BACK = 12
+
+
 def stable_id(kind: str, table: str, key: str) -> str:
     """The never-changing id of one view or chart."""
     return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{table}:{key}"))
@@ -67,6 +72,16 @@ class Condition:
         for value in self.values:
             ET.SubElement(condition, "value").text = value
         return condition
+
+
+def last_days(column: str, days: int = DAYS_BACK) -> Condition:
+    """``column`` falls in the last ``days`` days (a chart's look-back)."""
+    return Condition(column, "last-x-days", str(days))
+
+
+def last_months(column: str, months: int = MONTHS_BACK) -> Condition:
+    """``column`` falls in the last ``months`` months (a chart's look-back)."""
+    return Condition(column, "last-x-months", str(months))
 
 
 @dataclass(frozen=True)

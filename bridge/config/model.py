@@ -20,7 +20,7 @@ from bridge.config.fax import FaxSection
 from bridge.config.notices import NoticesSection
 from bridge.config.parts import FolderRecordings, MatchingSection
 from bridge.console.settings import ConsoleSettings
-from bridge.recordings.fetcher import RecordingPolicy
+from bridge.recordings.policy import RecordingPolicy
 from bridge.runtime.updates import UpdateSettings
 from connectors.dataverse import DataverseSettings
 from connectors.pbx.ami.settings import AmiSettings

@@ -10,7 +10,7 @@ settings object its part already defines:
   ``token_env`` / ``token_file``);
 * ``[systems.<key>.recordings]`` → :class:`connectors.recordings.sftp.SftpSettings`
   (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``), plus the
-  fetch timings as a :class:`bridge.recordings.fetcher.RecordingPolicy` (defaults for those not given);
+  fetch timings as a :class:`bridge.recordings.policy.RecordingPolicy` (defaults for those not given);
 * ``[click_to_call]`` → one :class:`bridge.click_to_call.intake.ClickToCallSettings` per environment
   served;
 * ``[matching]`` → :class:`MatchingSection`, the tables and phone columns the
@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bridge.click_to_call.intake import ClickToCallSettings
 from bridge.config.refs import describe_validation, take_secret, type_name
 from bridge.console.settings import ConsoleSettings
-from bridge.recordings.fetcher import RecordingPolicy
+from bridge.recordings.policy import RecordingPolicy
 from bridge.runtime.updates import UpdateSettings
 from connectors.recordings.ftp import FtpSettings
 from connectors.recordings.recorder_names import DEFAULT_PATTERN, RecorderNaming, recorder_lines

@@ -27,94 +27,42 @@ calls from one number within the window never share a recording. A call whose
 own-id file was already guessed onto another call does not take it back (the
 outbox only upserts, so the other call's note could not be withdrawn): it ends
 as not found, with the other call's id in the reason. Claims older than the
-longest give-up window plus :data:`TAKEN_MARGIN_S` are pruned.
+longest give-up window plus :data:`~bridge.recordings.policy.TAKEN_MARGIN_S` are pruned.
 
 A file bigger than Dataverse's attachment limit is recorded as found, with the
 reason it was not attached. A file never found is recorded as not found with
 where it was looked for; since that row has no file, its file name is
 :data:`~services.calls.recordings.NOT_FOUND_FILE_NAME`.
+
+This module holds the listener, its tasks and the look-again loop; finding and
+claiming the file is :mod:`bridge.recordings.search`, the outcome's words
+:mod:`bridge.recordings.outcomes`, the timings :mod:`bridge.recordings.policy`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bridge.outbox.store import Outbox, OutboxItem
+from bridge.recordings import outcomes, search
 from bridge.recordings.jobs import RecordingJob, RecordingJobs
-from connectors.errors import AuthError, ConnectorError
-from connectors.recordings.base import (
-    FileMissingError,
-    FileTooLargeError,
-    FolderMissingError,
-    RecordingFile,
-    RecordingStore,
-)
-from connectors.recordings.naming import candidate_folders, carried_call, describe_search, find_recording
-from connectors.recordings.recorder_names import RecorderNaming
+from bridge.recordings.policy import RecordingPolicy, taken_horizon_s
+from connectors.errors import ConnectorError
+from connectors.recordings.base import FileMissingError, RecordingStore
+from connectors.recordings.naming import candidate_folders
 from domain.calls.events import CallEvent
-from domain.calls.record import CallChange, CallRecord, CallUpdate
+from domain.calls.record import CallChange, CallUpdate
 from domain.calls.system_settings import RecordingSource, TelephonySystemSettings
-from services.calls.recordings import (
-    STATUS_FAILED,
-    FetchOutcome,
-    too_large_reason,
-    writes_for,
-)
+from services.calls.recordings import FetchOutcome, writes_for
 
 log = logging.getLogger(__name__)
 
-NO_STORE_REASON = (
-    "This system's recordings are set to be fetched, but the bridge has no recording store for it: "
-    "add its SFTP login or folder to the bridge's configuration."
-)
 Accepts = Callable[[Any, TelephonySystemSettings], bool]
-#: How long past the longest give-up window a taken file is remembered: a call may last hours, and its
-#: time-and-number window runs from its start to its end.
-TAKEN_MARGIN_S = 24 * 3600.0
-
-
-@dataclasses.dataclass(frozen=True)
-class _Look:
-    """One look's result: the call's ``file``; else ``skipped`` (file name, owning call) when the guess left a
-    file alone for another call, or ``owned_elsewhere`` when the call's own-id file belongs to another call."""
-
-    file: RecordingFile | None = None
-    skipped: tuple[str, str] | None = None
-    owned_elsewhere: tuple[str, str] | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class RecordingPolicy:
-    """Timings (seconds) and limits of the fetcher.
-
-    ``attach_limit_bytes`` is the largest file attached as a note: Dataverse's
-    default attachment limit is 5 MB (an admin can raise it, up to 128 MB, in
-    the environment's e-mail settings). ``match_window_s`` is how far from the
-    call a file's time stamp may be when it is matched by time and number.
-    ``max_parallel`` caps concurrent fetches (each holds a thread). ``recorder``: the system's recordings come
-    from a per-line recorder box (CALL-37) whose names follow its pattern and whose line N is the call's line N.
-    """
-
-    first_delay_s: float = 5.0
-    retry_base_s: float = 10.0
-    retry_max_s: float = 120.0
-    give_up_after_s: float = 600.0
-    stable_wait_s: float = 2.0
-    attach_limit_bytes: int = 5 * 1024 * 1024
-    match_window_s: float = 120.0
-    max_parallel: int = 2
-    recorder: RecorderNaming | None = None
-
-    def __post_init__(self) -> None:
-        if min(self.first_delay_s, self.retry_base_s, self.stable_wait_s, self.give_up_after_s) < 0:
-            raise ValueError("recording timings must not be negative")
-        if self.retry_max_s < self.retry_base_s or self.attach_limit_bytes < 1 or self.max_parallel < 1:
-            raise ValueError("retry_max_s must be at least retry_base_s; limits must be positive")
+_DEFAULT_POLICY = RecordingPolicy()
 
 
 class RecordingFetcher:
@@ -137,7 +85,7 @@ class RecordingFetcher:
         stores: Mapping[str, RecordingStore],
         environment: str | None = None,
         jobs: RecordingJobs | None = None,
-        policy: RecordingPolicy = RecordingPolicy(),
+        policy: RecordingPolicy = _DEFAULT_POLICY,
         policies: Mapping[str, RecordingPolicy] | None = None,
         accepts: Accepts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -256,15 +204,14 @@ class RecordingFetcher:
     async def _outcome(self, job: RecordingJob, is_overdue: bool) -> FetchOutcome:
         store = self.stores.get(job.record.system)
         if store is None:
-            log.error("no recording store configured", extra=_context(job))
-            return FetchOutcome(status=STATUS_FAILED, reason=NO_STORE_REASON)
+            return outcomes.no_store(job)
         try:
             # One search serves every environment; the home (first) environment's CRM names the folders.
             folders = candidate_folders(_search_settings(job).recording.path, job.record)
         except ConnectorError as exc:
-            return self._failed(job, exc)
+            return outcomes.failed(job, exc)
         if is_overdue:
-            return self._give_up(job, folders, None, None, None)
+            return outcomes.given_up(job, folders, self.policy_of(job.record.system), None, None, None)
         return await self._fetch(job, store, folders)
 
     async def _fetch(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> FetchOutcome:
@@ -275,12 +222,12 @@ class RecordingFetcher:
             try:
                 look = await self._guarded(job, self._look, job, store, folders, self._running(job))
                 if look.owned_elsewhere is not None:
-                    return self._owned_elsewhere(job, *look.owned_elsewhere)
+                    return outcomes.owned_elsewhere(job, *look.owned_elsewhere)
                 skipped, found = look.skipped or skipped, look.file
                 if found is not None:
                     is_stable = (found.name, found.size_bytes) == seen
                     if (is_stable or self._clock() >= deadline) and found.size_bytes > 0:
-                        return await self._guarded(job, self._take, job, store, found)
+                        return await self._guarded(job, outcomes.found, job, store, found, policy.attach_limit_bytes)
                     seen = (found.name, found.size_bytes)
                     if self._clock() < deadline:
                         await self._sleep(policy.stable_wait_s)
@@ -289,18 +236,13 @@ class RecordingFetcher:
                 seen = None  # renamed between listing and reading (e.g. converted to MP3): look again
             except ConnectorError as exc:
                 if not exc.retry_safe:
-                    return self._failed(job, exc)
+                    return outcomes.failed(job, exc)
                 last_error = exc
-                log.warning("recording store unavailable: %s", exc, extra=_context(job))
+                log.warning("recording store unavailable: %s", exc, extra=outcomes.log_context(job))
             if self._clock() >= deadline:
-                return self._give_up(job, folders, last_error, seen, skipped)
+                return outcomes.given_up(job, folders, policy, last_error, seen, skipped)
             await self._sleep(min(delay, max(0.0, deadline - self._clock())))
             delay = min(delay * 2, policy.retry_max_s)
-
-    def _failed(self, job: RecordingJob, exc: ConnectorError) -> FetchOutcome:
-        level = logging.ERROR if isinstance(exc, AuthError) else logging.WARNING
-        log.log(level, "recording fetch failed: %s", exc, extra=_context(job))
-        return FetchOutcome(status=STATUS_FAILED, reason=_plain(exc))
 
     async def _guarded(self, job: RecordingJob, work: Callable[..., Any], *args: Any) -> Any:
         slots = self._slots.get(job.record.system)
@@ -314,90 +256,17 @@ class RecordingFetcher:
         system, own = job.key
         return frozenset(call_id for key_system, call_id in self._tasks if key_system == system and call_id != own)
 
-    def _look(self, job: RecordingJob, store: RecordingStore, folders: list[str], running: frozenset[str]) -> _Look:
-        return self._choose(job, self._list(job, store, folders), running)
-
-    def _list(self, job: RecordingJob, store: RecordingStore, folders: list[str]) -> list[RecordingFile]:
-        """The files of ``folders``, stopping early at the folder holding the call's own-id file."""
-        policy = self.policy_of(job.record.system)
-        files: list[RecordingFile] = []
-        for folder in folders:
-            try:
-                files.extend(store.list_folder(folder))
-            except FolderMissingError:
-                continue  # the day's folder appears with its first recording
-            match = find_recording(job.record, files, window_s=policy.match_window_s, recorder=policy.recorder)
-            if match is not None and match.reason == "unique id":
-                break
-        return files
-
-    def _choose(self, job: RecordingJob, files: list[RecordingFile], running: frozenset[str]) -> _Look:
-        """The call's file among ``files``, claimed for it; files of other calls are left alone."""
-        record, policy = job.record, self.policy_of(job.record.system)
-        window_s, recorder = policy.match_window_s, policy.recorder
-        others = (self._claims.call_ids(record.system) | running) - {record.call_id}
-        taken = {path: owner for path, owner in self._claims.taken(record.system).items() if owner != record.call_id}
-        while True:
-            match = find_recording(
-                record, files, window_s=window_s, taken=taken.keys(), other_calls=others, recorder=recorder
-            )
-            if match is None:
-                return _Look(skipped=_skipped(record, files, policy, taken, others))
-            owner = self._claims.claim(record.system, match.file.path, record.call_id, self._clock())
-            if owner == record.call_id:
-                return _Look(match.file)
-            if match.reason == "unique id":
-                return _Look(owned_elsewhere=(match.file.name, owner))
-            taken[match.file.path] = owner  # another call claimed it since the taken files were read
-
-    def _take(self, job: RecordingJob, store: RecordingStore, file: RecordingFile) -> FetchOutcome:
-        """Read the file once when some environment attaches it."""
-        limit = self.policy_of(job.record.system).attach_limit_bytes
-        if not any(system.recording.attach for system in job.settings.values()):
-            return FetchOutcome(file)
-        if file.size_bytes > limit:
-            return FetchOutcome(file, reason=too_large_reason(file.size_bytes, limit))
-        try:
-            content = store.read_bytes(file.path, limit_bytes=limit)
-        except FileTooLargeError as exc:
-            return FetchOutcome(file, reason=too_large_reason(exc.size_bytes or file.size_bytes, limit))
-        log.info(
-            "recording fetched", extra={**_context(job), "file_name": file.name, "environments": ",".join(job.settings)}
-        )
-        return FetchOutcome(file, content=content)
-
-    def _owned_elsewhere(self, job: RecordingJob, file_name: str, owner: str) -> FetchOutcome:
-        log.warning("the call's recording was already given to another call", extra=_context(job))
-        return FetchOutcome(
-            reason=f"The recording {file_name} carries this call's id, but it was already given to "
-            f"call {owner} (matched there by time and number, before this call's id was "
-            f"known); it stays on that call so that one file is attached to one call."
-        )
-
-    def _give_up(
-        self,
-        job: RecordingJob,
-        folders: list[str],
-        last_error: ConnectorError | None,
-        seen: tuple[str, int] | None,
-        skipped: tuple[str, str] | None,
-    ) -> FetchOutcome:
-        policy = self.policy_of(job.record.system)
-        minutes = f"{policy.give_up_after_s / 60:g} minutes"
-        if seen is not None:
-            return FetchOutcome(
-                status=STATUS_FAILED, reason=f"The recording {seen[0]} was still empty {minutes} after the call ended."
-            )
-        if last_error is not None:
-            return FetchOutcome(
-                status=STATUS_FAILED,
-                reason=f"The recordings could not be read for {minutes} after the call: {_plain(last_error)}",
-            )
-        log.warning("recording not found", extra=_context(job))
-        left_alone = f" {skipped[0]} was left alone: it belongs to call {skipped[1]}." if skipped else ""
-        return FetchOutcome(
-            reason=f"No recording was found within {minutes} after the call ended; "
-            f"{describe_search(job.record, folders, policy.match_window_s)}.{left_alone}"
+    def _look(
+        self, job: RecordingJob, store: RecordingStore, folders: list[str], running: frozenset[str]
+    ) -> search.Look:
+        return search.look(
+            job.record,
+            store,
+            folders,
+            policy=self.policy_of(job.record.system),
+            claims=self._claims,
+            running=running,
+            clock=self._clock,
         )
 
     def _write(self, job: RecordingJob, items: list[OutboxItem]) -> None:
@@ -409,36 +278,12 @@ class RecordingFetcher:
         self._claims.prune_taken(self._clock() - self._taken_horizon_s())
 
     def _taken_horizon_s(self) -> float:
-        """How long a taken file is remembered: the longest look of any system, plus :data:`TAKEN_MARGIN_S`."""
-        policies = [self.policy, *self.policies.values()]
-        return max(p.first_delay_s + p.give_up_after_s + p.match_window_s for p in policies) + TAKEN_MARGIN_S
-
-
-def _skipped(
-    record: CallRecord,
-    files: list[RecordingFile],
-    policy: RecordingPolicy,
-    taken: Mapping[str, str],
-    others: frozenset[str],
-) -> tuple[str, str] | None:
-    """The file the guess would have taken but for the other calls, with the call it was left to."""
-    match = find_recording(record, files, window_s=policy.match_window_s, recorder=policy.recorder)
-    if match is None or match.reason != "time and number":
-        return None
-    owner = taken.get(match.file.path) or carried_call(match.file, match.parsed, others)
-    return (match.file.name, owner) if owner else None
+        """How long a taken file is remembered, over every system's policy."""
+        return taken_horizon_s([self.policy, *self.policies.values()])
 
 
 def _search_settings(job: RecordingJob) -> TelephonySystemSettings:
     return next(iter(job.settings.values()))
 
 
-def _plain(exc: ConnectorError) -> str:
-    return exc.message if exc.message.endswith(".") else exc.message + "."
-
-
-def _context(job: RecordingJob) -> dict[str, str]:
-    return {"system": job.record.system, "call_id": job.record.call_id, "operation": "recording"}
-
-
-__all__ = ["TAKEN_MARGIN_S", "RecordingFetcher", "RecordingPolicy"]
+__all__ = ["RecordingFetcher"]

@@ -4,8 +4,9 @@ X-03: service protection obeyed, nothing lost; X-04: no secrets logged. One obje
 on an injected ``requests.Session``: default OData headers, ``Prefer`` composition,
 CRUD and upsert by primary or alternate key, paged queries that follow
 ``@odata.nextLink`` verbatim, change tracking, ``$batch`` and the bulk messages.
-The method groups live in focused modules the client delegates to: reads of many
-records in :mod:`connectors.dataverse.queries`, ``$batch`` in
+The method groups live in focused modules the client delegates to: writes of one
+record in :mod:`connectors.dataverse.records`, reads of many records in
+:mod:`connectors.dataverse.queries`, ``$batch`` in
 :mod:`connectors.dataverse.batch_send`, the bulk messages in
 :mod:`connectors.dataverse.bulk`. Network, retries and error translation live in
 :mod:`connectors.dataverse.transport`; see ``docs/dataverse-client.md``.
@@ -21,7 +22,7 @@ from typing import Any, Literal, overload
 
 import requests
 
-from connectors.dataverse import batch_send, bulk, jsonbody, odata, queries
+from connectors.dataverse import batch_send, bulk, jsonbody, odata, queries, records
 from connectors.dataverse.addresses import checked_base_url, same_origin
 from connectors.dataverse.auth import BearerAuth, TokenProvider
 from connectors.dataverse.batch import Batch, BatchResult
@@ -30,14 +31,11 @@ from connectors.dataverse.delta import DeltaPage
 from connectors.dataverse.discovery import ServerInfo
 from connectors.dataverse.errors import (
     BadResponseError,
-    DuplicateKeyError,
-    NotFoundError,
     NotSupportedError,
-    PreconditionFailedError,
 )
-from connectors.dataverse.headers import DEFAULT_HEADERS, JSON_CONTENT_TYPE, checked_etag
+from connectors.dataverse.headers import DEFAULT_HEADERS, JSON_CONTENT_TYPE
 from connectors.dataverse.queries import MAX_PAGE_SIZE
-from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, entity_id_from_url, entity_path
+from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, entity_path
 from connectors.dataverse.replies import json_object
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.transport import Transport
@@ -190,8 +188,9 @@ class DataverseClient:
             url += ("&" if "?" in url else "?") + odata.encode_query(params)
         return url
 
-    def _keyed(self, entity_set: str, ref: RecordRef | str) -> str:
-        """``entity_path``, refusing a key value the server cannot address (``< > * % & : \\`` on-premises)."""
+    def record_path(self, entity_set: str, ref: RecordRef | str) -> str:
+        """The record's path (``entity_path``), refusing a key value the server cannot address
+        (``< > * % & : \\`` on-premises) with ``NotSupportedError``."""
         if isinstance(ref, AlternateKey) and not self._server.is_online_known:
             bad = "".join(self.features.unsafe_in_key(str(value)) for value in ref.columns.values())
             if bad:
@@ -237,30 +236,9 @@ class DataverseClient:
         :func:`~connectors.dataverse.refs.deterministic_id`): a resend can then only
         end in ``DuplicateKeyError``.
         """
-        if return_representation and not self.features.return_representation:
-            # Before 8.2 the server ignores the preference: create, then read the record back.
-            return self.retrieve(entity_set, self.create(entity_set, body, idempotent=idempotent))
-        headers = {"Prefer": "return=representation"} if return_representation else {}
-        response = self.request(
-            "POST",
-            odata.identifier(entity_set, "entity set name"),
-            json=dict(body),
-            headers=headers,
-            idempotent=idempotent,
-            operation="create",
+        return records.create(
+            self, entity_set, body, return_representation=return_representation, idempotent=idempotent
         )
-        if return_representation:
-            return self._json(response, "create")
-        entity_id = entity_id_from_url(response.headers.get("OData-EntityId")) or entity_id_from_url(
-            response.headers.get("Location")
-        )
-        if entity_id is None:
-            raise BadResponseError(
-                "create reply names no record (no OData-EntityId or Location)",
-                raw=str(dict(response.headers)),
-                operation="create",
-            )
-        return entity_id
 
     def retrieve(
         self,
@@ -271,7 +249,7 @@ class DataverseClient:
     ) -> dict[str, Any]:
         """GET one record by primary or alternate key. ``NotFoundError`` when it is missing."""
         params = queries.options(select=select, expand=expand)
-        response = self.request("GET", self._keyed(entity_set, ref), params=params, operation="retrieve")
+        response = self.request("GET", self.record_path(entity_set, ref), params=params, operation="retrieve")
         return self._json(response, "retrieve")
 
     def update(
@@ -288,51 +266,19 @@ class DataverseClient:
         as someone else's change; the caller gets ``ResponseLostError`` and
         reconciles by reading the record back.
         """
-        if if_match is None:
-            self.upsert(entity_set, ref, body, mode=UpsertMode.UPDATE_ONLY)
-            return
-        self.request(
-            "PATCH",
-            self._keyed(entity_set, ref),
-            json=dict(body),
-            headers={"If-Match": checked_etag(if_match)},
-            idempotent=if_match.strip() == "*",
-            operation="update",
-        )
+        records.update(self, entity_set, ref, body, if_match=if_match)
 
     def upsert(
         self, entity_set: str, ref: RecordRef | str, body: Mapping[str, Any], mode: UpsertMode = UpsertMode.UPSERT
     ) -> None:
         """PATCH by key: create or update (``UPSERT``), create only (``CREATE_ONLY``:
         ``DuplicateKeyError`` if it exists) or update only (``UPDATE_ONLY``)."""
-        headers = {
-            UpsertMode.CREATE_ONLY: {"If-None-Match": "*"},
-            UpsertMode.UPDATE_ONLY: {"If-Match": "*"},
-            UpsertMode.UPSERT: {},
-        }[mode]
-        operation = "update" if mode is UpsertMode.UPDATE_ONLY else "upsert"
-        try:
-            self.request(
-                "PATCH",
-                self._keyed(entity_set, ref),
-                json=dict(body),
-                headers=headers,
-                idempotent=True,
-                operation=operation,
-            )
-        except PreconditionFailedError as exc:
-            if mode is not UpsertMode.CREATE_ONLY:
-                raise
-            raise DuplicateKeyError(exc.message, status=exc.status, code=exc.code, operation=operation) from exc
+        records.upsert(self, entity_set, ref, body, mode)
 
     def delete(self, entity_set: str, ref: RecordRef | str, *, missing_ok: bool = False) -> None:
         """DELETE a record. With ``missing_ok`` a record already gone is not an error
         (useful because a resent DELETE can find its own earlier success)."""
-        try:
-            self.request("DELETE", self._keyed(entity_set, ref), operation="delete")
-        except NotFoundError:
-            if not missing_ok:
-                raise
+        records.delete(self, entity_set, ref, missing_ok=missing_ok)
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connectors.dataverse.errors import NotFoundError
-from connectors.dataverse.schema_apply import MetadataClient
+from connectors.dataverse.schema_session import MetadataClient
 from dataverse_schema.model import Table
 
 _SELECT = "SchemaName,ReferencingAttribute,ReferencingEntityNavigationPropertyName,MetadataId"

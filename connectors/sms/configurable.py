@@ -48,7 +48,8 @@ from connectors.sms.base import (
     missing_setting,
     unsupported,
 )
-from connectors.sms.panel_description import Outcome, PanelDescription, Reply, validate_description
+from connectors.sms.panel_description import Outcome, PanelDescription, Reply
+from connectors.sms.panel_validation import validate_description
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,

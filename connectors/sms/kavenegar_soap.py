@@ -11,7 +11,7 @@ client is built once, when the connector is.
 Every operation has by-reference ``status`` / ``statusmessage`` parameters:
 the HTTP status is always 200 and only ``status`` == 200 means success; the
 other values are the REST service's code table
-(:data:`connectors.sms.kavenegar.STATUS_REASONS`), mapped the same way.
+(:data:`connectors.sms._kavenegar_codes.STATUS_REASONS`), mapped the same way.
 
 Quirks (docs/sms-providers.md lists what is UNCONFIRMED):
 - Batches go through ``SendArrayByApikey`` (a sender, text and mode per
@@ -35,6 +35,7 @@ from pydantic import Field
 
 from connectors.errors import ConnectorError
 from connectors.settings import Secret
+from connectors.sms._kavenegar_codes import DELIVERY_STATUSES, STATUS_CODES
 from connectors.sms._soap import build_client, translating_soap
 from connectors.sms._wire import Wire, decimal
 from connectors.sms.base import (
@@ -46,7 +47,6 @@ from connectors.sms.base import (
     missing_setting,
     unsupported,
 )
-from connectors.sms.kavenegar import DELIVERY_STATUSES, STATUS_CODES
 from domain.numbers import e164_from_iran_panel, iran_panel_number
 from domain.sms import (
     Credit,

@@ -30,7 +30,8 @@ from domain.numbers import NumberPlan
 from domain.sms.policy import MessageKind, SendingWindow, append_opt_out_notice, next_allowed_send
 from domain.sms.recipients import DEFAULT_COLUMNS, RecipientError, RecipientProblem, resolve_recipient
 from domain.sms.segments import count_segments
-from domain.sms.templates import RenderOptions, Template, TemplateError, flatten_fields, render
+from domain.sms.template_render import flatten_fields, render
+from domain.sms.templates import RenderOptions, Template, TemplateError
 
 #: Namespace of bulk message ids; changing it would resend every interrupted bulk.
 BULK_NAMESPACE = uuid.UUID("5b0f7c1e-2f4a-5d8e-9c3b-7a6e1d2c4b90")

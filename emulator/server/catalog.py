@@ -25,17 +25,18 @@ from dataverse_schema.model import (
     Relationship,
     Table,
 )
-from emulator.errors import DUPLICATE, ODataError, not_supported
+from emulator.errors import DUPLICATE, ODataError
 from emulator.metadata import invalid
 from emulator.metadata.columns import column_from_metadata, option_set_from_metadata
 from emulator.metadata.relationships import many_to_many_from_metadata, relationship_from_metadata, updated_relationship
 from emulator.metadata.tables import key_from_metadata, table_from_metadata, updated_table
+from emulator.server import metadata_checks as checks
 from emulator.server import metadata_choices as choices
 from emulator.server import metadata_deletes as deletes
+from emulator.server import metadata_refs as refs
 from emulator.server import metadata_render as render
 from emulator.server.metadata_journal import MetadataJournal
 from emulator.server.metadata_keys import PendingKeys, check_new_key
-from emulator.server.metadata_query import metadata_ref
 from emulator.server.metadata_render import metadata_id
 from emulator.server.metadata_versions import MetadataVersions
 
@@ -59,11 +60,9 @@ _JOURNALLED = {
 }
 
 
-def not_found(kind: str, name: str) -> ODataError:
-    return ODataError(404, "0x80040217", f"Could not find {kind} '{name}'.")
-
-
 class MetadataCatalog:
+    """The emulator's table definitions: read by reference, changed over the Web API, journalled and replayed."""
+
     def __init__(
         self,
         store: Store,
@@ -89,11 +88,7 @@ class MetadataCatalog:
         return sorted(self._store.tables.values(), key=lambda t: t.logical_name)
 
     def table(self, ref_text: str) -> Table:
-        prop, value = metadata_ref(ref_text, "LogicalName")
-        for table in self._store.tables.values():
-            if (table.logical_name if prop == "LogicalName" else metadata_id("entity", table.logical_name)) == value:
-                return table
-        raise not_found("an entity with LogicalName", value)
+        return refs.find_table(self._store.tables.values(), ref_text)
 
     def keys(self, table: Table) -> list[tuple[AlternateKey, str]]:
         """Every key of ``table`` with its index status; reporting a Pending key moves it along."""
@@ -107,12 +102,7 @@ class MetadataCatalog:
 
     def option_set(self, bind: str) -> OptionSet:
         """A global option set from ``/GlobalOptionSetDefinitions(<id>)`` or ``(Name='x')``."""
-        inner = bind.strip().rsplit("GlobalOptionSetDefinitions(", 1)[-1].rstrip(")")
-        prop, value = metadata_ref(inner, "Name")
-        for option_set in self._option_sets.values():
-            if (option_set.name if prop == "Name" else metadata_id("optionset", option_set.name or "")) == value:
-                return option_set
-        raise not_found("a global option set with " + prop, value)
+        return refs.find_option_set(self._option_sets.values(), bind)
 
     def relationships(self) -> list[Relationship]:
         return [rel for table in self.tables() for rel in table.relationships]
@@ -121,10 +111,7 @@ class MetadataCatalog:
     def create_table(self, body: dict[str, Any]) -> Table:
         with self._lock:
             table = table_from_metadata(body, self.option_set)
-            if table.logical_name in self._store.tables:
-                raise ODataError(400, DUPLICATE, f"A table with the name '{table.logical_name}' already exists.")
-            if any(t.entity_set_name == table.entity_set_name for t in self._store.tables.values()):
-                raise ODataError(400, DUPLICATE, f"The entity set name '{table.entity_set_name}' is already in use.")
+            checks.check_new_table(table, self._store.tables)
             self._install(table)
             self._record("create_table", body=body)
             return table
@@ -140,14 +127,7 @@ class MetadataCatalog:
         with self._lock:
             table = self.table(table_ref)
             column = column_from_metadata(body, self.option_set)
-            if column.is_lookup:
-                raise invalid("Create lookup columns with POST RelationshipDefinitions, not .../Attributes.")
-            if table.has_column(column.logical_name):
-                raise ODataError(
-                    400,
-                    DUPLICATE,
-                    f"An attribute named '{column.logical_name}' already exists on '{table.logical_name}'.",
-                )
+            checks.check_new_column(table, column)
             self._install(replace(table, columns=(*table.columns, column)))
             self._added.add((table.logical_name, column.logical_name))
             self._record("add_column", table_ref=table_ref, body=body)
@@ -157,51 +137,20 @@ class MetadataCatalog:
         with self._lock:
             table = self.table(table_ref)
             old = self.column(table, column_ref)
-            merged = {**body, "SchemaName": body.get("SchemaName", old.schema_name)}
-            keeps_options = old.options is not None and not any(
-                name in body for name in ("OptionSet", "GlobalOptionSet", "GlobalOptionSet@odata.bind")
-            )
-            if keeps_options:  # choice values change through InsertOptionValue / UpdateOptionValue
-                merged["OptionSet"] = {
-                    "Options": [
-                        {"Value": o.value, "Label": render.label(o.label, o.label_fa)} for o in old.options.options
-                    ]
-                }
-            new = column_from_metadata(merged, self.option_set)
-            if keeps_options:
-                new = replace(new, options=old.options)
-            if new.logical_name != old.logical_name or new.type is not old.type:
-                raise invalid("A column's SchemaName and type cannot be changed.")
-            if old.is_lookup:
-                new = replace(new, targets=old.targets)
+            new = checks.updated_column(old, body, self.option_set)
             self._install(replace(table, columns=tuple(new if c is old else c for c in table.columns)))
             self._record("update_column", table_ref=table_ref, column_ref=column_ref, body=body)
             return new
 
     def column(self, table: Table, ref_text: str) -> Column:
-        prop, value = metadata_ref(ref_text, "LogicalName")
-        for column in table.columns:
-            if value == (
-                column.logical_name
-                if prop == "LogicalName"
-                else metadata_id("attribute", table.logical_name, column.logical_name)
-            ):
-                return column
-        raise not_found(f"an attribute of {table.logical_name} with {prop}", value)
+        return refs.find_column(table, ref_text)
 
     def create_relationship(self, body: dict[str, Any]) -> Relationship:
         with self._lock:
             relationship, lookup = relationship_from_metadata(body, self.option_set)
             referencing = self.table(f"LogicalName='{relationship.referencing}'")
             self.table(f"LogicalName='{relationship.referenced}'")
-            if any(r.schema_name == relationship.schema_name for r in (*self.relationships(), *self.many_to_many())):
-                raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
-            if referencing.has_column(lookup.logical_name):
-                raise ODataError(
-                    400,
-                    DUPLICATE,
-                    f"An attribute named '{lookup.logical_name}' already exists on '{referencing.logical_name}'.",
-                )
+            checks.check_new_relationship(relationship, lookup, referencing, self._relationship_names())
             self._install(
                 replace(
                     referencing,
@@ -218,15 +167,7 @@ class MetadataCatalog:
         and cascades change; what it relates cannot (Learn: "Update relationships")."""
         with self._lock:
             old = self._one_to_many(ref_text)
-            for name, current in (
-                ("SchemaName", old.schema_name),
-                ("ReferencedEntity", old.referenced),
-                ("ReferencingEntity", old.referencing),
-                ("ReferencingAttribute", old.lookup),
-            ):
-                given = body.get(name)
-                if given is not None and str(given).lower() != current.lower():
-                    raise invalid(f"A relationship's {name} cannot be changed ({current!r}).")
+            checks.check_relationship_update(old, body)
             new = updated_relationship(old, body)
             referencing = self.table(f"LogicalName='{old.referencing}'")
             relationships = tuple(new if r is old else r for r in referencing.relationships)
@@ -235,14 +176,10 @@ class MetadataCatalog:
             return new
 
     def _one_to_many(self, ref_text: str) -> Relationship:
-        prop, value = metadata_ref(ref_text, "SchemaName")
-        for rel in self.relationships():
-            if value == (rel.schema_name if prop == "SchemaName" else metadata_id("relationship", rel.schema_name)):
-                return rel
-        for many in self.many_to_many():
-            if value == (many.schema_name if prop == "SchemaName" else metadata_id("relationship", many.schema_name)):
-                raise not_supported("deleting or updating many-to-many relationships")
-        raise not_found("a relationship with " + prop, value)
+        return refs.find_one_to_many(self.relationships(), self.many_to_many(), ref_text)
+
+    def _relationship_names(self) -> set[str]:
+        return {r.schema_name for r in self.relationships()} | {r.schema_name for r in self.many_to_many()}
 
     def delete_relationship(self, ref_text: str) -> None:
         """``DELETE RelationshipDefinitions(...)`` of a custom one-to-many relationship: its lookup column goes too."""
@@ -267,13 +204,9 @@ class MetadataCatalog:
             relationship = many_to_many_from_metadata(body)
             for name in (relationship.entity1, relationship.entity2):
                 self.table(f"LogicalName='{name}'")
-            names = {r.schema_name for r in self.relationships()} | {r.schema_name for r in self.many_to_many()}
-            if relationship.schema_name in names:
-                raise ODataError(400, DUPLICATE, f"A relationship named '{relationship.schema_name}' already exists.")
-            if relationship.intersect_entity in self._store.tables or any(
-                r.intersect_entity == relationship.intersect_entity for r in self.many_to_many()
-            ):
-                raise ODataError(400, DUPLICATE, f"An entity named '{relationship.intersect_entity}' already exists.")
+            checks.check_new_many_to_many(
+                relationship, self._relationship_names(), self._store.tables, self.many_to_many()
+            )
             self._store.install_many_to_many(relationship)
             self.versions.touch(relationship.entity1, relationship.entity2)
             self._record("create_many_to_many", body=body)
@@ -327,17 +260,7 @@ class MetadataCatalog:
         """``DELETE EntityDefinitions(...)/Keys(...)``: an alternate key, Pending or Active, and its index."""
         with self._lock:
             table = self.table(table_ref)
-            prop, value = metadata_ref(key_ref, "LogicalName")
-            for key, _ in self.keys(table):
-                name = (
-                    key.logical_name
-                    if prop == "LogicalName"
-                    else metadata_id("key", table.logical_name, key.logical_name)
-                )
-                if name == value:
-                    break
-            else:
-                raise not_found(f"a key of {table.logical_name} with {prop}", value)
+            key = refs.find_key(table, [key for key, _ in self.keys(table)], key_ref)
             self.activate_due_keys()  # reported Pending keys are installed now, so the key is in table.keys
             self._redefine(deletes.table_without_key(self._store.tables[table.logical_name], key))
             self._record("delete_key", table_ref=table_ref, key_ref=key_ref)
@@ -373,7 +296,7 @@ class MetadataCatalog:
                 current = choices.local_choice(
                     table, self.column(table, f"LogicalName='{body.get('AttributeLogicalName')}'")
                 )
-            value, new = choices.changed_options(action, body, current, not_found)
+            value, new = choices.changed_options(action, body, current, refs.not_found)
             self._replace_options(current, new, body)
             self._record("change_option_value", action=action, body=body)
             return value

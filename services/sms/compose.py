@@ -31,15 +31,9 @@ from domain.sms.related import (
     resolve_paths,
 )
 from domain.sms.segments import SegmentCount, count_segments
-from domain.sms.templates import (
-    Calendar,
-    RenderOptions,
-    Template,
-    TemplateError,
-    TemplateRenderError,
-    parse_template,
-    render,
-)
+from domain.sms.template_parser import parse_template
+from domain.sms.template_render import render
+from domain.sms.templates import Calendar, RenderOptions, Template, TemplateError, TemplateRenderError
 from services.sms.accounts import ProviderAccount, ProviderRegistry
 from services.sms.rows import RecordLink, SmsRow, field_value
 from services.sms.store import SmsStore

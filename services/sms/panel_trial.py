@@ -29,7 +29,7 @@ from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms import PROVIDERS, SmsProvider, build_provider
 from connectors.sms.configurable import ConfigurableProvider, ConfigurableSettings
-from connectors.sms.panel_description import DescriptionError, validate_description
+from connectors.sms.panel_validation import DescriptionError, validate_description
 from domain.numbers import e164_from_iran_panel
 from domain.sms import OutgoingSms
 from services.sms.accounts import ProviderRegistry

@@ -1,8 +1,9 @@
 """The SMS rows the sender, the delivery tracker and the timers read and write, as values.
 
 Every Dataverse name (tables, columns, choice values) of the SMS area is
-spelled in this module and in :mod:`services.sms.store` only; the services
-above them speak in these dataclasses.
+spelled in this module, :mod:`services.sms.row_mapping` and
+:mod:`services.sms.store` only; the services above them speak in these
+dataclasses.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Reads and writes of the SMS area's Dataverse rows, through the shared Web API client.
 
 Table and column names come from :mod:`dataverse_schema.names`, choice values
-from :mod:`services.sms.rows`. Reads that need a polymorphic lookup's table ask
-for the ``lookuplogicalname`` annotation, which real Dataverse only sends on
-request. The claim on an SMS is a PATCH with ``If-Match: <etag>``: of two
-workers that read the same pending row, exactly one wins
+from :mod:`services.sms.rows`; :mod:`services.sms.row_mapping` turns the rows
+into those values and the services' changes into columns. The claim on an SMS
+is a PATCH with ``If-Match: <etag>``: of two workers that read the same pending
+row, exactly one wins
 (MicrosoftDocs/powerapps-docs:.../webapi/update-delete-entities-using-web-api.md).
 """
 
@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import dataverse_schema
@@ -29,6 +28,19 @@ from dataverse_schema.names import (
     SmsTemplate,
 )
 from domain.sms.related import TableShape
+from services.sms.row_mapping import (
+    ATTEMPT_COLUMNS,
+    ATTEMPT_FIELDS,
+    LOOKUP_TABLES,
+    PROVIDER_FIELDS,
+    SMS_FIELDS,
+    attempt_row,
+    number_row,
+    provider_row,
+    record_link,
+    sms_row,
+    to_columns,
+)
 from services.sms.rows import (
     OUTGOING,
     AttemptRow,
@@ -38,7 +50,6 @@ from services.sms.rows import (
     RecordLink,
     SmsRow,
     SmsStatus,
-    parse_when,
     when_text,
 )
 from services.sms.shapes import read_table_shape
@@ -46,8 +57,6 @@ from services.sms.shapes import read_table_shape
 #: The To party's ParticipationTypeMask
 #: (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md).
 TO_RECIPIENT = 2
-LOOKUP_TABLES = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname"'}
-TABLE_ANNOTATION = "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class SmsStore:
             "GET", f"{Sms.SET}({RecordId(sms_id).value})", headers=LOOKUP_TABLES, operation="retrieve"
         )
         row = response.json()
-        return _sms_row(row, row.get("@odata.etag") or response.headers.get("ETag") or "*")
+        return sms_row(row, row.get("@odata.etag") or response.headers.get("ETag") or "*")
 
     def claim(self, sms: SmsRow, now: datetime) -> bool:
         """Move ``sms`` to *Sending* if nobody changed it since it was read; ``False`` when another did."""
@@ -92,7 +101,7 @@ class SmsStore:
 
     def update_sms(self, sms_id: str, changes: Mapping[str, Any]) -> None:
         """Write ``changes`` (keys from :data:`SMS_FIELDS`) onto the SMS."""
-        self._client.update(Sms.SET, RecordId(sms_id), _columns(changes, SMS_FIELDS))
+        self._client.update(Sms.SET, RecordId(sms_id), to_columns(changes, SMS_FIELDS))
 
     def recipients(self, sms_id: str) -> list[RecordLink]:
         """The SMS's *To* parties (contacts, accounts, leads, users)."""
@@ -113,7 +122,7 @@ class SmsStore:
             .json()
             .get("value", [])
         )
-        return [link for party in parties if (link := _link(party, ActivityParty.PARTYID_VALUE)) is not None]
+        return [link for party in parties if (link := record_link(party, ActivityParty.PARTYID_VALUE)) is not None]
 
     def sms_due(self, now: datetime, created_before: datetime, top: int) -> list[str]:
         """Outgoing SMS still *Pending* that a push missed (created before ``created_before``) or whose retry is due."""
@@ -154,7 +163,7 @@ class SmsStore:
             orderby=[f"{SmsProcess.ATTEMPT} asc"],
             filter=odata.eq(SmsProcess.SMSID_VALUE, uuid.UUID(sms_id)),
         )
-        return [_attempt_row(row) for row in rows]
+        return [attempt_row(row) for row in rows]
 
     def create_attempt(self, attempt: AttemptRow, now: datetime) -> None:
         """Write the attempt row *before* the provider is called; ``DuplicateKeyError`` if it already exists."""
@@ -172,7 +181,7 @@ class SmsStore:
 
     def update_attempt(self, attempt_id: str, changes: Mapping[str, Any]) -> None:
         """Write ``changes`` (keys from :data:`ATTEMPT_FIELDS`) onto the attempt."""
-        self._client.update(SmsProcess.SET, RecordId(attempt_id), _columns(changes, ATTEMPT_FIELDS))
+        self._client.update(SmsProcess.SET, RecordId(attempt_id), to_columns(changes, ATTEMPT_FIELDS))
 
     def attempt_by_key(self, attempt_key: str) -> AttemptRow | None:
         rows = list(
@@ -180,7 +189,7 @@ class SmsStore:
                 SmsProcess.SET, select=ATTEMPT_COLUMNS, top=1, filter=odata.eq(SmsProcess.ATTEMPTKEY, attempt_key)
             )
         )
-        return _attempt_row(rows[0]) if rows else None
+        return attempt_row(rows[0]) if rows else None
 
     def attempt_by_provider_id(self, account_id: str, provider_message_id: str) -> AttemptRow | None:
         rows = list(
@@ -194,7 +203,7 @@ class SmsStore:
                 ),
             )
         )
-        return _attempt_row(rows[0]) if rows else None
+        return attempt_row(rows[0]) if rows else None
 
     def attempts_awaiting_report(
         self, account_id: str, sent_after: datetime, checked_before: datetime, top: int, *, now: datetime
@@ -222,20 +231,20 @@ class SmsStore:
                 odata.ne(SmsProcess.PROVIDERMESSAGEID, None),
             ),
         )
-        return [_attempt_row(row) for row in rows]
+        return [attempt_row(row) for row in rows]
 
     # -- settings rows: providers, numbers, templates, opt-outs, recipient records --------------
 
     def providers(self) -> list[ProviderRow]:
         """Active provider account rows."""
         rows = self._client.query(SmsProvider.SET, filter=odata.eq(SmsProvider.STATECODE, 0))
-        return [_provider_row(row) for row in rows]
+        return [provider_row(row) for row in rows]
 
     def update_provider(self, account_id: str, changes: Mapping[str, Any]) -> None:
-        self._client.update(SmsProvider.SET, RecordId(account_id), _columns(changes, PROVIDER_FIELDS))
+        self._client.update(SmsProvider.SET, RecordId(account_id), to_columns(changes, PROVIDER_FIELDS))
 
     def number(self, number_id: str) -> NumberRow:
-        return _number_row(self._client.retrieve(SmsNumber.SET, RecordId(number_id)))
+        return number_row(self._client.retrieve(SmsNumber.SET, RecordId(number_id)))
 
     def sending_numbers(self, *, user_id: str | None = None, account_id: str | None = None) -> list[NumberRow]:
         """Active numbers that may send, of one user and/or one account."""
@@ -245,7 +254,7 @@ class SmsStore:
         if account_id:
             parts.append(odata.eq(SmsNumber.SMSPROVIDERID_VALUE, uuid.UUID(account_id)))
         return [
-            _number_row(row)
+            number_row(row)
             for row in self._client.query(SmsNumber.SET, filter=odata.and_(*parts), orderby=[f"{SmsNumber.NUMBER} asc"])
         ]
 
@@ -312,149 +321,3 @@ class SmsStore:
                 entity_set, select=[key], filter=where, top=top, orderby=[f"{Sms.CREATEDON} asc"]
             )
         ]
-
-
-SMS_FIELDS = {
-    "status": Sms.SMSSTATUS,
-    "error": Sms.ERROR,
-    "segments": Sms.SEGMENTS,
-    "attempts": Sms.ATTEMPTS,
-    "phone": Sms.PHONENUMBER,
-    "message": Sms.MESSAGE,
-    "sender": Sms.SENDERNUMBER,
-    "account_key": Sms.PROVIDERACCOUNTKEY,
-    "provider_message_id": Sms.PROVIDERMESSAGEID,
-    "sent_on": Sms.SENTON,
-    "operator_on": Sms.OPERATORON,
-    "delivered_on": Sms.DELIVEREDON,
-    "failed_on": Sms.FAILEDON,
-    "next_attempt_on": Sms.NEXTATTEMPTON,
-    "claimed_on": Sms.CLAIMEDON,
-    "account": (Sms.SMSPROVIDERID_NAV, SmsProvider.SET),
-    "number": (Sms.SMSNUMBERID_NAV, SmsNumber.SET),
-}
-ATTEMPT_FIELDS = {
-    "status": SmsProcess.ATTEMPTSTATUS,
-    "provider_message_id": SmsProcess.PROVIDERMESSAGEID,
-    "code": SmsProcess.ERRORCODE,
-    "error": SmsProcess.ERROR,
-    "accepted_on": SmsProcess.ACCEPTEDON,
-    "delivered_on": SmsProcess.DELIVEREDON,
-    "checked_on": SmsProcess.STATUSCHECKEDON,
-    "bad_replies": SmsProcess.STATUSBADREPLIES,
-    "retry_on": SmsProcess.STATUSRETRYON,
-    "reconciled_on": SmsProcess.RECONCILEDON,
-}
-PROVIDER_FIELDS = {
-    "balance": SmsProvider.BALANCE,
-    "balance_unit": SmsProvider.BALANCEUNIT,
-    "balance_read_on": SmsProvider.BALANCEREADON,
-    "is_low_balance": SmsProvider.ISLOWBALANCE,
-    "health": SmsProvider.PROVIDERSTATUS,
-    "detail": SmsProvider.STATUSDETAIL,
-}
-ATTEMPT_COLUMNS = [
-    SmsProcess.ID,
-    SmsProcess.SMSID_VALUE,
-    SmsProcess.ATTEMPT,
-    SmsProcess.ATTEMPTKEY,
-    SmsProcess.ATTEMPTSTATUS,
-    SmsProcess.SMSPROVIDERID_VALUE,
-    SmsProcess.PROVIDERMESSAGEID,
-    SmsProcess.REQUESTEDON,
-    SmsProcess.ACCEPTEDON,
-    SmsProcess.STATUSBADREPLIES,
-]
-
-
-def _columns(changes: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Map service field names to columns; enums become choice values, datetimes Dataverse text, links binds."""
-    body: dict[str, Any] = {}
-    for name, value in changes.items():
-        column = fields[name]
-        if isinstance(column, tuple):
-            navigation, entity_set = column
-            body.update(bind(navigation, entity_set, value))
-            continue
-        if hasattr(value, "value_code"):
-            value = value.value_code
-        elif isinstance(value, datetime):
-            value = when_text(value)
-        elif isinstance(value, str) and name == "error":
-            value = value[:4000]
-        body[column] = value
-    return body
-
-
-def _link(row: Mapping[str, Any], column: str) -> RecordLink | None:
-    value, table = row.get(column), row.get(column + TABLE_ANNOTATION)
-    return RecordLink(str(table), str(value)) if value and table else None
-
-
-def _sms_row(row: Mapping[str, Any], etag: str) -> SmsRow:
-    return SmsRow(
-        sms_id=str(row[Sms.ID]),
-        etag=etag,
-        status=SmsStatus.from_code(row.get(Sms.SMSSTATUS)),
-        is_outgoing=row.get(Sms.DIRECTION) in (None, OUTGOING),
-        phone=row.get(Sms.PHONENUMBER),
-        message=row.get(Sms.MESSAGE),
-        owner_id=row.get(Sms.OWNERID_VALUE),
-        owner_table=row.get(Sms.OWNERID_VALUE + TABLE_ANNOTATION),
-        regarding=_link(row, Sms.REGARDINGOBJECTID_VALUE),
-        provider_account_id=row.get(Sms.SMSPROVIDERID_VALUE),
-        number_id=row.get(Sms.SMSNUMBERID_VALUE),
-        template_id=row.get(Sms.SMSTEMPLATEID_VALUE),
-        attempts=int(row.get(Sms.ATTEMPTS) or 0),
-        claimed_on=parse_when(row.get(Sms.CLAIMEDON)),
-        next_attempt_on=parse_when(row.get(Sms.NEXTATTEMPTON)),
-        segments=row.get(Sms.SEGMENTS),
-    )
-
-
-def _attempt_row(row: Mapping[str, Any]) -> AttemptRow:
-    return AttemptRow(
-        attempt_id=str(row[SmsProcess.ID]),
-        sms_id=str(row.get(SmsProcess.SMSID_VALUE)),
-        attempt=int(row.get(SmsProcess.ATTEMPT) or 0),
-        attempt_key=str(row.get(SmsProcess.ATTEMPTKEY)),
-        status=AttemptStatus.from_code(row.get(SmsProcess.ATTEMPTSTATUS)),
-        provider_account_id=row.get(SmsProcess.SMSPROVIDERID_VALUE),
-        provider_message_id=row.get(SmsProcess.PROVIDERMESSAGEID),
-        requested_on=parse_when(row.get(SmsProcess.REQUESTEDON)),
-        accepted_on=parse_when(row.get(SmsProcess.ACCEPTEDON)),
-        bad_replies=int(row.get(SmsProcess.STATUSBADREPLIES) or 0),
-    )
-
-
-def _provider_row(row: Mapping[str, Any]) -> ProviderRow:
-    threshold = row.get(SmsProvider.LOWBALANCETHRESHOLD)
-    return ProviderRow(
-        account_id=str(row[SmsProvider.ID]),
-        account_key=str(row.get(SmsProvider.ACCOUNTKEY) or ""),
-        kind=str(row.get(SmsProvider.PROVIDERKIND) or ""),
-        name=str(row.get(SmsProvider.NAME) or ""),
-        is_default=bool(row.get(SmsProvider.ISDEFAULT)),
-        base_url=row.get(SmsProvider.BASEURL) or None,
-        user_name=row.get(SmsProvider.USERNAME) or None,
-        credential_reference=row.get(SmsProvider.CREDENTIALREFERENCE) or None,
-        settings_json=row.get(SmsProvider.SETTINGS) or None,
-        low_balance_threshold=None if threshold is None else Decimal(str(threshold)),
-        poll_interval_s=row.get(SmsProvider.POLLINTERVALSECONDS),
-        max_attempts=row.get(SmsProvider.MAXATTEMPTS),
-        retry_interval_s=row.get(SmsProvider.RETRYINTERVALSECONDS),
-        modified_on=parse_when(row.get(SmsProvider.MODIFIEDON)),
-        webhook_generation=int(row.get(SmsProvider.WEBHOOKGENERATION) or 0),
-        panel_description=row.get(SmsProvider.PANELDESCRIPTION) or None,
-    )
-
-
-def _number_row(row: Mapping[str, Any]) -> NumberRow:
-    return NumberRow(
-        number_id=str(row[SmsNumber.ID]),
-        number=str(row.get(SmsNumber.NUMBER) or ""),
-        provider_account_id=row.get(SmsNumber.SMSPROVIDERID_VALUE),
-        user_id=row.get(SmsNumber.SYSTEMUSERID_VALUE),
-        can_send=row.get(SmsNumber.CANSEND) is not False,
-        is_default=bool(row.get(SmsNumber.ISDEFAULT)),
-    )

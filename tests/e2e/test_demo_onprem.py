@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from cli.demo_signin import DemoSignIn
-from cli.demo_sms import ACCOUNT_KEY, CASE_TITLE
+from cli.demo_sms_setup import ACCOUNT_KEY, CASE_TITLE
 from cli.main import main
 from connectors.dataverse import DataverseClient, odata
 from connectors.dataverse.errors import NotFoundError

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.demo_sms import ACCOUNT_KEY, API_KEY_SETTING, CASE_TITLE, LINE, run_sms
+from cli.demo_sms import run_sms
+from cli.demo_sms_setup import ACCOUNT_KEY, API_KEY_SETTING, CASE_TITLE, LINE
 from connectors.dataverse import odata
 from dataverse_schema import sms as schema
 from functions.app_services import services

@@ -18,9 +18,10 @@ from typing import Any
 from connectors.dataverse import Batch, DataverseClient, odata
 from connectors.dataverse.batch import MAX_OPERATIONS
 from dataverse_schema.names import Contact, Sms, SmsBulk, SmsNumber, SmsOptOut, SmsProcess, SmsTemplate
-from domain.sms.templates import Calendar, Template, parse_template
+from domain.sms.template_parser import parse_template
+from domain.sms.templates import Calendar, Template
 from services.sms import tables
-from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
+from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
 
 
 @dataclass(frozen=True)

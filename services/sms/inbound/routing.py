@@ -33,7 +33,7 @@ from dataverse_schema import navigation
 from dataverse_schema import sms as sms_schema
 from dataverse_schema.names import KeywordRule, Queue, QueueItem, Sms, SmsNumber, SystemUser, Team
 from services.sms import tables
-from services.sms.store import LOOKUP_TABLES, TABLE_ANNOTATION
+from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
 
 log = logging.getLogger(__name__)
 

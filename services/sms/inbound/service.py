@@ -18,20 +18,20 @@ else stay in this worker's memory.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from connectors.dataverse import DataverseClient, odata
 from connectors.errors import ConnectorError
 from connectors.sms.base import InboundWindow
-from dataverse_schema.names import Email, Sms, SmsNumber, SmsTemplate
+from dataverse_schema.names import Email, Sms, SmsNumber
 from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from domain.sms import InboundSms
 from domain.sms.inbound import HighWaterMark, InboundDecision, InboundError, LineOwner, interpret
-from domain.sms.keywords import ActionKind, DryRun, KeywordLookupError, KeywordRule, LookupRequest, dry_run
-from domain.sms.templates import RenderOptions, TemplateError, flatten_fields, parse_template, render
+from domain.sms.keywords import DryRun, KeywordRule, dry_run
+from domain.sms.templates import RenderOptions
 from domain.sms.text import unify_letters
 from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
@@ -40,13 +40,13 @@ from services.sms.inbound.flows import FlowStarter
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
 from services.sms.inbound.identity import with_identity
 from services.sms.inbound.keyword_services import KeywordServiceRegistry
+from services.sms.inbound.replies import reply_text
 from services.sms.inbound.routing import InboundRouter
 from services.sms.inbound.rules import load_rules
 
 log = logging.getLogger(__name__)
 
 STORE_ATTEMPTS = 3
-_REPLYING = (ActionKind.AUTO_REPLY, ActionKind.SERVICE_REPLY, ActionKind.OPT_OUT, ActionKind.OPT_IN)
 
 
 @dataclass
@@ -320,7 +320,7 @@ class InboundService:
         return number.e164 if number else row.get(SmsNumber.NUMBER)
 
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
-        reply, note = self._reply_text(decision)
+        reply, note = reply_text(self._client, self._services, self._render, decision)
         now = self._clock()
         rule_id = decision.rules.decision.rule_id if decision.rules.decision else None
         # the routing timer puts it in a work queue by then (SMS-24); the matched rule's route wins over the line's
@@ -372,38 +372,6 @@ class InboundService:
                 changeset.add("PATCH", f"{write.entity_set}{write.key}", dict(write.body))
         for result in self._client.execute(batch):
             result.raise_for_status("inbound_commit")
-
-    def _reply_text(self, decision: InboundDecision) -> tuple[str | None, str | None]:
-        action = decision.rules.decision
-        if action is None or action.kind not in _REPLYING or not action.parameters.reply_template_id:
-            return None, None
-        fields: dict[str, object] = {}
-        try:
-            if action.kind is ActionKind.SERVICE_REPLY:
-                request = LookupRequest(action.parameters.service or "", decision.sender, action.remaining_text)
-                fields.update(self._services.lookup(request, decision.match.best))
-            template = (
-                self._client.retrieve(
-                    SmsTemplate.SET, action.parameters.reply_template_id, select=[SmsTemplate.BODY]
-                ).get(SmsTemplate.BODY)
-                or ""
-            )
-            parsed = parse_template(template)
-            fields.update(self._record_fields(decision, parsed.fields))
-            return render(parsed, fields, self._render).text, None
-        except KeywordLookupError as exc:
-            return None, f"no reply: the keyword service could not answer ({exc})"
-        except TemplateError as exc:
-            return None, f"no reply: the reply template cannot be filled ({exc})"
-
-    def _record_fields(self, decision: InboundDecision, paths: Iterable[str]) -> dict[str, object]:
-        record = decision.match.best
-        wanted = {p.split(".")[1] if p.startswith(f"{record.table}.") else p for p in paths} if record else set()
-        columns = [c for c in wanted if record and "." not in c and tables.TABLES[record.table].has_column(c)]
-        if record is None or not columns:
-            return {}
-        row = self._client.retrieve(tables.entity_set(record.table), record.record_id, select=columns)
-        return {**flatten_fields(row), **flatten_fields({record.table: row})}
 
 
 __all__ = ["InboundReport", "InboundService", "KeywordRule"]

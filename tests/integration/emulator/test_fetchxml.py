@@ -18,7 +18,8 @@ from dataverse_schema.model import Column, ColumnType, Option, OptionSet
 from emulator.server import EmulatorServer, FaultPlan
 from emulator.server.tables import tables_for
 from emulator.store import builtin
-from solution.reports import call_charts, call_views, sms_charts, sms_views
+from solution.call_reports import call_charts, call_views
+from solution.sms_reports import sms_charts, sms_views
 from solution.views import choice_value
 
 pytestmark = pytest.mark.integration

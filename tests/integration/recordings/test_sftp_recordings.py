@@ -18,8 +18,9 @@ import requests
 
 from bridge.outbox.drainer import Drainer
 from bridge.outbox.store import Outbox, OutboxItem
-from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.fetcher import RecordingFetcher
 from bridge.recordings.jobs import RecordingJobs
+from bridge.recordings.policy import RecordingPolicy
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, StaticToken, odata
 from connectors.errors import AuthError, NotSentError
 from connectors.pbx.transport.backoff import Backoff

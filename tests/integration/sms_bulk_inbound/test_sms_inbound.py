@@ -11,7 +11,8 @@ import pytest
 
 from connectors.dataverse import RecordId, deterministic_id, odata
 from connectors.settings import Secret
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, parse_inbound_push
+from connectors.sms._kavenegar_push import parse_inbound_push
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from connectors.sms.magfa import MagfaProvider, MagfaSettings
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan

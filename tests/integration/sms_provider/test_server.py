@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from connectors.sms.kavenegar import parse_inbound_push
+from connectors.sms._kavenegar_push import parse_inbound_push
 from emulator.sms_provider import FakeSmsProviderServer
 
 from .conftest import LINE

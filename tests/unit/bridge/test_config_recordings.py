@@ -9,7 +9,7 @@ import pytest
 from bridge.config.loader import parse_config
 from bridge.config.model import ConfigError
 from bridge.config.parts import FolderRecordings
-from bridge.recordings.fetcher import RecordingPolicy
+from bridge.recordings.policy import RecordingPolicy
 
 BASE = """
 [environments.prod]

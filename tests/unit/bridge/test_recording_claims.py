@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bridge.outbox.store import Outbox, OutboxItem
-from bridge.recordings.fetcher import TAKEN_MARGIN_S, RecordingFetcher
+from bridge.recordings.fetcher import RecordingFetcher
 from bridge.recordings.jobs import RecordingJob, RecordingJobs
+from bridge.recordings.policy import TAKEN_MARGIN_S
 from domain.calls.events import Direction
 from domain.calls.record import CallUpdate
 from services.calls.recordings import NOT_FOUND_FILE_NAME, STATUS_ATTACHED, STATUS_NOT_FOUND

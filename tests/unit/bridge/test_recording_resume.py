@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from bridge.outbox.store import Outbox, OutboxItem
-from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.fetcher import RecordingFetcher
 from bridge.recordings.jobs import RecordingJobs
+from bridge.recordings.policy import RecordingPolicy
 from domain.calls.system_settings import RecordingSettings, RecordingSource
 from services.calls.recordings import (
     NOT_FOUND_FILE_NAME,

@@ -12,7 +12,8 @@ from typing import BinaryIO
 import pytest
 
 from bridge.outbox.store import Outbox, OutboxItem
-from bridge.recordings.fetcher import RecordingFetcher, RecordingPolicy
+from bridge.recordings.fetcher import RecordingFetcher
+from bridge.recordings.policy import RecordingPolicy
 from connectors.dataverse import AlternateKey, RecordId
 from connectors.errors import AuthError, NotSentError
 from connectors.recordings import FileMissingError, FolderMissingError, RecordingFile

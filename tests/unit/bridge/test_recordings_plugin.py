@@ -15,8 +15,8 @@ from bridge.config.loader import parse_config
 from bridge.config.model import BridgeConfig
 from bridge.outbox.store import Outbox
 from bridge.plugins.recordings import _InEnvironments, build_fetcher, check_recordings, from_bridge
-from bridge.recordings.fetcher import RecordingPolicy
 from bridge.recordings.jobs import RecordingJob, RecordingJobs
+from bridge.recordings.policy import RecordingPolicy
 from bridge.runtime.check import EXTRA_CHECKS
 from domain.calls.events import CallEvent, EventKind
 from domain.calls.record import CallUpdate

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import requests
 
-from domain.sms.templates import Calendar, RenderOptions, parse_template, render
+from domain.sms.template_parser import parse_template
+from domain.sms.template_render import render
+from domain.sms.templates import Calendar, RenderOptions
 from services.factory import build_services
 from services.settings import AppSettings
 

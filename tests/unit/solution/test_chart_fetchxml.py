@@ -15,7 +15,8 @@ import pytest
 import xmlschema
 
 from dataverse_schema.model import ENGLISH, PERSIAN
-from solution.reports import call_charts, call_views, sms_charts, sms_views
+from solution.call_reports import call_charts, call_views
+from solution.sms_reports import sms_charts, sms_views
 from solution.views import Chart, Condition, choice_value
 from tests.xsd import xsd_path
 

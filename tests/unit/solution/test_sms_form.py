@@ -181,7 +181,7 @@ def test_the_keyword_rule_form_shows_its_routing_and_flow_columns():
 
 
 def test_the_incoming_sms_view_shows_the_matched_rule_and_when_it_was_queued():
-    from solution.reports import sms_views
+    from solution.sms_reports import sms_views
 
     (incoming,) = [view for view in sms_views() if view.key == "incoming"]
     assert {"comms_keywordruleid", "comms_queuedon"} <= {name for name, _ in incoming.columns}

@@ -8,7 +8,9 @@ import pytest
 import xmlschema
 
 import dataverse_schema as registry
-from solution.reports import STANDARD_COLUMNS, ViewsAndCharts, call_charts, call_views, sms_charts, sms_views
+from solution.call_reports import call_charts, call_views
+from solution.reports import STANDARD_COLUMNS, ViewsAndCharts
+from solution.sms_reports import sms_charts, sms_views
 from solution.system_views import SYSTEM_VIEWS
 from solution.views import Chart, Condition, View, choice_value, stable_id
 from tests.xsd import xsd_path

@@ -20,7 +20,8 @@ from connectors.errors import (
     RejectedError,
     UnavailableError,
 )
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, local_id, parse_inbound_push
+from connectors.sms._kavenegar_push import parse_inbound_push
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, local_id
 from domain.sms import DeliveryStatus, InboundSms
 
 from .sms_helpers import (

@@ -9,7 +9,8 @@ import requests
 
 from connectors.errors import BadReplyError
 from connectors.settings import Secret
-from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, parse_status_push
+from connectors.sms._kavenegar_push import parse_status_push
+from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
 from domain.sms import DeliveryReport, DeliveryStatus, InboundSms
 
 FORM = "application/x-www-form-urlencoded"

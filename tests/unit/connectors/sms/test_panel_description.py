@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from connectors.sms.panel_description import DescriptionError, validate_description
+from connectors.sms.panel_validation import DescriptionError, validate_description
 
 from .sms_helpers import panel
 

@@ -14,7 +14,8 @@ from connectors.sms.base import SmsProvider
 
 PACKAGE = Path(sms.__file__).parent
 TESTS = Path(__file__).parent
-HELPERS = {"__init__", "base", "flow_trigger", "panel_description"}  # and every module starting with "_"
+#: Modules that are not providers, besides every module starting with "_".
+HELPERS = {"__init__", "base", "flow_trigger", "panel_description", "panel_validation"}
 
 
 def _provider_modules() -> set[str]:

@@ -21,7 +21,7 @@ from domain.sms.bulk import (
     sending_starts_at,
 )
 from domain.sms.policy import MessageKind, SendingWindow
-from domain.sms.templates import parse_template
+from domain.sms.template_parser import parse_template
 
 PLAN = NumberPlan()
 BULK = "6f1c7a52-8a1e-4c55-9a8e-1a2b3c4d5e6f"

@@ -12,16 +12,9 @@ from hypothesis import strategies as st
 
 from domain.sms.dates import format_date
 from domain.sms.related import Known, Needs, Root, TableShape, first_hops, resolve_paths
-from domain.sms.templates import (
-    Calendar,
-    RenderOptions,
-    TemplateError,
-    TemplateRenderError,
-    TemplateSyntaxError,
-    flatten_fields,
-    parse_template,
-    render,
-)
+from domain.sms.template_parser import parse_template
+from domain.sms.template_render import flatten_fields, render
+from domain.sms.templates import Calendar, RenderOptions, TemplateError, TemplateRenderError, TemplateSyntaxError
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 FIELDS = {
