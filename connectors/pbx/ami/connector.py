@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import ClassVar
 
 from connectors.errors import ConnectorError
+from connectors.pbx.ami.cdr_catchup import CdrCatchUp
+from connectors.pbx.ami.classify import event_time
 from connectors.pbx.ami.commands import (
     answer_fields,
     answer_outcome,
@@ -35,7 +37,7 @@ from connectors.pbx.ami.session import AmiSession, LinkState
 from connectors.pbx.ami.settings import AmiSettings, Dialect
 from connectors.pbx.ami.translator import AmiTranslator, Snapshot
 from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult, utc_now
-from domain.calls.events import CallEvent
+from domain.calls.events import CallEvent, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class AmiConnector:
         on_bad_frame: Callable[[BadFrame], None] | None = None,
         kept_bad_frames: int = 100,
         kept_recent_frames: int = 200,
+        cdr_catchup: CdrCatchUp | None = None,
     ):
         self.settings = settings
         self.system = settings.system
@@ -88,6 +91,11 @@ class AmiConnector:
         self.snapshot_call_ids: frozenset[str] | None = None
         #: Called with the system key once each login's snapshot (CoreShowChannelsComplete) is reconciled.
         self.on_snapshot: Callable[[str], None] | None = None
+        #: Reads the calls that ran while the link was down from Master.csv at each login (CALL-14).
+        self.cdr_catchup = cdr_catchup
+        #: Calls logged from the CDR only: ``Cdr`` events / Master.csv rows of calls never seen live.
+        self.calls_from_cdr = {"event": 0, "csv": 0}
+        self._caught_up_login = -1  # the session's login count when the catch-up last ran
         self._session = AmiSession(
             settings,
             clock=clock,
@@ -126,6 +134,7 @@ class AmiConnector:
         if self._translator is None:
             banner = self._session.banner
             self._translator = make_translator(self.settings, modern=bool(banner and banner.is_modern))
+            self._translator.cdr.zone = self.settings.cdr_zone
         return self._translator
 
     def _on_event(self, message: AmiMessage, received_at: datetime) -> None:
@@ -136,8 +145,15 @@ class AmiConnector:
         except (ValueError, KeyError, TypeError) as exc:
             self._on_bad_frame(BadFrame(message.raw, f"event not understood ({type(exc).__name__}: {exc})"))
             return
+        if message.name.lower() == "cdr" and any(e.from_cdr for e in events):
+            self.calls_from_cdr["event"] += 1
         for event in events:
             self._queue.put_nowait(event)
+        if self.cdr_catchup is not None:  # on the PBX's clock when it stamps its events, as its CDRs are
+            if self._session.connects != self._caught_up_login:
+                self.cdr_catchup.logged_in()  # this login's catch-up has not run: the last alive time stays
+            ended = [event.call_id for event in events if event.kind is EventKind.HANGUP]
+            self.cdr_catchup.note_alive(event_time(message.get("Timestamp"), received_at), ended)
 
     def _on_bad_frame(self, frame: BadFrame) -> None:
         self.bad_frames.append(frame)
@@ -147,6 +163,8 @@ class AmiConnector:
     async def _resync(self, session: AmiSession) -> None:
         modern = bool(session.banner and session.banner.is_modern)
         translator = self._translator_for_link()
+        if self.cdr_catchup is not None:
+            self.cdr_catchup.logged_in()
         # Calls open now were open when the link dropped; calls that start during the resync are not
         # candidates, so the snapshot taken before they began cannot end them.
         candidates = translator.open_call_ids()
@@ -158,9 +176,33 @@ class AmiConnector:
         )
         for event in translator.reconcile(snapshot, self._clock(), candidates):
             self._queue.put_nowait(event)
+        await self._catch_up(translator)
         self.snapshot_call_ids = translator.open_call_ids()
         if self.on_snapshot is not None:
             self.on_snapshot(self.system)
+
+    async def _catch_up(self, translator: AmiTranslator) -> None:
+        """The calls Master.csv holds that ran while the link was down, logged from their rows (CALL-14)."""
+        catchup = self.cdr_catchup
+        if catchup is None:
+            return
+        book = translator.book
+        now = self._clock()
+        try:
+            rows = await asyncio.to_thread(catchup.rows_since_alive, now)
+        except (OSError, ConnectorError) as exc:
+            where = catchup.source.describe()
+            log.warning("CDR catch-up from %s failed: %s", where, exc, extra={"system": self.system})
+            return
+        self._caught_up_login = self._session.connects
+        rows = [row for row in rows if not translator.cdr.knows(book, row.ids)]
+        for row in rows:
+            events = translator.cdr.unseen_call(book, row, now)
+            self.calls_from_cdr["csv"] += bool(events)
+            for event in events:
+                self._queue.put_nowait(event)
+        if rows:
+            log.info("CDR catch-up: %d call(s) read from %s", len(rows), catchup.source.describe())
 
     async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
         replies = await self._session.send({"Action": action}, as_list=None)

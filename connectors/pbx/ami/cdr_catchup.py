@@ -1,0 +1,297 @@
+"""CDR catch-up: calls that ran wholly while the bridge was down, read from ``Master.csv`` at each login (CALL-14).
+
+Asterisk sends an AMI event once, to whoever is logged in: a call that began
+and ended while the bridge was down or cut off reaches it by no event. With
+``cdr_csv`` loaded, Asterisk appends every call's record to ``Master.csv``
+(:mod:`connectors.pbx.ami.cdr_csv`), reachable as a local path or over SFTP.
+At each login :class:`CdrCatchUp` reads what was appended since the last read
+(from the byte offset it keeps, never the whole file) and returns the rows that
+ended after the last moment the bridge was sure it was logged in, less a small
+margin; the connector logs those whose call it did not see (same keys as live
+calls, so nothing doubles).
+
+What it keeps is a small JSON file (beside the outbox): the file's identity
+(inode, or a digest of its first line over SFTP), the byte offset read to, and
+``alive_at``, the last time the link was known up, and the calls that ended
+live in the last seconds before it (their rows are not logged again). ``alive_at``
+is noted at most once a second while events come; a call's end at once. After a login nothing moves in the file
+until this login's catch-up has run and ``commit_after`` has passed (its calls
+are in the outbox by then): a bridge killed in between reads the same rows
+again, and their keys make the second reading harmless. A file smaller than the
+offset or with another identity was rotated: it is read from its start (rows
+appended to the old file after the last read are not read; see
+``docs/asterisk.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Protocol
+
+from connectors.pbx.ami.cdr_calls import CdrFields, cdr_times
+from connectors.pbx.ami.cdr_csv import parse_chunk
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1024 * 1024
+#: Rows that ended this long before ``alive_at`` are read again (alive notes are a second apart).
+DEFAULT_MARGIN = timedelta(seconds=3)
+#: How long after a catch-up its offset is kept (its calls are in the outbox by then).
+DEFAULT_COMMIT_AFTER = timedelta(seconds=2)
+_ALIVE_EVERY = timedelta(seconds=1)
+_HEAD_BYTES = 512
+#: Down times older than this, or beyond this many, are forgotten (a row that late is no longer awaited).
+KEPT_GAPS, GAP_MEMORY = 50, timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class FileState:
+    """A CSV file as seen now: ``identity`` changes when the file is replaced (rotation)."""
+
+    identity: str
+    size: int
+
+
+class CsvSource(Protocol):
+    """Where ``Master.csv`` is read from; errors are ``OSError`` or ``ConnectorError``."""
+
+    def describe(self) -> str: ...
+
+    def stat(self) -> FileState | None:
+        """The file's identity and size; ``None`` when it does not exist (yet)."""
+
+    def read(self, offset: int, limit: int) -> bytes:
+        """Up to ``limit`` bytes from ``offset``."""
+
+
+class LocalCsv:
+    """``Master.csv`` on this machine (the bridge on the PBX, or a mounted share)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def stat(self) -> FileState | None:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return FileState(f"{found.st_dev}:{found.st_ino}", found.st_size)
+
+    def read(self, offset: int, limit: int) -> bytes:
+        with open(self.path, "rb") as file:
+            file.seek(offset)
+            return file.read(limit)
+
+
+class RangeReader(Protocol):
+    """The SFTP store's byte-range reads (:class:`connectors.recordings.sftp.SftpRecordingStore`)."""
+
+    def file_size(self, path: str) -> int | None: ...
+
+    def read_range(self, path: str, offset: int, limit_bytes: int) -> bytes: ...
+
+
+class SftpCsv:
+    """``Master.csv`` on the PBX, read over SFTP; its identity is a digest of its first bytes."""
+
+    def __init__(self, store: RangeReader, path: str) -> None:
+        self.store, self.path = store, path
+
+    def describe(self) -> str:
+        return f"sftp:{self.path}"
+
+    def stat(self) -> FileState | None:
+        size = self.store.file_size(self.path)
+        if size is None:
+            return None
+        head = self.store.read_range(self.path, 0, _HEAD_BYTES) if size else b""
+        return FileState("head:" + hashlib.sha256(head.split(b"\n", 1)[0]).hexdigest()[:32], size)
+
+    def read(self, offset: int, limit: int) -> bytes:
+        return self.store.read_range(self.path, offset, limit)
+
+
+@dataclass
+class _Kept:
+    identity: str | None
+    offset: int
+    alive_at: datetime
+    recent: frozenset[str] = frozenset()  # calls that ended live shortly before ``alive_at``
+    gaps: tuple[tuple[datetime, datetime], ...] = ()  # times the link was down, oldest first
+
+
+class CdrCatchUp:
+    """Reads the rows a login must catch up on; see the module docstring. Not thread-safe: the connector
+    calls :meth:`rows_since_alive` in one worker thread at a time and :meth:`note_alive` on its loop."""
+
+    def __init__(
+        self,
+        source: CsvSource,
+        state_path: str | Path,
+        *,
+        zone: tzinfo,
+        margin: timedelta = DEFAULT_MARGIN,
+        commit_after: timedelta = DEFAULT_COMMIT_AFTER,
+    ) -> None:
+        self.source, self.state_path, self.zone = source, Path(state_path), zone
+        self.margin, self.commit_after = margin, commit_after
+        self._kept: _Kept | None = None
+        self._pending: tuple[_Kept, datetime] | None = None  # this login's read, kept once commit_after passed
+        self._awaiting = True  # a login whose catch-up has not run: alive_at must not move
+        self._noted_at: datetime | None = None
+        self._recent: dict[str, datetime] = {}
+        self.problems = 0  # lines skipped as unreadable, for the metrics
+
+    # -- the link's life ------------------------------------------------------------------
+
+    def logged_in(self) -> None:
+        """A login began: ``alive_at`` stays where it is until its catch-up has run."""
+        self._awaiting = True
+
+    def note_alive(self, at: datetime, ended: Iterable[str] = ()) -> None:
+        """An event came at ``at``: the link is up. ``ended`` names calls that ended live just now: kept at
+        once (a kill a moment later must not have their rows logged again); a bare alive note at most once
+        a second."""
+        ended = [call_id for call_id in ended if call_id]
+        for call_id in ended:
+            self._recent[call_id] = at
+        due = self._noted_at is None or at - self._noted_at >= _ALIVE_EVERY
+        kept = self._load() if ended or due else None
+        if kept is None:
+            return
+        alive_at = kept.alive_at
+        if due and not self._awaiting:
+            if self._pending is not None and at - self._pending[1] >= self.commit_after:
+                kept, self._pending = self._pending[0], None
+            if self._pending is None:  # a read not yet kept holds alive_at back, or its rows could be skipped
+                alive_at, self._noted_at = max(kept.alive_at, at), at
+        horizon = alive_at - self.margin - _ALIVE_EVERY
+        self._recent = {call_id: when for call_id, when in self._recent.items() if when >= horizon}
+        moved = self._kept is None or kept.offset != self._kept.offset
+        self._save(dataclasses.replace(kept, alive_at=alive_at, recent=frozenset(self._recent)), durable=moved)
+
+    # -- the catch-up ---------------------------------------------------------------------
+
+    def rows_since_alive(self, now: datetime) -> list[CdrFields]:
+        """The rows appended since the last read that ended while the link was down: from ``alive_at`` (less
+        the margin) to ``now``, or in an earlier gap (a row Asterisk wrote late, CDR batch mode); the caller
+        drops those of calls it saw. The first run ever only notes where the file ends."""
+        kept = self._load()
+        found = self.source.stat()
+        if kept is None:
+            start = _Kept(found.identity if found else None, found.size if found else 0, now)
+            self._save(start)
+            self._awaiting = False
+            return []
+        if found is None:
+            log.warning("CDR catch-up: %s does not exist (yet)", self.source.describe())
+            self._finish(kept, now)
+            return []
+        offset = kept.offset
+        if found.identity != kept.identity or found.size < offset:
+            if kept.identity is not None:
+                log.warning("CDR catch-up: %s was replaced (rotated); reading it anew", self.source.describe())
+            offset = 0
+        rows, offset = self._read(offset, found.size)
+        gaps = _recent_gaps((*kept.gaps, (kept.alive_at - self.margin, now + self.margin)), now)
+        wanted = [row for row in rows if not row.ids & kept.recent and self._ended_in(row, gaps, now)]
+        self._finish(_Kept(found.identity, offset, kept.alive_at, kept.recent, gaps), now)
+        return wanted
+
+    def _read(self, offset: int, size: int) -> tuple[list[CdrFields], int]:
+        rows: list[CdrFields] = []
+        carry = b""
+        while offset + len(carry) < size:
+            data = carry + self.source.read(offset + len(carry), min(CHUNK_BYTES, size - offset - len(carry)))
+            if len(data) == len(carry):
+                break  # the file shrank under us
+            chunk = parse_chunk(data, at_offset=offset)
+            for problem in chunk.problems:
+                self.problems += 1
+                log.warning(
+                    "CDR catch-up: line at byte %d of %s skipped: %s",
+                    problem.offset,
+                    self.source.describe(),
+                    problem.reason,
+                )
+            rows += chunk.rows
+            offset += chunk.consumed
+            carry = data[chunk.consumed :]
+            if len(carry) > CHUNK_BYTES:  # one line longer than a chunk: no CDR; skip past it
+                log.warning("CDR catch-up: an over-long line at byte %d skipped", offset)
+                offset, carry = offset + len(carry), b""
+        return rows, offset
+
+    def _ended_in(self, row: CdrFields, gaps: tuple[tuple[datetime, datetime], ...], now: datetime) -> bool:
+        try:
+            ended = cdr_times(row, zone=self.zone, anchor=now).ended_at
+            return any(start < ended <= end for start, end in gaps)
+        except ValueError as exc:
+            self.problems += 1
+            log.warning("CDR catch-up: row of call %s skipped: %s", row.key, exc)
+            return False
+
+    def _finish(self, read: _Kept, now: datetime) -> None:
+        self._pending = (dataclasses.replace(read, alive_at=now), now)
+        self._awaiting = False
+
+    # -- the kept file --------------------------------------------------------------------
+
+    def _load(self) -> _Kept | None:
+        if self._kept is not None:
+            return self._kept
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+            recent = frozenset(str(call_id) for call_id in data.get("recent", ()))
+            gaps = tuple((datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in data.get("gaps", ()))
+            kept = _Kept(data["file"], int(data["offset"]), datetime.fromisoformat(data["alive_at"]), recent, gaps)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("CDR catch-up: %s cannot be read (%s); starting afresh", self.state_path, exc)
+            return None
+        if kept.alive_at.tzinfo is None or kept.offset < 0 or any(a.tzinfo is None for gap in kept.gaps for a in gap):
+            log.warning("CDR catch-up: %s holds no usable position; starting afresh", self.state_path)
+            return None
+        self._kept = kept
+        self._recent = {**dict.fromkeys(kept.recent, kept.alive_at), **self._recent}  # an earlier life's
+        return kept
+
+    def _save(self, kept: _Kept, *, durable: bool = True) -> None:
+        text = json.dumps(
+            {
+                "file": kept.identity,
+                "offset": kept.offset,
+                "alive_at": kept.alive_at.isoformat(),
+                "recent": sorted(kept.recent),
+                "gaps": [[start.isoformat(), end.isoformat()] for start, end in kept.gaps],
+            }
+        )
+        temporary = self.state_path.with_name(self.state_path.name + ".tmp")
+        try:
+            with open(temporary, "w", encoding="utf-8") as file:
+                file.write(text)
+                file.flush()
+                if durable:  # a position in the file; a mere alive note may be lost to a power cut
+                    os.fsync(file.fileno())
+            os.replace(temporary, self.state_path)
+        except OSError as exc:
+            log.warning("CDR catch-up: %s cannot be written (%s)", self.state_path, exc)
+            return
+        self._kept = kept
+
+
+def _recent_gaps(gaps: tuple[tuple[datetime, datetime], ...], now: datetime) -> tuple[tuple[datetime, datetime], ...]:
+    """The down times still worth matching rows against: the last ``KEPT_GAPS`` of the last ``GAP_MEMORY``."""
+    return tuple(gap for gap in gaps if gap[1] >= now - GAP_MEMORY)[-KEPT_GAPS:]

@@ -1,0 +1,38 @@
+"""An AMI system's CDR catch-up is built from its settings: the file, how it is reached, where the position is
+kept (CALL-14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge.config.model import SystemConfig
+from bridge.runtime.cdr_catchup import cdr_catchup
+from connectors.pbx.ami.cdr_catchup import LocalCsv, SftpCsv
+from connectors.pbx.ami.settings import AmiSettings
+from connectors.recordings.sftp import SftpSettings
+
+
+def _system(tmp_path: Path, **ami: object) -> SystemConfig:
+    settings = AmiSettings(system="hq", host="pbx", username="crm", secret="s", **ami)
+    return SystemConfig("hq", "ami", ("crm",), ami=settings, raw_journal=tmp_path / "raw-frames.db")
+
+
+def test_no_cdr_csv_no_catch_up(tmp_path: Path) -> None:
+    assert cdr_catchup(_system(tmp_path)) is None
+
+
+def test_a_local_master_csv_with_its_position_beside_the_journal(tmp_path: Path) -> None:
+    built = cdr_catchup(_system(tmp_path, cdr_csv="/var/log/asterisk/cdr-csv/Master.csv", cdr_timezone="UTC"))
+    assert isinstance(built.source, LocalCsv) and built.state_path == tmp_path / "cdr-csv-hq.json"
+    assert built.zone.key == "UTC"
+
+
+def test_over_sftp_it_needs_the_systems_sftp_login(tmp_path: Path) -> None:
+    system = _system(tmp_path, cdr_csv="/var/log/asterisk/cdr-csv/Master.csv", cdr_csv_sftp=True)
+    with pytest.raises(ValueError, match="recordings"):
+        cdr_catchup(system)
+    login = SftpSettings(system="hq", host="pbx", username="rec", known_hosts=tmp_path / "kh", password="pw")
+    built = cdr_catchup(SystemConfig("hq", "ami", ("crm",), ami=system.ami, recordings=login))
+    assert isinstance(built.source, SftpCsv) and built.source.store.root == "/var/log/asterisk/cdr-csv"
