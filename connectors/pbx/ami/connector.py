@@ -115,6 +115,16 @@ class AmiConnector:
         """Calls so far that the channel rules could not classify (a metric for the bridge)."""
         return self._translator.book.unclassified.count if self._translator is not None else 0
 
+    @property
+    def recovered_from_cdr(self) -> int:
+        """Calls logged from the PBX's call detail record only (a Cdr event or a Master.csv row; a metric)."""
+        return sum(self.calls_from_cdr.values())
+
+    @property
+    def cdr_rows_skipped(self) -> int:
+        """Master.csv lines the catch-up could not read (a metric)."""
+        return self.cdr_catchup.problems if self.cdr_catchup is not None else 0
+
     async def run(self) -> None:
         """Keep the AMI session up until :meth:`stop`; raises ``AuthError`` on refused credentials."""
         await self._session.run()

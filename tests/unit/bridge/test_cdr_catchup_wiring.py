@@ -36,3 +36,17 @@ def test_over_sftp_it_needs_the_systems_sftp_login(tmp_path: Path) -> None:
     login = SftpSettings(system="hq", host="pbx", username="rec", known_hosts=tmp_path / "kh", password="pw")
     built = cdr_catchup(SystemConfig("hq", "ami", ("crm",), ami=system.ami, recordings=login))
     assert isinstance(built.source, SftpCsv) and built.source.store.root == "/var/log/asterisk/cdr-csv"
+
+
+def test_metrics_count_the_calls_from_cdr_and_the_rows_skipped() -> None:
+    from dataclasses import replace
+
+    from bridge.runtime.health import HealthSnapshot, SystemHealth, metrics_of
+    from connectors.pbx.ami import AmiConnector
+
+    connector = AmiConnector(AmiSettings(system="hq", host="pbx", username="u", secret="s"))
+    assert (connector.recovered_from_cdr, connector.cdr_rows_skipped) == (0, 0)
+    system = replace(SystemHealth("hq", "ami", "connected"), recovered_from_cdr=4, cdr_rows_skipped=1)
+    text = metrics_of(HealthSnapshot(1.0, (system,), ()))
+    assert 'commsuite_bridge_calls_from_cdr_total{system="hq"} 4' in text
+    assert 'commsuite_bridge_cdr_rows_skipped_total{system="hq"} 1' in text
