@@ -11,7 +11,7 @@ margin; the connector logs those whose call it did not see (same keys as live
 calls, so nothing doubles).
 
 What it keeps is a small JSON file (beside the outbox): the file's identity
-(inode, or a digest of its first line over SFTP), the byte offset read to, and
+(inode and a digest of its first line; the digest alone over SFTP), the byte offset read to, and
 ``alive_at``, the last time the link was known up, and the calls that ended
 live in the last seconds before it (their rows are not logged again). ``alive_at``
 is noted at most once a second while events come; a call's end at once. After a login nothing moves in the file
@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -82,11 +83,14 @@ class LocalCsv:
         return str(self.path)
 
     def stat(self) -> FileState | None:
+        """The inode and the first line's digest (a file can be given a freed inode again)."""
         try:
-            found = os.stat(self.path)
+            with open(self.path, "rb") as file:
+                found = os.fstat(file.fileno())
+                head = file.read(_HEAD_BYTES)
         except FileNotFoundError:
             return None
-        return FileState(f"{found.st_dev}:{found.st_ino}", found.st_size)
+        return FileState(f"{found.st_dev}:{found.st_ino}:{_digest(head)}", found.st_size)
 
     def read(self, offset: int, limit: int) -> bytes:
         with open(self.path, "rb") as file:
@@ -116,10 +120,18 @@ class SftpCsv:
         if size is None:
             return None
         head = self.store.read_range(self.path, 0, _HEAD_BYTES) if size else b""
-        return FileState("head:" + hashlib.sha256(head.split(b"\n", 1)[0]).hexdigest()[:32], size)
+        return FileState(f"head:{_digest(head)}", size)
 
     def read(self, offset: int, limit: int) -> bytes:
         return self.store.read_range(self.path, offset, limit)
+
+
+def _digest(head: bytes) -> str:
+    """A file's first complete line (or its first bytes, for a line longer than them), digested: with the inode
+    (or alone over SFTP), what tells a rotated file apart. A first line still being written counts as none."""
+    line, newline, _ = head.partition(b"\n")
+    first = line if newline or len(head) >= _HEAD_BYTES else b""
+    return hashlib.sha256(first).hexdigest()[:32]
 
 
 @dataclass
@@ -132,8 +144,8 @@ class _Kept:
 
 
 class CdrCatchUp:
-    """Reads the rows a login must catch up on; see the module docstring. Not thread-safe: the connector
-    calls :meth:`rows_since_alive` in one worker thread at a time and :meth:`note_alive` on its loop."""
+    """Reads the rows a login must catch up on; see the module docstring. The connector calls
+    :meth:`rows_since_alive` in one worker thread at a time and :meth:`note_alive` on its loop."""
 
     def __init__(
         self,
@@ -150,6 +162,7 @@ class CdrCatchUp:
         self._pending: tuple[_Kept, datetime] | None = None  # this login's read, kept once commit_after passed
         self._awaiting = True  # a login whose catch-up has not run: alive_at must not move
         self._noted_at: datetime | None = None
+        self._lock = threading.Lock()
         self._recent: dict[str, datetime] = {}
         self.problems = 0  # lines skipped as unreadable, for the metrics
 
@@ -164,49 +177,55 @@ class CdrCatchUp:
         once (a kill a moment later must not have their rows logged again); a bare alive note at most once
         a second."""
         ended = [call_id for call_id in ended if call_id]
-        for call_id in ended:
-            self._recent[call_id] = at
-        due = self._noted_at is None or at - self._noted_at >= _ALIVE_EVERY
-        kept = self._load() if ended or due else None
-        if kept is None:
-            return
-        alive_at = kept.alive_at
-        if due and not self._awaiting:
-            if self._pending is not None and at - self._pending[1] >= self.commit_after:
-                kept, self._pending = self._pending[0], None
-            if self._pending is None:  # a read not yet kept holds alive_at back, or its rows could be skipped
-                alive_at, self._noted_at = max(kept.alive_at, at), at
-        horizon = alive_at - self.margin - _ALIVE_EVERY
-        self._recent = {call_id: when for call_id, when in self._recent.items() if when >= horizon}
-        moved = self._kept is None or kept.offset != self._kept.offset
-        self._save(dataclasses.replace(kept, alive_at=alive_at, recent=frozenset(self._recent)), durable=moved)
+        with self._lock:
+            for call_id in ended:
+                self._recent[call_id] = at
+            due = self._noted_at is None or at - self._noted_at >= _ALIVE_EVERY
+            kept = self._load() if ended or due else None
+            if kept is None:
+                return
+            alive_at = kept.alive_at
+            if due and not self._awaiting:
+                if self._pending is not None and at - self._pending[1] >= self.commit_after:
+                    kept, self._pending = self._pending[0], None
+                if self._pending is None:  # a read not yet kept holds alive_at back, or its rows could be skipped
+                    alive_at, self._noted_at = max(kept.alive_at, at), at
+            horizon = alive_at - self.margin - _ALIVE_EVERY
+            self._recent = {call_id: when for call_id, when in self._recent.items() if when >= horizon}
+            moved = self._kept is None or kept.offset != self._kept.offset
+            self._save(dataclasses.replace(kept, alive_at=alive_at, recent=frozenset(self._recent)), durable=moved)
 
     # -- the catch-up ---------------------------------------------------------------------
 
     def rows_since_alive(self, now: datetime) -> list[CdrFields]:
         """The rows appended since the last read that ended while the link was down: from ``alive_at`` (less
         the margin) to ``now``, or in an earlier gap (a row Asterisk wrote late, CDR batch mode); the caller
-        drops those of calls it saw. The first run ever only notes where the file ends."""
-        kept = self._load()
+        drops those of calls it saw. The first run ever only notes where the file ends. Runs in a worker
+        thread; the file is read without holding the lock :meth:`note_alive` takes."""
         found = self.source.stat()
-        if kept is None:
-            start = _Kept(found.identity if found else None, found.size if found else 0, now)
-            self._save(start)
-            self._awaiting = False
-            return []
+        with self._lock:
+            kept = self._load()
+            if kept is None:
+                self._save(_Kept(found.identity if found else None, found.size if found else 0, now))
+                self._awaiting = False
+                return []
+            gaps = _recent_gaps((*kept.gaps, (kept.alive_at - self.margin, now + self.margin)), now)
         if found is None:
             log.warning("CDR catch-up: %s does not exist (yet)", self.source.describe())
-            self._finish(kept, now)
-            return []
-        offset = kept.offset
-        if found.identity != kept.identity or found.size < offset:
-            if kept.identity is not None:
-                log.warning("CDR catch-up: %s was replaced (rotated); reading it anew", self.source.describe())
-            offset = 0
-        rows, offset = self._read(offset, found.size)
-        gaps = _recent_gaps((*kept.gaps, (kept.alive_at - self.margin, now + self.margin)), now)
-        wanted = [row for row in rows if not row.ids & kept.recent and self._ended_in(row, gaps, now)]
-        self._finish(_Kept(found.identity, offset, kept.alive_at, kept.recent, gaps), now)
+            rows, read = [], dataclasses.replace(kept, gaps=gaps)
+        else:
+            offset = kept.offset
+            if found.identity != kept.identity or found.size < offset:
+                if kept.identity is not None:
+                    log.warning("CDR catch-up: %s was replaced (rotated); reading it anew", self.source.describe())
+                offset = 0
+            rows, offset = self._read(offset, found.size)
+            read = dataclasses.replace(kept, identity=found.identity, offset=offset, gaps=gaps)
+        with self._lock:
+            seen = kept.recent | set(self._recent)
+            wanted = [row for row in rows if not row.ids & seen and self._ended_in(row, gaps, now)]
+            self._pending = (dataclasses.replace(read, alive_at=now), now)
+            self._awaiting = False
         return wanted
 
     def _read(self, offset: int, size: int) -> tuple[list[CdrFields], int]:
@@ -241,10 +260,6 @@ class CdrCatchUp:
             self.problems += 1
             log.warning("CDR catch-up: row of call %s skipped: %s", row.key, exc)
             return False
-
-    def _finish(self, read: _Kept, now: datetime) -> None:
-        self._pending = (dataclasses.replace(read, alive_at=now), now)
-        self._awaiting = False
 
     # -- the kept file --------------------------------------------------------------------
 

@@ -207,3 +207,30 @@ def test_the_settings_check_the_zone_and_the_sftp_switch() -> None:
         AmiSettings(**base, cdr_timezone="Tehran/Nowhere")
     with pytest.raises(ValidationError, match="cdr_csv_sftp needs cdr_csv"):
         AmiSettings(**base, cdr_csv_sftp=True)
+
+
+def test_a_file_missing_at_a_login_still_has_that_down_time_read_later(tmp_path: Path) -> None:
+    reader, csv, _ = _first_life(tmp_path)
+    append(csv, row("1.1", T0 + timedelta(seconds=30)))
+    reader.logged_in()
+    reader.rows_since_alive(T0 + timedelta(seconds=61))
+    reader.note_alive(T0 + timedelta(seconds=64))  # that read kept: the position is past 1.1
+    csv.unlink()  # rotated away, the new one not yet written; the link goes down
+    reader.logged_in()
+    assert reader.rows_since_alive(T0 + timedelta(seconds=120)) == []
+    reader.note_alive(T0 + timedelta(seconds=125))  # the read is kept; the link is up again
+    append(csv, row("1.2", T0 + timedelta(seconds=90)))  # a call of the down time, written late
+    reader.logged_in()
+    assert [r.uniqueid for r in reader.rows_since_alive(T0 + timedelta(seconds=200))] == ["1.2"]
+
+
+def test_a_first_line_still_being_written_does_not_look_like_a_rotation(tmp_path: Path) -> None:
+    csv = tmp_path / "Master.csv"
+    whole = row("1.1", T0)
+    csv.write_bytes(whole[:30])
+    before = LocalCsv(csv).stat()
+    append(csv, whole[30:])
+    assert LocalCsv(csv).stat().identity != before.identity  # the line came: the file is "new" only from offset 0
+    grown = LocalCsv(csv).stat()
+    append(csv, row("1.2", T0))
+    assert LocalCsv(csv).stat().identity == grown.identity
