@@ -28,6 +28,7 @@ from datetime import datetime, tzinfo
 
 from connectors.pbx.ami.callbook import Call, CallBook
 from connectors.pbx.ami.cdr_calls import CdrFields, cdr_call_events
+from connectors.pbx.ami.classify import ChannelName
 from connectors.pbx.ami.message import AmiMessage
 from domain.calls.events import CallEvent, EventKind
 
@@ -115,7 +116,9 @@ class CdrEvents:
         except ValueError as exc:
             log.warning("CDR of call %s not used: %s", cdr.key, exc, extra={"system": book.system})
             return []
-        if call.direction is None:
+        # A Local channel's half is dialplan plumbing: the record of its other half or of the real channel
+        # classifies the call (same LinkedID); only a real channel the rules cannot place is warned about.
+        if call.direction is None and not ChannelName.parse(call.channel).is_local:
             book.unclassified.note(call.channel, call.context)
         for uniqueid in cdr.ids:
             self._remember(uniqueid, cdr.key, _FROM_CDR)

@@ -235,3 +235,14 @@ def test_the_real_cdr_manager_stream_end_only() -> None:
     inbound = [r for r in records if r.direction is Direction.INBOUND]
     assert sorted(r.outcome.value for r in inbound) == ["answered", "busy", "missed"]
     assert {r.external_number for r in inbound} == {"09121234567"}
+
+
+def test_only_a_real_channel_the_rules_cannot_place_is_warned_about() -> None:
+    translator = ModernTranslator("pbx", ChannelRules())
+    local_half = {**CDR_HEADERS, "Channel": "Local/101@phones-00000001;2", "DestinationContext": "phones"}
+    assert _ami(translator, 1, "Cdr", **local_half)  # logged (kept out later by the unclassified rule) ...
+    assert translator.book.unclassified.count == 0  # ... but no warning: its sibling record classifies the call
+    # an extension's record with no destination channel: neither inbound, outbound nor internal
+    nowhere = {**CDR_HEADERS, "Channel": "PJSIP/101-00000003", "DestinationChannel": "", "UniqueID": "9.1"}
+    events = _ami(translator, 2, "Cdr", **{**nowhere, "DestinationContext": "odd"})
+    assert events[-1].direction is None and translator.book.unclassified.count == 1
