@@ -214,3 +214,38 @@ def test_a_call_seen_live_is_not_logged_again_from_its_cdr_or_its_row(tmp_path: 
         asyncio.run(main())
         (call,) = _calls(client)
         assert MARK not in call[PhoneCall.SUBJECT]
+
+
+def test_a_call_that_ran_while_the_link_was_down_is_read_at_the_relogin(tmp_path: Path) -> None:
+    """The bridge keeps running; its AMI link drops and comes back. A call Master.csv got meanwhile is logged."""
+    master = tmp_path / "Master.csv"
+    master.write_text("", encoding="utf-8")
+    with EmulatorServer(tmp_path / "dv.db", faults=FaultPlan.none(), key_activation_s=0.0) as crm:
+        client = client_for(crm.origin)
+        _seed(client)
+
+        async def main() -> None:
+            ami = await AmiServer(dialect="modern").start()
+            try:
+                bridge = loaded_bridge(_config(tmp_path, crm.origin, ami.port, master))
+                connector = None
+
+                async def outage() -> None:
+                    nonlocal connector
+                    await eventually(lambda: _connected(bridge), 10, "the AMI login")
+                    connector = bridge.workers[SYSTEM].connector
+                    logins = connector._session.connects
+                    ami.drop_connections()
+                    with open(master, "a", encoding="utf-8") as file:
+                        file.write(_row("3000.1", "09120000004", datetime.now(UTC)))
+                    await eventually(lambda: connector._session.connects > logins, 10, "the second login")
+                    await eventually(lambda: len(_calls(client)) == 1 and bridge.outbox.depth() == 0, 10, "the call")
+
+                await _run(bridge, outage(), "the call")
+                assert connector.recovered_from_cdr == 1
+            finally:
+                await ami.stop()
+
+        asyncio.run(main())
+        (call,) = _calls(client)
+        assert (call[PhoneCall.PBXCALLID], call[PhoneCall.SUBJECT]) == ("3000.1", f"Incoming call from Customer {MARK}")
