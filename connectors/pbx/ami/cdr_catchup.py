@@ -72,6 +72,9 @@ class CsvSource(Protocol):
     def read(self, offset: int, limit: int) -> bytes:
         """Up to ``limit`` bytes from ``offset``."""
 
+    def close(self) -> None:
+        """Let go of any session held open between reads."""
+
 
 class LocalCsv:
     """``Master.csv`` on this machine (the bridge on the PBX, or a mounted share)."""
@@ -97,6 +100,9 @@ class LocalCsv:
             file.seek(offset)
             return file.read(limit)
 
+    def close(self) -> None:
+        """Nothing is held open between reads."""
+
 
 class RangeReader(Protocol):
     """The SFTP store's byte-range reads (:class:`connectors.recordings.sftp.SftpRecordingStore`)."""
@@ -104,6 +110,8 @@ class RangeReader(Protocol):
     def file_size(self, path: str) -> int | None: ...
 
     def read_range(self, path: str, offset: int, limit_bytes: int) -> bytes: ...
+
+    def close(self) -> None: ...
 
 
 class SftpCsv:
@@ -124,6 +132,9 @@ class SftpCsv:
 
     def read(self, offset: int, limit: int) -> bytes:
         return self.store.read_range(self.path, offset, limit)
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def _digest(head: bytes) -> str:

@@ -4,6 +4,7 @@ kept (CALL-14)."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,3 +51,29 @@ def test_metrics_count_the_calls_from_cdr_and_the_rows_skipped() -> None:
     text = metrics_of(HealthSnapshot(1.0, (system,), ()))
     assert 'commsuite_bridge_calls_from_cdr_total{system="hq"} 4' in text
     assert 'commsuite_bridge_cdr_rows_skipped_total{system="hq"} 1' in text
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "cdr"
+
+
+def _checked(tmp_path: Path, master: Path) -> list:
+    import asyncio
+
+    from bridge.runtime.cdr_catchup import check_cdr_csv
+
+    config = SimpleNamespace(systems={"hq": _system(tmp_path, cdr_csv=str(master))})
+    return asyncio.run(check_cdr_csv(config))
+
+
+def test_bridge_check_reads_the_last_row_and_says_what_is_missing(tmp_path: Path) -> None:
+    (ok,) = _checked(tmp_path, FIXTURES / "master-asterisk20-newcdrcolumns.csv")
+    assert ok.ok and not ok.warning and "last call ended 2026-12-06" in ok.detail and "with linkedid" in ok.detail
+    (no_linkedid,) = _checked(tmp_path, FIXTURES / "master-asterisk20-uniqueid.csv")
+    assert no_linkedid.ok and "newcdrcolumns = yes" in no_linkedid.detail
+    bare = tmp_path / "Master.csv"
+    rows = (FIXTURES / "master-asterisk20-uniqueid.csv").read_text().splitlines()
+    bare.write_text("".join(line.rsplit(",", 2)[0] + "\n" for line in rows))  # no uniqueid, no userfield
+    (warned,) = _checked(tmp_path, bare)
+    assert warned.ok and warned.warning and "loguniqueid = yes" in warned.detail
+    (missing,) = _checked(tmp_path, tmp_path / "nowhere" / "Master.csv")
+    assert missing.ok and "not there yet" in missing.detail
