@@ -191,7 +191,7 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
     from_cdr = Metric(
         "commsuite_bridge_calls_from_cdr_total",
         "counter",
-        "Calls logged from the PBX's call detail record only (a Cdr event or a Master.csv row, CALL-14).",
+        "PBX call detail records (Cdr events, Master.csv rows) that logged a call the bridge had not seen (CALL-14).",
     )
     cdr_skipped = Metric(
         "commsuite_bridge_cdr_rows_skipped_total", "counter", "Master.csv lines the CDR catch-up could not read."

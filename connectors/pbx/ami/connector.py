@@ -93,7 +93,8 @@ class AmiConnector:
         self.on_snapshot: Callable[[str], None] | None = None
         #: Reads the calls that ran while the link was down from Master.csv at each login (CALL-14).
         self.cdr_catchup = cdr_catchup
-        #: Calls logged from the CDR only: ``Cdr`` events / Master.csv rows of calls never seen live.
+        #: CDRs that logged a call never seen live: ``Cdr`` events / Master.csv rows (a call with Local channels
+        #: may have several).
         self.calls_from_cdr = {"event": 0, "csv": 0}
         self._caught_up_login = -1  # the session's login count when the catch-up last ran
         self._session = AmiSession(
@@ -117,7 +118,7 @@ class AmiConnector:
 
     @property
     def recovered_from_cdr(self) -> int:
-        """Calls logged from the PBX's call detail record only (a Cdr event or a Master.csv row; a metric)."""
+        """Call detail records (Cdr events, Master.csv rows) that logged a call never seen live (a metric)."""
         return sum(self.calls_from_cdr.values())
 
     @property
