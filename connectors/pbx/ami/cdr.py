@@ -91,7 +91,8 @@ class CdrEvents:
             self._calls.popitem(last=False)
 
     def knows(self, book: CallBook, ids: frozenset[str]) -> bool:
-        """Whether any of ``ids`` (uniqueids, linkedids) is a call or channel the bridge saw live."""
+        """Whether any of ``ids`` (uniqueids, linkedids) is a call or channel the bridge saw live, or a call it
+        already logged from a CDR."""
         return any(i in book.channels or book.resolve(i) in book.calls or i in self._calls for i in ids)
 
     def event(self, book: CallBook, message: AmiMessage, at: datetime) -> list[CallEvent]:

@@ -246,3 +246,29 @@ def test_only_a_real_channel_the_rules_cannot_place_is_warned_about() -> None:
     nowhere = {**CDR_HEADERS, "Channel": "PJSIP/101-00000003", "DestinationChannel": "", "UniqueID": "9.1"}
     events = _ami(translator, 2, "Cdr", **{**nowhere, "DestinationContext": "odd"})
     assert events[-1].direction is None and translator.book.unclassified.count == 1
+
+
+def test_the_record_of_a_call_restored_after_a_restart_only_fills_its_gaps() -> None:
+    """The bridge saw the call ring and be answered, was killed, and closed it as estimated at its next start;
+    the record read later (same key) brings the real end and totals and changes nothing the bridge knew."""
+    from domain.calls.events import CallEvent
+
+    started = datetime(2026, 12, 6, 8, 0, 1, tzinfo=UTC)  # the bridge's own times, not the CDR's whole seconds
+    seen = dict(direction=Direction.INBOUND, external_number="09121234567")
+    tracker = CallTracker()
+    for event in (
+        CallEvent(EventKind.RING, "pbx", INBOUND.uniqueid, started, extension="101", **seen),
+        CallEvent(EventKind.ANSWER, "pbx", INBOUND.uniqueid, started + timedelta(seconds=7), extension="101", **seen),
+        CallEvent(EventKind.HANGUP, "pbx", INBOUND.uniqueid, started + timedelta(seconds=30), is_inferred=True),
+    ):
+        tracker.apply(event)
+    assert tracker.get("pbx", INBOUND.uniqueid).is_end_inferred
+    call = cdr_call_events(INBOUND, "pbx", ChannelClassifier(RULES), zone=TEHRAN, anchor=ANCHOR)
+    for event in call.events:
+        tracker.apply(event)
+    record = tracker.get("pbx", INBOUND.uniqueid)
+    assert (record.started_at, record.answered_at) == (started, started + timedelta(seconds=7))
+    assert record.ended_at == datetime(2026, 12, 6, 8, 1, 10, tzinfo=UTC)
+    assert (record.talk_seconds, record.ring_seconds) == (62, 8)  # the PBX's totals
+    assert not record.is_end_inferred and not record.is_from_cdr
+    assert call_subject(record, None) == "Incoming call from Customer"  # the caller's name was a gap it fills
