@@ -3,9 +3,9 @@
 A call is found in Dataverse by its number (each placed call has its own). A missing call is lost, on the
 wire at a kill or stop, or never reached (no event of it reached a logged-in bridge); a call logged twice
 is duplicated. Calls logged from the PBX's call detail record (subject marked "from the PBX's call record")
-are counted apart: ``from Cdr`` those only the end of which (hang-ups and the ``Cdr`` event) reached a
-bridge, ``from CSV`` those that ran wholly while no bridge was logged in and were read from ``Master.csv``
-at the next login.
+are counted apart: ``from Cdr`` those whose ``Cdr`` event reached a bridge (only their end did), ``from CSV``
+the others, read from ``Master.csv`` at a login (they ran while no bridge was logged in, or their events
+were on the wire when it was killed).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class LinkCount:
     on_wire: int = 0  # lost, but on the wire when the bridge was killed or stopped
     never_reached: int = 0  # lost, but no event of it reached a logged-in bridge
     end_only: int = 0  # of never_reached: only hang-ups of its unseen channels reached a bridge, after a login
-    from_cdr: int = 0  # logged from its Cdr event: only its end (hang-ups, the Cdr) reached a bridge
-    from_csv: int = 0  # logged from Master.csv at a login: no event of it reached a bridge
+    from_cdr: int = 0  # logged from the PBX's record, its Cdr event having reached a bridge (only its end did)
+    from_csv: int = 0  # logged from the PBX's record read from Master.csv at a login (its Cdr reached no bridge)
     marked: int = 0  # numbers whose record is marked as logged from the PBX's call record
     accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
     unexpected: int = 0  # records whose number the probe never placed
@@ -98,8 +98,9 @@ def _count_link(row: LinkCount, key: str, mine: list[dict], expected: dict[str, 
             continue
         row.logged += 1
         if tail in marked:  # logged from the PBX's call record: by its Cdr event, or read from Master.csv
-            row.from_csv += call.sent == 0
-            row.from_cdr += call.sent > 0
+            cdr_reached = any(what == "Cdr" and delivered for _, what, delivered in call.trail)
+            row.from_cdr += cdr_reached
+            row.from_csv += not cdr_reached
         row.duplicated += per_number[tail] - 1
         if per_number[tail] > 1:
             row.duplicated_numbers.append(call.number)
