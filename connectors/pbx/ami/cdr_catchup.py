@@ -172,6 +172,8 @@ class CdrCatchUp:
         self._kept: _Kept | None = None
         self._pending: tuple[_Kept, datetime] | None = None  # this login's read, kept once commit_after passed
         self._awaiting = True  # a login whose catch-up has not run: alive_at must not move
+        self._caught_up_login: int | None = None  # the login whose catch-up ran last
+        self._login = 0  # the latest login announced
         self._noted_at: datetime | None = None
         self._lock = threading.Lock()
         self._recent: dict[str, datetime] = {}
@@ -179,9 +181,14 @@ class CdrCatchUp:
 
     # -- the link's life ------------------------------------------------------------------
 
-    def logged_in(self) -> None:
-        """A login began: ``alive_at`` stays where it is until its catch-up has run."""
-        self._awaiting = True
+    def logged_in(self, login: int | None = None) -> None:
+        """Login number ``login`` (the session's count; ``None``: the next one) is up: until its catch-up has
+        run, ``alive_at`` stays where it is. Called again for every event; harmless once that login's
+        catch-up ran."""
+        with self._lock:
+            self._login = self._login + 1 if login is None else login
+            if self._login != self._caught_up_login:
+                self._awaiting = True
 
     def note_alive(self, at: datetime, ended: Iterable[str] = ()) -> None:
         """An event came at ``at``: the link is up. ``ended`` names calls that ended live just now: kept at
@@ -208,17 +215,19 @@ class CdrCatchUp:
 
     # -- the catch-up ---------------------------------------------------------------------
 
-    def rows_since_alive(self, now: datetime) -> list[CdrFields]:
+    def rows_since_alive(self, now: datetime, login: int | None = None) -> list[CdrFields]:
         """The rows appended since the last read that ended while the link was down: from ``alive_at`` (less
         the margin) to ``now``, or in an earlier gap (a row Asterisk wrote late, CDR batch mode); the caller
-        drops those of calls it saw. The first run ever only notes where the file ends. Runs in a worker
+        drops those of calls it saw. The first run ever only notes where the file ends. ``login`` is the
+        login it runs for (see :meth:`logged_in`; ``None``: the latest announced). Runs in a worker
         thread; the file is read without holding the lock :meth:`note_alive` takes."""
         found = self.source.stat()
         with self._lock:
+            login = self._login if login is None else login
             kept = self._load()
             if kept is None:
                 self._save(_Kept(found.identity if found else None, found.size if found else 0, now))
-                self._awaiting = False
+                self._awaiting, self._caught_up_login = False, login
                 return []
             gaps = _recent_gaps((*kept.gaps, (kept.alive_at - self.margin, now + self.margin)), now)
         if found is None:
@@ -236,7 +245,7 @@ class CdrCatchUp:
             seen = kept.recent | set(self._recent)
             wanted = [row for row in rows if not row.ids & seen and self._ended_in(row, gaps, now)]
             self._pending = (dataclasses.replace(read, alive_at=now), now)
-            self._awaiting = False
+            self._awaiting, self._caught_up_login = False, login
         return wanted
 
     def _read(self, offset: int, size: int) -> tuple[list[CdrFields], int]:

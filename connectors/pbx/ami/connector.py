@@ -96,7 +96,6 @@ class AmiConnector:
         #: CDRs that logged a call never seen live: ``Cdr`` events / Master.csv rows (a call with Local channels
         #: may have several).
         self.calls_from_cdr = {"event": 0, "csv": 0}
-        self._caught_up_login = -1  # the session's login count when the catch-up last ran
         self._session = AmiSession(
             settings,
             clock=clock,
@@ -161,8 +160,7 @@ class AmiConnector:
         for event in events:
             self._queue.put_nowait(event)
         if self.cdr_catchup is not None:  # on the PBX's clock when it stamps its events, as its CDRs are
-            if self._session.connects != self._caught_up_login:
-                self.cdr_catchup.logged_in()  # this login's catch-up has not run: the last alive time stays
+            self.cdr_catchup.logged_in(self._session.connects)  # before its catch-up, alive_at stays
             ended = [event.call_id for event in events if event.kind is EventKind.HANGUP]
             self.cdr_catchup.note_alive(event_time(message.get("Timestamp"), received_at), ended)
 
@@ -175,7 +173,7 @@ class AmiConnector:
         modern = bool(session.banner and session.banner.is_modern)
         translator = self._translator_for_link()
         if self.cdr_catchup is not None:
-            self.cdr_catchup.logged_in()
+            self.cdr_catchup.logged_in(session.connects)
         # Calls open now were open when the link dropped; calls that start during the resync are not
         # candidates, so the snapshot taken before they began cannot end them.
         candidates = translator.open_call_ids()
@@ -200,12 +198,11 @@ class AmiConnector:
         book = translator.book
         now = self._clock()
         try:
-            rows = await asyncio.to_thread(catchup.rows_since_alive, now)
+            rows = await asyncio.to_thread(catchup.rows_since_alive, now, self._session.connects)
         except (OSError, ConnectorError) as exc:
             where = catchup.source.describe()
             log.warning("CDR catch-up from %s failed: %s", where, exc, extra={"system": self.system})
             return
-        self._caught_up_login = self._session.connects
         rows = [row for row in rows if not translator.cdr.knows(book, row.ids)]
         for row in rows:
             events = translator.cdr.unseen_call(book, row, now)

@@ -234,3 +234,20 @@ def test_a_first_line_still_being_written_does_not_look_like_a_rotation(tmp_path
     grown = LocalCsv(csv).stat()
     append(csv, row("1.2", T0))
     assert LocalCsv(csv).stat().identity == grown.identity
+
+
+def test_events_of_the_same_login_after_its_catch_up_let_alive_move(tmp_path: Path) -> None:
+    """The connector announces the login with every event; one that comes while the catch-up's thread hands
+    its rows back must not hold alive_at back for the rest of the login (it did: nothing was kept again and
+    each restart read, and logged again, the rows of every earlier down time)."""
+    reader, csv, _ = _first_life(tmp_path)
+    append(csv, row("1.2", T0 + timedelta(seconds=90)))
+    reader.logged_in(7)
+    assert len(reader.rows_since_alive(T0 + timedelta(seconds=130), 7)) == 1
+    reader.logged_in(7)  # an event of login 7, processed before the connector resumed
+    reader.note_alive(T0 + timedelta(seconds=135))
+    kept = json.loads((tmp_path / "cdr-csv-pbx.json").read_text())
+    assert (kept["offset"], kept["alive_at"]) == (csv.stat().st_size, (T0 + timedelta(seconds=135)).isoformat())
+    reader.logged_in(8)  # the next login: alive_at waits for its catch-up again
+    reader.note_alive(T0 + timedelta(seconds=140))
+    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["alive_at"] == kept["alive_at"]
