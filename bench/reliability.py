@@ -12,21 +12,21 @@ disturbed ``--rounds`` times:
 
 Then the probe waits until every call is placed and the outbox is empty, stops the bridge and counts
 the phone calls in Dataverse by number, per scenario and link (:mod:`bench.reliability_count`): placed,
-logged, lost, duplicated. Two
-kinds of missing call are counted apart. "On the wire at a kill / stop": an SMDR call none of whose
-records the bridge journalled (it journals every line before parsing it) although a kill or SIGTERM
-came after they were sent, so they were still in the socket when the bridge went; an AMI call the
-bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events (Asterisk sends an
-event once, to whoever is logged in). "Never reached": an AMI call that started and ended while no
-bridge was logged in, or that began and was answered while none was and ended just after a login, before
-the login snapshot: only the hang-ups of channels the bridge never saw reached it. Like an Asterisk with
-``cdr_manager`` and ``cdr_csv``, the AMI server sends a ``Cdr`` event at each call's end and appends its
-``Master.csv`` row, and the bridge is configured with the CDR catch-up: such calls are recovered (the
-report's "from Cdr" and "from CSV" columns), so "never reached" counts only what even they missed. The SMDR console
-keeps what it prints while nobody is logged in, so an SMDR call
-always reaches a bridge. "Not closed" counts records left open at the end; "end on wire" those of them
-whose last SMDR record was on the wire at a kill or stop (they stay open until the bridge's grace period
-closes them as estimated).
+logged, lost, duplicated. Two kinds of missing call are counted apart. "On the wire at a kill / stop":
+an SMDR call none of whose records the bridge journalled (it journals every line before parsing it)
+although a kill or SIGTERM came after they were sent, so they were still in the socket when the bridge
+went; an AMI call the bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events
+(Asterisk sends an event once, to whoever is logged in). "Never reached": an AMI call that started and
+ended while no bridge was logged in, or that began and was answered while none was and ended just after
+a login, before the login snapshot, so that only the hang-ups of channels the bridge never saw reached
+it. Like an Asterisk with ``cdr_manager`` and ``cdr_csv``, the AMI server sends a ``Cdr`` event at each
+call's end and appends its ``Master.csv`` row, and the bridge runs the CDR catch-up: such calls are
+recovered (the "from Cdr" and "from CSV" columns), so "never reached" counts only what even they
+missed, and "marked, seen live" counts calls the bridge followed live whose record was nonetheless
+written over from the PBX's (a bug whatever else). The SMDR console keeps what it prints while nobody is
+logged in, so an SMDR call always reaches a bridge. "Not closed" counts records left open at the end;
+"end on wire" those of them whose last SMDR record was on the wire at a kill or stop (they stay open
+until the bridge's grace period closes them as estimated).
 
     python bench/reliability.py [--calls 60] [--rounds 3] [--period 3] [--outage-s 2] [--quick]
                                 [--scenario "kill -9" ...]

@@ -42,6 +42,7 @@ class LinkCount:
     from_cdr: int = 0  # logged from the PBX's record, its Cdr event having reached a bridge (only its end did)
     from_csv: int = 0  # logged from the PBX's record read from Master.csv at a login (its Cdr reached no bridge)
     marked: int = 0  # numbers whose record is marked as logged from the PBX's call record
+    marked_seen_live: int = 0  # of marked: the bridge had followed the call live (its record written over)
     accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
     unexpected: int = 0  # records whose number the probe never placed
     incomplete: int = 0  # logged but not closed as completed
@@ -68,6 +69,7 @@ def count_calls(scenario: str, client: DataverseClient, placed, bridge: BridgePr
     )
     seen = _Seen(
         acked={(system, _tail(number)) for _, system, number, _ in bridge.acks()},
+        live={(system, _tail(number)) for _, system, number, state in bridge.acks() if not state.endswith("+cdr")},
         journalled=Counter(_tail(number) for number in bridge.journalled_numbers()),
         stops=[stop.at for stop in bridge.stops],
     )
@@ -84,6 +86,7 @@ class _Seen:
     """What the bridge took in: updates it accepted, SMDR lines it journalled, and when it was stopped."""
 
     acked: set[tuple[str, str]]
+    live: set[tuple[str, str]]  # accepted updates of calls the bridge followed live
     journalled: Counter[str]
     stops: list[float]
 
@@ -98,6 +101,7 @@ def _count_link(row: LinkCount, key: str, mine: list[dict], expected: dict[str, 
             continue
         row.logged += 1
         if tail in marked:  # logged from the PBX's call record: by its Cdr event, or read from Master.csv
+            row.marked_seen_live += (key, tail) in seen.live  # a live call written over from its record: a bug
             cdr_reached = any(what == "Cdr" and delivered for _, what, delivered in call.trail)
             row.from_cdr += cdr_reached
             row.from_csv += not cdr_reached
@@ -185,6 +189,7 @@ COLUMNS = (
     ("never reached", "never_reached"),
     ("from Cdr", "from_cdr"),
     ("from CSV", "from_csv"),
+    ("marked, seen live", "marked_seen_live"),
     ("not closed", "incomplete"),
     ("end on wire", "end_on_wire"),
     ("unexpected", "unexpected"),

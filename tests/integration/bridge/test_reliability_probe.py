@@ -26,6 +26,7 @@ def test_no_call_is_lost_or_doubled(tmp_path: Path, scenario: str) -> None:
         assert count.logged + count.on_wire + count.never_reached == count.placed == 8
         assert count.never_reached == 0, (count, run.stops)  # recovered from their Cdr event or Master.csv row
         assert count.from_cdr + count.from_csv <= count.marked <= count.logged
+        assert count.marked_seen_live == 0, count  # a call followed live is never written over from its record
         if scenario not in ("kill -9", "SIGTERM"):
             assert count.logged == 8, count  # nothing was on the wire at a kill; the bridge never went away
     assert len(run.counts) == 2
