@@ -272,3 +272,14 @@ def test_the_record_of_a_call_restored_after_a_restart_only_fills_its_gaps() -> 
     assert (record.talk_seconds, record.ring_seconds) == (62, 8)  # the PBX's totals
     assert not record.is_end_inferred and not record.is_from_cdr
     assert call_subject(record, None) == "Incoming call from Customer"  # the caller's name was a gap it fills
+
+
+def test_asterisk_11_cdr_events_are_read_the_same_way() -> None:
+    """cdr_manager's Cdr event has the same fields on 1.8 / 11 (no Linkedid there: UniqueID is the key)."""
+    from connectors.pbx.ami.dialect_legacy import LegacyTranslator
+
+    translator = LegacyTranslator("pbx", RULES)
+    legacy = {**CDR_HEADERS, "Channel": "SIP/provider-00000001", "DestinationChannel": "SIP/101-00000002"}
+    record = fold(_ami(translator, 0, "Cdr", **legacy))
+    assert (record.call_id, record.direction, record.extension) == ("1796554800.1", Direction.INBOUND, "101")
+    assert record.is_from_cdr and record.talk_seconds == 62
