@@ -178,6 +178,7 @@ class CdrCatchUp:
         self._lock = threading.Lock()
         self._recent: dict[str, datetime] = {}
         self.problems = 0  # lines skipped as unreadable, for the metrics
+        self._save_failing = False
 
     # -- the link's life ------------------------------------------------------------------
 
@@ -322,9 +323,13 @@ class CdrCatchUp:
                     os.fsync(file.fileno())
             os.replace(temporary, self.state_path)
         except OSError as exc:
-            log.warning("CDR catch-up: %s cannot be written (%s)", self.state_path, exc)
+            if not self._save_failing:  # once until it works again: a full disk would say it every second
+                log.warning("CDR catch-up: %s cannot be written (%s)", self.state_path, exc)
+            self._save_failing = True
             return
-        self._kept = kept
+        if self._save_failing:
+            log.info("CDR catch-up: %s written again", self.state_path)
+        self._kept, self._save_failing = kept, False
 
 
 def _recent_gaps(gaps: tuple[tuple[datetime, datetime], ...], now: datetime) -> tuple[tuple[datetime, datetime], ...]:

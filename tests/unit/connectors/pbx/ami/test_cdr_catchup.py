@@ -251,3 +251,16 @@ def test_events_of_the_same_login_after_its_catch_up_let_alive_move(tmp_path: Pa
     reader.logged_in(8)  # the next login: alive_at waits for its catch-up again
     reader.note_alive(T0 + timedelta(seconds=140))
     assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["alive_at"] == kept["alive_at"]
+
+
+def test_a_position_file_that_cannot_be_written_is_warned_about_once(tmp_path: Path, caplog) -> None:
+    reader, csv, _ = _first_life(tmp_path)
+    (tmp_path / "cdr-csv-pbx.json.tmp").mkdir()  # every write of the position now fails
+    for second in range(70, 80):
+        reader.note_alive(T0 + timedelta(seconds=second), [f"1.{second}"])
+    assert sum("cannot be written" in message for message in caplog.messages) == 1
+    (tmp_path / "cdr-csv-pbx.json.tmp").rmdir()
+    reader.note_alive(T0 + timedelta(seconds=81))
+    assert (
+        json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["alive_at"] == (T0 + timedelta(seconds=81)).isoformat()
+    )
