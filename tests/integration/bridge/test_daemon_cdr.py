@@ -198,6 +198,7 @@ def test_a_call_seen_live_is_not_logged_again_from_its_cdr_or_its_row(tmp_path: 
 
                 async def one_call() -> None:
                     await eventually(lambda: _connected(bridge), 10, "the AMI login")
+                    await eventually((tmp_path / f"cdr-csv-{SYSTEM}.json").exists, 10, "the first catch-up")
                     await ami.play("inbound_answered")
                     await eventually(lambda: len(_calls(client)) == 1 and bridge.outbox.depth() == 0, 10, "the call")
                     await asyncio.sleep(0)
@@ -233,6 +234,8 @@ def test_a_call_that_ran_while_the_link_was_down_is_read_at_the_relogin(tmp_path
                 async def outage() -> None:
                     nonlocal connector
                     await eventually(lambda: _connected(bridge), 10, "the AMI login")
+                    # the first catch-up ever only notes where the file ends: wait for it before the outage
+                    await eventually((tmp_path / f"cdr-csv-{SYSTEM}.json").exists, 10, "the first catch-up")
                     connector = bridge.workers[SYSTEM].connector
                     logins = connector._session.connects
                     ami.drop_connections()
