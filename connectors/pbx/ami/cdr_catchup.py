@@ -51,6 +51,8 @@ _ALIVE_EVERY = timedelta(seconds=1)
 _HEAD_BYTES = 512
 #: Down times older than this, or beyond this many, are forgotten (a row that late is no longer awaited).
 KEPT_GAPS, GAP_MEMORY = 50, timedelta(days=7)
+#: The most calls that ended in the last seconds kept in the position file (a busy PBX's few seconds).
+KEPT_RECENT = 2000
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ class CdrCatchUp:
                 if self._pending is None:  # a read not yet kept holds alive_at back, or its rows could be skipped
                     alive_at, self._noted_at = max(kept.alive_at, at), at
             horizon = alive_at - self.margin - _ALIVE_EVERY
-            self._recent = {call_id: when for call_id, when in self._recent.items() if when >= horizon}
+            recent = sorted((when, call_id) for call_id, when in self._recent.items() if when >= horizon)
+            self._recent = {call_id: when for when, call_id in recent[-KEPT_RECENT:]}
             moved = self._kept is None or kept.offset != self._kept.offset
             self._save(dataclasses.replace(kept, alive_at=alive_at, recent=frozenset(self._recent)), durable=moved)
 
