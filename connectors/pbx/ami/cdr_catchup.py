@@ -6,21 +6,24 @@ and ended while the bridge was down or cut off reaches it by no event. With
 (:mod:`connectors.pbx.ami.cdr_csv`), reachable as a local path or over SFTP.
 At each login :class:`CdrCatchUp` reads what was appended since the last read
 (from the byte offset it keeps, never the whole file) and returns the rows that
-ended after the last moment the bridge was sure it was logged in, less a small
-margin; the connector logs those whose call it did not see (same keys as live
-calls, so nothing doubles).
+ended while the link was down (from the last moment the bridge was sure it was
+logged in, less a small margin, to the login; or in an earlier down time, for a
+row written late); the connector logs those whose call it did not see (same
+keys as live calls, so nothing doubles).
 
 What it keeps is a small JSON file (beside the outbox): the file's identity
-(inode and a digest of its first line; the digest alone over SFTP), the byte offset read to, and
-``alive_at``, the last time the link was known up, and the calls that ended
-live in the last seconds before it (their rows are not logged again). ``alive_at``
-is noted at most once a second while events come; a call's end at once. After a login nothing moves in the file
-until this login's catch-up has run and ``commit_after`` has passed (its calls
-are in the outbox by then): a bridge killed in between reads the same rows
-again, and their keys make the second reading harmless. A file smaller than the
-offset or with another identity was rotated: it is read from its start (rows
-appended to the old file after the last read are not read; see
-``docs/asterisk.md``).
+(inode and a digest of its first line; the digest alone over SFTP), the byte
+offset read to, ``alive_at`` (the last time the link was known up), the down
+times, and the calls handled lately: those that ended live in the last seconds
+before ``alive_at`` and those a read handed out (their rows are not logged
+again). ``alive_at`` is noted at most once a second while events come; a call's
+end and a read's calls at once. After a login, the offset and ``alive_at`` move
+only once this login's catch-up has run and ``commit_after`` has passed (its
+calls are in the outbox by then; the connector's timer or any later event keeps
+the read): a bridge stopped in between reads from the old position again and
+hands out only the rows it had not. A file smaller than the offset or with
+another identity was rotated: it is read from its start (rows appended to the
+old file after the last read are not read; see ``docs/asterisk.md``).
 """
 
 from __future__ import annotations
@@ -248,9 +251,23 @@ class CdrCatchUp:
         with self._lock:
             seen = kept.recent | set(self._recent)
             wanted = [row for row in rows if not row.ids & seen and self._ended_in(row, gaps, now)]
+            # Handed out now: a read of the same rows before this one is kept (a stop within commit_after)
+            # must not log them again, from their record alone, once this life's tracker has forgotten them.
+            self._recent.update(dict.fromkeys((i for row in wanted for i in row.ids), now))
+            if wanted:
+                self._save(dataclasses.replace(kept, recent=frozenset(self._recent)))
             self._pending = (dataclasses.replace(read, alive_at=now), now)
             self._awaiting, self._caught_up_login = False, login
         return wanted
+
+    def commit(self, at: datetime, login: int) -> None:
+        """Keep this login's read now that ``commit_after`` has passed, whether or not an event came since
+        (a quiet PBX sends none); ``at`` is a time the link ``login`` was known up."""
+        with self._lock:
+            if login != self._caught_up_login or self._pending is None:
+                return
+            self._noted_at = None  # due now
+        self.note_alive(at)
 
     def _read(self, offset: int, size: int) -> tuple[list[CdrFields], int]:
         rows: list[CdrFields] = []

@@ -203,6 +203,9 @@ class AmiConnector:
             where = catchup.source.describe()
             log.warning("CDR catch-up from %s failed: %s", where, exc, extra={"system": self.system})
             return
+        login = self._session.connects
+        delay = catchup.commit_after.total_seconds() + 0.1
+        asyncio.get_running_loop().call_later(delay, self._commit_catch_up, login)
         rows = [row for row in rows if not translator.cdr.knows(book, row.ids)]
         for row in rows:
             events = translator.cdr.unseen_call(book, row, now)
@@ -211,6 +214,11 @@ class AmiConnector:
                 self._queue.put_nowait(event)
         if rows:
             log.info("CDR catch-up: %d call(s) read from %s", len(rows), catchup.source.describe())
+
+    def _commit_catch_up(self, login: int) -> None:
+        """``commit_after`` since the catch-up of login ``login``: keep its read if that link is still up."""
+        if self.cdr_catchup is not None and self._session.connects == login and self.state is ConnectionState.CONNECTED:
+            self.cdr_catchup.commit(self._clock(), login)
 
     async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
         replies = await self._session.send({"Action": action}, as_list=None)

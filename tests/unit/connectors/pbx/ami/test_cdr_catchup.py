@@ -88,20 +88,37 @@ def test_a_restarted_bridge_reads_from_its_kept_position(tmp_path: Path) -> None
     assert source.bytes_read == len(row("1.2", T0))  # only what was appended, never the whole file
 
 
-def test_a_kill_before_the_read_is_kept_reads_the_same_rows_again(tmp_path: Path) -> None:
+def test_a_stop_before_the_read_is_kept_hands_out_no_row_twice(tmp_path: Path) -> None:
+    """The rows a catch-up handed out are remembered at once: a bridge stopped before the read was kept
+    (within commit_after of the login) reads the file from the old position again, but logs none of those
+    rows a second time (its tracker no longer knows those calls: they would be written over from their
+    record alone); a row it had not read is still read."""
     reader, csv, _ = _first_life(tmp_path)
     append(csv, row("1.2", T0 + timedelta(seconds=90)))
     reader.logged_in()
     login = T0 + timedelta(seconds=130)
     assert len(reader.rows_since_alive(login)) == 1
-    reader.note_alive(login + timedelta(seconds=1))  # too soon: the calls may not be in the outbox yet
-    again, _, _ = catchup(tmp_path)  # kill -9 here
+    reader.note_alive(login + timedelta(seconds=1))  # too soon to keep the read
+    append(csv, row("1.3", T0 + timedelta(seconds=100)))  # written late, in the same down time
+    again, _, _ = catchup(tmp_path)  # stopped here
     again.logged_in()
-    assert [r.uniqueid for r in again.rows_since_alive(login + timedelta(seconds=10))] == ["1.2"]
+    assert [r.uniqueid for r in again.rows_since_alive(login + timedelta(seconds=10))] == ["1.3"]
     again.note_alive(login + timedelta(seconds=13))  # commit_after passed: the position is kept
     third, _, _ = catchup(tmp_path)
     third.logged_in()
     assert third.rows_since_alive(login + timedelta(seconds=20)) == []
+
+
+def test_the_read_is_kept_after_commit_after_without_any_event(tmp_path: Path) -> None:
+    reader, csv, _ = _first_life(tmp_path)
+    append(csv, row("1.2", T0 + timedelta(seconds=90)))
+    reader.logged_in(3)
+    reader.rows_since_alive(T0 + timedelta(seconds=130), 3)
+    reader.commit(T0 + timedelta(seconds=131), 2)  # another login's timer: nothing
+    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["offset"] == 0
+    reader.commit(T0 + timedelta(seconds=132.1), 3)  # a quiet PBX: no event came, the timer keeps the read
+    kept = json.loads((tmp_path / "cdr-csv-pbx.json").read_text())
+    assert (kept["offset"], kept["alive_at"]) == (csv.stat().st_size, (T0 + timedelta(seconds=132.1)).isoformat())
 
 
 def test_alive_does_not_move_before_the_logins_catch_up(tmp_path: Path) -> None:
