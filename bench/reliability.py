@@ -11,18 +11,22 @@ disturbed ``--rounds`` times:
 - ``disk full``: every file write of the bridge fails for ``--outage-s`` (its file-size limit set to 0).
 
 Then the probe waits until every call is placed and the outbox is empty, stops the bridge and counts
-the phone calls in Dataverse by number, per scenario and link: placed, logged, lost, duplicated. Two
-kinds of missing call are counted apart. "On the wire at a kill / stop": an SMDR call none of whose
-records the bridge journalled (it journals every line before parsing it) although a kill or SIGTERM
-came after they were sent, so they were still in the socket when the bridge went; an AMI call the
-bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events (Asterisk sends an
-event once, to whoever is logged in). "Never reached": an AMI call that started and ended while no
-bridge was logged in, or that began and was answered while none was and ended just after a login, before
-the login snapshot: only the hang-ups of channels the bridge never saw reached it. The SMDR console
-keeps what it prints while nobody is logged in, so an SMDR call
-always reaches a bridge. "Not closed" counts records left open at the end; "end on wire" those of them
-whose last SMDR record was on the wire at a kill or stop (they stay open until the bridge's grace period
-closes them as estimated).
+the phone calls in Dataverse by number, per scenario and link (:mod:`bench.reliability_count`): placed,
+logged, lost, duplicated. Two kinds of missing call are counted apart. "On the wire at a kill / stop":
+an SMDR call none of whose records the bridge journalled (it journals every line before parsing it)
+although a kill or SIGTERM came after they were sent, so they were still in the socket when the bridge
+went; an AMI call the bridge accepted no update of, with a kill or SIGTERM within WIRE_S of its events
+(Asterisk sends an event once, to whoever is logged in). "Never reached": an AMI call that started and
+ended while no bridge was logged in, or that began and was answered while none was and ended just after
+a login, before the login snapshot, so that only the hang-ups of channels the bridge never saw reached
+it. Like an Asterisk with ``cdr_manager`` and ``cdr_csv``, the AMI server sends a ``Cdr`` event at each
+call's end and appends its ``Master.csv`` row, and the bridge runs the CDR catch-up: such calls are
+recovered (the "from Cdr" and "from CSV" columns), so "never reached" counts only what even they
+missed, and "marked, seen live" counts calls the bridge followed live whose record was nonetheless
+written over from the PBX's (a bug whatever else). The SMDR console keeps what it prints while nobody is
+logged in, so an SMDR call always reaches a bridge. "Not closed" counts records left open at the end;
+"end on wire" those of them whose last SMDR record was on the wire at a kill or stop (they stay open
+until the bridge's grace period closes them as estimated).
 
     python bench/reliability.py [--calls 60] [--rounds 3] [--period 3] [--outage-s 2] [--quick]
                                 [--scenario "kill -9" ...]
@@ -37,9 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -47,54 +49,22 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.reliability_bridge import AMI_KEY, SMDR_KEY, BridgeProcess, bridge_toml, free_port  # noqa: E402
+from bench.reliability_bridge import AMI_KEY, BridgeProcess, bridge_toml, free_port  # noqa: E402
+from bench.reliability_cdr import CdrBook  # noqa: E402
+from bench.reliability_count import LINKS, ScenarioRun, count_calls, table, trail  # noqa: E402
 from bench.reliability_lines import PlacedCall, ProbeAmi, ProbeSmdr  # noqa: E402
 from connectors.dataverse import AlternateKey, DataverseClient, StaticToken, odata  # noqa: E402
 from dataverse_schema.names import PhoneCall, TelephonySystem  # noqa: E402
 from emulator.server import EmulatorServer, FaultPlan  # noqa: E402
 
 SCENARIOS = ("kill -9", "SIGTERM", "outage", "disk full")
-#: Events of a call's end: a bridge that saw only these of a call knows none of it (its channels are unknown).
-AMI_END_EVENTS = frozenset({"HangupRequest", "SoftHangupRequest", "BridgeLeave", "Hangup", "ExtensionStatus"})
-WIRE_S = 1.0  # an AMI call's events this close to a kill or stop were on the wire at it
-LINKS = {"ami": AMI_KEY, "smdr": SMDR_KEY}
-
-
-@dataclass
-class LinkCount:
-    """One row of the table: what became of one link's calls in one scenario."""
-
-    scenario: str
-    link: str
-    placed: int = 0
-    logged: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    on_wire: int = 0  # lost, but on the wire when the bridge was killed or stopped
-    never_reached: int = 0  # lost, but no event of it reached a logged-in bridge
-    end_only: int = 0  # of never_reached: only hang-ups of its unseen channels reached a bridge, after a login
-    accepted_then_lost: int = 0  # lost although the bridge had accepted an update of it (a bug whatever else)
-    unexpected: int = 0  # records whose number the probe never placed
-    incomplete: int = 0  # logged but not closed as completed
-    end_on_wire: int = 0  # not closed, but its end record was on the wire when the bridge was killed or stopped
-    lost_numbers: list[str] = field(default_factory=list)
-    duplicated_numbers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ScenarioRun:
-    scenario: str
-    counts: list[LinkCount]
-    stops: list[str]
-    seconds: float
-    placed: dict[str, PlacedCall] = field(default_factory=dict)
-    stop_times: list[float] = field(default_factory=list)
 
 
 class PbxThread:
     """The AMI server and the SMDR console on an event loop in a background thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, master_csv: Path) -> None:
+        self.master_csv = master_csv
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="probe-pbx", daemon=True)
         self.ami: ProbeAmi | None = None
@@ -102,7 +72,9 @@ class PbxThread:
 
     def __enter__(self) -> PbxThread:
         self._thread.start()
-        self.ami = self.call(ProbeAmi(dialect="modern", secret="probe-ami-secret").start())
+        ami = ProbeAmi(dialect="modern", secret="probe-ami-secret", cdr_manager=True)
+        ami.cdr_book = CdrBook(self.master_csv)
+        self.ami = self.call(ami.start())
         self.smdr = self.call(ProbeSmdr(password="PCCSMDR").start())
         return self
 
@@ -192,12 +164,12 @@ def run_scenario(
     placed = _calls(index, calls)
     with (
         EmulatorServer(work / "dv.db", faults=FaultPlan(latency_ms=5, limits=None), key_activation_s=0.0) as crm,
-        PbxThread() as pbx,
+        PbxThread(work / "Master.csv") as pbx,
     ):
         client = _client(crm.origin)
         _seed(client)
         health_port = free_port()
-        config = bridge_toml(work, crm.origin, pbx.ami.port, pbx.smdr.port, health_port)
+        config = bridge_toml(work, crm.origin, pbx.ami.port, pbx.smdr.port, health_port, cdr_csv=pbx.master_csv)
         bridge = BridgeProcess(work, config, health_port)
         try:
             bridge.start()
@@ -211,7 +183,7 @@ def run_scenario(
         finally:
             if bridge.running:
                 bridge.stop("kill -9")
-        counts = _count(scenario, client, placed, bridge)
+        counts = count_calls(scenario, client, placed, bridge)
     by_number = {call.number: call for pair in placed for call in pair}
     return ScenarioRun(scenario, counts, stops, time.monotonic() - started, by_number, [s.at for s in bridge.stops])
 
@@ -255,122 +227,6 @@ def _client(origin: str) -> DataverseClient:
     )
 
 
-def _count(scenario: str, client: DataverseClient, placed, bridge: BridgeProcess) -> list[LinkCount]:
-    records = list(
-        client.query(
-            PhoneCall.SET,
-            select=[PhoneCall.SYSTEMKEY, PhoneCall.PHONENUMBER, PhoneCall.RAWNUMBER, PhoneCall.STATECODE],
-            filter=odata.in_(PhoneCall.SYSTEMKEY, list(LINKS.values())),
-        )
-    )
-    acked = {(system, _tail(number)) for _, system, number, _ in bridge.acks()}
-    journalled_lines = Counter(_tail(number) for number in bridge.journalled_numbers())
-    journalled = set(journalled_lines)
-    stops = [stop.at for stop in bridge.stops]
-    counts = []
-    for position, (link, key) in enumerate(LINKS.items()):
-        mine = [r for r in records if r[PhoneCall.SYSTEMKEY] == key]
-        per_number = Counter(_tail(r[PhoneCall.RAWNUMBER] or r[PhoneCall.PHONENUMBER] or "") for r in mine)
-        row = LinkCount(scenario, link, placed=len(placed))
-        expected = {_tail(pair[position].number): pair[position] for pair in placed}
-        for tail, call in expected.items():
-            if per_number[tail] == 0:
-                _count_lost(row, call, stops, (key, tail) in acked, link == "smdr" and tail in journalled)
-            else:
-                row.logged += 1
-                row.duplicated += per_number[tail] - 1
-                if per_number[tail] > 1:
-                    row.duplicated_numbers.append(call.number)
-        row.unexpected = sum(n for tail, n in per_number.items() if tail not in expected)
-        for record in mine:
-            if record.get(PhoneCall.STATECODE) == 1:
-                continue
-            call = expected.get(_tail(record[PhoneCall.RAWNUMBER] or record[PhoneCall.PHONENUMBER] or ""))
-            if call is not None and link == "smdr" and _end_on_wire(call, stops, journalled_lines[_tail(call.number)]):
-                row.end_on_wire += 1
-            else:
-                row.incomplete += 1
-        counts.append(row)
-    return counts
-
-
-def _count_lost(row: LinkCount, call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> None:
-    """Why ``call`` is missing: it reached no bridge, it was on the wire at a kill or stop, or it was lost.
-
-    An SMDR record the bridge never journalled, sent before a stop, was still in the socket when the bridge
-    died (the bridge reads in order and journals before parsing). AMI has no journal: an AMI call the bridge
-    never accepted an update of counts as on the wire when a stop came within WIRE_S of its events.
-    """
-    if call.sent == 0 or _only_its_end_reached(call):
-        row.never_reached += 1
-        row.end_only += call.sent > 0
-    elif _on_wire(call, stops, accepted, journalled):
-        row.on_wire += 1
-    else:
-        row.lost += 1
-        row.accepted_then_lost += accepted
-        row.lost_numbers.append(call.number)
-
-
-def _only_its_end_reached(call: PlacedCall) -> bool:
-    """An AMI call that began and was answered while no bridge was logged in and ended just after a login,
-    before the login snapshot listed channels: only hang-ups of channels it never saw reached the bridge."""
-    delivered = {what for _, what, was_delivered in call.trail if was_delivered}
-    return call.link == "ami" and bool(delivered) and delivered <= AMI_END_EVENTS
-
-
-def _end_on_wire(call: PlacedCall, stops: list[float], lines_journalled: int) -> bool:
-    """An SMDR call whose last record the bridge never journalled although a kill or stop came after it was
-    sent: it was in the socket when the bridge went (the console prints a record once)."""
-    return lines_journalled < call.parts and any(at >= (call.last_sent or 0.0) for at in stops)
-
-
-def _on_wire(call: PlacedCall, stops: list[float], accepted: bool, journalled: bool) -> bool:
-    first, last = call.first_sent or 0.0, call.last_sent or 0.0
-    if call.link == "smdr":
-        return not journalled and any(at >= first for at in stops)
-    return not accepted and any(first - WIRE_S <= at <= last + WIRE_S for at in stops)
-
-
-def _trail(run: ScenarioRun, number: str) -> str:
-    """What of a lost call reached a logged-in bridge, with times relative to the nearest stop."""
-    call = run.placed.get(number)
-    if call is None or not call.trail:
-        return "nothing sent"
-    nearest = min(run.stop_times, key=lambda at: abs(at - call.trail[0][0]), default=call.trail[0][0])
-    parts = [f"{what}{'' if delivered else ' (nobody)'} {at - nearest:+.2f}s" for at, what, delivered in call.trail]
-    return "; ".join(parts) + " (times from the nearest stop)"
-
-
-def _tail(number: str) -> str:
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return digits[-7:]
-
-
-COLUMNS = (
-    ("scenario", "scenario"),
-    ("link", "link"),
-    ("placed", "placed"),
-    ("logged", "logged"),
-    ("lost", "lost"),
-    ("duplicated", "duplicated"),
-    ("on wire at kill/stop", "on_wire"),
-    ("never reached", "never_reached"),
-    ("not closed", "incomplete"),
-    ("end on wire", "end_on_wire"),
-    ("unexpected", "unexpected"),
-)
-
-
-def table(runs: list[ScenarioRun]) -> str:
-    rows = [[title for title, _ in COLUMNS]]
-    rows += [[str(getattr(count, attr)) for _, attr in COLUMNS] for run in runs for count in run.counts]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = [" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "-+-".join("-" * width for width in widths))
-    return "\n".join(lines)
-
-
 def probe(
     scenarios: tuple[str, ...],
     *,
@@ -391,10 +247,12 @@ def probe(
         for count in run.counts:
             if count.end_only:
                 say(f"  {count.link}: {count.end_only} of {count.never_reached} never reached: only their hang-ups")
+            if count.from_cdr or count.from_csv:
+                say(f"  {count.link}: recovered {count.from_cdr} from Cdr events, {count.from_csv} from Master.csv")
             if count.lost_numbers or count.duplicated_numbers:
                 say(f"  {count.link}: lost {count.lost_numbers[:8]} duplicated {count.duplicated_numbers[:8]}")
             for number in count.lost_numbers[:8]:
-                say(f"    {number}: {_trail(run, number)}")
+                say(f"    {number}: {trail(run, number)}")
         runs.append(run)
     return runs
 

@@ -1,6 +1,7 @@
 """A listener the reliability probe adds after the call logger: it notes each call update the bridge
 accepted, as ``<unix time> <system> <number> <state>``, so the probe knows what the bridge had taken
-in before it was stopped or killed.
+in before it was stopped or killed. The state of a call known only from the PBX's call detail record ends
+in ``+cdr``.
 
 Loaded as ``bench.reliability_ack:from_bridge``; the file is named by ``COMMS_PROBE_ACK_FILE``.
 """
@@ -23,6 +24,7 @@ class AckFile:
     def on_call(self, update: CallUpdate, system: TelephonySystemSettings) -> None:
         record = update.record
         state = record.outcome.value if record.outcome else record.status.value
+        state += "+cdr" if record.is_from_cdr else ""
         number = record.external_number or "-"
         with contextlib.suppress(OSError):  # the probe's own note; a full disk must not change what the bridge does
             os.write(self._fd, f"{time.time():.3f} {system.key} {number} {state}\n".encode())

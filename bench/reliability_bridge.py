@@ -40,7 +40,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bridge_toml(work: Path, crm_origin: str, ami_port: int, smdr_port: int, health_port: int) -> str:
+def bridge_toml(
+    work: Path, crm_origin: str, ami_port: int, smdr_port: int, health_port: int, *, cdr_csv: Path | None = None
+) -> str:
+    """The bridge's config; ``cdr_csv``: the AMI system catches up from this Master.csv (times in UTC)."""
+    catch_up = f'cdr_csv = "{cdr_csv}"\ncdr_timezone = "UTC"\n' if cdr_csv else ""
     listed = ", ".join(f'"{spec}"' for spec in LISTENERS)
     return f"""
 [bridge]
@@ -69,7 +73,7 @@ ping_timeout_s = 1.0
 backoff_min_s = 0.05
 backoff_max_s = 0.2
 connect_timeout_s = 2.0
-
+{catch_up}
 [systems.{SMDR_KEY}]
 kind = "smdr-tcp"
 environments = ["crm"]

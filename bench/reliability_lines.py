@@ -6,7 +6,9 @@ bridge, and how many of them did; the probe uses these to tell a call that was o
 bridge was killed from one the bridge lost.
 
 The AMI server sends an event to the clients logged in at that moment, as Asterisk does: a call that
-starts and ends while the bridge is down reaches nobody. The SMDR console holds the records it prints
+starts and ends while the bridge is down reaches nobody by AMI. Like an Asterisk with ``cdr_manager`` and
+``cdr_csv`` loaded, it also sends a ``Cdr`` event at each call's end and appends its row to ``Master.csv``
+(:mod:`bench.reliability_cdr`), from which the bridge recovers such calls. The SMDR console holds the records it prints
 while nobody is logged in and prints them at the next login (without that a record printed while the
 bridge restarts is gone on the PBX side, whatever the bridge does).
 """
@@ -20,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bench.reliability_cdr import CdrBook
 from emulator.ami import AmiServer, playbook
 from emulator.ami.scenarios import DID, TRUNK, Script, Step
 from emulator.smdr import SmdrServer
@@ -53,7 +56,9 @@ class PlacedCall:
 
 
 class ProbeAmi(AmiServer):
-    """The AMI emulator playing one numbered call at a time per :meth:`place`."""
+    """The AMI emulator playing one numbered call at a time per :meth:`place`, with its CDRs in ``cdr_book``."""
+
+    cdr_book: CdrBook | None = None
 
     def place(self, call: PlacedCall) -> asyncio.Task:
         builder = functools.partial(_inbound if call.inbound else playbook.outbound, number=call.number)
@@ -63,10 +68,14 @@ class ProbeAmi(AmiServer):
         for step in steps:
             if step.delay_s:
                 await asyncio.sleep(step.delay_s / self.speed)
-            self._track(step.headers)
-            delivered = any(client.events for client in self._clients)
-            self.broadcast([*step.headers, ("Timestamp", f"{time.time():.6f}")])
-            call.note_sent(delivered, dict(step.headers).get("Event", "?"))
+            cdrs = self._track(step.headers)
+            if self.cdr_book is not None:
+                self.cdr_book.follow(step.headers)
+                cdrs = [self.cdr_book.complete(cdr) for cdr in cdrs]
+            for headers in [step.headers, *cdrs]:
+                delivered = any(client.events for client in self._clients)
+                self.broadcast([*headers, ("Timestamp", f"{time.time():.6f}")])
+                call.note_sent(delivered, dict(headers).get("Event", "?"))
         call.done = True
 
 

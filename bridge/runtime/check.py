@@ -20,6 +20,7 @@ from pathlib import Path
 import dataverse_schema
 from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.outbox.drain_thread import make_write_client
+from bridge.runtime.cdr_catchup import check_cdr_csv
 from bridge.runtime.check_crm import check_crm_records, check_unclassified
 from bridge.runtime.check_result import CheckResult
 from bridge.runtime.service import FactoryError, load_factory
@@ -66,6 +67,7 @@ async def run_checks(
     results += await asyncio.gather(*devices, *environments, *navigation)
     results += await check_crm_records(config, client_factory=client_factory, timeout_s=timeout_s)
     results += await check_unclassified(config, timeout_s=timeout_s)
+    results += await check_cdr_csv(config)  # local reads, or SFTP reads under the login's own timeouts
     for name, check in sorted(EXTRA_CHECKS.items()):
         try:
             results += await asyncio.wait_for(check(config), timeout_s)

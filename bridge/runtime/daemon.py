@@ -327,6 +327,8 @@ class Bridge:
                 worker.restarts,
                 getattr(worker.connector, "unclassified_calls", 0),
                 getattr(worker.connector, "telnet_resyncs", 0),
+                getattr(worker.connector, "recovered_from_cdr", 0),
+                getattr(worker.connector, "cdr_rows_skipped", 0),
             )
             for key, worker in self.workers.items()
         )

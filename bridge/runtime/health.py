@@ -66,6 +66,8 @@ class SystemHealth:
     restarts: int = 0
     unclassified_calls: int = 0
     telnet_resyncs: int = 0
+    recovered_from_cdr: int = 0
+    cdr_rows_skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,17 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
         "counter",
         "Telnet negotiations the SMDR link gave up on (lines around them may be damaged).",
     )
+    from_cdr = Metric(
+        "commsuite_bridge_calls_from_cdr_total",
+        "counter",
+        "PBX call detail records (Cdr events, Master.csv rows) that logged a call the bridge had not seen (CALL-14).",
+    )
+    cdr_skipped = Metric(
+        "commsuite_bridge_cdr_rows_skipped_total", "counter", "Master.csv lines the CDR catch-up could not read."
+    )
     for s in snapshot.systems:
+        from_cdr.add(s.recovered_from_cdr, system=s.key)
+        cdr_skipped.add(s.cdr_rows_skipped, system=s.key)
         unclassified.add(s.unclassified_calls, system=s.key)
         resyncs.add(s.telnet_resyncs, system=s.key)
         for state in states:
@@ -252,6 +264,8 @@ def metrics_of(snapshot: HealthSnapshot) -> str:
             restarts,
             unclassified,
             resyncs,
+            from_cdr,
+            cdr_skipped,
             *env_metrics.values(),
             *hold_metrics(snapshot.holds),
             errors,

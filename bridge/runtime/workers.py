@@ -47,9 +47,10 @@ class ConnectorUnavailableError(RuntimeError):
 def build_connector(system: SystemConfig) -> PbxConnector:
     """The connector for ``system``'s kind, from its validated settings."""
     if system.kind == "ami":
+        from bridge.runtime.cdr_catchup import cdr_catchup
         from connectors.pbx.ami import AmiConnector
 
-        return AmiConnector(system.ami)
+        return AmiConnector(system.ami, cdr_catchup=cdr_catchup(system))
     if system.kind in ("smdr-tcp", "smdr-serial"):
         from connectors.pbx.smdr.connector import SmdrConnector
         from connectors.pbx.smdr.tcp import SmdrTcpLink

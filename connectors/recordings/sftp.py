@@ -165,6 +165,27 @@ class SftpRecordingStore:
                     capped.write(chunk)
         return capped.written
 
+    def file_size(self, path: str) -> int | None:
+        """The size of the plain file ``path`` inside the root; ``None`` when it does not exist (CDR catch-up)."""
+        path = ensure_inside(self.root, path)
+        try:
+            with self._lock, self._translating("read", path):
+                sftp = self._session()
+                self._refuse_link(sftp, path)
+                return sftp.stat(path).st_size or 0
+        except FileMissingError:
+            return None
+
+    def read_range(self, path: str, offset: int, limit_bytes: int) -> bytes:
+        """Up to ``limit_bytes`` of the plain file ``path`` from byte ``offset`` (a file read by its tail)."""
+        path = ensure_inside(self.root, path)
+        with self._lock, self._translating("read", path):
+            sftp = self._session()
+            self._refuse_link(sftp, path)
+            with sftp.open(path, "rb") as remote:
+                remote.seek(offset)
+                return remote.read(limit_bytes)
+
     def _refuse_escape(self, sftp: paramiko.SFTPClient, folder: str) -> None:
         """The server's real path of ``folder`` must be inside the real root: a linked folder never leads out."""
         ensure_inside(sftp.normalize(self.root), sftp.normalize(folder))

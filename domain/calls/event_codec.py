@@ -18,7 +18,7 @@ from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState,
 _TEXT = ("system", "call_id", "external_number", "external_name", "extension", "line", "queue")
 _ENUMS = {"direction": Direction, "cause": HangupCause, "extension_state": ExtensionState}
 _COUNTS = ("talk_seconds", "ring_seconds")
-_KNOWN = {"kind", "at", "ivr_data", "is_inferred", *_TEXT, *_ENUMS, *_COUNTS}
+_KNOWN = {"kind", "at", "ivr_data", "is_inferred", "from_cdr", *_TEXT, *_ENUMS, *_COUNTS}
 _MAX_TEXT = 1000
 
 
@@ -38,6 +38,8 @@ def event_to_dict(event: CallEvent) -> dict[str, Any]:
         out["ivr_data"] = dict(event.ivr_data)
     if event.is_inferred:
         out["is_inferred"] = True
+    if event.from_cdr:
+        out["from_cdr"] = True
     return out
 
 
@@ -58,10 +60,11 @@ def event_from_dict(data: Any) -> CallEvent:
         if data.get(name) is not None:
             fields[name] = _count(data[name], name)
     fields["ivr_data"] = MappingProxyType(_ivr(data.get("ivr_data", {})))
-    inferred = data.get("is_inferred", False)
-    if not isinstance(inferred, bool):
-        raise ValueError("is_inferred must be true or false")
-    fields["is_inferred"] = inferred
+    for flag in ("is_inferred", "from_cdr"):
+        value = data.get(flag, False)
+        if not isinstance(value, bool):
+            raise ValueError(f"{flag} must be true or false")
+        fields[flag] = value
     fields["call_id"] = fields["call_id"] or ""
     return CallEvent(**fields)
 

@@ -84,6 +84,9 @@ class CallEvent:
     any hang-up the device reports wins over it. On a DIAL, RING or ANSWER it
     marks a time the bridge estimated (a call adopted from the PBX's login
     snapshot): the device's own events of the call win over it.
+    ``from_cdr`` marks an event built from the PBX's call detail record (an
+    Asterisk ``Cdr`` event or a ``Master.csv`` row) of a call the bridge did not
+    see live; a call all of whose events are such is marked on its record.
     """
 
     kind: EventKind
@@ -102,6 +105,7 @@ class CallEvent:
     ring_seconds: int | None = None
     ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     is_inferred: bool = False
+    from_cdr: bool = False
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:

@@ -80,6 +80,7 @@ def fingerprint(event: CallEvent) -> tuple:
         event.ring_seconds if event.ring_seconds is not None else -1,
         tuple(sorted(event.ivr_data.items())),
         event.is_inferred,
+        event.from_cdr,
     )
 
 
@@ -259,6 +260,7 @@ def fold(events: Iterable[CallEvent], *, hidden_extensions: Collection[str] = ()
         transferred_to=tuple(state.transfers),
         ivr_data=MappingProxyType(dict(state.ivr)),
         is_end_inferred=is_end_inferred,
+        is_from_cdr=all(e.from_cdr for e in ordered),
     )
 
 

@@ -54,6 +54,9 @@ class CallRecord:
     hang-up was never reported; CALL-14), so ``ended_at`` is the last moment the
     call was known to be up. ``direction`` is ``None`` when the connector could
     not tell it (:attr:`is_unclassified`); it is never guessed.
+    ``is_from_cdr``: everything known of the call comes from the PBX's call
+    detail record (the bridge saw none of it live: it ran while the bridge was
+    down, or only its end reached it), so its times are the CDR's whole seconds.
     """
 
     system: str
@@ -78,6 +81,7 @@ class CallRecord:
     transferred_to: tuple[str, ...] = ()
     ivr_data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     is_end_inferred: bool = False
+    is_from_cdr: bool = False
 
     @property
     def key(self) -> str:
@@ -172,4 +176,5 @@ def _details(record: CallRecord) -> tuple:
         record.is_on_hold,
         tuple(sorted(record.ivr_data.items())),
         record.is_end_inferred,
+        record.is_from_cdr,
     )

@@ -17,6 +17,7 @@ _SUBJECTS = {
         "unclassified": "Unclassified call with {who}",
         "unknown": "unknown number",
         "end_inferred": " (end time estimated)",
+        "from_cdr": " (from the PBX's call record)",
     },
     "fa": {
         "incoming": "تماس ورودی از {who}",
@@ -29,6 +30,7 @@ _SUBJECTS = {
         "unclassified": "تماس نامشخص با {who}",
         "unknown": "شماره ناشناس",
         "end_inferred": " (زمان پایان تخمینی)",
+        "from_cdr": " (از سابقه تماس مرکز تلفن)",
     },
 }
 _UNANSWERED = (CallOutcome.MISSED, CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
@@ -42,7 +44,8 @@ def call_subject(record: CallRecord, matched_name: str | None, *, language: str 
     ``who`` is the matched record's name, else the caller's name from the
     network, else the number, else "unknown number". ``language`` is the
     organisation's language: ``"fa"`` gives Persian, anything else English.
-    A call whose end the bridge inferred (CALL-14) says so: "… (end time estimated)".
+    A call whose end the bridge inferred (CALL-14) says so: "… (end time estimated)"; a call known only
+    from the PBX's call detail record says "… (from the PBX's call record)".
     """
     texts = _SUBJECTS["fa" if language.lower().startswith("fa") else "en"]
     who = (matched_name or record.external_name or record.external_number or "").strip()
@@ -51,6 +54,7 @@ def call_subject(record: CallRecord, matched_name: str | None, *, language: str 
     elif texts is _SUBJECTS["fa"]:
         who = _ISOLATE.format(who)
     suffix = texts["end_inferred"] if record.is_end_inferred else ""
+    suffix += texts["from_cdr"] if record.is_from_cdr else ""
     return texts[_template(record)].format(who=who) + suffix
 
 

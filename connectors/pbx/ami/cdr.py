@@ -1,36 +1,44 @@
-"""Asterisk's own ring and talk totals from its CDR events, for calls adopted from a login snapshot (CALL-14).
+"""Asterisk's CDR events: totals for adopted calls, and calls seen only by their end (CALL-14).
 
-A call the bridge first saw in a CoreShowChannels snapshot (it started while
-the bridge was down) has estimated times: the snapshot tells each channel's
-age, not when it was answered. When ``cdr_manager`` is loaded, Asterisk sends a
-``Cdr`` event (since 13.2, documented at
+When ``cdr_manager`` is loaded, Asterisk sends a ``Cdr`` event (since 13.2,
+documented at
 https://docs.asterisk.org/Asterisk_20_Documentation/API_Documentation/AMI_Events/Cdr/)
 for each record it writes, at the end of the call, with ``Duration`` (start to
-end, seconds), ``BillableSeconds`` (answer to end) and ``Disposition``. For an
-adopted call these become one more hang-up event carrying the PBX's totals,
-which win over the estimates (see :class:`domain.calls.events.CallEvent`).
+end, seconds), ``BillableSeconds`` (answer to end) and ``Disposition``.
+:class:`CdrEvents` decides what one means, by the ids it names (``UniqueID``,
+and ``LinkedID`` when mapped):
 
-Only adopted calls are touched, and only once they have ended: a CDR also
-comes when a bridge breaks mid-call (a transfer), and calls the bridge saw from
-their start already have exact times. ``StartTime`` / ``AnswerTime`` /
-``EndTime`` are the PBX's local wall-clock time with no zone, so they are not
-used; the two durations are.
+* a call still up (a CDR also comes when a bridge breaks mid-call, a
+  transfer): nothing;
+* an ended call the bridge saw from its start: nothing, it has exact times;
+* an ended call adopted from a login snapshot (it started while the bridge was
+  down, so its times are estimates): one more hang-up carrying the PBX's totals,
+  which win over the estimates (see :class:`domain.calls.events.CallEvent`);
+* a call the bridge never saw begin (only its hang-ups came, after a login):
+  the whole call from the record (:mod:`connectors.pbx.ami.cdr_calls`), keyed as
+  a live call would be, so no call is logged twice.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from connectors.pbx.ami.callbook import Call
+from connectors.pbx.ami.callbook import Call, CallBook
+from connectors.pbx.ami.cdr_calls import CdrFields, cdr_call_events
+from connectors.pbx.ami.classify import ChannelName
 from connectors.pbx.ami.message import AmiMessage
 from domain.calls.events import CallEvent, EventKind
 
+log = logging.getLogger(__name__)
+
 _ANSWERED = "ANSWERED"
 _LONGEST_CALL_S = 7 * 24 * 3600
-#: How many channels of ended adopted calls are remembered while their CDRs may still come.
-KEPT_CHANNELS = 1000
+#: How many channels of ended calls are remembered while their CDRs may still come.
+KEPT_CHANNELS = 5000
+_LIVE, _ADOPTED, _FROM_CDR = "live", "adopted", "cdr"
 
 
 @dataclass(frozen=True)
@@ -59,26 +67,68 @@ def _seconds(text: str) -> int | None:
     return value if 0 <= value <= _LONGEST_CALL_S else None
 
 
-class AdoptedCalls:
-    """The channels of adopted calls that ended, so their CDRs (which name a channel) find the call."""
+class CdrEvents:
+    """What each ``Cdr`` event means, from the channels of the calls that ended (see the module docstring).
 
-    def __init__(self, kept: int = KEPT_CHANNELS) -> None:
+    ``zone`` is the PBX's time zone for the record's times (``None``: counted back from the event's time).
+    """
+
+    def __init__(self, kept: int = KEPT_CHANNELS, zone: tzinfo | None = None) -> None:
         self._kept = kept
-        self._calls: OrderedDict[str, str] = OrderedDict()
+        self.zone = zone
+        self._calls: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     def ended(self, call: Call, *uniqueids: str) -> None:
-        """``call`` ended; ``uniqueids`` are channels it had besides those still listed on it."""
-        for uniqueid in {call.origin, *call.channels, *uniqueids} - {""}:
-            self._calls[uniqueid] = call.call_id
-            self._calls.move_to_end(uniqueid)
+        """Channels ``uniqueids`` of ``call`` hung up (all of them, when the call ended): remember them."""
+        how = _ADOPTED if call.adopted else _LIVE
+        for uniqueid in {call.call_id, call.origin, *call.channels, *uniqueids} - {""}:
+            self._remember(uniqueid, call.call_id, how)
+
+    def _remember(self, uniqueid: str, call_id: str, how: str) -> None:
+        self._calls[uniqueid] = (call_id, how)
+        self._calls.move_to_end(uniqueid)
         while len(self._calls) > self._kept:
             self._calls.popitem(last=False)
 
-    def event(self, system: str, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        """The hang-up carrying the PBX's totals, for the CDR of an ended adopted call; else nothing."""
-        call_id = self._calls.get(message.get("UniqueID") or message.get("Uniqueid"))
-        times = cdr_times(message) if call_id else None
-        if call_id is None or times is None:
+    def knows(self, book: CallBook, ids: frozenset[str]) -> bool:
+        """Whether any of ``ids`` (uniqueids, linkedids) is a call or channel the bridge saw live, or a call it
+        already logged from a CDR."""
+        return any(i in book.channels or book.resolve(i) in book.calls or i in self._calls for i in ids)
+
+    def event(self, book: CallBook, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        """The events one ``Cdr`` event brings (see the module docstring)."""
+        cdr = CdrFields.from_headers(dict(message.headers))
+        known = [self._calls[i] for i in (cdr.linkedid, cdr.uniqueid) if i in self._calls]
+        live_ids = {*cdr.ids, *(call_id for call_id, _ in known)}
+        if any(i in book.channels or book.resolve(i) in book.calls for i in live_ids):
+            return []  # a call still up
+        if known and known[0][1] == _ADOPTED:
+            return self._adopted_totals(book.system, known[0][0], message, at)
+        if known and known[0][1] == _LIVE:
+            return []
+        return self.unseen_call(book, cdr, at)
+
+    def unseen_call(self, book: CallBook, cdr: CdrFields, anchor: datetime) -> list[CallEvent]:
+        """The whole call from a record of a call the bridge never saw begin; nothing when it cannot be read."""
+        try:
+            if not cdr.channel:
+                raise ValueError("it names no channel")
+            call = cdr_call_events(cdr, book.system, book.classifier, zone=self.zone, anchor=anchor)
+        except ValueError as exc:
+            log.warning("CDR of call %s not used: %s", cdr.key, exc, extra={"system": book.system})
+            return []
+        # A Local channel's half is dialplan plumbing: the record of its other half or of the real channel
+        # classifies the call (same LinkedID); only a real channel the rules cannot place is warned about.
+        if call.direction is None and not ChannelName.parse(call.channel).is_local:
+            book.unclassified.note(call.channel, call.context)
+        for uniqueid in cdr.ids:
+            self._remember(uniqueid, cdr.key, _FROM_CDR)
+        return list(call.events)
+
+    @staticmethod
+    def _adopted_totals(system: str, call_id: str, message: AmiMessage, at: datetime) -> list[CallEvent]:
+        times = cdr_times(message)
+        if times is None:
             return []
         return [
             CallEvent(

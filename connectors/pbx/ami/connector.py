@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import ClassVar
 
 from connectors.errors import ConnectorError
+from connectors.pbx.ami.cdr_catchup import CdrCatchUp
+from connectors.pbx.ami.classify import event_time
 from connectors.pbx.ami.commands import (
     answer_fields,
     answer_outcome,
@@ -35,7 +37,7 @@ from connectors.pbx.ami.session import AmiSession, LinkState
 from connectors.pbx.ami.settings import AmiSettings, Dialect
 from connectors.pbx.ami.translator import AmiTranslator, Snapshot
 from connectors.pbx.base import CommandOutput, ConnectionReport, ConnectionState, OriginateResult, utc_now
-from domain.calls.events import CallEvent
+from domain.calls.events import CallEvent, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class AmiConnector:
         on_bad_frame: Callable[[BadFrame], None] | None = None,
         kept_bad_frames: int = 100,
         kept_recent_frames: int = 200,
+        cdr_catchup: CdrCatchUp | None = None,
     ):
         self.settings = settings
         self.system = settings.system
@@ -88,6 +91,11 @@ class AmiConnector:
         self.snapshot_call_ids: frozenset[str] | None = None
         #: Called with the system key once each login's snapshot (CoreShowChannelsComplete) is reconciled.
         self.on_snapshot: Callable[[str], None] | None = None
+        #: Reads the calls that ran while the link was down from Master.csv at each login (CALL-14).
+        self.cdr_catchup = cdr_catchup
+        #: CDRs that logged a call never seen live: ``Cdr`` events / Master.csv rows (a call with Local channels
+        #: may have several).
+        self.calls_from_cdr = {"event": 0, "csv": 0}
         self._session = AmiSession(
             settings,
             clock=clock,
@@ -106,6 +114,16 @@ class AmiConnector:
     def unclassified_calls(self) -> int:
         """Calls so far that the channel rules could not classify (a metric for the bridge)."""
         return self._translator.book.unclassified.count if self._translator is not None else 0
+
+    @property
+    def recovered_from_cdr(self) -> int:
+        """Call detail records (Cdr events, Master.csv rows) that logged a call never seen live (a metric)."""
+        return sum(self.calls_from_cdr.values())
+
+    @property
+    def cdr_rows_skipped(self) -> int:
+        """Master.csv lines the catch-up could not read (a metric)."""
+        return self.cdr_catchup.problems if self.cdr_catchup is not None else 0
 
     async def run(self) -> None:
         """Keep the AMI session up until :meth:`stop`; raises ``AuthError`` on refused credentials."""
@@ -126,6 +144,7 @@ class AmiConnector:
         if self._translator is None:
             banner = self._session.banner
             self._translator = make_translator(self.settings, modern=bool(banner and banner.is_modern))
+            self._translator.cdr.zone = self.settings.cdr_zone
         return self._translator
 
     def _on_event(self, message: AmiMessage, received_at: datetime) -> None:
@@ -136,8 +155,14 @@ class AmiConnector:
         except (ValueError, KeyError, TypeError) as exc:
             self._on_bad_frame(BadFrame(message.raw, f"event not understood ({type(exc).__name__}: {exc})"))
             return
+        if message.name.lower() == "cdr" and any(e.from_cdr for e in events):
+            self.calls_from_cdr["event"] += 1
         for event in events:
             self._queue.put_nowait(event)
+        if self.cdr_catchup is not None:  # on the PBX's clock when it stamps its events, as its CDRs are
+            self.cdr_catchup.logged_in(self._session.connects)  # before its catch-up, alive_at stays
+            ended = [event.call_id for event in events if event.kind is EventKind.HANGUP]
+            self.cdr_catchup.note_alive(event_time(message.get("Timestamp"), received_at), ended)
 
     def _on_bad_frame(self, frame: BadFrame) -> None:
         self.bad_frames.append(frame)
@@ -147,6 +172,8 @@ class AmiConnector:
     async def _resync(self, session: AmiSession) -> None:
         modern = bool(session.banner and session.banner.is_modern)
         translator = self._translator_for_link()
+        if self.cdr_catchup is not None:
+            self.cdr_catchup.logged_in(session.connects)
         # Calls open now were open when the link dropped; calls that start during the resync are not
         # candidates, so the snapshot taken before they began cannot end them.
         candidates = translator.open_call_ids()
@@ -158,9 +185,40 @@ class AmiConnector:
         )
         for event in translator.reconcile(snapshot, self._clock(), candidates):
             self._queue.put_nowait(event)
+        await self._catch_up(translator)
         self.snapshot_call_ids = translator.open_call_ids()
         if self.on_snapshot is not None:
             self.on_snapshot(self.system)
+
+    async def _catch_up(self, translator: AmiTranslator) -> None:
+        """The calls Master.csv holds that ran while the link was down, logged from their rows (CALL-14)."""
+        catchup = self.cdr_catchup
+        if catchup is None:
+            return
+        book = translator.book
+        now = self._clock()
+        try:
+            rows = await asyncio.to_thread(catchup.rows_since_alive, now, self._session.connects)
+        except (OSError, ConnectorError) as exc:
+            where = catchup.source.describe()
+            log.warning("CDR catch-up from %s failed: %s", where, exc, extra={"system": self.system})
+            return
+        login = self._session.connects
+        delay = catchup.commit_after.total_seconds() + 0.1
+        asyncio.get_running_loop().call_later(delay, self._commit_catch_up, login)
+        rows = [row for row in rows if not translator.cdr.knows(book, row.ids)]
+        for row in rows:
+            events = translator.cdr.unseen_call(book, row, now)
+            self.calls_from_cdr["csv"] += bool(events)
+            for event in events:
+                self._queue.put_nowait(event)
+        if rows:
+            log.info("CDR catch-up: %d call(s) read from %s", len(rows), catchup.source.describe())
+
+    def _commit_catch_up(self, login: int) -> None:
+        """``commit_after`` since the catch-up of login ``login``: keep its read if that link is still up."""
+        if self.cdr_catchup is not None and self._session.connects == login and self.state is ConnectionState.CONNECTED:
+            self.cdr_catchup.commit(self._clock(), login)
 
     async def _list(self, action: str, item: str) -> tuple[AmiMessage, ...]:
         replies = await self._session.send({"Action": action}, as_list=None)

@@ -8,6 +8,7 @@ double every event and so every activity (asterisk/documentation: the AMI event 
 from __future__ import annotations
 
 import enum
+import zoneinfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -64,6 +65,15 @@ class AmiSettings(BaseModel):
     replies in a row close the link. Reconnects back off exponentially with
     full jitter from ``backoff_min_s`` to ``backoff_max_s``; the backoff resets
     once a link has stayed up for ``stable_after_s``.
+
+    CDR catch-up (CALL-14): ``cdr_csv`` is the path of Asterisk's
+    ``Master.csv`` (``cdr_csv``), on this machine or, with ``cdr_csv_sftp``, on
+    the PBX over the SFTP login of the system's ``recordings`` table; at each
+    login the calls that ran while the bridge was down are read from it.
+    ``cdr_timezone`` is the PBX's time zone (an IANA name such as
+    ``"Asia/Tehran"``, ``"UTC"`` with ``usegmtime``) for the CDR times, which
+    carry none; unset, the CSV is read in this machine's zone and a ``Cdr``
+    event's times are counted back from the event's own time.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -84,9 +94,24 @@ class AmiSettings(BaseModel):
     backoff_max_s: float = Field(default=60.0, gt=0)
     stable_after_s: float = Field(default=120.0, ge=0)
     channels: ChannelRules = ChannelRules()
+    cdr_csv: str | None = Field(default=None, min_length=1)
+    cdr_csv_sftp: bool = False
+    cdr_timezone: str | None = None
 
     @model_validator(mode="after")
     def _check_backoff(self) -> AmiSettings:
         if self.backoff_max_s < self.backoff_min_s:
             raise ValueError("backoff_max_s must not be below backoff_min_s")
+        if self.cdr_csv_sftp and not self.cdr_csv:
+            raise ValueError("cdr_csv_sftp needs cdr_csv, the path of Master.csv on the PBX")
+        if self.cdr_timezone is not None:
+            try:
+                zoneinfo.ZoneInfo(self.cdr_timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"cdr_timezone {self.cdr_timezone!r} is no IANA time zone name") from None
         return self
+
+    @property
+    def cdr_zone(self) -> zoneinfo.ZoneInfo | None:
+        """The PBX's zone for CDR times, when configured."""
+        return zoneinfo.ZoneInfo(self.cdr_timezone) if self.cdr_timezone else None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connectors.pbx.ami.callbook import Call, CallBook, Channel
-from connectors.pbx.ami.cdr import AdoptedCalls
+from connectors.pbx.ami.cdr import CdrEvents
 from connectors.pbx.ami.classify import (
     ChannelClassifier,
     ChannelName,
@@ -59,7 +59,7 @@ class AmiTranslator:
 
     def __init__(self, system: str, rules: ChannelRules):
         self.book = CallBook(system, ChannelClassifier(rules))
-        self._adopted = AdoptedCalls()
+        self.cdr = CdrEvents()  # what Cdr events mean; ``zone`` set from the settings by the connector
         self._handlers: dict[str, Handler] = {
             "varset": self._on_varset,
             "userevent": self._on_userevent,
@@ -187,12 +187,12 @@ class AmiTranslator:
         uniqueid = message.get("Uniqueid")
         call = self.book.call_of(uniqueid)
         events = self.book.hangup(uniqueid, parse_cause(message.get("Cause")), at)
-        if call is not None and call.adopted and call.call_id not in self.book.calls:
-            self._adopted.ended(call, uniqueid)  # its CDRs bring the PBX's own totals
+        if call is not None:
+            self.cdr.ended(call, uniqueid)  # its CDRs may still come
         return events
 
     def _on_cdr(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
-        return self._adopted.event(self.book.system, message, at)
+        return self.cdr.event(self.book, message, at)
 
     def _on_extension_status(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         state = extension_state(message.get("Status"))

@@ -91,6 +91,8 @@ def test_healthz_reports_links_and_outboxes() -> None:
             "restarts": 0,
             "unclassified_calls": 0,
             "telnet_resyncs": 0,
+            "recovered_from_cdr": 0,
+            "cdr_rows_skipped": 0,
         }
         assert health["environments"][0]["outbox_depth"] == 4 and health["listener_errors"] == {"logger": 1}
 
