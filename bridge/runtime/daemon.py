@@ -42,11 +42,13 @@ from bridge.config.model import BridgeConfig, EnvironmentConfig, SystemConfig
 from bridge.crm.settings_source import SettingsSource, StaticSettings
 from bridge.outbox.drain_thread import DrainerThread, outbox_drainer
 from bridge.outbox.store import Outbox, OutboxItem
-from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth, reachability
+from bridge.runtime.health import EnvironmentHealth, HealthSnapshot, SystemHealth, reachability
+from bridge.runtime.health_server import HealthServer
 from bridge.runtime.holds import hold_health
 from bridge.runtime.line_replay import LineReplay
 from bridge.runtime.raw_journal import shared_journal
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
+from bridge.runtime.tasks import supervised, survive
 from bridge.runtime.updates import UpdateChecker
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
 from connectors.dataverse import DataverseClient, RequestStats
@@ -202,14 +204,14 @@ class Bridge:
             await self.health.start()
             for drainer in self.drainers.values():
                 drainer.start()
-            worker_tasks = [_supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
+            worker_tasks = [supervised(f"worker-{k}", w.run()) for k, w in self.workers.items()]
             tasks = [
-                _supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
-                _supervised("alive", self._every(ALIVE_INTERVAL_S, self._heartbeat)),
-                _supervised(
+                supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
+                supervised("alive", self._every(ALIVE_INTERVAL_S, self._heartbeat)),
+                supervised(
                     "settings", self._every(self.config.bridge.settings_refresh_s, self._refresh_settings, at_once=True)
                 ),
-                *(_supervised(name, factory()) for name, factory in self._services),
+                *(supervised(name, factory()) for name, factory in self._services),
             ]
             log.info(
                 "bridge running: %d system(s), %d environment(s)",
@@ -270,10 +272,10 @@ class Bridge:
 
     async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *, at_once: bool = False) -> None:
         if at_once:  # in the background: the links and health never wait on a slow or silent CRM
-            await _survive(action)
+            await survive(action)
         while True:
             await asyncio.sleep(interval_s)
-            await _survive(action)
+            await survive(action)
 
     async def _sweep(self) -> None:
         now = self._clock()
@@ -391,23 +393,3 @@ def warn_telnet_resyncs(counts: dict[str, int], seen: dict[str, int]) -> None:
                 count,
                 extra={"system": key, "operation": "telnet"},
             )
-
-
-def _supervised(name: str, coroutine: Awaitable[None]) -> asyncio.Task:
-    task = asyncio.ensure_future(coroutine)
-    task.set_name(name)
-    task.add_done_callback(_log_crash)
-    return task
-
-
-async def _survive(action: Callable[[], Awaitable[None]]) -> None:
-    """Run one round of a periodic job; a failure (a full disk) is logged and the next round runs anyway."""
-    try:
-        await action()
-    except Exception:
-        log.exception("%s failed; trying again next round", getattr(action, "__name__", "periodic job"))
-
-
-def _log_crash(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("%s crashed", task.get_name(), exc_info=task.exception())

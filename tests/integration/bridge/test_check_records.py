@@ -12,7 +12,8 @@ from bridge.config.loader import parse_config
 from bridge.config.model import parse_listen
 from bridge.runtime.check import run_checks
 from bridge.runtime.check_crm import check_crm_records, check_unclassified
-from bridge.runtime.health import HealthServer, HealthSnapshot, SystemHealth
+from bridge.runtime.health import HealthSnapshot, SystemHealth
+from bridge.runtime.health_server import HealthServer
 from connectors.dataverse import AlternateKey
 from dataverse_schema.names import Extension, TelephonySystem
 from emulator.server import EmulatorServer

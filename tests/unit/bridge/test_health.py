@@ -10,7 +10,8 @@ import re
 import pytest
 
 from bridge.config.model import parse_listen
-from bridge.runtime.health import EnvironmentHealth, HealthServer, HealthSnapshot, SystemHealth
+from bridge.runtime.health import EnvironmentHealth, HealthSnapshot, SystemHealth
+from bridge.runtime.health_server import HealthServer
 from bridge.runtime.metrics import Metric, escape_label, render
 
 SNAPSHOT = HealthSnapshot(
@@ -157,7 +158,7 @@ def test_hostile_requests_get_4xx_and_the_server_keeps_serving(raw: bytes, statu
 
 
 def test_a_client_that_never_finishes_its_request_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bridge.runtime.health.READ_DEADLINE_S", 0.2)
+    monkeypatch.setattr("bridge.runtime.health_server.READ_DEADLINE_S", 0.2)
 
     async def scenario(port: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -185,6 +186,6 @@ def test_a_health_endpoint_open_beyond_this_host_is_warned_about(caplog: pytest.
         await server.start()
         await server.stop()
 
-    with caplog.at_level(logging.WARNING, logger="bridge.runtime.health"):
+    with caplog.at_level(logging.WARNING, logger="bridge.runtime.health_server"):
         asyncio.run(scenario())
     assert any("every network" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)

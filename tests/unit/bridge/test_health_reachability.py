@@ -18,12 +18,12 @@ from bridge.runtime.health import (
     LATE_AFTER_S,
     UNREACHABLE_AFTER,
     EnvironmentHealth,
-    HealthServer,
     HealthSnapshot,
     SystemHealth,
     metrics_of,
     reachability,
 )
+from bridge.runtime.health_server import HealthServer
 from connectors.dataverse import DataverseClient, RecordId, RequestStats
 from connectors.dataverse.auth import StaticToken
 from connectors.errors import ConnectorError

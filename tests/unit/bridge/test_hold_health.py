@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bridge.config.model import parse_listen
-from bridge.runtime.health import HealthServer, HealthSnapshot
+from bridge.runtime.health import HealthSnapshot
+from bridge.runtime.health_server import HealthServer
 from bridge.runtime.holds import DEFAULT_HOLD_LATE_AFTER_S, hold_health, watch_hold
 from bridge.sms.hold import LocalHold
 from services.sms.inbound.hold import HoldError

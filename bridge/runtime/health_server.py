@@ -1,0 +1,179 @@
+"""The bridge's local health endpoint over HTTP: ``/healthz``, ``/readyz`` and ``/metrics`` (CALL-14, CALL-26).
+
+A tiny HTTP/1.1 server on the event loop, meant for loopback (a monitoring agent,
+systemd checks, an admin's ``curl``). It answers GET and HEAD on its paths and
+nothing else; every request is read under a deadline and size limits, so a slow
+or hostile client gets a 4xx (or is dropped) and never stalls or crashes the
+bridge. Always ``Connection: close``. What it serves is
+:class:`~bridge.runtime.health.HealthSnapshot`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from bridge.config.model import ListenAddress
+from bridge.runtime.health import HealthSnapshot, metrics_of
+from bridge.runtime.listen import start_listening
+from bridge.runtime.metrics import CONTENT_TYPE
+
+log = logging.getLogger(__name__)
+
+MAX_LINE_BYTES = 8 * 1024
+MAX_HEADER_LINES = 100
+MAX_HEADER_BYTES = 32 * 1024
+READ_DEADLINE_S = 5.0
+MAX_CONNECTIONS = 32
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, allow: bool = False):
+        self.status, self.allow = status, allow
+
+
+class HealthServer:
+    """Serves ``/healthz`` and ``/metrics`` from ``snapshot()``; ``port`` is the bound port after :meth:`start`."""
+
+    def __init__(self, address: ListenAddress, snapshot: Callable[[], Awaitable[HealthSnapshot]]):
+        self.address = address
+        self.port = address.port
+        self._snapshot = snapshot
+        self._server: asyncio.base_events.Server | None = None
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+
+    async def start(self) -> None:
+        self._server, self.port = await start_listening(
+            self._serve,
+            self.address.host,
+            self.address.port,
+            limit=MAX_LINE_BYTES,
+            what="health endpoint",
+            exposed='it has no sign-in: set [bridge] health_listen = "127.0.0.1:{port}" unless a '
+            "monitor elsewhere needs it, and firewall the port",
+        )
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._slots.locked():
+            writer.close()
+            return
+        async with self._slots:
+            try:
+                await self._answer(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            except Exception:
+                log.exception("health request failed")
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            async with asyncio.timeout(READ_DEADLINE_S):
+                method, path = await _read_request(reader)
+        except _BadRequest as bad:
+            _respond(writer, bad.status, b"", "text/plain", allow=bad.allow)
+            return
+        except TimeoutError:
+            _respond(writer, 408, b"", "text/plain")
+            return
+        status, body, content_type = await self._route(path)
+        _respond(writer, status, b"" if method == "HEAD" else body, content_type, length=len(body))
+        await writer.drain()
+
+    async def _route(self, path: str) -> tuple[int, bytes, str]:
+        if path not in ("/healthz", "/readyz", "/metrics"):
+            return 404, b"not found: try /healthz, /readyz or /metrics\n", "text/plain; charset=utf-8"
+        try:
+            snapshot = await self._snapshot()
+        except Exception:
+            log.exception("health snapshot failed")
+            return 500, b"health snapshot failed; see the bridge log\n", "text/plain; charset=utf-8"
+        if path == "/healthz":  # liveness: 200 while the process serves, whatever the CRM does
+            return 200, snapshot.as_json(), "application/json"
+        if path == "/readyz":  # for monitoring: 503 while degraded, with the same body
+            return (503 if snapshot.reasons() else 200), snapshot.as_json(), "application/json"
+        return 200, metrics_of(snapshot).encode("utf-8"), CONTENT_TYPE
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
+    line = await _read_line(reader, 414)
+    parts = line.split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+        raise _BadRequest(400)
+    method, target, version = parts
+    if version not in ("HTTP/1.0", "HTTP/1.1"):
+        raise _BadRequest(505)
+    total = 0
+    for _ in range(MAX_HEADER_LINES + 1):
+        header = await _read_line(reader, 431)
+        if not header:
+            break
+        total += len(header)
+        if total > MAX_HEADER_BYTES or ":" not in header:
+            raise _BadRequest(431 if total > MAX_HEADER_BYTES else 400)
+    else:
+        raise _BadRequest(431)
+    if method not in ("GET", "HEAD"):
+        raise _BadRequest(405, allow=True)
+    if not target.startswith("/"):
+        raise _BadRequest(400)
+    return method, target.split("?", 1)[0]
+
+
+async def _read_line(reader: asyncio.StreamReader, too_long: int) -> str:
+    try:
+        raw = await reader.readuntil(b"\n")
+    except asyncio.LimitOverrunError:
+        raise _BadRequest(too_long) from None
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            raise
+        raise _BadRequest(400) from None
+    try:
+        return raw.decode("ascii").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise _BadRequest(400) from None
+
+
+def _respond(
+    writer: asyncio.StreamWriter,
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    allow: bool = False,
+    length: int | None = None,
+) -> None:
+    head = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {len(body) if length is None else length}",
+        "Connection: close",
+        "Cache-Control: no-store",
+    ]
+    if allow:
+        head.append("Allow: GET, HEAD")
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body)
