@@ -253,6 +253,10 @@ def probe(
                 say(f"  {count.link}: lost {count.lost_numbers[:8]} duplicated {count.duplicated_numbers[:8]}")
             for number in count.lost_numbers[:8]:
                 say(f"    {number}: {trail(run, number)}")
+            if count.marked_seen_live_numbers:
+                say(f"  {count.link}: marked, seen live {count.marked_seen_live_numbers[:8]}")
+            for number in count.marked_seen_live_numbers[:8]:
+                say(f"    {number}: {trail(run, number)}")
         runs.append(run)
     return runs
 

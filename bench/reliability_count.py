@@ -49,6 +49,7 @@ class LinkCount:
     end_on_wire: int = 0  # not closed, but its end record was on the wire when the bridge was killed or stopped
     lost_numbers: list[str] = field(default_factory=list)
     duplicated_numbers: list[str] = field(default_factory=list)
+    marked_seen_live_numbers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,7 +102,9 @@ def _count_link(row: LinkCount, key: str, mine: list[dict], expected: dict[str, 
             continue
         row.logged += 1
         if tail in marked:  # logged from the PBX's call record: by its Cdr event, or read from Master.csv
-            row.marked_seen_live += (key, tail) in seen.live  # a live call written over from its record: a bug
+            if (key, tail) in seen.live:  # a live call written over from its record: a bug
+                row.marked_seen_live += 1
+                row.marked_seen_live_numbers.append(call.number)
             cdr_reached = any(what == "Cdr" and delivered for _, what, delivered in call.trail)
             row.from_cdr += cdr_reached
             row.from_csv += not cdr_reached

@@ -15,9 +15,11 @@ What it keeps is a small JSON file (beside the outbox): the file's identity
 (inode and a digest of its first line; the digest alone over SFTP), the byte
 offset read to, ``alive_at`` (the last time the link was known up), the down
 times, and the calls handled lately: those that ended live in the last seconds
-before ``alive_at`` and those a read handed out (their rows are not logged
-again). ``alive_at`` is noted at most once a second while events come; a call's
-end and a read's calls at once. After a login, the offset and ``alive_at`` move
+before ``alive_at`` or within a kept down time (it reaches a margin past its
+login, and rows written after a login's read are read again at the next one),
+and those a read handed out (their rows are not logged again). ``alive_at`` is
+noted at most once a second while events come; a call's end and a read's calls
+at once. After a login, the offset and ``alive_at`` move
 only once this login's catch-up has run and ``commit_after`` has passed (its
 calls are in the outbox by then; the connector's timer or any later event keeps
 the read): a bridge stopped in between reads from the old position again and
@@ -182,6 +184,7 @@ class CdrCatchUp:
         self._noted_at: datetime | None = None
         self._lock = threading.Lock()
         self._recent: dict[str, datetime] = {}
+        self._not_live: set[str] = set()  # of _recent: handed out by a read, or an earlier life's (time unknown)
         self.problems = 0  # lines skipped as unreadable, for the metrics
         self._save_failing = False
 
@@ -204,6 +207,7 @@ class CdrCatchUp:
         with self._lock:
             for call_id in ended:
                 self._recent[call_id] = at
+                self._not_live.discard(call_id)
             due = self._noted_at is None or at - self._noted_at >= _ALIVE_EVERY
             kept = self._load() if ended or due else None
             if kept is None:
@@ -215,8 +219,13 @@ class CdrCatchUp:
                 if self._pending is None:  # a read not yet kept holds alive_at back, or its rows could be skipped
                     alive_at, self._noted_at = max(kept.alive_at, at), at
             horizon = alive_at - self.margin - _ALIVE_EVERY
-            recent = sorted((when, call_id) for call_id, when in self._recent.items() if when >= horizon)
+            recent = sorted(
+                (when, call_id)
+                for call_id, when in self._recent.items()
+                if when >= horizon or (call_id not in self._not_live and self._in_gap(when, kept.gaps))
+            )
             self._recent = {call_id: when for when, call_id in recent[-KEPT_RECENT:]}
+            self._not_live &= self._recent.keys()
             moved = self._kept is None or kept.offset != self._kept.offset
             self._save(dataclasses.replace(kept, alive_at=alive_at, recent=frozenset(self._recent)), durable=moved)
 
@@ -253,7 +262,9 @@ class CdrCatchUp:
             wanted = [row for row in rows if not row.ids & seen and self._ended_in(row, gaps, now)]
             # Handed out now: a read of the same rows before this one is kept (a stop within commit_after)
             # must not log them again, from their record alone, once this life's tracker has forgotten them.
-            self._recent.update(dict.fromkeys((i for row in wanted for i in row.ids), now))
+            handed_out = {i for row in wanted for i in row.ids}
+            self._recent.update(dict.fromkeys(handed_out, now))
+            self._not_live |= handed_out
             if wanted:
                 self._save(dataclasses.replace(kept, recent=frozenset(self._recent)))
             self._pending = (dataclasses.replace(read, alive_at=now), now)
@@ -293,6 +304,13 @@ class CdrCatchUp:
                 offset, carry = offset + len(carry), b""
         return rows, offset
 
+    def _in_gap(self, when: datetime, gaps: tuple[tuple[datetime, datetime], ...]) -> bool:
+        """Whether a call that ended live at ``when`` lies in a kept down time (within the margin): a down time
+        is matched up to a margin past its login, so such a call's row, written after that login's read, is read
+        again at the next login, however long after. Not asked of the calls a read handed out or an earlier
+        life kept: their rows are all before the position a kept read of this life moves to."""
+        return any(start - self.margin < when <= end + self.margin for start, end in gaps)
+
     def _ended_in(self, row: CdrFields, gaps: tuple[tuple[datetime, datetime], ...], now: datetime) -> bool:
         try:
             ended = cdr_times(row, zone=self.zone, anchor=now).ended_at
@@ -321,6 +339,7 @@ class CdrCatchUp:
             log.warning("CDR catch-up: %s holds no usable position; starting afresh", self.state_path)
             return None
         self._kept = kept
+        self._not_live |= kept.recent - self._recent.keys()
         self._recent = {**dict.fromkeys(kept.recent, kept.alive_at), **self._recent}  # an earlier life's
         return kept
 

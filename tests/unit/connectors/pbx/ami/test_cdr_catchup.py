@@ -281,3 +281,44 @@ def test_a_position_file_that_cannot_be_written_is_warned_about_once(tmp_path: P
     assert (
         json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["alive_at"] == (T0 + timedelta(seconds=81)).isoformat()
     )
+
+
+def test_calls_that_ended_live_just_after_a_logins_read_are_not_read_at_the_next_one(tmp_path: Path) -> None:
+    """A down time is matched up to a margin past its login, and the rows written after a login's read are read
+    again at the next login (the position moves only at a read): a call that ended live within that margin,
+    its row written after the read, must still be known then, long after its hang-up (the probe's SIGTERM
+    scenario logged one from its record alone, over the record the bridge had written live)."""
+    reader, csv, _ = _first_life(tmp_path)
+    append(csv, row("1.2", T0 + timedelta(seconds=90)))  # while down
+    login = T0 + timedelta(seconds=130)
+    reader.logged_in()
+    assert [r.uniqueid for r in reader.rows_since_alive(login)] == ["1.2"]
+    reader.note_alive(login + timedelta(seconds=1.5), ["1.7"])  # its hang-up, just after the read
+    append(csv, row("1.7", login + timedelta(seconds=1)))  # its row, written a moment later
+    reader.note_alive(login + timedelta(seconds=2.5))  # the read is kept
+    for second in range(4, 30):  # the link stays up
+        reader.note_alive(login + timedelta(seconds=second))
+    again, _, _ = catchup(tmp_path)  # stopped, started again
+    again.logged_in()
+    again.note_alive(login + timedelta(seconds=34))  # the new login's first events, before its catch-up
+    assert again.rows_since_alive(login + timedelta(seconds=35)) == []
+
+
+def test_only_calls_that_ended_live_in_a_down_times_margin_are_kept_with_it(tmp_path: Path) -> None:
+    """The rows a read handed out and the calls an earlier life kept lie before the position this life's kept
+    read moves to: they are let go once alive_at has moved on, as before, not kept as long as the down time."""
+    reader, csv, _ = _first_life(tmp_path)
+    append(csv, row("1.2", T0 + timedelta(seconds=90)))
+    login = T0 + timedelta(seconds=130)
+    reader.logged_in()
+    reader.rows_since_alive(login)  # hands out 1.2
+    reader.note_alive(login + timedelta(seconds=1.5), ["1.7"])
+    for second in range(3, 30):
+        reader.note_alive(login + timedelta(seconds=second))
+    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["recent"] == ["1.7"]
+    again, _, _ = catchup(tmp_path)  # the next life: 1.7 is an earlier life's, its row before the kept read
+    again.logged_in()
+    again.rows_since_alive(login + timedelta(seconds=35))
+    for second in range(38, 60):
+        again.note_alive(login + timedelta(seconds=second))
+    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["recent"] == []
