@@ -1,4 +1,4 @@
-"""Calls recorded from a real Asterisk 18 (tests/fixtures/ami/asterisk-18/, see its README)
+"""Calls recorded from real Asterisk 18 and 16 (tests/fixtures/ami/asterisk-18/, asterisk-16/, see their READMEs)
 folded into call records, the way the Asterisk 20 recordings are.
 
 The set-up is the one of tests/fixtures/ami/asterisk-20/ (IAX2 trunk and phones, FreePBX-shaped dialplan, the same
@@ -21,8 +21,9 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, ass
 RULES = ChannelRules(trunk_channels=("IAX2/trunk*",))
 REC = {
     "18": Recordings(ASTERISK20.parent / "asterisk-18", RULES),
+    "16": Recordings(ASTERISK20.parent / "asterisk-16", RULES),
 }
-BANNER = {"18": "7.0.3"}
+BANNER = {"18": "7.0.3", "16": "5.0.5"}
 
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
 ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
@@ -45,8 +46,15 @@ _COMMON = {
     "spy": (IN, ANSWERED, "101", "02191002101", 2, 14),
 }
 EXPECTED = {
-    # the caller's 6 s timeout ran from the world's Originate: the PBX saw 5.996 s of ringing (whole seconds kept)
+    # the caller's 6 s timeout ran from the world's Originate: the PBX saw 5.996 s of ringing (5.997 s on 16),
+    # and whole seconds are kept
     "18": _COMMON | {"caller_gave_up": (IN, MISSED, "102", "02191002102", 5, 0)},
+    # the far end hung up 6.48 s after answering here (6.51 s on 18 and 20)
+    "16": _COMMON
+    | {
+        "caller_gave_up": (IN, MISSED, "102", "02191002102", 5, 0),
+        "originate": (OUT, ANSWERED, "101", "trunk", 2, 6),
+    },
 }
 CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
 
@@ -142,10 +150,11 @@ def test_conference_callers_are_logged_as_missed_calls_without_an_extension(vers
     assert {(c.direction, c.outcome, c.extension) for c in calls} == {(IN, MISSED, None)}
 
 
-@pytest.mark.parametrize("version", sorted(REC))
-def test_a_queue_members_agent_complete_may_lack_the_callers_channel(version: str) -> None:
-    # Recorded on 18 (not on 20): when the caller hangs up, AgentComplete carries only the member's Dest* headers.
-    # The bridge does not read AgentComplete; the queue call still ends with the caller's own hang-up.
-    (complete,) = REC[version].frames("queue", "AgentComplete")
+def test_an_agent_complete_sent_after_the_callers_hang_up_lacks_the_callers_channel() -> None:
+    # Recorded on 18 (on 16 and 20 it came just before the caller's Hangup and named the caller's channel): when the
+    # caller hangs up, AgentComplete may follow the Hangup and carry only the member's Dest* headers. The bridge
+    # does not read AgentComplete; the queue call ends with the caller's own hang-up either way.
+    (complete,) = REC["18"].frames("queue", "AgentComplete")
     assert complete["Reason"] == "caller" and complete["DestChannel"].startswith("Local/101@from-queue")
-    assert REC[version].only("queue").talk_seconds == 2
+    assert "Channel" not in complete and "Linkedid" not in complete
+    assert REC["18"].only("queue").talk_seconds == 2
