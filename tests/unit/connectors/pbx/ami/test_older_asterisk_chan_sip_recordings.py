@@ -17,7 +17,9 @@ from domain.calls.record import CallOutcome
 from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, assert_expected_record
 
 RULES = ChannelRules(trunk_channels=("SIP/trunk*",))
-REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "chan_sip", RULES) for version in ("18", "16")}
+REC = {
+    version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "chan_sip", RULES) for version in ("18", "16", "13")
+}
 
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
 ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
@@ -44,6 +46,7 @@ EXPECTED = {
     "18": _COMMON,
     # the caller hung up 2.50 s after 101 answered (2.49 s on 18)
     "16": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},
+    "13": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},  # 2.50 s, as on 16
 }
 CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
 
@@ -92,10 +95,11 @@ def test_a_parked_call_is_reported_as_on_20_back_to_the_parker_then_to_the_retri
     ]
 
 
-def test_an_attended_transfer_without_the_target_channel_still_names_the_target() -> None:
-    # Recorded on 18 (on 16 and 20 the event named it): AttendedTransfer came without the TransferTarget* headers,
-    # the consultation channel having gone; the bridge takes the target from SecondTransfererConnectedLineNum
-    (transfer,) = REC["18"].frames("attended_transfer", "AttendedTransfer")
+@pytest.mark.parametrize("version", ["18", "13"])
+def test_an_attended_transfer_without_the_target_channel_still_names_the_target(version: str) -> None:
+    # Recorded on 18 and 13 (on 16 and 20 the event named it): AttendedTransfer came without the TransferTarget*
+    # headers, the consultation channel having gone; the bridge takes the target from SecondTransfererConnectedLineNum
+    (transfer,) = REC[version].frames("attended_transfer", "AttendedTransfer")
     assert "TransferTargetChannel" not in transfer and transfer["SecondTransfererConnectedLineNum"] == "102"
-    assert (EventKind.TRANSFER, "102") in REC["18"].kinds("attended_transfer")
-    assert REC["18"].only("attended_transfer").transferred_to == ("102",)
+    assert (EventKind.TRANSFER, "102") in REC[version].kinds("attended_transfer")
+    assert REC[version].only("attended_transfer").transferred_to == ("102",)
