@@ -4,7 +4,7 @@
 The AMI emulator logs the bridge in over a real socket; the recorded events of each scenario
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
 chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
-asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, asterisk-18/chan_sip/ with chan_sip; see their
+asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, and their chan_sip/ folders with chan_sip; see their
 READMEs) are then
 written to that socket byte for byte, minus the recording's own banner, login reply and logoff reply. The bridge
 runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay tests pin
@@ -91,8 +91,14 @@ EXPECTED_OLDER = {
     "16": EXPECTED_IAX2 | {"originate": (True, True, "101", 6, 0)},
     "13": EXPECTED_IAX2 | {"queue": (False, True, "101", 3, 0)},
 }
-# chan_sip on 18 (tests/unit/connectors/pbx/ami/test_older_asterisk_chan_sip_recordings.py)
+# chan_sip on 18, 16 and 13 (tests/unit/connectors/pbx/ami/test_older_asterisk_chan_sip_recordings.py): no parking
+# time-out recorded; on 16 and 13 the queue caller hung up 2.50 s after 101 answered
 EXPECTED_SIP18 = {scenario: row for scenario, row in EXPECTED_SIP.items() if scenario != "park_timeout"}
+EXPECTED_OLDER_SIP = {
+    "18": EXPECTED_SIP18,
+    "16": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
+    "13": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
+}
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),
     "iax2": (FIXTURES, EXPECTED_IAX2),
@@ -100,7 +106,10 @@ RECORDINGS = {
     "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),
     "parking": (FIXTURES / "parking", EXPECTED_PARKING),
     **{f"asterisk{v}": (FIXTURES.parent / f"asterisk-{v}", expected) for v, expected in EXPECTED_OLDER.items()},
-    "asterisk18_chan_sip": (FIXTURES.parent / "asterisk-18" / "chan_sip", EXPECTED_SIP18),
+    **{
+        f"asterisk{v}_chan_sip": (FIXTURES.parent / f"asterisk-{v}" / "chan_sip", expected)
+        for v, expected in EXPECTED_OLDER_SIP.items()
+    },
 }
 
 
