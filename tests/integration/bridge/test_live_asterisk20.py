@@ -5,9 +5,8 @@ The AMI emulator logs the bridge in over a real socket; the recorded events of e
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
 chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
 asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, and their chan_sip/ folders with chan_sip; see their
-READMEs) are then
-written to that socket byte for byte, minus the recording's own banner, login reply and logoff reply. The bridge
-runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay tests pin
+READMEs) are then written to that socket byte for byte, minus the recording's own banner, login reply and logoff
+reply. The bridge runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
 """
 
