@@ -1,0 +1,82 @@
+"""Calls recorded from a real Asterisk 18 with chan_pjsip (tests/fixtures/ami/asterisk-18/pjsip/, see the README
+there), the driver FreePBX 15 / 16 sites on 18 give new extensions, folded into call records.
+
+The set-up is the PJSIP one of tests/fixtures/ami/asterisk-20/pjsip/ with the 18 build (bundled pjproject 2.15.1) as
+the recorded PBX and ``cdr_manager`` loaded: the trunk and the phones are PJSIP endpoints (``PJSIP/trunk-00000000``,
+``PJSIP/101-00000001``), phone 104 a small SIP user agent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cli.calls_cmd import logged_calls
+from connectors.pbx.ami.settings import ChannelRules
+from domain.calls.events import Direction, EventKind
+from domain.calls.record import CallOutcome
+from tests.unit.connectors.pbx.ami.recordings import (
+    ASTERISK20,
+    CUSTOMER,
+    NAME,
+    Recordings,
+    assert_expected_record,
+)
+
+REC = Recordings(ASTERISK20.parent / "asterisk-18" / "pjsip", ChannelRules(trunk_channels=("PJSIP/trunk*",)))
+IN, OUT = Direction.INBOUND, Direction.OUTBOUND
+ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
+
+# scenario: direction, outcome, extension, line, ring, talk and hold seconds (the scenarios of the 20 PJSIP README)
+EXPECTED = {
+    "inbound_answered": (IN, ANSWERED, "101", "02191002101", 2, 5, 0),
+    "inbound_missed": (IN, MISSED, "102", "02191002102", 15, 0, 0),
+    "busy": (IN, BUSY, "103", "02191002103", 0, 0, 0),
+    "queue": (IN, ANSWERED, "101", "02191002500", 3, 2, 0),
+    "ring_group": (IN, ANSWERED, "102", "02191002600", 3, 6, 0),
+    "outbound": (OUT, ANSWERED, "101", "trunk", 2, 4, 0),
+    "originate": (OUT, ANSWERED, "101", "trunk", 2, 7, 0),
+    "originate_device": (OUT, ANSWERED, "101", "trunk", 2, 7, 0),
+    "blind_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14, 0),
+    "attended_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14, 6),
+    "pickup": (IN, ANSWERED, "102", "02191002101", 3, 1, 0),
+    # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
+    "hold": (IN, ANSWERED, "104", "02191002104", 2, 6, 4),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(EXPECTED))
+def test_recorded_pjsip_call_on_18_gives_the_expected_record(scenario: str) -> None:
+    assert_expected_record(REC.only(scenario), EXPECTED[scenario])
+
+
+def test_the_banner_is_asterisk_18s() -> None:
+    assert (REC.folder / "busy.bin").read_bytes().startswith(b"Asterisk Call Manager/7.0.3\r\n")
+
+
+def test_pjsip_hold_on_18_is_the_hold_event_of_the_phone_that_held() -> None:
+    (hold,), (unhold,) = REC.frames("hold", "Hold"), REC.frames("hold", "Unhold")
+    assert hold["Channel"].startswith("PJSIP/104-") and unhold["Channel"] == hold["Channel"]
+    kinds = [(e.kind, e.extension) for e in REC.events("hold") if e.kind in (EventKind.HOLD, EventKind.UNHOLD)]
+    assert kinds == [(EventKind.HOLD, "104"), (EventKind.UNHOLD, "104")]
+
+
+def test_phone_side_attended_transfer_on_18_hands_the_customer_to_the_target() -> None:
+    # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces
+    events = REC.events("phone_attended_transfer")
+    (customer,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INBOUND]
+    assert (customer.outcome, customer.extension, customer.transferred_to) == (ANSWERED, "102", ("102",))
+    assert (customer.ring_seconds, customer.talk_seconds, customer.hold_seconds) == (2, 19, 6)
+    assert (customer.external_number, customer.external_name, customer.line) == (CUSTOMER, NAME, "02191002104")
+    assert not customer.is_end_inferred
+    (transfer,) = [e for e in events if e.kind is EventKind.TRANSFER]
+    (consultation,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INTERNAL]
+    assert (consultation.external_number, consultation.extension, consultation.ended_at) == ("104", "102", transfer.at)
+
+
+@pytest.mark.parametrize("scenario", ["originate", "originate_device"])
+def test_a_click_to_call_is_not_named_after_the_name_our_side_presented(scenario: str) -> None:
+    # The Originate's CallerID was "CRM <101>"; the far end gave no name, and Asterisk reported "CRM" as the phone's
+    # connected line: that is our own side, not the customer
+    echoed = [f for f in REC.frames(scenario, "NewConnectedLine") if f["ConnectedLineNum"] == CUSTOMER]
+    assert echoed and {f["ConnectedLineName"] for f in echoed} == {"CRM"}
+    assert REC.only(scenario).external_name is None
