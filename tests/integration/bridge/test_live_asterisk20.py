@@ -99,7 +99,7 @@ EXPECTED_OLDER_SIP = {
     "16": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
     "13": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
 }
-# PJSIP on 18 (tests/unit/connectors/pbx/ami/test_asterisk18_pjsip_recordings.py)
+# PJSIP on 18 (tests/unit/connectors/pbx/ami/test_older_asterisk_pjsip_recordings.py)
 EXPECTED_PJSIP18 = {
     "inbound_answered": (False, True, "101", 5, 0),
     "inbound_missed": (False, False, "102", 0, 0),

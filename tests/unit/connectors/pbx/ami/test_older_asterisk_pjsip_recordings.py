@@ -1,9 +1,9 @@
-"""Calls recorded from a real Asterisk 18 with chan_pjsip (tests/fixtures/ami/asterisk-18/pjsip/, see the README
-there), the driver FreePBX 15 / 16 sites on 18 give new extensions, folded into call records.
+"""Calls recorded from real Asterisk 18 and 16 with chan_pjsip (tests/fixtures/ami/asterisk-18/pjsip/ and
+asterisk-16/pjsip/, see their READMEs), the driver FreePBX 15 / 16 gives new extensions, folded into call records.
 
-The set-up is the PJSIP one of tests/fixtures/ami/asterisk-20/pjsip/ with the 18 build (bundled pjproject 2.15.1) as
-the recorded PBX and ``cdr_manager`` loaded: the trunk and the phones are PJSIP endpoints (``PJSIP/trunk-00000000``,
-``PJSIP/101-00000001``), phone 104 a small SIP user agent.
+The set-up is the PJSIP one of tests/fixtures/ami/asterisk-20/pjsip/ with the older version (each with its bundled
+pjproject) as the recorded PBX and ``cdr_manager`` loaded: the trunk and the phones are PJSIP endpoints
+(``PJSIP/trunk-00000000``, ``PJSIP/101-00000001``), phone 104 a small SIP user agent.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from tests.unit.connectors.pbx.ami.recordings import (
     assert_expected_record,
 )
 
-REC = Recordings(ASTERISK20.parent / "asterisk-18" / "pjsip", ChannelRules(trunk_channels=("PJSIP/trunk*",)))
+RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
+REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "pjsip", RULES) for version in ("18",)}
+BANNER = {"18": b"Asterisk Call Manager/7.0.3\r\n", "16": b"Asterisk Call Manager/5.0.5\r\n"}
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
 ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
 
 # scenario: direction, outcome, extension, line, ring, talk and hold seconds (the scenarios of the 20 PJSIP README)
-EXPECTED = {
+_COMMON = {
     "inbound_answered": (IN, ANSWERED, "101", "02191002101", 2, 5, 0),
     "inbound_missed": (IN, MISSED, "102", "02191002102", 15, 0, 0),
     "busy": (IN, BUSY, "103", "02191002103", 0, 0, 0),
@@ -42,27 +44,33 @@ EXPECTED = {
     # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
     "hold": (IN, ANSWERED, "104", "02191002104", 2, 6, 4),
 }
+EXPECTED = {"18": _COMMON}
+CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
 
 
-@pytest.mark.parametrize("scenario", sorted(EXPECTED))
-def test_recorded_pjsip_call_on_18_gives_the_expected_record(scenario: str) -> None:
-    assert_expected_record(REC.only(scenario), EXPECTED[scenario])
+@pytest.mark.parametrize(("version", "scenario"), CASES)
+def test_recorded_pjsip_call_gives_the_expected_record(version: str, scenario: str) -> None:
+    assert_expected_record(REC[version].only(scenario), EXPECTED[version][scenario])
 
 
-def test_the_banner_is_asterisk_18s() -> None:
-    assert (REC.folder / "busy.bin").read_bytes().startswith(b"Asterisk Call Manager/7.0.3\r\n")
+@pytest.mark.parametrize("version", sorted(REC))
+def test_the_banner_is_the_versions(version: str) -> None:
+    assert (REC[version].folder / "busy.bin").read_bytes().startswith(BANNER[version])
 
 
-def test_pjsip_hold_on_18_is_the_hold_event_of_the_phone_that_held() -> None:
-    (hold,), (unhold,) = REC.frames("hold", "Hold"), REC.frames("hold", "Unhold")
+@pytest.mark.parametrize("version", sorted(REC))
+def test_pjsip_hold_is_the_hold_event_of_the_phone_that_held(version: str) -> None:
+    (hold,), (unhold,) = REC[version].frames("hold", "Hold"), REC[version].frames("hold", "Unhold")
     assert hold["Channel"].startswith("PJSIP/104-") and unhold["Channel"] == hold["Channel"]
-    kinds = [(e.kind, e.extension) for e in REC.events("hold") if e.kind in (EventKind.HOLD, EventKind.UNHOLD)]
+    events = REC[version].events("hold")
+    kinds = [(e.kind, e.extension) for e in events if e.kind in (EventKind.HOLD, EventKind.UNHOLD)]
     assert kinds == [(EventKind.HOLD, "104"), (EventKind.UNHOLD, "104")]
 
 
-def test_phone_side_attended_transfer_on_18_hands_the_customer_to_the_target() -> None:
+@pytest.mark.parametrize("version", sorted(REC))
+def test_phone_side_attended_transfer_hands_the_customer_to_the_target(version: str) -> None:
     # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces
-    events = REC.events("phone_attended_transfer")
+    events = REC[version].events("phone_attended_transfer")
     (customer,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INBOUND]
     assert (customer.outcome, customer.extension, customer.transferred_to) == (ANSWERED, "102", ("102",))
     assert (customer.ring_seconds, customer.talk_seconds, customer.hold_seconds) == (2, 19, 6)
@@ -73,10 +81,12 @@ def test_phone_side_attended_transfer_on_18_hands_the_customer_to_the_target() -
     assert (consultation.external_number, consultation.extension, consultation.ended_at) == ("104", "102", transfer.at)
 
 
+@pytest.mark.parametrize("version", sorted(REC))
 @pytest.mark.parametrize("scenario", ["originate", "originate_device"])
-def test_a_click_to_call_is_not_named_after_the_name_our_side_presented(scenario: str) -> None:
+def test_a_click_to_call_is_not_named_after_the_name_our_side_presented(version: str, scenario: str) -> None:
     # The Originate's CallerID was "CRM <101>"; the far end gave no name, and Asterisk reported "CRM" as the phone's
     # connected line: that is our own side, not the customer
-    echoed = [f for f in REC.frames(scenario, "NewConnectedLine") if f["ConnectedLineNum"] == CUSTOMER]
+    frames = REC[version].frames(scenario, "NewConnectedLine")
+    echoed = [f for f in frames if f["ConnectedLineNum"] == CUSTOMER]
     assert echoed and {f["ConnectedLineName"] for f in echoed} == {"CRM"}
-    assert REC.only(scenario).external_name is None
+    assert REC[version].only(scenario).external_name is None
