@@ -23,7 +23,7 @@ from tests.unit.connectors.pbx.ami.recordings import (
 )
 
 RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
-REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "pjsip", RULES) for version in ("18",)}
+REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "pjsip", RULES) for version in ("18", "16")}
 BANNER = {"18": b"Asterisk Call Manager/7.0.3\r\n", "16": b"Asterisk Call Manager/5.0.5\r\n"}
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
 ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
@@ -44,7 +44,11 @@ _COMMON = {
     # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
     "hold": (IN, ANSWERED, "104", "02191002104", 2, 6, 4),
 }
-EXPECTED = {"18": _COMMON}
+EXPECTED = {
+    "18": _COMMON,
+    # the caller hung up 2.50 s after 101 answered (as on 16 and 13 with chan_sip)
+    "16": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},
+}
 CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
 
 
