@@ -165,7 +165,7 @@ class AmiTranslator:
             return []
         name = message.get("ConnectedLineName")
         if call.direction is Direction.OUTBOUND and name in self._own_names(call, message):
-            name = ""  # the far end gave none: Asterisk echoed the name our side presented (PJSIP, recorded on 18)
+            name = ""  # the far end gave none: Asterisk echoed our own name (PJSIP, recorded on 16 and 18)
         return self.book.caller_id(call, message.get("ConnectedLineNum"), name, at, only_if_missing=True)
 
     def _own_names(self, call: Call, message: AmiMessage) -> set[str]:
