@@ -5,7 +5,7 @@ The AMI emulator logs the bridge in over a real socket; the recorded events of e
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
 chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
 asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, their chan_sip/ folders with chan_sip, and
-asterisk-18/pjsip/, asterisk-16/pjsip/; see their READMEs) are then written to that socket byte for byte, minus the
+asterisk-18/pjsip/ and its siblings; see their READMEs) are then written to that socket byte for byte, minus the
 recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
 emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
@@ -99,7 +99,7 @@ EXPECTED_OLDER_SIP = {
     "16": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
     "13": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
 }
-# PJSIP on 18 and 16 (tests/unit/connectors/pbx/ami/test_older_asterisk_pjsip_recordings.py)
+# PJSIP on 18, 16 and 13 (tests/unit/connectors/pbx/ami/test_older_asterisk_pjsip_recordings.py)
 EXPECTED_PJSIP18 = {
     "inbound_answered": (False, True, "101", 5, 0),
     "inbound_missed": (False, False, "102", 0, 0),
@@ -115,10 +115,13 @@ RECORDINGS = {
     "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),
     "parking": (FIXTURES / "parking", EXPECTED_PARKING),
     "asterisk18_pjsip": (FIXTURES.parent / "asterisk-18" / "pjsip", EXPECTED_PJSIP18),
-    "asterisk16_pjsip": (
-        FIXTURES.parent / "asterisk-16" / "pjsip",
-        EXPECTED_PJSIP18 | {"queue": (False, True, "101", 3, 0)},  # the caller hung up 2.50 s after the answer
-    ),
+    **{
+        f"asterisk{v}_pjsip": (
+            FIXTURES.parent / f"asterisk-{v}" / "pjsip",
+            EXPECTED_PJSIP18 | {"queue": (False, True, "101", 3, 0)},  # the caller hung up 2.50 s after the answer
+        )
+        for v in ("16", "13")
+    },
     **{f"asterisk{v}": (FIXTURES.parent / f"asterisk-{v}", expected) for v, expected in EXPECTED_OLDER.items()},
     **{
         f"asterisk{v}_chan_sip": (FIXTURES.parent / f"asterisk-{v}" / "chan_sip", expected)

@@ -1,5 +1,5 @@
-"""Calls recorded from real Asterisk 18 and 16 with chan_pjsip (tests/fixtures/ami/asterisk-18/pjsip/ and
-asterisk-16/pjsip/, see their READMEs), the driver FreePBX 15 / 16 gives new extensions, folded into call records.
+"""Calls recorded from real Asterisk 18, 16 and 13 with chan_pjsip (tests/fixtures/ami/asterisk-18/pjsip/ and its
+siblings, see their READMEs), the driver FreePBX 15 / 16 gives new extensions, folded into call records.
 
 The set-up is the PJSIP one of tests/fixtures/ami/asterisk-20/pjsip/ with the older version (each with its bundled
 pjproject) as the recorded PBX and ``cdr_manager`` loaded: the trunk and the phones are PJSIP endpoints
@@ -23,8 +23,14 @@ from tests.unit.connectors.pbx.ami.recordings import (
 )
 
 RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
-REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "pjsip", RULES) for version in ("18", "16")}
-BANNER = {"18": b"Asterisk Call Manager/7.0.3\r\n", "16": b"Asterisk Call Manager/5.0.5\r\n"}
+REC = {
+    version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "pjsip", RULES) for version in ("18", "16", "13")
+}
+BANNER = {
+    "18": b"Asterisk Call Manager/7.0.3\r\n",
+    "16": b"Asterisk Call Manager/5.0.5\r\n",
+    "13": b"Asterisk Call Manager/2.10.6\r\n",
+}
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
 ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
 
@@ -48,6 +54,7 @@ EXPECTED = {
     "18": _COMMON,
     # the caller hung up 2.50 s after 101 answered (as on 16 and 13 with chan_sip)
     "16": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},
+    "13": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},  # 2.50 s too
 }
 CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
 
