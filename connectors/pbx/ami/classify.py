@@ -110,6 +110,10 @@ class ChannelClassifier:
         """Whether a caller number is one an extension could have (``extension_pattern``)."""
         return bool(self._extension.match(number))
 
+    def is_inbound_context(self, context: str) -> bool:
+        """Whether trunks' calls enter the dialplan in ``context`` (``inbound_contexts``)."""
+        return bool(context) and context in self._rules.inbound_contexts
+
     def is_did_variable(self, name: str) -> bool:
         return name.lstrip("_") in {v.lstrip("_") for v in self._rules.did_variables}
 

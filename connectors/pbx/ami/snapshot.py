@@ -60,7 +60,7 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
             item.get("Channel"),
             item.get("Linkedid") or item.get("Uniqueid"),
             context=item.get("Context"),
-            exten=item.get("Exten") or item.get("Extension"),
+            exten=_exten(book, item),
             caller_number=item.get("CallerIDNum"),
             caller_name=item.get("CallerIDName"),
         )
@@ -73,6 +73,17 @@ def adopt(book: CallBook, items: Iterable[AmiMessage], at: datetime) -> list[Cal
     for item in new:
         events += _extension_leg(book, item, at, ages, states)
     return [dataclasses.replace(event, is_inferred=True) for event in events]
+
+
+def _exten(book: CallBook, item: AmiMessage) -> str:
+    """The channel's exten. A trunk channel's is the DID it came in on only while it is still in an inbound
+    context: once the dialplan sent it on (a FreePBX DID's ``Goto(from-internal,101,1)``) it is where the call
+    went, not a line, and the line stays unknown."""
+    context = item.get("Context")
+    is_trunk = book.classifier.role(item.get("Channel"), context) is Role.TRUNK
+    if is_trunk and not book.classifier.is_inbound_context(context):
+        return ""
+    return item.get("Exten") or item.get("Extension")
 
 
 def _origin_first(book: CallBook, item: AmiMessage) -> tuple[bool, bool, float]:

@@ -163,9 +163,17 @@ class AmiTranslator:
             return []
         if call.direction not in (Direction.INBOUND, Direction.OUTBOUND):
             return []
-        return self.book.caller_id(
-            call, message.get("ConnectedLineNum"), message.get("ConnectedLineName"), at, only_if_missing=True
-        )
+        name = message.get("ConnectedLineName")
+        if call.direction is Direction.OUTBOUND and name in self._own_names(call, message):
+            name = ""  # the far end gave none: Asterisk echoed our own name (PJSIP, recorded on 16 and 18)
+        return self.book.caller_id(call, message.get("ConnectedLineNum"), name, at, only_if_missing=True)
+
+    def _own_names(self, call: Call, message: AmiMessage) -> set[str]:
+        """The caller names an outbound call's own side carries: its channels' other than trunks, and the
+        reporting channel's. (A trunk leg's caller ID is the far end's once the far end updates it.)"""
+        channels = (self.book.channels.get(uniqueid) for uniqueid in call.channels)
+        own = {channel.caller_name for channel in channels if channel is not None and channel.role is not Role.TRUNK}
+        return own | {message.get("CallerIDName")}
 
     def _on_hold(self, message: AmiMessage, at: datetime) -> list[CallEvent]:
         """``Hold`` (12+; on 1.8 / 11 chan_sip's ``Hold`` with ``Status: On`` or ``Off``)."""

@@ -1,10 +1,13 @@
-"""The live pipeline fed with AMI streams recorded from a real Asterisk 20.20.1 (issue 11, section 3).
+"""The live pipeline fed with AMI streams recorded from a real Asterisk 20.20.1, and from 18.26.4, 16.30.1 and 13.38.3
+(issue 11, section 3).
 
 The AMI emulator logs the bridge in over a real socket; the recorded events of each scenario
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
-chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; see their READMEs) are then
-written to that socket byte for byte, minus the recording's own banner, login reply and logoff reply. The bridge
-runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay tests pin
+chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
+asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, their chan_sip/ folders with chan_sip, and
+asterisk-18/pjsip/ and its siblings; see their READMEs) are then written to that socket byte for byte, minus the
+recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
+emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
 """
 
@@ -81,12 +84,49 @@ EXPECTED_FREEPBX = {
     "click_to_call": (True, True, "101", 6, 0),
     "blind_transfer": (False, True, "102", 14, 0),
 }
+# the IAX2 set-up on older versions (tests/unit/connectors/pbx/ami/test_older_asterisk_recordings.py): the far
+# end hung up 6.48 s after answering in 16's click-to-call, 13's queue caller 2.50 s after 101 answered
+EXPECTED_OLDER = {
+    "18": EXPECTED_IAX2,
+    "16": EXPECTED_IAX2 | {"originate": (True, True, "101", 6, 0)},
+    "13": EXPECTED_IAX2 | {"queue": (False, True, "101", 3, 0)},
+}
+# chan_sip on 18, 16 and 13 (tests/unit/connectors/pbx/ami/test_older_asterisk_chan_sip_recordings.py): no parking
+# time-out recorded; on 16 and 13 the queue caller hung up 2.50 s after 101 answered
+EXPECTED_SIP18 = {scenario: row for scenario, row in EXPECTED_SIP.items() if scenario != "park_timeout"}
+EXPECTED_OLDER_SIP = {
+    "18": EXPECTED_SIP18,
+    "16": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
+    "13": EXPECTED_SIP18 | {"queue": (False, True, "101", 3, 0)},
+}
+# PJSIP on 18, 16 and 13 (tests/unit/connectors/pbx/ami/test_older_asterisk_pjsip_recordings.py)
+EXPECTED_PJSIP18 = {
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "queue": (False, True, "101", 2, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),
+    "attended_transfer": (False, True, "102", 14, 6),
+}
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),
     "iax2": (FIXTURES, EXPECTED_IAX2),
     "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP),
     "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),
     "parking": (FIXTURES / "parking", EXPECTED_PARKING),
+    "asterisk18_pjsip": (FIXTURES.parent / "asterisk-18" / "pjsip", EXPECTED_PJSIP18),
+    **{
+        f"asterisk{v}_pjsip": (
+            FIXTURES.parent / f"asterisk-{v}" / "pjsip",
+            EXPECTED_PJSIP18 | {"queue": (False, True, "101", 3, 0)},  # the caller hung up 2.50 s after the answer
+        )
+        for v in ("16", "13")
+    },
+    **{f"asterisk{v}": (FIXTURES.parent / f"asterisk-{v}", expected) for v, expected in EXPECTED_OLDER.items()},
+    **{
+        f"asterisk{v}_chan_sip": (FIXTURES.parent / f"asterisk-{v}" / "chan_sip", expected)
+        for v, expected in EXPECTED_OLDER_SIP.items()
+    },
 }
 
 

@@ -62,6 +62,15 @@ def test_an_answered_inbound_call_in_progress_rings_and_answers_with_estimated_t
     assert events[0].line == "02191002000" and translator.open_call_ids() == {"1.1"}
 
 
+def test_a_trunk_channel_the_dialplan_sent_on_gives_no_line():
+    # Recorded on 13, 16 and 18 (login_answered.bin): a FreePBX DID's Goto(from-internal,101,1) leaves the trunk
+    # channel at from-internal / 101 by the time of the snapshot; 101 is where the call went, not the line.
+    moved = TRUNK | dict(Context="from-internal", Exten="101")
+    ringing = dict(Channel="PJSIP/101-0000002b", Uniqueid="1.2", Linkedid="1.1", ChannelState="5", Duration="00:00:05")
+    events = _translator().reconcile(Snapshot(channels=(_item(**ringing), _item(**moved))), AT, frozenset())
+    assert [(e.kind, e.extension, e.line) for e in events] == [(EventKind.RING, "101", None)]
+
+
 def test_a_ringing_inbound_call_pops_up_without_an_answer():
     agent = dict(Channel="PJSIP/102-0000002c", Uniqueid="1.3", Linkedid="1.1", ChannelState="5", Duration="00:00:04")
     events = _translator().reconcile(

@@ -117,3 +117,54 @@ def test_an_unchanged_caller_id_adds_no_event():
         ],
     )
     assert [e.kind for e in events] == [EventKind.RING]
+
+
+@pytest.mark.parametrize(("connected_name", "logged_name"), [("Alice", None), ("Bank Melli", "Bank Melli")])
+def test_an_outbound_calls_connected_line_echoing_our_own_name_names_nobody(connected_name, logged_name):
+    # Recorded on Asterisk 18 with PJSIP (tests/fixtures/ami/asterisk-18/pjsip/originate*.bin): the far end gave no
+    # name, and the phone's NewConnectedLine carried the name our side presented; a name of the far end's is kept.
+    events = _play(
+        ModernTranslator("pbx1", ChannelRules()),
+        [
+            msg(
+                "Newchannel",
+                0,
+                Channel="PJSIP/101-00000001",
+                Uniqueid="3.1",
+                Linkedid="3.1",
+                Context="from-internal",
+                Exten=CUSTOMER,
+                CallerIDNum="101",
+                CallerIDName="Alice",
+            ),
+            msg(
+                "Newchannel", 1, Channel="PJSIP/trunk-00000002", Uniqueid="3.2", Linkedid="3.1", Context="from-internal"
+            ),
+            msg(
+                "DialBegin",
+                1,
+                Uniqueid="3.1",
+                DestUniqueid="3.2",
+                DestChannel="PJSIP/trunk-00000002",
+                DialString=f"{CUSTOMER}@trunk",
+            ),
+            msg(
+                "NewConnectedLine",
+                3,
+                Channel="PJSIP/101-00000001",
+                Uniqueid="3.1",
+                CallerIDNum="101",
+                CallerIDName="Alice",
+                ConnectedLineNum=CUSTOMER,
+                ConnectedLineName=connected_name,
+            ),
+            msg("Hangup", 9, Uniqueid="3.2", Cause="16"),
+            msg("Hangup", 9, Uniqueid="3.1", Cause="16"),
+        ],
+    )
+    record = fold(events)
+    assert (record.direction.value, record.external_number, record.external_name) == (
+        "outbound",
+        CUSTOMER,
+        logged_name,
+    )

@@ -1,0 +1,103 @@
+"""Calls recorded from real Asterisk 18, 16 and 13 with chan_pjsip (tests/fixtures/ami/asterisk-18/pjsip/ and its
+siblings, see their READMEs), the driver FreePBX 15 / 16 gives new extensions, folded into call records.
+
+The set-up is the PJSIP one of tests/fixtures/ami/asterisk-20/pjsip/ with the older version (each with its bundled
+pjproject) as the recorded PBX and ``cdr_manager`` loaded: the trunk and the phones are PJSIP endpoints
+(``PJSIP/trunk-00000000``, ``PJSIP/101-00000001``), phone 104 a small SIP user agent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cli.calls_cmd import logged_calls
+from connectors.pbx.ami.settings import ChannelRules
+from domain.calls.events import Direction, EventKind
+from domain.calls.record import CallOutcome
+from tests.unit.connectors.pbx.ami.recordings import (
+    ASTERISK20,
+    CUSTOMER,
+    NAME,
+    Recordings,
+    assert_expected_record,
+)
+
+RULES = ChannelRules(trunk_channels=("PJSIP/trunk*",))
+REC = {
+    version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "pjsip", RULES) for version in ("18", "16", "13")
+}
+BANNER = {
+    "18": b"Asterisk Call Manager/7.0.3\r\n",
+    "16": b"Asterisk Call Manager/5.0.5\r\n",
+    "13": b"Asterisk Call Manager/2.10.6\r\n",
+}
+IN, OUT = Direction.INBOUND, Direction.OUTBOUND
+ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
+
+# scenario: direction, outcome, extension, line, ring, talk and hold seconds (the scenarios of the 20 PJSIP README)
+_COMMON = {
+    "inbound_answered": (IN, ANSWERED, "101", "02191002101", 2, 5, 0),
+    "inbound_missed": (IN, MISSED, "102", "02191002102", 15, 0, 0),
+    "busy": (IN, BUSY, "103", "02191002103", 0, 0, 0),
+    "queue": (IN, ANSWERED, "101", "02191002500", 3, 2, 0),
+    "ring_group": (IN, ANSWERED, "102", "02191002600", 3, 6, 0),
+    "outbound": (OUT, ANSWERED, "101", "trunk", 2, 4, 0),
+    "originate": (OUT, ANSWERED, "101", "trunk", 2, 7, 0),
+    "originate_device": (OUT, ANSWERED, "101", "trunk", 2, 7, 0),
+    "blind_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14, 0),
+    "attended_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14, 6),
+    "pickup": (IN, ANSWERED, "102", "02191002101", 3, 1, 0),
+    # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
+    "hold": (IN, ANSWERED, "104", "02191002104", 2, 6, 4),
+}
+EXPECTED = {
+    "18": _COMMON,
+    # the caller hung up 2.50 s after 101 answered (as on 16 and 13 with chan_sip)
+    "16": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},
+    "13": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},  # 2.50 s too
+}
+CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
+
+
+@pytest.mark.parametrize(("version", "scenario"), CASES)
+def test_recorded_pjsip_call_gives_the_expected_record(version: str, scenario: str) -> None:
+    assert_expected_record(REC[version].only(scenario), EXPECTED[version][scenario])
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_the_banner_is_the_versions(version: str) -> None:
+    assert (REC[version].folder / "busy.bin").read_bytes().startswith(BANNER[version])
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_pjsip_hold_is_the_hold_event_of_the_phone_that_held(version: str) -> None:
+    (hold,), (unhold,) = REC[version].frames("hold", "Hold"), REC[version].frames("hold", "Unhold")
+    assert hold["Channel"].startswith("PJSIP/104-") and unhold["Channel"] == hold["Channel"]
+    events = REC[version].events("hold")
+    kinds = [(e.kind, e.extension) for e in events if e.kind in (EventKind.HOLD, EventKind.UNHOLD)]
+    assert kinds == [(EventKind.HOLD, "104"), (EventKind.UNHOLD, "104")]
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_phone_side_attended_transfer_hands_the_customer_to_the_target(version: str) -> None:
+    # 104 answers, holds the caller, calls 102 (a second call, its own Linkedid), then REFERs with Replaces
+    events = REC[version].events("phone_attended_transfer")
+    (customer,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INBOUND]
+    assert (customer.outcome, customer.extension, customer.transferred_to) == (ANSWERED, "102", ("102",))
+    assert (customer.ring_seconds, customer.talk_seconds, customer.hold_seconds) == (2, 19, 6)
+    assert (customer.external_number, customer.external_name, customer.line) == (CUSTOMER, NAME, "02191002104")
+    assert not customer.is_end_inferred
+    (transfer,) = [e for e in events if e.kind is EventKind.TRANSFER]
+    (consultation,) = [c for c in logged_calls(events, {}) if c.direction is Direction.INTERNAL]
+    assert (consultation.external_number, consultation.extension, consultation.ended_at) == ("104", "102", transfer.at)
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+@pytest.mark.parametrize("scenario", ["originate", "originate_device"])
+def test_a_click_to_call_is_not_named_after_the_name_our_side_presented(version: str, scenario: str) -> None:
+    # The Originate's CallerID was "CRM <101>"; the far end gave no name, and Asterisk reported "CRM" as the phone's
+    # connected line: that is our own side, not the customer
+    frames = REC[version].frames(scenario, "NewConnectedLine")
+    echoed = [f for f in frames if f["ConnectedLineNum"] == CUSTOMER]
+    assert echoed and {f["ConnectedLineName"] for f in echoed} == {"CRM"}
+    assert REC[version].only(scenario).external_name is None
