@@ -8,12 +8,14 @@ end, seconds), ``BillableSeconds`` (answer to end) and ``Disposition``.
 :class:`CdrEvents` decides what one means, by the ids it names (``UniqueID``,
 and ``LinkedID`` when mapped):
 
-* a call still up (a CDR also comes when a bridge breaks mid-call, a
-  transfer): nothing;
-* an ended call the bridge saw from its start: nothing, it has exact times;
-* an ended call adopted from a login snapshot (it started while the bridge was
-  down, so its times are estimates): one more hang-up carrying the PBX's totals,
-  which win over the estimates (see :class:`domain.calls.events.CallEvent`);
+* a call the bridge saw from its start: nothing, it has exact times (a CDR
+  also comes while a call is up, when a bridge breaks: a transfer);
+* a call adopted from a login snapshot (it started while the bridge was down,
+  so its times are estimates): one more hang-up carrying the PBX's totals, which
+  win over the estimates (see :class:`domain.calls.events.CallEvent`). The
+  record of an answered call comes before its last ``Hangup`` (recorded on
+  Asterisk 13, 16 and 18): while the call is up, its totals are held and
+  :meth:`CdrEvents.closed` gives them at its end;
 * a call the bridge never saw begin (only its hang-ups came, after a login):
   the whole call from the record (:mod:`connectors.pbx.ami.cdr_calls`), keyed as
   a live call would be, so no call is logged twice.
@@ -77,6 +79,7 @@ class CdrEvents:
         self._kept = kept
         self.zone = zone
         self._calls: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._held: dict[str, list[CdrTimes]] = {}  # adopted calls still up: the totals of their records so far
 
     def ended(self, call: Call, *uniqueids: str) -> None:
         """Channels ``uniqueids`` of ``call`` hung up (all of them, when the call ended): remember them."""
@@ -101,12 +104,27 @@ class CdrEvents:
         known = [self._calls[i] for i in (cdr.linkedid, cdr.uniqueid) if i in self._calls]
         live_ids = {*cdr.ids, *(call_id for call_id, _ in known)}
         if any(i in book.channels or book.resolve(i) in book.calls for i in live_ids):
-            return []  # a call still up
+            self._hold(book, live_ids, message)  # a call still up
+            return []
         if known and known[0][1] == _ADOPTED:
             return self._adopted_totals(book.system, known[0][0], message, at)
         if known and known[0][1] == _LIVE:
             return []
         return self.unseen_call(book, cdr, at)
+
+    def _hold(self, book: CallBook, ids: set[str], message: AmiMessage) -> None:
+        """A record of a call still up: an adopted call's totals wait for its end (:meth:`closed`)."""
+        call = next((c for c in (_open_call(book, i) for i in ids) if c is not None), None)
+        times = cdr_times(message)
+        if call is not None and call.adopted and times is not None:
+            self._held.setdefault(call.call_id, []).append(times)
+
+    def closed(self, book: CallBook, call: Call, at: datetime) -> list[CallEvent]:
+        """``call`` ended at ``at``: one hang-up per record that came while it was up, with the PBX's totals
+        (adopted calls only; the ids of calls merged into it since count as its own)."""
+        keys = [key for key in self._held if book.resolve(key) == call.call_id]
+        held = [times for key in keys for times in self._held.pop(key)]
+        return [self._totals_event(book.system, call.call_id, times, at) for times in held]
 
     def unseen_call(self, book: CallBook, cdr: CdrFields, anchor: datetime) -> list[CallEvent]:
         """The whole call from a record of a call the bridge never saw begin; nothing when it cannot be read."""
@@ -125,13 +143,18 @@ class CdrEvents:
             self._remember(uniqueid, cdr.key, _FROM_CDR)
         return list(call.events)
 
-    @staticmethod
-    def _adopted_totals(system: str, call_id: str, message: AmiMessage, at: datetime) -> list[CallEvent]:
+    @classmethod
+    def _adopted_totals(cls, system: str, call_id: str, message: AmiMessage, at: datetime) -> list[CallEvent]:
         times = cdr_times(message)
-        if times is None:
-            return []
-        return [
-            CallEvent(
-                EventKind.HANGUP, system, call_id, at, talk_seconds=times.talk_seconds, ring_seconds=times.ring_seconds
-            )
-        ]
+        return [] if times is None else [cls._totals_event(system, call_id, times, at)]
+
+    @staticmethod
+    def _totals_event(system: str, call_id: str, times: CdrTimes, at: datetime) -> CallEvent:
+        return CallEvent(
+            EventKind.HANGUP, system, call_id, at, talk_seconds=times.talk_seconds, ring_seconds=times.ring_seconds
+        )
+
+
+def _open_call(book: CallBook, uniqueid_or_call_id: str) -> Call | None:
+    """The call still up that a channel's uniqueid or a call id names."""
+    return book.call_of(uniqueid_or_call_id) or book.calls.get(book.resolve(uniqueid_or_call_id))

@@ -117,6 +117,7 @@ class AmiTranslator:
         for call in self.book.open_calls():
             if call.call_id in candidates and call.call_id not in live:
                 events += self.book.finish(call, at, cause_known=False)
+                events += self.cdr.closed(self.book, call, at)
         for entry in snapshot.queue_entries:
             call = self.book.call_of(entry.get("Uniqueid"))
             if call is not None:
@@ -197,6 +198,8 @@ class AmiTranslator:
         events = self.book.hangup(uniqueid, parse_cause(message.get("Cause")), at)
         if call is not None:
             self.cdr.ended(call, uniqueid)  # its CDRs may still come
+            if call.call_id not in self.book.calls:  # its last channel: the totals of CDRs that came before
+                events += self.cdr.closed(self.book, call, at)
         return events
 
     def _on_cdr(self, message: AmiMessage, at: datetime) -> list[CallEvent]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bridge.calls.open_calls import CallRecovery, OpenCallStore
 from connectors.pbx.ami import AmiSettings, Dialect, make_translator
 from connectors.pbx.ami.message import parse_frame
@@ -168,6 +170,65 @@ def test_the_pbx_cdr_gives_an_adopted_call_its_real_ring_and_talk_times(tmp_path
     ami(translator, 50, "Hangup", Uniqueid=CALL, Cause="16")
     ended = ami(translator, 50.2, "Cdr", **cdr)
     assert (ended.ring_seconds, ended.talk_seconds, ended.is_end_inferred) == (12, 28, False)
+
+
+@pytest.mark.parametrize("cdr_at", [0, 1, 2], ids=["before-both-hang-ups", "before-the-last", "after-the-last"])
+def test_an_adopted_calls_cdr_gives_its_totals_whether_it_comes_before_or_after_the_last_hang_up(
+    tmp_path: Path, cdr_at: int
+) -> None:
+    """Asterisk 13, 16 and 18 send an answered call's CDR before its last Hangup: its totals wait for the end."""
+    path = tmp_path / "open-calls.db"
+    first_life(path, [], range(0))
+    channels = [
+        _up("PJSIP/provider-0000002a", CALL, 30, Context="from-trunk", CallerIDNum="09121234567"),
+        _up("PJSIP/101-0000002b", "1714554000.2", 25, Context="from-internal"),
+    ]
+    tracker, _, translator = restart_with(path, at(40), channels)
+    translator.tracker = tracker
+    cdr = ("Cdr", dict(UniqueID=CALL, LinkedID=CALL, Duration="40", BillableSeconds="28", Disposition="ANSWERED"))
+    stream = [("Hangup", dict(Uniqueid="1714554000.2", Cause="16")), ("Hangup", dict(Uniqueid=CALL, Cause="16"))]
+    stream.insert(cdr_at, cdr)
+    for event, headers in stream:
+        ami(translator, 50, event, **headers)
+    ended = tracker.get(SYSTEM, CALL)
+    assert (ended.ring_seconds, ended.talk_seconds, ended.is_end_inferred) == (12, 28, False)
+
+
+def test_the_cdr_of_a_call_seen_from_its_start_changes_nothing_before_or_after_its_end(tmp_path: Path) -> None:
+    translator = make_translator(
+        AmiSettings(system=SYSTEM, host="pbx", username="crm", secret="x", dialect=Dialect.MODERN), modern=True
+    )
+    translator.tracker = CallTracker()
+    ami(
+        translator,
+        0,
+        "Newchannel",
+        Uniqueid=CALL,
+        Linkedid=CALL,
+        Channel="PJSIP/provider-0000002a",
+        Context="from-trunk",
+        Exten="021555",
+        CallerIDNum="09121234567",
+    )
+    ami(
+        translator,
+        0,
+        "Newchannel",
+        Uniqueid="1714554000.2",
+        Linkedid=CALL,
+        Channel="PJSIP/101-0000002b",
+        Context="from-internal",
+        Exten="101",
+    )
+    ami(translator, 0, "DialBegin", Uniqueid=CALL, DestUniqueid="1714554000.2", DialString="101")
+    ami(translator, 5, "DialEnd", Uniqueid=CALL, DestUniqueid="1714554000.2", DialStatus="ANSWER")
+    cdr = dict(UniqueID=CALL, LinkedID=CALL, Duration="90", BillableSeconds="80", Disposition="ANSWERED")
+    ami(translator, 20, "Cdr", **cdr)
+    ami(translator, 20, "Hangup", Uniqueid="1714554000.2", Cause="16")
+    ami(translator, 20, "Hangup", Uniqueid=CALL, Cause="16")
+    ami(translator, 20.1, "Cdr", **cdr)
+    ended = translator.tracker.get(SYSTEM, CALL)
+    assert (ended.ring_seconds, ended.talk_seconds) == (5, 15)
 
 
 def test_a_garbled_cdr_or_one_of_another_call_changes_nothing(tmp_path: Path) -> None:

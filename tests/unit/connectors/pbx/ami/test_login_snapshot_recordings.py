@@ -7,9 +7,9 @@ and stayed until the call ended. The replay does what the connector does: the li
 folded in once the last list is complete, at the PBX time the Ping's reply gives; every other event is translated
 as it comes. ``cdr_manager`` was loaded, so the adopted call's own CDR is in the stream.
 
-Recorded on all three versions: an answered call's CDR comes before its last ``Hangup``, so the bridge, which looks
-for the CDR of an adopted call only once the call ended (``connectors/pbx/ami/cdr.py``), does not use it, and the
-times stay the snapshot's estimates (issue 11, section 1.5).
+Recorded on all three versions: an answered call's CDR comes before its last ``Hangup``; the bridge holds the totals
+of an adopted call's CDR until the call ends (``connectors/pbx/ami/cdr.py``), so the PBX's own ring and talk times
+replace the snapshot's estimates (issue 11, section 1.5).
 """
 
 from __future__ import annotations
@@ -109,13 +109,6 @@ def test_calls_found_at_login_are_logged_with_their_direction_extension_and_numb
     assert not any(call.is_end_inferred for call in calls.values())  # each ended by its own hang-up
 
 
-_CDR_FIRST = pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 section 1.5: the CDR comes before the adopted call's last Hangup and is not used (cdr.py)",
-)
-
-
-@_CDR_FIRST
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("scenario", ["login_answered", "login_outbound"])
 def test_an_answered_call_found_at_login_gets_the_pbxs_own_ring_and_talk_time(version: str, scenario: str) -> None:
