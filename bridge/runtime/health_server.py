@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from bridge.config.model import ListenAddress
 from bridge.runtime.health import HealthSnapshot, metrics_of
-from bridge.runtime.listen import start_listening
+from bridge.runtime.listen import answer_connection, start_listening
 from bridge.runtime.metrics import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
@@ -74,20 +74,7 @@ class HealthServer:
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._slots.locked():
-            writer.close()
-            return
-        async with self._slots:
-            try:
-                await self._answer(reader, writer)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            except Exception:
-                log.exception("health request failed")
-            finally:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(writer.wait_closed(), 1.0)
+        await answer_connection(reader, writer, self._slots, self._answer, "health")
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

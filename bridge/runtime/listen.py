@@ -1,12 +1,15 @@
 """The bridge's own listening sockets (health, SMS webhooks, console): one loopback test, one start-up path.
 
 Each endpoint listens on loopback by default; one bound beyond it logs a WARNING
-saying what is exposed and which setting keeps it local.
+saying what is exposed and which setting keeps it local. The small endpoints answer
+each connection through :func:`answer_connection`: a bounded number at a time, never
+crashing the bridge, always closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
@@ -47,3 +50,25 @@ async def start_listening(
             extra={"operation": "listen"},
         )
     return server, bound
+
+
+async def answer_connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, slots: asyncio.Semaphore, answer: Serve, what: str
+) -> None:
+    """One connection to a small endpoint: closed at once when every one of ``slots`` is taken, else
+    answered by ``answer`` holding a slot. A peer that went away is no error; any other failure is
+    logged as ``what`` and never reaches the bridge. The connection is always closed."""
+    if slots.locked():
+        writer.close()
+        return
+    async with slots:
+        try:
+            await answer(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        except Exception:
+            log.exception("%s request failed", what)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)

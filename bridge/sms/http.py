@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from bridge.config.model import ListenAddress
-from bridge.runtime.listen import start_listening
+from bridge.runtime.listen import answer_connection, start_listening
 
 log = logging.getLogger(__name__)
 
@@ -120,24 +120,11 @@ class SmsHttpServer:
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._slots.locked():
-            writer.close()
-            return
         task = asyncio.current_task()
-        if task is not None:
+        if task is not None:  # stop() ends the requests still being read or answered
             self._handling.add(task)
             task.add_done_callback(self._handling.discard)
-        async with self._slots:
-            try:
-                await self._answer(reader, writer)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            except Exception:
-                log.exception("SMS webhook request failed")
-            finally:
-                writer.close()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(writer.wait_closed(), 1.0)
+        await answer_connection(reader, writer, self._slots, self._answer, "SMS webhook")
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
