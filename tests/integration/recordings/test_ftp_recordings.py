@@ -43,6 +43,11 @@ class _QuietHandler(FTPHandler):
     log = logline = log_cmd = _quiet  # type: ignore[assignment]
 
 
+# With no handler of its own, pyftpdlib's serve_forever adds a stderr handler bound to the capture stream of
+# the moment (its threads later write to it closed) and turns off thread and source info for every logger.
+logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
+
+
 @pytest.fixture
 def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     root = tmp_path / "ftp"
