@@ -43,11 +43,6 @@ class _QuietHandler(FTPHandler):
     log = logline = log_cmd = _quiet  # type: ignore[assignment]
 
 
-# With no handler of its own, pyftpdlib's serve_forever adds a stderr handler bound to the capture stream of
-# the moment (its threads later write to it closed) and turns off thread and source info for every logger.
-logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
-
-
 @pytest.fixture
 def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     root = tmp_path / "ftp"
@@ -59,6 +54,12 @@ def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     authorizer = DummyAuthorizer()
     authorizer.add_user("recorder", PASSWORD, str(root), perm="elr")
     handler = type("Handler", (_QuietHandler,), {"authorizer": authorizer, "timeout": 30})
+    # pyftpdlib's server threads log after a test's capture stream is closed, through a stderr handler of its
+    # own (serve_forever adds one when it finds none, and turns off thread and source info for every logger)
+    # or through a root handler an in-process CLI test left behind: they log nowhere here.
+    quiet, ftp_log = logging.NullHandler(), logging.getLogger("pyftpdlib")
+    ftp_log.addHandler(quiet)
+    ftp_log.propagate = False
     server = ThreadedFTPServer(("127.0.0.1", 0), handler)
     port = server.socket.getsockname()[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.05}, daemon=True)
@@ -68,6 +69,8 @@ def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     finally:
         server.close_all()
         thread.join(5)
+        ftp_log.removeHandler(quiet)
+        ftp_log.propagate = True
 
 
 def store(port: int, **overrides) -> FtpRecordingStore:
