@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, UnclassifiedCalls, hangup_cause
+from connectors.pbx.ami.classify import (
+    ChannelClassifier,
+    ChannelName,
+    Role,
+    UnclassifiedCalls,
+    hangup_cause,
+    known_value,
+)
 from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState
 
 
@@ -133,8 +140,8 @@ class CallBook:
         if channel.role is Role.TRUNK:
             call.direction = Direction.INBOUND
             call.caller_leg = channel.uniqueid
-            call.external_number = _known(channel.caller_number)
-            call.external_name = _known(channel.caller_name)
+            call.external_number = known_value(channel.caller_number)
+            call.external_name = known_value(channel.caller_name)
             call.line = call.line or (channel.exten if channel.exten not in ("", "s") else None)
 
     def _name_outbound_trunk(self, call: Call) -> None:
@@ -186,7 +193,7 @@ class CallBook:
         call.rung.add(extension)
         if call.direction is None:
             origin = self.channels.get(call.origin)
-            call.external_number = _known(origin.caller_number) if origin else None
+            call.external_number = known_value(origin.caller_number) if origin else None
             if not self._looks_like_trunk(origin):
                 call.direction = Direction.INTERNAL
         return [self.event(call, EventKind.RING, at, extension=extension)]
@@ -209,7 +216,7 @@ class CallBook:
         so it is counted and the warning names the ``trunk_channels`` pattern or context that would classify it."""
         if origin is None or origin.role is not Role.EXTENSION:
             return False
-        number = _known(origin.caller_number)
+        number = known_value(origin.caller_number)
         return number is not None and not self.classifier.is_extension_number(number)
 
     def dial_out(self, call: Call, extension: str, number: str, at: datetime) -> list[CallEvent]:
@@ -251,7 +258,7 @@ class CallBook:
     ) -> list[CallEvent]:
         """The other party's number / name arrived or changed after set-up; one CALLER_ID event if the
         call was already reported and anything changed. ``only_if_missing``: fill gaps, change nothing."""
-        number, name = _known(number) or "", _known(name) or ""
+        number, name = known_value(number) or "", known_value(name) or ""
         if only_if_missing:
             number = "" if call.external_number else number
             name = "" if call.external_name else name
@@ -382,7 +389,3 @@ class CallBook:
     def device_of(self, uniqueid: str) -> str:
         channel = self.channels.get(uniqueid)
         return ChannelName.parse(channel.name).device if channel else ""
-
-
-def _known(value: str) -> str | None:
-    return None if value in ("", "<unknown>", "unknown") else value

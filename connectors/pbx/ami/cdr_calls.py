@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 
-from connectors.pbx.ami.classify import ChannelClassifier, Role
+from connectors.pbx.ami.classify import ChannelClassifier, Role, known_value
 from domain.calls.events import CallEvent, Direction, EventKind, HangupCause
 
 _LONGEST_CALL_S = 7 * 24 * 3600
@@ -196,7 +196,7 @@ def cdr_call_events(
         direction, number, name, answerer = None, cdr.source or cdr.destination, None, None
     if times.answered_at is not None:
         opening.append(replace(base, kind=EventKind.ANSWER, at=times.answered_at, extension=answerer))
-    details = {"direction": direction, "external_number": _known(number), "external_name": name}
+    details = {"direction": direction, "external_number": known_value(number), "external_name": name}
     if direction is Direction.INBOUND and cdr.destination and not classifier.is_extension_number(cdr.destination):
         details["line"] = cdr.destination if cdr.destination != "s" else None
     events = [replace(event, is_inferred=True, **details) for event in opening]
@@ -215,8 +215,4 @@ def _caller_name(caller_id: str) -> str | None:
     text = caller_id.strip()
     if not text.startswith('"') or '"' not in text[1:]:
         return None
-    return _known(text[1 : text.index('"', 1)].strip())
-
-
-def _known(value: str | None) -> str | None:
-    return None if value in (None, "", "<unknown>", "unknown", "anonymous") else value
+    return known_value(text[1 : text.index('"', 1)].strip())

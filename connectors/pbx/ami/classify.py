@@ -183,6 +183,14 @@ _DIAL_STATUS = {
 }
 
 
+def known_value(value: str | None) -> str | None:
+    """A caller-ID number or name as Asterisk gives it, or ``None`` where it says it knows none
+    (empty, ``<unknown>``, ``unknown``, or ``anonymous`` for a withheld caller)."""
+    if value is None or value.strip().lower() in ("", "<unknown>", "unknown", "anonymous"):
+        return None
+    return value
+
+
 def hangup_cause(*, answered: bool, dial_status: str, q850: int | None) -> HangupCause:
     """The call's outcome: answered calls end NORMAL; otherwise DialStatus, then the Q.850 code."""
     if answered:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role
+from connectors.pbx.ami.classify import ChannelClassifier, ChannelName, Role, known_value
 from connectors.pbx.ami.settings import ChannelRules
 
 
@@ -68,3 +68,13 @@ def test_local_channels_honour_trunk_channels_and_inbound_contexts():
     assert classifier.role("Local/02191002000@from-pstn-00000a1c;1") is Role.TRUNK
     assert classifier.role("Local/5000@somewhere-00000a1d;2", "from-pstn") is Role.TRUNK
     assert classifier.role("Local/101@from-queue-00000a1e;1") is Role.OTHER
+
+
+@pytest.mark.parametrize("value", ["", "  ", "<unknown>", "unknown", "anonymous", "Anonymous", None])
+def test_caller_id_values_asterisk_uses_for_none_are_no_value(value: str | None) -> None:
+    assert known_value(value) is None
+
+
+@pytest.mark.parametrize("value", ["09121234567", "رضا احمدی", "Unknown Caller Ltd"])
+def test_real_caller_id_values_are_kept(value: str) -> None:
+    assert known_value(value) == value
