@@ -9,7 +9,9 @@ suite signs in as a CRM service account:
 * :class:`NtlmAuth`: NTLM through ``requests-ntlm`` (on ``pyspnego``), with the
   account's ``DOMAIN\\user`` (or ``user@REALM``) and password. The handshake is
   three legs on one kept-alive connection and IIS then treats the *connection* as
-  signed in, so the client reuses one ``requests.Session``. Over https the
+  signed in, so the client reuses one ``requests.Session``, with a connection pool
+  per thread (:mod:`connectors.dataverse.thread_connections`) so that no other
+  thread's connection is handed to a handshake's last leg. Over https the
   channel binding token is sent (IIS Extended Protection).
 * :class:`NegotiateAuth`: Kerberos through ``requests-kerberos`` (install
   ``commsuite[kerberos]``; it needs the system's krb5 libraries). The account's

@@ -55,6 +55,7 @@ from connectors.dataverse.auth_adfs import AdfsTokenProvider
 from connectors.dataverse.auth_windows import NegotiateAuth, NtlmAuth
 from connectors.dataverse.client import DataverseClient
 from connectors.dataverse.retry import RetryPolicy
+from connectors.dataverse.thread_connections import pin_connections_to_threads
 from connectors.settings import Secret
 
 AuthKind = Literal["msal-secret", "msal-certificate", "ntlm", "negotiate", "adfs-password", "adfs-client", "static"]
@@ -309,6 +310,8 @@ def make_client(
     session's connection pool (and, with NTLM, its signed-in connections) and the
     token cache live inside it. ``retry=False`` leaves retrying to the caller (the outbox)."""
     session = session or requests.Session()
+    if settings.sign_in == "ntlm":
+        pin_connections_to_threads(session)
     return DataverseClient(
         base_url=settings.url,
         session=session,
