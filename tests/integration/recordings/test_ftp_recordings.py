@@ -62,12 +62,21 @@ def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     ftp_log.propagate = False
     server = ThreadedFTPServer(("127.0.0.1", 0), handler)
     port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.05}, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:
+        # One poll at a time, and the close from this same thread: closed from outside, the poll
+        # would find its descriptor gone ("Bad file descriptor" in the server thread).
+        while not stop.is_set():
+            server.serve_forever(timeout=0.05, blocking=False, handle_exit=False)
+        server.close_all()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield root, port
     finally:
-        server.close_all()
+        stop.set()
         thread.join(5)
         ftp_log.removeHandler(quiet)
         ftp_log.propagate = True
