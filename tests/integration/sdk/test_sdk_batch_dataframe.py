@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PowerPlatform.Dataverse.models.filters import col
 
 from connectors.dataverse import DataverseClient as OurClient
 from tests.integration.sdk.conftest import unique
 
 
-@pytest.mark.sdk("batch (records create / update / get / delete, a change set)")
+@pytest.mark.sdk("batch (records create / update / retrieve / delete, a change set)")
 def test_batch(client: Any, ours: OurClient) -> None:
     name = unique("batch")
     batch = client.batch.new()
@@ -25,7 +26,7 @@ def test_batch(client: Any, ours: OurClient) -> None:
     rows = list(ours.query("accounts", select=["name", "telephone1"], filter=f"startswith(name,'{name}')"))
     assert sorted((r["name"], r.get("telephone1")) for r in rows) == [(name, None), (name + "-cs", "021-88881234")]
     follow = client.batch.new()
-    follow.records.get("account", created[0], select=["name"])
+    follow.records.retrieve("account", created[0], select=["name"])
     for record_id in created:
         follow.records.delete("account", record_id)
     outcome = follow.execute()
@@ -33,7 +34,7 @@ def test_batch(client: Any, ours: OurClient) -> None:
     assert outcome.responses[0].data["name"] == name
 
 
-@pytest.mark.sdk("dataframe.create / get / update / delete")
+@pytest.mark.sdk("dataframe.create / update / delete; query.builder to_dataframe")
 def test_dataframe(client: Any, ours: OurClient) -> None:
     import pandas as pd
 
@@ -41,7 +42,8 @@ def test_dataframe(client: Any, ours: OurClient) -> None:
     frame = pd.DataFrame([{"name": f"{name}-1"}, {"name": f"{name}-2"}])
     ids = client.dataframe.create("account", frame)
     assert len(ids) == 2
-    read = client.dataframe.get("account", select=["name"], filter=f"startswith(name,'{name}')", orderby=["name"])
+    query = client.query.builder("account").select("name").where(col("name").startswith(name)).order_by("name")
+    read = query.execute().to_dataframe()
     assert list(read["name"]) == [f"{name}-1", f"{name}-2"]
     changes = pd.DataFrame([{"accountid": i, "telephone1": "09121234567"} for i in ids])
     client.dataframe.update("account", changes, id_column="accountid")
