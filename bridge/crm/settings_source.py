@@ -30,7 +30,8 @@ class SettingsSource(Protocol):
         ...
 
     async def refresh(self) -> object:
-        """Re-read the settings; raise on failure (the bridge logs it and keeps the previous ones)."""
+        """Re-read the settings; raise on failure (the bridge logs it and keeps the previous ones). A source
+        of several parts may instead return a list of the errors of the parts it could not read."""
         ...
 
 

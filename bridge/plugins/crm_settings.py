@@ -52,8 +52,9 @@ class CrmSettingsSource:
         home = self._context.settings.get(self._context.home(system_key))
         return home.options_for(system_key) if home else SystemOptions()
 
-    async def refresh(self) -> None:
-        """Re-read every environment; raises only when none could be read (the daemon logs it)."""
+    async def refresh(self) -> list[BaseException]:
+        """Re-read every environment; returns the errors of those not read, and raises only when none could be
+        read (the daemon logs it). Either way the daemon reads again sooner than its interval."""
         names = list(self._context.settings)
         results = await asyncio.gather(*(self._context.settings[n].refresh() for n in names), return_exceptions=True)
         failed = [
@@ -69,6 +70,7 @@ class CrmSettingsSource:
         self._hand_hidden_extensions()
         if failed and len(failed) == len(names):
             raise failed[0][1]
+        return [error for _, error in failed]
 
     def _hand_hidden_extensions(self) -> None:
         for key in self._context.config.systems:

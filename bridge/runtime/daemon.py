@@ -48,6 +48,7 @@ from bridge.runtime.holds import hold_health
 from bridge.runtime.line_replay import LineReplay
 from bridge.runtime.raw_journal import shared_journal
 from bridge.runtime.service import install_stop_signals, load_factory, notify_systemd
+from bridge.runtime.settings_refresh import SettingsRefresher
 from bridge.runtime.tasks import supervised, survive
 from bridge.runtime.updates import UpdateChecker
 from bridge.runtime.workers import CallPipeline, SystemWorker, build_connector
@@ -208,9 +209,7 @@ class Bridge:
             tasks = [
                 supervised("sweep", self._every(self.config.bridge.sweep_interval_s, self._sweep)),
                 supervised("alive", self._every(ALIVE_INTERVAL_S, self._heartbeat)),
-                supervised(
-                    "settings", self._every(self.config.bridge.settings_refresh_s, self._refresh_settings, at_once=True)
-                ),
+                supervised("settings", SettingsRefresher(self.settings, self.config.bridge.settings_refresh_s).run()),
                 *(supervised(name, factory()) for name, factory in self._services),
             ]
             log.info(
@@ -270,9 +269,7 @@ class Bridge:
             return self.outbox.depth()
         return 0
 
-    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]], *, at_once: bool = False) -> None:
-        if at_once:  # in the background: the links and health never wait on a slow or silent CRM
-            await survive(action)
+    async def _every(self, interval_s: float, action: Callable[[], Awaitable[None]]) -> None:
         while True:
             await asyncio.sleep(interval_s)
             await survive(action)
@@ -310,12 +307,6 @@ class Bridge:
             drainer = self.drainers.get(environment) if hasattr(self, "drainers") else None
             if drainer is not None:
                 drainer.wake()
-
-    async def _refresh_settings(self) -> None:
-        try:
-            await self.settings.refresh()
-        except Exception:
-            log.exception("telephony settings could not be refreshed; keeping the previous ones")
 
     async def snapshot(self) -> HealthSnapshot:
         """What ``/healthz`` and ``/metrics`` report."""
