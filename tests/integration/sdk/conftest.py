@@ -69,6 +69,7 @@ def ours(server: EmulatorServer) -> Iterator[OurClient]:
     """Our own client, beside Microsoft's, for the side-by-side comparisons."""
     with requests.Session() as session:
         session.verify = str(server.ca_file)
+        session.trust_env = False  # else a REQUESTS_CA_BUNDLE in the environment outranks session.verify
         yield OurClient(base_url=server.origin, session=session, token_provider=StaticToken(TOKEN), retry=None)
 
 
