@@ -135,23 +135,21 @@ def test_delete(aio: Any, ours: OurClient) -> None:
 
 @pytest.mark.sdk("async records.upsert (alternate key, one and UpsertMultiple)")
 def test_upsert(aio: Any, ours: OurClient) -> None:
-    number = f"A-{uuid.uuid4().hex[:12]}"  # accountnumber holds 20 characters
+    table = "new_AsyncUpserted"  # its own table: the account key belongs to test_sdk_records.py
 
     async def scenario(client: Any) -> None:
-        if not any(k.schema_name == "new_accountnumber_key" for k in await client.tables.get_alternate_keys("account")):
-            await client.tables.create_alternate_key("account", "new_accountnumber_key", ["accountnumber"])
-        await _read_until_active(client, "account", "new_accountnumber_key")
-        key = {"accountnumber": number}
-        await client.records.upsert("account", [UpsertItem(alternate_key=key, record={"name": "first"})])
-        await client.records.upsert("account", [{"alternate_key": key, "record": {"name": "second"}}])
-        await client.records.upsert(
-            "account",
-            [UpsertItem(alternate_key={"accountnumber": f"{number}-{i}"}, record={"name": f"m-{i}"}) for i in range(2)],
-        )
+        await client.tables.create(table, {"new_Code": "string", "new_Label": "string"})
+        await client.tables.create_alternate_key(table, "new_asyncupsertkey", ["new_code"])
+        await _read_until_active(client, table, "new_asyncupsertkey")
+        key = {"new_code": "U-1"}
+        await client.records.upsert("new_asyncupserted", [UpsertItem(alternate_key=key, record={"new_label": "1st"})])
+        await client.records.upsert("new_asyncupserted", [{"alternate_key": key, "record": {"new_label": "2nd"}}])
+        many = [UpsertItem(alternate_key={"new_code": f"U-{i}"}, record={"new_label": f"m-{i}"}) for i in (2, 3)]
+        await client.records.upsert("new_asyncupserted", many)
 
     aio(scenario)
-    assert _names(ours.query("accounts", select=["name"], filter=f"accountnumber eq '{number}'")) == ["second"]
-    assert ours.count("accounts", f"startswith(accountnumber,'{number}-')") == 2
+    rows = ours.query("new_asyncupserteds", select=["new_code", "new_label"], orderby=["new_code"])
+    assert [(r["new_code"], r["new_label"]) for r in rows] == [("U-1", "2nd"), ("U-2", "m-2"), ("U-3", "m-3")]
 
 
 async def _read_until_active(client: Any, table: str, name: str) -> None:
