@@ -75,3 +75,22 @@ def test_upload(aio: Any, ours: OurClient, server: EmulatorServer, tmp_path: Pat
     )
     scan = _download(server, record_id, "new_scan")
     assert scan.content == data and scan.headers["mimetype"] == "application/pdf"
+
+
+@pytest.mark.sdk("async batch records.list / tables.get / query.sql (continue on error)")
+def test_batch_reads(aio: Any, ours: OurClient) -> None:
+    tag = unique("abreads")
+    for i in range(2):
+        ours.create("accounts", {"name": f"{tag}-{i}"})
+
+    async def scenario(client: Any) -> Any:
+        batch = client.batch.new()
+        batch.records.list("account", select=["name"], filter=f"startswith(name,'{tag}')", orderby=["name desc"])
+        batch.tables.get("account")
+        batch.query.sql("SELECT TOP 1 name FROM account")
+        return await batch.execute(continue_on_error=True)
+
+    listed, table, sql = aio(scenario).responses
+    assert [row["name"] for row in listed.data["value"]] == [f"{tag}-1", f"{tag}-0"]
+    assert [t["EntitySetName"] for t in table.data["value"]] == ["accounts"]
+    assert sql.status_code == 501 and "sql" in (sql.error_message or "").lower()

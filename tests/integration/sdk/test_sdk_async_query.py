@@ -111,3 +111,23 @@ def test_dataframe(aio: Any, ours: OurClient) -> None:
 
     aio(scenario)
     assert ours.count("accounts", where) == 0
+
+
+@pytest.mark.sdk("async dataframe.sql")
+def test_dataframe_sql(aio: Any, unsupported: Any) -> None:
+    async def scenario(client: Any) -> None:
+        await client.dataframe.sql("SELECT TOP 1 name FROM account")
+
+    with unsupported("sql"):
+        aio(scenario)
+
+
+@pytest.mark.sdk("async records.create (a choice given by its label); flush_cache")
+def test_choice_label_and_flush_cache(aio: Any, ours: OurClient) -> None:
+    async def scenario(client: Any) -> tuple[str, int]:
+        task = await client.records.create("task", {"subject": unique("alabel"), "prioritycode": "Low"})
+        return task, await client.flush_cache("picklist")
+
+    task, flushed = aio(scenario)
+    assert ours.retrieve("tasks", task, select=["prioritycode"])["prioritycode"] == 0
+    assert flushed == 1  # the task table's labels, read once from its choice metadata

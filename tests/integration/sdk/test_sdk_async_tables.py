@@ -103,3 +103,57 @@ def test_delete_standard_table_refused(aio: Any) -> None:
     with pytest.raises(HttpError) as refused:
         aio(scenario)
     assert refused.value.status_code == 400 and "Only Custom Entities can be deleted" in refused.value.message
+
+
+@pytest.mark.sdk("async tables.create_one_to_many_relationship / create_many_to_many_relationship")
+def test_explicit_relationships(aio: Any, ours: OurClient) -> None:
+    from PowerPlatform.Dataverse.models import Label, LocalizedLabel
+    from PowerPlatform.Dataverse.models.relationship import (
+        LookupAttributeMetadata,
+        ManyToManyRelationshipMetadata,
+        OneToManyRelationshipMetadata,
+    )
+
+    table = "new_AsyncRelated"
+    lookup = LookupAttributeMetadata("new_ContactId", Label([LocalizedLabel("Contact", 1033)]))
+    one_to_many = OneToManyRelationshipMetadata("new_contact_asyncrelated", "contact", "new_asyncrelated", "contactid")
+    many_to_many = ManyToManyRelationshipMetadata("new_asyncrelated_account", "new_asyncrelated", "account")
+
+    async def scenario(client: Any) -> tuple[Any, Any, Any]:
+        await client.tables.create(table, {"new_Code": "string"})
+        first = await client.tables.create_one_to_many_relationship(lookup, one_to_many)
+        second = await client.tables.create_many_to_many_relationship(many_to_many)
+        return first, second, await client.tables.get_relationship("new_asyncrelated_account")
+
+    first, second, found = aio(scenario)
+    assert (first.lookup_schema_name, first.relationship_type) == ("new_ContactId", "one_to_many")
+    assert second.relationship_type == "many_to_many" and found.relationship_id == second.relationship_id
+    contact = ours.create("contacts", {"lastname": "Related"})
+    row_id = ours.create("new_asyncrelateds", {"new_code": "R", "new_ContactId@odata.bind": f"/contacts({contact})"})
+    assert (
+        ours.retrieve("new_asyncrelateds", row_id, select=["_new_contactid_value"])["_new_contactid_value"] == contact
+    )
+
+
+@pytest.mark.sdk("async tables.update_column / update_columns")
+def test_update_columns(aio: Any) -> None:
+    table = "new_AsyncTuned"
+
+    async def scenario(client: Any) -> tuple[Any, ...]:
+        await client.tables.create(table, {"new_Code": "string", "new_Stock": "int"})
+        one = await client.tables.update_column(table, "new_code", {"max_length": 300, "display_name": "Code"})
+        many = await client.tables.update_columns(
+            table, {"new_stock": {"min_value": 0, "max_value": 500}, "new_code": {"required": "ApplicationRequired"}}
+        )
+        return (
+            one,
+            many,
+            await client.tables.get_column(table, "new_code"),
+            await client.tables.get_column(table, "new_stock"),
+        )
+
+    one, many, code, stock = aio(scenario)
+    assert (one, sorted(many)) == ("new_code", ["new_code", "new_stock"])
+    assert (code["MaxLength"], code["DisplayName"]["UserLocalizedLabel"]["Label"]) == (300, "Code")
+    assert code["RequiredLevel"]["Value"] == "ApplicationRequired"
+    assert (stock["MinValue"], stock["MaxValue"]) == (0, 500)
