@@ -11,7 +11,7 @@ import requests
 from connectors.dataverse import DataverseClient as OurClient
 from emulator.server import EmulatorServer
 
-from .conftest import TOKEN, unique
+from .conftest import TOKEN, HttpError, unique
 
 
 @pytest.mark.sdk("async batch (records create / update / retrieve / delete, a change set)")
@@ -94,3 +94,21 @@ def test_batch_reads(aio: Any, ours: OurClient) -> None:
     assert [row["name"] for row in listed.data["value"]] == [f"{tag}-1", f"{tag}-0"]
     assert [t["EntitySetName"] for t in table.data["value"]] == ["accounts"]
     assert sql.status_code == 501 and "sql" in (sql.error_message or "").lower()
+
+
+def test_upload_of_a_name_outside_ascii(client: Any, aio: Any, ours: OurClient, tmp_path: Path) -> None:
+    """Not an operation that works: both SDK clients put the name in the ``x-ms-file-name`` header, which
+    carries ASCII names only (Learn, "Use file column data"; the query parameter is for the others).
+    ``requests`` cannot encode it; aiohttp sends its UTF-8 bytes and the emulator answers 400."""
+    record_id = ours.create("accounts", {"name": unique("persian")})
+    path = tmp_path / "قرارداد.txt"
+    path.write_bytes(b"persian name")
+    with pytest.raises(UnicodeEncodeError):
+        client.files.upload("account", record_id, "new_Terms", str(path))
+
+    async def scenario(microsoft: Any) -> None:
+        await microsoft.files.upload("account", record_id, "new_Terms", str(path))
+
+    with pytest.raises(HttpError) as refused:
+        aio(scenario)
+    assert refused.value.status_code == 400 and "query parameter" in refused.value.message
