@@ -105,8 +105,18 @@ def _chunk(
 
 
 def _file_name(request: ApiRequest, params: dict[str, str]) -> str:
-    """The header wins over the query parameter (Learn: the header cannot carry non-ASCII names)."""
-    name = request.headers.get("x-ms-file-name") or params.get("x-ms-file-name")
+    """The header wins over the query parameter (Learn: the header cannot carry non-ASCII names).
+
+    A header outside ASCII is refused rather than stored garbled: at the wire its UTF-8 bytes
+    arrive as Latin-1 characters, and Learn says only the query parameter supports such names.
+    """
+    header = request.headers.get("x-ms-file-name")
+    if header and not header.isascii():
+        raise bad_request(
+            "The x-ms-file-name header supports ASCII file names only; "
+            "send this name in the x-ms-file-name query parameter."
+        )
+    name = header or params.get("x-ms-file-name")
     if not name or "/" in name or "\\" in name:
         raise bad_request("A file upload needs its file name in the x-ms-file-name header or query parameter.")
     return name

@@ -20,7 +20,9 @@ from emulator.server.wire import ApiResponse, Headers
 
 BAD_BATCH_CODE = "0x80060888"
 _BOUNDARY = re.compile(r"""boundary\s*=\s*(?:"([^"]{1,70})"|([^;\s"]{1,70}))""", re.IGNORECASE)
-_REQUEST_LINE = re.compile(r"^([A-Z]+) (\S+)(?: HTTP/1\.[01])?$")
+#: ``METHOD URL HTTP/1.1``. As Microsoft.OData.Core reads it, the URL runs from the first space to
+#: the last, so it may hold spaces (an unencoded ``$filter``); without the version it is one token.
+_REQUEST_LINE = re.compile(r"^([A-Z]+) (?:(\S(?:.*\S)?) HTTP/1\.[01]|(\S+))$")
 
 
 @dataclass
@@ -96,7 +98,7 @@ def _parse_operation(part_headers: Headers, content: bytes) -> BatchOperation:
         )
     return BatchOperation(
         method=match.group(1),
-        url=match.group(2),
+        url=match.group(2) or match.group(3),
         headers=_parse_headers(lines[1:]),
         body=body.rstrip(b"\r\n"),
         content_id=part_headers.get("Content-ID"),

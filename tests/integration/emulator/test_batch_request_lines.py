@@ -69,6 +69,22 @@ def test_python_sdk_shape(emulator: EmulatorServer, http: requests.Session) -> N
     assert [row["telephone1"] for row in rows["value"]] == ["021-88881234"]
 
 
+def test_unencoded_query_in_a_request_line(emulator: EmulatorServer, http: requests.Session) -> None:
+    """PowerPlatform-Dataverse-Client's ``batch.records.list`` writes ``$filter`` / ``$orderby`` with bare
+    spaces; Microsoft.OData.Core reads the URL up to the last space (docs/emulator.md, SDK section)."""
+    root = emulator.url
+    for name in ("Spaced A", "Spaced B"):
+        assert http.post(root + "accounts", json={"name": name}).status_code == 204
+    body = (
+        "--batch_sp\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n\n"
+        f"GET {root}accounts?$select=name&$filter=startswith(name,'Spaced ')&$orderby=name desc HTTP/1.1\n"
+        "Accept: application/json\n\n\n--batch_sp--\n"
+    )
+    response = _post(http, root, body, "batch_sp")
+    assert _statuses(response) == [200], response.text
+    assert re.findall(r'"name": ?"(Spaced [AB])"', response.text) == ["Spaced B", "Spaced A"]
+
+
 def test_dotnet_odata_client_shape_with_ref_by_content_id(emulator: EmulatorServer, http: requests.Session) -> None:
     """.NET's OData client: absolute URLs, then ``$1/<nav>/$ref`` with ``{"@odata.id": "$2"}`` in one change set."""
     root = emulator.url

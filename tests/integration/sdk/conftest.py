@@ -9,11 +9,13 @@ command line.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -23,9 +25,11 @@ from connectors.dataverse import StaticToken
 from emulator.server import EmulatorServer, FaultPlan
 
 sdk = pytest.importorskip("PowerPlatform.Dataverse.client")
+import aiohttp  # noqa: E402  (the SDK's [async] extra, pinned with it in the test extra)
 from azure.core.credentials import AccessToken  # noqa: E402  (after the skip: azure-identity comes with the SDK)
 from PowerPlatform.Dataverse.core.errors import HttpError  # noqa: E402
 
+T = TypeVar("T")
 TOKEN = "sdk-conformance"
 _OUTCOME = "sdk_outcome"
 _OUTCOMES: dict[str, str] = {}
@@ -36,6 +40,22 @@ class StaticCredential:
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         return AccessToken(TOKEN, int(time.time()) + 3600)
+
+
+class AsyncStaticCredential:
+    """The same fixed token for the SDK's async client (an ``azure.core`` async token credential)."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return StaticCredential().get_token(*scopes)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> AsyncStaticCredential:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,11 +84,36 @@ def client(server: EmulatorServer) -> Iterator[Any]:
             os.environ["REQUESTS_CA_BUNDLE"] = previous
 
 
+@pytest.fixture
+def aio(server: EmulatorServer) -> Callable[[Callable[[Any], Awaitable[T]]], T]:
+    """``aio(scenario)`` runs ``await scenario(client)`` with Microsoft's ``AsyncDataverseClient``.
+
+    Each call is one ``asyncio.run`` (no pytest async plugin). aiohttp reads neither
+    ``REQUESTS_CA_BUNDLE`` nor, once imported, ``SSL_CERT_FILE``, and the SDK takes no SSL
+    context, so the client gets an aiohttp session whose connector trusts the emulator's CA:
+    the client keeps a session set before ``async with`` (``AsyncDataverseClient.__aenter__``).
+    """
+    from PowerPlatform.Dataverse.aio import AsyncDataverseClient
+
+    def run(scenario: Callable[[Any], Awaitable[T]]) -> T:
+        async def main() -> T:
+            trusted = ssl.create_default_context(cafile=str(server.ca_file))
+            microsoft = AsyncDataverseClient(server.origin, AsyncStaticCredential())
+            microsoft._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trusted))
+            async with microsoft:
+                return await scenario(microsoft)
+
+        return asyncio.run(main())
+
+    return run
+
+
 @pytest.fixture(scope="package")
 def ours(server: EmulatorServer) -> Iterator[OurClient]:
     """Our own client, beside Microsoft's, for the side-by-side comparisons."""
     with requests.Session() as session:
         session.verify = str(server.ca_file)
+        session.trust_env = False  # else a REQUESTS_CA_BUNDLE in the environment outranks session.verify
         yield OurClient(base_url=server.origin, session=session, token_provider=StaticToken(TOKEN), retry=None)
 
 

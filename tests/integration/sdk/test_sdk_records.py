@@ -241,3 +241,27 @@ def test_retrieve_total_record_count(ours: OurClient) -> None:
         "GET", "RetrieveTotalRecordCount(EntityNames=@p1)", params={"@p1": '["account","team"]'}, operation="count"
     ).json()["EntityRecordCountCollection"]
     assert (reply["Keys"], reply["Values"][0]) == (["account", "team"], expected)
+
+
+@pytest.mark.sdk("query.sql_columns / odata_expand")
+def test_sql_columns_and_odata_expand(client: Any, ours: OurClient) -> None:
+    columns = client.query.sql_columns("account")
+    assert [(c["name"], c["is_pk"], c["is_name"]) for c in columns[:2]] == [
+        ("accountid", True, False),
+        ("name", False, True),
+    ]
+    assert "telephone1" in {c["name"] for c in columns}
+    assert not any(c["name"].endswith("_base") for c in columns)  # system suffixes are left out by default
+    navigation = client.query.odata_expand("contact", "account")
+    account = ours.create("accounts", {"name": unique("expand")})
+    contact = ours.create("contacts", {"lastname": "Nav", f"{navigation}@odata.bind": f"/accounts({account})"})
+    row = client.records.retrieve("contact", contact, select=["lastname"], expand=[navigation])
+    assert row[navigation]["accountid"] == account
+
+
+@pytest.mark.sdk("records.create (a choice given by its label); flush_cache")
+def test_choice_label_and_flush_cache(client: Any, ours: OurClient) -> None:
+    client.flush_cache("picklist")
+    task = client.records.create("task", {"subject": unique("label"), "prioritycode": "High"})
+    assert ours.retrieve("tasks", task, select=["prioritycode"])["prioritycode"] == 2
+    assert client.flush_cache("picklist") == 1  # the task table's labels, read once from its choice metadata

@@ -168,3 +168,44 @@ def test_delete_table(client: Any) -> None:
     with pytest.raises(HttpError) as refused:
         client.tables.delete("account")
     assert refused.value.status_code == 400 and "Only Custom Entities can be deleted" in refused.value.message
+
+
+@pytest.mark.sdk("tables.create_one_to_many_relationship / delete_relationship")
+def test_one_to_many_and_delete(client: Any, widget: Any, ours: OurClient) -> None:
+    from PowerPlatform.Dataverse.models import Label, LocalizedLabel
+    from PowerPlatform.Dataverse.models.relationship import LookupAttributeMetadata, OneToManyRelationshipMetadata
+
+    lookup = LookupAttributeMetadata("new_ContactId", Label([LocalizedLabel("Contact", 1033)]))
+    relationship = OneToManyRelationshipMetadata("new_contact_sdkwidget", "contact", "new_sdkwidget", "contactid")
+    info = client.tables.create_one_to_many_relationship(lookup, relationship)
+    assert (info.lookup_schema_name, info.referenced_entity, info.relationship_type) == (
+        "new_ContactId",
+        "contact",
+        "one_to_many",
+    )
+    contact = ours.create("contacts", {"lastname": "Owner"})
+    widget_id = ours.create("new_sdkwidgets", {"new_code": "1:N", "new_ContactId@odata.bind": f"/contacts({contact})"})
+    assert (
+        ours.retrieve("new_sdkwidgets", widget_id, select=["_new_contactid_value"])["_new_contactid_value"] == contact
+    )
+    client.tables.delete_relationship(info.relationship_id)
+    assert client.tables.get_relationship("new_contact_sdkwidget") is None
+    assert client.tables.get_column(TABLE, "new_contactid") is None
+
+
+@pytest.mark.sdk("tables.update_column / update_columns")
+def test_update_columns(client: Any, widget: Any) -> None:
+    client.tables.add_columns(TABLE, {"new_Label": "string", "new_Stock": "int"})
+    assert client.tables.update_column(TABLE, "new_label", {"max_length": 300, "display_name": "Shelf label"}) == (
+        "new_label"
+    )
+    label = client.tables.get_column(TABLE, "new_label")
+    assert label["MaxLength"] == 300
+    assert label["DisplayName"]["UserLocalizedLabel"]["Label"] == "Shelf label"
+    changed = client.tables.update_columns(
+        TABLE, {"new_stock": {"min_value": 0, "max_value": 500}, "new_label": {"required": "ApplicationRequired"}}
+    )
+    assert sorted(changed) == ["new_label", "new_stock"]
+    stock = client.tables.get_column(TABLE, "new_stock")
+    assert (stock["MinValue"], stock["MaxValue"]) == (0, 500)
+    assert client.tables.get_column(TABLE, "new_label")["RequiredLevel"]["Value"] == "ApplicationRequired"

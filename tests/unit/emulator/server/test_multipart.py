@@ -69,6 +69,19 @@ def test_unquoted_boundary_and_absolute_urls() -> None:
     assert operation.method == "DELETE" and operation.url.startswith("http://127.0.0.1:1/")
 
 
+def test_url_with_spaces_is_read_up_to_the_version() -> None:
+    """Microsoft.OData.Core takes the URL between the first and the last space of the line
+    (OData/odata.net: src/Microsoft.OData.Core/MultipartMixed/ODataMultipartMixedBatchReader.cs,
+    ``ParseRequestLine``: "the uri can contain spaces"); Microsoft's Python SDK writes a
+    ``$filter`` / ``$orderby`` unencoded into its batch parts."""
+    body = (
+        b"--b\r\nContent-Type: application/http\r\n\r\n"
+        b"GET accounts?$filter=startswith(name,'a b')&$orderby=name desc HTTP/1.1\r\n\r\n--b--\r\n"
+    )
+    (operation,) = parse_batch("multipart/mixed; boundary=b", body)
+    assert (operation.method, operation.url) == ("GET", "accounts?$filter=startswith(name,'a b')&$orderby=name desc")
+
+
 def test_body_with_persian_text_survives() -> None:
     body = (
         "--b\nContent-Type: application/http\n\nPOST contacts HTTP/1.1\nContent-Type: application/json\n\n"
@@ -94,6 +107,12 @@ def test_body_with_persian_text_survives() -> None:
         (
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nnot a request line\n--b--",
+            400,
+            "request line",
+        ),
+        (
+            "multipart/mixed; boundary=b",
+            b"--b\nContent-Type: application/http\n\nGET contacts?$orderby=name desc\n--b--",
             400,
             "request line",
         ),
