@@ -5,6 +5,7 @@ reply (a tiny fake hfaxd) is a clear error on the fax and the worker goes on (is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 import threading
@@ -125,7 +126,8 @@ class GarbledHfaxd:
 
     @staticmethod
     def _session(conn: socket.socket) -> None:
-        with conn, conn.makefile("rb") as lines:
+        with conn, conn.makefile("rb") as lines, contextlib.suppress(OSError):
+            # The client gives up on the garbled replies and may drop the link mid-answer (a reset).
             conn.sendall(b"220 fake.example server (HylaFAX (tm) Version 6.0.7) ready.\r\n")
             for _ in lines:
                 conn.sendall(b"this is not a reply\r\n")
