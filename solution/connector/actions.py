@@ -99,7 +99,13 @@ def create_fax() -> Operation:
         parameters=[
             return_representation(),
             select(returned),
-            body({"type": "object", "required": [Fax.FAXSTATUS, Fax.DIRECTIONCODE], "properties": properties}),
+            body(
+                {
+                    "type": "object",
+                    "required": [Fax.FAXNUMBER, Fax.FAXSTATUS, Fax.DIRECTIONCODE],
+                    "properties": properties,
+                }
+            ),
         ],
         responses={"201": reply("The new fax", _read(table, returned))},
     )
@@ -208,7 +214,9 @@ def _read(table: str, columns: tuple[str, ...]) -> dict[str, Schema]:
 
 _MESSAGE_HELP = "The text; {firstname}-style placeholders are filled from the recipient (docs/sms-rules.md)."
 _NUMBER_HELP = "A mobile number; when empty, the recipient's or the regarding record's mobile is used."
-_FAX_NUMBER_HELP = "The number to fax; when empty, the recipient's Fax column is used."
+_FAX_NUMBER_HELP = (
+    "The number to fax, e.g. the contact's Fax column from a previous step: the bridge dials this number only."
+)
 _FAX_SUBJECT_HELP = "When empty, the bridge writes 'Fax from <user> to <recipient>'."
 _FILE_HELP = "The file's name with its extension, e.g. offer.pdf."
 _CONTENT_HELP = "The file's content (base64), e.g. a previous step's file content."
