@@ -14,7 +14,7 @@ Each action creates or updates the row a person would on the form, in the state 
 from __future__ import annotations
 
 from dataverse_schema.fax import FAX_STATUS
-from dataverse_schema.names import Annotation, ClickToCall, Fax, Sms
+from dataverse_schema.names import Account, Annotation, ClickToCall, Contact, Fax, Incident, Lead, Sms, SystemUser
 from dataverse_schema.sms import DIRECTIONS, SMS_STATUS
 from dataverse_schema.telephony import CLICK_TO_CALL_STATUS, PARTY_TO_RECIPIENT
 from solution.connector import fields
@@ -31,11 +31,11 @@ from solution.connector.wire import (
 )
 
 #: Tables a flow may name as the SMS's or the fax's recipient (the senders read these numbers).
-PERSON_TABLES = ("contact", "account", "lead")
+PERSON_TABLES = (Contact.TABLE, Account.TABLE, Lead.TABLE)
 #: The request's optional lookups: which extension rings, on which line and telephony system.
 _CALL_SETTINGS = (ClickToCall.EXTENSIONID, ClickToCall.PHONELINEID, ClickToCall.TELEPHONYSYSTEMID)
 #: Tables a flow may name as what the SMS or the fax is about.
-REGARDING_TABLES = ("contact", "account", "lead", "incident")
+REGARDING_TABLES = (Contact.TABLE, Account.TABLE, Lead.TABLE, Incident.TABLE)
 
 
 def actions() -> tuple[Operation, ...]:
@@ -50,7 +50,7 @@ def send_sms() -> Operation:
         Sms.MESSAGE: fields.column(table, Sms.MESSAGE, visibility=IMPORTANT, description=_MESSAGE_HELP),
         Sms.PHONENUMBER: fields.column(table, Sms.PHONENUMBER, visibility=IMPORTANT, description=_NUMBER_HELP),
         **fields.regarding_binds(table, REGARDING_TABLES),
-        fields.parties_key(table): fields.recipients(table, PERSON_TABLES + ("systemuser",), PARTY_TO_RECIPIENT),
+        fields.parties_key(table): fields.recipients(table, PERSON_TABLES + (SystemUser.TABLE,), PARTY_TO_RECIPIENT),
         Sms.SENDERNUMBER: fields.column(table, Sms.SENDERNUMBER, visibility=ADVANCED),
         **fields.binds(table, (Sms.SMSNUMBERID, Sms.SMSPROVIDERID, Sms.SMSTEMPLATEID), visibility=ADVANCED),
         Sms.SUBJECT: fields.column(table, Sms.SUBJECT, visibility=ADVANCED, description="Shown in views."),

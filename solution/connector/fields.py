@@ -13,7 +13,7 @@ from typing import Any
 import dataverse_schema
 from dataverse_schema import navigation
 from dataverse_schema.model import Column, ColumnType
-from dataverse_schema.names import ActivityParty, ActivityPointer
+from dataverse_schema.names import ActivityParty, ActivityPointer, Sms
 
 #: A Dataverse record id, as the Web API writes it.
 GUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -22,6 +22,8 @@ IMPORTANT, ADVANCED, INTERNAL = "important", "advanced", "internal"
 
 Schema = dict[str, Any]
 
+#: An activity's *To* party list: the same logical name on every activity table.
+_TO = Sms.TO
 _TEXT = (ColumnType.STRING, ColumnType.MEMO)
 _CHOICE = (ColumnType.PICKLIST, ColumnType.STATE, ColumnType.STATUS)
 _NUMBER = (ColumnType.DECIMAL, ColumnType.DOUBLE, ColumnType.MONEY)
@@ -92,7 +94,7 @@ def binds(table: str, lookups: tuple[str, ...], *, visibility: str | None = None
 
 def parties_key(table: str) -> str:
     """``<table>_activity_parties``: where an activity's parties are written with it."""
-    model_column(table, "to")
+    model_column(table, _TO)
     return navigation.activity_parties(table)
 
 
@@ -107,7 +109,7 @@ def regarding_binds(table: str, targets: tuple[str, ...]) -> dict[str, Schema]:
 
 def recipients(table: str, targets: tuple[str, ...], mask: int) -> Schema:
     """``<table>_activity_parties``: the activity's *To* parties, each one record of ``targets``."""
-    col = model_column(table, "to")
+    col = model_column(table, _TO)
     unknown = [t for t in targets if t not in col.targets]
     if unknown:
         raise KeyError(f"{table}'s {col.display_name} cannot point at {unknown}")

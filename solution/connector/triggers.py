@@ -59,98 +59,102 @@ class Trigger:
         }
 
 
+@dataclass(frozen=True)
+class Watch:
+    """What a trigger watches: a table's rows meeting ``condition``, newest by ``time_column`` first."""
+
+    table: str
+    entity_set: str
+    condition: str
+    time_column: str
+    columns: tuple[str, ...]
+    lookups: tuple[str, ...]
+
+
 def triggers() -> tuple[Trigger, ...]:
     return (sms_received(), fax_received(), call_missed())
 
 
 def sms_received() -> Trigger:
     """Incoming SMS rows, newest first (each stored once by the inbound service, SMS-02)."""
-    condition = f"{Sms.DIRECTION} eq {DIRECTIONS.value_of('Incoming')}"
-    columns = (Sms.ACTIVITYID, Sms.SUBJECT, Sms.MESSAGE, Sms.PHONENUMBER, Sms.SENDERNUMBER, Sms.RECEIVEDON)
-    lookups = (Sms.REGARDINGOBJECTID, Sms.SMSNUMBERID, Sms.KEYWORDRULEID, Sms.OWNERID)
-    return _trigger(
+    watch = Watch(
         Sms.TABLE,
         Sms.SET,
+        condition=f"{Sms.DIRECTION} eq {DIRECTIONS.value_of('Incoming')}",
+        time_column=Sms.CREATEDON,
+        columns=(Sms.ACTIVITYID, Sms.SUBJECT, Sms.MESSAGE, Sms.PHONENUMBER, Sms.SENDERNUMBER, Sms.RECEIVEDON),
+        lookups=(Sms.REGARDINGOBJECTID, Sms.SMSNUMBERID, Sms.KEYWORDRULEID, Sms.OWNERID),
+    )
+    return _trigger(
+        watch,
         "OnSmsReceived",
         "When an SMS is received",
         "Starts for each incoming SMS (the sender's number, our line, the text, the matched record, the rule).",
-        condition,
-        Sms.CREATEDON,
-        columns,
-        lookups,
     )
 
 
 def fax_received() -> Trigger:
     """Incoming faxes (FAX-19). The fax row is written before its TIFF / PDF notes."""
-    condition = f"{Fax.DIRECTIONCODE} eq false and {Fax.FAXSTATUS} eq {FAX_STATUS.value_of('Received')}"
-    columns = (Fax.ACTIVITYID, Fax.SUBJECT, Fax.FAXNUMBER, Fax.REMOTESTATIONID, Fax.NUMBEROFPAGES, Fax.STATUSDETAIL)
-    lookups = (Fax.REGARDINGOBJECTID, Fax.FAXSERVERID, Fax.OWNERID)
-    return _trigger(
+    watch = Watch(
         Fax.TABLE,
         Fax.SET,
+        condition=f"{Fax.DIRECTIONCODE} eq false and {Fax.FAXSTATUS} eq {FAX_STATUS.value_of('Received')}",
+        time_column=Fax.CREATEDON,
+        columns=(Fax.ACTIVITYID, Fax.SUBJECT, Fax.FAXNUMBER, Fax.REMOTESTATIONID, Fax.NUMBEROFPAGES, Fax.STATUSDETAIL),
+        lookups=(Fax.REGARDINGOBJECTID, Fax.FAXSERVERID, Fax.OWNERID),
+    )
+    return _trigger(
+        watch,
         "OnFaxReceived",
         "When a fax is received",
         "Starts for each received fax (the sender's number, pages, the matched record). Its file is a note.",
-        condition,
-        Fax.CREATEDON,
-        columns,
-        lookups,
     )
 
 
 def call_missed() -> Trigger:
     """Incoming calls that ended unanswered (CALL-08), on their last change: a call is written at ring and
     again at hang-up, so the time is ``modifiedon``."""
-    condition = (
-        f"{PhoneCall.DIRECTIONCODE} eq false and {PhoneCall.STATECODE} eq {PHONECALL_STATE_COMPLETED} "
-        f"and {PhoneCall.ANSWERED} eq false"
-    )
-    columns = (
-        PhoneCall.ACTIVITYID,
-        PhoneCall.SUBJECT,
-        PhoneCall.PHONENUMBER,
-        PhoneCall.RINGSECONDS,
-        PhoneCall.CALLRESULT,
-        PhoneCall.MATCHRESULT,
-        PhoneCall.EXTENSIONNUMBER,
-        PhoneCall.ACTUALEND,
-    )
-    lookups = (PhoneCall.REGARDINGOBJECTID, PhoneCall.EXTENSIONID, PhoneCall.OWNERID)
-    return _trigger(
+    watch = Watch(
         PhoneCall.TABLE,
         PhoneCall.SET,
+        condition=(
+            f"{PhoneCall.DIRECTIONCODE} eq false and {PhoneCall.STATECODE} eq {PHONECALL_STATE_COMPLETED} "
+            f"and {PhoneCall.ANSWERED} eq false"
+        ),
+        time_column=PhoneCall.MODIFIEDON,
+        columns=(
+            PhoneCall.ACTIVITYID,
+            PhoneCall.SUBJECT,
+            PhoneCall.PHONENUMBER,
+            PhoneCall.RINGSECONDS,
+            PhoneCall.CALLRESULT,
+            PhoneCall.MATCHRESULT,
+            PhoneCall.EXTENSIONNUMBER,
+            PhoneCall.ACTUALEND,
+        ),
+        lookups=(PhoneCall.REGARDINGOBJECTID, PhoneCall.EXTENSIONID, PhoneCall.OWNERID),
+    )
+    return _trigger(
+        watch,
         "OnCallMissed",
         "When a call is missed",
         "Starts for each incoming call that ended unanswered (the caller's number, ring time, the matched record).",
-        condition,
-        PhoneCall.MODIFIEDON,
-        columns,
-        lookups,
     )
 
 
-def _trigger(
-    table: str,
-    entity_set: str,
-    operation_id: str,
-    summary: str,
-    description: str,
-    condition: str,
-    time_column: str,
-    columns: tuple[str, ...],
-    lookups: tuple[str, ...],
-) -> Trigger:
-    item: dict[str, Schema] = {name: fields.column(table, name) for name in (*columns, time_column)}
-    item.update(fields.lookup_value(table, lookup) for lookup in lookups)
+def _trigger(watch: Watch, operation_id: str, summary: str, description: str) -> Trigger:
+    table, time_column = watch.table, watch.time_column
+    item: dict[str, Schema] = {name: fields.column(table, name) for name in (*watch.columns, time_column)}
+    values = dict(fields.lookup_value(table, lookup) for lookup in watch.lookups)
+    item.update(values)
     spec = operation(
         operation_id,
         summary,
         description,
         parameters=[
-            internal_query("$filter", condition, "The trigger's condition; later polls add the time."),
+            internal_query("$filter", watch.condition, "The trigger's condition; later polls add the time."),
             internal_query("$orderby", f"{time_column} desc", "Newest first: the first row's time is kept."),
-            select((*columns, time_column, *(fields.lookup_value(table, lookup)[0] for lookup in lookups))),
+            select((*watch.columns, time_column, *values)),
         ],
         responses={
             "200": {
@@ -165,4 +169,4 @@ def _trigger(
     spec["x-ms-trigger"] = "batch"
     spec["x-ms-trigger-metadata"] = {"mode": "polling", "kind": "query"}
     spec["x-ms-trigger-hint"] = f"{summary}: make one to see the flow start"
-    return Trigger(Operation(f"/{entity_set}", "get", spec), condition, time_column)
+    return Trigger(Operation(f"/{watch.entity_set}", "get", spec), watch.condition, time_column)
