@@ -8,11 +8,12 @@ with EmulatorServer(":memory:", profile=profile("onprem-9.0")) as server:    # I
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -45,6 +46,7 @@ class EmulatorServer:
     ``deployment`` (default online) is the profile played (:mod:`emulator.server.profiles`):
     its Web API roots, version, sign-in and refusals. ``keytab`` (a Windows profile only) holds
     the ``HTTP/<host>`` service key, so Negotiate accepts Kerberos tickets from a real KDC.
+    ``clock`` (optional) is the time rows are created and modified at (``createdon``, ``modifiedon``).
     """
 
     def __init__(
@@ -61,11 +63,13 @@ class EmulatorServer:
         tls_dir: Path | None = None,
         deployment: Profile | None = None,
         keytab: Path | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.profile = deployment if deployment is not None else profile("online")
         if keytab is not None and not self.profile.is_windows:
             raise ValueError(f"a keytab is for Windows sign-in; the {self.profile.name} profile has none")
         self._keytab = keytab
+        self._clock = clock
         self.db_path = str(db_path)
         self.token = token
         self.max_body_bytes = max_body_bytes
@@ -109,7 +113,7 @@ class EmulatorServer:
 
         if self._httpd is not None:
             raise RuntimeError("the emulator is already started")
-        self.store = Store(self.db_path, self._tables)
+        self.store = Store(self.db_path, self._tables, clock=self._clock)
         for relationship in many_to_many_for(self.store.tables):
             self.store.install_many_to_many(relationship)
         install_roles(self.store, self.profile.accounts)

@@ -1,0 +1,84 @@
+"""Create fax → Attach a document → Send fax, then Get fax status, sent from the generated definition to the
+emulator; the fax sender submits the fax with the document the flow attached (FAX-04, X-02)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from connectors.dataverse import DataverseClient
+from dataverse_schema.fax import FAX_STATUS
+from dataverse_schema.names import Contact, Fax
+from services.fax import rows
+from services.fax.directory import FaxDirectory
+from services.fax.sending import FaxSender
+from tests.unit.services.fax.helpers import NOW, PDF, FakeFaxServer, read_fax, seed_server, sink_of
+
+from .flow_caller import FlowCaller
+
+pytestmark = pytest.mark.integration
+
+CONTACT_FAX = "02112345678"
+
+
+def run_sender(client: DataverseClient, server: FakeFaxServer) -> None:
+    """One round of the bridge's fax sender for server ``hq`` (the default server)."""
+    FaxSender(client, server, "hq", sink_of(client), clock=lambda: NOW).run_once(FaxDirectory.load(client))
+
+
+def test_a_fax_made_by_the_three_actions_is_submitted_with_its_document_to_the_contacts_number(
+    flow: FlowCaller, client: DataverseClient
+) -> None:
+    seed_server(client)
+    contact = client.create(
+        Contact.SET, {Contact.FIRSTNAME: "Reza", Contact.LASTNAME: "Karimi", Contact.FAX: CONTACT_FAX}
+    )
+    server = FakeFaxServer()
+
+    created = flow.call(
+        "CreateFax",
+        body={
+            "faxnumber": CONTACT_FAX,
+            "fax_activity_parties": [{"partyid_contact@odata.bind": f"/contacts({contact})"}],
+            "regardingobjectid_contact_fax@odata.bind": f"/contacts({contact})",
+        },
+    )
+    assert created.status_code == 201, created.text
+    fax_id = created.json()["activityid"]
+    assert created.json()["comms_faxstatus"] == FAX_STATUS.value_of("Draft")
+
+    attached = flow.call(
+        "AttachFaxDocument",
+        body={
+            "objectid_fax@odata.bind": f"/faxes({fax_id})",
+            "filename": "offer.pdf",
+            "mimetype": "application/pdf",
+            "documentbody": base64.b64encode(PDF).decode(),
+        },
+    )
+    assert attached.status_code == 201, attached.text
+    run_sender(client, server)
+    assert server.jobs == {}  # a Draft is never sent
+
+    sent = flow.call("SendFax", faxId=fax_id)
+    assert sent.status_code == 204, sent.text
+    assert sent.request.headers["If-Match"] == "*"
+    run_sender(client, server)
+
+    [(fax, _)] = server.jobs.values()
+    assert fax.key == fax_id
+    assert [(d.file_name, d.content) for d in fax.documents] == [("offer.pdf", PDF)]
+    assert fax.dial.number == CONTACT_FAX and fax.recipient_name == "Reza Karimi"
+    assert read_fax(client, fax_id)["comms_faxstatus"] == rows.QUEUED
+
+    status = flow.call("GetFaxStatus", faxId=fax_id).json()
+    assert status["comms_faxstatus@OData.Community.Display.V1.FormattedValue"] == "Queued on server"
+    assert status["comms_jobid"] == "1" and status["faxnumber"] == CONTACT_FAX
+
+
+def test_send_fax_on_an_id_that_is_no_fax_creates_nothing(flow: FlowCaller, client: DataverseClient) -> None:
+    missing = "0a1b2c3d-0000-4000-8000-00000000abcd"
+    response = flow.call("SendFax", faxId=missing)
+    assert response.status_code == 404  # If-Match: * makes the PATCH an update, never an upsert
+    assert list(client.query(rows.FAXES, select=[Fax.ACTIVITYID])) == []
