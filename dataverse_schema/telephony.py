@@ -497,6 +497,8 @@ PHONECALL_PARTIES = "phonecall_activity_parties"
 #: (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md); others are kept by
 #: address only.
 PHONECALL_PARTY_TABLES = ("account", "contact", "lead", "systemuser")
+#: An activity party's ``participationtypemask``: Sender 1, To recipient 2
+#: (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md).
 PARTY_SENDER = 1
 PARTY_TO_RECIPIENT = 2
 PHONECALL_STATE_COMPLETED = 1

@@ -31,14 +31,13 @@ from typing import Any, Protocol
 from dataverse_schema import navigation
 from dataverse_schema.fax import FAX_STATUS, SERVER_KINDS
 from dataverse_schema.names import Account, ActivityParty, Annotation, Contact, Fax, FaxNumber, FaxServer
+from dataverse_schema.telephony import PARTY_TO_RECIPIENT
 from emulator.fax_tiff import received_fax_tiff
 from emulator.hfaxd import StandInHfaxd
 
 SERVER_KEY, LINE = "demo-hylafax", "02188881000"
 CONTACT_FAX, ACCOUNT_FAX = "02112345678", "02155550101"
 SPOOL, INIT_SCRIPT, PORT = Path("/var/spool/hylafax"), Path("/etc/init.d/hylafax"), 4559
-#: An activity party's participation type "To recipient" (Dataverse's ``participationtypemask`` 2).
-TO_RECIPIENT = 2
 _NAMESPACE = uuid.UUID("6a0f4d2b-93c1-4e57-8b0e-2f7d1c9a4e31")
 Say = Callable[[str], None]
 
@@ -181,7 +180,7 @@ def pending_fax(client: CrmClient, contact: dict[str, Any]) -> str:
             Fax.FAXSTATUS: FAX_STATUS.value_of("Pending"),
             navigation.activity_parties(Fax.TABLE): [
                 {
-                    ActivityParty.PARTICIPATIONTYPEMASK: TO_RECIPIENT,
+                    ActivityParty.PARTICIPATIONTYPEMASK: PARTY_TO_RECIPIENT,
                     **_bind(navigation.party(Contact.TABLE), Contact.SET, contact["id"]),
                 }
             ],

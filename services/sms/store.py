@@ -27,6 +27,7 @@ from dataverse_schema.names import (
     SmsProvider,
     SmsTemplate,
 )
+from dataverse_schema.telephony import PARTY_TO_RECIPIENT
 from domain.sms.related import TableShape
 from services.sms.row_mapping import (
     ATTEMPT_COLUMNS,
@@ -53,10 +54,6 @@ from services.sms.rows import (
     when_text,
 )
 from services.sms.shapes import read_table_shape
-
-#: The To party's ParticipationTypeMask
-#: (MicrosoftDocs/powerapps-docs:powerapps-docs/developer/data-platform/activityparty-entity.md).
-TO_RECIPIENT = 2
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ class SmsStore:
                     "$select": f"{ActivityParty.PARTYID_VALUE},{ActivityParty.PARTICIPATIONTYPEMASK}",
                     "$filter": odata.and_(
                         odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(sms_id)),
-                        odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT),
+                        odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, PARTY_TO_RECIPIENT),
                     ),
                 },
             )
