@@ -41,6 +41,7 @@ FAX_STATUS = choices(
     ("Received", "دریافت شده"),
     ("Cancelled", "لغو شده"),
     ("Rejected: no fax number", "بدون شماره فکس"),
+    ("Rejected: recipient allows no faxes", "گیرنده فکس نمی‌پذیرد"),
     default=0,
 )
 

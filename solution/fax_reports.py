@@ -7,7 +7,8 @@ per day by status (last 30 days) and per month sent against received (last 12 mo
 :class:`solution.reports.ViewsAndCharts` ships them with the call and SMS ones.
 
 *Failed* means the three ends a fax does not come back from by itself: *Failed*, *Gave
-up* (its give-up time passed) and *Rejected: no fax number*; *Busy* and *No answer* are
+up* (its give-up time passed), *Rejected: no fax number* and *Rejected: recipient allows no
+faxes*; *Busy* and *No answer* are
 retried and are not failures yet.
 """
 
@@ -21,7 +22,7 @@ OUTGOING = Condition("directioncode", "eq", "1")
 INCOMING = Condition("directioncode", "eq", "0")
 DAYS_BACK = 30
 MONTHS_BACK = 12
-FAILED_LABELS = ("Failed", "Gave up", "Rejected: no fax number")
+FAILED_LABELS = ("Failed", "Gave up", "Rejected: no fax number", "Rejected: recipient allows no faxes")
 
 
 def fax_status(label: str) -> str:

@@ -32,6 +32,7 @@ GAVE_UP = FAX_STATUS.value_of("Gave up")
 RECEIVED = FAX_STATUS.value_of("Received")
 CANCELLED = FAX_STATUS.value_of("Cancelled")
 NO_NUMBER = FAX_STATUS.value_of("Rejected: no fax number")
+NO_FAXES = FAX_STATUS.value_of("Rejected: recipient allows no faxes")
 #: Statuses of a fax whose job is on the server and not finished.
 OPEN = (QUEUED, SENDING, BUSY, NO_ANSWER)
 #: The detail written once a cancel reached the server; a cancelled fax without it still needs one.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
@@ -56,6 +56,7 @@ from domain.fax import (
 from services.fax import rows
 from services.fax.directory import FaxDirectory, QueryClient, ServerEntry
 from services.fax.documents import documents_of, with_header
+from services.fax.recipients import recipient_number
 from services.fax.subject import recipient_of, subject_for
 
 log = logging.getLogger(__name__)
@@ -190,7 +191,8 @@ class FaxSender:
             or not self._claim(row, {Fax.SERVERKEY: self.server_key})
         ):
             return
-        prepared = self._prepare(row, entry)
+        row, refusal = self._with_number(row)
+        prepared = refusal or self._prepare(row, entry)
         if isinstance(prepared, Refusal):
             self._refuse(row, prepared, report)
             return
@@ -250,15 +252,28 @@ class FaxSender:
         report.reconciled.append(row.fax_id)
         return True
 
+    def _with_number(self, row: rows.FaxRow) -> tuple[rows.FaxRow, Refusal | None]:
+        """A fax with no Fax Number of its own goes to its To recipient's (written onto the fax), FAX-01 / FAX-12."""
+        if row.fax_number.strip():
+            return row, None
+        found = recipient_number(self.client, row.fax_id)
+        if found.refused:
+            detail = f"{found.recipient} allows no faxes (Do not allow Faxes is set on the record). Nothing was sent."
+            return row, Refusal(rows.NO_FAXES, detail[:500])
+        if not found.number:
+            return row, Refusal(
+                rows.NO_NUMBER,
+                "The fax has no recipient fax number, and its recipient has none in its Fax column: enter one "
+                "and set the fax back to Pending. Nothing was sent.",
+            )
+        log.info("fax %s goes to its recipient's fax number", row.fax_id)
+        self.sink(rows.FAXES, RecordId(row.fax_id), {Fax.FAXNUMBER: found.number[:50]})
+        return replace(row, fax_number=found.number), None
+
     def _prepare(self, row: rows.FaxRow, entry: ServerEntry) -> OutgoingFax | Refusal:
         now = self.clock()
         if row.give_up_at is not None and row.give_up_at <= now:
             return Refusal(rows.GAVE_UP, "The give-up time passed before the fax could be sent.")
-        if not row.fax_number.strip():
-            return Refusal(
-                rows.NO_NUMBER,
-                "The fax has no recipient fax number: enter one and set the fax back to Pending. Nothing was sent.",
-            )
         number = entry.number(row.number_id)
         try:
             dial = DialParts(

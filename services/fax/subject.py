@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any, Protocol
 
-from connectors.dataverse import RecordId, odata
+from connectors.dataverse import RecordId
 from connectors.errors import ConnectorError
-from dataverse_schema import navigation
-from dataverse_schema.names import Account, ActivityParty, Contact, Lead, SystemUser
+from dataverse_schema.names import SystemUser
 from services.fax import rows
 from services.fax.directory import QueryClient
+from services.fax.recipients import recipient_name
 
 log = logging.getLogger(__name__)
-#: ``participationtypemask`` of an activity's To recipient.
-TO_RECIPIENT = 2
-#: The party's record, expanded for its name: the Web API returns no ``partyidname`` for a party
-#: written by binding ``partyid_<table>``, so the name is read from the record itself.
-_PARTY_NAMES = {Contact.TABLE: Contact.PRIMARY_NAME, Account.TABLE: Account.PRIMARY_NAME, Lead.TABLE: Lead.PRIMARY_NAME}
 
 
 class ReadClient(QueryClient, Protocol):
@@ -27,27 +21,7 @@ class ReadClient(QueryClient, Protocol):
 
 def recipient_of(client: QueryClient, row: rows.FaxRow) -> str:
     """The To party's name (or the address it used), else the fax number."""
-    parties = client.query(
-        ActivityParty.SET,
-        select=(ActivityParty.PARTYIDNAME, ActivityParty.ADDRESSUSED),
-        filter=odata.and_(
-            odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(row.fax_id)),
-            odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, TO_RECIPIENT),
-        ),
-        expand=[f"{navigation.party(t)}($select={c})" for t, c in _PARTY_NAMES.items()],
-        top=1,
-    )
-    for party in parties:
-        expanded = (party.get(navigation.party(t)) or {} for t in _PARTY_NAMES)
-        names = [record.get(c) for record, c in zip(expanded, _PARTY_NAMES.values(), strict=True)]
-        name = (
-            next((n for n in names if n), None)
-            or party.get(ActivityParty.PARTYIDNAME)
-            or party.get(ActivityParty.ADDRESSUSED)
-        )
-        if name:
-            return str(name)
-    return row.fax_number.strip() or "an unknown recipient"
+    return recipient_name(client, row.fax_id, row.fax_number)
 
 
 def user_name(client: ReadClient, user_id: str) -> str:

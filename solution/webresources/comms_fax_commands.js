@@ -22,10 +22,10 @@ CommSuite.Fax = (function () {
     var STATUS = {
         draft: 103710000, pending: 103710001, queued: 103710002, sending: 103710003, sent: 103710004,
         busy: 103710005, noAnswer: 103710006, failed: 103710007, gaveUp: 103710008, received: 103710009,
-        cancelled: 103710010, noNumber: 103710011
+        cancelled: 103710010, noNumber: 103710011, noFaxes: 103710012
     };
     /* Statuses a fax may be (re)sent from: never sent, or ended without going out. */
-    var SENDABLE = [STATUS.draft, STATUS.failed, STATUS.gaveUp, STATUS.cancelled, STATUS.noNumber];
+    var SENDABLE = [STATUS.draft, STATUS.failed, STATUS.gaveUp, STATUS.cancelled, STATUS.noNumber, STATUS.noFaxes];
     /* The CommSuite Fax form (solution/fax_forms.py FAX_FORM.id; a Python test compares it). */
     var FAX_FORM_ID = "401b7557-2939-5914-a90c-0ffb3dbffe54";
     var TO_PARTY = 2;

@@ -20,10 +20,10 @@ from connectors.fax.hylafax.session import opened
 from dataverse_schema import navigation
 from dataverse_schema.fax import SERVER_KINDS
 from dataverse_schema.names import Account, ActivityParty, Annotation, Contact, Fax, FaxNumber, FaxServer
+from dataverse_schema.telephony import PARTY_TO_RECIPIENT as TO_RECIPIENT
 from emulator.seed import seed
 from emulator.server import EmulatorServer
 from services.fax import rows
-from services.fax.subject import TO_RECIPIENT
 from tests.integration.bridge.helpers import client_for
 
 SERVER_KEY = "hq-fax"

@@ -30,6 +30,7 @@ STATUS_NAMES = {
     "received": "Received",
     "cancelled": "Cancelled",
     "noNumber": "Rejected: no fax number",
+    "noFaxes": "Rejected: recipient allows no faxes",
 }
 
 

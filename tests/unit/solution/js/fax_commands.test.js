@@ -39,7 +39,7 @@ function form(table, id, values, saveResult) {
 function bind(f) { f.data.owner = f; return f; }
 
 test("a draft, failed or given-up fax may be sent; one with the bridge or sent may not", () => {
-    for (const s of [null, S.draft, S.failed, S.gaveUp, S.cancelled, S.noNumber]) assert.equal(h.canSend(s), true);
+    for (const s of [null, S.draft, S.failed, S.gaveUp, S.cancelled, S.noNumber, S.noFaxes]) assert.equal(h.canSend(s), true);
     for (const s of [S.pending, S.queued, S.sending, S.busy, S.noAnswer, S.sent, S.received]) assert.equal(h.canSend(s), false);
 });
 
