@@ -2,7 +2,7 @@
 (tests/fixtures/ami/asterisk-16/freepbx_macro/, asterisk-13/freepbx_macro/, see their READMEs) folded into call
 records.
 
-Before FreePBX 15 an extension was dialled from inside macros (``ext-local`` → ``Macro(exten-vm)`` →
+In FreePBX 13 / 14's dialplan an extension is dialled from inside macros (``ext-local`` → ``Macro(exten-vm)`` →
 ``Macro(dial-one)`` → ``Dial``), so the caller's channel reports ``macro-*`` contexts and extension ``s`` in its
 ``Newexten`` and ``DialBegin`` events; ring groups and follow-me dial through Local channels that run the same
 macros. The trunk and phones are IAX2 channels, so the rules name the trunk.
