@@ -1,6 +1,6 @@
-"""Calls recorded from real Asterisk 16 and 13 running a FreePBX 13 / 14-shaped, ``Macro()``-based dialplan
-(tests/fixtures/ami/asterisk-16/freepbx_macro/, asterisk-13/freepbx_macro/, see their READMEs) folded into call
-records.
+"""Calls recorded from real Asterisk 18, 16 and 13 running a FreePBX 13 / 14-shaped, ``Macro()``-based dialplan
+(tests/fixtures/ami/asterisk-16/freepbx_macro/ and the same folders of asterisk-18/ and asterisk-13/, see their
+READMEs) folded into call records.
 
 In FreePBX 13 / 14's dialplan an extension is dialled from inside macros (``ext-local`` → ``Macro(exten-vm)`` →
 ``Macro(dial-one)`` → ``Dial``), so the caller's channel reports ``macro-*`` contexts and extension ``s`` in its
@@ -20,6 +20,7 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, ass
 
 RULES = ChannelRules(trunk_channels=("IAX2/trunk*",))
 REC = {
+    "18": Recordings(ASTERISK20.parent / "asterisk-18" / "freepbx_macro", RULES),
     "16": Recordings(ASTERISK20.parent / "asterisk-16" / "freepbx_macro", RULES),
     "13": Recordings(ASTERISK20.parent / "asterisk-13" / "freepbx_macro", RULES),
 }
@@ -41,6 +42,8 @@ _COMMON = {
     "blind_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14),
 }
 EXPECTED = {
+    # the mobile hung up 5.49 s after answering here (5.51 s on 16 and 13)
+    "18": _COMMON | {"followme_mobile": (IN, ANSWERED, "103", "02191002103", 6, 5)},
     "13": _COMMON,
     # 102 answered 2.993 s after its DialBegin here (3.001 s on 13), and whole seconds are kept
     "16": _COMMON | {"ring_group": (IN, ANSWERED, "102", "02191002600", 2, 6)},

@@ -1,6 +1,6 @@
 """Calls under way when the bridge logs in, recorded from real Asterisk 13, 16 and 18 (``login_*.bin`` in
 tests/fixtures/ami/asterisk-13/ and its siblings, and, on a FreePBX 13 / 14-shaped ``Macro()`` dialplan, in their
-``freepbx_macro/`` folders on 13 and 16; see their READMEs).
+``freepbx_macro/`` folders; see their READMEs).
 
 Each recording is an AMI session opened in the middle of a call that sent at once a Ping and the bridge's login
 snapshot actions (CoreShowChannels, QueueStatus, ExtensionStateList, DeviceStateList; ActionID ``snap-<action>``)
@@ -35,7 +35,7 @@ VERSIONS = ("13", "16", "18")
 REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}", RULES) for version in VERSIONS}
 #: the same scenarios on a FreePBX 13 / 14-shaped Macro() dialplan (freepbx_macro/README.md)
 MACRO = {
-    version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "freepbx_macro", RULES) for version in ("13", "16")
+    version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "freepbx_macro", RULES) for version in VERSIONS
 }
 _UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
 _LISTS = {"snap-CoreShowChannels", "snap-QueueStatus", "snap-ExtensionStateList", "snap-DeviceStateList"}
