@@ -1,4 +1,4 @@
-"""Channel roles, hang-up causes and device states for the AMI translators (CALL-12, CALL-08, CALL-30).
+"""Channel roles, hang-up causes, device states and dialled numbers for the AMI translators (CALL-12, CALL-08, CALL-30).
 
 Pure helpers: they read names and codes from AMI events and return domain values.
 """
@@ -16,6 +16,7 @@ from connectors.pbx.ami.settings import ChannelRules
 from domain.calls.events import ExtensionState, HangupCause
 
 log = logging.getLogger(__name__)
+_DIALLED = re.compile(r"^\+?[0-9*#]+$")
 
 #: The unique suffix each channel driver appends to a channel's name (Asterisk's
 #: ``ast_channel_alloc`` calls: chan_iax2 ``IAX2/<peer>-<call number>``, chan_dahdi
@@ -251,3 +252,11 @@ def event_time(timestamp: str, received_at: datetime) -> datetime:
         return datetime.fromtimestamp(float(timestamp), UTC)
     except (ValueError, OverflowError, OSError):
         return received_at
+
+
+def dialled_number(dial_string: str) -> str:
+    """The number inside a Dial string: ``trunk/sip:0912…@host``, ``0912…@trunk``, ``provider/0912…``."""
+    last = dial_string.rsplit("/", 1)[-1]
+    last = last.split(":", 1)[-1] if last.lower().startswith(("sip:", "tel:")) else last
+    number = last.split("@", 1)[0]
+    return number if _DIALLED.match(number) else ""

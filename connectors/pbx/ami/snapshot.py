@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from connectors.pbx.ami.callbook import Call, CallBook
-from connectors.pbx.ami.classify import Role
+from connectors.pbx.ami.classify import Role, dialled_number
 from connectors.pbx.ami.message import AmiMessage
 from domain.calls.events import CallEvent
 
@@ -132,7 +132,19 @@ def _extension_leg(
 
 
 def _dialled(item: AmiMessage) -> str:
-    for candidate in (item.get("Exten") or item.get("Extension"), item.get("ConnectedLineNum")):
+    """The number an extension's channel is dialling out to: the one its ``Dial`` names (as the live path reads
+    ``DialBegin``'s ``DialString``), else its exten, else its connected line. Inside FreePBX's
+    ``macro-dialout-trunk`` (a ``Macro`` or a ``Gosub``) the exten is ``s``, and IAX2 gave no connected line."""
+    candidates = (*_dial_targets(item), item.get("Exten") or item.get("Extension"), item.get("ConnectedLineNum"))
+    for candidate in candidates:
         if _DIGITS.match(candidate.strip()):
             return candidate.strip()
     return ""
+
+
+def _dial_targets(item: AmiMessage) -> list[str]:
+    """The numbers in the dial string of the ``Dial`` the channel is running (``IAX2/trunk/0912…,300,T``)."""
+    if item.get("Application").strip().lower() != "dial":
+        return []
+    destinations = item.get("ApplicationData").split(",", 1)[0]
+    return [dialled_number(destination) for destination in destinations.split("&")]

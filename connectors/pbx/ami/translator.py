@@ -11,7 +11,6 @@ adopted (:mod:`snapshot`) and waiting callers pop up again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from connectors.pbx.ami.classify import (
     ChannelName,
     Role,
     device_state,
+    dialled_number,
     event_time,
     extension_state,
     parse_cause,
@@ -33,7 +33,6 @@ from connectors.pbx.ami.snapshot import adopt
 from domain.calls.events import CallEvent, Direction
 
 Handler = Callable[[AmiMessage, datetime], list[CallEvent]]
-_DIALLED = re.compile(r"^\+?[0-9*#]+$")
 #: UserEvent headers that are protocol bookkeeping, never IVR data.
 _USEREVENT_FIXED = {"event", "privilege", "userevent", "uniqueid", "linkedid", "channel", "timestamp"}
 
@@ -310,11 +309,3 @@ class AmiTranslator:
 
 def _is_local(channel: Channel) -> bool:
     return ChannelName.parse(channel.name).is_local
-
-
-def dialled_number(dial_string: str) -> str:
-    """The number inside a Dial string: ``trunk/sip:0912…@host``, ``0912…@trunk``, ``provider/0912…``."""
-    last = dial_string.rsplit("/", 1)[-1]
-    last = last.split(":", 1)[-1] if last.lower().startswith(("sip:", "tel:")) else last
-    number = last.split("@", 1)[0]
-    return number if _DIALLED.match(number) else ""

@@ -5,7 +5,8 @@ The AMI emulator logs the bridge in over a real socket; the recorded events of e
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
 chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
 asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, their chan_sip/ folders with chan_sip, and
-asterisk-18/pjsip/ and its siblings; see their READMEs) are then written to that socket byte for byte, minus the
+asterisk-18/pjsip/ and its siblings, parking included on 18; the freepbx_macro/ folders of asterisk-18/, -16/ and -13/
+with a Macro()-based dialplan; see their READMEs) are then written to that socket byte for byte, minus the
 recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
 emulator; the phone-call rows must show the outcomes the replay tests pin
 (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
@@ -108,13 +109,34 @@ EXPECTED_PJSIP18 = {
     "originate": (True, True, "101", 7, 0),
     "attended_transfer": (False, True, "102", 14, 6),
 }
+# a FreePBX 13 / 14-shaped Macro() dialplan on 18, 16 and 13
+# (tests/unit/connectors/pbx/ami/test_freepbx_macro_recordings.py); busy is left out: it rang 104, which has no user
+EXPECTED_MACRO = {
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "ring_group": (False, True, "102", 6, 0),
+    "followme_mobile": (False, True, "103", 6, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "originate": (True, True, "101", 7, 0),
+    "blind_transfer": (False, True, "102", 14, 0),
+}
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),
+    **{
+        f"asterisk{v}_freepbx_macro": (FIXTURES.parent / f"asterisk-{v}" / "freepbx_macro", EXPECTED_MACRO)
+        for v in ("16", "13")
+    },
+    # the mobile hung up 5.49 s after answering on 18 (5.51 s on 16 and 13)
+    "asterisk18_freepbx_macro": (
+        FIXTURES.parent / "asterisk-18" / "freepbx_macro",
+        EXPECTED_MACRO | {"followme_mobile": (False, True, "103", 5, 0)},
+    ),
     "iax2": (FIXTURES, EXPECTED_IAX2),
     "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP),
     "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),
     "parking": (FIXTURES / "parking", EXPECTED_PARKING),
-    "asterisk18_pjsip": (FIXTURES.parent / "asterisk-18" / "pjsip", EXPECTED_PJSIP18),
+    # parking recorded on 18 only (its pjsip/README.md)
+    "asterisk18_pjsip": (FIXTURES.parent / "asterisk-18" / "pjsip", EXPECTED_PJSIP18 | EXPECTED_PARKING),
     **{
         f"asterisk{v}_pjsip": (
             FIXTURES.parent / f"asterisk-{v}" / "pjsip",

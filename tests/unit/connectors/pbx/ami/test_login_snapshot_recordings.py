@@ -1,5 +1,6 @@
 """Calls under way when the bridge logs in, recorded from real Asterisk 13, 16 and 18 (``login_*.bin`` in
-tests/fixtures/ami/asterisk-13/ and its siblings, see their READMEs).
+tests/fixtures/ami/asterisk-13/ and its siblings, and, on a FreePBX 13 / 14-shaped ``Macro()`` dialplan, in their
+``freepbx_macro/`` folders; see their READMEs).
 
 Each recording is an AMI session opened in the middle of a call that sent at once a Ping and the bridge's login
 snapshot actions (CoreShowChannels, QueueStatus, ExtensionStateList, DeviceStateList; ActionID ``snap-<action>``)
@@ -32,6 +33,10 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, CUSTOMER, Recor
 RULES = ChannelRules(trunk_channels=("IAX2/trunk*",))
 VERSIONS = ("13", "16", "18")
 REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}", RULES) for version in VERSIONS}
+#: the same scenarios on a FreePBX 13 / 14-shaped Macro() dialplan (freepbx_macro/README.md)
+MACRO = {
+    version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "freepbx_macro", RULES) for version in VERSIONS
+}
 _UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
 _LISTS = {"snap-CoreShowChannels", "snap-QueueStatus", "snap-ExtensionStateList", "snap-DeviceStateList"}
 
@@ -72,15 +77,15 @@ def _items(held: dict[str, list[AmiMessage]], action_id: str, name: str) -> tupl
     return tuple(message for message in held[action_id] if message.name == name)
 
 
-def the_call(version: str, scenario: str) -> CallRecord:
-    data = (REC[version].folder / f"{scenario}.bin").read_bytes()
+def the_call(version: str, scenario: str, recordings: dict[str, Recordings] = REC) -> CallRecord:
+    data = (recordings[version].folder / f"{scenario}.bin").read_bytes()
     (call,) = logged_calls(events_after_login(data), {})
     return call
 
 
-def cdr_totals(version: str, scenario: str) -> tuple[int, int]:
+def cdr_totals(version: str, scenario: str, recordings: dict[str, Recordings] = REC) -> tuple[int, int]:
     """Ring and talk seconds by the call's first-leg CDR: Duration less BillableSeconds, and BillableSeconds."""
-    cdr = REC[version].frames(scenario, "Cdr")[0]
+    cdr = recordings[version].frames(scenario, "Cdr")[0]
     duration, billable = int(cdr["Duration"]), int(cdr["BillableSeconds"])
     return (duration - billable, billable) if cdr["Disposition"] == "ANSWERED" else (duration, 0)
 
@@ -121,3 +126,27 @@ def test_a_ringing_call_found_at_login_keeps_the_ring_time_its_channels_age_give
     # no CDR needed: the snapshot's Duration dates the call's start, and its end is its own hang-up
     call = the_call(version, "login_ringing")
     assert (call.ring_seconds, call.talk_seconds) == cdr_totals(version, "login_ringing")
+
+
+@pytest.mark.parametrize("version", sorted(MACRO))
+def test_calls_found_at_login_on_a_macro_dialplan_are_logged_as_on_a_plain_one(version: str) -> None:
+    # An extension dialling out from inside macro-dialout-trunk is listed at extension "s", and IAX2 gave no
+    # connected line (<unknown>): the number is in the Dial's ApplicationData. (Before the bridge read it, the
+    # call was dropped: no direction, no extension.) The customer gave up ringing after 30 s here: novm.
+    calls = {s: the_call(version, s, MACRO) for s in ("login_answered", "login_ringing", "login_outbound")}
+    seen = {s: (c.direction, c.outcome, c.extension, c.external_number, c.line) for s, c in calls.items()}
+    assert seen == {
+        "login_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", CUSTOMER, None),
+        "login_ringing": (Direction.INBOUND, CallOutcome.MISSED, "102", CUSTOMER, None),
+        "login_outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", CUSTOMER, "trunk"),
+    }
+    for scenario, call in calls.items():
+        assert (call.ring_seconds, call.talk_seconds) == cdr_totals(version, scenario, MACRO)
+        assert not call.is_end_inferred
+    (caller,) = [
+        item
+        for item in MACRO[version].frames("login_outbound", "CoreShowChannel")
+        if item["Channel"].startswith("IAX2/101-")
+    ]
+    assert (caller["Context"], caller["Exten"], caller["ConnectedLineNum"]) == ("macro-dialout-trunk", "s", "<unknown>")
+    assert caller["ApplicationData"] == "IAX2/trunk/09121234567,300,T"

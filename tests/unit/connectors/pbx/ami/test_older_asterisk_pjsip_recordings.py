@@ -50,8 +50,17 @@ _COMMON = {
     # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
     "hold": (IN, ANSWERED, "104", "02191002104", 2, 6, 4),
 }
+# parked by a blind transfer of 101's channel to the lot (700) 3 s after answering; parked time is hold time
+_PARKING = {
+    # 102 dials 701 4.5 s later and keeps the call; 20 s connected
+    "park_retrieve": (IN, ANSWERED, "102", "02191002101", 2, 15, 5),
+    # nobody retrieves it: after parkingtime (10 s) the PBX rings 101 again, who answers after 2 s
+    "park_timeout": (IN, ANSWERED, "101", "02191002101", 2, 12, 10),
+    # the caller hangs up 6 s after being parked; the call stays 101's
+    "park_giveup": (IN, ANSWERED, "101", "02191002101", 2, 3, 6),
+}
 EXPECTED = {
-    "18": _COMMON,
+    "18": _COMMON | _PARKING,
     # the caller hung up 2.50 s after 101 answered (as on 16 and 13 with chan_sip)
     "16": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},
     "13": _COMMON | {"queue": (IN, ANSWERED, "101", "02191002500", 3, 3, 0)},  # 2.50 s too
@@ -101,3 +110,34 @@ def test_a_click_to_call_is_not_named_after_the_name_our_side_presented(version:
     echoed = [f for f in frames if f["ConnectedLineNum"] == CUSTOMER]
     assert echoed and {f["ConnectedLineName"] for f in echoed} == {"CRM"}
     assert REC[version].only(scenario).external_name is None
+
+
+@pytest.mark.parametrize("scenario", sorted(_PARKING))
+def test_a_pjsip_parked_call_is_reported_as_on_20_transfer_to_the_lot_hold_then_back_to_the_parker(
+    scenario: str,
+) -> None:
+    # recorded on 18 only. Here the BlindTransfer to 700 came before ParkedCall in all three (on 20 PJSIP
+    # park_giveup had ParkedCall first, so no transfer); the lot is no extension, so the call goes back to 101
+    kinds = REC["18"].kinds(scenario)
+    assert kinds[:5] == [
+        (EventKind.RING, "101"),
+        (EventKind.ANSWER, "101"),
+        (EventKind.TRANSFER, "700"),
+        (EventKind.HOLD, None),  # ParkedCall, ParkerDialString PJSIP/101
+        (EventKind.TRANSFER, "101"),
+    ]
+    ends = {
+        "park_retrieve": [(EventKind.UNHOLD, None), (EventKind.TRANSFER, "102"), (EventKind.HANGUP, None)],
+        "park_timeout": [(EventKind.UNHOLD, None), (EventKind.RING, "101"), (EventKind.ANSWER, "101")]
+        + [(EventKind.HANGUP, None)],
+        "park_giveup": [(EventKind.UNHOLD, None), (EventKind.HANGUP, None)],
+    }
+    assert kinds[5:] == ends[scenario]
+    (parked,) = REC["18"].frames(scenario, "ParkedCall")
+    assert parked["ParkerDialString"] == "PJSIP/101" and parked["ParkeeChannel"].startswith("PJSIP/trunk-")
+
+
+def test_the_pjsip_retrievers_own_call_to_the_parking_space_is_not_logged() -> None:
+    (call,) = REC["18"].calls("park_retrieve")
+    (unparked,) = REC["18"].frames("park_retrieve", "UnParkedCall")
+    assert unparked["RetrieverChannel"].startswith("PJSIP/102-") and call.transferred_to[-1] == "102"

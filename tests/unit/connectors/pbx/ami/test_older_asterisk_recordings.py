@@ -80,8 +80,12 @@ def test_the_banner_names_the_versions_ami_and_the_modern_dialect_reads_it(versi
     assert (banner.version, banner.is_modern) == (BANNER[version], True)
 
 
+def _is_cdr(frame: bytes) -> bool:
+    return frame.lstrip(b"\r\n").startswith(b"Event: Cdr\r\n")  # an event's first header is its name
+
+
 def _without_cdr(data: bytes) -> bytes:
-    return b"\r\n\r\n".join(frame for frame in data.split(b"\r\n\r\n") if b"\r\nEvent: Cdr\r\n" not in frame)
+    return b"\r\n\r\n".join(frame for frame in data.split(b"\r\n\r\n") if not _is_cdr(frame))
 
 
 def _calls(data: bytes) -> list[CallRecord]:
@@ -96,8 +100,9 @@ def test_recorded_cdr_events_change_no_record_of_a_call_seen_from_its_start(vers
     # cdr_manager was loaded: every scenario's stream carries the PBX's Cdr events, and a call the bridge saw from
     # its first event is logged from its own events whatever the CDRs say (docs/asterisk.md, section 3)
     data = (REC[version].folder / f"{scenario}.bin").read_bytes()
-    assert REC[version].frames(scenario, "Cdr")
-    assert _calls(data) == _calls(_without_cdr(data))
+    without = _without_cdr(data)
+    assert REC[version].frames(scenario, "Cdr") and b"Event: Cdr\r\n" not in without
+    assert _calls(data) == _calls(without)
 
 
 @pytest.mark.parametrize("version", sorted(REC))

@@ -113,6 +113,34 @@ def test_an_outbound_call_in_progress_is_adopted_with_its_dialled_number_and_tru
     ]
 
 
+@pytest.mark.parametrize(
+    ("exten", "dial_data"),
+    [
+        ("s", "PJSIP/09121234567@provider,300,T"),  # inside FreePBX's macro-dialout-trunk (Macro or Gosub)
+        ("909121234567", "PJSIP/provider/sip:09121234567@203.0.113.10,60"),  # a route that strips a leading 9
+    ],
+)
+def test_an_outbound_call_in_progress_is_adopted_with_the_number_its_dial_names(exten: str, dial_data: str):
+    # the live path takes the number from DialBegin's DialString; at login the Dial's ApplicationData has it
+    caller = dict(
+        Channel="PJSIP/101-00000031",
+        Uniqueid="2.1",
+        Linkedid="2.1",
+        Context="macro-dialout-trunk",
+        Exten=exten,
+        ConnectedLineNum="<unknown>",
+        ChannelState="6",
+        Application="Dial",
+        ApplicationData=dial_data,
+        Duration="00:00:30",
+    )
+    trunk = dict(Channel="PJSIP/provider-00000032", Uniqueid="2.2", Linkedid="2.1", Context="from-trunk-out")
+    events = _translator().reconcile(Snapshot(channels=(_item(**trunk), _item(**caller))), AT, frozenset())
+    assert [(e.kind, e.direction, e.extension, e.external_number) for e in events][:1] == [
+        (EventKind.DIAL, Direction.OUTBOUND, "101", "09121234567")
+    ]
+
+
 def test_legacy_legs_are_joined_through_the_bridged_uniqueid():
     trunk = dict(
         Channel="SIP/provider-0000002a",

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from connectors.pbx.ami import AmiSettings, Dialect, make_translator
+from connectors.pbx.ami.classify import dialled_number
 from connectors.pbx.ami.framing import AmiFramer
 from connectors.pbx.ami.message import AmiMessage, parse_frame
 from connectors.pbx.ami.settings import ChannelRules
-from connectors.pbx.ami.translator import Snapshot, dialled_number
+from connectors.pbx.ami.translator import Snapshot
 from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState, HangupCause
 
 FIXTURES = Path(__file__).resolve().parents[4] / "fixtures" / "ami"

@@ -1,0 +1,126 @@
+"""Calls recorded from real Asterisk 18, 16 and 13 running a FreePBX 13 / 14-shaped, ``Macro()``-based dialplan
+(tests/fixtures/ami/asterisk-16/freepbx_macro/ and the same folders of asterisk-18/ and asterisk-13/, see their
+READMEs) folded into call records.
+
+In FreePBX 13 / 14's dialplan an extension is dialled from inside macros (``ext-local`` → ``Macro(exten-vm)`` →
+``Macro(dial-one)`` → ``Dial``), so the caller's channel reports ``macro-*`` contexts and extension ``s`` in its
+``Newexten`` and ``DialBegin`` events; ring groups and follow-me dial through Local channels that run the same
+macros. The trunk and phones are IAX2 channels, so the rules name the trunk.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cli.calls_cmd import ami_events, logged_calls
+from connectors.pbx.ami.settings import ChannelRules
+from domain.calls.events import Direction, EventKind
+from domain.calls.record import CallOutcome, CallRecord
+from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, assert_expected_record
+
+RULES = ChannelRules(trunk_channels=("IAX2/trunk*",))
+REC = {
+    "18": Recordings(ASTERISK20.parent / "asterisk-18" / "freepbx_macro", RULES),
+    "16": Recordings(ASTERISK20.parent / "asterisk-16" / "freepbx_macro", RULES),
+    "13": Recordings(ASTERISK20.parent / "asterisk-13" / "freepbx_macro", RULES),
+}
+
+IN, OUT = Direction.INBOUND, Direction.OUTBOUND
+ANSWERED, MISSED, BUSY = CallOutcome.ANSWERED, CallOutcome.MISSED, CallOutcome.BUSY
+
+# scenario: direction, outcome, extension, line, ring seconds, talk seconds (the README's table)
+_COMMON = {
+    "inbound_answered": (IN, ANSWERED, "101", "02191002101", 2, 5),
+    # no voicemail box: macro-exten-vm dials with no time-out, and the caller gave up after 10 s
+    "inbound_missed": (IN, MISSED, "102", "02191002102", 10, 0),
+    "busy": (IN, BUSY, "104", "02191002104", 0, 0),
+    "ring_group": (IN, ANSWERED, "102", "02191002600", 3, 6),
+    # the desk phone rang 4 s alone, then with the mobile, which answered 2 s later; the call stays 103's
+    "followme_mobile": (IN, ANSWERED, "103", "02191002103", 6, 6),
+    "outbound": (OUT, ANSWERED, "101", "trunk", 2, 4),
+    "originate": (OUT, ANSWERED, "101", "trunk", 2, 7),
+    "blind_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14),
+}
+EXPECTED = {
+    # the mobile hung up 5.49 s after answering here (5.51 s on 16 and 13)
+    "18": _COMMON | {"followme_mobile": (IN, ANSWERED, "103", "02191002103", 6, 5)},
+    "13": _COMMON,
+    # 102 answered 2.993 s after its DialBegin here (3.001 s on 13), and whole seconds are kept
+    "16": _COMMON | {"ring_group": (IN, ANSWERED, "102", "02191002600", 2, 6)},
+}
+CASES = [(version, scenario) for version, expected in EXPECTED.items() for scenario in sorted(expected)]
+
+
+@pytest.mark.parametrize(("version", "scenario"), CASES)
+def test_recorded_macro_dialplan_call_gives_the_expected_record(version: str, scenario: str) -> None:
+    call = REC[version].only(scenario)
+    assert_expected_record(call, EXPECTED[version][scenario])
+    assert call.ringing_extensions == () and dict(call.ivr_data) == {}
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_the_extension_is_dialled_from_inside_the_macros(version: str) -> None:
+    # what makes these streams differ from the Gosub-based ones: the caller's channel is in macro-dial-one at
+    # extension s when it dials, and app_macro reports where it was called from in MACRO_CONTEXT
+    (dial,) = REC[version].frames("inbound_answered", "DialBegin")
+    assert (dial["Context"], dial["Exten"], dial["DialString"]) == ("macro-dial-one", "s", "101/101")
+    macro_contexts = {
+        f["Value"] for f in REC[version].frames("inbound_answered", "VarSet") if f["Variable"] == "MACRO_CONTEXT"
+    }
+    assert {"from-did-direct", "macro-exten-vm"} <= macro_contexts
+    (out,) = REC[version].frames("outbound", "DialBegin")
+    assert (out["Context"], out["Exten"], out["DialString"]) == ("macro-dialout-trunk", "s", "trunk/09121234567")
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_ring_group_rings_both_members_through_local_channels_and_answers_once(version: str) -> None:
+    dials = {f["DestChannel"].split("-")[0]: f["Context"] for f in REC[version].frames("ring_group", "DialBegin")}
+    assert dials == {
+        "Local/101@from": "macro-dial",
+        "Local/102@from": "macro-dial",
+        "IAX2/101": "macro-dial-one",
+        "IAX2/102": "macro-dial-one",
+    }
+    events = REC[version].events("ring_group")
+    assert {e.extension for e in events if e.kind is EventKind.RING} == {"101", "102"}
+    assert [e.extension for e in events if e.kind is EventKind.ANSWER] == ["102"]
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_follow_me_answered_on_the_mobile_is_one_call_without_an_extension_answer(version: str) -> None:
+    # the mobile is reached through Local/09351112299#@from-internal and macro-dialout-trunk: a trunk channel,
+    # no second call and no extension answering
+    assert REC[version].kinds("followme_mobile") == [
+        (EventKind.RING, "103"),
+        (EventKind.ANSWER, None),
+        (EventKind.HANGUP, None),
+    ]
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_blind_transfer_from_a_macro_dialled_extension(version: str) -> None:
+    assert REC[version].kinds("blind_transfer") == [
+        (EventKind.RING, "101"),
+        (EventKind.ANSWER, "101"),
+        (EventKind.TRANSFER, "102"),
+        (EventKind.RING, "102"),
+        (EventKind.ANSWER, "102"),
+        (EventKind.HANGUP, None),
+    ]
+    assert REC[version].only("blind_transfer").transferred_to == ("102",)
+
+
+def _calls(data: bytes) -> list[CallRecord]:
+    problems: list = []
+    calls = logged_calls(ami_events(data, "pbx1", "auto", problems, RULES), {})
+    assert problems == []
+    return calls
+
+
+@pytest.mark.parametrize(("version", "scenario"), CASES)
+def test_cdr_events_change_no_record_of_a_call_seen_from_its_start(version: str, scenario: str) -> None:
+    data = (REC[version].folder / f"{scenario}.bin").read_bytes()
+    frames = data.split(b"\r\n\r\n")
+    without = b"\r\n\r\n".join(f for f in frames if not f.lstrip(b"\r\n").startswith(b"Event: Cdr\r\n"))
+    assert REC[version].frames(scenario, "Cdr") and b"Event: Cdr\r\n" not in without
+    assert _calls(data) == _calls(without)
