@@ -1,9 +1,16 @@
 """Inbound SMS: the provider push webhook, the polling timer, the inbound hold queue (SMS-02, -21) and the
-routing timer that puts stored texts into work queues (SMS-24)."""
+routing timer that puts stored texts into work queues (SMS-24).
+
+The push webhook's Dataverse work is bounded by ``COMMS_SMS_WEBHOOK_DEADLINE_S`` from its arrival
+(:mod:`services.sms.webhook_deadline`, as in the daemon): texts Dataverse cannot take by then go to the
+inbound hold queue and are answered 200, then stored by ``sms_inbound_hold``; without a hold queue (or
+when Service Bus refuses them) the answer is 503 and the provider pushes again.
+"""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import azure.functions as func
 
@@ -21,10 +28,12 @@ bp = func.Blueprint()
 @bp.function_name("sms_inbound_webhook")
 @bp.route(route="sms/inbound/{account_key}", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 def sms_inbound_webhook(req: func.HttpRequest) -> func.HttpResponse:
-    key = req.route_params.get("account_key", "")
+    sms, key = services().sms, req.route_params.get("account_key", "")
+    arrived = sms.webhook_deadline.clock()
     request = WebhookRequest(url=req.url, params=req.params, headers=req.headers, body=req.get_body())
+    inbound = partial(sms.webhooks.inbound, hold_if_unavailable=True)
     try:
-        services().sms.webhooks.inbound(key, request)
+        sms.webhook_deadline.run(arrived, "SMS inbound webhook", inbound, key, request)
     except NotAuthenticated:
         return func.HttpResponse(status_code=401)
     except WebhookRefused as exc:

@@ -50,6 +50,7 @@ from services.sms.inbound.service import InboundService
 from services.sms.sender import SmsSender
 from services.sms.store import SmsStore
 from services.sms.sweep import SweepSummary, sweep
+from services.sms.webhook_deadline import WebhookDeadline
 from services.sms.webhooks import SmsWebhooks
 
 Clock = Callable[[], datetime]
@@ -75,6 +76,8 @@ class SmsServices:
     router: InboundRouter
     flows: FlowStarter
     webhooks: SmsWebhooks
+    #: Bounds a provider webhook's Dataverse work (``COMMS_SMS_WEBHOOK_DEADLINE_S``, on the monotonic clock).
+    webhook_deadline: WebhookDeadline
     plan: NumberPlan
     render: RenderOptions
     webhook_key: Secret | None
@@ -254,6 +257,7 @@ def build_sms(
         router=router,
         flows=flows,
         webhooks=SmsWebhooks(registry, tracker, inbound, settings.sms_webhook_key),
+        webhook_deadline=WebhookDeadline(settings.sms_webhook_deadline_s, monotonic),
         plan=plan,
         render=render,
         webhook_key=settings.sms_webhook_key,

@@ -31,6 +31,7 @@ from connectors.dataverse import DataverseSettings
 from connectors.dataverse.settings import SettingsError as DataverseSettingsError
 from connectors.settings import Secret
 from domain.numbers import NumberPlan
+from services.sms.webhook_deadline import WEBHOOK_DEADLINE_S
 
 PREFIX = "COMMS_"
 _DATAVERSE = "dataverse"
@@ -103,6 +104,8 @@ class AppSettings(BaseSettings):
     sms_webhook_key: Secret | None = None
     sms_balance_column: str = Field(default="comms_balance", pattern=r"^([a-z_][a-z0-9_]{0,99})?$")
     sms_bulk_rate: float | None = Field(default=None, gt=0)
+    #: The most a provider webhook's Dataverse work may take before it is answered (held text or 503), seconds.
+    sms_webhook_deadline_s: float = Field(default=WEBHOOK_DEADLINE_S, ge=0.5, le=30)
     servicebus: Secret | None = None
     sms_inbound_hold_queue: str | None = None
     #: At most this often a worker asks Dataverse for the changes to the matched numbers (as the bridge's

@@ -2,10 +2,10 @@
 
 A tiny HTTP/1.1 server on the event loop, meant for loopback (a monitoring agent,
 systemd checks, an admin's ``curl``). It answers GET and HEAD on its paths and
-nothing else; every request is read under a deadline and size limits, so a slow
-or hostile client gets a 4xx (or is dropped) and never stalls or crashes the
-bridge. Always ``Connection: close``. What it serves is
-:class:`~bridge.runtime.health.HealthSnapshot`.
+nothing else; every request is read under a deadline and size limits by the
+shared reader (:mod:`bridge.runtime.http_request`), so a slow or hostile client
+gets a 4xx (or is dropped) and never stalls or crashes the bridge. Always
+``Connection: close``. What it serves is :class:`~bridge.runtime.health.HealthSnapshot`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from bridge.config.model import ListenAddress
 from bridge.runtime.health import HealthSnapshot, metrics_of
+from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head
 from bridge.runtime.listen import answer_connection, start_listening
 from bridge.runtime.metrics import CONTENT_TYPE
 
@@ -27,6 +28,7 @@ MAX_HEADER_LINES = 100
 MAX_HEADER_BYTES = 32 * 1024
 READ_DEADLINE_S = 5.0
 MAX_CONNECTIONS = 32
+_LIMITS = HeadLimits(MAX_LINE_BYTES, MAX_HEADER_LINES, MAX_HEADER_BYTES)
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -39,11 +41,6 @@ _REASONS = {
     503: "Service Unavailable",
     505: "HTTP Version Not Supported",
 }
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, allow: bool = False):
-        self.status, self.allow = status, allow
 
 
 class HealthServer:
@@ -78,13 +75,14 @@ class HealthServer:
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            async with asyncio.timeout(READ_DEADLINE_S):
-                method, path = await _read_request(reader)
-        except _BadRequest as bad:
-            _respond(writer, bad.status, b"", "text/plain", allow=bad.allow)
+            async with read_deadline(READ_DEADLINE_S):
+                head = await read_head(reader, _LIMITS)
+        except RequestRefused as refused:
+            _respond(writer, refused.status, b"", "text/plain")
             return
-        except TimeoutError:
-            _respond(writer, 408, b"", "text/plain")
+        method, path = head.method, head.target.split("?", 1)[0]
+        if method not in ("GET", "HEAD"):
+            _respond(writer, 405, b"", "text/plain", allow=True)
             return
         status, body, content_type = await self._route(path)
         _respond(writer, status, b"" if method == "HEAD" else body, content_type, length=len(body))
@@ -103,46 +101,6 @@ class HealthServer:
         if path == "/readyz":  # for monitoring: 503 while degraded, with the same body
             return (503 if snapshot.reasons() else 200), snapshot.as_json(), "application/json"
         return 200, metrics_of(snapshot).encode("utf-8"), CONTENT_TYPE
-
-
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str]:
-    line = await _read_line(reader, 414)
-    parts = line.split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-        raise _BadRequest(400)
-    method, target, version = parts
-    if version not in ("HTTP/1.0", "HTTP/1.1"):
-        raise _BadRequest(505)
-    total = 0
-    for _ in range(MAX_HEADER_LINES + 1):
-        header = await _read_line(reader, 431)
-        if not header:
-            break
-        total += len(header)
-        if total > MAX_HEADER_BYTES or ":" not in header:
-            raise _BadRequest(431 if total > MAX_HEADER_BYTES else 400)
-    else:
-        raise _BadRequest(431)
-    if method not in ("GET", "HEAD"):
-        raise _BadRequest(405, allow=True)
-    if not target.startswith("/"):
-        raise _BadRequest(400)
-    return method, target.split("?", 1)[0]
-
-
-async def _read_line(reader: asyncio.StreamReader, too_long: int) -> str:
-    try:
-        raw = await reader.readuntil(b"\n")
-    except asyncio.LimitOverrunError:
-        raise _BadRequest(too_long) from None
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            raise
-        raise _BadRequest(400) from None
-    try:
-        return raw.decode("ascii").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise _BadRequest(400) from None
 
 
 def _respond(

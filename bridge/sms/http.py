@@ -3,7 +3,8 @@
 It serves what a reverse proxy forwards (``[sms] listen``, loopback by default;
 any other address is logged as a WARNING at start, as the health endpoint's
 is). Every request is read under :data:`READ_DEADLINE_S` with limits on the
-request line, the headers and the body (``Content-Length`` required, at most
+request line and the headers (read by :mod:`bridge.runtime.http_request`, as the
+health endpoint's are) and on the body (``Content-Length`` required, at most
 :data:`MAX_BODY_BYTES`; chunked bodies are refused with 411), so a slow or
 hostile client gets a 4xx and never stalls the daemon. The handler gets a
 :class:`Request` and returns a :class:`Response`; it runs on the event loop and
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from bridge.config.model import ListenAddress
+from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head
 from bridge.runtime.listen import answer_connection, start_listening
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ MAX_HEADER_BYTES = 32 * 1024
 MAX_BODY_BYTES = 1024 * 1024
 READ_DEADLINE_S = 10.0
 MAX_CONNECTIONS = 32
+_LIMITS = HeadLimits(MAX_LINE_BYTES, MAX_HEADER_LINES, MAX_HEADER_BYTES)
 _REASONS = {
     200: "OK",
     202: "Accepted",
@@ -79,11 +82,6 @@ class Response:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-class _Refused(Exception):
-    def __init__(self, status: int):
-        self.status = status
-
-
 class SmsHttpServer:
     """Serves ``handler`` on ``address``; ``port`` is the bound port after :meth:`start` (port 0 picks one)."""
 
@@ -128,14 +126,11 @@ class SmsHttpServer:
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            async with asyncio.timeout(READ_DEADLINE_S):
+            async with read_deadline(READ_DEADLINE_S):
                 request = await read_request(reader)
-        except _Refused as refused:
+        except RequestRefused as refused:
             extra = {"Allow": "POST"} if refused.status == 405 else {}
             _write(writer, Response(refused.status, headers=extra))
-            return
-        except TimeoutError:
-            _write(writer, Response(408))
             return
         try:
             response = await self._handler(request)
@@ -147,54 +142,20 @@ class SmsHttpServer:
 
 
 async def read_request(reader: asyncio.StreamReader) -> Request:
-    """Read one request; :class:`_Refused` with the status to answer when it is malformed or too large."""
-    parts = (await _line(reader, 414)).split(" ")
-    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-        raise _Refused(400)
-    method, target, version = parts
-    if version not in ("HTTP/1.0", "HTTP/1.1"):
-        raise _Refused(505)
-    headers = await _headers(reader)
-    if method != "POST":
-        raise _Refused(405)
-    if not target.startswith("/"):
-        raise _Refused(400)
+    """Read one request; :class:`RequestRefused` with the status to answer when it is malformed or too large."""
+    head = await read_head(reader, _LIMITS)
+    if head.method != "POST":
+        raise RequestRefused(405, "only POST is served")
+    headers = head.headers
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        raise _Refused(411)
+        raise RequestRefused(411, "chunked bodies are not read")
     length = headers.get("content-length", "")
     if not length.isdigit():
-        raise _Refused(411 if not length else 400)
+        raise RequestRefused(411 if not length else 400, "no usable Content-Length")
     if int(length) > MAX_BODY_BYTES:
-        raise _Refused(413)
+        raise RequestRefused(413, "the body is too large")
     body = await reader.readexactly(int(length))
-    return Request(method, target, headers, body)
-
-
-async def _headers(reader: asyncio.StreamReader) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    total = 0
-    for _ in range(MAX_HEADER_LINES + 1):
-        line = await _line(reader, 431)
-        if not line:
-            return headers
-        total += len(line)
-        name, colon, value = line.partition(":")
-        if total > MAX_HEADER_BYTES or not colon or not name.strip():
-            raise _Refused(431 if total > MAX_HEADER_BYTES else 400)
-        headers[name.strip().lower()] = value.strip()
-    raise _Refused(431)
-
-
-async def _line(reader: asyncio.StreamReader, too_long: int) -> str:
-    try:
-        raw = await reader.readuntil(b"\n")
-    except asyncio.LimitOverrunError:
-        raise _Refused(too_long) from None
-    except asyncio.IncompleteReadError as exc:
-        if not exc.partial:
-            raise
-        raise _Refused(400) from None
-    return raw.decode("latin-1").rstrip("\r\n")  # header bytes beyond ASCII are kept, never refused
+    return Request(head.method, head.target, headers, body)
 
 
 def _write(writer: asyncio.StreamWriter, response: Response) -> None:

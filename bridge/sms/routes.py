@@ -18,7 +18,8 @@ again). Service calls block, so they run in a worker thread.
 
 A provider times a webhook out after a few seconds and pushes again, so the
 Dataverse work of ``/sms/dlr`` and ``/sms/inbound`` is bounded by
-``WEBHOOK_DEADLINE_S`` (retries included): with Dataverse down or silent a
+``WEBHOOK_DEADLINE_S`` (retries included; :mod:`services.sms.webhook_deadline`,
+shared with the Functions app): with Dataverse down or silent a
 delivery report is answered 503 within it (the provider pushes again), and
 inbound texts are kept in the daemon's inbound hold and answered 200 once
 durably kept (503 if the hold refused them too). Webhooks run on their own
@@ -39,18 +40,17 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
 
 from bridge.push_route import PushRoute, has_push_key
 from bridge.runtime.inflight import busy
 from bridge.sms.http import Request, Response
-from connectors.dataverse.deadline import MIN_ATTEMPT_S, DeadlineExceededError, request_deadline
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from dataverse_schema.names import Sms
 from services.factory import SmsServices
 from services.sms.inbound.webhook import WebhookRefused
 from services.sms.panel_trial import TrialRequestError, parse_trial_request, trial_send_account
+from services.sms.webhook_deadline import WEBHOOK_DEADLINE_S, WebhookDeadline
 from services.sms.webhooks import NotAuthenticated, WebhookRequest
 
 log = logging.getLogger(__name__)
@@ -60,18 +60,15 @@ _ACCOUNT_ROUTE = re.compile(r"/sms/(dlr|inbound)/([^/]{1,200})")
 _BULK_ROUTE = re.compile(r"/sms/bulk/([^/]{1,100})/start")
 _TEST_SEND_ROUTE = re.compile(r"/sms/providers/([^/]{1,200})/test-send")
 _JSON = "application/json"
-#: The most a provider webhook's Dataverse work may take, retries included (seconds); providers wait ~5 s.
-WEBHOOK_DEADLINE_S = 2.0
 #: Threads for provider webhooks, apart from the default executor where the SMS jobs may wait on a silent CRM.
 WEBHOOK_WORKERS = 4
-_T = TypeVar("_T")
 
 
 class SmsRoutes:
     """The request handler of :class:`bridge.sms.http.SmsHttpServer` over one process's SMS services.
 
     ``webhook_deadline_s`` bounds the Dataverse work of one provider webhook, retries included
-    (:func:`connectors.dataverse.deadline.request_deadline`, on ``clock``).
+    (:class:`services.sms.webhook_deadline.WebhookDeadline`, on ``clock``).
     """
 
     def __init__(
@@ -84,7 +81,7 @@ class SmsRoutes:
         clock: Callable[[], float] = time.monotonic,
     ):
         self._sms, self._push_key, self._public_url = sms, push_key, public_url
-        self._deadline_s, self._clock = webhook_deadline_s, clock
+        self._deadline, self._clock = WebhookDeadline(webhook_deadline_s, clock), clock
         self._pool = ThreadPoolExecutor(WEBHOOK_WORKERS, thread_name_prefix="sms-webhook")
 
     def close(self) -> None:
@@ -172,14 +169,11 @@ class SmsRoutes:
             return Response(503, b"Dataverse unavailable; retry" if endpoint == "dlr" else b"")
         return Response(200, f"applied {result}".encode() if endpoint == "dlr" else b"")
 
-    def _bounded(self, arrived: float, what: str, call: Callable[..., _T], *args: object) -> _T:
+    def _bounded(self, arrived: float, what: str, call: Callable[..., object], *args: object) -> object:
         """``call(*args)`` in a webhook thread, its Dataverse requests bounded by the deadline counted from
         ``arrived`` (time spent waiting for a thread counts too)."""
-        left = self._deadline_s - (self._clock() - arrived)
-        if left <= MIN_ATTEMPT_S:
-            raise DeadlineExceededError("the webhook waited its whole deadline for a thread", operation=what)
-        with busy(what), request_deadline(left, clock=self._clock):
-            return call(*args)
+        with busy(what):
+            return self._deadline.run(arrived, what, call, *args)
 
     def _url(self, request: Request) -> str:
         """The URL the provider called: the proxy's public address and the path and query received here."""

@@ -74,9 +74,10 @@ class SmsWebhooks:
     def inbound(self, account_key: str, request: WebhookRequest, *, hold_if_unavailable: bool = False) -> InboundReport:
         """Store and act on the inbound texts in ``request``.
 
-        With ``hold_if_unavailable`` (the daemon, whose hold is a local file), texts that Dataverse could not
-        take now are kept in the inbound hold and reported as ``held``; the ``ConnectorError`` is raised only
-        when they could not be kept either (or Dataverse refused them).
+        With ``hold_if_unavailable`` (both hosts' webhooks: the daemon's hold is a local file, the Functions
+        app's the inbound hold queue), texts that Dataverse could not take now are kept in the inbound hold and
+        reported as ``held``; the ``ConnectorError`` is raised when they could not be kept either (no hold, the
+        hold refused them, or Dataverse refused them).
         """
         account = self._inbound.account(account_key)
         if account is None or not self._authentic(

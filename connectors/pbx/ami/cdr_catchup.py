@@ -11,7 +11,9 @@ logged in, less a small margin, to the login; or in an earlier down time, for a
 row written late); the connector logs those whose call it did not see (same
 keys as live calls, so nothing doubles).
 
-What it keeps is a small JSON file (beside the outbox): the file's identity
+What it keeps (a :class:`KeptPosition`, in the :class:`CatchUpState` it is given:
+the bridge's is a SQLite file beside the outbox, ``bridge/runtime/cdr_state.py``,
+written in one transaction per change): the file's identity
 (inode and a digest of its first line; the digest alone over SFTP), the byte
 offset read to, ``alive_at`` (the last time the link was known up), the down
 times, and the calls handled lately: those that ended live in the last seconds
@@ -32,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -56,7 +57,7 @@ _ALIVE_EVERY = timedelta(seconds=1)
 _HEAD_BYTES = 512
 #: Down times older than this, or beyond this many, are forgotten (a row that late is no longer awaited).
 KEPT_GAPS, GAP_MEMORY = 50, timedelta(days=7)
-#: The most calls that ended in the last seconds kept in the position file (a busy PBX's few seconds).
+#: The most calls that ended in the last seconds kept with the position (a busy PBX's few seconds).
 KEPT_RECENT = 2000
 
 
@@ -152,13 +153,34 @@ def _digest(head: bytes) -> str:
     return hashlib.sha256(first).hexdigest()[:32]
 
 
-@dataclass
-class _Kept:
+@dataclass(frozen=True)
+class KeptPosition:
+    """What the catch-up keeps between lives: where ``Master.csv`` was read to and what it must remember.
+
+    ``identity`` is the file's (``None`` before it existed), ``offset`` the byte read to, ``alive_at`` the last
+    time the link was known up (aware), ``recent`` the calls handled lately (see the module docstring) and
+    ``gaps`` the times the link was down, oldest first (aware).
+    """
+
     identity: str | None
     offset: int
     alive_at: datetime
-    recent: frozenset[str] = frozenset()  # calls that ended live shortly before ``alive_at``
-    gaps: tuple[tuple[datetime, datetime], ...] = ()  # times the link was down, oldest first
+    recent: frozenset[str] = frozenset()
+    gaps: tuple[tuple[datetime, datetime], ...] = ()
+
+
+class CatchUpState(Protocol):
+    """Where a :class:`CdrCatchUp` keeps its :class:`KeptPosition` (the bridge: a SQLite file)."""
+
+    #: Where it is, in words for the log.
+    where: str
+
+    def load(self) -> KeptPosition | None:
+        """What was kept, ``None`` before the first save; read once, when the state was opened (no I/O here)."""
+
+    def save(self, kept: KeptPosition, *, durable: bool) -> None:
+        """Keep ``kept`` whole or not at all; ``durable`` asks that a power cut not lose it either (a mere alive
+        note may be lost to one). ``OSError`` when it could not be kept (the previous one stays)."""
 
 
 class CdrCatchUp:
@@ -168,16 +190,16 @@ class CdrCatchUp:
     def __init__(
         self,
         source: CsvSource,
-        state_path: str | Path,
+        state: CatchUpState,
         *,
         zone: tzinfo,
         margin: timedelta = DEFAULT_MARGIN,
         commit_after: timedelta = DEFAULT_COMMIT_AFTER,
     ) -> None:
-        self.source, self.state_path, self.zone = source, Path(state_path), zone
+        self.source, self.state, self.zone = source, state, zone
         self.margin, self.commit_after = margin, commit_after
-        self._kept: _Kept | None = None
-        self._pending: tuple[_Kept, datetime] | None = None  # this login's read, kept once commit_after passed
+        self._kept: KeptPosition | None = None
+        self._pending: tuple[KeptPosition, datetime] | None = None  # this login's read, kept once commit_after passed
         self._awaiting = True  # a login whose catch-up has not run: alive_at must not move
         self._caught_up_login: int | None = None  # the login whose catch-up ran last
         self._login = 0  # the latest login announced
@@ -242,7 +264,7 @@ class CdrCatchUp:
             login = self._login if login is None else login
             kept = self._load()
             if kept is None:
-                self._save(_Kept(found.identity if found else None, found.size if found else 0, now))
+                self._save(KeptPosition(found.identity if found else None, found.size if found else 0, now))
                 self._awaiting, self._caught_up_login = False, login
                 return []
             gaps = _recent_gaps((*kept.gaps, (kept.alive_at - self.margin, now + self.margin)), now)
@@ -320,54 +342,29 @@ class CdrCatchUp:
             log.warning("CDR catch-up: row of call %s skipped: %s", row.key, exc)
             return False
 
-    # -- the kept file --------------------------------------------------------------------
+    # -- the kept state -------------------------------------------------------------------
 
-    def _load(self) -> _Kept | None:
+    def _load(self) -> KeptPosition | None:
         if self._kept is not None:
             return self._kept
-        try:
-            data = json.loads(self.state_path.read_text(encoding="utf-8"))
-            recent = frozenset(str(call_id) for call_id in data.get("recent", ()))
-            gaps = tuple((datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in data.get("gaps", ()))
-            kept = _Kept(data["file"], int(data["offset"]), datetime.fromisoformat(data["alive_at"]), recent, gaps)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("CDR catch-up: %s cannot be read (%s); starting afresh", self.state_path, exc)
-            return None
-        if kept.alive_at.tzinfo is None or kept.offset < 0 or any(a.tzinfo is None for gap in kept.gaps for a in gap):
-            log.warning("CDR catch-up: %s holds no usable position; starting afresh", self.state_path)
+        kept = self.state.load()
+        if kept is None:
             return None
         self._kept = kept
         self._not_live |= kept.recent - self._recent.keys()
         self._recent = {**dict.fromkeys(kept.recent, kept.alive_at), **self._recent}  # an earlier life's
         return kept
 
-    def _save(self, kept: _Kept, *, durable: bool = True) -> None:
-        text = json.dumps(
-            {
-                "file": kept.identity,
-                "offset": kept.offset,
-                "alive_at": kept.alive_at.isoformat(),
-                "recent": sorted(kept.recent),
-                "gaps": [[start.isoformat(), end.isoformat()] for start, end in kept.gaps],
-            }
-        )
-        temporary = self.state_path.with_name(self.state_path.name + ".tmp")
+    def _save(self, kept: KeptPosition, *, durable: bool = True) -> None:
         try:
-            with open(temporary, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                if durable:  # a position in the file; a mere alive note may be lost to a power cut
-                    os.fsync(file.fileno())
-            os.replace(temporary, self.state_path)
+            self.state.save(kept, durable=durable)
         except OSError as exc:
             if not self._save_failing:  # once until it works again: a full disk would say it every second
-                log.warning("CDR catch-up: %s cannot be written (%s)", self.state_path, exc)
+                log.warning("CDR catch-up: %s cannot be written (%s)", self.state.where, exc)
             self._save_failing = True
             return
         if self._save_failing:
-            log.info("CDR catch-up: %s written again", self.state_path)
+            log.info("CDR catch-up: %s written again", self.state.where)
         self._kept, self._save_failing = kept, False
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bridge.runtime.cdr_state import SqliteCatchUpState
 from bridge.runtime.daemon import Bridge
 from connectors.dataverse import AlternateKey
 from connectors.pbx.ami.cdr_catchup import LocalCsv
@@ -139,21 +141,36 @@ def _row(uniqueid: str, number: str, end: datetime, *, answered: bool = True) ->
     )
 
 
+def _position_kept(folder: Path) -> bool:
+    """Whether the catch-up has kept a position yet (its first run notes where Master.csv ends)."""
+    path = folder / f"cdr-csv-{SYSTEM}.db"
+    if not path.exists():
+        return False
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT COUNT(*) FROM position").fetchone()[0] == 1
+    except sqlite3.OperationalError:  # its tables not made yet
+        return False
+    finally:
+        db.close()
+
+
 TEHRAN_OFFSET = __import__("zoneinfo").ZoneInfo("Asia/Tehran")
 
 
 def test_calls_that_ran_while_the_bridge_was_down_are_read_from_master_csv(tmp_path: Path) -> None:
-    """The bridge was last sure of its link an hour ago; Master.csv holds what happened since."""
+    """The bridge was last sure of its link an hour ago; Master.csv holds what happened since. Its position is
+    in the JSON file of bridges before the SQLite one: moved into SQLite at this start, then read from."""
     now = datetime.now(UTC).replace(microsecond=0)
     master = tmp_path / "Master.csv"
     old = _row("1000.1", "09120000001", now - timedelta(hours=2))  # before the down time: logged back then
     master.write_text(old, encoding="utf-8")
-    state = {
+    position = {
         "file": LocalCsv(master).stat().identity,
         "offset": len(old),
         "alive_at": (now - timedelta(hours=1)).isoformat(),
     }
-    (tmp_path / f"cdr-csv-{SYSTEM}.json").write_text(json.dumps(state), encoding="utf-8")
+    (tmp_path / f"cdr-csv-{SYSTEM}.json").write_text(json.dumps(position), encoding="utf-8")
     with open(master, "a", encoding="utf-8") as file:
         file.write(_row("2000.1", "09120000002", now - timedelta(minutes=30)))
         file.write('"half a row, "and garbage\n')
@@ -180,8 +197,11 @@ def test_calls_that_ran_while_the_bridge_was_down_are_read_from_master_csv(tmp_p
             "2000.1": f"Incoming call from Customer {MARK}",
             "2000.2": f"Missed call from Customer {MARK}",
         }
-        kept = json.loads((tmp_path / f"cdr-csv-{SYSTEM}.json").read_text())
-        assert kept["file"] == LocalCsv(master).stat().identity
+        state = SqliteCatchUpState(tmp_path / f"cdr-csv-{SYSTEM}.db")
+        assert state.load().identity == LocalCsv(master).stat().identity
+        state.close()
+        assert not (tmp_path / f"cdr-csv-{SYSTEM}.json").exists()
+        assert json.loads((tmp_path / f"cdr-csv-{SYSTEM}.json.migrated").read_text()) == position
 
 
 def test_a_call_seen_live_is_not_logged_again_from_its_cdr_or_its_row(tmp_path: Path) -> None:
@@ -198,7 +218,7 @@ def test_a_call_seen_live_is_not_logged_again_from_its_cdr_or_its_row(tmp_path: 
 
                 async def one_call() -> None:
                     await eventually(lambda: _connected(bridge), 10, "the AMI login")
-                    await eventually((tmp_path / f"cdr-csv-{SYSTEM}.json").exists, 10, "the first catch-up")
+                    await eventually(lambda: _position_kept(tmp_path), 10, "the first catch-up")
                     await ami.play("inbound_answered")
                     await eventually(lambda: len(_calls(client)) == 1 and bridge.outbox.depth() == 0, 10, "the call")
                     await asyncio.sleep(0)
@@ -235,7 +255,7 @@ def test_a_call_that_ran_while_the_link_was_down_is_read_at_the_relogin(tmp_path
                     nonlocal connector
                     await eventually(lambda: _connected(bridge), 10, "the AMI login")
                     # the first catch-up ever only notes where the file ends: wait for it before the outage
-                    await eventually((tmp_path / f"cdr-csv-{SYSTEM}.json").exists, 10, "the first catch-up")
+                    await eventually(lambda: _position_kept(tmp_path), 10, "the first catch-up")
                     connector = bridge.workers[SYSTEM].connector
                     logins = connector._session.connects
                     ami.drop_connections()

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from bridge.sms.hold import LocalHold
-from bridge.sms.routes import WEBHOOK_DEADLINE_S
 from connectors.dataverse import odata
+from services.sms.webhook_deadline import WEBHOOK_DEADLINE_S
 
 from .world import ACCOUNT_KEY, CASE_TITLE, LINE, TOKEN, configure_crm, webhook_urls
 

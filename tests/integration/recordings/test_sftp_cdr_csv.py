@@ -3,13 +3,13 @@ loopback (CALL-14 CDR catch-up)."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bridge.runtime.cdr_state import SqliteCatchUpState
 from connectors.pbx.ami.cdr_catchup import CdrCatchUp, SftpCsv
 from connectors.recordings import SftpRecordingStore, SftpSettings, UnsafePathError
 
@@ -56,14 +56,15 @@ def test_the_catch_up_reads_only_what_was_appended(sshd: SshServer, tmp_path) ->
     )
     store = SftpRecordingStore(login)
     try:
-        reader = CdrCatchUp(SftpCsv(store, str(master)), tmp_path / "cdr-csv-hq.json", zone=UTC)
+        state = SqliteCatchUpState(tmp_path / "cdr-csv-hq.db")
+        reader = CdrCatchUp(SftpCsv(store, str(master)), state, zone=UTC)
         assert reader.rows_since_alive(T0) == []  # the first run notes where the file ends
         with open(master, "ab") as file:
             file.write(_row("1.2", T0 + timedelta(minutes=5)) + _row("1.3", T0 + timedelta(minutes=6)))
         reader.logged_in()
         assert [r.uniqueid for r in reader.rows_since_alive(T0 + timedelta(minutes=10))] == ["1.2", "1.3"]
         reader.note_alive(T0 + timedelta(minutes=11))
-        assert json.loads((tmp_path / "cdr-csv-hq.json").read_text())["offset"] == master.stat().st_size
+        assert SqliteCatchUpState(tmp_path / "cdr-csv-hq.db").load().offset == master.stat().st_size  # as kept
         assert store.file_size(str(folder / "Master.csv.1")) is None
         os.symlink(sshd.folder.parent / "etc" / "sshd_config", folder / "linked.csv")
         with pytest.raises(UnsafePathError):

@@ -26,6 +26,7 @@ from services.sms.inbound import (
     RecordColumnService,
 )
 from services.sms.webhook_auth import Endpoint, webhook_token
+from services.sms.webhook_deadline import WebhookDeadline
 from services.sms.webhooks import SmsWebhooks
 
 from . import seed
@@ -316,7 +317,7 @@ def _request(key: str, body: bytes, *, secret: str | None, endpoint: Endpoint = 
 )
 def test_webhook(client, inbound, monkeypatch, secret, body, status) -> None:
     webhooks = SmsWebhooks(None, None, inbound, Secret(SECRET))  # type: ignore[arg-type] - inbound pushes only
-    wired = SimpleNamespace(sms=SimpleNamespace(inbound=inbound, webhooks=webhooks))
+    wired = SimpleNamespace(sms=SimpleNamespace(inbound=inbound, webhooks=webhooks, webhook_deadline=WebhookDeadline()))
     monkeypatch.setattr(sms_inbound_functions, "services", lambda: wired)
     before = len(
         list(client.query("comms_smses", select=["activityid"], filter=odata.eq("comms_provideraccountkey", "kv-in")))
@@ -337,7 +338,9 @@ def test_the_delivery_report_token_cannot_post_inbound_texts(client, inbound, mo
     monkeypatch.setattr(
         sms_inbound_functions,
         "services",
-        lambda: SimpleNamespace(sms=SimpleNamespace(inbound=inbound, webhooks=webhooks)),
+        lambda: SimpleNamespace(
+            sms=SimpleNamespace(inbound=inbound, webhooks=webhooks, webhook_deadline=WebhookDeadline())
+        ),
     )
     body = "from=09127654321&to=3000202030&message=لغو&messageid=w-forged".encode()
 

@@ -26,7 +26,7 @@ def test_no_cdr_csv_no_catch_up(tmp_path: Path) -> None:
 
 def test_a_local_master_csv_with_its_position_beside_the_journal(tmp_path: Path) -> None:
     built = cdr_catchup(_system(tmp_path, cdr_csv="/var/log/asterisk/cdr-csv/Master.csv", cdr_timezone="UTC"))
-    assert isinstance(built.source, LocalCsv) and built.state_path == tmp_path / "cdr-csv-hq.json"
+    assert isinstance(built.source, LocalCsv) and built.state.path == tmp_path / "cdr-csv-hq.db"
     assert built.zone.key == "UTC"
 
 
@@ -35,7 +35,9 @@ def test_over_sftp_it_needs_the_systems_sftp_login(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="recordings"):
         cdr_catchup(system)
     login = SftpSettings(system="hq", host="pbx", username="rec", known_hosts=tmp_path / "kh", password="pw")
-    built = cdr_catchup(SystemConfig("hq", "ami", ("crm",), ami=system.ami, recordings=login))
+    built = cdr_catchup(
+        SystemConfig("hq", "ami", ("crm",), ami=system.ami, recordings=login, raw_journal=system.raw_journal)
+    )
     assert isinstance(built.source, SftpCsv) and built.source.store.root == "/var/log/asterisk/cdr-csv"
 
 

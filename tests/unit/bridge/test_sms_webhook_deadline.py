@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from bridge.sms.http import Request
-from bridge.sms.routes import WEBHOOK_DEADLINE_S, SmsRoutes
+from bridge.sms.routes import SmsRoutes
 from connectors.dataverse.deadline import current_deadline
 from services.sms.inbound.service import InboundReport
+from services.sms.webhook_deadline import WEBHOOK_DEADLINE_S
 
 
 class _Clock:

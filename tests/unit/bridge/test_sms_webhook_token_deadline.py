@@ -19,7 +19,7 @@ import responses
 
 from bridge.sms.hold import LocalHold
 from bridge.sms.http import Request
-from bridge.sms.routes import WEBHOOK_DEADLINE_S, SmsRoutes
+from bridge.sms.routes import SmsRoutes
 from connectors.dataverse import DataverseClient, RetryPolicy
 from connectors.settings import Secret
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
@@ -28,6 +28,7 @@ from services.sms.directory import ProviderAccount, StaticAccountDirectory
 from services.sms.inbound import InboundService, KeywordServiceRegistry
 from services.sms.inbound.hold import decode_held
 from services.sms.webhook_auth import Endpoint, webhook_token
+from services.sms.webhook_deadline import WEBHOOK_DEADLINE_S
 from services.sms.webhooks import SmsWebhooks
 from tests.unit.connectors.dataverse.dataverse_support import ORG
 from tests.unit.connectors.dataverse.test_token_refresh import World

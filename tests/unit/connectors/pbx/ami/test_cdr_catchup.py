@@ -1,15 +1,20 @@
-"""The CDR catch-up: Master.csv read by offset from the last time the link was known up (CALL-14)."""
+"""The CDR catch-up: Master.csv read by offset from the last time the link was known up (CALL-14).
+
+Its position is kept in the daemon's SQLite state (``bridge/runtime/cdr_state.py``), read back here through a
+new opening of the file, as the next start would read it.
+"""
 
 from __future__ import annotations
 
-import json
 import os
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from bridge.runtime.cdr_state import SqliteCatchUpState
 from connectors.pbx.ami.cdr_catchup import CdrCatchUp, FileState, LocalCsv, SftpCsv
 from connectors.pbx.ami.settings import AmiSettings
 
@@ -42,7 +47,23 @@ class CountingCsv(LocalCsv):
 def catchup(tmp_path: Path) -> tuple[CdrCatchUp, Path, CountingCsv]:
     csv = tmp_path / "Master.csv"
     source = CountingCsv(csv)
-    return CdrCatchUp(source, tmp_path / "cdr-csv-pbx.json", zone=UTC), csv, source
+    state = SqliteCatchUpState(tmp_path / "cdr-csv-pbx.db", busy_timeout_s=0)
+    return CdrCatchUp(source, state, zone=UTC), csv, source
+
+
+def stored(tmp_path: Path) -> dict:
+    """What the position file holds now, in the fields of the JSON file it replaced."""
+    state = SqliteCatchUpState(tmp_path / "cdr-csv-pbx.db")
+    try:
+        kept = state.load()
+    finally:
+        state.close()
+    return {
+        "file": kept.identity,
+        "offset": kept.offset,
+        "alive_at": kept.alive_at.isoformat(),
+        "recent": sorted(kept.recent),
+    }
 
 
 def append(path: Path, *lines: bytes) -> None:
@@ -54,7 +75,7 @@ def test_the_first_run_only_notes_where_the_file_ends(tmp_path: Path) -> None:
     reader, csv, _ = catchup(tmp_path)
     append(csv, row("1.1", T0 - timedelta(days=30)))
     assert reader.rows_since_alive(T0) == []
-    kept = json.loads((tmp_path / "cdr-csv-pbx.json").read_text())
+    kept = stored(tmp_path)
     assert (kept["offset"], kept["alive_at"]) == (csv.stat().st_size, T0.isoformat())
 
 
@@ -115,9 +136,9 @@ def test_the_read_is_kept_after_commit_after_without_any_event(tmp_path: Path) -
     reader.logged_in(3)
     reader.rows_since_alive(T0 + timedelta(seconds=130), 3)
     reader.commit(T0 + timedelta(seconds=131), 2)  # another login's timer: nothing
-    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["offset"] == 0
+    assert stored(tmp_path)["offset"] == 0
     reader.commit(T0 + timedelta(seconds=132.1), 3)  # a quiet PBX: no event came, the timer keeps the read
-    kept = json.loads((tmp_path / "cdr-csv-pbx.json").read_text())
+    kept = stored(tmp_path)
     assert (kept["offset"], kept["alive_at"]) == (csv.stat().st_size, (T0 + timedelta(seconds=132.1)).isoformat())
 
 
@@ -179,7 +200,7 @@ def test_a_row_written_late_is_still_matched_to_the_down_time_it_ended_in(tmp_pa
     reader.note_alive(T0 + timedelta(seconds=100.5))
     append(csv, whole[50:])
     reader.note_alive(T0 + timedelta(seconds=103))  # the read is kept: its position stops before the line
-    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["offset"] == 0
+    assert stored(tmp_path)["offset"] == 0
     reader.logged_in()
     assert [r.uniqueid for r in reader.rows_since_alive(T0 + timedelta(seconds=110))] == ["1.2"]
 
@@ -263,24 +284,24 @@ def test_events_of_the_same_login_after_its_catch_up_let_alive_move(tmp_path: Pa
     assert len(reader.rows_since_alive(T0 + timedelta(seconds=130), 7)) == 1
     reader.logged_in(7)  # an event of login 7, processed before the connector resumed
     reader.note_alive(T0 + timedelta(seconds=135))
-    kept = json.loads((tmp_path / "cdr-csv-pbx.json").read_text())
+    kept = stored(tmp_path)
     assert (kept["offset"], kept["alive_at"]) == (csv.stat().st_size, (T0 + timedelta(seconds=135)).isoformat())
     reader.logged_in(8)  # the next login: alive_at waits for its catch-up again
     reader.note_alive(T0 + timedelta(seconds=140))
-    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["alive_at"] == kept["alive_at"]
+    assert stored(tmp_path)["alive_at"] == kept["alive_at"]
 
 
 def test_a_position_file_that_cannot_be_written_is_warned_about_once(tmp_path: Path, caplog) -> None:
     reader, csv, _ = _first_life(tmp_path)
-    (tmp_path / "cdr-csv-pbx.json.tmp").mkdir()  # every write of the position now fails
+    other = sqlite3.connect(tmp_path / "cdr-csv-pbx.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the file: every write of the position now fails
     for second in range(70, 80):
         reader.note_alive(T0 + timedelta(seconds=second), [f"1.{second}"])
     assert sum("cannot be written" in message for message in caplog.messages) == 1
-    (tmp_path / "cdr-csv-pbx.json.tmp").rmdir()
+    other.execute("ROLLBACK")
+    other.close()
     reader.note_alive(T0 + timedelta(seconds=81))
-    assert (
-        json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["alive_at"] == (T0 + timedelta(seconds=81)).isoformat()
-    )
+    assert stored(tmp_path)["alive_at"] == (T0 + timedelta(seconds=81)).isoformat()
 
 
 def test_calls_that_ended_live_just_after_a_logins_read_are_not_read_at_the_next_one(tmp_path: Path) -> None:
@@ -315,10 +336,10 @@ def test_only_calls_that_ended_live_in_a_down_times_margin_are_kept_with_it(tmp_
     reader.note_alive(login + timedelta(seconds=1.5), ["1.7"])
     for second in range(3, 30):
         reader.note_alive(login + timedelta(seconds=second))
-    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["recent"] == ["1.7"]
+    assert stored(tmp_path)["recent"] == ["1.7"]
     again, _, _ = catchup(tmp_path)  # the next life: 1.7 is an earlier life's, its row before the kept read
     again.logged_in()
     again.rows_since_alive(login + timedelta(seconds=35))
     for second in range(38, 60):
         again.note_alive(login + timedelta(seconds=second))
-    assert json.loads((tmp_path / "cdr-csv-pbx.json").read_text())["recent"] == []
+    assert stored(tmp_path)["recent"] == []
