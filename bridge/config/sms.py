@@ -41,6 +41,7 @@ SERVICE_KEYS: dict[str, str] = {
     "balance_column": "sms_balance_column",
     "bulk_rate": "sms_bulk_rate",
     "matching_refresh_s": "matching_refresh_s",
+    "webhook_deadline_s": "sms_webhook_deadline_s",
 }
 #: ``missed_after_s`` when not given: a push may still come (as in Azure) only when ``push_key`` opens /sms/push.
 MISSED_AFTER_WITH_PUSH_S = 120

@@ -103,7 +103,12 @@ class SmsHost:
             clock=clock,
             **({"sleep": sleep} if sleep is not None else {}),
         )
-        self.routes = SmsRoutes(self.services.sms, push_key=part.push_key, public_url=part.public_url)
+        self.routes = SmsRoutes(
+            self.services.sms,
+            push_key=part.push_key,
+            public_url=part.public_url,
+            webhook_deadline_s=part.settings.sms_webhook_deadline_s,
+        )
         self.http = SmsHttpServer(part.listen, self.routes)
         self.listening = asyncio.Event()
 

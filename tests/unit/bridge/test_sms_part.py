@@ -43,6 +43,19 @@ def test_held_texts_degrade_the_health_after_hold_late_after_s() -> None:
     assert "sms.hold_late_after_s" in str(error.value)
 
 
+def test_the_webhook_deadline_is_the_functions_setting_and_reaches_the_routes(tmp_path) -> None:
+    from bridge.sms.host import SmsHost
+
+    assert _parse(b'[sms]\nenvironment = "crm"\n').sms.settings.sms_webhook_deadline_s == 2
+    part = _parse(b'[sms]\nenvironment = "crm"\nwebhook_deadline_s = 5\n').sms
+    assert part.settings.sms_webhook_deadline_s == 5
+    host = SmsHost(part, hold_path=tmp_path / "hold.db")
+    assert host.routes._deadline.seconds == 5
+    with pytest.raises(ConfigError) as error:
+        _parse(b'[sms]\nenvironment = "crm"\nwebhook_deadline_s = 60\n')
+    assert "sms.webhook_deadline_s" in str(error.value)
+
+
 def test_neither_part_is_a_clear_error() -> None:
     with pytest.raises(ConfigError) as error:
         _parse(b"")
