@@ -17,8 +17,9 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head
+
 MAX_HEADER_BYTES = 16_384
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _BASE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -59,51 +60,29 @@ class Request:
         return document
 
 
+#: The console's limits on a request's head (its pages and API send short requests).
+HEAD_LIMITS = HeadLimits(max_line_bytes=8192, max_header_lines=64, max_header_bytes=MAX_HEADER_BYTES)
+
+
 async def read_request(reader: asyncio.StreamReader, *, max_body: int, timeout_s: float = 10.0) -> Request | None:
-    """Read one request; ``None`` when the client went away before sending one."""
+    """Read one request (the head by :mod:`bridge.runtime.http_request`, as the other servers read theirs);
+    ``None`` when the client went away before sending one."""
     try:
-        async with asyncio.timeout(timeout_s):
-            head = await reader.readuntil(b"\r\n\r\n")
-            method, target, headers = _parse_head(head)
-            body = await _read_body(reader, headers, max_body)
+        async with read_deadline(timeout_s):
+            head = await read_head(reader, HEAD_LIMITS)
+            if "," in head.headers.get("host", ""):
+                raise HttpError(400, "repeated host header")
+            body = await _read_body(reader, head.headers, max_body)
     except asyncio.IncompleteReadError:
         return None
-    except asyncio.LimitOverrunError:
-        raise HttpError(431, "request headers too large") from None
-    except TimeoutError:
-        raise HttpError(408, "request not received in time") from None
-    parts = urlsplit(target)
-    if not parts.path.startswith("/") or parts.scheme or parts.netloc:
-        raise HttpError(400, "bad request target")
+    except RequestRefused as refused:
+        raise HttpError(refused.status, refused.reason) from None
+    parts = urlsplit(head.target)
     try:
         query = {k: v[0] for k, v in parse_qs(parts.query, max_num_fields=20, strict_parsing=False).items()}
     except ValueError:
         raise HttpError(400, "bad query string") from None
-    return Request(method, parts.path, query, headers, body, _cookies(headers.get("cookie", "")))
-
-
-def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
-    try:
-        text = head.decode("latin-1")
-    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
-        raise HttpError(400) from None
-    lines = text[:-4].split("\r\n")
-    request_line = lines[0].split(" ")
-    if len(request_line) != 3 or not request_line[2].startswith("HTTP/1."):
-        raise HttpError(400, "bad request line")
-    method, target, _ = request_line
-    if not method or not set(method) <= _TOKEN_CHARS or len(target) > 4096:
-        raise HttpError(400, "bad request line")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if not sep or not name or not set(name) <= _TOKEN_CHARS:
-            raise HttpError(400, "bad header line")
-        key = name.lower()
-        if key in headers and key in ("content-length", "host"):
-            raise HttpError(400, f"repeated {key} header")
-        headers[key] = value.strip()
-    return method, target, headers
+    return Request(head.method, parts.path, query, head.headers, body, _cookies(head.headers.get("cookie", "")))
 
 
 async def _read_body(reader: asyncio.StreamReader, headers: Mapping[str, str], max_body: int) -> bytes:
