@@ -182,6 +182,9 @@ class CatchUpState(Protocol):
         """Keep ``kept`` whole or not at all; ``durable`` asks that a power cut not lose it either (a mere alive
         note may be lost to one). ``OSError`` when it could not be kept (the previous one stays)."""
 
+    def close(self) -> None:
+        """Let go of the file at the bridge's stop, after any save under way."""
+
 
 class CdrCatchUp:
     """Reads the rows a login must catch up on; see the module docstring. The connector calls
@@ -252,6 +255,11 @@ class CdrCatchUp:
             self._save(dataclasses.replace(kept, alive_at=alive_at, recent=frozenset(self._recent)), durable=moved)
 
     # -- the catch-up ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """At the connector's final stop: the source's link (SFTP) and the kept state's file are let go."""
+        self.source.close()
+        self.state.close()
 
     def rows_since_alive(self, now: datetime, login: int | None = None) -> list[CdrFields]:
         """The rows appended since the last read that ended while the link was down: from ``alive_at`` (less

@@ -130,7 +130,11 @@ class AmiConnector:
         await self._session.run()
 
     async def stop(self) -> None:
+        """The final stop (a connector that failed is run again, never stopped): the session ends, and the CDR
+        catch-up lets go of its file."""
         await self._session.stop()
+        if self.cdr_catchup is not None:
+            self.cdr_catchup.close()
 
     async def events(self) -> AsyncIterator[CallEvent]:
         """Every CallEvent, in PBX order, for as long as the caller keeps iterating."""

@@ -41,6 +41,21 @@ def test_over_sftp_it_needs_the_systems_sftp_login(tmp_path: Path) -> None:
     assert isinstance(built.source, SftpCsv) and built.source.store.root == "/var/log/asterisk/cdr-csv"
 
 
+def test_the_connectors_final_stop_lets_go_of_the_position_file(tmp_path: Path) -> None:
+    import asyncio
+    import sqlite3
+
+    from connectors.pbx.ami import AmiConnector
+
+    system = _system(tmp_path, cdr_csv=str(tmp_path / "Master.csv"), cdr_timezone="UTC")
+    built = cdr_catchup(system)
+    connector = AmiConnector(system.ami, cdr_catchup=built)
+    asyncio.run(connector.stop())
+    with pytest.raises(sqlite3.ProgrammingError):  # closed: the file is free for the next start
+        built.state._db.execute("SELECT 1")
+    assert cdr_catchup(system).state.load() is None  # and opens again cleanly
+
+
 def test_metrics_count_the_calls_from_cdr_and_the_rows_skipped() -> None:
     from dataclasses import replace
 
