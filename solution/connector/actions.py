@@ -102,7 +102,7 @@ def create_fax() -> Operation:
             body(
                 {
                     "type": "object",
-                    "required": [Fax.FAXNUMBER, Fax.FAXSTATUS, Fax.DIRECTIONCODE],
+                    "required": [Fax.FAXSTATUS, Fax.DIRECTIONCODE],
                     "properties": properties,
                 }
             ),
@@ -215,7 +215,8 @@ def _read(table: str, columns: tuple[str, ...]) -> dict[str, Schema]:
 _MESSAGE_HELP = "The text; {firstname}-style placeholders are filled from the recipient (docs/sms-rules.md)."
 _NUMBER_HELP = "A mobile number; when empty, the recipient's or the regarding record's mobile is used."
 _FAX_NUMBER_HELP = (
-    "The number to fax, e.g. the contact's Fax column from a previous step: the bridge dials this number only."
+    "The number to fax. Left empty, the bridge dials the To recipient's Fax column (and refuses a recipient "
+    "whose Do not allow Faxes is set)."
 )
 _FAX_SUBJECT_HELP = "When empty, the bridge writes 'Fax from <user> to <recipient>'."
 _FILE_HELP = "The file's name with its extension, e.g. offer.pdf."

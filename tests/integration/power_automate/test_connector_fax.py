@@ -27,8 +27,9 @@ def run_sender(client: DataverseClient, server: FakeFaxServer) -> None:
     FaxSender(client, server, "hq", sink_of(client), clock=lambda: NOW).run_once(FaxDirectory.load(client))
 
 
+@pytest.mark.parametrize("number_given", [True, False], ids=["fax-number-given", "number-from-the-to-contact"])
 def test_a_fax_made_by_the_three_actions_is_submitted_with_its_document_to_the_contacts_number(
-    flow: FlowCaller, client: DataverseClient
+    flow: FlowCaller, client: DataverseClient, number_given: bool
 ) -> None:
     seed_server(client)
     contact = client.create(
@@ -39,7 +40,7 @@ def test_a_fax_made_by_the_three_actions_is_submitted_with_its_document_to_the_c
     created = flow.call(
         "CreateFax",
         body={
-            "faxnumber": CONTACT_FAX,
+            **({"faxnumber": CONTACT_FAX} if number_given else {}),
             "fax_activity_parties": [{"partyid_contact@odata.bind": f"/contacts({contact})"}],
             "regardingobjectid_contact_fax@odata.bind": f"/contacts({contact})",
         },

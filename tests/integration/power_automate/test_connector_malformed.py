@@ -26,7 +26,6 @@ HOSTILE = "x') or (1 eq 1) and contains(subject,'&$filter=statecode eq 0#"
     "operation_id, values, words",
     [
         ("SendSms", {"body": {"comms_phonenumber": "09121234567"}}, "'comms_message' is a required property"),
-        ("CreateFax", {"body": {"subject": "offer"}}, "'faxnumber' is a required property"),
         ("AttachFaxDocument", {"body": {"filename": "a.pdf", "documentbody": "JVBERg=="}}, "'objectid_fax@odata.bind'"),
         ("ClickToCall", {"body": {"comms_number": "0912"}}, "'comms_SystemUserId@odata.bind' is a required"),
         ("ClickToCall", {"body": {"comms_SystemUserId@odata.bind": USER}}, "'comms_number' is a required property"),
