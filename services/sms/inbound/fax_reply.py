@@ -115,7 +115,8 @@ def fax_writes(decision: InboundDecision, answer: FaxAnswer, text: str, rule: st
         Annotation.DOCUMENTBODY: base64.b64encode(answer.document.content).decode("ascii"),
         **bind(navigation.objectid(Fax.TABLE), Fax.SET, fax_id),
     }
-    notes = [f"answer by fax cut to {answer.document.pages} pages"] if answer.document.is_cut else []
+    pages = answer.document.pages
+    notes = [f"the answer by fax was too long and was cut ({pages} pages sent)"] if answer.document.is_cut else []
     writes = [
         Write(Fax.SET, f"({fax_id})", body),
         Write(Annotation.SET, f"({deterministic_id('sms-reply-fax-note', *decision.key)})", note),

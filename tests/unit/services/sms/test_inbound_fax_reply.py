@@ -10,7 +10,7 @@ import pytest
 
 from connectors.dataverse import NotFoundError, deterministic_id
 from connectors.documents import ConversionLimits, TextRenderer, is_fax_ready
-from dataverse_schema.names import Account, Annotation, Contact, Fax, Lead, SystemUser
+from dataverse_schema.names import Account, Annotation, Contact, Fax, Lead, Sms, SystemUser
 from domain.number_index import NO_MATCH, Match, RecordRef
 from domain.sms.inbound import InboundDecision
 from domain.sms.keywords import Action, ActionKind, ActionParameters, DryRun
@@ -21,6 +21,7 @@ from services.sms.inbound.fax_reply import FaxAnswerRefused, FaxAnswers, fax_wri
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 CONTACT = "11111111-1111-1111-1111-111111111111"
 USER = "22222222-2222-2222-2222-222222222222"
+ACCOUNT = "33333333-3333-3333-3333-333333333333"
 
 
 class Records:
@@ -99,7 +100,7 @@ def test_the_writes_are_a_pending_fax_to_the_record_and_its_pages_as_a_note():
     prepared, _ = answers({(Contact.SET, CONTACT): {Contact.FAX: "02112345678", Contact.FULLNAME: "S"}})
     inbound = decision(owner=USER)
     answer = prepared.prepare(inbound, "سلام")
-    planned = plan_writes(inbound, account_id="33333333-3333-3333-3333-333333333333", now=NOW, reply_text="سلام", fax=answer)
+    planned = plan_writes(inbound, account_id=ACCOUNT, now=NOW, reply_text="سلام", fax=answer)
     activity, fax, note = planned.writes
     fax_id = deterministic_id("sms-reply-fax", "kv", "m-1")
     assert (fax.entity_set, fax.key, note.entity_set) == (Fax.SET, f"({fax_id})", Annotation.SET)
@@ -118,4 +119,7 @@ def test_an_answer_cut_to_the_page_limit_says_so_on_the_text():
     prepared, _ = answers({(Contact.SET, CONTACT): {Contact.FAX: "02112345678", Contact.FULLNAME: "S"}})
     answer = prepared.prepare(decision(), "line\n" * 500)
     writes, notes = fax_writes(decision(), answer, "line", "hours")
-    assert answer.document.is_cut and notes == ["answer by fax cut to 2 pages"] and len(writes) == 2
+    assert answer.document.is_cut and len(writes) == 2
+    assert notes == ["the answer by fax was too long and was cut (2 pages sent)"]
+    planned = plan_writes(decision(), account_id=ACCOUNT, now=NOW, reply_text="line", fax=answer)
+    assert planned.writes[0].body[Sms.ERROR] == notes[0]  # on the inbound text
