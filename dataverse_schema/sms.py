@@ -569,7 +569,12 @@ KEYWORD_RULE = custom_table(
             "Text of the automatic answer.",
             fa="قالب پاسخ",
         ),
-        choice("comms_ReplyChannel", "Reply By", REPLY_CHANNELS, "How the answer is sent (SMS-07)."),
+        choice(
+            "comms_ReplyChannel",
+            "Reply By",
+            REPLY_CHANNELS,
+            "How the answer is sent (SMS-07): SMS to the sender; Email or Fax to the matched contact, account or lead.",
+        ),
         lookup("comms_TeamId", "Target Team", "team", "Team that owns the case created."),
         lookup(
             "comms_QueueId",

@@ -5,7 +5,8 @@ content_type, accepts)``); the converters are :class:`ImageConverter`
 (Pillow), :class:`OfficeConverter` (LibreOffice headless) and
 :class:`GhostscriptConverter`; :class:`HeaderStamper` draws the company
 header (:class:`PageHeader`) on fax-ready TIFF pages for servers that print
-none; every failure is a
+none; :class:`TextRenderer` lays plain text (Persian right to left) out on fax
+pages; every failure is a
 :class:`~connectors.documents.errors.DocumentError` whose words go on the record.
 """
 
@@ -26,6 +27,7 @@ from connectors.documents.images import ImageConverter, is_fax_ready
 from connectors.documents.limits import ConversionLimits, Paper, Resolution
 from connectors.documents.office import OfficeConverter
 from connectors.documents.preparer import Converter, DocumentPreparer
+from connectors.documents.text_pages import TextDocument, TextRenderer
 
 __all__ = [
     "ConversionFailedError",
@@ -45,6 +47,8 @@ __all__ = [
     "Paper",
     "Resolution",
     "SourceFormat",
+    "TextDocument",
+    "TextRenderer",
     "UnsupportedDocumentError",
     "identify",
     "is_fax_ready",

@@ -34,12 +34,16 @@ def clean(text: str, limit: int = MAX_CHARS) -> str:
     """``text`` fit to draw on one line: no control or bidi-format characters, single spaces, at most ``limit``."""
     kept: list[str] = []
     for char in text[: limit * 4]:  # enough to survive the removals; the rest is never looked at
-        category = unicodedata.category(char)
-        if char in "\t\n\r\v\f" or category in _SPACES:
+        if char in "\t\n\r\v\f" or unicodedata.category(char) in _SPACES:
             kept.append(" ")
-        elif category not in _DROPPED or char in _KEPT_FORMAT:
+        elif is_drawable(char):
             kept.append(char)
     return " ".join("".join(kept).split())[:limit].strip()
+
+
+def is_drawable(char: str) -> bool:
+    """False for a control, bidi-format, surrogate, private-use or unassigned character; ZWNJ and ZWJ are kept."""
+    return unicodedata.category(char) not in _DROPPED or char in _KEPT_FORMAT
 
 
 def is_right_to_left(text: str) -> bool:

@@ -79,16 +79,23 @@ class ImageConverter:
         return page.convert("1")  # Floyd-Steinberg dithering
 
     def _save(self, pages: list[Any]) -> bytes:
-        out = io.BytesIO()
-        pages[0].save(
-            out,
-            format="TIFF",
-            compression=self.compression,
-            dpi=(FAX_X_DPI, self.limits.resolution.y_dpi),
-            save_all=True,
-            append_images=pages[1:],
-        )
-        return out.getvalue()
+        return save_fax_tiff(pages, self.limits.resolution.y_dpi, self.compression)
+
+
+def save_fax_tiff(pages: list[Any], y_dpi: int, compression: str = G4) -> bytes:
+    """1-bit Pillow ``pages`` (1728 wide) as one multi-page Class F TIFF at 204 x ``y_dpi`` dpi."""
+    if not pages:
+        raise ValueError("a fax TIFF needs at least one page")
+    out = io.BytesIO()
+    pages[0].save(
+        out,
+        format="TIFF",
+        compression=compression,
+        dpi=(FAX_X_DPI, y_dpi),
+        save_all=True,
+        append_images=pages[1:],
+    )
+    return out.getvalue()
 
 
 def is_fax_ready(content: bytes) -> bool:

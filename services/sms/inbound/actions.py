@@ -2,8 +2,9 @@
 
 :func:`plan_writes` turns one interpreted inbound message into the writes
 that store it and carry out its rule: the incoming SMS activity, an
-automatic reply (an outgoing *Pending* SMS the sender sends, or a draft e-mail sent once stored when the
-rule's *Reply By* is Email), a Case, an
+automatic reply (an outgoing *Pending* SMS the sender sends, a draft e-mail sent once stored when the
+rule's *Reply By* is Email, or a *Pending* fax with the answer on pages when it is Fax:
+:mod:`services.sms.inbound.fax_reply`), a Case, an
 update of the sender's record, an opt-out or opt-in row, a lead or a task
 (:mod:`services.sms.inbound.records`), or *Flow Due On* for a rule that
 starts a flow (:mod:`services.sms.inbound.flows` calls it once stored). The activity carries the matched
@@ -38,6 +39,7 @@ from dataverse_schema.names import (
 from domain.sms.inbound import InboundDecision
 from domain.sms.keywords import Action, ActionKind
 from services.sms import tables
+from services.sms.inbound.fax_reply import FaxAnswer, fax_writes
 from services.sms.inbound.records import plan_case, plan_lead, plan_task
 from services.sms.inbound.writes import PlannedWrites, Write
 
@@ -58,10 +60,12 @@ def plan_writes(
     reply_text: str | None,
     note: str | None = None,
     route_due: datetime | None = None,
+    fax: FaxAnswer | None = None,
 ) -> PlannedWrites:
     """The writes for ``decision`` in change-set order; ``reply_text`` is the rendered auto-reply (``None``: none).
 
-    ``route_due`` is when the text must be in a work queue (``None``: it is not routed).
+    ``route_due`` is when the text must be in a work queue (``None``: it is not routed); ``fax`` the
+    prepared answer when the rule answers by fax.
     """
     planned = PlannedWrites(inbound_activity_id(*decision.key))
     if note:
@@ -70,7 +74,7 @@ def plan_writes(
     if action is not None:
         _act(planned, decision, action, now)
     if reply_text:
-        _answer(planned, decision, account_id, reply_text, action)
+        _answer(planned, decision, account_id, reply_text, action, fax)
     activity = _activity(planned, decision, account_id, now, action)
     if route_due is not None:
         activity = Write(activity.entity_set, activity.key, {**activity.body, Sms.ROUTEDUEON: route_due})
@@ -116,20 +120,32 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
 
 
 def _answer(
-    planned: PlannedWrites, decision: InboundDecision, account_id: str, text: str, action: Action | None
+    planned: PlannedWrites,
+    decision: InboundDecision,
+    account_id: str,
+    text: str,
+    action: Action | None,
+    fax: FaxAnswer | None,
 ) -> None:
-    """The rule's answer on its *Reply By* channel: an SMS, or an e-mail to the matched record (SMS-07)."""
-    channel = action.parameters.reply_channel if action is not None else "sms"
+    """The rule's answer on its *Reply By* channel: an SMS, or an e-mail or a fax to the matched record (SMS-07)."""
+    channel = reply_channel(action)
     if channel == "sms":
         planned.writes.append(_reply(planned, decision, account_id, text, action))
     elif channel == "email":
         email = _email(planned, decision, text, action)
         if email is not None:
             planned.writes.append(email)
+    elif channel == "fax" and fax is not None:
+        writes, notes = fax_writes(decision, fax, text, action.rule_name if action is not None else "SMS")
+        planned.writes.extend(writes)
+        planned.notes.extend(notes)
     else:
-        planned.notes.append(
-            f"not answered: answers by {channel} are not built; set the rule's Reply By to SMS or Email"
-        )
+        planned.notes.append(f"not answered: no answer by {channel} was prepared")
+
+
+def reply_channel(action: Action | None) -> str:
+    """How the rule's answer goes back: ``sms``, ``email`` or ``fax`` (its *Reply By*)."""
+    return action.parameters.reply_channel if action is not None else "sms"
 
 
 def _email(planned: PlannedWrites, decision: InboundDecision, text: str, action: Action | None) -> Write | None:

@@ -35,7 +35,8 @@ from domain.sms.templates import RenderOptions
 from domain.sms.text import unify_letters
 from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
-from services.sms.inbound.actions import PlannedWrites, plan_writes
+from services.sms.inbound.actions import PlannedWrites, plan_writes, reply_channel
+from services.sms.inbound.fax_reply import FaxAnswer, FaxAnswerRefused, FaxAnswers
 from services.sms.inbound.flows import FlowStarter
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
 from services.sms.inbound.identity import with_identity
@@ -76,10 +77,12 @@ class InboundService:
         hold: InboundHold | None = None,
         router: InboundRouter | None = None,
         flows: FlowStarter | None = None,
+        fax_answers: FaxAnswers | None = None,
     ):
         self._client, self._accounts, self._plan, self._index = client, accounts, plan, index
         self._services, self._clock, self._render = services, clock, render_options or RenderOptions()
         self._hold, self._router, self._flows = hold, router, flows
+        self._fax_answers = fax_answers or FaxAnswers(client)
         self._last_poll: dict[str, datetime] = {}
         self._unstored: dict[str, list[InboundSms]] = {}
 
@@ -321,13 +324,19 @@ class InboundService:
 
     def _store(self, account: ProviderAccount, decision: InboundDecision) -> None:
         reply, note = reply_text(self._client, self._services, self._render, decision)
+        fax: FaxAnswer | None = None
+        if reply and reply_channel(decision.rules.decision) == "fax":
+            try:
+                fax = self._fax_answers.prepare(decision, reply)
+            except FaxAnswerRefused as exc:
+                reply, note = None, str(exc)
         now = self._clock()
         rule_id = decision.rules.decision.rule_id if decision.rules.decision else None
         # the routing timer puts it in a work queue by then (SMS-24); the matched rule's route wins over the line's
         received = decision.received_at or now
         due = self._router.due_on(decision.line_record_id, received, rule_id) if self._router else None
         planned = plan_writes(
-            decision, account_id=account.record_id, now=now, reply_text=reply, note=note, route_due=due
+            decision, account_id=account.record_id, now=now, reply_text=reply, note=note, route_due=due, fax=fax
         )
         self._commit(planned)
         log.info(

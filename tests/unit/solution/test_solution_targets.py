@@ -138,6 +138,19 @@ def test_8_2_keeps_tables_forms_views_and_roles(packages) -> None:
         assert len(old.findall(path)) == len(online.findall(path)), path
 
 
+def test_8_2_keeps_reply_by_fax_on_keyword_rules(packages) -> None:
+    """The fax buttons are left out on 8.2 for their 9.0 Client API calls; an answer by fax (SMS-07) needs no
+    client script (the bridge writes and sends the fax activity), so the choice keeps its Fax option."""
+    for target in TARGETS:
+        (column,) = (
+            a
+            for a in customizations(packages[target]).iter("attribute")
+            if a.findtext("LogicalName") == "comms_replychannel"
+        )
+        options = {o.get("value"): o.find("./labels/label").get("description") for o in column.iter("option")}
+        assert options == {"103710000": "SMS", "103710001": "Email", "103710002": "Fax"}, target
+
+
 def test_a_newer_element_or_version_is_named() -> None:
     root = ET.fromstring(
         "<ImportExportXml><Entities><Entity><IntroducedVersion>9.0.0.0</IntroducedVersion>"
