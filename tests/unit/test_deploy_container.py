@@ -75,6 +75,11 @@ def test_tini_is_pid_1_so_sigterm_reaches_every_command():
     stage = dict(_final_stage())
     assert stage["ENTRYPOINT"] == '["/usr/bin/tini", "--", "commsuite"]'
     assert "tini" in stage["RUN"]
+
+
+def test_the_image_has_the_font_and_fribidi_that_persian_fax_pages_are_drawn_with():
+    stage = dict(_final_stage())
+    assert "fonts-dejavu-core" in stage["RUN"] and "libfribidi0" in stage["RUN"]
     assert stage["STOPSIGNAL"] == "SIGTERM"
 
 
