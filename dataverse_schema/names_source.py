@@ -97,7 +97,16 @@ def render() -> str:
     return _HEADER + "\n\n" + "\n\n\n".join(classes) + "\n"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``--check`` only says whether the file is current (exit 1 when stale); no argument rewrites it."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments not in ([], ["--check"]):
+        print(f"usage: python -m dataverse_schema.names_source [--check]\n{__doc__.splitlines()[0]}", file=sys.stderr)
+        return 0 if arguments in (["-h"], ["--help"]) else 2
+    current = TARGET.read_text(encoding="utf-8") == render() if TARGET.exists() else False
+    if arguments == ["--check"]:
+        print(f"{TARGET} is {'current' if current else 'stale: run without --check to rewrite it'}", file=sys.stderr)
+        return 0 if current else 1
     TARGET.write_text(render(), encoding="utf-8")
     print(f"wrote {TARGET} ({len(TABLES)} tables)", file=sys.stderr)
     return 0

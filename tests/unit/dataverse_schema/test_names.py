@@ -190,3 +190,15 @@ def test_every_exemption_is_still_needed() -> None:
         source = (ROOT / relative).read_text(encoding="utf-8")
         spelt = any(word in dataverse_names_in(node.value, model_names) for node in _literals(ast.parse(source)))
         assert spelt, f"{relative} no longer spells {word!r} ({meaning}): drop the exemption"
+
+
+def test_help_and_check_never_rewrite_the_file(monkeypatch, tmp_path, capsys) -> None:
+    from dataverse_schema import names_source
+
+    target = tmp_path / "names.py"
+    target.write_text("stale", encoding="utf-8")
+    monkeypatch.setattr(names_source, "TARGET", target)
+    assert names_source.main(["--help"]) == 0 and target.read_text(encoding="utf-8") == "stale"
+    assert names_source.main(["--bogus"]) == 2 and "usage" in capsys.readouterr().err
+    assert names_source.main(["--check"]) == 1 and target.read_text(encoding="utf-8") == "stale"
+    assert names_source.main([]) == 0 and names_source.main(["--check"]) == 0
