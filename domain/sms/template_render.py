@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.digits import to_persian_digits
 from domain.sms.dates import format_date
 from domain.sms.segments import count_segments
 from domain.sms.templates import (
@@ -25,7 +26,6 @@ from domain.sms.templates import (
     TemplateProblem,
     TemplateRenderError,
 )
-from domain.sms.text import to_persian_digits
 
 _MISSING = object()
 _DEFAULT_OPTIONS = RenderOptions()
