@@ -55,6 +55,8 @@ class NumberPlan:
     for Tehran), ``line_release_prefix`` the digit(s) the PBX needs to seize an
     outside line (``""`` when none), ``min_digits`` the shortest number that
     is an outside number; anything shorter is an internal extension (CALL-13).
+    Codes given in Persian, Arabic-Indic or full-width digits are kept in
+    ASCII digits (X-05).
     """
 
     country_code: int = 98
@@ -63,9 +65,12 @@ class NumberPlan:
     min_digits: int = 5
 
     def __post_init__(self) -> None:
+        # Codes typed with Persian or Arabic-Indic digits are the same codes (X-05).
+        object.__setattr__(self, "city_code", digit_setting(self.city_code))
+        object.__setattr__(self, "line_release_prefix", digit_setting(self.line_release_prefix))
         if phonenumbers.region_code_for_country_code(self.country_code) == "ZZ":
             raise ValueError(f"unknown country calling code {self.country_code}")
-        if self.city_code and not self.city_code.isdigit():
+        if self.city_code and not (self.city_code.isascii() and self.city_code.isdigit()):
             raise ValueError(f"city code must be digits, got {self.city_code!r}")
         if self.line_release_prefix and not re.fullmatch(r"[0-9*#]+", self.line_release_prefix):
             raise ValueError(f"line-release prefix must be digits, got {self.line_release_prefix!r}")
