@@ -32,6 +32,7 @@ from connectors.pbx.smdr import BadFrame, Calendar, DateOrder, SmdrProfile, Smdr
 from domain.calls.events import CallEvent, Direction
 from domain.calls.record import CallRecord
 from domain.calls.tracker import DEFAULT_STALE_AFTER, CallTracker
+from domain.digits import digit_setting
 from domain.numbers import NumberKind, NumberPlan, normalise
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -109,7 +110,7 @@ def run_replay(args: argparse.Namespace) -> int:
         events = ami_events(data, args.system, args.dialect, problems, rules, untimed=untimed)
     else:
         events = cid_events(data, args.system, args.device, problems)
-    hidden = {args.system: [e.strip() for e in args.hidden.split(",") if e.strip()]}
+    hidden = {args.system: [digit_setting(e) for e in args.hidden.split(",") if e.strip()]}
     for record in logged_calls(events, hidden):
         line = call_json(record, plan, is_untimed=record.call_id in untimed)
         if line is not None:

@@ -17,6 +17,7 @@ from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, 
 from connectors.dataverse.schema_apply import apply_schema
 from dataverse_schema import navigation
 from dataverse_schema.names import Contact, Extension, PhoneCall, PhoneLine, TelephonySystem
+from domain.digits import to_ascii_digits, to_persian_digits
 from domain.number_index import NumberIndex
 from domain.numbers import NumberPlan, normalise
 from emulator.seed import seed
@@ -25,7 +26,6 @@ from emulator.server.faults import FaultPlan, ServiceProtection
 from services.matching.sync import NumberSync
 
 DEMO_SYSTEM_KEY = "tehran-hq"
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 @dataclass
@@ -149,9 +149,9 @@ def _match_numbers(client: DataverseClient, outcome: Outcome, say: Say) -> Numbe
 
 
 def _as_a_caller_id_box_would(number: str) -> str:
-    digits = "".join(ch for ch in number.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")) if ch.isdigit())
+    digits = "".join(ch for ch in to_ascii_digits(number) if ch.isdigit())
     national = "0" + digits[-10:]
-    return national.translate(PERSIAN_DIGITS)
+    return to_persian_digits(national)
 
 
 def _bulk_extensions(client: DataverseClient, outcome: Outcome, say: Say) -> None:

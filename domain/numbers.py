@@ -22,18 +22,13 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from domain.digits import BIDI_MARKS, digit_setting, to_ascii_digits
+
 #: Longest run of digits ITU-T E.164 allows, plus room for an IDD prefix.
 MAX_DIGITS = 18
 
-_DIGIT_TABLE = str.maketrans(
-    {
-        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian (Extended Arabic-Indic)
-        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic
-        **{chr(0xFF10 + i): str(i) for i in range(10)},  # full-width
-    }
-)
 # Separators people and devices put inside numbers; bidi marks come from RTL text (X-05).
-_SEPARATORS = re.compile(r"[\s\-./()\[\]\u00a0\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2010-\u2015]")
+_SEPARATORS = re.compile(rf"[\s\-./()\[\]\u00a0\u200b-\u200d{BIDI_MARKS}\u2010-\u2015]")
 _EXTENSION = re.compile(r"(?:;ext=|ext\.?|extension|x|#|داخلی)\s*:?\s*\d*$", re.IGNORECASE)
 _TEL_PARAMS = re.compile(r";.*$")
 
@@ -60,6 +55,8 @@ class NumberPlan:
     for Tehran), ``line_release_prefix`` the digit(s) the PBX needs to seize an
     outside line (``""`` when none), ``min_digits`` the shortest number that
     is an outside number; anything shorter is an internal extension (CALL-13).
+    Codes given in Persian, Arabic-Indic or full-width digits are kept in
+    ASCII digits (X-05).
     """
 
     country_code: int = 98
@@ -68,9 +65,12 @@ class NumberPlan:
     min_digits: int = 5
 
     def __post_init__(self) -> None:
+        # Codes typed with Persian or Arabic-Indic digits are the same codes (X-05).
+        object.__setattr__(self, "city_code", digit_setting(self.city_code))
+        object.__setattr__(self, "line_release_prefix", digit_setting(self.line_release_prefix))
         if phonenumbers.region_code_for_country_code(self.country_code) == "ZZ":
             raise ValueError(f"unknown country calling code {self.country_code}")
-        if self.city_code and not self.city_code.isdigit():
+        if self.city_code and not (self.city_code.isascii() and self.city_code.isdigit()):
             raise ValueError(f"city code must be digits, got {self.city_code!r}")
         if self.line_release_prefix and not re.fullmatch(r"[0-9*#]+", self.line_release_prefix):
             raise ValueError(f"line-release prefix must be digits, got {self.line_release_prefix!r}")
@@ -115,7 +115,7 @@ def digits_only(raw: str | None) -> str:
     """
     if not raw or not isinstance(raw, str) or len(raw) > 100:
         return ""
-    text = raw.translate(_DIGIT_TABLE).strip()
+    text = to_ascii_digits(raw).strip()
     if text[:4].lower() == "tel:":
         text = _TEL_PARAMS.sub("", text[4:])
     if ".." in text:
@@ -285,16 +285,17 @@ def iran_panel_number(e164: str) -> str:
 
 def e164_from_iran_panel(number: str) -> str:
     """A number as an Iranian SMS panel reports it (``0912…``, ``98912…``, ``+98…``, ``0098…``, ``912…``)
-    → E.164 when recognisable. Anything else (short codes, alphanumerics) is returned unchanged."""
-    n = number.strip().replace(" ", "").replace("-", "")
-    if n.startswith("+"):
+    → E.164 when recognisable, in any digit script (X-05). Anything else (short codes, alphanumerics) is
+    returned as given, its digits in ASCII."""
+    n = digit_setting(number).replace(" ", "").replace("-", "")
+    if n.startswith("+") or not (n.isascii() and n.isdigit()):
         return n
-    if n.startswith("00") and n[2:].isdigit():
+    if n.startswith("00") and len(n) > 2:
         return "+" + n[2:]
-    if n.startswith("98") and len(n) == 12 and n.isdigit():
+    if n.startswith("98") and len(n) == 12:
         return "+" + n
-    if n.startswith("09") and len(n) == 11 and n.isdigit():
+    if n.startswith("09") and len(n) == 11:
         return "+98" + n[1:]
-    if n.startswith("9") and len(n) == 10 and n.isdigit():
+    if n.startswith("9") and len(n) == 10:
         return "+98" + n
     return n

@@ -47,6 +47,34 @@ MISSED_TTL_S = 7 * 24 * 3600
 WAITING_TTL_S = 15 * 60
 DATA_MAX = 5000
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#>!|])")
+# Keeps a Latin-digit number or name upright inside Persian (RTL) text, as in the call's subject.
+_ISOLATE = "\u2068{}\u2069"
+_TEXTS = {
+    "en": {
+        "unknown": "unknown number",
+        "open": "Open {who}",
+        "open_call": "Open call",
+        "on_extension": " on extension {extension}",
+        "missed_title": "Missed call from {who}",
+        "missed_body": "{who} ({number}) called{where} and was not answered.",
+        "title_queue": "a queue",
+        "body_queue": "?",
+        "waiting_title": "Caller waiting in {queue}: {who}",
+        "waiting_body": "{who} ({number}) is waiting in queue {queue}.",
+    },
+    "fa": {
+        "unknown": "شماره ناشناس",
+        "open": "باز کردن {who}",
+        "open_call": "باز کردن تماس",
+        "on_extension": " با داخلی {extension}",
+        "missed_title": "تماس بی‌پاسخ از {who}",
+        "missed_body": "تماس {who} ({number}){where} بی‌پاسخ ماند.",
+        "title_queue": "نامشخص",
+        "body_queue": "نامشخص",
+        "waiting_title": "منتظر در صف {queue}: {who}",
+        "waiting_body": "{who} ({number}) در صف {queue} منتظر است.",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -149,27 +177,37 @@ def build_notice(
     *,
     missed: bool,
 ) -> Notice:
-    """The notice for ``user_id``: who called, on which extension, with links to the record and the call."""
+    """The notice for ``user_id``: who called, on which extension, with links to the record and the call.
+
+    Written in the system's language (its *Subject Language*, as the call's subject is: X-05).
+    """
+    words = _TEXTS["fa" if crm.options(record.system).language == "fa" else "en"]
     number = external_number(record, settings)
-    shown_number = number.e164 if number else (record.external_number or "unknown number")
+    shown_number = number.e164 if number else (record.external_number or words["unknown"])
     best = match.best if match else None
     name = crm.numbers.name_of(best) if best and crm.numbers else None
     who = name or record.external_name or shown_number
+    if words is _TEXTS["fa"]:
+        who, shown_number = _ISOLATE.format(who), _ISOLATE.format(shown_number)
     actions: list[tuple[str, str]] = []
     regarding = (best.table, best.record_id) if best is not None else None
     if best is not None:
-        actions.append((f"Open {who}"[:100], _record_url(best.table, best.record_id)))
-    actions.append(("Open call", _record_url(PhoneCall.TABLE, phone_call_id(record))))
+        actions.append((words["open"].format(who=who)[:100], _record_url(best.table, best.record_id)))
+    actions.append((words["open_call"], _record_url(PhoneCall.TABLE, phone_call_id(record))))
     if missed:
-        title = f"Missed call from {who}"
-        where = f" on extension {record.extension}" if record.extension else ""
-        body = f"**{_escape(who)}** ({_escape(shown_number)}) called{where} and was not answered."
-        text = f"{who} ({shown_number}) called{where} and was not answered."
-        return Notice("missed", user_id, title[:200], body, ICON_WARNING, MISSED_TTL_S, tuple(actions), text, regarding)
-    title = f"Caller waiting in {record.queue or 'a queue'}: {who}"
-    body = f"**{_escape(who)}** ({_escape(shown_number)}) is waiting in queue {_escape(record.queue or '?')}."
-    text = f"{who} ({shown_number}) is waiting in queue {record.queue or '?'}."
-    return Notice("waiting", user_id, title[:200], body, ICON_INFO, WAITING_TTL_S, tuple(actions), text, regarding)
+        where = words["on_extension"].format(extension=record.extension) if record.extension else ""
+        title, kind, icon, ttl_s = words["missed_title"].format(who=who), "missed", ICON_WARNING, MISSED_TTL_S
+        body = words["missed_body"].format(who=f"**{_escape(who)}**", number=_escape(shown_number), where=where)
+        text = words["missed_body"].format(who=who, number=shown_number, where=where)
+    else:
+        queue = record.queue or words["body_queue"]
+        title = words["waiting_title"].format(who=who, queue=record.queue or words["title_queue"])
+        kind, icon, ttl_s = "waiting", ICON_INFO, WAITING_TTL_S
+        body = words["waiting_body"].format(
+            who=f"**{_escape(who)}**", number=_escape(shown_number), queue=_escape(queue)
+        )
+        text = words["waiting_body"].format(who=who, number=shown_number, queue=queue)
+    return Notice(kind, user_id, title[:200], body, icon, ttl_s, tuple(actions), text, regarding)
 
 
 def notice_id(record: CallRecord, notice: Notice) -> str:

@@ -49,6 +49,7 @@ from bridge.outbox.drainer import MAX_BATCH_SIZE
 from connectors.dataverse import DataverseSettings
 from connectors.settings import Secret
 from domain.calls.unclassified import UnclassifiedPolicy
+from domain.digits import digit_setting
 from domain.numbers import NumberPlan
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -277,7 +278,7 @@ def _build_system(key: str, table: _SystemTable, where: str, problems: list[str]
         environments=table.environments,
         name=table.name or key,
         plan=plan,
-        hidden_extensions=frozenset(table.hidden_extensions),
+        hidden_extensions=frozenset(map(digit_setting, table.hidden_extensions)),
         unclassified=table.unclassified,
         early_write=table.early_write,
         **options,

@@ -25,6 +25,7 @@ from connectors.errors import (
 )
 from domain.calls.record import CallStatus
 from domain.calls.system_settings import TelephonySystemSettings
+from domain.digits import digit_setting
 from domain.numbers import digits_only
 
 
@@ -70,6 +71,7 @@ class CommandDesk:
             raise CommandRefusedError(400, "That is not a phone number.")
         system = self._system_for(viewer, system_key)
         own = own_extensions(system, viewer.user_id)
+        extension = digit_setting(extension)
         if not extension:
             extension = min(own, key=lambda n: (len(n), n)) if own else ""
         if not extension:

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from dataverse_schema.telephony import CLICK_TO_CALL_STATUS
 from domain.calls.party_names import party_name
 from domain.calls.system_settings import ExtensionSettings, LineSettings, TelephonySystemSettings
+from domain.digits import digit_setting
 from domain.numbers import NumberKind, dial_string, digits_only, normalise
 
 DEFAULT_CONTEXT = "from-internal"
@@ -209,7 +210,7 @@ def plan_spy(
 def _own_extension(user_id: str, wanted: str | None, system: TelephonySystemSettings) -> ExtensionSettings | Refusal:
     """The extension to ring: the one asked for (it must be the user's), else the user's first that may originate."""
     if wanted:
-        found = system.extensions.get(wanted) or next(
+        found = system.extensions.get(digit_setting(wanted)) or next(
             (ext for ext in system.extensions.values() if ext.record_id == wanted), None
         )
         if found is None:
@@ -244,7 +245,7 @@ def _channel_of(extension: ExtensionSettings, technology: str) -> str | Refusal:
 
 def _line_of(wanted: str | None, system: TelephonySystemSettings) -> LineSettings | Refusal | None:
     if wanted:
-        line = system.lines.get(wanted) or next(
+        line = system.lines.get(digit_setting(wanted)) or next(
             (line for line in system.lines.values() if line.record_id == wanted), None
         )
         if line is None:
@@ -274,7 +275,7 @@ def _caller_id(line: LineSettings | None, extension: ExtensionSettings) -> str:
 
 
 def _target_channel(target: str, system: TelephonySystemSettings, technology: str) -> str | None:
-    extension = system.extensions.get(target.strip())
+    extension = system.extensions.get(digit_setting(target))
     if extension is not None:
         channel = _channel_of(extension, technology)
         return None if isinstance(channel, Refusal) else channel

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.digits import digit_setting
+
 #: Seconds per comma unless the server says otherwise (HylaFAX ``ATS8=2``; common modem default).
 DEFAULT_COMMA_PAUSE_S = 2
 _SEPARATORS = re.compile(r"[\s\-.()/]")
@@ -50,6 +52,8 @@ class DialParts:
     ``prefix_wait_s`` is a pause after the prefix, for PBXs that give the
     outside-line tone late. Blanks, dashes, dots, slashes and brackets in the
     number are dropped; anything else but digits and a leading ``+`` is refused.
+    Digits may be typed in any script (Persian ``۰۲۱``, Arabic-Indic ``٠٢١``);
+    they are kept as ASCII (X-05).
     """
 
     number: str
@@ -59,11 +63,12 @@ class DialParts:
     prefix_wait_s: int = 0
 
     def __post_init__(self) -> None:
-        clean = _SEPARATORS.sub("", self.number)
+        clean = _SEPARATORS.sub("", digit_setting(self.number))
         if not _NUMBER.fullmatch(clean):
             raise DialStringError(f"{self.number!r} is not a fax number (digits, optionally a leading +)")
         object.__setattr__(self, "number", clean)
         for name in ("prefix", "extension"):
+            object.__setattr__(self, name, digit_setting(getattr(self, name)))
             if not _DTMF.fullmatch(getattr(self, name)):
                 raise DialStringError(f"the {name} may hold only digits, * and #, got {getattr(self, name)!r}")
         for name in ("extension_wait_s", "prefix_wait_s"):

@@ -11,12 +11,14 @@ Pure: no I/O.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from dataverse_schema.names import Contact
-from domain.numbers import NumberKind, NumberPlan, normalise
+from domain.digits import ARABIC_INDIC_DIGITS, PERSIAN_DIGITS
+from domain.numbers import NumberKind, NumberPlan, dial_string, normalise
 
+_OTHER_SCRIPTS = tuple(str.maketrans("0123456789", digits) for digits in (PERSIAN_DIGITS, ARABIC_INDIC_DIGITS))
 #: Tried when no phone columns are named: the mobile phone (named alike on contacts, leads and users).
 DEFAULT_COLUMNS = (Contact.MOBILEPHONE,)
 
@@ -106,3 +108,33 @@ def _error(problem: RecipientProblem, column: str | None, shown: str, *, columns
     english, persian = _REASONS[problem]
     values = {"column": column or "", "shown": shown, "columns": columns}
     return RecipientError(problem, english.format(**values), persian.format(**values), column)
+
+
+def opted_out_numbers(typed: Iterable[str], plan: NumberPlan) -> frozenset[str]:
+    """The E.164 numbers of opt-out rows as they were typed (SMS-15, X-05).
+
+    Rows written by a keyword are E.164 already; rows entered by hand or
+    imported may hold ``0912 123 4567`` or ``۰۹۱۲۱۲۳۴۵۶۷``. Each is normalised
+    under ``plan``; a row that is no number is kept as typed, so it still
+    matches a recipient written the same way.
+    """
+    numbers = set()
+    for raw in typed:
+        number = normalise(raw, plan)
+        numbers.add(number.e164 if number is not None else raw.strip())
+    return frozenset(numbers)
+
+
+def opt_out_spellings(e164: str, plan: NumberPlan) -> list[str]:
+    """The ways an opt-out row entered by hand may spell ``e164``, to look it up by equality (SMS-15, X-05).
+
+    E.164, its digits without ``+`` and with ``00``, and, for numbers of the
+    plan's country, the national form (``09121234567``) in ASCII, Persian and
+    Arabic-Indic digits. Spellings with spaces or dashes are not among them.
+    """
+    digits = e164.lstrip("+")
+    spellings = [e164, digits, "00" + digits]
+    if digits.startswith(str(plan.country_code)):
+        national = dial_string(e164, NumberPlan(plan.country_code, city_code=""))
+        spellings += [national, *(national.translate(script) for script in _OTHER_SCRIPTS)]
+    return list(dict.fromkeys(spellings))

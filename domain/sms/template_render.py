@@ -9,10 +9,12 @@ template's calendar and, when aware, in the zone of the render options. Pure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.digits import digit_setting, to_persian_digits
 from domain.sms.dates import format_date
 from domain.sms.segments import count_segments
 from domain.sms.templates import (
@@ -25,9 +27,10 @@ from domain.sms.templates import (
     TemplateProblem,
     TemplateRenderError,
 )
-from domain.sms.text import to_persian_digits
 
 _MISSING = object()
+# Digits with optional thousands groups and decimals, once in ASCII digits and separators.
+_NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 _DEFAULT_OPTIONS = RenderOptions()
 
 
@@ -135,12 +138,20 @@ def _to_text(value: object, path: str, options: RenderOptions) -> str:
 
 
 def _finite(value: object, path: str) -> Decimal:
+    if isinstance(value, str):
+        value = _number_in_text(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise _wrong_kind(path, "a number", "عدد")
     number = Decimal(str(value))
     if not number.is_finite():
         raise _wrong_kind(path, "a finite number", "عدد معتبر")
     return number
+
+
+def _number_in_text(text: str) -> Decimal | None:
+    """Text holding a number as people type it (``۱۲٬۵۰۰٬۰۰۰``, ``12,500,000``, ``٣٫٥``), else ``None`` (X-05)."""
+    plain = digit_setting(text).replace("\u066c", ",").replace("\u066b", ".")
+    return Decimal(plain.replace(",", "")) if _NUMBER_TEXT.fullmatch(plain) else None
 
 
 def _wrong_kind(path: str, wanted: str, wanted_fa: str) -> _FieldProblem:

@@ -9,7 +9,8 @@ field value that itself contains ``{contact.x}`` or a format spec is sent as typ
 
 Filters: ``jalali`` / ``gregorian`` / ``date`` (the template's calendar), each
 with an optional format such as ``jalali:"%d %B %Y"``; ``number`` (thousands
-separators, optional decimals ``number:2``); ``persian_digits``;
+separators, optional decimals ``number:2``; also text holding a number in
+any digit script, ``۱۲٬۵۰۰٬۰۰۰``); ``persian_digits``;
 ``upper`` / ``lower`` (Latin); ``default:"..."`` (explicit fallback).
 
 A field with no value is an error, never an empty hole in a customer's

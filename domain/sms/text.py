@@ -18,11 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
-ARABIC_INDIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-
-_TO_ASCII_DIGITS = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
-_TO_PERSIAN_DIGITS = str.maketrans("0123456789" + ARABIC_INDIC_DIGITS, PERSIAN_DIGITS * 2)
+from domain.digits import to_ascii_digits
 
 # Arabic letter variants that Persian keyboards and old phones produce.
 _LETTERS = str.maketrans(
@@ -39,23 +35,6 @@ _LETTERS = str.maketrans(
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\u0640\u064b-\u065f\u0670\u06d6-\u06ed]")
 _SPACES = re.compile(r"\s+")
 _MAX_ROUNDS = 4
-
-
-def to_ascii_digits(text: str) -> str:
-    """Replace Persian and Arabic-Indic digits with ASCII ``0-9``; nothing else changes."""
-    return text.translate(_TO_ASCII_DIGITS)
-
-
-def to_persian_digits(text: str) -> str:
-    """Replace ASCII and Arabic-Indic digits with Persian digits (``۰-۹``).
-
-    The decimal point and thousands separator of a formatted number become the
-    Arabic decimal and thousands separators (``٫`` and ``٬``) only between
-    digits, so punctuation in ordinary text is left alone.
-    """
-    text = re.sub(r"(?<=[0-9٠-٩]),(?=[0-9٠-٩])", "\u066c", text)
-    text = re.sub(r"(?<=[0-9٠-٩])\.(?=[0-9٠-٩])", "\u066b", text)
-    return text.translate(_TO_PERSIAN_DIGITS)
 
 
 def unify_letters(text: str) -> str:

@@ -30,6 +30,7 @@ from domain.calls.system_settings import (
     RecordingSource,
     TelephonySystemSettings,
 )
+from domain.digits import digit_setting
 from domain.numbers import NumberPlan
 from services.calls.responsible_access import parse_columns
 
@@ -178,7 +179,7 @@ def parse_settings(
         name=_text(system, TelephonySystem.NAME),
         record_id=_text(system, TelephonySystem.TELEPHONYSYSTEMID) or None,
         plan=plan,
-        hidden_extensions=frozenset(_split_list(_text(system, TelephonySystem.HIDDENEXTENSIONS))),
+        hidden_extensions=frozenset(map(digit_setting, _split_list(_text(system, TelephonySystem.HIDDENEXTENSIONS)))),
         auto_register_lines=_flag(system, TelephonySystem.AUTOREGISTERLINES, True),
         auto_register_extensions=_flag(system, TelephonySystem.AUTOREGISTEREXTENSIONS, True),
         visibility=_option(system, TelephonySystem.CALLVISIBILITY, CallVisibility, CallVisibility.EVERYONE, where),
@@ -200,15 +201,15 @@ def parse_settings(
 
 
 def _plan(row: Mapping[str, Any], where: str) -> NumberPlan:
-    country = _text(row, TelephonySystem.COUNTRYCODE).lstrip("+")
-    if not country.isdigit():
+    country = _digits(row, TelephonySystem.COUNTRYCODE).lstrip("+")
+    if not (country.isascii() and country.isdigit()):
         raise SettingsProblem(f"{where}: country code {country or '(empty)'!r} is not a number, e.g. 98")
     minimum = row.get(TelephonySystem.MINIMUMDIGITS)
     try:
         return NumberPlan(
             country_code=int(country),
-            city_code=_text(row, TelephonySystem.CITYCODE),
-            line_release_prefix=_text(row, TelephonySystem.LINERELEASEPREFIX),
+            city_code=_digits(row, TelephonySystem.CITYCODE),
+            line_release_prefix=_digits(row, TelephonySystem.LINERELEASEPREFIX),
             min_digits=5 if minimum is None else int(minimum),
         )
     except (TypeError, ValueError) as exc:
@@ -246,21 +247,21 @@ def _recording(row: Mapping[str, Any], where: str) -> RecordingSettings:
 
 
 def _line(row: Mapping[str, Any], where: str) -> LineSettings:
-    line_id = _text(row, PhoneLine.LINEID)
+    line_id = _digits(row, PhoneLine.LINEID)
     if not line_id:
         raise SettingsProblem(f"{where} {_text(row, PhoneLine.PHONELINEID) or '?'} has no PBX line id")
     return LineSettings(
         line_id,
         record_id=_text(row, PhoneLine.PHONELINEID) or None,
-        number=_text(row, PhoneLine.NUMBER),
+        number=_digits(row, PhoneLine.NUMBER),
         is_default=_flag(row, PhoneLine.ISDEFAULT, False),
-        dial_prefix=_text(row, PhoneLine.DIALPREFIX),
+        dial_prefix=_digits(row, PhoneLine.DIALPREFIX),
     )
 
 
 def _extension(row: Mapping[str, Any], where: str) -> ExtensionSettings:
-    number = _text(row, Extension.NUMBER)
-    if not number or not number.replace("*", "").replace("#", "").isdigit():
+    number = _digits(row, Extension.NUMBER)
+    if not number or not _is_dtmf(number):
         raise SettingsProblem(
             f"{where} {number or _text(row, Extension.EXTENSIONID) or '?'!r} is not an extension number (digits only)"
         )
@@ -312,5 +313,16 @@ def _flag(row: Mapping[str, Any], column: str, default: bool) -> bool:
     return value if isinstance(value, bool) else default
 
 
+def _digits(row: Mapping[str, Any], column: str) -> str:
+    """A digits column as an admin typed it, in any digit script, read as ASCII digits (X-05)."""
+    return digit_setting(_text(row, column))
+
+
+def _is_dtmf(text: str) -> bool:
+    return text.isascii() and text.replace("*", "").replace("#", "").isdigit()
+
+
 def _split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.replace(";", ",").replace("\n", ",").split(",") if part.strip()]
+    """Items separated by commas (Latin or Persian ``،``), semicolons or new lines."""
+    text = text.replace("\u060c", ",").replace(";", ",").replace("\n", ",")
+    return [part.strip() for part in text.split(",") if part.strip()]

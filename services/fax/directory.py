@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from connectors.dataverse import odata
 from dataverse_schema.names import FaxNumber, FaxServer
+from domain.digits import digit_setting
 from domain.fax import RetryPolicy
 
 #: HylaFAX's RETRYTIME and the domain's retry policy stop at 99 minutes.
@@ -125,8 +126,9 @@ def _server(row: Mapping[str, Any], numbers: Sequence[Mapping[str, Any]]) -> Ser
     mine = tuple(
         SendingNumber(
             str(n[FaxNumber.ID]),
-            str(n.get(FaxNumber.NUMBER) or ""),
-            str(n.get(FaxNumber.STATIONID) or ""),
+            # Sent to the fax server as its number and station id (T.30 TSI): ASCII digits.
+            digit_setting(str(n.get(FaxNumber.NUMBER) or "")),
+            digit_setting(str(n.get(FaxNumber.STATIONID) or "")),
             bool(n.get(FaxNumber.ISDEFAULT)),
         )
         for n in numbers

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from connectors.errors import ConnectorError, RejectedError
 from connectors.settings import Secret
 from connectors.sms import PROVIDERS, SmsProvider, build_provider
+from domain.digits import digit_setting
 from domain.sms.policy import MAX_RETRY_ATTEMPTS, RetryPolicy
 from services.settings import SettingsSource
 from services.sms.rows import ProviderRow
@@ -74,7 +75,7 @@ class ProviderAccount:
         except ValueError:
             return None
         sender = settings.get("default_sender") if isinstance(settings, dict) else None
-        return sender if isinstance(sender, str) and sender else None
+        return digit_setting(sender) or None if isinstance(sender, str) else None
 
     def retry_policy(self) -> RetryPolicy:
         """Send Attempts and Retry Interval of the row (SMS-22, -23), with safe defaults."""
@@ -182,6 +183,8 @@ def provider_settings(row: ProviderRow, secrets: SettingsSource) -> dict[str, An
         raise ValueError("Other Settings is not valid JSON") from None
     if not isinstance(settings, dict):
         raise ValueError('Other Settings must be a JSON object such as {"default_sender": "3000123"}')
+    if isinstance(settings.get("default_sender"), str):
+        settings["default_sender"] = digit_setting(settings["default_sender"])  # typed "۳۰۰۰۱۲۳" (X-05)
     if row.base_url:
         settings["base_url"] = row.base_url
     if row.user_name and "username" in model.model_fields:

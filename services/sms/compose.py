@@ -19,7 +19,13 @@ from typing import Any
 from connectors.dataverse import NotFoundError, ValidationError
 from dataverse_schema.names import Account, Contact, Lead, Sms, SystemUser
 from domain.numbers import NumberPlan, normalise
-from domain.sms.recipients import Recipient, RecipientError, resolve_recipient
+from domain.sms.recipients import (
+    Recipient,
+    RecipientError,
+    opt_out_spellings,
+    opted_out_numbers,
+    resolve_recipient,
+)
 from domain.sms.related import (
     MAX_HOPS,
     Known,
@@ -165,7 +171,9 @@ class Composer:
         else:
             raise ComposeError("the SMS has no phone number, no recipient and no regarding record")
         candidates = [n.e164 for c in columns if (n := normalise(_text(source.get(c)), self._plan)) is not None]
-        resolved = resolve_recipient(source, self._plan, self._store.opted_out(candidates), columns=columns)
+        spellings = [s for e164 in candidates for s in opt_out_spellings(e164, self._plan)]
+        opted_out = opted_out_numbers(self._store.opted_out(spellings), self._plan)
+        resolved = resolve_recipient(source, self._plan, opted_out, columns=columns)
         if isinstance(resolved, RecipientError):
             raise ComposeError(f"{resolved.reason} | {resolved.reason_fa}")
         return resolved

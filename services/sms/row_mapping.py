@@ -16,6 +16,7 @@ from typing import Any
 
 from connectors.dataverse import bind
 from dataverse_schema.names import Sms, SmsNumber, SmsProcess, SmsProvider
+from domain.digits import digit_setting
 from services.sms.rows import (
     OUTGOING,
     AttemptRow,
@@ -176,7 +177,7 @@ def number_row(row: Mapping[str, Any]) -> NumberRow:
     """An SMS number row as a ``NumberRow``."""
     return NumberRow(
         number_id=str(row[SmsNumber.ID]),
-        number=str(row.get(SmsNumber.NUMBER) or ""),
+        number=digit_setting(str(row.get(SmsNumber.NUMBER) or "")),  # the sender line a provider is given (X-05)
         provider_account_id=row.get(SmsNumber.SMSPROVIDERID_VALUE),
         user_id=row.get(SmsNumber.SYSTEMUSERID_VALUE),
         can_send=row.get(SmsNumber.CANSEND) is not False,

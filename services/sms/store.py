@@ -270,7 +270,7 @@ class SmsStore:
         )
 
     def opted_out(self, numbers: Iterable[str]) -> frozenset[str]:
-        """Which of ``numbers`` (E.164) have an active opt-out row (SMS-15)."""
+        """Which of ``numbers`` (spellings, see ``opt_out_spellings``) have an active opt-out row (SMS-15)."""
         wanted = sorted(set(numbers))
         if not wanted:
             return frozenset()

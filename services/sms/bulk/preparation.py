@@ -16,6 +16,7 @@ from datetime import datetime
 from domain.numbers import NumberPlan
 from domain.sms.bulk import Audience, BulkContent, BulkCounters, Member, members_after
 from domain.sms.policy import MessageKind
+from domain.sms.recipients import opted_out_numbers
 from domain.sms.templates import RenderOptions, TemplateError
 from services.sms import tables
 from services.sms.bulk.reconcile import reconcile
@@ -60,7 +61,7 @@ def prepare_run(
         bulk,
         account,
         content,
-        Audience(plan, store.opted_out(), bulk.phone_columns),
+        Audience(plan, opted_out_numbers(store.opted_out(), plan), bulk.phone_columns),
         store.sender_number(bulk.number_id),
         counters,
         finished,

@@ -18,6 +18,7 @@ from typing import Any
 from connectors.dataverse import Batch, DataverseClient, odata
 from connectors.dataverse.batch import MAX_OPERATIONS
 from dataverse_schema.names import Contact, Sms, SmsBulk, SmsNumber, SmsOptOut, SmsProcess, SmsTemplate
+from domain.digits import digit_setting
 from domain.sms.template_parser import parse_template
 from domain.sms.templates import Calendar, Template
 from services.sms import tables
@@ -138,10 +139,11 @@ class BulkStore:
     def sender_number(self, number_id: str | None) -> str | None:
         if number_id is None:
             return None
-        return self._client.retrieve(SmsNumber.SET, number_id, select=[SmsNumber.NUMBER]).get(SmsNumber.NUMBER)
+        number = self._client.retrieve(SmsNumber.SET, number_id, select=[SmsNumber.NUMBER]).get(SmsNumber.NUMBER)
+        return digit_setting(number) if isinstance(number, str) else number  # typed "۳۰۰۰۱۲۳" (X-05)
 
     def opted_out(self) -> frozenset[str]:
-        """Every active opt-out number (E.164), read once per run."""
+        """Every active opt-out number as its row spells it, read once per run."""
         return frozenset(
             str(r[SmsOptOut.PHONENUMBER])
             for r in self._client.query(

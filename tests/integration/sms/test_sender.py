@@ -201,11 +201,16 @@ def test_an_unknown_outcome_at_a_provider_without_look_ups_is_left_for_a_person_
     assert attempt["comms_attemptstatus"] == AttemptStatus.OUTCOME_UNKNOWN.value_code
 
 
+@pytest.mark.parametrize(
+    "opted_out",
+    # As a keyword writes it, and as a user may type it by hand: national, Persian or Arabic-Indic digits.
+    ["+989121234567", "09121234567", "۰۹۱۲۱۲۳۴۵۶۷", "٠٩١٢١٢٣٤٥٦٧", "989121234567"],
+)
 def test_an_opted_out_recipient_is_never_sent_to(
-    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, opted_out: str
 ) -> None:
     add_provider(client)
-    client.create("comms_smsoptouts", {"comms_phonenumber": "+989121234567", "comms_keyword": "لغو11"})
+    client.create("comms_smsoptouts", {"comms_phonenumber": opted_out, "comms_keyword": "لغو11"})
     sms_id = add_sms(client, add_contact(client))
 
     assert runtime.sender.send(sms_id).result is SendResult.FAILED

@@ -174,6 +174,19 @@ def test_waiting_caller_notice_only_when_enabled(outbox: Outbox) -> None:
     assert item.item.body["title"] == "Caller waiting in support: Reza"
 
 
+def test_notices_follow_the_systems_language_like_the_subject(outbox: Outbox) -> None:
+    """X-05: a system whose Subject Language is fa gets Persian notices, names and numbers kept upright."""
+    persian = Settings(SYSTEM, SystemOptions(notify_waiting_calls=True, language="fa"))
+    CallNotifier(outbox, {"hq": ["prod"]}, crm(persian)).on_call(ended(), SYSTEM)
+    queued = update({CallChange.QUEUED}, status=CallStatus.QUEUED, queue="support", ringing_extensions=("101",))
+    CallNotifier(outbox, {"hq": ["prod"]}, crm(persian)).on_call(queued, SYSTEM)
+    missed, waiting = (q.item.body for q in outbox.pending())
+    assert missed["title"] == "تماس بی‌پاسخ از \u2068Reza\u2069"
+    assert missed["body"].startswith("تماس **\u2068Reza\u2069** (\u2068+98") and missed["body"].endswith("بی‌پاسخ ماند.")
+    assert '"title": "باز کردن \u2068Reza\u2069"' in missed["data"] and '"title": "باز کردن تماس"' in missed["data"]
+    assert waiting["title"] == "منتظر در صف support: \u2068Reza\u2069"
+
+
 def test_markdown_in_names_is_escaped(outbox: Outbox) -> None:
     class OddNames(Numbers):
         def name_of(self, ref):

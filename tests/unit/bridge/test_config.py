@@ -158,6 +158,16 @@ def test_serial_kinds_need_their_serial_table_and_refuse_network_keys() -> None:
         assert any(expected in p for p in problems), (expected, problems)
 
 
+def test_plan_and_hidden_extensions_typed_in_persian_digits_are_ascii() -> None:
+    """X-05: an admin on a Persian keyboard types ۲۱, ۹ and ۶۰۰; the PBX reports 21, 9 and 600."""
+    text = (
+        MINIMAL + 'hidden_extensions = ["۶۰۰", "٦٠١"]\n[systems.hq.plan]\ncity_code = "۲۱"\nline_release_prefix = "۹"\n'
+    )
+    system = parse_config(text.encode(), "bridge.toml", ENV).systems["hq"]
+    assert system.hidden_extensions == {"600", "601"}
+    assert (system.plan.city_code, system.plan.line_release_prefix) == ("21", "9")
+
+
 def test_smdr_tcp_defaults_and_profile() -> None:
     text = (
         MINIMAL + '\n[systems.ns]\nkind = "smdr-tcp"\nenvironments = ["prod"]\nhost = "10.1.0.2"\n'

@@ -140,3 +140,23 @@ def test_link_status_goes_through_the_outbox_by_record_id(tmp_path: Path) -> Non
 def test_needs_a_system_key() -> None:
     with pytest.raises(ValueError):
         CrmSettings(FakeClient([], [], []), "prod", [])
+
+
+def test_digits_typed_in_persian_or_arabic_indic_script_are_read_as_ascii() -> None:
+    """X-05: an admin on a Persian keyboard types ۹۸, ۲۱, ۹, ۱۰۱; the PBX reports 98, 21, 9, 101."""
+    row = system_row(
+        comms_countrycode="\u200e+۹۸",
+        comms_citycode="۲۱",
+        comms_linereleaseprefix="٩",
+        comms_hiddenextensions="۶۰۰، ٦٠١;\n602",
+    )
+    lines = [{**LINES[0], "comms_lineid": "trunk-۱", "comms_number": "۰۲۱ ۸۸۸۸ ۱۰۰۰", "comms_dialprefix": "۷۱"}]
+    extensions = [{**EXTENSIONS[0], "comms_number": "۱۰۱"}, {"comms_extensionid": "e2", "comms_number": "۱۲a"}]
+    parsed = parse_settings(row, lines, extensions)
+    settings = parsed.settings
+    assert (settings.plan.country_code, settings.plan.city_code, settings.plan.line_release_prefix) == (98, "21", "9")
+    assert settings.hidden_extensions == {"600", "601", "602"}
+    assert set(settings.extensions) == {"101"} and settings.user_of("101") == USER.lower()
+    line = settings.default_line()
+    assert (line.line_id, line.number, line.dial_prefix) == ("trunk-1", "021 8888 1000", "71")
+    assert parsed.problems == ("telephony system 'hq': extension '12a' is not an extension number (digits only)",)

@@ -200,3 +200,9 @@ def test_settings_never_show_tokens():
     text = repr(settings()) + str(settings().model_dump())
     assert "token-agent" not in text
     assert ConsoleSettings(host="0.0.0.0", allow_remote=True).host == "0.0.0.0"
+
+
+def test_dial_takes_the_extension_typed_in_persian_digits():
+    port = FakePort()
+    asyncio.run(desk(port).dial(A, "۰۹۱۲ ۱۲۳ ۴۵۶۷", extension="۱۰۱"))
+    assert port.dials == [("pbx1", "101", "۰۹۱۲ ۱۲۳ ۴۵۶۷")]  # the number is normalised where it is dialled

@@ -213,3 +213,18 @@ def test_a_refusal_fails_the_request_with_its_reason() -> None:
     update = refusal_update(Refusal(RefusalCode.TOO_SHORT, "too short"))
     assert update.status is ClickToCallStatus.FAILED and update.error == "too short"
     assert UNCONFIRMED_ERROR == "the PBX did not confirm; check before calling again"
+
+
+@pytest.mark.parametrize("extension, line", [("۲۰۱", "trunk-۲"), ("٢٠١", "\u200etrunk-٢")])
+def test_an_extension_and_line_asked_for_in_persian_or_arabic_digits_are_the_same_rows(extension, line) -> None:
+    plan = plan_click_to_call(request("۰۹۱۲۱۲۳۴۵۶۷", extension=extension, line=line), system())
+    assert isinstance(plan, DialPlan), plan
+    assert plan.extension == "201" and plan.line is not None and plan.line.line_id == "trunk-2"
+    assert plan.dial_string == "71" + "9" + "09121234567"
+
+
+def test_a_plan_typed_in_persian_digits_dials_like_its_ascii_twin() -> None:
+    persian = TelephonySystemSettings(key="k", plan=NumberPlan(98, "۲۱", "۹"), extensions=system().extensions)
+    plan = plan_click_to_call(request("021 8888 1234"), persian)
+    assert isinstance(plan, DialPlan)
+    assert plan.dial_string == "988881234"  # own city: no city code, as with city code "21"

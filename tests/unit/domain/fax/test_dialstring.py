@@ -71,3 +71,17 @@ def test_display_number_hides_prefix_and_pauses() -> None:
         "02112345678 ext. 123"
     )
     assert display_number(DialParts("02112345678")) == "02112345678"
+
+
+@pytest.mark.parametrize(
+    "number, prefix, extension",
+    [
+        ("۰۲۱-۱۲۳۴ ۵۶۷۸", "۹", "۱۲۳"),  # Persian digits, as a Persian keyboard types them
+        ("٠٢١١٢٣٤٥٦٧٨", "٩", "١٢٣"),  # Arabic-Indic digits
+        ("\u200f021 1234 5678\u200e", "\u200e9", " 123 "),  # bidi marks pasted from an RTL form
+    ],
+)
+def test_fax_numbers_prefixes_and_extensions_in_any_digit_script(number: str, prefix: str, extension: str) -> None:
+    parts = DialParts(number, prefix=prefix, extension=extension, extension_wait_s=4)
+    assert (parts.number, parts.prefix, parts.extension) == ("02112345678", "9", "123")
+    assert build_dial_string(parts, DialStyle.MODEM) == "902112345678,,123"

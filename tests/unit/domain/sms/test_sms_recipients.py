@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from domain.numbers import NumberPlan
-from domain.sms.recipients import Recipient, RecipientError, RecipientProblem, resolve_recipient
+from domain.numbers import NumberPlan, normalise
+from domain.sms.recipients import (
+    Recipient,
+    RecipientError,
+    RecipientProblem,
+    opt_out_spellings,
+    opted_out_numbers,
+    resolve_recipient,
+)
 
 PLAN = NumberPlan()
 COLUMNS = ("mobilephone", "telephone2")
@@ -54,3 +61,33 @@ def test_unsendable_recipients_get_a_plain_reason(
 def test_default_column_is_mobilephone() -> None:
     assert isinstance(resolve_recipient({"telephone2": "09121234567"}, PLAN, ()), RecipientError)
     assert isinstance(resolve_recipient({"mobilephone": "09121234567"}, PLAN, ()), Recipient)
+
+
+def test_opt_out_rows_typed_by_hand_are_read_as_e164() -> None:
+    """X-05, SMS-15: a manual or imported opt-out row in any spelling still stops the sends to that number."""
+    typed = ["+989121234567", "۰۹۱۲ ۱۲۳ ۴۵۶۸", "٠٩١٢-١٢٣-٤٥٦٩", "00989121234560", "not a number "]
+    assert opted_out_numbers(typed, NumberPlan()) == {
+        "+989121234567",
+        "+989121234568",
+        "+989121234569",
+        "+989121234560",
+        "not a number",
+    }
+    record = {"mobilephone": "۰۹۱۲۱۲۳۴۵۶۸"}
+    refused = resolve_recipient(record, NumberPlan(), opted_out_numbers(typed, NumberPlan()))
+    assert isinstance(refused, RecipientError) and refused.problem is RecipientProblem.OPTED_OUT
+
+
+def test_spellings_to_look_an_opt_out_up_by() -> None:
+    assert opt_out_spellings("+989121234567", NumberPlan()) == [
+        "+989121234567",
+        "989121234567",
+        "00989121234567",
+        "09121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "٠٩١٢١٢٣٤٥٦٧",
+    ]
+    assert opt_out_spellings("+442079460958", NumberPlan()) == ["+442079460958", "442079460958", "00442079460958"]
+    assert all(
+        normalise(s, NumberPlan()).e164 == "+982188881234" for s in opt_out_spellings("+982188881234", NumberPlan())
+    )

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.sms.text import fold, to_ascii_digits, to_persian_digits, unify_letters
+from domain.digits import to_ascii_digits, to_persian_digits
+from domain.sms.text import fold, unify_letters
 
 
 @pytest.mark.parametrize(

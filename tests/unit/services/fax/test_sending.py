@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from connectors.dataverse import RecordId
-from dataverse_schema.names import Fax, FaxServer, SystemUser
+from dataverse_schema.names import Fax, FaxNumber, FaxServer, SystemUser
 from services.fax import rows
 from services.fax.directory import FaxDirectory
 from services.fax.sending import FaxSender
@@ -46,6 +46,20 @@ def test_pending_fax_is_submitted_once_with_dial_string_subject_and_number(clien
     assert record[Fax.SUBJECT] == "Fax from Sara Ahmadi to 02112345678"
     assert sender(client, fake).run_once(FaxDirectory.load(client)).submitted == []
     assert len(fake.jobs) == 1
+
+
+def test_numbers_typed_in_persian_digits_reach_the_fax_server_in_ascii(client):
+    """X-05: the recipient's number, the extension, the prefix and our number typed on a Persian keyboard."""
+    seed_server(client, **{FaxServer.DIALPREFIX: "۹", FaxServer.EXTENSIONWAITSECONDS: 4})
+    (ours,) = client.query(FaxNumber.SET, select=[FaxNumber.ID])
+    client.update(FaxNumber.SET, RecordId(ours[FaxNumber.ID]), {FaxNumber.NUMBER: "۰۲۱ ۸۸۸۸ ۱۰۰۰"})
+    fax_id = new_fax(client, number="\u200f۰۲۱-۱۲۳۴ ۵۶۷۸", **{Fax.EXTENSION: "١٢٣"})
+    fake = FakeFaxServer()
+    assert sender(client, fake).run_once(FaxDirectory.load(client)).submitted == [fax_id]
+    fax, _ = fake.jobs["1"]
+    assert fax.sending_number == "021 8888 1000"  # HylaFAX's FAXNUMBER and TSI: ASCII only
+    assert (fax.dial.prefix, fax.dial.number, fax.dial.extension) == ("9", "02112345678", "123")
+    assert read_fax(client, fax_id)[Fax.DIALSTRING] == "902112345678,,123"
 
 
 def test_no_fax_number_is_a_clear_error_and_nothing_is_sent(client):

@@ -65,7 +65,8 @@ def test_a_row_with_a_broken_description_names_the_field():
         build_provider("configurable", settings, session=requests.Session())
 
 
-def test_trial_send_reports_an_accepted_message_with_the_raw_reply(wire):
+@pytest.mark.parametrize("to", ["09121234567", "۰۹۱۲ ۱۲۳ ۴۵۶۷", "٠٩١٢١٢٣٤٥٦٧"])  # as typed on any keyboard
+def test_trial_send_reports_an_accepted_message_with_the_raw_reply(wire, to):
     wire.post(
         SEND,
         json=SENT,
@@ -80,7 +81,7 @@ def test_trial_send_reports_an_accepted_message_with_the_raw_reply(wire):
             )
         ],
     )
-    outcome = trial_send(IPPANEL, to="09121234567", text="آزمایش", password=KEY, sender="+983000505")
+    outcome = trial_send(IPPANEL, to=to, text="آزمایش", password=KEY, sender="+983000505")
     assert (outcome.ok, outcome.outcome, outcome.message_id, outcome.http_status) == (
         True,
         "accepted",

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from connectors.dataverse.remote_context import PushError, parse_remote_context
 from connectors.settings import Secret
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings
+from dataverse_schema.names import SmsNumber
 from functions import sms_push, sms_timers, sms_webhooks
-from services.sms.accounts import provider_settings
+from services.sms.accounts import ProviderAccount, provider_settings
+from services.sms.row_mapping import number_row
 from services.sms.rows import ProviderRow
 from services.sms.webhook_auth import Endpoint, is_authentic, webhook_token
 
@@ -153,6 +155,15 @@ def test_bad_provider_rows_are_refused_in_words(row: ProviderRow, words: str) ->
 def test_a_good_row_fills_the_secret_field_from_the_named_setting() -> None:
     settings = provider_settings(replace(ROW, base_url="https://kn.example/v1"), {"KN_KEY": "secret"})
     assert settings == {"default_sender": "1000", "base_url": "https://kn.example/v1", "api_key": "secret"}
+
+
+def test_sender_lines_typed_in_persian_digits_reach_the_provider_in_ascii() -> None:
+    """X-05: an admin on a Persian keyboard types the sender line as ۳۰۰۰۱۲۳."""
+    row = replace(ROW, settings_json='{"default_sender": "\u200f۳۰۰۰١٢٣"}')
+    assert provider_settings(row, {"KN_KEY": "secret"})["default_sender"] == "3000123"
+    assert ProviderAccount(row, None).default_sender == "3000123"
+    number = number_row({SmsNumber.ID: "n1", SmsNumber.NUMBER: "۱۰۰۰۹۹", SmsNumber.CANSEND: True})
+    assert number.number == "100099"
 
 
 def test_the_sms_blueprints_register_these_functions_and_routes() -> None:
