@@ -22,6 +22,7 @@ from connectors.dataverse import DataverseClient, NotFoundError, bind, determini
 from connectors.documents import ConversionLimits, DocumentError, TextDocument, TextRenderer
 from dataverse_schema import navigation
 from dataverse_schema.names import Account, ActivityParty, Annotation, Contact, Fax, Lead, SystemUser
+from dataverse_schema.telephony import PARTY_TO_RECIPIENT
 from domain.sms.inbound import InboundDecision
 from services.fax import rows
 from services.fax.subject import user_name
@@ -36,7 +37,9 @@ MAX_PAGES = 10
 FILE_NAME = "sms-answer.tif"
 #: Who the subject names as sending when the line has no user (FAX-13's "Fax from <user> to <recipient>").
 NO_USER = "CommSuite"
-_TO = {ActivityParty.PARTICIPATIONTYPEMASK: 2}
+_TO = {ActivityParty.PARTICIPATIONTYPEMASK: PARTY_TO_RECIPIENT}
+#: *Do not allow Faxes*, named alike on the three tables.
+_DO_NOT_FAX = Contact.DONOTFAX
 
 
 class FaxAnswerRefused(Exception):
@@ -68,7 +71,9 @@ class FaxAnswers:
         table = dataverse_schema.table(record.table)
         columns = number_columns(table, NumberUse.FAX)
         try:
-            row = self._client.retrieve(table.entity_set_name, record.record_id, select=[*columns, table.primary_name])
+            row = self._client.retrieve(
+                table.entity_set_name, record.record_id, select=[*columns, table.primary_name, _DO_NOT_FAX]
+            )
         except NotFoundError as exc:
             raise FaxAnswerRefused("not answered by fax: the sender's record no longer exists") from exc
         name = str(row.get(table.primary_name) or "").strip() or f"the {record.table}"
@@ -77,6 +82,8 @@ class FaxAnswers:
             raise FaxAnswerRefused(
                 f"not answered by fax: {name} ({record.table}) has no fax number; enter one on the record"
             )
+        if row.get(_DO_NOT_FAX):
+            raise FaxAnswerRefused(f"not answered by fax: {name} ({record.table}) allows no faxes (Do not allow Faxes)")
         try:
             document = self._renderer.render(text)
         except DocumentError as exc:

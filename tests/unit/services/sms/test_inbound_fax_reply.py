@@ -79,6 +79,11 @@ def test_the_subject_names_the_lines_user_as_a_fax_from_a_user_does():
             {(Account.SET, CONTACT): {Account.FAX: "  ", Account.NAME: "Contoso"}},
             "not answered by fax: Contoso (account) has no fax number; enter one on the record",
         ),
+        (
+            Contact.TABLE,
+            {(Contact.SET, CONTACT): {Contact.FAX: "02112345678", Contact.FULLNAME: "Sara", Contact.DONOTFAX: True}},
+            "not answered by fax: Sara (contact) allows no faxes (Do not allow Faxes)",
+        ),
     ],
 )
 def test_no_fax_goes_without_a_record_and_its_fax_number_and_the_reason_says_so(table, rows, reason):
