@@ -916,6 +916,7 @@ class SmsOptOut:
     SMSID = "comms_smsid"
     SMSID_VALUE = "_comms_smsid_value"
     SMSID_NAV = "comms_SmsId"
+    NORMALISEDNUMBER = "comms_normalisednumber"
     STATECODE = "statecode"
     STATUSCODE = "statuscode"
     CREATEDON = "createdon"

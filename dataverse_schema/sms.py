@@ -642,7 +642,7 @@ SMS_OPT_OUT = custom_table(
     primary_name=text(
         "comms_PhoneNumber",
         "Phone Number",
-        "The opted-out number, normalised.",
+        "The opted-out number as it was written (a keyword writes it in E.164; a user may type any spelling).",
         length=50,
         required=REQUIRED,
         fa="شماره تلفن",
@@ -653,6 +653,14 @@ SMS_OPT_OUT = custom_table(
         choice("comms_Source", "Source", OPT_OUT_SOURCES, "How the opt-out arrived."),
         text("comms_Keyword", "Keyword", "Keyword the customer texted.", length=100),
         lookup("comms_SmsId", "Inbound SMS", "comms_sms", "The message that asked for the opt-out."),
+        text(
+            "comms_NormalisedNumber",
+            "Normalised Number",
+            "The phone number in E.164, written by the suite (a keyword opt-out, else the SMS sweep); "
+            "'not a number' when the phone number is none. Single sends look opt-outs up by it (SMS-15).",
+            length=50,
+            fa="شماره استاندارد",
+        ),
     ),
 )
 

@@ -47,6 +47,7 @@ from services.sms.inbound.hold import InboundHold, ServiceBusHold
 from services.sms.inbound.keyword_services import KeywordServiceRegistry, RecordColumnService
 from services.sms.inbound.routing import InboundRouter
 from services.sms.inbound.service import InboundService
+from services.sms.opt_outs import OptOutNormaliser
 from services.sms.sender import SmsSender
 from services.sms.store import SmsStore
 from services.sms.sweep import SweepSummary, sweep
@@ -84,15 +85,18 @@ class SmsServices:
     clock: Clock
     missed_after_s: int
     claim_lease_s: int
+    #: Fills opt-out rows' Normalised Number at each sweep (SMS-15).
+    opt_outs: OptOutNormaliser
 
     def sweep(self) -> SweepSummary:
-        """Send what a push missed, due retries and stale claims (the sweep timer)."""
+        """Normalise new opt-out rows, then send what a push missed, due retries and stale claims (the sweep timer)."""
         return sweep(
             self.store,
             self.sender,
             clock=self.clock,
             missed_after_s=self.missed_after_s,
             claim_lease_s=self.claim_lease_s,
+            opt_outs=self.opt_outs,
         )
 
     def read_credit(self) -> list[CreditReading]:
@@ -264,6 +268,7 @@ def build_sms(
         clock=clock,
         missed_after_s=settings.sms_missed_after_s,
         claim_lease_s=settings.sms_claim_lease_s,
+        opt_outs=OptOutNormaliser(client, plan),
     )
 
 

@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from dataverse_schema.model import ENGLISH, PERSIAN, Column, ColumnType, StringFormat, Table
+from dataverse_schema.names import SmsOptOut
 from solution.components import ComponentType, Contribution, RootComponent, SolutionSchema
 from solution.ribbon import SCRIPT, WebResource
 
@@ -94,6 +95,8 @@ class Form:
     layout: tuple[tuple[Section, ...], ...]
     script: WebResource | None = None
     on_load: str | None = None
+    #: Columns shown locked (the suite writes them; users read them).
+    read_only: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -181,7 +184,7 @@ class Form:
                 "id": control_id,
                 "classid": control_class(column),
                 "datafieldname": column.logical_name,
-                "disabled": "false",
+                "disabled": "true" if column.logical_name in self.read_only else "false",
             },
         )
         return cell
@@ -275,6 +278,8 @@ SMS_FORM = Form(
 FORMS = (SMS_FORM,)
 #: Columns every table has that a generated form leaves to the header or to Dataverse.
 _NOT_ON_FORMS = frozenset({"ownerid", "statecode", "statuscode", "createdon", "modifiedon"})
+#: Columns the suite writes that a generated form shows locked, by table.
+SUITE_WRITTEN: dict[str, tuple[str, ...]] = {SmsOptOut.TABLE: (SmsOptOut.NORMALISEDNUMBER,)}
 
 
 def default_form(table: Table) -> Form:
@@ -294,6 +299,7 @@ def default_form(table: Table) -> Form:
         description=f"CommSuite {table.display_name} form: every column of the table (issue 10).",
         header=header,
         layout=((Section("general", "General", "عمومی", (table.primary_name, *columns)),),),
+        read_only=SUITE_WRITTEN.get(table.logical_name, ()),
     )
 
 

@@ -18,6 +18,9 @@ from dataverse_schema.names import Contact
 from domain.digits import ARABIC_INDIC_DIGITS, PERSIAN_DIGITS
 from domain.numbers import NumberKind, NumberPlan, dial_string, normalise
 
+#: An opt-out row's Normalised Number when its phone number is no number (SMS-15): never E.164 (that starts
+#: with ``+``), so it matches no recipient, and never empty, so the sweep reads the row once, not every run.
+NOT_A_NUMBER = "not a number"
 _OTHER_SCRIPTS = tuple(str.maketrans("0123456789", digits) for digits in (PERSIAN_DIGITS, ARABIC_INDIC_DIGITS))
 #: Tried when no phone columns are named: the mobile phone (named alike on contacts, leads and users).
 DEFAULT_COLUMNS = (Contact.MOBILEPHONE,)
@@ -125,12 +128,25 @@ def opted_out_numbers(typed: Iterable[str], plan: NumberPlan) -> frozenset[str]:
     return frozenset(numbers)
 
 
+def normalised_opt_out(typed: str | None, plan: NumberPlan) -> str:
+    """The Normalised Number of an opt-out row whose phone number reads ``typed`` (SMS-15, X-05).
+
+    The row's number in E.164 under ``plan`` (``0912 123 4567``, ``۰۹۱۲-۱۲۳-۴۵۶۷``
+    and ``+98 912 123 4567`` all give ``+989121234567``), or :data:`NOT_A_NUMBER`
+    for text that is no phone number (empty, junk, an extension, over 100 characters).
+    """
+    number = normalise(typed, plan)
+    return number.e164 if number is not None and number.e164.startswith("+") else NOT_A_NUMBER
+
+
 def opt_out_spellings(e164: str, plan: NumberPlan) -> list[str]:
     """The ways an opt-out row entered by hand may spell ``e164``, to look it up by equality (SMS-15, X-05).
 
     E.164, its digits without ``+`` and with ``00``, and, for numbers of the
     plan's country, the national form (``09121234567``) in ASCII, Persian and
-    Arabic-Indic digits. Spellings with spaces or dashes are not among them.
+    Arabic-Indic digits. Spellings with spaces or dashes are not among them: such
+    a row is found by its Normalised Number once the sweep has written it
+    (:func:`normalised_opt_out`).
     """
     digits = e164.lstrip("+")
     spellings = [e164, digits, "00" + digits]

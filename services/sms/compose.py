@@ -172,7 +172,7 @@ class Composer:
             raise ComposeError("the SMS has no phone number, no recipient and no regarding record")
         candidates = [n.e164 for c in columns if (n := normalise(_text(source.get(c)), self._plan)) is not None]
         spellings = [s for e164 in candidates for s in opt_out_spellings(e164, self._plan)]
-        opted_out = opted_out_numbers(self._store.opted_out(spellings), self._plan)
+        opted_out = opted_out_numbers(self._store.opted_out(spellings, candidates), self._plan)
         resolved = resolve_recipient(source, self._plan, opted_out, columns=columns)
         if isinstance(resolved, RecipientError):
             raise ComposeError(f"{resolved.reason} | {resolved.reason_fa}")

@@ -28,6 +28,7 @@ from dataverse_schema.names import (
     SmsTemplate,
 )
 from dataverse_schema.telephony import PARTY_TO_RECIPIENT
+from domain.sms.recipients import NOT_A_NUMBER
 from domain.sms.related import TableShape
 from services.sms.row_mapping import (
     ATTEMPT_COLUMNS,
@@ -269,17 +270,32 @@ class SmsStore:
             row.get(SmsTemplate.ALLOWSECUREDCOLUMNS) is True,
         )
 
-    def opted_out(self, numbers: Iterable[str]) -> frozenset[str]:
-        """Which of ``numbers`` (spellings, see ``opt_out_spellings``) have an active opt-out row (SMS-15)."""
-        wanted = sorted(set(numbers))
-        if not wanted:
+    def opted_out(self, numbers: Iterable[str], e164: Iterable[str] = ()) -> frozenset[str]:
+        """The active opt-out rows for a recipient, as their numbers (SMS-15): one query.
+
+        A row counts when its Normalised Number is one of ``e164`` (the recipient's
+        numbers; any typed spelling once the sweep normalised it) or its phone number
+        is one of ``numbers`` (spellings, see ``opt_out_spellings``: a row typed since
+        the last sweep). Returns each row's Normalised Number (unless it is the
+        not-a-number marker) and its phone number as typed.
+        """
+        wanted = ((SmsOptOut.NORMALISEDNUMBER, sorted(set(e164))), (SmsOptOut.PHONENUMBER, sorted(set(numbers))))
+        parts = [odata.in_(column, values) for column, values in wanted if values]
+        if not parts:
             return frozenset()
         rows = self._client.query(
             SmsOptOut.SET,
-            select=[SmsOptOut.PHONENUMBER],
-            filter=odata.and_(odata.eq(SmsOptOut.STATECODE, 0), odata.in_(SmsOptOut.PHONENUMBER, wanted)),
+            select=[SmsOptOut.PHONENUMBER, SmsOptOut.NORMALISEDNUMBER],
+            filter=odata.and_(odata.eq(SmsOptOut.STATECODE, 0), odata.or_(*parts)),
         )
-        return frozenset(str(row[SmsOptOut.PHONENUMBER]) for row in rows)
+        found = set()
+        for row in rows:
+            found.update(
+                value
+                for value in (row.get(SmsOptOut.NORMALISEDNUMBER), row.get(SmsOptOut.PHONENUMBER))
+                if isinstance(value, str) and value and value != NOT_A_NUMBER
+            )
+        return frozenset(found)
 
     def record(self, link: RecordLink, expand: Iterable[str] = (), *, caller: str | None = None) -> dict[str, Any]:
         """Every column of a recipient or regarding record, with the named lookups expanded; read as the user

@@ -102,7 +102,11 @@ def _act(planned: PlannedWrites, decision: InboundDecision, action: Action, now:
     elif kind is ActionKind.START_FLOW:
         planned.starts_flow = bool((action.parameters.flow_url or "").strip())
     elif kind in (ActionKind.OPT_OUT, ActionKind.OPT_IN):
-        body: dict[str, Any] = {SmsOptOut.PHONENUMBER: decision.sender, SmsOptOut.KEYWORD: action.keyword[:100]}
+        body: dict[str, Any] = {
+            SmsOptOut.PHONENUMBER: decision.sender,
+            SmsOptOut.NORMALISEDNUMBER: decision.sender,  # E.164 already (domain.sms.inbound), as single sends ask
+            SmsOptOut.KEYWORD: action.keyword[:100],
+        }
         if kind is ActionKind.OPT_OUT:
             body.update(
                 {

@@ -220,6 +220,21 @@ def test_an_opted_out_recipient_is_never_sent_to(
     assert attempts(client, sms_id) == [] and len(wire.calls) == 0
 
 
+def test_an_opt_out_typed_with_spaces_stops_a_single_send_once_the_sweep_ran(
+    client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock
+) -> None:
+    add_provider(client)
+    client.create("comms_smsoptouts", {"comms_phonenumber": "0912 123 4567"})  # as a user types it (SMS-15)
+    runtime.sweep()
+    sms_id = add_sms(client, add_contact(client))
+
+    assert runtime.sender.send(sms_id).result is SendResult.FAILED
+
+    row = sms(client, sms_id)
+    assert row["comms_smsstatus"] == SmsStatus.FAILED.value_code and "opted out" in row["comms_error"]
+    assert attempts(client, sms_id) == [] and len(wire.calls) == 0
+
+
 @pytest.mark.parametrize(
     "contact, text, expected",
     [

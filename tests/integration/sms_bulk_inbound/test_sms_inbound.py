@@ -184,8 +184,9 @@ def test_critical_keyword_opens_a_case_with_the_rest_as_description(client, inbo
 
 def test_opt_out_in_persian_digits_then_opt_in(client, inbound) -> None:
     inbound.receive("kv-in", [sms("m-out", "لغو ۱۱")])
-    row = client.retrieve("comms_smsoptouts", RecordId(_optout_id(client)), select=["statecode", "comms_keyword"])
-    assert row["statecode"] == 0
+    columns = ["statecode", "comms_keyword", "comms_normalisednumber"]
+    row = client.retrieve("comms_smsoptouts", RecordId(_optout_id(client)), select=columns)
+    assert row["statecode"] == 0 and row["comms_normalisednumber"] == "+989127654321"  # no sweep needed (SMS-15)
     inbound.receive("kv-in", [sms("m-in", "START")])
     assert client.retrieve("comms_smsoptouts", RecordId(_optout_id(client)), select=["statecode"])["statecode"] == 1
 

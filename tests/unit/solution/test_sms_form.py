@@ -185,3 +185,15 @@ def test_the_incoming_sms_view_shows_the_matched_rule_and_when_it_was_queued():
 
     (incoming,) = [view for view in sms_views() if view.key == "incoming"]
     assert {"comms_keywordruleid", "comms_queuedon"} <= {name for name, _ in incoming.columns}
+
+
+def test_the_opt_out_form_shows_the_normalised_number_locked_and_the_phone_number_open():
+    from dataverse_schema import table
+    from solution.forms import default_form
+
+    opt_outs = table("comms_smsoptout")
+    systemform = default_form(opt_outs).element(opt_outs)
+    disabled = {c.get("datafieldname"): c.get("disabled") for c in systemform.iter("control")}
+    assert disabled["comms_normalisednumber"] == "true"
+    assert disabled["comms_phonenumber"] == "false"
+    assert {name for name, locked in disabled.items() if locked == "true"} == {"comms_normalisednumber"}

@@ -6,9 +6,11 @@ import pytest
 
 from domain.numbers import NumberPlan, normalise
 from domain.sms.recipients import (
+    NOT_A_NUMBER,
     Recipient,
     RecipientError,
     RecipientProblem,
+    normalised_opt_out,
     opt_out_spellings,
     opted_out_numbers,
     resolve_recipient,
@@ -91,3 +93,29 @@ def test_spellings_to_look_an_opt_out_up_by() -> None:
     assert all(
         normalise(s, NumberPlan()).e164 == "+982188881234" for s in opt_out_spellings("+982188881234", NumberPlan())
     )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+989121234567",
+        "0912 123 4567",
+        "0912-123-4567",
+        "۰۹۱۲ ۱۲۳ ۴۵۶۷",
+        "٠٩١٢-١٢٣-٤٥٦٧",
+        "+98 912 123 4567",
+        "0098 912 123 4567",
+        " 09121234567 ",
+        "989121234567",
+    ],
+)
+def test_an_opt_out_row_is_normalised_to_e164_however_typed(typed: str) -> None:
+    assert normalised_opt_out(typed, NumberPlan()) == "+989121234567"
+
+
+@pytest.mark.parametrize(
+    "typed", [None, "", "   ", "call me", "0912' or 1 eq 1", "$filter=x", "1" * 10_000, "0912 " * 2_000, "12"]
+)
+def test_an_opt_out_row_that_is_no_number_gets_the_marker_never_an_e164(typed: str | None) -> None:
+    assert normalised_opt_out(typed, NumberPlan()) == NOT_A_NUMBER
+    assert not NOT_A_NUMBER.startswith("+") and NOT_A_NUMBER.strip()
