@@ -12,7 +12,9 @@ Hold: the call is on hold while any of its legs is (HOLD / UNHOLD per leg,
 keyed by the leg's extension), counted only between answer and hang-up. Hold
 time is reported apart and taken out of talk time, also out of a device's own
 talk total (which runs from answer to hang-up), so talk + hold is the time the
-call was connected.
+call was connected. All three are whole seconds, the fraction dropped (:mod:`domain.calls.seconds`): the
+connected seconds (answer to end) are what Asterisk's CDR bills for the same span, the hold seconds are dropped
+to the whole second on their own, and talk is the difference, so talk + hold is always the connected figure.
 
 An event marked ``is_inferred`` is an estimate the bridge made (a call adopted
 from the PBX's login snapshot, a lost hang-up): it fills what no event of the
@@ -24,12 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from domain.calls.events import CallEvent, Direction, EventKind, HangupCause
 from domain.calls.party_names import party_name
 from domain.calls.record import CallOutcome, CallRecord, CallStatus
+from domain.calls.seconds import seconds_between, whole_seconds
 
 _KIND_RANK = {
     EventKind.DIAL: 0,
@@ -114,7 +117,7 @@ class _Fold:
     ivr: dict[str, str] = field(default_factory=dict)
     held_legs: set[str] = field(default_factory=set)
     held_since: datetime | None = None
-    hold_total: float = 0.0
+    hold_total: timedelta = timedelta(0)
 
     def visible(self, extension: str | None) -> str | None:
         return extension if extension and extension not in self.hidden else None
@@ -181,7 +184,7 @@ class _Fold:
 
     def _close_hold(self, at: datetime) -> None:
         if self.held_since is not None:
-            self.hold_total += max(0.0, (at - self.held_since).total_seconds())
+            self.hold_total += max(timedelta(0), at - self.held_since)
         self.held_since = None
 
     def _on_transfer(self, event: CallEvent, extension: str | None) -> None:
@@ -284,7 +287,7 @@ def _ring_seconds(state: _Fold, started_at: datetime) -> int | None:
     if state.ring_seconds is not None:
         return state.ring_seconds
     until = state.answered_at or state.ended_at
-    return max(0, int((until - started_at).total_seconds())) if until else None
+    return seconds_between(started_at, until) if until else None
 
 
 def _connected_seconds(state: _Fold) -> int | None:
@@ -294,13 +297,13 @@ def _connected_seconds(state: _Fold) -> int | None:
         return 0 if state.ended_at is not None else None
     if state.ended_at is None:
         return None
-    return max(0, int((state.ended_at - state.answered_at).total_seconds()))
+    return seconds_between(state.answered_at, state.ended_at)
 
 
 def _hold_seconds(state: _Fold) -> int | None:
     """Whole seconds on hold once the call has ended (0 when no hold was reported), else ``None``."""
     connected = _connected_seconds(state)
-    return None if connected is None else min(connected, round(state.hold_total))
+    return None if connected is None else min(connected, whole_seconds(state.hold_total))
 
 
 def _talk_seconds(state: _Fold) -> int | None:

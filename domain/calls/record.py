@@ -47,7 +47,8 @@ class CallRecord:
     are the visible extensions being alerted right now (pop-ups, CALL-03);
     ``line`` is the DID / trunk (CALL-12); ``queue`` the queue the caller waits
     or waited in (CALL-05). Times are aware datetimes from the device's clock;
-    ``ring_seconds``, ``talk_seconds`` and ``hold_seconds`` are whole seconds;
+    ``ring_seconds``, ``talk_seconds`` and ``hold_seconds`` are whole seconds,
+    the fraction dropped as Asterisk's CDR does (:mod:`domain.calls.seconds`);
     talk time excludes hold time, so the call was connected for their sum.
     ``is_on_hold``: a leg of the connected call is on hold right now.
     ``is_end_inferred``: the call is ended, but by the bridge's inference (its

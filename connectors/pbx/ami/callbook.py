@@ -22,6 +22,7 @@ from connectors.pbx.ami.classify import (
     known_value,
 )
 from domain.calls.events import CallEvent, Direction, EventKind, ExtensionState
+from domain.calls.seconds import seconds_between
 
 
 @dataclass
@@ -354,7 +355,7 @@ class CallBook:
         answered = call.answered_at is not None
         cause = hangup_cause(answered=answered, dial_status=call.dial_status, q850=call.origin_cause)
         known = call.answered_at is not None and not call.adopted  # an estimated answer gives no talk total
-        talk = max(0, round((at - call.answered_at).total_seconds())) if known else None
+        talk = seconds_between(call.answered_at, at) if known else None
         return self.event(call, EventKind.HANGUP, at, cause=cause if cause_known else None, talk_seconds=talk)
 
     def state(self, extension: str, state: ExtensionState, at: datetime) -> list[CallEvent]:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from connectors.pbx.callerid.messages import CidKind, CidMessage
 from domain.calls.events import CallEvent, Direction, EventKind, HangupCause
+from domain.calls.seconds import seconds_between
 
 DEFAULT_RING_TIMEOUT = timedelta(seconds=8)
 DEFAULT_ANSWER_WINDOW = timedelta(seconds=8)
@@ -129,7 +130,7 @@ class CallerIdLines:
         call.number = message.digits or "".join(call.digits) or None
         if call.number is None:
             return []  # picked up and put down without dialling
-        talk = message.seconds if message.seconds is not None else int((now - call.started_at).total_seconds())
+        talk = message.seconds if message.seconds is not None else seconds_between(call.started_at, now)
         return [
             self._event(EventKind.DIAL, message.line, call, call.started_at),
             self._event(EventKind.ANSWER, message.line, call, call.started_at),

@@ -31,9 +31,11 @@ def pick(calls: list[dict]) -> list[tuple]:
 def test_ami_dumps_of_both_dialects_and_line_ends_give_the_same_calls(capsys, capture):
     calls, problems = replay(capsys, str(CAPTURES / capture), "--format", "ami", "--trunk", "*/provider*")
     assert problems == []
+    # talk in whole seconds, the fraction dropped (domain/calls/seconds.py): the inbound call was answered 1.06 s
+    # (legacy dump: 1.03 s) before its last hang-up, the outbound one 0.76 s (0.73 s)
     assert pick(calls) == [
         ("inbound", "answered", "+989121234567", "101", "02191002000", "2024-04-25T07:26:40.080000+00:00", 0, 1),
-        ("outbound", "answered", "+989121234567", "101", "provider", "2024-04-25T07:30:00.020000+00:00", 0, 1),
+        ("outbound", "answered", "+989121234567", "101", "provider", "2024-04-25T07:30:00.020000+00:00", 0, 0),
     ]
     assert calls[0]["name"] == "رضا احمدی"
 

@@ -17,14 +17,15 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings
 REC = Recordings(ASTERISK20 / "parking", ChannelRules(trunk_channels=("PJSIP/trunk*",)))
 
 
-# scenario: owner at the end, ring, talk and hold seconds
+# scenario: owner at the end, ring, talk and hold seconds; whole seconds, the fraction dropped, as Asterisk's CDR
+# counts them (domain/calls/seconds.py)
 EXPECTED = {
-    # parked 4.5 s, retrieved by 102, who keeps the call; 20 s connected
-    "park_retrieve": ("102", 2, 15, 5),
-    # parked 10 s, back to 101 when parking time ran out; 22 s connected
-    "park_timeout": ("101", 2, 12, 10),
-    # parked, the caller hung up 6 s later; the call stays with 101, who parked it
-    "park_giveup": ("101", 2, 3, 6),
+    # parked 4.511 s, retrieved by 102, who keeps the call; 20.007 s connected
+    "park_retrieve": ("102", 2, 16, 4),
+    # parked 9.999 s (parkingtime 10 s), back to 101 when parking time ran out; 21.512 s connected
+    "park_timeout": ("101", 2, 12, 9),
+    # parked, the caller hung up 5.968 s later; the call stays with 101, who parked it; 9.003 s connected
+    "park_giveup": ("101", 2, 4, 5),
 }
 
 

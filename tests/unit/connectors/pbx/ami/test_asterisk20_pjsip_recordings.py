@@ -21,21 +21,25 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, CUSTOMER, NAME,
 REC = Recordings(ASTERISK20 / "pjsip", ChannelRules(trunk_channels=("PJSIP/trunk*",)))
 
 
-# scenario: direction, outcome, extension, line, ring seconds, talk seconds, hold seconds
+# scenario: direction, outcome, extension, line, ring seconds, talk seconds, hold seconds; whole seconds, the
+# fraction dropped, as Asterisk's CDR counts them (domain/calls/seconds.py)
 EXPECTED = {
     "inbound_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002101", 2, 5, 0),
     "inbound_missed": (Direction.INBOUND, CallOutcome.MISSED, "102", "02191002102", 15, 0, 0),
     "busy": (Direction.INBOUND, CallOutcome.BUSY, "103", "02191002103", 0, 0, 0),
-    "queue": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002500", 3, 3, 0),
+    # the caller hung up 2.501 s after 101 answered: 2 s
+    "queue": (Direction.INBOUND, CallOutcome.ANSWERED, "101", "02191002500", 3, 2, 0),
     "outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 4, 0),
-    # click-to-call as the bridge sends it: Originate on Local/101@from-internal, then on PJSIP/101
-    "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7, 0),
-    "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 7, 0),
+    # click-to-call as the bridge sends it: Originate on Local/101@from-internal, then on PJSIP/101; the far end
+    # hung up 6.506 s and 6.505 s after answering
+    "originate": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 6, 0),
+    "originate_device": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", "trunk", 2, 6, 0),
     # 101 answers, AMI BlindTransfer to 102, who answers; the record ends with 102 (its stray Unhold is no hold)
     "blind_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 14, 0),
     # 101 answers, AMI Atxfer to 102: the caller is held (Hold on 101's channel) while 101 consults 102 for 7.7 s,
-    # 101 hangs up (no Unhold: its hang-up ends the hold); the caller ends with 102; 12 + 8 = 20 s connected
-    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 12, 8),
+    # 101 hangs up (no Unhold: its hang-up ends the hold); the caller ends with 102; 20.024 s connected, 7.746 s
+    # of them on hold: 13 + 7 = 20
+    "attended_transfer": (Direction.INBOUND, CallOutcome.ANSWERED, "102", "02191002101", 2, 13, 7),
     # 104 (a SIP user agent) answers, holds (re-INVITE sendonly) 4 s, resumes: 10 s connected, 4 of them on hold
     "hold": (Direction.INBOUND, CallOutcome.ANSWERED, "104", "02191002104", 2, 6, 4),
 }

@@ -39,10 +39,12 @@ def _only(scenario: str) -> CallRecord:
     return call
 
 
-# scenario: extension at the end, ring, talk, hold seconds, transfers
+# scenario: extension at the end, ring, talk, hold seconds (whole seconds, the fraction dropped, as Asterisk's CDR
+# counts them: domain/calls/seconds.py), transfers
 EXPECTED = {
-    # parked 5 s, retrieved by 102 (UnParkedCall From: SIP/102-…), who talks 15 s
-    "park_retrieve": ("102", 1, 20, 5, ("700", "101", "102")),
+    # parked 4.96 s (07:35:07.06 to 07:35:12.02), retrieved by 102 (UnParkedCall From: SIP/102-…), who talks 15 s;
+    # 25.01 s connected: 4 s of hold, 21 of talk
+    "park_retrieve": ("102", 1, 21, 4, ("700", "101", "102")),
     # nobody retrieves it: after 10 s the lot times out and dials the parker back (comebacktoorigin)
     "park_timeout": ("101", 1, 12, 10, ("700", "101")),
     # the caller hangs up after 6 s in the lot
