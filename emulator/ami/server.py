@@ -109,10 +109,11 @@ class AmiServer:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    def play(self, name: str, **options: object) -> asyncio.Task:
-        """Play a scenario from :data:`playbook.SCENARIOS` to every listening client."""
+    def play(self, name: str, *, hangup_after: asyncio.Event | None = None, **options: object) -> asyncio.Task:
+        """Play a scenario from :data:`playbook.SCENARIOS` to every listening client. With ``hangup_after``
+        the call stays up, its first ``Hangup`` held back, until that event is set (a test's "hang up now")."""
         builder = functools.partial(playbook.SCENARIOS[name], **options)
-        return self._spawn(self._play(self._script(builder)))
+        return self._spawn(self._play(self._script(builder), hangup_after))
 
     def ring(self, extension: str = "101", *, ring_s: float = 30.0, talk_s: float = 1.0) -> asyncio.Task:
         """Ring ``extension`` with an inbound call; a ``talk`` NOTIFY to its device answers it, else it is missed.
@@ -153,10 +154,13 @@ class AmiServer:
         builder(script)
         return script.steps
 
-    async def _play(self, steps: list[Step]) -> None:
+    async def _play(self, steps: list[Step], hangup_after: asyncio.Event | None = None) -> None:
         for step in steps:
             if step.delay_s:
                 await asyncio.sleep(step.delay_s / self.speed)
+            if hangup_after is not None and dict(step.headers).get("Event") == "Hangup":
+                await hangup_after.wait()
+                hangup_after = None
             for headers in [step.headers, *self._track(step.headers)]:
                 headers = [*headers, ("Timestamp", f"{time.time():.6f}")] if self.timestamps else headers
                 self.broadcast(headers)
