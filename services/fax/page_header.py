@@ -35,10 +35,9 @@ def zone_problem(name: str) -> str:
         return ""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        shown = name if name.isprintable() else repr(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder, a name too long for a path
         return (
-            f"The Header Time Zone {shown[:64]!r} is not a known time zone (use an IANA name such as "
+            f"The Header Time Zone {name[:64]!r} is not a known time zone (use an IANA name such as "
             "Asia/Tehran, or leave it empty); page headers are printed in UTC until it is corrected."
         )
     return ""

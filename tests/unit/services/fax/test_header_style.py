@@ -20,6 +20,7 @@ from dataverse_schema.fax import HEADER_CALENDARS, HEADER_LANGUAGES
 from dataverse_schema.names import FaxServer
 from domain.fax import DocumentKind
 from services.fax.directory import FaxDirectory
+from services.fax.page_header import zone_problem
 from services.fax.sending import FaxSender
 from tests.unit.connectors.documents.images_files import image_bytes
 from tests.unit.connectors.documents.test_header import page_tiff
@@ -155,3 +156,15 @@ def test_with_stamping_turned_off_the_servers_own_header_prints_and_one_warning_
     assert (first.header, second.header) == (PERSIAN_HEADER, PERSIAN_HEADER)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "stamp_header is off" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    "name", ["Asia/Tehrn", "Asia", "../../etc/passwd", "/etc/localtime", "Asia/Tehran\n", "X" * 300, "UTC\x00"]
+)
+def test_a_zone_problem_names_the_value_escaped_and_bounded(name):
+    problem = zone_problem(name)
+    if name.strip() == "Asia/Tehran":
+        assert problem == ""
+        return
+    assert problem.startswith("The Header Time Zone '") and "\n" not in problem and "\x00" not in problem
+    assert len(problem) < 300
