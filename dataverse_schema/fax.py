@@ -9,6 +9,8 @@ alternate key, so a received fax or a status report replayed never duplicates.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dataverse_schema.columns import (
     REQUIRED,
     boolean,
@@ -23,6 +25,7 @@ from dataverse_schema.columns import (
     when,
 )
 from dataverse_schema.model import Area, Cascade, Ownership, TableExtension, choices
+from dataverse_schema.sms import CALENDARS
 from dataverse_schema.telephony import LINK_STATUS
 
 AREA_NAME = "fax"
@@ -44,6 +47,10 @@ FAX_STATUS = choices(
     ("Rejected: recipient allows no faxes", "گیرنده فکس نمی‌پذیرد"),
     default=0,
 )
+
+#: The SMS templates' calendars; a new fax server's header stays Gregorian, as headers were before the choice.
+HEADER_CALENDARS = replace(CALENDARS, default=CALENDARS.value_of("Gregorian"))
+HEADER_LANGUAGES = choices(("English", "انگلیسی"), ("Persian", "فارسی"), default=0)
 
 SERVER_KEY_HELP = "Key shared with the bridge's local configuration; identifies this server on every fax."
 
@@ -114,6 +121,29 @@ FAX_SERVER = custom_table(
             "Company name or header printed on every page sent (FAX-14).",
             length=200,
             fa="سربرگ صفحه",
+        ),
+        text(
+            "comms_HeaderTimeZone",
+            "Header Time Zone",
+            "IANA time zone of the date and time in the page header, e.g. Asia/Tehran; empty: the host's SMS time "
+            "zone setting, else UTC (FAX-14).",
+            length=64,
+            fa="منطقه زمانی سربرگ",
+        ),
+        choice(
+            "comms_HeaderCalendar",
+            "Header Calendar",
+            HEADER_CALENDARS,
+            "Calendar of the date in the page header: Gregorian or Persian (Jalali) (FAX-14, X-05).",
+            fa="تقویم سربرگ",
+        ),
+        choice(
+            "comms_HeaderLanguage",
+            "Header Language",
+            HEADER_LANGUAGES,
+            "Words and digits of the page header: English, or Persian right to left with Persian digits "
+            "(FAX-14, X-05).",
+            fa="زبان سربرگ",
         ),
         boolean(
             "comms_ReceiveEnabled", "Receive Faxes", "Fetch received faxes from this server (FAX-16).", default=True

@@ -1,10 +1,11 @@
 """Main forms of the fax tables (FAX-01, -05..-11, -20..-26; issue 13).
 
 - **Fax Server**: the connection (key shared with the bridge, kind, default, receiving,
-  where the secret is kept), dialling (prefix, wait before the extension, page header /
-  tag line), retries and status refresh, and the last connection test with the link's
-  state. The ribbon's *Test Connection* (``solution/fax_ribbon.py``) stamps *Test
-  Requested On*; the bridge answers in *Test Result*.
+  where the secret is kept), dialling (prefix, wait before the extension), the page
+  header (text / tag line, its time zone, calendar and language; FAX-14), retries and
+  status refresh, and the last connection test with the link's state. The ribbon's
+  *Test Connection* (``solution/fax_ribbon.py``) stamps *Test Requested On*; the bridge
+  answers in *Test Result*.
 - **Fax Number**: the number, its server, the station id shown to the far end, whether it
   sends, receives or is the server's default, and the user who owns faxes received on it.
 - **CommSuite Fax** on the standard fax activity: a second main form beside Dynamics' own
@@ -46,7 +47,13 @@ FAX_SERVER_FORM = Form(
                 "dialling",
                 "Dialling",
                 "شماره‌گیری",
-                ("comms_dialprefix", "comms_extensionwaitseconds", "comms_pageheader"),
+                ("comms_dialprefix", "comms_extensionwaitseconds"),
+            ),
+            Section(
+                "header",
+                "Page Header",
+                "سربرگ صفحه",
+                ("comms_pageheader", "comms_headertimezone", "comms_headercalendar", "comms_headerlanguage"),
             ),
         ),
         (

@@ -5,7 +5,9 @@ server row's *Test Requested On*. The bridge that serves the server (its key is
 in ``[fax.servers.<key>]``) looks for a request newer than the row's *Tested On*
 at the send interval, one query per look, runs the connector's ``check()`` (log
 in and out) and writes *Test Result*, *Tested On* and the link columns through
-the outbox. A request is answered once per process even before the outbox has
+the outbox; a *Header Time Zone* no zone answers to is named in the result and
+the link detail (its faxes' headers are printed in UTC meanwhile, FAX-14). A
+request is answered once per process even before the outbox has
 written the answer. *Tested On* is never earlier than the request it answers, so
 a bridge clock behind the browser's does not make the request look unanswered.
 """
@@ -27,11 +29,12 @@ from dataverse_schema.fax import FAX_SERVER
 from dataverse_schema.names import FaxServer as FaxServerTable
 from services.fax.directory import QueryClient
 from services.fax.hosted import build_connector
+from services.fax.page_header import zone_problem
 from services.fax.rows import Sink
 
 log = logging.getLogger(__name__)
 _LINK = FAX_SERVER.column(FaxServerTable.LINKSTATUS).options
-_SELECT = (FaxServerTable.ID, FaxServerTable.TESTREQUESTEDON, FaxServerTable.TESTEDON)
+_SELECT = (FaxServerTable.ID, FaxServerTable.TESTREQUESTEDON, FaxServerTable.TESTEDON, FaxServerTable.HEADERTIMEZONE)
 _RESULT_LENGTH = 500
 
 
@@ -71,13 +74,23 @@ class ConnectionTester:
                 continue
             if (record_id, requested) in self._answered:
                 continue
-            body = self._test(requested)
+            body = self._test(requested, zone_problem(str(row.get(FaxServerTable.HEADERTIMEZONE) or "")))
             self.sink(FaxServerTable.SET, RecordId(record_id), body)
             self._answered.add((record_id, requested))
             results.append(body[FaxServerTable.TESTRESULT])
         return results
 
-    def _test(self, requested: datetime) -> dict[str, Any]:
+    def _test(self, requested: datetime, problem: str = "") -> dict[str, Any]:
+        """Log in and out; ``problem`` (a row setting the bridge cannot use) follows the outcome."""
+        body = self._check(requested)
+        if problem:
+            log.warning("fax server %s: %s", self.server_key, problem)
+            for column in (FaxServerTable.TESTRESULT, FaxServerTable.LINKDETAIL):
+                kept = body[column][: max(0, _RESULT_LENGTH - len(problem) - 1)]
+                body[column] = " ".join(filter(None, (kept, problem)))
+        return body
+
+    def _check(self, requested: datetime) -> dict[str, Any]:
         now = self.clock()
         try:
             greeting = self.server.check()

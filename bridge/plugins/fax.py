@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,15 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
     documents = DocumentPreparer.on_this_host()  # Pillow, LibreOffice and Ghostscript where installed
     stamp = getattr(config.settings, "stamp_header", None)  # None: when the server prints no header itself
     sender = FaxSender(
-        client, server, config.key, sink, clock=clock, comma_pause_s=pause, documents=documents, stamp_header=stamp
+        client,
+        server,
+        config.key,
+        sink,
+        clock=clock,
+        comma_pause_s=pause,
+        documents=documents,
+        stamp_header=stamp,
+        header_zone=header_zone(bridge.config, config.environment),
     )
     tracker = FaxTracker(client, server, config.key, sink, clock=clock)
     receiver, refresh = None, None
@@ -112,6 +120,13 @@ def _worker(bridge: Any, context: Any, config: FaxServerConfig, marks_path: Path
             log.info("fax: no tiff2pdf on this host; received faxes on %s are kept as TIFF only", config.key)
         receiver = FaxReceiver(client, server, config.key, sink, numbers, tiff2pdf=converter)
     return FaxWorker(config, client, sender, tracker, receiver, refresh_numbers=refresh)
+
+
+def header_zone(config: BridgeConfig, environment: str) -> tzinfo:
+    """The zone of page headers whose fax server row names none (FAX-14): ``[sms] timezone`` when ``[sms]``
+    serves the same environment, else UTC."""
+    sms = config.sms
+    return sms.settings.tz if sms is not None and sms.environment == environment else UTC
 
 
 async def check_fax(config: BridgeConfig) -> list[CheckResult]:

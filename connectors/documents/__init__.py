@@ -4,9 +4,9 @@
 content_type, accepts)``); the converters are :class:`ImageConverter`
 (Pillow), :class:`OfficeConverter` (LibreOffice headless) and
 :class:`GhostscriptConverter`; :class:`HeaderStamper` draws the company
-header (:class:`PageHeader`) on fax-ready TIFF pages for servers that print
-none; :class:`TextRenderer` lays plain text (Persian right to left) out on fax
-pages; every failure is a
+header (:class:`PageHeader`, written as its :class:`HeaderStyle` says) on
+fax-ready TIFF pages for servers that print none; :class:`TextRenderer` lays
+plain text (Persian right to left) out on fax pages; every failure is a
 :class:`~connectors.documents.errors.DocumentError` whose words go on the record.
 """
 
@@ -22,7 +22,7 @@ from connectors.documents.errors import (
 from connectors.documents.formats import SourceFormat, identify
 from connectors.documents.ghostscript import GhostscriptConverter
 from connectors.documents.header import HeaderStamper
-from connectors.documents.header_text import PageHeader
+from connectors.documents.header_text import HeaderStyle, PageHeader
 from connectors.documents.images import ImageConverter, is_fax_ready
 from connectors.documents.limits import ConversionLimits, Paper, Resolution
 from connectors.documents.office import OfficeConverter
@@ -41,6 +41,7 @@ __all__ = [
     "DocumentTooLargeError",
     "GhostscriptConverter",
     "HeaderStamper",
+    "HeaderStyle",
     "ImageConverter",
     "OfficeConverter",
     "PageHeader",

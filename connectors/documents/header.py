@@ -7,9 +7,12 @@ band is drawn there and the rest of the page is left exactly as it was;
 when it has ink there, the whole page is shrunk (same proportions, centred)
 into the space below the band, so nothing is covered and nothing is pushed
 off the page. The fields (``header_text.PageHeader``) are the header text on
-the left and, on the right, the sending number, the date and time (UTC) and
-"Page N of M", numbered across all documents of the fax. A header too long
-for the space left is cut with an ellipsis; it is never wrapped.
+the left and, on the right, the sending number, the date and time (in the
+header's zone) and "Page N of M", numbered across all documents of the fax. A
+Persian header (``PageHeader.right_to_left``) is the mirror image: the header
+text at the right margin and the fields to the left, the last ("page N of M")
+leftmost, each field laid out right to left. A header too long for the space
+left is cut with an ellipsis (at its end in reading order); it is never wrapped.
 
 Right-to-left headers (Persian, Arabic) are laid out and shaped by Pillow's
 libraqm layout (``PIL.features.check("raqm")``: Pillow's wheels bundle
@@ -39,6 +42,8 @@ FONT_PX = 24
 #: Blank pixels left and right of the line, and between the fixed fields.
 MARGIN_PX, GAP_PX = 24, 28
 ELLIPSIS = "\u2026"
+#: Pillow's name for a right-to-left base direction (raqm layout only).
+RTL = "rtl"
 #: Fonts tried in turn (Debian paths): Vazirmatn (fonts-vazirmatn), then DejaVu Sans (fonts-dejavu-core).
 FONTS = (
     Path("/usr/share/fonts/truetype/vazirmatn/Vazirmatn-Regular.ttf"),
@@ -104,7 +109,7 @@ class HeaderStamper:
                 package=FONT_PACKAGE,
             )
         raqm = features.check("raqm")
-        if is_right_to_left(header.text) and not raqm:
+        if (header.right_to_left or is_right_to_left(header.text)) and not raqm:
             raise ConverterMissingError(
                 "the company header is right-to-left and this host's Pillow has no libraqm layout to draw it "
                 "(Debian packages libfribidi0 for Pillow's wheel, libraqm0 for python3-pil)",
@@ -131,32 +136,60 @@ class HeaderStamper:
         band = image_module.new("L", (width, square_rows), 255)
         draw = ImageDraw.Draw(band)
         middle = square_rows / 2
-        right = width - MARGIN_PX
-        for field in reversed(fixed):
-            right -= round(font.getlength(field))
-            draw.text((right, middle), field, font=font, fill=0, anchor="lm")
-            right -= GAP_PX
-        fitted = fit(text, font, right - MARGIN_PX)
-        if fitted:
-            draw.text((MARGIN_PX, middle), fitted, font=font, fill=0, anchor="lm")
+        if header.right_to_left:
+            _draw_right_to_left(draw, font, text, fixed, width, middle)
+        else:
+            _draw_left_to_right(draw, font, text, fixed, width, middle)
         if rows != square_rows:
             band = band.resize((width, rows), image_module.Resampling.LANCZOS)
         return band.point(lambda value: 0 if value < 160 else 255).convert("1")
 
 
-def fit(text: str, font: Any, width: float) -> str:
-    """``text``, or its longest start that fits ``width`` pixels with an ellipsis after it ("" when none does)."""
-    if not text or font.getlength(text) <= width:
+def _draw_left_to_right(draw: Any, font: Any, text: str, fixed: list[str], width: int, middle: float) -> None:
+    """The fields from the right margin leftwards (the last field rightmost), the header text from the left one."""
+    right = width - MARGIN_PX
+    for field in reversed(fixed):
+        right -= round(font.getlength(field))
+        draw.text((right, middle), field, font=font, fill=0, anchor="lm")
+        right -= GAP_PX
+    fitted = fit(text, font, right - MARGIN_PX)
+    if fitted:
+        draw.text((MARGIN_PX, middle), fitted, font=font, fill=0, anchor="lm")
+
+
+def _draw_right_to_left(draw: Any, font: Any, text: str, fixed: list[str], width: int, middle: float) -> None:
+    """The mirror image: the fields from the left margin rightwards (the last field leftmost), each laid out
+    right to left, and the header text, right to left, ending at the right margin."""
+    left = MARGIN_PX
+    for field in reversed(fixed):
+        draw.text((left, middle), field, font=font, fill=0, anchor="lm", direction=RTL)
+        left += round(font.getlength(field, direction=RTL)) + GAP_PX
+    fitted = fit(text, font, width - MARGIN_PX - left, direction=RTL)
+    if fitted:
+        draw.text((width - MARGIN_PX, middle), fitted, font=font, fill=0, anchor="rm", direction=RTL)
+
+
+def fit(text: str, font: Any, width: float, *, direction: str | None = None) -> str:
+    """``text``, or its longest start that fits ``width`` pixels with an ellipsis after it ("" when none does).
+
+    ``direction`` (``"rtl"``, needs the raqm layout) measures the text laid out right to left; the ellipsis is
+    still at the end in reading order, so on the left of right-to-left text.
+    """
+
+    def length(part: str) -> float:
+        return float(font.getlength(part, direction=direction))
+
+    if not text or length(text) <= width:
         return text
     low, high = 0, len(text)  # the longest start that fits is in [low, high)
     while high - low > 1:
         middle = (low + high) // 2
-        if font.getlength(text[:middle].rstrip() + ELLIPSIS) <= width:
+        if length(text[:middle].rstrip() + ELLIPSIS) <= width:
             low = middle
         else:
             high = middle
     start = text[:low].rstrip()
-    if not start and font.getlength(ELLIPSIS) > width:
+    if not start and length(ELLIPSIS) > width:
         return ""
     return start + ELLIPSIS
 

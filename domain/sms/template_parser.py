@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from domain.sms.dates import format_date
+from domain.dates import format_date
 from domain.sms.templates import (
     FilterCall,
     Node,

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.dates import format_date
 from domain.digits import digit_setting, to_persian_digits
-from domain.sms.dates import format_date
 from domain.sms.segments import count_segments
 from domain.sms.templates import (
     Calendar,

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors.dataverse import odata
+from dataverse_schema.fax import HEADER_CALENDARS, HEADER_LANGUAGES
 from dataverse_schema.names import FaxNumber, FaxServer
 from domain.digits import digit_setting
 from domain.fax import RetryPolicy
 
 #: HylaFAX's RETRYTIME and the domain's retry policy stop at 99 minutes.
 MAX_INTERVAL_MINUTES = 99
+_JALALI = HEADER_CALENDARS.value_of("Persian (Jalali)")
+_PERSIAN = HEADER_LANGUAGES.value_of("Persian")
 
 
 class QueryClient(Protocol):
@@ -38,7 +41,8 @@ class SendingNumber:
 
 @dataclass(frozen=True)
 class ServerEntry:
-    """A fax server row and its numbers."""
+    """A fax server row and its numbers; ``header_zone`` (an IANA name, checked where it is used),
+    ``header_jalali`` and ``header_persian`` say how the page header is written (FAX-14)."""
 
     record_id: str
     key: str
@@ -49,6 +53,9 @@ class ServerEntry:
     retry_count: int | None = None
     retry_interval_min: int | None = None
     header: str = ""
+    header_zone: str = ""
+    header_jalali: bool = False
+    header_persian: bool = False
     status_refresh_s: int | None = None
     receive_enabled: bool = True
     numbers: tuple[SendingNumber, ...] = field(default=())
@@ -115,6 +122,9 @@ _SERVER_SELECT = (
     FaxServer.RETRYCOUNT,
     FaxServer.RETRYINTERVALMINUTES,
     FaxServer.PAGEHEADER,
+    FaxServer.HEADERTIMEZONE,
+    FaxServer.HEADERCALENDAR,
+    FaxServer.HEADERLANGUAGE,
     FaxServer.STATUSREFRESHSECONDS,
     FaxServer.RECEIVEENABLED,
 )
@@ -145,6 +155,9 @@ def _server(row: Mapping[str, Any], numbers: Sequence[Mapping[str, Any]]) -> Ser
         retry_count=row.get(FaxServer.RETRYCOUNT),
         retry_interval_min=row.get(FaxServer.RETRYINTERVALMINUTES),
         header=str(row.get(FaxServer.PAGEHEADER) or ""),
+        header_zone=str(row.get(FaxServer.HEADERTIMEZONE) or "").strip(),
+        header_jalali=row.get(FaxServer.HEADERCALENDAR) == _JALALI,
+        header_persian=row.get(FaxServer.HEADERLANGUAGE) == _PERSIAN,
         status_refresh_s=row.get(FaxServer.STATUSREFRESHSECONDS),
         receive_enabled=True if receive is None else bool(receive),
         numbers=mine,

@@ -134,5 +134,6 @@ def build_fax_push(
         comma_pause_s=pause,
         stamp_header=getattr(connection.settings, "stamp_header", None),
         documents=documents or DocumentPreparer.on_this_host(),
+        header_zone=settings.tz,  # a row naming no Header Time Zone: COMMS_SMS_TIMEZONE (FAX-14)
     )
     return FaxPush(client, sender)

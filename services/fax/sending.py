@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from enum import Enum
 from typing import Any, Protocol
 
@@ -56,6 +56,7 @@ from domain.fax import (
 from services.fax import rows
 from services.fax.directory import FaxDirectory, QueryClient, ServerEntry
 from services.fax.documents import documents_of, with_header
+from services.fax.page_header import HeaderStyles, needs_own_header
 from services.fax.recipients import recipient_number
 from services.fax.subject import recipient_of, subject_for
 
@@ -110,7 +111,10 @@ class FaxSender:
     ``DocumentPreparer.on_this_host()``). ``stamp_header`` draws the server
     row's page header onto the pages (made TIFF) before upload, and then sends
     no header for the server to print; None means "when the server prints no
-    header itself" (``FaxServer.prints_header``: MyFax) (FAX-14).
+    header itself" (``FaxServer.prints_header``: MyFax), or when the row asks
+    for a time zone, the Jalali calendar or Persian, which a server's own header
+    cannot print (``services.fax.page_header``) (FAX-14). ``header_zone`` is the
+    zone of a header whose row names none: the host's SMS time zone where it has one.
     """
 
     def __init__(
@@ -127,6 +131,7 @@ class FaxSender:
         claim_lease_s: int = 300,
         stamp_header: bool | None = None,
         stamper: HeaderStamper | None = None,
+        header_zone: tzinfo = UTC,
     ):
         self.client, self.server, self.server_key, self.sink = client, server, server_key, sink
         self.clock, self.comma_pause_s, self.per_round = clock, comma_pause_s, per_round
@@ -137,7 +142,10 @@ class FaxSender:
         if wanted and DocumentKind.TIFF not in server.document_kinds:
             log.warning("fax server %s takes no TIFF: the page header is not drawn on its pages", server_key)
         self.stamp_header = wanted and DocumentKind.TIFF in server.document_kinds
+        #: the server prints a header of its own, but the suite draws a header that one cannot print
+        self._stamp_for_style = stamp_header is None and DocumentKind.TIFF in server.document_kinds
         self.stamper = stamper or HeaderStamper(self.documents.limits)
+        self.header_styles = HeaderStyles(header_zone)
         self._submitted: dict[str, str] = {}  # fax id → job id, for faxes whose write may not be drained yet
         self._waiting_detail: dict[str, str] = {}
 
@@ -283,10 +291,11 @@ class FaxSender:
                 extension_wait_s=entry.extension_wait_s if row.extension.strip() else 0,
             )
             sending_number = number.number if number else ""
-            stamp = self.stamp_header and bool(entry.header.strip())
+            stamp = self._stamps(entry)
+            header = PageHeader(entry.header, now, sending_number, self.header_styles.style(entry)) if stamp else None
             return OutgoingFax(
                 key=row.fax_id,
-                documents=self._documents(row, PageHeader(entry.header, now, sending_number) if stamp else None),
+                documents=self._documents(row, header),
                 dial=dial,
                 recipient_name=recipient_of(self.client, row)[:100],
                 sending_number=sending_number,
@@ -297,6 +306,20 @@ class FaxSender:
             )
         except (DialStringError, FaxInputError) as exc:
             return Refusal(rows.FAILED, str(exc)[:500])
+
+    def _stamps(self, entry: ServerEntry) -> bool:
+        """Whether the suite draws ``entry``'s page header on the pages (there is one to draw)."""
+        if not entry.header.strip():
+            return False
+        if self.stamp_header or (self._stamp_for_style and needs_own_header(entry)):
+            return True
+        if needs_own_header(entry) and self.server.prints_header:
+            self.header_styles.warn_once(
+                entry,
+                "the row's header time zone, calendar or language is not printed: the server prints its own "
+                "header (English, Gregorian, its own clock) and this host's stamp_header is off",
+            )
+        return False
 
     def _documents(self, row: rows.FaxRow, header: PageHeader | None) -> tuple[FaxDocument, ...]:
         """The fax's documents as the server takes them; all TIFF with ``header`` drawn on when one is given."""

@@ -79,3 +79,36 @@ def test_a_request_stamped_by_a_clock_ahead_is_never_answered_earlier_than_asked
     t, _, _, written = make_tester([row(ahead)])
     t.run_once()
     assert written[0][2][FaxServer.TESTEDON] == ahead
+
+
+def test_a_header_time_zone_no_zone_answers_to_is_named_in_the_result_and_the_link_detail(caplog) -> None:
+    bad = {**row("2025-03-01T09:59:30Z"), FaxServer.HEADERTIMEZONE: "Asia/Tehrn"}
+    t, client, _, written = make_tester([bad])
+    t.run_once()
+    body = written[0][2]
+    assert body[FaxServer.LINKSTATUS] == LINK.value_of("Connected")  # the link itself is fine
+    for column in (FaxServer.TESTRESULT, FaxServer.LINKDETAIL):
+        assert "The Header Time Zone 'Asia/Tehrn' is not a known time zone" in body[column]
+        assert body[column].endswith("page headers are printed in UTC until it is corrected.")
+        assert len(body[column]) <= 500
+    assert body[FaxServer.TESTRESULT].startswith("Connected at 2025-03-01 10:00:00 UTC: 220 hylafax.local")
+    assert FaxServer.HEADERTIMEZONE in client.queries[0][1]["select"]
+    assert "Asia/Tehrn" in caplog.text
+
+
+def test_a_known_or_empty_header_time_zone_adds_nothing() -> None:
+    for zone in ("Asia/Tehran", "", None):
+        t, _, _, written = make_tester([{**row("2025-03-01T09:59:30Z"), FaxServer.HEADERTIMEZONE: zone}])
+        t.run_once()
+        assert written[0][2][FaxServer.LINKDETAIL] == ""
+
+
+def test_a_failed_test_keeps_its_reason_and_adds_the_zone_problem_within_the_column() -> None:
+    bad = {**row("2025-03-01T09:59:30Z"), FaxServer.HEADERTIMEZONE: "Mars/Olympus"}
+    t, _, _, written = make_tester([bad], outcome=NotSentError("x" * 600, system="hq", operation="check"))
+    t.run_once()
+    body = written[0][2]
+    assert body[FaxServer.LINKSTATUS] == LINK.value_of("Disconnected")
+    assert body[FaxServer.TESTRESULT].startswith("Failed at 2025-03-01 10:00:00 UTC: ")
+    assert "'Mars/Olympus' is not a known time zone" in body[FaxServer.TESTRESULT]
+    assert len(body[FaxServer.TESTRESULT]) <= 500

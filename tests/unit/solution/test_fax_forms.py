@@ -44,7 +44,14 @@ def test_the_server_form_holds_every_connection_dialling_and_retry_setting(unman
     shown = set(fields(form))
     assert shown >= SERVER_SETTINGS
     sections = [s.get("name") for s in form.iter("section")]
-    assert sections == ["connection", "dialling", "retries", "test"]
+    assert sections == ["connection", "dialling", "header", "retries", "test"]
+    header = next(s for s in form.iter("section") if s.get("name") == "header")
+    assert fields(header) == [
+        "comms_pageheader",
+        "comms_headertimezone",
+        "comms_headercalendar",
+        "comms_headerlanguage",
+    ]
     assert fields(form.find("header")) == ["comms_kind", "comms_isdefault", "comms_linkstatus", "statuscode"]
 
 

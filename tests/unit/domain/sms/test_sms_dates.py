@@ -1,4 +1,4 @@
-"""Jalali dates at the year's edges, and numbers typed as text in templates (domain/sms/dates.py, X-05).
+"""Jalali dates at the year's edges, and numbers typed as text in templates (domain/dates.py, X-05).
 
 Known dates are from the Wikipedia article "Solar Hijri calendar"
 (https://en.wikipedia.org/wiki/Solar_Hijri_calendar): Nowruz (1 Farvardin)
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import jdatetime
 import pytest
 
-from domain.sms.dates import format_date
+from domain.dates import format_date
 from domain.sms.template_parser import parse_template
 from domain.sms.template_render import render
 from domain.sms.templates import TemplateRenderError

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.sms.dates import format_date
+from domain.dates import format_date
 from domain.sms.related import Known, Needs, Root, TableShape, first_hops, resolve_paths
 from domain.sms.template_parser import parse_template
 from domain.sms.template_render import flatten_fields, render

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -237,3 +238,16 @@ def test_each_hosted_kind_builds_its_connector(client, kind: str, connector: dic
         clock=lambda: NOW,
     )
     assert hosted is not None and hosted.sender.server.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("values", "zone"), [({}, "Asia/Tehran"), ({"COMMS_SMS_TIMEZONE": "Asia/Dubai"}, "Asia/Dubai")]
+)
+def test_the_hosted_headers_default_zone_is_the_sms_time_zone(client, values: dict[str, str], zone: str):
+    hosted = build_fax_push(
+        settings(COMMS_FAX_SERVER_KEY="hq", COMMS_FAX_SERVER_KIND="hylafax", COMMS_FAX_SERVER=HYLAFAX, **values),
+        client,
+        clock=lambda: NOW,
+        server=FakeFaxServer(),
+    )
+    assert hosted is not None and hosted.sender.header_styles.default_zone == ZoneInfo(zone)

@@ -1,7 +1,7 @@
-"""Dates written into SMS text in the Jalali (Persian) or Gregorian calendar (SMS-12, X-05).
+"""Dates written in the Jalali (Persian) or Gregorian calendar: SMS text (SMS-12), fax page headers (FAX-14), X-05.
 
-Formats use a small whitelist of ``%`` directives, so a template's format can
-never reach ``strftime``'s platform- and locale-dependent behaviour:
+Formats use a small whitelist of ``%`` directives, so a format typed into a
+template can never reach ``strftime``'s platform- and locale-dependent behaviour:
 ``%Y`` year, ``%y`` two-digit year, ``%m`` month, ``%d`` day, ``%B`` month
 name, ``%A`` weekday name, ``%H`` ``%M`` ``%S`` time (datetimes only; 00 for
 dates) and ``%%``. Jalali month and weekday names are Persian, Gregorian ones
