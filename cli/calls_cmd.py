@@ -22,7 +22,6 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.pbx.ami.framing import AmiFramer
 from connectors.pbx.ami.message import AmiMessage, Banner, parse_frame
@@ -34,6 +33,7 @@ from domain.calls.record import CallRecord
 from domain.calls.tracker import DEFAULT_STALE_AFTER, CallTracker
 from domain.digits import digit_setting
 from domain.numbers import NumberKind, NumberPlan, normalise
+from domain.zones import zone as time_zone
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CID_SILENCE = timedelta(hours=1)
@@ -87,8 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_replay(args: argparse.Namespace) -> int:
     try:
         plan = NumberPlan(args.country, args.city, args.prefix, args.min_digits)
-        zone = ZoneInfo(args.timezone)
-    except (ValueError, ZoneInfoNotFoundError) as exc:
+        zone = time_zone(args.timezone)
+    except ValueError as exc:
         print(f"commsuite calls replay: {exc}", file=sys.stderr)
         return 2
     try:

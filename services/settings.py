@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cached_property
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -31,6 +31,7 @@ from connectors.dataverse import DataverseSettings
 from connectors.dataverse.settings import SettingsError as DataverseSettingsError
 from connectors.settings import Secret
 from domain.numbers import NumberPlan
+from domain.zones import is_zone
 from services.sms.webhook_deadline import WEBHOOK_DEADLINE_S
 
 PREFIX = "COMMS_"
@@ -162,10 +163,8 @@ class AppSettings(BaseSettings):
     @field_validator("sms_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("is not a known time zone (an IANA name such as Asia/Tehran)") from None
+        if not is_zone(value):
+            raise ValueError("is not a known time zone (an IANA name such as Asia/Tehran)")
         return value
 
     @cached_property

@@ -10,7 +10,6 @@ appended with its key path; nothing is echoed.
 from __future__ import annotations
 
 import codecs
-import zoneinfo
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from connectors.pbx.callerid.messages import PARSERS
 from connectors.pbx.smdr.profile import Calendar, DateOrder, SmdrProfile
 from connectors.pbx.smdr.tcp import SmdrTcpSettings
 from connectors.pbx.transport.serial_link import SerialSettings
+from domain.zones import UnknownZone, zone
 
 if TYPE_CHECKING:
     from bridge.config.loader import _SystemTable
@@ -159,8 +159,8 @@ def _profile(table: Mapping[str, Any], where: str, problems: list[str]) -> tuple
     encoding = _encoding(table.get("encoding", "utf-8"), f"{where}.encoding", problems)
     zone_name = table.get("timezone", "UTC")
     try:
-        timezone = zoneinfo.ZoneInfo(zone_name) if isinstance(zone_name, str) else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone = zone(zone_name) if isinstance(zone_name, str) else None
+    except UnknownZone:
         timezone = None
     if timezone is None:
         problems.append(f"{where}.timezone: unknown time zone; use an IANA name such as Asia/Tehran")

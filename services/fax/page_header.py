@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from connectors.documents import HeaderStyle
+from domain.zones import is_zone
 from services.fax.directory import ServerEntry
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,7 @@ def zone_problem(name: str) -> str:
     name = name.strip()
     if not name:
         return ""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder, a name too long for a path
+    if not is_zone(name):
         return (
             f"The Header Time Zone {name[:64]!r} is not a known time zone (use an IANA name such as "
             "Asia/Tehran, or leave it empty); page headers are printed in UTC until it is corrected."

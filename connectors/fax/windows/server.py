@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.errors import OutcomeUnknownError, RejectedError
 from connectors.fax.base import ProcessedMarks, unsupported
@@ -50,6 +50,7 @@ from domain.fax import (
     SubmitReceipt,
     build_dial_string,
 )
+from domain.zones import is_zone
 
 log = logging.getLogger(__name__)
 _SUFFIX = {DocumentKind.TIFF: ".tif", DocumentKind.PDF: ".pdf"}
@@ -75,6 +76,13 @@ class WindowsFaxSettings(BaseModel):
     stamp_header: bool | None = Field(
         default=None, description="draw the page header on the pages before upload; None: off (Branding)"
     )
+
+    @field_validator("server_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if not is_zone(value):
+            raise ValueError("is not a known time zone (an IANA name such as Asia/Tehran)")
+        return value
 
 
 class WindowsFaxServer:

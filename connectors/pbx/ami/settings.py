@@ -13,6 +13,7 @@ import zoneinfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connectors.settings import Secret
+from domain.zones import is_zone
 
 
 class Dialect(enum.Enum):
@@ -104,11 +105,8 @@ class AmiSettings(BaseModel):
             raise ValueError("backoff_max_s must not be below backoff_min_s")
         if self.cdr_csv_sftp and not self.cdr_csv:
             raise ValueError("cdr_csv_sftp needs cdr_csv, the path of Master.csv on the PBX")
-        if self.cdr_timezone is not None:
-            try:
-                zoneinfo.ZoneInfo(self.cdr_timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"cdr_timezone {self.cdr_timezone!r} is no IANA time zone name") from None
+        if self.cdr_timezone is not None and not is_zone(self.cdr_timezone):
+            raise ValueError(f"cdr_timezone {self.cdr_timezone[:64]!r} is no IANA time zone name")
         return self
 
     @property

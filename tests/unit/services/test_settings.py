@@ -108,3 +108,11 @@ def test_the_docs_and_the_local_settings_example_list_every_setting() -> None:
     }
     assert sorted(n for n in names if f"`{n}`" not in docs) == []
     assert sorted(names - set(example)) == []
+
+
+@pytest.mark.parametrize("name", ["Asia", "x" * 300])
+def test_a_zone_folder_or_an_overlong_zone_is_a_named_problem_not_a_crash(name: str) -> None:
+    from services.settings import AppSettings
+
+    with pytest.raises(ValueError, match="COMMS_SMS_TIMEZONE is not a known time zone"):
+        AppSettings.from_env({**DATAVERSE, "COMMS_SMS_TIMEZONE": name})
