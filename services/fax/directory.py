@@ -7,15 +7,19 @@ and retry settings, and the numbers faxes are sent from.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors.dataverse import odata
+from connectors.dataverse.errors import ValidationError
 from dataverse_schema.fax import HEADER_CALENDARS, HEADER_LANGUAGES
 from dataverse_schema.names import FaxNumber, FaxServer
 from domain.digits import digit_setting
 from domain.fax import RetryPolicy
+
+log = logging.getLogger(__name__)
 
 #: HylaFAX's RETRYTIME and the domain's retry policy stop at 99 minutes.
 MAX_INTERVAL_MINUTES = 99
@@ -97,7 +101,7 @@ class FaxDirectory:
         flt = odata.eq(FaxServer.STATECODE, 0)
         if wanted:
             flt = odata.and_(flt, odata.in_(FaxServer.SERVERKEY, wanted))
-        rows = list(client.query(FaxServer.SET, select=_SERVER_SELECT, filter=flt))
+        rows = _server_rows(client, flt)
         numbers = (
             list(
                 client.query(
@@ -111,6 +115,30 @@ class FaxDirectory:
         )
         return cls([_server(row, numbers) for row in rows])
 
+
+def _server_rows(client: QueryClient, flt: str) -> list[dict[str, Any]]:
+    """The server rows; from an environment whose CommSuite solution predates the page-header columns
+    (the bridge or Functions app updated before the solution was imported), without them, said once."""
+    try:
+        return list(client.query(FaxServer.SET, select=_SERVER_SELECT, filter=flt))
+    except ValidationError as exc:
+        missing = [c for c in _HEADER_COLUMNS if f"'{c}'" in str(exc)]
+        if not missing:
+            raise
+    if not _told_missing:
+        _told_missing.append(True)
+        log.warning(
+            "the fax server table has no page-header columns (%s): import this version's CommSuite solution; "
+            "until then page headers are printed in the host's default zone, Gregorian, in English",
+            ", ".join(_HEADER_COLUMNS),
+        )
+    base = tuple(c for c in _SERVER_SELECT if c not in _HEADER_COLUMNS)
+    return list(client.query(FaxServer.SET, select=base, filter=flt))
+
+
+#: Page-header settings, added after the first release (FAX-14, X-05): an older solution lacks them.
+_HEADER_COLUMNS = (FaxServer.HEADERTIMEZONE, FaxServer.HEADERCALENDAR, FaxServer.HEADERLANGUAGE)
+_told_missing: list[bool] = []
 
 _SERVER_SELECT = (
     FaxServer.ID,

@@ -1,0 +1,73 @@
+"""A host updated before the solution: the fax server table without the page-header columns is still read.
+
+Dataverse refuses a ``$select`` naming a column the table lacks with 400 and code 0x80060888
+("Could not find a property named '<column>' on type 'Microsoft.Dynamics.CRM.<table>'."); the
+fax servers are then read without the header columns, with one warning, rather than no fax
+going out until the solution is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+
+from connectors.dataverse import DataverseClient, StaticToken, ValidationError
+from dataverse_schema.names import FaxServer
+from services.fax import directory
+from services.fax.directory import FaxDirectory
+
+ORIGIN = "https://org.example.com"
+SERVERS = f"{ORIGIN}/api/data/v9.2/comms_faxservers"
+NUMBERS = f"{ORIGIN}/api/data/v9.2/comms_faxnumbers"
+SERVER_ID = "0b1c2d3e-0000-4000-8000-000000000001"
+
+
+def _refused(column: str) -> dict:
+    return {
+        "error": {
+            "code": "0x80060888",
+            "message": f"Could not find a property named '{column}' on type 'Microsoft.Dynamics.CRM.comms_faxserver'.",
+        }
+    }
+
+
+def _selected(call) -> list[str]:
+    return parse_qs(urlsplit(call.request.url).query)["$select"][0].split(",")
+
+
+@pytest.fixture
+def client() -> DataverseClient:
+    return DataverseClient(base_url=ORIGIN, session=requests.Session(), token_provider=StaticToken("t"), retry=None)
+
+
+@pytest.fixture(autouse=True)
+def _warn_again(monkeypatch):
+    monkeypatch.setattr(directory, "_told_missing", [])
+
+
+def test_servers_are_read_without_the_header_columns_and_it_is_said_once(client, caplog):
+    with responses.RequestsMock() as wire:
+        wire.get(SERVERS, status=400, json=_refused(FaxServer.HEADERTIMEZONE))
+        server = {FaxServer.ID: SERVER_ID, FaxServer.SERVERKEY: "hq", FaxServer.ISDEFAULT: True}
+        wire.get(SERVERS, json={"value": [server]})
+        wire.get(NUMBERS, json={"value": []})
+        with caplog.at_level(logging.WARNING, logger="services.fax.directory"):
+            loaded = FaxDirectory.load(client)
+        first, second = _selected(wire.calls[0]), _selected(wire.calls[1])
+    assert FaxServer.HEADERTIMEZONE in first and FaxServer.HEADERTIMEZONE not in second
+    assert set(first) - set(second) == {FaxServer.HEADERTIMEZONE, FaxServer.HEADERCALENDAR, FaxServer.HEADERLANGUAGE}
+    entry = loaded.by_key("hq")
+    assert entry is not None and entry.header_zone == "" and not entry.header_jalali and not entry.header_persian
+    assert [r.getMessage() for r in caplog.records if "page-header columns" in r.getMessage()] != []
+
+
+def test_any_other_refusal_is_not_hidden(client):
+    with responses.RequestsMock() as wire:
+        wire.get(SERVERS, status=400, json=_refused("comms_serverkey"))
+        with pytest.raises(ValidationError):
+            FaxDirectory.load(client)
+        assert len(wire.calls) == 1
