@@ -17,7 +17,6 @@ import responses
 
 from connectors.dataverse import DataverseClient, StaticToken, ValidationError
 from dataverse_schema.names import FaxServer
-from services.fax import directory
 from services.fax.directory import FaxDirectory
 
 ORIGIN = "https://org.example.com"
@@ -44,25 +43,27 @@ def client() -> DataverseClient:
     return DataverseClient(base_url=ORIGIN, session=requests.Session(), token_provider=StaticToken("t"), retry=None)
 
 
-@pytest.fixture(autouse=True)
-def _warn_again(monkeypatch):
-    monkeypatch.setattr(directory, "_told_missing", [])
-
-
 def test_servers_are_read_without_the_header_columns_and_it_is_said_once(client, caplog):
     with responses.RequestsMock() as wire:
         wire.get(SERVERS, status=400, json=_refused(FaxServer.HEADERTIMEZONE))
         server = {FaxServer.ID: SERVER_ID, FaxServer.SERVERKEY: "hq", FaxServer.ISDEFAULT: True}
         wire.get(SERVERS, json={"value": [server]})
         wire.get(NUMBERS, json={"value": []})
-        with caplog.at_level(logging.WARNING, logger="services.fax.directory"):
+        wire.get(SERVERS, json={"value": [server]})
+        wire.get(NUMBERS, json={"value": []})
+        with caplog.at_level(logging.WARNING, logger="connectors.dataverse.optional_columns"):
             loaded = FaxDirectory.load(client)
-        first, second = _selected(wire.calls[0]), _selected(wire.calls[1])
+            FaxDirectory.load(client)  # known now: asked without the columns, not said again
+        first, second, third = (_selected(wire.calls[i]) for i in (0, 1, 3))
+        asked = len(wire.calls)
     assert FaxServer.HEADERTIMEZONE in first and FaxServer.HEADERTIMEZONE not in second
     assert set(first) - set(second) == {FaxServer.HEADERTIMEZONE, FaxServer.HEADERCALENDAR, FaxServer.HEADERLANGUAGE}
+    assert third == second and asked == 5
     entry = loaded.by_key("hq")
     assert entry is not None and entry.header_zone == "" and not entry.header_jalali and not entry.header_persian
-    assert [r.getMessage() for r in caplog.records if "page-header columns" in r.getMessage()] != []
+    warned = [r.getMessage() for r in caplog.records if FaxServer.TABLE in r.getMessage()]
+    assert len(warned) == 1 and "import this version's CommSuite solution" in warned[0], warned
+    assert all(column in warned[0] for column in first if column not in second)
 
 
 def test_any_other_refusal_is_not_hidden(client):
