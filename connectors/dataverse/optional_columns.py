@@ -15,7 +15,9 @@ client, :attr:`connectors.dataverse.DataverseClient.optional_columns`, shared by
 its impersonating copies) remembers what the environment lacks, says so once
 per table and column, and :meth:`OptionalColumns.run` retries a request without
 the column: one refused request per table and worker, nothing on an environment
-that has the columns.
+that has the columns. (Reading the table's attribute names from its metadata first
+would cost every up-to-date environment a request per table and worker instead.)
+What was learnt lasts for the client's life: restart the hosts after the import.
 """
 
 from __future__ import annotations
