@@ -27,14 +27,16 @@ from connectors.errors import AuthError, ConnectorError, NotSentError, Unavailab
 from connectors.fax.base import FaxServer
 from dataverse_schema.fax import FAX_SERVER
 from dataverse_schema.names import FaxServer as FaxServerTable
-from services.fax.directory import QueryClient
+from services.fax.directory import DirectoryClient
 from services.fax.hosted import build_connector
 from services.fax.page_header import zone_problem
 from services.fax.rows import Sink
 
 log = logging.getLogger(__name__)
 _LINK = FAX_SERVER.column(FaxServerTable.LINKSTATUS).options
-_SELECT = (FaxServerTable.ID, FaxServerTable.TESTREQUESTEDON, FaxServerTable.TESTEDON, FaxServerTable.HEADERTIMEZONE)
+_SELECT = (FaxServerTable.ID, FaxServerTable.TESTREQUESTEDON, FaxServerTable.TESTEDON)
+#: New in this release (FAX-14): a solution not yet imported lacks it, and the test runs without it (X-01).
+_OPTIONAL = (FaxServerTable.HEADERTIMEZONE,)
 _RESULT_LENGTH = 500
 
 
@@ -51,19 +53,21 @@ class ConnectionTester:
     """Answers the test requests on one fax server row (``server_key``)."""
 
     def __init__(
-        self, client: QueryClient, server: FaxServer, server_key: str, sink: Sink, *, clock: Callable[[], datetime]
+        self, client: DirectoryClient, server: FaxServer, server_key: str, sink: Sink, *, clock: Callable[[], datetime]
     ):
         self.client, self.server, self.server_key, self.sink, self.clock = client, server, server_key, sink, clock
         self._answered: set[tuple[str, datetime]] = set()
 
     def run_once(self) -> list[str]:
         """One look: test once per unanswered request; returns the results written."""
-        rows = self.client.query(
-            FaxServerTable.SET,
-            select=_SELECT,
-            filter=odata.and_(
-                odata.eq(FaxServerTable.SERVERKEY, self.server_key), odata.ne(FaxServerTable.TESTREQUESTEDON, None)
-            ),
+        flt = odata.and_(
+            odata.eq(FaxServerTable.SERVERKEY, self.server_key), odata.ne(FaxServerTable.TESTREQUESTEDON, None)
+        )
+        rows = self.client.optional_columns.run(
+            FaxServerTable.TABLE,
+            _OPTIONAL,
+            lambda present: list(self.client.query(FaxServerTable.SET, select=_SELECT + present, filter=flt)),
+            consequence="a Test Connection does not check the Header Time Zone",
         )
         results = []
         for row in rows:

@@ -32,6 +32,7 @@ from connectors.dataverse.errors import (
     ValidationError,
 )
 from connectors.dataverse.headers import prefer
+from connectors.dataverse.optional_columns import MissingColumn, OptionalColumns, missing_column
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, bind, deterministic_id
 from connectors.dataverse.retry import RequestStats, RetryPolicy
 from connectors.dataverse.settings import DataverseSettings, SettingsError, make_client
@@ -54,9 +55,11 @@ __all__ = [
     "DeltaPage",
     "DuplicateKeyError",
     "Features",
+    "MissingColumn",
     "MsalTokenProvider",
     "NotFoundError",
     "NotSupportedError",
+    "OptionalColumns",
     "PreconditionFailedError",
     "PrivilegeError",
     "RecordId",
@@ -76,6 +79,7 @@ __all__ = [
     "deterministic_id",
     "features_for",
     "make_client",
+    "missing_column",
     "odata",
     "prefer",
 ]

@@ -34,6 +34,7 @@ from connectors.dataverse.errors import (
     NotSupportedError,
 )
 from connectors.dataverse.headers import DEFAULT_HEADERS, JSON_CONTENT_TYPE
+from connectors.dataverse.optional_columns import OptionalColumns
 from connectors.dataverse.queries import MAX_PAGE_SIZE
 from connectors.dataverse.refs import AlternateKey, RecordId, RecordRef, UpsertMode, entity_path
 from connectors.dataverse.replies import json_object
@@ -96,6 +97,8 @@ class DataverseClient:
         )
         self._bulk_unsupported: set[tuple[str, str]] = set()
         self._caller: dict[str, str] = {}
+        #: The columns of a newer solution this environment lacks (shared with :meth:`as_caller`'s copies).
+        self.optional_columns = OptionalColumns()
 
     def __repr__(self) -> str:
         return f"DataverseClient(api_url={self.api_url!r})"

@@ -7,19 +7,16 @@ and retry settings, and the numbers faxes are sent from.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connectors.dataverse import odata
-from connectors.dataverse.errors import ValidationError
+from connectors.dataverse.optional_columns import OptionalColumns
 from dataverse_schema.fax import HEADER_CALENDARS, HEADER_LANGUAGES
 from dataverse_schema.names import FaxNumber, FaxServer
 from domain.digits import digit_setting
 from domain.fax import RetryPolicy
-
-log = logging.getLogger(__name__)
 
 #: HylaFAX's RETRYTIME and the domain's retry policy stop at 99 minutes.
 MAX_INTERVAL_MINUTES = 99
@@ -31,6 +28,12 @@ class QueryClient(Protocol):
     """What the fax services read through (``connectors.dataverse.DataverseClient``)."""
 
     def query(self, entity_set: str, **options: Any) -> Iterable[dict[str, Any]]: ...
+
+
+class DirectoryClient(QueryClient, Protocol):
+    """What :meth:`FaxDirectory.load` reads through: a query client that knows the columns its environment lacks."""
+
+    optional_columns: OptionalColumns
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class FaxDirectory:
         return entry.record_id == server_record_id if server_record_id else entry.is_default
 
     @classmethod
-    def load(cls, client: QueryClient, keys: Iterable[str] | None = None) -> FaxDirectory:
+    def load(cls, client: DirectoryClient, keys: Iterable[str] | None = None) -> FaxDirectory:
         """Two queries: the active servers (``keys`` only, when given) and their numbers."""
         wanted = list(keys) if keys is not None else None
         flt = odata.eq(FaxServer.STATECODE, 0)
@@ -116,30 +119,22 @@ class FaxDirectory:
         return cls([_server(row, numbers) for row in rows])
 
 
-def _server_rows(client: QueryClient, flt: str) -> list[dict[str, Any]]:
+def _server_rows(client: DirectoryClient, flt: str) -> list[dict[str, Any]]:
     """The server rows; from an environment whose CommSuite solution predates the page-header columns
     (the bridge or Functions app updated before the solution was imported), without them, said once."""
-    try:
-        return list(client.query(FaxServer.SET, select=_SERVER_SELECT, filter=flt))
-    except ValidationError as exc:
-        missing = [c for c in _HEADER_COLUMNS if f"'{c}'" in str(exc)]
-        if not missing:
-            raise
-    if not _told_missing:
-        _told_missing.append(True)
-        log.warning(
-            "the fax server table has no page-header columns (%s): import this version's CommSuite solution; "
-            "until then page headers are printed in the host's default zone, Gregorian, in English",
-            ", ".join(_HEADER_COLUMNS),
-        )
-    base = tuple(c for c in _SERVER_SELECT if c not in _HEADER_COLUMNS)
-    return list(client.query(FaxServer.SET, select=base, filter=flt))
+    return client.optional_columns.run(
+        FaxServer.TABLE,
+        _HEADER_COLUMNS,
+        lambda present: list(client.query(FaxServer.SET, select=_SERVER_SELECT + present, filter=flt)),
+        together=True,
+        consequence="fax page headers are printed in the host's default zone, Gregorian, in English",
+    )
 
 
 #: Page-header settings, added after the first release (FAX-14, X-05): an older solution lacks them.
 _HEADER_COLUMNS = (FaxServer.HEADERTIMEZONE, FaxServer.HEADERCALENDAR, FaxServer.HEADERLANGUAGE)
-_told_missing: list[bool] = []
 
+#: Read with the page-header columns the environment has (:func:`_server_rows`).
 _SERVER_SELECT = (
     FaxServer.ID,
     FaxServer.SERVERKEY,
@@ -150,9 +145,6 @@ _SERVER_SELECT = (
     FaxServer.RETRYCOUNT,
     FaxServer.RETRYINTERVALMINUTES,
     FaxServer.PAGEHEADER,
-    FaxServer.HEADERTIMEZONE,
-    FaxServer.HEADERCALENDAR,
-    FaxServer.HEADERLANGUAGE,
     FaxServer.STATUSREFRESHSECONDS,
     FaxServer.RECEIVEENABLED,
 )
@@ -192,4 +184,4 @@ def _server(row: Mapping[str, Any], numbers: Sequence[Mapping[str, Any]]) -> Ser
     )
 
 
-__all__ = ["FaxDirectory", "QueryClient", "SendingNumber", "ServerEntry"]
+__all__ = ["DirectoryClient", "FaxDirectory", "QueryClient", "SendingNumber", "ServerEntry"]

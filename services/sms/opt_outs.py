@@ -11,7 +11,10 @@ every minute on both hosts) fills it through :class:`OptOutNormaliser`:
   never the phone number the user typed, never by the alternate key, and a row
   changed or deleted since the read is left for the next run;
 - a row whose phone number is no number gets :data:`~domain.sms.recipients.NOT_A_NUMBER`,
-  which matches no recipient and keeps the row out of every later run.
+  which matches no recipient and keeps the row out of every later run;
+- an environment whose solution predates the column (the host was updated first)
+  has nothing to fill: each run does nothing, said once
+  (:mod:`connectors.dataverse.optional_columns`).
 
 A row whose phone number is changed after it was normalised keeps its old
 Normalised Number: docs/sms-rules.md ("Opt-outs") says to deactivate it and add a new row.
@@ -76,6 +79,17 @@ class OptOutNormaliser:
         return fill
 
     def _pending(self) -> list[dict[str, Any]]:
+        """The rows to fill; none while the environment lacks the column (a host updated before the solution)."""
+        return self._client.optional_columns.run(
+            SmsOptOut.TABLE,
+            (SmsOptOut.NORMALISEDNUMBER,),
+            self._rows_lacking,
+            consequence="opt-out rows are not normalised (single sends match them as typed)",
+        )
+
+    def _rows_lacking(self, present: tuple[str, ...]) -> list[dict[str, Any]]:
+        if SmsOptOut.NORMALISEDNUMBER not in present:
+            return []
         return list(
             self._client.query(
                 SmsOptOut.SET,

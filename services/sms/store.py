@@ -279,20 +279,32 @@ class SmsStore:
         the last sweep). Returns each row's Normalised Number (unless it is the
         not-a-number marker) and its phone number as typed.
         """
-        wanted = ((SmsOptOut.NORMALISEDNUMBER, sorted(set(e164))), (SmsOptOut.PHONENUMBER, sorted(set(numbers))))
+        spellings, candidates = sorted(set(numbers)), sorted(set(e164))
+        return self._client.optional_columns.run(
+            SmsOptOut.TABLE,
+            (SmsOptOut.NORMALISEDNUMBER,),
+            lambda normalised: self._opted_out(normalised, spellings, candidates),
+            consequence="a single send finds an opt-out only by its phone number as typed",
+        )
+
+    def _opted_out(self, normalised: tuple[str, ...], numbers: list[str], e164: list[str]) -> frozenset[str]:
+        """:meth:`opted_out`, by the phone number only when the environment has no Normalised Number (``normalised``
+        empty: a host updated before the solution), as before that column."""
+        wanted = [*((column, e164) for column in normalised), (SmsOptOut.PHONENUMBER, numbers)]
         parts = [odata.in_(column, values) for column, values in wanted if values]
         if not parts:
             return frozenset()
+        columns = (*normalised, SmsOptOut.PHONENUMBER)
         rows = self._client.query(
             SmsOptOut.SET,
-            select=[SmsOptOut.PHONENUMBER, SmsOptOut.NORMALISEDNUMBER],
+            select=[SmsOptOut.PHONENUMBER, *normalised],
             filter=odata.and_(odata.eq(SmsOptOut.STATECODE, 0), odata.or_(*parts)),
         )
         found = set()
         for row in rows:
             found.update(
                 value
-                for value in (row.get(SmsOptOut.NORMALISEDNUMBER), row.get(SmsOptOut.PHONENUMBER))
+                for value in (row.get(column) for column in columns)
                 if isinstance(value, str) and value and value != NOT_A_NUMBER
             )
         return frozenset(found)

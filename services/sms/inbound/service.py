@@ -35,7 +35,7 @@ from domain.sms.templates import RenderOptions
 from domain.sms.text import unify_letters
 from services.sms import tables
 from services.sms.directory import AccountDirectory, ProviderAccount
-from services.sms.inbound.actions import PlannedWrites, plan_writes, reply_channel
+from services.sms.inbound.actions import plan_writes, reply_channel
 from services.sms.inbound.fax_reply import FaxAnswer, FaxAnswerRefused, FaxAnswers
 from services.sms.inbound.flows import FlowStarter
 from services.sms.inbound.hold import HoldError, InboundHold, decode_held
@@ -44,6 +44,7 @@ from services.sms.inbound.keyword_services import KeywordServiceRegistry
 from services.sms.inbound.replies import reply_text
 from services.sms.inbound.routing import InboundRouter
 from services.sms.inbound.rules import load_rules
+from services.sms.inbound.writes import commit
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ class InboundService:
         planned = plan_writes(
             decision, account_id=account.record_id, now=now, reply_text=reply, note=note, route_due=due, fax=fax
         )
-        self._commit(planned)
+        commit(self._client, planned.writes)
         log.info(
             "inbound SMS stored (rule %s)",
             decision.rules.decision.rule_name if decision.rules.decision else "none",
@@ -373,14 +374,6 @@ class InboundService:
             log.warning(
                 "flow not started yet: %s", type(exc).__name__, extra={"operation": "start_flow", "key": activity_id}
             )
-
-    def _commit(self, planned: PlannedWrites) -> None:
-        batch = self._client.batch()
-        with batch.changeset() as changeset:
-            for write in planned.writes:
-                changeset.add("PATCH", f"{write.entity_set}{write.key}", dict(write.body))
-        for result in self._client.execute(batch):
-            result.raise_for_status("inbound_commit")
 
 
 __all__ = ["InboundReport", "InboundService", "KeywordRule"]

@@ -1,10 +1,16 @@
-"""The Dataverse writes one inbound text makes, in change-set order (SMS-02, -16, -24)."""
+"""The Dataverse writes one inbound text makes, in change-set order, and their one change set (SMS-02, -16, -24)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from connectors.dataverse import DataverseClient
+from dataverse_schema.names import SmsOptOut
+
+#: Opt-out columns a keyword writes that an environment whose solution predates them lacks (X-01).
+OPTIONAL_OPT_OUT = (SmsOptOut.NORMALISEDNUMBER,)
 
 
 @dataclass(frozen=True)
@@ -34,3 +40,26 @@ class PlannedWrites:
     regarding: tuple[str, str, str] | None = None
     starts_flow: bool = False
     sends_email: str | None = None
+
+
+def commit(client: DataverseClient, writes: Sequence[Write]) -> None:
+    """``writes`` in one change set: all stored or none. Where the environment lacks an opt-out column of
+    :data:`OPTIONAL_OPT_OUT` (a host updated before the solution), the row is written without it, said once."""
+    client.optional_columns.run(
+        SmsOptOut.TABLE,
+        OPTIONAL_OPT_OUT,
+        lambda present: _send(client, writes, set(OPTIONAL_OPT_OUT) - set(present)),
+        consequence="keyword opt-outs are stored without their Normalised Number (single sends match them as typed)",
+    )
+
+
+def _send(client: DataverseClient, writes: Sequence[Write], lacking: set[str]) -> None:
+    batch = client.batch()
+    with batch.changeset() as changeset:
+        for write in writes:
+            body = dict(write.body)
+            if write.entity_set == SmsOptOut.SET:
+                body = {column: value for column, value in body.items() if column not in lacking}
+            changeset.add("PATCH", f"{write.entity_set}{write.key}", body)
+    for result in client.execute(batch):
+        result.raise_for_status("inbound_commit")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import requests
+import responses
+
 from bridge.fax.connection_test import ConnectionTester
+from connectors.dataverse import DataverseClient, OptionalColumns, StaticToken
 from connectors.errors import AuthError, NotSentError
 from dataverse_schema.fax import FAX_SERVER
 from dataverse_schema.names import FaxServer
@@ -17,6 +21,7 @@ LINK = FAX_SERVER.column(FaxServer.LINKSTATUS).options
 class Client:
     def __init__(self, rows):
         self.rows, self.queries = rows, []
+        self.optional_columns = OptionalColumns()
 
     def query(self, entity_set, **options):
         self.queries.append((entity_set, options))
@@ -112,3 +117,25 @@ def test_a_failed_test_keeps_its_reason_and_adds_the_zone_problem_within_the_col
     assert body[FaxServer.TESTRESULT].startswith("Failed at 2025-03-01 10:00:00 UTC: ")
     assert "'Mars/Olympus' is not a known time zone" in body[FaxServer.TESTRESULT]
     assert len(body[FaxServer.TESTRESULT]) <= 500
+
+
+def test_a_request_is_answered_where_the_solution_has_no_header_time_zone_yet() -> None:
+    """X-01: the bridge updated before the solution; Dataverse refuses the new column in ``$select``."""
+    origin = "https://org.example.com"
+    servers = f"{origin}/api/data/v9.2/{FaxServer.SET}"
+    refusal = {
+        "error": {
+            "code": "0x80060888",
+            "message": f"Could not find a property named '{FaxServer.HEADERTIMEZONE}' on type "
+            f"'Microsoft.Dynamics.CRM.{FaxServer.TABLE}'.",
+        }
+    }
+    client = DataverseClient(base_url=origin, session=requests.Session(), token_provider=StaticToken("t"), retry=None)
+    written = []
+    tester = ConnectionTester(client, Server("220 ready."), "hq", lambda *a: written.append(a), clock=lambda: NOW)
+    with responses.RequestsMock() as wire:
+        wire.get(servers, status=400, json=refusal)
+        wire.get(servers, json={"value": [row("2025-03-01T09:59:30Z")]})
+        assert tester.run_once()
+        assert FaxServer.HEADERTIMEZONE not in wire.calls[1].request.url
+    assert written[0][2][FaxServer.LINKSTATUS] == LINK.value_of("Connected")
