@@ -17,7 +17,9 @@ per table and column, and :meth:`OptionalColumns.run` retries a request without
 the column: one refused request per table and worker, nothing on an environment
 that has the columns. (Reading the table's attribute names from its metadata first
 would cost every up-to-date environment a request per table and worker instead.)
-What was learnt lasts for the client's life: restart the hosts after the import.
+What was learnt is tried again after :data:`RECHECK_AFTER_S` (15 minutes), so the hosts take the columns
+up by themselves once the solution is imported: one refused request per table and worker every 15 minutes
+until then, and the warning said only the first time.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -34,6 +37,9 @@ from connectors.dataverse.errors import ValidationError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: How long a column found missing is left out before it is asked for again (seconds).
+RECHECK_AFTER_S = 15 * 60
 
 _PATTERNS = (
     re.compile(
@@ -63,13 +69,17 @@ def missing_column(error: ValidationError) -> MissingColumn | None:
 class OptionalColumns:
     """Which optional columns this environment is known to lack, learnt from its refusals (thread-safe)."""
 
-    def __init__(self) -> None:
-        self._missing: set[MissingColumn] = set()
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, recheck_after_s: float = RECHECK_AFTER_S):
+        self._missing: dict[MissingColumn, float] = {}
+        self._warned: set[MissingColumn] = set()
         self._lock = threading.Lock()
+        self._clock, self._recheck_after_s = clock, recheck_after_s
 
     def lacks(self, table: str, column: str) -> bool:
-        """True once the environment is known to lack ``table``'s ``column``."""
-        return MissingColumn(table, column) in self._missing
+        """True while the environment is known to lack ``table``'s ``column`` (for ``recheck_after_s`` after
+        the refusal that said so; then the column is asked for again)."""
+        learnt = self._missing.get(MissingColumn(table, column))
+        return learnt is not None and self._clock() - learnt < self._recheck_after_s
 
     def present(self, table: str, columns: Sequence[str]) -> tuple[str, ...]:
         """``columns`` less those ``table`` is known to lack, in their order."""
@@ -97,9 +107,11 @@ class OptionalColumns:
 
     def remember(self, table: str, columns: Sequence[str], *, consequence: str = "") -> None:
         """Record that ``table`` lacks ``columns``, warning once for those not known before."""
+        now = self._clock()
         with self._lock:
-            new = [c for c in columns if MissingColumn(table, c) not in self._missing]
-            self._missing.update(MissingColumn(table, c) for c in new)
+            self._missing.update((MissingColumn(table, c), now) for c in columns)
+            new = [c for c in columns if MissingColumn(table, c) not in self._warned]
+            self._warned.update(MissingColumn(table, c) for c in new)
         if new:
             log.warning(
                 "the %s table lacks %s, new in this release: import this version's CommSuite solution%s",

@@ -107,3 +107,29 @@ def test_the_client_remembers_for_its_impersonating_copies(client):
     assert caller.optional_columns.lacks(TABLE, COLUMN)
     fresh = DataverseClient(base_url=ORIGIN, session=requests.Session(), token_provider=StaticToken("t"), retry=None)
     assert not fresh.optional_columns.lacks(TABLE, COLUMN)
+
+
+def test_a_missing_column_is_asked_for_again_after_the_recheck_time_and_taken_once_imported(caplog):
+    now = [0.0]
+    columns = OptionalColumns(clock=lambda: now[0], recheck_after_s=900)
+    imported = [False]
+    asked: list[tuple[str, ...]] = []
+
+    def attempt(present: tuple[str, ...]) -> str:
+        asked.append(present)
+        if COLUMN in present and not imported[0]:
+            raise ValidationError(_query_refusal()["error"]["message"], status=400, code="0x80060888")
+        return "read"
+
+    with caplog.at_level(logging.WARNING, logger="connectors.dataverse.optional_columns"):
+        columns.run(TABLE, (COLUMN,), attempt)
+        now[0] = 899
+        columns.run(TABLE, (COLUMN,), attempt)  # still known missing: not asked for
+        now[0] = 900
+        columns.run(TABLE, (COLUMN,), attempt)  # asked again, still refused: left out again, no second warning
+        imported[0] = True
+        now[0] = 1800
+        columns.run(TABLE, (COLUMN,), attempt)  # the solution is in: taken up without a restart
+    assert asked == [(COLUMN,), (), (), (COLUMN,), (), (COLUMN,)]
+    assert not columns.lacks(TABLE, COLUMN)
+    assert len(caplog.records) == 1
