@@ -17,7 +17,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head
+from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head, status_line
 
 MAX_HEADER_BYTES = 16_384
 _BASE_HEADERS = {
@@ -115,7 +115,7 @@ def response(
 ) -> bytes:
     """A complete response that closes the connection."""
     payload = body.encode("utf-8") if isinstance(body, str) else body
-    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
+    lines = [status_line(status)]
     merged = {
         **_BASE_HEADERS,
         "Content-Type": content_type,

@@ -17,30 +17,14 @@ from collections.abc import Awaitable, Callable
 
 from bridge.config.model import ListenAddress
 from bridge.runtime.health import HealthSnapshot, metrics_of
-from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head
+from bridge.runtime.http_request import SERVER_LIMITS, RequestRefused, read_deadline, read_head, status_line
 from bridge.runtime.listen import answer_connection, start_listening
 from bridge.runtime.metrics import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
 
-MAX_LINE_BYTES = 8 * 1024
-MAX_HEADER_LINES = 100
-MAX_HEADER_BYTES = 32 * 1024
 READ_DEADLINE_S = 5.0
 MAX_CONNECTIONS = 32
-_LIMITS = HeadLimits(MAX_LINE_BYTES, MAX_HEADER_LINES, MAX_HEADER_BYTES)
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    408: "Request Timeout",
-    414: "URI Too Long",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-    505: "HTTP Version Not Supported",
-}
 
 
 class HealthServer:
@@ -58,7 +42,7 @@ class HealthServer:
             self._serve,
             self.address.host,
             self.address.port,
-            limit=MAX_LINE_BYTES,
+            limit=SERVER_LIMITS.max_line_bytes,
             what="health endpoint",
             exposed='it has no sign-in: set [bridge] health_listen = "127.0.0.1:{port}" unless a '
             "monitor elsewhere needs it, and firewall the port",
@@ -76,7 +60,7 @@ class HealthServer:
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             async with read_deadline(READ_DEADLINE_S):
-                head = await read_head(reader, _LIMITS)
+                head = await read_head(reader, SERVER_LIMITS)
         except RequestRefused as refused:
             _respond(writer, refused.status, b"", "text/plain")
             return
@@ -113,7 +97,7 @@ def _respond(
     length: int | None = None,
 ) -> None:
     head = [
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+        status_line(status),
         f"Content-Type: {content_type}",
         f"Content-Length: {len(body) if length is None else length}",
         "Connection: close",

@@ -32,6 +32,7 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from http import HTTPStatus
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _TARGET = re.compile(r"/[\x21-\x7e]*")
@@ -56,6 +57,19 @@ class HeadLimits:
     max_line_bytes: int
     max_header_lines: int
     max_header_bytes: int
+
+
+#: The health and SMS servers' limits: an 8 KB line, 100 header lines, 32 KB of header in all.
+SERVER_LIMITS = HeadLimits(max_line_bytes=8 * 1024, max_header_lines=100, max_header_bytes=32 * 1024)
+
+
+def status_line(status: int) -> str:
+    """``HTTP/1.1 404 Not Found``: the status with its standard reason phrase (RFC 9110 §15)."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return f"HTTP/1.1 {status} {phrase}"
 
 
 @dataclass(frozen=True)

@@ -21,35 +21,15 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from bridge.config.model import ListenAddress
-from bridge.runtime.http_request import HeadLimits, RequestRefused, read_deadline, read_head
+from bridge.runtime.http_request import SERVER_LIMITS, RequestRefused, read_deadline, read_head, status_line
 from bridge.runtime.listen import answer_connection, start_listening
 
 log = logging.getLogger(__name__)
 
-MAX_LINE_BYTES = 8 * 1024
-MAX_HEADER_LINES = 100
-MAX_HEADER_BYTES = 32 * 1024
 #: Larger than any body a route accepts (Dataverse's push: 512 KB); the routes' own limits answer 400.
 MAX_BODY_BYTES = 1024 * 1024
 READ_DEADLINE_S = 10.0
 MAX_CONNECTIONS = 32
-_LIMITS = HeadLimits(MAX_LINE_BYTES, MAX_HEADER_LINES, MAX_HEADER_BYTES)
-_REASONS = {
-    200: "OK",
-    202: "Accepted",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    408: "Request Timeout",
-    411: "Length Required",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-    505: "HTTP Version Not Supported",
-}
 
 
 @dataclass(frozen=True)
@@ -100,7 +80,7 @@ class SmsHttpServer:
             self._serve,
             self.address.host,
             self.address.port,
-            limit=MAX_LINE_BYTES,
+            limit=SERVER_LIMITS.max_line_bytes,
             what=self._what,
             exposed=f'put it behind the reverse proxy and set {self._setting} listen = "127.0.0.1:{{port}}" unless '
             "the proxy runs elsewhere, and firewall the port",
@@ -143,7 +123,7 @@ class SmsHttpServer:
 
 async def read_request(reader: asyncio.StreamReader) -> Request:
     """Read one request; :class:`RequestRefused` with the status to answer when it is malformed or too large."""
-    head = await read_head(reader, _LIMITS)
+    head = await read_head(reader, SERVER_LIMITS)
     if head.method != "POST":
         raise RequestRefused(405, "only POST is served")
     headers = head.headers
@@ -160,7 +140,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request:
 
 def _write(writer: asyncio.StreamWriter, response: Response) -> None:
     head = [
-        f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Error')}",
+        status_line(response.status),
         f"Content-Type: {response.content_type}",
         f"Content-Length: {len(response.body)}",
         "Connection: close",
