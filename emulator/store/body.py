@@ -64,7 +64,7 @@ def parse_body(layout: Layout, body: object, find_target: FindTarget) -> Changes
         else:
             raise bad_request(
                 f"The property '{name}' does not exist on type 'Microsoft.Dynamics.CRM.{table.logical_name}'. "
-                "Make sure to only use property names that are defined by the type."
+                "Make sure to only use property names that are defined by the type or mark the type as open type."
             )
     return changes
 
@@ -137,7 +137,7 @@ def _party(party: dict, find_target: FindTarget) -> dict[str, object]:
         else:
             raise bad_request(
                 f"The property '{name}' does not exist on type 'Microsoft.Dynamics.CRM.activityparty'. "
-                "Make sure to only use property names that are defined by the type."
+                "Make sure to only use property names that are defined by the type or mark the type as open type."
             )
     if row["partyid"] is None and row["addressused"] is None:
         raise bad_request("An activity party needs a partyid_<table>@odata.bind or an addressused.")
