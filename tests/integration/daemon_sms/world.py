@@ -2,7 +2,9 @@
 
 :func:`write_config` writes the ``bridge.toml``; :class:`DaemonThread` runs the
 daemon on its own event loop in a thread (as ``commsuite bridge run`` does,
-plug-ins and all) and runs its jobs on request; :func:`configure_crm` puts the
+plug-ins and all) and runs its jobs only on request (its scheduler never fires on
+its own, so a job cannot start in the middle of a test because a minute turned
+over); :func:`configure_crm` puts the
 demo's SMS set-up into the CRM: a default Kavenegar account on the fake, a line,
 a keyword rule that opens a Case.
 """
@@ -21,10 +23,12 @@ from bridge.config.loader import load_config
 from bridge.plugins.sms import sms_host
 from bridge.runtime.daemon import Bridge
 from bridge.sms.host import SmsHost
+from bridge.sms.schedule import Scheduler
 from connectors.dataverse import AlternateKey, DataverseClient, RecordId, bind, deterministic_id
 from connectors.settings import Secret
 from dataverse_schema import sms as schema
 from dataverse_schema.names import KeywordRule, SmsNumber, SmsProvider
+from services.factory import utc_now
 from services.sms.webhook_auth import Endpoint, webhook_token
 
 ACCOUNT_KEY, LINE = "onprem-kavenegar", "3000202030"
@@ -136,6 +140,11 @@ def configure_crm(client: DataverseClient, base_url: str) -> str:
     return account_id
 
 
+async def _until_stopped(_seconds: float) -> None:
+    """The scheduler's wait for a job's next time, which never ends: jobs run by :meth:`DaemonThread.run_job`."""
+    await asyncio.Event().wait()
+
+
 class DaemonThread:
     """The daemon of ``config`` on its own loop; :meth:`run_job` runs one of its SMS jobs now."""
 
@@ -145,6 +154,7 @@ class DaemonThread:
         host = sms_host(self.bridge)
         if host is None:
             raise RuntimeError("the config has no [sms] part")
+        host.scheduler = Scheduler(list(host.scheduler.jobs.values()), clock=utc_now, sleep=_until_stopped)
         self.host: SmsHost = host
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
