@@ -6,7 +6,8 @@ are marked processed on the server: only once Dataverse has accepted them.
 Each other fax is fetched and written through the sink: the fax activity
 (a deterministic id from the server key and the server's file id, so a
 replay updates the same record), then the TIFF note and, when ``tiff2pdf``
-is on the host, a PDF note for viewing. The sender's caller id (else the
+is on the host, a PDF note for viewing; their words are in the server's Header Language
+(:mod:`domain.fax.phrases`, X-05). The sender's caller id (else the
 digits of its TSI) is looked up in the fax-number index (``NumberUse.FAX``);
 the matched record is the sender party and the regarding record. An unknown
 sender is logged at WARNING for an agent to assign.
@@ -135,7 +136,7 @@ class FaxReceiver:
         except ConnectorError as exc:
             log.warning("received fax %s on %s could not be fetched: %s", fax.server_id, self.server_key, exc)
             return
-        pdf, pdf_problem = self._pdf(content)
+        pdf, conversion_error = self._pdf(content)
         number = sender_number(fax)
         match = self._match(number)
         if match is None:
@@ -148,7 +149,7 @@ class FaxReceiver:
             report.unknown_senders.append(fax.server_id)
         activity = fax_id(self.server_key, fax.server_id)
         language = entry.language if entry is not None else "en"
-        self.sink(rows.FAXES, RecordId(activity), self._fax_body(fax, entry, number, match, pdf_problem))
+        self.sink(rows.FAXES, RecordId(activity), self._fax_body(fax, entry, number, match, conversion_error))
         self.sink(
             Annotation.SET,
             RecordId(note_id(self.server_key, fax.server_id, "tiff")),
@@ -169,12 +170,12 @@ class FaxReceiver:
         self._written.add(fax.server_id)
         report.stored.append(fax.server_id)
 
-    def _pdf(self, content: bytes) -> tuple[bytes | None, str | None]:
-        """The PDF, and why there is none: ``None`` (there is one), ``""`` (no converter) or the error."""
+    def _pdf(self, content: bytes) -> tuple[bytes | None, str]:
+        """The PDF (``None`` without a converter, or when it failed) and the converter's error."""
         if self.tiff2pdf is None:
             return None, ""
         try:
-            return tiff_to_pdf(content, self.tiff2pdf), None
+            return tiff_to_pdf(content, self.tiff2pdf), ""
         except ConversionError as exc:
             return None, str(exc) or type(exc).__name__
 
@@ -199,15 +200,15 @@ class FaxReceiver:
         entry: ServerEntry | None,
         number: str,
         match: tuple[RecordRef, str] | None,
-        pdf_problem: str | None,
+        conversion_error: str,
     ) -> dict[str, Any]:
         language = entry.language if entry is not None else "en"
         who = (match[1] if match and match[1] else "") or fax.caller_name.strip() or number or fax.sender_tsi.strip()
         detail = received_detail(
             fax.pages,
             language=language,
-            no_converter=pdf_problem == "",
-            conversion_error=pdf_problem or "",
+            no_converter=self.tiff2pdf is None,
+            conversion_error=conversion_error,
             server_note=fax.error_text,
         )
         body: dict[str, Any] = {
