@@ -142,7 +142,7 @@ FAX_SERVER = custom_table(
             "Header Language",
             HEADER_LANGUAGES,
             "Words and digits of the page header: English, or Persian right to left with Persian digits "
-            "(FAX-14, X-05).",
+            "(FAX-14, X-05); also the language of the subjects and notes written on this server's faxes.",
             fa="زبان سربرگ",
         ),
         boolean(

@@ -233,8 +233,8 @@ TELEPHONY_SYSTEM = custom_table(
         text(
             "comms_Language",
             "Subject Language",
-            "Language of the phone-call subjects and the missed-call and waiting-caller notices the bridge writes: "
-            "en or fa.",
+            "Language of the phone-call subjects, the missed-call and waiting-caller notices and the "
+            "call-recording notes the bridge writes: en or fa.",
             length=10,
         ),
         choice(

@@ -280,6 +280,7 @@ def encode_settings(system: TelephonySystemSettings) -> dict[str, Any]:
         "key": system.key,
         "name": system.name,
         "record_id": system.record_id,
+        "language": system.language,
         "recording": {
             "source": recording.source.name,
             "host": recording.host,
@@ -301,10 +302,15 @@ def decode_settings(document: object) -> TelephonySystemSettings:
             raise TypeError("attach must be true or false and port a number")
         if document.get("record_id") is not None and not isinstance(document["record_id"], str):
             raise TypeError("record_id must be text")
+        # a job stored before the Subject Language was kept has none: English, as its note was then
+        language = document.get("language", "en")
+        if language not in ("en", "fa"):
+            raise ValueError("language must be en or fa")
         return TelephonySystemSettings(
             _text(document.get("key"), "key"),
             name=_text(document.get("name"), "name"),
             record_id=document.get("record_id"),
+            language=language,
             recording=RecordingSettings(**recording),
         )
     except (KeyError, TypeError, ValueError) as exc:

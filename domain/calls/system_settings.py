@@ -86,6 +86,9 @@ class TelephonySystemSettings:
     exists); ``extensions`` and ``lines`` are keyed by extension number and PBX
     line id. ``originate_context`` is the dialplan context calls are placed in
     (CALL-40); empty leaves it to the bridge's file, else ``from-internal``.
+    ``language`` is the row's *Subject Language*, ``"en"`` or ``"fa"``: the
+    language of what is written for the system's calls, such as a recording's
+    note (X-05).
     """
 
     key: str
@@ -98,6 +101,7 @@ class TelephonySystemSettings:
     visibility: CallVisibility = CallVisibility.EVERYONE
     ivr_variable: str = ""
     originate_context: str = ""
+    language: str = "en"
     recording: RecordingSettings = field(default_factory=RecordingSettings)
     extensions: Mapping[str, ExtensionSettings] = field(default_factory=_empty)
     lines: Mapping[str, LineSettings] = field(default_factory=_empty)

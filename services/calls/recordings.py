@@ -9,6 +9,9 @@
   is derived from the same three values and the note is upserted by that id:
   every environment that logs the call gets the same, deterministic note id in
   its own Dataverse, and a replay updates the note instead of adding one.
+  Its subject and text are in the system's *Subject Language*
+  (:mod:`domain.calls.recording_note`); the reasons on the recording row are
+  English.
 
 A search has one :class:`FetchOutcome` per call; :func:`writes_for` turns it into
 the rows of one environment, with that environment's settings (its record ids,
@@ -30,6 +33,7 @@ from dataverse_schema import navigation
 from dataverse_schema.names import Annotation, CallRecording, PhoneCall, TelephonySystem
 from dataverse_schema.telephony import RECORDING_STATUS
 from domain.calls.record import CallRecord
+from domain.calls.recording_note import recording_note
 from domain.calls.system_settings import TelephonySystemSettings
 
 RECORDINGS_SET = CallRecording.SET
@@ -103,10 +107,11 @@ def note_id(record: CallRecord, file_name: str) -> str:
 
 
 def note_row(record: CallRecord, system: TelephonySystemSettings, file: RecordingFile, content: bytes) -> RowWrite:
-    """The note on the phone call that holds the recording file."""
+    """The note on the phone call that holds the recording file, in the system's Subject Language (X-05)."""
+    words = recording_note(file.name, file.path, system.name or system.key, language=system.language)
     body = {
-        Annotation.SUBJECT: f"Call recording {file.name}"[:500],
-        Annotation.NOTETEXT: f"Recording of the call, fetched from {system.name or system.key}: {file.path}",
+        Annotation.SUBJECT: words.subject,
+        Annotation.NOTETEXT: words.text,
         Annotation.FILENAME: file.name,
         Annotation.MIMETYPE: _mime(file.name),
         Annotation.DOCUMENTBODY: base64.b64encode(content).decode("ascii"),

@@ -174,6 +174,7 @@ def parse_settings(
     problems: list[str] = []
     parsed_lines = _rows(lines, _line, f"{where}: line", problems)
     parsed_extensions = _rows(extensions, _extension, f"{where}: extension", problems)
+    language = "fa" if _text(system, TelephonySystem.LANGUAGE).lower().startswith("fa") else "en"
     settings = TelephonySystemSettings(
         key=key,
         name=_text(system, TelephonySystem.NAME),
@@ -185,15 +186,15 @@ def parse_settings(
         visibility=_option(system, TelephonySystem.CALLVISIBILITY, CallVisibility, CallVisibility.EVERYONE, where),
         ivr_variable=_text(system, TelephonySystem.IVRVARIABLE),
         originate_context=_context(system, where, problems),
+        language=language,
         recording=_recording(system, where),
         extensions={e.number: e for e in parsed_extensions},
         lines={line.line_id: line for line in parsed_lines},
     )
-    language = _text(system, TelephonySystem.LANGUAGE).lower() or "en"
     options = SystemOptions(
         _flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
         _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
-        "fa" if language.startswith("fa") else "en",
+        language,
         _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True),
         _responsible(system, where, problems),
     )

@@ -67,6 +67,12 @@ class ServerEntry:
     receive_enabled: bool = True
     numbers: tuple[SendingNumber, ...] = field(default=())
 
+    @property
+    def language(self) -> str:
+        """``"fa"`` when the row's Header Language is Persian, else ``"en"``: also the language of the
+        subjects and notes of the server's faxes (X-05)."""
+        return "fa" if self.header_persian else "en"
+
     def retry_policy(self) -> RetryPolicy:
         """Retries are further attempts, so the dials are one more; the interval is capped at 99 minutes."""
         dials = None if self.retry_count is None else min(self.retry_count + 1, 99)
@@ -127,7 +133,8 @@ def _server_rows(client: DirectoryClient, flt: str) -> list[dict[str, Any]]:
         _HEADER_COLUMNS,
         lambda present: list(client.query(FaxServer.SET, select=_SERVER_SELECT + present, filter=flt)),
         together=True,
-        consequence="fax page headers are printed in the host's default zone, Gregorian, in English",
+        consequence="fax page headers are printed in the host's default zone, Gregorian, in English, "
+        "and fax subjects and notes are written in English",
     )
 
 

@@ -6,7 +6,8 @@ are marked processed on the server: only once Dataverse has accepted them.
 Each other fax is fetched and written through the sink: the fax activity
 (a deterministic id from the server key and the server's file id, so a
 replay updates the same record), then the TIFF note and, when ``tiff2pdf``
-is on the host, a PDF note for viewing. The sender's caller id (else the
+is on the host, a PDF note for viewing; their words are in the server's Header Language
+(:mod:`domain.fax.phrases`, X-05). The sender's caller id (else the
 digits of its TSI) is looked up in the fax-number index (``NumberUse.FAX``);
 the matched record is the sender party and the regarding record. An unknown
 sender is logged at WARNING for an agent to assign.
@@ -31,6 +32,7 @@ from dataverse_schema.names import ActivityParty, Annotation, Fax
 from dataverse_schema.names import FaxServer as FaxServerTable
 from dataverse_schema.telephony import PARTY_SENDER
 from domain.fax import ReceivedFax
+from domain.fax.phrases import received_detail, received_note_subject, received_subject
 from domain.number_index import Match, RecordRef
 from domain.numbers import NumberPlan, normalise
 from services.fax import rows
@@ -134,7 +136,7 @@ class FaxReceiver:
         except ConnectorError as exc:
             log.warning("received fax %s on %s could not be fetched: %s", fax.server_id, self.server_key, exc)
             return
-        pdf, pdf_note = self._pdf(content)
+        pdf, conversion_error = self._pdf(content)
         number = sender_number(fax)
         match = self._match(number)
         if match is None:
@@ -146,28 +148,36 @@ class FaxReceiver:
             )
             report.unknown_senders.append(fax.server_id)
         activity = fax_id(self.server_key, fax.server_id)
-        self.sink(rows.FAXES, RecordId(activity), self._fax_body(fax, entry, number, match, pdf_note))
+        language = entry.language if entry is not None else "en"
+        self.sink(rows.FAXES, RecordId(activity), self._fax_body(fax, entry, number, match, conversion_error))
         self.sink(
             Annotation.SET,
             RecordId(note_id(self.server_key, fax.server_id, "tiff")),
-            _note(activity, fax.file_name, "image/tiff", content, "Received fax (original TIFF)"),
+            _note(activity, fax.file_name, "image/tiff", content, received_note_subject("tiff", language=language)),
         )
         if pdf is not None:
             self.sink(
                 Annotation.SET,
                 RecordId(note_id(self.server_key, fax.server_id, "pdf")),
-                _note(activity, _pdf_name(fax.file_name), "application/pdf", pdf, "Received fax (PDF)"),
+                _note(
+                    activity,
+                    _pdf_name(fax.file_name),
+                    "application/pdf",
+                    pdf,
+                    received_note_subject("pdf", language=language),
+                ),
             )
         self._written.add(fax.server_id)
         report.stored.append(fax.server_id)
 
     def _pdf(self, content: bytes) -> tuple[bytes | None, str]:
+        """The PDF (``None`` without a converter, or when it failed) and the converter's error."""
         if self.tiff2pdf is None:
-            return None, "Kept as TIFF only: no TIFF-to-PDF converter (tiff2pdf) on the bridge host."
+            return None, ""
         try:
             return tiff_to_pdf(content, self.tiff2pdf), ""
         except ConversionError as exc:
-            return None, f"Kept as TIFF only: {exc}"
+            return None, str(exc) or type(exc).__name__
 
     def _match(self, number: str) -> tuple[RecordRef, str] | None:
         if not number or self.numbers is None:
@@ -190,20 +200,19 @@ class FaxReceiver:
         entry: ServerEntry | None,
         number: str,
         match: tuple[RecordRef, str] | None,
-        pdf_note: str,
+        conversion_error: str,
     ) -> dict[str, Any]:
-        who = (
-            (match[1] if match and match[1] else "")
-            or fax.caller_name.strip()
-            or number
-            or fax.sender_tsi.strip()
-            or "an unknown sender"
+        language = entry.language if entry is not None else "en"
+        who = (match[1] if match and match[1] else "") or fax.caller_name.strip() or number or fax.sender_tsi.strip()
+        detail = received_detail(
+            fax.pages,
+            language=language,
+            no_converter=self.tiff2pdf is None,
+            conversion_error=conversion_error,
+            server_note=fax.error_text,
         )
-        detail = f"Received {fax.pages} page(s)." + (f" {pdf_note}" if pdf_note else "")
-        if fax.error_text:
-            detail += f" The server noted: {fax.error_text}"
         body: dict[str, Any] = {
-            Fax.SUBJECT: f"Fax from {who}"[:200],
+            Fax.SUBJECT: received_subject(who, language=language),
             Fax.DIRECTIONCODE: False,
             Fax.FAXNUMBER: number[:50] or None,
             Fax.TSID: fax.sender_tsi.strip()[:20] or None,
@@ -212,7 +221,7 @@ class FaxReceiver:
             Fax.FAXSTATUS: rows.RECEIVED,
             Fax.SERVERKEY: self.server_key,
             Fax.JOBID: fax.server_id,
-            Fax.STATUSDETAIL: detail[:500],
+            Fax.STATUSDETAIL: detail,
             Fax.ACTUALEND: fax.received_at,
         }
         if entry is not None:

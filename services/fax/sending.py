@@ -214,7 +214,7 @@ class FaxSender:
             Fax.STATUSDETAIL: f"Handed to the fax server {entry.name or entry.key}.",
         }
         if not row.subject.strip():
-            body[Fax.SUBJECT] = subject_for(self.client, row)
+            body[Fax.SUBJECT] = subject_for(self.client, row, language=entry.language)
         return body
 
     def _may_take_over(self, row: rows.FaxRow) -> bool:

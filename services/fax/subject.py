@@ -1,4 +1,5 @@
-"""The subject of a fax sent with none: "Fax from <user> to <recipient>" (FAX-13)."""
+"""The subject of a fax sent with none: "Fax from <user> to <recipient>" (FAX-13), in the server's
+Header Language (X-05; the words are :mod:`domain.fax.phrases`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 from connectors.dataverse import RecordId
 from connectors.errors import ConnectorError
 from dataverse_schema.names import SystemUser
+from domain.fax.phrases import sent_subject
 from services.fax import rows
 from services.fax.directory import QueryClient
 from services.fax.recipients import recipient_name
@@ -24,18 +26,23 @@ def recipient_of(client: QueryClient, row: rows.FaxRow) -> str:
     return recipient_name(client, row.fax_id, row.fax_number)
 
 
-def user_name(client: ReadClient, user_id: str) -> str:
-    """The owner's full name; "a user" when it cannot be read (a team owns it, or it is gone)."""
+def owner_name(client: ReadClient, user_id: str) -> str:
+    """The owner's full name; "" when it cannot be read (a team owns it, or it is gone)."""
     if not user_id:
-        return "a user"
+        return ""
     try:
         record = client.retrieve(SystemUser.SET, RecordId(user_id), select=[SystemUser.FULLNAME])
     except ConnectorError as exc:
         log.info("fax subject: the owner %s could not be read (%s)", user_id, exc)
-        return "a user"
-    return str(record.get(SystemUser.FULLNAME) or "a user")
+        return ""
+    return str(record.get(SystemUser.FULLNAME) or "")
 
 
-def subject_for(client: ReadClient, row: rows.FaxRow) -> str:
-    """``Fax from Sara Ahmadi to Contoso Ltd``, at most 200 characters."""
-    return f"Fax from {user_name(client, row.owner_id)} to {recipient_of(client, row)}"[:200]
+def user_name(client: ReadClient, user_id: str) -> str:
+    """The owner's full name; "a user" when it cannot be read (a team owns it, or it is gone)."""
+    return owner_name(client, user_id) or "a user"
+
+
+def subject_for(client: ReadClient, row: rows.FaxRow, *, language: str = "en") -> str:
+    """``Fax from Sara Ahmadi to Contoso Ltd`` in the server's language, at most 200 characters."""
+    return sent_subject(owner_name(client, row.owner_id), recipient_of(client, row), language=language)

@@ -3,7 +3,8 @@
 The test places a two-page G4 TIFF in hfaxd's receive queue as faxgetty would (owned by ``uucp``, mode
 0644). The worker lists it, writes an incoming fax activity matched to the account with that fax number,
 with the TIFF and a PDF (tiff2pdf) as notes, through the outbox; only once Dataverse has the TIFF note is
-the fax marked processed (``fax-processed.db``), and later rounds do not import it again.
+the fax marked processed (``fax-processed.db``), and later rounds do not import it again. On a server
+whose Header Language is Persian, the fax's subject, status detail and notes are written in Persian (X-05).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from connectors.dataverse import RecordId, odata
-from dataverse_schema.names import Annotation, Fax
+from dataverse_schema.fax import HEADER_LANGUAGES
+from dataverse_schema.names import Account, Annotation, Fax, FaxServer
 from emulator.fax_tiff import received_fax_tiff
 from emulator.server import EmulatorServer
 from services.fax import rows
@@ -124,3 +126,39 @@ def test_a_received_fax_is_stored_matched_and_only_then_marked_processed(tmp_pat
             assert base64.b64decode(notes["application/pdf"][Annotation.DOCUMENTBODY]).startswith(b"%PDF")
             assert notes["application/pdf"][Annotation.FILENAME] == name[:-4] + ".pdf"
         assert crm.client.count(Fax.SET) == 2  # the first fax was not imported again after the restart
+
+
+def test_a_fax_received_on_a_persian_server_is_written_in_persian(tmp_path: Path, hylafax: Path) -> None:
+    """X-05: the server row's Header Language is Persian, so the stored fax reads in Persian."""
+    data = received_fax_tiff("CONTOSO", ACCOUNT_FAX, "", pages=2)
+    with EmulatorServer(tmp_path / "crm.db", key_activation_s=0.0) as emulator:
+        crm = seed_fax_crm(emulator)
+        persian = {FaxServer.HEADERLANGUAGE: HEADER_LANGUAGES.value_of("Persian")}
+        crm.client.update(FaxServer.SET, RecordId(crm.server_id), persian)
+        crm.client.update(Account.SET, RecordId(crm.account_id), {Account.NAME: "بازرگانی کنتوسو"})
+        path = _place(hylafax, data)
+        marks_db = tmp_path / "fax-processed.db"
+
+        async def main() -> None:
+            async with running_bridge(bridge_text(tmp_path, emulator.origin, fax_table())):
+                await eventually(lambda: path.name in _marks(marks_db), "the fax marked processed", timeout_s=60)
+
+        try:
+            asyncio.run(main())
+        finally:
+            path.unlink()
+        activity = fax_id(SERVER_KEY, path.name)
+        record = crm.client.retrieve(Fax.SET, RecordId(activity), select=[Fax.SUBJECT, Fax.STATUSDETAIL])
+        assert record[Fax.SUBJECT] == "فکس دریافتی از \u2068بازرگانی کنتوسو\u2069"
+        assert record[Fax.STATUSDETAIL].startswith("2 صفحه دریافت شد.")
+        notes = {
+            n[Annotation.MIMETYPE]: n[Annotation.SUBJECT]
+            for n in crm.client.query(
+                Annotation.SET,
+                select=[Annotation.MIMETYPE, Annotation.SUBJECT],
+                filter=odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(activity)),
+            )
+        }
+        assert notes["image/tiff"] == "فکس دریافتی (فایل اصلی TIFF)"
+        if tiff2pdf_path() is not None:
+            assert notes["application/pdf"] == "فکس دریافتی (نسخه PDF)"

@@ -1,11 +1,12 @@
 """SFTP recordings against a real OpenSSH server on loopback, and the fetched file landing in the
 Dataverse emulator through the outbox and the drainer, once, even across a restart and with two
-environments (CALL-28)."""
+environments (CALL-28), each with the note in its own system row's Subject Language (X-05)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import logging
 import threading
 import uuid
@@ -265,7 +266,8 @@ def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(ssh
             RecordingSource.SFTP, sshd.host, sshd.port, f"{sshd.folder}/YYYY/MM/DD", attach=True
         ),
     )
-    environments = {"prod": system, "branch": system}
+    # X-05: the prod CRM's system row says Subject Language fa, the branch's en; kept across the restart
+    environments = {"prod": dataclasses.replace(system, language="fa"), "branch": system}
     policy = RecordingPolicy(
         first_delay_s=0.3, retry_base_s=0.1, retry_max_s=0.2, give_up_after_s=20, stable_wait_s=0.05
     )
@@ -312,15 +314,18 @@ def test_a_fetch_pending_at_a_restart_lands_once_in_each_of_two_environments(ssh
             )
             assert Drainer(outbox, clients[env], env, backoff=Backoff(0.05, 60.0)).drain_until_empty(timeout_s=10)
         assert outbox.dead_letters() == []
-        for client in clients.values():
+        subjects = {"prod": f"فایل ضبط مکالمه \u2068{name}\u2069", "branch": f"Call recording {name}"}
+        for env, client in clients.items():
             call = client.retrieve("phonecalls", phonecall_key(update.record), select=["activityid"])
             notes = list(
                 client.query(
                     "annotations",
-                    select=["annotationid", "documentbody"],
+                    select=["annotationid", "documentbody", "subject", "notetext"],
                     filter=odata.eq("_objectid_value", uuid.UUID(call["activityid"])),
                 )
             )
             assert [n["annotationid"] for n in notes] == [note_id(update.record, name)]
             assert base64.b64decode(notes[0]["documentbody"]) == content
+            assert notes[0]["subject"] == subjects[env]
+            assert notes[0]["notetext"].startswith("فایل ضبط این مکالمه" if env == "prod" else "Recording of the call")
             assert client.count("comms_callrecordings", odata.eq("comms_pbxcallid", "1739338201.55")) == 1

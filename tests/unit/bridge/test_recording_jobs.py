@@ -179,6 +179,15 @@ def test_a_damaged_row_is_kept_aside_with_its_reason_and_the_rest_still_load(
     assert [job.key for job in jobs.pending()] == [("tehran", "healthy")]  # marked once, not retried each start
 
 
+def test_the_subject_language_is_kept_and_a_job_stored_before_it_writes_english() -> None:
+    persian = TelephonySystemSettings("tehran", name="Tehran", language="fa", recording=SYSTEM.recording)
+    assert decode_settings(encode_settings(persian)).language == "fa"
+    older = {k: v for k, v in encode_settings(persian).items() if k != "language"}
+    assert decode_settings(older).language == "en"
+    with pytest.raises(JobFormatError, match="language"):
+        decode_settings({**encode_settings(persian), "language": "fa-IR; DROP"})
+
+
 def test_decoders_refuse_what_is_not_an_object() -> None:
     for hostile in (None, 7, "text", ["list"]):
         with pytest.raises(JobFormatError):

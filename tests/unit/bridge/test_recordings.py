@@ -84,11 +84,14 @@ class FakeStore:
         self.closed = True
 
 
-def system(*, source: RecordingSource = RecordingSource.SFTP, attach: bool = True) -> TelephonySystemSettings:
+def system(
+    *, source: RecordingSource = RecordingSource.SFTP, attach: bool = True, language: str = "en"
+) -> TelephonySystemSettings:
     return TelephonySystemSettings(
         "tehran",
         name="Tehran",
         record_id="00000000-0000-0000-0000-0000000000aa",
+        language=language,
         recording=RecordingSettings(source, "pbx", 22, "/mon/YYYY/MM/DD", attach),
     )
 
@@ -150,6 +153,18 @@ def test_attaches_the_file_as_a_note_bound_to_the_call_by_its_key(outbox: Outbox
         row.body["comms_TelephonySystemId@odata.bind"]
         == "/comms_telephonysystems(00000000-0000-0000-0000-0000000000aa)"
     )
+
+
+def test_the_note_is_in_the_systems_subject_language(outbox: Outbox) -> None:
+    """X-05: a system whose Subject Language is fa gets its recording note in Persian, the name kept upright."""
+    store = FakeStore()
+    store.folders[DAY] = {NAME: b"RIFF-audio"}
+    fetcher = RecordingFetcher(outbox=outbox, environment=ENV, stores={"tehran": store}, policy=FAST)
+    run(fetcher, (ended(), system(language="fa")))
+    note, _row = queued(outbox)
+    assert note.body["subject"] == f"فایل ضبط مکالمه \u2068{NAME}\u2069"
+    assert note.body["notetext"] == f"فایل ضبط این مکالمه، دریافت‌شده از \u2068Tehran\u2069: \u2068{DAY}/{NAME}\u2069"
+    assert note.body["filename"] == NAME
 
 
 @pytest.mark.parametrize(

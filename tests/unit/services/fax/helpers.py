@@ -13,10 +13,14 @@ from dataverse_schema import navigation
 from dataverse_schema.fax import SERVER_KINDS
 from dataverse_schema.names import Annotation, Fax, FaxNumber, FaxServer
 from domain.fax import DialStyle, DocumentKind, FaxJobState, FaxJobStatus, OutgoingFax, ReceivedFax, SubmitReceipt
+from domain.numbers import NumberPlan
 from services.fax import rows
+from services.matching.sync import NumberSync
+from services.matching.tables import NumberUse, default_tables
 
 NOW = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+TIFF = b"II*\x00" + b"\x00" * 60
 
 
 class FakeFaxServer:
@@ -139,3 +143,23 @@ def new_fax(
 
 def read_fax(client: DataverseClient, fax_id: str) -> dict[str, Any]:
     return client.retrieve(Fax.SET, RecordId(fax_id), select=list(rows.SELECT) + [Fax.DIALSTRING])
+
+
+def received(server_id: str = "fax000000007.tif", **fields: Any) -> ReceivedFax:
+    """A complete received fax of 2 pages from +98 21 5555 0101 (its TSI), with ``fields`` changed."""
+    values = {
+        "server_id": server_id,
+        "file_name": server_id,
+        "received_at": datetime(2025, 3, 4, 8, tzinfo=UTC),
+        "pages": 2,
+        "sender_tsi": "+98 21 5555 0101",
+        "caller_number": "",
+    } | fields
+    return ReceivedFax(**values)
+
+
+def fax_index(client: DataverseClient) -> NumberSync:
+    """The fax-number index of the emulator's records, read once."""
+    sync = NumberSync(client, "test", NumberPlan(country_code=98, city_code="21"), default_tables(NumberUse.FAX))
+    sync.refresh_now()
+    return sync

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
 import pytest
 
 from connectors.dataverse import RecordId
 from dataverse_schema.names import Account, Annotation, Fax
-from domain.fax import FailureReason, FaxJobState, ReceivedFax
-from domain.numbers import NumberPlan
+from domain.fax import FailureReason, FaxJobState
 from services.fax import rows
 from services.fax.directory import FaxDirectory
 from services.fax.receiving import FaxReceiver, fax_id, note_id
 from services.fax.sending import FaxSender
 from services.fax.tracking import FaxTracker
-from services.matching.sync import NumberSync
-from services.matching.tables import NumberUse, default_tables
-from tests.unit.services.fax.helpers import NOW, FakeFaxServer, new_fax, read_fax, seed_server, sink_of
+from tests.unit.services.fax.helpers import (
+    NOW,
+    TIFF,
+    FakeFaxServer,
+    fax_index,
+    new_fax,
+    read_fax,
+    received,
+    seed_server,
+    sink_of,
+)
 
 pytestmark = pytest.mark.timeout(60)
-TIFF = b"II*\x00" + b"\x00" * 60
 
 
 def submitted(client, fake, count=1):
@@ -69,24 +74,6 @@ def test_a_fax_cancelled_by_its_user_is_cancelled_on_the_server(client):
     record = read_fax(client, one)
     assert record[Fax.FAXSTATUS] == rows.CANCELLED and record[Fax.STATUSDETAIL] == rows.CANCEL_DONE
     assert tracker.run_once().open_jobs == 0
-
-
-def received(server_id="fax000000007.tif", **fields):
-    values = {
-        "server_id": server_id,
-        "file_name": server_id,
-        "received_at": datetime(2025, 3, 4, 8, tzinfo=UTC),
-        "pages": 2,
-        "sender_tsi": "+98 21 5555 0101",
-        "caller_number": "",
-    } | fields
-    return ReceivedFax(**values)
-
-
-def fax_index(client):
-    sync = NumberSync(client, "test", NumberPlan(country_code=98, city_code="21"), default_tables(NumberUse.FAX))
-    sync.refresh_now()
-    return sync
 
 
 def test_received_fax_is_stored_matched_then_marked_processed(client):
