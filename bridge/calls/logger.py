@@ -214,7 +214,7 @@ class CallLogger:
             settings,
             crm.match(record, settings),
             name_of=numbers.name_of if numbers else lambda ref: None,
-            language=crm.options(record.system).language,
+            language=settings.language,
         )
         body = phone_call_body(
             activity,

@@ -181,7 +181,7 @@ def build_notice(
 
     Written in the system's language (its *Subject Language*, as the call's subject is: X-05).
     """
-    words = _TEXTS["fa" if crm.options(record.system).language == "fa" else "en"]
+    words = _TEXTS["fa" if settings.language == "fa" else "en"]
     number = external_number(record, settings)
     shown_number = number.e164 if number else (record.external_number or words["unknown"])
     best = match.best if match else None

@@ -87,8 +87,8 @@ class TelephonySystemSettings:
     line id. ``originate_context`` is the dialplan context calls are placed in
     (CALL-40); empty leaves it to the bridge's file, else ``from-internal``.
     ``language`` is the row's *Subject Language*, ``"en"`` or ``"fa"``: the
-    language of what is written for the system's calls, such as a recording's
-    note (X-05).
+    language of what is written for the system's calls: their subjects,
+    missed-call and waiting-caller notices and recording notes (X-05).
     """
 
     key: str

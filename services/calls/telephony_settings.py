@@ -91,7 +91,6 @@ class SystemOptions:
 
     notify_missed_calls: bool = True
     notify_waiting_calls: bool = False
-    language: str = "en"
     unknown_caller_events: bool = True
     #: CALL-41: per matched table, the lookup columns naming the users the call is shared with.
     responsible_columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -194,7 +193,6 @@ def parse_settings(
     options = SystemOptions(
         _flag(system, TelephonySystem.NOTIFYMISSEDCALLS, True),
         _flag(system, TelephonySystem.NOTIFYWAITINGCALLS, False),
-        language,
         _flag(system, TelephonySystem.UNKNOWNCALLEREVENTS, True),
         _responsible(system, where, problems),
     )

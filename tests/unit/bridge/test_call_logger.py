@@ -176,7 +176,7 @@ def test_waiting_caller_notice_only_when_enabled(outbox: Outbox) -> None:
 
 def test_notices_follow_the_systems_language_like_the_subject(outbox: Outbox) -> None:
     """X-05: a system whose Subject Language is fa gets Persian notices, names and numbers kept upright."""
-    persian = Settings(SYSTEM, SystemOptions(notify_waiting_calls=True, language="fa"))
+    persian = Settings(replace(SYSTEM, language="fa"), SystemOptions(notify_waiting_calls=True))
     CallNotifier(outbox, {"hq": ["prod"]}, crm(persian)).on_call(ended(), SYSTEM)
     queued = update({CallChange.QUEUED}, status=CallStatus.QUEUED, queue="support", ringing_extensions=("101",))
     CallNotifier(outbox, {"hq": ["prod"]}, crm(persian)).on_call(queued, SYSTEM)

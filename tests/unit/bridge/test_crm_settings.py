@@ -62,8 +62,8 @@ def test_a_full_row_parses() -> None:
     assert settings.user_of("101") == USER.lower() and not settings.extensions["101"].can_originate
     assert settings.extensions["101"].name == "Sara Karimi"  # the click-to-call's caller-ID name (CALL-29)
     assert settings.default_line().line_id == "trunk-1"
-    assert parsed.options.notify_waiting_calls and parsed.options.language == "fa"
-    assert settings.language == "fa"  # the recording note's language too
+    assert parsed.options.notify_waiting_calls
+    assert settings.language == "fa"  # call subjects, notices and recording notes
     assert parse_settings(system_row(comms_language=None), LINES, EXTENSIONS).settings.language == "en"
     assert parsed.problems == ()
 
