@@ -36,6 +36,7 @@ from domain.calls.events import CallEvent, Direction
 from domain.calls.record import CallChange, CallOutcome, CallRecord, CallUpdate
 from domain.calls.system_settings import CallVisibility, TelephonySystemSettings
 from domain.calls.visibility import audience_of, recipients
+from domain.inline_text import inline
 from domain.number_index import Match
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,8 @@ MISSED_TTL_S = 7 * 24 * 3600
 WAITING_TTL_S = 15 * 60
 DATA_MAX = 5000
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#>!|])")
-# Keeps a Latin-digit number or name upright inside Persian (RTL) text, as in the call's subject.
-_ISOLATE = "\u2068{}\u2069"
+#: The most of a caller's name, and of a number, put in a notice: its title still fits in 200 characters.
+NAME_MAX, NUMBER_MAX = 120, 40
 _TEXTS = {
     "en": {
         "unknown": "unknown number",
@@ -181,14 +182,15 @@ def build_notice(
 
     Written in the system's language (its *Subject Language*, as the call's subject is: X-05).
     """
-    words = _TEXTS["fa" if settings.language == "fa" else "en"]
+    persian = settings.language == "fa"
+    words = _TEXTS["fa" if persian else "en"]
     number = external_number(record, settings)
-    shown_number = number.e164 if number else (record.external_number or words["unknown"])
+    shown_number = inline(number.e164 if number else record.external_number, NUMBER_MAX) or words["unknown"]
     best = match.best if match else None
     name = crm.numbers.name_of(best) if best and crm.numbers else None
-    who = name or record.external_name or shown_number
-    if words is _TEXTS["fa"]:
-        who, shown_number = _ISOLATE.format(who), _ISOLATE.format(shown_number)
+    who = next(filter(None, (inline(given, NAME_MAX) for given in (name, record.external_name))), shown_number)
+    if persian:
+        who, shown_number = inline(who, NAME_MAX, rtl=True), inline(shown_number, NUMBER_MAX, rtl=True)
     actions: list[tuple[str, str]] = []
     regarding = (best.table, best.record_id) if best is not None else None
     if best is not None:
@@ -200,8 +202,9 @@ def build_notice(
         body = words["missed_body"].format(who=f"**{_escape(who)}**", number=_escape(shown_number), where=where)
         text = words["missed_body"].format(who=who, number=shown_number, where=where)
     else:
-        queue = record.queue or words["body_queue"]
-        title = words["waiting_title"].format(who=who, queue=record.queue or words["title_queue"])
+        named_queue = inline(record.queue, NUMBER_MAX)
+        queue = named_queue or words["body_queue"]
+        title = words["waiting_title"].format(who=who, queue=named_queue or words["title_queue"])
         kind, icon, ttl_s = "waiting", ICON_INFO, WAITING_TTL_S
         body = words["waiting_body"].format(
             who=f"**{_escape(who)}**", number=_escape(shown_number), queue=_escape(queue)

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from domain.calls.events import Direction
 from domain.calls.record import CallOutcome, CallRecord
+from domain.inline_text import inline
+
+#: A phone call's *Subject* holds 200 characters in Dataverse.
+SUBJECT_MAX = 200
+#: The most of a name or number put in a subject: the longest template and both notes still fit.
+WHO_MAX = 120
 
 _SUBJECTS = {
     "en": {
@@ -34,25 +40,25 @@ _SUBJECTS = {
     },
 }
 _UNANSWERED = (CallOutcome.MISSED, CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.FAILED)
-# Keeps a Latin-digit number or name upright inside Persian (RTL) text.
-_ISOLATE = "\u2068{}\u2069"
 
 
 def call_subject(record: CallRecord, matched_name: str | None, *, language: str = "en") -> str:
     """The activity subject: "Incoming call from …", "Missed call from …", "Call to …".
 
     ``who`` is the matched record's name, else the caller's name from the
-    network, else the number, else "unknown number". ``language`` is the
+    network, else the number, else "unknown number"; it is put in as one clean
+    line (:func:`domain.inline_text.inline`: bidi controls dropped, cut to
+    :data:`WHO_MAX`, isolated in Persian), so a caller name cannot turn the
+    subject around or push it past :data:`SUBJECT_MAX`. ``language`` is the
     organisation's language: ``"fa"`` gives Persian, anything else English.
     A call whose end the bridge inferred (CALL-14) says so: "… (end time estimated)"; a call known only
     from the PBX's call detail record says "… (from the PBX's call record)".
     """
-    texts = _SUBJECTS["fa" if language.lower().startswith("fa") else "en"]
-    who = (matched_name or record.external_name or record.external_number or "").strip()
-    if not who:
-        who = texts["unknown"]
-    elif texts is _SUBJECTS["fa"]:
-        who = _ISOLATE.format(who)
+    persian = language.lower().startswith("fa")
+    texts = _SUBJECTS["fa" if persian else "en"]
+    given = (inline(name, WHO_MAX) for name in (matched_name, record.external_name, record.external_number))
+    who = next((name for name in given if name), "")
+    who = (inline(who, WHO_MAX, rtl=True) if persian else who) or texts["unknown"]
     suffix = texts["end_inferred"] if record.is_end_inferred else ""
     suffix += texts["from_cdr"] if record.is_from_cdr else ""
     return texts[_template(record)].format(who=who) + suffix
