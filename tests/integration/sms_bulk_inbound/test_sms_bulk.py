@@ -283,9 +283,7 @@ def test_start_queues_a_draft_and_refuses_nothing_silently(client, session, kave
 def test_bulk_messages_belong_to_the_bulks_owner(client, session, kavenegar: FakeKavenegar) -> None:
     # Reports per employee (SMS-06) and own-records rights (SMS-19) see a bulk's messages as its sender's,
     # not as the Functions app's, whose identity writes them.
-    sender = client.create(
-        "systemusers", {"firstname": "Maryam", "lastname": "Karimi", "internalemailaddress": "maryam@contoso.example"}
-    )
+    sender = seed.sender(client, "maryam", {"prvReadContact": "Global"})  # the texts are made with her rights
     account_id, list_id, _ = audience(client, "owned", 3)
     bulk_id = seed.bulk(client, "owned", account_id=account_id, list_id=list_id, message="اطلاعیه")
     client.update("comms_smsbulks", bulk_id, {"ownerid@odata.bind": f"/systemusers({sender})"})
