@@ -8,7 +8,10 @@ than the column and rows whose phone number a user changed get it from the sweep
 A row is *stale* when its Normalised Number is not what :func:`~domain.sms.recipients.normalised_opt_out`
 makes of its phone number now: empty, or left from the number it had before an edit. The value is a
 pure function of the typed text (and the SMS numbering plan), so the row itself says whether it is
-stale; no column records what it was normalised from. Which rows are looked at:
+stale; no column records what it was normalised from, and an environment with an older solution needs
+nothing new. A Normalised Number equal to the phone number as typed (a keyword's row) is never stale.
+Hosts must share ``COMMS_SMS_COUNTRY_CODE``, or each would rewrite the other's national spellings.
+Which rows are looked at:
 
 - the first run of a process reads every *active* row (id, phone number, Normalised Number,
   ``modifiedon``; 5,000 a page), so an edit made while no host ran is found;
