@@ -44,7 +44,7 @@ from services.sms.accounts import ProviderAccount, ProviderRegistry
 from services.sms.rows import RecordLink, SmsRow, field_value
 from services.sms.store import SmsStore
 from services.sms.store import Template as TemplateRow
-from services.sms.template_access import secured_fields
+from services.sms.template_access import secured_fields, secured_refusal
 
 #: Phone columns tried, in order, on each kind of recipient record.
 RECIPIENT_COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -260,12 +260,7 @@ class Composer:
         if not allows_secured:
             refused = secured_fields(template, roots, known, recipient, self._store.secured_columns)
             if refused:
-                names = ", ".join(f"{{{field.path}}} ({field.table}.{field.column})" for field in refused)
-                raise ComposeError(
-                    f"the text names column-secured columns: {names}; an administrator must set "
-                    f"Allow Secured Columns on the template | متن ستون‌های محافظت‌شده را نام می‌برد: "
-                    f"{names}"
-                )
+                raise ComposeError(secured_refusal(refused))
         return {path: field_value(value) for path, value in resolved.fields.items()}
 
     def _resolve_paths(

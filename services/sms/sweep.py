@@ -7,7 +7,7 @@ whose next attempt is due, and for SMS left *Sending* past the claim lease,
 and hands each to the sender, which claims it first, so a push arriving at
 the same moment never sends twice.
 
-Before that, it gives opt-out rows typed or imported since the last run their
+Before that, it gives opt-out rows typed, imported or edited since the last run their
 Normalised Number (:mod:`services.sms.opt_outs`, SMS-15), so they stop this
 run's sends already; when Dataverse refuses that work, the sends still go on.
 """
@@ -49,8 +49,8 @@ def sweep(
     max_per_run: int = DEFAULT_MAX_PER_RUN,
     opt_outs: OptOutNormaliser | None = None,
 ) -> SweepSummary:
-    """Normalise new opt-out rows (``opt_outs``), then send every SMS that is due; returns how many were found
-    and each outcome's count."""
+    """Normalise new and edited opt-out rows (``opt_outs``), then send every SMS that is due; returns how many
+    were found and each outcome's count."""
     filled = _normalise(opt_outs) if opt_outs is not None else None
     now = clock()
     due = store.sms_due(now, now - timedelta(seconds=missed_after_s), max_per_run)

@@ -34,7 +34,7 @@ from domain.sms.keywords import ActionKind, MatchMode
 
 # -- numbers, templates ---------------------------------------------------------------------
 NUMBER_COLUMNS = [SmsNumber.ID, SmsNumber.NUMBER, SmsNumber.SYSTEMUSERID_VALUE, SmsNumber.SMSPROVIDERID_VALUE]
-TEMPLATE_COLUMNS = [SmsTemplate.BODY, SmsTemplate.CALENDAR]
+TEMPLATE_COLUMNS = [SmsTemplate.BODY, SmsTemplate.CALENDAR, SmsTemplate.ALLOWSECUREDCOLUMNS]
 JALALI = schema.CALENDARS.value_of("Persian (Jalali)")
 
 # -- the bulk record ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ path again over what was read and names the ``(table, column)`` it lands on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.sms.related import Known, Root, lookup_target
@@ -56,3 +56,12 @@ def secured_fields(
         if landing is not None and landing[1] in secured(landing[0]):
             found.append(SecuredField(node.path, *landing))
     return found
+
+
+def secured_refusal(fields: Sequence[SecuredField]) -> str:
+    """The words on the record when a text names column-secured columns its template does not allow."""
+    names = ", ".join(f"{{{field.path}}} ({field.table}.{field.column})" for field in fields)
+    return (
+        f"the text names column-secured columns: {names}; an administrator must set Allow Secured Columns on "
+        f"the template | متن ستون‌های محافظت‌شده را نام می‌برد: {names}"
+    )

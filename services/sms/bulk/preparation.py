@@ -4,7 +4,8 @@ A run starts by settling the rows an earlier run left *Sending*
 (:mod:`services.sms.bulk.reconcile`), then counts what is finished, keeps the
 numbers already texted and the attempts made per row, and lists the members
 after the bulk's cursor. A bulk whose account, audience or template cannot be
-used is paused with the reason.
+used is paused with the reason, as is one whose template reads a column-secured
+column of its members without *Allow Secured Columns* (:mod:`services.sms.bulk.rights`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from domain.sms.recipients import opted_out_numbers
 from domain.sms.templates import RenderOptions, TemplateError
 from services.sms import tables
 from services.sms.bulk.reconcile import reconcile
+from services.sms.bulk.rights import secured_placeholders
 from services.sms.bulk.run_state import BulkRun, StopRun
 from services.sms.bulk.store import BulkRecord, BulkStore
 from services.sms.bulk.targets import TargetError, audience_keys
 from services.sms.directory import AccountDirectory
+from services.sms.template_access import secured_refusal
 
 
 def message_kind(bulk: BulkRecord, default: MessageKind) -> MessageKind:
@@ -45,11 +48,15 @@ def prepare_run(
     account = accounts.by_record_id(bulk.account_id)
     if account is None:
         raise StopRun("the bulk's provider account is not configured or cannot be used", "Paused")
-    content = bulk_content(store, bulk, message_kind(bulk, kind), render)
+    content, allows_secured = bulk_content(store, bulk, message_kind(bulk, kind), render)
     try:
         keys = audience_keys(store.client, bulk)
     except TargetError as exc:
         raise StopRun(str(exc), "Paused") from exc
+    if content.template is not None and not allows_secured:
+        refused = secured_placeholders(content.template, {table for table, _ in keys}, store.secured_columns)
+        if refused:
+            raise StopRun(secured_refusal(refused), "Paused")
     existing = store.existing_rows(bulk.bulk_id)
     reconciled = reconcile(store, account, existing.in_flight, existing.attempts, clock())
     finished = set(existing.finished) | set(reconciled.finished)
@@ -71,13 +78,17 @@ def prepare_run(
     )
 
 
-def bulk_content(store: BulkStore, bulk: BulkRecord, kind: MessageKind, render: RenderOptions) -> BulkContent:
-    """The bulk's template (in its calendar) or fixed text; raises :class:`StopRun` when it cannot be used."""
+def bulk_content(
+    store: BulkStore, bulk: BulkRecord, kind: MessageKind, render: RenderOptions
+) -> tuple[BulkContent, bool]:
+    """The bulk's template (in its calendar) or fixed text, and whether the template may read column-secured
+    columns; raises :class:`StopRun` when it cannot be used."""
     try:
         if bulk.template_id:
-            template, calendar = store.template(bulk.template_id)
-            return BulkContent(template, kind=kind, options=replace(render, calendar=calendar))
-        return BulkContent(None, bulk.message, kind=kind)
+            row = store.template(bulk.template_id)
+            options = replace(render, calendar=row.calendar)
+            return BulkContent(row.template, kind=kind, options=options), row.allows_secured
+        return BulkContent(None, bulk.message, kind=kind), False
     except TemplateError as exc:
         raise StopRun(f"the bulk's template cannot be used: {exc}", "Paused") from exc
     except ValueError as exc:

@@ -3,7 +3,8 @@
 One run walks the members after the bulk's cursor in steps of one provider
 batch. Each step:
 
-1. reads the members' columns and plans their texts (:func:`domain.sms.bulk.plan_step`);
+1. reads the members' columns as the bulk's owner (:mod:`services.sms.bulk.rights`) and plans their texts
+   (:func:`domain.sms.bulk.plan_step`);
 2. writes their SMS rows as *Sending* (ids = our deterministic message ids) and, in the same
    change set, one SMS process row per message for this attempt, keyed by the id the provider gets;
 3. calls the provider once with every message and its own text;
@@ -45,10 +46,10 @@ from domain.sms.templates import RenderOptions
 from services.sms import tables
 from services.sms.bulk.preparation import columns_to_read, message_kind, prepare_run
 from services.sms.bulk.provider_batch import ProviderBatch
+from services.sms.bulk.rights import read_members
 from services.sms.bulk.run_state import BulkRun, StopRun, plain_reason
 from services.sms.bulk.store import MAX_STEP_MESSAGES, BulkStore
 from services.sms.bulk.tally import BulkTally
-from services.sms.bulk.targets import fetch_members
 from services.sms.directory import AccountDirectory
 
 log = logging.getLogger(__name__)
@@ -191,11 +192,17 @@ class BulkRunner:
             if self._wait_until(run) is not None:
                 return RunReport(run.bulk.bulk_id, state, run.counters, run.steps, "waiting for the sending window")
             slice_ = members[start : start + size]
-            fetched = fetch_members(self._store.client, [m.key for m in slice_], columns_to_read(run))
+            read = read_members(self._store.client, run.bulk, [m.key for m in slice_], columns_to_read(run))
             plan = plan_step(
-                fetched, run.bulk.bulk_id, run.content, run.audience, handled_ids=run.finished, numbers_used=run.numbers
+                read.members,
+                run.bulk.bulk_id,
+                run.content,
+                run.audience,
+                handled_ids=run.finished,
+                numbers_used=run.numbers,
             )
-            self._step(run, replace(plan, cursor=cursor_of(slice_[-1])), last=start + size >= len(members))
+            plan = replace(plan, cursor=cursor_of(slice_[-1]))
+            self._step(run, plan, last=start + size >= len(members), unreadable=read.unreadable)
         final = "Completed with errors" if run.counters.failed else "Completed"
         if run.steps == 0 and not members:
             self._store.update_bulk(
@@ -203,7 +210,7 @@ class BulkRunner:
             )
         return RunReport(run.bulk.bulk_id, final, run.counters, run.steps)
 
-    def _step(self, run: BulkRun, plan: StepPlan, *, last: bool) -> None:
+    def _step(self, run: BulkRun, plan: StepPlan, *, last: bool, unreadable: int = 0) -> None:
         now = self._clock()
         outcomes: dict[str, dict[str, Any]] = {}
         attempts: dict[str, dict[str, Any]] = {}
@@ -223,7 +230,7 @@ class BulkRunner:
         if to_send:
             sent_outcomes, attempts = self._provider.send(run, tuple(to_send), now)
             outcomes.update(sent_outcomes)
-        skipped = sum(1 for s in plan.skipped if s.reason is not SkipReason.ALREADY_HANDLED)
+        skipped = unreadable + sum(1 for s in plan.skipped if s.reason is not SkipReason.ALREADY_HANDLED)
         sent = sum(1 for body in outcomes.values() if body[Sms.SMSSTATUS] in tables.SENT_STATUSES)
         counters = run.counters.plus(sent=sent, failed=len(outcomes) - sent, skipped=skipped)
         state = ("Completed with errors" if counters.failed else "Completed") if last else "Running"

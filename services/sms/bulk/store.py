@@ -23,6 +23,7 @@ from domain.sms.template_parser import parse_template
 from domain.sms.templates import Calendar, Template
 from services.sms import tables
 from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
+from services.sms.shapes import read_table_shape
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,16 @@ class BulkRecord:
 
 
 @dataclass(frozen=True)
+class BulkTemplate:
+    """The bulk's SMS Template: its parsed text, its calendar, and whether an administrator lets it read
+    column-secured columns (*Allow Secured Columns*)."""
+
+    template: Template
+    calendar: Calendar
+    allows_secured: bool = False
+
+
+@dataclass(frozen=True)
 class ExistingRows:
     """What earlier runs left: finished row ids, numbers texted, rows caught mid-send, outcome counts, and the
     provider calls made so far for each row not finished (its SMS process rows, SMS-22)."""
@@ -78,6 +89,7 @@ class BulkStore:
 
     def __init__(self, client: DataverseClient):
         self._client = client
+        self._secured: dict[str, frozenset[str]] = {}
 
     @property
     def client(self) -> DataverseClient:
@@ -130,11 +142,18 @@ class BulkStore:
             )
         ]
 
-    def template(self, template_id: str) -> tuple[Template, Calendar]:
+    def template(self, template_id: str) -> BulkTemplate:
         """The template's parsed text; ``TemplateSyntaxError`` lists what is wrong with it."""
         row = self._client.retrieve(SmsTemplate.SET, template_id, select=tables.TEMPLATE_COLUMNS)
         calendar = Calendar.JALALI if row.get(SmsTemplate.CALENDAR) in (None, tables.JALALI) else Calendar.GREGORIAN
-        return parse_template(row.get(SmsTemplate.BODY) or ""), calendar
+        allows_secured = row.get(SmsTemplate.ALLOWSECUREDCOLUMNS) is True
+        return BulkTemplate(parse_template(row.get(SmsTemplate.BODY) or ""), calendar, allows_secured)
+
+    def secured_columns(self, table: str) -> frozenset[str]:
+        """The table's column-secured columns (``IsSecured`` in its metadata), read once per worker."""
+        if table not in self._secured:
+            self._secured[table] = read_table_shape(self._client, table)[1]
+        return self._secured[table]
 
     def sender_number(self, number_id: str | None) -> str | None:
         if number_id is None:

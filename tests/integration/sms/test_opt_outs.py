@@ -2,7 +2,7 @@
 
 Proves: a row typed with spaces, dashes, Persian digits or ``+98 …`` stops a single send once the sweep
 has normalised it (and already stops the sweep's own sends); unspaced spellings stop it before any sweep;
-an inactive row stops nothing and is left alone; a row that is no number is marked once and never read
+an inactive row stops nothing and is left alone; a row that is no number is marked once and never written
 again; the normaliser is bounded per run, idempotent, and writes only its column, by id with If-Match;
 OData metacharacters in a row's phone number are data.
 """
@@ -137,7 +137,7 @@ def test_a_keyword_opt_out_needs_no_sweep(client: DataverseClient, runtime: SmsS
         "x" * 50,
     ],
 )
-def test_a_row_that_is_no_number_is_marked_once_and_never_read_again(
+def test_a_row_that_is_no_number_is_marked_once_and_never_written_again(
     client: DataverseClient, runtime: SmsServices, wire: responses.RequestsMock, typed: str
 ) -> None:
     add_provider(client)
@@ -185,7 +185,7 @@ def test_the_normaliser_is_bounded_per_run_and_idempotent(client: DataverseClien
 def test_a_row_changed_between_read_and_write_is_left_for_the_next_run(client: DataverseClient) -> None:
     row_id = add_opt_out(client, "0912 123 4567")
     normaliser = OptOutNormaliser(client, NumberPlan())
-    pending = normaliser._pending()
+    pending = normaliser._candidates(None)
     client.update(OPT_OUTS, RecordId(row_id), {"comms_phonenumber": "0912 765 4321"})  # a user edits it meanwhile
 
     assert normaliser._write(pending[0], E164) is False

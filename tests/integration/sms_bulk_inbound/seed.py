@@ -191,3 +191,22 @@ def routed_inbound(
         router=router,
     )
     return inbound, router
+
+
+def sender(client: DataverseClient, tag: str, privileges: dict[str, str] | None = None) -> str:
+    """A user who may own bulk sends, holding one role with ``privileges`` (name → depth: ``Basic``, ``Local``,
+    ``Deep`` or ``Global``); none for a user without roles."""
+    user = client.create(
+        "systemusers", {"firstname": tag, "lastname": "Sender", "internalemailaddress": f"{tag}@contoso.example"}
+    )
+    if privileges:
+        role = client.create("roles", {"name": f"{tag} sender"})
+        client.request(
+            "POST",
+            f"roles({role})/Microsoft.Dynamics.CRM.AddPrivilegesRole",
+            json={"Privileges": [{"PrivilegeName": name, "Depth": depth} for name, depth in privileges.items()]},
+        )
+        client.request(
+            "POST", f"systemusers({user})/systemuserroles_association/$ref", json={"@odata.id": f"roles({role})"}
+        )
+    return user

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from connectors.dataverse import DataverseClient, odata
+from connectors.dataverse import DataverseClient, RecordId, odata
 from connectors.sms.kavenegar import KavenegarProvider, KavenegarSettings, local_id
 from dataverse_schema import sms as schema
 from domain.numbers import NumberPlan
 from emulator.server import EmulatorServer, FaultPlan, Outage
 from services.sms.bulk import BulkOptions, BulkRunner, BulkStore
 from services.sms.directory import ProviderAccount, StaticAccountDirectory
+from services.sms.opt_outs import OptOutNormaliser
 
 from . import seed
 from .fake_kavenegar import KEY, FakeKavenegar, Killed
@@ -111,6 +112,25 @@ def test_template_per_recipient_and_skips(client, session, kavenegar: FakeKavene
     assert receptor == "09350000001" and text.startswith("سلام نام")
     record = state_of(client, bulk_id)
     assert (record["comms_sentcount"], record["comms_skippedcount"]) == (1, 4)
+
+
+def test_an_opt_out_edited_after_the_sweep_normalised_it_stops_the_new_number_at_once(
+    client, session, kavenegar: FakeKavenegar
+) -> None:
+    account_id = seed.provider_account(client, "kv-bulk")
+    numbers = {0: "09350000001", 1: "09350000002"}
+    ids = seed.contacts(client, "edit", 2, mobile=lambda n: numbers[n])
+    row_id = client.create("comms_smsoptouts", {"comms_phonenumber": "0935 000 0001"})
+    OptOutNormaliser(client, NumberPlan()).run()
+    client.update("comms_smsoptouts", RecordId(row_id), {"comms_phonenumber": "0935 000 0002"})  # before a sweep
+    list_id = seed.static_list(client, "edit", ids)
+    bulk_id = seed.bulk(client, "edit", account_id=account_id, list_id=list_id, message="Spring sale")
+
+    report = runner(client, session, account_id).run(bulk_id, budget_s=60)
+
+    assert report.state == "Completed"
+    assert [receptor for _, receptor, _, _ in kavenegar.sent] == ["09350000001"]  # the old number is free again
+    assert client.retrieve("comms_smsoptouts", RecordId(row_id))["comms_normalisednumber"] == "+989350000001"
 
 
 def odata_key(number: str):
@@ -263,9 +283,7 @@ def test_start_queues_a_draft_and_refuses_nothing_silently(client, session, kave
 def test_bulk_messages_belong_to_the_bulks_owner(client, session, kavenegar: FakeKavenegar) -> None:
     # Reports per employee (SMS-06) and own-records rights (SMS-19) see a bulk's messages as its sender's,
     # not as the Functions app's, whose identity writes them.
-    sender = client.create(
-        "systemusers", {"firstname": "Maryam", "lastname": "Karimi", "internalemailaddress": "maryam@contoso.example"}
-    )
+    sender = seed.sender(client, "maryam", {"prvReadContact": "Global"})  # the texts are made with her rights
     account_id, list_id, _ = audience(client, "owned", 3)
     bulk_id = seed.bulk(client, "owned", account_id=account_id, list_id=list_id, message="اطلاعیه")
     client.update("comms_smsbulks", bulk_id, {"ownerid@odata.bind": f"/systemusers({sender})"})

@@ -25,6 +25,8 @@ ORIGIN = "https://org.example.com"
 SET_URL = f"{ORIGIN}/api/data/v9.2/comms_smsoptouts"
 ROW_ID = "6f1c2b1e-0d4a-4b7e-9a55-3c2d1e0f9a81"
 ETAG = 'W/"470867"'
+STAMP = "2026-03-01T10:00:00Z"
+NORMALISED = "comms_normalisednumber"
 
 
 @pytest.fixture
@@ -42,8 +44,18 @@ def page(*rows: dict) -> dict:
     return {"@odata.context": f"{ORIGIN}/api/data/v9.2/$metadata#comms_smsoptouts", "value": list(rows)}
 
 
-def row(phone: str) -> dict:
-    return {"@odata.etag": ETAG, "comms_smsoptoutid": ROW_ID, "comms_phonenumber": phone}
+def row(phone: str, normalised: str | None = None, *, stamp: str = STAMP, row_id: str = ROW_ID) -> dict:
+    return {
+        "@odata.etag": ETAG,
+        "comms_smsoptoutid": row_id,
+        "comms_phonenumber": phone,
+        "comms_normalisednumber": normalised,
+        "modifiedon": stamp,
+    }
+
+
+def asked(call: responses.Call) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(call.request.url).query)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +67,7 @@ def row(phone: str) -> dict:
         ("\x00\ufeff<script>", NOT_A_NUMBER),
     ],
 )
-def test_only_active_empty_rows_are_asked_for_and_only_the_column_is_written_with_if_match(
+def test_the_first_run_reads_every_active_row_and_writes_only_the_column_with_if_match(
     client: DataverseClient, wire: responses.RequestsMock, phone: str, written: str
 ) -> None:
     query = wire.get(SET_URL, json=page(row(phone)))
@@ -72,9 +84,85 @@ def test_only_active_empty_rows_are_asked_for_and_only_the_column_is_written_wit
 
     assert fill == (OptOutFill(normalised=1) if written.startswith("+") else OptOutFill(not_numbers=1))
     assert query.call_count == 1 and patch.call_count == 1
-    asked = parse_qs(urlsplit(wire.calls[0].request.url).query)
-    assert asked["$filter"] == ["(statecode eq 0) and (comms_normalisednumber eq null)"]
-    assert asked["$top"] == ["25"] and asked["$select"] == ["comms_smsoptoutid,comms_phonenumber"]
+    first = asked(wire.calls[0])
+    assert first["$filter"] == ["statecode eq 0"] and "$top" not in first
+    assert first["$select"] == ["comms_smsoptoutid,comms_phonenumber,comms_normalisednumber,modifiedon"]
+    assert first["$orderby"] == ["modifiedon asc,comms_smsoptoutid asc"]
+
+
+def test_later_runs_read_empty_rows_and_rows_modified_since_the_newest_stamp_less_the_reread(
+    client: DataverseClient, wire: responses.RequestsMock
+) -> None:
+    wire.get(SET_URL, json=page(row("0912 123 4567", "+989121234567", stamp="2026-03-01T10:00:00Z")))
+    wire.get(SET_URL, json=page())
+    normaliser = OptOutNormaliser(client, NumberPlan())
+
+    assert normaliser.run() == OptOutFill() and normaliser.run() == OptOutFill()  # up to date: nothing written
+
+    assert asked(wire.calls[1])["$filter"] == [
+        "(statecode eq 0) and ((comms_normalisednumber eq null) or (modifiedon ge 2026-03-01T09:50:00Z))"
+    ]
+
+
+@pytest.mark.parametrize(
+    "phone, held, written",
+    [
+        ("0912 765 4321", "+989121234567", "+989127654321"),  # edited after it was normalised
+        ("call me", "+989121234567", NOT_A_NUMBER),  # edited into no number
+        ("0912 123 4567", NOT_A_NUMBER, "+989121234567"),  # junk corrected
+        ("+989121234567", "+989121234567", None),  # as a keyword writes it
+        ("0912 123 4567", "+989121234567", None),  # normalised already
+        ("3000", "3000", None),  # a keyword row of a sender that is no E.164 number: its own
+    ],
+)
+def test_a_row_is_written_only_when_its_normalised_number_is_not_what_its_phone_number_gives(
+    client: DataverseClient, wire: responses.RequestsMock, phone: str, held: str, written: str | None
+) -> None:
+    wire.get(SET_URL, json=page(row(phone, held)))
+    if written is not None:
+        wire.patch(f"{SET_URL}({ROW_ID})", status=204, match=[matchers.json_params_matcher({NORMALISED: written})])
+
+    OptOutNormaliser(client, NumberPlan()).run()
+
+    assert len(wire.calls) == (2 if written else 1)
+
+
+def test_the_watermark_stays_at_the_oldest_edited_row_left_for_the_next_run(
+    client: DataverseClient, wire: responses.RequestsMock
+) -> None:
+    other = "0b7d3c2a-9e8f-4a1b-8c6d-5e4f3a2b1c0d"
+    wire.get(
+        SET_URL,
+        json=page(
+            row("0912 000 0000", stamp="2026-03-01T08:00:00Z", row_id=other),  # empty: found by every run
+            row("0912 765 4321", "+989121234567", stamp="2026-03-01T09:00:00Z"),  # edited: only the stamp finds it
+            row("0912 123 4567", "+989121234567", stamp="2026-03-01T11:00:00Z"),
+        ),
+    )
+    wire.patch(f"{SET_URL}({other})", status=204)
+    wire.get(SET_URL, json=page())
+    normaliser = OptOutNormaliser(client, NumberPlan(), per_run=1)
+
+    assert normaliser.run() == OptOutFill(normalised=1, left=1)
+    normaliser.run()
+
+    assert asked(wire.calls[2])["$filter"] == [
+        "(statecode eq 0) and ((comms_normalisednumber eq null) or (modifiedon ge 2026-03-01T08:50:00Z))"
+    ]
+
+
+@pytest.mark.parametrize("stamp", ["", "yesterday", "2026-03-01T10:00:00"])
+def test_a_row_without_a_readable_stamp_keeps_the_next_run_reading_every_row(
+    client: DataverseClient, wire: responses.RequestsMock, stamp: str
+) -> None:
+    wire.get(SET_URL, json=page(row("0912 123 4567", "+989121234567", stamp=stamp)))
+    wire.get(SET_URL, json=page())
+    normaliser = OptOutNormaliser(client, NumberPlan())
+
+    normaliser.run()
+    normaliser.run()
+
+    assert asked(wire.calls[1])["$filter"] == ["statecode eq 0"]
 
 
 @pytest.mark.parametrize("status", [404, 412])
