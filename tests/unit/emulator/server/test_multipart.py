@@ -108,19 +108,20 @@ def test_body_with_persian_text_survives() -> None:
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nnot a request line\n--b--",
             400,
-            "request line",
+            "The HTTP version 'line' used in a batch operation",
         ),
         (
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nGET contacts?$orderby=name desc\n--b--",
             400,
-            "request line",
+            "The HTTP version 'desc' used in a batch operation",
         ),
         (
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nGET contacts HTTP/1.1\nbad header\n\n--b--",
             400,
-            "Name: value",
+            "The message header 'bad header' is invalid. The header value must be of the format "
+            "'<header name>: <header value>'.",
         ),
         (
             "multipart/mixed; boundary=b",
@@ -183,5 +184,5 @@ def test_written_batch_parses_back() -> None:
     request = ApiResponse(200, [("Content-Type", "application/json")], b"{}")
     content_type, body = write_batch([PartResponse(request), [PartResponse(request, "7")]])
     # A response is not a request, but the framing must be readable by the same parser rules.
-    with pytest.raises(ODataError, match="request line"):
+    with pytest.raises(ODataError, match="The HTTP version 'OK' used in a batch operation"):
         parse_batch(content_type, body)
