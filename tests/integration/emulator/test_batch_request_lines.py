@@ -201,3 +201,30 @@ def test_a_hostile_request_line_comes_back_as_json_text(emulator: EmulatorServer
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith(f"The request line '{line}' is invalid.")
     assert b'accounts\\"}<script>\\u0000' in response.content
+
+
+def test_a_change_set_part_needs_a_content_id(emulator: EmulatorServer, http: requests.Session) -> None:
+    """In its MIME part headers or among the request's own headers, as Microsoft.OData.Core reads it."""
+    root = emulator.url
+    mime = "--changeset_c\nContent-Type: application/http\nContent-Transfer-Encoding: binary\n"
+    missing = (
+        "--batch_c\nContent-Type: multipart/mixed; boundary=changeset_c\n\n"
+        + mime
+        + 'Content-ID: 1\n\nPOST accounts HTTP/1.1\nContent-Type: application/json\n\n{"name": "No Id A"}\n'
+        + mime
+        + '\nPOST accounts HTTP/1.1\nContent-Type: application/json\n\n{"name": "No Id B"}\n'
+        + "--changeset_c--\n--batch_c--\n"
+    )
+    response = _post(http, root, missing, "batch_c")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "The header with name 'Content-ID' was not present in the header collection of the batch operation."
+    )
+    rows = http.get(root + "accounts", params={"$filter": "startswith(name,'No Id')", "$select": "name"}).json()
+    assert rows["value"] == []
+    inner = missing.replace(
+        'HTTP/1.1\nContent-Type: application/json\n\n{"name": "No Id B"}',
+        ('HTTP/1.1\nContent-ID: 2\nContent-Type: application/json\n\n{"name": "No Id B"}'),
+    )
+    assert inner != missing
+    assert _statuses(_post(http, root, inner, "batch_c")) == [204, 204]

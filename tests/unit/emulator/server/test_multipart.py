@@ -186,3 +186,32 @@ def test_written_batch_parses_back() -> None:
     # A response is not a request, but the framing must be readable by the same parser rules.
     with pytest.raises(ODataError, match="The HTTP version 'OK' used in a batch operation"):
         parse_batch(content_type, body)
+
+
+def _changeset(*parts: str) -> bytes:
+    body = "--b\nContent-Type: multipart/mixed; boundary=c\n\n"
+    body += "".join(f"--c\nContent-Type: application/http\n{part}" for part in parts)
+    return (body + "--c--\n--b--\n").encode()
+
+
+def test_a_change_set_part_without_content_id_is_refused() -> None:
+    """Microsoft.OData.Core requires a Content-ID on every change-set operation (docs/emulator.md)."""
+    body = _changeset("Content-ID: 1\n\nPOST accounts HTTP/1.1\n\n{}\n", "\nDELETE accounts(1) HTTP/1.1\n\n")
+    with pytest.raises(ODataError) as caught:
+        parse_batch("multipart/mixed; boundary=b", body)
+    assert (caught.value.status, caught.value.message) == (
+        400,
+        "The header with name 'Content-ID' was not present in the header collection of the batch operation.",
+    )
+
+
+def test_a_content_id_among_the_request_headers_counts() -> None:
+    body = _changeset("\nPOST accounts HTTP/1.1\nContent-ID: 7\n\n{}\n", "Content-ID: 8\n\nPATCH $7 HTTP/1.1\n\n{}\n")
+    (changeset,) = parse_batch("multipart/mixed; boundary=b", body)
+    assert [op.content_id for op in changeset.operations] == ["7", "8"]
+
+
+def test_outside_a_change_set_content_id_is_optional() -> None:
+    body = b"--b\nContent-Type: application/http\n\nGET accounts HTTP/1.1\n\n\n--b--\n"
+    (operation,) = parse_batch("multipart/mixed; boundary=b", body)
+    assert operation.content_id is None
