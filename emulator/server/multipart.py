@@ -184,20 +184,34 @@ def _split_head(content: bytes) -> tuple[str, bytes]:
 
 
 def _parse_headers(lines: list[str]) -> Headers:
+    """Header lines as OData.Core's ``ReadHeaders`` / ``ValidateHeaderLine`` take them.
+
+    A line needs a colon after at least one character; name and value are trimmed; a name given
+    twice (compared exactly) refuses the part.
+    """
     pairs = []
+    seen: set[str] = set()
     for line in lines:
-        line = line.rstrip("\r")
-        if not line.strip():
+        line = line.removesuffix("\r")
+        if not line:
             continue
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip() or name != name.strip():
+        colon = line.find(":")
+        if colon <= 0:
             raise ODataError(
                 400,
                 BAD_BATCH_CODE,
                 f"The message header '{line}' is invalid. The header value must be of the format "
                 "'<header name>: <header value>'.",
             )
-        pairs.append((name, value.strip()))
+        name, value = line[:colon].strip(), line[colon + 1 :].strip()
+        if name in seen:
+            raise ODataError(
+                400,
+                BAD_BATCH_CODE,
+                f"The header '{name}' was specified multiple times. Each header must appear only once in a batch part.",
+            )
+        seen.add(name)
+        pairs.append((name, value))
     return Headers(pairs)
 
 

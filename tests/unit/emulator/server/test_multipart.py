@@ -215,3 +215,32 @@ def test_outside_a_change_set_content_id_is_optional() -> None:
     body = b"--b\nContent-Type: application/http\n\nGET accounts HTTP/1.1\n\n\n--b--\n"
     (operation,) = parse_batch("multipart/mixed; boundary=b", body)
     assert operation.content_id is None
+
+
+def _one_part(head: str) -> bytes:
+    return f"--b\nContent-Type: application/http\n\nGET accounts HTTP/1.1\n{head}\n\n--b--\n".encode()
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (": no name", "The message header ': no name' is invalid."),
+        ("   ", "The message header '   ' is invalid."),
+        ("Accept: a\nAccept: b", "The header 'Accept' was specified multiple times."),
+        ("Prefer: x\n Prefer : y", "The header 'Prefer' was specified multiple times."),
+    ],
+)
+def test_header_lines_odata_core_refuses(head: str, message: str) -> None:
+    with pytest.raises(ODataError) as caught:
+        parse_batch("multipart/mixed; boundary=b", _one_part(head))
+    assert caught.value.message.startswith(message)
+
+
+def test_header_names_and_values_are_trimmed_and_compared_exactly() -> None:
+    """OData.Core trims around the colon, and ``ContainsKeyOrdinal`` does not call 'Accept' and
+    'accept' the same header, so the pair is not refused."""
+    (operation,) = parse_batch(
+        "multipart/mixed; boundary=b", _one_part(" Prefer :  a \nAccept: x\naccept: y\nX-Empty:")
+    )
+    assert (operation.headers["Prefer"], operation.headers["X-Empty"]) == ("a", "")
+    assert operation.headers["Accept"] in {"x", "y"}
