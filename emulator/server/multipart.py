@@ -20,9 +20,14 @@ from emulator.server.wire import ApiResponse, Headers
 
 BAD_BATCH_CODE = "0x80060888"
 _BOUNDARY = re.compile(r"""boundary\s*=\s*(?:"([^"]{1,70})"|([^;\s"]{1,70}))""", re.IGNORECASE)
-#: ``METHOD URL HTTP/1.1``. As Microsoft.OData.Core reads it, the URL runs from the first space to
-#: the last, so it may hold spaces (an unencoded ``$filter``); without the version it is one token.
-_REQUEST_LINE = re.compile(r"^([A-Z]+) (?:(\S(?:.*\S)?) HTTP/1\.[01]|(\S+))$")
+#: The one version and the methods (compared case-sensitively) Microsoft.OData.Core takes in a
+#: batch operation's request line (``ODataConstants.HttpVersionInBatching``, ``HttpUtils.ValidateHttpMethod``).
+HTTP_VERSION = "HTTP/1.1"
+METHODS = frozenset({"GET", "DELETE", "PUT", "POST", "PATCH"})
+#: Every operation in a change set needs a ``Content-ID``, in its MIME part headers or else among the
+#: request's own headers (``CreateOperationRequestMessageImplementation`` in OData.Core's
+#: ``ODataMultipartMixedBatchReader.cs``; OData/odata.net#2713, still open, would make it optional).
+_NO_CONTENT_ID = "The header with name 'Content-ID' was not present in the header collection of the batch operation."
 
 
 @dataclass
@@ -67,7 +72,7 @@ def parse_batch(content_type: str, body: bytes) -> list[BatchItem]:
         if part_type.lower().startswith("multipart/mixed"):
             items.append(_parse_changeset(part_type, content))
         else:
-            items.append(_parse_operation(headers, content))
+            items.append(_parse_operation(headers, content, in_changeset=False))
     return items
 
 
@@ -76,33 +81,76 @@ def _parse_changeset(content_type: str, body: bytes) -> ChangeSet:
     for headers, content in _split_parts(body, boundary_of(content_type)):
         if headers.get("Content-Type", "").lower().startswith("multipart/"):
             raise ODataError(400, BAD_BATCH_CODE, "A change set cannot contain another change set or batch.")
-        changeset.operations.append(_parse_operation(headers, content))
+        operation = _parse_operation(headers, content, in_changeset=True)
+        operation.content_id = operation.content_id or operation.headers.get("Content-ID")
+        if operation.content_id is None:
+            raise ODataError(400, BAD_BATCH_CODE, _NO_CONTENT_ID)
+        changeset.operations.append(operation)
     if not changeset.operations:
         raise ODataError(400, BAD_BATCH_CODE, "A change set must contain at least one operation.")
     return changeset
 
 
-def _parse_operation(part_headers: Headers, content: bytes) -> BatchOperation:
+def _parse_operation(part_headers: Headers, content: bytes, *, in_changeset: bool) -> BatchOperation:
     part_type = part_headers.get("Content-Type", "").split(";")[0].strip().lower()
     if part_type != "application/http":
         raise ODataError(
             400, BAD_BATCH_CODE, f"Each batch part must be application/http, not {part_type or '(none)'!r}."
         )
     head, body = _split_head(content)
-    lines = head.split("\n")
-    request_line = lines[0].strip()
-    match = _REQUEST_LINE.match(request_line)
-    if not match:
-        raise ODataError(
-            400, BAD_BATCH_CODE, f"The batch part's request line {request_line[:200]!r} is not 'METHOD URL HTTP/1.1'."
-        )
+    lines = [line.removesuffix("\r") for line in head.split("\n")]
+    while len(lines) > 1 and not lines[0]:
+        lines.pop(0)  # blank lines before the request line are skipped, as OData.Core's ReadFirstNonEmptyLine does
+    method, url = parse_request_line(lines[0], in_changeset=in_changeset)
     return BatchOperation(
-        method=match.group(1),
-        url=match.group(2) or match.group(3),
+        method=method,
+        url=url,
         headers=_parse_headers(lines[1:]),
         body=body.rstrip(b"\r\n"),
         content_id=part_headers.get("Content-ID"),
     )
+
+
+def parse_request_line(line: str, *, in_changeset: bool) -> tuple[str, str]:
+    """``(method, url)`` of ``METHOD URL HTTP/1.1``, checked as Microsoft.OData.Core checks it.
+
+    OData/odata.net:src/Microsoft.OData.Core/MultipartMixed/ODataMultipartMixedBatchReader.cs
+    (``ParseRequestLine``): the URL runs from the first space to the last, so it may hold spaces;
+    the line is not trimmed; the version must be exactly ``HTTP/1.1``; the method one of five
+    upper-case names; and no GET inside a change set. Each refusal carries OData.Core's own words
+    (``SRResources.resx``), which Dataverse passes on in a 400.
+    """
+    first, last = line.find(" "), line.rfind(" ")
+    if first <= 0 or len(line) - 3 <= first or last - first - 1 <= 0 or len(line) - 1 <= last:
+        raise ODataError(
+            400,
+            BAD_BATCH_CODE,
+            f"The request line '{line}' is invalid. The request line at the start of each operation must be of "
+            "the format 'HttpMethod RequestUrl HttpVersion'.",
+        )
+    method, url, version = line[:first], line[first + 1 : last], line[last + 1 :]
+    if version != HTTP_VERSION:
+        raise ODataError(
+            400,
+            BAD_BATCH_CODE,
+            f"The HTTP version '{version}' used in a batch operation request or response is not valid. "
+            f"The value must be '{HTTP_VERSION}'.",
+        )
+    if method not in METHODS:
+        raise ODataError(
+            400,
+            BAD_BATCH_CODE,
+            f"The string '{method}' cannot be converted into a supported HTTP method. The only supported HTTP "
+            "methods are GET, DELETE, PUT, POST and PATCH.",
+        )
+    if in_changeset and method == "GET":
+        raise ODataError(
+            400,
+            BAD_BATCH_CODE,
+            f"An invalid HTTP method '{method}' was detected for a request in a change set. Requests in change "
+            "sets only support the HTTP methods 'POST', 'PUT', 'DELETE', and 'PATCH'.",
+        )
+    return method, url
 
 
 def _split_parts(body: bytes, boundary: str) -> list[tuple[Headers, bytes]]:
@@ -136,15 +184,34 @@ def _split_head(content: bytes) -> tuple[str, bytes]:
 
 
 def _parse_headers(lines: list[str]) -> Headers:
+    """Header lines as OData.Core's ``ReadHeaders`` / ``ValidateHeaderLine`` take them.
+
+    A line needs a colon after at least one character; name and value are trimmed; a name given
+    twice (compared exactly) refuses the part.
+    """
     pairs = []
+    seen: set[str] = set()
     for line in lines:
-        line = line.rstrip("\r")
-        if not line.strip():
+        line = line.removesuffix("\r")
+        if not line:
             continue
-        name, colon, value = line.partition(":")
-        if not colon or not name.strip() or name != name.strip():
-            raise ODataError(400, BAD_BATCH_CODE, f"The batch header line {line[:200]!r} is not 'Name: value'.")
-        pairs.append((name, value.strip()))
+        colon = line.find(":")
+        if colon <= 0:
+            raise ODataError(
+                400,
+                BAD_BATCH_CODE,
+                f"The message header '{line}' is invalid. The header value must be of the format "
+                "'<header name>: <header value>'.",
+            )
+        name, value = line[:colon].strip(), line[colon + 1 :].strip()
+        if name in seen:
+            raise ODataError(
+                400,
+                BAD_BATCH_CODE,
+                f"The header '{name}' was specified multiple times. Each header must appear only once in a batch part.",
+            )
+        seen.add(name)
+        pairs.append((name, value))
     return Headers(pairs)
 
 

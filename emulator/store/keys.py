@@ -3,7 +3,8 @@
 ``set(<guid>)`` and ``set(<primaryid>=<guid>)`` address by id; otherwise the
 key's property names must be exactly the columns of one declared alternate
 key (a lookup column written ``_x_value``), or the request is refused with
-Dataverse's "The key in the request URI is not valid ..." message.
+Dataverse's "The key in the request URI is not valid ..." message. A GUID key value
+(primary id, lookup, unique identifier) must be written bare; quoted, it is refused the same way.
 """
 
 from __future__ import annotations
@@ -70,8 +71,14 @@ def _storage_value(table: Table, column: Column, value: object, is_guid: bool) -
 
 
 def _invalid_key(table: Table) -> Exception:
+    """Microsoft.OData.Core's ``BadRequest_KeyOrAlternateKeyMismatch``, in full as Learn quotes it.
+
+    It is also OData.Core's answer to a quoted GUID for an ``Edm.Guid`` key: its key literal parser
+    takes a GUID without markup (``LiteralParser``: ``WithoutMarkup(XmlConvert.ToGuid)``), so
+    ``accountid='<guid>'`` converts to nothing and no declared or alternate key matches.
+    """
+    resource = f"Microsoft.Dynamics.CRM.{table.logical_name}"
     return bad_request(
-        f"The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM.{table.logical_name}'. "
-        "Ensure that the names and number of key properties match the declared or alternate key properties "
-        "for the resource."
+        f"The key in the request URI is not valid for resource '{resource}'. Ensure that the names and number "
+        f"of key properties match the declared or alternate key properties for the resource '{resource}'."
     )

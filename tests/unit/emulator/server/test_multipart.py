@@ -108,19 +108,20 @@ def test_body_with_persian_text_survives() -> None:
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nnot a request line\n--b--",
             400,
-            "request line",
+            "The HTTP version 'line' used in a batch operation",
         ),
         (
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nGET contacts?$orderby=name desc\n--b--",
             400,
-            "request line",
+            "The HTTP version 'desc' used in a batch operation",
         ),
         (
             "multipart/mixed; boundary=b",
             b"--b\nContent-Type: application/http\n\nGET contacts HTTP/1.1\nbad header\n\n--b--",
             400,
-            "Name: value",
+            "The message header 'bad header' is invalid. The header value must be of the format "
+            "'<header name>: <header value>'.",
         ),
         (
             "multipart/mixed; boundary=b",
@@ -183,5 +184,63 @@ def test_written_batch_parses_back() -> None:
     request = ApiResponse(200, [("Content-Type", "application/json")], b"{}")
     content_type, body = write_batch([PartResponse(request), [PartResponse(request, "7")]])
     # A response is not a request, but the framing must be readable by the same parser rules.
-    with pytest.raises(ODataError, match="request line"):
+    with pytest.raises(ODataError, match="The HTTP version 'OK' used in a batch operation"):
         parse_batch(content_type, body)
+
+
+def _changeset(*parts: str) -> bytes:
+    body = "--b\nContent-Type: multipart/mixed; boundary=c\n\n"
+    body += "".join(f"--c\nContent-Type: application/http\n{part}" for part in parts)
+    return (body + "--c--\n--b--\n").encode()
+
+
+def test_a_change_set_part_without_content_id_is_refused() -> None:
+    """Microsoft.OData.Core requires a Content-ID on every change-set operation (docs/emulator.md)."""
+    body = _changeset("Content-ID: 1\n\nPOST accounts HTTP/1.1\n\n{}\n", "\nDELETE accounts(1) HTTP/1.1\n\n")
+    with pytest.raises(ODataError) as caught:
+        parse_batch("multipart/mixed; boundary=b", body)
+    assert (caught.value.status, caught.value.message) == (
+        400,
+        "The header with name 'Content-ID' was not present in the header collection of the batch operation.",
+    )
+
+
+def test_a_content_id_among_the_request_headers_counts() -> None:
+    body = _changeset("\nPOST accounts HTTP/1.1\nContent-ID: 7\n\n{}\n", "Content-ID: 8\n\nPATCH $7 HTTP/1.1\n\n{}\n")
+    (changeset,) = parse_batch("multipart/mixed; boundary=b", body)
+    assert [op.content_id for op in changeset.operations] == ["7", "8"]
+
+
+def test_outside_a_change_set_content_id_is_optional() -> None:
+    body = b"--b\nContent-Type: application/http\n\nGET accounts HTTP/1.1\n\n\n--b--\n"
+    (operation,) = parse_batch("multipart/mixed; boundary=b", body)
+    assert operation.content_id is None
+
+
+def _one_part(head: str) -> bytes:
+    return f"--b\nContent-Type: application/http\n\nGET accounts HTTP/1.1\n{head}\n\n--b--\n".encode()
+
+
+@pytest.mark.parametrize(
+    "head, message",
+    [
+        (": no name", "The message header ': no name' is invalid."),
+        ("   ", "The message header '   ' is invalid."),
+        ("Accept: a\nAccept: b", "The header 'Accept' was specified multiple times."),
+        ("Prefer: x\n Prefer : y", "The header 'Prefer' was specified multiple times."),
+    ],
+)
+def test_header_lines_odata_core_refuses(head: str, message: str) -> None:
+    with pytest.raises(ODataError) as caught:
+        parse_batch("multipart/mixed; boundary=b", _one_part(head))
+    assert caught.value.message.startswith(message)
+
+
+def test_header_names_and_values_are_trimmed_and_compared_exactly() -> None:
+    """OData.Core trims around the colon, and ``ContainsKeyOrdinal`` does not call 'Accept' and
+    'accept' the same header, so the pair is not refused."""
+    (operation,) = parse_batch(
+        "multipart/mixed; boundary=b", _one_part(" Prefer :  a \nAccept: x\naccept: y\nX-Empty:")
+    )
+    assert (operation.headers["Prefer"], operation.headers["X-Empty"]) == ("a", "")
+    assert operation.headers["Accept"] in {"x", "y"}
