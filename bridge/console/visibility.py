@@ -1,16 +1,10 @@
-"""Who sees which call and which extension on the console (CALL-34).
+"""Who sees which call and which extension on the console (CALL-34, CALL-30).
 
-Interim home of the rule: H2 is writing the shared pure rule in
-``domain/calls/visibility.py``; once it lands this module should delegate to
-it. The rule, per telephony system (``TelephonySystemSettings.visibility``):
-
-- EVERYONE: every signed-in user sees every call and extension;
-- OWN_EXTENSION: a user sees calls on an extension they answer (the answering,
-  ringing or transferred-to extension) and only their own extensions' states;
-- RECORD_OWNER: as OWN_EXTENSION, plus calls whose matched CRM record they own, and calls the bridge
-  shared with them as a responsible person of that record (CALL-41, :mod:`bridge.calls.sharing`).
-
-Supervisors see everything (they listen and whisper, CALL-31).
+The call rule is the one every place uses, :func:`domain.calls.visibility.may_see`;
+this module fits it to the console's signed-in :class:`Viewer`, whose own
+extensions the console caches per system, and adds the extension-state rule:
+under EVERYONE every extension's state is shown, otherwise a user sees only their
+own extensions'. Supervisors see everything (they listen and whisper, CALL-31).
 """
 
 from __future__ import annotations
@@ -19,6 +13,7 @@ from dataclasses import dataclass
 
 from domain.calls.record import CallRecord
 from domain.calls.system_settings import CallVisibility, TelephonySystemSettings
+from domain.calls.visibility import CallAudience, may_see
 
 
 @dataclass(frozen=True)
@@ -58,13 +53,12 @@ def can_see_call(
     :func:`own_extensions` for this viewer and system (callers cache it);
     ``responsible`` the users (lower-case ids) the call was shared with (CALL-41).
     """
-    if viewer.is_supervisor or system.visibility is CallVisibility.EVERYONE:
-        return True
-    if extensions_on(record) & own:
-        return True
-    if system.visibility is not CallVisibility.RECORD_OWNER:
-        return False
-    return (owner_id is not None and owner_id.lower() == viewer.user_id) or viewer.user_id in responsible
+    audience = CallAudience(
+        frozenset({viewer.user_id.lower()}) if extensions_on(record) & own else frozenset(),
+        owner_id.lower() if owner_id else None,
+        responsible,
+    )
+    return may_see(viewer.user_id, audience, system.visibility, is_supervisor=viewer.is_supervisor)
 
 
 def can_see_extension(viewer: Viewer, system: TelephonySystemSettings, extension: str, own: frozenset[str]) -> bool:

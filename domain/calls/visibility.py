@@ -18,15 +18,19 @@ from domain.calls.system_settings import CallVisibility, TelephonySystemSettings
 
 @dataclass(frozen=True)
 class CallAudience:
-    """The users a call concerns: those answering its extensions and the matched record's owner.
+    """The users a call concerns: those answering its extensions, the matched record's owner and its
+    responsible persons.
 
     ``extension_users`` are the users of the extension that answered, placed
     or first rang, of the extensions ringing now and of those the call was
-    transferred to; ``record_owner`` owns the record the caller matched.
+    transferred to; ``record_owner`` owns the record the caller matched;
+    ``responsible`` are the users (lower-case ids) the call was shared with as
+    that record's responsible persons (CALL-41).
     """
 
     extension_users: frozenset[str] = frozenset()
     record_owner: str | None = None
+    responsible: frozenset[str] = frozenset()
 
 
 def audience_of(record: CallRecord, system: TelephonySystemSettings, record_owner: str | None) -> CallAudience:
@@ -43,8 +47,9 @@ def may_see(
 
     EVERYONE: any signed-in user. OWN_EXTENSION: a user of one of the call's
     extensions. RECORD_OWNER: the matched record's owner, and the extension's
-    user too, so the agent who answered still sees their own call; a call
-    that matched nobody falls back to the extension rule. An unknown viewer
+    user too, so the agent who answered still sees their own call, and the
+    record's responsible persons; a call that matched nobody falls back to
+    the extension rule. An unknown viewer
     (``None``) sees nothing unless the rule is EVERYONE.
     """
     if visibility is CallVisibility.EVERYONE:
@@ -56,7 +61,9 @@ def may_see(
     viewer = viewer_id.lower()
     if viewer in audience.extension_users:
         return True
-    return visibility is CallVisibility.RECORD_OWNER and viewer == audience.record_owner
+    if visibility is not CallVisibility.RECORD_OWNER:
+        return False
+    return viewer == audience.record_owner or viewer in audience.responsible
 
 
 def recipients(audience: CallAudience, visibility: CallVisibility, candidates: Collection[str]) -> list[str]:
