@@ -38,6 +38,14 @@ def test_supervisor_sees_everything_but_an_anonymous_viewer_does_not() -> None:
     assert not may_see(None, AUDIENCE, CallVisibility.OWN_EXTENSION, is_supervisor=True)
 
 
+def test_a_responsible_person_sees_the_call_only_under_the_record_owner_rule() -> None:
+    """CALL-41: a user the call was shared with as the record's responsible person, not its owner."""
+    shared = CallAudience(frozenset({AGENT}), OWNER, frozenset({OTHER}))
+    assert may_see(OTHER.upper(), shared, CallVisibility.RECORD_OWNER)
+    assert not may_see(OTHER, shared, CallVisibility.OWN_EXTENSION)
+    assert not may_see("dddd", shared, CallVisibility.RECORD_OWNER)
+
+
 def test_unmatched_call_falls_back_to_the_extension_rule() -> None:
     audience = CallAudience(frozenset({AGENT}), None)
     assert not may_see(OTHER, audience, CallVisibility.RECORD_OWNER)
