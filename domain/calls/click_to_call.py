@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from dataverse_schema.telephony import CLICK_TO_CALL_STATUS
+from domain.calls.device_channel import is_device_channel
 from domain.calls.party_names import party_name
 from domain.calls.system_settings import ExtensionSettings, LineSettings, TelephonySystemSettings
 from domain.digits import digit_setting
@@ -31,8 +32,6 @@ from domain.numbers import NumberKind, dial_string, digits_only, normalise
 DEFAULT_CONTEXT = "from-internal"
 DEFAULT_TECHNOLOGY = "PJSIP"
 _DIGITS = re.compile(r"^[0-9*#]*$")
-_CHANNEL = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}/[A-Za-z0-9][A-Za-z0-9_.@;+\-]*(/[A-Za-z0-9_.@;+\-]+)*")
-_MAX_CHANNEL_LENGTH = 96
 _CALLER_ID_NAME = re.compile(r"[\"<>\r\n]")
 
 
@@ -235,7 +234,7 @@ def _may_not(extension: ExtensionSettings) -> Refusal:
 
 def _channel_of(extension: ExtensionSettings, technology: str) -> str | Refusal:
     channel = extension.channel.strip() or f"{technology}/{extension.number}"
-    if not _is_channel(channel):
+    if not is_device_channel(channel):
         return Refusal(
             RefusalCode.BAD_DEVICE,
             f"the device of extension {extension.number} ({_shown(channel)}) is not a channel such as PJSIP/201",
@@ -279,7 +278,7 @@ def _target_channel(target: str, system: TelephonySystemSettings, technology: st
     if extension is not None:
         channel = _channel_of(extension, technology)
         return None if isinstance(channel, Refusal) else channel
-    return target if _is_channel(target) else None
+    return target if is_device_channel(target) else None
 
 
 def _system_name(system: TelephonySystemSettings) -> str:
@@ -338,8 +337,3 @@ def outcome_update(outcome: OriginateOutcome, reason: str | None = None) -> Requ
 def refusal_update(refusal: Refusal) -> RequestUpdate:
     """The request's final status when it was refused before anything rang."""
     return RequestUpdate(ClickToCallStatus.FAILED, refusal.reason)
-
-
-def _is_channel(text: str) -> bool:
-    """A device channel such as ``PJSIP/201``, ``SIP/trunk/201`` or ``Local/201@from-internal``, whole."""
-    return len(text) <= _MAX_CHANNEL_LENGTH and _CHANNEL.fullmatch(text) is not None

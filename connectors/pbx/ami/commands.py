@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from connectors.errors import BadReplyError, RejectedError
 from connectors.pbx.ami.message import AmiMessage
 from connectors.pbx.base import CommandOutput, OriginateResult
+from domain.calls.device_channel import MAX_DEVICE_LENGTH, is_device_channel
 
 REQUEST_VARIABLE = "COMMS_REQUEST_ID"
 _EXTENSION = re.compile(r"^[0-9A-Za-z_]{1,32}$")
@@ -23,11 +24,6 @@ _NUMBER = re.compile(r"^\+?[0-9*#]{1,32}$")
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _CHANNEL = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@;\-]+$")
 _CONTEXT = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")
-#: A device to ring, as an extension's CRM row may name it: ``PJSIP/201``, ``SIP/trunk/201``,
-#: ``Local/201@from-internal`` (optionally ``/n``). Driver, then a resource of a sane charset; no spaces,
-#: commas, ampersands or control characters, so it can neither inject a header nor fork a Dial.
-_DEVICE_CHANNEL = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}/[A-Za-z0-9][A-Za-z0-9_.@+\-]*(/[A-Za-z0-9_.@+\-]+)*")
-MAX_CHANNEL_LENGTH = 96
 #: OriginateResponse ``Reason`` codes (Asterisk control frames) in words for the CRM record.
 ORIGINATE_REASONS = {
     "0": "the extension could not be reached",
@@ -82,9 +78,9 @@ def originate_fields(
 
 def device_channel(channel: str) -> str:
     """``channel`` if it is a device such as ``PJSIP/201`` or ``Local/201@from-internal``; else ``RejectedError``."""
-    if not isinstance(channel, str) or len(channel) > MAX_CHANNEL_LENGTH:
-        raise _invalid("channel", str(channel)[:MAX_CHANNEL_LENGTH] + "…")
-    _check(_DEVICE_CHANNEL, channel, "channel")
+    if not isinstance(channel, str) or not is_device_channel(channel):
+        shown = str(channel)
+        raise _invalid("channel", shown if len(shown) <= MAX_DEVICE_LENGTH else shown[:MAX_DEVICE_LENGTH] + "…")
     return channel
 
 

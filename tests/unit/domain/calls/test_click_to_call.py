@@ -146,7 +146,8 @@ def test_only_extensions_that_may_originate_and_sane_devices_and_prefixes_pass()
     assert plan_click_to_call(request("09121234567", user=REZA), only_barred).code is RefusalCode.MAY_NOT_ORIGINATE
     bad_device = system(extensions={"201": ExtensionSettings("201", user_id=SARA, channel="PJSIP/201,qB")})
     assert plan_click_to_call(request("09121234567"), bad_device).code is RefusalCode.BAD_DEVICE
-    for hostile in ("PJSIP/201\r\nAction: Command", "PJSIP/2 01", "/201", "PJSIP/", "PJSIP/" + "1" * 100):
+    hostile_devices = ("PJSIP/201\r\nAction: Command", "PJSIP/2 01", "/201", "PJSIP/", "PJSIP/" + "1" * 100)
+    for hostile in (*hostile_devices, "Local/201@from-internal;2"):  # the AMI connector refuses ";" too
         hostile_device = system(extensions={"201": ExtensionSettings("201", user_id=SARA, channel=hostile)})
         assert plan_click_to_call(request("09121234567"), hostile_device).code is RefusalCode.BAD_DEVICE
     trunk_device = system(extensions={"201": ExtensionSettings("201", user_id=SARA, channel="SIP/trunk/201")})

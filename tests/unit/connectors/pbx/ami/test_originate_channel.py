@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.errors import RejectedError
-from connectors.pbx.ami.commands import MAX_CHANNEL_LENGTH, device_channel, originate_fields
+from connectors.pbx.ami.commands import device_channel, originate_fields
+from domain.calls.device_channel import MAX_DEVICE_LENGTH
 
 
 def fields(**overrides) -> dict:
@@ -74,7 +75,7 @@ HOSTILE = [
     "PJ-SIP/201",
     "PJSIP/-201",
     "ABCDEFGHIJKLMNOPQ/201",
-    "PJSIP/" + "2" * MAX_CHANNEL_LENGTH,
+    "PJSIP/" + "2" * MAX_DEVICE_LENGTH,
     "PJSIP/201\u2028Action: Command",
     "PJSIP/${SHELL(id)}",
     "PJSIP/201)(",
