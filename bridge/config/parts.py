@@ -5,11 +5,12 @@ rest of the file (every problem at once, with its key path; secrets as
 ``<name>_env`` / ``<name>_file`` references, never echoed) and turned into the
 settings object its part already defines:
 
-* ``[console]`` → :class:`bridge.console.ConsoleSettings` (host and port from
+* ``[console]`` → :class:`bridge.console.settings.ConsoleSettings` (host and port from
   ``[bridge] console_listen`` unless given here; ``[[console.users]]`` with
   ``token_env`` / ``token_file``);
 * ``[systems.<key>.recordings]`` → :class:`connectors.recordings.sftp.SftpSettings`
-  (``kind = "sftp"``) or :class:`FolderRecordings` (``kind = "folder"``), plus the
+  (``kind = "sftp"``), :class:`connectors.recordings.ftp.FtpSettings` (``kind = "ftp"``)
+  or :class:`FolderRecordings` (``kind = "folder"``), plus the
   fetch timings as a :class:`bridge.recordings.policy.RecordingPolicy` (defaults for those not given);
 * ``[click_to_call]`` → one :class:`bridge.click_to_call.intake.ClickToCallSettings` per environment
   served;
