@@ -117,6 +117,9 @@ EXPECTED_MACRO = {
     "outbound": (True, True, "101", 4, 0),
     "originate": (True, True, "101", 6, 0),
     "blind_transfer": (False, True, "102", 14, 0),
+    "queue": (False, True, "101", 2, 0),
+    "queue_abandoned": (False, False, "101", 0, 0),  # nobody answered; 101 was the first member rung
+    "voicemail": (False, False, "101", 0, 0),  # 101 rang out, then VoiceMail answered
 }
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),

@@ -46,6 +46,8 @@ DIFFERS = {
     "originate_device": "as originate, the Originate on the phone itself",
     "voicemail": "the PBX answered into VoiceMail(): no person answered, the bridge logs a missed call",
     "conference": "the PBX answered into ConfBridge(): no person answered, the bridge logs missed calls",
+    "queue_abandoned": "the PBX answered the caller into the queue and nobody took the call: the caller's CDRs (one "
+    "per member rung, each NO ANSWER) bill the wait; the bridge logs a missed call rung as long as the members' CDRs",
 }
 
 
@@ -89,8 +91,8 @@ def _connected(call: CallRecord) -> int:
 
 
 def test_every_set_up_with_cdr_events_is_compared() -> None:
-    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking) and 8 Macro() scenarios, login ones left out
-    assert len(CASES) == 3 * (16 + 13 + 13 + 8) + 3
+    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking) and 11 Macro() scenarios, login ones left out
+    assert len(CASES) == 3 * (16 + 13 + 13 + 11) + 3
     assert {scenario for _, scenario in CASES} >= set(DIFFERS)
 
 
@@ -133,9 +135,20 @@ def test_a_click_to_calls_cdr_bills_from_the_agents_answer(setup: str, scenario:
     assert int(own["BillableSeconds"]) > _connected(call)
 
 
-@pytest.mark.parametrize(("setup", "scenario"), [case for case in CASES if case[1] in ("voicemail", "conference")])
+_PBX_ANSWERED = ("voicemail", "conference", "queue_abandoned")
+
+
+@pytest.mark.parametrize(("setup", "scenario"), [case for case in CASES if case[1] in _PBX_ANSWERED])
 def test_a_call_the_pbx_answered_itself_is_billed_and_logged_as_missed(setup: str, scenario: str) -> None:
     calls, cdrs = _records_and_cdrs(setup, scenario)
     billed = [sum(int(cdr["BillableSeconds"]) for cdr in cdrs if cdr["UniqueID"] == call.call_id) for call in calls]
     assert {(call.outcome, call.talk_seconds) for call in calls} == {(CallOutcome.MISSED, 0)}
-    assert max(billed) > 0  # the application's answer: voicemail's 4 s, the conference's 7 s
+    assert max(billed) > 0  # the application's answer: voicemail's 4 to 5 s, the conference's 7 s, the queue's 7 to 8 s
+
+
+@pytest.mark.parametrize("setup", [setup for setup, scenario in CASES if scenario == "queue_abandoned"])
+def test_an_abandoned_queue_calls_ring_time_is_its_members_cdrs_duration(setup: str) -> None:
+    (call,), cdrs = _records_and_cdrs(setup, "queue_abandoned")
+    members = [cdr for cdr in cdrs if cdr["Channel"].startswith("Local/")]  # each member's leg to its phone
+    assert len(members) == 2 and {cdr["Disposition"] for cdr in cdrs} == {"NO ANSWER"}
+    assert {int(cdr["Duration"]) for cdr in members} == {call.ring_seconds}
