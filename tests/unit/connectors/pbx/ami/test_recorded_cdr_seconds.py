@@ -1,6 +1,6 @@
 """The bridge's seconds against the PBX's own CDR, for every recorded scenario whose stream carries ``Cdr`` events
 (``cdr_manager`` was loaded for the Asterisk 13.38.3, 16.30.1 and 18.26.4 recordings, IAX2, chan_sip, PJSIP and
-FreePBX-Macro() set-ups; it was not on 20, whose streams carry none).
+FreePBX-Macro() set-ups, the last with IAX2, chan_sip and PJSIP phones; it was not on 20, whose streams carry none).
 
 The bridge's record is folded from the live events alone (the ``Cdr`` events taken out, as a bridge that saw the
 call from its start logs it). Asterisk's figure is read from the CDRs of the call's first channel: the CDRs whose
@@ -35,7 +35,13 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20
 
 FIXTURES = ASTERISK20.parent
 # the recorded set-ups with Cdr events (each version's folder and its sub-folders), with their trunk channels
-_TRUNKS = {"": "IAX2/trunk*", "/chan_sip": "SIP/trunk*", "/pjsip": "PJSIP/trunk*", "/freepbx_macro": "IAX2/trunk*"}
+_TRUNKS = {
+    "": "IAX2/trunk*",
+    "/chan_sip": "SIP/trunk*",
+    "/pjsip": "PJSIP/trunk*",
+    "/freepbx_macro": "IAX2/trunk*",
+    "/freepbx_macro/chan_sip": "SIP/trunk*",
+}
 SETUPS = {f"asterisk-{version}{sub}": trunk for version in ("13", "16", "18") for sub, trunk in _TRUNKS.items()}
 # scenario: why the PBX's billable seconds are not the bridge's connected seconds (each checked below)
 DIFFERS = {
@@ -91,8 +97,9 @@ def _connected(call: CallRecord) -> int:
 
 
 def test_every_set_up_with_cdr_events_is_compared() -> None:
-    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking) and 11 Macro() scenarios, login ones left out
-    assert len(CASES) == 3 * (16 + 13 + 13 + 11) + 3
+    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking), 11 Macro() and 3 Macro() chan_sip scenarios,
+    # login ones left out
+    assert len(CASES) == 3 * (16 + 13 + 13 + 11 + 3) + 3
     assert {scenario for _, scenario in CASES} >= set(DIFFERS)
 
 
