@@ -6,7 +6,7 @@ The AMI emulator logs the bridge in over a real socket; the recorded events of e
 chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
 asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, their chan_sip/ folders with chan_sip, and
 asterisk-18/pjsip/ and its siblings, parking included on 18; the freepbx_macro/ folders of asterisk-18/, -16/ and -13/
-with a Macro()-based dialplan, and their chan_sip/ sub-folders with chan_sip phones on it; see their READMEs) are
+with a Macro()-based dialplan, and their chan_sip/ and pjsip/ sub-folders with SIP phones on it; see their READMEs) are
 then written to that socket byte for byte, minus the recording's own banner, login reply and logoff reply. The
 bridge runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay
 tests pin (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
@@ -121,7 +121,8 @@ EXPECTED_MACRO = {
     "queue_abandoned": (False, False, "101", 0, 0),  # nobody answered; 101 was the first member rung
     "voicemail": (False, False, "101", 0, 0),  # 101 rang out, then VoiceMail answered
 }
-# the same dialplan with chan_sip phones and trunk (tests/unit/connectors/pbx/ami/test_freepbx_macro_sip_recordings.py)
+# the same dialplan with chan_sip or PJSIP phones and trunk
+# (tests/unit/connectors/pbx/ami/test_freepbx_macro_sip_recordings.py)
 EXPECTED_MACRO_SIP = {
     "inbound_answered": (False, True, "101", 5, 0),
     "inbound_missed": (False, False, "102", 0, 0),
@@ -130,11 +131,12 @@ EXPECTED_MACRO_SIP = {
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),
     **{
-        f"asterisk{v}_freepbx_macro_chan_sip": (
-            FIXTURES.parent / f"asterisk-{v}" / "freepbx_macro" / "chan_sip",
+        f"asterisk{v}_freepbx_macro_{driver}": (
+            FIXTURES.parent / f"asterisk-{v}" / "freepbx_macro" / driver,
             EXPECTED_MACRO_SIP,
         )
         for v in ("18", "16", "13")
+        for driver in ("chan_sip", "pjsip")
     },
     **{
         f"asterisk{v}_freepbx_macro": (FIXTURES.parent / f"asterisk-{v}" / "freepbx_macro", EXPECTED_MACRO)

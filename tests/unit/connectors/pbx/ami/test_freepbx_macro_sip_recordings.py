@@ -19,7 +19,7 @@ from domain.calls.record import CallOutcome, CallRecord
 from tests.unit.connectors.pbx.ami.recordings import ASTERISK20, Recordings, assert_expected_record
 
 VERSIONS = ("18", "16", "13")
-DRIVERS = {"chan_sip": "SIP"}
+DRIVERS = {"chan_sip": "SIP", "pjsip": "PJSIP"}
 REC = {
     (driver, version): Recordings(
         ASTERISK20.parent / f"asterisk-{version}" / "freepbx_macro" / driver,
@@ -34,7 +34,7 @@ BANNER = {
     "13": b"Asterisk Call Manager/2.10.6\r\n",
 }
 # what macro-dial-one and macro-dialout-trunk dial, per driver
-DIAL_STRINGS = {"chan_sip": ("101", "trunk/09121234567")}
+DIAL_STRINGS = {"chan_sip": ("101", "trunk/09121234567"), "pjsip": ("101", "09121234567@trunk")}
 
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
 ANSWERED, MISSED = CallOutcome.ANSWERED, CallOutcome.MISSED

@@ -41,6 +41,7 @@ _TRUNKS = {
     "/pjsip": "PJSIP/trunk*",
     "/freepbx_macro": "IAX2/trunk*",
     "/freepbx_macro/chan_sip": "SIP/trunk*",
+    "/freepbx_macro/pjsip": "PJSIP/trunk*",
 }
 SETUPS = {f"asterisk-{version}{sub}": trunk for version in ("13", "16", "18") for sub, trunk in _TRUNKS.items()}
 # scenario: why the PBX's billable seconds are not the bridge's connected seconds (each checked below)
@@ -97,9 +98,9 @@ def _connected(call: CallRecord) -> int:
 
 
 def test_every_set_up_with_cdr_events_is_compared() -> None:
-    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking), 11 Macro() and 3 Macro() chan_sip scenarios,
-    # login ones left out
-    assert len(CASES) == 3 * (16 + 13 + 13 + 11 + 3) + 3
+    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking), 11 Macro(), 3 Macro() chan_sip and 3 Macro()
+    # PJSIP scenarios, login ones left out
+    assert len(CASES) == 3 * (16 + 13 + 13 + 11 + 3 + 3) + 3
     assert {scenario for _, scenario in CASES} >= set(DIFFERS)
 
 
