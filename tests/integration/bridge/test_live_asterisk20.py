@@ -131,6 +131,9 @@ EXPECTED_MACRO_SIP = {
     "inbound_answered": (False, True, "101", 5, 0),
     "inbound_missed": (False, False, "102", 0, 0),
     "outbound": (True, True, "101", 4, 0),
+    "queue": (False, True, "101", 2, 0),
+    "queue_abandoned": (False, False, "101", 0, 0),
+    "voicemail": (False, False, "101", 0, 0),
 }
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),

@@ -2,7 +2,8 @@
 phones and trunk (tests/fixtures/ami/asterisk-16/freepbx_macro/chan_sip/, .../pjsip/ and the same folders of
 asterisk-18/ and asterisk-13/, see their READMEs) folded into call records.
 
-The dialplan is the one of the IAX2 ``Macro()`` recordings (``test_freepbx_macro_recordings.py``) with the phones
+The dialplan is the one of the IAX2 ``Macro()`` recordings (``test_freepbx_macro_recordings.py``), its queue and
+voicemail included, with the phones
 dialled as ``SIP/10N`` (chan_sip) or ``PJSIP/10N`` (chan_pjsip) and the trunk as ``SIP/trunk/<number>`` or
 ``PJSIP/<number>@trunk``; the channel drivers and the world are those of the chan_sip and PJSIP recordings beside
 the IAX2 ones.
@@ -46,6 +47,12 @@ EXPECTED = {
     # no voicemail box: macro-exten-vm dials with no time-out, and the caller gave up after 10 s
     "inbound_missed": (IN, MISSED, "102", "02191002102", 10, 0),
     "outbound": (OUT, ANSWERED, "101", "trunk", 2, 4),
+    # queue 500 through Local/10N@from-queue: 101 answers after 3 s, the caller hangs up 2.5 s later
+    "queue": (IN, ANSWERED, "101", "02191002500", 3, 2),
+    # nobody answers; the caller hangs up 7.5 s after the members began to ring
+    "queue_abandoned": (IN, MISSED, "101", "02191002500", 7, 0),
+    # 101 rings 15 s, then Macro(vm) answers into VoiceMail for 5 s
+    "voicemail": (IN, MISSED, "101", "02191002701", 20, 0),
 }
 CASES = [(driver, version, scenario) for driver, version in REC for scenario in sorted(EXPECTED)]
 
@@ -98,3 +105,17 @@ def test_cdr_events_change_no_record_of_a_call_seen_from_its_start(driver: str, 
     without = b"\r\n\r\n".join(f for f in frames if not f.lstrip(b"\r\n").startswith(b"Event: Cdr\r\n"))
     assert rec.frames(scenario, "Cdr") and b"Event: Cdr\r\n" not in without
     assert _calls(rec, data) == _calls(rec, without)
+
+
+@pytest.mark.parametrize(("driver", "version"), sorted(REC))
+def test_the_queue_rings_sip_phones_through_from_queue_and_macro_dial_one(driver: str, version: str) -> None:
+    dials = {f["DestChannel"].split("-")[0]: f["Context"] for f in REC[driver, version].frames("queue", "DialBegin")}
+    tech = DRIVERS[driver]
+    assert dials == {
+        "Local/101@from": "ext-queues",
+        "Local/102@from": "ext-queues",
+        f"{tech}/101": "macro-dial-one",
+        f"{tech}/102": "macro-dial-one",
+    }
+    assert REC[driver, version].only("queue").queue == "500"
+    assert REC[driver, version].only("queue_abandoned").queue == "500"

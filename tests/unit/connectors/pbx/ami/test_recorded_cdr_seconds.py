@@ -98,9 +98,9 @@ def _connected(call: CallRecord) -> int:
 
 
 def test_every_set_up_with_cdr_events_is_compared() -> None:
-    # per version 16 IAX2, 13 chan_sip, 16 PJSIP (parking included), 11 Macro(), 3 Macro() chan_sip and 3 Macro()
+    # per version 16 IAX2, 13 chan_sip, 16 PJSIP (parking included), 11 Macro(), 6 Macro() chan_sip and 6 Macro()
     # PJSIP scenarios, login ones left out
-    assert len(CASES) == 3 * (16 + 13 + 16 + 11 + 3 + 3)
+    assert len(CASES) == 3 * (16 + 13 + 16 + 11 + 6 + 6)
     assert {scenario for _, scenario in CASES} >= set(DIFFERS)
 
 
