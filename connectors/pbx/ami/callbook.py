@@ -236,9 +236,13 @@ class CallBook:
         call.answered_at = call.answered_at or at
         return [self.event(call, EventKind.ANSWER, at, extension=extension)]
 
-    def transfer(self, call: Call, extension: str, at: datetime) -> list[CallEvent]:
+    def leave(self, call: Call, extension: str) -> None:
+        """``extension`` is off the call (it handed it on or parked it): a later dial to it rings and answers again."""
         call.rung.discard(extension)
         call.answered_by.discard(extension)
+
+    def transfer(self, call: Call, extension: str, at: datetime) -> list[CallEvent]:
+        self.leave(call, extension)
         return [self.event(call, EventKind.TRANSFER, at, extension=extension)]
 
     def queue_join(self, call: Call, queue: str, at: datetime) -> list[CallEvent]:

@@ -222,7 +222,8 @@ class AmiTranslator:
     def _parked(self, parkee: str, parker: str, at: datetime) -> list[CallEvent]:
         """Channel ``parkee`` entered a parking lot; ``parker`` names who parked it (a dial string or channel).
         Parked time is hold time. A blind transfer to the lot's extension reported just before goes back to
-        the parker: the lot is no extension."""
+        the parker: the lot is no extension. Either way the parker is off the call, so the PBX dialling it
+        again when the parking time runs out rings it again (recorded on 13 with ``ParkedCall`` first)."""
         call = self.book.call_of(parkee)
         if call is None:
             return []
@@ -232,6 +233,8 @@ class AmiTranslator:
         if extension and call.blind_transfer is not None and call.blind_transfer[0] != extension:
             later = max(at, call.blind_transfer[1] + timedelta(microseconds=1))
             events += self.book.transfer(call, extension, later)
+        elif extension:
+            self.book.leave(call, extension)
         call.blind_transfer = None
         return events
 

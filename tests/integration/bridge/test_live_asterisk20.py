@@ -5,11 +5,11 @@ The AMI emulator logs the bridge in over a real socket; the recorded events of e
 (tests/fixtures/ami/asterisk-20/ with IAX2 phones and trunk, its pjsip/ folder with chan_pjsip, chan_sip/ with
 chan_sip, parking/ with res_parking and freepbx/ with a FreePBX-shaped dialplan; asterisk-18/, asterisk-16/ and
 asterisk-13/ with the IAX2 set-up and the PBX's Cdr events, their chan_sip/ folders with chan_sip, and
-asterisk-18/pjsip/ and its siblings, parking included on 18; the freepbx_macro/ folders of asterisk-18/, -16/ and -13/
-with a Macro()-based dialplan; see their READMEs) are then written to that socket byte for byte, minus the
-recording's own banner, login reply and logoff reply. The bridge runs in-process and writes to the Dataverse
-emulator; the phone-call rows must show the outcomes the replay tests pin
-(tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
+asterisk-18/pjsip/ and its siblings, parking included; the freepbx_macro/ folders of asterisk-18/, -16/ and -13/
+with a Macro()-based dialplan, and their chan_sip/ and pjsip/ sub-folders with SIP phones on it; see their READMEs) are
+then written to that socket byte for byte, minus the recording's own banner, login reply and logoff reply. The
+bridge runs in-process and writes to the Dataverse emulator; the phone-call rows must show the outcomes the replay
+tests pin (tests/unit/connectors/pbx/ami/test_asterisk20_recordings.py).
 """
 
 from __future__ import annotations
@@ -107,6 +107,10 @@ EXPECTED_PARKING18 = {
     "park_timeout": (False, True, "101", 11, 10),
     "park_giveup": (False, True, "101", 3, 6),
 }
+# on 16 and 13 the caller gave up 5.95 s after being parked; on 13 the time-out came after 9.99998 s parked
+EXPECTED_PARKING16 = EXPECTED_PARKING18 | {"park_giveup": (False, True, "101", 4, 5)}
+EXPECTED_PARKING13 = EXPECTED_PARKING16 | {"park_timeout": (False, True, "101", 12, 9)}
+EXPECTED_OLDER_PARKING = {"18": EXPECTED_PARKING18, "16": EXPECTED_PARKING16, "13": EXPECTED_PARKING13}
 # a FreePBX 13 / 14-shaped Macro() dialplan on 18, 16 and 13
 # (tests/unit/connectors/pbx/ami/test_freepbx_macro_recordings.py); busy is left out: it rang 104, which has no user
 EXPECTED_MACRO = {
@@ -117,9 +121,30 @@ EXPECTED_MACRO = {
     "outbound": (True, True, "101", 4, 0),
     "originate": (True, True, "101", 6, 0),
     "blind_transfer": (False, True, "102", 14, 0),
+    "queue": (False, True, "101", 2, 0),
+    "queue_abandoned": (False, False, "101", 0, 0),  # nobody answered; 101 was the first member rung
+    "voicemail": (False, False, "101", 0, 0),  # 101 rang out, then VoiceMail answered
+}
+# the same dialplan with chan_sip or PJSIP phones and trunk
+# (tests/unit/connectors/pbx/ami/test_freepbx_macro_sip_recordings.py)
+EXPECTED_MACRO_SIP = {
+    "inbound_answered": (False, True, "101", 5, 0),
+    "inbound_missed": (False, False, "102", 0, 0),
+    "outbound": (True, True, "101", 4, 0),
+    "queue": (False, True, "101", 2, 0),
+    "queue_abandoned": (False, False, "101", 0, 0),
+    "voicemail": (False, False, "101", 0, 0),
 }
 RECORDINGS = {
     "freepbx": (FIXTURES / "freepbx", EXPECTED_FREEPBX),
+    **{
+        f"asterisk{v}_freepbx_macro_{driver}": (
+            FIXTURES.parent / f"asterisk-{v}" / "freepbx_macro" / driver,
+            EXPECTED_MACRO_SIP,
+        )
+        for v in ("18", "16", "13")
+        for driver in ("chan_sip", "pjsip")
+    },
     **{
         f"asterisk{v}_freepbx_macro": (FIXTURES.parent / f"asterisk-{v}" / "freepbx_macro", EXPECTED_MACRO)
         for v in ("18", "16", "13")
@@ -128,9 +153,10 @@ RECORDINGS = {
     "pjsip": (FIXTURES / "pjsip", EXPECTED_PJSIP),
     "chan_sip": (FIXTURES / "chan_sip", EXPECTED_SIP),
     "parking": (FIXTURES / "parking", EXPECTED_PARKING),
-    # parking recorded on 18 only (its pjsip/README.md)
-    "asterisk18_pjsip": (FIXTURES.parent / "asterisk-18" / "pjsip", EXPECTED_PJSIP18 | EXPECTED_PARKING18),
-    **{f"asterisk{v}_pjsip": (FIXTURES.parent / f"asterisk-{v}" / "pjsip", EXPECTED_PJSIP18) for v in ("16", "13")},
+    **{
+        f"asterisk{v}_pjsip": (FIXTURES.parent / f"asterisk-{v}" / "pjsip", EXPECTED_PJSIP18 | parking)
+        for v, parking in EXPECTED_OLDER_PARKING.items()
+    },
     **{f"asterisk{v}": (FIXTURES.parent / f"asterisk-{v}", expected) for v, expected in EXPECTED_OLDER.items()},
     **{
         f"asterisk{v}_chan_sip": (FIXTURES.parent / f"asterisk-{v}" / "chan_sip", expected)

@@ -5,7 +5,9 @@ READMEs) folded into call records.
 In FreePBX 13 / 14's dialplan an extension is dialled from inside macros (``ext-local`` → ``Macro(exten-vm)`` →
 ``Macro(dial-one)`` → ``Dial``), so the caller's channel reports ``macro-*`` contexts and extension ``s`` in its
 ``Newexten`` and ``DialBegin`` events; ring groups and follow-me dial through Local channels that run the same
-macros. The trunk and phones are IAX2 channels, so the rules name the trunk.
+macros. Queue 500 (``ext-queues`` → ``Queue``) dials its members through ``Local/10N@from-queue``, which run
+``Macro(dial-one)`` in turn; an extension with a voicemail box goes to ``Macro(vm)`` → ``VoiceMail`` when its ring
+time runs out. The trunk and phones are IAX2 channels, so the rules name the trunk.
 """
 
 from __future__ import annotations
@@ -43,6 +45,14 @@ _COMMON = {
     # the far end answered and hung up 6.51 s later (6.507 to 6.514 s): 6 s
     "originate": (OUT, ANSWERED, "101", "trunk", 2, 6),
     "blind_transfer": (IN, ANSWERED, "102", "02191002101", 2, 14),
+    # the PBX answers and queues the caller; both members ring, 101 answers after 3 s and the caller hangs up 2.5 s
+    # later: 2 s, the member's CDR's BillableSeconds
+    "queue": (IN, ANSWERED, "101", "02191002500", 3, 2),
+    # nobody answers; the caller hangs up 7.5 s after the members began to ring: 7 s, the members' CDRs' Duration
+    "queue_abandoned": (IN, MISSED, "101", "02191002500", 7, 0),
+    # 101 rings its ring time (15 s), then macro-vm answers into VoiceMail, which ends after 5 s of silence: missed,
+    # rung 20 s, the sum of the caller's two CDRs' Duration (15 NO ANSWER, 5 ANSWERED by VoiceMail)
+    "voicemail": (IN, MISSED, "101", "02191002701", 20, 0),
 }
 EXPECTED = {
     "18": _COMMON,
@@ -126,3 +136,41 @@ def test_cdr_events_change_no_record_of_a_call_seen_from_its_start(version: str,
     without = b"\r\n\r\n".join(f for f in frames if not f.lstrip(b"\r\n").startswith(b"Event: Cdr\r\n"))
     assert REC[version].frames(scenario, "Cdr") and b"Event: Cdr\r\n" not in without
     assert _calls(data) == _calls(without)
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+@pytest.mark.parametrize("scenario", ["queue", "queue_abandoned"])
+def test_a_macro_queue_rings_its_members_through_from_queue_and_macro_dial_one(version: str, scenario: str) -> None:
+    dials = {f["DestChannel"].split("-")[0]: f["Context"] for f in REC[version].frames(scenario, "DialBegin")}
+    assert dials == {
+        "Local/101@from": "ext-queues",
+        "Local/102@from": "ext-queues",
+        "IAX2/101": "macro-dial-one",
+        "IAX2/102": "macro-dial-one",
+    }
+    events = REC[version].events(scenario)
+    assert [(e.kind, e.queue) for e in events if e.kind is EventKind.QUEUE_JOIN] == [(EventKind.QUEUE_JOIN, "500")]
+    assert {e.extension for e in events if e.kind is EventKind.RING} == {"101", "102"}
+    answers = [e.extension for e in events if e.kind is EventKind.ANSWER]
+    assert answers == (["101"] if scenario == "queue" else [])
+    assert REC[version].only(scenario).queue == "500"
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_a_caller_who_leaves_the_queue_unanswered_is_a_missed_call_though_the_pbx_answered(version: str) -> None:
+    # ext-queues answers the caller before Queue(), so the caller's channel is Up from the start
+    (abandon,) = REC[version].frames("queue_abandoned", "QueueCallerAbandon")
+    assert (abandon["Queue"], abandon["ChannelStateDesc"]) == ("500", "Up")
+    call = REC[version].only("queue_abandoned")
+    assert (call.outcome, call.answered_at, call.talk_seconds) == (MISSED, None, 0)
+
+
+@pytest.mark.parametrize("version", sorted(REC))
+def test_voicemail_after_the_ring_time_is_a_missed_call(version: str) -> None:
+    # macro-exten-vm dials with the ring time of a box (15 s), then Macro(vm) answers into VoiceMail(101@default)
+    (dial,) = REC[version].frames("voicemail", "DialBegin")
+    (end,) = REC[version].frames("voicemail", "DialEnd")
+    assert (dial["Context"], dial["DialString"], end["DialStatus"]) == ("macro-dial-one", "101/101", "NOANSWER")
+    apps = {(f["Context"], f["Application"]) for f in REC[version].frames("voicemail", "Newexten")}
+    assert ("macro-vm", "VoiceMail") in apps
+    assert REC[version].kinds("voicemail") == [(EventKind.RING, "101"), (EventKind.HANGUP, None)]

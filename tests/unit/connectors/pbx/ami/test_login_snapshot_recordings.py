@@ -1,6 +1,7 @@
 """Calls under way when the bridge logs in, recorded from real Asterisk 13, 16 and 18 (``login_*.bin`` in
 tests/fixtures/ami/asterisk-13/ and its siblings, and, on a FreePBX 13 / 14-shaped ``Macro()`` dialplan, in their
-``freepbx_macro/`` folders; see their READMEs).
+``freepbx_macro/`` folders, with IAX2 phones there and chan_sip / PJSIP ones in its ``chan_sip/`` and ``pjsip/``
+sub-folders; see their READMEs).
 
 Each recording is an AMI session opened in the middle of a call that sent at once a Ping and the bridge's login
 snapshot actions (CoreShowChannels, QueueStatus, ExtensionStateList, DeviceStateList; ActionID ``snap-<action>``)
@@ -37,15 +38,24 @@ REC = {version: Recordings(ASTERISK20.parent / f"asterisk-{version}", RULES) for
 MACRO = {
     version: Recordings(ASTERISK20.parent / f"asterisk-{version}" / "freepbx_macro", RULES) for version in VERSIONS
 }
+#: and on that dialplan with chan_sip and PJSIP phones and trunk (freepbx_macro/chan_sip/, pjsip/)
+MACRO_SIP = {
+    (driver, version): Recordings(
+        ASTERISK20.parent / f"asterisk-{version}" / "freepbx_macro" / driver,
+        ChannelRules(trunk_channels=(f"{tech}/trunk*",)),
+    )
+    for driver, tech in (("chan_sip", "SIP"), ("pjsip", "PJSIP"))
+    for version in VERSIONS
+}
 _UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
 _LISTS = {"snap-CoreShowChannels", "snap-QueueStatus", "snap-ExtensionStateList", "snap-DeviceStateList"}
 
 
-def events_after_login(data: bytes) -> list[CallEvent]:
+def events_after_login(data: bytes, rules: ChannelRules = RULES) -> list[CallEvent]:
     """The call events of a session that logged in mid-call, read the way the connector reads them. The lists'
     items carry no ``Timestamp``; the reply to the Ping sent just before them (``snap-clock``) gives the PBX's
     time of the snapshot, as the connector's own clock does."""
-    translator = ModernTranslator("pbx1", RULES)
+    translator = ModernTranslator("pbx1", rules)
     held: dict[str, list[AmiMessage]] = {action_id: [] for action_id in _LISTS}
     clock = _UNTIMED
     events: list[CallEvent] = []
@@ -77,13 +87,13 @@ def _items(held: dict[str, list[AmiMessage]], action_id: str, name: str) -> tupl
     return tuple(message for message in held[action_id] if message.name == name)
 
 
-def the_call(version: str, scenario: str, recordings: dict[str, Recordings] = REC) -> CallRecord:
+def the_call(version: str, scenario: str, recordings: dict = REC) -> CallRecord:
     data = (recordings[version].folder / f"{scenario}.bin").read_bytes()
-    (call,) = logged_calls(events_after_login(data), {})
+    (call,) = logged_calls(events_after_login(data, recordings[version].rules), {})
     return call
 
 
-def cdr_totals(version: str, scenario: str, recordings: dict[str, Recordings] = REC) -> tuple[int, int]:
+def cdr_totals(version: str, scenario: str, recordings: dict = REC) -> tuple[int, int]:
     """Ring and talk seconds by the call's first-leg CDR: Duration less BillableSeconds, and BillableSeconds."""
     cdr = recordings[version].frames(scenario, "Cdr")[0]
     duration, billable = int(cdr["Duration"]), int(cdr["BillableSeconds"])
@@ -150,3 +160,31 @@ def test_calls_found_at_login_on_a_macro_dialplan_are_logged_as_on_a_plain_one(v
     ]
     assert (caller["Context"], caller["Exten"], caller["ConnectedLineNum"]) == ("macro-dialout-trunk", "s", "<unknown>")
     assert caller["ApplicationData"] == "IAX2/trunk/09121234567,300,T"
+
+
+@pytest.mark.parametrize(("driver", "version"), sorted(MACRO_SIP))
+def test_calls_found_at_login_on_a_macro_dialplan_with_sip_phones_are_logged_as_with_iax2(
+    driver: str, version: str
+) -> None:
+    # The phone dialling out is listed in macro-dialout-trunk at "s" with no connected line, as on IAX2; the number
+    # is in its Dial: SIP/trunk/0912... on chan_sip, PJSIP/0912...@trunk on PJSIP
+    key = (driver, version)
+    calls = {s: the_call(key, s, MACRO_SIP) for s in ("login_answered", "login_ringing", "login_outbound")}
+    seen = {s: (c.direction, c.outcome, c.extension, c.external_number, c.line) for s, c in calls.items()}
+    assert seen == {
+        "login_answered": (Direction.INBOUND, CallOutcome.ANSWERED, "101", CUSTOMER, None),
+        "login_ringing": (Direction.INBOUND, CallOutcome.MISSED, "102", CUSTOMER, None),
+        "login_outbound": (Direction.OUTBOUND, CallOutcome.ANSWERED, "101", CUSTOMER, "trunk"),
+    }
+    for scenario, call in calls.items():
+        assert (call.ring_seconds, call.talk_seconds) == cdr_totals(key, scenario, MACRO_SIP)
+        assert not call.is_end_inferred
+    tech = "SIP" if driver == "chan_sip" else "PJSIP"
+    (caller,) = [
+        item
+        for item in MACRO_SIP[key].frames("login_outbound", "CoreShowChannel")
+        if item["Channel"].startswith(f"{tech}/101-")
+    ]
+    assert (caller["Context"], caller["Exten"]) == ("macro-dialout-trunk", "s")
+    dial = "SIP/trunk/09121234567" if driver == "chan_sip" else "PJSIP/09121234567@trunk"
+    assert caller["ApplicationData"] == f"{dial},300,T"

@@ -1,6 +1,6 @@
 """The bridge's seconds against the PBX's own CDR, for every recorded scenario whose stream carries ``Cdr`` events
 (``cdr_manager`` was loaded for the Asterisk 13.38.3, 16.30.1 and 18.26.4 recordings, IAX2, chan_sip, PJSIP and
-FreePBX-Macro() set-ups; it was not on 20, whose streams carry none).
+FreePBX-Macro() set-ups, the last with IAX2, chan_sip and PJSIP phones; it was not on 20, whose streams carry none).
 
 The bridge's record is folded from the live events alone (the ``Cdr`` events taken out, as a bridge that saw the
 call from its start logs it). Asterisk's figure is read from the CDRs of the call's first channel: the CDRs whose
@@ -35,7 +35,14 @@ from tests.unit.connectors.pbx.ami.recordings import ASTERISK20
 
 FIXTURES = ASTERISK20.parent
 # the recorded set-ups with Cdr events (each version's folder and its sub-folders), with their trunk channels
-_TRUNKS = {"": "IAX2/trunk*", "/chan_sip": "SIP/trunk*", "/pjsip": "PJSIP/trunk*", "/freepbx_macro": "IAX2/trunk*"}
+_TRUNKS = {
+    "": "IAX2/trunk*",
+    "/chan_sip": "SIP/trunk*",
+    "/pjsip": "PJSIP/trunk*",
+    "/freepbx_macro": "IAX2/trunk*",
+    "/freepbx_macro/chan_sip": "SIP/trunk*",
+    "/freepbx_macro/pjsip": "PJSIP/trunk*",
+}
 SETUPS = {f"asterisk-{version}{sub}": trunk for version in ("13", "16", "18") for sub, trunk in _TRUNKS.items()}
 # scenario: why the PBX's billable seconds are not the bridge's connected seconds (each checked below)
 DIFFERS = {
@@ -46,6 +53,8 @@ DIFFERS = {
     "originate_device": "as originate, the Originate on the phone itself",
     "voicemail": "the PBX answered into VoiceMail(): no person answered, the bridge logs a missed call",
     "conference": "the PBX answered into ConfBridge(): no person answered, the bridge logs missed calls",
+    "queue_abandoned": "the PBX answered the caller into the queue and nobody took the call: the caller's CDRs (one "
+    "per member rung, each NO ANSWER) bill the wait; the bridge logs a missed call rung as long as the members' CDRs",
 }
 
 
@@ -89,8 +98,9 @@ def _connected(call: CallRecord) -> int:
 
 
 def test_every_set_up_with_cdr_events_is_compared() -> None:
-    # per version 16 IAX2, 13 chan_sip, 13 PJSIP (16 on 18: parking) and 8 Macro() scenarios, login ones left out
-    assert len(CASES) == 3 * (16 + 13 + 13 + 8) + 3
+    # per version 16 IAX2, 13 chan_sip, 16 PJSIP (parking included), 11 Macro(), 6 Macro() chan_sip and 6 Macro()
+    # PJSIP scenarios, login ones left out
+    assert len(CASES) == 3 * (16 + 13 + 16 + 11 + 6 + 6)
     assert {scenario for _, scenario in CASES} >= set(DIFFERS)
 
 
@@ -133,9 +143,20 @@ def test_a_click_to_calls_cdr_bills_from_the_agents_answer(setup: str, scenario:
     assert int(own["BillableSeconds"]) > _connected(call)
 
 
-@pytest.mark.parametrize(("setup", "scenario"), [case for case in CASES if case[1] in ("voicemail", "conference")])
+_PBX_ANSWERED = ("voicemail", "conference", "queue_abandoned")
+
+
+@pytest.mark.parametrize(("setup", "scenario"), [case for case in CASES if case[1] in _PBX_ANSWERED])
 def test_a_call_the_pbx_answered_itself_is_billed_and_logged_as_missed(setup: str, scenario: str) -> None:
     calls, cdrs = _records_and_cdrs(setup, scenario)
     billed = [sum(int(cdr["BillableSeconds"]) for cdr in cdrs if cdr["UniqueID"] == call.call_id) for call in calls]
     assert {(call.outcome, call.talk_seconds) for call in calls} == {(CallOutcome.MISSED, 0)}
-    assert max(billed) > 0  # the application's answer: voicemail's 4 s, the conference's 7 s
+    assert max(billed) > 0  # the application's answer: voicemail's 4 to 5 s, the conference's 7 s, the queue's 7 to 8 s
+
+
+@pytest.mark.parametrize("setup", [setup for setup, scenario in CASES if scenario == "queue_abandoned"])
+def test_an_abandoned_queue_calls_ring_time_is_its_members_cdrs_duration(setup: str) -> None:
+    (call,), cdrs = _records_and_cdrs(setup, "queue_abandoned")
+    members = [cdr for cdr in cdrs if cdr["Channel"].startswith("Local/")]  # each member's leg to its phone
+    assert len(members) == 2 and {cdr["Disposition"] for cdr in cdrs} == {"NO ANSWER"}
+    assert {int(cdr["Duration"]) for cdr in members} == {call.ring_seconds}
