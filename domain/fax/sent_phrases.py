@@ -20,6 +20,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from domain.fax.input_words import FaxMistakeError, mistake_text
 from domain.fax.jobs import FailureReason, FaxJobState, FaxJobStatus
 from domain.fax.phrases import DETAIL_MAX, is_persian
 from domain.inline_text import inline
@@ -172,6 +173,15 @@ def not_sendable(reason: str, *, language: str = "en") -> str:
     return _say("not_sendable", language, reason=_clean(reason, DETAIL_MAX - 60, language))
 
 
+def refused_input(error: Exception, *, language: str = "en") -> str:
+    """A dial string's or document's mistake (``DialStringError``, ``FaxInputError``) in words: a known
+    :class:`~domain.fax.input_words.InputProblem` in the language's own words, else :func:`not_sendable`
+    quoting the error."""
+    if isinstance(error, FaxMistakeError) and error.problem is not None:
+        return mistake_text(error.problem, error.value, language=language)[:DETAIL_MAX]
+    return not_sendable(str(error), language=language)
+
+
 def server_refused(reason: str, *, language: str = "en") -> str:
     """The fax server refused the submit: never retried."""
     return _say("server_refused", language, reason=_clean(reason, REASON_MAX, language))
@@ -248,6 +258,7 @@ __all__ = [
     "lookup_failed",
     "not_sendable",
     "queued_as",
+    "refused_input",
     "refused_no_faxes",
     "refused_no_number",
     "server_refused",

@@ -300,7 +300,7 @@ class FaxSender:
                 give_up_at=row.give_up_at,
             )
         except (DialStringError, FaxInputError) as exc:
-            return Refusal(rows.FAILED, words.not_sendable(str(exc), language=entry.language))
+            return Refusal(rows.FAILED, words.refused_input(exc, language=entry.language))
 
     def _stamps(self, entry: ServerEntry) -> bool:
         """Whether the suite draws ``entry``'s page header on the pages (there is one to draw)."""

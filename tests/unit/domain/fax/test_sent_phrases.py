@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.fax import FailureReason, FaxJobState, FaxJobStatus
+from domain.fax import DialParts, DocumentKind, FailureReason, FaxDocument, FaxInputError, FaxJobState, FaxJobStatus
 from domain.fax import sent_phrases as words
+from domain.fax.input_words import FaxMistakeError, InputProblem, mistake_text
 from domain.fax.phrases import DETAIL_MAX
 
 FSI, PDI = "\u2068", "\u2069"
@@ -179,3 +180,44 @@ def test_hostile_values_stay_one_clean_line_within_the_status_detail(language, h
     for text in texts:
         assert len(text) <= DETAIL_MAX
         assert not any(mark in text for mark in "\u202e\u202c\u2067\r\n\u2028\u0000")
+
+
+@pytest.mark.parametrize(
+    "error, english, persian",
+    [
+        (
+            lambda: DialParts("۰۲۱-abc"),
+            "'۰۲۱-abc' is not a fax number (digits, optionally a leading +)",
+            f"«{FSI}۰۲۱-abc{PDI}» شماره فکس نیست (فقط رقم، و در صورت نیاز + در ابتدا).",
+        ),
+        (
+            lambda: FaxDocument("offer.pdf", b"", DocumentKind.PDF),
+            "'offer.pdf' is empty",
+            f"فایل «{FSI}offer.pdf{PDI}» خالی است.",
+        ),
+        (
+            lambda: FaxDocument("offer.pdf", b"not a pdf", DocumentKind.PDF),  # no problem named: quoted
+            "'offer.pdf' is not a PDF document",
+            f"این فکس را نمی‌توان فرستاد: {FSI}'offer.pdf' is not a PDF document{PDI}",
+        ),
+        (
+            lambda: DialParts("021", extension_wait_s=500),
+            "extension_wait_s must be 0..120 seconds, got 500",
+            f"این فکس را نمی‌توان فرستاد: {FSI}extension_wait_s must be 0..120 seconds, got 500{PDI}",
+        ),
+    ],
+)
+def test_a_users_mistake_is_worded_in_the_servers_language(error, english, persian):
+    with pytest.raises(FaxMistakeError) as raised:
+        error()
+    assert str(raised.value) == english  # the message, as before
+    assert words.refused_input(raised.value, language="en") == english
+    assert words.refused_input(raised.value, language="fa") == persian
+
+
+@pytest.mark.parametrize("problem", list(InputProblem))
+def test_every_mistake_has_words_in_both_languages(problem):
+    for language in ("en", "fa"):
+        text = mistake_text(problem, "\u202e" + "x" * 5000, language=language)
+        assert text and len(words.refused_input(FaxInputError(problem=problem, value="x" * 5000))) <= DETAIL_MAX
+    assert "\u202e" not in mistake_text(problem, "\u202eevil", language="fa")

@@ -136,3 +136,18 @@ def test_a_server_that_cannot_be_reached_is_waited_for_in_persian(client):
     FaxSender(client, fake, "hq", sink_of(client), clock=lambda: NOW).run_once(FaxDirectory.load(client))
     detail = read_fax(client, fax)[Fax.STATUSDETAIL]
     assert detail.startswith(f"در انتظار سرور فکس {FSI}Fax hq{PDI}: {FSI}") and "connection refused" in detail
+
+
+@pytest.mark.parametrize(
+    "fax_columns, expected",
+    [
+        ({"document": None}, "این فکس پیوستی ندارد: سندی را که باید فکس شود"),
+        ({"number": "abc"}, f"«{FSI}abc{PDI}» شماره فکس نیست"),
+    ],
+)
+def test_a_users_mistake_is_written_in_persian(client, fax_columns, expected):
+    seed_server(client, **PERSIAN)
+    fax = new_fax(client, **fax_columns)
+    FaxSender(client, FakeFaxServer(), "hq", sink_of(client), clock=lambda: NOW).run_once(FaxDirectory.load(client))
+    record = read_fax(client, fax)
+    assert record[Fax.FAXSTATUS] == rows.FAILED and record[Fax.STATUSDETAIL].startswith(expected)
