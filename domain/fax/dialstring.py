@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.digits import digit_setting
+from domain.fax.input_words import FaxMistakeError, InputProblem
 
 #: Seconds per comma unless the server says otherwise (HylaFAX ``ATS8=2``; common modem default).
 DEFAULT_COMMA_PAUSE_S = 2
@@ -32,7 +33,7 @@ _NUMBER = re.compile(r"\+?[0-9]{3,20}")
 _DTMF = re.compile(r"[0-9*#]{0,20}")
 
 
-class DialStringError(ValueError):
+class DialStringError(FaxMistakeError):
     """Dial parts that cannot make a dial string (a user or settings mistake; never retry)."""
 
 
@@ -65,7 +66,7 @@ class DialParts:
     def __post_init__(self) -> None:
         clean = _SEPARATORS.sub("", digit_setting(self.number))
         if not _NUMBER.fullmatch(clean):
-            raise DialStringError(f"{self.number!r} is not a fax number (digits, optionally a leading +)")
+            raise DialStringError(problem=InputProblem.NOT_A_NUMBER, value=self.number)
         object.__setattr__(self, "number", clean)
         for name in ("prefix", "extension"):
             object.__setattr__(self, name, digit_setting(getattr(self, name)))

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.fax.dialstring import DialParts
+from domain.fax.input_words import FaxMistakeError, InputProblem
 
 
 class DocumentKind(StrEnum):
@@ -41,7 +42,7 @@ _MAGIC = {
 }
 
 
-class FaxInputError(ValueError):
+class FaxInputError(FaxMistakeError):
     """A fax request that cannot be sent as given (a user mistake: say so on the record, never retry)."""
 
 
@@ -68,7 +69,7 @@ class FaxDocument:
 
     def __post_init__(self) -> None:
         if not self.content:
-            raise FaxInputError(f"{self.file_name!r} is empty")
+            raise FaxInputError(problem=InputProblem.EMPTY_DOCUMENT, value=self.file_name)
         if not self.content.startswith(_MAGIC[self.kind]):
             raise FaxInputError(f"{self.file_name!r} is not a {self.kind.name} document")
 

@@ -58,12 +58,17 @@ _TEXTS = {
 }
 
 
+def is_persian(language: str) -> bool:
+    """Whether ``language`` (``"fa"``, ``"fa-IR"``, ``"en"``, …) asks for Persian words."""
+    return language.strip().lower().startswith("fa")
+
+
 def _words(language: str) -> dict[str, str]:
-    return _TEXTS["fa" if language.strip().lower().startswith("fa") else "en"]
+    return _TEXTS["fa" if is_persian(language) else "en"]
 
 
 def _value(value: str | None, limit: int, language: str) -> str:
-    return inline(value, limit, rtl=_words(language) is _TEXTS["fa"])
+    return inline(value, limit, rtl=is_persian(language))
 
 
 def sent_subject(user: str | None, recipient: str | None, *, language: str = "en") -> str:
@@ -120,6 +125,7 @@ def received_detail(
 __all__ = [
     "DETAIL_MAX",
     "SUBJECT_MAX",
+    "is_persian",
     "received_detail",
     "received_note_subject",
     "received_subject",

@@ -10,8 +10,13 @@
   every environment that logs the call gets the same, deterministic note id in
   its own Dataverse, and a replay updates the note instead of adding one.
   Its subject and text are in the system's *Subject Language*
-  (:mod:`domain.calls.recording_note`); the reasons on the recording row are
-  English.
+  (:mod:`domain.calls.recording_note`).
+
+The reason written on the row when something went wrong is also in that
+environment's Subject Language: the outcome holds it as a language-free
+:class:`~domain.calls.recording_reasons.RecordingReason`, worded per environment
+as its rows are made (:func:`~domain.calls.recording_reasons.reason_text`), since
+one search serves every environment and each may choose another language.
 
 A search has one :class:`FetchOutcome` per call; :func:`writes_for` turns it into
 the rows of one environment, with that environment's settings (its record ids,
@@ -34,6 +39,7 @@ from dataverse_schema.names import Annotation, CallRecording, PhoneCall, Telepho
 from dataverse_schema.telephony import RECORDING_STATUS
 from domain.calls.record import CallRecord
 from domain.calls.recording_note import recording_note
+from domain.calls.recording_reasons import ERROR_MAX, RecordingReason, reason_text
 from domain.calls.system_settings import TelephonySystemSettings
 
 RECORDINGS_SET = CallRecording.SET
@@ -62,12 +68,12 @@ class FetchOutcome:
 
     Without a ``file``: ``status`` is not found or failed and ``reason`` says why. With one:
     ``content`` holds the file when some environment attaches it, else ``reason`` may say why it was
-    not read (too large).
+    not read (too large). The reason is a value; each environment words it in its own language.
     """
 
     file: RecordingFile | None = None
     status: int = STATUS_NOT_FOUND
-    reason: str | None = None
+    reason: RecordingReason | None = None
     content: bytes | None = None
 
 
@@ -75,12 +81,13 @@ def writes_for(record: CallRecord, system: TelephonySystemSettings, outcome: Fet
     """The writes of one environment (``system`` as it has it) for ``outcome``: the note (if attached) first,
     then the row."""
     file = outcome.file
+    reason = None if outcome.reason is None else reason_text(outcome.reason, language=system.language)
     if file is None:
-        return [recording_row(record, system, None, outcome.status, outcome.reason)]
+        return [recording_row(record, system, None, outcome.status, reason)]
     if not system.recording.attach:
         return [recording_row(record, system, file, STATUS_FOUND, None)]
     if outcome.content is None:
-        return [recording_row(record, system, file, STATUS_FOUND, outcome.reason)]
+        return [recording_row(record, system, file, STATUS_FOUND, reason)]
     note = note_row(record, system, file, outcome.content)
     return [
         note,
@@ -138,7 +145,7 @@ def recording_row(
     body: dict[str, Any] = {
         CallRecording.NAME: name,
         CallRecording.STATUS: status,
-        CallRecording.ERROR: error,
+        CallRecording.ERROR: None if error is None else error[:ERROR_MAX],
         CallRecording.RECORDEDON: record.answered_at or record.started_at,
         **bind(CallRecording.PHONECALLID_NAV, PHONECALLS_SET, phonecall_key(record)),
     }
@@ -161,11 +168,3 @@ def recording_row(
 
 def _mime(name: str) -> str:
     return mime_type_of(name) or "application/octet-stream"
-
-
-def too_large_reason(size_bytes: int, limit_bytes: int) -> str:
-    """Why a file over the attachment limit was recorded but not attached."""
-    return (
-        f"The recording is {size_bytes / 1_048_576:.1f} MB, over the {limit_bytes / 1_048_576:.1f} MB "
-        "attachment limit, so it was not attached; it stays on the recorder at the source path."
-    )

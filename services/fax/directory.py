@@ -104,14 +104,15 @@ class FaxDirectory:
         return entry.record_id == server_record_id if server_record_id else entry.is_default
 
     @classmethod
-    def load(cls, client: DirectoryClient, keys: Iterable[str] | None = None) -> FaxDirectory:
-        """Two queries: the active servers (``keys`` only, when given) and their numbers."""
+    def load(cls, client: DirectoryClient, keys: Iterable[str] | None = None, *, numbers: bool = True) -> FaxDirectory:
+        """Two queries: the active servers (``keys`` only, when given) and their numbers; one without
+        ``numbers`` (the entries then have none: for their settings only, such as the language)."""
         wanted = list(keys) if keys is not None else None
         flt = odata.eq(FaxServer.STATECODE, 0)
         if wanted:
             flt = odata.and_(flt, odata.in_(FaxServer.SERVERKEY, wanted))
         rows = _server_rows(client, flt)
-        numbers = (
+        found = (
             list(
                 client.query(
                     FaxNumber.SET,
@@ -119,10 +120,10 @@ class FaxDirectory:
                     filter=odata.and_(odata.eq(FaxNumber.STATECODE, 0), odata.eq(FaxNumber.CANSEND, True)),
                 )
             )
-            if rows
+            if rows and numbers
             else []
         )
-        return cls([_server(row, numbers) for row in rows])
+        return cls([_server(row, found) for row in rows])
 
 
 def _server_rows(client: DirectoryClient, flt: str) -> list[dict[str, Any]]:

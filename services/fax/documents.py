@@ -21,6 +21,7 @@ from connectors.documents import DocumentError, DocumentPreparer, HeaderStamper,
 from connectors.documents.formats import ACCEPTED_WORDS
 from dataverse_schema.names import Annotation
 from domain.fax import DocumentKind, FaxDocument, FaxInputError
+from domain.fax.input_words import InputProblem
 from services.fax.directory import QueryClient
 
 _SELECT = (Annotation.ID, Annotation.FILENAME, Annotation.MIMETYPE, Annotation.DOCUMENTBODY)
@@ -41,10 +42,7 @@ def documents_of(
     )
     documents = tuple(_document(note, preparer, accepts) for note in notes)
     if not documents:
-        raise FaxInputError(
-            f"The fax has no attachment: attach the document to fax ({ACCEPTED_WORDS}) "
-            "as a note, then set the fax back to Pending."
-        )
+        raise FaxInputError(problem=InputProblem.NO_DOCUMENT, value=ACCEPTED_WORDS)
     return documents
 
 
@@ -53,9 +51,9 @@ def _document(note: dict[str, Any], preparer: DocumentPreparer, accepts: Sequenc
     try:
         content = base64.b64decode(str(note.get(Annotation.DOCUMENTBODY) or ""), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise FaxInputError(f"{name!r}: the attachment's content cannot be read") from exc
+        raise FaxInputError(problem=InputProblem.UNREADABLE_DOCUMENT, value=name) from exc
     if not content:
-        raise FaxInputError(f"{name!r} is empty")
+        raise FaxInputError(problem=InputProblem.EMPTY_DOCUMENT, value=name)
     try:
         return preparer.prepare(name, content, note.get(Annotation.MIMETYPE), accepts)
     except DocumentError as exc:

@@ -1,4 +1,7 @@
-"""A job's status as the fax record shows it: status, plain-words detail, attempts, pages (FAX-11)."""
+"""A job's status as the fax record shows it: status, plain-words detail, attempts, pages (FAX-11).
+
+The detail's words are :func:`domain.fax.sent_phrases.job_detail`, in the server's Header Language (X-05).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,8 @@ from typing import Any
 
 from dataverse_schema.names import Fax
 from domain.fax import FailureReason, FaxJobState, FaxJobStatus
+from domain.fax.sent_phrases import job_detail
 from services.fax import rows
-
-_REASON_WORDS = {
-    FailureReason.BUSY: "the line was busy",
-    FailureReason.NO_ANSWER: "no answer",
-    FailureReason.NO_CARRIER: "no fax machine answered (no carrier)",
-    FailureReason.NO_DIAL_TONE: "no dial tone on our line",
-    FailureReason.BAD_NUMBER: "the number could not be dialled",
-    FailureReason.PROTOCOL: "the fax exchange with the far machine failed",
-    FailureReason.DOCUMENT: "the document could not be prepared for faxing",
-    FailureReason.EXPIRED: "the give-up time was reached",
-    FailureReason.CANCELLED: "cancelled",
-    FailureReason.OTHER: "failed",
-}
-_WAITING = (FaxJobState.PENDING, FaxJobState.SUSPENDED, FaxJobState.READY, FaxJobState.BLOCKED)
 
 
 def fax_status(status: FaxJobStatus) -> int:
@@ -42,34 +32,13 @@ def fax_status(status: FaxJobStatus) -> int:
     return rows.QUEUED
 
 
-def describe(status: FaxJobStatus) -> str:
-    """Plain words: where the job is, the last attempt's outcome and the pages."""
-    state = status.state
-    if state is FaxJobState.DONE:
-        head = "Sent"
-    elif state is FaxJobState.CANCELLED:
-        head = rows.CANCEL_DONE.rstrip(".")
-    elif state in _WAITING:
-        head = "Queued on the fax server"
-    elif state is FaxJobState.SLEEPING:
-        head = "Waiting to retry"
-    else:
-        head = state.value.capitalize()
-    parts = [head]
-    if status.reason not in (FailureReason.NONE, FailureReason.CANCELLED):
-        parts.append(f"last attempt: {_REASON_WORDS[status.reason]}")
-    if status.dials:
-        parts.append(f"dial {status.dials} of {status.max_dials}" if status.max_dials else f"dial {status.dials}")
-    if status.pages_total or status.pages_sent:
-        parts.append(f"pages {status.pages_sent} of {status.pages_total}")
-    if status.status_text and status.reason is not FailureReason.NONE:
-        parts.append(f"server: {status.status_text}")
-    return ("; ".join(parts) + ".")[:500]
-
-
-def status_body(status: FaxJobStatus, now: datetime) -> dict[str, Any]:
-    """The write for ``status``: status, detail, attempts, pages and the attempt times."""
-    body: dict[str, Any] = {Fax.FAXSTATUS: fax_status(status), Fax.STATUSDETAIL: describe(status)}
+def status_body(status: FaxJobStatus, now: datetime, *, language: str = "en") -> dict[str, Any]:
+    """The write for ``status``: status, detail (in the server's Header Language), attempts, pages and the
+    attempt times."""
+    body: dict[str, Any] = {
+        Fax.FAXSTATUS: fax_status(status),
+        Fax.STATUSDETAIL: job_detail(status, language=language),
+    }
     if status.dials:
         body[Fax.ATTEMPTS] = status.dials
     if status.pages_total or status.pages_sent:

@@ -16,6 +16,7 @@ from typing import Any
 from connectors.dataverse import AlternateKey, RecordId, odata
 from dataverse_schema.fax import FAX_STATUS
 from dataverse_schema.names import Fax
+from domain.fax.sent_phrases import CANCEL_DONE_TEXTS
 
 #: One upsert: ``PATCH <entity_set>(<ref>)`` with the body. Must be durable when it returns.
 Sink = Callable[[str, RecordId | AlternateKey, Mapping[str, Any]], None]
@@ -35,8 +36,6 @@ NO_NUMBER = FAX_STATUS.value_of("Rejected: no fax number")
 NO_FAXES = FAX_STATUS.value_of("Rejected: recipient allows no faxes")
 #: Statuses of a fax whose job is on the server and not finished.
 OPEN = (QUEUED, SENDING, BUSY, NO_ANSWER)
-#: The detail written once a cancel reached the server; a cancelled fax without it still needs one.
-CANCEL_DONE = "Cancelled on the fax server."
 
 SELECT = (
     Fax.ACTIVITYID,
@@ -133,8 +132,9 @@ def to_send_filter(server_record_id: str, server_key: str, *, is_default: bool) 
 def open_jobs_filter(server_key: str) -> odata.Filter:
     """Faxes of this server with a job that is not finished, or cancelled by a user and not yet on the server."""
     has_job = odata.and_(odata.eq(Fax.SERVERKEY, server_key), odata.ne(Fax.JOBID, None))
-    open_or_cancel = odata.or_(
-        odata.in_(Fax.FAXSTATUS, OPEN),
-        odata.and_(odata.eq(Fax.FAXSTATUS, CANCELLED), odata.ne(Fax.STATUSDETAIL, CANCEL_DONE)),
+    # the detail written once a cancel reached the server, in any language the server's row had then
+    cancel_pending = odata.and_(
+        odata.eq(Fax.FAXSTATUS, CANCELLED), *(odata.ne(Fax.STATUSDETAIL, text) for text in CANCEL_DONE_TEXTS)
     )
+    open_or_cancel = odata.or_(odata.in_(Fax.FAXSTATUS, OPEN), cancel_pending)
     return odata.and_(has_job, open_or_cancel)

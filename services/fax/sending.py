@@ -18,6 +18,9 @@ returns. Outcomes go to the :data:`~services.fax.rows.Sink`.
 pushed (Service Bus or a webhook step): it reads that row with its etag and
 acts only when it is still *Pending* and this server's, so a push, its
 duplicate and the polling round never submit one fax twice.
+
+Every detail written on the fax is in the server row's *Header Language* (X-05;
+the words are :mod:`domain.fax.sent_phrases`).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from domain.fax import (
     SubmitReceipt,
     build_dial_string,
 )
+from domain.fax import sent_phrases as words
 from services.fax import rows
 from services.fax.directory import FaxDirectory, QueryClient, ServerEntry
 from services.fax.documents import documents_of, with_header
@@ -194,12 +198,12 @@ class FaxSender:
             if not self._claim(row, self._claim_body(row, entry)):
                 return
         elif (
-            self._reconciled(row, report)
+            self._reconciled(row, entry, report)
             or not self._may_take_over(row)
             or not self._claim(row, {Fax.SERVERKEY: self.server_key})
         ):
             return
-        row, refusal = self._with_number(row)
+        row, refusal = self._with_number(row, entry.language)
         prepared = refusal or self._prepare(row, entry)
         if isinstance(prepared, Refusal):
             self._refuse(row, prepared, report)
@@ -211,7 +215,7 @@ class FaxSender:
             Fax.FAXSTATUS: rows.SENDING,
             Fax.SERVERKEY: self.server_key,
             Fax.JOBID: None,
-            Fax.STATUSDETAIL: f"Handed to the fax server {entry.name or entry.key}.",
+            Fax.STATUSDETAIL: words.handed_to_server(entry.name or entry.key, language=entry.language),
         }
         if not row.subject.strip():
             body[Fax.SUBJECT] = subject_for(self.client, row, language=entry.language)
@@ -239,41 +243,32 @@ class FaxSender:
         self._claimed.add(row.fax_id)
         return True
 
-    def _reconciled(self, row: rows.FaxRow, report: SendReport) -> bool:
+    def _reconciled(self, row: rows.FaxRow, entry: ServerEntry, report: SendReport) -> bool:
         """A claimed fax without a job: True when its job is known here or found on the server by key."""
         job_id = self._submitted.get(row.fax_id)
         if job_id is None:
             try:
                 found = self.server.find_by_key(row.fax_id)
             except (*_WAITING, OutcomeUnknownError, BadReplyError, RejectedError) as exc:
-                self._wait(
-                    row,
-                    f"Waiting: the fax server could not be asked whether it has this fax ({_described(exc)}).",
-                    report,
-                )
+                self._wait(row, words.lookup_failed(_described(exc), language=entry.language), report)
                 return True
             job_id = found[0].job_id if found else None
         if job_id is None:
             return False
         log.info("fax %s is job %s on %s (found by its key; not submitted again)", row.fax_id, job_id, self.server_key)
-        self._queued(row, SubmitReceipt(job_id), "")
+        self._queued(row, entry, SubmitReceipt(job_id), "")
         report.reconciled.append(row.fax_id)
         return True
 
-    def _with_number(self, row: rows.FaxRow) -> tuple[rows.FaxRow, Refusal | None]:
+    def _with_number(self, row: rows.FaxRow, language: str) -> tuple[rows.FaxRow, Refusal | None]:
         """A fax with no Fax Number of its own goes to its To recipient's (written onto the fax), FAX-01 / FAX-12."""
         if row.fax_number.strip():
             return row, None
         found = recipient_number(self.client, row.fax_id)
         if found.refused:
-            detail = f"{found.recipient} allows no faxes (Do not allow Faxes is set on the record). Nothing was sent."
-            return row, Refusal(rows.NO_FAXES, detail[:500])
+            return row, Refusal(rows.NO_FAXES, words.refused_no_faxes(found.recipient, language=language))
         if not found.number:
-            return row, Refusal(
-                rows.NO_NUMBER,
-                "The fax has no recipient fax number, and its recipient has none in its Fax column: enter one "
-                "and set the fax back to Pending. Nothing was sent.",
-            )
+            return row, Refusal(rows.NO_NUMBER, words.refused_no_number(language=language))
         log.info("fax %s goes to its recipient's fax number", row.fax_id)
         self.sink(rows.FAXES, RecordId(row.fax_id), {Fax.FAXNUMBER: found.number[:50]})
         return replace(row, fax_number=found.number), None
@@ -281,7 +276,7 @@ class FaxSender:
     def _prepare(self, row: rows.FaxRow, entry: ServerEntry) -> OutgoingFax | Refusal:
         now = self.clock()
         if row.give_up_at is not None and row.give_up_at <= now:
-            return Refusal(rows.GAVE_UP, "The give-up time passed before the fax could be sent.")
+            return Refusal(rows.GAVE_UP, words.gave_up_before_sending(language=entry.language))
         number = entry.number(row.number_id)
         try:
             dial = DialParts(
@@ -305,7 +300,7 @@ class FaxSender:
                 give_up_at=row.give_up_at,
             )
         except (DialStringError, FaxInputError) as exc:
-            return Refusal(rows.FAILED, str(exc)[:500])
+            return Refusal(rows.FAILED, words.refused_input(exc, language=entry.language))
 
     def _stamps(self, entry: ServerEntry) -> bool:
         """Whether the suite draws ``entry``'s page header on the pages (there is one to draw)."""
@@ -332,30 +327,30 @@ class FaxSender:
         try:
             receipt = self.server.submit(fax)
         except (OutcomeUnknownError, BadReplyError) as exc:
-            self._wait(
-                row,
-                "The fax server's answer to the submit was lost or unreadable; the fax will be looked "
-                f"up on the server by its key before any resend ({_described(exc)}).",
-                report,
-            )
+            self._wait(row, words.submit_outcome_unknown(_described(exc), language=entry.language), report)
             return
         except _WAITING as exc:
-            self._wait(row, f"Waiting for the fax server {entry.name or entry.key}: {exc}", report)
+            detail = words.waiting_for_server(entry.name or entry.key, str(exc), language=entry.language)
+            self._wait(row, detail, report)
             return
         except RejectedError as exc:
-            self._refuse(row, Refusal(rows.FAILED, f"The fax server refused the fax: {exc.reason or exc}"), report)
+            detail = words.server_refused(exc.reason or str(exc), language=entry.language)
+            self._refuse(row, Refusal(rows.FAILED, detail), report)
             return
         self._submitted[row.fax_id] = receipt.job_id
-        self._queued(row, receipt, build_dial_string(fax.dial, self.server.dial_style, self.comma_pause_s), fax)
+        dial = build_dial_string(fax.dial, self.server.dial_style, self.comma_pause_s)
+        self._queued(row, entry, receipt, dial, fax)
         log.info("fax %s submitted to %s as job %s", row.fax_id, self.server_key, receipt.job_id)
         report.submitted.append(row.fax_id)
 
-    def _queued(self, row: rows.FaxRow, receipt: SubmitReceipt, dial: str, fax: OutgoingFax | None = None) -> None:
+    def _queued(
+        self, row: rows.FaxRow, entry: ServerEntry, receipt: SubmitReceipt, dial: str, fax: OutgoingFax | None = None
+    ) -> None:
         body: dict[str, Any] = {
             Fax.FAXSTATUS: rows.QUEUED,
             Fax.JOBID: receipt.job_id,
             Fax.SERVERKEY: self.server_key,
-            Fax.STATUSDETAIL: f"Queued on the fax server as job {receipt.job_id}.",
+            Fax.STATUSDETAIL: words.queued_as(receipt.job_id, language=entry.language),
         }
         if dial:
             body[Fax.DIALSTRING] = dial

@@ -38,11 +38,6 @@ def owner_name(client: ReadClient, user_id: str) -> str:
     return str(record.get(SystemUser.FULLNAME) or "")
 
 
-def user_name(client: ReadClient, user_id: str) -> str:
-    """The owner's full name; "a user" when it cannot be read (a team owns it, or it is gone)."""
-    return owner_name(client, user_id) or "a user"
-
-
 def subject_for(client: ReadClient, row: rows.FaxRow, *, language: str = "en") -> str:
     """``Fax from Sara Ahmadi to Contoso Ltd`` in the server's language, at most 200 characters."""
     return sent_subject(owner_name(client, row.owner_id), recipient_of(client, row), language=language)

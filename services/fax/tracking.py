@@ -4,7 +4,9 @@ A round reads, in one query, this server's faxes with an unfinished job (and
 those a user set to *Cancelled* whose cancel has not reached the server),
 cancels the latter on the server, then asks the server for every job's status
 in one ``status`` call (HylaFAX: one session listing the send and done queues)
-and writes each fax whose status changed.
+and writes each fax whose status changed. The detail is written in the server
+row's *Header Language* (X-05), read with one more query in a round that has
+open jobs (:meth:`FaxDirectory.load` without the numbers).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from connectors.errors import ConnectorError, RejectedError
 from connectors.fax.base import FaxServer
 from dataverse_schema.names import Fax
 from domain.fax import FaxJobState, FaxJobStatus
+from domain.fax.sent_phrases import cancel_done
 from services.fax import outcomes, rows
-from services.fax.directory import QueryClient
+from services.fax.directory import DirectoryClient, FaxDirectory
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ class FaxTracker:
 
     def __init__(
         self,
-        client: QueryClient,
+        client: DirectoryClient,
         server: FaxServer,
         server_key: str,
         sink: rows.Sink,
@@ -67,12 +70,12 @@ class FaxTracker:
             if row.status == rows.CANCELLED:
                 self._cancel(row, report)
         by_job = {s.job_id: s for s in self.server.status([row.job_id for row in found])}
-        now = self.clock()
+        now, language = self.clock(), self._language()
         for row in found:
             status = by_job.get(row.job_id)
             if status is None:
                 continue  # the server no longer lists the job: leave the record as it is
-            body = self._body(row, status, now)
+            body = self._body(row, status, now, language)
             if body is not None:
                 self.sink(rows.FAXES, RecordId(row.fax_id), body)
                 report.written.append(row.fax_id)
@@ -88,12 +91,17 @@ class FaxTracker:
             return
         report.cancelled.append(row.fax_id)
 
-    def _body(self, row: rows.FaxRow, status: FaxJobStatus, now: datetime) -> dict | None:
-        body = outcomes.status_body(status, now)
+    def _language(self) -> str:
+        """The server row's Header Language; English when the row is not active (nothing else is sent then)."""
+        entry = FaxDirectory.load(self.client, [self.server_key], numbers=False).by_key(self.server_key)
+        return entry.language if entry is not None else "en"
+
+    def _body(self, row: rows.FaxRow, status: FaxJobStatus, now: datetime, language: str) -> dict | None:
+        body = outcomes.status_body(status, now, language=language)
         if row.status == rows.CANCELLED:
             if not status.state.is_final:
                 return None  # the cancel is under way; the next round sees it done
             if status.state is not FaxJobState.DONE:
-                body[Fax.FAXSTATUS], body[Fax.STATUSDETAIL] = rows.CANCELLED, rows.CANCEL_DONE
+                body[Fax.FAXSTATUS], body[Fax.STATUSDETAIL] = rows.CANCELLED, cancel_done(language=language)
             return body
         return body if outcomes.changed(row, body) else None

@@ -6,7 +6,11 @@ the matched contact, account or lead (its *To* party and *Regarding*; the
 record's fax number; owned by the line's user when the line has one) with the
 pages attached as a note, the way a user attaches a document to a fax. The fax
 sender of whichever host serves the default fax server (the bridge, or the
-Functions app's fax push) then sends it like any other fax. A sender who
+Functions app's fax push) then sends it like any other fax, so the fax's
+subject, status detail and note subject are in that default server's *Header
+Language* (X-05; English when no server is the default: nothing sends it then,
+and a user who names a server later sees the sender's words in its language from
+then on). A sender who
 matches no such record, a record with no fax number (FAX-12) or an answer that
 cannot be laid out gets no fax, and the text's *Error* says why.
 """
@@ -23,9 +27,12 @@ from connectors.documents import ConversionLimits, DocumentError, TextDocument, 
 from dataverse_schema import navigation
 from dataverse_schema.names import Account, ActivityParty, Annotation, Contact, Fax, Lead, SystemUser
 from dataverse_schema.telephony import PARTY_TO_RECIPIENT
+from domain.fax.phrases import sent_subject
+from domain.fax.sent_phrases import sms_answer_detail, sms_answer_note_subject
 from domain.sms.inbound import InboundDecision
 from services.fax import rows
-from services.fax.subject import user_name
+from services.fax.directory import FaxDirectory
+from services.fax.subject import owner_name
 from services.matching.tables import NumberUse, number_columns
 from services.sms import tables
 from services.sms.inbound.writes import Write
@@ -48,11 +55,13 @@ class FaxAnswerRefused(Exception):
 
 @dataclass(frozen=True)
 class FaxAnswer:
-    """A laid-out answer and where it goes: the matched record's fax number and the fax's subject."""
+    """A laid-out answer and where it goes: the matched record's fax number, the fax's subject and the
+    language of its words (the default fax server's Header Language)."""
 
     fax_number: str
     subject: str
     document: TextDocument
+    language: str = "en"
 
 
 class FaxAnswers:
@@ -89,8 +98,16 @@ class FaxAnswers:
         except DocumentError as exc:
             reason = f"not answered by fax: the answer could not be laid out on fax pages ({exc})"
             raise FaxAnswerRefused(reason) from exc
-        sender = user_name(self._client, decision.owner_id) if decision.owner_id else NO_USER
-        return FaxAnswer(number[:50], f"Fax from {sender} to {name}"[:200], document)
+        sender = owner_name(self._client, decision.owner_id) if decision.owner_id else NO_USER  # "": "a user"
+        language = self._language()
+        subject = sent_subject(sender, str(row.get(table.primary_name) or ""), language=language)
+        return FaxAnswer(number[:50], subject, document, language)
+
+    def _language(self) -> str:
+        """The default fax server's Header Language (it sends faxes naming no server); English without one."""
+        directory = FaxDirectory.load(self._client, numbers=False)
+        default = next((entry for entry in directory.servers if entry.is_default), None)
+        return default.language if default is not None else "en"
 
 
 def fax_writes(decision: InboundDecision, answer: FaxAnswer, text: str, rule: str) -> tuple[list[Write], list[str]]:
@@ -107,7 +124,7 @@ def fax_writes(decision: InboundDecision, answer: FaxAnswer, text: str, rule: st
         Fax.DIRECTIONCODE: True,
         Fax.FAXSTATUS: rows.PENDING,
         Fax.NUMBEROFPAGES: answer.document.pages,
-        Fax.STATUSDETAIL: f"Answer to an SMS (rule {rule}), waiting for the fax server."[:500],
+        Fax.STATUSDETAIL: sms_answer_detail(rule, language=answer.language),
         navigation.activity_parties(Fax.TABLE): [
             {**bind(navigation.party(record.table), entity_set, record.record_id), **_TO}
         ],
@@ -116,7 +133,7 @@ def fax_writes(decision: InboundDecision, answer: FaxAnswer, text: str, rule: st
     if decision.owner_id:
         body.update(bind(navigation.OWNER, SystemUser.SET, decision.owner_id))
     note = {
-        Annotation.SUBJECT: f"Answer to SMS ({rule})"[:500],
+        Annotation.SUBJECT: sms_answer_note_subject(rule, language=answer.language),
         Annotation.FILENAME: FILE_NAME,
         Annotation.MIMETYPE: "image/tiff",
         Annotation.DOCUMENTBODY: base64.b64encode(answer.document.content).decode("ascii"),

@@ -17,6 +17,7 @@ import pytest
 
 from dataverse_schema.names import Fax
 from domain.fax import FaxJobState
+from domain.fax.sent_phrases import cancel_done
 from emulator.server import EmulatorServer
 from services.fax import rows
 from tests.integration.fax.bridge_world import (
@@ -82,7 +83,7 @@ def test_a_fax_the_user_cancels_is_killed_on_the_server_and_marked(tmp_path: Pat
 
                 def done() -> dict | None:
                     now = read_fax(crm, fax_id)
-                    return now if now[Fax.STATUSDETAIL] == rows.CANCEL_DONE else None
+                    return now if now[Fax.STATUSDETAIL] == cancel_done() else None
 
                 return {**await eventually(done, "the cancel written back"), "job": record[Fax.JOBID]}
 

@@ -9,6 +9,7 @@ import pytest
 from connectors.dataverse import RecordId
 from dataverse_schema.names import Account, Annotation, Fax
 from domain.fax import FailureReason, FaxJobState
+from domain.fax.sent_phrases import cancel_done
 from services.fax import rows
 from services.fax.directory import FaxDirectory
 from services.fax.receiving import FaxReceiver, fax_id, note_id
@@ -72,7 +73,7 @@ def test_a_fax_cancelled_by_its_user_is_cancelled_on_the_server(client):
     assert tracker.run_once().cancelled == [one]
     assert fake.jobs["1"][1].state is FaxJobState.CANCELLED
     record = read_fax(client, one)
-    assert record[Fax.FAXSTATUS] == rows.CANCELLED and record[Fax.STATUSDETAIL] == rows.CANCEL_DONE
+    assert record[Fax.FAXSTATUS] == rows.CANCELLED and record[Fax.STATUSDETAIL] == cancel_done()
     assert tracker.run_once().open_jobs == 0
 
 

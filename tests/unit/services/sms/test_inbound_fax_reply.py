@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from connectors.dataverse import NotFoundError, deterministic_id
+from connectors.dataverse.optional_columns import OptionalColumns
 from connectors.documents import ConversionLimits, TextRenderer, is_fax_ready
-from dataverse_schema.names import Account, Annotation, Contact, Fax, Lead, Sms, SystemUser
+from dataverse_schema.fax import HEADER_LANGUAGES
+from dataverse_schema.names import Account, Annotation, Contact, Fax, FaxServer, Lead, Sms, SystemUser
 from domain.number_index import NO_MATCH, Match, RecordRef
 from domain.sms.inbound import InboundDecision
 from domain.sms.keywords import Action, ActionKind, ActionParameters, DryRun
@@ -25,10 +27,15 @@ ACCOUNT = "33333333-3333-3333-3333-333333333333"
 
 
 class Records:
-    """A Dataverse client holding a few rows by (entity set, id); counts reads."""
+    """A Dataverse client holding a few rows by (entity set, id); counts reads. Queries list the rows of
+    an entity set (the fax servers, read for the default server's Header Language)."""
 
     def __init__(self, rows: dict[tuple[str, str], dict[str, Any]]):
         self.rows, self.reads = rows, 0
+        self.optional_columns = OptionalColumns()
+
+    def query(self, entity_set: str, **options: Any) -> list[dict[str, Any]]:
+        return [row for (name, _id), row in self.rows.items() if name == entity_set]
 
     def retrieve(self, entity_set: str, ref: Any, select: Any = None, expand: Any = None) -> dict[str, Any]:
         self.reads += 1
@@ -128,3 +135,49 @@ def test_an_answer_cut_to_the_page_limit_says_so_on_the_text():
     assert notes == ["the answer by fax was too long and was cut (2 pages sent)"]
     planned = plan_writes(decision(), account_id=ACCOUNT, now=NOW, reply_text="line", fax=answer)
     assert planned.writes[0].body[Sms.ERROR] == notes[0]  # on the inbound text
+
+
+def server_row(key: str, *, default: bool, language: str) -> dict[tuple[str, str], dict[str, Any]]:
+    row = {
+        FaxServer.ID: f"00000000-0000-0000-0000-00000000000{len(key)}",
+        FaxServer.SERVERKEY: key,
+        FaxServer.NAME: key,
+        FaxServer.ISDEFAULT: default,
+        FaxServer.HEADERLANGUAGE: HEADER_LANGUAGES.value_of(language),
+    }
+    return {(FaxServer.SET, key): row}
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def test_an_answer_through_a_persian_default_server_is_worded_in_persian():
+    records = {
+        (Contact.SET, CONTACT): {Contact.FAX: "02112345678", Contact.FULLNAME: "سارا کریمی"},
+        **server_row("hq", default=True, language="Persian"),
+        **server_row("branch", default=False, language="English"),
+    }
+    prepared, _ = answers(records)
+    answer = prepared.prepare(decision(), "سلام")
+    assert answer.language == "fa"
+    assert answer.subject == f"فکس از {FSI}CommSuite{PDI} به {FSI}سارا کریمی{PDI}"
+    (fax, note), _notes = fax_writes(decision(), answer, "سلام", "ساعت")
+    assert fax.body[Fax.STATUSDETAIL] == f"پاسخ به یک پیامک (قاعده {FSI}ساعت{PDI})، در انتظار سرور فکس."
+    assert note.body[Annotation.SUBJECT] == f"پاسخ به پیامک ({FSI}ساعت{PDI})"
+
+
+def test_an_answer_through_an_english_default_server_or_none_is_worded_in_english():
+    for servers in ({}, server_row("hq", default=True, language="English")):
+        records = {(Contact.SET, CONTACT): {Contact.FAX: "02112345678", Contact.FULLNAME: "S"}, **servers}
+        prepared, _ = answers(records)
+        answer = prepared.prepare(decision(), "hi")
+        (fax, note), _notes = fax_writes(decision(), answer, "hi", "hours")
+        assert (answer.language, answer.subject) == ("en", "Fax from CommSuite to S")
+        assert fax.body[Fax.STATUSDETAIL] == "Answer to an SMS (rule hours), waiting for the fax server."
+        assert note.body[Annotation.SUBJECT] == "Answer to SMS (hours)"
+
+
+def test_an_owner_whose_name_cannot_be_read_is_a_user():
+    records = {(Contact.SET, CONTACT): {Contact.FAX: "02112345678", Contact.FULLNAME: "S"}}
+    prepared, _ = answers(records)
+    assert prepared.prepare(decision(owner=USER), "hi").subject == "Fax from a user to S"
