@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -335,16 +335,3 @@ def _wall(moment: datetime, pbx_tz: tzinfo | None) -> datetime:
     if pbx_tz is not None and moment.tzinfo is not None:
         moment = moment.astimezone(pbx_tz)
     return moment.replace(tzinfo=None)
-
-
-def describe_search(record: CallRecord, folders: Sequence[str], window_s: float) -> str:
-    """Plain words for what was looked for, for a "not found" on the recording row."""
-    party = (
-        f"the number {record.external_number}"
-        if record.external_number
-        else f"extension {record.extension or '(none)'}"
-    )
-    return (
-        f"looked for a file named with the call id {record.call_id}, or one stamped within "
-        f"{window_s:g} seconds of the call naming {party}, in {', '.join(folders)}"
-    )

@@ -13,7 +13,6 @@ from connectors.recordings.naming import (
     MAX_NAME_LENGTH,
     candidate_folders,
     check_folder_pattern,
-    describe_search,
     find_recording,
     folder_for_day,
     has_unique_id,
@@ -357,8 +356,3 @@ def test_matching_works_in_the_pbx_time_zone() -> None:
 )
 def test_same_number(a: str, b: str, same: bool) -> None:
     assert same_number(a, b) is same
-
-
-def test_describe_search_names_what_was_looked_for() -> None:
-    text = describe_search(call(), [DAY], 120)
-    assert "1743042317.12206" in text and "+982188776655" in text and DAY in text
