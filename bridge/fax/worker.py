@@ -46,6 +46,8 @@ class FaxWorker:
         self.refresh_numbers = refresh_numbers
         self._stopping = asyncio.Event()
         self._due = {"send": 0.0, "status": 0.0, "receive": 0.0}
+        #: Rounds finished (failed ones included) by name, since the worker started.
+        self.rounds_done = dict.fromkeys(self._due, 0)
         self._sending = asyncio.Lock()
 
     async def run(self) -> None:
@@ -62,6 +64,7 @@ class FaxWorker:
                 if now >= self._due[name]:
                     self._due[name] = now + interval
                     await self._guarded(name, self.round(name))
+                    self.rounds_done[name] += 1
             wait = max(0.0, min(self._due.values()) - loop.time())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), wait)

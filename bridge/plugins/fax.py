@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,17 @@ from services.matching.sync import NumberSync
 from services.matching.tables import NumberUse, default_tables
 
 log = logging.getLogger(__name__)
+_WORKERS: weakref.WeakKeyDictionary[Any, list[FaxWorker]] = weakref.WeakKeyDictionary()
 
 
 def build_server(config: FaxServerConfig, processed: Any = None) -> Any:
     """The connector ``config.kind`` names, over its settings (and processed marks where it keeps them)."""
     return build_connector(config.kind, config.settings, processed=processed)
+
+
+def fax_workers(bridge: Any) -> list[FaxWorker]:
+    """The fax workers of ``bridge`` once its plug-ins are loaded, one per server; none without ``[fax]``."""
+    return list(_WORKERS.get(bridge, ()))
 
 
 def from_bridge(bridge: Any) -> None:
@@ -58,7 +65,7 @@ def from_bridge(bridge: Any) -> None:
         return
     context = crm_context(bridge)
     folder = Path(bridge.config.bridge.outbox).parent
-    workers = []
+    workers = _WORKERS[bridge] = []
     for config in section.servers.values():
         worker = _worker(bridge, context, config, folder / "fax-processed.db")
         workers.append(worker)

@@ -1,7 +1,7 @@
 """A Dataverse webhook push to the daemon's /fax/push sends a fax to the real hfaxd at once, and only once (FAX-01).
 
-The worker's send round is set to an hour, so after its first (empty) round only the push can send the
-fax; a duplicate push and a later round find it no longer pending.
+The worker's send round is set to an hour, so once its first (empty) round has finished, and the test
+waits for that, only the push can send the fax; a duplicate push and a later round find it no longer pending.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bridge.plugins.fax import fax_workers
 from dataverse_schema.names import Fax
 from emulator.server import EmulatorServer
 from services.fax import rows
@@ -52,8 +53,10 @@ def test_a_pushed_fax_goes_to_hfaxd_once(tmp_path: Path, hylafax: Path) -> None:
                 return None  # the endpoint is not listening yet
 
         async def main() -> tuple[str, list[dict]]:
-            async with running_bridge(bridge_text(tmp_path, emulator.origin, fax_part)):
+            async with running_bridge(bridge_text(tmp_path, emulator.origin, fax_part)) as bridge:
                 await eventually(lambda: post(b"{}") is not None, "the push endpoint listening")
+                (worker,) = fax_workers(bridge)  # its first send round, at start, must not find the new fax
+                await eventually(lambda: worker.rounds_done["send"] >= 1, "the worker's first send round")
                 fax_id = await asyncio.to_thread(new_fax, crm)
                 answers = [await asyncio.to_thread(post, _context(fax_id, m)) for m in ("Create", "Update")]
                 return fax_id, [answer.json() for answer in answers if answer is not None]
