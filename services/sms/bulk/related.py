@@ -76,7 +76,7 @@ def fill_members(
         for table in sorted(step.reads.shapes):
             known.shapes[table] = store.table_shape(table)
         for table, ids in sorted(step.reads.records.items()):
-            rows = _related(store, bulk, table, sorted(ids), paths.select(table) or None)
+            rows = _related(store, bulk, table, sorted(ids), paths.select(table))
             for record_id in ids:
                 row = rows.get(record_id.lower())
                 if row is None:
@@ -88,7 +88,7 @@ def fill_members(
 
 
 def _related(
-    store: BulkStore, bulk: BulkRecord, table: str, ids: Sequence[str], select: Collection[str] | None
+    store: BulkStore, bulk: BulkRecord, table: str, ids: Sequence[str], select: Collection[str]
 ) -> dict[str, dict]:
     reader: DataverseClient = owner_client(store.client, bulk)
     try:
