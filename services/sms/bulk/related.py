@@ -13,14 +13,15 @@ reads are a step's (:mod:`domain.sms.bulk_related` plans them):
   (:func:`services.sms.bulk.rights.owner_client`), so a bulk of 10,000 members costs
   per step what a bulk of 10 does. A related record the owner may not read (or one
   deleted since) fails the members that lead to it with a single SMS's words; an owner
-  who may not read a related table at all pauses the bulk with Dataverse's words.
+  who may not read a related table at all pauses the bulk with Dataverse's words, as does
+  a column Dataverse refuses to read (never retried unchanged, run after run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from connectors.dataverse import DataverseClient, PrivilegeError
+from connectors.dataverse import DataverseClient, PrivilegeError, ValidationError
 from domain.sms.bulk import Filled, Member
 from domain.sms.bulk_related import PathColumn, TemplatePaths, fill_step, path_columns
 from domain.sms.related import MAX_HOPS, Known, TableShape
@@ -98,6 +99,10 @@ def _related(
             raise
         raise StopRun(
             f"the bulk's owner may not read the {table} records its template names: {exc.message}", "Paused"
+        ) from exc
+    except ValidationError as exc:  # a column the metadata lists but the Web API will not read
+        raise StopRun(
+            f"Dataverse refused to read the {table} columns the bulk's template names: {exc.message}", "Paused"
         ) from exc
 
 

@@ -18,6 +18,8 @@ does for one SMS:
 - a placeholder that reads or follows a column whose metadata says ``IsSecured``, on a member or on a
   related record, pauses the bulk unless its SMS Template has *Allow Secured Columns* (an administrator's
   flag), even when the owner may read the column;
+- a column Dataverse refuses to read (400: listed in the metadata, not readable through the Web API) pauses
+  the bulk with Dataverse's words rather than failing every run the same way;
 - a team-owned bulk is read with the app's rights (only a user allowed to assign records to the team can
   make one); the secured-column rule still applies.
 
@@ -30,7 +32,7 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from connectors.dataverse import DataverseClient, PrivilegeError
+from connectors.dataverse import DataverseClient, PrivilegeError, ValidationError
 from dataverse_schema.names import SystemUser
 from domain.sms.bulk import Member
 from services.sms.bulk.run_state import StopRun
@@ -66,6 +68,10 @@ def read_members(
         if reader is client:
             raise
         raise StopRun(f"the bulk's owner may not read its members: {exc.message}", "Paused") from exc
+    except ValidationError as exc:  # a template column the metadata lists but the Web API will not read
+        raise StopRun(
+            f"Dataverse refused to read the members' columns the bulk names: {exc.message}", "Paused"
+        ) from exc
     if reader is client or len(members) == len(keys):
         return MemberRead(members)
     found = {member.key for member in members}

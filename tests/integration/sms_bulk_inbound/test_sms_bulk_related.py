@@ -188,3 +188,31 @@ def test_wrong_paths_fail_every_member_in_plain_words_and_read_nothing_they_name
     assert len(rows) == 3 and all(expected in (row["comms_error"] or "") for row in rows)
     account_reads = reads(seen, "accounts")
     assert len(account_reads) == (1 if tag == "typo" else 0)  # the typo is found on the account, read once
+
+
+def test_a_column_the_metadata_lists_but_dataverse_will_not_read_pauses_the_bulk(
+    client, session, wire: responses.RequestsMock, kavenegar: FakeKavenegar
+) -> None:
+    ghost = {"value": [*SECURED_ACCOUNT["value"], {"LogicalName": "comms_ghost", "IsSecured": False}]}
+    wire.get(ACCOUNT_ATTRIBUTES, json=ghost)
+    body = "x {contact.parentcustomerid.comms_ghost}"
+    bulk_id, _ = related_bulk(client, "ghost", body, 2, companies(client, "ghost"), allows_secured=True)
+
+    report = runner(client, session, seed.provider_account(client, "kv-bulk")).run(bulk_id, budget_s=60)
+
+    assert report.state == "Paused" and kavenegar.sent == []
+    error = state_of(client, bulk_id)["comms_lasterror"]
+    assert "Dataverse refused to read the account columns the bulk's template names" in error
+
+
+def test_a_related_date_is_written_in_the_templates_calendar(client, session, kavenegar: FakeKavenegar) -> None:
+    body = "{contact.parentcustomerid.name}: {contact.parentcustomerid.createdon|jalali}"
+    bulk_id, _ = related_bulk(client, "jalali", body, 2, companies(client, "jalali"))
+
+    assert runner(client, session, seed.provider_account(client, "kv-bulk")).run(bulk_id, budget_s=60).state == (
+        "Completed"
+    )
+
+    sent = sorted(texts(kavenegar))
+    assert len(sent) == 2 and all(re.fullmatch(r"(Acme|Beta): 14\d\d/\d\d/\d\d\nلغو11", text) for text in sent), sent
+    assert {text.split(":")[0] for text in sent} == {"Acme", "Beta"}
