@@ -4,7 +4,9 @@ Per step of up to one provider batch the sender makes four requests: one or
 two reads of the members' columns, one ``UpsertMultiple`` writing the rows as
 *Sending* before the provider is called, and one ``$batch`` change set that
 records every row's outcome together with the bulk's counters and cursor, so
-the cursor never runs ahead of (or behind) the rows it covers.
+the cursor never runs ahead of (or behind) the rows it covers. A template that
+reaches related records adds one read per related table per lookup followed
+(:mod:`services.sms.bulk.related`), whatever the number of members.
 """
 
 from __future__ import annotations
