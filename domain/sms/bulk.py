@@ -9,9 +9,11 @@ it is the SMS row's primary key and the id handed to the provider, so a
 resend after a crash is recognised and never texts twice (SMS-10).
 
 :func:`plan_step` turns the next members into messages (the template filled
-from the member's own fields, the «لغو11» notice appended to marketing
-texts), skips (no mobile, opted out, a number already texted in this bulk)
-and failures (a template field missing), and :func:`batches` cuts the
+with each member's placeholder values, :class:`Filled`, which
+:mod:`domain.sms.bulk_related` plans from the member and the records related
+to it; the «لغو11» notice appended to marketing texts), skips (no mobile,
+opted out, a number already texted in this bulk) and failures (a template
+field missing, a related record gone), and :func:`batches` cuts the
 messages to the provider's ``max_batch``. :func:`sending_starts_at` applies
 quiet hours: marketing waits for the window (deferred, never dropped),
 transactional bulks do not.
@@ -23,14 +25,14 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.numbers import NumberPlan
 from domain.sms.policy import MessageKind, SendingWindow, append_opt_out_notice, next_allowed_send
 from domain.sms.recipients import DEFAULT_COLUMNS, RecipientError, RecipientProblem, resolve_recipient
 from domain.sms.segments import count_segments
-from domain.sms.template_render import flatten_fields, render
+from domain.sms.template_render import render
 from domain.sms.templates import RenderOptions, Template, TemplateError
 
 #: Namespace of bulk message ids; changing it would resend every interrupted bulk.
@@ -50,6 +52,14 @@ class Member:
     @property
     def key(self) -> tuple[str, str]:
         return (self.table, self.record_id.lower())
+
+
+@dataclass(frozen=True)
+class Filled:
+    """One member's placeholder values by path (SMS-12), or, in ``error``, why its text cannot be filled."""
+
+    fields: Mapping[str, object] = field(default_factory=dict)
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,12 +177,15 @@ def plan_step(
     *,
     handled_ids: Collection[str] = frozenset(),
     numbers_used: Collection[str] = frozenset(),
+    filled: Mapping[tuple[str, str], Filled] | None = None,
 ) -> StepPlan:
     """Turn ``members`` (a slice in :func:`member_order`) into messages, skips and failures.
 
     ``handled_ids`` are message ids whose SMS rows already reached an outcome
     (sent or failed) in an earlier run; ``numbers_used`` are mobiles this bulk
-    already texted, so two records sharing a mobile get one text.
+    already texted, so two records sharing a mobile get one text. ``filled``
+    holds each member's placeholder values by :attr:`Member.key`; a templated
+    bulk needs an entry for every member (``ValueError`` otherwise).
     """
     messages: list[BulkMessage] = []
     skipped: list[Skipped] = []
@@ -198,8 +211,14 @@ def plan_step(
             )
             continue
         used.add(recipient.mobile)
+        fill = (filled or {}).get(member.key)
+        if fill is None and content.template is not None:
+            raise ValueError(f"no placeholder values were given for the {member.table} {member.record_id}")
+        if fill is not None and fill.error is not None:
+            failed.append(Failed(our_id, member, recipient.mobile, fill.error))
+            continue
         try:
-            text = compose_text(content, member)
+            text = compose_text(content, fill.fields if fill is not None else {})
         except TemplateError as exc:
             failed.append(Failed(our_id, member, recipient.mobile, str(exc)))
             continue
@@ -208,17 +227,11 @@ def plan_step(
     return StepPlan(tuple(messages), tuple(skipped), tuple(failed), cursor)
 
 
-def compose_text(content: BulkContent, member: Member) -> str:
-    """The text ``member`` receives; raises ``TemplateError`` listing missing fields (never retry unchanged).
-
-    Template paths may name the record's columns bare (``{firstname}``) or
-    under the table (``{contact.firstname}``).
-    """
-    if content.template is None:
-        text = content.text or ""
-    else:
-        fields = {**flatten_fields(dict(member.fields)), **flatten_fields({member.table: dict(member.fields)})}
-        text = render(content.template, fields, content.options).text
+def compose_text(content: BulkContent, fields: Mapping[str, object]) -> str:
+    """The text a member receives, its template filled with ``fields`` (values by placeholder path);
+    raises ``TemplateError`` listing missing fields (never retry unchanged)."""
+    template = content.template
+    text = (content.text or "") if template is None else render(template, fields, content.options).text
     if content.kind is MessageKind.MARKETING:
         text = append_opt_out_notice(text, content.notice) if content.notice else append_opt_out_notice(text)
     return text

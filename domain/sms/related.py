@@ -17,7 +17,7 @@ typed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from domain.sms.templates import Placeholder, Template, TemplateProblem
@@ -85,7 +85,7 @@ def first_hops(template: Template, roots: Mapping[str, Root], recipient: str | N
     """Per root name, the lookup columns the template follows first (to ``$expand`` on its one read)."""
     hops: dict[str, set[str]] = {}
     for placeholder in _placeholders(template):
-        root, rest = _split(placeholder.path, roots, recipient)
+        root, rest = split_path(placeholder.path, roots, recipient)
         if root is not None and len(rest) > 1:
             hops.setdefault(root, set()).add(rest[0])
     return hops
@@ -130,11 +130,19 @@ def lookup_target(record: Mapping[str, object], lookup: str, shape: TableShape) 
     return (next(iter(targets)), value) if len(targets) == 1 else None
 
 
+def unreadable_related(table: str, record_id: str) -> str:
+    """The words on a message whose path leads to a related record its owner cannot read (or one deleted)."""
+    return f"a related {table} record ({record_id}) no longer exists or the SMS's owner may not read it"
+
+
 def _placeholders(template: Template) -> list[Placeholder]:
     return [n for n in template.nodes if isinstance(n, Placeholder)]
 
 
-def _split(path: str, roots: Mapping[str, Root], recipient: str | None) -> tuple[str | None, list[str]]:
+def split_path(
+    path: str, roots: Mapping[str, Root] | Collection[str], recipient: str | None
+) -> tuple[str | None, list[str]]:
+    """The root a placeholder path starts at (``recipient`` when it names none) and the column names after it."""
     head, *rest = path.split(".")
     if head in roots and rest:
         return head, rest
@@ -143,7 +151,7 @@ def _split(path: str, roots: Mapping[str, Root], recipient: str | None) -> tuple
 
 def _walk(placeholder: Placeholder, roots: Mapping[str, Root], known: Known, recipient: str | None) -> object:
     path = placeholder.path
-    root, rest = _split(path, roots, recipient)
+    root, rest = split_path(path, roots, recipient)
     if root is None:
         raise _Stop(
             _problem(

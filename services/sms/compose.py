@@ -35,6 +35,7 @@ from domain.sms.related import (
     first_hops,
     lookup_target,
     resolve_paths,
+    unreadable_related,
 )
 from domain.sms.segments import SegmentCount, count_segments
 from domain.sms.template_parser import parse_template
@@ -287,9 +288,7 @@ class Composer:
         try:
             return self._store.record(RecordLink(table, record_id), caller=caller)
         except NotFoundError:
-            raise ComposeError(
-                f"a related {table} record ({record_id}) no longer exists or the SMS's owner may not read it"
-            ) from None
+            raise ComposeError(unreadable_related(table, record_id)) from None
 
 
 def _roots(

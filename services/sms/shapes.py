@@ -35,6 +35,13 @@ def read_table_shape(client: DataverseClient, table: str) -> tuple[TableShape, f
     return shape, frozenset(str(row["LogicalName"]) for row in columns if row.get("IsSecured") is True)
 
 
+def read_entity_set(client: DataverseClient, table: str) -> str:
+    """The entity set name of ``table`` from its metadata (for a table the schema registry does not know)."""
+    path = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})"
+    definition = client.request("GET", path, params={"$select": "EntitySetName"}, operation="metadata").json()
+    return str(definition["EntitySetName"])
+
+
 def _rows(client: DataverseClient, path: str, select: str) -> list[Mapping[str, Any]]:
     body = client.request("GET", path, params={"$select": select}, operation="metadata").json()
     return [row for row in body.get("value", []) if isinstance(row, Mapping) and "LogicalName" in row]

@@ -54,7 +54,7 @@ from services.sms.rows import (
     SmsStatus,
     when_text,
 )
-from services.sms.shapes import read_table_shape
+from services.sms.shapes import read_entity_set, read_table_shape
 
 
 @dataclass(frozen=True)
@@ -332,11 +332,7 @@ class SmsStore:
             try:
                 self._entity_sets[table] = dataverse_schema.table(table).entity_set_name
             except KeyError:
-                path = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})"
-                definition = self._client.request(
-                    "GET", path, params={"$select": "EntitySetName"}, operation="metadata"
-                ).json()
-                self._entity_sets[table] = str(definition["EntitySetName"])
+                self._entity_sets[table] = read_entity_set(self._client, table)
         return self._entity_sets[table]
 
     def _ids(self, entity_set: str, key: str, where: str, top: int) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from domain.sms.related import Known, Root, lookup_target
+from domain.sms.related import Known, Root, lookup_target, split_path
 from domain.sms.templates import Placeholder, Template
 
 
@@ -26,8 +26,7 @@ class SecuredField:
 
 def landing_column(path: str, roots: Mapping[str, Root], known: Known, recipient: str | None) -> tuple[str, str] | None:
     """The ``(table, column)`` ``path`` reads, or ``None`` when it reads nothing (an empty lookup)."""
-    head, *rest = path.split(".")
-    root, names = (head, rest) if head in roots and rest else (recipient, [head, *rest])
+    root, names = split_path(path, roots, recipient)
     if root is None or root not in roots:
         return None
     table, record = roots[root].table, roots[root].record

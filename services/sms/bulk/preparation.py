@@ -5,7 +5,8 @@ A run starts by settling the rows an earlier run left *Sending*
 numbers already texted and the attempts made per row, and lists the members
 after the bulk's cursor. A bulk whose account, audience or template cannot be
 used is paused with the reason, as is one whose template reads a column-secured
-column of its members without *Allow Secured Columns* (:mod:`services.sms.bulk.rights`).
+column of its members or of the records related to them without *Allow Secured
+Columns* (:mod:`services.sms.bulk.rights`, :mod:`services.sms.bulk.related`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from datetime import datetime
 
 from domain.numbers import NumberPlan
 from domain.sms.bulk import Audience, BulkContent, BulkCounters, Member, members_after
+from domain.sms.bulk_related import TemplatePaths
 from domain.sms.policy import MessageKind
 from domain.sms.recipients import opted_out_numbers
 from domain.sms.templates import RenderOptions, TemplateError
-from services.sms import tables
 from services.sms.bulk.reconcile import reconcile
-from services.sms.bulk.rights import secured_placeholders
+from services.sms.bulk.related import secured_paths, template_paths
 from services.sms.bulk.run_state import BulkRun, StopRun
 from services.sms.bulk.store import BulkRecord, BulkStore
-from services.sms.bulk.targets import TargetError, audience_keys
+from services.sms.bulk.targets import TargetError, audience_keys, phone_columns
 from services.sms.directory import AccountDirectory
 from services.sms.template_access import secured_refusal
 
@@ -53,8 +54,10 @@ def prepare_run(
         keys = audience_keys(store.client, bulk)
     except TargetError as exc:
         raise StopRun(str(exc), "Paused") from exc
-    if content.template is not None and not allows_secured:
-        refused = secured_placeholders(content.template, {table for table, _ in keys}, store.secured_columns)
+    paths = TemplatePaths()
+    if content.template is not None:
+        paths = template_paths(store, content.template, {table for table, _ in keys})
+        refused = [] if allows_secured else secured_paths(store, paths)
         if refused:
             raise StopRun(secured_refusal(refused), "Paused")
     existing = store.existing_rows(bulk.bulk_id)
@@ -75,6 +78,7 @@ def prepare_run(
         set(existing.numbers),
         members_after([Member(t, i, {}) for t, i in keys], bulk.cursor),
         attempts,
+        paths=paths,
     )
 
 
@@ -95,12 +99,7 @@ def bulk_content(
         raise StopRun(str(exc), "Paused") from exc
 
 
-def columns_to_read(run: BulkRun) -> set[str]:
-    """The member columns a step reads: the phone columns and the template's first hop of every field."""
-    columns = set(run.bulk.phone_columns)
-    template = run.content.template
-    if template is not None:
-        for path in template.fields:
-            head, _, rest = path.partition(".")
-            columns.add(rest.split(".")[0] if head in tables.TABLES and rest else head)
-    return columns
+def columns_to_read(run: BulkRun, table: str) -> frozenset[str]:
+    """The columns a step reads on a ``table`` member: the phone columns and every column its template's paths
+    read or follow there."""
+    return phone_columns(table, run.bulk.phone_columns) | run.paths.select(table)

@@ -10,10 +10,16 @@ does for one SMS:
   owner may not read from one deleted since the audience was read, which is left out as before); an
   owner who may not read the members' table at all (Dataverse's 403 PrivilegeDenied) pauses the bulk with
   Dataverse's words, as does an application user without ``prvActOnBehalfOfAnotherUser``;
+- the records the members' placeholders lead to (``{contact.parentcustomerid.name}``) are read as the
+  owner too (:mod:`services.sms.bulk.related`): one the owner may not read fails the members that lead to
+  it, in a single SMS's words; an owner who may not read a related table pauses the bulk;
 - a column-secured column the owner may not read comes back null, so its placeholder is missing and that
   member's text fails, as a missing field does;
-- a placeholder that lands on a column whose metadata says ``IsSecured`` pauses the bulk unless its SMS
-  Template has *Allow Secured Columns* (an administrator's flag), even when the owner may read the column;
+- a placeholder that reads or follows a column whose metadata says ``IsSecured``, on a member or on a
+  related record, pauses the bulk unless its SMS Template has *Allow Secured Columns* (an administrator's
+  flag), even when the owner may read the column;
+- a column Dataverse refuses to read (400: listed in the metadata, not readable through the Web API) pauses
+  the bulk with Dataverse's words rather than failing every run the same way;
 - a team-owned bulk is read with the app's rights (only a user allowed to assign records to the team can
   make one); the secured-column rule still applies.
 
@@ -23,18 +29,15 @@ The audience itself (list members, a view's or a query's ids) is still listed wi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from connectors.dataverse import DataverseClient, PrivilegeError
+from connectors.dataverse import DataverseClient, PrivilegeError, ValidationError
 from dataverse_schema.names import SystemUser
 from domain.sms.bulk import Member
-from domain.sms.templates import Template
-from services.sms import tables
 from services.sms.bulk.run_state import StopRun
 from services.sms.bulk.store import BulkRecord
 from services.sms.bulk.targets import fetch_members
-from services.sms.template_access import SecuredField
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +58,9 @@ def owner_client(client: DataverseClient, bulk: BulkRecord) -> DataverseClient:
 
 
 def read_members(
-    client: DataverseClient, bulk: BulkRecord, keys: Sequence[tuple[str, str]], columns: Collection[str]
+    client: DataverseClient, bulk: BulkRecord, keys: Sequence[tuple[str, str]], columns: Mapping[str, Collection[str]]
 ) -> MemberRead:
-    """The records behind ``keys`` with ``columns``, read as the bulk's owner; see the module's docstring."""
+    """The records behind ``keys`` with ``columns[table]``, read as the bulk's owner; see the module's docstring."""
     reader = owner_client(client, bulk)
     try:
         members = fetch_members(reader, keys, columns)
@@ -65,10 +68,14 @@ def read_members(
         if reader is client:
             raise
         raise StopRun(f"the bulk's owner may not read its members: {exc.message}", "Paused") from exc
+    except ValidationError as exc:  # a template column the metadata lists but the Web API will not read
+        raise StopRun(
+            f"Dataverse refused to read the members' columns the bulk names: {exc.message}", "Paused"
+        ) from exc
     if reader is client or len(members) == len(keys):
         return MemberRead(members)
     found = {member.key for member in members}
-    hidden = fetch_members(client, [key for key in keys if key not in found], ())
+    hidden = fetch_members(client, [key for key in keys if key not in found], {})
     if hidden:
         log.info(
             "bulk %s: %d members skipped: the bulk's owner may not read them",
@@ -77,26 +84,3 @@ def read_members(
             extra={"operation": "bulk_run"},
         )
     return MemberRead(members, len(hidden))
-
-
-def secured_placeholders(
-    template: Template, member_tables: Collection[str], secured: Callable[[str], frozenset[str]]
-) -> list[SecuredField]:
-    """Every placeholder of ``template`` that reads a column ``secured(table)`` lists on a member table."""
-    found = []
-    for table in sorted(member_tables):
-        columns = secured(table)
-        for path in sorted(template.fields):
-            column = member_column(path, table)
-            if column is not None and column in columns:
-                found.append(SecuredField(path, table, column))
-    return found
-
-
-def member_column(path: str, table: str) -> str | None:
-    """The column of a ``table`` member that a bulk placeholder reads (``{firstname}``, ``{contact.firstname}``,
-    or a lookup's first hop), or ``None`` when the path names another table."""
-    head, _, rest = path.partition(".")
-    if head in tables.TABLES and rest:
-        return rest.split(".")[0] if head == table else None
-    return head

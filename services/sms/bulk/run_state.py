@@ -2,7 +2,8 @@
 
 A :class:`BulkRun` is built when a run starts (:mod:`services.sms.bulk.preparation`)
 and updated step by step: the counters, the rows finished, the numbers already
-texted and the attempts made so far per row. :class:`StopRun` ends a run early
+texted and the attempts made so far per row; it also holds what its template
+reads (:class:`~domain.sms.bulk_related.TemplatePaths`). :class:`StopRun` ends a run early
 with the reason and the state the bulk is left in.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from connectors.errors import ConnectorError
 from domain.sms.bulk import Audience, BulkContent, BulkCounters, Member
+from domain.sms.bulk_related import TemplatePaths
 from services.sms import tables
 from services.sms.bulk.store import BulkRecord
 from services.sms.directory import ProviderAccount
@@ -41,6 +43,7 @@ class BulkRun:
     members: list[Member] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=dict)
     steps: int = 0
+    paths: TemplatePaths = field(default_factory=TemplatePaths)
 
     def row_body(
         self,

@@ -3,8 +3,9 @@
 One run walks the members after the bulk's cursor in steps of one provider
 batch. Each step:
 
-1. reads the members' columns as the bulk's owner (:mod:`services.sms.bulk.rights`) and plans their texts
-   (:func:`domain.sms.bulk.plan_step`);
+1. reads the members' columns, then each hop of the records their placeholders lead to, as the bulk's owner
+   (:mod:`services.sms.bulk.rights`, :mod:`services.sms.bulk.related`: one query per table per hop), and plans
+   their texts (:func:`domain.sms.bulk.plan_step`);
 2. writes their SMS rows as *Sending* (ids = our deterministic message ids) and, in the same
    change set, one SMS process row per message for this attempt, keyed by the id the provider gets;
 3. calls the provider once with every message and its own text;
@@ -46,6 +47,7 @@ from domain.sms.templates import RenderOptions
 from services.sms import tables
 from services.sms.bulk.preparation import columns_to_read, message_kind, prepare_run
 from services.sms.bulk.provider_batch import ProviderBatch
+from services.sms.bulk.related import fill_members
 from services.sms.bulk.rights import read_members
 from services.sms.bulk.run_state import BulkRun, StopRun, plain_reason
 from services.sms.bulk.store import MAX_STEP_MESSAGES, BulkStore
@@ -192,7 +194,9 @@ class BulkRunner:
             if self._wait_until(run) is not None:
                 return RunReport(run.bulk.bulk_id, state, run.counters, run.steps, "waiting for the sending window")
             slice_ = members[start : start + size]
-            read = read_members(self._store.client, run.bulk, [m.key for m in slice_], columns_to_read(run))
+            columns = {table: columns_to_read(run, table) for table in {m.table for m in slice_}}
+            read = read_members(self._store.client, run.bulk, [m.key for m in slice_], columns)
+            template = run.content.template
             plan = plan_step(
                 read.members,
                 run.bulk.bulk_id,
@@ -200,6 +204,7 @@ class BulkRunner:
                 run.audience,
                 handled_ids=run.finished,
                 numbers_used=run.numbers,
+                filled=fill_members(self._store, run.bulk, template, read.members, run.paths) if template else None,
             )
             plan = replace(plan, cursor=cursor_of(slice_[-1]))
             self._step(run, plan, last=start + size >= len(members), unreadable=read.unreadable)

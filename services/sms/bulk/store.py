@@ -4,7 +4,9 @@ Per step of up to one provider batch the sender makes four requests: one or
 two reads of the members' columns, one ``UpsertMultiple`` writing the rows as
 *Sending* before the provider is called, and one ``$batch`` change set that
 records every row's outcome together with the bulk's counters and cursor, so
-the cursor never runs ahead of (or behind) the rows it covers.
+the cursor never runs ahead of (or behind) the rows it covers. A template that
+reaches related records adds one read per related table per lookup followed
+(:mod:`services.sms.bulk.related`), whatever the number of members.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from connectors.dataverse import Batch, DataverseClient, odata
 from connectors.dataverse.batch import MAX_OPERATIONS
 from dataverse_schema.names import Contact, Sms, SmsBulk, SmsNumber, SmsOptOut, SmsProcess, SmsTemplate
 from domain.digits import digit_setting
+from domain.sms.related import TableShape
 from domain.sms.template_parser import parse_template
 from domain.sms.templates import Calendar, Template
 from services.sms import tables
 from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
-from services.sms.shapes import read_table_shape
+from services.sms.shapes import read_entity_set, read_table_shape
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,9 @@ class BulkStore:
 
     def __init__(self, client: DataverseClient):
         self._client = client
+        self._shapes: dict[str, TableShape] = {}
         self._secured: dict[str, frozenset[str]] = {}
+        self._entity_sets: dict[str, str] = {}
 
     @property
     def client(self) -> DataverseClient:
@@ -149,11 +154,24 @@ class BulkStore:
         allows_secured = row.get(SmsTemplate.ALLOWSECUREDCOLUMNS) is True
         return BulkTemplate(parse_template(row.get(SmsTemplate.BODY) or ""), calendar, allows_secured)
 
+    def table_shape(self, table: str) -> TableShape:
+        """A table's columns and lookup targets from its metadata (SMS-12), read once per worker with the app's
+        rights (metadata is not per user); ``NotFoundError`` when there is no such table."""
+        if table not in self._shapes:
+            self._shapes[table], self._secured[table] = read_table_shape(self._client, table)
+        return self._shapes[table]
+
     def secured_columns(self, table: str) -> frozenset[str]:
-        """The table's column-secured columns (``IsSecured`` in its metadata), read once per worker."""
-        if table not in self._secured:
-            self._secured[table] = read_table_shape(self._client, table)[1]
+        """The table's column-secured columns (``IsSecured`` in its metadata), read with its shape."""
+        self.table_shape(table)
         return self._secured[table]
+
+    def entity_set(self, table: str) -> str:
+        """The entity set of any table: the schema registry's, else (a customised table) the metadata's."""
+        if table not in self._entity_sets:
+            known = tables.TABLES.get(table)
+            self._entity_sets[table] = known.entity_set_name if known else read_entity_set(self._client, table)
+        return self._entity_sets[table]
 
     def sender_number(self, number_id: str | None) -> str | None:
         if number_id is None:

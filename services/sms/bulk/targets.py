@@ -17,17 +17,16 @@ resumed run never re-reads the part already done.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from connectors.dataverse import DataverseClient, DataverseError, NotFoundError, odata
 from dataverse_schema.names import CampaignItem, List, ListMember, SavedQuery
 from domain.sms.bulk import Member
 from services.sms import tables
 from services.sms.bulk.fetchxml import FetchXmlError, audience_query
+from services.sms.bulk.reads import read_by_ids
 from services.sms.bulk.store import BulkRecord
 
-#: Ids per ``in`` filter: keeps the request line well under the Web API's URL limit.
-FETCH_CHUNK = 100
 #: Rows per FetchXML page when reading an audience's ids (Dataverse's largest page).
 AUDIENCE_PAGE = 5000
 MEMBER_TABLES = tuple(tables.MEMBER_TYPES.values())
@@ -146,21 +145,22 @@ def _query_members(
         raise TargetError(f"{source} cannot be used: Dataverse refused its query ({exc.message})") from exc
 
 
-def fetch_members(client: DataverseClient, keys: Sequence[tuple[str, str]], columns: Iterable[str]) -> list[Member]:
-    """The records behind ``keys`` with ``columns``; records deleted since are left out (nobody to text)."""
-    wanted = sorted(set(columns))
+def fetch_members(
+    client: DataverseClient, keys: Sequence[tuple[str, str]], columns: Mapping[str, Collection[str]]
+) -> list[Member]:
+    """The records behind ``keys`` with ``columns[table]`` (names as ``$select`` takes them, already checked);
+    records deleted since are left out (nobody to text)."""
     by_table: dict[str, list[str]] = {}
     for table, record_id in keys:
         by_table.setdefault(table, []).append(record_id)
     found: dict[tuple[str, str], Member] = {}
     for table, ids in by_table.items():
-        id_column = tables.primary_id(table)
-        valid = [c for c in wanted if tables.TABLES[table].has_column(c) and c != id_column]
-        for start in range(0, len(ids), FETCH_CHUNK):
-            chunk = [uuid.UUID(i) for i in ids[start : start + FETCH_CHUNK]]
-            for record in client.query(
-                tables.entity_set(table), select=[id_column, *valid], filter=odata.in_(id_column, chunk)
-            ):
-                record_id = str(record[id_column]).lower()
-                found[(table, record_id)] = Member(table, record_id, record)
+        records = read_by_ids(client, tables.entity_set(table), tables.primary_id(table), ids, columns.get(table, ()))
+        for record_id, record in records.items():
+            found[(table, record_id)] = Member(table, record_id, record)
     return [found[k] for k in keys if k in found]
+
+
+def phone_columns(table: str, columns: Iterable[str]) -> frozenset[str]:
+    """The bulk's phone columns that ``table`` has (an account has no ``mobilephone``)."""
+    return frozenset(c for c in columns if tables.TABLES[table].has_column(c))

@@ -10,6 +10,7 @@ from domain.numbers import NumberPlan
 from domain.sms.bulk import (
     Audience,
     BulkContent,
+    Filled,
     Member,
     SkipReason,
     batches,
@@ -20,11 +21,19 @@ from domain.sms.bulk import (
     plan_step,
     sending_starts_at,
 )
+from domain.sms.bulk_related import fill_step
 from domain.sms.policy import MessageKind, SendingWindow
+from domain.sms.related import Known, TableShape
 from domain.sms.template_parser import parse_template
 
 PLAN = NumberPlan()
 BULK = "6f1c7a52-8a1e-4c55-9a8e-1a2b3c4d5e6f"
+CONTACT = TableShape("contact", frozenset({"contactid", "mobilephone", "firstname", "lastname"}))
+
+
+def filled(content: BulkContent, members: list[Member]) -> dict[tuple[str, str], Filled]:
+    """Each member's placeholder values, planned as the runner plans them (the members' own columns here)."""
+    return dict(fill_step(content.template, members, Known(shapes={"contact": CONTACT})).filled)
 
 
 def member(n: int, mobile: str | None = "0912{:07d}", **fields) -> Member:
@@ -72,19 +81,39 @@ def test_plan_skips_no_mobile_opted_out_shared_number_and_handled() -> None:
 @pytest.mark.parametrize("name", ["{contact.x}", "%Y %d", "<script>", "ي\u200cك", "\u202eevil", "x" * 500])
 def test_hostile_field_values_are_sent_as_typed(name: str) -> None:
     content = BulkContent(parse_template("سلام {firstname}"), kind=MessageKind.TRANSACTIONAL)
-    plan = plan_step([member(1, firstname=name)], BULK, content, Audience(PLAN))
+    members = [member(1, firstname=name)]
+    plan = plan_step(members, BULK, content, Audience(PLAN), filled=filled(content, members))
     assert plan.messages[0].text == f"سلام {name}"
 
 
 def test_marketing_text_gets_the_notice_once_and_missing_fields_fail_alone() -> None:
     content = BulkContent(parse_template("{contact.firstname} {lastname}"))
-    plan = plan_step([member(1, lastname="K"), member(2)], BULK, content, Audience(PLAN))
+    members = [member(1, lastname="K"), member(2)]
+    plan = plan_step(members, BULK, content, Audience(PLAN), filled=filled(content, members))
     assert plan.messages[0].text == "Ali1 K\nلغو11"
     assert len(plan.failed) == 1 and "lastname" in plan.failed[0].error
     fixed = BulkContent(None, "Sale\nلغو ۱۱")
     assert plan_step([member(1)], BULK, fixed, Audience(PLAN)).messages[0].text == "Sale\nلغو ۱۱"
     with pytest.raises(ValueError):
         BulkContent(None, "  ")
+
+
+def test_a_member_whose_values_cannot_be_had_fails_alone_after_the_skips() -> None:
+    content = BulkContent(parse_template("{firstname}"))
+    members = [member(1), member(2), member(3, None)]
+    fills = {
+        members[0].key: Filled({"firstname": "Ali1"}),
+        members[1].key: Filled(error="a related account record (a2) no longer exists"),
+        members[2].key: Filled(error="never reached: no mobile"),
+    }
+
+    plan = plan_step(members, BULK, content, Audience(PLAN), filled=fills)
+
+    assert [m.text for m in plan.messages] == ["Ali1\nلغو11"]
+    assert [(f.member, f.error) for f in plan.failed] == [(members[1], fills[members[1].key].error)]
+    assert [s.reason for s in plan.skipped] == [SkipReason.NO_MOBILE]
+    with pytest.raises(ValueError, match="no placeholder values"):
+        plan_step(members[:1], BULK, content, Audience(PLAN))
 
 
 def test_batches_respect_the_provider_limit() -> None:
