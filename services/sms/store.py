@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import dataverse_schema
-from connectors.dataverse import DataverseClient, PreconditionFailedError, RecordId, UpsertMode, bind, odata
+from connectors.dataverse import DataverseClient, PreconditionFailedError, RecordId, UpsertMode, bind, odata, queries
 from dataverse_schema.names import (
     ActivityParty,
     Sms,
@@ -310,10 +310,17 @@ class SmsStore:
         return frozenset(found)
 
     def record(self, link: RecordLink, expand: Iterable[str] = (), *, caller: str | None = None) -> dict[str, Any]:
-        """Every column of a recipient or regarding record, with the named lookups expanded; read as the user
-        ``caller`` (a systemuserid) when given, so their record access and column security apply."""
+        """Every column of a recipient, regarding or related record, with the named lookups expanded; read as
+        the user ``caller`` (a systemuserid) when given, so their record access and column security apply.
+
+        Each lookup comes with the table it names (``lookuplogicalname``), so a lookup to several tables
+        (a customer) can be followed from any record a template path reaches, not only an expanded one.
+        """
         client = self._client.as_caller(systemuser_id=caller) if caller else self._client
-        return client.retrieve(self.entity_set(link.table), RecordId(link.record_id), expand=sorted(expand) or None)
+        path = client.record_path(self.entity_set(link.table), RecordId(link.record_id))
+        params = queries.options(expand=sorted(expand))
+        response = client.request("GET", path, params=params, headers=LOOKUP_TABLES, operation="retrieve")
+        return response.json()
 
     def table_shape(self, table: str) -> TableShape:
         """A table's columns and lookup navigations for template placeholders (SMS-12), read once per worker."""

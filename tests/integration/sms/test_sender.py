@@ -415,6 +415,27 @@ def test_placeholders_reach_through_lookups_with_one_read_per_record(
     assert not [p for p in record_reads if account_id in p] and len(record_reads) == 2
 
 
+def test_a_customer_lookup_past_the_first_hop_is_followed_to_the_table_it_names(
+    client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock, wire: responses.RequestsMock
+) -> None:
+    """The account's primary contact (hop 2) belongs to a parent account through *parentcustomerid*, a lookup to
+    account or contact: the record read at hop 2 must say which table it names."""
+    add_provider(client)
+    group = client.create("accounts", {"name": "Acme Group"})
+    account_id, contact_id = add_account_with_contact(client)
+    boss = client.retrieve("accounts", account_id, select=["_primarycontactid_value"])["_primarycontactid_value"]
+    client.update("contacts", boss, {"parentcustomerid_account@odata.bind": f"/accounts({group})"})
+    sms_id = add_sms(client, contact_id, "{contact.parentcustomerid.primarycontactid.parentcustomerid.name}")
+    wire.post(
+        SEND,
+        json=accepted(9, attempt_key(sms_id, 1)),
+        match=[matchers.urlencoded_params_matcher({"message": "Acme Group"}, strict_match=False)],
+    )
+    runtime, _ = related_runtime(emulator, settings, clock)
+
+    assert runtime.sender.send(sms_id).result is SendResult.SENT
+
+
 def test_a_related_date_through_the_regarding_record_is_written_in_the_jalali_calendar(
     client: DataverseClient, emulator: EmulatorServer, settings: AppSettings, clock: Clock, wire: responses.RequestsMock
 ) -> None:
