@@ -30,6 +30,7 @@ from dataverse_schema.columns import (
 )
 from dataverse_schema.model import (
     Area,
+    Cascade,
     Column,
     ColumnType,
     ManyToManyRelationship,
@@ -381,6 +382,20 @@ ANNOTATION = _table(
         *audit_columns(),
     ),
     fa="یادداشت",
+    relationships=(
+        # Microsoft's relationship behind a fax's notes; its name is the fax's collection-valued navigation
+        # property (faxes(id)/Fax_Annotation), the one a deep insert creates notes through
+        # (https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/fax#BKMK_Fax_Annotation).
+        Relationship(
+            "Fax_Annotation",
+            "fax",
+            "annotation",
+            "objectid",
+            cascade_delete=Cascade.CASCADE,
+            cascade_assign=Cascade.CASCADE,
+            navigation="objectid_fax",
+        ),
+    ),
 )
 
 APPNOTIFICATION = _table(

@@ -123,6 +123,8 @@ class ApiRequest:
                 BAD_PAYLOAD_CODE,
                 f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
             ) from exc
+        except RecursionError as exc:  # a hostile body nesting arrays or objects thousands deep
+            raise ODataError(400, BAD_PAYLOAD_CODE, "The request body nests JSON too deeply to be read.") from exc
 
     def json_object(self) -> dict[str, Any]:
         body = self.json_body()

@@ -1,19 +1,21 @@
 """Request bodies for create / update / upsert, checked against the table.
 
-Plain columns go by logical name; lookups only as
+Plain columns go by logical name; lookups as
 ``<NavigationProperty>@odata.bind: "/<set>(<id or key>)"`` (reference §1.4),
-activity parties as ``<activity>_activity_parties: [...]`` (§4.6). Anything
-else is refused in Dataverse's words.
+activity parties as ``<activity>_activity_parties: [...]`` (§4.6), new related
+records as a navigation property's value (deep insert, :mod:`emulator.store.nested`;
+the store writes them). Anything else is refused in Dataverse's words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from emulator.errors import bad_request, not_supported
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.store.builtin import PARTICIPATION_TYPES
+from emulator.store.nested import NestedRows, nested_rows
 from emulator.store.schema import READ_ONLY, Layout, is_file_data, resolve_navigation, type_column
 from emulator.store.values import to_storage
 
@@ -24,23 +26,29 @@ _BIND = "@odata.bind"
 
 @dataclass
 class Changes:
-    """What a body asks to write: SQLite column -> storage value, and the activity's parties if given."""
+    """What a body asks to write: SQLite column -> storage value, the activity's parties if given, and the
+    new related records of a deep insert."""
 
     values: dict[str, object] = field(default_factory=dict)
     parties: list[dict[str, object]] | None = None
+    nested: list[NestedRows] = field(default_factory=list)
 
 
-def parse_body(layout: Layout, body: object, find_target: FindTarget) -> Changes:
+def parse_body(
+    layout: Layout, body: object, find_target: FindTarget, layouts: Mapping[str, Layout] | None = None
+) -> Changes:
     """Check ``body`` against the table and turn it into storage values.
 
-    Raises ODataError 400 for unknown or read-only properties, wrong types
-    and bad references, 404 when a bound record does not exist, 501 for deep
-    inserts and collection binds.
+    Raises ODataError 400 for unknown or read-only properties, wrong types,
+    bad references and malformed new related records, 404 when a bound record
+    does not exist, 501 for collection binds (and for any new related record
+    when ``layouts`` is not given).
     """
     table = layout.table
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.")
     changes = Changes()
+    _refuse_mixed(body)
     for name, value in body.items():
         if name == "@odata.type":
             _check_type(layout, value)
@@ -57,16 +65,44 @@ def parse_body(layout: Layout, body: object, find_target: FindTarget) -> Changes
                 f"The file column property '{name}' cannot be set in a create or update; "
                 "upload the file with PATCH <set>(<id>)/<file column>."
             )
-        elif resolve_navigation(layout, name) is not None:
-            raise not_supported(f"deep insert through the navigation property '{name}'; use {name}@odata.bind")
         elif table.has_column(name) and _is_stored_plain(layout, name):
             changes.values[name] = to_storage(table, table.column(name), value)
+        elif layouts is not None and (found := nested_rows(layouts, layout, name, value)) is not None:
+            changes.nested.append(found)
+        elif resolve_navigation(layout, name) is not None:
+            raise not_supported(f"deep insert through the navigation property '{name}'; use {name}@odata.bind")
         else:
             raise bad_request(
                 f"The property '{name}' does not exist on type 'Microsoft.Dynamics.CRM.{table.logical_name}'. "
                 "Make sure to only use property names that are defined by the type or mark the type as open type."
             )
+    _check_nested(changes)
     return changes
+
+
+def _refuse_mixed(body: dict) -> None:
+    """A navigation property is given as new records or as ``@odata.bind``, never both."""
+    for name in body:
+        if name.endswith(_BIND) and name[: -len(_BIND)] in body:
+            navigation = name[: -len(_BIND)]
+            raise bad_request(
+                f"The navigation property '{navigation}' is given both as new records and as {name}; send one of them."
+            )
+
+
+def _check_nested(changes: Changes) -> None:
+    """A lookup is set once: never both by a new record and by another navigation property."""
+    set_by_new: set[str] = set()
+    for item in changes.nested:
+        column = item.lookup.logical_name
+        if not item.single:
+            continue
+        if column in changes.values or column in set_by_new:
+            raise bad_request(
+                f"The lookup '{column}' is set twice: by the new record in '{item.navigation}' and by another "
+                "navigation property; send one of them."
+            )
+        set_by_new.add(column)
 
 
 def _is_stored_plain(layout: Layout, name: str) -> bool:

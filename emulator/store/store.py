@@ -2,7 +2,8 @@
 
 Create, retrieve, update, upsert (reference §1.5: PATCH creates when missing,
 ``If-Match: *`` forbids create, ``If-None-Match: *`` forbids update), delete,
-alternate keys (§1.6), ``@odata.bind`` (§1.4), activity parties (§4.6). Reads
+alternate keys (§1.6), ``@odata.bind`` (§1.4), activity parties (§4.6), deep insert
+(:mod:`emulator.store.deep`). Reads
 and change tracking live in :mod:`emulator.store.queries`, the rules a write obeys in
 :mod:`emulator.store.rules`. Thread-safe: see
 :mod:`emulator.store.database`.
@@ -19,14 +20,11 @@ from contextlib import contextmanager
 from types import MappingProxyType
 
 from dataverse_schema.model import ManyToManyRelationship, Table
-from emulator.errors import (
-    bad_request,
-    segment_not_found,
-)
+from emulator.errors import bad_request, not_supported, segment_not_found
 from emulator.odata.options import QueryOptions
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.odata.sql import quote
-from emulator.store import builtin, intersect, links, queries, removal, rules
+from emulator.store import builtin, deep, intersect, links, queries, removal, rules
 from emulator.store.body import Changes, parse_body
 from emulator.store.collections import related_options, resolve_collection
 from emulator.store.database import Database
@@ -153,14 +151,15 @@ class Store:
 
     # --- writes ------------------------------------------------------------------------------
     def create(self, entity_set: str, body: dict) -> str:
-        """Create a record and return its id (the body's primary id if given, else a new uuid4).
+        """Create a record, and the new related records its body nests, and return its id (the body's
+        primary id if given, else a new uuid4). All or nothing.
 
         Raises ODataError 400 for a bad body, 404 for a bound record that does
         not exist, 412 for a duplicate id or alternate key.
         """
         layout = self._layout(entity_set)
         with self._db.transaction():
-            return self._insert(layout, self._parse(layout, body), None)
+            return deep.create_tree(layout, self._parse(layout, body), self._parse, self._insert_new)
 
     def update(self, entity_set: str, ref: RecordRef, body: dict, *, must_exist: bool) -> str:
         """PATCH a record; creates it (upsert) unless ``must_exist``. Returns the record id."""
@@ -180,6 +179,11 @@ class Store:
             where, params = ref_where(layout, ref)
             row = connection.execute(f"SELECT * FROM {layout.sql_name} WHERE {where}", params).fetchone()
             changes = self._parse(layout, body)
+            if changes.nested:
+                raise not_supported(
+                    f"new related records ('{changes.nested[0].navigation}') in an update or upsert; "
+                    "create them with POST, or bind existing ones with @odata.bind"
+                )
             pinned = key_values(layout, ref)
             if row is None:
                 if if_match is not None:
@@ -304,7 +308,10 @@ class Store:
 
     # --- internals ---------------------------------------------------------------------------
     def _parse(self, layout: Layout, body: dict) -> Changes:
-        return parse_body(layout, body, self._find_target)
+        return parse_body(layout, body, self._find_target, self._layouts)
+
+    def _insert_new(self, layout: Layout, changes: Changes) -> str:
+        return self._insert(layout, changes, None)
 
     def _find_target(self, entity_set: str, ref: RecordRef) -> tuple[str, str]:
         layout = self._layout(entity_set)

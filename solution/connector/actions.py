@@ -1,12 +1,17 @@
-"""The connector's actions: send an SMS, create / attach / send a fax, ask for a call (X-02; SMS-05, FAX-04, CALL-16).
+"""The connector's actions: send an SMS, send a document by fax (or create / attach / send a fax), ask for a call
+(X-02; SMS-05, FAX-04, CALL-16).
 
 Each action creates or updates the row a person would on the form, in the state the senders pick up:
 
 - **Send SMS** creates an outgoing SMS activity with *SMS Status* = Pending; the Functions app (or the
   on-premises daemon) sends it through the chosen or default provider account (docs/sms.md).
-- **Create fax** → **Attach a document** → **Send fax**: the fax is created as a Draft, its document is a
-  note (``annotation``) on it, then it is set Pending. The bridge sends Pending faxes with the notes
-  they carry; a fax set Pending before its note exists would fail "The fax has no attachment" (docs/fax.md).
+- **Send a document by fax** creates the fax already Pending together with its document notes in one
+  request (a deep insert through the fax's ``Fax_Annotation`` navigation property): Dataverse writes the
+  fax and its notes in one transaction, so the fax sender never sees the fax without its notes.
+- **Create fax** → **Attach a document** → **Send fax** do the same in three steps: the fax is created as a
+  Draft, its document is a note (``annotation``) on it, then it is set Pending. The bridge sends Pending
+  faxes with the notes they carry; a fax set Pending before its note exists would fail "The fax has no
+  attachment" (docs/fax.md).
 - **Click-to-call** creates a Click-to-Call Request with status Pending; the bridge rings the user's
   extension, then dials the number (docs/click-to-call.md).
 """
@@ -22,6 +27,7 @@ from solution.connector.fields import ADVANCED, IMPORTANT, Schema
 from solution.connector.wire import (
     Operation,
     body,
+    fixed_segment,
     operation,
     record_id,
     reply,
@@ -40,7 +46,7 @@ REGARDING_TABLES = (Contact.TABLE, Account.TABLE, Lead.TABLE, Incident.TABLE)
 
 def actions() -> tuple[Operation, ...]:
     """Every action of the connector, in the order the designer lists them."""
-    return (send_sms(), create_fax(), attach_fax_document(), send_fax(), click_to_call())
+    return (send_sms(), send_document_by_fax(), create_fax(), attach_fax_document(), send_fax(), click_to_call())
 
 
 def send_sms() -> Operation:
@@ -74,23 +80,50 @@ def send_sms() -> Operation:
     return Operation(f"/{Sms.SET}", "post", spec)
 
 
+def send_document_by_fax() -> Operation:
+    """``POST /faxes`` with ``Fax_Annotation``: an outgoing fax, Pending, created with its documents (FAX-04).
+
+    One deep insert: the fax and its notes are written in one transaction, so the fax sender, which sends a
+    Pending fax with the notes it has at that moment, never finds the fax without them.
+    """
+    table = Fax.TABLE
+    notes = fields.related_rows(table, Annotation.TABLE, Annotation.OBJECTID)
+    documents: Schema = {
+        "type": "array",
+        "minItems": 1,
+        "x-ms-summary": "Documents",
+        "description": "The files to fax; each becomes a note on the fax. Notes created together have no set order.",
+        "x-ms-visibility": IMPORTANT,
+        "items": {
+            "type": "object",
+            "required": [Annotation.FILENAME, Annotation.DOCUMENTBODY],
+            "properties": _document_properties(),
+        },
+    }
+    properties = {
+        **_fax_properties(FAX_STATUS.value_of("Pending"), "Pending: the bridge sends it with its documents."),
+        notes: documents,
+    }
+    returned = (Fax.ACTIVITYID, Fax.FAXSTATUS, Fax.CREATEDON)
+    spec = operation(
+        "SendDocumentByFax",
+        "Send a document by fax",
+        "Creates an outgoing fax with its documents in one step (Pending); the bridge sends it.",
+        parameters=[
+            fixed_segment("faxSet", Fax.SET, "The faxes' entity set (Create fax posts to the same URL)."),
+            return_representation(),
+            select(returned),
+            body({"type": "object", "required": [Fax.FAXSTATUS, Fax.DIRECTIONCODE, notes], "properties": properties}),
+        ],
+        responses={"201": reply("The new fax", _read(table, returned))},
+    )
+    return Operation("/{faxSet}", "post", spec)
+
+
 def create_fax() -> Operation:
     """``POST /faxes``: an outgoing fax as a Draft, to attach its document to (FAX-04)."""
     table = Fax.TABLE
-    properties: dict[str, Schema] = {
-        Fax.FAXNUMBER: fields.column(table, Fax.FAXNUMBER, visibility=IMPORTANT, description=_FAX_NUMBER_HELP),
-        **fields.regarding_binds(table, REGARDING_TABLES),
-        fields.parties_key(table): fields.recipients(table, PERSON_TABLES, PARTY_TO_RECIPIENT),
-        Fax.SUBJECT: fields.column(table, Fax.SUBJECT, visibility=ADVANCED, description=_FAX_SUBJECT_HELP),
-        Fax.EXTENSION: fields.column(table, Fax.EXTENSION, visibility=ADVANCED),
-        **fields.binds(table, (Fax.FAXSERVERID, Fax.FAXNUMBERID), visibility=ADVANCED),
-        Fax.SENDAFTER: fields.column(table, Fax.SENDAFTER, visibility=ADVANCED),
-        Fax.GIVEUPAFTER: fields.column(table, Fax.GIVEUPAFTER, visibility=ADVANCED),
-        Fax.DIRECTIONCODE: fields.fixed(table, Fax.DIRECTIONCODE, True, description="Outgoing."),
-        Fax.FAXSTATUS: fields.fixed(
-            table, Fax.FAXSTATUS, FAX_STATUS.value_of("Draft"), description="Draft until Send fax."
-        ),
-    }
+    properties = _fax_properties(FAX_STATUS.value_of("Draft"), "Draft until Send fax.")
     returned = (Fax.ACTIVITYID, Fax.FAXSTATUS, Fax.CREATEDON)
     spec = operation(
         "CreateFax",
@@ -112,12 +145,27 @@ def create_fax() -> Operation:
     return Operation(f"/{Fax.SET}", "post", spec)
 
 
-def attach_fax_document() -> Operation:
-    """``POST /annotations``: the document as a note on the fax, as the fax sender reads it."""
+def _fax_properties(status: int, status_help: str) -> dict[str, Schema]:
+    """An outgoing fax's fields, its *Fax Status* fixed to ``status``."""
+    table = Fax.TABLE
+    return {
+        Fax.FAXNUMBER: fields.column(table, Fax.FAXNUMBER, visibility=IMPORTANT, description=_FAX_NUMBER_HELP),
+        **fields.regarding_binds(table, REGARDING_TABLES),
+        fields.parties_key(table): fields.recipients(table, PERSON_TABLES, PARTY_TO_RECIPIENT),
+        Fax.SUBJECT: fields.column(table, Fax.SUBJECT, visibility=ADVANCED, description=_FAX_SUBJECT_HELP),
+        Fax.EXTENSION: fields.column(table, Fax.EXTENSION, visibility=ADVANCED),
+        **fields.binds(table, (Fax.FAXSERVERID, Fax.FAXNUMBERID), visibility=ADVANCED),
+        Fax.SENDAFTER: fields.column(table, Fax.SENDAFTER, visibility=ADVANCED),
+        Fax.GIVEUPAFTER: fields.column(table, Fax.GIVEUPAFTER, visibility=ADVANCED),
+        Fax.DIRECTIONCODE: fields.fixed(table, Fax.DIRECTIONCODE, True, description="Outgoing."),
+        Fax.FAXSTATUS: fields.fixed(table, Fax.FAXSTATUS, status, description=status_help),
+    }
+
+
+def _document_properties() -> dict[str, Schema]:
+    """A document note's fields: the file's name and content (base64), its type and a title."""
     table = Annotation.TABLE
-    fax_key, fax_bind = fields.bind(table, Annotation.OBJECTID, Fax.TABLE, visibility=IMPORTANT)
-    properties: dict[str, Schema] = {
-        fax_key: {**fax_bind, "x-ms-summary": "Fax", "description": "The fax as /faxes(<id>) (Create fax's id)."},
+    return {
         Annotation.FILENAME: fields.column(table, Annotation.FILENAME, visibility=IMPORTANT, description=_FILE_HELP),
         Annotation.DOCUMENTBODY: {
             **fields.column(table, Annotation.DOCUMENTBODY, visibility=IMPORTANT, description=_CONTENT_HELP),
@@ -125,6 +173,16 @@ def attach_fax_document() -> Operation:
         },
         Annotation.MIMETYPE: fields.column(table, Annotation.MIMETYPE, visibility=ADVANCED),
         Annotation.SUBJECT: fields.column(table, Annotation.SUBJECT, visibility=ADVANCED),
+    }
+
+
+def attach_fax_document() -> Operation:
+    """``POST /annotations``: the document as a note on the fax, as the fax sender reads it."""
+    table = Annotation.TABLE
+    fax_key, fax_bind = fields.bind(table, Annotation.OBJECTID, Fax.TABLE, visibility=IMPORTANT)
+    properties: dict[str, Schema] = {
+        fax_key: {**fax_bind, "x-ms-summary": "Fax", "description": "The fax as /faxes(<id>) (Create fax's id)."},
+        **_document_properties(),
     }
     returned = (Annotation.ANNOTATIONID, Annotation.FILENAME, Annotation.FILESIZE)
     spec = operation(

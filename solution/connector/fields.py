@@ -92,6 +92,19 @@ def binds(table: str, lookups: tuple[str, ...], *, visibility: str | None = None
     return dict(bind(table, lookup, visibility=visibility) for lookup in lookups)
 
 
+def related_rows(table: str, related: str, lookup: str) -> str:
+    """The collection-valued navigation property of ``table`` holding the ``related`` rows whose ``lookup``
+    points at it: the relationship's schema name (``Fax_Annotation``), where a deep insert nests new rows.
+
+    ``KeyError`` when the model declares no such relationship.
+    """
+    model_column(related, lookup)
+    for relationship in dataverse_schema.table(related).relationships:
+        if relationship.referenced == table and relationship.lookup == lookup:
+            return relationship.schema_name
+    raise KeyError(f"the model has no relationship from {related}.{lookup} to {table}")
+
+
 def parties_key(table: str) -> str:
     """``<table>_activity_parties``: where an activity's parties are written with it."""
     model_column(table, _TO)

@@ -106,6 +106,24 @@ def record_id(name: str, summary: str, description: str) -> Schema:
     }
 
 
+def fixed_segment(name: str, value: str, description: str) -> Schema:
+    """A path segment always sent as ``value``, never shown to the flow's maker.
+
+    Swagger 2.0 allows one operation per path and method; a second operation on the same URL (a second
+    ``POST /faxes``) declares its entity set as this parameter (path ``/{name}``), so the request is the same.
+    """
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "type": "string",
+        "enum": [value],
+        "default": value,
+        "x-ms-visibility": INTERNAL,
+        "description": description,
+    }
+
+
 def body(schema: Schema) -> Schema:
     return {"name": "body", "in": "body", "required": True, "schema": schema}
 

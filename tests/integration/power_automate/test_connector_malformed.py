@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from connectors.dataverse import DataverseClient, RecordId
+from dataverse_schema.fax import FAX_STATUS
 from dataverse_schema.names import Sms
 from dataverse_schema.sms import SMS_STATUS
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.integration
 
 CONTACT = "/contacts(0a1b2c3d-0000-4000-8000-00000000abcd)"
 USER = "/systemusers(0a1b2c3d-0000-4000-8000-00000000abcd)"
+DOCUMENT = {"filename": "a.pdf", "documentbody": "JVBERg=="}
 HOSTILE = "x') or (1 eq 1) and contains(subject,'&$filter=statecode eq 0#"
 
 
@@ -31,6 +33,13 @@ HOSTILE = "x') or (1 eq 1) and contains(subject,'&$filter=statecode eq 0#"
         ("ClickToCall", {"body": {"comms_SystemUserId@odata.bind": USER}}, "'comms_number' is a required property"),
         ("GetSmsStatus", {}, "'smsId' is required"),
         ("SendFax", {}, "'faxId' is required"),
+        ("SendDocumentByFax", {"body": {"faxnumber": "021"}}, "'Fax_Annotation' is a required property"),
+        (
+            "SendDocumentByFax",
+            {"body": {"Fax_Annotation": []}},
+            "Fax_Annotation: \\[\\] (is too short|should be non-empty)",
+        ),
+        ("SendDocumentByFax", {"body": {"Fax_Annotation": [{"filename": "a.pdf"}]}}, "'documentbody' is a required"),
     ],
 )
 def test_a_missing_required_value_is_refused_before_anything_is_sent(
@@ -55,6 +64,13 @@ def test_a_missing_required_value_is_refused_before_anything_is_sent(
             {"body": {"comms_message": "hi", "comms_sms_activity_parties": [{"partyid_contact@odata.bind": "x"}]}},
         ),
         ("ClickToCall", {"body": {"comms_number": "0912", "comms_SystemUserId@odata.bind": CONTACT}}),
+        ("SendDocumentByFax", {"faxSet": "comms_smses", "body": {"Fax_Annotation": [DOCUMENT]}}),
+        ("SendDocumentByFax", {"body": {"Fax_Annotation": DOCUMENT}}),
+        ("SendDocumentByFax", {"body": {"Fax_Annotation": [{**DOCUMENT, "filename": "x" * 256}]}}),
+        (
+            "SendDocumentByFax",
+            {"body": {"Fax_Annotation": [DOCUMENT], "comms_faxstatus": FAX_STATUS.value_of("Draft")}},
+        ),
     ],
 )
 def test_a_value_the_definition_does_not_allow_is_refused(

@@ -220,7 +220,13 @@ def test_binds_resolve_by_id_and_by_key(store):
         ({"comms_ContactId@odata.bind": f"/nosuch({guid(5)})"}, 404, "0x8006088a", "segment 'nosuch'"),
         ({"comms_ContactId@odata.bind": "contacts"}, 400, "0x80060888", "is not a reference"),
         ({"comms_ContactId@odata.bind": [f"/contacts({guid(5)})"]}, 501, "0x80060888", "binding"),
-        ({"comms_ContactId": {"fullname": "deep"}}, 501, "0x80060888", "deep insert"),
+        ({"comms_ContactId": [{"fullname": "deep"}]}, 400, "0x80060888", "'comms_ContactId' is single-valued"),
+        (
+            {"comms_ContactId": {"nosuch": 1}},
+            400,
+            "0x80060888",
+            "does not exist on type 'Microsoft.Dynamics.CRM.contact'",
+        ),
         (
             {"nosuch": 1},
             400,
@@ -371,3 +377,9 @@ def test_any_body_is_stored_or_refused_with_an_odata_error(body):
         assert get(store, "comms_smses", record_id)["activityid"] == record_id
     finally:
         store.close()
+
+
+def test_a_new_record_in_a_single_valued_navigation_property_is_created_and_bound(store):
+    sms_id = store.create("comms_smses", {"subject": "s", "comms_ContactId": {"fullname": "Deep"}})
+    contact_id = get(store, "comms_smses", sms_id)["_comms_contactid_value"]
+    assert get(store, "contacts", contact_id)["fullname"] == "Deep"

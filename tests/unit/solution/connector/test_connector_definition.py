@@ -8,6 +8,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 import dataverse_schema
 from dataverse_schema import navigation
+from dataverse_schema.fax import FAX_STATUS
 from dataverse_schema.names import ActivityParty
 from solution.connector.definition import api_definition, operations
 from solution.connector.environment import environment
@@ -46,6 +47,7 @@ def test_the_operations_are_the_actions_reads_and_triggers() -> None:
     ids = {op.operation_id: op.spec.get("x-ms-trigger") for op in operations()}
     assert ids == {
         "SendSms": None,
+        "SendDocumentByFax": None,
         "CreateFax": None,
         "AttachFaxDocument": None,
         "SendFax": None,
@@ -67,11 +69,14 @@ def test_every_visibility_and_trigger_value_is_one_custom_connectors_know(defini
 
 @pytest.mark.parametrize("op", operations(), ids=lambda op: op.operation_id)
 def test_every_field_the_operation_names_is_a_column_or_a_navigation_of_the_model(op) -> None:
-    table = dataverse_schema.by_entity_set(op.path.split("(")[0].strip("/"))
+    table = dataverse_schema.by_entity_set(_entity_set(op))
     for parameter in op.spec["parameters"]:
         if parameter["in"] == "body":
-            for name in parameter["schema"]["properties"]:
+            for name, prop in parameter["schema"]["properties"].items():
                 assert _known(table, name), f"{op.operation_id}: {name}"
+                related = _related_table(table, name)
+                for nested in prop.get("items", {}).get("properties", {}) if related else ():
+                    assert _known(related, nested), f"{op.operation_id}: {name}/{nested}"
         if parameter["name"] == "$select":
             for name in parameter["default"].split(","):
                 assert _known(table, name), f"{op.operation_id}: $select {name}"
@@ -82,7 +87,7 @@ def test_every_field_the_operation_names_is_a_column_or_a_navigation_of_the_mode
 
 @pytest.mark.parametrize("op", [op for op in operations() if op.spec["parameters"][-1]["in"] == "body"])
 def test_every_recipient_is_an_activity_party_of_a_table_the_to_column_allows(op) -> None:
-    table = dataverse_schema.by_entity_set(op.path.strip("/").split("(")[0])
+    table = dataverse_schema.by_entity_set(_entity_set(op))
     parties = op.spec["parameters"][-1]["schema"]["properties"].get(navigation.activity_parties(table.logical_name))
     if parties is None:
         return
@@ -101,6 +106,44 @@ def test_a_bind_accepts_a_record_path_and_nothing_else() -> None:
         assert not pattern.match(hostile)
 
 
+def test_send_a_document_by_fax_nests_the_notes_in_the_faxs_own_navigation_property() -> None:
+    [op] = [op for op in operations() if op.operation_id == "SendDocumentByFax"]
+    schema = op.spec["parameters"][-1]["schema"]
+    fax = dataverse_schema.table("fax")
+    [notes] = [name for name in schema["properties"] if _related_table(fax, name) is not None]
+    assert notes == "Fax_Annotation" and notes in schema["required"]
+    documents = schema["properties"][notes]
+    assert documents["minItems"] == 1
+    assert documents["items"]["required"] == ["filename", "documentbody"]
+    assert "objectid_fax@odata.bind" not in documents["items"]["properties"]  # the deep insert links them
+    assert schema["properties"]["comms_faxstatus"]["default"] == FAX_STATUS.value_of("Pending")
+
+
+def test_a_second_post_to_the_same_entity_set_sends_the_same_url() -> None:
+    [op] = [op for op in operations() if op.operation_id == "SendDocumentByFax"]
+    [segment] = [p for p in op.spec["parameters"] if p["in"] == "path"]
+    assert op.path == "/{faxSet}" and segment["enum"] == [segment["default"]] == ["faxes"]
+    assert segment["x-ms-visibility"] == "internal" and segment["required"] is True
+
+
+def _entity_set(op) -> str:
+    """The entity set an operation's path names, a fixed path segment replaced by its only value."""
+    path = op.path
+    for parameter in op.spec["parameters"]:
+        if parameter["in"] == "path" and "default" in parameter:
+            path = path.replace(f"{{{parameter['name']}}}", parameter["default"])
+    return path.strip("/").split("(")[0]
+
+
+def _related_table(table, name: str):
+    """The referencing table of the one-to-many relationship ``name`` that ``table`` is the referenced side of."""
+    for other in dataverse_schema.TABLES.values():
+        for relationship in other.relationships:
+            if relationship.schema_name == name and relationship.referenced == table.logical_name:
+                return other
+    return None
+
+
 def _reply_fields(reply: dict) -> dict:
     properties = reply.get("schema", {}).get("properties", {})
     if "value" in properties:  # a trigger's collection
@@ -115,6 +158,8 @@ def _known(table, name: str) -> bool:
         return table.has_column(name[1:-6])
     if name == navigation.activity_parties(table.logical_name):
         return table.has_column("to")
+    if _related_table(table, name) is not None:
+        return True
     if name.endswith("@odata.bind"):
         nav = name.removesuffix("@odata.bind")
         return any(_binds(table, lookup, nav) for lookup in table.lookups)
