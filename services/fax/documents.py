@@ -30,14 +30,15 @@ _SELECT = (Annotation.ID, Annotation.FILENAME, Annotation.MIMETYPE, Annotation.D
 def documents_of(
     client: QueryClient, fax_id: str, preparer: DocumentPreparer, accepts: Sequence[DocumentKind]
 ) -> tuple[FaxDocument, ...]:
-    """The fax's attached files, oldest first (one query), each in a format of ``accepts``.
+    """The fax's attached files, oldest first and, among files made in the same second (a deep insert), by
+    file name (one query), each in a format of ``accepts``.
 
     ``FaxInputError`` names the first file that cannot be faxed and why.
     """
     notes = client.query(
         Annotation.SET,
         select=_SELECT,
-        orderby=[Annotation.CREATEDON],
+        orderby=[Annotation.CREATEDON, Annotation.FILENAME],
         filter=odata.and_(odata.eq(Annotation.OBJECTID_VALUE, uuid.UUID(fax_id)), odata.ne(Annotation.FILENAME, None)),
     )
     documents = tuple(_document(note, preparer, accepts) for note in notes)
