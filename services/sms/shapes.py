@@ -9,8 +9,10 @@ solution import, after which the Functions host restarts).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import dataverse_schema
 from connectors.dataverse import DataverseClient, odata
 from dataverse_schema import navigation
 from dataverse_schema.names import Sms
@@ -35,11 +37,39 @@ def read_table_shape(client: DataverseClient, table: str) -> tuple[TableShape, f
     return shape, frozenset(str(row["LogicalName"]) for row in columns if row.get("IsSecured") is True)
 
 
-def read_entity_set(client: DataverseClient, table: str) -> str:
-    """The entity set name of ``table`` from its metadata (for a table the schema registry does not know)."""
+@dataclass(frozen=True)
+class TableNames:
+    """What a request needs to address a table's rows: its entity set and its primary key column."""
+
+    entity_set: str
+    primary_id: str
+
+
+class TableDirectory:
+    """:class:`TableNames` of any table: the schema registry's, else (a customised table) its metadata's,
+    read once per table for the life of the worker."""
+
+    def __init__(self, client: DataverseClient) -> None:
+        self._client = client
+        self._names: dict[str, TableNames] = {}
+
+    def names(self, table: str) -> TableNames:
+        """Raises the client's errors (``NotFoundError``: no such table)."""
+        if table not in self._names:
+            try:
+                known = dataverse_schema.table(table)
+                self._names[table] = TableNames(known.entity_set_name, known.primary_id)
+            except KeyError:
+                self._names[table] = _read_names(self._client, table)
+        return self._names[table]
+
+
+def _read_names(client: DataverseClient, table: str) -> TableNames:
     path = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})"
-    definition = client.request("GET", path, params={"$select": "EntitySetName"}, operation="metadata").json()
-    return str(definition["EntitySetName"])
+    definition = client.request(
+        "GET", path, params={"$select": "EntitySetName,PrimaryIdAttribute"}, operation="metadata"
+    ).json()
+    return TableNames(str(definition["EntitySetName"]), str(definition["PrimaryIdAttribute"]))
 
 
 def _rows(client: DataverseClient, path: str, select: str) -> list[Mapping[str, Any]]:

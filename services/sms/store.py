@@ -54,7 +54,7 @@ from services.sms.rows import (
     SmsStatus,
     when_text,
 )
-from services.sms.shapes import read_entity_set, read_table_shape
+from services.sms.shapes import TableDirectory, read_table_shape
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class SmsStore:
 
     def __init__(self, client: DataverseClient) -> None:
         self._client = client
-        self._entity_sets: dict[str, str] = {}
+        self._tables = TableDirectory(client)
         self._shapes: dict[str, TableShape] = {}
         self._secured: dict[str, frozenset[str]] = {}
 
@@ -335,12 +335,7 @@ class SmsStore:
 
     def entity_set(self, table: str) -> str:
         """The entity set of any table, from the schema registry or (for customised tables) the metadata."""
-        if table not in self._entity_sets:
-            try:
-                self._entity_sets[table] = dataverse_schema.table(table).entity_set_name
-            except KeyError:
-                self._entity_sets[table] = read_entity_set(self._client, table)
-        return self._entity_sets[table]
+        return self._tables.names(table).entity_set
 
     def _ids(self, entity_set: str, key: str, where: str, top: int) -> list[str]:
         return [

@@ -26,7 +26,6 @@ from domain.sms.bulk import Filled, Member
 from domain.sms.bulk_related import PathColumn, TemplatePaths, fill_step, path_columns
 from domain.sms.related import MAX_HOPS, Known, TableShape
 from domain.sms.templates import Template
-from services.sms import tables
 from services.sms.bulk.reads import read_by_ids
 from services.sms.bulk.rights import owner_client
 from services.sms.bulk.run_state import StopRun
@@ -93,7 +92,8 @@ def _related(
 ) -> dict[str, dict]:
     reader: DataverseClient = owner_client(store.client, bulk)
     try:
-        return read_by_ids(reader, store.entity_set(table), tables.primary_id(table), ids, select)
+        names = store.table_names(table)
+        return read_by_ids(reader, names.entity_set, names.primary_id, ids, select)
     except PrivilegeError as exc:
         if reader is store.client:
             raise

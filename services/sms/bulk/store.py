@@ -26,7 +26,7 @@ from domain.sms.template_parser import parse_template
 from domain.sms.templates import Calendar, Template
 from services.sms import tables
 from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
-from services.sms.shapes import read_entity_set, read_table_shape
+from services.sms.shapes import TableDirectory, TableNames, read_table_shape
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class BulkStore:
         self._client = client
         self._shapes: dict[str, TableShape] = {}
         self._secured: dict[str, frozenset[str]] = {}
-        self._entity_sets: dict[str, str] = {}
+        self._tables = TableDirectory(client)
 
     @property
     def client(self) -> DataverseClient:
@@ -168,10 +168,11 @@ class BulkStore:
 
     def entity_set(self, table: str) -> str:
         """The entity set of any table: the schema registry's, else (a customised table) the metadata's."""
-        if table not in self._entity_sets:
-            known = tables.TABLES.get(table)
-            self._entity_sets[table] = known.entity_set_name if known else read_entity_set(self._client, table)
-        return self._entity_sets[table]
+        return self._tables.names(table).entity_set
+
+    def table_names(self, table: str) -> TableNames:
+        """The entity set and primary key of any table, as :meth:`entity_set`."""
+        return self._tables.names(table)
 
     def sender_number(self, number_id: str | None) -> str | None:
         if number_id is None:
