@@ -142,13 +142,25 @@ def _substitute_body(body: bytes, content_ids: dict[str, str]) -> bytes:
         return body
     changed = False
     for name, value in document.items():
-        if (name.endswith("@odata.bind") or name == "@odata.id") and isinstance(value, str):
-            match = _CONTENT_ID_REF.match(value)
-            if match:
-                address = _address(match.group(1), content_ids) + value[match.end() :]
-                document[name] = "/" + address[address.index("/api/data/") :].split("/", 4)[-1]
-                changed = True
+        if name.endswith("@odata.bind") and isinstance(value, list):
+            # A collection-valued bind ("Account_Tasks@odata.bind": ["$1", "/tasks(...)"]): each item alike.
+            items = [_substitute_reference(item, content_ids) for item in value]
+            if items != value:
+                document[name], changed = items, True
+        elif (name.endswith("@odata.bind") or name == "@odata.id") and isinstance(value, str):
+            substituted = _substitute_reference(value, content_ids)
+            if substituted != value:
+                document[name], changed = substituted, True
     return json.dumps(document, ensure_ascii=False).encode("utf-8") if changed else body
+
+
+def _substitute_reference(value: object, content_ids: dict[str, str]) -> object:
+    """``"$n..."`` as the service-relative address of operation n's record; anything else as it is."""
+    match = _CONTENT_ID_REF.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    address = _address(match.group(1), content_ids) + value[match.end() :]
+    return "/" + address[address.index("/api/data/") :].split("/", 4)[-1]
 
 
 def _address(content_id: str, content_ids: dict[str, str]) -> str:

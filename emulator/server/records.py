@@ -294,8 +294,10 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
                 related=(ref_text, name),
             )
         raise not_found_segment(name)
+    if request.method in ("PUT", "DELETE"):
+        return _write_property(service, request, entity_set, ref_text, name)
     if request.method != "GET":
-        raise method_not_allowed(request, "GET")
+        raise method_not_allowed(request, "GET, PUT or DELETE")
     refuse_options(request.params(), "a single property")
     ref = parse_record_ref(ref_text)
     row = service.store.retrieve(entity_set, ref, parse_query_options({"$select": column_name}))
@@ -307,6 +309,28 @@ def _property(service: Service, request: ApiRequest, entity_set: str, ref_text: 
     return json_response(
         200, {"@odata.context": f"{request.service_root}$metadata#{entity_set}({record_id})/{name}", "value": value}
     )
+
+
+def _write_property(service: Service, request: ApiRequest, entity_set: str, ref_text: str, name: str) -> ApiResponse:
+    """``PUT <set>(<ref>)/<column>`` with ``{"value": ...}`` sets one column, ``DELETE`` clears it: 204 (Learn,
+    "Update and delete table rows using the Web API", "Update a single property value" and "Delete a single
+    property value"). A lookup is set or cleared through ``<navigation>/$ref`` instead, as Learn says there."""
+    table = service.store.table_for_set(entity_set)
+    if name.startswith("_") and name.endswith("_value") or table.column(name).is_lookup:
+        raise bad_request(
+            f"The property '{name}' is a lookup; set it with PUT <set>(<id>)/<navigation property>/$ref "
+            "or <navigation property>@odata.bind, clear it with DELETE <set>(<id>)/<navigation property>/$ref."
+        )
+    refuse_options(request.params(), f"a {request.method} of a single property")
+    if request.method == "PUT":
+        body = request.json_object()
+        if set(body) != {"value"}:
+            raise bad_request("The body of a PUT to a single property must be one JSON object with only 'value'.")
+        value = body["value"]
+    else:
+        value = None
+    service.store.update(entity_set, parse_record_ref(ref_text), {name: value}, must_exist=True)
+    return ApiResponse(204)
 
 
 def _scope(service: Service, request: ApiRequest, entity_set: str) -> tuple[str, list[object]] | None:

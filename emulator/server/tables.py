@@ -3,7 +3,8 @@
 ``installed``: every table of the schema registry, as after ``schema apply``.
 ``standard``: only the standard Dynamics tables, without the suite's ``comms_`` columns,
 keys and relationships, so the demo can run ``schema apply`` against it. Both add the
-``publisher`` and ``solution`` tables that ``schema apply`` ensures records in.
+``publisher`` and ``solution`` tables that ``schema apply`` ensures records in, and Microsoft's
+relationships behind an activity's regarding lookup that Learn's examples use (:data:`REGARDING`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from dataclasses import replace
 
 import dataverse_schema
 from dataverse_schema.columns import text, unique_id
-from dataverse_schema.model import AlternateKey, Column, ColumnType, ManyToManyRelationship, Ownership, Table
+from dataverse_schema.model import (
+    AlternateKey,
+    Column,
+    ColumnType,
+    ManyToManyRelationship,
+    Ownership,
+    Relationship,
+    Table,
+)
 
 SCHEMAS = ("installed", "standard")
 
@@ -71,13 +80,41 @@ SOLUTION = _system_table(
 SYSTEM_TABLES = (PUBLISHER, SOLUTION)
 
 
+#: Microsoft's one-to-many relationships from a record to the activities regarding it, which every environment
+#: has. ``Account_Tasks`` is the account's collection-valued navigation property over the tasks regarding it
+#: (``regardingobjectid_account_task`` on the task's side), the one Learn binds existing tasks through on
+#: create ("Associate table rows on create",
+#: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api#associate-table-rows-on-create)
+#: and creates new ones through in a deep insert (``Opportunity_Tasks`` there is the opportunity's).
+REGARDING = (
+    Relationship("Account_Tasks", "account", "task", "regardingobjectid", navigation="regardingobjectid_account_task"),
+)
+
+
 def tables_for(schema: str) -> tuple[Table, ...]:
     """The start-up tables for ``--schema installed`` or ``--schema standard``."""
     if schema == "installed":
-        return (*SYSTEM_TABLES, *dataverse_schema.TABLES.values())
+        return (*SYSTEM_TABLES, *with_regarding(dataverse_schema.TABLES.values()))
     if schema == "standard":
-        return (*SYSTEM_TABLES, *(without_suite_columns(t) for t in dataverse_schema.standard_tables()))
+        return (*SYSTEM_TABLES, *with_regarding(without_suite_columns(t) for t in dataverse_schema.standard_tables()))
     raise ValueError(f"unknown schema {schema!r}; expected one of {', '.join(SCHEMAS)}")
+
+
+def with_regarding(tables: Iterable[Table]) -> tuple[Table, ...]:
+    """``tables`` with each :data:`REGARDING` relationship added to its activity table (when both tables are there)."""
+    tables = tuple(tables)
+    names = {table.logical_name for table in tables}
+    added = []
+    for table in tables:
+        extra = tuple(
+            r
+            for r in REGARDING
+            if r.referencing == table.logical_name
+            and r.referenced in names
+            and all(existing.schema_name != r.schema_name for existing in table.relationships)
+        )
+        added.append(replace(table, relationships=(*table.relationships, *extra)) if extra else table)
+    return tuple(added)
 
 
 def without_suite_columns(table: Table) -> Table:

@@ -1,10 +1,13 @@
 """Request bodies for create / update / upsert, checked against the table.
 
 Plain columns go by logical name; lookups as
-``<NavigationProperty>@odata.bind: "/<set>(<id or key>)"`` (reference §1.4),
-activity parties as ``<activity>_activity_parties: [...]`` (§4.6), new related
-records as a navigation property's value (deep insert, :mod:`emulator.store.nested`;
-the store writes them). Anything else is refused in Dataverse's words.
+``<NavigationProperty>@odata.bind: "/<set>(<id or key>)"`` (reference §1.4), existing records
+related through a one-to-many collection-valued navigation property as
+``<CollectionNavigation>@odata.bind: ["/<set>(<id>)", ...]`` on create (Learn, "Associate table
+rows on create"; the store writes each record's lookup once the new record exists), activity
+parties as ``<activity>_activity_parties: [...]`` (§4.6), new related records as a navigation
+property's value (deep insert, :mod:`emulator.store.nested`; the store writes them). Anything
+else is refused in Dataverse's words.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from emulator.errors import bad_request, not_supported
 from emulator.odata.refs import RecordRef, parse_entity_url
 from emulator.store.builtin import PARTICIPATION_TYPES
+from emulator.store.collections import CollectionNavigation, resolve_collection
 from emulator.store.nested import NestedRows, nested_rows
 from emulator.store.schema import READ_ONLY, Layout, is_file_data, resolve_navigation, type_column
 from emulator.store.values import to_storage
@@ -32,6 +36,8 @@ class Changes:
     values: dict[str, object] = field(default_factory=dict)
     parties: list[dict[str, object]] | None = None
     nested: list[NestedRows] = field(default_factory=list)
+    #: Existing records a collection-valued ``@odata.bind`` relates to the new record: (navigation, (table, id)).
+    links: list[tuple[str, tuple[str, str]]] = field(default_factory=list)
 
 
 def parse_body(
@@ -41,8 +47,8 @@ def parse_body(
 
     Raises ODataError 400 for unknown or read-only properties, wrong types,
     bad references and malformed new related records, 404 when a bound record
-    does not exist, 501 for collection binds (and for any new related record
-    when ``layouts`` is not given).
+    does not exist, 501 for a collection bind of a many-to-many property (and for
+    any collection bind or new related record when ``layouts`` is not given).
     """
     table = layout.table
     if not isinstance(body, dict):
@@ -53,7 +59,7 @@ def parse_body(
         if name == "@odata.type":
             _check_type(layout, value)
         elif name.endswith(_BIND):
-            _bind(layout, name[: -len(_BIND)], value, changes, find_target)
+            _bind(layout, name[: -len(_BIND)], value, changes, find_target, layouts)
         elif name.startswith("@") or "@" in name:
             continue  # instance annotations (an echoed @odata.etag, formatted values) carry no data
         elif table.is_activity and name == f"{table.logical_name}_activity_parties":
@@ -115,8 +121,20 @@ def _check_type(layout: Layout, value: object) -> None:
         raise bad_request(f"The @odata.type '{value}' does not match the entity set's type '{expected}'.")
 
 
-def _bind(layout: Layout, navigation: str, value: object, changes: Changes, find_target: FindTarget) -> None:
+def _bind(
+    layout: Layout,
+    navigation: str,
+    value: object,
+    changes: Changes,
+    find_target: FindTarget,
+    layouts: Mapping[str, Layout] | None,
+) -> None:
     found = resolve_navigation(layout, navigation)
+    if found is None and layouts is not None and isinstance(value, list):
+        collection = resolve_collection(layouts, layout, navigation)
+        if collection is not None:
+            changes.links.extend(_collection_bind(navigation, collection, value, find_target))
+            return
     if found is None:
         raise bad_request(
             f"An undeclared property '{navigation}' which only has property annotations in the payload "
@@ -139,6 +157,28 @@ def _bind(layout: Layout, navigation: str, value: object, changes: Changes, find
         )
     changes.values[column.logical_name] = record_id
     changes.values[type_column(column)] = target
+
+
+def _collection_bind(
+    navigation: str, collection: CollectionNavigation, value: list, find_target: FindTarget
+) -> list[tuple[str, tuple[str, str]]]:
+    """The existing records ``<navigation>@odata.bind: [...]`` names, checked to be of the related table."""
+    if collection.lookup is None:
+        raise not_supported(
+            f"binding records through the many-to-many navigation property '{navigation}' on create; "
+            f"associate them with {navigation}/$ref"
+        )
+    related = collection.target.table.logical_name
+    links = []
+    for item in value:
+        if not isinstance(item, str):
+            example = f"/{collection.target.table.entity_set_name}(<id>)"
+            raise bad_request(f"Each item of '{navigation}@odata.bind' must be a record URL such as \"{example}\".")
+        target = find_target(*parse_entity_url(item))
+        if target[0] != related:
+            raise bad_request(f"The navigation property '{navigation}' relates '{related}' records, not '{target[0]}'.")
+        links.append((navigation, target))
+    return links
 
 
 def _parties(layout: Layout, value: object, find_target: FindTarget) -> list[dict[str, object]]:

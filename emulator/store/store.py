@@ -184,6 +184,11 @@ class Store:
                     f"new related records ('{changes.nested[0].navigation}') in an update or upsert; "
                     "create them with POST, or bind existing ones with @odata.bind"
                 )
+            if changes.links:
+                raise not_supported(
+                    f"'{changes.links[0][0]}@odata.bind' (a collection-valued navigation property) in an update "
+                    f"or upsert; associate the records with {changes.links[0][0]}/$ref"
+                )
             pinned = key_values(layout, ref)
             if row is None:
                 if if_match is not None:
@@ -311,7 +316,20 @@ class Store:
         return parse_body(layout, body, self._find_target, self._layouts)
 
     def _insert_new(self, layout: Layout, changes: Changes) -> str:
-        return self._insert(layout, changes, None)
+        """Insert a created record, then point each record a collection-valued ``@odata.bind`` names at it."""
+        record_id = self._insert(layout, changes, None)
+        for navigation, target in changes.links:
+            links.relate(
+                self._db.connection,
+                self._layouts,
+                layout,
+                record_id,
+                navigation,
+                target,
+                remove=False,
+                update=self._update,
+            )
+        return record_id
 
     def _find_target(self, entity_set: str, ref: RecordRef) -> tuple[str, str]:
         layout = self._layout(entity_set)
