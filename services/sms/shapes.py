@@ -46,12 +46,25 @@ class TableNames:
 
 
 class TableDirectory:
-    """:class:`TableNames` of any table: the schema registry's, else (a customised table) its metadata's,
-    read once per table for the life of the worker."""
+    """What the templates need to know of any table, read once per table for the life of the worker: its
+    :class:`TableNames` (the schema registry's, else its metadata's), its shape and its secured columns."""
 
     def __init__(self, client: DataverseClient) -> None:
         self._client = client
         self._names: dict[str, TableNames] = {}
+        self._shapes: dict[str, tuple[TableShape, frozenset[str]]] = {}
+
+    def shape(self, table: str) -> TableShape:
+        """Its columns and lookup targets (:func:`read_table_shape`); ``NotFoundError`` when there is no such
+        table. Read with the app's rights: metadata is not per user."""
+        if table not in self._shapes:
+            self._shapes[table] = read_table_shape(self._client, table)
+        return self._shapes[table][0]
+
+    def secured_columns(self, table: str) -> frozenset[str]:
+        """Its column-secured columns (``IsSecured`` in its metadata), read with its shape."""
+        self.shape(table)
+        return self._shapes[table][1]
 
     def names(self, table: str) -> TableNames:
         """Raises the client's errors (``NotFoundError``: no such table)."""

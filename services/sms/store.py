@@ -54,7 +54,7 @@ from services.sms.rows import (
     SmsStatus,
     when_text,
 )
-from services.sms.shapes import TableDirectory, read_table_shape
+from services.sms.shapes import TableDirectory
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,6 @@ class SmsStore:
     def __init__(self, client: DataverseClient) -> None:
         self._client = client
         self._tables = TableDirectory(client)
-        self._shapes: dict[str, TableShape] = {}
-        self._secured: dict[str, frozenset[str]] = {}
 
     # -- the SMS activity ----------------------------------------------------------------------
 
@@ -323,15 +321,12 @@ class SmsStore:
         return response.json()
 
     def table_shape(self, table: str) -> TableShape:
-        """A table's columns and lookup navigations for template placeholders (SMS-12), read once per worker."""
-        if table not in self._shapes:
-            self._shapes[table], self._secured[table] = read_table_shape(self._client, table)
-        return self._shapes[table]
+        """A table's columns and lookup targets for template placeholders (SMS-12), read once per worker."""
+        return self._tables.shape(table)
 
     def secured_columns(self, table: str) -> frozenset[str]:
         """The table's column-secured columns (``IsSecured`` in its metadata), read with its shape."""
-        self.table_shape(table)
-        return self._secured[table]
+        return self._tables.secured_columns(table)
 
     def entity_set(self, table: str) -> str:
         """The entity set of any table, from the schema registry or (for customised tables) the metadata."""

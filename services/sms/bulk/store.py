@@ -26,7 +26,7 @@ from domain.sms.template_parser import parse_template
 from domain.sms.templates import Calendar, Template
 from services.sms import tables
 from services.sms.row_mapping import LOOKUP_TABLES, TABLE_ANNOTATION
-from services.sms.shapes import TableDirectory, TableNames, read_table_shape
+from services.sms.shapes import TableDirectory, TableNames
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,6 @@ class BulkStore:
 
     def __init__(self, client: DataverseClient):
         self._client = client
-        self._shapes: dict[str, TableShape] = {}
-        self._secured: dict[str, frozenset[str]] = {}
         self._tables = TableDirectory(client)
 
     @property
@@ -155,16 +153,12 @@ class BulkStore:
         return BulkTemplate(parse_template(row.get(SmsTemplate.BODY) or ""), calendar, allows_secured)
 
     def table_shape(self, table: str) -> TableShape:
-        """A table's columns and lookup targets from its metadata (SMS-12), read once per worker with the app's
-        rights (metadata is not per user); ``NotFoundError`` when there is no such table."""
-        if table not in self._shapes:
-            self._shapes[table], self._secured[table] = read_table_shape(self._client, table)
-        return self._shapes[table]
+        """A table's columns and lookup targets for template placeholders (SMS-12), read once per worker."""
+        return self._tables.shape(table)
 
     def secured_columns(self, table: str) -> frozenset[str]:
         """The table's column-secured columns (``IsSecured`` in its metadata), read with its shape."""
-        self.table_shape(table)
-        return self._secured[table]
+        return self._tables.secured_columns(table)
 
     def entity_set(self, table: str) -> str:
         """The entity set of any table: the schema registry's, else (a customised table) the metadata's."""
