@@ -90,7 +90,10 @@ def decode(reply: Reply, content: bytes) -> Any:
     if len(content) > MAX_REPLY_BYTES:
         raise ValueError(f"reply longer than {MAX_REPLY_BYTES} bytes")
     if reply.format is ReplyFormat.JSON:
-        return json.loads(content)
+        try:
+            return json.loads(content)
+        except RecursionError:
+            raise ValueError("reply nested too deep to read") from None
     if reply.format is ReplyFormat.XML:
         return safe_xml(content)
     return content.decode("utf-8").strip()

@@ -105,7 +105,7 @@ class Wire:
         """The reply body as JSON, or ``BadReplyError``."""
         try:
             return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
             raise self.bad_reply("reply is not JSON", response.content, operation, key) from exc
 
 

@@ -190,7 +190,7 @@ class AsanakProvider:
         try:
             body = json.loads(response.content)
             code = _meta_status(body)
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as exc:
             if response.status_code in (401, 403):
                 raise AuthError(f"Asanak refused the credentials (HTTP {response.status_code})", **context) from None
             raise_for_transport_status(response, SYSTEM, method, key)
