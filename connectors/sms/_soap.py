@@ -74,6 +74,8 @@ def translating_soap(wire: Wire, operation: str, key: str | None = None) -> Iter
             zeep.exceptions.XMLSyntaxError,
             zeep.exceptions.XMLParseError,
             zeep.exceptions.ValidationError,
+            zeep.exceptions.DTDForbidden,
+            zeep.exceptions.EntitiesForbidden,
             etree.XMLSyntaxError,
         ) as exc:
             raise wire.bad_reply(

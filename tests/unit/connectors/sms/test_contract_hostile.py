@@ -1,0 +1,139 @@
+"""Hostile replies, asked of every SMS provider the same way (the drivers of test_contract.py).
+
+Whatever comes back (nested too deep, the wrong JSON type, bytes that are not
+UTF-8, NUL, numbers past any sane range, an XML bomb), every public call either
+returns a value of its documented type or raises an error of the connector
+tree; never ``RecursionError``, ``KeyError``, ``UnicodeDecodeError``, ...
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+import requests
+import responses
+
+from connectors.errors import ConnectorError
+from connectors.sms import SmsProvider, build_provider
+from domain.sms import Credit, DeliveryReport, InboundSms, SendReceipt
+
+from .contract_drivers import DRIVERS, Driver
+from .sms_helpers import outgoing
+
+ANY_URL = re.compile(r"https://sms\.test/.*")
+_DEEP = b"[" * 5000 + b"]" * 5000
+_DEEP_OBJECT = b'{"a":' * 3000 + b"1" + b"}" * 3000
+_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>'
+    b"<lolz>&lol2;</lolz>"
+)
+_DEEP_XML = b"<a>" * 5000 + b"</a>" * 5000
+
+HOSTILE_BODIES: dict[str, bytes] = {
+    "deep-array": _DEEP,
+    "deep-object": _DEEP_OBJECT,
+    "json-list": b"[1, 2, 3]",
+    "json-number": b"1e999999",
+    "json-string": b'"\\u202e\\u0000"',
+    "json-null": b"null",
+    "json-true": b"true",
+    "wrong-types": json.dumps(
+        {"return": {"status": "x"}, "entries": "no", "status": [], "data": 7, "meta": "m", "result": None}
+    ).encode(),
+    "huge-numbers": json.dumps(
+        {"return": {"status": 200}, "entries": [{"messageid": 10**40, "status": 10**40, "cost": -(10**40)}]}
+    ).encode(),
+    "invalid-utf8": b'{"a": "\xff\xfe\xc3"}',
+    "nul": b"\x00" * 64,
+    "empty": b"",
+    "duplicate-keys": b'{"status": 1, "status": "Success", "data": 1, "data": {}}',
+    "xml-bomb": _BOMB,
+    "deep-xml": _DEEP_XML,
+    "bidi": "‮1,2,3".encode(),
+}
+
+CALLS: dict[str, Callable[[SmsProvider], object]] = {
+    "send": lambda p: p.send(outgoing()),
+    "send_many": lambda p: p.send_many([outgoing()]),
+    "fetch_reports": lambda p: p.fetch_reports(["123456"]),
+    "find_by_our_id": lambda p: p.find_by_our_id(["act-1-r1"]),
+    "fetch_inbound": lambda p: p.fetch_inbound(),
+    "balance": lambda p: p.balance(),
+}
+_RESULT_TYPES = {
+    "send": SendReceipt,
+    "balance": Credit,
+}
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as wire:
+        yield wire
+
+
+def _provider(driver: Driver) -> SmsProvider:
+    return build_provider(driver.kind, driver.settings("hostile-secret"), session=requests.Session())
+
+
+def _check_result(call: str, result: object) -> None:
+    expected = _RESULT_TYPES.get(call)
+    if expected is not None:
+        assert isinstance(result, expected)
+    else:
+        assert isinstance(result, list)
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize("body", list(HOSTILE_BODIES.values()), ids=list(HOSTILE_BODIES))
+@pytest.mark.parametrize("status", [200, 400])
+def test_hostile_replies_are_connector_errors_or_values(driver, mock, body: bytes, status: int) -> None:
+    for method in ("POST", "GET"):
+        mock.add(method, ANY_URL, status=status, body=body)
+    provider = _provider(driver)
+    for call, run in CALLS.items():
+        try:
+            result = run(provider)
+        except ConnectorError:
+            continue
+        except NotImplementedError:
+            continue
+        _check_result(call, result)
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize("body", list(HOSTILE_BODIES.values()), ids=list(HOSTILE_BODIES))
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/x-www-form-urlencoded", "text/xml", "text/plain", ""]
+)
+def test_hostile_webhooks_are_connector_errors_or_items(driver, body: bytes, content_type: str) -> None:
+    provider = _provider(driver)
+    try:
+        items = provider.parse_webhook(body, content_type)
+    except ConnectorError:
+        return
+    assert isinstance(items, list) and all(isinstance(item, DeliveryReport | InboundSms) for item in items)
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize(
+    "form",
+    [
+        b"a=%FF%FE",  # percent-encoded bytes that are not UTF-8
+        b"status=1&status=2&messageid=1&messageid=x",
+        b"messageid=" + b"9" * 400 + b"&status=" + b"9" * 400,
+        b"&&&==&",
+        b"messageid=1%00&status=10%0D%0ALocation:%20x",
+        b"from=%E2%80%AE09121234567&to=3000&message=%00",
+    ],
+)
+def test_hostile_form_webhooks_are_connector_errors_or_items(driver, form: bytes) -> None:
+    provider = _provider(driver)
+    try:
+        items = provider.parse_webhook(form, "application/x-www-form-urlencoded")
+    except ConnectorError:
+        return
+    assert isinstance(items, list) and all(isinstance(item, DeliveryReport | InboundSms) for item in items)
