@@ -269,7 +269,7 @@ def _parse_http_part(content: bytes, content_id: str | None) -> BatchResult:
     if payload:
         try:
             document = json.loads(payload.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             raise BadResponseError(
                 "a $batch part has a body that is not JSON", raw=payload, operation="batch"
             ) from None
