@@ -53,7 +53,7 @@ class Request:
             raise HttpError(415, "send application/json")
         try:
             document = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
             raise HttpError(400, "the body is not valid JSON") from None
         if not isinstance(document, dict):
             raise HttpError(400, "the body must be a JSON object")
