@@ -97,7 +97,8 @@ class Wire:
         """Run a parser over a decoded reply; a missing or mistyped field becomes ``BadReplyError``."""
         try:
             return parse(payload)
-        except (KeyError, IndexError, ValueError, TypeError, AttributeError, InvalidOperation) as exc:
+        # OverflowError: int() of an infinite JSON number (1e999)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError, InvalidOperation, OverflowError) as exc:
             raw = payload if isinstance(payload, (bytes, str)) else json.dumps(payload, ensure_ascii=False, default=str)
             raise self.bad_reply(f"unexpected reply ({type(exc).__name__}: {exc})", raw, operation, key) from exc
 
