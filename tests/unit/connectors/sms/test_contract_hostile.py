@@ -46,6 +46,9 @@ HOSTILE_BODIES: dict[str, bytes] = {
     "huge-numbers": json.dumps(
         {"return": {"status": 200}, "entries": [{"messageid": 10**40, "status": 10**40, "cost": -(10**40)}]}
     ).encode(),
+    "infinite-numbers": b'{"return": {"status": 1e999}, "entries": [{"messageid": 1e999, "status": 1e999,'
+    b' "cost": 1e999}], "status": 1e999, "data": {"credit": 1e999, "messageId": 1e999}, "result": 1e999,'
+    b' "meta": {"status": true, "message_code": 1e999}, "balance": 1e999, "credit": 1e999}',
     "invalid-utf8": b'{"a": "\xff\xfe\xc3"}',
     "nul": b"\x00" * 64,
     "empty": b"",
