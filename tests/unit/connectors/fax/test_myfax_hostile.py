@@ -54,3 +54,11 @@ def test_an_infinite_page_count_is_a_bad_reply(wire) -> None:
     server = MyFaxServer(MyFaxSettings(base_url=BASE, access_token="t"), session=requests.Session())
     with pytest.raises(ConnectorError):
         server.status(["F-1"])
+
+
+@pytest.mark.parametrize("body", [REPLIES["negative-pages"], b'{"faxes": [{"fax_id": "F-2", "pages": -1}]}'])
+def test_a_negative_page_count_is_a_bad_reply(wire, body: bytes) -> None:
+    wire.add("GET", ANY, body=body, status=200)
+    server = MyFaxServer(MyFaxSettings(base_url=BASE, access_token="t"), session=requests.Session())
+    with pytest.raises(ConnectorError):
+        server.status(["F-1"]) if b"faxes" not in body else server.list_received()
