@@ -8,6 +8,7 @@ tree; never ``RecursionError``, ``KeyError``, ``UnicodeDecodeError``, ...
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -140,3 +141,30 @@ def test_hostile_form_webhooks_are_connector_errors_or_items(driver, form: bytes
     except ConnectorError:
         return
     assert isinstance(items, list) and all(isinstance(item, DeliveryReport | InboundSms) for item in items)
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize("secret", ["key\r\nX-Injected: 1", "key\n", "key\x00"])
+def test_a_secret_with_a_line_break_never_reaches_the_wire_as_a_header(driver, mock, secret: str) -> None:
+    """A key read from a file with its newline, or pasted with one: refused, never a second header."""
+    mock.add("POST", ANY_URL, status=200, body=driver.accepted[1])
+    mock.add("GET", ANY_URL, status=200, body=driver.accepted[1])
+    try:
+        provider = build_provider(driver.kind, driver.settings(secret), session=requests.Session())
+    except ValueError:
+        return  # the settings model refused the key: fine
+    with contextlib.suppress(ConnectorError):
+        provider.send(outgoing())
+    for call in mock.calls:
+        assert all("X-Injected" not in name for name in call.request.headers)
+        assert all("\n" not in str(value) for value in call.request.headers.values())
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize("text", ["tab\x0bvertical", "nul\x00here", "bell\x07", "rtl \u202eoverride", "\ufffe"])
+def test_a_text_with_control_characters_is_sent_or_refused(driver, mock, text: str) -> None:
+    """CRM text may hold characters XML 1.0 cannot carry (NUL, VT, BEL): a SOAP provider refuses them in words."""
+    mock.add("POST", ANY_URL, status=200, body=driver.accepted[1])
+    mock.add("GET", ANY_URL, status=200, body=driver.accepted[1])
+    with contextlib.suppress(ConnectorError):
+        _provider(driver).send(outgoing(text=text))
