@@ -55,6 +55,7 @@ from connectors.sms.base import (
     accepted_or_refused,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import iran_panel_number
@@ -157,7 +158,9 @@ class AsanakProvider:
         ]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
-        data = self._call("msgstatus", {"msgid": ",".join(str(int(i)) for i in provider_ids)})
+        data = self._call(
+            "msgstatus", {"msgid": ",".join(str(numeric_id(i, SYSTEM, "msgstatus")) for i in provider_ids)}
+        )
         return self._wire.parse("msgstatus", data, lambda d: [_report(r) for r in rows(d)])
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
