@@ -168,3 +168,23 @@ def test_a_text_with_control_characters_is_sent_or_refused(driver, mock, text: s
     mock.add("GET", ANY_URL, status=200, body=driver.accepted[1])
     with contextlib.suppress(ConnectorError):
         _provider(driver).send(outgoing(text=text))
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize(
+    "provider_id", ["abc", "²", "../Calls/CA1", "1?x=1", "1#frag", "-5", "9" * 5000, "", " 12 ", "1/2", "%2e%2e"]
+)
+def test_a_stored_provider_id_of_any_shape_is_asked_about_safely_or_refused(driver, mock, provider_id: str) -> None:
+    """Provider ids come back from Dataverse, where anything may have been written: an id a provider cannot take
+    is refused naming that id (so the poll sets it apart), and never becomes a path or a query of its own."""
+    mock.add("POST", ANY_URL, status=200, body=driver.accepted[1])
+    mock.add("GET", ANY_URL, status=200, body=driver.accepted[1])
+    try:
+        reports = _provider(driver).fetch_reports([provider_id])
+    except ConnectorError as exc:
+        assert exc.key in (None, provider_id)
+    else:
+        assert isinstance(reports, list)
+    for call in mock.calls:
+        url = call.request.url
+        assert "/../" not in url and "/Calls/" not in url and "x=1" not in url and "#" not in url
