@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.dataverse.batch import parse_batch_response
+from connectors.dataverse.bulk_parallel import DOP_HINT_HEADER, dop_hint
 from connectors.dataverse.discovery import _version_of
 from connectors.dataverse.errors import BadResponseError, parse_error_body
 from connectors.dataverse.remote_context import PushError, parse_remote_context
@@ -143,3 +144,9 @@ def test_a_push_of_any_shape_is_a_record_or_a_push_error(body: bytes) -> None:
 def test_any_push_bytes_are_a_record_or_a_push_error(body: bytes) -> None:
     with contextlib.suppress(PushError):
         parse_remote_context(body)
+
+
+@pytest.mark.parametrize("hint", ["²", "¹²", "-1", "0", "", "x", "9" * 5000, None, 7])
+def test_a_dop_hint_header_of_any_value_is_a_positive_number_or_none(hint: object) -> None:
+    value = dop_hint({DOP_HINT_HEADER: hint})
+    assert value is None or (isinstance(value, int) and value >= 1)
