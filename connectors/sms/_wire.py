@@ -13,6 +13,7 @@ copy so no traceback prints the key.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -164,13 +165,21 @@ def raise_for_transport_status(response: requests.Response, system: str, operati
         raise UnavailableError(f"provider unavailable (HTTP {response.status_code})", **context)
 
 
+#: The longest ``Retry-After`` taken as given: callers add it to a datetime, which overflows near 1e14 s.
+MAX_RETRY_AFTER_S = 86_400.0
+
+
 def retry_after_s(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds; ``None`` if absent or a date."""
+    """Seconds from a ``Retry-After`` header given in seconds, at most a day; ``None`` if absent, a date or not
+    a finite number (``inf``, ``nan``, ``1e999``)."""
     value = headers.get("Retry-After")
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
 
 
 def ci_get(mapping: Mapping[str, Any], name: str, default: Any = None) -> Any:

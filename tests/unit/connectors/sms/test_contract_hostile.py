@@ -12,12 +12,13 @@ import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import responses
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, RateLimitedError
 from connectors.sms import SmsProvider, build_provider
 from domain.sms import Credit, DeliveryReport, InboundSms, SendReceipt
 
@@ -188,3 +189,19 @@ def test_a_stored_provider_id_of_any_shape_is_asked_about_safely_or_refused(driv
     for call in mock.calls:
         url = call.request.url
         assert "/../" not in url and "/Calls/" not in url and "x=1" not in url and "#" not in url
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize("retry_after", ["inf", "1e999", "nan", "-5", "1e20", "²", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_a_429_with_any_retry_after_gives_a_wait_that_a_clock_can_add(driver, mock, retry_after: str) -> None:
+    """The sender adds ``retry_after_s`` to now: it must be a finite, non-negative number of seconds a datetime
+    can take (or absent), whatever the provider wrote."""
+    for method in ("POST", "GET"):
+        mock.add(method, ANY_URL, status=429, body=b"slow down", headers={"Retry-After": retry_after})
+    try:
+        _provider(driver).send(outgoing())
+    except RateLimitedError as exc:
+        wait = exc.retry_after_s
+        assert wait is None or (wait >= 0 and datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=wait))
+    except ConnectorError:
+        pass
