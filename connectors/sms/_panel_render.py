@@ -51,7 +51,7 @@ def substitute(template: str, values: Mapping[str, str], escape_value=lambda v: 
 
 def render(operation: Operation, values: Mapping[str, str], base_url: str) -> Request:
     """The request ``operation`` describes, with ``values`` in its placeholders; ``ValueError`` for a bad header."""
-    url = substitute(operation.url, values, lambda v: quote(v, safe=""))
+    url = substitute(operation.url, values, _url_value)
     if url.startswith("/"):
         url = base_url.rstrip("/") + url
     headers = {name: substitute(value, values) for name, value in operation.headers.items()}
@@ -71,6 +71,13 @@ def render(operation: Operation, values: Mapping[str, str], base_url: str) -> Re
         if operation.soap_action:
             headers.setdefault("SOAPAction", f'"{substitute(operation.soap_action, values)}"')
     return Request(operation.method, url, headers, kwargs)
+
+
+def _url_value(value: str) -> str:
+    """``value`` percent-encoded for a URL; ``.`` and ``..`` too, which ``quote`` leaves as they are and the
+    client would then resolve as dot segments (``/status/..`` asks for the parent path)."""
+    encoded = quote(value, safe="")
+    return encoded.replace(".", "%2E") if not encoded.strip(".") else encoded
 
 
 def _json_value(template: Any, values: Mapping[str, str]) -> Any:
