@@ -14,10 +14,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.dataverse.batch import parse_batch_response
+from connectors.dataverse.batch import Operation, encode_batch, parse_batch_response
 from connectors.dataverse.bulk_parallel import DOP_HINT_HEADER, dop_hint
 from connectors.dataverse.discovery import _version_of
-from connectors.dataverse.errors import BadResponseError, parse_error_body
+from connectors.dataverse.errors import BadResponseError, RequestNotBuiltError, parse_error_body
 from connectors.dataverse.remote_context import PushError, parse_remote_context
 from connectors.dataverse.replies import json_object, next_link, page_values
 
@@ -150,3 +150,18 @@ def test_any_push_bytes_are_a_record_or_a_push_error(body: bytes) -> None:
 def test_a_dop_hint_header_of_any_value_is_a_positive_number_or_none(hint: object) -> None:
     value = dop_hint({DOP_HINT_HEADER: hint})
     assert value is None or (isinstance(value, int) and value >= 1)
+
+
+@pytest.mark.parametrize("value", ["\ud800", "a\udfffb"])
+def test_a_lone_surrogate_in_a_body_is_a_request_not_built_before_anything_is_sent(client, wire, value: str) -> None:
+    """A value read back from Dataverse JSON (``"\\ud800"`` decodes to a lone surrogate) cannot be encoded as
+    UTF-8: nothing is sent, and the error is the connector's, never ``UnicodeEncodeError``."""
+    with pytest.raises(RequestNotBuiltError):
+        client.request("POST", "contacts", json={"firstname": value})
+    assert len(wire.calls) == 0
+
+
+def test_a_lone_surrogate_in_a_batch_is_a_request_not_built() -> None:
+    operation = Operation("PATCH", "contacts(00000000-0000-0000-0000-000000000001)", body={"firstname": "\ud800"})
+    with pytest.raises(RequestNotBuiltError):
+        encode_batch([operation], "/api/data/v9.2/")
