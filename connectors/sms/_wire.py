@@ -64,7 +64,12 @@ class Wire:
 
     @contextmanager
     def translating(self, operation: str, key: str | None = None) -> Iterator[None]:
-        """Map ``requests`` failures raised inside the block (also through zeep) onto our errors."""
+        """Map ``requests`` failures raised inside the block (also through zeep) onto our errors.
+
+        A text or value that cannot be encoded (a lone surrogate, as a JSON ``"\\ud800"`` read back from
+        Dataverse decodes to) is ``RejectedError`` code ``unencodable``: nothing was sent, and the same text never
+        will be.
+        """
         context = {"system": self.system, "operation": operation, "key": key}
         try:
             yield
@@ -72,6 +77,9 @@ class Wire:
             raise
         except TRANSPORT_FAILURES as exc:
             self.fail(transport_error(exc, classes=ERROR_CLASSES, **context), exc)
+        except UnicodeEncodeError as exc:
+            reason = "the text or a setting holds a character that cannot be encoded (a lone surrogate)"
+            raise RejectedError(reason, code="unencodable", reason=reason, **context) from exc
 
     def fail(self, error: ConnectorError, cause: BaseException) -> NoReturn:
         """Raise ``error`` chained to ``cause``, or to a scrubbed copy if ``cause`` shows a secret."""

@@ -162,7 +162,9 @@ def test_a_secret_with_a_line_break_never_reaches_the_wire_as_a_header(driver, m
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
-@pytest.mark.parametrize("text", ["tab\x0bvertical", "nul\x00here", "bell\x07", "rtl \u202eoverride", "\ufffe"])
+@pytest.mark.parametrize(
+    "text", ["tab\x0bvertical", "nul\x00here", "bell\x07", "rtl \u202eoverride", "\ufffe", "lone \ud800"]
+)
 def test_a_text_with_control_characters_is_sent_or_refused(driver, mock, text: str) -> None:
     """CRM text may hold characters XML 1.0 cannot carry (NUL, VT, BEL): a SOAP provider refuses them in words."""
     mock.add("POST", ANY_URL, status=200, body=driver.accepted[1])
