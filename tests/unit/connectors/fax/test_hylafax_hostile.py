@@ -111,7 +111,9 @@ def test_listing_split_never_raises(data: bytes) -> None:
     assert all(line.strip() for line in split_listing(data))
 
 
-@pytest.mark.parametrize("value", ["+1555\r\nJSUBM", "a\nb", 'say "hi"', "back\\slash", "tab\there", "nul\x00byte"])
+@pytest.mark.parametrize(
+    "value", ["+1555\r\nJSUBM", "a\nb", 'say "hi"', "back\\slash", "tab\there", "nul\x00byte", "lone \ud800"]
+)
 def test_quote_refuses_what_would_break_the_command_line(value: str) -> None:
     with pytest.raises(RejectedError):
         quote(value)
@@ -135,6 +137,7 @@ def test_quoted_values_are_one_line(value: str) -> None:
         ("sender_name", 'Bob" MODEM "ttyS1'),
         ("header", "ACME\nJKILL 1"),
         ("modem", "ttyS0\x00"),
+        ("recipient_name", "Dr \udc80"),
     ],
 )
 def test_a_value_hfaxd_cannot_take_is_refused_before_connecting(field: str, value: str) -> None:
