@@ -237,8 +237,9 @@ class SmsIrProvider:
 
 
 def _line(line: str) -> int | str:
-    # The documented sample sends the line as a JSON number.
-    return int(line) if line.isdigit() else line
+    # The documented sample sends the line as a JSON number. isascii: "²" passes isdigit, not int(); a line
+    # longer than any phone number stays text, as int() refuses thousands of digits.
+    return int(line) if line.isascii() and line.isdigit() and len(line) <= 20 else line
 
 
 def _receipt(sms: OutgoingSms, message_id: Any) -> SendReceipt:

@@ -207,3 +207,13 @@ def test_a_429_with_any_retry_after_gives_a_wait_that_a_clock_can_add(driver, mo
         assert wait is None or (wait >= 0 and datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=wait))
     except ConnectorError:
         pass
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.kind for d in DRIVERS])
+@pytest.mark.parametrize("sender", ["²", "\u202e3000", "3000\r\nX: y", "٣٠٠٠", "9" * 5000, "+", ""])
+def test_a_sender_line_of_any_shape_is_sent_or_refused(driver, mock, sender: str) -> None:
+    """The line comes from the CRM (the message's sender or the account's default): odd ones are refused in words."""
+    for method in ("POST", "GET"):
+        mock.add(method, ANY_URL, status=200, body=driver.accepted[1])
+    with contextlib.suppress(ConnectorError):
+        _provider(driver).send(outgoing(sender=sender))
