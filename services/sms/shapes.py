@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.dataverse import DataverseClient, odata
+from connectors.dataverse.replies import json_object, page_values
 from dataverse_schema import navigation
 from dataverse_schema.names import Sms
 from domain.sms.related import TableShape
@@ -36,8 +37,8 @@ def read_table_shape(client: DataverseClient, table: str) -> tuple[TableShape, f
 
 
 def _rows(client: DataverseClient, path: str, select: str) -> list[Mapping[str, Any]]:
-    body = client.request("GET", path, params={"$select": select}, operation="metadata").json()
-    return [row for row in body.get("value", []) if isinstance(row, Mapping) and "LogicalName" in row]
+    body = json_object(client.request("GET", path, params={"$select": select}, operation="metadata"), "metadata")
+    return [row for row in page_values(body, "metadata") if isinstance(row, Mapping) and "LogicalName" in row]
 
 
 def _navigations(table: str, row: Mapping[str, Any]) -> dict[str, str]:
