@@ -46,7 +46,7 @@ def request_id_from_message(body: bytes) -> str:
     if text.startswith("{"):
         try:
             document = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep for the decoder
             raise ValueError("queue message is not valid JSON") from exc
         entity = document.get("PrimaryEntityName")
         if entity not in (None, CLICK_TO_CALL.logical_name):

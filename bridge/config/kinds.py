@@ -181,7 +181,7 @@ def _profile(table: Mapping[str, Any], where: str, problems: list[str]) -> tuple
 def _encoding(name: object, where: str, problems: list[str]) -> str:
     try:
         return codecs.lookup(name).name if isinstance(name, str) else _unknown_encoding()
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: codecs.lookup of a name holding a NUL
         problems.append(f"{where}: unknown text encoding; use utf-8, cp1256, ascii, ...")
         return "utf-8"
 

@@ -60,6 +60,9 @@ def take_secret(
 
 
 def _read_secret_file(path: Path, where: str, problems: list[str]) -> str | None:
+    if "\x00" in str(path):  # os.stat raises ValueError (not OSError) for it
+        problems.append(f"{where}: a file name cannot hold a NUL character")
+        return None
     try:
         if path.stat().st_size > MAX_SECRET_FILE_BYTES:
             problems.append(f"{where}: {path} is larger than {MAX_SECRET_FILE_BYTES} bytes; it cannot be a secret")

@@ -73,7 +73,8 @@ class AdminApi:
     async def _raw(self, request: Request) -> bytes:
         session = self._session_of(request)
         system, limit_text = request.query.get("system", ""), request.query.get("limit", "100")
-        if not system or len(system) > 80 or not limit_text.isdigit() or len(limit_text) > 4:
+        # isdecimal, not isdigit: "²" is a digit int() refuses; "٣" is a decimal it reads as 3
+        if not system or len(system) > 80 or not limit_text.isdecimal() or len(limit_text) > 4:
             raise HttpError(400, "send ?system=<key>&limit=<1..500>")
         desk = self._require_desk()
         return await _refusals(lambda: _async(desk.raw(session.viewer, system, int(limit_text))), 200, "frames")

@@ -53,7 +53,7 @@ class Request:
             raise HttpError(415, "send application/json")
         try:
             document = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
             raise HttpError(400, "the body is not valid JSON") from None
         if not isinstance(document, dict):
             raise HttpError(400, "the body must be a JSON object")
@@ -89,7 +89,8 @@ async def _read_body(reader: asyncio.StreamReader, headers: Mapping[str, str], m
     if "transfer-encoding" in headers:
         raise HttpError(501, "chunked bodies are not accepted; send Content-Length")
     length_text = headers.get("content-length", "0")
-    if not length_text.isdigit() or len(length_text) > 12:
+    # str.isdigit() alone takes "²" (byte 0xB2 read as ISO-8859-1), which int() refuses
+    if not (length_text.isascii() and length_text.isdigit()) or len(length_text) > 12:
         raise HttpError(400, "bad Content-Length")
     length = int(length_text)
     if length > max_body:

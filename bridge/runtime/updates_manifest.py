@@ -121,7 +121,7 @@ def verify_feed(document: bytes, key: Ed25519PublicKey, *, base_url: str = "", p
         outer = json.loads(document)
         manifest = base64.b64decode(outer["manifest"], validate=True)
         signature = base64.b64decode(outer["signature"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as exc:  # RecursionError: too deep
         raise UntrustedFeedError("the release feed is not {manifest, signature} in base64") from exc
     try:
         key.verify(signature, manifest)
@@ -139,7 +139,7 @@ def verify_feed(document: bytes, key: Ed25519PublicKey, *, base_url: str = "", p
             _artefacts(fields.get("artefacts", []), base_url),
             tuple(int(schema) for schema in fields.get("outbox_schemas", [])),
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:  # OverflowError: int(Infinity)
         raise UntrustedFeedError(f"the signed manifest has no valid version, url, sha256 and artefacts: {exc}") from exc
     if not release.url.startswith("https://") or len(release.sha256) != 64:
         raise UntrustedFeedError("the signed manifest's url must be https and its sha256 64 hex digits")

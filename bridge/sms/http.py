@@ -130,7 +130,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request:
     if "chunked" in headers.get("transfer-encoding", "").lower():
         raise RequestRefused(411, "chunked bodies are not read")
     length = headers.get("content-length", "")
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):  # str.isdigit() alone takes "²" (byte 0xB2), which int() refuses
         raise RequestRefused(411 if not length else 400, "no usable Content-Length")
     if int(length) > MAX_BODY_BYTES:
         raise RequestRefused(413, "the body is too large")

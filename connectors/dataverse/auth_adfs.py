@@ -240,6 +240,6 @@ def _seconds(value: object) -> float:
 def _json_object(response: requests.Response) -> dict[str, Any]:
     try:
         document = json.loads(response.content or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return document if isinstance(document, dict) else {}

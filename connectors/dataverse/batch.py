@@ -24,7 +24,7 @@ from typing import Any
 from requests.structures import CaseInsensitiveDict
 
 from connectors.dataverse import jsonbody
-from connectors.dataverse.errors import BadResponseError, DataverseError, error_from_reply
+from connectors.dataverse.errors import BadResponseError, DataverseError, RequestNotBuiltError, error_from_reply
 from connectors.dataverse.refs import entity_id_from_url
 
 MAX_OPERATIONS = 1000
@@ -151,7 +151,13 @@ def encode_batch(
             lines += _operation_lines(item, api_path)
     lines += [f"--{batch_boundary}--", ""]
     body = CRLF.join(lines)
-    return body.encode("utf-8"), f'multipart/mixed; boundary="{batch_boundary}"'
+    try:
+        encoded = body.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate, as a JSON "\ud800" read back from Dataverse decodes to
+        raise RequestNotBuiltError(
+            "a value holds a lone surrogate, which UTF-8 cannot carry", operation="batch"
+        ) from exc
+    return encoded, f'multipart/mixed; boundary="{batch_boundary}"'
 
 
 def _operation_lines(operation: Operation, api_path: str) -> list[str]:
@@ -269,7 +275,7 @@ def _parse_http_part(content: bytes, content_id: str | None) -> BatchResult:
     if payload:
         try:
             document = json.loads(payload.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             raise BadResponseError(
                 "a $batch part has a body that is not JSON", raw=payload, operation="batch"
             ) from None

@@ -107,9 +107,11 @@ class _Chunk(Generic[T]):
 def dop_hint(headers: Any) -> int | None:
     """``x-ms-dop-hint`` as a positive integer, or ``None`` when absent or odd."""
     text = headers.get(DOP_HINT_HEADER) if headers is not None else None
-    if not isinstance(text, str) or not text.strip().isdigit() or int(text) < 1:
+    value = text.strip() if isinstance(text, str) else ""
+    # str.isdigit() alone takes "²", which int() refuses; a hint is a small count, never thousands of digits
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < 1:
         return None
-    return int(text)
+    return int(value)
 
 
 def send_in_chunks(

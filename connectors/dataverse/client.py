@@ -32,6 +32,7 @@ from connectors.dataverse.discovery import ServerInfo
 from connectors.dataverse.errors import (
     BadResponseError,
     NotSupportedError,
+    RequestNotBuiltError,
 )
 from connectors.dataverse.headers import DEFAULT_HEADERS, JSON_CONTENT_TYPE
 from connectors.dataverse.optional_columns import OptionalColumns
@@ -162,7 +163,7 @@ class DataverseClient:
         body = content
         merged = {**DEFAULT_HEADERS, **self._caller}
         if json is not None:
-            body = jsonbody.dumps(json).encode("utf-8")
+            body = _utf8(jsonbody.dumps(json), operation or method.lower())
             merged["Content-Type"] = JSON_CONTENT_TYPE
         merged.update(headers or {})
         if idempotent is None:
@@ -357,3 +358,14 @@ class DataverseClient:
     def create_multiple(self, entity_set: str, logical_name: str, records: Sequence[Mapping[str, Any]]) -> list[str]:
         """Create many records with ``CreateMultiple`` (falls back to ``$batch``); returns their ids."""
         return bulk.create_multiple(self, entity_set, logical_name, records)
+
+
+def _utf8(text: str, operation: str) -> bytes:
+    """A body as UTF-8; a lone surrogate (a JSON ``"\\ud800"`` read back from Dataverse decodes to one) cannot
+    be encoded, so nothing is sent: ``RequestNotBuiltError`` rather than ``UnicodeEncodeError``."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RequestNotBuiltError(
+            f"a value holds a lone surrogate (character {exc.start}), which UTF-8 cannot carry", operation=operation
+        ) from None

@@ -84,7 +84,7 @@ def _version_of(response: requests.Response) -> ServerVersion:
     try:
         document = json.loads(response.content)
         return ServerVersion.parse(document["Version"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise BadResponseError(
             "RetrieveVersion() reply has no Version", raw=response.content[:200], operation="retrieve_version"
         ) from None

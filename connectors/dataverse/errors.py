@@ -197,7 +197,7 @@ def parse_error_body(body: bytes | str | Mapping[str, Any] | None) -> tuple[str,
         text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else (body or "")
         try:
             document = json.loads(text) if text.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             document = None
     error = document.get("error") if isinstance(document, Mapping) else None
     if isinstance(error, Mapping):

@@ -44,7 +44,7 @@ def parse_remote_context(body: bytes | str) -> PushedRecord:
         document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise PushError("body is not UTF-8 (choose the JSON message format on the service endpoint)") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep for the decoder
         raise PushError("body is not JSON (choose the JSON message format on the service endpoint)") from None
     if not isinstance(document, dict):
         raise PushError("body is not a JSON object")

@@ -15,7 +15,7 @@ def json_object(response: requests.Response, operation: str) -> dict[str, Any]:
     """The reply's JSON object; ``BadResponseError`` for anything else."""
     try:
         document = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise BadResponseError("the reply is not JSON", raw=response.content, operation=operation) from None
     if not isinstance(document, dict):
         raise BadResponseError("the reply is not a JSON object", raw=response.content, operation=operation)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from connectors.dataverse.errors import NotFoundError
-from connectors.dataverse.schema_session import MetadataClient
+from connectors.dataverse.errors import BadResponseError, NotFoundError
+from connectors.dataverse.schema_session import MetadataClient, read_json
 from dataverse_schema.model import Table
 
 _SELECT = "SchemaName,ReferencingAttribute,ReferencingEntityNavigationPropertyName,MetadataId"
@@ -69,11 +70,13 @@ def navigation_mismatches(client: MetadataClient, tables: Iterable[Table]) -> li
             )
         except NotFoundError:
             continue
-        for row in response.json().get("value") or ():
-            rel = wanted.get(row.get("SchemaName"))
-            actual = row.get("ReferencingEntityNavigationPropertyName")
+        for row in _rows(response):
+            name, actual = row.get("SchemaName"), row.get("ReferencingEntityNavigationPropertyName")
+            rel = wanted.get(name) if isinstance(name, str) else None
             if rel is None or not isinstance(actual, str) or actual == rel.referencing_navigation:
                 continue
+            if not isinstance(row.get("MetadataId"), str):
+                raise BadResponseError(f"relationship {name} has no MetadataId", raw=repr(row)[:500])
             found.append(
                 NavigationMismatch(
                     rel.schema_name,
@@ -90,7 +93,15 @@ def navigation_mismatches(client: MetadataClient, tables: Iterable[Table]) -> li
 def repair_navigation(client: MetadataClient, mismatch: NavigationMismatch, *, solution: str) -> None:
     """Rename the relationship's navigation property to the model's name (read, change, ``PUT`` whole)."""
     path = f"RelationshipDefinitions({mismatch.metadata_id})"
-    definition = client.request("GET", path, headers=_READ_HEADERS).json()
+    definition = read_json(client.request("GET", path, headers=_READ_HEADERS))
     body = {name: value for name, value in definition.items() if not name.startswith("@odata.context")}
     body["ReferencingEntityNavigationPropertyName"] = mismatch.expected
     client.request("PUT", path, json=body, headers={"MSCRM.SolutionUniqueName": solution}, idempotent=True)
+
+
+def _rows(response: Any) -> list[dict[str, Any]]:
+    """The rows of a relationship listing; ``BadResponseError`` unless it is ``{"value": [{...}, ...]}``."""
+    rows = read_json(response).get("value")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise BadResponseError("a relationship listing is not {'value': [objects]}", raw=repr(rows)[:500])
+    return rows

@@ -134,7 +134,7 @@ def read_json(response: requests.Response) -> Json:
     """The JSON object of a metadata reply; anything else is a ``BadResponseError``."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         body = None
     if not isinstance(body, dict):
         raise BadResponseError(

@@ -216,6 +216,13 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _pages(value: Any) -> int:
+    pages = int(value or 0)
+    if pages < 0:
+        raise ValueError(f"a negative page count: {pages}")
+    return pages
+
+
 def _safe_id(value: str) -> str:
     if not value or not all(c.isalnum() or c in "-_" for c in value):
         raise RejectedError(
@@ -227,7 +234,7 @@ def _safe_id(value: str) -> str:
 def _job_status(reply: Any) -> FaxJobStatus:
     word = str(reply[UNCONFIRMED_STATUS]).strip().lower()
     state = UNCONFIRMED_STATES.get(word, FaxJobState.UNKNOWN)
-    pages = int(reply.get(UNCONFIRMED_PAGES) or 0)
+    pages = _pages(reply.get(UNCONFIRMED_PAGES))
     return FaxJobStatus(
         job_id=_text(reply[UNCONFIRMED_ID]),
         state=state,
@@ -244,7 +251,7 @@ def _received_page(reply: Any) -> list[ReceivedFax]:
             server_id=_text(item[UNCONFIRMED_ID]),
             file_name=f"{_text(item[UNCONFIRMED_ID])}.pdf",
             received_at=None,
-            pages=int(item.get(UNCONFIRMED_PAGES) or 0),
+            pages=_pages(item.get(UNCONFIRMED_PAGES)),
             caller_number=str(item.get(UNCONFIRMED_FROM) or ""),
         )
         for item in rows(reply[UNCONFIRMED_LIST_ITEMS])

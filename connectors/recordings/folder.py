@@ -81,7 +81,12 @@ class FolderRecordingStore:
         """``path`` resolved (links followed); :class:`UnsafePathError` unless it is below the root."""
         if not isinstance(path, str) or "\x00" in path:
             raise UnsafePathError(f"{path!r} is not a path", code="unsafe_path", system=self.system)
-        resolved = Path(path.replace("\\", "/")).resolve()
+        try:
+            resolved = Path(path.replace("\\", "/")).resolve()
+        except (RuntimeError, OSError):  # a symbolic link loop (RuntimeError up to Python 3.12, OSError after)
+            raise UnsafePathError(
+                f"{path!r} goes through a link loop", code="unsafe_path", system=self.system
+            ) from None
         if resolved != self._root and self._root not in resolved.parents:
             raise UnsafePathError(
                 f"{path!r} is outside the recordings folder {self.root!r}", code="unsafe_path", system=self.system

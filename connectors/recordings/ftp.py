@@ -28,7 +28,7 @@ from typing import BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connectors.errors import AuthError, ConnectorError, NotSentError, RejectedError, UnavailableError
+from connectors.errors import AuthError, BadReplyError, ConnectorError, NotSentError, RejectedError, UnavailableError
 from connectors.recordings.base import (
     FileMissingError,
     FileTooLargeError,
@@ -202,10 +202,7 @@ class FtpRecordingStore:
         ftp.retrlines(f"LIST {folder}", lines.append)
         listed = dict(entry for line in lines if (entry := _list_entry(line)) is not None)
         try:
-            exact = {
-                name: (_mlsd_kind(facts), int(facts.get("size", 0) or 0))
-                for name, facts in ftp.mlsd(folder, facts=["type", "size"])
-            }
+            exact = {name: _mlsd_entry(facts) for name, facts in ftp.mlsd(folder, facts=["type", "size"])}
         except ftplib.error_perm as exc:
             if not str(exc).startswith(("500", "502")):
                 raise
@@ -232,6 +229,9 @@ class FtpRecordingStore:
             raise AuthError(str(exc), **where) from exc
         except ftplib.error_perm as exc:
             raise self._refusal(exc, operation, path, where) from exc
+        except UnicodeDecodeError as exc:  # ftplib reads listings as strict UTF-8; a Latin-1 file name breaks it
+            self._close_unlocked()
+            raise BadReplyError(f"the FTP server listed {path} in bytes that are not UTF-8", **where) from exc
         except ssl.SSLError as exc:
             self._close_unlocked()
             raise AuthError(f"TLS with {self.settings.host} failed: {exc.reason or exc}", **where) from exc
@@ -257,16 +257,27 @@ class FtpRecordingStore:
         return RejectedError(f"the FTP server refused {operation} of {path} ({code})", code=f"ftp_{code}", **where)
 
 
-def _mlsd_kind(facts: dict[str, str]) -> str:
+def _mlsd_entry(facts: dict[str, str]) -> tuple[str, int]:
+    """(kind, size) from ``MLSD`` facts; a size that is not a plain number makes the entry ``other`` (no candidate)."""
     kind = facts.get("type", "").lower()
-    return kind if kind in ("file", "dir") else "other"  # cdir, pdir, OS.unix=slink / symlink, ...
+    size = _size(facts.get("size", "") or "0")
+    if size is None:
+        return "other", 0
+    return (kind if kind in ("file", "dir") else "other"), size  # cdir, pdir, OS.unix=slink / symlink, ...
+
+
+def _size(text: str) -> int | None:
+    """A byte count as the server wrote it, or ``None``: ``str.isdigit`` alone takes "²", which ``int`` refuses,
+    and more than 4300 digits is a ``ValueError`` too."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _list_entry(line: str) -> tuple[str, tuple[str, int]] | None:
     """One Unix ``ls -l`` line → (name, (kind, size)); links and unparsable lines are ``other`` / skipped."""
     parts = line.split(None, 8)
-    if len(parts) < 9 or not parts[4].isdigit():
+    size = _size(parts[4]) if len(parts) >= 9 else None
+    if size is None:
         return None
     kind = {"-": "file", "d": "dir"}.get(parts[0][:1], "other")
     name = parts[8].split(" -> ", 1)[0] if kind == "other" else parts[8]
-    return name, (kind, int(parts[4]))
+    return name, (kind, size)

@@ -31,7 +31,7 @@ from typing import BinaryIO
 import paramiko
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connectors.errors import AuthError, ConnectorError, NotSentError, RejectedError, UnavailableError
+from connectors.errors import AuthError, BadReplyError, ConnectorError, NotSentError, RejectedError, UnavailableError
 from connectors.recordings.base import (
     FileMissingError,
     FolderMissingError,
@@ -275,6 +275,9 @@ class SftpRecordingStore:
             raise AuthError(
                 f"{self.settings.username}@{_address(self.settings)} refused the login ({type(exc).__name__})", **where
             ) from exc
+        except UnicodeDecodeError as exc:  # paramiko reads file names as strict UTF-8; a Latin-1 name breaks it
+            self._close_unlocked()  # the reply was left half read
+            raise BadReplyError(f"the SFTP server listed {path} in bytes that are not UTF-8", **where) from exc
         except (OSError, paramiko.SSHException, EOFError) as exc:
             has_session = self._sftp is not None
             if has_session and _is_status_reply(exc) and self._is_alive():

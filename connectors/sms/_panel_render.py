@@ -51,7 +51,7 @@ def substitute(template: str, values: Mapping[str, str], escape_value=lambda v: 
 
 def render(operation: Operation, values: Mapping[str, str], base_url: str) -> Request:
     """The request ``operation`` describes, with ``values`` in its placeholders; ``ValueError`` for a bad header."""
-    url = substitute(operation.url, values, lambda v: quote(v, safe=""))
+    url = substitute(operation.url, values, _url_value)
     if url.startswith("/"):
         url = base_url.rstrip("/") + url
     headers = {name: substitute(value, values) for name, value in operation.headers.items()}
@@ -73,6 +73,13 @@ def render(operation: Operation, values: Mapping[str, str], base_url: str) -> Re
     return Request(operation.method, url, headers, kwargs)
 
 
+def _url_value(value: str) -> str:
+    """``value`` percent-encoded for a URL; ``.`` and ``..`` too, which ``quote`` leaves as they are and the
+    client would then resolve as dot segments (``/status/..`` asks for the parent path)."""
+    encoded = quote(value, safe="")
+    return encoded.replace(".", "%2E") if not encoded.strip(".") else encoded
+
+
 def _json_value(template: Any, values: Mapping[str, str]) -> Any:
     if isinstance(template, str):
         if template == "{flash}":
@@ -90,7 +97,10 @@ def decode(reply: Reply, content: bytes) -> Any:
     if len(content) > MAX_REPLY_BYTES:
         raise ValueError(f"reply longer than {MAX_REPLY_BYTES} bytes")
     if reply.format is ReplyFormat.JSON:
-        return json.loads(content)
+        try:
+            return json.loads(content)
+        except RecursionError:
+            raise ValueError("reply nested too deep to read") from None
     if reply.format is ReplyFormat.XML:
         return safe_xml(content)
     return content.decode("utf-8").strip()

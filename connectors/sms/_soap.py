@@ -38,6 +38,9 @@ class _QuietTransport(zeep.Transport):
         return response
 
 
+_NOT_XML = "All strings must be XML compatible"
+
+
 def _looks_like_xml(content: bytes) -> bool:
     return content.lstrip().startswith(b"<?xml") or b"Envelope" in content[:512]
 
@@ -74,8 +77,17 @@ def translating_soap(wire: Wire, operation: str, key: str | None = None) -> Iter
             zeep.exceptions.XMLSyntaxError,
             zeep.exceptions.XMLParseError,
             zeep.exceptions.ValidationError,
+            zeep.exceptions.DTDForbidden,
+            zeep.exceptions.EntitiesForbidden,
             etree.XMLSyntaxError,
         ) as exc:
             raise wire.bad_reply(
                 f"unreadable SOAP reply ({type(exc).__name__})", getattr(exc, "content", None), operation, key
             ) from exc
+        except ValueError as exc:
+            # lxml refuses, while building the request, a value XML 1.0 cannot carry (NUL, VT, BEL, U+FFFE):
+            # the envelope was never sent, and resending the same text never will be.
+            if not str(exc).startswith(_NOT_XML):
+                raise
+            reason = "the text or a setting holds a control character that a SOAP request cannot carry"
+            raise RejectedError(reason, code="unencodable", reason=reason, **context) from exc

@@ -35,14 +35,18 @@ def is_valid_twilio_signature(auth_token: str, url: str, body: bytes, signature:
     except (UnicodeDecodeError, ValueError):
         return False
     if declared_hash:
-        if not hmac.compare_digest(body_sha256(body), declared_hash[0]):
+        if not _same(body_sha256(body), declared_hash[0]):
             return False
         pairs: list[tuple[str, str]] = []
     else:
         pairs = parse_qsl(text, keep_blank_values=True)
-    return any(
-        hmac.compare_digest(compute_signature(auth_token, variant, pairs), signature) for variant in url_variants(url)
-    )
+    return any(_same(compute_signature(auth_token, variant, pairs), signature) for variant in url_variants(url))
+
+
+def _same(expected: str, given: str) -> bool:
+    # Compared as bytes: compare_digest raises TypeError on a str with any character beyond ASCII,
+    # and a forged header or query value may hold one.
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", errors="replace"))
 
 
 def compute_signature(auth_token: str, url: str, pairs: list[tuple[str, str]]) -> str:

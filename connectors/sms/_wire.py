@@ -13,6 +13,7 @@ copy so no traceback prints the key.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,7 +64,12 @@ class Wire:
 
     @contextmanager
     def translating(self, operation: str, key: str | None = None) -> Iterator[None]:
-        """Map ``requests`` failures raised inside the block (also through zeep) onto our errors."""
+        """Map ``requests`` failures raised inside the block (also through zeep) onto our errors.
+
+        A text or value that cannot be encoded (a lone surrogate, as a JSON ``"\\ud800"`` read back from
+        Dataverse decodes to) is ``RejectedError`` code ``unencodable``: nothing was sent, and the same text never
+        will be.
+        """
         context = {"system": self.system, "operation": operation, "key": key}
         try:
             yield
@@ -71,6 +77,9 @@ class Wire:
             raise
         except TRANSPORT_FAILURES as exc:
             self.fail(transport_error(exc, classes=ERROR_CLASSES, **context), exc)
+        except UnicodeEncodeError as exc:
+            reason = "the text or a setting holds a character that cannot be encoded (a lone surrogate)"
+            raise RejectedError(reason, code="unencodable", reason=reason, **context) from exc
 
     def fail(self, error: ConnectorError, cause: BaseException) -> NoReturn:
         """Raise ``error`` chained to ``cause``, or to a scrubbed copy if ``cause`` shows a secret."""
@@ -97,7 +106,8 @@ class Wire:
         """Run a parser over a decoded reply; a missing or mistyped field becomes ``BadReplyError``."""
         try:
             return parse(payload)
-        except (KeyError, IndexError, ValueError, TypeError, AttributeError, InvalidOperation) as exc:
+        # OverflowError: int() of an infinite JSON number (1e999)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError, InvalidOperation, OverflowError) as exc:
             raw = payload if isinstance(payload, (bytes, str)) else json.dumps(payload, ensure_ascii=False, default=str)
             raise self.bad_reply(f"unexpected reply ({type(exc).__name__}: {exc})", raw, operation, key) from exc
 
@@ -105,7 +115,7 @@ class Wire:
         """The reply body as JSON, or ``BadReplyError``."""
         try:
             return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
             raise self.bad_reply("reply is not JSON", response.content, operation, key) from exc
 
 
@@ -163,13 +173,21 @@ def raise_for_transport_status(response: requests.Response, system: str, operati
         raise UnavailableError(f"provider unavailable (HTTP {response.status_code})", **context)
 
 
+#: The longest ``Retry-After`` taken as given: callers add it to a datetime, which overflows near 1e14 s.
+MAX_RETRY_AFTER_S = 86_400.0
+
+
 def retry_after_s(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds; ``None`` if absent or a date."""
+    """Seconds from a ``Retry-After`` header given in seconds, at most a day; ``None`` if absent, a date or not
+    a finite number (``inf``, ``nan``, ``1e999``)."""
     value = headers.get("Retry-After")
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
 
 
 def ci_get(mapping: Mapping[str, Any], name: str, default: Any = None) -> Any:

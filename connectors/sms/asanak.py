@@ -55,6 +55,7 @@ from connectors.sms.base import (
     accepted_or_refused,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import iran_panel_number
@@ -157,7 +158,9 @@ class AsanakProvider:
         ]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
-        data = self._call("msgstatus", {"msgid": ",".join(str(int(i)) for i in provider_ids)})
+        data = self._call(
+            "msgstatus", {"msgid": ",".join(str(numeric_id(i, SYSTEM, "msgstatus")) for i in provider_ids)}
+        )
         return self._wire.parse("msgstatus", data, lambda d: [_report(r) for r in rows(d)])
 
     def find_by_our_id(self, our_ids: Sequence[str]) -> list[DeliveryReport]:
@@ -190,7 +193,7 @@ class AsanakProvider:
         try:
             body = json.loads(response.content)
             code = _meta_status(body)
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as exc:
             if response.status_code in (401, 403):
                 raise AuthError(f"Asanak refused the credentials (HTTP {response.status_code})", **context) from None
             raise_for_transport_status(response, SYSTEM, method, key)

@@ -168,6 +168,20 @@ def accepted_or_refused(receipt: SendReceipt, system: str, operation: str) -> Se
     )
 
 
+def numeric_id(provider_id: str, system: str, operation: str) -> int:
+    """A stored provider message id that must be decimal digits, as an ``int`` (SMS-20).
+
+    Ids come back from Dataverse, where anything may have been written; for anything but digits (``abc``,
+    ``²``, ``../x``, thousands of digits) this raises ``RejectedError`` (code ``bad_id``) whose key is that
+    id, so a status poll sets that one message apart and asks about the rest.
+    """
+    text = provider_id.strip() if isinstance(provider_id, str) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+        reason = f"{str(provider_id)[:40]!r} is not a {system} message id"
+        raise RejectedError(reason, code="bad_id", reason=reason, system=system, operation=operation, key=provider_id)
+    return int(text)
+
+
 def missing_setting(system: str, operation: str, what: str, key: str | None = None) -> RejectedError:
     """The error for a message our settings cannot send (never resend until an admin acts)."""
     reason = f"{system} needs {what}: set it on the provider account"

@@ -80,7 +80,7 @@ def _flow_message(response: requests.Response) -> str:
     """The flow's own words: Power Automate's ``error.message``, else the start of a text body."""
     try:
         body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         text = response.content[:_MESSAGE_CHARS].decode("utf-8", errors="replace").strip()
         return text if text and not text.startswith("<") else ""
     error = body.get("error") if isinstance(body, dict) else None

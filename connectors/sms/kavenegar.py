@@ -209,7 +209,7 @@ class KavenegarProvider:
         try:
             body = json.loads(response.content)
             code = int(body["return"]["status"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError) as exc:  # OverflowError: 1e999
             raise_for_transport_status(response, SYSTEM, method, key)
             raise self._wire.bad_reply("reply is not a Kavenegar envelope", response.content, method, key) from exc
         if code != 200:

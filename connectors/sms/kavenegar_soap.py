@@ -45,6 +45,7 @@ from connectors.sms.base import (
     accepted_or_refused,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import e164_from_iran_panel, iran_panel_number
@@ -125,7 +126,7 @@ class KavenegarSoapProvider:
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []
         for start in range(0, len(provider_ids), STATUS_CHUNK):
-            ids = [int(i) for i in provider_ids[start : start + STATUS_CHUNK]]
+            ids = [numeric_id(i, SYSTEM, "fetch_reports") for i in provider_ids[start : start + STATUS_CHUNK]]
             reply = self._call("GetStatusByApikey", self._service.GetStatusByApikey, None, messageid=self._longs(ids))
             codes = self._wire.parse("GetStatusByApikey", reply, lambda r: _ints(r, "GetStatusByApikeyResult", "int"))
             if len(codes) != len(ids):

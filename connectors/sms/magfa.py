@@ -52,6 +52,7 @@ from connectors.sms.base import (
     WebhookItem,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import e164_from_iran_panel, iran_panel_number
@@ -187,7 +188,7 @@ class MagfaProvider:
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports: list[DeliveryReport] = []
         for start in range(0, len(provider_ids), STATUS_CHUNK):
-            chunk = [str(int(i)) for i in provider_ids[start : start + STATUS_CHUNK]]
+            chunk = [str(numeric_id(i, SYSTEM, "statuses")) for i in provider_ids[start : start + STATUS_CHUNK]]
             body = self._call("GET", f"statuses/{','.join(chunk)}")
             reports.extend(self._wire.parse("statuses", body, _reports))
         return reports

@@ -52,6 +52,7 @@ from connectors.sms.base import (
     WebhookItem,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import iran_panel_number
@@ -199,7 +200,7 @@ class MelipayamakProvider:
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports = []
         for provider_id in provider_ids:
-            value = self._call("GetDeliveries2", {"recId": str(int(provider_id))})
+            value = self._call("GetDeliveries2", {"recId": str(numeric_id(provider_id, SYSTEM, "GetDeliveries2"))})
             reports.append(delivery_report(provider_id, self._wire.parse("GetDeliveries2", value, int)))
         return reports
 

@@ -41,6 +41,7 @@ from connectors.sms.base import (
     WebhookItem,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from connectors.sms.melipayamak import (
@@ -136,7 +137,7 @@ class MelipayamakSoapProvider:
         return [self._receipt(sms, value, key) for sms, value in zip(batch, values, strict=True)]
 
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
-        ids = [int(i) for i in provider_ids]
+        ids = [numeric_id(i, SYSTEM, "fetch_reports") for i in provider_ids]
         reply = self._call(
             "GetDeliveries", self._service.GetDeliveries, None, **self._credentials(), recIds=self._array_of_long(ids)
         )

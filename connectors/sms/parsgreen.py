@@ -41,6 +41,7 @@ from connectors.sms.base import (
     WebhookItem,
     accepted_or_refused,
     check_batch,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import iran_panel_number
@@ -135,7 +136,11 @@ class ParsgreenProvider:
         reports = []
         for provider_id in provider_ids:
             code = self._call(
-                "GetDelivery", self._send_service.GetDelivery, None, signature=self._signature(), RecID=int(provider_id)
+                "GetDelivery",
+                self._send_service.GetDelivery,
+                None,
+                signature=self._signature(),
+                RecID=numeric_id(provider_id, SYSTEM, "GetDelivery"),
             )
             code = self._wire.parse("GetDelivery", code, int)
             status, reason = DELIVERY_CODES.get(

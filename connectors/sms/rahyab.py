@@ -107,7 +107,8 @@ class RahyabProvider:
             )
         batch_id = self._batch_id(sms.our_id)
         root = etree.Element("smsBatch", company=self._settings.company, batchID=batch_id)
-        binary, dcs, payload = encode_text(sms.text)
+        with self._wire.translating("smsBatch", sms.our_id):  # a lone surrogate cannot become UTF-16 hex
+            binary, dcs, payload = encode_text(sms.text)
         message = etree.SubElement(root, "sms", msgClass="0" if sms.flash else "1", binary=binary, dcs=dcs)
         for tag, value in (("destAddr", sms.to), ("origAddr", sender), ("message", payload)):
             etree.SubElement(message, tag).text = etree.CDATA(value)

@@ -47,6 +47,7 @@ from connectors.sms.base import (
     accepted_or_refused,
     check_batch,
     missing_setting,
+    numeric_id,
     unsupported,
 )
 from domain.numbers import e164_from_iran_panel, iran_panel_number
@@ -165,7 +166,7 @@ class SmsIrProvider:
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports = []
         for provider_id in provider_ids:
-            data = self._call("GET", f"send/{int(provider_id)}")
+            data = self._call("GET", f"send/{numeric_id(provider_id, SYSTEM, 'send/{id}')}")
             reports.append(self._wire.parse("send/{id}", data, _report))
         return reports
 
@@ -236,8 +237,9 @@ class SmsIrProvider:
 
 
 def _line(line: str) -> int | str:
-    # The documented sample sends the line as a JSON number.
-    return int(line) if line.isdigit() else line
+    # The documented sample sends the line as a JSON number. isascii: "²" passes isdigit, not int(); a line
+    # longer than any phone number stays text, as int() refuses thousands of digits.
+    return int(line) if line.isascii() and line.isdigit() and len(line) <= 20 else line
 
 
 def _receipt(sms: OutgoingSms, message_id: Any) -> SendReceipt:

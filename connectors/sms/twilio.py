@@ -20,6 +20,7 @@ Quirks:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
@@ -43,6 +44,8 @@ from connectors.sms.base import (
 from domain.sms import Credit, DeliveryReport, DeliveryStatus, InboundSms, OutgoingSms, SendReceipt
 
 SYSTEM = "twilio"
+#: A message SID: ``SM`` (or ``MM``) and 32 hex digits. Anything else stored on a record is never put in a path.
+_MESSAGE_SID = re.compile(r"[SM]M[0-9a-fA-F]{32}")
 
 #: Twilio error codes we name; any other 4xx code is a refusal with Twilio's own message.
 ERROR_REASONS: dict[int, str] = {
@@ -135,6 +138,9 @@ class TwilioProvider:
     def fetch_reports(self, provider_ids: Sequence[str]) -> list[DeliveryReport]:
         reports = []
         for sid in provider_ids:
+            if not isinstance(sid, str) or not _MESSAGE_SID.fullmatch(sid):
+                reason = f"{str(sid)[:40]!r} is not a Twilio message SID"
+                raise RejectedError(reason, code="bad_id", reason=reason, system=SYSTEM, operation="status", key=sid)
             message = self._call("GET", f"Messages/{sid}.json")
             reports.append(self._wire.parse("Messages/{sid}.json", message, _report))
         return reports

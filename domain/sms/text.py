@@ -65,3 +65,14 @@ def _fold_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", text.casefold())
     text = _INVISIBLE.sub("", unify_letters(text))
     return _SPACES.sub(" ", text).strip()
+
+
+def storable_text(text: str) -> str:
+    """``text`` with what no stored text can hold replaced by U+FFFD: NUL, and lone UTF-16 surrogates (a JSON
+    ``"\\ud800"`` decodes to one, which UTF-8 cannot encode). Everything else, bidi controls included, is kept
+    as sent; a surrogate pair left split is joined. Idempotent.
+    """
+    if text.isascii() and "\x00" not in text:
+        return text
+    joined = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return joined.replace("\x00", "\ufffd")

@@ -211,7 +211,7 @@ def _plan(row: Mapping[str, Any], where: str) -> NumberPlan:
             line_release_prefix=_digits(row, TelephonySystem.LINERELEASEPREFIX),
             min_digits=5 if minimum is None else int(minimum),
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int() of an infinite JSON number
         raise SettingsProblem(f"{where}: {exc}") from None
 
 
@@ -298,7 +298,7 @@ def _option(row: Mapping[str, Any], column: str, kind: type[enum.Enum], default:
         return default
     try:
         return kind(int(value) - OPTION_VALUE_BASE)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise SettingsProblem(f"{where}: {column} has the unknown choice {value!r}") from None
 
 

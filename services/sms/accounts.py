@@ -72,7 +72,7 @@ class ProviderAccount:
         """The line the provider settings name as default, shown on the SMS when no number is chosen."""
         try:
             settings = json.loads(self.row.settings_json or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return None
         sender = settings.get("default_sender") if isinstance(settings, dict) else None
         return digit_setting(sender) or None if isinstance(sender, str) else None
@@ -179,7 +179,7 @@ def provider_settings(row: ProviderRow, secrets: SettingsSource) -> dict[str, An
     model = PROVIDERS[row.kind].settings_model
     try:
         settings = json.loads(row.settings_json) if row.settings_json else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise ValueError("Other Settings is not valid JSON") from None
     if not isinstance(settings, dict):
         raise ValueError('Other Settings must be a JSON object such as {"default_sender": "3000123"}')

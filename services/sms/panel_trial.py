@@ -105,7 +105,7 @@ def parse_trial_request(body: bytes) -> tuple[str, str]:
         raise TrialRequestError(f"the body is larger than {MAX_REQUEST_BYTES} bytes")
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise TrialRequestError('the body must be JSON such as {"to": "09121234567", "text": "test"}') from exc
     if not isinstance(document, Mapping):
         raise TrialRequestError('the body must be a JSON object such as {"to": "09121234567"}')

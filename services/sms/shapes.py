@@ -14,6 +14,8 @@ from typing import Any
 
 import dataverse_schema
 from connectors.dataverse import DataverseClient, odata
+from connectors.dataverse.errors import BadResponseError
+from connectors.dataverse.replies import json_object, page_values
 from dataverse_schema import navigation
 from dataverse_schema.names import Sms
 from domain.sms.related import TableShape
@@ -79,15 +81,17 @@ class TableDirectory:
 
 def _read_names(client: DataverseClient, table: str) -> TableNames:
     path = f"EntityDefinitions(LogicalName={odata.literal(odata.identifier(table, 'table'))})"
-    definition = client.request(
-        "GET", path, params={"$select": "EntitySetName,PrimaryIdAttribute"}, operation="metadata"
-    ).json()
-    return TableNames(str(definition["EntitySetName"]), str(definition["PrimaryIdAttribute"]))
+    reply = client.request("GET", path, params={"$select": "EntitySetName,PrimaryIdAttribute"}, operation="metadata")
+    definition = json_object(reply, "metadata")
+    entity_set, primary_id = definition.get("EntitySetName"), definition.get("PrimaryIdAttribute")
+    if not (isinstance(entity_set, str) and entity_set and isinstance(primary_id, str) and primary_id):
+        raise BadResponseError(f"{table}'s metadata names no entity set or primary key", raw=reply.content)
+    return TableNames(entity_set, primary_id)
 
 
 def _rows(client: DataverseClient, path: str, select: str) -> list[Mapping[str, Any]]:
-    body = client.request("GET", path, params={"$select": select}, operation="metadata").json()
-    return [row for row in body.get("value", []) if isinstance(row, Mapping) and "LogicalName" in row]
+    body = json_object(client.request("GET", path, params={"$select": select}, operation="metadata"), "metadata")
+    return [row for row in page_values(body, "metadata") if isinstance(row, Mapping) and "LogicalName" in row]
 
 
 def _navigations(table: str, row: Mapping[str, Any]) -> dict[str, str]:

@@ -18,6 +18,8 @@ from typing import Any
 
 import dataverse_schema
 from connectors.dataverse import DataverseClient, PreconditionFailedError, RecordId, UpsertMode, bind, odata, queries
+from connectors.dataverse.errors import BadResponseError
+from connectors.dataverse.replies import json_object, page_values
 from dataverse_schema.names import (
     ActivityParty,
     Sms,
@@ -81,8 +83,11 @@ class SmsStore:
         response = self._client.request(
             "GET", f"{Sms.SET}({RecordId(sms_id).value})", headers=LOOKUP_TABLES, operation="retrieve"
         )
-        row = response.json()
-        return sms_row(row, row.get("@odata.etag") or response.headers.get("ETag") or "*")
+        row = json_object(response, "retrieve")
+        try:
+            return sms_row(row, row.get("@odata.etag") or response.headers.get("ETag") or "*")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadResponseError(f"the SMS reply cannot be read ({exc!r})", raw=response.content) from None
 
     def claim(self, sms: SmsRow, now: datetime) -> bool:
         """Move ``sms`` to *Sending* if nobody changed it since it was read; ``False`` when another did."""
@@ -101,23 +106,22 @@ class SmsStore:
 
     def recipients(self, sms_id: str) -> list[RecordLink]:
         """The SMS's *To* parties (contacts, accounts, leads, users)."""
-        parties = (
-            self._client.request(
-                "GET",
-                ActivityParty.SET,
-                headers=LOOKUP_TABLES,
-                operation="query",
-                params={
-                    "$select": f"{ActivityParty.PARTYID_VALUE},{ActivityParty.PARTICIPATIONTYPEMASK}",
-                    "$filter": odata.and_(
-                        odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(sms_id)),
-                        odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, PARTY_TO_RECIPIENT),
-                    ),
-                },
-            )
-            .json()
-            .get("value", [])
+        reply = self._client.request(
+            "GET",
+            ActivityParty.SET,
+            headers=LOOKUP_TABLES,
+            operation="query",
+            params={
+                "$select": f"{ActivityParty.PARTYID_VALUE},{ActivityParty.PARTICIPATIONTYPEMASK}",
+                "$filter": odata.and_(
+                    odata.eq(ActivityParty.ACTIVITYID_VALUE, uuid.UUID(sms_id)),
+                    odata.eq(ActivityParty.PARTICIPATIONTYPEMASK, PARTY_TO_RECIPIENT),
+                ),
+            },
         )
+        parties = page_values(json_object(reply, "query"), "query")
+        if not all(isinstance(party, Mapping) for party in parties):
+            raise BadResponseError("an activity party is not a JSON object", raw=reply.content, operation="query")
         return [link for party in parties if (link := record_link(party, ActivityParty.PARTYID_VALUE)) is not None]
 
     def sms_due(self, now: datetime, created_before: datetime, top: int) -> list[str]:
@@ -318,7 +322,7 @@ class SmsStore:
         path = client.record_path(self.entity_set(link.table), RecordId(link.record_id))
         params = queries.options(expand=sorted(expand))
         response = client.request("GET", path, params=params, headers=LOOKUP_TABLES, operation="retrieve")
-        return response.json()
+        return json_object(response, "retrieve")
 
     def table_shape(self, table: str) -> TableShape:
         """A table's columns and lookup targets for template placeholders (SMS-12), read once per worker."""

@@ -132,15 +132,20 @@ def parse_new_job(reply: Reply) -> tuple[str, str]:
 
 
 def _int(field: str, raw: str, operation: str) -> int:
-    try:
-        return int(field.strip() or "0")
-    except ValueError:
-        raise bad(f"not a number: {field[:20]!r}", raw, operation) from None
+    """A count hfaxd printed (pages, dials, tries): never negative, and within a C ``int``."""
+    text = field.strip() or "0"
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise bad(f"not a count: {field[:20]!r}", raw, operation)
+    return int(text)
 
 
 def _epoch(field: str, raw: str, operation: str) -> datetime | None:
-    seconds = _int(field, raw, operation)
-    return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
+    try:
+        seconds = int(field.strip() or "0")
+        return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
+    except (ValueError, OverflowError, OSError):
+        # OverflowError / OSError: a time past what the platform's clock functions take (year 9999 and beyond).
+        raise bad(f"not a time: {field[:20]!r}", raw, operation) from None
 
 
 def parse_job_line(line: str) -> FaxJobStatus:

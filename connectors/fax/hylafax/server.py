@@ -123,10 +123,14 @@ class HylaFaxServer:
             return session.greeting.text
 
     def submit(self, fax: OutgoingFax) -> SubmitReceipt:
-        """Upload, set up and submit one job. Before ``JSUBM`` leaves, failures are ``NotSentError``."""
+        """Upload, set up and submit one job. Before ``JSUBM`` leaves, failures are ``NotSentError``.
+
+        A value hfaxd cannot take (a line break in a name or number) is ``RejectedError`` before we connect.
+        """
+        params = self._parameters(fax)
         with self._session() as session:
             try:
-                job_id, group_id = self._prepare(session, fax)
+                job_id, group_id = self._prepare(session, fax, params)
             except (OutcomeUnknownError, BadReplyError) as exc:
                 # Nothing was submitted: a job that was created but never submitted does not get sent.
                 # A malformed reply keeps its raw text on the chained BadReplyError (``__cause__``).
@@ -181,10 +185,11 @@ class HylaFaxServer:
                 )
         self._processed.add(name)
 
-    def _prepare(self, session: HylaFaxSession, fax: OutgoingFax) -> tuple[str, str]:
+    @staticmethod
+    def _prepare(session: HylaFaxSession, fax: OutgoingFax, params: list[tuple[str, str]]) -> tuple[str, str]:
         names = [session.store_temporary(doc.content, "submit") for doc in fax.documents]
         job_id, group_id = parse_new_job(session.expect(session.command("JNEW", "submit"), 200, operation="submit"))
-        for name, value in self._parameters(fax):
+        for name, value in params:
             session.expect(session.command(f"JPARM {name} {value}", "submit"), 213, operation="submit")
         for name in names:
             session.expect(session.command(f"JPARM DOCUMENT {name}", "submit"), 200, operation="submit")

@@ -25,8 +25,10 @@ MAX_DATA_BYTES = 64 * 1024 * 1024
 
 
 def quote(value: str) -> str:
-    """A JPARM string argument in double quotes; quotes, backslashes and line breaks are refused."""
-    if any(c in value for c in '"\\\r\n\t'):
+    """A JPARM string argument in double quotes; quotes, backslashes, line breaks and NUL are refused."""
+    # hfaxd reads a command into a C string: a NUL would cut the value short without a word. A lone
+    # surrogate (a JSON "\ud800" from Dataverse decodes to one) cannot be encoded for the wire at all.
+    if any(c in value for c in '"\\\r\n\t\x00') or not _encodable(value):
         raise RejectedError(
             f"{value[:30]!r} holds a character hfaxd cannot take",
             code="bad_value",
@@ -34,6 +36,14 @@ def quote(value: str) -> str:
             operation="submit",
         )
     return f'"{value}"'
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class HylaFaxSession:
@@ -72,9 +82,9 @@ class HylaFaxSession:
 
     def command(self, line: str, operation: str, *, secret: bool = False) -> Reply:
         """Send one command line and read its reply (any code)."""
-        if "\r" in line or "\n" in line:
+        if "\r" in line or "\n" in line or "\x00" in line or not _encodable(line):
             raise RejectedError(
-                "a command may not hold a line break", code="bad_value", system=SYSTEM, operation=operation
+                "a command may not hold a line break or a NUL", code="bad_value", system=SYSTEM, operation=operation
             )
         log.debug("hfaxd <- %s", line.split(" ", 1)[0] + " ***" if secret else line)
         self._send(line.encode("utf-8") + b"\r\n", operation)

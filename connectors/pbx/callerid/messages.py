@@ -161,7 +161,9 @@ def parse_techno(text: str) -> CidLine:
     line = match["line"] if match["device"] == "1" else f"{match['device']}/{match['line']}"
     verb, _, argument = match["body"].partition(",")
     verb, _, value = verb.partition("=")
-    timer = re.search(r"Time=(\d+)", argument, re.IGNORECASE)
+    timer = re.search(
+        r"Time=(\d{1,6})\b", argument, re.IGNORECASE
+    )  # the box sends 4 digits (0001); a longer run is noise
     seconds = int(timer[1]) if timer else None
     kind = _TECHNO_VERBS.get(verb.strip().lower())
     if kind is None:

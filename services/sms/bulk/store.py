@@ -19,6 +19,7 @@ from typing import Any
 
 from connectors.dataverse import Batch, DataverseClient, odata
 from connectors.dataverse.batch import MAX_OPERATIONS
+from connectors.dataverse.replies import json_object
 from dataverse_schema.names import Contact, Sms, SmsBulk, SmsNumber, SmsOptOut, SmsProcess, SmsTemplate
 from domain.digits import digit_setting
 from domain.sms.related import TableShape
@@ -99,13 +100,16 @@ class BulkStore:
         return self._client
 
     def bulk(self, bulk_id: str) -> BulkRecord:
-        row = self._client.request(
-            "GET",
-            f"{SmsBulk.SET}({uuid.UUID(bulk_id)})",
-            headers=LOOKUP_TABLES,
-            params={"$select": ",".join(tables.BULK_COLUMNS)},
-            operation="retrieve",
-        ).json()
+        row = json_object(
+            self._client.request(
+                "GET",
+                f"{SmsBulk.SET}({uuid.UUID(bulk_id)})",
+                headers=LOOKUP_TABLES,
+                params={"$select": ",".join(tables.BULK_COLUMNS)},
+                operation="retrieve",
+            ),
+            "retrieve",
+        )
         state_by_value = {v: k for k, v in tables.BULK_STATE.items()}
         columns = tuple(c.strip() for c in (row.get(SmsBulk.RECIPIENTCOLUMNS) or "").split(",") if c.strip())
         fetchxml = row.get(SmsBulk.FETCHXML)

@@ -92,7 +92,7 @@ def decode_held(body: bytes) -> tuple[str, InboundSms]:
         raise HoldError(f"held message is {len(body)} bytes, more than {MAX_HELD_BYTES}")
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise HoldError("held message is not UTF-8 JSON") from exc
     if not isinstance(document, Mapping) or document.get("format") != HOLD_FORMAT:
         raise HoldError(f"held message is not in the {HOLD_FORMAT} format")

@@ -21,15 +21,20 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain.sms import InboundSms
+from domain.sms.text import storable_text
 
 DERIVED_PREFIX = "derived-"
 
 
 def with_identity(messages: Sequence[InboundSms], *, received_at: datetime) -> list[InboundSms]:
-    """``messages`` in order, those without a provider id given a derived one and their receipt time."""
+    """``messages`` in order, those without a provider id given a derived one and their receipt time.
+
+    Every text field is made storable first (:func:`~domain.sms.text.storable_text`): a NUL or a lone
+    surrogate a provider sent would otherwise fail the write, and the text would never be stored.
+    """
     seen: Counter[tuple[str, str, str, str]] = Counter()
     keyed = []
-    for sms in messages:
+    for sms in map(_storable, messages):
         if sms.provider_id.strip():
             keyed.append(sms)
             continue
@@ -41,3 +46,9 @@ def with_identity(messages: Sequence[InboundSms], *, received_at: datetime) -> l
         digest = hashlib.sha256("\x1f".join((*basis, str(position))).encode("utf-8")).hexdigest()[:40]
         keyed.append(replace(sms, provider_id=DERIVED_PREFIX + digest, received_at=stamp))
     return keyed
+
+
+def _storable(sms: InboundSms) -> InboundSms:
+    fields = {"provider_id": sms.provider_id, "sender": sms.sender, "line": sms.line, "text": sms.text}
+    cleaned = {name: storable_text(value) for name, value in fields.items()}
+    return sms if cleaned == fields else replace(sms, **cleaned)

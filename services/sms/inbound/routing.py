@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.dataverse import DataverseClient, RecordId, bind, deterministic_id, odata
+from connectors.dataverse.replies import json_object
 from dataverse_schema import navigation
 from dataverse_schema import sms as sms_schema
 from dataverse_schema.names import KeywordRule, Queue, QueueItem, Sms, SmsNumber, SystemUser, Team
@@ -231,9 +232,12 @@ class InboundRouter:
     def _read(self, entity_set: str, record_id: str, columns: list[str]) -> dict[str, Any]:
         """One record with its lookups' table names (``...@Microsoft.Dynamics.CRM.lookuplogicalname``)."""
         path = f"{entity_set}{RecordId(record_id).segment()}"
-        return self._client.request(
-            "GET", path, params={"$select": odata.select_list(columns)}, headers=LOOKUP_TABLES, operation="retrieve"
-        ).json()
+        return json_object(
+            self._client.request(
+                "GET", path, params={"$select": odata.select_list(columns)}, headers=LOOKUP_TABLES, operation="retrieve"
+            ),
+            "retrieve",
+        )
 
     def _queue(self, sms_id: str, subject: str, desk: Desk) -> None:
         body: dict[str, Any] = {

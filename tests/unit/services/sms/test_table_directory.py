@@ -9,6 +9,7 @@ import requests
 import responses
 
 from connectors.dataverse import DataverseClient, NotFoundError, StaticToken
+from connectors.dataverse.errors import BadResponseError
 from services.sms.shapes import TableDirectory, TableNames
 
 ORIGIN = "https://contoso.crm4.dynamics.com"
@@ -53,4 +54,15 @@ def test_an_unknown_table_raises_the_clients_not_found(directory: TableDirectory
         json={"error": {"code": "0x80060888", "message": "Resource not found for the segment 'EntityDefinitions'."}},
     )
     with pytest.raises(NotFoundError):
+        directory.names("new_visit")
+
+
+@pytest.mark.parametrize(
+    "reply", [{"EntitySetName": "new_visits"}, {"EntitySetName": 7, "PrimaryIdAttribute": "x"}, ["not", "an object"]]
+)
+def test_metadata_of_the_wrong_shape_is_a_bad_response(
+    directory: TableDirectory, wire: responses.RequestsMock, reply: object
+) -> None:
+    wire.get(METADATA, json=reply)
+    with pytest.raises(BadResponseError):
         directory.names("new_visit")
