@@ -125,7 +125,7 @@ class CallBook:
         channel = self.channels.get(uniqueid)
         if channel is None:
             return
-        if exten.lstrip("+").isdigit():
+        if exten.lstrip("+").isascii() and exten.lstrip("+").isdigit():
             channel.exten = exten
         call = self.calls.get(channel.call_id)
         if not channel.context and context:

@@ -35,6 +35,8 @@ from domain.calls.events import CallEvent, Direction, EventKind, HangupCause
 
 _LONGEST_CALL_S = 7 * 24 * 3600
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: The earliest year a CDR time may name: Asterisk stamps with the Unix clock.
+_FIRST_YEAR = 1970
 _CAUSES = {
     "ANSWERED": HangupCause.NORMAL,
     "NO ANSWER": HangupCause.NO_ANSWER,
@@ -144,9 +146,12 @@ def _seconds(text: str, name: str) -> int:
 
 def _local_time(text: str, zone: tzinfo, name: str) -> datetime:
     try:
-        return datetime.strptime(text.strip(), _TIME_FORMAT).replace(tzinfo=zone)
+        moment = datetime.strptime(text.strip(), _TIME_FORMAT).replace(tzinfo=zone)
     except ValueError:
         raise ValueError(f"{name} {text[:30]!r} is not a time like 2026-12-06 11:18:33") from None
+    if moment.year < _FIRST_YEAR:  # a PBX clock never set, or a forged row; times before it cannot be counted back
+        raise ValueError(f"{name} {text[:30]!r} is before {_FIRST_YEAR}")
+    return moment
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,6 @@ def _record(fields: list[str]) -> CdrFields:
         uniqueid=uniqueid.strip(),
         linkedid=linkedid.strip(),
     )
-    if not record.end or not record.duration.isdigit():
+    if not record.end or not (record.duration.isascii() and record.duration.isdigit()):
         raise ValueError("row has no end time or no duration")
     return record

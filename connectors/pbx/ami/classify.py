@@ -205,7 +205,7 @@ def hangup_cause(*, answered: bool, dial_status: str, q850: int | None) -> Hangu
 
 def parse_cause(value: str) -> int | None:
     value = value.strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 4 else None
 
 
 #: ExtensionStatus ``Status`` codes (https://pastebin.com/2zt0RGw6).

@@ -37,7 +37,7 @@ class Banner:
     def is_modern(self) -> bool:
         """True for AMI 2.x and later (Asterisk 12+), whose events use DialBegin, BridgeEnter, Linkedid."""
         major = self.version.split(".", 1)[0]
-        return major.isdigit() and int(major) >= 2
+        return major.isascii() and major.isdigit() and int(major) >= 2
 
 
 @dataclass(frozen=True)

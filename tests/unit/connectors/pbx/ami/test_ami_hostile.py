@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from connectors.errors import RejectedError
 from connectors.pbx.ami import AmiSettings, Dialect, make_translator
+from connectors.pbx.ami.classify import parse_cause
 from connectors.pbx.ami.commands import answer_fields, originate_fields, spy_fields
 from connectors.pbx.ami.framing import AmiFramer
 from connectors.pbx.ami.message import AmiMessage, BadFrame, Banner, parse_frame
@@ -126,3 +127,15 @@ def test_the_session_refuses_a_line_break_in_any_value_before_writing() -> None:
         with pytest.raises(RejectedError) as caught:
             _refuse_line_breaks(fields, "pbx1")
         assert caught.value.code == "line-break"
+
+
+@pytest.mark.parametrize("version", ["².1", "\u0662.1", "99999999999999999999.1", "", "x"])
+def test_a_banner_whose_version_is_not_ascii_digits_is_not_modern(version: str) -> None:
+    banner = parse_frame(f"Asterisk Call Manager/{version}".encode())
+    assert isinstance(banner, Banner)
+    assert banner.is_modern is (version == "99999999999999999999.1")
+
+
+@pytest.mark.parametrize("value", ["²", "¹6", "\u0661\u0666", "9" * 5000, "-1", ""])
+def test_a_hangup_cause_not_in_ascii_digits_is_no_cause(value: str) -> None:
+    assert parse_cause(value) is None
