@@ -64,7 +64,7 @@ def fax_connection(settings: AppSettings) -> FaxConnection | None:
         raise SettingsError(problems)
     try:
         document = json.loads(raw.reveal())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         raise SettingsError([f"{_SERVER} is not JSON (an object of the connector's settings)"]) from None
     if not isinstance(document, dict):
         raise SettingsError([f"{_SERVER} is not a JSON object of the connector's settings"])
