@@ -10,6 +10,9 @@ anything else.
 A share that has gone away (unmounted, server down) shows up as an I/O error
 and is reported as :class:`~connectors.errors.UnavailableError`; a day folder
 that does not exist yet as :class:`~connectors.recordings.base.FolderMissingError`.
+
+A file name that is not UTF-8 comes from the operating system with each odd byte as a lone surrogate
+(``surrogateescape``), and the same text opens the same bytes; see :mod:`connectors.recordings.raw_names`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ the SSH banner, authentication and opening the SFTP channel;
 place, :meth:`SftpRecordingStore._translating` (see
 :mod:`connectors.recordings.base` for what each means). Reads are never
 retried here; the bridge's fetcher decides.
+
+File names that are not UTF-8 (a recorder PC's Windows-1256) are listed and opened by their bytes through
+:mod:`connectors.recordings.sftp_client`; see :mod:`connectors.recordings.raw_names`.
 """
 
 from __future__ import annotations
