@@ -32,6 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from connectors.recordings.raw_names import is_escaped, name_from_wire, name_to_wire
 from domain.calls.events import Direction
 from domain.calls.record import CallOutcome, CallRecord, CallStatus
 from domain.calls.system_settings import RecordingSettings, RecordingSource, TelephonySystemSettings
@@ -168,16 +169,17 @@ class RecordingJobs:
     def claim(self, system: str, path: str, call_id: str, at: float) -> str:
         """Give the file at ``path`` to ``call_id`` unless another call has it; the file's owner afterwards.
         A call holds one file: claiming a new one releases the call's earlier claim."""
+        path_key = _path_key(path)
         with self._lock, _immediate(self._db):
             row = self._db.execute(
-                "SELECT call_id FROM taken_files WHERE system = ? AND path = ?", (system, path)
+                "SELECT call_id FROM taken_files WHERE system = ? AND path = ?", (system, path_key)
             ).fetchone()
             if row is not None:
                 return str(row[0])
             self._db.execute("DELETE FROM taken_files WHERE system = ? AND call_id = ?", (system, call_id))
             self._db.execute(
                 "INSERT INTO taken_files (system, path, call_id, taken_at) VALUES (?, ?, ?, ?)",
-                (system, path, call_id, at),
+                (system, path_key, call_id, at),
             )
             return call_id
 
@@ -185,7 +187,7 @@ class RecordingJobs:
         """Every file of ``system`` some call took: path → call id."""
         with self._lock:
             rows = self._db.execute("SELECT path, call_id FROM taken_files WHERE system = ?", (system,)).fetchall()
-        return {str(path): str(call_id) for path, call_id in rows}
+        return {_path_of(path): str(call_id) for path, call_id in rows}
 
     def prune_taken(self, before: float) -> int:
         """Forget files taken before ``before`` (epoch seconds); how many were forgotten."""
@@ -201,6 +203,16 @@ class RecordingJobs:
             self._db.execute(
                 "UPDATE recording_jobs SET problem = ? WHERE system = ? AND call_id = ?", (problem[:1000], *key)
             )
+
+
+def _path_key(path: str) -> str | bytes:
+    """``path`` as stored: the text, or its bytes when it holds a file name that is not UTF-8 (SQLite takes
+    text only as UTF-8, and two such names must stay two keys)."""
+    return name_to_wire(path) if is_escaped(path) else path
+
+
+def _path_of(stored: object) -> str:
+    return name_from_wire(stored) if isinstance(stored, bytes) else str(stored)
 
 
 class _immediate:

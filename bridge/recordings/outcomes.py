@@ -16,6 +16,7 @@ from bridge.recordings.jobs import RecordingJob
 from bridge.recordings.policy import RecordingPolicy
 from connectors.errors import AuthError, ConnectorError
 from connectors.recordings.base import FileTooLargeError, RecordingFile, RecordingStore
+from connectors.recordings.raw_names import shown, shown_file
 from domain.calls.recording_reasons import RecordingProblem, RecordingReason
 from services.calls.recordings import STATUS_FAILED, FetchOutcome
 
@@ -29,19 +30,25 @@ def no_store(job: RecordingJob) -> FetchOutcome:
 
 
 def found(job: RecordingJob, store: RecordingStore, file: RecordingFile, limit_bytes: int) -> FetchOutcome:
-    """The file found; read once when some environment attaches it (blocking: run it in a thread)."""
+    """The file found; read once when some environment attaches it (blocking: run it in a thread).
+
+    The file is read by the name the store listed; what is written names it :func:`shown` (a name that is
+    not UTF-8 gets U+FFFD for its odd bytes).
+    """
+    written = shown_file(file)
     if not any(system.recording.attach for system in job.settings.values()):
-        return FetchOutcome(file)
+        return FetchOutcome(written)
     if file.size_bytes > limit_bytes:
-        return FetchOutcome(file, reason=_too_large(file.size_bytes, limit_bytes))
+        return FetchOutcome(written, reason=_too_large(file.size_bytes, limit_bytes))
     try:
         content = store.read_bytes(file.path, limit_bytes=limit_bytes)
     except FileTooLargeError as exc:
-        return FetchOutcome(file, reason=_too_large(exc.size_bytes or file.size_bytes, limit_bytes))
+        return FetchOutcome(written, reason=_too_large(exc.size_bytes or file.size_bytes, limit_bytes))
     log.info(
-        "recording fetched", extra={**log_context(job), "file_name": file.name, "environments": ",".join(job.settings)}
+        "recording fetched",
+        extra={**log_context(job), "file_name": written.name, "environments": ",".join(job.settings)},
     )
-    return FetchOutcome(file, content=content)
+    return FetchOutcome(written, content=content)
 
 
 def failed(job: RecordingJob, exc: ConnectorError) -> FetchOutcome:
@@ -54,7 +61,8 @@ def failed(job: RecordingJob, exc: ConnectorError) -> FetchOutcome:
 def owned_elsewhere(job: RecordingJob, file_name: str, owner: str) -> FetchOutcome:
     """The call's own-id file was already guessed onto call ``owner``, and stays there."""
     log.warning("the call's recording was already given to another call", extra=log_context(job))
-    return FetchOutcome(reason=RecordingReason(RecordingProblem.OWNED_ELSEWHERE, file_name=file_name, other_call=owner))
+    reason = RecordingReason(RecordingProblem.OWNED_ELSEWHERE, file_name=shown(file_name), other_call=owner)
+    return FetchOutcome(reason=reason)
 
 
 def given_up(
@@ -68,7 +76,7 @@ def given_up(
     """Time ran out: the file stayed empty, the store could not be read, or no file was found."""
     after = policy.give_up_after_s
     if seen is not None:
-        reason = RecordingReason(RecordingProblem.STILL_EMPTY, file_name=seen[0], give_up_after_s=after)
+        reason = RecordingReason(RecordingProblem.STILL_EMPTY, file_name=shown(seen[0]), give_up_after_s=after)
         return FetchOutcome(status=STATUS_FAILED, reason=reason)
     if last_error is not None:
         reason = RecordingReason(RecordingProblem.UNREADABLE, error=last_error.message, give_up_after_s=after)
@@ -85,7 +93,7 @@ def given_up(
             extension=record.extension or "",
             window_s=policy.match_window_s,
             folders=tuple(folders),
-            skipped_file=skipped_file,
+            skipped_file=shown(skipped_file),
             skipped_call=skipped_call,
         )
     )

@@ -1,10 +1,12 @@
 """Call recordings (CALL-28): where they are read from and which file belongs to which call.
 
 :mod:`~connectors.recordings.base` is the store interface and its errors,
-:mod:`~connectors.recordings.sftp` reads an Asterisk monitor folder over SFTP,
+:mod:`~connectors.recordings.sftp` reads an Asterisk monitor folder over SFTP
+(through :mod:`~connectors.recordings.sftp_client`),
 :mod:`~connectors.recordings.ftp` a recorder's folder over FTP / FTPS (CALL-38),
 :mod:`~connectors.recordings.folder` a recorder box's folder on the bridge
-host, :mod:`~connectors.recordings.naming` is the pure finder, and
+host, :mod:`~connectors.recordings.naming` is the pure finder,
+:mod:`~connectors.recordings.raw_names` keeps file names that are not UTF-8 by their bytes, and
 :mod:`~connectors.recordings.check` proves a store works.
 """
 

@@ -10,6 +10,9 @@ anything else.
 A share that has gone away (unmounted, server down) shows up as an I/O error
 and is reported as :class:`~connectors.errors.UnavailableError`; a day folder
 that does not exist yet as :class:`~connectors.recordings.base.FolderMissingError`.
+
+A file name that is not UTF-8 comes from the operating system with each odd byte as a lone surrogate
+(``surrogateescape``), and the same text opens the same bytes; see :mod:`connectors.recordings.raw_names`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from connectors.recordings.base import (
     UnsafePathError,
 )
 from connectors.recordings.listing import CappedSink, read_all, recording_files, refuse_oversize
+from connectors.recordings.raw_names import OddNames, shown
 
 _CHUNK = 256 * 1024
 
@@ -43,6 +47,7 @@ class FolderRecordingStore:
         self.system = system
         self._root = Path(root).resolve()
         self.root = self._root.as_posix()
+        self._odd = OddNames(system)
 
     def __repr__(self) -> str:
         return f"FolderRecordingStore({self.root!r})"
@@ -57,7 +62,10 @@ class FolderRecordingStore:
         with self._translating("list", folder), os.scandir(where) as entries:
             listed = [(e.name, e.is_file(follow_symlinks=False), e.stat(follow_symlinks=False)) for e in entries]
         return recording_files(
-            where.as_posix(), ((name, plain, lambda st=st: st.st_size) for name, plain, st in listed), posixpath.join
+            where.as_posix(),
+            ((name, plain, lambda st=st: st.st_size) for name, plain, st in listed),
+            posixpath.join,
+            self._odd,
         )
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
@@ -96,6 +104,7 @@ class FolderRecordingStore:
     @contextlib.contextmanager
     def _translating(self, operation: str, path: str) -> Iterator[None]:
         where = {"system": self.system, "operation": operation}
+        path = shown(path)  # messages reach logs and Dataverse; a name that is not UTF-8 is shown with U+FFFD
         try:
             yield
         except ConnectorError:

@@ -12,6 +12,13 @@ folder shows it as a plain file. Symbolic links are never followed: ``MLSD`` fac
 ``type=file`` / ``type=dir`` and ``LIST`` lines other than ``-`` / ``d`` are skipped. Servers without
 ``MLSD`` (vsftpd) are listed with ``LIST`` in the Unix ``ls -l`` format.
 
+ftplib decodes every reply with ``FTP.encoding`` (strict UTF-8 by default), so one file named in
+Windows-1256 or Latin-1 would break the whole listing. The session therefore speaks Latin-1, which maps
+each byte to one character and back: each listed name is turned back into its bytes and decoded with
+:func:`~connectors.recordings.raw_names.name_from_wire`, and every path sent (``LIST``, ``MLSD``, ``RETR``,
+the login) is turned into the bytes it stands for, UTF-8 for ordinary text, so a name that is not UTF-8 is
+fetched by the exact bytes the server listed.
+
 Errors are translated in :meth:`FtpRecordingStore._translating` (see :mod:`connectors.recordings.base`).
 """
 
@@ -28,7 +35,7 @@ from typing import BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from connectors.errors import AuthError, BadReplyError, ConnectorError, NotSentError, RejectedError, UnavailableError
+from connectors.errors import AuthError, ConnectorError, NotSentError, RejectedError, UnavailableError
 from connectors.recordings.base import (
     FileMissingError,
     FileTooLargeError,
@@ -37,10 +44,12 @@ from connectors.recordings.base import (
     UnsafePathError,
 )
 from connectors.recordings.listing import CappedSink, read_all, recording_files, refuse_oversize
-from connectors.recordings.naming import check_folder_pattern, ensure_inside, is_safe_name
+from connectors.recordings.naming import check_folder_pattern, ensure_inside, is_printable, is_safe_name
+from connectors.recordings.raw_names import OddNames, name_from_wire, name_to_wire, shown
 from connectors.settings import Secret
 
 _CHUNK = 64 * 1024
+_WIRE = "latin-1"  # one character per byte: ftplib never fails to decode, and the bytes are recovered exactly
 
 
 class FtpSettings(BaseModel):
@@ -88,6 +97,7 @@ class FtpRecordingStore:
         self._lock = threading.Lock()
         self._ftp: ftplib.FTP | None = None
         self.is_tls = False
+        self._odd = OddNames(settings.system)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -110,7 +120,7 @@ class FtpRecordingStore:
         with self._lock, self._translating("list", folder):
             entries = self._entries(self._session(), folder)
         listed = ((name, kind == "file", lambda size=size: size) for name, (kind, size) in entries.items())
-        return recording_files(folder, listed, posixpath.join)
+        return recording_files(folder, listed, posixpath.join, self._odd)
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
         return read_all(self.copy_to, path, limit_bytes)
@@ -130,7 +140,7 @@ class FtpRecordingStore:
             refuse_oversize(self.system, path, size, limit_bytes)
             capped = CappedSink(sink, system=self.system, path=path, limit_bytes=limit_bytes)
             try:
-                ftp.retrbinary(f"RETR {path}", capped.write, blocksize=_CHUNK)
+                ftp.retrbinary(f"RETR {_to_wire(path)}", capped.write, blocksize=_CHUNK)
             except FileTooLargeError:
                 self._close_unlocked()  # the data channel was left mid-transfer
                 raise
@@ -147,14 +157,15 @@ class FtpRecordingStore:
             return self._ftp
         s = self.settings
         ftp: ftplib.FTP = (
-            ftplib.FTP(timeout=s.connect_timeout_s)
+            ftplib.FTP(timeout=s.connect_timeout_s, encoding=_WIRE)
             if s.tls == "off"
-            else ftplib.FTP_TLS(context=self._tls_context(), timeout=s.connect_timeout_s)
+            else ftplib.FTP_TLS(context=self._tls_context(), timeout=s.connect_timeout_s, encoding=_WIRE)
         )
         try:
             ftp.connect(s.host, s.port)
             self.is_tls = self._secure(ftp)
-            ftplib.FTP.login(ftp, s.username, s.password.reveal())  # FTP_TLS.login would insist on AUTH TLS
+            # FTP_TLS.login would insist on AUTH TLS; the login is sent in UTF-8 as before
+            ftplib.FTP.login(ftp, _to_wire(s.username), _to_wire(s.password.reveal()))
             if self.is_tls:
                 ftp.prot_p()
             ftp.set_pasv(s.passive)
@@ -199,10 +210,13 @@ class FtpRecordingStore:
         whatever ``MLSD`` said. Servers without ``MLSD`` are read from ``LIST`` alone.
         """
         lines: list[str] = []
-        ftp.retrlines(f"LIST {folder}", lines.append)
-        listed = dict(entry for line in lines if (entry := _list_entry(line)) is not None)
+        ftp.retrlines(f"LIST {_to_wire(folder)}", lines.append)
+        listed = dict(entry for line in lines if (entry := _list_entry(_from_wire(line))) is not None)
         try:
-            exact = {name: _mlsd_entry(facts) for name, facts in ftp.mlsd(folder, facts=["type", "size"])}
+            exact = {
+                _from_wire(name): _mlsd_entry(facts)
+                for name, facts in ftp.mlsd(_to_wire(folder), facts=["type", "size"])
+            }
         except ftplib.error_perm as exc:
             if not str(exc).startswith(("500", "502")):
                 raise
@@ -214,13 +228,14 @@ class FtpRecordingStore:
     # -- helpers -------------------------------------------------------------------------
 
     def _inside(self, path: str) -> str:
-        if not isinstance(path, str) or not all(ch.isprintable() for ch in path):
+        if not isinstance(path, str) or not is_printable(path):
             raise UnsafePathError(f"{path!r} is not a path", code="unsafe_path", system=self.system)
         return ensure_inside(self.root, path)
 
     @contextlib.contextmanager
     def _translating(self, operation: str, path: str) -> Iterator[None]:
         where = {"system": self.system, "operation": operation}
+        path = shown(path)  # messages reach logs and Dataverse; a name that is not UTF-8 is shown with U+FFFD
         try:
             yield
         except ConnectorError:
@@ -229,9 +244,6 @@ class FtpRecordingStore:
             raise AuthError(str(exc), **where) from exc
         except ftplib.error_perm as exc:
             raise self._refusal(exc, operation, path, where) from exc
-        except UnicodeDecodeError as exc:  # ftplib reads listings as strict UTF-8; a Latin-1 file name breaks it
-            self._close_unlocked()
-            raise BadReplyError(f"the FTP server listed {path} in bytes that are not UTF-8", **where) from exc
         except ssl.SSLError as exc:
             self._close_unlocked()
             raise AuthError(f"TLS with {self.settings.host} failed: {exc.reason or exc}", **where) from exc
@@ -255,6 +267,16 @@ class FtpRecordingStore:
         if code == "550":
             return FileMissingError(f"{path} cannot be read ({code})", code="missing", **where)
         return RejectedError(f"the FTP server refused {operation} of {path} ({code})", code=f"ftp_{code}", **where)
+
+
+def _to_wire(text: str) -> str:
+    """``text`` as the Latin-1 session sends it: the characters standing for its UTF-8 (or listed) bytes."""
+    return name_to_wire(text).decode(_WIRE)
+
+
+def _from_wire(text: str) -> str:
+    """A reply line or name the Latin-1 session read, decoded as UTF-8 with the other bytes kept."""
+    return name_from_wire(text.encode(_WIRE))
 
 
 def _mlsd_entry(facts: dict[str, str]) -> tuple[str, int]:

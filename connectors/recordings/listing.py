@@ -13,27 +13,34 @@ from typing import BinaryIO
 
 from connectors.recordings.base import FileTooLargeError, RecordingFile
 from connectors.recordings.naming import is_safe_name
+from connectors.recordings.raw_names import OddNames, is_escaped, shown
 
 
 def recording_files(
-    folder: str, entries: Iterable[tuple[str, bool, Callable[[], int]]], join: Callable[[str, str], str]
+    folder: str,
+    entries: Iterable[tuple[str, bool, Callable[[], int]]],
+    join: Callable[[str, str], str],
+    odd: OddNames,
 ) -> list[RecordingFile]:
     """The candidates among ``folder``'s ``(name, is plain file, size)`` entries: plain files with a safe name.
 
     Sub-folders, links and names that are not plain file names never are; ``size`` is asked only of those kept.
+    A candidate whose name is not UTF-8 is kept (matched like any other) and warned about once, through ``odd``.
     """
-    return [
+    files = [
         RecordingFile(name, folder, join(folder, name), size())
         for name, plain, size in entries
         if plain and is_safe_name(name)
     ]
+    odd.note(folder, [file.name for file in files if is_escaped(file.name)])
+    return files
 
 
 def refuse_oversize(system: str, path: str, size: int, limit_bytes: int) -> None:
     """:class:`FileTooLargeError` when ``size`` is over ``limit_bytes``."""
     if size > limit_bytes:
         raise FileTooLargeError(
-            f"{path} is {size} bytes, over the {limit_bytes}-byte limit",
+            f"{shown(path)} is {size} bytes, over the {limit_bytes}-byte limit",
             size_bytes=size,
             system=system,
             operation="read",

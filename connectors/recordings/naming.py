@@ -16,7 +16,8 @@ layouts are matched the same way, from whatever id, date-time and numbers
 their names carry.
 
 Names come from a remote listing and are hostile until proven otherwise:
-anything that is not a plain file name (separators, ``..``, control
+a name that is not UTF-8 (:mod:`~connectors.recordings.raw_names`) is matched
+like any other, but anything that is not a plain file name (separators, ``..``, control
 characters, over :data:`MAX_NAME_LENGTH`) is never a candidate, and
 :func:`join_inside` refuses any path that would leave the store's root.
 """
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from connectors.recordings.base import RecordingFile, UnsafePathError
+from connectors.recordings.raw_names import is_escaped_char
 from connectors.recordings.recorder_names import RecorderNaming
 from domain.calls.record import CallRecord
 
@@ -87,12 +89,18 @@ class RecordingMatch:
 
 def is_safe_name(name: object) -> bool:
     """True for a plain file name: text, no separators, not ``.``/``..``, no control characters,
-    at most :data:`MAX_NAME_LENGTH` characters."""
+    at most :data:`MAX_NAME_LENGTH` characters. A byte that was not UTF-8 (a lone surrogate from
+    :func:`~connectors.recordings.raw_names.name_from_wire`) counts as printable."""
     if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
         return False
     if name in (".", "..") or "/" in name or "\\" in name:
         return False
-    return all(ch.isprintable() for ch in name)
+    return is_printable(name)
+
+
+def is_printable(text: str) -> bool:
+    """True when every character of ``text`` is printable or stands for a byte that was not UTF-8."""
+    return all(ch.isprintable() or is_escaped_char(ch) for ch in text)
 
 
 def mime_type_of(name: str) -> str | None:

@@ -13,6 +13,9 @@ the SSH banner, authentication and opening the SFTP channel;
 place, :meth:`SftpRecordingStore._translating` (see
 :mod:`connectors.recordings.base` for what each means). Reads are never
 retried here; the bridge's fetcher decides.
+
+File names that are not UTF-8 (a recorder PC's Windows-1256) are listed and opened by their bytes through
+:mod:`connectors.recordings.sftp_client`; see :mod:`connectors.recordings.raw_names`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from connectors.recordings.base import (
 )
 from connectors.recordings.listing import CappedSink, read_all, recording_files, refuse_oversize
 from connectors.recordings.naming import check_folder_pattern, ensure_inside
+from connectors.recordings.raw_names import OddNames, shown
+from connectors.recordings.sftp_client import LenientSshClient, sftp_path
 from connectors.settings import Secret
 
 log = logging.getLogger(__name__)
@@ -107,7 +112,7 @@ class SftpRecordingStore:
     """A :class:`~connectors.recordings.base.RecordingStore` over SFTP (CALL-28). Thread-safe."""
 
     def __init__(
-        self, settings: SftpSettings, *, client_factory: Callable[[], paramiko.SSHClient] = paramiko.SSHClient
+        self, settings: SftpSettings, *, client_factory: Callable[[], paramiko.SSHClient] = LenientSshClient
     ) -> None:
         self.settings = settings
         self.system = settings.system
@@ -116,6 +121,7 @@ class SftpRecordingStore:
         self._lock = threading.Lock()
         self._client: paramiko.SSHClient | None = None
         self._sftp: paramiko.SFTPClient | None = None
+        self._odd = OddNames(settings.system)
 
     def __repr__(self) -> str:
         s = self.settings
@@ -145,7 +151,7 @@ class SftpRecordingStore:
             (e.filename, e.st_mode is not None and stat.S_ISREG(e.st_mode), lambda e=e: int(e.st_size or 0))
             for e in entries
         )
-        return recording_files(folder, listed, posixpath.join)
+        return recording_files(folder, listed, posixpath.join, self._odd)
 
     def read_bytes(self, path: str, *, limit_bytes: int) -> bytes:
         return read_all(self.copy_to, path, limit_bytes)
@@ -156,10 +162,10 @@ class SftpRecordingStore:
             sftp = self._session()
             self._refuse_link(sftp, path)
             self._refuse_escape(sftp, posixpath.dirname(path))
-            size = sftp.stat(path).st_size or 0
+            size = sftp.stat(sftp_path(path)).st_size or 0
             refuse_oversize(self.system, path, size, limit_bytes)
             capped = CappedSink(sink, system=self.system, path=path, limit_bytes=limit_bytes)
-            with sftp.open(path, "rb") as remote:
+            with sftp.open(sftp_path(path), "rb") as remote:
                 remote.prefetch(size)
                 while chunk := remote.read(_CHUNK):
                     capped.write(chunk)
@@ -172,7 +178,7 @@ class SftpRecordingStore:
             with self._lock, self._translating("read", path):
                 sftp = self._session()
                 self._refuse_link(sftp, path)
-                return sftp.stat(path).st_size or 0
+                return sftp.stat(sftp_path(path)).st_size or 0
         except FileMissingError:
             return None
 
@@ -182,7 +188,7 @@ class SftpRecordingStore:
         with self._lock, self._translating("read", path):
             sftp = self._session()
             self._refuse_link(sftp, path)
-            with sftp.open(path, "rb") as remote:
+            with sftp.open(sftp_path(path), "rb") as remote:
                 remote.seek(offset)
                 return remote.read(limit_bytes)
 
@@ -193,7 +199,7 @@ class SftpRecordingStore:
     @staticmethod
     def _refuse_link(sftp: paramiko.SFTPClient, path: str) -> None:
         """A recording is a plain file: a symbolic link is refused, wherever it points."""
-        mode = sftp.lstat(path).st_mode
+        mode = sftp.lstat(sftp_path(path)).st_mode
         if mode is not None and stat.S_ISLNK(mode):
             raise UnsafePathError(
                 f"{path!r} is a link; links in the recordings folder are not followed", code="unsafe_path"
@@ -252,6 +258,7 @@ class SftpRecordingStore:
     def _translating(self, operation: str, path: str) -> Iterator[None]:
         """The one boundary where paramiko, socket and file errors become connector errors."""
         where = {"system": self.system, "operation": operation}
+        path = shown(path)  # messages reach logs and Dataverse; a name that is not UTF-8 is shown with U+FFFD
         try:
             yield
         except ConnectorError:
@@ -275,9 +282,9 @@ class SftpRecordingStore:
             raise AuthError(
                 f"{self.settings.username}@{_address(self.settings)} refused the login ({type(exc).__name__})", **where
             ) from exc
-        except UnicodeDecodeError as exc:  # paramiko reads file names as strict UTF-8; a Latin-1 name breaks it
+        except UnicodeDecodeError as exc:  # listings are read leniently; a path paramiko decodes (normalize) is not
             self._close_unlocked()  # the reply was left half read
-            raise BadReplyError(f"the SFTP server listed {path} in bytes that are not UTF-8", **where) from exc
+            raise BadReplyError(f"the SFTP server named {path} in bytes that are not UTF-8", **where) from exc
         except (OSError, paramiko.SSHException, EOFError) as exc:
             has_session = self._sftp is not None
             if has_session and _is_status_reply(exc) and self._is_alive():

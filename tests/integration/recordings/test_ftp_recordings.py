@@ -2,13 +2,14 @@
 
 Login, listing, reads and the refusals: paths outside the root, CR / LF smuggling a second command, links
 planted in the folder pointing out of the root, files over the limit, a wrong password, a server that offers
-no TLS while ``tls = "required"``. The server offers no ``AUTH TLS`` (pyftpdlib needs pyOpenSSL for that),
-so ``tls = "auto"`` proves the plain-FTP fallback.
+no TLS while ``tls = "required"``; and files named in Latin-1 or Windows-1256 beside the others. The server
+offers no ``AUTH TLS`` (pyftpdlib needs pyOpenSSL for that), so ``tls = "auto"`` proves the plain-FTP fallback.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,14 +30,22 @@ from connectors.recordings import (  # noqa: E402
     check_recording_store,
 )
 from connectors.recordings.ftp import FtpRecordingStore, FtpSettings  # noqa: E402
+from connectors.recordings.raw_names import name_to_wire  # noqa: E402
 
 pytestmark = pytest.mark.integration
 PASSWORD = "CANARY-ftp-7f3a"
 DAY = "/monitor/2024/05/01"
 NAME = "in-101-09121234567-20240501-093000-1714551000.12.wav"
+PERSIAN_PASSWORD = "رمز-۱۲۳-CANARY"
+LATIN1 = "café-1714551000.13.wav".encode("latin-1")
+CP1256 = "in-101-تماس-20240501-093000-1714551000.14.wav".encode("cp1256")
 
 
 class _QuietHandler(FTPHandler):
+    # Names go on the wire as the bytes on disk, as vsftpd and ProFTPD send them (pyftpdlib's default would
+    # send a name that is not UTF-8 with "?" for its odd bytes, a name no server has).
+    unicode_errors = "surrogateescape"
+
     def _quiet(self, *args, **kwargs) -> None:  # pyftpdlib logs every command; only ours are under test
         pass
 
@@ -53,6 +62,7 @@ def ftp_root(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     (day / "escape.wav").symlink_to(tmp_path / "secret.txt")
     authorizer = DummyAuthorizer()
     authorizer.add_user("recorder", PASSWORD, str(root), perm="elr")
+    authorizer.add_user("ضبط", PERSIAN_PASSWORD, str(root), perm="elr")
     handler = type("Handler", (_QuietHandler,), {"authorizer": authorizer, "timeout": 30})
     # pyftpdlib's server threads log after a test's capture stream is closed, through a stderr handler of its
     # own (serve_forever adds one when it finds none, and turns off thread and source info for every logger)
@@ -167,6 +177,37 @@ def test_wrong_password_required_tls_and_no_server_are_typed_errors(ftp_root) ->
 def test_tls_off_and_active_mode_still_read(ftp_root) -> None:
     _, port = ftp_root
     ftp = store(port, tls="off", passive=False)
+    try:
+        assert [f.name for f in ftp.list_folder(DAY)] == [NAME]
+    finally:
+        ftp.close()
+
+
+def test_names_that_are_not_utf8_are_listed_beside_the_others_and_read_by_their_bytes(ftp_root, caplog) -> None:
+    root, port = ftp_root
+    day = os.fsencode(root / DAY.lstrip("/"))
+    for raw in (LATIN1, CP1256):
+        with open(day + b"/" + raw, "wb") as file:
+            file.write(b"RIFF" + raw[-8:])
+    ftp = store(port)
+    try:
+        with caplog.at_level(logging.WARNING, logger="connectors.recordings.raw_names"):
+            files = {name_to_wire(f.name): f for f in ftp.list_folder(DAY)}
+            ftp.list_folder(DAY)  # the next call's look: no second warning
+        assert set(files) == {NAME.encode(), LATIN1, CP1256}
+        assert ftp.read_bytes(files[NAME.encode()].path, limit_bytes=10_000).startswith(b"RIFF")
+        for raw in (LATIN1, CP1256):
+            assert ftp.read_bytes(files[raw].path, limit_bytes=100) == b"RIFF" + raw[-8:]
+    finally:
+        ftp.close()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "connectors.recordings.raw_names"]
+    assert len(warnings) == 2 and all(w.isascii() for w in warnings)
+    assert any(r"b'caf\xe9-1714551000.13.wav'" in w for w in warnings)
+
+
+def test_a_login_that_is_not_ascii_is_still_sent_as_utf8(ftp_root) -> None:
+    _, port = ftp_root
+    ftp = store(port, username="ضبط", password=PERSIAN_PASSWORD)
     try:
         assert [f.name for f in ftp.list_folder(DAY)] == [NAME]
     finally:

@@ -186,3 +186,21 @@ def test_taken_files_are_forgotten_after_the_longest_give_up_window_and_the_marg
         assert reopened.taken("tehran") == {}
     finally:
         reopened.close()
+
+
+def test_a_file_named_in_bytes_that_are_not_utf8_is_claimed_and_kept_apart_from_its_look_alikes(
+    tmp_path: Path,
+) -> None:
+    latin1, cp1256 = f"{DAY}/caf\udce9.wav", f"{DAY}/caf\udcc7.wav"  # both shown as "caf\ufffd.wav"
+    jobs = RecordingJobs(tmp_path / "jobs.db")
+    try:
+        assert jobs.claim("tehran", latin1, UID, 1.0) == UID
+        assert jobs.claim("tehran", cp1256, OTHER, 1.0) == OTHER
+        assert jobs.claim("tehran", latin1, OTHER, 2.0) == UID
+    finally:
+        jobs.close()
+    reopened = RecordingJobs(tmp_path / "jobs.db")
+    try:
+        assert reopened.taken("tehran") == {latin1: UID, cp1256: OTHER}
+    finally:
+        reopened.close()
