@@ -34,6 +34,8 @@ from emulator.store.schema import Layout
 from emulator.store.values import from_storage
 
 FORMATTED = "OData.Community.Display.V1.FormattedValue"
+#: On a column returned under another name (an attribute alias, a link-entity's ``alias.column``): its logical name.
+ATTRIBUTE_NAME = "OData.Community.Display.V1.AttributeName"
 LOOKUP_TYPE = "Microsoft.Dynamics.CRM.lookuplogicalname"
 NAVIGATION = "Microsoft.Dynamics.CRM.associatednavigationproperty"
 PAGING_COOKIE = "Microsoft.Dynamics.CRM.fetchxmlpagingcookie"
@@ -137,8 +139,10 @@ def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations, name_of: Nam
         elif output.measure:
             record[output.key] = int(value) if isinstance(value, float) and value.is_integer() else value
         elif output.type_label is not None:
+            _attribute_name(record, output, annotations)
             _lookup(record, output, row, annotations, name_of)
         else:
+            _attribute_name(record, output, annotations)
             column = output.column
             record[output.key] = from_storage(column, value)
             if annotations.wants(FORMATTED):
@@ -146,6 +150,15 @@ def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations, name_of: Nam
                 if text is not None:
                     record[f"{output.key}@{FORMATTED}"] = text
     return record
+
+
+def _attribute_name(record: dict, output: Output, annotations: Annotations) -> None:
+    """Learn, "Select columns using FetchXml": an aliased column also carries its column's logical name."""
+    column = output.column
+    if column is None or not annotations.wants(ATTRIBUTE_NAME):
+        return
+    if output.key not in (column.logical_name, column.value_property):
+        record[f"{output.key}@{ATTRIBUTE_NAME}"] = column.logical_name
 
 
 def _lookup(record: dict, output: Output, row: sqlite3.Row, annotations: Annotations, name_of: NameOf | None) -> None:

@@ -55,6 +55,11 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _ORDER_ITEM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_/]*)(?:\s+(asc|desc))?\s*\Z")
 _EXPAND_ITEM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*\Z", re.DOTALL)
 _NESTED = frozenset({"$select", "$filter", "$orderby", "$top"})
+#: What .NET's ``long.TryParse`` reads (``NumberStyles.Integer``): ASCII digits, a sign, white space around.
+_INTEGER = re.compile(r"[\t\n\v\f\r ]*([+-]?)([0-9]+)[\t\n\v\f\r ]*\Z")
+_INT64_MAX = 2**63 - 1
+#: The largest row count a Dataverse query takes (``QueryExpression.TopCount`` is an ``int``).
+INT32_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -216,7 +221,7 @@ def _parse_expand_item(item: str) -> ExpandOption:
         select=parse_select(found["$select"]) if "$select" in found else None,
         filter=parse_filter(found["$filter"], {}) if "$filter" in found else None,
         orderby=parse_orderby(found["$orderby"]) if "$orderby" in found else (),
-        top=_parse_top(found["$top"]) if "$top" in found else None,
+        top=_parse_top(found["$top"], nested=True) if "$top" in found else None,
     )
 
 
@@ -238,10 +243,29 @@ def _split_top_level(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _parse_top(text: str) -> int:
-    if not text.strip().isdigit() or not text.strip().isascii():
-        raise bad_request(f"Invalid value '{text}' for $top query option found; it must be a non-negative integer.")
-    return int(text.strip())
+def _parse_top(text: str, *, nested: bool = False) -> int:
+    """``$top`` as OData.Core reads it, then held to the Int32 a Dataverse query takes.
+
+    OData.Core (``ODataQueryOptionParser.ParseTop``, ``SelectExpandOptionParser``) accepts what
+    ``long.TryParse`` accepts, white space and a sign included, and refuses a negative number; its
+    messages are its resource strings ``SyntacticTree_InvalidTopQueryOptionValue`` and, inside
+    ``$expand``, ``UriSelectParser_InvalidTopOption``. Dataverse's row limit (``QueryExpression.TopCount``)
+    is an Int32, so a larger number is refused too (in the emulator's words; Dataverse's are unknown).
+    """
+    match = _INTEGER.match(text)
+    value = int(match.group(1) + match.group(2)) if match else None
+    if value is None or value < 0 or value > _INT64_MAX:
+        if nested:
+            raise bad_request(f"Top option must be a non-negative integer, it is set to '{text}' instead.")
+        raise bad_request(
+            f"Invalid value '{text}' for $top query option found. "
+            "The $top query option requires a non-negative integer value."
+        )
+    if value > INT32_MAX:
+        raise bad_request(
+            f"The $top value {value} is larger than {INT32_MAX}, the most rows a Dataverse query can ask for."
+        )
+    return value
 
 
 def _parse_count(text: str) -> bool:

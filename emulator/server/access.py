@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from emulator.errors import ODataError, bad_request
 from emulator.odata import parse_query_options, parse_record_ref
 from emulator.server.context import Service
-from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response
+from emulator.server.wire import ApiRequest, ApiResponse, Segment, json_response, loads_payload
 
 NAMES = frozenset({"GrantAccess", "RevokeAccess", "RetrieveSharedPrincipalsAndAccess"})
 _TYPE = "Microsoft.Dynamics.CRM."
@@ -66,7 +66,7 @@ def route(service: Service, request: ApiRequest, segment: Segment) -> ApiRespons
 
 def _body(request: ApiRequest) -> dict[str, Any]:
     try:
-        body = json.loads(request.body or b"{}")
+        body = loads_payload(request.body or b"{}")
     except ValueError:
         raise bad_request("The body is not valid JSON.") from None
     if not isinstance(body, dict):

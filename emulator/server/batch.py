@@ -20,7 +20,7 @@ from emulator.errors import ODataError, bad_request
 from emulator.server.context import Service
 from emulator.server.multipart import BatchOperation, ChangeSet, PartResponse, parse_batch, write_batch
 from emulator.server.prefer import applied, parse_prefer
-from emulator.server.wire import ApiRequest, ApiResponse, decode_path, error_response
+from emulator.server.wire import ApiRequest, ApiResponse, decode_path, error_response, loads_payload
 
 MAX_OPERATIONS = 1000
 _SERVICE_PATH = re.compile(r"^/?api/data/v9\.[0-2]/")
@@ -135,9 +135,9 @@ def _substitute_url(url: str, content_ids: dict[str, str]) -> str:
 def _substitute_body(body: bytes, content_ids: dict[str, str]) -> bytes:
     """Replace ``"$n"`` in ``@odata.bind`` and ``$ref`` bodies' ``@odata.id`` with operation n's record."""
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return body  # the operation itself reports the malformed body
+        document = loads_payload(body)
+    except (ValueError, UnicodeDecodeError, ODataError):
+        return body  # the operation itself reports the malformed body (or a name given twice)
     if not isinstance(document, dict):
         return body
     changed = False

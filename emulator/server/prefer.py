@@ -75,7 +75,7 @@ def applied(
     return [("Preference-Applied", ",".join(honoured))] if honoured else []
 
 
-def _page_size(value: str) -> int:
+def _page_size(value: str) -> int | None:
     try:
         size = int(value)
     except ValueError:
@@ -86,7 +86,9 @@ def _page_size(value: str) -> int:
         raise ODataError(
             400, ODATA_REQUEST_CODE, f"The odata.maxpagesize preference must be a positive integer; got {size}."
         )
-    return min(size, MAX_PAGE_SIZE)  # larger requests get full 5,000-row pages and a nextLink
+    # Learn, "Page results": "Max page size requests larger than 5,000 are ignored" (so not echoed either);
+    # the page is the default 5,000 rows.
+    return size if size <= MAX_PAGE_SIZE else None
 
 
 def _split_outside_quotes(text: str) -> list[str]:

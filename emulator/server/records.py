@@ -101,7 +101,7 @@ def _query(
     if related is None:
         scope = _scope(service, request, entity_set)
         page = service.store.query(entity_set, options, page_size=prefs.page_size, skiptoken=skiptoken, scope=scope)
-        context = context_url(request.service_root, entity_set, options.select)
+        context = context_url(request.service_root, entity_set, options.select, expand=options.expand)
     else:
         ref = parse_record_ref(related[0])
         table = service.store.table_for_set(entity_set)
@@ -118,7 +118,7 @@ def _query(
             skiptoken=skiptoken,
             scope=target.sql() if target is not None else None,
         )
-        context = context_url(request.service_root, target_set, options.select)
+        context = context_url(request.service_root, target_set, options.select, expand=options.expand)
     wanted = prefs.annotations
     payload: dict[str, object] = {"@odata.context": context}
     if page.count is not None:
@@ -252,7 +252,7 @@ def _retrieve(service: Service, request: ApiRequest, entity_set: str, ref: objec
     # Never a 304 with $expand or annotations asked for (Learn: "Perform conditional operations").
     if etag and not options.expand and not prefs.annotations.any and request.header("If-None-Match") == etag:
         return ApiResponse(304, [("ETag", etag)])
-    payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
+    payload = {"@odata.context": _entity_context(request, entity_set, options), **row}
     headers = applied(prefs, annotations=True)
     return json_response(200, payload, [*headers, ("ETag", etag)] if etag else headers)
 
@@ -262,7 +262,7 @@ def _representation(
 ) -> ApiResponse:
     options = read_options(request.params(), prefs)
     row = prefs.annotations.apply(service.store.retrieve(entity_set, parse_record_ref(record_id), options))
-    payload = {"@odata.context": context_url(request.service_root, entity_set, options.select, "/$entity"), **row}
+    payload = {"@odata.context": _entity_context(request, entity_set, options), **row}
     headers = applied(prefs, representation=True, annotations=True)
     if row.get("@odata.etag"):
         headers.append(("ETag", row["@odata.etag"]))
@@ -342,3 +342,7 @@ def _scope(service: Service, request: ApiRequest, entity_set: str) -> tuple[str,
 def _is_collection_navigation(service: Service, logical_name: str, name: str) -> bool:
     layouts = service.store.layouts
     return resolve_collection(layouts, layouts[logical_name], name) is not None
+
+
+def _entity_context(request: ApiRequest, entity_set: str, options: QueryOptions) -> str:
+    return context_url(request.service_root, entity_set, options.select, "/$entity", expand=options.expand)

@@ -28,6 +28,20 @@ ODATA_REQUEST_CODE = BAD_REQUEST
 #: Dataverse's code for a request body it cannot read.
 BAD_PAYLOAD_CODE = "0x80048d19"
 UNEXPECTED_CODE = "0x80040216"
+#: OData.Core's JSON reader refuses a name given twice in one object (OData/odata.net,
+#: ``src/Microsoft.OData.Core/SRResources.resx``: ``DuplicatePropertyNamesNotAllowed``,
+#: ``DuplicateAnnotationNotAllowed``, ``DuplicateAnnotationForPropertyNotAllowed``).
+_DUPLICATE_PROPERTY = (
+    "Multiple properties with the name '{0}' were detected in a resource or a complex value. "
+    "In OData, duplicate property names are not allowed."
+)
+_DUPLICATE_ANNOTATION = (
+    "Multiple annotations with the name '{0}' were detected. In OData, duplicate annotations are not allowed."
+)
+_DUPLICATE_PROPERTY_ANNOTATION = (
+    "Multiple annotations with the name '{0}' were detected for the property with name '{1}'. "
+    "In OData, duplicate annotations are not allowed."
+)
 
 
 #: Headers whose repeated fields combine into one comma-joined list (RFC 9110 §5.3), e.g. several ``Prefer``.
@@ -114,7 +128,7 @@ class ApiRequest:
                 f"Unsupported Content-Type {content_type or '(none)'!r}; send application/json.",
             )
         try:
-            return json.loads(self.body.decode("utf-8"))
+            return loads_payload(self.body.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise ODataError(400, BAD_PAYLOAD_CODE, f"The request body is not valid UTF-8 (byte {exc.start}).") from exc
         except json.JSONDecodeError as exc:
@@ -133,6 +147,33 @@ class ApiRequest:
                 400, BAD_PAYLOAD_CODE, f"The request body must be a JSON object, not {type(body).__name__}."
             )
         return body
+
+
+def loads_payload(text: str | bytes) -> Any:
+    """Parse a JSON request payload as OData.Core reads one: a name twice in one object is a 400.
+
+    Python's ``json`` keeps the last of two equal names; Dataverse's reader refuses the payload.
+    Raises ODataError 400 for a duplicate and ``json.JSONDecodeError`` for text that is not JSON.
+    """
+    return json.loads(text, object_pairs_hook=_unique_object)
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise ODataError(400, BAD_PAYLOAD_CODE, _duplicate_message(name))
+        found[name] = value
+    return found
+
+
+def _duplicate_message(name: str) -> str:
+    if name.startswith("@"):
+        return _DUPLICATE_ANNOTATION.format(name[1:])
+    owner, at, annotation = name.partition("@")
+    if at:
+        return _DUPLICATE_PROPERTY_ANNOTATION.format(annotation, owner)
+    return _DUPLICATE_PROPERTY.format(name)
 
 
 @dataclass
