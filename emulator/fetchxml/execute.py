@@ -27,7 +27,7 @@ from emulator.fetchxml.errors import AGGREGATE_LIMIT, malformed
 from emulator.fetchxml.parse import parse
 from emulator.fetchxml.plan import MAX_PAGE, Output, Plan, Planner
 from emulator.fetchxml.rows import plain_plan
-from emulator.store.formatted import formatted_value
+from emulator.store.formatted import annotations_first, formatted_value
 from emulator.store.queries import name_finder
 from emulator.store.records import NameOf
 from emulator.store.schema import Layout
@@ -149,7 +149,7 @@ def _record(plan: Plan, row: sqlite3.Row, annotations: Annotations, name_of: Nam
                 text = _label(column, value) if column.type in _CHOICES else formatted_value(column, record[output.key])
                 if text is not None:
                     record[f"{output.key}@{FORMATTED}"] = text
-    return record
+    return annotations_first(record)
 
 
 def _attribute_name(record: dict, output: Output, annotations: Annotations) -> None:

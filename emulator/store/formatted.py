@@ -55,3 +55,21 @@ def _date(column: Column, value: str) -> str:
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
     hour = moment.hour % 12 or 12
     return f"{moment.month}/{moment.day}/{moment.year} {hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def annotations_first(record: dict[str, object]) -> dict[str, object]:
+    """``record`` with every ``property@term`` moved just before ``property``, as Dataverse writes a row
+    (Learn's samples; Microsoft.OData.Core's reader refuses an annotation that follows its property). The
+    row's own annotations (``@odata.etag``) and those of a property it does not carry stay in place."""
+    by_property: dict[str, list[str]] = {}
+    for key in record:
+        at = key.find("@")
+        if at > 0 and key[:at] in record:
+            by_property.setdefault(key[:at], []).append(key)
+    moved = {key for keys in by_property.values() for key in keys}
+    ordered: dict[str, object] = {}
+    for key, item in record.items():
+        if key not in moved:
+            ordered.update((annotation, record[annotation]) for annotation in by_property.get(key, ()))
+            ordered[key] = item
+    return ordered
