@@ -4,7 +4,6 @@ loopback (CALL-14 CDR catch-up)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,20 +12,11 @@ from bridge.runtime.cdr_state import SqliteCatchUpState
 from connectors.pbx.ami.cdr_catchup import CdrCatchUp, SftpCsv
 from connectors.recordings import SftpRecordingStore, SftpSettings, UnsafePathError
 
-from .sshd import SshServer, start_sshd
+from .sshd import SshServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    server = start_sshd(tmp_path_factory.mktemp("sshd"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _row(uniqueid: str, end: datetime) -> bytes:

@@ -31,22 +31,13 @@ from domain.calls.system_settings import RecordingSettings, RecordingSource, Tel
 from emulator.server import EmulatorServer, FaultPlan
 from services.calls.recordings import STATUS_ATTACHED, note_id, phonecall_key
 
-from .sshd import SshServer, start_sshd
+from .sshd import SshServer
 from .test_sftp_recordings import ENV, ended_call, settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 LATIN1 = "café-1739270000.1.wav".encode("latin-1")
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    server = start_sshd(tmp_path_factory.mktemp("sshd"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

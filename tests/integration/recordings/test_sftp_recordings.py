@@ -41,22 +41,13 @@ from domain.calls.system_settings import RecordingSettings, RecordingSource, Tel
 from emulator.server import EmulatorServer, FaultPlan
 from services.calls.recordings import STATUS_ATTACHED, note_id, phonecall_key
 
-from .sshd import SshServer, free_port, keygen, start_sshd
+from .sshd import SshServer, free_port, keygen
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 CANARY = "CANARY-7f3a"
 ENV = "emulator"
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    server = start_sshd(tmp_path_factory.mktemp("sshd"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def settings(server: SshServer, **overrides: object) -> SftpSettings:
