@@ -40,6 +40,8 @@ from solution.connector.wire import (
 PERSON_TABLES = (Contact.TABLE, Account.TABLE, Lead.TABLE)
 #: The request's optional lookups: which extension rings, on which line and telephony system.
 _CALL_SETTINGS = (ClickToCall.EXTENSIONID, ClickToCall.PHONELINEID, ClickToCall.TELEPHONYSYSTEMID)
+#: What a fax's create actions answer with.
+_FAX_RETURNED = (Fax.ACTIVITYID, Fax.FAXSTATUS, Fax.CREATEDON)
 #: Tables a flow may name as what the SMS or the fax is about.
 REGARDING_TABLES = (Contact.TABLE, Account.TABLE, Lead.TABLE, Incident.TABLE)
 
@@ -65,17 +67,17 @@ def send_sms() -> Operation:
             table, Sms.SMSSTATUS, SMS_STATUS.value_of("Pending"), description="Pending: the sender sends it."
         ),
     }
-    returned = (Sms.ACTIVITYID, Sms.SMSSTATUS, Sms.CREATEDON)
-    spec = operation(
-        "SendSms",
-        "Send SMS",
-        "Creates an outgoing SMS (Pending); CommSuite sends it and writes every step back onto the row.",
-        parameters=[
-            return_representation(),
-            select(returned),
-            body({"type": "object", "required": [Sms.MESSAGE, Sms.SMSSTATUS], "properties": properties}),
-        ],
-        responses={"201": reply("The new SMS", _read(table, returned))},
+    spec = _create(
+        (
+            "SendSms",
+            "Send SMS",
+            "Creates an outgoing SMS (Pending); CommSuite sends it and writes every step back onto the row.",
+        ),
+        table,
+        properties,
+        required=[Sms.MESSAGE, Sms.SMSSTATUS],
+        returned=(Sms.ACTIVITYID, Sms.SMSSTATUS, Sms.CREATEDON),
+        what="The new SMS",
     )
     return Operation(f"/{Sms.SET}", "post", spec)
 
@@ -104,18 +106,18 @@ def send_document_by_fax() -> Operation:
         **_fax_properties(FAX_STATUS.value_of("Pending"), "Pending: the bridge sends it with its documents."),
         notes: documents,
     }
-    returned = (Fax.ACTIVITYID, Fax.FAXSTATUS, Fax.CREATEDON)
-    spec = operation(
-        "SendDocumentByFax",
-        "Send a document by fax",
-        "Creates an outgoing fax with its documents in one step (Pending); the bridge sends it.",
-        parameters=[
-            fixed_segment("faxSet", Fax.SET, "The faxes' entity set (Create fax posts to the same URL)."),
-            return_representation(),
-            select(returned),
-            body({"type": "object", "required": [Fax.FAXSTATUS, Fax.DIRECTIONCODE, notes], "properties": properties}),
-        ],
-        responses={"201": reply("The new fax", _read(table, returned))},
+    spec = _create(
+        (
+            "SendDocumentByFax",
+            "Send a document by fax",
+            "Creates an outgoing fax with its documents in one step (Pending); the bridge sends it.",
+        ),
+        table,
+        properties,
+        required=[Fax.FAXSTATUS, Fax.DIRECTIONCODE, notes],
+        returned=_FAX_RETURNED,
+        what="The new fax",
+        path_parameters=[fixed_segment("faxSet", Fax.SET, "The faxes' entity set (Create fax posts to the same URL).")],
     )
     return Operation("/{faxSet}", "post", spec)
 
@@ -124,23 +126,13 @@ def create_fax() -> Operation:
     """``POST /faxes``: an outgoing fax as a Draft, to attach its document to (FAX-04)."""
     table = Fax.TABLE
     properties = _fax_properties(FAX_STATUS.value_of("Draft"), "Draft until Send fax.")
-    returned = (Fax.ACTIVITYID, Fax.FAXSTATUS, Fax.CREATEDON)
-    spec = operation(
-        "CreateFax",
-        "Create fax",
-        "Creates an outgoing fax as a Draft. Attach its document next, then Send fax.",
-        parameters=[
-            return_representation(),
-            select(returned),
-            body(
-                {
-                    "type": "object",
-                    "required": [Fax.FAXSTATUS, Fax.DIRECTIONCODE],
-                    "properties": properties,
-                }
-            ),
-        ],
-        responses={"201": reply("The new fax", _read(table, returned))},
+    spec = _create(
+        ("CreateFax", "Create fax", "Creates an outgoing fax as a Draft. Attach its document next, then Send fax."),
+        table,
+        properties,
+        required=[Fax.FAXSTATUS, Fax.DIRECTIONCODE],
+        returned=_FAX_RETURNED,
+        what="The new fax",
     )
     return Operation(f"/{Fax.SET}", "post", spec)
 
@@ -184,23 +176,17 @@ def attach_fax_document() -> Operation:
         fax_key: {**fax_bind, "x-ms-summary": "Fax", "description": "The fax as /faxes(<id>) (Create fax's id)."},
         **_document_properties(),
     }
-    returned = (Annotation.ANNOTATIONID, Annotation.FILENAME, Annotation.FILESIZE)
-    spec = operation(
-        "AttachFaxDocument",
-        "Attach a document to a fax",
-        "Adds a file (PDF, TIFF, an image, an office document) to a fax, as a note. Several may be attached.",
-        parameters=[
-            return_representation(),
-            select(returned),
-            body(
-                {
-                    "type": "object",
-                    "required": [fax_key, Annotation.FILENAME, Annotation.DOCUMENTBODY],
-                    "properties": properties,
-                }
-            ),
-        ],
-        responses={"201": reply("The note", _read(table, returned))},
+    spec = _create(
+        (
+            "AttachFaxDocument",
+            "Attach a document to a fax",
+            "Adds a file (PDF, TIFF, an image, an office document) to a fax, as a note. Several may be attached.",
+        ),
+        table,
+        properties,
+        required=[fax_key, Annotation.FILENAME, Annotation.DOCUMENTBODY],
+        returned=(Annotation.ANNOTATIONID, Annotation.FILENAME, Annotation.FILESIZE),
+        what="The note",
     )
     return Operation(f"/{Annotation.SET}", "post", spec)
 
@@ -245,25 +231,46 @@ def click_to_call() -> Operation:
             table, ClickToCall.STATUS, CLICK_TO_CALL_STATUS.value_of("Pending"), description="Pending."
         ),
     }
-    returned = (ClickToCall.CLICKTOCALLID, ClickToCall.STATUS, ClickToCall.CREATEDON)
-    spec = operation(
-        "ClickToCall",
-        "Click-to-call",
-        "Asks the bridge to ring the user's extension and, once answered, dial the number.",
-        parameters=[
-            return_representation(),
-            select(returned),
-            body(
-                {
-                    "type": "object",
-                    "required": [ClickToCall.NUMBER, user_key, ClickToCall.STATUS],
-                    "properties": properties,
-                }
-            ),
-        ],
-        responses={"201": reply("The new request", _read(table, returned))},
+    spec = _create(
+        (
+            "ClickToCall",
+            "Click-to-call",
+            "Asks the bridge to ring the user's extension and, once answered, dial the number.",
+        ),
+        table,
+        properties,
+        required=[ClickToCall.NUMBER, user_key, ClickToCall.STATUS],
+        returned=(ClickToCall.CLICKTOCALLID, ClickToCall.STATUS, ClickToCall.CREATEDON),
+        what="The new request",
     )
     return Operation(f"/{ClickToCall.SET}", "post", spec)
+
+
+def _create(
+    names: tuple[str, str, str],
+    table: str,
+    properties: dict[str, Schema],
+    *,
+    required: list[str],
+    returned: tuple[str, ...],
+    what: str,
+    path_parameters: list[Schema] | None = None,
+) -> Schema:
+    """A create action's operation: ``names`` (id, summary, description), the body of ``properties`` with
+    ``required``, and the 201 reply of the ``returned`` columns (``Prefer: return=representation``)."""
+    operation_id, summary, description = names
+    return operation(
+        operation_id,
+        summary,
+        description,
+        parameters=[
+            *(path_parameters or []),
+            return_representation(),
+            select(returned),
+            body({"type": "object", "required": required, "properties": properties}),
+        ],
+        responses={"201": reply(what, _read(table, returned))},
+    )
 
 
 def _read(table: str, columns: tuple[str, ...]) -> dict[str, Schema]:
